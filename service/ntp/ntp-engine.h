@@ -70,6 +70,9 @@ typedef struct {
   int minstratum;
   int maxsources;            /* pool only */
   int polltarget;            /* default 8 */
+  /* Additions (ntp-core): */
+  int filter;                /* clock filter depth (RFC 5905 §10 lowest delay of the last N
+                              * samples); 0 or 1 = every sample goes to the statistics */
 } NtpSourceConfig;
 
 typedef struct {

@@ -1,0 +1,124 @@
+/* meridianctl — a thin command-line client of meridiand (org.meridian.Time1).
+ *
+ * One file per subcommand (meridianctl-<command>.c, as boltctl does); this header holds what
+ * they share: the exit codes scripts rely on, the connection to the daemon, error reporting,
+ * the polkit text agent and the small formatting helpers.
+ *
+ * Nothing here links anything from service/: the only way to the daemon is D-Bus, through the
+ * proxies gdbus-codegen makes from dbus/org.meridian.Time1.xml.
+ */
+#pragma once
+
+#include <glib.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "mrd-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+#define MCTL_BUS_NAME    "org.meridian.Time1"
+#define MCTL_OBJECT_PATH "/org/meridian/Time1"
+
+/* Exit codes.  They are part of the interface: `meridianctl --help` lists them and scripts
+ * may test for them, so a number never changes meaning once shipped. */
+typedef enum {
+  MCTL_EXIT_OK              = 0, /* done */
+  MCTL_EXIT_FAILURE         = 1, /* the operation failed (or was cancelled) */
+  MCTL_EXIT_USAGE           = 2, /* the command line is malformed */
+  MCTL_EXIT_NOT_AUTHORIZED  = 3, /* polkit said no, or would have needed to ask */
+  MCTL_EXIT_INVALID_ARG     = 4, /* a value was rejected (unknown zone, bad time, ...) */
+  MCTL_EXIT_UNREACHABLE     = 5, /* no system bus, or meridiand is not running */
+  MCTL_EXIT_NO_TERMINAL     = 6, /* an interactive command was run without a terminal */
+} MctlExit;
+
+/* What every subcommand gets: the global flags and, once connected, the proxy. */
+typedef struct {
+  gboolean      json;            /* --json: machine-readable output on read commands */
+  gboolean      no_ask_password; /* --no-ask-password: never let polkit ask */
+  const char   *prog;            /* argv[0] for messages */
+  MrdDBusTime1 *time1;           /* NULL until mctl_connect() succeeds */
+  gboolean      asked_interactively; /* the last change was sent with interactive = true */
+} MctlContext;
+
+typedef int (*MctlCommandFunc) (MctlContext *ctx, int argc, char **argv);
+
+typedef struct {
+  const char      *name;
+  MctlCommandFunc  run;
+  const char      *args;     /* untranslated argument synopsis, e.g. "ZONE" */
+  const char      *summary;  /* N_() one-line description */
+  gboolean         reads;    /* a read command: takes --json */
+} MctlCommand;
+
+/* Subcommands (meridianctl-<command>.c). */
+int mctl_status (MctlContext *ctx, int argc, char **argv);
+int mctl_list_timezones (MctlContext *ctx, int argc, char **argv);
+int mctl_set_timezone (MctlContext *ctx, int argc, char **argv);
+int mctl_select_timezone (MctlContext *ctx, int argc, char **argv);
+int mctl_describe_zone (MctlContext *ctx, int argc, char **argv);
+int mctl_set_ntp (MctlContext *ctx, int argc, char **argv);
+int mctl_set_time (MctlContext *ctx, int argc, char **argv);
+int mctl_set_local_rtc (MctlContext *ctx, int argc, char **argv);
+
+/* meridianctl.c: options every subcommand accepts (--json, --no-ask-password). */
+GOptionContext *mctl_option_context_new (MctlContext *ctx, const char *command,
+                                         const char *parameter_string,
+                                         const GOptionEntry *entries);
+/* Parses a subcommand's options; on failure prints the error and returns FALSE. */
+gboolean mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***argv);
+int mctl_usage_error (MctlContext *ctx, const char *command, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
+/* Connects to meridiand on the system bus; prints why not and returns FALSE otherwise. */
+gboolean mctl_connect (MctlContext *ctx);
+/* Reports a failed D-Bus call: "what: why" plus a hint on what to do, and maps the D-Bus error
+ * to an exit code. `what` is a translated phrase such as _("Cannot set the time zone"). */
+int mctl_report_error (MctlContext *ctx, const char *what, const GError *error);
+
+/* Calls a method that changes something, honouring --no-ask-password: on a terminal the
+ * polkit text agent runs for the duration of the call and `interactive` is true. `params` is
+ * the argument tuple WITHOUT the trailing interactive flag, which is appended here. */
+gboolean mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params,
+                             GError **error);
+
+/* meridianctl-agent.c: pkttyagent, as systemd's polkit_agent_open() runs it. */
+typedef struct _MctlAgent MctlAgent;
+MctlAgent *mctl_agent_open (void);
+void mctl_agent_close (MctlAgent *agent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MctlAgent, mctl_agent_close)
+
+/* Zone arithmetic through DescribeZone, so the client never reads tzdata itself. */
+typedef struct {
+  gint     utc_offset;           /* seconds east of UTC */
+  gboolean is_dst;
+  char    *abbreviation;
+  guint64  next_transition_usec; /* 0 = none */
+  gint     utc_offset_after;
+  gboolean is_dst_after;
+  char    *abbreviation_after;
+} MctlZoneInfo;
+void mctl_zone_info_clear (MctlZoneInfo *info);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MctlZoneInfo, mctl_zone_info_clear)
+gboolean mctl_describe (MctlContext *ctx, const char *zone, guint64 at_usec,
+                        MctlZoneInfo *info, GError **error);
+/* Converts a wall-clock time in `zone` (as seconds of a naive UTC calendar) to µs since the
+ * epoch; in a DST gap the time is taken with the offset before the gap, as mktime does. */
+gboolean mctl_local_to_usec (MctlContext *ctx, const char *zone, gint64 naive_local_s,
+                             guint64 *usec, GError **error);
+/* Parses "YYYY-MM-DD HH:MM[:SS]" (or with a 'T') into seconds of a naive calendar. */
+gboolean mctl_parse_naive_time (const char *text, gint64 *naive_s);
+
+/* Formatting helpers. */
+char *mctl_format_offset (gint offset_s);                 /* "+0900", "-0330", "+002744" */
+char *mctl_format_wall (gint64 utc_s, gint offset_s);     /* "Wed 2026-11-25 16:00:00" */
+/* Prints "label: value" lines with the labels right-aligned by display width (Hangul takes two
+ * columns), as timedatectl lays out status. */
+void mctl_print_table (const char *const *labels, const char *const *values, guint n);
+guint mctl_display_width (const char *utf8);
+/* Prints a JSON node on stdout, pretty, with a trailing newline. */
+void mctl_print_json (JsonNode *node);
+/* Parses "on"/"off" (also yes/no, true/false, 1/0); FALSE if neither. */
+gboolean mctl_parse_boolean (const char *text, gboolean *value);
+
+G_END_DECLS

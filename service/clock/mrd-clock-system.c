@@ -1,0 +1,121 @@
+/* mrd-clock-system.c — CLOCK_REALTIME, set with clock_settime(2) and disciplined with
+ * clock_adjtime(2). Used only with --clock system (needs CAP_SYS_TIME); tests and the demo
+ * never create it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _GNU_SOURCE 1  /* clock_adjtime(2) */
+
+#include "mrd-clock.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/timex.h>
+#include <time.h>
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+
+static gint64
+system_now_ns (MrdClock *clock)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static gboolean
+fail_errno (GError **error, int errsv, const char *what)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
+               g_strerror (errsv));
+  return FALSE;
+}
+
+static gboolean
+system_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
+{
+  struct timespec ts = {
+    .tv_sec = time_ns / G_GINT64_CONSTANT (1000000000),
+    .tv_nsec = time_ns % G_GINT64_CONSTANT (1000000000),
+  };
+
+  if (ts.tv_nsec < 0)
+    {
+      ts.tv_sec--;
+      ts.tv_nsec += 1000000000;
+    }
+  if (clock_settime (CLOCK_REALTIME, &ts) < 0)
+    return fail_errno (error, errno, _("Failed to set the system clock"));
+  return TRUE;
+}
+
+static gboolean
+system_step (MrdClock *clock, double delta_s, GError **error)
+{
+  /* ADJ_SETOFFSET with ADJ_NANO: the kernel adds the offset atomically (adjtimex(2)), which
+   * reading and then setting the clock could not. */
+  struct timex tx = { .modes = ADJ_SETOFFSET | ADJ_NANO };
+  gint64 ns = (gint64) (delta_s * 1e9);
+
+  tx.time.tv_sec = ns / G_GINT64_CONSTANT (1000000000);
+  tx.time.tv_usec = ns % G_GINT64_CONSTANT (1000000000);
+  if (tx.time.tv_usec < 0)
+    {
+      tx.time.tv_sec--;
+      tx.time.tv_usec += 1000000000;
+    }
+  if (clock_adjtime (CLOCK_REALTIME, &tx) < 0)
+    return fail_errno (error, errno, _("Failed to step the system clock"));
+  return TRUE;
+}
+
+static gboolean
+system_set_freq (MrdClock *clock, double freq_ppm, GError **error)
+{
+  /* timex.freq is in ppm with a 16-bit binary fraction (adjtimex(2)); the kernel accepts
+   * ±500 ppm. */
+  struct timex tx = { .modes = ADJ_FREQUENCY };
+
+  freq_ppm = CLAMP (freq_ppm, -500.0, 500.0);
+  tx.freq = (long) (freq_ppm * 65536.0);
+  if (clock_adjtime (CLOCK_REALTIME, &tx) < 0)
+    return fail_errno (error, errno, _("Failed to set the clock frequency"));
+  return TRUE;
+}
+
+static double
+system_get_freq (MrdClock *clock)
+{
+  struct timex tx = { .modes = 0 };
+
+  if (clock_adjtime (CLOCK_REALTIME, &tx) < 0)
+    return 0.0;
+  return (double) tx.freq / 65536.0;
+}
+
+static void
+system_free (MrdClock *clock)
+{
+  g_free (clock);
+}
+
+static const MrdClockOps system_ops = {
+  .name = "system",
+  .now_ns = system_now_ns,
+  .set_ns = system_set_ns,
+  .step = system_step,
+  .set_freq = system_set_freq,
+  .get_freq = system_get_freq,
+  .free = system_free,
+};
+
+MrdClock *
+mrd_clock_new_system (void)
+{
+  MrdClock *clock = g_new0 (MrdClock, 1);
+
+  clock->ops = &system_ops;
+  clock->kind = MRD_CLOCK_KIND_SYSTEM;
+  return clock;
+}

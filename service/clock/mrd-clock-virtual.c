@@ -1,0 +1,142 @@
+/* mrd-clock-virtual.c — a software clock over CLOCK_MONOTONIC.
+ *
+ * The clock is a line through one anchor point: it read base_ns when the monotonic source read
+ * base_mono, and since then it has advanced at (1 + (error + correction) * 1e-6) times the
+ * monotonic rate. Every change (step, set, new frequency) re-anchors at "now", so earlier
+ * readings are never rewritten and the clock stays continuous across frequency changes, like a
+ * kernel clock under adjtimex(2).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "mrd-clock.h"
+
+#include <math.h>
+#include <time.h>
+
+typedef struct {
+  MrdClock parent;
+  MrdMonotonicFunc mono;
+  gpointer mono_data;
+  gint64 base_ns;       /* clock reading at the anchor */
+  gint64 base_mono;     /* monotonic reading at the anchor */
+  double error_ppm;     /* the deliberate error (--virtual-freq) */
+  double freq_ppm;      /* the correction set through set_freq */
+} MrdClockVirtual;
+
+static gint64
+monotonic_ns (gpointer user_data)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+/* Reading at monotonic time @mono. Elapsed time is split into whole seconds and the rest so the
+ * product stays exact in a double over days of uptime. */
+static gint64
+virtual_read_at (MrdClockVirtual *self, gint64 mono)
+{
+  gint64 elapsed = mono - self->base_mono;
+  double rate_error = (self->error_ppm + self->freq_ppm) * 1e-6;
+
+  return self->base_ns + elapsed + (gint64) llround ((double) elapsed * rate_error);
+}
+
+static void
+virtual_anchor (MrdClockVirtual *self, gint64 *mono_out, gint64 *now_out)
+{
+  gint64 mono = self->mono (self->mono_data);
+
+  *now_out = virtual_read_at (self, mono);
+  *mono_out = mono;
+}
+
+static gint64
+virtual_now_ns (MrdClock *clock)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+
+  return virtual_read_at (self, self->mono (self->mono_data));
+}
+
+static gboolean
+virtual_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+
+  self->base_mono = self->mono (self->mono_data);
+  self->base_ns = time_ns;
+  return TRUE;
+}
+
+static gboolean
+virtual_step (MrdClock *clock, double delta_s, GError **error)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  gint64 mono, now;
+
+  virtual_anchor (self, &mono, &now);
+  self->base_mono = mono;
+  self->base_ns = now + (gint64) llround (delta_s * 1e9);
+  return TRUE;
+}
+
+static gboolean
+virtual_set_freq (MrdClock *clock, double freq_ppm, GError **error)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  gint64 mono, now;
+
+  virtual_anchor (self, &mono, &now);
+  self->base_mono = mono;
+  self->base_ns = now;
+  self->freq_ppm = freq_ppm;
+  return TRUE;
+}
+
+static double
+virtual_get_freq (MrdClock *clock)
+{
+  return ((MrdClockVirtual *) clock)->freq_ppm;
+}
+
+static void
+virtual_free (MrdClock *clock)
+{
+  g_free (clock);
+}
+
+static const MrdClockOps virtual_ops = {
+  .name = "virtual",
+  .now_ns = virtual_now_ns,
+  .set_ns = virtual_set_ns,
+  .step = virtual_step,
+  .set_freq = virtual_set_freq,
+  .get_freq = virtual_get_freq,
+  .free = virtual_free,
+};
+
+MrdClock *
+mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm, MrdMonotonicFunc mono,
+                            gpointer mono_data)
+{
+  MrdClockVirtual *self = g_new0 (MrdClockVirtual, 1);
+
+  self->parent.ops = &virtual_ops;
+  self->parent.kind = MRD_CLOCK_KIND_VIRTUAL;
+  self->mono = mono != NULL ? mono : monotonic_ns;
+  self->mono_data = mono_data;
+  self->error_ppm = error_ppm;
+  self->base_mono = self->mono (self->mono_data);
+  self->base_ns = start_ns;
+  return &self->parent;
+}
+
+MrdClock *
+mrd_clock_new_virtual (double offset_s, double error_ppm)
+{
+  gint64 start = g_get_real_time () * 1000 + (gint64) llround (offset_s * 1e9);
+
+  return mrd_clock_new_virtual_full (start, error_ppm, NULL, NULL);
+}

@@ -1,0 +1,143 @@
+/* main.c — meridiand: parse the options, start the daemon, run until SIGTERM/SIGINT.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <locale.h>
+#include <stdlib.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+
+#include "mrd-daemon.h"
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_info ("Received a termination signal, exiting");
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_name_lost (MrdDaemon *daemon, gpointer user_data)
+{
+  int *exit_status = g_object_get_data (G_OBJECT (daemon), "mrd-exit-status");
+
+  *exit_status = EXIT_FAILURE;
+  g_main_loop_quit (user_data);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *zoneinfo = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *clock_name = NULL;
+  double virtual_offset = 0.0, virtual_freq = 0.0;
+  gboolean no_timedate1 = FALSE, verbose = FALSE;
+  const GOptionEntry entries[] = {
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &root,
+      N_("Directory that every system path is relative to (default: /)"), N_("DIR") },
+    { "zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &zoneinfo,
+      N_("Time zone database (default: $TZDIR or /usr/share/zoneinfo)"), N_("DIR") },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
+      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf)"), N_("FILE") },
+    { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
+      N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
+      N_("KIND") },
+    { "virtual-offset", 0, 0, G_OPTION_ARG_DOUBLE, &virtual_offset,
+      N_("Start the virtual clock this many seconds off the real time"), N_("SECONDS") },
+    { "virtual-freq", 0, 0, G_OPTION_ARG_DOUBLE, &virtual_freq,
+      N_("Frequency error of the virtual clock"), N_("PPM") },
+    { "no-timedate1", 0, 0, G_OPTION_ARG_NONE, &no_timedate1,
+      N_("Do not serve org.freedesktop.timedate1"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(MrdDaemon) daemon = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  MrdDaemonOptions options = { 0 };
+  int exit_status = EXIT_SUCCESS;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("The Meridian time service (org.meridian.Time1 and "
+                                           "org.freedesktop.timedate1 on the system bus)."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return 2;
+    }
+  if (argc > 1)
+    {
+      g_printerr (_("%s: unexpected argument '%s'\n"), g_get_prgname (), argv[1]);
+      return 2;
+    }
+
+  options.clock_kind = MRD_CLOCK_KIND_SYSTEM;
+  if (clock_name != NULL && !mrd_clock_kind_from_string (clock_name, &options.clock_kind))
+    {
+      g_printerr (_("%s: --clock must be \"system\" or \"virtual\", not \"%s\"\n"),
+                  g_get_prgname (), clock_name);
+      return 2;
+    }
+  if (options.clock_kind == MRD_CLOCK_KIND_SYSTEM && (virtual_offset != 0.0 || virtual_freq != 0.0))
+    {
+      g_printerr (_("%s: --virtual-offset and --virtual-freq need --clock virtual\n"),
+                  g_get_prgname ());
+      return 2;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  options.root = root;
+  options.zoneinfo_dir = zoneinfo;
+  options.config_path = config;
+  options.virtual_offset_s = virtual_offset;
+  options.virtual_freq_ppm = virtual_freq;
+  options.timedate1 = !no_timedate1;
+
+  daemon = mrd_daemon_new (&options, &error);
+  if (daemon == NULL)
+    {
+      g_printerr ("meridiand: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  /* GLib honours DBUS_SYSTEM_BUS_ADDRESS, which is how tests use a private bus. */
+  connection = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  if (connection == NULL)
+    {
+      g_printerr (_("meridiand: cannot connect to the system bus: %s\n"), error->message);
+      return EXIT_FAILURE;
+    }
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_object_set_data (G_OBJECT (daemon), "mrd-exit-status", &exit_status);
+  g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), loop);
+  if (!mrd_daemon_start (daemon, connection, &error))
+    {
+      g_printerr ("meridiand: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+
+  g_main_loop_run (loop);
+
+  g_signal_handlers_disconnect_by_data (daemon, loop);
+  g_object_run_dispose (G_OBJECT (daemon));
+  (void) g_dbus_connection_flush_sync (connection, NULL, NULL);
+  return exit_status;
+}

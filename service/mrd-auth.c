@@ -1,0 +1,285 @@
+/* mrd-auth.c — see mrd-auth.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "mrd-auth.h"
+#include "mrd-error.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <polkit/polkit.h>
+
+typedef struct {
+  const char *interface_name;
+  const char *method_name;
+  const char *action;
+} MethodAction;
+
+/* The only methods that change anything. The compatible org.freedesktop.timedate1 methods
+ * check the same actions as the native ones (DESIGN.md, "polkit actions"). */
+static const MethodAction method_actions[] = {
+  { "org.meridian.Time1", "SetTimezone", MRD_ACTION_SET_TIMEZONE },
+  { "org.meridian.Time1", "SetTime", MRD_ACTION_SET_TIME },
+  { "org.meridian.Time1", "SetNTP", MRD_ACTION_SET_NTP },
+  { "org.meridian.Time1", "SetLocalRTC", MRD_ACTION_SET_LOCAL_RTC },
+  { "org.freedesktop.timedate1", "SetTimezone", MRD_ACTION_SET_TIMEZONE },
+  { "org.freedesktop.timedate1", "SetTime", MRD_ACTION_SET_TIME },
+  { "org.freedesktop.timedate1", "SetNTP", MRD_ACTION_SET_NTP },
+  { "org.freedesktop.timedate1", "SetLocalRTC", MRD_ACTION_SET_LOCAL_RTC },
+  { "org.meridian.Time1.Sources", "AddSource", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "RemoveSource", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "Burst", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "MakeStep", MRD_ACTION_MANAGE_SOURCES },
+};
+
+struct _MrdAuth {
+  GDBusConnection *connection;
+  PolkitAuthority *authority;     /* NULL until polkit's client is ready */
+  GError *authority_error;        /* why it could not be set up */
+  guint name_owner_subscription;
+  GPtrArray *pending;             /* GTask*, the checks waiting for polkit */
+};
+
+typedef struct {
+  char *sender;
+  char *action;
+  GCancellable *cancellable;
+  gboolean finished;              /* the GTask has returned (e.g. the caller left) */
+} CheckData;
+
+static void
+check_data_free (CheckData *data)
+{
+  g_free (data->sender);
+  g_free (data->action);
+  g_clear_object (&data->cancellable);
+  g_free (data);
+}
+
+const char *
+mrd_auth_action_for_method (const char *interface_name, const char *method_name)
+{
+  guint i;
+
+  if (interface_name == NULL || method_name == NULL)
+    return NULL;
+  for (i = 0; i < G_N_ELEMENTS (method_actions); i++)
+    if (strcmp (method_actions[i].interface_name, interface_name) == 0 &&
+        strcmp (method_actions[i].method_name, method_name) == 0)
+      return method_actions[i].action;
+  return NULL;
+}
+
+gboolean
+mrd_auth_allow_interaction (gboolean interactive_arg, GDBusMessageFlags flags)
+{
+  (void) flags;
+  return interactive_arg != FALSE;
+}
+
+static void
+finish_task (MrdAuth *auth, GTask *task, GError *error)
+{
+  CheckData *data = g_task_get_task_data (task);
+
+  if (data->finished)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  data->finished = TRUE;
+  g_ptr_array_remove (auth->pending, task);   /* drops the array's ref; the caller holds one */
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* NameOwnerChanged(name, old, "") for a unique name: that caller has left the bus. Every check
+ * still waiting on its behalf ends now, so nothing it asked for is applied. The bus delivers
+ * this signal after any method call the caller sent before leaving, so the order holds. */
+static void
+on_name_owner_changed (GDBusConnection *connection, const char *sender_name,
+                       const char *object_path, const char *interface_name,
+                       const char *signal_name, GVariant *parameters, gpointer user_data)
+{
+  MrdAuth *auth = user_data;
+  const char *name, *old_owner, *new_owner;
+  guint i;
+
+  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
+  if (name[0] != ':' || new_owner[0] != '\0')
+    return;
+
+  for (i = auth->pending->len; i > 0; i--)
+    {
+      GTask *task = g_ptr_array_index (auth->pending, i - 1);
+      CheckData *data = g_task_get_task_data (task);
+
+      if (strcmp (data->sender, name) != 0)
+        continue;
+      g_info ("Caller %s left the bus during the check of %s; nothing will change", name,
+              data->action);
+      g_cancellable_cancel (data->cancellable);
+      g_object_ref (task);
+      finish_task (auth, task,
+                   g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                _("The caller disconnected before authorization completed")));
+      g_object_unref (task);
+    }
+}
+
+MrdAuth *
+mrd_auth_new (GDBusConnection *connection, GError **error)
+{
+  MrdAuth *auth = g_new0 (MrdAuth, 1);
+  g_autoptr(GError) local_error = NULL;
+
+  auth->connection = g_object_ref (connection);
+  auth->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  auth->name_owner_subscription =
+    g_dbus_connection_signal_subscribe (connection, "org.freedesktop.DBus",
+                                        "org.freedesktop.DBus", "NameOwnerChanged",
+                                        "/org/freedesktop/DBus", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_name_owner_changed, auth, NULL);
+
+  /* polkit's client talks to org.freedesktop.PolicyKit1 on the system bus (the same
+   * DBUS_SYSTEM_BUS_ADDRESS); it does not need polkitd to be running yet. */
+  auth->authority = polkit_authority_get_sync (NULL, &local_error);
+  if (auth->authority == NULL)
+    {
+      g_warning ("Cannot set up polkit's client, every change will be refused: %s",
+                 local_error->message);
+      auth->authority_error = g_steal_pointer (&local_error);
+    }
+  return auth;
+}
+
+void
+mrd_auth_free (MrdAuth *auth)
+{
+  if (auth == NULL)
+    return;
+  /* Pending tasks keep their own references; mark them so late polkit replies are dropped. */
+  while (auth->pending->len > 0)
+    {
+      GTask *task = g_object_ref (g_ptr_array_index (auth->pending, 0));
+      CheckData *data = g_task_get_task_data (task);
+
+      g_cancellable_cancel (data->cancellable);
+      finish_task (auth, task, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                            _("The service is shutting down")));
+      g_object_unref (task);
+    }
+  g_dbus_connection_signal_unsubscribe (auth->connection, auth->name_owner_subscription);
+  g_ptr_array_unref (auth->pending);
+  g_clear_object (&auth->authority);
+  g_clear_error (&auth->authority_error);
+  g_clear_object (&auth->connection);
+  g_free (auth);
+}
+
+guint
+mrd_auth_get_n_pending (MrdAuth *auth)
+{
+  return auth->pending->len;
+}
+
+static void
+on_check_authorization_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  MrdAuth *auth;
+  g_autoptr(PolkitAuthorizationResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
+  if (data->finished)
+    return;   /* the caller left (or we are shutting down): nothing to apply */
+
+  auth = g_object_get_data (G_OBJECT (task), "mrd-auth");
+  if (res == NULL)
+    {
+      /* polkitd missing or failing: deny, as systemd's bus-polkit does. */
+      g_warning ("polkit check of %s for %s failed, denying: %s", data->action, data->sender,
+                 error->message);
+      finish_task (auth, task, g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                            _("Authorization check failed: %s"),
+                                            error->message));
+      return;
+    }
+  if (polkit_authorization_result_get_is_authorized (res))
+    {
+      g_debug ("%s authorized for %s", data->action, data->sender);
+      finish_task (auth, task, NULL);
+    }
+  else if (polkit_authorization_result_get_is_challenge (res))
+    {
+      g_debug ("%s for %s needs interactive authentication, not allowed by the call",
+               data->action, data->sender);
+      finish_task (auth, task,
+                   g_error_new_literal (MRD_ERROR, MRD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                        _("Interactive authentication required.")));
+    }
+  else
+    {
+      g_debug ("%s denied for %s", data->action, data->sender);
+      finish_task (auth, task, g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                            _("Access denied by polkit (%s)."), data->action));
+    }
+}
+
+void
+mrd_auth_check_async (MrdAuth *auth, GDBusMethodInvocation *invocation, gboolean interactive,
+                      GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  g_autoptr(PolkitSubject) subject = NULL;
+  GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
+  PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  const char *action;
+  CheckData *data;
+
+  g_task_set_source_tag (task, mrd_auth_check_async);
+  g_object_set_data (G_OBJECT (task), "mrd-auth", auth);
+
+  action = mrd_auth_action_for_method (g_dbus_method_invocation_get_interface_name (invocation),
+                                       g_dbus_method_invocation_get_method_name (invocation));
+  if (action == NULL || sender == NULL)
+    {
+      g_task_return_new_error (task, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                               _("Access denied: %s.%s is not an authorized method."),
+                               g_dbus_method_invocation_get_interface_name (invocation),
+                               g_dbus_method_invocation_get_method_name (invocation));
+      return;
+    }
+  if (auth->authority == NULL)
+    {
+      g_task_return_new_error (task, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                               _("Authorization is not available: %s"),
+                               auth->authority_error->message);
+      return;
+    }
+
+  data = g_new0 (CheckData, 1);
+  data->sender = g_strdup (sender);
+  data->action = g_strdup (action);
+  data->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
+  g_ptr_array_add (auth->pending, g_object_ref (task));
+
+  if (mrd_auth_allow_interaction (interactive, g_dbus_message_get_flags (message)))
+    flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
+  subject = polkit_system_bus_name_new (sender);
+  polkit_authority_check_authorization (auth->authority, subject, action, NULL, flags,
+                                        data->cancellable, on_check_authorization_done,
+                                        g_steal_pointer (&task));
+}
+
+gboolean
+mrd_auth_check_finish (MrdAuth *auth, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,46 @@
+/* mrd-config.h — /etc/meridian/meridian.conf, in chrony.conf syntax (chrony.conf(5)), so that
+ * a line such as `server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4` works as written.
+ *
+ * Reading never fails because of the file's content: a line that does not parse is reported
+ * as "FILE:LINE: why" and skipped; a valid chrony directive that meridiand does not implement
+ * is reported and ignored; everything else is kept.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MRD_CONFIG_LINE_OK,        /* used (or blank / a comment) */
+  MRD_CONFIG_LINE_IGNORED,   /* a chrony directive meridiand does not implement */
+  MRD_CONFIG_LINE_ERROR,     /* does not parse */
+} MrdConfigLineResult;
+
+typedef struct {
+  GPtrArray *sources;       /* char *: the server/pool/peer lines, whitespace normalised */
+  char      *driftfile;     /* NULL = none */
+  GPtrArray *core_lines;    /* char *: directives for the NTP core (makestep, maxdistance, …) */
+  GPtrArray *diagnostics;   /* char *: "FILE:LINE: message" for every ignored or bad line */
+  guint      n_errors;      /* lines that did not parse */
+} MrdConfig;
+
+MrdConfig          *mrd_config_new        (void);
+void                mrd_config_free       (MrdConfig *config);
+
+/* Parse one line. On IGNORED or ERROR, *message (if not NULL) says why (free with g_free). */
+MrdConfigLineResult mrd_config_parse_line (MrdConfig *config, const char *line, char **message);
+/* Parse a whole file's text; @filename labels the diagnostics, which are also logged. */
+void                mrd_config_parse_data (MrdConfig *config, const char *data,
+                                           const char *filename);
+/* Read @path. A missing file gives the defaults (no sources); only an unreadable file fails. */
+MrdConfig          *mrd_config_load_file  (const char *path, GError **error);
+
+/* TRUE for a directive name chrony 4.3 knows (chrony.conf(5)). */
+gboolean            mrd_config_is_chrony_directive (const char *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdConfig, mrd_config_free)
+
+G_END_DECLS

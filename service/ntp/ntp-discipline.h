@@ -1,0 +1,91 @@
+/* ntp-discipline.h — the local clock: frequency estimate, slewing through the frequency,
+ * steps under makestep rules, the panic bound, leap seconds, and the tracking figures
+ * (chrony's reference.c + the slewing half of sys_generic.c).
+ *
+ * Time domains: "raw" is what env->now() reads; "cooked" is raw minus the offset still being
+ * slewed out, i.e. what the clock would read had the correction already been made. Samples
+ * are measured and stored in cooked time, so an ongoing slew never disturbs them.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ntp-engine.h"
+
+/* Never follow a single correction larger than this without makestep permission (s). */
+#define NTP_PANIC_THRESHOLD 1000.0
+
+typedef struct {
+  const NtpEnv *env;
+  NtpConfig cfg;
+  double max_rate;            /* fraction: the most set_freq may deviate (both signs) */
+
+  double base_ppm;            /* frequency correction without any slew (passed to set_freq) */
+  double skew;                /* fraction, of the frequency estimate */
+  double residual_freq;       /* fraction */
+  bool freq_known;            /* from a drift file or an update */
+
+  bool slewing;
+  int64_t slew_start_ns;      /* raw */
+  int64_t slew_end_ns;        /* raw */
+  double slew_p0;             /* s to remove, at slew_start (positive = clock ahead) */
+  double slew_rate;           /* d(pending)/d(raw time) during the slew */
+  double slew_extra_ppm;
+
+  int updates;                /* reference updates done (for makestep's LIMIT) */
+  int64_t last_update_ns;     /* cooked; 0 = never */
+  double update_interval;
+  double last_offset;
+  double avg2_offset;
+  bool avg2_moving;
+  NtpLeap leap_armed;
+} NtpDiscipline;
+
+/* What a clock update did, for the engine to fix its stored times and samples. */
+typedef struct {
+  double dfreq;       /* fraction the clock now runs faster than before */
+  double doffset;     /* s cooked readings now read less (accumulated or stepped offset) */
+  double raw_step;    /* s raw readings now read less (only when stepped) */
+  bool stepped;
+} NtpClockChange;
+
+typedef struct {
+  double offset;      /* s, positive = local ahead, estimated at now (cooked) */
+  double offset_sd;
+  double freq;        /* residual frequency, fraction, positive = local fast */
+  double skew;        /* fraction */
+  bool leap_unsync;   /* the reference is not synchronized: no frequency weight from history */
+} NtpDisciplineInput;
+
+typedef enum {
+  NTP_DISCIPLINE_SLEWED = 0,
+  NTP_DISCIPLINE_STEPPED,
+  NTP_DISCIPLINE_REFUSED_PANIC,      /* |offset| over the panic bound, no makestep allowed */
+  NTP_DISCIPLINE_REFUSED_MAXCHANGE,  /* |offset| over maxchange */
+  NTP_DISCIPLINE_REFUSED_BOGUS,      /* NaN or infinite input */
+} NtpDisciplineResult;
+
+void ntp_discipline_init (NtpDiscipline *d, const NtpEnv *env, const NtpConfig *cfg);
+/* Offset still to be slewed out at raw time `raw_ns` (s, positive = clock ahead). */
+double ntp_discipline_pending (const NtpDiscipline *d, int64_t raw_ns);
+int64_t ntp_discipline_cook (const NtpDiscipline *d, int64_t raw_ns);
+/* Apply one update at raw time now_ns. update_interval is measured here. */
+NtpDisciplineResult ntp_discipline_update (NtpDiscipline *d, int64_t now_ns,
+                                           const NtpDisciplineInput *in, NtpClockChange *chg);
+/* True when makestep would step an offset of this size now. */
+bool ntp_discipline_step_allowed (const NtpDiscipline *d, double offset);
+/* `chronyc makestep`: step out whatever is still being slewed. */
+void ntp_discipline_make_step (NtpDiscipline *d, int64_t now_ns, NtpClockChange *chg);
+/* When the current slew ends (raw), INT64_MAX if none. */
+int64_t ntp_discipline_deadline (const NtpDiscipline *d);
+void ntp_discipline_timer (NtpDiscipline *d, int64_t now_ns);
+/* Arm/disarm a leap second from the sources' vote, only on the last day of June or December
+ * (UTC, from the cooked clock), as chrony does. */
+void ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote);
+
+double ntp_discipline_freq_ppm (const NtpDiscipline *d);   /* positive = clock fast */
+double ntp_discipline_rms_offset (const NtpDiscipline *d);
+
+/* UTC civil date from Unix days (Howard Hinnant's days_from_civil inverse). */
+void ntp_civil_from_days (int64_t days, int *year, int *month, int *day);

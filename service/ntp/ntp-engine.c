@@ -1,0 +1,643 @@
+/* ntp-engine.c — the NTP client core: glues the codec, per-source polling and statistics,
+ * selection and the clock discipline behind the NtpEnv seam (see ntp-engine.h). */
+#include "ntp-engine.h"
+#include "ntp-discipline.h"
+#include "ntp-filter.h"
+#include "ntp-packet.h"
+#include "ntp-select.h"
+#include "ntp-source.h"
+#include "ntp-stats.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Maximum frequency error assumed for a clock between measurements, RFC 5905 PHI (s/s). */
+#define PHI 15e-6
+/* Our own timestamping precision (s): what a receive timestamp may be off by. */
+#define LOCAL_PRECISION 1e-9
+/* chrony's maxdelaydevratio default. */
+#define MAX_DELAY_DEV_RATIO 10.0
+/* A source whose offsets scatter more than this is "too variable" (chrony's maxjitter). */
+#define MAX_JITTER 1.0
+
+typedef struct {
+  bool live;
+  NtpSourceConfig cfg;
+  NtpSourcePoll poll;
+  NtpFilter filter;
+  NtpStats *stats;
+  uint32_t own_refid;        /* how we name this source as our reference */
+
+  uint64_t sent_tx_ts;       /* transmit timestamp of the outstanding request, 0 = none */
+  int64_t sent_raw_ns;
+  int64_t sent_cooked_ns;
+  uint64_t last_rx_tx_ts;
+
+  int stratum, leap;
+  uint32_t refid;
+  double delay, dispersion;
+  double last_measured;
+  int64_t last_rx_cooked_ns; /* 0 = never */
+  bool new_sample;           /* since the last reference update */
+  NtpSourceState state;
+} Source;
+
+struct NtpEngine {
+  NtpEnv env;
+  NtpConfig cfg;
+  NtpDiscipline disc;
+  Source src[NTP_MAX_SOURCES];
+  bool started;
+  int selected;
+  bool synchronized;
+  uint32_t ref_id;
+  int stratum;
+  int64_t ref_time_ns;
+  double root_delay, root_dispersion;
+  uint64_t rng;
+};
+
+static void
+elog (const NtpEngine *e, int level, const char *fmt, ...)
+{
+  if (!e->env.log)
+    return;
+  char buf[256];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (buf, sizeof buf, fmt, ap);
+  va_end (ap);
+  e->env.log (e->env.ud, level, buf);
+}
+
+static uint64_t
+next_random (NtpEngine *e)
+{
+  /* splitmix64: only to make our transmit timestamps' lowest bits hard to guess. */
+  uint64_t z = (e->rng += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+void
+ntp_config_init (NtpConfig *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->makestep_threshold = 0.0;
+  cfg->makestep_limit = 0;
+  cfg->maxdistance = 3.0;
+  cfg->minsources = 1;
+  cfg->maxupdateskew = 1000.0;
+  cfg->maxslewrate = 83333.333;
+  cfg->maxchange_offset = 0.0;
+  cfg->stratumweight = 0.001;
+  cfg->reselectdist = 0.0001;
+  cfg->combinelimit = 3.0;
+}
+
+void
+ntp_source_config_init (NtpSourceConfig *sc)
+{
+  memset (sc, 0, sizeof *sc);
+  sc->mode = NTP_SOURCE_SERVER;
+  sc->port = 123;
+  sc->minpoll = 6;
+  sc->maxpoll = 10;
+  sc->maxdelay = 3.0;
+  sc->maxsources = 4;
+  sc->polltarget = 8;
+}
+
+char
+ntp_source_state_char (NtpSourceState s)
+{
+  switch (s) {
+  case NTP_STATE_SELECTED: return '*';
+  case NTP_STATE_COMBINED: return '+';
+  case NTP_STATE_NOT_COMBINED: return '-';
+  case NTP_STATE_FALSETICKER: return 'x';
+  case NTP_STATE_TOO_VARIABLE: return '~';
+  case NTP_STATE_UNUSABLE:
+  default: return '?';
+  }
+}
+
+static uint32_t
+refid_for_name (const char *name)
+{
+  unsigned a, b, c, d;
+  char tail;
+  if (sscanf (name, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256
+      && c < 256 && d < 256)
+    return (a << 24) | (b << 16) | (c << 8) | d;
+  /* Not an IPv4 literal: a stable 32-bit hash of the name (FNV-1a), as chrony hashes IPv6. */
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+NtpEngine *
+ntp_engine_new (const NtpEnv *env, const NtpConfig *cfg)
+{
+  if (!env || !env->now || !env->send || !env->arm_timer || !env->set_freq || !env->step)
+    return NULL;
+  NtpEngine *e = calloc (1, sizeof *e);
+  if (!e)
+    return NULL;
+  e->env = *env;
+  if (cfg)
+    e->cfg = *cfg;
+  else
+    ntp_config_init (&e->cfg);
+  e->selected = -1;
+  e->stratum = 0;
+  e->rng = (uint64_t) env->now (env->ud) ^ (uint64_t) (uintptr_t) e;
+  ntp_discipline_init (&e->disc, &e->env, &e->cfg);
+  return e;
+}
+
+void
+ntp_engine_free (NtpEngine *e)
+{
+  if (!e)
+    return;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    ntp_stats_free (e->src[i].stats);
+  free (e);
+}
+
+static void
+arm (NtpEngine *e)
+{
+  int64_t deadline = ntp_discipline_deadline (&e->disc);
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    if (e->src[i].live && e->src[i].poll.next_tx_ns < deadline)
+      deadline = e->src[i].poll.next_tx_ns;
+  e->env.arm_timer (e->env.ud, deadline);
+}
+
+int
+ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
+{
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    Source *s = &e->src[i];
+    if (s->live)
+      continue;
+    NtpStats *st = s->stats ? s->stats : ntp_stats_new ();
+    if (!st)
+      return -1;
+    memset (s, 0, sizeof *s);
+    s->stats = st;
+    ntp_stats_reset (st);
+    s->live = true;
+    s->cfg = *sc;
+    s->cfg.name[NTP_NAME_MAX - 1] = '\0';
+    ntp_source_poll_init (&s->poll, &s->cfg);
+    ntp_filter_init (&s->filter, s->cfg.filter);
+    s->own_refid = refid_for_name (s->cfg.name);
+    s->state = NTP_STATE_UNUSABLE;
+    s->leap = NTP_LI_UNSYNC;
+    if (e->started) {
+      ntp_source_poll_start (&s->poll, e->env.now (e->env.ud));
+      arm (e);
+    }
+    return i;
+  }
+  return -1;
+}
+
+void
+ntp_engine_remove_source (NtpEngine *e, unsigned src)
+{
+  if (src >= NTP_MAX_SOURCES || !e->src[src].live)
+    return;
+  e->src[src].live = false;
+  e->src[src].state = NTP_STATE_UNUSABLE;
+  if (e->selected == (int) src)
+    e->selected = -1;
+  if (e->started)
+    arm (e);
+}
+
+void
+ntp_engine_start (NtpEngine *e)
+{
+  int64_t now = e->env.now (e->env.ud);
+  e->started = true;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    if (e->src[i].live)
+      ntp_source_poll_start (&e->src[i].poll, now);
+  arm (e);
+}
+
+/* Make every stored local time agree with the clock after a change. */
+static void
+apply_clock_change (NtpEngine *e, int64_t cooked_before, const NtpClockChange *chg)
+{
+  int64_t doff_ns = (int64_t) llround (chg->doffset * 1e9);
+  int64_t raw_ns = (int64_t) llround (chg->raw_step * 1e9);
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    Source *s = &e->src[i];
+    if (!s->live)
+      continue;
+    if (chg->dfreq != 0.0 || chg->doffset != 0.0)
+      ntp_stats_slew (s->stats, cooked_before, chg->dfreq, chg->doffset);
+    if (s->sent_tx_ts) {
+      s->sent_cooked_ns -= doff_ns;
+      s->sent_raw_ns -= raw_ns;
+    }
+    if (s->last_rx_cooked_ns)
+      s->last_rx_cooked_ns -= doff_ns;
+    if (raw_ns && s->poll.next_tx_ns != INT64_MAX)
+      s->poll.next_tx_ns -= raw_ns;
+  }
+  if (e->ref_time_ns)
+    e->ref_time_ns -= doff_ns;
+}
+
+static bool
+source_usable (const NtpEngine *e, const Source *s, const NtpStatsSelection *sel)
+{
+  if (!s->live || s->poll.stopped || !sel->ok || s->poll.reach == 0)
+    return false;
+  if (sel->root_distance > e->cfg.maxdistance)
+    return false;
+  if (s->cfg.minstratum > 0 && sel->stratum < s->cfg.minstratum)
+    return false;
+  return true;
+}
+
+/* Selection and, when the selected source has news, a clock update. */
+static void
+select_and_update (NtpEngine *e, int64_t now_raw)
+{
+  int64_t cooked_now = ntp_discipline_cook (&e->disc, now_raw);
+  NtpSelectInput in[NTP_MAX_SOURCES];
+  NtpStatsSelection sel[NTP_MAX_SOURCES];
+  NtpSourceState states[NTP_MAX_SOURCES];
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    Source *s = &e->src[i];
+    memset (&in[i], 0, sizeof in[i]);
+    memset (&sel[i], 0, sizeof sel[i]);
+    if (!s->live)
+      continue;
+    ntp_stats_selection (s->stats, cooked_now, &sel[i]);
+    in[i].usable = source_usable (e, s, &sel[i]);
+    in[i].noselect = s->cfg.noselect;
+    in[i].prefer = s->cfg.prefer;
+    in[i].trust = s->cfg.trust;
+    in[i].require = s->cfg.require;
+    in[i].stratum = sel[i].stratum;
+    in[i].offset = sel[i].offset;
+    in[i].distance = sel[i].root_distance;
+    in[i].std_dev = sel[i].std_dev;
+  }
+  NtpSelectParams params = {
+    .stratumweight = e->cfg.stratumweight,
+    .reselectdist = e->cfg.reselectdist,
+    .combinelimit = e->cfg.combinelimit,
+    .minsources = e->cfg.minsources > 0 ? e->cfg.minsources : 1,
+    .maxjitter = MAX_JITTER,
+  };
+  NtpSelectResult res;
+  ntp_select_run (in, NTP_MAX_SOURCES, &params, e->selected, states, &res);
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    e->src[i].state = e->src[i].live ? states[i] : NTP_STATE_UNUSABLE;
+
+  if (res.selected < 0) {
+    if (e->selected >= 0 || e->synchronized)
+      elog (e, NTP_LOG_WARNING, "Can't synchronise: %s", res.why_none ? res.why_none : "no selectable source");
+    e->selected = -1;
+    e->synchronized = false;
+    return;
+  }
+  if (res.selected != e->selected) {
+    elog (e, NTP_LOG_INFO, "Selected source %s", e->src[res.selected].cfg.name);
+    e->selected = res.selected;
+    e->src[res.selected].new_sample = true;
+  }
+  Source *ref = &e->src[res.selected];
+  if (!ref->new_sample)
+    return;
+
+  /* Combine: offsets weighted by 1/root distance, frequencies by 1/skew^2 (chrony). */
+  double sw = 0, so = 0, ssd = 0, fw = 0, sf = 0;
+  NtpStatsTracking tr[NTP_MAX_SOURCES];
+  double off[NTP_MAX_SOURCES];
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    if (states[i] != NTP_STATE_SELECTED && states[i] != NTP_STATE_COMBINED)
+      continue;
+    ntp_stats_tracking (e->src[i].stats, &tr[i]);
+    off[i] = tr[i].offset + tr[i].freq * (double) (cooked_now - tr[i].ref_time_ns) * 1e-9;
+    double w = 1.0 / fmax (sel[i].root_distance, 1e-9);
+    sw += w;
+    so += w * off[i];
+    double f = 1.0 / (tr[i].skew * tr[i].skew);
+    fw += f;
+    sf += f * tr[i].freq;
+  }
+  double offset = so / sw, freq = sf / fw;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    if (states[i] != NTP_STATE_SELECTED && states[i] != NTP_STATE_COMBINED)
+      continue;
+    double w = 1.0 / fmax (sel[i].root_distance, 1e-9);
+    double d = off[i] - offset;
+    ssd += w * (tr[i].offset_sd * tr[i].offset_sd + d * d);
+  }
+  double offset_sd = sqrt (ssd / sw);
+  double skew = 1.0 / sqrt (fw);
+  const NtpStatsTracking *rt = &tr[res.selected];
+
+  NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew };
+  NtpClockChange chg;
+  NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
+  if (r != NTP_DISCIPLINE_SLEWED && r != NTP_DISCIPLINE_STEPPED)
+    return;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    e->src[i].new_sample = false;
+  apply_clock_change (e, cooked_now, &chg);
+  int64_t now_after = now_raw - (int64_t) llround (chg.raw_step * 1e9);
+
+  e->synchronized = true;
+  e->ref_id = ref->own_refid;
+  e->stratum = sel[res.selected].stratum + 1;
+  e->ref_time_ns = ntp_discipline_cook (&e->disc, now_after);
+  e->root_delay = rt->root_delay;
+  e->root_dispersion = rt->root_dispersion + offset_sd;
+
+  /* Leap second: a majority of the truechimers must announce it (chrony). */
+  int n = 0, ins = 0, del = 0;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    if (states[i] < NTP_STATE_NOT_COMBINED)
+      continue;
+    n++;
+    if (sel[i].leap == NTP_LI_INSERT)
+      ins++;
+    else if (sel[i].leap == NTP_LI_DELETE)
+      del++;
+  }
+  NtpLeap vote = 2 * ins > n ? NTP_LEAP_INSERT : 2 * del > n ? NTP_LEAP_DELETE : NTP_LEAP_NONE;
+  ntp_discipline_set_leap (&e->disc, now_after, vote);
+}
+
+static void
+transmit (NtpEngine *e, unsigned i, int64_t now)
+{
+  Source *s = &e->src[i];
+  uint8_t buf[NTP_PACKET_HEADER_LEN];
+  /* RFC 5905: the transmit timestamp is our time; its lowest bits (below 64 ns) are random
+   * so that an off-path attacker cannot guess the origin a reply must echo. t1 itself is
+   * kept exactly, on the side. */
+  uint64_t ts = ntp_ts_from_ns (now);
+  ts = (ts & ~(uint64_t) 0xff) | (next_random (e) & 0xff);
+  if (ts == 0)
+    ts = 1;
+  size_t len = ntp_packet_encode_request (buf, sizeof buf, ts, (int8_t) s->poll.poll);
+  s->sent_tx_ts = ts;
+  s->sent_raw_ns = now;
+  s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
+  ntp_source_poll_transmitted (&s->poll, now);
+  e->env.send (e->env.ud, i, buf, len);
+}
+
+void
+ntp_engine_timer (NtpEngine *e)
+{
+  int64_t now = e->env.now (e->env.ud);
+  ntp_discipline_timer (&e->disc, now);
+  if (e->started) {
+    for (unsigned i = 0; i < NTP_MAX_SOURCES; i++) {
+      Source *s = &e->src[i];
+      if (s->live && !s->poll.stopped && s->poll.next_tx_ns <= now)
+        transmit (e, i, now);
+    }
+  }
+  arm (e);
+}
+
+static void
+process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
+{
+  Source *s = &e->src[i];
+  int64_t c1 = s->sent_cooked_ns;
+  int64_t c4 = ntp_discipline_cook (&e->disc, rx_raw);
+  int64_t t2 = ntp_ts_to_ns (p->rx_ts, c4);
+  int64_t t3 = ntp_ts_to_ns (p->tx_ts, c4);
+  double server_time = (double) (t3 - t2) * 1e-9;
+  double delay = (double) ((c4 - c1) - (t3 - t2)) * 1e-9;
+  /* offset: positive = we are ahead; ((t1 - t2) + (t4 - t3)) / 2 (RFC 5905 §8 negated). */
+  double offset = ((double) (c1 - t2) + (double) (c4 - t3)) * 0.5e-9;
+  offset -= s->cfg.offset;   /* chrony's `offset` option corrects the server-minus-client sense */
+
+  if (server_time < 0 || c4 < c1 || !isfinite (offset)) {
+    elog (e, NTP_LOG_DEBUG, "%s: inconsistent timestamps, ignoring", s->cfg.name);
+    return;
+  }
+  int prec = p->precision < -30 ? -30 : p->precision > 0 ? 0 : p->precision;
+  double precision = ldexp (1.0, prec);
+  if (delay < precision)
+    delay = precision;
+  double maxdelay = s->cfg.maxdelay > 0 ? s->cfg.maxdelay : 3.0;
+  if (delay > maxdelay) {
+    elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over maxdelay, ignoring", s->cfg.name, delay);
+    return;
+  }
+  if (s->cfg.mindelay > 0 && delay < s->cfg.mindelay)
+    delay = s->cfg.mindelay;
+  double dispersion = precision + LOCAL_PRECISION + PHI * delay;
+  int64_t mid = c1 + (c4 - c1) / 2;
+
+  double predicted = ntp_stats_predict (s->stats, mid);
+  double sd, skew;
+  if (ntp_stats_delay_test_data (s->stats, &sd, &skew)
+      && !ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
+                               MAX_DELAY_DEV_RATIO)) {
+    elog (e, NTP_LOG_DEBUG, "%s: delay %.6f too far over the minimum, ignoring", s->cfg.name, delay);
+    return;
+  }
+
+  s->stratum = p->stratum;
+  s->leap = p->leap;
+  s->refid = p->refid;
+  s->delay = delay;
+  s->dispersion = dispersion;
+  s->last_measured = offset;
+  s->last_rx_cooked_ns = c4;
+
+  NtpFilterSample fin = { .time_ns = mid, .offset = offset, .delay = delay, .dispersion = dispersion }, fout;
+  if (!ntp_filter_add (&s->filter, &fin, &fout))
+    return;
+
+  double error = fabs (fout.offset - ntp_stats_predict (s->stats, fout.time_ns));
+  NtpSample smp = {
+    .time_ns = fout.time_ns, .offset = fout.offset, .delay = fout.delay,
+    .peer_dispersion = fout.dispersion,
+    .root_delay = p->root_delay + fout.delay,
+    .root_dispersion = p->root_dispersion + fout.dispersion,
+    .stratum = p->stratum, .leap = p->leap,
+  };
+  bool had = ntp_stats_samples (s->stats) >= 3;
+  if (!ntp_stats_add (s->stats, &smp))
+    elog (e, NTP_LOG_WARNING, "%s: out of order sample, history discarded", s->cfg.name);
+  ntp_stats_regress (s->stats);
+  ntp_source_poll_sample (&s->poll, rx_raw, had ? error : 0.0, fout.delay / 2 + fout.dispersion,
+                          ntp_stats_samples (s->stats));
+  s->new_sample = true;
+  select_and_update (e, rx_raw);
+}
+
+void
+ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pkt, size_t len)
+{
+  if (!e || src >= NTP_MAX_SOURCES || !e->src[src].live)
+    return;
+  Source *s = &e->src[src];
+  NtpPacket p;
+  NtpPacketResult r = ntp_packet_decode (pkt, len, &p);
+  if (r == NTP_PKT_OK)
+    r = ntp_packet_check_reply (&p, s->sent_tx_ts, s->last_rx_tx_ts, e->cfg.maxdistance);
+
+  switch (r) {
+  case NTP_PKT_OK:
+  case NTP_PKT_KOD_RATE:
+  case NTP_PKT_KOD_DENY:
+  case NTP_PKT_KOD_RSTR:
+  case NTP_PKT_KOD_OTHER:
+  case NTP_PKT_STRATUM_UNSYNC:
+  case NTP_PKT_LEAP_UNSYNC:
+  case NTP_PKT_ZERO_RECEIVE:
+  case NTP_PKT_BAD_DISTANCE:
+    /* The reply is genuinely ours (origin matched): consume the request so a copy or a
+     * replay cannot be used again, and the source counts as reachable. */
+    s->sent_tx_ts = 0;
+    s->last_rx_tx_ts = p.tx_ts;
+    break;
+  default:
+    elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name, ntp_packet_result_string (r));
+    return;
+  }
+
+  if (r == NTP_PKT_KOD_RATE || r == NTP_PKT_KOD_DENY || r == NTP_PKT_KOD_RSTR) {
+    elog (e, NTP_LOG_WARNING, "%s: received %s", s->cfg.name, ntp_packet_result_string (r));
+    ntp_source_poll_kod (&s->poll, r, p.poll, rx_ns);
+    if (s->poll.stopped) {
+      s->state = NTP_STATE_UNUSABLE;
+      select_and_update (e, rx_ns);
+    }
+    arm (e);
+    return;
+  }
+
+  ntp_source_poll_replied (&s->poll, rx_ns);
+  if (r != NTP_PKT_OK) {
+    elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name, ntp_packet_result_string (r));
+    s->stratum = p.stratum;
+    s->leap = p.leap;
+    arm (e);
+    return;
+  }
+  process_sample (e, src, rx_ns, &p);
+  arm (e);
+}
+
+void
+ntp_engine_burst (NtpEngine *e)
+{
+  int64_t now = e->env.now (e->env.ud);
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    if (e->src[i].live)
+      ntp_source_poll_burst (&e->src[i].poll, now);
+  if (e->started)
+    arm (e);
+}
+
+void
+ntp_engine_make_step (NtpEngine *e)
+{
+  int64_t now = e->env.now (e->env.ud);
+  int64_t cooked = ntp_discipline_cook (&e->disc, now);
+  NtpClockChange chg;
+  ntp_discipline_make_step (&e->disc, now, &chg);
+  if (chg.stepped)
+    apply_clock_change (e, cooked, &chg);
+  if (e->started)
+    arm (e);
+}
+
+void
+ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
+{
+  memset (out, 0, sizeof *out);
+  int64_t now = e->env.now (e->env.ud);
+  int64_t cooked = ntp_discipline_cook (&e->disc, now);
+  out->synchronized = e->synchronized;
+  out->ref_source = e->synchronized ? e->selected : -1;
+  out->ref_id = e->synchronized ? e->ref_id : 0;
+  out->stratum = e->synchronized ? e->stratum : 0;
+  out->ref_time_ns = e->ref_time_ns;
+  out->system_time_offset = ntp_discipline_pending (&e->disc, now);
+  out->last_offset = e->disc.last_offset;
+  out->rms_offset = ntp_discipline_rms_offset (&e->disc);
+  out->freq_ppm = ntp_discipline_freq_ppm (&e->disc);
+  out->update_interval = e->disc.update_interval;
+  out->leap = e->disc.leap_armed;
+  out->leap_unsynchronized = !e->synchronized;
+  if (e->synchronized) {
+    double elapsed = e->ref_time_ns ? (double) (cooked - e->ref_time_ns) * 1e-9 : 0.0;
+    if (elapsed < 0)
+      elapsed = 0;
+    out->residual_freq_ppm = e->disc.residual_freq * 1e6;
+    out->skew_ppm = e->disc.skew * 1e6;
+    out->root_delay = e->root_delay;
+    /* Dispersion grows with what we do not know of our frequency (chrony). */
+    out->root_dispersion = e->root_dispersion
+                           + (e->disc.skew + fabs (e->disc.residual_freq) + LOCAL_PRECISION) * elapsed;
+  }
+}
+
+bool
+ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
+{
+  memset (out, 0, sizeof *out);
+  if (src >= NTP_MAX_SOURCES || !e->src[src].live)
+    return false;
+  const Source *s = &e->src[src];
+  int64_t now = e->env.now (e->env.ud);
+  int64_t cooked = ntp_discipline_cook (&e->disc, now);
+  NtpStatsReport r;
+  ntp_stats_report (s->stats, cooked, &r);
+  out->state = s->state;
+  out->stratum = s->stratum;
+  out->poll = s->poll.poll;
+  out->reach = s->poll.reach;
+  out->last_rx_ago = s->last_rx_cooked_ns ? (double) (cooked - s->last_rx_cooked_ns) * 1e-9 : -1.0;
+  out->adjusted_offset = r.samples ? r.last_offset : s->last_measured;
+  out->measured_offset = r.samples ? r.last_orig_offset : s->last_measured;
+  out->error_bound = r.samples ? r.last_error : 0.0;
+  out->delay = s->delay;
+  out->dispersion = s->dispersion;
+  out->jitter = r.samples >= 3 ? r.std_dev : s->filter.jitter;
+  out->refid = s->refid;
+  out->samples = r.samples;
+  out->runs = r.runs;
+  out->span = r.span;
+  out->freq_ppm = r.freq_ppm;
+  out->skew_ppm = r.skew_ppm;
+  out->stats_offset = r.offset;
+  out->std_dev = r.std_dev;
+  return true;
+}
+
+void
+ntp_engine_get_drift (const NtpEngine *e, double *freq_ppm, double *skew_ppm)
+{
+  if (freq_ppm)
+    *freq_ppm = ntp_discipline_freq_ppm (&e->disc);
+  if (skew_ppm)
+    *skew_ppm = e->disc.skew * 1e6;
+}

@@ -1,0 +1,59 @@
+/* ntp-filter.c — see ntp-filter.h. */
+#include "ntp-filter.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+ntp_filter_init (NtpFilter *f, int depth)
+{
+  memset (f, 0, sizeof *f);
+  if (depth < 1)
+    depth = 1;
+  if (depth > NTP_FILTER_MAX_DEPTH)
+    depth = NTP_FILTER_MAX_DEPTH;
+  f->depth = depth;
+  f->last_out_ns = INT64_MIN;
+}
+
+bool
+ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *out)
+{
+  if (f->count == f->depth) {
+    memmove (f->s, f->s + 1, sizeof f->s[0] * (size_t) (f->depth - 1));
+    f->count--;
+  }
+  f->s[f->count++] = *in;
+
+  int best = 0;
+  for (int i = 1; i < f->count; i++)
+    if (f->s[i].delay < f->s[best].delay)
+      best = i;
+
+  double sum = 0;
+  for (int i = 0; i < f->count; i++) {
+    double d = f->s[i].offset - f->s[best].offset;
+    sum += d * d;
+  }
+  f->jitter = f->count > 1 ? sqrt (sum / (f->count - 1)) : 0.0;
+
+  /* RFC 5905 §10: never reuse a sample, never go back in time. */
+  if (f->s[best].time_ns <= f->last_out_ns)
+    return false;
+  f->last_out_ns = f->s[best].time_ns;
+  *out = f->s[best];
+  return true;
+}
+
+bool
+ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_dev,
+                     double predicted, double ratio)
+{
+  double rise = delay - min_delay;
+  if (ratio <= 0.0 || rise <= 0.0 || std_dev <= 0.0)
+    return true;
+  if (rise / std_dev <= ratio)
+    return true;
+  /* The offset moved by more than the delay rose: a real change, not a queue. */
+  return fabs (offset - predicted) > rise;
+}

@@ -1,0 +1,38 @@
+/* ntp-filter.h — the clock filter in front of the source statistics.
+ *
+ * RFC 5905 §10: of the last few samples the one with the lowest delay carries the least
+ * queueing error, so it is the one passed on (and only once). With depth 1 every sample
+ * passes, which suits the regression behind it (it weights samples by delay itself).
+ * The filter also keeps the RFC's peer jitter and offers chrony's "test D": a sample whose
+ * delay rose far above the minimum, relative to the offsets' noise, is dropped unless its
+ * offset moved by more than that rise (then the path changed, not the queue).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NTP_FILTER_MAX_DEPTH 8
+
+typedef struct {
+  int64_t time_ns;
+  double offset, delay, dispersion;
+} NtpFilterSample;
+
+typedef struct {
+  NtpFilterSample s[NTP_FILTER_MAX_DEPTH];
+  int depth;          /* 1..NTP_FILTER_MAX_DEPTH */
+  int count;          /* valid entries, newest at s[count-1] */
+  int64_t last_out_ns;
+  double jitter;      /* s, RMS of offset differences to the chosen sample (RFC 5905 §10) */
+} NtpFilter;
+
+void ntp_filter_init (NtpFilter *f, int depth);
+/* Push a sample; true when one comes out in *out (the lowest-delay one in the window, if it
+ * is newer than the last one output). */
+bool ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *out);
+
+/* chrony's test D. min_delay: the lowest delay in the statistics; std_dev: their offset noise;
+ * predicted: the offset the statistics expect now. ratio: maxdelaydevratio (10). */
+bool ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_dev,
+                          double predicted, double ratio);

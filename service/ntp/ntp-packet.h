@@ -1,0 +1,92 @@
+/* ntp-packet.h — NTPv4 packet codec (RFC 5905 §7.3, extension fields per RFC 7822).
+ *
+ * Pure functions: no state, no allocation. The decoder accepts any bytes (it is fuzzed) and
+ * says precisely why a datagram was refused, so the engine can count and log reasons.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NTP_PACKET_HEADER_LEN 48
+/* The largest datagram the codec looks at; anything longer is refused (RFC 7822 packets with
+ * a few extension fields fit easily). */
+#define NTP_PACKET_MAX_LEN 1024
+
+#define NTP_MODE_CLIENT 3
+#define NTP_MODE_SERVER 4
+#define NTP_MODE_BROADCAST 5
+
+/* Leap indicator values (RFC 5905 figure 9). */
+#define NTP_LI_NONE 0
+#define NTP_LI_INSERT 1
+#define NTP_LI_DELETE 2
+#define NTP_LI_UNSYNC 3
+
+/* Seconds between the NTP era 0 epoch (1900) and the Unix epoch. */
+#define NTP_UNIX_EPOCH_DELTA 2208988800LL
+
+typedef struct {
+  uint8_t leap, version, mode, stratum;
+  int8_t poll, precision;
+  double root_delay, root_dispersion;   /* s */
+  uint32_t refid;
+  uint64_t ref_ts, org_ts, rx_ts, tx_ts; /* raw NTP 64-bit timestamps (32.32) */
+  size_t length;                         /* whole datagram */
+  int n_extensions;                      /* extension fields skipped */
+  bool has_mac;
+} NtpPacket;
+
+typedef enum {
+  NTP_PKT_OK = 0,
+  NTP_PKT_TRUNCATED,        /* shorter than the 48-byte header */
+  NTP_PKT_BAD_LENGTH,       /* not a multiple of 4, too long, or a malformed trailer */
+  NTP_PKT_BAD_EXTENSION,    /* an extension field whose length does not add up */
+  NTP_PKT_BAD_VERSION,      /* not NTPv3/v4 */
+  NTP_PKT_BAD_MODE,         /* not a server reply */
+  NTP_PKT_BROADCAST,        /* mode 5: we are not a broadcast client, ignored */
+  NTP_PKT_KOD_RATE,         /* Kiss-o'-Death RATE: poll less often */
+  NTP_PKT_KOD_DENY,         /* Kiss-o'-Death DENY: stop using the server */
+  NTP_PKT_KOD_RSTR,         /* Kiss-o'-Death RSTR: stop using the server */
+  NTP_PKT_KOD_OTHER,        /* stratum 0 with any other (or no) kiss code */
+  NTP_PKT_STRATUM_UNSYNC,   /* stratum >= 16 */
+  NTP_PKT_LEAP_UNSYNC,      /* leap indicator 3: the server is not synchronized */
+  NTP_PKT_ZERO_TRANSMIT,    /* transmit timestamp 0 */
+  NTP_PKT_ZERO_RECEIVE,     /* receive timestamp 0 */
+  NTP_PKT_BOGUS_ORIGIN,     /* origin != what we sent: spoofed, stale, or not ours */
+  NTP_PKT_DUPLICATE,        /* transmit timestamp seen already */
+  NTP_PKT_NOT_EXPECTED,     /* no request outstanding */
+  NTP_PKT_BAD_DISTANCE,     /* root distance over maxdistance */
+  NTP_PKT_N_RESULTS
+} NtpPacketResult;
+
+const char *ntp_packet_result_string (NtpPacketResult r);
+
+/* Local clock (ns since the Unix epoch) <-> NTP 32.32 timestamp. The NTP seconds field wraps
+ * every 136 years (era); the decoder takes the value closest to `near_ns` (RFC 5905 §6). */
+uint64_t ntp_ts_from_ns (int64_t ns);
+int64_t ntp_ts_to_ns (uint64_t ts, int64_t near_ns);
+
+/* Encode a client request (mode 3, version 4) with transmit timestamp `tx_ts`.
+ * Returns the length written (48) or 0 when buf is too small. */
+size_t ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll);
+
+/* Encode any packet (used by tests, the fuzzer's seed corpus and the simulator's servers). */
+size_t ntp_packet_encode (uint8_t *buf, size_t len, const NtpPacket *p);
+
+/* Structural decode: lengths, extension fields, version, mode, header fields. Does not look at
+ * stratum, leap or timestamps (see ntp_packet_check_reply). */
+NtpPacketResult ntp_packet_decode (const uint8_t *buf, size_t len, NtpPacket *out);
+
+/* Checks a decoded server reply against what we sent (RFC 5905 §8 tests, chrony's tests A-C):
+ * `sent_tx_ts` is the transmit timestamp of our outstanding request (0 = none outstanding),
+ * `last_rx_tx_ts` the transmit timestamp of the last reply accepted from this source.
+ * A KoD is only reported when its origin matches, so a third party cannot stop a source. */
+NtpPacketResult ntp_packet_check_reply (const NtpPacket *p, uint64_t sent_tx_ts,
+                                        uint64_t last_rx_tx_ts, double maxdistance);
+
+/* Kiss codes as the refid reads in ASCII ("RATE" = 0x52415445). */
+#define NTP_KISS_RATE 0x52415445u
+#define NTP_KISS_DENY 0x44454E59u
+#define NTP_KISS_RSTR 0x52535452u

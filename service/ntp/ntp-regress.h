@@ -1,0 +1,52 @@
+/* ntp-regress.h — weighted least squares and the runs test behind the source statistics.
+ *
+ * The model (as in chrony's sourcestats): offsets measured from one source drift linearly
+ * with the local clock's frequency error, offset(t) = a + b t, with noise of known relative
+ * variances. The oldest samples are dropped while the residuals show too few sign changes
+ * (a "runs test"): few runs means the straight line no longer fits, i.e. the frequency has
+ * wandered and old samples only add bias.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+/* The most points any regression here looks at. */
+#define NTP_REGRESS_MAX_POINTS 128
+
+typedef struct {
+  double intercept;      /* a, at x = 0 */
+  double slope;          /* b */
+  double variance;       /* of one unit-weight point, weighted average */
+  double intercept_sd;
+  double slope_sd;
+  int start;             /* index of the first point used */
+  int n;                 /* points used */
+  int runs;              /* runs of residual signs */
+  int dof;               /* n - 2 */
+} NtpRegression;
+
+/* Fits y = a + b x with weights w (w[i] = relative VARIANCE of point i; larger = less
+ * reliable; NULL = all 1). Needs n >= 3. Returns false when it cannot (n < 3, all x equal). */
+bool ntp_regress_weighted (const double *x, const double *y, const double *w, int n,
+                           NtpRegression *out);
+
+/* Number of runs of equal signs in r[0..n); a zero residual counts as a change of sign. */
+int ntp_regress_runs (const double *r, int n);
+
+/* The largest run count c for which P(runs <= c) <= 10 % when the n residual signs are
+ * independent and equally likely (runs - 1 is then Binomial(n - 1, 1/2)). The test passes
+ * when the observed runs exceed it. */
+int ntp_regress_critical_runs (int n);
+
+/* Fits the newest points, dropping the oldest until the runs test passes (at least
+ * min_points kept). x, y, w hold n points, oldest first; `extra` older points precede them
+ * at x[-extra..-1], y[-extra..-1] (no weights needed): they are not fitted but lengthen the
+ * runs test, which makes it sensitive to wander sooner, as chrony does. */
+bool ntp_regress_find_best (const double *x, const double *y, const double *w, int n,
+                            int extra, int min_points, NtpRegression *out);
+
+/* Two-sided 99.9 % Student t quantile (the 0.9995 quantile) for dof degrees of freedom. */
+double ntp_regress_t_coef (int dof);
+
+/* Median of v[0..n) (v is reordered). */
+double ntp_regress_median (double *v, int n);

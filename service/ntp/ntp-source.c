@@ -1,0 +1,213 @@
+/* ntp-source.c — see ntp-source.h. */
+#include "ntp-source.h"
+
+#include <math.h>
+
+static int
+clamp_poll (int v)
+{
+  return v < NTP_POLL_MIN ? NTP_POLL_MIN : v > NTP_POLL_MAX ? NTP_POLL_MAX : v;
+}
+
+int64_t
+ntp_poll_to_ns (double log2_s)
+{
+  return (int64_t) llround (pow (2.0, log2_s) * 1e9);
+}
+
+void
+ntp_source_poll_init (NtpSourcePoll *p, const NtpSourceConfig *sc)
+{
+  *p = (NtpSourcePoll) { 0 };
+  p->minpoll = clamp_poll (sc->minpoll);
+  p->maxpoll = clamp_poll (sc->maxpoll);
+  if (p->maxpoll < p->minpoll)
+    p->maxpoll = p->minpoll;
+  p->floor_poll = p->minpoll;
+  p->poll = p->minpoll;
+  p->polltarget = sc->polltarget > 0 ? sc->polltarget : 8;
+  p->iburst = sc->iburst;
+  p->burst = sc->burst;
+  p->next_tx_ns = INT64_MAX;
+  p->last_tx_ns = INT64_MIN;
+  p->burst_anchor_ns = INT64_MIN;
+}
+
+static void
+start_burst (NtpSourcePoll *p, int good, int total)
+{
+  p->burst_good_left = good;
+  p->burst_total_left = total;
+  p->burst_anchor_ns = INT64_MIN;
+}
+
+void
+ntp_source_poll_start (NtpSourcePoll *p, int64_t now_ns)
+{
+  if (p->stopped)
+    return;
+  if (p->iburst)
+    start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
+  p->next_tx_ns = now_ns;
+}
+
+void
+ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns)
+{
+  if (p->stopped)
+    return;
+  start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
+  if (p->next_tx_ns > now_ns)
+    p->next_tx_ns = now_ns;
+}
+
+bool
+ntp_source_poll_in_burst (const NtpSourcePoll *p)
+{
+  return p->burst_good_left > 0 && p->burst_total_left > 0;
+}
+
+double
+ntp_source_poll_interval (const NtpSourcePoll *p)
+{
+  return ldexp (1.0, p->poll);
+}
+
+/* chrony's adjust_poll: fractional steps accumulate, whole ones move the poll, and the
+ * score is reset at the limits so it cannot wind up. */
+static void
+adjust_poll (NtpSourcePoll *p, double adj)
+{
+  p->poll_score += adj;
+  if (p->poll_score >= 1.0) {
+    p->poll += (int) p->poll_score;
+    p->poll_score -= (int) p->poll_score;
+  } else if (p->poll_score < 0.0) {
+    int whole = (int) (p->poll_score - 1.0);
+    p->poll += whole;
+    p->poll_score -= whole;
+  }
+  if (p->poll < p->floor_poll) {
+    p->poll = p->floor_poll;
+    p->poll_score = 0.0;
+  } else if (p->poll > p->maxpoll) {
+    p->poll = p->maxpoll < p->floor_poll ? p->floor_poll : p->maxpoll;
+    p->poll_score = 1.0 - 1e-9;
+    if (p->poll == p->floor_poll)
+      p->poll_score = 0.0;
+  }
+}
+
+void
+ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns)
+{
+  p->reach = (uint8_t) (p->reach << 1);
+  p->missed++;
+  p->last_tx_ns = now_ns;
+  if (p->stopped) {
+    p->next_tx_ns = INT64_MAX;
+    return;
+  }
+  if (!ntp_source_poll_in_burst (p) && p->burst && p->poll > 1) {
+    start_burst (p, 1, 4);
+    p->burst_anchor_ns = now_ns;
+  }
+  if (ntp_source_poll_in_burst (p)) {
+    p->burst_total_left--;
+    if (p->burst_total_left == 0 && p->burst_anchor_ns != INT64_MIN) {
+      /* the retries of a `burst` poll are used up: wait for the next regular poll */
+      p->next_tx_ns = p->burst_anchor_ns + ntp_poll_to_ns (p->poll);
+      if (p->next_tx_ns < now_ns)
+        p->next_tx_ns = now_ns + ntp_poll_to_ns (p->poll);
+      return;
+    }
+    double interval = fmin (NTP_BURST_INTERVAL, ldexp (1.0, p->poll));
+    p->next_tx_ns = now_ns + (int64_t) llround (interval * 1e9);
+    return;
+  }
+  /* Without replies, back off (chrony raises the poll by a quarter per silent request). */
+  if (p->missed >= 2)
+    adjust_poll (p, 0.25);
+  p->next_tx_ns = now_ns + ntp_poll_to_ns (p->poll);
+}
+
+void
+ntp_source_poll_replied (NtpSourcePoll *p, int64_t now_ns)
+{
+  bool was_unreachable = p->reach == 0 && p->ever_reached;
+  p->reach |= 1;
+  p->missed = 0;
+  p->ever_reached = true;
+  /* Back after an outage: take a quick burst (as at start) so the statistics, which were
+   * probably reset by the gap, fill again in seconds rather than polls. */
+  if (was_unreachable && p->iburst) {
+    start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
+    int64_t soon = now_ns + (int64_t) llround (fmin (NTP_BURST_INTERVAL, ldexp (1.0, p->poll)) * 1e9);
+    if (p->next_tx_ns > soon)
+      p->next_tx_ns = soon;
+  }
+}
+
+void
+ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error, double peer_distance,
+                        int samples)
+{
+  if (ntp_source_poll_in_burst (p)) {
+    p->burst_good_left--;
+    if (!ntp_source_poll_in_burst (p) && p->last_tx_ns != INT64_MIN && !p->stopped) {
+      /* The burst got what it came for: back to the regular interval. */
+      int64_t from = p->burst_anchor_ns != INT64_MIN ? p->burst_anchor_ns : p->last_tx_ns;
+      p->next_tx_ns = from + ntp_poll_to_ns (p->poll);
+      if (p->next_tx_ns < now_ns)
+        p->next_tx_ns = now_ns;
+    }
+    return;
+  }
+  double adj;
+  if (peer_distance > 0 && error > peer_distance) {
+    /* The prediction missed by more than the measurement's own error: we are not tracking
+     * the source well, so poll faster, the more the worse. */
+    adj = -log2 (error / peer_distance);
+  } else {
+    /* Keep about `polltarget` samples in the regression: more kept means the noise dominates
+     * and longer polls cost nothing; fewer means wander dominates (chrony's rule). */
+    adj = ((double) samples / p->polltarget - 1.0) / p->polltarget;
+  }
+  adjust_poll (p, adj);
+}
+
+void
+ntp_source_poll_kod (NtpSourcePoll *p, NtpPacketResult kod, int pkt_poll, int64_t now_ns)
+{
+  switch (kod) {
+  case NTP_PKT_KOD_RATE: {
+    /* RFC 5905 §7.4: reduce the rate; never below what the server asked for, and stop any
+     * burst (a burst is exactly what it complained about). */
+    int want = p->poll + 1;
+    if (pkt_poll > want)
+      want = pkt_poll;
+    want = clamp_poll (want);
+    if (want > p->floor_poll)
+      p->floor_poll = want;
+    if (p->poll < p->floor_poll)
+      p->poll = p->floor_poll;
+    if (p->maxpoll < p->floor_poll)
+      p->maxpoll = p->floor_poll;
+    p->poll_score = 0.0;
+    p->burst_good_left = p->burst_total_left = 0;
+    int64_t next = now_ns + ntp_poll_to_ns (p->poll);
+    if (p->next_tx_ns < next)
+      p->next_tx_ns = next;
+    break;
+  }
+  case NTP_PKT_KOD_DENY:
+  case NTP_PKT_KOD_RSTR:
+    /* The server refuses us: stop for good (RFC 5905 §7.4). */
+    p->stopped = true;
+    p->next_tx_ns = INT64_MAX;
+    p->burst_good_left = p->burst_total_left = 0;
+    break;
+  default:
+    break;
+  }
+}

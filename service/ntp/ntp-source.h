@@ -1,0 +1,60 @@
+/* ntp-source.h — one source's polling state: poll interval and its adaptation, the 8-bit
+ * reachability register, iburst/burst, and Kiss-o'-Death handling (RFC 5905 §7.4, §13;
+ * chrony's ntp_core.c). No I/O: the engine asks when to send and reports what came back.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ntp-engine.h"
+#include "ntp-packet.h"
+
+#define NTP_POLL_MIN -6
+#define NTP_POLL_MAX 24
+/* Spacing of burst requests (s), as chrony's iburst: a handful of samples within seconds. */
+#define NTP_BURST_INTERVAL 2.0
+#define NTP_IBURST_GOOD 4
+#define NTP_IBURST_TOTAL 8
+
+typedef struct {
+  int minpoll, maxpoll;     /* as configured, clamped to NTP_POLL_MIN..NTP_POLL_MAX */
+  int floor_poll;           /* minpoll, raised by KoD RATE */
+  int poll;                 /* current, log2 s */
+  double poll_score;        /* fractional poll adjustment being accumulated */
+  int polltarget;
+  bool iburst;
+  bool burst;               /* chrony's `burst`: retry a regular poll quickly until it gives a
+                             * good sample (up to 4 requests 2 s apart) */
+  uint8_t reach;
+  bool ever_reached;
+  bool stopped;             /* KoD DENY/RSTR: never poll again */
+  int burst_good_left, burst_total_left;
+  int missed;               /* consecutive requests without a reply */
+  int64_t next_tx_ns;       /* INT64_MAX = not scheduled */
+  int64_t last_tx_ns;       /* INT64_MIN = never */
+  int64_t burst_anchor_ns;  /* the regular poll a `burst` burst belongs to; INT64_MIN = none */
+} NtpSourcePoll;
+
+void ntp_source_poll_init (NtpSourcePoll *p, const NtpSourceConfig *sc);
+/* Begin polling at `now` (first request right away; a burst if iburst). */
+void ntp_source_poll_start (NtpSourcePoll *p, int64_t now_ns);
+/* `chronyc burst`: 4 good samples out of at most 8 requests. */
+void ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns);
+/* A request goes out now: shifts the reach register and schedules the next one. */
+void ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns);
+/* A valid reply arrived (before the sample tests). */
+void ntp_source_poll_replied (NtpSourcePoll *p, int64_t now_ns);
+/* A sample from the reply was accepted. error: |measured - predicted offset| (s);
+ * peer_distance: delay/2 + dispersion of this sample (s); samples: how many the
+ * regression keeps. Adapts the poll interval (chrony's polltarget rule). */
+void ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error,
+                             double peer_distance, int samples);
+/* A KoD with a matching origin. pkt_poll: the poll field the server sent. */
+void ntp_source_poll_kod (NtpSourcePoll *p, NtpPacketResult kod, int pkt_poll, int64_t now_ns);
+
+bool ntp_source_poll_in_burst (const NtpSourcePoll *p);
+/* Seconds between regular requests now. */
+double ntp_source_poll_interval (const NtpSourcePoll *p);
+/* log2 of 2^x seconds as ns */
+int64_t ntp_poll_to_ns (double log2_s);

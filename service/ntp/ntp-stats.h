@@ -1,0 +1,87 @@
+/* ntp-stats.h — per-source sample history and its regression (chrony's "sourcestats").
+ *
+ * Offsets here follow the core's sign: positive = the local clock is ahead of the source.
+ * Sample times are local (cooked) clock readings in ns. When the engine changes the clock's
+ * frequency or offset it calls ntp_stats_slew()/ntp_stats_step() so the stored samples read
+ * as if the clock had always run the way it runs now; the regression then always estimates
+ * the CURRENT residual frequency and offset.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NTP_STATS_MAX_SAMPLES 64
+
+typedef struct NtpStats NtpStats;
+
+typedef struct {
+  int64_t time_ns;          /* local time of the measurement (midpoint of t1..t4) */
+  double offset;            /* s, positive = local ahead */
+  double delay;             /* s, round trip to the source */
+  double peer_dispersion;   /* s, precision and rate terms of this measurement */
+  double root_delay;        /* s, to the reference clock: source's + ours */
+  double root_dispersion;   /* s, source's + ours */
+  int stratum;
+  int leap;                 /* NTP_LI_* of the packet */
+} NtpSample;
+
+/* What selection needs, evaluated at one moment. */
+typedef struct {
+  bool ok;                  /* the regression stands on >= min samples */
+  double offset;            /* s, estimated now */
+  double root_distance;     /* s, grows with skew since the sample */
+  double std_dev;           /* s */
+  double first_ago, last_ago;
+  int stratum, leap;
+} NtpStatsSelection;
+
+/* What the reference update needs from the selected source(s). */
+typedef struct {
+  int64_t ref_time_ns;      /* time the estimate refers to (the newest sample) */
+  double offset;            /* s, at ref_time */
+  double offset_sd;         /* s */
+  double freq;              /* residual frequency, fraction (positive = local fast) */
+  double freq_sd;
+  double skew;              /* fraction */
+  double root_delay, root_dispersion;
+  double std_dev;
+} NtpStatsTracking;
+
+NtpStats *ntp_stats_new (void);
+void ntp_stats_free (NtpStats *st);
+void ntp_stats_reset (NtpStats *st);
+
+/* Store one sample (oldest dropped when full). Returns false (and resets the history) when
+ * the sample is older than the newest stored one. */
+bool ntp_stats_add (NtpStats *st, const NtpSample *s);
+/* Refit and prune as the runs test says. */
+void ntp_stats_regress (NtpStats *st);
+
+int ntp_stats_samples (const NtpStats *st);
+double ntp_stats_min_delay (const NtpStats *st);
+/* Predicted offset at `when` (the newest sample's offset with fewer than 3 samples). */
+double ntp_stats_predict (const NtpStats *st, int64_t when_ns);
+/* Regression figures for the delay test; false with too few samples. */
+bool ntp_stats_delay_test_data (const NtpStats *st, double *std_dev, double *skew);
+
+void ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out);
+bool ntp_stats_tracking (const NtpStats *st, NtpStatsTracking *out);
+
+/* The clock's frequency was changed at `when` by dfreq (fraction, positive = it now runs
+ * faster) and doffset seconds were taken off its reading (positive = it now reads less). */
+void ntp_stats_slew (NtpStats *st, int64_t when_ns, double dfreq, double doffset);
+/* The clock was stepped: readings are now `doffset` s less (sample times move too). */
+void ntp_stats_step (NtpStats *st, double doffset);
+
+/* The `sourcestats` figures at `now`. */
+typedef struct {
+  int samples, runs;
+  double span;              /* s */
+  double freq_ppm, skew_ppm;
+  double offset;            /* s, estimated at now */
+  double std_dev;
+  double last_offset, last_orig_offset, last_error;
+  int64_t last_time_ns;
+} NtpStatsReport;
+void ntp_stats_report (const NtpStats *st, int64_t now_ns, NtpStatsReport *out);

@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""The files under the root, other layouts than Debian's: RHEL's /etc/sysconfig/clock, no
+/etc/timezone, /etc/localtime as a plain copy, no /etc/adjtime; announcements on both
+interfaces; timedated's error for SetTime while NTP is on."""
+
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import FDO, NATIVE, ZONEINFO  # noqa: E402
+
+
+class RootFiles(harness.MeridianTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.polkit_allow_all()
+
+    def test_set_timezone_rewrites_sysconfig_clock_zone_keeping_other_lines(self):
+        clock = self.root / 'etc' / 'sysconfig' / 'clock'
+        clock.parent.mkdir()
+        clock.write_text('# written by the installer\nZONE="UTC"\nUTC=true\nARC=false\n')
+        self.start_daemon()
+        self.call('SetTimezone', 'Asia/Seoul', False)
+        self.assertEqual(clock.read_text(),
+                         '# written by the installer\nZONE="Asia/Seoul"\nUTC=true\nARC=false\n')
+
+    def test_set_timezone_does_not_create_etc_timezone_or_sysconfig_clock(self):
+        os.unlink(self.root / 'etc' / 'timezone')
+        self.start_daemon()
+        self.call('SetTimezone', 'Europe/Berlin', False, iface=FDO)
+        self.assertEqual(self.localtime_target(), '../usr/share/zoneinfo/Europe/Berlin')
+        self.assertFalse((self.root / 'etc' / 'timezone').exists())
+        self.assertFalse((self.root / 'etc' / 'sysconfig').exists())
+
+    def test_zone_identified_by_content_when_localtime_is_a_plain_copy(self):
+        os.unlink(self.root / 'etc' / 'localtime')
+        shutil.copy2(os.path.join(ZONEINFO, 'Asia/Seoul'), self.root / 'etc' / 'localtime')
+        self.start_daemon()
+        zone = self.get_property('Timezone')
+        # Any name whose TZif bytes are those of the copy is right (Asia/Seoul and ROK are one).
+        with open(os.path.join(ZONEINFO, zone), 'rb') as f:
+            self.assertEqual(f.read(), (self.root / 'etc' / 'localtime').read_bytes(),
+                             f'Timezone {zone!r} is not the zone that was copied')
+        self.assertEqual(zone, 'Asia/Seoul', 'the zone1970.tab name should be preferred')
+
+    def test_set_local_rtc_creates_adjtime_when_missing(self):
+        os.unlink(self.root / 'etc' / 'adjtime')
+        self.start_daemon()
+        self.assertFalse(self.get_property('LocalRTC'))
+        self.call('SetLocalRTC', True, False, False)
+        lines = self.adjtime_lines()
+        self.assertIsNotNone(lines, 'etc/adjtime was not created')
+        self.assertEqual(len(lines), 3, lines)
+        self.assertEqual(lines[2], 'LOCAL')
+        self.call('SetLocalRTC', False, False, False, iface=FDO)
+        self.assertEqual(self.adjtime_lines()[2], 'UTC')
+
+    def test_change_on_one_interface_is_announced_on_both(self):
+        self.start_daemon()
+        wn = self.watch_properties(NATIVE)
+        wf = self.watch_properties(FDO)
+        self.call('SetTimezone', 'Asia/Tokyo', False, iface=NATIVE)
+        self.assertTrue(wf.wait_for('Timezone', 'Asia/Tokyo'), wf.changes)
+        self.assertTrue(wn.wait_for('Timezone', 'Asia/Tokyo'), wn.changes)
+        self.call('SetLocalRTC', True, False, False, iface=FDO)
+        self.assertTrue(wn.wait_for('LocalRTC', True), wn.changes)
+        self.assertTrue(wf.wait_for('LocalRTC', True), wf.changes)
+
+    def test_set_time_refused_while_ntp_on_with_timedated_error(self):
+        self.start_daemon()
+        if not self.get_property('NTP'):
+            self.call('SetNTP', True, False)
+        before = self.get_property('TimeUSec')
+        for iface in (NATIVE, FDO):
+            with self.assertRaises(harness.DBusError) as cm:
+                self.call('SetTime', 3600 * 1000000, True, False, iface=iface)
+            self.assertEqual(cm.exception.name, 'org.freedesktop.timedate1.AutomaticTimeSyncEnabled')
+        self.assertLess(abs(self.get_property('TimeUSec') - before), 30 * 1000000)
+
+    def test_list_zones_describes_seoul_with_its_country(self):
+        self.start_daemon()
+        zones = {z[0]: z for z in self.call('ListZones')}
+        self.assertIn('Asia/Seoul', zones)
+        _, codes, names, lat, lon, _comment = zones['Asia/Seoul']
+        self.assertEqual(list(codes), ['KR'])
+        self.assertTrue(any('Korea' in n for n in names), names)
+        self.assertAlmostEqual(lat, 37.55, delta=0.1)
+        self.assertAlmostEqual(lon, 126.97, delta=0.1)
+        listed = set(self.call('ListTimezones'))
+        self.assertTrue(set(zones) <= listed, sorted(set(zones) - listed)[:10])
+
+
+if __name__ == '__main__':
+    harness.main()

@@ -1,0 +1,492 @@
+/* sim-check — the 'sim' suite: each shipped scenario run through the real NTP core
+ * (ntp_core_dep) with bounds derived from issue 3's targets, made looser so they hold for every
+ * seed yet still fail when the engine or the simulator breaks.
+ *
+ *   sim-check CHECK SCENARIO.scn
+ *
+ * CHECK is seed-ec2, chrony-cell, chrony-defaults, chrony-iburst-drift, falseticker, asymmetry,
+ * outage, spoof, kod, leap or determinism. MERIDIAN_SIM_QUICK=1 (for slow machines or
+ * debugging) makes runs shorter and fewer. Every figure a check compares is printed, pass or
+ * fail.
+ */
+#include "sim-world.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+static bool quick;
+
+#define CHECK(cond, ...)                                                                       \
+  do                                                                                           \
+    {                                                                                          \
+      bool ok_ = (cond);                                                                       \
+      printf ("  %s  ", ok_ ? "ok  " : "FAIL");                                                \
+      printf (__VA_ARGS__);                                                                    \
+      printf ("\n");                                                                           \
+      if (!ok_)                                                                                \
+        failures++;                                                                            \
+    }                                                                                          \
+  while (0)
+
+static bool
+run (const SimScenario *scn, uint64_t seed, double duration, bool no_spoof, SimResult *res)
+{
+  SimRunOptions opt;
+  sim_run_options_init (&opt);
+  opt.seed = seed;
+  opt.duration = duration;
+  opt.no_spoof = no_spoof;
+  bool ok = sim_run (scn, &opt, res);
+  printf ("--- %s seed %" PRIu64 "%s\n", scn->name, seed, no_spoof ? " (no spoofer)" : "");
+  sim_result_print (scn, &opt, res, stdout);
+  if (!ok)
+    {
+      printf ("  FAIL  the run did not complete: %s\n", res->error);
+      failures++;
+    }
+  return ok;
+}
+
+static bool
+state_in (char c, const char *set)
+{
+  return c && strchr (set, c) != NULL;
+}
+
+/* ---- the checks ---- */
+
+static void
+check_seed_ec2 (SimScenario *scn)
+{
+  int seeds = quick ? 2 : 10;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult r;
+      if (!run (scn, (uint64_t) s, 0, false, &r))
+        continue;
+      CHECK (r.states[0] == '*', "link-local server selected: state '%c'", r.states[0]);
+      for (int i = 1; i < r.n_sources; i++)
+        CHECK (state_in (r.states[i], "+-"), "Internet server %s combined or not: state '%c'",
+               scn->servers[i].addr, r.states[i]);
+      /* target 20 s */
+      CHECK (r.conv_time <= 30.0, "|error| < 1 ms from %.1f s on (bound 30 s, target 20 s)", r.conv_time);
+      /* target 10 µs */
+      CHECK (r.rms <= 30e-6, "RMS error 600..3600 s: %.2f µs (bound 30 µs, target 10 µs)", r.rms * 1e6);
+      CHECK (r.max_abs <= 200e-6, "max error 600..3600 s: %.2f µs (bound 200 µs)", r.max_abs * 1e6);
+      /* target 0.01 ppm */
+      CHECK (fabs (r.freq_err) <= 0.05, "frequency error after 1 h: %+.4f ppm (bound 0.05, target 0.01)", r.freq_err);
+      CHECK (r.steps == 0, "0.5 s slewed, not stepped (makestep threshold 1 s): %lu steps", r.steps);
+    }
+}
+
+static void
+check_chrony_cell (SimScenario *scn)
+{
+  /* Ten seeds at the bench's full length (quick: two, Tests 1 and 2 over 10 000 s, Test 3
+   * over 2 days). The bound is chrony's mean + 2 SD, doubled: a clear regression, not a close
+   * call, makes it fail; the bench (100 seeds) shows whether we beat chrony. */
+  bool test3 = scn->net_period > 0;
+  double duration = 0;
+  if (quick)
+    {
+      duration = test3 ? 2 * 86400.0 : 12000.0;
+      scn->win_to = duration;
+    }
+  int seeds = quick ? 2 : 10;
+  double sum2 = 0;
+  int n = 0;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult r;
+      if (!run (scn, (uint64_t) s, duration, false, &r))
+        continue;
+      sum2 += r.rms * r.rms;
+      n++;
+      CHECK (r.win_samples > 0, "window has samples");
+      CHECK (r.states[0] == '*', "the server selected: '%c'", r.states[0]);
+    }
+  double rms_us = n == seeds ? sqrt (sum2 / n) * 1e6 : INFINITY;
+  double bound = 2 * (scn->chrony_mean + 2 * scn->chrony_sd);
+  CHECK (rms_us <= bound, "RMS error %.1f µs over %d seed(s) (bound %.0f µs; chrony %.0f ± %.0f µs)",
+         rms_us, n, bound, scn->chrony_mean, scn->chrony_sd);
+}
+
+static void
+check_chrony_limits (SimScenario *scn, double max_sync)
+{
+  /* chrony's own pass limits (test/simulation/test.common): sync within max_sync_time, then
+   * max |offset| <= 1 ms, RMS offset <= 300 µs, max |frequency| <= 500 ppm, RMS freq <= 10 ppm */
+  int seeds = quick ? 2 : 10;
+  double duration = quick ? 3000 : 0;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult r;
+      if (!run (scn, (uint64_t) s, duration, false, &r))
+        continue;
+      CHECK (r.sync_time <= max_sync, "synchronized after %.1f s (chrony's limit %.0f s)", r.sync_time, max_sync);
+      CHECK (r.max_abs <= 1e-3, "max error %.1f µs (limit 1000)", r.max_abs * 1e6);
+      CHECK (r.rms <= 300e-6, "RMS error %.1f µs (limit 300)", r.rms * 1e6);
+      CHECK (r.max_freq <= 500, "max frequency error %.3f ppm (limit 500)", r.max_freq);
+      CHECK (r.rms_freq <= 10, "RMS frequency error %.3f ppm (limit 10)", r.rms_freq);
+      CHECK (r.states[0] == '*', "the server selected: '%c'", r.states[0]);
+    }
+}
+
+static void
+check_falseticker (SimScenario *scn)
+{
+  int ft = -1;
+  for (int i = 0; i < scn->n_servers; i++)
+    if (fabs (scn->servers[i].offset) > 0.01)
+      ft = i;
+  if (ft < 0)
+    {
+      CHECK (false, "the scenario has a falseticker");
+      return;
+    }
+  int seeds = quick ? 1 : 5;
+  double duration = quick ? 8000 : 0;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult with, without;
+      if (!run (scn, (uint64_t) s, duration, false, &with))
+        continue;
+      CHECK (with.states[ft] == 'x', "%s (50 ms off) marked falseticker: '%c'", scn->servers[ft].addr, with.states[ft]);
+      int selected = 0;
+      for (int i = 0; i < scn->n_servers; i++)
+        if (i != ft)
+          {
+            CHECK (state_in (with.states[i], "*+-"), "truechimer %s usable: '%c'", scn->servers[i].addr, with.states[i]);
+            selected += with.states[i] == '*';
+          }
+      CHECK (selected == 1, "one truechimer selected (%d)", selected);
+      /* the same world with the falseticker's clock put right */
+      double off = scn->servers[ft].offset;
+      scn->servers[ft].offset = 0;
+      bool ok = run (scn, (uint64_t) s, duration, false, &without);
+      scn->servers[ft].offset = off;
+      if (!ok)
+        continue;
+      CHECK (with.rms <= 1.5 * without.rms + 20e-6,
+             "RMS error %.1f µs with the falseticker, %.1f µs without (bound 1.5× + 20 µs)",
+             with.rms * 1e6, without.rms * 1e6);
+      CHECK (fabs (with.mean) <= 200e-6, "mean error %.1f µs: not pulled towards +50 ms", with.mean * 1e6);
+    }
+}
+
+static void
+check_asymmetry (SimScenario *scn)
+{
+  const SimServer *sv = &scn->servers[0];
+  double half = (sv->delay_out - sv->delay_in) / 2;
+  int seeds = quick ? 1 : 5;
+  double duration = quick ? 8000 : 0;
+  if (duration > 0)
+    scn->win_to = duration;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult r;
+      if (!run (scn, (uint64_t) s, duration, false, &r))
+        continue;
+      /* every NTP client ends up asym/2 ahead; the issue's target: at that bound, no worse */
+      CHECK (fabs (r.mean - half) <= 0.15 * fabs (half),
+             "mean error %+.1f µs, the physical bound asymmetry/2 = %+.1f µs (±15 %%)", r.mean * 1e6, half * 1e6);
+      CHECK (r.max_abs <= fabs (half) * 1.25 + 50e-6, "max error %.1f µs (bound 1.25 × %.0f µs + 50 µs)",
+             r.max_abs * 1e6, fabs (half) * 1e6);
+      CHECK (r.states[0] == '*', "selected: '%c'", r.states[0]);
+    }
+}
+
+typedef struct {
+  double from, to;
+  double max_abs;
+  double rate_at_from;
+  bool have_rate;
+} OutageWatch;
+
+static void
+watch_outage (void *ud, double t, double err, double freq)
+{
+  OutageWatch *w = ud;
+  if (t >= w->from && !w->have_rate)
+    {
+      w->rate_at_from = freq;
+      w->have_rate = true;
+    }
+  if (t >= w->from && t <= w->to && fabs (err) > w->max_abs)
+    w->max_abs = fabs (err);
+}
+
+static void
+check_outage (SimScenario *scn)
+{
+  const SimServer *sv = &scn->servers[0];
+  if (sv->n_down < 1)
+    {
+      CHECK (false, "the scenario has an outage");
+      return;
+    }
+  double from = sv->down[0].from, to = sv->down[0].to;
+  double end = scn->duration;
+  /* after the return: the last third of the time after it */
+  scn->win_from = to + (end - to) / 3;
+  scn->win_to = end;
+  int seeds = quick ? 2 : 5;
+  for (int s = 1; s <= seeds; s++)
+    {
+      OutageWatch w = { .from = from, .to = to };
+      SimRunOptions opt;
+      sim_run_options_init (&opt);
+      opt.seed = (uint64_t) s;
+      opt.on_sample = watch_outage;
+      opt.sample_ud = &w;
+      SimResult r;
+      bool ok = sim_run (scn, &opt, &r);
+      printf ("--- %s seed %d\n", scn->name, s);
+      sim_result_print (scn, &opt, &r, stdout);
+      if (!ok)
+        {
+          CHECK (false, "run: %s", r.error);
+          continue;
+        }
+      /* free-running for 6 h: the error grows by what the frequency error left, plus the
+       * clock's wander (σ of the phase ≈ wander·T^1.5/√3 ≈ 0.18 ms here); bound = 3× that
+       * drift + 1 ms */
+      double span = to - from;
+      double drift = fabs (w.rate_at_from) * 1e-6 * span;
+      double wander_phase = scn->wander * 1e-6 * pow (span, 1.5) / sqrt (3.0);
+      double bound = 3 * (drift + wander_phase) + 1e-3;
+      CHECK (w.max_abs <= bound, "max error during the outage %.1f µs (bound %.1f µs: frequency error %.4f ppm at its start)",
+             w.max_abs * 1e6, bound * 1e6, w.rate_at_from);
+      /* chrony's own RMS limit for its default test (jitter 100 µs, as here) */
+      CHECK (r.rms <= 300e-6, "RMS error after the return %.1f µs (bound 300 µs)", r.rms * 1e6);
+      CHECK (r.max_abs <= 1e-3, "max error after the return %.1f µs (bound 1 ms)", r.max_abs * 1e6);
+      CHECK (r.steps == 0, "no step on the return (%lu steps)", r.steps);
+      CHECK (r.states[0] == '*', "the server selected again: '%c'", r.states[0]);
+    }
+}
+
+static void
+check_spoof (SimScenario *scn)
+{
+  int seeds = quick ? 1 : 5;
+  double duration = quick ? 6000 : 0;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult clean, spoofed;
+      if (!run (scn, (uint64_t) s, duration, true, &clean) || !run (scn, (uint64_t) s, duration, false, &spoofed))
+        continue;
+      CHECK (spoofed.forged > 0, "%lu forged packets sent", spoofed.forged);
+      /* the world is the same draw for draw (the forger has its own random stream): a client
+       * that rejects every forgery reproduces the clean run */
+      CHECK (fabs (spoofed.rms - clean.rms) <= 0.05 * clean.rms + 1e-6,
+             "RMS error %.3f µs with the forger, %.3f µs without", spoofed.rms * 1e6, clean.rms * 1e6);
+      CHECK (spoofed.max_abs <= clean.max_abs + 5e-6, "max error %.1f µs with, %.1f µs without",
+             spoofed.max_abs * 1e6, clean.max_abs * 1e6);
+      CHECK (spoofed.steps == clean.steps, "steps %lu with, %lu without", spoofed.steps, clean.steps);
+      CHECK (fabs (spoofed.mean) < 1e-3, "mean error %.1f µs (forgeries claim +500 ms)", spoofed.mean * 1e6);
+      CHECK (strcmp (spoofed.states, clean.states) == 0, "source states '%s' with, '%s' without", spoofed.states, clean.states);
+    }
+}
+
+static void
+check_kod (SimScenario *scn)
+{
+  int deny = -1, rate = -1;
+  double deny_from = 0, rate_from = 0, rate_to = 0;
+  for (int i = 0; i < scn->n_servers; i++)
+    for (int k = 0; k < scn->servers[i].n_kod; k++)
+      {
+        if (!strcmp (scn->servers[i].kod[k].code, "DENY"))
+          {
+            deny = i;
+            deny_from = scn->servers[i].kod[k].w.from;
+          }
+        if (!strcmp (scn->servers[i].kod[k].code, "RATE"))
+          {
+            rate = i;
+            rate_from = scn->servers[i].kod[k].w.from;
+            rate_to = scn->servers[i].kod[k].w.to;
+          }
+      }
+  if (deny < 0 || rate < 0)
+    {
+      CHECK (false, "the scenario has a DENY and a RATE server");
+      return;
+    }
+  int seeds = quick ? 1 : 5;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult r;
+      if (!run (scn, (uint64_t) s, 0, false, &r))
+        continue;
+      /* both poll every 16 s (minpoll 4 maxpoll 4) */
+      double before = deny_from / 16.0;
+      CHECK (r.sent_to[deny] <= before + 20, "DENY: %lu requests to %s (≈%.0f before the DENY; + 20 allowed after)",
+             r.sent_to[deny], scn->servers[deny].addr, before);
+      CHECK (!state_in (r.states[deny], "*+"), "DENY: %s no longer used: '%c'", scn->servers[deny].addr, r.states[deny]);
+      double unthrottled = scn->duration / 16.0;
+      double in_window = (rate_to - rate_from) / 16.0;
+      CHECK (r.sent_to[rate] <= unthrottled - in_window / 2,
+             "RATE: %lu requests to %s (%.0f at a steady 16 s; must back off in the %.0f s window)",
+             r.sent_to[rate], scn->servers[rate].addr, unthrottled, rate_to - rate_from);
+      CHECK (state_in (r.states[0], "*+"), "the good server in use: '%c'", r.states[0]);
+      CHECK (r.conv_time < scn->duration && r.rms <= 200e-6, "RMS error %.1f µs after convergence at %.0f s",
+             r.rms * 1e6, r.conv_time);
+    }
+}
+
+static void
+check_leap (SimScenario *scn)
+{
+  double t_leap = sim_scenario_leap_time (scn);
+  int announcing = 0;
+  for (int i = 0; i < scn->n_servers; i++)
+    announcing += scn->servers[i].leap == 1;
+  if (scn->utc_leap != 1 || 2 * announcing <= scn->n_servers)
+    {
+      CHECK (false, "the scenario has UTC insert a leap second that a majority announces");
+      return;
+    }
+  int seeds = quick ? 1 : 3;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult r;
+      if (!run (scn, (uint64_t) s, 0, false, &r))
+        continue;
+      CHECK (r.leap_applied == 1, "a majority announced an insertion: the client armed it (%+d at midnight)", r.leap_applied);
+      CHECK (r.max_abs <= 1e-3, "max error against UTC %.1f µs across the leap second (bound 1 ms)", r.max_abs * 1e6);
+      CHECK (r.steps == 0, "the client did not step (%lu steps)", r.steps);
+    }
+
+  /* a deletion, announced by the same majority */
+  int leaps[SIM_MAX_SERVERS];
+  for (int i = 0; i < scn->n_servers; i++)
+    {
+      leaps[i] = scn->servers[i].leap;
+      if (leaps[i] == 1)
+        scn->servers[i].leap = 2;
+    }
+  scn->utc_leap = -1;
+  SimResult d;
+  if (run (scn, 1, 0, false, &d))
+    {
+      CHECK (d.leap_applied == -1, "a deletion armed (%+d at midnight)", d.leap_applied);
+      CHECK (d.max_abs <= 1e-3, "max error against UTC %.1f µs across the deletion", d.max_abs * 1e6);
+    }
+  scn->utc_leap = 1;
+
+  /* only a minority announces it: nothing may be armed (checked before midnight, as UTC
+   * still inserts it and the clock then has a second to make up) */
+  int kept = 0;
+  for (int i = 0; i < scn->n_servers; i++)
+    {
+      scn->servers[i].leap = leaps[i] == 1 && kept++ == 0 ? 1 : (leaps[i] == 1 ? 0 : leaps[i]);
+    }
+  SimResult m;
+  if (run (scn, 1, t_leap - 60, false, &m))
+    CHECK (m.leap_armed == 0 && m.leap_applied == 0, "1 of %d announcing: not armed (last set_leap %+d, %u calls)",
+           scn->n_servers, m.leap_armed, m.leap_calls);
+  for (int i = 0; i < scn->n_servers; i++)
+    scn->servers[i].leap = leaps[i];
+}
+
+typedef struct {
+  unsigned long long hash;
+  long n;
+} Hash;
+
+static void
+hash_sample (void *ud, double t, double err, double freq)
+{
+  Hash *h = ud;
+  uint64_t a, b;
+  memcpy (&a, &err, sizeof a);
+  memcpy (&b, &freq, sizeof b);
+  h->hash = (h->hash ^ a) * 0x100000001b3ULL;
+  h->hash = (h->hash ^ b) * 0x100000001b3ULL;
+  h->n++;
+}
+
+static void
+check_determinism (SimScenario *scn)
+{
+  double duration = quick ? 300 : 900;
+  scn->win_from = 0;
+  scn->win_to = duration;
+  Hash h[3] = { { 0xcbf29ce484222325ULL, 0 }, { 0xcbf29ce484222325ULL, 0 }, { 0xcbf29ce484222325ULL, 0 } };
+  SimResult r[3];
+  uint64_t seeds[3] = { 11, 11, 12 };
+  for (int i = 0; i < 3; i++)
+    {
+      SimRunOptions opt;
+      sim_run_options_init (&opt);
+      opt.seed = seeds[i];
+      opt.duration = duration;
+      opt.on_sample = hash_sample;
+      opt.sample_ud = &h[i];
+      if (!sim_run (scn, &opt, &r[i]))
+        CHECK (false, "run %d: %s", i, r[i].error);
+    }
+  CHECK (h[0].n == h[1].n && h[0].hash == h[1].hash, "same seed: identical error trace (%ld samples, %016llx vs %016llx)",
+         h[0].n, h[0].hash, h[1].hash);
+  CHECK (r[0].sent == r[1].sent && r[0].rms == r[1].rms && r[0].freq_est == r[1].freq_est
+         && !strcmp (r[0].states, r[1].states),
+         "same seed: identical summary (sent %lu/%lu, rms %.9g/%.9g, freq estimate %.9g/%.9g, states %s/%s)",
+         r[0].sent, r[1].sent, r[0].rms, r[1].rms, r[0].freq_est, r[1].freq_est, r[0].states, r[1].states);
+  CHECK (h[0].hash != h[2].hash, "another seed: a different trace");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 3)
+    {
+      fprintf (stderr, "usage: sim-check CHECK SCENARIO.scn\n");
+      return 2;
+    }
+  const char *q = getenv ("MERIDIAN_SIM_QUICK");
+  quick = q && *q && strcmp (q, "0");
+  static SimScenario scn;
+  char err[512];
+  if (!sim_scenario_load (&scn, argv[2], err, sizeof err))
+    {
+      fprintf (stderr, "sim-check: %s\n", err);
+      return 1;
+    }
+  const char *c = argv[1];
+  printf ("check %s on %s%s\n", c, argv[2], quick ? " (quick)" : "");
+  if (!strcmp (c, "seed-ec2"))
+    check_seed_ec2 (&scn);
+  else if (!strcmp (c, "chrony-cell"))
+    check_chrony_cell (&scn);
+  else if (!strcmp (c, "chrony-defaults"))
+    check_chrony_limits (&scn, 210);
+  else if (!strcmp (c, "chrony-iburst-drift"))
+    check_chrony_limits (&scn, 10);
+  else if (!strcmp (c, "falseticker"))
+    check_falseticker (&scn);
+  else if (!strcmp (c, "asymmetry"))
+    check_asymmetry (&scn);
+  else if (!strcmp (c, "outage"))
+    check_outage (&scn);
+  else if (!strcmp (c, "spoof"))
+    check_spoof (&scn);
+  else if (!strcmp (c, "kod"))
+    check_kod (&scn);
+  else if (!strcmp (c, "leap"))
+    check_leap (&scn);
+  else if (!strcmp (c, "determinism"))
+    check_determinism (&scn);
+  else
+    {
+      fprintf (stderr, "sim-check: unknown check '%s'\n", c);
+      return 2;
+    }
+  printf ("%s: %d failure(s)\n", c, failures);
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,304 @@
+/* Unit tests for ntp-discipline: slewing through the frequency, makestep rules, the panic
+ * bound, maxchange, frequency estimation, leap second arming, make_step. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "ntp-discipline.h"
+
+#define S 1000000000LL
+/* 2024-06-30T12:00:00Z and 2024-06-29T12:00:00Z, Unix seconds (19904 days after 1970). */
+#define JUN30 (19904LL * 86400 + 43200)
+#define JUN29 (JUN30 - 86400)
+
+typedef struct {
+  double freq;
+  int n_freq;
+  double stepped;
+  int n_step;
+  NtpLeap leap;
+  int n_leap;
+} Fake;
+
+static Fake fake;
+
+static int64_t f_now (void *ud) { (void) ud; return 0; }
+static void f_send (void *ud, unsigned s, const uint8_t *p, size_t l) { (void) ud; (void) s; (void) p; (void) l; }
+static void f_arm (void *ud, int64_t d) { (void) ud; (void) d; }
+static void f_freq (void *ud, double ppm) { (void) ud; fake.freq = ppm; fake.n_freq++; }
+static void f_step (void *ud, double off) { (void) ud; fake.stepped += off; fake.n_step++; }
+static void f_leap (void *ud, NtpLeap l) { (void) ud; fake.leap = l; fake.n_leap++; }
+
+static const NtpEnv env = { .now = f_now, .send = f_send, .arm_timer = f_arm,
+                            .set_freq = f_freq, .step = f_step, .set_leap = f_leap,
+                            .max_freq_ppm = 83333.333 };
+
+static void
+setup_disc (NtpDiscipline *d, double threshold, int limit)
+{
+  memset (&fake, 0, sizeof fake);
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.makestep_threshold = threshold;
+  cfg.makestep_limit = limit;
+  ntp_discipline_init (d, &env, &cfg);
+}
+
+static NtpDisciplineInput
+input (double offset)
+{
+  NtpDisciplineInput in = { .offset = offset, .offset_sd = 1e-6, .freq = 0, .skew = 1e-6 };
+  return in;
+}
+
+static void
+small_offset_is_slewed_through_frequency (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 1.0, 3);
+  NtpDisciplineInput in = input (0.01);
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_step, 0);
+  /* clock ahead -> slowed down */
+  assert_true (fake.freq < 0);
+  assert_true (fabs (chg.doffset - 0.01) < 1e-15);
+  assert_true (fabs (ntp_discipline_pending (&d, 0) - 0.01) < 1e-12);
+  int64_t end = ntp_discipline_deadline (&d);
+  assert_true (end > 0 && end < INT64_MAX);
+  /* The extra frequency e over the slew must remove exactly 0.01 s: relative to the base
+   * rate the clock gains e/(1+e) s per second it reads (base 0 here). */
+  double e = fake.freq * 1e-6;
+  double removed = -(double) end * 1e-9 * e / (1 + e);
+  assert_true (fabs (removed - 0.01) < 1e-9);
+  /* halfway, half is left */
+  assert_true (fabs (ntp_discipline_pending (&d, end / 2) - 0.005) < 1e-9);
+  ntp_discipline_timer (&d, end);
+  assert_true (ntp_discipline_deadline (&d) == INT64_MAX);
+  assert_true (fake.freq == 0.0);
+  assert_true (ntp_discipline_pending (&d, end + S) == 0.0);
+}
+
+static void
+slew_rate_is_capped (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0, 0);
+  d.cfg.maxslewrate = 500;
+  d.max_rate = 500e-6;
+  NtpDisciplineInput in = input (-0.5);
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (fabs (fake.freq - 500.0) < 1e-6);
+  /* 0.5 s at 500 ppm takes (about) 1000 s */
+  double dur = (double) ntp_discipline_deadline (&d) * 1e-9;
+  assert_true (fabs (dur - 1000.5) < 1.0);
+}
+
+static void
+makestep_steps_only_in_first_updates (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 1.0, 3);
+  NtpDisciplineInput big = input (2.5), small = input (0.5);
+  /* update 1: 0.5 s is under the threshold: slewed */
+  assert_int_equal (ntp_discipline_update (&d, 0, &small, &chg), NTP_DISCIPLINE_SLEWED);
+  /* update 2: 2.5 s is over it and within the first 3: stepped, including what was still
+   * being slewed (all of the 0.5 s at this instant) */
+  assert_int_equal (ntp_discipline_update (&d, 0, &big, &chg), NTP_DISCIPLINE_STEPPED);
+  assert_int_equal (fake.n_step, 1);
+  assert_true (fabs (fake.stepped - 3.0) < 1e-9);
+  assert_true (chg.stepped && fabs (chg.raw_step - 3.0) < 1e-9);
+  assert_true (fabs (chg.doffset - 2.5) < 1e-9);
+  assert_true (ntp_discipline_pending (&d, 0) == 0.0);
+  /* update 3 may still step */
+  assert_int_equal (ntp_discipline_update (&d, S, &big, &chg), NTP_DISCIPLINE_STEPPED);
+  /* update 4: no more steps; 2.5 s is slewed */
+  assert_int_equal (ntp_discipline_update (&d, 2 * S, &big, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_step, 2);
+}
+
+static void
+makestep_limit_minus_one_always_steps (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0.1, -1);
+  NtpDisciplineInput in = input (0.2);
+  for (int i = 0; i < 20; i++)
+    assert_int_equal (ntp_discipline_update (&d, i * S, &in, &chg), NTP_DISCIPLINE_STEPPED);
+  assert_int_equal (fake.n_step, 20);
+}
+
+static void
+panic_bound_refuses_huge_offsets_without_makestep (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0, 0);
+  NtpDisciplineInput in = input (5000.0);
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_REFUSED_PANIC);
+  assert_int_equal (fake.n_step, 0);
+  assert_true (ntp_discipline_pending (&d, 0) == 0.0);
+  assert_int_equal (d.updates, 0);
+  /* just under the bound it is (slowly) slewed */
+  in.offset = 999.0;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  /* with makestep allowing it, 5000 s is stepped */
+  setup_disc (&d, 1.0, 1);
+  in.offset = 5000.0;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_STEPPED);
+  assert_true (fabs (fake.stepped - 5000.0) < 1e-6);
+  /* but not after the limit */
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_REFUSED_PANIC);
+}
+
+static void
+maxchange_and_bogus_input_refused (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0, 0);
+  d.cfg.maxchange_offset = 0.1;
+  NtpDisciplineInput in = input (0.2);
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_REFUSED_MAXCHANGE);
+  in.offset = NAN;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_REFUSED_BOGUS);
+  in.offset = 0.01;
+  in.skew = INFINITY;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_REFUSED_BOGUS);
+}
+
+static void
+frequency_follows_the_estimate (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0, 0);
+  /* Without history (skew 1.0) the first estimate is taken almost whole: a clock 23 ppm
+   * slow (it loses: freq -23e-6) gets +23 ppm of correction. */
+  NtpDisciplineInput in = { .offset = 0, .offset_sd = 1e-6, .freq = -23e-6, .skew = 0.1e-6 };
+  ntp_discipline_update (&d, 0, &in, &chg);
+  assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0)) < 1e-3);
+  assert_true (fabs (chg.dfreq - 23e-6) < 1e-9);
+  /* A second estimate with the same skew as ours now counts 3:1 (chrony's weighting):
+   * a residual of +1 ppm moves us by 0.75 ppm. */
+  d.skew = 0.1e-6;
+  in.freq = 1e-6;
+  ntp_discipline_update (&d, 16 * S, &in, &chg);
+  assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0 + 0.75)) < 1e-6);
+  assert_true (fabs (d.residual_freq - 0.25e-6) < 1e-12);
+  /* A skew over maxupdateskew changes nothing */
+  double before = ntp_discipline_freq_ppm (&d);
+  in.skew = 2000e-6;
+  in.freq = 100e-6;
+  ntp_discipline_update (&d, 32 * S, &in, &chg);
+  assert_true (ntp_discipline_freq_ppm (&d) == before);
+}
+
+static void
+drift_file_sets_initial_frequency (void **state)
+{
+  (void) state;
+  memset (&fake, 0, sizeof fake);
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.have_drift = true;
+  cfg.initial_freq_ppm = -23.054;   /* the clock runs 23.054 ppm slow */
+  cfg.initial_skew_ppm = 0.05;
+  NtpDiscipline d;
+  ntp_discipline_init (&d, &env, &cfg);
+  assert_true (fabs (fake.freq - 23.054) < 1e-9);
+  assert_true (fabs (ntp_discipline_freq_ppm (&d) + 23.054) < 1e-9);
+  assert_true (fabs (d.skew - 0.05e-6) < 1e-15);
+}
+
+static void
+leap_armed_only_on_june_30_or_december_31 (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  setup_disc (&d, 0, 0);
+  ntp_discipline_set_leap (&d, JUN29 * S, NTP_LEAP_INSERT);
+  assert_int_equal (fake.n_leap, 0);
+  ntp_discipline_set_leap (&d, JUN30 * S, NTP_LEAP_INSERT);
+  assert_int_equal (fake.leap, NTP_LEAP_INSERT);
+  assert_int_equal (fake.n_leap, 1);
+  /* repeated votes change nothing */
+  ntp_discipline_set_leap (&d, JUN30 * S + S, NTP_LEAP_INSERT);
+  assert_int_equal (fake.n_leap, 1);
+  /* the vote is withdrawn: disarmed */
+  ntp_discipline_set_leap (&d, JUN30 * S + 2 * S, NTP_LEAP_NONE);
+  assert_int_equal (fake.leap, NTP_LEAP_NONE);
+  /* December 31, 2016 (17166 days): a deletion */
+  ntp_discipline_set_leap (&d, (17166LL * 86400 + 100) * S, NTP_LEAP_DELETE);
+  assert_int_equal (fake.leap, NTP_LEAP_DELETE);
+}
+
+static void
+civil_dates (void **state)
+{
+  (void) state;
+  int y, m, dd;
+  ntp_civil_from_days (0, &y, &m, &dd);
+  assert_true (y == 1970 && m == 1 && dd == 1);
+  ntp_civil_from_days (19904, &y, &m, &dd);
+  assert_true (y == 2024 && m == 6 && dd == 30);
+  ntp_civil_from_days (11016, &y, &m, &dd);      /* 2000-02-29 */
+  assert_true (y == 2000 && m == 2 && dd == 29);
+  ntp_civil_from_days (-1, &y, &m, &dd);
+  assert_true (y == 1969 && m == 12 && dd == 31);
+}
+
+static void
+make_step_steps_what_is_left (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0, 0);
+  NtpDisciplineInput in = input (0.3);
+  ntp_discipline_update (&d, 0, &in, &chg);
+  int64_t mid = ntp_discipline_deadline (&d) / 2;
+  double left = ntp_discipline_pending (&d, mid);
+  ntp_discipline_make_step (&d, mid, &chg);
+  assert_int_equal (fake.n_step, 1);
+  assert_true (fabs (fake.stepped - left) < 1e-12);
+  assert_true (ntp_discipline_deadline (&d) == INT64_MAX);
+  assert_true (fake.freq == 0.0);
+  /* nothing pending: nothing to do */
+  ntp_discipline_make_step (&d, mid, &chg);
+  assert_int_equal (fake.n_step, 1);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (small_offset_is_slewed_through_frequency),
+    cmocka_unit_test (slew_rate_is_capped),
+    cmocka_unit_test (makestep_steps_only_in_first_updates),
+    cmocka_unit_test (makestep_limit_minus_one_always_steps),
+    cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
+    cmocka_unit_test (maxchange_and_bogus_input_refused),
+    cmocka_unit_test (frequency_follows_the_estimate),
+    cmocka_unit_test (drift_file_sets_initial_frequency),
+    cmocka_unit_test (leap_armed_only_on_june_30_or_december_31),
+    cmocka_unit_test (civil_dates),
+    cmocka_unit_test (make_step_steps_what_is_left),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,421 @@
+/* Engine tests in a tiny simulated world (mini-sim.h): it converges, picks the right source,
+ * ignores falsetickers and forged packets, honours KoD, makestep and the drift file. The
+ * bounds are loose on purpose; tests/sim and bench/ measure accuracy properly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "mini-sim.h"
+
+typedef struct {
+  double start;
+  double sum2, max;
+  int n;
+  double first_sync;   /* true time from which |error| stayed < 1 ms, < 0 = not yet */
+} Acc;
+
+static void
+acc_cb (MiniSim *m, void *data)
+{
+  Acc *a = data;
+  double e = ms_error (m);
+  if (fabs (e) >= 1e-3)
+    a->first_sync = -1;
+  else if (a->first_sync < 0)
+    a->first_sync = m->t;
+  if (m->t >= a->start) {
+    a->sum2 += e * e;
+    a->n++;
+    if (fabs (e) > a->max)
+      a->max = fabs (e);
+  }
+}
+
+static double
+acc_rms (const Acc *a)
+{
+  return a->n ? sqrt (a->sum2 / a->n) : INFINITY;
+}
+
+static void
+add (MiniSim *m, const char *line)
+{
+  NtpSourceConfig sc;
+  char err[200];
+  assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
+  assert_true (ntp_engine_add_source (m->e, &sc) >= 0);
+}
+
+static void
+start_engine (MiniSim *m, NtpConfig *cfg)
+{
+  NtpEnv env = ms_env (m);
+  NtpConfig def;
+  if (!cfg) {
+    ntp_config_init (&def);
+    cfg = &def;
+  }
+  m->e = ntp_engine_new (&env, cfg);
+  assert_non_null (m->e);
+}
+
+static void
+one_server_converges (void **state)
+{
+  (void) state;
+  /* chrony's simulation test defaults: 100 ppm, 0.1 s off, 100 us + Exp(100 us) each way */
+  MiniSim m;
+  ms_init (&m, 1, 0.1, 100.0);
+  m.wander = 0.001;
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 100e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1");
+  ntp_engine_start (m.e);
+  Acc a = { .start = 2000, .first_sync = -1 };
+  ms_run (&m, 10000, 1.0, acc_cb, &a);
+  print_message ("one server: synced at %.0f s, rms %.1f us, max %.1f us\n", a.first_sync,
+                 acc_rms (&a) * 1e6, a.max * 1e6);
+  /* chrony's own pass limits for this case: synced within 210 s, max 1 ms, RMS 300 us */
+  assert_true (a.first_sync >= 0 && a.first_sync < 210);
+  assert_true (a.max < 1e-3);
+  assert_true (acc_rms (&a) < 300e-6);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.synchronized);
+  assert_int_equal (tr.stratum, 2);
+  assert_int_equal (tr.ref_source, 0);
+  assert_int_equal (tr.ref_id, 0xC0000201);
+  assert_true (fabs (tr.freq_ppm - m.err_ppm) < 0.5);
+  NtpSourceReport r;
+  assert_true (ntp_engine_get_source (m.e, 0, &r));
+  assert_int_equal (r.state, NTP_STATE_SELECTED);
+  assert_int_equal (r.reach, 0xff);
+  assert_true (r.samples >= 3);
+  assert_true (r.poll >= 6 && r.poll <= 10);
+  ntp_engine_free (m.e);
+}
+
+static void
+seed_ec2_link_local_is_selected (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 2, 0.5, -23.054);
+  m.n_srv = 5;
+  m.srv[0] = (MsServer) { .base_delay = 250e-6, .jitter = 10e-6, .stratum = 3 };
+  m.srv[1] = (MsServer) { .base_delay = 17.5e-3, .jitter = 1e-3, .stratum = 1 };
+  m.srv[2] = (MsServer) { .base_delay = 30e-3, .jitter = 2e-3, .stratum = 2 };
+  m.srv[3] = (MsServer) { .base_delay = 45e-3, .jitter = 3e-3, .stratum = 2 };
+  m.srv[4] = (MsServer) { .base_delay = 60e-3, .jitter = 5e-3, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  char err[100];
+  assert_int_equal (ntp_config_parse_line (&cfg, "makestep 1 3", err, sizeof err), 1);
+  start_engine (&m, &cfg);
+  add (&m, "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4");
+  add (&m, "server 192.0.2.10 iburst");
+  add (&m, "server 192.0.2.11 iburst");
+  add (&m, "server 192.0.2.12 iburst");
+  add (&m, "server 192.0.2.13 iburst");
+  ntp_engine_start (m.e);
+  Acc a = { .start = 600, .first_sync = -1 };
+  ms_run (&m, 3600, 1.0, acc_cb, &a);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  print_message ("seed-ec2: synced at %.0f s, rms after 10 min %.2f us, freq err %.4f ppm\n",
+                 a.first_sync, acc_rms (&a) * 1e6, tr.freq_ppm - m.err_ppm);
+  /* 0.5 s is under the 1 s threshold: slewed, never stepped */
+  assert_int_equal (m.steps, 0);
+  assert_true (a.first_sync >= 0 && a.first_sync < 60);
+  assert_true (acc_rms (&a) < 50e-6);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.state, NTP_STATE_SELECTED);
+  assert_int_equal (r.poll, 4);
+  for (unsigned i = 1; i < 5; i++) {
+    ntp_engine_get_source (m.e, i, &r);
+    assert_true (r.state == NTP_STATE_NOT_COMBINED || r.state == NTP_STATE_COMBINED);
+  }
+  assert_true (fabs (tr.freq_ppm - m.err_ppm) < 0.1);
+  ntp_engine_free (m.e);
+}
+
+static void
+makestep_steps_a_large_initial_offset (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 3, 5.0, 10.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.makestep_threshold = 1.0;
+  cfg.makestep_limit = 3;
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst");
+  ntp_engine_start (m.e);
+  Acc a = { .start = 100, .first_sync = -1 };
+  ms_run (&m, 300, 1.0, acc_cb, &a);
+  assert_int_equal (m.steps, 1);
+  assert_true (fabs (m.stepped_total - 5.0) < 0.01);
+  assert_true (a.first_sync >= 0 && a.first_sync < 30);
+  ntp_engine_free (m.e);
+}
+
+static void
+panic_bound_holds_without_makestep (void **state)
+{
+  (void) state;
+  /* 2000 s off and no makestep: the engine must not try to follow (neither step nor slew) */
+  MiniSim m;
+  ms_init (&m, 4, 2000.0, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  ntp_engine_start (m.e);
+  ms_run (&m, 600, 0, NULL, NULL);
+  assert_int_equal (m.steps, 0);
+  assert_true (fabs (ms_error (&m) - 2000.0) < 0.1);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (fabs (tr.system_time_offset) < 1e-9);
+  /* chronyc makestep has nothing to step either: no correction was accepted */
+  ntp_engine_make_step (m.e);
+  assert_int_equal (m.steps, 0);
+  ntp_engine_free (m.e);
+}
+
+static void
+falseticker_is_rejected (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 5, 0.01, 5.0);
+  m.n_srv = 4;
+  for (int i = 0; i < 4; i++)
+    m.srv[i] = (MsServer) { .base_delay = 5e-3, .jitter = 200e-6, .stratum = 2 };
+  m.srv[3].offset = 0.050;
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  add (&m, "server 192.0.2.2 iburst");
+  add (&m, "server 192.0.2.3 iburst");
+  add (&m, "server 192.0.2.4 iburst");
+  ntp_engine_start (m.e);
+  Acc a = { .start = 1000, .first_sync = -1 };
+  ms_run (&m, 4000, 1.0, acc_cb, &a);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 3, &r);
+  assert_int_equal (r.state, NTP_STATE_FALSETICKER);
+  assert_int_equal (ntp_source_state_char (r.state), 'x');
+  assert_true (a.max < 1e-3);
+  ntp_engine_free (m.e);
+}
+
+/* A forger answers every request with a plausible reply but a wrong origin, and replays
+ * genuine replies: none of it may move the clock. */
+static void
+spoof_cb (MiniSim *m, void *data)
+{
+  Acc *a = data;
+  acc_cb (m, a);
+  NtpPacket p = { .leap = 0, .version = 4, .mode = NTP_MODE_SERVER, .stratum = 1,
+                  .precision = -20, .refid = 0x47505300 };
+  int64_t fake_ns = ms_now (m) + 300000000LL;   /* claims we are 0.3 s behind */
+  p.org_ts = ntp_ts_from_ns (ms_now (m) - 5000000);
+  p.rx_ts = ntp_ts_from_ns (fake_ns);
+  p.tx_ts = ntp_ts_from_ns (fake_ns + 1000);
+  uint8_t buf[48];
+  ntp_packet_encode (buf, sizeof buf, &p);
+  ntp_engine_receive (m->e, 0, ms_now (m), buf, sizeof buf);
+  /* a forged KoD DENY with a wrong origin, and a short packet, and random bytes */
+  p.stratum = 0;
+  p.refid = NTP_KISS_DENY;
+  ntp_packet_encode (buf, sizeof buf, &p);
+  ntp_engine_receive (m->e, 0, ms_now (m), buf, sizeof buf);
+  ntp_engine_receive (m->e, 0, ms_now (m), buf, 20);
+  for (int i = 0; i < 48; i++)
+    buf[i] = (uint8_t) (ms_uniform (m) * 256);
+  ntp_engine_receive (m->e, 0, ms_now (m), buf, sizeof buf);
+  ntp_engine_receive (m->e, 99, ms_now (m), buf, sizeof buf);
+}
+
+static void
+spoofed_packets_have_no_effect (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 6, 0.05, 20.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  ntp_engine_start (m.e);
+  Acc a = { .start = 600, .first_sync = -1 };
+  ms_run (&m, 3000, 1.0, spoof_cb, &a);
+  assert_true (a.max < 500e-6);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.state, NTP_STATE_SELECTED);
+  ntp_engine_free (m.e);
+}
+
+static void
+kod_deny_stops_the_source_and_rate_slows_it (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 7, 0.0, 0.0);
+  m.n_srv = 2;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .stratum = 1, .kod_deny = true };
+  m.srv[1] = (MsServer) { .base_delay = 1e-3, .stratum = 1, .kod_rate = true };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  add (&m, "server 192.0.2.2 iburst minpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 5, 0, NULL, NULL);
+  int sent_early = m.sent;
+  ms_run (&m, 3000, 0, NULL, NULL);
+  /* DENY: one request, then silence; RATE: no burst, long polls (at most ~3000/256 + 2) */
+  assert_true (m.sent - sent_early <= 14);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.state, NTP_STATE_UNUSABLE);
+  ntp_engine_get_source (m.e, 1, &r);
+  assert_true (r.poll >= 5);
+  ntp_engine_free (m.e);
+}
+
+static void
+iburst_with_drift_file_syncs_in_seconds (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 8, 0.1, 100.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 100e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.have_drift = true;
+  cfg.initial_freq_ppm = 100.0;
+  cfg.initial_skew_ppm = 0.1;
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst");
+  ntp_engine_start (m.e);
+  Acc a = { .start = 0, .first_sync = -1 };
+  ms_run (&m, 200, 0.1, acc_cb, &a);
+  print_message ("iburst + drift: synced at %.1f s\n", a.first_sync);
+  assert_true (a.first_sync >= 0 && a.first_sync <= 6.0);
+  ntp_engine_free (m.e);
+}
+
+static void
+outage_recovers (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 9, 0.01, 30.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 20e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  ntp_engine_start (m.e);
+  ms_run (&m, 7200, 0, NULL, NULL);
+  double before = fabs (ms_error (&m));
+  m.srv[0].down = true;
+  ms_run (&m, 7200 + 6 * 3600, 0, NULL, NULL);
+  double during = fabs (ms_error (&m));
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.reach, 0);
+  m.srv[0].down = false;
+  ms_run (&m, 7200 + 6 * 3600 + 3600, 0, NULL, NULL);
+  double after = fabs (ms_error (&m));
+  print_message ("outage: before %.1f us, after 6 h %.1f us, 1 h after return %.1f us\n",
+                 before * 1e6, during * 1e6, after * 1e6);
+  /* no wander: the frequency learned before carries the clock through */
+  assert_true (during < 5e-3);
+  assert_true (after < 100e-6);
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_true (r.reach != 0);
+  ntp_engine_free (m.e);
+}
+
+static void
+leap_second_armed_by_majority (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 10, 0.0, 0.0);
+  /* start at 2024-06-30T20:00:00Z: true time base differs from MS_BASE_NS */
+  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
+  m.lphase = shift;
+  m.n_srv = 3;
+  for (int i = 0; i < 3; i++)
+    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = 1 };
+  m.srv[2].leap = 0;
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  add (&m, "server 192.0.2.2 iburst");
+  add (&m, "server 192.0.2.3 iburst");
+  ntp_engine_start (m.e);
+  ms_run (&m, 120, 0, NULL, NULL);
+  assert_int_equal (m.leap_armed, NTP_LEAP_INSERT);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.leap, NTP_LEAP_INSERT);
+  ntp_engine_free (m.e);
+}
+
+static void
+burst_remove_and_reports (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 11, 0.0, 0.0);
+  m.n_srv = 2;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .stratum = 1 };
+  m.srv[1] = (MsServer) { .base_delay = 1e-3, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1");
+  add (&m, "server 192.0.2.2");
+  ntp_engine_start (m.e);
+  ms_run (&m, 100, 0, NULL, NULL);
+  int sent = m.sent;
+  ntp_engine_burst (m.e);
+  ms_run (&m, 120, 0, NULL, NULL);
+  assert_true (m.sent - sent >= 8);   /* a burst of (at least) 4 per source */
+  ntp_engine_remove_source (m.e, 1);
+  NtpSourceReport r;
+  assert_false (ntp_engine_get_source (m.e, 1, &r));
+  assert_false (ntp_engine_get_source (m.e, 77, &r));
+  assert_true (ntp_engine_get_source (m.e, 0, &r));
+  assert_true (r.last_rx_ago >= 0);
+  double f, s;
+  ntp_engine_get_drift (m.e, &f, &s);
+  assert_true (isfinite (f) && isfinite (s));
+  ntp_engine_free (m.e);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (one_server_converges),
+    cmocka_unit_test (seed_ec2_link_local_is_selected),
+    cmocka_unit_test (makestep_steps_a_large_initial_offset),
+    cmocka_unit_test (panic_bound_holds_without_makestep),
+    cmocka_unit_test (falseticker_is_rejected),
+    cmocka_unit_test (spoofed_packets_have_no_effect),
+    cmocka_unit_test (kod_deny_stops_the_source_and_rate_slows_it),
+    cmocka_unit_test (iburst_with_drift_file_syncs_in_seconds),
+    cmocka_unit_test (outage_recovers),
+    cmocka_unit_test (leap_second_armed_by_majority),
+    cmocka_unit_test (burst_remove_and_reports),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

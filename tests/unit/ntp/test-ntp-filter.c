@@ -1,0 +1,86 @@
+/* Unit tests for ntp-filter: lowest-delay choice, no reuse, jitter, chrony's test D. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "ntp-filter.h"
+
+static NtpFilterSample
+fs (int64_t t, double offset, double delay)
+{
+  NtpFilterSample s = { .time_ns = t, .offset = offset, .delay = delay, .dispersion = 0 };
+  return s;
+}
+
+static void
+depth_one_passes_everything (void **state)
+{
+  (void) state;
+  NtpFilter f;
+  ntp_filter_init (&f, 0);
+  assert_int_equal (f.depth, 1);
+  NtpFilterSample out;
+  for (int i = 1; i <= 5; i++) {
+    NtpFilterSample in = fs (i, i * 1e-3, 10e-3 / i);
+    assert_true (ntp_filter_add (&f, &in, &out));
+    assert_true (out.time_ns == i);
+  }
+}
+
+static void
+lowest_delay_sample_wins_once (void **state)
+{
+  (void) state;
+  NtpFilter f;
+  ntp_filter_init (&f, 4);
+  NtpFilterSample out;
+  NtpFilterSample a = fs (1, 0.001, 0.010), b = fs (2, 0.002, 0.002), c = fs (3, 0.003, 0.030),
+                  d = fs (4, 0.004, 0.020);
+  assert_true (ntp_filter_add (&f, &a, &out));
+  assert_true (out.time_ns == 1);
+  assert_true (ntp_filter_add (&f, &b, &out));
+  assert_true (out.time_ns == 2);
+  /* b still has the lowest delay: nothing new comes out */
+  assert_false (ntp_filter_add (&f, &c, &out));
+  assert_false (ntp_filter_add (&f, &d, &out));
+  /* e pushes a out of the 4-deep window; b is still in it and still the best */
+  NtpFilterSample e = fs (5, 0.005, 0.025), g = fs (6, 0.006, 0.028);
+  assert_false (ntp_filter_add (&f, &e, &out));
+  /* g pushes b out: of c, d, e, g the lowest delay is d (0.020) */
+  assert_true (ntp_filter_add (&f, &g, &out));
+  assert_true (out.time_ns == 4);
+  /* jitter (RFC 5905 §10): RMS of the others' offsets about d's: -1, 0, +1, +2 ms over n-1 */
+  double expect = sqrt ((1e-6 + 0 + 1e-6 + 4e-6) / 3.0);
+  assert_true (fabs (f.jitter - expect) < 1e-12);
+  /* never go back in time */
+  NtpFilterSample old = fs (2, 0, 0.0001);
+  assert_false (ntp_filter_add (&f, &old, &out));
+}
+
+static void
+delay_test_d (void **state)
+{
+  (void) state;
+  /* min delay 1 ms, offsets' noise 10 us: a 1.05 ms delay (rise 5 sd) passes; a 3 ms delay
+   * (rise 200 sd) fails unless its offset moved by more than the 2 ms rise */
+  assert_true (ntp_filter_delay_ok (1.05e-3, 0, 1e-3, 10e-6, 0, 10));
+  assert_false (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 10));
+  assert_true (ntp_filter_delay_ok (3e-3, 2.5e-3, 1e-3, 10e-6, 0, 10));
+  /* the ratio 0 switches the test off */
+  assert_true (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 0));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (depth_one_passes_everything),
+    cmocka_unit_test (lowest_delay_sample_wins_once),
+    cmocka_unit_test (delay_test_d),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

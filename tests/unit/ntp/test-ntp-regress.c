@@ -1,0 +1,252 @@
+/* Unit tests for ntp-regress and ntp-stats: regression against hand-computed values, the
+ * runs test's critical values from the binomial distribution, and the sample history. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "ntp-regress.h"
+#include "ntp-stats.h"
+
+#define near(a, b, tol) assert_true (fabs ((a) - (b)) <= (tol))
+
+static void
+unweighted_fit_matches_textbook (void **state)
+{
+  (void) state;
+  /* x = 1..5, y = 2, 4, 5, 4, 5. By hand: mean x 3, mean y 4, Sxx 10, Sxy 6,
+   * b = 0.6, a = 2.2; residuals -0.8, 0.6, 1.0, -0.6, -0.2, SSE = 2.4, s^2 = 0.8,
+   * se(b) = sqrt(0.8/10) = 0.282843, se(a) = sqrt(0.8 (1/5 + 9/10)) = 0.938083. */
+  double x[] = { 1, 2, 3, 4, 5 }, y[] = { 2, 4, 5, 4, 5 };
+  NtpRegression r;
+  assert_true (ntp_regress_weighted (x, y, NULL, 5, &r));
+  near (r.slope, 0.6, 1e-12);
+  near (r.intercept, 2.2, 1e-12);
+  near (r.variance, 0.8, 1e-12);
+  near (r.slope_sd, 0.2828427, 1e-6);
+  near (r.intercept_sd, 0.9380832, 1e-6);
+  assert_int_equal (r.dof, 3);
+}
+
+static void
+weights_are_relative_variances (void **state)
+{
+  (void) state;
+  /* Three points on y = x and one far off with a huge variance: the fit must ignore it.
+   * Doubling every weight changes nothing but the variance scale. */
+  double x[] = { 0, 1, 2, 3 }, y[] = { 0, 1, 2, 10 }, w[] = { 1, 1, 1, 1e12 };
+  NtpRegression r;
+  assert_true (ntp_regress_weighted (x, y, w, 4, &r));
+  near (r.slope, 1.0, 1e-6);
+  near (r.intercept, 0.0, 1e-6);
+  /* Points 0 and 2 counted twice (weights 1/2) vs once: the same as duplicating them.
+   * Duplicated data set: x = 0,0,1,2,2 y = 1,1,0,3,3 -> mean x 1, mean y 1.6, Sxx 4, Sxy 4:
+   * b = 1, a = 0.6. */
+  double x2[] = { 0, 1, 2 }, y2[] = { 1, 0, 3 }, w2[] = { 0.5, 1, 0.5 };
+  assert_true (ntp_regress_weighted (x2, y2, w2, 3, &r));
+  near (r.slope, 1.0, 1e-12);
+  near (r.intercept, 0.6, 1e-12);
+}
+
+static void
+degenerate_input_is_refused (void **state)
+{
+  (void) state;
+  double x[] = { 1, 1, 1 }, y[] = { 1, 2, 3 };
+  NtpRegression r;
+  assert_false (ntp_regress_weighted (x, y, NULL, 3, &r));
+  assert_false (ntp_regress_weighted (x, y, NULL, 2, &r));
+}
+
+static void
+runs_are_counted_by_sign (void **state)
+{
+  (void) state;
+  double r1[] = { 1, 2, -1, -3, 4, 0.5, -2 };
+  assert_int_equal (ntp_regress_runs (r1, 7), 4);
+  double r2[] = { 1, 1, 1 };
+  assert_int_equal (ntp_regress_runs (r2, 3), 1);
+  double r3[] = { 1, -1, 1, -1 };
+  assert_int_equal (ntp_regress_runs (r3, 4), 4);
+  assert_int_equal (ntp_regress_runs (r1, 0), 0);
+}
+
+static void
+critical_runs_from_binomial_tail (void **state)
+{
+  (void) state;
+  /* n = 10: runs - 1 ~ Bin(9, 1/2). P(K <= 1) = 10/512 = 0.0195, P(K <= 2) = 46/512 = 0.0898,
+   * P(K <= 3) = 130/512 = 0.254: the 10 % region is runs <= 3. */
+  assert_int_equal (ntp_regress_critical_runs (10), 3);
+  /* n = 20: Bin(19, 1/2): P(K <= 6) = 0.0835, P(K <= 7) = 0.1796 -> runs <= 7. */
+  assert_int_equal (ntp_regress_critical_runs (20), 7);
+  /* n = 4: Bin(3, 1/2): P(K = 0) = 0.125 > 0.1 -> no critical region. */
+  assert_int_equal (ntp_regress_critical_runs (4), 0);
+  /* n = 5: Bin(4): P(K=0) = 1/16 = 0.0625 -> runs <= 1 */
+  assert_int_equal (ntp_regress_critical_runs (5), 1);
+  /* monotone and about n/2 - 1.28 sqrt(n)/2 for large n */
+  for (int n = 6; n < 128; n++)
+    assert_true (ntp_regress_critical_runs (n + 1) >= ntp_regress_critical_runs (n));
+  int c = ntp_regress_critical_runs (100);
+  assert_true (c >= 42 && c <= 45);
+}
+
+static void
+best_regression_drops_points_after_a_bend (void **state)
+{
+  (void) state;
+  /* 30 points: the first 15 on a slope of 1, the last 15 flat with small alternating noise.
+   * A single line through all leaves long runs; the search must keep only the flat part. */
+  double x[30], y[30];
+  for (int i = 0; i < 30; i++) {
+    x[i] = i;
+    double noise = (i % 2 ? 1e-3 : -1e-3);
+    y[i] = (i < 15 ? (i - 15) * 1.0 : 0.0) + noise;
+  }
+  NtpRegression r;
+  assert_true (ntp_regress_find_best (x, y, NULL, 30, 0, 3, &r));
+  assert_true (r.start >= 14);
+  near (r.slope, 0.0, 1e-3);
+  /* straight noisy data keeps everything */
+  for (int i = 0; i < 30; i++)
+    y[i] = 0.5 * i + (i % 2 ? 1e-3 : -1e-3);
+  assert_true (ntp_regress_find_best (x, y, NULL, 30, 0, 3, &r));
+  assert_int_equal (r.start, 0);
+  near (r.slope, 0.5, 1e-4);
+}
+
+static void
+t_coefficients_match_tables (void **state)
+{
+  (void) state;
+  /* Student t, 0.9995 quantile: dof 1 = 636.62, 10 = 4.587, 30 = 3.646, 60 = 3.460,
+   * 120 = 3.373, infinity = 3.291 (standard tables). */
+  near (ntp_regress_t_coef (1), 636.62, 0.01);
+  near (ntp_regress_t_coef (10), 4.587, 0.001);
+  near (ntp_regress_t_coef (30), 3.646, 0.001);
+  near (ntp_regress_t_coef (60), 3.460, 0.003);
+  near (ntp_regress_t_coef (120), 3.373, 0.003);
+  near (ntp_regress_t_coef (100000), 3.291, 0.002);
+}
+
+static void
+median_of_odd_and_even (void **state)
+{
+  (void) state;
+  double a[] = { 5, 1, 3 };
+  near (ntp_regress_median (a, 3), 3, 0);
+  double b[] = { 4, 1, 3, 2 };
+  near (ntp_regress_median (b, 4), 2.5, 0);
+}
+
+static NtpSample
+sample_at (double t, double offset, double delay)
+{
+  NtpSample s = { .time_ns = (int64_t) llround (t * 1e9), .offset = offset, .delay = delay,
+                  .peer_dispersion = 1e-6, .root_delay = delay, .root_dispersion = 1e-6,
+                  .stratum = 1, .leap = 0 };
+  return s;
+}
+
+static void
+stats_recover_frequency_and_offset (void **state)
+{
+  (void) state;
+  /* A clock 20 ppm fast, 1 ms ahead at t = 0, sampled every 16 s with +-2 us noise. */
+  NtpStats *st = ntp_stats_new ();
+  for (int i = 0; i < 20; i++) {
+    double t = 16.0 * i;
+    NtpSample s = sample_at (t, 1e-3 + 20e-6 * t + (i % 2 ? 2e-6 : -2e-6), 1e-3);
+    assert_true (ntp_stats_add (st, &s));
+    ntp_stats_regress (st);
+  }
+  NtpStatsTracking tr;
+  assert_true (ntp_stats_tracking (st, &tr));
+  near (tr.freq, 20e-6, 0.05e-6);
+  /* at the newest sample (t = 304 s) the offset is 1 ms + 20 ppm * 304 s = 7.08 ms */
+  near (tr.offset, 7.08e-3, 5e-6);
+  assert_true (tr.skew > 0 && tr.skew < 1e-6);
+  NtpStatsSelection sel;
+  ntp_stats_selection (st, (int64_t) (320 * 1e9), &sel);
+  assert_true (sel.ok);
+  near (sel.offset, 1e-3 + 20e-6 * 320, 10e-6);
+  ntp_stats_free (st);
+}
+
+static void
+stats_slew_reframes_history (void **state)
+{
+  (void) state;
+  /* After telling the stats the clock was slowed by exactly the measured 20 ppm and 7 ms
+   * taken off, the residual frequency and offset must read zero. */
+  NtpStats *st = ntp_stats_new ();
+  for (int i = 0; i < 10; i++) {
+    double t = 16.0 * i;
+    NtpSample s = sample_at (t, 4e-3 + 20e-6 * t, 1e-3);
+    ntp_stats_add (st, &s);
+    ntp_stats_regress (st);
+  }
+  int64_t now = (int64_t) (144 * 1e9);
+  double off_now = 4e-3 + 20e-6 * 144;
+  ntp_stats_slew (st, now, -20e-6, off_now);
+  ntp_stats_regress (st);
+  NtpStatsTracking tr;
+  assert_true (ntp_stats_tracking (st, &tr));
+  near (tr.freq, 0.0, 1e-9);
+  near (tr.offset, 0.0, 1e-8);
+  ntp_stats_free (st);
+}
+
+static void
+stats_out_of_order_sample_resets (void **state)
+{
+  (void) state;
+  NtpStats *st = ntp_stats_new ();
+  NtpSample a = sample_at (100, 0, 1e-3), b = sample_at (50, 0, 1e-3);
+  assert_true (ntp_stats_add (st, &a));
+  assert_false (ntp_stats_add (st, &b));
+  assert_int_equal (ntp_stats_samples (st), 1);
+  ntp_stats_free (st);
+}
+
+static void
+stats_keep_at_most_64_samples (void **state)
+{
+  (void) state;
+  NtpStats *st = ntp_stats_new ();
+  for (int i = 0; i < 200; i++) {
+    NtpSample s = sample_at (i, 1e-6 * ((i * 7919) % 13 - 6), 1e-3);
+    ntp_stats_add (st, &s);
+    ntp_stats_regress (st);
+    assert_true (ntp_stats_samples (st) <= NTP_STATS_MAX_SAMPLES);
+  }
+  NtpStatsReport r;
+  ntp_stats_report (st, (int64_t) 200e9, &r);
+  assert_int_equal (r.samples, ntp_stats_samples (st));
+  assert_true (r.span > 0);
+  ntp_stats_free (st);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (unweighted_fit_matches_textbook),
+    cmocka_unit_test (weights_are_relative_variances),
+    cmocka_unit_test (degenerate_input_is_refused),
+    cmocka_unit_test (runs_are_counted_by_sign),
+    cmocka_unit_test (critical_runs_from_binomial_tail),
+    cmocka_unit_test (best_regression_drops_points_after_a_bend),
+    cmocka_unit_test (t_coefficients_match_tables),
+    cmocka_unit_test (median_of_odd_and_even),
+    cmocka_unit_test (stats_recover_frequency_and_offset),
+    cmocka_unit_test (stats_slew_reframes_history),
+    cmocka_unit_test (stats_out_of_order_sample_resets),
+    cmocka_unit_test (stats_keep_at_most_64_samples),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

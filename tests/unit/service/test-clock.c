@@ -1,0 +1,150 @@
+/* Unit tests of the clock backends' arithmetic (service/clock). Only the virtual clock is
+ * exercised: the system clock is never created in tests (it could move the host's clock). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include "clock/mrd-clock.h"
+
+#define NS_PER_S G_GINT64_CONSTANT (1000000000)
+#define START_NS (G_GINT64_CONSTANT (1700000000) * NS_PER_S)
+
+typedef struct {
+  gint64 mono;
+} FakeMonotonic;
+
+static gint64
+fake_mono (gpointer user_data)
+{
+  return ((FakeMonotonic *) user_data)->mono;
+}
+
+static void
+virtual_clock_starts_at_given_time (void **state)
+{
+  FakeMonotonic m = { .mono = 5 * NS_PER_S };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 0.0, fake_mono, &m);
+
+  assert_int_equal (mrd_clock_now_ns (clock), START_NS);
+  assert_string_equal (mrd_clock_get_name (clock), "virtual");
+  m.mono += 2 * NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock), START_NS + 2 * NS_PER_S);
+  assert_int_equal (mrd_clock_now_usec (clock), (START_NS + 2 * NS_PER_S) / 1000);
+}
+
+static void
+virtual_clock_frequency_error_gains_ppm (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 23.0, fake_mono, &m);
+
+  /* +23 ppm: 23 µs fast after one second, 1.9872 s fast after a day. */
+  m.mono = NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock) - START_NS, NS_PER_S + 23000);
+  m.mono = 86400 * NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock) - START_NS, 86400 * NS_PER_S + 1987200000);
+}
+
+static void
+virtual_clock_negative_error_loses_time (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, -100.0, fake_mono, &m);
+
+  m.mono = 10 * NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock) - START_NS, 10 * NS_PER_S - 1000000);
+}
+
+static void
+virtual_clock_set_freq_cancels_error_and_stays_continuous (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 23.0, fake_mono, &m);
+  gint64 before, after;
+
+  m.mono = 100 * NS_PER_S;
+  before = mrd_clock_now_ns (clock);
+  assert_true (mrd_clock_set_freq (clock, -23.0, NULL));
+  after = mrd_clock_now_ns (clock);
+  /* Changing the frequency never moves the reading at that instant. */
+  assert_int_equal (before, after);
+  assert_true (fabs (mrd_clock_get_freq (clock) + 23.0) < 1e-12);
+  /* From now on the correction cancels the error: exactly real seconds. */
+  m.mono += 1000 * NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock) - after, 1000 * NS_PER_S);
+}
+
+static void
+virtual_clock_step_moves_by_offset (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 0.0, fake_mono, &m);
+
+  m.mono = NS_PER_S;
+  assert_true (mrd_clock_step (clock, 0.5, NULL));
+  assert_int_equal (mrd_clock_now_ns (clock), START_NS + NS_PER_S + NS_PER_S / 2);
+  assert_true (mrd_clock_step (clock, -2.25, NULL));
+  assert_int_equal (mrd_clock_now_ns (clock), START_NS + NS_PER_S + NS_PER_S / 2 - 2250000000);
+  /* Time keeps running after a step. */
+  m.mono += 3 * NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock), START_NS + 4 * NS_PER_S + NS_PER_S / 2 - 2250000000);
+}
+
+static void
+virtual_clock_set_is_exact_and_keeps_rate (void **state)
+{
+  FakeMonotonic m = { .mono = 7 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 50.0, fake_mono, &m);
+  const gint64 target = G_GINT64_CONSTANT (1893456000) * NS_PER_S;   /* 2030-01-01 */
+
+  assert_true (mrd_clock_set_ns (clock, target, NULL));
+  assert_int_equal (mrd_clock_now_ns (clock), target);
+  /* The deliberate error survives a set: +50 ppm over 10 s = 500 µs. */
+  m.mono += 10 * NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock), target + 10 * NS_PER_S + 500000);
+}
+
+static void
+virtual_clock_with_offset_follows_real_time (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (-3600.0, 0.0);
+  gint64 real = g_get_real_time () * 1000;
+  gint64 diff = mrd_clock_now_ns (clock) - real;
+
+  /* An hour behind the host clock, give or take the time between the two readings. */
+  assert_true (llabs (diff + 3600 * NS_PER_S) < NS_PER_S / 10);
+}
+
+static void
+clock_kind_parses_only_known_names (void **state)
+{
+  MrdClockKind kind;
+
+  assert_true (mrd_clock_kind_from_string ("virtual", &kind));
+  assert_int_equal (kind, MRD_CLOCK_KIND_VIRTUAL);
+  assert_true (mrd_clock_kind_from_string ("system", &kind));
+  assert_int_equal (kind, MRD_CLOCK_KIND_SYSTEM);
+  assert_false (mrd_clock_kind_from_string ("System", &kind));
+  assert_false (mrd_clock_kind_from_string ("", &kind));
+  assert_false (mrd_clock_kind_from_string (NULL, &kind));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (virtual_clock_starts_at_given_time),
+    cmocka_unit_test (virtual_clock_frequency_error_gains_ppm),
+    cmocka_unit_test (virtual_clock_negative_error_loses_time),
+    cmocka_unit_test (virtual_clock_set_freq_cancels_error_and_stays_continuous),
+    cmocka_unit_test (virtual_clock_step_moves_by_offset),
+    cmocka_unit_test (virtual_clock_set_is_exact_and_keeps_rate),
+    cmocka_unit_test (virtual_clock_with_offset_follows_real_time),
+    cmocka_unit_test (clock_kind_parses_only_known_names),
+  };
+
+  return cmocka_run_group_tests_name ("clock", tests, NULL, NULL);
+}
