@@ -211,7 +211,10 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
     do_step (d, now_ns, offset + ntp_discipline_pending (d, now_ns), chg);
   } else {
     double p = ntp_discipline_pending (d, now_ns) + offset;
-    double corr_rate = CORR_TIME_RATIO * 0.5 * in->offset_sd * d->update_interval;
+    double interval = d->update_interval;
+    if (in->poll_interval > 0 && interval > in->poll_interval)
+      interval = in->poll_interval;
+    double corr_rate = CORR_TIME_RATIO * 0.5 * in->offset_sd * interval;
     start_slew (d, now_ns, p, corr_rate);
     chg->doffset = offset;
   }

@@ -56,6 +56,9 @@ typedef struct {
   double freq;        /* residual frequency, fraction, positive = local fast */
   double skew;        /* fraction */
   bool leap_unsync;   /* the reference is not synchronized: no frequency weight from history */
+  double poll_interval; /* s, of the selected source now (0 = unknown): caps the interval the
+                         * slew duration is scaled by, so a first update after a long gap is
+                         * not slewed out over hours */
 } NtpDisciplineInput;
 
 typedef enum {

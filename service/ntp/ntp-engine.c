@@ -353,7 +353,8 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   double skew = 1.0 / sqrt (fw);
   const NtpStatsTracking *rt = &tr[res.selected];
 
-  NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew };
+  NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew,
+                             .poll_interval = ntp_source_poll_interval (&ref->poll) };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
   if (r != NTP_DISCIPLINE_SLEWED && r != NTP_DISCIPLINE_STEPPED)

@@ -174,7 +174,10 @@ bool ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *o
 
 /* The frequency estimate and its skew, for the drift file. */
 void ntp_engine_get_drift (const NtpEngine *e, double *freq_ppm, double *skew_ppm);
-/* Drift file text as chronyd writes it: "%20.6f %20.6f\n". parse returns false on garbage. */
+/* Drift file text as chronyd writes it: "%20.6f %20.6f\n". parse returns false on garbage.
+ * freq_ppm here is the core's sign (positive = the clock runs fast, as ntp_engine_get_drift
+ * and NtpConfig.initial_freq_ppm); the file holds chronyd's value, the correction (the opposite
+ * sign), so a chronyd drift file reads correctly. */
 int ntp_drift_format (char *buf, size_t len, double freq_ppm, double skew_ppm);
 bool ntp_drift_parse (const char *text, double *freq_ppm, double *skew_ppm);
 

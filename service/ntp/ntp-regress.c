@@ -62,6 +62,19 @@ ntp_regress_runs (const double *r, int n)
   return runs;
 }
 
+double
+ntp_regress_runs_alpha (int n)
+{
+  /* Few residuals (low noise, the window already short): reject the line readily, since the
+   * frequency wander is what limits. Many residuals (high noise): keep the long window
+   * unless the evidence is strong. Chosen by simulation (chrony uses about 5-10 % flat). */
+  if (n <= 32)
+    return 0.20;
+  if (n >= 96)
+    return 0.05;
+  return 0.20 + (0.05 - 0.20) * (n - 32) / (96.0 - 32.0);
+}
+
 int
 ntp_regress_critical_runs (int n)
 {
@@ -80,7 +93,7 @@ ntp_regress_critical_runs (int n)
       for (int j = 0; j <= m; j++) {
         double logp = lgamma (m + 1.0) - lgamma (j + 1.0) - lgamma (m - j + 1.0) - m * log (2.0);
         cdf += exp (logp);
-        if (cdf > 0.10)
+        if (cdf > ntp_regress_runs_alpha (k))
           break;
         c = j + 1;   /* runs = j + 1 still within the critical region */
       }

@@ -33,7 +33,10 @@ bool ntp_regress_weighted (const double *x, const double *y, const double *w, in
 /* Number of runs of equal signs in r[0..n); a zero residual counts as a change of sign. */
 int ntp_regress_runs (const double *r, int n);
 
-/* The largest run count c for which P(runs <= c) <= 10 % when the n residual signs are
+/* Significance level of the runs test for n residuals: 0.20 up to 32, falling linearly to
+ * 0.05 at 96 and beyond. */
+double ntp_regress_runs_alpha (int n);
+/* The largest run count c for which P(runs <= c) <= alpha(n) when the n residual signs are
  * independent and equally likely (runs - 1 is then Binomial(n - 1, 1/2)). The test passes
  * when the observed runs exceed it. */
 int ntp_regress_critical_runs (int n);

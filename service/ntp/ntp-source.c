@@ -174,6 +174,14 @@ ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error, double p
     adj = ((double) samples / p->polltarget - 1.0) / p->polltarget;
   }
   adjust_poll (p, adj);
+  /* The next request follows the last one by the interval as it is now (chrony schedules it
+   * after each reply): back from an outage at the longest poll, a sample that shows we have
+   * drifted shortens the poll, and the next request must not wait out the old interval. */
+  if (!p->stopped && p->last_tx_ns != INT64_MIN) {
+    p->next_tx_ns = p->last_tx_ns + ntp_poll_to_ns (p->poll);
+    if (p->next_tx_ns < now_ns)
+      p->next_tx_ns = now_ns;
+  }
 }
 
 void

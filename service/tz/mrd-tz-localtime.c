@@ -104,12 +104,12 @@ mrd_tz_localtime_write_full (const char *root, const char *zone, MrdTzWriteFlags
 {
   g_autofree char *etc = mrd_tz_root_path (root, "/etc");
   g_autofree char *localtime = mrd_tz_root_path (root, "/etc/localtime");
-  g_autofree char *timezone = mrd_tz_root_path (root, "/etc/timezone");
+  g_autofree char *tzfile_path = mrd_tz_root_path (root, "/etc/timezone");
   g_autofree char *clock = mrd_tz_root_path (root, "/etc/sysconfig/clock");
   g_autofree char *target = NULL;
   gboolean sync = (flags & MRD_TZ_WRITE_NO_SYNC) == 0;
   gboolean clock_written = FALSE;
-  Staged staged[3] = { { localtime, NULL }, { timezone, NULL }, { clock, NULL } };
+  Staged staged[3] = { { localtime, NULL }, { tzfile_path, NULL }, { clock, NULL } };
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -124,10 +124,10 @@ mrd_tz_localtime_write_full (const char *root, const char *zone, MrdTzWriteFlags
   if (staged[0].tmp == NULL)
     return FALSE;
 
-  if (exists_nofollow (timezone))
+  if (exists_nofollow (tzfile_path))
     {
       g_autofree char *text = g_strdup_printf ("%s\n", zone);
-      staged[1].tmp = mrd_tz_stage_file (timezone, text, strlen (text), 0644, sync, error);
+      staged[1].tmp = mrd_tz_stage_file (tzfile_path, text, strlen (text), 0644, sync, error);
       if (staged[1].tmp == NULL)
         {
           unstage (staged, 3);
@@ -318,7 +318,7 @@ mrd_tz_localtime_read (const char *root, const MrdTzdb *db, char **out_zone,
                        MrdTzSource *out_source, GError **error)
 {
   g_autofree char *localtime = mrd_tz_root_path (root, "/etc/localtime");
-  g_autofree char *timezone = mrd_tz_root_path (root, "/etc/timezone");
+  g_autofree char *tzfile_path = mrd_tz_root_path (root, "/etc/timezone");
   g_autofree char *data = NULL;
   gsize len = 0;
   struct stat st;
@@ -371,7 +371,7 @@ mrd_tz_localtime_read (const char *root, const MrdTzdb *db, char **out_zone,
   if (zone == NULL)
     {
       g_autofree char *text = NULL;
-      if (!read_file_in_root (timezone, &text, NULL, error))
+      if (!read_file_in_root (tzfile_path, &text, NULL, error))
         return FALSE;
       if (text != NULL)
         {

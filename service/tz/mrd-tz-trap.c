@@ -31,6 +31,9 @@ zone_of_value (const char *value)
     value++;
   if (value[0] == '\0')
     return g_strdup ("UTC");
+  /* ":/etc/localtime" (or the path alone) means the system zone itself */
+  if (strcmp (value, "/etc/localtime") == 0)
+    return g_strdup ("/etc/localtime");
   if (value[0] == '/')
     return mrd_tz_zone_from_path (value);
   if (!mrd_tz_name_check_syntax (value, NULL))
@@ -62,6 +65,8 @@ mrd_tz_value_agrees (const MrdTzdb *db, const char *tz_value, const char *system
   g_return_val_if_fail (tz_value != NULL && system_zone != NULL, FALSE);
 
   zone = zone_of_value (tz_value);
+  if (zone != NULL && strcmp (zone, "/etc/localtime") == 0)
+    return TRUE;
   if (zone != NULL)
     {
       if (strcmp (zone, system_zone) == 0)

@@ -26,7 +26,10 @@ struct _MrdTzdb {
   GPtrArray  *zonetab;      /* MrdTzZoneInfo*, file order, one country each */
   GHashTable *zone1970_set; /* zone name → MrdTzZoneInfo* */
   GHashTable *countries;    /* code → MrdTzCountry* */
+  GStrv       names;        /* ListTimezones, computed once */
 };
+
+static GStrv build_names (const MrdTzdb *db);
 
 static void
 zone_info_free (MrdTzZoneInfo *zi)
@@ -274,6 +277,7 @@ mrd_tzdb_load (const char *zoneinfo_dir, GError **error)
       MrdTzZoneInfo *e = g_ptr_array_index (db->zone1970, i);
       g_hash_table_insert (db->zone1970_set, e->zone, e);
     }
+  db->names = build_names (db);
   return g_steal_pointer (&db);
 }
 
@@ -284,6 +288,7 @@ mrd_tzdb_free (MrdTzdb *db)
     return;
   g_free (db->dir);
   g_free (db->version);
+  g_strfreev (db->names);
   g_clear_pointer (&db->zones, g_hash_table_unref);
   g_clear_pointer (&db->links, g_hash_table_unref);
   g_clear_pointer (&db->zone1970_set, g_hash_table_unref);
@@ -315,15 +320,13 @@ strcmp_p (gconstpointer a, gconstpointer b)
 
 /* systemd 252 src/basic/time-util.c get_timezones(): field 1 of every Zone line and field 2
  * of every Link line of tzdata.zi, plus "UTC", sorted with strcmp and made unique. */
-GStrv
-mrd_tzdb_list_timezones (const MrdTzdb *db)
+static GStrv
+build_names (const MrdTzdb *db)
 {
   g_autoptr(GHashTable) set = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter it;
   gpointer key;
   GPtrArray *out;
-
-  g_return_val_if_fail (db != NULL, NULL);
 
   g_hash_table_add (set, (gpointer) "UTC");
   g_hash_table_iter_init (&it, db->zones);
@@ -340,6 +343,13 @@ mrd_tzdb_list_timezones (const MrdTzdb *db)
   g_ptr_array_sort (out, strcmp_p);
   g_ptr_array_add (out, NULL);
   return (GStrv) g_ptr_array_free (out, FALSE);
+}
+
+GStrv
+mrd_tzdb_list_timezones (const MrdTzdb *db)
+{
+  g_return_val_if_fail (db != NULL, NULL);
+  return g_strdupv (db->names);
 }
 
 gboolean

@@ -301,7 +301,8 @@ parse_posix_tz (const char *s, PosixTz *tz, GError **error)
         }
       else
         {
-          /* No rules: glibc falls back to the US rules of 2007 (M3.2.0,M11.1.0). */
+          /* No rules (POSIX leaves them to the implementation): glibc takes them from
+           * posixrules, i.e. America/New_York, which is M3.2.0,M11.1.0 since 2007. */
           tz->start = (Rule) { RULE_MONTH, 0, 2, 3, 7200 };
           tz->end = (Rule) { RULE_MONTH, 0, 1, 11, 7200 };
         }

@@ -18,8 +18,9 @@ G_BEGIN_DECLS
  * @at: the instant described, seconds since the epoch (UTC)
  * @utc_offset: seconds east of UTC in force at @at
  * @is_dst: whether that is daylight saving time
- * @abbreviation: e.g. "KST"; "" when the zone has none (never NULL-terminated garbage)
- * @has_next: FALSE when nothing ever changes after @at (UTC, Asia/Seoul today)
+ * @abbreviation: e.g. "KST", NUL-terminated (longer ones are cut to MRD_TZ_ABBREV_MAX - 1)
+ * @has_next: FALSE when nothing ever changes after @at (UTC, Asia/Seoul today); the next_*
+ *   fields are then 0/""
  * @next_transition: the first instant after @at at which offset, DST flag or abbreviation
  *   changes (transitions that change none of them are skipped, as zdump(8) does)
  * @next_utc_offset, @next_is_dst, @next_abbreviation: what is in force from @next_transition on

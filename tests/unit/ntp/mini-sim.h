@@ -23,6 +23,7 @@ typedef struct {
   double jitter;        /* s, mean of the exponential extra delay, each way */
   double asym;          /* s, extra delay client->server */
   int stratum, leap;
+  double root_dispersion;   /* s, as the server reports it */
   bool down;
   bool kod_rate, kod_deny;
 } MsServer;
@@ -123,7 +124,7 @@ ms_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
   int64_t server_ns = MS_BASE_NS + (int64_t) llround ((ts + s->offset) * 1e9);
   NtpPacket rep = { .leap = (uint8_t) s->leap, .version = 4, .mode = NTP_MODE_SERVER,
                     .stratum = (uint8_t) s->stratum, .poll = req.poll, .precision = -24,
-                    .root_delay = 0.0, .root_dispersion = 0.0, .refid = 0x47505300,
+                    .root_delay = 0.0, .root_dispersion = s->root_dispersion, .refid = 0x47505300,
                     .org_ts = req.tx_ts };
   rep.ref_ts = ntp_ts_from_ns (server_ns - 1000000000LL);
   rep.rx_ts = ntp_ts_from_ns (server_ns);

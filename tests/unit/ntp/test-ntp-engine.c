@@ -372,6 +372,45 @@ leap_second_armed_by_majority (void **state)
 }
 
 static void
+noselect_and_distant_sources_are_never_selected (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 12, 0.002, 3.0);
+  m.n_srv = 3;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 20e-6, .stratum = 1 };
+  m.srv[1] = (MsServer) { .base_delay = 50e-6, .jitter = 1e-6, .stratum = 1 };
+  m.srv[2] = (MsServer) { .base_delay = 50e-6, .jitter = 1e-6, .stratum = 1,
+                          .root_dispersion = 5.0 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  add (&m, "server 192.0.2.2 iburst noselect");   /* the best one, but not to be used */
+  add (&m, "server 192.0.2.3 iburst");            /* over maxdistance (3 s) */
+  ntp_engine_start (m.e);
+  ms_run (&m, 600, 0, NULL, NULL);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.state, NTP_STATE_SELECTED);
+  ntp_engine_get_source (m.e, 1, &r);
+  assert_int_equal (r.state, NTP_STATE_UNUSABLE);
+  assert_int_equal (r.reach, 0xff);               /* measured all the same */
+  assert_true (r.samples >= 3);
+  ntp_engine_get_source (m.e, 2, &r);
+  assert_int_equal (r.state, NTP_STATE_UNUSABLE);
+  assert_int_equal (r.samples, 0);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.ref_source, 0);
+  assert_true (tr.root_delay > 1e-3 && tr.root_delay < 3e-3);
+  assert_true (tr.root_dispersion > 0 && tr.root_dispersion < 1e-3);
+  assert_true (tr.update_interval > 0);
+  assert_true (tr.rms_offset < 1e-3);
+  assert_true (fabs (tr.freq_ppm - 3.0) < 0.5);
+  assert_false (tr.leap_unsynchronized);
+  ntp_engine_free (m.e);
+}
+
+static void
 burst_remove_and_reports (void **state)
 {
   (void) state;
@@ -415,6 +454,7 @@ main (void)
     cmocka_unit_test (iburst_with_drift_file_syncs_in_seconds),
     cmocka_unit_test (outage_recovers),
     cmocka_unit_test (leap_second_armed_by_majority),
+    cmocka_unit_test (noselect_and_distant_sources_are_never_selected),
     cmocka_unit_test (burst_remove_and_reports),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

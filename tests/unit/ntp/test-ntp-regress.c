@@ -76,23 +76,33 @@ runs_are_counted_by_sign (void **state)
 }
 
 static void
+runs_alpha_schedule (void **state)
+{
+  (void) state;
+  near (ntp_regress_runs_alpha (10), 0.20, 1e-12);
+  near (ntp_regress_runs_alpha (32), 0.20, 1e-12);
+  near (ntp_regress_runs_alpha (64), 0.125, 1e-12);
+  near (ntp_regress_runs_alpha (96), 0.05, 1e-12);
+  near (ntp_regress_runs_alpha (128), 0.05, 1e-12);
+}
+
+static void
 critical_runs_from_binomial_tail (void **state)
 {
   (void) state;
-  /* n = 10: runs - 1 ~ Bin(9, 1/2). P(K <= 1) = 10/512 = 0.0195, P(K <= 2) = 46/512 = 0.0898,
-   * P(K <= 3) = 130/512 = 0.254: the 10 % region is runs <= 3. */
+  /* runs - 1 ~ Bin(n - 1, 1/2) under the null; alpha(n) = 0.2 for n <= 32.
+   * n = 10: P(K <= 2) = 46/512 = 0.0898, P(K <= 3) = 130/512 = 0.254 -> runs <= 3. */
   assert_int_equal (ntp_regress_critical_runs (10), 3);
-  /* n = 20: Bin(19, 1/2): P(K <= 6) = 0.0835, P(K <= 7) = 0.1796 -> runs <= 7. */
-  assert_int_equal (ntp_regress_critical_runs (20), 7);
-  /* n = 4: Bin(3, 1/2): P(K = 0) = 0.125 > 0.1 -> no critical region. */
-  assert_int_equal (ntp_regress_critical_runs (4), 0);
-  /* n = 5: Bin(4): P(K=0) = 1/16 = 0.0625 -> runs <= 1 */
-  assert_int_equal (ntp_regress_critical_runs (5), 1);
-  /* monotone and about n/2 - 1.28 sqrt(n)/2 for large n */
+  /* n = 20: Bin(19): P(K <= 7) = 0.1796, P(K <= 8) = 0.3238 -> runs <= 8. */
+  assert_int_equal (ntp_regress_critical_runs (20), 8);
+  /* n = 4: Bin(3): P(K = 0) = 0.125, P(K <= 1) = 0.5 -> runs <= 1. */
+  assert_int_equal (ntp_regress_critical_runs (4), 1);
+  /* n = 3: Bin(2): P(K = 0) = 0.25 > 0.2 -> no critical region. */
+  assert_int_equal (ntp_regress_critical_runs (3), 0);
+  /* n = 100, alpha 0.05: Bin(99): P(K <= 40) = 0.0350, P(K <= 41) = 0.0537 -> runs <= 41. */
+  assert_int_equal (ntp_regress_critical_runs (100), 41);
   for (int n = 6; n < 128; n++)
-    assert_true (ntp_regress_critical_runs (n + 1) >= ntp_regress_critical_runs (n));
-  int c = ntp_regress_critical_runs (100);
-  assert_true (c >= 42 && c <= 45);
+    assert_true (ntp_regress_critical_runs (n) < n / 2 + 1);
 }
 
 static void
@@ -202,6 +212,27 @@ stats_slew_reframes_history (void **state)
 }
 
 static void
+stats_trust_the_tight_bounds_of_fast_samples (void **state)
+{
+  (void) state;
+  /* True offset 0. Every third sample took the shortest path (delay 1 ms) and measured 0
+   * exactly; the others queued 4 ms on the way back, which shows as +2 ms of offset, the
+   * most half their extra delay allows. Least squares, even weighted by delay, lands near
+   * +0.67 ms (20 samples at weight 1/4 against 10 at 1); the bands say the offset is 0. */
+  NtpStats *st = ntp_stats_new ();
+  for (int i = 0; i < 30; i++) {
+    bool fast = i % 3 == 0;
+    NtpSample s = sample_at (16.0 * i, fast ? 0.0 : 2e-3, fast ? 1e-3 : 5e-3);
+    ntp_stats_add (st, &s);
+    ntp_stats_regress (st);
+  }
+  NtpStatsTracking tr;
+  assert_true (ntp_stats_tracking (st, &tr));
+  assert_true (fabs (tr.offset) < 0.3e-3);
+  ntp_stats_free (st);
+}
+
+static void
 stats_out_of_order_sample_resets (void **state)
 {
   (void) state;
@@ -239,12 +270,14 @@ main (void)
     cmocka_unit_test (weights_are_relative_variances),
     cmocka_unit_test (degenerate_input_is_refused),
     cmocka_unit_test (runs_are_counted_by_sign),
+    cmocka_unit_test (runs_alpha_schedule),
     cmocka_unit_test (critical_runs_from_binomial_tail),
     cmocka_unit_test (best_regression_drops_points_after_a_bend),
     cmocka_unit_test (t_coefficients_match_tables),
     cmocka_unit_test (median_of_odd_and_even),
     cmocka_unit_test (stats_recover_frequency_and_offset),
     cmocka_unit_test (stats_slew_reframes_history),
+    cmocka_unit_test (stats_trust_the_tight_bounds_of_fast_samples),
     cmocka_unit_test (stats_out_of_order_sample_resets),
     cmocka_unit_test (stats_keep_at_most_64_samples),
   };

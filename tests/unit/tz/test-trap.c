@@ -139,6 +139,7 @@ value_agreement_rules (void **state)
   assert_true (mrd_tz_value_agrees (f->db, ":Asia/Seoul", "ROK"));
   assert_true (mrd_tz_value_agrees (f->db, "", "Etc/UTC"));
   assert_true (mrd_tz_value_agrees (NULL, "UTC", "Etc/UTC"));
+  assert_true (mrd_tz_value_agrees (f->db, ":/etc/localtime", "Asia/Seoul"));
   assert_false (mrd_tz_value_agrees (f->db, "Asia/Tokyo", "Asia/Seoul"));
   /* same offset today is not the same zone */
   assert_false (mrd_tz_value_agrees (f->db, "KST-9", "Asia/Seoul"));

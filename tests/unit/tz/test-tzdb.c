@@ -397,6 +397,65 @@ system_list_matches_tzdata_zi_and_files (void **state)
   assert_false (g_strv_contains ((const char *const *) names, "zone.tab"));
 }
 
+/* Every TZif file under the zoneinfo directory, relative names (posix/ and right/ skipped:
+ * they repeat the tree). */
+static void
+collect_tzif_files (const char *base, const char *rel, GPtrArray *out)
+{
+  g_autofree char *path = g_build_filename (base, rel, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_rel = rel[0] ? g_build_filename (rel, name, NULL) : g_strdup (name);
+      g_autofree char *child = g_build_filename (base, child_rel, NULL);
+      char magic[5] = { 0 };
+      FILE *fp;
+
+      if (strcmp (child_rel, "posix") == 0 || strcmp (child_rel, "right") == 0)
+        continue;
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          collect_tzif_files (base, child_rel, out);
+          continue;
+        }
+      fp = fopen (child, "rb");
+      if (fp == NULL)
+        continue;
+      if (fread (magic, 1, 4, fp) == 4 && strcmp (magic, "TZif") == 0)
+        g_ptr_array_add (out, g_steal_pointer (&child_rel));
+      fclose (fp);
+    }
+}
+
+static void
+system_list_covers_every_zone_file (void **state)
+{
+  g_autoptr(MrdTzdb) db = system_db ();
+  g_auto(GStrv) names = mrd_tzdb_list_timezones (db);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  guint extra = 0;
+
+  collect_tzif_files (mrd_tzdb_get_zoneinfo_dir (db), "", files);
+  print_message ("%u TZif files, %u names\n", files->len, g_strv_length (names));
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *f = g_ptr_array_index (files, i);
+      if (g_strv_contains ((const char *const *) names, f))
+        continue;
+      /* posixrules (zic -p) and localtime (a link to /etc/localtime) are not zone names */
+      if (strcmp (f, "posixrules") == 0 || strcmp (f, "localtime") == 0)
+        {
+          extra++;
+          continue;
+        }
+      fail_msg ("%s is a TZif file in the zoneinfo directory but not a listed name", f);
+    }
+  /* and, with those two aside, the names are exactly the files */
+  assert_int_equal (files->len - extra, g_strv_length (names));
+}
+
 static void
 system_seoul_is_in_korea (void **state)
 {
@@ -489,6 +548,7 @@ main (void)
     cmocka_unit_test_setup_teardown (validate_refuses_unknown_and_fileless_names, mini_setup, mini_teardown),
     cmocka_unit_test_setup_teardown (refused_names_change_nothing_on_disk, mini_setup, mini_teardown),
     cmocka_unit_test (system_list_matches_tzdata_zi_and_files),
+    cmocka_unit_test (system_list_covers_every_zone_file),
     cmocka_unit_test (system_seoul_is_in_korea),
     cmocka_unit_test (missing_tzdata_is_a_clear_error),
     cmocka_unit_test (tzdir_environment_is_the_default),
