@@ -137,6 +137,7 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
 
   g_signal_handlers_disconnect_by_data (daemon, loop);
+  mrd_daemon_stop (daemon);
   g_object_run_dispose (G_OBJECT (daemon));
   (void) g_dbus_connection_flush_sync (connection, NULL, NULL);
   return exit_status;

@@ -38,6 +38,9 @@ MrdDaemon  *mrd_daemon_new                  (const MrdDaemonOptions *options, GE
 gboolean    mrd_daemon_start                (MrdDaemon *self, GDBusConnection *connection,
                                              GError **error);
 
+/* Before exiting: wait for the files written over the bus to be flushed to disk. */
+void        mrd_daemon_stop                 (MrdDaemon *self);
+
 const char *mrd_daemon_get_root             (MrdDaemon *self);
 const char *mrd_daemon_get_timezone         (MrdDaemon *self);
 gboolean    mrd_daemon_get_local_rtc        (MrdDaemon *self);

@@ -9,7 +9,11 @@
 #include "mrd-clock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/rtc.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <glib/gi18n.h>
@@ -94,6 +98,35 @@ system_get_freq (MrdClock *clock)
   return (double) tx.freq / 65536.0;
 }
 
+static gboolean
+system_read_rtc (MrdClock *clock, gint64 *usec)
+{
+  /* rtc(4): RTC_RD_TIME fills a struct tm-like rtc_time; reading changes nothing. */
+  struct rtc_time rt = { 0 };
+  struct tm tm = { 0 };
+  time_t t;
+  int fd, r;
+
+  fd = open ("/dev/rtc", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  r = ioctl (fd, RTC_RD_TIME, &rt);
+  close (fd);
+  if (r < 0)
+    return FALSE;
+  tm.tm_sec = rt.tm_sec;
+  tm.tm_min = rt.tm_min;
+  tm.tm_hour = rt.tm_hour;
+  tm.tm_mday = rt.tm_mday;
+  tm.tm_mon = rt.tm_mon;
+  tm.tm_year = rt.tm_year;
+  t = timegm (&tm);
+  if (t == (time_t) -1)
+    return FALSE;
+  *usec = (gint64) t * G_USEC_PER_SEC;
+  return TRUE;
+}
+
 static void
 system_free (MrdClock *clock)
 {
@@ -107,6 +140,7 @@ static const MrdClockOps system_ops = {
   .step = system_step,
   .set_freq = system_set_freq,
   .get_freq = system_get_freq,
+  .read_rtc = system_read_rtc,
   .free = system_free,
 };
 

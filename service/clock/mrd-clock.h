@@ -33,6 +33,8 @@ typedef struct {
   gboolean (*step)     (MrdClock *clock, double delta_s, GError **error);
   gboolean (*set_freq) (MrdClock *clock, double freq_ppm, GError **error);
   double   (*get_freq) (MrdClock *clock);
+  /* The hardware clock's reading as if it kept UTC, µs; FALSE when there is none to read. */
+  gboolean (*read_rtc) (MrdClock *clock, gint64 *usec);
   void     (*free)     (MrdClock *clock);
 } MrdClockOps;
 
@@ -63,6 +65,9 @@ gboolean    mrd_clock_step      (MrdClock *clock, double delta_s, GError **error
 /* Set the frequency correction (absolute, ppm; positive makes the clock run faster). */
 gboolean    mrd_clock_set_freq  (MrdClock *clock, double freq_ppm, GError **error);
 double      mrd_clock_get_freq  (MrdClock *clock);
+/* Read the RTC (system clock: /dev/rtc, read-only; the virtual clock has none). Its fields are
+ * taken as UTC, as timedated's RTCTimeUSec does. FALSE when there is no RTC to read. */
+gboolean    mrd_clock_read_rtc  (MrdClock *clock, gint64 *usec);
 void        mrd_clock_free      (MrdClock *clock);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdClock, mrd_clock_free)

@@ -119,6 +119,18 @@ virtual_clock_with_offset_follows_real_time (void **state)
 }
 
 static void
+virtual_clock_has_no_rtc (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 0.0, fake_mono, &m);
+  gint64 usec = 42;
+
+  /* RTCTimeUSec must then be 0, as timedated answers without /dev/rtc. */
+  assert_false (mrd_clock_read_rtc (clock, &usec));
+  assert_int_equal (usec, 42);
+}
+
+static void
 clock_kind_parses_only_known_names (void **state)
 {
   MrdClockKind kind;
@@ -143,6 +155,7 @@ main (void)
     cmocka_unit_test (virtual_clock_step_moves_by_offset),
     cmocka_unit_test (virtual_clock_set_is_exact_and_keeps_rate),
     cmocka_unit_test (virtual_clock_with_offset_follows_real_time),
+    cmocka_unit_test (virtual_clock_has_no_rtc),
     cmocka_unit_test (clock_kind_parses_only_known_names),
   };
 
