@@ -275,6 +275,16 @@ main (int argc, char **argv)
         only = argv[++i];
       else if (!strcmp (argv[i], "--dir") && i + 1 < argc)
         dir = argv[++i];
+      else if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help"))
+        {
+          printf ("usage: bench-sim [--quick] [--runs N] [-j N] [--only NAME] [--dir DIR]\n"
+                  "  --quick    10 seeds per chrony cell, 3 for the other scenarios\n"
+                  "  --runs N   N seeds for every scenario (default: each file's `runs`)\n"
+                  "  -j N       worker processes (default: CPUs online, at most 8)\n"
+                  "  --only S   just scenario S\n"
+                  "  --dir D    where the .scn files are (default: the source tree's)\n");
+          return 0;
+        }
       else
         {
           fprintf (stderr, "usage: bench-sim [--quick] [--runs N] [-j N] [--only NAME] [--dir DIR]\n");

@@ -170,15 +170,17 @@ kod_at (const SimServer *s, double t)
   return NULL;
 }
 
-/* The server's reply to `req` which reached it at true time t_arr; false if it gives none. */
+/* The server's reply to `req` which reached it at true time t_arr; false if it gives none.
+ * Timestamp noise is drawn from `rng` (the server's stream, or the forger's for forgeries, so
+ * that leaving the forger out changes nothing else). */
 static bool
 server_reply (SimWorld *w, const SimServer *s, const SimNtpPacket *req, double t_arr,
-              double time_offset, uint8_t out[SIM_NTP_HEADER])
+              double time_offset, SimRng *rng, uint8_t out[SIM_NTP_HEADER])
 {
   /* RFC 5905 §9.2: a server answers client mode (3); versions 1..4 */
   if (req->mode != 3 || req->version < 1 || req->version > 4)
     return false;
-  double noise = s->ts_noise > 0 ? s->ts_noise * sim_rng_normal (&w->rng_server) : 0.0;
+  double noise = s->ts_noise > 0 ? s->ts_noise * sim_rng_normal (rng) : 0.0;
   /* servers keep UTC: after a leap second their clocks read one second less (or more) */
   double t2 = t_arr + time_offset + noise + sim_scenario_utc_shift (w->scn, t_arr);
   double t3 = t2 + s->proc;
@@ -232,7 +234,7 @@ spoof_request (SimWorld *w, unsigned src, const SimNtpPacket *req, double t_send
   SimNtpPacket fake = *req;
 
   fake.transmit_ts = sim_rng_next (&w->rng_spoof);
-  if (server_reply (w, s, &fake, t_send + s->delay_out * 0.5, s->offset + s->spoof_offset, out))
+  if (server_reply (w, s, &fake, t_send + s->delay_out * 0.5, s->offset + s->spoof_offset, &w->rng_spoof, out))
     {
       schedule_to_client (w, src, t_send + s->delay_out * 0.5 + s->delay_in * 0.5, out, true);
       w->res->forged++;
@@ -240,7 +242,7 @@ spoof_request (SimWorld *w, unsigned src, const SimNtpPacket *req, double t_send
   if (w->have_last_origin[src])
     {
       fake.transmit_ts = w->last_origin[src];
-      if (server_reply (w, s, &fake, t_send + s->delay_out * 0.75, s->offset + s->spoof_offset, out))
+      if (server_reply (w, s, &fake, t_send + s->delay_out * 0.75, s->offset + s->spoof_offset, &w->rng_spoof, out))
         {
           schedule_to_client (w, src, t_send + s->delay_out * 0.75 + s->delay_in * 0.75, out, true);
           w->res->forged++;
@@ -284,7 +286,7 @@ env_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
       return;
     }
   uint8_t out[SIM_NTP_HEADER];
-  if (!server_reply (w, s, &req, t_arr, s->offset, out))
+  if (!server_reply (w, s, &req, t_arr, s->offset, &w->rng_server, out))
     return;
   double t_leave = t_arr + s->proc;
   if (lost_in || !sim_scenario_net_up (scn, t_leave))
@@ -440,7 +442,6 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
   memset (res, 0, sizeof *res);
   SimWorld w = { .scn = scn, .opt = opt, .res = res, .ops = opt->client };
   w.duration = opt->duration > 0 ? opt->duration : scn->duration;
-  res->duration = w.duration;
   sim_rng_init (&w.rng_clock, opt->seed, STREAM_CLOCK);
   sim_rng_init (&w.rng_net, opt->seed, STREAM_NET);
   sim_rng_init (&w.rng_server, opt->seed, STREAM_SERVER);
@@ -466,6 +467,7 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
       snprintf (res->error, sizeof res->error, "%s: %s", w.ops->name, err[0] ? err : "cannot create the client");
       return false;
     }
+  res->duration = w.duration;
   w.ops->start (w.client);
 
   const double sample = scn->sample;
@@ -596,6 +598,8 @@ sim_result_print (const SimScenario *scn, const SimRunOptions *opt, const SimRes
            opt->client->name, opt->no_spoof ? ", no spoofer" : "");
   if (res->error[0])
     fprintf (out, "error:           %s\n", res->error);
+  if (res->duration <= 0)
+    return;   /* the client could not even be set up */
   fprintf (out, "duration:        %.0f s\n", res->duration);
   fprintf (out, "converged:       %s (|error| < 1 ms from then on)\n", conv);
   fprintf (out, "synchronized:    %s (also |freq error| <= 500 ppm)\n", sync);
