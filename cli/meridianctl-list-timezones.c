@@ -1,5 +1,5 @@
 /* meridianctl list-timezones [--country CC]: every zone name set-timezone accepts
- * (ListTimezones), or the zones of one country (ListZones, from zone1970.tab). */
+ * (ListTimezones), or the zones of one country (ListZones; see meridianctl-zones.c). */
 #include <glib/gi18n.h>
 
 #include "meridianctl.h"
@@ -59,28 +59,15 @@ mctl_list_timezones (MctlContext *ctx, int argc, char **argv)
       return MCTL_EXIT_OK;
     }
 
-  g_autoptr(GVariant) zones = NULL;
+  g_autoptr(GPtrArray) rows = mctl_zone_rows_load (ctx, &error);
+  g_autoptr(GPtrArray) mine = NULL;
   g_autoptr(GPtrArray) matching = g_ptr_array_new_with_free_func (g_free);
-  GVariantIter iter;
-  const char *zone;
-  GVariant *codes;
 
-  if (!mrd_dbus_time1_call_list_zones_sync (ctx->time1, &zones, NULL, &error))
+  if (rows == NULL)
     return mctl_report_error (ctx, _("Cannot list the time zones"), error);
-  g_variant_iter_init (&iter, zones);
-  while (g_variant_iter_next (&iter, "(&s@asasdds)", &zone, &codes, NULL, NULL, NULL, NULL))
-    {
-      g_autofree const char **list = g_variant_get_strv (codes, NULL);
-
-      for (int i = 0; list[i]; i++)
-        if (g_ascii_strcasecmp (list[i], country) == 0)
-          {
-            g_ptr_array_add (matching, g_strdup (zone));
-            break;
-          }
-      g_clear_pointer (&list, g_free); /* it points into codes */
-      g_variant_unref (codes);
-    }
+  mine = mctl_zone_rows_for_country (ctx, rows, country);
+  for (guint i = 0; i < mine->len; i++)
+    g_ptr_array_add (matching, g_strdup (((MctlZoneRow *) mine->pdata[i])->zone));
   if (matching->len == 0)
     {
       g_printerr (_("No time zones for the country code '%s'.\n"), country);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <glib/gi18n.h>
 
 #include "meridianctl.h"
@@ -25,23 +26,6 @@ static const struct {
   { "Indian",     N_("Indian Ocean") },
   { "Pacific",    N_("Pacific Ocean") },
 };
-
-typedef struct {
-  char  *zone;
-  GStrv  codes;
-  GStrv  countries;
-  char  *comment;
-} Zone;
-
-static void
-zone_free (Zone *z)
-{
-  g_free (z->zone);
-  g_strfreev (z->codes);
-  g_strfreev (z->countries);
-  g_free (z->comment);
-  g_free (z);
-}
 
 typedef struct {
   char *label; /* shown, and matched against what is typed */
@@ -102,13 +86,53 @@ matches (const Choice *c, const char *folded_answer, gboolean exact)
   return FALSE;
 }
 
+static guint
+terminal_width (void)
+{
+  struct winsize ws = { 0 };
+
+  if (ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+    return ws.ws_col;
+  return 80;
+}
+
+/* The numbered menu in as many columns as fit, numbered down each column, as bash's `select`
+ * lays out tzselect's menus. */
+static void
+print_menu (GPtrArray *choices)
+{
+  guint widest = 0, columns, rows;
+  const guint gap = 2;
+
+  for (guint i = 0; i < choices->len; i++)
+    widest = MAX (widest, mctl_display_width (((Choice *) choices->pdata[i])->label));
+  widest += 6; /* "%4u) " */
+  columns = MAX (1u, (terminal_width () + gap) / (widest + gap));
+  rows = (choices->len + columns - 1) / columns;
+  for (guint r = 0; r < rows; r++)
+    {
+      for (guint c = 0; c < columns; c++)
+        {
+          guint i = c * rows + r;
+          const char *label;
+
+          if (i >= choices->len)
+            break;
+          label = ((Choice *) choices->pdata[i])->label;
+          g_print ("%4u) %s", i + 1, label);
+          if (c + 1 < columns && i + rows < choices->len)
+            g_print ("%*s", (int) (widest - 6 - mctl_display_width (label) + gap), "");
+        }
+      g_print ("\n");
+    }
+}
+
 /* Asks until one choice is picked; returns its index, or -1 at end of input. */
 static int
 choose (const char *question, GPtrArray *choices)
 {
   g_print ("%s\n", question);
-  for (guint i = 0; i < choices->len; i++)
-    g_print ("%4u) %s\n", i + 1, ((Choice *) choices->pdata[i])->label);
+  print_menu (choices);
 
   for (;;)
     {
@@ -151,43 +175,10 @@ choose (const char *question, GPtrArray *choices)
     }
 }
 
-static GPtrArray *
-load_zones (MctlContext *ctx, GError **error)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func ((GDestroyNotify) zone_free);
-  GVariantIter iter;
-  const char *zone, *comment;
-  GVariant *codes, *countries;
-
-  if (!mrd_dbus_time1_call_list_zones_sync (ctx->time1, &reply, NULL, error))
-    return NULL;
-  g_variant_iter_init (&iter, reply);
-  while (g_variant_iter_next (&iter, "(&s@as@asdd&s)", &zone, &codes, &countries, NULL, NULL,
-                              &comment))
-    {
-      Zone *z = g_new0 (Zone, 1);
-      z->zone = g_strdup (zone);
-      z->codes = g_variant_dup_strv (codes, NULL);
-      z->countries = g_variant_dup_strv (countries, NULL);
-      z->comment = g_strdup (comment);
-      g_ptr_array_add (zones, z);
-      g_variant_unref (codes);
-      g_variant_unref (countries);
-    }
-  return g_steal_pointer (&zones);
-}
-
 static gboolean
-in_region (const Zone *z, const char *prefix)
+in_region (const MctlZoneRow *row, const char *prefix)
 {
-  return g_str_has_prefix (z->zone, prefix) && z->zone[strlen (prefix)] == '/';
-}
-
-static gboolean
-in_country (const Zone *z, const char *code)
-{
-  return z->codes && g_strv_contains ((const char *const *) z->codes, code);
+  return g_str_has_prefix (row->zone, prefix) && row->zone[strlen (prefix)] == '/';
 }
 
 static gboolean
@@ -242,6 +233,8 @@ mctl_select_timezone (MctlContext *ctx, int argc, char **argv)
   g_autoptr(GPtrArray) country_choices = g_ptr_array_new_with_free_func ((GDestroyNotify) choice_free);
   g_autoptr(GPtrArray) zone_choices = g_ptr_array_new_with_free_func ((GDestroyNotify) choice_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) has_own_rows = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) country_zones = NULL;
   g_autoptr(GError) error = NULL;
   const Choice *region, *country, *zone;
   int picked, status;
@@ -259,7 +252,7 @@ mctl_select_timezone (MctlContext *ctx, int argc, char **argv)
     }
   if (!mctl_connect (ctx))
     return MCTL_EXIT_UNREACHABLE;
-  zones = load_zones (ctx, &error);
+  zones = mctl_zone_rows_load (ctx, &error);
   if (zones == NULL)
     return mctl_report_error (ctx, _("Cannot list the time zones"), error);
 
@@ -281,20 +274,32 @@ mctl_select_timezone (MctlContext *ctx, int argc, char **argv)
     goto cancelled;
   region = region_choices->pdata[picked];
 
+  /* A country is under the regions of its own rows ([CC] alone) when it has any, so Iceland
+   * (Atlantic/Reykjavik) is not under Africa for sharing Africa/Abidjan's rules. */
   for (guint i = 0; i < zones->len; i++)
     {
-      const Zone *z = zones->pdata[i];
+      const MctlZoneRow *z = zones->pdata[i];
+      if (z->codes && z->codes[0] && !z->codes[1])
+        g_hash_table_add (has_own_rows, z->codes[0]);
+    }
+  for (guint i = 0; i < zones->len; i++)
+    {
+      const MctlZoneRow *z = zones->pdata[i];
       if (!in_region (z, region->value) || z->codes == NULL)
         continue;
       for (int c = 0; z->codes[c]; c++)
         {
-          const char *name = z->countries && c < (int) g_strv_length (z->countries)
-                              ? z->countries[c] : z->codes[c];
+          if (g_hash_table_contains (has_own_rows, z->codes[c]) &&
+              !mctl_zone_row_is_only (z, z->codes[c]))
+            continue;
           if (g_hash_table_add (seen, z->codes[c]))
-            add_choice (country_choices, name, z->codes[c], z->codes[c]);
+            add_choice (country_choices, mctl_zone_row_country_name (z, z->codes[c]),
+                        z->codes[c], z->codes[c]);
         }
     }
   g_ptr_array_sort (country_choices, compare_choices);
+  if (country_choices->len == 0)
+    goto cancelled; /* cannot happen with tzdata's tables: every region has a country */
   if (country_choices->len == 1)
     picked = 0;
   else
@@ -307,11 +312,10 @@ mctl_select_timezone (MctlContext *ctx, int argc, char **argv)
   country = country_choices->pdata[picked];
 
   /* All the country's zones, as tzselect lists Spain's Ceuta and Canary under Europe. */
-  for (guint i = 0; i < zones->len; i++)
+  country_zones = mctl_zone_rows_for_country (ctx, zones, country->value);
+  for (guint i = 0; i < country_zones->len; i++)
     {
-      const Zone *z = zones->pdata[i];
-      if (!in_country (z, country->value))
-        continue;
+      const MctlZoneRow *z = country_zones->pdata[i];
       g_autofree char *label = *z->comment ? g_strdup_printf ("%s (%s)", z->zone, z->comment)
                                            : g_strdup (z->zone);
       add_choice (zone_choices, label, NULL, z->zone);

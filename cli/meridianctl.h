@@ -109,6 +109,26 @@ gboolean mctl_local_to_usec (MctlContext *ctx, const char *zone, gint64 naive_lo
 /* Parses "YYYY-MM-DD HH:MM[:SS]" (or with a 'T') into seconds of a naive calendar. */
 gboolean mctl_parse_naive_time (const char *text, gint64 *naive_s);
 
+/* meridianctl-zones.c: ListZones rows and the zones of one country. */
+typedef struct {
+  char   *zone;
+  GStrv   codes;      /* ISO 3166 codes of the countries the zone covers */
+  GStrv   countries;  /* their names, parallel to codes */
+  double  latitude;
+  double  longitude;
+  char   *comment;
+} MctlZoneRow;
+void mctl_zone_row_free (MctlZoneRow *row);
+/* ListZones as an array of MctlZoneRow (owned); NULL and error on failure. */
+GPtrArray *mctl_zone_rows_load (MctlContext *ctx, GError **error);
+gboolean mctl_zone_row_has_country (const MctlZoneRow *row, const char *code);
+/* TRUE when the row is the country's own: its codes are exactly [code]. */
+gboolean mctl_zone_row_is_only (const MctlZoneRow *row, const char *code);
+const char *mctl_zone_row_country_name (const MctlZoneRow *row, const char *code);
+/* The rows (borrowed, in ListZones order) that make up the country's zones, a shared row
+ * left out where a row of the country's own copies it (see meridianctl-zones.c). */
+GPtrArray *mctl_zone_rows_for_country (MctlContext *ctx, GPtrArray *rows, const char *code);
+
 /* Formatting helpers. */
 char *mctl_format_offset (gint offset_s);                 /* "+0900", "-0330", "+002744" */
 char *mctl_format_wall (gint64 utc_s, gint offset_s);     /* "Wed 2026-11-25 16:00:00" */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Meridian's main job, shown end to end without touching this machine:
 #   build -> a private system bus -> a polkit stand-in that allows everything -> meridiand on a
-#   temporary root with a virtual clock (0.5 s off, 23.054 ppm frequency error, as in the seed) ->
+#   temporary root with a virtual clock (0.5 s off and 23.054 ppm slow, as in the seed) ->
 #   `meridianctl status` -> `meridianctl set-timezone Asia/Seoul` -> `meridianctl status`,
 # then it says how to point meridianctl or timedatectl at that bus, and waits (Ctrl-C cleans up).
 #
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --no-wait) wait_at_end=0; shift ;;
     --build-dir) build=$(realpath -m "$2"); shift 2 ;;
     --no-build) do_build=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +35,8 @@ step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$off"; }
 show() { printf '%s$ %s%s\n' "$dim" "$*" "$off"; "$@"; }
 die() { echo "demo.sh: $*" >&2; exit 1; }
 
+# Dropping CAP_SYS_TIME from the bounding set (setpriv) needs root; nothing else here does.
+[ "$(id -u)" = 0 ] || die "run me as root (e.g. sudo $0): meridiand is started under setpriv --bounding-set -sys_time"
 for tool in dbus-daemon setpriv gdbus /usr/bin/python3; do
   command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-deps.sh (as root)"
 done
@@ -108,7 +110,7 @@ cat > "$T/bus/system.conf" <<EOF
   </policy>
 </busconfig>
 EOF
-{ read -r bus_address; read -r bus_pid; } < <(dbus-daemon --config-file="$T/bus/system.conf" \
+{ read -r bus_address; read -r bus_pid; } < <(setpriv --bounding-set -sys_time dbus-daemon --config-file="$T/bus/system.conf" \
     --fork --print-address=1 --print-pid=1)
 export DBUS_SYSTEM_BUS_ADDRESS="$bus_address"
 unset DBUS_SESSION_BUS_ADDRESS
@@ -116,7 +118,7 @@ echo "bus: $bus_address (dbus-daemon pid $bus_pid)"
 
 # ---- 3. polkit stand-in, allowing everything ------------------------------------------------
 step "Starting the polkit stand-in (python-dbusmock polkitd template, everything allowed)"
-/usr/bin/python3 -m dbusmock --system --template polkitd >"$T/polkit-mock.log" 2>&1 &
+setpriv --bounding-set -sys_time /usr/bin/python3 -m dbusmock --system --template polkitd >"$T/polkit-mock.log" 2>&1 &
 mock_pid=$!
 wait_for_name org.freedesktop.PolicyKit1 "$mock_pid"
 gdbus call --system --dest org.freedesktop.PolicyKit1 --object-path /org/freedesktop/PolicyKit1/Authority \
@@ -128,10 +130,10 @@ mkdir -p "$root/etc/meridian" "$root/var/lib/meridian"
 ln -s ../usr/share/zoneinfo/UTC "$root/etc/localtime"
 echo "Etc/UTC" > "$root/etc/timezone"
 printf '0.000000 0 0.000000\n0\nUTC\n' > "$root/etc/adjtime"
-step "Starting meridiand on $root (virtual clock: 0.5 s off, 23.054 ppm frequency error; no CAP_SYS_TIME)"
+step "Starting meridiand on $root (virtual clock: 0.5 s off and 23.054 ppm slow, as in the seed; no CAP_SYS_TIME)"
 daemon_cmd=(setpriv --bounding-set -sys_time "$meridiand" --root "$root"
             --zoneinfo "${TZDIR:-/usr/share/zoneinfo}" --clock virtual
-            --virtual-offset 0.5 --virtual-freq 23.054 --verbose)
+            --virtual-offset 0.5 --virtual-freq=-23.054 --verbose)
 echo "${dim}\$ ${daemon_cmd[*]}${off}"
 "${daemon_cmd[@]}" >"$T/meridiand.log" 2>&1 &
 daemon_pid=$!

@@ -4,7 +4,17 @@
  */
 #include "mrd-args.h"
 
+#include "clock/mrd-clock.h"
+
 #include <glib/gi18n.h>
+
+/* timedated's own words for a time it cannot compute (already translated in po/): past
+ * 2232 is where the kernel's clock arithmetic would overflow. */
+void
+mrd_args_set_time_out_of_range_error (GError **error)
+{
+  g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, _("Time value overflow"));
+}
 
 gboolean
 mrd_args_set_time_target (gint64 usec_utc, gboolean relative, gint64 now_usec,
@@ -13,6 +23,12 @@ mrd_args_set_time_target (gint64 usec_utc, gboolean relative, gint64 now_usec,
   if (!relative)
     {
       if (usec_utc <= 0)
+        {
+          g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                               _("Invalid absolute time"));
+          return FALSE;
+        }
+      if (!mrd_clock_usec_is_settable (usec_utc))
         {
           g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                                _("Invalid absolute time"));
@@ -35,6 +51,11 @@ mrd_args_set_time_target (gint64 usec_utc, gboolean relative, gint64 now_usec,
     {
       g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                            _("Time value overflow"));
+      return FALSE;
+    }
+  if (!mrd_clock_usec_is_settable (now_usec + usec_utc))
+    {
+      mrd_args_set_time_out_of_range_error (error);
       return FALSE;
     }
   *target_usec = now_usec + usec_utc;

@@ -73,8 +73,8 @@ mrd_auth_action_for_method (const char *interface_name, const char *method_name)
 gboolean
 mrd_auth_allow_interaction (gboolean interactive_arg, GDBusMessageFlags flags)
 {
-  (void) flags;
-  return interactive_arg != FALSE;
+  return interactive_arg ||
+         (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
 }
 
 static void

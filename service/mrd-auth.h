@@ -26,12 +26,15 @@ typedef struct _MrdAuth MrdAuth;
  * know, so it must be refused. */
 const char *mrd_auth_action_for_method (const char *interface_name, const char *method_name);
 
-/* Whether polkit may interact with the user (ask for a password) for this call: only when the
- * method's own `interactive` argument is true, as issue #2 and timedated require. The
- * message's ALLOW_INTERACTIVE_AUTHORIZATION flag alone does not turn it on (a caller that
- * passes interactive=false has said no); with interactive=true it is not required either,
- * because timedated treats the argument as the caller's consent and clients such as gdbus or
- * python-dbus never set the flag. */
+/* Whether polkit may interact with the user (ask for a password) for this call: when the
+ * method's own `interactive` argument is true OR the message carries the D-Bus header flag
+ * ALLOW_INTERACTIVE_AUTHORIZATION (D-Bus specification, "Message Format": the caller is
+ * prepared to wait for an interactive authorization). This is systemd-timedated 252's rule:
+ * bus_verify_polkit_async() sets interactive when sd_bus_message_get_allow_interactive_-
+ * authorization() is true, whatever the argument says (STYLE.md: "honouring `interactive`
+ * and the message's allow-interactive flag"). One rule for every interface: timedate1, the
+ * native org.meridian.Time1 and org.meridian.Time1.Sources. The argument alone is enough
+ * because clients such as gdbus or python-dbus do not set the flag. */
 gboolean    mrd_auth_allow_interaction (gboolean interactive_arg, GDBusMessageFlags flags);
 
 /* @connection: the bus connection the method calls arrive on (watched for callers leaving).

@@ -14,10 +14,12 @@
 #include "mrd-config.h"
 #include "mrd-dbus-generated.h"
 #include "mrd-error.h"
+#include "mrd-props.h"
 #include "mrd-sources.h"
 #include "mrd-state.h"
 #include "mrd-time1.h"
 #include "mrd-timedate1.h"
+#include "mrd-zones.h"
 
 struct _MrdDaemon {
   GObject parent_instance;
@@ -29,6 +31,7 @@ struct _MrdDaemon {
 
   MrdTzdb *tzdb;
   GVariant *timezones;            /* "(as)", the ListTimezones reply, built once */
+  GVariant *zones;                /* ListZones' reply, built on first use */
   MrdClock *clock;
   MrdConfig *config;
   MrdState state;
@@ -44,6 +47,7 @@ struct _MrdDaemon {
   MrdSources *sources;
   guint own_name_id;
   guint own_timedate1_id;
+  MrdProps *props;                /* Get/GetAll in the bus worker thread */
   guint filter_id;
 
   /* Time zone writes are made durable after the reply (mrd_tz_sync_etc in a worker thread),
@@ -70,9 +74,14 @@ mrd_daemon_dispose (GObject *object)
   if (self->sync_timeout_id != 0)
     g_source_remove (self->sync_timeout_id);
   self->sync_timeout_id = 0;
+  /* The filter may still be running in the worker thread: shutdown() makes it let go of the
+   * clock and the skeletons first; its own reference keeps @props alive until GDBus drops it. */
+  if (self->props != NULL)
+    mrd_props_shutdown (self->props);
   if (self->filter_id != 0)
     g_dbus_connection_remove_filter (self->connection, self->filter_id);
   self->filter_id = 0;
+  g_clear_pointer (&self->props, mrd_props_unref);
   if (self->own_name_id != 0)
     g_bus_unown_name (self->own_name_id);
   self->own_name_id = 0;
@@ -105,6 +114,7 @@ mrd_daemon_finalize (GObject *object)
   g_free (self->state_path);
   g_free (self->timezone);
   g_clear_pointer (&self->timezones, g_variant_unref);
+  g_clear_pointer (&self->zones, g_variant_unref);
   g_clear_pointer (&self->tzdb, mrd_tzdb_free);
   g_clear_pointer (&self->clock, mrd_clock_free);
   g_clear_pointer (&self->config, mrd_config_free);
@@ -223,23 +233,24 @@ mrd_daemon_get_ntp (MrdDaemon *self)
   return self->state.ntp;
 }
 
+/* The same values the worker thread answers with (mrd-props.c). */
 guint64
 mrd_daemon_get_time_usec (MrdDaemon *self)
 {
-  gint64 now = mrd_clock_now_usec (self->clock);
-
-  return now > 0 ? (guint64) now : 0;
+  return mrd_props_time_usec (self->clock);
 }
 
 guint64
 mrd_daemon_get_rtc_time_usec (MrdDaemon *self)
 {
-  gint64 usec = 0;
-
   /* The virtual clock has no RTC; timedated also answers 0 when /dev/rtc is missing. */
-  if (!mrd_clock_read_rtc (self->clock, &usec) || usec < 0)
-    return 0;
-  return (guint64) usec;
+  return mrd_props_rtc_time_usec (self->clock);
+}
+
+MrdProps *
+mrd_daemon_get_props (MrdDaemon *self)
+{
+  return self->props;
 }
 
 MrdTzdb *
@@ -484,16 +495,18 @@ on_set_timezone_authorized (GObject *source, GAsyncResult *result, gpointer user
   self->timezone = g_strdup (call->zone);
   schedule_sync (self);
   apply_kernel_timezone (self);
-
-  (void) mrd_tzdb_describe_zone (self->tzdb, self->timezone,
-                                 mrd_clock_now_usec (self->clock) / G_USEC_PER_SEC, &desc, NULL);
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "TIMEZONE", self->timezone,
-                    "TIMEZONE_SHORTNAME", desc.abbreviation,
-                    "MESSAGE", "Changed time zone to '%s' (%s).", self->timezone,
-                    desc.abbreviation);
   announce (self);
   g_dbus_method_invocation_return_value (call->invocation, NULL);
+
+  /* The log line's abbreviation needs the zone's TZif file read and parsed: after the reply,
+   * so the caller does not wait for it (integration.md, SetTimezone latency). */
+  (void) mrd_tzdb_describe_zone (self->tzdb, call->zone,
+                                 mrd_clock_now_usec (self->clock) / G_USEC_PER_SEC, &desc, NULL);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "TIMEZONE", call->zone,
+                    "TIMEZONE_SHORTNAME", desc.abbreviation,
+                    "MESSAGE", "Changed time zone to '%s' (%s).", call->zone,
+                    desc.abbreviation);
 }
 
 void
@@ -593,10 +606,24 @@ on_set_time_authorized (GObject *source, GAsyncResult *result, gpointer user_dat
       return;
     }
   target = mrd_args_adjust_for_delay (call->usec, call->received_mono, g_get_monotonic_time ());
+  /* call->usec was checked before polkit; the wait may still have carried it past the end
+   * of the range. Checked before the ns multiplication, which it keeps from overflowing. */
+  if (!mrd_clock_usec_is_settable (target))
+    {
+      mrd_args_set_time_out_of_range_error (&error);
+      mrd_error_return (call->invocation, error);
+      return;
+    }
   if (!mrd_clock_set_ns (self->clock, target * 1000, &error))
     {
+      /* EINVAL from clock_settime(2) is InvalidArgs, as timedated's sd_bus_error_set_errnof()
+       * maps it; anything else (EPERM without CAP_SYS_TIME…) is a failure of ours. */
+      gboolean invalid = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+
       g_warning ("Failed to set local time: %s", error->message);
-      g_dbus_method_invocation_return_error (call->invocation, MRD_ERROR, MRD_ERROR_FAILED,
+      g_dbus_method_invocation_return_error (call->invocation,
+                                             invalid ? G_DBUS_ERROR : MRD_ERROR,
+                                             invalid ? G_DBUS_ERROR_INVALID_ARGS : MRD_ERROR_FAILED,
                                              _("Failed to set local time: %s"), error->message);
       return;
     }
@@ -710,6 +737,14 @@ mrd_daemon_list_timezones (MrdDaemon *self, GDBusMethodInvocation *invocation)
   g_dbus_method_invocation_return_value (invocation, self->timezones);
 }
 
+void
+mrd_daemon_list_zones (MrdDaemon *self, GDBusMethodInvocation *invocation)
+{
+  if (self->zones == NULL)
+    self->zones = g_variant_ref_sink (mrd_zones_build_list_reply (self->tzdb));
+  g_dbus_method_invocation_return_value (invocation, self->zones);
+}
+
 /* ---- the bus ------------------------------------------------------------------------------ */
 
 static void
@@ -739,48 +774,6 @@ on_timedate1_name_lost (GDBusConnection *connection, const char *name, gpointer 
   if (connection != NULL)
     g_warning ("Cannot own %s (another process, e.g. systemd-timedated, owns it); serving "
                "only " MRD_BUS_NAME ", going on", name);
-}
-
-/* sd-bus clients (timedatectl status/show, via bus_map_all_properties) ask for
- * Properties.GetAll with an empty interface name, which the D-Bus specification allows and
- * means "every interface"; GDBus answers that with "No such interface". Such a call is
- * rewritten to name the object's main interface: org.freedesktop.timedate1 has no other, and
- * on /org/meridian/Time1 it yields org.meridian.Time1's properties (ask for
- * org.meridian.Time1.Tracking by name). The filter runs in GDBus's worker thread and touches
- * nothing but the message. */
-static GDBusMessage *
-get_all_filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
-                gpointer user_data)
-{
-  const char *path, *interface_name = NULL;
-  GDBusMessage *copy;
-  GVariant *body;
-
-  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
-      g_strcmp0 (g_dbus_message_get_member (message), "GetAll") != 0 ||
-      g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.Properties") != 0)
-    return message;
-  path = g_dbus_message_get_path (message);
-  body = g_dbus_message_get_body (message);
-  if (body == NULL || !g_variant_is_of_type (body, G_VARIANT_TYPE ("(s)")))
-    return message;
-  g_variant_get (body, "(&s)", &interface_name);
-  if (interface_name[0] != '\0')
-    return message;
-
-  if (g_strcmp0 (path, MRD_TIMEDATE1_OBJECT_PATH) == 0)
-    interface_name = "org.freedesktop.timedate1";
-  else if (g_strcmp0 (path, MRD_OBJECT_PATH) == 0)
-    interface_name = "org.meridian.Time1";
-  else
-    return message;
-
-  copy = g_dbus_message_copy (message, NULL);
-  if (copy == NULL)
-    return message;
-  g_dbus_message_set_body (copy, g_variant_new ("(s)", interface_name));
-  g_object_unref (message);
-  return copy;
 }
 
 static void
@@ -843,6 +836,11 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
     }
 
   init_properties (self);
+  self->props = mrd_props_new (self->clock);
+  mrd_props_add_object (self->props, G_DBUS_INTERFACE_SKELETON (self->time1), MRD_OBJECT_PATH);
+  if (self->timedate1 != NULL)
+    mrd_props_add_object (self->props, G_DBUS_INTERFACE_SKELETON (self->timedate1),
+                          MRD_TIMEDATE1_OBJECT_PATH);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->time1), connection,
                                          MRD_OBJECT_PATH, error) ||
@@ -857,7 +855,7 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
                                          MRD_TIMEDATE1_OBJECT_PATH, error))
     return FALSE;
 
-  self->filter_id = g_dbus_connection_add_filter (connection, get_all_filter, NULL, NULL);
+  self->filter_id = mrd_props_install (self->props, connection);
   self->own_name_id = g_bus_own_name_on_connection (connection, MRD_BUS_NAME,
                                                     G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
                                                     on_name_acquired, on_name_lost, self, NULL);

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 #include "clock/mrd-clock.h"
+#include "mrd-props.h"
 #include "mrd-tz.h"
 
 G_BEGIN_DECLS
@@ -49,6 +50,8 @@ guint64     mrd_daemon_get_time_usec        (MrdDaemon *self);
 guint64     mrd_daemon_get_rtc_time_usec    (MrdDaemon *self);
 MrdTzdb    *mrd_daemon_get_tzdb             (MrdDaemon *self);
 MrdClock   *mrd_daemon_get_clock            (MrdDaemon *self);
+/* The Properties fast path (mrd-props.h), once started; for tests. */
+MrdProps   *mrd_daemon_get_props            (MrdDaemon *self);
 
 /* The method implementations shared by org.meridian.Time1 and org.freedesktop.timedate1.
  * Each replies on (and consumes) @invocation. */
@@ -63,5 +66,7 @@ void        mrd_daemon_set_local_rtc        (MrdDaemon *self, GDBusMethodInvocat
                                              gboolean local_rtc, gboolean fix_system,
                                              gboolean interactive);
 void        mrd_daemon_list_timezones       (MrdDaemon *self, GDBusMethodInvocation *invocation);
+/* org.meridian.Time1.ListZones (see mrd-zones.h); the reply is built once, on first use. */
+void        mrd_daemon_list_zones           (MrdDaemon *self, GDBusMethodInvocation *invocation);
 
 G_END_DECLS

@@ -87,24 +87,7 @@ handle_list_timezones (MrdDBusTime1 *object, GDBusMethodInvocation *invocation)
 static gboolean
 handle_list_zones (MrdDBusTime1 *object, GDBusMethodInvocation *invocation)
 {
-  MrdTzdb *db = mrd_daemon_get_tzdb (MRD_TIME1 (object)->daemon);
-  g_autoptr(GPtrArray) zones = mrd_tzdb_list_zones (db);
-  GVariantBuilder builder;
-  guint i;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sasasdds)"));
-  for (i = 0; i < zones->len; i++)
-    {
-      const MrdTzZoneInfo *info = g_ptr_array_index (zones, i);
-      const char *const empty[] = { NULL };
-
-      g_variant_builder_add (&builder, "(s^as^asdds)", info->zone,
-                             info->country_codes != NULL ? (const char *const *) info->country_codes : empty,
-                             info->country_names != NULL ? (const char *const *) info->country_names : empty,
-                             info->latitude, info->longitude,
-                             info->comment != NULL ? info->comment : "");
-    }
-  mrd_dbus_time1_complete_list_zones (object, invocation, g_variant_builder_end (&builder));
+  mrd_daemon_list_zones (MRD_TIME1 (object)->daemon, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

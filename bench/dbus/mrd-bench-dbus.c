@@ -81,6 +81,26 @@ call_ping (GDBusConnection *bus, const char *dest, guint i, GError **error)
                                       NULL, error);
 }
 
+/* What every authorized change pays before the daemon may act: one CheckAuthorization round
+ * trip to whatever serves org.freedesktop.PolicyKit1 (here the stand-in), for our own bus name. */
+static GVariant *
+call_polkit_check (GDBusConnection *bus, const char *dest, guint i, GError **error)
+{
+  GVariantBuilder subject;
+
+  g_variant_builder_init (&subject, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&subject, "{sv}", "name",
+                         g_variant_new_string (g_dbus_connection_get_unique_name (bus)));
+  return g_dbus_connection_call_sync (bus, "org.freedesktop.PolicyKit1",
+                                      "/org/freedesktop/PolicyKit1/Authority",
+                                      "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
+                                      g_variant_new ("((sa{sv})sa{ss}us)", "system-bus-name",
+                                                     &subject, "org.meridian.time1.set-timezone",
+                                                     NULL, 0, ""),
+                                      G_VARIANT_TYPE ("((bba{ss}))"), G_DBUS_CALL_FLAGS_NONE,
+                                      30000, NULL, error);
+}
+
 static int
 compare_doubles (const void *a, const void *b)
 {
@@ -162,6 +182,7 @@ main (int argc, char **argv)
   gint iterations = 200;
   gint list_iterations = 0;
   gint warmup = 5;
+  gboolean polkit = FALSE;
   g_auto(GStrv) dest_args = NULL;
   g_autoptr(GError) error = NULL;
   GOptionEntry entries[] = {
@@ -172,6 +193,8 @@ main (int argc, char **argv)
     { "dest", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &dest_args,
       "Bus name to measure, as NAME or NAME=LABEL (repeat to interleave; default: "
       TIMEDATE1_NAME ")", "NAME[=LABEL]" },
+    { "polkit", 0, 0, G_OPTION_ARG_NONE, &polkit,
+      "Also time one CheckAuthorization on org.freedesktop.PolicyKit1 (label \"polkit\")", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
@@ -230,6 +253,18 @@ main (int argc, char **argv)
 
       if (!bench (bus, &methods[m], (char **) dests->pdata, (char **) labels->pdata, warmup, n,
                   &error))
+        {
+          fprintf (stderr, "mrd-bench-dbus: %s\n", error->message);
+          return 1;
+        }
+    }
+  if (polkit)
+    {
+      const BenchMethod check = { "CheckAuthorization", call_polkit_check };
+      char *no_dest[] = { (char *) "org.freedesktop.PolicyKit1", NULL };
+      char *label[] = { (char *) "polkit", NULL };
+
+      if (!bench (bus, &check, no_dest, label, warmup, iterations, &error))
         {
           fprintf (stderr, "mrd-bench-dbus: %s\n", error->message);
           return 1;

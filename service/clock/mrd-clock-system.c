@@ -102,16 +102,24 @@ static gboolean
 system_read_rtc (MrdClock *clock, gint64 *usec)
 {
   /* rtc(4): RTC_RD_TIME fills a struct tm-like rtc_time; reading changes nothing. */
+  static GMutex rtc_lock;
   struct rtc_time rt = { 0 };
   struct tm tm = { 0 };
   time_t t;
   int fd, r;
 
+  /* The RTC device can be open only once at a time (rtc-dev.c: EBUSY otherwise): one
+   * reader in this process at a time. */
+  g_mutex_lock (&rtc_lock);
   fd = open ("/dev/rtc", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return FALSE;
+    {
+      g_mutex_unlock (&rtc_lock);
+      return FALSE;
+    }
   r = ioctl (fd, RTC_RD_TIME, &rt);
   close (fd);
+  g_mutex_unlock (&rtc_lock);
   if (r < 0)
     return FALSE;
   tm.tm_sec = rt.tm_sec;

@@ -17,6 +17,9 @@ typedef struct {
   MrdClock parent;
   MrdMonotonicFunc mono;
   gpointer mono_data;
+  /* Readings come from any thread (the bus worker thread answers TimeUSec, mrd-props.c);
+   * the anchor and frequency change together under this lock. */
+  GMutex lock;
   gint64 base_ns;       /* clock reading at the anchor */
   gint64 base_mono;     /* monotonic reading at the anchor */
   double error_ppm;     /* the deliberate error (--virtual-freq) */
@@ -56,8 +59,12 @@ static gint64
 virtual_now_ns (MrdClock *clock)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  gint64 now;
 
-  return virtual_read_at (self, self->mono (self->mono_data));
+  g_mutex_lock (&self->lock);
+  now = virtual_read_at (self, self->mono (self->mono_data));
+  g_mutex_unlock (&self->lock);
+  return now;
 }
 
 static gboolean
@@ -65,8 +72,10 @@ virtual_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
 
+  g_mutex_lock (&self->lock);
   self->base_mono = self->mono (self->mono_data);
   self->base_ns = time_ns;
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
@@ -76,9 +85,11 @@ virtual_step (MrdClock *clock, double delta_s, GError **error)
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
   gint64 mono, now;
 
+  g_mutex_lock (&self->lock);
   virtual_anchor (self, &mono, &now);
   self->base_mono = mono;
   self->base_ns = now + (gint64) llround (delta_s * 1e9);
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
@@ -88,23 +99,34 @@ virtual_set_freq (MrdClock *clock, double freq_ppm, GError **error)
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
   gint64 mono, now;
 
+  g_mutex_lock (&self->lock);
   virtual_anchor (self, &mono, &now);
   self->base_mono = mono;
   self->base_ns = now;
   self->freq_ppm = freq_ppm;
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
 static double
 virtual_get_freq (MrdClock *clock)
 {
-  return ((MrdClockVirtual *) clock)->freq_ppm;
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  double freq;
+
+  g_mutex_lock (&self->lock);
+  freq = self->freq_ppm;
+  g_mutex_unlock (&self->lock);
+  return freq;
 }
 
 static void
 virtual_free (MrdClock *clock)
 {
-  g_free (clock);
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+
+  g_mutex_clear (&self->lock);
+  g_free (self);
 }
 
 static const MrdClockOps virtual_ops = {
@@ -125,6 +147,7 @@ mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm, MrdMonotonicFunc 
 
   self->parent.ops = &virtual_ops;
   self->parent.kind = MRD_CLOCK_KIND_VIRTUAL;
+  g_mutex_init (&self->lock);
   self->mono = mono != NULL ? mono : monotonic_ns;
   self->mono_data = mono_data;
   self->error_ppm = error_ppm;

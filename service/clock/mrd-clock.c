@@ -4,6 +4,32 @@
  */
 #include "mrd-clock.h"
 
+#include <errno.h>
+#include <math.h>
+#include <gio/gio.h>
+
+#define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
+
+gboolean
+mrd_clock_usec_is_settable (gint64 usec)
+{
+  return usec >= 0 && usec / G_USEC_PER_SEC < MRD_CLOCK_SET_SEC_MAX;
+}
+
+static gboolean
+ns_is_settable (gint64 ns)
+{
+  return ns >= 0 && ns / NS_PER_SEC < MRD_CLOCK_SET_SEC_MAX;
+}
+
+/* What clock_settime(2) says for such a time: EINVAL (its text comes translated from libc). */
+static gboolean
+fail_out_of_range (GError **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, g_strerror (EINVAL));
+  return FALSE;
+}
+
 gboolean
 mrd_clock_kind_from_string (const char *str, MrdClockKind *out)
 {
@@ -37,12 +63,25 @@ mrd_clock_now_usec (MrdClock *clock)
 gboolean
 mrd_clock_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 {
+  /* The kernel would refuse it (EINVAL) and the virtual clock must not take it either. */
+  if (!ns_is_settable (time_ns))
+    return fail_out_of_range (error);
   return clock->ops->set_ns (clock, time_ns, error);
 }
 
 gboolean
 mrd_clock_step (MrdClock *clock, double delta_s, GError **error)
 {
+  gint64 now = clock->ops->now_ns (clock);
+  double target_s;
+
+  /* In double seconds first: converting an out-of-range double to an integer is undefined,
+   * and the range check must come before any ns arithmetic. */
+  if (!isfinite (delta_s))
+    return fail_out_of_range (error);
+  target_s = (double) now / 1e9 + delta_s;
+  if (!(target_s >= 0.0 && target_s < (double) MRD_CLOCK_SET_SEC_MAX))
+    return fail_out_of_range (error);
   return clock->ops->step (clock, delta_s, error);
 }
 
@@ -64,6 +103,12 @@ mrd_clock_read_rtc (MrdClock *clock, gint64 *usec)
   if (clock->ops->read_rtc == NULL)
     return FALSE;
   return clock->ops->read_rtc (clock, usec);
+}
+
+gboolean
+mrd_clock_has_rtc (MrdClock *clock)
+{
+  return clock->ops->read_rtc != NULL;
 }
 
 void

@@ -43,6 +43,19 @@ struct _MrdClock {
   MrdClockKind kind;
 };
 
+/* The end of the range any clock can be set to, in seconds since the epoch (exclusive): the
+ * kernel's TIME_SETTOD_SEC_MAX (include/linux/time64.h: KTIME_SEC_MAX, the last second a
+ * signed 64-bit count of ns holds, minus 30 years of uptime = 2232-04-18 23:47:16 UTC).
+ * clock_settime(2) and settimeofday(2) refuse it and everything after with EINVAL
+ * (kernel/time/timekeeping.c, timespec64_valid_settod), as they refuse negative times. The
+ * virtual clock keeps the same range, so both backends accept exactly the same times and
+ * a time in range can always be multiplied into ns (it is < 2^63 ns with 30 years to spare). */
+#define MRD_CLOCK_SET_SEC_MAX G_GINT64_CONSTANT (8277292036)
+
+/* Whether a clock can be set to @usec (µs since the epoch): 0 <= @usec < MRD_CLOCK_SET_SEC_MAX
+ * seconds. Check this BEFORE converting a µs time to ns. */
+gboolean    mrd_clock_usec_is_settable (gint64 usec);
+
 /* "virtual" or "system"; FALSE for anything else. */
 gboolean    mrd_clock_kind_from_string (const char *str, MrdClockKind *out);
 
@@ -55,12 +68,18 @@ MrdClock   *mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm,
 /* CLOCK_REALTIME itself. Only for --clock system; setting it needs CAP_SYS_TIME. */
 MrdClock   *mrd_clock_new_system       (void);
 
+/* Threads: reading (now_ns, now_usec, get_freq, read_rtc) is safe from any thread while
+ * another thread sets, steps or changes the frequency; the changes themselves are made by
+ * one thread (the main one). */
 const char *mrd_clock_get_name  (MrdClock *clock);
 gint64      mrd_clock_now_ns    (MrdClock *clock);
 gint64      mrd_clock_now_usec  (MrdClock *clock);
-/* Set the clock to @time_ns (a step to an absolute time). */
+/* Set the clock to @time_ns (a step to an absolute time). A time outside the settable range
+ * (see MRD_CLOCK_SET_SEC_MAX) fails with G_IO_ERROR_INVALID_ARGUMENT and changes nothing,
+ * whatever the backend. */
 gboolean    mrd_clock_set_ns    (MrdClock *clock, gint64 time_ns, GError **error);
-/* Step the clock by @delta_s (positive moves it forward). */
+/* Step the clock by @delta_s (positive moves it forward). A step that is not finite or would
+ * leave the settable range fails with G_IO_ERROR_INVALID_ARGUMENT and changes nothing. */
 gboolean    mrd_clock_step      (MrdClock *clock, double delta_s, GError **error);
 /* Set the frequency correction (absolute, ppm; positive makes the clock run faster). */
 gboolean    mrd_clock_set_freq  (MrdClock *clock, double freq_ppm, GError **error);
@@ -68,6 +87,9 @@ double      mrd_clock_get_freq  (MrdClock *clock);
 /* Read the RTC (system clock: /dev/rtc, read-only; the virtual clock has none). Its fields are
  * taken as UTC, as timedated's RTCTimeUSec does. FALSE when there is no RTC to read. */
 gboolean    mrd_clock_read_rtc  (MrdClock *clock, gint64 *usec);
+/* Whether this backend reads a hardware RTC at all (a device ioctl, slow: not something to do
+ * in the bus worker thread). FALSE: mrd_clock_read_rtc() returns FALSE at once. */
+gboolean    mrd_clock_has_rtc   (MrdClock *clock);
 void        mrd_clock_free      (MrdClock *clock);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdClock, mrd_clock_free)

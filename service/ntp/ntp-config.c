@@ -1,6 +1,7 @@
 /* ntp-config.c — parse chrony.conf lines (chrony.conf(5)) into NtpConfig/NtpSourceConfig.
  * Errors say what was wrong and with which word, so a person can fix the line. */
 #include "ntp-config.h"
+#include "ntp-stats.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,6 +75,19 @@ parse_int (const char *s, int *out)
     return false;
   *out = (int) v;
   return true;
+}
+
+/* Remember an option that was accepted but is not implemented (see NtpSourceConfig). */
+static void
+note_ignored (NtpSourceConfig *sc, const char *opt)
+{
+  size_t used = strlen (sc->ignored);
+  size_t need = strlen (opt) + (used ? 1 : 0);
+  if (used + need + 1 > sizeof sc->ignored)
+    return;
+  if (used)
+    sc->ignored[used++] = ' ';
+  strcpy (sc->ignored + used, opt);
 }
 
 const char *
@@ -197,14 +211,17 @@ ntp_source_config_parse (NtpSourceConfig *sc, const char *line, char *err, size_
       }
     if (done)
       continue;
-    /* flags chrony has that change nothing in this client */
+    /* flags chrony has that this client does not implement: accepted so a chrony.conf
+     * loads, and noted in sc->ignored so the engine says so in the log */
     static const char *const ignored_flags[] = { "xleave", "nts", "offline", "auto_offline",
                                                  "copy", NULL };
     for (int k = 0; ignored_flags[k]; k++)
       if (!strcmp (o, ignored_flags[k]))
         done = true;
-    if (done)
+    if (done) {
+      note_ignored (sc, o);
       continue;
+    }
 
     static const char *const valued[] = { "minpoll", "maxpoll", "maxdelay", "mindelay", "offset",
                                           "port", "minstratum", "maxsources", "polltarget",
@@ -259,14 +276,30 @@ ntp_source_config_parse (NtpSourceConfig *sc, const char *line, char *err, size_
       if (!parse_int (val, &iv) || iv < 1 || iv > 8)
         return fail (err, errlen, "%s: filter '%s' must be from 1 to 8", dir, val);
       sc->filter = iv;
+    } else if (!strcmp (o, "minsamples") || !strcmp (o, "maxsamples")) {
+      /* chrony.conf(5): the bounds of the samples kept for the source's regression. */
+      if (!parse_int (val, &iv) || iv < 0 || iv > NTP_STATS_LIMIT)
+        return fail (err, errlen, "%s: %s '%s' must be a whole number from 0 to %d", dir, o, val,
+                     NTP_STATS_LIMIT);
+      if (o[1] == 'i')
+        sc->minsamples = iv;
+      else
+        sc->maxsamples = iv;
+    } else if (!strcmp (o, "maxdelayratio") || !strcmp (o, "maxdelaydevratio")) {
+      if (!parse_double (val, &v) || v < 1.0 || v > 1e9)
+        return fail (err, errlen, "%s: %s '%s' must be a number from 1 to 1e9", dir, o, val);
+      if (!strcmp (o, "maxdelayratio"))
+        sc->maxdelayratio = v;
+      else
+        sc->maxdelaydevratio = v;
     } else if (!strcmp (o, "key") || !strcmp (o, "version") || !strcmp (o, "presend")
-               || !strcmp (o, "minsamples") || !strcmp (o, "maxsamples")
-               || !strcmp (o, "maxdelayratio") || !strcmp (o, "maxdelaydevratio")
                || !strcmp (o, "asymmetry") || !strcmp (o, "certset") || !strcmp (o, "extfield")
                || !strcmp (o, "ntsport")) {
-      /* chrony options accepted for compatibility; their value must still be a number. */
+      /* chrony options accepted for compatibility; their value must still be a number. The
+       * engine logs that they are ignored. */
       if (!parse_double (val, &v) && strcmp (o, "extfield"))
         return fail (err, errlen, "%s: %s '%s' is not a number", dir, o, val);
+      note_ignored (sc, o);
     } else {
       return fail (err, errlen, "%s %s: unknown option '%s'", dir, sc->name, o);
     }

@@ -14,6 +14,11 @@
 #define CORR_TIME_RATIO 0.3
 #define MIN_SLEW_S 1.0
 #define MAX_SLEW_S 10000.0
+/* The frequency wander assumed for the local oscillator, fraction per sqrt(s): a random walk
+ * in which the frequency moves by FREQ_WANDER x N(0,1) each second, so by FREQ_WANDER x
+ * sqrt(T) over T seconds. It ages the previous frequency estimate before a new one is
+ * combined with it. WANDER_CHOICE */
+#define FREQ_WANDER 1e-9
 /* Below this an offset is not worth a slew (s). */
 #define MIN_OFFSET 1e-12
 
@@ -175,6 +180,13 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
   d->update_interval = d->last_update_ns ? (double) (cooked - d->last_update_ns) * 1e-9 : 0.0;
   if (d->update_interval < 0)
     d->update_interval = 0;
+
+  /* The previous estimate has aged: since the last update the oscillator's frequency has
+   * wandered (random walk), so its uncertainty is sqrt(skew^2 + W^2 * elapsed). Without this
+   * an estimate made a day ago would keep the weight it had then and outvote a fresh
+   * measurement after a long outage (sim item 5). */
+  if (d->freq_known && d->update_interval > 0)
+    d->skew = sqrt (d->skew * d->skew + FREQ_WANDER * FREQ_WANDER * d->update_interval);
 
   /* Frequency: combine the previous estimate (residual 0, weight 1/skew^2) with the new one
    * (weight 3/skew^2, as chrony: new information counts more), and keep a skew that covers

@@ -73,6 +73,18 @@ typedef struct {
   /* Additions (ntp-core): */
   int filter;                /* clock filter depth (RFC 5905 §10 lowest delay of the last N
                               * samples); 0 or 1 = every sample goes to the statistics */
+  /* Additions (ntp-core-2), chrony.conf(5) source options: */
+  int minsamples;            /* the regression never drops below this many samples (the runs
+                              * test stops there); 0 = default (3) */
+  int maxsamples;            /* at most this many samples kept; 0 = default (64, the most) */
+  double maxdelayratio;      /* drop a sample whose delay exceeds this times the least delay
+                              * in the statistics; 0 = off (chrony's default) */
+  double maxdelaydevratio;   /* chrony's test D: drop a sample whose delay rose over the least
+                              * by more than this many standard deviations (unless the offset
+                              * moved more); 0 = default (10) */
+  /* chrony options the parser accepted but this client does not implement (space-separated,
+   * as written, e.g. "key nts"); ntp_engine_add_source logs them as a warning. "" = none. */
+  char ignored[128];
 } NtpSourceConfig;
 
 typedef struct {

@@ -47,12 +47,14 @@ ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *out)
 
 bool
 ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_dev,
-                     double predicted, double ratio)
+                     double predicted, double ratio, double allowance)
 {
   double rise = delay - min_delay;
   if (ratio <= 0.0 || rise <= 0.0 || std_dev <= 0.0)
     return true;
-  if (rise / std_dev <= ratio)
+  if (!(allowance > 0.0))
+    allowance = 0.0;
+  if (rise <= ratio * std_dev + allowance)
     return true;
   /* The offset moved by more than the delay rose: a real change, not a queue. */
   return fabs (offset - predicted) > rise;

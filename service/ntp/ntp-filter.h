@@ -33,6 +33,9 @@ void ntp_filter_init (NtpFilter *f, int depth);
 bool ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *out);
 
 /* chrony's test D. min_delay: the lowest delay in the statistics; std_dev: their offset noise;
- * predicted: the offset the statistics expect now. ratio: maxdelaydevratio (10). */
+ * predicted: the offset the statistics expect now. ratio: maxdelaydevratio (10). allowance
+ * (s): extra rise allowed for what the statistics cannot know, growing with the time since
+ * their newest sample (chrony: elapsed x (skew + max clock error)); without it a path that
+ * got longer for good would be refused forever. */
 bool ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_dev,
-                          double predicted, double ratio);
+                          double predicted, double ratio, double allowance);

@@ -46,6 +46,7 @@ struct NtpStats {
   int runs;
   int64_t offset_time;
   double est_offset, est_offset_sd, est_freq, est_freq_sd, skew, std_dev;
+  int min_samples, max_samples;   /* chrony's minsamples/maxsamples; 0 = defaults */
 };
 
 static Entry *
@@ -93,6 +94,27 @@ ntp_stats_reset (NtpStats *st)
   st->leap = 3;
 }
 
+void
+ntp_stats_set_limits (NtpStats *st, int min_samples, int max_samples)
+{
+  if (max_samples <= 0 || max_samples > NTP_STATS_MAX_SAMPLES)
+    max_samples = NTP_STATS_MAX_SAMPLES;
+  if (max_samples < 3)
+    max_samples = 3;
+  if (min_samples < 3)
+    min_samples = 3;
+  if (min_samples > max_samples)
+    min_samples = max_samples;
+  st->min_samples = min_samples;
+  st->max_samples = max_samples;
+}
+
+static int
+max_samples (const NtpStats *st)
+{
+  return st->max_samples > 0 ? st->max_samples : NTP_STATS_MAX_SAMPLES;
+}
+
 static void
 drop_oldest_entries (NtpStats *st, int k)
 {
@@ -127,8 +149,8 @@ ntp_stats_add (NtpStats *st, const NtpSample *s)
     ntp_stats_reset (st);
     in_order = false;
   }
-  if (st->n == NTP_STATS_MAX_SAMPLES)
-    prune (st, 1);
+  if (st->n >= max_samples (st))
+    prune (st, st->n - max_samples (st) + 1);
   if (st->total == MAX_ENTRIES)
     drop_oldest_entries (st, 1);
   Entry *e = &st->e[st->total++];
@@ -258,7 +280,11 @@ ntp_stats_regress (NtpStats *st)
   }
 
   NtpRegression r;
-  st->regression_ok = ntp_regress_find_best (x + extra, y + extra, w, st->n, extra, 3, &r);
+  /* minsamples: the runs test may not prune below it; with fewer samples, none are pruned */
+  int min_points = st->min_samples > 3 ? st->min_samples : 3;
+  if (min_points > st->n && st->n >= 3)
+    min_points = st->n;
+  st->regression_ok = ntp_regress_find_best (x + extra, y + extra, w, st->n, extra, min_points, &r);
   if (st->regression_ok) {
     st->est_freq = r.slope;
     st->est_freq_sd = fmin (fmax (r.slope_sd, MIN_SKEW), MAX_SKEW);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #define NTP_STATS_MAX_SAMPLES 64
+/* The largest minsamples/maxsamples a configuration may ask for. */
+#define NTP_STATS_LIMIT NTP_STATS_MAX_SAMPLES
 
 typedef struct NtpStats NtpStats;
 
@@ -51,6 +53,10 @@ typedef struct {
 NtpStats *ntp_stats_new (void);
 void ntp_stats_free (NtpStats *st);
 void ntp_stats_reset (NtpStats *st);
+/* chrony's minsamples/maxsamples: the runs test never leaves fewer than min_samples in the
+ * fit (when there are that many), and at most max_samples are kept. 0 = default (3 and
+ * NTP_STATS_MAX_SAMPLES); values are clamped to 3..NTP_STATS_MAX_SAMPLES, min <= max. */
+void ntp_stats_set_limits (NtpStats *st, int min_samples, int max_samples);
 
 /* Store one sample (oldest dropped when full). Returns false (and resets the history) when
  * the sample is older than the newest stored one. */

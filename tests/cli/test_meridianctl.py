@@ -133,9 +133,16 @@ class CliTestCase(harness.MeridianTestCase):
                     if line is None:
                         break
                     os.write(fd, (line + '\n').encode())
-            _, status = os.waitpid(pid, 0)
         finally:
-            os.close(fd)
+            os.close(fd)  # a child still waiting for an answer gets end-of-file or SIGHUP
+        for _ in range(500):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.01)
+        else:
+            os.kill(pid, 9)
+            _, status = os.waitpid(pid, 0)
         return os.waitstatus_to_exitcode(status), transcript
 
     def set_zone_over_dbus(self, zone):
@@ -397,7 +404,8 @@ class SelectTimezone(CliTestCase):
 
     @staticmethod
     def number_of(menu_text, label):
-        m = re.search(r'^\s*(\d+)\) ' + re.escape(label) + r'\s*$', menu_text, re.M)
+        # The menu may be laid out in columns: an entry ends at two spaces or the line end.
+        m = re.search(r'(?:^|\s)(\d+)\) ' + re.escape(label) + r'(?:  |\s*$)', menu_text, re.M)
         return m.group(1) if m else None
 
     def test_by_number_picks_asia_seoul(self):
@@ -440,6 +448,32 @@ class SelectTimezone(CliTestCase):
         rc, out = self.run_in_pty(answer)
         self.assertEqual(rc, EXIT_OK, out)
         self.assertEqual(self.localtime_zone(), 'Asia/Seoul')
+
+    def test_one_zone_country_is_picked_directly_under_its_own_region(self):
+        self.polkit_allow_all()
+        self.start_daemon()
+        if not any(r[0] == 'Atlantic/Reykjavik' for r in self.call('ListZones')):
+            self.skipTest('this meridiand lists zone1970.tab rows only (no Atlantic/Reykjavik row)')
+        menus = []
+
+        def answer(text):
+            menus.append(text)
+            if 'continent or ocean' in text:
+                return self.number_of(text, 'Atlantic Ocean')
+            if 'select a country' in text:
+                return 'Iceland'
+            if '[Y/n]' in text:
+                return 'y'
+            self.fail(f'unexpected prompt:\n{text}')
+
+        rc, out = self.run_in_pty(answer)
+        self.assertEqual(rc, EXIT_OK, out)
+        self.assertEqual(self.localtime_zone(), 'Atlantic/Reykjavik')
+        self.assertEqual(len(menus), 3, 'Iceland has one zone: no zone question')
+        # Iceland is an Atlantic country, not an African one for sharing Abidjan's rules.
+        rc, out = self.run_in_pty(lambda text: None if 'country' in text else
+                                  self.number_of(text, 'Africa'))
+        self.assertNotRegex(out, r'\d+\) Iceland')
 
     def test_declining_changes_nothing(self):
         self.polkit_allow_all()
@@ -545,6 +579,45 @@ class Settings(CliTestCase):
         self.assertNotIn('Europe/Paris', us)
         r = self.ctl('list-timezones', '--country', 'XX')
         self.assertExit(r, EXIT_INVALID)
+
+    def zone_tab(self):
+        """{country code: set of zones} from zone.tab, read here, not through the daemon."""
+        table = {}
+        with open(os.path.join(harness.ZONEINFO, 'zone.tab'), encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('#') or not line.strip():
+                    continue
+                code, _, zone = line.rstrip('\n').split('\t')[:3]
+                table.setdefault(code, set()).add(zone)
+        return table
+
+    def test_country_lists_hold_zone_tab_zones(self):
+        self.start_daemon()
+        rows = self.call('ListZones')
+        has_zone_tab_rows = any(r[0] == 'Europe/Oslo' for r in rows)
+        table = self.zone_tab()
+        # Countries whose zones zone1970.tab shares or keeps apart although they agree today.
+        for code in ('KR', 'US', 'CA', 'ES', 'DE', 'NO', 'IS', 'DK', 'SE', 'SJ', 'LI', 'CH'):
+            with self.subTest(country=code):
+                r = self.ctl('list-timezones', '--country', code)
+                self.assertExit(r, EXIT_OK)
+                got = r.stdout.split()
+                self.assertEqual(len(got), len(set(got)), 'a zone listed twice')
+                if has_zone_tab_rows:
+                    # zone.tab's zones are all there...
+                    self.assertLessEqual(table[code], set(got))
+                    # ...and a shared zone1970.tab zone is not, where the country has its own.
+                    if code in ('NO', 'IS', 'DK', 'SE', 'SJ', 'LI'):
+                        self.assertEqual(set(got), table[code])
+                # Today's zones agree, but Toronto's and Iqaluit's did not in 1999: both stay.
+                if code == 'CA':
+                    self.assertIn('America/Toronto', got)
+                    self.assertIn('America/Iqaluit', got)
+        if not has_zone_tab_rows:
+            self.skipTest('this meridiand lists zone1970.tab rows only (no Europe/Oslo row)')
+        self.assertEqual(self.ctl('list-timezones', '--country', 'NO').stdout.split(), ['Europe/Oslo'])
+        de = self.ctl('list-timezones', '--country', 'DE').stdout.split()
+        self.assertEqual(de, ['Europe/Berlin', 'Europe/Busingen'])
 
     def test_set_ntp_persists_through_daemon(self):
         self.polkit_allow([ACTION['set-ntp']])

@@ -2,7 +2,6 @@
 """Every test case in tests/integration/test_*.py is registered in meson.build (argv: the
 registered FILE:Class.test_method ids), and every registered id exists."""
 
-import os
 import pathlib
 import sys
 import unittest

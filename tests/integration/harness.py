@@ -49,13 +49,18 @@ Attributes of a MeridianTestCase during a test:
     self.bus          Gio.DBusConnection to the private bus
     self.daemon       the running DaemonProcess or None
 
+Class attributes: polkit = 'mock' | 'real' | None; bus_policy = 'open' (anything goes) |
+'system' (the system bus's default-deny rules + dbus/org.meridian.Time1.conf).
+
 Methods (see each docstring): start_daemon, stop_daemon, restart_daemon, call, call_async,
 get_property, get_all, watch_properties, polkit_allow, polkit_allow_all, polkit_deny_all,
-polkit_mock, start_real_polkitd, snapshot_root, assert_root_unchanged, localtime_target,
-localtime_zone, etc_timezone, adjtime_lines, timedatectl, run_client, run_as_nobody,
-wait_until, new_connection, make_zoneinfo_copy.
-Module-level: DBusError (raised by call: .name, .message), ACTION, NATIVE, FDO, SOURCES,
-require_unshare(), write_bus_config(), fake_systemd_wrapper().
+polkit_mock, watch_polkit_checks, start_real_polkitd, start_real_timedated, start_service,
+snapshot_root, assert_root_unchanged, localtime_target, localtime_zone, etc_timezone,
+adjtime_lines, timedatectl, run_client, run_as_nobody, wait_until, new_connection,
+name_has_owner, make_zoneinfo_copy.
+Module-level: DBusError (raised by call: .name, .message), ACTION, ALL_ACTIONS, NATIVE, FDO,
+SOURCES, POLKIT, NO_SYS_TIME, TIMEOUT_SCALE, require_unshare(), write_bus_config(),
+write_system_like_bus_config(), fake_systemd_wrapper(), make_root(), main().
 """
 
 import collections
@@ -95,6 +100,9 @@ SIGNATURES = {
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
 }
 
+# Every daemon the tests start runs without CAP_SYS_TIME (RECIPE.md 8), helpers included.
+NO_SYS_TIME = ['setpriv', '--bounding-set', '-sys_time']
+
 TIMEOUT_SCALE = float(os.environ.get('MERIDIAN_TIMEOUT_SCALE', '1'))
 ZONEINFO = os.environ.get('TZDIR', '/usr/share/zoneinfo')
 
@@ -110,10 +118,14 @@ class DBusError(Exception):
 
 def _to_dbus_error(err):
     name = Gio.DBusError.get_remote_error(err)
-    Gio.DBusError.strip_remote_error(err)
-    if not name:
+    message = err.message
+    if name:
+        prefix = f'GDBus.Error:{name}: '
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    else:
         name = f'{err.domain}.{err.code}'
-    return DBusError(name, err.message)
+    return DBusError(name, message)
 
 
 def require_unshare(testcase=None):
@@ -151,6 +163,46 @@ def write_bus_config(directory):
     return conf
 
 
+def write_system_like_bus_config(directory, includes=()):
+    """A bus config with the default-deny policy of Debian's /usr/share/dbus-1/system.conf
+    (no name may be owned, no method called, unless a policy file allows it), including the
+    given policy files (e.g. our dbus/org.meridian.Time1.conf), listening in `directory`.
+    Root may own org.freedesktop.PolicyKit1 here, for the polkitd mock (a test fixture)."""
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    conf = directory / 'system-test.conf'
+    inc = ''.join(f'  <include>{p}</include>\n' for p in includes)
+    conf.write_text(f'''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={directory}/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"
+          send_member="UpdateActivationEnvironment"/>
+  </policy>
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+{inc}</busconfig>
+''')
+    return conf
+
+
 def fake_systemd_wrapper(directory):
     """Write RECIPE.md 3a's wrapper (timedatectl insists /run/systemd/system exists); return path."""
     w = pathlib.Path(directory) / 'with-fake-systemd.sh'
@@ -175,31 +227,36 @@ def make_root(root, adjtime=True, timezone_file=True):
 
 
 class BusProcess:
-    """A private dbus-daemon (system bus type) in `directory`."""
+    """A private dbus-daemon (system bus type) in `directory`, our child (so we reap it)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, includes=None):
         self.directory = pathlib.Path(directory)
-        conf = write_bus_config(self.directory)
-        out = subprocess.run(['dbus-daemon', f'--config-file={conf}', '--fork',
-                              '--print-address=1', '--print-pid=1'],
-                             capture_output=True, text=True, check=True)
-        lines = out.stdout.split()
-        self.address = lines[0]
-        self.pid = int(lines[1])
+        if includes is None:
+            conf = write_bus_config(self.directory)
+        else:
+            conf = write_system_like_bus_config(self.directory, includes)
+        self._log = open(self.directory / 'dbus-daemon.log', 'wb')
+        self.proc = subprocess.Popen(NO_SYS_TIME + ['dbus-daemon', f'--config-file={conf}',
+                                                    '--nofork', '--print-address=1'],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self._log, text=True)
+        self.address = self.proc.stdout.readline().strip()
+        if not self.address:
+            self.proc.wait()
+            raise RuntimeError(f'dbus-daemon failed to start (exit {self.proc.returncode}): '
+                               f'{(self.directory / "dbus-daemon.log").read_text()}')
+        self.pid = self.proc.pid
 
     def stop(self):
-        if self.pid:
+        if self.proc.poll() is None:
+            self.proc.terminate()
             try:
-                os.kill(self.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            for _ in range(100):
-                try:
-                    os.kill(self.pid, 0)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.02)
-            self.pid = None
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self._log.close()
 
 
 class DaemonProcess:
@@ -298,6 +355,9 @@ class MeridianTestCase(unittest.TestCase):
     """Base class: private bus + polkit stand-in per test, meridiand on demand, all torn down."""
 
     polkit = 'mock'          # 'mock', 'real' (call start_real_polkitd yourself) or None
+    # 'open' (everyone may own and call anything) or 'system' (the real system bus's
+    # default-deny policy plus our dbus/org.meridian.Time1.conf and polkit's bus policy)
+    bus_policy = 'open'
     need_daemon_binary = True
 
     # ---- fixtures -------------------------------------------------------------------------
@@ -305,6 +365,9 @@ class MeridianTestCase(unittest.TestCase):
         self.meridiand = os.environ.get('MERIDIAND', '')
         if self.need_daemon_binary and not (self.meridiand and os.access(self.meridiand, os.X_OK)):
             self.skipTest(f'meridiand is not built (MERIDIAND={self.meridiand!r})')
+        if os.geteuid() != 0:
+            # setpriv --bounding-set needs CAP_SETPCAP, the namespaces need CAP_SYS_ADMIN.
+            self.skipTest('needs root (setpriv --bounding-set -sys_time, mount namespaces)')
         for tool in ('dbus-daemon', 'setpriv'):
             if not shutil.which(tool):
                 self.skipTest(f'{tool} is not installed')
@@ -315,7 +378,15 @@ class MeridianTestCase(unittest.TestCase):
         self.addCleanup(self._remove_tmp)
         self.daemon = None
         self._services = []
-        self.bus_proc = BusProcess(self.tmp / 'bus')
+        includes = None
+        if self.bus_policy == 'system':
+            src = pathlib.Path(os.environ.get('MERIDIAN_SOURCE_ROOT', '.'))
+            includes = [src / 'dbus' / 'org.meridian.Time1.conf',
+                        '/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf']
+            for p in includes:
+                if not os.path.exists(p):
+                    self.skipTest(f'{p} does not exist')
+        self.bus_proc = BusProcess(self.tmp / 'bus', includes)
         self.addCleanup(self.bus_proc.stop)
         self.bus_address = self.bus_proc.address
         self.env = dict(os.environ)
@@ -349,6 +420,8 @@ class MeridianTestCase(unittest.TestCase):
 
     def start_service(self, argv, name, log_name, env=None, timeout=10.0):
         """Start any bus service `argv`, wait until it owns `name`; stopped (SIGTERM) at teardown."""
+        if argv[:len(NO_SYS_TIME)] != NO_SYS_TIME:
+            argv = NO_SYS_TIME + list(argv)
         svc = DaemonProcess(argv, env or self.env, self.tmp / log_name)
         self._services.append(svc)
         self.addCleanup(self._stop_service, svc, log_name)
@@ -369,7 +442,7 @@ class MeridianTestCase(unittest.TestCase):
             if self.name_has_owner(name):
                 return
             if proc is not None and not proc.alive():
-                self.fail(f'{proc.argv[0]} exited with {proc.proc.returncode} before owning {name}:\n'
+                self.fail(f'{" ".join(proc.argv)} exited with {proc.proc.returncode} before owning {name}:\n'
                           f'{proc.log()}')
             time.sleep(0.02)
         self.fail(f'{name} did not appear on the bus within {timeout * TIMEOUT_SCALE} s:\n'
@@ -387,6 +460,12 @@ class MeridianTestCase(unittest.TestCase):
         self.polkit_proc = self.start_service(
             [sys.executable or '/usr/bin/python3', '-m', 'dbusmock', '--system',
              '--template', 'polkitd'], 'org.freedesktop.PolicyKit1', 'polkit-mock.log')
+        # The template lacks CancelCheckAuthorization, which libpolkit calls when a check is
+        # cancelled (e.g. the caller left the bus); real polkitd has it.
+        self.bus.call_sync(POLKIT.name, POLKIT.path, 'org.freedesktop.DBus.Mock', 'AddMethod',
+                           GLib.Variant('(sssss)', (POLKIT.interface, 'CancelCheckAuthorization',
+                                                    's', '', '')),
+                           None, Gio.DBusCallFlags.NONE, 5000, None)
 
     def polkit_mock(self, method, *args, signature=None):
         """Call a control method of the polkitd mock (org.freedesktop.DBus.Mock)."""
@@ -397,7 +476,8 @@ class MeridianTestCase(unittest.TestCase):
         params = GLib.Variant(sig, tuple(args)) if sig else None
         v = self.bus.call_sync(POLKIT.name, POLKIT.path, 'org.freedesktop.DBus.Mock', method,
                                params, None, Gio.DBusCallFlags.NONE, 5000, None)
-        return v.unpack() if v is not None else None
+        out = v.unpack() if v is not None else ()
+        return out[0] if len(out) == 1 else (out or None)
 
     def polkit_allow(self, actions):
         """Only `actions` (list of action ids) are authorized from now on."""
@@ -434,10 +514,39 @@ class MeridianTestCase(unittest.TestCase):
             f.chmod(0o644)
         script = ('mount --bind "$1" /usr/share/polkit-1/actions && '
                   'mount --bind "$2" /usr/share/polkit-1/rules.d && '
-                  'exec /usr/lib/polkit-1/polkitd --no-debug')
+                  'exec setpriv --bounding-set -sys_time /usr/lib/polkit-1/polkitd --no-debug')
         return self.start_service(['unshare', '--mount', '--propagation', 'private',
                                    'sh', '-c', script, 'sh', str(actions), str(rules)],
                                   'org.freedesktop.PolicyKit1', 'polkitd.log')
+
+    def watch_polkit_checks(self):
+        """Record every CheckAuthorization sent on the bus (eavesdropping, which our bus
+        config allows) as dicts {sender, subject_kind, subject, action, details, flags}, in a
+        list that fills as the main context runs (see wait_until)."""
+        conn = self.new_connection()
+        self.addCleanup(conn.close_sync, None)
+        seen = []
+
+        def on_message(c, msg, incoming):
+            if (incoming and msg.get_message_type() == Gio.DBusMessageType.METHOD_CALL and
+                    msg.get_interface() == POLKIT.interface and
+                    msg.get_member() == 'CheckAuthorization'):
+                (kind, subject), action, details, flags, _cancel_id = msg.get_body().unpack()
+                seen.append({'sender': msg.get_sender(), 'subject_kind': kind,
+                             'subject': subject, 'action': action, 'details': details,
+                             'flags': flags})
+                # Drop it: GDBus would otherwise answer the eavesdropped call itself with
+                # "Object does not exist", and that reply would reach meridiand first.
+                return None
+            return msg
+
+        conn.add_filter(on_message)
+        rule = (f"type='method_call',interface='{POLKIT.interface}',"
+                "member='CheckAuthorization',eavesdrop='true'")
+        conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                       'AddMatch', GLib.Variant('(s)', (rule,)), None,
+                       Gio.DBusCallFlags.NONE, 5000, None)
+        return seen
 
     def start_real_timedated(self):
         """The real systemd-timedated on our bus, exactly as RECIPE.md 7 says: private mount
@@ -466,7 +575,7 @@ class MeridianTestCase(unittest.TestCase):
 
     # ---- meridiand ------------------------------------------------------------------------
     def daemon_argv(self, *extra, root=None, zoneinfo=None, timedate1=True, clock='virtual'):
-        argv = ['setpriv', '--bounding-set', '-sys_time', self.meridiand,
+        argv = NO_SYS_TIME + [self.meridiand,
                 '--root', str(root or self.root), '--zoneinfo', str(zoneinfo or self.zoneinfo),
                 '--clock', clock, '--verbose']
         if not timedate1:

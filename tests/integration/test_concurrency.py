@@ -23,6 +23,7 @@ class Concurrency(harness.MeridianTestCase):
         # A small polkit delay makes the checks overlap for real.
         self.polkit_mock('SetDelay', 0.02)
         self.start_daemon()
+        watch = self.watch_properties(FDO)
         conns = [self.new_connection() for _ in ZONES]
         for c in conns:
             self.addCleanup(c.close_sync, None)
@@ -37,6 +38,11 @@ class Concurrency(harness.MeridianTestCase):
         self.assertEqual(self.get_property('Timezone', FDO), prop)
         self.assertEqual(self.localtime_target(), f'../usr/share/zoneinfo/{prop}')
         self.assertEqual(self.etc_timezone(), prop)
+        # Clients follow the signals (GNOME Settings does): the last one announced the final zone.
+        watch.settle(0.5)
+        announced = [c['Timezone'] for c, _ in watch.changes if 'Timezone' in c]
+        self.assertTrue(announced, 'no PropertiesChanged(Timezone) at all')
+        self.assertEqual(announced[-1], prop, f'announced {announced}')
         # No leftover temp files from the atomic replacements.
         etc = sorted(os.listdir(self.root / 'etc'))
         self.assertEqual(etc, ['adjtime', 'localtime', 'meridian', 'timezone'], etc)
@@ -70,6 +76,32 @@ class Concurrency(harness.MeridianTestCase):
         # The daemon is still usable afterwards.
         self.call('SetTimezone', 'Europe/Berlin', False)
         self.assertEqual(self.localtime_target(), '../usr/share/zoneinfo/Europe/Berlin')
+
+    def test_pending_polkit_check_does_not_block_other_callers(self):
+        self.polkit_allow_all()
+        self.polkit_mock('SimulateHangActions', [ACTION['set-ntp']])
+        self.start_daemon()
+        ntp_before = self.get_property('NTP')
+        slow = self.new_connection()
+        self.addCleanup(slow.close_sync, None)
+        hanging = self.call_async('SetNTP', not ntp_before, False, conn=slow)
+        deadline = time.monotonic() + 10 * harness.TIMEOUT_SCALE
+        while not self.polkit_mock('HaveHangingCalls'):
+            self.assertLess(time.monotonic(), deadline, 'meridiand never asked polkit')
+            time.sleep(0.02)
+        # While that check is pending, reads and other callers' changes go through.
+        t0 = time.monotonic()
+        self.assertEqual(self.get_property('NTP'), ntp_before)
+        self.call('SetTimezone', 'Asia/Seoul', False, timeout=5)
+        self.call('SetLocalRTC', True, False, False, iface=FDO, timeout=5)
+        self.assertLess(time.monotonic() - t0, 4 * harness.TIMEOUT_SCALE)
+        self.assertEqual(self.localtime_target(), '../usr/share/zoneinfo/Asia/Seoul')
+        self.assertFalse(hanging.done)
+        # Released, the first caller's change lands.
+        self.polkit_mock('ReleaseHangingCalls')
+        self.wait_until(lambda: hanging.done, what='the released SetNTP')
+        self.assertIsNone(hanging.error)
+        self.assertEqual(self.get_property('NTP'), not ntp_before)
 
 
 if __name__ == '__main__':

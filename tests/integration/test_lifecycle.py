@@ -2,7 +2,9 @@
 """Start, stop and restart: settings persist, SIGTERM is a clean exit, the zone is read from disk."""
 
 import os
+import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -17,6 +19,25 @@ class Lifecycle(harness.MeridianTestCase):
         self.assertEqual(rc, 0, f'meridiand exited with {rc} on SIGTERM')
         self.assertFalse(self.name_has_owner(NATIVE.name))
         self.assertFalse(self.name_has_owner(FDO.name))
+
+    def test_sigterm_during_pending_polkit_check_exits_zero_and_changes_nothing(self):
+        self.polkit_allow_all()
+        self.polkit_mock('SimulateHang', True)
+        self.start_daemon()
+        snap = self.snapshot_root()
+        self.call_async('SetTimezone', 'Asia/Seoul', False)
+        self.wait_until(lambda: self.polkit_mock('HaveHangingCalls'), what='the polkit check')
+        t0 = time.monotonic()
+        rc = self.stop_daemon()
+        self.assertEqual(rc, 0, f'meridiand exited with {rc} on SIGTERM')
+        self.assertLess(time.monotonic() - t0, 5, 'SIGTERM waited for polkit')
+        self.polkit_mock('ReleaseHangingCalls')
+        self.assert_root_unchanged(snap)
+
+    def test_sigint_exits_zero(self):
+        self.start_daemon()
+        self.daemon.proc.send_signal(signal.SIGINT)
+        self.assertEqual(self.daemon.proc.wait(10), 0)
 
     def test_ntp_setting_persists_across_restart(self):
         self.polkit_allow_all()

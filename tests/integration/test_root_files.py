@@ -58,6 +58,35 @@ class RootFiles(harness.MeridianTestCase):
         self.call('SetLocalRTC', False, False, False, iface=FDO)
         self.assertEqual(self.adjtime_lines()[2], 'UTC')
 
+    def test_set_local_rtc_keeps_hwclock_drift_lines_of_adjtime(self):
+        # hwclock(8) keeps its drift factor and calibration times in the first two lines.
+        adjtime = self.root / 'etc' / 'adjtime'
+        adjtime.write_text('12.345000 1700000000 0.000000\n1700000000\nUTC\n')
+        self.start_daemon()
+        self.call('SetLocalRTC', True, False, False)
+        self.assertEqual(adjtime.read_text(), '12.345000 1700000000 0.000000\n1700000000\nLOCAL\n')
+        self.call('SetLocalRTC', False, False, False, iface=FDO)
+        self.assertEqual(adjtime.read_text(), '12.345000 1700000000 0.000000\n1700000000\nUTC\n')
+
+    def test_timezone_overrides_follow_the_system_zone(self):
+        # The seed's trap: TZ exported from /etc/profile makes login shells say KST while the
+        # system zone is UTC. Only assignments that disagree with the system zone are listed.
+        etc = self.root / 'etc'
+        (etc / 'profile').write_text('# system-wide .profile\nexport TZ=\'Asia/Seoul\'\n')
+        (etc / 'profile.d').mkdir()
+        (etc / 'profile.d' / 'tz.sh').write_text('# TZ=America/Denver\nTZ=":Europe/Berlin"\n')
+        (etc / 'profile.d' / 'rok.sh').write_text('TZ=ROK\n')
+        (etc / 'environment').write_text('LANG=C.UTF-8\nTZ=UTC\n')
+        self.start_daemon()
+        self.assertEqual(self.get_property('Timezone'), 'UTC')
+        self.assertEqual(sorted(self.call('ListTimezoneOverrides')),
+                         [('/etc/profile', 'Asia/Seoul'), ('/etc/profile.d/rok.sh', 'ROK'),
+                          ('/etc/profile.d/tz.sh', ':Europe/Berlin')])
+        self.call('SetTimezone', 'Asia/Seoul', False)
+        # Now /etc/profile agrees, ROK is a link to Asia/Seoul, and /etc/environment's UTC differs.
+        self.assertEqual(sorted(self.call('ListTimezoneOverrides')),
+                         [('/etc/environment', 'UTC'), ('/etc/profile.d/tz.sh', ':Europe/Berlin')])
+
     def test_change_on_one_interface_is_announced_on_both(self):
         self.start_daemon()
         wn = self.watch_properties(NATIVE)
@@ -91,6 +120,47 @@ class RootFiles(harness.MeridianTestCase):
         self.assertAlmostEqual(lon, 126.97, delta=0.1)
         listed = set(self.call('ListTimezones'))
         self.assertTrue(set(zones) <= listed, sorted(set(zones) - listed)[:10])
+
+    def test_zone_read_from_etc_timezone_when_localtime_missing_then_link_created(self):
+        os.unlink(self.root / 'etc' / 'localtime')
+        (self.root / 'etc' / 'timezone').write_text('Europe/Paris\n')
+        self.start_daemon()
+        self.assertEqual(self.get_property('Timezone'), 'Europe/Paris')
+        self.call('SetTimezone', 'Asia/Seoul', False)
+        self.assertEqual(self.localtime_target(), '../usr/share/zoneinfo/Asia/Seoul')
+        self.assertEqual(self.etc_timezone(), 'Asia/Seoul')
+
+    def test_zone_read_from_absolute_localtime_symlink(self):
+        os.unlink(self.root / 'etc' / 'localtime')
+        os.symlink('/usr/share/zoneinfo/America/New_York', self.root / 'etc' / 'localtime')
+        self.start_daemon()
+        self.assertEqual(self.get_property('Timezone'), 'America/New_York')
+        self.assertEqual(self.get_property('Timezone', FDO), 'America/New_York')
+
+    def test_describe_zone_rejects_bad_names(self):
+        self.start_daemon()
+        for name in ('../../etc/shadow', '', 'Not/AZone', 'Asia/Seoul/'):
+            with self.subTest(name=name):
+                with self.assertRaises(harness.DBusError) as cm:
+                    self.call('DescribeZone', name, 0)
+                self.assertEqual(cm.exception.name, 'org.freedesktop.DBus.Error.InvalidArgs')
+
+    def test_config_file_sources_are_exported_with_their_options(self):
+        # Loopback only: nothing may leave this machine even once an NTP engine runs.
+        conf = self.root / 'etc' / 'meridian' / 'meridian.conf'
+        conf.write_text('# test\nserver 127.0.0.1 port 12399 prefer iburst minpoll 4 maxpoll 4\n'
+                        'makestep 1 3\n')
+        self.start_daemon('--config', str(conf))
+        objs = self.call('GetManagedObjects', iface=harness.Iface(
+            NATIVE.name, NATIVE.path, 'org.freedesktop.DBus.ObjectManager'))
+        sources = [ifaces['org.meridian.Time1.Source'] for ifaces in objs.values()
+                   if 'org.meridian.Time1.Source' in ifaces]
+        self.assertEqual(len(sources), 1, objs)
+        src = sources[0]
+        self.assertIn('127.0.0.1', src['Address'])
+        self.assertEqual(src['Mode'], 'server')
+        for opt in ('prefer', 'iburst', 'minpoll 4', 'maxpoll 4'):
+            self.assertIn(opt, list(src['Options']))
 
 
 if __name__ == '__main__':

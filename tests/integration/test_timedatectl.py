@@ -4,12 +4,10 @@ scenario): every subcommand works, and each change shows on disk and over the na
 
 import calendar
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import NATIVE  # noqa: E402
 
 
 class Timedatectl(harness.MeridianTestCase):

@@ -69,6 +69,28 @@ class ZoneNames(harness.MeridianTestCase):
         self.assertTrue('Asia/Seoul' in (zi / 'tzdata.zi').read_text())
         self.assert_rejected('Asia/Seoul', zoneinfo=zi)
 
+    def test_set_timezone_rejects_zoneinfo_entries_that_are_not_zones(self):
+        # Files and directories under zoneinfo that are not zone names. "localtime" (Debian:
+        # zoneinfo/localtime -> /etc/localtime) would make /etc/localtime a symlink loop.
+        self.start_daemon()
+        listed = set(self.call('ListTimezones'))
+        snap = self.snapshot_root()
+        for name in ('localtime', 'zone.tab', 'tzdata.zi', 'leap-seconds.list', 'posix/Asia/Seoul',
+                     'right/UTC', 'Etc', 'Asia', 'posix'):
+            with self.subTest(name=name):
+                self.assertNotIn(name, listed)
+                with self.assertRaises(harness.DBusError, msg=f'{name!r} accepted') as cm:
+                    self.call('SetTimezone', name, False, iface=FDO)
+                self.assertEqual(cm.exception.name, INVALID_ARGS)
+        self.assert_root_unchanged(snap)
+
+    def test_set_timezone_links_standard_path_whatever_zoneinfo_dir(self):
+        # --zoneinfo only says where to read tzdata; /etc/localtime is for the target system.
+        zi = self.make_zoneinfo_copy()
+        self.start_daemon(zoneinfo=zi)
+        self.call('SetTimezone', 'Europe/Berlin', False)
+        self.assertEqual(self.localtime_target(), '../usr/share/zoneinfo/Europe/Berlin')
+
     def test_set_timezone_accepts_backward_link_name(self):
         self.start_daemon()
         self.call('SetTimezone', 'Asia/Calcutta', False)

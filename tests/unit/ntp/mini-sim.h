@@ -53,6 +53,7 @@ typedef struct {
   double stepped_total;
   int sent;
   int leap_armed;
+  int leap_arm_calls;   /* set_leap calls that armed a leap second (insert or delete) */
   bool verbose;
 } MiniSim;
 
@@ -171,7 +172,10 @@ ms_step (void *ud, double off)
 static void
 ms_set_leap (void *ud, NtpLeap leap)
 {
-  ((MiniSim *) ud)->leap_armed = leap;
+  MiniSim *m = ud;
+  m->leap_armed = leap;
+  if (leap != NTP_LEAP_NONE)
+    m->leap_arm_calls++;
 }
 
 static void
@@ -211,6 +215,13 @@ ms_deadline_t (const MiniSim *m)
   double target = (double) (m->deadline - MS_BASE_NS) * 1e-9;
   double rate = 1.0 + (m->err_ppm + m->corr_ppm) * 1e-6;
   double t = m->t_last + (target - m->lphase) / rate;
+  /* Far from MS_BASE_NS a double holds the local time only to a few ns: make sure the clock
+   * really reads the deadline at t, or the timer would fire early and again, forever. */
+  double step = 1e-9;
+  for (int k = 0; k < 64 && MS_BASE_NS + (int64_t) llround (ms_local (m, t) * 1e9) < m->deadline; k++) {
+    t += step;
+    step *= 2;
+  }
   return t < m->t ? m->t : t;
 }
 

@@ -76,6 +76,39 @@ every_source_option (void **state)
   assert_int_equal (sc.filter, 4);
 }
 
+/* chrony's sample and delay options are honoured now; the options this client does not
+ * implement are listed in sc.ignored (the engine logs them), never dropped silently. */
+static void
+sample_and_delay_options (void **state)
+{
+  (void) state;
+  NtpSourceConfig sc;
+  char err[200] = "";
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 minsamples 8 maxsamples 32 "
+                                             "maxdelayratio 2.5 maxdelaydevratio 4", err, sizeof err), 0);
+  assert_int_equal (sc.minsamples, 8);
+  assert_int_equal (sc.maxsamples, 32);
+  assert_true (sc.maxdelayratio == 2.5);
+  assert_true (sc.maxdelaydevratio == 4.0);
+  assert_string_equal (sc.ignored, "");
+  /* defaults: off / the built-in values */
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1", err, sizeof err), 0);
+  assert_int_equal (sc.minsamples, 0);
+  assert_int_equal (sc.maxsamples, 0);
+  assert_true (sc.maxdelayratio == 0 && sc.maxdelaydevratio == 0);
+
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 7 version 3 nts copy "
+                                             "asymmetry 0.5 xleave", err, sizeof err), 0);
+  assert_string_equal (sc.ignored, "key version nts copy asymmetry xleave");
+  /* many of them: the list stays a bounded string */
+  char line[1024] = "server 192.0.2.1";
+  for (int i = 0; i < 20; i++)
+    strcat (line, " auto_offline presend 1");
+  assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
+  assert_true (strlen (sc.ignored) < sizeof sc.ignored);
+  assert_non_null (strstr (sc.ignored, "auto_offline presend"));
+}
+
 static void
 expect_source_error (const char *line, const char *fragment)
 {
@@ -108,6 +141,10 @@ garbage_source_lines_explain_themselves (void **state)
   expect_source_error ("server 1.2.3.4 polltarget 2", "polltarget");
   expect_source_error ("server bad/host", "not a valid address");
   expect_source_error ("server 1.2.3.4 minpoll 4junk", "minpoll '4junk'");
+  expect_source_error ("server 1.2.3.4 minsamples 65", "minsamples '65'");
+  expect_source_error ("server 1.2.3.4 maxsamples -1", "maxsamples '-1'");
+  expect_source_error ("server 1.2.3.4 maxdelayratio 0.5", "maxdelayratio '0.5'");
+  expect_source_error ("server 1.2.3.4 maxdelaydevratio x", "maxdelaydevratio 'x'");
   char longline[4000];
   memset (longline, 'a', sizeof longline - 1);
   longline[sizeof longline - 1] = '\0';
@@ -189,6 +226,7 @@ main (void)
     cmocka_unit_test (seed_line_parses_as_written),
     cmocka_unit_test (defaults_are_chronys),
     cmocka_unit_test (every_source_option),
+    cmocka_unit_test (sample_and_delay_options),
     cmocka_unit_test (garbage_source_lines_explain_themselves),
     cmocka_unit_test (core_directives_parse),
     cmocka_unit_test (garbage_core_lines_explain_themselves),

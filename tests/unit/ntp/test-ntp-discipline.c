@@ -195,10 +195,11 @@ frequency_follows_the_estimate (void **state)
   assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0)) < 1e-3);
   assert_true (fabs (chg.dfreq - 23e-6) < 1e-9);
   /* A second estimate with the same skew as ours now counts 3:1 (chrony's weighting):
-   * a residual of +1 ppm moves us by 0.75 ppm. */
+   * a residual of +1 ppm moves us by 0.75 ppm. (At the same instant: over time our own
+   * estimate ages, see old_frequency_estimate_ages_with_the_gap.) */
   d.skew = 0.1e-6;
   in.freq = 1e-6;
-  ntp_discipline_update (&d, 16 * S, &in, &chg);
+  ntp_discipline_update (&d, 0, &in, &chg);
   assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0 + 0.75)) < 1e-6);
   assert_true (fabs (d.residual_freq - 0.25e-6) < 1e-12);
   /* A skew over maxupdateskew changes nothing */
@@ -246,6 +247,44 @@ leap_armed_only_on_june_30_or_december_31 (void **state)
   /* December 31, 2016 (17166 days): a deletion */
   ntp_discipline_set_leap (&d, (17166LL * 86400 + 100) * S, NTP_LEAP_DELETE);
   assert_int_equal (fake.leap, NTP_LEAP_DELETE);
+}
+
+/* sim item 5: after hours of free running the previous frequency estimate must not keep
+ * the weight it had when it was made. The oscillator wanders (random walk), so an estimate
+ * with a skew of 0.074 ppm made a day ago is worth much less than one made a minute ago.
+ * A fresh estimate of -0.567 ppm with a skew of 0.59 ppm (the figures of the simulator's
+ * Test 3 probe) must then move the frequency a good part of the way, while after a normal
+ * poll interval the old estimate still dominates. */
+static double
+freq_move_after_gap (double gap_s)
+{
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0, 0);
+  NtpDisciplineInput in = { .offset = 0, .offset_sd = 1e-6, .freq = 0, .skew = 0.1e-6 };
+  ntp_discipline_update (&d, 1000 * S, &in, &chg);
+  d.skew = 0.074e-6;
+  double before = ntp_discipline_freq_ppm (&d);
+  in.freq = -0.567e-6;
+  in.skew = 0.59e-6;
+  ntp_discipline_update (&d, 1000 * S + (int64_t) (gap_s * 1e9), &in, &chg);
+  assert_true (d.skew > 0 && isfinite (d.skew));
+  return fabs (ntp_discipline_freq_ppm (&d) - before);
+}
+
+static void
+old_frequency_estimate_ages_with_the_gap (void **state)
+{
+  (void) state;
+  double after_poll = freq_move_after_gap (64);
+  double after_day = freq_move_after_gap (84600);
+  print_message ("frequency moved by %.4f ppm after 64 s, %.4f ppm after 84600 s\n", after_poll,
+                 after_day);
+  /* Without ageing both would move 3/0.59^2 / (1/0.074^2 + 3/0.59^2) = 4.5 % of 0.567 ppm. */
+  assert_true (after_poll < 0.1);
+  assert_true (after_day > 0.15);
+  assert_true (after_day > 5 * after_poll);
+  assert_true (after_day <= 0.567 + 1e-9);   /* never past the new estimate */
 }
 
 static void
@@ -297,6 +336,7 @@ main (void)
     cmocka_unit_test (frequency_follows_the_estimate),
     cmocka_unit_test (drift_file_sets_initial_frequency),
     cmocka_unit_test (leap_armed_only_on_june_30_or_december_31),
+    cmocka_unit_test (old_frequency_estimate_ages_with_the_gap),
     cmocka_unit_test (civil_dates),
     cmocka_unit_test (make_step_steps_what_is_left),
   };

@@ -371,6 +371,211 @@ leap_second_armed_by_majority (void **state)
   ntp_engine_free (m.e);
 }
 
+/* sim item 4: one announcing source must not arm a leap second on its own while the other
+ * configured sources have not been heard yet. Source 0 (iburst) announces an insertion and
+ * is usable within seconds; sources 1 and 2 (no iburst, 64 s polls) do not announce and need
+ * three polls, about 130 s, before they can vote. Until then nothing may be armed; once all
+ * three vote, 1 of 3 is no majority either. */
+static void
+leap_second_not_armed_by_one_source_at_startup (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 13, 0.0, 0.0);
+  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
+  m.lphase = shift;
+  m.n_srv = 3;
+  for (int i = 0; i < 3; i++)
+    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1 };
+  m.srv[0].leap = 1;
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  add (&m, "server 192.0.2.2");
+  add (&m, "server 192.0.2.3");
+  ntp_engine_start (m.e);
+  ms_run (&m, 60, 0, NULL, NULL);
+  /* the clock is synchronized to source 0 alone by now, and still nothing is armed */
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.synchronized);
+  assert_int_equal (tr.ref_source, 0);
+  assert_int_equal (m.leap_arm_calls, 0);
+  ms_run (&m, 600, 0, NULL, NULL);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 2, &r);
+  assert_true (r.state >= NTP_STATE_NOT_COMBINED);   /* all three vote now */
+  assert_int_equal (m.leap_arm_calls, 0);
+  assert_int_equal (m.leap_armed, NTP_LEAP_NONE);
+  ntp_engine_free (m.e);
+}
+
+/* The other side of the rule: a source that never answers (a whole reach register of
+ * silence) does not block the vote forever; with the others gone, the one left decides, as
+ * with one source configured. And two of three announcing arm it even while the third has
+ * not been heard yet: a majority of the voters, more than one voter. */
+static void
+leap_second_vote_ignores_sources_gone_for_good (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 14, 0.0, 0.0);
+  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
+  m.lphase = shift;
+  m.n_srv = 2;
+  for (int i = 0; i < 2; i++)
+    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = 1 };
+  m.srv[1].down = true;
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  add (&m, "server 192.0.2.2 iburst");
+  ntp_engine_start (m.e);
+  ms_run (&m, 10, 0, NULL, NULL);
+  assert_int_equal (m.leap_arm_calls, 0);    /* source 1 is not known to be gone yet */
+  ms_run (&m, 1200, 0, NULL, NULL);
+  assert_int_equal (m.leap_armed, NTP_LEAP_INSERT);
+  ntp_engine_free (m.e);
+
+  ms_init (&m, 15, 0.0, 0.0);
+  m.lphase = shift;
+  m.n_srv = 3;
+  for (int i = 0; i < 3; i++)
+    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = 1 };
+  m.srv[2].leap = 0;
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst");
+  add (&m, "server 192.0.2.2 iburst");
+  add (&m, "server 192.0.2.3");
+  ntp_engine_start (m.e);
+  ms_run (&m, 60, 0, NULL, NULL);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 2, &r);
+  assert_true (r.state < NTP_STATE_NOT_COMBINED);     /* not a voter yet */
+  assert_int_equal (m.leap_armed, NTP_LEAP_INSERT);
+  ntp_engine_free (m.e);
+}
+
+/* Samples accepted from source 0 between two moments: the report's last_rx_ago resets on
+ * every accepted sample, so count how often it does. */
+typedef struct {
+  double last_ago;
+  int accepted;
+} RxCount;
+
+static void
+rx_count_cb (MiniSim *m, void *data)
+{
+  RxCount *c = data;
+  NtpSourceReport r;
+  ntp_engine_get_source (m->e, 0, &r);
+  if (r.last_rx_ago >= 0 && r.last_rx_ago < c->last_ago)
+    c->accepted++;
+  c->last_ago = r.last_rx_ago;
+}
+
+/* The route to the server changes for good: 1 ms -> 5 ms each way. Returns how many samples
+ * were accepted in the hour after the change. */
+static int
+samples_after_route_change (const char *line)
+{
+  MiniSim m;
+  ms_init (&m, 16, 0.0, 5.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 5e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, line);
+  ntp_engine_start (m.e);
+  ms_run (&m, 1800, 0, NULL, NULL);
+  m.srv[0].base_delay = 5e-3;
+  RxCount c = { .last_ago = INFINITY };
+  ms_run (&m, 1800 + 3600, 1.0, rx_count_cb, &c);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  print_message ("%s: %d samples accepted after the route change, %d kept, error %.1f us\n",
+                 line, c.accepted, r.samples, ms_error (&m) * 1e6);
+  ntp_engine_free (m.e);
+  return c.accepted;
+}
+
+/* maxdelayratio, maxdelaydevratio and maxsamples do what chrony.conf(5) says. */
+static void
+delay_ratios_and_maxsamples_are_honoured (void **state)
+{
+  (void) state;
+  /* 16 s polls: 225 requests in the hour. maxdelayratio 3: the new delay (10 ms) is 5 times
+   * the least stored (2 ms), and the old samples stay, so nothing more is accepted. */
+  int with_ratio = samples_after_route_change ("server 192.0.2.1 minpoll 4 maxpoll 4 maxdelayratio 3");
+  assert_true (with_ratio <= 2);
+  /* without it the clock keeps following the source on the new path */
+  int plain = samples_after_route_change ("server 192.0.2.1 minpoll 4 maxpoll 4");
+  assert_true (plain >= 100);
+  /* a huge maxdelaydevratio turns test D off: every reply is a sample */
+  int loose = samples_after_route_change ("server 192.0.2.1 minpoll 4 maxpoll 4 maxdelaydevratio 1e9");
+  assert_true (loose >= 200);
+
+  MiniSim m;
+  ms_init (&m, 17, 0.0, 1.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 5e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4 maxsamples 5");
+  ntp_engine_start (m.e);
+  ms_run (&m, 1800, 0, NULL, NULL);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_true (r.samples >= 3 && r.samples <= 5);
+  ntp_engine_free (m.e);
+}
+
+/* Options the parser accepts only for compatibility are named in the log, and `key`/`nts`
+ * say plainly that the source is not authenticated. */
+typedef struct {
+  char last[512];
+  int warnings;
+} LogCapture;
+
+static LogCapture captured;
+
+static void
+capture_log (void *ud, int level, const char *msg)
+{
+  (void) ud;
+  if (level == NTP_LOG_WARNING) {
+    captured.warnings++;
+    snprintf (captured.last, sizeof captured.last, "%s", msg);
+  }
+}
+
+static void
+ignored_options_are_logged (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 18, 0.0, 0.0);
+  NtpEnv env = ms_env (&m);
+  env.log = capture_log;
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  m.e = ntp_engine_new (&env, &cfg);
+  memset (&captured, 0, sizeof captured);
+  NtpSourceConfig sc;
+  char err[200];
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst minsamples 8", err, sizeof err), 0);
+  assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
+  assert_int_equal (captured.warnings, 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 key 5 xleave presend 6", err, sizeof err), 0);
+  assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
+  assert_int_equal (captured.warnings, 1);
+  assert_non_null (strstr (captured.last, "192.0.2.2"));
+  assert_non_null (strstr (captured.last, "key xleave presend"));
+  assert_non_null (strstr (captured.last, "ignored"));
+  assert_non_null (strstr (captured.last, "NOT authenticated"));
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 copy", err, sizeof err), 0);
+  assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
+  assert_int_equal (captured.warnings, 2);
+  assert_null (strstr (captured.last, "authenticated"));
+  ntp_engine_free (m.e);
+}
+
 static void
 noselect_and_distant_sources_are_never_selected (void **state)
 {
@@ -454,8 +659,12 @@ main (void)
     cmocka_unit_test (iburst_with_drift_file_syncs_in_seconds),
     cmocka_unit_test (outage_recovers),
     cmocka_unit_test (leap_second_armed_by_majority),
+    cmocka_unit_test (leap_second_not_armed_by_one_source_at_startup),
+    cmocka_unit_test (leap_second_vote_ignores_sources_gone_for_good),
     cmocka_unit_test (noselect_and_distant_sources_are_never_selected),
     cmocka_unit_test (burst_remove_and_reports),
+    cmocka_unit_test (delay_ratios_and_maxsamples_are_honoured),
+    cmocka_unit_test (ignored_options_are_logged),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

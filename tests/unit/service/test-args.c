@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 #include "mrd-args.h"
+#include "clock/mrd-clock.h"
 #include "mrd-error.h"
 #include "mrd-sources.h"
 
@@ -79,6 +80,65 @@ polkit_wait_is_added_to_the_requested_time (void **state)
   assert_int_equal (mrd_args_adjust_for_delay (G_MAXINT64 - 10, 0, 100), G_MAXINT64);
 }
 
+/* The kernel's limit, computed here from its definition (include/linux/time64.h) rather than
+ * taken from the code under test: KTIME_SEC_MAX - TIME_UPTIME_SEC_MAX. */
+#define KERNEL_SETTOD_SEC_MAX (G_MAXINT64 / G_GINT64_CONSTANT (1000000000) - \
+                               G_GINT64_CONSTANT (30) * 365 * 24 * 3600)
+
+static void
+set_time_refuses_what_no_clock_can_hold (void **state)
+{
+  const gint64 last_ok = KERNEL_SETTOD_SEC_MAX * G_USEC_PER_SEC - 1;
+  const gint64 cases[][2] = {
+    /* usec, relative */
+    { KERNEL_SETTOD_SEC_MAX * G_USEC_PER_SEC, FALSE },          /* the first refused second */
+    { G_GINT64_CONSTANT (253402300800) * G_USEC_PER_SEC, FALSE }, /* year 10000 */
+    { G_GINT64_CONSTANT (9223372037000000), FALSE },             /* past int64 ns (2262) */
+    { G_MAXINT64, FALSE },
+    { G_GINT64_CONSTANT (1) << 62, TRUE },                       /* +146 000 years */
+    { KERNEL_SETTOD_SEC_MAX * G_USEC_PER_SEC - NOW, TRUE },     /* lands on the limit */
+  };
+  gint64 target = 0;
+  MrdSetTimeAction action;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      target = 42;
+      assert_false (mrd_args_set_time_target (cases[i][0], cases[i][1] != 0, NOW, &target,
+                                              &action, &error));
+      assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
+      assert_int_equal (target, 42);
+    }
+
+  /* One µs before the limit is still a time the kernel takes, absolute or relative, and
+   * it can be turned into ns without overflow. */
+  assert_true (mrd_args_set_time_target (last_ok, FALSE, NOW, &target, &action, NULL));
+  assert_int_equal (target, last_ok);
+  assert_true (target <= G_MAXINT64 / 1000);
+  assert_true (mrd_args_set_time_target (last_ok - NOW, TRUE, NOW, &target, &action, NULL));
+  assert_int_equal (target, last_ok);
+}
+
+static void
+the_settable_range_is_the_kernels (void **state)
+{
+  g_autoptr(GDateTime) end = g_date_time_new_from_unix_utc (MRD_CLOCK_SET_SEC_MAX);
+  g_autofree char *text = g_date_time_format (end, "%Y-%m-%d %H:%M:%S");
+
+  assert_int_equal (MRD_CLOCK_SET_SEC_MAX, KERNEL_SETTOD_SEC_MAX);
+  /* "the cutoff is 2232" (the kernel's comment on TIME_SETTOD_SEC_MAX). */
+  assert_string_equal (text, "2232-04-18 23:47:16");
+  assert_true (mrd_clock_usec_is_settable (0));
+  assert_true (mrd_clock_usec_is_settable (KERNEL_SETTOD_SEC_MAX * G_USEC_PER_SEC - 1));
+  assert_false (mrd_clock_usec_is_settable (KERNEL_SETTOD_SEC_MAX * G_USEC_PER_SEC));
+  assert_false (mrd_clock_usec_is_settable (-1));
+  assert_false (mrd_clock_usec_is_settable (G_MININT64));
+  assert_false (mrd_clock_usec_is_settable (G_MAXINT64));
+}
+
 static void
 describe_zone_time_zero_means_now_and_rounds_down (void **state)
 {
@@ -146,6 +206,8 @@ main (void)
     cmocka_unit_test (relative_set_time_adds_to_now_and_zero_is_a_noop),
     cmocka_unit_test (relative_set_time_rejects_overflow_and_times_before_the_epoch),
     cmocka_unit_test (polkit_wait_is_added_to_the_requested_time),
+    cmocka_unit_test (set_time_refuses_what_no_clock_can_hold),
+    cmocka_unit_test (the_settable_range_is_the_kernels),
     cmocka_unit_test (describe_zone_time_zero_means_now_and_rounds_down),
     cmocka_unit_test (source_spec_splits_mode_address_and_options),
     cmocka_unit_test (source_spec_rejects_what_is_not_a_source_line),

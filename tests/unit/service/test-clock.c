@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <gio/gio.h>
 #include "clock/mrd-clock.h"
 
 #define NS_PER_S G_GINT64_CONSTANT (1000000000)
@@ -130,6 +131,44 @@ virtual_clock_has_no_rtc (void **state)
   assert_int_equal (usec, 42);
 }
 
+/* KTIME_SEC_MAX - TIME_UPTIME_SEC_MAX (include/linux/time64.h), in ns. */
+#define KERNEL_SETTOD_NS_MAX ((G_MAXINT64 / NS_PER_S - G_GINT64_CONSTANT (30) * 365 * 24 * 3600) \
+                              * NS_PER_S)
+
+static void
+virtual_clock_refuses_what_the_kernel_refuses_and_stays_put (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 0.0, fake_mono, &m);
+  const gint64 bad[] = { KERNEL_SETTOD_NS_MAX, G_MAXINT64, -1, G_MININT64 };
+  const double bad_steps[] = { 1e10, -1e10, 1e300, (double) KERNEL_SETTOD_NS_MAX / 1e9,
+                               -(double) START_NS / 1e9 - 1.0, NAN, INFINITY, -INFINITY };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      assert_false (mrd_clock_set_ns (clock, bad[i], &error));
+      assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+      assert_int_equal (mrd_clock_now_ns (clock), START_NS);
+    }
+  for (i = 0; i < G_N_ELEMENTS (bad_steps); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      assert_false (mrd_clock_step (clock, bad_steps[i], &error));
+      assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+      assert_int_equal (mrd_clock_now_ns (clock), START_NS);
+    }
+
+  /* The last settable second still works, and the clock reads it. */
+  assert_true (mrd_clock_set_ns (clock, KERNEL_SETTOD_NS_MAX - NS_PER_S, NULL));
+  assert_int_equal (mrd_clock_now_ns (clock), KERNEL_SETTOD_NS_MAX - NS_PER_S);
+  m.mono += NS_PER_S / 2;
+  assert_int_equal (mrd_clock_now_ns (clock), KERNEL_SETTOD_NS_MAX - NS_PER_S / 2);
+}
+
 static void
 clock_kind_parses_only_known_names (void **state)
 {
@@ -156,6 +195,7 @@ main (void)
     cmocka_unit_test (virtual_clock_set_is_exact_and_keeps_rate),
     cmocka_unit_test (virtual_clock_with_offset_follows_real_time),
     cmocka_unit_test (virtual_clock_has_no_rtc),
+    cmocka_unit_test (virtual_clock_refuses_what_the_kernel_refuses_and_stays_put),
     cmocka_unit_test (clock_kind_parses_only_known_names),
   };
 

@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""What meridiand asks polkit, as seen on the bus: the caller's bus name as the subject
+(system-bus-name, so polkit resolves the caller itself, race-free), the method's own action,
+and AllowUserInteraction (flag 1) exactly when the call's `interactive` argument is true."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import ACTION, FDO, NATIVE, SOURCES  # noqa: E402
+
+ALLOW_USER_INTERACTION = 1
+
+
+class PolkitWire(harness.MeridianTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.polkit_allow_all()
+        self.start_daemon()
+        # SetTime needs NTP off; done before we start watching.
+        if self.get_property('NTP'):
+            self.call('SetNTP', False, False)
+        self.checks = self.watch_polkit_checks()
+
+    def check_for(self, iface, method, args, action, interactive):
+        caller = self.new_connection()
+        self.addCleanup(caller.close_sync, None)
+        n = len(self.checks)
+        self.call(method, *args, interactive, iface=iface, conn=caller)
+        self.wait_until(lambda: len(self.checks) > n, timeout=5,
+                        what=f'a CheckAuthorization for {method}')
+        new = self.checks[n:]
+        self.assertEqual(len(new), 1, new)
+        c = new[0]
+        self.assertEqual(c['action'], ACTION[action])
+        self.assertEqual(c['subject_kind'], 'system-bus-name')
+        self.assertEqual(c['subject'].get('name'), caller.get_unique_name())
+        self.assertEqual(bool(c['flags'] & ALLOW_USER_INTERACTION), interactive,
+                         f'{method} interactive={interactive} sent flags={c["flags"]}')
+
+    def run_methods(self, iface, interactive):
+        # Every call is a real change (an unchanged value returns before polkit is asked).
+        zone = 'Asia/Seoul' if interactive else 'Europe/Berlin'
+        self.check_for(iface, 'SetTimezone', [zone], 'set-timezone', interactive)
+        self.check_for(iface, 'SetLocalRTC', [not self.get_property('LocalRTC'), False],
+                       'set-local-rtc', interactive)
+        self.check_for(iface, 'SetNTP', [not self.get_property('NTP')], 'set-ntp', interactive)
+        self.call('SetNTP', False, False)
+        self.check_for(iface, 'SetTime', [1000000, True], 'set-time', interactive)
+
+    def test_polkit_subject_action_and_interaction_flag_native_interactive_false(self):
+        self.run_methods(NATIVE, False)
+
+    def test_polkit_subject_action_and_interaction_flag_native_interactive_true(self):
+        self.run_methods(NATIVE, True)
+
+    def test_polkit_subject_action_and_interaction_flag_timedate1_interactive_false(self):
+        self.run_methods(FDO, False)
+
+    def test_polkit_subject_action_and_interaction_flag_timedate1_interactive_true(self):
+        self.run_methods(FDO, True)
+
+    def test_polkit_subject_action_and_interaction_flag_sources(self):
+        for interactive in (False, True):
+            self.check_for(SOURCES, 'AddSource', ['server 127.0.0.1 port 12399 iburst'],
+                           'manage-sources', interactive)
+            self.check_for(SOURCES, 'Burst', [], 'manage-sources', interactive)
+            self.check_for(SOURCES, 'MakeStep', [], 'manage-sources', interactive)
+
+    def test_reads_ask_polkit_nothing(self):
+        n = len(self.checks)
+        for iface in (NATIVE, FDO):
+            self.get_all(iface)
+            self.call('ListTimezones', iface=iface)
+        self.call('ListZones')
+        self.call('DescribeZone', 'Asia/Seoul', 0)
+        # A change after the reads: its check proves the watcher works, and is the only one.
+        self.call('SetTimezone', 'Asia/Tokyo', False)
+        self.wait_until(lambda: len(self.checks) > n, timeout=5, what='the SetTimezone check')
+        self.assertEqual([c['action'] for c in self.checks[n:]], [ACTION['set-timezone']])
+
+
+class PolkitWireVsTimedated(harness.MeridianTestCase):
+    """What the real systemd-timedated 252 sends, as the reference for org.freedesktop.timedate1."""
+
+    def flags_sent(self, checks, interactive, message_flag, zone):
+        n = len(checks)
+        argv = ['gdbus', 'call', '--system', '--dest', FDO.name, '--object-path', FDO.path,
+                '--method', 'org.freedesktop.timedate1.SetTimezone']
+        if message_flag:
+            argv.append('--interactive')   # the message's ALLOW_INTERACTIVE_AUTHORIZATION flag
+        # A non-root caller: timedated lets root through without asking polkit at all.
+        r = self.run_as_nobody(argv + ['--', zone, 'true' if interactive else 'false'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_until(lambda: len(checks) > n, timeout=5, what='a CheckAuthorization')
+        return checks[-1]['flags'] & ALLOW_USER_INTERACTION
+
+    def test_allow_interactive_message_flag_honoured_as_timedated_does(self):
+        self.polkit_allow_all()
+        checks = self.watch_polkit_checks()
+        cases = [(False, False), (True, False), (False, True)]
+        zones = ['Asia/Seoul', 'Europe/Berlin', 'Asia/Tokyo']
+        td = self.start_real_timedated()
+        reference = [self.flags_sent(checks, i, m, z) for (i, m), z in zip(cases, zones)]
+        td.terminate()
+        self.wait_until(lambda: not self.name_has_owner(FDO.name), what='timedated to go')
+        self.start_daemon()
+        ours = [self.flags_sent(checks, i, m, z) for (i, m), z in zip(cases, zones)]
+        labels = [f'interactive={i} message-flag={m}' for i, m in cases]
+        self.assertEqual(dict(zip(labels, ours)), dict(zip(labels, reference)),
+                         'AllowUserInteraction sent to polkit differs from systemd-timedated')
+
+
+if __name__ == '__main__':
+    harness.main()
