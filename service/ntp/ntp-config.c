@@ -145,6 +145,7 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     { "stratumweight", &cfg->stratumweight, 0, 1e3 },
     { "reselectdist", &cfg->reselectdist, 0, 1e3 },
     { "combinelimit", &cfg->combinelimit, 0, 1e6 },
+    { "maxjitter", &cfg->maxjitter, 1e-9, 1e6 },
   };
   for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
     if (strcmp (d, dbl[k].name))

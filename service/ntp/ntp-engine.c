@@ -104,6 +104,7 @@ ntp_config_init (NtpConfig *cfg)
   cfg->stratumweight = 0.001;
   cfg->reselectdist = 0.0001;
   cfg->combinelimit = 3.0;
+  cfg->maxjitter = MAX_JITTER;
 }
 
 void
@@ -360,7 +361,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     .reselectdist = e->cfg.reselectdist,
     .combinelimit = e->cfg.combinelimit,
     .minsources = e->cfg.minsources > 0 ? e->cfg.minsources : 1,
-    .maxjitter = MAX_JITTER,
+    .maxjitter = e->cfg.maxjitter > 0 ? e->cfg.maxjitter : MAX_JITTER,
   };
   NtpSelectResult res;
   ntp_select_run (in, NTP_MAX_SOURCES, &params, e->selected, states, &res);

@@ -101,6 +101,9 @@ typedef struct {
   double stratumweight;        /* s per stratum; default 0.001 */
   double reselectdist;         /* s; default 0.0001 */
   double combinelimit;         /* default 3 */
+  /* Additions (ntp-core-2): */
+  double maxjitter;            /* s; a source whose offsets scatter more is '~' (too variable);
+                                * default 1; 0 = the default */
 } NtpConfig;
 
 typedef enum {
@@ -153,7 +156,8 @@ typedef struct {
 
 void ntp_config_init (NtpConfig *cfg);
 /* Parse one chrony.conf directive the core understands (makestep, maxdistance, minsources,
- * maxupdateskew, maxslewrate, maxchange, stratumweight, reselectdist, combinelimit).
+ * maxupdateskew, maxslewrate, maxchange, stratumweight, reselectdist, combinelimit,
+ * maxjitter).
  * Returns 1 if handled, 0 if not a core directive, -1 on a bad value (err filled). */
 int ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errlen);
 

@@ -179,6 +179,10 @@ core_directives_parse (void **state)
   assert_true (cfg.reselectdist == 0.001);
   assert_int_equal (ntp_config_parse_line (&cfg, "combinelimit 2   ! comment", err, sizeof err), 1);
   assert_true (cfg.combinelimit == 2);
+  assert_true (cfg.maxjitter == 1.0);   /* chrony's default */
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxjitter 0.25", err, sizeof err), 1);
+  assert_true (cfg.maxjitter == 0.25);
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxjitter 0", err, sizeof err), -1);
   /* not ours: left to the daemon */
   assert_int_equal (ntp_config_parse_line (&cfg, "driftfile /var/lib/meridian/drift", err, sizeof err), 0);
   assert_int_equal (ntp_config_parse_line (&cfg, "server 1.2.3.4", err, sizeof err), 0);

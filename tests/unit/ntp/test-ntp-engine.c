@@ -576,6 +576,76 @@ ignored_options_are_logged (void **state)
   ntp_engine_free (m.e);
 }
 
+/* maxjitter: a source whose offsets scatter more than the limit is '~' and not used. */
+static void
+maxjitter_marks_too_variable (void **state)
+{
+  (void) state;
+  for (int strict = 0; strict <= 1; strict++) {
+    MiniSim m;
+    ms_init (&m, 19, 0.0, 2.0);
+    m.n_srv = 1;
+    m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 500e-6, .stratum = 1 };
+    NtpConfig cfg;
+    ntp_config_init (&cfg);
+    char err[200];
+    if (strict)
+      assert_int_equal (ntp_config_parse_line (&cfg, "maxjitter 0.000001", err, sizeof err), 1);
+    start_engine (&m, &cfg);
+    add (&m, "server 192.0.2.1 iburst");
+    ntp_engine_start (m.e);
+    ms_run (&m, 300, 0, NULL, NULL);
+    NtpSourceReport r;
+    ntp_engine_get_source (m.e, 0, &r);
+    NtpTracking tr;
+    ntp_engine_get_tracking (m.e, &tr);
+    assert_true (r.std_dev > 1e-6);
+    assert_int_equal (r.state, strict ? NTP_STATE_TOO_VARIABLE : NTP_STATE_SELECTED);
+    assert_true (tr.synchronized == !strict);
+    ntp_engine_free (m.e);
+  }
+}
+
+/* minsamples: the runs test may not cut the fit below it. A fast-wandering clock with a
+ * quiet network makes the runs test cut the fit short; with minsamples 12 it never goes
+ * below 12 once 12 samples are there. */
+static void
+min_samples_cb (MiniSim *m, void *data)
+{
+  int *min = data;
+  NtpSourceReport r;
+  ntp_engine_get_source (m->e, 0, &r);
+  if (r.samples < *min)
+    *min = r.samples;
+}
+
+static int
+fewest_samples (const char *line)
+{
+  MiniSim m;
+  ms_init (&m, 20, 0.0, 3.0);
+  m.wander = 0.02;
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 1e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, line);
+  ntp_engine_start (m.e);
+  ms_run (&m, 600, 0, NULL, NULL);
+  int min = 1000;
+  ms_run (&m, 4200, 1.0, min_samples_cb, &min);
+  print_message ("%s: fewest samples in the fit %d\n", line, min);
+  ntp_engine_free (m.e);
+  return min;
+}
+
+static void
+minsamples_is_honoured (void **state)
+{
+  (void) state;
+  assert_true (fewest_samples ("server 192.0.2.1 minpoll 4 maxpoll 4") < 12);
+  assert_true (fewest_samples ("server 192.0.2.1 minpoll 4 maxpoll 4 minsamples 12") >= 12);
+}
+
 static void
 noselect_and_distant_sources_are_never_selected (void **state)
 {
@@ -665,6 +735,8 @@ main (void)
     cmocka_unit_test (burst_remove_and_reports),
     cmocka_unit_test (delay_ratios_and_maxsamples_are_honoured),
     cmocka_unit_test (ignored_options_are_logged),
+    cmocka_unit_test (maxjitter_marks_too_variable),
+    cmocka_unit_test (minsamples_is_honoured),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
