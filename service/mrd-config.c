@@ -32,8 +32,8 @@ static const char *const chrony_directives[] = {
 
 /* Directives the NTP core takes (ntp_config_parse_line in ntp-engine.h). */
 static const char *const core_directives[] = {
-  "combinelimit", "makestep", "maxchange", "maxdistance", "maxslewrate", "maxupdateskew",
-  "minsources", "reselectdist", "stratumweight",
+  "combinelimit", "makestep", "maxchange", "maxdistance", "maxjitter", "maxslewrate",
+  "maxupdateskew", "minsources", "reselectdist", "stratumweight",
 };
 
 static int
