@@ -18,6 +18,8 @@ if [ "$install" = 1 ]; then
 fi
 
 status=0
+passed=0; failed=0; skipped=0
+count() { sed -n "s/^$1: *\([0-9][0-9]*\).*/\1/p" "$2" | head -n1; }
 run_suite() {
   dir=$1; shift
   if [ ! -f "$dir/build.ninja" ]; then
@@ -26,7 +28,13 @@ run_suite() {
     meson configure "$dir" "$@" >/dev/null
   fi
   ninja -C "$dir"
-  meson test -C "$dir" --print-errorlogs --num-processes 2 $extra || status=1
+  log="$dir/meson-logs/suite-summary.txt"
+  rc=0
+  meson test -C "$dir" --print-errorlogs --num-processes 2 $extra >"$log" 2>&1 || rc=1
+  cat "$log"
+  [ "$rc" = 0 ] || status=1
+  ok=$(count Ok "$log"); bad=$(count Fail "$log"); to=$(count Timeout "$log"); sk=$(count Skipped "$log")
+  passed=$((passed + ${ok:-0})); failed=$((failed + ${bad:-0} + ${to:-0})); skipped=$((skipped + ${sk:-0}))
 }
 extra="$*"
 run_suite build
@@ -36,4 +44,7 @@ if [ "$sanitize" = 1 ]; then
   LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/lsan.supp:print_suppressions=0} \
     run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
 fi
+# One plain closing line for both runs together.
+[ "$status" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
