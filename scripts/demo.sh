@@ -16,6 +16,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$src/scripts/private-bus.sh"
 build="$src/build-demo"
 wait_at_end=1
 do_build=1
@@ -93,26 +94,7 @@ wait_for_name() {  # NAME PID
 
 # ---- 2. private bus -----------------------------------------------------------------------
 step "Starting a private system bus"
-mkdir -p "$T/bus"
-cat > "$T/bus/system.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$T/bus/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow receive_sender="*"/>
-    <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-EOF
-{ read -r bus_address; read -r bus_pid; } < <(setpriv --bounding-set -sys_time dbus-daemon --config-file="$T/bus/system.conf" \
-    --fork --print-address=1 --print-pid=1)
-export DBUS_SYSTEM_BUS_ADDRESS="$bus_address"
+start_private_bus "$T/bus"
 unset DBUS_SESSION_BUS_ADDRESS
 echo "bus: $bus_address (dbus-daemon pid $bus_pid)"
 

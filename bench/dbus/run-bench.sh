@@ -17,6 +17,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
+. "$src/scripts/private-bus.sh"
 build="$src/build"
 calls=200
 list_calls=""
@@ -82,27 +83,7 @@ no_cap_sys_time() {  # PID: bit 25 of CapEff and CapBnd must be clear
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # ---- private bus + polkit stand-in allowing everything ------------------------------------------
-mkdir -p "$T/bus"
-chmod 755 "$T/bus"
-cat > "$T/bus/system.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$T/bus/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow receive_sender="*"/>
-    <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-EOF
-{ read -r bus_address; read -r bus_pid; } < <(setpriv --bounding-set -sys_time dbus-daemon --config-file="$T/bus/system.conf" \
-    --fork --print-address=1 --print-pid=1)
-export DBUS_SYSTEM_BUS_ADDRESS="$bus_address"
+start_private_bus "$T/bus"
 setpriv --bounding-set -sys_time /usr/bin/python3 -m dbusmock --system --template polkitd >"$T/polkit-mock.log" 2>&1 &
 mock_pid=$!
 wait_for_name org.freedesktop.PolicyKit1 "$mock_pid"
