@@ -3,12 +3,14 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <locale.h>
+#include <math.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gio/gio.h>
 
 #include "mrd-daemon.h"
+#include "clock/mrd-clock.h"
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -95,6 +97,21 @@ main (int argc, char **argv)
     {
       g_printerr (_("%s: --virtual-offset and --virtual-freq need --clock virtual\n"),
                   g_get_prgname ());
+      return 2;
+    }
+  /* The virtual clock must start where a real clock could be set, and run at a rate a real
+   * oscillator could have (chrony's maxdrift bound). NaN and infinities fail both tests. */
+  if (!(fabs (virtual_offset) < 1e10) ||
+      !mrd_clock_usec_is_settable (g_get_real_time () + (gint64) (virtual_offset * 1e6)))
+    {
+      g_printerr (_("%s: --virtual-offset must keep the clock between 1970 and 2232, not %g s off\n"),
+                  g_get_prgname (), virtual_offset);
+      return 2;
+    }
+  if (!(fabs (virtual_freq) <= 500000.0))
+    {
+      g_printerr (_("%s: --virtual-freq must be within ±500000 ppm, not %g\n"),
+                  g_get_prgname (), virtual_freq);
       return 2;
     }
   if (verbose)

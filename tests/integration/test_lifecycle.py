@@ -34,6 +34,18 @@ class Lifecycle(harness.MeridianTestCase):
         self.polkit_mock('ReleaseHangingCalls')
         self.assert_root_unchanged(snap)
 
+    def test_nonsense_virtual_clock_options_are_refused_at_start(self):
+        import subprocess
+        for args, word in ((['--virtual-freq', 'nan'], '--virtual-freq'),
+                           (['--virtual-freq', '600000'], '--virtual-freq'),
+                           (['--virtual-offset', 'inf'], '--virtual-offset'),
+                           (['--virtual-offset', '9000000000'], '--virtual-offset')):
+            r = subprocess.run([self.meridiand, '--root', self.root, '--clock', 'virtual', *args],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, f'{args}: exit {r.returncode}, stderr {r.stderr!r}')
+            self.assertIn(word, r.stderr, f'{args}: the error does not name the option')
+            self.assertFalse(self.name_has_owner(NATIVE.name))
+
     def test_sigint_exits_zero(self):
         self.start_daemon()
         self.daemon.proc.send_signal(signal.SIGINT)
