@@ -141,25 +141,13 @@ def require_unshare(testcase=None):
 
 
 def write_bus_config(directory):
-    """Write a system-bus config (RECIPE.md 3.0) listening in `directory`; return its path."""
+    """Write the permissive private-bus config (tests/fixtures/private-system-bus.conf.in,
+    shared with scripts/private-bus.sh) listening in `directory`; return its path."""
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     conf = directory / 'system-test.conf'
-    conf.write_text(f'''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={directory}/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow receive_sender="*"/>
-    <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-''')
+    template = pathlib.Path(__file__).resolve().parent.parent / 'fixtures' / 'private-system-bus.conf.in'
+    conf.write_text(template.read_text().replace('@DIR@', str(directory)))
     return conf
 
 
