@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-discipline.h — the local clock: frequency estimate, slewing through the frequency,
  * steps under makestep rules, the panic bound, leap seconds, and the tracking figures
  * (chrony's reference.c + the slewing half of sys_generic.c).
@@ -11,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ntp-engine.h"
+#include "ntp-types.h"
 
 /* Never follow a single correction larger than this without makestep permission (s). */
 #define NTP_PANIC_THRESHOLD 1000.0

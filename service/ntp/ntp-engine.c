@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-engine.c — the NTP client core: glues the codec, per-source polling and statistics,
  * selection and the clock discipline behind the NtpEnv seam (see ntp-engine.h). */
 #include "ntp-engine.h"
@@ -26,7 +27,7 @@
  * (the test's SD is taken from the samples it passed), so at 10 ms of exponential jitter
  * runs of 8 and even 16 happen; 12 changed the bench figures by under 0.3 %. */
 #define DELAY_REFUSED_RESTART 12
-/* A source whose offsets scatter more than this is "too variable" (chrony's maxjitter). */
+/* chrony's maxjitter default, for a configuration that left it 0. */
 #define MAX_JITTER 1.0
 
 typedef struct {
@@ -80,44 +81,21 @@ elog (const NtpEngine *e, int level, const char *fmt, ...)
   e->env.log (e->env.ud, level, buf);
 }
 
+/* 64 unpredictable bits from env->get_random; without one (tests, or a caller that did not
+ * set it) from splitmix64 seeded by the clock and the engine's address, which an attacker who
+ * knows the start time could predict. */
 static uint64_t
 next_random (NtpEngine *e)
 {
-  /* splitmix64: only to make our transmit timestamps' lowest bits hard to guess. */
+  if (e->env.get_random) {
+    uint64_t v = 0;
+    e->env.get_random (e->env.ud, &v, sizeof v);
+    return v;
+  }
   uint64_t z = (e->rng += 0x9E3779B97F4A7C15ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
-}
-
-void
-ntp_config_init (NtpConfig *cfg)
-{
-  memset (cfg, 0, sizeof *cfg);
-  cfg->makestep_threshold = 0.0;
-  cfg->makestep_limit = 0;
-  cfg->maxdistance = 3.0;
-  cfg->minsources = 1;
-  cfg->maxupdateskew = 1000.0;
-  cfg->maxslewrate = 83333.333;
-  cfg->maxchange_offset = 0.0;
-  cfg->stratumweight = 0.001;
-  cfg->reselectdist = 0.0001;
-  cfg->combinelimit = 3.0;
-  cfg->maxjitter = MAX_JITTER;
-}
-
-void
-ntp_source_config_init (NtpSourceConfig *sc)
-{
-  memset (sc, 0, sizeof *sc);
-  sc->mode = NTP_SOURCE_SERVER;
-  sc->port = 123;
-  sc->minpoll = 6;
-  sc->maxpoll = 10;
-  sc->maxdelay = 3.0;
-  sc->maxsources = 4;
-  sc->polltarget = 8;
 }
 
 char
@@ -438,13 +416,14 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
   uint8_t buf[NTP_PACKET_HEADER_LEN];
-  /* RFC 5905: the transmit timestamp is our time; its lowest bits (below 64 ns) are random
-   * so that an off-path attacker cannot guess the origin a reply must echo. t1 itself is
-   * kept exactly, on the side. */
-  uint64_t ts = ntp_ts_from_ns (now);
-  ts = (ts & ~(uint64_t) 0xff) | (next_random (e) & 0xff);
-  if (ts == 0)
-    ts = 1;
+  /* The server only echoes our transmit timestamp as the origin of its reply (RFC 5905
+   * §8); it never uses it as a time. So, as chrony does, it is 64 random bits: an off-path
+   * attacker cannot guess the origin a forged reply must carry, and the request does not
+   * reveal our clock. The real transmit time t1 is kept here, on the side. */
+  uint64_t ts;
+  do
+    ts = next_random (e);
+  while (ts == 0 || ts == s->last_rx_tx_ts);
   size_t len = ntp_packet_encode_request (buf, sizeof buf, ts, (int8_t) s->poll.poll);
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
@@ -476,18 +455,30 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   int64_t c4 = ntp_discipline_cook (&e->disc, rx_raw);
   int64_t t2 = ntp_ts_to_ns (p->rx_ts, c4);
   int64_t t3 = ntp_ts_to_ns (p->tx_ts, c4);
-  double server_time = (double) (t3 - t2) * 1e-9;
-  double delay = (double) ((c4 - c1) - (t3 - t2)) * 1e-9;
   /* offset: positive = we are ahead; ((t1 - t2) + (t4 - t3)) / 2 (RFC 5905 §8 negated). */
   double offset = ((double) (c1 - t2) + (double) (c4 - t3)) * 0.5e-9;
   offset -= s->cfg.offset;   /* chrony's `offset` option corrects the server-minus-client sense */
 
-  if (server_time < 0 || c4 < c1 || !isfinite (offset)) {
-    elog (e, NTP_LOG_DEBUG, "%s: inconsistent timestamps, ignoring", s->cfg.name);
-    return;
-  }
+  /* A server's timestamps are exact only to its precision: chronyd fills the bits below it
+   * with random ones. When it answers in less than its precision, its transmit timestamp t3
+   * can read before its receive timestamp t2, by up to one precision quantum per timestamp.
+   * Such a reply is genuine and as good as any: the round trip is |local - remote| (as
+   * chrony takes it). Only a processing time no honest server can produce is refused: more
+   * negative than those two quanta (and our own timestamping precision), or longer than the
+   * whole round trip by the same margin. */
   int prec = p->precision < -30 ? -30 : p->precision > 0 ? 0 : p->precision;
   double precision = ldexp (1.0, prec);
+  double local_interval = (double) (c4 - c1) * 1e-9;
+  double remote_interval = (double) (t3 - t2) * 1e-9;
+  double margin = 2.0 * precision + LOCAL_PRECISION;
+  if (c4 < c1 || remote_interval < -margin || remote_interval > local_interval + margin
+      || !isfinite (offset)) {
+    elog (e, NTP_LOG_INFO, "%s: impossible timestamps (round trip %.9f s, server processing"
+          " %.9f s, precision %.9f s), ignoring", s->cfg.name, local_interval, remote_interval,
+          precision);
+    return;
+  }
+  double delay = fabs (local_interval - remote_interval);
   if (delay < precision)
     delay = precision;
   double maxdelay = s->cfg.maxdelay > 0 ? s->cfg.maxdelay : 3.0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-select.h — source selection and combining (RFC 5905 §11.2, chrony's sources.c).
  *
  * Each usable source gives a correctness interval [offset - distance, offset + distance]
@@ -10,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "ntp-engine.h"
+#include "ntp-types.h"
 
 typedef struct {
   bool usable;        /* has a fit (enough samples), reachable, within maxdistance */

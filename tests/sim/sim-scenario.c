@@ -78,7 +78,7 @@ parse_server_attrs (SimServer *s, char **w, int n, char *bad, size_t badlen)
         }
       const char *v = w[++i];
       double x = 0;
-      bool numeric = strcmp (k, "dist") && strcmp (k, "leap") && strcmp (k, "refid");
+      bool numeric = strcmp (k, "dist") && strcmp (k, "leap") && strcmp (k, "refid") && strcmp (k, "fill");
       if (numeric && !parse_num (v, &x))
         {
           snprintf (bad, badlen, "'%s %s': not a number", k, v);
@@ -100,6 +100,12 @@ parse_server_attrs (SimServer *s, char **w, int n, char *bad, size_t badlen)
       else if (!strcmp (k, "jitter-out")) s->jitter_out = x;
       else if (!strcmp (k, "jitter-in")) s->jitter_in = x;
       else if (!strcmp (k, "loss")) s->loss = x;
+      else if (!strcmp (k, "fill"))
+        {
+          if (!strcmp (v, "random")) s->fill_random = true;
+          else if (!strcmp (v, "exact")) s->fill_random = false;
+          else { snprintf (bad, badlen, "fill must be random or exact, not '%s'", v); return false; }
+        }
       else if (!strcmp (k, "dist"))
         {
           if (!strcmp (v, "exp")) s->dist = SIM_JITTER_EXP;

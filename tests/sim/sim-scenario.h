@@ -56,6 +56,8 @@ typedef struct {
   double root_delay, root_disp;
   int precision;         /* log2 s */
   double proc;           /* s between its receive and transmit timestamps */
+  bool fill_random;      /* the bits of its timestamps below its precision are random (as
+                          * chronyd fills them), not the exact time */
   /* the path to it */
   double delay_out, delay_in;     /* s, one way, fixed part */
   double jitter_out, jitter_in;   /* s, scale of the random part */

@@ -21,7 +21,7 @@
 
 /* Streams of the PRNG: one per part of the world, so that e.g. the clock's wander does not
  * depend on how many packets the client sends. */
-enum { STREAM_CLOCK = 1, STREAM_NET = 2, STREAM_SERVER = 3, STREAM_SPOOF = 4 };
+enum { STREAM_CLOCK = 1, STREAM_NET = 2, STREAM_SERVER = 3, STREAM_SPOOF = 4, STREAM_CLIENT = 5 };
 
 /* A loop of timer expiries at one instant means the client re-arms a deadline that has
  * already passed; stop rather than spin. */
@@ -46,7 +46,7 @@ typedef struct {
   double t;
   double duration;
   SimClock clock;
-  SimRng rng_clock, rng_net, rng_server, rng_spoof;
+  SimRng rng_clock, rng_net, rng_server, rng_spoof, rng_client;
   bool timer_armed;
   int64_t timer_deadline;
   SimEvent *heap;
@@ -170,6 +170,22 @@ kod_at (const SimServer *s, double t)
   return NULL;
 }
 
+/* A server timestamp as chronyd writes it: the time truncated to the server's precision, the
+ * bits below filled with random ones (so that they do not reveal its clock), i.e. off by up
+ * to one precision quantum. With a processing time under the precision the transmit timestamp
+ * then reads before the receive timestamp about half the time. */
+static uint64_t
+fill_below_precision (uint64_t ts, int precision, SimRng *rng)
+{
+  int bits = 32 + precision;   /* fraction bits below the precision */
+  if (bits <= 0)
+    return ts;
+  if (bits > 32)
+    bits = 32;
+  uint64_t mask = bits >= 64 ? ~0ULL : ((1ULL << bits) - 1);
+  return (ts & ~mask) | (sim_rng_next (rng) & mask);
+}
+
 /* The server's reply to `req` which reached it at true time t_arr; false if it gives none.
  * Timestamp noise is drawn from `rng` (the server's stream, or the forger's for forgeries, so
  * that leaving the forger out changes nothing else). */
@@ -202,6 +218,11 @@ server_reply (SimWorld *w, const SimServer *s, const SimNtpPacket *req, double t
     .receive_ts = sim_ntp_ts_from_sim (ep, t2),
     .transmit_ts = sim_ntp_ts_from_sim (ep, t3),
   };
+  if (s->fill_random)
+    {
+      p.receive_ts = fill_below_precision (p.receive_ts, s->precision, rng);
+      p.transmit_ts = fill_below_precision (p.transmit_ts, s->precision, rng);
+    }
   const char *kod = kod_at (s, t_arr);
   if (kod)
     {
@@ -347,6 +368,23 @@ env_set_leap (void *ud, NtpLeap leap)
     fprintf (w->opt->log, "%12.3f  [sim] leap second armed: %d\n", w->t, (int) leap);
 }
 
+/* The client's unpredictable bytes (getrandom(2) in the daemon) come from their own stream,
+ * so the world's other draws do not depend on how many the client takes. */
+static void
+env_get_random (void *ud, void *buf, size_t len)
+{
+  SimWorld *w = ud;
+  uint8_t *b = buf;
+  while (len > 0)
+    {
+      uint64_t v = sim_rng_next (&w->rng_client);
+      size_t k = len < sizeof v ? len : sizeof v;
+      memcpy (b, &v, k);
+      b += k;
+      len -= k;
+    }
+}
+
 static void
 env_log (void *ud, int level, const char *msg)
 {
@@ -446,6 +484,7 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
   sim_rng_init (&w.rng_net, opt->seed, STREAM_NET);
   sim_rng_init (&w.rng_server, opt->seed, STREAM_SERVER);
   sim_rng_init (&w.rng_spoof, opt->seed, STREAM_SPOOF);
+  sim_rng_init (&w.rng_client, opt->seed, STREAM_CLIENT);
   sim_clock_init (&w.clock, scn->clock_offset, scn->clock_freq, scn->max_freq);
   w.clock.epoch_unix = scn->start_unix;
 
@@ -459,6 +498,7 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
     .log = env_log,
     .ud = &w,
     .max_freq_ppm = scn->max_freq,
+    .get_random = env_get_random,
   };
   char err[200] = "";
   w.client = w.ops->create (&env, scn, err, sizeof err);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ntp-config.h"
 #include "ntp-discipline.h"
 
 #define S 1000000000LL

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ntp-engine.h"
 #include "ntp-select.h"
 
 static void
