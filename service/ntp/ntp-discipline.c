@@ -7,28 +7,23 @@
 #include <stdio.h>
 #include <string.h>
 
-/* chrony's corrtimeratio: an offset as large as the statistics' own uncertainty is slewed
- * out over this many half update intervals; larger offsets proportionally faster. chrony's
- * default of 3 keeps the frequency error the correction causes small (it matters to our own
- * NTP clients); for the accuracy of this clock, correcting faster measured better: 0.3 cut
- * the RMS error by 5-15 % in simulation. */
-#define CORR_TIME_RATIO 0.3
+/* chrony's corrtimeratio default: an offset as large as the statistics' own uncertainty is
+ * slewed out over this many half update intervals, larger offsets proportionally faster
+ * (NtpConfig.corrtimeratio overrides it). Slewing slower than the offset changes keeps the
+ * frequency error the correction itself causes below the frequency estimate's own error. */
+#define CORR_TIME_RATIO 3.0
+/* The shortest slew (s). A real kernel applies a frequency change at its next tick (1-10 ms),
+ * so each end of a slew of duration D at extra rate e is off by up to e x tick; D >= 1 s
+ * keeps that under 1 % of the correction. */
 #define MIN_SLEW_S 1.0
 #define MAX_SLEW_S 10000.0
-/* The frequency wander assumed for the local oscillator, fraction per sqrt(s): a random walk
- * in which the frequency moves by FREQ_WANDER x N(0,1) each second, so by FREQ_WANDER x
- * sqrt(T) over T seconds. It ages the previous frequency estimate before a new one is
- * combined with it.
- * Why 1e-9: it is the wander of the oscillators in chrony's comparison Tests 1 and 3 and in
- * chrony's own simulation tests, i.e. an ordinary quartz clock in a room. Measured with
- * bench/sim (100 seeds per cell; README "Measured"): 1e-9 improved Test 1 and Test 3 at
- * 10 us/100 us/10 ms by 0.2-3 %, cost Test 3 / 1 ms 0.2 % (well within its noise) and left
- * Test 2 unchanged; 3e-9 and 1e-8 helped the
- * low-jitter cells a little more but cost Test 3 / 1 ms (the cell closest to chrony's
- * figure) 1.4 % and 3.9 %, the latter losing it to chrony 4.2. A real clock that wanders
- * faster than this is still followed: the new estimate keeps its weight 3/skew^2, this only
- * decides how fast the old one is forgotten. */
-#define FREQ_WANDER 1e-9
+/* The oscillator's frequency wander is estimated from the updates (see update_wander). The
+ * estimate averages over about this many updates: the estimate from N squared innovations
+ * has a relative SD of sqrt(2/N), 25 % at 32. */
+#define WANDER_MEMORY 32.0
+/* Below this many updates the estimate is not used: the previous frequency estimate does not
+ * age at all, as in chrony. */
+#define WANDER_MIN_UPDATES 8
 /* Below this an offset is not worth a slew (s). */
 #define MIN_OFFSET 1e-12
 
@@ -164,6 +159,43 @@ do_step (NtpDiscipline *d, int64_t now_ns, double total, NtpClockChange *chg)
   logf_ (d, NTP_LOG_WARNING, "System clock was stepped by %.6f seconds", -total);
 }
 
+double
+ntp_discipline_wander2 (const NtpDiscipline *d)
+{
+  if (d->wander_n < WANDER_MIN_UPDATES || !(d->wander_dt > 0))
+    return 0.0;
+  return fmax (0.0, d->wander_sum / d->wander_dt);
+}
+
+/* Estimate the oscillator's frequency wander W (a random walk: its frequency moves by
+ * W x sqrt(T) in T seconds) from the updates, instead of assuming one.
+ *
+ * After an update the statistics still report the part of their frequency estimate the update
+ * did not apply (d->residual_freq). At the next update, T seconds later, the new estimate
+ * differs from that leftover by z, made of two things: the oscillator's wander over T
+ * (variance W^2 T) and the change of the estimate itself as a sample is added (and old ones
+ * dropped). For nested least-squares fits the variance of that change is the difference of
+ * the two fits' slope variances, |sd_old^2 - sd_new^2|. So each update gives an unbiased
+ * W^2 T + noise, and W^2 = sum (z^2 - |sd_old^2 - sd_new^2|) / sum T, over the last
+ * WANDER_MEMORY updates. Updates where the reference changed, a step happened, or the
+ * statistics started over carry no information on the wander and are skipped. */
+static void
+update_wander (NtpDiscipline *d, const NtpDisciplineInput *in)
+{
+  bool usable = d->wander_prev_ok && in->freq_sd > 0 && isfinite (in->freq_sd)
+                && d->update_interval > 0 && !in->reference_changed && !in->leap_unsync;
+  if (usable) {
+    double z = in->freq - d->residual_freq;
+    double noise = fabs (d->wander_prev_sd2 - in->freq_sd * in->freq_sd);
+    double keep = 1.0 - 1.0 / WANDER_MEMORY;
+    d->wander_sum = keep * d->wander_sum + (z * z - noise);
+    d->wander_dt = keep * d->wander_dt + d->update_interval;
+    d->wander_n++;
+  }
+  d->wander_prev_ok = in->freq_sd > 0 && isfinite (in->freq_sd);
+  d->wander_prev_sd2 = in->freq_sd * in->freq_sd;
+}
+
 NtpDisciplineResult
 ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInput *in,
                        NtpClockChange *chg)
@@ -191,12 +223,13 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
   if (d->update_interval < 0)
     d->update_interval = 0;
 
+  update_wander (d, in);
   /* The previous estimate has aged: since the last update the oscillator's frequency has
-   * wandered (random walk), so its uncertainty is sqrt(skew^2 + W^2 * elapsed). Without this
-   * an estimate made a day ago would keep the weight it had then and outvote a fresh
-   * measurement after a long outage (sim item 5). */
+   * wandered (a random walk of W^2 per second, estimated from the updates), so its
+   * uncertainty is sqrt(skew^2 + W^2 * elapsed). Without this an estimate made a day ago
+   * would keep the weight it had then and outvote a fresh measurement after a long outage. */
   if (d->freq_known && d->update_interval > 0)
-    d->skew = sqrt (d->skew * d->skew + FREQ_WANDER * FREQ_WANDER * d->update_interval);
+    d->skew = sqrt (d->skew * d->skew + ntp_discipline_wander2 (d) * d->update_interval);
 
   /* Frequency: combine the previous estimate (residual 0, weight 1/skew^2) with the new one
    * (weight 3/skew^2, as chrony: new information counts more), and keep a skew that covers
@@ -230,13 +263,15 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
   chg->dfreq = dfreq;
 
   if (step) {
+    d->wander_prev_ok = false;
     do_step (d, now_ns, offset + ntp_discipline_pending (d, now_ns), chg);
   } else {
     double p = ntp_discipline_pending (d, now_ns) + offset;
     double interval = d->update_interval;
     if (in->poll_interval > 0 && interval > in->poll_interval)
       interval = in->poll_interval;
-    double corr_rate = CORR_TIME_RATIO * 0.5 * in->offset_sd * interval;
+    double ratio = d->cfg.corrtimeratio > 0 ? d->cfg.corrtimeratio : CORR_TIME_RATIO;
+    double corr_rate = ratio * 0.5 * in->offset_sd * interval;
     start_slew (d, now_ns, p, corr_rate);
     chg->doffset = offset;
   }

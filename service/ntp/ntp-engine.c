@@ -21,11 +21,15 @@
 #define LOCAL_PRECISION 1e-9
 /* chrony's maxdelaydevratio default. */
 #define MAX_DELAY_DEV_RATIO 10.0
+/* chrony's maxclockerror default: how far the local oscillator's frequency may move between
+ * measurements (1 ppm). */
+#define MAX_CLOCK_ERROR 1e-6
 /* This many samples in a row refused by the delay test mean the path changed (a route
  * change), not a queue: the source's statistics restart. Without this, the old samples' low
- * minimum delay would refuse every sample of the new path forever. Refusals come in runs
- * (the test's SD is taken from the samples it passed), so at 10 ms of exponential jitter
- * runs of 8 and even 16 happen; 12 changed the bench figures by under 0.3 %. */
+ * minimum delay would refuse every sample of the new path for a long time. With the path
+ * unchanged, test D refuses a sample with some probability p (a few percent at chrony's
+ * ratio of 10; even 30 % would be unusual); a run of 12 then has probability p^12 < 6e-7,
+ * a false restart about once a year at a 16-s poll. */
 #define DELAY_REFUSED_RESTART 12
 /* chrony's maxjitter default, for a configuration that left it 0. */
 #define MAX_JITTER 1.0
@@ -60,6 +64,7 @@ struct NtpEngine {
   Source src[NTP_MAX_SOURCES];
   bool started;
   int selected;
+  int last_update_ref;       /* the source selected at the last clock update, -1 = none */
   bool synchronized;
   uint32_t ref_id;
   int stratum;
@@ -141,6 +146,7 @@ ntp_engine_new (const NtpEnv *env, const NtpConfig *cfg)
   else
     ntp_config_init (&e->cfg);
   e->selected = -1;
+  e->last_update_ref = -1;
   e->stratum = 0;
   e->rng = (uint64_t) env->now (env->ud) ^ (uint64_t) (uintptr_t) e;
   ntp_discipline_init (&e->disc, &e->env, &e->cfg);
@@ -363,7 +369,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     return;
 
   /* Combine: offsets weighted by 1/root distance, frequencies by 1/skew^2 (chrony). */
-  double sw = 0, so = 0, ssd = 0, fw = 0, sf = 0;
+  double sw = 0, so = 0, ssd = 0, fw = 0, sf = 0, fvar = 0;
   NtpStatsTracking tr[NTP_MAX_SOURCES];
   double off[NTP_MAX_SOURCES];
   for (int i = 0; i < NTP_MAX_SOURCES; i++) {
@@ -377,6 +383,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     double f = 1.0 / (tr[i].skew * tr[i].skew);
     fw += f;
     sf += f * tr[i].freq;
+    fvar += f * f * tr[i].freq_sd * tr[i].freq_sd;
   }
   double offset = so / sw, freq = sf / fw;
   for (int i = 0; i < NTP_MAX_SOURCES; i++) {
@@ -391,6 +398,8 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   const NtpStatsTracking *rt = &tr[res.selected];
 
   NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew,
+                             .freq_sd = sqrt (fvar) / fw,
+                             .reference_changed = res.selected != e->last_update_ref,
                              .poll_interval = ntp_source_poll_interval (&ref->poll) };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
@@ -398,6 +407,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     return;
   for (int i = 0; i < NTP_MAX_SOURCES; i++)
     e->src[i].new_sample = false;
+  e->last_update_ref = res.selected;
   apply_clock_change (e, cooked_now, &chg);
   int64_t now_after = now_raw - (int64_t) llround (chg.raw_step * 1e9);
 
@@ -499,14 +509,14 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     return;
   }
   double predicted = ntp_stats_predict (s->stats, mid);
-  double sd, skew;
+  double sd, skew, since;
   double devratio = s->cfg.maxdelaydevratio > 0 ? s->cfg.maxdelaydevratio : MAX_DELAY_DEV_RATIO;
-  /* No allowance for the age of the statistics here: chrony's (time since the newest sample
-   * x (skew + 1 ppm)) was measured (bench/sim, 100 seeds) to cost 5 % at Test 3 / 1 ms and
-   * lose that cell to chrony 4.2; a path that got longer for good is caught below instead. */
-  if (ntp_stats_delay_test_data (s->stats, &sd, &skew)
+  /* The allowance grows with the time since the statistics' newest sample, at the rate their
+   * frequency may be wrong: their skew plus the clock's own instability (chrony's
+   * maxclockerror). */
+  if (ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
       && !ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
-                               devratio, 0.0)) {
+                               devratio, fabs (since) * (skew + MAX_CLOCK_ERROR))) {
     if (++s->delay_refused < DELAY_REFUSED_RESTART) {
       elog (e, NTP_LOG_DEBUG, "%s: delay %.6f too far over the minimum, ignoring", s->cfg.name, delay);
       return;
@@ -516,6 +526,8 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     elog (e, NTP_LOG_INFO, "%s: delay %.6f over the minimum %d times in a row, path changed:"
           " restarting its statistics", s->cfg.name, delay, s->delay_refused);
     ntp_stats_reset (s->stats);
+    if (e->last_update_ref == (int) i)
+      e->last_update_ref = -1;   /* the new statistics say nothing of the old frequency */
     ntp_filter_init (&s->filter, s->cfg.filter);
   }
   s->delay_refused = 0;

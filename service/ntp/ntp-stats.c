@@ -187,16 +187,22 @@ find_best_sample (NtpStats *st)
   }
 }
 
-/* The band fit. With network jitter a sample's offset error is at most half of the delay it
- * suffered beyond the shortest path (RFC 5905 §8: the true offset lies within +-delay/2 of
- * the measurement). Least squares treats that error as Gaussian; it is bounded, and the
- * bounds of the few fast samples are tight. So also fit the line that stays closest to
- * every sample's band [y - h, y + h], h = (delay - min delay) / 2, i.e. minimise the largest
- * band violation (a Chebyshev fit). For a given slope b the best intercept and violation are
- * closed-form; the violation is convex in b, so a ternary search around the least-squares
- * slope finds it. This roughly halves the error at 1-10 ms of jitter in simulation. */
-#define BAND_WEIGHT 0.8
-
+/* The band fit. A sample's offset error from network queueing is at most half of the delay
+ * it suffered beyond the shortest path: the true offset lies within +-delay/2 of the
+ * measurement (RFC 5905 §8), and the fastest sample in the window bounds the path's fixed
+ * part. Timestamps add their own error, bounded by the sample's dispersion (the server's
+ * precision, ours, and the frequency tolerance over the round trip). So each sample says the
+ * offset line passes through the band [y - h, y + h], h = (delay - min delay) / 2 +
+ * dispersion, whatever the distribution of the queueing. Least squares treats that error as
+ * Gaussian; it is bounded, and the bounds of the few fast samples are tight.
+ *
+ * So also fit the line that stays closest to every band (a Chebyshev fit: for a given slope b
+ * the best intercept and the largest violation are closed-form; the violation is convex in b,
+ * so a ternary search around the least-squares slope finds it). When the bands intersect, the
+ * true offset is anywhere in the intersection (half-width `slack`), an SD of slack/sqrt(3);
+ * the band estimate is combined with the least-squares one by inverse variance. When they do
+ * not intersect, the premise failed (the window's fastest sample was queued too, the path
+ * changed, a timestamp was worse than its dispersion says) and only least squares is used. */
 static double
 band_violation (const double *x, const double *y, const double *h, int n, double b, double *a)
 {
@@ -214,7 +220,7 @@ band_violation (const double *x, const double *y, const double *h, int n, double
 
 static bool
 band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0, double b_sd,
-          double *offset)
+          double *offset, double *offset_sd)
 {
   double h[NTP_STATS_MAX_SAMPLES];
   if (n < 3 || n > NTP_STATS_MAX_SAMPLES || !isfinite (b0) || !isfinite (b_sd))
@@ -225,7 +231,7 @@ band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0
     if (e0[i].delay < dmin)
       dmin = e0[i].delay;
   for (int i = 0; i < n; i++)
-    h[i] = 0.5 * (e0[i].delay - dmin);
+    h[i] = 0.5 * (e0[i].delay - dmin) + e0[i].peer_disp;
   double lo = b0 - 10 * b_sd - 1e-9, hi = b0 + 10 * b_sd + 1e-9, a;
   for (int it = 0; it < 100 && hi - lo > 1e-15; it++) {
     double m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
@@ -234,10 +240,11 @@ band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0
     else
       lo = m1;
   }
-  band_violation (x, y, h, n, 0.5 * (lo + hi), &a);
-  if (!isfinite (a))
+  double violation = band_violation (x, y, h, n, 0.5 * (lo + hi), &a);
+  if (!isfinite (a) || violation > 0)
     return false;
   *offset = a;   /* x is 0 at the newest sample: the intercept is the offset there */
+  *offset_sd = fmax (-violation, PRECISION) / sqrt (3.0);
   return true;
 }
 
@@ -300,10 +307,14 @@ ntp_stats_regress (NtpStats *st)
      * costs one update instead of the whole history, which measured better at every noise
      * level in simulation. */
     st->fit = st->n - r.start;
-    double band_offset;
+    double band_offset, band_sd;
     if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,
-                  &band_offset))
-      st->est_offset = BAND_WEIGHT * band_offset + (1.0 - BAND_WEIGHT) * st->est_offset;
+                  &band_offset, &band_sd)) {
+      double w_ls = 1.0 / fmax (r.intercept_sd * r.intercept_sd, PRECISION * PRECISION);
+      double w_band = 1.0 / (band_sd * band_sd);
+      st->est_offset = (w_band * band_offset + w_ls * st->est_offset) / (w_band + w_ls);
+      st->est_offset_sd = 1.0 / sqrt (w_band + w_ls);
+    }
   } else {
     st->fit = st->n;
     st->est_freq = 0;
@@ -342,12 +353,14 @@ ntp_stats_predict (const NtpStats *st, int64_t when_ns)
 }
 
 bool
-ntp_stats_delay_test_data (const NtpStats *st, double *std_dev, double *skew)
+ntp_stats_delay_test_data (const NtpStats *st, int64_t when_ns, double *std_dev, double *skew,
+                           double *since)
 {
   if (st->fit < 6 || !st->regression_ok)
     return false;
   *std_dev = st->std_dev;
   *skew = st->skew;
+  *since = (double) (when_ns - st->offset_time) * 1e-9;
   return true;
 }
 
