@@ -173,12 +173,14 @@ ntp_discipline_wander2 (const NtpDiscipline *d)
  * After an update the statistics still report the part of their frequency estimate the update
  * did not apply (d->residual_freq). At the next update, T seconds later, the new estimate
  * differs from that leftover by z, made of two things: the oscillator's wander over T
- * (variance W^2 T) and the change of the estimate itself as a sample is added (and old ones
- * dropped). For nested least-squares fits the variance of that change is the difference of
- * the two fits' slope variances, |sd_old^2 - sd_new^2|. So each update gives an unbiased
- * W^2 T + noise, and W^2 = sum (z^2 - |sd_old^2 - sd_new^2|) / sum T, over the last
- * WANDER_MEMORY updates. Updates where the reference changed, a step happened, or the
- * statistics started over carry no information on the wander and are skipped. */
+ * (variance W^2 T) and the change of the estimate itself (the two estimates' errors, at most
+ * sd_old^2 + sd_new^2 when they share no samples; less when they share most, as successive
+ * fits do). So W^2 ~ sum (z^2 - sd_old^2 - sd_new^2) / sum T over the last WANDER_MEMORY
+ * updates, clamped at 0. Subtracting the full variance of independent estimates errs low:
+ * where the measurement noise hides the wander the estimate is 0 and the previous frequency
+ * estimate does not age (chrony's behaviour); where the wander shows (long polls, long gaps)
+ * it is measured. Updates where the reference changed, a step happened, or the statistics
+ * started over carry no information on the wander and are skipped. */
 static void
 update_wander (NtpDiscipline *d, const NtpDisciplineInput *in)
 {
@@ -186,11 +188,13 @@ update_wander (NtpDiscipline *d, const NtpDisciplineInput *in)
                 && d->update_interval > 0 && !in->reference_changed && !in->leap_unsync;
   if (usable) {
     double z = in->freq - d->residual_freq;
-    double noise = fabs (d->wander_prev_sd2 - in->freq_sd * in->freq_sd);
+    double noise = d->wander_prev_sd2 + in->freq_sd * in->freq_sd;
     double keep = 1.0 - 1.0 / WANDER_MEMORY;
     d->wander_sum = keep * d->wander_sum + (z * z - noise);
     d->wander_dt = keep * d->wander_dt + d->update_interval;
     d->wander_n++;
+    logf_ (d, NTP_LOG_DEBUG, "frequency wander estimate %.3g per sqrt(s) from %d updates",
+           sqrt (ntp_discipline_wander2 (d)), d->wander_n);
   }
   d->wander_prev_ok = in->freq_sd > 0 && isfinite (in->freq_sd);
   d->wander_prev_sd2 = in->freq_sd * in->freq_sd;

@@ -21,15 +21,13 @@
 #define MIN_STDDEV 1e-9
 /* Floor under the noise scale used to weight samples (a typical clock resolution). */
 #define PRECISION 1e-8
-/* Assumed ratio of the spread of the samples' distance to the offset noise scale: a sample
- * whose distance is one noise unit above the best is trusted a quarter as much. chrony uses
- * 0.7 and caps the unit at the best distance; with exponential network jitter the offset
- * error of a sample is uniform within +-(its extra delay)/2, so weights close to the inverse
- * square of the extra delay are right, but the best sample's own extra delay is unknown and
- * over-trusting it hurts. 1.0 with a cap of 5 best distances measured better in simulation
- * (tests/unit/ntp mini-sim, chrony's comparison protocol), mostly at 1-10 ms of jitter. */
-#define SD_TO_DIST_RATIO 1.0
-#define SD_CAP_DISTANCES 5.0
+/* The weights follow chrony's sourcestats: a sample whose distance (half its delay plus its
+ * dispersion) lies above the best one's carries an offset error of up to that excess, so its
+ * standard deviation is taken as 1 + excess / sd times the best sample's, the unit sd being
+ * the typical excess (median minus least distance) over SD_TO_DIST_RATIO (chrony's 0.7),
+ * kept between the clock's precision and the least distance itself (the best sample cannot be
+ * trusted to better than its own distance). */
+#define SD_TO_DIST_RATIO 0.7
 
 typedef struct {
   int64_t time_ns;
@@ -275,8 +273,8 @@ ntp_stats_regress (NtpStats *st)
   }
   double median = ntp_regress_median (sorted, st->n);
   double sd = (median - min_dist) / SD_TO_DIST_RATIO;
-  if (sd > SD_CAP_DISTANCES * min_dist)
-    sd = SD_CAP_DISTANCES * min_dist;
+  if (sd > min_dist)
+    sd = min_dist;
   if (sd < PRECISION)
     sd = PRECISION;
   min_dist += PRECISION;
@@ -303,9 +301,8 @@ ntp_stats_regress (NtpStats *st)
     st->std_dev = fmax (MIN_STDDEV, sqrt (r.variance));
     st->runs = r.runs;
     /* Unlike chrony, the samples before the chosen start stay in the history: the next fit
-     * may take them back. A runs test that fails by chance (it does, 5-20 % of the time) then
-     * costs one update instead of the whole history, which measured better at every noise
-     * level in simulation. */
+     * may take them back. A runs test that fails by chance (it does, at its significance of
+     * 5 %) then costs one update instead of the whole history. */
     st->fit = st->n - r.start;
     double band_offset, band_sd;
     if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,

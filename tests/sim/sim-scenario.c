@@ -229,6 +229,7 @@ sim_scenario_parse (SimScenario *scn, const char *text, const char *path, char *
               else if (!strcmp (w[i], "freq")) scn->clock_freq = x;
               else if (!strcmp (w[i], "wander")) scn->wander = x;
               else if (!strcmp (w[i], "maxfreq") && x > 0) scn->max_freq = x;
+              else if (!strcmp (w[i], "tick") && x >= 0 && x <= 1) scn->tick = x;
               else { fail (err, errlen, path, lineno, "clock: unknown '%s'", w[i]); ok = false; }
             }
         }

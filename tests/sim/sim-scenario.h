@@ -80,6 +80,7 @@ typedef struct {
   double sample;
   double win_from, win_to;  /* win_from < 0: from convergence */
   double clock_offset, clock_freq, wander, max_freq;
+  double tick;              /* s: set_freq takes effect at the next multiple of this (0 = at once) */
   char conf[SIM_MAX_CONF][SIM_LINE_MAX];
   int n_conf;
   bool have_drift;

@@ -487,6 +487,7 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
   sim_rng_init (&w.rng_client, opt->seed, STREAM_CLIENT);
   sim_clock_init (&w.clock, scn->clock_offset, scn->clock_freq, scn->max_freq);
   w.clock.epoch_unix = scn->start_unix;
+  w.clock.tick = scn->tick;
 
   NtpEnv env = {
     .now = env_now,
@@ -529,7 +530,8 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
       double t_wander = wander > 0 ? (double) k_wander : INFINITY;
       double t_timer = w.timer_armed ? sim_clock_true_time_of (&w.clock, w.t, w.timer_deadline) : INFINITY;
       double t_pkt = w.heap_len ? w.heap[0].t : INFINITY;
-      double t_next = fmin (fmin (fmin (t_sample, t_wander), fmin (t_timer, t_pkt)), t_leap);
+      double t_freq = sim_clock_pending_time (&w.clock);
+      double t_next = fmin (fmin (fmin (t_sample, t_wander), fmin (t_timer, t_pkt)), fmin (t_leap, t_freq));
       if (t_next > w.duration)
         break;
       if (++events > max_events)
@@ -539,7 +541,12 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
           break;
         }
       w.t = t_next;
-      if (t_next == t_leap)
+      if (t_next == t_freq)
+        {
+          /* a kernel tick: the frequency set since the last one takes effect */
+          sim_clock_apply_pending (&w.clock, w.t);
+        }
+      else if (t_next == t_leap)
         {
           /* the end of the UTC day: the kernel applies the leap second the client armed */
           if (w.res->leap_armed)
