@@ -107,22 +107,22 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
     return;
   }
   double b = d->base_ppm * 1e-6;
-  double room = d->max_rate - fabs (b);
-  if (room < 1e-6)
-    room = 1e-6;
+  /* The backend takes |base + extra| <= max_rate: the extra frequency may reach max_rate - b
+   * upwards and -max_rate - b downwards (a clock corrected to run faster has more room to be
+   * slowed down, and the other way round). */
+  double e_hi = fmax (d->max_rate - b, 1e-6), e_lo = fmin (-d->max_rate - b, -1e-6);
   double dur = corr_rate > 0 ? corr_rate / fabs (p0) : 0.0;
   if (dur < MIN_SLEW_S)
     dur = MIN_SLEW_S;
   if (dur > MAX_SLEW_S)
     dur = MAX_SLEW_S;
-  /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate;
-   * it may not exceed the room left by the base frequency. */
+  /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate. */
   double r = -p0 / dur;
   double e = r * (1 + b) / (1 - r);
-  if (e > room)
-    e = room;
-  if (e < -room)
-    e = -room;
+  if (e > e_hi)
+    e = e_hi;
+  if (e < e_lo)
+    e = e_lo;
   r = e / (1 + b + e);
   dur = -p0 / r;
   d->slewing = true;

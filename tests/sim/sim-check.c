@@ -5,7 +5,7 @@
  *
  *   sim-check CHECK SCENARIO.scn
  *
- * CHECK is seed-ec2, chrony-cell, chrony-defaults, chrony-iburst-drift, subprecision, falseticker, asymmetry,
+ * CHECK is seed-ec2, slow-backend, chrony-cell, chrony-defaults, chrony-iburst-drift, subprecision, falseticker, asymmetry,
  * outage, spoof, kod, leap or determinism. MERIDIAN_SIM_QUICK=1 (for slow machines or
  * debugging) makes runs shorter and fewer. Every figure a check compares is printed, pass or
  * fail.
@@ -108,6 +108,32 @@ ideal_single_sample_rms (const SimScenario *scn)
     gap = scn->net_period - scn->net_up;
   double w = scn->wander * 1e-6;
   return sqrt (0.5 * jitter * jitter + w * w * gap * gap * gap / 3.0);
+}
+
+/* A backend that slews at most `maxfreq` ppm: the core must plan with that limit (never ask
+ * for more), and converge about as fast as the limit allows: the offset at |maxfreq| + |the
+ * clock's own frequency error| when that error helps, i.e. (offset - 1 ms) / rate, plus the
+ * few seconds iburst takes to give the first update. After that, the seed's accuracy. */
+static void
+check_slow_backend (SimScenario *scn)
+{
+  double rate = (scn->max_freq + fabs (scn->clock_freq)) * 1e-6;
+  double t_min = (fabs (scn->clock_offset) - SIM_CONV_THRESHOLD) / rate;
+  int seeds = quick ? 2 : 5;
+  for (int s = 1; s <= seeds; s++)
+    {
+      SimResult r;
+      if (!run (scn, (uint64_t) s, 0, false, &r))
+        continue;
+      CHECK (r.freq_clipped == 0, "the core asked the backend for more than %.0f ppm %lu times",
+             scn->max_freq, r.freq_clipped);
+      CHECK (r.conv_time >= t_min && r.conv_time <= t_min + 20,
+             "|error| < 1 ms from %.1f s on (physics: no sooner than %.1f s; bound %.1f s)",
+             r.conv_time, t_min, t_min + 20);
+      CHECK (r.steps == 0, "slewed, not stepped: %lu steps", r.steps);
+      CHECK (r.rms <= 30e-6, "RMS error after convergence %.2f µs (bound 30 µs, as the seed's)", r.rms * 1e6);
+      CHECK (r.states[0] == '*', "link-local server selected: '%c'", r.states[0]);
+    }
 }
 
 static void
@@ -271,7 +297,7 @@ check_asymmetry (SimScenario *scn)
       SimResult r;
       if (!run (scn, (uint64_t) s, duration, false, &r))
         continue;
-      /* every NTP client ends up asym/2 ahead; the target: at that bound, no worse */
+      /* every NTP client ends up asym/2 ahead; the target: at that bound, no worse */
       CHECK (fabs (r.mean - half) <= 0.15 * fabs (half),
              "mean error %+.1f µs, the physical bound asymmetry/2 = %+.1f µs (±15 %%)", r.mean * 1e6, half * 1e6);
       CHECK (r.max_abs <= fabs (half) * 1.25 + 50e-6, "max error %.1f µs (bound 1.25 × %.0f µs + 50 µs)",
@@ -547,6 +573,8 @@ main (int argc, char **argv)
     check_chrony_limits (&scn, 210);
   else if (!strcmp (c, "chrony-iburst-drift"))
     check_chrony_limits (&scn, 6);
+  else if (!strcmp (c, "slow-backend"))
+    check_slow_backend (&scn);
   else if (!strcmp (c, "subprecision"))
     check_subprecision (&scn);
   else if (!strcmp (c, "falseticker"))

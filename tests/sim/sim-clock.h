@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-clock.h — the simulated client clock.
  *
  * True time t is seconds since the start of the run (t = 0 is SIM_EPOCH_UNIX on the true UTC
@@ -28,6 +29,7 @@ typedef struct {
   bool pending;        /* a set_freq waits for the tick */
   double pending_corr, pending_t;
   unsigned n_steps, n_set_freq;
+  unsigned n_clipped;  /* set_freq calls beyond ±max_corr (a client that ignores the limit) */
   double stepped_total; /* sum of |step| */
 } SimClock;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-world.c — the discrete-event loop; see sim-world.h.
  *
  * Time is the TRUE time t (s since the run's start). Things that happen on a fixed grid (the
@@ -616,6 +617,7 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
   res->freq_true = w.clock.freq_int;
   res->freq_err = res->freq_est - res->freq_true;
   res->steps = w.clock.n_steps;
+  res->freq_clipped = w.clock.n_clipped;
   res->step_total = w.clock.stepped_total;
   compute_figures (scn, sample, &sm, res);
 

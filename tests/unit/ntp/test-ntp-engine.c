@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Engine tests in a tiny simulated world (mini-sim.h): it converges, picks the right source,
  * ignores falsetickers and forged packets, honours KoD, makestep and the drift file. The
  * bounds are loose on purpose; tests/sim and bench/ measure accuracy properly. */
@@ -371,7 +372,7 @@ leap_second_armed_by_majority (void **state)
   ntp_engine_free (m.e);
 }
 
-/* sim item 4: one announcing source must not arm a leap second on its own while the other
+/* One announcing source must not arm a leap second on its own while the other
  * configured sources have not been heard yet. Source 0 (iburst) announces an insertion and
  * is usable within seconds; sources 1 and 2 (no iburst, 64 s polls) do not announce and need
  * three polls, about 130 s, before they can vote. Until then nothing may be armed; once all
