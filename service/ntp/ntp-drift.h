@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-drift.h — the drift file, in chronyd's format, so chronyd's own drift files work.
- * freq_ppm here follows the core's sign (positive = the clock runs fast, as
- * ntp_engine_get_drift and NtpConfig.initial_freq_ppm); the file holds chronyd's value, the
- * correction (the opposite sign). Skew is in ppm in both. */
+ * The first number is the clock's frequency error in ppm with the core's sign, which is also
+ * chronyd's: positive = the clock runs fast (chronyd's own simulation tests write "100 1.0"
+ * for a clock 100 ppm fast, test/simulation/102-iburst in chrony's source). The second is the
+ * skew (ppm). */
 #pragma once
 
 #include <stdbool.h>
