@@ -17,10 +17,6 @@
  * keeps that under 1 % of the correction. */
 #define MIN_SLEW_S 1.0
 #define MAX_SLEW_S 10000.0
-/* The oscillator's frequency wander is estimated from the updates (see update_wander). The
- * estimate averages over about this many updates: the estimate from N squared innovations
- * has a relative SD of sqrt(2/N), 25 % at 32. */
-#define WANDER_MEMORY 32.0
 /* Below this many updates the estimate is not used: the previous frequency estimate does not
  * age at all, as in chrony. */
 #define WANDER_MIN_UPDATES 8
@@ -162,9 +158,23 @@ do_step (NtpDiscipline *d, int64_t now_ns, double total, NtpClockChange *chg)
 double
 ntp_discipline_wander2 (const NtpDiscipline *d)
 {
-  if (d->wander_n < WANDER_MIN_UPDATES || !(d->wander_dt > 0))
+  int n = d->wander_n < NTP_WANDER_HISTORY ? d->wander_n : NTP_WANDER_HISTORY;
+  if (n < WANDER_MIN_UPDATES)
     return 0.0;
-  return fmax (0.0, d->wander_sum / d->wander_dt);
+  double v[NTP_WANDER_HISTORY];
+  for (int i = 0; i < n; i++)
+    v[i] = d->wander_v[i];
+  /* median by insertion sort (n <= 32) */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  double median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  /* each value is W^2 times a chi-square variable of one degree of freedom, whose median is
+   * 0.4549 times its mean */
+  return fmax (0.0, median / 0.4549);
 }
 
 /* Estimate the oscillator's frequency wander W (a random walk: its frequency moves by
@@ -175,12 +185,16 @@ ntp_discipline_wander2 (const NtpDiscipline *d)
  * differs from that leftover by z, made of two things: the oscillator's wander over T
  * (variance W^2 T) and the change of the estimate itself (the two estimates' errors, at most
  * sd_old^2 + sd_new^2 when they share no samples; less when they share most, as successive
- * fits do). So W^2 ~ sum (z^2 - sd_old^2 - sd_new^2) / sum T over the last WANDER_MEMORY
- * updates, clamped at 0. Subtracting the full variance of independent estimates errs low:
- * where the measurement noise hides the wander the estimate is 0 and the previous frequency
- * estimate does not age (chrony's behaviour); where the wander shows (long polls, long gaps)
- * it is measured. Updates where the reference changed, a step happened, or the statistics
- * started over carry no information on the wander and are skipped. */
+ * fits do). So each update gives v = (z^2 - sd_old^2 - sd_new^2) / T, an estimate of W^2
+ * times a chi-square variable of one degree of freedom. W^2 is taken from the median of the
+ * last NTP_WANDER_HISTORY values (divided by that law's median, 0.4549): one innovation
+ * blown up by a bad fit (few samples, high jitter, a slope SD that underestimates) must not
+ * make the discipline forget a good frequency estimate at the next long gap.
+ * Subtracting the full variance of independent estimates errs low: where the measurement
+ * noise hides the wander the estimate is 0 and the previous frequency estimate does not age
+ * (chrony's behaviour); where the wander shows (long polls, long gaps) it is measured.
+ * Updates where the reference changed, a step happened, or the statistics started over carry
+ * no information on the wander and are skipped. */
 static void
 update_wander (NtpDiscipline *d, const NtpDisciplineInput *in)
 {
@@ -189,9 +203,7 @@ update_wander (NtpDiscipline *d, const NtpDisciplineInput *in)
   if (usable) {
     double z = in->freq - d->residual_freq;
     double noise = d->wander_prev_sd2 + in->freq_sd * in->freq_sd;
-    double keep = 1.0 - 1.0 / WANDER_MEMORY;
-    d->wander_sum = keep * d->wander_sum + (z * z - noise);
-    d->wander_dt = keep * d->wander_dt + d->update_interval;
+    d->wander_v[d->wander_n % NTP_WANDER_HISTORY] = (z * z - noise) / d->update_interval;
     d->wander_n++;
     logf_ (d, NTP_LOG_DEBUG, "frequency wander estimate %.3g per sqrt(s) from %d updates",
            sqrt (ntp_discipline_wander2 (d)), d->wander_n);

@@ -14,6 +14,9 @@
 
 #include "ntp-types.h"
 
+/* The frequency wander is estimated from this many recent updates. */
+#define NTP_WANDER_HISTORY 32
+
 /* Never follow a single correction larger than this without makestep permission (s). */
 #define NTP_PANIC_THRESHOLD 1000.0
 
@@ -43,8 +46,7 @@ typedef struct {
   NtpLeap leap_armed;
 
   /* the frequency wander estimate (ntp-discipline.c, update_wander) */
-  double wander_sum;          /* decaying sum of z^2 - noise, s^2/s^2 */
-  double wander_dt;           /* decaying sum of the intervals, s */
+  double wander_v[NTP_WANDER_HISTORY]; /* the last per-update estimates of W^2, ring */
   int wander_n;               /* updates that contributed */
   bool wander_prev_ok;        /* the last update can be compared with the next */
   double wander_prev_sd2;     /* its frequency estimate's variance */

@@ -66,12 +66,12 @@ ntp_regress_runs (const double *r, int n)
 double
 ntp_regress_runs_alpha (int n)
 {
-  /* The conventional 5 % significance, whatever the number of residuals: a straight line is
-   * given up (and the oldest samples left out of the fit) only on evidence that would arise
-   * by chance once in twenty fits. Those samples stay in the history (ntp-stats.c), so a
-   * chance rejection costs one update, not the history. */
+  /* chrony's regression (regress.c) uses a 10 % critical region, whatever the number of
+   * residuals: a straight line is given up (and the oldest samples left out of the fit) only
+   * on evidence that arises by chance once in ten fits. Those samples stay in the history
+   * (ntp-stats.c), so a chance rejection costs one update, not the history. */
   (void) n;
-  return 0.05;
+  return 0.10;
 }
 
 int

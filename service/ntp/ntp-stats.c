@@ -302,7 +302,7 @@ ntp_stats_regress (NtpStats *st)
     st->runs = r.runs;
     /* Unlike chrony, the samples before the chosen start stay in the history: the next fit
      * may take them back. A runs test that fails by chance (it does, at its significance of
-     * 5 %) then costs one update instead of the whole history. */
+     * 10 %) then costs one update instead of the whole history. */
     st->fit = st->n - r.start;
     double band_offset, band_sd;
     if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,

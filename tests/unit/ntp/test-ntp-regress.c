@@ -165,15 +165,15 @@ critical_runs_from_binomial_tail (void **state)
 {
   (void) state;
   /* runs - 1 ~ Bin(n - 1, 1/2) under the null; the critical region is the largest with a
-   * probability at most the significance, 5 %.
-   * n = 10: Bin(9): P(K <= 1) = 10/512 = 0.0195, P(K <= 2) = 46/512 = 0.0898 -> runs <= 2. */
-  assert_int_equal (ntp_regress_critical_runs (10), 2);
-  /* n = 20: Bin(19): P(K <= 5) = 0.0318, P(K <= 6) = 0.0835 -> runs <= 6. */
-  assert_int_equal (ntp_regress_critical_runs (20), 6);
-  /* n = 4: Bin(3): P(K = 0) = 0.125 > 0.05 -> no critical region. */
+   * probability at most the significance, 10 %.
+   * n = 10: Bin(9): P(K <= 2) = 46/512 = 0.0898, P(K <= 3) = 130/512 = 0.254 -> runs <= 3. */
+  assert_int_equal (ntp_regress_critical_runs (10), 3);
+  /* n = 20: Bin(19): P(K <= 6) = 0.0835, P(K <= 7) = 0.1796 -> runs <= 7. */
+  assert_int_equal (ntp_regress_critical_runs (20), 7);
+  /* n = 4: Bin(3): P(K = 0) = 0.125 > 0.10 -> no critical region. */
   assert_int_equal (ntp_regress_critical_runs (4), 0);
-  /* n = 100: Bin(99): P(K <= 40) = 0.0350, P(K <= 41) = 0.0537 -> runs <= 41. */
-  assert_int_equal (ntp_regress_critical_runs (100), 41);
+  /* n = 100: Bin(99): P(K <= 42) = 0.0795, P(K <= 43) = 0.1138 -> runs <= 43. */
+  assert_int_equal (ntp_regress_critical_runs (100), 43);
   for (int n = 6; n < 128; n++)
     assert_true (ntp_regress_critical_runs (n) < n / 2 + 1);
 }
