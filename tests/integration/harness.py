@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Meridian integration test harness: a private system bus, a polkit stand-in, meridiand on a
 temporary root, and helpers to read that root and to run stock tools against the bus.
 

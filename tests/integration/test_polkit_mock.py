@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Authorization matrix with the polkitd stand-in (dbusmock): every mutating method, on the
 native interface and on org.freedesktop.timedate1, is tried once with ONLY its own action
 granted (it must succeed, and the change must show on disk, in the property and in a

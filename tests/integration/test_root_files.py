@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The files under the root, other layouts than Debian's: RHEL's /etc/sysconfig/clock, no
 /etc/timezone, /etc/localtime as a plain copy, no /etc/adjtime; announcements on both
 interfaces; timedated's error for SetTime while NTP is on."""

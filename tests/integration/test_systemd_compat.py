@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Side by side with the real systemd-timedated (RECIPE.md 7: overlay over /etc, fake
 /run/systemd, no CAP_SYS_TIME; never its SetTime): the same ListTimezones answer."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The virtual clock through SetTime (relative, absolute, corrected for the polkit wait),
 DescribeZone against an independent oracle (Python's zoneinfo over the same tzdata), and
 sharing the bus with another owner of org.freedesktop.timedate1."""

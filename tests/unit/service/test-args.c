@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the argument checks (service/mrd-args.c) and source specs (mrd-sources.c). */
 #include <stdarg.h>
 #include <stddef.h>

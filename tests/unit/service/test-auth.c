@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the method → polkit action table and the interaction rule (service/mrd-auth.c).
  * The asynchronous checks themselves run against polkit on a private bus in tests/integration. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the chrony.conf-syntax reader (service/mrd-config.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tests of the Properties fast path (service/mrd-props.c) on a private bus (GTestDBus):
  * every Get/GetAll a client can send to meridiand's two main objects gets the same answer
  * (value or error) from the worker-thread fast path as from GDBus's skeleton path, changes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the source objects (service/mrd-sources.c), with an object manager that is not
  * on any bus: what AddSource/RemoveSource do once polkit has said yes. */
 #include <stdarg.h>
