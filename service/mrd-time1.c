@@ -6,6 +6,7 @@
 #include "mrd-args.h"
 #include "mrd-daemon.h"
 #include "mrd-error.h"
+#include "mrd-zones.h"
 
 #include <glib/gi18n.h>
 
@@ -88,6 +89,24 @@ static gboolean
 handle_list_zones (MrdDBusTime1 *object, GDBusMethodInvocation *invocation)
 {
   mrd_daemon_list_zones (MRD_TIME1 (object)->daemon, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_country_zones (MrdDBusTime1 *object, GDBusMethodInvocation *invocation,
+                           const char *country_code)
+{
+  MrdDaemon *daemon = MRD_TIME1 (object)->daemon;
+  g_autoptr(GError) error = NULL;
+  gint64 now = mrd_clock_now_usec (mrd_daemon_get_clock (daemon)) / G_USEC_PER_SEC;
+  GVariant *reply = mrd_zones_build_country_reply (mrd_daemon_get_tzdb (daemon), country_code,
+                                                   now, &error);
+
+  if (reply == NULL)
+    g_dbus_method_invocation_return_error_literal (invocation, MRD_ERROR,
+                                                   MRD_ERROR_UNKNOWN_COUNTRY, error->message);
+  else
+    g_dbus_method_invocation_return_value (invocation, reply);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -176,6 +195,8 @@ mrd_time1_init (MrdTime1 *self)
   g_signal_connect (self, "handle-set-local-rtc", G_CALLBACK (handle_set_local_rtc), NULL);
   g_signal_connect (self, "handle-list-timezones", G_CALLBACK (handle_list_timezones), NULL);
   g_signal_connect (self, "handle-list-zones", G_CALLBACK (handle_list_zones), NULL);
+  g_signal_connect (self, "handle-list-country-zones",
+                    G_CALLBACK (handle_list_country_zones), NULL);
   g_signal_connect (self, "handle-describe-zone", G_CALLBACK (handle_describe_zone), NULL);
   g_signal_connect (self, "handle-list-timezone-overrides",
                     G_CALLBACK (handle_list_timezone_overrides), NULL);

@@ -97,7 +97,7 @@ ALL_ACTIONS = sorted(ACTION.values())
 # In-signatures of the methods we call, so callers can pass plain Python values.
 SIGNATURES = {
     'SetTimezone': '(sb)', 'SetNTP': '(bb)', 'SetTime': '(xbb)', 'SetLocalRTC': '(bbb)',
-    'ListTimezones': None, 'ListZones': None, 'DescribeZone': '(st)',
+    'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(st)',
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
 }
 

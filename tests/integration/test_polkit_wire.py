@@ -76,6 +76,7 @@ class PolkitWire(harness.MeridianTestCase):
             self.get_all(iface)
             self.call('ListTimezones', iface=iface)
         self.call('ListZones')
+        self.call('ListCountryZones', 'DE')
         self.call('DescribeZone', 'Asia/Seoul', 0)
         # A change after the reads: its check proves the watcher works, and is the only one.
         self.call('SetTimezone', 'Asia/Tokyo', False)
