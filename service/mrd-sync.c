@@ -237,7 +237,8 @@ mrd_sync_burst (MrdSync *self, GError **error)
 {
   if (self->engine == NULL || self->engine->burst == NULL)
     {
-      g_info ("Burst: no NTP engine is running, nothing to measure");
+      /* A message, not debug output: the caller asked for something that did not happen. */
+      g_message ("Burst: no NTP engine is running, nothing to measure");
       return TRUE;
     }
   return self->engine->burst (self->engine_data, error);
@@ -248,7 +249,7 @@ mrd_sync_make_step (MrdSync *self, GError **error)
 {
   if (self->engine == NULL || self->engine->make_step == NULL)
     {
-      g_info ("MakeStep: no NTP engine is running, no offset to step");
+      g_message ("MakeStep: no NTP engine is running, no offset to step");
       return TRUE;
     }
   return self->engine->make_step (self->engine_data, error);

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "clock/mrd-clock.h"
 #include "mrd-tz.h"
 
 G_BEGIN_DECLS
