@@ -136,7 +136,8 @@ mrd_zone_validate (MrdZone *self, const char *zone, GError **error)
  * uses for FAT timestamps and an RTC in local time. The kernel's very first settimeofday()
  * call "warps" the clock by the offset it is given (it assumes the RTC kept local time);
  * systemd's PID 1 disarms that at boot with a call giving offset 0. Where PID 1 is not
- * systemd nobody has, so do the same first (RECIPE.md §7 saw the clock jump 9 h without it). */
+ * systemd nobody has, so do the same first (without it, a first call with UTC+9 jumps the
+ * clock by 9 h). */
 static void
 apply_kernel_timezone (MrdZone *self)
 {

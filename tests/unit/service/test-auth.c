@@ -168,7 +168,7 @@ interaction_when_the_argument_or_the_message_flag_asks_for_it (void **state)
                                                    G_DBUS_MESSAGE_FLAGS_NO_AUTO_START));
   /* The message flag alone is enough: timedated 252 (bus_verify_polkit_async) turns
    * interaction on when sd_bus_message_get_allow_interactive_authorization() is true, even
-   * with interactive=false (measured on the wire: integration.md #5). */
+   * with interactive=false (seen on the wire: tests/integration/test_polkit_wire.py). */
   assert_true (mrd_auth_allow_interaction (FALSE,
                                            G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION));
   /* interactive=true is enough (gdbus/python never set the flag). */
