@@ -22,45 +22,6 @@ extern "C" {
 
 typedef struct NtpEngine NtpEngine;
 
-/* What `chronyc sources` and `sourcestats` show for one source. */
-typedef struct {
-  NtpSourceState state;
-  int stratum;
-  int poll;                   /* log2 s */
-  uint8_t reach;
-  double last_rx_ago;         /* s; < 0 = never */
-  double adjusted_offset;     /* s (latest sample, corrected for later clock changes) */
-  double measured_offset;     /* s (as measured) */
-  double error_bound;         /* s */
-  double delay, dispersion, jitter;
-  uint32_t refid;             /* the source's own reference id (from its packets) */
-  /* sourcestats */
-  int samples, runs;
-  double span;                /* s */
-  double freq_ppm, skew_ppm;  /* of the local clock relative to the source */
-  double stats_offset;        /* s, estimated now */
-  double std_dev;             /* s */
-} NtpSourceReport;
-
-/* Every field of `chronyc tracking`. */
-typedef struct {
-  bool synchronized;
-  uint32_t ref_id;
-  int ref_source;             /* index of the selected source, -1 = none */
-  int stratum;
-  int64_t ref_time_ns;        /* local clock time of the last update; 0 = never */
-  double system_time_offset;  /* s, positive = fast of NTP time (still being slewed out) */
-  double last_offset;
-  double rms_offset;
-  double freq_ppm;            /* positive = the clock runs fast (uncorrected) */
-  double residual_freq_ppm;
-  double skew_ppm;
-  double root_delay, root_dispersion;
-  double update_interval;     /* s */
-  NtpLeap leap;
-  bool leap_unsynchronized;   /* "Not synchronised" */
-} NtpTracking;
-
 NtpEngine *ntp_engine_new (const NtpEnv *env, const NtpConfig *cfg);
 void ntp_engine_free (NtpEngine *e);
 

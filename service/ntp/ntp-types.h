@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-types.h — the types every module of the NTP core shares: the environment the core runs
  * in (NtpEnv), the configuration of the whole client (NtpConfig) and of one source
- * (NtpSourceConfig), leap seconds, log levels and source states.
+ * (NtpSourceConfig), leap seconds, log levels, source states, and what the engine reports of
+ * a source and of the clock (NtpSourceReport, NtpTracking).
  *
  * Lower modules (ntp-discipline, ntp-source, ntp-select, ntp-config) include this header, not
  * the engine's public ntp-engine.h, so the engine depends on them and never the other way
@@ -125,6 +126,45 @@ typedef enum {
   NTP_STATE_COMBINED,         /* '+' */
   NTP_STATE_SELECTED,         /* '*' */
 } NtpSourceState;
+
+/* What `chronyc sources` and `sourcestats` show for one source. */
+typedef struct {
+  NtpSourceState state;
+  int stratum;
+  int poll;                   /* log2 s */
+  uint8_t reach;
+  double last_rx_ago;         /* s; < 0 = never */
+  double adjusted_offset;     /* s (latest sample, corrected for later clock changes) */
+  double measured_offset;     /* s (as measured) */
+  double error_bound;         /* s */
+  double delay, dispersion, jitter;
+  uint32_t refid;             /* the source's own reference id (from its packets) */
+  /* sourcestats */
+  int samples, runs;
+  double span;                /* s */
+  double freq_ppm, skew_ppm;  /* of the local clock relative to the source */
+  double stats_offset;        /* s, estimated now */
+  double std_dev;             /* s */
+} NtpSourceReport;
+
+/* Every field of `chronyc tracking`. */
+typedef struct {
+  bool synchronized;
+  uint32_t ref_id;
+  int ref_source;             /* index of the selected source, -1 = none */
+  int stratum;
+  int64_t ref_time_ns;        /* local clock time of the last update; 0 = never */
+  double system_time_offset;  /* s, positive = fast of NTP time (still being slewed out) */
+  double last_offset;
+  double rms_offset;
+  double freq_ppm;            /* positive = the clock runs fast (uncorrected) */
+  double residual_freq_ppm;
+  double skew_ppm;
+  double root_delay, root_dispersion;
+  double update_interval;     /* s */
+  NtpLeap leap;
+  bool leap_unsynchronized;   /* "Not synchronised" */
+} NtpTracking;
 
 #ifdef __cplusplus
 }
