@@ -552,11 +552,14 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     .root_dispersion = p->root_dispersion + fout.dispersion,
     .stratum = p->stratum, .leap = p->leap,
   };
-  bool had = ntp_stats_samples (s->stats) >= 3;
   if (!ntp_stats_add (s->stats, &smp))
     elog (e, NTP_LOG_WARNING, "%s: out of order sample, history discarded", s->cfg.name);
   ntp_stats_regress (s->stats);
-  ntp_source_poll_sample (&s->poll, rx_raw, had ? error : 0.0, fout.delay / 2 + fout.dispersion,
+  /* The prediction is the regression's, or with fewer than 3 samples the newest sample's
+   * offset (0 with none), as chrony's: a reply that differs from it by more than its own
+   * distance means the clock is not being tracked yet, and the poll shortens, which is what
+   * gets a source that answers rarely (a lossy path) to enough samples. */
+  ntp_source_poll_sample (&s->poll, rx_raw, error, fout.delay / 2 + fout.dispersion,
                           ntp_stats_samples (s->stats));
   s->new_sample = true;
   select_and_update (e, rx_raw);
