@@ -17,7 +17,15 @@ static const MctlCommand commands[] = {
   { "set-ntp",         mctl_set_ntp,         "on|off",               N_("Turn network time synchronization on or off"), FALSE },
   { "set-time",        mctl_set_time,        "\"YYYY-MM-DD HH:MM:SS\"", N_("Set the system clock (local time in the system time zone)"), FALSE },
   { "set-local-rtc",   mctl_set_local_rtc,   "on|off",               N_("Keep the hardware clock (RTC) in local time or in UTC"), FALSE },
-  /* Later: sources, sourcestats, tracking (laid out as chronyc lays them out). */
+  { "sources",         mctl_sources,         "[-v] [-c] [-n]",       N_("List the NTP sources, as chronyc sources"), TRUE },
+  { "sourcestats",     mctl_sourcestats,     "[-v] [-c] [-n]",       N_("Show the NTP sources' statistics, as chronyc sourcestats"), TRUE },
+  { "tracking",        mctl_tracking,        "[-c] [-n]",            N_("Show the state of synchronization, as chronyc tracking"), TRUE },
+  { "add-source",      mctl_add_source,      "'server HOST [OPTION…]'", N_("Add an NTP source (a chrony.conf line)"), FALSE },
+  { "remove-source",   mctl_remove_source,   "PATH|NAME|ADDRESS",    N_("Remove an NTP source"), FALSE },
+  { "burst",           mctl_burst,           "",                     N_("Measure every source a few times in quick succession"), FALSE },
+  { "makestep",        mctl_makestep,        "",                     N_("Step the clock at once to correct its offset"), FALSE },
+  { "waitsync",        mctl_waitsync,        "[TRIES [CORRECTION [SKEW [INTERVAL]]]]", N_("Wait until the clock is synchronized"), FALSE },
+  { "monitor",         mctl_monitor,         "",                     N_("Follow tracking and the sources live (q quits)"), FALSE },
 };
 
 static void
@@ -43,6 +51,7 @@ print_help (FILE *out, const char *prog)
   fprintf (out, "  --version              %s\n", _("Show the version"));
   fprintf (out, "  --json                 %s\n", _("Print read commands' output as JSON"));
   fprintf (out, "  --no-ask-password      %s\n", _("Never ask for a password to authorize a change"));
+  fprintf (out, "  --verbose              %s\n", _("Add meridiand's own words to error messages"));
   fputc ('\n', out);
   fputs (_("A command's own options are shown by: meridianctl COMMAND --help\n"), out);
   fputc ('\n', out);
@@ -84,6 +93,8 @@ mctl_option_context_new (MctlContext *ctx, const char *command, const char *para
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, N_("Print the output as JSON"), NULL },
     { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &ctx->no_ask_password,
       N_("Never ask for a password to authorize a change"), NULL },
+    { "verbose", 0, 0, G_OPTION_ARG_NONE, &ctx->verbose,
+      N_("Add meridiand's own words to error messages"), NULL },
     { NULL }
   };
   g_autofree char *params = g_strconcat (command, *parameter_string ? " " : "",
@@ -109,6 +120,12 @@ mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***a
     return TRUE;
   g_printerr ("%s: %s\n", ctx->prog, error->message);
   return FALSE;
+}
+
+gboolean
+mctl_connect_ntp (MctlContext *ctx)
+{
+  return mctl_connect (ctx);
 }
 
 gboolean
@@ -211,7 +228,8 @@ mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
 }
 
 gboolean
-mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GError **error)
+mctl_call_mutating_on (MctlContext *ctx, GDBusProxy *proxy, const char *method, GVariant *params,
+                       GVariant **out_reply, GError **error)
 {
   g_autoptr(GVariant) args = g_variant_ref_sink (params);
   g_autoptr(GVariant) reply = NULL;
@@ -235,12 +253,19 @@ mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GErr
 
   if (interactive)
     agent = mctl_agent_open ();
-  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (ctx->time1), method,
-                                  g_variant_builder_end (&builder),
+  reply = g_dbus_proxy_call_sync (proxy, method, g_variant_builder_end (&builder),
                                   interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
                                               : G_DBUS_CALL_FLAGS_NONE,
                                   interactive ? G_MAXINT : -1, NULL, error);
-  return reply != NULL;
+  if (reply != NULL && out_reply != NULL)
+    *out_reply = g_steal_pointer (&reply);
+  return reply != NULL || (out_reply != NULL && *out_reply != NULL);
+}
+
+gboolean
+mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GError **error)
+{
+  return mctl_call_mutating_on (ctx, G_DBUS_PROXY (ctx->time1), method, params, NULL, error);
 }
 
 int
@@ -278,6 +303,8 @@ main (int argc, char **argv)
         ctx.json = TRUE;
       else if (g_str_equal (arg, "--no-ask-password"))
         ctx.no_ask_password = TRUE;
+      else if (g_str_equal (arg, "--verbose"))
+        ctx.verbose = TRUE;
       else if (g_str_equal (arg, "--"))
         {
           first++;
@@ -287,10 +314,13 @@ main (int argc, char **argv)
         return mctl_usage_error (&ctx, NULL, _("Unknown option %s"), arg);
     }
 
+  /* No command: the status, as timedatectl does. */
   if (first >= argc)
     {
-      print_help (stderr, ctx.prog);
-      return MCTL_EXIT_USAGE;
+      char *status_argv[] = { (char *) "status", NULL };
+      status = mctl_status (&ctx, 1, status_argv);
+      g_clear_object (&ctx.time1);
+      return status;
     }
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)

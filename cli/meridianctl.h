@@ -36,6 +36,7 @@ typedef enum {
 typedef struct {
   gboolean      json;            /* --json: machine-readable output on read commands */
   gboolean      no_ask_password; /* --no-ask-password: never let polkit ask */
+  gboolean      verbose;         /* --verbose: add the daemon's own error text */
   const char   *prog;            /* argv[0] for messages */
   MrdDBusTime1 *time1;           /* NULL until mctl_connect() succeeds */
   gboolean      asked_interactively; /* the last change was sent with interactive = true */
@@ -60,6 +61,26 @@ int mctl_describe_zone (MctlContext *ctx, int argc, char **argv);
 int mctl_set_ntp (MctlContext *ctx, int argc, char **argv);
 int mctl_set_time (MctlContext *ctx, int argc, char **argv);
 int mctl_set_local_rtc (MctlContext *ctx, int argc, char **argv);
+int mctl_sources (MctlContext *ctx, int argc, char **argv);
+int mctl_sourcestats (MctlContext *ctx, int argc, char **argv);
+int mctl_tracking (MctlContext *ctx, int argc, char **argv);
+int mctl_add_source (MctlContext *ctx, int argc, char **argv);
+int mctl_remove_source (MctlContext *ctx, int argc, char **argv);
+int mctl_burst (MctlContext *ctx, int argc, char **argv);
+int mctl_makestep (MctlContext *ctx, int argc, char **argv);
+int mctl_waitsync (MctlContext *ctx, int argc, char **argv);
+int mctl_monitor (MctlContext *ctx, int argc, char **argv);
+
+/* meridianctl-ntp.c: what the NTP commands and monitor share. */
+GDBusObjectManager *mctl_sources_manager (MctlContext *ctx, GError **error);
+/* The objects that carry org.meridian.Time1.Source, in the order they were added. */
+GPtrArray *mctl_source_list (GDBusObjectManager *manager);
+MrdDBusTime1Tracking *mctl_tracking_proxy (MctlContext *ctx, GError **error);
+void mctl_resolve_addresses (const char *const *addresses, guint n);
+const char *mctl_name_for_address (const char *address);
+char *mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gboolean csv,
+                           gboolean numeric);
+char *mctl_tracking_report (MrdDBusTime1Tracking *tracking, gboolean csv, gboolean numeric);
 
 /* meridianctl.c: options every subcommand accepts (--json, --no-ask-password). */
 GOptionContext *mctl_option_context_new (MctlContext *ctx, const char *command,
@@ -72,6 +93,8 @@ int mctl_usage_error (MctlContext *ctx, const char *command, const char *format,
 
 /* Connects to meridiand on the system bus; prints why not and returns FALSE otherwise. */
 gboolean mctl_connect (MctlContext *ctx);
+/* The same for the NTP commands, which only meridiand can answer. */
+gboolean mctl_connect_ntp (MctlContext *ctx);
 /* Reports a failed D-Bus call: "what: why" plus a hint on what to do, and maps the D-Bus error
  * to an exit code. `what` is a translated phrase such as _("Cannot set the time zone"). */
 int mctl_report_error (MctlContext *ctx, const char *what, const GError *error);
@@ -81,6 +104,9 @@ int mctl_report_error (MctlContext *ctx, const char *what, const GError *error);
  * the argument tuple WITHOUT the trailing interactive flag, which is appended here. */
 gboolean mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params,
                              GError **error);
+/* The same on another interface's proxy; the reply, if wanted, goes to *out_reply. */
+gboolean mctl_call_mutating_on (MctlContext *ctx, GDBusProxy *proxy, const char *method,
+                                GVariant *params, GVariant **out_reply, GError **error);
 
 /* meridianctl-agent.c: pkttyagent, as systemd's polkit_agent_open() runs it. */
 typedef struct _MctlAgent MctlAgent;
