@@ -53,12 +53,15 @@ mctl_list_timezones (MctlContext *ctx, int argc, char **argv)
     {
       g_auto(GStrv) zones = NULL;
 
-      if (!mrd_dbus_time1_call_list_timezones_sync (ctx->time1, &zones, NULL, &error))
+      if (ctx->time1 ? !mrd_dbus_time1_call_list_timezones_sync (ctx->time1, &zones, NULL, &error)
+                     : !mrd_fdo_timedate1_call_list_timezones_sync (ctx->timedate1, &zones, NULL, &error))
         return mctl_report_error (ctx, _("Cannot list the time zones"), error);
       print_names (ctx, (const char *const *) zones, g_strv_length (zones));
       return MCTL_EXIT_OK;
     }
 
+  if (!mctl_require_meridiand (ctx, "list-timezones --country"))
+    return MCTL_EXIT_UNREACHABLE;
   g_autoptr(GPtrArray) rows = mctl_zone_rows_load (ctx, &error);
   g_autoptr(GPtrArray) mine = NULL;
   g_autoptr(GPtrArray) matching = g_ptr_array_new_with_free_func (g_free);

@@ -185,10 +185,7 @@ static gboolean
 confirm (MctlContext *ctx, const char *zone, const char *country)
 {
   g_auto(MctlZoneInfo) info = { 0 };
-  guint64 now = mrd_dbus_time1_get_time_usec (ctx->time1);
-
-  if (now == 0)
-    now = (guint64) g_get_real_time ();
+  gint64 now = mctl_get_time_usec (ctx);
   g_print ("\n");
   if (mctl_describe (ctx, zone, now, &info, NULL))
     {
@@ -251,6 +248,8 @@ mctl_select_timezone (MctlContext *ctx, int argc, char **argv)
       return MCTL_EXIT_NO_TERMINAL;
     }
   if (!mctl_connect (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  if (!mctl_require_meridiand (ctx, "select-timezone"))
     return MCTL_EXIT_UNREACHABLE;
   zones = mctl_zone_rows_load (ctx, &error);
   if (zones == NULL)

@@ -15,7 +15,7 @@ static const MctlCommand commands[] = {
   { "select-timezone", mctl_select_timezone, "",                     N_("Choose the time zone interactively, by region and country"), FALSE },
   { "describe-zone",   mctl_describe_zone,   "ZONE [--at TIME]",     N_("Show a zone's offset, daylight saving time and next change"), TRUE },
   { "set-ntp",         mctl_set_ntp,         "on|off",               N_("Turn network time synchronization on or off"), FALSE },
-  { "set-time",        mctl_set_time,        "\"YYYY-MM-DD HH:MM:SS\"", N_("Set the system clock (local time in the system time zone)"), FALSE },
+  { "set-time",        mctl_set_time,        "TIME",                 N_("Set the system clock: \"YYYY-MM-DD HH:MM:SS\" (local time), +5min, @SECONDS…"), FALSE },
   { "set-local-rtc",   mctl_set_local_rtc,   "on|off",               N_("Keep the hardware clock (RTC) in local time or in UTC"), FALSE },
   { "sources",         mctl_sources,         "[-v] [-c] [-n]",       N_("List the NTP sources, as chronyc sources"), TRUE },
   { "sourcestats",     mctl_sourcestats,     "[-v] [-c] [-n]",       N_("Show the NTP sources' statistics, as chronyc sourcestats"), TRUE },
@@ -122,18 +122,41 @@ mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***a
   return FALSE;
 }
 
-gboolean
-mctl_connect_ntp (MctlContext *ctx)
+static gboolean
+name_has_owner (GDBusConnection *bus, const char *name)
 {
-  return mctl_connect (ctx);
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "NameHasOwner", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+    G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
 }
 
-gboolean
-mctl_connect (MctlContext *ctx)
+static gboolean
+activatable (GDBusConnection *bus, const char *name)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "ListActivatableNames", NULL, G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+    NULL);
+  g_autofree const char **names = NULL;
+
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(^a&s)", &names);
+  return names && g_strv_contains (names, name);
+}
+
+static gboolean
+connect_to (MctlContext *ctx, gboolean allow_timedated)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
-  g_autofree char *owner = NULL;
+  gboolean timedated;
 
   if (bus == NULL)
     {
@@ -143,25 +166,125 @@ mctl_connect (MctlContext *ctx)
                     "(or the one DBUS_SYSTEM_BUS_ADDRESS names).\n"));
       return FALSE;
     }
-  /* Without DO_NOT_AUTO_START the bus activates meridiand if it is installed but idle. */
-  ctx->time1 = mrd_dbus_time1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, MCTL_BUS_NAME,
-                                              MCTL_OBJECT_PATH, NULL, &error);
-  if (ctx->time1 != NULL)
-    owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (ctx->time1));
-  if (ctx->time1 == NULL || owner == NULL)
+
+  /* meridiand when it runs or can be started by the bus; otherwise systemd-timedated. */
+  if (name_has_owner (bus, MCTL_BUS_NAME) || activatable (bus, MCTL_BUS_NAME))
     {
-      if (error)
-        g_dbus_error_strip_remote_error (error);
-      g_printerr (_("meridiand is not running: nothing owns %s on the system bus%s%s.\n"),
-                  MCTL_BUS_NAME, error ? ": " : "", error ? error->message : "");
-      g_printerr (_("Start it with 'systemctl start meridiand', then try again.\n"));
+      g_autofree char *owner = NULL;
+
+      ctx->time1 = mrd_dbus_time1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, MCTL_BUS_NAME,
+                                                  MCTL_OBJECT_PATH, NULL, &error);
+      if (ctx->time1 != NULL)
+        owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (ctx->time1));
+      if (owner != NULL)
+        {
+          /* Reads answer at once; a minute covers a daemon still starting up.  Changes that
+           * may wait on someone typing a password set no timeout of their own. */
+          g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctx->time1), 60 * 1000);
+          return TRUE;
+        }
       g_clear_object (&ctx->time1);
-      return FALSE;
     }
-  /* Reads answer at once; a minute covers a daemon still starting up.  Changes that may wait
-   * on someone typing a password set no timeout of their own (mctl_call_mutating). */
-  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctx->time1), 60 * 1000);
-  return TRUE;
+
+  timedated = name_has_owner (bus, "org.freedesktop.timedate1") ||
+              activatable (bus, "org.freedesktop.timedate1");
+  if (timedated && allow_timedated)
+    {
+      ctx->timedate1 = mrd_fdo_timedate1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                         "org.freedesktop.timedate1",
+                                                         "/org/freedesktop/timedate1", NULL,
+                                                         &error);
+      if (ctx->timedate1 != NULL)
+        {
+          g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctx->timedate1), 60 * 1000);
+          g_printerr (_("meridiand is not running: using systemd-timedated "
+                        "(org.freedesktop.timedate1). The NTP views (sources, sourcestats, "
+                        "tracking, waitsync, monitor) need meridiand.\n"));
+          return TRUE;
+        }
+    }
+
+  if (error)
+    g_dbus_error_strip_remote_error (error);
+  g_printerr (_("meridiand is not running: nothing owns %s on the system bus%s%s.\n"),
+              MCTL_BUS_NAME, error ? ": " : "", error ? error->message : "");
+  if (timedated)
+    g_printerr (_("systemd-timedated is running, but it cannot answer this command: "
+                  "the NTP views need meridiand.\n"));
+  g_printerr (_("Start it with 'systemctl start meridiand', then try again.\n"));
+  return FALSE;
+}
+
+gboolean
+mctl_connect (MctlContext *ctx)
+{
+  return connect_to (ctx, TRUE);
+}
+
+gboolean
+mctl_connect_ntp (MctlContext *ctx)
+{
+  return connect_to (ctx, FALSE);
+}
+
+gboolean
+mctl_require_meridiand (MctlContext *ctx, const char *command)
+{
+  if (ctx->time1 != NULL)
+    return TRUE;
+  g_printerr (_("%s needs meridiand; systemd-timedated cannot answer it.\n"), command);
+  return FALSE;
+}
+
+const char *
+mctl_get_timezone (MctlContext *ctx)
+{
+  const char *zone = ctx->time1 ? mrd_dbus_time1_get_timezone (ctx->time1)
+                                : mrd_fdo_timedate1_get_timezone (ctx->timedate1);
+  return zone && *zone ? zone : "UTC";
+}
+
+gint64
+mctl_get_time_usec (MctlContext *ctx)
+{
+  guint64 t = ctx->time1 ? mrd_dbus_time1_get_time_usec (ctx->time1)
+                         : mrd_fdo_timedate1_get_time_usec (ctx->timedate1);
+  return t ? (gint64) t : g_get_real_time ();
+}
+
+gint64
+mctl_get_rtc_time_usec (MctlContext *ctx)
+{
+  return (gint64) (ctx->time1 ? mrd_dbus_time1_get_rtctime_usec (ctx->time1)
+                              : mrd_fdo_timedate1_get_rtctime_usec (ctx->timedate1));
+}
+
+gboolean
+mctl_get_local_rtc (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_local_rtc (ctx->time1)
+                    : mrd_fdo_timedate1_get_local_rtc (ctx->timedate1);
+}
+
+gboolean
+mctl_get_can_ntp (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_can_ntp (ctx->time1)
+                    : mrd_fdo_timedate1_get_can_ntp (ctx->timedate1);
+}
+
+gboolean
+mctl_get_ntp (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_ntp (ctx->time1)
+                    : mrd_fdo_timedate1_get_ntp (ctx->timedate1);
+}
+
+gboolean
+mctl_get_ntp_synchronized (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_ntpsynchronized (ctx->time1)
+                    : mrd_fdo_timedate1_get_ntpsynchronized (ctx->timedate1);
 }
 
 int
@@ -265,7 +388,10 @@ mctl_call_mutating_on (MctlContext *ctx, GDBusProxy *proxy, const char *method, 
 gboolean
 mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GError **error)
 {
-  return mctl_call_mutating_on (ctx, G_DBUS_PROXY (ctx->time1), method, params, NULL, error);
+  /* timedate1 has the same methods with the same arguments. */
+  return mctl_call_mutating_on (ctx, ctx->time1 ? G_DBUS_PROXY (ctx->time1)
+                                                : G_DBUS_PROXY (ctx->timedate1),
+                                method, params, NULL, error);
 }
 
 int
@@ -320,6 +446,7 @@ main (int argc, char **argv)
       char *status_argv[] = { (char *) "status", NULL };
       status = mctl_status (&ctx, 1, status_argv);
       g_clear_object (&ctx.time1);
+      g_clear_object (&ctx.timedate1);
       return status;
     }
 
@@ -330,6 +457,7 @@ main (int argc, char **argv)
       /* Give the subcommand an argv of its own, starting at its name, as GOption wants. */
       status = commands[i].run (&ctx, argc - first, argv + first);
       g_clear_object (&ctx.time1);
+      g_clear_object (&ctx.timedate1);
       return status;
     }
 

@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mrd-dbus-generated.h"
+#include "mrd-timedate1-generated.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,9 @@ typedef struct {
   gboolean      verbose;         /* --verbose: add the daemon's own error text */
   const char   *prog;            /* argv[0] for messages */
   MrdDBusTime1 *time1;           /* NULL until mctl_connect() succeeds */
+  /* Set instead of time1 when meridiand is absent but systemd-timedated answers: the zone
+   * and clock commands then work through org.freedesktop.timedate1. */
+  MrdFdoTimedate1 *timedate1;
   gboolean      asked_interactively; /* the last change was sent with interactive = true */
 } MctlContext;
 
@@ -91,8 +95,19 @@ gboolean mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, 
 int mctl_usage_error (MctlContext *ctx, const char *command, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 
-/* Connects to meridiand on the system bus; prints why not and returns FALSE otherwise. */
+/* Connects to meridiand on the system bus, or where it is absent to systemd-timedated
+ * (org.freedesktop.timedate1, saying so once); prints why not and returns FALSE otherwise. */
 gboolean mctl_connect (MctlContext *ctx);
+/* The state both services share, from whichever answered. */
+const char *mctl_get_timezone (MctlContext *ctx);  /* "UTC" when unset */
+gint64 mctl_get_time_usec (MctlContext *ctx);
+gint64 mctl_get_rtc_time_usec (MctlContext *ctx);
+gboolean mctl_get_local_rtc (MctlContext *ctx);
+gboolean mctl_get_can_ntp (MctlContext *ctx);
+gboolean mctl_get_ntp (MctlContext *ctx);
+gboolean mctl_get_ntp_synchronized (MctlContext *ctx);
+/* For commands only meridiand can answer: FALSE (after saying so) through timedated. */
+gboolean mctl_require_meridiand (MctlContext *ctx, const char *command);
 /* The same for the NTP commands, which only meridiand can answer. */
 gboolean mctl_connect_ntp (MctlContext *ctx);
 /* Reports a failed D-Bus call: "what: why" plus a hint on what to do, and maps the D-Bus error
@@ -119,21 +134,44 @@ typedef struct {
   gint     utc_offset;           /* seconds east of UTC */
   gboolean is_dst;
   char    *abbreviation;
-  guint64  next_transition_usec; /* 0 = none */
+  gint64   next_transition_usec; /* 0 = none */
   gint     utc_offset_after;
   gboolean is_dst_after;
   char    *abbreviation_after;
 } MctlZoneInfo;
 void mctl_zone_info_clear (MctlZoneInfo *info);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MctlZoneInfo, mctl_zone_info_clear)
-gboolean mctl_describe (MctlContext *ctx, const char *zone, guint64 at_usec,
+/* DescribeZone at a moment (µs since the epoch; 0 = now).  Moments before 1970 need a
+ * meridiand whose DescribeZone takes a signed time; with an older one they fail with
+ * G_IO_ERROR_NOT_SUPPORTED. */
+gboolean mctl_describe (MctlContext *ctx, const char *zone, gint64 at_usec,
                         MctlZoneInfo *info, GError **error);
-/* Converts a wall-clock time in `zone` (as seconds of a naive UTC calendar) to µs since the
- * epoch; in a DST gap the time is taken with the offset before the gap, as mktime does. */
-gboolean mctl_local_to_usec (MctlContext *ctx, const char *zone, gint64 naive_local_s,
-                             guint64 *usec, GError **error);
-/* Parses "YYYY-MM-DD HH:MM[:SS]" (or with a 'T') into seconds of a naive calendar. */
-gboolean mctl_parse_naive_time (const char *text, gint64 *naive_s);
+gboolean mctl_describe_takes_signed_time (void);
+
+/* Where a wall-clock time in a zone falls (seconds of a naive calendar -> UTC). */
+typedef struct {
+  guint  n;         /* 1: once; 2: twice (clocks went back); 0: never (clocks went forward) */
+  gint64 utc_s[2];  /* n = 1: [0]; n = 2: both, earlier first; n = 0: the reading with the
+                       offset before the gap, then with the offset after it */
+  gint   offset[2]; /* the offset each reading uses */
+} MctlLocalTime;
+gboolean mctl_local_place (MctlContext *ctx, const char *zone, gint64 naive_local_s,
+                           MctlLocalTime *out, GError **error);
+/* The one reading mktime() would pick: the earlier of two, the offset before a gap. */
+gint64 mctl_local_time_pick (const MctlLocalTime *t);
+
+/* meridianctl-time.c: time arguments as systemd.time(7) reads them. */
+typedef struct {
+  gboolean local;     /* a wall-clock time in the zone at hand, still to be placed */
+  gint64   usec;      /* !local: µs since the epoch (negative before 1970) */
+  gint64   naive_s;   /* local: seconds of the naive calendar */
+  gint64   frac_usec; /* local: the fraction of a second */
+} MctlTimeSpec;
+/* now_offset_s: the zone's offset now, which fixes what "today" is there. */
+gboolean mctl_time_parse (const char *text, gint64 now_usec, gint now_offset_s,
+                          MctlTimeSpec *spec);
+/* One sentence listing the accepted forms, for error messages. */
+const char *mctl_time_accepted (void);
 
 /* meridianctl-zones.c: ListZones rows and the zones of one country. */
 typedef struct {

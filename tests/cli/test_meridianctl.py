@@ -568,7 +568,112 @@ class DescribeZone(CliTestCase):
         self.assertIn('meridianctl list-timezones', r.stderr)
         r = self.ctl('describe-zone', 'Europe/Berlin', '--at', 'next tuesday')
         self.assertExit(r, EXIT_INVALID)
-        self.assertIn('YYYY-MM-DD HH:MM:SS', r.stderr)
+        # The error lists what is accepted.
+        for form in ('YYYY-MM-DD HH:MM[:SS]', '@SECONDS', 'now', 'today', '+5min', '-1h', 'Z'):
+            self.assertIn(form, r.stderr)
+
+    def at_usec(self, zone, text):
+        r = self.ctl('describe-zone', zone, '--at', text, '--json')
+        self.assertExit(r, EXIT_OK, text)
+        return json.loads(r.stdout)['AtUSec']
+
+    def test_systemd_time_forms(self):
+        self.start_daemon()
+        seoul = zoneinfo.ZoneInfo('Asia/Seoul')
+        now = self.get_property('TimeUSec') / 1e6
+        today = datetime.datetime.fromtimestamp(now, seoul).replace(hour=0, minute=0, second=0,
+                                                                    microsecond=0)
+        exact = {
+            '@1700000000': 1700000000_000000,
+            '@1700000000.5': 1700000000_500000,
+            '2026-01-15T00:00:00Z': 1768435200_000000,
+            '2026-01-15 09:00:00 UTC': 1768467600_000000,
+            '2026-01-15T09:00:00+09:00': 1768435200_000000,
+            '2026-01-15 09:00+0900': 1768435200_000000,
+            '2026-01-15 09:00:00.25': 1768435200_250000,       # local time in Asia/Seoul
+            '2026-01-15': 1768402800_000000,                   # local midnight
+            'Thu 2026-01-15 09:00': 1768435200_000000,
+            'today': int(today.timestamp()) * 1_000_000,
+            'yesterday': int((today - datetime.timedelta(days=1)).timestamp()) * 1_000_000,
+            'tomorrow': int((today + datetime.timedelta(days=1)).timestamp()) * 1_000_000,
+            '12:34': int(today.replace(hour=12, minute=34).timestamp()) * 1_000_000,
+            '12:34:56': int(today.replace(hour=12, minute=34, second=56).timestamp()) * 1_000_000,
+        }
+        for text, want in exact.items():
+            with self.subTest(at=text):
+                self.assertEqual(self.at_usec('Asia/Seoul', text), want)
+        relative = {'now': 0, '+5min': 300, '-1h': -3600, '+1h 30min': 5400, '2 days ago': -172800,
+                    '+1.5h': 5400, '-90s': -90, '+1w': 604800}
+        for text, delta in relative.items():
+            with self.subTest(at=text):
+                before = self.get_property('TimeUSec')
+                got = self.at_usec('Asia/Seoul', text)
+                after = self.get_property('TimeUSec')
+                self.assertGreaterEqual(got, before + delta * 1_000_000)
+                self.assertLessEqual(got, after + delta * 1_000_000)
+        for bad in ('Fri 2026-01-15 09:00', '2026-02-30', '25:00', '+5 fortnights', '@',
+                    '2026-01-15 09:00 +25:00', 'tomorrow 12:00 please'):
+            with self.subTest(bad=bad):
+                self.assertExit(self.ctl('describe-zone', 'Asia/Seoul', '--at', bad), EXIT_INVALID)
+
+    def test_spring_forward_gap_says_so_with_both_readings(self):
+        self.start_daemon()
+        berlin = zoneinfo.ZoneInfo('Europe/Berlin')
+        # 02:30 on 2026-03-29 is skipped in Berlin: read with +01:00 (before) or +02:00 (after).
+        before = datetime.datetime(2026, 3, 29, 1, 30, tzinfo=datetime.timezone.utc)
+        after = datetime.datetime(2026, 3, 29, 0, 30, tzinfo=datetime.timezone.utc)
+        self.assertEqual(datetime.datetime(2026, 3, 28, 2, 30, tzinfo=berlin).utcoffset().total_seconds(), 3600)
+        r = self.ctl('describe-zone', 'Europe/Berlin', '--at', '2026-03-29 02:30', '--json')
+        self.assertExit(r, EXIT_OK)
+        data = json.loads(r.stdout)
+        self.assertEqual(data['LocalTimeOccurs'], 0)
+        self.assertEqual(data['LocalTimeReadingsUSec'],
+                         [int(before.timestamp()) * 1_000_000, int(after.timestamp()) * 1_000_000])
+        self.assertEqual(data['AtUSec'], int(before.timestamp()) * 1_000_000)
+        r = self.ctl('describe-zone', 'Europe/Berlin', '--at', '2026-03-29 02:30')
+        self.assertExit(r, EXIT_OK)
+        self.assertIn('2026-03-29 02:30:00 does not exist in Europe/Berlin', r.stdout)
+        self.assertIn('(+0100) it is 2026-03-29 01:30:00 UTC, when the clocks show 2026-03-29 03:30:00', r.stdout)
+        self.assertIn('(+0200) it is 2026-03-29 00:30:00 UTC, when they show 2026-03-29 01:30:00', r.stdout)
+
+    def test_fall_back_repeat_says_so_with_both_readings(self):
+        self.start_daemon()
+        berlin = zoneinfo.ZoneInfo('Europe/Berlin')
+        first = datetime.datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=0)
+        second = datetime.datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=1)
+        self.assertEqual(second.timestamp() - first.timestamp(), 3600)
+        r = self.ctl('describe-zone', 'Europe/Berlin', '--at', '2026-10-25 02:30', '--json')
+        self.assertExit(r, EXIT_OK)
+        data = json.loads(r.stdout)
+        self.assertEqual(data['LocalTimeOccurs'], 2)
+        self.assertEqual(data['LocalTimeReadingsUSec'],
+                         [int(first.timestamp()) * 1_000_000, int(second.timestamp()) * 1_000_000])
+        self.assertEqual((data['UTCOffset'], data['Abbreviation']), (7200, 'CEST'))
+        r = self.ctl('describe-zone', 'Europe/Berlin', '--at', '2026-10-25 02:30')
+        self.assertIn('2026-10-25 02:30:00 happens twice in Europe/Berlin', r.stdout)
+        self.assertIn('first at 2026-10-25 00:30:00 UTC (+0200), then at 2026-10-25 01:30:00 UTC (+0100)', r.stdout)
+        # A time that occurs once says nothing of the kind.
+        r = self.ctl('describe-zone', 'Europe/Berlin', '--at', '2026-10-25 12:00', '--json')
+        self.assertEqual(json.loads(r.stdout)['LocalTimeOccurs'], 1)
+
+    def test_before_1970(self):
+        self.start_daemon()
+        xml = (pathlib.Path(os.environ.get('MERIDIAN_SOURCE_ROOT', '.')) / 'dbus' /
+               'org.meridian.Time1.xml').read_text()
+        signed = re.search(r'<method name="DescribeZone">\s*<arg name="timezone" type="s" '
+                           r'direction="in"/>\s*<arg name="at_usec" type="(.)"', xml).group(1) == 'x'
+        r = self.ctl('describe-zone', 'Europe/London', '--at', '1968-06-01 12:00:00Z', '--json')
+        # Not refused as set-time would refuse it ("the system clock cannot be set to").
+        self.assertNotIn('cannot be set', r.stderr)
+        want_at = int(datetime.datetime(1968, 6, 1, 12, tzinfo=datetime.timezone.utc).timestamp())
+        off, dst, abbr = zone_at('Europe/London', want_at)
+        self.assertEqual((off, abbr), (3600, 'BST'))   # British Standard Time, 1968-1971
+        expected = ((EXIT_OK, {'AtUSec': want_at * 1_000_000, 'UTCOffset': off, 'Abbreviation': abbr})
+                    if signed else (EXIT_FAILURE, None))
+        self.assertExit(r, expected[0])
+        got = ({k: json.loads(r.stdout)[k] for k in expected[1]} if r.returncode == EXIT_OK else None)
+        self.assertEqual(got, expected[1])
+        self.assertEqual('1970' in r.stderr, not signed, r.stderr)
 
 
 class Settings(CliTestCase):
@@ -667,7 +772,30 @@ class Settings(CliTestCase):
         self.assertExit(r, EXIT_FAILURE)
         self.assertIn('set-ntp off', r.stderr)
         self.assertExit(self.ctl('set-time', '2030-02-30 12:00:00'), EXIT_INVALID)
-        self.assertExit(self.ctl('set-time', 'tomorrow'), EXIT_INVALID)
+        self.assertExit(self.ctl('set-time', 'next tuesday'), EXIT_INVALID)
+
+    def test_set_time_accepts_systemd_time_forms(self):
+        self.polkit_allow_all()
+        self.start_daemon()
+        self.set_zone_over_dbus('Asia/Seoul')
+        self.call('SetNTP', False, False)
+        before = self.get_property('TimeUSec') / 1e6
+        self.assertExit(self.ctl('set-time', '+1h'), EXIT_OK)
+        self.assertLess(abs(self.get_property('TimeUSec') / 1e6 - (before + 3600)), 5)
+        self.assertExit(self.ctl('set-time', '@2000000000'), EXIT_OK)
+        self.assertLess(abs(self.get_property('TimeUSec') / 1e6 - 2000000000), 5)
+        self.assertExit(self.ctl('set-time', '2031-05-05T10:00:00Z'), EXIT_OK)
+        want = datetime.datetime(2031, 5, 5, 10, tzinfo=datetime.timezone.utc).timestamp()
+        self.assertLess(abs(self.get_property('TimeUSec') / 1e6 - want), 5)
+        self.assertExit(self.ctl('set-time', '12:00'), EXIT_OK)    # today, in Asia/Seoul
+        want = datetime.datetime(2031, 5, 5, 12, tzinfo=zoneinfo.ZoneInfo('Asia/Seoul')).timestamp()
+        self.assertLess(abs(self.get_property('TimeUSec') / 1e6 - want), 5)
+        r = self.ctl('set-time', '1969-12-31 23:00:00Z')
+        self.assertExit(r, EXIT_INVALID)
+        self.assertIn('before 1970', r.stderr)
+        r = self.ctl('set-time', 'soonish')
+        self.assertExit(r, EXIT_INVALID)
+        self.assertIn('+5min', r.stderr)
 
     def test_set_ntp_denied(self):
         self.polkit_deny_all()
@@ -897,6 +1025,74 @@ class Ntp(CliTestCase):
         self.assertGreater(len(out), second)
         proc.send_signal(signal.SIGINT)
         self.assertEqual(proc.wait(timeout=10), EXIT_OK)
+
+
+class Timedated(CliTestCase):
+    """Without meridiand but with systemd-timedated (python-dbusmock's timedated template on
+    the private bus, RECIPE.md 3a): the zone and clock commands work through
+    org.freedesktop.timedate1 and say once that the NTP views need meridiand."""
+    NOTE = 'The NTP views (sources, sourcestats, tracking, waitsync, monitor) need meridiand'
+
+    def start_timedated(self, **props):
+        self.start_service([sys.executable or '/usr/bin/python3', '-m', 'dbusmock', '--system',
+                            '--template', 'timedated', '-p', json.dumps(props)],
+                           'org.freedesktop.timedate1', 'timedated-mock.log')
+        self.assertFalse(self.name_has_owner('org.meridian.Time1'))
+
+    def test_status_and_changes_go_through_timedate1(self):
+        self.start_timedated(Timezone='Asia/Seoul', NTP=True)
+        r = self.ctl('status')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stderr.count(self.NOTE), 1, r.stderr)
+        f = parse_table(r.stdout)
+        self.assertEqual(f['Time zone'], 'Asia/Seoul (KST, +0900)')
+        self.assertEqual(f['NTP service'], 'active')
+        self.assertEqual(f['System clock synchronized'], 'yes')
+
+        self.assertExit(self.ctl('set-timezone', 'Europe/Berlin'), EXIT_OK)
+        self.assertEqual(self.get_property('Timezone', iface=harness.FDO), 'Europe/Berlin')
+        self.assertExit(self.ctl('set-ntp', 'off'), EXIT_OK)
+        self.assertFalse(self.get_property('NTP', iface=harness.FDO))
+        self.assertExit(self.ctl('set-local-rtc', 'on'), EXIT_OK)
+        self.assertTrue(self.get_property('LocalRTC', iface=harness.FDO))
+        r = self.ctl('status', '--json')
+        self.assertExit(r, EXIT_OK)
+        data = json.loads(r.stdout)
+        self.assertEqual((data['Timezone'], data['NTP'], data['LocalRTC']), ('Europe/Berlin', False, True))
+
+    def test_describe_zone_without_meridiand(self):
+        self.start_timedated()
+        r = self.ctl('describe-zone', 'Europe/Berlin', '--at', '2026-10-25 02:30', '--json')
+        self.assertExit(r, EXIT_OK)
+        data = json.loads(r.stdout)
+        first = datetime.datetime(2026, 10, 25, 2, 30, tzinfo=zoneinfo.ZoneInfo('Europe/Berlin'))
+        self.assertEqual(data['AtUSec'], int(first.timestamp()) * 1_000_000)
+        self.assertEqual(data['LocalTimeOccurs'], 2)
+        nxt = next_transition('Europe/Berlin', int(first.timestamp()))
+        self.assertEqual(data['NextTransitionUSec'], nxt * 1_000_000)
+        self.assertExit(self.ctl('describe-zone', 'Nowhere/Land'), EXIT_INVALID)
+
+    def test_list_timezones_through_timedate1(self):
+        self.start_timedated()
+        self.call('AddMethod', 'org.freedesktop.timedate1', 'ListTimezones', '', 'as',
+                  "ret = ['Asia/Seoul', 'Europe/Berlin', 'UTC']", signature='(sssss)',
+                  iface=harness.Iface('org.freedesktop.timedate1', '/org/freedesktop/timedate1',
+                                      'org.freedesktop.DBus.Mock'))
+        r = self.ctl('list-timezones')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout.split(), ['Asia/Seoul', 'Europe/Berlin', 'UTC'])
+        r = self.ctl('list-timezones', '--country', 'DE')
+        self.assertExit(r, EXIT_UNREACHABLE)
+        self.assertIn('needs meridiand', r.stderr)
+
+    def test_ntp_views_need_meridiand(self):
+        self.start_timedated()
+        for argv in (['sources'], ['tracking'], ['sourcestats', '-c'], ['burst'], ['monitor'],
+                     ['waitsync', '1']):
+            r = self.ctl(*argv)
+            self.assertExit(r, EXIT_UNREACHABLE, argv)
+            self.assertIn('the NTP views need meridiand', r.stderr)
+            self.assertEqual(r.stdout, '')
 
 
 class Errors(CliTestCase):
