@@ -88,9 +88,10 @@ print_placement (const char *zone, gint64 naive_s, const MctlLocalTime *t)
 }
 
 static int
-report_failure (MctlContext *ctx, const GError *error)
+report_failure (MctlContext *ctx, const char *zone, const GError *error)
 {
-  int status = mctl_report_error (ctx, _("Cannot describe the time zone"), error);
+  g_autofree char *what = g_strdup_printf (_("Cannot describe the time zone %s"), zone);
+  int status = mctl_report_error (ctx, what, error);
 
   if (status == MCTL_EXIT_INVALID_ARG)
     g_printerr (_("See 'meridianctl list-timezones' for the names you can use.\n"));
@@ -131,7 +132,7 @@ mctl_describe_zone (MctlContext *ctx, int argc, char **argv)
           g_printerr ("%s\n%s\n", error->message, mctl_time_accepted ());
           return MCTL_EXIT_INVALID_ARG;
         }
-      return report_failure (ctx, error);
+      return report_failure (ctx, zone, error);
     }
   if (at == NULL)
     at_usec = now_usec;
@@ -142,7 +143,7 @@ mctl_describe_zone (MctlContext *ctx, int argc, char **argv)
           g_printerr ("%s\n", error->message);
           return MCTL_EXIT_FAILURE;
         }
-      return report_failure (ctx, error);
+      return report_failure (ctx, zone, error);
     }
   at_s = at_usec >= 0 ? at_usec / G_USEC_PER_SEC : -((-at_usec + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 

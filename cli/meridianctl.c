@@ -287,26 +287,68 @@ mctl_get_ntp_synchronized (MctlContext *ctx)
                     : mrd_fdo_timedate1_get_ntpsynchronized (ctx->timedate1);
 }
 
+/* What an error means, in meridianctl's words (translated), by its D-Bus name: the daemon's
+ * own text is English and is shown only with --verbose. */
+static const struct {
+  const char *name;
+  const char *message;
+  MctlExit code;
+} error_names[] = {
+  { "org.freedesktop.DBus.Error.AccessDenied", N_("not authorized"), MCTL_EXIT_NOT_AUTHORIZED },
+  { "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
+    N_("authentication is required"), MCTL_EXIT_NOT_AUTHORIZED },
+  { "org.freedesktop.DBus.Error.InvalidArgs", N_("meridiand rejected the value"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.UnknownZone", N_("no such time zone"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.UnknownCountry", N_("no such country code"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.InvalidTime", N_("the time is out of range"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.UnknownSource", N_("no such NTP source"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.SourceExists", N_("that source is already present"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.NotSupported", N_("this meridiand cannot do that"), MCTL_EXIT_FAILURE },
+  { "org.meridian.Time1.Error.Failed", N_("meridiand could not do it"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.timedate1.AutomaticTimeSyncEnabled",
+    N_("network time synchronization is on"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.timedate1.NoNTPSupport",
+    N_("network time synchronization is not available here"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.DBus.Error.UnknownMethod", N_("meridiand does not know this request"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.DBus.Error.UnknownInterface", N_("meridiand does not know this request"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.DBus.Error.ServiceUnknown", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+  { "org.freedesktop.DBus.Error.NameHasNoOwner", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+  { "org.freedesktop.DBus.Error.NoReply", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+  { "org.freedesktop.DBus.Error.Disconnected", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+};
+
 int
 mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
 {
   g_autofree char *remote = g_dbus_error_get_remote_error (error);
   g_autoptr(GError) copy = g_error_copy (error);
+  g_autofree char *name = NULL;
+  const char *message = NULL;
   int code = MCTL_EXIT_FAILURE;
   const char *hint = NULL;
 
   g_dbus_error_strip_remote_error (copy);
-
-  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||
-      g_strcmp0 (remote, "org.freedesktop.DBus.Error.AccessDenied") == 0)
+  /* The D-Bus name of the error, whether it came over the bus or was mapped to a GError. */
+  name = remote ? g_strdup (remote) : g_dbus_error_encode_gerror (error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
-      code = MCTL_EXIT_NOT_AUTHORIZED;
-      hint = _("You are not allowed to make this change. Ask an administrator, "
-               "or run the command as a user the polkit policy allows.");
+      g_free (name);
+      name = g_strdup ("org.freedesktop.DBus.Error.NoReply");
     }
-  else if (g_strcmp0 (remote, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") == 0)
+  for (gsize i = 0; i < G_N_ELEMENTS (error_names); i++)
+    if (g_strcmp0 (name, error_names[i].name) == 0)
+      {
+        message = _(error_names[i].message);
+        code = error_names[i].code;
+        break;
+      }
+
+  if (code == MCTL_EXIT_NOT_AUTHORIZED && g_str_has_suffix (name, "AccessDenied"))
+    hint = _("You are not allowed to make this change. Ask an administrator, "
+             "or run the command as a user the polkit policy allows.");
+  else if (code == MCTL_EXIT_NOT_AUTHORIZED)
     {
-      code = MCTL_EXIT_NOT_AUTHORIZED;
       if (ctx->no_ask_password)
         hint = _("This change needs authentication. Run the command again without "
                  "--no-ask-password to be asked for a password.");
@@ -318,33 +360,22 @@ mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
         hint = _("This change needs authentication, but there is no terminal to ask on. "
                  "Run the command on a terminal, or as a user the polkit policy allows.");
     }
-  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS) ||
-           g_strcmp0 (remote, "org.freedesktop.DBus.Error.InvalidArgs") == 0)
-    {
-      code = MCTL_EXIT_INVALID_ARG;
-    }
-  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
-           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
-           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED) ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    {
-      code = MCTL_EXIT_UNREACHABLE;
-      hint = _("meridiand did not answer. Check that it is running "
-               "('systemctl status meridiand') and try again.");
-    }
-  else if (g_strcmp0 (remote, "org.freedesktop.timedate1.AutomaticTimeSyncEnabled") == 0)
-    {
-      hint = _("The clock is kept by network time synchronization. "
-               "Turn it off first with 'meridianctl set-ntp off'.");
-    }
-  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
-    {
-      hint = _("This meridiand does not know that request; it may be older than meridianctl.");
-    }
+  else if (code == MCTL_EXIT_UNREACHABLE)
+    hint = _("meridiand did not answer. Check that it is running "
+             "('systemctl status meridiand') and try again.");
+  else if (g_strcmp0 (name, "org.freedesktop.timedate1.AutomaticTimeSyncEnabled") == 0)
+    hint = _("The clock is kept by network time synchronization. "
+             "Turn it off first with 'meridianctl set-ntp off'.");
+  else if (g_str_has_suffix (name, "UnknownMethod") || g_str_has_suffix (name, "UnknownInterface"))
+    hint = _("This meridiand does not know that request; it may be older than meridianctl.");
 
-  g_printerr ("%s: %s\n", what, copy->message);
+  if (message != NULL)
+    g_printerr ("%s: %s\n", what, message);
+  else
+    /* TRANSLATORS: the D-Bus error name follows, e.g. "org.example.Error.Weird" */
+    g_printerr (_("%s: the request failed (%s)\n"), what, name);
+  if (ctx->verbose)
+    g_printerr (_("meridiand said: %s\n"), copy->message);
   if (hint)
     g_printerr ("%s\n", hint);
   return code;

@@ -189,6 +189,45 @@ class Status(CliTestCase):
         self.assertEqual(list(got), list(want))
         self.assertEqual(got['Time zone'], 'Asia/Seoul (KST, +0900)')
 
+    def korean_env(self):
+        if not LOCALEDIR or not (pathlib.Path(LOCALEDIR) / 'ko' / 'LC_MESSAGES' / 'meridian.mo').exists():
+            self.skipTest(f'no compiled Korean catalog under {LOCALEDIR!r}')
+        env = dict(self.env)
+        for k in ('LC_ALL', 'LC_MESSAGES', 'LANGUAGE'):
+            env.pop(k, None)
+        env.update(LANG='ko_KR.UTF-8', MERIDIAN_LOCALEDIR=LOCALEDIR)
+        return env
+
+    def test_korean_errors_never_carry_the_daemons_english(self):
+        env = self.korean_env()
+        self.polkit_allow_all()
+        self.start_daemon()
+        cases = [(['set-timezone', 'Nowhere/Land'], ('SetTimezone', 'Nowhere/Land', False), EXIT_INVALID),
+                 (['remove-source', '/org/meridian/Time1/sources/999'], None, EXIT_INVALID),
+                 (['add-source', 'server'], ('AddSource', 'server', False), EXIT_INVALID)]
+        self.call('SetNTP', True, False)
+        cases.append((['set-time', '2030-01-01 12:00:00'], ('SetTime', 1893499200_000000, False, False),
+                      EXIT_FAILURE))
+        for argv, call, code in cases:
+            with self.subTest(argv=argv):
+                daemon_text = None
+                if call:
+                    with self.assertRaises(harness.DBusError) as cm:
+                        self.call(*call, iface=SOURCES_IFACE if call[0] == 'AddSource' else harness.NATIVE)
+                    daemon_text = str(cm.exception.message)
+                r = subprocess.run([MERIDIANCTL, *argv], env=env, capture_output=True, text=True,
+                                   stdin=subprocess.DEVNULL, timeout=60)
+                self.assertExit(r, code)
+                self.assertRegex(r.stderr, HANGUL)
+                # No English sentence from anywhere: every line is Korean, or a command/name.
+                for line in r.stderr.splitlines():
+                    self.assertNotRegex(line, r'\b(the|is|not|cannot|invalid|No)\b', line)
+                if daemon_text:
+                    self.assertNotIn(daemon_text, r.stderr)
+                    v = subprocess.run([MERIDIANCTL, '--verbose', *argv], env=env, capture_output=True,
+                                       text=True, stdin=subprocess.DEVNULL, timeout=60)
+                    self.assertIn(daemon_text, v.stderr)
+
     def test_status_follows_zone_changes(self):
         self.start_daemon()
         for zone in ('America/New_York', 'Asia/Kolkata', 'UTC'):
