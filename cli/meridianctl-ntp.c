@@ -98,8 +98,10 @@ on_name (GObject *resolver, GAsyncResult *result, gpointer data)
   Lookup *lookup = data;
   char *name = g_resolver_lookup_by_address_finish (G_RESOLVER (resolver), result, NULL);
 
-  if (name != NULL)
-    g_hash_table_replace (lookup->lookups->names, g_strdup (lookup->address), name);
+  /* No name (or too late): the address stands for itself, as chronyc shows it then — and is
+   * not asked again. */
+  g_hash_table_replace (lookup->lookups->names, g_strdup (lookup->address),
+                        name ? name : g_strdup (lookup->address));
   lookup->lookups->pending--;
   g_free (lookup->address);
   g_free (lookup);
@@ -129,8 +131,8 @@ mctl_name_for_address (const char *address)
 }
 
 /* Looks up the names of the numeric addresses together; a name not found within two seconds
- * is left out (the address is shown instead), so a dead DNS server cannot hang a report.
- * Names are kept for the life of the process (monitor redraws often). */
+ * is the address itself, so a dead DNS server cannot hang a report.  Answers are kept for the
+ * life of the process (monitor redraws often). */
 void
 mctl_resolve_addresses (const char *const *addresses, guint n)
 {
@@ -180,6 +182,9 @@ fill_source (MrdDBusTime1Source *p, MctlChronySource *s, gboolean numeric)
     address = name;
   s->address = address;
   s->name = numeric ? NULL : mctl_name_for_address (address);
+  /* A name not resolved to an address yet is shown as chronyc shows names, cut at 25. */
+  if (!g_hostname_is_ip_address (address))
+    s->name = address;
   if (!mctl_chrony_mode_from_string (mrd_dbus_time1_source_get_mode (p), &s->mode))
     s->mode = MCTL_CHRONY_MODE_SERVER;
   if (!mctl_chrony_state_from_string (mrd_dbus_time1_source_get_state (p), &s->state))

@@ -174,7 +174,7 @@ gboolean mctl_time_parse (const char *text, gint64 now_usec, gint now_offset_s,
 /* One sentence listing the accepted forms, for error messages. */
 const char *mctl_time_accepted (void);
 
-/* meridianctl-zones.c: ListZones rows and the zones of one country. */
+/* meridianctl-zones.c: ListCountryZones rows, and country names for people. */
 typedef struct {
   char   *zone;
   GStrv   codes;      /* ISO 3166 codes of the countries the zone covers */
@@ -182,17 +182,20 @@ typedef struct {
   double  latitude;
   double  longitude;
   char   *comment;
+  gint    utc_offset; /* seconds east of UTC, now */
+  char   *abbreviation; /* now */
 } MctlZoneRow;
 void mctl_zone_row_free (MctlZoneRow *row);
-/* ListZones as an array of MctlZoneRow (owned); NULL and error on failure. */
-GPtrArray *mctl_zone_rows_load (MctlContext *ctx, GError **error);
+/* One ListCountryZones call: the zones of the country `code`, or every row for "". */
+GPtrArray *mctl_country_zones (MctlContext *ctx, const char *code, GError **error);
 gboolean mctl_zone_row_has_country (const MctlZoneRow *row, const char *code);
 /* TRUE when the row is the country's own: its codes are exactly [code]. */
 gboolean mctl_zone_row_is_only (const MctlZoneRow *row, const char *code);
 const char *mctl_zone_row_country_name (const MctlZoneRow *row, const char *code);
-/* The rows (borrowed, in ListZones order) that make up the country's zones, a shared row
- * left out where a row of the country's own copies it (see meridianctl-zones.c). */
-GPtrArray *mctl_zone_rows_for_country (MctlContext *ctx, GPtrArray *rows, const char *code);
+/* The country's name in the user's language (iso-codes' translation), else `fallback`. */
+char *mctl_country_label (const char *code, const char *fallback);
+/* Newline-separated words a user may type for the country: its code and ISO names. */
+char *mctl_country_keys (const char *code);
 
 /* Formatting helpers. */
 char *mctl_format_offset (gint offset_s);                 /* "+0900", "-0330", "+002744" */
