@@ -207,8 +207,10 @@ connect_to (MctlContext *ctx, gboolean allow_timedated)
 
   if (error)
     g_dbus_error_strip_remote_error (error);
+  /* The bus's own words are English: only with --verbose. */
   g_printerr (_("meridiand is not running: nothing owns %s on the system bus%s%s.\n"),
-              MCTL_BUS_NAME, error ? ": " : "", error ? error->message : "");
+              MCTL_BUS_NAME, error && ctx->verbose ? ": " : "",
+              error && ctx->verbose ? error->message : "");
   if (timedated)
     g_printerr (_("systemd-timedated is running, but it cannot answer this command: "
                   "the NTP views need meridiand.\n"));
