@@ -185,6 +185,38 @@ mrd_tz_root_open_fd (const char *root)
   return open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* A directory beneath @dirfd: ELOOP when @rel (or a component on the way) is a link, ENOTDIR
+ * when it is something else (O_DIRECTORY | O_NOFOLLOW alone says ENOTDIR for a link, which
+ * would read as "missing"). */
+static int
+open_dir_checked (int dirfd, const char *rel)
+{
+  struct stat st;
+  int pfd = mrd_tz_openat_beneath (dirfd, rel, O_PATH, 0);
+  int fd, err;
+
+  if (pfd < 0)
+    return -1;
+  if (fstat (pfd, &st) < 0)
+    {
+      err = errno;
+      close (pfd);
+      errno = err;
+      return -1;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      close (pfd);
+      errno = S_ISLNK (st.st_mode) ? ELOOP : ENOTDIR;
+      return -1;
+    }
+  fd = openat (pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  err = errno;
+  close (pfd);
+  errno = err;
+  return fd;
+}
+
 int
 mrd_tz_open_dir_beneath (int dirfd, const char *rel, gboolean create)
 {
@@ -193,7 +225,7 @@ mrd_tz_open_dir_beneath (int dirfd, const char *rel, gboolean create)
   int fd, next, err;
 
   if (!create)
-    return mrd_tz_openat_beneath (dirfd, rel, O_RDONLY | O_DIRECTORY, 0);
+    return open_dir_checked (dirfd, rel);
 
   /* mkdirat(2) never follows a link in its last component (EEXIST), and each component is
    * opened O_NOFOLLOW before the next is made in it. */
@@ -213,7 +245,7 @@ mrd_tz_open_dir_beneath (int dirfd, const char *rel, gboolean create)
           errno = err;
           return -1;
         }
-      next = openat (fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      next = open_dir_checked (fd, parts[i]);
       err = errno;
       close (fd);
       if (next < 0)
