@@ -203,7 +203,15 @@ gboolean
 mrd_tz_parse_coordinates (const char *s, double *lat, double *lon)
 {
   const char *p;
-  return parse_coord_part (s, 2, lat, &p) && parse_coord_part (p, 3, lon, &p) && *p == '\0';
+  double la, lo;
+
+  /* ISO 6709: latitude within ±90°, longitude within ±180°; both or neither are taken. */
+  if (!parse_coord_part (s, 2, &la, &p) || !parse_coord_part (p, 3, &lo, &p) || *p != '\0' ||
+      la < -90 || la > 90 || lo < -180 || lo > 180)
+    return FALSE;
+  *lat = la;
+  *lon = lo;
+  return TRUE;
 }
 
 /* The lines of a table as valid UTF-8 (bad bytes and NULs → U+FFFD), counting the bad ones. */
