@@ -173,14 +173,14 @@ nothing_is_repaired_without_a_localtime (void **state)
   tz = tz_test_read (f->root, "etc/timezone");
   assert_string_equal (tz, "Europe/Berlin\n");
   /* and files that do not exist are not created */
-  g_unlink (g_build_filename (f->root, "etc/timezone", NULL));
+  g_unlink (tz_test_path (f->root, "etc/timezone"));
   set_link (f->root, "Asia/Seoul");
   assert_int_equal (repair (f), 0);
   listing = tz_test_list_dir (f->root, "etc");
   assert_string_equal (listing, "localtime");
   assert_true (mrd_tz_localtime_is_current (f->root, "Asia/Seoul"));
   /* an empty root: nothing at all */
-  tz_test_rm_rf (g_build_filename (f->root, "etc", NULL));
+  tz_test_rm_rf (tz_test_path (f->root, "etc"));
   assert_int_equal (repair (f), 0);
   assert_false (mrd_tz_localtime_is_current (f->root, "UTC"));
 }
@@ -203,8 +203,8 @@ is_current_reads_every_file (void **state)
   tz_test_write (f->root, "etc/sysconfig/clock", "ZONE='Asia/Seoul'\nUTC=true\n");
   assert_true (mrd_tz_localtime_is_current (f->root, "Asia/Seoul"));
   /* a FIFO in place of /etc/timezone: not current (and no blocking) */
-  g_unlink (g_build_filename (f->root, "etc/timezone", NULL));
-  assert_int_equal (mkfifo (g_build_filename (f->root, "etc/timezone", NULL), 0644), 0);
+  g_unlink (tz_test_path (f->root, "etc/timezone"));
+  assert_int_equal (mkfifo (tz_test_path (f->root, "etc/timezone"), 0644), 0);
   assert_false (mrd_tz_localtime_is_current (f->root, "Asia/Seoul"));
 }
 
@@ -247,8 +247,8 @@ temp_files_of_ours_are_removed_and_nothing_else (void **state)
   touch (f->root, "etc/.#clock.ABCDEFGHI");
   touch (f->root, "etc/timezone");
   link_at (f->root, "etc/.#timezone.ABCDEF", "/etc/shadow");
-  assert_int_equal (g_mkdir (g_build_filename (f->root, "etc/.#adjtime.dirdir", NULL), 0755), 0);
-  assert_int_equal (mkfifo (g_build_filename (f->root, "etc/sysconfig/.#clock.FIFO00", NULL),
+  assert_int_equal (g_mkdir (tz_test_path (f->root, "etc/.#adjtime.dirdir"), 0755), 0);
+  assert_int_equal (mkfifo (tz_test_path (f->root, "etc/sysconfig/.#clock.FIFO00"),
                             0644), 0);
   touch (outside, ".#state.QWERTY");
 
@@ -264,7 +264,7 @@ temp_files_of_ours_are_removed_and_nothing_else (void **state)
   assert_int_equal (removed, 0);
 
   /* var/lib/meridian a link out of the root: skipped, nothing removed outside */
-  tz_test_rm_rf (g_build_filename (f->root, "var/lib/meridian", NULL));
+  tz_test_rm_rf (tz_test_path (f->root, "var/lib/meridian"));
   link_at (f->root, "var/lib/meridian", outside);
   assert_true (mrd_tz_root_clean_temp_files (f->root, &removed, &error));
   assert_int_equal (removed, 0);

@@ -167,7 +167,7 @@ symlinked_state_directory_is_not_written_through (void **state)
                                         TRUE, &error));
   assert_true (g_error_matches (error, MRD_TZ_ERROR, MRD_TZ_ERROR_FAILED));
   g_clear_error (&error);
-  tz_test_rm_rf (g_build_filename (f->root, "var", NULL));
+  tz_test_rm_rf (tz_test_path (f->root, "var"));
   make_link (f->root, "var/lib", f->outside);
   assert_false (mrd_tz_root_write_file (f->root, "var/lib/meridian/state", "[Time]\n", 7, 0644,
                                         TRUE, &error));
@@ -182,7 +182,7 @@ symlinked_state_directory_is_not_written_through (void **state)
   g_clear_error (&error);
 
   /* a real directory works, creating what is missing */
-  tz_test_rm_rf (g_build_filename (f->root, "var", NULL));
+  tz_test_rm_rf (tz_test_path (f->root, "var"));
   assert_true (mrd_tz_root_write_file (f->root, "var/lib/meridian/state", "[Time]\n", 7, 0644,
                                        TRUE, &error));
   assert_true (mrd_tz_root_read_file (f->root, "var/lib/meridian/state", 4096, &data, NULL,
@@ -215,7 +215,7 @@ linked_sysconfig_clock_and_adjtime_are_not_read_or_replaced (void **state)
   assert_false (mrd_tz_localtime_write (f->root, "Asia/Seoul", &error));
   print_message ("refused: %s\n", error->message);
   g_clear_error (&error);
-  target = g_file_read_link (g_build_filename (f->root, "etc/localtime", NULL), NULL);
+  target = g_file_read_link (tz_test_path (f->root, "etc/localtime"), NULL);
   assert_string_equal (target, "../usr/share/zoneinfo/Europe/Berlin");
   assert_is_link (f->root, "etc/sysconfig/clock");
   /* the outside file's content was not copied into the root */
@@ -315,9 +315,9 @@ fifos_are_skipped_without_blocking (void **state)
   assert_string_equal (zone, "UTC");
   /* a FIFO where sysconfig/clock is: the write is refused before anything changes */
   make_fifo (f->root, "etc/sysconfig/clock");
-  g_unlink (g_build_filename (f->root, "etc/timezone", NULL));
+  g_unlink (tz_test_path (f->root, "etc/timezone"));
   assert_false (mrd_tz_localtime_write (f->root, "Asia/Seoul", &error));
-  assert_false (g_file_test (g_build_filename (f->root, "etc/localtime", NULL),
+  assert_false (g_file_test (tz_test_path (f->root, "etc/localtime"),
                              G_FILE_TEST_EXISTS));
   print_message ("5 FIFOs handled in %" G_GINT64_FORMAT " ms\n", now_ms () - t0);
   assert_true (now_ms () - t0 < 2000);
