@@ -200,7 +200,7 @@ write_zone_files (const char *root, const MrdTzdb *db, const char *zone, WriteMo
 
   fds.root = mrd_tz_root_open_fd (root);
   if (fds.root < 0)
-    return errno_error (error, errno, _("Cannot open the root directory %s: %s"), etc_shown);
+    return errno_error (error, errno, _("Cannot open the root directory for %s: %s"), etc_shown);
   fds.etc = mrd_tz_open_dir_beneath (fds.root, "etc", wmode == WRITE_ALL);
   if (fds.etc < 0)
     {
