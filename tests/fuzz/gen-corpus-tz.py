@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Writes the seed corpora of the service/tz and chrony.conf source-line fuzz targets
 # (tests/fuzz/corpus-<target>/) from this machine's tzdata and hand-written cases. Run once;
 # the files are committed (kept small: a seed only has to reach a parser's branches).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds libFuzzer targets with clang (-fsanitize=fuzzer,address,undefined) and fuzzes each
 # for SECONDS, starting from a scratch copy of its seed corpus. Prints one line of figures per
 # target (executions, coverage, corpus). Exits 77 (skipped) when clang or libFuzzer is not
