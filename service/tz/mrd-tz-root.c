@@ -24,7 +24,7 @@
 
 #include "mrd-tz-root.h"
 #include "mrd-tz-error.h"
-#include "mrd-tz-private.h"
+#include "mrd-tz-root-private.h"
 
 char *
 mrd_tz_root_path (const char *root, const char *rel)

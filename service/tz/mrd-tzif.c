@@ -12,7 +12,7 @@
 
 #include "mrd-tzif.h"
 #include "mrd-tz-error.h"
-#include "mrd-tz-private.h"
+#include "mrd-tz-root-private.h"
 
 #define TZIF_HEADER_LEN 44
 #define TZIF_MAX_FILE (1024 * 1024)
