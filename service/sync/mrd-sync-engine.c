@@ -57,7 +57,8 @@ struct _SyncSpec {
   GCancellable *resolving;
   guint retry_id;
   guint retry_s;
-  gint64 next_resolve_mono;      /* µs: no re-resolution before */
+  gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
+  guint refresh_s;               /* back-off between such re-resolutions (s) */
   gboolean peer_said;
 };
 
@@ -326,7 +327,19 @@ env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
     }
   if (++src->unanswered >= UNANSWERED_BEFORE_RESOLVE && !src->spec->numeric &&
       src->spec->resolving == NULL && now_mono_ok (src->spec))
-    spec_resolve (src->spec);
+    {
+      SyncSpec *spec = src->spec;
+
+      /* The name may point elsewhere now (a pool rotates its addresses, a server moved).
+       * If it does not, the member keeps failing: ask again only after a back-off that
+       * doubles up to an hour, so a dead server does not turn into a DNS flood. */
+      g_message ("%s (%s) has not answered %u requests, resolving %s again",
+                 src->address_str, spec->sc.name, src->unanswered, spec->sc.name);
+      spec->refresh_s = spec->refresh_s == 0 ? RESOLVE_RETRY_MIN * 8
+                                             : MIN (spec->refresh_s * 2, RESOLVE_RETRY_MAX);
+      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_s * G_USEC_PER_SEC;
+      spec_resolve (spec);
+    }
 }
 
 static gboolean
@@ -408,19 +421,21 @@ spec_count_members (SyncSpec *spec)
 }
 
 static gboolean
+same_address (GInetSocketAddress *a, GInetSocketAddress *b)
+{
+  return g_inet_address_equal (g_inet_socket_address_get_address (a),
+                               g_inet_socket_address_get_address (b)) &&
+         g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (b);
+}
+
+static gboolean
 address_in_use (MrdSyncEngine *self, GInetSocketAddress *address)
 {
   guint i;
 
   for (i = 0; i < self->sources->len; i++)
-    {
-      SyncSource *src = self->sources->pdata[i];
-
-      if (g_inet_address_equal (g_inet_socket_address_get_address (src->address),
-                                g_inet_socket_address_get_address (address)) &&
-          g_inet_socket_address_get_port (src->address) == g_inet_socket_address_get_port (address))
-        return TRUE;
-    }
+    if (same_address (((SyncSource *) self->sources->pdata[i])->address, address))
+      return TRUE;
   return FALSE;
 }
 
@@ -446,6 +461,7 @@ static void
 apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
 {
   MrdSyncEngine *self = spec->engine;
+  g_autoptr(GPtrArray) failed = NULL;
   gboolean changed = FALSE;
   guint i;
 
@@ -456,7 +472,9 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
       return;
     }
 
-  /* Members that have not answered a whole reach register make room for new addresses. */
+  /* Members that have not answered a whole reach register make room for addresses not
+   * tried yet; the failed ones are not taken again from this answer. */
+  failed = g_ptr_array_new_with_free_func (g_object_unref);
   for (i = 0; i < self->sources->len;)
     {
       SyncSource *src = self->sources->pdata[i];
@@ -471,6 +489,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
       if (replace)
         {
           g_message ("%s (%s) unreachable, replacing it", src->address_str, spec->sc.name);
+          g_ptr_array_add (failed, g_object_ref (src->address));
           g_ptr_array_remove_index (self->sources, i);
           changed = TRUE;
           continue;
@@ -481,15 +500,19 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
   for (i = 0; i < addresses->len && spec_count_members (spec) < spec->max_members; i++)
     {
       SyncSource *src;
+      gboolean was_failed = FALSE;
+      guint j;
 
-      if (address_in_use (self, addresses->pdata[i]))
+      for (j = 0; j < failed->len && !was_failed; j++)
+        was_failed = same_address (failed->pdata[j], addresses->pdata[i]);
+      if (was_failed || address_in_use (self, addresses->pdata[i]))
         continue;
       src = source_new (spec, addresses->pdata[i]);
       g_ptr_array_add (self->sources, src);
       if (self->running)
         source_attach_core (src);
       if (!spec->numeric)
-        g_info ("%s resolved to %s", spec->sc.name, src->address_str);
+        g_message ("%s: polling %s", spec->sc.name, src->address_str);
       changed = TRUE;
     }
 
@@ -497,9 +520,6 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
     spec_schedule_retry (spec);
   else
     spec->retry_s = 0;
-  /* Even when nothing was replaced: not again before the back-off has passed. */
-  spec->next_resolve_mono = g_get_monotonic_time () +
-                            (gint64) MAX (spec->retry_s, RESOLVE_RETRY_MIN * 8) * G_USEC_PER_SEC;
   if (changed)
     emit (self, MRD_SYNC_CHANGED_SOURCES);
 }

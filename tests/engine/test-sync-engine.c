@@ -352,6 +352,65 @@ pool_is_one_source_per_address (void **state)
   server_close (&s6);
 }
 
+static void
+an_unreachable_member_is_replaced_after_resolving_again (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) after = NULL;
+  g_autofree char *line = NULL;
+  Server s4, s6;
+  Server *dead, *alive;
+  guint16 port = 0;
+  gint64 end;
+  guint tries, alive_before;
+
+  for (tries = 0; tries < 20; tries++)
+    {
+      port = 0;
+      assert_true (server_open (&s4, AF_INET, "127.0.0.1", &port));
+      if (server_open (&s6, AF_INET6, "::1", &port))
+        break;
+      server_close (&s4);
+    }
+  if (tries == 20)
+    {
+      print_message ("no IPv6 loopback here\n");
+      skip ();
+    }
+  engine = mrd_sync_engine_new (clock, NULL, NULL);
+  /* One address of the two at a time, polled every 1/8 s. */
+  line = g_strdup_printf ("pool localhost port %u maxsources 1 minpoll -3 maxpoll -3", port);
+  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
+  mrd_sync_engine_start (engine);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && s4.requests + s6.requests < 3)
+    run_for (50);
+  before = mrd_sync_engine_list_sources (engine);
+  if (before->len != 1 || s4.requests * s6.requests != 0)
+    {
+      print_message ("localhost does not resolve to both loopback addresses here\n");
+      skip ();
+    }
+  dead = s4.requests > 0 ? &s4 : &s6;
+  alive = dead == &s4 ? &s6 : &s4;
+  alive_before = alive->requests;
+  server_close (dead);
+
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && alive->requests == alive_before)
+    run_for (50);
+  assert_true (alive->requests > alive_before);
+  after = mrd_sync_engine_list_sources (engine);
+  assert_int_equal (after->len, 1);
+  assert_string_not_equal (g_array_index (after, MrdSyncSourceInfo, 0).address,
+                           g_array_index (before, MrdSyncSourceInfo, 0).address);
+  assert_string_equal (g_array_index (after, MrdSyncSourceInfo, 0).name, "localhost");
+  mrd_sync_engine_stop (engine);
+  server_close (alive);
+}
+
 int
 main (void)
 {
@@ -359,6 +418,7 @@ main (void)
     cmocka_unit_test (duplicate_and_bad_lines_are_refused),
     cmocka_unit_test (synchronizes_announces_once_per_update_and_keeps_drift),
     cmocka_unit_test (pool_is_one_source_per_address),
+    cmocka_unit_test (an_unreachable_member_is_replaced_after_resolving_again),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
