@@ -12,6 +12,7 @@
 #include "mrd-sync-engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -770,9 +771,11 @@ mrd_sync_engine_start (MrdSyncEngine *self)
   if (self->running)
     return;
   read_drift (self, &cfg);
-  self->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  /* TFD_NONBLOCK alone (clknetsim refuses other flags), close-on-exec set apart. */
+  self->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK);
   if (self->timer_fd < 0)
     g_error ("timerfd_create: %s", g_strerror (errno));
+  (void) fcntl (self->timer_fd, F_SETFD, FD_CLOEXEC);
   self->timer_watch = g_unix_fd_add (self->timer_fd, G_IO_IN, on_timer, self);
   self->deadline = G_MAXINT64;
   self->core = ntp_engine_new (&env, &cfg);
