@@ -767,9 +767,13 @@ mrd_sync_engine_start (MrdSyncEngine *self)
   NtpConfig cfg = self->core_cfg;
   guint i;
 
+  g_autoptr(GError) error = NULL;
+
   (void) env_get_random;
   if (self->running)
     return;
+  if (!mrd_clock_prepare_discipline (self->clock, &error))
+    g_warning ("%s", error->message);
   read_drift (self, &cfg);
   /* TFD_NONBLOCK alone (clknetsim refuses other flags), close-on-exec set apart. */
   self->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK);
