@@ -724,6 +724,40 @@ env_get_random (void *ud, void *buf, size_t len)
     }
 }
 
+/* chronyd's drift file: "%20.6f %20.6f\n", the frequency and its skew in ppm. chronyd's
+ * frequency is the one its Linux driver is called with, "a positive argument if the local
+ * clock runs fast when uncompensated" (sys_linux.c set_frequency) — the core's sign, not the
+ * correction's — and a file written for a clock gaining f s/s holds about f x 1e6. The
+ * values are taken as written, so a drift file moves between chronyd and meridiand. */
+#define DRIFT_MAX_PPM 500000.0   /* chronyd clamps its frequency to this (local.c) */
+
+static gboolean
+drift_parse (const char *text, double *freq_ppm, double *skew_ppm)
+{
+  g_auto(GStrv) words = g_strsplit_set (g_strstrip ((char *) text), " \t\n", -1);
+  double values[2];
+  guint i, n = 0;
+
+  for (i = 0; words[i] != NULL; i++)
+    {
+      char *end = NULL;
+
+      if (words[i][0] == '\0')
+        continue;
+      if (n == 2)
+        return FALSE;
+      values[n] = g_ascii_strtod (words[i], &end);
+      if (end == words[i] || *end != '\0' || !isfinite (values[n]))
+        return FALSE;
+      n++;
+    }
+  if (n != 2 || fabs (values[0]) > DRIFT_MAX_PPM || values[1] < 0.0)
+    return FALSE;
+  *freq_ppm = values[0];
+  *skew_ppm = values[1];
+  return TRUE;
+}
+
 static void
 read_drift (MrdSyncEngine *self, NtpConfig *cfg)
 {
@@ -739,7 +773,7 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
         g_message ("Cannot read the drift file: %s", error->message);
       return;
     }
-  if (!ntp_drift_parse (text, &freq, &skew))
+  if (!drift_parse (text, &freq, &skew))
     {
       g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
       return;
@@ -1026,7 +1060,14 @@ mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error)
   ntp_engine_get_drift (self->core, &freq, &skew);
   if (!isfinite (freq) || !isfinite (skew))
     return TRUE;
-  ntp_drift_format (text, sizeof text, freq, skew);
+  {
+    /* In the C locale whatever LC_NUMERIC says: chronyd reads it with sscanf ("%lf"). */
+    char f[G_ASCII_DTOSTR_BUF_SIZE], k[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (f, sizeof f, "%.6f", freq);
+    g_ascii_formatd (k, sizeof k, "%.6f", skew);
+    g_snprintf (text, sizeof text, "%20s %20s\n", f, k);
+  }
   /* Atomic: a new file renamed over the old one (g_file_set_contents), so a crash leaves
    * the old estimate or the new, never half of one. */
   if (!g_file_set_contents_full (self->driftfile, text, -1,

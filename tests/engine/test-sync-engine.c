@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -221,8 +222,9 @@ synchronizes_announces_once_per_update_and_keeps_drift (void **state)
   gint64 end;
 
   assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
-  /* A drift file from before: the engine starts from it (chronyd's sign: the correction). */
-  assert_true (g_file_set_contents (drift, "           40.000000             2.000000\n", -1,
+  /* A drift file from before: the engine starts from it. chronyd's sign: positive = the
+   * uncompensated clock runs fast, so -40 is a clock 40 ppm slow, corrected by +40. */
+  assert_true (g_file_set_contents (drift, "          -40.000000             2.000000\n", -1,
                                     NULL));
   text = g_strdup_printf ("server 127.0.0.1 port %u iburst minpoll 0 maxpoll 0\n"
                           "makestep 0.1 3\n"
@@ -266,9 +268,9 @@ synchronizes_announces_once_per_update_and_keeps_drift (void **state)
   mrd_sync_engine_stop (engine);
   assert_false (mrd_sync_engine_is_running (engine));
   assert_true (g_file_get_contents (drift, &drift_text, NULL, NULL));
-  assert_true (ntp_drift_parse (drift_text, &freq, &skew));
-  /* The file holds the estimate the engine had at stop (the core's sign once parsed), which
-   * started from the file's -40 and heads for the clock's true -50. */
+  assert_int_equal (sscanf (drift_text, "%lf %lf", &freq, &skew), 2);
+  /* The file holds the estimate the engine had at stop, in the same sign, which started from
+   * the file's -40 and heads for the clock's true -50. */
   assert_float_equal (freq, t.freq_ppm, 1e-5);
   assert_true (freq < -30.0 && freq > -60.0);
   assert_true (skew > 0.0);
