@@ -248,13 +248,20 @@ mrd_net_socket_new (GInetSocketAddress *server, MrdNetReceiveFunc func, gpointer
 }
 
 void
+mrd_net_socket_close (MrdNetSocket *self)
+{
+  close_exchange (self);
+  if (self->spare_fd >= 0)
+    close (self->spare_fd);
+  self->spare_fd = -1;
+}
+
+void
 mrd_net_socket_free (MrdNetSocket *self)
 {
   if (self == NULL)
     return;
-  close_exchange (self);
-  if (self->spare_fd >= 0)
-    close (self->spare_fd);
+  mrd_net_socket_close (self);
   g_object_unref (self->server);
   g_free (self);
 }

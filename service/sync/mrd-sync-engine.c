@@ -382,6 +382,8 @@ source_detach_core (SyncSource *src)
     ntp_engine_remove_source (self->core, (unsigned) src->core);
   self->by_core[src->core] = NULL;
   src->core = -1;
+  src->unanswered = 0;
+  mrd_net_socket_close (src->socket);
 }
 
 static void
