@@ -51,6 +51,7 @@ typedef struct {
 
 struct _SyncSpec {
   MrdSyncEngine *engine;
+  guint line_id;
   char *line;
   NtpSourceConfig sc;
   gboolean numeric;
@@ -77,7 +78,8 @@ struct _MrdSyncEngine {
   GPtrArray *sources;            /* SyncSource, in order of creation */
   SyncSource *by_core[NTP_MAX_SOURCES];
   guint next_id;
-  MrdSyncUpdatedFunc updated;
+  guint next_line_id;
+  MrdSyncEngineUpdatedFunc updated;
   gpointer updated_data;
   /* Set by the env callbacks while the core runs; acted on when it returns. */
   gboolean clock_changed;
@@ -221,7 +223,7 @@ update_sync_status (MrdSyncEngine *self, const NtpTracking *t)
 }
 
 static void
-emit (MrdSyncEngine *self, MrdSyncChanged what)
+emit (MrdSyncEngine *self, MrdSyncEngineChanged what)
 {
   if (self->updated != NULL)
     self->updated (self, what, self->updated_data);
@@ -249,7 +251,7 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
       if (!mrd_sync_engine_write_drift (self, &error))
         g_warning ("%s", error->message);
     }
-  emit (self, MRD_SYNC_CHANGED_TRACKING);
+  emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING);
 }
 
 static gint64
@@ -524,7 +526,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
   else
     spec->retry_s = 0;
   if (changed)
-    emit (self, MRD_SYNC_CHANGED_SOURCES);
+    emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
 
 static void
@@ -579,28 +581,19 @@ spec_free (SyncSpec *spec)
 }
 
 static SyncSpec *
-spec_new (MrdSyncEngine *self, const char *line, GError **error)
+spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
 {
-  NtpSourceConfig sc;
-  char err[256] = "";
   SyncSpec *spec;
   g_autoptr(GInetSocketAddress) numeric = NULL;
 
-  ntp_source_config_init (&sc);
-  if (ntp_source_config_parse (&sc, line, err, sizeof err) < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
-                   err[0] != '\0' ? err : "bad source line");
-      return NULL;
-    }
   spec = g_new0 (SyncSpec, 1);
   spec->engine = self;
   spec->line = g_strdup (line);
-  spec->sc = sc;
-  numeric = mrd_net_address_parse_numeric (sc.name, sc.port);
+  spec->sc = *sc;
+  numeric = mrd_net_address_parse_numeric (sc->name, sc->port);
   spec->numeric = numeric != NULL;
-  spec->max_members = sc.mode == NTP_SOURCE_POOL && !spec->numeric
-                      ? (guint) CLAMP (sc.maxsources, 1, NTP_MAX_SOURCES) : 1;
+  spec->max_members = sc->mode == NTP_SOURCE_POOL && !spec->numeric
+                      ? (guint) CLAMP (sc->maxsources, 1, NTP_MAX_SOURCES) : 1;
   return spec;
 }
 
@@ -697,7 +690,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
 }
 
 void
-mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncUpdatedFunc func,
+mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
                                   gpointer user_data)
 {
   self->updated = func;
@@ -874,18 +867,59 @@ mrd_sync_engine_is_running (MrdSyncEngine *self)
 gboolean
 mrd_sync_engine_add_source (MrdSyncEngine *self, const char *line, GError **error)
 {
-  SyncSpec *spec = spec_new (self, line, error);
+  NtpSourceConfig sc;
+  char err[256] = "";
 
-  if (spec == NULL)
-    return FALSE;
-  if (find_spec (self, &spec->sc) != NULL)
+  ntp_source_config_init (&sc);
+  if (ntp_source_config_parse (&sc, line, err, sizeof err) < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
-                   spec->sc.name);
-      spec_free (spec);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
+                   err[0] != '\0' ? err : "bad source line");
       return FALSE;
     }
+  return mrd_sync_engine_add_source_config (self, line, &sc, 0, NULL, error);
+}
+
+static SyncSpec *
+find_line (MrdSyncEngine *self, guint line_id)
+{
+  guint i;
+
+  for (i = 0; i < self->specs->len; i++)
+    if (((SyncSpec *) self->specs->pdata[i])->line_id == line_id)
+      return self->specs->pdata[i];
+  return NULL;
+}
+
+gboolean
+mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
+                                   const NtpSourceConfig *config, guint line_id,
+                                   guint *line_id_out, GError **error)
+{
+  SyncSpec *spec;
+
+  if (find_spec (self, config) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
+                   config->name);
+      return FALSE;
+    }
+  if (line_id != 0 && find_line (self, line_id) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Line %u already present", line_id);
+      return FALSE;
+    }
+  if (line_id == 0)
+    {
+      do
+        line_id = ++self->next_line_id;
+      while (line_id == 0 || find_line (self, line_id) != NULL);
+    }
+  spec = spec_new (self, line, config);
+  spec->line_id = line_id;
   g_ptr_array_add (self->specs, spec);
+  if (line_id_out != NULL)
+    *line_id_out = line_id;
   if (self->running)
     spec_start (spec);
   return TRUE;
@@ -902,7 +936,7 @@ remove_spec (MrdSyncEngine *self, SyncSpec *spec)
     else
       i++;
   g_ptr_array_remove (self->specs, spec);
-  emit (self, MRD_SYNC_CHANGED_SOURCES);
+  emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
 
 gboolean
@@ -922,6 +956,20 @@ mrd_sync_engine_remove_source (MrdSyncEngine *self, guint id, GError **error)
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %u", id);
   return FALSE;
+}
+
+gboolean
+mrd_sync_engine_remove_line (MrdSyncEngine *self, guint line_id, GError **error)
+{
+  SyncSpec *spec = find_line (self, line_id);
+
+  if (spec == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No line %u", line_id);
+      return FALSE;
+    }
+  remove_spec (self, spec);
+  return TRUE;
 }
 
 gboolean
@@ -1005,6 +1053,7 @@ fill_info (SyncSource *src, MrdSyncSourceInfo *out)
 {
   memset (out, 0, sizeof *out);
   out->id = src->id;
+  out->line_id = src->spec->line_id;
   g_strlcpy (out->name, src->spec->sc.name, sizeof out->name);
   g_strlcpy (out->address, src->address_str, sizeof out->address);
   g_strlcpy (out->line, src->spec->line, sizeof out->line);

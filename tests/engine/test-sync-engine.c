@@ -137,14 +137,14 @@ typedef struct {
 } Updates;
 
 static void
-on_updated (MrdSyncEngine *engine, MrdSyncChanged what, gpointer user_data)
+on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
 {
   Updates *u = user_data;
   NtpTracking t;
 
-  if (what & MRD_SYNC_CHANGED_SOURCES)
+  if (what & MRD_SYNC_ENGINE_CHANGED_SOURCES)
     u->sources++;
-  if (!(what & MRD_SYNC_CHANGED_TRACKING))
+  if (!(what & MRD_SYNC_ENGINE_CHANGED_TRACKING))
     return;
   u->tracking++;
   mrd_sync_engine_get_tracking (engine, &t);
@@ -201,6 +201,29 @@ duplicate_and_bad_lines_are_refused (void **state)
   assert_int_equal (lines->len, 1);
   assert_false (mrd_sync_engine_remove_source_by_name (engine, "192.0.2.9", &error));
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+  g_clear_error (&error);
+
+  /* A parsed line under the caller's own id. */
+  {
+    NtpSourceConfig sc;
+    char err[128];
+    guint id = 0;
+
+    ntp_source_config_init (&sc);
+    assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 iburst", err, sizeof err), 0);
+    assert_true (mrd_sync_engine_add_source_config (engine, "server 192.0.2.3 iburst", &sc, 42,
+                                                    &id, NULL));
+    assert_int_equal (id, 42);
+    ntp_source_config_init (&sc);
+    assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.4", err, sizeof err), 0);
+    assert_false (mrd_sync_engine_add_source_config (engine, "server 192.0.2.4", &sc, 42, NULL,
+                                                     &error));
+    assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS));
+    g_clear_error (&error);
+    assert_true (mrd_sync_engine_remove_line (engine, 42, NULL));
+    assert_false (mrd_sync_engine_remove_line (engine, 42, &error));
+    assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+  }
 }
 
 static void
@@ -259,6 +282,7 @@ synchronizes_announces_once_per_update_and_keeps_drift (void **state)
     g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", port);
 
     assert_string_equal (info->address, addr);
+    assert_int_not_equal (info->line_id, 0);
     assert_string_equal (info->name, "127.0.0.1");
     assert_int_equal (info->report.state, NTP_STATE_SELECTED);
     assert_true (info->report.reach != 0);
