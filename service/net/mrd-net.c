@@ -247,6 +247,14 @@ mrd_net_socket_new (GInetSocketAddress *server, MrdNetReceiveFunc func, gpointer
   return self;
 }
 
+gboolean
+mrd_net_socket_prepare (MrdNetSocket *self, GError **error)
+{
+  if (self->spare_fd < 0)
+    self->spare_fd = open_socket (self, error);
+  return self->spare_fd >= 0;
+}
+
 void
 mrd_net_socket_close (MrdNetSocket *self)
 {

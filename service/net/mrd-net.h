@@ -34,6 +34,9 @@ void          mrd_net_socket_free       (MrdNetSocket *self);
  * older request is of no use). */
 gboolean      mrd_net_socket_send       (MrdNetSocket *self, const guint8 *data, gsize len,
                                          GError **error);
+/* Open the next exchange's socket now rather than at the first send: the kernel turns on
+ * receive timestamping for the system only a moment after a socket first asks for it. */
+gboolean      mrd_net_socket_prepare    (MrdNetSocket *self, GError **error);
 /* Close the sockets (the current exchange's and the one opened ahead); the next send opens
  * new ones. For an engine that stops polling. */
 void          mrd_net_socket_close      (MrdNetSocket *self);

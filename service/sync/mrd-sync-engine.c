@@ -376,6 +376,12 @@ source_attach_core (SyncSource *src)
     }
   src->core = index;
   self->by_core[index] = src;
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!mrd_net_socket_prepare (src->socket, &error))
+      g_debug ("%s: %s", src->address_str, error->message);
+  }
 }
 
 static void
