@@ -803,13 +803,13 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .log = env_log,
     .ud = self,
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
+    .get_random = env_get_random,
   };
   NtpConfig cfg = self->core_cfg;
   guint i;
 
   g_autoptr(GError) error = NULL;
 
-  (void) env_get_random;
   if (self->running)
     return;
   if (!mrd_clock_prepare_discipline (self->clock, &error))
