@@ -108,11 +108,14 @@ class PanelTestCase(harness.MeridianTestCase):
                  LANGUAGE='', NO_AT_BRIDGE='0', GTK_A11Y='atspi')
         if os.environ.get('MERIDIAN_LOCALEDIR'):
             e['MERIDIAN_LOCALEDIR'] = os.environ['MERIDIAN_LOCALEDIR']
-        e.pop('G_DEBUG', None)   # GTK's own criticals under Xvfb are not ours to fail on
+        e['G_DEBUG'] = 'fatal-criticals'
         return e
 
     def start_panel(self, lang='C.UTF-8'):
         """Start meridian-panel and wait for its window in the accessibility tree."""
+        # The accessibility bus and its registry up first: an application that registers
+        # while the registry is still being activated can be missed by it.
+        Atspi.get_desktop(0).get_child_count()
         self.panel = PanelProcess([self.panel_bin], self.panel_env(lang), self.tmp / 'panel.log')
         self.addCleanup(self._stop_panel, self.panel)
         self.app = self.wait_for(lambda: self._find_app(self.panel.proc.pid), 60, 'the panel in AT-SPI')
@@ -219,6 +222,8 @@ class PanelTestCase(harness.MeridianTestCase):
         idx = 0
         if action is not None:
             names = [a.get_action_name(i) for i in range(a.get_n_actions())]
+            if action not in names:
+                self.fail(f'{node.get_role_name()} {node.get_name()!r} has no action {action!r}: {names}')
             idx = names.index(action)
         a.do_action(idx)
 
