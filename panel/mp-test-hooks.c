@@ -34,7 +34,10 @@ screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)
   int w, h;
 
   if (window == NULL)
-    return;
+    {
+      g_message ("test-screenshot: no window to take");
+      return;
+    }
   w = gtk_widget_get_width (GTK_WIDGET (window));
   h = gtk_widget_get_height (GTK_WIDGET (window));
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
@@ -42,12 +45,31 @@ screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   if (node == NULL)
-    return;
+    {
+      g_message ("test-screenshot: %s drew nothing", G_OBJECT_TYPE_NAME (window));
+      return;
+    }
   bounds = GRAPHENE_RECT_INIT (0, 0, w, h);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &bounds);
   if (!gdk_texture_save_to_png (texture, path))
     g_warning ("Could not save a screenshot to %s", path);
+}
+
+/* Which widgets hold the window wider than it may be: every widget whose minimum width
+ * exceeds `limit`, deepest first (for tests that check the 360 px layout). */
+static void
+report_wide (GtkWidget *widget, int limit, int depth)
+{
+  int min = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    report_wide (c, limit, depth + 1);
+  if (!gtk_widget_get_visible (widget))
+    return;
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  if (min > limit)
+    g_message ("test-size: %*s%s min width %d", depth, "", G_OBJECT_TYPE_NAME (widget), min);
 }
 
 static void
@@ -68,7 +90,11 @@ size (GSimpleAction *action, GVariant *param, gpointer user_data)
   if (sscanf (g_variant_get_string (param, NULL), "%dx%d", &w, &h) != 2)
     return;
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (user_data)); l; l = l->next)
-    gtk_window_set_default_size (l->data, w, h);
+    {
+      gtk_window_set_default_size (l->data, w, h);
+      if (g_getenv ("MERIDIAN_PANEL_REPORT_WIDE") != NULL)
+        report_wide (l->data, w, 0);
+    }
 }
 
 static void

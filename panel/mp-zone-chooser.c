@@ -408,8 +408,8 @@ mp_zone_chooser_init (MpZoneChooser *self)
   self->korean = languages[0] != NULL && g_str_has_prefix (languages[0], "ko");
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
   g_signal_connect_swapped (self->search_entry, "activate", G_CALLBACK (on_search_activate), self);
-  g_signal_connect (self->region_list, "row-selected", G_CALLBACK (on_region_selected), self);
-  g_signal_connect (self->country_list, "row-selected", G_CALLBACK (on_country_selected), self);
+  g_signal_connect (self->region_list, "row-activated", G_CALLBACK (on_region_selected), self);
+  g_signal_connect (self->country_list, "row-activated", G_CALLBACK (on_country_selected), self);
   g_signal_connect_swapped (self->country_back, "clicked", G_CALLBACK (go_back), self);
   g_signal_connect_swapped (self->zone_back, "clicked", G_CALLBACK (go_back), self);
   gtk_list_box_set_sort_func (self->country_list, sort_by_label, NULL, NULL);

@@ -130,6 +130,8 @@ class PanelTestCase(harness.MeridianTestCase):
 
     def _find_app(self, pid):
         desktop = Atspi.get_desktop(0)
+        # Ask the registry again rather than trust a cache an early event may have missed.
+        desktop.clear_cache()
         for i in range(desktop.get_child_count()):
             a = desktop.get_child_at_index(i)
             try:
