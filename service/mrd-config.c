@@ -8,9 +8,7 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
-#ifdef MRD_HAVE_NTP_CORE
-#include "ntp-engine.h"
-#endif
+#include "ntp-config.h"
 
 /* Every directive of chrony.conf(5) in chrony 4.3, sorted for bsearch. */
 static const char *const chrony_directives[] = {
@@ -77,69 +75,6 @@ mrd_config_free (MrdConfig *config)
   g_free (config);
 }
 
-G_GNUC_UNUSED static gboolean
-is_number (const char *s)
-{
-  char *end = NULL;
-
-  if (s == NULL || *s == '\0')
-    return FALSE;
-  (void) g_ascii_strtod (s, &end);
-  return end != NULL && *end == '\0';
-}
-
-#ifndef MRD_HAVE_NTP_CORE
-/* Without the NTP core, check a source line's shape against chrony.conf(5)'s `server`
- * options: a host, then flags and options with one numeric (or, for a few, word) argument. */
-static gboolean
-check_source_line (char **words, char **message)
-{
-  static const char *const flags[] = {
-    "auto_offline", "burst", "copy", "iburst", "noselect", "nts", "offline", "prefer",
-    "require", "trust", "xleave",
-  };
-  static const char *const with_arg[] = {
-    "asymmetry", "certset", "extfield", "filter", "key", "maxdelay", "maxdelaydevratio",
-    "maxdelayratio", "maxpoll", "maxsamples", "maxsources", "mindelay", "minpoll",
-    "minsamples", "minstratum", "ntsport", "offset", "polltarget", "port", "presend",
-    "version",
-  };
-  guint i;
-
-  if (words[1] == NULL)
-    {
-      *message = g_strdup_printf (_("'%s' needs an address"), words[0]);
-      return FALSE;
-    }
-  for (i = 2; words[i] != NULL; i++)
-    {
-      const char *opt = words[i];
-
-      if (name_in (opt, flags, G_N_ELEMENTS (flags)))
-        continue;
-      if (name_in (opt, with_arg, G_N_ELEMENTS (with_arg)))
-        {
-          if (words[i + 1] == NULL)
-            {
-              *message = g_strdup_printf (_("option '%s' needs a value"), opt);
-              return FALSE;
-            }
-          if (strcmp (opt, "extfield") != 0 && !is_number (words[i + 1]))
-            {
-              *message = g_strdup_printf (_("option '%s' needs a number, not '%s'"), opt,
-                                          words[i + 1]);
-              return FALSE;
-            }
-          i++;
-          continue;
-        }
-      *message = g_strdup_printf (_("unknown source option '%s'"), opt);
-      return FALSE;
-    }
-  return TRUE;
-}
-#endif
-
 static MrdConfigLineResult
 parse_words (MrdConfig *config, const char *line, char **words, char **message)
 {
@@ -163,7 +98,6 @@ parse_words (MrdConfig *config, const char *line, char **words, char **message)
   if (g_str_equal (name, "server") || g_str_equal (name, "pool") || g_str_equal (name, "peer"))
     {
       g_autofree char *normalised = g_strjoinv (" ", words);
-#ifdef MRD_HAVE_NTP_CORE
       NtpSourceConfig sc;
       char err[256] = "";
 
@@ -173,10 +107,6 @@ parse_words (MrdConfig *config, const char *line, char **words, char **message)
           *message = g_strdup (err[0] != '\0' ? err : _("bad source line"));
           return MRD_CONFIG_LINE_ERROR;
         }
-#else
-      if (!check_source_line (words, message))
-        return MRD_CONFIG_LINE_ERROR;
-#endif
       g_ptr_array_add (config->sources, g_steal_pointer (&normalised));
       return MRD_CONFIG_LINE_OK;
     }
@@ -196,7 +126,6 @@ parse_words (MrdConfig *config, const char *line, char **words, char **message)
   if (name_in (name, core_directives, G_N_ELEMENTS (core_directives)))
     {
       g_autofree char *normalised = g_strjoinv (" ", words);
-#ifdef MRD_HAVE_NTP_CORE
       NtpConfig cfg;
       char err[256] = "";
 
@@ -206,19 +135,6 @@ parse_words (MrdConfig *config, const char *line, char **words, char **message)
           *message = g_strdup (err[0] != '\0' ? err : _("bad value"));
           return MRD_CONFIG_LINE_ERROR;
         }
-#else
-      if (n_args == 0)
-        {
-          *message = g_strdup_printf (_("'%s' needs a value"), name);
-          return MRD_CONFIG_LINE_ERROR;
-        }
-      for (i = 1; words[i] != NULL; i++)
-        if (!is_number (words[i]))
-          {
-            *message = g_strdup_printf (_("'%s' needs numbers, not '%s'"), name, words[i]);
-            return MRD_CONFIG_LINE_ERROR;
-          }
-#endif
       g_ptr_array_add (config->core_lines, g_steal_pointer (&normalised));
       return MRD_CONFIG_LINE_OK;
     }
