@@ -17,7 +17,8 @@ void        mp_world_map_set_current  (MpWorldMap *self, const char *zone);
 /* The zone the keyboard (or the last hover) is on; NULL when none. */
 const char *mp_world_map_get_selected (MpWorldMap *self);
 void        mp_world_map_select       (MpWorldMap *self, const char *zone);
-/* The instant shown (Unix seconds); the map follows the service's clock, not this host's. */
+/* The instant whose day and night are shown (Unix seconds; the chooser passes the service's
+ * clock). Until set, this process's clock. */
 void        mp_world_map_set_time     (MpWorldMap *self, double unix_seconds);
 gboolean    mp_world_map_has_images   (MpWorldMap *self);
 

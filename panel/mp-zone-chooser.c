@@ -316,6 +316,28 @@ loaded (GObject *source, GAsyncResult *res, gpointer user_data)
   on_search_changed (self);
 }
 
+/* The map's day and night are those of the service's clock (a virtual clock in a test, or a
+ * machine whose clock is being corrected), not this process's. */
+static void
+time_read (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+  g_autoptr(GVariant) value = NULL;
+  MpZoneChooser *self;
+
+  if (reply == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = MP_ZONE_CHOOSER (user_data);
+  if (reply == NULL)
+    {
+      mp_client_report (self->client, _("Could not read the time"), error);
+      return;
+    }
+  g_variant_get (reply, "(v)", &value);
+  mp_world_map_set_time (self->map, g_variant_get_uint64 (value) / 1e6);
+}
+
 static void
 on_client_error (MpClient *client, const char *what, const char *message, MpZoneChooser *self)
 {
@@ -431,7 +453,17 @@ mp_zone_chooser_new (MpClient *client, const char *current_zone)
   g_signal_connect (client, "error", G_CALLBACK (on_client_error), self);
   g_signal_connect (client, "notify::state", G_CALLBACK (on_client_state), self);
   if (time1 != NULL)
-    mp_zone_loader_load (G_DBUS_PROXY (time1), self->names, self->cancellable, loaded, self);
+    {
+      GDBusProxy *proxy = G_DBUS_PROXY (time1);
+
+      mp_zone_loader_load (proxy, self->names, self->cancellable, loaded, self);
+      g_dbus_connection_call (g_dbus_proxy_get_connection (proxy), g_dbus_proxy_get_name (proxy),
+                              g_dbus_proxy_get_object_path (proxy),
+                              "org.freedesktop.DBus.Properties", "Get",
+                              g_variant_new ("(ss)", "org.meridian.Time1", "TimeUSec"),
+                              G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                              self->cancellable, time_read, self);
+    }
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
   return self;
 }

@@ -92,6 +92,36 @@ class Panel(PanelTestCase):
         self.do(sw)
         self.wait_until(lambda: self.get_property('NTP') == (not ntp), what='NTP toggled after the restart')
 
+    def test_map_takes_focus_and_names_the_current_zone(self):
+        self.polkit_allow_all()
+        self.start_daemon()
+        self.call('SetTimezone', 'Asia/Seoul', False)
+        self.start_panel()
+        self.ready_switch()
+        self.do(self.wait_for(lambda: self.find(self.app, role='push button', contains='Choose the time zone'),
+                              10, 'the zone button'))
+        chooser = self.wait_for(lambda: self.window('Time Zone'), 10, 'the chooser')
+        self.do(self.wait_for(lambda: self.find(chooser, role='page tab', name='Map'), 10, 'the Map tab'))
+        world = self.wait_for(lambda: self.find(chooser, role='image', name='World map of time zones'),
+                              10, 'the map')
+        # It starts on the current zone and says so to a screen reader.
+        self.wait_for(lambda: 'On Asia/Seoul.' in (world.get_description() or ''), 15,
+                      'the map on the current zone')
+        # Focus it as a person would: a click on open sea (the South Pacific, far from any
+        # city's dot, so nothing is chosen) puts the pointer and the keyboard focus there (no
+        # window manager under Xvfb: focus follows the pointer; windows sit near the origin,
+        # so window coordinates are screen coordinates within a few pixels).
+        Atspi = panel_harness.Atspi
+        ext = world.get_component_iface().get_extents(Atspi.CoordType.WINDOW)
+        mw = min(ext.width, 2 * ext.height)
+        mh = mw / 2
+        ox, oy = ext.x + (ext.width - mw) / 2, ext.y + (ext.height - mh) / 2
+        lat, lon = -45.0, -120.0
+        x, y = ox + (lon + 180) / 360 * mw, oy + (90 - lat) / 180 * mh
+        Atspi.generate_mouse_event(int(x), int(y), 'abs')
+        Atspi.generate_mouse_event(int(x), int(y), 'b1c')
+        self.wait_for(lambda: world.get_state_set().contains(Atspi.StateType.FOCUSED), 10, 'the map focused')
+        self.assertEqual(self.localtime_zone(), 'Asia/Seoul', 'a click on open sea chose a zone')
 
 if __name__ == '__main__':
     panel_harness.main()
