@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "mp-test-hooks.h"
+
+static GtkWindow *
+topmost (AdwApplication *app)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  /* A visible dialog (the chooser) is above its parent; there is no window manager under
+   * Xvfb to say which was focused last. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (gtk_widget_get_visible (l->data) && gtk_window_get_transient_for (l->data) != NULL)
+      return l->data;
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+/* Renders the window as the screen shows it (RECIPE.md's in-process capture): its paintable
+ * snapshot through its own renderer, saved as PNG. */
+static void
+screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *window = topmost (user_data);
+  const char *path = g_variant_get_string (param, NULL);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  graphene_rect_t bounds;
+  int w, h;
+
+  if (window == NULL)
+    {
+      g_message ("test-screenshot: no window to take");
+      return;
+    }
+  w = gtk_widget_get_width (GTK_WIDGET (window));
+  h = gtk_widget_get_height (GTK_WIDGET (window));
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    {
+      g_message ("test-screenshot: %s drew nothing", G_OBJECT_TYPE_NAME (window));
+      return;
+    }
+  bounds = GRAPHENE_RECT_INIT (0, 0, w, h);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &bounds);
+  if (!gdk_texture_save_to_png (texture, path))
+    g_warning ("Could not save a screenshot to %s", path);
+}
+
+/* Which widgets hold the window wider than it may be: every widget whose minimum width
+ * exceeds `limit`, deepest first (for tests that check the 360 px layout). */
+static void
+report_wide (GtkWidget *widget, int limit, int depth)
+{
+  int min = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    report_wide (c, limit, depth + 1);
+  if (!gtk_widget_get_visible (widget))
+    return;
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  if (min > limit)
+    g_message ("test-size: %*s%s min width %d", depth, "", G_OBJECT_TYPE_NAME (widget), min);
+}
+
+static void
+style (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  const char *s = g_variant_get_string (param, NULL);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      g_str_equal (s, "dark") ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                              : ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+static void
+size (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  int w = 0, h = 0;
+
+  if (sscanf (g_variant_get_string (param, NULL), "%dx%d", &w, &h) != 2)
+    return;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (user_data)); l; l = l->next)
+    {
+      gtk_window_set_default_size (l->data, w, h);
+      if (g_getenv ("MERIDIAN_PANEL_REPORT_WIDE") != NULL)
+        report_wide (l->data, w, 0);
+    }
+}
+
+static void
+after_paint (GdkFrameClock *clock, gpointer user_data)
+{
+  const char *mode = g_getenv ("MERIDIAN_PANEL_FIRST_FRAME");
+
+  g_signal_handlers_disconnect_by_func (clock, after_paint, user_data);
+  printf ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  fflush (stdout);
+  if (g_strcmp0 (mode, "quit") == 0)
+    g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+on_realize (GtkWidget *window, gpointer app)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+
+  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), app);
+}
+
+void
+mp_test_hooks_install (AdwApplication *app, MpWindow *window)
+{
+  if (g_getenv ("MERIDIAN_PANEL_FIRST_FRAME") != NULL)
+    g_signal_connect (window, "realize", G_CALLBACK (on_realize), app);
+  if (g_strcmp0 (g_getenv ("MERIDIAN_PANEL_TEST_HOOKS"), "1") == 0)
+    {
+      const GActionEntry entries[] = {
+        { "test-screenshot", screenshot, "s", NULL, NULL, { 0 } },
+        { "test-style", style, "s", NULL, NULL, { 0 } },
+        { "test-size", size, "s", NULL, NULL, { 0 } },
+      };
+      g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
+    }
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+#include "mp-window.h"
+
+G_BEGIN_DECLS
+
+/* What the tests and bench/panel cannot do through the accessibility tree, off unless the
+ * environment asks for it:
+ *   MERIDIAN_PANEL_TEST_HOOKS=1   adds app actions (org.gtk.Actions on the session bus):
+ *       test-screenshot(s path)   the topmost window rendered to a PNG, in process
+ *       test-style(s)             "light" or "dark"
+ *       test-size(s)              "WIDTHxHEIGHT" for every window
+ *   MERIDIAN_PANEL_FIRST_FRAME=1  prints "first-frame MONOTONIC_USEC" when the window's
+ *                                 first frame has been drawn, then quits if it is "quit". */
+void mp_test_hooks_install (AdwApplication *app, MpWindow *window);
+
+G_END_DECLS
