@@ -193,6 +193,17 @@ parse_words (MrdConfig *config, const char *line, char **words, char **message)
       return MRD_CONFIG_LINE_OK;
     }
 
+  if (g_str_equal (name, "rtcsync"))
+    {
+      if (n_args != 0)
+        {
+          *message = g_strdup (_("'rtcsync' takes no arguments"));
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      config->rtcsync = TRUE;
+      return MRD_CONFIG_LINE_OK;
+    }
+
   if (name_in (name, core_directives, G_N_ELEMENTS (core_directives)))
     {
       g_autofree char *normalised = g_strjoinv (" ", words);

@@ -22,6 +22,7 @@ typedef enum {
 typedef struct {
   GPtrArray *sources;       /* char *: the server/pool/peer lines, whitespace normalised */
   char      *driftfile;     /* NULL = none */
+  gboolean   rtcsync;       /* let the kernel copy the time to the RTC every 11 minutes */
   GPtrArray *core_lines;    /* char *: directives for the NTP core (makestep, maxdistance, …) */
   GPtrArray *diagnostics;   /* char *: "FILE:LINE: message" for every ignored or bad line */
   guint      n_errors;      /* lines that did not parse */
