@@ -49,8 +49,9 @@ GInetSocketAddress *mrd_net_address_parse_numeric (const char *host, guint16 por
 char         *mrd_net_address_to_string (GInetSocketAddress *address);
 
 /* Resolve @host to at most @max addresses (GInetSocketAddress with @port), IPv4 and IPv6,
- * duplicates removed. A numeric @host completes at once (in an idle callback) without the
- * resolver. Finish with mrd_net_resolve_finish. */
+ * duplicates removed. A numeric @host completes in an idle callback without the resolver, but
+ * through GTask, whose first use starts GLib's thread pool: a single-threaded caller checks
+ * mrd_net_address_parse_numeric() first. Finish with mrd_net_resolve_finish. */
 void          mrd_net_resolve_async  (const char *host, guint16 port, guint max,
                                       GCancellable *cancellable, GAsyncReadyCallback callback,
                                       gpointer user_data);

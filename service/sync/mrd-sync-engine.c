@@ -142,8 +142,9 @@ env_step (void *ud, double offset_s)
       g_warning ("Cannot step the clock by %+.9f s: %s", -offset_s, error->message);
       return;
     }
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "MESSAGE", "System clock wrong by %.9f seconds, stepped", -offset_s,
+  /* The core logs the step itself; this is the structured record of it. */
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "MESSAGE", "Clock stepped by %+.9f s", -offset_s,
                     "MERIDIAN_STEP_S", "%.9f", -offset_s);
   self->clock_changed = TRUE;
 }
@@ -442,19 +443,12 @@ spec_schedule_retry (SyncSpec *spec)
 }
 
 static void
-on_resolved (GObject *source_object, GAsyncResult *result, gpointer user_data)
+apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
 {
-  SyncSpec *spec = user_data;
-  MrdSyncEngine *self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) addresses = mrd_net_resolve_finish (result, &error);
+  MrdSyncEngine *self = spec->engine;
   gboolean changed = FALSE;
   guint i;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* the spec may be gone */
-  self = spec->engine;
-  g_clear_object (&spec->resolving);
   if (addresses == NULL)
     {
       g_message ("Cannot resolve %s: %s, trying again later", spec->sc.name, error->message);
@@ -511,6 +505,19 @@ on_resolved (GObject *source_object, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_resolved (GObject *source_object, GAsyncResult *result, gpointer user_data)
+{
+  SyncSpec *spec = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) addresses = mrd_net_resolve_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the spec may be gone */
+  g_clear_object (&spec->resolving);
+  apply_addresses (spec, addresses, error);
+}
+
+static void
 spec_resolve (SyncSpec *spec)
 {
   if (spec->resolving != NULL)
@@ -519,6 +526,15 @@ spec_resolve (SyncSpec *spec)
     {
       g_source_remove (spec->retry_id);
       spec->retry_id = 0;
+    }
+  if (spec->numeric)
+    {
+      /* At once and without GTask, whose first use starts GLib's thread pool. */
+      g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
+
+      g_ptr_array_add (addresses, mrd_net_address_parse_numeric (spec->sc.name, spec->sc.port));
+      apply_addresses (spec, addresses, NULL);
+      return;
     }
   spec->resolving = g_cancellable_new ();
   mrd_net_resolve_async (spec->sc.name, spec->sc.port, spec->max_members + 8,
