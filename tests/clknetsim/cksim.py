@@ -308,7 +308,11 @@ class Simulation:
     def run(self):
         cks = find_clknetsim()
         self._write_sim_conf()
+        # cksim-compat.so first: it passes on to clknetsim.so what it does not adapt.
+        compat = os.path.join(BUILD_ROOT, "clknetsim", "cksim-compat.so")
         preload = os.path.join(cks, "clknetsim.so")
+        if os.path.isfile(compat):
+            preload = compat + ":" + preload
         try:
             for n in self.nodes:
                 self._start(n, preload)
