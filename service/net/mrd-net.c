@@ -16,9 +16,10 @@
 #include <glib-unix.h>
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
-/* An NTP reply is 48 bytes plus extension fields and a MAC (RFC 7822); anything longer than
- * this is still read whole so that the core can refuse it, not parse a truncated copy. */
-#define RECV_BUF_LEN 1024
+/* An NTP reply is 48 bytes plus extension fields and a MAC (RFC 7822), well under this; a
+ * longer datagram is dropped whole (MSG_TRUNC), never handed on as a truncated copy that
+ * might parse. */
+#define RECV_BUF_LEN 4096
 
 struct _MrdNetSocket {
   GInetSocketAddress *server;
@@ -148,7 +149,10 @@ read_one (MrdNetSocket *self, int flags)
       return TRUE;
     }
   if (msg.msg_flags & MSG_TRUNC)
-    n = sizeof buf;   /* longer than any NTP reply: hand on what fits, the core refuses it */
+    {
+      g_debug ("Dropped a datagram longer than %d bytes", RECV_BUF_LEN);
+      return TRUE;
+    }
   if (msg.msg_namelen > 0 && !from_server (self, &from, msg.msg_namelen))
     {
       self->n_foreign++;
