@@ -208,7 +208,7 @@ def _kod_checks(min_interval):
         # RFC 5905 (7.4): a client told RATE reduces its rate; here, the request after each
         # kiss must keep the server's interval.
         early = [k for k in kods if k < len(times) and times[k] - times[k - 1] < min_interval]
-        return (len(replies) == len(times) and kods and not early,
+        return (len(replies) == len(times) and bool(kods) and not early,
                 f"after each of {len(kods)} KoD RATE the next request >= {min_interval} s "
                 f"later (early: {len(early)})")
     return check

@@ -15,7 +15,9 @@
  *                                   extension field or MAC
  *                     jump          replies that are 1000 s ahead
  *                     garbage       random bytes of random length
- *                     cycle         each request gets the next of the hostile modes above
+ *                     cycle         each request gets the next of the hostile modes above,
+ *                                   except kod-deny (a client told DENY stops polling, which
+ *                                   would end the cycle; serve it from a server of its own)
  *   --offset S        serve time S seconds off (on top of the mode)
  *   --listen H:P      address to serve on (port 0: any free one, see --port-file)
  *   --port-file PATH  write the bound port there
@@ -295,7 +297,12 @@ main (int argc, char **argv)
       continue;
     HostileMode m = mode;
     if (m == MODE_CYCLE)
-      m = (HostileMode) (MODE_KOD_RATE + cycle++ % (MODE_GARBAGE - MODE_KOD_RATE + 1));
+      {
+        static const HostileMode order[] = {MODE_KOD_RATE, MODE_WRONG_ORIGIN, MODE_STRATUM16,
+                                            MODE_LEAP3, MODE_TRUNCATED, MODE_OVERSIZED,
+                                            MODE_JUMP, MODE_GARBAGE};
+        m = order[cycle++ % (sizeof order / sizeof order[0])];
+      }
     if (m == MODE_RATELIMIT) {
       double iv = hostile_peer_interval (peers, &n_peers, &from, fl, hostile_monotonic ());
       m = iv < min_interval ? MODE_KOD_RATE : MODE_GOOD;
