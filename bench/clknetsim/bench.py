@@ -218,7 +218,6 @@ def loopback_part(args):
         sw1 = (switches(mp), switches(cp))
         rss = (rss_kib(mp), rss_kib(cp))
         cpu = (cpu_s(mp), cpu_s(cp))
-        _, mupd_all = d.snapshot()
         d.stop()
     finally:
         lab.close()
@@ -233,9 +232,10 @@ def loopback_part(args):
         return samples[start][0], math.sqrt(statistics.fmean(x * x for x in after)), len(after)
 
     if args.verbose:
-        print("meridiand (t, synchronized, true offset):", *mupd_all, sep="\n  ")
+        print("meridiand (t, synchronized, true offset):", *mupd, sep="\n  ")
         print("chronyd -x (t, synchronized, System time):", *csamples, sep="\n  ")
-    ms, mr, mn = sync_and_rms([(t, s, e) for t, s, e in mupd_all])
+    # Both over the same window: the first run_s seconds.
+    ms, mr, mn = sync_and_rms([(t, s, e) for t, s, e in mupd])
     cs, cr, cn = sync_and_rms(csamples)
     mw = (sw1[0] - sw0[0]) * 3600 / idle_s
     cw = (sw1[1] - sw0[1]) * 3600 / idle_s
