@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl: the polkit text agent.
  *
  * As systemd's polkit_agent_open() (src/shared/spawn-polkit-agent.c) does for timedatectl:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl describe-zone ZONE [--at TIME]: a zone's rules at a moment (DescribeZone), said
  * in plain words: its offset, whether daylight saving time is on, and when the clocks next
  * change and by how much. */

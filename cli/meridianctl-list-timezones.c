@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl list-timezones [--country CC]: every zone name set-timezone accepts
  * (ListTimezones), or the zones of one country (ListZones; see meridianctl-zones.c). */
 #include <glib/gi18n.h>

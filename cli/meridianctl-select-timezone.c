@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl select-timezone: choose the zone by asking, as tzselect(8) does — region,
  * then country, then zone — from ListZones (zone1970.tab with country names), answering by
  * number or by typing part of a name.  Needs a terminal; scripts use set-timezone. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl set-local-rtc on|off [--adjust-system-clock]: SetLocalRTC, authorized by polkit.
  * As with timedatectl, the system clock is re-read from the RTC only when asked to. */
 #include <glib/gi18n.h>

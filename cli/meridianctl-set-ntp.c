@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl set-ntp on|off: SetNTP, authorized by polkit; the daemon keeps the setting. */
 #include <glib/gi18n.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl set-time "YYYY-MM-DD HH:MM:SS": SetTime with the time read, as timedatectl reads
  * it, as a wall-clock time in the system time zone.  The zone's rules come from the daemon
  * (DescribeZone), so the client needs no tzdata of its own and agrees with the daemon's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl set-timezone ZONE: SetTimezone, authorized by polkit. */
 #include <glib/gi18n.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl status: the time, the zone and synchronization, laid out as `timedatectl status`,
  * plus the zone's abbreviation and UTC offset, and a warning when a TZ setting makes programs
  * disagree with the system zone.

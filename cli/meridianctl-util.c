@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl: zone arithmetic through DescribeZone, and the formatting every command shares. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl: the zones of a country, from ListZones, for list-timezones --country and
  * select-timezone.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl: option parsing, dispatch to one subcommand, and what every subcommand shares —
  * the connection to meridiand, D-Bus error reporting and the exit codes. */
 #include <locale.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl — a thin command-line client of meridiand (org.meridian.Time1).
  *
  * One file per subcommand (meridianctl-<command>.c, as boltctl does); this header holds what

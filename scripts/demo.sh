@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Meridian's main job, shown end to end without touching this machine:
 #   build -> a private system bus -> a polkit stand-in that allows everything -> meridiand on a
 #   temporary root with a virtual clock (0.5 s off and 23.054 ppm slow, as in the seed) ->

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs everything Meridian needs to build, run its demo and run every test on Debian 12.
 # Safe to run again: apt-get skips what is already there.
 set -eu

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by scripts/demo.sh and bench/dbus/run-bench.sh (bash).
 # start_private_bus DIR: a private "system" bus listening on DIR/system_bus_socket, with the
 # permissive config in tests/fixtures/private-system-bus.conf.in (shared with the test

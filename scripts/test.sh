@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what is missing, then builds and runs every test twice: a plain build, and the
 # same suite under AddressSanitizer + UndefinedBehaviorSanitizer (meson's b_sanitize).
 # Usage: scripts/test.sh [--no-install] [--no-sanitize] [extra `meson test` args]

@@ -16,7 +16,8 @@ typedef struct {
 } MethodAction;
 
 /* The only methods that change anything. The compatible org.freedesktop.timedate1 methods
- * check the same actions as the native ones (DESIGN.md, "polkit actions"). */
+ * check the same actions as the native ones: one policy (polkit/org.meridian.time1.policy)
+ * whichever interface a client uses. */
 static const MethodAction method_actions[] = {
   { "org.meridian.Time1", "SetTimezone", MRD_ACTION_SET_TIMEZONE },
   { "org.meridian.Time1", "SetTime", MRD_ACTION_SET_TIME },

@@ -31,8 +31,7 @@ const char *mrd_auth_action_for_method (const char *interface_name, const char *
  * ALLOW_INTERACTIVE_AUTHORIZATION (D-Bus specification, "Message Format": the caller is
  * prepared to wait for an interactive authorization). This is systemd-timedated 252's rule:
  * bus_verify_polkit_async() sets interactive when sd_bus_message_get_allow_interactive_-
- * authorization() is true, whatever the argument says (STYLE.md: "honouring `interactive`
- * and the message's allow-interactive flag"). One rule for every interface: timedate1, the
+ * authorization() is true, whatever the argument says. One rule for every interface: timedate1, the
  * native org.meridian.Time1 and org.meridian.Time1.Sources. The argument alone is enough
  * because clients such as gdbus or python-dbus do not set the flag. */
 gboolean    mrd_auth_allow_interaction (gboolean interactive_arg, GDBusMessageFlags flags);

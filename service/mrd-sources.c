@@ -1,147 +1,210 @@
-/* mrd-sources.c — see mrd-sources.h.
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
- */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mrd-sources.c — see mrd-sources.h. */
 #include "mrd-sources.h"
-#include "mrd-config.h"
-#include "mrd-error.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "mrd-dbus-generated.h"
+#include "mrd-error.h"
+
 struct _MrdSources {
-  GDBusObjectManagerServer *manager;
+  MrdSync *sync;                       /* not owned */
   MrdAuth *auth;                       /* not owned */
+  GDBusObjectManagerServer *manager;
   MrdDBusTime1Sources *skeleton;
-  GHashTable *objects;                 /* object path → MrdDBusObjectSkeleton */
-  guint next_index;
+  MrdDBusTime1Tracking *tracking;
+  char *object_path;
+  gboolean exported;
 };
 
-void
-mrd_source_spec_free (MrdSourceSpec *spec)
-{
-  if (spec == NULL)
-    return;
-  g_free (spec->mode);
-  g_free (spec->address);
-  g_strfreev (spec->options);
-  g_free (spec);
-}
-
-static gboolean
-looks_like_value (const char *word)
-{
-  return g_ascii_isdigit (word[0]) || word[0] == '-' || word[0] == '+' || word[0] == '.';
-}
-
-MrdSourceSpec *
-mrd_source_spec_parse (const char *line, GError **error)
-{
-  g_autoptr(MrdConfig) config = mrd_config_new ();
-  g_autoptr(MrdSourceSpec) spec = NULL;
-  g_autoptr(GStrvBuilder) options = g_strv_builder_new ();
-  g_autofree char *why = NULL;
-  g_auto(GStrv) words = NULL;
-  MrdConfigLineResult result;
-  guint i;
-
-  result = mrd_config_parse_line (config, line, &why);
-  if (result == MRD_CONFIG_LINE_OK && config->sources->len == 1)
-    {
-      /* The config reader normalised the whitespace. */
-      words = g_strsplit (g_ptr_array_index (config->sources, 0), " ", -1);
-    }
-  else
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                   _("Not a source line (\"server|pool|peer ADDRESS [options]\"): %s"),
-                   why != NULL ? why : _("no server, pool or peer directive"));
-      return NULL;
-    }
-
-  spec = g_new0 (MrdSourceSpec, 1);
-  spec->mode = g_strdup (words[0]);
-  spec->address = g_strdup (words[1]);
-  spec->minpoll = 6;
-  for (i = 2; words[i] != NULL; i++)
-    {
-      if (words[i + 1] != NULL && looks_like_value (words[i + 1]))
-        {
-          g_autofree char *pair = g_strdup_printf ("%s %s", words[i], words[i + 1]);
-
-          if (strcmp (words[i], "minpoll") == 0)
-            spec->minpoll = atoi (words[i + 1]);
-          g_strv_builder_add (options, pair);
-          i++;
-        }
-      else
-        g_strv_builder_add (options, words[i]);
-    }
-  spec->options = g_strv_builder_end (options);
-  return g_steal_pointer (&spec);
-}
-
-/* ---- the objects ------------------------------------------------------------------------ */
-
 char *
-mrd_sources_add (MrdSources *sources, const char *line, GError **error)
+mrd_sources_path_for_id (guint id)
 {
-  g_autoptr(MrdSourceSpec) spec = mrd_source_spec_parse (line, error);
-  g_autoptr(MrdDBusObjectSkeleton) object = NULL;
-  g_autoptr(MrdDBusTime1Source) source = NULL;
-  g_autofree char *path = NULL;
-
-  if (spec == NULL)
-    return NULL;
-
-  path = g_strdup_printf (MRD_SOURCES_PATH_PREFIX "%u", sources->next_index++);
-  object = mrd_dbus_object_skeleton_new (path);
-  source = mrd_dbus_time1_source_skeleton_new ();
-  /* Not resolved yet (resolving is the NTP engine's job): the name stands for the address. */
-  g_object_set (source,
-                "name", spec->address,
-                "address", spec->address,
-                "mode", spec->mode,
-                "state", "unusable",
-                "stratum", (guchar) 0,
-                "poll", (gint16) spec->minpoll,
-                "reach", (guchar) 0,
-                "last-rx-ago", -1.0,
-                "options", (const char *const *) spec->options,
-                NULL);
-  mrd_dbus_object_skeleton_set_time1_source (object, source);
-  g_dbus_object_manager_server_export (sources->manager, G_DBUS_OBJECT_SKELETON (object));
-  g_hash_table_insert (sources->objects, g_strdup (path), g_object_ref (object));
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "SOURCE", spec->address,
-                    "SOURCE_PATH", path,
-                    "MESSAGE", "Added NTP source %s (%s) as %s", spec->address, spec->mode, path);
-  return g_steal_pointer (&path);
+  return g_strdup_printf (MRD_SOURCES_PATH_PREFIX "%u", id);
 }
 
 gboolean
-mrd_sources_remove (MrdSources *sources, const char *object_path, GError **error)
+mrd_sources_id_for_path (const char *path, guint *id)
 {
-  if (!g_hash_table_contains (sources->objects, object_path))
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, _("No source %s"),
-                   object_path);
-      return FALSE;
-    }
-  g_dbus_object_manager_server_unexport (sources->manager, object_path);
-  g_hash_table_remove (sources->objects, object_path);
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "SOURCE_PATH", object_path,
-                    "MESSAGE", "Removed NTP source %s", object_path);
+  const char *digits;
+  char *end = NULL;
+  guint64 n;
+
+  if (!g_str_has_prefix (path, MRD_SOURCES_PATH_PREFIX))
+    return FALSE;
+  digits = path + strlen (MRD_SOURCES_PATH_PREFIX);
+  if (!g_ascii_isdigit (digits[0]))
+    return FALSE;
+  n = g_ascii_strtoull (digits, &end, 10);
+  if (*end != '\0' || n > G_MAXUINT)
+    return FALSE;
+  *id = (guint) n;
   return TRUE;
 }
 
-guint
-mrd_sources_get_count (MrdSources *sources)
+GDBusObject *
+mrd_sources_lookup (MrdSources *self, guint id)
 {
-  return g_hash_table_size (sources->objects);
+  g_autofree char *path = mrd_sources_path_for_id (id);
+
+  return g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->manager), path);
 }
+
+GDBusInterfaceSkeleton *
+mrd_sources_get_tracking (MrdSources *self)
+{
+  return G_DBUS_INTERFACE_SKELETON (self->tracking);
+}
+
+/* ---- the objects follow the domain ------------------------------------------------------ */
+
+static const char *
+state_name (NtpSourceState state)
+{
+  switch (state)
+    {
+    case NTP_STATE_SELECTED: return "selected";
+    case NTP_STATE_COMBINED: return "combined";
+    case NTP_STATE_NOT_COMBINED: return "not-combined";
+    case NTP_STATE_FALSETICKER: return "falseticker";
+    case NTP_STATE_TOO_VARIABLE: return "too-variable";
+    case NTP_STATE_UNUSABLE:
+    default: return "unusable";
+    }
+}
+
+static void
+update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
+{
+  const NtpSourceConfig *config = mrd_sync_get_source_config (self->sync, id);
+  const NtpSourceReport *r = mrd_sync_get_source_report (self->sync, id);
+  g_auto(GStrv) options = mrd_sync_format_options (config);
+
+  /* Not resolved here (resolving is the NTP engine's job): the name stands for the address. */
+  g_object_set (source,
+                "name", config->name,
+                "address", config->name,
+                "mode", ntp_source_mode_name (config->mode),
+                "state", state_name (r->state),
+                "stratum", (guchar) CLAMP (r->stratum, 0, 255),
+                "poll", (gint16) r->poll,
+                "reach", (guchar) r->reach,
+                "last-rx-ago", r->last_rx_ago,
+                "adjusted-offset", r->adjusted_offset,
+                "measured-offset", r->measured_offset,
+                "error-bound", r->error_bound,
+                "delay", r->delay,
+                "dispersion", r->dispersion,
+                "jitter", r->jitter,
+                "options", (const char *const *) options,
+                "samples", (guint) MAX (r->samples, 0),
+                "runs", (guint) MAX (r->runs, 0),
+                "span", r->span,
+                "stats-frequency", r->freq_ppm,
+                "stats-skew", r->skew_ppm,
+                "stats-offset", r->stats_offset,
+                "stats-std-dev", r->std_dev,
+                NULL);
+}
+
+static void
+on_source_added (gpointer user_data, guint id)
+{
+  MrdSources *self = user_data;
+  g_autofree char *path = mrd_sources_path_for_id (id);
+  g_autoptr(MrdDBusObjectSkeleton) object = mrd_dbus_object_skeleton_new (path);
+  g_autoptr(MrdDBusTime1Source) source = mrd_dbus_time1_source_skeleton_new ();
+
+  update_source (self, id, source);
+  mrd_dbus_object_skeleton_set_time1_source (object, source);
+  g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "SOURCE", mrd_sync_get_source_config (self->sync, id)->name,
+                    "SOURCE_PATH", path,
+                    "MESSAGE", "Added NTP source %s (%s) as %s",
+                    mrd_sync_get_source_config (self->sync, id)->name,
+                    ntp_source_mode_name (mrd_sync_get_source_config (self->sync, id)->mode),
+                    path);
+}
+
+static void
+on_source_removed (gpointer user_data, guint id)
+{
+  MrdSources *self = user_data;
+  g_autofree char *path = mrd_sources_path_for_id (id);
+
+  g_dbus_object_manager_server_unexport (self->manager, path);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "SOURCE_PATH", path,
+                    "MESSAGE", "Removed NTP source %s", path);
+}
+
+static void
+on_source_changed (gpointer user_data, guint id)
+{
+  MrdSources *self = user_data;
+  g_autoptr(GDBusObject) object = mrd_sources_lookup (self, id);
+
+  if (object != NULL)
+    update_source (self, id,
+                   mrd_dbus_object_get_time1_source (MRD_DBUS_OBJECT (object)));
+}
+
+static const char *
+leap_status (const NtpTracking *t)
+{
+  if (t->leap_unsynchronized || !t->synchronized)
+    return "Not synchronised";
+  switch (t->leap)
+    {
+    case NTP_LEAP_INSERT: return "Insert second";
+    case NTP_LEAP_DELETE: return "Delete second";
+    case NTP_LEAP_NONE:
+    default: return "Normal";
+    }
+}
+
+static void
+update_tracking (MrdSources *self)
+{
+  const NtpTracking *t = mrd_sync_get_tracking (self->sync);
+
+  g_object_set (self->tracking,
+                "reference-id", (guint) t->ref_id,
+                "reference-name", mrd_sync_get_reference_name (self->sync),
+                "stratum", (guchar) CLAMP (t->stratum, 0, 255),
+                "ref-time-usec", (guint64) (t->ref_time_ns > 0 ? t->ref_time_ns / 1000 : 0),
+                "system-time-offset", t->system_time_offset,
+                "last-offset", t->last_offset,
+                "rmsoffset", t->rms_offset,
+                "frequency", t->freq_ppm,
+                "residual-frequency", t->residual_freq_ppm,
+                "skew", t->skew_ppm,
+                "root-delay", t->root_delay,
+                "root-dispersion", t->root_dispersion,
+                "update-interval", t->update_interval,
+                "leap-status", leap_status (t),
+                "synchronized", (gboolean) t->synchronized,
+                NULL);
+}
+
+static void
+on_changed (gpointer user_data, MrdSyncChange what)
+{
+  MrdSources *self = user_data;
+
+  if (what & (MRD_SYNC_CHANGED_TRACKING | MRD_SYNC_CHANGED_SYNCHRONIZED))
+    update_tracking (self);
+}
+
+static const MrdSyncListener listener = {
+  .source_added = on_source_added,
+  .source_removed = on_source_removed,
+  .source_changed = on_source_changed,
+  .changed = on_changed,
+};
 
 /* ---- the methods: validate → authorize → change ----------------------------------------- */
 
@@ -150,21 +213,23 @@ mrd_sources_get_count (MrdSources *sources)
 typedef struct {
   MrdSources *sources;
   GDBusMethodInvocation *invocation;
-  char *arg;
+  char *line;
+  guint id;
 } SourcesCall;
 
 static void
 on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
   SourcesCall *call = user_data;
-  MrdSources *sources = call->sources;
+  MrdSources *self = call->sources;
   GDBusMethodInvocation *invocation = call->invocation;
-  g_autofree char *arg = call->arg;
+  g_autofree char *line = call->line;
+  guint id = call->id;
   g_autoptr(GError) error = NULL;
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
 
   g_free (call);
-  if (!mrd_auth_check_finish (sources->auth, result, &error))
+  if (!mrd_auth_check_finish (self->auth, result, &error))
     {
       mrd_error_return (invocation, error);
       return;
@@ -172,107 +237,144 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
 
   if (strcmp (method, "AddSource") == 0)
     {
-      g_autofree char *path = mrd_sources_add (sources, arg, &error);
-
-      if (path == NULL)
+      if (!mrd_sync_add_source (self->sync, line, &id, &error))
         mrd_error_return (invocation, error);
       else
-        mrd_dbus_time1_sources_complete_add_source (sources->skeleton, invocation, path);
+        {
+          g_autofree char *path = mrd_sources_path_for_id (id);
+
+          mrd_dbus_time1_sources_complete_add_source (self->skeleton, invocation, path);
+        }
     }
   else if (strcmp (method, "RemoveSource") == 0)
     {
-      if (!mrd_sources_remove (sources, arg, &error))
+      if (!mrd_sync_remove_source (self->sync, id, &error))
         mrd_error_return (invocation, error);
       else
-        mrd_dbus_time1_sources_complete_remove_source (sources->skeleton, invocation);
+        mrd_dbus_time1_sources_complete_remove_source (self->skeleton, invocation);
+    }
+  else if (strcmp (method, "Burst") == 0)
+    {
+      if (!mrd_sync_burst (self->sync, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_burst (self->skeleton, invocation);
     }
   else
     {
-      /* Burst / MakeStep: authorized; with no NTP engine running yet there is no measurement
-       * to hurry and no offset to step, which is what chronyc would report as "200 OK". */
-      g_info ("%s: no NTP engine is running yet, nothing to do", method);
-      g_dbus_method_invocation_return_value (invocation, NULL);
+      if (!mrd_sync_make_step (self->sync, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_make_step (self->skeleton, invocation);
     }
 }
 
 static void
-authorize (MrdSources *sources, GDBusMethodInvocation *invocation, const char *arg,
+authorize (MrdSources *self, GDBusMethodInvocation *invocation, const char *line, guint id,
            gboolean interactive)
 {
   SourcesCall *call = g_new0 (SourcesCall, 1);
 
-  call->sources = sources;
+  call->sources = self;
   call->invocation = invocation;
-  call->arg = g_strdup (arg);
-  mrd_auth_check_async (sources->auth, invocation, interactive, on_sources_authorized, call);
+  call->line = g_strdup (line);
+  call->id = id;
+  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
 }
 
 static gboolean
 handle_add_source (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
-                   const char *spec_line, gboolean interactive, MrdSources *sources)
+                   const char *line, gboolean interactive, MrdSources *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MrdSourceSpec) spec = mrd_source_spec_parse (spec_line, &error);
 
-  if (spec == NULL)
+  if (!mrd_sync_check_source_line (line, &error))
     mrd_error_return (invocation, error);
   else
-    authorize (sources, invocation, spec_line, interactive);
+    authorize (self, invocation, line, 0, interactive);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_remove_source (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
-                      const char *path, gboolean interactive, MrdSources *sources)
+                      const char *path, gboolean interactive, MrdSources *self)
 {
-  if (!g_hash_table_contains (sources->objects, path))
+  guint id = 0;
+
+  if (!mrd_sources_id_for_path (path, &id) || !mrd_sync_has_source (self->sync, id))
     g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                                            _("No source %s"), path);
   else
-    authorize (sources, invocation, path, interactive);
+    authorize (self, invocation, NULL, id, interactive);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_simple (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
-               gboolean interactive, MrdSources *sources)
+               gboolean interactive, MrdSources *self)
 {
-  authorize (sources, invocation, NULL, interactive);
+  authorize (self, invocation, NULL, 0, interactive);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 MrdSources *
-mrd_sources_new (GDBusObjectManagerServer *manager, MrdAuth *auth)
+mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
 {
-  MrdSources *sources = g_new0 (MrdSources, 1);
+  MrdSources *self = g_new0 (MrdSources, 1);
+  guint n = mrd_sync_get_n_sources (sync);
 
-  sources->manager = g_object_ref (manager);
-  sources->auth = auth;
-  sources->objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  sources->skeleton = mrd_dbus_time1_sources_skeleton_new ();
-  g_signal_connect (sources->skeleton, "handle-add-source", G_CALLBACK (handle_add_source),
-                    sources);
-  g_signal_connect (sources->skeleton, "handle-remove-source",
-                    G_CALLBACK (handle_remove_source), sources);
-  g_signal_connect (sources->skeleton, "handle-burst", G_CALLBACK (handle_simple), sources);
-  g_signal_connect (sources->skeleton, "handle-make-step", G_CALLBACK (handle_simple), sources);
-  return sources;
+  self->sync = sync;
+  self->auth = auth;
+  self->object_path = g_strdup (object_path);
+  self->manager = g_dbus_object_manager_server_new (object_path);
+  self->skeleton = mrd_dbus_time1_sources_skeleton_new ();
+  self->tracking = mrd_dbus_time1_tracking_skeleton_new ();
+  g_signal_connect (self->skeleton, "handle-add-source", G_CALLBACK (handle_add_source), self);
+  g_signal_connect (self->skeleton, "handle-remove-source",
+                    G_CALLBACK (handle_remove_source), self);
+  g_signal_connect (self->skeleton, "handle-burst", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
+  update_tracking (self);
+  /* Ids are never reused: walk them in order so the objects appear in the order added. */
+  for (guint id = 0; n > 0; id++)
+    if (mrd_sync_has_source (sync, id))
+      {
+        on_source_added (self, id);
+        n--;
+      }
+  mrd_sync_add_listener (sync, &listener, self);
+  return self;
 }
 
-GDBusInterfaceSkeleton *
-mrd_sources_get_skeleton (MrdSources *sources)
+gboolean
+mrd_sources_export (MrdSources *self, GDBusConnection *connection, GError **error)
 {
-  return G_DBUS_INTERFACE_SKELETON (sources->skeleton);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->tracking), connection,
+                                         self->object_path, error) ||
+      !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton), connection,
+                                         self->object_path, error))
+    return FALSE;
+  g_dbus_object_manager_server_set_connection (self->manager, connection);
+  self->exported = TRUE;
+  return TRUE;
 }
 
 void
-mrd_sources_free (MrdSources *sources)
+mrd_sources_free (MrdSources *self)
 {
-  if (sources == NULL)
+  if (self == NULL)
     return;
-  g_signal_handlers_disconnect_by_data (sources->skeleton, sources);
-  g_hash_table_unref (sources->objects);
-  g_object_unref (sources->skeleton);
-  g_object_unref (sources->manager);
-  g_free (sources);
+  if (self->exported)
+    {
+      g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->tracking));
+      g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+      g_dbus_object_manager_server_set_connection (self->manager, NULL);
+    }
+  mrd_sync_remove_listener (self->sync, self);
+  g_signal_handlers_disconnect_by_data (self->skeleton, self);
+  g_object_unref (self->skeleton);
+  g_object_unref (self->tracking);
+  g_object_unref (self->manager);
+  g_free (self->object_path);
+  g_free (self);
 }

@@ -1,17 +1,16 @@
-/* mrd-sources.h — the NTP sources as bus objects (/org/meridian/Time1/sources/N, interface
- * org.meridian.Time1.Source) and the org.meridian.Time1.Sources methods.
- *
- * Until the NTP engine is wired in (a later issue), sources are what the configuration and
- * AddSource say: their spec is kept and shown, their state stays "unusable" with nothing
- * measured, and Burst/MakeStep are authorized and then have nothing to act on.
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mrd-sources.h — the synchronization domain (mrd-sync.h) on the bus: the
+ * org.meridian.Time1.Sources methods and the org.meridian.Time1.Tracking properties at
+ * /org/meridian/Time1, and one object per source (/org/meridian/Time1/sources/N, interface
+ * org.meridian.Time1.Source, under an ObjectManager at /org/meridian/Time1). The objects
+ * follow the domain through its listener; the methods are validated, authorized
+ * (org.meridian.time1.manage-sources) and then handed to the domain.
  */
 #pragma once
 
 #include <gio/gio.h>
 #include "mrd-auth.h"
-#include "mrd-dbus-generated.h"
+#include "mrd-sync.h"
 
 G_BEGIN_DECLS
 
@@ -19,33 +18,23 @@ G_BEGIN_DECLS
 
 typedef struct _MrdSources MrdSources;
 
-/* A source line split up: mode ("server", "pool", "peer"), address, and the options grouped
- * the way the Options property shows them ("iburst", "minpoll 4"). */
-typedef struct {
-  char  *mode;
-  char  *address;
-  GStrv  options;
-  int    minpoll;   /* log2 s, 6 unless the line says otherwise (chrony's default) */
-} MrdSourceSpec;
+/* @object_path: where Sources, Tracking and the ObjectManager live. @auth may be NULL only
+ * when no method will be called (tests of the objects). Sources already in @sync appear. */
+MrdSources *mrd_sources_new      (MrdSync *sync, MrdAuth *auth, const char *object_path);
+gboolean    mrd_sources_export   (MrdSources *self, GDBusConnection *connection,
+                                  GError **error);
+void        mrd_sources_free     (MrdSources *self);
 
-void           mrd_source_spec_free  (MrdSourceSpec *spec);
-/* Parse a chrony.conf `server|pool|peer` line; anything else, or a line that does not parse,
- * fails with G_DBUS_ERROR_INVALID_ARGS and a message that says why. */
-MrdSourceSpec *mrd_source_spec_parse (const char *line, GError **error);
+/* The source object's path for @id ("/org/meridian/Time1/sources/ID"; free with g_free) and
+ * back (FALSE for a path that is not one). */
+char       *mrd_sources_path_for_id (guint id);
+gboolean    mrd_sources_id_for_path (const char *path, guint *id);
 
-MrdSources    *mrd_sources_new       (GDBusObjectManagerServer *manager, MrdAuth *auth);
-void           mrd_sources_free      (MrdSources *sources);
-/* The org.meridian.Time1.Sources skeleton, to export at /org/meridian/Time1. */
-GDBusInterfaceSkeleton *mrd_sources_get_skeleton (MrdSources *sources);
+/* For tests: the exported object of source @id, or NULL. */
+GDBusObject *mrd_sources_lookup  (MrdSources *self, guint id);
+/* For tests: the org.meridian.Time1.Tracking skeleton. */
+GDBusInterfaceSkeleton *mrd_sources_get_tracking (MrdSources *self);
 
-/* Add a source from its spec (no authorization: for the configuration file). Returns the
- * new object path (free with g_free). */
-char          *mrd_sources_add       (MrdSources *sources, const char *line, GError **error);
-gboolean       mrd_sources_remove    (MrdSources *sources, const char *object_path,
-                                      GError **error);
-guint          mrd_sources_get_count (MrdSources *sources);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSourceSpec, mrd_source_spec_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSources, mrd_sources_free)
 
 G_END_DECLS

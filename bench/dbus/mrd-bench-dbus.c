@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mrd-bench-dbus — latency of org.freedesktop.timedate1 calls, whoever serves them.
  *
  * Synchronous GDBus calls in a loop on the system bus (DBUS_SYSTEM_BUS_ADDRESS points it at a

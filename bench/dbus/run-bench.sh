@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # D-Bus benchmark: meridiand against the real systemd-timedated, in one run on one private bus.
 # Measures median and p99 latency of ListTimezones, Get(Timezone) and SetTimezone (authorized by
 # the polkit stand-in, which allows everything) on org.freedesktop.timedate1, and both daemons'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench-sim — every shipped simulator scenario, many seeds each, through the Meridian NTP core
  * and through the SNTP-style reference client, printed as one table; for chrony's twelve
  * comparison cells, chrony 4.2's published mean ± SD beside ours and whether we beat it.

@@ -188,6 +188,22 @@ update_status (MrdClockSystem *self, int clear, int set, struct timex *tx, GErro
 }
 
 static gboolean
+system_prepare_discipline (MrdClock *clock, GError **error)
+{
+  MrdClockSystem *self = (MrdClockSystem *) clock;
+  /* chronyd's initialise_timex(): a zero offset with STA_PLL set clears what the kernel's PLL
+   * was still slewing; then the status is STA_UNSYNC alone (PLL, FLL, leap flags off). */
+  struct timex reset = { .modes = ADJ_OFFSET | ADJ_STATUS, .status = STA_PLL | STA_UNSYNC,
+                         .offset = 0 };
+  struct timex off = { .modes = ADJ_STATUS, .status = STA_UNSYNC };
+
+  if (self->adjtime (self->adjtime_data, &reset) < 0 ||
+      self->adjtime (self->adjtime_data, &off) < 0)
+    return fail_errno (error, errno, _("Failed to reset the kernel's clock discipline"));
+  return TRUE;
+}
+
+static gboolean
 system_set_leap (MrdClock *clock, int leap, GError **error)
 {
   struct timex tx = { .modes = 0 };
@@ -281,6 +297,7 @@ static const MrdClockOps system_ops = {
   .get_max_freq = system_get_max_freq,
   .set_leap = system_set_leap,
   .set_sync_status = system_set_sync_status,
+  .prepare_discipline = system_prepare_discipline,
 };
 
 MrdClock *

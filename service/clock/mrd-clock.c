@@ -174,3 +174,12 @@ mrd_clock_get_true_offset (MrdClock *clock, double *offset_s)
     return FALSE;
   return clock->ops->get_true_offset (clock, offset_s);
 }
+
+gboolean
+mrd_clock_prepare_discipline (MrdClock *clock, GError **error)
+{
+  clock->leap = 0;
+  if (clock->ops->prepare_discipline == NULL)
+    return TRUE;
+  return clock->ops->prepare_discipline (clock, error);
+}

@@ -44,6 +44,7 @@ typedef struct {
   gboolean (*set_sync_status) (MrdClock *clock, gboolean synchronized, double est_error_s,
                                double max_error_s, gboolean rtcsync, GError **error);
   gboolean (*get_true_offset) (MrdClock *clock, double *offset_s);
+  gboolean (*prepare_discipline) (MrdClock *clock, GError **error);
 } MrdClockOps;
 
 struct _MrdClock {
@@ -139,6 +140,11 @@ int         mrd_clock_get_leap  (MrdClock *clock);
 gboolean    mrd_clock_set_sync_status (MrdClock *clock, gboolean synchronized,
                                        double est_error_s, double max_error_s,
                                        gboolean rtcsync, GError **error);
+/* Before disciplining the clock: the system backend turns the kernel's own PLL off and drops
+ * any offset it was still slewing (ADJ_OFFSET 0 with STA_PLL, then STA_PLL off), and clears
+ * leap flags, as chronyd does at start (sys_timex.c initialise_timex), so that nothing left by
+ * an earlier NTP daemon steers the clock beside us. Nothing to do for the virtual clock. */
+gboolean    mrd_clock_prepare_discipline (MrdClock *clock, GError **error);
 /* The virtual clock's true error: its reading minus CLOCK_REALTIME, in s (positive = ahead).
  * FALSE for the system clock, whose truth nobody here knows. A test and demo aid. */
 gboolean    mrd_clock_get_true_offset (MrdClock *clock, double *offset_s);

@@ -7,6 +7,7 @@
 #include "mrd-net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -192,7 +193,9 @@ open_socket (MrdNetSocket *self, GError **error)
 {
   int fd, flags;
 
-  fd = socket (self->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  /* Plain SOCK_DGRAM and fcntl(2) rather than SOCK_NONBLOCK | SOCK_CLOEXEC: clknetsim, the
+   * simulator chrony is tested in, accepts only the bare type. */
+  fd = socket (self->family, SOCK_DGRAM, IPPROTO_UDP);
   if (fd < 0)
     {
       int errsv = errno;
@@ -200,6 +203,8 @@ open_socket (MrdNetSocket *self, GError **error)
                    g_strerror (errsv));
       return -1;
     }
+  (void) fcntl (fd, F_SETFD, FD_CLOEXEC);
+  (void) fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
   /* Software timestamps: receive, and transmit through the error queue (only the stamp,
    * not a copy of the packet). Kernels or sandboxes without SO_TIMESTAMPING still give
    * SO_TIMESTAMPNS. */
@@ -243,13 +248,20 @@ mrd_net_socket_new (GInetSocketAddress *server, MrdNetReceiveFunc func, gpointer
 }
 
 void
+mrd_net_socket_close (MrdNetSocket *self)
+{
+  close_exchange (self);
+  if (self->spare_fd >= 0)
+    close (self->spare_fd);
+  self->spare_fd = -1;
+}
+
+void
 mrd_net_socket_free (MrdNetSocket *self)
 {
   if (self == NULL)
     return;
-  close_exchange (self);
-  if (self->spare_fd >= 0)
-    close (self->spare_fd);
+  mrd_net_socket_close (self);
   g_object_unref (self->server);
   g_free (self);
 }

@@ -34,6 +34,9 @@ void          mrd_net_socket_free       (MrdNetSocket *self);
  * older request is of no use). */
 gboolean      mrd_net_socket_send       (MrdNetSocket *self, const guint8 *data, gsize len,
                                          GError **error);
+/* Close the sockets (the current exchange's and the one opened ahead); the next send opens
+ * new ones. For an engine that stops polling. */
+void          mrd_net_socket_close      (MrdNetSocket *self);
 /* The kernel's transmit timestamp of the last request (CLOCK_REALTIME ns), 0 until it came. */
 gint64        mrd_net_socket_get_tx_time (MrdNetSocket *self);
 /* The local port of the current exchange (0 = none open). */

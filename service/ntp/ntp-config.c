@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-config.c — parse chrony.conf lines (chrony.conf(5)) into NtpConfig/NtpSourceConfig.
  * Errors say what was wrong and with which word, so a person can fix the line. */
 #include "ntp-config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-discipline.c — see ntp-discipline.h. */
 #include "ntp-discipline.h"
 

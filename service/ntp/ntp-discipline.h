@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-discipline.h — the local clock: frequency estimate, slewing through the frequency,
  * steps under makestep rules, the panic bound, leap seconds, and the tracking figures
  * (chrony's reference.c + the slewing half of sys_generic.c).

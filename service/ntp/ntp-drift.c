@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-drift.c — see ntp-drift.h. */
 #include "ntp-drift.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-engine.c — the NTP client core: glues the codec, per-source polling and statistics,
  * selection and the clock discipline behind the NtpEnv seam (see ntp-engine.h). */
 #include "ntp-engine.h"

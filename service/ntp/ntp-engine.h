@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-engine.h — the NTP core's public face.
  *
  * The core is a pure state machine in plain C11: no GLib, no sockets, no main loop, no

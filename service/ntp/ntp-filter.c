@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-filter.c — see ntp-filter.h. */
 #include "ntp-filter.h"
 

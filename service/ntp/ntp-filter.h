@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-filter.h — the clock filter in front of the source statistics.
  *
  * RFC 5905 §10: of the last few samples the one with the lowest delay carries the least

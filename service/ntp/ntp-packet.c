@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-packet.c — NTPv4 packet codec; see ntp-packet.h. */
 #include "ntp-packet.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-packet.h — NTPv4 packet codec (RFC 5905 §7.3, extension fields per RFC 7822).
  *
  * Pure functions: no state, no allocation. The decoder accepts any bytes (it is fuzzed) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-regress.c — see ntp-regress.h. */
 #include "ntp-regress.h"
 

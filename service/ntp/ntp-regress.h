@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-regress.h — weighted least squares and the runs test behind the source statistics.
  *
  * The model (as in chrony's sourcestats): offsets measured from one source drift linearly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-select.c — see ntp-select.h. */
 #include "ntp-select.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-select.h — source selection and combining (RFC 5905 §11.2, chrony's sources.c).
  *
  * Each usable source gives a correctness interval [offset - distance, offset + distance]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-source.c — see ntp-source.h. */
 #include "ntp-source.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-source.h — one source's polling state: poll interval and its adaptation, the 8-bit
  * reachability register, iburst/burst, and Kiss-o'-Death handling (RFC 5905 §7.4, §13;
  * chrony's ntp_core.c). No I/O: the engine asks when to send and reports what came back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-stats.c — see ntp-stats.h. The method follows chrony's sourcestats.c: weights from
  * each sample's distance above the best one, a runs-tested regression, skew as a 99.9 %
  * bound on the frequency. */

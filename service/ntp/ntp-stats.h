@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-stats.h — per-source sample history and its regression (chrony's "sourcestats").
  *
  * Offsets here follow the core's sign: positive = the local clock is ahead of the source.

@@ -12,6 +12,7 @@
 #include "mrd-sync-engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -50,6 +51,7 @@ typedef struct {
 
 struct _SyncSpec {
   MrdSyncEngine *engine;
+  guint line_id;
   char *line;
   NtpSourceConfig sc;
   gboolean numeric;
@@ -57,7 +59,8 @@ struct _SyncSpec {
   GCancellable *resolving;
   guint retry_id;
   guint retry_s;
-  gint64 next_resolve_mono;      /* µs: no re-resolution before */
+  gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
+  guint refresh_s;               /* back-off between such re-resolutions (s) */
   gboolean peer_said;
 };
 
@@ -75,7 +78,8 @@ struct _MrdSyncEngine {
   GPtrArray *sources;            /* SyncSource, in order of creation */
   SyncSource *by_core[NTP_MAX_SOURCES];
   guint next_id;
-  MrdSyncUpdatedFunc updated;
+  guint next_line_id;
+  MrdSyncEngineUpdatedFunc updated;
   gpointer updated_data;
   /* Set by the env callbacks while the core runs; acted on when it returns. */
   gboolean clock_changed;
@@ -219,7 +223,7 @@ update_sync_status (MrdSyncEngine *self, const NtpTracking *t)
 }
 
 static void
-emit (MrdSyncEngine *self, MrdSyncChanged what)
+emit (MrdSyncEngine *self, MrdSyncEngineChanged what)
 {
   if (self->updated != NULL)
     self->updated (self, what, self->updated_data);
@@ -247,7 +251,7 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
       if (!mrd_sync_engine_write_drift (self, &error))
         g_warning ("%s", error->message);
     }
-  emit (self, MRD_SYNC_CHANGED_TRACKING);
+  emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING);
 }
 
 static gint64
@@ -326,7 +330,19 @@ env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
     }
   if (++src->unanswered >= UNANSWERED_BEFORE_RESOLVE && !src->spec->numeric &&
       src->spec->resolving == NULL && now_mono_ok (src->spec))
-    spec_resolve (src->spec);
+    {
+      SyncSpec *spec = src->spec;
+
+      /* The name may point elsewhere now (a pool rotates its addresses, a server moved).
+       * If it does not, the member keeps failing: ask again only after a back-off that
+       * doubles up to an hour, so a dead server does not turn into a DNS flood. */
+      g_message ("%s (%s) has not answered %u requests, resolving %s again",
+                 src->address_str, spec->sc.name, src->unanswered, spec->sc.name);
+      spec->refresh_s = spec->refresh_s == 0 ? RESOLVE_RETRY_MIN * 8
+                                             : MIN (spec->refresh_s * 2, RESOLVE_RETRY_MAX);
+      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_s * G_USEC_PER_SEC;
+      spec_resolve (spec);
+    }
 }
 
 static gboolean
@@ -368,6 +384,8 @@ source_detach_core (SyncSource *src)
     ntp_engine_remove_source (self->core, (unsigned) src->core);
   self->by_core[src->core] = NULL;
   src->core = -1;
+  src->unanswered = 0;
+  mrd_net_socket_close (src->socket);
 }
 
 static void
@@ -408,19 +426,21 @@ spec_count_members (SyncSpec *spec)
 }
 
 static gboolean
+same_address (GInetSocketAddress *a, GInetSocketAddress *b)
+{
+  return g_inet_address_equal (g_inet_socket_address_get_address (a),
+                               g_inet_socket_address_get_address (b)) &&
+         g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (b);
+}
+
+static gboolean
 address_in_use (MrdSyncEngine *self, GInetSocketAddress *address)
 {
   guint i;
 
   for (i = 0; i < self->sources->len; i++)
-    {
-      SyncSource *src = self->sources->pdata[i];
-
-      if (g_inet_address_equal (g_inet_socket_address_get_address (src->address),
-                                g_inet_socket_address_get_address (address)) &&
-          g_inet_socket_address_get_port (src->address) == g_inet_socket_address_get_port (address))
-        return TRUE;
-    }
+    if (same_address (((SyncSource *) self->sources->pdata[i])->address, address))
+      return TRUE;
   return FALSE;
 }
 
@@ -446,6 +466,7 @@ static void
 apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
 {
   MrdSyncEngine *self = spec->engine;
+  g_autoptr(GPtrArray) failed = NULL;
   gboolean changed = FALSE;
   guint i;
 
@@ -456,7 +477,9 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
       return;
     }
 
-  /* Members that have not answered a whole reach register make room for new addresses. */
+  /* Members that have not answered a whole reach register make room for addresses not
+   * tried yet; the failed ones are not taken again from this answer. */
+  failed = g_ptr_array_new_with_free_func (g_object_unref);
   for (i = 0; i < self->sources->len;)
     {
       SyncSource *src = self->sources->pdata[i];
@@ -471,6 +494,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
       if (replace)
         {
           g_message ("%s (%s) unreachable, replacing it", src->address_str, spec->sc.name);
+          g_ptr_array_add (failed, g_object_ref (src->address));
           g_ptr_array_remove_index (self->sources, i);
           changed = TRUE;
           continue;
@@ -481,15 +505,19 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
   for (i = 0; i < addresses->len && spec_count_members (spec) < spec->max_members; i++)
     {
       SyncSource *src;
+      gboolean was_failed = FALSE;
+      guint j;
 
-      if (address_in_use (self, addresses->pdata[i]))
+      for (j = 0; j < failed->len && !was_failed; j++)
+        was_failed = same_address (failed->pdata[j], addresses->pdata[i]);
+      if (was_failed || address_in_use (self, addresses->pdata[i]))
         continue;
       src = source_new (spec, addresses->pdata[i]);
       g_ptr_array_add (self->sources, src);
       if (self->running)
         source_attach_core (src);
       if (!spec->numeric)
-        g_info ("%s resolved to %s", spec->sc.name, src->address_str);
+        g_message ("%s: polling %s", spec->sc.name, src->address_str);
       changed = TRUE;
     }
 
@@ -497,11 +525,8 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
     spec_schedule_retry (spec);
   else
     spec->retry_s = 0;
-  /* Even when nothing was replaced: not again before the back-off has passed. */
-  spec->next_resolve_mono = g_get_monotonic_time () +
-                            (gint64) MAX (spec->retry_s, RESOLVE_RETRY_MIN * 8) * G_USEC_PER_SEC;
   if (changed)
-    emit (self, MRD_SYNC_CHANGED_SOURCES);
+    emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
 
 static void
@@ -556,28 +581,19 @@ spec_free (SyncSpec *spec)
 }
 
 static SyncSpec *
-spec_new (MrdSyncEngine *self, const char *line, GError **error)
+spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
 {
-  NtpSourceConfig sc;
-  char err[256] = "";
   SyncSpec *spec;
   g_autoptr(GInetSocketAddress) numeric = NULL;
 
-  ntp_source_config_init (&sc);
-  if (ntp_source_config_parse (&sc, line, err, sizeof err) < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
-                   err[0] != '\0' ? err : "bad source line");
-      return NULL;
-    }
   spec = g_new0 (SyncSpec, 1);
   spec->engine = self;
   spec->line = g_strdup (line);
-  spec->sc = sc;
-  numeric = mrd_net_address_parse_numeric (sc.name, sc.port);
+  spec->sc = *sc;
+  numeric = mrd_net_address_parse_numeric (sc->name, sc->port);
   spec->numeric = numeric != NULL;
-  spec->max_members = sc.mode == NTP_SOURCE_POOL && !spec->numeric
-                      ? (guint) CLAMP (sc.maxsources, 1, NTP_MAX_SOURCES) : 1;
+  spec->max_members = sc->mode == NTP_SOURCE_POOL && !spec->numeric
+                      ? (guint) CLAMP (sc->maxsources, 1, NTP_MAX_SOURCES) : 1;
   return spec;
 }
 
@@ -674,7 +690,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
 }
 
 void
-mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncUpdatedFunc func,
+mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
                                   gpointer user_data)
 {
   self->updated = func;
@@ -703,6 +719,40 @@ env_get_random (void *ud, void *buf, size_t len)
     }
 }
 
+/* chronyd's drift file: "%20.6f %20.6f\n", the frequency and its skew in ppm. chronyd's
+ * frequency is the one its Linux driver is called with, "a positive argument if the local
+ * clock runs fast when uncompensated" (sys_linux.c set_frequency) — the core's sign, not the
+ * correction's — and a file written for a clock gaining f s/s holds about f x 1e6. The
+ * values are taken as written, so a drift file moves between chronyd and meridiand. */
+#define DRIFT_MAX_PPM 500000.0   /* chronyd clamps its frequency to this (local.c) */
+
+static gboolean
+drift_parse (const char *text, double *freq_ppm, double *skew_ppm)
+{
+  g_auto(GStrv) words = g_strsplit_set (g_strstrip ((char *) text), " \t\n", -1);
+  double values[2];
+  guint i, n = 0;
+
+  for (i = 0; words[i] != NULL; i++)
+    {
+      char *end = NULL;
+
+      if (words[i][0] == '\0')
+        continue;
+      if (n == 2)
+        return FALSE;
+      values[n] = g_ascii_strtod (words[i], &end);
+      if (end == words[i] || *end != '\0' || !isfinite (values[n]))
+        return FALSE;
+      n++;
+    }
+  if (n != 2 || fabs (values[0]) > DRIFT_MAX_PPM || values[1] < 0.0)
+    return FALSE;
+  *freq_ppm = values[0];
+  *skew_ppm = values[1];
+  return TRUE;
+}
+
 static void
 read_drift (MrdSyncEngine *self, NtpConfig *cfg)
 {
@@ -718,7 +768,7 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
         g_message ("Cannot read the drift file: %s", error->message);
       return;
     }
-  if (!ntp_drift_parse (text, &freq, &skew))
+  if (!drift_parse (text, &freq, &skew))
     {
       g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
       return;
@@ -746,13 +796,19 @@ mrd_sync_engine_start (MrdSyncEngine *self)
   NtpConfig cfg = self->core_cfg;
   guint i;
 
+  g_autoptr(GError) error = NULL;
+
   (void) env_get_random;
   if (self->running)
     return;
+  if (!mrd_clock_prepare_discipline (self->clock, &error))
+    g_warning ("%s", error->message);
   read_drift (self, &cfg);
-  self->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  /* TFD_NONBLOCK alone (clknetsim refuses other flags), close-on-exec set apart. */
+  self->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK);
   if (self->timer_fd < 0)
     g_error ("timerfd_create: %s", g_strerror (errno));
+  (void) fcntl (self->timer_fd, F_SETFD, FD_CLOEXEC);
   self->timer_watch = g_unix_fd_add (self->timer_fd, G_IO_IN, on_timer, self);
   self->deadline = G_MAXINT64;
   self->core = ntp_engine_new (&env, &cfg);
@@ -811,18 +867,59 @@ mrd_sync_engine_is_running (MrdSyncEngine *self)
 gboolean
 mrd_sync_engine_add_source (MrdSyncEngine *self, const char *line, GError **error)
 {
-  SyncSpec *spec = spec_new (self, line, error);
+  NtpSourceConfig sc;
+  char err[256] = "";
 
-  if (spec == NULL)
-    return FALSE;
-  if (find_spec (self, &spec->sc) != NULL)
+  ntp_source_config_init (&sc);
+  if (ntp_source_config_parse (&sc, line, err, sizeof err) < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
-                   spec->sc.name);
-      spec_free (spec);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
+                   err[0] != '\0' ? err : "bad source line");
       return FALSE;
     }
+  return mrd_sync_engine_add_source_config (self, line, &sc, 0, NULL, error);
+}
+
+static SyncSpec *
+find_line (MrdSyncEngine *self, guint line_id)
+{
+  guint i;
+
+  for (i = 0; i < self->specs->len; i++)
+    if (((SyncSpec *) self->specs->pdata[i])->line_id == line_id)
+      return self->specs->pdata[i];
+  return NULL;
+}
+
+gboolean
+mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
+                                   const NtpSourceConfig *config, guint line_id,
+                                   guint *line_id_out, GError **error)
+{
+  SyncSpec *spec;
+
+  if (find_spec (self, config) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
+                   config->name);
+      return FALSE;
+    }
+  if (line_id != 0 && find_line (self, line_id) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Line %u already present", line_id);
+      return FALSE;
+    }
+  if (line_id == 0)
+    {
+      do
+        line_id = ++self->next_line_id;
+      while (line_id == 0 || find_line (self, line_id) != NULL);
+    }
+  spec = spec_new (self, line, config);
+  spec->line_id = line_id;
   g_ptr_array_add (self->specs, spec);
+  if (line_id_out != NULL)
+    *line_id_out = line_id;
   if (self->running)
     spec_start (spec);
   return TRUE;
@@ -839,7 +936,7 @@ remove_spec (MrdSyncEngine *self, SyncSpec *spec)
     else
       i++;
   g_ptr_array_remove (self->specs, spec);
-  emit (self, MRD_SYNC_CHANGED_SOURCES);
+  emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
 
 gboolean
@@ -859,6 +956,20 @@ mrd_sync_engine_remove_source (MrdSyncEngine *self, guint id, GError **error)
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %u", id);
   return FALSE;
+}
+
+gboolean
+mrd_sync_engine_remove_line (MrdSyncEngine *self, guint line_id, GError **error)
+{
+  SyncSpec *spec = find_line (self, line_id);
+
+  if (spec == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No line %u", line_id);
+      return FALSE;
+    }
+  remove_spec (self, spec);
+  return TRUE;
 }
 
 gboolean
@@ -942,6 +1053,7 @@ fill_info (SyncSource *src, MrdSyncSourceInfo *out)
 {
   memset (out, 0, sizeof *out);
   out->id = src->id;
+  out->line_id = src->spec->line_id;
   g_strlcpy (out->name, src->spec->sc.name, sizeof out->name);
   g_strlcpy (out->address, src->address_str, sizeof out->address);
   g_strlcpy (out->line, src->spec->line, sizeof out->line);
@@ -999,7 +1111,14 @@ mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error)
   ntp_engine_get_drift (self->core, &freq, &skew);
   if (!isfinite (freq) || !isfinite (skew))
     return TRUE;
-  ntp_drift_format (text, sizeof text, freq, skew);
+  {
+    /* In the C locale whatever LC_NUMERIC says: chronyd reads it with sscanf ("%lf"). */
+    char f[G_ASCII_DTOSTR_BUF_SIZE], k[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (f, sizeof f, "%.6f", freq);
+    g_ascii_formatd (k, sizeof k, "%.6f", skew);
+    g_snprintf (text, sizeof text, "%20s %20s\n", f, k);
+  }
   /* Atomic: a new file renamed over the old one (g_file_set_contents), so a crash leaves
    * the old estimate or the new, never half of one. */
   if (!g_file_set_contents_full (self->driftfile, text, -1,

@@ -22,18 +22,19 @@ G_BEGIN_DECLS
 typedef struct _MrdSyncEngine MrdSyncEngine;
 
 typedef enum {
-  MRD_SYNC_CHANGED_TRACKING = 1 << 0,   /* a clock update (new offset/frequency, or a step) */
-  MRD_SYNC_CHANGED_SOURCES  = 1 << 1,   /* a source was added, removed, resolved or replaced */
-} MrdSyncChanged;
+  MRD_SYNC_ENGINE_CHANGED_TRACKING = 1 << 0,   /* a clock update (new offset/frequency, or a step) */
+  MRD_SYNC_ENGINE_CHANGED_SOURCES  = 1 << 1,   /* a source was added, removed, resolved or replaced */
+} MrdSyncEngineChanged;
 
 /* Called at most once per clock update (and once per change of the source list), after the
  * engine's state is consistent: read it with the getters below. */
-typedef void (*MrdSyncUpdatedFunc) (MrdSyncEngine *engine, MrdSyncChanged what,
+typedef void (*MrdSyncEngineUpdatedFunc) (MrdSyncEngine *engine, MrdSyncEngineChanged what,
                                     gpointer user_data);
 
 /* One polled address (a `pool` line gives one per address). */
 typedef struct {
   guint id;                      /* stable while the source exists; never reused */
+  guint line_id;                 /* the configuration line it belongs to (see add_source) */
   char name[NTP_NAME_MAX];       /* as configured: the host name or address of the line */
   char address[64];              /* the address polled, as chronyc shows it (port if not 123) */
   NtpSourceMode mode;
@@ -47,7 +48,7 @@ typedef struct {
 MrdSyncEngine *mrd_sync_engine_new   (MrdClock *clock, const MrdConfig *config, GError **error);
 void           mrd_sync_engine_free  (MrdSyncEngine *self);
 
-void           mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncUpdatedFunc func,
+void           mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
                                                  gpointer user_data);
 
 /* Start polling (reads the drift file first); stop: stop polling, write the drift file, mark
@@ -61,6 +62,15 @@ gboolean       mrd_sync_engine_is_running (MrdSyncEngine *self);
  * as chronyc refuses it; G_IO_ERROR_INVALID_ARGUMENT for a line that does not parse. */
 gboolean       mrd_sync_engine_add_source    (MrdSyncEngine *self, const char *line,
                                               GError **error);
+/* The same for a line already parsed (ntp_source_config_parse), under @line_id, which the
+ * caller chooses (e.g. the daemon's own id of the line; 0: the engine picks one) and
+ * *line_id_out returns. Refused (G_IO_ERROR_EXISTS) when @line_id or the name is taken. */
+gboolean       mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
+                                                  const NtpSourceConfig *config, guint line_id,
+                                                  guint *line_id_out, GError **error);
+/* Remove a line by its id. G_IO_ERROR_NOT_FOUND for an unknown one. */
+gboolean       mrd_sync_engine_remove_line   (MrdSyncEngine *self, guint line_id,
+                                              GError **error);
 /* Remove the configuration line source @id came from (for a pool: all its addresses).
  * G_IO_ERROR_NOT_FOUND for an unknown id. */
 gboolean       mrd_sync_engine_remove_source (MrdSyncEngine *self, guint id, GError **error);
@@ -68,7 +78,8 @@ gboolean       mrd_sync_engine_remove_source (MrdSyncEngine *self, guint id, GEr
 gboolean       mrd_sync_engine_remove_source_by_name (MrdSyncEngine *self,
                                                       const char *name_or_address,
                                                       GError **error);
-/* The configured lines, in order (owned by the engine, valid until the next change). */
+/* The configured lines, in order (the strings are owned by the engine and valid until the
+ * next change; free the array). */
 GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
 
 /* `chronyc burst` / `chronyc makestep`. FALSE while stopped. */

@@ -78,14 +78,14 @@ on_quit (gpointer user_data)
 }
 
 static void
-on_updated (MrdSyncEngine *engine, MrdSyncChanged what, gpointer user_data)
+on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
 {
   MrdClock *clock = user_data;
   NtpTracking t;
   double true_offset;
   g_autofree char *truth = NULL;
 
-  if (what & MRD_SYNC_CHANGED_SOURCES)
+  if (what & MRD_SYNC_ENGINE_CHANGED_SOURCES)
     {
       g_autoptr(GArray) sources = mrd_sync_engine_list_sources (engine);
       guint i;
@@ -97,7 +97,7 @@ on_updated (MrdSyncEngine *engine, MrdSyncChanged what, gpointer user_data)
           g_message ("Source %u: %s (%s)", info->id, info->address, info->name);
         }
     }
-  if (!(what & MRD_SYNC_CHANGED_TRACKING))
+  if (!(what & MRD_SYNC_ENGINE_CHANGED_TRACKING))
     return;
   mrd_sync_engine_get_tracking (engine, &t);
   if (mrd_clock_get_true_offset (clock, &true_offset))

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The bash completion script (cli/completion/meridianctl) loads in bash with bash-completion
 and completes subcommands, options and on/off; zone names come from `meridianctl
 list-timezones` (here a stand-in on PATH, so this needs no daemon)."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """meridianctl against the real meridiand, on a private bus with the polkitd mock, a temporary
 root and the virtual clock (tests/integration/harness.py).
 

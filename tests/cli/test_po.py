@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """gettext: po/POTFILES lists every source file with translatable strings, po/ko.po translates
 every message of the template xgettext makes from them (nothing untranslated or fuzzy, formats
 consistent), and the compiled catalog turns meridianctl's output into Korean."""

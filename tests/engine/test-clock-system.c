@@ -194,6 +194,18 @@ sync_status_sets_errors_and_unsync_as_chronyd (void **state)
 }
 
 static void
+prepare_turns_the_kernel_pll_off_as_chronyd (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .status = STA_PLL | STA_INS | STA_NANO };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+
+  assert_true (mrd_clock_prepare_discipline (clock, NULL));
+  assert_int_equal (k.calls, 2);
+  assert_int_equal (k.status, STA_UNSYNC);
+  assert_int_equal (k.last.modes, ADJ_STATUS);
+}
+
+static void
 virtual_clock_reports_its_true_offset (void **state)
 {
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.5, 0.0);
@@ -231,6 +243,7 @@ main (void)
     cmocka_unit_test (step_uses_setoffset_with_a_normalised_negative_time),
     cmocka_unit_test (leap_flags_keep_the_other_status_bits),
     cmocka_unit_test (sync_status_sets_errors_and_unsync_as_chronyd),
+    cmocka_unit_test (prepare_turns_the_kernel_pll_off_as_chronyd),
     cmocka_unit_test (virtual_clock_reports_its_true_offset),
     cmocka_unit_test (virtual_clock_carries_kernel_timestamps_over),
   };

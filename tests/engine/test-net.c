@@ -220,6 +220,13 @@ every_exchange_has_a_new_random_source_port (void **state)
   }
   iterate_until (&got, 1, 200);
   assert_int_equal (got.n, 0);
+
+  /* Closed: no socket left open; the next send opens one again. */
+  mrd_net_socket_close (sock);
+  assert_int_equal (mrd_net_socket_get_local_port (sock), 0);
+  assert_true (mrd_net_socket_send (sock, request, sizeof request, NULL));
+  assert_int_equal (responder_recv (&r, buf, sizeof buf, &from, &fromlen), 48);
+  assert_int_equal (port_of (&from), mrd_net_socket_get_local_port (sock));
   close (r.fd);
 }
 

@@ -9,10 +9,13 @@ A real `chronyd -x` (never touches the clock) serves `local stratum 1` on a free
 usage: test_loopback_chronyd.py slew|step
   slew: `makestep 1 3` — 0.5 s is under the threshold, so it must be slewed, not stepped;
         the virtual clock's true error (against CLOCK_REALTIME, which chronyd serves) must
-        fall under 1 ms within 45 s and stay there.
+        fall under 1 ms within 62 s and stay there: four iburst exchanges 2 s apart (8 s),
+        0.5 s slewed at the core's 83 333 ppm (6 s), then three 16 s polls for the frequency
+        (48 s) — the first estimate, from samples 2 s apart, is poor when the machine is
+        loaded (a sanitized build, other tests beside it).
   step: `makestep 0.1 3` — the first update steps; under 1 ms within 20 s.
-Both: the daemon runs one thread, SIGTERM makes it write the drift file (chronyd's sign: the
-correction, so about +23.054 ppm) and exit 0.
+Both: the daemon runs one thread, SIGTERM makes it write the drift file (chronyd's sign:
+positive = the uncompensated clock runs fast, so about -23.054 ppm) and exit 0.
 """
 import os
 import re
@@ -108,7 +111,7 @@ driftfile {drift}
         capbnd = int(re.search(r"^CapBnd:\s*([0-9a-f]+)", status, re.M).group(1), 16)
         assert not capbnd & (1 << 25), "meridiand still has CAP_SYS_TIME in its bounding set"
 
-        limit = 45.0 if mode == "slew" else 20.0
+        limit = 62.0 if mode == "slew" else 20.0
         start = time.monotonic()
         synced_at = None
         truth = re.compile(r"update: (\w+) .* true-offset ([-+0-9.e]+) s")
@@ -153,8 +156,9 @@ driftfile {drift}
         assert rc == 0, f"exit status {rc} after SIGTERM"
         with open(drift) as f:
             freq, skew = (float(x) for x in f.read().split())
-        # The clock runs 23.054 ppm slow: the correction chronyd's file holds is +23.054.
-        assert abs(freq - 23.054) < max(3 * skew, 2.0), f"drift file says {freq} ± {skew} ppm"
+        # The clock runs 23.054 ppm slow: chronyd's file would say -23.054 (its sys_linux.c
+        # set_frequency: "positive ... if the local clock runs fast when uncompensated").
+        assert abs(freq + 23.054) < max(3 * skew, 2.0), f"drift file says {freq} ± {skew} ppm"
         print(f"{mode}: |true offset| < 1 ms after {synced_at:.1f} s, drift {freq:.3f} ppm")
         print("\n".join(lines[-5:]))
     finally:

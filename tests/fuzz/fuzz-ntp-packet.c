@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-ntp-packet.c — libFuzzer target for the NTP packet decoder and the engine's receive
  * path. Also linked into fuzz-replay (plain C, gcc) to run the seed corpus in every build.
  *

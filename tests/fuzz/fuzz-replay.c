@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-replay.c — runs the fuzz target over every file of the given directories (the seed
  * corpus), so a normal (gcc, ASan+UBSan) build exercises the decoder without libFuzzer. */
 #include <dirent.h>

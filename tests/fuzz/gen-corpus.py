@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Writes the seed corpus (tests/fuzz/corpus/) for the NTP packet fuzzer: well-formed replies
 # and the malformations the decoder must refuse. Run once; the files are committed.
 import os, struct, sys

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer target for the NTP packet decoder with clang and fuzzes it briefly.
 # Exits 77 (skipped) when clang or libFuzzer is not available here.
 # Usage: run-fuzz.sh SOURCE_ROOT WORK_DIR [SECONDS]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `meson install` into a temporary DESTDIR, then checks what a packager would: every file the
 # service needs is there, the files that name each other agree, and the XML validates.
 # Usage: check-install.sh BUILD_DIR PREFIX LIBEXECDIR SYSCONFDIR

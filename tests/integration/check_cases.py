@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every test case in tests/integration/test_*.py is registered in meson.build (argv: the
 registered FILE:Class.test_method ids), and every registered id exists."""
 

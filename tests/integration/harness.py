@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Meridian integration test harness: a private system bus, a polkit stand-in, meridiand on a
 temporary root, and helpers to read that root and to run stock tools against the bus.
 
@@ -96,11 +97,12 @@ ALL_ACTIONS = sorted(ACTION.values())
 # In-signatures of the methods we call, so callers can pass plain Python values.
 SIGNATURES = {
     'SetTimezone': '(sb)', 'SetNTP': '(bb)', 'SetTime': '(xbb)', 'SetLocalRTC': '(bbb)',
-    'ListTimezones': None, 'ListZones': None, 'DescribeZone': '(st)',
+    'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(st)',
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
 }
 
-# Every daemon the tests start runs without CAP_SYS_TIME (RECIPE.md 8), helpers included.
+# Every daemon the tests start runs without CAP_SYS_TIME, helpers included: none of them may
+# change the real clock of the machine running the tests.
 NO_SYS_TIME = ['setpriv', '--bounding-set', '-sys_time']
 
 TIMEOUT_SCALE = float(os.environ.get('MERIDIAN_TIMEOUT_SCALE', '1'))
@@ -192,7 +194,8 @@ def write_system_like_bus_config(directory, includes=()):
 
 
 def fake_systemd_wrapper(directory):
-    """Write RECIPE.md 3a's wrapper (timedatectl insists /run/systemd/system exists); return path."""
+    """Write a wrapper that runs a command with a fake /run/systemd/system (timedatectl insists
+    it exists, i.e. that systemd is PID 1); return its path."""
     w = pathlib.Path(directory) / 'with-fake-systemd.sh'
     w.write_text('#!/bin/sh\n'
                  "exec unshare --mount --propagation private sh -c 'mount -t tmpfs tmpfs /run/systemd "
@@ -480,7 +483,7 @@ class MeridianTestCase(unittest.TestCase):
 
     def start_real_polkitd(self, policy_files=None):
         """Run the real polkitd on our bus with only `policy_files` (default: our own policy)
-        as registered actions (RECIPE.md 3c: bind mounts in a private mount namespace)."""
+        as registered actions (bind mounts in a private mount namespace)."""
         require_unshare(self)
         if not os.access('/usr/lib/polkit-1/polkitd', os.X_OK):
             self.skipTest('polkitd is not installed')
@@ -537,7 +540,7 @@ class MeridianTestCase(unittest.TestCase):
         return seen
 
     def start_real_timedated(self):
-        """The real systemd-timedated on our bus, exactly as RECIPE.md 7 says: private mount
+        """The real systemd-timedated on our bus, confined: private mount
         namespace, overlay over /etc (its writes land in self.tmp/'timedated'/'up'), a fake
         /run/systemd, and no CAP_SYS_TIME (checked). NEVER call its SetTime."""
         require_unshare(self)
@@ -738,7 +741,7 @@ class MeridianTestCase(unittest.TestCase):
                               stdin=None if input is not None else subprocess.DEVNULL)
 
     def timedatectl(self, *args, timeout=60):
-        """Stock timedatectl (--no-ask-password) through the fake-systemd wrapper (RECIPE 3a)."""
+        """Stock timedatectl (--no-ask-password) through the fake-systemd wrapper (fake_systemd_wrapper)."""
         require_unshare(self)
         if not shutil.which('timedatectl'):
             self.skipTest('timedatectl is not installed')

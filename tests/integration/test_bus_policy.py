@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Our bus policy (dbus/org.meridian.Time1.conf, installed into system.d) on a bus with the real
 system bus's default-deny rules: root's meridiand may own both names, anyone may call it (polkit
 decides inside), and nobody else may take the names."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Many callers at once, and a caller that goes away while polkit is still deciding."""
 
 import os

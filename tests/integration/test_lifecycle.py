@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Start, stop and restart: settings persist, SIGTERM is a clean exit, the zone is read from disk."""
 
 import os

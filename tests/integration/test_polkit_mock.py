@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Authorization matrix with the polkitd stand-in (dbusmock): every mutating method, on the
 native interface and on org.freedesktop.timedate1, is tried once with ONLY its own action
 granted (it must succeed, and the change must show on disk, in the property and in a
@@ -169,13 +170,31 @@ class PolkitMatrix(harness.MeridianTestCase):
             self.assert_root_unchanged(snap)
 
     def _simple_sources_method(self, method, allowed):
-        self.call('AddSource', TEST_SOURCE, False, iface=SOURCES)
+        # With no NTP engine running, Burst and MakeStep have nothing to act on: once
+        # authorized they reach the synchronization module, which says so in the log and
+        # succeeds (as chronyc's burst/makestep do on an idle chronyd); nothing else changes.
+        # Refused, they never reach it.
+        reached = f'{method}: no NTP engine is running'
+        path = self.call('AddSource', TEST_SOURCE, False, iface=SOURCES)
+        sources = self._source_paths()
+        ntp = self.get_property('NTP')
+        snap = self.snapshot_root()
+        self.assertNotIn(reached, self.daemon.log())
         if allowed:
             self.only(ACTION['manage-sources'])
-            self.call(method, False, iface=SOURCES)
+            self.assertIsNone(self.call(method, False, iface=SOURCES))
+            self.wait_until(lambda: reached in self.daemon.log(), timeout=5,
+                            what=f'the log line of {method}')
+            self.assertEqual(self.daemon.log().count(reached), 1)
         else:
             self.all_but(ACTION['manage-sources'])
             self.assert_denied(lambda: self.call(method, False, iface=SOURCES))
+            time.sleep(0.2)
+            self.assertNotIn(reached, self.daemon.log())
+        self.assertEqual(self._source_paths(), sources)
+        self.assertIn(path, sources)
+        self.assertEqual(self.get_property('NTP'), ntp)
+        self.assert_root_unchanged(snap)
 
 
 CASES = {

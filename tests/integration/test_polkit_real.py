@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The REAL polkitd (RECIPE.md 3c) with our polkit/org.meridian.time1.policy, and a caller
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The REAL polkitd (harness.start_real_polkitd) with our polkit/org.meridian.time1.policy, and a caller
 that is not root (polkit always authorizes root). With no session and no authentication agent,
 an action whose allow_any default is auth_* "needs interaction": systemd-timedated 252 with
 polkitd 122 answers InteractiveAuthorizationRequired whether `interactive` is false or true

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What meridiand asks polkit, as seen on the bus: the caller's bus name as the subject
 (system-bus-name, so polkit resolves the caller itself, race-free), the method's own action,
 and AllowUserInteraction (flag 1) exactly when the call's `interactive` argument is true."""
@@ -75,6 +76,7 @@ class PolkitWire(harness.MeridianTestCase):
             self.get_all(iface)
             self.call('ListTimezones', iface=iface)
         self.call('ListZones')
+        self.call('ListCountryZones', 'DE')
         self.call('DescribeZone', 'Asia/Seoul', 0)
         # A change after the reads: its check proves the watcher works, and is the only one.
         self.call('SetTimezone', 'Asia/Tokyo', False)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The files under the root, other layouts than Debian's: RHEL's /etc/sysconfig/clock, no
 /etc/timezone, /etc/localtime as a plain copy, no /etc/adjtime; announcements on both
 interfaces; timedated's error for SetTime while NTP is on."""
@@ -120,6 +121,36 @@ class RootFiles(harness.MeridianTestCase):
         self.assertAlmostEqual(lon, 126.97, delta=0.1)
         listed = set(self.call('ListTimezones'))
         self.assertTrue(set(zones) <= listed, sorted(set(zones) - listed)[:10])
+
+    def test_list_country_zones_gives_each_country_its_own_zones(self):
+        self.start_daemon()
+        # One call answers what tzselect's per-country view (zone.tab) offers.
+        de = self.call('ListCountryZones', 'de')
+        self.assertEqual(sorted(r[0] for r in de), ['Europe/Berlin', 'Europe/Busingen'])
+        self.assertEqual([r[0] for r in self.call('ListCountryZones', 'NO')], ['Europe/Oslo'])
+        (seoul,) = self.call('ListCountryZones', 'KR')
+        self.assertEqual(seoul[0], 'Asia/Seoul')
+        self.assertEqual(list(seoul[1]), ['KR'])
+        # The live fields agree with DescribeZone, asked independently, now.
+        offset, _dst, abbrev = self.call('DescribeZone', 'Asia/Seoul', 0)[:3]
+        self.assertEqual((seoul[6], seoul[7]), (offset, abbrev))
+        self.assertEqual((seoul[6], seoul[7]), (9 * 3600, 'KST'))
+
+    def test_list_country_zones_all_rows_match_list_zones(self):
+        self.start_daemon()
+        rows = self.call('ListCountryZones', '')
+        zones = self.call('ListZones')
+        self.assertEqual([tuple(r[:6]) for r in rows], [tuple(z) for z in zones])
+        self.assertGreater(len(rows), 300)
+
+    def test_list_country_zones_unknown_code_is_refused(self):
+        self.start_daemon()
+        for code in ('XX', 'Deutschland', '1'):
+            with self.assertRaises(harness.DBusError) as cm:
+                self.call('ListCountryZones', code)
+            self.assertEqual(cm.exception.name, 'org.meridian.Time1.Error.UnknownCountry')
+            self.assertIn(code, str(cm.exception))
+            self.assertIn('ISO 3166', str(cm.exception))
 
     def test_zone_read_from_etc_timezone_when_localtime_missing_then_link_created(self):
         os.unlink(self.root / 'etc' / 'localtime')

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Side by side with the real systemd-timedated (RECIPE.md 7: overlay over /etc, fake
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Side by side with the real systemd-timedated (harness.start_real_timedated: overlay over /etc, fake
 /run/systemd, no CAP_SYS_TIME; never its SetTime): the same ListTimezones answer."""
 
 import os

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Stock systemd timedatectl against meridiand's org.freedesktop.timedate1 (issue 2's acceptance
-scenario): every subcommand works, and each change shows on disk and over the native API."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Stock systemd timedatectl against meridiand's org.freedesktop.timedate1 (what a user of
+timedatectl does): every subcommand works, and each change shows on disk and over the native API."""
 
 import calendar
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Zone-name validation: names that are not zones get InvalidArgs on both interfaces and leave
 every file under the root byte-identical (polkit allows everything, so only validation can
 stop them); valid names, including backward links, are accepted."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-check — the 'sim' suite: each shipped scenario run through the real NTP core
  * (ntp_core_dep) with bounds derived from issue 3's targets, made looser so they hold for every
  * seed yet still fail when the engine or the simulator breaks.

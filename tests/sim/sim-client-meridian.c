@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-client-meridian.c — the Meridian NTP core (ntp_core_dep) as a simulated client. */
 #include "sim-client.h"
 

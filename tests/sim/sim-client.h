@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-client.h — a client the simulated world can drive: the Meridian engine, or the built-in
  * SNTP-style reference client. Both see the world only through an NtpEnv (ntp-engine.h). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-clock.c — see sim-clock.h. */
 #include "sim-clock.h"
 

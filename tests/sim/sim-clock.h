@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-clock.h — the simulated client clock.
  *
  * True time t is seconds since the start of the run (t = 0 is SIM_EPOCH_UNIX on the true UTC

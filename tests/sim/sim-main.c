@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridian-sim — run a scenario through the simulated world and print what the client's
  * clock did, measured against true time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-ntp.c — see sim-ntp.h. */
 #include "sim-ntp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-ntp.h — the NTPv4 wire format as far as the simulated servers and the SNTP-style client
  * need it (RFC 5905 §7.3): a 48-byte header, big-endian, 64-bit timestamps of seconds since
  * 1900 (era 0) with a 32-bit fraction. Written here, not taken from the engine, so the

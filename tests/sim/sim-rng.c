@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-rng.c — xoshiro256** with splitmix64 seeding; Exp by inversion, normal by the polar
  * method (Marsaglia). See sim-rng.h. */
 #include "sim-rng.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-rng.h — the simulator's own deterministic random numbers.
  *
  * xoshiro256** (Blackman & Vigna, https://prng.di.unimi.it/) seeded through splitmix64, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-scenario.c — the scenario file parser; see sim-scenario.h and scenarios/README.md. */
 #include "sim-scenario.h"
 

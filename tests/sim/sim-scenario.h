@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-scenario.h — a scenario: the simulated world, read from a small text file.
  *
  * Format (one directive a line; `#` starts a comment; times in seconds, frequencies in ppm;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-selftest — unit checks of the simulator's own models, so that a figure the bench prints
  * can be trusted: the PRNG's distributions, the clock's frequency/step/timer arithmetic, the
  * NTP timestamp and header codec, the scenario parser, the network's periodic outages, and the

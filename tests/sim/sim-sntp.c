@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-sntp.c — an SNTP-style reference client, as systemd-timesyncd behaves: one server at a
  * time, every reply's offset taken as it comes (no filter, no regression, no selection), an
  * offset over 0.4 s stepped, smaller ones handed to the kernel PLL (adjtimex ADJ_OFFSET with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-world.c — the discrete-event loop; see sim-world.h.
  *
  * Time is the TRUE time t (s since the run's start). Things that happen on a fixed grid (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sim-world.h — one run of a scenario: the discrete-event loop, the network, the servers, the
  * spoofer, and the figures of merit computed from the client clock's TRUE error. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mini-sim.h — a tiny deterministic world for unit tests of the engine: one simulated client
  * clock (frequency error, optional random-walk wander) and servers with perfect or offset
  * clocks, exponential network jitter. Header-only; each test binary includes it once.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-config: chrony.conf lines as written, every option, clear errors. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-discipline: slewing through the frequency, makestep rules, the panic
  * bound, maxchange, frequency estimation, leap second arming, make_step. */
 #include <stdarg.h>

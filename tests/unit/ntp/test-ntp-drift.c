@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the drift file: chronyd's format and sign, round trip, garbage. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Engine tests in a tiny simulated world (mini-sim.h): it converges, picks the right source,
  * ignores falsetickers and forged packets, honours KoD, makestep and the drift file. The
  * bounds are loose on purpose; tests/sim and bench/ measure accuracy properly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-filter: lowest-delay choice, no reuse, jitter, chrony's test D. */
 #include <stdarg.h>
 #include <stddef.h>

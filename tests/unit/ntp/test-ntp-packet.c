@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-packet: codec round trips, timestamp conversion, and every reason a
  * reply is refused. */
 #include <stdarg.h>

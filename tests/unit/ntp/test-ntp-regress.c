@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-regress and ntp-stats: regression against hand-computed values, the
  * runs test's critical values from the binomial distribution, and the sample history. */
 #include <stdarg.h>

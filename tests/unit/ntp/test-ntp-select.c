@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-select: Marzullo intersection on textbook cases, falsetickers, prefer,
  * noselect, minsources, too-variable sources, combining. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-source: reach register, iburst, poll adaptation, KoD handling. */
 #include <stdarg.h>
 #include <stddef.h>

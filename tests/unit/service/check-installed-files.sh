@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Checks of the files `meson install` puts in place (service suite). Usage:
 #   check-installed-files.sh polkit SRCDIR
 #   check-installed-files.sh busconf SRCDIR

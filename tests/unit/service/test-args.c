@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the argument checks (service/mrd-args.c) and source specs (mrd-sources.c). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +10,6 @@
 #include "mrd-args.h"
 #include "clock/mrd-clock.h"
 #include "mrd-error.h"
-#include "mrd-sources.h"
 
 #define NOW G_GINT64_CONSTANT (1764000000000000)   /* µs, late 2025 */
 
@@ -148,41 +148,6 @@ describe_zone_time_zero_means_now_and_rounds_down (void **state)
 }
 
 static void
-source_spec_splits_mode_address_and_options (void **state)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MrdSourceSpec) spec =
-    mrd_source_spec_parse ("server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4", &error);
-  const char *const want[] = { "prefer", "iburst", "minpoll 4", "maxpoll 4", NULL };
-  guint i;
-
-  assert_non_null (spec);
-  assert_string_equal (spec->mode, "server");
-  assert_string_equal (spec->address, "169.254.169.123");
-  assert_int_equal (spec->minpoll, 4);
-  assert_int_equal (g_strv_length (spec->options), 4);
-  for (i = 0; want[i] != NULL; i++)
-    assert_string_equal (spec->options[i], want[i]);
-}
-
-static void
-source_spec_rejects_what_is_not_a_source_line (void **state)
-{
-  const char *bad[] = { "", "makestep 1 3", "server", "server 1.2.3.4 minpoll x",
-                        "hello world", "# server 1.2.3.4", "rtcsync" };
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(MrdSourceSpec) spec = mrd_source_spec_parse (bad[i], &error);
-
-      assert_null (spec);
-      assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
-    }
-}
-
-static void
 error_domain_maps_to_dbus_names (void **state)
 {
   g_autoptr(GError) e1 = g_error_new_literal (MRD_ERROR, MRD_ERROR_AUTOMATIC_TIME_SYNC_ENABLED, "x");
@@ -191,10 +156,13 @@ error_domain_maps_to_dbus_names (void **state)
   g_autofree char *n1 = g_dbus_error_encode_gerror (e1);
   g_autofree char *n2 = g_dbus_error_encode_gerror (e2);
   g_autofree char *n3 = g_dbus_error_encode_gerror (e3);
+  g_autoptr(GError) e4 = g_error_new_literal (MRD_ERROR, MRD_ERROR_UNKNOWN_COUNTRY, "x");
+  g_autofree char *n4 = g_dbus_error_encode_gerror (e4);
 
   assert_string_equal (n1, "org.freedesktop.timedate1.AutomaticTimeSyncEnabled");
   assert_string_equal (n2, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired");
   assert_string_equal (n3, "org.meridian.Time1.Error.NotSupported");
+  assert_string_equal (n4, "org.meridian.Time1.Error.UnknownCountry");
 }
 
 int
@@ -209,8 +177,6 @@ main (void)
     cmocka_unit_test (set_time_refuses_what_no_clock_can_hold),
     cmocka_unit_test (the_settable_range_is_the_kernels),
     cmocka_unit_test (describe_zone_time_zero_means_now_and_rounds_down),
-    cmocka_unit_test (source_spec_splits_mode_address_and_options),
-    cmocka_unit_test (source_spec_rejects_what_is_not_a_source_line),
     cmocka_unit_test (error_domain_maps_to_dbus_names),
   };
 

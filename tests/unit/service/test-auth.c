@@ -1,4 +1,6 @@
-/* Unit tests of the method → polkit action table and the interaction rule (service/mrd-auth.c).
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the method → polkit action table and the interaction rule (service/mrd-auth.c),
+ * checked against every method of the dbus/ interface files and the polkit/ policy.
  * The asynchronous checks themselves run against polkit on a private bus in tests/integration. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,32 +12,106 @@
 #include <gio/gio.h>
 #include "mrd-auth.h"
 
-static void
-every_mutating_method_has_its_action (void **state)
+/* The expected action of a method, derived from the interface definitions and the polkit
+ * policy in the repository rather than from the table under test: a timedated-style "SetX"
+ * method needs "org.meridian.time1.set-x" (timedated's own naming: SetLocalRTC →
+ * set-local-rtc, SetNTP → set-ntp); every method of org.meridian.Time1.Sources changes the
+ * sources and needs manage-sources; every other method (List…, Describe…) is a read. */
+static char *
+expected_action (const char *iface, const char *method)
 {
-  const struct { const char *iface, *method, *action; } table[] = {
-    { "org.meridian.Time1", "SetTimezone", "org.meridian.time1.set-timezone" },
-    { "org.meridian.Time1", "SetTime", "org.meridian.time1.set-time" },
-    { "org.meridian.Time1", "SetNTP", "org.meridian.time1.set-ntp" },
-    { "org.meridian.Time1", "SetLocalRTC", "org.meridian.time1.set-local-rtc" },
-    /* The compatible interface checks the same actions (DESIGN.md). */
-    { "org.freedesktop.timedate1", "SetTimezone", "org.meridian.time1.set-timezone" },
-    { "org.freedesktop.timedate1", "SetTime", "org.meridian.time1.set-time" },
-    { "org.freedesktop.timedate1", "SetNTP", "org.meridian.time1.set-ntp" },
-    { "org.freedesktop.timedate1", "SetLocalRTC", "org.meridian.time1.set-local-rtc" },
-    { "org.meridian.Time1.Sources", "AddSource", "org.meridian.time1.manage-sources" },
-    { "org.meridian.Time1.Sources", "RemoveSource", "org.meridian.time1.manage-sources" },
-    { "org.meridian.Time1.Sources", "Burst", "org.meridian.time1.manage-sources" },
-    { "org.meridian.Time1.Sources", "MakeStep", "org.meridian.time1.manage-sources" },
-  };
-  guint i;
+  GString *kebab;
 
-  for (i = 0; i < G_N_ELEMENTS (table); i++)
+  if (strcmp (iface, "org.meridian.Time1.Sources") == 0)
+    return g_strdup ("org.meridian.time1.manage-sources");
+  if (!g_str_has_prefix (method, "Set"))
+    return NULL;
+  kebab = g_string_new ("org.meridian.time1.set");
+  for (const char *p = method + 3; *p != '\0'; p++)
     {
-      const char *action = mrd_auth_action_for_method (table[i].iface, table[i].method);
+      /* A capital starts a word, unless it continues an acronym (NTP, RTC). */
+      if (g_ascii_isupper (*p) && (p == method + 3 || !g_ascii_isupper (p[-1]) ||
+                                   (p[1] != '\0' && g_ascii_islower (p[1]))))
+        g_string_append_c (kebab, '-');
+      g_string_append_c (kebab, g_ascii_tolower (*p));
+    }
+  return g_string_free (kebab, FALSE);
+}
 
-      assert_non_null (action);
-      assert_string_equal (action, table[i].action);
+static GDBusNodeInfo *
+load_interfaces (const char *file)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("MERIDIAN_SOURCE_ROOT"), "dbus", file,
+                                            NULL);
+  g_autofree char *xml = NULL;
+  g_autoptr(GError) error = NULL;
+  GDBusNodeInfo *node;
+
+  assert_true (g_file_get_contents (path, &xml, NULL, &error));
+  node = g_dbus_node_info_new_for_xml (xml, &error);
+  assert_non_null (node);
+  return node;
+}
+
+static void
+every_method_of_the_interfaces_has_its_action (void **state)
+{
+  const char *files[] = { "org.meridian.Time1.xml", "org.freedesktop.timedate1.xml" };
+  g_autofree char *policy_path = NULL;
+  g_autofree char *policy = NULL;
+  g_autoptr(GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n_methods = 0, n_mutating = 0;
+
+  if (g_getenv ("MERIDIAN_SOURCE_ROOT") == NULL)
+    skip ();
+  policy_path = g_build_filename (g_getenv ("MERIDIAN_SOURCE_ROOT"), "polkit",
+                                  "org.meridian.time1.policy", NULL);
+  assert_true (g_file_get_contents (policy_path, &policy, NULL, NULL));
+
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autoptr(GDBusNodeInfo) node = load_interfaces (files[f]);
+
+      for (guint i = 0; node->interfaces[i] != NULL; i++)
+        for (guint m = 0; node->interfaces[i]->methods[m] != NULL; m++)
+          {
+            const char *iface = node->interfaces[i]->name;
+            const char *method = node->interfaces[i]->methods[m]->name;
+            g_autofree char *want = expected_action (iface, method);
+            const char *got = mrd_auth_action_for_method (iface, method);
+
+            n_methods++;
+            if (want == NULL)
+              {
+                if (got != NULL)
+                  fail_msg ("%s.%s is a read but needs %s", iface, method, got);
+                continue;
+              }
+            n_mutating++;
+            if (got == NULL || strcmp (got, want) != 0)
+              fail_msg ("%s.%s needs %s, not %s", iface, method, want, got ? got : "nothing");
+            /* The action exists in the policy polkit is given. */
+            {
+              g_autofree char *id = g_strdup_printf ("<action id=\"%s\">", want);
+
+              if (strstr (policy, id) == NULL)
+                fail_msg ("%s is not in %s", want, policy_path);
+            }
+            g_hash_table_add (used, g_strdup (want));
+          }
+    }
+  /* 4 timedate1 + 4 native Set… + 4 Sources methods; the reads are the rest. */
+  assert_int_equal (n_mutating, 12);
+  assert_true (n_methods > n_mutating);
+  /* Every action of the policy is reachable by some method. */
+  for (const char *p = strstr (policy, "<action id=\""); p != NULL;
+       p = strstr (p + 1, "<action id=\""))
+    {
+      const char *start = p + strlen ("<action id=\"");
+      g_autofree char *id = g_strndup (start, strcspn (start, "\""));
+
+      if (!g_hash_table_contains (used, id))
+        fail_msg ("policy action %s is used by no method", id);
     }
 }
 
@@ -92,7 +168,7 @@ interaction_when_the_argument_or_the_message_flag_asks_for_it (void **state)
                                                    G_DBUS_MESSAGE_FLAGS_NO_AUTO_START));
   /* The message flag alone is enough: timedated 252 (bus_verify_polkit_async) turns
    * interaction on when sd_bus_message_get_allow_interactive_authorization() is true, even
-   * with interactive=false (measured on the wire: integration.md #5). */
+   * with interactive=false (seen on the wire: tests/integration/test_polkit_wire.py). */
   assert_true (mrd_auth_allow_interaction (FALSE,
                                            G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION));
   /* interactive=true is enough (gdbus/python never set the flag). */
@@ -105,7 +181,7 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (every_mutating_method_has_its_action),
+    cmocka_unit_test (every_method_of_the_interfaces_has_its_action),
     cmocka_unit_test (methods_not_in_the_table_are_refused),
     cmocka_unit_test (every_action_is_in_the_shipped_policy),
     cmocka_unit_test (interaction_when_the_argument_or_the_message_flag_asks_for_it),

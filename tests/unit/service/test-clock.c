@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the clock backends' arithmetic (service/clock). Only the virtual clock is
  * exercised: the system clock is never created in tests (it could move the host's clock). */
 #include <stdarg.h>

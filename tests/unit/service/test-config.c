@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the chrony.conf-syntax reader (service/mrd-config.c). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,7 +69,7 @@ driftfile_and_core_directives_are_kept (void **state)
   assert_string_equal (config->driftfile, "/var/lib/meridian/drift");
   assert_int_equal (parse (config, "makestep 1.0 3", NULL), MRD_CONFIG_LINE_OK);
   assert_int_equal (parse (config, "maxdistance 2", NULL), MRD_CONFIG_LINE_OK);
-  /* chrony.conf(5) maxjitter: taken by the NTP core (ntp-core-2, 08:16), not "ignored". */
+  /* chrony.conf(5) maxjitter: taken by the NTP core (ntp_config_parse_line), not "ignored". */
   assert_int_equal (parse (config, "maxjitter 0.5", NULL), MRD_CONFIG_LINE_OK);
   assert_int_equal (config->core_lines->len, 3);
   assert_string_equal (g_ptr_array_index (config->core_lines, 0), "makestep 1.0 3");

@@ -1,91 +1,320 @@
-/* Unit tests of the source objects (service/mrd-sources.c), with an object manager that is not
- * on any bus: what AddSource/RemoveSource do once polkit has said yes. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the synchronization domain (service/mrd-sync.c) and its objects
+ * (service/mrd-sources.c, with an object manager not on any bus): sources parsed by the NTP
+ * core's parser, numbered objects that follow the domain, the engine seam (commands out,
+ * reports in), and NTP on/off kept in the state file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <string.h>
+#include <glib/gstdio.h>
 #include <gio/gio.h>
+#include "mrd-dbus-generated.h"
 #include "mrd-sources.h"
+#include "mrd-sync.h"
+
+typedef struct {
+  char *dir;
+  char *state_path;
+  MrdSync *sync;
+  MrdSources *sources;
+} Fixture;
+
+static int
+setup (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+
+  f->dir = g_dir_make_tmp ("meridian-sources-XXXXXX", NULL);
+  assert_non_null (f->dir);
+  f->state_path = g_build_filename (f->dir, "state", NULL);
+  f->sync = mrd_sync_new (f->state_path);
+  f->sources = mrd_sources_new (f->sync, NULL, "/org/meridian/Time1");
+  *state = f;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+
+  mrd_sources_free (f->sources);
+  mrd_sync_free (f->sync);
+  g_unlink (f->state_path);
+  g_rmdir (f->dir);
+  g_free (f->state_path);
+  g_free (f->dir);
+  g_free (f);
+  return 0;
+}
+
+static MrdDBusTime1Source *
+source_object (Fixture *f, guint id)
+{
+  g_autoptr(GDBusObject) object = mrd_sources_lookup (f->sources, id);
+
+  if (object == NULL)
+    return NULL;
+  return mrd_dbus_object_get_time1_source (MRD_DBUS_OBJECT (object));
+}
 
 static void
 added_sources_get_numbered_objects_with_their_spec (void **state)
 {
-  g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/org/meridian/Time1");
-  MrdSources *sources = mrd_sources_new (manager, NULL);
-  g_autofree char *p0 = mrd_sources_add (sources, "server 127.0.0.1 port 12399 iburst", NULL);
-  g_autofree char *p1 = mrd_sources_add (sources, "pool pool.ntp.org maxsources 4", NULL);
-  g_autoptr(GDBusObject) object = NULL;
-  g_autoptr(GDBusInterface) iface = NULL;
-  MrdDBusTime1Source *source;
+  Fixture *f = *state;
+  g_autoptr(MrdDBusTime1Source) source = NULL;
+  g_autofree char *path = NULL;
   const char *const *options;
+  guint id0 = 99, id1 = 99;
 
-  assert_string_equal (p0, "/org/meridian/Time1/sources/0");
-  assert_string_equal (p1, "/org/meridian/Time1/sources/1");
-  assert_int_equal (mrd_sources_get_count (sources), 2);
+  assert_true (mrd_sync_add_source (f->sync, "server 127.0.0.1 port 12399 iburst", &id0, NULL));
+  assert_true (mrd_sync_add_source (f->sync, "pool  pool.ntp.org   maxsources 3", &id1, NULL));
+  assert_int_equal (id0, 0);
+  assert_int_equal (id1, 1);
+  path = mrd_sources_path_for_id (id1);
+  assert_string_equal (path, "/org/meridian/Time1/sources/1");
+  assert_int_equal (mrd_sync_get_n_sources (f->sync), 2);
 
-  object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager), p0);
-  assert_non_null (object);
-  iface = g_dbus_object_get_interface (object, "org.meridian.Time1.Source");
-  assert_non_null (iface);
-  source = MRD_DBUS_TIME1_SOURCE (iface);
+  source = source_object (f, id0);
+  assert_non_null (source);
   assert_string_equal (mrd_dbus_time1_source_get_address (source), "127.0.0.1");
   assert_string_equal (mrd_dbus_time1_source_get_mode (source), "server");
   assert_string_equal (mrd_dbus_time1_source_get_state (source), "unusable");
   assert_int_equal (mrd_dbus_time1_source_get_reach (source), 0);
+  assert_int_equal (mrd_dbus_time1_source_get_poll (source), 6);   /* chrony's minpoll */
   assert_true (mrd_dbus_time1_source_get_last_rx_ago (source) < 0);
   options = mrd_dbus_time1_source_get_options (source);
   assert_int_equal (g_strv_length ((char **) options), 2);
   assert_string_equal (options[0], "port 12399");
   assert_string_equal (options[1], "iburst");
+  {
+    g_autoptr(MrdDBusTime1Source) pool = source_object (f, id1);
 
-  mrd_sources_free (sources);
+    assert_string_equal (mrd_dbus_time1_source_get_mode (pool), "pool");
+    assert_string_equal (mrd_dbus_time1_source_get_options (pool)[0], "maxsources 3");
+  }
 }
 
 static void
-removed_sources_disappear_and_unknown_paths_are_invalid (void **state)
+options_come_from_the_ntp_core_parser (void **state)
 {
-  g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/org/meridian/Time1");
-  MrdSources *sources = mrd_sources_new (manager, NULL);
-  g_autofree char *p0 = mrd_sources_add (sources, "server 10.0.0.1", NULL);
-  g_autofree char *p1 = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusObject) gone = NULL;
+  Fixture *f = *state;
+  g_autoptr(MrdDBusTime1Source) source = NULL;
+  const char *const want[] = { "minpoll 4", "maxpoll 4", "iburst", "prefer", NULL };
+  const char *const *options;
+  guint id = 0;
 
-  assert_true (mrd_sources_remove (sources, p0, NULL));
-  assert_int_equal (mrd_sources_get_count (sources), 0);
-  gone = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager), p0);
-  assert_null (gone);
-  assert_false (mrd_sources_remove (sources, p0, &error));
-  assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
-  /* Numbers are not reused, so a stale path never names a new source. */
-  p1 = mrd_sources_add (sources, "server 10.0.0.1", NULL);
-  assert_string_equal (p1, "/org/meridian/Time1/sources/1");
-  mrd_sources_free (sources);
+  /* Written in another order, with tabs: shown in one canonical order. */
+  assert_true (mrd_sync_add_source (f->sync,
+                                    "server 169.254.169.123 prefer\tiburst minpoll 4 maxpoll 4",
+                                    &id, NULL));
+  assert_int_equal (mrd_sync_get_source_config (f->sync, id)->minpoll, 4);
+  source = source_object (f, id);
+  options = mrd_dbus_time1_source_get_options (source);
+  assert_int_equal (g_strv_length ((char **) options), 4);
+  for (guint i = 0; want[i] != NULL; i++)
+    assert_string_equal (options[i], want[i]);
+  assert_int_equal (mrd_dbus_time1_source_get_poll (source), 4);
 }
 
 static void
-bad_spec_adds_nothing (void **state)
+removed_sources_disappear_and_ids_are_not_reused (void **state)
 {
-  g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/org/meridian/Time1");
-  MrdSources *sources = mrd_sources_new (manager, NULL);
+  Fixture *f = *state;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = mrd_sources_add (sources, "server", &error);
+  guint id0 = 0, id1 = 0;
 
-  assert_null (path);
+  assert_true (mrd_sync_add_source (f->sync, "server 10.0.0.1", &id0, NULL));
+  assert_true (mrd_sync_remove_source (f->sync, id0, NULL));
+  assert_int_equal (mrd_sync_get_n_sources (f->sync), 0);
+  assert_null (mrd_sources_lookup (f->sources, id0));
+  assert_false (mrd_sync_remove_source (f->sync, id0, &error));
   assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
-  assert_int_equal (mrd_sources_get_count (sources), 0);
-  mrd_sources_free (sources);
+  assert_true (mrd_sync_add_source (f->sync, "server 10.0.0.1", &id1, NULL));
+  assert_int_equal (id1, 1);
+}
+
+static void
+bad_lines_add_nothing (void **state)
+{
+  Fixture *f = *state;
+  const char *bad[] = { "", "makestep 1 3", "server", "server 1.2.3.4 minpoll x",
+                        "hello world", "# server 1.2.3.4", "rtcsync",
+                        "server 1.2.3.4 minpoll 4 maxpoll" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) check_error = NULL;
+
+      assert_false (mrd_sync_check_source_line (bad[i], &check_error));
+      assert_false (mrd_sync_add_source (f->sync, bad[i], NULL, &error));
+      assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
+      assert_true (g_error_matches (check_error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
+    }
+  assert_int_equal (mrd_sync_get_n_sources (f->sync), 0);
+  assert_null (mrd_sources_lookup (f->sources, 0));
+}
+
+/* ---- the engine seam ---------------------------------------------------------------------- */
+
+typedef struct {
+  GString *log;
+  gboolean fail_burst;
+} FakeEngine;
+
+static gboolean
+fake_add (gpointer e, guint id, const NtpSourceConfig *config, GError **error)
+{
+  g_string_append_printf (((FakeEngine *) e)->log, "add %u %s;", id, config->name);
+  return TRUE;
+}
+
+static void
+fake_remove (gpointer e, guint id)
+{
+  g_string_append_printf (((FakeEngine *) e)->log, "remove %u;", id);
+}
+
+static gboolean
+fake_burst (gpointer e, GError **error)
+{
+  FakeEngine *engine = e;
+
+  g_string_append (engine->log, "burst;");
+  if (engine->fail_burst)
+    {
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_FAILED, "no sources to burst");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+fake_make_step (gpointer e, GError **error)
+{
+  g_string_append (((FakeEngine *) e)->log, "makestep;");
+  return TRUE;
+}
+
+static void
+fake_set_enabled (gpointer e, gboolean enabled)
+{
+  g_string_append_printf (((FakeEngine *) e)->log, "enabled %d;", enabled);
+}
+
+static const MrdSyncEngine fake = {
+  fake_add, fake_remove, fake_burst, fake_make_step, fake_set_enabled,
+};
+
+static void
+commands_reach_the_engine (void **state)
+{
+  Fixture *f = *state;
+  FakeEngine engine = { g_string_new (NULL), FALSE };
+  g_autoptr(GError) error = NULL;
+  gboolean was = mrd_sync_get_enabled (f->sync);
+  guint id = 0;
+
+  /* Without an engine Burst and MakeStep have nothing to act on and succeed. */
+  assert_false (mrd_sync_has_engine (f->sync));
+  assert_true (mrd_sync_burst (f->sync, NULL));
+  assert_true (mrd_sync_make_step (f->sync, NULL));
+
+  mrd_sync_set_engine (f->sync, &fake, &engine);
+  assert_true (mrd_sync_add_source (f->sync, "server ntp.example.org iburst", &id, NULL));
+  assert_true (mrd_sync_burst (f->sync, NULL));
+  assert_true (mrd_sync_make_step (f->sync, NULL));
+  assert_true (mrd_sync_set_enabled (f->sync, !was, NULL));
+  assert_true (mrd_sync_set_enabled (f->sync, !was, NULL));   /* unchanged: not passed on */
+  assert_true (mrd_sync_remove_source (f->sync, id, NULL));
+  {
+    g_autofree char *want = g_strdup_printf ("add 0 ntp.example.org;burst;makestep;enabled %d;"
+                                             "remove 0;", !was);
+
+    assert_string_equal (engine.log->str, want);
+  }
+  engine.fail_burst = TRUE;
+  assert_false (mrd_sync_burst (f->sync, &error));
+  assert_string_equal (error->message, "no sources to burst");
+  mrd_sync_set_engine (f->sync, NULL, NULL);
+  g_string_free (engine.log, TRUE);
+}
+
+static void
+reports_reach_the_objects (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(MrdDBusTime1Source) source = NULL;
+  NtpSourceReport report = { 0 };
+  NtpTracking tracking = { 0 };
+  guint id = 0;
+  MrdDBusTime1Tracking *t;
+
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.1", &id, NULL));
+  report.state = NTP_STATE_SELECTED;
+  report.stratum = 2;
+  report.poll = 7;
+  report.reach = 0377;
+  report.last_rx_ago = 12.5;
+  report.measured_offset = -0.00125;
+  report.samples = 8;
+  mrd_sync_set_source_report (f->sync, id, &report);
+  source = source_object (f, id);
+  assert_string_equal (mrd_dbus_time1_source_get_state (source), "selected");
+  assert_int_equal (mrd_dbus_time1_source_get_stratum (source), 2);
+  assert_int_equal (mrd_dbus_time1_source_get_poll (source), 7);
+  assert_int_equal (mrd_dbus_time1_source_get_reach (source), 0377);
+  assert_float_equal (mrd_dbus_time1_source_get_measured_offset (source), -0.00125, 1e-12);
+  assert_int_equal (mrd_dbus_time1_source_get_samples (source), 8);
+
+  tracking.synchronized = true;
+  tracking.stratum = 3;
+  tracking.ref_id = 0xC0000201;
+  tracking.ref_time_ns = G_GINT64_CONSTANT (1700000000123456789);
+  tracking.freq_ppm = -12.5;
+  tracking.leap = NTP_LEAP_INSERT;
+  mrd_sync_set_tracking (f->sync, &tracking, "192.0.2.1");
+  assert_true (mrd_sync_get_synchronized (f->sync));
+  t = MRD_DBUS_TIME1_TRACKING (mrd_sources_get_tracking (f->sources));
+  assert_true (mrd_dbus_time1_tracking_get_synchronized (t));
+  assert_int_equal (mrd_dbus_time1_tracking_get_stratum (t), 3);
+  assert_int_equal (mrd_dbus_time1_tracking_get_reference_id (t), 0xC0000201);
+  assert_string_equal (mrd_dbus_time1_tracking_get_reference_name (t), "192.0.2.1");
+  assert_int_equal (mrd_dbus_time1_tracking_get_ref_time_usec (t), 1700000000123456);
+  assert_float_equal (mrd_dbus_time1_tracking_get_frequency (t), -12.5, 1e-12);
+  assert_string_equal (mrd_dbus_time1_tracking_get_leap_status (t), "Insert second");
+}
+
+static void
+enabled_survives_a_restart (void **state)
+{
+  Fixture *f = *state;
+  gboolean was = mrd_sync_get_enabled (f->sync);
+  MrdSync *again;
+
+  assert_true (was);   /* never set: on, as timesyncd */
+  assert_true (mrd_sync_set_enabled (f->sync, FALSE, NULL));
+  again = mrd_sync_new (f->state_path);
+  assert_false (mrd_sync_get_enabled (again));
+  mrd_sync_free (again);
 }
 
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (added_sources_get_numbered_objects_with_their_spec),
-    cmocka_unit_test (removed_sources_disappear_and_unknown_paths_are_invalid),
-    cmocka_unit_test (bad_spec_adds_nothing),
+    cmocka_unit_test_setup_teardown (added_sources_get_numbered_objects_with_their_spec, setup, teardown),
+    cmocka_unit_test_setup_teardown (options_come_from_the_ntp_core_parser, setup, teardown),
+    cmocka_unit_test_setup_teardown (removed_sources_disappear_and_ids_are_not_reused, setup, teardown),
+    cmocka_unit_test_setup_teardown (bad_lines_add_nothing, setup, teardown),
+    cmocka_unit_test_setup_teardown (commands_reach_the_engine, setup, teardown),
+    cmocka_unit_test_setup_teardown (reports_reach_the_objects, setup, teardown),
+    cmocka_unit_test_setup_teardown (enabled_survives_a_restart, setup, teardown),
   };
 
   return cmocka_run_group_tests_name ("sources", tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the persisted settings and the atomic file writer (service/mrd-state.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of ListZones' reply (service/mrd-zones.c) against the system tzdata: the
  * zone1970.tab rows, plus the zone.tab zones zone1970.tab folds into another country's. The
  * expectations come from the tables themselves (read here independently) and from what a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* LocalRTC in /etc/adjtime (hwclock(8)): read, write, create, keep the first two lines. */
 #include "tz-test-util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The zone writer and reader on temporary roots: /etc/localtime, /etc/timezone,
  * /etc/sysconfig/clock. */
 #include "tz-test-util.h"

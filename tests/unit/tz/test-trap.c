@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* TZ= settings that shadow the system zone (the seed's `export TZ='Asia/Seoul'` trap). */
 #include "tz-test-util.h"
 

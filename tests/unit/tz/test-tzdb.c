@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tzdata tables and zone name validation: on the system's tzdata and on a small zoneinfo
  * directory written here, so expected lists are known exactly. */
 #include "tz-test-util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The TZif reader (RFC 9636) on real files and on v1/v2/v3/v4 files built here, and the
  * POSIX TZ rules checked against glibc's own implementation (tzset(3), localtime_r(3)). */
 #include "tz-test-util.h"

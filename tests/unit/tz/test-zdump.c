@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* DescribeZone against zdump(8) -v for every zone name of tzdata (zones, links, UTC).
  *
  * zdump -v prints each change of UT offset, isdst or abbreviation as two lines: the last

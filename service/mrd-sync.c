@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mrd-sync.c — see mrd-sync.h. */
+#include "mrd-sync.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "mrd-state.h"
+
+typedef struct {
+  MrdSyncListener funcs;
+  gpointer user_data;
+} Listener;
+
+typedef struct {
+  NtpSourceConfig config;
+  NtpSourceReport report;
+} Source;
+
+struct _MrdSync {
+  char *state_path;
+  MrdState state;
+  GHashTable *sources;               /* GUINT_TO_POINTER (id) → Source */
+  guint next_id;
+  NtpTracking tracking;
+  char *reference_name;
+
+  GArray *listeners;                 /* Listener */
+  const MrdSyncEngine *engine;
+  gpointer engine_data;
+};
+
+static void
+report_init (NtpSourceReport *report, const NtpSourceConfig *config)
+{
+  memset (report, 0, sizeof *report);
+  report->state = NTP_STATE_UNUSABLE;
+  report->poll = config->minpoll;
+  report->last_rx_ago = -1.0;
+}
+
+static void
+tracking_init (NtpTracking *tracking)
+{
+  /* What `chronyc tracking` says for a clock that has never been synchronized. */
+  memset (tracking, 0, sizeof *tracking);
+  tracking->ref_source = -1;
+  tracking->leap_unsynchronized = true;
+}
+
+MrdSync *
+mrd_sync_new (const char *state_path)
+{
+  MrdSync *self = g_new0 (MrdSync, 1);
+  g_autoptr(GError) error = NULL;
+
+  self->state_path = g_strdup (state_path);
+  mrd_state_init_defaults (&self->state);
+  if (!mrd_state_load (&self->state, self->state_path, &error))
+    g_warning ("%s, using the defaults", error->message);
+  self->sources = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  tracking_init (&self->tracking);
+  self->reference_name = g_strdup ("");
+  self->listeners = g_array_new (FALSE, TRUE, sizeof (Listener));
+  return self;
+}
+
+void
+mrd_sync_free (MrdSync *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->sources);
+  g_array_unref (self->listeners);
+  g_free (self->reference_name);
+  g_free (self->state_path);
+  g_free (self);
+}
+
+void
+mrd_sync_add_listener (MrdSync *self, const MrdSyncListener *listener, gpointer user_data)
+{
+  Listener l = { *listener, user_data };
+
+  g_array_append_val (self->listeners, l);
+}
+
+void
+mrd_sync_remove_listener (MrdSync *self, gpointer user_data)
+{
+  for (guint i = self->listeners->len; i-- > 0;)
+    if (g_array_index (self->listeners, Listener, i).user_data == user_data)
+      g_array_remove_index (self->listeners, i);
+}
+
+#define EMIT(self, member, ...) \
+  for (guint i_ = 0; i_ < (self)->listeners->len; i_++) \
+    { \
+      Listener *l_ = &g_array_index ((self)->listeners, Listener, i_); \
+      if (l_->funcs.member != NULL) \
+        l_->funcs.member (l_->user_data, __VA_ARGS__); \
+    }
+
+void
+mrd_sync_set_engine (MrdSync *self, const MrdSyncEngine *engine, gpointer engine_data)
+{
+  self->engine = engine;
+  self->engine_data = engine_data;
+}
+
+gboolean
+mrd_sync_has_engine (MrdSync *self)
+{
+  return self->engine != NULL;
+}
+
+static void
+notify (MrdSync *self, MrdSyncChange what)
+{
+  EMIT (self, changed, what);
+}
+
+/* ---- on / off ----------------------------------------------------------------------------- */
+
+gboolean
+mrd_sync_get_enabled (MrdSync *self)
+{
+  return self->state.ntp;
+}
+
+gboolean
+mrd_sync_get_synchronized (MrdSync *self)
+{
+  return self->tracking.synchronized;
+}
+
+gboolean
+mrd_sync_set_enabled (MrdSync *self, gboolean enabled, GError **error)
+{
+  MrdState new_state = self->state;
+
+  enabled = !!enabled;
+  if (self->state.ntp == enabled)
+    return TRUE;
+  new_state.ntp = enabled;
+  if (!mrd_state_save (&new_state, self->state_path, error))
+    return FALSE;
+  self->state = new_state;
+  if (self->engine != NULL && self->engine->set_enabled != NULL)
+    self->engine->set_enabled (self->engine_data, enabled);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "NTP", enabled ? "yes" : "no",
+                    "MESSAGE", "Set NTP to %s.", enabled ? "enabled" : "disabled");
+  notify (self, MRD_SYNC_CHANGED_ENABLED);
+  return TRUE;
+}
+
+/* ---- sources ------------------------------------------------------------------------------ */
+
+static gboolean
+parse_line (const char *line, NtpSourceConfig *config, GError **error)
+{
+  char why[256] = "";
+
+  ntp_source_config_init (config);
+  if (ntp_source_config_parse (config, line, why, sizeof why) < 0)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   _("Not a source line (\"server|pool|peer ADDRESS [options]\"): %s"),
+                   why[0] != '\0' ? why : _("it does not parse"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mrd_sync_check_source_line (const char *line, GError **error)
+{
+  NtpSourceConfig config;
+
+  return parse_line (line, &config, error);
+}
+
+gboolean
+mrd_sync_add_source (MrdSync *self, const char *line, guint *id_out, GError **error)
+{
+  g_autofree Source *source = g_new0 (Source, 1);
+  guint id;
+
+  if (!parse_line (line, &source->config, error))
+    return FALSE;
+  if (source->config.ignored[0] != '\0')
+    g_warning ("Source '%s': options %s are accepted but not implemented, ignoring", line,
+               source->config.ignored);
+  id = self->next_id;
+  if (self->engine != NULL && self->engine->add_source != NULL &&
+      !self->engine->add_source (self->engine_data, id, &source->config, error))
+    return FALSE;
+  self->next_id++;
+  report_init (&source->report, &source->config);
+  g_hash_table_insert (self->sources, GUINT_TO_POINTER (id), g_steal_pointer (&source));
+  EMIT (self, source_added, id);
+  if (id_out != NULL)
+    *id_out = id;
+  return TRUE;
+}
+
+gboolean
+mrd_sync_has_source (MrdSync *self, guint id)
+{
+  return g_hash_table_contains (self->sources, GUINT_TO_POINTER (id));
+}
+
+gboolean
+mrd_sync_remove_source (MrdSync *self, guint id, GError **error)
+{
+  if (!mrd_sync_has_source (self, id))
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, _("No source %u"), id);
+      return FALSE;
+    }
+  if (self->engine != NULL && self->engine->remove_source != NULL)
+    self->engine->remove_source (self->engine_data, id);
+  g_hash_table_remove (self->sources, GUINT_TO_POINTER (id));
+  EMIT (self, source_removed, id);
+  return TRUE;
+}
+
+guint
+mrd_sync_get_n_sources (MrdSync *self)
+{
+  return g_hash_table_size (self->sources);
+}
+
+gboolean
+mrd_sync_burst (MrdSync *self, GError **error)
+{
+  if (self->engine == NULL || self->engine->burst == NULL)
+    {
+      /* A message, not debug output: the caller asked for something that did not happen. */
+      g_message ("Burst: no NTP engine is running, nothing to measure");
+      return TRUE;
+    }
+  return self->engine->burst (self->engine_data, error);
+}
+
+gboolean
+mrd_sync_make_step (MrdSync *self, GError **error)
+{
+  if (self->engine == NULL || self->engine->make_step == NULL)
+    {
+      g_message ("MakeStep: no NTP engine is running, no offset to step");
+      return TRUE;
+    }
+  return self->engine->make_step (self->engine_data, error);
+}
+
+const NtpSourceConfig *
+mrd_sync_get_source_config (MrdSync *self, guint id)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  return source != NULL ? &source->config : NULL;
+}
+
+const NtpSourceReport *
+mrd_sync_get_source_report (MrdSync *self, guint id)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  return source != NULL ? &source->report : NULL;
+}
+
+GStrv
+mrd_sync_format_options (const NtpSourceConfig *config)
+{
+  GPtrArray *b = g_ptr_array_new ();
+  NtpSourceConfig d;
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  ntp_source_config_init (&d);
+#define INT_OPT(field, name) \
+  if (config->field != d.field) \
+    g_ptr_array_add (b, g_strdup_printf ("%s %d", name, (int) config->field))
+#define DOUBLE_OPT(field, name) \
+  if (config->field != d.field) \
+    g_ptr_array_add (b, g_strdup_printf ("%s %s", name, \
+                         g_ascii_formatd (num, sizeof num, "%g", config->field)))
+#define FLAG_OPT(field, name) \
+  if (config->field) \
+    g_ptr_array_add (b, g_strdup (name))
+  INT_OPT (port, "port");
+  INT_OPT (minpoll, "minpoll");
+  INT_OPT (maxpoll, "maxpoll");
+  INT_OPT (polltarget, "polltarget");
+  INT_OPT (minstratum, "minstratum");
+  INT_OPT (maxsources, "maxsources");
+  INT_OPT (filter, "filter");
+  INT_OPT (minsamples, "minsamples");
+  INT_OPT (maxsamples, "maxsamples");
+  DOUBLE_OPT (maxdelay, "maxdelay");
+  DOUBLE_OPT (mindelay, "mindelay");
+  DOUBLE_OPT (offset, "offset");
+  DOUBLE_OPT (maxdelayratio, "maxdelayratio");
+  DOUBLE_OPT (maxdelaydevratio, "maxdelaydevratio");
+  FLAG_OPT (iburst, "iburst");
+  FLAG_OPT (burst, "burst");
+  FLAG_OPT (prefer, "prefer");
+  FLAG_OPT (noselect, "noselect");
+  FLAG_OPT (trust, "trust");
+  FLAG_OPT (require, "require");
+#undef INT_OPT
+#undef DOUBLE_OPT
+#undef FLAG_OPT
+  if (config->ignored[0] != '\0')
+    g_ptr_array_add (b, g_strdup (config->ignored));
+  g_ptr_array_add (b, NULL);
+  return (GStrv) g_ptr_array_free (b, FALSE);
+}
+
+/* ---- reports ------------------------------------------------------------------------------ */
+
+const NtpTracking *
+mrd_sync_get_tracking (MrdSync *self)
+{
+  return &self->tracking;
+}
+
+const char *
+mrd_sync_get_reference_name (MrdSync *self)
+{
+  return self->reference_name;
+}
+
+void
+mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *reference_name)
+{
+  gboolean was_synchronized = self->tracking.synchronized;
+
+  self->tracking = *tracking;
+  g_free (self->reference_name);
+  self->reference_name = g_strdup (reference_name != NULL ? reference_name : "");
+  notify (self, MRD_SYNC_CHANGED_TRACKING |
+                (was_synchronized != tracking->synchronized ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
+}
+
+void
+mrd_sync_set_source_report (MrdSync *self, guint id, const NtpSourceReport *report)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  if (source == NULL)
+    return;
+  source->report = *report;
+  EMIT (self, source_changed, id);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mrd-sync.h — the synchronization domain: whether NTP is on (kept in ROOT/var/lib/meridian/
+ * state), the NTP sources (from the configuration and AddSource), and what `chronyc tracking`
+ * and `chronyc sources` would say about them. No D-Bus: mrd-sources.c shows the sources and
+ * tracking on the bus and mrd-bus.c the NTP property, both through listeners (MrdSyncListener).
+ *
+ * The NTP engine (service/ntp) plugs in through two seams:
+ *   - commands, daemon → engine: an MrdSyncEngine table (mrd_sync_set_engine); without one,
+ *     sources are kept and shown but never measured, Burst/MakeStep have nothing to act on;
+ *   - reports, engine → daemon: mrd_sync_set_tracking() and mrd_sync_set_source_report(),
+ *     which update what the bus shows (and NTPSynchronized).
+ * Every source line goes through the NTP core's one parser, ntp_source_config_parse().
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "ntp-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MrdSync MrdSync;
+
+/* What changed, for the listeners. */
+typedef enum {
+  MRD_SYNC_CHANGED_ENABLED      = 1 << 0,   /* NTP on/off */
+  MRD_SYNC_CHANGED_SYNCHRONIZED = 1 << 1,   /* NTPSynchronized */
+  MRD_SYNC_CHANGED_TRACKING     = 1 << 2,   /* any tracking field */
+} MrdSyncChange;
+
+/* Who shows the domain on the bus (mrd-sources.c, mrd-bus.c). Any member may be NULL. */
+typedef struct {
+  void (*source_added)   (gpointer user_data, guint id);
+  void (*source_removed) (gpointer user_data, guint id);
+  void (*source_changed) (gpointer user_data, guint id);
+  void (*changed)        (gpointer user_data, MrdSyncChange what);
+} MrdSyncListener;
+
+/* The NTP engine's side of the seam. @engine is the engine's own pointer. Errors are shown
+ * to the caller as they are (use MRD_ERROR or G_DBUS_ERROR domains). */
+typedef struct {
+  gboolean (*add_source)    (gpointer engine, guint id, const NtpSourceConfig *config,
+                             GError **error);
+  void     (*remove_source) (gpointer engine, guint id);
+  gboolean (*burst)         (gpointer engine, GError **error);
+  gboolean (*make_step)     (gpointer engine, GError **error);
+  void     (*set_enabled)   (gpointer engine, gboolean enabled);
+} MrdSyncEngine;
+
+/* @state_path: where NTP on/off is kept (read now; a garbled file gives the default, on). */
+MrdSync    *mrd_sync_new                (const char *state_path);
+void        mrd_sync_free               (MrdSync *self);
+
+/* Listeners are called in the order added; they must outlive @self. */
+void        mrd_sync_add_listener       (MrdSync *self, const MrdSyncListener *listener,
+                                         gpointer user_data);
+void        mrd_sync_remove_listener    (MrdSync *self, gpointer user_data);
+void        mrd_sync_set_engine         (MrdSync *self, const MrdSyncEngine *engine,
+                                         gpointer engine_data);
+
+/* NTP on/off: saved atomically, then passed to the engine. TRUE without writing when
+ * nothing changes. */
+gboolean    mrd_sync_get_enabled        (MrdSync *self);
+gboolean    mrd_sync_set_enabled        (MrdSync *self, gboolean enabled, GError **error);
+gboolean    mrd_sync_get_synchronized   (MrdSync *self);
+
+/* Parse @line (ntp_source_config_parse; a bad line fails with G_DBUS_ERROR_INVALID_ARGS and
+ * the parser's message) and add it; *id_out: the source's id, never reused. */
+gboolean    mrd_sync_add_source         (MrdSync *self, const char *line, guint *id_out,
+                                         GError **error);
+/* Check a line without adding it (same errors). */
+gboolean    mrd_sync_check_source_line  (const char *line, GError **error);
+gboolean    mrd_sync_remove_source      (MrdSync *self, guint id, GError **error);
+gboolean    mrd_sync_has_source         (MrdSync *self, guint id);
+guint       mrd_sync_get_n_sources      (MrdSync *self);
+/* Burst / MakeStep: handed to the engine; without one there is nothing to measure or step
+ * and both succeed, as chronyc's commands do on an idle chronyd. */
+gboolean    mrd_sync_burst              (MrdSync *self, GError **error);
+gboolean    mrd_sync_make_step          (MrdSync *self, GError **error);
+gboolean    mrd_sync_has_engine         (MrdSync *self);
+
+/* A source's configuration, as parsed, and its options as the Options property shows them
+ * ("port 12399", "minpoll 4", "iburst"; free with g_strfreev). NULL for an unknown id. */
+const NtpSourceConfig *mrd_sync_get_source_config  (MrdSync *self, guint id);
+GStrv       mrd_sync_format_options     (const NtpSourceConfig *config);
+/* The latest report of a source (all "never measured" until the engine sends one). */
+const NtpSourceReport *mrd_sync_get_source_report  (MrdSync *self, guint id);
+/* The latest tracking report and the selected source's name ("" = none). */
+const NtpTracking     *mrd_sync_get_tracking       (MrdSync *self);
+const char            *mrd_sync_get_reference_name (MrdSync *self);
+
+/* The engine's reports. */
+void        mrd_sync_set_tracking       (MrdSync *self, const NtpTracking *tracking,
+                                         const char *reference_name);
+void        mrd_sync_set_source_report  (MrdSync *self, guint id,
+                                         const NtpSourceReport *report);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSync, mrd_sync_free)
+
+G_END_DECLS

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mrd-zone.c — see mrd-zone.h. */
+#include "mrd-zone.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "mrd-zones.h"
+
+struct _MrdZone {
+  GObject parent_instance;
+
+  char *root;
+  gboolean tell_kernel;
+  MrdTzdb *tzdb;
+  GVariant *timezones;            /* ListTimezones' reply */
+  GVariant *zones;                /* ListZones' reply, built on first use */
+  char *timezone;
+  gboolean local_rtc;
+
+  /* Zone writes are made durable after the reply (mrd_tz_sync_etc in a worker thread), one
+   * flush at a time: a change made while one runs asks for another. */
+  gboolean sync_running;
+  gboolean sync_wanted;
+  guint sync_timeout_id;
+};
+
+G_DEFINE_FINAL_TYPE (MrdZone, mrd_zone, G_TYPE_OBJECT)
+
+static void
+mrd_zone_finalize (GObject *object)
+{
+  MrdZone *self = MRD_ZONE (object);
+
+  if (self->sync_timeout_id != 0)
+    g_source_remove (self->sync_timeout_id);
+  g_free (self->root);
+  g_free (self->timezone);
+  g_clear_pointer (&self->timezones, g_variant_unref);
+  g_clear_pointer (&self->zones, g_variant_unref);
+  g_clear_pointer (&self->tzdb, mrd_tzdb_free);
+  G_OBJECT_CLASS (mrd_zone_parent_class)->finalize (object);
+}
+
+static void
+mrd_zone_class_init (MrdZoneClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mrd_zone_finalize;
+}
+
+static void
+mrd_zone_init (MrdZone *self)
+{
+}
+
+MrdZone *
+mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, GError **error)
+{
+  g_autoptr(MrdZone) self = g_object_new (MRD_TYPE_ZONE, NULL);
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) names = NULL;
+  MrdTzSource source = MRD_TZ_SOURCE_DEFAULT;
+
+  self->root = g_strdup (root);
+  self->tell_kernel = tell_kernel;
+  self->tzdb = mrd_tzdb_load (zoneinfo_dir, error);
+  if (self->tzdb == NULL)
+    return NULL;
+  names = mrd_tzdb_list_timezones (self->tzdb);
+  self->timezones = g_variant_ref_sink (g_variant_new ("(^as)", names));
+
+  if (!mrd_tz_localtime_read (self->root, self->tzdb, &self->timezone, &source, &local_error))
+    {
+      g_warning ("Cannot read the time zone under %s, using UTC: %s", self->root,
+                 local_error->message);
+      g_clear_error (&local_error);
+      self->timezone = g_strdup ("UTC");
+    }
+  if (!mrd_tz_adjtime_read (self->root, &self->local_rtc, &local_error))
+    {
+      g_warning ("Cannot read adjtime under %s, assuming the RTC keeps UTC: %s", self->root,
+                 local_error->message);
+      g_clear_error (&local_error);
+      self->local_rtc = FALSE;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+mrd_zone_get_root (MrdZone *self)
+{
+  return self->root;
+}
+
+const char *
+mrd_zone_get_timezone (MrdZone *self)
+{
+  return self->timezone;
+}
+
+gboolean
+mrd_zone_get_local_rtc (MrdZone *self)
+{
+  return self->local_rtc;
+}
+
+MrdTzdb *
+mrd_zone_get_tzdb (MrdZone *self)
+{
+  return self->tzdb;
+}
+
+GVariant *
+mrd_zone_get_timezones_reply (MrdZone *self)
+{
+  return self->timezones;
+}
+
+GVariant *
+mrd_zone_get_zones_reply (MrdZone *self)
+{
+  if (self->zones == NULL)
+    self->zones = g_variant_ref_sink (mrd_zones_build_list_reply (self->tzdb));
+  return self->zones;
+}
+
+gboolean
+mrd_zone_validate (MrdZone *self, const char *zone, GError **error)
+{
+  return mrd_tzdb_validate_zone (self->tzdb, zone, error);
+}
+
+/* ---- the kernel's time zone -----------------------------------------------------------
+ * Tell the kernel the zone's current offset (settimeofday(2) with only a timezone), which it
+ * uses for FAT timestamps and an RTC in local time. The kernel's very first settimeofday()
+ * call "warps" the clock by the offset it is given (it assumes the RTC kept local time);
+ * systemd's PID 1 disarms that at boot with a call giving offset 0. Where PID 1 is not
+ * systemd nobody has, so do the same first (without it, a first call with UTC+9 jumps the
+ * clock by 9 h). */
+static void
+apply_kernel_timezone (MrdZone *self)
+{
+  static gboolean warp_disarmed = FALSE;
+  MrdTzDescription desc;
+  struct timezone tz = { 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!self->tell_kernel)
+    return;
+  if (!mrd_tzdb_describe_zone (self->tzdb, self->timezone, g_get_real_time () / G_USEC_PER_SEC,
+                               &desc, &error))
+    {
+      g_warning ("Cannot tell the kernel the time zone: %s, ignoring", error->message);
+      return;
+    }
+  if (!warp_disarmed)
+    {
+      if (settimeofday (NULL, &tz) < 0)
+        {
+          g_warning ("Cannot disarm the kernel's first-call clock warp: %s; not telling the "
+                     "kernel the time zone", g_strerror (errno));
+          return;
+        }
+      warp_disarmed = TRUE;
+    }
+  tz.tz_minuteswest = -desc.utc_offset / 60;
+  if (settimeofday (NULL, &tz) < 0)
+    g_warning ("Cannot tell the kernel the time zone: %s, ignoring", g_strerror (errno));
+}
+
+/* ---- durability after the reply --------------------------------------------------------
+ * The renames that set the zone are atomic and visible at once; the fsyncs that make them
+ * survive a power cut cost milliseconds on a disk (systemd-timedated does none at all), so
+ * they run in a worker thread after the method has replied. */
+
+static void start_sync (MrdZone *self);
+
+static void
+sync_in_thread (GTask *task, gpointer source_object, gpointer task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (!mrd_tz_sync_etc (task_data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_sync_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
+{
+  MrdZone *self = MRD_ZONE (source_object);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("Cannot flush the time zone files to disk: %s, ignoring", error->message);
+  self->sync_running = FALSE;
+  if (self->sync_wanted)
+    start_sync (self);
+}
+
+static void
+start_sync (MrdZone *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->sync_running)
+    {
+      self->sync_wanted = TRUE;
+      return;
+    }
+  self->sync_wanted = FALSE;
+  self->sync_running = TRUE;
+  task = g_task_new (self, NULL, on_sync_done, NULL);
+  g_task_set_task_data (task, g_strdup (self->root), g_free);
+  g_task_run_in_thread (task, sync_in_thread);
+}
+
+static gboolean
+on_sync_timeout (gpointer user_data)
+{
+  MrdZone *self = user_data;
+
+  self->sync_timeout_id = 0;
+  start_sync (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A burst of changes (a script, 20 callers at once) shares one flush a moment later, instead
+ * of each change's fsyncs slowing down the next change's renames. */
+#define SYNC_DELAY_MS 50
+
+static void
+schedule_sync (MrdZone *self)
+{
+  if (self->sync_timeout_id == 0)
+    self->sync_timeout_id = g_timeout_add (SYNC_DELAY_MS, on_sync_timeout, self);
+}
+
+void
+mrd_zone_flush (MrdZone *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Let a running flush finish (its callback needs the main context), then do any last one
+   * here, so nothing set over the bus is left unflushed at exit. */
+  if (self->sync_timeout_id != 0)
+    {
+      g_source_remove (self->sync_timeout_id);
+      self->sync_timeout_id = 0;
+      self->sync_wanted = TRUE;
+    }
+  while (self->sync_running)
+    g_main_context_iteration (NULL, TRUE);
+  if (self->sync_wanted)
+    {
+      self->sync_wanted = FALSE;
+      if (!mrd_tz_sync_etc (self->root, &error))
+        g_warning ("Cannot flush the time zone files to disk: %s", error->message);
+    }
+}
+
+/* ---- changes ------------------------------------------------------------------------------ */
+
+typedef struct {
+  MrdZone *zone;
+  char *name;
+} LogData;
+
+static LogData *
+log_data_new (MrdZone *self, const char *name)
+{
+  LogData *d = g_new0 (LogData, 1);
+
+  d->zone = g_object_ref (self);
+  d->name = g_strdup (name);
+  return d;
+}
+
+static void
+log_data_free (gpointer data)
+{
+  LogData *d = data;
+
+  g_object_unref (d->zone);
+  g_free (d->name);
+  g_free (d);
+}
+
+static gboolean
+log_zone_change (gpointer data)
+{
+  LogData *d = data;
+  MrdTzDescription desc = { 0 };
+
+  (void) mrd_tzdb_describe_zone (d->zone->tzdb, d->name, g_get_real_time () / G_USEC_PER_SEC,
+                                 &desc, NULL);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "TIMEZONE", d->name,
+                    "TIMEZONE_SHORTNAME", desc.abbreviation,
+                    "MESSAGE", "Changed time zone to '%s' (%s).", d->name, desc.abbreviation);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+mrd_zone_set_timezone (MrdZone *self, const char *zone, GError **error)
+{
+  if (g_strcmp0 (self->timezone, zone) == 0)
+    return TRUE;
+  if (!mrd_tz_localtime_write_full (self->root, zone, MRD_TZ_WRITE_NO_SYNC, error))
+    return FALSE;
+  g_free (self->timezone);
+  self->timezone = g_strdup (zone);
+  schedule_sync (self);
+  apply_kernel_timezone (self);
+
+  /* The log line's abbreviation needs the zone's TZif file read: after the caller's reply. */
+  g_idle_add_full (G_PRIORITY_LOW, log_zone_change, log_data_new (self, zone), log_data_free);
+  return TRUE;
+}
+
+gboolean
+mrd_zone_set_local_rtc (MrdZone *self, gboolean local_rtc, GError **error)
+{
+  local_rtc = !!local_rtc;
+  if (self->local_rtc == local_rtc)
+    return TRUE;
+  if (!mrd_tz_adjtime_write (self->root, local_rtc, error))
+    return FALSE;
+  self->local_rtc = local_rtc;
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "LOCAL_RTC", local_rtc ? "yes" : "no",
+                    "MESSAGE", "RTC configured to %s time.", local_rtc ? "local" : "UTC");
+  return TRUE;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mrd-zone.h — the time zone domain: the system's zone (ROOT/etc/localtime and the files that
+ * mirror it), whether the RTC keeps local time (ROOT/etc/adjtime), the kernel's idea of the
+ * zone, and the tz tables the daemon answers zone questions from. Everything that reads or
+ * writes those files goes through here; no D-Bus (the interfaces, mrd-bus.c, call in).
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "mrd-tz.h"
+
+G_BEGIN_DECLS
+
+#define MRD_TYPE_ZONE (mrd_zone_get_type ())
+G_DECLARE_FINAL_TYPE (MrdZone, mrd_zone, MRD, ZONE, GObject)
+
+/* Load the tz tables (@zoneinfo_dir, NULL = default) and read the zone and adjtime under
+ * @root; unreadable files fall back to UTC / RTC in UTC with a warning. @tell_kernel: pass
+ * each new zone's offset to the kernel (only when the daemon owns the real system). Fails
+ * only when the tz tables cannot be loaded. */
+MrdZone     *mrd_zone_new             (const char *root, const char *zoneinfo_dir,
+                                       gboolean tell_kernel, GError **error);
+
+const char  *mrd_zone_get_root        (MrdZone *self);
+const char  *mrd_zone_get_timezone    (MrdZone *self);
+gboolean     mrd_zone_get_local_rtc   (MrdZone *self);
+MrdTzdb     *mrd_zone_get_tzdb        (MrdZone *self);
+
+/* "(as)": ListTimezones' reply, built once. Not floating; owned by @self. */
+GVariant    *mrd_zone_get_timezones_reply (MrdZone *self);
+/* "(a(sasasdds))": ListZones' reply, built on first use. Owned by @self. */
+GVariant    *mrd_zone_get_zones_reply     (MrdZone *self);
+
+/* Check a name before authorizing a change (MRD_TZ_ERROR_*, all "bad name" errors). */
+gboolean     mrd_zone_validate        (MrdZone *self, const char *zone, GError **error);
+/* Write @zone under the root (atomic renames; made durable a moment later, off the caller's
+ * path), tell the kernel, keep it. TRUE without writing if @zone is already the zone. */
+gboolean     mrd_zone_set_timezone    (MrdZone *self, const char *zone, GError **error);
+/* Rewrite ROOT/etc/adjtime's third line. TRUE without writing if nothing changes. */
+gboolean     mrd_zone_set_local_rtc   (MrdZone *self, gboolean local_rtc, GError **error);
+
+/* Before exiting: wait for the pending flush of the zone files, or do it now. */
+void         mrd_zone_flush           (MrdZone *self);
+
+G_END_DECLS
