@@ -3,10 +3,12 @@
 """Three real chronyd -x servers behind our UDP relay, one of them 50 ms wrong.
 
 Each server is reached through its own relay on its own loopback address (127.0.0.2-4, so
-the log names them apart): 2 ms base delay each way plus exponential jitter of mean 200 us.
+the log names them apart): 10 ms base delay each way plus exponential jitter of mean 200 us.
 The third relay adds 50 ms to the server timestamps of every reply (--ntp-shift), which is
 what a server whose clock is 50 ms off sends, and it is the nearest (0.5 ms), so its replies
-come first: a client must not take the first answer for the truth.
+come first, by 19 ms, far more than any scheduling noise: a client must not take the first
+answer for the truth. The good servers' intervals (offset +- half the 20 ms round trip)
+agree with each other and lie 40 ms from the wrong one's.
 
 First chronyd -x is the client (it selects but never touches the clock): `chronyc sources`
 must mark the wrong server `x` and select a good one (this proves the setup). Then
@@ -38,7 +40,7 @@ def main():
         for i, addr in enumerate(("127.0.0.2", "127.0.0.3", WRONG)):
             sport = lab.chronyd_server()
             opts = ["--ntp-shift", "0.05", "--delay", "0.0005"] if addr == WRONG else \
-                ["--delay", "0.002"]
+                ["--delay", "0.010"]
             rport = lab.relay(addr, sport, "--jitter", "0.0002", "--dist", "exp",
                               "--seed", str(i + 1), *opts)
             lines.append(f"server {addr} port {rport} iburst minpoll 1 maxpoll 2")
