@@ -28,7 +28,9 @@
 /* The order of the table. */
 static const char *const scenario_names[] = {
   "seed-ec2",
+  "seed-ec2-500ppm",
   "chrony-defaults",
+  "subprecision",
   "chrony-iburst-drift",
   "chrony-t1-10us", "chrony-t1-100us", "chrony-t1-1ms", "chrony-t1-10ms",
   "chrony-t2-10us", "chrony-t2-100us", "chrony-t2-1ms", "chrony-t2-10ms",

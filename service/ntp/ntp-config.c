@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ntp-config.c — parse chrony.conf lines (chrony.conf(5)) into NtpConfig/NtpSourceConfig.
- * Errors say what was wrong and with which word, so a person can fix the line. */
+/* ntp-config.c — chrony.conf lines (chrony.conf(5), chrony 4.3) into NtpConfig and
+ * NtpSourceConfig. Errors name the directive, the option and the word at fault, so a person
+ * can fix the line; a refused line leaves the configuration as it was. */
 #include "ntp-config.h"
 #include "ntp-stats.h"
 
@@ -15,6 +16,13 @@
 #define MAX_WORDS 64
 #define LINE_MAX_LEN 2048
 
+/* chrony's limits on a pool's sources and on the clock filter depth this client keeps. */
+#define MAX_POOL_SOURCES 16
+#define MAX_FILTER_DEPTH 8
+
+static int
+fail (char *err, size_t errlen, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+
 static int
 fail (char *err, size_t errlen, const char *fmt, ...)
 {
@@ -27,8 +35,15 @@ fail (char *err, size_t errlen, const char *fmt, ...)
   return -1;
 }
 
-/* Split into words; '#' or '!' or ';' at a word start begins a comment (chrony.conf(5)).
- * Returns the word count, or -1 when the line is too long. */
+static bool
+is_comment_char (char c)
+{
+  return c == '#' || c == '%' || c == ';' || c == '!';
+}
+
+/* Split a line into words. A line whose first word starts with a comment character is a
+ * comment (0 words), as chrony reads it; nowhere else is a comment character special.
+ * Returns the word count, or -1 when the line is too long or has too many words. */
 static int
 split (const char *line, char *buf, char **words)
 {
@@ -41,7 +56,9 @@ split (const char *line, char *buf, char **words)
   while (*p) {
     while (*p && isspace ((unsigned char) *p))
       p++;
-    if (!*p || *p == '#' || *p == '!' || *p == ';' || *p == '%')
+    if (!*p)
+      break;
+    if (n == 0 && is_comment_char (*p))
       break;
     if (n == MAX_WORDS)
       return -1;
@@ -54,10 +71,25 @@ split (const char *line, char *buf, char **words)
   return n;
 }
 
+/* Decimal numbers only: C's strtod also reads "0x1p3", "inf" and "nan", which no chrony.conf
+ * means. */
+static bool
+decimal_syntax (const char *s)
+{
+  if (!*s)
+    return false;
+  for (const char *p = s; *p; p++)
+    if (!isdigit ((unsigned char) *p) && !strchr ("+-.eE", *p))
+      return false;
+  return true;
+}
+
 static bool
 parse_double (const char *s, double *out)
 {
   char *end;
+  if (!decimal_syntax (s))
+    return false;
   errno = 0;
   double v = strtod (s, &end);
   if (end == s || *end || errno || !isfinite (v))
@@ -67,28 +99,155 @@ parse_double (const char *s, double *out)
 }
 
 static bool
-parse_int (const char *s, int *out)
+parse_long (const char *s, long long *out)
 {
   char *end;
+  if (!*s || (!isdigit ((unsigned char) *s) && *s != '-' && *s != '+'))
+    return false;
   errno = 0;
-  long v = strtol (s, &end, 10);
-  if (end == s || *end || errno || v < -1000000 || v > 1000000)
+  long long v = strtoll (s, &end, 10);
+  if (end == s || *end || errno)
+    return false;
+  *out = v;
+  return true;
+}
+
+static bool
+parse_int (const char *s, int *out)
+{
+  long long v;
+  if (!parse_long (s, &v) || v < -1000000000LL || v > 1000000000LL)
     return false;
   *out = (int) v;
   return true;
 }
 
-/* Remember an option that was accepted but is not implemented (see NtpSourceConfig). */
-static void
-note_ignored (NtpSourceConfig *sc, const char *opt)
+/* ---- global directives ---- */
+
+void
+ntp_config_init (NtpConfig *cfg)
 {
-  size_t used = strlen (sc->ignored);
-  size_t need = strlen (opt) + (used ? 1 : 0);
-  if (used + need + 1 > sizeof sc->ignored)
-    return;
-  if (used)
-    sc->ignored[used++] = ' ';
-  strcpy (sc->ignored + used, opt);
+  memset (cfg, 0, sizeof *cfg);
+  cfg->makestep_threshold = 0.0;   /* chrony: no makestep, never step */
+  cfg->makestep_limit = 0;
+  cfg->maxdistance = 3.0;
+  cfg->minsources = 1;
+  cfg->maxupdateskew = 1000.0;
+  cfg->maxslewrate = 83333.333;
+  cfg->maxchange_offset = 0.0;
+  cfg->stratumweight = 0.001;
+  cfg->reselectdist = 0.0001;
+  cfg->combinelimit = 3.0;
+  cfg->maxjitter = 1.0;
+  cfg->corrtimeratio = 3.0;
+}
+
+/* Alphabetical: the list the daemon's config reader asks about. */
+static const char *const core_directives[] = {
+  "combinelimit", "corrtimeratio", "makestep", "maxchange", "maxdistance", "maxjitter",
+  "maxslewrate", "maxupdateskew", "minsources", "reselectdist", "stratumweight", NULL,
+};
+
+const char *const *
+ntp_config_core_directives (void)
+{
+  return core_directives;
+}
+
+bool
+ntp_config_is_core_directive (const char *name)
+{
+  if (!name)
+    return false;
+  for (int i = 0; core_directives[i]; i++)
+    if (!strcmp (name, core_directives[i]))
+      return true;
+  return false;
+}
+
+int
+ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errlen)
+{
+  char buf[LINE_MAX_LEN], *w[MAX_WORDS];
+  int n = split (line, buf, w);
+  if (n < 0)
+    return fail (err, errlen, "line too long");
+  if (n == 0 || !ntp_config_is_core_directive (w[0]))
+    return 0;
+  const char *d = w[0];
+  double v;
+  int iv;
+
+  if (!strcmp (d, "makestep")) {
+    if (n != 3)
+      return fail (err, errlen, "makestep needs two values: THRESHOLD (s) and LIMIT (updates, -1 = always)");
+    if (!parse_double (w[1], &v) || v < 0 || v > 1e9)
+      return fail (err, errlen, "makestep: threshold '%s' is not a number of seconds from 0 to 1e9", w[1]);
+    if (!parse_int (w[2], &iv) || iv < -1)
+      return fail (err, errlen, "makestep: limit '%s' is not a whole number >= -1", w[2]);
+    cfg->makestep_threshold = v;
+    cfg->makestep_limit = iv;
+    return 1;
+  }
+  if (!strcmp (d, "maxchange")) {
+    /* chrony: maxchange OFFSET START IGNORE. OFFSET is honoured; START and IGNORE must still
+     * be valid so that a chrony.conf that works there means the same here. */
+    if (n != 4)
+      return fail (err, errlen, "maxchange needs three values: OFFSET (s), START and IGNORE (updates)");
+    if (!parse_double (w[1], &v) || v <= 0 || v > 1e9)
+      return fail (err, errlen, "maxchange: offset '%s' is not a number of seconds above 0", w[1]);
+    for (int i = 2; i < n; i++)
+      if (!parse_int (w[i], &iv) || iv < -1)
+        return fail (err, errlen, "maxchange: '%s' is not a whole number >= -1", w[i]);
+    cfg->maxchange_offset = v;
+    return 1;
+  }
+  if (!strcmp (d, "minsources")) {
+    if (n != 2)
+      return fail (err, errlen, "minsources needs exactly one value");
+    if (!parse_int (w[1], &iv) || iv < 1 || iv > NTP_MAX_SOURCES)
+      return fail (err, errlen, "minsources: '%s' is not a whole number from 1 to %d", w[1], NTP_MAX_SOURCES);
+    cfg->minsources = iv;
+    return 1;
+  }
+
+  struct { const char *name; double *dst; double min, max; const char *unit; } dbl[] = {
+    { "maxdistance", &cfg->maxdistance, 1e-9, 1e6, " (s)" },
+    { "maxupdateskew", &cfg->maxupdateskew, 1e-9, 1e6, " (ppm)" },
+    { "maxslewrate", &cfg->maxslewrate, 1e-9, 1e6, " (ppm)" },
+    { "stratumweight", &cfg->stratumweight, 0, 1e3, " (s)" },
+    { "reselectdist", &cfg->reselectdist, 0, 1e3, " (s)" },
+    { "combinelimit", &cfg->combinelimit, 0, 1e6, "" },
+    { "maxjitter", &cfg->maxjitter, 1e-9, 1e6, " (s)" },
+    { "corrtimeratio", &cfg->corrtimeratio, 1e-3, 1e6, "" },
+  };
+  for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
+    if (strcmp (d, dbl[k].name))
+      continue;
+    if (n != 2)
+      return fail (err, errlen, "%s needs exactly one value", d);
+    if (!parse_double (w[1], &v) || v < dbl[k].min || v > dbl[k].max)
+      return fail (err, errlen, "%s: '%s' is not a number from %g to %g%s", d, w[1],
+                   dbl[k].min, dbl[k].max, dbl[k].unit);
+    *dbl[k].dst = v;
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- source lines ---- */
+
+void
+ntp_source_config_init (NtpSourceConfig *sc)
+{
+  memset (sc, 0, sizeof *sc);
+  sc->mode = NTP_SOURCE_SERVER;
+  sc->port = 123;
+  sc->minpoll = 6;
+  sc->maxpoll = 10;
+  sc->maxdelay = 3.0;
+  sc->maxsources = 4;
+  sc->polltarget = 8;
 }
 
 const char *
@@ -102,212 +261,276 @@ ntp_source_mode_name (NtpSourceMode mode)
   }
 }
 
-int
-ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errlen)
+static bool
+valid_ipv6 (const char *s)
 {
-  char buf[LINE_MAX_LEN], *w[MAX_WORDS];
-  int n = split (line, buf, w);
-  if (n < 0)
-    return fail (err, errlen, "line too long");
-  if (n == 0)
-    return 0;
-  const char *d = w[0];
-  double v;
-  int iv;
+  /* hex groups and colons, an optional dotted IPv4 tail, an optional %zone (an interface
+   * name); getaddrinfo decides the rest */
+  const char *zone = strchr (s, '%');
+  size_t len = zone ? (size_t) (zone - s) : strlen (s);
+  if (len < 2 || len > 45)
+    return false;
+  int colons = 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    if (c == ':')
+      colons++;
+    else if (!isxdigit ((unsigned char) c) && c != '.')
+      return false;
+  }
+  if (colons < 2 || colons > 7)
+    return false;
+  if (zone) {
+    const char *z = zone + 1;
+    size_t zl = strlen (z);
+    if (zl == 0 || zl > 15)
+      return false;
+    for (; *z; z++)
+      if (!isalnum ((unsigned char) *z) && !strchr ("._-", *z))
+        return false;
+  }
+  return true;
+}
 
-  if (!strcmp (d, "makestep")) {
-    if (n != 3)
-      return fail (err, errlen, "makestep needs two values: THRESHOLD (s) and LIMIT (updates, -1 = always)");
-    if (!parse_double (w[1], &v) || v < 0)
-      return fail (err, errlen, "makestep: threshold '%s' is not a number of seconds >= 0", w[1]);
-    if (!parse_int (w[2], &iv) || iv < -1)
-      return fail (err, errlen, "makestep: limit '%s' is not a whole number >= -1", w[2]);
-    cfg->makestep_threshold = v;
-    cfg->makestep_limit = iv;
-    return 1;
+bool
+ntp_source_name_valid (const char *name)
+{
+  size_t len = name ? strlen (name) : 0;
+  if (len == 0 || len > 253)
+    return false;
+  if (strchr (name, ':'))
+    return valid_ipv6 (name);
+  /* All digits and dots: only a dotted-quad IPv4 address (getaddrinfo would also read "12345"
+   * or "1.2" as addresses, which no one means). */
+  if (strspn (name, "0123456789.") == len) {
+    unsigned a, b, c, d;
+    char tail;
+    return sscanf (name, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256
+           && c < 256 && d < 256 && name[len - 1] != '.';
   }
-  if (!strcmp (d, "maxchange")) {
-    /* chrony: maxchange OFFSET START IGNORE; we honour OFFSET, the rest must still parse. */
-    if (n != 4 && n != 2)
-      return fail (err, errlen, "maxchange needs OFFSET START IGNORE");
-    if (!parse_double (w[1], &v) || v <= 0)
-      return fail (err, errlen, "maxchange: offset '%s' is not a positive number of seconds", w[1]);
-    for (int i = 2; i < n; i++)
-      if (!parse_int (w[i], &iv) || iv < -1)
-        return fail (err, errlen, "maxchange: '%s' is not a whole number", w[i]);
-    cfg->maxchange_offset = v;
-    return 1;
+  /* A host name: dot-separated labels of letters, digits, '-' (not at
+   * either end of a label) and '_' (found in real internal names); an optional final dot. */
+  const char *p = name;
+  while (*p) {
+    const char *label = p;
+    while (*p && *p != '.') {
+      if (!isalnum ((unsigned char) *p) && *p != '-' && *p != '_')
+        return false;
+      p++;
+    }
+    size_t ll = (size_t) (p - label);
+    if (ll == 0 || ll > 63 || label[0] == '-' || label[ll - 1] == '-')
+      return false;
+    if (*p == '.')
+      p++;
   }
+  return true;
+}
 
-  struct { const char *name; double *dst; double min, max; } dbl[] = {
-    { "maxdistance", &cfg->maxdistance, 1e-9, 1e6 },
-    { "maxupdateskew", &cfg->maxupdateskew, 1e-9, 1e6 },
-    { "maxslewrate", &cfg->maxslewrate, 1e-9, 1e6 },
-    { "stratumweight", &cfg->stratumweight, 0, 1e3 },
-    { "reselectdist", &cfg->reselectdist, 0, 1e3 },
-    { "combinelimit", &cfg->combinelimit, 0, 1e6 },
-    { "maxjitter", &cfg->maxjitter, 1e-9, 1e6 },
-  };
-  for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
-    if (strcmp (d, dbl[k].name))
-      continue;
-    if (n != 2)
-      return fail (err, errlen, "%s needs exactly one value", d);
-    if (!parse_double (w[1], &v) || v < dbl[k].min || v > dbl[k].max)
-      return fail (err, errlen, "%s: '%s' is not a number between %g and %g", d, w[1],
-                   dbl[k].min, dbl[k].max);
-    *dbl[k].dst = v;
-    return 1;
+/* Append an accepted, unimplemented option (with its argument) to sc->ignored. */
+static void
+note_ignored (NtpSourceConfig *sc, const char *opt, const char *arg)
+{
+  char item[64];
+  snprintf (item, sizeof item, "%s%s%s", opt, arg ? " " : "", arg ? arg : "");
+  size_t used = strlen (sc->ignored);
+  size_t need = strlen (item) + (used ? 1 : 0);
+  if (used + need + 1 > sizeof sc->ignored)
+    return;
+  if (used)
+    sc->ignored[used++] = ' ';
+  strcpy (sc->ignored + used, item);
+}
+
+typedef enum {
+  ARG_NONE,      /* a flag */
+  ARG_INT,       /* a whole number in [min, max] */
+  ARG_DOUBLE,    /* a decimal number in [min, max] */
+  ARG_HEX,       /* a hexadecimal number in [min, max] (extfield's type) */
+} ArgKind;
+
+typedef enum {
+  O_MINPOLL, O_MAXPOLL, O_IBURST, O_BURST, O_PREFER, O_NOSELECT, O_TRUST, O_REQUIRE,
+  O_MAXDELAY, O_MINDELAY, O_OFFSET, O_PORT, O_MINSTRATUM, O_MAXSOURCES, O_POLLTARGET,
+  O_FILTER, O_MINSAMPLES, O_MAXSAMPLES, O_MAXDELAYRATIO, O_MAXDELAYDEVRATIO,
+  O_IGNORED,     /* known to chrony, not implemented here: validated, noted, logged */
+} OptId;
+
+typedef struct {
+  const char *name;
+  OptId id;
+  ArgKind kind;
+  double min, max;
+  const char *what;   /* the argument, for messages */
+} OptSpec;
+
+/* Every source option chrony 4.3 documents (chrony.conf(5), "server"), with the ranges chrony
+ * documents or enforces; where this client's limit is narrower it is said in `what`. */
+static const OptSpec options[] = {
+  { "minpoll", O_MINPOLL, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
+  { "maxpoll", O_MAXPOLL, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
+  { "iburst", O_IBURST, ARG_NONE, 0, 0, NULL },
+  { "burst", O_BURST, ARG_NONE, 0, 0, NULL },
+  { "prefer", O_PREFER, ARG_NONE, 0, 0, NULL },
+  { "noselect", O_NOSELECT, ARG_NONE, 0, 0, NULL },
+  { "trust", O_TRUST, ARG_NONE, 0, 0, NULL },
+  { "require", O_REQUIRE, ARG_NONE, 0, 0, NULL },
+  { "maxdelay", O_MAXDELAY, ARG_DOUBLE, 0, 1000, "a delay from 0 to 1000 s" },
+  { "mindelay", O_MINDELAY, ARG_DOUBLE, 0, 1000, "a delay from 0 to 1000 s" },
+  { "offset", O_OFFSET, ARG_DOUBLE, -1000, 1000, "a correction from -1000 to 1000 s" },
+  { "port", O_PORT, ARG_INT, 1, 65535, "a UDP port from 1 to 65535" },
+  { "minstratum", O_MINSTRATUM, ARG_INT, 0, 15, "a stratum from 0 to 15" },
+  { "maxsources", O_MAXSOURCES, ARG_INT, 1, MAX_POOL_SOURCES, "a number of sources from 1 to 16" },
+  { "polltarget", O_POLLTARGET, ARG_INT, 6, 60, "a number of samples from 6 to 60" },
+  { "filter", O_FILTER, ARG_INT, 1, MAX_FILTER_DEPTH, "a number of samples from 1 to 8 (this client's limit)" },
+  { "minsamples", O_MINSAMPLES, ARG_INT, 0, NTP_STATS_LIMIT, "a number of samples from 0 to 64" },
+  { "maxsamples", O_MAXSAMPLES, ARG_INT, 0, NTP_STATS_LIMIT, "a number of samples from 0 to 64" },
+  { "maxdelayratio", O_MAXDELAYRATIO, ARG_DOUBLE, 1, 1e9, "a ratio from 1 to 1e9" },
+  { "maxdelaydevratio", O_MAXDELAYDEVRATIO, ARG_DOUBLE, 1, 1e9, "a ratio from 1 to 1e9" },
+  /* accepted so a chrony.conf loads; not implemented (the engine says so in the log) */
+  { "key", O_IGNORED, ARG_INT, 1, 4294967295.0, "a key ID from 1 to 4294967295" },
+  { "nts", O_IGNORED, ARG_NONE, 0, 0, NULL },
+  { "certset", O_IGNORED, ARG_INT, 0, 4294967295.0, "a certificate set from 0 to 4294967295" },
+  { "ntsport", O_IGNORED, ARG_INT, 1, 65535, "a TCP port from 1 to 65535" },
+  { "asymmetry", O_IGNORED, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
+  { "presend", O_IGNORED, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
+  { "version", O_IGNORED, ARG_INT, 1, 4, "an NTP version from 1 to 4" },
+  { "extfield", O_IGNORED, ARG_HEX, 0, 0xffff, "an extension field type in hexadecimal, e.g. F323" },
+  { "xleave", O_IGNORED, ARG_NONE, 0, 0, NULL },
+  { "copy", O_IGNORED, ARG_NONE, 0, 0, NULL },
+  { "offline", O_IGNORED, ARG_NONE, 0, 0, NULL },
+  { "auto_offline", O_IGNORED, ARG_NONE, 0, 0, NULL },
+  /* chrony 4.4's, so a newer chrony.conf still loads */
+  { "maxunreach", O_IGNORED, ARG_INT, 0, 1000000000, "a number of polls from 0 to 1e9" },
+  { "maxdelayquant", O_IGNORED, ARG_DOUBLE, 0.05, 0.95, "a quantile from 0.05 to 0.95" },
+};
+
+static const OptSpec *
+find_option (const char *name)
+{
+  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+    if (!strcmp (name, options[i].name))
+      return &options[i];
+  return NULL;
+}
+
+static bool
+parse_hex (const char *s, double *out)
+{
+  if (!*s || strlen (s) > 8)
+    return false;
+  unsigned long v = 0;
+  for (const char *p = s; *p; p++) {
+    if (!isxdigit ((unsigned char) *p))
+      return false;
+    v = v * 16 + (unsigned long) (isdigit ((unsigned char) *p) ? *p - '0'
+                                  : tolower ((unsigned char) *p) - 'a' + 10);
   }
-  if (!strcmp (d, "minsources")) {
-    if (n != 2)
-      return fail (err, errlen, "minsources needs exactly one value");
-    if (!parse_int (w[1], &iv) || iv < 1 || iv > NTP_MAX_SOURCES)
-      return fail (err, errlen, "minsources: '%s' is not a whole number from 1 to %d", w[1], NTP_MAX_SOURCES);
-    cfg->minsources = iv;
-    return 1;
+  *out = (double) v;
+  return true;
+}
+
+/* Apply one validated option to sc. */
+static void
+apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
+{
+  int iv = (int) v;
+  switch (o->id) {
+  case O_MINPOLL: sc->minpoll = iv; break;
+  case O_MAXPOLL: sc->maxpoll = iv; break;
+  case O_IBURST: sc->iburst = true; break;
+  case O_BURST: sc->burst = true; break;
+  case O_PREFER: sc->prefer = true; break;
+  case O_NOSELECT: sc->noselect = true; break;
+  case O_TRUST: sc->trust = true; break;
+  case O_REQUIRE: sc->require = true; break;
+  case O_MAXDELAY: sc->maxdelay = v; break;
+  case O_MINDELAY: sc->mindelay = v; break;
+  case O_OFFSET: sc->offset = v; break;
+  case O_PORT: sc->port = (uint16_t) iv; break;
+  case O_MINSTRATUM: sc->minstratum = iv; break;
+  case O_MAXSOURCES: sc->maxsources = iv; break;
+  case O_POLLTARGET: sc->polltarget = iv; break;
+  case O_FILTER: sc->filter = iv; break;
+  case O_MINSAMPLES: sc->minsamples = iv; break;
+  case O_MAXSAMPLES: sc->maxsamples = iv; break;
+  case O_MAXDELAYRATIO: sc->maxdelayratio = v; break;
+  case O_MAXDELAYDEVRATIO: sc->maxdelaydevratio = v; break;
+  case O_IGNORED: note_ignored (sc, o->name, arg); break;
   }
-  return 0;
 }
 
 int
 ntp_source_config_parse (NtpSourceConfig *sc, const char *line, char *err, size_t errlen)
 {
   char buf[LINE_MAX_LEN], *w[MAX_WORDS];
+  NtpSourceConfig out;
+  ntp_source_config_init (&out);
+  ntp_source_config_init (sc);
+  if (!line)
+    return fail (err, errlen, "no line given");
   int n = split (line, buf, w);
   if (n < 0)
-    return fail (err, errlen, "line too long");
+    return fail (err, errlen, "line too long (at most %d characters and %d words)",
+                 LINE_MAX_LEN - 1, MAX_WORDS);
   if (n == 0)
     return fail (err, errlen, "empty line: expected 'server', 'pool' or 'peer' and an address");
-  ntp_source_config_init (sc);
   if (!strcmp (w[0], "server"))
-    sc->mode = NTP_SOURCE_SERVER;
+    out.mode = NTP_SOURCE_SERVER;
   else if (!strcmp (w[0], "pool"))
-    sc->mode = NTP_SOURCE_POOL;
+    out.mode = NTP_SOURCE_POOL;
   else if (!strcmp (w[0], "peer"))
-    sc->mode = NTP_SOURCE_PEER;
+    out.mode = NTP_SOURCE_PEER;
   else
-    return fail (err, errlen, "'%s' is not a source directive (expected server, pool or peer)", w[0]);
+    return fail (err, errlen, "'%.64s' is not a source directive (expected server, pool or peer)", w[0]);
   const char *dir = w[0];
   if (n < 2)
     return fail (err, errlen, "%s: missing the address or host name", dir);
   if (strlen (w[1]) >= NTP_NAME_MAX)
     return fail (err, errlen, "%s: host name is too long", dir);
-  for (const char *p = w[1]; *p; p++)
-    if (!isalnum ((unsigned char) *p) && !strchr (".-_:[]%", *p))
-      return fail (err, errlen, "%s: '%s' is not a valid address or host name", dir, w[1]);
-  strcpy (sc->name, w[1]);
+  if (!ntp_source_name_valid (w[1]))
+    return fail (err, errlen, "%s: '%.100s' is not a valid address or host name", dir, w[1]);
+  strcpy (out.name, w[1]);
 
   for (int i = 2; i < n; i++) {
-    const char *o = w[i];
-    /* flags */
-    struct { const char *name; bool *dst; } flags[] = {
-      { "iburst", &sc->iburst }, { "burst", &sc->burst }, { "prefer", &sc->prefer },
-      { "noselect", &sc->noselect }, { "trust", &sc->trust }, { "require", &sc->require },
-    };
-    bool done = false;
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
-      if (!strcmp (o, flags[k].name)) {
-        *flags[k].dst = true;
-        done = true;
+    const char *word = w[i];
+    const OptSpec *o = find_option (word);
+    if (!o) {
+      if (is_comment_char (word[0]))
+        return fail (err, errlen, "%s %s: '%.64s': a comment must start at the beginning of a line",
+                     dir, out.name, word);
+      return fail (err, errlen, "%s %s: unknown option '%.64s'", dir, out.name, word);
+    }
+    double v = 0;
+    const char *arg = NULL;
+    if (o->kind != ARG_NONE) {
+      if (i + 1 >= n)
+        return fail (err, errlen, "%s %s: option '%s' needs a value: %s", dir, out.name, o->name, o->what);
+      arg = w[++i];
+      bool ok;
+      if (o->kind == ARG_HEX) {
+        ok = parse_hex (arg, &v);
+      } else if (o->kind == ARG_INT) {
+        long long lv;
+        ok = parse_long (arg, &lv);
+        v = (double) lv;
+      } else {
+        ok = parse_double (arg, &v);
       }
-    if (done)
-      continue;
-    /* flags chrony has that this client does not implement: accepted so a chrony.conf
-     * loads, and noted in sc->ignored so the engine says so in the log */
-    static const char *const ignored_flags[] = { "xleave", "nts", "offline", "auto_offline",
-                                                 "copy", NULL };
-    for (int k = 0; ignored_flags[k]; k++)
-      if (!strcmp (o, ignored_flags[k]))
-        done = true;
-    if (done) {
-      note_ignored (sc, o);
-      continue;
+      if (!ok || v < o->min || v > o->max)
+        return fail (err, errlen, "%s %s: %s '%.64s' is not %s", dir, out.name, o->name, arg, o->what);
     }
-
-    static const char *const valued[] = { "minpoll", "maxpoll", "maxdelay", "mindelay", "offset",
-                                          "port", "minstratum", "maxsources", "polltarget",
-                                          "filter", "key", "version", "presend", "minsamples",
-                                          "maxsamples", "maxdelayratio", "maxdelaydevratio",
-                                          "asymmetry", "certset", "extfield", "ntsport", NULL };
-    bool known = false;
-    for (int k = 0; valued[k]; k++)
-      if (!strcmp (o, valued[k]))
-        known = true;
-    if (!known)
-      return fail (err, errlen, "%s %s: unknown option '%s'", dir, sc->name, o);
-    if (i + 1 >= n)
-      return fail (err, errlen, "%s %s: option '%s' needs a value", dir, sc->name, o);
-    const char *val = w[++i];
-    double v;
-    int iv;
-    if (!strcmp (o, "minpoll") || !strcmp (o, "maxpoll")) {
-      if (!parse_int (val, &iv) || iv < -6 || iv > 24)
-        return fail (err, errlen, "%s: %s '%s' must be a whole number from -6 to 24", dir, o, val);
-      if (o[1] == 'i')
-        sc->minpoll = iv;
-      else
-        sc->maxpoll = iv;
-    } else if (!strcmp (o, "maxdelay") || !strcmp (o, "mindelay") || !strcmp (o, "offset")) {
-      if (!parse_double (val, &v) || (o[0] == 'm' && (v < 0 || v > 1e6)) || fabs (v) > 1e6)
-        return fail (err, errlen, "%s: %s '%s' must be a number of seconds%s", dir, o, val,
-                     o[0] == 'm' ? " >= 0" : "");
-      if (!strcmp (o, "maxdelay"))
-        sc->maxdelay = v;
-      else if (!strcmp (o, "mindelay"))
-        sc->mindelay = v;
-      else
-        sc->offset = v;
-    } else if (!strcmp (o, "port")) {
-      if (!parse_int (val, &iv) || iv < 1 || iv > 65535)
-        return fail (err, errlen, "%s: port '%s' must be from 1 to 65535", dir, val);
-      sc->port = (uint16_t) iv;
-    } else if (!strcmp (o, "minstratum")) {
-      if (!parse_int (val, &iv) || iv < 0 || iv > 15)
-        return fail (err, errlen, "%s: minstratum '%s' must be from 0 to 15", dir, val);
-      sc->minstratum = iv;
-    } else if (!strcmp (o, "maxsources")) {
-      if (!parse_int (val, &iv) || iv < 1 || iv > NTP_MAX_SOURCES)
-        return fail (err, errlen, "%s: maxsources '%s' must be from 1 to %d", dir, val, NTP_MAX_SOURCES);
-      sc->maxsources = iv;
-    } else if (!strcmp (o, "polltarget")) {
-      if (!parse_int (val, &iv) || iv < 6 || iv > 60)
-        return fail (err, errlen, "%s: polltarget '%s' must be from 6 to 60", dir, val);
-      sc->polltarget = iv;
-    } else if (!strcmp (o, "filter")) {
-      if (!parse_int (val, &iv) || iv < 1 || iv > 8)
-        return fail (err, errlen, "%s: filter '%s' must be from 1 to 8", dir, val);
-      sc->filter = iv;
-    } else if (!strcmp (o, "minsamples") || !strcmp (o, "maxsamples")) {
-      /* chrony.conf(5): the bounds of the samples kept for the source's regression. */
-      if (!parse_int (val, &iv) || iv < 0 || iv > NTP_STATS_LIMIT)
-        return fail (err, errlen, "%s: %s '%s' must be a whole number from 0 to %d", dir, o, val,
-                     NTP_STATS_LIMIT);
-      if (o[1] == 'i')
-        sc->minsamples = iv;
-      else
-        sc->maxsamples = iv;
-    } else if (!strcmp (o, "maxdelayratio") || !strcmp (o, "maxdelaydevratio")) {
-      if (!parse_double (val, &v) || v < 1.0 || v > 1e9)
-        return fail (err, errlen, "%s: %s '%s' must be a number from 1 to 1e9", dir, o, val);
-      if (!strcmp (o, "maxdelayratio"))
-        sc->maxdelayratio = v;
-      else
-        sc->maxdelaydevratio = v;
-    } else if (!strcmp (o, "key") || !strcmp (o, "version") || !strcmp (o, "presend")
-               || !strcmp (o, "asymmetry") || !strcmp (o, "certset") || !strcmp (o, "extfield")
-               || !strcmp (o, "ntsport")) {
-      /* chrony options accepted for compatibility; their value must still be a number. The
-       * engine logs that they are ignored. */
-      if (!parse_double (val, &v) && strcmp (o, "extfield"))
-        return fail (err, errlen, "%s: %s '%s' is not a number", dir, o, val);
-      note_ignored (sc, o);
-    } else {
-      return fail (err, errlen, "%s %s: unknown option '%s'", dir, sc->name, o);
-    }
+    apply_option (&out, o, v, arg);
   }
-  if (sc->minpoll > sc->maxpoll)
-    return fail (err, errlen, "%s %s: minpoll %d is greater than maxpoll %d", dir, sc->name,
-                 sc->minpoll, sc->maxpoll);
+  if (out.minpoll > out.maxpoll)
+    return fail (err, errlen, "%s %s: minpoll %d is greater than maxpoll %d", dir, out.name,
+                 out.minpoll, out.maxpoll);
+  if (out.minsamples > 0 && out.maxsamples > 0 && out.minsamples > out.maxsamples)
+    return fail (err, errlen, "%s %s: minsamples %d is greater than maxsamples %d", dir, out.name,
+                 out.minsamples, out.maxsamples);
+  if (out.mindelay > 0 && out.mindelay > out.maxdelay)
+    return fail (err, errlen, "%s %s: mindelay %g s is greater than maxdelay %g s", dir, out.name,
+                 out.mindelay, out.maxdelay);
+  *sc = out;
   return 0;
 }

@@ -7,28 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
-/* chrony's corrtimeratio: an offset as large as the statistics' own uncertainty is slewed
- * out over this many half update intervals; larger offsets proportionally faster. chrony's
- * default of 3 keeps the frequency error the correction causes small (it matters to our own
- * NTP clients); for the accuracy of this clock, correcting faster measured better: 0.3 cut
- * the RMS error by 5-15 % in simulation. */
-#define CORR_TIME_RATIO 0.3
+/* chrony's corrtimeratio default: an offset as large as the statistics' own uncertainty is
+ * slewed out over this many half update intervals, larger offsets proportionally faster
+ * (NtpConfig.corrtimeratio overrides it). Slewing slower than the offset changes keeps the
+ * frequency error the correction itself causes below the frequency estimate's own error. */
+#define CORR_TIME_RATIO 3.0
+/* The shortest slew (s). A real kernel applies a frequency change at its next tick (1-10 ms),
+ * so each end of a slew of duration D at extra rate e is off by up to e x tick; D >= 1 s
+ * keeps that under 1 % of the correction. */
 #define MIN_SLEW_S 1.0
 #define MAX_SLEW_S 10000.0
-/* The frequency wander assumed for the local oscillator, fraction per sqrt(s): a random walk
- * in which the frequency moves by FREQ_WANDER x N(0,1) each second, so by FREQ_WANDER x
- * sqrt(T) over T seconds. It ages the previous frequency estimate before a new one is
- * combined with it.
- * Why 1e-9: it is the wander of the oscillators in chrony's comparison Tests 1 and 3 and in
- * chrony's own simulation tests, i.e. an ordinary quartz clock in a room. Measured with
- * bench/sim (100 seeds per cell; README "Measured"): 1e-9 improved Test 1 and Test 3 at
- * 10 us/100 us/10 ms by 0.2-3 %, cost Test 3 / 1 ms 0.2 % (well within its noise) and left
- * Test 2 unchanged; 3e-9 and 1e-8 helped the
- * low-jitter cells a little more but cost Test 3 / 1 ms (the cell closest to chrony's
- * figure) 1.4 % and 3.9 %, the latter losing it to chrony 4.2. A real clock that wanders
- * faster than this is still followed: the new estimate keeps its weight 3/skew^2, this only
- * decides how fast the old one is forgotten. */
-#define FREQ_WANDER 1e-9
+/* Below this many updates the estimate is not used: the previous frequency estimate does not
+ * age at all, as in chrony. */
+#define WANDER_MIN_UPDATES 8
 /* Below this an offset is not worth a slew (s). */
 #define MIN_OFFSET 1e-12
 
@@ -112,22 +103,22 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
     return;
   }
   double b = d->base_ppm * 1e-6;
-  double room = d->max_rate - fabs (b);
-  if (room < 1e-6)
-    room = 1e-6;
+  /* The backend takes |base + extra| <= max_rate: the extra frequency may reach max_rate - b
+   * upwards and -max_rate - b downwards (a clock corrected to run faster has more room to be
+   * slowed down, and the other way round). */
+  double e_hi = fmax (d->max_rate - b, 1e-6), e_lo = fmin (-d->max_rate - b, -1e-6);
   double dur = corr_rate > 0 ? corr_rate / fabs (p0) : 0.0;
   if (dur < MIN_SLEW_S)
     dur = MIN_SLEW_S;
   if (dur > MAX_SLEW_S)
     dur = MAX_SLEW_S;
-  /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate;
-   * it may not exceed the room left by the base frequency. */
+  /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate. */
   double r = -p0 / dur;
   double e = r * (1 + b) / (1 - r);
-  if (e > room)
-    e = room;
-  if (e < -room)
-    e = -room;
+  if (e > e_hi)
+    e = e_hi;
+  if (e < e_lo)
+    e = e_lo;
   r = e / (1 + b + e);
   dur = -p0 / r;
   d->slewing = true;
@@ -164,6 +155,63 @@ do_step (NtpDiscipline *d, int64_t now_ns, double total, NtpClockChange *chg)
   logf_ (d, NTP_LOG_WARNING, "System clock was stepped by %.6f seconds", -total);
 }
 
+double
+ntp_discipline_wander2 (const NtpDiscipline *d)
+{
+  int n = d->wander_n < NTP_WANDER_HISTORY ? d->wander_n : NTP_WANDER_HISTORY;
+  if (n < WANDER_MIN_UPDATES)
+    return 0.0;
+  double v[NTP_WANDER_HISTORY];
+  for (int i = 0; i < n; i++)
+    v[i] = d->wander_v[i];
+  /* median by insertion sort (n <= 32) */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  double median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  /* each value is W^2 times a chi-square variable of one degree of freedom, whose median is
+   * 0.4549 times its mean */
+  return fmax (0.0, median / 0.4549);
+}
+
+/* Estimate the oscillator's frequency wander W (a random walk: its frequency moves by
+ * W x sqrt(T) in T seconds) from the updates, instead of assuming one.
+ *
+ * After an update the statistics still report the part of their frequency estimate the update
+ * did not apply (d->residual_freq). At the next update, T seconds later, the new estimate
+ * differs from that leftover by z, made of two things: the oscillator's wander over T
+ * (variance W^2 T) and the change of the estimate itself (the two estimates' errors, at most
+ * sd_old^2 + sd_new^2 when they share no samples; less when they share most, as successive
+ * fits do). So each update gives v = (z^2 - sd_old^2 - sd_new^2) / T, an estimate of W^2
+ * times a chi-square variable of one degree of freedom. W^2 is taken from the median of the
+ * last NTP_WANDER_HISTORY values (divided by that law's median, 0.4549): one innovation
+ * blown up by a bad fit (few samples, high jitter, a slope SD that underestimates) must not
+ * make the discipline forget a good frequency estimate at the next long gap.
+ * Subtracting the full variance of independent estimates errs low: where the measurement
+ * noise hides the wander the estimate is 0 and the previous frequency estimate does not age
+ * (chrony's behaviour); where the wander shows (long polls, long gaps) it is measured.
+ * Updates where the reference changed, a step happened, or the statistics started over carry
+ * no information on the wander and are skipped. */
+static void
+update_wander (NtpDiscipline *d, const NtpDisciplineInput *in)
+{
+  bool usable = d->wander_prev_ok && in->freq_sd > 0 && isfinite (in->freq_sd)
+                && d->update_interval > 0 && !in->reference_changed && !in->leap_unsync;
+  if (usable) {
+    double z = in->freq - d->residual_freq;
+    double noise = d->wander_prev_sd2 + in->freq_sd * in->freq_sd;
+    d->wander_v[d->wander_n % NTP_WANDER_HISTORY] = (z * z - noise) / d->update_interval;
+    d->wander_n++;
+    logf_ (d, NTP_LOG_DEBUG, "frequency wander estimate %.3g per sqrt(s) from %d updates",
+           sqrt (ntp_discipline_wander2 (d)), d->wander_n);
+  }
+  d->wander_prev_ok = in->freq_sd > 0 && isfinite (in->freq_sd);
+  d->wander_prev_sd2 = in->freq_sd * in->freq_sd;
+}
+
 NtpDisciplineResult
 ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInput *in,
                        NtpClockChange *chg)
@@ -191,12 +239,13 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
   if (d->update_interval < 0)
     d->update_interval = 0;
 
+  update_wander (d, in);
   /* The previous estimate has aged: since the last update the oscillator's frequency has
-   * wandered (random walk), so its uncertainty is sqrt(skew^2 + W^2 * elapsed). Without this
-   * an estimate made a day ago would keep the weight it had then and outvote a fresh
-   * measurement after a long outage (sim item 5). */
+   * wandered (a random walk of W^2 per second, estimated from the updates), so its
+   * uncertainty is sqrt(skew^2 + W^2 * elapsed). Without this an estimate made a day ago
+   * would keep the weight it had then and outvote a fresh measurement after a long outage. */
   if (d->freq_known && d->update_interval > 0)
-    d->skew = sqrt (d->skew * d->skew + FREQ_WANDER * FREQ_WANDER * d->update_interval);
+    d->skew = sqrt (d->skew * d->skew + ntp_discipline_wander2 (d) * d->update_interval);
 
   /* Frequency: combine the previous estimate (residual 0, weight 1/skew^2) with the new one
    * (weight 3/skew^2, as chrony: new information counts more), and keep a skew that covers
@@ -230,13 +279,15 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
   chg->dfreq = dfreq;
 
   if (step) {
+    d->wander_prev_ok = false;
     do_step (d, now_ns, offset + ntp_discipline_pending (d, now_ns), chg);
   } else {
     double p = ntp_discipline_pending (d, now_ns) + offset;
     double interval = d->update_interval;
     if (in->poll_interval > 0 && interval > in->poll_interval)
       interval = in->poll_interval;
-    double corr_rate = CORR_TIME_RATIO * 0.5 * in->offset_sd * interval;
+    double ratio = d->cfg.corrtimeratio > 0 ? d->cfg.corrtimeratio : CORR_TIME_RATIO;
+    double corr_rate = ratio * 0.5 * in->offset_sd * interval;
     start_slew (d, now_ns, p, corr_rate);
     chg->doffset = offset;
   }

@@ -12,7 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ntp-engine.h"
+#include "ntp-types.h"
+
+/* The frequency wander is estimated from this many recent updates. */
+#define NTP_WANDER_HISTORY 32
 
 /* Never follow a single correction larger than this without makestep permission (s). */
 #define NTP_PANIC_THRESHOLD 1000.0
@@ -41,6 +44,12 @@ typedef struct {
   double avg2_offset;
   bool avg2_moving;
   NtpLeap leap_armed;
+
+  /* the frequency wander estimate (ntp-discipline.c, update_wander) */
+  double wander_v[NTP_WANDER_HISTORY]; /* the last per-update estimates of W^2, ring */
+  int wander_n;               /* updates that contributed */
+  bool wander_prev_ok;        /* the last update can be compared with the next */
+  double wander_prev_sd2;     /* its frequency estimate's variance */
 } NtpDiscipline;
 
 /* What a clock update did, for the engine to fix its stored times and samples. */
@@ -56,6 +65,8 @@ typedef struct {
   double offset_sd;
   double freq;        /* residual frequency, fraction, positive = local fast */
   double skew;        /* fraction */
+  double freq_sd;     /* SD of freq (the regression's slope SD), fraction; 0 = unknown */
+  bool reference_changed; /* a different source (or set) than at the last update */
   bool leap_unsync;   /* the reference is not synchronized: no frequency weight from history */
   double poll_interval; /* s, of the selected source now (0 = unknown): caps the interval the
                          * slew duration is scaled by, so a first update after a long gap is
@@ -89,6 +100,9 @@ void ntp_discipline_timer (NtpDiscipline *d, int64_t now_ns);
 void ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote);
 
 double ntp_discipline_freq_ppm (const NtpDiscipline *d);   /* positive = clock fast */
+/* The estimated frequency wander W^2 of the oscillator (fraction^2 per s); 0 until enough
+ * updates have been seen. */
+double ntp_discipline_wander2 (const NtpDiscipline *d);
 double ntp_discipline_rms_offset (const NtpDiscipline *d);
 
 /* UTC civil date from Unix days (Howard Hinnant's days_from_civil inverse). */

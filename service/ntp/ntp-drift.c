@@ -16,7 +16,7 @@ ntp_drift_format (char *buf, size_t len, double freq_ppm, double skew_ppm)
 {
   if (!isfinite (freq_ppm) || !isfinite (skew_ppm))
     return -1;
-  return snprintf (buf, len, "%20.6f %20.6f\n", -freq_ppm, skew_ppm);
+  return snprintf (buf, len, "%20.6f %20.6f\n", freq_ppm, skew_ppm);
 }
 
 bool
@@ -42,7 +42,7 @@ ntp_drift_parse (const char *text, double *freq_ppm, double *skew_ppm)
   if (!isfinite (f) || !isfinite (s) || fabs (f) > MAX_DRIFT_PPM || s < 0 || s > MAX_DRIFT_PPM)
     return false;
   if (freq_ppm)
-    *freq_ppm = -f;
+    *freq_ppm = f;
   if (skew_ppm)
     *skew_ppm = s;
   return true;

@@ -21,13 +21,17 @@
 #define LOCAL_PRECISION 1e-9
 /* chrony's maxdelaydevratio default. */
 #define MAX_DELAY_DEV_RATIO 10.0
+/* chrony's maxclockerror default: how far the local oscillator's frequency may move between
+ * measurements (1 ppm). */
+#define MAX_CLOCK_ERROR 1e-6
 /* This many samples in a row refused by the delay test mean the path changed (a route
  * change), not a queue: the source's statistics restart. Without this, the old samples' low
- * minimum delay would refuse every sample of the new path forever. Refusals come in runs
- * (the test's SD is taken from the samples it passed), so at 10 ms of exponential jitter
- * runs of 8 and even 16 happen; 12 changed the bench figures by under 0.3 %. */
+ * minimum delay would refuse every sample of the new path for a long time. With the path
+ * unchanged, test D refuses a sample with some probability p (a few percent at chrony's
+ * ratio of 10; even 30 % would be unusual); a run of 12 then has probability p^12 < 6e-7,
+ * a false restart about once a year at a 16-s poll. */
 #define DELAY_REFUSED_RESTART 12
-/* A source whose offsets scatter more than this is "too variable" (chrony's maxjitter). */
+/* chrony's maxjitter default, for a configuration that left it 0. */
 #define MAX_JITTER 1.0
 
 typedef struct {
@@ -60,6 +64,7 @@ struct NtpEngine {
   Source src[NTP_MAX_SOURCES];
   bool started;
   int selected;
+  int last_update_ref;       /* the source selected at the last clock update, -1 = none */
   bool synchronized;
   uint32_t ref_id;
   int stratum;
@@ -81,44 +86,21 @@ elog (const NtpEngine *e, int level, const char *fmt, ...)
   e->env.log (e->env.ud, level, buf);
 }
 
+/* 64 unpredictable bits from env->get_random; without one (tests, or a caller that did not
+ * set it) from splitmix64 seeded by the clock and the engine's address, which an attacker who
+ * knows the start time could predict. */
 static uint64_t
 next_random (NtpEngine *e)
 {
-  /* splitmix64: only to make our transmit timestamps' lowest bits hard to guess. */
+  if (e->env.get_random) {
+    uint64_t v = 0;
+    e->env.get_random (e->env.ud, &v, sizeof v);
+    return v;
+  }
   uint64_t z = (e->rng += 0x9E3779B97F4A7C15ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
-}
-
-void
-ntp_config_init (NtpConfig *cfg)
-{
-  memset (cfg, 0, sizeof *cfg);
-  cfg->makestep_threshold = 0.0;
-  cfg->makestep_limit = 0;
-  cfg->maxdistance = 3.0;
-  cfg->minsources = 1;
-  cfg->maxupdateskew = 1000.0;
-  cfg->maxslewrate = 83333.333;
-  cfg->maxchange_offset = 0.0;
-  cfg->stratumweight = 0.001;
-  cfg->reselectdist = 0.0001;
-  cfg->combinelimit = 3.0;
-  cfg->maxjitter = MAX_JITTER;
-}
-
-void
-ntp_source_config_init (NtpSourceConfig *sc)
-{
-  memset (sc, 0, sizeof *sc);
-  sc->mode = NTP_SOURCE_SERVER;
-  sc->port = 123;
-  sc->minpoll = 6;
-  sc->maxpoll = 10;
-  sc->maxdelay = 3.0;
-  sc->maxsources = 4;
-  sc->polltarget = 8;
 }
 
 char
@@ -164,6 +146,7 @@ ntp_engine_new (const NtpEnv *env, const NtpConfig *cfg)
   else
     ntp_config_init (&e->cfg);
   e->selected = -1;
+  e->last_update_ref = -1;
   e->stratum = 0;
   e->rng = (uint64_t) env->now (env->ud) ^ (uint64_t) (uintptr_t) e;
   ntp_discipline_init (&e->disc, &e->env, &e->cfg);
@@ -386,7 +369,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     return;
 
   /* Combine: offsets weighted by 1/root distance, frequencies by 1/skew^2 (chrony). */
-  double sw = 0, so = 0, ssd = 0, fw = 0, sf = 0;
+  double sw = 0, so = 0, ssd = 0, fw = 0, sf = 0, fvar = 0;
   NtpStatsTracking tr[NTP_MAX_SOURCES];
   double off[NTP_MAX_SOURCES];
   for (int i = 0; i < NTP_MAX_SOURCES; i++) {
@@ -400,6 +383,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     double f = 1.0 / (tr[i].skew * tr[i].skew);
     fw += f;
     sf += f * tr[i].freq;
+    fvar += f * f * tr[i].freq_sd * tr[i].freq_sd;
   }
   double offset = so / sw, freq = sf / fw;
   for (int i = 0; i < NTP_MAX_SOURCES; i++) {
@@ -414,6 +398,8 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   const NtpStatsTracking *rt = &tr[res.selected];
 
   NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew,
+                             .freq_sd = sqrt (fvar) / fw,
+                             .reference_changed = res.selected != e->last_update_ref,
                              .poll_interval = ntp_source_poll_interval (&ref->poll) };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
@@ -421,6 +407,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     return;
   for (int i = 0; i < NTP_MAX_SOURCES; i++)
     e->src[i].new_sample = false;
+  e->last_update_ref = res.selected;
   apply_clock_change (e, cooked_now, &chg);
   int64_t now_after = now_raw - (int64_t) llround (chg.raw_step * 1e9);
 
@@ -439,13 +426,14 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
   uint8_t buf[NTP_PACKET_HEADER_LEN];
-  /* RFC 5905: the transmit timestamp is our time; its lowest bits (below 64 ns) are random
-   * so that an off-path attacker cannot guess the origin a reply must echo. t1 itself is
-   * kept exactly, on the side. */
-  uint64_t ts = ntp_ts_from_ns (now);
-  ts = (ts & ~(uint64_t) 0xff) | (next_random (e) & 0xff);
-  if (ts == 0)
-    ts = 1;
+  /* The server only echoes our transmit timestamp as the origin of its reply (RFC 5905
+   * §8); it never uses it as a time. So, as chrony does, it is 64 random bits: an off-path
+   * attacker cannot guess the origin a forged reply must carry, and the request does not
+   * reveal our clock. The real transmit time t1 is kept here, on the side. */
+  uint64_t ts;
+  do
+    ts = next_random (e);
+  while (ts == 0 || ts == s->last_rx_tx_ts);
   size_t len = ntp_packet_encode_request (buf, sizeof buf, ts, (int8_t) s->poll.poll);
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
@@ -477,18 +465,30 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   int64_t c4 = ntp_discipline_cook (&e->disc, rx_raw);
   int64_t t2 = ntp_ts_to_ns (p->rx_ts, c4);
   int64_t t3 = ntp_ts_to_ns (p->tx_ts, c4);
-  double server_time = (double) (t3 - t2) * 1e-9;
-  double delay = (double) ((c4 - c1) - (t3 - t2)) * 1e-9;
   /* offset: positive = we are ahead; ((t1 - t2) + (t4 - t3)) / 2 (RFC 5905 §8 negated). */
   double offset = ((double) (c1 - t2) + (double) (c4 - t3)) * 0.5e-9;
   offset -= s->cfg.offset;   /* chrony's `offset` option corrects the server-minus-client sense */
 
-  if (server_time < 0 || c4 < c1 || !isfinite (offset)) {
-    elog (e, NTP_LOG_DEBUG, "%s: inconsistent timestamps, ignoring", s->cfg.name);
-    return;
-  }
+  /* A server's timestamps are exact only to its precision: chronyd fills the bits below it
+   * with random ones. When it answers in less than its precision, its transmit timestamp t3
+   * can read before its receive timestamp t2, by up to one precision quantum per timestamp.
+   * Such a reply is genuine and as good as any: the round trip is |local - remote| (as
+   * chrony takes it). Only a processing time no honest server can produce is refused: more
+   * negative than those two quanta (and our own timestamping precision), or longer than the
+   * whole round trip by the same margin. */
   int prec = p->precision < -30 ? -30 : p->precision > 0 ? 0 : p->precision;
   double precision = ldexp (1.0, prec);
+  double local_interval = (double) (c4 - c1) * 1e-9;
+  double remote_interval = (double) (t3 - t2) * 1e-9;
+  double margin = 2.0 * precision + LOCAL_PRECISION;
+  if (c4 < c1 || remote_interval < -margin || remote_interval > local_interval + margin
+      || !isfinite (offset)) {
+    elog (e, NTP_LOG_INFO, "%s: impossible timestamps (round trip %.9f s, server processing"
+          " %.9f s, precision %.9f s), ignoring", s->cfg.name, local_interval, remote_interval,
+          precision);
+    return;
+  }
+  double delay = fabs (local_interval - remote_interval);
   if (delay < precision)
     delay = precision;
   double maxdelay = s->cfg.maxdelay > 0 ? s->cfg.maxdelay : 3.0;
@@ -509,14 +509,14 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     return;
   }
   double predicted = ntp_stats_predict (s->stats, mid);
-  double sd, skew;
+  double sd, skew, since;
   double devratio = s->cfg.maxdelaydevratio > 0 ? s->cfg.maxdelaydevratio : MAX_DELAY_DEV_RATIO;
-  /* No allowance for the age of the statistics here: chrony's (time since the newest sample
-   * x (skew + 1 ppm)) was measured (bench/sim, 100 seeds) to cost 5 % at Test 3 / 1 ms and
-   * lose that cell to chrony 4.2; a path that got longer for good is caught below instead. */
-  if (ntp_stats_delay_test_data (s->stats, &sd, &skew)
+  /* The allowance grows with the time since the statistics' newest sample, at the rate their
+   * frequency may be wrong: their skew plus the clock's own instability (chrony's
+   * maxclockerror). */
+  if (ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
       && !ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
-                               devratio, 0.0)) {
+                               devratio, fabs (since) * (skew + MAX_CLOCK_ERROR))) {
     if (++s->delay_refused < DELAY_REFUSED_RESTART) {
       elog (e, NTP_LOG_DEBUG, "%s: delay %.6f too far over the minimum, ignoring", s->cfg.name, delay);
       return;
@@ -526,6 +526,8 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     elog (e, NTP_LOG_INFO, "%s: delay %.6f over the minimum %d times in a row, path changed:"
           " restarting its statistics", s->cfg.name, delay, s->delay_refused);
     ntp_stats_reset (s->stats);
+    if (e->last_update_ref == (int) i)
+      e->last_update_ref = -1;   /* the new statistics say nothing of the old frequency */
     ntp_filter_init (&s->filter, s->cfg.filter);
   }
   s->delay_refused = 0;
@@ -550,11 +552,14 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     .root_dispersion = p->root_dispersion + fout.dispersion,
     .stratum = p->stratum, .leap = p->leap,
   };
-  bool had = ntp_stats_samples (s->stats) >= 3;
   if (!ntp_stats_add (s->stats, &smp))
     elog (e, NTP_LOG_WARNING, "%s: out of order sample, history discarded", s->cfg.name);
   ntp_stats_regress (s->stats);
-  ntp_source_poll_sample (&s->poll, rx_raw, had ? error : 0.0, fout.delay / 2 + fout.dispersion,
+  /* The prediction is the regression's, or with fewer than 3 samples the newest sample's
+   * offset (0 with none), as chrony's: a reply that differs from it by more than its own
+   * distance means the clock is not being tracked yet, and the poll shortens, which is what
+   * gets a source that answers rarely (a lossy path) to enough samples. */
+  ntp_source_poll_sample (&s->poll, rx_raw, error, fout.delay / 2 + fout.dispersion,
                           ntp_stats_samples (s->stats));
   s->new_sample = true;
   select_and_update (e, rx_raw);

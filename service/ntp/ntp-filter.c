@@ -55,8 +55,13 @@ ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_d
     return true;
   if (!(allowance > 0.0))
     allowance = 0.0;
-  if (rise <= ratio * std_dev + allowance)
+  /* A delay that rose by `rise` over the shortest path can move the offset by up to rise/2:
+   * that half is what is compared with the offsets' own noise. */
+  double delta = 0.5 * rise;
+  double max_delta = ratio * std_dev + allowance;
+  if (delta <= max_delta)
     return true;
-  /* The offset moved by more than the delay rose: a real change, not a queue. */
-  return fabs (offset - predicted) > rise;
+  /* The offset moved by more than the extra delay can explain: a real change (of the clock
+   * or the path), not a queue. */
+  return fabs (offset - predicted) - delta > max_delta;
 }

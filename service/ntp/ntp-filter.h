@@ -33,8 +33,10 @@ void ntp_filter_init (NtpFilter *f, int depth);
  * is newer than the last one output). */
 bool ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *out);
 
-/* chrony's test D. min_delay: the lowest delay in the statistics; std_dev: their offset noise;
- * predicted: the offset the statistics expect now. ratio: maxdelaydevratio (10). allowance
+/* chrony's test D: refuse a sample when half its delay's rise over min_delay (the most the
+ * rise can move the offset) exceeds ratio x std_dev + allowance, unless its offset moved from
+ * `predicted` by more than that rise explains. min_delay: the lowest delay in the statistics;
+ * std_dev: their offset noise; ratio: maxdelaydevratio (10). allowance
  * (s): extra rise allowed for what the statistics cannot know, growing with the time since
  * their newest sample (chrony: elapsed x (skew + max clock error)); without it a path that
  * got longer for good would be refused forever. */

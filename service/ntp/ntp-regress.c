@@ -66,14 +66,12 @@ ntp_regress_runs (const double *r, int n)
 double
 ntp_regress_runs_alpha (int n)
 {
-  /* Few residuals (low noise, the window already short): reject the line readily, since the
-   * frequency wander is what limits. Many residuals (high noise): keep the long window
-   * unless the evidence is strong. Chosen by simulation (chrony uses about 5-10 % flat). */
-  if (n <= 32)
-    return 0.20;
-  if (n >= 96)
-    return 0.05;
-  return 0.20 + (0.05 - 0.20) * (n - 32) / (96.0 - 32.0);
+  /* chrony's regression (regress.c) uses a 10 % critical region, whatever the number of
+   * residuals: a straight line is given up (and the oldest samples left out of the fit) only
+   * on evidence that arises by chance once in ten fits. Those samples stay in the history
+   * (ntp-stats.c), so a chance rejection costs one update, not the history. */
+  (void) n;
+  return 0.10;
 }
 
 int

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "ntp-engine.h"
+#include "ntp-types.h"
 
 typedef struct {
   bool usable;        /* has a fit (enough samples), reachable, within maxdistance */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ntp-engine.h"
+#include "ntp-types.h"
 #include "ntp-packet.h"
 
 #define NTP_POLL_MIN -6

@@ -21,15 +21,13 @@
 #define MIN_STDDEV 1e-9
 /* Floor under the noise scale used to weight samples (a typical clock resolution). */
 #define PRECISION 1e-8
-/* Assumed ratio of the spread of the samples' distance to the offset noise scale: a sample
- * whose distance is one noise unit above the best is trusted a quarter as much. chrony uses
- * 0.7 and caps the unit at the best distance; with exponential network jitter the offset
- * error of a sample is uniform within +-(its extra delay)/2, so weights close to the inverse
- * square of the extra delay are right, but the best sample's own extra delay is unknown and
- * over-trusting it hurts. 1.0 with a cap of 5 best distances measured better in simulation
- * (tests/unit/ntp mini-sim, chrony's comparison protocol), mostly at 1-10 ms of jitter. */
-#define SD_TO_DIST_RATIO 1.0
-#define SD_CAP_DISTANCES 5.0
+/* The weights follow chrony's sourcestats: a sample whose distance (half its delay plus its
+ * dispersion) lies above the best one's carries an offset error of up to that excess, so its
+ * standard deviation is taken as 1 + excess / sd times the best sample's, the unit sd being
+ * the typical excess (median minus least distance) over SD_TO_DIST_RATIO (chrony's 0.7),
+ * kept between the clock's precision and the least distance itself (the best sample cannot be
+ * trusted to better than its own distance). */
+#define SD_TO_DIST_RATIO 0.7
 
 typedef struct {
   int64_t time_ns;
@@ -187,16 +185,22 @@ find_best_sample (NtpStats *st)
   }
 }
 
-/* The band fit. With network jitter a sample's offset error is at most half of the delay it
- * suffered beyond the shortest path (RFC 5905 §8: the true offset lies within +-delay/2 of
- * the measurement). Least squares treats that error as Gaussian; it is bounded, and the
- * bounds of the few fast samples are tight. So also fit the line that stays closest to
- * every sample's band [y - h, y + h], h = (delay - min delay) / 2, i.e. minimise the largest
- * band violation (a Chebyshev fit). For a given slope b the best intercept and violation are
- * closed-form; the violation is convex in b, so a ternary search around the least-squares
- * slope finds it. This roughly halves the error at 1-10 ms of jitter in simulation. */
-#define BAND_WEIGHT 0.8
-
+/* The band fit. A sample's offset error from network queueing is at most half of the delay
+ * it suffered beyond the shortest path: the true offset lies within +-delay/2 of the
+ * measurement (RFC 5905 §8), and the fastest sample in the window bounds the path's fixed
+ * part. Timestamps add their own error, bounded by the sample's dispersion (the server's
+ * precision, ours, and the frequency tolerance over the round trip). So each sample says the
+ * offset line passes through the band [y - h, y + h], h = (delay - min delay) / 2 +
+ * dispersion, whatever the distribution of the queueing. Least squares treats that error as
+ * Gaussian; it is bounded, and the bounds of the few fast samples are tight.
+ *
+ * So also fit the line that stays closest to every band (a Chebyshev fit: for a given slope b
+ * the best intercept and the largest violation are closed-form; the violation is convex in b,
+ * so a ternary search around the least-squares slope finds it). When the bands intersect, the
+ * true offset is anywhere in the intersection (half-width `slack`), an SD of slack/sqrt(3);
+ * the band estimate is combined with the least-squares one by inverse variance. When they do
+ * not intersect, the premise failed (the window's fastest sample was queued too, the path
+ * changed, a timestamp was worse than its dispersion says) and only least squares is used. */
 static double
 band_violation (const double *x, const double *y, const double *h, int n, double b, double *a)
 {
@@ -214,7 +218,7 @@ band_violation (const double *x, const double *y, const double *h, int n, double
 
 static bool
 band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0, double b_sd,
-          double *offset)
+          double *offset, double *offset_sd)
 {
   double h[NTP_STATS_MAX_SAMPLES];
   if (n < 3 || n > NTP_STATS_MAX_SAMPLES || !isfinite (b0) || !isfinite (b_sd))
@@ -225,7 +229,7 @@ band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0
     if (e0[i].delay < dmin)
       dmin = e0[i].delay;
   for (int i = 0; i < n; i++)
-    h[i] = 0.5 * (e0[i].delay - dmin);
+    h[i] = 0.5 * (e0[i].delay - dmin) + e0[i].peer_disp;
   double lo = b0 - 10 * b_sd - 1e-9, hi = b0 + 10 * b_sd + 1e-9, a;
   for (int it = 0; it < 100 && hi - lo > 1e-15; it++) {
     double m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
@@ -234,10 +238,11 @@ band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0
     else
       lo = m1;
   }
-  band_violation (x, y, h, n, 0.5 * (lo + hi), &a);
-  if (!isfinite (a))
+  double violation = band_violation (x, y, h, n, 0.5 * (lo + hi), &a);
+  if (!isfinite (a) || violation > 0)
     return false;
   *offset = a;   /* x is 0 at the newest sample: the intercept is the offset there */
+  *offset_sd = fmax (-violation, PRECISION) / sqrt (3.0);
   return true;
 }
 
@@ -268,8 +273,8 @@ ntp_stats_regress (NtpStats *st)
   }
   double median = ntp_regress_median (sorted, st->n);
   double sd = (median - min_dist) / SD_TO_DIST_RATIO;
-  if (sd > SD_CAP_DISTANCES * min_dist)
-    sd = SD_CAP_DISTANCES * min_dist;
+  if (sd > min_dist)
+    sd = min_dist;
   if (sd < PRECISION)
     sd = PRECISION;
   min_dist += PRECISION;
@@ -296,14 +301,17 @@ ntp_stats_regress (NtpStats *st)
     st->std_dev = fmax (MIN_STDDEV, sqrt (r.variance));
     st->runs = r.runs;
     /* Unlike chrony, the samples before the chosen start stay in the history: the next fit
-     * may take them back. A runs test that fails by chance (it does, 5-20 % of the time) then
-     * costs one update instead of the whole history, which measured better at every noise
-     * level in simulation. */
+     * may take them back. A runs test that fails by chance (it does, at its significance of
+     * 10 %) then costs one update instead of the whole history. */
     st->fit = st->n - r.start;
-    double band_offset;
+    double band_offset, band_sd;
     if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,
-                  &band_offset))
-      st->est_offset = BAND_WEIGHT * band_offset + (1.0 - BAND_WEIGHT) * st->est_offset;
+                  &band_offset, &band_sd)) {
+      double w_ls = 1.0 / fmax (r.intercept_sd * r.intercept_sd, PRECISION * PRECISION);
+      double w_band = 1.0 / (band_sd * band_sd);
+      st->est_offset = (w_band * band_offset + w_ls * st->est_offset) / (w_band + w_ls);
+      st->est_offset_sd = 1.0 / sqrt (w_band + w_ls);
+    }
   } else {
     st->fit = st->n;
     st->est_freq = 0;
@@ -342,12 +350,14 @@ ntp_stats_predict (const NtpStats *st, int64_t when_ns)
 }
 
 bool
-ntp_stats_delay_test_data (const NtpStats *st, double *std_dev, double *skew)
+ntp_stats_delay_test_data (const NtpStats *st, int64_t when_ns, double *std_dev, double *skew,
+                           double *since)
 {
   if (st->fit < 6 || !st->regression_ok)
     return false;
   *std_dev = st->std_dev;
   *skew = st->skew;
+  *since = (double) (when_ns - st->offset_time) * 1e-9;
   return true;
 }
 

@@ -69,8 +69,10 @@ int ntp_stats_samples (const NtpStats *st);
 double ntp_stats_min_delay (const NtpStats *st);
 /* Predicted offset at `when` (the newest sample's offset with fewer than 3 samples). */
 double ntp_stats_predict (const NtpStats *st, int64_t when_ns);
-/* Regression figures for the delay test; false with too few samples. */
-bool ntp_stats_delay_test_data (const NtpStats *st, double *std_dev, double *skew);
+/* Regression figures for the delay test at `when`: the offsets' noise, the skew, and the time
+ * since the estimate's reference (s); false with too few samples. */
+bool ntp_stats_delay_test_data (const NtpStats *st, int64_t when_ns, double *std_dev,
+                                double *skew, double *since);
 
 void ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out);
 bool ntp_stats_tracking (const NtpStats *st, NtpStatsTracking *out);

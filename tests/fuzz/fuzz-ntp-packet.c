@@ -29,10 +29,24 @@ static void fz_arm (void *ud, int64_t d) { (void) ud; (void) d; }
 static void fz_freq_set (void *ud, double ppm) { (void) ud; fz_freq = ppm; }
 static void fz_step (void *ud, double off) { (void) ud; fz_now_ns -= (int64_t) (off * 1e9); }
 
+/* Deterministic "random" bytes, so a crash reproduces from its input alone. */
+static uint64_t fz_random_state;
+static void
+fz_random (void *ud, void *buf, size_t len)
+{
+  (void) ud;
+  uint8_t *b = buf;
+  for (size_t i = 0; i < len; i++) {
+    fz_random_state = fz_random_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    b[i] = (uint8_t) (fz_random_state >> 56);
+  }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   fz_now_ns = 1700000000000000000LL;
+  fz_random_state = 1;
   memset (fz_last_sent, 0, sizeof fz_last_sent);
   NtpPacket p;
   NtpPacketResult r = ntp_packet_decode (data, size, &p);
@@ -44,7 +58,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   /* A fresh engine per input keeps runs independent and reproducible. */
   NtpEnv env = { .now = fz_now, .send = fz_send, .arm_timer = fz_arm, .set_freq = fz_freq_set,
-                 .step = fz_step, .max_freq_ppm = 500 };
+                 .step = fz_step, .max_freq_ppm = 500,
+                 .get_random = size % 2 ? fz_random : NULL };   /* both transmit paths */
   NtpConfig cfg;
   ntp_config_init (&cfg);
   cfg.makestep_threshold = 1;

@@ -13,7 +13,9 @@ sim_clock_init (SimClock *c, double initial_error, double freq_ppm, double max_c
   c->freq_int = freq_ppm;
   c->freq_corr = 0.0;
   c->max_corr = max_corr_ppm > 0 ? max_corr_ppm : 83333.333;
-  c->n_steps = c->n_set_freq = 0;
+  c->n_steps = c->n_set_freq = c->n_clipped = 0;
+  c->tick = 0.0;
+  c->pending = false;
   c->stepped_total = 0.0;
 }
 
@@ -50,12 +52,39 @@ sim_clock_set_freq (SimClock *c, double t, double corr_ppm)
   sim_clock_advance (c, t);
   if (!isfinite (corr_ppm))
     corr_ppm = 0.0;
+  /* a hair of rounding (the client's own arithmetic on the limit) is not overreach */
+  if (fabs (corr_ppm) > c->max_corr * (1 + 1e-9))
+    c->n_clipped++;
   if (corr_ppm > c->max_corr)
     corr_ppm = c->max_corr;
   if (corr_ppm < -c->max_corr)
     corr_ppm = -c->max_corr;
-  c->freq_corr = corr_ppm;
   c->n_set_freq++;
+  if (c->tick > 0)
+    {
+      /* the kernel reads the new value at its next tick; a later write before then wins */
+      c->pending = true;
+      c->pending_corr = corr_ppm;
+      c->pending_t = (floor (t / c->tick) + 1.0) * c->tick;
+      return;
+    }
+  c->freq_corr = corr_ppm;
+}
+
+double
+sim_clock_pending_time (const SimClock *c)
+{
+  return c->pending ? c->pending_t : INFINITY;
+}
+
+void
+sim_clock_apply_pending (SimClock *c, double t)
+{
+  if (!c->pending)
+    return;
+  sim_clock_advance (c, t);
+  c->freq_corr = c->pending_corr;
+  c->pending = false;
 }
 
 void

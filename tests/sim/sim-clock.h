@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* 2026-01-01T00:00:00Z: a date inside NTP era 0 with no leap second pending. */
@@ -24,7 +25,11 @@ typedef struct {
   double freq_int;     /* intrinsic frequency error, ppm */
   double freq_corr;    /* correction set by the client, ppm */
   double max_corr;     /* |freq_corr| is clipped to this (the env's max_freq_ppm) */
+  double tick;         /* s: a kernel applies a new frequency at its next tick; 0 = at once */
+  bool pending;        /* a set_freq waits for the tick */
+  double pending_corr, pending_t;
   unsigned n_steps, n_set_freq;
+  unsigned n_clipped;  /* set_freq calls beyond ±max_corr (a client that ignores the limit) */
   double stepped_total; /* sum of |step| */
 } SimClock;
 
@@ -50,8 +55,12 @@ int64_t sim_clock_read_ns (const SimClock *c, double t);
 void sim_clock_advance (SimClock *c, double t);
 /* Change the intrinsic frequency at t (the world's random walk). */
 void sim_clock_wander (SimClock *c, double t, double dfreq_ppm);
-/* set_freq: absolute correction in ppm, clipped to ±max_corr. */
+/* set_freq: absolute correction in ppm, clipped to ±max_corr; with a tick, it takes effect at
+ * the next multiple of the tick (the world calls sim_clock_apply_pending then). */
 void sim_clock_set_freq (SimClock *c, double t, double corr_ppm);
+/* The true time a pending set_freq takes effect, INFINITY if none. */
+double sim_clock_pending_time (const SimClock *c);
+void sim_clock_apply_pending (SimClock *c, double t);
 /* step as NtpEnv defines it: the clock moves by −offset_s. */
 void sim_clock_step (SimClock *c, double t, double offset_s);
 /* A leap second as the kernel applies it: +1 inserts (the clock goes back 1 s), −1 deletes.

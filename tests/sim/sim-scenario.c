@@ -79,7 +79,7 @@ parse_server_attrs (SimServer *s, char **w, int n, char *bad, size_t badlen)
         }
       const char *v = w[++i];
       double x = 0;
-      bool numeric = strcmp (k, "dist") && strcmp (k, "leap") && strcmp (k, "refid");
+      bool numeric = strcmp (k, "dist") && strcmp (k, "leap") && strcmp (k, "refid") && strcmp (k, "fill");
       if (numeric && !parse_num (v, &x))
         {
           snprintf (bad, badlen, "'%s %s': not a number", k, v);
@@ -101,6 +101,12 @@ parse_server_attrs (SimServer *s, char **w, int n, char *bad, size_t badlen)
       else if (!strcmp (k, "jitter-out")) s->jitter_out = x;
       else if (!strcmp (k, "jitter-in")) s->jitter_in = x;
       else if (!strcmp (k, "loss")) s->loss = x;
+      else if (!strcmp (k, "fill"))
+        {
+          if (!strcmp (v, "random")) s->fill_random = true;
+          else if (!strcmp (v, "exact")) s->fill_random = false;
+          else { snprintf (bad, badlen, "fill must be random or exact, not '%s'", v); return false; }
+        }
       else if (!strcmp (k, "dist"))
         {
           if (!strcmp (v, "exp")) s->dist = SIM_JITTER_EXP;
@@ -224,6 +230,7 @@ sim_scenario_parse (SimScenario *scn, const char *text, const char *path, char *
               else if (!strcmp (w[i], "freq")) scn->clock_freq = x;
               else if (!strcmp (w[i], "wander")) scn->wander = x;
               else if (!strcmp (w[i], "maxfreq") && x > 0) scn->max_freq = x;
+              else if (!strcmp (w[i], "tick") && x >= 0 && x <= 1) scn->tick = x;
               else { fail (err, errlen, path, lineno, "clock: unknown '%s'", w[i]); ok = false; }
             }
         }

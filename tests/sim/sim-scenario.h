@@ -57,6 +57,8 @@ typedef struct {
   double root_delay, root_disp;
   int precision;         /* log2 s */
   double proc;           /* s between its receive and transmit timestamps */
+  bool fill_random;      /* the bits of its timestamps below its precision are random (as
+                          * chronyd fills them), not the exact time */
   /* the path to it */
   double delay_out, delay_in;     /* s, one way, fixed part */
   double jitter_out, jitter_in;   /* s, scale of the random part */
@@ -79,6 +81,7 @@ typedef struct {
   double sample;
   double win_from, win_to;  /* win_from < 0: from convergence */
   double clock_offset, clock_freq, wander, max_freq;
+  double tick;              /* s: set_freq takes effect at the next multiple of this (0 = at once) */
   char conf[SIM_MAX_CONF][SIM_LINE_MAX];
   int n_conf;
   bool have_drift;

@@ -131,6 +131,28 @@ test_clock_timer_conversion (void)
   CHECK (fabs (t2 - 19.0) < 2e-9, "after step %.9f", t2);
 }
 
+/* With a kernel tick, a set_freq takes effect at the next multiple of the tick, the last one
+ * written before it winning; the clock runs at the old rate until then. */
+static void
+test_clock_tick (void)
+{
+  SimClock c;
+  sim_clock_init (&c, 0.0, 0.0, 83333.333);
+  c.tick = 0.01;
+  sim_clock_set_freq (&c, 1.003, 1000.0);
+  CHECK (c.freq_corr == 0.0 && sim_clock_pending_time (&c) == 1.01 * 1.0,
+         "pending until %.6f, rate %f now", sim_clock_pending_time (&c), c.freq_corr);
+  sim_clock_set_freq (&c, 1.004, 2000.0);   /* a second write before the tick wins */
+  CHECK (fabs (sim_clock_error (&c, 1.01)) < 1e-15, "no change before the tick");
+  sim_clock_apply_pending (&c, sim_clock_pending_time (&c));
+  CHECK (c.freq_corr == 2000.0 && isinf (sim_clock_pending_time (&c)), "applied %f", c.freq_corr);
+  CHECK (fabs (sim_clock_error (&c, 2.01) - 2000e-6) < 1e-12, "one second at 2000 ppm: %.9f",
+         sim_clock_error (&c, 2.01));
+  /* beyond the limit: clipped and counted */
+  sim_clock_set_freq (&c, 3.0, 1e6);
+  CHECK (c.n_clipped == 1, "overreach counted: %u", c.n_clipped);
+}
+
 static void
 test_ntp_codec (void)
 {
@@ -338,6 +360,7 @@ main (void)
   test_rng_streams ();
   test_clock_model ();
   test_clock_timer_conversion ();
+  test_clock_tick ();
   test_ntp_codec ();
   test_scenario_parser ();
   test_world_determinism ();

@@ -22,7 +22,7 @@
 
 /* Streams of the PRNG: one per part of the world, so that e.g. the clock's wander does not
  * depend on how many packets the client sends. */
-enum { STREAM_CLOCK = 1, STREAM_NET = 2, STREAM_SERVER = 3, STREAM_SPOOF = 4 };
+enum { STREAM_CLOCK = 1, STREAM_NET = 2, STREAM_SERVER = 3, STREAM_SPOOF = 4, STREAM_CLIENT = 5 };
 
 /* A loop of timer expiries at one instant means the client re-arms a deadline that has
  * already passed; stop rather than spin. */
@@ -47,7 +47,7 @@ typedef struct {
   double t;
   double duration;
   SimClock clock;
-  SimRng rng_clock, rng_net, rng_server, rng_spoof;
+  SimRng rng_clock, rng_net, rng_server, rng_spoof, rng_client;
   bool timer_armed;
   int64_t timer_deadline;
   SimEvent *heap;
@@ -171,6 +171,22 @@ kod_at (const SimServer *s, double t)
   return NULL;
 }
 
+/* A server timestamp as chronyd writes it: the time truncated to the server's precision, the
+ * bits below filled with random ones (so that they do not reveal its clock), i.e. off by up
+ * to one precision quantum. With a processing time under the precision the transmit timestamp
+ * then reads before the receive timestamp about half the time. */
+static uint64_t
+fill_below_precision (uint64_t ts, int precision, SimRng *rng)
+{
+  int bits = 32 + precision;   /* fraction bits below the precision */
+  if (bits <= 0)
+    return ts;
+  if (bits > 32)
+    bits = 32;
+  uint64_t mask = bits >= 64 ? ~0ULL : ((1ULL << bits) - 1);
+  return (ts & ~mask) | (sim_rng_next (rng) & mask);
+}
+
 /* The server's reply to `req` which reached it at true time t_arr; false if it gives none.
  * Timestamp noise is drawn from `rng` (the server's stream, or the forger's for forgeries, so
  * that leaving the forger out changes nothing else). */
@@ -203,6 +219,11 @@ server_reply (SimWorld *w, const SimServer *s, const SimNtpPacket *req, double t
     .receive_ts = sim_ntp_ts_from_sim (ep, t2),
     .transmit_ts = sim_ntp_ts_from_sim (ep, t3),
   };
+  if (s->fill_random)
+    {
+      p.receive_ts = fill_below_precision (p.receive_ts, s->precision, rng);
+      p.transmit_ts = fill_below_precision (p.transmit_ts, s->precision, rng);
+    }
   const char *kod = kod_at (s, t_arr);
   if (kod)
     {
@@ -348,6 +369,23 @@ env_set_leap (void *ud, NtpLeap leap)
     fprintf (w->opt->log, "%12.3f  [sim] leap second armed: %d\n", w->t, (int) leap);
 }
 
+/* The client's unpredictable bytes (getrandom(2) in the daemon) come from their own stream,
+ * so the world's other draws do not depend on how many the client takes. */
+static void
+env_get_random (void *ud, void *buf, size_t len)
+{
+  SimWorld *w = ud;
+  uint8_t *b = buf;
+  while (len > 0)
+    {
+      uint64_t v = sim_rng_next (&w->rng_client);
+      size_t k = len < sizeof v ? len : sizeof v;
+      memcpy (b, &v, k);
+      b += k;
+      len -= k;
+    }
+}
+
 static void
 env_log (void *ud, int level, const char *msg)
 {
@@ -447,8 +485,10 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
   sim_rng_init (&w.rng_net, opt->seed, STREAM_NET);
   sim_rng_init (&w.rng_server, opt->seed, STREAM_SERVER);
   sim_rng_init (&w.rng_spoof, opt->seed, STREAM_SPOOF);
+  sim_rng_init (&w.rng_client, opt->seed, STREAM_CLIENT);
   sim_clock_init (&w.clock, scn->clock_offset, scn->clock_freq, scn->max_freq);
   w.clock.epoch_unix = scn->start_unix;
+  w.clock.tick = scn->tick;
 
   NtpEnv env = {
     .now = env_now,
@@ -460,6 +500,7 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
     .log = env_log,
     .ud = &w,
     .max_freq_ppm = scn->max_freq,
+    .get_random = env_get_random,
   };
   char err[200] = "";
   w.client = w.ops->create (&env, scn, err, sizeof err);
@@ -490,7 +531,8 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
       double t_wander = wander > 0 ? (double) k_wander : INFINITY;
       double t_timer = w.timer_armed ? sim_clock_true_time_of (&w.clock, w.t, w.timer_deadline) : INFINITY;
       double t_pkt = w.heap_len ? w.heap[0].t : INFINITY;
-      double t_next = fmin (fmin (fmin (t_sample, t_wander), fmin (t_timer, t_pkt)), t_leap);
+      double t_freq = sim_clock_pending_time (&w.clock);
+      double t_next = fmin (fmin (fmin (t_sample, t_wander), fmin (t_timer, t_pkt)), fmin (t_leap, t_freq));
       if (t_next > w.duration)
         break;
       if (++events > max_events)
@@ -500,7 +542,12 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
           break;
         }
       w.t = t_next;
-      if (t_next == t_leap)
+      if (t_next == t_freq)
+        {
+          /* a kernel tick: the frequency set since the last one takes effect */
+          sim_clock_apply_pending (&w.clock, w.t);
+        }
+      else if (t_next == t_leap)
         {
           /* the end of the UTC day: the kernel applies the leap second the client armed */
           if (w.res->leap_armed)
@@ -570,6 +617,7 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
   res->freq_true = w.clock.freq_int;
   res->freq_err = res->freq_est - res->freq_true;
   res->steps = w.clock.n_steps;
+  res->freq_clipped = w.clock.n_clipped;
   res->step_total = w.clock.stepped_total;
   compute_figures (scn, sample, &sm, res);
 

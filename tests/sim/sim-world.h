@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-/* |error| under this counts as converged (the "within 1 ms") */
+/* |error| under this counts as converged (the seed setup's "within 1 ms") */
 #define SIM_CONV_THRESHOLD 1e-3
 /* chrony's check_sync also needs |frequency error| <= 500 ppm (test/simulation/test.common) */
 #define SIM_SYNC_FREQ_LIMIT 500.0
@@ -40,6 +40,7 @@ typedef struct {
   int n_sources;
   char states[SIM_MAX_SERVERS + 1];
   unsigned long sent, received, forged, lost, timers, steps;
+  unsigned long freq_clipped;   /* set_freq beyond the clock's limit (maxfreq) */
   unsigned long sent_to[SIM_MAX_SERVERS];   /* requests per server */
   double step_total;      /* s, sum of |steps| */
   int leap_armed;         /* the client's last set_leap: +1 insert, −1 delete, 0 none */

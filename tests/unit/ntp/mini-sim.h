@@ -27,6 +27,9 @@ typedef struct {
   double root_dispersion;   /* s, as the server reports it */
   bool down;
   bool kod_rate, kod_deny;
+  bool custom_proc;     /* use proc (may be negative) instead of the 10 us default */
+  double proc;          /* s, transmit minus receive timestamp */
+  int precision;        /* log2 s it announces; 0 = -24 */
 } MsServer;
 
 typedef struct {
@@ -55,6 +58,8 @@ typedef struct {
   int sent;
   int leap_armed;
   int leap_arm_calls;   /* set_leap calls that armed a leap second (insert or delete) */
+  uint64_t last_tx_ts;  /* transmit timestamp of the last request sent */
+  int64_t last_tx_now;  /* the local clock when it was sent, ns */
   bool verbose;
 } MiniSim;
 
@@ -120,17 +125,20 @@ ms_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
   NtpPacket req;
   if (ntp_packet_decode (pkt, len, &req) != NTP_PKT_BAD_MODE)
     return;
+  m->last_tx_ts = req.tx_ts;
+  m->last_tx_now = ms_now (m);
   double d1 = s->base_delay + s->asym + s->jitter * ms_exp (m);
   double d2 = s->base_delay + s->jitter * ms_exp (m);
   double ts = m->t + d1;
   int64_t server_ns = MS_BASE_NS + (int64_t) llround ((ts + s->offset) * 1e9);
   NtpPacket rep = { .leap = (uint8_t) s->leap, .version = 4, .mode = NTP_MODE_SERVER,
-                    .stratum = (uint8_t) s->stratum, .poll = req.poll, .precision = -24,
+                    .stratum = (uint8_t) s->stratum, .poll = req.poll,
+                    .precision = (int8_t) (s->precision ? s->precision : -24),
                     .root_delay = 0.0, .root_dispersion = s->root_dispersion, .refid = 0x47505300,
                     .org_ts = req.tx_ts };
   rep.ref_ts = ntp_ts_from_ns (server_ns - 1000000000LL);
   rep.rx_ts = ntp_ts_from_ns (server_ns);
-  rep.tx_ts = ntp_ts_from_ns (server_ns + 10000);
+  rep.tx_ts = ntp_ts_from_ns (server_ns + (s->custom_proc ? (int64_t) llround (s->proc * 1e9) : 10000));
   if (s->kod_rate || s->kod_deny) {
     rep.stratum = 0;
     rep.leap = 3;

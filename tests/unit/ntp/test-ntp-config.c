@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ntp-engine.h"
@@ -60,7 +61,7 @@ every_source_option (void **state)
   int r = ntp_source_config_parse (&sc,
       "peer  ntp.example.org   burst noselect trust require minpoll -6 maxpoll 24 "
       "maxdelay 0.5 mindelay 0.0001 offset -0.00005 port 1123 minstratum 2 maxsources 3 "
-      "polltarget 20 filter 4 key 7 version 4 xleave   # a comment", err, sizeof err);
+      "polltarget 20 filter 4 key 7 version 4 xleave", err, sizeof err);
   assert_int_equal (r, 0);
   assert_int_equal (sc.mode, NTP_SOURCE_PEER);
   assert_string_equal (sc.name, "ntp.example.org");
@@ -75,6 +76,124 @@ every_source_option (void **state)
   assert_int_equal (sc.maxsources, 3);
   assert_int_equal (sc.polltarget, 20);
   assert_int_equal (sc.filter, 4);
+  assert_string_equal (sc.ignored, "key 7 version 4 xleave");
+}
+
+/* Every option chrony 4.3 documents for a source, each with a valid argument, in one line:
+ * each option that takes an argument must consume exactly its own, or the next option name
+ * would be read as an argument (or an argument as an option) and the line refused. */
+static void
+chrony_43_options_take_their_arguments (void **state)
+{
+  (void) state;
+  NtpSourceConfig sc;
+  char err[200] = "";
+  const char *line = "server time.example.com minpoll 4 maxpoll 9 iburst burst key 1 nts certset 1 "
+                     "maxdelay 0.3 maxdelayratio 3 maxdelaydevratio 5 mindelay 0.01 asymmetry 0.25 "
+                     "offset 0.001 minsamples 4 maxsamples 16 filter 2 offline auto_offline prefer "
+                     "noselect trust require xleave polltarget 12 port 1123 ntsport 4461 presend 9 "
+                     "minstratum 3 version 4 extfield F323 copy";
+  assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
+  assert_int_equal (sc.minpoll, 4);
+  assert_int_equal (sc.maxpoll, 9);
+  assert_true (sc.iburst && sc.burst && sc.prefer && sc.noselect && sc.trust && sc.require);
+  assert_true (sc.maxdelay == 0.3 && sc.maxdelayratio == 3 && sc.maxdelaydevratio == 5);
+  assert_true (sc.mindelay == 0.01 && sc.offset == 0.001);
+  assert_int_equal (sc.minsamples, 4);
+  assert_int_equal (sc.maxsamples, 16);
+  assert_int_equal (sc.filter, 2);
+  assert_int_equal (sc.polltarget, 12);
+  assert_int_equal (sc.port, 1123);
+  assert_int_equal (sc.minstratum, 3);
+  assert_string_equal (sc.ignored, "key 1 nts certset 1 asymmetry 0.25 offline auto_offline xleave "
+                                   "ntsport 4461 presend 9 version 4 extfield F323 copy");
+  /* extfield's type is hexadecimal; the option consumed "F323", not "copy" */
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 extfield F323 iburst", err, sizeof err), 0);
+  assert_true (sc.iburst);
+  assert_string_equal (sc.ignored, "extfield F323");
+  /* pool's own option */
+  assert_int_equal (ntp_source_config_parse (&sc, "pool pool.example.org maxsources 16 iburst", err, sizeof err), 0);
+  assert_int_equal (sc.maxsources, 16);
+}
+
+/* chrony reads a comment only at the start of a line. A comment character anywhere else is
+ * not a comment here either: the word is refused, so nothing after it can slip through as an
+ * option, and nothing the user wrote is silently dropped. */
+static void
+comments_only_at_line_start (void **state)
+{
+  (void) state;
+  NtpSourceConfig sc;
+  char err[200] = "";
+  for (const char *c = "#%;!"; *c; c++) {
+    char line[64];
+    snprintf (line, sizeof line, "%cserver 192.0.2.1 iburst", *c);
+    assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), -1);
+    snprintf (line, sizeof line, "   %c comment", *c);
+    NtpConfig cfg;
+    ntp_config_init (&cfg);
+    assert_int_equal (ntp_config_parse_line (&cfg, line, err, sizeof err), 0);
+  }
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 # minpoll 99999", err, sizeof err), -1);
+  assert_non_null (strstr (err, "comment must start"));
+  assert_int_equal (ntp_source_config_parse (&sc, "pool x ;$(reboot)", err, sizeof err), -1);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst #", err, sizeof err), -1);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst !prefer", err, sizeof err), -1);
+  /* a refused line leaves sc at the defaults, not half-parsed */
+  assert_false (sc.iburst);
+  assert_string_equal (sc.name, "");
+}
+
+static void
+host_names_are_validated (void **state)
+{
+  (void) state;
+  const char *good[] = { "192.0.2.1", "pool.ntp.org", "time.example.com.", "ntp_1.corp", "::1",
+                         "2001:db8::123", "fe80::1%eth0", "::ffff:192.0.2.1", "a", NULL };
+  const char *bad[] = { "$(reboot)", "a;b", "a|b", "a`b`", "a&b", "-x.org", "a..b", "x-.org",
+                        "host name", "a/b", "[::1]", "fe80::1%", "fe80::1%e$th0", "12345", ":",
+                        "\001host", "a\\b", "'x'", "\"x\"", NULL };
+  for (int i = 0; good[i]; i++)
+    if (!ntp_source_name_valid (good[i])) {
+      print_error ("'%s' refused\n", good[i]);
+      fail ();
+    }
+  for (int i = 0; bad[i]; i++)
+    if (ntp_source_name_valid (bad[i])) {
+      print_error ("'%s' accepted\n", bad[i]);
+      fail ();
+    }
+  char long_label[80];
+  memset (long_label, 'a', 64);
+  long_label[64] = '\0';
+  assert_false (ntp_source_name_valid (long_label));
+  long_label[63] = '\0';
+  assert_true (ntp_source_name_valid (long_label));
+}
+
+static void
+core_directive_list_is_the_parsers (void **state)
+{
+  (void) state;
+  /* Each listed directive is taken by ntp_config_parse_line (a bad value gives -1, not 0:
+   * "not mine"), and the source directives are not in the list. */
+  const char *const *list = ntp_config_core_directives ();
+  int n = 0;
+  for (; list[n]; n++) {
+    char line[64], err[200];
+    NtpConfig cfg;
+    ntp_config_init (&cfg);
+    snprintf (line, sizeof line, "%s @", list[n]);
+    assert_true (ntp_config_is_core_directive (list[n]));
+    assert_int_equal (ntp_config_parse_line (&cfg, line, err, sizeof err), -1);
+    if (n > 0)
+      assert_true (strcmp (list[n - 1], list[n]) < 0);
+  }
+  assert_true (n >= 10);
+  assert_false (ntp_config_is_core_directive ("server"));
+  assert_false (ntp_config_is_core_directive ("driftfile"));
+  assert_false (ntp_config_is_core_directive (""));
+  assert_false (ntp_config_is_core_directive (NULL));
 }
 
 /* chrony's sample and delay options are honoured now; the options this client does not
@@ -100,14 +219,15 @@ sample_and_delay_options (void **state)
 
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 7 version 3 nts copy "
                                              "asymmetry 0.5 xleave", err, sizeof err), 0);
-  assert_string_equal (sc.ignored, "key version nts copy asymmetry xleave");
+  assert_string_equal (sc.ignored, "key 7 version 3 nts copy asymmetry 0.5 xleave");
   /* many of them: the list stays a bounded string */
   char line[1024] = "server 192.0.2.1";
   for (int i = 0; i < 20; i++)
     strcat (line, " auto_offline presend 1");
+  /* the bounded list keeps whole items only */
   assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
   assert_true (strlen (sc.ignored) < sizeof sc.ignored);
-  assert_non_null (strstr (sc.ignored, "auto_offline presend"));
+  assert_non_null (strstr (sc.ignored, "auto_offline presend 1"));
 }
 
 static void
@@ -146,6 +266,27 @@ garbage_source_lines_explain_themselves (void **state)
   expect_source_error ("server 1.2.3.4 maxsamples -1", "maxsamples '-1'");
   expect_source_error ("server 1.2.3.4 maxdelayratio 0.5", "maxdelayratio '0.5'");
   expect_source_error ("server 1.2.3.4 maxdelaydevratio x", "maxdelaydevratio 'x'");
+  expect_source_error ("server 1.2.3.4 maxdelay 0x10", "maxdelay '0x10'");
+  expect_source_error ("server 1.2.3.4 maxdelay inf", "maxdelay 'inf'");
+  expect_source_error ("server 1.2.3.4 maxdelay 1001", "0 to 1000");
+  expect_source_error ("server 1.2.3.4 key 0", "key '0'");
+  expect_source_error ("server 1.2.3.4 key", "needs a value");
+  expect_source_error ("server 1.2.3.4 key iburst", "key 'iburst'");
+  expect_source_error ("server 1.2.3.4 certset -1", "certset '-1'");
+  expect_source_error ("server 1.2.3.4 extfield", "needs a value");
+  expect_source_error ("server 1.2.3.4 extfield G323", "extfield 'G323'");
+  expect_source_error ("server 1.2.3.4 version 5", "version '5'");
+  expect_source_error ("server 1.2.3.4 asymmetry 0.6", "asymmetry '0.6'");
+  expect_source_error ("server 1.2.3.4 ntsport 0", "ntsport '0'");
+  expect_source_error ("server 1.2.3.4 presend 25", "presend '25'");
+  expect_source_error ("server 1.2.3.4 filter 9", "filter '9'");
+  expect_source_error ("pool 1.2.3.4 maxsources 17", "maxsources '17'");
+  expect_source_error ("server 1.2.3.4 minstratum 16", "minstratum '16'");
+  expect_source_error ("server 1.2.3.4 minsamples 20 maxsamples 10", "greater than maxsamples");
+  expect_source_error ("server 1.2.3.4 maxdelay 0.1 mindelay 0.2", "greater than maxdelay");
+  expect_source_error ("server 1.2.3.4 port 99999999999999999999", "port");
+  expect_source_error ("server $(reboot)", "not a valid address");
+  expect_source_error ("server 1.2.3.4 iburst;reboot", "unknown option");
   char longline[4000];
   memset (longline, 'a', sizeof longline - 1);
   longline[sizeof longline - 1] = '\0';
@@ -178,7 +319,7 @@ core_directives_parse (void **state)
   assert_true (cfg.stratumweight == 0.01);
   assert_int_equal (ntp_config_parse_line (&cfg, "reselectdist 0.001", err, sizeof err), 1);
   assert_true (cfg.reselectdist == 0.001);
-  assert_int_equal (ntp_config_parse_line (&cfg, "combinelimit 2   ! comment", err, sizeof err), 1);
+  assert_int_equal (ntp_config_parse_line (&cfg, "combinelimit 2", err, sizeof err), 1);
   assert_true (cfg.combinelimit == 2);
   assert_true (cfg.maxjitter == 1.0);   /* chrony's default */
   assert_int_equal (ntp_config_parse_line (&cfg, "maxjitter 0.25", err, sizeof err), 1);
@@ -222,6 +363,11 @@ garbage_core_lines_explain_themselves (void **state)
   expect_core_error ("minsources 0", "minsources: '0'");
   expect_core_error ("maxchange 0 1 2", "maxchange: offset '0'");
   expect_core_error ("maxslewrate -5", "maxslewrate");
+  /* a comment after the value is not a comment (chrony's rule): refused, not half-read */
+  expect_core_error ("combinelimit 2   ! comment", "exactly one value");
+  expect_core_error ("maxchange 1000", "three values");
+  expect_core_error ("corrtimeratio 0", "corrtimeratio");
+  expect_core_error ("maxdistance 0x3", "'0x3' is not a number");
 }
 
 int
@@ -232,6 +378,10 @@ main (void)
     cmocka_unit_test (defaults_are_chronys),
     cmocka_unit_test (every_source_option),
     cmocka_unit_test (sample_and_delay_options),
+    cmocka_unit_test (chrony_43_options_take_their_arguments),
+    cmocka_unit_test (comments_only_at_line_start),
+    cmocka_unit_test (host_names_are_validated),
+    cmocka_unit_test (core_directive_list_is_the_parsers),
     cmocka_unit_test (garbage_source_lines_explain_themselves),
     cmocka_unit_test (core_directives_parse),
     cmocka_unit_test (garbage_core_lines_explain_themselves),

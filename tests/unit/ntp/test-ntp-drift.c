@@ -16,10 +16,10 @@ format_is_chronyds (void **state)
 {
   (void) state;
   char buf[128];
-  /* a clock 23.054 ppm slow: chronyd stores the correction, +23.054 */
+  /* a clock 23.054 ppm slow: chronyd stores its frequency error, -23.054 (positive = fast) */
   int n = ntp_drift_format (buf, sizeof buf, -23.054, 0.012);
   assert_int_equal (n, 42);
-  assert_string_equal (buf, "           23.054000             0.012000\n");
+  assert_string_equal (buf, "          -23.054000             0.012000\n");
 }
 
 static void
@@ -43,8 +43,14 @@ reads_a_chronyd_file (void **state)
   (void) state;
   double f, s;
   assert_true (ntp_drift_parse ("          -12.345678             0.100000\n", &f, &s));
-  assert_true (fabs (f - 12.345678) < 1e-9);   /* correction -12.3 = clock 12.3 ppm fast */
+  assert_true (fabs (f - (-12.345678)) < 1e-9);   /* the clock runs 12.3 ppm slow */
   assert_true (fabs (s - 0.1) < 1e-9);
+  /* chrony's test/simulation/102-iburst: "100 1.0" for a clock 100 ppm fast (freq_offset
+   * 1e-4); 104-driftfile: 1e6 - 1e6 / (1 + f) for a clock fast by f */
+  assert_true (ntp_drift_parse ("100 1.0\n", &f, &s));
+  assert_true (f == 100.0 && s == 1.0);
+  assert_true (ntp_drift_parse ("4.999975000e+00 1", &f, &s));   /* f = 5e-6 */
+  assert_true (fabs (f - 5.0) < 1e-4);
   assert_true (ntp_drift_parse ("1.5 0.2", &f, &s));
 }
 

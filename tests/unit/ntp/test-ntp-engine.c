@@ -301,9 +301,10 @@ iburst_with_drift_file_syncs_in_seconds (void **state)
   m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 100e-6, .stratum = 1 };
   NtpConfig cfg;
   ntp_config_init (&cfg);
-  cfg.have_drift = true;
-  cfg.initial_freq_ppm = 100.0;
-  cfg.initial_skew_ppm = 0.1;
+  /* the drift file of chrony's own test (test/simulation/102-iburst) for this clock, 100 ppm
+   * fast: read the way the daemon reads it */
+  cfg.have_drift = ntp_drift_parse ("100 1.0\n", &cfg.initial_freq_ppm, &cfg.initial_skew_ppm);
+  assert_true (cfg.have_drift);
   start_engine (&m, &cfg);
   add (&m, "server 192.0.2.1 iburst");
   ntp_engine_start (m.e);
@@ -372,7 +373,7 @@ leap_second_armed_by_majority (void **state)
   ntp_engine_free (m.e);
 }
 
-/* sim item 4: one announcing source must not arm a leap second on its own while the other
+/* One announcing source must not arm a leap second on its own while the other
  * configured sources have not been heard yet. Source 0 (iburst) announces an insertion and
  * is usable within seconds; sources 1 and 2 (no iburst, 64 s polls) do not announce and need
  * three polls, about 130 s, before they can vote. Until then nothing may be armed; once all
@@ -567,7 +568,7 @@ ignored_options_are_logged (void **state)
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 1);
   assert_non_null (strstr (captured.last, "192.0.2.2"));
-  assert_non_null (strstr (captured.last, "key xleave presend"));
+  assert_non_null (strstr (captured.last, "key 5 xleave presend 6"));
   assert_non_null (strstr (captured.last, "ignored"));
   assert_non_null (strstr (captured.last, "NOT authenticated"));
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 copy", err, sizeof err), 0);
@@ -710,9 +711,126 @@ burst_remove_and_reports (void **state)
   assert_false (ntp_engine_get_source (m.e, 77, &r));
   assert_true (ntp_engine_get_source (m.e, 0, &r));
   assert_true (r.last_rx_ago >= 0);
+  /* the drift file's figures: the clock here runs at exactly the right rate (0 ppm), and the
+   * frequency estimate must say so within its own skew (a 99.9 % bound), which after two
+   * minutes of polling is well under 100 ppm but above zero */
   double f, s;
   ntp_engine_get_drift (m.e, &f, &s);
-  assert_true (isfinite (f) && isfinite (s));
+  print_message ("drift: %.4f ppm, skew %.4f ppm\n", f, s);
+  assert_true (s > 0 && s < 100);
+  assert_true (fabs (f) <= s);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.freq_ppm == f);
+  ntp_engine_free (m.e);
+}
+
+/* chronyd fills the bits of its timestamps below its precision with random ones, so when it
+ * answers faster than its precision its transmit timestamp reads before its receive timestamp
+ * (by up to a quantum each). Such replies are genuine: every one must become a sample. A
+ * processing time far below what the precision explains (1 ms before the receive time) is
+ * impossible and refused. */
+static int
+samples_with_processing_time (double proc, int precision, bool *synced)
+{
+  MiniSim m;
+  ms_init (&m, 21, 0.001, 10.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1,
+                          .custom_proc = true, .proc = proc, .precision = precision };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 16 * 10 + 1, 0, NULL, NULL);
+  NtpSourceReport r;
+  assert_true (ntp_engine_get_source (m.e, 0, &r));
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  *synced = tr.synchronized;
+  /* every request was answered either way: the source is reachable */
+  assert_int_equal (r.reach, 0xff);
+  ntp_engine_free (m.e);
+  return r.samples;
+}
+
+static void
+transmit_before_receive_within_precision_is_accepted (void **state)
+{
+  (void) state;
+  bool synced;
+  /* 2^-23 s = 119 ns: t3 100 ns before t2 */
+  int n = samples_with_processing_time (-100e-9, -23, &synced);
+  print_message ("t3 - t2 = -100 ns, precision 2^-23: %d samples\n", n);
+  assert_true (n >= 10);   /* 11 replies in 160 s at 16 s; all kept (fewer only if pruned) */
+  assert_true (synced);
+  /* the same reply from a server that claims 2^-30 s (0.9 ns) cannot be honest */
+  n = samples_with_processing_time (-100e-9, -30, &synced);
+  assert_int_equal (n, 0);
+  assert_false (synced);
+  /* and 1 ms before the receive time is impossible at any fine precision */
+  n = samples_with_processing_time (-1e-3, -20, &synced);
+  assert_int_equal (n, 0);
+  /* a processing time longer than the whole round trip (250 us here) is impossible too */
+  n = samples_with_processing_time (5e-3, -20, &synced);
+  assert_int_equal (n, 0);
+}
+
+/* The transmit timestamp of a request is 64 bits from env->get_random, not the clock: the
+ * server only echoes it, and a forger must not be able to guess it. The real transmit time is
+ * kept locally (the samples still measure the right offset). */
+static uint64_t fake_random_counter;
+static void
+fake_random (void *ud, void *buf, size_t len)
+{
+  (void) ud;
+  uint8_t *b = buf;
+  for (size_t i = 0; i < len; i++)
+    b[i] = (uint8_t) (0xA5 ^ (fake_random_counter >> (8 * (i % 8))));
+  fake_random_counter += 0x0123456789ULL;
+}
+
+static void
+request_transmit_timestamp_is_random (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 22, 0.002, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1 };
+  NtpEnv env = ms_env (&m);
+  env.get_random = fake_random;
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  m.e = ntp_engine_new (&env, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  int far = 0, requests = 0;
+  uint64_t prev = 0;
+  for (int k = 1; k <= 20; k++) {
+    ms_run (&m, 16.0 * k, 0, NULL, NULL);
+    if (m.last_tx_ts == prev)
+      continue;
+    prev = m.last_tx_ts;
+    requests++;
+    /* what fake_random gave, byte for byte (the engine used it as the timestamp) */
+    uint64_t expect;
+    uint64_t c = fake_random_counter - 0x0123456789ULL;
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+      b[i] = (uint8_t) (0xA5 ^ (c >> (8 * i)));
+    memcpy (&expect, b, 8);
+    assert_true (m.last_tx_ts == expect);
+    int64_t as_time = ntp_ts_to_ns (m.last_tx_ts, m.last_tx_now);
+    if (llabs (as_time - m.last_tx_now) > 1000000000LL)
+      far++;
+  }
+  assert_true (requests >= 10);
+  assert_int_equal (far, requests);     /* no request carries the clock's time */
+  /* the offset is still measured from the real t1: the clock converged */
+  assert_true (fabs (ms_error (&m)) < 100e-6);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.synchronized);
   ntp_engine_free (m.e);
 }
 
@@ -738,6 +856,8 @@ main (void)
     cmocka_unit_test (ignored_options_are_logged),
     cmocka_unit_test (maxjitter_marks_too_variable),
     cmocka_unit_test (minsamples_is_honoured),
+    cmocka_unit_test (transmit_before_receive_within_precision_is_accepted),
+    cmocka_unit_test (request_transmit_timestamp_is_random),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

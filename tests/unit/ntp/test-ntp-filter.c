@@ -66,15 +66,20 @@ static void
 delay_test_d (void **state)
 {
   (void) state;
-  /* min delay 1 ms, offsets' noise 10 us: a 1.05 ms delay (rise 5 sd) passes; a 3 ms delay
-   * (rise 200 sd) fails unless its offset moved by more than the 2 ms rise */
+  /* min delay 1 ms, offsets' noise 10 us, ratio 10: half the rise may reach 100 us, so a rise
+   * of 199 us passes and one of 201 us fails; a 3 ms delay (half rise 1 ms) fails unless its
+   * offset moved by more than the 1 ms it explains plus the 100 us allowed */
   assert_true (ntp_filter_delay_ok (1.05e-3, 0, 1e-3, 10e-6, 0, 10, 0));
+  assert_true (ntp_filter_delay_ok (1.199e-3, 0, 1e-3, 10e-6, 0, 10, 0));
+  assert_false (ntp_filter_delay_ok (1.201e-3, 0, 1e-3, 10e-6, 0, 10, 0));
+  assert_false (ntp_filter_delay_ok (3e-3, 1.09e-3, 1e-3, 10e-6, 0, 10, 0));
+  assert_true (ntp_filter_delay_ok (3e-3, -1.11e-3, 1e-3, 10e-6, 0, 10, 0));
   assert_false (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 10, 0));
   assert_true (ntp_filter_delay_ok (3e-3, 2.5e-3, 1e-3, 10e-6, 0, 10, 0));
-  /* the same 3 ms delay passes once the statistics are old enough: 2000 s after their newest
-   * sample at 1 ppm, 2 ms more rise is allowed (a path that got longer for good) */
-  assert_true (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 10, 2000 * 1e-6));
-  assert_false (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 10, 100 * 1e-6));
+  /* the same 3 ms delay passes once the statistics are old enough: 1000 s after their newest
+   * sample at 1 ppm, 1 ms more is allowed (a path that got longer for good) */
+  assert_true (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 10, 1000 * 1e-6));
+  assert_false (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 10, 800 * 1e-6));
   /* the ratio 0 switches the test off */
   assert_true (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 0, 0));
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for ntp-regress and ntp-stats: regression against hand-computed values, the
- * runs test's critical values from the binomial distribution, and the sample history. */
+/* Unit tests for ntp-regress and ntp-stats: regression against hand-computed values and on
+ * random lines, the runs test's critical values from the binomial distribution and its
+ * false-alarm rate on noise, and the sample history. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,32 +77,103 @@ runs_are_counted_by_sign (void **state)
   assert_int_equal (ntp_regress_runs (r1, 0), 0);
 }
 
+/* A deterministic generator for the randomized tests (xorshift64*), uniform and N(0,1). */
+static uint64_t rng_state = 0x853C49E6748FEA9BULL;
+static double
+uniform01 (void)
+{
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return ((rng_state * 0x2545F4914F6CDD1DULL >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+gauss (void)
+{
+  return sqrt (-2 * log (uniform01 ())) * cos (2 * M_PI * uniform01 ());
+}
+
+/* The runs test's false-alarm rate: on residuals that are pure noise (independent, random
+ * signs) the critical number of runs must be reached no more often than the significance the
+ * test claims, and not absurdly less (a test that never fires is no test). */
 static void
-runs_alpha_schedule (void **state)
+runs_test_false_alarm_rate_matches_its_significance (void **state)
 {
   (void) state;
-  near (ntp_regress_runs_alpha (10), 0.20, 1e-12);
-  near (ntp_regress_runs_alpha (32), 0.20, 1e-12);
-  near (ntp_regress_runs_alpha (64), 0.125, 1e-12);
-  near (ntp_regress_runs_alpha (96), 0.05, 1e-12);
-  near (ntp_regress_runs_alpha (128), 0.05, 1e-12);
+  const int sizes[] = { 10, 20, 40, 64, 100 };
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    int n = sizes[k];
+    int crit = ntp_regress_critical_runs (n);
+    double alpha = ntp_regress_runs_alpha (n);
+    int trials = 20000, alarms = 0;
+    double r[128];
+    for (int t = 0; t < trials; t++) {
+      for (int i = 0; i < n; i++)
+        r[i] = gauss ();
+      alarms += ntp_regress_runs (r, n) <= crit;
+    }
+    double rate = (double) alarms / trials;
+    print_message ("n %d: critical runs %d, false alarms %.4f (significance %.3f)\n", n, crit,
+                   rate, alpha);
+    /* 20000 trials: the rate's SD is at most 0.0035 */
+    assert_true (rate <= alpha + 0.011);
+    assert_true (rate >= alpha / 5);
+  }
+}
+
+/* Weighted least squares on random lines: for random slopes, intercepts, sizes, spacings and
+ * per-point variances, the estimates must fall within their own standard errors as often as
+ * the normal law says (about 68 % within 1 SE, 99.9 % within 3.3 SE). Too-small SEs fail the
+ * first, too-large ones the second, a biased estimate both. */
+static void
+regression_on_random_lines_is_within_its_standard_errors (void **state)
+{
+  (void) state;
+  int trials = 3000, in1_b = 0, in1_a = 0, out4 = 0;
+  double x[64], y[64], w[64];
+  for (int t = 0; t < trials; t++) {
+    int n = 5 + (int) (uniform01 () * 55);
+    double a = (uniform01 () - 0.5) * 1e-2;        /* offset, s */
+    double b = (uniform01 () - 0.5) * 2e-4;        /* frequency, +-100 ppm */
+    double sigma = 1e-6 * pow (10, 3 * uniform01 ());   /* 1 us .. 1 ms */
+    double xt = 0;
+    for (int i = n - 1; i >= 0; i--) {
+      x[i] = xt;
+      xt -= 16 + 1000 * uniform01 ();              /* irregular poll spacing, back in time */
+      w[i] = 1 + 9 * uniform01 ();                 /* relative variances 1..10 */
+      y[i] = a + b * x[i] + sigma * sqrt (w[i]) * gauss ();
+    }
+    NtpRegression r;
+    assert_true (ntp_regress_weighted (x, y, w, n, &r));
+    double zb = (r.slope - b) / r.slope_sd, za = (r.intercept - a) / r.intercept_sd;
+    in1_b += fabs (zb) <= 1;
+    in1_a += fabs (za) <= 1;
+    /* beyond the t law's 0.9995 quantile for the fewest degrees of freedom here (3): 12.92 */
+    out4 += fabs (zb) > 12.92 || fabs (za) > 12.92;
+  }
+  double f_b = (double) in1_b / trials, f_a = (double) in1_a / trials;
+  print_message ("within 1 SE: slope %.3f, intercept %.3f (normal law 0.683, t a little less)\n",
+                 f_b, f_a);
+  assert_true (f_b > 0.60 && f_b < 0.75);
+  assert_true (f_a > 0.60 && f_a < 0.75);
+  assert_true (out4 <= trials / 500);
 }
 
 static void
 critical_runs_from_binomial_tail (void **state)
 {
   (void) state;
-  /* runs - 1 ~ Bin(n - 1, 1/2) under the null; alpha(n) = 0.2 for n <= 32.
-   * n = 10: P(K <= 2) = 46/512 = 0.0898, P(K <= 3) = 130/512 = 0.254 -> runs <= 3. */
+  /* runs - 1 ~ Bin(n - 1, 1/2) under the null; the critical region is the largest with a
+   * probability at most the significance, 10 %.
+   * n = 10: Bin(9): P(K <= 2) = 46/512 = 0.0898, P(K <= 3) = 130/512 = 0.254 -> runs <= 3. */
   assert_int_equal (ntp_regress_critical_runs (10), 3);
-  /* n = 20: Bin(19): P(K <= 7) = 0.1796, P(K <= 8) = 0.3238 -> runs <= 8. */
-  assert_int_equal (ntp_regress_critical_runs (20), 8);
-  /* n = 4: Bin(3): P(K = 0) = 0.125, P(K <= 1) = 0.5 -> runs <= 1. */
-  assert_int_equal (ntp_regress_critical_runs (4), 1);
-  /* n = 3: Bin(2): P(K = 0) = 0.25 > 0.2 -> no critical region. */
-  assert_int_equal (ntp_regress_critical_runs (3), 0);
-  /* n = 100, alpha 0.05: Bin(99): P(K <= 40) = 0.0350, P(K <= 41) = 0.0537 -> runs <= 41. */
-  assert_int_equal (ntp_regress_critical_runs (100), 41);
+  /* n = 20: Bin(19): P(K <= 6) = 0.0835, P(K <= 7) = 0.1796 -> runs <= 7. */
+  assert_int_equal (ntp_regress_critical_runs (20), 7);
+  /* n = 4: Bin(3): P(K = 0) = 0.125 > 0.10 -> no critical region. */
+  assert_int_equal (ntp_regress_critical_runs (4), 0);
+  /* n = 100: Bin(99): P(K <= 42) = 0.0795, P(K <= 43) = 0.1138 -> runs <= 43. */
+  assert_int_equal (ntp_regress_critical_runs (100), 43);
   for (int n = 6; n < 128; n++)
     assert_true (ntp_regress_critical_runs (n) < n / 2 + 1);
 }
@@ -256,10 +328,13 @@ stats_keep_at_most_64_samples (void **state)
     ntp_stats_regress (st);
     assert_true (ntp_stats_samples (st) <= NTP_STATS_MAX_SAMPLES);
   }
+  /* one sample a second: the report's span is the time from the oldest fitted sample to the
+   * newest */
   NtpStatsReport r;
   ntp_stats_report (st, (int64_t) 200e9, &r);
-  assert_int_equal (r.samples, ntp_stats_samples (st));
-  assert_true (r.span > 0);
+  assert_true (r.samples >= 3 && r.samples <= NTP_STATS_MAX_SAMPLES);
+  near (r.span, r.samples - 1, 1e-6);
+  assert_true (r.runs >= 2 && r.runs <= r.samples);
   ntp_stats_free (st);
 }
 
@@ -271,7 +346,8 @@ main (void)
     cmocka_unit_test (weights_are_relative_variances),
     cmocka_unit_test (degenerate_input_is_refused),
     cmocka_unit_test (runs_are_counted_by_sign),
-    cmocka_unit_test (runs_alpha_schedule),
+    cmocka_unit_test (runs_test_false_alarm_rate_matches_its_significance),
+    cmocka_unit_test (regression_on_random_lines_is_within_its_standard_errors),
     cmocka_unit_test (critical_runs_from_binomial_tail),
     cmocka_unit_test (best_regression_drops_points_after_a_bend),
     cmocka_unit_test (t_coefficients_match_tables),

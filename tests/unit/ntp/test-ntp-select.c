@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for ntp-select: Marzullo intersection on textbook cases, falsetickers, prefer,
+/* Unit tests for ntp-select: Marzullo intersection on textbook cases and against a brute force
+ * on random sets, falsetickers, prefer,
  * noselect, minsources, too-variable sources, combining. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,71 @@
 #include <math.h>
 #include <string.h>
 
+#include "ntp-engine.h"
 #include "ntp-select.h"
+
+/* Brute force: the depth of a point is how many closed intervals contain it; the deepest
+ * points lie at interval ends, so trying every end finds the greatest depth, and the first
+ * and last ends at that depth bound the region the sweep reports. */
+static int
+brute_intersect (const double *lo, const double *hi, int n, double *out_lo, double *out_hi)
+{
+  int best = 0;
+  double blo = 0, bhi = 0;
+  for (int k = 0; k < 2 * n; k++) {
+    double x = k < n ? lo[k] : hi[k - n];
+    int depth = 0;
+    for (int i = 0; i < n; i++)
+      depth += lo[i] <= x && x <= hi[i];
+    if (depth > best) {
+      best = depth;
+      blo = bhi = x;
+    } else if (depth == best) {
+      blo = fmin (blo, x);
+      bhi = fmax (bhi, x);
+    }
+  }
+  *out_lo = blo;
+  *out_hi = bhi;
+  return best;
+}
+
+static uint64_t rng_state = 0xD1B54A32D192ED03ULL;
+static double
+uniform01 (void)
+{
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return ((rng_state * 0x2545F4914F6CDD1DULL >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* The sweep against the brute force on random interval sets: real-valued ends (no ties), and
+ * small integer ends (many ties, touching and nested intervals), 1 to 20 intervals. */
+static void
+marzullo_matches_brute_force_on_random_sets (void **state)
+{
+  (void) state;
+  for (int t = 0; t < 20000; t++) {
+    int n = 1 + (int) (uniform01 () * 20);
+    bool ties = t % 2;
+    double lo[20], hi[20];
+    for (int i = 0; i < n; i++) {
+      double c = ties ? floor (uniform01 () * 10) : uniform01 () * 10;
+      double r = ties ? floor (uniform01 () * 4) : uniform01 () * 3;
+      lo[i] = c - r;
+      hi[i] = c + r;
+    }
+    double a, b, ra, rb;
+    int d = ntp_select_intersect (lo, hi, n, &a, &b);
+    int rd = brute_intersect (lo, hi, n, &ra, &rb);
+    if (d != rd || a != ra || b != rb) {
+      print_error ("set %d (%d intervals): sweep depth %d [%g, %g], brute force %d [%g, %g]\n", t,
+                   n, d, a, b, rd, ra, rb);
+      fail ();
+    }
+  }
+}
 
 static void
 marzullo_textbook_all_agree (void **state)
@@ -208,6 +273,7 @@ main (void)
     cmocka_unit_test (marzullo_textbook_all_agree),
     cmocka_unit_test (marzullo_textbook_one_outlier),
     cmocka_unit_test (marzullo_touching_intervals_overlap),
+    cmocka_unit_test (marzullo_matches_brute_force_on_random_sets),
     cmocka_unit_test (falseticker_is_marked_and_not_selected),
     cmocka_unit_test (no_majority_selects_nothing),
     cmocka_unit_test (prefer_wins_and_others_are_not_combined),

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "ntp-config.h"
 #include "ntp-source.h"
 
 #define S 1000000000LL

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ntp-types.h — the types every module of the NTP core shares: the environment the core runs
+ * in (NtpEnv), the configuration of the whole client (NtpConfig) and of one source
+ * (NtpSourceConfig), leap seconds, log levels, source states, and what the engine reports of
+ * a source and of the clock (NtpSourceReport, NtpTracking).
+ *
+ * Lower modules (ntp-discipline, ntp-source, ntp-select, ntp-config) include this header, not
+ * the engine's public ntp-engine.h, so the engine depends on them and never the other way
+ * round.
+ *
+ * Conventions: local clock readings are int64 ns since the Unix epoch as the disciplined clock
+ * reads them. Offsets are in seconds and follow chrony's sign: positive = the local clock is
+ * AHEAD of (fast of) true time. Frequencies in ppm, positive = the clock runs fast.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NTP_MAX_SOURCES 64
+#define NTP_NAME_MAX 256
+
+enum { NTP_LOG_ERROR = 0, NTP_LOG_WARNING = 1, NTP_LOG_INFO = 2, NTP_LOG_DEBUG = 3 };
+
+/* Leap second to apply at the end of the current UTC day. */
+typedef enum { NTP_LEAP_NONE = 0, NTP_LEAP_INSERT = 1, NTP_LEAP_DELETE = -1 } NtpLeap;
+
+/* The seam between the core and the world. The clock is driven only through set_freq and
+ * step: the core slews an offset by raising the frequency for a while (as chrony's generic
+ * driver does), so every backend stays small and behaves the same in the simulator and on
+ * the real system. */
+typedef struct {
+  /* Local (disciplined) clock now, ns since the Unix epoch. */
+  int64_t (*now) (void *ud);
+  /* Send one packet to source `src` (synchronously: now() taken just before is its TX time). */
+  void (*send) (void *ud, unsigned src, const uint8_t *pkt, size_t len);
+  /* Call ntp_engine_timer() once the local clock reaches deadline_ns. Replaces any earlier
+   * deadline; INT64_MAX = none. */
+  void (*arm_timer) (void *ud, int64_t deadline_ns);
+  /* Set the clock's frequency correction (absolute, ppm; positive makes it run faster).
+   * A real kernel applies it at its next tick, not at once: the core never assumes the
+   * change took effect at the instant of the call to better than one tick. */
+  void (*set_freq) (void *ud, double freq_ppm);
+  /* Step the clock by -offset_s (offset_s positive = the clock is ahead, so it goes back). */
+  void (*step) (void *ud, double offset_s);
+  /* Arm or disarm a leap second at the end of the current UTC day. May be NULL. */
+  void (*set_leap) (void *ud, NtpLeap leap);
+  /* A line for the log (no trailing newline). May be NULL. */
+  void (*log) (void *ud, int level, const char *msg);
+  void *ud;
+  /* The largest |set_freq| the clock accepts, ppm: the true limit of the backend (about 500
+   * for the kernel's frequency alone, about 100000 when the tick length is adjusted too).
+   * Every slew the core plans stays within it. <= 0 = no limit beyond maxslewrate. */
+  double max_freq_ppm;
+  /* Fill buf with unpredictable bytes; the daemon uses getrandom(2). The transmit timestamp
+   * of every request is drawn from it (the real transmit time is kept locally), so an
+   * off-path attacker cannot guess the origin timestamp a reply must echo. May be NULL: the
+   * core then falls back to its own generator, seeded from the clock, which is guessable. */
+  void (*get_random) (void *ud, void *buf, size_t len);
+} NtpEnv;
+
+typedef enum { NTP_SOURCE_SERVER = 0, NTP_SOURCE_POOL, NTP_SOURCE_PEER } NtpSourceMode;
+
+/* One `server`/`pool`/`peer` line of chrony.conf (the address stays a string: resolving it is
+ * the daemon's job). Defaults are ntp_source_config_init()'s (ntp-config.h). */
+typedef struct {
+  NtpSourceMode mode;
+  char name[NTP_NAME_MAX];
+  uint16_t port;             /* 123 by default */
+  int minpoll, maxpoll;      /* log2 s, -6..24; defaults 6 and 10 as chrony */
+  bool iburst, burst, prefer, noselect, trust, require;
+  double maxdelay;           /* s; default 3 */
+  double mindelay;           /* s; 0 = none */
+  double offset;             /* s, added to the source's measured offset (asymmetry fix) */
+  int minstratum;
+  int maxsources;            /* pool only */
+  int polltarget;            /* default 8 */
+  int filter;                /* clock filter depth (RFC 5905 §10: lowest delay of the last N
+                              * samples); 0 or 1 = every sample goes to the statistics */
+  int minsamples;            /* the regression never drops below this many samples (the runs
+                              * test stops there); 0 = default (3) */
+  int maxsamples;            /* at most this many samples kept; 0 = default (64, the most) */
+  double maxdelayratio;      /* drop a sample whose delay exceeds this times the least delay
+                              * in the statistics; 0 = off (chrony's default) */
+  double maxdelaydevratio;   /* chrony's test D: drop a sample whose delay rose over the least
+                              * by more than this many standard deviations (unless the offset
+                              * moved more); 0 = default (10) */
+  /* chrony options the parser accepted but this client does not implement, as written with
+   * their arguments (e.g. "key 1 nts"); ntp_engine_add_source logs them as a warning, so a
+   * user who asked for authentication learns that the source is not authenticated. "" = none. */
+  char ignored[128];
+} NtpSourceConfig;
+
+/* The directives of chrony.conf the core implements. Defaults are ntp_config_init()'s. */
+typedef struct {
+  double makestep_threshold;   /* s; <= 0 = never step (except panic rules below) */
+  int makestep_limit;          /* steps allowed in the first N updates; < 0 = always */
+  double maxdistance;          /* s; default 3 */
+  int minsources;              /* default 1 */
+  double maxupdateskew;        /* ppm; default 1000 */
+  double maxslewrate;          /* ppm; default 83333.333 (capped by env->max_freq_ppm) */
+  double maxchange_offset;     /* s; 0 = no maxchange; otherwise refuse larger offsets */
+  bool have_drift;             /* initial_freq/skew below come from a drift file */
+  double initial_freq_ppm;
+  double initial_skew_ppm;
+  double stratumweight;        /* s per stratum; default 0.001 */
+  double reselectdist;         /* s; default 0.0001 */
+  double combinelimit;         /* default 3 */
+  double maxjitter;            /* s; a source whose offsets scatter more is '~' (too variable);
+                                * default 1; 0 = the default */
+  double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,
+                                * relative to the update interval (see ntp-discipline.c);
+                                * default 3; 0 = the default */
+} NtpConfig;
+
+typedef enum {
+  NTP_STATE_UNUSABLE = 0,     /* '?' */
+  NTP_STATE_FALSETICKER,      /* 'x' */
+  NTP_STATE_TOO_VARIABLE,     /* '~' */
+  NTP_STATE_NOT_COMBINED,     /* '-' */
+  NTP_STATE_COMBINED,         /* '+' */
+  NTP_STATE_SELECTED,         /* '*' */
+} NtpSourceState;
+
+/* What `chronyc sources` and `sourcestats` show for one source. */
+typedef struct {
+  NtpSourceState state;
+  int stratum;
+  int poll;                   /* log2 s */
+  uint8_t reach;
+  double last_rx_ago;         /* s; < 0 = never */
+  double adjusted_offset;     /* s (latest sample, corrected for later clock changes) */
+  double measured_offset;     /* s (as measured) */
+  double error_bound;         /* s */
+  double delay, dispersion, jitter;
+  uint32_t refid;             /* the source's own reference id (from its packets) */
+  /* sourcestats */
+  int samples, runs;
+  double span;                /* s */
+  double freq_ppm, skew_ppm;  /* of the local clock relative to the source */
+  double stats_offset;        /* s, estimated now */
+  double std_dev;             /* s */
+} NtpSourceReport;
+
+/* Every field of `chronyc tracking`. */
+typedef struct {
+  bool synchronized;
+  uint32_t ref_id;
+  int ref_source;             /* index of the selected source, -1 = none */
+  int stratum;
+  int64_t ref_time_ns;        /* local clock time of the last update; 0 = never */
+  double system_time_offset;  /* s, positive = fast of NTP time (still being slewed out) */
+  double last_offset;
+  double rms_offset;
+  double freq_ppm;            /* positive = the clock runs fast (uncorrected) */
+  double residual_freq_ppm;
+  double skew_ppm;
+  double root_delay, root_dispersion;
+  double update_interval;     /* s */
+  NtpLeap leap;
+  bool leap_unsynchronized;   /* "Not synchronised" */
+} NtpTracking;
+
+#ifdef __cplusplus
+}
+#endif
