@@ -1,0 +1,279 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""meridiand --no-bus beside chronyd 4.3, measured in one run.
+
+Part 1, clknetsim: one chronyd server and two clients in the same simulation, chronyd and
+meridiand, whose clocks get the very same frequency wander and whose packets get the very
+same delays (shared noise files, see tests/clknetsim/cksim.py). Over a grid of network
+jitter and clock wander, for several seeds: RMS and max true time error after convergence,
+requests sent, and the paired per-seed difference of RMS error (meridiand - chronyd) with its
+standard error and a two-sided t-test at 5 %.
+
+Part 2, loopback through our relay (tests/tools/mrd-udp-relay): one real chronyd -x server,
+two clients at the same time each behind its own relay with the same settings and seed:
+meridiand --no-bus --clock virtual (0.5 s off, 23.054 ppm slow, the seed's line) and
+chronyd -x (which measures and selects but does not touch the clock, so its estimate of the
+clock's error is its error: the real clock is the server's). Time to synchronize (first time
+within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
+while idle (context switches from /proc/PID/task/*/schedstat over an idle window).
+
+Usage: bench.py [--quick] [--seeds N] [--no-sim] [--no-loopback]
+"""
+
+import argparse
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+os.environ.setdefault("MERIDIAN_SOURCE_ROOT", ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests", "clknetsim"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+import cksim  # noqa: E402
+import netlib  # noqa: E402
+
+# Two-sided 5 % critical values of Student's t by degrees of freedom.
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+       9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131,
+       19: 2.093, 24: 2.064, 29: 2.045}
+
+
+def t_crit(df):
+    keys = sorted(k for k in T95 if k <= df)
+    return T95[keys[-1]] if keys else float("inf")
+
+
+def paired(ms, cs):
+    """mean difference, its standard error, and a significance mark ('<' meridiand lower,
+    '>' higher, '~' not significant at 5 %)."""
+    d = [m - c for m, c in zip(ms, cs)]
+    n = len(d)
+    mean = statistics.fmean(d)
+    if n < 2:
+        return mean, float("nan"), "?"
+    se = statistics.stdev(d) / math.sqrt(n)
+    if se == 0:
+        return mean, se, "~" if mean == 0 else ("<" if mean < 0 else ">")
+    t = mean / se
+    mark = "~" if abs(t) < t_crit(n - 1) else ("<" if mean < 0 else ">")
+    return mean, se, mark
+
+
+def fmt_s(v):
+    if not math.isfinite(v):
+        return "   inf"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if abs(v) >= scale or unit == "ns":
+            return f"{v / scale:6.1f}{unit}" if unit != "s" else f"{v:6.2f}s"
+
+
+# ---------------------------------------------------------------------------------------------
+
+def sim_part(args):
+    jitters = [1e-5, 1e-4, 1e-3] if not args.quick else [1e-4, 1e-3]
+    wanders = [1e-10, 1e-9, 1e-8] if not args.quick else [1e-9, 1e-8]
+    seeds = list(range(1, (args.seeds or (3 if args.quick else 8)) + 1))
+    limit = 4000 if args.quick else 10000
+    reset = 1000
+    print("== clknetsim: chronyd 4.3 server; chronyd and meridiand --no-bus as clients in the "
+          "same simulation, same noise ==")
+    print(f"   client: `server 192.168.123.1` (default polling), start 0.1 s off and 100 ppm "
+          f"fast; {limit} s simulated, figures after {reset} s; {len(seeds)} seeds per cell")
+    print(f"   base delay 100 us each way + exponential jitter; wander = random walk of the "
+          f"frequency, per second")
+    print()
+    hdr = (f"{'jitter':>7} {'wander':>7} | {'RMS chronyd':>11} {'RMS meridian':>12} "
+           f"{'diff (m-c) +- SE':>19} {'':1} | {'max chronyd':>11} {'max meridian':>12} | "
+           f"{'req c':>6} {'req m':>6}")
+    print(hdr)
+    print("-" * len(hdr))
+    for jitter in jitters:
+        for wander in wanders:
+            rc, rm, mc, mm, qc, qm = [], [], [], [], [], []
+            for seed in seeds:
+                nodes = [cksim.Node("chronyd-server"),
+                         cksim.Node("chronyd", conf="server 192.168.123.1", offset=0.1,
+                                    freq_offset=1e-4, wander=wander),
+                         cksim.Node("meridiand", conf="server 192.168.123.1", offset=0.1,
+                                    freq_offset=1e-4, wander=wander)]
+                sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed,
+                                       base_delay=1e-4, jitter=jitter)
+                try:
+                    res = sim.run()
+                finally:
+                    sim.cleanup()
+                rc.append(res[2].rms_time)
+                rm.append(res[3].rms_time)
+                mc.append(res[2].max_time)
+                mm.append(res[3].max_time)
+                qc.append(res[2].requests)
+                qm.append(res[3].requests)
+            mean, se, mark = paired(rm, rc)
+            print(f"{jitter:7.0e} {wander:7.0e} | {fmt_s(statistics.fmean(rc)):>11} "
+                  f"{fmt_s(statistics.fmean(rm)):>12} {fmt_s(mean):>9} +- {fmt_s(se):>7} "
+                  f"{mark:1} | {fmt_s(max(mc)):>11} {fmt_s(max(mm)):>12} | "
+                  f"{statistics.fmean(qc):6.0f} {statistics.fmean(qm):6.0f}", flush=True)
+    print("   mark: '<' meridiand's RMS significantly lower, '>' significantly higher, '~' not "
+          "significant (paired t-test, 5 %)")
+    print()
+
+
+# ---------------------------------------------------------------------------------------------
+
+def proc_tree(pid):
+    pids = [pid]
+    try:
+        for child in open(f"/proc/{pid}/task/{pid}/children").read().split():
+            pids += proc_tree(int(child))
+    except OSError:
+        pass
+    return pids
+
+
+def rss_kib(pids):
+    total = 0
+    for p in pids:
+        try:
+            total += int(re.search(r"^VmRSS:\s*(\d+)", open(f"/proc/{p}/status").read(),
+                                   re.M).group(1))
+        except (OSError, AttributeError):
+            pass
+    return total
+
+
+def cpu_s(pids):
+    tck = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in pids:
+        try:
+            f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += int(f[11]) + int(f[12])
+        except OSError:
+            pass
+    return total / tck
+
+
+def switches(pids):
+    """Times scheduled onto a CPU, summed over every thread: each is a wake-up."""
+    total = 0
+    for p in pids:
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                total += int(open(f"/proc/{p}/task/{t}/schedstat").read().split()[2])
+        except OSError:
+            pass
+    return total
+
+
+def chronyc_tracking(sock):
+    out = subprocess.run(["chronyc", "-n", "-h", sock, "tracking"], capture_output=True,
+                         text=True, timeout=10).stdout
+    m = re.search(r"System time\s*:\s*([0-9.]+) seconds (fast|slow)", out)
+    ref = re.search(r"Reference ID\s*:\s*(\S+)", out)
+    if not m:
+        return None, False
+    v = float(m.group(1)) * (1 if m.group(2) == "fast" else -1)
+    return v, bool(ref) and ref.group(1) != "00000000"
+
+
+def loopback_part(args):
+    run_s = args.run_s or (90 if args.quick else 240)
+    idle_s = args.idle_s or (60 if args.quick else 300)
+    print("== loopback through mrd-udp-relay: one chronyd -x server; meridiand --no-bus "
+          "(virtual clock) and chronyd -x as clients at the same time ==")
+    print(f"   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
+          f"same seed); `server 127.0.0.1 port N prefer iburst minpoll 4 maxpoll 4`, "
+          f"`makestep 1 3`")
+    print(f"   meridiand starts 0.5 s off and 23.054 ppm slow; chronyd -x measures the real "
+          f"clock, which is the server's. {run_s} s, then an idle window of {idle_s} s")
+    lab = netlib.Lab()
+    try:
+        sport = lab.chronyd_server()
+        relay_args = ["--delay", "0.001", "--jitter", "0.0002", "--dist", "exp", "--seed", "5"]
+        pm = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
+        pc = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
+        line = "prefer iburst minpoll 4 maxpoll 4"
+        t0 = time.monotonic()
+        cproc, _ = lab.chronyd_client(f"server 127.0.0.1 port {pc} {line}\nmakestep 1 3")
+        csock = [a for a in open(cproc.args[-1]).read().split() if a.endswith(".sock")][0]
+        d = lab.meridiand(f"server 127.0.0.1 port {pm} {line}\nmakestep 1 3\n", offset=0.5,
+                          freq=-23.054)
+        csamples = []
+        while time.monotonic() - t0 < run_s:
+            time.sleep(2)
+            v, synced = chronyc_tracking(csock)
+            if v is not None:
+                csamples.append((time.monotonic() - t0, synced, v))
+        _, mupd = d.snapshot()
+        # Idle window: both keep polling every 16 s; count wake-ups.
+        mp, cp = proc_tree(d.proc.pid), proc_tree(cproc.pid)
+        sw0 = (switches(mp), switches(cp))
+        time.sleep(idle_s)
+        mp, cp = proc_tree(d.proc.pid), proc_tree(cproc.pid)
+        sw1 = (switches(mp), switches(cp))
+        rss = (rss_kib(mp), rss_kib(cp))
+        cpu = (cpu_s(mp), cpu_s(cp))
+        d.stop()
+    finally:
+        lab.close()
+
+    def sync_and_rms(samples):
+        """samples: (t, synced, error). Sync: first time within 1 ms and staying there."""
+        bad = [i for i, s in enumerate(samples) if not (s[1] and abs(s[2]) < 1e-3)]
+        start = bad[-1] + 1 if bad else 0
+        if start >= len(samples):
+            return float("inf"), float("inf"), 0
+        after = [s[2] for s in samples[start:]]
+        return samples[start][0], math.sqrt(statistics.fmean(x * x for x in after)), len(after)
+
+    if args.verbose:
+        print("meridiand (t, synchronized, true offset):", *mupd, sep="\n  ")
+        print("chronyd -x (t, synchronized, System time):", *csamples, sep="\n  ")
+    # Both over the same window: the first run_s seconds.
+    ms, mr, mn = sync_and_rms([(t, s, e) for t, s, e in mupd])
+    cs, cr, cn = sync_and_rms(csamples)
+    mw = (sw1[0] - sw0[0]) * 3600 / idle_s
+    cw = (sw1[1] - sw0[1]) * 3600 / idle_s
+    print()
+    print(f"{'':28} {'meridiand':>12} {'chronyd -x':>12}   ratio m/c")
+    print(f"{'time to sync (s)':28} {ms:12.1f} {cs:12.1f}   {ms / cs if cs else float('nan'):.2f}")
+    print(f"{'RMS error after sync':28} {fmt_s(mr):>12} {fmt_s(cr):>12}   "
+          f"{mr / cr if cr else float('nan'):.2f}   (n = {mn} updates / {cn} chronyc samples)")
+    print(f"{'RSS (KiB, process tree)':28} {rss[0]:12d} {rss[1]:12d}   {rss[0] / rss[1]:.2f}")
+    print(f"{'CPU seconds':28} {cpu[0]:12.3f} {cpu[1]:12.3f}")
+    print(f"{'wake-ups per hour idle':28} {mw:12.0f} {cw:12.0f}   {mw / cw if cw else float('nan'):.2f}")
+    print("   errors: meridiand's from its virtual clock's true offset at each update; chronyd's "
+          "is its estimate of a clock that is right (chronyc 'System time'), every 2 s")
+    print()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seeds", type=int)
+    ap.add_argument("--no-sim", action="store_true")
+    ap.add_argument("--no-loopback", action="store_true")
+    ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
+    ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
+    ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
+    args = ap.parse_args()
+    try:
+        cksim.find_meridiand()
+        if not args.no_sim:
+            cksim.find_clknetsim()
+            sim_part(args)
+        if not args.no_loopback:
+            loopback_part(args)
+    except (cksim.Skip, netlib.Skip) as e:
+        print(f"cannot run: {e}")
+        return 77
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

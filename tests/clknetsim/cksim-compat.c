@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cksim-compat.so: preloaded in front of clknetsim.so, it fills three gaps in clknetsim's
+ * system call emulation that current glibc/GLib programs run into. It changes nothing the
+ * program sees of time or network; it only lets calls that Linux accepts through:
+ *
+ *  - socket() with SOCK_NONBLOCK / SOCK_CLOEXEC in the type: clknetsim refuses any flag
+ *    (EINVAL). Its simulated sockets never block a poll()-driven reader and are not real file
+ *    descriptors, so the flags are dropped.
+ *  - timerfd_create() with TFD_CLOEXEC: clknetsim asserts only TFD_NONBLOCK is given.
+ *    Close-on-exec means nothing for its simulated timers, so the flag is dropped.
+ *  - syscall(SYS_sched_getattr / SYS_sched_setattr), which GLib makes when a GTask first
+ *    initialises its thread pool: clknetsim's syscall() asserts on any number it does not
+ *    simulate. Scheduling attributes have nothing to do with the simulation, so these calls
+ *    go to the kernel.
+ *
+ * Everything else goes on to clknetsim.so (RTLD_NEXT).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+
+int
+socket (int domain, int type, int protocol)
+{
+  static int (*next) (int, int, int);
+  if (!next)
+    next = (int (*) (int, int, int)) dlsym (RTLD_NEXT, "socket");
+  return next (domain, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), protocol);
+}
+
+int
+timerfd_create (int clockid, int flags)
+{
+  static int (*next) (int, int);
+  if (!next)
+    next = (int (*) (int, int)) dlsym (RTLD_NEXT, "timerfd_create");
+  return next (clockid, flags & ~TFD_CLOEXEC);
+}
+
+long
+syscall (long number, ...)
+{
+  va_list ap;
+  long a[6];
+  va_start (ap, number);
+  for (int i = 0; i < 6; i++)
+    a[i] = va_arg (ap, long);
+  va_end (ap);
+#ifdef SYS_sched_getattr
+  if (number == SYS_sched_getattr || number == SYS_sched_setattr) {
+    static long (*real) (long, ...);
+    if (!real) {
+      void *libc = dlopen ("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+      real = libc ? (long (*) (long, ...)) dlsym (libc, "syscall") : 0;
+    }
+    if (real)
+      return real (number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  }
+#endif
+  static long (*next) (long, ...);
+  if (!next)
+    next = (long (*) (long, ...)) dlsym (RTLD_NEXT, "syscall");
+  return next (number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}

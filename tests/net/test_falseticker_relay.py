@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Three real chronyd -x servers behind our UDP relay, one of them 50 ms wrong.
+
+Each server is reached through its own relay on its own loopback address (127.0.0.2-4, so
+the log names them apart): 10 ms base delay each way plus exponential jitter of mean 200 us.
+The third relay adds 50 ms to the server timestamps of every reply (--ntp-shift), which is
+what a server whose clock is 50 ms off sends, and it is the nearest (0.5 ms), so its replies
+come first, by 19 ms, far more than any scheduling noise: a client must not take the first
+answer for the truth. The good servers' intervals (offset +- half the 20 ms round trip)
+agree with each other and lie 40 ms from the wrong one's.
+
+First chronyd -x is the client (it selects but never touches the clock): `chronyc sources`
+must mark the wrong server `x` and select a good one (this proves the setup). Then
+meridiand --no-bus, virtual clock 0.2 s off, `makestep 0.1 3`, polls all three at 2-4 s.
+
+Pass: the clock follows the two good servers: after the first synchronized update every
+update's true offset is under 5 ms (a clock following the wrong server would sit near 50 ms,
+one averaging all three near 17 ms; 5 ms is 25 times the jitter and 10 times under half the
+fault), at least 5 updates in 40 s, and the selected source is never the wrong one."""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netlib  # noqa: E402
+
+WRONG = "127.0.0.4"
+
+
+def main():
+    try:
+        lab = netlib.Lab()
+    except netlib.Skip as e:
+        print(f"SKIP: {e}")
+        return netlib.SKIP
+    try:
+        lines = []
+        for i, addr in enumerate(("127.0.0.2", "127.0.0.3", WRONG)):
+            sport = lab.chronyd_server()
+            opts = ["--ntp-shift", "0.05", "--delay", "0.0005"] if addr == WRONG else \
+                ["--delay", "0.010"]
+            rport = lab.relay(addr, sport, "--jitter", "0.0002", "--dist", "exp",
+                              "--seed", str(i + 1), *opts)
+            lines.append(f"server {addr} port {rport} iburst minpoll 1 maxpoll 2")
+        cproc, chronyc_sources = lab.chronyd_client("\n".join(lines))
+        time.sleep(16)
+        peer = chronyc_sources()
+        cproc.terminate()
+        cproc.wait(timeout=10)
+        d = lab.meridiand("\n".join(lines) + "\nmakestep 0.1 3\n", offset=0.2, verbose=True)
+        d.wait(40, until=lambda ls, us: sum(1 for u in us if u[1]) >= 8)
+        rc = d.stop()
+        log, updates = d.snapshot()
+    except netlib.Skip as e:
+        print(f"SKIP: {e}")
+        return netlib.SKIP
+    finally:
+        lab.close()
+
+    ok = True
+
+    def check(label, cond):
+        nonlocal ok
+        print(f"  {label:<72} {'OK' if cond else 'BAD'}")
+        ok &= bool(cond)
+
+    print("chronyd -x as the client, after 16 s:\n" + peer)
+    states = {ln.split()[1].split(":")[0]: ln[:2] for ln in peer.splitlines()
+              if ln[:1] == "^" and len(ln.split()) > 1}
+    check(f"chronyd: the wrong server is x ({states.get(WRONG)!r})",
+          states.get(WRONG) == "^x")
+    check("chronyd: a good server is selected (^*)",
+          any(states.get(a) == "^*" for a in ("127.0.0.2", "127.0.0.3")))
+    print("meridiand --no-bus:")
+
+    synced = [u for u in updates if u[1]]
+    first = next((i for i, u in enumerate(updates) if u[1]), None)
+    after = updates[first:] if first is not None else []
+    worst = max((abs(u[2]) for u in after), default=float("inf"))
+    print(f"  updates {len(updates)}, synchronized {len(synced)}, worst true offset after "
+          f"sync {worst * 1e3:.3f} ms")
+    check("at least 5 synchronized updates", len(synced) >= 5)
+    check(f"every update after sync within 5 ms of true ({worst * 1e3:.3f} ms)", worst < 5e-3)
+    selected = [l for _, l in log if "Selected source" in l]
+    check(f"a source was selected ({selected[-1:] if selected else 'none'})", selected)
+    check(f"the 50 ms wrong server ({WRONG}) never selected",
+          not any(WRONG in l for l in selected))
+    check(f"meridiand exited 0 on SIGTERM ({rc})", rc == 0)
+    if not ok:
+        print("meridiand log:")
+        for t, l in log[-40:]:
+            print(f"  {t:7.2f} {l}")
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception:
+        # 99: a broken setup is an error, never an expected failure (meson's should_fail).
+        import traceback
+        traceback.print_exc()
+        sys.exit(99)

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mrd-hostile-ntp: an NTP server that misbehaves on purpose, for client tests.
+ *
+ *   --mode MODE       good          a correct stratum-1 reply (the control)
+ *                     kod-rate      Kiss-o'-Death RATE (stratum 0, refid "RATE")
+ *                     kod-deny      Kiss-o'-Death DENY
+ *                     ratelimit:N   correct replies, but KoD RATE to a client whose requests
+ *                                   come less than N seconds apart
+ *                     wrong-origin  a correct reply whose origin timestamp is not the request's
+ *                     stratum16     stratum 16 (unsynchronized)
+ *                     leap3         leap indicator 3 (alarm, clock not synchronized)
+ *                     truncated     the first 20 bytes of a correct reply
+ *                     oversized     a correct reply followed by 952 bytes that are no valid
+ *                                   extension field or MAC
+ *                     jump          replies that are 1000 s ahead
+ *                     garbage       random bytes of random length
+ *                     cycle         each request gets the next of the hostile modes above,
+ *                                   except kod-deny (a client told DENY stops polling, which
+ *                                   would end the cycle; serve it from a server of its own)
+ *   --offset S        serve time S seconds off (on top of the mode)
+ *   --listen H:P      address to serve on (port 0: any free one, see --port-file)
+ *   --port-file PATH  write the bound port there
+ *   --duration S      exit after S seconds
+ *   --seed N          reproducible garbage
+ *
+ * Prints one line per reply on stdout ("reply N MODE") so tests can count what was sent.
+ * Plain poll()/recvfrom()/clock_gettime(), so it also runs as a node inside clknetsim.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NTP_UNIX_OFFSET 2208988800ULL
+#define HOSTILE_MAX_PEERS 256
+
+typedef enum {
+  MODE_GOOD, MODE_KOD_RATE, MODE_KOD_DENY, MODE_WRONG_ORIGIN, MODE_STRATUM16, MODE_LEAP3,
+  MODE_TRUNCATED, MODE_OVERSIZED, MODE_JUMP, MODE_GARBAGE, MODE_RATELIMIT, MODE_CYCLE
+} HostileMode;
+
+static const char *const hostile_mode_names[] = {
+  "good", "kod-rate", "kod-deny", "wrong-origin", "stratum16", "leap3", "truncated",
+  "oversized", "jump", "garbage", "ratelimit", "cycle"};
+
+typedef struct {
+  struct sockaddr_storage addr;
+  socklen_t len;
+  double last;
+} HostilePeer;
+
+static uint64_t hostile_rng = 0x2545f4914f6cdd1dULL;
+static volatile sig_atomic_t hostile_stop;
+
+static void
+hostile_on_signal (int sig)
+{
+  (void) sig;
+  hostile_stop = 1;
+}
+
+static uint64_t
+hostile_rand (void)
+{
+  hostile_rng ^= hostile_rng >> 12;
+  hostile_rng ^= hostile_rng << 25;
+  hostile_rng ^= hostile_rng >> 27;
+  return hostile_rng * UINT64_C (2685821657736338717);
+}
+
+static double
+hostile_realtime (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double
+hostile_monotonic (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void
+hostile_put_ts (uint8_t *p, double unix_time)
+{
+  double ntp = unix_time + (double) NTP_UNIX_OFFSET;
+  uint64_t sec = (uint64_t) floor (ntp);
+  uint64_t frac = (uint64_t) ((ntp - floor (ntp)) * 4294967296.0);
+  uint64_t v = (sec << 32) | (frac & 0xffffffffu);
+  for (int i = 7; i >= 0; i--) {
+    p[i] = v & 0xff;
+    v >>= 8;
+  }
+}
+
+/* A correct server reply to request `req`, received at unix time `rx`. */
+static void
+hostile_reply (uint8_t *out, const uint8_t *req, double rx, double offset)
+{
+  int version = (req[0] >> 3) & 7;
+  memset (out, 0, 48);
+  out[0] = (uint8_t) ((0 << 6) | ((version ? version : 4) << 3) | 4);
+  out[1] = 1;                 /* stratum */
+  out[2] = req[2];            /* poll */
+  out[3] = (uint8_t) -20;     /* precision ~1 us */
+  /* root delay 0, root dispersion ~ 15 us (1/65536 s) */
+  out[11] = 1;
+  memcpy (out + 12, "MRDH", 4);
+  hostile_put_ts (out + 16, rx + offset - 16);
+  memcpy (out + 24, req + 40, 8);   /* origin = the request's transmit */
+  hostile_put_ts (out + 32, rx + offset);
+  hostile_put_ts (out + 40, hostile_realtime () + offset);
+}
+
+/* A Kiss-o'-Death as chronyd and ntpd send it: the reply with leap 3, stratum 0 and the
+ * kiss code as reference id, its timestamps filled (so it is no duplicate of the last). */
+static void
+hostile_kod (uint8_t *out, const uint8_t *req, double rx, const char *code)
+{
+  hostile_reply (out, req, rx, 0);
+  out[0] = (uint8_t) ((out[0] & 0x3f) | (3 << 6));
+  out[1] = 0;
+  memcpy (out + 12, code, 4);
+}
+
+static int
+hostile_parse_addr (const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+{
+  char host[256];
+  const char *port;
+  if (spec[0] == '[') {
+    const char *end = strchr (spec, ']');
+    if (!end || end[1] != ':' || (size_t) (end - spec - 1) >= sizeof host)
+      return -1;
+    memcpy (host, spec + 1, end - spec - 1);
+    host[end - spec - 1] = 0;
+    port = end + 2;
+  } else {
+    const char *colon = strrchr (spec, ':');
+    if (!colon || (size_t) (colon - spec) >= sizeof host)
+      return -1;
+    memcpy (host, spec, colon - spec);
+    host[colon - spec] = 0;
+    port = colon + 1;
+  }
+  struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+  struct addrinfo *ai;
+  if (getaddrinfo (host, port, &hints, &ai) != 0)
+    return -1;
+  memcpy (ss, ai->ai_addr, ai->ai_addrlen);
+  *len = ai->ai_addrlen;
+  freeaddrinfo (ai);
+  return 0;
+}
+
+static double
+hostile_peer_interval (HostilePeer *peers, int *n, const struct sockaddr_storage *from,
+                       socklen_t len, double now)
+{
+  for (int i = 0; i < *n; i++) {
+    if (peers[i].len == len && memcmp (&peers[i].addr, from, len) == 0) {
+      double d = now - peers[i].last;
+      peers[i].last = now;
+      return d;
+    }
+  }
+  int slot = *n < HOSTILE_MAX_PEERS ? (*n)++ : (int) (hostile_rand () % HOSTILE_MAX_PEERS);
+  memcpy (&peers[slot].addr, from, len);
+  peers[slot].len = len;
+  peers[slot].last = now;
+  return INFINITY;
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *listen_spec = "127.0.0.1:0", *port_file = NULL;
+  HostileMode mode = MODE_GOOD;
+  double offset = 0, duration = 3600, min_interval = 0;
+  static const struct option opts[] = {
+    {"mode", required_argument, 0, 'm'},     {"offset", required_argument, 0, 'o'},
+    {"listen", required_argument, 0, 'l'},   {"port-file", required_argument, 0, 'p'},
+    {"duration", required_argument, 0, 'T'}, {"seed", required_argument, 0, 's'},
+    {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+  int c;
+  while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'm': {
+      bool found = false;
+      if (strncmp (optarg, "ratelimit:", 10) == 0) {
+        char *end;
+        min_interval = strtod (optarg + 10, &end);
+        if (*end || !(min_interval > 0 && min_interval < 1e6)) {
+          fprintf (stderr, "mrd-hostile-ntp: ratelimit:N needs 0 < N < 1e6 seconds\n");
+          return 2;
+        }
+        mode = MODE_RATELIMIT;
+        found = true;
+      } else {
+        for (size_t i = 0; i < sizeof hostile_mode_names / sizeof *hostile_mode_names; i++) {
+          if (i != MODE_RATELIMIT && strcmp (optarg, hostile_mode_names[i]) == 0) {
+            mode = (HostileMode) i;
+            found = true;
+          }
+        }
+      }
+      if (!found) {
+        fprintf (stderr, "mrd-hostile-ntp: unknown mode '%s'\n", optarg);
+        return 2;
+      }
+      break;
+    }
+    case 'o': offset = strtod (optarg, NULL); break;
+    case 'l': listen_spec = optarg; break;
+    case 'p': port_file = optarg; break;
+    case 'T': duration = strtod (optarg, NULL); break;
+    case 's': hostile_rng = strtoull (optarg, NULL, 10) * 2 + 1; break;
+    case 'h':
+      printf ("Usage: mrd-hostile-ntp --mode MODE [--offset S] [--listen H:P] "
+              "[--port-file PATH] [--duration S] [--seed N]\n");
+      return 0;
+    default: return 2;
+    }
+  }
+  if (optind != argc || !(duration > 0) || !isfinite (offset)) {
+    fprintf (stderr, "mrd-hostile-ntp: bad arguments (see --help)\n");
+    return 2;
+  }
+  struct sockaddr_storage la;
+  socklen_t la_len;
+  if (hostile_parse_addr (listen_spec, &la, &la_len) < 0) {
+    fprintf (stderr, "mrd-hostile-ntp: --listen: '%s' is not a numeric HOST:PORT\n", listen_spec);
+    return 2;
+  }
+  int fd = socket (la.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 && errno == EINVAL)
+    fd = socket (la.ss_family, SOCK_DGRAM, 0);   /* clknetsim takes no type flags */
+  if (fd < 0 || bind (fd, (struct sockaddr *) &la, la_len) < 0) {
+    fprintf (stderr, "mrd-hostile-ntp: bind %s: %s\n", listen_spec, strerror (errno));
+    return 1;
+  }
+  if (port_file) {
+    struct sockaddr_storage b;
+    socklen_t bl = sizeof b;
+    getsockname (fd, (struct sockaddr *) &b, &bl);
+    int port = ntohs (b.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &b)->sin6_port
+                                              : ((struct sockaddr_in *) &b)->sin_port);
+    char tmp[4096];
+    snprintf (tmp, sizeof tmp, "%s.tmp", port_file);
+    FILE *f = fopen (tmp, "w");
+    if (!f || fprintf (f, "%d\n", port) < 0 || fclose (f) != 0 || rename (tmp, port_file) < 0) {
+      fprintf (stderr, "mrd-hostile-ntp: %s: %s\n", port_file, strerror (errno));
+      return 1;
+    }
+  }
+  signal (SIGTERM, hostile_on_signal);
+  signal (SIGINT, hostile_on_signal);
+  setvbuf (stdout, NULL, _IOLBF, 0);
+
+  static HostilePeer peers[HOSTILE_MAX_PEERS];
+  int n_peers = 0;
+  unsigned long count = 0, cycle = 0;
+  double end = hostile_monotonic () + duration;
+  while (!hostile_stop) {
+    double left = end - hostile_monotonic ();
+    if (left <= 0)
+      break;
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int ms = left > 1e6 ? 1000000000 : (int) ceil (left * 1000);
+    if (poll (&pfd, 1, ms) <= 0)
+      continue;
+    uint8_t req[1024], out[1024];
+    struct sockaddr_storage from;
+    socklen_t fl = sizeof from;
+    ssize_t len = recvfrom (fd, req, sizeof req, 0, (struct sockaddr *) &from, &fl);
+    double rx = hostile_realtime ();
+    /* Only answer client requests (mode 3) of at least a header. */
+    if (len < 48 || (req[0] & 7) != 3)
+      continue;
+    HostileMode m = mode;
+    if (m == MODE_CYCLE)
+      {
+        static const HostileMode order[] = {MODE_KOD_RATE, MODE_WRONG_ORIGIN, MODE_STRATUM16,
+                                            MODE_LEAP3, MODE_TRUNCATED, MODE_OVERSIZED,
+                                            MODE_JUMP, MODE_GARBAGE};
+        m = order[cycle++ % (sizeof order / sizeof order[0])];
+      }
+    if (m == MODE_RATELIMIT) {
+      double iv = hostile_peer_interval (peers, &n_peers, &from, fl, hostile_monotonic ());
+      m = iv < min_interval ? MODE_KOD_RATE : MODE_GOOD;
+    }
+    size_t olen = 48;
+    switch (m) {
+    case MODE_KOD_RATE: hostile_kod (out, req, rx, "RATE"); break;
+    case MODE_KOD_DENY: hostile_kod (out, req, rx, "DENY"); break;
+    case MODE_WRONG_ORIGIN:
+      hostile_reply (out, req, rx, offset);
+      for (int i = 24; i < 32; i++)
+        out[i] = (uint8_t) hostile_rand ();
+      break;
+    case MODE_STRATUM16:
+      hostile_reply (out, req, rx, offset);
+      out[1] = 16;
+      break;
+    case MODE_LEAP3:
+      hostile_reply (out, req, rx, offset);
+      out[0] = (uint8_t) ((out[0] & 0x3f) | (3 << 6));
+      break;
+    case MODE_TRUNCATED:
+      hostile_reply (out, req, rx, offset);
+      olen = 20;
+      break;
+    case MODE_OVERSIZED:
+      hostile_reply (out, req, rx, offset);
+      for (size_t i = 48; i < 1000; i++)
+        out[i] = (uint8_t) hostile_rand ();
+      olen = 1000;
+      break;
+    case MODE_JUMP: hostile_reply (out, req, rx, offset + 1000.0); break;
+    case MODE_GARBAGE:
+      olen = 1 + hostile_rand () % 200;
+      for (size_t i = 0; i < olen; i++)
+        out[i] = (uint8_t) hostile_rand ();
+      break;
+    default: hostile_reply (out, req, rx, offset); break;
+    }
+    if (sendto (fd, out, olen, 0, (struct sockaddr *) &from, fl) >= 0)
+      printf ("reply %lu %s\n", ++count, hostile_mode_names[m]);
+  }
+  return 0;
+}
