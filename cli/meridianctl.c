@@ -180,7 +180,15 @@ mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
                  "Run the command on a terminal, or as a user the polkit policy allows.");
     }
   else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS) ||
-           g_strcmp0 (remote, "org.freedesktop.DBus.Error.InvalidArgs") == 0)
+           g_strcmp0 (remote, "org.freedesktop.DBus.Error.InvalidArgs") == 0 ||
+           /* meridiand's own names for a bad argument on its native interface. */
+           g_strcmp0 (remote, "org.meridian.Time1.Error.UnknownZone") == 0 ||
+           g_strcmp0 (remote, "org.meridian.Time1.Error.InvalidZoneName") == 0 ||
+           g_strcmp0 (remote, "org.meridian.Time1.Error.InvalidTime") == 0 ||
+           g_strcmp0 (remote, "org.meridian.Time1.Error.UnknownCountry") == 0 ||
+           g_strcmp0 (remote, "org.meridian.Time1.Error.InvalidSource") == 0 ||
+           g_strcmp0 (remote, "org.meridian.Time1.Error.SourceExists") == 0 ||
+           g_strcmp0 (remote, "org.meridian.Time1.Error.NoSuchSource") == 0)
     {
       code = MCTL_EXIT_INVALID_ARG;
     }

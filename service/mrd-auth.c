@@ -287,13 +287,15 @@ ask_polkit (MrdAuth *auth, GTask *task)
     {
       g_warning ("Refusing a check of %s for %s (uid %u): %u of its checks and %u in all are "
                  "waiting for polkit", data->action, data->sender, data->uid, n_user, n_total);
+      /* D-Bus error texts added here are not translated (clients translate from the error
+       * name, as for timedated's); the older ones keep their translations in po/. */
       finish_task (auth, task,
                    g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_LIMITS_EXCEEDED,
                                 n_total < MRD_AUTH_MAX_PENDING
-                                  ? _("Too many authorization requests of this user are waiting "
-                                      "for an answer (%u); try again when they have finished.")
-                                  : _("Too many authorization requests are waiting for an "
-                                      "answer (%u); try again later."),
+                                  ? "Too many authorization requests of this user are waiting "
+                                    "for an answer (%u); try again when they have finished."
+                                  : "Too many authorization requests are waiting for an "
+                                    "answer (%u); try again later.",
                                 n_total < MRD_AUTH_MAX_PENDING ? n_user : n_total));
       return;
     }
@@ -320,7 +322,7 @@ on_uid_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       /* The caller left before the bus answered, or the bus failed: deny. */
       finish_task (auth, task, g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                                            _("Cannot identify the caller: %s"),
+                                            "Cannot identify the caller: %s",
                                             error->message));
       return;
     }

@@ -118,6 +118,17 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   else
     clock = mrd_clock_new_virtual (options->virtual_offset_s, options->virtual_freq_ppm);
   self->systime = mrd_systime_new (clock);
+  /* The RTC beside the clock: the machine's for the system clock, a virtual one (its state
+   * under the root) for the virtual clock, so that nothing a test does reaches the real one. */
+  if (options->clock_kind == MRD_CLOCK_KIND_SYSTEM)
+    mrd_systime_set_rtc (self->systime, mrd_rtc_new_device ("/dev/rtc"));
+  else
+    {
+      g_autofree char *rtc_path = g_build_filename (root, "var", "lib", "meridian",
+                                                    "virtual-rtc", NULL);
+
+      mrd_systime_set_rtc (self->systime, mrd_rtc_new_virtual (rtc_path));
+    }
 
   state_path = mrd_state_path_for_root (root);
   self->sync = mrd_sync_new (state_path);
