@@ -59,4 +59,22 @@ gboolean mrd_tz_sync_etc (const char *root, GError **error);
 gboolean mrd_tz_localtime_read  (const char *root, const MrdTzdb *db,
                                  char **out_zone, MrdTzSource *out_source, GError **error);
 
+/* TRUE when every file that names the system zone under @root names exactly @zone:
+ * ROOT/etc/localtime is a symbolic link whose target names it (read as
+ * mrd_tz_localtime_read() reads a link), and /etc/timezone and ZONE= of /etc/sysconfig/clock,
+ * where they exist, say it. This is what "setting @zone changes nothing" means; anything else
+ * (a copied /etc/localtime, files that disagree after an interrupted change, an unreadable
+ * file) is FALSE, so writing @zone again brings them all in line. */
+gboolean mrd_tz_localtime_is_current (const char *root, const char *zone);
+
+/* Start-up repair after a crash between the renames of mrd_tz_localtime_write(): when
+ * ROOT/etc/localtime names a zone (a link, or a copy identified through @db), rewrite
+ * ROOT/etc/timezone and ZONE= of ROOT/etc/sysconfig/clock — only those that exist and name
+ * another zone (names that are links of the same zone in @db agree) — to name it.
+ * /etc/localtime itself is never changed: it is what every program reads. Durable (fsync'd)
+ * before returning. @db may be NULL. @out_repaired (optional): how many files were rewritten,
+ * 0 when all agreed. */
+gboolean mrd_tz_localtime_repair    (const char *root, const MrdTzdb *db, guint *out_repaired,
+                                     GError **error);
+
 G_END_DECLS

@@ -10,3 +10,4 @@
 #include "mrd-tz-localtime.h"
 #include "mrd-tz-adjtime.h"
 #include "mrd-tz-trap.h"
+#include "mrd-tz-root.h"

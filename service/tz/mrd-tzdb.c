@@ -60,24 +60,41 @@ mrd_tzdb_default_zoneinfo_dir (void)
   return (env != NULL && env[0] != '\0') ? env : "/usr/share/zoneinfo";
 }
 
-/* Read a table file; a missing optional file gives NULL without error. */
+/* The tables are ~100 KiB (tzdata.zi) and ~20 KiB; 16 MiB is far beyond any tzdata. */
+#define TABLE_MAX (16 * 1024 * 1024)
+
+/* Read a table file (regular files only, bounded, never blocking); a missing optional file
+ * gives NULL without error. */
 static char *
-read_table (const char *dir, const char *name, gboolean required, GError **error)
+read_table (const char *dir, const char *name, gboolean required, gsize *out_len,
+            GError **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) local = NULL;
   char *contents = NULL;
+  int err = mrd_tz_read_regular_path (path, TABLE_MAX, &contents, out_len);
 
-  if (!g_file_get_contents (path, &contents, NULL, &local))
+  if (err != 0)
     {
-      if (!required && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      if (!required && err == ENOENT)
         return NULL;
       g_set_error (error, MRD_TZ_ERROR, MRD_TZ_ERROR_BAD_TZDATA,
-                   _("Cannot read the time zone database: %s (is the tzdata package "
-                     "installed, or --zoneinfo/TZDIR set right?)"), local->message);
+                   _("Cannot read the time zone database: %s: %s (is the tzdata package "
+                     "installed, or --zoneinfo/TZDIR set right?)"), path,
+                   mrd_tz_read_strerror (err));
       return NULL;
     }
   return contents;
+}
+
+/* Bytes that are not UTF-8 cannot go into a D-Bus string: names with them are left out,
+ * free text is escaped (U+FFFD); either way one warning per table. */
+static void
+warn_invalid_utf8 (const MrdTzdb *db, const char *file, guint n_lines, guint first_line)
+{
+  if (n_lines > 0)
+    g_warning ("%s/%s: %u line(s) with bytes that are not UTF-8 (the first is line %u); "
+               "names with them are left out, other text is shown with U+FFFD",
+               db->dir, file, n_lines, first_line);
 }
 
 /* Split on blanks, like zic(8) fields (tzdata.zi has no quoted fields). */
@@ -95,20 +112,34 @@ split_fields (const char *line, guint *n_out)
 }
 
 static gboolean
-parse_tzdata_zi (MrdTzdb *db, const char *text, GError **error)
+parse_tzdata_zi (MrdTzdb *db, const char *text, gsize len, GError **error)
 {
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  const char *p = text, *end = text + len;
+  guint lineno = 0, bad = 0, first_bad = 0;
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  while (p < end)
     {
-      const char *line = lines[i];
+      const char *eol = memchr (p, '\n', (gsize) (end - p));
+      g_autofree char *line = NULL;
       guint n;
       g_auto(GStrv) f = NULL;
 
+      if (eol == NULL)
+        eol = end;
+      lineno++;
+      /* A NUL ends the line here (the text after it is lost, and counted as bad). */
+      line = g_strndup (p, (gsize) (eol - p));
+      if (strlen (line) != (gsize) (eol - p) || !g_utf8_validate (line, -1, NULL))
+        {
+          /* Only the name fields matter: a line whose bad bytes are elsewhere still counts. */
+          if (bad++ == 0)
+            first_bad = lineno;
+        }
+      p = eol + 1;
       if (g_str_has_prefix (line, "# version "))
         {
           g_free (db->version);
-          db->version = g_strstrip (g_strdup (line + strlen ("# version ")));
+          db->version = g_strstrip (g_utf8_make_valid (line + strlen ("# version "), -1));
           continue;
         }
       f = split_fields (line, &n);
@@ -117,10 +148,17 @@ parse_tzdata_zi (MrdTzdb *db, const char *text, GError **error)
       /* zic(8) accepts any unambiguous prefix of "Zone" / "Link", as systemd's
        * get_timezones() does by looking at the first letter only. */
       if ((f[0][0] == 'Z' || f[0][0] == 'z') && n >= 2)
-        g_hash_table_add (db->zones, g_strdup (f[1]));
+        {
+          if (g_utf8_validate (f[1], -1, NULL))
+            g_hash_table_add (db->zones, g_strdup (f[1]));
+        }
       else if ((f[0][0] == 'L' || f[0][0] == 'l') && n >= 3)
-        g_hash_table_insert (db->links, g_strdup (f[2]), g_strdup (f[1]));
+        {
+          if (g_utf8_validate (f[1], -1, NULL) && g_utf8_validate (f[2], -1, NULL))
+            g_hash_table_insert (db->links, g_strdup (f[2]), g_strdup (f[1]));
+        }
     }
+  warn_invalid_utf8 (db, "tzdata.zi", bad, first_bad);
   if (g_hash_table_size (db->zones) == 0)
     {
       g_set_error (error, MRD_TZ_ERROR, MRD_TZ_ERROR_BAD_TZDATA,
@@ -165,13 +203,53 @@ gboolean
 mrd_tz_parse_coordinates (const char *s, double *lat, double *lon)
 {
   const char *p;
-  return parse_coord_part (s, 2, lat, &p) && parse_coord_part (p, 3, lon, &p) && *p == '\0';
+  double la, lo;
+
+  /* ISO 6709: latitude within ±90°, longitude within ±180°; both or neither are taken. */
+  if (!parse_coord_part (s, 2, &la, &p) || !parse_coord_part (p, 3, &lo, &p) || *p != '\0' ||
+      la < -90 || la > 90 || lo < -180 || lo > 180)
+    return FALSE;
+  *lat = la;
+  *lon = lo;
+  return TRUE;
 }
 
-static void
-parse_iso3166 (MrdTzdb *db, const char *text)
+/* The lines of a table as valid UTF-8 (bad bytes and NULs → U+FFFD), counting the bad ones. */
+static GStrv
+table_lines (const char *text, gsize len, guint *bad, guint *first_bad)
 {
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(GPtrArray) out = g_ptr_array_new ();
+  const char *p = text, *end = text + len;
+
+  *bad = *first_bad = 0;
+  while (p < end)
+    {
+      const char *eol = memchr (p, '\n', (gsize) (end - p));
+      if (eol == NULL)
+        eol = end;
+      if (g_utf8_validate_len (p, (gsize) (eol - p), NULL))
+        g_ptr_array_add (out, g_strndup (p, (gsize) (eol - p)));
+      else
+        {
+          g_ptr_array_add (out, g_utf8_make_valid (p, eol - p));
+          if ((*bad)++ == 0)
+            *first_bad = out->len;
+        }
+      p = eol + 1;
+    }
+  g_ptr_array_add (out, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+}
+
+#define REPLACEMENT_CHAR "\357\277\275"
+
+static void
+parse_iso3166 (MrdTzdb *db, const char *text, gsize len)
+{
+  guint bad, first_bad;
+  g_auto(GStrv) lines = table_lines (text, len, &bad, &first_bad);
+
+  warn_invalid_utf8 (db, "iso3166.tab", bad, first_bad);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_auto(GStrv) f = NULL;
@@ -182,6 +260,9 @@ parse_iso3166 (MrdTzdb *db, const char *text)
       f = g_strsplit (lines[i], "\t", 2);
       if (f[0] == NULL || f[1] == NULL)
         continue;
+      /* A country's name with a bad byte is still its name; a code with one is no code. */
+      if (strstr (f[0], REPLACEMENT_CHAR) != NULL)
+        continue;
       c = g_new0 (MrdTzCountry, 1);
       c->code = g_strdup (f[0]);
       c->name = g_strstrip (g_strdup (f[1]));
@@ -191,12 +272,17 @@ parse_iso3166 (MrdTzdb *db, const char *text)
 
 /* zone1970.tab and zone.tab: codes<TAB>coordinates<TAB>TZ[<TAB>comments] */
 static void
-parse_zone_table (MrdTzdb *db, const char *text, GPtrArray *into, const char *file)
+parse_zone_table (MrdTzdb *db, const char *text, gsize len, GPtrArray *into, const char *file)
 {
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint bad, first_bad;
+  g_auto(GStrv) lines = table_lines (text, len, &bad, &first_bad);
+
+  warn_invalid_utf8 (db, file, bad, first_bad);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_auto(GStrv) f = NULL;
+      g_auto(GStrv) codes = NULL;
+      g_autoptr(GPtrArray) good_codes = NULL;
       MrdTzZoneInfo *zi;
       guint n;
 
@@ -210,11 +296,21 @@ parse_zone_table (MrdTzdb *db, const char *text, GPtrArray *into, const char *fi
                      db->dir, file, i + 1);
           continue;
         }
+      /* A zone name with a bad byte names no file: leave the line out. */
+      if (strstr (f[2], REPLACEMENT_CHAR) != NULL)
+        continue;
+      codes = g_strsplit (f[0], ",", -1);
+      good_codes = g_ptr_array_new ();
+      for (guint k = 0; codes[k] != NULL; k++)
+        if (strstr (codes[k], REPLACEMENT_CHAR) == NULL)
+          g_ptr_array_add (good_codes, g_strdup (codes[k]));
+      g_ptr_array_add (good_codes, NULL);
+
       zi = g_new0 (MrdTzZoneInfo, 1);
       zi->zone = g_strdup (f[2]);
       zi->comment = g_strdup (n > 3 ? f[3] : "");
       g_strstrip (zi->comment);
-      zi->country_codes = g_strsplit (f[0], ",", -1);
+      zi->country_codes = (char **) g_ptr_array_free (g_steal_pointer (&good_codes), FALSE);
       zi->country_names = g_new0 (char *, g_strv_length (zi->country_codes) + 1);
       for (guint k = 0; zi->country_codes[k] != NULL; k++)
         {
@@ -229,15 +325,13 @@ parse_zone_table (MrdTzdb *db, const char *text, GPtrArray *into, const char *fi
 }
 
 MrdTzdb *
-mrd_tzdb_load (const char *zoneinfo_dir, GError **error)
+mrd_tzdb_new_from_data (const char *dir, const char *zi, gsize zi_len, const char *iso,
+                        gsize iso_len, const char *z1970, gsize z1970_len, const char *ztab,
+                        gsize ztab_len, GError **error)
 {
   g_autoptr(MrdTzdb) db = g_new0 (MrdTzdb, 1);
-  g_autofree char *zi = NULL, *z1970 = NULL, *ztab = NULL, *iso = NULL;
 
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  db->dir = g_strdup (zoneinfo_dir != NULL && zoneinfo_dir[0] != '\0'
-                      ? zoneinfo_dir : mrd_tzdb_default_zoneinfo_dir ());
+  db->dir = g_strdup (dir);
   db->zones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   db->links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   db->zone1970 = g_ptr_array_new_with_free_func ((GDestroyNotify) zone_info_free);
@@ -246,39 +340,53 @@ mrd_tzdb_load (const char *zoneinfo_dir, GError **error)
   db->countries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) country_free);
 
-  zi = read_table (db->dir, "tzdata.zi", TRUE, error);
-  if (zi == NULL || !parse_tzdata_zi (db, zi, error))
+  if (!parse_tzdata_zi (db, zi, zi_len, error))
     return NULL;
-
-  {
-    g_autoptr(GError) local = NULL;
-
-    /* Optional tables: a missing one leaves its table empty; an unreadable one is an error. */
-    iso = read_table (db->dir, "iso3166.tab", FALSE, &local);
-    if (local == NULL)
-      z1970 = read_table (db->dir, "zone1970.tab", FALSE, &local);
-    if (local == NULL)
-      ztab = read_table (db->dir, "zone.tab", FALSE, &local);
-    if (local != NULL)
-      {
-        g_propagate_error (error, g_steal_pointer (&local));
-        return NULL;
-      }
-  }
   if (iso != NULL)
-    parse_iso3166 (db, iso);
+    parse_iso3166 (db, iso, iso_len);
   if (z1970 != NULL)
-    parse_zone_table (db, z1970, db->zone1970, "zone1970.tab");
+    parse_zone_table (db, z1970, z1970_len, db->zone1970, "zone1970.tab");
   if (ztab != NULL)
-    parse_zone_table (db, ztab, db->zonetab, "zone.tab");
+    parse_zone_table (db, ztab, ztab_len, db->zonetab, "zone.tab");
 
   for (guint i = 0; i < db->zone1970->len; i++)
     {
       MrdTzZoneInfo *e = g_ptr_array_index (db->zone1970, i);
-      g_hash_table_insert (db->zone1970_set, e->zone, e);
+      /* the first line of a zone wins, as a look-up in file order would find it */
+      if (!g_hash_table_contains (db->zone1970_set, e->zone))
+        g_hash_table_insert (db->zone1970_set, e->zone, e);
     }
   db->names = build_names (db);
   return g_steal_pointer (&db);
+}
+
+MrdTzdb *
+mrd_tzdb_load (const char *zoneinfo_dir, GError **error)
+{
+  g_autofree char *zi = NULL, *z1970 = NULL, *ztab = NULL, *iso = NULL;
+  gsize zi_len = 0, z1970_len = 0, ztab_len = 0, iso_len = 0;
+  const char *dir = zoneinfo_dir != NULL && zoneinfo_dir[0] != '\0'
+                    ? zoneinfo_dir : mrd_tzdb_default_zoneinfo_dir ();
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  zi = read_table (dir, "tzdata.zi", TRUE, &zi_len, error);
+  if (zi == NULL)
+    return NULL;
+  /* Optional tables: a missing one leaves its table empty; an unreadable one is an error. */
+  iso = read_table (dir, "iso3166.tab", FALSE, &iso_len, &local);
+  if (local == NULL)
+    z1970 = read_table (dir, "zone1970.tab", FALSE, &z1970_len, &local);
+  if (local == NULL)
+    ztab = read_table (dir, "zone.tab", FALSE, &ztab_len, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  return mrd_tzdb_new_from_data (dir, zi, zi_len, iso, iso_len, z1970, z1970_len, ztab,
+                                 ztab_len, error);
 }
 
 void

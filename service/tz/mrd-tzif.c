@@ -12,6 +12,7 @@
 
 #include "mrd-tzif.h"
 #include "mrd-tz-error.h"
+#include "mrd-tz-root-private.h"
 
 #define TZIF_HEADER_LEN 44
 #define TZIF_MAX_FILE (1024 * 1024)
@@ -638,18 +639,22 @@ mrd_tzif_new_from_file (const char *path, GError **error)
   gsize len = 0;
   g_autoptr(GError) local = NULL;
   MrdTzif *tz;
+  int err;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &contents, &len, &local))
-    {
-      g_set_error (error, MRD_TZ_ERROR, MRD_TZ_ERROR_FAILED, "%s", local->message);
-      return NULL;
-    }
-  if (len > TZIF_MAX_FILE)
+  /* A regular file only (a FIFO or device there is refused without blocking), bounded. */
+  err = mrd_tz_read_regular_path (path, TZIF_MAX_FILE, &contents, &len);
+  if (err == EFBIG)
     {
       g_set_error (error, MRD_TZ_ERROR, MRD_TZ_ERROR_BAD_TZIF,
                    _("%s: too large for a TZif file"), path);
+      return NULL;
+    }
+  if (err != 0)
+    {
+      g_set_error (error, MRD_TZ_ERROR, MRD_TZ_ERROR_FAILED, _("Cannot read %s: %s"), path,
+                   mrd_tz_read_strerror (err));
       return NULL;
     }
   tz = mrd_tzif_new_from_data ((const guint8 *) contents, len, &local);

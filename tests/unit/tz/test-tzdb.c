@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mrd-tz.h"
+#include "mrd-tz-private.h"
 
 static MrdTzdb *
 system_db (void)
@@ -535,6 +536,25 @@ tzdir_environment_is_the_default (void **state)
     g_unsetenv ("TZDIR");
 }
 
+/* Found by tests/fuzz/fuzz-tzdb: "+9959+17959" was taken as 99.98° N. */
+static void
+coordinates_out_of_range_are_refused (void **state)
+{
+  double lat = 1, lon = 1;
+
+  (void) state;
+  assert_true (mrd_tz_parse_coordinates ("-9000-18000", &lat, &lon));
+  assert_true (lat == -90 && lon == -180);
+  assert_true (mrd_tz_parse_coordinates ("+373300+1265800", &lat, &lon));
+  assert_true (fabs (lat - 37.55) < 1e-9 && fabs (lon - 126.966666666) < 1e-6);
+  lat = lon = 7;
+  assert_false (mrd_tz_parse_coordinates ("+9959+17959", &lat, &lon));
+  assert_false (mrd_tz_parse_coordinates ("+4500+18100", &lat, &lon));
+  assert_false (mrd_tz_parse_coordinates ("+4500-18001", &lat, &lon));
+  /* a refused pair leaves both untouched, not half of it */
+  assert_true (lat == 7 && lon == 7);
+}
+
 int
 main (void)
 {
@@ -542,6 +562,7 @@ main (void)
     cmocka_unit_test_setup_teardown (list_timezones_is_zones_links_and_utc_sorted, mini_setup, mini_teardown),
     cmocka_unit_test_setup_teardown (links_resolve_to_zones, mini_setup, mini_teardown),
     cmocka_unit_test_setup_teardown (zones_carry_countries_and_coordinates, mini_setup, mini_teardown),
+    cmocka_unit_test (coordinates_out_of_range_are_refused),
     cmocka_unit_test_setup_teardown (country_filter_prefers_zone_tab, mini_setup, mini_teardown),
     cmocka_unit_test_setup_teardown (chooser_navigation_continent_country_zone, mini_setup, mini_teardown),
     cmocka_unit_test_setup_teardown (validate_accepts_zones_links_and_utc, mini_setup, mini_teardown),

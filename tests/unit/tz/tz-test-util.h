@@ -26,6 +26,18 @@ tz_test_make_root (void)
   return root;
 }
 
+/* ROOT/REL for use in an expression: owned by a ring of 16 (no free needed, no leak). */
+static inline const char *
+tz_test_path (const char *root, const char *rel)
+{
+  static char *ring[16];
+  static unsigned next;
+  unsigned i = next++ % 16;
+  g_free (ring[i]);
+  ring[i] = g_build_filename (root, rel, NULL);
+  return ring[i];
+}
+
 static inline void
 tz_test_rm_rf (const char *path)
 {
