@@ -227,7 +227,7 @@ on_set_timezone_authorized (GObject *source, GAsyncResult *result, gpointer user
   if (!authorized (call, result))
     return;
   /* Another call may have set the same zone while this one waited on polkit. */
-  if (g_strcmp0 (mrd_zone_get_timezone (self->zone), call->zone) == 0)
+  if (mrd_zone_is_current (self->zone, call->zone))
     {
       g_dbus_method_invocation_return_value (call->invocation, NULL);
       return;
@@ -257,7 +257,9 @@ handle_set_timezone (MrdBus *self, GDBusMethodInvocation *invocation, GVariant *
       return;
     }
   zone = mrd_zone_canonical_name (zone);
-  if (g_strcmp0 (mrd_zone_get_timezone (self->zone), zone) == 0)
+  /* Nothing to do only when every file already names it (after a crash between the renames
+   * they may not: then setting the same zone again repairs them). */
+  if (mrd_zone_is_current (self->zone, zone))
     {
       g_dbus_method_invocation_return_value (invocation, NULL);
       return;

@@ -70,6 +70,21 @@ mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, 
   names = mrd_tzdb_list_timezones (self->tzdb);
   self->timezones = g_variant_ref_sink (g_variant_new ("(^as)", names));
 
+  /* After a crash between the renames of a zone change the files may disagree: bring
+   * /etc/timezone and sysconfig/clock in line with /etc/localtime, what every program reads. */
+  {
+    guint repaired = 0;
+
+    if (!mrd_tz_localtime_repair (self->root, self->tzdb, &repaired, &local_error))
+      {
+        g_warning ("Cannot bring the zone files under %s in line with %s/etc/localtime: %s",
+                   self->root, self->root, local_error->message);
+        g_clear_error (&local_error);
+      }
+    else if (repaired > 0)
+      g_message ("Brought %u zone file(s) under %s in line with etc/localtime (left "
+                 "disagreeing by an interrupted change)", repaired, self->root);
+  }
   if (!mrd_tz_localtime_read (self->root, self->tzdb, &self->timezone, &source, &local_error))
     {
       g_warning ("Cannot read the time zone under %s, using UTC: %s", self->root,
@@ -350,9 +365,15 @@ log_zone_change (gpointer data)
 }
 
 gboolean
+mrd_zone_is_current (MrdZone *self, const char *zone)
+{
+  return g_strcmp0 (self->timezone, zone) == 0 && mrd_tz_localtime_is_current (self->root, zone);
+}
+
+gboolean
 mrd_zone_set_timezone (MrdZone *self, const char *zone, GError **error)
 {
-  if (g_strcmp0 (self->timezone, zone) == 0)
+  if (mrd_zone_is_current (self, zone))
     return TRUE;
   if (!mrd_tz_localtime_write_full (self->root, zone, MRD_TZ_WRITE_NO_SYNC, error))
     return FALSE;
