@@ -196,9 +196,6 @@ return_bad_zone (GDBusMethodInvocation *invocation, const char *zone, const GErr
   if (is_timedate1 (invocation))
     mrd_error_return_new (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                           "Invalid or not installed time zone '%s'", shown);
-  else if (g_error_matches (error, MRD_TZ_ERROR, MRD_TZ_ERROR_INVALID_NAME))
-    mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_INVALID_ZONE_NAME,
-                          "Invalid time zone name '%s'", shown);
   else
     mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_UNKNOWN_ZONE,
                           "Invalid or not installed time zone '%s'", shown);

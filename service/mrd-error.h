@@ -27,11 +27,10 @@ typedef enum {
    * GDBusError, so mapped here. */
   MRD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
   MRD_ERROR_UNKNOWN_COUNTRY,               /* org.meridian.Time1.Error.UnknownCountry */
-  /* A well-formed zone name that is not a zone of the installed tzdata, or whose TZif file
-   * is missing or unusable. */
+  /* Not a zone of the installed tzdata: not a zone name at all (empty, too long, a path,
+   * "..", characters no zone name has), a name tzdata does not list, a zone whose TZif file is
+   * missing or unusable, or a right/ zone. */
   MRD_ERROR_UNKNOWN_ZONE,                  /* org.meridian.Time1.Error.UnknownZone */
-  /* Not a zone name at all: empty, too long, a path, "..", characters no zone name has. */
-  MRD_ERROR_INVALID_ZONE_NAME,             /* org.meridian.Time1.Error.InvalidZoneName */
   /* SetTime: an absolute time <= 0, or a time (absolute or now + relative) outside what a
    * clock can be set to (1970 … 2232). */
   MRD_ERROR_INVALID_TIME,                  /* org.meridian.Time1.Error.InvalidTime */
@@ -40,18 +39,17 @@ typedef enum {
   /* AddSource: the same source (type and address) is configured already. */
   MRD_ERROR_SOURCE_EXISTS,                 /* org.meridian.Time1.Error.SourceExists */
   /* RemoveSource: no source at that object path. */
-  MRD_ERROR_NO_SUCH_SOURCE,                /* org.meridian.Time1.Error.NoSuchSource */
+  MRD_ERROR_UNKNOWN_SOURCE,                /* org.meridian.Time1.Error.UnknownSource */
 } MrdError;
 
 #define MRD_ERROR_NAME_FAILED "org.meridian.Time1.Error.Failed"
 #define MRD_ERROR_NAME_UNKNOWN_COUNTRY "org.meridian.Time1.Error.UnknownCountry"
 #define MRD_ERROR_NAME_NOT_SUPPORTED "org.meridian.Time1.Error.NotSupported"
 #define MRD_ERROR_NAME_UNKNOWN_ZONE "org.meridian.Time1.Error.UnknownZone"
-#define MRD_ERROR_NAME_INVALID_ZONE_NAME "org.meridian.Time1.Error.InvalidZoneName"
 #define MRD_ERROR_NAME_INVALID_TIME "org.meridian.Time1.Error.InvalidTime"
 #define MRD_ERROR_NAME_INVALID_SOURCE "org.meridian.Time1.Error.InvalidSource"
 #define MRD_ERROR_NAME_SOURCE_EXISTS "org.meridian.Time1.Error.SourceExists"
-#define MRD_ERROR_NAME_NO_SUCH_SOURCE "org.meridian.Time1.Error.NoSuchSource"
+#define MRD_ERROR_NAME_UNKNOWN_SOURCE "org.meridian.Time1.Error.UnknownSource"
 #define MRD_ERROR_NAME_AUTOMATIC_TIME_SYNC_ENABLED "org.freedesktop.timedate1.AutomaticTimeSyncEnabled"
 #define MRD_ERROR_NAME_NO_NTP_SUPPORT "org.freedesktop.timedate1.NoNTPSupport"
 #define MRD_DBUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED \

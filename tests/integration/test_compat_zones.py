@@ -84,8 +84,8 @@ class CompatZones(harness.MeridianTestCase):
         cases = [
             (('SetTimezone', 'Not/AZone', False), NATIVE, 'org.meridian.Time1.Error.UnknownZone'),
             (('SetTimezone', 'right/Asia/Seoul', False), NATIVE, 'org.meridian.Time1.Error.UnknownZone'),
-            (('SetTimezone', '../x', False), NATIVE, 'org.meridian.Time1.Error.InvalidZoneName'),
-            (('SetTimezone', '', False), NATIVE, 'org.meridian.Time1.Error.InvalidZoneName'),
+            (('SetTimezone', '../x', False), NATIVE, 'org.meridian.Time1.Error.UnknownZone'),
+            (('SetTimezone', '', False), NATIVE, 'org.meridian.Time1.Error.UnknownZone'),
             (('DescribeZone', 'Not/AZone', 0), NATIVE, 'org.meridian.Time1.Error.UnknownZone'),
             (('ListCountryZones', 'ZZ'), NATIVE, 'org.meridian.Time1.Error.UnknownCountry'),
             (('SetTime', -1, False, False), NATIVE, 'org.meridian.Time1.Error.InvalidTime'),

@@ -22,11 +22,10 @@ every_code_has_its_stable_name (void **state)
     { MRD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired" },
     { MRD_ERROR_UNKNOWN_COUNTRY, "org.meridian.Time1.Error.UnknownCountry" },
     { MRD_ERROR_UNKNOWN_ZONE, "org.meridian.Time1.Error.UnknownZone" },
-    { MRD_ERROR_INVALID_ZONE_NAME, "org.meridian.Time1.Error.InvalidZoneName" },
     { MRD_ERROR_INVALID_TIME, "org.meridian.Time1.Error.InvalidTime" },
     { MRD_ERROR_INVALID_SOURCE, "org.meridian.Time1.Error.InvalidSource" },
     { MRD_ERROR_SOURCE_EXISTS, "org.meridian.Time1.Error.SourceExists" },
-    { MRD_ERROR_NO_SUCH_SOURCE, "org.meridian.Time1.Error.NoSuchSource" },
+    { MRD_ERROR_UNKNOWN_SOURCE, "org.meridian.Time1.Error.UnknownSource" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
