@@ -367,7 +367,8 @@ log_zone_change (gpointer data)
 gboolean
 mrd_zone_is_current (MrdZone *self, const char *zone)
 {
-  return g_strcmp0 (self->timezone, zone) == 0 && mrd_tz_localtime_is_current (self->root, zone);
+  return g_strcmp0 (self->timezone, zone) == 0 &&
+         mrd_tz_localtime_is_current_in (self->root, self->tzdb, zone);
 }
 
 gboolean
