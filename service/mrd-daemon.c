@@ -8,6 +8,7 @@
 #include "mrd-config.h"
 #include "mrd-sources.h"
 #include "mrd-state.h"
+#include "mrd-tz-root.h"
 
 struct _MrdDaemon {
   GObject parent_instance;
@@ -106,6 +107,20 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   NtpTracking tracking;
 
   self->timedate1_wanted = options->timedate1;
+  /* Temporary files a crash left between writing and renaming, before anything is written. */
+  {
+    guint removed = 0;
+
+    if (!mrd_tz_root_clean_temp_files (root, &removed, &local_error))
+      {
+        g_warning ("Cannot clean leftover temporary files under %s: %s", root,
+                   local_error->message);
+        g_clear_error (&local_error);
+      }
+    else if (removed > 0)
+      g_message ("Removed %u temporary file(s) left under %s by an interrupted write", removed,
+                 root);
+  }
   /* The kernel's zone is the real system's: only with the system clock on the real root. */
   self->zone = mrd_zone_new (root, options->zoneinfo_dir,
                              options->clock_kind == MRD_CLOCK_KIND_SYSTEM && strcmp (root, "/") == 0,
@@ -118,6 +133,17 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   else
     clock = mrd_clock_new_virtual (options->virtual_offset_s, options->virtual_freq_ppm);
   self->systime = mrd_systime_new (clock);
+  /* The RTC beside the clock: the machine's for the system clock, a virtual one (its state
+   * under the root) for the virtual clock, so that nothing a test does reaches the real one. */
+  if (options->clock_kind == MRD_CLOCK_KIND_SYSTEM)
+    mrd_systime_set_rtc (self->systime, mrd_rtc_new_device ("/dev/rtc"));
+  else
+    {
+      g_autofree char *rtc_path = g_build_filename (root, "var", "lib", "meridian",
+                                                    "virtual-rtc", NULL);
+
+      mrd_systime_set_rtc (self->systime, mrd_rtc_new_virtual (rtc_path));
+    }
 
   state_path = mrd_state_path_for_root (root);
   self->sync = mrd_sync_new (state_path);
