@@ -11,6 +11,7 @@
 
 #include "mrd-daemon.h"
 #include "clock/mrd-clock.h"
+#include "sync/mrd-sync-standalone.h"
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -37,7 +38,7 @@ main (int argc, char **argv)
   g_autofree char *config = NULL;
   g_autofree char *clock_name = NULL;
   double virtual_offset = 0.0, virtual_freq = 0.0;
-  gboolean no_timedate1 = FALSE, verbose = FALSE;
+  gboolean no_timedate1 = FALSE, verbose = FALSE, no_bus = FALSE;
   const GOptionEntry entries[] = {
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &root,
       N_("Directory that every system path is relative to (default: /)"), N_("DIR") },
@@ -54,6 +55,8 @@ main (int argc, char **argv)
       N_("Frequency error of the virtual clock"), N_("PPM") },
     { "no-timedate1", 0, 0, G_OPTION_ARG_NONE, &no_timedate1,
       N_("Do not serve org.freedesktop.timedate1"), NULL },
+    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus,
+      N_("Run only the NTP engine, without D-Bus, configured by the file alone"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
@@ -116,6 +119,16 @@ main (int argc, char **argv)
     }
   if (verbose)
     g_log_set_debug_enabled (TRUE);
+
+  if (no_bus)
+    {
+      g_autofree char *path = config != NULL ? g_strdup (config)
+        : g_build_filename (root != NULL ? root : "/", "etc/meridian/meridian.conf", NULL);
+      g_autoptr(MrdClock) clock = options.clock_kind == MRD_CLOCK_KIND_VIRTUAL
+        ? mrd_clock_new_virtual (virtual_offset, virtual_freq) : mrd_clock_new_system ();
+
+      return mrd_sync_standalone_run (path, clock);
+    }
 
   options.root = root;
   options.zoneinfo_dir = zoneinfo;

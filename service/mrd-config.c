@@ -4,11 +4,13 @@
  */
 #include "mrd-config.h"
 
+#include <glob.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
-#include "ntp-config.h"
+#include "ntp-engine.h"
 
 /* Every directive of chrony.conf(5) in chrony 4.3, sorted for bsearch. */
 static const char *const chrony_directives[] = {
@@ -26,12 +28,6 @@ static const char *const chrony_directives[] = {
   "ntstrustedcerts", "peer", "pidfile", "pool", "port", "ptpport", "ratelimit", "refclock",
   "refresh", "reselectdist", "rtcautotrim", "rtcdevice", "rtcfile", "rtconutc", "rtcsync",
   "sched_priority", "server", "smoothtime", "sourcedir", "stratumweight", "tempcomp", "user",
-};
-
-/* Directives the NTP core takes (ntp_config_parse_line in ntp-engine.h). */
-static const char *const core_directives[] = {
-  "combinelimit", "makestep", "maxchange", "maxdistance", "maxjitter", "maxslewrate",
-  "maxupdateskew", "minsources", "reselectdist", "stratumweight",
 };
 
 static int
@@ -60,6 +56,7 @@ mrd_config_new (void)
   config->sources = g_ptr_array_new_with_free_func (g_free);
   config->core_lines = g_ptr_array_new_with_free_func (g_free);
   config->diagnostics = g_ptr_array_new_with_free_func (g_free);
+  config->sourcedirs = g_ptr_array_new_with_free_func (g_free);
   return config;
 }
 
@@ -71,33 +68,86 @@ mrd_config_free (MrdConfig *config)
   g_ptr_array_unref (config->sources);
   g_ptr_array_unref (config->core_lines);
   g_ptr_array_unref (config->diagnostics);
+  g_ptr_array_unref (config->sourcedirs);
   g_free (config->driftfile);
   g_free (config);
 }
 
-static MrdConfigLineResult
-parse_words (MrdConfig *config, const char *line, char **words, char **message)
+/* include, confdir and sourcedir nest; a file including itself must end somewhere. */
+#define MAX_DEPTH 10
+
+typedef enum {
+  FILE_CONF,      /* any directive */
+  FILE_SOURCES,   /* a sourcedir's *.sources file: server, pool and peer lines only */
+} FileKind;
+
+static void parse_file (MrdConfig *config, const char *path, FileKind kind);
+
+static void
+add_diagnostic (MrdConfig *config, const char *filename, guint line, MrdConfigLineResult r,
+                const char *why)
 {
-  const char *name = words[0];
+  g_autofree char *diag = g_strdup_printf ("%s:%u: %s", filename, line, why);
+
+  if (r == MRD_CONFIG_LINE_ERROR)
+    {
+      config->n_errors++;
+      g_warning (_("%s, ignoring the line"), diag);
+    }
+  else
+    g_message ("%s", diag);
+  g_ptr_array_add (config->diagnostics, g_steal_pointer (&diag));
+}
+
+/* The files with @suffix in @dirs, by name; a name found in an earlier directory hides the
+ * same name in later ones (chrony.conf(5), confdir and sourcedir). */
+static GPtrArray *
+files_in_dirs (char **dirs, const char *suffix)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree const char **names = NULL;
+  guint i, n;
+
+  for (i = 0; dirs[i] != NULL; i++)
+    {
+      g_autoptr(GDir) dir = g_dir_open (dirs[i], 0, NULL);
+      const char *name;
+
+      if (dir == NULL)
+        continue;   /* chronyd skips a directory that does not exist */
+      while ((name = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_suffix (name, suffix) && !g_hash_table_contains (seen, name))
+          g_hash_table_insert (seen, g_strdup (name), g_build_filename (dirs[i], name, NULL));
+    }
+  names = (const char **) g_hash_table_get_keys_as_array (seen, &n);
+  qsort (names, n, sizeof names[0], compare_names);
+  for (i = 0; i < n; i++)
+    g_ptr_array_add (paths, g_strdup (g_hash_table_lookup (seen, names[i])));
+  return paths;
+}
+
+static MrdConfigLineResult
+parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
+{
+  g_autofree char *name = g_ascii_strdown (words[0], -1);
   guint n_args = g_strv_length (words) - 1;
+  g_autofree char *normalised = NULL;
   guint i;
 
   for (i = 0; name[i] != '\0'; i++)
     if (!g_ascii_islower (name[i]) && name[i] != '_')
       {
-        *message = g_strdup_printf (_("'%s' is not a directive"), name);
+        *message = g_strdup_printf (_("'%s' is not a directive"), words[0]);
         return MRD_CONFIG_LINE_ERROR;
       }
-
-  if (!mrd_config_is_chrony_directive (name))
-    {
-      *message = g_strdup_printf (_("unknown directive '%s'"), name);
-      return MRD_CONFIG_LINE_ERROR;
-    }
+  /* The directive's name as chronyd matches it (strcasecmp), the rest as written. */
+  g_free (words[0]);
+  words[0] = g_strdup (name);
+  normalised = g_strjoinv (" ", words);
 
   if (g_str_equal (name, "server") || g_str_equal (name, "pool") || g_str_equal (name, "peer"))
     {
-      g_autofree char *normalised = g_strjoinv (" ", words);
       NtpSourceConfig sc;
       char err[256] = "";
 
@@ -109,6 +159,14 @@ parse_words (MrdConfig *config, const char *line, char **words, char **message)
         }
       g_ptr_array_add (config->sources, g_steal_pointer (&normalised));
       return MRD_CONFIG_LINE_OK;
+    }
+
+  if (kind == FILE_SOURCES)
+    {
+      /* chrony.conf(5): a sourcedir's files hold server, pool and peer lines only. */
+      *message = g_strdup_printf (_("'%s' in a sources file (only server, pool and peer "
+                                    "belong there)"), name);
+      return MRD_CONFIG_LINE_ERROR;
     }
 
   if (g_str_equal (name, "driftfile"))
@@ -123,28 +181,88 @@ parse_words (MrdConfig *config, const char *line, char **words, char **message)
       return MRD_CONFIG_LINE_OK;
     }
 
-  if (name_in (name, core_directives, G_N_ELEMENTS (core_directives)))
+  if (g_str_equal (name, "rtcsync"))
     {
-      g_autofree char *normalised = g_strjoinv (" ", words);
-      NtpConfig cfg;
-      char err[256] = "";
-
-      ntp_config_init (&cfg);
-      if (ntp_config_parse_line (&cfg, normalised, err, sizeof err) < 0)
+      if (n_args != 0)
         {
-          *message = g_strdup (err[0] != '\0' ? err : _("bad value"));
+          *message = g_strdup (_("'rtcsync' takes no arguments"));
           return MRD_CONFIG_LINE_ERROR;
         }
-      g_ptr_array_add (config->core_lines, g_steal_pointer (&normalised));
+      config->rtcsync = TRUE;
       return MRD_CONFIG_LINE_OK;
     }
 
-  *message = g_strdup_printf (_("directive '%s' is not supported by meridiand, ignoring"), name);
+  if (g_str_equal (name, "include") || g_str_equal (name, "confdir") ||
+      g_str_equal (name, "sourcedir"))
+    {
+      if (n_args == 0 || (g_str_equal (name, "include") && n_args != 1))
+        {
+          *message = g_strdup_printf (g_str_equal (name, "include")
+                                        ? _("'%s' needs exactly one file name or pattern")
+                                        : _("'%s' needs at least one directory"), name);
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      if (config->depth >= MAX_DEPTH)
+        {
+          *message = g_strdup_printf (_("'%s' nested more than %d deep"), name, MAX_DEPTH);
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      config->depth++;
+      if (g_str_equal (name, "include"))
+        {
+          glob_t g = { 0 };
+
+          /* chronyd: the files matching the pattern, in glob(3)'s (sorted) order; none is
+           * no error. */
+          if (glob (words[1], 0, NULL, &g) == 0)
+            for (i = 0; i < g.gl_pathc; i++)
+              parse_file (config, g.gl_pathv[i], FILE_CONF);
+          globfree (&g);
+        }
+      else
+        {
+          gboolean sources = g_str_equal (name, "sourcedir");
+          g_autoptr(GPtrArray) paths = files_in_dirs (words + 1, sources ? ".sources" : ".conf");
+
+          if (sources)
+            for (i = 1; words[i] != NULL; i++)
+              g_ptr_array_add (config->sourcedirs, g_strdup (words[i]));
+          for (i = 0; i < paths->len; i++)
+            parse_file (config, paths->pdata[i], sources ? FILE_SOURCES : FILE_CONF);
+        }
+      config->depth--;
+      return MRD_CONFIG_LINE_OK;
+    }
+
+  /* The NTP core says which directives are its own. */
+  {
+    NtpConfig cfg;
+    char err[256] = "";
+    int r;
+
+    ntp_config_init (&cfg);
+    r = ntp_config_parse_line (&cfg, normalised, err, sizeof err);
+    if (r < 0)
+      {
+        *message = g_strdup (err[0] != '\0' ? err : _("bad value"));
+        return MRD_CONFIG_LINE_ERROR;
+      }
+    if (r > 0)
+      {
+        g_ptr_array_add (config->core_lines, g_steal_pointer (&normalised));
+        return MRD_CONFIG_LINE_OK;
+      }
+  }
+
+  if (mrd_config_is_chrony_directive (name))
+    *message = g_strdup_printf (_("directive '%s' is not supported by meridiand, ignoring"), name);
+  else
+    *message = g_strdup_printf (_("unknown directive '%s', ignoring"), name);
   return MRD_CONFIG_LINE_IGNORED;
 }
 
-MrdConfigLineResult
-mrd_config_parse_line (MrdConfig *config, const char *line, char **message)
+static MrdConfigLineResult
+parse_line_kind (MrdConfig *config, const char *line, FileKind kind, char **message)
 {
   g_auto(GStrv) words = NULL;
   g_autofree char *why = NULL;
@@ -172,16 +290,13 @@ mrd_config_parse_line (MrdConfig *config, const char *line, char **message)
     }
 
   /* Split on any run of spaces and tabs. */
-  nonempty = g_ptr_array_new ();
+  nonempty = g_ptr_array_new_with_free_func (g_free);
   words = g_strsplit_set (copy, " \t", -1);
   for (i = 0; words[i] != NULL; i++)
     if (words[i][0] != '\0')
-      g_ptr_array_add (nonempty, words[i]);
+      g_ptr_array_add (nonempty, g_strdup (words[i]));
   g_ptr_array_add (nonempty, NULL);
-  {
-    char **w = (char **) nonempty->pdata;
-    result = parse_words (config, copy, w, &why);
-  }
+  result = parse_words (config, (char **) nonempty->pdata, kind, &why);
   g_ptr_array_free (nonempty, TRUE);
 
   if (message != NULL)
@@ -189,8 +304,14 @@ mrd_config_parse_line (MrdConfig *config, const char *line, char **message)
   return result;
 }
 
-void
-mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename)
+MrdConfigLineResult
+mrd_config_parse_line (MrdConfig *config, const char *line, char **message)
+{
+  return parse_line_kind (config, line, FILE_CONF, message);
+}
+
+static void
+parse_data_kind (MrdConfig *config, const char *data, const char *filename, FileKind kind)
 {
   g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
   guint i;
@@ -198,21 +319,35 @@ mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename
   for (i = 0; lines[i] != NULL; i++)
     {
       g_autofree char *why = NULL;
-      MrdConfigLineResult r = mrd_config_parse_line (config, lines[i], &why);
-      g_autofree char *diag = NULL;
+      MrdConfigLineResult r = parse_line_kind (config, lines[i], kind, &why);
 
-      if (r == MRD_CONFIG_LINE_OK)
-        continue;
-      diag = g_strdup_printf ("%s:%u: %s", filename, i + 1, why);
-      if (r == MRD_CONFIG_LINE_ERROR)
-        {
-          config->n_errors++;
-          g_warning (_("%s, ignoring the line"), diag);
-        }
-      else
-        g_info ("%s", diag);
-      g_ptr_array_add (config->diagnostics, g_steal_pointer (&diag));
+      if (r != MRD_CONFIG_LINE_OK)
+        add_diagnostic (config, filename, i + 1, r, why);
     }
+}
+
+void
+mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename)
+{
+  parse_data_kind (config, data, filename, FILE_CONF);
+}
+
+static void
+parse_file (MrdConfig *config, const char *path, FileKind kind)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+
+  if (!g_file_get_contents (path, &data, NULL, &error))
+    {
+      g_autofree char *diag = g_strdup_printf ("%s: %s", path, error->message);
+
+      config->n_errors++;
+      g_warning ("%s", diag);
+      g_ptr_array_add (config->diagnostics, g_steal_pointer (&diag));
+      return;
+    }
+  parse_data_kind (config, data, path, kind);
 }
 
 MrdConfig *

@@ -1,9 +1,15 @@
 /* mrd-config.h — /etc/meridian/meridian.conf, in chrony.conf syntax (chrony.conf(5)), so that
- * a line such as `server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4` works as written.
+ * a line such as `server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4` works as written,
+ * and a chrony.conf (Debian's, Amazon Linux's) works as a whole.
  *
  * Reading never fails because of the file's content: a line that does not parse is reported
- * as "FILE:LINE: why" and skipped; a valid chrony directive that meridiand does not implement
- * is reported and ignored; everything else is kept.
+ * as "FILE:LINE: why" and skipped; a directive meridiand does not implement (one of chrony's,
+ * or one nobody knows) is reported and ignored; everything else is kept. Directive names are
+ * case-insensitive, as chronyd reads them.
+ *
+ * Implemented: server, pool, peer (through the NTP core's parser, ntp_source_config_parse),
+ * the directives the NTP core takes (ntp_config_parse_line decides), driftfile, rtcsync,
+ * include (glob patterns), confdir (*.conf) and sourcedir (*.sources, source lines only).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -22,9 +28,13 @@ typedef enum {
 typedef struct {
   GPtrArray *sources;       /* char *: the server/pool/peer lines, whitespace normalised */
   char      *driftfile;     /* NULL = none */
+  gboolean   rtcsync;       /* let the kernel copy the time to the RTC every 11 minutes */
   GPtrArray *core_lines;    /* char *: directives for the NTP core (makestep, maxdistance, …) */
   GPtrArray *diagnostics;   /* char *: "FILE:LINE: message" for every ignored or bad line */
   guint      n_errors;      /* lines that did not parse */
+  GPtrArray *sourcedirs;    /* char *: the sourcedir directories, in order (the first is where
+                             * sources added at run time belong) */
+  guint      depth;         /* include nesting while reading (private) */
 } MrdConfig;
 
 MrdConfig          *mrd_config_new        (void);
@@ -35,7 +45,9 @@ MrdConfigLineResult mrd_config_parse_line (MrdConfig *config, const char *line, 
 /* Parse a whole file's text; @filename labels the diagnostics, which are also logged. */
 void                mrd_config_parse_data (MrdConfig *config, const char *data,
                                            const char *filename);
-/* Read @path. A missing file gives the defaults (no sources); only an unreadable file fails. */
+/* Read @path. A missing file gives the defaults (no sources); only an unreadable file fails.
+ * Files named by include, confdir and sourcedir are read where the directive stands; a
+ * missing one is skipped (as chronyd does), an unreadable one reported as a diagnostic. */
 MrdConfig          *mrd_config_load_file  (const char *path, GError **error);
 
 /* TRUE for a directive name chrony 4.3 knows (chrony.conf(5)). */

@@ -9,6 +9,7 @@
 #include "mrd-clock.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -19,13 +20,74 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
+typedef struct {
+  MrdClock parent;
+  MrdAdjtimeFunc adjtime;
+  gpointer adjtime_data;
+  long user_hz;
+} MrdClockSystem;
+
+#define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
+/* timex.freq and the kernel's ±500 ppm range (adjtimex(2): ppm with a 16-bit fraction). */
+#define FREQ_SCALE 65536.0
+#define KERNEL_MAX_FREQ 500.0
+/* chronyd's MAX_SYNC_ERROR (sys_timex.c): the kernel's own ceiling for maxerror (NTP_PHASE_LIMIT,
+ * 16 s), beyond which it sets STA_UNSYNC itself; timedated calls the clock synchronized
+ * exactly while maxerror stays below it. */
+#define MAX_SYNC_ERROR 16.0
+
+static int
+real_adjtime (gpointer user_data, struct timex *tx)
+{
+  return clock_adjtime (CLOCK_REALTIME, tx);
+}
+
+static long
+nominal_tick (long user_hz)
+{
+  return (1000000 + user_hz / 2) / user_hz;
+}
+
+double
+mrd_clock_system_max_freq (long user_hz)
+{
+  long nominal = nominal_tick (user_hz);
+
+  /* kernel/time/ntp.c: 900000/USER_HZ <= tick <= 1100000/USER_HZ, i.e. ±nominal/10 µs, each
+   * µs of tick worth 1e6/nominal ppm; the frequency adds its ±500 ppm on top. */
+  return (double) (nominal / 10) * (1e6 / (double) nominal) + KERNEL_MAX_FREQ;
+}
+
+double
+mrd_clock_system_split_freq (double freq_ppm, long user_hz, long *tick, long *freq_scaled)
+{
+  long nominal = nominal_tick (user_hz);
+  long max_bias = nominal / 10;
+  double per_tick = 1e6 / (double) nominal;   /* ppm per µs of tick */
+  double max = mrd_clock_system_max_freq (user_hz);
+  double rest;
+  long delta;
+
+  if (!isfinite (freq_ppm))
+    freq_ppm = 0.0;
+  freq_ppm = CLAMP (freq_ppm, -max, max);
+  /* As chronyd's sys_linux.c set_frequency(): the tick takes the nearest whole step, the
+   * frequency the remainder (at most half a step, except at the ends of the tick range). */
+  delta = lround (freq_ppm / per_tick);
+  delta = CLAMP (delta, -max_bias, max_bias);
+  rest = CLAMP (freq_ppm - per_tick * (double) delta, -KERNEL_MAX_FREQ, KERNEL_MAX_FREQ);
+  *tick = nominal + delta;
+  *freq_scaled = lround (rest * FREQ_SCALE);
+  return per_tick * (double) delta + (double) *freq_scaled / FREQ_SCALE;
+}
+
 static gint64
 system_now_ns (MrdClock *clock)
 {
   struct timespec ts;
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+  return (gint64) ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
 static gboolean
@@ -40,8 +102,8 @@ static gboolean
 system_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 {
   struct timespec ts = {
-    .tv_sec = time_ns / G_GINT64_CONSTANT (1000000000),
-    .tv_nsec = time_ns % G_GINT64_CONSTANT (1000000000),
+    .tv_sec = time_ns / NS_PER_SEC,
+    .tv_nsec = time_ns % NS_PER_SEC,
   };
 
   if (ts.tv_nsec < 0)
@@ -57,19 +119,21 @@ system_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 static gboolean
 system_step (MrdClock *clock, double delta_s, GError **error)
 {
+  MrdClockSystem *self = (MrdClockSystem *) clock;
   /* ADJ_SETOFFSET with ADJ_NANO: the kernel adds the offset atomically (adjtimex(2)), which
-   * reading and then setting the clock could not. */
+   * reading and then setting the clock could not. tv_usec holds ns with ADJ_NANO and must be
+   * in [0, 1e9). */
   struct timex tx = { .modes = ADJ_SETOFFSET | ADJ_NANO };
-  gint64 ns = (gint64) (delta_s * 1e9);
+  gint64 ns = (gint64) llround (delta_s * 1e9);
 
-  tx.time.tv_sec = ns / G_GINT64_CONSTANT (1000000000);
-  tx.time.tv_usec = ns % G_GINT64_CONSTANT (1000000000);
+  tx.time.tv_sec = ns / NS_PER_SEC;
+  tx.time.tv_usec = ns % NS_PER_SEC;
   if (tx.time.tv_usec < 0)
     {
       tx.time.tv_sec--;
       tx.time.tv_usec += 1000000000;
     }
-  if (clock_adjtime (CLOCK_REALTIME, &tx) < 0)
+  if (self->adjtime (self->adjtime_data, &tx) < 0)
     return fail_errno (error, errno, _("Failed to step the system clock"));
   return TRUE;
 }
@@ -77,13 +141,14 @@ system_step (MrdClock *clock, double delta_s, GError **error)
 static gboolean
 system_set_freq (MrdClock *clock, double freq_ppm, GError **error)
 {
-  /* timex.freq is in ppm with a 16-bit binary fraction (adjtimex(2)); the kernel accepts
-   * ±500 ppm. */
-  struct timex tx = { .modes = ADJ_FREQUENCY };
+  MrdClockSystem *self = (MrdClockSystem *) clock;
+  struct timex tx = { .modes = ADJ_TICK | ADJ_FREQUENCY };
+  long tick, freq;
 
-  freq_ppm = CLAMP (freq_ppm, -500.0, 500.0);
-  tx.freq = (long) (freq_ppm * 65536.0);
-  if (clock_adjtime (CLOCK_REALTIME, &tx) < 0)
+  mrd_clock_system_split_freq (freq_ppm, self->user_hz, &tick, &freq);
+  tx.tick = tick;
+  tx.freq = freq;
+  if (self->adjtime (self->adjtime_data, &tx) < 0)
     return fail_errno (error, errno, _("Failed to set the clock frequency"));
   return TRUE;
 }
@@ -91,11 +156,90 @@ system_set_freq (MrdClock *clock, double freq_ppm, GError **error)
 static double
 system_get_freq (MrdClock *clock)
 {
+  MrdClockSystem *self = (MrdClockSystem *) clock;
+  struct timex tx = { .modes = 0 };
+  long nominal = nominal_tick (self->user_hz);
+
+  if (self->adjtime (self->adjtime_data, &tx) < 0)
+    return 0.0;
+  return (double) (tx.tick - nominal) * (1e6 / (double) nominal) + (double) tx.freq / FREQ_SCALE;
+}
+
+static double
+system_get_max_freq (MrdClock *clock)
+{
+  return mrd_clock_system_max_freq (((MrdClockSystem *) clock)->user_hz);
+}
+
+/* Read the status word, clear @clear and set @set in it, write it back with @tx's other
+ * modes (read-modify-write: the other bits belong to the kernel or to other users). */
+static gboolean
+update_status (MrdClockSystem *self, int clear, int set, struct timex *tx, GError **error)
+{
+  struct timex now = { .modes = 0 };
+
+  if (self->adjtime (self->adjtime_data, &now) < 0)
+    return fail_errno (error, errno, _("Failed to read the clock status"));
+  tx->modes |= ADJ_STATUS;
+  tx->status = (now.status & ~clear) | set;
+  if (self->adjtime (self->adjtime_data, tx) < 0)
+    return fail_errno (error, errno, _("Failed to set the clock status"));
+  return TRUE;
+}
+
+static gboolean
+system_prepare_discipline (MrdClock *clock, GError **error)
+{
+  MrdClockSystem *self = (MrdClockSystem *) clock;
+  /* chronyd's initialise_timex(): a zero offset with STA_PLL set clears what the kernel's PLL
+   * was still slewing; then the status is STA_UNSYNC alone (PLL, FLL, leap flags off). */
+  struct timex reset = { .modes = ADJ_OFFSET | ADJ_STATUS, .status = STA_PLL | STA_UNSYNC,
+                         .offset = 0 };
+  struct timex off = { .modes = ADJ_STATUS, .status = STA_UNSYNC };
+
+  if (self->adjtime (self->adjtime_data, &reset) < 0 ||
+      self->adjtime (self->adjtime_data, &off) < 0)
+    return fail_errno (error, errno, _("Failed to reset the kernel's clock discipline"));
+  return TRUE;
+}
+
+static gboolean
+system_set_leap (MrdClock *clock, int leap, GError **error)
+{
   struct timex tx = { .modes = 0 };
 
-  if (clock_adjtime (CLOCK_REALTIME, &tx) < 0)
-    return 0.0;
-  return (double) tx.freq / 65536.0;
+  /* STA_INS / STA_DEL: the kernel inserts or deletes the last second of the UTC day
+   * (kernel/time/ntp.c second_overflow). */
+  return update_status ((MrdClockSystem *) clock, STA_INS | STA_DEL,
+                        leap > 0 ? STA_INS : leap < 0 ? STA_DEL : 0, &tx, error);
+}
+
+static gboolean
+system_set_sync_status (MrdClock *clock, gboolean synchronized, double est_error_s,
+                        double max_error_s, gboolean rtcsync, GError **error)
+{
+  struct timex tx = { .modes = ADJ_ESTERROR | ADJ_MAXERROR };
+
+  /* As chronyd's sys_timex.c set_sync_status(). */
+  if (synchronized)
+    {
+      if (!(est_error_s < MAX_SYNC_ERROR))
+        est_error_s = MAX_SYNC_ERROR;
+      if (!(max_error_s < MAX_SYNC_ERROR))
+        {
+          max_error_s = MAX_SYNC_ERROR;
+          synchronized = FALSE;
+        }
+    }
+  else
+    est_error_s = max_error_s = MAX_SYNC_ERROR;
+  tx.esterror = (long) (MAX (est_error_s, 0.0) * 1e6);
+  tx.maxerror = (long) (MAX (max_error_s, 0.0) * 1e6);
+  /* Clearing STA_UNSYNC makes the kernel copy the system time to the RTC every 11 minutes
+   * (kernel/time/ntp.c sync_hw_clock), which only `rtcsync` asks for. */
+  return update_status ((MrdClockSystem *) clock,
+                        synchronized && rtcsync ? STA_UNSYNC : 0,
+                        synchronized && rtcsync ? 0 : STA_UNSYNC, &tx, error);
 }
 
 static gboolean
@@ -150,14 +294,27 @@ static const MrdClockOps system_ops = {
   .get_freq = system_get_freq,
   .read_rtc = system_read_rtc,
   .free = system_free,
+  .get_max_freq = system_get_max_freq,
+  .set_leap = system_set_leap,
+  .set_sync_status = system_set_sync_status,
+  .prepare_discipline = system_prepare_discipline,
 };
+
+MrdClock *
+mrd_clock_new_system_full (MrdAdjtimeFunc adjtime, gpointer user_data, long user_hz)
+{
+  MrdClockSystem *self = g_new0 (MrdClockSystem, 1);
+
+  self->parent.ops = &system_ops;
+  self->parent.kind = MRD_CLOCK_KIND_SYSTEM;
+  self->adjtime = adjtime != NULL ? adjtime : real_adjtime;
+  self->adjtime_data = user_data;
+  self->user_hz = user_hz > 0 ? user_hz : 100;
+  return &self->parent;
+}
 
 MrdClock *
 mrd_clock_new_system (void)
 {
-  MrdClock *clock = g_new0 (MrdClock, 1);
-
-  clock->ops = &system_ops;
-  clock->kind = MRD_CLOCK_KIND_SYSTEM;
-  return clock;
+  return mrd_clock_new_system_full (NULL, NULL, sysconf (_SC_CLK_TCK));
 }

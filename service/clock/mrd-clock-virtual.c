@@ -120,6 +120,48 @@ virtual_get_freq (MrdClock *clock)
   return freq;
 }
 
+static gint64
+realtime_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+/* A kernel timestamp taken on CLOCK_REALTIME, carried over to this clock: the time that has
+ * passed since, measured on CLOCK_REALTIME, is taken back from the monotonic reading (the two
+ * run at the same rate to within the host's own frequency error, over microseconds). */
+static gint64
+virtual_from_realtime_ns (MrdClock *clock, gint64 real_ns)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  gint64 mono, now_real, out;
+
+  g_mutex_lock (&self->lock);
+  mono = self->mono (self->mono_data);
+  now_real = realtime_ns ();
+  out = virtual_read_at (self, mono - (now_real - real_ns));
+  g_mutex_unlock (&self->lock);
+  return out;
+}
+
+static gboolean
+virtual_get_true_offset (MrdClock *clock, double *offset_s)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  gint64 before, after, reading;
+
+  /* CLOCK_REALTIME read on both sides of the virtual reading, the midpoint taken. */
+  g_mutex_lock (&self->lock);
+  before = realtime_ns ();
+  reading = virtual_read_at (self, self->mono (self->mono_data));
+  after = realtime_ns ();
+  g_mutex_unlock (&self->lock);
+  *offset_s = (double) (reading - (before + (after - before) / 2)) * 1e-9;
+  return TRUE;
+}
+
 static void
 virtual_free (MrdClock *clock)
 {
@@ -137,6 +179,8 @@ static const MrdClockOps virtual_ops = {
   .set_freq = virtual_set_freq,
   .get_freq = virtual_get_freq,
   .free = virtual_free,
+  .from_realtime_ns = virtual_from_realtime_ns,
+  .get_true_offset = virtual_get_true_offset,
 };
 
 MrdClock *

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
@@ -116,4 +117,69 @@ mrd_clock_free (MrdClock *clock)
 {
   if (clock != NULL)
     clock->ops->free (clock);
+}
+
+double
+mrd_clock_get_max_freq (MrdClock *clock)
+{
+  if (clock->ops->get_max_freq != NULL)
+    return clock->ops->get_max_freq (clock);
+  return mrd_clock_system_max_freq (sysconf (_SC_CLK_TCK));
+}
+
+gint64
+mrd_clock_from_realtime_ns (MrdClock *clock, gint64 real_ns)
+{
+  if (clock->ops->from_realtime_ns != NULL)
+    return clock->ops->from_realtime_ns (clock, real_ns);
+  return real_ns;
+}
+
+gboolean
+mrd_clock_set_leap (MrdClock *clock, int leap, GError **error)
+{
+  leap = leap > 0 ? 1 : leap < 0 ? -1 : 0;
+  if (clock->ops->set_leap == NULL)
+    {
+      clock->leap = leap;
+      return TRUE;
+    }
+  if (!clock->ops->set_leap (clock, leap, error))
+    return FALSE;
+  clock->leap = leap;
+  return TRUE;
+}
+
+int
+mrd_clock_get_leap (MrdClock *clock)
+{
+  return clock->leap;
+}
+
+gboolean
+mrd_clock_set_sync_status (MrdClock *clock, gboolean synchronized, double est_error_s,
+                           double max_error_s, gboolean rtcsync, GError **error)
+{
+  clock->synchronized = synchronized;
+  if (clock->ops->set_sync_status == NULL)
+    return TRUE;
+  return clock->ops->set_sync_status (clock, synchronized, est_error_s, max_error_s, rtcsync,
+                                      error);
+}
+
+gboolean
+mrd_clock_get_true_offset (MrdClock *clock, double *offset_s)
+{
+  if (clock->ops->get_true_offset == NULL)
+    return FALSE;
+  return clock->ops->get_true_offset (clock, offset_s);
+}
+
+gboolean
+mrd_clock_prepare_discipline (MrdClock *clock, GError **error)
+{
+  clock->leap = 0;
+  if (clock->ops->prepare_discipline == NULL)
+    return TRUE;
+  return clock->ops->prepare_discipline (clock, error);
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/timex.h>
 
 G_BEGIN_DECLS
 
@@ -36,11 +37,21 @@ typedef struct {
   /* The hardware clock's reading as if it kept UTC, µs; FALSE when there is none to read. */
   gboolean (*read_rtc) (MrdClock *clock, gint64 *usec);
   void     (*free)     (MrdClock *clock);
+  /* Optional from here on (NULL: the behaviour documented at the mrd_clock_* wrapper). */
+  double   (*get_max_freq) (MrdClock *clock);
+  gint64   (*from_realtime_ns) (MrdClock *clock, gint64 real_ns);
+  gboolean (*set_leap) (MrdClock *clock, int leap, GError **error);
+  gboolean (*set_sync_status) (MrdClock *clock, gboolean synchronized, double est_error_s,
+                               double max_error_s, gboolean rtcsync, GError **error);
+  gboolean (*get_true_offset) (MrdClock *clock, double *offset_s);
+  gboolean (*prepare_discipline) (MrdClock *clock, GError **error);
 } MrdClockOps;
 
 struct _MrdClock {
   const MrdClockOps *ops;
   MrdClockKind kind;
+  int leap;                  /* what mrd_clock_set_leap() last armed */
+  gboolean synchronized;     /* what mrd_clock_set_sync_status() last said */
 };
 
 /* The end of the range any clock can be set to, in seconds since the epoch (exclusive): the
@@ -68,6 +79,26 @@ MrdClock   *mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm,
 /* CLOCK_REALTIME itself. Only for --clock system; setting it needs CAP_SYS_TIME. */
 MrdClock   *mrd_clock_new_system       (void);
 
+/* The system backend's seam: clock_adjtime(CLOCK_REALTIME, tx) (returns -1 with errno set).
+ * Unit tests hand in a fake so that nothing reaches the kernel. */
+typedef int (*MrdAdjtimeFunc) (gpointer user_data, struct timex *tx);
+/* The system clock disciplined through @adjtime with the kernel's USER_HZ @user_hz
+ * (sysconf(_SC_CLK_TCK); timex.tick is in µs per 1/USER_HZ s). */
+MrdClock   *mrd_clock_new_system_full  (MrdAdjtimeFunc adjtime, gpointer user_data, long user_hz);
+
+/* The frequency range of the kernel clock, as chronyd's Linux driver (sys_linux.c) uses it:
+ * timex.freq spans ±500 ppm (adjtimex(2)); timex.tick may move ±10 % from 10^6/USER_HZ µs
+ * (kernel/time/ntp.c refuses anything outside 900000/USER_HZ..1100000/USER_HZ), each µs of
+ * tick being 10^6/(10^6/USER_HZ) = USER_HZ ppm. So the reach is 0.1 x 10^6 + 500 ppm =
+ * 100500 ppm whatever USER_HZ is (rounding of the nominal tick aside). */
+double      mrd_clock_system_max_freq  (long user_hz);
+/* Split @freq_ppm (positive = faster, clamped to ±mrd_clock_system_max_freq) into timex.tick
+ * (µs) and timex.freq (ppm << 16): the tick takes whole steps of USER_HZ ppm, the frequency
+ * the rest (within ±USER_HZ/2 ppm, or up to ±500 at the ends of the tick range). Returns the
+ * frequency actually set, in ppm. */
+double      mrd_clock_system_split_freq (double freq_ppm, long user_hz, long *tick,
+                                         long *freq_scaled);
+
 /* Threads: reading (now_ns, now_usec, get_freq, read_rtc) is safe from any thread while
  * another thread sets, steps or changes the frequency; the changes themselves are made by
  * one thread (the main one). */
@@ -91,6 +122,32 @@ gboolean    mrd_clock_read_rtc  (MrdClock *clock, gint64 *usec);
  * in the bus worker thread). FALSE: mrd_clock_read_rtc() returns FALSE at once. */
 gboolean    mrd_clock_has_rtc   (MrdClock *clock);
 void        mrd_clock_free      (MrdClock *clock);
+
+/* The largest |frequency| (ppm) mrd_clock_set_freq() reaches: the system backend's
+ * mrd_clock_system_max_freq(); the virtual clock reports the same so that it is disciplined
+ * as a real one would be. */
+double      mrd_clock_get_max_freq (MrdClock *clock);
+/* A CLOCK_REALTIME time (e.g. a kernel packet timestamp) as this clock read at that moment. */
+gint64      mrd_clock_from_realtime_ns (MrdClock *clock, gint64 real_ns);
+/* Arm (leap = 1 insert, -1 delete) or disarm (0) a leap second at the end of the UTC day:
+ * STA_INS / STA_DEL for the system clock; the virtual clock only remembers it. */
+gboolean    mrd_clock_set_leap  (MrdClock *clock, int leap, GError **error);
+int         mrd_clock_get_leap  (MrdClock *clock);
+/* Tell the kernel how good the clock is (timex.esterror / maxerror, STA_UNSYNC), as chronyd
+ * does (sys_timex.c): readers of adjtimex(2) / ntp_gettime(3) and timedated's sync check
+ * (maxerror < 16 s) see the real state. STA_UNSYNC is cleared only when @rtcsync is set,
+ * because clearing it is also what turns on the kernel's 11-minute RTC updates. */
+gboolean    mrd_clock_set_sync_status (MrdClock *clock, gboolean synchronized,
+                                       double est_error_s, double max_error_s,
+                                       gboolean rtcsync, GError **error);
+/* Before disciplining the clock: the system backend turns the kernel's own PLL off and drops
+ * any offset it was still slewing (ADJ_OFFSET 0 with STA_PLL, then STA_PLL off), and clears
+ * leap flags, as chronyd does at start (sys_timex.c initialise_timex), so that nothing left by
+ * an earlier NTP daemon steers the clock beside us. Nothing to do for the virtual clock. */
+gboolean    mrd_clock_prepare_discipline (MrdClock *clock, GError **error);
+/* The virtual clock's true error: its reading minus CLOCK_REALTIME, in s (positive = ahead).
+ * FALSE for the system clock, whose truth nobody here knows. A test and demo aid. */
+gboolean    mrd_clock_get_true_offset (MrdClock *clock, double *offset_s);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdClock, mrd_clock_free)
 

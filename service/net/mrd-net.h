@@ -1,0 +1,66 @@
+/* mrd-net.h — NTP client transport: UDP over IPv4 and IPv6 on a GLib main loop.
+ *
+ * One MrdNetSocket per server. Every request goes out on a fresh socket connected to the
+ * server, so the kernel picks a new random source port for each exchange (as chronyd does
+ * for its client requests by default, chrony.conf(5) `acquisitionport`) and drops datagrams
+ * from any other address or port; replies are checked against the server's address once more
+ * on receipt. Receive times are the kernel's (SO_TIMESTAMPING software receive stamps, else
+ * SO_TIMESTAMPNS), in CLOCK_REALTIME ns; transmit times come from the kernel's error queue
+ * (SOF_TIMESTAMPING_TX_SOFTWARE) where it gives them.
+ *
+ * Names are resolved with GResolver, asynchronously; a numeric address never reaches the
+ * resolver (which runs lookups in a worker thread), so a configuration of numeric addresses
+ * keeps the daemon single-threaded.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _MrdNetSocket MrdNetSocket;
+
+/* A datagram from the server: @rx_real_ns is when it arrived (CLOCK_REALTIME, ns), the
+ * kernel's timestamp when there was one, else the time it was read. */
+typedef void (*MrdNetReceiveFunc) (gpointer user_data, const guint8 *data, gsize len,
+                                   gint64 rx_real_ns);
+
+MrdNetSocket *mrd_net_socket_new        (GInetSocketAddress *server, MrdNetReceiveFunc func,
+                                         gpointer user_data);
+void          mrd_net_socket_free       (MrdNetSocket *self);
+/* Send one request on a new socket (the previous exchange's socket is closed: a reply to an
+ * older request is of no use). */
+gboolean      mrd_net_socket_send       (MrdNetSocket *self, const guint8 *data, gsize len,
+                                         GError **error);
+/* Close the sockets (the current exchange's and the one opened ahead); the next send opens
+ * new ones. For an engine that stops polling. */
+void          mrd_net_socket_close      (MrdNetSocket *self);
+/* The kernel's transmit timestamp of the last request (CLOCK_REALTIME ns), 0 until it came. */
+gint64        mrd_net_socket_get_tx_time (MrdNetSocket *self);
+/* The local port of the current exchange (0 = none open). */
+guint16       mrd_net_socket_get_local_port (MrdNetSocket *self);
+GInetSocketAddress *mrd_net_socket_get_server (MrdNetSocket *self);
+/* Datagrams dropped because they came from elsewhere than the server. */
+guint         mrd_net_socket_get_n_foreign (MrdNetSocket *self);
+
+/* "192.0.2.1" / "2001:db8::1" (with @port) -> an address, without the resolver; NULL when
+ * @host is not a numeric address. */
+GInetSocketAddress *mrd_net_address_parse_numeric (const char *host, guint16 port);
+/* "192.0.2.1:123" / "[2001:db8::1]:123" as chronyc shows an address (port only if not 123). */
+char         *mrd_net_address_to_string (GInetSocketAddress *address);
+
+/* Resolve @host to at most @max addresses (GInetSocketAddress with @port), IPv4 and IPv6,
+ * duplicates removed. A numeric @host completes in an idle callback without the resolver, but
+ * through GTask, whose first use starts GLib's thread pool: a single-threaded caller checks
+ * mrd_net_address_parse_numeric() first. Finish with mrd_net_resolve_finish. */
+void          mrd_net_resolve_async  (const char *host, guint16 port, guint max,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+/* A GPtrArray of GInetSocketAddress (owned), or NULL with @error. */
+GPtrArray    *mrd_net_resolve_finish (GAsyncResult *result, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdNetSocket, mrd_net_socket_free)
+
+G_END_DECLS

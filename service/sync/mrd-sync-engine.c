@@ -1,0 +1,1132 @@
+/* mrd-sync-engine.c — see mrd-sync-engine.h.
+ *
+ * The NtpEnv the core runs in: now() and the clock changes go to the MrdClock; send() to
+ * one MrdNetSocket per polled address; the core's single deadline to one timerfd on
+ * CLOCK_MONOTONIC (ns resolution: the end of a slew at up to 10 % is a timer, and a timer
+ * late by GLib's millisecond rounding would leave up to 100 µs behind it).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _GNU_SOURCE 1
+
+#include "mrd-sync-engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/timerfd.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include "net/mrd-net.h"
+
+#define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
+/* A source is given up on and its name resolved again after this many requests without a
+ * reply: the whole 8-bit reach register (RFC 5905 §9.2), as chronyd replaces a source. */
+#define UNANSWERED_BEFORE_RESOLVE 8
+/* Resolving again: first retry after this long (s), doubling to the maximum. */
+#define RESOLVE_RETRY_MIN 8
+#define RESOLVE_RETRY_MAX 3600
+/* The drift file is rewritten at most this often while running (s), as chronyd does
+ * (reference.c: once an hour), and always at stop. */
+#define DRIFT_WRITE_INTERVAL G_GINT64_CONSTANT (3600)
+
+typedef struct _SyncSpec SyncSpec;
+
+typedef struct {
+  MrdSyncEngine *engine;
+  SyncSpec *spec;
+  guint id;
+  int core;                      /* index in the core, -1 while stopped */
+  GInetSocketAddress *address;
+  char *address_str;
+  MrdNetSocket *socket;
+  guint unanswered;
+} SyncSource;
+
+struct _SyncSpec {
+  MrdSyncEngine *engine;
+  guint line_id;
+  char *line;
+  NtpSourceConfig sc;
+  gboolean numeric;
+  guint max_members;
+  GCancellable *resolving;
+  guint retry_id;
+  guint retry_s;
+  gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
+  guint refresh_s;               /* back-off between such re-resolutions (s) */
+  gboolean peer_said;
+};
+
+struct _MrdSyncEngine {
+  MrdClock *clock;
+  NtpConfig core_cfg;
+  char *driftfile;
+  gboolean rtcsync;
+  NtpEngine *core;
+  gboolean running;
+  int timer_fd;
+  guint timer_watch;
+  gint64 deadline;               /* the core's, local clock ns; G_MAXINT64 = none */
+  GPtrArray *specs;              /* SyncSpec, in configuration order */
+  GPtrArray *sources;            /* SyncSource, in order of creation */
+  SyncSource *by_core[NTP_MAX_SOURCES];
+  guint next_id;
+  guint next_line_id;
+  MrdSyncEngineUpdatedFunc updated;
+  gpointer updated_data;
+  /* Set by the env callbacks while the core runs; acted on when it returns. */
+  gboolean clock_changed;
+  gint64 drift_written_mono;     /* µs; 0 = never */
+  gboolean had_update;
+  guint send_errors;
+  gint64 last_send_error_log;
+};
+
+static void spec_resolve (SyncSpec *spec);
+static gboolean now_mono_ok (SyncSpec *spec);
+
+/* ---- logging -------------------------------------------------------------------------- */
+
+static void
+env_log (void *ud, int level, const char *msg)
+{
+  switch (level)
+    {
+    case NTP_LOG_ERROR:
+      g_warning ("%s", msg);
+      break;
+    case NTP_LOG_WARNING:
+      g_message ("%s", msg);
+      break;
+    case NTP_LOG_INFO:
+      g_info ("%s", msg);
+      break;
+    default:
+      g_debug ("%s", msg);
+      break;
+    }
+}
+
+/* ---- the clock ------------------------------------------------------------------------ */
+
+static int64_t
+env_now (void *ud)
+{
+  MrdSyncEngine *self = ud;
+
+  return mrd_clock_now_ns (self->clock);
+}
+
+static void
+env_set_freq (void *ud, double freq_ppm)
+{
+  MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
+
+  if (!mrd_clock_set_freq (self->clock, freq_ppm, &error))
+    g_warning ("Cannot set the clock frequency to %.3f ppm: %s", freq_ppm, error->message);
+}
+
+static void
+env_step (void *ud, double offset_s)
+{
+  MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
+
+  /* offset_s positive = the clock is ahead: it goes back. */
+  if (!mrd_clock_step (self->clock, -offset_s, &error))
+    {
+      g_warning ("Cannot step the clock by %+.9f s: %s", -offset_s, error->message);
+      return;
+    }
+  /* The core logs the step itself; this is the structured record of it. */
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "MESSAGE", "Clock stepped by %+.9f s", -offset_s,
+                    "MERIDIAN_STEP_S", "%.9f", -offset_s);
+  self->clock_changed = TRUE;
+}
+
+static void
+env_set_leap (void *ud, NtpLeap leap)
+{
+  MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
+
+  if (mrd_clock_get_leap (self->clock) == (int) leap)
+    return;
+  if (!mrd_clock_set_leap (self->clock, (int) leap, &error))
+    g_warning ("Cannot arm the leap second: %s", error->message);
+  else if (leap != NTP_LEAP_NONE)
+    g_message ("Leap second will be %s at the end of the UTC day",
+               leap == NTP_LEAP_INSERT ? "inserted" : "deleted");
+}
+
+/* ---- the timer ------------------------------------------------------------------------ */
+
+static void
+timer_program (MrdSyncEngine *self)
+{
+  struct itimerspec its = { 0 };
+
+  if (self->timer_fd < 0)
+    return;
+  if (self->deadline != G_MAXINT64)
+    {
+      gint64 delay = self->deadline - mrd_clock_now_ns (self->clock);
+      struct timespec mono;
+      gint64 at;
+
+      /* The deadline is on the local clock; the timer runs on CLOCK_MONOTONIC. The kernel
+       * slews CLOCK_MONOTONIC with CLOCK_REALTIME's frequency, so for the system clock the
+       * two agree; the virtual clock runs at its own rate, so a timer that fires early is
+       * simply programmed again for the rest (below). */
+      if (delay < 1000)
+        delay = 1000;
+      clock_gettime (CLOCK_MONOTONIC, &mono);
+      at = (gint64) mono.tv_sec * NS_PER_SEC + mono.tv_nsec + delay;
+      its.it_value.tv_sec = at / NS_PER_SEC;
+      its.it_value.tv_nsec = at % NS_PER_SEC;
+    }
+  if (timerfd_settime (self->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+    g_warning ("timerfd_settime: %s", g_strerror (errno));
+}
+
+static void
+env_arm_timer (void *ud, int64_t deadline_ns)
+{
+  MrdSyncEngine *self = ud;
+
+  self->deadline = deadline_ns;
+  timer_program (self);
+}
+
+/* ---- after the core ran --------------------------------------------------------------- */
+
+static void
+update_sync_status (MrdSyncEngine *self, const NtpTracking *t)
+{
+  g_autoptr(GError) error = NULL;
+  /* chronyd's reference.c update_sync_status(): the estimated error is the offset's
+   * uncertainty, the maximum error the root distance. */
+  double est = t->rms_offset;
+  double max = t->root_delay / 2.0 + t->root_dispersion;
+
+  if (!mrd_clock_set_sync_status (self->clock, t->synchronized, est, max, self->rtcsync, &error))
+    g_debug ("Cannot set the kernel's synchronization status: %s", error->message);
+}
+
+static void
+emit (MrdSyncEngine *self, MrdSyncEngineChanged what)
+{
+  if (self->updated != NULL)
+    self->updated (self, what, self->updated_data);
+}
+
+/* Run after every call into the core: one "updated" per clock update. */
+static void
+after_core (MrdSyncEngine *self, gint64 ref_time_before)
+{
+  NtpTracking t;
+
+  if (self->core == NULL)
+    return;
+  ntp_engine_get_tracking (self->core, &t);
+  if (t.ref_time_ns == ref_time_before && !self->clock_changed)
+    return;
+  self->clock_changed = FALSE;
+  self->had_update = TRUE;
+  update_sync_status (self, &t);
+  if (self->driftfile != NULL &&
+      g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL * G_USEC_PER_SEC)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!mrd_sync_engine_write_drift (self, &error))
+        g_warning ("%s", error->message);
+    }
+  emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING);
+}
+
+static gint64
+ref_time (MrdSyncEngine *self)
+{
+  NtpTracking t;
+
+  if (self->core == NULL)
+    return 0;
+  ntp_engine_get_tracking (self->core, &t);
+  return t.ref_time_ns;
+}
+
+static gboolean
+on_timer (int fd, GIOCondition condition, gpointer user_data)
+{
+  MrdSyncEngine *self = user_data;
+  guint64 expirations;
+  gint64 before;
+
+  if (read (fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+    g_debug ("timerfd read: %s", g_strerror (errno));
+  if (self->core == NULL)
+    return G_SOURCE_CONTINUE;
+  if (self->deadline != G_MAXINT64 && mrd_clock_now_ns (self->clock) < self->deadline)
+    {
+      timer_program (self);   /* the local clock runs slower than CLOCK_MONOTONIC */
+      return G_SOURCE_CONTINUE;
+    }
+  before = ref_time (self);
+  ntp_engine_timer (self->core);
+  after_core (self, before);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- sources -------------------------------------------------------------------------- */
+
+static void
+on_receive (gpointer user_data, const guint8 *data, gsize len, gint64 rx_real_ns)
+{
+  SyncSource *src = user_data;
+  MrdSyncEngine *self = src->engine;
+  gint64 before;
+
+  if (self->core == NULL || src->core < 0)
+    return;
+  src->unanswered = 0;
+  before = ref_time (self);
+  ntp_engine_receive (self->core, (unsigned) src->core,
+                      mrd_clock_from_realtime_ns (self->clock, rx_real_ns), data, len);
+  after_core (self, before);
+}
+
+static void
+env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
+{
+  MrdSyncEngine *self = ud;
+  SyncSource *src = index < NTP_MAX_SOURCES ? self->by_core[index] : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (src == NULL)
+    return;
+  if (!mrd_net_socket_send (src->socket, pkt, len, &error))
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      /* A network that is down fails every send: say so once a minute, not every poll. */
+      self->send_errors++;
+      if (now - self->last_send_error_log >= 60 * G_USEC_PER_SEC)
+        {
+          g_message ("Cannot send to %s: %s (%u failures)", src->address_str, error->message,
+                     self->send_errors);
+          self->last_send_error_log = now;
+          self->send_errors = 0;
+        }
+    }
+  if (++src->unanswered >= UNANSWERED_BEFORE_RESOLVE && !src->spec->numeric &&
+      src->spec->resolving == NULL && now_mono_ok (src->spec))
+    {
+      SyncSpec *spec = src->spec;
+
+      /* The name may point elsewhere now (a pool rotates its addresses, a server moved).
+       * If it does not, the member keeps failing: ask again only after a back-off that
+       * doubles up to an hour, so a dead server does not turn into a DNS flood. */
+      g_message ("%s (%s) has not answered %u requests, resolving %s again",
+                 src->address_str, spec->sc.name, src->unanswered, spec->sc.name);
+      spec->refresh_s = spec->refresh_s == 0 ? RESOLVE_RETRY_MIN * 8
+                                             : MIN (spec->refresh_s * 2, RESOLVE_RETRY_MAX);
+      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_s * G_USEC_PER_SEC;
+      spec_resolve (spec);
+    }
+}
+
+static gboolean
+now_mono_ok (SyncSpec *spec)
+{
+  return g_get_monotonic_time () >= spec->next_resolve_mono;
+}
+
+static void
+source_attach_core (SyncSource *src)
+{
+  MrdSyncEngine *self = src->engine;
+  NtpSourceConfig sc = src->spec->sc;
+  int index;
+
+  if (self->core == NULL || src->core >= 0)
+    return;
+  /* The core names the source by the address it polls (its logs and reference id). */
+  g_strlcpy (sc.name, src->address_str, sizeof sc.name);
+  index = ntp_engine_add_source (self->core, &sc);
+  if (index < 0)
+    {
+      g_warning ("Too many sources (%d at most), %s not added", NTP_MAX_SOURCES,
+                 src->address_str);
+      return;
+    }
+  src->core = index;
+  self->by_core[index] = src;
+}
+
+static void
+source_detach_core (SyncSource *src)
+{
+  MrdSyncEngine *self = src->engine;
+
+  if (src->core < 0)
+    return;
+  if (self->core != NULL)
+    ntp_engine_remove_source (self->core, (unsigned) src->core);
+  self->by_core[src->core] = NULL;
+  src->core = -1;
+  src->unanswered = 0;
+  mrd_net_socket_close (src->socket);
+}
+
+static void
+source_free (SyncSource *src)
+{
+  source_detach_core (src);
+  mrd_net_socket_free (src->socket);
+  g_clear_object (&src->address);
+  g_free (src->address_str);
+  g_free (src);
+}
+
+static SyncSource *
+source_new (SyncSpec *spec, GInetSocketAddress *address)
+{
+  SyncSource *src = g_new0 (SyncSource, 1);
+
+  src->engine = spec->engine;
+  src->spec = spec;
+  src->id = ++spec->engine->next_id;
+  src->core = -1;
+  src->address = g_object_ref (address);
+  src->address_str = mrd_net_address_to_string (address);
+  src->socket = mrd_net_socket_new (address, on_receive, src);
+  return src;
+}
+
+static guint
+spec_count_members (SyncSpec *spec)
+{
+  MrdSyncEngine *self = spec->engine;
+  guint i, n = 0;
+
+  for (i = 0; i < self->sources->len; i++)
+    if (((SyncSource *) self->sources->pdata[i])->spec == spec)
+      n++;
+  return n;
+}
+
+static gboolean
+same_address (GInetSocketAddress *a, GInetSocketAddress *b)
+{
+  return g_inet_address_equal (g_inet_socket_address_get_address (a),
+                               g_inet_socket_address_get_address (b)) &&
+         g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (b);
+}
+
+static gboolean
+address_in_use (MrdSyncEngine *self, GInetSocketAddress *address)
+{
+  guint i;
+
+  for (i = 0; i < self->sources->len; i++)
+    if (same_address (((SyncSource *) self->sources->pdata[i])->address, address))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  SyncSpec *spec = user_data;
+
+  spec->retry_id = 0;
+  spec_resolve (spec);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spec_schedule_retry (SyncSpec *spec)
+{
+  spec->retry_s = spec->retry_s == 0 ? RESOLVE_RETRY_MIN : MIN (spec->retry_s * 2, RESOLVE_RETRY_MAX);
+  if (spec->retry_id == 0)
+    spec->retry_id = g_timeout_add_seconds (spec->retry_s, on_retry, spec);
+}
+
+static void
+apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
+{
+  MrdSyncEngine *self = spec->engine;
+  g_autoptr(GPtrArray) failed = NULL;
+  gboolean changed = FALSE;
+  guint i;
+
+  if (addresses == NULL)
+    {
+      g_message ("Cannot resolve %s: %s, trying again later", spec->sc.name, error->message);
+      spec_schedule_retry (spec);
+      return;
+    }
+
+  /* Members that have not answered a whole reach register make room for addresses not
+   * tried yet; the failed ones are not taken again from this answer. */
+  failed = g_ptr_array_new_with_free_func (g_object_unref);
+  for (i = 0; i < self->sources->len;)
+    {
+      SyncSource *src = self->sources->pdata[i];
+      gboolean replace = FALSE;
+      guint j;
+
+      if (src->spec == spec && src->unanswered >= UNANSWERED_BEFORE_RESOLVE)
+        {
+          for (j = 0; j < addresses->len && !replace; j++)
+            replace = !address_in_use (self, addresses->pdata[j]);
+        }
+      if (replace)
+        {
+          g_message ("%s (%s) unreachable, replacing it", src->address_str, spec->sc.name);
+          g_ptr_array_add (failed, g_object_ref (src->address));
+          g_ptr_array_remove_index (self->sources, i);
+          changed = TRUE;
+          continue;
+        }
+      i++;
+    }
+
+  for (i = 0; i < addresses->len && spec_count_members (spec) < spec->max_members; i++)
+    {
+      SyncSource *src;
+      gboolean was_failed = FALSE;
+      guint j;
+
+      for (j = 0; j < failed->len && !was_failed; j++)
+        was_failed = same_address (failed->pdata[j], addresses->pdata[i]);
+      if (was_failed || address_in_use (self, addresses->pdata[i]))
+        continue;
+      src = source_new (spec, addresses->pdata[i]);
+      g_ptr_array_add (self->sources, src);
+      if (self->running)
+        source_attach_core (src);
+      if (!spec->numeric)
+        g_message ("%s: polling %s", spec->sc.name, src->address_str);
+      changed = TRUE;
+    }
+
+  if (spec_count_members (spec) == 0)
+    spec_schedule_retry (spec);
+  else
+    spec->retry_s = 0;
+  if (changed)
+    emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
+}
+
+static void
+on_resolved (GObject *source_object, GAsyncResult *result, gpointer user_data)
+{
+  SyncSpec *spec = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) addresses = mrd_net_resolve_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the spec may be gone */
+  g_clear_object (&spec->resolving);
+  apply_addresses (spec, addresses, error);
+}
+
+static void
+spec_resolve (SyncSpec *spec)
+{
+  if (spec->resolving != NULL)
+    return;
+  if (spec->retry_id != 0)
+    {
+      g_source_remove (spec->retry_id);
+      spec->retry_id = 0;
+    }
+  if (spec->numeric)
+    {
+      /* At once and without GTask, whose first use starts GLib's thread pool. */
+      g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
+
+      g_ptr_array_add (addresses, mrd_net_address_parse_numeric (spec->sc.name, spec->sc.port));
+      apply_addresses (spec, addresses, NULL);
+      return;
+    }
+  spec->resolving = g_cancellable_new ();
+  mrd_net_resolve_async (spec->sc.name, spec->sc.port, spec->max_members + 8,
+                         spec->resolving, on_resolved, spec);
+}
+
+static void
+spec_free (SyncSpec *spec)
+{
+  if (spec->resolving != NULL)
+    {
+      g_cancellable_cancel (spec->resolving);
+      g_clear_object (&spec->resolving);
+    }
+  if (spec->retry_id != 0)
+    g_source_remove (spec->retry_id);
+  g_free (spec->line);
+  g_free (spec);
+}
+
+static SyncSpec *
+spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
+{
+  SyncSpec *spec;
+  g_autoptr(GInetSocketAddress) numeric = NULL;
+
+  spec = g_new0 (SyncSpec, 1);
+  spec->engine = self;
+  spec->line = g_strdup (line);
+  spec->sc = *sc;
+  numeric = mrd_net_address_parse_numeric (sc->name, sc->port);
+  spec->numeric = numeric != NULL;
+  spec->max_members = sc->mode == NTP_SOURCE_POOL && !spec->numeric
+                      ? (guint) CLAMP (sc->maxsources, 1, NTP_MAX_SOURCES) : 1;
+  return spec;
+}
+
+static SyncSpec *
+find_spec (MrdSyncEngine *self, const NtpSourceConfig *sc)
+{
+  guint i;
+
+  for (i = 0; i < self->specs->len; i++)
+    {
+      SyncSpec *spec = self->specs->pdata[i];
+
+      if (g_ascii_strcasecmp (spec->sc.name, sc->name) == 0 && spec->sc.port == sc->port)
+        return spec;
+    }
+  return NULL;
+}
+
+static void
+spec_start (SyncSpec *spec)
+{
+  MrdSyncEngine *self = spec->engine;
+  guint i;
+
+  if (spec->sc.mode == NTP_SOURCE_PEER && !spec->peer_said)
+    {
+      g_message ("peer %s: symmetric mode is not implemented, polling it as a server",
+                 spec->sc.name);
+      spec->peer_said = TRUE;
+    }
+  for (i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->spec == spec)
+        source_attach_core (src);
+    }
+  if (spec_count_members (spec) < spec->max_members)
+    spec_resolve (spec);
+}
+
+/* ---- the engine ----------------------------------------------------------------------- */
+
+MrdSyncEngine *
+mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
+{
+  g_autoptr(MrdSyncEngine) self = g_new0 (MrdSyncEngine, 1);
+  guint i;
+
+  self->clock = clock;
+  self->timer_fd = -1;
+  self->deadline = G_MAXINT64;
+  self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
+  self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
+  ntp_config_init (&self->core_cfg);
+  if (config == NULL)
+    return g_steal_pointer (&self);
+
+  for (i = 0; i < config->core_lines->len; i++)
+    {
+      char err[256] = "";
+
+      if (ntp_config_parse_line (&self->core_cfg, config->core_lines->pdata[i], err,
+                                 sizeof err) < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
+                       (const char *) config->core_lines->pdata[i], err);
+          return NULL;
+        }
+    }
+  self->driftfile = g_strdup (config->driftfile);
+  self->rtcsync = config->rtcsync;
+  for (i = 0; i < config->sources->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!mrd_sync_engine_add_source (self, config->sources->pdata[i], &local_error))
+        g_message ("%s: %s, ignoring", (const char *) config->sources->pdata[i],
+                   local_error->message);
+    }
+  return g_steal_pointer (&self);
+}
+
+void
+mrd_sync_engine_free (MrdSyncEngine *self)
+{
+  if (self == NULL)
+    return;
+  mrd_sync_engine_stop (self);
+  g_ptr_array_unref (self->sources);
+  g_ptr_array_unref (self->specs);
+  g_free (self->driftfile);
+  g_free (self);
+}
+
+void
+mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
+                                  gpointer user_data)
+{
+  self->updated = func;
+  self->updated_data = user_data;
+}
+
+static void
+env_get_random (void *ud, void *buf, size_t len)
+{
+  guint8 *p = buf;
+
+  /* getrandom(2) does not block once the pool is initialized; a short read only happens on
+   * a signal, so loop. */
+  while (len > 0)
+    {
+      ssize_t n = getrandom (p, len, 0);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_error ("getrandom: %s", g_strerror (errno));
+        }
+      p += n;
+      len -= (size_t) n;
+    }
+}
+
+/* chronyd's drift file: "%20.6f %20.6f\n", the frequency and its skew in ppm. chronyd's
+ * frequency is the one its Linux driver is called with, "a positive argument if the local
+ * clock runs fast when uncompensated" (sys_linux.c set_frequency) — the core's sign, not the
+ * correction's — and a file written for a clock gaining f s/s holds about f x 1e6. The
+ * values are taken as written, so a drift file moves between chronyd and meridiand. */
+#define DRIFT_MAX_PPM 500000.0   /* chronyd clamps its frequency to this (local.c) */
+
+static gboolean
+drift_parse (const char *text, double *freq_ppm, double *skew_ppm)
+{
+  g_auto(GStrv) words = g_strsplit_set (g_strstrip ((char *) text), " \t\n", -1);
+  double values[2];
+  guint i, n = 0;
+
+  for (i = 0; words[i] != NULL; i++)
+    {
+      char *end = NULL;
+
+      if (words[i][0] == '\0')
+        continue;
+      if (n == 2)
+        return FALSE;
+      values[n] = g_ascii_strtod (words[i], &end);
+      if (end == words[i] || *end != '\0' || !isfinite (values[n]))
+        return FALSE;
+      n++;
+    }
+  if (n != 2 || fabs (values[0]) > DRIFT_MAX_PPM || values[1] < 0.0)
+    return FALSE;
+  *freq_ppm = values[0];
+  *skew_ppm = values[1];
+  return TRUE;
+}
+
+static void
+read_drift (MrdSyncEngine *self, NtpConfig *cfg)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  double freq, skew;
+
+  if (self->driftfile == NULL)
+    return;
+  if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_message ("Cannot read the drift file: %s", error->message);
+      return;
+    }
+  if (!drift_parse (text, &freq, &skew))
+    {
+      g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
+      return;
+    }
+  cfg->have_drift = TRUE;
+  cfg->initial_freq_ppm = freq;
+  cfg->initial_skew_ppm = skew;
+  g_info ("Frequency %.3f ± %.3f ppm read from %s", freq, skew, self->driftfile);
+}
+
+void
+mrd_sync_engine_start (MrdSyncEngine *self)
+{
+  NtpEnv env = {
+    .now = env_now,
+    .send = env_send,
+    .arm_timer = env_arm_timer,
+    .set_freq = env_set_freq,
+    .step = env_step,
+    .set_leap = env_set_leap,
+    .log = env_log,
+    .ud = self,
+    .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
+  };
+  NtpConfig cfg = self->core_cfg;
+  guint i;
+
+  g_autoptr(GError) error = NULL;
+
+  (void) env_get_random;
+  if (self->running)
+    return;
+  if (!mrd_clock_prepare_discipline (self->clock, &error))
+    g_warning ("%s", error->message);
+  read_drift (self, &cfg);
+  /* TFD_NONBLOCK alone (clknetsim refuses other flags), close-on-exec set apart. */
+  self->timer_fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK);
+  if (self->timer_fd < 0)
+    g_error ("timerfd_create: %s", g_strerror (errno));
+  (void) fcntl (self->timer_fd, F_SETFD, FD_CLOEXEC);
+  self->timer_watch = g_unix_fd_add (self->timer_fd, G_IO_IN, on_timer, self);
+  self->deadline = G_MAXINT64;
+  self->core = ntp_engine_new (&env, &cfg);
+  g_assert (self->core != NULL);
+  self->running = TRUE;
+  self->drift_written_mono = g_get_monotonic_time ();
+  for (i = 0; i < self->specs->len; i++)
+    spec_start (self->specs->pdata[i]);
+  ntp_engine_start (self->core);
+  g_info ("NTP engine started with %u configured sources", self->specs->len);
+}
+
+void
+mrd_sync_engine_stop (MrdSyncEngine *self)
+{
+  g_autoptr(GError) error = NULL;
+  NtpTracking unsynced = { 0 };
+  guint i;
+
+  if (!self->running)
+    return;
+  if (!mrd_sync_engine_write_drift (self, &error))
+    g_warning ("%s", error->message);
+  for (i = 0; i < self->sources->len; i++)
+    source_detach_core (self->sources->pdata[i]);
+  for (i = 0; i < self->specs->len; i++)
+    {
+      SyncSpec *spec = self->specs->pdata[i];
+
+      if (spec->resolving != NULL)
+        {
+          g_cancellable_cancel (spec->resolving);
+          g_clear_object (&spec->resolving);
+        }
+      if (spec->retry_id != 0)
+        g_source_remove (spec->retry_id);
+      spec->retry_id = 0;
+    }
+  ntp_engine_free (self->core);
+  self->core = NULL;
+  g_source_remove (self->timer_watch);
+  self->timer_watch = 0;
+  close (self->timer_fd);
+  self->timer_fd = -1;
+  self->running = FALSE;
+  update_sync_status (self, &unsynced);
+  g_info ("NTP engine stopped");
+}
+
+gboolean
+mrd_sync_engine_is_running (MrdSyncEngine *self)
+{
+  return self->running;
+}
+
+gboolean
+mrd_sync_engine_add_source (MrdSyncEngine *self, const char *line, GError **error)
+{
+  NtpSourceConfig sc;
+  char err[256] = "";
+
+  ntp_source_config_init (&sc);
+  if (ntp_source_config_parse (&sc, line, err, sizeof err) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
+                   err[0] != '\0' ? err : "bad source line");
+      return FALSE;
+    }
+  return mrd_sync_engine_add_source_config (self, line, &sc, 0, NULL, error);
+}
+
+static SyncSpec *
+find_line (MrdSyncEngine *self, guint line_id)
+{
+  guint i;
+
+  for (i = 0; i < self->specs->len; i++)
+    if (((SyncSpec *) self->specs->pdata[i])->line_id == line_id)
+      return self->specs->pdata[i];
+  return NULL;
+}
+
+gboolean
+mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
+                                   const NtpSourceConfig *config, guint line_id,
+                                   guint *line_id_out, GError **error)
+{
+  SyncSpec *spec;
+
+  if (find_spec (self, config) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
+                   config->name);
+      return FALSE;
+    }
+  if (line_id != 0 && find_line (self, line_id) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Line %u already present", line_id);
+      return FALSE;
+    }
+  if (line_id == 0)
+    {
+      do
+        line_id = ++self->next_line_id;
+      while (line_id == 0 || find_line (self, line_id) != NULL);
+    }
+  spec = spec_new (self, line, config);
+  spec->line_id = line_id;
+  g_ptr_array_add (self->specs, spec);
+  if (line_id_out != NULL)
+    *line_id_out = line_id;
+  if (self->running)
+    spec_start (spec);
+  return TRUE;
+}
+
+static void
+remove_spec (MrdSyncEngine *self, SyncSpec *spec)
+{
+  guint i;
+
+  for (i = 0; i < self->sources->len;)
+    if (((SyncSource *) self->sources->pdata[i])->spec == spec)
+      g_ptr_array_remove_index (self->sources, i);
+    else
+      i++;
+  g_ptr_array_remove (self->specs, spec);
+  emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
+}
+
+gboolean
+mrd_sync_engine_remove_source (MrdSyncEngine *self, guint id, GError **error)
+{
+  guint i;
+
+  for (i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->id == id)
+        {
+          remove_spec (self, src->spec);
+          return TRUE;
+        }
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %u", id);
+  return FALSE;
+}
+
+gboolean
+mrd_sync_engine_remove_line (MrdSyncEngine *self, guint line_id, GError **error)
+{
+  SyncSpec *spec = find_line (self, line_id);
+
+  if (spec == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No line %u", line_id);
+      return FALSE;
+    }
+  remove_spec (self, spec);
+  return TRUE;
+}
+
+gboolean
+mrd_sync_engine_remove_source_by_name (MrdSyncEngine *self, const char *name_or_address,
+                                       GError **error)
+{
+  guint i;
+
+  for (i = 0; i < self->specs->len; i++)
+    {
+      SyncSpec *spec = self->specs->pdata[i];
+
+      if (g_ascii_strcasecmp (spec->sc.name, name_or_address) == 0)
+        {
+          remove_spec (self, spec);
+          return TRUE;
+        }
+    }
+  for (i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (g_ascii_strcasecmp (src->address_str, name_or_address) == 0)
+        {
+          remove_spec (self, src->spec);
+          return TRUE;
+        }
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %s", name_or_address);
+  return FALSE;
+}
+
+GPtrArray *
+mrd_sync_engine_get_lines (MrdSyncEngine *self)
+{
+  GPtrArray *lines = g_ptr_array_new ();
+  guint i;
+
+  for (i = 0; i < self->specs->len; i++)
+    g_ptr_array_add (lines, ((SyncSpec *) self->specs->pdata[i])->line);
+  return lines;
+}
+
+gboolean
+mrd_sync_engine_burst (MrdSyncEngine *self)
+{
+  gint64 before;
+
+  if (self->core == NULL)
+    return FALSE;
+  before = ref_time (self);
+  ntp_engine_burst (self->core);
+  after_core (self, before);
+  return TRUE;
+}
+
+gboolean
+mrd_sync_engine_make_step (MrdSyncEngine *self)
+{
+  gint64 before;
+
+  if (self->core == NULL)
+    return FALSE;
+  before = ref_time (self);
+  ntp_engine_make_step (self->core);
+  after_core (self, before);
+  return TRUE;
+}
+
+void
+mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out)
+{
+  memset (out, 0, sizeof *out);
+  out->ref_source = -1;
+  if (self->core != NULL)
+    ntp_engine_get_tracking (self->core, out);
+}
+
+static void
+fill_info (SyncSource *src, MrdSyncSourceInfo *out)
+{
+  memset (out, 0, sizeof *out);
+  out->id = src->id;
+  out->line_id = src->spec->line_id;
+  g_strlcpy (out->name, src->spec->sc.name, sizeof out->name);
+  g_strlcpy (out->address, src->address_str, sizeof out->address);
+  g_strlcpy (out->line, src->spec->line, sizeof out->line);
+  out->mode = src->spec->sc.mode;
+  out->report.last_rx_ago = -1;
+  if (src->engine->core != NULL && src->core >= 0)
+    ntp_engine_get_source (src->engine->core, (unsigned) src->core, &out->report);
+}
+
+GArray *
+mrd_sync_engine_list_sources (MrdSyncEngine *self)
+{
+  GArray *out = g_array_sized_new (FALSE, TRUE, sizeof (MrdSyncSourceInfo), self->sources->len);
+  guint i;
+
+  g_array_set_size (out, self->sources->len);
+  for (i = 0; i < self->sources->len; i++)
+    fill_info (self->sources->pdata[i], &g_array_index (out, MrdSyncSourceInfo, i));
+  return out;
+}
+
+gboolean
+mrd_sync_engine_get_source (MrdSyncEngine *self, guint id, MrdSyncSourceInfo *out)
+{
+  guint i;
+
+  for (i = 0; i < self->sources->len; i++)
+    if (((SyncSource *) self->sources->pdata[i])->id == id)
+      {
+        fill_info (self->sources->pdata[i], out);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+guint
+mrd_sync_engine_get_n_unresolved (MrdSyncEngine *self)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < self->specs->len; i++)
+    if (spec_count_members (self->specs->pdata[i]) == 0)
+      n++;
+  return n;
+}
+
+gboolean
+mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error)
+{
+  char text[128];
+  double freq, skew;
+
+  if (self->driftfile == NULL || self->core == NULL || !self->had_update)
+    return TRUE;
+  ntp_engine_get_drift (self->core, &freq, &skew);
+  if (!isfinite (freq) || !isfinite (skew))
+    return TRUE;
+  {
+    /* In the C locale whatever LC_NUMERIC says: chronyd reads it with sscanf ("%lf"). */
+    char f[G_ASCII_DTOSTR_BUF_SIZE], k[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (f, sizeof f, "%.6f", freq);
+    g_ascii_formatd (k, sizeof k, "%.6f", skew);
+    g_snprintf (text, sizeof text, "%20s %20s\n", f, k);
+  }
+  /* Atomic: a new file renamed over the old one (g_file_set_contents), so a crash leaves
+   * the old estimate or the new, never half of one. */
+  if (!g_file_set_contents_full (self->driftfile, text, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    {
+      g_prefix_error (error, "Cannot write the drift file: ");
+      return FALSE;
+    }
+  self->drift_written_mono = g_get_monotonic_time ();
+  return TRUE;
+}

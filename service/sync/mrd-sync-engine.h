@@ -1,0 +1,105 @@
+/* mrd-sync-engine.h — the NTP engine of meridiand: the core (service/ntp, ntp-engine.h)
+ * driven by real sockets (service/net), GLib timers and a clock backend (service/clock).
+ *
+ * It knows nothing of D-Bus or polkit: the daemon (or an unprivileged child process) wraps it.
+ * Single-threaded: every call from the thread that runs the default GMainContext. With numeric
+ * source addresses only, it creates no thread at all (names go through GResolver, which does).
+ *
+ * Units: seconds and ppm, signs as in ntp-engine.h (offset positive = the clock is ahead).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "clock/mrd-clock.h"
+#include "mrd-config.h"
+#include "ntp-engine.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MrdSyncEngine MrdSyncEngine;
+
+typedef enum {
+  MRD_SYNC_ENGINE_CHANGED_TRACKING = 1 << 0,   /* a clock update (new offset/frequency, or a step) */
+  MRD_SYNC_ENGINE_CHANGED_SOURCES  = 1 << 1,   /* a source was added, removed, resolved or replaced */
+} MrdSyncEngineChanged;
+
+/* Called at most once per clock update (and once per change of the source list), after the
+ * engine's state is consistent: read it with the getters below. */
+typedef void (*MrdSyncEngineUpdatedFunc) (MrdSyncEngine *engine, MrdSyncEngineChanged what,
+                                    gpointer user_data);
+
+/* One polled address (a `pool` line gives one per address). */
+typedef struct {
+  guint id;                      /* stable while the source exists; never reused */
+  guint line_id;                 /* the configuration line it belongs to (see add_source) */
+  char name[NTP_NAME_MAX];       /* as configured: the host name or address of the line */
+  char address[64];              /* the address polled, as chronyc shows it (port if not 123) */
+  NtpSourceMode mode;
+  char line[512];                /* the configuration line it came from */
+  NtpSourceReport report;        /* what `chronyc sources` / `sourcestats` show */
+} MrdSyncSourceInfo;
+
+/* @clock is borrowed (it must outlive the engine); @config gives the sources, the core's
+ * directives, driftfile and rtcsync (NULL: no sources, defaults). Fails only on a core
+ * directive the core refuses. */
+MrdSyncEngine *mrd_sync_engine_new   (MrdClock *clock, const MrdConfig *config, GError **error);
+void           mrd_sync_engine_free  (MrdSyncEngine *self);
+
+void           mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
+                                                 gpointer user_data);
+
+/* Start polling (reads the drift file first); stop: stop polling, write the drift file, mark
+ * the clock unsynchronized. Sources are kept across stop/start. Both idempotent. */
+void           mrd_sync_engine_start (MrdSyncEngine *self);
+void           mrd_sync_engine_stop  (MrdSyncEngine *self);
+gboolean       mrd_sync_engine_is_running (MrdSyncEngine *self);
+
+/* A `server|pool|peer HOST [options]` line (chrony.conf syntax, ntp_source_config_parse).
+ * Refused (G_IO_ERROR_EXISTS) when a source with that name and port is already configured,
+ * as chronyc refuses it; G_IO_ERROR_INVALID_ARGUMENT for a line that does not parse. */
+gboolean       mrd_sync_engine_add_source    (MrdSyncEngine *self, const char *line,
+                                              GError **error);
+/* The same for a line already parsed (ntp_source_config_parse), under @line_id, which the
+ * caller chooses (e.g. the daemon's own id of the line; 0: the engine picks one) and
+ * *line_id_out returns. Refused (G_IO_ERROR_EXISTS) when @line_id or the name is taken. */
+gboolean       mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
+                                                  const NtpSourceConfig *config, guint line_id,
+                                                  guint *line_id_out, GError **error);
+/* Remove a line by its id. G_IO_ERROR_NOT_FOUND for an unknown one. */
+gboolean       mrd_sync_engine_remove_line   (MrdSyncEngine *self, guint line_id,
+                                              GError **error);
+/* Remove the configuration line source @id came from (for a pool: all its addresses).
+ * G_IO_ERROR_NOT_FOUND for an unknown id. */
+gboolean       mrd_sync_engine_remove_source (MrdSyncEngine *self, guint id, GError **error);
+/* Remove the line whose name (as configured) or one of whose addresses is @name_or_address. */
+gboolean       mrd_sync_engine_remove_source_by_name (MrdSyncEngine *self,
+                                                      const char *name_or_address,
+                                                      GError **error);
+/* The configured lines, in order (the strings are owned by the engine and valid until the
+ * next change; free the array). */
+GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
+
+/* `chronyc burst` / `chronyc makestep`. FALSE while stopped. */
+gboolean       mrd_sync_engine_burst     (MrdSyncEngine *self);
+gboolean       mrd_sync_engine_make_step (MrdSyncEngine *self);
+
+/* Every field of `chronyc tracking` (zeroed, synchronized FALSE, while stopped). */
+void           mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out);
+/* The polled sources, in the order they were added (an array of MrdSyncSourceInfo). Lines
+ * whose names are still being resolved have no entry yet. */
+GArray        *mrd_sync_engine_list_sources (MrdSyncEngine *self);
+gboolean       mrd_sync_engine_get_source   (MrdSyncEngine *self, guint id,
+                                             MrdSyncSourceInfo *out);
+/* Lines not yet resolved to any address. */
+guint          mrd_sync_engine_get_n_unresolved (MrdSyncEngine *self);
+
+/* Write the drift file now (atomically); TRUE with nothing done when none is configured or
+ * there is no estimate yet. */
+gboolean       mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSyncEngine, mrd_sync_engine_free)
+
+G_END_DECLS

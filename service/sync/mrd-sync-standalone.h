@@ -1,0 +1,16 @@
+/* mrd-sync-standalone.h — `meridiand --no-bus`: the NTP engine as a plain daemon, without
+ * D-Bus, configured only by its file, logging to stderr, on one thread.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include "clock/mrd-clock.h"
+
+G_BEGIN_DECLS
+
+/* Run until SIGTERM or SIGINT (then write the drift file and return 0); 1 when the
+ * configuration cannot be read at all. @clock is borrowed. */
+int mrd_sync_standalone_run (const char *config_path, MrdClock *clock);
+
+G_END_DECLS

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The system clock backend's arithmetic (service/clock/mrd-clock-system.c) through its
+ * clock_adjtime seam: nothing here reaches the kernel. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <glib.h>
+#include <sys/timex.h>
+
+#include "clock/mrd-clock.h"
+
+/* A kernel clock model with adjtimex(2)'s checks (kernel/time/ntp.c, timekeeping.c). */
+typedef struct {
+  long user_hz;
+  long tick, freq, maxerror, esterror;
+  int status;
+  struct timex last;
+  guint calls;
+  gint64 stepped_ns;
+} FakeKernel;
+
+static int
+fake_adjtime (gpointer user_data, struct timex *tx)
+{
+  FakeKernel *k = user_data;
+  long nominal = 1000000 / k->user_hz;
+
+  k->calls++;
+  k->last = *tx;
+  if (tx->modes & ADJ_TICK)
+    {
+      if (tx->tick < 900000 / k->user_hz || tx->tick > 1100000 / k->user_hz)
+        {
+          errno = EINVAL;
+          return -1;
+        }
+    }
+  if ((tx->modes & ADJ_SETOFFSET) && (tx->time.tv_usec < 0 || tx->time.tv_usec >= 1000000000))
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  if (tx->modes & ADJ_TICK)
+    k->tick = tx->tick;
+  if (tx->modes & ADJ_FREQUENCY)
+    {
+      /* The kernel clamps to ±MAXFREQ (500 ppm); we want to know if it had to. */
+      assert_true (labs (tx->freq) <= 500L * 65536);
+      k->freq = tx->freq;
+    }
+  if (tx->modes & ADJ_STATUS)
+    k->status = tx->status;
+  if (tx->modes & ADJ_MAXERROR)
+    k->maxerror = tx->maxerror;
+  if (tx->modes & ADJ_ESTERROR)
+    k->esterror = tx->esterror;
+  if (tx->modes & ADJ_SETOFFSET)
+    k->stepped_ns += (gint64) tx->time.tv_sec * 1000000000 + tx->time.tv_usec;
+  tx->tick = k->tick ? k->tick : nominal;
+  tx->freq = k->freq;
+  tx->status = k->status;
+  tx->maxerror = k->maxerror;
+  tx->esterror = k->esterror;
+  return 0;
+}
+
+static void
+range_is_the_tick_range_plus_the_frequency_range (void **state)
+{
+  /* ±10 % of the tick (100000 ppm) + ±500 ppm, whatever USER_HZ. */
+  assert_float_equal (mrd_clock_system_max_freq (100), 100500.0, 1e-9);
+  assert_float_equal (mrd_clock_system_max_freq (1000), 100500.0, 1e-9);
+  /* Far more than ADJ_FREQUENCY's 500 ppm alone, and more than the core's default
+   * maxslewrate (83333 ppm), so the core's plan is never clamped. */
+  assert_true (mrd_clock_system_max_freq (100) > 83333.34);
+}
+
+static void
+split_takes_whole_ticks_and_the_rest_in_frequency (void **state)
+{
+  const double cases[] = { 0.0, 23.054, -23.054, 49.9, 50.1, -150.0, 1234.5678, -83333.333,
+                           99999.0, -100000.0, 100500.0, -100500.0 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      long tick, freq;
+      double got = mrd_clock_system_split_freq (cases[i], 100, &tick, &freq);
+      /* What the kernel then runs at: each µs of tick over 10000 is 100 ppm faster. */
+      double kernel = (double) (tick - 10000) * 100.0 + (double) freq / 65536.0;
+
+      assert_true (tick >= 9000 && tick <= 11000);
+      assert_true (labs (freq) <= 500L * 65536);
+      assert_float_equal (got, kernel, 1e-9);
+      assert_float_equal (got, cases[i], 1.0 / 65536.0);
+      /* Inside the tick range the frequency carries at most half a tick step. */
+      if (fabs (cases[i]) <= 100000.0 - 50.0)
+        assert_true (fabs ((double) freq / 65536.0) <= 50.0 + 1e-9);
+    }
+}
+
+static void
+split_clamps_beyond_the_range (void **state)
+{
+  long tick, freq;
+
+  assert_float_equal (mrd_clock_system_split_freq (250000.0, 100, &tick, &freq), 100500.0, 1e-9);
+  assert_int_equal (tick, 11000);
+  assert_int_equal (freq, 500L * 65536);
+  assert_float_equal (mrd_clock_system_split_freq (-1e9, 100, &tick, &freq), -100500.0, 1e-9);
+  assert_int_equal (tick, 9000);
+  assert_float_equal (mrd_clock_system_split_freq (NAN, 100, &tick, &freq), 0.0, 0.0);
+  assert_int_equal (tick, 10000);
+  assert_int_equal (freq, 0);
+}
+
+static void
+set_freq_sets_tick_and_frequency_together (void **state)
+{
+  FakeKernel k = { .user_hz = 100 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+
+  assert_float_equal (mrd_clock_get_max_freq (clock), 100500.0, 1e-9);
+  assert_true (mrd_clock_set_freq (clock, 83333.333, NULL));
+  assert_int_equal (k.last.modes & (ADJ_TICK | ADJ_FREQUENCY), ADJ_TICK | ADJ_FREQUENCY);
+  assert_int_equal (k.tick, 10833);
+  assert_float_equal (mrd_clock_get_freq (clock), 83333.333, 1.0 / 65536.0);
+  assert_true (mrd_clock_set_freq (clock, -23.054, NULL));
+  assert_int_equal (k.tick, 10000);
+  assert_float_equal (mrd_clock_get_freq (clock), -23.054, 1.0 / 65536.0);
+}
+
+static void
+step_uses_setoffset_with_a_normalised_negative_time (void **state)
+{
+  FakeKernel k = { .user_hz = 100 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+
+  assert_true (mrd_clock_step (clock, -0.25, NULL));
+  assert_int_equal (k.last.modes, ADJ_SETOFFSET | ADJ_NANO);
+  assert_int_equal (k.last.time.tv_sec, -1);
+  assert_int_equal (k.last.time.tv_usec, 750000000);
+  assert_int_equal (k.stepped_ns, -250000000);
+  assert_true (mrd_clock_step (clock, 1.5, NULL));
+  assert_int_equal (k.stepped_ns, 1250000000);
+}
+
+static void
+leap_flags_keep_the_other_status_bits (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .status = STA_UNSYNC | STA_NANO };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+
+  assert_true (mrd_clock_set_leap (clock, 1, NULL));
+  assert_int_equal (k.status, STA_UNSYNC | STA_NANO | STA_INS);
+  assert_true (mrd_clock_set_leap (clock, -1, NULL));
+  assert_int_equal (k.status, STA_UNSYNC | STA_NANO | STA_DEL);
+  assert_true (mrd_clock_set_leap (clock, 0, NULL));
+  assert_int_equal (k.status, STA_UNSYNC | STA_NANO);
+  assert_int_equal (mrd_clock_get_leap (clock), 0);
+}
+
+static void
+sync_status_sets_errors_and_unsync_as_chronyd (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .status = STA_UNSYNC };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+
+  /* Synchronized, rtcsync: errors in µs, STA_UNSYNC cleared (the kernel's 11-minute mode). */
+  assert_true (mrd_clock_set_sync_status (clock, TRUE, 20e-6, 0.0015, TRUE, NULL));
+  assert_int_equal (k.esterror, 20);
+  assert_int_equal (k.maxerror, 1500);
+  assert_int_equal (k.status & STA_UNSYNC, 0);
+  /* Without rtcsync STA_UNSYNC stays set (no RTC writes), but maxerror still tells
+   * timedated-style readers (maxerror < 16 s) the truth. */
+  assert_true (mrd_clock_set_sync_status (clock, TRUE, 20e-6, 0.0015, FALSE, NULL));
+  assert_int_equal (k.status & STA_UNSYNC, STA_UNSYNC);
+  assert_int_equal (k.maxerror, 1500);
+  /* Not synchronized: 16 s, the kernel's ceiling. */
+  assert_true (mrd_clock_set_sync_status (clock, FALSE, 0, 0, TRUE, NULL));
+  assert_int_equal (k.maxerror, 16000000);
+  assert_int_equal (k.esterror, 16000000);
+  assert_int_equal (k.status & STA_UNSYNC, STA_UNSYNC);
+  /* A maximum error of 16 s or more is no synchronization, whatever the caller says. */
+  assert_true (mrd_clock_set_sync_status (clock, TRUE, 1.0, 20.0, TRUE, NULL));
+  assert_int_equal (k.maxerror, 16000000);
+  assert_int_equal (k.status & STA_UNSYNC, STA_UNSYNC);
+}
+
+static void
+prepare_turns_the_kernel_pll_off_as_chronyd (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .status = STA_PLL | STA_INS | STA_NANO };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+
+  assert_true (mrd_clock_prepare_discipline (clock, NULL));
+  assert_int_equal (k.calls, 2);
+  assert_int_equal (k.status, STA_UNSYNC);
+  assert_int_equal (k.last.modes, ADJ_STATUS);
+}
+
+static void
+virtual_clock_reports_its_true_offset (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.5, 0.0);
+  g_autoptr(MrdClock) sys = mrd_clock_new_system_full (fake_adjtime, NULL, 100);
+  double off = 0.0;
+
+  assert_true (mrd_clock_get_true_offset (clock, &off));
+  assert_float_equal (off, 0.5, 1e-3);
+  assert_true (mrd_clock_step (clock, -0.5, NULL));
+  assert_true (mrd_clock_get_true_offset (clock, &off));
+  assert_float_equal (off, 0.0, 1e-3);
+  /* Nobody knows the system clock's truth. */
+  assert_false (mrd_clock_get_true_offset (sys, &off));
+}
+
+static void
+virtual_clock_carries_kernel_timestamps_over (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (2.0, 0.0);
+  gint64 real = g_get_real_time () * 1000;
+  gint64 local = mrd_clock_from_realtime_ns (clock, real - 1000000);
+
+  /* 1 ms before now on CLOCK_REALTIME is 2 s - 1 ms ahead on the virtual clock. */
+  assert_true (llabs (local - (real + 2000000000 - 1000000)) < 2000000);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (range_is_the_tick_range_plus_the_frequency_range),
+    cmocka_unit_test (split_takes_whole_ticks_and_the_rest_in_frequency),
+    cmocka_unit_test (split_clamps_beyond_the_range),
+    cmocka_unit_test (set_freq_sets_tick_and_frequency_together),
+    cmocka_unit_test (step_uses_setoffset_with_a_normalised_negative_time),
+    cmocka_unit_test (leap_flags_keep_the_other_status_bits),
+    cmocka_unit_test (sync_status_sets_errors_and_unsync_as_chronyd),
+    cmocka_unit_test (prepare_turns_the_kernel_pll_off_as_chronyd),
+    cmocka_unit_test (virtual_clock_reports_its_true_offset),
+    cmocka_unit_test (virtual_clock_carries_kernel_timestamps_over),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
