@@ -20,10 +20,12 @@ typedef enum {
    * GDBusError, so mapped here. */
   MRD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
   MRD_ERROR_UNKNOWN_COUNTRY,               /* org.meridian.Time1.Error.UnknownCountry */
+  MRD_ERROR_SOURCE_EXISTS,                 /* org.meridian.Time1.Error.SourceExists */
 } MrdError;
 
 #define MRD_ERROR_NAME_FAILED "org.meridian.Time1.Error.Failed"
 #define MRD_ERROR_NAME_UNKNOWN_COUNTRY "org.meridian.Time1.Error.UnknownCountry"
+#define MRD_ERROR_NAME_SOURCE_EXISTS "org.meridian.Time1.Error.SourceExists"
 #define MRD_ERROR_NAME_NOT_SUPPORTED "org.meridian.Time1.Error.NotSupported"
 #define MRD_ERROR_NAME_AUTOMATIC_TIME_SYNC_ENABLED "org.freedesktop.timedate1.AutomaticTimeSyncEnabled"
 #define MRD_ERROR_NAME_NO_NTP_SUPPORT "org.freedesktop.timedate1.NoNTPSupport"
