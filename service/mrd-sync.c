@@ -2,6 +2,7 @@
 /* mrd-sync.c — see mrd-sync.h. */
 #include "mrd-sync.h"
 
+#include <errno.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -242,6 +243,18 @@ save_sources (MrdSync *self, GError **error)
       if (s->persistent)
         g_string_append_printf (text, "%s\n", s->line);
     }
+  {
+    g_autofree char *dir = g_path_get_dirname (self->sources_path);
+
+    if (g_mkdir_with_parents (dir, 0755) < 0)
+      {
+        int e = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), _("Cannot create %s: %s"),
+                     dir, g_strerror (e));
+        return FALSE;
+      }
+  }
   return mrd_write_file_atomic (self->sources_path, text->str, text->len, 0644, error);
 }
 

@@ -33,6 +33,9 @@
 /* The child's channel fd and the clock's memfd in the child. */
 #define CHILD_CHANNEL_FD 3
 #define CHILD_CLOCK_FD 4
+/* mrd-sync's ids start at 0, the engine's line ids at 1 (0 = "pick one"): the wire carries
+ * id + 1. */
+#define WIRE_ID(id) ((id) + 1)
 
 typedef struct {
   void (*callback) (int err, gpointer user_data);
@@ -113,6 +116,11 @@ write_drift (MrdEngineProxy *self)
   if (self->driftfile == NULL || !self->drift_dirty)
     return;
   mrd_sync_engine_drift_format (self->drift_freq, self->drift_skew, text, sizeof text);
+  {
+    g_autofree char *dir = g_path_get_dirname (self->driftfile);
+
+    (void) g_mkdir_with_parents (dir, 0755);   /* a failure shows in the write's error */
+  }
   if (!mrd_write_file_atomic (self->driftfile, text, strlen (text), 0644, &error))
     {
       g_warning ("Cannot write the drift file: %s", error->message);
@@ -158,7 +166,7 @@ send_configure (MrdEngineProxy *self)
     {
       ProxySource *s = &g_array_index (self->sources, ProxySource, i);
 
-      send_msg (self, "add-source", g_variant_new ("(us)", s->id, s->line));
+      send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
     }
 }
 
@@ -215,9 +223,9 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
   while (g_hash_table_iter_next (&hi, &key, &value))
     {
       struct { NtpSourceReport r; char address[64]; } *cur = value;
-      guint sid = GPOINTER_TO_UINT (key);
+      guint sid = GPOINTER_TO_UINT (key) - 1;
 
-      if (!mrd_sync_has_source (self->sync, sid))
+      if (GPOINTER_TO_UINT (key) == 0 || !mrd_sync_has_source (self->sync, sid))
         continue;
       mrd_sync_set_source_address (self->sync, sid, cur->address);
       mrd_sync_set_source_report (self->sync, sid, &cur->r);
@@ -444,7 +452,7 @@ seam_add_source (gpointer engine, guint id, const NtpSourceConfig *config, GErro
   ProxySource s = { id, config_line (config) };
 
   g_array_append_val (self->sources, s);
-  send_msg (self, "add-source", g_variant_new ("(us)", s.id, s.line));
+  send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s.id), s.line));
   return TRUE;
 }
 
@@ -459,24 +467,28 @@ seam_remove_source (gpointer engine, guint id)
         g_array_remove_index (self->sources, i);
         break;
       }
-  send_msg (self, "remove-source", g_variant_new_uint32 (id));
+  send_msg (self, "remove-source", g_variant_new_uint32 (WIRE_ID (id)));
 }
 
+/* TRUE when @what can go to the child now; with NTP off there is nothing to act on and the
+ * call succeeds, as chronyc's burst and makestep do on an idle chronyd (logged, so that the
+ * caller can see it went nowhere). */
 static gboolean
-check_running (MrdEngineProxy *self, GError **error)
+check_running (MrdEngineProxy *self, const char *what, gboolean *send, GError **error)
 {
+  *send = FALSE;
+  if (!mrd_sync_get_enabled (self->sync))
+    {
+      g_message ("%s: NTP is off, nothing to measure or step", what);
+      return TRUE;
+    }
   if (self->fd < 0)
     {
       g_set_error_literal (error, MRD_ERROR, MRD_ERROR_FAILED,
                            _("The NTP engine is not running (it is being restarted)"));
       return FALSE;
     }
-  if (!mrd_sync_get_enabled (self->sync))
-    {
-      g_set_error_literal (error, MRD_ERROR, MRD_ERROR_FAILED,
-                           _("NTP is off: there is nothing to measure or step"));
-      return FALSE;
-    }
+  *send = TRUE;
   return TRUE;
 }
 
@@ -484,10 +496,15 @@ static gboolean
 seam_burst (gpointer engine, GError **error)
 {
   MrdEngineProxy *self = engine;
+  gboolean send;
 
-  if (!check_running (self, error))
+  if (!check_running (self, "Burst", &send, error))
     return FALSE;
-  send_msg (self, "burst", g_variant_new ("()"));
+  if (send)
+    {
+      send_msg (self, "burst", g_variant_new ("()"));
+      g_message ("Burst: sent to the NTP engine (pid %d)", (int) mrd_engine_proxy_get_pid (self));
+    }
   return TRUE;
 }
 
@@ -495,10 +512,16 @@ static gboolean
 seam_make_step (gpointer engine, GError **error)
 {
   MrdEngineProxy *self = engine;
+  gboolean send;
 
-  if (!check_running (self, error))
+  if (!check_running (self, "MakeStep", &send, error))
     return FALSE;
-  send_msg (self, "make-step", g_variant_new ("()"));
+  if (send)
+    {
+      send_msg (self, "make-step", g_variant_new ("()"));
+      g_message ("MakeStep: sent to the NTP engine (pid %d)",
+                 (int) mrd_engine_proxy_get_pid (self));
+    }
   return TRUE;
 }
 
