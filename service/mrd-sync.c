@@ -458,9 +458,12 @@ mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *r
 {
   gboolean was_synchronized = self->tracking.synchronized;
 
+  char *old = self->reference_name;
+
   self->tracking = *tracking;
-  g_free (self->reference_name);
+  /* Copied before the old one goes: a caller may pass mrd_sync_get_reference_name(). */
   self->reference_name = g_strdup (reference_name != NULL ? reference_name : "");
+  g_free (old);
   notify (self, MRD_SYNC_CHANGED_TRACKING |
                 (was_synchronized != tracking->synchronized ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
 }

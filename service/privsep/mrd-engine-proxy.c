@@ -233,13 +233,13 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
 
   if (have_drift && isfinite (freq) && isfinite (skew) && fabs (freq) <= 500000.0 && skew >= 0)
     {
-      gboolean first = !self->drift_dirty && self->drift_written_mono == 0;
-
       self->drift_freq = freq;
       self->drift_skew = skew;
       self->have_drift = TRUE;
       self->drift_dirty = TRUE;
-      if (first || g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL_US ||
+      if (self->drift_written_mono == 0)
+        self->drift_written_mono = g_get_monotonic_time ();   /* the first hour starts now */
+      if (g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL_US ||
           !mrd_sync_get_enabled (self->sync))
         write_drift (self);
     }
@@ -323,12 +323,14 @@ static void
 mark_unsynchronized (MrdEngineProxy *self)
 {
   NtpTracking t = *mrd_sync_get_tracking (self->sync);
+  /* A copy: mrd_sync_set_tracking() replaces the string it would point into. */
+  g_autofree char *reference = g_strdup (mrd_sync_get_reference_name (self->sync));
 
   if (!t.synchronized)
     return;
   t.synchronized = false;
   t.leap_unsynchronized = true;
-  mrd_sync_set_tracking (self->sync, &t, mrd_sync_get_reference_name (self->sync));
+  mrd_sync_set_tracking (self->sync, &t, reference);
 }
 
 static gboolean
