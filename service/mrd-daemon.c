@@ -8,6 +8,7 @@
 #include "mrd-config.h"
 #include "mrd-sources.h"
 #include "mrd-state.h"
+#include "mrd-timesync1.h"
 #include "privsep/mrd-clock-shared.h"
 #include "privsep/mrd-engine-proxy.h"
 
@@ -28,7 +29,9 @@ struct _MrdDaemon {
   MrdAuth *auth;
   MrdBus *bus;
   MrdSources *sources;
+  MrdTimesync1 *timesync1;
   guint own_name_id;
+  guint own_timesync1_id;
   guint own_timedate1_id;
 };
 
@@ -50,6 +53,10 @@ mrd_daemon_dispose (GObject *object)
   if (self->own_timedate1_id != 0)
     g_bus_unown_name (self->own_timedate1_id);
   self->own_timedate1_id = 0;
+  if (self->own_timesync1_id != 0)
+    g_bus_unown_name (self->own_timesync1_id);
+  self->own_timesync1_id = 0;
+  g_clear_pointer (&self->timesync1, mrd_timesync1_free);
   g_clear_pointer (&self->bus, mrd_bus_free);
   g_clear_pointer (&self->sources, mrd_sources_free);
   g_clear_pointer (&self->engine, mrd_engine_proxy_free);
@@ -299,8 +306,10 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
 
   self->bus = mrd_bus_new (self->zone, self->systime, self->sync, self->auth);
   self->sources = mrd_sources_new (self->sync, self->auth, MRD_OBJECT_PATH);
+  self->timesync1 = mrd_timesync1_new (self->sync);
   if (!mrd_bus_register (self->bus, connection, self->timedate1_wanted, error) ||
-      !mrd_sources_export (self->sources, connection, error))
+      !mrd_sources_export (self->sources, connection, error) ||
+      !mrd_timesync1_export (self->timesync1, connection, error))
     return FALSE;
 
   self->own_name_id = g_bus_own_name_on_connection (connection, MRD_BUS_NAME,
@@ -309,6 +318,12 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
   if (self->timedate1_wanted)
     self->own_timedate1_id =
       g_bus_own_name_on_connection (connection, MRD_TIMEDATE1_BUS_NAME,
+                                    G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, on_name_acquired,
+                                    on_timedate1_name_lost, self, NULL);
+  /* timedatectl timesync-status asks this name (a running systemd-timesyncd keeps it). */
+  if (self->timedate1_wanted)
+    self->own_timesync1_id =
+      g_bus_own_name_on_connection (connection, MRD_TIMESYNC1_BUS_NAME,
                                     G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, on_name_acquired,
                                     on_timedate1_name_lost, self, NULL);
   return TRUE;

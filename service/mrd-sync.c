@@ -563,3 +563,11 @@ mrd_sync_load_sources_file (const char *path)
     }
   return lines;
 }
+
+gboolean
+mrd_sync_get_source_persistent (MrdSync *self, guint id)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  return source != NULL && source->persistent;
+}

@@ -73,6 +73,8 @@ gboolean    mrd_sync_add_source         (MrdSync *self, const char *line, guint 
  * refuses it. */
 gboolean    mrd_sync_add_source_full    (MrdSync *self, const char *line, gboolean persistent,
                                          guint *id_out, GError **error);
+/* Whether source @id was added at run time (and is kept in the sources file). */
+gboolean    mrd_sync_get_source_persistent (MrdSync *self, guint id);
 /* Where run-time sources are kept (rewritten atomically on every change; NULL = nowhere). */
 void        mrd_sync_set_sources_path   (MrdSync *self, const char *path);
 /* The source lines of such a file (comments and blank lines skipped; none when absent). */

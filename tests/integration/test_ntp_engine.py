@@ -297,5 +297,39 @@ class SetNTP(ChronydCase):
                         what='polling again after SetNTP true')
 
 
+class Timesync1(ChronydCase):
+    def test_stock_timedatectl_timesync_status_and_show_timesync(self):
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=120,
+                        what='|TrueOffset| < 1 ms')
+        r = self.timedatectl('show-timesync')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        show = dict(line.split('=', 1) for line in r.stdout.splitlines() if '=' in line)
+        sys.stderr.write(r.stdout)
+        self.assertEqual(show['SystemNTPServers'], '127.0.0.1')
+        self.assertEqual(show['ServerName'], '127.0.0.1')
+        self.assertEqual(show['ServerAddress'], '127.0.0.1')
+        self.assertEqual(show['PollIntervalMinUSec'], '16s')
+        self.assertEqual(show['PollIntervalMaxUSec'], '16s')
+        self.assertEqual(show['PollIntervalUSec'], '16s')
+        self.assertEqual(show['RootDistanceMaxUSec'], '3s')
+        self.assertRegex(show['NTPMessage'], r'Stratum=1\b')
+        # The frequency correction of a clock 23.054 ppm slow: about +23 ppm in 2^-16 ppm.
+        self.assertLess(abs(int(show['Frequency']) / 65536 - 23.054), 5, show['Frequency'])
+        r = self.timedatectl('timesync-status')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sys.stderr.write(r.stdout)
+        self.assertRegex(r.stdout, r'Server: 127\.0\.0\.1 \(127\.0\.0\.1\)')
+        self.assertRegex(r.stdout, r'Stratum: 1\n')
+        self.assertRegex(r.stdout, r'Poll interval: 16s \(min: 16s; max 16s\)')
+        # Its offset is the selected sample's, as meridiand measured it (sign: server - us).
+        m = re.search(r'Offset: ([+-]?[0-9.]+)(us|ms|s)\b', r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        scale = {'us': 1e-6, 'ms': 1e-3, 's': 1}[m.group(2)]
+        self.assertLess(abs(float(m.group(1)) * scale), 1e-3)
+
+
 if __name__ == '__main__':
     harness.main()
