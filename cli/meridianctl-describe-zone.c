@@ -24,51 +24,75 @@ format_shift (gint seconds)
   return g_strdup_printf (_("%s %s"), hours, mins);
 }
 
-/* TIME: "now", "@SECONDS" since the epoch, ISO 8601 with a zone ("2026-07-01T12:00:00Z"), or
- * "YYYY-MM-DD HH:MM[:SS]" as a wall-clock time in the zone being described. */
+/* --at TIME (systemd.time(7), see meridianctl-time.c); a wall-clock time is read in the zone
+ * being described and placed with its rules, saying so when it falls in a gap or a repeat. */
 static gboolean
-parse_at (MctlContext *ctx, const char *zone, const char *text, guint64 *at_usec,
-          GError **error)
+parse_at (MctlContext *ctx, const char *zone, const char *text, gint64 now_usec, gint64 *at_usec,
+          MctlLocalTime *placed, gboolean *was_local, GError **error)
 {
-  gint64 naive;
+  g_auto(MctlZoneInfo) now_info = { 0 };
+  MctlTimeSpec spec;
 
-  if (g_str_equal (text, "now"))
+  *was_local = FALSE;
+  /* Today is today in the zone described. */
+  if (!mctl_describe (ctx, zone, now_usec, &now_info, error))
+    return FALSE;
+  if (!mctl_time_parse (text, now_usec, now_info.utc_offset, &spec))
     {
-      *at_usec = 0;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("'%s' is not a time meridianctl understands."), text);
+      return FALSE;
+    }
+  if (!spec.local)
+    {
+      *at_usec = spec.usec;
       return TRUE;
     }
-  if (text[0] == '@')
+  if (!mctl_local_place (ctx, zone, spec.naive_s, placed, error))
+    return FALSE;
+  *was_local = TRUE;
+  *at_usec = mctl_local_time_pick (placed) * G_USEC_PER_SEC + spec.frac_usec;
+  return TRUE;
+}
+
+static char *
+wall_time (gint64 s)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (s);
+  return dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
+}
+
+/* What happens to a wall-clock time that the clocks skip or show twice. */
+static void
+print_placement (const char *zone, gint64 naive_s, const MctlLocalTime *t)
+{
+  g_autofree char *local = wall_time (naive_s);
+  g_autofree char *u0 = wall_time (t->utc_s[0]);
+  g_autofree char *u1 = wall_time (t->utc_s[1]);
+  g_autofree char *o0 = mctl_format_offset (t->offset[0]);
+  g_autofree char *o1 = mctl_format_offset (t->offset[1]);
+
+  if (t->n == 2)
+    g_print (_("%s happens twice in %s, because the clocks go back: first at %s UTC (%s), "
+               "then at %s UTC (%s). The first is described below; add the offset to the time "
+               "to ask about the other.\n\n"), local, zone, u0, o0, u1, o1);
+  else if (t->n == 0)
     {
-      guint64 seconds;
-      if (g_ascii_string_to_unsigned (text + 1, 10, 0, G_MAXINT64 / G_USEC_PER_SEC, &seconds, NULL))
-        {
-          /* 0 would mean "now" to DescribeZone: the epoch is its first microsecond. */
-          *at_usec = seconds ? seconds * G_USEC_PER_SEC : 1;
-          return TRUE;
-        }
+      /* Each reading lands on the other side of the gap, where the other offset applies. */
+      g_autofree char *shown0 = wall_time (t->utc_s[0] + t->offset[1]);
+      g_autofree char *shown1 = wall_time (t->utc_s[1] + t->offset[0]);
+      g_print (_("%s does not exist in %s: the clocks go forward over it. Read with the offset "
+                 "before the change (%s) it is %s UTC, when the clocks show %s; read with the "
+                 "offset after it (%s) it is %s UTC, when they show %s. The first is described "
+                 "below.\n\n"), local, zone, o0, u0, shown0, o1, u1, shown1);
     }
-  else if (mctl_parse_naive_time (text, &naive))
-    return mctl_local_to_usec (ctx, zone, naive, at_usec, error);
-  else
-    {
-      g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
-      g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (text, utc);
-      if (dt && g_date_time_to_unix (dt) >= 0)
-        {
-          *at_usec = (guint64) g_date_time_to_unix (dt) * G_USEC_PER_SEC;
-          return TRUE;
-        }
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               _("'%s' is not a time meridianctl understands. Use \"YYYY-MM-DD HH:MM:SS\" "
-                 "(in the zone), an ISO 8601 time with its offset, @SECONDS or now."), text);
-  return FALSE;
 }
 
 static int
-report_failure (MctlContext *ctx, const GError *error)
+report_failure (MctlContext *ctx, const char *zone, const GError *error)
 {
-  int status = mctl_report_error (ctx, _("Cannot describe the time zone"), error);
+  g_autofree char *what = g_strdup_printf (_("Cannot describe the time zone %s"), zone);
+  int status = mctl_report_error (ctx, what, error);
 
   if (status == MCTL_EXIT_INVALID_ARG)
     g_printerr (_("See 'meridianctl list-timezones' for the names you can use.\n"));
@@ -82,15 +106,16 @@ mctl_describe_zone (MctlContext *ctx, int argc, char **argv)
   const GOptionEntry entries[] = {
     { "at", 0, 0, G_OPTION_ARG_STRING, &at,
       N_("Describe the zone at TIME instead of now: \"YYYY-MM-DD HH:MM:SS\" (in the zone), "
-         "ISO 8601 with an offset, or @SECONDS"), N_("TIME") },
+         "ISO 8601 with an offset, @SECONDS, now, today, +5min, -1h…"), N_("TIME") },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "describe-zone", "ZONE", entries);
   g_auto(MctlZoneInfo) info = { 0 };
   g_autoptr(GError) error = NULL;
   const char *zone;
-  guint64 at_usec = 0;
-  gint64 at_s;
+  gint64 at_usec = 0, now_usec, at_s;
+  MctlLocalTime placed = { 0 };
+  gboolean was_local = FALSE;
 
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
@@ -100,24 +125,28 @@ mctl_describe_zone (MctlContext *ctx, int argc, char **argv)
   if (!mctl_connect (ctx))
     return MCTL_EXIT_UNREACHABLE;
 
-  if (at && !parse_at (ctx, zone, at, &at_usec, &error))
+  now_usec = mctl_get_time_usec (ctx);
+  if (at && !parse_at (ctx, zone, at, now_usec, &at_usec, &placed, &was_local, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
         {
-          g_printerr ("%s\n", error->message);
+          g_printerr ("%s\n%s\n", error->message, mctl_time_accepted ());
           return MCTL_EXIT_INVALID_ARG;
         }
-      return report_failure (ctx, error);
+      return report_failure (ctx, zone, error);
     }
-  if (at_usec == 0)
-    at_usec = mrd_dbus_time1_get_time_usec (ctx->time1);
-  if (at_usec == 0)
-    at_usec = (guint64) g_get_real_time ();
+  if (at == NULL)
+    at_usec = now_usec;
   if (!mctl_describe (ctx, zone, at_usec, &info, &error))
     {
-      return report_failure (ctx, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+        {
+          g_printerr ("%s\n", error->message);
+          return MCTL_EXIT_FAILURE;
+        }
+      return report_failure (ctx, zone, error);
     }
-  at_s = (gint64) (at_usec / G_USEC_PER_SEC);
+  at_s = at_usec >= 0 ? at_usec / G_USEC_PER_SEC : -((-at_usec + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 
   if (ctx->json)
     {
@@ -146,12 +175,25 @@ mctl_describe_zone (MctlContext *ctx, int argc, char **argv)
       json_builder_add_boolean_value (b, info.is_dst_after);
       json_builder_set_member_name (b, "AbbreviationAfter");
       json_builder_add_string_value (b, info.abbreviation_after);
+      if (was_local)
+        {
+          /* How often the wall-clock time asked for occurs, and when (µs, UTC). */
+          json_builder_set_member_name (b, "LocalTimeOccurs");
+          json_builder_add_int_value (b, placed.n);
+          json_builder_set_member_name (b, "LocalTimeReadingsUSec");
+          json_builder_begin_array (b);
+          for (guint i = 0; i < (placed.n == 1 ? 1u : 2u); i++)
+            json_builder_add_int_value (b, placed.utc_s[i] * G_USEC_PER_SEC);
+          json_builder_end_array (b);
+        }
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       mctl_print_json (node);
       return MCTL_EXIT_OK;
     }
 
+  if (was_local && placed.n != 1)
+    print_placement (zone, placed.utc_s[0] + placed.offset[0], &placed);
   g_autofree char *local = mctl_format_wall (at_s, info.utc_offset);
   g_autofree char *utc = mctl_format_wall (at_s, 0);
   g_autofree char *at_line = g_strdup_printf ("%s %s (%s UTC)", local, info.abbreviation, utc);
@@ -166,7 +208,7 @@ mctl_describe_zone (MctlContext *ctx, int argc, char **argv)
     }
   else
     {
-      gint64 next_s = (gint64) (info.next_transition_usec / G_USEC_PER_SEC);
+      gint64 next_s = info.next_transition_usec / G_USEC_PER_SEC;
       gint shift = info.utc_offset_after - info.utc_offset;
       /* The moment of the change in the old wall time (when the clock shows it) and in UTC. */
       g_autofree char *next_local = mctl_format_wall (next_s, info.utc_offset);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* meridianctl list-timezones [--country CC]: every zone name set-timezone accepts
- * (ListTimezones), or the zones of one country (ListZones; see meridianctl-zones.c). */
+ * (ListTimezones), or the zones of one country (one ListCountryZones call). */
 #include <glib/gi18n.h>
 
 #include "meridianctl.h"
@@ -54,27 +54,29 @@ mctl_list_timezones (MctlContext *ctx, int argc, char **argv)
     {
       g_auto(GStrv) zones = NULL;
 
-      if (!mrd_dbus_time1_call_list_timezones_sync (ctx->time1, &zones, NULL, &error))
+      if (ctx->time1 ? !mrd_dbus_time1_call_list_timezones_sync (ctx->time1, &zones, NULL, &error)
+                     : !mrd_fdo_timedate1_call_list_timezones_sync (ctx->timedate1, &zones, NULL, &error))
         return mctl_report_error (ctx, _("Cannot list the time zones"), error);
       print_names (ctx, (const char *const *) zones, g_strv_length (zones));
       return MCTL_EXIT_OK;
     }
 
-  g_autoptr(GPtrArray) rows = mctl_zone_rows_load (ctx, &error);
-  g_autoptr(GPtrArray) mine = NULL;
+  if (!mctl_require_meridiand (ctx, "list-timezones --country"))
+    return MCTL_EXIT_UNREACHABLE;
+  g_autoptr(GPtrArray) rows = mctl_country_zones (ctx, country, &error);
   g_autoptr(GPtrArray) matching = g_ptr_array_new_with_free_func (g_free);
 
   if (rows == NULL)
-    return mctl_report_error (ctx, _("Cannot list the time zones"), error);
-  mine = mctl_zone_rows_for_country (ctx, rows, country);
-  for (guint i = 0; i < mine->len; i++)
-    g_ptr_array_add (matching, g_strdup (((MctlZoneRow *) mine->pdata[i])->zone));
-  if (matching->len == 0)
     {
+      g_autofree char *name = g_dbus_error_get_remote_error (error);
+      if (g_strcmp0 (name, "org.meridian.Time1.Error.UnknownCountry") != 0)
+        return mctl_report_error (ctx, _("Cannot list the time zones"), error);
       g_printerr (_("No time zones for the country code '%s'.\n"), country);
       g_printerr (_("Use a two-letter ISO 3166 code, such as KR, US or DE.\n"));
       return MCTL_EXIT_INVALID_ARG;
     }
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (matching, g_strdup (((MctlZoneRow *) rows->pdata[i])->zone));
   g_ptr_array_sort (matching, compare_names);
   print_names (ctx, (const char *const *) matching->pdata, matching->len);
   return MCTL_EXIT_OK;

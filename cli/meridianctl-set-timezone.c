@@ -20,7 +20,8 @@ mctl_set_timezone (MctlContext *ctx, int argc, char **argv)
 
   if (mctl_call_mutating (ctx, "SetTimezone", g_variant_new ("(s)", argv[1]), &error))
     return MCTL_EXIT_OK;
-  status = mctl_report_error (ctx, _("Cannot set the time zone"), error);
+  g_autofree char *what = g_strdup_printf (_("Cannot set the time zone to %s"), argv[1]);
+  status = mctl_report_error (ctx, what, error);
   if (status == MCTL_EXIT_INVALID_ARG)
     g_printerr (_("See 'meridianctl list-timezones' for the names you can use, "
                   "or choose one with 'meridianctl select-timezone'.\n"));

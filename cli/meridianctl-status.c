@@ -50,6 +50,8 @@ system_overrides (MctlContext *ctx, GPtrArray *found)
   g_autoptr(GVariantIter) iter = NULL;
   const char *file, *value;
 
+  if (ctx->time1 == NULL)
+    return; /* systemd-timedated does not look at profile files */
   reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (ctx->time1), "ListTimezoneOverrides", NULL,
                                   G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   if (reply == NULL || !g_variant_is_of_type (reply, G_VARIANT_TYPE ("(a(ss))")))
@@ -153,7 +155,7 @@ mctl_status (MctlContext *ctx, int argc, char **argv)
   g_auto(MctlZoneInfo) info = { 0 };
   g_autoptr(GError) error = NULL;
   const char *zone, *env_tz;
-  guint64 now_usec, rtc_usec;
+  gint64 now_usec, rtc_usec;
   gint64 now_s;
 
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
@@ -163,11 +165,9 @@ mctl_status (MctlContext *ctx, int argc, char **argv)
   if (!mctl_connect (ctx))
     return MCTL_EXIT_UNREACHABLE;
 
-  zone = mrd_dbus_time1_get_timezone (ctx->time1);
-  if (zone == NULL || *zone == '\0')
-    zone = "UTC";
-  now_usec = mrd_dbus_time1_get_time_usec (ctx->time1);
-  rtc_usec = mrd_dbus_time1_get_rtctime_usec (ctx->time1);
+  zone = mctl_get_timezone (ctx);
+  now_usec = mctl_get_time_usec (ctx);
+  rtc_usec = mctl_get_rtc_time_usec (ctx);
   now_s = (gint64) (now_usec / G_USEC_PER_SEC);
   if (!mctl_describe (ctx, zone, now_usec, &info, &error))
     return mctl_report_error (ctx, _("Cannot read the time zone's rules"), error);
@@ -203,13 +203,13 @@ mctl_status (MctlContext *ctx, int argc, char **argv)
       json_builder_set_member_name (b, "IsDST");
       json_builder_add_boolean_value (b, info.is_dst);
       json_builder_set_member_name (b, "LocalRTC");
-      json_builder_add_boolean_value (b, mrd_dbus_time1_get_local_rtc (ctx->time1));
+      json_builder_add_boolean_value (b, mctl_get_local_rtc (ctx));
       json_builder_set_member_name (b, "CanNTP");
-      json_builder_add_boolean_value (b, mrd_dbus_time1_get_can_ntp (ctx->time1));
+      json_builder_add_boolean_value (b, mctl_get_can_ntp (ctx));
       json_builder_set_member_name (b, "NTP");
-      json_builder_add_boolean_value (b, mrd_dbus_time1_get_ntp (ctx->time1));
+      json_builder_add_boolean_value (b, mctl_get_ntp (ctx));
       json_builder_set_member_name (b, "NTPSynchronized");
-      json_builder_add_boolean_value (b, mrd_dbus_time1_get_ntpsynchronized (ctx->time1));
+      json_builder_add_boolean_value (b, mctl_get_ntp_synchronized (ctx));
       json_builder_set_member_name (b, "TimeUSec");
       json_builder_add_int_value (b, (gint64) now_usec);
       json_builder_set_member_name (b, "RTCTimeUSec");
@@ -246,8 +246,8 @@ mctl_status (MctlContext *ctx, int argc, char **argv)
                                        : g_strdup (_("n/a"));
   g_autofree char *offset = mctl_format_offset (info.utc_offset);
   g_autofree char *zone_line = g_strdup_printf ("%s (%s, %s)", zone, info.abbreviation, offset);
-  const char *ntp_service = !mrd_dbus_time1_get_can_ntp (ctx->time1) ? _("n/a")
-                            : mrd_dbus_time1_get_ntp (ctx->time1) ? _("active")
+  const char *ntp_service = !mctl_get_can_ntp (ctx) ? _("n/a")
+                            : mctl_get_ntp (ctx) ? _("active")
                             : _("inactive");
   const char *labels[] = {
     _("Local time"), _("Universal time"), _("RTC time"), _("Time zone"),
@@ -255,13 +255,13 @@ mctl_status (MctlContext *ctx, int argc, char **argv)
   };
   const char *values[] = {
     local_line, utc_line, rtc_line, zone_line,
-    yes_no (mrd_dbus_time1_get_ntpsynchronized (ctx->time1)), ntp_service,
-    yes_no (mrd_dbus_time1_get_local_rtc (ctx->time1)),
+    yes_no (mctl_get_ntp_synchronized (ctx)), ntp_service,
+    yes_no (mctl_get_local_rtc (ctx)),
   };
 
   mctl_print_table (labels, values, G_N_ELEMENTS (labels));
 
-  if (mrd_dbus_time1_get_local_rtc (ctx->time1))
+  if (mctl_get_local_rtc (ctx))
     g_print ("\n%s\n", _("Warning: the hardware clock (RTC) keeps local time. Daylight saving "
                           "changes and time zone changes then shift it; keep it in UTC if you "
                           "can ('meridianctl set-local-rtc off')."));

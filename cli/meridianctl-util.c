@@ -14,96 +14,183 @@ mctl_zone_info_clear (MctlZoneInfo *info)
 }
 
 gboolean
-mctl_describe (MctlContext *ctx, const char *zone, guint64 at_usec, MctlZoneInfo *info,
+mctl_describe_takes_signed_time (void)
+{
+  GDBusMethodInfo *method = g_dbus_interface_info_lookup_method (
+    (GDBusInterfaceInfo *) mrd_dbus_time1_interface_info (), "DescribeZone");
+
+  return method && method->in_args[1] && g_str_equal (method->in_args[1]->signature, "x");
+}
+
+/* Without meridiand (through systemd-timedated, which has no DescribeZone) the client reads
+ * the zone from its own tzdata: GTimeZone at the moment, and the next change found by
+ * stepping a day at a time for two years, then bisecting to the second. */
+static gboolean
+describe_locally (const char *zone, gint64 at_usec, MctlZoneInfo *info, GError **error)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone);
+  gint64 t = at_usec / G_USEC_PER_SEC;
+  int here, there;
+
+  if (tz == NULL)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   "Invalid or not installed time zone '%s'", zone);
+      return FALSE;
+    }
+#define INTERVAL_AT(s) g_time_zone_find_interval (tz, G_TIME_TYPE_UNIVERSAL, (s))
+#define SAME(a, b) (g_time_zone_get_offset (tz, a) == g_time_zone_get_offset (tz, b) && \
+                    g_time_zone_is_dst (tz, a) == g_time_zone_is_dst (tz, b) && \
+                    g_strcmp0 (g_time_zone_get_abbreviation (tz, a), g_time_zone_get_abbreviation (tz, b)) == 0)
+  here = INTERVAL_AT (t);
+  info->utc_offset = g_time_zone_get_offset (tz, here);
+  info->is_dst = g_time_zone_is_dst (tz, here);
+  info->abbreviation = g_strdup (g_time_zone_get_abbreviation (tz, here));
+  info->next_transition_usec = 0;
+  info->utc_offset_after = info->utc_offset;
+  info->is_dst_after = info->is_dst;
+  info->abbreviation_after = g_strdup (info->abbreviation);
+  for (gint64 day = t + 86400; day < t + 2 * 366 * 86400; day += 86400)
+    {
+      there = INTERVAL_AT (day);
+      if (SAME (here, there))
+        continue;
+      gint64 lo = day - 86400, hi = day;
+      while (hi - lo > 1)
+        {
+          gint64 mid = lo + (hi - lo) / 2;
+          if (SAME (here, INTERVAL_AT (mid)))
+            lo = mid;
+          else
+            hi = mid;
+        }
+      there = INTERVAL_AT (hi);
+      info->next_transition_usec = hi * G_USEC_PER_SEC;
+      info->utc_offset_after = g_time_zone_get_offset (tz, there);
+      info->is_dst_after = g_time_zone_is_dst (tz, there);
+      g_free (info->abbreviation_after);
+      info->abbreviation_after = g_strdup (g_time_zone_get_abbreviation (tz, there));
+      break;
+    }
+#undef SAME
+#undef INTERVAL_AT
+  return TRUE;
+}
+
+gboolean
+mctl_describe (MctlContext *ctx, const char *zone, gint64 at_usec, MctlZoneInfo *info,
                GError **error)
 {
+  gboolean is_signed = mctl_describe_takes_signed_time ();
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) next = NULL;
+
   mctl_zone_info_clear (info);
-  return mrd_dbus_time1_call_describe_zone_sync (ctx->time1, zone, at_usec,
-                                                 &info->utc_offset, &info->is_dst,
-                                                 &info->abbreviation,
-                                                 &info->next_transition_usec,
-                                                 &info->utc_offset_after, &info->is_dst_after,
-                                                 &info->abbreviation_after, NULL, error);
+  if (ctx->time1 == NULL)
+    return describe_locally (zone, at_usec ? at_usec : g_get_real_time (), info, error);
+  if (at_usec < 0 && !is_signed)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This meridiand describes zones from 1970 on only: its DescribeZone "
+                             "takes an unsigned time, so the rules in force before 1970 cannot "
+                             "be read through it."));
+      return FALSE;
+    }
+  /* Called by name so that the same client works with either signature of the argument. */
+  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (ctx->time1), "DescribeZone",
+                                  is_signed ? g_variant_new ("(sx)", zone, at_usec)
+                                            : g_variant_new ("(st)", zone, (guint64) at_usec),
+                                  G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  if (reply == NULL)
+    return FALSE;
+  if (g_variant_n_children (reply) != 7)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "DescribeZone answered %s", g_variant_get_type_string (reply));
+      return FALSE;
+    }
+  g_variant_get_child (reply, 0, "i", &info->utc_offset);
+  g_variant_get_child (reply, 1, "b", &info->is_dst);
+  g_variant_get_child (reply, 2, "s", &info->abbreviation);
+  next = g_variant_get_child_value (reply, 3);
+  info->next_transition_usec = g_variant_is_of_type (next, G_VARIANT_TYPE_INT64)
+                                 ? g_variant_get_int64 (next)
+                                 : (gint64) g_variant_get_uint64 (next);
+  g_variant_get_child (reply, 4, "i", &info->utc_offset_after);
+  g_variant_get_child (reply, 5, "b", &info->is_dst_after);
+  g_variant_get_child (reply, 6, "s", &info->abbreviation_after);
+  return TRUE;
 }
 
 static gboolean
 offset_at (MctlContext *ctx, const char *zone, gint64 utc_s, gint *offset, GError **error)
 {
   g_auto(MctlZoneInfo) info = { 0 };
+  /* 0 would mean "now": the epoch is asked as its first microsecond. */
+  gint64 at = utc_s == 0 ? 1 : utc_s * G_USEC_PER_SEC;
 
-  /* DescribeZone takes µs as unsigned; times before 1970 are clamped to the epoch. */
-  if (!mctl_describe (ctx, zone, utc_s > 0 ? (guint64) utc_s * G_USEC_PER_SEC : 1, &info, error))
+  /* With an unsigned DescribeZone, nothing before the epoch can be asked: the epoch's
+   * rules stand in only for the neighbourhood search below, never for an answer. */
+  if (at < 0 && !mctl_describe_takes_signed_time ())
+    at = 1;
+  if (!mctl_describe (ctx, zone, at, &info, error))
     return FALSE;
   *offset = info.utc_offset;
   return TRUE;
 }
 
 gboolean
-mctl_local_to_usec (MctlContext *ctx, const char *zone, gint64 naive_local_s, guint64 *usec,
-                    GError **error)
+mctl_local_place (MctlContext *ctx, const char *zone, gint64 naive_local_s, MctlLocalTime *out,
+                  GError **error)
 {
   /* A wall time L happens at UTC u where u + offset(u) = L.  The offsets in force a day
-   * before and a day after give the candidates; a candidate that maps back to L is a
-   * solution.  Two solutions (clocks went back): take the earlier, as timedatectl's
-   * mktime() does with tm_isdst = -1.  None (clocks went forward over L): use the offset
-   * from before the gap, which lands just after it. */
+   * before and a day after give the candidates (no zone changes twice within two days); a
+   * candidate that maps back to L is a reading. */
   gint before, after, check;
-  gint64 candidate, chosen = 0;
-  gboolean found = FALSE;
 
+  memset (out, 0, sizeof *out);
   if (!offset_at (ctx, zone, naive_local_s - 86400, &before, error) ||
       !offset_at (ctx, zone, naive_local_s + 86400, &after, error))
     return FALSE;
 
-  gint offsets[2] = { before, after };
+  const gint offsets[2] = { before, after };
   for (int i = 0; i < 2; i++)
     {
-      candidate = naive_local_s - offsets[i];
+      gint64 candidate = naive_local_s - offsets[i];
+      if (i == 1 && before == after)
+        break;
       if (!offset_at (ctx, zone, candidate, &check, error))
         return FALSE;
-      if (candidate + check == naive_local_s && (!found || candidate < chosen))
+      if (candidate + check == naive_local_s)
         {
-          chosen = candidate;
-          found = TRUE;
+          out->utc_s[out->n] = candidate;
+          out->offset[out->n] = offsets[i];
+          out->n++;
         }
     }
-  if (!found)
-    chosen = naive_local_s - before;
-  if (chosen < 0)
+  if (out->n == 2 && out->utc_s[1] < out->utc_s[0])
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("The time is before 1970, which the system clock cannot be set to"));
-      return FALSE;
+      gint64 t = out->utc_s[0];
+      gint o = out->offset[0];
+      out->utc_s[0] = out->utc_s[1];
+      out->offset[0] = out->offset[1];
+      out->utc_s[1] = t;
+      out->offset[1] = o;
     }
-  *usec = (guint64) chosen * G_USEC_PER_SEC;
+  if (out->n == 0)
+    {
+      out->utc_s[0] = naive_local_s - before;
+      out->offset[0] = before;
+      out->utc_s[1] = naive_local_s - after;
+      out->offset[1] = after;
+    }
   return TRUE;
 }
 
-gboolean
-mctl_parse_naive_time (const char *text, gint64 *naive_s)
+gint64
+mctl_local_time_pick (const MctlLocalTime *t)
 {
-  int year, month, day, hour, minute, second = 0, used = 0;
-  char sep;
-  g_autoptr(GDateTime) dt = NULL;
-
-  if (sscanf (text, "%4d-%2d-%2d%c%2d:%2d%n", &year, &month, &day, &sep, &hour, &minute,
-              &used) != 6 || (sep != ' ' && sep != 'T'))
-    return FALSE;
-  if (text[used] == ':')
-    {
-      int more = 0;
-      if (sscanf (text + used, ":%2d%n", &second, &more) != 1)
-        return FALSE;
-      used += more;
-    }
-  if (text[used] != '\0')
-    return FALSE;
-  /* g_date_time_new_utc rejects February 30 and friends. */
-  dt = g_date_time_new_utc (year, month, day, hour, minute, second);
-  if (dt == NULL || second > 59)
-    return FALSE;
-  *naive_s = g_date_time_to_unix (dt);
-  return TRUE;
+  return t->utc_s[0];
 }
 
 char *

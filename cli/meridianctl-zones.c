@@ -1,22 +1,20 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
-/* meridianctl: the zones of a country, from ListZones, for list-timezones --country and
- * select-timezone.
+/* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * ListZones returns zone1970.tab's rows, whose zones may be shared by several countries
- * ("DE,DK,NO,SE,SJ Europe/Berlin"), plus — from meridiand versions that have them — one row
- * per zone.tab zone that zone1970.tab folds into another ("NO Europe/Oslo", a link to
- * Europe/Berlin).  A Norwegian wants Europe/Oslo, not Europe/Berlin; a German wants
- * Europe/Berlin and Europe/Busingen (zone.tab's two), not Europe/Zurich.  So a row of the
- * country's own ([CC] alone) stands in for the shared row of that country it copies: the
- * nearest shared row whose rules it follows exactly since 1970 (a link does; Iqaluit and
- * Toronto agree today but not in 1999, so Iqaluit does not stand in for Toronto).  What is left
- * is zone.tab's view of the country; with zone1970 rows only, nothing is replaced.
+ * meridianctl-zones: the zones of a country, as meridiand answers ListCountryZones — one call
+ * whatever the country ("" for every row), each row with the offset and abbreviation in force
+ * now.  Which zones make up a country (zone.tab's view, a country's own row standing in for a
+ * shared zone1970.tab row) is the daemon's answer; nothing here second-guesses it.
+ *
+ * Also the country names shown to the user: in languages other than English, the ISO 3166
+ * names of Debian's iso-codes package with their translations (the "iso_3166-1" gettext
+ * domain), so that a Korean user reads and can type 대한민국.
  */
-#include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
 #include "meridianctl.h"
+
+#define ISO_3166_JSON "/usr/share/iso-codes/json/iso_3166-1.json"
 
 void
 mctl_zone_row_free (MctlZoneRow *row)
@@ -25,24 +23,26 @@ mctl_zone_row_free (MctlZoneRow *row)
   g_strfreev (row->codes);
   g_strfreev (row->countries);
   g_free (row->comment);
+  g_free (row->abbreviation);
   g_free (row);
 }
 
 GPtrArray *
-mctl_zone_rows_load (MctlContext *ctx, GError **error)
+mctl_country_zones (MctlContext *ctx, const char *code, GError **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) mctl_zone_row_free);
+  g_autoptr(GVariant) rows = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) mctl_zone_row_free);
   GVariantIter iter;
-  const char *zone, *comment;
+  const char *zone, *comment, *abbreviation;
   GVariant *codes, *countries;
   double latitude, longitude;
+  gint32 offset;
 
-  if (!mrd_dbus_time1_call_list_zones_sync (ctx->time1, &reply, NULL, error))
+  if (!mrd_dbus_time1_call_list_country_zones_sync (ctx->time1, code, &rows, NULL, error))
     return NULL;
-  g_variant_iter_init (&iter, reply);
-  while (g_variant_iter_next (&iter, "(&s@as@asdd&s)", &zone, &codes, &countries, &latitude,
-                              &longitude, &comment))
+  g_variant_iter_init (&iter, rows);
+  while (g_variant_iter_next (&iter, "(&s@as@asdd&si&s)", &zone, &codes, &countries, &latitude,
+                              &longitude, &comment, &offset, &abbreviation))
     {
       MctlZoneRow *row = g_new0 (MctlZoneRow, 1);
       row->zone = g_strdup (zone);
@@ -51,11 +51,13 @@ mctl_zone_rows_load (MctlContext *ctx, GError **error)
       row->latitude = latitude;
       row->longitude = longitude;
       row->comment = g_strdup (comment);
-      g_ptr_array_add (rows, row);
+      row->utc_offset = offset;
+      row->abbreviation = g_strdup (abbreviation);
+      g_ptr_array_add (out, row);
       g_variant_unref (codes);
       g_variant_unref (countries);
     }
-  return g_steal_pointer (&rows);
+  return g_steal_pointer (&out);
 }
 
 gboolean
@@ -84,105 +86,56 @@ mctl_zone_row_country_name (const MctlZoneRow *row, const char *code)
   return code;
 }
 
-/* Same offset, abbreviation and next change now: a link and its target always agree. */
-static gboolean
-same_rules_now (const MctlZoneInfo *a, const MctlZoneInfo *b)
+/* code -> the ISO 3166 names iso-codes lists for it ("name", then "common_name"). */
+static GHashTable *
+iso_names (void)
 {
-  return a->utc_offset == b->utc_offset && g_strcmp0 (a->abbreviation, b->abbreviation) == 0 &&
-         a->next_transition_usec == b->next_transition_usec &&
-         a->utc_offset_after == b->utc_offset_after;
+  static GHashTable *names = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonArray *list;
+
+  if (names != NULL)
+    return names;
+  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, ISO_3166_JSON, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return names; /* without iso-codes: the daemon's English names only */
+  list = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "3166-1");
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      const char *code = json_object_get_string_member_with_default (o, "alpha_2", NULL);
+      const char *name = json_object_get_string_member_with_default (o, "name", NULL);
+      const char *common = json_object_get_string_member_with_default (o, "common_name", NULL);
+      const char *pair[3] = { name, common, NULL };
+
+      if (code && name)
+        g_hash_table_insert (names, g_strdup (code), g_strdupv ((char **) pair));
+    }
+  return names;
 }
 
-/* Squared angular distance, longitude scaled by the latitude: enough to tell near from far. */
-static double
-distance2 (const MctlZoneRow *a, const MctlZoneRow *b)
+char *
+mctl_country_label (const char *code, const char *fallback)
 {
-  double dlat = a->latitude - b->latitude;
-  double dlon = fabs (a->longitude - b->longitude);
+  GStrv names = g_hash_table_lookup (iso_names (), code);
 
-  if (dlon > 180)
-    dlon = 360 - dlon;
-  dlon *= cos ((a->latitude + b->latitude) / 2 * G_PI / 180);
-  return dlat * dlat + dlon * dlon;
+  bind_textdomain_codeset ("iso_3166-1", "UTF-8");
+  for (int i = 0; names && names[i]; i++)
+    {
+      const char *translated = g_dgettext ("iso_3166-1", names[i]);
+      if (translated != names[i] && g_strcmp0 (translated, names[i]) != 0)
+        return g_strdup (translated);
+    }
+  return g_strdup (fallback);
 }
 
-/* Whether two zones have had the same rules since 1970 (when zone1970.tab starts): walk the
- * transitions of one, comparing both at each; a transition only the other has shows up as a
- * different next transition.  Rules from `now` on are compared by the last step. */
-static gboolean
-same_rules_since_1970 (MctlContext *ctx, const char *a, const char *b, guint64 now)
+char *
+mctl_country_keys (const char *code)
 {
-  guint64 t = 1; /* DescribeZone reads 0 as "now" */
+  GStrv names = g_hash_table_lookup (iso_names (), code);
+  g_autofree char *joined = names ? g_strjoinv ("\n", names) : NULL;
 
-  for (guint step = 0; step < 1000; step++)
-    {
-      g_auto(MctlZoneInfo) ia = { 0 };
-      g_auto(MctlZoneInfo) ib = { 0 };
-
-      if (!mctl_describe (ctx, a, t, &ia, NULL) || !mctl_describe (ctx, b, t, &ib, NULL) ||
-          ia.is_dst != ib.is_dst || !same_rules_now (&ia, &ib))
-        return FALSE;
-      if (ia.next_transition_usec == 0 || t > now)
-        return TRUE;
-      t = ia.next_transition_usec;
-    }
-  return TRUE;
-}
-
-GPtrArray *
-mctl_zone_rows_for_country (MctlContext *ctx, GPtrArray *rows, const char *code)
-{
-  g_autoptr(GPtrArray) own = g_ptr_array_new ();
-  g_autoptr(GPtrArray) shared = g_ptr_array_new ();
-  g_autoptr(GHashTable) replaced = g_hash_table_new (NULL, NULL);
-  GPtrArray *out = g_ptr_array_new ();
-  guint64 now = mrd_dbus_time1_get_time_usec (ctx->time1);
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      MctlZoneRow *row = rows->pdata[i];
-      if (mctl_zone_row_is_only (row, code))
-        g_ptr_array_add (own, row);
-      else if (mctl_zone_row_has_country (row, code))
-        g_ptr_array_add (shared, row);
-    }
-
-  if (own->len > 0 && shared->len > 0)
-    {
-      g_autofree MctlZoneInfo *shared_info = g_new0 (MctlZoneInfo, shared->len);
-      g_autofree gboolean *shared_known = g_new0 (gboolean, shared->len);
-
-      for (guint s = 0; s < shared->len; s++)
-        shared_known[s] = mctl_describe (ctx, ((MctlZoneRow *) shared->pdata[s])->zone, now,
-                                         &shared_info[s], NULL);
-      for (guint o = 0; o < own->len; o++)
-        {
-          g_auto(MctlZoneInfo) own_info = { 0 };
-          const MctlZoneRow *row = own->pdata[o];
-          int nearest = -1;
-
-          if (!mctl_describe (ctx, row->zone, now, &own_info, NULL))
-            continue;
-          for (guint s = 0; s < shared->len; s++)
-            if (shared_known[s] && same_rules_now (&own_info, &shared_info[s]) &&
-                (nearest < 0 || distance2 (row, shared->pdata[s]) <
-                                distance2 (row, shared->pdata[nearest])) &&
-                same_rules_since_1970 (ctx, row->zone, ((MctlZoneRow *) shared->pdata[s])->zone,
-                                       now))
-              nearest = (int) s;
-          if (nearest >= 0)
-            g_hash_table_add (replaced, shared->pdata[nearest]);
-        }
-      for (guint s = 0; s < shared->len; s++)
-        mctl_zone_info_clear (&shared_info[s]);
-    }
-
-  /* In the daemon's order: zone1970.tab's rows, then the rows of one country's own. */
-  for (guint i = 0; i < rows->len; i++)
-    {
-      MctlZoneRow *row = rows->pdata[i];
-      if (mctl_zone_row_has_country (row, code) && !g_hash_table_contains (replaced, row))
-        g_ptr_array_add (out, row);
-    }
-  return out;
+  return g_strdup_printf ("%s\n%s", code, joined ? joined : "");
 }

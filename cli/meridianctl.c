@@ -16,9 +16,17 @@ static const MctlCommand commands[] = {
   { "select-timezone", mctl_select_timezone, "",                     N_("Choose the time zone interactively, by region and country"), FALSE },
   { "describe-zone",   mctl_describe_zone,   "ZONE [--at TIME]",     N_("Show a zone's offset, daylight saving time and next change"), TRUE },
   { "set-ntp",         mctl_set_ntp,         "on|off",               N_("Turn network time synchronization on or off"), FALSE },
-  { "set-time",        mctl_set_time,        "\"YYYY-MM-DD HH:MM:SS\"", N_("Set the system clock (local time in the system time zone)"), FALSE },
+  { "set-time",        mctl_set_time,        "TIME",                 N_("Set the system clock: \"YYYY-MM-DD HH:MM:SS\" (local time), +5min, @SECONDS…"), FALSE },
   { "set-local-rtc",   mctl_set_local_rtc,   "on|off",               N_("Keep the hardware clock (RTC) in local time or in UTC"), FALSE },
-  /* Later: sources, sourcestats, tracking (laid out as chronyc lays them out). */
+  { "sources",         mctl_sources,         "[-v] [-c] [-n]",       N_("List the NTP sources, as chronyc sources"), TRUE },
+  { "sourcestats",     mctl_sourcestats,     "[-v] [-c] [-n]",       N_("Show the NTP sources' statistics, as chronyc sourcestats"), TRUE },
+  { "tracking",        mctl_tracking,        "[-c] [-n]",            N_("Show the state of synchronization, as chronyc tracking"), TRUE },
+  { "add-source",      mctl_add_source,      "'server HOST [OPTION…]'", N_("Add an NTP source (a chrony.conf line)"), FALSE },
+  { "remove-source",   mctl_remove_source,   "PATH|NAME|ADDRESS",    N_("Remove an NTP source"), FALSE },
+  { "burst",           mctl_burst,           "",                     N_("Measure every source a few times in quick succession"), FALSE },
+  { "makestep",        mctl_makestep,        "",                     N_("Step the clock at once to correct its offset"), FALSE },
+  { "waitsync",        mctl_waitsync,        "[TRIES [CORRECTION [SKEW [INTERVAL]]]]", N_("Wait until the clock is synchronized"), FALSE },
+  { "monitor",         mctl_monitor,         "",                     N_("Follow tracking and the sources live (q quits)"), FALSE },
 };
 
 static void
@@ -44,6 +52,7 @@ print_help (FILE *out, const char *prog)
   fprintf (out, "  --version              %s\n", _("Show the version"));
   fprintf (out, "  --json                 %s\n", _("Print read commands' output as JSON"));
   fprintf (out, "  --no-ask-password      %s\n", _("Never ask for a password to authorize a change"));
+  fprintf (out, "  --verbose              %s\n", _("Add meridiand's own words to error messages"));
   fputc ('\n', out);
   fputs (_("A command's own options are shown by: meridianctl COMMAND --help\n"), out);
   fputc ('\n', out);
@@ -85,6 +94,8 @@ mctl_option_context_new (MctlContext *ctx, const char *command, const char *para
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, N_("Print the output as JSON"), NULL },
     { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &ctx->no_ask_password,
       N_("Never ask for a password to authorize a change"), NULL },
+    { "verbose", 0, 0, G_OPTION_ARG_NONE, &ctx->verbose,
+      N_("Add meridiand's own words to error messages"), NULL },
     { NULL }
   };
   g_autofree char *params = g_strconcat (command, *parameter_string ? " " : "",
@@ -112,12 +123,41 @@ mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***a
   return FALSE;
 }
 
-gboolean
-mctl_connect (MctlContext *ctx)
+static gboolean
+name_has_owner (GDBusConnection *bus, const char *name)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "NameHasOwner", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+    G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static gboolean
+activatable (GDBusConnection *bus, const char *name)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "ListActivatableNames", NULL, G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+    NULL);
+  g_autofree const char **names = NULL;
+
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(^a&s)", &names);
+  return names && g_strv_contains (names, name);
+}
+
+static gboolean
+connect_to (MctlContext *ctx, gboolean allow_timedated)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
-  g_autofree char *owner = NULL;
+  gboolean timedated;
 
   if (bus == NULL)
     {
@@ -127,47 +167,191 @@ mctl_connect (MctlContext *ctx)
                     "(or the one DBUS_SYSTEM_BUS_ADDRESS names).\n"));
       return FALSE;
     }
-  /* Without DO_NOT_AUTO_START the bus activates meridiand if it is installed but idle. */
-  ctx->time1 = mrd_dbus_time1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, MCTL_BUS_NAME,
-                                              MCTL_OBJECT_PATH, NULL, &error);
-  if (ctx->time1 != NULL)
-    owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (ctx->time1));
-  if (ctx->time1 == NULL || owner == NULL)
+
+  /* meridiand when it runs or can be started by the bus; otherwise systemd-timedated. */
+  if (name_has_owner (bus, MCTL_BUS_NAME) || activatable (bus, MCTL_BUS_NAME))
     {
-      if (error)
-        g_dbus_error_strip_remote_error (error);
-      g_printerr (_("meridiand is not running: nothing owns %s on the system bus%s%s.\n"),
-                  MCTL_BUS_NAME, error ? ": " : "", error ? error->message : "");
-      g_printerr (_("Start it with 'systemctl start meridiand', then try again.\n"));
+      g_autofree char *owner = NULL;
+
+      ctx->time1 = mrd_dbus_time1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, MCTL_BUS_NAME,
+                                                  MCTL_OBJECT_PATH, NULL, &error);
+      if (ctx->time1 != NULL)
+        owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (ctx->time1));
+      if (owner != NULL)
+        {
+          /* Reads answer at once; a minute covers a daemon still starting up.  Changes that
+           * may wait on someone typing a password set no timeout of their own. */
+          g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctx->time1), 60 * 1000);
+          return TRUE;
+        }
       g_clear_object (&ctx->time1);
-      return FALSE;
     }
-  /* Reads answer at once; a minute covers a daemon still starting up.  Changes that may wait
-   * on someone typing a password set no timeout of their own (mctl_call_mutating). */
-  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctx->time1), 60 * 1000);
-  return TRUE;
+
+  timedated = name_has_owner (bus, "org.freedesktop.timedate1") ||
+              activatable (bus, "org.freedesktop.timedate1");
+  if (timedated && allow_timedated)
+    {
+      ctx->timedate1 = mrd_fdo_timedate1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                         "org.freedesktop.timedate1",
+                                                         "/org/freedesktop/timedate1", NULL,
+                                                         &error);
+      if (ctx->timedate1 != NULL)
+        {
+          g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctx->timedate1), 60 * 1000);
+          g_printerr (_("meridiand is not running: using systemd-timedated "
+                        "(org.freedesktop.timedate1). The NTP views (sources, sourcestats, "
+                        "tracking, waitsync, monitor) need meridiand.\n"));
+          return TRUE;
+        }
+    }
+
+  if (error)
+    g_dbus_error_strip_remote_error (error);
+  /* The bus's own words are English: only with --verbose. */
+  g_printerr (_("meridiand is not running: nothing owns %s on the system bus%s%s.\n"),
+              MCTL_BUS_NAME, error && ctx->verbose ? ": " : "",
+              error && ctx->verbose ? error->message : "");
+  if (timedated)
+    g_printerr (_("systemd-timedated is running, but it cannot answer this command: "
+                  "the NTP views need meridiand.\n"));
+  g_printerr (_("Start it with 'systemctl start meridiand', then try again.\n"));
+  return FALSE;
 }
+
+gboolean
+mctl_connect (MctlContext *ctx)
+{
+  return connect_to (ctx, TRUE);
+}
+
+gboolean
+mctl_connect_ntp (MctlContext *ctx)
+{
+  return connect_to (ctx, FALSE);
+}
+
+gboolean
+mctl_require_meridiand (MctlContext *ctx, const char *command)
+{
+  if (ctx->time1 != NULL)
+    return TRUE;
+  g_printerr (_("%s needs meridiand; systemd-timedated cannot answer it.\n"), command);
+  return FALSE;
+}
+
+const char *
+mctl_get_timezone (MctlContext *ctx)
+{
+  const char *zone = ctx->time1 ? mrd_dbus_time1_get_timezone (ctx->time1)
+                                : mrd_fdo_timedate1_get_timezone (ctx->timedate1);
+  return zone && *zone ? zone : "UTC";
+}
+
+gint64
+mctl_get_time_usec (MctlContext *ctx)
+{
+  guint64 t = ctx->time1 ? mrd_dbus_time1_get_time_usec (ctx->time1)
+                         : mrd_fdo_timedate1_get_time_usec (ctx->timedate1);
+  return t ? (gint64) t : g_get_real_time ();
+}
+
+gint64
+mctl_get_rtc_time_usec (MctlContext *ctx)
+{
+  return (gint64) (ctx->time1 ? mrd_dbus_time1_get_rtctime_usec (ctx->time1)
+                              : mrd_fdo_timedate1_get_rtctime_usec (ctx->timedate1));
+}
+
+gboolean
+mctl_get_local_rtc (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_local_rtc (ctx->time1)
+                    : mrd_fdo_timedate1_get_local_rtc (ctx->timedate1);
+}
+
+gboolean
+mctl_get_can_ntp (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_can_ntp (ctx->time1)
+                    : mrd_fdo_timedate1_get_can_ntp (ctx->timedate1);
+}
+
+gboolean
+mctl_get_ntp (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_ntp (ctx->time1)
+                    : mrd_fdo_timedate1_get_ntp (ctx->timedate1);
+}
+
+gboolean
+mctl_get_ntp_synchronized (MctlContext *ctx)
+{
+  return ctx->time1 ? mrd_dbus_time1_get_ntpsynchronized (ctx->time1)
+                    : mrd_fdo_timedate1_get_ntpsynchronized (ctx->timedate1);
+}
+
+/* What an error means, in meridianctl's words (translated), by its D-Bus name: the daemon's
+ * own text is English and is shown only with --verbose. */
+static const struct {
+  const char *name;
+  const char *message;
+  MctlExit code;
+} error_names[] = {
+  { "org.freedesktop.DBus.Error.AccessDenied", N_("not authorized"), MCTL_EXIT_NOT_AUTHORIZED },
+  { "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
+    N_("authentication is required"), MCTL_EXIT_NOT_AUTHORIZED },
+  { "org.freedesktop.DBus.Error.InvalidArgs", N_("meridiand rejected the value"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.UnknownZone", N_("no such time zone"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.UnknownCountry", N_("no such country code"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.InvalidTime", N_("the time is out of range"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.UnknownSource", N_("no such NTP source"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.SourceExists", N_("that source is already present"), MCTL_EXIT_INVALID_ARG },
+  { "org.meridian.Time1.Error.NotSupported", N_("this meridiand cannot do that"), MCTL_EXIT_FAILURE },
+  { "org.meridian.Time1.Error.Failed", N_("meridiand could not do it"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.timedate1.AutomaticTimeSyncEnabled",
+    N_("network time synchronization is on"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.timedate1.NoNTPSupport",
+    N_("network time synchronization is not available here"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.DBus.Error.UnknownMethod", N_("meridiand does not know this request"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.DBus.Error.UnknownInterface", N_("meridiand does not know this request"), MCTL_EXIT_FAILURE },
+  { "org.freedesktop.DBus.Error.ServiceUnknown", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+  { "org.freedesktop.DBus.Error.NameHasNoOwner", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+  { "org.freedesktop.DBus.Error.NoReply", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+  { "org.freedesktop.DBus.Error.Disconnected", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
+};
 
 int
 mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
 {
   g_autofree char *remote = g_dbus_error_get_remote_error (error);
   g_autoptr(GError) copy = g_error_copy (error);
+  g_autofree char *name = NULL;
+  const char *message = NULL;
   int code = MCTL_EXIT_FAILURE;
   const char *hint = NULL;
 
   g_dbus_error_strip_remote_error (copy);
-
-  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||
-      g_strcmp0 (remote, "org.freedesktop.DBus.Error.AccessDenied") == 0)
+  /* The D-Bus name of the error, whether it came over the bus or was mapped to a GError. */
+  name = remote ? g_strdup (remote) : g_dbus_error_encode_gerror (error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
-      code = MCTL_EXIT_NOT_AUTHORIZED;
-      hint = _("You are not allowed to make this change. Ask an administrator, "
-               "or run the command as a user the polkit policy allows.");
+      g_free (name);
+      name = g_strdup ("org.freedesktop.DBus.Error.NoReply");
     }
-  else if (g_strcmp0 (remote, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") == 0)
+  for (gsize i = 0; i < G_N_ELEMENTS (error_names); i++)
+    if (g_strcmp0 (name, error_names[i].name) == 0)
+      {
+        message = _(error_names[i].message);
+        code = error_names[i].code;
+        break;
+      }
+
+  if (code == MCTL_EXIT_NOT_AUTHORIZED && g_str_has_suffix (name, "AccessDenied"))
+    hint = _("You are not allowed to make this change. Ask an administrator, "
+             "or run the command as a user the polkit policy allows.");
+  else if (code == MCTL_EXIT_NOT_AUTHORIZED)
     {
-      code = MCTL_EXIT_NOT_AUTHORIZED;
       if (ctx->no_ask_password)
         hint = _("This change needs authentication. Run the command again without "
                  "--no-ask-password to be asked for a password.");
@@ -179,40 +363,30 @@ mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
         hint = _("This change needs authentication, but there is no terminal to ask on. "
                  "Run the command on a terminal, or as a user the polkit policy allows.");
     }
-  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS) ||
-           g_strcmp0 (remote, "org.freedesktop.DBus.Error.InvalidArgs") == 0)
-    {
-      code = MCTL_EXIT_INVALID_ARG;
-    }
-  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
-           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
-           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED) ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    {
-      code = MCTL_EXIT_UNREACHABLE;
-      hint = _("meridiand did not answer. Check that it is running "
-               "('systemctl status meridiand') and try again.");
-    }
-  else if (g_strcmp0 (remote, "org.freedesktop.timedate1.AutomaticTimeSyncEnabled") == 0)
-    {
-      hint = _("The clock is kept by network time synchronization. "
-               "Turn it off first with 'meridianctl set-ntp off'.");
-    }
-  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
-    {
-      hint = _("This meridiand does not know that request; it may be older than meridianctl.");
-    }
+  else if (code == MCTL_EXIT_UNREACHABLE)
+    hint = _("meridiand did not answer. Check that it is running "
+             "('systemctl status meridiand') and try again.");
+  else if (g_strcmp0 (name, "org.freedesktop.timedate1.AutomaticTimeSyncEnabled") == 0)
+    hint = _("The clock is kept by network time synchronization. "
+             "Turn it off first with 'meridianctl set-ntp off'.");
+  else if (g_str_has_suffix (name, "UnknownMethod") || g_str_has_suffix (name, "UnknownInterface"))
+    hint = _("This meridiand does not know that request; it may be older than meridianctl.");
 
-  g_printerr ("%s: %s\n", what, copy->message);
+  if (message != NULL)
+    g_printerr ("%s: %s\n", what, message);
+  else
+    /* TRANSLATORS: the D-Bus error name follows, e.g. "org.example.Error.Weird" */
+    g_printerr (_("%s: the request failed (%s)\n"), what, name);
+  if (ctx->verbose)
+    g_printerr (_("meridiand said: %s\n"), copy->message);
   if (hint)
     g_printerr ("%s\n", hint);
   return code;
 }
 
 gboolean
-mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GError **error)
+mctl_call_mutating_on (MctlContext *ctx, GDBusProxy *proxy, const char *method, GVariant *params,
+                       GVariant **out_reply, GError **error)
 {
   g_autoptr(GVariant) args = g_variant_ref_sink (params);
   g_autoptr(GVariant) reply = NULL;
@@ -236,12 +410,22 @@ mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GErr
 
   if (interactive)
     agent = mctl_agent_open ();
-  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (ctx->time1), method,
-                                  g_variant_builder_end (&builder),
+  reply = g_dbus_proxy_call_sync (proxy, method, g_variant_builder_end (&builder),
                                   interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
                                               : G_DBUS_CALL_FLAGS_NONE,
                                   interactive ? G_MAXINT : -1, NULL, error);
-  return reply != NULL;
+  if (reply != NULL && out_reply != NULL)
+    *out_reply = g_steal_pointer (&reply);
+  return reply != NULL || (out_reply != NULL && *out_reply != NULL);
+}
+
+gboolean
+mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GError **error)
+{
+  /* timedate1 has the same methods with the same arguments. */
+  return mctl_call_mutating_on (ctx, ctx->time1 ? G_DBUS_PROXY (ctx->time1)
+                                                : G_DBUS_PROXY (ctx->timedate1),
+                                method, params, NULL, error);
 }
 
 int
@@ -279,6 +463,8 @@ main (int argc, char **argv)
         ctx.json = TRUE;
       else if (g_str_equal (arg, "--no-ask-password"))
         ctx.no_ask_password = TRUE;
+      else if (g_str_equal (arg, "--verbose"))
+        ctx.verbose = TRUE;
       else if (g_str_equal (arg, "--"))
         {
           first++;
@@ -288,10 +474,14 @@ main (int argc, char **argv)
         return mctl_usage_error (&ctx, NULL, _("Unknown option %s"), arg);
     }
 
+  /* No command: the status, as timedatectl does. */
   if (first >= argc)
     {
-      print_help (stderr, ctx.prog);
-      return MCTL_EXIT_USAGE;
+      char *status_argv[] = { (char *) "status", NULL };
+      status = mctl_status (&ctx, 1, status_argv);
+      g_clear_object (&ctx.time1);
+      g_clear_object (&ctx.timedate1);
+      return status;
     }
 
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -301,6 +491,7 @@ main (int argc, char **argv)
       /* Give the subcommand an argv of its own, starting at its name, as GOption wants. */
       status = commands[i].run (&ctx, argc - first, argv + first);
       g_clear_object (&ctx.time1);
+      g_clear_object (&ctx.timedate1);
       return status;
     }
 

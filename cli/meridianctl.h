@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mrd-dbus-generated.h"
+#include "mrd-timedate1-generated.h"
 
 G_BEGIN_DECLS
 
@@ -37,8 +38,12 @@ typedef enum {
 typedef struct {
   gboolean      json;            /* --json: machine-readable output on read commands */
   gboolean      no_ask_password; /* --no-ask-password: never let polkit ask */
+  gboolean      verbose;         /* --verbose: add the daemon's own error text */
   const char   *prog;            /* argv[0] for messages */
   MrdDBusTime1 *time1;           /* NULL until mctl_connect() succeeds */
+  /* Set instead of time1 when meridiand is absent but systemd-timedated answers: the zone
+   * and clock commands then work through org.freedesktop.timedate1. */
+  MrdFdoTimedate1 *timedate1;
   gboolean      asked_interactively; /* the last change was sent with interactive = true */
 } MctlContext;
 
@@ -61,6 +66,26 @@ int mctl_describe_zone (MctlContext *ctx, int argc, char **argv);
 int mctl_set_ntp (MctlContext *ctx, int argc, char **argv);
 int mctl_set_time (MctlContext *ctx, int argc, char **argv);
 int mctl_set_local_rtc (MctlContext *ctx, int argc, char **argv);
+int mctl_sources (MctlContext *ctx, int argc, char **argv);
+int mctl_sourcestats (MctlContext *ctx, int argc, char **argv);
+int mctl_tracking (MctlContext *ctx, int argc, char **argv);
+int mctl_add_source (MctlContext *ctx, int argc, char **argv);
+int mctl_remove_source (MctlContext *ctx, int argc, char **argv);
+int mctl_burst (MctlContext *ctx, int argc, char **argv);
+int mctl_makestep (MctlContext *ctx, int argc, char **argv);
+int mctl_waitsync (MctlContext *ctx, int argc, char **argv);
+int mctl_monitor (MctlContext *ctx, int argc, char **argv);
+
+/* meridianctl-ntp.c: what the NTP commands and monitor share. */
+GDBusObjectManager *mctl_sources_manager (MctlContext *ctx, GError **error);
+/* The objects that carry org.meridian.Time1.Source, in the order they were added. */
+GPtrArray *mctl_source_list (GDBusObjectManager *manager);
+MrdDBusTime1Tracking *mctl_tracking_proxy (MctlContext *ctx, GError **error);
+void mctl_resolve_addresses (const char *const *addresses, guint n);
+const char *mctl_name_for_address (const char *address);
+char *mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gboolean csv,
+                           gboolean numeric);
+char *mctl_tracking_report (MrdDBusTime1Tracking *tracking, gboolean csv, gboolean numeric);
 
 /* meridianctl.c: options every subcommand accepts (--json, --no-ask-password). */
 GOptionContext *mctl_option_context_new (MctlContext *ctx, const char *command,
@@ -71,8 +96,21 @@ gboolean mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, 
 int mctl_usage_error (MctlContext *ctx, const char *command, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 
-/* Connects to meridiand on the system bus; prints why not and returns FALSE otherwise. */
+/* Connects to meridiand on the system bus, or where it is absent to systemd-timedated
+ * (org.freedesktop.timedate1, saying so once); prints why not and returns FALSE otherwise. */
 gboolean mctl_connect (MctlContext *ctx);
+/* The state both services share, from whichever answered. */
+const char *mctl_get_timezone (MctlContext *ctx);  /* "UTC" when unset */
+gint64 mctl_get_time_usec (MctlContext *ctx);
+gint64 mctl_get_rtc_time_usec (MctlContext *ctx);
+gboolean mctl_get_local_rtc (MctlContext *ctx);
+gboolean mctl_get_can_ntp (MctlContext *ctx);
+gboolean mctl_get_ntp (MctlContext *ctx);
+gboolean mctl_get_ntp_synchronized (MctlContext *ctx);
+/* For commands only meridiand can answer: FALSE (after saying so) through timedated. */
+gboolean mctl_require_meridiand (MctlContext *ctx, const char *command);
+/* The same for the NTP commands, which only meridiand can answer. */
+gboolean mctl_connect_ntp (MctlContext *ctx);
 /* Reports a failed D-Bus call: "what: why" plus a hint on what to do, and maps the D-Bus error
  * to an exit code. `what` is a translated phrase such as _("Cannot set the time zone"). */
 int mctl_report_error (MctlContext *ctx, const char *what, const GError *error);
@@ -82,6 +120,9 @@ int mctl_report_error (MctlContext *ctx, const char *what, const GError *error);
  * the argument tuple WITHOUT the trailing interactive flag, which is appended here. */
 gboolean mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params,
                              GError **error);
+/* The same on another interface's proxy; the reply, if wanted, goes to *out_reply. */
+gboolean mctl_call_mutating_on (MctlContext *ctx, GDBusProxy *proxy, const char *method,
+                                GVariant *params, GVariant **out_reply, GError **error);
 
 /* meridianctl-agent.c: pkttyagent, as systemd's polkit_agent_open() runs it. */
 typedef struct _MctlAgent MctlAgent;
@@ -94,23 +135,46 @@ typedef struct {
   gint     utc_offset;           /* seconds east of UTC */
   gboolean is_dst;
   char    *abbreviation;
-  guint64  next_transition_usec; /* 0 = none */
+  gint64   next_transition_usec; /* 0 = none */
   gint     utc_offset_after;
   gboolean is_dst_after;
   char    *abbreviation_after;
 } MctlZoneInfo;
 void mctl_zone_info_clear (MctlZoneInfo *info);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MctlZoneInfo, mctl_zone_info_clear)
-gboolean mctl_describe (MctlContext *ctx, const char *zone, guint64 at_usec,
+/* DescribeZone at a moment (µs since the epoch; 0 = now).  Moments before 1970 need a
+ * meridiand whose DescribeZone takes a signed time; with an older one they fail with
+ * G_IO_ERROR_NOT_SUPPORTED. */
+gboolean mctl_describe (MctlContext *ctx, const char *zone, gint64 at_usec,
                         MctlZoneInfo *info, GError **error);
-/* Converts a wall-clock time in `zone` (as seconds of a naive UTC calendar) to µs since the
- * epoch; in a DST gap the time is taken with the offset before the gap, as mktime does. */
-gboolean mctl_local_to_usec (MctlContext *ctx, const char *zone, gint64 naive_local_s,
-                             guint64 *usec, GError **error);
-/* Parses "YYYY-MM-DD HH:MM[:SS]" (or with a 'T') into seconds of a naive calendar. */
-gboolean mctl_parse_naive_time (const char *text, gint64 *naive_s);
+gboolean mctl_describe_takes_signed_time (void);
 
-/* meridianctl-zones.c: ListZones rows and the zones of one country. */
+/* Where a wall-clock time in a zone falls (seconds of a naive calendar -> UTC). */
+typedef struct {
+  guint  n;         /* 1: once; 2: twice (clocks went back); 0: never (clocks went forward) */
+  gint64 utc_s[2];  /* n = 1: [0]; n = 2: both, earlier first; n = 0: the reading with the
+                       offset before the gap, then with the offset after it */
+  gint   offset[2]; /* the offset each reading uses */
+} MctlLocalTime;
+gboolean mctl_local_place (MctlContext *ctx, const char *zone, gint64 naive_local_s,
+                           MctlLocalTime *out, GError **error);
+/* The one reading mktime() would pick: the earlier of two, the offset before a gap. */
+gint64 mctl_local_time_pick (const MctlLocalTime *t);
+
+/* meridianctl-time.c: time arguments as systemd.time(7) reads them. */
+typedef struct {
+  gboolean local;     /* a wall-clock time in the zone at hand, still to be placed */
+  gint64   usec;      /* !local: µs since the epoch (negative before 1970) */
+  gint64   naive_s;   /* local: seconds of the naive calendar */
+  gint64   frac_usec; /* local: the fraction of a second */
+} MctlTimeSpec;
+/* now_offset_s: the zone's offset now, which fixes what "today" is there. */
+gboolean mctl_time_parse (const char *text, gint64 now_usec, gint now_offset_s,
+                          MctlTimeSpec *spec);
+/* One sentence listing the accepted forms, for error messages. */
+const char *mctl_time_accepted (void);
+
+/* meridianctl-zones.c: ListCountryZones rows, and country names for people. */
 typedef struct {
   char   *zone;
   GStrv   codes;      /* ISO 3166 codes of the countries the zone covers */
@@ -118,17 +182,20 @@ typedef struct {
   double  latitude;
   double  longitude;
   char   *comment;
+  gint    utc_offset; /* seconds east of UTC, now */
+  char   *abbreviation; /* now */
 } MctlZoneRow;
 void mctl_zone_row_free (MctlZoneRow *row);
-/* ListZones as an array of MctlZoneRow (owned); NULL and error on failure. */
-GPtrArray *mctl_zone_rows_load (MctlContext *ctx, GError **error);
+/* One ListCountryZones call: the zones of the country `code`, or every row for "". */
+GPtrArray *mctl_country_zones (MctlContext *ctx, const char *code, GError **error);
 gboolean mctl_zone_row_has_country (const MctlZoneRow *row, const char *code);
 /* TRUE when the row is the country's own: its codes are exactly [code]. */
 gboolean mctl_zone_row_is_only (const MctlZoneRow *row, const char *code);
 const char *mctl_zone_row_country_name (const MctlZoneRow *row, const char *code);
-/* The rows (borrowed, in ListZones order) that make up the country's zones, a shared row
- * left out where a row of the country's own copies it (see meridianctl-zones.c). */
-GPtrArray *mctl_zone_rows_for_country (MctlContext *ctx, GPtrArray *rows, const char *code);
+/* The country's name in the user's language (iso-codes' translation), else `fallback`. */
+char *mctl_country_label (const char *code, const char *fallback);
+/* Newline-separated words a user may type for the country: its code and ISO names. */
+char *mctl_country_keys (const char *code);
 
 /* Formatting helpers. */
 char *mctl_format_offset (gint offset_s);                 /* "+0900", "-0330", "+002744" */

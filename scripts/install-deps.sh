@@ -7,7 +7,7 @@ PKGS="meson ninja-build pkg-config gcc clang libglib2.0-dev libglib2.0-bin libgt
   libadwaita-1-dev libpolkit-gobject-1-dev libpolkit-agent-1-dev polkitd pkexec libcmocka-dev
   libjson-glib-dev dbus python3-dbusmock python3-dbus python3-gi chrony ntpsec-ntpdate
   xvfb gettext desktop-file-utils appstream libxml2-utils tzdata systemd util-linux iproute2
-  libclang-rt-14-dev locales bash-completion libseccomp-dev libcap2-bin"
+  libclang-rt-14-dev locales bash-completion iso-codes libseccomp-dev libcap2-bin"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -10,7 +10,7 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
-#include "ntp-engine.h"
+#include "ntp-config.h"
 
 /* Every directive of chrony.conf(5) in chrony 4.3, sorted for bsearch. */
 static const char *const chrony_directives[] = {

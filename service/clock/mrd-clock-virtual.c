@@ -162,6 +162,18 @@ virtual_get_true_offset (MrdClock *clock, double *offset_s)
   return TRUE;
 }
 
+static double
+virtual_get_monotonic_rate (MrdClock *clock)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  double rate;
+
+  g_mutex_lock (&self->lock);
+  rate = 1.0 + (self->error_ppm + self->freq_ppm) * 1e-6;
+  g_mutex_unlock (&self->lock);
+  return rate;
+}
+
 static void
 virtual_free (MrdClock *clock)
 {
@@ -181,6 +193,7 @@ static const MrdClockOps virtual_ops = {
   .free = virtual_free,
   .from_realtime_ns = virtual_from_realtime_ns,
   .get_true_offset = virtual_get_true_offset,
+  .get_monotonic_rate = virtual_get_monotonic_rate,
 };
 
 MrdClock *

@@ -183,3 +183,11 @@ mrd_clock_prepare_discipline (MrdClock *clock, GError **error)
     return TRUE;
   return clock->ops->prepare_discipline (clock, error);
 }
+
+double
+mrd_clock_get_monotonic_rate (MrdClock *clock)
+{
+  if (clock->ops->get_monotonic_rate == NULL)
+    return 1.0;
+  return clock->ops->get_monotonic_rate (clock);
+}

@@ -45,6 +45,7 @@ typedef struct {
                                double max_error_s, gboolean rtcsync, GError **error);
   gboolean (*get_true_offset) (MrdClock *clock, double *offset_s);
   gboolean (*prepare_discipline) (MrdClock *clock, GError **error);
+  double   (*get_monotonic_rate) (MrdClock *clock);
 } MrdClockOps;
 
 struct _MrdClock {
@@ -127,6 +128,11 @@ void        mrd_clock_free      (MrdClock *clock);
  * mrd_clock_system_max_freq(); the virtual clock reports the same so that it is disciplined
  * as a real one would be. */
 double      mrd_clock_get_max_freq (MrdClock *clock);
+/* How many ns this clock advances per ns of CLOCK_MONOTONIC, so that a deadline on this clock
+ * can be waited for on a CLOCK_MONOTONIC timer. 1 for the system clock (the kernel applies
+ * the frequency and tick to CLOCK_MONOTONIC as to CLOCK_REALTIME); 1 + (error + correction)
+ * x 1e-6 for the virtual clock, which slews at up to 10 %. */
+double      mrd_clock_get_monotonic_rate (MrdClock *clock);
 /* A CLOCK_REALTIME time (e.g. a kernel packet timestamp) as this clock read at that moment. */
 gint64      mrd_clock_from_realtime_ns (MrdClock *clock, gint64 real_ns);
 /* Arm (leap = 1 insert, -1 delete) or disarm (0) a leap second at the end of the UTC day:

@@ -92,6 +92,7 @@ struct _MrdSyncEngine {
 };
 
 static void spec_resolve (SyncSpec *spec);
+static void timer_program (MrdSyncEngine *self);
 static gboolean now_mono_ok (SyncSpec *spec);
 
 /* ---- logging -------------------------------------------------------------------------- */
@@ -134,6 +135,9 @@ env_set_freq (void *ud, double freq_ppm)
 
   if (!mrd_clock_set_freq (self->clock, freq_ppm, &error))
     g_warning ("Cannot set the clock frequency to %.3f ppm: %s", freq_ppm, error->message);
+  /* The clock's rate against CLOCK_MONOTONIC changed: the armed deadline is that much nearer
+   * or further on the timer. */
+  timer_program (self);
 }
 
 static void
@@ -185,10 +189,11 @@ timer_program (MrdSyncEngine *self)
       struct timespec mono;
       gint64 at;
 
-      /* The deadline is on the local clock; the timer runs on CLOCK_MONOTONIC. The kernel
-       * slews CLOCK_MONOTONIC with CLOCK_REALTIME's frequency, so for the system clock the
-       * two agree; the virtual clock runs at its own rate, so a timer that fires early is
-       * simply programmed again for the rest (below). */
+      /* The deadline is on the local clock; the timer runs on CLOCK_MONOTONIC, which the
+       * clock outruns by its rate (a slew of the virtual clock runs it up to 10 % fast: a
+       * 5 s slew timed on CLOCK_MONOTONIC alone would end 0.5 s late and overshoot by 50 ms).
+       * A timer that still fires early is programmed again for the rest (on_timer). */
+      delay = (gint64) ((double) delay / mrd_clock_get_monotonic_rate (self->clock));
       if (delay < 1000)
         delay = 1000;
       clock_gettime (CLOCK_MONOTONIC, &mono);

@@ -6,6 +6,7 @@ list-timezones` (here a stand-in on PATH, so this needs no daemon)."""
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,9 @@ printf '%s\\n' "${{COMPREPLY[@]}}"
     return sorted(w for w in r.stdout.split('\n') if w)
 
 
+MERIDIANCTL = os.environ.get('MERIDIANCTL', '')
+
+
 class Completion(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -62,7 +66,19 @@ class Completion(unittest.TestCase):
         every = complete('meridianctl ')
         self.assertEqual(every, sorted(['status', 'list-timezones', 'set-timezone',
                                         'select-timezone', 'describe-zone', 'set-ntp',
-                                        'set-time', 'set-local-rtc']))
+                                        'set-time', 'set-local-rtc', 'sources', 'sourcestats',
+                                        'tracking', 'add-source', 'remove-source', 'burst',
+                                        'makestep', 'waitsync', 'monitor']))
+
+    def test_completes_the_commands_help_lists(self):
+        if not MERIDIANCTL:
+            self.skipTest('MERIDIANCTL is not set')
+        help_text = subprocess.run([MERIDIANCTL, '--help'], capture_output=True, text=True,
+                                   env=dict(os.environ, LC_ALL='C.UTF-8')).stdout
+        listed = re.findall(r'(?m)^  ([a-z][a-z-]+)',
+                            help_text.split('Commands:')[1].split('Options:')[0])
+        self.assertGreater(len(listed), 10)
+        self.assertEqual(complete('meridianctl '), sorted(listed))
         # after a global option too
         self.assertEqual(complete('meridianctl --no-ask-password des'), ['describe-zone'])
 
@@ -73,6 +89,11 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete('meridianctl set-ntp '), ['off', 'on'])
         self.assertEqual(complete('meridianctl set-local-rtc o'), ['off', 'on'])
         self.assertEqual(complete('meridianctl set-ntp on '), [])
+        self.assertEqual(complete('meridianctl sources -'), ['--help', '--json', '--no-ask-password',
+                                                             '--verbose', '-c', '-n', '-v'])
+        self.assertIn('-c', complete('meridianctl tracking -'))
+        self.assertNotIn('-v', complete('meridianctl tracking -'))
+        self.assertEqual(complete('meridianctl add-source s'), ['server'])
 
     def test_zone_names_come_from_meridianctl(self):
         # A stand-in meridianctl on PATH that lists three zones: completion must use its list.
@@ -84,6 +105,15 @@ class Completion(unittest.TestCase):
             self.assertEqual(complete('meridianctl set-timezone Asia/', d), ['Asia/Seoul', 'Asia/Tokyo'])
             self.assertEqual(complete('meridianctl describe-zone Eu', d), ['Europe/Paris'])
             self.assertEqual(complete('meridianctl set-timezone Asia/Seoul ', d), [])
+
+    def test_source_addresses_come_from_meridianctl(self):
+        with tempfile.TemporaryDirectory() as d:
+            fake = pathlib.Path(d) / 'meridianctl'
+            fake.write_text('#!/bin/sh\n[ "$1 $2" = "sources -c" ] && '
+                            'printf "^,*,192.0.2.1,1,6,377,3,0,0,0\\n^,?,192.0.2.15,0,6,0,4294967295,0,0,0\\n"\n')
+            fake.chmod(0o755)
+            self.assertEqual(complete('meridianctl remove-source 192.0.2.1', d),
+                             ['192.0.2.1', '192.0.2.15'])
 
 
 if __name__ == '__main__':

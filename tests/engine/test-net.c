@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <linux/net_tstamp.h>
 #include <gio/gio.h>
 
 #include "net/mrd-net.h"
@@ -366,6 +367,16 @@ names_resolve_without_blocking_up_to_max (void **state)
 int
 main (void)
 {
+  /* The kernel turns receive timestamping on for the whole system only some time after the
+   * first socket asks (net_enable_timestamp() defers it to a workqueue); a datagram that
+   * arrives before then carries no stamp, and the reader falls back to the time it read it.
+   * A socket that asks first and stays open keeps it on for every test below. */
+  int keep = socket (AF_INET, SOCK_DGRAM, 0);
+  int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+
+  setsockopt (keep, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags);
+  g_usleep (200000);
+
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (ipv4_exchange_gets_kernel_timestamps),
     cmocka_unit_test (ipv6_exchange_gets_kernel_timestamps),

@@ -6,13 +6,17 @@ A real `chronyd -x` (never touches the clock) serves `local stratum 1` on a free
 127.0.0.1; meridiand --no-bus --clock virtual, without CAP_SYS_TIME, starts 0.5 s off and
 23.054 ppm slow with the line `server 127.0.0.1 port N prefer iburst minpoll 4 maxpoll 4`.
 
-usage: test_loopback_chronyd.py slew|step
+usage: test_loopback_chronyd.py slew|behind|step
   slew: `makestep 1 3` — 0.5 s is under the threshold, so it must be slewed, not stepped;
         the virtual clock's true error (against CLOCK_REALTIME, which chronyd serves) must
         fall under 1 ms within 62 s and stay there: four iburst exchanges 2 s apart (8 s),
         0.5 s slewed at the core's 83 333 ppm (6 s), then three 16 s polls for the frequency
         (48 s) — the first estimate, from samples 2 s apart, is poor when the machine is
         loaded (a sanitized build, other tests beside it).
+  behind: the same with the clock 0.5 s behind, so the slew runs it faster than
+        CLOCK_MONOTONIC (which times the end of the slew).
+  Both slews: no overshoot — no true offset beyond 5 ms on the other side of zero (a slew
+        ended 10 % late would leave tens of ms).
   step: `makestep 0.1 3` — the first update steps; under 1 ms within 20 s.
 Both: the daemon runs one thread, SIGTERM makes it write the drift file (chronyd's sign:
 positive = the uncompensated clock runs fast, so about -23.054 ppm) and exit 0.
@@ -71,7 +75,7 @@ pidfile {srv}/chronyd.pid
 driftfile {srv}/drift
 """)
     drift = os.path.join(tmp, "drift")
-    threshold = "1 3" if mode == "slew" else "0.1 3"
+    threshold = "0.1 3" if mode == "step" else "1 3"
     with open(os.path.join(tmp, "meridian.conf"), "w") as f:
         f.write(f"""server 127.0.0.1 port {port} prefer iburst minpoll 4 maxpoll 4
 makestep {threshold}
@@ -89,7 +93,8 @@ driftfile {drift}
 
         cmd = ["setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time",
                meridiand, "--no-bus", "--clock", "virtual",
-               "--virtual-offset", "0.5", "--virtual-freq", "-23.054",
+               "--virtual-offset", "-0.5" if mode == "behind" else "0.5",
+               "--virtual-freq", "-23.054",
                "--config", os.path.join(tmp, "meridian.conf")]
         daemon = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   text=True)
@@ -111,7 +116,8 @@ driftfile {drift}
         capbnd = int(re.search(r"^CapBnd:\s*([0-9a-f]+)", status, re.M).group(1), 16)
         assert not capbnd & (1 << 25), "meridiand still has CAP_SYS_TIME in its bounding set"
 
-        limit = 62.0 if mode == "slew" else 20.0
+        limit = 20.0 if mode == "step" else 62.0
+        sign = -1.0 if mode == "behind" else 1.0
         start = time.monotonic()
         synced_at = None
         truth = re.compile(r"update: (\w+) .* true-offset ([-+0-9.e]+) s")
@@ -128,6 +134,9 @@ driftfile {drift}
                 if not m:
                     continue
                 off = float(m.group(2))
+                if mode != "step" and sign * off < -5e-3:
+                    raise AssertionError(f"the slew overshot: true offset {off} s:\n" +
+                                         "\n".join(lines))
                 if m.group(1) == "synchronized" and abs(off) < 1e-3:
                     good_run += 1
                     if synced_at is None:
@@ -145,7 +154,7 @@ driftfile {drift}
         assert threads == 1, f"meridiand --no-bus runs {threads} threads, not 1"
 
         stepped = [l for l in lines if "stepped" in l]
-        if mode == "slew":
+        if mode != "step":
             assert not stepped, "makestep 1 3 stepped a 0.5 s offset:\n" + "\n".join(stepped)
         else:
             assert stepped, "makestep 0.1 3 did not step a 0.5 s offset:\n" + "\n".join(lines)

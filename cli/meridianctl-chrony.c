@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * meridianctl-chrony: chronyc 4.3's report layouts (see meridianctl-chrony.h).
+ *
+ * The rules, as chronyc applies them:
+ *  - offsets and errors carry a unit chosen by size so that four digits suffice: ns below
+ *    9999.5 ns, then us, ms, then seconds with one decimal below 999.5 s, then s, m, h, d, y;
+ *    signed values always show their sign;
+ *  - the time since the last sample switches to minutes at 1200 s, hours at 36000 s, days at
+ *    4 days and years past 999 days; "-" when there was none;
+ *  - the reachability register is octal; frequencies have three decimals below 99999.5 ppm;
+ *  - tracking's system time says "fast"/"slow" of NTP time (zero reads "fast"), its frequency
+ *    "fast"/"slow" the other way round (zero reads "slow");
+ *  - in CSV (-c) only the values are printed, comma-separated: offsets in seconds with nine
+ *    decimals, frequencies with three, no signs forced, no units, the address for a name, the
+ *    reference time as seconds.nanoseconds, and 4294967295 for "never".
+ */
+#include <math.h>
+#include <string.h>
+
+#include "meridianctl-chrony.h"
+
+/* printf of one double in the C locale, whatever LC_NUMERIC says. */
+static void
+append_double (GString *out, const char *format, double value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE + 32];
+
+  g_string_append (out, g_ascii_formatd (buffer, sizeof buffer, format, value));
+}
+
+void
+mctl_chrony_append_seconds (GString *out, gint64 seconds)
+{
+  /* chronyc receives this as an unsigned 32-bit count, all ones meaning "never". */
+  guint32 s = seconds < 0 ? G_MAXUINT32 : (guint32) MIN (seconds, (gint64) G_MAXUINT32);
+
+  if (s == G_MAXUINT32)
+    g_string_append (out, "   -");
+  else if (s < 1200)
+    g_string_append_printf (out, "%4u", s);
+  else if (s < 36000)
+    g_string_append_printf (out, "%3um", s / 60);
+  else if (s < 345600)
+    g_string_append_printf (out, "%3uh", s / 3600);
+  else if (s / 86400 > 999)
+    g_string_append_printf (out, "%3uy", s / 86400 / 365);
+  else
+    g_string_append_printf (out, "%3ud", s / 86400);
+}
+
+/* The unit ladder shared by the signed and unsigned forms. */
+static void
+append_scaled (GString *out, double s, gboolean sign)
+{
+  double x;
+  static const struct {
+    double below, scale;
+    const char *unit;
+  } small[] = {
+    { 9999.5e-9, 1e9, "ns" },
+    { 9999.5e-6, 1e6, "us" },
+    { 9999.5e-3, 1e3, "ms" },
+  };
+
+  if (!sign)
+    s = fabs (s);
+  x = fabs (s);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (small); i++)
+    if (x < small[i].below)
+      {
+        append_double (out, sign ? "%+5.0f" : "%4.0f", s * small[i].scale);
+        g_string_append (out, small[i].unit);
+        return;
+      }
+  if (x < 999.5)
+    {
+      append_double (out, sign ? "%+6.1f" : "%5.1f", s);
+      g_string_append_c (out, 's');
+      return;
+    }
+
+  static const struct {
+    double below, scale;
+    char unit;
+  } large[] = {
+    { 99999.5, 1, 's' },
+    { 99999.5 * 60, 60, 'm' },
+    { 99999.5 * 3600, 3600, 'h' },
+    { 99999.5 * 86400, 86400, 'd' },
+    { INFINITY, 86400.0 * 365, 'y' },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (large); i++)
+    if (x < large[i].below || i + 1 == G_N_ELEMENTS (large))
+      {
+        append_double (out, sign ? "%+6.0f" : "%5.0f", s / large[i].scale);
+        g_string_append_c (out, large[i].unit);
+        return;
+      }
+}
+
+void
+mctl_chrony_append_nanoseconds (GString *out, double seconds)
+{
+  append_scaled (out, seconds, FALSE);
+}
+
+void
+mctl_chrony_append_signed_nanoseconds (GString *out, double seconds)
+{
+  append_scaled (out, seconds, TRUE);
+}
+
+static void
+append_ppm (GString *out, double ppm, gboolean sign)
+{
+  if (fabs (ppm) < 99999.5)
+    append_double (out, sign ? "%+10.3f" : "%10.3f", ppm);
+  else
+    append_double (out, sign ? "%+10.0f" : "%10.0f", ppm);
+}
+
+char
+mctl_chrony_mode_char (MctlChronyMode mode)
+{
+  switch (mode)
+    {
+    case MCTL_CHRONY_MODE_SERVER: return '^';
+    case MCTL_CHRONY_MODE_PEER:   return '=';
+    case MCTL_CHRONY_MODE_LOCAL:  return '#';
+    }
+  return ' ';
+}
+
+char
+mctl_chrony_state_char (MctlChronyState state)
+{
+  switch (state)
+    {
+    case MCTL_CHRONY_STATE_SELECTED:     return '*';
+    case MCTL_CHRONY_STATE_COMBINED:     return '+';
+    case MCTL_CHRONY_STATE_NOT_COMBINED: return '-';
+    case MCTL_CHRONY_STATE_FALSETICKER:  return 'x';
+    case MCTL_CHRONY_STATE_JITTERY:      return '~';
+    case MCTL_CHRONY_STATE_UNUSABLE:     return '?';
+    }
+  return ' ';
+}
+
+gboolean
+mctl_chrony_state_from_string (const char *text, MctlChronyState *state)
+{
+  static const char *const names[] = {
+    [MCTL_CHRONY_STATE_SELECTED] = "selected",
+    [MCTL_CHRONY_STATE_COMBINED] = "combined",
+    [MCTL_CHRONY_STATE_NOT_COMBINED] = "not-combined",
+    [MCTL_CHRONY_STATE_FALSETICKER] = "falseticker",
+    [MCTL_CHRONY_STATE_JITTERY] = "too-variable",
+    [MCTL_CHRONY_STATE_UNUSABLE] = "unusable",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (text, names[i]) == 0)
+      {
+        *state = (MctlChronyState) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+mctl_chrony_mode_from_string (const char *text, MctlChronyMode *mode)
+{
+  /* A pool's addresses are servers; a peer is polled as a client but shown as chronyc
+   * shows peers. */
+  if (g_strcmp0 (text, "server") == 0 || g_strcmp0 (text, "pool") == 0)
+    *mode = MCTL_CHRONY_MODE_SERVER;
+  else if (g_strcmp0 (text, "peer") == 0)
+    *mode = MCTL_CHRONY_MODE_PEER;
+  else if (g_strcmp0 (text, "local") == 0 || g_strcmp0 (text, "refclock") == 0)
+    *mode = MCTL_CHRONY_MODE_LOCAL;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static const char *const leap_names[] = {
+  [MCTL_CHRONY_LEAP_NORMAL] = "Normal",
+  [MCTL_CHRONY_LEAP_INSERT] = "Insert second",
+  [MCTL_CHRONY_LEAP_DELETE] = "Delete second",
+  [MCTL_CHRONY_LEAP_UNSYNCHRONISED] = "Not synchronised",
+};
+
+MctlChronyLeap
+mctl_chrony_leap_from_string (const char *text)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (leap_names); i++)
+    if (g_strcmp0 (text, leap_names[i]) == 0)
+      return (MctlChronyLeap) i;
+  return MCTL_CHRONY_LEAP_UNSYNCHRONISED;
+}
+
+const char *
+mctl_chrony_leap_to_string (MctlChronyLeap leap)
+{
+  return (gsize) leap < G_N_ELEMENTS (leap_names) ? leap_names[leap] : "Invalid";
+}
+
+/* The header line and its underline of '=' as long as it. */
+static void
+append_header (GString *out, const char *header)
+{
+  g_string_append_printf (out, "%s\n", header);
+  for (gsize i = strlen (header); i > 0; i--)
+    g_string_append_c (out, '=');
+  g_string_append_c (out, '\n');
+}
+
+/* chronyc shortens a resolved name to 25 columns, its last one '>'; addresses stay whole. */
+static char *
+display_name (const char *name, const char *address)
+{
+  if (name == NULL || *name == '\0')
+    return g_strdup (address ? address : "");
+  if (strlen (name) > 25)
+    {
+      char *cut = g_strndup (name, 25);
+      cut[24] = '>';
+      return cut;
+    }
+  return g_strdup (name);
+}
+
+static const char sources_legend[] =
+  "\n"
+  "  .-- Source mode  '^' = server, '=' = peer, '#' = local clock.\n"
+  " / .- Source state '*' = current best, '+' = combined, '-' = not combined,\n"
+  "| /             'x' = may be in error, '~' = too variable, '?' = unusable.\n"
+  "||                                                 .- xxxx [ yyyy ] +/- zzzz\n"
+  "||      Reachability register (octal) -.           |  xxxx = adjusted offset,\n"
+  "||      Log2(Polling interval) --.      |          |  yyyy = measured offset,\n"
+  "||                                \\     |          |  zzzz = estimated error.\n"
+  "||                                 |    |           \\\n";
+
+static const char sourcestats_legend[] =
+  "                             .- Number of sample points in measurement set.\n"
+  "                            /    .- Number of residual runs with same sign.\n"
+  "                           |    /    .- Length of measurement set (time).\n"
+  "                           |   |    /      .- Est. clock freq error (ppm).\n"
+  "                           |   |   |      /           .- Est. error in freq.\n"
+  "                           |   |   |     |           /         .- Est. offset.\n"
+  "                           |   |   |     |          |          |   On the -.\n"
+  "                           |   |   |     |          |          |   samples. \\\n"
+  "                           |   |   |     |          |          |             |\n";
+
+/* CSV's "never" for a count of seconds, as chronyc's unsigned 32-bit field carries it. */
+static guint32
+csv_seconds (gint64 seconds)
+{
+  return seconds < 0 ? G_MAXUINT32 : (guint32) MIN (seconds, (gint64) G_MAXUINT32);
+}
+
+char *
+mctl_chrony_format_sources (const MctlChronySource *sources, guint n, gboolean verbose,
+                            gboolean csv)
+{
+  GString *out = g_string_new (NULL);
+
+  if (!csv)
+    {
+      if (verbose)
+        g_string_append (out, sources_legend);
+      append_header (out, "MS Name/IP address         Stratum Poll Reach LastRx Last sample"
+                          "               ");
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const MctlChronySource *s = &sources[i];
+
+      if (csv)
+        {
+          g_string_append_printf (out, "%c,%c,%s,%d,%d,%o,%u,",
+                                  mctl_chrony_mode_char (s->mode),
+                                  mctl_chrony_state_char (s->state), s->address ? s->address : "",
+                                  s->stratum, s->poll, s->reach & 0xffu, csv_seconds (s->last_rx));
+          append_double (out, "%.9f", s->adjusted_offset);
+          g_string_append_c (out, ',');
+          append_double (out, "%.9f", s->measured_offset);
+          g_string_append_c (out, ',');
+          append_double (out, "%.9f", s->error_bound);
+          g_string_append_c (out, '\n');
+          continue;
+        }
+
+      g_autofree char *name = display_name (s->name, s->address);
+      g_string_append_printf (out, "%c%c %-27s  %2d  %2d   %3o  ", mctl_chrony_mode_char (s->mode),
+                              mctl_chrony_state_char (s->state), name, s->stratum, s->poll,
+                              s->reach & 0xffu);
+      mctl_chrony_append_seconds (out, s->last_rx);
+      g_string_append (out, "  ");
+      mctl_chrony_append_signed_nanoseconds (out, s->adjusted_offset);
+      g_string_append_c (out, '[');
+      mctl_chrony_append_signed_nanoseconds (out, s->measured_offset);
+      g_string_append (out, "] +/- ");
+      mctl_chrony_append_nanoseconds (out, s->error_bound);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n, gboolean verbose,
+                                gboolean csv)
+{
+  GString *out = g_string_new (NULL);
+
+  if (!csv)
+    {
+      if (verbose)
+        g_string_append (out, sourcestats_legend);
+      append_header (out, "Name/IP Address            NP  NR  Span  Frequency  Freq Skew  Offset"
+                          "  Std Dev");
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const MctlChronySource *s = &sources[i];
+
+      if (csv)
+        {
+          g_string_append_printf (out, "%s,%u,%u,%u,", s->address ? s->address : "", s->samples,
+                                  s->runs, csv_seconds (s->span));
+          append_double (out, "%.3f", s->frequency);
+          g_string_append_c (out, ',');
+          append_double (out, "%.3f", s->skew);
+          g_string_append_c (out, ',');
+          append_double (out, "%.9f", s->offset);
+          g_string_append_c (out, ',');
+          append_double (out, "%.9f", s->std_dev);
+          g_string_append_c (out, '\n');
+          continue;
+        }
+
+      g_autofree char *name = display_name (s->name, s->address);
+      g_string_append_printf (out, "%-25s %3u %3u  ", name, s->samples, s->runs);
+      mctl_chrony_append_seconds (out, s->span);
+      g_string_append_c (out, ' ');
+      append_ppm (out, s->frequency, TRUE);
+      g_string_append_c (out, ' ');
+      append_ppm (out, s->skew, FALSE);
+      g_string_append (out, "  ");
+      mctl_chrony_append_signed_nanoseconds (out, s->offset);
+      g_string_append (out, "  ");
+      mctl_chrony_append_nanoseconds (out, s->std_dev);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
+{
+  static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+  static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  GString *out = g_string_new (NULL);
+  /* chronyc's "current correction" is positive when the clock is slow: ours has the opposite
+   * sign (positive = fast), as the D-Bus property documents. */
+  double correction = -t->system_time;
+  const char *address = t->ref_address ? t->ref_address : "";
+
+  if (csv)
+    {
+      g_string_append_printf (out, "%08X,%s,%d,%" G_GINT64_FORMAT ".%09u,", t->ref_id, address,
+                              t->stratum, t->ref_time_s, t->ref_time_ns);
+      const double values[] = { correction, t->last_offset, t->rms_offset };
+      for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+        {
+          append_double (out, "%.9f", values[i]);
+          g_string_append_c (out, ',');
+        }
+      append_double (out, "%.3f", t->frequency);
+      g_string_append_c (out, ',');
+      append_double (out, "%.3f", t->residual_freq);
+      g_string_append_c (out, ',');
+      append_double (out, "%.3f", t->skew);
+      g_string_append_c (out, ',');
+      append_double (out, "%.9f", t->root_delay);
+      g_string_append_c (out, ',');
+      append_double (out, "%.9f", t->root_dispersion);
+      g_string_append_c (out, ',');
+      append_double (out, "%.1f", t->update_interval);
+      g_string_append_printf (out, ",%s\n", mctl_chrony_leap_to_string (t->leap));
+      return g_string_free (out, FALSE);
+    }
+
+  g_autoptr(GDateTime) ref = g_date_time_new_from_unix_utc (t->ref_time_s);
+  g_string_append_printf (out, "Reference ID    : %08X (%s)\n", t->ref_id,
+                          t->ref_name && *t->ref_name ? t->ref_name : address);
+  g_string_append_printf (out, "Stratum         : %d\n", t->stratum);
+  if (ref != NULL)
+    g_string_append_printf (out, "Ref time (UTC)  : %s %s %02d %02d:%02d:%02d %d\n",
+                            days[g_date_time_get_day_of_week (ref) % 7],
+                            months[g_date_time_get_month (ref) - 1],
+                            g_date_time_get_day_of_month (ref), g_date_time_get_hour (ref),
+                            g_date_time_get_minute (ref), g_date_time_get_second (ref),
+                            g_date_time_get_year (ref));
+  else
+    g_string_append (out, "Ref time (UTC)  : \n");
+  g_string_append (out, "System time     : ");
+  append_double (out, "%.9f", fabs (correction));
+  g_string_append_printf (out, " seconds %s of NTP time\n", correction > 0.0 ? "slow" : "fast");
+  g_string_append (out, "Last offset     : ");
+  append_double (out, "%+.9f", t->last_offset);
+  g_string_append (out, " seconds\nRMS offset      : ");
+  append_double (out, "%.9f", t->rms_offset);
+  g_string_append (out, " seconds\nFrequency       : ");
+  append_double (out, "%.3f", fabs (t->frequency));
+  g_string_append_printf (out, " ppm %s\n", t->frequency > 0.0 ? "fast" : "slow");
+  g_string_append (out, "Residual freq   : ");
+  append_double (out, "%+.3f", t->residual_freq);
+  g_string_append (out, " ppm\nSkew            : ");
+  append_double (out, "%.3f", t->skew);
+  g_string_append (out, " ppm\nRoot delay      : ");
+  append_double (out, "%.9f", t->root_delay);
+  g_string_append (out, " seconds\nRoot dispersion : ");
+  append_double (out, "%.9f", t->root_dispersion);
+  g_string_append (out, " seconds\nUpdate interval : ");
+  append_double (out, "%.1f", t->update_interval);
+  g_string_append_printf (out, " seconds\nLeap status     : %s\n",
+                          mctl_chrony_leap_to_string (t->leap));
+  return g_string_free (out, FALSE);
+}
+
+char *
+mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction, double skew)
+{
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "try: %d, refid: %08X, correction: ", attempt, ref_id);
+  append_double (out, "%.9f", fabs (correction));
+  g_string_append (out, ", skew: ");
+  append_double (out, "%.3f", skew);
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
+}

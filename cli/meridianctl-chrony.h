@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * meridianctl-chrony: the `sources`, `sourcestats` and `tracking` reports laid out exactly as
+ * chronyc 4.3 lays them out (text, -v legends and -c CSV), from plain structs.
+ *
+ * Pure formatting: no D-Bus, no I/O, no locale (chronyc's reports are a format scripts parse,
+ * so they stay in English with C number formatting whatever the language).  The commands
+ * fill the structs from meridiand's Source and Tracking objects; tests/cli/test-chrony-format.c
+ * fills them from real chronyc output and compares byte for byte.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MCTL_CHRONY_MODE_SERVER, /* '^' */
+  MCTL_CHRONY_MODE_PEER,   /* '=' */
+  MCTL_CHRONY_MODE_LOCAL,  /* '#' */
+} MctlChronyMode;
+
+typedef enum {
+  MCTL_CHRONY_STATE_SELECTED,     /* '*' */
+  MCTL_CHRONY_STATE_COMBINED,     /* '+' */
+  MCTL_CHRONY_STATE_NOT_COMBINED, /* '-' */
+  MCTL_CHRONY_STATE_FALSETICKER,  /* 'x' */
+  MCTL_CHRONY_STATE_JITTERY,      /* '~' */
+  MCTL_CHRONY_STATE_UNUSABLE,     /* '?' */
+} MctlChronyState;
+
+typedef struct {
+  const char     *address;   /* numeric address; the CSV column and the fallback name */
+  const char     *name;      /* a resolved host name to show instead, or NULL */
+  MctlChronyMode  mode;
+  MctlChronyState state;
+  int             stratum;
+  int             poll;      /* log2 seconds */
+  unsigned        reach;     /* the 8-bit register */
+  gint64          last_rx;   /* seconds since the last sample; negative = never */
+  double          adjusted_offset; /* seconds; positive = local clock ahead of the source */
+  double          measured_offset;
+  double          error_bound;
+  /* sourcestats */
+  unsigned        samples;
+  unsigned        runs;
+  gint64          span;      /* seconds */
+  double          frequency; /* ppm */
+  double          skew;      /* ppm */
+  double          offset;    /* seconds */
+  double          std_dev;   /* seconds */
+} MctlChronySource;
+
+typedef enum {
+  MCTL_CHRONY_LEAP_NORMAL,
+  MCTL_CHRONY_LEAP_INSERT,
+  MCTL_CHRONY_LEAP_DELETE,
+  MCTL_CHRONY_LEAP_UNSYNCHRONISED,
+} MctlChronyLeap;
+
+typedef struct {
+  guint32        ref_id;
+  const char    *ref_address;   /* CSV column: the address, or the reference ID's text */
+  const char    *ref_name;      /* text column: a resolved name, or NULL for ref_address */
+  int            stratum;
+  gint64         ref_time_s;    /* seconds since the epoch of the last update */
+  guint32        ref_time_ns;
+  double         system_time;   /* seconds; positive = the system clock is FAST of NTP time */
+  double         last_offset;
+  double         rms_offset;
+  double         frequency;     /* ppm; positive = fast */
+  double         residual_freq;
+  double         skew;
+  double         root_delay;
+  double         root_dispersion;
+  double         update_interval;
+  MctlChronyLeap leap;
+} MctlChronyTracking;
+
+char mctl_chrony_mode_char (MctlChronyMode mode);
+char mctl_chrony_state_char (MctlChronyState state);
+/* The D-Bus words ("selected", "server", "Insert second"…); FALSE when unknown. */
+gboolean mctl_chrony_state_from_string (const char *text, MctlChronyState *state);
+gboolean mctl_chrony_mode_from_string (const char *text, MctlChronyMode *mode);
+MctlChronyLeap mctl_chrony_leap_from_string (const char *text);
+const char *mctl_chrony_leap_to_string (MctlChronyLeap leap);
+
+/* Each returns the whole report, newline-terminated lines. */
+char *mctl_chrony_format_sources (const MctlChronySource *sources, guint n, gboolean verbose,
+                                  gboolean csv);
+char *mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n,
+                                      gboolean verbose, gboolean csv);
+char *mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv);
+/* One `waitsync` progress line, as chronyc prints it. */
+char *mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction,
+                                       double skew);
+
+/* The building blocks, exposed for their own tests. */
+void mctl_chrony_append_seconds (GString *out, gint64 seconds);        /* "%I": 4 columns */
+void mctl_chrony_append_nanoseconds (GString *out, double seconds);    /* "%S" */
+void mctl_chrony_append_signed_nanoseconds (GString *out, double seconds); /* "%+S" */
+
+G_END_DECLS

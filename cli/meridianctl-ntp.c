@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * meridianctl sources | sourcestats | tracking | add-source | remove-source | burst |
+ * makestep | waitsync: the chronyc commands, over meridiand's D-Bus API — Tracking on the
+ * service object, one org.meridian.Time1.Source object per source under its ObjectManager,
+ * and the Sources interface's methods.  The reports are laid out by meridianctl-chrony.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "meridianctl.h"
+#include "meridianctl-chrony.h"
+
+/* chronyc's "local" reference ID (0x7F7F0101, "127.127.1.1"): not a synchronization. */
+#define LOCAL_REFID 0x7F7F0101u
+
+GDBusObjectManager *
+mctl_sources_manager (MctlContext *ctx, GError **error)
+{
+  GDBusConnection *bus = g_dbus_proxy_get_connection (G_DBUS_PROXY (ctx->time1));
+
+  return mrd_dbus_object_manager_client_new_sync (bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+                                                  MCTL_BUS_NAME, MCTL_OBJECT_PATH, NULL, error);
+}
+
+MrdDBusTime1Tracking *
+mctl_tracking_proxy (MctlContext *ctx, GError **error)
+{
+  GDBusConnection *bus = g_dbus_proxy_get_connection (G_DBUS_PROXY (ctx->time1));
+  g_autoptr(MrdDBusTime1Tracking) tracking =
+    mrd_dbus_time1_tracking_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                            MCTL_BUS_NAME, MCTL_OBJECT_PATH, NULL, error);
+  g_auto(GStrv) names = NULL;
+
+  if (tracking == NULL)
+    return NULL;
+  names = g_dbus_proxy_get_cached_property_names (G_DBUS_PROXY (tracking));
+  if (names == NULL || names[0] == NULL)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE,
+                   "org.meridian.Time1.Tracking is not provided");
+      return NULL;
+    }
+  return g_steal_pointer (&tracking);
+}
+
+/* The number N at the end of /org/meridian/Time1/sources/N: the order sources were added. */
+static guint64
+path_index (GDBusObject *object)
+{
+  const char *path = g_dbus_object_get_object_path (object);
+  const char *slash = strrchr (path, '/');
+
+  return slash ? g_ascii_strtoull (slash + 1, NULL, 10) : 0;
+}
+
+static int
+compare_objects (gconstpointer a, gconstpointer b)
+{
+  guint64 ia = path_index (*(GDBusObject *const *) a), ib = path_index (*(GDBusObject *const *) b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+GPtrArray *
+mctl_source_list (GDBusObjectManager *manager)
+{
+  GList *objects = g_dbus_object_manager_get_objects (manager);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GList *l = objects; l; l = l->next)
+    if (mrd_dbus_object_peek_time1_source (MRD_DBUS_OBJECT (l->data)) != NULL)
+      g_ptr_array_add (out, g_object_ref (l->data));
+  g_list_free_full (objects, g_object_unref);
+  g_ptr_array_sort (out, compare_objects);
+  return out;
+}
+
+/* ---- reverse name lookups, as chronyc does without -n ---------------------------------- */
+
+typedef struct {
+  guint pending;
+  GHashTable *names; /* address -> name (owned) */
+} Lookups;
+
+typedef struct {
+  Lookups *lookups;
+  char *address;
+} Lookup;
+
+static void
+on_name (GObject *resolver, GAsyncResult *result, gpointer data)
+{
+  Lookup *lookup = data;
+  char *name = g_resolver_lookup_by_address_finish (G_RESOLVER (resolver), result, NULL);
+
+  /* No name (or too late): the address stands for itself, as chronyc shows it then — and is
+   * not asked again. */
+  g_hash_table_replace (lookup->lookups->names, g_strdup (lookup->address),
+                        name ? name : g_strdup (lookup->address));
+  lookup->lookups->pending--;
+  g_free (lookup->address);
+  g_free (lookup);
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static GHashTable *
+name_cache (void)
+{
+  static GHashTable *cache = NULL;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return cache;
+}
+
+const char *
+mctl_name_for_address (const char *address)
+{
+  return address ? g_hash_table_lookup (name_cache (), address) : NULL;
+}
+
+/* Looks up the names of the numeric addresses together; a name not found within two seconds
+ * is the address itself, so a dead DNS server cannot hang a report.  Answers are kept for the
+ * life of the process (monitor redraws often). */
+void
+mctl_resolve_addresses (const char *const *addresses, guint n)
+{
+  Lookups lookups = { 0 };
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  gboolean expired = FALSE;
+  guint timer;
+
+  lookups.names = name_cache ();
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GInetAddress) inet = addresses[i] ? g_inet_address_new_from_string (addresses[i]) : NULL;
+      Lookup *lookup;
+
+      if (inet == NULL || mctl_name_for_address (addresses[i]) != NULL)
+        continue;
+      lookup = g_new0 (Lookup, 1);
+      lookup->lookups = &lookups;
+      lookup->address = g_strdup (addresses[i]);
+      lookups.pending++;
+      g_resolver_lookup_by_address_async (resolver, inet, cancel, on_name, lookup);
+    }
+  if (lookups.pending == 0)
+    return;
+  timer = g_timeout_add (2000, on_deadline, &expired);
+  while (lookups.pending > 0 && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (timer);
+  g_cancellable_cancel (cancel);
+  while (lookups.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* ---- the reports ------------------------------------------------------------------------ */
+
+static void
+fill_source (MrdDBusTime1Source *p, MctlChronySource *s, gboolean numeric)
+{
+  const char *address = mrd_dbus_time1_source_get_address (p);
+  const char *name = mrd_dbus_time1_source_get_name (p);
+  double last_rx = mrd_dbus_time1_source_get_last_rx_ago (p);
+
+  /* Not yet resolved: the name as configured stands for the address. */
+  if (address == NULL || *address == '\0')
+    address = name;
+  s->address = address;
+  s->name = numeric ? NULL : mctl_name_for_address (address);
+  /* A name not resolved to an address yet is shown as chronyc shows names, cut at 25. */
+  if (!g_hostname_is_ip_address (address))
+    s->name = address;
+  if (!mctl_chrony_mode_from_string (mrd_dbus_time1_source_get_mode (p), &s->mode))
+    s->mode = MCTL_CHRONY_MODE_SERVER;
+  if (!mctl_chrony_state_from_string (mrd_dbus_time1_source_get_state (p), &s->state))
+    s->state = MCTL_CHRONY_STATE_UNUSABLE;
+  s->stratum = mrd_dbus_time1_source_get_stratum (p);
+  s->poll = mrd_dbus_time1_source_get_poll (p);
+  s->reach = mrd_dbus_time1_source_get_reach (p);
+  s->last_rx = last_rx < 0 || isnan (last_rx) ? -1 : (gint64) last_rx;
+  s->adjusted_offset = mrd_dbus_time1_source_get_adjusted_offset (p);
+  s->measured_offset = mrd_dbus_time1_source_get_measured_offset (p);
+  s->error_bound = mrd_dbus_time1_source_get_error_bound (p);
+  s->samples = mrd_dbus_time1_source_get_samples (p);
+  s->runs = mrd_dbus_time1_source_get_runs (p);
+  s->span = (gint64) mrd_dbus_time1_source_get_span (p);
+  s->frequency = mrd_dbus_time1_source_get_stats_frequency (p);
+  s->skew = mrd_dbus_time1_source_get_stats_skew (p);
+  s->offset = mrd_dbus_time1_source_get_stats_offset (p);
+  s->std_dev = mrd_dbus_time1_source_get_stats_std_dev (p);
+}
+
+char *
+mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gboolean csv,
+                     gboolean numeric)
+{
+  g_autofree MctlChronySource *rows = g_new0 (MctlChronySource, MAX (objects->len, 1));
+
+  if (!numeric && !csv)
+    {
+      g_autofree const char **addresses = g_new0 (const char *, objects->len + 1);
+      for (guint i = 0; i < objects->len; i++)
+        addresses[i] = mrd_dbus_time1_source_get_address (
+          mrd_dbus_object_peek_time1_source (objects->pdata[i]));
+      mctl_resolve_addresses (addresses, objects->len);
+    }
+  for (guint i = 0; i < objects->len; i++)
+    fill_source (mrd_dbus_object_peek_time1_source (objects->pdata[i]), &rows[i],
+                 numeric || csv);
+  return stats ? mctl_chrony_format_sourcestats (rows, objects->len, verbose, csv)
+               : mctl_chrony_format_sources (rows, objects->len, verbose, csv);
+}
+
+char *
+mctl_tracking_report (MrdDBusTime1Tracking *t, gboolean csv, gboolean numeric)
+{
+  MctlChronyTracking r = { 0 };
+  guint64 ref_usec = mrd_dbus_time1_tracking_get_ref_time_usec (t);
+  const char *address = mrd_dbus_time1_tracking_get_reference_name (t);
+
+  r.ref_id = mrd_dbus_time1_tracking_get_reference_id (t);
+  r.ref_address = address ? address : "";
+  if (!numeric && !csv && address && *address)
+    {
+      mctl_resolve_addresses (&address, 1);
+      r.ref_name = mctl_name_for_address (address);
+    }
+  r.stratum = mrd_dbus_time1_tracking_get_stratum (t);
+  r.ref_time_s = (gint64) (ref_usec / G_USEC_PER_SEC);
+  r.ref_time_ns = (guint32) (ref_usec % G_USEC_PER_SEC) * 1000;
+  r.system_time = mrd_dbus_time1_tracking_get_system_time_offset (t);
+  r.last_offset = mrd_dbus_time1_tracking_get_last_offset (t);
+  r.rms_offset = mrd_dbus_time1_tracking_get_rmsoffset (t);
+  r.frequency = mrd_dbus_time1_tracking_get_frequency (t);
+  r.residual_freq = mrd_dbus_time1_tracking_get_residual_frequency (t);
+  r.skew = mrd_dbus_time1_tracking_get_skew (t);
+  r.root_delay = mrd_dbus_time1_tracking_get_root_delay (t);
+  r.root_dispersion = mrd_dbus_time1_tracking_get_root_dispersion (t);
+  r.update_interval = mrd_dbus_time1_tracking_get_update_interval (t);
+  r.leap = mctl_chrony_leap_from_string (mrd_dbus_time1_tracking_get_leap_status (t));
+  return mctl_chrony_format_tracking (&r, csv);
+}
+
+/* Every cached property of a proxy as JSON members, by their D-Bus names. */
+static void
+add_properties (JsonBuilder *b, GDBusProxy *proxy)
+{
+  g_auto(GStrv) names = g_dbus_proxy_get_cached_property_names (proxy);
+
+  for (int i = 0; names && names[i]; i++)
+    {
+      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, names[i]);
+      json_builder_set_member_name (b, names[i]);
+      json_builder_add_value (b, json_gvariant_serialize (value));
+    }
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
+static void
+print_sources_json (GPtrArray *objects)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < objects->len; i++)
+    {
+      GDBusProxy *p = G_DBUS_PROXY (mrd_dbus_object_peek_time1_source (objects->pdata[i]));
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "Path");
+      json_builder_add_string_value (b, g_dbus_object_get_object_path (objects->pdata[i]));
+      add_properties (b, p);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  mctl_print_json (root);
+}
+
+typedef struct {
+  gboolean verbose, csv, numeric;
+} ReportOptions;
+
+static gboolean
+parse_report_options (MctlContext *ctx, const char *command, gboolean with_verbose,
+                      ReportOptions *o, int *argc, char ***argv)
+{
+  const GOptionEntry all[] = {
+    { "csv", 'c', 0, G_OPTION_ARG_NONE, &o->csv, N_("Print comma-separated values, as chronyc -c"), NULL },
+    { "numeric", 'n', 0, G_OPTION_ARG_NONE, &o->numeric, N_("Show addresses, do not look up names"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, N_("Explain the columns, as chronyc -v"), NULL },
+    { NULL }
+  };
+  GOptionEntry entries[G_N_ELEMENTS (all)];
+  g_autoptr(GOptionContext) octx = NULL;
+
+  memcpy (entries, all, sizeof all);
+  if (!with_verbose)
+    entries[2] = (GOptionEntry) { NULL };
+  octx = mctl_option_context_new (ctx, command, "", entries);
+  if (!mctl_parse_options (ctx, octx, argc, argv))
+    return FALSE;
+  if (*argc > 1)
+    {
+      mctl_usage_error (ctx, command, _("%s takes no arguments"), command);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+sources_command (MctlContext *ctx, const char *command, gboolean stats, int argc, char **argv)
+{
+  ReportOptions o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusObjectManager) manager = NULL;
+  g_autoptr(GPtrArray) objects = NULL;
+
+  if (!parse_report_options (ctx, command, TRUE, &o, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  manager = mctl_sources_manager (ctx, &error);
+  if (manager == NULL)
+    return mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
+  objects = mctl_source_list (manager);
+  if (ctx->json)
+    {
+      print_sources_json (objects);
+      return MCTL_EXIT_OK;
+    }
+  g_autofree char *report = mctl_sources_report (objects, stats, o.verbose, o.csv, o.numeric);
+  fputs (report, stdout);
+  return MCTL_EXIT_OK;
+}
+
+int
+mctl_sources (MctlContext *ctx, int argc, char **argv)
+{
+  return sources_command (ctx, "sources", FALSE, argc, argv);
+}
+
+int
+mctl_sourcestats (MctlContext *ctx, int argc, char **argv)
+{
+  return sources_command (ctx, "sourcestats", TRUE, argc, argv);
+}
+
+int
+mctl_tracking (MctlContext *ctx, int argc, char **argv)
+{
+  ReportOptions o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdDBusTime1Tracking) tracking = NULL;
+
+  if (!parse_report_options (ctx, "tracking", FALSE, &o, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  tracking = mctl_tracking_proxy (ctx, &error);
+  if (tracking == NULL)
+    return mctl_report_error (ctx, _("Cannot read the tracking state"), error);
+  if (ctx->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      add_properties (b, G_DBUS_PROXY (tracking));
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      mctl_print_json (root);
+      return MCTL_EXIT_OK;
+    }
+  g_autofree char *report = mctl_tracking_report (tracking, o.csv, o.numeric);
+  fputs (report, stdout);
+  return MCTL_EXIT_OK;
+}
+
+/* ---- changes ---------------------------------------------------------------------------- */
+
+static MrdDBusTime1Sources *
+sources_proxy (MctlContext *ctx, GError **error)
+{
+  GDBusConnection *bus = g_dbus_proxy_get_connection (G_DBUS_PROXY (ctx->time1));
+  MrdDBusTime1Sources *proxy =
+    mrd_dbus_time1_sources_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+                                           MCTL_BUS_NAME, MCTL_OBJECT_PATH, NULL, error);
+  if (proxy != NULL)
+    g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), 60 * 1000);
+  return proxy;
+}
+
+int
+mctl_add_source (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx =
+    mctl_option_context_new (ctx, "add-source", "'server HOST [OPTION…]'", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *line = NULL;
+  const char *path = NULL;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc < 2)
+    return mctl_usage_error (ctx, "add-source",
+                             _("add-source takes a source line, e.g. 'server time.example.com iburst'"));
+  /* One quoted argument or the words one by one: both make the same chrony.conf line. */
+  line = g_strjoinv (" ", argv + 1);
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "AddSource", g_variant_new ("(s)", line),
+                              &reply, &error))
+    return mctl_report_error (ctx, _("Cannot add the NTP source"), error);
+  g_variant_get (reply, "(&o)", &path);
+  g_print ("%s\n", path);
+  return MCTL_EXIT_OK;
+}
+
+/* An object path, or the name or address of exactly one source. */
+static char *
+find_source (MctlContext *ctx, const char *what, int *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusObjectManager) manager = mctl_sources_manager (ctx, &error);
+  g_autoptr(GPtrArray) objects = NULL;
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  if (manager == NULL)
+    {
+      *status = mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
+      return NULL;
+    }
+  objects = mctl_source_list (manager);
+  for (guint i = 0; i < objects->len; i++)
+    {
+      MrdDBusTime1Source *s = mrd_dbus_object_peek_time1_source (objects->pdata[i]);
+      const char *path = g_dbus_object_get_object_path (objects->pdata[i]);
+
+      if (g_str_equal (path, what) ||
+          g_ascii_strcasecmp (mrd_dbus_time1_source_get_name (s), what) == 0 ||
+          g_ascii_strcasecmp (mrd_dbus_time1_source_get_address (s), what) == 0)
+        g_ptr_array_add (found, (gpointer) path);
+    }
+  if (found->len == 1)
+    return g_strdup (found->pdata[0]);
+
+  *status = MCTL_EXIT_INVALID_ARG;
+  if (found->len == 0)
+    {
+      g_printerr (_("No NTP source is called %s.\n"), what);
+      g_printerr (_("See 'meridianctl sources -n' for the sources and their addresses.\n"));
+      return NULL;
+    }
+  g_ptr_array_sort (found, compare_strings);
+  g_printerr (_("%s names more than one source; give one of their object paths:\n"), what);
+  for (guint i = 0; i < found->len; i++)
+    g_printerr ("  %s\n", (const char *) found->pdata[i]);
+  return NULL;
+}
+
+int
+mctl_remove_source (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx =
+    mctl_option_context_new (ctx, "remove-source", "PATH|NAME|ADDRESS", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int status = MCTL_EXIT_FAILURE;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc != 2)
+    return mctl_usage_error (ctx, "remove-source",
+                             _("remove-source takes one source: its object path, name or address"));
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  path = find_source (ctx, argv[1], &status);
+  if (path == NULL)
+    return status;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "RemoveSource",
+                              g_variant_new ("(o)", path), NULL, &error))
+    return mctl_report_error (ctx, _("Cannot remove the NTP source"), error);
+  return MCTL_EXIT_OK;
+}
+
+static int
+simple_command (MctlContext *ctx, const char *command, const char *method, const char *failure,
+                int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, command, "", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc > 1)
+    return mctl_usage_error (ctx, command, _("%s takes no arguments"), command);
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), method, g_variant_new ("()"), NULL,
+                              &error))
+    return mctl_report_error (ctx, failure, error);
+  return MCTL_EXIT_OK;
+}
+
+int
+mctl_burst (MctlContext *ctx, int argc, char **argv)
+{
+  return simple_command (ctx, "burst", "Burst", _("Cannot start a burst of measurements"),
+                         argc, argv);
+}
+
+int
+mctl_makestep (MctlContext *ctx, int argc, char **argv)
+{
+  return simple_command (ctx, "makestep", "MakeStep", _("Cannot step the clock"), argc, argv);
+}
+
+/* ---- waitsync --------------------------------------------------------------------------- */
+
+static gboolean
+parse_nonnegative (const char *text, double *value)
+{
+  char *end = NULL;
+
+  errno = 0;
+  *value = g_ascii_strtod (text, &end);
+  return errno == 0 && end != text && *end == '\0' && isfinite (*value) && *value >= 0;
+}
+
+int
+mctl_waitsync (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx =
+    mctl_option_context_new (ctx, "waitsync", "[MAX-TRIES [MAX-CORRECTION [MAX-SKEW [INTERVAL]]]]", NULL);
+  guint64 max_tries = 0;
+  double max_correction = 0, max_skew = 0, interval = 10;
+  double *doubles[] = { &max_correction, &max_skew, &interval };
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc > 5)
+    return mctl_usage_error (ctx, "waitsync", _("waitsync takes at most four numbers"));
+  if (argc > 1 && !g_ascii_string_to_unsigned (argv[1], 10, 0, G_MAXINT, &max_tries, NULL))
+    return mctl_usage_error (ctx, "waitsync",
+                             _("MAX-TRIES must be a whole number (0: try for ever), not '%s'"),
+                             argv[1]);
+  for (int i = 2; i < argc; i++)
+    if (!parse_nonnegative (argv[i], doubles[i - 2]))
+      return mctl_usage_error (ctx, "waitsync",
+                               _("'%s' is not a number of seconds or ppm (0 or more)"), argv[i]);
+  /* As chronyc: no faster than ten times a second. */
+  interval = MAX (interval, 0.1);
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+
+  for (guint64 attempt = 1;; attempt++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MrdDBusTime1Tracking) t = mctl_tracking_proxy (ctx, &error);
+
+      if (t == NULL)
+        {
+          g_dbus_error_strip_remote_error (error);
+          g_printerr (_("Cannot read the tracking state (try %u).\n"), (guint) attempt);
+          if (ctx->verbose)
+            g_printerr ("%s\n", error->message);
+        }
+      else
+        {
+          guint32 refid = mrd_dbus_time1_tracking_get_reference_id (t);
+          double correction = fabs (mrd_dbus_time1_tracking_get_system_time_offset (t));
+          double skew = mrd_dbus_time1_tracking_get_skew (t);
+          g_autofree char *line = mctl_chrony_format_waitsync_try ((int) attempt, refid,
+                                                                   correction, skew);
+          fputs (line, stdout);
+          fflush (stdout);
+          if (mrd_dbus_time1_tracking_get_synchronized (t) && refid != 0 && refid != LOCAL_REFID &&
+              (max_correction == 0 || correction <= max_correction) &&
+              (max_skew == 0 || skew <= max_skew))
+            return MCTL_EXIT_OK;
+        }
+      if (max_tries != 0 && attempt >= max_tries)
+        return MCTL_EXIT_FAILURE;
+      g_usleep ((gulong) (interval * G_USEC_PER_SEC));
+    }
+}

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The chronyc layouts of cli/meridianctl-chrony.c against real chronyc 4.3 output
+ * (tests/cli/fixtures/chronyc-4.3, captured from chronyc itself; see its README.md).
+ *
+ * Each fixture's values are read here from chronyc's own format (the CSV's full-precision
+ * numbers for sources and sourcestats, the text report's fields for tracking), put into the
+ * formatter's structs, formatted, and compared byte for byte with the fixture.  The unit and
+ * rounding rules get their own cases at each boundary, with the expected text written out by
+ * hand from chronyc's rules.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "meridianctl-chrony.h"
+
+static const char *fixtures;
+
+static char *
+fixture (const char *name)
+{
+  g_autofree char *path = g_build_filename (fixtures, name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+static GStrv
+fixture_lines (const char *name)
+{
+  g_autofree char *text = fixture (name);
+  g_strchomp (text);
+  return g_strsplit (text, "\n", -1);
+}
+
+static MctlChronyState
+state_from_char (char c)
+{
+  const char *chars = "*+-x~?";
+  const char *p = strchr (chars, c);
+  g_assert_nonnull (p);
+  return (MctlChronyState) (p - chars);
+}
+
+/* sources.csv: mode,state,address,stratum,poll,reach(octal),lastrx,adj,meas,err */
+static GArray *
+sources_from_csv (GPtrArray *keep)
+{
+  g_auto(GStrv) lines = fixture_lines ("sources.csv");
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (MctlChronySource));
+
+  for (int i = 0; lines[i]; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], ",", -1);
+      MctlChronySource s = { 0 };
+      guint64 lastrx;
+
+      g_assert_cmpuint (g_strv_length (f), ==, 10);
+      g_assert_cmpstr (f[0], ==, "^");
+      s.mode = MCTL_CHRONY_MODE_SERVER;
+      s.state = state_from_char (f[1][0]);
+      s.address = g_strdup (f[2]);
+      g_ptr_array_add (keep, (gpointer) s.address);
+      s.stratum = atoi (f[3]);
+      s.poll = atoi (f[4]);
+      s.reach = (unsigned) g_ascii_strtoull (f[5], NULL, 8);
+      lastrx = g_ascii_strtoull (f[6], NULL, 10);
+      s.last_rx = lastrx == G_MAXUINT32 ? -1 : (gint64) lastrx;
+      s.adjusted_offset = g_ascii_strtod (f[7], NULL);
+      s.measured_offset = g_ascii_strtod (f[8], NULL);
+      s.error_bound = g_ascii_strtod (f[9], NULL);
+      g_array_append_val (out, s);
+    }
+  return out;
+}
+
+/* sourcestats.csv: address,np,nr,span,freq,skew,offset,sd */
+static GArray *
+sourcestats_from_csv (GPtrArray *keep)
+{
+  g_auto(GStrv) lines = fixture_lines ("sourcestats.csv");
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (MctlChronySource));
+
+  for (int i = 0; lines[i]; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], ",", -1);
+      MctlChronySource s = { 0 };
+
+      g_assert_cmpuint (g_strv_length (f), ==, 8);
+      s.address = g_strdup (f[0]);
+      g_ptr_array_add (keep, (gpointer) s.address);
+      s.samples = (unsigned) atoi (f[1]);
+      s.runs = (unsigned) atoi (f[2]);
+      s.span = atoi (f[3]);
+      s.frequency = g_ascii_strtod (f[4], NULL);
+      s.skew = g_ascii_strtod (f[5], NULL);
+      s.offset = g_ascii_strtod (f[6], NULL);
+      s.std_dev = g_ascii_strtod (f[7], NULL);
+      g_array_append_val (out, s);
+    }
+  return out;
+}
+
+static void
+test_sources (void)
+{
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) s = sources_from_csv (keep);
+  g_autofree char *text = mctl_chrony_format_sources ((MctlChronySource *) s->data, s->len, FALSE, FALSE);
+  g_autofree char *verbose = mctl_chrony_format_sources ((MctlChronySource *) s->data, s->len, TRUE, FALSE);
+  g_autofree char *csv = mctl_chrony_format_sources ((MctlChronySource *) s->data, s->len, FALSE, TRUE);
+  g_autofree char *want_text = fixture ("sources.txt");
+  g_autofree char *want_verbose = fixture ("sources-v.txt");
+  g_autofree char *want_csv = fixture ("sources.csv");
+
+  g_assert_cmpuint (s->len, ==, 5);
+  g_assert_cmpstr (text, ==, want_text);
+  g_assert_cmpstr (verbose, ==, want_verbose);
+  g_assert_cmpstr (csv, ==, want_csv);
+  /* -v with -c is plain CSV, as in chronyc. */
+  g_autofree char *csv_v = mctl_chrony_format_sources ((MctlChronySource *) s->data, s->len, TRUE, TRUE);
+  g_assert_cmpstr (csv_v, ==, want_csv);
+}
+
+static void
+test_sourcestats (void)
+{
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) s = sourcestats_from_csv (keep);
+  g_autofree char *verbose = mctl_chrony_format_sourcestats ((MctlChronySource *) s->data, s->len, TRUE, FALSE);
+  g_autofree char *csv = mctl_chrony_format_sourcestats ((MctlChronySource *) s->data, s->len, FALSE, TRUE);
+  g_autofree char *want_verbose = fixture ("sourcestats-v.txt");
+  g_autofree char *want_csv = fixture ("sourcestats.csv");
+  g_autofree char *plain = mctl_chrony_format_sourcestats ((MctlChronySource *) s->data, s->len, FALSE, FALSE);
+
+  g_assert_cmpstr (verbose, ==, want_verbose);
+  g_assert_cmpstr (csv, ==, want_csv);
+  /* Without -v: the same report less the nine legend lines. */
+  g_auto(GStrv) lines = g_strsplit (want_verbose, "\n", -1);
+  g_autofree char *want_plain = g_strjoinv ("\n", lines + 9);
+  g_assert_cmpstr (plain, ==, want_plain);
+}
+
+/* "Label           : value" lines of tracking.txt -> value by label. */
+static GHashTable *
+tracking_fields (void)
+{
+  g_auto(GStrv) lines = fixture_lines ("tracking.txt");
+  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (int i = 0; lines[i]; i++)
+    {
+      const char *colon = strstr (lines[i], " : ");
+      g_assert_nonnull (colon);
+      g_hash_table_insert (fields, g_strstrip (g_strndup (lines[i], colon - lines[i])),
+                           g_strdup (colon + 3));
+    }
+  return fields;
+}
+
+static void
+test_tracking_text (void)
+{
+  g_autoptr(GHashTable) f = tracking_fields ();
+  MctlChronyTracking t = { 0 };
+  char name[64], word[16], day[4], month[4];
+  double value;
+  int d, h, m, sec, year;
+  const char *const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Reference ID"), "%8X (%63[^)])", &t.ref_id, name), ==, 2);
+  t.ref_name = name;
+  t.ref_address = "127.0.0.1";
+  t.stratum = atoi (g_hash_table_lookup (f, "Stratum"));
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Ref time (UTC)"), "%3s %3s %d %d:%d:%d %d",
+                           day, month, &d, &h, &m, &sec, &year), ==, 7);
+  g_autoptr(GDateTime) ref = g_date_time_new_utc (year, (int) (strstr (months, month) - months) / 3 + 1,
+                                                  d, h, m, sec);
+  t.ref_time_s = g_date_time_to_unix (ref);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "System time"), "%lf seconds %15s", &value, word), ==, 2);
+  /* Our sign: positive = fast. */
+  t.system_time = g_str_equal (word, "fast") ? value : -value;
+  t.last_offset = g_ascii_strtod (g_hash_table_lookup (f, "Last offset"), NULL);
+  t.rms_offset = g_ascii_strtod (g_hash_table_lookup (f, "RMS offset"), NULL);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Frequency"), "%lf ppm %15s", &value, word), ==, 2);
+  t.frequency = g_str_equal (word, "fast") ? value : -value;
+  t.residual_freq = g_ascii_strtod (g_hash_table_lookup (f, "Residual freq"), NULL);
+  t.skew = g_ascii_strtod (g_hash_table_lookup (f, "Skew"), NULL);
+  t.root_delay = g_ascii_strtod (g_hash_table_lookup (f, "Root delay"), NULL);
+  t.root_dispersion = g_ascii_strtod (g_hash_table_lookup (f, "Root dispersion"), NULL);
+  t.update_interval = g_ascii_strtod (g_hash_table_lookup (f, "Update interval"), NULL);
+  t.leap = mctl_chrony_leap_from_string (g_hash_table_lookup (f, "Leap status"));
+
+  g_autofree char *text = mctl_chrony_format_tracking (&t, FALSE);
+  g_autofree char *want = fixture ("tracking.txt");
+  g_assert_cmpstr (text, ==, want);
+}
+
+static void
+test_tracking_csv (void)
+{
+  g_auto(GStrv) lines = fixture_lines ("tracking.csv");
+  g_auto(GStrv) f = g_strsplit (lines[0], ",", -1);
+  MctlChronyTracking t = { 0 };
+  g_auto(GStrv) when = NULL;
+
+  g_assert_cmpuint (g_strv_length (f), ==, 14);
+  t.ref_id = (guint32) g_ascii_strtoull (f[0], NULL, 16);
+  t.ref_address = f[1];
+  t.stratum = atoi (f[2]);
+  when = g_strsplit (f[3], ".", 2);
+  t.ref_time_s = g_ascii_strtoll (when[0], NULL, 10);
+  t.ref_time_ns = (guint32) g_ascii_strtoull (when[1], NULL, 10);
+  /* chronyc's CSV: positive when the clock is slow; ours is positive when fast. */
+  t.system_time = -g_ascii_strtod (f[4], NULL);
+  t.last_offset = g_ascii_strtod (f[5], NULL);
+  t.rms_offset = g_ascii_strtod (f[6], NULL);
+  t.frequency = g_ascii_strtod (f[7], NULL);
+  t.residual_freq = g_ascii_strtod (f[8], NULL);
+  t.skew = g_ascii_strtod (f[9], NULL);
+  t.root_delay = g_ascii_strtod (f[10], NULL);
+  t.root_dispersion = g_ascii_strtod (f[11], NULL);
+  t.update_interval = g_ascii_strtod (f[12], NULL);
+  t.leap = mctl_chrony_leap_from_string (f[13]);
+
+  g_autofree char *csv = mctl_chrony_format_tracking (&t, TRUE);
+  g_autofree char *want = fixture ("tracking.csv");
+  g_assert_cmpstr (csv, ==, want);
+  /* The same values as text: the CSV's negative system time is "fast" (README.md). */
+  g_autofree char *text = mctl_chrony_format_tracking (&t, FALSE);
+  g_assert_nonnull (strstr (text, "System time     : 0.000001607 seconds fast of NTP time\n"));
+  g_assert_nonnull (strstr (text, "Frequency       : 0.001 ppm fast\n"));
+  g_assert_nonnull (strstr (text, "Ref time (UTC)  : Wed Nov 25 06:38:59 2026\n"));
+}
+
+static char *
+signed_ns (double s)
+{
+  GString *out = g_string_new (NULL);
+  mctl_chrony_append_signed_nanoseconds (out, s);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+unsigned_ns (double s)
+{
+  GString *out = g_string_new (NULL);
+  mctl_chrony_append_nanoseconds (out, s);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+seconds (gint64 s)
+{
+  GString *out = g_string_new (NULL);
+  mctl_chrony_append_seconds (out, s);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_units (void)
+{
+  static const struct { double value; const char *sign, *plain; } cases[] = {
+    { 0.0,          "   +0ns", "   0ns" },
+    { 9999e-9,      "+9999ns", "9999ns" },
+    { 9999.6e-9,    "  +10us", "  10us" },      /* past 9999.5 ns: the next unit */
+    { -412e-6,      " -412us", " 412us" },
+    { 9999.4e-6,    "+9999us", "9999us" },
+    { 0.0099996,    "  +10ms", "  10ms" },
+    { -0.050160494, "  -50ms", "  50ms" },
+    { 9.9996,       " +10.0s", " 10.0s" },
+    { 999.4,        "+999.4s", "999.4s" },
+    { -999.6,       " -1000s", " 1000s" },
+    { 99999.4,      "+99999s", "99999s" },
+    { 99999.6,      " +1667m", " 1667m" },     /* 99999.6 / 60 */
+    { 99999.5 * 60, " +1667h", " 1667h" },     /* 1666.66 h */
+    { 99999.5 * 3600, " +4167d", " 4167d" },
+    { -99999.5 * 86400, "  -274y", "  274y" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *s = signed_ns (cases[i].value);
+      g_autofree char *u = unsigned_ns (cases[i].value);
+      g_assert_cmpstr (s, ==, cases[i].sign);
+      g_assert_cmpstr (u, ==, cases[i].plain);
+    }
+
+  static const struct { gint64 s; const char *text; } ages[] = {
+    { -1, "   -" }, { 0, "   0" }, { 1199, "1199" }, { 1200, " 20m" }, { 35999, "599m" },
+    { 36000, " 10h" }, { 345599, " 95h" }, { 345600, "  4d" }, { 999 * 86400, "999d" },
+    { 1000 * 86400, "  2y" }, { G_MAXUINT32, "   -" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (ages); i++)
+    {
+      g_autofree char *t = seconds (ages[i].s);
+      g_assert_cmpstr (t, ==, ages[i].text);
+    }
+}
+
+static void
+test_names_and_extremes (void)
+{
+  MctlChronySource s = {
+    .address = "2001:db8::123", .name = "a-very-long-host-name.example.com",
+    .mode = MCTL_CHRONY_MODE_PEER, .state = MCTL_CHRONY_STATE_JITTERY, .stratum = 16,
+    .poll = -3, .reach = 0x5, .last_rx = 4000, .adjusted_offset = 1.5,
+    .measured_offset = -1.5, .error_bound = 123456.0,
+    .samples = 3, .runs = 2, .span = 86400 * 5, .frequency = -123456.7, .skew = 99999.4,
+    .offset = 0, .std_dev = 1e-3,
+  };
+  g_autofree char *text = mctl_chrony_format_sources (&s, 1, FALSE, FALSE);
+  g_autofree char *stats = mctl_chrony_format_sourcestats (&s, 1, FALSE, FALSE);
+  g_autofree char *csv = mctl_chrony_format_sources (&s, 1, FALSE, TRUE);
+
+  /* Names cut at 25 columns ending in '>'; the CSV has the address; poll -3, reach 5 octal. */
+  g_assert_nonnull (strstr (text, "\n=~ a-very-long-host-name.ex>    16  -3     5   66m  +1500ms[-1500ms] +/-  2058m\n"));
+  g_assert_cmpstr (csv, ==, "=,~,2001:db8::123,16,-3,5,4000,1.500000000,-1.500000000,123456.000000000\n");
+  g_assert_nonnull (strstr (stats, "\na-very-long-host-name.ex>   3   2    5d    -123457  99999.400     +0ns  1000us\n"));
+
+  /* No name: the address, even past 25 columns (chronyc does not cut addresses). */
+  s.name = NULL;
+  s.address = "2001:db8:1234:5678:9abc:def0:1234:5678";
+  g_autofree char *text2 = mctl_chrony_format_sources (&s, 1, FALSE, FALSE);
+  g_assert_nonnull (strstr (text2, "=~ 2001:db8:1234:5678:9abc:def0:1234:5678  16  -3"));
+
+  /* Tracking's wording at zero and for a slow clock. */
+  MctlChronyTracking t = { .ref_id = 0, .ref_address = "", .ref_time_s = 0,
+                           .system_time = -0.25, .frequency = 0.0,
+                           .leap = MCTL_CHRONY_LEAP_UNSYNCHRONISED };
+  g_autofree char *tr = mctl_chrony_format_tracking (&t, FALSE);
+  g_assert_nonnull (strstr (tr, "Reference ID    : 00000000 ()\n"));
+  g_assert_nonnull (strstr (tr, "Ref time (UTC)  : Thu Jan 01 00:00:00 1970\n"));
+  g_assert_nonnull (strstr (tr, "System time     : 0.250000000 seconds slow of NTP time\n"));
+  g_assert_nonnull (strstr (tr, "Frequency       : 0.000 ppm slow\n"));
+  g_assert_nonnull (strstr (tr, "Leap status     : Not synchronised\n"));
+  t.system_time = 0.0;
+  t.frequency = -23.054;
+  g_autofree char *tr2 = mctl_chrony_format_tracking (&t, FALSE);
+  g_assert_nonnull (strstr (tr2, "System time     : 0.000000000 seconds fast of NTP time\n"));
+  g_assert_nonnull (strstr (tr2, "Frequency       : 23.054 ppm slow\n"));
+  g_autofree char *tr_csv = mctl_chrony_format_tracking (&t, TRUE);
+  g_assert_cmpstr (tr_csv, ==, "00000000,,0,0.000000000,-0.000000000,0.000000000,0.000000000,"
+                               "-23.054,0.000,0.000,0.000000000,0.000000000,0.0,Not synchronised\n");
+
+  g_autofree char *w = mctl_chrony_format_waitsync_try (3, 0x7F000001, -0.0005, 0.125);
+  g_assert_cmpstr (w, ==, "try: 3, refid: 7F000001, correction: 0.000500000, skew: 0.125\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  fixtures = g_getenv ("CHRONYC_FIXTURES");
+  if (fixtures == NULL)
+    fixtures = SOURCE_FIXTURES;
+  g_test_add_func ("/chrony/sources", test_sources);
+  g_test_add_func ("/chrony/sourcestats", test_sourcestats);
+  g_test_add_func ("/chrony/tracking-text", test_tracking_text);
+  g_test_add_func ("/chrony/tracking-csv", test_tracking_csv);
+  g_test_add_func ("/chrony/units", test_units);
+  g_test_add_func ("/chrony/names-and-extremes", test_names_and_extremes);
+  return g_test_run ();
+}
