@@ -320,7 +320,6 @@ class Timesync1(ChronydCase):
         # (the clock's error, negative = slow) with the correction's sign.
         self.assertLess(abs(int(show['Frequency']) / 65536 + self.tracking('Frequency')), 0.01,
                         show['Frequency'])
-        self.assertGreater(int(show['Frequency']), 0)   # the clock is slow: made faster
         r = self.timedatectl('timesync-status')
         self.assertEqual(r.returncode, 0, r.stderr)
         sys.stderr.write(r.stdout)
