@@ -74,6 +74,7 @@ struct _MrdEngineProxy {
 };
 
 static void spawn (MrdEngineProxy *self);
+static void mark_unsynchronized (MrdEngineProxy *self);
 
 static void
 proxy_source_clear (ProxySource *s)
@@ -242,6 +243,13 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
       if (g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL_US ||
           !mrd_sync_get_enabled (self->sync))
         write_drift (self);
+    }
+  if (t.ref_time_ns == 0)
+    {
+      /* An engine that has not updated the clock (just started, or stopped) has nothing to
+       * say beyond "not synchronized": what is shown stays as it was, unsynchronized. */
+      mark_unsynchronized (self);
+      return;
     }
   if (mrd_clock_get_true_offset (self->clock, &true_offset))
     mrd_sync_set_true_offset (self->sync, true_offset);
