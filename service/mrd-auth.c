@@ -30,6 +30,7 @@ static const MethodAction method_actions[] = {
   { "org.freedesktop.timedate1", "SetLocalRTC", MRD_TIMEDATE1_ACTION_SET_LOCAL_RTC },
   { "org.meridian.Time1.Sources", "AddSource", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "RemoveSource", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "RemoveSourceByName", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "Burst", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "MakeStep", MRD_ACTION_MANAGE_SOURCES },
 };

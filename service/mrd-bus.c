@@ -9,6 +9,7 @@
 #include "mrd-dbus-generated.h"
 #include "mrd-error.h"
 #include "mrd-timedate1-generated.h"
+#include "mrd-timesync1.h"
 #include "mrd-zones.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
@@ -588,7 +589,7 @@ static const GDBusInterfaceVTable vtable = {
 /* ---- GetAll("") ---------------------------------------------------------------------------
  * sd-bus clients (timedatectl) send GetAll with "" for "every interface", which GDBus refuses.
  * This filter, in GDBus's worker thread, names the object's main interface instead (the only
- * one on /org/freedesktop/timedate1; ask for org.meridian.Time1.Tracking by name). It reads
+ * one on /org/freedesktop/timedate1 and /org/freedesktop/timesync1; ask for org.meridian.Time1.Tracking by name). It reads
  * nothing but the message and a constant table, so it needs no data that could go away while
  * it runs (GDBus may still run it after g_dbus_connection_remove_filter()). */
 static const struct {
@@ -597,6 +598,7 @@ static const struct {
 } main_interfaces[] = {
   { MRD_OBJECT_PATH, MRD_BUS_NAME },
   { MRD_TIMEDATE1_OBJECT_PATH, MRD_TIMEDATE1_BUS_NAME },
+  { MRD_TIMESYNC1_OBJECT_PATH, MRD_TIMESYNC1_INTERFACE },
 };
 
 static GDBusMessage *

@@ -44,11 +44,11 @@ typedef enum {
 
 #define MRD_ERROR_NAME_FAILED "org.meridian.Time1.Error.Failed"
 #define MRD_ERROR_NAME_UNKNOWN_COUNTRY "org.meridian.Time1.Error.UnknownCountry"
+#define MRD_ERROR_NAME_SOURCE_EXISTS "org.meridian.Time1.Error.SourceExists"
 #define MRD_ERROR_NAME_NOT_SUPPORTED "org.meridian.Time1.Error.NotSupported"
 #define MRD_ERROR_NAME_UNKNOWN_ZONE "org.meridian.Time1.Error.UnknownZone"
 #define MRD_ERROR_NAME_INVALID_TIME "org.meridian.Time1.Error.InvalidTime"
 #define MRD_ERROR_NAME_INVALID_SOURCE "org.meridian.Time1.Error.InvalidSource"
-#define MRD_ERROR_NAME_SOURCE_EXISTS "org.meridian.Time1.Error.SourceExists"
 #define MRD_ERROR_NAME_UNKNOWN_SOURCE "org.meridian.Time1.Error.UnknownSource"
 #define MRD_ERROR_NAME_AUTOMATIC_TIME_SYNC_ENABLED "org.freedesktop.timedate1.AutomaticTimeSyncEnabled"
 #define MRD_ERROR_NAME_NO_NTP_SUPPORT "org.freedesktop.timedate1.NoNTPSupport"

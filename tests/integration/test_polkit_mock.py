@@ -170,11 +170,10 @@ class PolkitMatrix(harness.MeridianTestCase):
             self.assert_root_unchanged(snap)
 
     def _simple_sources_method(self, method, allowed):
-        # With no NTP engine running, Burst and MakeStep have nothing to act on: once
-        # authorized they reach the synchronization module, which says so in the log and
-        # succeeds (as chronyc's burst/makestep do on an idle chronyd); nothing else changes.
-        # Refused, they never reach it.
-        reached = f'{method}: no NTP engine is running'
+        # Once authorized, Burst and MakeStep go through the synchronization module to the
+        # NTP engine child, which the daemon logs; nothing else changes (the source has no
+        # server behind it, so nothing is measured). Refused, they never reach it.
+        reached = f'{method}: sent to the NTP engine'
         path = self.call('AddSource', TEST_SOURCE, False, iface=SOURCES)
         sources = self._source_paths()
         ntp = self.get_property('NTP')

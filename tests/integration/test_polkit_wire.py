@@ -65,7 +65,9 @@ class PolkitWire(harness.MeridianTestCase):
 
     def test_polkit_subject_action_and_interaction_flag_sources(self):
         for interactive in (False, True):
-            self.check_for(SOURCES, 'AddSource', ['server 127.0.0.1 port 12399 iburst'],
+            # A source already present is refused (as chronyc does): a new port each time.
+            port = 12399 + int(interactive)
+            self.check_for(SOURCES, 'AddSource', [f'server 127.0.0.1 port {port} iburst'],
                            'manage-sources', interactive)
             self.check_for(SOURCES, 'Burst', [], 'manage-sources', interactive)
             self.check_for(SOURCES, 'MakeStep', [], 'manage-sources', interactive)
