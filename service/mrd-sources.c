@@ -322,8 +322,11 @@ handle_remove_source (MrdDBusTime1Sources *object, GDBusMethodInvocation *invoca
   guint id = 0;
 
   if (!mrd_sources_id_for_path (path, &id) || !mrd_sync_has_source (self->sync, id))
-    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                           _("No source %s"), path);
+    {
+      g_autofree char *quoted = mrd_error_quote (path);
+      mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No source %s"),
+                            quoted);
+    }
   else
     authorize (self, invocation, NULL, id, interactive);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -337,8 +340,11 @@ handle_remove_source_by_name (MrdDBusTime1Sources *object, GDBusMethodInvocation
 
   if (!(mrd_sources_id_for_path (what, &id) && mrd_sync_has_source (self->sync, id)) &&
       !mrd_sync_find_source (self->sync, what, &id))
-    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                           _("No single source %s"), what);
+    {
+      g_autofree char *quoted = mrd_error_quote (what);
+      mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE,
+                            _("No single source %s"), quoted);
+    }
   else
     authorize (self, invocation, NULL, id, interactive);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

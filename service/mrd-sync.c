@@ -190,7 +190,7 @@ parse_line (const char *line, NtpSourceConfig *config, GError **error)
   ntp_source_config_init (config);
   if (ntp_source_config_parse (config, line, why, sizeof why) < 0)
     {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+      g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
                    _("Not a source line (\"server|pool|peer ADDRESS [options]\"): %s"),
                    why[0] != '\0' ? why : _("it does not parse"));
       return FALSE;
@@ -327,7 +327,7 @@ mrd_sync_remove_source (MrdSync *self, guint id, GError **error)
 
   if (!mrd_sync_has_source (self, id))
     {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, _("No source %u"), id);
+      g_set_error (error, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No source %u"), id);
       return FALSE;
     }
   source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
