@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include "mrd-dbus-generated.h"
+#include "mrd-error.h"
 #include "mrd-sources.h"
 #include "mrd-sync.h"
 
@@ -133,7 +134,7 @@ removed_sources_disappear_and_ids_are_not_reused (void **state)
   assert_int_equal (mrd_sync_get_n_sources (f->sync), 0);
   assert_null (mrd_sources_lookup (f->sources, id0));
   assert_false (mrd_sync_remove_source (f->sync, id0, &error));
-  assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
+  assert_true (g_error_matches (error, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE));
   assert_true (mrd_sync_add_source (f->sync, "server 10.0.0.1", &id1, NULL));
   assert_int_equal (id1, 1);
 }
@@ -153,8 +154,8 @@ bad_lines_add_nothing (void **state)
 
       assert_false (mrd_sync_check_source_line (bad[i], &check_error));
       assert_false (mrd_sync_add_source (f->sync, bad[i], NULL, &error));
-      assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
-      assert_true (g_error_matches (check_error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS));
+      assert_true (g_error_matches (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE));
+      assert_true (g_error_matches (check_error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE));
     }
   assert_int_equal (mrd_sync_get_n_sources (f->sync), 0);
   assert_null (mrd_sources_lookup (f->sources, 0));
