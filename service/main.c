@@ -12,6 +12,7 @@
 #include "mrd-daemon.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-sync-standalone.h"
+#include "privsep/mrd-engine-child.h"
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -38,7 +39,10 @@ main (int argc, char **argv)
   g_autofree char *config = NULL;
   g_autofree char *clock_name = NULL;
   double virtual_offset = 0.0, virtual_freq = 0.0;
-  gboolean no_timedate1 = FALSE, verbose = FALSE, no_bus = FALSE;
+  gboolean no_timedate1 = FALSE, verbose = FALSE, no_bus = FALSE, no_engine = FALSE;
+  gint engine_child = -1, engine_clock_fd = -1;
+  g_autofree char *engine_user = NULL;
+  g_autofree char *engine_chroot = NULL;
   const GOptionEntry entries[] = {
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &root,
       N_("Directory that every system path is relative to (default: /)"), N_("DIR") },
@@ -57,6 +61,17 @@ main (int argc, char **argv)
       N_("Do not serve org.freedesktop.timedate1"), NULL },
     { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus,
       N_("Run only the NTP engine, without D-Bus, configured by the file alone"), NULL },
+    { "engine-user", 0, 0, G_OPTION_ARG_STRING, &engine_user,
+      N_("User the network-facing NTP engine runs as (default: meridian, else nobody)"),
+      N_("USER") },
+    { "engine-chroot", 0, 0, G_OPTION_ARG_FILENAME, &engine_chroot,
+      N_("Empty directory the NTP engine is confined to (source names then need addresses)"),
+      N_("DIR") },
+    { "no-engine", 0, 0, G_OPTION_ARG_NONE, &no_engine,
+      N_("Do not start the NTP engine (sources are kept and shown, never polled)"), NULL },
+    /* Internal: how meridiand starts its own engine process (service/privsep). */
+    { "engine-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_child, NULL, NULL },
+    { "engine-clock-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_clock_fd, NULL, NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
@@ -89,6 +104,20 @@ main (int argc, char **argv)
       return 2;
     }
 
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+  if (engine_child >= 0)
+    {
+      MrdEngineChildOptions child = {
+        .channel_fd = engine_child,
+        .clock_fd = engine_clock_fd,
+        .user = engine_user,
+        .chroot_dir = engine_chroot,
+      };
+
+      return mrd_engine_child_run (&child);
+    }
+
   options.clock_kind = MRD_CLOCK_KIND_SYSTEM;
   if (clock_name != NULL && !mrd_clock_kind_from_string (clock_name, &options.clock_kind))
     {
@@ -117,9 +146,6 @@ main (int argc, char **argv)
                   g_get_prgname (), virtual_freq);
       return 2;
     }
-  if (verbose)
-    g_log_set_debug_enabled (TRUE);
-
   if (no_bus)
     {
       g_autofree char *path = config != NULL ? g_strdup (config)
@@ -136,6 +162,10 @@ main (int argc, char **argv)
   options.virtual_offset_s = virtual_offset;
   options.virtual_freq_ppm = virtual_freq;
   options.timedate1 = !no_timedate1;
+  options.run_engine = !no_engine;
+  options.engine_user = engine_user;
+  options.engine_chroot = engine_chroot;
+  options.verbose = verbose;
 
   daemon = mrd_daemon_new (&options, &error);
   if (daemon == NULL)

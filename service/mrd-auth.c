@@ -16,19 +16,21 @@ typedef struct {
 } MethodAction;
 
 /* The only methods that change anything. The compatible org.freedesktop.timedate1 methods
- * check the same actions as the native ones: one policy (polkit/org.meridian.time1.policy)
- * whichever interface a client uses. */
+ * check systemd-timedated's own actions, so that what sites and desktops grant for timedated
+ * (GNOME Settings' datetime action implies them; rules.d files name them) holds for us too;
+ * the native interface checks ours (polkit/org.meridian.time1.policy). */
 static const MethodAction method_actions[] = {
   { "org.meridian.Time1", "SetTimezone", MRD_ACTION_SET_TIMEZONE },
   { "org.meridian.Time1", "SetTime", MRD_ACTION_SET_TIME },
   { "org.meridian.Time1", "SetNTP", MRD_ACTION_SET_NTP },
   { "org.meridian.Time1", "SetLocalRTC", MRD_ACTION_SET_LOCAL_RTC },
-  { "org.freedesktop.timedate1", "SetTimezone", MRD_ACTION_SET_TIMEZONE },
-  { "org.freedesktop.timedate1", "SetTime", MRD_ACTION_SET_TIME },
-  { "org.freedesktop.timedate1", "SetNTP", MRD_ACTION_SET_NTP },
-  { "org.freedesktop.timedate1", "SetLocalRTC", MRD_ACTION_SET_LOCAL_RTC },
+  { "org.freedesktop.timedate1", "SetTimezone", MRD_TIMEDATE1_ACTION_SET_TIMEZONE },
+  { "org.freedesktop.timedate1", "SetTime", MRD_TIMEDATE1_ACTION_SET_TIME },
+  { "org.freedesktop.timedate1", "SetNTP", MRD_TIMEDATE1_ACTION_SET_NTP },
+  { "org.freedesktop.timedate1", "SetLocalRTC", MRD_TIMEDATE1_ACTION_SET_LOCAL_RTC },
   { "org.meridian.Time1.Sources", "AddSource", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "RemoveSource", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "RemoveSourceByName", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "Burst", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "MakeStep", MRD_ACTION_MANAGE_SOURCES },
 };
@@ -44,7 +46,10 @@ struct _MrdAuth {
 typedef struct {
   char *sender;
   char *action;
+  PolkitCheckAuthorizationFlags flags;
   GCancellable *cancellable;
+  guint32 uid;                    /* the caller's user, once the bus has told us */
+  gboolean asking_polkit;         /* counted against the limits below */
   gboolean finished;              /* the GTask has returned (e.g. the caller left) */
 } CheckData;
 
@@ -231,14 +236,107 @@ on_check_authorization_done (GObject *source, GAsyncResult *result, gpointer use
     }
 }
 
+/* ---- bounds on the checks waiting for polkit -------------------------------------------
+ * Every CheckAuthorization we send stays pending on our bus connection until polkitd answers,
+ * and polkitd answers a check that allows interaction only when the caller's authentication
+ * agent does: a user whose agent never answers can keep checks open for as long as he likes.
+ * dbus-daemon lets one connection wait for at most max_replies_per_connection replies (128 in
+ * its default system.conf); beyond that every further call we send fails with
+ * LimitsExceeded -- every other caller's check, root's included. So the checks are counted per
+ * user (per uid, not per connection: a user can open many connections) and in total, far
+ * below 128, and the last MRD_AUTH_RESERVED_PENDING places go only to users with no check
+ * pending, so that a few users flooding at once still leave room for somebody else. */
+
+static guint
+count_pending (MrdAuth *auth, gboolean by_uid, guint32 uid)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < auth->pending->len; i++)
+    {
+      CheckData *other = g_task_get_task_data (g_ptr_array_index (auth->pending, i));
+
+      if (other->asking_polkit && (!by_uid || other->uid == uid))
+        n++;
+    }
+  return n;
+}
+
+gboolean
+mrd_auth_may_start_check (guint32 uid, guint n_user, guint n_total)
+{
+  if (n_total >= MRD_AUTH_MAX_PENDING)
+    return FALSE;
+  /* polkitd authorizes uid 0 at once, with no agent involved, so root's checks cannot be held
+   * open: root (a script changing the zone from many connections) has only the total bound. */
+  if (uid == 0)
+    return TRUE;
+  if (n_user >= MRD_AUTH_MAX_PENDING_PER_USER)
+    return FALSE;
+  return n_user == 0 || n_total < MRD_AUTH_MAX_PENDING - MRD_AUTH_RESERVED_PENDING;
+}
+
+static void
+ask_polkit (MrdAuth *auth, GTask *task)
+{
+  CheckData *data = g_task_get_task_data (task);
+  g_autoptr(PolkitSubject) subject = polkit_system_bus_name_new (data->sender);
+  guint n_user = count_pending (auth, TRUE, data->uid);
+  guint n_total = count_pending (auth, FALSE, 0);
+
+  if (!mrd_auth_may_start_check (data->uid, n_user, n_total))
+    {
+      g_warning ("Refusing a check of %s for %s (uid %u): %u of its checks and %u in all are "
+                 "waiting for polkit", data->action, data->sender, data->uid, n_user, n_total);
+      /* D-Bus error texts added here are not translated (clients translate from the error
+       * name, as for timedated's); the older ones keep their translations in po/. */
+      finish_task (auth, task,
+                   g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_LIMITS_EXCEEDED,
+                                n_total < MRD_AUTH_MAX_PENDING
+                                  ? "Too many authorization requests of this user are waiting "
+                                    "for an answer (%u); try again when they have finished."
+                                  : "Too many authorization requests are waiting for an "
+                                    "answer (%u); try again later.",
+                                n_total < MRD_AUTH_MAX_PENDING ? n_user : n_total));
+      return;
+    }
+  data->asking_polkit = TRUE;
+  polkit_authority_check_authorization (auth->authority, subject, data->action, NULL,
+                                        data->flags, data->cancellable,
+                                        on_check_authorization_done, g_object_ref (task));
+}
+
+static void
+on_uid_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  MrdAuth *auth;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (data->finished)
+    return;
+  auth = g_object_get_data (G_OBJECT (task), "mrd-auth");
+  if (reply == NULL)
+    {
+      /* The caller left before the bus answered, or the bus failed: deny. */
+      finish_task (auth, task, g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                            "Cannot identify the caller: %s",
+                                            error->message));
+      return;
+    }
+  g_variant_get (reply, "(u)", &data->uid);
+  ask_polkit (auth, task);
+}
+
 void
 mrd_auth_check_async (MrdAuth *auth, GDBusMethodInvocation *invocation, gboolean interactive,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  g_autoptr(PolkitSubject) subject = NULL;
   GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
-  PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
   const char *action;
   CheckData *data;
@@ -268,15 +366,18 @@ mrd_auth_check_async (MrdAuth *auth, GDBusMethodInvocation *invocation, gboolean
   data->sender = g_strdup (sender);
   data->action = g_strdup (action);
   data->cancellable = g_cancellable_new ();
+  if (mrd_auth_allow_interaction (interactive, g_dbus_message_get_flags (message)))
+    data->flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
   g_ptr_array_add (auth->pending, g_object_ref (task));
 
-  if (mrd_auth_allow_interaction (interactive, g_dbus_message_get_flags (message)))
-    flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
-  subject = polkit_system_bus_name_new (sender);
-  polkit_authority_check_authorization (auth->authority, subject, action, NULL, flags,
-                                        data->cancellable, on_check_authorization_done,
-                                        g_steal_pointer (&task));
+  /* The limits count users, so first ask the bus whose connection this is (the bus driver
+   * answers at once, from its own table). */
+  g_dbus_connection_call (auth->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "GetConnectionUnixUser",
+                          g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(u)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, data->cancellable, on_uid_done,
+                          g_steal_pointer (&task));
 }
 
 gboolean

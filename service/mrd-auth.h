@@ -20,6 +20,19 @@ G_BEGIN_DECLS
 #define MRD_ACTION_SET_LOCAL_RTC  "org.meridian.time1.set-local-rtc"
 #define MRD_ACTION_MANAGE_SOURCES "org.meridian.time1.manage-sources"
 
+/* systemd-timedated's actions, checked on org.freedesktop.timedate1. */
+#define MRD_TIMEDATE1_ACTION_SET_TIMEZONE  "org.freedesktop.timedate1.set-timezone"
+#define MRD_TIMEDATE1_ACTION_SET_TIME      "org.freedesktop.timedate1.set-time"
+#define MRD_TIMEDATE1_ACTION_SET_NTP       "org.freedesktop.timedate1.set-ntp"
+#define MRD_TIMEDATE1_ACTION_SET_LOCAL_RTC "org.freedesktop.timedate1.set-local-rtc"
+
+/* Checks waiting for polkit at once: per user (uid), in all, and how many of the latter are
+ * kept for users with none waiting (see mrd-auth.c). All well below dbus-daemon's 128 pending
+ * replies per connection. */
+#define MRD_AUTH_MAX_PENDING_PER_USER 16
+#define MRD_AUTH_MAX_PENDING          64
+#define MRD_AUTH_RESERVED_PENDING     16
+
 typedef struct _MrdAuth MrdAuth;
 
 /* The polkit action for @method_name of @interface_name, or NULL: not a mutating method we
@@ -44,11 +57,16 @@ void        mrd_auth_free   (MrdAuth *auth);
 /* Ask polkit whether the sender of @invocation may perform its method. Errors on finish:
  * G_DBUS_ERROR_ACCESS_DENIED (denied, no action for the method, or polkit unavailable),
  * MRD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED (polkit needs a password but the call
- * did not allow interaction), G_IO_ERROR_CANCELLED (the caller left the bus). */
+ * did not allow interaction), G_DBUS_ERROR_LIMITS_EXCEEDED (too many checks of this user,
+ * or in all, are waiting for polkit), G_IO_ERROR_CANCELLED (the caller left the bus). */
 void        mrd_auth_check_async  (MrdAuth *auth, GDBusMethodInvocation *invocation,
                                    gboolean interactive, GAsyncReadyCallback callback,
                                    gpointer user_data);
 gboolean    mrd_auth_check_finish (MrdAuth *auth, GAsyncResult *result, GError **error);
+
+/* Whether user @uid, with @n_user checks waiting, may start another while @n_total are
+ * waiting in all. */
+gboolean    mrd_auth_may_start_check (guint32 uid, guint n_user, guint n_total);
 
 /* Number of checks still waiting for polkit (for tests and logs). */
 guint       mrd_auth_get_n_pending (MrdAuth *auth);

@@ -9,6 +9,7 @@
 #include "mrd-dbus-generated.h"
 #include "mrd-error.h"
 #include "mrd-timedate1-generated.h"
+#include "mrd-timesync1.h"
 #include "mrd-zones.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
@@ -171,8 +172,46 @@ authorized (Call *call, GAsyncResult *result)
 }
 
 #define return_failed(invocation, format, error) \
-  g_dbus_method_invocation_return_error ((invocation), MRD_ERROR, MRD_ERROR_FAILED, (format), \
-                                         (error)->message)
+  mrd_error_return_new ((invocation), MRD_ERROR, MRD_ERROR_FAILED, (format), (error)->message)
+
+/* ---- errors ---------------------------------------------------------------------------------
+ * On org.freedesktop.timedate1 an error reads as timedated 252's (name and text, untranslated
+ * as sd-bus sends them); on the native interface it has a name of its own (mrd-error.h), which
+ * clients map to their own translated text. Neither carries hints for any particular client,
+ * and neither repeats more than a short, escaped piece of what the caller sent. */
+
+static gboolean
+is_timedate1 (GDBusMethodInvocation *invocation)
+{
+  return g_strcmp0 (g_dbus_method_invocation_get_interface_name (invocation),
+                    MRD_TIMEDATE1_BUS_NAME) == 0;
+}
+
+static void
+return_bad_zone (GDBusMethodInvocation *invocation, const char *zone, const GError *error)
+{
+  g_autofree char *shown = mrd_error_quote (zone);
+  g_autofree char *why = mrd_error_cap_message (error->message);
+
+  g_debug ("Refusing time zone '%s': %s", shown, why);
+  if (is_timedate1 (invocation))
+    mrd_error_return_new (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                          "Invalid or not installed time zone '%s'", shown);
+  else
+    mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_UNKNOWN_ZONE,
+                          "Invalid or not installed time zone '%s'", shown);
+}
+
+/* SetTime's argument errors (mrd-args: InvalidArgs with timedated's texts). */
+static void
+return_bad_time (GDBusMethodInvocation *invocation, const GError *error)
+{
+  if (!is_timedate1 (invocation) && g_error_matches (error, G_DBUS_ERROR,
+                                                     G_DBUS_ERROR_INVALID_ARGS))
+    mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_INVALID_TIME, "%s", error->message);
+  else
+    mrd_error_return (invocation, error);
+}
 
 /* SetTimezone */
 
@@ -186,7 +225,7 @@ on_set_timezone_authorized (GObject *source, GAsyncResult *result, gpointer user
   if (!authorized (call, result))
     return;
   /* Another call may have set the same zone while this one waited on polkit. */
-  if (g_strcmp0 (mrd_zone_get_timezone (self->zone), call->zone) == 0)
+  if (mrd_zone_is_current (self->zone, call->zone))
     {
       g_dbus_method_invocation_return_value (call->invocation, NULL);
       return;
@@ -212,13 +251,13 @@ handle_set_timezone (MrdBus *self, GDBusMethodInvocation *invocation, GVariant *
   g_variant_get (params, "(&sb)", &zone, &interactive);
   if (!mrd_zone_validate (self->zone, zone, &error))
     {
-      g_debug ("Refusing time zone: %s", error->message);
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                             _("Invalid or not installed time zone: %s"),
-                                             error->message);
+      return_bad_zone (invocation, zone, error);
       return;
     }
-  if (g_strcmp0 (mrd_zone_get_timezone (self->zone), zone) == 0)
+  zone = mrd_zone_canonical_name (zone);
+  /* Nothing to do only when every file already names it (after a crash between the renames
+   * they may not: then setting the same zone again repairs them). */
+  if (mrd_zone_is_current (self->zone, zone))
     {
       g_dbus_method_invocation_return_value (invocation, NULL);
       return;
@@ -292,7 +331,7 @@ on_set_time_authorized (GObject *source, GAsyncResult *result, gpointer user_dat
   if (!mrd_clock_usec_is_settable (target))
     {
       mrd_args_set_time_out_of_range_error (&error);
-      mrd_error_return (call->invocation, error);
+      return_bad_time (call->invocation, error);
       return;
     }
   if (!mrd_systime_set (self->systime, target, &error))
@@ -302,10 +341,10 @@ on_set_time_authorized (GObject *source, GAsyncResult *result, gpointer user_dat
       gboolean invalid = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 
       g_warning ("Failed to set local time: %s", error->message);
-      g_dbus_method_invocation_return_error (call->invocation,
-                                             invalid ? G_DBUS_ERROR : MRD_ERROR,
-                                             invalid ? G_DBUS_ERROR_INVALID_ARGS : MRD_ERROR_FAILED,
-                                             _("Failed to set local time: %s"), error->message);
+      mrd_error_return_new (call->invocation,
+                            invalid ? G_DBUS_ERROR : MRD_ERROR,
+                            invalid ? G_DBUS_ERROR_INVALID_ARGS : MRD_ERROR_FAILED,
+                            _("Failed to set local time: %s"), error->message);
       return;
     }
   g_dbus_method_invocation_return_value (call->invocation, NULL);
@@ -330,7 +369,7 @@ handle_set_time (MrdBus *self, GDBusMethodInvocation *invocation, GVariant *para
                                  mrd_clock_now_usec (mrd_systime_get_clock (self->systime)),
                                  &target, &action, &error))
     {
-      mrd_error_return (invocation, error);
+      return_bad_time (invocation, error);
       return;
     }
   if (action == MRD_SET_TIME_NOOP)
@@ -344,6 +383,12 @@ handle_set_time (MrdBus *self, GDBusMethodInvocation *invocation, GVariant *para
 }
 
 /* SetLocalRTC */
+
+static gint
+zone_utc_offset (gint64 utc_s, gpointer user_data)
+{
+  return mrd_zone_utc_offset_at (user_data, utc_s);
+}
 
 static void
 on_set_local_rtc_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -368,10 +413,13 @@ on_set_local_rtc_authorized (GObject *source, GAsyncResult *result, gpointer use
         }
       mrd_bus_announce (self, MRD_BUS_CHANGED_LOCAL_RTC);
     }
-  /* fix_system would set the clock from the RTC (or the RTC from the clock): neither clock
-   * backend has an RTC to synchronize with yet. */
-  if (call->fix_system)
-    g_debug ("SetLocalRTC: no RTC to synchronize with, fix_system has no effect");
+  /* As timedated: with fix_system the clock is set from the RTC read in the new convention,
+   * otherwise the RTC from the clock; a missing or failing RTC is logged, not an error. */
+  if (!mrd_systime_sync_rtc (self->systime, call->fix_system,
+                             call->enable ? zone_utc_offset : NULL, self->zone, &error))
+    g_info ("SetLocalRTC: cannot %s, ignoring: %s",
+            call->fix_system ? "set the system clock from the RTC"
+                             : "set the RTC from the system clock", error->message);
   g_dbus_method_invocation_return_value (call->invocation, NULL);
 }
 
@@ -418,8 +466,14 @@ handle_list_country_zones (MrdBus *self, GDBusMethodInvocation *invocation, GVar
   g_variant_get (params, "(&s)", &code);
   reply = mrd_zones_build_country_reply (mrd_zone_get_tzdb (self->zone), code, now, &error);
   if (reply == NULL)
-    g_dbus_method_invocation_return_error_literal (invocation, MRD_ERROR,
-                                                   MRD_ERROR_UNKNOWN_COUNTRY, error->message);
+    {
+      g_autofree char *shown = mrd_error_quote (code);
+
+      g_debug ("ListCountryZones('%s'): %s", shown, error->message);
+      mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_UNKNOWN_COUNTRY,
+                            "No time zones for country code '%s': not an ISO 3166 code the "
+                            "tz database lists zones for", shown);
+    }
   else
     g_dbus_method_invocation_return_value (invocation, reply);
 }
@@ -430,31 +484,36 @@ handle_describe_zone (MrdBus *self, GDBusMethodInvocation *invocation, GVariant 
   g_autoptr(GError) error = NULL;
   MrdTzDescription d = { 0 };
   const char *zone;
-  guint64 at_usec;
+  gint64 at_usec;
   gint64 at;
 
-  g_variant_get (params, "(&st)", &zone, &at_usec);
-  at = mrd_args_describe_at_seconds (at_usec,
-                                     mrd_clock_now_usec (mrd_systime_get_clock (self->systime)));
-  if (!mrd_tzdb_describe_zone (mrd_zone_get_tzdb (self->zone), zone, at, &d, &error))
+  g_variant_get (params, "(&sx)", &zone, &at_usec);
+  if (at_usec == 0)
+    at_usec = mrd_clock_now_usec (mrd_systime_get_clock (self->systime));
+  /* Floor division: an instant just before the epoch belongs to the second before it. */
+  at = at_usec >= 0 ? at_usec / G_USEC_PER_SEC
+                    : -(gint64) ((-(guint64) at_usec + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  if (!mrd_tzdb_describe_zone (mrd_zone_get_tzdb (self->zone), mrd_zone_canonical_name (zone),
+                               at, &d, &error))
     {
       if (mrd_tz_error_is_bad_name (error))
-        g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
-                                               G_DBUS_ERROR_INVALID_ARGS,
-                                               _("Invalid or not installed time zone: %s"),
-                                               error->message);
+        return_bad_zone (invocation, zone, error);
       else
-        g_dbus_method_invocation_return_error (invocation, MRD_ERROR, MRD_ERROR_FAILED,
-                                               _("Cannot describe %s: %s"), zone,
-                                               error->message);
+        {
+          g_autofree char *shown = mrd_error_quote (zone);
+
+          mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_FAILED,
+                                _("Cannot describe %s: %s"), shown, error->message);
+        }
       return;
     }
-  if (d.has_next && d.next_transition > G_MAXINT64 / G_USEC_PER_SEC)
+  if (d.has_next && (d.next_transition > G_MAXINT64 / G_USEC_PER_SEC ||
+                     d.next_transition < G_MININT64 / G_USEC_PER_SEC || d.next_transition == 0))
     d.has_next = FALSE;
   g_dbus_method_invocation_return_value (
     invocation,
-    g_variant_new ("(ibstibs)", d.utc_offset, d.is_dst, d.abbreviation,
-                   d.has_next ? (guint64) d.next_transition * G_USEC_PER_SEC : 0,
+    g_variant_new ("(ibsxibs)", d.utc_offset, d.is_dst, d.abbreviation,
+                   d.has_next ? d.next_transition * G_USEC_PER_SEC : 0,
                    d.has_next ? d.next_utc_offset : d.utc_offset,
                    d.has_next ? d.next_is_dst : d.is_dst,
                    d.has_next ? d.next_abbreviation : d.abbreviation));
@@ -472,9 +531,8 @@ handle_list_timezone_overrides (MrdBus *self, GDBusMethodInvocation *invocation,
   if (!mrd_tz_find_traps (mrd_zone_get_root (self->zone), mrd_zone_get_tzdb (self->zone),
                           mrd_zone_get_timezone (self->zone), NULL, &traps, &error))
     {
-      g_dbus_method_invocation_return_error (invocation, MRD_ERROR, MRD_ERROR_FAILED,
-                                             _("Cannot look for TZ settings: %s"),
-                                             error->message);
+      mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_FAILED,
+                            _("Cannot look for TZ settings: %s"), error->message);
       return;
     }
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
@@ -531,7 +589,7 @@ static const GDBusInterfaceVTable vtable = {
 /* ---- GetAll("") ---------------------------------------------------------------------------
  * sd-bus clients (timedatectl) send GetAll with "" for "every interface", which GDBus refuses.
  * This filter, in GDBus's worker thread, names the object's main interface instead (the only
- * one on /org/freedesktop/timedate1; ask for org.meridian.Time1.Tracking by name). It reads
+ * one on /org/freedesktop/timedate1 and /org/freedesktop/timesync1; ask for org.meridian.Time1.Tracking by name). It reads
  * nothing but the message and a constant table, so it needs no data that could go away while
  * it runs (GDBus may still run it after g_dbus_connection_remove_filter()). */
 static const struct {
@@ -540,6 +598,7 @@ static const struct {
 } main_interfaces[] = {
   { MRD_OBJECT_PATH, MRD_BUS_NAME },
   { MRD_TIMEDATE1_OBJECT_PATH, MRD_TIMEDATE1_BUS_NAME },
+  { MRD_TIMESYNC1_OBJECT_PATH, MRD_TIMESYNC1_INTERFACE },
 };
 
 static GDBusMessage *

@@ -8,6 +8,14 @@
 #include "mrd-config.h"
 #include "mrd-sources.h"
 #include "mrd-state.h"
+#include "mrd-tz-root.h"
+#include "mrd-timesync1.h"
+#include "privsep/mrd-clock-shared.h"
+#include "privsep/mrd-engine-proxy.h"
+
+/* Sources added over D-Bus: this file in the configuration's first sourcedir, else in
+ * ROOT/var/lib/meridian/sources/ (chrony.conf(5): sourcedir files end in .sources). */
+#define RUNTIME_SOURCES_FILE "meridian-added.sources"
 
 struct _MrdDaemon {
   GObject parent_instance;
@@ -16,12 +24,15 @@ struct _MrdDaemon {
   MrdZone *zone;
   MrdSystime *systime;
   MrdSync *sync;
+  MrdEngineProxy *engine;
 
   GDBusConnection *connection;
   MrdAuth *auth;
   MrdBus *bus;
   MrdSources *sources;
+  MrdTimesync1 *timesync1;
   guint own_name_id;
+  guint own_timesync1_id;
   guint own_timedate1_id;
 };
 
@@ -43,8 +54,13 @@ mrd_daemon_dispose (GObject *object)
   if (self->own_timedate1_id != 0)
     g_bus_unown_name (self->own_timedate1_id);
   self->own_timedate1_id = 0;
+  if (self->own_timesync1_id != 0)
+    g_bus_unown_name (self->own_timesync1_id);
+  self->own_timesync1_id = 0;
+  g_clear_pointer (&self->timesync1, mrd_timesync1_free);
   g_clear_pointer (&self->bus, mrd_bus_free);
   g_clear_pointer (&self->sources, mrd_sources_free);
+  g_clear_pointer (&self->engine, mrd_engine_proxy_free);
   g_clear_object (&self->connection);
   G_OBJECT_CLASS (mrd_daemon_parent_class)->dispose (object);
 }
@@ -54,6 +70,7 @@ mrd_daemon_finalize (GObject *object)
 {
   MrdDaemon *self = MRD_DAEMON (object);
 
+  g_clear_pointer (&self->engine, mrd_engine_proxy_free);
   g_clear_pointer (&self->sync, mrd_sync_free);
   g_clear_pointer (&self->systime, mrd_systime_free);
   g_clear_object (&self->zone);
@@ -78,19 +95,60 @@ mrd_daemon_init (MrdDaemon *self)
 {
 }
 
-/* The configuration's sources go to the synchronization module; a line that does not parse
- * was reported by the configuration reader already. */
-static void
-add_configured_sources (MrdDaemon *self, MrdConfig *config)
+static char *
+normalise (const char *line)
 {
+  g_auto(GStrv) words = g_strsplit_set (line, " \t", -1);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_ptr_array_add (kept, words[i]);
+  g_ptr_array_add (kept, NULL);
+  return g_strjoinv (" ", (char **) kept->pdata);
+}
+
+/* The configuration's sources go to the synchronization module (a line that does not parse
+ * was reported by the configuration reader already), then those added over D-Bus earlier,
+ * kept in @runtime_path (which the reader also saw when it lies in a sourcedir: those lines
+ * are taken as the run-time ones, so that removing one rewrites the file). */
+static void
+add_configured_sources (MrdDaemon *self, MrdConfig *config, const char *runtime_path)
+{
+  g_autoptr(GPtrArray) runtime = mrd_sync_load_sources_file (runtime_path);
+  g_autoptr(GHashTable) runtime_set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < runtime->len; i++)
+    g_hash_table_add (runtime_set, normalise (runtime->pdata[i]));
   for (guint i = 0; i < config->sources->len; i++)
     {
       const char *line = g_ptr_array_index (config->sources, i);
+      g_autofree char *norm = normalise (line);
       g_autoptr(GError) error = NULL;
 
+      if (g_hash_table_contains (runtime_set, norm))
+        continue;
       if (!mrd_sync_add_source (self->sync, line, NULL, &error))
         g_warning ("Source '%s' from the configuration: %s, ignoring", line, error->message);
     }
+  mrd_sync_set_sources_path (self->sync, runtime_path);
+  for (guint i = 0; i < runtime->len; i++)
+    {
+      const char *line = g_ptr_array_index (runtime, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!mrd_sync_add_source_full (self->sync, line, TRUE, NULL, &error))
+        g_warning ("Source '%s' from %s: %s, ignoring", line, runtime_path, error->message);
+    }
+}
+
+/* A path from the configuration, under the root. */
+static char *
+under_root (const char *root, const char *path)
+{
+  if (strcmp (root, "/") == 0 || g_str_has_prefix (path, root))
+    return g_strdup (path);
+  return g_build_filename (root, path, NULL);
 }
 
 MrdDaemon *
@@ -101,11 +159,26 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   g_autoptr(MrdConfig) config = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *state_path = NULL;
+  g_autofree char *runtime_sources = NULL;
   const char *root = options->root != NULL && options->root[0] != '\0' ? options->root : "/";
   MrdClock *clock;
   NtpTracking tracking;
 
   self->timedate1_wanted = options->timedate1;
+  /* Temporary files a crash left between writing and renaming, before anything is written. */
+  {
+    guint removed = 0;
+
+    if (!mrd_tz_root_clean_temp_files (root, &removed, &local_error))
+      {
+        g_warning ("Cannot clean leftover temporary files under %s: %s", root,
+                   local_error->message);
+        g_clear_error (&local_error);
+      }
+    else if (removed > 0)
+      g_message ("Removed %u temporary file(s) left under %s by an interrupted write", removed,
+                 root);
+  }
   /* The kernel's zone is the real system's: only with the system clock on the real root. */
   self->zone = mrd_zone_new (root, options->zoneinfo_dir,
                              options->clock_kind == MRD_CLOCK_KIND_SYSTEM && strcmp (root, "/") == 0,
@@ -115,9 +188,27 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
 
   if (options->clock_kind == MRD_CLOCK_KIND_SYSTEM)
     clock = mrd_clock_new_system ();
+  else if (options->run_engine)
+    {
+      /* One virtual clock for this process and the engine child: its state in a memfd. */
+      clock = mrd_clock_shared_new (options->virtual_offset_s, options->virtual_freq_ppm, error);
+      if (clock == NULL)
+        return NULL;
+    }
   else
     clock = mrd_clock_new_virtual (options->virtual_offset_s, options->virtual_freq_ppm);
   self->systime = mrd_systime_new (clock);
+  /* The RTC beside the clock: the machine's for the system clock, a virtual one (its state
+   * under the root) for the virtual clock, so that nothing a test does reaches the real one. */
+  if (options->clock_kind == MRD_CLOCK_KIND_SYSTEM)
+    mrd_systime_set_rtc (self->systime, mrd_rtc_new_device ("/dev/rtc"));
+  else
+    {
+      g_autofree char *rtc_path = g_build_filename (root, "var", "lib", "meridian",
+                                                    "virtual-rtc", NULL);
+
+      mrd_systime_set_rtc (self->systime, mrd_rtc_new_virtual (rtc_path));
+    }
 
   state_path = mrd_state_path_for_root (root);
   self->sync = mrd_sync_new (state_path);
@@ -137,7 +228,30 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
       g_clear_error (&local_error);
       config = mrd_config_new ();
     }
-  add_configured_sources (self, config);
+  runtime_sources = config->sourcedirs != NULL && config->sourcedirs->len > 0
+    ? g_build_filename (under_root (root, config->sourcedirs->pdata[0]), RUNTIME_SOURCES_FILE, NULL)
+    : g_build_filename (root, "var", "lib", "meridian", "sources", RUNTIME_SOURCES_FILE, NULL);
+  if (options->run_engine)
+    {
+      g_autofree char *drift = config->driftfile != NULL
+        ? under_root (root, config->driftfile)
+        : g_build_filename (root, "var", "lib", "meridian", "drift", NULL);
+      g_autoptr(GPtrArray) core = g_ptr_array_new ();
+      MrdEngineProxyOptions engine_options = {
+        .user = options->engine_user,
+        .chroot_dir = options->engine_chroot,
+        .driftfile = drift,
+        .rtcsync = config->rtcsync,
+        .verbose = options->verbose,
+      };
+
+      for (guint i = 0; i < config->core_lines->len; i++)
+        g_ptr_array_add (core, config->core_lines->pdata[i]);
+      g_ptr_array_add (core, NULL);
+      engine_options.core_lines = (GStrv) core->pdata;
+      self->engine = mrd_engine_proxy_new (self->sync, clock, &engine_options);
+    }
+  add_configured_sources (self, config, runtime_sources);
 
   g_info ("Root %s, zoneinfo %s (tzdata %s), %s clock, zone %s, RTC in %s, NTP %s, "
           "%u source(s) configured", root,
@@ -172,6 +286,12 @@ MrdSync *
 mrd_daemon_get_sync (MrdDaemon *self)
 {
   return self->sync;
+}
+
+MrdEngineProxy *
+mrd_daemon_get_engine (MrdDaemon *self)
+{
+  return self->engine;
 }
 
 /* ---- the bus ------------------------------------------------------------------------------ */
@@ -212,8 +332,10 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
 
   self->bus = mrd_bus_new (self->zone, self->systime, self->sync, self->auth);
   self->sources = mrd_sources_new (self->sync, self->auth, MRD_OBJECT_PATH);
+  self->timesync1 = mrd_timesync1_new (self->sync);
   if (!mrd_bus_register (self->bus, connection, self->timedate1_wanted, error) ||
-      !mrd_sources_export (self->sources, connection, error))
+      !mrd_sources_export (self->sources, connection, error) ||
+      !mrd_timesync1_export (self->timesync1, connection, error))
     return FALSE;
 
   self->own_name_id = g_bus_own_name_on_connection (connection, MRD_BUS_NAME,
@@ -222,6 +344,12 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
   if (self->timedate1_wanted)
     self->own_timedate1_id =
       g_bus_own_name_on_connection (connection, MRD_TIMEDATE1_BUS_NAME,
+                                    G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, on_name_acquired,
+                                    on_timedate1_name_lost, self, NULL);
+  /* timedatectl timesync-status asks this name (a running systemd-timesyncd keeps it). */
+  if (self->timedate1_wanted)
+    self->own_timesync1_id =
+      g_bus_own_name_on_connection (connection, MRD_TIMESYNC1_BUS_NAME,
                                     G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, on_name_acquired,
                                     on_timedate1_name_lost, self, NULL);
   return TRUE;

@@ -24,6 +24,10 @@ typedef struct {
   double       virtual_offset_s;
   double       virtual_freq_ppm;
   gboolean     timedate1;         /* serve org.freedesktop.timedate1 too */
+  gboolean     run_engine;        /* start the NTP engine child (service/privsep) */
+  const char  *engine_user;       /* NULL: the sandbox's default */
+  const char  *engine_chroot;     /* NULL: none */
+  gboolean     verbose;           /* passed on to the engine child */
 } MrdDaemonOptions;
 
 #define MRD_TYPE_DAEMON (mrd_daemon_get_type ())
@@ -43,5 +47,7 @@ void        mrd_daemon_stop                 (MrdDaemon *self);
 MrdZone    *mrd_daemon_get_zone             (MrdDaemon *self);
 MrdSystime *mrd_daemon_get_systime          (MrdDaemon *self);
 MrdSync    *mrd_daemon_get_sync             (MrdDaemon *self);
+/* The NTP engine child's proxy; NULL without one (run_engine FALSE). */
+struct _MrdEngineProxy *mrd_daemon_get_engine (MrdDaemon *self);
 
 G_END_DECLS

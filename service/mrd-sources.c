@@ -82,10 +82,10 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
   const NtpSourceReport *r = mrd_sync_get_source_report (self->sync, id);
   g_auto(GStrv) options = mrd_sync_format_options (config);
 
-  /* Not resolved here (resolving is the NTP engine's job): the name stands for the address. */
+  /* Resolving is the NTP engine's job: until it reports, the name stands for the address. */
   g_object_set (source,
                 "name", config->name,
-                "address", config->name,
+                "address", mrd_sync_get_source_address (self->sync, id),
                 "mode", ntp_source_mode_name (config->mode),
                 "state", state_name (r->state),
                 "stratum", (guchar) CLAMP (r->stratum, 0, 255),
@@ -110,6 +110,23 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
 }
 
 static void
+update_sources_list (MrdSources *self)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  guint n = mrd_sync_get_n_sources (self->sync);
+
+  /* Ids are never reused: in id order is in the order added. */
+  for (guint id = 0; n > 0; id++)
+    if (mrd_sync_has_source (self->sync, id))
+      {
+        g_ptr_array_add (paths, mrd_sources_path_for_id (id));
+        n--;
+      }
+  g_ptr_array_add (paths, NULL);
+  mrd_dbus_time1_sources_set_sources (self->skeleton, (const char *const *) paths->pdata);
+}
+
+static void
 on_source_added (gpointer user_data, guint id)
 {
   MrdSources *self = user_data;
@@ -120,6 +137,7 @@ on_source_added (gpointer user_data, guint id)
   update_source (self, id, source);
   mrd_dbus_object_skeleton_set_time1_source (object, source);
   g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
+  update_sources_list (self);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "SOURCE", mrd_sync_get_source_config (self->sync, id)->name,
                     "SOURCE_PATH", path,
@@ -136,6 +154,7 @@ on_source_removed (gpointer user_data, guint id)
   g_autofree char *path = mrd_sources_path_for_id (id);
 
   g_dbus_object_manager_server_unexport (self->manager, path);
+  update_sources_list (self);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "SOURCE_PATH", path,
                     "MESSAGE", "Removed NTP source %s", path);
@@ -187,6 +206,7 @@ update_tracking (MrdSources *self)
                 "update-interval", t->update_interval,
                 "leap-status", leap_status (t),
                 "synchronized", (gboolean) t->synchronized,
+                "true-offset", mrd_sync_get_true_offset (self->sync),
                 NULL);
 }
 
@@ -237,7 +257,7 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
 
   if (strcmp (method, "AddSource") == 0)
     {
-      if (!mrd_sync_add_source (self->sync, line, &id, &error))
+      if (!mrd_sync_add_source_full (self->sync, line, TRUE, &id, &error))
         mrd_error_return (invocation, error);
       else
         {
@@ -246,12 +266,12 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
           mrd_dbus_time1_sources_complete_add_source (self->skeleton, invocation, path);
         }
     }
-  else if (strcmp (method, "RemoveSource") == 0)
+  else if (strcmp (method, "RemoveSource") == 0 || strcmp (method, "RemoveSourceByName") == 0)
     {
       if (!mrd_sync_remove_source (self->sync, id, &error))
         mrd_error_return (invocation, error);
       else
-        mrd_dbus_time1_sources_complete_remove_source (self->skeleton, invocation);
+        g_dbus_method_invocation_return_value (invocation, NULL);
     }
   else if (strcmp (method, "Burst") == 0)
     {
@@ -302,8 +322,29 @@ handle_remove_source (MrdDBusTime1Sources *object, GDBusMethodInvocation *invoca
   guint id = 0;
 
   if (!mrd_sources_id_for_path (path, &id) || !mrd_sync_has_source (self->sync, id))
-    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                           _("No source %s"), path);
+    {
+      g_autofree char *quoted = mrd_error_quote (path);
+      mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No source %s"),
+                            quoted);
+    }
+  else
+    authorize (self, invocation, NULL, id, interactive);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_source_by_name (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
+                              const char *what, gboolean interactive, MrdSources *self)
+{
+  guint id = 0;
+
+  if (!(mrd_sources_id_for_path (what, &id) && mrd_sync_has_source (self->sync, id)) &&
+      !mrd_sync_find_source (self->sync, what, &id))
+    {
+      g_autofree char *quoted = mrd_error_quote (what);
+      mrd_error_return_new (invocation, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE,
+                            _("No single source %s"), quoted);
+    }
   else
     authorize (self, invocation, NULL, id, interactive);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -332,6 +373,8 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   g_signal_connect (self->skeleton, "handle-add-source", G_CALLBACK (handle_add_source), self);
   g_signal_connect (self->skeleton, "handle-remove-source",
                     G_CALLBACK (handle_remove_source), self);
+  g_signal_connect (self->skeleton, "handle-remove-source-by-name",
+                    G_CALLBACK (handle_remove_source_by_name), self);
   g_signal_connect (self->skeleton, "handle-burst", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
   update_tracking (self);
@@ -342,6 +385,7 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
         on_source_added (self, id);
         n--;
       }
+  update_sources_list (self);
   mrd_sync_add_listener (sync, &listener, self);
   return self;
 }

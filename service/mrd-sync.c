@@ -2,9 +2,11 @@
 /* mrd-sync.c — see mrd-sync.h. */
 #include "mrd-sync.h"
 
+#include <errno.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "mrd-error.h"
 #include "mrd-state.h"
 
 typedef struct {
@@ -15,7 +17,18 @@ typedef struct {
 typedef struct {
   NtpSourceConfig config;
   NtpSourceReport report;
+  char *address;                     /* the address polled, once the engine says; NULL before */
+  char *line;                        /* as given */
+  gboolean persistent;               /* added at run time: kept in the sourcedir file */
 } Source;
+
+static void
+source_free (Source *source)
+{
+  g_free (source->address);
+  g_free (source->line);
+  g_free (source);
+}
 
 struct _MrdSync {
   char *state_path;
@@ -24,11 +37,22 @@ struct _MrdSync {
   guint next_id;
   NtpTracking tracking;
   char *reference_name;
+  gboolean have_true_offset;
+  double true_offset;
+  char *sources_path;                /* where run-time sources are kept; NULL = nowhere */
 
   GArray *listeners;                 /* Listener */
-  const MrdSyncEngine *engine;
+  const MrdSyncEngineOps *engine;
   gpointer engine_data;
 };
+
+static gint
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  guint x = GPOINTER_TO_UINT (a), y = GPOINTER_TO_UINT (b);
+
+  return x < y ? -1 : x > y;
+}
 
 static void
 report_init (NtpSourceReport *report, const NtpSourceConfig *config)
@@ -58,7 +82,7 @@ mrd_sync_new (const char *state_path)
   mrd_state_init_defaults (&self->state);
   if (!mrd_state_load (&self->state, self->state_path, &error))
     g_warning ("%s, using the defaults", error->message);
-  self->sources = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->sources = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) source_free);
   tracking_init (&self->tracking);
   self->reference_name = g_strdup ("");
   self->listeners = g_array_new (FALSE, TRUE, sizeof (Listener));
@@ -74,6 +98,7 @@ mrd_sync_free (MrdSync *self)
   g_array_unref (self->listeners);
   g_free (self->reference_name);
   g_free (self->state_path);
+  g_free (self->sources_path);
   g_free (self);
 }
 
@@ -102,7 +127,7 @@ mrd_sync_remove_listener (MrdSync *self, gpointer user_data)
     }
 
 void
-mrd_sync_set_engine (MrdSync *self, const MrdSyncEngine *engine, gpointer engine_data)
+mrd_sync_set_engine (MrdSync *self, const MrdSyncEngineOps *engine, gpointer engine_data)
 {
   self->engine = engine;
   self->engine_data = engine_data;
@@ -165,7 +190,7 @@ parse_line (const char *line, NtpSourceConfig *config, GError **error)
   ntp_source_config_init (config);
   if (ntp_source_config_parse (config, line, why, sizeof why) < 0)
     {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+      g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
                    _("Not a source line (\"server|pool|peer ADDRESS [options]\"): %s"),
                    why[0] != '\0' ? why : _("it does not parse"));
       return FALSE;
@@ -181,24 +206,108 @@ mrd_sync_check_source_line (const char *line, GError **error)
   return parse_line (line, &config, error);
 }
 
+static Source *
+find_by_name (MrdSync *self, const NtpSourceConfig *config)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->sources);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Source *s = value;
+
+      if (g_ascii_strcasecmp (s->config.name, config->name) == 0 &&
+          s->config.port == config->port)
+        return s;
+    }
+  return NULL;
+}
+
+/* The run-time sources, one line each, replaced atomically (a crash leaves the old list or
+ * the new one). */
+static gboolean
+save_sources (MrdSync *self, GError **error)
+{
+  g_autoptr(GString) text = g_string_new ("# Sources added over D-Bus (org.meridian.Time1.Sources); "
+                                          "rewritten by meridiand.\n");
+  g_autoptr(GList) ids = NULL;
+
+  if (self->sources_path == NULL)
+    return TRUE;
+  ids = g_list_sort (g_hash_table_get_keys (self->sources), (GCompareFunc) compare_ids);
+  for (GList *l = ids; l != NULL; l = l->next)
+    {
+      Source *s = g_hash_table_lookup (self->sources, l->data);
+
+      if (s->persistent)
+        g_string_append_printf (text, "%s\n", s->line);
+    }
+  {
+    g_autofree char *dir = g_path_get_dirname (self->sources_path);
+
+    if (g_mkdir_with_parents (dir, 0755) < 0)
+      {
+        int e = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), _("Cannot create %s: %s"),
+                     dir, g_strerror (e));
+        return FALSE;
+      }
+  }
+  return mrd_write_file_atomic (self->sources_path, text->str, text->len, 0644, error);
+}
+
 gboolean
 mrd_sync_add_source (MrdSync *self, const char *line, guint *id_out, GError **error)
 {
-  g_autofree Source *source = g_new0 (Source, 1);
+  return mrd_sync_add_source_full (self, line, FALSE, id_out, error);
+}
+
+gboolean
+mrd_sync_add_source_full (MrdSync *self, const char *line, gboolean persistent, guint *id_out,
+                          GError **error)
+{
+  Source *source = g_new0 (Source, 1);
   guint id;
 
   if (!parse_line (line, &source->config, error))
-    return FALSE;
+    {
+      source_free (source);
+      return FALSE;
+    }
+  if (find_by_name (self, &source->config) != NULL)
+    {
+      /* chronyc: "add server ...: Source already present" */
+      g_set_error (error, MRD_ERROR, MRD_ERROR_SOURCE_EXISTS, _("Source already present: %s"),
+                   source->config.name);
+      source_free (source);
+      return FALSE;
+    }
+  source->line = g_strdup (line);
+  source->persistent = persistent;
   if (source->config.ignored[0] != '\0')
     g_warning ("Source '%s': options %s are accepted but not implemented, ignoring", line,
                source->config.ignored);
   id = self->next_id;
+  report_init (&source->report, &source->config);
+  g_hash_table_insert (self->sources, GUINT_TO_POINTER (id), source);
+  if (persistent && !save_sources (self, error))
+    {
+      g_hash_table_remove (self->sources, GUINT_TO_POINTER (id));
+      return FALSE;
+    }
   if (self->engine != NULL && self->engine->add_source != NULL &&
       !self->engine->add_source (self->engine_data, id, &source->config, error))
-    return FALSE;
+    {
+      gboolean was_persistent = source->persistent;
+
+      g_hash_table_remove (self->sources, GUINT_TO_POINTER (id));
+      if (was_persistent)
+        (void) save_sources (self, NULL);
+      return FALSE;
+    }
   self->next_id++;
-  report_init (&source->report, &source->config);
-  g_hash_table_insert (self->sources, GUINT_TO_POINTER (id), g_steal_pointer (&source));
   EMIT (self, source_added, id);
   if (id_out != NULL)
     *id_out = id;
@@ -214,10 +323,22 @@ mrd_sync_has_source (MrdSync *self, guint id)
 gboolean
 mrd_sync_remove_source (MrdSync *self, guint id, GError **error)
 {
+  Source *source;
+
   if (!mrd_sync_has_source (self, id))
     {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, _("No source %u"), id);
+      g_set_error (error, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No source %u"), id);
       return FALSE;
+    }
+  source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+  if (source->persistent)
+    {
+      source->persistent = FALSE;
+      if (!save_sources (self, error))
+        {
+          source->persistent = TRUE;
+          return FALSE;
+        }
     }
   if (self->engine != NULL && self->engine->remove_source != NULL)
     self->engine->remove_source (self->engine_data, id);
@@ -337,9 +458,12 @@ mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *r
 {
   gboolean was_synchronized = self->tracking.synchronized;
 
+  char *old = self->reference_name;
+
   self->tracking = *tracking;
-  g_free (self->reference_name);
+  /* Copied before the old one goes: a caller may pass mrd_sync_get_reference_name(). */
   self->reference_name = g_strdup (reference_name != NULL ? reference_name : "");
+  g_free (old);
   notify (self, MRD_SYNC_CHANGED_TRACKING |
                 (was_synchronized != tracking->synchronized ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
 }
@@ -353,4 +477,97 @@ mrd_sync_set_source_report (MrdSync *self, guint id, const NtpSourceReport *repo
     return;
   source->report = *report;
   EMIT (self, source_changed, id);
+}
+
+void
+mrd_sync_set_source_address (MrdSync *self, guint id, const char *address)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  if (source == NULL || g_strcmp0 (source->address, address) == 0)
+    return;
+  g_free (source->address);
+  source->address = g_strdup (address);
+}
+
+const char *
+mrd_sync_get_source_address (MrdSync *self, guint id)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  if (source == NULL)
+    return NULL;
+  return source->address != NULL ? source->address : source->config.name;
+}
+
+gboolean
+mrd_sync_find_source (MrdSync *self, const char *name_or_address, guint *id_out)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean found = FALSE;
+
+  g_hash_table_iter_init (&iter, self->sources);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Source *s = value;
+
+      if (g_ascii_strcasecmp (s->config.name, name_or_address) == 0 ||
+          (s->address != NULL && g_ascii_strcasecmp (s->address, name_or_address) == 0))
+        {
+          if (found)
+            return FALSE;   /* more than one: the caller must say which */
+          *id_out = GPOINTER_TO_UINT (key);
+          found = TRUE;
+        }
+    }
+  return found;
+}
+
+void
+mrd_sync_set_true_offset (MrdSync *self, double offset_s)
+{
+  self->have_true_offset = TRUE;
+  self->true_offset = offset_s;
+}
+
+double
+mrd_sync_get_true_offset (MrdSync *self)
+{
+  return self->have_true_offset ? self->true_offset : 0.0;
+}
+
+void
+mrd_sync_set_sources_path (MrdSync *self, const char *path)
+{
+  g_free (self->sources_path);
+  self->sources_path = g_strdup (path);
+}
+
+GPtrArray *
+mrd_sync_load_sources_file (const char *path)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) split = NULL;
+
+  if (path == NULL || !g_file_get_contents (path, &text, NULL, NULL))
+    return lines;
+  split = g_strsplit (text, "\n", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      const char *l = g_strstrip (split[i]);
+
+      if (l[0] != '\0' && l[0] != '#')
+        g_ptr_array_add (lines, g_strdup (l));
+    }
+  return lines;
+}
+
+gboolean
+mrd_sync_get_source_persistent (MrdSync *self, guint id)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  return source != NULL && source->persistent;
 }

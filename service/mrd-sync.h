@@ -5,7 +5,7 @@
  * tracking on the bus and mrd-bus.c the NTP property, both through listeners (MrdSyncListener).
  *
  * The NTP engine (service/ntp) plugs in through two seams:
- *   - commands, daemon → engine: an MrdSyncEngine table (mrd_sync_set_engine); without one,
+ *   - commands, daemon → engine: an MrdSyncEngineOps table (mrd_sync_set_engine); without one,
  *     sources are kept and shown but never measured, Burst/MakeStep have nothing to act on;
  *   - reports, engine → daemon: mrd_sync_set_tracking() and mrd_sync_set_source_report(),
  *     which update what the bus shows (and NTPSynchronized).
@@ -44,7 +44,7 @@ typedef struct {
   gboolean (*burst)         (gpointer engine, GError **error);
   gboolean (*make_step)     (gpointer engine, GError **error);
   void     (*set_enabled)   (gpointer engine, gboolean enabled);
-} MrdSyncEngine;
+} MrdSyncEngineOps;
 
 /* @state_path: where NTP on/off is kept (read now; a garbled file gives the default, on). */
 MrdSync    *mrd_sync_new                (const char *state_path);
@@ -54,7 +54,7 @@ void        mrd_sync_free               (MrdSync *self);
 void        mrd_sync_add_listener       (MrdSync *self, const MrdSyncListener *listener,
                                          gpointer user_data);
 void        mrd_sync_remove_listener    (MrdSync *self, gpointer user_data);
-void        mrd_sync_set_engine         (MrdSync *self, const MrdSyncEngine *engine,
+void        mrd_sync_set_engine         (MrdSync *self, const MrdSyncEngineOps *engine,
                                          gpointer engine_data);
 
 /* NTP on/off: saved atomically, then passed to the engine. TRUE without writing when
@@ -67,6 +67,22 @@ gboolean    mrd_sync_get_synchronized   (MrdSync *self);
  * the parser's message) and add it; *id_out: the source's id, never reused. */
 gboolean    mrd_sync_add_source         (MrdSync *self, const char *line, guint *id_out,
                                          GError **error);
+/* The same; @persistent: a source added at run time, kept in the sources file
+ * (mrd_sync_set_sources_path) until removed, so that it survives a restart. A source whose
+ * name and port are already present is refused (MRD_ERROR_SOURCE_EXISTS), as chronyc
+ * refuses it. */
+gboolean    mrd_sync_add_source_full    (MrdSync *self, const char *line, gboolean persistent,
+                                         guint *id_out, GError **error);
+/* Whether source @id was added at run time (and is kept in the sources file). */
+gboolean    mrd_sync_get_source_persistent (MrdSync *self, guint id);
+/* Where run-time sources are kept (rewritten atomically on every change; NULL = nowhere). */
+void        mrd_sync_set_sources_path   (MrdSync *self, const char *path);
+/* The source lines of such a file (comments and blank lines skipped; none when absent). */
+GPtrArray  *mrd_sync_load_sources_file  (const char *path);
+/* The one source whose name or polled address is @name_or_address (case-insensitive); FALSE
+ * when none or several match. */
+gboolean    mrd_sync_find_source        (MrdSync *self, const char *name_or_address,
+                                         guint *id_out);
 /* Check a line without adding it (same errors). */
 gboolean    mrd_sync_check_source_line  (const char *line, GError **error);
 gboolean    mrd_sync_remove_source      (MrdSync *self, guint id, GError **error);
@@ -82,6 +98,14 @@ gboolean    mrd_sync_has_engine         (MrdSync *self);
  * ("port 12399", "minpoll 4", "iburst"; free with g_strfreev). NULL for an unknown id. */
 const NtpSourceConfig *mrd_sync_get_source_config  (MrdSync *self, guint id);
 GStrv       mrd_sync_format_options     (const NtpSourceConfig *config);
+/* The address the engine polls for the source (a pool line: the best of its addresses);
+ * the configured name until the engine says. */
+void        mrd_sync_set_source_address (MrdSync *self, guint id, const char *address);
+const char *mrd_sync_get_source_address (MrdSync *self, guint id);
+/* The virtual clock's error against CLOCK_REALTIME at the last report (a test and demo aid;
+ * 0 for the system clock). */
+void        mrd_sync_set_true_offset    (MrdSync *self, double offset_s);
+double      mrd_sync_get_true_offset    (MrdSync *self);
 /* The latest report of a source (all "never measured" until the engine sends one). */
 const NtpSourceReport *mrd_sync_get_source_report  (MrdSync *self, guint id);
 /* The latest tracking report and the selected source's name ("" = none). */

@@ -70,6 +70,21 @@ mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, 
   names = mrd_tzdb_list_timezones (self->tzdb);
   self->timezones = g_variant_ref_sink (g_variant_new ("(^as)", names));
 
+  /* After a crash between the renames of a zone change the files may disagree: bring
+   * /etc/timezone and sysconfig/clock in line with /etc/localtime, what every program reads. */
+  {
+    guint repaired = 0;
+
+    if (!mrd_tz_localtime_repair (self->root, self->tzdb, &repaired, &local_error))
+      {
+        g_warning ("Cannot bring the zone files under %s in line with %s/etc/localtime: %s",
+                   self->root, self->root, local_error->message);
+        g_clear_error (&local_error);
+      }
+    else if (repaired > 0)
+      g_message ("Brought %u zone file(s) under %s in line with etc/localtime (left "
+                 "disagreeing by an interrupted change)", repaired, self->root);
+  }
   if (!mrd_tz_localtime_read (self->root, self->tzdb, &self->timezone, &source, &local_error))
     {
       g_warning ("Cannot read the time zone under %s, using UTC: %s", self->root,
@@ -125,10 +140,55 @@ mrd_zone_get_zones_reply (MrdZone *self)
   return self->zones;
 }
 
+/* Names outside tzdata's own tables that systemd-timedated accepts because a TZif file of
+ * that name exists under /usr/share/zoneinfo (it checks only the file):
+ * - "posix/NAME": zic's copy of NAME without leap seconds, the same rules as NAME itself (the
+ *   files are identical). Accepted, as an alias: NAME is what is written and shown, so every
+ *   reader (the files under /etc, DescribeZone, start-up) sees a name of the tables.
+ * - "right/NAME": NAME with leap seconds, which assumes a clock that counts them (TAI − 10 s).
+ *   The system clock, NTP and meridiand keep POSIX time, so every local time would be shown
+ *   off by the leap seconds so far (27 s): refused.
+ * - "localtime" (a link to /etc/localtime: /etc/localtime would point at itself) and
+ *   "posixrules" (the rules zic applies to POSIX TZ strings, not a place): refused as before,
+ *   since neither is in the tables. */
+#define POSIX_PREFIX "posix/"
+#define RIGHT_PREFIX "right/"
+
+const char *
+mrd_zone_canonical_name (const char *zone)
+{
+  if (zone != NULL && g_str_has_prefix (zone, POSIX_PREFIX))
+    return zone + strlen (POSIX_PREFIX);
+  return zone;
+}
+
 gboolean
 mrd_zone_validate (MrdZone *self, const char *zone, GError **error)
 {
-  return mrd_tzdb_validate_zone (self->tzdb, zone, error);
+  if (zone != NULL && g_str_has_prefix (zone, RIGHT_PREFIX) &&
+      mrd_tzdb_validate_zone (self->tzdb, zone + strlen (RIGHT_PREFIX), NULL))
+    {
+      g_set_error (error, MRD_TZ_ERROR, MRD_TZ_ERROR_UNKNOWN_ZONE,
+                   "“%s” counts leap seconds, which the system clock does not: local times "
+                   "would be shown off by the leap seconds so far; use “%s”", zone,
+                   zone + strlen (RIGHT_PREFIX));
+      return FALSE;
+    }
+  return mrd_tzdb_validate_zone (self->tzdb, mrd_zone_canonical_name (zone), error);
+}
+
+gint
+mrd_zone_utc_offset_at (MrdZone *self, gint64 utc_s)
+{
+  MrdTzDescription desc = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!mrd_tzdb_describe_zone (self->tzdb, self->timezone, utc_s, &desc, &error))
+    {
+      g_warning ("Cannot read the rules of %s, taking UTC: %s", self->timezone, error->message);
+      return 0;
+    }
+  return desc.utc_offset;
 }
 
 /* ---- the kernel's time zone -----------------------------------------------------------
@@ -305,9 +365,16 @@ log_zone_change (gpointer data)
 }
 
 gboolean
+mrd_zone_is_current (MrdZone *self, const char *zone)
+{
+  return g_strcmp0 (self->timezone, zone) == 0 &&
+         mrd_tz_localtime_is_current_in (self->root, self->tzdb, zone);
+}
+
+gboolean
 mrd_zone_set_timezone (MrdZone *self, const char *zone, GError **error)
 {
-  if (g_strcmp0 (self->timezone, zone) == 0)
+  if (mrd_zone_is_current (self, zone))
     return TRUE;
   if (!mrd_tz_localtime_write_full (self->root, zone, MRD_TZ_WRITE_NO_SYNC, error))
     return FALSE;

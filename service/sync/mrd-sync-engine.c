@@ -85,6 +85,8 @@ struct _MrdSyncEngine {
   gboolean clock_changed;
   gint64 drift_written_mono;     /* µs; 0 = never */
   gboolean had_update;
+  gboolean have_initial_drift;   /* set by mrd_sync_engine_set_initial_drift (no file) */
+  double initial_freq_ppm, initial_skew_ppm;
   guint send_errors;
   gint64 last_send_error_log;
 };
@@ -737,8 +739,8 @@ env_get_random (void *ud, void *buf, size_t len)
  * values are taken as written, so a drift file moves between chronyd and meridiand. */
 #define DRIFT_MAX_PPM 500000.0   /* chronyd clamps its frequency to this (local.c) */
 
-static gboolean
-drift_parse (const char *text, double *freq_ppm, double *skew_ppm)
+gboolean
+mrd_sync_engine_drift_parse (const char *text, double *freq_ppm, double *skew_ppm)
 {
   g_auto(GStrv) words = g_strsplit_set (g_strstrip ((char *) text), " \t\n", -1);
   double values[2];
@@ -771,6 +773,13 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
   g_autoptr(GError) error = NULL;
   double freq, skew;
 
+  if (self->driftfile == NULL && self->have_initial_drift)
+    {
+      cfg->have_drift = TRUE;
+      cfg->initial_freq_ppm = self->initial_freq_ppm;
+      cfg->initial_skew_ppm = self->initial_skew_ppm;
+      return;
+    }
   if (self->driftfile == NULL)
     return;
   if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
@@ -779,7 +788,7 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
         g_message ("Cannot read the drift file: %s", error->message);
       return;
     }
-  if (!drift_parse (text, &freq, &skew))
+  if (!mrd_sync_engine_drift_parse (text, &freq, &skew))
     {
       g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
       return;
@@ -1122,14 +1131,7 @@ mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error)
   ntp_engine_get_drift (self->core, &freq, &skew);
   if (!isfinite (freq) || !isfinite (skew))
     return TRUE;
-  {
-    /* In the C locale whatever LC_NUMERIC says: chronyd reads it with sscanf ("%lf"). */
-    char f[G_ASCII_DTOSTR_BUF_SIZE], k[G_ASCII_DTOSTR_BUF_SIZE];
-
-    g_ascii_formatd (f, sizeof f, "%.6f", freq);
-    g_ascii_formatd (k, sizeof k, "%.6f", skew);
-    g_snprintf (text, sizeof text, "%20s %20s\n", f, k);
-  }
+  mrd_sync_engine_drift_format (freq, skew, text, sizeof text);
   /* Atomic: a new file renamed over the old one (g_file_set_contents), so a crash leaves
    * the old estimate or the new, never half of one. */
   if (!g_file_set_contents_full (self->driftfile, text, -1,
@@ -1140,4 +1142,32 @@ mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error)
     }
   self->drift_written_mono = g_get_monotonic_time ();
   return TRUE;
+}
+
+void
+mrd_sync_engine_drift_format (double freq_ppm, double skew_ppm, char *buf, gsize size)
+{
+  /* In the C locale whatever LC_NUMERIC says: chronyd reads it with sscanf ("%lf"). */
+  char f[G_ASCII_DTOSTR_BUF_SIZE], k[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (f, sizeof f, "%.6f", freq_ppm);
+  g_ascii_formatd (k, sizeof k, "%.6f", skew_ppm);
+  g_snprintf (buf, size, "%20s %20s\n", f, k);
+}
+
+void
+mrd_sync_engine_set_initial_drift (MrdSyncEngine *self, double freq_ppm, double skew_ppm)
+{
+  self->have_initial_drift = TRUE;
+  self->initial_freq_ppm = freq_ppm;
+  self->initial_skew_ppm = skew_ppm;
+}
+
+gboolean
+mrd_sync_engine_get_drift (MrdSyncEngine *self, double *freq_ppm, double *skew_ppm)
+{
+  if (self->core == NULL || !self->had_update)
+    return FALSE;
+  ntp_engine_get_drift (self->core, freq_ppm, skew_ppm);
+  return isfinite (*freq_ppm) && isfinite (*skew_ppm);
 }

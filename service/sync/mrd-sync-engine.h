@@ -100,6 +100,19 @@ guint          mrd_sync_engine_get_n_unresolved (MrdSyncEngine *self);
  * there is no estimate yet. */
 gboolean       mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error);
 
+/* The drift without a file, for an engine that may not touch files (the privilege-separated
+ * child, whose parent keeps the file): the estimate to start from (instead of the drift file;
+ * call before start), and the current one (FALSE before the first clock update). */
+void           mrd_sync_engine_set_initial_drift (MrdSyncEngine *self, double freq_ppm,
+                                                  double skew_ppm);
+gboolean       mrd_sync_engine_get_drift (MrdSyncEngine *self, double *freq_ppm,
+                                          double *skew_ppm);
+/* The drift file's text: parse (FALSE unless exactly two finite numbers, |freq| within
+ * chronyd's limit, skew >= 0) and format ("%20.6f %20.6f\n" in the C locale). */
+gboolean       mrd_sync_engine_drift_parse  (const char *text, double *freq_ppm, double *skew_ppm);
+void           mrd_sync_engine_drift_format (double freq_ppm, double skew_ppm, char *buf,
+                                             gsize size);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSyncEngine, mrd_sync_engine_free)
 
 G_END_DECLS

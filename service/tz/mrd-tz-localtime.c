@@ -611,6 +611,12 @@ mrd_tz_localtime_read (const char *root, const MrdTzdb *db, char **out_zone,
 gboolean
 mrd_tz_localtime_is_current (const char *root, const char *zone)
 {
+  return mrd_tz_localtime_is_current_in (root, NULL, zone);
+}
+
+gboolean
+mrd_tz_localtime_is_current_in (const char *root, const MrdTzdb *db, const char *zone)
+{
   g_auto(Fds) fds = { -1, -1, -1 };
   g_autofree char *target = NULL, *data = NULL, *link_zone = NULL;
   gsize len = 0;
@@ -636,7 +642,7 @@ mrd_tz_localtime_is_current (const char *root, const char *zone)
     if (text != NULL)
       {
         g_autofree char *cur = etc_timezone_zone (text);
-        if (strcmp (cur, zone) != 0)
+        if (!names_agree (db, cur, zone))
           return FALSE;
       }
   }
@@ -650,7 +656,7 @@ mrd_tz_localtime_is_current (const char *root, const char *zone)
     if (text != NULL)
       {
         cur = mrd_tz_sysconfig_clock_zone (text, clen);
-        if (cur == NULL || strcmp (cur, zone) != 0)
+        if (cur == NULL || !names_agree (db, cur, zone))
           return FALSE;
       }
   }

@@ -66,6 +66,10 @@ gboolean mrd_tz_localtime_read  (const char *root, const MrdTzdb *db,
  * (a copied /etc/localtime, files that disagree after an interrupted change, an unreadable
  * file) is FALSE, so writing @zone again brings them all in line. */
 gboolean mrd_tz_localtime_is_current (const char *root, const char *zone);
+/* The same, where /etc/timezone and sysconfig/clock may name @zone by another name of the same
+ * zone in @db ("Etc/UTC" for "UTC"), as mrd_tz_localtime_repair() lets them; the link must
+ * still name @zone itself. @db NULL: exact names, as mrd_tz_localtime_is_current(). */
+gboolean mrd_tz_localtime_is_current_in (const char *root, const MrdTzdb *db, const char *zone);
 
 /* Start-up repair after a crash between the renames of mrd_tz_localtime_write(): when
  * ROOT/etc/localtime names a zone (a link, or a copy identified through @db), rewrite

@@ -92,12 +92,20 @@ POLKIT = Iface('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Author
 
 ACTION = {k: 'org.meridian.time1.' + k for k in
           ('set-timezone', 'set-time', 'set-ntp', 'set-local-rtc', 'manage-sources')}
-ALL_ACTIONS = sorted(ACTION.values())
+# org.freedesktop.timedate1 checks systemd-timedated's own actions.
+FDO_ACTION = {k: 'org.freedesktop.timedate1.' + k for k in
+              ('set-timezone', 'set-time', 'set-ntp', 'set-local-rtc')}
+ALL_ACTIONS = sorted(list(ACTION.values()) + list(FDO_ACTION.values()))
+
+
+def action_for(iface, key):
+    """The polkit action a method of `iface` checks ('set-ntp' -> the interface's own id)."""
+    return (FDO_ACTION if iface.interface == FDO.interface else ACTION)[key]
 
 # In-signatures of the methods we call, so callers can pass plain Python values.
 SIGNATURES = {
     'SetTimezone': '(sb)', 'SetNTP': '(bb)', 'SetTime': '(xbb)', 'SetLocalRTC': '(bbb)',
-    'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(st)',
+    'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(sx)',
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
 }
 
@@ -481,9 +489,10 @@ class MeridianTestCase(unittest.TestCase):
     def polkit_deny_all(self):
         self.polkit_allow([])
 
-    def start_real_polkitd(self, policy_files=None):
+    def start_real_polkitd(self, policy_files=None, rules_files=()):
         """Run the real polkitd on our bus with only `policy_files` (default: our own policy)
-        as registered actions (bind mounts in a private mount namespace)."""
+        as registered actions and polkit's 50-default.rules plus `rules_files` as rules
+        (bind mounts in a private mount namespace)."""
         require_unshare(self)
         if not os.access('/usr/lib/polkit-1/polkitd', os.X_OK):
             self.skipTest('polkitd is not installed')
@@ -499,6 +508,8 @@ class MeridianTestCase(unittest.TestCase):
                 self.skipTest(f'{p} does not exist yet')
             shutil.copy(p, actions)
         shutil.copy('/usr/share/polkit-1/rules.d/50-default.rules', rules)
+        for r in rules_files:
+            shutil.copy(r, rules)
         for d in (self.tmp / 'polkit', actions, rules):
             d.chmod(0o755)
         for f in list(actions.iterdir()) + list(rules.iterdir()):

@@ -35,7 +35,7 @@ class PolkitWire(harness.MeridianTestCase):
         new = self.checks[n:]
         self.assertEqual(len(new), 1, new)
         c = new[0]
-        self.assertEqual(c['action'], ACTION[action])
+        self.assertEqual(c['action'], ACTION[action] if iface is SOURCES else harness.action_for(iface, action))
         self.assertEqual(c['subject_kind'], 'system-bus-name')
         self.assertEqual(c['subject'].get('name'), caller.get_unique_name())
         self.assertEqual(bool(c['flags'] & ALLOW_USER_INTERACTION), interactive,
@@ -65,7 +65,9 @@ class PolkitWire(harness.MeridianTestCase):
 
     def test_polkit_subject_action_and_interaction_flag_sources(self):
         for interactive in (False, True):
-            self.check_for(SOURCES, 'AddSource', ['server 127.0.0.1 port 12399 iburst'],
+            # A source already present is refused (as chronyc does): a new port each time.
+            port = 12399 + int(interactive)
+            self.check_for(SOURCES, 'AddSource', [f'server 127.0.0.1 port {port} iburst'],
                            'manage-sources', interactive)
             self.check_for(SOURCES, 'Burst', [], 'manage-sources', interactive)
             self.check_for(SOURCES, 'MakeStep', [], 'manage-sources', interactive)
@@ -85,7 +87,8 @@ class PolkitWire(harness.MeridianTestCase):
 
 
 class PolkitWireVsTimedated(harness.MeridianTestCase):
-    """What the real systemd-timedated 252 sends, as the reference for org.freedesktop.timedate1."""
+    """What the real systemd-timedated 252 sends (the interaction flag and the action id), as
+    the reference for org.freedesktop.timedate1."""
 
     def flags_sent(self, checks, interactive, message_flag, zone):
         n = len(checks)
@@ -97,7 +100,7 @@ class PolkitWireVsTimedated(harness.MeridianTestCase):
         r = self.run_as_nobody(argv + ['--', zone, 'true' if interactive else 'false'])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.wait_until(lambda: len(checks) > n, timeout=5, what='a CheckAuthorization')
-        return checks[-1]['flags'] & ALLOW_USER_INTERACTION
+        return checks[-1]['flags'] & ALLOW_USER_INTERACTION, checks[-1]['action']
 
     def test_allow_interactive_message_flag_honoured_as_timedated_does(self):
         self.polkit_allow_all()
@@ -112,7 +115,10 @@ class PolkitWireVsTimedated(harness.MeridianTestCase):
         ours = [self.flags_sent(checks, i, m, z) for (i, m), z in zip(cases, zones)]
         labels = [f'interactive={i} message-flag={m}' for i, m in cases]
         self.assertEqual(dict(zip(labels, ours)), dict(zip(labels, reference)),
-                         'AllowUserInteraction sent to polkit differs from systemd-timedated')
+                         'AllowUserInteraction or the action sent to polkit differs from '
+                         'systemd-timedated')
+        # timedated's own action id, which GNOME's implied action and sites' rules grant.
+        self.assertEqual({a for _, a in reference}, {'org.freedesktop.timedate1.set-timezone'})
 
 
 if __name__ == '__main__':

@@ -94,8 +94,13 @@ class TimeAndZones(harness.MeridianTestCase):
                 before = self.get_property('TimeUSec')
                 with self.assertRaises(harness.DBusError, msg='accepted') as cm:
                     self.call('SetTime', usec, relative, False)
-                self.assertEqual(cm.exception.name, 'org.freedesktop.DBus.Error.InvalidArgs')
+                self.assertEqual(cm.exception.name, 'org.meridian.Time1.Error.InvalidTime')
+                self.assertIn(cm.exception.message, ('Invalid absolute time', 'Time value overflow'))
                 self.assertLess(abs(self.get_property('TimeUSec') - before), 60 * USEC)
+                # timedate1: timedated's InvalidArgs.
+                with self.assertRaises(harness.DBusError, msg='accepted') as cm:
+                    self.call('SetTime', usec, relative, False, iface=FDO)
+                self.assertEqual(cm.exception.name, 'org.freedesktop.DBus.Error.InvalidArgs')
 
     def measured_offset(self):
         """Median of 5 (TimeUSec - host time) readings, seconds; positive = the daemon's clock

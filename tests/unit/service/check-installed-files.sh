@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Checks of the files `meson install` puts in place (service suite). Usage:
 #   check-installed-files.sh polkit SRCDIR
+#   check-installed-files.sh timedate1-policy SRCDIR INSTALLED(true|false) ACTIONS_DIR
 #   check-installed-files.sh busconf SRCDIR
 #   check-installed-files.sh activation ACTIVATION_FILE UNIT_FILE
 #   check-installed-files.sh unit UNIT_FILE MERIDIAND_BINARY
@@ -26,6 +27,32 @@ polkit)
   n_i18n=$(grep -c -E '<(description|message) gettext-domain="meridian">' "$policy")
   [ "$n_text" -eq 10 ] && [ "$n_i18n" -eq 10 ] || fail "descriptions/messages without gettext-domain=\"meridian\" ($n_i18n of $n_text)"
   echo "ok: $policy"
+  ;;
+timedate1-policy)
+  policy=$1/polkit/org.freedesktop.timedate1.policy
+  installed=$2 actions_dir=$3
+  command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
+  dtd=/usr/share/polkit-1/policyconfig-1.dtd
+  [ -r "$dtd" ] || skip "polkit's DTD $dtd is missing (polkitd)"
+  xmllint --noout --nonet --dtdvalid "$dtd" "$policy" || fail "$policy is not valid against $dtd"
+  for a in set-timezone set-time set-ntp set-local-rtc; do
+    grep -q "<action id=\"org.freedesktop.timedate1.$a\">" "$policy" || fail "action $a missing"
+  done
+  [ "$(grep -c '<action id=' "$policy")" -eq 4 ] || fail "$policy holds actions beyond timedated's four"
+  # systemd 252's defaults: auth_admin_keep everywhere, set-time implies set-timezone and set-ntp.
+  [ "$(grep -c '>auth_admin_keep<' "$policy")" -eq 12 ] || fail "defaults differ from systemd's (auth_admin_keep x 12)"
+  grep -q '<annotate key="org.freedesktop.policykit.imply">org.freedesktop.timedate1.set-timezone org.freedesktop.timedate1.set-ntp</annotate>' "$policy" \
+    || fail "set-time does not imply set-timezone and set-ntp"
+  # The build's decision: never install over systemd's file.
+  for f in /usr/share/polkit-1/actions/org.freedesktop.timedate1.policy "$actions_dir/org.freedesktop.timedate1.policy"; do
+    if [ "$installed" = true ] && [ -e "$f" ] && ! cmp -s "$f" "$policy"; then
+      fail "the build installs $policy over $f"
+    fi
+    if [ "$installed" = false ] && [ ! -e "$f" ] && [ "$f" = /usr/share/polkit-1/actions/org.freedesktop.timedate1.policy ] && [ "${MERIDIAN_TIMEDATE1_POLICY_DISABLED:-}" != 1 ]; then
+      fail "no timedate1 policy anywhere, and the build does not install ours"
+    fi
+  done
+  echo "ok: $policy (installed by this build: $installed)"
   ;;
 busconf)
   conf=$1/dbus/org.meridian.Time1.conf

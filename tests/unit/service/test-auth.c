@@ -13,9 +13,10 @@
 #include "mrd-auth.h"
 
 /* The expected action of a method, derived from the interface definitions and the polkit
- * policy in the repository rather than from the table under test: a timedated-style "SetX"
- * method needs "org.meridian.time1.set-x" (timedated's own naming: SetLocalRTC →
- * set-local-rtc, SetNTP → set-ntp); every method of org.meridian.Time1.Sources changes the
+ * policies in the repository rather than from the table under test: a timedated-style "SetX"
+ * method needs "PREFIX.set-x" (timedated's own naming: SetLocalRTC → set-local-rtc, SetNTP →
+ * set-ntp), where PREFIX is timedated's "org.freedesktop.timedate1" on its interface and
+ * "org.meridian.time1" on ours; every method of org.meridian.Time1.Sources changes the
  * sources and needs manage-sources; every other method (List…, Describe…) is a read. */
 static char *
 expected_action (const char *iface, const char *method)
@@ -26,7 +27,8 @@ expected_action (const char *iface, const char *method)
     return g_strdup ("org.meridian.time1.manage-sources");
   if (!g_str_has_prefix (method, "Set"))
     return NULL;
-  kebab = g_string_new ("org.meridian.time1.set");
+  kebab = g_string_new (strcmp (iface, "org.freedesktop.timedate1") == 0
+                          ? "org.freedesktop.timedate1.set" : "org.meridian.time1.set");
   for (const char *p = method + 3; *p != '\0'; p++)
     {
       /* A capital starts a word, unless it continues an acronym (NTP, RTC). */
@@ -59,6 +61,9 @@ every_method_of_the_interfaces_has_its_action (void **state)
   const char *files[] = { "org.meridian.Time1.xml", "org.freedesktop.timedate1.xml" };
   g_autofree char *policy_path = NULL;
   g_autofree char *policy = NULL;
+  g_autofree char *fdo_policy_path = NULL;
+  g_autofree char *fdo_policy = NULL;
+  g_autofree char *both = NULL;
   g_autoptr(GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint n_methods = 0, n_mutating = 0;
 
@@ -67,6 +72,11 @@ every_method_of_the_interfaces_has_its_action (void **state)
   policy_path = g_build_filename (g_getenv ("MERIDIAN_SOURCE_ROOT"), "polkit",
                                   "org.meridian.time1.policy", NULL);
   assert_true (g_file_get_contents (policy_path, &policy, NULL, NULL));
+  /* Where systemd's timedate1 policy is missing we ship our own with the same action ids. */
+  fdo_policy_path = g_build_filename (g_getenv ("MERIDIAN_SOURCE_ROOT"), "polkit",
+                                      "org.freedesktop.timedate1.policy", NULL);
+  assert_true (g_file_get_contents (fdo_policy_path, &fdo_policy, NULL, NULL));
+  both = g_strconcat (policy, fdo_policy, NULL);
 
   for (guint f = 0; f < G_N_ELEMENTS (files); f++)
     {
@@ -94,17 +104,20 @@ every_method_of_the_interfaces_has_its_action (void **state)
             {
               g_autofree char *id = g_strdup_printf ("<action id=\"%s\">", want);
 
-              if (strstr (policy, id) == NULL)
-                fail_msg ("%s is not in %s", want, policy_path);
+              if (strstr (both, id) == NULL)
+                fail_msg ("%s is in neither %s nor %s", want, policy_path, fdo_policy_path);
+              if (g_str_has_prefix (want, "org.freedesktop.") != (strstr (fdo_policy, id) != NULL))
+                fail_msg ("%s is in the wrong policy file", want);
             }
             g_hash_table_add (used, g_strdup (want));
           }
     }
-  /* 4 timedate1 + 4 native Set… + 4 Sources methods; the reads are the rest. */
-  assert_int_equal (n_mutating, 12);
+  /* 4 timedate1 + 4 native Set… + 5 Sources methods (AddSource, RemoveSource,
+   * RemoveSourceByName, Burst, MakeStep); the reads are the rest. */
+  assert_int_equal (n_mutating, 13);
   assert_true (n_methods > n_mutating);
-  /* Every action of the policy is reachable by some method. */
-  for (const char *p = strstr (policy, "<action id=\""); p != NULL;
+  /* Every action of both policies is reachable by some method. */
+  for (const char *p = strstr (both, "<action id=\""); p != NULL;
        p = strstr (p + 1, "<action id=\""))
     {
       const char *start = p + strlen ("<action id=\"");
@@ -159,6 +172,50 @@ every_action_is_in_the_shipped_policy (void **state)
 }
 
 static void
+timedate1_methods_check_timedateds_actions (void **state)
+{
+  /* What GNOME Settings' implied action and sites' rules.d files grant. */
+  assert_string_equal (mrd_auth_action_for_method ("org.freedesktop.timedate1", "SetTimezone"),
+                       "org.freedesktop.timedate1.set-timezone");
+  assert_string_equal (mrd_auth_action_for_method ("org.freedesktop.timedate1", "SetTime"),
+                       "org.freedesktop.timedate1.set-time");
+  assert_string_equal (mrd_auth_action_for_method ("org.freedesktop.timedate1", "SetNTP"),
+                       "org.freedesktop.timedate1.set-ntp");
+  assert_string_equal (mrd_auth_action_for_method ("org.freedesktop.timedate1", "SetLocalRTC"),
+                       "org.freedesktop.timedate1.set-local-rtc");
+  assert_string_equal (mrd_auth_action_for_method ("org.meridian.Time1", "SetNTP"),
+                       "org.meridian.time1.set-ntp");
+}
+
+static void
+pending_checks_are_bounded_per_user_and_in_total (void **state)
+{
+  /* A user may have MAX_PER_USER checks waiting, no more. */
+  assert_true (mrd_auth_may_start_check (1000, 0, 0));
+  assert_true (mrd_auth_may_start_check (1000, MRD_AUTH_MAX_PENDING_PER_USER - 1,
+                                         MRD_AUTH_MAX_PENDING_PER_USER - 1));
+  assert_false (mrd_auth_may_start_check (1000, MRD_AUTH_MAX_PENDING_PER_USER,
+                                          MRD_AUTH_MAX_PENDING_PER_USER));
+  /* Users who already wait stop where the reserve begins... */
+  assert_true (mrd_auth_may_start_check (1000, 1, MRD_AUTH_MAX_PENDING - MRD_AUTH_RESERVED_PENDING - 1));
+  assert_false (mrd_auth_may_start_check (1000, 1, MRD_AUTH_MAX_PENDING - MRD_AUTH_RESERVED_PENDING));
+  /* ...which is left to users with none waiting, up to the total. */
+  assert_true (mrd_auth_may_start_check (1000, 0, MRD_AUTH_MAX_PENDING - MRD_AUTH_RESERVED_PENDING));
+  assert_true (mrd_auth_may_start_check (1000, 0, MRD_AUTH_MAX_PENDING - 1));
+  assert_false (mrd_auth_may_start_check (1000, 0, MRD_AUTH_MAX_PENDING));
+  /* Root (whose checks polkitd answers at once) has only the total bound. */
+  assert_true (mrd_auth_may_start_check (0, MRD_AUTH_MAX_PENDING_PER_USER + 4,
+                                         MRD_AUTH_MAX_PENDING - 1));
+  assert_false (mrd_auth_may_start_check (0, 0, MRD_AUTH_MAX_PENDING));
+  /* The total stays well under dbus-daemon's 128 pending replies per connection, the reserve
+   * is reachable, and three users flooding at once still leave room for a fourth. */
+  assert_true (MRD_AUTH_MAX_PENDING <= 128 / 2);
+  assert_true (MRD_AUTH_RESERVED_PENDING >= 1 &&
+               MRD_AUTH_RESERVED_PENDING < MRD_AUTH_MAX_PENDING);
+  assert_true (3 * MRD_AUTH_MAX_PENDING_PER_USER <= MRD_AUTH_MAX_PENDING - MRD_AUTH_RESERVED_PENDING);
+}
+
+static void
 interaction_when_the_argument_or_the_message_flag_asks_for_it (void **state)
 {
   /* Neither the argument nor the flag: polkit must not ask anyone. */
@@ -184,6 +241,8 @@ main (void)
     cmocka_unit_test (every_method_of_the_interfaces_has_its_action),
     cmocka_unit_test (methods_not_in_the_table_are_refused),
     cmocka_unit_test (every_action_is_in_the_shipped_policy),
+    cmocka_unit_test (timedate1_methods_check_timedateds_actions),
+    cmocka_unit_test (pending_checks_are_bounded_per_user_and_in_total),
     cmocka_unit_test (interaction_when_the_argument_or_the_message_flag_asks_for_it),
   };
 

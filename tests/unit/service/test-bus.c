@@ -211,7 +211,14 @@ get_all_gives_the_domain_values_in_order (void **state)
                 assert_true (llabs (t - (real_now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)) < 5 * G_USEC_PER_SEC);
               }
             if (i == 6)
-              assert_int_equal (g_variant_get_uint64 (value), 0);   /* no RTC */
+              {
+                /* The virtual RTC (no state file: the host's UTC) keeps its own time, not the
+                 * virtual clock's (service/clock/mrd-rtc.h). */
+                gint64 t = (gint64) g_variant_get_uint64 (value);
+
+                assert_true (llabs (t - real_now) < 5 * G_USEC_PER_SEC);
+                assert_int_equal (t % G_USEC_PER_SEC, 0);
+              }
             g_variant_unref (value);
             i++;
           }

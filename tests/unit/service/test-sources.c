@@ -207,7 +207,7 @@ fake_set_enabled (gpointer e, gboolean enabled)
   g_string_append_printf (((FakeEngine *) e)->log, "enabled %d;", enabled);
 }
 
-static const MrdSyncEngine fake = {
+static const MrdSyncEngineOps fake = {
   fake_add, fake_remove, fake_burst, fake_make_step, fake_set_enabled,
 };
 

@@ -1,0 +1,338 @@
+/* mrd-clock-shared.c — see mrd-clock-shared.h.
+ *
+ * The arithmetic is the virtual clock's (clock/mrd-clock-virtual.c): one anchor point and a
+ * rate of (1 + (error + correction) x 1e-6) times CLOCK_MONOTONIC, re-anchored at every change
+ * so that earlier readings are never rewritten. CLOCK_MONOTONIC is one clock for every process
+ * on the host, so both sides of the memfd compute the same reading.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _GNU_SOURCE 1
+
+#include "mrd-clock-shared.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <gio/gio.h>
+
+#define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
+#define SHARED_MAGIC 0x4d524443u   /* "MRDC" */
+
+typedef struct {
+  guint32 magic;
+  guint32 seq;          /* odd while a writer holds it */
+  gint64 base_ns;       /* clock reading at the anchor */
+  gint64 base_mono;     /* CLOCK_MONOTONIC at the anchor */
+  double error_ppm;     /* the deliberate error (--virtual-freq) */
+  double freq_ppm;      /* the correction (set_freq) */
+} SharedState;
+
+typedef struct {
+  MrdClock parent;
+  int fd;
+  SharedState *shm;
+} MrdClockShared;
+
+static gint64
+mono_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+static gint64
+real_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (gint64) ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+/* A consistent copy of the state. */
+static void
+state_read (MrdClockShared *self, SharedState *out)
+{
+  for (;;)
+    {
+      guint32 s1 = __atomic_load_n (&self->shm->seq, __ATOMIC_ACQUIRE);
+
+      if (s1 & 1)
+        continue;
+      out->base_ns = __atomic_load_n (&self->shm->base_ns, __ATOMIC_RELAXED);
+      out->base_mono = __atomic_load_n (&self->shm->base_mono, __ATOMIC_RELAXED);
+      {
+        guint64 e = __atomic_load_n ((guint64 *) &self->shm->error_ppm, __ATOMIC_RELAXED);
+        guint64 f = __atomic_load_n ((guint64 *) &self->shm->freq_ppm, __ATOMIC_RELAXED);
+
+        memcpy (&out->error_ppm, &e, sizeof e);
+        memcpy (&out->freq_ppm, &f, sizeof f);
+      }
+      __atomic_thread_fence (__ATOMIC_ACQUIRE);
+      if (__atomic_load_n (&self->shm->seq, __ATOMIC_RELAXED) == s1)
+        return;
+    }
+}
+
+static void
+write_lock (MrdClockShared *self)
+{
+  for (;;)
+    {
+      guint32 s = __atomic_load_n (&self->shm->seq, __ATOMIC_RELAXED);
+
+      if (!(s & 1) && __atomic_compare_exchange_n (&self->shm->seq, &s, s + 1, FALSE,
+                                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    }
+}
+
+static void
+write_unlock (MrdClockShared *self, const SharedState *st)
+{
+  guint64 e, f;
+
+  __atomic_store_n (&self->shm->base_ns, st->base_ns, __ATOMIC_RELAXED);
+  __atomic_store_n (&self->shm->base_mono, st->base_mono, __ATOMIC_RELAXED);
+  memcpy (&e, &st->error_ppm, sizeof e);
+  memcpy (&f, &st->freq_ppm, sizeof f);
+  __atomic_store_n ((guint64 *) &self->shm->error_ppm, e, __ATOMIC_RELAXED);
+  __atomic_store_n ((guint64 *) &self->shm->freq_ppm, f, __ATOMIC_RELAXED);
+  __atomic_fetch_add (&self->shm->seq, 1, __ATOMIC_RELEASE);
+}
+
+static gint64
+read_at (const SharedState *st, gint64 mono)
+{
+  gint64 elapsed = mono - st->base_mono;
+  double rate_error = (st->error_ppm + st->freq_ppm) * 1e-6;
+
+  return st->base_ns + elapsed + (gint64) llround ((double) elapsed * rate_error);
+}
+
+static gint64
+shared_now_ns (MrdClock *clock)
+{
+  SharedState st;
+
+  state_read ((MrdClockShared *) clock, &st);
+  return read_at (&st, mono_ns ());
+}
+
+/* Under the write lock: the current state, re-anchored at now. */
+static void
+lock_and_anchor (MrdClockShared *self, SharedState *st)
+{
+  gint64 mono;
+
+  write_lock (self);
+  st->base_ns = self->shm->base_ns;
+  st->base_mono = self->shm->base_mono;
+  st->error_ppm = self->shm->error_ppm;
+  st->freq_ppm = self->shm->freq_ppm;
+  mono = mono_ns ();
+  st->base_ns = read_at (st, mono);
+  st->base_mono = mono;
+}
+
+static gboolean
+shared_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
+{
+  MrdClockShared *self = (MrdClockShared *) clock;
+  SharedState st;
+
+  lock_and_anchor (self, &st);
+  st.base_ns = time_ns;
+  write_unlock (self, &st);
+  return TRUE;
+}
+
+static gboolean
+shared_step (MrdClock *clock, double delta_s, GError **error)
+{
+  MrdClockShared *self = (MrdClockShared *) clock;
+  SharedState st;
+
+  lock_and_anchor (self, &st);
+  st.base_ns += (gint64) llround (delta_s * 1e9);
+  write_unlock (self, &st);
+  return TRUE;
+}
+
+static gboolean
+shared_set_freq (MrdClock *clock, double freq_ppm, GError **error)
+{
+  MrdClockShared *self = (MrdClockShared *) clock;
+  SharedState st;
+
+  lock_and_anchor (self, &st);
+  st.freq_ppm = freq_ppm;
+  write_unlock (self, &st);
+  return TRUE;
+}
+
+static double
+shared_get_freq (MrdClock *clock)
+{
+  SharedState st;
+
+  state_read ((MrdClockShared *) clock, &st);
+  return st.freq_ppm;
+}
+
+static gint64
+shared_from_realtime_ns (MrdClock *clock, gint64 when_real)
+{
+  SharedState st;
+  gint64 mono, now_real;
+
+  state_read ((MrdClockShared *) clock, &st);
+  mono = mono_ns ();
+  now_real = real_ns ();
+  return read_at (&st, mono - (now_real - when_real));
+}
+
+static gboolean
+shared_get_true_offset (MrdClock *clock, double *offset_s)
+{
+  SharedState st;
+  gint64 before, after, reading;
+
+  state_read ((MrdClockShared *) clock, &st);
+  before = real_ns ();
+  reading = read_at (&st, mono_ns ());
+  after = real_ns ();
+  *offset_s = (double) (reading - (before + (after - before) / 2)) * 1e-9;
+  return TRUE;
+}
+
+static double
+shared_get_max_freq (MrdClock *clock)
+{
+  /* Disciplined as the real clock would be (mrd-clock.h, mrd_clock_get_max_freq). */
+  return mrd_clock_system_max_freq (sysconf (_SC_CLK_TCK));
+}
+
+static void
+shared_free (MrdClock *clock)
+{
+  MrdClockShared *self = (MrdClockShared *) clock;
+
+  munmap (self->shm, sizeof *self->shm);
+  close (self->fd);
+  g_free (self);
+}
+
+static const MrdClockOps shared_ops = {
+  .name = "virtual",
+  .now_ns = shared_now_ns,
+  .set_ns = shared_set_ns,
+  .step = shared_step,
+  .set_freq = shared_set_freq,
+  .get_freq = shared_get_freq,
+  .free = shared_free,
+  .get_max_freq = shared_get_max_freq,
+  .from_realtime_ns = shared_from_realtime_ns,
+  .get_true_offset = shared_get_true_offset,
+};
+
+static MrdClock *
+wrap (int fd, GError **error)
+{
+  MrdClockShared *self;
+  void *p = mmap (NULL, sizeof (SharedState), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+  if (p == MAP_FAILED)
+    {
+      int e = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                   "Cannot map the shared clock: %s", g_strerror (e));
+      return NULL;
+    }
+  self = g_new0 (MrdClockShared, 1);
+  self->parent.ops = &shared_ops;
+  self->parent.kind = MRD_CLOCK_KIND_VIRTUAL;
+  self->fd = fd;
+  self->shm = p;
+  return &self->parent;
+}
+
+MrdClock *
+mrd_clock_shared_new (double offset_s, double error_ppm, GError **error)
+{
+  int fd = memfd_create ("meridian-clock", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  MrdClock *clock;
+  SharedState *st;
+
+  if (fd < 0 || ftruncate (fd, sizeof (SharedState)) < 0 ||
+      fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+    {
+      int e = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                   "Cannot create the shared clock: %s", g_strerror (e));
+      return NULL;
+    }
+  clock = wrap (fd, error);
+  if (clock == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  st = ((MrdClockShared *) clock)->shm;
+  st->magic = SHARED_MAGIC;
+  st->error_ppm = error_ppm;
+  st->freq_ppm = 0.0;
+  st->base_mono = mono_ns ();
+  st->base_ns = real_ns () + (gint64) llround (offset_s * 1e9);
+  return clock;
+}
+
+MrdClock *
+mrd_clock_shared_new_from_fd (int fd, GError **error)
+{
+  struct stat sb;
+  MrdClock *clock;
+
+  /* The parent made it; still, a file too small to hold the state is not mapped. */
+  if (fstat (fd, &sb) < 0 || sb.st_size < (off_t) sizeof (SharedState))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "File descriptor %d is not a shared clock", fd);
+      return NULL;
+    }
+  clock = wrap (fd, error);
+  if (clock != NULL && ((MrdClockShared *) clock)->shm->magic != SHARED_MAGIC)
+    {
+      ((MrdClockShared *) clock)->fd = -1;
+      mrd_clock_free (clock);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "File descriptor %d is not a shared clock", fd);
+      return NULL;
+    }
+  return clock;
+}
+
+int
+mrd_clock_shared_get_fd (MrdClock *clock)
+{
+  g_return_val_if_fail (mrd_clock_is_shared (clock), -1);
+  return ((MrdClockShared *) clock)->fd;
+}
+
+gboolean
+mrd_clock_is_shared (MrdClock *clock)
+{
+  return clock != NULL && clock->ops == &shared_ops;
+}

@@ -1,0 +1,327 @@
+/* mrd-engine-child.c — see mrd-engine-child.h.
+ *
+ * One thread (GResolver's pool aside, for names): the default main context runs the engine's
+ * sockets and timer and the channel.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _GNU_SOURCE 1
+
+#include "mrd-engine-child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+
+#include "mrd-config.h"
+#include "privsep/mrd-channel.h"
+#include "privsep/mrd-clock-shared.h"
+#include "privsep/mrd-engine-wire.h"
+#include "privsep/mrd-sandbox.h"
+#include "sync/mrd-sync-engine.h"
+
+/* Reach and state change with every poll without a clock update (a server that stops
+ * answering, say); they are checked this often and sent when they differ from what the parent
+ * last saw. 64 s is chronyd's default minimum poll: no source changes faster by itself. */
+#define REFRESH_INTERVAL_S 64
+
+typedef struct {
+  int fd;
+  MrdClock *clock;
+  MrdSyncEngine *engine;
+  GMainLoop *loop;
+  gboolean enabled;
+  GVariant *last_key;
+  int status;
+} Child;
+
+static void
+send_or_quit (Child *self, const char *name, GVariant *arg)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mrd_channel_send (self->fd, name, arg, &error))
+    {
+      g_message ("%s, exiting", error->message);
+      g_main_loop_quit (self->loop);
+    }
+}
+
+/* What the periodic refresh compares: each address's line, state, reach and stratum. */
+static GVariant *
+sources_key (GArray *sources)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(uiyi)"));
+  for (guint i = 0; i < sources->len; i++)
+    {
+      MrdSyncSourceInfo *s = &g_array_index (sources, MrdSyncSourceInfo, i);
+
+      g_variant_builder_add (&b, "(uiyi)", s->line_id, (gint32) s->report.state,
+                             (guchar) s->report.reach, (gint32) s->report.stratum);
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
+static void
+send_update (Child *self)
+{
+  g_autoptr(GArray) sources = mrd_sync_engine_list_sources (self->engine);
+  GVariantBuilder b;
+  NtpTracking t;
+  const char *reference = "";
+  double freq = 0.0, skew = 0.0;
+  gboolean have_drift;
+
+  mrd_sync_engine_get_tracking (self->engine, &t);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  for (guint i = 0; i < sources->len; i++)
+    {
+      MrdSyncSourceInfo *s = &g_array_index (sources, MrdSyncSourceInfo, i);
+
+      if (s->report.state == NTP_STATE_SELECTED)
+        reference = s->address;
+      g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", s->line_id, s->address,
+                             mrd_wire_report (&s->report));
+    }
+  have_drift = mrd_sync_engine_get_drift (self->engine, &freq, &skew);
+  g_clear_pointer (&self->last_key, g_variant_unref);
+  self->last_key = sources_key (sources);
+  /* The reference name is copied before @sources goes. */
+  send_or_quit (self, "update",
+                g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                               mrd_wire_tracking (&t), reference, g_variant_builder_end (&b),
+                               have_drift, freq, skew));
+}
+
+static void
+on_engine_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
+{
+  send_update (user_data);
+}
+
+static gboolean
+on_refresh (gpointer user_data)
+{
+  Child *self = user_data;
+  g_autoptr(GArray) sources = NULL;
+  g_autoptr(GVariant) key = NULL;
+
+  if (self->engine == NULL || !self->enabled)
+    return G_SOURCE_CONTINUE;
+  sources = mrd_sync_engine_list_sources (self->engine);
+  key = sources_key (sources);
+  if (self->last_key == NULL || !g_variant_equal (key, self->last_key))
+    send_update (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+send_error (Child *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+send_error (Child *self, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  send_or_quit (self, "error", g_variant_new_string (msg));
+}
+
+static void
+configure (Child *self, GVariant *arg)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **lines = NULL;
+  gboolean rtcsync = FALSE, enabled = TRUE;
+  double freq, skew;
+
+  if (self->engine != NULL)
+    {
+      send_error (self, "configure: already configured");
+      return;
+    }
+  if (g_variant_lookup (arg, "core-lines", "^a&s", &lines))
+    for (guint i = 0; lines[i] != NULL; i++)
+      g_ptr_array_add (config->core_lines, g_strdup (lines[i]));
+  if (g_variant_lookup (arg, "rtcsync", "b", &rtcsync))
+    config->rtcsync = rtcsync;
+  self->engine = mrd_sync_engine_new (self->clock, config, &error);
+  if (self->engine == NULL)
+    {
+      send_error (self, "configure: %s", error->message);
+      g_clear_error (&error);
+      /* The parent's configuration was checked by the same parsers; without the core's
+       * directives the engine still runs with the defaults. */
+      self->engine = mrd_sync_engine_new (self->clock, NULL, NULL);
+    }
+  if (g_variant_lookup (arg, "drift", "(dd)", &freq, &skew))
+    mrd_sync_engine_set_initial_drift (self->engine, freq, skew);
+  mrd_sync_engine_set_updated_func (self->engine, on_engine_updated, self);
+  if (g_variant_lookup (arg, "enabled", "b", &enabled) && enabled)
+    {
+      self->enabled = TRUE;
+      mrd_sync_engine_start (self->engine);
+    }
+  send_update (self);
+}
+
+static void
+set_enabled (Child *self, gboolean enabled)
+{
+  if (enabled == self->enabled)
+    return;
+  self->enabled = enabled;
+  if (enabled)
+    mrd_sync_engine_start (self->engine);
+  else
+    {
+      /* The last drift goes to the parent while the core still has it. */
+      send_update (self);
+      mrd_sync_engine_stop (self->engine);
+    }
+  send_update (self);
+}
+
+static void
+try_write (Child *self, const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int e = fd < 0 ? errno : 0;
+
+  if (fd >= 0)
+    close (fd);
+  g_info ("Debug: opening %s for writing: %s", path, e == 0 ? "done" : g_strerror (e));
+  send_or_quit (self, "try-write-result", g_variant_new_int32 (e));
+}
+
+static void
+dispatch (Child *self, const char *name, GVariant *arg)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (name, "configure") && g_variant_is_of_type (arg, G_VARIANT_TYPE_VARDICT))
+    {
+      configure (self, arg);
+      return;
+    }
+  if (self->engine == NULL)
+    {
+      send_error (self, "%s before configure", name);
+      return;
+    }
+  if (g_str_equal (name, "add-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
+    {
+      const char *line;
+      guint32 id;
+      NtpSourceConfig sc;
+      char err[256] = "";
+
+      g_variant_get (arg, "(u&s)", &id, &line);
+      ntp_source_config_init (&sc);
+      if (ntp_source_config_parse (&sc, line, err, sizeof err) < 0)
+        send_error (self, "%s: %s", line, err);
+      else if (!mrd_sync_engine_add_source_config (self->engine, line, &sc, id, NULL, &error))
+        send_error (self, "%s: %s", line, error->message);
+      else
+        send_update (self);
+    }
+  else if (g_str_equal (name, "remove-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE_UINT32))
+    {
+      if (!mrd_sync_engine_remove_line (self->engine, g_variant_get_uint32 (arg), &error))
+        send_error (self, "remove-source: %s", error->message);
+      else
+        send_update (self);
+    }
+  else if (g_str_equal (name, "burst"))
+    {
+      if (!mrd_sync_engine_burst (self->engine))
+        send_error (self, "burst: the engine is stopped");
+    }
+  else if (g_str_equal (name, "make-step"))
+    {
+      if (!mrd_sync_engine_make_step (self->engine))
+        send_error (self, "make-step: the engine is stopped");
+    }
+  else if (g_str_equal (name, "enable") && g_variant_is_of_type (arg, G_VARIANT_TYPE_BOOLEAN))
+    set_enabled (self, g_variant_get_boolean (arg));
+  else if (g_str_equal (name, "try-write") && g_variant_is_of_type (arg, G_VARIANT_TYPE_STRING))
+    try_write (self, g_variant_get_string (arg, NULL));
+  else
+    send_error (self, "unknown message %s of type %s", name, g_variant_get_type_string (arg));
+}
+
+static gboolean
+on_channel (int fd, GIOCondition condition, gpointer user_data)
+{
+  Child *self = user_data;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = NULL;
+      g_autoptr(GVariant) arg = NULL;
+
+      if (!mrd_channel_receive (fd, &name, &arg, &error))
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return G_SOURCE_CONTINUE;
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+            {
+              g_warning ("Engine channel: %s, ignoring", error->message);
+              continue;
+            }
+          g_info ("Engine channel: %s, exiting", error->message);
+          g_main_loop_quit (self->loop);
+          return G_SOURCE_CONTINUE;   /* removed by mrd_engine_child_run */
+        }
+      dispatch (self, name, arg);
+    }
+}
+
+int
+mrd_engine_child_run (const MrdEngineChildOptions *options)
+{
+  Child self = { .fd = options->channel_fd, .status = 0 };
+  g_autoptr(GError) error = NULL;
+  guint watch, refresh;
+
+  g_set_prgname ("meridiand-engine");
+  (void) fcntl (self.fd, F_SETFD, FD_CLOEXEC);
+  (void) fcntl (self.fd, F_SETFL, fcntl (self.fd, F_GETFL) | O_NONBLOCK);
+  if (options->clock_fd >= 0)
+    self.clock = mrd_clock_shared_new_from_fd (options->clock_fd, &error);
+  else
+    self.clock = mrd_clock_new_system ();
+  if (self.clock == NULL)
+    {
+      g_printerr ("meridiand-engine: %s\n", error->message);
+      return 1;
+    }
+  if (!mrd_sandbox_enter (options->user, options->chroot_dir, &error))
+    {
+      g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);
+      mrd_clock_free (self.clock);
+      return 1;
+    }
+  self.loop = g_main_loop_new (NULL, FALSE);
+  watch = g_unix_fd_add (self.fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_channel, &self);
+  refresh = g_timeout_add_seconds (REFRESH_INTERVAL_S, on_refresh, &self);
+  g_main_loop_run (self.loop);
+  g_source_remove (refresh);
+  g_source_remove (watch);
+  g_clear_pointer (&self.engine, mrd_sync_engine_free);
+  g_clear_pointer (&self.last_key, g_variant_unref);
+  g_main_loop_unref (self.loop);
+  mrd_clock_free (self.clock);
+  close (self.fd);
+  return self.status;
+}

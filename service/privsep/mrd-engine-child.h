@@ -1,0 +1,27 @@
+/* mrd-engine-child.h — the network-facing half of meridiand: `meridiand --engine-child FD`,
+ * started by the daemon (mrd-engine-proxy.h) with one end of a socketpair as FD. It enters
+ * its sandbox (mrd-sandbox.h: an unprivileged user, at most CAP_SYS_TIME, no_new_privs,
+ * seccomp) before it opens a socket, then runs the NTP engine (sync/mrd-sync-engine.h) as the
+ * parent tells it over the channel (mrd-channel.h, messages in mrd-engine-wire.h). It never
+ * reads or writes a file: the parent hands it the configuration and the drift, and keeps the
+ * drift file from what the child reports.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include "clock/mrd-clock.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int channel_fd;
+  int clock_fd;              /* the shared virtual clock's memfd; -1 = the system clock */
+  const char *user;          /* NULL: the sandbox's default */
+  const char *chroot_dir;    /* NULL: none */
+} MrdEngineChildOptions;
+
+/* Runs until the parent closes the channel; the process's exit status. */
+int mrd_engine_child_run (const MrdEngineChildOptions *options);
+
+G_END_DECLS

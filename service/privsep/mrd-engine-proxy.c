@@ -1,0 +1,639 @@
+/* mrd-engine-proxy.c — see mrd-engine-proxy.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _GNU_SOURCE 1
+
+#include "mrd-engine-proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+
+#include "mrd-error.h"
+#include "mrd-state.h"
+#include "privsep/mrd-channel.h"
+#include "privsep/mrd-clock-shared.h"
+#include "privsep/mrd-engine-wire.h"
+#include "sync/mrd-sync-engine.h"
+
+/* Restarting a child that keeps dying: 1 s, doubling to a minute; a child that ran a minute
+ * was healthy and the next failure starts from 1 s again. */
+#define RESTART_MIN_S 1
+#define RESTART_MAX_S 60
+/* The drift file is rewritten at most once an hour while running, as chronyd does
+ * (reference.c), and whenever the engine stops. */
+#define DRIFT_WRITE_INTERVAL_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
+/* The child's channel fd and the clock's memfd in the child. */
+#define CHILD_CHANNEL_FD 3
+#define CHILD_CLOCK_FD 4
+/* mrd-sync's ids start at 0, the engine's line ids at 1 (0 = "pick one"): the wire carries
+ * id + 1. */
+#define WIRE_ID(id) ((id) + 1)
+
+typedef struct {
+  void (*callback) (int err, gpointer user_data);
+  gpointer user_data;
+} TryWrite;
+
+typedef struct {
+  guint id;
+  char *line;
+} ProxySource;
+
+struct _MrdEngineProxy {
+  MrdSync *sync;
+  MrdClock *clock;
+  char *executable;
+  char *user;
+  char *chroot_dir;
+  char *driftfile;
+  GStrv core_lines;
+  gboolean rtcsync;
+  gboolean verbose;
+
+  GSubprocess *child;
+  GCancellable *cancel;
+  int fd;
+  guint watch;
+  guint restart_id;
+  guint restart_s;
+  gint64 started_mono;
+
+  GArray *sources;               /* ProxySource, in the order added */
+  GQueue try_writes;             /* TryWrite, answered in order */
+  gboolean have_drift, drift_dirty;
+  double drift_freq, drift_skew;
+  gint64 drift_written_mono;
+};
+
+static void spawn (MrdEngineProxy *self);
+static void mark_unsynchronized (MrdEngineProxy *self);
+
+static void
+proxy_source_clear (ProxySource *s)
+{
+  g_free (s->line);
+}
+
+/* ---- drift ---------------------------------------------------------------------------- */
+
+static void
+read_drift (MrdEngineProxy *self)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->driftfile == NULL)
+    return;
+  if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_message ("Cannot read the drift file: %s", error->message);
+      return;
+    }
+  if (!mrd_sync_engine_drift_parse (text, &self->drift_freq, &self->drift_skew))
+    {
+      g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
+      return;
+    }
+  self->have_drift = TRUE;
+  g_info ("Frequency %.3f ± %.3f ppm read from %s", self->drift_freq, self->drift_skew,
+          self->driftfile);
+}
+
+static void
+write_drift (MrdEngineProxy *self)
+{
+  g_autoptr(GError) error = NULL;
+  char text[128];
+
+  if (self->driftfile == NULL || !self->drift_dirty)
+    return;
+  mrd_sync_engine_drift_format (self->drift_freq, self->drift_skew, text, sizeof text);
+  {
+    g_autofree char *dir = g_path_get_dirname (self->driftfile);
+
+    (void) g_mkdir_with_parents (dir, 0755);   /* a failure shows in the write's error */
+  }
+  if (!mrd_write_file_atomic (self->driftfile, text, strlen (text), 0644, &error))
+    {
+      g_warning ("Cannot write the drift file: %s", error->message);
+      return;
+    }
+  self->drift_dirty = FALSE;
+  self->drift_written_mono = g_get_monotonic_time ();
+}
+
+/* ---- the channel ---------------------------------------------------------------------- */
+
+static void
+send_msg (MrdEngineProxy *self, const char *name, GVariant *arg)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->fd < 0)
+    {
+      g_variant_unref (g_variant_ref_sink (arg));
+      return;
+    }
+  /* A full socket buffer means the child is stuck: it will be restarted when it dies. */
+  if (!mrd_channel_send (self->fd, name, arg, &error))
+    g_message ("NTP engine: %s", error->message);
+}
+
+static void
+send_configure (MrdEngineProxy *self)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "core-lines",
+                         g_variant_new_strv ((const char *const *) self->core_lines, -1));
+  g_variant_builder_add (&b, "{sv}", "rtcsync", g_variant_new_boolean (self->rtcsync));
+  if (self->have_drift)
+    g_variant_builder_add (&b, "{sv}", "drift",
+                           g_variant_new ("(dd)", self->drift_freq, self->drift_skew));
+  g_variant_builder_add (&b, "{sv}", "enabled",
+                         g_variant_new_boolean (mrd_sync_get_enabled (self->sync)));
+  send_msg (self, "configure", g_variant_builder_end (&b));
+  for (guint i = 0; i < self->sources->len; i++)
+    {
+      ProxySource *s = &g_array_index (self->sources, ProxySource, i);
+
+      send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
+    }
+}
+
+/* Several addresses of one pool line: the line's object shows the best of them. */
+static gboolean
+better (const NtpSourceReport *a, const NtpSourceReport *b)
+{
+  if (a->state != b->state)
+    return a->state > b->state;
+  return a->reach > b->reach;
+}
+
+static void
+handle_update (MrdEngineProxy *self, GVariant *arg)
+{
+  g_autoptr(GVariant) tracking_v = NULL;
+  g_autoptr(GVariant) sources_v = NULL;
+  g_autoptr(GHashTable) best = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  const char *reference;
+  gboolean have_drift;
+  double freq, skew, true_offset;
+  NtpTracking t;
+  GVariantIter iter;
+  GHashTableIter hi;
+  gpointer key, value;
+  guint32 id;
+  const char *address;
+  GVariant *report_v;
+
+  g_variant_get (arg, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))", &tracking_v,
+                 &reference, &sources_v, &have_drift, &freq, &skew);
+  mrd_wire_get_tracking (tracking_v, &t);
+
+  g_variant_iter_init (&iter, sources_v);
+  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
+    {
+      NtpSourceReport r;
+      struct { NtpSourceReport r; char address[64]; } *cur;
+
+      mrd_wire_get_report (report_v, &r);
+      g_variant_unref (report_v);
+      cur = g_hash_table_lookup (best, GUINT_TO_POINTER (id));
+      if (cur != NULL && !better (&r, &cur->r))
+        continue;
+      if (cur == NULL)
+        {
+          cur = g_malloc0 (sizeof *cur);
+          g_hash_table_insert (best, GUINT_TO_POINTER (id), cur);
+        }
+      cur->r = r;
+      g_strlcpy (cur->address, address, sizeof cur->address);
+    }
+  g_hash_table_iter_init (&hi, best);
+  while (g_hash_table_iter_next (&hi, &key, &value))
+    {
+      struct { NtpSourceReport r; char address[64]; } *cur = value;
+      guint sid = GPOINTER_TO_UINT (key) - 1;
+
+      if (GPOINTER_TO_UINT (key) == 0 || !mrd_sync_has_source (self->sync, sid))
+        continue;
+      mrd_sync_set_source_address (self->sync, sid, cur->address);
+      mrd_sync_set_source_report (self->sync, sid, &cur->r);
+    }
+
+  if (have_drift && isfinite (freq) && isfinite (skew) && fabs (freq) <= 500000.0 && skew >= 0)
+    {
+      self->drift_freq = freq;
+      self->drift_skew = skew;
+      self->have_drift = TRUE;
+      self->drift_dirty = TRUE;
+      if (self->drift_written_mono == 0)
+        self->drift_written_mono = g_get_monotonic_time ();   /* the first hour starts now */
+      if (g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL_US ||
+          !mrd_sync_get_enabled (self->sync))
+        write_drift (self);
+    }
+  if (t.ref_time_ns == 0)
+    {
+      /* An engine that has not updated the clock (just started, or stopped) has nothing to
+       * say beyond "not synchronized": what is shown stays as it was, unsynchronized. */
+      mark_unsynchronized (self);
+      return;
+    }
+  if (mrd_clock_get_true_offset (self->clock, &true_offset))
+    mrd_sync_set_true_offset (self->sync, true_offset);
+  mrd_sync_set_tracking (self->sync, &t, g_utf8_validate (reference, -1, NULL) ? reference : "");
+}
+
+static void
+dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
+{
+  if (g_str_equal (name, "update") && g_variant_is_of_type (arg, G_VARIANT_TYPE (MRD_WIRE_UPDATE)))
+    handle_update (self, arg);
+  else if (g_str_equal (name, "error") && g_variant_is_of_type (arg, G_VARIANT_TYPE_STRING))
+    g_message ("NTP engine: %s", g_variant_get_string (arg, NULL));
+  else if (g_str_equal (name, "try-write-result") &&
+           g_variant_is_of_type (arg, G_VARIANT_TYPE_INT32))
+    {
+      TryWrite *tw = g_queue_pop_head (&self->try_writes);
+
+      if (tw != NULL)
+        {
+          tw->callback (g_variant_get_int32 (arg), tw->user_data);
+          g_free (tw);
+        }
+    }
+  else
+    g_warning ("NTP engine sent %s of type %s, ignoring", name, g_variant_get_type_string (arg));
+}
+
+static void
+close_channel (MrdEngineProxy *self)
+{
+  TryWrite *tw;
+
+  if (self->watch != 0)
+    g_source_remove (self->watch);
+  self->watch = 0;
+  if (self->fd >= 0)
+    close (self->fd);
+  self->fd = -1;
+  while ((tw = g_queue_pop_head (&self->try_writes)) != NULL)
+    {
+      tw->callback (-1, tw->user_data);
+      g_free (tw);
+    }
+}
+
+static gboolean
+on_channel (int fd, GIOCondition condition, gpointer user_data)
+{
+  MrdEngineProxy *self = user_data;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = NULL;
+      g_autoptr(GVariant) arg = NULL;
+
+      if (!mrd_channel_receive (fd, &name, &arg, &error))
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return G_SOURCE_CONTINUE;
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+            {
+              g_warning ("NTP engine: %s, ignoring", error->message);
+              continue;
+            }
+          /* The child is gone; on_child_exited restarts it. */
+          self->watch = 0;
+          close_channel (self);
+          return G_SOURCE_REMOVE;
+        }
+      dispatch (self, name, arg);
+    }
+}
+
+/* ---- the child's life ----------------------------------------------------------------- */
+
+static void
+mark_unsynchronized (MrdEngineProxy *self)
+{
+  NtpTracking t = *mrd_sync_get_tracking (self->sync);
+  /* A copy: mrd_sync_set_tracking() replaces the string it would point into. */
+  g_autofree char *reference = g_strdup (mrd_sync_get_reference_name (self->sync));
+
+  if (!t.synchronized)
+    return;
+  t.synchronized = false;
+  t.leap_unsynchronized = true;
+  mrd_sync_set_tracking (self->sync, &t, reference);
+}
+
+static gboolean
+on_restart (gpointer user_data)
+{
+  MrdEngineProxy *self = user_data;
+
+  self->restart_id = 0;
+  spawn (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_child_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GSubprocess) child = G_SUBPROCESS (source);   /* the reference spawn() took */
+  g_autoptr(GError) error = NULL;
+  MrdEngineProxy *self;
+
+  if (!g_subprocess_wait_finish (child, result, &error))
+    return;   /* cancelled: the proxy is gone */
+  self = user_data;
+  if (self->child != child)
+    return;
+  if (g_subprocess_get_if_signaled (child))
+    g_warning ("The NTP engine was killed by signal %d", g_subprocess_get_term_sig (child));
+  else
+    g_warning ("The NTP engine exited with status %d", g_subprocess_get_exit_status (child));
+  g_clear_object (&self->child);
+  close_channel (self);
+  mark_unsynchronized (self);
+  write_drift (self);
+
+  if (g_get_monotonic_time () - self->started_mono >= RESTART_MAX_S * G_USEC_PER_SEC)
+    self->restart_s = RESTART_MIN_S;
+  g_message ("Starting the NTP engine again in %u s", self->restart_s);
+  self->restart_id = g_timeout_add_seconds (self->restart_s, on_restart, self);
+  self->restart_s = MIN (self->restart_s * 2, RESTART_MAX_S);
+}
+
+static void
+spawn (MrdEngineProxy *self)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+  gboolean shared = mrd_clock_is_shared (self->clock);
+
+  if (!mrd_channel_socketpair (fds, &error))
+    {
+      g_warning ("Cannot start the NTP engine: %s", error->message);
+      self->restart_id = g_timeout_add_seconds (self->restart_s, on_restart, self);
+      return;
+    }
+  g_ptr_array_add (argv, g_strdup (self->executable));
+  g_ptr_array_add (argv, g_strdup ("--engine-child"));
+  g_ptr_array_add (argv, g_strdup_printf ("%d", CHILD_CHANNEL_FD));
+  if (shared)
+    {
+      g_ptr_array_add (argv, g_strdup ("--engine-clock-fd"));
+      g_ptr_array_add (argv, g_strdup_printf ("%d", CHILD_CLOCK_FD));
+    }
+  if (self->user != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--engine-user"));
+      g_ptr_array_add (argv, g_strdup (self->user));
+    }
+  if (self->chroot_dir != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--engine-chroot"));
+      g_ptr_array_add (argv, g_strdup (self->chroot_dir));
+    }
+  if (self->verbose)
+    g_ptr_array_add (argv, g_strdup ("--verbose"));
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_take_fd (launcher, fds[1], CHILD_CHANNEL_FD);
+  if (shared)
+    g_subprocess_launcher_take_fd (launcher, dup (mrd_clock_shared_get_fd (self->clock)),
+                                   CHILD_CLOCK_FD);
+  self->child = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata,
+                                              &error);
+  if (self->child == NULL)
+    {
+      close (fds[0]);
+      g_warning ("Cannot start the NTP engine: %s", error->message);
+      self->restart_id = g_timeout_add_seconds (self->restart_s, on_restart, self);
+      self->restart_s = MIN (self->restart_s * 2, RESTART_MAX_S);
+      return;
+    }
+  self->fd = fds[0];
+  (void) fcntl (self->fd, F_SETFL, fcntl (self->fd, F_GETFL) | O_NONBLOCK);
+  self->watch = g_unix_fd_add (self->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_channel, self);
+  self->started_mono = g_get_monotonic_time ();
+  g_object_ref (self->child);   /* released by on_child_exited */
+  g_subprocess_wait_async (self->child, self->cancel, on_child_exited, self);
+  g_info ("NTP engine started as pid %s", g_subprocess_get_identifier (self->child));
+  send_configure (self);
+}
+
+/* ---- the seam --------------------------------------------------------------------------- */
+
+/* The line the child parses again: the mode, the name and the options as mrd-sync shows
+ * them (mrd_sync_format_options), which parse back to the same configuration. */
+static char *
+config_line (const NtpSourceConfig *config)
+{
+  g_auto(GStrv) options = mrd_sync_format_options (config);
+  g_autofree char *opts = g_strjoinv (" ", options);
+
+  return g_strdup_printf ("%s %s%s%s", ntp_source_mode_name (config->mode), config->name,
+                          opts[0] != '\0' ? " " : "", opts);
+}
+
+static gboolean
+seam_add_source (gpointer engine, guint id, const NtpSourceConfig *config, GError **error)
+{
+  MrdEngineProxy *self = engine;
+  ProxySource s = { id, config_line (config) };
+
+  g_array_append_val (self->sources, s);
+  send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s.id), s.line));
+  return TRUE;
+}
+
+static void
+seam_remove_source (gpointer engine, guint id)
+{
+  MrdEngineProxy *self = engine;
+
+  for (guint i = 0; i < self->sources->len; i++)
+    if (g_array_index (self->sources, ProxySource, i).id == id)
+      {
+        g_array_remove_index (self->sources, i);
+        break;
+      }
+  send_msg (self, "remove-source", g_variant_new_uint32 (WIRE_ID (id)));
+}
+
+/* TRUE when @what can go to the child now; with NTP off there is nothing to act on and the
+ * call succeeds, as chronyc's burst and makestep do on an idle chronyd (logged, so that the
+ * caller can see it went nowhere). */
+static gboolean
+check_running (MrdEngineProxy *self, const char *what, gboolean *send, GError **error)
+{
+  *send = FALSE;
+  if (!mrd_sync_get_enabled (self->sync))
+    {
+      g_message ("%s: NTP is off, nothing to measure or step", what);
+      return TRUE;
+    }
+  if (self->fd < 0)
+    {
+      g_set_error_literal (error, MRD_ERROR, MRD_ERROR_FAILED,
+                           _("The NTP engine is not running (it is being restarted)"));
+      return FALSE;
+    }
+  *send = TRUE;
+  return TRUE;
+}
+
+static gboolean
+seam_burst (gpointer engine, GError **error)
+{
+  MrdEngineProxy *self = engine;
+  gboolean send;
+
+  if (!check_running (self, "Burst", &send, error))
+    return FALSE;
+  if (send)
+    {
+      send_msg (self, "burst", g_variant_new ("()"));
+      g_message ("Burst: sent to the NTP engine (pid %d)", (int) mrd_engine_proxy_get_pid (self));
+    }
+  return TRUE;
+}
+
+static gboolean
+seam_make_step (gpointer engine, GError **error)
+{
+  MrdEngineProxy *self = engine;
+  gboolean send;
+
+  if (!check_running (self, "MakeStep", &send, error))
+    return FALSE;
+  if (send)
+    {
+      send_msg (self, "make-step", g_variant_new ("()"));
+      g_message ("MakeStep: sent to the NTP engine (pid %d)",
+                 (int) mrd_engine_proxy_get_pid (self));
+    }
+  return TRUE;
+}
+
+static void
+seam_set_enabled (gpointer engine, gboolean enabled)
+{
+  MrdEngineProxy *self = engine;
+
+  send_msg (self, "enable", g_variant_new_boolean (enabled));
+  if (!enabled)
+    write_drift (self);
+}
+
+static const MrdSyncEngineOps seam = {
+  .add_source = seam_add_source,
+  .remove_source = seam_remove_source,
+  .burst = seam_burst,
+  .make_step = seam_make_step,
+  .set_enabled = seam_set_enabled,
+};
+
+/* ---- public --------------------------------------------------------------------------- */
+
+MrdEngineProxy *
+mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOptions *options)
+{
+  MrdEngineProxy *self = g_new0 (MrdEngineProxy, 1);
+
+  self->sync = sync;
+  self->clock = clock;
+  self->executable = options->executable != NULL ? g_strdup (options->executable)
+                                                 : g_file_read_link ("/proc/self/exe", NULL);
+  self->user = g_strdup (options->user);
+  self->chroot_dir = g_strdup (options->chroot_dir);
+  self->driftfile = g_strdup (options->driftfile);
+  self->core_lines = g_strdupv (options->core_lines);
+  if (self->core_lines == NULL)
+    self->core_lines = g_new0 (char *, 1);
+  self->rtcsync = options->rtcsync;
+  self->verbose = options->verbose;
+  self->fd = -1;
+  self->restart_s = RESTART_MIN_S;
+  self->cancel = g_cancellable_new ();
+  self->sources = g_array_new (FALSE, TRUE, sizeof (ProxySource));
+  g_array_set_clear_func (self->sources, (GDestroyNotify) proxy_source_clear);
+  g_queue_init (&self->try_writes);
+  read_drift (self);
+  mrd_sync_set_engine (sync, &seam, self);
+  spawn (self);
+  return self;
+}
+
+void
+mrd_engine_proxy_free (MrdEngineProxy *self)
+{
+  if (self == NULL)
+    return;
+  mrd_sync_set_engine (self->sync, NULL, NULL);
+  g_cancellable_cancel (self->cancel);
+  if (self->restart_id != 0)
+    g_source_remove (self->restart_id);
+  close_channel (self);
+  if (self->child != NULL)
+    {
+      /* Nothing of the child's state needs saving (the drift is here already). */
+      g_subprocess_force_exit (self->child);
+      (void) g_subprocess_wait (self->child, NULL, NULL);
+      g_clear_object (&self->child);
+    }
+  write_drift (self);
+  g_object_unref (self->cancel);
+  g_array_unref (self->sources);
+  g_strfreev (self->core_lines);
+  g_free (self->executable);
+  g_free (self->user);
+  g_free (self->chroot_dir);
+  g_free (self->driftfile);
+  g_free (self);
+}
+
+GPid
+mrd_engine_proxy_get_pid (MrdEngineProxy *self)
+{
+  const char *id = self->child != NULL ? g_subprocess_get_identifier (self->child) : NULL;
+
+  return id != NULL ? (GPid) atoi (id) : 0;
+}
+
+void
+mrd_engine_proxy_try_write (MrdEngineProxy *self, const char *path,
+                            void (*callback) (int err, gpointer user_data), gpointer user_data)
+{
+  TryWrite *tw;
+
+  if (self->fd < 0)
+    {
+      callback (-1, user_data);
+      return;
+    }
+  tw = g_new0 (TryWrite, 1);
+  tw->callback = callback;
+  tw->user_data = user_data;
+  g_queue_push_tail (&self->try_writes, tw);
+  send_msg (self, "try-write", g_variant_new_string (path));
+}

@@ -1,0 +1,73 @@
+/* mrd-engine-wire.c — see mrd-engine-wire.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "mrd-engine-wire.h"
+
+#include <string.h>
+
+GVariant *
+mrd_wire_tracking (const NtpTracking *t)
+{
+  return g_variant_new (MRD_WIRE_TRACKING, (gboolean) t->synchronized, (guint32) t->ref_id,
+                        (gint32) t->ref_source, (gint32) t->stratum, (gint64) t->ref_time_ns,
+                        t->system_time_offset, t->last_offset, t->rms_offset, t->freq_ppm,
+                        t->residual_freq_ppm, t->skew_ppm, t->root_delay, t->root_dispersion,
+                        t->update_interval, (gint32) t->leap,
+                        (gint32) t->leap_unsynchronized, (gboolean) FALSE);
+}
+
+GVariant *
+mrd_wire_report (const NtpSourceReport *r)
+{
+  return g_variant_new (MRD_WIRE_REPORT, (gint32) r->state, (gint32) r->stratum,
+                        (gint32) r->poll, (guchar) r->reach, r->last_rx_ago, r->adjusted_offset,
+                        r->measured_offset, r->error_bound, r->delay, r->dispersion, r->jitter,
+                        r->span, (guint32) r->refid, (gint32) r->samples, (gint32) r->runs,
+                        r->freq_ppm, r->skew_ppm, r->stats_offset, r->std_dev, 0.0);
+}
+
+void
+mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
+{
+  gboolean sync, unused;
+  guint32 ref_id;
+  gint32 ref_source, stratum, leap, leap_unsync;
+  gint64 ref_time;
+
+  memset (t, 0, sizeof *t);
+  g_variant_get (v, MRD_WIRE_TRACKING, &sync, &ref_id, &ref_source, &stratum, &ref_time,
+                 &t->system_time_offset, &t->last_offset, &t->rms_offset, &t->freq_ppm,
+                 &t->residual_freq_ppm, &t->skew_ppm, &t->root_delay, &t->root_dispersion,
+                 &t->update_interval, &leap, &leap_unsync, &unused);
+  t->synchronized = sync;
+  t->ref_id = ref_id;
+  t->ref_source = ref_source;
+  t->stratum = CLAMP (stratum, 0, 16);
+  t->ref_time_ns = ref_time;
+  t->leap = leap == NTP_LEAP_INSERT || leap == NTP_LEAP_DELETE ? (NtpLeap) leap : NTP_LEAP_NONE;
+  t->leap_unsynchronized = leap_unsync != 0;
+}
+
+void
+mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
+{
+  gint32 state, stratum, poll, samples, runs;
+  guchar reach;
+  guint32 refid;
+  double unused;
+
+  memset (r, 0, sizeof *r);
+  g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
+                 &r->adjusted_offset, &r->measured_offset, &r->error_bound, &r->delay,
+                 &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
+                 &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused);
+  r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
+                                                                         : NTP_STATE_UNUSABLE;
+  r->stratum = CLAMP (stratum, 0, 16);
+  r->poll = CLAMP (poll, -10, 24);
+  r->reach = reach;
+  r->refid = refid;
+  r->samples = MAX (samples, 0);
+  r->runs = MAX (runs, 0);
+}

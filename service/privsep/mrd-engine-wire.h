@@ -1,0 +1,39 @@
+/* mrd-engine-wire.h — the GVariant shapes of the reports on the engine channel
+ * (mrd-channel.h), shared by the child (mrd-engine-child.c) and the parent
+ * (mrd-engine-proxy.c) so both read and write one definition.
+ *
+ * Messages, parent → child:
+ *   "configure"     a{sv}  core-lines (as), rtcsync (b), drift ((dd) freq, skew ppm; absent =
+ *                          none), enabled (b) — first, once
+ *   "add-source"    (us)   the daemon's source id, a chrony.conf source line
+ *   "remove-source" u      the id
+ *   "burst", "make-step"   ()
+ *   "enable"        b      start or stop polling
+ *   "try-write"     s      debug: open that path for writing, answer "try-write-result"
+ * child → parent:
+ *   "update"        (TRACKING s a(us REPORT) (bdd))  after a clock update or a change of the
+ *                          sources: tracking, the reference's name, every polled address with
+ *                          the id of its line, and the drift (valid, freq, skew)
+ *   "error"         s      a command failed (logged by the parent)
+ *   "try-write-result" i   errno of the attempt (0 = it opened)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include "ntp-engine.h"
+
+G_BEGIN_DECLS
+
+#define MRD_WIRE_TRACKING "(buiixdddddddddiib)"
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd)"
+#define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa(us" MRD_WIRE_REPORT ")(bdd))"
+
+GVariant *mrd_wire_tracking (const NtpTracking *t);
+GVariant *mrd_wire_report   (const NtpSourceReport *r);
+/* Read back, clamping what a real report cannot hold (state, leap). */
+void      mrd_wire_get_tracking (GVariant *v, NtpTracking *t);
+void      mrd_wire_get_report   (GVariant *v, NtpSourceReport *r);
+
+G_END_DECLS

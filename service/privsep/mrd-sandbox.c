@@ -1,0 +1,228 @@
+/* mrd-sandbox.c — see mrd-sandbox.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _GNU_SOURCE 1
+
+#include "mrd-sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <gio/gio.h>
+#include <seccomp.h>
+
+static gboolean
+fail (GError **error, const char *what)
+{
+  int e = errno;
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
+  return FALSE;
+}
+
+static gboolean
+set_caps (gboolean sys_time, GError **error)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2] = { { 0 } };
+
+  if (sys_time)
+    {
+      data[CAP_TO_INDEX (CAP_SYS_TIME)].effective = CAP_TO_MASK (CAP_SYS_TIME);
+      data[CAP_TO_INDEX (CAP_SYS_TIME)].permitted = CAP_TO_MASK (CAP_SYS_TIME);
+    }
+  if (syscall (SYS_capset, &hdr, data) < 0)
+    return fail (error, "capset");
+  return TRUE;
+}
+
+static gboolean
+drop_user (const char *user, const char *chroot_dir, GError **error)
+{
+  struct passwd *pw = NULL;
+  gboolean sys_time = prctl (PR_CAPBSET_READ, CAP_SYS_TIME, 0, 0, 0) == 1;
+  int cap;
+
+  if (user != NULL)
+    pw = getpwnam (user);
+  else
+    {
+      pw = getpwnam (MRD_SANDBOX_USER);
+      if (pw == NULL)
+        pw = getpwnam (MRD_SANDBOX_FALLBACK_USER);
+    }
+  if (pw == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No user %s",
+                   user != NULL ? user : MRD_SANDBOX_FALLBACK_USER);
+      return FALSE;
+    }
+  if (pw->pw_uid == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "User %s is root; the engine must run unprivileged", pw->pw_name);
+      return FALSE;
+    }
+  /* The bounding set first (needs CAP_SETPCAP, which root still has): nothing but
+   * CAP_SYS_TIME can come back, even through a file capability. */
+  for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+    if (cap != CAP_SYS_TIME && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+      return fail (error, "PR_CAPBSET_DROP");
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return fail (error, "PR_CAP_AMBIENT_CLEAR_ALL");
+  /* An empty directory as the root: nothing under it to read or write (names then need an
+   * address, since resolv.conf is out of reach). */
+  if (chroot_dir != NULL && (chroot (chroot_dir) < 0 || chdir ("/") < 0))
+    return fail (error, "chroot");
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return fail (error, "PR_SET_KEEPCAPS");
+  if (setgroups (0, NULL) < 0)
+    return fail (error, "setgroups");
+  if (setresgid (pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
+    return fail (error, "setresgid");
+  if (setresuid (pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+    return fail (error, "setresuid");
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return fail (error, "PR_SET_KEEPCAPS");
+  if (!set_caps (sys_time, error))
+    return FALSE;
+  g_info ("Engine runs as %s (uid %u)%s", pw->pw_name, (unsigned) pw->pw_uid,
+          sys_time ? " with CAP_SYS_TIME" : " without capabilities");
+  return TRUE;
+}
+
+/* The system calls the engine makes: GLib's main loop, UDP sockets with kernel timestamps,
+ * timerfds, the clock (clock_adjtime for the system backend), memory, and the resolver's
+ * threads (GResolver runs getaddrinfo in a thread pool: netlink for AI_ADDRCONFIG, a unix
+ * socket for nscd, read-only files for nsswitch, hosts and resolv.conf). */
+static const int allowed[] = {
+  SCMP_SYS (read), SCMP_SYS (write), SCMP_SYS (readv), SCMP_SYS (writev), SCMP_SYS (pread64),
+  SCMP_SYS (close), SCMP_SYS (lseek), SCMP_SYS (fstat), SCMP_SYS (newfstatat), SCMP_SYS (statx),
+  SCMP_SYS (stat), SCMP_SYS (lstat), SCMP_SYS (access), SCMP_SYS (faccessat),
+  SCMP_SYS (faccessat2), SCMP_SYS (readlink), SCMP_SYS (readlinkat), SCMP_SYS (getdents64),
+  SCMP_SYS (fcntl), SCMP_SYS (dup), SCMP_SYS (dup2), SCMP_SYS (dup3), SCMP_SYS (pipe2),
+  SCMP_SYS (eventfd2), SCMP_SYS (poll), SCMP_SYS (ppoll), SCMP_SYS (select),
+  SCMP_SYS (pselect6), SCMP_SYS (epoll_create1), SCMP_SYS (epoll_ctl), SCMP_SYS (epoll_wait),
+  SCMP_SYS (epoll_pwait),
+  SCMP_SYS (bind), SCMP_SYS (connect), SCMP_SYS (getsockname), SCMP_SYS (getpeername),
+  SCMP_SYS (setsockopt), SCMP_SYS (getsockopt), SCMP_SYS (sendto), SCMP_SYS (sendmsg),
+  SCMP_SYS (sendmmsg), SCMP_SYS (recvfrom), SCMP_SYS (recvmsg), SCMP_SYS (recvmmsg),
+  SCMP_SYS (shutdown),
+  SCMP_SYS (timerfd_create), SCMP_SYS (timerfd_settime), SCMP_SYS (timerfd_gettime),
+  SCMP_SYS (clock_gettime), SCMP_SYS (clock_getres), SCMP_SYS (gettimeofday), SCMP_SYS (time),
+  SCMP_SYS (clock_nanosleep), SCMP_SYS (nanosleep), SCMP_SYS (adjtimex),
+  SCMP_SYS (clock_adjtime), SCMP_SYS (clock_settime), SCMP_SYS (settimeofday),
+  SCMP_SYS (mmap), SCMP_SYS (munmap), SCMP_SYS (mprotect), SCMP_SYS (mremap),
+  SCMP_SYS (madvise), SCMP_SYS (brk),
+  SCMP_SYS (futex), SCMP_SYS (set_robust_list), SCMP_SYS (get_robust_list), SCMP_SYS (rseq),
+  SCMP_SYS (clone), SCMP_SYS (clone3), SCMP_SYS (set_tid_address), SCMP_SYS (sched_yield),
+  SCMP_SYS (sched_getaffinity), SCMP_SYS (exit), SCMP_SYS (exit_group),
+  SCMP_SYS (rt_sigaction), SCMP_SYS (rt_sigprocmask), SCMP_SYS (rt_sigreturn),
+  SCMP_SYS (sigaltstack), SCMP_SYS (restart_syscall),
+  SCMP_SYS (getpid), SCMP_SYS (gettid), SCMP_SYS (getppid), SCMP_SYS (getuid),
+  SCMP_SYS (geteuid), SCMP_SYS (getgid), SCMP_SYS (getegid), SCMP_SYS (getresuid),
+  SCMP_SYS (getresgid), SCMP_SYS (getrandom), SCMP_SYS (uname), SCMP_SYS (getrusage),
+  SCMP_SYS (prlimit64), SCMP_SYS (sysinfo), SCMP_SYS (membarrier), SCMP_SYS (tgkill),
+  SCMP_SYS (getcwd),
+};
+
+static gboolean
+install_seccomp (GError **error)
+{
+  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_KILL_PROCESS);
+  gboolean ok = FALSE;
+  int r = 0;
+  guint i;
+
+  if (ctx == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_init failed");
+      return FALSE;
+    }
+  for (i = 0; i < G_N_ELEMENTS (allowed) && r == 0; i++)
+    if (allowed[i] >= 0)   /* a call this architecture lacks is a negative pseudo-number */
+      r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+  /* Files only for reading: an open that could write or create fails with EACCES rather
+   * than killing, so the caller sees why. */
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (openat), 1,
+                          SCMP_A2 (SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), SCMP_SYS (openat), 1,
+                          SCMP_A2 (SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_WRONLY));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), SCMP_SYS (openat), 1,
+                          SCMP_A2 (SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDWR));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), SCMP_SYS (openat), 1,
+                          SCMP_A2 (SCMP_CMP_MASKED_EQ, O_CREAT, O_CREAT));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), SCMP_SYS (openat), 1,
+                          SCMP_A2 (SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC));
+  if (r == 0 && SCMP_SYS (open) >= 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), SCMP_SYS (open), 0);
+  /* Sockets of the families the engine and the resolver use. */
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
+                          SCMP_A0 (SCMP_CMP_EQ, AF_INET));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
+                          SCMP_A0 (SCMP_CMP_EQ, AF_INET6));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
+                          SCMP_A0 (SCMP_CMP_EQ, AF_UNIX));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
+                          SCMP_A0 (SCMP_CMP_EQ, AF_NETLINK));
+  /* ioctl: FIONREAD, and TCGETS (isatty(3): GLib's log writer asks whether stderr is a
+   * terminal) only. */
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1,
+                          SCMP_A1 (SCMP_CMP_EQ, FIONREAD));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1,
+                          SCMP_A1 (SCMP_CMP_EQ, TCGETS));
+  /* prctl: thread names (GLib's worker threads) only. */
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 1,
+                          SCMP_A0 (SCMP_CMP_EQ, PR_SET_NAME));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 1,
+                          SCMP_A0 (SCMP_CMP_EQ, PR_GET_NAME));
+  if (r != 0)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_rule_add: %s",
+                 g_strerror (-r));
+  else if ((r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 1)) != 0 ||
+           (r = seccomp_load (ctx)) != 0)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_load: %s", g_strerror (-r));
+  else
+    ok = TRUE;
+  seccomp_release (ctx);
+  return ok;
+}
+
+gboolean
+mrd_sandbox_enter (const char *user, const char *chroot_dir, GError **error)
+{
+  if (chroot_dir != NULL && geteuid () != 0)
+    g_message ("Cannot chroot to %s without root, going on without", chroot_dir);
+  if (geteuid () == 0 && !drop_user (user, chroot_dir, error))
+    return FALSE;
+  /* The parent's death ends the child (set after the uid change, which clears it). */
+  if (prctl (PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0)
+    return fail (error, "PR_SET_PDEATHSIG");
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return fail (error, "PR_SET_NO_NEW_PRIVS");
+  return install_seccomp (error);
+}

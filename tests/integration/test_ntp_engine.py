@@ -1,0 +1,337 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""meridiand's NTP engine against a real chronyd on loopback (chronyd -x: it never touches the
+clock), through the daemon's bus: synchronization, the Sources methods, persistence across a
+restart, SetNTP, and the privilege separation of the process that reads the network.
+
+chronyd serves on 127.0.0.1 at a port picked free at run time; its command socket (chronyc
+serverstats) counts the requests it received."""
+
+import os
+import pathlib
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import harness
+from harness import ACTION, NATIVE, SOURCES, NO_SYS_TIME, TIMEOUT_SCALE, Iface
+
+TRACKING = Iface(NATIVE.name, NATIVE.path, 'org.meridian.Time1.Tracking')
+SOURCE_IFACE = 'org.meridian.Time1.Source'
+ACCESS_DENIED = 'org.freedesktop.DBus.Error.AccessDenied'
+CAP_SYS_TIME = 25
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class ChronydCase(harness.MeridianTestCase):
+    """A chronyd server on loopback and helpers; the daemon is started by each test."""
+
+    def setUp(self):
+        super().setUp()
+        if shutil.which('chronyd') is None or shutil.which('chronyc') is None:
+            self.skipTest('chronyd/chronyc are not installed (scripts/install-deps.sh)')
+        try:
+            pwd.getpwnam('_chrony')
+        except KeyError:
+            self.skipTest('no _chrony user: chronyd is not installed as Debian installs it')
+        if os.geteuid() != 0:
+            self.skipTest('needs root: the engine drops privileges only when started as root')
+        self.polkit_allow_all()
+        self.start_chronyd()
+
+    def start_chronyd(self):
+        d = self.tmp / 'chrony'
+        d.mkdir()
+        shutil.chown(d, '_chrony', '_chrony')
+        d.chmod(0o750)
+        self.chrony_socket = d / 'chronyd.sock'
+        for attempt in range(5):
+            self.port = free_udp_port()
+            conf = self.tmp / 'chrony-server.conf'
+            conf.write_text(f'local stratum 1\nallow 127.0.0.1\nport {self.port}\n'
+                            f'bindaddress 127.0.0.1\ncmdport 0\n'
+                            f'bindcmdaddress {self.chrony_socket}\npidfile {d}/chronyd.pid\n'
+                            f'driftfile {d}/drift\n')
+            with open(self.tmp / 'chronyd.log', 'w') as log:
+                p = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
+                                     stdout=log, stderr=subprocess.STDOUT)
+            end = time.monotonic() + 10
+            while time.monotonic() < end and p.poll() is None and not self.chrony_socket.exists():
+                time.sleep(0.05)
+            if p.poll() is None and self.chrony_socket.exists():
+                self.chronyd = p
+                self.addCleanup(self._stop_chronyd)
+                self.server_line = (f'server 127.0.0.1 port {self.port} prefer iburst '
+                                    f'minpoll 4 maxpoll 4')
+                return
+            p.kill()
+            p.wait()
+        self.fail('chronyd did not start: ' + (self.tmp / 'chronyd.log').read_text())
+
+    def _stop_chronyd(self):
+        self.chronyd.terminate()
+        try:
+            self.chronyd.wait(10)
+        except subprocess.TimeoutExpired:
+            self.chronyd.kill()
+            self.chronyd.wait()
+
+    def server_requests(self):
+        """NTP packets chronyd received (chronyc serverstats on its unix socket)."""
+        r = subprocess.run(['chronyc', '-h', str(self.chrony_socket), 'serverstats'],
+                           capture_output=True, text=True, timeout=10)
+        m = re.search(r'NTP packets received\s*:\s*(\d+)', r.stdout)
+        self.assertIsNotNone(m, f'chronyc serverstats: {r.stdout!r} {r.stderr!r}')
+        return int(m.group(1))
+
+    def write_config(self, *lines):
+        (self.root / 'etc' / 'meridian' / 'meridian.conf').write_text('\n'.join(lines) + '\n')
+
+    def start_seed_daemon(self, offset='0.5', *extra):
+        # The seed: 0.5 s off and 23.054 ppm slow.
+        return self.start_daemon(f'--virtual-offset={offset}', '--virtual-freq=-23.054', *extra)
+
+    def tracking(self, name):
+        return self.get_property(name, TRACKING)
+
+    def sources(self):
+        objs = self.call('GetManagedObjects', iface=Iface(NATIVE.name, NATIVE.path,
+                         'org.freedesktop.DBus.ObjectManager'), signature=None)
+        return {p: v[SOURCE_IFACE] for p, v in objs.items() if SOURCE_IFACE in v}
+
+    def wait_synchronized(self, timeout=60):
+        self.wait_until(lambda: self.get_property('NTPSynchronized'), timeout=timeout,
+                        what='NTPSynchronized')
+
+    def engine_pid(self):
+        """The pid of the daemon's child that runs the engine (meridiand --engine-child)."""
+        for entry in pathlib.Path('/proc').iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / 'stat').read_text()
+                cmdline = (entry / 'cmdline').read_bytes().split(b'\0')
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(')', 1)[1].split()[1])
+            if ppid == self.daemon.pid and b'--engine-child' in cmdline:
+                return int(entry.name)
+        return None
+
+
+class Synchronization(ChronydCase):
+    def test_synchronizes_to_chronyd_selected_true_offset_under_1ms(self):
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        start = time.monotonic()
+        self.wait_synchronized(timeout=60)
+        (path, src), = self.sources().items()
+        self.wait_until(lambda: self.sources()[path]['State'] == 'selected', timeout=20,
+                        what='the source in state selected (^*)')
+        # 0.5 s slewed out at the backend's 10 % range takes ~5 s; then polls every 16 s.
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=120,
+                        what='|TrueOffset| < 1 ms')
+        sys.stderr.write(f'synchronized; |TrueOffset| < 1 ms after '
+                         f'{time.monotonic() - start:.1f} s: {self.tracking("TrueOffset"):+.6f} s\n')
+        s = self.sources()[path]
+        self.assertEqual(s['Name'], '127.0.0.1')
+        self.assertGreater(s['Reach'], 0)
+        self.assertEqual(s['Stratum'], 1)
+        self.assertEqual(self.tracking('Stratum'), 2)
+        self.assertTrue(self.tracking('Synchronized'))
+        self.assertNotEqual(self.tracking('LeapStatus'), 'Not synchronised')
+        self.assertEqual(self.get_property('Sources', SOURCES), [path])
+        self.assertNotIn('killed by signal', self.daemon.log())
+
+
+class Privsep(ChronydCase):
+    def test_network_process_unprivileged_seccomp_and_cannot_write_etc(self):
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)   # the engine ran normally under its filter
+        pid = self.engine_pid()
+        self.assertIsNotNone(pid, 'no meridiand --engine-child under the daemon')
+        status = dict(line.split(':', 1) for line in
+                      pathlib.Path(f'/proc/{pid}/status').read_text().splitlines())
+        uids = [int(x) for x in status['Uid'].split()]
+        self.assertTrue(all(u != 0 for u in uids), f'engine uids {uids}')
+        self.assertEqual(uids[0], pwd.getpwnam('nobody').pw_uid)
+        cap_eff = int(status['CapEff'].strip(), 16)
+        self.assertEqual(cap_eff & ~(1 << CAP_SYS_TIME), 0, f'CapEff {cap_eff:#x}')
+        # The tests run daemons without CAP_SYS_TIME in the bounding set: none at all here.
+        self.assertEqual(cap_eff, 0)
+        self.assertEqual(int(status['CapPrm'].strip(), 16) & ~(1 << CAP_SYS_TIME), 0)
+        self.assertEqual(status['Seccomp'].strip(), '2')
+        self.assertEqual(status['NoNewPrivs'].strip(), '1')
+        # The daemon (parent) is root and not filtered: the split is real.
+        parent = pathlib.Path(f'/proc/{self.daemon.pid}/status').read_text()
+        self.assertRegex(parent, r'Uid:\s+0\s')
+        # With the engine's uid and gid, the root's etc cannot be opened for writing.
+        probe = self.run_client(['setpriv', f'--reuid={uids[0]}', f'--regid={status["Gid"].split()[0]}',
+                                 '--clear-groups', sys.executable, '-c',
+                                 'import sys\ntry:\n open(sys.argv[1], "a")\nexcept PermissionError:\n'
+                                 ' sys.exit(13)\nsys.exit(0)',
+                                 str(self.root / 'etc' / 'meridian' / 'meridian.conf')])
+        self.assertEqual(probe.returncode, 13, 'the engine user could write the root\'s etc')
+        # Still the same child: the filter did not kill it in normal operation.
+        self.assertEqual(self.engine_pid(), pid)
+        self.assertNotIn('killed by signal', self.daemon.log())
+
+    def test_engine_child_restarted_after_it_dies(self):
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        pid = self.engine_pid()
+        os.kill(pid, 9)
+        self.wait_until(lambda: self.engine_pid() not in (None, pid), timeout=15,
+                        what='a new engine child')
+        self.assertIn('The NTP engine was killed by signal 9', self.daemon.log())
+        # It is configured again: it synchronizes again (the shared clock kept its state).
+        self.wait_synchronized(timeout=60)
+
+
+class SourcesMethods(ChronydCase):
+    def test_add_source_refuses_duplicate_and_remove_by_name(self):
+        self.start_seed_daemon()
+        self.assertEqual(self.sources(), {})
+        self.polkit_allow([])
+        with self.assertRaises(harness.DBusError) as cm:
+            self.call('AddSource', self.server_line, False, iface=SOURCES)
+        self.assertEqual(cm.exception.name, ACCESS_DENIED)
+        self.assertEqual(self.sources(), {})
+        self.polkit_allow([ACTION['manage-sources']])
+        path = self.call('AddSource', self.server_line, False, iface=SOURCES)
+        persisted = self.root / 'var/lib/meridian/sources/meridian-added.sources'
+        self.assertIn(self.server_line, persisted.read_text())
+        # A real source: the engine polls it and the clock synchronizes.
+        self.wait_synchronized(timeout=60)
+        with self.assertRaises(harness.DBusError) as cm:
+            self.call('AddSource', f'server 127.0.0.1 port {self.port} iburst', False,
+                      iface=SOURCES)
+        self.assertEqual(cm.exception.name, 'org.meridian.Time1.Error.SourceExists')
+        self.assertEqual(list(self.sources()), [path])
+        self.polkit_allow([])
+        with self.assertRaises(harness.DBusError) as cm:
+            self.call('RemoveSourceByName', '127.0.0.1', False, iface=SOURCES,
+                      signature='(sb)')
+        self.assertEqual(cm.exception.name, ACCESS_DENIED)
+        self.assertEqual(list(self.sources()), [path])
+        self.polkit_allow([ACTION['manage-sources']])
+        self.call('RemoveSourceByName', '127.0.0.1', False, iface=SOURCES, signature='(sb)')
+        self.assertEqual(self.sources(), {})
+        self.assertNotIn(self.server_line, persisted.read_text())
+        self.assertEqual(self.get_property('Sources', SOURCES), [])
+
+    def test_burst_polls_now_and_make_step_steps(self):
+        # 5 s off: slewing it out at 10 % would take 50 s; MakeStep steps it at once.
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 6 maxpoll 6'))
+        self.start_seed_daemon('5')
+        self.wait_synchronized(timeout=60)
+        self.assertGreater(abs(self.tracking('TrueOffset')), 1.0)
+        self.polkit_allow([a for a in harness.ALL_ACTIONS if a != ACTION['manage-sources']])
+        for method in ('Burst', 'MakeStep'):
+            with self.assertRaises(harness.DBusError) as cm:
+                self.call(method, False, iface=SOURCES)
+            self.assertEqual(cm.exception.name, ACCESS_DENIED)
+        self.polkit_allow([ACTION['manage-sources']])
+        before = self.server_requests()
+        self.call('Burst', False, iface=SOURCES)
+        # The next poll is 64 s away: requests within seconds come from the burst.
+        self.wait_until(lambda: self.server_requests() >= before + 2, timeout=10,
+                        what='burst requests at chronyd')
+        self.call('MakeStep', False, iface=SOURCES)
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 0.05, timeout=20,
+                        what='the step (|TrueOffset| < 50 ms)')
+
+
+class Persistence(ChronydCase):
+    def test_restart_keeps_sources_drift_and_settings(self):
+        self.start_seed_daemon()
+        self.call('AddSource', self.server_line, False, iface=SOURCES)
+        self.wait_synchronized(timeout=60)
+        drift = self.root / 'var/lib/meridian/drift'
+        # A few updates, so that the frequency has an estimate; stopping writes the drift
+        # file (chronyd writes it hourly and at exit).
+        self.wait_until(lambda: self.tracking('UpdateInterval') > 0 and
+                        abs(self.tracking('TrueOffset')) < 1e-3, timeout=120,
+                        what='the slew to finish')
+        self.call('SetNTP', False, False)
+        self.wait_until(drift.exists, timeout=10, what='the drift file')
+        freq, skew = (float(x) for x in drift.read_text().split())
+        # The clock runs 23.054 ppm slow: the estimate holds it within its own error bound.
+        self.assertLess(abs(freq + 23.054), max(3 * skew, 1.0), f'drift {freq} ± {skew} ppm')
+        self.restart_daemon('--virtual-offset=0.5', '--virtual-freq=-23.054')
+        self.assertFalse(self.get_property('NTP'))
+        (path, src), = self.sources().items()
+        self.assertEqual(src['Name'], '127.0.0.1')
+        self.assertIn(f'port {self.port}', src['Options'])
+        self.assertIn('read from', self.daemon.log())   # the drift file was read at start
+        self.call('SetNTP', True, False)
+        self.wait_synchronized(timeout=60)
+
+
+class SetNTP(ChronydCase):
+    def test_set_ntp_false_stops_polling(self):
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        polling = self.server_requests()
+        self.wait_until(lambda: self.server_requests() > polling, timeout=10, what='more polls')
+        self.call('SetNTP', False, False)
+        self.wait_until(lambda: not self.get_property('NTPSynchronized'), timeout=10,
+                        what='NTPSynchronized false')
+        time.sleep(1)
+        stopped = self.server_requests()
+        time.sleep(6 * TIMEOUT_SCALE)   # three 2 s polls
+        self.assertEqual(self.server_requests(), stopped, 'requests after SetNTP false')
+        self.call('SetNTP', True, False)
+        self.wait_until(lambda: self.server_requests() > stopped, timeout=15,
+                        what='polling again after SetNTP true')
+
+
+class Timesync1(ChronydCase):
+    def test_stock_timedatectl_timesync_status_and_show_timesync(self):
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=120,
+                        what='|TrueOffset| < 1 ms')
+        r = self.timedatectl('show-timesync')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        show = dict(line.split('=', 1) for line in r.stdout.splitlines() if '=' in line)
+        sys.stderr.write(r.stdout)
+        self.assertEqual(show['SystemNTPServers'], '127.0.0.1')
+        self.assertEqual(show['ServerName'], '127.0.0.1')
+        self.assertEqual(show['ServerAddress'], '127.0.0.1')
+        self.assertEqual(show['PollIntervalMinUSec'], '16s')
+        self.assertEqual(show['PollIntervalMaxUSec'], '16s')
+        self.assertEqual(show['PollIntervalUSec'], '16s')
+        self.assertEqual(show['RootDistanceMaxUSec'], '3s')
+        self.assertRegex(show['NTPMessage'], r'Stratum=1\b')
+        # The frequency correction in the kernel's unit (2^-16 ppm): the tracking frequency
+        # (the clock's error, negative = slow) with the correction's sign.
+        self.assertLess(abs(int(show['Frequency']) / 65536 + self.tracking('Frequency')), 0.01,
+                        show['Frequency'])
+        r = self.timedatectl('timesync-status')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sys.stderr.write(r.stdout)
+        self.assertRegex(r.stdout, r'Server: 127\.0\.0\.1 \(127\.0\.0\.1\)')
+        self.assertRegex(r.stdout, r'Stratum: 1\n')
+        self.assertRegex(r.stdout, r'Poll interval: 16s \(min: 16s; max 16s\)')
+        # Its offset is the selected sample's, as meridiand measured it (sign: server - us).
+        m = re.search(r'Offset: ([+-]?[0-9.]+)(us|ms|s)\b', r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        scale = {'us': 1e-6, 'ms': 1e-3, 's': 1}[m.group(2)]
+        self.assertLess(abs(float(m.group(1)) * scale), 1e-3)
+
+
+if __name__ == '__main__':
+    harness.main()
