@@ -40,7 +40,7 @@ struct _MpDatetimePage
   char *zone;
   int utc_offset;
   char *abbreviation;
-  guint64 next_transition;
+  gint64 next_transition;
   gboolean have_zone;
 
   guint tick_id;
@@ -77,7 +77,7 @@ update_clock (MpDatetimePage *self)
       adw_action_row_set_subtitle (self->clock_row, "");
       return;
     }
-  if (self->next_transition != 0 && (guint64) service_now (self) >= self->next_transition)
+  if (self->next_transition != 0 && (gint64) service_now (self) >= self->next_transition)
     {
       self->next_transition = 0;
       describe_zone (self);
@@ -232,7 +232,7 @@ zone_described (GObject *source, GAsyncResult *res, gpointer user_data)
   gint32 offset, offset_after;
   gboolean dst, dst_after;
   const char *abbr, *abbr_after;
-  guint64 next;
+  gint64 next;
 
   if (reply == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -242,7 +242,7 @@ zone_described (GObject *source, GAsyncResult *res, gpointer user_data)
       mp_client_report (self->client, _("Could not describe the time zone"), error);
       return;
     }
-  g_variant_get (reply, "(ib&stib&s)", &offset, &dst, &abbr, &next, &offset_after, &dst_after,
+  g_variant_get (reply, "(ib&sxib&s)", &offset, &dst, &abbr, &next, &offset_after, &dst_after,
                  &abbr_after);
   self->utc_offset = offset;
   g_free (self->abbreviation);
@@ -260,7 +260,7 @@ describe_zone (MpDatetimePage *self)
   if (self->time1 == NULL)
     return;
   g_dbus_proxy_call (G_DBUS_PROXY (self->time1), "DescribeZone",
-                     g_variant_new ("(st)", self->zone, (guint64) 0), G_DBUS_CALL_FLAGS_NONE, -1,
+                     g_variant_new ("(sx)", self->zone, (gint64) 0), G_DBUS_CALL_FLAGS_NONE, -1,
                      mp_client_get_cancellable (self->client), zone_described, self);
 }
 

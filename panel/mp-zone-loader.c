@@ -102,7 +102,7 @@ described_one (GObject *source, GAsyncResult *res, gpointer user_data)
   GTask *task = call->task;
 
   if (reply != NULL)
-    g_variant_get (reply, "(ibstibs)", &load->offsets[call->i], NULL,
+    g_variant_get (reply, "(ibsxibs)", &load->offsets[call->i], NULL,
                    &load->abbreviations[call->i], NULL, NULL, NULL, NULL);
   else if (load->error == NULL)
     load->error = g_steal_pointer (&error);
@@ -139,7 +139,7 @@ describe_next (GTask *task)
   call->task = g_object_ref (task);
   call->i = load->next++;
   load->outstanding++;
-  g_dbus_proxy_call (load->time1, "DescribeZone", g_variant_new ("(st)", zone, (guint64) 0),
+  g_dbus_proxy_call (load->time1, "DescribeZone", g_variant_new ("(sx)", zone, (gint64) 0),
                      G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task), described_one,
                      call);
 }

@@ -97,7 +97,7 @@ class Mock:
             inv.return_value(GLib.Variant('(a(sasasddsis))' if method == 'ListCountryZones'
                                           else '(a(sasasdds))', ([],)))
         elif method == 'DescribeZone':
-            inv.return_value(GLib.Variant('(ibstibs)', (0, False, 'UTC', 0, 0, False, 'UTC')))
+            inv.return_value(GLib.Variant('(ibsxibs)', (0, False, 'UTC', 0, 0, False, 'UTC')))
         else:
             inv.return_value(None)
 
