@@ -315,6 +315,50 @@ leap_vote (const NtpEngine *e, const NtpSourceState *states, const NtpStatsSelec
   return 2 * ins > voters ? NTP_LEAP_INSERT : 2 * del > voters ? NTP_LEAP_DELETE : NTP_LEAP_NONE;
 }
 
+/* The reach register counting only finished exchanges, as chrony's is: ours shifts when a
+ * request goes out, so while one is in flight its slot (bit 0, still clear) is not history yet. */
+static unsigned
+reach_settled (const NtpSourcePoll *p)
+{
+  return (p->missed > 0 && !(p->reach & 1)) ? (unsigned) p->reach >> 1 : p->reach;
+}
+
+/* Wait before choosing a first reference (chrony's sources.c does the same): a source that
+ * has answered but has not yet enough samples for its statistics, and is at most one
+ * exchange behind the best-answered usable source, will most likely be usable at its next
+ * reply. Selecting now would let whichever source happens to answer first (the nearest, not
+ * the most truthful) set — or step — the clock alone, before the others can outvote it.
+ * Bounded: the laggard's next request shifts its register, so unless it answers within one
+ * of its poll intervals it falls two exchanges behind and the wait ends; and it applies only
+ * while the usable sources have fewer than 8 exchanges of history (a full reach register),
+ * i.e. at start-up or after every source was lost. */
+static bool
+wait_for_laggards (const NtpEngine *e, const NtpSelectInput *in)
+{
+  if (e->selected >= 0)
+    return false;
+  unsigned max_sel = 0, max_bad = 0;
+  int max_sel_size = 0, n_sel = 0, n_bad = 0;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    const Source *s = &e->src[i];
+    if (!s->live || s->cfg.noselect || s->poll.stopped)
+      continue;
+    unsigned r = reach_settled (&s->poll);
+    if (in[i].usable) {
+      n_sel++;
+      if (r > max_sel)
+        max_sel = r;
+      if (s->poll.reach_size > max_sel_size)
+        max_sel_size = s->poll.reach_size;
+    } else if (r != 0) {
+      n_bad++;
+      if (r > max_bad)
+        max_bad = r;
+    }
+  }
+  return n_sel > 0 && n_bad > 0 && max_sel_size < 8 && (max_sel >> 1) == max_bad;
+}
+
 /* Selection and, when the selected source has news, a clock update. */
 static void
 select_and_update (NtpEngine *e, int64_t now_raw)
@@ -351,6 +395,8 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   ntp_select_run (in, NTP_MAX_SOURCES, &params, e->selected, states, &res);
   for (int i = 0; i < NTP_MAX_SOURCES; i++)
     e->src[i].state = e->src[i].live ? states[i] : NTP_STATE_UNUSABLE;
+  if (wait_for_laggards (e, in))
+    return;
 
   if (res.selected < 0) {
     if (e->selected >= 0 || e->synchronized)

@@ -103,6 +103,8 @@ void
 ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns)
 {
   p->reach = (uint8_t) (p->reach << 1);
+  if (p->reach_size < 8)
+    p->reach_size++;
   p->missed++;
   p->last_tx_ns = now_ns;
   if (p->stopped) {

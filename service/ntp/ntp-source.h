@@ -28,6 +28,7 @@ typedef struct {
   bool burst;               /* chrony's `burst`: retry a regular poll quickly until it gives a
                              * good sample (up to 4 requests 2 s apart) */
   uint8_t reach;
+  int reach_size;           /* requests sent, capped at 8: how much of `reach` is history */
   bool ever_reached;
   bool stopped;             /* KoD DENY/RSTR: never poll again */
   int burst_good_left, burst_total_left;

@@ -834,6 +834,38 @@ request_transmit_timestamp_is_random (void **state)
   ntp_engine_free (m.e);
 }
 
+/* The nearest source answers first but is 50 ms wrong; the two honest ones answer 19 ms later.
+ * The first update (a step, with makestep) must wait for them to be heard, not follow the
+ * source that happened to fill its statistics first. */
+static void
+first_step_waits_for_the_other_sources (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 11, 0.2, 0.0);
+  m.n_srv = 3;
+  m.srv[0] = (MsServer) { .base_delay = 10e-3, .jitter = 200e-6, .stratum = 1 };
+  m.srv[1] = (MsServer) { .base_delay = 10e-3, .jitter = 200e-6, .stratum = 1 };
+  m.srv[2] = (MsServer) { .offset = 0.05, .base_delay = 0.5e-3, .jitter = 200e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.makestep_threshold = 0.1;
+  cfg.makestep_limit = 3;
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 1 maxpoll 2");
+  add (&m, "server 192.0.2.2 iburst minpoll 1 maxpoll 2");
+  add (&m, "server 192.0.2.3 iburst minpoll 1 maxpoll 2");
+  ntp_engine_start (m.e);
+  ms_run (&m, 6, 0, NULL, NULL);
+  print_message ("first step: %d steps, %.6f s (true error 0.2 s, the wrong source says 0.15 s)\n",
+                 m.steps, m.stepped_total);
+  assert_int_equal (m.steps, 1);
+  /* the honest sources' view, within their 10 ms half round trip; following the wrong one
+   * would step 0.15 s */
+  assert_true (fabs (m.stepped_total - 0.2) < 0.01);
+  ntp_engine_free (m.e);
+}
+
 int
 main (void)
 {
@@ -843,6 +875,7 @@ main (void)
     cmocka_unit_test (makestep_steps_a_large_initial_offset),
     cmocka_unit_test (panic_bound_holds_without_makestep),
     cmocka_unit_test (falseticker_is_rejected),
+    cmocka_unit_test (first_step_waits_for_the_other_sources),
     cmocka_unit_test (spoofed_packets_have_no_effect),
     cmocka_unit_test (kod_deny_stops_the_source_and_rate_slows_it),
     cmocka_unit_test (iburst_with_drift_file_syncs_in_seconds),
