@@ -10,7 +10,7 @@
  *    daemon's root, from meridiand's ListTimezoneOverrides.  Those files belong to the system,
  *    so the daemon reads them: it alone knows its --root (a client-side scan would read the
  *    wrong tree whenever the daemon runs on another root, as in every test and the demo),
- *    reading system state is the service's job (DESIGN.md principle 1), and the panel shows
+ *    reading system state is the service's job (clients hold no truth), and the panel shows
  *    the same warning from the same answer.
  */
 #include <stdio.h>

@@ -19,7 +19,7 @@ topmost (AdwApplication *app)
   return NULL;
 }
 
-/* Renders the window as the screen shows it (RECIPE.md's in-process capture): its paintable
+/* Renders the window as the screen shows it, in process (no X grab): its paintable
  * snapshot through its own renderer, saved as PNG. */
 static void
 screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)

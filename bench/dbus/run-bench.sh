@@ -9,7 +9,7 @@
 #   default: both daemons run at once and the client interleaves its calls (same machine load
 #   for both); --sequential: one daemon after the other, each owning org.freedesktop.timedate1.
 #
-# Safety (RECIPE.md 7 and 8): meridiand runs with --root on a temp dir and --clock virtual;
+# Safety: meridiand runs with --root on a temp dir and --clock virtual;
 # systemd-timedated runs in a private mount namespace with an overlay over /etc (its writes land
 # in the overlay), a fake /run/systemd, and both without CAP_SYS_TIME (setpriv --bounding-set
 # -sys_time; checked in /proc before measuring) -- timedated's SetTimezone would otherwise shift
@@ -122,7 +122,7 @@ stop_meridiand() {
   [ "$rc" = 0 ] || echo "warning: meridiand exited with $rc on SIGTERM" >&2
   mrd_pid=""
 }
-# systemd-timedated, exactly as RECIPE.md 7
+# systemd-timedated without CAP_SYS_TIME, in a private mount namespace with an overlay over /etc
 mkdir -p "$T/td/up" "$T/td/work"
 cat > "$T/td.sh" <<'EOS'
 #!/bin/sh

@@ -1,5 +1,5 @@
-/* mrd-clock.h — the clock the daemon reads and sets, behind one interface (DESIGN.md
- * principle 3): `system` is CLOCK_REALTIME disciplined with clock_adjtime(2) (needs
+/* mrd-clock.h — the clock the daemon reads and sets, behind one interface (see docs/architecture.md):
+ * `system` is CLOCK_REALTIME disciplined with clock_adjtime(2) (needs
  * CAP_SYS_TIME); `virtual` is a software clock over CLOCK_MONOTONIC with its own offset and
  * frequency, which tests and the demo use so that nothing touches the host's clock.
  *
@@ -26,7 +26,7 @@ typedef enum {
  * unit tests hand in a fake one so that the arithmetic can be checked exactly. */
 typedef gint64 (*MrdMonotonicFunc) (gpointer user_data);
 
-/* The backends' seam: a struct of function pointers (STYLE.md: explicit seams). */
+/* The backends' seam: a struct of function pointers, so tests and backends plug in explicitly. */
 typedef struct {
   const char *name;
   gint64   (*now_ns)   (MrdClock *clock);

@@ -442,7 +442,7 @@ while :; do sleep 0.05; done
 
 
 class RealPolkit(CliTestCase):
-    """The real polkitd with our policy (RECIPE.md 3c): a non-root caller needs an
+    """The real polkitd with our policy (bind-mounted in a private mount namespace, as harness.py does): a non-root caller needs an
     administrator's password, which meridianctl may not ask for here."""
     polkit = None
 
@@ -1262,7 +1262,7 @@ class Ntp(CliTestCase):
 
 class Timedated(CliTestCase):
     """Without meridiand but with systemd-timedated (python-dbusmock's timedated template on
-    the private bus, RECIPE.md 3a): the zone and clock commands work through
+    the private bus): the zone and clock commands work through
     org.freedesktop.timedate1 and say once that the NTP views need meridiand."""
     NOTE = 'The NTP views (sources, sourcestats, tracking, waitsync, monitor) need meridiand'
 
