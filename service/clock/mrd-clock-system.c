@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <linux/rtc.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <glib/gi18n.h>
@@ -242,43 +241,6 @@ system_set_sync_status (MrdClock *clock, gboolean synchronized, double est_error
                         synchronized && rtcsync ? 0 : STA_UNSYNC, &tx, error);
 }
 
-static gboolean
-system_read_rtc (MrdClock *clock, gint64 *usec)
-{
-  /* rtc(4): RTC_RD_TIME fills a struct tm-like rtc_time; reading changes nothing. */
-  static GMutex rtc_lock;
-  struct rtc_time rt = { 0 };
-  struct tm tm = { 0 };
-  time_t t;
-  int fd, r;
-
-  /* The RTC device can be open only once at a time (rtc-dev.c: EBUSY otherwise): one
-   * reader in this process at a time. */
-  g_mutex_lock (&rtc_lock);
-  fd = open ("/dev/rtc", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      g_mutex_unlock (&rtc_lock);
-      return FALSE;
-    }
-  r = ioctl (fd, RTC_RD_TIME, &rt);
-  close (fd);
-  g_mutex_unlock (&rtc_lock);
-  if (r < 0)
-    return FALSE;
-  tm.tm_sec = rt.tm_sec;
-  tm.tm_min = rt.tm_min;
-  tm.tm_hour = rt.tm_hour;
-  tm.tm_mday = rt.tm_mday;
-  tm.tm_mon = rt.tm_mon;
-  tm.tm_year = rt.tm_year;
-  t = timegm (&tm);
-  if (t == (time_t) -1)
-    return FALSE;
-  *usec = (gint64) t * G_USEC_PER_SEC;
-  return TRUE;
-}
-
 static void
 system_free (MrdClock *clock)
 {
@@ -292,7 +254,6 @@ static const MrdClockOps system_ops = {
   .step = system_step,
   .set_freq = system_set_freq,
   .get_freq = system_get_freq,
-  .read_rtc = system_read_rtc,
   .free = system_free,
   .get_max_freq = system_get_max_freq,
   .set_leap = system_set_leap,

@@ -98,20 +98,6 @@ mrd_clock_get_freq (MrdClock *clock)
   return clock->ops->get_freq (clock);
 }
 
-gboolean
-mrd_clock_read_rtc (MrdClock *clock, gint64 *usec)
-{
-  if (clock->ops->read_rtc == NULL)
-    return FALSE;
-  return clock->ops->read_rtc (clock, usec);
-}
-
-gboolean
-mrd_clock_has_rtc (MrdClock *clock)
-{
-  return clock->ops->read_rtc != NULL;
-}
-
 void
 mrd_clock_free (MrdClock *clock)
 {

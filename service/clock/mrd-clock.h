@@ -34,8 +34,6 @@ typedef struct {
   gboolean (*step)     (MrdClock *clock, double delta_s, GError **error);
   gboolean (*set_freq) (MrdClock *clock, double freq_ppm, GError **error);
   double   (*get_freq) (MrdClock *clock);
-  /* The hardware clock's reading as if it kept UTC, µs; FALSE when there is none to read. */
-  gboolean (*read_rtc) (MrdClock *clock, gint64 *usec);
   void     (*free)     (MrdClock *clock);
   /* Optional from here on (NULL: the behaviour documented at the mrd_clock_* wrapper). */
   double   (*get_max_freq) (MrdClock *clock);
@@ -100,7 +98,7 @@ double      mrd_clock_system_max_freq  (long user_hz);
 double      mrd_clock_system_split_freq (double freq_ppm, long user_hz, long *tick,
                                          long *freq_scaled);
 
-/* Threads: reading (now_ns, now_usec, get_freq, read_rtc) is safe from any thread while
+/* Threads: reading (now_ns, now_usec, get_freq) is safe from any thread while
  * another thread sets, steps or changes the frequency; the changes themselves are made by
  * one thread (the main one). */
 const char *mrd_clock_get_name  (MrdClock *clock);
@@ -116,12 +114,6 @@ gboolean    mrd_clock_step      (MrdClock *clock, double delta_s, GError **error
 /* Set the frequency correction (absolute, ppm; positive makes the clock run faster). */
 gboolean    mrd_clock_set_freq  (MrdClock *clock, double freq_ppm, GError **error);
 double      mrd_clock_get_freq  (MrdClock *clock);
-/* Read the RTC (system clock: /dev/rtc, read-only; the virtual clock has none). Its fields are
- * taken as UTC, as timedated's RTCTimeUSec does. FALSE when there is no RTC to read. */
-gboolean    mrd_clock_read_rtc  (MrdClock *clock, gint64 *usec);
-/* Whether this backend reads a hardware RTC at all (a device ioctl, slow: not something to do
- * in the bus worker thread). FALSE: mrd_clock_read_rtc() returns FALSE at once. */
-gboolean    mrd_clock_has_rtc   (MrdClock *clock);
 void        mrd_clock_free      (MrdClock *clock);
 
 /* The largest |frequency| (ppm) mrd_clock_set_freq() reaches: the system backend's

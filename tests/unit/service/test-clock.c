@@ -120,18 +120,6 @@ virtual_clock_with_offset_follows_real_time (void **state)
   assert_true (llabs (diff + 3600 * NS_PER_S) < NS_PER_S / 10);
 }
 
-static void
-virtual_clock_has_no_rtc (void **state)
-{
-  FakeMonotonic m = { .mono = 0 };
-  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 0.0, fake_mono, &m);
-  gint64 usec = 42;
-
-  /* RTCTimeUSec must then be 0, as timedated answers without /dev/rtc. */
-  assert_false (mrd_clock_read_rtc (clock, &usec));
-  assert_int_equal (usec, 42);
-}
-
 /* KTIME_SEC_MAX - TIME_UPTIME_SEC_MAX (include/linux/time64.h), in ns. */
 #define KERNEL_SETTOD_NS_MAX ((G_MAXINT64 / NS_PER_S - G_GINT64_CONSTANT (30) * 365 * 24 * 3600) \
                               * NS_PER_S)
@@ -195,7 +183,6 @@ main (void)
     cmocka_unit_test (virtual_clock_step_moves_by_offset),
     cmocka_unit_test (virtual_clock_set_is_exact_and_keeps_rate),
     cmocka_unit_test (virtual_clock_with_offset_follows_real_time),
-    cmocka_unit_test (virtual_clock_has_no_rtc),
     cmocka_unit_test (virtual_clock_refuses_what_the_kernel_refuses_and_stays_put),
     cmocka_unit_test (clock_kind_parses_only_known_names),
   };
