@@ -488,6 +488,7 @@ mp_datetime_page_init (MpDatetimePage *self)
   g_autoptr(GSettingsSchema) schema = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->ntp_row), _("Automatic Date & Time"));
   self->zone = g_strdup ("UTC");
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, CLOCK_FORMAT_SCHEMA, TRUE);

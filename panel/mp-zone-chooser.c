@@ -122,8 +122,9 @@ zone_row (MpZoneChooser *self, const MpZone *z, gboolean with_comment)
     title = g_strdup_printf ("%s — %s", city_label (self, z), z->comment);
   else
     title = g_strdup (city_label (self, z));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  /* Plain text first: zone1970.tab comments are not markup. */
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   g_object_set_data_full (G_OBJECT (row), "zone", g_strdup (z->zone), g_free);
   if (g_strcmp0 (z->zone, self->current) == 0)
@@ -167,6 +168,7 @@ on_search_changed (MpZoneChooser *self)
   if (hits->len == 0)
     {
       GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No time zone matches"));
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
       gtk_list_box_append (self->results, row);

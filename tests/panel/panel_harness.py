@@ -12,6 +12,7 @@ tests/integration/harness.py reads. MERIDIAN_PANEL_SHOTS: where screenshots go.
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -122,11 +123,19 @@ class PanelTestCase(harness.MeridianTestCase):
         self.frame = self.wait_for(lambda: self.find(self.app, role='frame'), 30, 'the window')
         return self.panel
 
+    # A GLib/GTK warning or critical the panel printed ("(meridian-panel:PID): Gtk-WARNING **:
+    # ..."), from any log domain: each one is a bug (a markup title, a bad property, a
+    # failed assertion) even when the window still looks right.
+    PANEL_WARNING = re.compile(r'^\(meridian-panel:\d+\): [\w.-]+-(WARNING|CRITICAL) \*\*.*$', re.M)
+
     def _stop_panel(self, panel):
         panel.stop()
         text = panel.log()
         if text.strip():
             sys.stderr.write(f'----- meridian-panel -----\n{text}\n----- end of panel log -----\n')
+        bad = [m.group(0) for m in self.PANEL_WARNING.finditer(text)]
+        if bad:
+            self.fail('meridian-panel printed GLib/GTK warnings or criticals:\n' + '\n'.join(bad))
 
     def _find_app(self, pid):
         desktop = Atspi.get_desktop(0)
