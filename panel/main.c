@@ -18,10 +18,13 @@ on_activate (AdwApplication *app)
 
   if (window == NULL)
     {
+      mp_test_hooks_mark ("activate");
       window = GTK_WINDOW (mp_window_new (app, client));
+      mp_test_hooks_mark ("window-built");
       mp_test_hooks_install (app, MP_WINDOW (window));
     }
   gtk_window_present (window);
+  mp_test_hooks_mark ("presented");
 }
 
 static void
@@ -29,11 +32,13 @@ on_startup (AdwApplication *app)
 {
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
+  mp_test_hooks_mark ("gtk-ready");
   gtk_css_provider_load_from_resource (css, "/org/meridian/Panel/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (),
                                               GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   client = mp_client_new ();
+  mp_test_hooks_mark ("startup");
 }
 
 int
@@ -43,6 +48,7 @@ main (int argc, char **argv)
   const char *localedir = g_getenv ("MERIDIAN_LOCALEDIR");
   int status;
 
+  mp_test_hooks_mark ("main");
   setlocale (LC_ALL, "");
   /* MERIDIAN_LOCALEDIR lets the tests use the catalogs compiled in the build tree. */
   bindtextdomain (GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);

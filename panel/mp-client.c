@@ -5,6 +5,7 @@
 #include <polkit/polkit.h>
 
 #include "mp-client.h"
+#include "mp-test-hooks.h"
 
 #define MERIDIAN_BUS_NAME "org.meridian.Time1"
 #define MERIDIAN_PATH "/org/meridian/Time1"
@@ -22,6 +23,7 @@ struct _MpClient
   guint watch_id;
   MpClientState state;
   guint pending;
+  gboolean started;
 
   MrdDBusTime1 *time1;
   MrdDBusTime1Tracking *tracking;
@@ -44,6 +46,8 @@ set_state (MpClient *self, MpClientState state)
   if (self->state == state)
     return;
   self->state = state;
+  if (state == MP_CLIENT_CONNECTED)
+    mp_test_hooks_mark ("connected");
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }
 
@@ -212,6 +216,14 @@ mp_client_init (MpClient *self)
   self->life = g_cancellable_new ();
   self->state = MP_CLIENT_CONNECTING;
   self->permissions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+void
+mp_client_start (MpClient *self)
+{
+  if (self->started)
+    return;
+  self->started = TRUE;
   g_bus_get (G_BUS_TYPE_SYSTEM, self->life, bus_ready, self);
 }
 

@@ -19,7 +19,10 @@ typedef enum {
 #define MP_TYPE_CLIENT (mp_client_get_type ())
 G_DECLARE_FINAL_TYPE (MpClient, mp_client, MP, CLIENT, GObject)
 
+/* A client that has not connected yet (state CONNECTING): mp_client_start() begins. */
 MpClient             *mp_client_new              (void);
+/* Connects to the system bus and watches for the service (once; later calls do nothing). */
+void                  mp_client_start            (MpClient *self);
 MpClientState         mp_client_get_state        (MpClient *self);
 MrdDBusTime1         *mp_client_get_time1        (MpClient *self);
 MrdDBusTime1Tracking *mp_client_get_tracking     (MpClient *self);

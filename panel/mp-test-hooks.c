@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "mp-test-hooks.h"
 
@@ -97,13 +99,35 @@ size (GSimpleAction *action, GVariant *param, gpointer user_data)
     }
 }
 
+void
+mp_test_hooks_mark (const char *phase)
+{
+  if (g_getenv ("MERIDIAN_PANEL_FIRST_FRAME") == NULL)
+    return;
+  struct timespec cpu;
+
+  /* The main thread's CPU time too: unlike the wall clock it hardly depends on what else
+   * the machine is running. */
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu);
+  printf ("mark %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", phase, g_get_monotonic_time (),
+          (gint64) cpu.tv_sec * G_USEC_PER_SEC + cpu.tv_nsec / 1000);
+  fflush (stdout);
+}
+
 static void
 after_paint (GdkFrameClock *clock, gpointer user_data)
 {
   const char *mode = g_getenv ("MERIDIAN_PANEL_FIRST_FRAME");
+  gint64 now = g_get_monotonic_time ();
+  struct rusage ru;
 
   g_signal_handlers_disconnect_by_func (clock, after_paint, user_data);
-  printf ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  getrusage (RUSAGE_SELF, &ru);
+  printf ("first-frame %" G_GINT64_FORMAT "\n", now);
+  mp_test_hooks_mark ("first-frame");
+  printf ("first-frame-cpu %" G_GINT64_FORMAT "\n",
+          (gint64) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC +
+          ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
   fflush (stdout);
   if (g_strcmp0 (mode, "quit") == 0)
     g_application_quit (G_APPLICATION (user_data));

@@ -12,8 +12,13 @@ G_BEGIN_DECLS
  *       test-screenshot(s path)   the topmost window rendered to a PNG, in process
  *       test-style(s)             "light" or "dark"
  *       test-size(s)              "WIDTHxHEIGHT" for every window
- *   MERIDIAN_PANEL_FIRST_FRAME=1  prints "first-frame MONOTONIC_USEC" when the window's
- *                                 first frame has been drawn, then quits if it is "quit". */
+ *   MERIDIAN_PANEL_FIRST_FRAME=1  prints "mark PHASE MONOTONIC_USEC" at each start-up phase
+ *                                 (mp_test_hooks_mark), "first-frame MONOTONIC_USEC" and
+ *                                 "first-frame-cpu USEC" (CPU time of the whole process so
+ *                                 far) when the window's first frame has been drawn, then
+ *                                 quits if it is "quit". */
 void mp_test_hooks_install (AdwApplication *app, MpWindow *window);
+/* A start-up phase's end for bench/panel (nothing unless MERIDIAN_PANEL_FIRST_FRAME is set). */
+void mp_test_hooks_mark (const char *phase);
 
 G_END_DECLS
