@@ -235,19 +235,29 @@ nearest (MpWorldMap *self, double px, double py, double max_distance)
   return best;
 }
 
+/* What a screen reader says: the name carries the city the arrow keys are on (it changes as
+ * they move, and is read out for the focused map), the description how to move. */
 static void
 update_description (MpWorldMap *self)
 {
   MpZone *z = self->selected && self->index ? mp_zone_index_lookup (self->index, self->selected) : NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *name = NULL;
+  const char *text;
 
   if (z != NULL)
-    /* TRANSLATORS: the map's accessible description: the zone the arrow keys are on */
-    text = g_strdup_printf (_("On %s. Arrow keys move to the next city, Enter chooses it."), z->zone);
+    {
+      /* TRANSLATORS: the map's accessible name: the city the arrow keys are on, then its
+       * zone ("World map of time zones: Seoul (Asia/Seoul)") */
+      name = g_strdup_printf (_("World map of time zones: %s (%s)"), z->city, z->zone);
+      text = _("Arrow keys move to the nearest city in that direction, Enter chooses it.");
+    }
   else
-    text = g_strdup (_("Arrow keys move from city to city, Enter chooses one."));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  text, -1);
+    {
+      name = g_strdup (_("World map of time zones"));
+      text = _("Arrow keys move from city to city, Enter chooses one.");
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
 
 void
@@ -288,38 +298,47 @@ on_motion (GtkEventControllerMotion *motion, double x, double y, MpWorldMap *sel
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* The next city in a direction: the nearest one within 60° of it, distance weighted by how
- * far off the direction it lies, so repeated presses walk along a coast rather than jump. */
+/* The next city in a direction: the nearest one within 45° of it, its distance divided by
+ * the square of the cosine of how far off the direction it lies, so that Right goes to the
+ * city most nearly to the right rather than a nearer one well above or below; if there is
+ * none within 45°, the same within 80° (a coast running at an angle). */
 static MpZone *
 step (MpWorldMap *self, double dx, double dy)
 {
+  static const double cones[] = { 0.70710678, 0.17364818 };  /* cos 45°, cos 80° */
   MpZone *from = self->selected ? mp_zone_index_lookup (self->index, self->selected) : NULL;
-  MpZone *best = NULL;
-  double best_cost = INFINITY;
 
   if (from == NULL)
     from = self->current ? mp_zone_index_lookup (self->index, self->current) : NULL;
   if (from == NULL)
     return mp_zone_index_get (self->index, 0);
-  for (guint i = 0; i < mp_zone_index_get_n (self->index); i++)
+  for (guint c = 0; c < G_N_ELEMENTS (cones); c++)
     {
-      MpZone *z = mp_zone_index_get (self->index, i);
-      double vx = z->longitude - from->longitude, vy = -(z->latitude - from->latitude);
-      double d = hypot (vx, vy), along, cost;
+      MpZone *best = NULL;
+      double best_cost = INFINITY;
 
-      if (z == from || d < 1e-9)
-        continue;
-      along = (vx * dx + vy * dy) / d;  /* cosine of the angle to the direction */
-      if (along < 0.5)
-        continue;
-      cost = d * (2.0 - along);
-      if (cost < best_cost)
+      for (guint i = 0; i < mp_zone_index_get_n (self->index); i++)
         {
-          best_cost = cost;
-          best = z;
+          MpZone *z = mp_zone_index_get (self->index, i);
+          double vx = z->longitude - from->longitude, vy = -(z->latitude - from->latitude);
+          double d = hypot (vx, vy), along, cost;
+
+          if (z == from || d < 1e-9)
+            continue;
+          along = (vx * dx + vy * dy) / d;  /* cosine of the angle to the direction */
+          if (along < cones[c])
+            continue;
+          cost = d / (along * along);
+          if (cost < best_cost)
+            {
+              best_cost = cost;
+              best = z;
+            }
         }
+      if (best != NULL)
+        return best;
     }
-  return best ? best : from;
+  return from;
 }
 
 static gboolean
@@ -402,8 +421,6 @@ mp_world_map_init (MpWorldMap *self)
   self->day = load_image ("earth.jpg");
   self->night = self->day ? load_image ("night.jpg") : NULL;
   self->time = g_get_real_time () / 1e6;
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("World map of time zones"), -1);
   update_description (self);
 }
 
@@ -411,6 +428,7 @@ void
 mp_world_map_set_index (MpWorldMap *self, MpZoneIndex *index)
 {
   self->index = index;
+  update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -10,6 +10,7 @@ Environment: MERIDIAN_PANEL (the built binary), MERIDIAN_LOCALEDIR (build/po), p
 tests/integration/harness.py reads. MERIDIAN_PANEL_SHOTS: where screenshots go.
 """
 
+import ctypes
 import os
 import pathlib
 import re
@@ -243,6 +244,43 @@ class PanelTestCase(harness.MeridianTestCase):
 
     def sensitive(self, node):
         return node.get_state_set().contains(Atspi.StateType.SENSITIVE)
+
+    def _xtest(self, fn):
+        """fn(x11, xtst, display) on the X server, through XTest. Not through AT-SPI: its
+        registry daemon starts before Xvfb, without a display, and drops synthesized input."""
+        x11, xtst = ctypes.CDLL('libX11.so.6'), ctypes.CDLL('libXtst.so.6')
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        x11.XFlush.argtypes = x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                              ctypes.c_ulong]
+        dpy = x11.XOpenDisplay(self.display.encode())
+        self.assertTrue(dpy, f'cannot open {self.display}')
+        try:
+            fn(x11, xtst, dpy)
+            x11.XFlush(dpy)
+        finally:
+            x11.XCloseDisplay(dpy)
+
+    def press_key(self, keysym):
+        """A key press and release, to the window with the input focus."""
+        def press(x11, xtst, dpy):
+            code = x11.XKeysymToKeycode(dpy, keysym)
+            self.assertNotEqual(code, 0, f'no keycode for keysym {keysym:#x}')
+            xtst.XTestFakeKeyEvent(dpy, code, 1, 0)
+            xtst.XTestFakeKeyEvent(dpy, code, 0, 0)
+        self._xtest(press)
+
+    def click_at(self, x, y):
+        """The pointer to (x, y) on the screen, then a left click there."""
+        def click(x11, xtst, dpy):
+            xtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
+            xtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
+            xtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
+        self._xtest(click)
 
     def type_text(self, node, text):
         et = node.get_editable_text_iface()

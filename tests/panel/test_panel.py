@@ -92,36 +92,94 @@ class Panel(PanelTestCase):
         self.do(sw)
         self.wait_until(lambda: self.get_property('NTP') == (not ntp), what='NTP toggled after the restart')
 
-    def test_map_takes_focus_and_names_the_current_zone(self):
-        self.polkit_allow_all()
-        self.start_daemon()
-        self.call('SetTimezone', 'Asia/Seoul', False)
-        self.start_panel()
-        self.ready_switch()
+    def open_map(self):
         self.do(self.wait_for(lambda: self.find(self.app, role='push button', contains='Choose the time zone'),
                               10, 'the zone button'))
         chooser = self.wait_for(lambda: self.window('Time Zone'), 10, 'the chooser')
         self.do(self.wait_for(lambda: self.find(chooser, role='page tab', name='Map'), 10, 'the Map tab'))
-        world = self.wait_for(lambda: self.find(chooser, role='image', name='World map of time zones'),
-                              10, 'the map')
-        # It starts on the current zone and says so to a screen reader.
-        self.wait_for(lambda: 'On Asia/Seoul.' in (world.get_description() or ''), 15,
-                      'the map on the current zone')
-        # Focus it as a person would: a click on open sea (the South Pacific, far from any
-        # city's dot, so nothing is chosen) puts the pointer and the keyboard focus there (no
-        # window manager under Xvfb: focus follows the pointer; windows sit near the origin,
-        # so window coordinates are screen coordinates within a few pixels).
+        return self.wait_for(lambda: self.find(chooser, role='image', contains='World map of time zones'),
+                             10, 'the map')
+
+    def map_point(self, world, lat, lon):
+        """Where (lat, lon) is on the screen: the map is 2:1 and centered in its widget. No
+        window manager under Xvfb: windows sit at the origin, so window coordinates are
+        screen coordinates."""
         Atspi = panel_harness.Atspi
         ext = world.get_component_iface().get_extents(Atspi.CoordType.WINDOW)
         mw = min(ext.width, 2 * ext.height)
         mh = mw / 2
         ox, oy = ext.x + (ext.width - mw) / 2, ext.y + (ext.height - mh) / 2
-        lat, lon = -45.0, -120.0
-        x, y = ox + (lon + 180) / 360 * mw, oy + (90 - lat) / 180 * mh
-        Atspi.generate_mouse_event(int(x), int(y), 'abs')
-        Atspi.generate_mouse_event(int(x), int(y), 'b1c')
+        return int(ox + (lon + 180) / 360 * mw), int(oy + (90 - lat) / 180 * mh)
+
+    def click(self, x, y):
+        self.click_at(x, y)
+
+    @staticmethod
+    def name(node):
+        """The node's name as it is now (AT-SPI clients cache names)."""
+        node.clear_cache()
+        return node.get_name()
+
+    def test_map_keyboard_and_click_choose_zones(self):
+        coords = zone1970_coordinates()
+        self.polkit_allow_all()
+        self.start_daemon()
+        self.call('SetTimezone', 'Asia/Seoul', False)
+        self.start_panel()
+        self.ready_switch()
+        world = self.open_map()
+        Atspi = panel_harness.Atspi
+        # It starts on the current zone and says so in its name.
+        self.wait_for(lambda: self.name(world) == 'World map of time zones: Seoul (Asia/Seoul)', 15,
+                      'the map named after the current zone')
+        # Focus it as a person would: a click on open sea (the South Pacific, far from any
+        # city's dot, so nothing is chosen) puts the pointer and the keyboard focus there
+        # (no window manager: keyboard focus follows the pointer).
+        self.click(*self.map_point(world, -45.0, -120.0))
         self.wait_for(lambda: world.get_state_set().contains(Atspi.StateType.FOCUSED), 10, 'the map focused')
         self.assertEqual(self.localtime_zone(), 'Asia/Seoul', 'a click on open sea chose a zone')
+        # Right arrow: the name moves to a city east of Seoul and near it.
+        self.press_key(0xff53)  # Right
+        self.wait_for(lambda: 'Asia/Seoul' not in self.name(world), 10, 'the map to move off Seoul')
+        east = self.name(world).rsplit('(', 1)[1].rstrip(')')
+        self.assertIn(east, coords, f'{world.get_name()!r} names no zone1970.tab zone')
+        (slat, slon), (elat, elon) = coords['Asia/Seoul'], coords[east]
+        self.assertGreater(elon, slon, f'{east} is not east of Seoul')
+        self.assertLess(abs(elat - slat), elon - slon + 1e-9, f'{east} is more north/south than east of Seoul')
+        self.assertLess(elon - slon, 30, f'{east} is not near Seoul')
+        self.assertEqual(self.localtime_zone(), 'Asia/Seoul', 'moving chose a zone')
+        # Enter chooses it: the root's /etc/localtime follows, the chooser closes.
+        self.press_key(0xff0d)  # Return
+        self.wait_until(lambda: self.localtime_zone() == east, what=f'/etc/localtime -> {east}')
+        self.assertEqual(self.get_property('Timezone'), east)
+        self.wait_for(lambda: not self.window('Time Zone'), 10, 'the chooser to close')
+        # A click on a city's dot chooses it: Honolulu, alone in mid-Pacific.
+        world = self.open_map()
+        self.wait_for(lambda: f'({east})' in self.name(world), 15, 'the map on the new zone')
+        self.click(*self.map_point(world, *coords['Pacific/Honolulu']))
+        self.wait_until(lambda: self.localtime_zone() == 'Pacific/Honolulu',
+                        what='/etc/localtime -> Pacific/Honolulu')
+        self.assertEqual(self.get_property('Timezone'), 'Pacific/Honolulu')
+
+
+def zone1970_coordinates():
+    """zone -> (latitude, longitude) in degrees from tzdata's zone1970.tab (ISO 6709
+    ±DDMM[SS]±DDDMM[SS])."""
+    def angle(s, deg_digits):
+        sign = -1 if s[0] == '-' else 1
+        d = s[1:]
+        deg, mins, secs = int(d[:deg_digits]), int(d[deg_digits:deg_digits + 2]), int(d[deg_digits + 2:] or 0)
+        return sign * (deg + mins / 60 + secs / 3600)
+    out = {}
+    with open('/usr/share/zoneinfo/zone1970.tab') as f:
+        for line in f:
+            if line.startswith('#') or not line.strip():
+                continue
+            _, coord, zone = line.split('\t')[:3]
+            split = max(coord.rfind('+'), coord.rfind('-'))
+            out[zone.strip()] = (angle(coord[:split], 2), angle(coord[split:], 3))
+    return out
+
 
 if __name__ == '__main__':
     panel_harness.main()
