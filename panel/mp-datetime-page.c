@@ -8,6 +8,7 @@
 
 #include "mp-datetime-page.h"
 #include "mp-format.h"
+#include "mp-wall-time.h"
 #include "mp-zone-chooser.h"
 
 #define MERIDIAN_IFACE "org.meridian.Time1"
@@ -324,16 +325,107 @@ on_set_time_done (MpClient *client, GVariant *reply, const GError *error, gpoint
   g_object_unref (self);
 }
 
+/* Setting the time: the editor's fields are wall time in the system zone, turned into an
+ * instant with the offset in force at that instant (mp-wall-time.h), asked of the service
+ * span by span with DescribeZone: a summer date typed in winter gets summer's offset. */
+typedef struct {
+  MpDatetimePage *self;  /* strong */
+  char *zone;
+  gint64 wall;           /* the fields as if UTC, µs */
+  gint64 at;             /* the span being asked about starts here */
+  int asked;
+} SetTimeRequest;
+
+static void
+set_time_request_free (SetTimeRequest *req)
+{
+  g_object_unref (req->self);
+  g_free (req->zone);
+  g_free (req);
+}
+
+static void set_time_describe (SetTimeRequest *req);
+
+static void
+set_time_span (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  SetTimeRequest *req = user_data;
+  MpDatetimePage *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), res, &error);
+  gint32 offset, offset_after;
+  gboolean dst, dst_after;
+  const char *abbr, *abbr_after;
+  gint64 next, instant = 0;
+
+  if (reply == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        mp_client_report (self->client, _("Could not set the time"), error);
+      set_time_request_free (req);
+      return;
+    }
+  g_variant_get (reply, "(ib&sxib&s)", &offset, &dst, &abbr, &next, &offset_after, &dst_after,
+                 &abbr_after);
+  switch (mp_wall_time_step (req->wall, req->at, offset, next, &instant))
+    {
+    case MP_WALL_TIME_FOUND:
+      if (self->time1 != NULL)
+        mp_client_call (self->client, self->time1, "SetTime",
+                        g_variant_new ("(xbb)", instant, FALSE, TRUE),
+                        _("Could not set the time"), on_set_time_done, g_object_ref (self));
+      break;
+    case MP_WALL_TIME_NEXT:
+      /* A zone changes offset a few times a year: four spans cover any 32 hours. */
+      if (++req->asked < 8)
+        {
+          req->at = next;
+          set_time_describe (req);
+          return;
+        }
+      G_GNUC_FALLTHROUGH;
+    case MP_WALL_TIME_GAP:
+      {
+        g_autofree char *msg =
+          /* TRANSLATORS: %s is the system time zone ("Europe/Berlin") */
+          g_strdup_printf (_("that time does not exist in %s (the clocks skip it)"), req->zone);
+        GError gap = { G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, msg };
+
+        mp_client_report (self->client, _("Could not set the time"), &gap);
+      }
+      break;
+    }
+  set_time_request_free (req);
+}
+
+static void
+set_time_describe (SetTimeRequest *req)
+{
+  MpDatetimePage *self = req->self;
+
+  if (self->time1 == NULL)
+    {
+      set_time_request_free (req);
+      return;
+    }
+  g_dbus_proxy_call (G_DBUS_PROXY (self->time1), "DescribeZone",
+                     g_variant_new ("(sx)", req->zone, req->at), G_DBUS_CALL_FLAGS_NONE, -1,
+                     mp_client_get_cancellable (self->client), set_time_span, req);
+}
+
 static void
 on_set_time_clicked (MpDatetimePage *self)
 {
+  GtkSpinButton *spins[] = { self->year_spin, self->month_spin, self->day_spin,
+                             self->hour_spin, self->minute_spin, self->second_spin };
   g_autoptr(GDateTime) wall = NULL;
-  gint64 usec;
+  SetTimeRequest *req;
 
   if (self->time1 == NULL || !self->have_zone)
     return;
-  /* The fields are wall time in the system zone: back to UTC with the offset in force now
-   * (across a DST change the service's next DescribeZone corrects the shown time). */
+  /* A number typed but not yet confirmed with Enter counts too. */
+  for (guint i = 0; i < G_N_ELEMENTS (spins); i++)
+    gtk_spin_button_update (spins[i]);
   wall = g_date_time_new_utc (gtk_spin_button_get_value_as_int (self->year_spin),
                               gtk_spin_button_get_value_as_int (self->month_spin),
                               gtk_spin_button_get_value_as_int (self->day_spin),
@@ -346,9 +438,12 @@ on_set_time_clicked (MpDatetimePage *self)
       mp_client_report (self->client, _("Could not set the time"), &error);
       return;
     }
-  usec = g_date_time_to_unix (wall) * G_USEC_PER_SEC - (gint64) self->utc_offset * G_USEC_PER_SEC;
-  mp_client_call (self->client, self->time1, "SetTime", g_variant_new ("(xbb)", usec, FALSE, TRUE),
-                  _("Could not set the time"), on_set_time_done, g_object_ref (self));
+  req = g_new0 (SetTimeRequest, 1);
+  req->self = g_object_ref (self);
+  req->zone = g_strdup (self->zone);
+  req->wall = g_date_time_to_unix (wall) * G_USEC_PER_SEC;
+  req->at = mp_wall_time_first_instant (req->wall);
+  set_time_describe (req);
 }
 
 static void

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The panel's widget-free modules: zone search (names, abbreviations, offsets, Korean), the
- * formats shown to people, the subsolar point behind the map's day/night line, and the .mo
- * reader that gives iso-codes' Korean country names. */
+ * formats shown to people, the subsolar point behind the map's day/night line, the .mo
+ * reader that gives iso-codes' Korean country names, and wall time to instant across DST. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +14,7 @@
 #include "mp-format.h"
 #include "mp-names.h"
 #include "mp-solar.h"
+#include "mp-wall-time.h"
 #include "mp-zone-index.h"
 
 /* A few rows as the service lists them (zone1970.tab coordinates, iso3166.tab names), with
@@ -171,6 +172,65 @@ mo_reader_gives_korean_country_names (void **state)
   assert_null (mp_mo_load ("/nonexistent.mo", NULL));
 }
 
+static gint64
+utc_usec (int y, int mo, int d, int h, int mi)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_utc (y, mo, d, h, mi, 0);
+  return g_date_time_to_unix (t) * G_USEC_PER_SEC;
+}
+
+/* Europe/Berlin in 2027 as DescribeZone gives it, span by span: CET (+1) until 28 March
+ * 01:00 UTC, CEST (+2) until 31 October 01:00 UTC, CET after. A wall time is walked from
+ * the first instant that can show it, as the Date & Time page does. */
+static int
+berlin_2027 (gint64 wall, gint64 *instant, int *calls)
+{
+  const gint64 spring = utc_usec (2027, 3, 28, 1, 0), autumn = utc_usec (2027, 10, 31, 1, 0);
+  gint64 at = mp_wall_time_first_instant (wall);
+
+  for (*calls = 1; *calls <= 4; (*calls)++)
+    {
+      gint32 offset = at < spring ? 3600 : at < autumn ? 7200 : 3600;
+      gint64 next = at < spring ? spring : at < autumn ? autumn : 0;
+      MpWallTimeStep step = mp_wall_time_step (wall, at, offset, next, instant);
+
+      if (step != MP_WALL_TIME_NEXT)
+        return step;
+      at = next;
+    }
+  return -1;
+}
+
+static void
+wall_time_uses_the_offset_of_that_date (void **state)
+{
+  gint64 instant = 0;
+  int calls = 0;
+
+  /* A summer date typed in winter: CEST (UTC+2), not the CET of the day it is typed. */
+  assert_int_equal (berlin_2027 (utc_usec (2027, 7, 15, 12, 0), &instant, &calls), MP_WALL_TIME_FOUND);
+  assert_true (instant == utc_usec (2027, 7, 15, 10, 0));
+  assert_int_equal (calls, 1);
+  /* A winter date: CET. */
+  assert_int_equal (berlin_2027 (utc_usec (2027, 1, 15, 12, 0), &instant, &calls), MP_WALL_TIME_FOUND);
+  assert_true (instant == utc_usec (2027, 1, 15, 11, 0));
+  /* The hour the clocks skip in spring does not exist. */
+  assert_int_equal (berlin_2027 (utc_usec (2027, 3, 28, 2, 30), &instant, &calls), MP_WALL_TIME_GAP);
+  assert_int_equal (calls, 2);
+  /* Just after it: CEST, found in the second span. */
+  assert_int_equal (berlin_2027 (utc_usec (2027, 3, 28, 3, 0), &instant, &calls), MP_WALL_TIME_FOUND);
+  assert_true (instant == utc_usec (2027, 3, 28, 1, 0));
+  assert_int_equal (calls, 2);
+  /* The hour that happens twice in autumn: its first occurrence (still CEST). */
+  assert_int_equal (berlin_2027 (utc_usec (2027, 10, 31, 2, 30), &instant, &calls), MP_WALL_TIME_FOUND);
+  assert_true (instant == utc_usec (2027, 10, 31, 0, 30));
+  /* After it: CET. */
+  assert_int_equal (berlin_2027 (utc_usec (2027, 10, 31, 3, 30), &instant, &calls), MP_WALL_TIME_FOUND);
+  assert_true (instant == utc_usec (2027, 10, 31, 2, 30));
+  /* DescribeZone reads 0 as "now": the first instant asked about is never 0. */
+  assert_true (mp_wall_time_first_instant (MP_WALL_TIME_MAX_OFFSET_USEC) != 0);
+}
+
 int
 main (void)
 {
@@ -180,6 +240,7 @@ main (void)
     cmocka_unit_test (formats_read_as_people_write_them),
     cmocka_unit_test (subsolar_point_follows_the_seasons_and_the_day),
     cmocka_unit_test (mo_reader_gives_korean_country_names),
+    cmocka_unit_test (wall_time_uses_the_offset_of_that_date),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
