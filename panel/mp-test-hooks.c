@@ -24,10 +24,8 @@ topmost (AdwApplication *app)
 /* Renders the window as the screen shows it, in process (no X grab): its paintable
  * snapshot through its own renderer, saved as PNG. */
 static void
-screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)
+take_screenshot (GtkWindow *window, const char *path)
 {
-  GtkWindow *window = topmost (user_data);
-  const char *path = g_variant_get_string (param, NULL);
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
@@ -35,11 +33,6 @@ screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)
   graphene_rect_t bounds;
   int w, h;
 
-  if (window == NULL)
-    {
-      g_message ("test-screenshot: no window to take");
-      return;
-    }
   w = gtk_widget_get_width (GTK_WIDGET (window));
   h = gtk_widget_get_height (GTK_WIDGET (window));
   paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
@@ -56,6 +49,53 @@ screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)
                                          &bounds);
   if (!gdk_texture_save_to_png (texture, path))
     g_warning ("Could not save a screenshot to %s", path);
+}
+
+typedef struct {
+  GtkWindow *window;  /* strong */
+  char *path;
+  gint64 due;         /* monotonic µs */
+} PendingShot;
+
+/* A size or style just asked for is drawn once the X server has answered the resize and
+ * the adaptive widgets' transitions (libadwaita's run 200-250 ms; turning animations off
+ * makes AdwViewSwitcherBar allocate a negative height) have ended: the picture is taken at
+ * the first frame after SHOT_SETTLE_MS, so the test need not sleep. */
+#define SHOT_SETTLE_MS 400
+
+static void
+shot_after_paint (GdkFrameClock *clock, PendingShot *shot)
+{
+  if (g_get_monotonic_time () < shot->due)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (shot->window));
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (clock, shot_after_paint, shot);
+  take_screenshot (shot->window, shot->path);
+  g_object_unref (shot->window);
+  g_free (shot->path);
+  g_free (shot);
+}
+
+static void
+screenshot (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *window = topmost (user_data);
+  PendingShot *shot;
+
+  if (window == NULL)
+    {
+      g_message ("test-screenshot: no window to take");
+      return;
+    }
+  shot = g_new0 (PendingShot, 1);
+  shot->window = g_object_ref (window);
+  shot->path = g_variant_dup_string (param, NULL);
+  shot->due = g_get_monotonic_time () + SHOT_SETTLE_MS * 1000;
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (shot_after_paint), shot);
+  gtk_widget_queue_draw (GTK_WIDGET (window));
 }
 
 /* Which widgets hold the window wider than it may be: every widget whose minimum width

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 /* What the tests and bench/panel cannot do through the accessibility tree, off unless the
  * environment asks for it:
  *   MERIDIAN_PANEL_TEST_HOOKS=1   adds app actions (org.gtk.Actions on the session bus):
- *       test-screenshot(s path)   the topmost window rendered to a PNG, in process
+ *       test-screenshot(s path)   the topmost window rendered to a PNG, in process, at the
+ *                                 first frame 400 ms after the request (transitions over)
  *       test-style(s)             "light" or "dark"
  *       test-size(s)              "WIDTHxHEIGHT" for every window
  *   MERIDIAN_PANEL_FIRST_FRAME=1  prints "mark PHASE MONOTONIC_USEC" at each start-up phase

@@ -56,20 +56,24 @@ class Screenshots(PanelTestCase):
     def shoot(self, name, lang, style, size):
         self.hook('test-style', style)
         self.hook('test-size', f'{size[0]}x{size[1]}')
-        time.sleep(0.8)  # a frame or two for the new size and style
         path = self.out / f'{name}-{style}-{"ko" if lang.startswith("ko") else "en"}-{"360" if size == NARROW else "full"}.png'
-        if path.exists():
-            path.unlink()
-        # Under a loaded machine a capture was once seen not to land (no message from the
-        # panel): ask again, up to three times, before failing.
+        # The panel takes the picture at its first frame 400 ms after the request (the new
+        # size and style drawn, transitions over). Under a loaded machine a capture was once seen not to land, and a resize
+        # may take longer than two frames: ask again, up to three times, before failing.
         for attempt in range(3):
+            if path.exists():
+                path.unlink()
             self.hook('test-screenshot', str(path))
             end = time.monotonic() + 10 * panel_harness.TIMEOUT_SCALE
             while time.monotonic() < end and not (path.exists() and path.stat().st_size > 0):
-                time.sleep(0.1)
+                time.sleep(0.05)
             if path.exists() and path.stat().st_size > 0:
-                return path
-        self.fail(f'{path.name} was not written after three requests')
+                time.sleep(0.05)  # written in one go, but let the close land
+                w = GdkPixbuf.Pixbuf.get_file_info(str(path))[1]
+                if size[0] - 24 <= w <= size[0]:
+                    return path
+                time.sleep(0.3)
+        self.fail(f'{path.name} was not written at {size[0]} px after three requests')
 
     def run_language(self, lang):
         n = NAMES[lang]
