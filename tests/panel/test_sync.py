@@ -75,6 +75,14 @@ class SyncPage(PanelTestCase):
         self.wait_for(lambda: self.find(self.app, role='list item', name='Not synchronized yet'),
                       10, 'the status to follow PropertiesChanged')
         self.wait_for(lambda: '+1.500 ppm (fast)' in self.texts(), 5, 'the frequency to follow')
+        # Burst asks the service (Sources.Burst, interactive).
+        self.do(self.find(self.app, role='push button', name='Burst'))
+        self.wait_until(lambda: ['Burst', [True]] in self.mock_calls(), what='Sources.Burst(true) called')
+
+    def mock_calls(self):
+        reply = self.bus.call_sync('org.meridian.Time1', '/org/meridian/Time1', 'org.meridian.Test',
+                                   'Calls', None, GLib.VariantType('(s)'), 0, 5000, None)
+        return json.loads(reply.unpack()[0])
 
 
 class SyncWithMeridiand(PanelTestCase):
