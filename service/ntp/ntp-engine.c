@@ -381,6 +381,13 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     in[i].require = s->cfg.require;
     in[i].stratum = sel[i].stratum;
     in[i].offset = sel[i].offset;
+    /* A source without new samples (its newest is older than its samples span, as when it
+     * was kissed or its replies are lost) is known less well every second: its prediction
+     * runs on our clock, whose frequency may be off by up to maxclockerror. Widen it by that
+     * (chrony's extra dispersion), so its old statistics lose weight, in the combination and
+     * in the frequency, to a source that is sampled now. */
+    if (sel[i].first_ago < 2.0 * sel[i].last_ago)
+      sel[i].root_distance += MAX_CLOCK_ERROR * (2.0 * sel[i].last_ago - sel[i].first_ago);
     in[i].distance = sel[i].root_distance;
     in[i].std_dev = sel[i].std_dev;
   }
@@ -445,8 +452,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
 
   NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew,
                              .freq_sd = sqrt (fvar) / fw,
-                             .reference_changed = res.selected != e->last_update_ref,
-                             .poll_interval = ntp_source_poll_interval (&ref->poll) };
+                             .reference_changed = res.selected != e->last_update_ref };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
   if (r != NTP_DISCIPLINE_SLEWED && r != NTP_DISCIPLINE_STEPPED)

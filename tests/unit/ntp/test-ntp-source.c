@@ -165,6 +165,14 @@ kod_rate_slows_down_and_ends_burst (void **state)
   NtpSourcePoll q = make (6, 10, false);
   ntp_source_poll_kod (&q, NTP_PKT_KOD_RATE, 0, 0);
   assert_int_equal (q.poll, 7);
+  /* the request after the kiss waits the new interval plus four of the kissed ones, counted
+   * from the kissed request (the server timed that one), not from the reply */
+  NtpSourcePoll k = make (4, 6, false);
+  ntp_source_poll_start (&k, 0);
+  ntp_source_poll_transmitted (&k, 100 * S);
+  ntp_source_poll_kod (&k, NTP_PKT_KOD_RATE, 4, 100 * S + 1000);
+  assert_int_equal (k.poll, 5);
+  assert_int_equal (k.next_tx_ns, 100 * S + 32 * S + 4 * 16 * S);
 }
 
 static void
