@@ -429,6 +429,13 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     if (states[i] != NTP_STATE_SELECTED && states[i] != NTP_STATE_COMBINED)
       continue;
     ntp_stats_tracking (e->src[i].stats, &tr[i]);
+    /* The offset is not known better than the mean of the samples the fit kept: their
+     * scatter over sqrt(n). A narrower figure (bands that barely intersect give one) would
+     * have the discipline slew a whole offset out in a second, a frequency error of
+     * hundreds of ppm for a few hundred microseconds. */
+    int n = ntp_stats_samples (e->src[i].stats);
+    if (n > 0 && tr[i].offset_sd < tr[i].std_dev / sqrt ((double) n))
+      tr[i].offset_sd = tr[i].std_dev / sqrt ((double) n);
     off[i] = tr[i].offset + tr[i].freq * (double) (cooked_now - tr[i].ref_time_ns) * 1e-9;
     double w = 1.0 / fmax (sel[i].root_distance, 1e-9);
     sw += w;
@@ -490,6 +497,7 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
+  s->poll.sync_peer = e->selected == (int) i;
   ntp_source_poll_transmitted (&s->poll, now);
   e->env.send (e->env.ud, i, buf, len);
 }

@@ -128,9 +128,12 @@ ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns)
     p->next_tx_ns = now_ns + (int64_t) llround (interval * 1e9);
     return;
   }
-  /* Without replies, back off (chrony raises the poll by a quarter per silent request). */
+  /* Without replies, back off (chrony raises the poll by a quarter per silent request). The
+   * reference backs off slower (chrony: a tenth): its samples are the ones the clock runs on,
+   * and on a lossy path or after an outage a shorter poll finds the replies that get through
+   * sooner, while the rate stays bounded by maxpoll. */
   if (p->missed >= 2)
-    adjust_poll (p, 0.25);
+    adjust_poll (p, p->sync_peer ? 0.1 : 0.25);
   p->next_tx_ns = now_ns + ntp_poll_to_ns (p->poll);
 }
 

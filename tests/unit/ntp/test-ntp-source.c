@@ -147,6 +147,24 @@ silence_backs_off_and_recovery_bursts (void **state)
 }
 
 static void
+silent_reference_backs_off_slower (void **state)
+{
+  (void) state;
+  /* chrony's rates: a quarter of a poll step per silent request, a tenth for the reference */
+  NtpSourcePoll other = make (6, 10, false), ref = make (6, 10, false);
+  ref.sync_peer = true;
+  ntp_source_poll_start (&other, 0);
+  ntp_source_poll_start (&ref, 0);
+  for (int i = 0; i < 9; i++) {
+    ntp_source_poll_transmitted (&other, 0);
+    ntp_source_poll_transmitted (&ref, 0);
+  }
+  /* 8 silent requests after the first: 8 x 0.25 = 2 steps, 8 x 0.1 = 0.8 (none yet) */
+  assert_int_equal (other.poll, 8);
+  assert_int_equal (ref.poll, 6);
+}
+
+static void
 kod_rate_slows_down_and_ends_burst (void **state)
 {
   (void) state;
@@ -241,6 +259,7 @@ main (void)
     cmocka_unit_test (fixed_poll_when_minpoll_equals_maxpoll),
     cmocka_unit_test (poll_adapts_to_samples_kept),
     cmocka_unit_test (silence_backs_off_and_recovery_bursts),
+    cmocka_unit_test (silent_reference_backs_off_slower),
     cmocka_unit_test (kod_rate_slows_down_and_ends_burst),
     cmocka_unit_test (kod_deny_and_rstr_stop_the_source),
     cmocka_unit_test (burst_option_retries_a_poll_until_a_good_sample),
