@@ -178,6 +178,11 @@ ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error, double p
     /* Keep about `polltarget` samples in the regression: more kept means the noise dominates
      * and longer polls cost nothing; fewer means wander dominates (chrony's rule). */
     adj = ((double) samples / p->polltarget - 1.0) / p->polltarget;
+    /* Fewer samples kept than the target means the runs test is cutting the history: the
+     * oscillator's wander shows within it, and every poll spent too long costs accuracy, so
+     * shorten twice as fast as the interval would grow (chrony does the same). */
+    if (samples < p->polltarget)
+      adj *= 2.0;
   }
   adjust_poll (p, adj);
   /* The next request follows the last one by the interval as it is now (chrony schedules it

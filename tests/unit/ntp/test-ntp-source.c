@@ -107,8 +107,9 @@ poll_adapts_to_samples_kept (void **state)
   for (int i = 0; i < 100; i++)
     ntp_source_poll_sample (&p, 0, 0, 1e-3, 64);
   assert_int_equal (p.poll, 10);
-  /* few samples pull it down: (4/8 - 1)/8 = -1/16 per sample */
-  for (int i = 0; i < 17; i++)
+  /* few samples pull it down twice as fast as many push it up: 2 x (4/8 - 1)/8 = -1/8 per
+   * sample, one step per 8 */
+  for (int i = 0; i < 9; i++)
     ntp_source_poll_sample (&p, 0, 0, 1e-3, 4);
   assert_int_equal (p.poll, 9);
   /* a prediction 8x worse than the sample's own error: -3 at once */
