@@ -497,7 +497,10 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
-  s->poll.sync_peer = e->selected == (int) i;
+  /* The reference while its register still holds a reply: chrony stops treating a source as
+   * its sync peer once eight requests went unanswered, and so backs off at the usual rate
+   * through a long outage. */
+  s->poll.sync_peer = e->selected == (int) i && s->poll.reach != 0;
   ntp_source_poll_transmitted (&s->poll, now);
   e->env.send (e->env.ud, i, buf, len);
 }
