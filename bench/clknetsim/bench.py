@@ -17,7 +17,7 @@ clock's error is its error: the real clock is the server's). Time to synchronize
 within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
 while idle (context switches from /proc/PID/task/*/schedstat over an idle window).
 
-Usage: bench.py [--quick] [--seeds N] [--no-sim] [--no-loopback]
+Usage: bench.py [--quick] [--seeds N] [--no-sim] [--no-grid] [--no-loopback]
 """
 
 import argparse
@@ -120,6 +120,60 @@ def sim_part(args):
                   f"{statistics.fmean(qc):6.0f} {statistics.fmean(qm):6.0f}", flush=True)
     print("   mark: '<' meridiand's RMS significantly lower, '>' significantly higher, '~' not "
           "significant (paired t-test, 5 %)")
+    print()
+
+
+def conditions_part(args):
+    """The conditions of the clknetsim scenarios that are not a jitter x wander cell, both
+    clients in one simulation with the same noise, as in the grid."""
+    from scenarios import _outage, _every_20th  # noqa: E402
+    seeds = list(range(1, (args.seeds or (3 if args.quick else 8)) + 1))
+    conds = [
+        # name, client server options, jitter, wander, delay_wrap, limit, reset
+        ("poll 4, jitter 1 us, no wander", "minpoll 4 maxpoll 4", 1e-6, 0.0, None, 160, 34),
+        ("up 1200 s in every 10 000 s", "", 1e-4, 1e-9, _outage, 100000, 210),
+        ("every 20th request answered", "", 1e-4, 1e-9, _every_20th, 100000, 22000),
+    ]
+    print("== clknetsim, other conditions (chrony's scenarios): same server, both clients in one "
+          "simulation, same noise ==")
+    print(f"   start 0.1 s off and 100 ppm fast; figures after the scenario's latest sync time; "
+          f"{len(seeds)} seeds per row")
+    print()
+    hdr = (f"{'condition':>30} | {'RMS chronyd':>11} {'RMS meridian':>12} "
+           f"{'diff (m-c) +- SE':>19} {'':1} | {'max chronyd':>11} {'max meridian':>12} | "
+           f"{'req c':>6} {'req m':>6}")
+    print(hdr)
+    print("-" * len(hdr))
+    for name, opts, jitter, wander, wrap, limit, reset in conds:
+        if args.quick and limit > 10000:
+            limit //= 10
+            reset = min(reset, limit // 4)
+        line = f"server 192.168.123.1 {opts}".rstrip()
+        rc, rm, mc, mm, qc, qm = [], [], [], [], [], []
+        for seed in seeds:
+            nodes = [cksim.Node("chronyd-server"),
+                     cksim.Node("chronyd", conf=line, offset=0.1, freq_offset=1e-4,
+                                wander=wander),
+                     cksim.Node("meridiand", conf=line, offset=0.1, freq_offset=1e-4,
+                                wander=wander)]
+            sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed, base_delay=1e-4,
+                                   jitter=jitter, delay_wrap=wrap)
+            try:
+                res = sim.run()
+            finally:
+                sim.cleanup()
+            rc.append(res[2].rms_time)
+            rm.append(res[3].rms_time)
+            mc.append(res[2].max_time)
+            mm.append(res[3].max_time)
+            qc.append(res[2].requests)
+            qm.append(res[3].requests)
+        mean, se, mark = paired(rm, rc)
+        print(f"{name:>30} | {fmt_s(statistics.fmean(rc)):>11} "
+              f"{fmt_s(statistics.fmean(rm)):>12} {fmt_s(mean):>9} +- {fmt_s(se):>7} "
+              f"{mark:1} | {fmt_s(max(mc)):>11} {fmt_s(max(mm)):>12} | "
+              f"{statistics.fmean(qc):6.0f} {statistics.fmean(qm):6.0f}", flush=True)
+    print("   mark: as above")
     print()
 
 
@@ -258,6 +312,8 @@ def main():
     ap.add_argument("--seeds", type=int)
     ap.add_argument("--no-sim", action="store_true")
     ap.add_argument("--no-loopback", action="store_true")
+    ap.add_argument("--no-grid", action="store_true",
+                    help="clknetsim: only the other conditions, not the jitter x wander grid")
     ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
     ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
     ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
@@ -266,7 +322,9 @@ def main():
         cksim.find_meridiand()
         if not args.no_sim:
             cksim.find_clknetsim()
-            sim_part(args)
+            if not args.no_grid:
+                sim_part(args)
+            conditions_part(args)
         if not args.no_loopback:
             loopback_part(args)
     except (cksim.Skip, netlib.Skip) as e:

@@ -283,11 +283,14 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
     do_step (d, now_ns, offset + ntp_discipline_pending (d, now_ns), chg);
   } else {
     double p = ntp_discipline_pending (d, now_ns) + offset;
-    double interval = d->update_interval;
-    if (in->poll_interval > 0 && interval > in->poll_interval)
-      interval = in->poll_interval;
+    /* chrony's rule, over the whole time since the last update: the offset built up over
+     * that interval, and the next update, which re-plans whatever is still pending, is about
+     * as far away when replies are rare (a lossy path). Scaling by the poll interval instead
+     * slews an offset found after hours without replies out within seconds, a frequency
+     * error of tens of ppm for what built up at a fraction of one; after an outage that has
+     * ended, the next update comes a poll later and re-plans on that shorter interval. */
     double ratio = d->cfg.corrtimeratio > 0 ? d->cfg.corrtimeratio : CORR_TIME_RATIO;
-    double corr_rate = ratio * 0.5 * in->offset_sd * interval;
+    double corr_rate = ratio * 0.5 * in->offset_sd * d->update_interval;
     start_slew (d, now_ns, p, corr_rate);
     chg->doffset = offset;
   }

@@ -68,9 +68,6 @@ typedef struct {
   double freq_sd;     /* SD of freq (the regression's slope SD), fraction; 0 = unknown */
   bool reference_changed; /* a different source (or set) than at the last update */
   bool leap_unsync;   /* the reference is not synchronized: no frequency weight from history */
-  double poll_interval; /* s, of the selected source now (0 = unknown): caps the interval the
-                         * slew duration is scaled by, so a first update after a long gap is
-                         * not slewed out over hours */
 } NtpDisciplineInput;
 
 typedef enum {

@@ -381,6 +381,13 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     in[i].require = s->cfg.require;
     in[i].stratum = sel[i].stratum;
     in[i].offset = sel[i].offset;
+    /* A source without new samples (its newest is older than its samples span, as when it
+     * was kissed or its replies are lost) is known less well every second: its prediction
+     * runs on our clock, whose frequency may be off by up to maxclockerror. Widen it by that
+     * (chrony's extra dispersion), so its old statistics lose weight, in the combination and
+     * in the frequency, to a source that is sampled now. */
+    if (sel[i].first_ago < 2.0 * sel[i].last_ago)
+      sel[i].root_distance += MAX_CLOCK_ERROR * (2.0 * sel[i].last_ago - sel[i].first_ago);
     in[i].distance = sel[i].root_distance;
     in[i].std_dev = sel[i].std_dev;
   }
@@ -422,6 +429,13 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     if (states[i] != NTP_STATE_SELECTED && states[i] != NTP_STATE_COMBINED)
       continue;
     ntp_stats_tracking (e->src[i].stats, &tr[i]);
+    /* The offset is not known better than the mean of the samples the fit kept: their
+     * scatter over sqrt(n). A narrower figure (bands that barely intersect give one) would
+     * have the discipline slew a whole offset out in a second, a frequency error of
+     * hundreds of ppm for a few hundred microseconds. */
+    int n = ntp_stats_samples (e->src[i].stats);
+    if (n > 0 && tr[i].offset_sd < tr[i].std_dev / sqrt ((double) n))
+      tr[i].offset_sd = tr[i].std_dev / sqrt ((double) n);
     off[i] = tr[i].offset + tr[i].freq * (double) (cooked_now - tr[i].ref_time_ns) * 1e-9;
     double w = 1.0 / fmax (sel[i].root_distance, 1e-9);
     sw += w;
@@ -445,8 +459,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
 
   NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew,
                              .freq_sd = sqrt (fvar) / fw,
-                             .reference_changed = res.selected != e->last_update_ref,
-                             .poll_interval = ntp_source_poll_interval (&ref->poll) };
+                             .reference_changed = res.selected != e->last_update_ref };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
   if (r != NTP_DISCIPLINE_SLEWED && r != NTP_DISCIPLINE_STEPPED)
@@ -484,6 +497,10 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
+  /* The reference while its register still holds a reply: chrony stops treating a source as
+   * its sync peer once eight requests went unanswered, and so backs off at the usual rate
+   * through a long outage. */
+  s->poll.sync_peer = e->selected == (int) i && s->poll.reach != 0;
   ntp_source_poll_transmitted (&s->poll, now);
   e->env.send (e->env.ud, i, buf, len);
 }

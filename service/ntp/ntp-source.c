@@ -128,9 +128,12 @@ ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns)
     p->next_tx_ns = now_ns + (int64_t) llround (interval * 1e9);
     return;
   }
-  /* Without replies, back off (chrony raises the poll by a quarter per silent request). */
+  /* Without replies, back off (chrony raises the poll by a quarter per silent request). The
+   * reference backs off slower (chrony: a tenth): its samples are the ones the clock runs on,
+   * and on a lossy path or after an outage a shorter poll finds the replies that get through
+   * sooner, while the rate stays bounded by maxpoll. */
   if (p->missed >= 2)
-    adjust_poll (p, 0.25);
+    adjust_poll (p, p->sync_peer ? 0.1 : 0.25);
   p->next_tx_ns = now_ns + ntp_poll_to_ns (p->poll);
 }
 
@@ -175,6 +178,11 @@ ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error, double p
     /* Keep about `polltarget` samples in the regression: more kept means the noise dominates
      * and longer polls cost nothing; fewer means wander dominates (chrony's rule). */
     adj = ((double) samples / p->polltarget - 1.0) / p->polltarget;
+    /* Fewer samples kept than the target means the runs test is cutting the history: the
+     * oscillator's wander shows within it, and every poll spent too long costs accuracy, so
+     * shorten twice as fast as the interval would grow (chrony does the same). */
+    if (samples < p->polltarget)
+      adj *= 2.0;
   }
   adjust_poll (p, adj);
   /* The next request follows the last one by the interval as it is now (chrony schedules it
@@ -193,7 +201,9 @@ ntp_source_poll_kod (NtpSourcePoll *p, NtpPacketResult kod, int pkt_poll, int64_
   switch (kod) {
   case NTP_PKT_KOD_RATE: {
     /* RFC 5905 §7.4: reduce the rate; never below what the server asked for, and stop any
-     * burst (a burst is exactly what it complained about). */
+     * burst (a burst is exactly what it complained about). The interval that drew the kiss
+     * was too short, so the new one is at least twice it. */
+    int old_poll = p->poll;
     int want = p->poll + 1;
     if (pkt_poll > want)
       want = pkt_poll;
@@ -206,7 +216,17 @@ ntp_source_poll_kod (NtpSourcePoll *p, NtpPacketResult kod, int pkt_poll, int64_
       p->maxpoll = p->floor_poll;
     p->poll_score = 0.0;
     p->burst_good_left = p->burst_total_left = 0;
-    int64_t next = now_ns + ntp_poll_to_ns (p->poll);
+    /* A rate limiter (ntpd's `limited`, chronyd's `ratelimit`) is a leaky bucket: our
+     * requests filled it, and it stops kissing only once it has drained. Its depth is not
+     * on the wire, so back off as chronyd does, four of the intervals that filled it on top
+     * of the new interval. The wait counts from the request that drew the kiss (the server
+     * timed that one), not from the reply. And the new interval may sit exactly at the
+     * server's limit, where our clock's own frequency error decides: the back-off keeps the
+     * first request after the kiss clear of it whatever that error. */
+    int64_t from = p->last_tx_ns != INT64_MIN ? p->last_tx_ns : now_ns;
+    int64_t next = from + ntp_poll_to_ns (p->poll) + 4 * ntp_poll_to_ns (old_poll);
+    if (next < now_ns)
+      next = now_ns;
     if (p->next_tx_ns < next)
       p->next_tx_ns = next;
     break;

@@ -33,6 +33,8 @@ typedef struct {
   bool stopped;             /* KoD DENY/RSTR: never poll again */
   int burst_good_left, burst_total_left;
   int missed;               /* consecutive requests without a reply */
+  bool sync_peer;           /* the engine's reference now (set by the engine): its silence
+                             * backs the poll off more slowly */
   int64_t next_tx_ns;       /* INT64_MAX = not scheduled */
   int64_t last_tx_ns;       /* INT64_MIN = never */
   int64_t burst_anchor_ns;  /* the regular poll a `burst` burst belongs to; INT64_MIN = none */

@@ -107,8 +107,9 @@ poll_adapts_to_samples_kept (void **state)
   for (int i = 0; i < 100; i++)
     ntp_source_poll_sample (&p, 0, 0, 1e-3, 64);
   assert_int_equal (p.poll, 10);
-  /* few samples pull it down: (4/8 - 1)/8 = -1/16 per sample */
-  for (int i = 0; i < 17; i++)
+  /* few samples pull it down twice as fast as many push it up: 2 x (4/8 - 1)/8 = -1/8 per
+   * sample, one step per 8 */
+  for (int i = 0; i < 9; i++)
     ntp_source_poll_sample (&p, 0, 0, 1e-3, 4);
   assert_int_equal (p.poll, 9);
   /* a prediction 8x worse than the sample's own error: -3 at once */
@@ -147,6 +148,24 @@ silence_backs_off_and_recovery_bursts (void **state)
 }
 
 static void
+silent_reference_backs_off_slower (void **state)
+{
+  (void) state;
+  /* chrony's rates: a quarter of a poll step per silent request, a tenth for the reference */
+  NtpSourcePoll other = make (6, 10, false), ref = make (6, 10, false);
+  ref.sync_peer = true;
+  ntp_source_poll_start (&other, 0);
+  ntp_source_poll_start (&ref, 0);
+  for (int i = 0; i < 9; i++) {
+    ntp_source_poll_transmitted (&other, 0);
+    ntp_source_poll_transmitted (&ref, 0);
+  }
+  /* 8 silent requests after the first: 8 x 0.25 = 2 steps, 8 x 0.1 = 0.8 (none yet) */
+  assert_int_equal (other.poll, 8);
+  assert_int_equal (ref.poll, 6);
+}
+
+static void
 kod_rate_slows_down_and_ends_burst (void **state)
 {
   (void) state;
@@ -165,6 +184,14 @@ kod_rate_slows_down_and_ends_burst (void **state)
   NtpSourcePoll q = make (6, 10, false);
   ntp_source_poll_kod (&q, NTP_PKT_KOD_RATE, 0, 0);
   assert_int_equal (q.poll, 7);
+  /* the request after the kiss waits the new interval plus four of the kissed ones, counted
+   * from the kissed request (the server timed that one), not from the reply */
+  NtpSourcePoll k = make (4, 6, false);
+  ntp_source_poll_start (&k, 0);
+  ntp_source_poll_transmitted (&k, 100 * S);
+  ntp_source_poll_kod (&k, NTP_PKT_KOD_RATE, 4, 100 * S + 1000);
+  assert_int_equal (k.poll, 5);
+  assert_int_equal (k.next_tx_ns, 100 * S + 32 * S + 4 * 16 * S);
 }
 
 static void
@@ -233,6 +260,7 @@ main (void)
     cmocka_unit_test (fixed_poll_when_minpoll_equals_maxpoll),
     cmocka_unit_test (poll_adapts_to_samples_kept),
     cmocka_unit_test (silence_backs_off_and_recovery_bursts),
+    cmocka_unit_test (silent_reference_backs_off_slower),
     cmocka_unit_test (kod_rate_slows_down_and_ends_burst),
     cmocka_unit_test (kod_deny_and_rstr_stop_the_source),
     cmocka_unit_test (burst_option_retries_a_poll_until_a_good_sample),
