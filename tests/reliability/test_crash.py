@@ -28,6 +28,9 @@ import time
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT', '.'), 'tests',
                                 'integration'))
 import harness  # noqa: E402
+
+# The figures show even when the output is a pipe and the run ends on a failure.
+sys.stdout.reconfigure(line_buffering=True)
 from harness import NATIVE, FDO, SOURCES  # noqa: E402
 
 ZONES = ['Etc/UTC', 'Asia/Seoul', 'Europe/Paris', 'America/New_York', 'Australia/Sydney',

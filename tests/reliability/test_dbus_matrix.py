@@ -15,6 +15,9 @@ import time
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT', '.'), 'tests',
                                 'integration'))
 import harness  # noqa: E402
+
+# The figures show even when the output is a pipe and the run ends on a failure.
+sys.stdout.reconfigure(line_buffering=True)
 from harness import NATIVE, SOURCES, GLib, Gio  # noqa: E402
 
 SERVICES = ['org.meridian.Time1', 'org.freedesktop.timedate1', 'org.freedesktop.timesync1']
