@@ -234,9 +234,15 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
       g_clear_error (&local_error);
       config = mrd_config_new ();
     }
-  runtime_sources = config->sourcedirs != NULL && config->sourcedirs->len > 0
-    ? g_build_filename (under_root (root, config->sourcedirs->pdata[0]), RUNTIME_SOURCES_FILE, NULL)
-    : g_build_filename (root, "var", "lib", "meridian", "sources", RUNTIME_SOURCES_FILE, NULL);
+  if (config->sourcedirs != NULL && config->sourcedirs->len > 0)
+    {
+      g_autofree char *dir = under_root (root, config->sourcedirs->pdata[0]);
+
+      runtime_sources = g_build_filename (dir, RUNTIME_SOURCES_FILE, NULL);
+    }
+  else
+    runtime_sources = g_build_filename (root, "var", "lib", "meridian", "sources",
+                                        RUNTIME_SOURCES_FILE, NULL);
   if (options->run_engine)
     {
       g_autofree char *drift = config->driftfile != NULL
