@@ -4,6 +4,8 @@
  */
 #include "mrd-config.h"
 
+#include <errno.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,10 @@
 #include <gio/gio.h>
 
 #include "ntp-config.h"
+#include "mrd-tz-root.h"
+
+/* Largest configuration file read (chrony's own are a few KiB). */
+#define CONFIG_READ_MAX (1024 * 1024)
 
 /* Every directive of chrony.conf(5) in chrony 4.3, sorted for bsearch. */
 static const char *const chrony_directives[] = {
@@ -70,6 +76,7 @@ mrd_config_free (MrdConfig *config)
   g_ptr_array_unref (config->diagnostics);
   g_ptr_array_unref (config->sourcedirs);
   g_free (config->driftfile);
+  g_free (config->root);
   g_free (config);
 }
 
@@ -101,8 +108,38 @@ add_diagnostic (MrdConfig *config, const char *filename, guint line, MrdConfigLi
 
 /* The files with @suffix in @dirs, by name; a name found in an earlier directory hides the
  * same name in later ones (chrony.conf(5), confdir and sourcedir). */
+/* The names in @dir: as named, or beneath config->root (a link on the way refused, reported
+ * as a diagnostic). NULL when the directory cannot be read; chronyd skips a missing one. */
 static GPtrArray *
-files_in_dirs (char **dirs, const char *suffix)
+list_dir (MrdConfig *config, const char *dir)
+{
+  GPtrArray *names = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (config->root == NULL)
+    {
+      g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+      const char *name;
+
+      if (d == NULL)
+        return NULL;
+      names = g_ptr_array_new_with_free_func (g_free);
+      while ((name = g_dir_read_name (d)) != NULL)
+        g_ptr_array_add (names, g_strdup (name));
+      return names;
+    }
+  if (!mrd_tz_root_list_dir (config->root, dir, &names, &error))
+    {
+      config->n_errors++;
+      g_warning ("%s", error->message);
+      g_ptr_array_add (config->diagnostics, g_strdup (error->message));
+      return NULL;
+    }
+  return names;
+}
+
+static GPtrArray *
+files_in_dirs (MrdConfig *config, char **dirs, const char *suffix)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
@@ -111,20 +148,55 @@ files_in_dirs (char **dirs, const char *suffix)
 
   for (i = 0; dirs[i] != NULL; i++)
     {
-      g_autoptr(GDir) dir = g_dir_open (dirs[i], 0, NULL);
-      const char *name;
+      g_autoptr(GPtrArray) entries = list_dir (config, dirs[i]);
 
-      if (dir == NULL)
+      if (entries == NULL)
         continue;   /* chronyd skips a directory that does not exist */
-      while ((name = g_dir_read_name (dir)) != NULL)
-        if (g_str_has_suffix (name, suffix) && !g_hash_table_contains (seen, name))
-          g_hash_table_insert (seen, g_strdup (name), g_build_filename (dirs[i], name, NULL));
+      for (guint k = 0; k < entries->len; k++)
+        {
+          const char *name = entries->pdata[k];
+
+          if (g_str_has_suffix (name, suffix) && !g_hash_table_contains (seen, name))
+            g_hash_table_insert (seen, g_strdup (name), g_build_filename (dirs[i], name, NULL));
+        }
     }
   names = (const char **) g_hash_table_get_keys_as_array (seen, &n);
   qsort (names, n, sizeof names[0], compare_names);
   for (i = 0; i < n; i++)
     g_ptr_array_add (paths, g_strdup (g_hash_table_lookup (seen, names[i])));
   return paths;
+}
+
+/* include beneath the root: glob(3) would follow links, so the directory is listed as every
+ * file is read, and only the last component may be a pattern (fnmatch(3), sorted as glob's). */
+static gboolean
+include_beneath (MrdConfig *config, const char *pattern, char **message)
+{
+  g_autofree char *dir = g_path_get_dirname (pattern);
+  g_autofree char *base = g_path_get_basename (pattern);
+  g_autoptr(GPtrArray) entries = NULL;
+
+  if (strpbrk (dir, "*?[") != NULL)
+    {
+      *message = g_strdup_printf (_("'include %s': beneath a root directory only the file "
+                                    "name may be a pattern"), pattern);
+      return FALSE;
+    }
+  entries = list_dir (config, dir);
+  if (entries == NULL)
+    return TRUE;
+  g_ptr_array_sort (entries, compare_names);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const char *name = entries->pdata[i];
+
+      if (fnmatch (base, name, FNM_PERIOD) == 0)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          parse_file (config, path, FILE_CONF);
+        }
+    }
+  return TRUE;
 }
 
 static MrdConfigLineResult
@@ -210,19 +282,30 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
       config->depth++;
       if (g_str_equal (name, "include"))
         {
-          glob_t g = { 0 };
+          if (config->root != NULL)
+            {
+              if (!include_beneath (config, words[1], message))
+                {
+                  config->depth--;
+                  return MRD_CONFIG_LINE_ERROR;
+                }
+            }
+          else
+            {
+              glob_t g = { 0 };
 
-          /* chronyd: the files matching the pattern, in glob(3)'s (sorted) order; none is
-           * no error. */
-          if (glob (words[1], 0, NULL, &g) == 0)
-            for (i = 0; i < g.gl_pathc; i++)
-              parse_file (config, g.gl_pathv[i], FILE_CONF);
-          globfree (&g);
+              /* chronyd: the files matching the pattern, in glob(3)'s (sorted) order; none
+               * is no error. */
+              if (glob (words[1], 0, NULL, &g) == 0)
+                for (i = 0; i < g.gl_pathc; i++)
+                  parse_file (config, g.gl_pathv[i], FILE_CONF);
+              globfree (&g);
+            }
         }
       else
         {
           gboolean sources = g_str_equal (name, "sourcedir");
-          g_autoptr(GPtrArray) paths = files_in_dirs (words + 1, sources ? ".sources" : ".conf");
+          g_autoptr(GPtrArray) paths = files_in_dirs (config, words + 1, sources ? ".sources" : ".conf");
 
           if (sources)
             for (i = 1; words[i] != NULL; i++)
@@ -332,15 +415,28 @@ mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename
   parse_data_kind (config, data, filename, FILE_CONF);
 }
 
+/* @path's content: as named (following links, as chronyd does), or beneath config->root as
+ * the daemon reads every file under its root (a regular file, bounded, no link). TRUE with
+ * *@data NULL when it is missing beneath the root. */
+static gboolean
+read_config_file (MrdConfig *config, const char *path, char **data, GError **error)
+{
+  if (config->root == NULL)
+    return g_file_get_contents (path, data, NULL, error);
+  return mrd_tz_root_read_file (config->root, path, CONFIG_READ_MAX, data, NULL, error);
+}
+
 static void
 parse_file (MrdConfig *config, const char *path, FileKind kind)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *data = NULL;
 
-  if (!g_file_get_contents (path, &data, NULL, &error))
+  if (!read_config_file (config, path, &data, &error) || data == NULL)
     {
-      g_autofree char *diag = g_strdup_printf ("%s: %s", path, error->message);
+      g_autofree char *diag = g_strdup_printf ("%s: %s", path,
+                                               error != NULL ? error->message
+                                                             : g_strerror (ENOENT));
 
       config->n_errors++;
       g_warning ("%s", diag);
@@ -366,6 +462,24 @@ mrd_config_load_file (const char *path, GError **error)
         }
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
+    }
+  mrd_config_parse_data (config, data, path);
+  return g_steal_pointer (&config);
+}
+
+MrdConfig *
+mrd_config_load_beneath (const char *root, const char *path, GError **error)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  g_autofree char *data = NULL;
+
+  config->root = g_strdup (root != NULL && root[0] != '\0' ? root : "/");
+  if (!read_config_file (config, path, &data, error))
+    return NULL;
+  if (data == NULL)
+    {
+      g_info ("No configuration file %s under %s, using the defaults", path, config->root);
+      return g_steal_pointer (&config);
     }
   mrd_config_parse_data (config, data, path);
   return g_steal_pointer (&config);

@@ -35,6 +35,7 @@ typedef struct {
   GPtrArray *sourcedirs;    /* char *: the sourcedir directories, in order (the first is where
                              * sources added at run time belong) */
   guint      depth;         /* include nesting while reading (private) */
+  char      *root;          /* the root files are read beneath while loading (private) */
 } MrdConfig;
 
 MrdConfig          *mrd_config_new        (void);
@@ -49,6 +50,13 @@ void                mrd_config_parse_data (MrdConfig *config, const char *data,
  * Files named by include, confdir and sourcedir are read where the directive stands; a
  * missing one is skipped (as chronyd does), an unreadable one reported as a diagnostic. */
 MrdConfig          *mrd_config_load_file  (const char *path, GError **error);
+/* The same for the daemon's own files: @path (e.g. "/etc/meridian/meridian.conf") and every
+ * file and directory named by include, confdir and sourcedir are taken relative to @root and
+ * resolved beneath it without following a symbolic link (service/tz/mrd-tz-root.h): a linked
+ * file or directory, a FIFO or a device is reported and skipped (the main file: an error), never
+ * read. Beneath a root, only the file name of an include may be a pattern. */
+MrdConfig          *mrd_config_load_beneath (const char *root, const char *path,
+                                             GError **error);
 
 /* TRUE for a directive name chrony 4.3 knows (chrony.conf(5)). */
 gboolean            mrd_config_is_chrony_directive (const char *name);

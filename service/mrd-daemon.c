@@ -165,6 +165,8 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   NtpTracking tracking;
 
   self->timedate1_wanted = options->timedate1;
+  /* Every persisted file (state, run-time sources, drift) is resolved beneath the root. */
+  mrd_state_set_root (root);
   /* Temporary files a crash left between writing and renaming, before anything is written. */
   {
     guint removed = 0;
@@ -218,19 +220,29 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   tracking.freq_ppm = mrd_clock_get_freq (clock);
   mrd_sync_set_tracking (self->sync, &tracking, "");
 
+  /* --config names a file the administrator trusts; the default one, and what it includes,
+   * is read beneath the root. */
   config_path = options->config_path != NULL
     ? g_strdup (options->config_path)
     : g_build_filename (root, "etc", "meridian", "meridian.conf", NULL);
-  config = mrd_config_load_file (config_path, &local_error);
+  config = options->config_path != NULL
+    ? mrd_config_load_file (config_path, &local_error)
+    : mrd_config_load_beneath (root, "/etc/meridian/meridian.conf", &local_error);
   if (config == NULL)
     {
       g_warning ("Cannot read %s, using the defaults: %s", config_path, local_error->message);
       g_clear_error (&local_error);
       config = mrd_config_new ();
     }
-  runtime_sources = config->sourcedirs != NULL && config->sourcedirs->len > 0
-    ? g_build_filename (under_root (root, config->sourcedirs->pdata[0]), RUNTIME_SOURCES_FILE, NULL)
-    : g_build_filename (root, "var", "lib", "meridian", "sources", RUNTIME_SOURCES_FILE, NULL);
+  if (config->sourcedirs != NULL && config->sourcedirs->len > 0)
+    {
+      g_autofree char *dir = under_root (root, config->sourcedirs->pdata[0]);
+
+      runtime_sources = g_build_filename (dir, RUNTIME_SOURCES_FILE, NULL);
+    }
+  else
+    runtime_sources = g_build_filename (root, "var", "lib", "meridian", "sources",
+                                        RUNTIME_SOURCES_FILE, NULL);
   if (options->run_engine)
     {
       g_autofree char *drift = config->driftfile != NULL

@@ -5,21 +5,98 @@
 #include "mrd-state.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "mrd-tz-root.h"
+
 #define STATE_GROUP "Time"
 #define STATE_KEY_NTP "NTP"
+
+/* Set once at start-up, before the main loop and its threads (mrd_state_set_root()). */
+static char *files_root;
 
 char *
 mrd_state_path_for_root (const char *root)
 {
   return g_build_filename (root, "var", "lib", "meridian", "state", NULL);
+}
+
+void
+mrd_state_set_root (const char *root)
+{
+  g_free (files_root);
+  files_root = root != NULL ? g_canonicalize_filename (root, "/") : NULL;
+}
+
+/* Which directory to resolve @path beneath, and the rest: the root when @path lies under it,
+ * else @path's own directory (trusted, as the administrator named it). */
+static void
+split_path (const char *path, char **dir_out, char **rel_out)
+{
+  g_autofree char *abs = g_path_is_absolute (path) ? g_strdup (path)
+                                                   : g_canonicalize_filename (path, NULL);
+
+  if (files_root != NULL)
+    {
+      gsize n = strlen (files_root);
+
+      if (strcmp (files_root, "/") == 0)
+        {
+          *dir_out = g_strdup ("/");
+          *rel_out = g_strdup (abs + 1);
+          return;
+        }
+      /* Textually under the root; ".." in the rest is resolved beneath it and may not leave
+       * it (mrd-tz-root.c refuses that). */
+      if (strncmp (abs, files_root, n) == 0 && abs[n] == '/')
+        {
+          *dir_out = g_strdup (files_root);
+          *rel_out = g_strdup (abs + n + 1);
+          return;
+        }
+    }
+  *dir_out = g_path_get_dirname (abs);
+  *rel_out = g_path_get_basename (abs);
+}
+
+gboolean
+mrd_state_read_file (const char *path, gsize max, char **out, gsize *out_len, GError **error)
+{
+  g_autofree char *dir = NULL, *rel = NULL;
+
+  split_path (path, &dir, &rel);
+  /* A trusted directory that is missing holds no file (beneath the root, mrd-tz-root.c says
+   * so itself). */
+  if ((files_root == NULL || strcmp (dir, files_root) != 0) &&
+      !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      *out = NULL;
+      return TRUE;
+    }
+  return mrd_tz_root_read_file (dir, rel, max, out, out_len, error);
+}
+
+gboolean
+mrd_write_file_atomic (const char *path, const char *data, gsize len, int mode, GError **error)
+{
+  g_autofree char *dir = NULL, *rel = NULL;
+
+  split_path (path, &dir, &rel);
+  /* Outside the root (no root set: tests, a --config elsewhere) the directory is trusted
+   * and made as named, links and all. */
+  if (files_root == NULL || strcmp (dir, files_root) != 0)
+    if (g_mkdir_with_parents (dir, 0755) < 0)
+      {
+        int errsv = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                     _("Cannot create %s: %s"), dir, g_strerror (errsv));
+        return FALSE;
+      }
+  return mrd_tz_root_write_file (dir, rel, data, len, (mode_t) mode, TRUE, error);
 }
 
 void
@@ -33,13 +110,17 @@ mrd_state_load (MrdState *state, const char *path, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
   gboolean ntp;
 
   mrd_state_init_defaults (state);
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
+  if (!mrd_state_read_file (path, MRD_STATE_READ_MAX, &data, &len, error))
+    return FALSE;
+  if (data == NULL)
+    return TRUE;
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &local_error))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
       g_set_error (error, local_error->domain, local_error->code, _("Cannot read %s: %s"), path,
                    local_error->message);
       return FALSE;
@@ -62,82 +143,12 @@ gboolean
 mrd_state_save (const MrdState *state, const char *path, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *data = NULL;
   gsize len = 0;
 
-  if (g_mkdir_with_parents (dir, 0755) < 0)
-    {
-      int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), _("Cannot create %s: %s"),
-                   dir, g_strerror (errsv));
-      return FALSE;
-    }
   g_key_file_set_comment (kf, NULL, NULL, " Written by meridiand; settings changed over D-Bus.",
                           NULL);
   g_key_file_set_boolean (kf, STATE_GROUP, STATE_KEY_NTP, state->ntp);
   data = g_key_file_to_data (kf, &len, NULL);
   return mrd_write_file_atomic (path, data, len, 0644, error);
-}
-
-#define FAIL_ERRNO(error, errsv, fmt, path) \
-  (g_set_error ((error), G_IO_ERROR, g_io_error_from_errno (errsv), fmt, (path), \
-                g_strerror (errsv)), FALSE)
-
-gboolean
-mrd_write_file_atomic (const char *path, const char *data, gsize len, int mode, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp = g_strdup_printf ("%s/.#%s.XXXXXX", dir, base);
-  gsize done = 0;
-  int fd, dfd;
-
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
-  if (fd < 0)
-    {
-      int errsv = errno;
-      return FAIL_ERRNO (error, errsv, _("Cannot create a temporary file next to %s: %s"), path);
-    }
-  /* g_mkstemp_full() applies the umask-free mode only on creation; make it exact. */
-  if (fchmod (fd, mode) < 0)
-    goto fail;
-  while (done < len)
-    {
-      ssize_t n = write (fd, data + done, len - done);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          goto fail;
-        }
-      done += (gsize) n;
-    }
-  if (fsync (fd) < 0)
-    goto fail;
-  if (close (fd) < 0)
-    {
-      fd = -1;
-      goto fail;
-    }
-  fd = -1;
-  if (rename (tmp, path) < 0)
-    goto fail;
-
-  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      (void) fsync (dfd);
-      close (dfd);
-    }
-  return TRUE;
-
-fail:
-  {
-    int errsv = errno;
-    if (fd >= 0)
-      close (fd);
-    (void) g_unlink (tmp);
-    return FAIL_ERRNO (error, errsv, _("Cannot write %s: %s"), path);
-  }
 }

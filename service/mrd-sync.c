@@ -243,18 +243,7 @@ save_sources (MrdSync *self, GError **error)
       if (s->persistent)
         g_string_append_printf (text, "%s\n", s->line);
     }
-  {
-    g_autofree char *dir = g_path_get_dirname (self->sources_path);
-
-    if (g_mkdir_with_parents (dir, 0755) < 0)
-      {
-        int e = errno;
-
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), _("Cannot create %s: %s"),
-                     dir, g_strerror (e));
-        return FALSE;
-      }
-  }
+  /* Missing directories are made beneath the root, never through a link. */
   return mrd_write_file_atomic (self->sources_path, text->str, text->len, 0644, error);
 }
 
@@ -550,8 +539,13 @@ mrd_sync_load_sources_file (const char *path)
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *text = NULL;
   g_auto(GStrv) split = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (path == NULL || !g_file_get_contents (path, &text, NULL, NULL))
+  if (path == NULL)
+    return lines;
+  if (!mrd_state_read_file (path, MRD_STATE_READ_MAX, &text, NULL, &error))
+    g_warning ("%s, ignoring it", error->message);
+  if (text == NULL)
     return lines;
   split = g_strsplit (text, "\n", -1);
   for (guint i = 0; split[i] != NULL; i++)

@@ -602,10 +602,57 @@ mrd_tz_root_write_file (const char *root, const char *rel, const char *data, gsi
   return ok;
 }
 
+gboolean
+mrd_tz_root_list_dir (const char *root, const char *rel, GPtrArray **out_names, GError **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  int rootfd, dirfd, err;
+  DIR *dir;
+  struct dirent *de;
+
+  *out_names = NULL;
+  rootfd = mrd_tz_root_open_fd (root);
+  if (rootfd < 0)
+    {
+      g_autofree char *shown = shown_path (root, "");
+      return errno_error (error, errno, _("Cannot open %s: %s"), shown);
+    }
+  dirfd = mrd_tz_open_dir_beneath (rootfd, rel, FALSE);
+  err = errno;
+  close (rootfd);
+  if (dirfd < 0)
+    {
+      g_autofree char *shown = shown_path (root, rel);
+
+      if (mrd_tz_read_is_missing (err))
+        {
+          *out_names = g_steal_pointer (&names);
+          return TRUE;
+        }
+      return errno_error (error, err, _("Cannot read the directory %s: %s"), shown);
+    }
+  dir = fdopendir (dirfd);
+  if (dir == NULL)
+    {
+      g_autofree char *shown = shown_path (root, rel);
+      err = errno;
+      close (dirfd);
+      return errno_error (error, err, _("Cannot read the directory %s: %s"), shown);
+    }
+  while ((de = readdir (dir)) != NULL)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      g_ptr_array_add (names, g_strdup (de->d_name));
+  closedir (dir);
+  *out_names = g_steal_pointer (&names);
+  return TRUE;
+}
+
 /* ---- start-up clean-up ---- */
 
-static const char *const temp_dirs[] = { "etc", "etc/sysconfig", "var/lib/meridian" };
-static const char *const temp_bases[] = { "localtime", "timezone", "adjtime", "clock", "state" };
+static const char *const temp_dirs[] = { "etc", "etc/sysconfig", "var/lib/meridian",
+                                         "var/lib/meridian/sources" };
+static const char *const temp_bases[] = { "localtime", "timezone", "adjtime", "clock", "state",
+                                          "drift", "meridian-added.sources" };
 
 /* ".#BASE.XXXXXX": the names mrd_tz_stage_at() and g_mkstemp() make (6 letters or digits),
  * and the 8 hex digits older versions used for the staged /etc/localtime link. */

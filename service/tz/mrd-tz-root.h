@@ -36,9 +36,16 @@ gboolean mrd_tz_root_read_file  (const char *root, const char *rel, gsize max,
 gboolean mrd_tz_root_write_file (const char *root, const char *rel, const char *data, gsize len,
                                  mode_t mode, gboolean sync, GError **error);
 
+/* The names in the directory ROOT/@rel (without "." and ".."), unsorted, in *@out_names
+ * (char *, free with g_ptr_array_unref()). The directory is opened as files are (no symbolic
+ * link on the way or as @rel itself); a missing one is not an error (an empty array). */
+gboolean mrd_tz_root_list_dir   (const char *root, const char *rel, GPtrArray **out_names,
+                                 GError **error);
+
 /* Remove the temporary files a crash can leave behind in ROOT/etc, ROOT/etc/sysconfig and
- * ROOT/var/lib/meridian: names ".#BASE.XXXXXX" (6 to 8 letters or digits) where BASE is one of
- * the files this service replaces (localtime, timezone, adjtime, clock, state). Only regular
+ * ROOT/var/lib/meridian and ROOT/var/lib/meridian/sources: names ".#BASE.XXXXXX" (6 to 8
+ * letters or digits) where BASE is one of the files this service replaces (localtime, timezone,
+ * adjtime, clock, state, drift, meridian-added.sources). Only regular
  * files are removed, plus symbolic links named ".#localtime.*" (the staged /etc/localtime is a
  * link; unlinking a link never follows it). Directories that are missing or are symlinks are
  * skipped. Call once at start-up, before anything is written. @out_removed (optional). */

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include "mrd-config.h"
@@ -164,6 +166,124 @@ missing_file_gives_defaults_and_unreadable_file_fails (void **state)
 }
 
 static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_dir_close (dir);
+      g_rmdir (path);
+    }
+  else
+    {
+      if (dir != NULL)
+        g_dir_close (dir);
+      g_unlink (path);
+    }
+}
+
+static void
+write_file (const char *root, const char *rel, const char *text)
+{
+  g_autofree char *path = g_build_filename (root, rel, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  assert_int_equal (g_mkdir_with_parents (dir, 0755), 0);
+  assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+static gboolean
+has_source (MrdConfig *config, const char *needle)
+{
+  for (guint i = 0; i < config->sources->len; i++)
+    if (strstr (config->sources->pdata[i], needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+beneath_root_includes_and_dirs_are_read_under_the_root (void **state)
+{
+  g_autofree char *root = g_dir_make_tmp ("mrd-config-root-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdConfig) config = NULL;
+
+  /* Absolute names in the file mean ROOT/...: the host's /etc/meridian is never looked at. */
+  write_file (root, "etc/meridian/meridian.conf",
+              "include /etc/meridian/conf.d/*.conf\nconfdir /etc/meridian/more\n"
+              "sourcedir /etc/meridian/sources.d\n");
+  write_file (root, "etc/meridian/conf.d/a.conf", "server 127.0.0.1\n");
+  write_file (root, "etc/meridian/conf.d/skip.txt", "server 127.0.0.99\n");
+  write_file (root, "etc/meridian/more/b.conf", "server 127.0.0.2\n");
+  write_file (root, "etc/meridian/sources.d/c.sources", "server 127.0.0.3\n");
+  config = mrd_config_load_beneath (root, "/etc/meridian/meridian.conf", &error);
+  assert_non_null (config);
+  assert_int_equal (config->sources->len, 3);
+  assert_true (has_source (config, "127.0.0.1"));
+  assert_true (has_source (config, "127.0.0.2"));
+  assert_true (has_source (config, "127.0.0.3"));
+  assert_int_equal (config->n_errors, 0);
+  remove_tree (root);
+}
+
+static void
+beneath_root_links_fifos_and_dir_patterns_are_refused (void **state)
+{
+  g_autofree char *root = g_dir_make_tmp ("mrd-config-root-XXXXXX", NULL);
+  g_autofree char *outside = g_dir_make_tmp ("mrd-config-out-XXXXXX", NULL);
+  g_autofree char *outside_conf = g_build_filename (outside, "evil.conf", NULL);
+  g_autofree char *link = g_build_filename (root, "etc/meridian/conf.d/evil.conf", NULL);
+  g_autofree char *dirlink = g_build_filename (root, "etc/meridian/sources.d", NULL);
+  g_autofree char *fifo = g_build_filename (root, "etc/meridian/conf.d/fifo.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdConfig) config = NULL;
+  g_autoptr(MrdConfig) linked_main = NULL;
+  g_autofree char *main_conf = g_build_filename (root, "etc/meridian/meridian.conf", NULL);
+  g_autofree char *all = NULL;
+
+  write_file (outside, "evil.conf", "server 192.0.2.66\n");
+  write_file (outside, "x.sources", "server 192.0.2.67\n");
+  write_file (root, "etc/meridian/meridian.conf",
+              "include /etc/meridian/conf.d/*.conf\nsourcedir /etc/meridian/sources.d\n"
+              "include /etc/*/conf.d/*.conf\nserver 127.0.0.5\n");
+  write_file (root, "etc/meridian/conf.d/good.conf", "server 127.0.0.4\n");
+  assert_int_equal (symlink (outside_conf, link), 0);
+  assert_int_equal (symlink (outside, dirlink), 0);
+  /* Reading a FIFO would wait for a writer forever. */
+  assert_int_equal (mkfifo (fifo, 0644), 0);
+  config = mrd_config_load_beneath (root, "/etc/meridian/meridian.conf", &error);
+  assert_non_null (config);
+  assert_false (has_source (config, "192.0.2."));
+  assert_true (has_source (config, "127.0.0.4"));
+  assert_true (has_source (config, "127.0.0.5"));
+  /* The link, the FIFO, the linked directory and the pattern in a directory: 4 errors. */
+  assert_int_equal (config->n_errors, 4);
+  g_ptr_array_add (config->diagnostics, NULL);
+  all = g_strjoinv ("\n", (char **) config->diagnostics->pdata);
+  g_ptr_array_remove_index (config->diagnostics, config->diagnostics->len - 1);
+  assert_non_null (strstr (all, "evil.conf"));
+  assert_non_null (strstr (all, "fifo.conf: "));
+  assert_non_null (strstr (all, "sources.d"));
+  assert_non_null (strstr (all, "only the file name may be a pattern"));
+
+  /* The main file a link: an error, nothing read. */
+  assert_int_equal (g_unlink (main_conf), 0);
+  assert_int_equal (symlink (outside_conf, main_conf), 0);
+  linked_main = mrd_config_load_beneath (root, "/etc/meridian/meridian.conf", &error);
+  assert_null (linked_main);
+  assert_non_null (strstr (error->message, "symbolic link"));
+  remove_tree (root);
+  remove_tree (outside);
+}
+
+static void
 shipped_default_config_parses_cleanly (void **state)
 {
   const char *srcdir = g_getenv ("MERIDIAN_SOURCE_ROOT");
@@ -193,6 +313,8 @@ main (void)
     cmocka_unit_test (parse_data_reports_file_and_line_and_keeps_good_lines),
     cmocka_unit_test (missing_file_gives_defaults_and_unreadable_file_fails),
     cmocka_unit_test (shipped_default_config_parses_cleanly),
+    cmocka_unit_test (beneath_root_includes_and_dirs_are_read_under_the_root),
+    cmocka_unit_test (beneath_root_links_fifos_and_dir_patterns_are_refused),
   };
 
   return cmocka_run_group_tests_name ("config", tests, NULL, NULL);

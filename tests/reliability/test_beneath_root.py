@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""meridiand's persisted files beneath --root: a symbolic link planted on the way (etc ->
+OUTSIDE, var/lib/meridian -> OUTSIDE, a link as the state file, a linked include or sourcedir)
+is never followed. Each case keeps an OUTSIDE directory holding content that would show if it
+were read (NTP=false, a source line) and asserts: the daemon starts and answers, nothing of
+OUTSIDE shows, the write that would land there fails with an error naming the link, and
+OUTSIDE is byte-for-byte as before."""
+
+import os
+import pathlib
+import sys
+
+sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT', '.'), 'tests',
+                                'integration'))
+import harness  # noqa: E402
+from harness import NATIVE, FDO, SOURCES  # noqa: E402
+
+OUTSIDE_STATE = '[Time]\nNTP=false\n'
+OUTSIDE_SOURCE = 'server 192.0.2.77 iburst\n'
+
+
+class BeneathRoot(harness.MeridianTestCase):
+
+    def make_outside(self):
+        """OUTSIDE: what a link would lead to, a sibling of the root (outside it)."""
+        out = self.tmp / 'outside'
+        (out / 'sources').mkdir(parents=True)
+        (out / 'state').write_text(OUTSIDE_STATE)
+        (out / 'drift').write_text('12.5 0.1\n')
+        (out / 'sources' / 'meridian-added.sources').write_text(OUTSIDE_SOURCE)
+        (out / 'evil.conf').write_text(OUTSIDE_SOURCE)
+        (out / 'x.sources').write_text(OUTSIDE_SOURCE)
+        return out
+
+    def source_names(self):
+        paths = self.get_property('Sources', iface=SOURCES)
+        names = []
+        for p in paths:
+            names.append(self.call('Get', 'org.meridian.Time1.Source', 'Name',
+                                   iface=harness.Iface(NATIVE.name, p,
+                                                       'org.freedesktop.DBus.Properties'),
+                                   signature='(ss)', path=p))
+        return names
+
+    def assert_refused(self, method, *args, iface=NATIVE, words=('symbolic link',)):
+        with self.assertRaises(harness.DBusError) as cm:
+            self.call(method, *args, iface=iface)
+        for w in words:
+            self.assertIn(w, cm.exception.message, f'{method}: {cm.exception.message}')
+        print(f'  {method}{args}: {cm.exception.name}: {cm.exception.message}')
+        return cm.exception
+
+    def test_symlinked_var_lib_meridian_is_neither_read_nor_written(self):
+        out = self.make_outside()
+        vlm = self.root / 'var' / 'lib' / 'meridian'
+        vlm.rmdir()
+        vlm.symlink_to(out)
+        before = self.snapshot_root(out)
+        self.polkit_allow_all()
+        self.start_daemon('--no-engine')
+        # The outside state says NTP=false and lists a source: neither shows.
+        self.assertTrue(self.get_property('NTP'))
+        self.assertEqual(self.source_names(), [])
+        self.assert_refused('SetNTP', False, False)
+        self.assertTrue(self.get_property('NTP'))
+        self.assert_refused('AddSource', 'server 127.0.0.1', False, iface=SOURCES)
+        self.assertEqual(self.source_names(), [])
+        self.assertEqual(self.get_property('Timezone', iface=FDO), 'UTC')   # still answering
+        self.assertEqual(self.stop_daemon(), 0)
+        self.assert_root_unchanged(before, root=out, msg='(outside the root)')
+        self.assertTrue(vlm.is_symlink())
+
+    def test_symlinked_etc_is_neither_read_nor_written(self):
+        out = self.make_outside()
+        etc = self.root / 'etc'
+        real_etc = self.tmp / 'outside-etc'
+        etc.rename(real_etc)
+        (real_etc / 'meridian' / 'meridian.conf').write_text(OUTSIDE_SOURCE)
+        (real_etc / 'localtime').unlink()
+        (real_etc / 'localtime').symlink_to(f'{self.zoneinfo}/Asia/Seoul')
+        (real_etc / 'timezone').write_text('Asia/Seoul\n')
+        etc.symlink_to(real_etc)
+        before = self.snapshot_root(real_etc)
+        before_out = self.snapshot_root(out)
+        self.polkit_allow_all()
+        self.start_daemon('--no-engine')
+        # OUTSIDE/localtime names Asia/Seoul and OUTSIDE/meridian/meridian.conf a source.
+        self.assertNotEqual(self.get_property('Timezone'), 'Asia/Seoul')
+        self.assertEqual(self.source_names(), [])
+        self.assert_refused('SetTimezone', 'Europe/Paris', False)
+        self.assert_refused('SetLocalRTC', True, False, False)
+        self.assertFalse(self.get_property('LocalRTC'))
+        self.assertEqual(self.stop_daemon(), 0)
+        self.assert_root_unchanged(before, root=real_etc, msg='(outside the root)')
+        self.assert_root_unchanged(before_out, root=out, msg='(outside the root)')
+
+    def test_a_link_as_the_state_file_is_refused(self):
+        out = self.make_outside()
+        state = self.root / 'var' / 'lib' / 'meridian' / 'state'
+        state.symlink_to(out / 'state')
+        before = self.snapshot_root(out)
+        self.polkit_allow_all()
+        self.start_daemon('--no-engine')
+        self.assertTrue(self.get_property('NTP'))      # the link's NTP=false was not read
+        self.assertIn('symbolic link', self.daemon.log())
+        e = self.assert_refused('SetNTP', False, False, iface=FDO)
+        self.assertIn(str(state), e.message)
+        self.assertTrue(self.get_property('NTP'))
+        self.assertEqual(self.stop_daemon(), 0)
+        self.assertTrue(state.is_symlink())
+        self.assertEqual(os.listdir(state.parent), ['state'])   # no temporary file left
+        self.assert_root_unchanged(before, root=out, msg='(outside the root)')
+
+    def test_linked_include_sourcedir_and_sources_file_are_skipped(self):
+        out = self.make_outside()
+        conf_dir = self.root / 'etc' / 'meridian'
+        (conf_dir / 'conf.d').mkdir()
+        (conf_dir / 'conf.d' / 'evil.conf').symlink_to(out / 'evil.conf')
+        (conf_dir / 'conf.d' / 'good.conf').write_text('server 127.0.0.2\n')
+        (conf_dir / 'sources.d').symlink_to(out)
+        (conf_dir / 'meridian.conf').write_text(
+            'include /etc/meridian/conf.d/*.conf\nsourcedir /etc/meridian/sources.d\n'
+            'server 127.0.0.3\n')
+        before = self.snapshot_root(out)
+        self.polkit_allow_all()
+        self.start_daemon('--no-engine')
+        self.assertEqual(sorted(self.source_names()), ['127.0.0.2', '127.0.0.3'])
+        log = self.daemon.log()
+        self.assertIn('evil.conf', log)
+        self.assertIn('sources.d', log)
+        # Sources added at run time belong in the first sourcedir: a link, so refused.
+        self.assert_refused('AddSource', 'server 127.0.0.4', False, iface=SOURCES)
+        self.assertEqual(sorted(self.source_names()), ['127.0.0.2', '127.0.0.3'])
+        self.assertEqual(self.stop_daemon(), 0)
+        self.assert_root_unchanged(before, root=out, msg='(outside the root)')
+
+
+if __name__ == '__main__':
+    harness.main()
