@@ -78,8 +78,13 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
       state[i] = NTP_STATE_TOO_VARIABLE;
       continue;
     }
-    lo[m] = in[i].offset - in[i].distance;
-    hi[m] = in[i].offset + in[i].distance;
+    if (in[i].lo < in[i].hi) {
+      lo[m] = in[i].lo;
+      hi[m] = in[i].hi;
+    } else {
+      lo[m] = in[i].offset - in[i].distance;
+      hi[m] = in[i].offset + in[i].distance;
+    }
     idx[m++] = i;
   }
   if (m == 0) {

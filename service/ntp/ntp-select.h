@@ -18,7 +18,10 @@ typedef struct {
   bool noselect, prefer, trust, require;
   int stratum;
   double offset;      /* s, estimated now */
-  double distance;    /* s, root distance (half-width of the interval) */
+  double distance;    /* s, root distance: ranks and weighs the source */
+  /* s: the interval the true offset lies in, when the statistics narrowed it
+   * (NtpStatsSelection.lo/hi); lo >= hi means offset +- distance */
+  double lo, hi;
   double std_dev;     /* s */
 } NtpSelectInput;
 
