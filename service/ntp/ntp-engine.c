@@ -384,6 +384,8 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     in[i].distance = sel[i].root_distance;
     in[i].lo = sel[i].lo;
     in[i].hi = sel[i].hi;
+    in[i].freq = sel[i].freq;
+    in[i].skew = sel[i].skew;
     in[i].std_dev = sel[i].std_dev;
   }
   NtpSelectParams params = {

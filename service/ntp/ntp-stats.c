@@ -465,6 +465,8 @@ ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out)
   out->offset = b->offset + elapsed * st->est_freq;
   out->root_distance = 0.5 * b->root_delay + b->root_disp + elapsed * st->skew;
   out->std_dev = st->std_dev;
+  out->freq = st->est_freq;
+  out->skew = st->skew;
   out->first_ago = (double) (now_ns - cfitted (st, 0)->time_ns) * 1e-9;
   out->last_ago = (double) (now_ns - cfitted (st, st->fit - 1)->time_ns) * 1e-9;
   /* A source without new samples for longer than its history spans gets the clock error's

@@ -40,6 +40,7 @@ typedef struct {
   double lo, hi;
   double std_dev;           /* s */
   double first_ago, last_ago;
+  double freq, skew;        /* the regression's frequency and skew (fractions) */
   int stratum, leap;
 } NtpStatsSelection;
 
