@@ -15,9 +15,13 @@ must mark the wrong server `x` and select a good one (this proves the setup). Th
 meridiand --no-bus, virtual clock 0.2 s off, `makestep 0.1 3`, polls all three at 2-4 s.
 
 Pass: the clock follows the two good servers: after the first synchronized update every
-update's true offset is under 5 ms (a clock following the wrong server would sit near 50 ms,
-one averaging all three near 17 ms; 5 ms is 25 times the jitter and 10 times under half the
-fault), at least 5 updates in 40 s, the selected source is never the wrong one, and the wrong
+update's true offset is under 10 ms, half the good servers' round trip, which is what their
+correctness intervals guarantee (a clock following the wrong server would sit near 50 ms, one
+averaging all three near 17 ms; 200 us is only the relay's jitter: a busy machine delays
+single exchanges by 20 ms more, and at start-up, with 3 to 5 samples, such a sample was
+seen to move an update by 4.4 ms), and the median of those updates is under 2 ms (the
+good servers are followed closely, not just within their bounds); at least 5 updates in
+40 s, the selected source is never the wrong one, and the wrong
 one is a falseticker at every selection that sees it: the log says "falseticker" for it and
 never "truechimer" (the core logs each change of belief). Start-up is the hard part: the good
 servers' statistics then stand on 3 samples, whose regression skew (a 99.95 % t quantile at one
@@ -88,11 +92,15 @@ def main():
     synced = [u for u in updates if u[1]]
     first = next((i for i, u in enumerate(updates) if u[1]), None)
     after = updates[first:] if first is not None else []
-    worst = max((abs(u[2]) for u in after), default=float("inf"))
-    print(f"  updates {len(updates)}, synchronized {len(synced)}, worst true offset after "
-          f"sync {worst * 1e3:.3f} ms")
+    errors = sorted(abs(u[2]) for u in after)
+    worst = errors[-1] if errors else float("inf")
+    median = errors[len(errors) // 2] if errors else float("inf")
+    print(f"  updates {len(updates)}, synchronized {len(synced)}, true offset after sync: "
+          f"worst {worst * 1e3:.3f} ms, median {median * 1e3:.3f} ms")
     check("at least 5 synchronized updates", len(synced) >= 5)
-    check(f"every update after sync within 5 ms of true ({worst * 1e3:.3f} ms)", worst < 5e-3)
+    check(f"every update after sync within 10 ms of true ({worst * 1e3:.3f} ms)", worst < 10e-3)
+    check(f"median update after sync within 2 ms of true ({median * 1e3:.3f} ms)",
+          median < 2e-3)
     selected = [l for _, l in log if "Selected source" in l]
     check(f"a source was selected ({selected[-1:] if selected else 'none'})", selected)
     check(f"the 50 ms wrong server ({WRONG}) never selected",
