@@ -10,9 +10,10 @@ come first, by 19 ms, far more than any scheduling noise: a client must not take
 answer for the truth. The good servers' intervals (offset +- half the 20 ms round trip)
 agree with each other and lie 40 ms from the wrong one's.
 
-First chronyd -x is the client (it selects but never touches the clock): `chronyc sources`
-must mark the wrong server `x` and select a good one (this proves the setup). Then
-meridiand --no-bus, virtual clock 0.2 s off, `makestep 0.1 3`, polls all three at 2-4 s.
+Two clients run side by side through the same relays (the relay gives each client its own
+upstream socket): chronyd -x (it selects but never touches the clock), whose `chronyc sources`
+after 16 s must mark the wrong server `x` and select a good one (this proves the setup), and
+meridiand --no-bus, virtual clock 0.2 s off, `makestep 0.1 3`; both poll all three at 2-4 s.
 
 Pass: the clock follows the two good servers: after the first synchronized update every
 update's true offset is under 10 ms, half the good servers' round trip, which is what their
@@ -56,13 +57,14 @@ def main():
                               "--seed", str(i + 1), *opts)
             lines.append(f"server {addr} port {rport} iburst minpoll 1 maxpoll 2")
         cproc, chronyc_sources = lab.chronyd_client("\n".join(lines))
-        time.sleep(16)
+        d = lab.meridiand("\n".join(lines) + "\nmakestep 0.1 3\n", offset=0.2, verbose=True)
+        t0 = time.monotonic()
+        d.wait(40, until=lambda ls, us: sum(1 for u in us if u[1]) >= 8
+               and time.monotonic() - t0 >= 16)
         peer = chronyc_sources()
         cproc.terminate()
         cproc.wait(timeout=10)
         chronyd_selected = chronyc_sources.selected()
-        d = lab.meridiand("\n".join(lines) + "\nmakestep 0.1 3\n", offset=0.2, verbose=True)
-        d.wait(40, until=lambda ls, us: sum(1 for u in us if u[1]) >= 8)
         rc = d.stop()
         log, updates = d.snapshot()
     except netlib.Skip as e:
@@ -78,7 +80,7 @@ def main():
         print(f"  {label:<72} {'OK' if cond else 'BAD'}")
         ok &= bool(cond)
 
-    print("chronyd -x as the client, after 16 s:\n" + peer)
+    print("chronyd -x as a client, after 16 s:\n" + peer)
     states = {ln.split()[1].split(":")[0]: ln[:2] for ln in peer.splitlines()
               if ln[:1] == "^" and len(ln.split()) > 1}
     check(f"chronyd: the wrong server is x ({states.get(WRONG)!r})",
