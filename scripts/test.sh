@@ -31,7 +31,9 @@ run_suite() {
   ninja -C "$dir"
   log="$dir/meson-logs/suite-summary.txt"
   rc=0
-  meson test -C "$dir" --print-errorlogs --num-processes 2 $extra >"$log" 2>&1 || rc=1
+  # known-failing: tests of defects not fixed yet whose outcome depends on timing (see
+  # tests/hostile-net/meson.build); run them by hand with --suite known-failing.
+  meson test -C "$dir" --print-errorlogs --num-processes 2 --no-suite known-failing $extra >"$log" 2>&1 || rc=1
   cat "$log"
   [ "$rc" = 0 ] || status=1
   ok=$(count Ok "$log"); bad=$(count Fail "$log"); to=$(count Timeout "$log"); sk=$(count Skipped "$log")
