@@ -32,7 +32,7 @@ run_suite() {
   log="$dir/meson-logs/suite-summary.txt"
   rc=0
   # known-failing: tests of defects not fixed yet whose outcome depends on timing (see
-  # tests/net/meson.build); run them by hand with --suite known-failing.
+  # tests/hostile-net/meson.build); run them by hand with --suite known-failing.
   meson test -C "$dir" --print-errorlogs --num-processes 2 --no-suite known-failing $extra >"$log" 2>&1 || rc=1
   cat "$log"
   [ "$rc" = 0 ] || status=1

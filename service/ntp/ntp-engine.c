@@ -381,14 +381,14 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     in[i].require = s->cfg.require;
     in[i].stratum = sel[i].stratum;
     in[i].offset = sel[i].offset;
-    /* A source without new samples (its newest is older than its samples span, as when it
-     * was kissed or its replies are lost) is known less well every second: its prediction
-     * runs on our clock, whose frequency may be off by up to maxclockerror. Widen it by that
-     * (chrony's extra dispersion), so its old statistics lose weight, in the combination and
-     * in the frequency, to a source that is sampled now. */
-    if (sel[i].first_ago < 2.0 * sel[i].last_ago)
-      sel[i].root_distance += MAX_CLOCK_ERROR * (2.0 * sel[i].last_ago - sel[i].first_ago);
+    /* sel[i].root_distance already holds chrony's extra dispersion for a source without new
+     * samples (ntp_stats_selection), so a kissed or silent source's old statistics lose
+     * weight, in the combination and in the frequency, to a source that is sampled now. */
     in[i].distance = sel[i].root_distance;
+    in[i].lo = sel[i].lo;
+    in[i].hi = sel[i].hi;
+    in[i].freq = sel[i].freq;
+    in[i].skew = sel[i].skew;
     in[i].std_dev = sel[i].std_dev;
   }
   NtpSelectParams params = {
@@ -400,9 +400,20 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   };
   NtpSelectResult res;
   ntp_select_run (in, NTP_MAX_SOURCES, &params, e->selected, states, &res);
-  for (int i = 0; i < NTP_MAX_SOURCES; i++)
-    e->src[i].state = e->src[i].live ? states[i] : NTP_STATE_UNUSABLE;
-  if (wait_for_laggards (e, in))
+  /* While waiting no verdict is given: chronyd shows such sources as '?' (its WAITS_STATS). */
+  bool waiting = wait_for_laggards (e, in);
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    NtpSourceState st = e->src[i].live ? states[i] : NTP_STATE_UNUSABLE, was = e->src[i].state;
+    if (waiting && st != NTP_STATE_TOO_VARIABLE)
+      st = NTP_STATE_UNUSABLE;
+    /* State changes that say who was believed, for the log and the loopback tests. */
+    if (st == NTP_STATE_FALSETICKER && was != NTP_STATE_FALSETICKER)
+      elog (e, NTP_LOG_DEBUG, "Source %s: falseticker", e->src[i].cfg.name);
+    else if (st >= NTP_STATE_NOT_COMBINED && was < NTP_STATE_NOT_COMBINED)
+      elog (e, NTP_LOG_DEBUG, "Source %s: truechimer", e->src[i].cfg.name);
+    e->src[i].state = st;
+  }
+  if (waiting)
     return;
 
   if (res.selected < 0) {

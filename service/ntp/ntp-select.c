@@ -56,13 +56,35 @@ ntp_select_intersect (const double *lo, const double *hi, int n, double *out_lo,
   return best;
 }
 
+/* The local oscillator's frequency error chrony allows between sources (maxclockerror). */
+#define MAX_CLOCK_ERROR 1e-6
+
+typedef struct {
+  double x;
+  int type;     /* -1 = opens, +1 = closes */
+  bool trust;
+} TEdge;
+
+static int
+cmp_tedge (const void *a, const void *b)
+{
+  const TEdge *p = a, *q = b;
+  if (p->x < q->x)
+    return -1;
+  if (p->x > q->x)
+    return 1;
+  return p->type - q->type;
+}
+
 void
 ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, int current,
                 NtpSourceState *state, NtpSelectResult *res)
 {
   double lo[NTP_MAX_SOURCES], hi[NTP_MAX_SOURCES];
-  int idx[NTP_MAX_SOURCES];
-  int m = 0;
+  int idx[NTP_MAX_SOURCES], sel[NTP_MAX_SOURCES];
+  TEdge edges[2 * NTP_MAX_SOURCES];
+  int m = 0, n_trusted = 0;
+  bool any_require = false;
   res->selected = -1;
   res->n_combined = 0;
   res->lo = res->hi = 0;
@@ -72,107 +94,148 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
 
   for (int i = 0; i < n; i++) {
     state[i] = NTP_STATE_UNUSABLE;
+    /* chrony: a `require` source anywhere, selectable or not, makes one of them necessary */
+    if (in[i].require)
+      any_require = true;
     if (!in[i].usable || in[i].noselect)
       continue;
     if (params->maxjitter > 0 && in[i].std_dev > params->maxjitter) {
       state[i] = NTP_STATE_TOO_VARIABLE;
       continue;
     }
-    lo[m] = in[i].offset - in[i].distance;
-    hi[m] = in[i].offset + in[i].distance;
+    if (in[i].lo < in[i].hi) {
+      lo[m] = in[i].lo;
+      hi[m] = in[i].hi;
+    } else {
+      lo[m] = in[i].offset - in[i].distance;
+      hi[m] = in[i].offset + in[i].distance;
+    }
+    edges[2 * m] = (TEdge) { lo[m], -1, in[i].trust };
+    edges[2 * m + 1] = (TEdge) { hi[m], +1, in[i].trust };
+    n_trusted += in[i].trust;
     idx[m++] = i;
   }
   if (m == 0) {
-    res->why_none = "no usable source";
-    return;
-  }
-  if (m < params->minsources) {
-    for (int k = 0; k < m; k++)
-      state[idx[k]] = NTP_STATE_NOT_COMBINED;
-    res->why_none = "fewer usable sources than minsources";
+    res->why_none = "no selectable sources";
     return;
   }
 
-  /* `trust` sources are believed even without a majority: if any exist, the interval must
-   * contain at least one of them (chrony's semantics, simplified to: trusted sources alone
-   * decide when they agree among themselves). */
-  double ilo, ihi;
-  int depth = ntp_select_intersect (lo, hi, m, &ilo, &ihi);
-  if (2 * depth <= m) {
-    int t = 0;
-    double tlo[NTP_MAX_SOURCES], thi[NTP_MAX_SOURCES];
-    for (int k = 0; k < m; k++)
-      if (in[idx[k]].trust) {
-        tlo[t] = lo[k];
-        thi[t++] = hi[k];
+  /* Marzullo's sweep as chrony's sources.c runs it: regions covered by more `trust` sources
+   * come first, then by more sources; best_lo/hi span the first to the last such region, and
+   * tlo/thi the regions of greatest trusted depth. */
+  qsort (edges, (size_t) (2 * m), sizeof *edges, cmp_tedge);
+  int depth = 0, tdepth = 0, best = 0, tbest = 0;
+  double best_lo = 0, best_hi = 0, tlo = 0, thi = 0;
+  for (int k = 0; k < 2 * m; k++) {
+    if (edges[k].type < 0) {
+      depth++;
+      tdepth += edges[k].trust;
+      if (tdepth > tbest || (tdepth == tbest && depth > best)) {
+        if (tdepth > tbest) {
+          tbest = tdepth;
+          tlo = edges[k].x;
+        }
+        best = depth;
+        best_lo = edges[k].x;
       }
-    if (t == 0 || ntp_select_intersect (tlo, thi, t, &ilo, &ihi) < t) {
-      for (int k = 0; k < m; k++)
-        state[idx[k]] = NTP_STATE_FALSETICKER;
-      res->why_none = "no majority agrees";
-      return;
+    } else {
+      if (tdepth == tbest) {
+        if (depth == best)
+          best_hi = edges[k].x;
+        thi = edges[k].x;
+      }
+      tdepth -= edges[k].trust;
+      depth--;
     }
   }
-  res->lo = ilo;
-  res->hi = ihi;
+  /* A majority must agree: of the trusted sources when there are any in the best region. */
+  int voters = m;
+  if (tbest > 0) {
+    best = tbest;
+    voters = n_trusted;
+  }
+  if (2 * best <= voters) {
+    for (int k = 0; k < m; k++)
+      state[idx[k]] = NTP_STATE_FALSETICKER;
+    res->why_none = "no majority";
+    return;
+  }
+  res->lo = best_lo;
+  res->hi = best_hi;
 
-  /* Truechimers: intervals reaching into the intersection. */
-  int n_true = 0;
-  bool any_prefer = false, require_ok = true;
+  /* Truechimers: intervals that contain the best interval or lie wholly within it (a partial
+   * overlap is not enough). With trusted sources, the others must also lie within the
+   * trusted region, so that they cannot pull the result out of it (chrony: "untrusted", '-'). */
+  int n_sel = 0;
+  bool require_found = false;
   for (int k = 0; k < m; k++) {
     int i = idx[k];
-    if (hi[k] < ilo || lo[k] > ihi) {
+    bool inside = (lo[k] <= best_lo && hi[k] >= best_hi) || (lo[k] >= best_lo && hi[k] <= best_hi);
+    if (!inside) {
       state[i] = NTP_STATE_FALSETICKER;
-      if (in[i].require)
-        require_ok = false;
       continue;
     }
     state[i] = NTP_STATE_NOT_COMBINED;
-    n_true++;
-    if (in[i].prefer)
-      any_prefer = true;
-  }
-  if (n_true < params->minsources || !require_ok) {
-    res->why_none = !require_ok ? "a required source is a falseticker"
-                                : "fewer truechimers than minsources";
-    return;
-  }
-
-  /* The best survivor: lowest stratum-weighted root distance; `prefer` sources first. */
-  int best = -1;
-  double best_score = INFINITY;
-  for (int i = 0; i < n; i++) {
-    if (state[i] != NTP_STATE_NOT_COMBINED || (any_prefer && !in[i].prefer))
+    if (tbest > 0 && !in[i].trust && !(lo[k] >= tlo && hi[k] <= thi))
       continue;
-    double score = in[i].stratum * params->stratumweight + in[i].distance;
-    if (score < best_score) {
-      best_score = score;
-      best = i;
-    }
+    sel[n_sel++] = i;
+    if (in[i].require)
+      require_found = true;
   }
-  if (best < 0)
+  if (n_sel == 0 || (any_require && !require_found) || n_sel < params->minsources) {
+    res->why_none = n_sel == 0 ? "no selectable sources"
+                    : !require_found && any_require ? "no required source in selectable sources"
+                                                    : "not enough selectable sources";
     return;
-  /* Hysteresis: stay with the current source unless the new one is clearly better. */
-  if (current >= 0 && current < n && current != best && state[current] == NTP_STATE_NOT_COMBINED
-      && (!any_prefer || in[current].prefer)) {
-    double cur = in[current].stratum * params->stratumweight + in[current].distance;
-    if (cur <= best_score + params->reselectdist)
-      best = current;
   }
 
-  res->selected = best;
-  state[best] = NTP_STATE_SELECTED;
+  /* With `prefer` among them, only the preferred go on (the others stay '-'). */
+  bool any_prefer = false;
+  for (int k = 0; k < n_sel; k++)
+    any_prefer |= in[sel[k]].prefer;
+  if (any_prefer) {
+    int j = 0;
+    for (int k = 0; k < n_sel; k++)
+      if (in[sel[k]].prefer)
+        sel[j++] = sel[k];
+    n_sel = j;
+  }
+
+  /* The best: least root distance plus stratumweight per stratum above the lowest. */
+  int min_stratum = in[sel[0]].stratum;
+  for (int k = 1; k < n_sel; k++)
+    if (in[sel[k]].stratum < min_stratum)
+      min_stratum = in[sel[k]].stratum;
+  int pick = -1;
+  double pick_score = INFINITY, cur_score = INFINITY;
+  for (int k = 0; k < n_sel; k++) {
+    int i = sel[k];
+    double score = in[i].distance + (in[i].stratum - min_stratum) * params->stratumweight;
+    if (score < pick_score) {
+      pick_score = score;
+      pick = i;
+    }
+    if (i == current)
+      cur_score = score;
+  }
+  /* Hysteresis: stay with the current source unless the new one is better by reselectdist. */
+  if (current >= 0 && current != pick && cur_score <= pick_score + params->reselectdist)
+    pick = current;
+
+  res->selected = pick;
+  state[pick] = NTP_STATE_SELECTED;
   res->n_combined = 1;
-  double limit = params->combinelimit * in[best].distance;
-  for (int i = 0; i < n; i++) {
-    if (state[i] != NTP_STATE_NOT_COMBINED)
+  /* Combined ('+'): not farther than combinelimit x the selected one's distance (plus
+   * reselectdist, as chrony counts it), and a frequency that agrees within combinelimit x
+   * both skews plus the clock error; the others are '-'. */
+  double limit = params->combinelimit * (in[pick].distance + params->reselectdist);
+  for (int k = 0; k < n_sel; k++) {
+    int i = sel[k];
+    if (i == pick || params->combinelimit <= 0 || in[i].distance > limit
+        || fabs (in[i].freq - in[pick].freq)
+             > params->combinelimit * (in[i].skew + in[pick].skew + MAX_CLOCK_ERROR))
       continue;
-    /* With `prefer` in play only preferred sources are combined (chrony). */
-    if (any_prefer && !in[i].prefer)
-      continue;
-    if (params->combinelimit > 0 && in[i].distance <= limit) {
-      state[i] = NTP_STATE_COMBINED;
-      res->n_combined++;
-    }
+    state[i] = NTP_STATE_COMBINED;
+    res->n_combined++;
   }
 }

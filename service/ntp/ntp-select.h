@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-select.h — source selection and combining (RFC 5905 §11.2, chrony's sources.c).
  *
- * Each usable source gives a correctness interval [offset - distance, offset + distance]
- * that contains the true offset if the source is honest. The largest set of mutually
- * overlapping intervals (Marzullo's algorithm) must hold a majority; sources outside it are
- * falsetickers. Of the survivors the best (lowest stratum-weighted distance, `prefer`
- * first) is selected, and those not much worse are combined with weights 1/distance.
- */
+ * Each usable source gives a correctness interval (offset +- root distance, narrowed by the
+ * statistics) that contains the true offset if the source is honest. As in chronyd 4.3: the
+ * region covered by the most intervals (by the most `trust` ones first) must be covered by
+ * a majority (of the trusted sources, when one covers it), else every source is a
+ * falseticker; a truechimer's interval contains that region or lies within it; with `trust`
+ * sources the others must also lie within the trusted region ('-' otherwise); a `require`
+ * source anywhere means one must be a truechimer; fewer truechimers than minsources select
+ * nothing ('-'); `prefer` truechimers exclude the others ('-'); the best has the least root
+ * distance + stratumweight x (stratum - the least stratum); those within combinelimit x its
+ * distance (+ reselectdist) whose frequencies agree within combinelimit x both skews (+1 ppm)
+ * are combined ('+'), the rest are '-'.
+ *
+ * Simplified: chrony switches sources through a score accumulated over updates and keeps a
+ * "distant" source out of combining for 32 selections; here the current source is kept
+ * unless another one's score is lower by more than reselectdist, and combining is decided
+ * afresh at every selection. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,8 +28,12 @@ typedef struct {
   bool noselect, prefer, trust, require;
   int stratum;
   double offset;      /* s, estimated now */
-  double distance;    /* s, root distance (half-width of the interval) */
+  double distance;    /* s, root distance: ranks and weighs the source */
+  /* s: the interval the true offset lies in, when the statistics narrowed it
+   * (NtpStatsSelection.lo/hi); lo >= hi means offset +- distance */
+  double lo, hi;
   double std_dev;     /* s */
+  double freq, skew;  /* residual frequency and its bound (fractions), for combining */
 } NtpSelectInput;
 
 typedef struct {

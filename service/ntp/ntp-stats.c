@@ -28,6 +28,9 @@
  * kept between the clock's precision and the least distance itself (the best sample cannot be
  * trusted to better than its own distance). */
 #define SD_TO_DIST_RATIO 0.7
+/* How far the local oscillator's frequency may move while samples age (chrony's
+ * maxclockerror default, 1 ppm). */
+#define MAX_CLOCK_ERROR 1e-6
 
 typedef struct {
   int64_t time_ns;
@@ -361,6 +364,96 @@ ntp_stats_delay_test_data (const NtpStats *st, int64_t when_ns, double *std_dev,
   return true;
 }
 
+/* The lines allowed at slope b: every band i says the value at x = 0 lies within
+ * [lo_i - b x_i, hi_i - b x_i]; returns the intersection's width (negative: none). */
+static double
+lines_at_slope (const double *x, const double *lo, const double *hi, int n, double b,
+                double *amin, double *amax)
+{
+  double mn = -DBL_MAX, mx = DBL_MAX;
+  for (int i = 0; i < n; i++) {
+    if (lo[i] - b * x[i] > mn)
+      mn = lo[i] - b * x[i];
+    if (hi[i] - b * x[i] < mx)
+      mx = hi[i] - b * x[i];
+  }
+  *amin = mn;
+  *amax = mx;
+  return mx - mn;
+}
+
+bool
+ntp_stats_bound_now (const NtpStats *st, int64_t now_ns, double clock_error, double *out_lo,
+                     double *out_hi)
+{
+  double x[NTP_STATS_MAX_SAMPLES], lo[NTP_STATS_MAX_SAMPLES], hi[NTP_STATS_MAX_SAMPLES];
+  int n = st->fit;
+  if (n < 2 || n > NTP_STATS_MAX_SAMPLES)
+    return false;
+  for (int i = 0; i < n; i++) {
+    const Entry *e = cfitted (st, i);
+    x[i] = (double) (e->time_ns - now_ns) * 1e-9;
+    /* now is after every sample: that makes both ends monotonic in the slope, below */
+    if (x[i] > 0)
+      return false;
+    double h = 0.5 * e->root_delay + e->root_disp - clock_error * x[i];
+    lo[i] = e->offset - h;
+    hi[i] = e->offset + h;
+  }
+  /* The oldest and newest bands alone bound the slope; the others can only narrow it. */
+  double span = x[n - 1] - x[0];
+  if (!(span > 0))
+    return false;
+  double mid = (0.5 * (lo[n - 1] + hi[n - 1]) - 0.5 * (lo[0] + hi[0])) / span;
+  double half = (0.5 * (hi[n - 1] - lo[n - 1]) + 0.5 * (hi[0] - lo[0])) / span;
+  double bl = mid - half, br = mid + half, amin, amax;
+  /* The width of the allowed values is concave in the slope (a minimum of linear functions
+   * minus a maximum of them): a ternary search finds its peak; no line fits if it is < 0. */
+  double a = bl, b = br;
+  for (int it = 0; it < 200 && b - a > 1e-15 * (1 + fabs (a) + fabs (b)); it++) {
+    double m1 = a + (b - a) / 3, m2 = b - (b - a) / 3;
+    if (lines_at_slope (x, lo, hi, n, m1, &amin, &amax)
+        < lines_at_slope (x, lo, hi, n, m2, &amin, &amax))
+      a = m1;
+    else
+      b = m2;
+  }
+  double peak = 0.5 * (a + b);
+  if (lines_at_slope (x, lo, hi, n, peak, &amin, &amax) < 0)
+    return false;
+  /* The feasible slopes are [bl, br] around the peak: bisect for each end. */
+  a = bl;
+  b = peak;
+  for (int it = 0; it < 200 && b - a > 1e-15 * (1 + fabs (a) + fabs (b)); it++) {
+    double m = 0.5 * (a + b);
+    if (lines_at_slope (x, lo, hi, n, m, &amin, &amax) >= 0)
+      b = m;
+    else
+      a = m;
+  }
+  bl = b;
+  a = peak;
+  b = br;
+  for (int it = 0; it < 200 && b - a > 1e-15 * (1 + fabs (a) + fabs (b)); it++) {
+    double m = 0.5 * (a + b);
+    if (lines_at_slope (x, lo, hi, n, m, &amin, &amax) >= 0)
+      a = m;
+    else
+      b = m;
+  }
+  br = a;
+  /* Every x_i <= 0, so both ends of the allowed values grow with the slope: the lowest value
+   * at now comes with the least feasible slope, the highest with the greatest. */
+  double lmin, lmax, rmin, rmax;
+  lines_at_slope (x, lo, hi, n, bl, &lmin, &lmax);
+  lines_at_slope (x, lo, hi, n, br, &rmin, &rmax);
+  if (!isfinite (lmin) || !isfinite (rmax) || lmin > rmax)
+    return false;
+  *out_lo = lmin;
+  *out_hi = rmax;
+  return true;
+}
+
 void
 ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out)
 {
@@ -372,8 +465,27 @@ ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out)
   out->offset = b->offset + elapsed * st->est_freq;
   out->root_distance = 0.5 * b->root_delay + b->root_disp + elapsed * st->skew;
   out->std_dev = st->std_dev;
+  out->freq = st->est_freq;
+  out->skew = st->skew;
   out->first_ago = (double) (now_ns - cfitted (st, 0)->time_ns) * 1e-9;
   out->last_ago = (double) (now_ns - cfitted (st, st->fit - 1)->time_ns) * 1e-9;
+  /* A source without new samples for longer than its history spans gets the clock error's
+   * dispersion over the excess (chrony's sources.c does the same). */
+  if (out->first_ago < 2.0 * out->last_ago)
+    out->root_distance += MAX_CLOCK_ERROR * (2.0 * out->last_ago - out->first_ago);
+  out->lo = out->offset - out->root_distance;
+  out->hi = out->offset + out->root_distance;
+  /* The skew is a 99.95 % bound from the regression's own residuals (chrony's t quantile):
+   * with 3 samples that is one degree of freedom, a factor of 636 on a slope SD itself
+   * estimated from one residual, and seconds of extrapolation make the interval tens of
+   * milliseconds wide, wide enough to take in a falseticker. The samples' correctness
+   * intervals bound the same line without any estimate: where they are narrower, they hold. */
+  double blo, bhi;
+  if (st->regression_ok && ntp_stats_bound_now (st, now_ns, MAX_CLOCK_ERROR, &blo, &bhi)
+      && blo <= out->hi && bhi >= out->lo) {
+    out->lo = fmax (out->lo, blo);
+    out->hi = fmin (out->hi, bhi);
+  }
   out->stratum = st->stratum;
   out->leap = st->leap;
   out->ok = st->regression_ok;

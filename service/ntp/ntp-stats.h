@@ -34,8 +34,13 @@ typedef struct {
   bool ok;                  /* the regression stands on >= min samples */
   double offset;            /* s, estimated now */
   double root_distance;     /* s, grows with skew since the sample */
+  /* The interval the true offset lies in now (s), for the intersection: offset +-
+   * root_distance (chrony's), narrowed to what the samples' own correctness intervals allow
+   * (see ntp_stats_bound_now). lo <= hi. */
+  double lo, hi;
   double std_dev;           /* s */
   double first_ago, last_ago;
+  double freq, skew;        /* the regression's frequency and skew (fractions) */
   int stratum, leap;
 } NtpStatsSelection;
 
@@ -76,6 +81,16 @@ bool ntp_stats_delay_test_data (const NtpStats *st, int64_t when_ns, double *std
 
 void ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out);
 bool ntp_stats_tracking (const NtpStats *st, NtpStatsTracking *out);
+
+/* The hard bound on the offset now from the fitted samples alone. Each sample of an honest
+ * source holds the true offset within half its root delay plus its root dispersion (RFC 5905's
+ * correctness interval); the true offset moves as a line whose slope (our residual frequency)
+ * drifts by at most `clock_error` (fraction), so the tangent line at `now` passes within that
+ * interval widened by clock_error x the sample's age. The set of such lines is convex; its
+ * extent at `now` is [*lo, *hi]. False when no line meets every interval (the premise failed:
+ * the source contradicts itself) or when fewer than two samples of distinct times bound it. */
+bool ntp_stats_bound_now (const NtpStats *st, int64_t now_ns, double clock_error, double *lo,
+                          double *hi);
 
 /* The clock's frequency was changed at `when` by dfreq (fraction, positive = it now runs
  * faster) and doffset seconds were taken off its reading (positive = it now reads less). */

@@ -111,15 +111,23 @@ class Lab:
         with open(conf, "w") as f:
             f.write(f"cmdport 0\nbindcmdaddress {d}/chronyd.sock\npidfile {d}/chronyd.pid\n"
                     f"port 0\n{conf_text}\n")
+        log = os.path.join(self.dir, f"chronyd{self.n}.log")
         p = self._spawn([CHRONYD, "-x", "-d", "-f", conf], stdout=subprocess.DEVNULL,
-                        stderr=open(os.path.join(self.dir, f"chronyd{self.n}.log"), "w"))
+                        stderr=open(log, "w"))
         time.sleep(0.2)
         if p.poll() is not None:
             raise Skip(f"chronyd exited at once (status {p.returncode})")
 
+        def selected():
+            """The sources chronyd selected, in order (its "Selected source" log lines)."""
+            with open(log) as f:
+                return [ln.split("Selected source ", 1)[1].split()[0] for ln in f
+                        if "Selected source " in ln]
+
         def sources():
             return subprocess.run(["chronyc", "-n", "-h", f"{d}/chronyd.sock", "sources"],
                                   capture_output=True, text=True, timeout=10).stdout
+        sources.selected = selected
         return p, sources
 
     def relay(self, listen_addr, target_port, *args, duration=600):

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for ntp-select: Marzullo intersection on textbook cases and against a brute force
- * on random sets, falsetickers, prefer,
- * noselect, minsources, too-variable sources, combining. */
+ * on random sets, falsetickers, falseticker majorities, chronyd 4.3's rules for truechimers,
+ * trust, require, prefer, noselect, minsources, too-variable sources, combining. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -266,6 +266,225 @@ state_chars_as_chronyc (void **state)
   assert_int_equal (ntp_source_state_char (NTP_STATE_UNUSABLE), '?');
 }
 
+static void
+run (NtpSelectInput *in, int n, NtpSelectParams *p, int current, NtpSourceState *st,
+     NtpSelectResult *r)
+{
+  ntp_select_run (in, n, p, current, st, r);
+}
+
+/* Two of three wrong, each its own way: no two intervals meet, nothing is followed. */
+static void
+two_wrong_of_three_leave_unsynchronized (void **state)
+{
+  (void) state;
+  NtpSelectInput in[] = { src (0.0, 0.005, 1), src (0.050, 0.005, 1), src (-0.040, 0.005, 1) };
+  NtpSourceState st[3];
+  NtpSelectResult r;
+  NtpSelectParams p = params ();
+  run (in, 3, &p, 0, st, &r);
+  assert_int_equal (r.selected, -1);
+  assert_string_equal (r.why_none, "no majority");
+  for (int i = 0; i < 3; i++)
+    assert_int_equal (st[i], NTP_STATE_FALSETICKER);
+}
+
+/* Two of four wrong: whether the wrong two agree with each other or not, two against two is
+ * no majority; the honest pair is not followed either. One more honest source decides. */
+static void
+two_wrong_of_four_is_no_majority (void **state)
+{
+  (void) state;
+  NtpSelectParams p = params ();
+  NtpSourceState st[5];
+  NtpSelectResult r;
+  NtpSelectInput agree[] = { src (0.0, 0.005, 1), src (0.001, 0.005, 1), src (0.050, 0.005, 1),
+                             src (0.051, 0.005, 1) };
+  run (agree, 4, &p, -1, st, &r);
+  assert_int_equal (r.selected, -1);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal (st[i], NTP_STATE_FALSETICKER);
+  NtpSelectInput apart[] = { src (0.0, 0.005, 1), src (0.001, 0.005, 1), src (0.050, 0.005, 1),
+                             src (-0.050, 0.005, 1), src (0.0005, 0.005, 1) };
+  run (apart, 4, &p, -1, st, &r);
+  assert_int_equal (r.selected, -1);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal (st[i], NTP_STATE_FALSETICKER);
+  run (apart, 5, &p, -1, st, &r);
+  assert_true (r.selected == 0 || r.selected == 1 || r.selected == 4);
+  assert_int_equal (st[2], NTP_STATE_FALSETICKER);
+  assert_int_equal (st[3], NTP_STATE_FALSETICKER);
+}
+
+/* chrony's truechimer: an interval containing the best region or lying within it; one that
+ * only reaches into it is a falseticker. Here two regions of depth 3 ([0,2] and [8,10]) make
+ * the best region [0,10]; [-5,2] and [8,15] only reach into it. */
+static void
+partial_overlap_is_a_falseticker (void **state)
+{
+  (void) state;
+  NtpSelectInput in[] = { src (5, 5, 1), src (5, 5, 1), src (-1.5, 3.5, 1), src (11.5, 3.5, 1) };
+  NtpSourceState st[4];
+  NtpSelectResult r;
+  NtpSelectParams p = params ();
+  p.maxjitter = 0;
+  run (in, 4, &p, -1, st, &r);
+  assert_true (r.lo == 0 && r.hi == 10);
+  assert_int_equal (st[2], NTP_STATE_FALSETICKER);
+  assert_int_equal (st[3], NTP_STATE_FALSETICKER);
+  assert_true (r.selected == 0 || r.selected == 1);
+}
+
+/* `trust`: a trusted source is rejected only by other trusted sources. Two untrusted ones
+ * agreeing with each other do not outvote it; two trusted ones that disagree are no
+ * majority of the trusted, whatever the others say. */
+static void
+trust_is_outvoted_only_by_trusted (void **state)
+{
+  (void) state;
+  NtpSelectParams p = params ();
+  NtpSourceState st[3];
+  NtpSelectResult r;
+  NtpSelectInput in[] = { src (0.0, 0.001, 2), src (0.050, 0.001, 1), src (0.0505, 0.001, 1) };
+  in[0].trust = true;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, 0);
+  assert_int_equal (st[1], NTP_STATE_FALSETICKER);
+  assert_int_equal (st[2], NTP_STATE_FALSETICKER);
+  NtpSelectInput two[] = { src (0.0, 0.001, 1), src (0.050, 0.001, 1), src (0.0, 0.001, 1) };
+  two[0].trust = two[1].trust = true;
+  run (two, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, -1);
+  assert_string_equal (r.why_none, "no majority");
+}
+
+/* With trusted sources, an untrusted truechimer whose interval reaches outside the trusted
+ * region is kept out ('-', not combined), so it cannot pull the result out of that region;
+ * one lying within it is combined. */
+static void
+untrusted_outside_the_trusted_region_is_not_combined (void **state)
+{
+  (void) state;
+  NtpSelectInput in[] = { src (0.0, 0.001, 1), src (0.0, 0.0005, 2), src (0.0, 0.002, 1) };
+  in[0].trust = true;
+  NtpSourceState st[3];
+  NtpSelectResult r;
+  NtpSelectParams p = params ();
+  p.stratumweight = 0;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, 1);     /* inside the trusted region, least distance */
+  assert_int_equal (st[0], NTP_STATE_COMBINED);
+  assert_int_equal (st[2], NTP_STATE_NOT_COMBINED);
+}
+
+/* `require`: if any source has it, one of them must be a truechimer, else nothing is
+ * selected (the others '-'); unusable or falseticker makes no difference. */
+static void
+require_needs_one_required_truechimer (void **state)
+{
+  (void) state;
+  NtpSelectParams p = params ();
+  NtpSourceState st[4];
+  NtpSelectResult r;
+  NtpSelectInput in[] = { src (0.0, 0.001, 1), src (0.0002, 0.002, 1), src (0.0001, 0.002, 1),
+                          src (0.5, 0.001, 1) };
+  in[3].require = true;                 /* a falseticker */
+  run (in, 4, &p, -1, st, &r);
+  assert_int_equal (r.selected, -1);
+  assert_string_equal (r.why_none, "no required source in selectable sources");
+  assert_int_equal (st[0], NTP_STATE_NOT_COMBINED);
+  assert_int_equal (st[3], NTP_STATE_FALSETICKER);
+  in[3].usable = false;                 /* unusable */
+  run (in, 4, &p, -1, st, &r);
+  assert_int_equal (r.selected, -1);
+  in[2].require = true;                 /* a truechimer: any required one suffices */
+  run (in, 4, &p, -1, st, &r);
+  assert_int_equal (r.selected, 0);
+}
+
+/* minsources counts truechimers; the falseticker is still shown as one. */
+static void
+minsources_counts_truechimers (void **state)
+{
+  (void) state;
+  NtpSelectInput in[] = { src (0.0, 0.001, 1), src (0.0001, 0.001, 1), src (0.5, 0.001, 1) };
+  NtpSourceState st[3];
+  NtpSelectResult r;
+  NtpSelectParams p = params ();
+  p.minsources = 3;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, -1);
+  assert_int_equal (st[0], NTP_STATE_NOT_COMBINED);
+  assert_int_equal (st[2], NTP_STATE_FALSETICKER);
+}
+
+/* Combining as chrony: within combinelimit x (distance + reselectdist), and frequencies that
+ * agree within combinelimit x (both skews + 1 ppm). */
+static void
+combining_needs_distance_and_frequency (void **state)
+{
+  (void) state;
+  NtpSelectInput in[] = { src (0.0, 0.001, 1), src (0.0, 0.0032, 1), src (0.0, 0.0029, 1) };
+  NtpSourceState st[3];
+  NtpSelectResult r;
+  NtpSelectParams p = params ();
+  for (int i = 0; i < 3; i++)
+    in[i].skew = 1e-6;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, 0);
+  /* 3.2 ms <= 3 x (1 + 0.1) ms: combined, thanks to reselectdist */
+  assert_int_equal (st[1], NTP_STATE_COMBINED);
+  assert_int_equal (st[2], NTP_STATE_COMBINED);
+  /* 10 ppm apart > 3 x (1 + 1 + 1) ppm: not combined */
+  in[2].freq = 10e-6;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (st[2], NTP_STATE_NOT_COMBINED);
+  in[2].freq = 8e-6;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (st[2], NTP_STATE_COMBINED);
+}
+
+/* A preferred falseticker does not count: the others are selected as if it were not
+ * preferred; preferred truechimers exclude the rest. */
+static void
+preferred_falseticker_is_still_a_falseticker (void **state)
+{
+  (void) state;
+  NtpSelectInput in[] = { src (0.0, 0.001, 1), src (0.0001, 0.002, 1), src (0.5, 0.001, 1) };
+  in[2].prefer = true;
+  NtpSourceState st[3];
+  NtpSelectResult r;
+  NtpSelectParams p = params ();
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (st[2], NTP_STATE_FALSETICKER);
+  assert_int_equal (r.selected, 0);
+  assert_int_equal (st[1], NTP_STATE_COMBINED);
+  in[1].prefer = true;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, 1);
+  assert_int_equal (st[0], NTP_STATE_NOT_COMBINED);
+}
+
+/* The interval given by the statistics replaces offset +- distance, which still ranks. */
+static void
+narrowed_interval_decides_truechimers (void **state)
+{
+  (void) state;
+  /* offset +- distance would take the third in; the narrowed intervals do not */
+  NtpSelectInput in[] = { src (0.0, 0.070, 1), src (0.001, 0.070, 1), src (0.050, 0.001, 1) };
+  in[0].lo = -0.020, in[0].hi = 0.020;
+  in[1].lo = -0.019, in[1].hi = 0.021;
+  NtpSourceState st[3];
+  NtpSelectResult r;
+  NtpSelectParams p = params ();
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (st[2], NTP_STATE_FALSETICKER);
+  assert_int_equal (r.selected, 0);
+  in[0].lo = in[0].hi = in[1].lo = in[1].hi = 0;
+  run (in, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, 2);
+}
+
 int
 main (void)
 {
@@ -282,6 +501,16 @@ main (void)
     cmocka_unit_test (noselect_unusable_and_jittery_sources),
     cmocka_unit_test (minsources_is_honoured),
     cmocka_unit_test (state_chars_as_chronyc),
+    cmocka_unit_test (two_wrong_of_three_leave_unsynchronized),
+    cmocka_unit_test (two_wrong_of_four_is_no_majority),
+    cmocka_unit_test (partial_overlap_is_a_falseticker),
+    cmocka_unit_test (trust_is_outvoted_only_by_trusted),
+    cmocka_unit_test (untrusted_outside_the_trusted_region_is_not_combined),
+    cmocka_unit_test (require_needs_one_required_truechimer),
+    cmocka_unit_test (minsources_counts_truechimers),
+    cmocka_unit_test (combining_needs_distance_and_frequency),
+    cmocka_unit_test (preferred_falseticker_is_still_a_falseticker),
+    cmocka_unit_test (narrowed_interval_decides_truechimers),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for ntp-stats' selection interval: the hard bound from the samples' correctness
+ * intervals (exact geometry, truth never excluded, self-contradicting samples refused), and
+ * the start-up case it exists for: three samples per source, a poll interval later, a 50 ms
+ * falseticker beside two honest sources 20 ms away over the network. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "ntp-engine.h"
+#include "ntp-select.h"
+#include "ntp-stats.h"
+
+#define S(x) ((int64_t) llround ((x) * 1e9))
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static double
+uniform01 (void)
+{
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return ((rng_state * 0x2545F4914F6CDD1DULL >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static void
+add (NtpStats *st, double t, double offset, double delay)
+{
+  NtpSample s = { .time_ns = S (t), .offset = offset, .delay = delay, .peer_dispersion = 1e-6,
+                  .root_delay = delay, .root_dispersion = 1e-6, .stratum = 1 };
+  assert_true (ntp_stats_add (st, &s));
+  ntp_stats_regress (st);
+}
+
+/* Three samples at 0, 2, 4 s, offset 0, root delay 20 ms (so +-10 ms plus 1 us of
+ * dispersion): at 6 s the extreme lines pass through the oldest band's one edge and the
+ * newest's other, reaching 10 ms + 2 s x 20 ms / 4 s, plus the clock-error widening. */
+static void
+bound_geometry_is_exact (void **state)
+{
+  (void) state;
+  NtpStats *st = ntp_stats_new ();
+  for (int i = 0; i < 3; i++)
+    add (st, 2.0 * i, 0.0, 0.020);
+  double lo, hi, phi = 1e-6;
+  assert_true (ntp_stats_bound_now (st, S (6), phi, &lo, &hi));
+  double h0 = 0.010 + 1e-6 + 6 * phi, h2 = 0.010 + 1e-6 + 2 * phi;
+  double expect = h2 + 2 * (h0 + h2) / 4;
+  assert_true (fabs (hi - expect) < 1e-9);
+  assert_true (fabs (lo + expect) < 1e-9);
+  /* now at the last sample: the newest band itself */
+  assert_true (ntp_stats_bound_now (st, S (4), phi, &lo, &hi));
+  assert_true (fabs (hi - (0.010 + 1e-6)) < 1e-9 && fabs (lo + 0.010 + 1e-6) < 1e-9);
+  /* a time before the newest sample is refused (the monotonic argument needs now last) */
+  assert_false (ntp_stats_bound_now (st, S (3), phi, &lo, &hi));
+  ntp_stats_free (st);
+}
+
+/* A source whose samples no straight line can meet (one 1 s off with a 2 ms band) is not
+ * bounded, and its selection interval is chrony's offset +- root distance. */
+static void
+contradicting_samples_are_not_bounded (void **state)
+{
+  (void) state;
+  NtpStats *st = ntp_stats_new ();
+  add (st, 0, 0.0, 0.002);
+  add (st, 2, 0.0, 0.002);
+  add (st, 4, 1.0, 0.002);
+  add (st, 6, 0.0, 0.002);
+  double lo, hi;
+  assert_false (ntp_stats_bound_now (st, S (8), 1e-6, &lo, &hi));
+  NtpStatsSelection sel;
+  ntp_stats_selection (st, S (8), &sel);
+  assert_true (sel.ok);
+  assert_true (fabs (sel.lo - (sel.offset - sel.root_distance)) < 1e-12);
+  assert_true (fabs (sel.hi - (sel.offset + sel.root_distance)) < 1e-12);
+  ntp_stats_free (st);
+}
+
+/* Honest sources: the true offset runs on a line (a residual frequency up to 500 ppm) and every
+ * measurement errs by less than half its delay, however the delay splits between the two
+ * ways. The selection interval must always hold the truth, whatever the sample count and
+ * however far past the last sample it is asked. */
+static void
+honest_sources_always_hold_the_truth (void **state)
+{
+  (void) state;
+  for (int trial = 0; trial < 3000; trial++) {
+    NtpStats *st = ntp_stats_new ();
+    double freq = (uniform01 () - 0.5) * 1e-3, off0 = (uniform01 () - 0.5) * 0.1;
+    int n = 3 + (int) (uniform01 () * 10);
+    double poll = 1.0 + uniform01 () * 63, t = 0, last = 0;
+    for (int i = 0; i < n; i++) {
+      double base = 0.001 + uniform01 () * 0.02, queue = -log (uniform01 ()) * 0.0005;
+      double delay = base + queue;
+      /* the asymmetry: any split of the delay, the worst ones (all one way) included */
+      double split = uniform01 () < 0.2 ? (uniform01 () < 0.5 ? 0.0 : 1.0) : uniform01 ();
+      double err = (split - 0.5) * delay * 0.999;
+      add (st, t, off0 + freq * t + err, delay);
+      last = t;
+      t += poll * (0.5 + uniform01 ());
+    }
+    double now = last + uniform01 () * 3 * poll;
+    double truth = off0 + freq * now, lo, hi;
+    if (!ntp_stats_bound_now (st, S (now), 1e-6, &lo, &hi) || !(lo <= truth && truth <= hi)) {
+      print_error ("trial %d: n %d truth %.9f outside [%.9f, %.9f]\n", trial, n, truth, lo, hi);
+      fail ();
+    }
+    /* the selection interval loses the truth only where chrony's own interval did */
+    NtpStatsSelection sel;
+    ntp_stats_selection (st, S (now), &sel);
+    bool chrony_holds = fabs (truth - sel.offset) <= sel.root_distance;
+    assert_true (sel.ok);
+    if (chrony_holds && !(sel.lo <= truth && truth <= sel.hi))
+      fail_msg ("trial %d: the narrowed interval lost the truth", trial);
+    ntp_stats_free (st);
+  }
+}
+
+/* The start-up case: two honest servers 20 ms away (jitter of 200 us each way) and a wrong one
+ * 1 ms away whose offset is 50 ms off, three samples each at 2 s intervals; asked 2 s after
+ * the last samples, when the honest sources' regression skew has made offset +- root
+ * distance wide enough to contain the wrong one (checked: that is the defect this guards). The
+ * selection must mark the wrong one a falseticker and select an honest one. */
+static void
+startup_falseticker_is_marked (void **state)
+{
+  (void) state;
+  int marked = 0, wide = 0, trials = 200;
+  for (int trial = 0; trial < trials; trial++) {
+    NtpStats *st[3];
+    NtpSelectInput in[3];
+    NtpSourceState states[3];
+    NtpSelectResult res;
+    for (int k = 0; k < 3; k++) {
+      st[k] = ntp_stats_new ();
+      for (int i = 0; i < 3; i++) {
+        double up = -log (uniform01 ()) * 200e-6, down = -log (uniform01 ()) * 200e-6;
+        double base = k < 2 ? 0.020 : 0.001;
+        double off = (k < 2 ? 0.0 : 0.050) + 0.5 * (up - down);
+        add (st[k], 2.0 * i + 0.01 * k, off, base + up + down);
+      }
+      NtpStatsSelection sel;
+      ntp_stats_selection (st[k], S (6.02), &sel);
+      assert_true (sel.ok);
+      in[k] = (NtpSelectInput) { .usable = true, .stratum = 1, .offset = sel.offset,
+                                 .distance = sel.root_distance, .std_dev = sel.std_dev,
+                                 .lo = sel.lo, .hi = sel.hi };
+      if (k < 2 && sel.offset + sel.root_distance > 0.0495)
+        wide++;
+    }
+    NtpSelectParams p = { .stratumweight = 0.001, .reselectdist = 1e-4, .combinelimit = 3,
+                          .minsources = 1, .maxjitter = 1.0 };
+    ntp_select_run (in, 3, &p, 0, states, &res);
+    if (states[2] == NTP_STATE_FALSETICKER && (res.selected == 0 || res.selected == 1))
+      marked++;
+    for (int k = 0; k < 3; k++)
+      ntp_stats_free (st[k]);
+  }
+  /* the statistical interval alone would have taken the wrong one in, in most trials */
+  assert_true (wide > trials / 2);
+  assert_int_equal (marked, trials);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (bound_geometry_is_exact),
+    cmocka_unit_test (contradicting_samples_are_not_bounded),
+    cmocka_unit_test (honest_sources_always_hold_the_truth),
+    cmocka_unit_test (startup_falseticker_is_marked),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
