@@ -365,6 +365,23 @@ mrd_net_address_to_string (GInetSocketAddress *address)
   return g_strdup_printf ("%s:%u", host, port);
 }
 
+guint32
+mrd_net_address_refid (GInetSocketAddress *address)
+{
+  GInetAddress *addr = g_inet_socket_address_get_address (address);
+  const guint8 *bytes = g_inet_address_to_bytes (addr);
+  guint8 digest[16];
+  gsize len = sizeof digest;
+  g_autoptr(GChecksum) md5 = NULL;
+
+  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV4)
+    return (guint32) bytes[0] << 24 | (guint32) bytes[1] << 16 | (guint32) bytes[2] << 8 | bytes[3];
+  md5 = g_checksum_new (G_CHECKSUM_MD5);
+  g_checksum_update (md5, bytes, (gssize) g_inet_address_get_native_size (addr));
+  g_checksum_get_digest (md5, digest, &len);
+  return (guint32) digest[0] << 24 | (guint32) digest[1] << 16 | (guint32) digest[2] << 8 | digest[3];
+}
+
 typedef struct {
   guint16 port;
   guint max;

@@ -73,7 +73,7 @@ send_update (Child *self)
   g_autoptr(GArray) sources = mrd_sync_engine_list_sources (self->engine);
   GVariantBuilder b;
   NtpTracking t;
-  const char *reference = "";
+  const char *reference = mrd_sync_engine_get_reference_name (self->engine);
   double freq = 0.0, skew = 0.0;
   gboolean have_drift;
 
@@ -83,15 +83,12 @@ send_update (Child *self)
     {
       MrdSyncSourceInfo *s = &g_array_index (sources, MrdSyncSourceInfo, i);
 
-      if (s->report.state == NTP_STATE_SELECTED)
-        reference = s->address;
       g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", s->line_id, s->address,
                              mrd_wire_report (&s->report));
     }
   have_drift = mrd_sync_engine_get_drift (self->engine, &freq, &skew);
   g_clear_pointer (&self->last_key, g_variant_unref);
   self->last_key = sources_key (sources);
-  /* The reference name is copied before @sources goes. */
   send_or_quit (self, "update",
                 g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
                                mrd_wire_tracking (&t), reference, g_variant_builder_end (&b),

@@ -45,6 +45,8 @@ typedef struct {
   int core;                      /* index in the core, -1 while stopped */
   GInetSocketAddress *address;
   char *address_str;
+  char *host;                    /* the address alone, as chronyc names a reference */
+  guint32 refid;                 /* as chronyd names this source as its reference */
   MrdNetSocket *socket;
   guint unanswered;
 } SyncSource;
@@ -83,6 +85,10 @@ struct _MrdSyncEngine {
   gpointer updated_data;
   /* Set by the env callbacks while the core runs; acted on when it returns. */
   gboolean clock_changed;
+  /* The reference at the last clock update, named by its address as chronyd names it (the
+   * core hashes whatever name it was given, here "address:port"). */
+  guint32 ref_refid;
+  char ref_host[64];
   gint64 drift_written_mono;     /* µs; 0 = never */
   gboolean had_update;
   gboolean have_initial_drift;   /* set by mrd_sync_engine_set_initial_drift (no file) */
@@ -249,6 +255,14 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
     return;
   self->clock_changed = FALSE;
   self->had_update = TRUE;
+  if (t.synchronized && t.ref_source >= 0 && t.ref_source < NTP_MAX_SOURCES &&
+      self->by_core[t.ref_source] != NULL)
+    {
+      SyncSource *ref = self->by_core[t.ref_source];
+
+      self->ref_refid = ref->refid;
+      g_strlcpy (self->ref_host, ref->host, sizeof self->ref_host);
+    }
   update_sync_status (self, &t);
   if (self->driftfile != NULL &&
       g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL * G_USEC_PER_SEC)
@@ -408,6 +422,7 @@ source_free (SyncSource *src)
   mrd_net_socket_free (src->socket);
   g_clear_object (&src->address);
   g_free (src->address_str);
+  g_free (src->host);
   g_free (src);
 }
 
@@ -422,6 +437,8 @@ source_new (SyncSpec *spec, GInetSocketAddress *address)
   src->core = -1;
   src->address = g_object_ref (address);
   src->address_str = mrd_net_address_to_string (address);
+  src->host = g_inet_address_to_string (g_inet_socket_address_get_address (address));
+  src->refid = mrd_net_address_refid (address);
   src->socket = mrd_net_socket_new (address, on_receive, src);
   return src;
 }
@@ -874,6 +891,8 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
   close (self->timer_fd);
   self->timer_fd = -1;
   self->running = FALSE;
+  self->ref_refid = 0;
+  self->ref_host[0] = '\0';
   update_sync_status (self, &unsynced);
   g_info ("NTP engine stopped");
 }
@@ -1066,6 +1085,17 @@ mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out)
   out->ref_source = -1;
   if (self->core != NULL)
     ntp_engine_get_tracking (self->core, out);
+  if (out->synchronized && self->ref_host[0] != '\0')
+    out->ref_id = self->ref_refid;
+}
+
+const char *
+mrd_sync_engine_get_reference_name (MrdSyncEngine *self)
+{
+  NtpTracking t;
+
+  mrd_sync_engine_get_tracking (self, &t);
+  return t.synchronized ? self->ref_host : "";
 }
 
 static void

@@ -86,8 +86,12 @@ GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_burst     (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_make_step (MrdSyncEngine *self);
 
-/* Every field of `chronyc tracking` (zeroed, synchronized FALSE, while stopped). */
+/* Every field of `chronyc tracking` (zeroed, synchronized FALSE, while stopped). The
+ * reference ID is chronyd's for the reference's address (mrd_net_address_refid). */
 void           mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out);
+/* The reference's address as `chronyc -n tracking` shows it in parentheses ("127.0.0.1",
+ * "::1": no port); "" while not synchronized. Valid until the next call into the engine. */
+const char    *mrd_sync_engine_get_reference_name (MrdSyncEngine *self);
 /* The polled sources, in the order they were added (an array of MrdSyncSourceInfo). Lines
  * whose names are still being resolved have no entry yet. */
 GArray        *mrd_sync_engine_list_sources (MrdSyncEngine *self);

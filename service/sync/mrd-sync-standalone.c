@@ -103,9 +103,10 @@ on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data
   if (mrd_clock_get_true_offset (clock, &true_offset))
     truth = g_strdup_printf (" true-offset %+.9f s", true_offset);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "MESSAGE", "update: %s stratum %d offset %+.9f s last %+.9f s rms %.9f s "
+                    "MESSAGE", "update: %s refid %08X (%s) stratum %d offset %+.9f s last %+.9f s rms %.9f s "
                     "freq %+.3f ppm skew %.3f ppm%s",
-                    t.synchronized ? "synchronized" : "unsynchronized", t.stratum,
+                    t.synchronized ? "synchronized" : "unsynchronized", t.ref_id,
+                    mrd_sync_engine_get_reference_name (engine), t.stratum,
                     t.system_time_offset, t.last_offset, t.rms_offset, t.freq_ppm, t.skew_ppm,
                     truth != NULL ? truth : "",
                     "MERIDIAN_SYNCHRONIZED", "%d", t.synchronized);
