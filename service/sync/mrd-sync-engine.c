@@ -89,6 +89,8 @@ struct _MrdSyncEngine {
    * core hashes whatever name it was given, here "address:port"). */
   guint32 ref_refid;
   char ref_host[64];
+  /* Each core slot's state, reach and stratum as last announced (CHANGED_STATES). */
+  guint32 states_seen[NTP_MAX_SOURCES];
   gint64 drift_written_mono;     /* µs; 0 = never */
   gboolean had_update;
   gboolean have_initial_drift;   /* set by mrd_sync_engine_set_initial_drift (no file) */
@@ -242,17 +244,45 @@ emit (MrdSyncEngine *self, MrdSyncEngineChanged what)
     self->updated (self, what, self->updated_data);
 }
 
-/* Run after every call into the core: one "updated" per clock update. */
+/* What CHANGED_STATES compares: state, reach and stratum of each core slot (0 = empty). */
+static gboolean
+states_changed (MrdSyncEngine *self)
+{
+  gboolean changed = FALSE;
+  guint i;
+
+  for (i = 0; i < NTP_MAX_SOURCES; i++)
+    {
+      NtpSourceReport r;
+      guint32 key = 0;
+
+      if (self->by_core[i] != NULL && ntp_engine_get_source (self->core, i, &r))
+        key = 1u << 31 | (guint32) (r.state & 0x7f) << 16 | (guint32) r.reach << 8 |
+              (guint32) (r.stratum & 0xff);
+      changed |= key != self->states_seen[i];
+      self->states_seen[i] = key;
+    }
+  return changed;
+}
+
+/* Run after every call into the core: one "updated" per clock update, else one when the
+ * sources' states changed. */
 static void
 after_core (MrdSyncEngine *self, gint64 ref_time_before)
 {
   NtpTracking t;
+  gboolean states;
 
   if (self->core == NULL)
     return;
   ntp_engine_get_tracking (self->core, &t);
+  states = states_changed (self);
   if (t.ref_time_ns == ref_time_before && !self->clock_changed)
-    return;
+    {
+      if (states)
+        emit (self, MRD_SYNC_ENGINE_CHANGED_STATES);
+      return;
+    }
   self->clock_changed = FALSE;
   self->had_update = TRUE;
   if (t.synchronized && t.ref_source >= 0 && t.ref_source < NTP_MAX_SOURCES &&
@@ -272,7 +302,7 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
       if (!mrd_sync_engine_write_drift (self, &error))
         g_warning ("%s", error->message);
     }
-  emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING);
+  emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING | (states ? MRD_SYNC_ENGINE_CHANGED_STATES : 0));
 }
 
 static gint64

@@ -24,10 +24,14 @@ typedef struct _MrdSyncEngine MrdSyncEngine;
 typedef enum {
   MRD_SYNC_ENGINE_CHANGED_TRACKING = 1 << 0,   /* a clock update (new offset/frequency, or a step) */
   MRD_SYNC_ENGINE_CHANGED_SOURCES  = 1 << 1,   /* a source was added, removed, resolved or replaced */
+  MRD_SYNC_ENGINE_CHANGED_STATES   = 1 << 2,   /* without a clock update, a source's state, reach
+                                                * or stratum changed (a request unanswered, a
+                                                * reply taken) */
 } MrdSyncEngineChanged;
 
-/* Called at most once per clock update (and once per change of the source list), after the
- * engine's state is consistent: read it with the getters below. */
+/* Called at most once per clock update (and once per change of the source list or of the
+ * sources' states), after the engine's state is consistent: read it with the getters below.
+ * So a listener needs no timer of its own to follow the sources. */
 typedef void (*MrdSyncEngineUpdatedFunc) (MrdSyncEngine *engine, MrdSyncEngineChanged what,
                                     gpointer user_data);
 
