@@ -159,15 +159,19 @@ def cpu_s(pids):
 
 
 def switches(pids):
-    """Times scheduled onto a CPU, summed over every thread: each is a wake-up."""
-    total = 0
+    """(wake-ups, times scheduled) summed over every thread. A wake-up is a voluntary context
+    switch: the thread slept (poll, a timer) and something woke it. Times scheduled onto a CPU
+    (schedstat) add the preemptions, which count the machine's other load, not the daemon."""
+    woken = scheduled = 0
     for p in pids:
         try:
             for t in os.listdir(f"/proc/{p}/task"):
-                total += int(open(f"/proc/{p}/task/{t}/schedstat").read().split()[2])
-        except OSError:
+                scheduled += int(open(f"/proc/{p}/task/{t}/schedstat").read().split()[2])
+                woken += int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)",
+                                       open(f"/proc/{p}/task/{t}/status").read(), re.M).group(1))
+        except (OSError, AttributeError):
             pass
-    return total
+    return woken, scheduled
 
 
 def chronyc_tracking(sock):
@@ -237,8 +241,8 @@ def loopback_part(args):
     # Both over the same window: the first run_s seconds.
     ms, mr, mn = sync_and_rms([(t, s, e) for t, s, e in mupd])
     cs, cr, cn = sync_and_rms(csamples)
-    mw = (sw1[0] - sw0[0]) * 3600 / idle_s
-    cw = (sw1[1] - sw0[1]) * 3600 / idle_s
+    mw, ms_ = ((a - b) * 3600 / idle_s for a, b in zip(sw1[0], sw0[0]))
+    cw, cs_ = ((a - b) * 3600 / idle_s for a, b in zip(sw1[1], sw0[1]))
     print()
     print(f"{'':28} {'meridiand':>12} {'chronyd -x':>12}   ratio m/c")
     print(f"{'time to sync (s)':28} {ms:12.1f} {cs:12.1f}   {ms / cs if cs else float('nan'):.2f}")
@@ -246,7 +250,10 @@ def loopback_part(args):
           f"{mr / cr if cr else float('nan'):.2f}   (n = {mn} updates / {cn} chronyc samples)")
     print(f"{'RSS (KiB, process tree)':28} {rss[0]:12d} {rss[1]:12d}   {rss[0] / rss[1]:.2f}")
     print(f"{'CPU seconds':28} {cpu[0]:12.3f} {cpu[1]:12.3f}")
-    print(f"{'wake-ups per hour idle':28} {mw:12.0f} {cw:12.0f}   {mw / cw if cw else float('nan'):.2f}")
+    print(f"{'wake-ups per hour idle':28} {mw:12.0f} {cw:12.0f}   {mw / cw if cw else float('nan'):.2f}"
+          f"   (voluntary context switches)")
+    print(f"{'  scheduled per hour idle':28} {ms_:12.0f} {cs_:12.0f}   "
+          f"{ms_ / cs_ if cs_ else float('nan'):.2f}   (schedstat: wake-ups + preemptions)")
     print("   errors: meridiand's from its virtual clock's true offset at each update; chronyd's "
           "is its estimate of a clock that is right (chronyc 'System time'), every 2 s")
     print()
