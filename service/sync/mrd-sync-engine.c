@@ -97,6 +97,7 @@ struct _MrdSyncEngine {
   double initial_freq_ppm, initial_skew_ppm;
   guint send_errors;
   gint64 last_send_error_log;
+  guint64 tx_kernel, tx_fallback;   /* replies whose t1 was the kernel's / read before send */
 };
 
 static void spec_resolve (SyncSpec *spec);
@@ -351,6 +352,17 @@ on_receive (gpointer user_data, const guint8 *data, gsize len, gint64 rx_real_ns
     return;
   src->unanswered = 0;
   before = ref_time (self);
+  /* t1: the kernel's transmit timestamp (the error queue is read before the replies), else
+   * the core keeps the time it read just before send(2). */
+  if (mrd_net_socket_get_tx_time (src->socket) != 0)
+    {
+      ntp_engine_tx_timestamp (self->core, (unsigned) src->core,
+                               mrd_clock_from_realtime_ns (self->clock,
+                                                           mrd_net_socket_get_tx_time (src->socket)));
+      self->tx_kernel++;
+    }
+  else
+    self->tx_fallback++;
   ntp_engine_receive (self->core, (unsigned) src->core,
                       mrd_clock_from_realtime_ns (self->clock, rx_real_ns), data, len);
   after_core (self, before);
@@ -1230,4 +1242,11 @@ mrd_sync_engine_get_drift (MrdSyncEngine *self, double *freq_ppm, double *skew_p
     return FALSE;
   ntp_engine_get_drift (self->core, freq_ppm, skew_ppm);
   return isfinite (*freq_ppm) && isfinite (*skew_ppm);
+}
+
+void
+mrd_sync_engine_get_tx_stamps (MrdSyncEngine *self, guint64 *kernel, guint64 *fallback)
+{
+  *kernel = self->tx_kernel;
+  *fallback = self->tx_fallback;
 }

@@ -121,6 +121,12 @@ gboolean       mrd_sync_engine_drift_parse  (const char *text, double *freq_ppm,
 void           mrd_sync_engine_drift_format (double freq_ppm, double skew_ppm, char *buf,
                                              gsize size);
 
+/* Datagrams from servers handed to the core with the kernel's transmit timestamp of the
+ * request as t1 (SOF_TIMESTAMPING_TX_SOFTWARE), and with the time read before send(2)
+ * because the kernel gave none. */
+void           mrd_sync_engine_get_tx_stamps (MrdSyncEngine *self, guint64 *kernel,
+                                              guint64 *fallback);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSyncEngine, mrd_sync_engine_free)
 
 G_END_DECLS
