@@ -825,13 +825,43 @@ mrd_sync_engine_drift_parse (const char *text, double *freq_ppm, double *skew_pp
   return TRUE;
 }
 
-static void
-read_drift (MrdSyncEngine *self, NtpConfig *cfg)
+static gboolean
+read_drift_file (MrdSyncEngine *self, NtpConfig *cfg)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   double freq, skew;
 
+  if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_message ("Cannot read the drift file: %s", error->message);
+      return FALSE;
+    }
+  if (!mrd_sync_engine_drift_parse (text, &freq, &skew))
+    {
+      g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
+      return FALSE;
+    }
+  cfg->have_drift = TRUE;
+  cfg->initial_freq_ppm = freq;
+  cfg->initial_skew_ppm = skew;
+  g_info ("Frequency %.3f ± %.3f ppm read from %s", freq, skew, self->driftfile);
+  return TRUE;
+}
+
+/* The frequency to start from: the drift file's, else the one handed over (a child that may
+ * not read files), else the clock's own — as chronyd does without a drift file (reference.c:
+ * LCL_ReadAbsoluteFrequency), so that starting does not undo the correction the kernel (or
+ * the shared virtual clock, for a restarted engine) already has. That one comes with no
+ * confidence: a skew of 10^6 ppm, the core's own "unknown", so the first measurement decides. */
+static void
+read_drift (MrdSyncEngine *self, NtpConfig *cfg)
+{
+  double correction;
+
+  if (self->driftfile != NULL && read_drift_file (self, cfg))
+    return;
   if (self->driftfile == NULL && self->have_initial_drift)
     {
       cfg->have_drift = TRUE;
@@ -839,23 +869,14 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
       cfg->initial_skew_ppm = self->initial_skew_ppm;
       return;
     }
-  if (self->driftfile == NULL)
+  correction = mrd_clock_get_freq (self->clock);
+  if (!isfinite (correction) || correction == 0.0)
     return;
-  if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
-    {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_message ("Cannot read the drift file: %s", error->message);
-      return;
-    }
-  if (!mrd_sync_engine_drift_parse (text, &freq, &skew))
-    {
-      g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
-      return;
-    }
+  /* The clock's correction makes it run faster; the drift says how fast it runs without. */
   cfg->have_drift = TRUE;
-  cfg->initial_freq_ppm = freq;
-  cfg->initial_skew_ppm = skew;
-  g_info ("Frequency %.3f ± %.3f ppm read from %s", freq, skew, self->driftfile);
+  cfg->initial_freq_ppm = -correction;
+  cfg->initial_skew_ppm = 1e6;
+  g_info ("Frequency %.3f ppm read from the clock (no drift file)", -correction);
 }
 
 void

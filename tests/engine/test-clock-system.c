@@ -14,6 +14,7 @@
 #include <sys/timex.h>
 
 #include "clock/mrd-clock.h"
+#include "sync/mrd-sync-engine.h"
 
 /* A kernel clock model with adjtimex(2)'s checks (kernel/time/ntp.c, timekeeping.c). */
 typedef struct {
@@ -232,6 +233,38 @@ virtual_clock_carries_kernel_timestamps_over (void **state)
   assert_true (llabs (local - (real + 2000000000 - 1000000)) < 2000000);
 }
 
+/* Without a drift file the engine starts from the frequency the kernel already has, as
+ * chronyd does (reference.c), rather than setting it back to 0; with the virtual clock from
+ * the correction it has (a restarted engine child finds the shared clock's). */
+static void
+engine_starts_from_the_clocks_frequency_without_a_drift_file (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .tick = 10000 + 3, .freq = (long) (37.5 * 65536) };
+  g_autoptr(MrdClock) sys = mrd_clock_new_system_full (fake_adjtime, &k, k.user_hz);
+  g_autoptr(MrdClock) virt = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  NtpTracking t;
+  double kernel_ppm = 3 * 100 + 37.5;   /* 3 µs of tick at USER_HZ 100 is 300 ppm */
+
+  assert_float_equal (mrd_clock_get_freq (sys), kernel_ppm, 1e-3);
+  engine = mrd_sync_engine_new (sys, NULL, NULL);
+  mrd_sync_engine_start (engine);
+  assert_float_equal (mrd_clock_get_freq (sys), kernel_ppm, 1e-3);
+  mrd_sync_engine_get_tracking (engine, &t);
+  /* Tracking's sign: positive = the clock runs fast uncorrected; this one needs speeding up. */
+  assert_float_equal (t.freq_ppm, -kernel_ppm, 1e-3);
+  mrd_sync_engine_stop (engine);
+  g_clear_pointer (&engine, mrd_sync_engine_free);
+
+  assert_true (mrd_clock_set_freq (virt, -12.25, NULL));
+  engine = mrd_sync_engine_new (virt, NULL, NULL);
+  mrd_sync_engine_start (engine);
+  assert_float_equal (mrd_clock_get_freq (virt), -12.25, 1e-9);
+  mrd_sync_engine_get_tracking (engine, &t);
+  assert_float_equal (t.freq_ppm, 12.25, 1e-9);
+  mrd_sync_engine_stop (engine);
+}
+
 int
 main (void)
 {
@@ -246,6 +279,7 @@ main (void)
     cmocka_unit_test (prepare_turns_the_kernel_pll_off_as_chronyd),
     cmocka_unit_test (virtual_clock_reports_its_true_offset),
     cmocka_unit_test (virtual_clock_carries_kernel_timestamps_over),
+    cmocka_unit_test (engine_starts_from_the_clocks_frequency_without_a_drift_file),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
