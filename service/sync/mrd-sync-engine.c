@@ -29,9 +29,11 @@
 /* A source is given up on and its name resolved again after this many requests without a
  * reply: the whole 8-bit reach register (RFC 5905 §9.2), as chronyd replaces a source. */
 #define UNANSWERED_BEFORE_RESOLVE 8
-/* Resolving again: first retry after this long (s), doubling to the maximum. */
-#define RESOLVE_RETRY_MIN 8
-#define RESOLVE_RETRY_MAX 3600
+/* Resolving again: first retry after this long (ms), doubling to the maximum; a failing pool
+ * member's name is asked again at most every 8 x the first retry, doubling likewise
+ * (mrd_sync_engine_set_resolve_backoff changes the two ends). */
+#define RESOLVE_RETRY_MIN_MS 8000
+#define RESOLVE_RETRY_MAX_MS 3600000
 /* The drift file is rewritten at most this often while running (s), as chronyd does
  * (reference.c: once an hour), and always at stop. */
 #define DRIFT_WRITE_INTERVAL G_GINT64_CONSTANT (3600)
@@ -60,9 +62,9 @@ struct _SyncSpec {
   guint max_members;
   GCancellable *resolving;
   guint retry_id;
-  guint retry_s;
+  guint retry_ms;
   gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
-  guint refresh_s;               /* back-off between such re-resolutions (s) */
+  guint refresh_ms;              /* back-off between such re-resolutions */
   gboolean peer_said;
 };
 
@@ -97,7 +99,8 @@ struct _MrdSyncEngine {
   double initial_freq_ppm, initial_skew_ppm;
   guint send_errors;
   gint64 last_send_error_log;
-  guint64 tx_kernel, tx_fallback;   /* replies whose t1 was the kernel's / read before send */
+  guint64 tx_kernel, tx_fallback;
+  guint retry_min_ms, retry_max_ms;   /* replies whose t1 was the kernel's / read before send */
 };
 
 static void spec_resolve (SyncSpec *spec);
@@ -401,9 +404,9 @@ env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
        * doubles up to an hour, so a dead server does not turn into a DNS flood. */
       g_message ("%s (%s) has not answered %u requests, resolving %s again",
                  src->address_str, spec->sc.name, src->unanswered, spec->sc.name);
-      spec->refresh_s = spec->refresh_s == 0 ? RESOLVE_RETRY_MIN * 8
-                                             : MIN (spec->refresh_s * 2, RESOLVE_RETRY_MAX);
-      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_s * G_USEC_PER_SEC;
+      spec->refresh_ms = spec->refresh_ms == 0 ? MIN (self->retry_min_ms * 8, self->retry_max_ms)
+                                               : MIN (spec->refresh_ms * 2, self->retry_max_ms);
+      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_ms * 1000;
       spec_resolve (spec);
     }
 }
@@ -529,9 +532,16 @@ on_retry (gpointer user_data)
 static void
 spec_schedule_retry (SyncSpec *spec)
 {
-  spec->retry_s = spec->retry_s == 0 ? RESOLVE_RETRY_MIN : MIN (spec->retry_s * 2, RESOLVE_RETRY_MAX);
+  MrdSyncEngine *self = spec->engine;
+
+  spec->retry_ms = spec->retry_ms == 0 ? self->retry_min_ms
+                                       : MIN (spec->retry_ms * 2, self->retry_max_ms);
+  /* Whole seconds go through g_timeout_add_seconds, which GLib batches with other wake-ups. */
   if (spec->retry_id == 0)
-    spec->retry_id = g_timeout_add_seconds (spec->retry_s, on_retry, spec);
+    spec->retry_id = spec->retry_ms % 1000 == 0
+                     ? g_timeout_add_seconds (spec->retry_ms / 1000, on_retry, spec)
+                     : g_timeout_add (spec->retry_ms, on_retry, spec);
+  g_debug ("Resolving %s again in %u ms", spec->sc.name, spec->retry_ms);
 }
 
 static void
@@ -596,7 +606,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
   if (spec_count_members (spec) == 0)
     spec_schedule_retry (spec);
   else
-    spec->retry_s = 0;
+    spec->retry_ms = 0;
   if (changed)
     emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
@@ -717,6 +727,8 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
 
   self->clock = clock;
   self->timer_fd = -1;
+  self->retry_min_ms = RESOLVE_RETRY_MIN_MS;
+  self->retry_max_ms = RESOLVE_RETRY_MAX_MS;
   self->deadline = G_MAXINT64;
   self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
@@ -1270,4 +1282,11 @@ mrd_sync_engine_get_tx_stamps (MrdSyncEngine *self, guint64 *kernel, guint64 *fa
 {
   *kernel = self->tx_kernel;
   *fallback = self->tx_fallback;
+}
+
+void
+mrd_sync_engine_set_resolve_backoff (MrdSyncEngine *self, guint first_ms, guint max_ms)
+{
+  self->retry_min_ms = MAX (first_ms, 1);
+  self->retry_max_ms = MAX (max_ms, self->retry_min_ms);
 }

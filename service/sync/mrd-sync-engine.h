@@ -127,6 +127,12 @@ void           mrd_sync_engine_drift_format (double freq_ppm, double skew_ppm, c
 void           mrd_sync_engine_get_tx_stamps (MrdSyncEngine *self, guint64 *kernel,
                                               guint64 *fallback);
 
+/* The back-off of name resolution: a name that did not resolve is asked again after
+ * @first_ms, doubling up to @max_ms; a pool whose member stopped answering is re-resolved at
+ * most every 8 x @first_ms, doubling likewise. Defaults 8 s and 1 h; tests shorten them. */
+void           mrd_sync_engine_set_resolve_backoff (MrdSyncEngine *self, guint first_ms,
+                                                    guint max_ms);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSyncEngine, mrd_sync_engine_free)
 
 G_END_DECLS
