@@ -248,7 +248,10 @@ emit (MrdSyncEngine *self, MrdSyncEngineChanged what)
     self->updated (self, what, self->updated_data);
 }
 
-/* What CHANGED_STATES compares: state, reach and stratum of each core slot (0 = empty). */
+/* What CHANGED_STATES compares: state, reach and stratum of each core slot (0 = empty). The
+ * reach register shifts in a 0 as each request goes out and turns it to 1 when the reply
+ * comes, so the newest bit says only "a request is out": it is left out, and a steady 377 is
+ * no change twice a poll. A lost reply shows when the next request goes out. */
 static gboolean
 states_changed (MrdSyncEngine *self)
 {
@@ -261,7 +264,7 @@ states_changed (MrdSyncEngine *self)
       guint32 key = 0;
 
       if (self->by_core[i] != NULL && ntp_engine_get_source (self->core, i, &r))
-        key = 1u << 31 | (guint32) (r.state & 0x7f) << 16 | (guint32) r.reach << 8 |
+        key = 1u << 31 | (guint32) (r.state & 0x7f) << 16 | (guint32) (r.reach >> 1) << 8 |
               (guint32) (r.stratum & 0xff);
       changed |= key != self->states_seen[i];
       self->states_seen[i] = key;

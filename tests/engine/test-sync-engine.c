@@ -465,7 +465,7 @@ on_states (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
 
 /* A listener follows a source's reach without a timer of its own: the engine announces a
  * change of state or reach without a clock update (a server that stopped answering), and only
- * then. */
+ * then: a source that answers every request is quiet between clock updates. */
 static void
 a_change_of_reach_is_announced_without_a_clock_update (void **state)
 {
@@ -475,6 +475,7 @@ a_change_of_reach_is_announced_without_a_clock_update (void **state)
   StatesSeen seen = { 0 };
   Server s;
   guint16 port = 0;
+  guint requests;
   gint64 end;
 
   assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
@@ -484,9 +485,18 @@ a_change_of_reach_is_announced_without_a_clock_update (void **state)
   mrd_sync_engine_set_updated_func (engine, on_states, &seen);
   mrd_sync_engine_start (engine);
   end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < end && s.requests < 3)
+  while (g_get_monotonic_time () < end && s.requests < 12)
     run_for (50);
-  assert_true (s.requests >= 3);
+  assert_true (s.requests >= 12);
+  /* Answered every time, the reach stays 377: nothing to announce between clock updates
+   * (not the request going out, not its reply coming in). */
+  seen.states_only = 0;
+  requests = s.requests;
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && s.requests < requests + 8)
+    run_for (50);
+  assert_true (s.requests >= requests + 8);
+  assert_int_equal (seen.states_only, 0);
   server_close (&s);
   seen.states_only = seen.unchanged = 0;
   /* Polls every 1/8 s: the reach register shifts its ones out, one announcement per poll,
