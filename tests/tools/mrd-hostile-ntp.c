@@ -18,13 +18,31 @@
  *                     cycle         each request gets the next of the hostile modes above,
  *                                   except kod-deny (a client told DENY stops polling, which
  *                                   would end the cycle; serve it from a server of its own)
+ *                     forge-origin  first a forged reply (time --forge-offset off, origin not
+ *                                   the request's), then the correct reply
+ *                     forge-port    first a forged reply (right origin, time --forge-offset
+ *                                   off) from another port of the same address, then the
+ *                                   correct reply
+ *                     forge-addr    the same from another address (--forge-from)
+ *                     replay        first this client's previous reply again (a valid reply
+ *                                   to an earlier request), then the correct reply, then the
+ *                                   correct reply once more (a duplicate)
  *   --offset S        serve time S seconds off (on top of the mode)
+ *   --jump-at T       after T seconds add --jump-by S (default 1000) to the offset: a server
+ *                     that is right first and then jumps
+ *   --slew PPM        the served time drifts away at PPM (on top of the offset) ...
+ *   --reverse T       ... and the drift changes sign every T seconds (a triangle wave)
+ *   --burst N         send every reply N times (garbage: N different packets; forged and
+ *                     replayed packets are sent once): a storm of KoDs or garbage
+ *   --forge-offset S  how far off forged replies are (default 0.5 s)
+ *   --forge-from H    the address forge-addr sends from (default 127.0.0.9)
  *   --listen H:P      address to serve on (port 0: any free one, see --port-file)
  *   --port-file PATH  write the bound port there
  *   --duration S      exit after S seconds
  *   --seed N          reproducible garbage
  *
- * Prints one line per reply on stdout ("reply N MODE") so tests can count what was sent.
+ * Prints one line per reply on stdout ("reply N MODE") so tests can count what was sent:
+ * one per request answered, whatever --burst and the forging modes add.
  * Plain poll()/recvfrom()/clock_gettime(), so it also runs as a node inside clknetsim.
  */
 #define _GNU_SOURCE
@@ -50,12 +68,14 @@
 
 typedef enum {
   MODE_GOOD, MODE_KOD_RATE, MODE_KOD_DENY, MODE_WRONG_ORIGIN, MODE_STRATUM16, MODE_LEAP3,
-  MODE_TRUNCATED, MODE_OVERSIZED, MODE_JUMP, MODE_GARBAGE, MODE_RATELIMIT, MODE_CYCLE
+  MODE_TRUNCATED, MODE_OVERSIZED, MODE_JUMP, MODE_GARBAGE, MODE_RATELIMIT, MODE_CYCLE,
+  MODE_FORGE_ORIGIN, MODE_FORGE_PORT, MODE_FORGE_ADDR, MODE_REPLAY
 } HostileMode;
 
 static const char *const hostile_mode_names[] = {
   "good", "kod-rate", "kod-deny", "wrong-origin", "stratum16", "leap3", "truncated",
-  "oversized", "jump", "garbage", "ratelimit", "cycle"};
+  "oversized", "jump", "garbage", "ratelimit", "cycle", "forge-origin", "forge-port",
+  "forge-addr", "replay"};
 
 typedef struct {
   struct sockaddr_storage addr;
@@ -141,6 +161,30 @@ hostile_kod (uint8_t *out, const uint8_t *req, double rx, const char *code)
   memcpy (out + 12, code, 4);
 }
 
+/* The served offset at `elapsed` seconds after start: the base, the jump once it is due, and
+ * the triangle wave of --slew/--reverse (slope +ppm for `reverse` s, then -ppm, ...). */
+static double
+hostile_offset_at (double elapsed, double base, double jump_at, double jump_by, double ppm,
+                   double reverse)
+{
+  double off = base;
+  if (jump_at >= 0 && elapsed >= jump_at)
+    off += jump_by;
+  if (ppm != 0) {
+    if (reverse > 0) {
+      double k = floor (elapsed / reverse), r = elapsed - k * reverse;
+      /* After an even number of legs the wave is back at 0 (whole up-and-down periods);
+       * after an odd one it is at the top of an up leg. */
+      double start = fmod (k, 2) == 0 ? 0 : reverse;
+      double slope = fmod (k, 2) == 0 ? 1 : -1;
+      off += ppm * 1e-6 * (start + slope * r);
+    } else {
+      off += ppm * 1e-6 * elapsed;
+    }
+  }
+  return off;
+}
+
 static int
 hostile_parse_addr (const char *spec, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -194,11 +238,18 @@ main (int argc, char **argv)
 {
   const char *listen_spec = "127.0.0.1:0", *port_file = NULL;
   HostileMode mode = MODE_GOOD;
+  const char *forge_from = "127.0.0.9";
   double offset = 0, duration = 3600, min_interval = 0;
+  double jump_at = -1, jump_by = 1000, slew_ppm = 0, reverse = 0, forge_offset = 0.5;
+  long burst = 1;
   static const struct option opts[] = {
     {"mode", required_argument, 0, 'm'},     {"offset", required_argument, 0, 'o'},
     {"listen", required_argument, 0, 'l'},   {"port-file", required_argument, 0, 'p'},
     {"duration", required_argument, 0, 'T'}, {"seed", required_argument, 0, 's'},
+    {"jump-at", required_argument, 0, 'j'},  {"jump-by", required_argument, 0, 'J'},
+    {"slew", required_argument, 0, 'S'},     {"reverse", required_argument, 0, 'R'},
+    {"burst", required_argument, 0, 'b'},    {"forge-offset", required_argument, 0, 'F'},
+    {"forge-from", required_argument, 0, 'f'},
     {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
@@ -233,14 +284,25 @@ main (int argc, char **argv)
     case 'p': port_file = optarg; break;
     case 'T': duration = strtod (optarg, NULL); break;
     case 's': hostile_rng = strtoull (optarg, NULL, 10) * 2 + 1; break;
+    case 'j': jump_at = strtod (optarg, NULL); break;
+    case 'J': jump_by = strtod (optarg, NULL); break;
+    case 'S': slew_ppm = strtod (optarg, NULL); break;
+    case 'R': reverse = strtod (optarg, NULL); break;
+    case 'b': burst = strtol (optarg, NULL, 10); break;
+    case 'F': forge_offset = strtod (optarg, NULL); break;
+    case 'f': forge_from = optarg; break;
     case 'h':
       printf ("Usage: mrd-hostile-ntp --mode MODE [--offset S] [--listen H:P] "
-              "[--port-file PATH] [--duration S] [--seed N]\n");
+              "[--port-file PATH] [--duration S] [--seed N] [--jump-at T [--jump-by S]] "
+              "[--slew PPM [--reverse T]] [--burst N] [--forge-offset S] "
+              "[--forge-from HOST]\n");
       return 0;
     default: return 2;
     }
   }
-  if (optind != argc || !(duration > 0) || !isfinite (offset)) {
+  if (optind != argc || !(duration > 0) || !isfinite (offset) || !isfinite (jump_by) ||
+      !isfinite (jump_at) || !(fabs (slew_ppm) <= 1e6) || !(reverse >= 0 && reverse < 1e9) ||
+      burst < 1 || burst > 1000 || !(fabs (forge_offset) < 1e9)) {
     fprintf (stderr, "mrd-hostile-ntp: bad arguments (see --help)\n");
     return 2;
   }
@@ -256,6 +318,33 @@ main (int argc, char **argv)
   if (fd < 0 || bind (fd, (struct sockaddr *) &la, la_len) < 0) {
     fprintf (stderr, "mrd-hostile-ntp: bind %s: %s\n", listen_spec, strerror (errno));
     return 1;
+  }
+  /* The forger's socket: another port of the listening address, or another address. */
+  int forge_fd = -1;
+  if (mode == MODE_FORGE_PORT || mode == MODE_FORGE_ADDR) {
+    struct sockaddr_storage fa;
+    socklen_t fa_len;
+    char spec[300];
+    if (mode == MODE_FORGE_PORT) {
+      fa = la;
+      fa_len = la_len;
+      if (fa.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *) &fa)->sin6_port = 0;
+      else
+        ((struct sockaddr_in *) &fa)->sin_port = 0;
+    } else {
+      snprintf (spec, sizeof spec, strchr (forge_from, ':') ? "[%s]:0" : "%s:0", forge_from);
+      if (hostile_parse_addr (spec, &fa, &fa_len) < 0 || fa.ss_family != la.ss_family) {
+        fprintf (stderr, "mrd-hostile-ntp: --forge-from: '%s' is not a numeric address of "
+                 "the listening family\n", forge_from);
+        return 2;
+      }
+    }
+    forge_fd = socket (fa.ss_family, SOCK_DGRAM, 0);
+    if (forge_fd < 0 || bind (forge_fd, (struct sockaddr *) &fa, fa_len) < 0) {
+      fprintf (stderr, "mrd-hostile-ntp: bind the forger: %s\n", strerror (errno));
+      return 1;
+    }
   }
   if (port_file) {
     struct sockaddr_storage b;
@@ -278,7 +367,9 @@ main (int argc, char **argv)
   static HostilePeer peers[HOSTILE_MAX_PEERS];
   int n_peers = 0;
   unsigned long count = 0, cycle = 0;
-  double end = hostile_monotonic () + duration;
+  double start = hostile_monotonic (), end = start + duration;
+  uint8_t last_reply[48];
+  bool have_last = false;
   while (!hostile_stop) {
     double left = end - hostile_monotonic ();
     if (left <= 0)
@@ -295,6 +386,8 @@ main (int argc, char **argv)
     /* Only answer client requests (mode 3) of at least a header. */
     if (len < 48 || (req[0] & 7) != 3)
       continue;
+    double off = hostile_offset_at (hostile_monotonic () - start, offset, jump_at, jump_by,
+                                    slew_ppm, reverse);
     HostileMode m = mode;
     if (m == MODE_CYCLE)
       {
@@ -308,41 +401,70 @@ main (int argc, char **argv)
       m = iv < min_interval ? MODE_KOD_RATE : MODE_GOOD;
     }
     size_t olen = 48;
+    uint8_t forged[48];
+    int dup = 0;
     switch (m) {
+    case MODE_FORGE_ORIGIN:
+      hostile_reply (forged, req, rx, off + forge_offset);
+      for (int i = 24; i < 32; i++)
+        forged[i] = (uint8_t) hostile_rand ();
+      sendto (fd, forged, 48, 0, (struct sockaddr *) &from, fl);
+      hostile_reply (out, req, rx, off);
+      break;
+    case MODE_FORGE_PORT:
+    case MODE_FORGE_ADDR:
+      hostile_reply (forged, req, rx, off + forge_offset);
+      sendto (forge_fd, forged, 48, 0, (struct sockaddr *) &from, fl);
+      hostile_reply (out, req, rx, off);
+      break;
+    case MODE_REPLAY:
+      if (have_last)
+        sendto (fd, last_reply, 48, 0, (struct sockaddr *) &from, fl);
+      hostile_reply (out, req, rx, off);
+      memcpy (last_reply, out, 48);
+      have_last = true;
+      dup = 1;
+      break;
     case MODE_KOD_RATE: hostile_kod (out, req, rx, "RATE"); break;
     case MODE_KOD_DENY: hostile_kod (out, req, rx, "DENY"); break;
     case MODE_WRONG_ORIGIN:
-      hostile_reply (out, req, rx, offset);
+      hostile_reply (out, req, rx, off);
       for (int i = 24; i < 32; i++)
         out[i] = (uint8_t) hostile_rand ();
       break;
     case MODE_STRATUM16:
-      hostile_reply (out, req, rx, offset);
+      hostile_reply (out, req, rx, off);
       out[1] = 16;
       break;
     case MODE_LEAP3:
-      hostile_reply (out, req, rx, offset);
+      hostile_reply (out, req, rx, off);
       out[0] = (uint8_t) ((out[0] & 0x3f) | (3 << 6));
       break;
     case MODE_TRUNCATED:
-      hostile_reply (out, req, rx, offset);
+      hostile_reply (out, req, rx, off);
       olen = 20;
       break;
     case MODE_OVERSIZED:
-      hostile_reply (out, req, rx, offset);
+      hostile_reply (out, req, rx, off);
       for (size_t i = 48; i < 1000; i++)
         out[i] = (uint8_t) hostile_rand ();
       olen = 1000;
       break;
-    case MODE_JUMP: hostile_reply (out, req, rx, offset + 1000.0); break;
-    case MODE_GARBAGE:
-      olen = 1 + hostile_rand () % 200;
-      for (size_t i = 0; i < olen; i++)
-        out[i] = (uint8_t) hostile_rand ();
-      break;
-    default: hostile_reply (out, req, rx, offset); break;
+    case MODE_JUMP: hostile_reply (out, req, rx, off + 1000.0); break;
+    case MODE_GARBAGE: break;   /* filled per packet below */
+    default: hostile_reply (out, req, rx, off); break;
     }
-    if (sendto (fd, out, olen, 0, (struct sockaddr *) &from, fl) >= 0)
+    bool sent = false;
+    for (long b = 0; b < burst + dup; b++) {
+      if (m == MODE_GARBAGE) {
+        olen = 1 + hostile_rand () % 200;
+        for (size_t i = 0; i < olen; i++)
+          out[i] = (uint8_t) hostile_rand ();
+      }
+      if (sendto (fd, out, olen, 0, (struct sockaddr *) &from, fl) >= 0)
+        sent = true;
+    }
+    if (sent)
       printf ("reply %lu %s\n", ++count, hostile_mode_names[m]);
   }
   return 0;

@@ -51,6 +51,25 @@ class Server:
         except socket.timeout:
             return tx, None
 
+    def ask_all(self, wait=0.3):
+        """A request from an unconnected socket; every datagram that comes back within `wait`
+        seconds as (source address, bytes): forged ones from elsewhere included."""
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        tx = os.urandom(8)
+        u.sendto(bytes([0x23, 0, 6, 0xec]) + bytes(36) + tx, ("127.0.0.1", self.port))
+        got = []
+        self.asked = time.time()
+        u.settimeout(wait)
+        try:
+            while True:
+                data, src = u.recvfrom(4096)
+                got.append((src, data))
+        except socket.timeout:
+            pass
+        u.close()
+        return tx, got
+
     def close(self):
         self.p.terminate()
         out = self.p.communicate(timeout=5)[0]
@@ -148,12 +167,75 @@ def main():
     check(f"cycle: the 8 hostile modes but DENY in 8 requests, then again ({modes[:2]}...)",
           len(modes) == 10 and set(modes[:8]) == hostile and modes[8:] == modes[:2])
 
+    s = Server("forge-origin", "--forge-offset", "0.5")
+    tx, got = s.ask_all()
+    f = [fields(d) for _, d in got]
+    check("forge-origin: a forged reply (origin wrong, 0.5 s off), then the correct one",
+          len(f) == 2 and f[0]["org"] != tx and abs(f[0]["tx"] - s.asked - 0.5) < 0.1
+          and f[1]["org"] == tx and abs(f[1]["tx"] - s.asked) < 0.1)
+    s.close()
+    for mode, extra, want in (("forge-port", [], "127.0.0.1"),
+                              ("forge-addr", ["--forge-from", "127.0.0.9"], "127.0.0.9")):
+        s = Server(mode, *extra)
+        tx, got = s.ask_all()
+        f = [fields(d) for _, d in got]
+        check(f"{mode}: from {want} port != server's: right origin, 0.5 s off; then correct",
+              len(got) == 2 and got[0][0][0] == want and got[0][0][1] != s.port
+              and f[0]["org"] == tx and abs(f[0]["tx"] - s.asked - 0.5) < 0.1
+              and got[1][0] == ("127.0.0.1", s.port) and f[1]["org"] == tx
+              and abs(f[1]["tx"] - s.asked) < 0.1)
+        s.close()
+    s = Server("replay")
+    tx1, got1 = s.ask_all()
+    tx2, got2 = s.ask_all()
+    check("replay: the first request gets its reply twice (the second a duplicate)",
+          len(got1) == 2 and got1[0][1] == got1[1][1] and fields(got1[0][1])["org"] == tx1)
+    check("replay: the next gets the earlier reply first, then its own twice",
+          len(got2) == 3 and got2[0][1] == got1[0][1] and fields(got2[1][1])["org"] == tx2
+          and got2[1][1] == got2[2][1])
+    s.close()
+    s = Server("good", "--jump-at", "1")
+    _, d1 = s.ask()
+    off1 = fields(d1)["tx"] - time.time()
+    time.sleep(1.1)
+    _, d2 = s.ask()
+    off2 = fields(d2)["tx"] - time.time()
+    check(f"--jump-at 1: right first, 1000 s ahead after 1 s ({off1:.3f}, {off2:.3f})",
+          abs(off1) < 0.2 and abs(off2 - 1000) < 0.2)
+    s.close()
+    # 100 000 ppm = 0.1 s per second, reversing every 0.5 s: +25 ms at 0.25 s, +50 ms at the
+    # top (0.5 s), back to 0 at 1 s.
+    s = Server("good", "--slew", "100000", "--reverse", "0.5")
+    t0 = time.monotonic()
+    offs = []
+    for at in (0.25, 0.75, 1.25):
+        time.sleep(max(0, at - (time.monotonic() - t0)))
+        offs.append(fields(s.ask()[1])["tx"] - time.time())
+    check(f"--slew 100000 --reverse 0.5: +25, +25, +25 ms at 0.25, 0.75, 1.25 s "
+          f"({', '.join(f'{o * 1e3:.0f}' for o in offs)})",
+          all(abs(o - 0.025) < 0.015 for o in offs))
+    s.close()
+    s = Server("kod-rate", "--burst", "5")
+    tx, got = s.ask_all()
+    check("--burst 5: five identical KoDs for one request",
+          len(got) == 5 and len({d for _, d in got}) == 1 and fields(got[0][1])["refid"] == b"RATE")
+    out = s.close()
+    check("--burst: one stdout line per request", out.split().count("reply") == 1)
+    s = Server("garbage", "--burst", "5", "--seed", "4")
+    _, got = s.ask_all()
+    check("garbage --burst 5: five different packets", len({d for _, d in got}) == 5)
+    s.close()
+
     r = subprocess.run([TOOL, "--mode", "friendly"], capture_output=True, text=True, timeout=5)
     check("unknown mode refused (exit 2, message)",
           r.returncode == 2 and "unknown mode" in r.stderr)
     r = subprocess.run([TOOL, "--mode", "ratelimit:-1"], capture_output=True, text=True,
                        timeout=5)
     check("ratelimit:-1 refused", r.returncode == 2)
+    for bad in (["--burst", "0"], ["--slew", "nan"], ["--reverse", "-1"]):
+        r = subprocess.run([TOOL, "--mode", "good"] + bad, capture_output=True, text=True,
+                           timeout=5)
+        check(f"{' '.join(bad)} refused", r.returncode == 2)
 
     print("FAIL" if failures else "PASS")
     return 1 if failures else 0
