@@ -200,6 +200,23 @@ def rss_kib(pids):
     return total
 
 
+def mem_kib(pids):
+    """(PSS, private anonymous) in KiB over the tree. RSS counts a library once per process
+    that maps it, so a daemon split into two processes pays twice for the same pages; PSS
+    shares each page among the processes mapping it, and anonymous memory is what the
+    daemon itself allocated."""
+    pss = anon = 0
+    for p in pids:
+        try:
+            roll = open(f"/proc/{p}/smaps_rollup").read()
+            pss += int(re.search(r"^Pss:\s*(\d+)", roll, re.M).group(1))
+            anon += int(re.search(r"^RssAnon:\s*(\d+)", open(f"/proc/{p}/status").read(),
+                                  re.M).group(1))
+        except (OSError, AttributeError):
+            pass
+    return pss, anon
+
+
 def cpu_s(pids):
     tck = os.sysconf("SC_CLK_TCK")
     total = 0
@@ -213,15 +230,19 @@ def cpu_s(pids):
 
 
 def switches(pids):
-    """Times scheduled onto a CPU, summed over every thread: each is a wake-up."""
-    total = 0
+    """(wake-ups, times scheduled) summed over every thread. A wake-up is a voluntary context
+    switch: the thread slept (poll, a timer) and something woke it. Times scheduled onto a CPU
+    (schedstat) add the preemptions, which count the machine's other load, not the daemon."""
+    woken = scheduled = 0
     for p in pids:
         try:
             for t in os.listdir(f"/proc/{p}/task"):
-                total += int(open(f"/proc/{p}/task/{t}/schedstat").read().split()[2])
-        except OSError:
+                scheduled += int(open(f"/proc/{p}/task/{t}/schedstat").read().split()[2])
+                woken += int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)",
+                                       open(f"/proc/{p}/task/{t}/status").read(), re.M).group(1))
+        except (OSError, AttributeError):
             pass
-    return total
+    return woken, scheduled
 
 
 def chronyc_tracking(sock):
@@ -233,6 +254,39 @@ def chronyc_tracking(sock):
         return None, False
     v = float(m.group(1)) * (1 if m.group(2) == "fast" else -1)
     return v, bool(ref) and ref.group(1) != "00000000"
+
+
+def bus_daemon(lab, port, line):
+    """meridiand as users run it: on a private system bus, a temporary root, the virtual clock
+    (0.5 s off, 23.054 ppm slow), its NTP engine in the sandboxed child; no CAP_SYS_TIME.
+    Returns its Popen (the child is in its process tree), or None where it cannot run."""
+    import shutil as _sh
+    if _sh.which("dbus-daemon") is None:
+        return None
+    d = os.path.join(lab.dir, "bus")
+    os.mkdir(d)
+    conf = open(os.path.join(ROOT, "tests", "fixtures", "private-system-bus.conf.in")).read()
+    with open(os.path.join(d, "system.conf"), "w") as f:
+        f.write(conf.replace("@DIR@", d))
+    bus = lab._spawn(["setpriv", "--bounding-set", "-sys_time", "dbus-daemon", "--nofork",
+                      f"--config-file={d}/system.conf", "--print-address=1"],
+                     stdout=subprocess.PIPE, text=True)
+    address = bus.stdout.readline().strip()
+    root = os.path.join(lab.dir, "root")
+    os.makedirs(os.path.join(root, "etc", "meridian"))
+    os.makedirs(os.path.join(root, "var", "lib", "meridian"))
+    os.symlink("../usr/share/zoneinfo/UTC", os.path.join(root, "etc", "localtime"))
+    with open(os.path.join(root, "etc", "timezone"), "w") as f:
+        f.write("Etc/UTC\n")
+    with open(os.path.join(root, "etc", "adjtime"), "w") as f:
+        f.write("0.000000 0 0.000000\n0\nUTC\n")
+    with open(os.path.join(root, "etc", "meridian", "meridian.conf"), "w") as f:
+        f.write(f"server 127.0.0.1 port {port} {line}\nmakestep 1 3\n")
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
+    return lab._spawn(["setpriv", "--bounding-set", "-sys_time", netlib.meridiand_path(),
+                       "--root", root, "--clock", "virtual", "--virtual-offset", "0.5",
+                       "--virtual-freq=-23.054"], env=env, stdout=subprocess.DEVNULL,
+                      stderr=open(os.path.join(lab.dir, "meridiand-bus.log"), "w"))
 
 
 def loopback_part(args):
@@ -251,12 +305,14 @@ def loopback_part(args):
         relay_args = ["--delay", "0.001", "--jitter", "0.0002", "--dist", "exp", "--seed", "5"]
         pm = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
         pc = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
+        pb = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
         line = "prefer iburst minpoll 4 maxpoll 4"
         t0 = time.monotonic()
         cproc, _ = lab.chronyd_client(f"server 127.0.0.1 port {pc} {line}\nmakestep 1 3")
         csock = [a for a in open(cproc.args[-1]).read().split() if a.endswith(".sock")][0]
         d = lab.meridiand(f"server 127.0.0.1 port {pm} {line}\nmakestep 1 3\n", offset=0.5,
                           freq=-23.054)
+        bproc = bus_daemon(lab, pb, line)
         csamples = []
         while time.monotonic() - t0 < run_s:
             time.sleep(2)
@@ -265,13 +321,18 @@ def loopback_part(args):
                 csamples.append((time.monotonic() - t0, synced, v))
         _, mupd = d.snapshot()
         # Idle window: both keep polling every 16 s; count wake-ups.
+        # The bus daemon's tree is setpriv's (exec'd into meridiand) and its engine child.
+        bp = proc_tree(bproc.pid) if bproc is not None and bproc.poll() is None else []
         mp, cp = proc_tree(d.proc.pid), proc_tree(cproc.pid)
-        sw0 = (switches(mp), switches(cp))
+        sw0 = (switches(mp), switches(cp), switches(bp))
         time.sleep(idle_s)
+        bp = proc_tree(bproc.pid) if bproc is not None and bproc.poll() is None else []
         mp, cp = proc_tree(d.proc.pid), proc_tree(cproc.pid)
-        sw1 = (switches(mp), switches(cp))
-        rss = (rss_kib(mp), rss_kib(cp))
-        cpu = (cpu_s(mp), cpu_s(cp))
+        sw1 = (switches(mp), switches(cp), switches(bp))
+        rss = (rss_kib(mp), rss_kib(cp), rss_kib(bp))
+        mem = (mem_kib(mp), mem_kib(cp), mem_kib(bp))
+        cpu = (cpu_s(mp), cpu_s(cp), cpu_s(bp))
+        nb = len(bp)
         d.stop()
     finally:
         lab.close()
@@ -291,16 +352,35 @@ def loopback_part(args):
     # Both over the same window: the first run_s seconds.
     ms, mr, mn = sync_and_rms([(t, s, e) for t, s, e in mupd])
     cs, cr, cn = sync_and_rms(csamples)
-    mw = (sw1[0] - sw0[0]) * 3600 / idle_s
-    cw = (sw1[1] - sw0[1]) * 3600 / idle_s
+    mw, ms_ = ((a - b) * 3600 / idle_s for a, b in zip(sw1[0], sw0[0]))
+    cw, cs_ = ((a - b) * 3600 / idle_s for a, b in zip(sw1[1], sw0[1]))
     print()
     print(f"{'':28} {'meridiand':>12} {'chronyd -x':>12}   ratio m/c")
     print(f"{'time to sync (s)':28} {ms:12.1f} {cs:12.1f}   {ms / cs if cs else float('nan'):.2f}")
     print(f"{'RMS error after sync':28} {fmt_s(mr):>12} {fmt_s(cr):>12}   "
           f"{mr / cr if cr else float('nan'):.2f}   (n = {mn} updates / {cn} chronyc samples)")
     print(f"{'RSS (KiB, process tree)':28} {rss[0]:12d} {rss[1]:12d}   {rss[0] / rss[1]:.2f}")
+    print(f"{'  PSS (KiB)':28} {mem[0][0]:12d} {mem[1][0]:12d}   {mem[0][0] / mem[1][0]:.2f}")
+    print(f"{'  anonymous RSS (KiB)':28} {mem[0][1]:12d} {mem[1][1]:12d}   "
+          f"{mem[0][1] / mem[1][1]:.2f}")
     print(f"{'CPU seconds':28} {cpu[0]:12.3f} {cpu[1]:12.3f}")
-    print(f"{'wake-ups per hour idle':28} {mw:12.0f} {cw:12.0f}   {mw / cw if cw else float('nan'):.2f}")
+    print(f"{'wake-ups per hour idle':28} {mw:12.0f} {cw:12.0f}   {mw / cw if cw else float('nan'):.2f}"
+          f"   (voluntary context switches)")
+    print(f"{'  scheduled per hour idle':28} {ms_:12.0f} {cs_:12.0f}   "
+          f"{ms_ / cs_ if cs_ else float('nan'):.2f}   (schedstat: wake-ups + preemptions)")
+    if nb >= 2:
+        bw = (sw1[2][0] - sw0[2][0]) * 3600 / idle_s
+        print(f"   meridiand on a private bus (daemon + sandboxed engine child, its own relay), "
+              f"same run:")
+        print(f"{'  RSS (KiB, process tree)':28} {rss[2]:12d} {rss[1]:12d}   {rss[2] / rss[1]:.2f}")
+        print(f"{'  PSS (KiB)':28} {mem[2][0]:12d} {mem[1][0]:12d}   {mem[2][0] / mem[1][0]:.2f}")
+        print(f"{'  anonymous RSS (KiB)':28} {mem[2][1]:12d} {mem[1][1]:12d}   "
+              f"{mem[2][1] / mem[1][1]:.2f}")
+        print(f"{'  wake-ups per hour idle':28} {bw:12.0f} {cw:12.0f}   "
+              f"{bw / cw if cw else float('nan'):.2f}   (both processes and their threads)")
+    else:
+        print("   meridiand on a private bus: not measured (no dbus-daemon, or it exited: "
+              f"{os.path.join('<lab>', 'meridiand-bus.log')})")
     print("   errors: meridiand's from its virtual clock's true offset at each update; chronyd's "
           "is its estimate of a clock that is right (chronyc 'System time'), every 2 s")
     print()

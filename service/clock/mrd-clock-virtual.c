@@ -24,6 +24,8 @@ typedef struct {
   gint64 base_mono;     /* monotonic reading at the anchor */
   double error_ppm;     /* the deliberate error (--virtual-freq) */
   double freq_ppm;      /* the correction set through set_freq */
+  int leap;             /* armed and not yet applied: 1 insert, -1 delete */
+  gint64 leap_at;       /* the reading it applies from (mrd_clock_leap_at) */
 } MrdClockVirtual;
 
 static gint64
@@ -35,10 +37,9 @@ monotonic_ns (gpointer user_data)
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
-/* Reading at monotonic time @mono. Elapsed time is split into whole seconds and the rest so the
- * product stays exact in a double over days of uptime. */
+/* Reading at monotonic time @mono, before any leap second. */
 static gint64
-virtual_read_at (MrdClockVirtual *self, gint64 mono)
+virtual_read_line (MrdClockVirtual *self, gint64 mono)
 {
   gint64 elapsed = mono - self->base_mono;
   double rate_error = (self->error_ppm + self->freq_ppm) * 1e-6;
@@ -46,6 +47,18 @@ virtual_read_at (MrdClockVirtual *self, gint64 mono)
   return self->base_ns + elapsed + (gint64) llround ((double) elapsed * rate_error);
 }
 
+/* Reading at monotonic time @mono: the line, shifted by an armed leap second once it reached
+ * the reading the leap applies from. A pure function of @mono, so readers change nothing and
+ * a kernel timestamp from before the leap is carried over without it. */
+static gint64
+virtual_read_at (MrdClockVirtual *self, gint64 mono)
+{
+  gint64 raw = virtual_read_line (self, mono);
+
+  return raw >= self->leap_at ? raw + mrd_clock_leap_shift (self->leap) : raw;
+}
+
+/* Re-anchor at now; a leap second already past is folded into the anchor and disarmed. */
 static void
 virtual_anchor (MrdClockVirtual *self, gint64 *mono_out, gint64 *now_out)
 {
@@ -53,6 +66,34 @@ virtual_anchor (MrdClockVirtual *self, gint64 *mono_out, gint64 *now_out)
 
   *now_out = virtual_read_at (self, mono);
   *mono_out = mono;
+  if (virtual_read_line (self, mono) >= self->leap_at)
+    {
+      self->leap = 0;
+      self->leap_at = G_MAXINT64;
+    }
+}
+
+/* After the clock was set or stepped: an armed leap second applies at the end of the new day. */
+static void
+virtual_rearm (MrdClockVirtual *self)
+{
+  self->leap_at = mrd_clock_leap_at (self->base_ns, self->leap);
+}
+
+static gboolean
+virtual_set_leap (MrdClock *clock, int leap, GError **error)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  gint64 mono, now;
+
+  g_mutex_lock (&self->lock);
+  virtual_anchor (self, &mono, &now);
+  self->base_mono = mono;
+  self->base_ns = now;
+  self->leap = leap;
+  virtual_rearm (self);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 static gint64
@@ -72,9 +113,13 @@ virtual_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
 
+  gint64 mono, now;
+
   g_mutex_lock (&self->lock);
-  self->base_mono = self->mono (self->mono_data);
+  virtual_anchor (self, &mono, &now);
+  self->base_mono = mono;
   self->base_ns = time_ns;
+  virtual_rearm (self);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -89,6 +134,7 @@ virtual_step (MrdClock *clock, double delta_s, GError **error)
   virtual_anchor (self, &mono, &now);
   self->base_mono = mono;
   self->base_ns = now + (gint64) llround (delta_s * 1e9);
+  virtual_rearm (self);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -194,6 +240,7 @@ static const MrdClockOps virtual_ops = {
   .from_realtime_ns = virtual_from_realtime_ns,
   .get_true_offset = virtual_get_true_offset,
   .get_monotonic_rate = virtual_get_monotonic_rate,
+  .set_leap = virtual_set_leap,
 };
 
 MrdClock *
@@ -210,6 +257,7 @@ mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm, MrdMonotonicFunc 
   self->error_ppm = error_ppm;
   self->base_mono = self->mono (self->mono_data);
   self->base_ns = start_ns;
+  self->leap_at = G_MAXINT64;
   return &self->parent;
 }
 

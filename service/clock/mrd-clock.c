@@ -177,3 +177,25 @@ mrd_clock_get_monotonic_rate (MrdClock *clock)
     return 1.0;
   return clock->ops->get_monotonic_rate (clock);
 }
+
+#define DAY_NS (G_GINT64_CONSTANT (86400) * G_GINT64_CONSTANT (1000000000))
+#define SEC_NS G_GINT64_CONSTANT (1000000000)
+
+gint64
+mrd_clock_leap_at (gint64 now_ns, int leap)
+{
+  gint64 midnight;
+
+  if (leap == 0)
+    return G_MAXINT64;
+  midnight = (now_ns >= 0 ? now_ns / DAY_NS : (now_ns - DAY_NS + 1) / DAY_NS) * DAY_NS + DAY_NS;
+  if (leap > 0)
+    return midnight;
+  return now_ns < midnight - SEC_NS ? midnight - SEC_NS : midnight + DAY_NS - SEC_NS;
+}
+
+gint64
+mrd_clock_leap_shift (int leap)
+{
+  return leap > 0 ? -SEC_NS : leap < 0 ? SEC_NS : 0;
+}

@@ -128,7 +128,8 @@ double      mrd_clock_get_monotonic_rate (MrdClock *clock);
 /* A CLOCK_REALTIME time (e.g. a kernel packet timestamp) as this clock read at that moment. */
 gint64      mrd_clock_from_realtime_ns (MrdClock *clock, gint64 real_ns);
 /* Arm (leap = 1 insert, -1 delete) or disarm (0) a leap second at the end of the UTC day:
- * STA_INS / STA_DEL for the system clock; the virtual clock only remembers it. */
+ * STA_INS / STA_DEL for the system clock; the virtual clocks apply it themselves as the
+ * kernel does (mrd_clock_leap_at), once. */
 gboolean    mrd_clock_set_leap  (MrdClock *clock, int leap, GError **error);
 int         mrd_clock_get_leap  (MrdClock *clock);
 /* Tell the kernel how good the clock is (timex.esterror / maxerror, STA_UNSYNC), as chronyd
@@ -146,6 +147,15 @@ gboolean    mrd_clock_prepare_discipline (MrdClock *clock, GError **error);
 /* The virtual clock's true error: its reading minus CLOCK_REALTIME, in s (positive = ahead).
  * FALSE for the system clock, whose truth nobody here knows. A test and demo aid. */
 gboolean    mrd_clock_get_true_offset (MrdClock *clock, double *offset_s);
+
+/* The leap second of the software clocks, as the kernel applies STA_INS / STA_DEL
+ * (kernel/time/ntp.c, second_overflow): an insertion at the next UTC midnight after @now_ns
+ * sets the clock back 1 s (23:59:59 is read twice), a deletion moves it on 1 s when it reaches
+ * 23:59:59 (never read). mrd_clock_leap_at gives the reading from which the clock reads
+ * mrd_clock_leap_shift() ns more (G_MAXINT64 for @leap 0; a deletion armed within the day's
+ * last second waits for the next day, as the kernel, which checks once a second, would). */
+gint64      mrd_clock_leap_at    (gint64 now_ns, int leap);
+gint64      mrd_clock_leap_shift (int leap);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdClock, mrd_clock_free)
 

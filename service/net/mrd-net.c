@@ -144,8 +144,9 @@ read_one (MrdNetSocket *self, int flags)
   ts = find_timestamp (&msg);
   if (msg.msg_flags & MSG_ERRQUEUE)
     {
-      /* Our own request looped back with its transmit timestamp. */
-      if (ts != 0)
+      /* Our own request looped back with its transmit timestamp: the first one of the
+       * exchange (only one request goes out per socket). */
+      if (ts != 0 && self->tx_time == 0)
         self->tx_time = ts;
       return TRUE;
     }
@@ -295,6 +296,12 @@ mrd_net_socket_send (MrdNetSocket *self, const guint8 *data, gsize len, GError *
   self->fd = fd;
   self->watch = g_unix_fd_add (fd, G_IO_IN | G_IO_ERR, on_readable, self);
   self->tx_time = 0;
+  /* The kernel stamps a UDP datagram's software transmit time as it leaves, on loopback and
+   * most drivers before send(2) returns: take it now rather than in a later wake-up. (Where
+   * it comes later it is read with the reply; clknetsim stamps it when it is read, so only
+   * a read right after the send gives the simulated transmit time.) */
+  if (n >= 0)
+    (void) read_one (self, MSG_ERRQUEUE);
   self->spare_fd = open_socket (self, NULL);
   if (n < 0 || (gsize) n != len)
     {
@@ -363,6 +370,23 @@ mrd_net_address_to_string (GInetSocketAddress *address)
   if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6)
     return g_strdup_printf ("[%s]:%u", host, port);
   return g_strdup_printf ("%s:%u", host, port);
+}
+
+guint32
+mrd_net_address_refid (GInetSocketAddress *address)
+{
+  GInetAddress *addr = g_inet_socket_address_get_address (address);
+  const guint8 *bytes = g_inet_address_to_bytes (addr);
+  guint8 digest[16];
+  gsize len = sizeof digest;
+  g_autoptr(GChecksum) md5 = NULL;
+
+  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV4)
+    return (guint32) bytes[0] << 24 | (guint32) bytes[1] << 16 | (guint32) bytes[2] << 8 | bytes[3];
+  md5 = g_checksum_new (G_CHECKSUM_MD5);
+  g_checksum_update (md5, bytes, (gssize) g_inet_address_get_native_size (addr));
+  g_checksum_get_digest (md5, digest, &len);
+  return (guint32) digest[0] << 24 | (guint32) digest[1] << 16 | (guint32) digest[2] << 8 | digest[3];
 }
 
 typedef struct {

@@ -54,6 +54,11 @@ GInetSocketAddress *mrd_net_address_parse_numeric (const char *host, guint16 por
 /* "192.0.2.1:123" / "[2001:db8::1]:123" as chronyc shows an address (port only if not 123). */
 char         *mrd_net_address_to_string (GInetSocketAddress *address);
 
+/* The reference ID chronyd gives a server at @address (its util.c UTI_IPToRefid): an IPv4
+ * address itself (127.0.0.1 -> 0x7F000001), else the first 4 bytes of the MD5 of the 16-byte
+ * IPv6 address, big-endian. The port plays no part. */
+guint32       mrd_net_address_refid (GInetSocketAddress *address);
+
 /* Resolve @host to at most @max addresses (GInetSocketAddress with @port), IPv4 and IPv6,
  * duplicates removed. A numeric @host completes in an idle callback without the resolver, but
  * through GTask, whose first use starts GLib's thread pool: a single-threaded caller checks

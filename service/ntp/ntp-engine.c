@@ -517,6 +517,16 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
 }
 
 void
+ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns)
+{
+  if (src >= NTP_MAX_SOURCES || !e->src[src].live || e->src[src].sent_tx_ts == 0
+      || tx_ns < e->src[src].sent_raw_ns)
+    return;
+  e->src[src].sent_raw_ns = tx_ns;
+  e->src[src].sent_cooked_ns = ntp_discipline_cook (&e->disc, tx_ns);
+}
+
+void
 ntp_engine_timer (NtpEngine *e)
 {
   int64_t now = e->env.now (e->env.ud);

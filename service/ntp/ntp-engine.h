@@ -33,6 +33,10 @@ void ntp_engine_remove_source (NtpEngine *e, unsigned src);
 void ntp_engine_start (NtpEngine *e);
 /* A datagram from source `src`, received when the local clock read rx_ns. Any bytes. */
 void ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pkt, size_t len);
+/* The kernel's transmit timestamp of source `src`'s outstanding request, on the local clock
+ * as env->now reads it: t1 becomes it instead of the time read just before env->send. Ignored
+ * without an outstanding request or when earlier than that time (not this request's). */
+void ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns);
 /* The deadline armed through env->arm_timer has passed. */
 void ntp_engine_timer (NtpEngine *e);
 

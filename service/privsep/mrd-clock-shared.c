@@ -31,6 +31,8 @@ typedef struct {
   gint64 base_mono;     /* CLOCK_MONOTONIC at the anchor */
   double error_ppm;     /* the deliberate error (--virtual-freq) */
   double freq_ppm;      /* the correction (set_freq) */
+  gint64 leap_at;       /* the reading an armed leap second applies from; G_MAXINT64 = none */
+  gint32 leap;          /* armed and not yet applied: 1 insert, -1 delete */
 } SharedState;
 
 typedef struct {
@@ -76,6 +78,8 @@ state_read (MrdClockShared *self, SharedState *out)
         memcpy (&out->error_ppm, &e, sizeof e);
         memcpy (&out->freq_ppm, &f, sizeof f);
       }
+      out->leap_at = __atomic_load_n (&self->shm->leap_at, __ATOMIC_RELAXED);
+      out->leap = __atomic_load_n (&self->shm->leap, __ATOMIC_RELAXED);
       __atomic_thread_fence (__ATOMIC_ACQUIRE);
       if (__atomic_load_n (&self->shm->seq, __ATOMIC_RELAXED) == s1)
         return;
@@ -106,16 +110,28 @@ write_unlock (MrdClockShared *self, const SharedState *st)
   memcpy (&f, &st->freq_ppm, sizeof f);
   __atomic_store_n ((guint64 *) &self->shm->error_ppm, e, __ATOMIC_RELAXED);
   __atomic_store_n ((guint64 *) &self->shm->freq_ppm, f, __ATOMIC_RELAXED);
+  __atomic_store_n (&self->shm->leap_at, st->leap_at, __ATOMIC_RELAXED);
+  __atomic_store_n (&self->shm->leap, st->leap, __ATOMIC_RELAXED);
   __atomic_fetch_add (&self->shm->seq, 1, __ATOMIC_RELEASE);
 }
 
 static gint64
-read_at (const SharedState *st, gint64 mono)
+read_line (const SharedState *st, gint64 mono)
 {
   gint64 elapsed = mono - st->base_mono;
   double rate_error = (st->error_ppm + st->freq_ppm) * 1e-6;
 
   return st->base_ns + elapsed + (gint64) llround ((double) elapsed * rate_error);
+}
+
+/* The line, shifted by an armed leap second from the reading it applies from (the virtual
+ * clock's rule, mrd_clock_leap_at): a pure function, so readers in either process agree. */
+static gint64
+read_at (const SharedState *st, gint64 mono)
+{
+  gint64 raw = read_line (st, mono);
+
+  return raw >= st->leap_at ? raw + mrd_clock_leap_shift (st->leap) : raw;
 }
 
 static gint64
@@ -138,9 +154,32 @@ lock_and_anchor (MrdClockShared *self, SharedState *st)
   st->base_mono = self->shm->base_mono;
   st->error_ppm = self->shm->error_ppm;
   st->freq_ppm = self->shm->freq_ppm;
+  st->leap_at = self->shm->leap_at;
+  st->leap = self->shm->leap;
   mono = mono_ns ();
-  st->base_ns = read_at (st, mono);
+  if (read_line (st, mono) >= st->leap_at)
+    {
+      /* Past the leap second: folded into the anchor below, and disarmed. */
+      st->base_ns = read_at (st, mono);
+      st->leap = 0;
+      st->leap_at = G_MAXINT64;
+    }
+  else
+    st->base_ns = read_at (st, mono);
   st->base_mono = mono;
+}
+
+static gboolean
+shared_set_leap (MrdClock *clock, int leap, GError **error)
+{
+  MrdClockShared *self = (MrdClockShared *) clock;
+  SharedState st;
+
+  lock_and_anchor (self, &st);
+  st.leap = leap;
+  st.leap_at = mrd_clock_leap_at (st.base_ns, leap);
+  write_unlock (self, &st);
+  return TRUE;
 }
 
 static gboolean
@@ -151,6 +190,7 @@ shared_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 
   lock_and_anchor (self, &st);
   st.base_ns = time_ns;
+  st.leap_at = mrd_clock_leap_at (st.base_ns, st.leap);
   write_unlock (self, &st);
   return TRUE;
 }
@@ -163,6 +203,7 @@ shared_step (MrdClock *clock, double delta_s, GError **error)
 
   lock_and_anchor (self, &st);
   st.base_ns += (gint64) llround (delta_s * 1e9);
+  st.leap_at = mrd_clock_leap_at (st.base_ns, st.leap);
   write_unlock (self, &st);
   return TRUE;
 }
@@ -242,6 +283,7 @@ static const MrdClockOps shared_ops = {
   .get_max_freq = shared_get_max_freq,
   .from_realtime_ns = shared_from_realtime_ns,
   .get_true_offset = shared_get_true_offset,
+  .set_leap = shared_set_leap,
 };
 
 static MrdClock *
@@ -294,6 +336,8 @@ mrd_clock_shared_new (double offset_s, double error_ppm, GError **error)
   st->magic = SHARED_MAGIC;
   st->error_ppm = error_ppm;
   st->freq_ppm = 0.0;
+  st->leap = 0;
+  st->leap_at = G_MAXINT64;
   st->base_mono = mono_ns ();
   st->base_ns = real_ns () + (gint64) llround (offset_s * 1e9);
   return clock;

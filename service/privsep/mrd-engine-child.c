@@ -23,18 +23,12 @@
 #include "privsep/mrd-sandbox.h"
 #include "sync/mrd-sync-engine.h"
 
-/* Reach and state change with every poll without a clock update (a server that stops
- * answering, say); they are checked this often and sent when they differ from what the parent
- * last saw. 64 s is chronyd's default minimum poll: no source changes faster by itself. */
-#define REFRESH_INTERVAL_S 64
-
 typedef struct {
   int fd;
   MrdClock *clock;
   MrdSyncEngine *engine;
   GMainLoop *loop;
   gboolean enabled;
-  GVariant *last_key;
   int status;
 } Child;
 
@@ -50,30 +44,13 @@ send_or_quit (Child *self, const char *name, GVariant *arg)
     }
 }
 
-/* What the periodic refresh compares: each address's line, state, reach and stratum. */
-static GVariant *
-sources_key (GArray *sources)
-{
-  GVariantBuilder b;
-
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(uiyi)"));
-  for (guint i = 0; i < sources->len; i++)
-    {
-      MrdSyncSourceInfo *s = &g_array_index (sources, MrdSyncSourceInfo, i);
-
-      g_variant_builder_add (&b, "(uiyi)", s->line_id, (gint32) s->report.state,
-                             (guchar) s->report.reach, (gint32) s->report.stratum);
-    }
-  return g_variant_ref_sink (g_variant_builder_end (&b));
-}
-
 static void
 send_update (Child *self)
 {
   g_autoptr(GArray) sources = mrd_sync_engine_list_sources (self->engine);
   GVariantBuilder b;
   NtpTracking t;
-  const char *reference = "";
+  const char *reference = mrd_sync_engine_get_reference_name (self->engine);
   double freq = 0.0, skew = 0.0;
   gboolean have_drift;
 
@@ -83,41 +60,22 @@ send_update (Child *self)
     {
       MrdSyncSourceInfo *s = &g_array_index (sources, MrdSyncSourceInfo, i);
 
-      if (s->report.state == NTP_STATE_SELECTED)
-        reference = s->address;
       g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", s->line_id, s->address,
                              mrd_wire_report (&s->report));
     }
   have_drift = mrd_sync_engine_get_drift (self->engine, &freq, &skew);
-  g_clear_pointer (&self->last_key, g_variant_unref);
-  self->last_key = sources_key (sources);
-  /* The reference name is copied before @sources goes. */
   send_or_quit (self, "update",
                 g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
                                mrd_wire_tracking (&t), reference, g_variant_builder_end (&b),
                                have_drift, freq, skew));
 }
 
+/* A clock update, a change of sources, or of a source's state or reach (the engine says
+ * which, so no timer here polls for them). */
 static void
 on_engine_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
 {
   send_update (user_data);
-}
-
-static gboolean
-on_refresh (gpointer user_data)
-{
-  Child *self = user_data;
-  g_autoptr(GArray) sources = NULL;
-  g_autoptr(GVariant) key = NULL;
-
-  if (self->engine == NULL || !self->enabled)
-    return G_SOURCE_CONTINUE;
-  sources = mrd_sync_engine_list_sources (self->engine);
-  key = sources_key (sources);
-  if (self->last_key == NULL || !g_variant_equal (key, self->last_key))
-    send_update (self);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -292,7 +250,7 @@ mrd_engine_child_run (const MrdEngineChildOptions *options)
 {
   Child self = { .fd = options->channel_fd, .status = 0 };
   g_autoptr(GError) error = NULL;
-  guint watch, refresh;
+  guint watch;
 
   g_set_prgname ("meridiand-engine");
   (void) fcntl (self.fd, F_SETFD, FD_CLOEXEC);
@@ -314,12 +272,9 @@ mrd_engine_child_run (const MrdEngineChildOptions *options)
     }
   self.loop = g_main_loop_new (NULL, FALSE);
   watch = g_unix_fd_add (self.fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_channel, &self);
-  refresh = g_timeout_add_seconds (REFRESH_INTERVAL_S, on_refresh, &self);
   g_main_loop_run (self.loop);
-  g_source_remove (refresh);
   g_source_remove (watch);
   g_clear_pointer (&self.engine, mrd_sync_engine_free);
-  g_clear_pointer (&self.last_key, g_variant_unref);
   g_main_loop_unref (self.loop);
   mrd_clock_free (self.clock);
   close (self.fd);

@@ -29,9 +29,11 @@
 /* A source is given up on and its name resolved again after this many requests without a
  * reply: the whole 8-bit reach register (RFC 5905 §9.2), as chronyd replaces a source. */
 #define UNANSWERED_BEFORE_RESOLVE 8
-/* Resolving again: first retry after this long (s), doubling to the maximum. */
-#define RESOLVE_RETRY_MIN 8
-#define RESOLVE_RETRY_MAX 3600
+/* Resolving again: first retry after this long (ms), doubling to the maximum; a failing pool
+ * member's name is asked again at most every 8 x the first retry, doubling likewise
+ * (mrd_sync_engine_set_resolve_backoff changes the two ends). */
+#define RESOLVE_RETRY_MIN_MS 8000
+#define RESOLVE_RETRY_MAX_MS 3600000
 /* The drift file is rewritten at most this often while running (s), as chronyd does
  * (reference.c: once an hour), and always at stop. */
 #define DRIFT_WRITE_INTERVAL G_GINT64_CONSTANT (3600)
@@ -45,6 +47,8 @@ typedef struct {
   int core;                      /* index in the core, -1 while stopped */
   GInetSocketAddress *address;
   char *address_str;
+  char *host;                    /* the address alone, as chronyc names a reference */
+  guint32 refid;                 /* as chronyd names this source as its reference */
   MrdNetSocket *socket;
   guint unanswered;
 } SyncSource;
@@ -58,9 +62,9 @@ struct _SyncSpec {
   guint max_members;
   GCancellable *resolving;
   guint retry_id;
-  guint retry_s;
+  guint retry_ms;
   gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
-  guint refresh_s;               /* back-off between such re-resolutions (s) */
+  guint refresh_ms;              /* back-off between such re-resolutions */
   gboolean peer_said;
 };
 
@@ -83,12 +87,20 @@ struct _MrdSyncEngine {
   gpointer updated_data;
   /* Set by the env callbacks while the core runs; acted on when it returns. */
   gboolean clock_changed;
+  /* The reference at the last clock update, named by its address as chronyd names it (the
+   * core hashes whatever name it was given, here "address:port"). */
+  guint32 ref_refid;
+  char ref_host[64];
+  /* Each core slot's state, reach and stratum as last announced (CHANGED_STATES). */
+  guint32 states_seen[NTP_MAX_SOURCES];
   gint64 drift_written_mono;     /* µs; 0 = never */
   gboolean had_update;
   gboolean have_initial_drift;   /* set by mrd_sync_engine_set_initial_drift (no file) */
   double initial_freq_ppm, initial_skew_ppm;
   guint send_errors;
   gint64 last_send_error_log;
+  guint64 tx_kernel, tx_fallback;
+  guint retry_min_ms, retry_max_ms;   /* replies whose t1 was the kernel's / read before send */
 };
 
 static void spec_resolve (SyncSpec *spec);
@@ -236,19 +248,58 @@ emit (MrdSyncEngine *self, MrdSyncEngineChanged what)
     self->updated (self, what, self->updated_data);
 }
 
-/* Run after every call into the core: one "updated" per clock update. */
+/* What CHANGED_STATES compares: state, reach and stratum of each core slot (0 = empty). The
+ * reach register shifts in a 0 as each request goes out and turns it to 1 when the reply
+ * comes, so the newest bit says only "a request is out": it is left out, and a steady 377 is
+ * no change twice a poll. A lost reply shows when the next request goes out. */
+static gboolean
+states_changed (MrdSyncEngine *self)
+{
+  gboolean changed = FALSE;
+  guint i;
+
+  for (i = 0; i < NTP_MAX_SOURCES; i++)
+    {
+      NtpSourceReport r;
+      guint32 key = 0;
+
+      if (self->by_core[i] != NULL && ntp_engine_get_source (self->core, i, &r))
+        key = 1u << 31 | (guint32) (r.state & 0x7f) << 16 | (guint32) (r.reach >> 1) << 8 |
+              (guint32) (r.stratum & 0xff);
+      changed |= key != self->states_seen[i];
+      self->states_seen[i] = key;
+    }
+  return changed;
+}
+
+/* Run after every call into the core: one "updated" per clock update, else one when the
+ * sources' states changed. */
 static void
 after_core (MrdSyncEngine *self, gint64 ref_time_before)
 {
   NtpTracking t;
+  gboolean states;
 
   if (self->core == NULL)
     return;
   ntp_engine_get_tracking (self->core, &t);
+  states = states_changed (self);
   if (t.ref_time_ns == ref_time_before && !self->clock_changed)
-    return;
+    {
+      if (states)
+        emit (self, MRD_SYNC_ENGINE_CHANGED_STATES);
+      return;
+    }
   self->clock_changed = FALSE;
   self->had_update = TRUE;
+  if (t.synchronized && t.ref_source >= 0 && t.ref_source < NTP_MAX_SOURCES &&
+      self->by_core[t.ref_source] != NULL)
+    {
+      SyncSource *ref = self->by_core[t.ref_source];
+
+      self->ref_refid = ref->refid;
+      g_strlcpy (self->ref_host, ref->host, sizeof self->ref_host);
+    }
   update_sync_status (self, &t);
   if (self->driftfile != NULL &&
       g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL * G_USEC_PER_SEC)
@@ -258,7 +309,7 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
       if (!mrd_sync_engine_write_drift (self, &error))
         g_warning ("%s", error->message);
     }
-  emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING);
+  emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING | (states ? MRD_SYNC_ENGINE_CHANGED_STATES : 0));
 }
 
 static gint64
@@ -307,6 +358,17 @@ on_receive (gpointer user_data, const guint8 *data, gsize len, gint64 rx_real_ns
     return;
   src->unanswered = 0;
   before = ref_time (self);
+  /* t1: the kernel's transmit timestamp (the error queue is read before the replies), else
+   * the core keeps the time it read just before send(2). */
+  if (mrd_net_socket_get_tx_time (src->socket) != 0)
+    {
+      ntp_engine_tx_timestamp (self->core, (unsigned) src->core,
+                               mrd_clock_from_realtime_ns (self->clock,
+                                                           mrd_net_socket_get_tx_time (src->socket)));
+      self->tx_kernel++;
+    }
+  else
+    self->tx_fallback++;
   ntp_engine_receive (self->core, (unsigned) src->core,
                       mrd_clock_from_realtime_ns (self->clock, rx_real_ns), data, len);
   after_core (self, before);
@@ -345,9 +407,9 @@ env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
        * doubles up to an hour, so a dead server does not turn into a DNS flood. */
       g_message ("%s (%s) has not answered %u requests, resolving %s again",
                  src->address_str, spec->sc.name, src->unanswered, spec->sc.name);
-      spec->refresh_s = spec->refresh_s == 0 ? RESOLVE_RETRY_MIN * 8
-                                             : MIN (spec->refresh_s * 2, RESOLVE_RETRY_MAX);
-      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_s * G_USEC_PER_SEC;
+      spec->refresh_ms = spec->refresh_ms == 0 ? MIN (self->retry_min_ms * 8, self->retry_max_ms)
+                                               : MIN (spec->refresh_ms * 2, self->retry_max_ms);
+      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_ms * 1000;
       spec_resolve (spec);
     }
 }
@@ -408,6 +470,7 @@ source_free (SyncSource *src)
   mrd_net_socket_free (src->socket);
   g_clear_object (&src->address);
   g_free (src->address_str);
+  g_free (src->host);
   g_free (src);
 }
 
@@ -422,6 +485,8 @@ source_new (SyncSpec *spec, GInetSocketAddress *address)
   src->core = -1;
   src->address = g_object_ref (address);
   src->address_str = mrd_net_address_to_string (address);
+  src->host = g_inet_address_to_string (g_inet_socket_address_get_address (address));
+  src->refid = mrd_net_address_refid (address);
   src->socket = mrd_net_socket_new (address, on_receive, src);
   return src;
 }
@@ -470,9 +535,16 @@ on_retry (gpointer user_data)
 static void
 spec_schedule_retry (SyncSpec *spec)
 {
-  spec->retry_s = spec->retry_s == 0 ? RESOLVE_RETRY_MIN : MIN (spec->retry_s * 2, RESOLVE_RETRY_MAX);
+  MrdSyncEngine *self = spec->engine;
+
+  spec->retry_ms = spec->retry_ms == 0 ? self->retry_min_ms
+                                       : MIN (spec->retry_ms * 2, self->retry_max_ms);
+  /* Whole seconds go through g_timeout_add_seconds, which GLib batches with other wake-ups. */
   if (spec->retry_id == 0)
-    spec->retry_id = g_timeout_add_seconds (spec->retry_s, on_retry, spec);
+    spec->retry_id = spec->retry_ms % 1000 == 0
+                     ? g_timeout_add_seconds (spec->retry_ms / 1000, on_retry, spec)
+                     : g_timeout_add (spec->retry_ms, on_retry, spec);
+  g_debug ("Resolving %s again in %u ms", spec->sc.name, spec->retry_ms);
 }
 
 static void
@@ -537,7 +609,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
   if (spec_count_members (spec) == 0)
     spec_schedule_retry (spec);
   else
-    spec->retry_s = 0;
+    spec->retry_ms = 0;
   if (changed)
     emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
@@ -658,6 +730,8 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
 
   self->clock = clock;
   self->timer_fd = -1;
+  self->retry_min_ms = RESOLVE_RETRY_MIN_MS;
+  self->retry_max_ms = RESOLVE_RETRY_MAX_MS;
   self->deadline = G_MAXINT64;
   self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
@@ -766,13 +840,43 @@ mrd_sync_engine_drift_parse (const char *text, double *freq_ppm, double *skew_pp
   return TRUE;
 }
 
-static void
-read_drift (MrdSyncEngine *self, NtpConfig *cfg)
+static gboolean
+read_drift_file (MrdSyncEngine *self, NtpConfig *cfg)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   double freq, skew;
 
+  if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_message ("Cannot read the drift file: %s", error->message);
+      return FALSE;
+    }
+  if (!mrd_sync_engine_drift_parse (text, &freq, &skew))
+    {
+      g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
+      return FALSE;
+    }
+  cfg->have_drift = TRUE;
+  cfg->initial_freq_ppm = freq;
+  cfg->initial_skew_ppm = skew;
+  g_info ("Frequency %.3f ± %.3f ppm read from %s", freq, skew, self->driftfile);
+  return TRUE;
+}
+
+/* The frequency to start from: the drift file's, else the one handed over (a child that may
+ * not read files), else the clock's own — as chronyd does without a drift file (reference.c:
+ * LCL_ReadAbsoluteFrequency), so that starting does not undo the correction the kernel (or
+ * the shared virtual clock, for a restarted engine) already has. That one comes with no
+ * confidence: a skew of 10^6 ppm, the core's own "unknown", so the first measurement decides. */
+static void
+read_drift (MrdSyncEngine *self, NtpConfig *cfg)
+{
+  double correction;
+
+  if (self->driftfile != NULL && read_drift_file (self, cfg))
+    return;
   if (self->driftfile == NULL && self->have_initial_drift)
     {
       cfg->have_drift = TRUE;
@@ -780,23 +884,14 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
       cfg->initial_skew_ppm = self->initial_skew_ppm;
       return;
     }
-  if (self->driftfile == NULL)
+  correction = mrd_clock_get_freq (self->clock);
+  if (!isfinite (correction) || correction == 0.0)
     return;
-  if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
-    {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_message ("Cannot read the drift file: %s", error->message);
-      return;
-    }
-  if (!mrd_sync_engine_drift_parse (text, &freq, &skew))
-    {
-      g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);
-      return;
-    }
+  /* The clock's correction makes it run faster; the drift says how fast it runs without. */
   cfg->have_drift = TRUE;
-  cfg->initial_freq_ppm = freq;
-  cfg->initial_skew_ppm = skew;
-  g_info ("Frequency %.3f ± %.3f ppm read from %s", freq, skew, self->driftfile);
+  cfg->initial_freq_ppm = -correction;
+  cfg->initial_skew_ppm = 1e6;
+  g_info ("Frequency %.3f ppm read from the clock (no drift file)", -correction);
 }
 
 void
@@ -874,6 +969,8 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
   close (self->timer_fd);
   self->timer_fd = -1;
   self->running = FALSE;
+  self->ref_refid = 0;
+  self->ref_host[0] = '\0';
   update_sync_status (self, &unsynced);
   g_info ("NTP engine stopped");
 }
@@ -1066,6 +1163,17 @@ mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out)
   out->ref_source = -1;
   if (self->core != NULL)
     ntp_engine_get_tracking (self->core, out);
+  if (out->synchronized && self->ref_host[0] != '\0')
+    out->ref_id = self->ref_refid;
+}
+
+const char *
+mrd_sync_engine_get_reference_name (MrdSyncEngine *self)
+{
+  NtpTracking t;
+
+  mrd_sync_engine_get_tracking (self, &t);
+  return t.synchronized ? self->ref_host : "";
 }
 
 static void
@@ -1170,4 +1278,18 @@ mrd_sync_engine_get_drift (MrdSyncEngine *self, double *freq_ppm, double *skew_p
     return FALSE;
   ntp_engine_get_drift (self->core, freq_ppm, skew_ppm);
   return isfinite (*freq_ppm) && isfinite (*skew_ppm);
+}
+
+void
+mrd_sync_engine_get_tx_stamps (MrdSyncEngine *self, guint64 *kernel, guint64 *fallback)
+{
+  *kernel = self->tx_kernel;
+  *fallback = self->tx_fallback;
+}
+
+void
+mrd_sync_engine_set_resolve_backoff (MrdSyncEngine *self, guint first_ms, guint max_ms)
+{
+  self->retry_min_ms = MAX (first_ms, 1);
+  self->retry_max_ms = MAX (max_ms, self->retry_min_ms);
 }

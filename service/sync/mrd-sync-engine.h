@@ -24,10 +24,14 @@ typedef struct _MrdSyncEngine MrdSyncEngine;
 typedef enum {
   MRD_SYNC_ENGINE_CHANGED_TRACKING = 1 << 0,   /* a clock update (new offset/frequency, or a step) */
   MRD_SYNC_ENGINE_CHANGED_SOURCES  = 1 << 1,   /* a source was added, removed, resolved or replaced */
+  MRD_SYNC_ENGINE_CHANGED_STATES   = 1 << 2,   /* without a clock update, a source's state, reach
+                                                * or stratum changed (a request unanswered, a
+                                                * reply taken) */
 } MrdSyncEngineChanged;
 
-/* Called at most once per clock update (and once per change of the source list), after the
- * engine's state is consistent: read it with the getters below. */
+/* Called at most once per clock update (and once per change of the source list or of the
+ * sources' states), after the engine's state is consistent: read it with the getters below.
+ * So a listener needs no timer of its own to follow the sources. */
 typedef void (*MrdSyncEngineUpdatedFunc) (MrdSyncEngine *engine, MrdSyncEngineChanged what,
                                     gpointer user_data);
 
@@ -86,8 +90,12 @@ GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_burst     (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_make_step (MrdSyncEngine *self);
 
-/* Every field of `chronyc tracking` (zeroed, synchronized FALSE, while stopped). */
+/* Every field of `chronyc tracking` (zeroed, synchronized FALSE, while stopped). The
+ * reference ID is chronyd's for the reference's address (mrd_net_address_refid). */
 void           mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out);
+/* The reference's address as `chronyc -n tracking` shows it in parentheses ("127.0.0.1",
+ * "::1": no port); "" while not synchronized. Valid until the next call into the engine. */
+const char    *mrd_sync_engine_get_reference_name (MrdSyncEngine *self);
 /* The polled sources, in the order they were added (an array of MrdSyncSourceInfo). Lines
  * whose names are still being resolved have no entry yet. */
 GArray        *mrd_sync_engine_list_sources (MrdSyncEngine *self);
@@ -112,6 +120,18 @@ gboolean       mrd_sync_engine_get_drift (MrdSyncEngine *self, double *freq_ppm,
 gboolean       mrd_sync_engine_drift_parse  (const char *text, double *freq_ppm, double *skew_ppm);
 void           mrd_sync_engine_drift_format (double freq_ppm, double skew_ppm, char *buf,
                                              gsize size);
+
+/* Datagrams from servers handed to the core with the kernel's transmit timestamp of the
+ * request as t1 (SOF_TIMESTAMPING_TX_SOFTWARE), and with the time read before send(2)
+ * because the kernel gave none. */
+void           mrd_sync_engine_get_tx_stamps (MrdSyncEngine *self, guint64 *kernel,
+                                              guint64 *fallback);
+
+/* The back-off of name resolution: a name that did not resolve is asked again after
+ * @first_ms, doubling up to @max_ms; a pool whose member stopped answering is re-resolved at
+ * most every 8 x @first_ms, doubling likewise. Defaults 8 s and 1 h; tests shorten them. */
+void           mrd_sync_engine_set_resolve_backoff (MrdSyncEngine *self, guint first_ms,
+                                                    guint max_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSyncEngine, mrd_sync_engine_free)
 

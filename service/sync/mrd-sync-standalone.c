@@ -77,6 +77,10 @@ on_quit (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The reference last logged (one engine per process in this mode): a line when it changes,
+ * not on every update, so a source named in the log is named once per change. */
+static guint32 logged_ref_id;
+
 static void
 on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
 {
@@ -100,6 +104,9 @@ on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data
   if (!(what & MRD_SYNC_ENGINE_CHANGED_TRACKING))
     return;
   mrd_sync_engine_get_tracking (engine, &t);
+  if (t.synchronized && t.ref_id != logged_ref_id)
+    g_message ("Reference ID %08X (%s)", t.ref_id, mrd_sync_engine_get_reference_name (engine));
+  logged_ref_id = t.synchronized ? t.ref_id : 0;
   if (mrd_clock_get_true_offset (clock, &true_offset))
     truth = g_strdup_printf (" true-offset %+.9f s", true_offset);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,

@@ -14,6 +14,8 @@
 #include <sys/timex.h>
 
 #include "clock/mrd-clock.h"
+#include "privsep/mrd-clock-shared.h"
+#include "sync/mrd-sync-engine.h"
 
 /* A kernel clock model with adjtimex(2)'s checks (kernel/time/ntp.c, timekeeping.c). */
 typedef struct {
@@ -232,6 +234,134 @@ virtual_clock_carries_kernel_timestamps_over (void **state)
   assert_true (llabs (local - (real + 2000000000 - 1000000)) < 2000000);
 }
 
+/* Without a drift file the engine starts from the frequency the kernel already has, as
+ * chronyd does (reference.c), rather than setting it back to 0; with the virtual clock from
+ * the correction it has (a restarted engine child finds the shared clock's). */
+static void
+engine_starts_from_the_clocks_frequency_without_a_drift_file (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .tick = 10000 + 3, .freq = (long) (37.5 * 65536) };
+  g_autoptr(MrdClock) sys = mrd_clock_new_system_full (fake_adjtime, &k, k.user_hz);
+  g_autoptr(MrdClock) virt = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  NtpTracking t;
+  double kernel_ppm = 3 * 100 + 37.5;   /* 3 µs of tick at USER_HZ 100 is 300 ppm */
+
+  assert_float_equal (mrd_clock_get_freq (sys), kernel_ppm, 1e-3);
+  engine = mrd_sync_engine_new (sys, NULL, NULL);
+  mrd_sync_engine_start (engine);
+  assert_float_equal (mrd_clock_get_freq (sys), kernel_ppm, 1e-3);
+  mrd_sync_engine_get_tracking (engine, &t);
+  /* Tracking's sign: positive = the clock runs fast uncorrected; this one needs speeding up. */
+  assert_float_equal (t.freq_ppm, -kernel_ppm, 1e-3);
+  mrd_sync_engine_stop (engine);
+  g_clear_pointer (&engine, mrd_sync_engine_free);
+
+  assert_true (mrd_clock_set_freq (virt, -12.25, NULL));
+  engine = mrd_sync_engine_new (virt, NULL, NULL);
+  mrd_sync_engine_start (engine);
+  assert_float_equal (mrd_clock_get_freq (virt), -12.25, 1e-9);
+  mrd_sync_engine_get_tracking (engine, &t);
+  assert_float_equal (t.freq_ppm, 12.25, 1e-9);
+  mrd_sync_engine_stop (engine);
+}
+
+#define SEC G_GINT64_CONSTANT (1000000000)
+/* 2016-12-31 00:00:00 UTC, the day that ended with the last inserted leap second. */
+#define DAY_2016_12_31 (G_GINT64_CONSTANT (1483142400) * SEC)
+
+static gint64
+fake_mono (gpointer user_data)
+{
+  return *(gint64 *) user_data;
+}
+
+/* The kernel's STA_INS, on the virtual clock: at midnight UTC it goes back 1 s, so 23:59:59
+ * is read twice (second_overflow, kernel/time/ntp.c), and only that once. */
+static void
+virtual_clock_inserts_an_armed_leap_second_at_midnight (void **state)
+{
+  gint64 mono = 1000 * SEC;
+  gint64 midnight = DAY_2016_12_31 + 86400 * SEC;
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (midnight - 2 * SEC + SEC / 2, 0.0,
+                                                          fake_mono, &mono);
+
+  assert_true (mrd_clock_set_leap (clock, 1, NULL));
+  assert_int_equal (mrd_clock_get_leap (clock), 1);
+  mono += SEC;                                   /* 23:59:59.5 */
+  assert_int_equal (mrd_clock_now_ns (clock), midnight - SEC / 2);
+  mono += SEC;                                   /* the leap second: 23:59:59.5 again */
+  assert_int_equal (mrd_clock_now_ns (clock), midnight - SEC / 2);
+  /* A frequency change within the leap second keeps the clock where it is. */
+  assert_true (mrd_clock_set_freq (clock, 100.0, NULL));
+  assert_int_equal (mrd_clock_now_ns (clock), midnight - SEC / 2);
+  assert_true (mrd_clock_set_freq (clock, 0.0, NULL));
+  mono += SEC;                                   /* 00:00:00.5 */
+  assert_int_equal (mrd_clock_now_ns (clock), midnight + SEC / 2);
+  /* The next midnight passes without another one. */
+  mono += 86400 * SEC;
+  assert_int_equal (mrd_clock_now_ns (clock), midnight + 86400 * SEC + SEC / 2);
+}
+
+/* STA_DEL: 23:59:59 is never read; 23:59:58.5 is followed a second later by 00:00:00.5. */
+static void
+virtual_clock_deletes_an_armed_leap_second (void **state)
+{
+  gint64 mono = 1000 * SEC;
+  gint64 midnight = DAY_2016_12_31 + 86400 * SEC;
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (midnight - 3 * SEC + SEC / 2, 0.0,
+                                                          fake_mono, &mono);
+
+  assert_true (mrd_clock_set_leap (clock, -1, NULL));
+  mono += SEC;
+  assert_int_equal (mrd_clock_now_ns (clock), midnight - 2 * SEC + SEC / 2);
+  mono += SEC;
+  assert_int_equal (mrd_clock_now_ns (clock), midnight + SEC / 2);
+  /* Applied once: the next midnight passes as any other. */
+  mono += 86400 * SEC;
+  assert_int_equal (mrd_clock_now_ns (clock), midnight + 86400 * SEC + SEC / 2);
+}
+
+static void
+virtual_clock_leap_disarmed_or_not_armed_is_not_applied (void **state)
+{
+  gint64 mono = 1000 * SEC;
+  gint64 midnight = DAY_2016_12_31 + 86400 * SEC;
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (midnight - SEC, 0.0, fake_mono, &mono);
+
+  mono += 2 * SEC;
+  assert_int_equal (mrd_clock_now_ns (clock), midnight + SEC);
+  assert_true (mrd_clock_set_leap (clock, 1, NULL));
+  assert_true (mrd_clock_set_leap (clock, 0, NULL));
+  mono += 86400 * SEC;
+  assert_int_equal (mrd_clock_now_ns (clock), midnight + 86400 * SEC + SEC);
+}
+
+/* The shared virtual clock (the daemon's, with its engine child) applies it the same way, in
+ * real time: set to 0.1 s before midnight, armed, read 0.3 s later. */
+static void
+shared_clock_inserts_an_armed_leap_second (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdClock) clock = mrd_clock_shared_new (0.0, 0.0, &error);
+  gint64 midnight = DAY_2016_12_31 + 86400 * SEC;
+  gint64 now;
+
+  assert_non_null (clock);
+  assert_true (mrd_clock_set_ns (clock, midnight - SEC / 10, NULL));
+  assert_true (mrd_clock_set_leap (clock, 1, NULL));
+  g_usleep (300000);
+  now = mrd_clock_now_ns (clock);
+  /* 0.2 s into the leap second: 23:59:59.2 (+ scheduling delay), not 00:00:00.2. */
+  assert_true (now >= midnight - SEC + SEC / 5 && now < midnight - SEC / 2);
+  /* Folded into the anchor by the next change: the clock goes on from where it was. */
+  assert_true (mrd_clock_set_freq (clock, 0.0, NULL));
+  assert_true (mrd_clock_step (clock, 86400.0, NULL));
+  now = mrd_clock_now_ns (clock);
+  assert_true (now >= midnight + 86400 * SEC - SEC + SEC / 5 &&
+               now < midnight + 86400 * SEC - SEC / 2);
+}
+
 int
 main (void)
 {
@@ -246,6 +376,11 @@ main (void)
     cmocka_unit_test (prepare_turns_the_kernel_pll_off_as_chronyd),
     cmocka_unit_test (virtual_clock_reports_its_true_offset),
     cmocka_unit_test (virtual_clock_carries_kernel_timestamps_over),
+    cmocka_unit_test (engine_starts_from_the_clocks_frequency_without_a_drift_file),
+    cmocka_unit_test (virtual_clock_inserts_an_armed_leap_second_at_midnight),
+    cmocka_unit_test (virtual_clock_deletes_an_armed_leap_second),
+    cmocka_unit_test (virtual_clock_leap_disarmed_or_not_armed_is_not_applied),
+    cmocka_unit_test (shared_clock_inserts_an_armed_leap_second),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

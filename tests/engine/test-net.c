@@ -322,6 +322,23 @@ addresses_print_as_chronyc_shows_them (void **state)
   assert_null (mrd_net_address_parse_numeric ("127.0.0.1 x", 123));
 }
 
+/* chronyd's reference IDs (util.c UTI_IPToRefid): ::1's is what a real `chronyc -n tracking`
+ * shows for a chronyd on ::1 (tests/engine/test_loopback_chronyd.py checks the same live); the
+ * 2001:db8::1 one is the first 4 bytes of md5 of its 16 bytes (Python's hashlib). */
+static void
+reference_ids_are_chronyds (void **state)
+{
+  g_autoptr(GInetSocketAddress) a = mrd_net_address_parse_numeric ("127.0.0.1", 12345);
+  g_autoptr(GInetSocketAddress) b = mrd_net_address_parse_numeric ("192.0.2.200", 123);
+  g_autoptr(GInetSocketAddress) c = mrd_net_address_parse_numeric ("::1", 12345);
+  g_autoptr(GInetSocketAddress) d = mrd_net_address_parse_numeric ("2001:db8::1", 123);
+
+  assert_int_equal (mrd_net_address_refid (a), 0x7F000001);
+  assert_int_equal (mrd_net_address_refid (b), 0xC00002C8);
+  assert_int_equal (mrd_net_address_refid (c), 0xCF404DC8);
+  assert_int_equal (mrd_net_address_refid (d), 0x39AB9B37);
+}
+
 static void
 on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -385,6 +402,7 @@ main (void)
     cmocka_unit_test (replies_from_another_port_or_address_are_dropped),
     cmocka_unit_test (oversized_datagrams_are_dropped_not_truncated),
     cmocka_unit_test (addresses_print_as_chronyc_shows_them),
+    cmocka_unit_test (reference_ids_are_chronyds),
     cmocka_unit_test (names_resolve_without_blocking_up_to_max),
   };
 

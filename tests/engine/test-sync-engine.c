@@ -437,6 +437,78 @@ an_unreachable_member_is_replaced_after_resolving_again (void **state)
   server_close (alive);
 }
 
+typedef struct {
+  MrdSyncEngine *engine;
+  guint states_only;           /* announcements with CHANGED_STATES and nothing else */
+  guint unchanged;             /* ... of which the reach was the same as at the one before */
+  guint last_reach;
+} StatesSeen;
+
+static void
+on_states (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
+{
+  StatesSeen *seen = user_data;
+  g_autoptr(GArray) sources = mrd_sync_engine_list_sources (engine);
+  guint reach = sources->len == 1 ? g_array_index (sources, MrdSyncSourceInfo, 0).report.reach
+                                  : 0x100;
+
+  if (what != MRD_SYNC_ENGINE_CHANGED_STATES)
+    {
+      seen->last_reach = reach;
+      return;
+    }
+  seen->states_only++;
+  if (reach == seen->last_reach)
+    seen->unchanged++;
+  seen->last_reach = reach;
+}
+
+/* A listener follows a source's reach without a timer of its own: the engine announces a
+ * change of state or reach without a clock update (a server that stopped answering), and only
+ * then: a source that answers every request is quiet between clock updates. */
+static void
+a_change_of_reach_is_announced_without_a_clock_update (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autofree char *line = NULL;
+  StatesSeen seen = { 0 };
+  Server s;
+  guint16 port = 0;
+  guint requests;
+  gint64 end;
+
+  assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
+  engine = mrd_sync_engine_new (clock, NULL, NULL);
+  line = g_strdup_printf ("server 127.0.0.1 port %u minpoll -3 maxpoll -3", port);
+  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
+  mrd_sync_engine_set_updated_func (engine, on_states, &seen);
+  mrd_sync_engine_start (engine);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && s.requests < 12)
+    run_for (50);
+  assert_true (s.requests >= 12);
+  /* Answered every time, the reach stays 377: nothing to announce between clock updates
+   * (not the request going out, not its reply coming in). */
+  seen.states_only = 0;
+  requests = s.requests;
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && s.requests < requests + 8)
+    run_for (50);
+  assert_true (s.requests >= requests + 8);
+  assert_int_equal (seen.states_only, 0);
+  server_close (&s);
+  seen.states_only = seen.unchanged = 0;
+  /* Polls every 1/8 s: the reach register shifts its ones out, one announcement per poll,
+   * until it is empty. */
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && seen.states_only < 4)
+    run_for (50);
+  assert_true (seen.states_only >= 4);
+  assert_int_equal (seen.unchanged, 0);
+  mrd_sync_engine_stop (engine);
+}
+
 int
 main (void)
 {
@@ -445,6 +517,7 @@ main (void)
     cmocka_unit_test (synchronizes_announces_once_per_update_and_keeps_drift),
     cmocka_unit_test (pool_is_one_source_per_address),
     cmocka_unit_test (an_unreachable_member_is_replaced_after_resolving_again),
+    cmocka_unit_test (a_change_of_reach_is_announced_without_a_clock_update),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -146,6 +146,9 @@ class Synchronization(ChronydCase):
         self.assertGreater(s['Reach'], 0)
         self.assertEqual(s['Stratum'], 1)
         self.assertEqual(self.tracking('Stratum'), 2)
+        # As chronyd names an IPv4 reference (util.c UTI_IPToRefid): the address, not the port.
+        self.assertEqual(self.tracking('ReferenceID'), 0x7F000001)
+        self.assertEqual(self.tracking('ReferenceName'), '127.0.0.1')
         self.assertTrue(self.tracking('Synchronized'))
         self.assertNotEqual(self.tracking('LeapStatus'), 'Not synchronised')
         self.assertEqual(self.get_property('Sources', SOURCES), [path])

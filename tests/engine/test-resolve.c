@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Names through GResolver (service/sync/mrd-sync-engine.c, service/net/mrd-net.c), with a
+ * scripted resolver installed as GLib's default (g_resolver_set_default): a name that does not
+ * resolve is asked again with a back-off that doubles, and a pool whose member stops answering
+ * is resolved again and the member replaced by an address that answers. The back-off is
+ * shortened (mrd_sync_engine_set_resolve_backoff) so that the test takes seconds.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "sync/mrd-sync-engine.h"
+
+#define NTP_EPOCH_OFFSET G_GINT64_CONSTANT (2208988800)
+
+/* ---- a resolver that answers from a script --------------------------------------------- */
+
+typedef struct {
+  GResolver parent;
+  guint fail_first;          /* fail this many lookups first */
+  const char *answers[4][3]; /* the addresses of each later lookup (the last one repeats) */
+  guint calls;
+  gint64 call_mono[16];      /* µs */
+} TestResolver;
+
+typedef struct {
+  GResolverClass parent_class;
+} TestResolverClass;
+
+GType test_resolver_get_type (void);
+G_DEFINE_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResolver, g_object_unref)
+
+static GList *
+scripted_answer (TestResolver *self, GError **error)
+{
+  guint n = self->calls++;
+  GList *list = NULL;
+  guint i;
+
+  if (n < G_N_ELEMENTS (self->call_mono))
+    self->call_mono[n] = g_get_monotonic_time ();
+  if (n < self->fail_first)
+    {
+      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "not found (scripted)");
+      return NULL;
+    }
+  n = MIN (n - self->fail_first, 3);
+  while (n > 0 && self->answers[n][0] == NULL)
+    n--;
+  for (i = 0; i < 3 && self->answers[n][i] != NULL; i++)
+    list = g_list_append (list, g_inet_address_new_from_string (self->answers[n][i]));
+  return list;
+}
+
+static GList *
+test_lookup_by_name (GResolver *resolver, const char *hostname, GCancellable *cancellable,
+                     GError **error)
+{
+  return scripted_answer ((TestResolver *) resolver, error);
+}
+
+static void
+test_lookup_by_name_async (GResolver *resolver, const char *hostname, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+  GError *error = NULL;
+  GList *list = scripted_answer ((TestResolver *) resolver, &error);
+
+  if (list == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, list, (GDestroyNotify) g_resolver_free_addresses);
+}
+
+static GList *
+test_lookup_by_name_finish (GResolver *resolver, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  GResolverClass *r = G_RESOLVER_CLASS (klass);
+
+  r->lookup_by_name = test_lookup_by_name;
+  r->lookup_by_name_async = test_lookup_by_name_async;
+  r->lookup_by_name_finish = test_lookup_by_name_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+/* ---- a server ----------------------------------------------------------------------------- */
+
+static void
+put_ts (guint8 *p, gint64 ns)
+{
+  guint64 sec = (guint64) (ns / 1000000000 + NTP_EPOCH_OFFSET);
+  guint64 frac = (guint64) (((ns % 1000000000) << 32) / 1000000000);
+  guint64 v = (sec << 32) | frac;
+  int i;
+
+  for (i = 7; i >= 0; i--, v >>= 8)
+    p[i] = (guint8) v;
+}
+
+static gboolean
+on_request (GSocket *sock, GIOCondition cond, gpointer user_data)
+{
+  guint8 req[128], rep[48] = { 0 };
+  GSocketAddress *from = NULL;
+  gssize n = g_socket_receive_from (sock, &from, (char *) req, sizeof req, NULL, NULL);
+  gint64 rx = g_get_real_time () * 1000;
+
+  if (n >= 48)
+    {
+      rep[0] = (0 << 6) | (4 << 3) | 4;
+      rep[1] = 1;
+      rep[3] = (guint8) -20;
+      memcpy (rep + 12, "LOCL", 4);
+      put_ts (rep + 16, rx - G_GINT64_CONSTANT (1000000000));
+      memcpy (rep + 24, req + 40, 8);
+      put_ts (rep + 32, rx);
+      put_ts (rep + 40, g_get_real_time () * 1000);
+      g_socket_send_to (sock, from, (const char *) rep, sizeof rep, NULL, NULL);
+      (*(guint *) user_data)++;
+    }
+  g_clear_object (&from);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A server on @addr (port 0: any; returns the port), counting requests in *@count. */
+static GSocket *
+server_new (const char *addr, guint16 *port, guint *count, GSource **watch)
+{
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) a = g_inet_address_new_from_string (addr);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (a, *port);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  assert_true (g_socket_bind (sock, sa, FALSE, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  *watch = g_socket_create_source (sock, G_IO_IN, NULL);
+  g_source_set_callback (*watch, (GSourceFunc) (void (*) (void)) on_request, count, NULL);
+  g_source_attach (*watch, NULL);
+  return sock;
+}
+
+static void
+run_until (gint64 limit_us, gboolean (*done) (gpointer), gpointer data)
+{
+  gint64 end = g_get_monotonic_time () + limit_us;
+
+  while (g_get_monotonic_time () < end && !done (data))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+typedef struct {
+  TestResolver *resolver;
+  guint *requests;
+  guint calls, min_requests;
+} Wait;
+
+static gboolean
+enough (gpointer data)
+{
+  Wait *w = data;
+
+  return w->resolver->calls >= w->calls && *w->requests >= w->min_requests;
+}
+
+static void
+a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off (void **state)
+{
+  g_autoptr(TestResolver) resolver = g_object_new (test_resolver_get_type (), NULL);
+  g_autoptr(GResolver) old = g_resolver_get_default ();
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(GSource) watch = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GArray) sources = NULL;
+  guint requests = 0;
+  guint16 port = 0;
+  Wait w;
+  gint64 gap1, gap2, gap3;
+
+  server = server_new ("127.0.0.1", &port, &requests, &watch);
+  resolver->fail_first = 3;
+  resolver->answers[0][0] = "127.0.0.1";
+  g_resolver_set_default (G_RESOLVER (resolver));
+
+  engine = mrd_sync_engine_new (clock, NULL, NULL);
+  mrd_sync_engine_set_resolve_backoff (engine, 200, 5000);
+  line = g_strdup_printf ("server ntp.example.invalid port %u iburst minpoll -3 maxpoll -3", port);
+  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
+  mrd_sync_engine_start (engine);
+  assert_int_equal (mrd_sync_engine_get_n_unresolved (engine), 1);
+  w = (Wait) { .resolver = resolver, .requests = &requests, .calls = 4, .min_requests = 1 };
+  run_until (10 * G_USEC_PER_SEC, enough, &w);
+  mrd_sync_engine_stop (engine);
+  g_resolver_set_default (old);
+
+  /* Three failures, then the answer; and the source polled at its address. */
+  assert_int_equal (resolver->calls, 4);
+  assert_true (requests >= 1);
+  assert_int_equal (mrd_sync_engine_get_n_unresolved (engine), 0);
+  sources = mrd_sync_engine_list_sources (engine);
+  assert_int_equal (sources->len, 1);
+  assert_string_equal (g_array_index (sources, MrdSyncSourceInfo, 0).name, "ntp.example.invalid");
+  /* 200, 400, 800 ms between the lookups (timer slack aside): each gap about twice the last. */
+  gap1 = resolver->call_mono[1] - resolver->call_mono[0];
+  gap2 = resolver->call_mono[2] - resolver->call_mono[1];
+  gap3 = resolver->call_mono[3] - resolver->call_mono[2];
+  print_message ("gaps %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " µs\n",
+                 gap1, gap2, gap3);
+  assert_true (gap1 >= 200000 && gap2 >= 400000 && gap3 >= 800000);
+  assert_true (gap2 > gap1 * 3 / 2 && gap3 > gap2 * 3 / 2);
+  g_source_destroy (watch);
+}
+
+typedef struct {
+  MrdSyncEngine *engine;
+  const char *want;
+} WaitAddress;
+
+static gboolean
+polls_address (gpointer data)
+{
+  WaitAddress *w = data;
+  g_autoptr(GArray) sources = mrd_sync_engine_list_sources (w->engine);
+
+  return sources->len == 1 &&
+         g_str_equal (g_array_index (sources, MrdSyncSourceInfo, 0).address, w->want) &&
+         g_array_index (sources, MrdSyncSourceInfo, 0).report.reach != 0;
+}
+
+static void
+a_pool_member_that_stops_answering_is_replaced_after_resolving_again (void **state)
+{
+  g_autoptr(TestResolver) resolver = g_object_new (test_resolver_get_type (), NULL);
+  g_autoptr(GResolver) old = g_resolver_get_default ();
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(GSource) watch = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *want = NULL;
+  guint requests = 0;
+  guint16 port = 0;
+  WaitAddress w;
+
+  /* Only 127.0.0.2 answers. The first answer names 127.0.0.1 alone (nothing there); later
+   * ones both, the dead one first. */
+  server = server_new ("127.0.0.2", &port, &requests, &watch);
+  resolver->answers[0][0] = "127.0.0.1";
+  resolver->answers[1][0] = "127.0.0.1";
+  resolver->answers[1][1] = "127.0.0.2";
+  g_resolver_set_default (G_RESOLVER (resolver));
+
+  engine = mrd_sync_engine_new (clock, NULL, NULL);
+  mrd_sync_engine_set_resolve_backoff (engine, 100, 5000);
+  line = g_strdup_printf ("pool pool.example.invalid port %u maxsources 1 minpoll -3 maxpoll -3",
+                          port);
+  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
+  mrd_sync_engine_start (engine);
+  want = g_strdup_printf ("127.0.0.2:%u", port);
+  w = (WaitAddress) { .engine = engine, .want = want };
+  /* Eight unanswered polls 1/8 s apart, then the new lookup. */
+  run_until (15 * G_USEC_PER_SEC, polls_address, &w);
+  assert_true (polls_address (&w));
+  mrd_sync_engine_stop (engine);
+  g_resolver_set_default (old);
+
+  assert_true (resolver->calls >= 2);
+  assert_true (requests >= 1);
+  g_source_destroy (watch);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off),
+    cmocka_unit_test (a_pool_member_that_stops_answering_is_replaced_after_resolving_again),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
