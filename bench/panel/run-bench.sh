@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # meridian-panel benchmarks, on a private bus with meridiand on a temporary root and a
 # virtual clock (nothing on the host changes), the polkit stand-in allowing everything:
 #  1. launch to first frame: meridian-panel, and beside it an empty libadwaita window started

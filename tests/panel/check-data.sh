@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The desktop file and AppStream metainfo as built (Korean merged in from po/) pass the
 # validators GNOME Software and desktops apply.
 # Usage: check-data.sh DESKTOP METAINFO

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A stand-in for meridiand with chosen tracking and source values, for the Synchronization
 page's tests while the real daemon does not poll NTP yet. It owns org.meridian.Time1 on the
 bus in DBUS_SYSTEM_BUS_ADDRESS and exports, from dbus/org.meridian.Time1.xml itself, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """meridian-panel test fixtures: the integration harness (private system bus, polkit
 stand-in, meridiand on a temporary root with a virtual clock) plus Xvfb, the panel in a real
 window, and its accessibility tree over AT-SPI, as GNOME's own UI tests drive their apps.

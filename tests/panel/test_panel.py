@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """meridian-panel in a real window (Xvfb) against the real meridiand on a private bus, driven
 through its accessibility tree (AT-SPI), checked against the service and its root."""
 

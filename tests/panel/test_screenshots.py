@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Screenshots of every page (Date & Time, Synchronization, and the zone chooser's Search,
 Browse and Map) in light and dark style, English and Korean, at full width and at 360 px,
 written as PNG files under MERIDIAN_PANEL_SHOTS (the build directory) for a person to look

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Synchronization page: it says in words and numbers what org.meridian.Time1.Tracking
 and the source objects say (a stand-in service with chosen values, mock_meridiand.py, as the
 real daemon does not poll NTP yet), follows PropertiesChanged, and adds, removes and bursts
