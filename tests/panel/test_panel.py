@@ -207,9 +207,18 @@ class Panel(PanelTestCase):
         # A click on a city's dot chooses it: Honolulu, alone in mid-Pacific.
         world = self.open_map()
         self.wait_for(lambda: f'({east})' in self.name(world), 15, 'the map on the new zone')
-        self.click(*self.map_point(world, *coords['Pacific/Honolulu']))
-        self.wait_until(lambda: self.localtime_zone() == 'Pacific/Honolulu',
-                        what='/etc/localtime -> Pacific/Honolulu')
+        # Without a window manager the first click into a newly mapped window is sometimes lost
+        # to the window below it (nothing is chosen then); a second click must choose.
+        for attempt in range(2):
+            self.click(*self.map_point(world, *coords['Pacific/Honolulu']))
+            try:
+                self.wait_until(lambda: self.localtime_zone() == 'Pacific/Honolulu',
+                                what='/etc/localtime -> Pacific/Honolulu', timeout=5)
+                break
+            except AssertionError:
+                if attempt == 1:
+                    raise
+                self.assertEqual(self.localtime_zone(), east, 'a lost click chose another zone')
         self.assertEqual(self.get_property('Timezone'), 'Pacific/Honolulu')
 
 
