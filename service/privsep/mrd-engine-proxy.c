@@ -92,12 +92,15 @@ read_drift (MrdEngineProxy *self)
 
   if (self->driftfile == NULL)
     return;
-  if (!g_file_get_contents (self->driftfile, &text, NULL, &error))
+  /* Beneath the root, a regular file only, never blocking (a FIFO or a link planted in the
+   * state directory is refused, as for every other state file). */
+  if (!mrd_state_read_file (self->driftfile, MRD_STATE_READ_MAX, &text, NULL, &error))
     {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_message ("Cannot read the drift file: %s", error->message);
+      g_message ("Cannot read the drift file: %s", error->message);
       return;
     }
+  if (text == NULL)
+    return;   /* no drift file yet */
   if (!mrd_sync_engine_drift_parse (text, &self->drift_freq, &self->drift_skew))
     {
       g_message ("%s: not a drift file (two numbers), ignoring", self->driftfile);

@@ -112,6 +112,22 @@ class BeneathRoot(harness.MeridianTestCase):
         self.assertEqual(os.listdir(state.parent), ['state'])   # no temporary file left
         self.assert_root_unchanged(before, root=out, msg='(outside the root)')
 
+    def test_a_link_as_the_drift_file_is_not_read(self):
+        out = self.make_outside()
+        drift = self.root / 'var' / 'lib' / 'meridian' / 'drift'
+        drift.symlink_to(out / 'drift')      # OUTSIDE/drift says 12.5 ppm
+        before = self.snapshot_root(out)
+        self.start_daemon()
+        self.wait_until(lambda: 'Cannot read the drift file' in self.daemon.log()
+                        or 'read from' in self.daemon.log(), what='the drift file read')
+        log = self.daemon.log()
+        self.assertNotIn('12.500', log, 'the linked drift file was read')
+        line = next(l for l in log.splitlines() if 'Cannot read the drift file' in l)
+        self.assertIn('symbolic link', line)
+        self.assertEqual(self.stop_daemon(), 0)
+        self.assertTrue(drift.is_symlink())
+        self.assert_root_unchanged(before, root=out, msg='(outside the root)')
+
     def test_linked_include_sourcedir_and_sources_file_are_skipped(self):
         out = self.make_outside()
         conf_dir = self.root / 'etc' / 'meridian'
