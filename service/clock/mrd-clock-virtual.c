@@ -58,19 +58,23 @@ virtual_read_at (MrdClockVirtual *self, gint64 mono)
   return raw >= self->leap_at ? raw + mrd_clock_leap_shift (self->leap) : raw;
 }
 
-/* Re-anchor at now; a leap second already past is folded into the anchor and disarmed. */
-static void
-virtual_anchor (MrdClockVirtual *self, gint64 *mono_out, gint64 *now_out)
+/* Re-anchor the line at now (base = the reading now) and return that reading; a leap second
+ * already past is folded into the anchor and disarmed. Every change of the clock starts here,
+ * so the readings before and after it join. */
+static gint64
+virtual_reanchor (MrdClockVirtual *self)
 {
   gint64 mono = self->mono (self->mono_data);
+  gint64 now = virtual_read_at (self, mono);
 
-  *now_out = virtual_read_at (self, mono);
-  *mono_out = mono;
   if (virtual_read_line (self, mono) >= self->leap_at)
     {
       self->leap = 0;
       self->leap_at = G_MAXINT64;
     }
+  self->base_mono = mono;
+  self->base_ns = now;
+  return now;
 }
 
 /* After the clock was set or stepped: an armed leap second applies at the end of the new day. */
@@ -84,12 +88,9 @@ static gboolean
 virtual_set_leap (MrdClock *clock, int leap, GError **error)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
-  gint64 mono, now;
 
   g_mutex_lock (&self->lock);
-  virtual_anchor (self, &mono, &now);
-  self->base_mono = mono;
-  self->base_ns = now;
+  virtual_reanchor (self);
   self->leap = leap;
   virtual_rearm (self);
   g_mutex_unlock (&self->lock);
@@ -113,11 +114,8 @@ virtual_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
 
-  gint64 mono, now;
-
   g_mutex_lock (&self->lock);
-  virtual_anchor (self, &mono, &now);
-  self->base_mono = mono;
+  virtual_reanchor (self);
   self->base_ns = time_ns;
   virtual_rearm (self);
   g_mutex_unlock (&self->lock);
@@ -128,12 +126,9 @@ static gboolean
 virtual_step (MrdClock *clock, double delta_s, GError **error)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
-  gint64 mono, now;
 
   g_mutex_lock (&self->lock);
-  virtual_anchor (self, &mono, &now);
-  self->base_mono = mono;
-  self->base_ns = now + (gint64) llround (delta_s * 1e9);
+  self->base_ns = virtual_reanchor (self) + (gint64) llround (delta_s * 1e9);
   virtual_rearm (self);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -143,12 +138,9 @@ static gboolean
 virtual_set_freq (MrdClock *clock, double freq_ppm, GError **error)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
-  gint64 mono, now;
 
   g_mutex_lock (&self->lock);
-  virtual_anchor (self, &mono, &now);
-  self->base_mono = mono;
-  self->base_ns = now;
+  virtual_reanchor (self);
   self->freq_ppm = freq_ppm;
   g_mutex_unlock (&self->lock);
   return TRUE;
