@@ -391,9 +391,11 @@ main (int argc, char **argv)
     HostileMode m = mode;
     if (m == MODE_CYCLE)
       {
-        static const HostileMode order[] = {MODE_KOD_RATE, MODE_WRONG_ORIGIN, MODE_STRATUM16,
-                                            MODE_LEAP3, MODE_TRUNCATED, MODE_OVERSIZED,
-                                            MODE_JUMP, MODE_GARBAGE};
+        /* KoD RATE last: a client backs off after it (RFC 5905 7.4), and served first it
+         * would space the other seven out over minutes of poll intervals. */
+        static const HostileMode order[] = {MODE_WRONG_ORIGIN, MODE_STRATUM16, MODE_LEAP3,
+                                            MODE_TRUNCATED, MODE_OVERSIZED, MODE_JUMP,
+                                            MODE_GARBAGE, MODE_KOD_RATE};
         m = order[cycle++ % (sizeof order / sizeof order[0])];
       }
     if (m == MODE_RATELIMIT) {
