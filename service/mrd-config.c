@@ -248,6 +248,12 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           *message = g_strdup (_("'driftfile' needs exactly one file name"));
           return MRD_CONFIG_LINE_ERROR;
         }
+      /* A relative name would depend on the daemon's working directory. */
+      if (!g_path_is_absolute (words[1]))
+        {
+          *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name, words[1]);
+          return MRD_CONFIG_LINE_ERROR;
+        }
       g_free (config->driftfile);
       config->driftfile = g_strdup (words[1]);
       return MRD_CONFIG_LINE_OK;
@@ -274,6 +280,13 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
                                         : _("'%s' needs at least one directory"), name);
           return MRD_CONFIG_LINE_ERROR;
         }
+      for (i = 1; words[i] != NULL; i++)
+        if (!g_path_is_absolute (words[i]))
+          {
+            *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name,
+                                        words[i]);
+            return MRD_CONFIG_LINE_ERROR;
+          }
       if (config->depth >= MAX_DEPTH)
         {
           *message = g_strdup_printf (_("'%s' nested more than %d deep"), name, MAX_DEPTH);

@@ -78,6 +78,27 @@ driftfile_and_core_directives_are_kept (void **state)
   assert_string_equal (g_ptr_array_index (config->core_lines, 2), "maxjitter 0.5");
 }
 
+/* driftfile, include, confdir and sourcedir name absolute paths: a relative one would depend on
+ * the daemon's working directory. Refused with a reason naming the path, nothing kept. */
+static void
+relative_paths_are_refused (void **state)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  const char *bad[] = { "driftfile drift", "driftfile ../etc/shadow", "include conf.d/*.conf",
+                        "confdir /etc/meridian/conf.d relative.d", "sourcedir sources.d" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *why = NULL;
+
+      assert_int_equal (parse (config, bad[i], &why), MRD_CONFIG_LINE_ERROR);
+      assert_non_null (why);
+      assert_non_null (strstr (why, "absolute"));
+    }
+  assert_null (config->driftfile);
+  assert_int_equal (config->sourcedirs->len, 0);
+}
+
 static void
 unknown_but_valid_chrony_directives_are_ignored (void **state)
 {
@@ -313,6 +334,7 @@ main (void)
     cmocka_unit_test (parse_data_reports_file_and_line_and_keeps_good_lines),
     cmocka_unit_test (missing_file_gives_defaults_and_unreadable_file_fails),
     cmocka_unit_test (shipped_default_config_parses_cleanly),
+    cmocka_unit_test (relative_paths_are_refused),
     cmocka_unit_test (beneath_root_includes_and_dirs_are_read_under_the_root),
     cmocka_unit_test (beneath_root_links_fifos_and_dir_patterns_are_refused),
   };
