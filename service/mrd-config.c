@@ -5,10 +5,13 @@
 #include "mrd-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
@@ -428,14 +431,71 @@ mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename
   parse_data_kind (config, data, filename, FILE_CONF);
 }
 
-/* @path's content: as named (following links, as chronyd does), or beneath config->root as
- * the daemon reads every file under its root (a regular file, bounded, no link). TRUE with
- * *@data NULL when it is missing beneath the root. */
+/* A file the administrator named (--config, and what it includes): links are followed, as
+ * chronyd does, but only a regular file of at most CONFIG_READ_MAX bytes is read, and it is
+ * opened without blocking: a FIFO or device matched by an include pattern would otherwise hang
+ * the daemon at start-up. Errors are G_FILE_ERROR (NOENT for a missing file). */
+static gboolean
+read_trusted_file (const char *path, char **data, GError **error)
+{
+  g_autofree char *buf = NULL;
+  struct stat st;
+  gsize len = 0;
+  int fd, err;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    {
+      err = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), _("Cannot open %s: %s"),
+                   path, g_strerror (err));
+      return FALSE;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("Cannot read %s: %s"), path,
+                   _("not a regular file"));
+      return FALSE;
+    }
+  buf = g_malloc (CONFIG_READ_MAX + 1);
+  for (;;)
+    {
+      gssize n = read (fd, buf + len, CONFIG_READ_MAX + 1 - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          err = errno;
+          close (fd);
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+                       _("Cannot read %s: %s"), path, g_strerror (err));
+          return FALSE;
+        }
+      if (n == 0 || (len += (gsize) n) > CONFIG_READ_MAX)
+        break;
+    }
+  close (fd);
+  if (len > CONFIG_READ_MAX)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Cannot read %s: %s"), path,
+                   g_strerror (EFBIG));
+      return FALSE;
+    }
+  buf[len] = '\0';
+  *data = g_steal_pointer (&buf);
+  return TRUE;
+}
+
+/* @path's content: as named (read_trusted_file), or beneath config->root as the daemon reads
+ * every file under its root (a regular file, bounded, no link). TRUE with *@data NULL when it
+ * is missing beneath the root. */
 static gboolean
 read_config_file (MrdConfig *config, const char *path, char **data, GError **error)
 {
   if (config->root == NULL)
-    return g_file_get_contents (path, data, NULL, error);
+    return read_trusted_file (path, data, error);
   return mrd_tz_root_read_file (config->root, path, CONFIG_READ_MAX, data, NULL, error);
 }
 
@@ -466,7 +526,7 @@ mrd_config_load_file (const char *path, GError **error)
   g_autoptr(GError) local_error = NULL;
   g_autofree char *data = NULL;
 
-  if (!g_file_get_contents (path, &data, NULL, &local_error))
+  if (!read_trusted_file (path, &data, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {

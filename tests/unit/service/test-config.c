@@ -186,6 +186,43 @@ missing_file_gives_defaults_and_unreadable_file_fails (void **state)
   g_rmdir (dir);
 }
 
+/* With --config (no root) the administrator's files are read as named, links followed; but a
+ * FIFO or device matched by an include, or named as the file itself, is refused at once,
+ * never read (it would hang the daemon). The test gives up after 10 s if a read blocks. */
+static void
+trusted_fifo_and_device_are_refused_without_blocking (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mrd-config-XXXXXX", NULL);
+  g_autofree char *main_conf = g_build_filename (dir, "main.cfg", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "a.conf", NULL);
+  g_autofree char *good = g_build_filename (dir, "b.conf", NULL);
+  g_autofree char *zero = g_build_filename (dir, "c.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("include %s/*.conf\nserver 127.0.0.3\n", dir);
+  g_autoptr(MrdConfig) config = NULL;
+  g_autoptr(MrdConfig) none = NULL;
+
+  assert_int_equal (mkfifo (fifo, 0644), 0);
+  assert_int_equal (symlink ("/dev/zero", zero), 0);
+  assert_true (g_file_set_contents (good, "server 127.0.0.2\n", -1, NULL));
+  assert_true (g_file_set_contents (main_conf, text, -1, NULL));
+  alarm (10);
+  config = mrd_config_load_file (main_conf, &error);
+  assert_non_null (config);
+  assert_int_equal (config->sources->len, 2);
+  assert_string_equal (g_ptr_array_index (config->sources, 0), "server 127.0.0.2");
+  assert_int_equal (config->n_errors, 2);
+  none = mrd_config_load_file (fifo, &error);
+  alarm (0);
+  assert_null (none);
+  assert_non_null (error);
+  g_unlink (fifo);
+  g_unlink (zero);
+  g_unlink (good);
+  g_unlink (main_conf);
+  g_rmdir (dir);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -335,6 +372,7 @@ main (void)
     cmocka_unit_test (missing_file_gives_defaults_and_unreadable_file_fails),
     cmocka_unit_test (shipped_default_config_parses_cleanly),
     cmocka_unit_test (relative_paths_are_refused),
+    cmocka_unit_test (trusted_fifo_and_device_are_refused_without_blocking),
     cmocka_unit_test (beneath_root_includes_and_dirs_are_read_under_the_root),
     cmocka_unit_test (beneath_root_links_fifos_and_dir_patterns_are_refused),
   };
