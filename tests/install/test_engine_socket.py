@@ -13,6 +13,7 @@ no_new_privs. Checked: meridiand synchronizes through it; the engine's uid, capa
 seccomp; a peer that is not root is refused while meridiand is served, and so is a second
 root peer; SetNTP(false) closes the connection and the engine exits; SetNTP(true) connects
 again and a new engine (started by a new listener, as systemd listens again) synchronizes.
+meridiand runs in a network namespace of its own (PrivateNetwork=yes in its unit).
 The Accept=yes shape (an accepted connection as fd 3) is checked on its own: a non-root peer
 is refused and that engine exits 1."""
 
@@ -55,12 +56,21 @@ class EngineSocket(ChronydCase):
         super().setUp()
         if not shutil.which('systemd-socket-activate'):
             self.skipTest('systemd-socket-activate is not installed (package systemd)')
+        r = subprocess.run(['unshare', '--net', 'true'], capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skipTest(f'unshare --net is not permitted here: {r.stderr.strip()}')
         nobody = pwd.getpwnam('nobody')
         self.engine_ids = (nobody.pw_uid, nobody.pw_gid)
         self.sock = self.tmp / 'engine.sock'
         self.engine = None
         self.engine_log = self.tmp / 'engine.log'
         self.addCleanup(self._stop_engine)
+
+    def daemon_argv(self, *extra, **kw):
+        # meridiand in a network namespace of its own with nothing but a loopback that is
+        # down, as PrivateNetwork=yes runs it: the bus and the engine's socket are paths in
+        # the file system, which reach across network namespaces.
+        return ['unshare', '--net'] + super().daemon_argv(*extra, **kw)
 
     def engine_argv(self, accept=False):
         uid, gid = self.engine_ids
@@ -126,6 +136,8 @@ class EngineSocket(ChronydCase):
         self.assertEqual(int(status['CapBnd'].strip(), 16) & (1 << 25), 0, 'CAP_SYS_TIME')
         self.assertEqual(status['Seccomp'].strip(), '2')
         self.assertEqual(status['NoNewPrivs'].strip(), '1')
+        self.assertNotEqual(os.readlink(f'/proc/{self.daemon.pid}/ns/net'),
+                            os.readlink('/proc/self/ns/net'), 'meridiand shares our network')
         # meridiand has no engine child of its own in socket mode.
         self.assertNotIn('--engine-child', self.daemon.log())
         self.assertIsNone(self.engine_pid())
