@@ -452,20 +452,22 @@ seam_set_enabled (gpointer engine, gboolean enabled)
   MrdEngineProxy *self = engine;
 
   send_msg (self, "enable", g_variant_new_boolean (enabled));
+  /* Socket mode: the engine runs while NTP is on. Closing the connection ends it (the drift
+   * it reported with its last clock update is kept, and written below); connecting starts it
+   * again. */
+  if (mrd_engine_launch_is_on_demand (self->launch))
+    {
+      if (enabled)
+        mrd_engine_launch_start (self->launch);
+      else
+        {
+          mrd_engine_launch_stop (self->launch);
+          close_channel (self);
+          mark_unsynchronized (self);
+        }
+    }
   if (!enabled)
     write_drift (self);
-  if (!mrd_engine_launch_is_on_demand (self->launch))
-    return;
-  /* Socket mode: the engine runs while NTP is on. Closing the connection ends it (the drift
-   * it reported with its last clock update is kept above); connecting starts it again. */
-  if (enabled)
-    mrd_engine_launch_start (self->launch);
-  else
-    {
-      mrd_engine_launch_stop (self->launch);
-      close_channel (self);
-      mark_unsynchronized (self);
-    }
 }
 
 static const MrdSyncEngineOps seam = {
