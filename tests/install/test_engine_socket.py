@@ -73,7 +73,14 @@ class EngineSocket(ChronydCase):
 
     def engine_argv(self, accept=False):
         uid, gid = self.engine_ids
-        return (['systemd-socket-activate', '--seqpacket', '-l', str(self.sock)] +
+        # systemd-socket-activate gives its child no environment but what -E names.
+        # LeakSanitizer's check at exit stops the world with ptrace(2), which the engine's
+        # filter (rightly) kills with SIGSYS: leave it out for the engine.
+        asan = ':'.join(filter(None, [os.environ.get('ASAN_OPTIONS', ''), 'detect_leaks=0']))
+        env = [f'--setenv=ASAN_OPTIONS={asan}']
+        env += [f'--setenv={k}={os.environ[k]}' for k in ('UBSAN_OPTIONS', 'G_DEBUG', 'LC_ALL')
+                if k in os.environ]
+        return (['systemd-socket-activate', '--seqpacket', '-l', str(self.sock)] + env +
                 (['--accept'] if accept else []) +
                 ['setpriv', f'--reuid={uid}', f'--regid={gid}', '--clear-groups',
                  '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs',
@@ -84,13 +91,9 @@ class EngineSocket(ChronydCase):
         engine exited); its process becomes the engine on the first connection."""
         if self.sock.exists():
             self.sock.unlink()
-        # LeakSanitizer's check at exit stops the world with ptrace(2), which the engine's
-        # filter (rightly) kills with SIGSYS: leave it out for the engine.
-        asan = ':'.join(filter(None, [os.environ.get('ASAN_OPTIONS', ''), 'detect_leaks=0']))
         log = open(self.engine_log, 'ab')
         self.engine = subprocess.Popen(self.engine_argv(accept), stdout=log,
-                                       stderr=subprocess.STDOUT,
-                                       env=dict(os.environ, ASAN_OPTIONS=asan))
+                                       stderr=subprocess.STDOUT)
         log.close()
         self.wait_until(self.sock.exists, timeout=10, what='the listening socket')
         # The unit's SocketMode=0600 keeps others out; opened here so that the engine's own
