@@ -13,6 +13,8 @@ no_new_privs. Checked: meridiand synchronizes through it; the engine's uid, capa
 seccomp; a peer that is not root is refused while meridiand is served, and so is a second
 root peer; SetNTP(false) closes the connection and the engine exits; SetNTP(true) connects
 again and a new engine (started by a new listener, as systemd listens again) synchronizes.
+An engine that dies is connected to again after meridiand's back-off; with NTP off (kept
+across a restart of meridiand) nothing connects and no engine runs.
 meridiand runs in a network namespace of its own (PrivateNetwork=yes in its unit).
 The Accept=yes shape (an accepted connection as fd 3) is checked on its own: a non-root peer
 is refused and that engine exits 1."""
@@ -23,6 +25,7 @@ import pwd
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'integration'))
 
@@ -174,6 +177,39 @@ class EngineSocket(ChronydCase):
         self.assertEqual(self.status(engine2.pid)['Seccomp'].strip(), '2')
         self.assertIsNone(engine2.poll())
         self.assertNotIn('killed by signal', self.engine_log.read_text())
+
+    def is_engine(self, proc):
+        """The listener became the engine (it execs on the first connection)."""
+        try:
+            exe = pathlib.Path(os.readlink(f'/proc/{proc.pid}/exe'))
+        except OSError:
+            return False
+        return exe == pathlib.Path(self.meridiand).resolve()
+
+    def test_engine_lost_is_reconnected_and_none_runs_while_ntp_is_off(self):
+        self.write_config(self.server_line)
+        engine = self.listen()
+        self.start_seed_daemon('0.5', f'--engine-socket={self.sock}')
+        self.wait_until(lambda: self.is_engine(engine), timeout=10, what='the engine started')
+        # The engine dies: meridiand takes it as lost and connects again after its back-off.
+        engine.kill()
+        engine.wait()
+        engine2 = self.listen()
+        self.wait_until(lambda: self.is_engine(engine2), timeout=10 * TIMEOUT_SCALE,
+                        what='a new engine after the first was killed')
+        self.assertIn('closed the connection', self.daemon.log())
+        self.assertIn('Starting the NTP engine again in 1 s', self.daemon.log())
+        # NTP off, kept across a restart of meridiand: nothing connects, no engine runs.
+        self.call('SetNTP', False, False)
+        self.assertEqual(engine2.wait(10 * TIMEOUT_SCALE), 0)
+        self.restart_daemon('--virtual-offset=0.5', f'--engine-socket={self.sock}')
+        listener = self.listen()
+        self.assertFalse(self.get_property('NTP'))
+        time.sleep(2)
+        self.assertFalse(self.is_engine(listener), 'an engine started while NTP is off')
+        self.assertIsNone(listener.poll())
+        self.call('SetNTP', True, False)
+        self.wait_until(lambda: self.is_engine(listener), timeout=10, what='the engine on SetNTP true')
 
     def test_accepted_connection_from_non_root_is_refused(self):
         # Accept=yes shape: each connection its own engine, given the accepted socket.
