@@ -384,6 +384,7 @@ mrd_engine_child_run_activated (const MrdEngineChildOptions *options)
       close (fd);
       return 1;
     }
-  g_info ("Serving meridiand on the passed socket (%s clock)", clock_fd >= 0 ? "shared virtual" : "system");
+  g_info ("Serving meridiand on the passed socket (%s clock)",
+          clock_fd >= 0 ? "shared virtual" : "system");
   return serve (fd, clock, listen_fd);
 }
