@@ -418,7 +418,14 @@ parse_data_kind (MrdConfig *config, const char *data, const char *filename, File
   for (i = 0; lines[i] != NULL; i++)
     {
       g_autofree char *why = NULL;
-      MrdConfigLineResult r = parse_line_kind (config, lines[i], kind, &why);
+      size_t len = strlen (lines[i]);
+      MrdConfigLineResult r;
+
+      /* A file saved with CRLF line ends reads as chronyd reads it: the CR is not part of the
+       * line. */
+      if (len > 0 && lines[i][len - 1] == '\r')
+        lines[i][len - 1] = '\0';
+      r = parse_line_kind (config, lines[i], kind, &why);
 
       if (r != MRD_CONFIG_LINE_OK)
         add_diagnostic (config, filename, i + 1, r, why);

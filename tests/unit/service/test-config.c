@@ -166,6 +166,22 @@ parse_data_reports_file_and_line_and_keeps_good_lines (void **state)
                                  "/etc/meridian/meridian.conf:4: "));
 }
 
+/* A file saved with CRLF line ends (edited on another system) reads as chronyd reads it. */
+static void
+crlf_line_ends_read_as_line_ends (void **state)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+
+  mrd_config_parse_data (config, "server 127.0.0.1 iburst\r\nmakestep 1 3\r\n",
+                         "/etc/meridian/meridian.conf");
+  assert_int_equal (config->n_errors, 0);
+  assert_int_equal (config->diagnostics->len, 0);
+  assert_int_equal (config->sources->len, 1);
+  assert_string_equal (g_ptr_array_index (config->sources, 0), "server 127.0.0.1 iburst");
+  assert_int_equal (config->core_lines->len, 1);
+  assert_string_equal (g_ptr_array_index (config->core_lines, 0), "makestep 1 3");
+}
+
 static void
 missing_file_gives_defaults_and_unreadable_file_fails (void **state)
 {
@@ -369,6 +385,7 @@ main (void)
     cmocka_unit_test (unknown_but_valid_chrony_directives_are_ignored),
     cmocka_unit_test (garbage_lines_are_errors_with_a_reason),
     cmocka_unit_test (parse_data_reports_file_and_line_and_keeps_good_lines),
+    cmocka_unit_test (crlf_line_ends_read_as_line_ends),
     cmocka_unit_test (missing_file_gives_defaults_and_unreadable_file_fails),
     cmocka_unit_test (shipped_default_config_parses_cleanly),
     cmocka_unit_test (relative_paths_are_refused),
