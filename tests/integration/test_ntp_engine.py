@@ -10,6 +10,7 @@ import os
 import pathlib
 import pwd
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -339,6 +340,7 @@ class Announcements(ChronydCase):
         msg0 = self.get_property('NTPMessage', timesync1)
         self.wait_until(lambda: self.get_property('NTPMessage', timesync1)[11] != msg0[11],
                         timeout=10, what="timesync1's NTPMessage moving on by Get")
+        self.monitor_follows_unannounced_figures()
         for w in watchers.values():
             w.settle(0.5)
         updates = len(seen) - 1
@@ -353,6 +355,30 @@ class Announcements(ChronydCase):
             self.assertLessEqual(len(w.changes), updates, f'{key}: {w.changes}')
         for w in watchers.values():
             w.close()
+
+
+    def monitor_follows_unannounced_figures(self):
+        """meridianctl monitor reads the measured figures on its own timer: its blocks show
+        the tracking's Ref time moving on although nothing announces it."""
+        if not os.environ.get('MERIDIANCTL'):
+            return
+        proc = subprocess.Popen([os.environ['MERIDIANCTL'], 'monitor', '-n'], env=self.env,
+                                text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+        try:
+            out = ''
+            end = time.monotonic() + 12 * TIMEOUT_SCALE
+            while time.monotonic() < end and len(set(re.findall(r'Ref time \(UTC\)  : (.*)',
+                                                                out))) < 2:
+                ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+                if ready:
+                    out += os.read(proc.stdout.fileno(), 65536).decode()
+            self.assertGreaterEqual(len(set(re.findall(r'Ref time \(UTC\)  : (.*)', out))), 2,
+                                    'meridianctl monitor did not follow the updates:\n' + out)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            proc.stdout.close()
 
 
 class Timesync1(ChronydCase):
