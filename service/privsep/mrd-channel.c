@@ -133,25 +133,34 @@ gboolean
 mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out, int *fd_out,
                              GError **error)
 {
-  g_autofree guint8 *buf = g_malloc (MRD_CHANNEL_MAX_MESSAGE);
+  g_autofree guint8 *buf = NULL;
   g_autoptr(GVariant) msg = NULL;
   g_autoptr(GBytes) bytes = NULL;
   guint32 len;
   ssize_t n;
+  gsize size;
   int passed __attribute__ ((cleanup (close_fd_ptr))) = -1;
 
   if (fd_out != NULL)
     *fd_out = -1;
+  /* The datagram's size first (MSG_TRUNC gives it whole), so that the buffer is the message's
+   * size rather than the largest message's: a 256 KiB buffer per message kept both processes'
+   * heaps that much larger. A failed peek fails again below, and is reported there. */
+  do
+    n = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+  while (n < 0 && errno == EINTR);
+  size = n > 4 ? MIN ((gsize) n, (gsize) MRD_CHANNEL_MAX_MESSAGE) : 4;
+  buf = g_malloc (size);
   if (fd_out == NULL)
     {
       /* Descriptors sent to a reader that takes none are discarded by the kernel. */
       do
-        n = recv (fd, buf, MRD_CHANNEL_MAX_MESSAGE, MSG_TRUNC);
+        n = recv (fd, buf, size, MSG_TRUNC);
       while (n < 0 && errno == EINTR);
     }
   else
     {
-      struct iovec iov = { buf, MRD_CHANNEL_MAX_MESSAGE };
+      struct iovec iov = { buf, size };
       union { char space[CMSG_SPACE (4 * sizeof (int))]; struct cmsghdr align; } control;
       struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
                            .msg_controllen = sizeof control.space };
