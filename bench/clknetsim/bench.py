@@ -307,6 +307,51 @@ def mappings_kib(pid, top=12):
     return sorted(((k, v, pss.get(k, 0)) for k, v in rss.items()), key=lambda x: -x[1])[:top]
 
 
+def timedated_mem(lab):
+    """(RSS, PSS) KiB of the real systemd-timedated once it has answered a Get(Timezone), or
+    None where it cannot run. It is half of what meridiand replaces (with chronyd), but
+    bus-activated: it exits when idle, so it costs this only while in use. Run as
+    ../shared/RECIPE.md says: without CAP_SYS_TIME, in a private mount namespace with an
+    overlay over /etc (its writes would land there) and a tmpfs /run/systemd."""
+    import shutil as _sh
+    exe = "/lib/systemd/systemd-timedated"
+    if not (os.path.exists(exe) and _sh.which("dbus-daemon") and _sh.which("unshare")
+            and _sh.which("dbus-send")):
+        return None
+    d = os.path.join(lab.dir, "timedated")
+    for sub in ("bus", "up", "work"):
+        os.makedirs(os.path.join(d, sub))
+    conf = open(os.path.join(ROOT, "tests", "fixtures", "private-system-bus.conf.in")).read()
+    with open(os.path.join(d, "bus", "system.conf"), "w") as f:
+        f.write(conf.replace("@DIR@", os.path.join(d, "bus")))
+    bus = lab._spawn(["setpriv", "--bounding-set", "-sys_time", "dbus-daemon", "--nofork",
+                      f"--config-file={d}/bus/system.conf", "--print-address=1"],
+                     stdout=subprocess.PIPE, text=True)
+    address = bus.stdout.readline().strip()
+    script = os.path.join(d, "td.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\n"
+                "mount -t overlay overlay -o lowerdir=/etc,upperdir=$1/up,workdir=$1/work /etc "
+                "|| exit 1\n"
+                "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system || exit 1\n"
+                "exec setpriv --bounding-set -sys_time " + exe + "\n")
+    os.chmod(script, 0o755)
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
+    td = lab._spawn(["unshare", "--mount", "--propagation", "private", script, d], env=env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    get = ["dbus-send", f"--bus={address}", "--print-reply",
+           "--dest=org.freedesktop.timedate1", "/org/freedesktop/timedate1",
+           "org.freedesktop.DBus.Properties.Get", "string:org.freedesktop.timedate1",
+           "string:Timezone"]
+    end = time.monotonic() + 10
+    while time.monotonic() < end and td.poll() is None:
+        if subprocess.run(get, capture_output=True, timeout=10).returncode == 0:
+            pids = proc_tree(td.pid)
+            return rss_kib(pids), mem_kib(pids)[0]
+        time.sleep(0.2)
+    return None
+
+
 def loopback_run(args, run_s, idle_s):
     """One loopback run: the three clients at once. Returns a dict of figures (None where
     the bus daemon could not run)."""
@@ -405,6 +450,11 @@ def loopback_part(args):
     print(f"   meridiand starts 0.5 s off and 23.054 ppm slow; chronyd -x measures the real "
           f"clock, which is the server's. {runs} run(s) of {run_s} s, then an idle window of "
           f"{idle_s} s; each figure: mean [min, max] over the runs", flush=True)
+    lab = netlib.Lab()
+    try:
+        td = timedated_mem(lab)
+    finally:
+        lab.close()
     results = []
     for i in range(runs):
         results.append(loopback_run(args, run_s, idle_s))
@@ -457,6 +507,14 @@ def loopback_part(args):
     else:
         print("   meridiand on a private bus: not measured (no dbus-daemon, or it exited: "
               f"{os.path.join('<lab>', 'meridiand-bus.log')})")
+    if td is not None:
+        c = [r["rss"][1] for r in results]
+        cp = [r["pss"][1] for r in results]
+        print(f"   the fair peer, what meridiand replaces: chronyd -x (above) + systemd-timedated "
+              f"while in use (RSS {td[0]} KiB, PSS {td[1]} KiB; it exits when idle): RSS "
+              f"{statistics.fmean(c) + td[0]:.0f} KiB, PSS {statistics.fmean(cp) + td[1]:.0f} KiB")
+    else:
+        print("   systemd-timedated: not measured (not installed, or it did not start)")
     if args.mem_detail and results[-1]["detail"]:
         print("   largest mappings at the end of the last run (KiB: RSS / PSS):")
         for who, maps in results[-1]["detail"].items():
