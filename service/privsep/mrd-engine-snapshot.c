@@ -164,8 +164,11 @@ mrd_engine_snapshot_read (MrdEngineSnapshot *self, const GVariantType *type, gui
       if (__atomic_load_n (&h->seq, __ATOMIC_RELAXED) != seq)
         continue;
       /* The copy is ours now: checked as any message from the child. */
-      v = g_variant_ref_sink (g_variant_new_from_data (type, g_memdup2 (self->copy, len), len,
-                                                       FALSE, g_free, NULL));
+      {
+        gpointer data = g_memdup2 (self->copy, len);
+
+        v = g_variant_ref_sink (g_variant_new_from_data (type, data, len, FALSE, g_free, data));
+      }
       if (!g_variant_is_normal_form (v))
         return NULL;
       *seq_inout = seq;
