@@ -391,7 +391,7 @@ def loopback_run(args, run_s, idle_s):
         cpu = (cpu_s(mp), cpu_s(cp), cpu_s(bp))
         if args.mem_detail:
             detail = {"chronyd -x": mappings_kib(cp[0])}
-            for i, p in enumerate(bp[1:] if len(bp) > 1 else []):
+            for i, p in enumerate(bp):   # the daemon (setpriv exec'd into it), its child
                 detail["meridiand on a bus" if i == 0 else "its engine child"] = mappings_kib(p)
         nb = len(bp)
         d.stop()
