@@ -455,6 +455,13 @@ mrd_sync_get_reference_name (MrdSync *self)
 }
 
 void
+mrd_sync_refresh (MrdSync *self)
+{
+  if (self->engine != NULL && self->engine->refresh != NULL)
+    self->engine->refresh (self->engine_data);
+}
+
+void
 mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *reference_name)
 {
   gboolean was_synchronized = self->tracking.synchronized;
