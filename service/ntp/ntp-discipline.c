@@ -93,9 +93,14 @@ apply_freq (NtpDiscipline *d)
 }
 
 /* Start slewing out `p0` seconds from raw time now, over a duration from the correction
- * rate (s^2) and the rate limit. */
+ * rate (s^2) and the rate limit. A slew that would end before `wake_ns`, the next moment the
+ * engine wakes anyway, is stretched to end there: ending a slew means setting the frequency
+ * back, and a timer just for that is one more wake-up per update. The stretch only slows a
+ * correction the rule already made faster than the interval between updates (an offset
+ * several times its SD), and so lowers the frequency error the slew itself adds. */
 static void
-start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
+start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate, double sd,
+            int64_t wake_ns)
 {
   if (fabs (p0) < MIN_OFFSET) {
     d->slewing = false;
@@ -112,6 +117,16 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
     dur = MIN_SLEW_S;
   if (dur > MAX_SLEW_S)
     dur = MAX_SLEW_S;
+  if (wake_ns > now_ns && wake_ns != INT64_MAX) {
+    /* Stretching a slew of p0 from dur to the wake-up T leaves p0 (1 - t/T) instead of
+     * p0 (1 - t/dur) uncorrected: over the interval, an extra mean square error of
+     * p0^2 (1 - dur/T) / 3. Only when that is below the variance the estimate carries anyway
+     * (sd^2) is the wake-up saved; a large offset known well is still removed fast. */
+    double to_wake = (double) (wake_ns - now_ns) * 1e-9;
+    if (dur < to_wake && to_wake <= MAX_SLEW_S
+        && p0 * p0 * (1.0 - dur / to_wake) / 3.0 <= sd * sd)
+      dur = to_wake;
+  }
   /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate. */
   double r = -p0 / dur;
   double e = r * (1 + b) / (1 - r);
@@ -124,6 +139,10 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
   d->slewing = true;
   d->slew_start_ns = now_ns;
   d->slew_end_ns = now_ns + (int64_t) llround (dur * 1e9);
+  /* dur went through the rate's rounding: a slew meant to end at the wake-up must not end a
+   * nanosecond after it (a wake-up of its own); a microsecond's difference is 1e-6 x r s */
+  if (wake_ns != INT64_MAX && d->slew_end_ns > wake_ns && d->slew_end_ns - wake_ns < 1000)
+    d->slew_end_ns = wake_ns;
   d->slew_p0 = p0;
   d->slew_rate = r;
   d->slew_extra_ppm = e * 1e6;
@@ -291,7 +310,7 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
      * ended, the next update comes a poll later and re-plans on that shorter interval. */
     double ratio = d->cfg.corrtimeratio > 0 ? d->cfg.corrtimeratio : CORR_TIME_RATIO;
     double corr_rate = ratio * 0.5 * in->offset_sd * d->update_interval;
-    start_slew (d, now_ns, p, corr_rate);
+    start_slew (d, now_ns, p, corr_rate, in->offset_sd, in->next_wake_ns);
     chg->doffset = offset;
   }
 

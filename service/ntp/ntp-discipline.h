@@ -68,6 +68,10 @@ typedef struct {
   double freq_sd;     /* SD of freq (the regression's slope SD), fraction; 0 = unknown */
   bool reference_changed; /* a different source (or set) than at the last update */
   bool leap_unsync;   /* the reference is not synchronized: no frequency weight from history */
+  /* Raw time of the next event the engine wakes for anyway (its next transmission), 0 or
+   * INT64_MAX = none known. A slew that would end before it is planned to end there instead,
+   * so ending it costs no wake-up of its own. */
+  int64_t next_wake_ns;
 } NtpDisciplineInput;
 
 typedef enum {

@@ -105,6 +105,37 @@ slew_rate_is_capped (void **state)
 }
 
 static void
+slew_ends_at_the_next_wake_up_when_that_costs_little (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  /* An offset as large as its SD: the rule's 1 s slew (first update, no interval yet) ends at
+   * the engine's next transmission, 64 s on, instead of needing a timer of its own; the
+   * correction is still exactly the offset, by the end. */
+  setup_disc (&d, 0, 0);
+  NtpDisciplineInput in = input (1e-6);
+  in.next_wake_ns = 64 * S;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == 64 * S);
+  assert_true (fabs (ntp_discipline_pending (&d, 32 * S) - 0.5e-6) < 1e-12);
+  double e = fake.freq * 1e-6;
+  assert_true (fabs (-64.0 * e / (1 + e) - 1e-6) < 1e-12);
+  /* A thousand times its SD: stretched, it would be the larger error for most of the
+   * interval; it is removed within the rule's second. */
+  setup_disc (&d, 0, 0);
+  in = input (1e-3);
+  in.next_wake_ns = 64 * S;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == S);
+  /* No wake-up known: the rule alone. */
+  setup_disc (&d, 0, 0);
+  in = input (1e-6);
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == S);
+}
+
+static void
 makestep_steps_only_in_first_updates (void **state)
 {
   (void) state;
@@ -396,6 +427,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (small_offset_is_slewed_through_frequency),
     cmocka_unit_test (slew_rate_is_capped),
+    cmocka_unit_test (slew_ends_at_the_next_wake_up_when_that_costs_little),
     cmocka_unit_test (makestep_steps_only_in_first_updates),
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
