@@ -414,6 +414,8 @@ def main():
     ap.add_argument("--no-loopback", action="store_true")
     ap.add_argument("--no-grid", action="store_true",
                     help="clknetsim: only the other conditions, not the jitter x wander grid")
+    ap.add_argument("--no-conditions", action="store_true",
+                    help="clknetsim: only the jitter x wander grid, not the other conditions")
     ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
     ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
     ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
@@ -424,7 +426,8 @@ def main():
             cksim.find_clknetsim()
             if not args.no_grid:
                 sim_part(args)
-            conditions_part(args)
+            if not args.no_conditions:
+                conditions_part(args)
         if not args.no_loopback:
             loopback_part(args)
     except (cksim.Skip, netlib.Skip) as e:

@@ -656,7 +656,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
    * distance means the clock is not being tracked yet, and the poll shortens, which is what
    * gets a source that answers rarely (a lossy path) to enough samples. */
   ntp_source_poll_sample (&s->poll, rx_raw, error, fout.delay / 2 + fout.dispersion,
-                          ntp_stats_samples (s->stats));
+                          ntp_stats_poll_samples (s->stats));
   s->new_sample = true;
   select_and_update (e, rx_raw);
 }

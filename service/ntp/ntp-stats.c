@@ -49,6 +49,9 @@ struct NtpStats {
   int64_t offset_time;
   double est_offset, est_offset_sd, est_freq, est_freq_sd, skew, std_dev;
   int min_samples, max_samples;   /* chrony's minsamples/maxsamples; 0 = defaults */
+  /* The oldest sample time the runs test allowed when it last cut the fit (INT64_MIN: never).
+   * A later fit may take older samples back, but they do not count for the poll rule. */
+  int64_t cut_ns;
 };
 
 static Entry *
@@ -94,6 +97,7 @@ ntp_stats_reset (NtpStats *st)
   st->std_dev = 4.0;
   st->stratum = 0;
   st->leap = 3;
+  st->cut_ns = INT64_MIN;
 }
 
 void
@@ -307,6 +311,8 @@ ntp_stats_regress (NtpStats *st)
      * may take them back. A runs test that fails by chance (it does, at its significance of
      * 10 %) then costs one update instead of the whole history. */
     st->fit = st->n - r.start;
+    if (r.start > 0 && fitted (st, 0)->time_ns > st->cut_ns)
+      st->cut_ns = fitted (st, 0)->time_ns;
     double band_offset, band_sd;
     if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,
                   &band_offset, &band_sd)) {
@@ -330,6 +336,15 @@ int
 ntp_stats_samples (const NtpStats *st)
 {
   return st->fit;
+}
+
+int
+ntp_stats_poll_samples (const NtpStats *st)
+{
+  int k = 0;
+  for (int i = 0; i < st->fit; i++)
+    k += cfitted (st, i)->time_ns >= st->cut_ns;
+  return k;
 }
 
 double
@@ -526,6 +541,10 @@ ntp_stats_slew (NtpStats *st, int64_t when_ns, double dfreq, double doffset)
     st->est_offset += delta;
     st->offset_time += (int64_t) llround (delta * 1e9);
     st->est_freq = (st->est_freq + dfreq) / (1.0 + dfreq);
+  }
+  if (st->cut_ns != INT64_MIN) {
+    double delta = dfreq * (double) (st->cut_ns - when_ns) * 1e-9 - doffset;
+    st->cut_ns += (int64_t) llround (delta * 1e9);
   }
 }
 

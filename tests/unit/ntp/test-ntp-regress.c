@@ -306,6 +306,40 @@ stats_trust_the_tight_bounds_of_fast_samples (void **state)
 }
 
 static void
+stats_poll_count_starts_at_the_last_cut (void **state)
+{
+  (void) state;
+  NtpStats *st = ntp_stats_new ();
+  /* 20 samples on a line: nothing cut, every one counts for the poll rule */
+  for (int i = 0; i < 20; i++) {
+    NtpSample s = sample_at (16.0 * i, i % 2 ? 1e-6 : -1e-6, 1e-3);
+    ntp_stats_add (st, &s);
+    ntp_stats_regress (st);
+    assert_int_equal (ntp_stats_poll_samples (st), ntp_stats_samples (st));
+    assert_int_equal (ntp_stats_samples (st), i + 1);
+  }
+  /* then the frequency jumps: the runs test cuts the old line, and from then on only the
+   * samples since the cut count, never more than the fit holds */
+  int least = 1000;
+  for (int i = 20; i < 30; i++) {
+    NtpSample s = sample_at (16.0 * i, 1e-5 * (i - 19) + (i % 2 ? 1e-6 : -1e-6), 1e-3);
+    ntp_stats_add (st, &s);
+    ntp_stats_regress (st);
+    assert_true (ntp_stats_poll_samples (st) <= ntp_stats_samples (st));
+    if (ntp_stats_poll_samples (st) < least)
+      least = ntp_stats_poll_samples (st);
+  }
+  assert_true (least < 20);
+  assert_true (ntp_stats_poll_samples (st) < 30);
+  ntp_stats_reset (st);
+  NtpSample s = sample_at (1000, 0, 1e-3);
+  ntp_stats_add (st, &s);
+  ntp_stats_regress (st);
+  assert_int_equal (ntp_stats_poll_samples (st), 1);
+  ntp_stats_free (st);
+}
+
+static void
 stats_out_of_order_sample_resets (void **state)
 {
   (void) state;
@@ -355,6 +389,7 @@ main (void)
     cmocka_unit_test (stats_recover_frequency_and_offset),
     cmocka_unit_test (stats_slew_reframes_history),
     cmocka_unit_test (stats_trust_the_tight_bounds_of_fast_samples),
+    cmocka_unit_test (stats_poll_count_starts_at_the_last_cut),
     cmocka_unit_test (stats_out_of_order_sample_resets),
     cmocka_unit_test (stats_keep_at_most_64_samples),
   };
