@@ -263,8 +263,15 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
    * wandered (a random walk of W^2 per second, estimated from the updates), so its
    * uncertainty is sqrt(skew^2 + W^2 * elapsed). Without this an estimate made a day ago
    * would keep the weight it had then and outvote a fresh measurement after a long outage. */
+  /* The wander comes from the reference's phase record when it says (ntp_stats_wander2):
+   * the updates' innovations alone see almost none of it, because successive fits share
+   * nearly all their samples. W is a standard deviation and the skews are 99.9 % bounds (the
+   * t quantile times the slope's SD), so it is scaled by the same quantile before it is
+   * added. */
+  double w2 = in->wander2 > 0 && isfinite (in->wander2) ? in->wander2 : ntp_discipline_wander2 (d);
+  double quantile = in->freq_sd > 0 && in->skew > in->freq_sd ? in->skew / in->freq_sd : 1.0;
   if (d->freq_known && d->update_interval > 0)
-    d->skew = sqrt (d->skew * d->skew + ntp_discipline_wander2 (d) * d->update_interval);
+    d->skew = sqrt (d->skew * d->skew + w2 * quantile * quantile * d->update_interval);
 
   /* Frequency: combine the previous estimate (residual 0, weight 1/skew^2) with the new one
    * (weight 3/skew^2, as chrony: new information counts more), and keep a skew that covers

@@ -481,6 +481,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
 
   NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew,
                              .freq_sd = sqrt (fvar) / fw,
+                             .wander2 = ntp_stats_wander2 (ref->stats),
                              .reference_changed = res.selected != e->last_update_ref,
                              .next_wake_ns = next_transmission (e) };
   NtpClockChange chg;

@@ -385,6 +385,39 @@ old_frequency_estimate_ages_with_the_gap (void **state)
   assert_true (fabs (fresh_day - 0.0256) < 0.002);
 }
 
+/* The reference's phase record may know the wander where the updates do not
+ * (ntp_stats_wander2): given W = 1e-9, a day-old estimate ages as in the test above without
+ * any update having shown the wander; the skew, a 99.9 % bound 4 x the slope's SD here, scales
+ * W alike (so the weights move as with W = 4e-9 in skew units). */
+static void
+wander_from_the_phase_record_ages_the_estimate (void **state)
+{
+  (void) state;
+  double moved[2];
+  for (int k = 0; k < 2; k++) {
+    NtpDiscipline d;
+    NtpClockChange chg;
+    setup_disc (&d, 0, 0);
+    int64_t t = 1000 * S;
+    NtpDisciplineInput in = { .offset = 0, .offset_sd = 1e-6, .freq = 0, .skew = 0.1e-6,
+                              .freq_sd = 0.025e-6, .wander2 = k ? 1e-18 : 0.0 };
+    ntp_discipline_update (&d, t, &in, &chg);
+    d.skew = 0.074e-6;
+    double before = ntp_discipline_freq_ppm (&d);
+    in.freq = -0.567e-6;
+    in.skew = 0.59e-6;
+    in.freq_sd = 0.1475e-6;
+    ntp_discipline_update (&d, t + 84600 * S, &in, &chg);
+    moved[k] = fabs (ntp_discipline_freq_ppm (&d) - before);
+  }
+  print_message ("after a day: moved %.4f ppm without, %.4f ppm with the record's wander\n",
+                 moved[0], moved[1]);
+  /* without: 4.5 % of 0.567 ppm; with: the old skew is sqrt(0.074^2 + (4 x 0.001)^2 x 84600)
+   * = 1.17 ppm, 3/0.59^2 / (1/1.17^2 + 3/0.59^2) = 92 %, 0.52 ppm */
+  assert_true (fabs (moved[0] - 0.0256) < 0.002);
+  assert_true (moved[1] > 0.45 && moved[1] < 0.567);
+}
+
 static void
 civil_dates (void **state)
 {
@@ -437,6 +470,7 @@ main (void)
     cmocka_unit_test (leap_armed_only_on_june_30_or_december_31),
     cmocka_unit_test (wander_is_estimated_from_the_updates),
     cmocka_unit_test (old_frequency_estimate_ages_with_the_gap),
+    cmocka_unit_test (wander_from_the_phase_record_ages_the_estimate),
     cmocka_unit_test (civil_dates),
     cmocka_unit_test (make_step_steps_what_is_left),
   };
