@@ -40,6 +40,8 @@ main (int argc, char **argv)
   g_autofree char *clock_name = NULL;
   double virtual_offset = 0.0, virtual_freq = 0.0;
   gboolean no_timedate1 = FALSE, verbose = FALSE, no_bus = FALSE, no_engine = FALSE;
+  gboolean engine_activated = FALSE;
+  g_autofree char *engine_socket = NULL;
   gint engine_child = -1, engine_clock_fd = -1;
   g_autofree char *engine_user = NULL;
   g_autofree char *engine_chroot = NULL;
@@ -69,6 +71,12 @@ main (int argc, char **argv)
       N_("DIR") },
     { "no-engine", 0, 0, G_OPTION_ARG_NONE, &no_engine,
       N_("Do not start the NTP engine (sources are kept and shown, never polled)"), NULL },
+    { "engine-socket", 0, 0, G_OPTION_ARG_FILENAME, &engine_socket,
+      N_("Connect to the NTP engine at this socket (meridian-engine.socket) while NTP is on, "
+         "instead of starting it as a child process"), N_("FILE") },
+    { "engine-activated", 0, 0, G_OPTION_ARG_NONE, &engine_activated,
+      N_("Run only the NTP engine, serving meridiand on the socket passed by socket activation "
+         "(meridian-engine.service)"), NULL },
     /* Internal: how meridiand starts its own engine process (service/privsep). */
     { "engine-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_child, NULL, NULL },
     { "engine-clock-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_clock_fd, NULL, NULL },
@@ -106,7 +114,7 @@ main (int argc, char **argv)
 
   if (verbose)
     g_log_set_debug_enabled (TRUE);
-  if (engine_child >= 0)
+  if (engine_activated || engine_child >= 0)
     {
       MrdEngineChildOptions child = {
         .channel_fd = engine_child,
@@ -115,7 +123,21 @@ main (int argc, char **argv)
         .chroot_dir = engine_chroot,
       };
 
-      return mrd_engine_child_run (&child);
+      return engine_activated ? mrd_engine_child_run_activated (&child)
+                              : mrd_engine_child_run (&child);
+    }
+  /* With a socket the engine is another unit's process: who it runs as is that unit's. */
+  if (engine_socket != NULL && (engine_user != NULL || engine_chroot != NULL || no_engine))
+    {
+      g_printerr (_("%s: --engine-socket excludes --engine-user, --engine-chroot and "
+                    "--no-engine\n"), g_get_prgname ());
+      return 2;
+    }
+  if (engine_socket != NULL && !g_path_is_absolute (engine_socket))
+    {
+      g_printerr (_("%s: --engine-socket needs an absolute path, not \"%s\"\n"),
+                  g_get_prgname (), engine_socket);
+      return 2;
     }
 
   options.clock_kind = MRD_CLOCK_KIND_SYSTEM;
@@ -165,6 +187,7 @@ main (int argc, char **argv)
   options.run_engine = !no_engine;
   options.engine_user = engine_user;
   options.engine_chroot = engine_chroot;
+  options.engine_socket = engine_socket;
   options.verbose = verbose;
 
   daemon = mrd_daemon_new (&options, &error);

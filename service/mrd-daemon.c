@@ -252,6 +252,7 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
       MrdEngineProxyOptions engine_options = {
         .user = options->engine_user,
         .chroot_dir = options->engine_chroot,
+        .socket_path = options->engine_socket,
         .driftfile = drift,
         .rtcsync = config->rtcsync,
         .verbose = options->verbose,

@@ -27,6 +27,7 @@ typedef struct {
   gboolean     run_engine;        /* start the NTP engine child (service/privsep) */
   const char  *engine_user;       /* NULL: the sandbox's default */
   const char  *engine_chroot;     /* NULL: none */
+  const char  *engine_socket;     /* the engine's socket (socket mode); NULL: a child */
   gboolean     verbose;           /* passed on to the engine child */
 } MrdDaemonOptions;
 

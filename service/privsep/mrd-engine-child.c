@@ -19,9 +19,14 @@
 #include "mrd-config.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-clock-shared.h"
+#include "privsep/mrd-engine-listen.h"
 #include "privsep/mrd-engine-wire.h"
 #include "privsep/mrd-sandbox.h"
 #include "sync/mrd-sync-engine.h"
+
+/* Socket mode: how long a started engine waits for its daemon, and for its hello. */
+#define ACCEPT_TIMEOUT_MS 60000
+#define HELLO_TIMEOUT_MS 10000
 
 typedef struct {
   int fd;
@@ -245,38 +250,141 @@ on_channel (int fd, GIOCondition condition, gpointer user_data)
     }
 }
 
-int
-mrd_engine_child_run (const MrdEngineChildOptions *options)
+/* Socket mode, a listening socket: while one daemon is served, every other connection is
+ * accepted only to be refused (closed at once, said why in the log), so that none waits
+ * in the backlog for an engine that will never answer it. */
+static gboolean
+on_listen (int listen_fd, GIOCondition condition, gpointer user_data)
 {
-  Child self = { .fd = options->channel_fd, .status = 0 };
   g_autoptr(GError) error = NULL;
-  guint watch;
+  int fd = mrd_engine_listen_accept (listen_fd, 0, &error);
 
-  g_set_prgname ("meridiand-engine");
+  if (fd < 0)
+    return G_SOURCE_CONTINUE;
+  if (!mrd_engine_listen_check_peer (fd, &error))
+    g_message ("%s", error->message);
+  else
+    g_message ("Refused a second connection: the engine serves one meridiand at a time");
+  close (fd);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the engine on the channel @fd with @clock (both taken) until the channel closes. */
+static int
+serve (int fd, MrdClock *clock, int listen_fd)
+{
+  Child self = { .fd = fd, .clock = clock, .status = 0 };
+  guint watch, listen_watch = 0;
+
   (void) fcntl (self.fd, F_SETFD, FD_CLOEXEC);
   (void) fcntl (self.fd, F_SETFL, fcntl (self.fd, F_GETFL) | O_NONBLOCK);
-  if (options->clock_fd >= 0)
-    self.clock = mrd_clock_shared_new_from_fd (options->clock_fd, &error);
-  else
-    self.clock = mrd_clock_new_system ();
-  if (self.clock == NULL)
-    {
-      g_printerr ("meridiand-engine: %s\n", error->message);
-      return 1;
-    }
-  if (!mrd_sandbox_enter (options->user, options->chroot_dir, &error))
-    {
-      g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);
-      mrd_clock_free (self.clock);
-      return 1;
-    }
   self.loop = g_main_loop_new (NULL, FALSE);
   watch = g_unix_fd_add (self.fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_channel, &self);
+  if (listen_fd >= 0)
+    listen_watch = g_unix_fd_add (listen_fd, G_IO_IN, on_listen, NULL);
   g_main_loop_run (self.loop);
   g_source_remove (watch);
+  if (listen_watch != 0)
+    g_source_remove (listen_watch);
   g_clear_pointer (&self.engine, mrd_sync_engine_free);
   g_main_loop_unref (self.loop);
   mrd_clock_free (self.clock);
   close (self.fd);
   return self.status;
+}
+
+int
+mrd_engine_child_run (const MrdEngineChildOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  MrdClock *clock;
+
+  g_set_prgname ("meridiand-engine");
+  if (options->clock_fd >= 0)
+    clock = mrd_clock_shared_new_from_fd (options->clock_fd, &error);
+  else
+    clock = mrd_clock_new_system ();
+  if (clock == NULL)
+    {
+      g_printerr ("meridiand-engine: %s\n", error->message);
+      return 1;
+    }
+  if (!mrd_sandbox_enter (options->user, options->chroot_dir, FALSE, &error))
+    {
+      g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);
+      mrd_clock_free (clock);
+      return 1;
+    }
+  return serve (options->channel_fd, clock, -1);
+}
+
+int
+mrd_engine_child_run_activated (const MrdEngineChildOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean listening = FALSE;
+  int listen_fd, fd, clock_fd;
+  MrdClock *clock;
+
+  g_set_prgname ("meridiand-engine");
+  listen_fd = mrd_engine_listen_take_fd (&listening, &error);
+  if (listen_fd < 0)
+    {
+      g_printerr ("meridiand-engine: %s\n", error->message);
+      return 1;
+    }
+  /* The sandbox first: nothing a peer sends is read outside it. */
+  if (!mrd_sandbox_enter (options->user, options->chroot_dir, listening, &error))
+    {
+      g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);
+      return 1;
+    }
+  if (!listening)
+    {
+      fd = listen_fd;
+      listen_fd = -1;
+      if (!mrd_engine_listen_check_peer (fd, &error))
+        {
+          g_printerr ("meridiand-engine: %s\n", error->message);
+          close (fd);
+          return 1;
+        }
+    }
+  else
+    for (;;)
+      {
+        /* Started because a connection came: it is waiting. Nobody for a minute means the
+         * daemon gave up; systemd starts the engine again on the next connection. */
+        fd = mrd_engine_listen_accept (listen_fd, ACCEPT_TIMEOUT_MS, &error);
+        if (fd < 0)
+          {
+            g_printerr ("meridiand-engine: %s, exiting\n", error->message);
+            return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? 0 : 1;
+          }
+        if (mrd_engine_listen_check_peer (fd, &error))
+          break;
+        g_printerr ("meridiand-engine: %s\n", error->message);
+        g_clear_error (&error);
+        close (fd);
+      }
+  if (!mrd_engine_listen_read_hello (fd, HELLO_TIMEOUT_MS, &clock_fd, &error))
+    {
+      g_printerr ("meridiand-engine: %s\n", error->message);
+      close (fd);
+      return 1;
+    }
+  if (clock_fd >= 0)
+    clock = mrd_clock_shared_new_from_fd (clock_fd, &error);
+  else
+    clock = mrd_clock_new_system ();
+  if (clock == NULL)
+    {
+      g_printerr ("meridiand-engine: %s\n", error->message);
+      close (clock_fd);
+      close (fd);
+      return 1;
+    }
+  g_info ("Serving meridiand on the passed socket (%s clock)",
+          clock_fd >= 0 ? "shared virtual" : "system");
+  return serve (fd, clock, listen_fd);
 }

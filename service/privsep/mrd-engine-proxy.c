@@ -19,20 +19,13 @@
 #include "mrd-error.h"
 #include "mrd-state.h"
 #include "privsep/mrd-channel.h"
-#include "privsep/mrd-clock-shared.h"
+#include "privsep/mrd-engine-launch.h"
 #include "privsep/mrd-engine-wire.h"
 #include "sync/mrd-sync-engine.h"
 
-/* Restarting a child that keeps dying: 1 s, doubling to a minute; a child that ran a minute
- * was healthy and the next failure starts from 1 s again. */
-#define RESTART_MIN_S 1
-#define RESTART_MAX_S 60
 /* The drift file is rewritten at most once an hour while running, as chronyd does
  * (reference.c), and whenever the engine stops. */
 #define DRIFT_WRITE_INTERVAL_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
-/* The child's channel fd and the clock's memfd in the child. */
-#define CHILD_CHANNEL_FD 3
-#define CHILD_CLOCK_FD 4
 /* mrd-sync's ids start at 0, the engine's line ids at 1 (0 = "pick one"): the wire carries
  * id + 1. */
 #define WIRE_ID(id) ((id) + 1)
@@ -50,21 +43,13 @@ typedef struct {
 struct _MrdEngineProxy {
   MrdSync *sync;
   MrdClock *clock;
-  char *executable;
-  char *user;
-  char *chroot_dir;
   char *driftfile;
   GStrv core_lines;
   gboolean rtcsync;
-  gboolean verbose;
 
-  GSubprocess *child;
-  GCancellable *cancel;
+  MrdEngineLaunch *launch;       /* how the engine is started or reached */
   int fd;
   guint watch;
-  guint restart_id;
-  guint restart_s;
-  gint64 started_mono;
 
   GArray *sources;               /* ProxySource, in the order added */
   GQueue try_writes;             /* TryWrite, answered in order */
@@ -73,7 +58,6 @@ struct _MrdEngineProxy {
   gint64 drift_written_mono;
 };
 
-static void spawn (MrdEngineProxy *self);
 static void mark_unsynchronized (MrdEngineProxy *self);
 
 static void
@@ -319,9 +303,11 @@ on_channel (int fd, GIOCondition condition, gpointer user_data)
               g_warning ("NTP engine: %s, ignoring", error->message);
               continue;
             }
-          /* The child is gone; on_child_exited restarts it. */
+          /* The engine is gone; the launcher says so (on_engine_ended) and starts it
+           * again. */
           self->watch = 0;
           close_channel (self);
+          mrd_engine_launch_channel_closed (self->launch);
           return G_SOURCE_REMOVE;
         }
       dispatch (self, name, arg);
@@ -344,103 +330,25 @@ mark_unsynchronized (MrdEngineProxy *self)
   mrd_sync_set_tracking (self->sync, &t, reference);
 }
 
-static gboolean
-on_restart (gpointer user_data)
+static void
+on_engine_ended (const char *what, gpointer user_data)
 {
   MrdEngineProxy *self = user_data;
 
-  self->restart_id = 0;
-  spawn (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_child_exited (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GSubprocess) child = G_SUBPROCESS (source);   /* the reference spawn() took */
-  g_autoptr(GError) error = NULL;
-  MrdEngineProxy *self;
-
-  if (!g_subprocess_wait_finish (child, result, &error))
-    return;   /* cancelled: the proxy is gone */
-  self = user_data;
-  if (self->child != child)
-    return;
-  if (g_subprocess_get_if_signaled (child))
-    g_warning ("The NTP engine was killed by signal %d", g_subprocess_get_term_sig (child));
-  else
-    g_warning ("The NTP engine exited with status %d", g_subprocess_get_exit_status (child));
-  g_clear_object (&self->child);
   close_channel (self);
   mark_unsynchronized (self);
   write_drift (self);
-
-  if (g_get_monotonic_time () - self->started_mono >= RESTART_MAX_S * G_USEC_PER_SEC)
-    self->restart_s = RESTART_MIN_S;
-  g_message ("Starting the NTP engine again in %u s", self->restart_s);
-  self->restart_id = g_timeout_add_seconds (self->restart_s, on_restart, self);
-  self->restart_s = MIN (self->restart_s * 2, RESTART_MAX_S);
 }
 
 static void
-spawn (MrdEngineProxy *self)
+on_engine_connected (int fd, gpointer user_data)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  int fds[2];
-  gboolean shared = mrd_clock_is_shared (self->clock);
+  MrdEngineProxy *self = user_data;
 
-  if (!mrd_channel_socketpair (fds, &error))
-    {
-      g_warning ("Cannot start the NTP engine: %s", error->message);
-      self->restart_id = g_timeout_add_seconds (self->restart_s, on_restart, self);
-      return;
-    }
-  g_ptr_array_add (argv, g_strdup (self->executable));
-  g_ptr_array_add (argv, g_strdup ("--engine-child"));
-  g_ptr_array_add (argv, g_strdup_printf ("%d", CHILD_CHANNEL_FD));
-  if (shared)
-    {
-      g_ptr_array_add (argv, g_strdup ("--engine-clock-fd"));
-      g_ptr_array_add (argv, g_strdup_printf ("%d", CHILD_CLOCK_FD));
-    }
-  if (self->user != NULL)
-    {
-      g_ptr_array_add (argv, g_strdup ("--engine-user"));
-      g_ptr_array_add (argv, g_strdup (self->user));
-    }
-  if (self->chroot_dir != NULL)
-    {
-      g_ptr_array_add (argv, g_strdup ("--engine-chroot"));
-      g_ptr_array_add (argv, g_strdup (self->chroot_dir));
-    }
-  if (self->verbose)
-    g_ptr_array_add (argv, g_strdup ("--verbose"));
-  g_ptr_array_add (argv, NULL);
-
-  g_subprocess_launcher_take_fd (launcher, fds[1], CHILD_CHANNEL_FD);
-  if (shared)
-    g_subprocess_launcher_take_fd (launcher, dup (mrd_clock_shared_get_fd (self->clock)),
-                                   CHILD_CLOCK_FD);
-  self->child = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata,
-                                              &error);
-  if (self->child == NULL)
-    {
-      close (fds[0]);
-      g_warning ("Cannot start the NTP engine: %s", error->message);
-      self->restart_id = g_timeout_add_seconds (self->restart_s, on_restart, self);
-      self->restart_s = MIN (self->restart_s * 2, RESTART_MAX_S);
-      return;
-    }
-  self->fd = fds[0];
+  close_channel (self);
+  self->fd = fd;
   (void) fcntl (self->fd, F_SETFL, fcntl (self->fd, F_GETFL) | O_NONBLOCK);
   self->watch = g_unix_fd_add (self->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_channel, self);
-  self->started_mono = g_get_monotonic_time ();
-  g_object_ref (self->child);   /* released by on_child_exited */
-  g_subprocess_wait_async (self->child, self->cancel, on_child_exited, self);
-  g_info ("NTP engine started as pid %s", g_subprocess_get_identifier (self->child));
   send_configure (self);
 }
 
@@ -516,7 +424,7 @@ seam_burst (gpointer engine, GError **error)
   if (send)
     {
       send_msg (self, "burst", g_variant_new ("()"));
-      g_message ("Burst: sent to the NTP engine (pid %d)", (int) mrd_engine_proxy_get_pid (self));
+      g_message ("Burst: sent to the NTP engine (%s)", mrd_engine_launch_describe (self->launch));
     }
   return TRUE;
 }
@@ -532,8 +440,8 @@ seam_make_step (gpointer engine, GError **error)
   if (send)
     {
       send_msg (self, "make-step", g_variant_new ("()"));
-      g_message ("MakeStep: sent to the NTP engine (pid %d)",
-                 (int) mrd_engine_proxy_get_pid (self));
+      g_message ("MakeStep: sent to the NTP engine (%s)",
+                 mrd_engine_launch_describe (self->launch));
     }
   return TRUE;
 }
@@ -544,6 +452,20 @@ seam_set_enabled (gpointer engine, gboolean enabled)
   MrdEngineProxy *self = engine;
 
   send_msg (self, "enable", g_variant_new_boolean (enabled));
+  /* Socket mode: the engine runs while NTP is on. Closing the connection ends it (the drift
+   * it reported with its last clock update is kept, and written below); connecting starts it
+   * again. */
+  if (mrd_engine_launch_is_on_demand (self->launch))
+    {
+      if (enabled)
+        mrd_engine_launch_start (self->launch);
+      else
+        {
+          mrd_engine_launch_stop (self->launch);
+          close_channel (self);
+          mark_unsynchronized (self);
+        }
+    }
   if (!enabled)
     write_drift (self);
 }
@@ -563,27 +485,32 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
 {
   MrdEngineProxy *self = g_new0 (MrdEngineProxy, 1);
 
+  MrdEngineLaunchOptions launch_options = {
+    .executable = options->executable,
+    .socket_path = options->socket_path,
+    .user = options->user,
+    .chroot_dir = options->chroot_dir,
+    .verbose = options->verbose,
+  };
+
   self->sync = sync;
   self->clock = clock;
-  self->executable = options->executable != NULL ? g_strdup (options->executable)
-                                                 : g_file_read_link ("/proc/self/exe", NULL);
-  self->user = g_strdup (options->user);
-  self->chroot_dir = g_strdup (options->chroot_dir);
   self->driftfile = g_strdup (options->driftfile);
   self->core_lines = g_strdupv (options->core_lines);
   if (self->core_lines == NULL)
     self->core_lines = g_new0 (char *, 1);
   self->rtcsync = options->rtcsync;
-  self->verbose = options->verbose;
   self->fd = -1;
-  self->restart_s = RESTART_MIN_S;
-  self->cancel = g_cancellable_new ();
   self->sources = g_array_new (FALSE, TRUE, sizeof (ProxySource));
   g_array_set_clear_func (self->sources, (GDestroyNotify) proxy_source_clear);
   g_queue_init (&self->try_writes);
   read_drift (self);
   mrd_sync_set_engine (sync, &seam, self);
-  spawn (self);
+  self->launch = mrd_engine_launch_new (&launch_options, clock, on_engine_connected,
+                                        on_engine_ended, self);
+  /* A child runs (idle) with NTP off too; an engine on a socket only while NTP is on. */
+  if (!mrd_engine_launch_is_on_demand (self->launch) || mrd_sync_get_enabled (sync))
+    mrd_engine_launch_start (self->launch);
   return self;
 }
 
@@ -593,24 +520,11 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   if (self == NULL)
     return;
   mrd_sync_set_engine (self->sync, NULL, NULL);
-  g_cancellable_cancel (self->cancel);
-  if (self->restart_id != 0)
-    g_source_remove (self->restart_id);
   close_channel (self);
-  if (self->child != NULL)
-    {
-      /* Nothing of the child's state needs saving (the drift is here already). */
-      g_subprocess_force_exit (self->child);
-      (void) g_subprocess_wait (self->child, NULL, NULL);
-      g_clear_object (&self->child);
-    }
+  g_clear_pointer (&self->launch, mrd_engine_launch_free);
   write_drift (self);
-  g_object_unref (self->cancel);
   g_array_unref (self->sources);
   g_strfreev (self->core_lines);
-  g_free (self->executable);
-  g_free (self->user);
-  g_free (self->chroot_dir);
   g_free (self->driftfile);
   g_free (self);
 }
@@ -618,9 +532,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
 GPid
 mrd_engine_proxy_get_pid (MrdEngineProxy *self)
 {
-  const char *id = self->child != NULL ? g_subprocess_get_identifier (self->child) : NULL;
-
-  return id != NULL ? (GPid) atoi (id) : 0;
+  return mrd_engine_launch_get_pid (self->launch);
 }
 
 void

@@ -1,10 +1,11 @@
-/* mrd-engine-proxy.h — the daemon's side of the privilege-separated NTP engine: it starts
- * `meridiand --engine-child` (mrd-engine-child.h) through GSubprocess (fork+exec, never a
- * bare fork of this threaded process) with one end of a SOCK_SEQPACKET socketpair, plugs into
+/* mrd-engine-proxy.h — the daemon's side of the privilege-separated NTP engine: it has the
+ * engine started or connected to (mrd-engine-launch.h: a `meridiand --engine-child` of its
+ * own, or meridian-engine.service behind a socket), plugs into
  * mrd-sync's engine seam (MrdSyncEngine in mrd-sync.h) so that sources, Burst, MakeStep and
- * NTP on/off reach the child, and turns the child's reports into mrd_sync_set_tracking() /
- * mrd_sync_set_source_report(). It keeps the drift file the child may not write, and starts
- * the child again, with a back-off, when it dies. It never parses a network packet.
+ * NTP on/off reach the engine, and turns the engine's reports into mrd_sync_set_tracking() /
+ * mrd_sync_set_source_report(). It keeps the drift file the engine may not write; the
+ * launcher starts the engine again, with a back-off, when it dies. It never parses a network
+ * packet.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,6 +20,7 @@ typedef struct _MrdEngineProxy MrdEngineProxy;
 
 typedef struct {
   const char *executable;    /* meridiand itself (NULL: /proc/self/exe) */
+  const char *socket_path;   /* --engine-socket: connect to the engine there; NULL: a child */
   const char *user;          /* --engine-user; NULL: the sandbox's default */
   const char *chroot_dir;    /* --engine-chroot; NULL: none */
   const char *driftfile;     /* where the drift is kept (NULL: nowhere) */
@@ -28,17 +30,17 @@ typedef struct {
 } MrdEngineProxyOptions;
 
 /* @clock: the daemon's clock; a shared virtual clock (mrd-clock-shared.h) is handed to the
- * child, any other kind means the system clock. Installs itself as @sync's engine and starts
- * the child. */
+ * engine, any other kind means the system clock. Installs itself as @sync's engine and starts
+ * the engine (with a socket: only while NTP is on). */
 MrdEngineProxy *mrd_engine_proxy_new  (MrdSync *sync, MrdClock *clock,
                                        const MrdEngineProxyOptions *options);
-/* Write the last drift, end the child, uninstall from @sync. */
+/* Write the last drift, end the child (or the connection), uninstall from @sync. */
 void            mrd_engine_proxy_free (MrdEngineProxy *self);
 
-/* The child's pid (0 while none runs), for logs and tests. */
+/* The child's pid (0 while none runs, and with a socket), for logs and tests. */
 GPid            mrd_engine_proxy_get_pid (MrdEngineProxy *self);
 /* Debug: ask the child to open @path for writing; @callback gets its errno (0 = opened,
- * -1 = no child). */
+ * -1 = no engine). */
 void            mrd_engine_proxy_try_write (MrdEngineProxy *self, const char *path,
                                             void (*callback) (int err, gpointer user_data),
                                             gpointer user_data);

@@ -138,7 +138,7 @@ static const int allowed[] = {
 };
 
 static gboolean
-install_seccomp (GError **error)
+install_seccomp (gboolean accept, GError **error)
 {
   scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_KILL_PROCESS);
   gboolean ok = FALSE;
@@ -170,6 +170,8 @@ install_seccomp (GError **error)
   if (r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), SCMP_SYS (openat), 1,
                           SCMP_A2 (SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC));
+  if (r == 0 && accept)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (accept4), 0);
   if (r == 0 && SCMP_SYS (open) >= 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), SCMP_SYS (open), 0);
   /* Sockets of the families the engine and the resolver use. */
@@ -213,7 +215,7 @@ install_seccomp (GError **error)
 }
 
 gboolean
-mrd_sandbox_enter (const char *user, const char *chroot_dir, GError **error)
+mrd_sandbox_enter (const char *user, const char *chroot_dir, gboolean accept, GError **error)
 {
   if (chroot_dir != NULL && geteuid () != 0)
     g_message ("Cannot chroot to %s without root, going on without", chroot_dir);
@@ -224,5 +226,5 @@ mrd_sandbox_enter (const char *user, const char *chroot_dir, GError **error)
     return fail (error, "PR_SET_PDEATHSIG");
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return fail (error, "PR_SET_NO_NEW_PRIVS");
-  return install_seccomp (error);
+  return install_seccomp (accept, error);
 }

@@ -23,7 +23,9 @@ G_BEGIN_DECLS
 #define MRD_SANDBOX_USER "meridian"
 #define MRD_SANDBOX_FALLBACK_USER "nobody"
 
-/* @user NULL: MRD_SANDBOX_USER or the fallback. @chroot_dir NULL: no chroot. */
-gboolean mrd_sandbox_enter (const char *user, const char *chroot_dir, GError **error);
+/* @user NULL: MRD_SANDBOX_USER or the fallback. @chroot_dir NULL: no chroot. @accept: the
+ * filter allows accept4(2) too (socket mode on a listening socket, mrd-engine-listen.h). */
+gboolean mrd_sandbox_enter (const char *user, const char *chroot_dir, gboolean accept,
+                            GError **error);
 
 G_END_DECLS

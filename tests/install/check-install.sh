@@ -31,6 +31,11 @@ for f in "$etc/meridian/meridian.conf" \
 done
 unit=$(find "$root" -name meridiand.service -path '*systemd/system/*' | head -n1)
 [ -n "$unit" ] || fail "the systemd unit meridiand.service is not installed"
+# The NTP engine's unit, its socket, and the sysusers.d file that creates its user.
+for u in meridian-engine.service meridian-engine.socket; do
+  [ -s "$(dirname "$unit")/$u" ] || fail "$u is not installed beside meridiand.service"
+done
+[ -s "$root$prefix/lib/sysusers.d/meridian.conf" ] || fail "$prefix/lib/sysusers.d/meridian.conf is missing"
 
 # The unit and the activation file must start the binary that was installed, under one name.
 grep -qx "ExecStart=$lx/meridiand" "$unit" || grep -q "^ExecStart=$lx/meridiand " "$unit" ||
