@@ -17,7 +17,7 @@ clock's error is its error: the real clock is the server's). Time to synchronize
 within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
 while idle (context switches from /proc/PID/task/*/schedstat over an idle window).
 
-Usage: bench.py [--quick] [--seeds N] [--no-sim] [--no-grid] [--no-loopback]
+Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W] [--no-sim] [--no-grid] [--no-loopback]
 """
 
 import argparse
@@ -74,18 +74,29 @@ def fmt_s(v):
 
 # ---------------------------------------------------------------------------------------------
 
+def seed_list(args):
+    """Seeds seed_base .. seed_base + N - 1: a range nobody developed on (--seed-base 101)
+    shows whether a difference holds beyond the seeds it was tuned on."""
+    n = args.seeds or (3 if args.quick else 8)
+    return list(range(args.seed_base, args.seed_base + n))
+
+
 def sim_part(args):
     jitters = [1e-5, 1e-4, 1e-3] if not args.quick else [1e-4, 1e-3]
     wanders = [1e-10, 1e-9, 1e-8] if not args.quick else [1e-9, 1e-8]
-    seeds = list(range(1, (args.seeds or (3 if args.quick else 8)) + 1))
+    if args.jitter:
+        jitters = args.jitter
+    if args.wander:
+        wanders = args.wander
+    seeds = seed_list(args)
     limit = 4000 if args.quick else 10000
     reset = 1000
     print("== clknetsim: chronyd 4.3 server; chronyd and meridiand --no-bus as clients in the "
           "same simulation, same noise ==")
     print(f"   client: `server 192.168.123.1` (default polling), start 0.1 s off and 100 ppm "
-          f"fast; {limit} s simulated, figures after {reset} s; {len(seeds)} seeds per cell")
-    print(f"   base delay 100 us each way + exponential jitter; wander = random walk of the "
-          f"frequency, per second")
+          f"fast; {limit} s simulated, figures after {reset} s; seeds {seeds[0]}-{seeds[-1]}")
+    print(f"   base delay {args.base_delay * 1e6:g} us each way + exponential jitter; wander = "
+          f"random walk of the frequency, per second")
     print()
     hdr = (f"{'jitter':>7} {'wander':>7} | {'RMS chronyd':>11} {'RMS meridian':>12} "
            f"{'diff (m-c) +- SE':>19} {'':1} | {'max chronyd':>11} {'max meridian':>12} | "
@@ -102,7 +113,7 @@ def sim_part(args):
                          cksim.Node("meridiand", conf="server 192.168.123.1", offset=0.1,
                                     freq_offset=1e-4, wander=wander)]
                 sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed,
-                                       base_delay=1e-4, jitter=jitter)
+                                       base_delay=args.base_delay, jitter=jitter)
                 try:
                     res = sim.run()
                 finally:
@@ -127,7 +138,7 @@ def conditions_part(args):
     """The conditions of the clknetsim scenarios that are not a jitter x wander cell, both
     clients in one simulation with the same noise, as in the grid."""
     from scenarios import _outage, _every_20th  # noqa: E402
-    seeds = list(range(1, (args.seeds or (3 if args.quick else 8)) + 1))
+    seeds = seed_list(args)
     conds = [
         # name, client server options, jitter, wander, delay_wrap, limit, reset
         ("poll 4, jitter 1 us, no wander", "minpoll 4 maxpoll 4", 1e-6, 0.0, None, 160, 34),
@@ -137,7 +148,7 @@ def conditions_part(args):
     print("== clknetsim, other conditions (chrony's scenarios): same server, both clients in one "
           "simulation, same noise ==")
     print(f"   start 0.1 s off and 100 ppm fast; figures after the scenario's latest sync time; "
-          f"{len(seeds)} seeds per row")
+          f"seeds {seeds[0]}-{seeds[-1]}")
     print()
     hdr = (f"{'condition':>30} | {'RMS chronyd':>11} {'RMS meridian':>12} "
            f"{'diff (m-c) +- SE':>19} {'':1} | {'max chronyd':>11} {'max meridian':>12} | "
@@ -527,11 +538,22 @@ def loopback_part(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seeds", type=int)
+    ap.add_argument("--seeds", type=int, help="clknetsim: seeds per cell (default 8)")
+    ap.add_argument("--seed-base", type=int, default=1,
+                    help="clknetsim: first seed (default 1; e.g. 101 for seeds nobody "
+                    "developed on)")
+    ap.add_argument("--jitter", type=float, action="append",
+                    help="clknetsim grid: this mean jitter (s) instead of the grid's; repeatable")
+    ap.add_argument("--wander", type=float, action="append",
+                    help="clknetsim grid: this wander (per s) instead of the grid's; repeatable")
+    ap.add_argument("--base-delay", type=float, default=1e-4,
+                    help="clknetsim grid: fixed delay each way (s, default 1e-4)")
     ap.add_argument("--no-sim", action="store_true")
     ap.add_argument("--no-loopback", action="store_true")
     ap.add_argument("--no-grid", action="store_true",
                     help="clknetsim: only the other conditions, not the jitter x wander grid")
+    ap.add_argument("--no-conditions", action="store_true",
+                    help="clknetsim: only the jitter x wander grid, not the other conditions")
     ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
     ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
     ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
@@ -545,7 +567,8 @@ def main():
             cksim.find_clknetsim()
             if not args.no_grid:
                 sim_part(args)
-            conditions_part(args)
+            if not args.no_conditions:
+                conditions_part(args)
         if not args.no_loopback:
             loopback_part(args)
     except (cksim.Skip, netlib.Skip) as e:

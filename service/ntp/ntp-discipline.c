@@ -93,9 +93,14 @@ apply_freq (NtpDiscipline *d)
 }
 
 /* Start slewing out `p0` seconds from raw time now, over a duration from the correction
- * rate (s^2) and the rate limit. */
+ * rate (s^2) and the rate limit. A slew that would end before `wake_ns`, the next moment the
+ * engine wakes anyway, is stretched to end there: ending a slew means setting the frequency
+ * back, and a timer just for that is one more wake-up per update. The stretch only slows a
+ * correction the rule already made faster than the interval between updates (an offset
+ * several times its SD), and so lowers the frequency error the slew itself adds. */
 static void
-start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
+start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate, double sd,
+            int64_t wake_ns)
 {
   if (fabs (p0) < MIN_OFFSET) {
     d->slewing = false;
@@ -112,6 +117,16 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
     dur = MIN_SLEW_S;
   if (dur > MAX_SLEW_S)
     dur = MAX_SLEW_S;
+  if (wake_ns > now_ns && wake_ns != INT64_MAX) {
+    /* Stretching a slew of p0 from dur to the wake-up T leaves p0 (1 - t/T) instead of
+     * p0 (1 - t/dur) uncorrected: over the interval, an extra mean square error of
+     * p0^2 (1 - dur/T) / 3. Only when that is below the variance the estimate carries anyway
+     * (sd^2) is the wake-up saved; a large offset known well is still removed fast. */
+    double to_wake = (double) (wake_ns - now_ns) * 1e-9;
+    if (dur < to_wake && to_wake <= MAX_SLEW_S
+        && p0 * p0 * (1.0 - dur / to_wake) / 3.0 <= sd * sd)
+      dur = to_wake;
+  }
   /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate. */
   double r = -p0 / dur;
   double e = r * (1 + b) / (1 - r);
@@ -124,6 +139,10 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate)
   d->slewing = true;
   d->slew_start_ns = now_ns;
   d->slew_end_ns = now_ns + (int64_t) llround (dur * 1e9);
+  /* dur went through the rate's rounding: a slew meant to end at the wake-up must not end a
+   * nanosecond after it (a wake-up of its own); a microsecond's difference is 1e-6 x r s */
+  if (wake_ns != INT64_MAX && d->slew_end_ns > wake_ns && d->slew_end_ns - wake_ns < 1000)
+    d->slew_end_ns = wake_ns;
   d->slew_p0 = p0;
   d->slew_rate = r;
   d->slew_extra_ppm = e * 1e6;
@@ -244,8 +263,15 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
    * wandered (a random walk of W^2 per second, estimated from the updates), so its
    * uncertainty is sqrt(skew^2 + W^2 * elapsed). Without this an estimate made a day ago
    * would keep the weight it had then and outvote a fresh measurement after a long outage. */
+  /* The wander comes from the reference's phase record when it says (ntp_stats_wander2):
+   * the updates' innovations alone see almost none of it, because successive fits share
+   * nearly all their samples. W is a standard deviation and the skews are 99.9 % bounds (the
+   * t quantile times the slope's SD), so it is scaled by the same quantile before it is
+   * added. */
+  double w2 = in->wander2 > 0 && isfinite (in->wander2) ? in->wander2 : ntp_discipline_wander2 (d);
+  double quantile = in->freq_sd > 0 && in->skew > in->freq_sd ? in->skew / in->freq_sd : 1.0;
   if (d->freq_known && d->update_interval > 0)
-    d->skew = sqrt (d->skew * d->skew + ntp_discipline_wander2 (d) * d->update_interval);
+    d->skew = sqrt (d->skew * d->skew + w2 * quantile * quantile * d->update_interval);
 
   /* Frequency: combine the previous estimate (residual 0, weight 1/skew^2) with the new one
    * (weight 3/skew^2, as chrony: new information counts more), and keep a skew that covers
@@ -291,7 +317,7 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
      * ended, the next update comes a poll later and re-plans on that shorter interval. */
     double ratio = d->cfg.corrtimeratio > 0 ? d->cfg.corrtimeratio : CORR_TIME_RATIO;
     double corr_rate = ratio * 0.5 * in->offset_sd * d->update_interval;
-    start_slew (d, now_ns, p, corr_rate);
+    start_slew (d, now_ns, p, corr_rate, in->offset_sd, in->next_wake_ns);
     chg->doffset = offset;
   }
 

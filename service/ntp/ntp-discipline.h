@@ -68,6 +68,13 @@ typedef struct {
   double freq_sd;     /* SD of freq (the regression's slope SD), fraction; 0 = unknown */
   bool reference_changed; /* a different source (or set) than at the last update */
   bool leap_unsync;   /* the reference is not synchronized: no frequency weight from history */
+  /* The oscillator's wander W^2 (fraction^2 per s) from the reference's phase record
+   * (ntp_stats_wander2); 0 or negative = not known, the estimate from the updates is used. */
+  double wander2;
+  /* Raw time of the next event the engine wakes for anyway (its next transmission), 0 or
+   * INT64_MAX = none known. A slew that would end before it is planned to end there instead,
+   * so ending it costs no wake-up of its own. */
+  int64_t next_wake_ns;
 } NtpDisciplineInput;
 
 typedef enum {

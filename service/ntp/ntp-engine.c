@@ -163,6 +163,17 @@ ntp_engine_free (NtpEngine *e)
   free (e);
 }
 
+/* Raw time of the next request any source sends (INT64_MAX: none scheduled). */
+static int64_t
+next_transmission (const NtpEngine *e)
+{
+  int64_t t = INT64_MAX;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    if (e->src[i].live && !e->src[i].poll.stopped && e->src[i].poll.next_tx_ns < t)
+      t = e->src[i].poll.next_tx_ns;
+  return t;
+}
+
 static void
 arm (NtpEngine *e)
 {
@@ -470,7 +481,9 @@ select_and_update (NtpEngine *e, int64_t now_raw)
 
   NtpDisciplineInput din = { .offset = offset, .offset_sd = offset_sd, .freq = freq, .skew = skew,
                              .freq_sd = sqrt (fvar) / fw,
-                             .reference_changed = res.selected != e->last_update_ref };
+                             .wander2 = ntp_stats_wander2 (ref->stats),
+                             .reference_changed = res.selected != e->last_update_ref,
+                             .next_wake_ns = next_transmission (e) };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
   if (r != NTP_DISCIPLINE_SLEWED && r != NTP_DISCIPLINE_STEPPED)
@@ -644,7 +657,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
    * distance means the clock is not being tracked yet, and the poll shortens, which is what
    * gets a source that answers rarely (a lossy path) to enough samples. */
   ntp_source_poll_sample (&s->poll, rx_raw, error, fout.delay / 2 + fout.dispersion,
-                          ntp_stats_samples (s->stats));
+                          ntp_stats_poll_samples (s->stats));
   s->new_sample = true;
   select_and_update (e, rx_raw);
 }

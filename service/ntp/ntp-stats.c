@@ -49,6 +49,9 @@ struct NtpStats {
   int64_t offset_time;
   double est_offset, est_offset_sd, est_freq, est_freq_sd, skew, std_dev;
   int min_samples, max_samples;   /* chrony's minsamples/maxsamples; 0 = defaults */
+  /* The oldest sample time the runs test allowed when it last cut the fit (INT64_MIN: never).
+   * A later fit may take older samples back, but they do not count for the poll rule. */
+  int64_t cut_ns;
 };
 
 static Entry *
@@ -94,6 +97,7 @@ ntp_stats_reset (NtpStats *st)
   st->std_dev = 4.0;
   st->stratum = 0;
   st->leap = 3;
+  st->cut_ns = INT64_MIN;
 }
 
 void
@@ -307,6 +311,8 @@ ntp_stats_regress (NtpStats *st)
      * may take them back. A runs test that fails by chance (it does, at its significance of
      * 10 %) then costs one update instead of the whole history. */
     st->fit = st->n - r.start;
+    if (r.start > 0 && fitted (st, 0)->time_ns > st->cut_ns)
+      st->cut_ns = fitted (st, 0)->time_ns;
     double band_offset, band_sd;
     if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,
                   &band_offset, &band_sd)) {
@@ -330,6 +336,75 @@ int
 ntp_stats_samples (const NtpStats *st)
 {
   return st->fit;
+}
+
+int
+ntp_stats_poll_samples (const NtpStats *st)
+{
+  int k = 0;
+  for (int i = 0; i < st->fit; i++)
+    k += cfitted (st, i)->time_ns >= st->cut_ns;
+  return k;
+}
+
+/* The oscillator's frequency wander from the phase record itself. The stored offsets read as
+ * if the clock had always run as it runs now, so they are the oscillator's phase against the
+ * source: white measurement noise (variance s2 per sample) plus the phase of a frequency
+ * that walks randomly (W^2 per second). For three samples at a < b < c, gaps g1 = b - a,
+ * g2 = c - b, the change of the mean frequency d = (x_c - x_b) / g2 - (x_b - x_a) / g1 has
+ * E[d^2] = s2 (1/g1^2 + 1/g2^2 + (1/g1 + 1/g2)^2) + W^2 (g1 + g2) / 3:
+ * the noise dominates over short gaps, the wander over long ones. Triplets at spacings of
+ * 1, 2, 4, ... samples give one mean per spacing; s2 and W^2 are fitted to them by least
+ * squares, each mean weighted by its own precision (a mean of k chi-square terms has relative
+ * SD sqrt(2/k)). No assumption about either size: both are estimated. */
+double
+ntp_stats_wander2 (const NtpStats *st)
+{
+  int n = st->total;
+  if (n < 8)
+    return -1.0;
+  double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+  int scales = 0;
+  for (int k = 1; 2 * k < n; k *= 2) {
+    double sd = 0, sc = 0, sg = 0;
+    int m = 0;
+    for (int i = k; i + k < n; i += k) {
+      const Entry *ea = &st->e[i - k], *eb = &st->e[i], *ec = &st->e[i + k];
+      double g1 = (double) (eb->time_ns - ea->time_ns) * 1e-9;
+      double g2 = (double) (ec->time_ns - eb->time_ns) * 1e-9;
+      if (!(g1 > 0) || !(g2 > 0))
+        continue;
+      double d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
+      sd += d * d;
+      sc += 1.0 / (g1 * g1) + 1.0 / (g2 * g2) + (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
+      sg += (g1 + g2) / 3.0;
+      m++;
+    }
+    if (m < 2 || !(sd > 0))
+      continue;
+    double D = sd / m, C = sc / m, G = sg / m;
+    double w = m / (2.0 * D * D);   /* 1 / variance of the mean D */
+    a11 += w * C * C;
+    a12 += w * C * G;
+    a22 += w * G * G;
+    b1 += w * C * D;
+    b2 += w * G * D;
+    scales++;
+  }
+  if (scales < 2)
+    return -1.0;
+  double det = a11 * a22 - a12 * a12;
+  if (!(det > 0))
+    return -1.0;
+  double s2 = (b1 * a22 - b2 * a12) / det;
+  double w2 = (a11 * b2 - a12 * b1) / det;
+  if (s2 < 0) {
+    /* all wander: refit W^2 alone */
+    w2 = b2 / a22;
+  } else if (w2 < 0) {
+    w2 = 0.0;
+  }
+  return isfinite (w2) && w2 >= 0 ? w2 : -1.0;
 }
 
 double
@@ -526,6 +601,10 @@ ntp_stats_slew (NtpStats *st, int64_t when_ns, double dfreq, double doffset)
     st->est_offset += delta;
     st->offset_time += (int64_t) llround (delta * 1e9);
     st->est_freq = (st->est_freq + dfreq) / (1.0 + dfreq);
+  }
+  if (st->cut_ns != INT64_MIN) {
+    double delta = dfreq * (double) (st->cut_ns - when_ns) * 1e-9 - doffset;
+    st->cut_ns += (int64_t) llround (delta * 1e9);
   }
 }
 

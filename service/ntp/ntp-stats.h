@@ -71,6 +71,12 @@ bool ntp_stats_add (NtpStats *st, const NtpSample *s);
 void ntp_stats_regress (NtpStats *st);
 
 int ntp_stats_samples (const NtpStats *st);
+/* The fitted samples not older than the runs test's last cut: what chrony's regression would
+ * hold, since its runs test drops what it cuts. The poll rule counts these. */
+int ntp_stats_poll_samples (const NtpStats *st);
+/* The oscillator's frequency wander W^2 (fraction^2 per s, a random walk) estimated from the
+ * stored samples' phase record; negative when too few samples say. */
+double ntp_stats_wander2 (const NtpStats *st);
 double ntp_stats_min_delay (const NtpStats *st);
 /* Predicted offset at `when` (the newest sample's offset with fewer than 3 samples). */
 double ntp_stats_predict (const NtpStats *st, int64_t when_ns);

@@ -50,6 +50,7 @@ run_many (const SimScenario *scn, SimRunOptions *opt, int seeds)
 {
   double *rms = calloc (seeds, sizeof *rms), *conv = calloc (seeds, sizeof *conv);
   double *maxe = calloc (seeds, sizeof *maxe), *ferr = calloc (seeds, sizeof *ferr);
+  double timers = 0, sent = 0, hours = 0;
   int failed = 0;
   uint64_t first = opt->seed;
   for (int i = 0; i < seeds; i++)
@@ -65,6 +66,9 @@ run_many (const SimScenario *scn, SimRunOptions *opt, int seeds)
       maxe[i] = res.max_abs * 1e6;
       conv[i] = res.conv_time;
       ferr[i] = fabs (res.freq_err);
+      timers += res.timers;
+      sent += res.sent;
+      hours += (opt->duration > 0 ? opt->duration : scn->duration) / 3600.0;
     }
   double m, s;
   printf ("scenario %s, client %s, %d seeds from %" PRIu64 "\n", scn->name, opt->client->name, seeds, first);
@@ -82,6 +86,9 @@ run_many (const SimScenario *scn, SimRunOptions *opt, int seeds)
   printf ("  converged   %10.1f ± %.1f s (%d never)\n", m, s, never);
   mean_sd (ferr, seeds, &m, &s);
   printf ("  |freq err|  %10.6f ± %.6f ppm\n", m, s);
+  /* the client's timer expiries beside its requests: a timer that fires for anything but a
+   * transmission is a wake-up of its own */
+  printf ("  timers      %10.1f per hour, %.1f requests per hour\n", timers / hours, sent / hours);
   free (rms);
   free (conv);
   free (maxe);

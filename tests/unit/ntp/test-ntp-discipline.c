@@ -105,6 +105,37 @@ slew_rate_is_capped (void **state)
 }
 
 static void
+slew_ends_at_the_next_wake_up_when_that_costs_little (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  /* An offset as large as its SD: the rule's 1 s slew (first update, no interval yet) ends at
+   * the engine's next transmission, 64 s on, instead of needing a timer of its own; the
+   * correction is still exactly the offset, by the end. */
+  setup_disc (&d, 0, 0);
+  NtpDisciplineInput in = input (1e-6);
+  in.next_wake_ns = 64 * S;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == 64 * S);
+  assert_true (fabs (ntp_discipline_pending (&d, 32 * S) - 0.5e-6) < 1e-12);
+  double e = fake.freq * 1e-6;
+  assert_true (fabs (-64.0 * e / (1 + e) - 1e-6) < 1e-12);
+  /* A thousand times its SD: stretched, it would be the larger error for most of the
+   * interval; it is removed within the rule's second. */
+  setup_disc (&d, 0, 0);
+  in = input (1e-3);
+  in.next_wake_ns = 64 * S;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == S);
+  /* No wake-up known: the rule alone. */
+  setup_disc (&d, 0, 0);
+  in = input (1e-6);
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == S);
+}
+
+static void
 makestep_steps_only_in_first_updates (void **state)
 {
   (void) state;
@@ -354,6 +385,39 @@ old_frequency_estimate_ages_with_the_gap (void **state)
   assert_true (fabs (fresh_day - 0.0256) < 0.002);
 }
 
+/* The reference's phase record may know the wander where the updates do not
+ * (ntp_stats_wander2): given W = 1e-9, a day-old estimate ages as in the test above without
+ * any update having shown the wander; the skew, a 99.9 % bound 4 x the slope's SD here, scales
+ * W alike (so the weights move as with W = 4e-9 in skew units). */
+static void
+wander_from_the_phase_record_ages_the_estimate (void **state)
+{
+  (void) state;
+  double moved[2];
+  for (int k = 0; k < 2; k++) {
+    NtpDiscipline d;
+    NtpClockChange chg;
+    setup_disc (&d, 0, 0);
+    int64_t t = 1000 * S;
+    NtpDisciplineInput in = { .offset = 0, .offset_sd = 1e-6, .freq = 0, .skew = 0.1e-6,
+                              .freq_sd = 0.025e-6, .wander2 = k ? 1e-18 : 0.0 };
+    ntp_discipline_update (&d, t, &in, &chg);
+    d.skew = 0.074e-6;
+    double before = ntp_discipline_freq_ppm (&d);
+    in.freq = -0.567e-6;
+    in.skew = 0.59e-6;
+    in.freq_sd = 0.1475e-6;
+    ntp_discipline_update (&d, t + 84600 * S, &in, &chg);
+    moved[k] = fabs (ntp_discipline_freq_ppm (&d) - before);
+  }
+  print_message ("after a day: moved %.4f ppm without, %.4f ppm with the record's wander\n",
+                 moved[0], moved[1]);
+  /* without: 4.5 % of 0.567 ppm; with: the old skew is sqrt(0.074^2 + (4 x 0.001)^2 x 84600)
+   * = 1.17 ppm, 3/0.59^2 / (1/1.17^2 + 3/0.59^2) = 92 %, 0.52 ppm */
+  assert_true (fabs (moved[0] - 0.0256) < 0.002);
+  assert_true (moved[1] > 0.45 && moved[1] < 0.567);
+}
+
 static void
 civil_dates (void **state)
 {
@@ -396,6 +460,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (small_offset_is_slewed_through_frequency),
     cmocka_unit_test (slew_rate_is_capped),
+    cmocka_unit_test (slew_ends_at_the_next_wake_up_when_that_costs_little),
     cmocka_unit_test (makestep_steps_only_in_first_updates),
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
@@ -405,6 +470,7 @@ main (void)
     cmocka_unit_test (leap_armed_only_on_june_30_or_december_31),
     cmocka_unit_test (wander_is_estimated_from_the_updates),
     cmocka_unit_test (old_frequency_estimate_ages_with_the_gap),
+    cmocka_unit_test (wander_from_the_phase_record_ages_the_estimate),
     cmocka_unit_test (civil_dates),
     cmocka_unit_test (make_step_steps_what_is_left),
   };

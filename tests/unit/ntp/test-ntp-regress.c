@@ -306,6 +306,101 @@ stats_trust_the_tight_bounds_of_fast_samples (void **state)
 }
 
 static void
+stats_poll_count_starts_at_the_last_cut (void **state)
+{
+  (void) state;
+  NtpStats *st = ntp_stats_new ();
+  /* 20 samples on a line: nothing cut, every one counts for the poll rule */
+  for (int i = 0; i < 20; i++) {
+    NtpSample s = sample_at (16.0 * i, i % 2 ? 1e-6 : -1e-6, 1e-3);
+    ntp_stats_add (st, &s);
+    ntp_stats_regress (st);
+    assert_int_equal (ntp_stats_poll_samples (st), ntp_stats_samples (st));
+    assert_int_equal (ntp_stats_samples (st), i + 1);
+  }
+  /* then the frequency jumps: the runs test cuts the old line, and from then on only the
+   * samples since the cut count, never more than the fit holds */
+  int least = 1000;
+  for (int i = 20; i < 30; i++) {
+    NtpSample s = sample_at (16.0 * i, 1e-5 * (i - 19) + (i % 2 ? 1e-6 : -1e-6), 1e-3);
+    ntp_stats_add (st, &s);
+    ntp_stats_regress (st);
+    assert_true (ntp_stats_poll_samples (st) <= ntp_stats_samples (st));
+    if (ntp_stats_poll_samples (st) < least)
+      least = ntp_stats_poll_samples (st);
+  }
+  assert_true (least < 20);
+  assert_true (ntp_stats_poll_samples (st) < 30);
+  ntp_stats_reset (st);
+  NtpSample s = sample_at (1000, 0, 1e-3);
+  ntp_stats_add (st, &s);
+  ntp_stats_regress (st);
+  assert_int_equal (ntp_stats_poll_samples (st), 1);
+  ntp_stats_free (st);
+}
+
+/* A deterministic normal deviate (xorshift64 + Box-Muller), so the test does not depend on
+ * the C library's rand(). */
+static double
+xs_gauss (uint64_t *st)
+{
+  double u[2];
+  for (int i = 0; i < 2; i++) {
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    u[i] = ((double) (*st >> 11) + 0.5) / 9007199254740992.0;
+  }
+  return sqrt (-2.0 * log (u[0])) * cos (2.0 * M_PI * u[1]);
+}
+
+/* 64 samples of a clock whose frequency walks randomly by W per sqrt(s), read with white noise
+ * of SD sigma, every T s: the phase record's estimate of W^2. */
+static double
+wander_of (double W, double sigma, double T, uint64_t seed)
+{
+  NtpStats *st = ntp_stats_new ();
+  double f = 0, x = 0;
+  for (int i = 0; i < 64; i++) {
+    f += W * sqrt (T) * xs_gauss (&seed);
+    x += f * T;
+    NtpSample s = sample_at (100.0 + T * i, x + sigma * xs_gauss (&seed), 1e-3);
+    ntp_stats_add (st, &s);
+  }
+  double w2 = ntp_stats_wander2 (st);
+  ntp_stats_free (st);
+  return w2;
+}
+
+static void
+stats_estimate_the_wander_from_the_phase_record (void **state)
+{
+  (void) state;
+  /* Where the wander shows (1e-8 per sqrt(s) over 64 s polls against 10 us of noise, 1e-9
+   * over 256 s), the median over seeds lies within a factor of 1.5 of the truth; a clock
+   * without wander reads (almost) none; too few samples say nothing. */
+  const double cases[][3] = { { 1e-8, 1e-5, 64 }, { 1e-9, 1e-5, 256 } };
+  for (int c = 0; c < 2; c++) {
+    double est[9];
+    for (int k = 0; k < 9; k++)
+      est[k] = sqrt (fmax (0.0, wander_of (cases[c][0], cases[c][1], cases[c][2], 0x9E37u + k)));
+    double med = ntp_regress_median (est, 9);
+    assert_true (med > cases[c][0] / 1.5 && med < cases[c][0] * 1.5);
+  }
+  double none[9];
+  for (int k = 0; k < 9; k++)
+    none[k] = sqrt (fmax (0.0, wander_of (0.0, 1e-5, 64, 0x51u + k)));
+  assert_true (ntp_regress_median (none, 9) < 1e-9);
+  NtpStats *st = ntp_stats_new ();
+  for (int i = 0; i < 5; i++) {
+    NtpSample s = sample_at (16.0 * i, 0, 1e-3);
+    ntp_stats_add (st, &s);
+  }
+  assert_true (ntp_stats_wander2 (st) < 0);
+  ntp_stats_free (st);
+}
+
+static void
 stats_out_of_order_sample_resets (void **state)
 {
   (void) state;
@@ -355,6 +450,8 @@ main (void)
     cmocka_unit_test (stats_recover_frequency_and_offset),
     cmocka_unit_test (stats_slew_reframes_history),
     cmocka_unit_test (stats_trust_the_tight_bounds_of_fast_samples),
+    cmocka_unit_test (stats_poll_count_starts_at_the_last_cut),
+    cmocka_unit_test (stats_estimate_the_wander_from_the_phase_record),
     cmocka_unit_test (stats_out_of_order_sample_resets),
     cmocka_unit_test (stats_keep_at_most_64_samples),
   };
