@@ -2,7 +2,9 @@
 /* The Synchronization page: what `chronyc tracking` and `chronyc sources` say, in words
  * first, from org.meridian.Time1.Tracking and the source objects of the ObjectManager; every
  * value from the proxies' property cache, updated by PropertiesChanged and
- * InterfacesAdded/Removed. Adding, removing and bursting go through org.meridian.Time1.Sources. */
+ * InterfacesAdded/Removed, and, for the measured figures meridiand does not announce
+ * (EmitsChangedSignal "false" in dbus/org.meridian.Time1.xml), read again every REREAD_S
+ * seconds while the page is shown. Adding, removing and bursting go through org.meridian.Time1.Sources. */
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -31,7 +33,13 @@ struct _MpSyncPage
   GDBusObjectManager *manager;
   GHashTable *rows;        /* object path -> GtkWidget row (owned by the group) */
   guint64 last_ref_time;
+  guint reread_id;         /* while mapped */
+  GCancellable *reread_cancel;
 };
+
+/* Often enough that each clock update (16 s at the shortest usual poll) shows within a
+ * couple of seconds; only while the page is on screen. */
+#define REREAD_S 2
 
 G_DEFINE_TYPE (MpSyncPage, mp_sync_page, ADW_TYPE_BIN)
 
@@ -491,11 +499,137 @@ attach (MpSyncPage *self)
   update_sensitivity (self);
 }
 
+/* ---- the figures nobody announces ------------------------------------------------------ */
+
+static void
+on_reread (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GDBusProxy) proxy = data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                                             NULL);
+  g_autoptr(GVariant) all = NULL;
+  MpSyncPage *self;
+  GVariantIter iter;
+  const char *name;
+  GVariant *value;
+  gboolean changed = FALSE;
+
+  if (reply == NULL)
+    return;   /* cancelled (unmapped), or gone: its removal is shown anyway */
+  self = g_object_get_data (G_OBJECT (proxy), "mp-sync-page");
+  g_variant_get (reply, "(@a{sv})", &all);
+  g_variant_iter_init (&iter, all);
+  while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
+    {
+      g_autoptr(GVariant) old = g_dbus_proxy_get_cached_property (proxy, name);
+
+      if (old == NULL || !g_variant_equal (old, value))
+        {
+          g_dbus_proxy_set_cached_property (proxy, name, value);
+          changed = TRUE;
+        }
+      g_variant_unref (value);
+    }
+  if (!changed || self == NULL)
+    return;
+  if (proxy == G_DBUS_PROXY (self->tracking))
+    update_tracking (self);
+  else
+    {
+      GtkWidget *row = g_hash_table_lookup (self->rows, g_dbus_proxy_get_object_path (proxy));
+
+      if (row != NULL)
+        fill_source_row (self, row, MRD_DBUS_TIME1_SOURCE (proxy));
+    }
+}
+
+static void
+reread_proxy (MpSyncPage *self, GDBusProxy *proxy)
+{
+  g_object_set_data (G_OBJECT (proxy), "mp-sync-page", self);
+  g_dbus_connection_call (g_dbus_proxy_get_connection (proxy), g_dbus_proxy_get_name (proxy),
+                          g_dbus_proxy_get_object_path (proxy),
+                          "org.freedesktop.DBus.Properties", "GetAll",
+                          g_variant_new ("(s)", g_dbus_proxy_get_interface_name (proxy)),
+                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          self->reread_cancel, on_reread, g_object_ref (proxy));
+}
+
+static gboolean
+on_reread_timer (gpointer data)
+{
+  MpSyncPage *self = data;
+  GList *objects;
+
+  if (self->tracking == NULL || self->manager == NULL)
+    return G_SOURCE_CONTINUE;
+  reread_proxy (self, G_DBUS_PROXY (self->tracking));
+  objects = g_dbus_object_manager_get_objects (self->manager);
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      MrdDBusTime1Source *src = mrd_dbus_object_peek_time1_source (MRD_DBUS_OBJECT (l->data));
+
+      if (src != NULL)
+        reread_proxy (self, G_DBUS_PROXY (src));
+    }
+  g_list_free_full (objects, g_object_unref);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_reread (MpSyncPage *self)
+{
+  g_clear_handle_id (&self->reread_id, g_source_remove);
+  if (self->reread_cancel != NULL)
+    {
+      /* Replies still on their way find no page: the proxies forget it. */
+      g_cancellable_cancel (self->reread_cancel);
+      g_clear_object (&self->reread_cancel);
+    }
+  if (self->tracking != NULL)
+    g_object_set_data (G_OBJECT (self->tracking), "mp-sync-page", NULL);
+  if (self->manager != NULL)
+    {
+      GList *objects = g_dbus_object_manager_get_objects (self->manager);
+
+      for (GList *l = objects; l != NULL; l = l->next)
+        {
+          MrdDBusTime1Source *src = mrd_dbus_object_peek_time1_source (MRD_DBUS_OBJECT (l->data));
+
+          if (src != NULL)
+            g_object_set_data (G_OBJECT (src), "mp-sync-page", NULL);
+        }
+      g_list_free_full (objects, g_object_unref);
+    }
+}
+
+static void
+mp_sync_page_map (GtkWidget *widget)
+{
+  MpSyncPage *self = MP_SYNC_PAGE (widget);
+
+  GTK_WIDGET_CLASS (mp_sync_page_parent_class)->map (widget);
+  if (self->reread_id == 0)
+    {
+      self->reread_cancel = g_cancellable_new ();
+      self->reread_id = g_timeout_add_seconds (REREAD_S, on_reread_timer, self);
+      on_reread_timer (self);   /* what is shown now is as of now */
+    }
+}
+
+static void
+mp_sync_page_unmap (GtkWidget *widget)
+{
+  stop_reread (MP_SYNC_PAGE (widget));
+  GTK_WIDGET_CLASS (mp_sync_page_parent_class)->unmap (widget);
+}
+
 static void
 mp_sync_page_dispose (GObject *object)
 {
   MpSyncPage *self = MP_SYNC_PAGE (object);
 
+  stop_reread (self);
   if (self->rows != NULL)
     detach (self);
   if (self->client != NULL)
@@ -512,6 +646,8 @@ mp_sync_page_class_init (MpSyncPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = mp_sync_page_dispose;
+  widget_class->map = mp_sync_page_map;
+  widget_class->unmap = mp_sync_page_unmap;
   g_type_ensure (MP_TYPE_OFFSET_PLOT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/meridian/Panel/mp-sync-page.ui");
   gtk_widget_class_bind_template_child (widget_class, MpSyncPage, status_row);

@@ -31,8 +31,8 @@ run_suite() {
   ninja -C "$dir"
   log="$dir/meson-logs/suite-summary.txt"
   rc=0
-  # known-failing: tests of defects not fixed yet whose outcome depends on timing (see
-  # tests/hostile-net/meson.build); run them by hand with --suite known-failing.
+  # known-failing: tests of defects not fixed yet (none today); run them by hand with
+  # --suite known-failing.
   meson test -C "$dir" --print-errorlogs --num-processes 2 --no-suite known-failing $extra >"$log" 2>&1 || rc=1
   cat "$log"
   [ "$rc" = 0 ] || status=1

@@ -49,8 +49,9 @@ typedef struct {
   PolkitCheckAuthorizationFlags flags;
   GCancellable *cancellable;
   guint32 uid;                    /* the caller's user, once the bus has told us */
-  gboolean asking_polkit;         /* counted against the limits below */
+  gboolean asking_polkit;         /* polkitd has the check: counted against the limits below */
   gboolean finished;              /* the GTask has returned (e.g. the caller left) */
+  guint cancel_source;            /* cancels a check whose caller left, if polkitd keeps it */
 } CheckData;
 
 static void
@@ -83,6 +84,9 @@ mrd_auth_allow_interaction (gboolean interactive_arg, GDBusMessageFlags flags)
          (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
 }
 
+/* Return the check's result. A check polkitd still has stays in auth->pending (and counted:
+ * its CheckAuthorization call still holds one of the replies dbus-daemon lets us wait for)
+ * until polkitd answers it. */
 static void
 finish_task (MrdAuth *auth, GTask *task, GError *error)
 {
@@ -94,11 +98,31 @@ finish_task (MrdAuth *auth, GTask *task, GError *error)
       return;
     }
   data->finished = TRUE;
-  g_ptr_array_remove (auth->pending, task);   /* drops the array's ref; the caller holds one */
+  if (!data->asking_polkit)
+    g_ptr_array_remove (auth->pending, task);   /* drops the array's ref; the caller holds one */
   if (error != NULL)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+}
+
+/* How long polkitd may take to end by itself a check whose caller has left before we cancel
+ * it. polkitd ends the checks of a caller that left (its authentication agent went with it)
+ * within milliseconds of the same NameOwnerChanged; cancelling at once races that, and
+ * libpolkit logs a warning ("No such cancellation_id") for each check polkitd had already
+ * ended. A check polkitd keeps (an agent on another connection that never answers) is
+ * cancelled after this delay, and counted against its user until then. */
+#define CANCEL_AFTER_CALLER_LEFT_S 5
+
+static gboolean
+cancel_if_polkit_still_has_it (gpointer user_data)
+{
+  CheckData *data = g_task_get_task_data (G_TASK (user_data));
+
+  data->cancel_source = 0;
+  if (data->asking_polkit)
+    g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 /* NameOwnerChanged(name, old, "") for a unique name: that caller has left the bus. Every check
@@ -124,9 +148,17 @@ on_name_owner_changed (GDBusConnection *connection, const char *sender_name,
 
       if (strcmp (data->sender, name) != 0)
         continue;
+      if (data->finished)
+        continue;   /* already answered; polkitd still has it (see below) */
       g_info ("Caller %s left the bus during the check of %s; nothing will change", name,
               data->action);
-      g_cancellable_cancel (data->cancellable);
+      if (data->asking_polkit)
+        data->cancel_source =
+          g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, CANCEL_AFTER_CALLER_LEFT_S,
+                                      cancel_if_polkit_still_has_it, g_object_ref (task),
+                                      g_object_unref);
+      else
+        g_cancellable_cancel (data->cancellable);   /* only the bus's GetConnectionUnixUser */
       g_object_ref (task);
       finish_task (auth, task,
                    g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -172,9 +204,14 @@ mrd_auth_free (MrdAuth *auth)
       GTask *task = g_object_ref (g_ptr_array_index (auth->pending, 0));
       CheckData *data = g_task_get_task_data (task);
 
+      /* Late callbacks find no MrdAuth and touch nothing. */
+      g_object_set_data (G_OBJECT (task), "mrd-auth", NULL);
+      g_clear_handle_id (&data->cancel_source, g_source_remove);
       g_cancellable_cancel (data->cancellable);
+      data->asking_polkit = FALSE;
       finish_task (auth, task, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                             _("The service is shutting down")));
+      g_ptr_array_remove (auth->pending, task);
       g_object_unref (task);
     }
   g_dbus_connection_signal_unsubscribe (auth->connection, auth->name_owner_subscription);
@@ -201,10 +238,18 @@ on_check_authorization_done (GObject *source, GAsyncResult *result, gpointer use
   g_autoptr(GError) error = NULL;
 
   res = polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
-  if (data->finished)
-    return;   /* the caller left (or we are shutting down): nothing to apply */
-
   auth = g_object_get_data (G_OBJECT (task), "mrd-auth");
+  if (auth == NULL)
+    return;   /* shutting down: mrd_auth_free() ended the task */
+  /* polkitd is done with it: no longer counted, nothing left to cancel. */
+  data->asking_polkit = FALSE;
+  g_clear_handle_id (&data->cancel_source, g_source_remove);
+  if (data->finished)
+    {
+      /* The caller left: nothing to apply. */
+      g_ptr_array_remove (auth->pending, task);
+      return;
+    }
   if (res == NULL)
     {
       /* polkitd missing or failing: deny, as systemd's bus-polkit does. */

@@ -5,10 +5,13 @@
 #include "mrd-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
@@ -248,6 +251,12 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           *message = g_strdup (_("'driftfile' needs exactly one file name"));
           return MRD_CONFIG_LINE_ERROR;
         }
+      /* A relative name would depend on the daemon's working directory. */
+      if (!g_path_is_absolute (words[1]))
+        {
+          *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name, words[1]);
+          return MRD_CONFIG_LINE_ERROR;
+        }
       g_free (config->driftfile);
       config->driftfile = g_strdup (words[1]);
       return MRD_CONFIG_LINE_OK;
@@ -274,6 +283,13 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
                                         : _("'%s' needs at least one directory"), name);
           return MRD_CONFIG_LINE_ERROR;
         }
+      for (i = 1; words[i] != NULL; i++)
+        if (!g_path_is_absolute (words[i]))
+          {
+            *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name,
+                                        words[i]);
+            return MRD_CONFIG_LINE_ERROR;
+          }
       if (config->depth >= MAX_DEPTH)
         {
           *message = g_strdup_printf (_("'%s' nested more than %d deep"), name, MAX_DEPTH);
@@ -402,7 +418,14 @@ parse_data_kind (MrdConfig *config, const char *data, const char *filename, File
   for (i = 0; lines[i] != NULL; i++)
     {
       g_autofree char *why = NULL;
-      MrdConfigLineResult r = parse_line_kind (config, lines[i], kind, &why);
+      size_t len = strlen (lines[i]);
+      MrdConfigLineResult r;
+
+      /* A file saved with CRLF line ends reads as chronyd reads it: the CR is not part of the
+       * line. */
+      if (len > 0 && lines[i][len - 1] == '\r')
+        lines[i][len - 1] = '\0';
+      r = parse_line_kind (config, lines[i], kind, &why);
 
       if (r != MRD_CONFIG_LINE_OK)
         add_diagnostic (config, filename, i + 1, r, why);
@@ -415,14 +438,71 @@ mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename
   parse_data_kind (config, data, filename, FILE_CONF);
 }
 
-/* @path's content: as named (following links, as chronyd does), or beneath config->root as
- * the daemon reads every file under its root (a regular file, bounded, no link). TRUE with
- * *@data NULL when it is missing beneath the root. */
+/* A file the administrator named (--config, and what it includes): links are followed, as
+ * chronyd does, but only a regular file of at most CONFIG_READ_MAX bytes is read, and it is
+ * opened without blocking: a FIFO or device matched by an include pattern would otherwise hang
+ * the daemon at start-up. Errors are G_FILE_ERROR (NOENT for a missing file). */
+static gboolean
+read_trusted_file (const char *path, char **data, GError **error)
+{
+  g_autofree char *buf = NULL;
+  struct stat st;
+  gsize len = 0;
+  int fd, err;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    {
+      err = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), _("Cannot open %s: %s"),
+                   path, g_strerror (err));
+      return FALSE;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("Cannot read %s: %s"), path,
+                   _("not a regular file"));
+      return FALSE;
+    }
+  buf = g_malloc (CONFIG_READ_MAX + 1);
+  for (;;)
+    {
+      gssize n = read (fd, buf + len, CONFIG_READ_MAX + 1 - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          err = errno;
+          close (fd);
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+                       _("Cannot read %s: %s"), path, g_strerror (err));
+          return FALSE;
+        }
+      if (n == 0 || (len += (gsize) n) > CONFIG_READ_MAX)
+        break;
+    }
+  close (fd);
+  if (len > CONFIG_READ_MAX)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Cannot read %s: %s"), path,
+                   g_strerror (EFBIG));
+      return FALSE;
+    }
+  buf[len] = '\0';
+  *data = g_steal_pointer (&buf);
+  return TRUE;
+}
+
+/* @path's content: as named (read_trusted_file), or beneath config->root as the daemon reads
+ * every file under its root (a regular file, bounded, no link). TRUE with *@data NULL when it
+ * is missing beneath the root. */
 static gboolean
 read_config_file (MrdConfig *config, const char *path, char **data, GError **error)
 {
   if (config->root == NULL)
-    return g_file_get_contents (path, data, NULL, error);
+    return read_trusted_file (path, data, error);
   return mrd_tz_root_read_file (config->root, path, CONFIG_READ_MAX, data, NULL, error);
 }
 
@@ -453,7 +533,7 @@ mrd_config_load_file (const char *path, GError **error)
   g_autoptr(GError) local_error = NULL;
   g_autofree char *data = NULL;
 
-  if (!g_file_get_contents (path, &data, NULL, &local_error))
+  if (!read_trusted_file (path, &data, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {

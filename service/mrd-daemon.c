@@ -243,6 +243,21 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   else
     runtime_sources = g_build_filename (root, "var", "lib", "meridian", "sources",
                                         RUNTIME_SOURCES_FILE, NULL);
+  /* Files written atomically outside the directories cleaned above (a sourcedir or driftfile
+   * the configuration names): their own temporary files only. */
+  {
+    guint removed = mrd_state_clean_temp_files_of (runtime_sources);
+
+    if (config->driftfile != NULL)
+      {
+        g_autofree char *drift = under_root (root, config->driftfile);
+
+        removed += mrd_state_clean_temp_files_of (drift);
+      }
+    if (removed > 0)
+      g_message ("Removed %u temporary file(s) left beside %s or the drift file by an "
+                 "interrupted write", removed, runtime_sources);
+  }
   if (options->run_engine)
     {
       g_autofree char *drift = config->driftfile != NULL

@@ -8,6 +8,7 @@
 
 #include "mrd-dbus-generated.h"
 #include "mrd-error.h"
+#include "mrd-fresh.h"
 
 struct _MrdSources {
   MrdSync *sync;                       /* not owned */
@@ -17,6 +18,9 @@ struct _MrdSources {
   MrdDBusTime1Tracking *tracking;
   char *object_path;
   gboolean exported;
+  /* id → its MrdDBusTime1Source: looked up here, not in the manager, whose lock is held
+   * while it reads properties (GetManagedObjects), which refreshes them (mrd-fresh.h). */
+  GHashTable *objects;
 };
 
 char *
@@ -132,9 +136,13 @@ on_source_added (gpointer user_data, guint id)
   MrdSources *self = user_data;
   g_autofree char *path = mrd_sources_path_for_id (id);
   g_autoptr(MrdDBusObjectSkeleton) object = mrd_dbus_object_skeleton_new (path);
-  g_autoptr(MrdDBusTime1Source) source = mrd_dbus_time1_source_skeleton_new ();
+  /* Read from the engine when asked: the measured figures are not announced. */
+  g_autoptr(MrdDBusTime1Source) source =
+    mrd_fresh_skeleton_new (MRD_DBUS_TYPE_TIME1_SOURCE_SKELETON,
+                            (MrdFreshFunc) mrd_sync_refresh, self->sync);
 
   update_source (self, id, source);
+  g_hash_table_replace (self->objects, GUINT_TO_POINTER (id), g_object_ref (source));
   mrd_dbus_object_skeleton_set_time1_source (object, source);
   g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
   update_sources_list (self);
@@ -154,6 +162,7 @@ on_source_removed (gpointer user_data, guint id)
   g_autofree char *path = mrd_sources_path_for_id (id);
 
   g_dbus_object_manager_server_unexport (self->manager, path);
+  g_hash_table_remove (self->objects, GUINT_TO_POINTER (id));
   update_sources_list (self);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "SOURCE_PATH", path,
@@ -164,11 +173,10 @@ static void
 on_source_changed (gpointer user_data, guint id)
 {
   MrdSources *self = user_data;
-  g_autoptr(GDBusObject) object = mrd_sources_lookup (self, id);
+  MrdDBusTime1Source *source = g_hash_table_lookup (self->objects, GUINT_TO_POINTER (id));
 
-  if (object != NULL)
-    update_source (self, id,
-                   mrd_dbus_object_get_time1_source (MRD_DBUS_OBJECT (object)));
+  if (source != NULL)
+    update_source (self, id, source);
 }
 
 static const char *
@@ -368,8 +376,10 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   self->auth = auth;
   self->object_path = g_strdup (object_path);
   self->manager = g_dbus_object_manager_server_new (object_path);
+  self->objects = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->skeleton = mrd_dbus_time1_sources_skeleton_new ();
-  self->tracking = mrd_dbus_time1_tracking_skeleton_new ();
+  self->tracking = mrd_fresh_skeleton_new (MRD_DBUS_TYPE_TIME1_TRACKING_SKELETON,
+                                           (MrdFreshFunc) mrd_sync_refresh, sync);
   g_signal_connect (self->skeleton, "handle-add-source", G_CALLBACK (handle_add_source), self);
   g_signal_connect (self->skeleton, "handle-remove-source",
                     G_CALLBACK (handle_remove_source), self);
@@ -419,6 +429,7 @@ mrd_sources_free (MrdSources *self)
   g_object_unref (self->skeleton);
   g_object_unref (self->tracking);
   g_object_unref (self->manager);
+  g_hash_table_unref (self->objects);
   g_free (self->object_path);
   g_free (self);
 }

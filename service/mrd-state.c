@@ -99,6 +99,22 @@ mrd_write_file_atomic (const char *path, const char *data, gsize len, int mode, 
   return mrd_tz_root_write_file (dir, rel, data, len, (mode_t) mode, TRUE, error);
 }
 
+guint
+mrd_state_clean_temp_files_of (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *rel = NULL;
+  guint removed = 0;
+
+  split_path (path, &dir, &rel);
+  if ((files_root == NULL || strcmp (dir, files_root) != 0) &&
+      !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return 0;
+  if (!mrd_tz_root_clean_temp_files_of (dir, rel, &removed, &error))
+    g_warning ("Cannot clean leftover temporary files of %s: %s", path, error->message);
+  return removed;
+}
+
 void
 mrd_state_init_defaults (MrdState *state)
 {

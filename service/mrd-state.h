@@ -57,4 +57,10 @@ gboolean  mrd_state_read_file     (const char *path, gsize max, char **out, gsiz
 gboolean  mrd_write_file_atomic   (const char *path, const char *data, gsize len, int mode,
                                    GError **error);
 
+/* Remove the temporary files a crash in mrd_write_file_atomic (@path) can leave: the regular
+ * files ".#NAME.XXXXXX" beside @path, found as @path is (beneath the root, no link followed);
+ * nothing else in that directory. Failures are logged. Returns how many were removed. Call at
+ * start-up, before @path is written. */
+guint     mrd_state_clean_temp_files_of (const char *path);
+
 G_END_DECLS

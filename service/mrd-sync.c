@@ -186,7 +186,19 @@ static gboolean
 parse_line (const char *line, NtpSourceConfig *config, GError **error)
 {
   char why[256] = "";
+  const char *p;
 
+  /* One source line is one line of the sources file: a line break (or any other control
+   * character the parser would read as a blank) would be written as two lines and come back
+   * other than it was added. Tabs are blanks in chrony.conf and stay allowed. */
+  for (p = line; *p != '\0'; p++)
+    if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f)
+      {
+        g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
+                     _("Not a source line: it contains a control character (byte 0x%02x)"),
+                     (unsigned) (unsigned char) *p);
+        return FALSE;
+      }
   ntp_source_config_init (config);
   if (ntp_source_config_parse (config, line, why, sizeof why) < 0)
     {
@@ -440,6 +452,13 @@ const char *
 mrd_sync_get_reference_name (MrdSync *self)
 {
   return self->reference_name;
+}
+
+void
+mrd_sync_refresh (MrdSync *self)
+{
+  if (self->engine != NULL && self->engine->refresh != NULL)
+    self->engine->refresh (self->engine_data);
 }
 
 void

@@ -44,6 +44,10 @@ typedef struct {
   gboolean (*burst)         (gpointer engine, GError **error);
   gboolean (*make_step)     (gpointer engine, GError **error);
   void     (*set_enabled)   (gpointer engine, gboolean enabled);
+  /* Bring the reports up to date (mrd_sync_set_tracking() and the like) from where the
+   * engine keeps its latest figures; called before a client reads them. May be NULL (an engine
+   * that reports every update as it comes). */
+  void     (*refresh)       (gpointer engine);
 } MrdSyncEngineOps;
 
 /* @state_path: where NTP on/off is kept (read now; a garbled file gives the default, on). */
@@ -113,6 +117,10 @@ const NtpTracking     *mrd_sync_get_tracking       (MrdSync *self);
 const char            *mrd_sync_get_reference_name (MrdSync *self);
 
 /* The engine's reports. */
+/* The engine's latest figures, taken now (MrdSyncEngineOps.refresh): the bus layer calls this
+ * before it answers a read of the figures it does not announce (their introspection says
+ * EmitsChangedSignal "false"), so a Get never returns a stale one. */
+void        mrd_sync_refresh            (MrdSync *self);
 void        mrd_sync_set_tracking       (MrdSync *self, const NtpTracking *tracking,
                                          const char *reference_name);
 void        mrd_sync_set_source_report  (MrdSync *self, guint id,

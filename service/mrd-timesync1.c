@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "mrd-fresh.h"
 #include "mrd-timesync1-generated.h"
 #include "ntp-engine.h"
 
@@ -169,7 +170,10 @@ mrd_timesync1_new (MrdSync *sync)
   guint8 zero[4] = { 0 };
 
   self->sync = sync;
-  self->skeleton = mrd_fdo_timesync1_manager_skeleton_new ();
+  /* NTPMessage and Frequency change with every update and are not announced: read from the
+   * engine when asked. */
+  self->skeleton = mrd_fresh_skeleton_new (MRD_FDO_TYPE_TIMESYNC1_MANAGER_SKELETON,
+                                           (MrdFreshFunc) mrd_sync_refresh, sync);
   /* Valid values of every signature before the first update. */
   mrd_fdo_timesync1_manager_set_ntpmessage (
     self->skeleton,

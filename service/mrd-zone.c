@@ -73,17 +73,13 @@ mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, 
   /* After a crash between the renames of a zone change the files may disagree: bring
    * /etc/timezone and sysconfig/clock in line with /etc/localtime, what every program reads. */
   {
-    guint repaired = 0;
-
-    if (!mrd_tz_localtime_repair (self->root, self->tzdb, &repaired, &local_error))
+    /* A repair is logged once, by mrd_tz_localtime_repair() (with the zone). */
+    if (!mrd_tz_localtime_repair (self->root, self->tzdb, NULL, &local_error))
       {
         g_warning ("Cannot bring the zone files under %s in line with %s/etc/localtime: %s",
                    self->root, self->root, local_error->message);
         g_clear_error (&local_error);
       }
-    else if (repaired > 0)
-      g_message ("Brought %u zone file(s) under %s in line with etc/localtime (left "
-                 "disagreeing by an interrupted change)", repaired, self->root);
   }
   if (!mrd_tz_localtime_read (self->root, self->tzdb, &self->timezone, &source, &local_error))
     {

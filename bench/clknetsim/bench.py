@@ -289,17 +289,74 @@ def bus_daemon(lab, port, line):
                       stderr=open(os.path.join(lab.dir, "meridiand-bus.log"), "w"))
 
 
-def loopback_part(args):
-    run_s = args.run_s or (90 if args.quick else 240)
-    idle_s = args.idle_s or (60 if args.quick else 300)
-    print("== loopback through mrd-udp-relay: one chronyd -x server; meridiand --no-bus "
-          "(virtual clock) and chronyd -x as clients at the same time ==")
-    print(f"   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
-          f"same seed); `server 127.0.0.1 port N prefer iburst minpoll 4 maxpoll 4`, "
-          f"`makestep 1 3`")
-    print(f"   meridiand starts 0.5 s off and 23.054 ppm slow; chronyd -x measures the real "
-          f"clock, which is the server's. {run_s} s, then an idle window of {idle_s} s")
+def mappings_kib(pid, top=12):
+    """The largest mappings of a process by RSS: [(name, rss KiB, pss KiB)]; a library's
+    segments summed under its file name, anonymous memory as [heap], [stack], [anon]."""
+    rss, pss, cur = {}, {}, None
+    try:
+        for line in open(f"/proc/{pid}/smaps"):
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                parts = line.split()
+                cur = os.path.basename(parts[5]) if len(parts) > 5 else "[anon]"
+            elif line.startswith("Rss:"):
+                rss[cur] = rss.get(cur, 0) + int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss[cur] = pss.get(cur, 0) + int(line.split()[1])
+    except OSError:
+        return []
+    return sorted(((k, v, pss.get(k, 0)) for k, v in rss.items()), key=lambda x: -x[1])[:top]
+
+
+def timedated_mem(lab):
+    """(RSS, PSS) KiB of the real systemd-timedated once it has answered a Get(Timezone), or
+    None where it cannot run. It is half of what meridiand replaces (with chronyd), but
+    bus-activated: it exits when idle, so it costs this only while in use. Run as
+    ../shared/RECIPE.md says: without CAP_SYS_TIME, in a private mount namespace with an
+    overlay over /etc (its writes would land there) and a tmpfs /run/systemd."""
+    import shutil as _sh
+    exe = "/lib/systemd/systemd-timedated"
+    if not (os.path.exists(exe) and _sh.which("dbus-daemon") and _sh.which("unshare")
+            and _sh.which("dbus-send")):
+        return None
+    d = os.path.join(lab.dir, "timedated")
+    for sub in ("bus", "up", "work"):
+        os.makedirs(os.path.join(d, sub))
+    conf = open(os.path.join(ROOT, "tests", "fixtures", "private-system-bus.conf.in")).read()
+    with open(os.path.join(d, "bus", "system.conf"), "w") as f:
+        f.write(conf.replace("@DIR@", os.path.join(d, "bus")))
+    bus = lab._spawn(["setpriv", "--bounding-set", "-sys_time", "dbus-daemon", "--nofork",
+                      f"--config-file={d}/bus/system.conf", "--print-address=1"],
+                     stdout=subprocess.PIPE, text=True)
+    address = bus.stdout.readline().strip()
+    script = os.path.join(d, "td.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\n"
+                "mount -t overlay overlay -o lowerdir=/etc,upperdir=$1/up,workdir=$1/work /etc "
+                "|| exit 1\n"
+                "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system || exit 1\n"
+                "exec setpriv --bounding-set -sys_time " + exe + "\n")
+    os.chmod(script, 0o755)
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
+    td = lab._spawn(["unshare", "--mount", "--propagation", "private", script, d], env=env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    get = ["dbus-send", f"--bus={address}", "--print-reply",
+           "--dest=org.freedesktop.timedate1", "/org/freedesktop/timedate1",
+           "org.freedesktop.DBus.Properties.Get", "string:org.freedesktop.timedate1",
+           "string:Timezone"]
+    end = time.monotonic() + 10
+    while time.monotonic() < end and td.poll() is None:
+        if subprocess.run(get, capture_output=True, timeout=10).returncode == 0:
+            pids = proc_tree(td.pid)
+            return rss_kib(pids), mem_kib(pids)[0]
+        time.sleep(0.2)
+    return None
+
+
+def loopback_run(args, run_s, idle_s):
+    """One loopback run: the three clients at once. Returns a dict of figures (None where
+    the bus daemon could not run)."""
     lab = netlib.Lab()
+    detail = {}
     try:
         sport = lab.chronyd_server()
         relay_args = ["--delay", "0.001", "--jitter", "0.0002", "--dist", "exp", "--seed", "5"]
@@ -320,7 +377,7 @@ def loopback_part(args):
             if v is not None:
                 csamples.append((time.monotonic() - t0, synced, v))
         _, mupd = d.snapshot()
-        # Idle window: both keep polling every 16 s; count wake-ups.
+        # Idle window: all keep polling every 16 s; count wake-ups.
         # The bus daemon's tree is setpriv's (exec'd into meridiand) and its engine child.
         bp = proc_tree(bproc.pid) if bproc is not None and bproc.poll() is None else []
         mp, cp = proc_tree(d.proc.pid), proc_tree(cproc.pid)
@@ -332,6 +389,10 @@ def loopback_part(args):
         rss = (rss_kib(mp), rss_kib(cp), rss_kib(bp))
         mem = (mem_kib(mp), mem_kib(cp), mem_kib(bp))
         cpu = (cpu_s(mp), cpu_s(cp), cpu_s(bp))
+        if args.mem_detail:
+            detail = {"chronyd -x": mappings_kib(cp[0])}
+            for i, p in enumerate(bp):   # the daemon (setpriv exec'd into it), its child
+                detail["meridiand on a bus" if i == 0 else "its engine child"] = mappings_kib(p)
         nb = len(bp)
         d.stop()
     finally:
@@ -349,38 +410,115 @@ def loopback_part(args):
     if args.verbose:
         print("meridiand (t, synchronized, true offset):", *mupd, sep="\n  ")
         print("chronyd -x (t, synchronized, System time):", *csamples, sep="\n  ")
-    # Both over the same window: the first run_s seconds.
     ms, mr, mn = sync_and_rms([(t, s, e) for t, s, e in mupd])
     cs, cr, cn = sync_and_rms(csamples)
-    mw, ms_ = ((a - b) * 3600 / idle_s for a, b in zip(sw1[0], sw0[0]))
-    cw, cs_ = ((a - b) * 3600 / idle_s for a, b in zip(sw1[1], sw0[1]))
-    print()
-    print(f"{'':28} {'meridiand':>12} {'chronyd -x':>12}   ratio m/c")
-    print(f"{'time to sync (s)':28} {ms:12.1f} {cs:12.1f}   {ms / cs if cs else float('nan'):.2f}")
-    print(f"{'RMS error after sync':28} {fmt_s(mr):>12} {fmt_s(cr):>12}   "
-          f"{mr / cr if cr else float('nan'):.2f}   (n = {mn} updates / {cn} chronyc samples)")
-    print(f"{'RSS (KiB, process tree)':28} {rss[0]:12d} {rss[1]:12d}   {rss[0] / rss[1]:.2f}")
-    print(f"{'  PSS (KiB)':28} {mem[0][0]:12d} {mem[1][0]:12d}   {mem[0][0] / mem[1][0]:.2f}")
-    print(f"{'  anonymous RSS (KiB)':28} {mem[0][1]:12d} {mem[1][1]:12d}   "
-          f"{mem[0][1] / mem[1][1]:.2f}")
-    print(f"{'CPU seconds':28} {cpu[0]:12.3f} {cpu[1]:12.3f}")
-    print(f"{'wake-ups per hour idle':28} {mw:12.0f} {cw:12.0f}   {mw / cw if cw else float('nan'):.2f}"
-          f"   (voluntary context switches)")
-    print(f"{'  scheduled per hour idle':28} {ms_:12.0f} {cs_:12.0f}   "
-          f"{ms_ / cs_ if cs_ else float('nan'):.2f}   (schedstat: wake-ups + preemptions)")
+    per_h = 3600 / idle_s
+    r = {
+        "sync": (ms, cs), "rms": (mr, cr), "n": (mn, cn),
+        "rss": rss[:2], "pss": (mem[0][0], mem[1][0]), "anon": (mem[0][1], mem[1][1]),
+        "cpu": cpu[:2],
+        "wake": ((sw1[0][0] - sw0[0][0]) * per_h, (sw1[1][0] - sw0[1][0]) * per_h),
+        "sched": ((sw1[0][1] - sw0[0][1]) * per_h, (sw1[1][1] - sw0[1][1]) * per_h),
+        "bus": None, "detail": detail,
+    }
     if nb >= 2:
-        bw = (sw1[2][0] - sw0[2][0]) * 3600 / idle_s
+        r["bus"] = {"rss": rss[2], "pss": mem[2][0], "anon": mem[2][1], "cpu": cpu[2],
+                    "wake": (sw1[2][0] - sw0[2][0]) * per_h}
+    return r
+
+
+def spread(values, fmt):
+    """mean and [min, max] over the runs, formatted."""
+    vals = [v for v in values if v is not None and math.isfinite(v)]
+    if not vals:
+        return "n/a"
+    if len(vals) == 1:
+        return fmt(vals[0])
+    return f"{fmt(statistics.fmean(vals))} [{fmt(min(vals))}, {fmt(max(vals))}]"
+
+
+def loopback_part(args):
+    run_s = args.run_s or (60 if args.quick else 120)
+    idle_s = args.idle_s or (64 if args.quick else 240)
+    runs = args.runs or 3
+    print("== loopback through mrd-udp-relay: one chronyd -x server; meridiand --no-bus "
+          "(virtual clock), chronyd -x and meridiand on a private bus as clients at the same "
+          "time ==")
+    print(f"   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
+          "same seed); `server 127.0.0.1 port N prefer iburst minpoll 4 maxpoll 4`, "
+          "`makestep 1 3`")
+    print(f"   meridiand starts 0.5 s off and 23.054 ppm slow; chronyd -x measures the real "
+          f"clock, which is the server's. {runs} run(s) of {run_s} s, then an idle window of "
+          f"{idle_s} s; each figure: mean [min, max] over the runs", flush=True)
+    lab = netlib.Lab()
+    try:
+        td = timedated_mem(lab)
+    finally:
+        lab.close()
+    results = []
+    for i in range(runs):
+        results.append(loopback_run(args, run_s, idle_s))
+        r = results[-1]
+        print(f"   run {i + 1}: wake-ups/h meridiand {r['wake'][0]:.0f}, chronyd "
+              f"{r['wake'][1]:.0f}, on a bus "
+              f"{r['bus']['wake'] if r['bus'] else float('nan'):.0f}; RSS KiB "
+              f"{r['rss'][0]}, {r['rss'][1]}, {r['bus']['rss'] if r['bus'] else 0}", flush=True)
+
+    def col(key, i):
+        return [r[key][i] for r in results]
+
+    def row(label, key, fmt, ratio=True):
+        m, c = col(key, 0), col(key, 1)
+        ratios = [a / b if b else None for a, b in zip(m, c)]
+        extra = f"   {spread(ratios, lambda v: f'{v:.2f}')}" if ratio else ""
+        print(f"{label:28} {spread(m, fmt):>26} {spread(c, fmt):>26}{extra}")
+
+    us = lambda v: fmt_s(v)  # noqa: E731
+    i0 = lambda v: f"{v:.0f}"  # noqa: E731
+    print()
+    print(f"{'':28} {'meridiand --no-bus':>26} {'chronyd -x':>26}   ratio m/c")
+    row("time to sync (s)", "sync", lambda v: f"{v:.1f}")
+    row("RMS error after sync", "rms", us)
+    print(f"{'  (updates / chronyc samples)':28} {spread(col('n', 0), i0):>26} "
+          f"{spread(col('n', 1), i0):>26}")
+    row("RSS (KiB, process tree)", "rss", i0)
+    row("  PSS (KiB)", "pss", i0)
+    row("  anonymous RSS (KiB)", "anon", i0)
+    row("CPU seconds", "cpu", lambda v: f"{v:.3f}")
+    row("wake-ups per hour idle", "wake", i0)
+    print(f"{'':28} {'(voluntary context switches)':>26}")
+    row("  scheduled per hour idle", "sched", i0)
+    print(f"{'':28} {'(schedstat: + preemptions)':>26}")
+    bus = [r for r in results if r["bus"]]
+    if bus:
         print(f"   meridiand on a private bus (daemon + sandboxed engine child, its own relay), "
-              f"same run:")
-        print(f"{'  RSS (KiB, process tree)':28} {rss[2]:12d} {rss[1]:12d}   {rss[2] / rss[1]:.2f}")
-        print(f"{'  PSS (KiB)':28} {mem[2][0]:12d} {mem[1][0]:12d}   {mem[2][0] / mem[1][0]:.2f}")
-        print(f"{'  anonymous RSS (KiB)':28} {mem[2][1]:12d} {mem[1][1]:12d}   "
-              f"{mem[2][1] / mem[1][1]:.2f}")
-        print(f"{'  wake-ups per hour idle':28} {bw:12.0f} {cw:12.0f}   "
-              f"{bw / cw if cw else float('nan'):.2f}   (both processes and their threads)")
+              f"same runs ({len(bus)} of {runs}):")
+        print(f"{'':28} {'meridiand on a bus':>26} {'chronyd -x':>26}   ratio m/c")
+        for label, key, fmt in (("  RSS (KiB, process tree)", "rss", i0),
+                                ("  PSS (KiB)", "pss", i0), ("  anonymous RSS (KiB)", "anon", i0),
+                                ("  CPU seconds", "cpu", lambda v: f"{v:.3f}"),
+                                ("  wake-ups per hour idle", "wake", i0)):
+            ci = {"rss": "rss", "pss": "pss", "anon": "anon", "cpu": "cpu", "wake": "wake"}[key]
+            m = [r["bus"][key] for r in bus]
+            c = [r[ci][1] for r in bus]
+            ratios = [a / b if b else None for a, b in zip(m, c)]
+            print(f"{label:28} {spread(m, fmt):>26} {spread(c, fmt):>26}   "
+                  f"{spread(ratios, lambda v: f'{v:.2f}')}")
     else:
         print("   meridiand on a private bus: not measured (no dbus-daemon, or it exited: "
               f"{os.path.join('<lab>', 'meridiand-bus.log')})")
+    if td is not None:
+        c = [r["rss"][1] for r in results]
+        cp = [r["pss"][1] for r in results]
+        print(f"   the fair peer, what meridiand replaces: chronyd -x (above) + systemd-timedated "
+              f"while in use (RSS {td[0]} KiB, PSS {td[1]} KiB; it exits when idle): RSS "
+              f"{statistics.fmean(c) + td[0]:.0f} KiB, PSS {statistics.fmean(cp) + td[1]:.0f} KiB")
+    else:
+        print("   systemd-timedated: not measured (not installed, or it did not start)")
+    if args.mem_detail and results[-1]["detail"]:
+        print("   largest mappings at the end of the last run (KiB: RSS / PSS):")
+        for who, maps in results[-1]["detail"].items():
+            print(f"     {who}: " + ", ".join(f"{n} {r}/{p}" for n, r, p in maps))
     print("   errors: meridiand's from its virtual clock's true offset at each update; chronyd's "
           "is its estimate of a clock that is right (chronyc 'System time'), every 2 s")
     print()
@@ -397,6 +535,9 @@ def main():
     ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
     ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
     ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
+    ap.add_argument("--runs", type=int, help="loopback: runs (default 3), spread printed")
+    ap.add_argument("--mem-detail", action="store_true",
+                    help="loopback: print the largest mappings (RSS/PSS) of each process")
     args = ap.parse_args()
     try:
         cksim.find_meridiand()

@@ -16,6 +16,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "mrd-state.h"
+
 const char *
 mrd_rtc_get_name (MrdRtc *rtc)
 {
@@ -186,39 +188,28 @@ host_seconds (void)
 /* Longest line the state file may hold: a signed 64-bit number and a newline. */
 #define STATE_MAX 32
 
+/* The state file is read and replaced as every other state file is (mrd-state.h): beneath the
+ * root, no symbolic link followed, a regular file only (a FIFO planted there cannot block the
+ * daemon), replaced atomically with its own mode, never a link target's. */
 static gboolean
 virtual_read_offset (VirtualRtc *self, gint64 *offset_s, GError **error)
 {
-  char buf[STATE_MAX + 1];
-  struct stat st;
-  gssize n;
+  g_autofree char *buf = NULL;
+  gsize n = 0;
   char *end;
-  int fd;
 
-  /* Regular files only, never blocking (a FIFO planted there must not hang the daemon). */
-  fd = open (self->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0 && errno == ENOENT)
+  if (!mrd_state_read_file (self->state_path, STATE_MAX, &buf, &n, error))
+    return FALSE;
+  if (buf == NULL)
     {
       *offset_s = 0;
       return TRUE;
     }
-  if (fd < 0)
-    return fail_errno (error, errno, "Cannot open", self->state_path);
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      return fail_errno (error, EINVAL, "Not a regular file:", self->state_path);
-    }
-  n = read (fd, buf, STATE_MAX);
-  close (fd);
-  if (n < 0)
-    return fail_errno (error, errno, "Cannot read", self->state_path);
-  buf[n] = '\0';
   errno = 0;
   *offset_s = g_ascii_strtoll (buf, &end, 10);
   while (*end == '\n' || *end == ' ')
     end++;
-  if (errno != 0 || end == buf || *end != '\0' || n == STATE_MAX ||
+  if (errno != 0 || end == buf || *end != '\0' || n != strlen (buf) ||
       *offset_s > G_GINT64_CONSTANT (1) << 40 || *offset_s < -(G_GINT64_CONSTANT (1) << 40))
     return fail_errno (error, EINVAL, "No valid time in", self->state_path);
   return TRUE;
@@ -242,14 +233,10 @@ virtual_write (MrdRtc *rtc, gint64 fields_usec, GError **error)
 {
   VirtualRtc *self = (VirtualRtc *) rtc;
   gint64 offset_s = fields_usec / G_USEC_PER_SEC - host_seconds ();
-  g_autofree char *dir = g_path_get_dirname (self->state_path);
   g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", offset_s);
 
-  if (g_mkdir_with_parents (dir, 0755) < 0)
-    return fail_errno (error, errno, "Cannot create", dir);
   /* A temporary file and a rename: a crash leaves the old or the new value. */
-  return g_file_set_contents_full (self->state_path, text, -1,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return mrd_write_file_atomic (self->state_path, text, strlen (text), 0644, error);
 }
 
 static void

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <gio/gio.h>
 
 gboolean
@@ -27,6 +29,12 @@ mrd_channel_socketpair (int fds[2], GError **error)
 
 gboolean
 mrd_channel_send (int fd, const char *name, GVariant *arg, GError **error)
+{
+  return mrd_channel_send_with_fd (fd, name, arg, -1, error);
+}
+
+gboolean
+mrd_channel_send_with_fd (int fd, const char *name, GVariant *arg, int pass_fd, GError **error)
 {
   g_autoptr(GVariant) msg = g_variant_ref_sink (g_variant_new ("(sv)", name, arg));
   gsize size = g_variant_get_size (msg);
@@ -49,9 +57,28 @@ mrd_channel_send (int fd, const char *name, GVariant *arg, GError **error)
 
     memcpy (buf + 4, g_bytes_get_data (data, NULL), size);
   }
-  do
-    n = send (fd, buf, size + 4, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  {
+    struct iovec iov = { buf, size + 4 };
+    union { char space[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } control;
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+    if (pass_fd >= 0)
+      {
+        struct cmsghdr *cm;
+
+        memset (&control, 0, sizeof control);
+        mh.msg_control = control.space;
+        mh.msg_controllen = sizeof control.space;
+        cm = CMSG_FIRSTHDR (&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN (sizeof (int));
+        memcpy (CMSG_DATA (cm), &pass_fd, sizeof (int));
+      }
+    do
+      n = sendmsg (fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+  }
   if (n < 0)
     {
       int e = errno;
@@ -67,15 +94,83 @@ mrd_channel_send (int fd, const char *name, GVariant *arg, GError **error)
 gboolean
 mrd_channel_receive (int fd, char **name_out, GVariant **arg_out, GError **error)
 {
-  g_autofree guint8 *buf = g_malloc (MRD_CHANNEL_MAX_MESSAGE);
+  return mrd_channel_receive_with_fd (fd, name_out, arg_out, NULL, error);
+}
+
+static void
+close_fd_ptr (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+}
+
+/* Every descriptor a message carried, closed, but the first when the caller takes it. */
+static int
+take_fds (struct msghdr *mh, gboolean keep_first)
+{
+  int kept = -1;
+
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR (mh); cm != NULL; cm = CMSG_NXTHDR (mh, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      {
+        gsize n = (cm->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+
+        for (gsize i = 0; i < n; i++)
+          {
+            int f;
+
+            memcpy (&f, CMSG_DATA (cm) + i * sizeof (int), sizeof (int));
+            if (keep_first && kept < 0)
+              kept = f;
+            else
+              close (f);
+          }
+      }
+  return kept;
+}
+
+gboolean
+mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out, int *fd_out,
+                             GError **error)
+{
+  g_autofree guint8 *buf = NULL;
   g_autoptr(GVariant) msg = NULL;
   g_autoptr(GBytes) bytes = NULL;
   guint32 len;
   ssize_t n;
+  gsize size;
+  int passed __attribute__ ((cleanup (close_fd_ptr))) = -1;
 
+  if (fd_out != NULL)
+    *fd_out = -1;
+  /* The datagram's size first (MSG_TRUNC gives it whole), so that the buffer is the message's
+   * size rather than the largest message's: a 256 KiB buffer per message kept both processes'
+   * heaps that much larger. A failed peek fails again below, and is reported there. */
   do
-    n = recv (fd, buf, MRD_CHANNEL_MAX_MESSAGE, MSG_TRUNC);
+    n = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
   while (n < 0 && errno == EINTR);
+  size = n > 4 ? MIN ((gsize) n, (gsize) MRD_CHANNEL_MAX_MESSAGE) : 4;
+  buf = g_malloc (size);
+  if (fd_out == NULL)
+    {
+      /* Descriptors sent to a reader that takes none are discarded by the kernel. */
+      do
+        n = recv (fd, buf, size, MSG_TRUNC);
+      while (n < 0 && errno == EINTR);
+    }
+  else
+    {
+      struct iovec iov = { buf, size };
+      union { char space[CMSG_SPACE (4 * sizeof (int))]; struct cmsghdr align; } control;
+      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                           .msg_controllen = sizeof control.space };
+
+      do
+        n = recvmsg (fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+      while (n < 0 && errno == EINTR);
+      if (n >= 0)
+        passed = take_fds (&mh, TRUE);
+    }
   if (n < 0)
     {
       int e = errno;
@@ -113,5 +208,7 @@ mrd_channel_receive (int fd, char **name_out, GVariant **arg_out, GError **error
       return FALSE;
     }
   g_variant_get (msg, "(sv)", name_out, arg_out);
+  if (fd_out != NULL)
+    *fd_out = g_steal_fd (&passed);
   return TRUE;
 }

@@ -22,9 +22,18 @@ gboolean    mrd_channel_socketpair (int fds[2], GError **error);
  * gone or the message is too large. */
 gboolean    mrd_channel_send       (int fd, const char *name, GVariant *arg, GError **error);
 
+/* The same, passing @pass_fd (SCM_RIGHTS; the caller keeps its copy) when >= 0. */
+gboolean    mrd_channel_send_with_fd (int fd, const char *name, GVariant *arg, int pass_fd,
+                                      GError **error);
+
 /* Receive one message. TRUE with *name_out (free) and *arg_out (unref) set; FALSE with
  * G_IO_ERROR_WOULD_BLOCK when none is waiting (non-blocking fd), G_IO_ERROR_CLOSED at the
  * end, G_IO_ERROR_INVALID_DATA for a malformed message (which is dropped). */
 gboolean    mrd_channel_receive    (int fd, char **name_out, GVariant **arg_out, GError **error);
+
+/* The same, *fd_out set to the descriptor the message carried (close-on-exec, the caller's
+ * to close) or -1; any further descriptors are closed. mrd_channel_receive() takes none. */
+gboolean    mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out,
+                                         int *fd_out, GError **error);
 
 G_END_DECLS

@@ -20,6 +20,7 @@
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-clock-shared.h"
 #include "privsep/mrd-engine-listen.h"
+#include "privsep/mrd-engine-snapshot.h"
 #include "privsep/mrd-engine-wire.h"
 #include "privsep/mrd-sandbox.h"
 #include "sync/mrd-sync-engine.h"
@@ -35,6 +36,8 @@ typedef struct {
   GMainLoop *loop;
   gboolean enabled;
   int status;
+  MrdEngineSnapshot *snapshot;       /* the parent's, once it sent one */
+  GVariant *sent_key;                /* the discrete part of the last update sent */
 } Child;
 
 static void
@@ -49,8 +52,8 @@ send_or_quit (Child *self, const char *name, GVariant *arg)
     }
 }
 
-static void
-send_update (Child *self)
+static GVariant *
+build_update (Child *self)
 {
   g_autoptr(GArray) sources = mrd_sync_engine_list_sources (self->engine);
   GVariantBuilder b;
@@ -69,10 +72,35 @@ send_update (Child *self)
                              mrd_wire_report (&s->report));
     }
   have_drift = mrd_sync_engine_get_drift (self->engine, &freq, &skew);
-  send_or_quit (self, "update",
-                g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
-                               mrd_wire_tracking (&t), reference, g_variant_builder_end (&b),
-                               have_drift, freq, skew));
+  return g_variant_ref_sink (
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                   mrd_wire_tracking (&t), reference, g_variant_builder_end (&b), have_drift,
+                   freq, skew));
+}
+
+/* Every update goes to the snapshot, which the parent reads when a client asks; a message
+ * wakes the parent only when @force (a command's answer, the first report, NTP on or off) or
+ * when something it announces changed (mrd_wire_discrete_key()). Without a snapshot, or with
+ * an update too large for it, every update is sent. */
+static void
+publish (Child *self, gboolean force)
+{
+  g_autoptr(GVariant) update = build_update (self);
+  g_autoptr(GVariant) key = mrd_wire_discrete_key (update);
+
+  if (self->snapshot == NULL || !mrd_engine_snapshot_write (self->snapshot, update))
+    force = TRUE;
+  if (!force && self->sent_key != NULL && g_variant_equal (key, self->sent_key))
+    return;
+  g_clear_pointer (&self->sent_key, g_variant_unref);
+  self->sent_key = g_steal_pointer (&key);
+  send_or_quit (self, "update", update);
+}
+
+static void
+send_update (Child *self)
+{
+  publish (self, TRUE);
 }
 
 /* A clock update, a change of sources, or of a source's state or reach (the engine says
@@ -80,7 +108,7 @@ send_update (Child *self)
 static void
 on_engine_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
 {
-  send_update (user_data);
+  publish (user_data, FALSE);
 }
 
 static void
@@ -167,13 +195,36 @@ try_write (Child *self, const char *path)
 }
 
 static void
-dispatch (Child *self, const char *name, GVariant *arg)
+take_snapshot (Child *self, int fd)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (fd < 0)
+    {
+      send_error (self, "snapshot: no descriptor");
+      return;
+    }
+  g_clear_pointer (&self->snapshot, mrd_engine_snapshot_free);
+  self->snapshot = mrd_engine_snapshot_new_from_fd (fd, &error);
+  if (self->snapshot == NULL)
+    send_error (self, "snapshot: %s", error->message);
+  else if (self->engine != NULL)
+    send_update (self);
+}
+
+static void
+dispatch (Child *self, const char *name, GVariant *arg, int fd)
 {
   g_autoptr(GError) error = NULL;
 
   if (g_str_equal (name, "configure") && g_variant_is_of_type (arg, G_VARIANT_TYPE_VARDICT))
     {
       configure (self, arg);
+      return;
+    }
+  if (g_str_equal (name, "snapshot"))
+    {
+      take_snapshot (self, fd);
       return;
     }
   if (self->engine == NULL)
@@ -232,8 +283,9 @@ on_channel (int fd, GIOCondition condition, gpointer user_data)
       g_autoptr(GError) error = NULL;
       g_autofree char *name = NULL;
       g_autoptr(GVariant) arg = NULL;
+      int passed = -1;
 
-      if (!mrd_channel_receive (fd, &name, &arg, &error))
+      if (!mrd_channel_receive_with_fd (fd, &name, &arg, &passed, &error))
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             return G_SOURCE_CONTINUE;
@@ -246,7 +298,9 @@ on_channel (int fd, GIOCondition condition, gpointer user_data)
           g_main_loop_quit (self->loop);
           return G_SOURCE_CONTINUE;   /* removed by mrd_engine_child_run */
         }
-      dispatch (self, name, arg);
+      dispatch (self, name, arg, passed);
+      if (passed >= 0 && !g_str_equal (name, "snapshot"))
+        close (passed);   /* only "snapshot" takes one */
     }
 }
 
@@ -287,6 +341,8 @@ serve (int fd, MrdClock *clock, int listen_fd)
   if (listen_watch != 0)
     g_source_remove (listen_watch);
   g_clear_pointer (&self.engine, mrd_sync_engine_free);
+  g_clear_pointer (&self.snapshot, mrd_engine_snapshot_free);
+  g_clear_pointer (&self.sent_key, g_variant_unref);
   g_main_loop_unref (self.loop);
   mrd_clock_free (self.clock);
   close (self.fd);

@@ -20,6 +20,7 @@
 #include "mrd-state.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-engine-launch.h"
+#include "privsep/mrd-engine-snapshot.h"
 #include "privsep/mrd-engine-wire.h"
 #include "sync/mrd-sync-engine.h"
 
@@ -56,9 +57,14 @@ struct _MrdEngineProxy {
   gboolean have_drift, drift_dirty;
   double drift_freq, drift_skew;
   gint64 drift_written_mono;
+
+  MrdEngineSnapshot *snapshot;   /* the running child's latest update (NULL: none shared) */
+  guint64 snapshot_seq;          /* the one last applied */
+  guint drift_timer;
 };
 
 static void mark_unsynchronized (MrdEngineProxy *self);
+static void send_snapshot (MrdEngineProxy *self);
 
 static void
 proxy_source_clear (ProxySource *s)
@@ -150,6 +156,7 @@ send_configure (MrdEngineProxy *self)
   g_variant_builder_add (&b, "{sv}", "enabled",
                          g_variant_new_boolean (mrd_sync_get_enabled (self->sync)));
   send_msg (self, "configure", g_variant_builder_end (&b));
+  send_snapshot (self);
   for (guint i = 0; i < self->sources->len; i++)
     {
       ProxySource *s = &g_array_index (self->sources, ProxySource, i);
@@ -165,6 +172,24 @@ better (const NtpSourceReport *a, const NtpSourceReport *b)
   if (a->state != b->state)
     return a->state > b->state;
   return a->reach > b->reach;
+}
+
+/* The drift an update carries: kept, and written when the hour is up or NTP is off. */
+static void
+take_drift (MrdEngineProxy *self, gboolean have_drift, double freq, double skew)
+{
+  if (have_drift && isfinite (freq) && isfinite (skew) && fabs (freq) <= 500000.0 && skew >= 0)
+    {
+      self->drift_freq = freq;
+      self->drift_skew = skew;
+      self->have_drift = TRUE;
+      self->drift_dirty = TRUE;
+      if (self->drift_written_mono == 0)
+        self->drift_written_mono = g_get_monotonic_time ();   /* the first hour starts now */
+      if (g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL_US ||
+          !mrd_sync_get_enabled (self->sync))
+        write_drift (self);
+    }
 }
 
 static void
@@ -219,18 +244,7 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
       mrd_sync_set_source_report (self->sync, sid, &cur->r);
     }
 
-  if (have_drift && isfinite (freq) && isfinite (skew) && fabs (freq) <= 500000.0 && skew >= 0)
-    {
-      self->drift_freq = freq;
-      self->drift_skew = skew;
-      self->have_drift = TRUE;
-      self->drift_dirty = TRUE;
-      if (self->drift_written_mono == 0)
-        self->drift_written_mono = g_get_monotonic_time ();   /* the first hour starts now */
-      if (g_get_monotonic_time () - self->drift_written_mono >= DRIFT_WRITE_INTERVAL_US ||
-          !mrd_sync_get_enabled (self->sync))
-        write_drift (self);
-    }
+  take_drift (self, have_drift, freq, skew);
   if (t.ref_time_ns == 0)
     {
       /* An engine that has not updated the clock (just started, or stopped) has nothing to
@@ -241,6 +255,77 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
   if (mrd_clock_get_true_offset (self->clock, &true_offset))
     mrd_sync_set_true_offset (self->sync, true_offset);
   mrd_sync_set_tracking (self->sync, &t, g_utf8_validate (reference, -1, NULL) ? reference : "");
+}
+
+/* ---- the shared snapshot: the figures of every update, read when asked ------------------ */
+
+/* The child's latest update, if newer than the one applied. */
+static GVariant *
+read_snapshot (MrdEngineProxy *self)
+{
+  if (self->snapshot == NULL)
+    return NULL;
+  return mrd_engine_snapshot_read (self->snapshot, G_VARIANT_TYPE (MRD_WIRE_UPDATE),
+                                   &self->snapshot_seq);
+}
+
+static void
+refresh_from_snapshot (MrdEngineProxy *self)
+{
+  g_autoptr(GVariant) v = read_snapshot (self);
+
+  if (v != NULL)
+    handle_update (self, v);
+}
+
+/* A new snapshot for a new child, sent with its descriptor after "configure". Without one
+ * (no memfd), the child sends every update. */
+static void
+send_snapshot (MrdEngineProxy *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->snapshot, mrd_engine_snapshot_free);
+  self->snapshot_seq = 0;
+  if (self->fd < 0)
+    return;
+  self->snapshot = mrd_engine_snapshot_new (&error);
+  if (self->snapshot == NULL)
+    {
+      g_message ("NTP engine: %s; every update will be sent", error->message);
+      return;
+    }
+  if (!mrd_channel_send_with_fd (self->fd, "snapshot", g_variant_new ("()"),
+                                 mrd_engine_snapshot_get_fd (self->snapshot), &error))
+    {
+      g_message ("NTP engine: %s", error->message);
+      g_clear_pointer (&self->snapshot, mrd_engine_snapshot_free);
+    }
+}
+
+/* The child is gone: its last drift is kept; its figures are not shown any more. */
+static void
+drop_snapshot (MrdEngineProxy *self)
+{
+  g_autoptr(GVariant) v = read_snapshot (self);
+
+  if (v != NULL)
+    {
+      gboolean have_drift;
+      double freq, skew;
+
+      g_variant_get_child (v, 3, "(bdd)", &have_drift, &freq, &skew);
+      take_drift (self, have_drift, freq, skew);
+    }
+  g_clear_pointer (&self->snapshot, mrd_engine_snapshot_free);
+}
+
+/* The drift file is due hourly even when no update comes over the channel. */
+static gboolean
+on_drift_timer (gpointer user_data)
+{
+  refresh_from_snapshot (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -273,6 +358,7 @@ close_channel (MrdEngineProxy *self)
   if (self->watch != 0)
     g_source_remove (self->watch);
   self->watch = 0;
+  drop_snapshot (self);
   if (self->fd >= 0)
     close (self->fd);
   self->fd = -1;
@@ -470,7 +556,14 @@ seam_set_enabled (gpointer engine, gboolean enabled)
     write_drift (self);
 }
 
+static void
+seam_refresh (gpointer engine)
+{
+  refresh_from_snapshot (engine);
+}
+
 static const MrdSyncEngineOps seam = {
+  .refresh = seam_refresh,
   .add_source = seam_add_source,
   .remove_source = seam_remove_source,
   .burst = seam_burst,
@@ -505,6 +598,8 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   g_array_set_clear_func (self->sources, (GDestroyNotify) proxy_source_clear);
   g_queue_init (&self->try_writes);
   read_drift (self);
+  self->drift_timer = g_timeout_add_seconds (DRIFT_WRITE_INTERVAL_US / G_USEC_PER_SEC,
+                                             on_drift_timer, self);
   mrd_sync_set_engine (sync, &seam, self);
   self->launch = mrd_engine_launch_new (&launch_options, clock, on_engine_connected,
                                         on_engine_ended, self);
@@ -520,6 +615,8 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   if (self == NULL)
     return;
   mrd_sync_set_engine (self->sync, NULL, NULL);
+  if (self->drift_timer != 0)
+    g_source_remove (self->drift_timer);
   close_channel (self);
   g_clear_pointer (&self->launch, mrd_engine_launch_free);
   write_drift (self);

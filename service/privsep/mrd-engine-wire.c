@@ -71,3 +71,36 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->samples = MAX (samples, 0);
   r->runs = MAX (runs, 0);
 }
+
+GVariant *
+mrd_wire_discrete_key (GVariant *update)
+{
+  g_autoptr(GVariant) tracking_v = NULL;
+  g_autoptr(GVariant) sources_v = NULL;
+  const char *reference;
+  NtpTracking t;
+  GVariantBuilder b;
+  GVariantIter iter;
+  guint32 id;
+  const char *address;
+  GVariant *report_v;
+
+  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                 &tracking_v, &reference, &sources_v, NULL, NULL, NULL);
+  mrd_wire_get_tracking (tracking_v, &t);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(usiii)"));
+  g_variant_iter_init (&iter, sources_v);
+  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
+    {
+      NtpSourceReport r;
+
+      mrd_wire_get_report (report_v, &r);
+      g_variant_unref (report_v);
+      g_variant_builder_add (&b, "(usiii)", id, address, (gint32) r.state, (gint32) r.stratum,
+                             (gint32) r.poll);
+    }
+  return g_variant_ref_sink (
+    g_variant_new ("(buiibiisa(usiii))", (gboolean) t.synchronized, (guint32) t.ref_id,
+                   (gint32) t.ref_source, (gint32) t.stratum, (gboolean) (t.ref_time_ns != 0),
+                   (gint32) t.leap, (gint32) t.leap_unsynchronized, reference, &b));
+}

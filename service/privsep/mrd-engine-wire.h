@@ -10,10 +10,13 @@
  *   "burst", "make-step"   ()
  *   "enable"        b      start or stop polling
  *   "try-write"     s      debug: open that path for writing, answer "try-write-result"
+ *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
  * child → parent:
- *   "update"        (TRACKING s a(us REPORT) (bdd))  after a clock update or a change of the
- *                          sources: tracking, the reference's name, every polled address with
- *                          the id of its line, and the drift (valid, freq, skew)
+ *   "update"        (TRACKING s a(us REPORT) (bdd))  tracking, the reference's name, every
+ *                          polled address with the id of its line, and the drift (valid, freq,
+ *                          skew): after a command, and after a clock update or a change of the
+ *                          sources that changes its discrete key (mrd_wire_discrete_key); every
+ *                          update also goes to the snapshot (mrd-engine-snapshot.h)
  *   "error"         s      a command failed (logged by the parent)
  *   "try-write-result" i   errno of the attempt (0 = it opened)
  *
@@ -35,5 +38,12 @@ GVariant *mrd_wire_report   (const NtpSourceReport *r);
 /* Read back, clamping what a real report cannot hold (state, leap). */
 void      mrd_wire_get_tracking (GVariant *v, NtpTracking *t);
 void      mrd_wire_get_report   (GVariant *v, NtpSourceReport *r);
+
+/* The part of an update (MRD_WIRE_UPDATE) that the bus announces when it changes: whether
+ * synchronized, the reference (id, source, name, stratum), the leap status, whether the clock
+ * was ever updated, and each polled address's line, state, stratum and poll interval. The
+ * measured figures (offsets, frequency, delays, reach, sample counts) are not in it: they change
+ * with every update and are read from the snapshot when asked. */
+GVariant *mrd_wire_discrete_key (GVariant *update);
 
 G_END_DECLS

@@ -652,35 +652,96 @@ mrd_tz_root_list_dir (const char *root, const char *rel, GPtrArray **out_names, 
 static const char *const temp_dirs[] = { "etc", "etc/sysconfig", "var/lib/meridian",
                                          "var/lib/meridian/sources" };
 static const char *const temp_bases[] = { "localtime", "timezone", "adjtime", "clock", "state",
-                                          "drift", "meridian-added.sources" };
+                                          "drift", "meridian-added.sources", "virtual-rtc" };
+
+/* Whether @name is ".#@base.XXXXXX": 6 to 8 letters or digits after the base. */
+static gboolean
+is_temp_name_of (const char *name, const char *base)
+{
+  gsize bl = strlen (base), n;
+  const char *p;
+
+  if (!g_str_has_prefix (name, ".#") || strncmp (name + 2, base, bl) != 0 || name[2 + bl] != '.')
+    return FALSE;
+  p = name + 3 + bl;
+  n = strlen (p);
+  if (n < 6 || n > 8)
+    return FALSE;
+  for (gsize k = 0; k < n; k++)
+    if (!g_ascii_isalnum (p[k]))
+      return FALSE;
+  return TRUE;
+}
 
 /* ".#BASE.XXXXXX": the names mrd_tz_stage_at() and g_mkstemp() make (6 letters or digits),
  * and the 8 hex digits older versions used for the staged /etc/localtime link. */
 gboolean
 mrd_tz_is_temp_name (const char *name, gboolean *is_localtime)
 {
-  gsize n;
-  const char *p;
-
-  if (!g_str_has_prefix (name, ".#"))
-    return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (temp_bases); i++)
-    {
-      gsize bl = strlen (temp_bases[i]);
-      if (strncmp (name + 2, temp_bases[i], bl) != 0 || name[2 + bl] != '.')
-        continue;
-      p = name + 3 + bl;
-      n = strlen (p);
-      if (n < 6 || n > 8)
-        return FALSE;
-      for (gsize k = 0; k < n; k++)
-        if (!g_ascii_isalnum (p[k]))
-          return FALSE;
-      if (is_localtime != NULL)
-        *is_localtime = i == 0;
-      return TRUE;
-    }
+    if (is_temp_name_of (name, temp_bases[i]))
+      {
+        if (is_localtime != NULL)
+          *is_localtime = i == 0;
+        return TRUE;
+      }
   return FALSE;
+}
+
+/* Remove the temporary files in ROOT/@rel_dir: those of @base only, or (@base NULL) of every
+ * file in temp_bases. The directory is opened beneath the root (no link on the way or as
+ * @rel_dir itself); only regular files are unlinked, plus staged /etc/localtime links. */
+static void
+clean_dir (int rootfd, const char *root, const char *rel_dir, const char *base, guint *removed)
+{
+  g_autofree char *shown_dir = mrd_tz_root_path (root, rel_dir);
+  int dirfd = mrd_tz_open_dir_beneath (rootfd, rel_dir, FALSE);
+  guint here = 0;
+  int listfd;
+  DIR *dir;
+  struct dirent *de;
+
+  if (dirfd < 0)
+    {
+      if (errno != ENOENT && errno != ENOTDIR)
+        g_warning ("Not looking for temporary files in %s: %s", shown_dir,
+                   mrd_tz_read_strerror (errno));
+      return;
+    }
+  listfd = dup (dirfd);
+  dir = listfd >= 0 ? fdopendir (listfd) : NULL;
+  if (dir == NULL)
+    {
+      if (listfd >= 0)
+        close (listfd);
+      close (dirfd);
+      return;
+    }
+  while ((de = readdir (dir)) != NULL)
+    {
+      gboolean is_localtime = FALSE;
+      struct stat st;
+
+      if (base != NULL ? !is_temp_name_of (de->d_name, base)
+                       : !mrd_tz_is_temp_name (de->d_name, &is_localtime))
+        continue;
+      if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (!S_ISREG (st.st_mode) && !(is_localtime && S_ISLNK (st.st_mode)))
+        continue;
+      if (unlinkat (dirfd, de->d_name, 0) == 0)
+        {
+          g_info ("Removed %s/%s, left by an interrupted write", shown_dir, de->d_name);
+          here++;
+        }
+      else
+        g_warning ("Cannot remove %s/%s: %s", shown_dir, de->d_name, g_strerror (errno));
+    }
+  closedir (dir);
+  if (here > 0)
+    (void) fsync (dirfd);
+  close (dirfd);
+  *removed += here;
 }
 
 gboolean
@@ -695,53 +756,35 @@ mrd_tz_root_clean_temp_files (const char *root, guint *out_removed, GError **err
       return errno_error (error, errno, _("Cannot open %s: %s"), shown);
     }
   for (gsize d = 0; d < G_N_ELEMENTS (temp_dirs); d++)
+    clean_dir (rootfd, root, temp_dirs[d], NULL, &removed);
+  close (rootfd);
+  if (out_removed != NULL)
+    *out_removed = removed;
+  return TRUE;
+}
+
+gboolean
+mrd_tz_root_clean_temp_files_of (const char *root, const char *rel, guint *out_removed,
+                                 GError **error)
+{
+  g_autofree char *rel_dir = g_path_get_dirname (rel);
+  g_autofree char *base = g_path_get_basename (rel);
+  guint removed = 0;
+  int rootfd;
+
+  if (out_removed != NULL)
+    *out_removed = 0;
+  /* Only a file's own name: "." or "/" would make every ".#." name a match. */
+  if (base[0] == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0 ||
+      strcmp (base, "/") == 0)
+    return TRUE;
+  rootfd = mrd_tz_root_open_fd (root);
+  if (rootfd < 0)
     {
-      g_autofree char *shown_dir = mrd_tz_root_path (root, temp_dirs[d]);
-      int dirfd = mrd_tz_open_dir_beneath (rootfd, temp_dirs[d], FALSE);
-      int listfd;
-      DIR *dir;
-      struct dirent *de;
-
-      if (dirfd < 0)
-        {
-          if (errno != ENOENT && errno != ENOTDIR)
-            g_warning ("Not looking for temporary files in %s: %s", shown_dir,
-                       mrd_tz_read_strerror (errno));
-          continue;
-        }
-      listfd = dup (dirfd);
-      dir = listfd >= 0 ? fdopendir (listfd) : NULL;
-      if (dir == NULL)
-        {
-          if (listfd >= 0)
-            close (listfd);
-          close (dirfd);
-          continue;
-        }
-      while ((de = readdir (dir)) != NULL)
-        {
-          gboolean is_localtime = FALSE;
-          struct stat st;
-
-          if (!mrd_tz_is_temp_name (de->d_name, &is_localtime))
-            continue;
-          if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            continue;
-          if (!S_ISREG (st.st_mode) && !(is_localtime && S_ISLNK (st.st_mode)))
-            continue;
-          if (unlinkat (dirfd, de->d_name, 0) == 0)
-            {
-              g_info ("Removed %s/%s, left by an interrupted write", shown_dir, de->d_name);
-              removed++;
-            }
-          else
-            g_warning ("Cannot remove %s/%s: %s", shown_dir, de->d_name, g_strerror (errno));
-        }
-      closedir (dir);
-      if (removed > 0)
-        (void) fsync (dirfd);
-      close (dirfd);
+      g_autofree char *shown = mrd_tz_root_path (root, "/");
+      return errno_error (error, errno, _("Cannot open %s: %s"), shown);
     }
+  clean_dir (rootfd, root, rel_dir, base, &removed);
   close (rootfd);
   if (out_removed != NULL)
     *out_removed = removed;

@@ -45,10 +45,17 @@ gboolean mrd_tz_root_list_dir   (const char *root, const char *rel, GPtrArray **
 /* Remove the temporary files a crash can leave behind in ROOT/etc, ROOT/etc/sysconfig and
  * ROOT/var/lib/meridian and ROOT/var/lib/meridian/sources: names ".#BASE.XXXXXX" (6 to 8
  * letters or digits) where BASE is one of the files this service replaces (localtime, timezone,
- * adjtime, clock, state, drift, meridian-added.sources). Only regular
+ * adjtime, clock, state, drift, meridian-added.sources, virtual-rtc). Only regular
  * files are removed, plus symbolic links named ".#localtime.*" (the staged /etc/localtime is a
  * link; unlinking a link never follows it). Directories that are missing or are symlinks are
  * skipped. Call once at start-up, before anything is written. @out_removed (optional). */
 gboolean mrd_tz_root_clean_temp_files (const char *root, guint *out_removed, GError **error);
+
+/* The same for one file written atomically elsewhere beneath ROOT (a configured sourcedir or
+ * driftfile): remove the regular files ".#BASE.XXXXXX" next to ROOT/@rel, where BASE is
+ * @rel's last component, never following a link on the way. A missing directory is not an
+ * error. */
+gboolean mrd_tz_root_clean_temp_files_of (const char *root, const char *rel, guint *out_removed,
+                                          GError **error);
 
 G_END_DECLS

@@ -27,7 +27,7 @@ tz_objs=""
 # TRUE when FILE is missing or a source it is built from is newer (a rerun skips the build).
 stale () {
   [ ! -e "$1" ] && return 0
-  [ -n "$(find "$src/service/tz" "$src/service/ntp" "$src/tests/fuzz" -maxdepth 1 \
+  [ -n "$(find "$src/service" "$src/service/tz" "$src/service/ntp" "$src/tests/fuzz" -maxdepth 1 \
            -name '*.[ch]' -newer "$1" 2>/dev/null | head -1)" ]
 }
 
@@ -59,10 +59,17 @@ build () {
   case $t in ntp-*) ;; *) build_tz ;; esac
   stale "$bin" || return 0
   case $t in
-    ntp-packet|ntp-source)
+    ntp-packet|ntp-source|ntp-drift)
       # shellcheck disable=SC2086
       "$cc" $cflags $san -I"$src/service/ntp" "$src/tests/fuzz/fuzz-$t.c" \
         "$src"/service/ntp/*.c -lm -o "$bin" 2>>"$work/build.log" ;;
+    meridian-conf)
+      # service/mrd-config.c on the NTP core's parser and the tz root reader.
+      # shellcheck disable=SC2086
+      "$cc" $cflags $san $(pkg-config --cflags glib-2.0 gio-2.0) -DGETTEXT_PACKAGE='"meridian"' \
+        -DG_LOG_DOMAIN='"meridiand"' -I"$src/service" -I"$src/service/tz" -I"$src/service/ntp" \
+        "$src/tests/fuzz/fuzz-$t.c" "$src/service/mrd-config.c" "$src"/service/ntp/*.c \
+        $tz_objs $(pkg-config --libs glib-2.0 gio-2.0) -lm -o "$bin" 2>>"$work/build.log" ;;
     *)
       # shellcheck disable=SC2086
       "$cc" $cflags $san $(pkg-config --cflags glib-2.0 gio-2.0) -I"$src/service/tz" \

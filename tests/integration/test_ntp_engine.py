@@ -10,6 +10,7 @@ import os
 import pathlib
 import pwd
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -298,6 +299,86 @@ class SetNTP(ChronydCase):
         self.call('SetNTP', True, False)
         self.wait_until(lambda: self.server_requests() > stopped, timeout=15,
                         what='polling again after SetNTP true')
+
+
+class Announcements(ChronydCase):
+    VOLATILE_TRACKING = ('RefTimeUSec', 'SystemTimeOffset', 'LastOffset', 'RMSOffset',
+                         'Frequency', 'ResidualFrequency', 'Skew', 'RootDelay',
+                         'RootDispersion', 'UpdateInterval', 'TrueOffset')
+    VOLATILE_SOURCE = ('Reach', 'LastRxAgo', 'AdjustedOffset', 'MeasuredOffset', 'ErrorBound',
+                       'Delay', 'Dispersion', 'Jitter', 'Samples', 'Runs', 'Span',
+                       'StatsFrequency', 'StatsSkew', 'StatsOffset', 'StatsStdDev')
+
+    def test_measured_figures_fresh_on_every_read_and_never_announced(self):
+        # Polls every 2 s: a few clock updates in a few seconds.
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        (path, _), = self.sources().items()
+        self.wait_until(lambda: self.sources()[path]['State'] == 'selected', timeout=20,
+                        what='the source selected')
+        timesync1 = Iface('org.freedesktop.timesync1', '/org/freedesktop/timesync1',
+                          'org.freedesktop.timesync1.Manager')
+        watchers = {'tracking': self.watch_properties(TRACKING),
+                    'source': self.watch_properties(Iface(NATIVE.name, path, SOURCE_IFACE)),
+                    'timesync1': self.watch_properties(timesync1)}
+        first = self.tracking('RefTimeUSec')
+        self.assertGreater(first, 0)
+        # Each way of reading sees the next update without anything announced: Get, GetAll,
+        # GetManagedObjects (the source's objects) and timesync1's NTPMessage.
+        seen = [first]
+        for _ in range(3):
+            self.wait_until(lambda: self.tracking('RefTimeUSec') > seen[-1], timeout=10,
+                            what='RefTimeUSec moving on by Get (stale: the figures were not '
+                                 'read from the engine)')
+            seen.append(self.tracking('RefTimeUSec'))
+        self.assertGreater(self.get_all(TRACKING)['RefTimeUSec'], first)
+        stats = self.sources()[path]
+        # Its last sample is no older than the latest update: at most one 2 s poll behind.
+        self.assertLess(stats['LastRxAgo'], 2 * 2 + 1, stats)
+        self.assertGreaterEqual(stats['Samples'], 3)
+        msg0 = self.get_property('NTPMessage', timesync1)
+        self.wait_until(lambda: self.get_property('NTPMessage', timesync1)[11] != msg0[11],
+                        timeout=10, what="timesync1's NTPMessage moving on by Get")
+        self.monitor_follows_unannounced_figures()
+        for w in watchers.values():
+            w.settle(0.5)
+        updates = len(seen) - 1
+        for name in self.VOLATILE_TRACKING:
+            self.assertFalse(watchers['tracking'].seen(name), f'Tracking {name} announced')
+        for name in self.VOLATILE_SOURCE:
+            self.assertFalse(watchers['source'].seen(name), f'Source {name} announced')
+        for name in ('NTPMessage', 'Frequency'):
+            self.assertFalse(watchers['timesync1'].seen(name), f'timesync1 {name} announced')
+        # Announcements at most once per clock update (here: none, nothing discrete changed).
+        for key, w in watchers.items():
+            self.assertLessEqual(len(w.changes), updates, f'{key}: {w.changes}')
+        for w in watchers.values():
+            w.close()
+
+
+    def monitor_follows_unannounced_figures(self):
+        """meridianctl monitor reads the measured figures on its own timer: its blocks show
+        the tracking's Ref time moving on although nothing announces it."""
+        if not os.environ.get('MERIDIANCTL'):
+            return
+        proc = subprocess.Popen([os.environ['MERIDIANCTL'], 'monitor', '-n'], env=self.env,
+                                text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+        try:
+            out = ''
+            end = time.monotonic() + 12 * TIMEOUT_SCALE
+            while time.monotonic() < end and len(set(re.findall(r'Ref time \(UTC\)  : (.*)',
+                                                                out))) < 2:
+                ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+                if ready:
+                    out += os.read(proc.stdout.fileno(), 65536).decode()
+            self.assertGreaterEqual(len(set(re.findall(r'Ref time \(UTC\)  : (.*)', out))), 2,
+                                    'meridianctl monitor did not follow the updates:\n' + out)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            proc.stdout.close()
 
 
 class Timesync1(ChronydCase):

@@ -9,7 +9,9 @@ object per source at /org/meridian/Time1/sources/N.
 Usage: mock_meridiand.py STATE.json   where STATE is
   {"time1": {prop: value}, "tracking": {prop: value}, "sources": [{prop: value}, ...]}
 Control (interface org.meridian.Test at /org/meridian/Time1):
-  SetTracking(s json)  update tracking properties and announce them (PropertiesChanged)
+  SetTracking(s json)  update tracking properties and announce them (PropertiesChanged) as
+                       meridiand does: only those not marked EmitsChangedSignal "false" in
+                       dbus/org.meridian.Time1.xml (the others a client must read again)
   Calls() -> s json    the Sources methods called so far
 """
 
@@ -34,6 +36,12 @@ OM = Gio.DBusNodeInfo.new_for_xml('''<node><interface name="org.freedesktop.DBus
   <signal name="InterfacesAdded"><arg type="o"/><arg type="a{sa{sv}}"/></signal>
   <signal name="InterfacesRemoved"><arg type="o"/><arg type="as"/></signal>
 </interface></node>''').interfaces[0]
+
+
+def announced(iface, prop):
+    info = IFACES[iface].lookup_property(prop)
+    return Gio.DBusAnnotationInfo.lookup(info.annotations,
+                                         'org.freedesktop.DBus.Property.EmitsChangedSignal') != 'false'
 
 
 def variant(iface, prop, value):
@@ -86,7 +94,9 @@ class Mock:
                 conn.emit_signal(None, PATH, 'org.freedesktop.DBus.Properties', 'PropertiesChanged',
                                  GLib.Variant('(sa{sv}as)', ('org.meridian.Time1.Tracking',
                                               {k: variant('org.meridian.Time1.Tracking', k, v)
-                                               for k, v in changes.items()}, [])))
+                                               for k, v in changes.items()
+                                               if announced('org.meridian.Time1.Tracking', k)},
+                                              [])))
                 inv.return_value(None)
             else:
                 inv.return_value(GLib.Variant('(s)', (json.dumps(self.calls),)))

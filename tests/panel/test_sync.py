@@ -75,6 +75,7 @@ class SyncPage(PanelTestCase):
                            None, 0, 5000, None)
         self.wait_for(lambda: self.find(self.app, role='list item', name='Not synchronized yet'),
                       10, 'the status to follow PropertiesChanged')
+        # The frequency is not announced (EmitsChangedSignal false): the page reads it again.
         self.wait_for(lambda: '+1.500 ppm (fast)' in self.texts(), 5, 'the frequency to follow')
         # Burst asks the service (Sources.Burst, interactive).
         self.do(self.find(self.app, role='push button', name='Burst'))

@@ -151,6 +151,42 @@ class BeneathRoot(harness.MeridianTestCase):
         self.assertEqual(self.stop_daemon(), 0)
         self.assert_root_unchanged(before, root=out, msg='(outside the root)')
 
+    def test_temp_files_beside_a_configured_sourcedir_and_driftfile_are_cleaned(self):
+        """A sourcedir and driftfile configured outside var/lib/meridian: at start-up the
+        temporary files an interrupted atomic write leaves beside them (".#NAME.XXXXXX") are
+        removed, and nothing else: not another file's, not a link (never followed), not a
+        name outside the pattern."""
+        out = self.make_outside()
+        conf_dir = self.root / 'etc' / 'meridian'
+        srcdir = self.root / 'etc' / 'chrony' / 'sources.d'
+        driftdir = self.root / 'var' / 'lib' / 'chrony'
+        srcdir.mkdir(parents=True)
+        driftdir.mkdir(parents=True)
+        (conf_dir / 'meridian.conf').write_text(
+            'sourcedir /etc/chrony/sources.d\ndriftfile /var/lib/chrony/chrony.drift\n')
+        stale = [srcdir / '.#meridian-added.sources.a1B2c3',
+                 driftdir / '.#chrony.drift.Zz9999',
+                 self.root / 'var' / 'lib' / 'meridian' / '.#virtual-rtc.q7W8e9']
+        kept = [srcdir / '.#other.sources.abc123',        # not a file meridiand writes here
+                srcdir / '.#meridian-added.sources.x',     # not the temporary-name pattern
+                srcdir / 'meridian-added.sources',
+                driftdir / '.#drift.abc123']               # not this driftfile's name
+        for p in stale + kept:
+            p.write_text('server 127.0.0.9\n' if p.name.endswith('sources') else '1.0 0.1\n')
+        link = srcdir / '.#meridian-added.sources.l1nk00'
+        link.symlink_to(out / 'x.sources')
+        before_out = self.snapshot_root(out)
+        self.start_daemon('--no-engine')
+        self.assertEqual(self.stop_daemon(), 0)
+        for p in stale:
+            self.assertFalse(p.exists(), f'{p} left')
+        for p in kept:
+            self.assertTrue(p.exists(), f'{p} removed')
+        self.assertTrue(link.is_symlink(), 'a link with the temporary name was removed')
+        self.assertIn('temporary file', self.daemon.log())
+        self.assert_root_unchanged(before_out, root=out, msg='(outside the root)')
+        print(f'  removed {len(stale)}, kept {len(kept) + 1} (one a link)')
+
 
 if __name__ == '__main__':
     harness.main()

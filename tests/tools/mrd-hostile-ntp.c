@@ -43,7 +43,12 @@
  *
  * Prints one line per reply on stdout ("reply N MODE") so tests can count what was sent:
  * one per request answered, whatever --burst and the forging modes add.
- * Plain poll()/recvfrom()/clock_gettime(), so it also runs as a node inside clknetsim.
+ * Plain poll()/recvmsg()/clock_gettime(), so it also runs as a node inside clknetsim.
+ * A request's receive time is the kernel's (SO_TIMESTAMPNS), as chronyd's is: read after the
+ * process wakes, it would be late by the scheduling delay, which moves the offset a client
+ * measures by half that delay while making the delay look shorter (so no delay test can
+ * catch it); on a loaded machine that is tens to thousands of microseconds. Without the
+ * kernel's timestamp (clknetsim may give none) the time after recvmsg() is taken.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -60,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,6 +122,35 @@ hostile_monotonic (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Receive one datagram; *rx = when the kernel received it (CLOCK_REALTIME), else now. */
+static ssize_t
+hostile_recv (int fd, uint8_t *buf, size_t size, struct sockaddr_storage *from,
+              socklen_t *from_len, double *rx)
+{
+  union {
+    char buf[CMSG_SPACE (sizeof (struct timespec))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = {.iov_base = buf, .iov_len = size};
+  struct msghdr msg = {.msg_name = from, .msg_namelen = *from_len, .msg_iov = &iov,
+                       .msg_iovlen = 1, .msg_control = control.buf,
+                       .msg_controllen = sizeof control.buf};
+  ssize_t len = recvmsg (fd, &msg, 0);
+  *rx = hostile_realtime ();
+  if (len < 0)
+    return len;
+  *from_len = msg.msg_namelen;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&msg); c != NULL; c = CMSG_NXTHDR (&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+        c->cmsg_len >= CMSG_LEN (sizeof (struct timespec))) {
+      struct timespec ts;
+      memcpy (&ts, CMSG_DATA (c), sizeof ts);
+      if (ts.tv_sec != 0 || ts.tv_nsec != 0)
+        *rx = ts.tv_sec + ts.tv_nsec * 1e-9;
+    }
+  return len;
 }
 
 static void
@@ -360,6 +395,10 @@ main (int argc, char **argv)
       return 1;
     }
   }
+  {
+    int on = 1;
+    (void) setsockopt (fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  }
   signal (SIGTERM, hostile_on_signal);
   signal (SIGINT, hostile_on_signal);
   setvbuf (stdout, NULL, _IOLBF, 0);
@@ -381,8 +420,8 @@ main (int argc, char **argv)
     uint8_t req[1024], out[1024];
     struct sockaddr_storage from;
     socklen_t fl = sizeof from;
-    ssize_t len = recvfrom (fd, req, sizeof req, 0, (struct sockaddr *) &from, &fl);
-    double rx = hostile_realtime ();
+    double rx;
+    ssize_t len = hostile_recv (fd, req, sizeof req, &from, &fl, &rx);
     /* Only answer client requests (mode 3) of at least a header. */
     if (len < 48 || (req[0] & 7) != 3)
       continue;
@@ -391,9 +430,11 @@ main (int argc, char **argv)
     HostileMode m = mode;
     if (m == MODE_CYCLE)
       {
-        static const HostileMode order[] = {MODE_KOD_RATE, MODE_WRONG_ORIGIN, MODE_STRATUM16,
-                                            MODE_LEAP3, MODE_TRUNCATED, MODE_OVERSIZED,
-                                            MODE_JUMP, MODE_GARBAGE};
+        /* KoD RATE last: a client backs off after it (RFC 5905 7.4), and served first it
+         * would space the other seven out over minutes of poll intervals. */
+        static const HostileMode order[] = {MODE_WRONG_ORIGIN, MODE_STRATUM16, MODE_LEAP3,
+                                            MODE_TRUNCATED, MODE_OVERSIZED, MODE_JUMP,
+                                            MODE_GARBAGE, MODE_KOD_RATE};
         m = order[cycle++ % (sizeof order / sizeof order[0])];
       }
     if (m == MODE_RATELIMIT) {

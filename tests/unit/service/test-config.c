@@ -78,6 +78,27 @@ driftfile_and_core_directives_are_kept (void **state)
   assert_string_equal (g_ptr_array_index (config->core_lines, 2), "maxjitter 0.5");
 }
 
+/* driftfile, include, confdir and sourcedir name absolute paths: a relative one would depend on
+ * the daemon's working directory. Refused with a reason naming the path, nothing kept. */
+static void
+relative_paths_are_refused (void **state)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  const char *bad[] = { "driftfile drift", "driftfile ../etc/shadow", "include conf.d/*.conf",
+                        "confdir /etc/meridian/conf.d relative.d", "sourcedir sources.d" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *why = NULL;
+
+      assert_int_equal (parse (config, bad[i], &why), MRD_CONFIG_LINE_ERROR);
+      assert_non_null (why);
+      assert_non_null (strstr (why, "absolute"));
+    }
+  assert_null (config->driftfile);
+  assert_int_equal (config->sourcedirs->len, 0);
+}
+
 static void
 unknown_but_valid_chrony_directives_are_ignored (void **state)
 {
@@ -145,6 +166,22 @@ parse_data_reports_file_and_line_and_keeps_good_lines (void **state)
                                  "/etc/meridian/meridian.conf:4: "));
 }
 
+/* A file saved with CRLF line ends (edited on another system) reads as chronyd reads it. */
+static void
+crlf_line_ends_read_as_line_ends (void **state)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+
+  mrd_config_parse_data (config, "server 127.0.0.1 iburst\r\nmakestep 1 3\r\n",
+                         "/etc/meridian/meridian.conf");
+  assert_int_equal (config->n_errors, 0);
+  assert_int_equal (config->diagnostics->len, 0);
+  assert_int_equal (config->sources->len, 1);
+  assert_string_equal (g_ptr_array_index (config->sources, 0), "server 127.0.0.1 iburst");
+  assert_int_equal (config->core_lines->len, 1);
+  assert_string_equal (g_ptr_array_index (config->core_lines, 0), "makestep 1 3");
+}
+
 static void
 missing_file_gives_defaults_and_unreadable_file_fails (void **state)
 {
@@ -162,6 +199,43 @@ missing_file_gives_defaults_and_unreadable_file_fails (void **state)
   not_a_file = mrd_config_load_file (dir, &error);
   assert_null (not_a_file);
   assert_non_null (error);
+  g_rmdir (dir);
+}
+
+/* With --config (no root) the administrator's files are read as named, links followed; but a
+ * FIFO or device matched by an include, or named as the file itself, is refused at once,
+ * never read (it would hang the daemon). The test gives up after 10 s if a read blocks. */
+static void
+trusted_fifo_and_device_are_refused_without_blocking (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mrd-config-XXXXXX", NULL);
+  g_autofree char *main_conf = g_build_filename (dir, "main.cfg", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "a.conf", NULL);
+  g_autofree char *good = g_build_filename (dir, "b.conf", NULL);
+  g_autofree char *zero = g_build_filename (dir, "c.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("include %s/*.conf\nserver 127.0.0.3\n", dir);
+  g_autoptr(MrdConfig) config = NULL;
+  g_autoptr(MrdConfig) none = NULL;
+
+  assert_int_equal (mkfifo (fifo, 0644), 0);
+  assert_int_equal (symlink ("/dev/zero", zero), 0);
+  assert_true (g_file_set_contents (good, "server 127.0.0.2\n", -1, NULL));
+  assert_true (g_file_set_contents (main_conf, text, -1, NULL));
+  alarm (10);
+  config = mrd_config_load_file (main_conf, &error);
+  assert_non_null (config);
+  assert_int_equal (config->sources->len, 2);
+  assert_string_equal (g_ptr_array_index (config->sources, 0), "server 127.0.0.2");
+  assert_int_equal (config->n_errors, 2);
+  none = mrd_config_load_file (fifo, &error);
+  alarm (0);
+  assert_null (none);
+  assert_non_null (error);
+  g_unlink (fifo);
+  g_unlink (zero);
+  g_unlink (good);
+  g_unlink (main_conf);
   g_rmdir (dir);
 }
 
@@ -311,8 +385,11 @@ main (void)
     cmocka_unit_test (unknown_but_valid_chrony_directives_are_ignored),
     cmocka_unit_test (garbage_lines_are_errors_with_a_reason),
     cmocka_unit_test (parse_data_reports_file_and_line_and_keeps_good_lines),
+    cmocka_unit_test (crlf_line_ends_read_as_line_ends),
     cmocka_unit_test (missing_file_gives_defaults_and_unreadable_file_fails),
     cmocka_unit_test (shipped_default_config_parses_cleanly),
+    cmocka_unit_test (relative_paths_are_refused),
+    cmocka_unit_test (trusted_fifo_and_device_are_refused_without_blocking),
     cmocka_unit_test (beneath_root_includes_and_dirs_are_read_under_the_root),
     cmocka_unit_test (beneath_root_links_fifos_and_dir_patterns_are_refused),
   };

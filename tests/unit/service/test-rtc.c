@@ -9,9 +9,12 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include "mrd-systime.h"
+#include "mrd-state.h"
 
 typedef struct {
   char *dir;
@@ -125,12 +128,81 @@ sync_sets_the_rtc_or_the_clock_in_the_convention (void **state)
                       (gint64) mrd_systime_time_usec (st) / G_USEC_PER_SEC) <= 1);
 }
 
+/* Under a root, the state file is read and replaced beneath it: a var/lib/meridian linked to
+ * a directory outside is neither read (its 3600 s would show) nor written (the write fails,
+ * the outside file stays); a state file that is itself a link to a set-id file is refused
+ * rather than replaced by a file of the target's mode. */
+static void
+virtual_rtc_state_stays_beneath_the_root (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *root = g_build_filename (f->dir, "root", NULL);
+  g_autofree char *outside = g_build_filename (f->dir, "outside", NULL);
+  g_autofree char *out_file = g_build_filename (outside, "virtual-rtc", NULL);
+  g_autofree char *lib = g_build_filename (root, "var", "lib", NULL);
+  g_autofree char *vlm = g_build_filename (lib, "meridian", NULL);
+  g_autofree char *path = g_build_filename (vlm, "virtual-rtc", NULL);
+  g_autofree char *target = g_build_filename (root, "suid", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(MrdRtc) rtc = NULL;
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+  gint64 usec = 0;
+
+  assert_int_equal (g_mkdir_with_parents (outside, 0755), 0);
+  assert_int_equal (g_mkdir_with_parents (lib, 0755), 0);
+  assert_true (g_file_set_contents (out_file, "3600\n", -1, NULL));
+  assert_int_equal (symlink (outside, vlm), 0);
+  mrd_state_set_root (root);
+  rtc = mrd_rtc_new_virtual (path);
+
+  assert_false (mrd_rtc_read (rtc, &usec, &error));
+  assert_non_null (strstr (error->message, "symbolic link"));
+  g_clear_error (&error);
+  assert_false (mrd_rtc_write (rtc, (host_s () + 7200) * G_USEC_PER_SEC, &error));
+  g_clear_error (&error);
+  assert_true (g_file_get_contents (out_file, &text, NULL, NULL));
+  assert_string_equal (text, "3600\n");
+  g_clear_pointer (&text, g_free);
+  {
+    g_autoptr(GDir) d = g_dir_open (outside, 0, NULL);
+    assert_string_equal (g_dir_read_name (d), "virtual-rtc");
+    assert_null (g_dir_read_name (d));
+  }
+
+  /* The directory is real again; the state file a link to a 04755 file in the root. */
+  assert_int_equal (g_unlink (vlm), 0);
+  assert_int_equal (g_mkdir (vlm, 0755), 0);
+  assert_true (g_file_set_contents (target, "60\n", -1, NULL));
+  assert_int_equal (chmod (target, 04755), 0);
+  assert_int_equal (symlink (target, path), 0);
+  assert_false (mrd_rtc_read (rtc, &usec, &error));
+  g_clear_error (&error);
+  assert_false (mrd_rtc_write (rtc, (host_s () + 7200) * G_USEC_PER_SEC, &error));
+  g_clear_error (&error);
+  assert_int_equal (lstat (path, &st), 0);
+  assert_true (S_ISLNK (st.st_mode));
+  assert_true (g_file_get_contents (target, &text, NULL, NULL));
+  assert_string_equal (text, "60\n");
+
+  /* A plain state file works, and gets 0644. */
+  assert_int_equal (g_unlink (path), 0);
+  assert_true (mrd_rtc_write (rtc, (host_s () + 7200) * G_USEC_PER_SEC, &error));
+  assert_int_equal (lstat (path, &st), 0);
+  assert_true (S_ISREG (st.st_mode));
+  assert_int_equal (st.st_mode & 07777, 0644);
+  assert_true (mrd_rtc_read (rtc, &usec, &error));
+  assert_true (llabs (usec / G_USEC_PER_SEC - host_s () - 7200) <= 1);
+  mrd_state_set_root (NULL);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (virtual_rtc_reads_writes_and_fails_like_a_device, setup, teardown),
     cmocka_unit_test_setup_teardown (sync_sets_the_rtc_or_the_clock_in_the_convention, setup, teardown),
+    cmocka_unit_test_setup_teardown (virtual_rtc_state_stays_beneath_the_root, setup, teardown),
   };
 
   return cmocka_run_group_tests_name ("rtc", tests, NULL, NULL);

@@ -305,6 +305,70 @@ enabled_survives_a_restart (void **state)
   mrd_sync_free (again);
 }
 
+/* An engine that keeps its figures to itself until asked (as the engine child's snapshot). */
+typedef struct {
+  MrdSync *sync;
+  guint id;
+  guint refreshes;
+} LazyEngine;
+
+static void
+lazy_refresh (gpointer engine)
+{
+  LazyEngine *e = engine;
+  NtpTracking t = { 0 };
+  NtpSourceReport r = { 0 };
+
+  e->refreshes++;
+  t.synchronized = true;
+  t.stratum = 2;
+  t.ref_time_ns = G_GINT64_CONSTANT (1700000000000000000) + e->refreshes * G_GINT64_CONSTANT (1000);
+  t.last_offset = 1e-6 * e->refreshes;
+  mrd_sync_set_tracking (e->sync, &t, "192.0.2.1");
+  r.state = NTP_STATE_SELECTED;
+  r.delay = 1e-3 * e->refreshes;
+  mrd_sync_set_source_report (e->sync, e->id, &r);
+}
+
+static const MrdSyncEngineOps lazy_ops = { .refresh = lazy_refresh };
+
+static GVariant *
+property_of (GDBusInterfaceSkeleton *skeleton, const char *name)
+{
+  g_autoptr(GVariant) all = g_dbus_interface_skeleton_get_properties (skeleton);
+
+  return g_variant_lookup_value (all, name, NULL);
+}
+
+static void
+reads_take_the_engines_latest_figures_first (void **state)
+{
+  Fixture *f = *state;
+  LazyEngine e = { .sync = f->sync };
+  g_autoptr(MrdDBusTime1Source) source = NULL;
+  GDBusInterfaceSkeleton *tracking = mrd_sources_get_tracking (f->sources);
+  g_autoptr(GVariant) v = NULL;
+
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.1", &e.id, NULL));
+  source = source_object (f, e.id);
+  mrd_sync_set_engine (f->sync, &lazy_ops, &e);
+
+  /* Every read of the properties (GetAll and the object manager read them this way) asks
+   * the engine first, so a figure nobody announced is never stale. */
+  v = property_of (tracking, "LastOffset");
+  assert_int_equal (e.refreshes, 1);
+  assert_float_equal (g_variant_get_double (v), 1e-6, 1e-15);
+  g_clear_pointer (&v, g_variant_unref);
+  v = property_of (tracking, "RefTimeUSec");
+  assert_int_equal (e.refreshes, 2);
+  assert_int_equal (g_variant_get_uint64 (v), 1700000000000000 + 2);
+  g_clear_pointer (&v, g_variant_unref);
+  v = property_of (G_DBUS_INTERFACE_SKELETON (source), "Delay");
+  assert_int_equal (e.refreshes, 3);
+  assert_float_equal (g_variant_get_double (v), 3e-3, 1e-15);
+  mrd_sync_set_engine (f->sync, NULL, NULL);
+}
+
 int
 main (void)
 {
@@ -316,6 +380,7 @@ main (void)
     cmocka_unit_test_setup_teardown (commands_reach_the_engine, setup, teardown),
     cmocka_unit_test_setup_teardown (reports_reach_the_objects, setup, teardown),
     cmocka_unit_test_setup_teardown (enabled_survives_a_restart, setup, teardown),
+    cmocka_unit_test_setup_teardown (reads_take_the_engines_latest_figures_first, setup, teardown),
   };
 
   return cmocka_run_group_tests_name ("sources", tests, NULL, NULL);
