@@ -170,10 +170,35 @@ mctl_resolve_addresses (const char *const *addresses, guint n)
 
 /* ---- the reports ------------------------------------------------------------------------ */
 
-static void
-fill_source (MrdDBusTime1Source *p, MctlChronySource *s, gboolean numeric)
+/* The host part of a source's Address: meridiand writes "HOST:PORT" or "[HOST]:PORT" when
+ * the port is not 123, but chronyc shows (and looks up) the address alone, whatever the port.
+ * Anything else (a bare IPv6 address, a name) is returned as it is. */
+char *
+mctl_address_host (const char *address)
 {
-  const char *address = mrd_dbus_time1_source_get_address (p);
+  const char *colon;
+
+  if (address == NULL)
+    return NULL;
+  if (address[0] == '[')
+    {
+      const char *close = strstr (address, "]:");
+
+      if (close != NULL && close[2] != '\0' && strspn (close + 2, "0123456789") == strlen (close + 2))
+        return g_strndup (address + 1, close - address - 1);
+      return g_strdup (address);
+    }
+  colon = strchr (address, ':');
+  if (colon != NULL && strchr (colon + 1, ':') == NULL && colon[1] != '\0' &&
+      strspn (colon + 1, "0123456789") == strlen (colon + 1))
+    return g_strndup (address, colon - address);
+  return g_strdup (address);
+}
+
+static void
+fill_source (MrdDBusTime1Source *p, const char *host, MctlChronySource *s, gboolean numeric)
+{
+  const char *address = host;
   const char *name = mrd_dbus_time1_source_get_name (p);
   double last_rx = mrd_dbus_time1_source_get_last_rx_ago (p);
 
@@ -210,17 +235,15 @@ mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gbool
                      gboolean numeric)
 {
   g_autofree MctlChronySource *rows = g_new0 (MctlChronySource, MAX (objects->len, 1));
+  g_auto(GStrv) hosts = g_new0 (char *, objects->len + 1);
 
-  if (!numeric && !csv)
-    {
-      g_autofree const char **addresses = g_new0 (const char *, objects->len + 1);
-      for (guint i = 0; i < objects->len; i++)
-        addresses[i] = mrd_dbus_time1_source_get_address (
-          mrd_dbus_object_peek_time1_source (objects->pdata[i]));
-      mctl_resolve_addresses (addresses, objects->len);
-    }
   for (guint i = 0; i < objects->len; i++)
-    fill_source (mrd_dbus_object_peek_time1_source (objects->pdata[i]), &rows[i],
+    hosts[i] = mctl_address_host (mrd_dbus_time1_source_get_address (
+                 mrd_dbus_object_peek_time1_source (objects->pdata[i])));
+  if (!numeric && !csv)
+    mctl_resolve_addresses ((const char *const *) hosts, objects->len);
+  for (guint i = 0; i < objects->len; i++)
+    fill_source (mrd_dbus_object_peek_time1_source (objects->pdata[i]), hosts[i], &rows[i],
                  numeric || csv);
   return stats ? mctl_chrony_format_sourcestats (rows, objects->len, verbose, csv)
                : mctl_chrony_format_sources (rows, objects->len, verbose, csv);
@@ -460,10 +483,13 @@ find_source (MctlContext *ctx, const char *what, int *status)
     {
       MrdDBusTime1Source *s = mrd_dbus_object_peek_time1_source (objects->pdata[i]);
       const char *path = g_dbus_object_get_object_path (objects->pdata[i]);
+      g_autofree char *host = mctl_address_host (mrd_dbus_time1_source_get_address (s));
 
+      /* The address as 'sources -n' shows it (no port) or as the Address property has it. */
       if (g_str_equal (path, what) ||
           g_ascii_strcasecmp (mrd_dbus_time1_source_get_name (s), what) == 0 ||
-          g_ascii_strcasecmp (mrd_dbus_time1_source_get_address (s), what) == 0)
+          g_ascii_strcasecmp (mrd_dbus_time1_source_get_address (s), what) == 0 ||
+          (host != NULL && g_ascii_strcasecmp (host, what) == 0))
         g_ptr_array_add (found, (gpointer) path);
     }
   if (found->len == 1)

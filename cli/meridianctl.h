@@ -83,6 +83,7 @@ GPtrArray *mctl_source_list (GDBusObjectManager *manager);
 MrdDBusTime1Tracking *mctl_tracking_proxy (MctlContext *ctx, GError **error);
 void mctl_resolve_addresses (const char *const *addresses, guint n);
 const char *mctl_name_for_address (const char *address);
+char *mctl_address_host (const char *address);
 char *mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gboolean csv,
                            gboolean numeric);
 char *mctl_tracking_report (MrdDBusTime1Tracking *tracking, gboolean csv, gboolean numeric);
