@@ -142,6 +142,26 @@ add_configured_sources (MrdDaemon *self, MrdConfig *config, const char *runtime_
     }
 }
 
+/* Where sources added over D-Bus persist: the first sourcedir that survives a reboot.
+ * Distributions list a volatile one first (Debian's chrony.conf: /run/chrony-dhcp, where
+ * NetworkManager's hook writes DHCP servers); a source an administrator added must not vanish
+ * with it. NULL when every sourcedir is volatile (or none is configured). */
+static const char *
+first_persistent_sourcedir (const MrdConfig *config)
+{
+  guint i;
+
+  for (i = 0; config->sourcedirs != NULL && i < config->sourcedirs->len; i++)
+    {
+      const char *dir = config->sourcedirs->pdata[i];
+
+      if (!g_str_has_prefix (dir, "/run/") && !g_str_has_prefix (dir, "/var/run/") &&
+          g_strcmp0 (dir, "/run") != 0 && g_strcmp0 (dir, "/var/run") != 0)
+        return dir;
+    }
+  return NULL;
+}
+
 /* A path from the configuration, under the root. */
 static char *
 under_root (const char *root, const char *path)
@@ -160,6 +180,7 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   g_autofree char *config_path = NULL;
   g_autofree char *state_path = NULL;
   g_autofree char *runtime_sources = NULL;
+  const char *persistent_dir;
   const char *root = options->root != NULL && options->root[0] != '\0' ? options->root : "/";
   MrdClock *clock;
   NtpTracking tracking;
@@ -234,9 +255,9 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
       g_clear_error (&local_error);
       config = mrd_config_new ();
     }
-  if (config->sourcedirs != NULL && config->sourcedirs->len > 0)
+  if ((persistent_dir = first_persistent_sourcedir (config)) != NULL)
     {
-      g_autofree char *dir = under_root (root, config->sourcedirs->pdata[0]);
+      g_autofree char *dir = under_root (root, persistent_dir);
 
       runtime_sources = g_build_filename (dir, RUNTIME_SOURCES_FILE, NULL);
     }

@@ -187,6 +187,14 @@ install_seccomp (gboolean accept, GError **error)
   if (r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1,
                           SCMP_A0 (SCMP_CMP_EQ, AF_NETLINK));
+  /* GLib asks for the creating thread's scheduling attributes when the resolver's shared
+   * thread pool first starts, to give each new thread the same; refused, it starts them from
+   * a spawner thread of its own instead. Refused rather than allowed: the engine has no
+   * business changing how it is scheduled, and a killed engine is no answer to a lookup. */
+  if (r == 0 && SCMP_SYS (sched_getattr) >= 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EPERM), SCMP_SYS (sched_getattr), 0);
+  if (r == 0 && SCMP_SYS (sched_setattr) >= 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EPERM), SCMP_SYS (sched_setattr), 0);
   /* ioctl: FIONREAD, and TCGETS (isatty(3): GLib's log writer asks whether stderr is a
    * terminal) only. */
   if (r == 0)

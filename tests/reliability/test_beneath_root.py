@@ -188,5 +188,30 @@ class BeneathRoot(harness.MeridianTestCase):
         print(f'  removed {len(stale)}, kept {len(kept) + 1} (one a link)')
 
 
+    def test_added_sources_persist_in_the_first_sourcedir_that_survives_a_reboot(self):
+        """Debian's chrony.conf names /run/chrony-dhcp (a tmpfs, where NetworkManager's hook
+        writes DHCP servers) before /etc/chrony/sources.d: a source added over D-Bus must be
+        written to the second, or a reboot loses it; with only volatile sourcedirs it goes to
+        var/lib/meridian/sources."""
+        conf = self.root / 'etc' / 'meridian' / 'meridian.conf'
+        conf.write_text('sourcedir /run/chrony-dhcp\nsourcedir /etc/chrony/sources.d\n')
+        self.polkit_allow_all()
+        self.start_daemon('--no-engine')
+        self.call('AddSource', 'server 192.0.2.7 iburst', False, iface=SOURCES)
+        self.assertEqual(self.stop_daemon(), 0)
+        kept = self.root / 'etc' / 'chrony' / 'sources.d' / 'meridian-added.sources'
+        self.assertIn('server 192.0.2.7 iburst', kept.read_text())
+        self.assertFalse((self.root / 'run' / 'chrony-dhcp' / 'meridian-added.sources').exists())
+        # After a "reboot" (/run emptied) it comes back.
+        self.start_daemon('--no-engine')
+        self.assertIn('192.0.2.7', self.source_names())
+        self.assertEqual(self.stop_daemon(), 0)
+        conf.write_text('sourcedir /run/chrony-dhcp\n')
+        self.start_daemon('--no-engine')
+        self.call('AddSource', 'server 192.0.2.8', False, iface=SOURCES)
+        self.assertEqual(self.stop_daemon(), 0)
+        fallback = self.root / 'var' / 'lib' / 'meridian' / 'sources' / 'meridian-added.sources'
+        self.assertIn('server 192.0.2.8', fallback.read_text())
+
 if __name__ == '__main__':
     harness.main()
