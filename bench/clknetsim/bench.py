@@ -321,8 +321,8 @@ def mappings_kib(pid, top=12):
 def timedated_mem(lab):
     """(RSS, PSS) KiB of the real systemd-timedated once it has answered a Get(Timezone), or
     None where it cannot run. It is half of what meridiand replaces (with chronyd), but
-    bus-activated: it exits when idle, so it costs this only while in use. Run as
-    ../shared/RECIPE.md says: without CAP_SYS_TIME, in a private mount namespace with an
+    bus-activated: it exits when idle, so it costs this only while in use. Run so that it
+    cannot touch this machine: without CAP_SYS_TIME, in a private mount namespace with an
     overlay over /etc (its writes would land there) and a tmpfs /run/systemd."""
     import shutil as _sh
     exe = "/lib/systemd/systemd-timedated"
