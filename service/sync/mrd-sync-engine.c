@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "mrd-state.h"
 #include "net/mrd-net.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
@@ -1240,10 +1241,10 @@ mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error)
   if (!isfinite (freq) || !isfinite (skew))
     return TRUE;
   mrd_sync_engine_drift_format (freq, skew, text, sizeof text);
-  /* Atomic: a new file renamed over the old one (g_file_set_contents), so a crash leaves
-   * the old estimate or the new, never half of one. */
-  if (!g_file_set_contents_full (self->driftfile, text, -1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+  /* Atomic: a new file renamed over the old one, so a crash leaves the old estimate or the
+   * new, never half of one; the temporary file a crash can leave is named as every state
+   * file's, and removed at start-up (mrd-sync-standalone.c). */
+  if (!mrd_write_file_atomic (self->driftfile, text, strlen (text), 0644, error))
     {
       g_prefix_error (error, "Cannot write the drift file: ");
       return FALSE;

@@ -17,6 +17,7 @@
 #include <gio/gio.h>
 
 #include "mrd-config.h"
+#include "mrd-state.h"
 #include "sync/mrd-sync-engine.h"
 
 static volatile sig_atomic_t quit_signal;
@@ -140,6 +141,9 @@ mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
       g_printerr ("meridiand: %s: %s\n", config_path, error->message);
       return 1;
     }
+  /* What a crash during a drift-file write left behind. */
+  if (config->driftfile != NULL && mrd_state_clean_temp_files_of (config->driftfile) > 0)
+    g_message ("Removed leftover temporary files of %s", config->driftfile);
 
   sigemptyset (&quit_signals);
   sigaddset (&quit_signals, SIGTERM);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cksim-compat.so: preloaded in front of clknetsim.so, it fills three gaps in clknetsim's
+ * cksim-compat.so: preloaded in front of clknetsim.so, it fills four gaps in clknetsim's
  * system call emulation that current glibc/GLib programs run into. It changes nothing the
  * program sees of time or network; it only lets calls that Linux accepts through:
  *
@@ -10,15 +10,20 @@
  *  - timerfd_create() with TFD_CLOEXEC: clknetsim asserts only TFD_NONBLOCK is given.
  *    Close-on-exec means nothing for its simulated timers, so the flag is dropped.
  *  - syscall(SYS_sched_getattr / SYS_sched_setattr), which GLib makes when a GTask first
- *    initialises its thread pool: clknetsim's syscall() asserts on any number it does not
- *    simulate. Scheduling attributes have nothing to do with the simulation, so these calls
- *    go to the kernel.
+ *    initialises its thread pool, and syscall(SYS_openat2), with which meridiand opens its
+ *    state files beneath a directory (the drift file, service/tz/mrd-tz-root.c): clknetsim's
+ *    syscall() asserts on any number it does not simulate. Neither scheduling attributes nor
+ *    file opens have anything to do with the simulation, so these calls go to the kernel.
+ *  - setvbuf() on the stream clknetsim's fopen("/dev/urandom") returns: a marker, not a FILE,
+ *    which clknetsim's own fread/fclose recognise but setvbuf (GLib's g_rand_new calls it
+ *    before reading its seed) would dereference. Buffering means nothing for that stream.
  *
  * Everything else goes on to clknetsim.so (RTLD_NEXT).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -41,6 +46,20 @@ timerfd_create (int clockid, int flags)
   return next (clockid, flags & ~TFD_CLOEXEC);
 }
 
+/* The marker clknetsim returns for fopen("/dev/urandom") (its URANDOM_FILE). */
+#define CLKNETSIM_URANDOM_FILE ((FILE *) 0xD1230123)
+
+int
+setvbuf (FILE *stream, char *buf, int mode, size_t size)
+{
+  static int (*next) (FILE *, char *, int, size_t);
+  if (stream == CLKNETSIM_URANDOM_FILE)
+    return 0;
+  if (!next)
+    next = (int (*) (FILE *, char *, int, size_t)) dlsym (RTLD_NEXT, "setvbuf");
+  return next (stream, buf, mode, size);
+}
+
 long
 syscall (long number, ...)
 {
@@ -51,7 +70,11 @@ syscall (long number, ...)
     a[i] = va_arg (ap, long);
   va_end (ap);
 #ifdef SYS_sched_getattr
-  if (number == SYS_sched_getattr || number == SYS_sched_setattr) {
+  if (number == SYS_sched_getattr || number == SYS_sched_setattr
+#ifdef SYS_openat2
+      || number == SYS_openat2
+#endif
+      ) {
     static long (*real) (long, ...);
     if (!real) {
       void *libc = dlopen ("libc.so.6", RTLD_NOW | RTLD_NOLOAD);

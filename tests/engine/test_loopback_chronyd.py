@@ -117,6 +117,13 @@ driftfile {srv}/drift
 makestep {threshold}
 driftfile {drift}
 """)
+    # What a crash during a drift-file write leaves (removed at start-up), and files that only
+    # look alike (kept).
+    stale_tmp = os.path.join(tmp, ".#drift.Ab12Cd")
+    kept_tmp = [os.path.join(tmp, ".#other.Ab12Cd"), os.path.join(tmp, ".#drift.x")]
+    for path in [stale_tmp] + kept_tmp:
+        with open(path, "w") as f:
+            f.write("1.0 0.1\n")
 
     procs = []
     try:
@@ -234,6 +241,10 @@ pidfile {cli}/chronyd.pid
         assert rc == 0, f"exit status {rc} after SIGTERM"
         with open(drift) as f:
             freq, skew = (float(x) for x in f.read().split())
+        assert not os.path.exists(stale_tmp), "a leftover temporary drift file was not removed"
+        assert all(os.path.exists(p) for p in kept_tmp), "a file not ours was removed"
+        left = [n for n in os.listdir(tmp) if n.startswith(".#drift.") and len(n) > 10]
+        assert left == [], f"temporary drift files left after the write: {left}"
         # The clock runs 23.054 ppm slow: chronyd's file would say -23.054 (its sys_linux.c
         # set_frequency: "positive ... if the local clock runs fast when uncompensated").
         assert abs(freq + 23.054) < max(3 * skew, 2.0), f"drift file says {freq} ± {skew} ppm"
