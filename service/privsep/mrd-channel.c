@@ -129,6 +129,16 @@ take_fds (struct msghdr *mh, gboolean keep_first)
   return kept;
 }
 
+static gboolean
+receive_failed (int errsv, GError **error)
+{
+  g_set_error (error, G_IO_ERROR,
+               errsv == EAGAIN ? G_IO_ERROR_WOULD_BLOCK
+               : errsv == ECONNRESET ? G_IO_ERROR_CLOSED : g_io_error_from_errno (errsv),
+               "recv: %s", g_strerror (errsv));
+  return FALSE;
+}
+
 gboolean
 mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out, int *fd_out,
                              GError **error)
@@ -145,10 +155,14 @@ mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out, int *f
     *fd_out = -1;
   /* The datagram's size first (MSG_TRUNC gives it whole), so that the buffer is the message's
    * size rather than the largest message's: a 256 KiB buffer per message kept both processes'
-   * heaps that much larger. A failed peek fails again below, and is reported there. */
+   * heaps that much larger. A failed peek is reported at once: a reader draining the socket
+   * peeks EAGAIN, and a message arriving before a receive that followed anyway would not fit
+   * the buffer sized for none. */
   do
     n = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
   while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return receive_failed (errno, error);
   size = n > 4 ? MIN ((gsize) n, (gsize) MRD_CHANNEL_MAX_MESSAGE) : 4;
   buf = g_malloc (size);
   if (fd_out == NULL)
@@ -172,21 +186,13 @@ mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out, int *f
         passed = take_fds (&mh, TRUE);
     }
   if (n < 0)
-    {
-      int e = errno;
-
-      g_set_error (error, G_IO_ERROR,
-                   e == EAGAIN ? G_IO_ERROR_WOULD_BLOCK
-                   : e == ECONNRESET ? G_IO_ERROR_CLOSED : g_io_error_from_errno (e),
-                   "recv: %s", g_strerror (e));
-      return FALSE;
-    }
+    return receive_failed (errno, error);
   if (n == 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The peer closed the channel");
       return FALSE;
     }
-  if (n < 4 || n > MRD_CHANNEL_MAX_MESSAGE)
+  if (n < 4 || n > MRD_CHANNEL_MAX_MESSAGE || (gsize) n > size)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "A message of %zd bytes", n);
       return FALSE;
