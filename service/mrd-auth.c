@@ -1,5 +1,14 @@
 /* mrd-auth.c — see mrd-auth.h.
  *
+ * polkit is asked over the bus directly (org.freedesktop.PolicyKit1.Authority, the interface
+ * polkitd documents in its org.freedesktop.PolicyKit1.Authority.xml), as systemd's bus-polkit
+ * does, rather than through libpolkit-gobject: that library is a thin proxy around the same
+ * two calls, and it brings libsystemd and its compression and crypto libraries into every
+ * process that links it. What it did is kept call for call: the subject, empty details, the
+ * flags, a cancellation id per check, G_MAXINT as the timeout, CancelCheckAuthorization when
+ * a check is cancelled, and GDBus's text of an error (the D-Bus error name, then polkitd's or
+ * the bus's message), which tells an absent polkitd from a failing one.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "mrd-auth.h"
@@ -7,7 +16,6 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
-#include <polkit/polkit.h>
 
 typedef struct {
   const char *interface_name;
@@ -35,10 +43,15 @@ static const MethodAction method_actions[] = {
   { "org.meridian.Time1.Sources", "MakeStep", MRD_ACTION_MANAGE_SOURCES },
 };
 
+#define POLKIT_BUS_NAME  "org.freedesktop.PolicyKit1"
+#define POLKIT_PATH      "/org/freedesktop/PolicyKit1/Authority"
+#define POLKIT_INTERFACE "org.freedesktop.PolicyKit1.Authority"
+/* CheckAuthorizationFlags.AllowUserInteraction in polkit's Authority interface. */
+#define POLKIT_CHECK_ALLOW_USER_INTERACTION 0x1u
+
 struct _MrdAuth {
   GDBusConnection *connection;
-  PolkitAuthority *authority;     /* NULL until polkit's client is ready */
-  GError *authority_error;        /* why it could not be set up */
+  guint next_cancellation_id;     /* polkitd wants them unique per caller connection */
   guint name_owner_subscription;
   GPtrArray *pending;             /* GTask*, the checks waiting for polkit */
 };
@@ -46,7 +59,9 @@ struct _MrdAuth {
 typedef struct {
   char *sender;
   char *action;
-  PolkitCheckAuthorizationFlags flags;
+  guint32 flags;                  /* polkit's CheckAuthorizationFlags */
+  char *cancellation_id;          /* names the check in CancelCheckAuthorization */
+  GDBusConnection *connection;    /* for the cancel, which may outlive the MrdAuth */
   GCancellable *cancellable;
   guint32 uid;                    /* the caller's user, once the bus has told us */
   gboolean asking_polkit;         /* polkitd has the check: counted against the limits below */
@@ -59,6 +74,8 @@ check_data_free (CheckData *data)
 {
   g_free (data->sender);
   g_free (data->action);
+  g_free (data->cancellation_id);
+  g_clear_object (&data->connection);
   g_clear_object (&data->cancellable);
   g_free (data);
 }
@@ -109,8 +126,8 @@ finish_task (MrdAuth *auth, GTask *task, GError *error)
 /* How long polkitd may take to end by itself a check whose caller has left before we cancel
  * it. polkitd ends the checks of a caller that left (its authentication agent went with it)
  * within milliseconds of the same NameOwnerChanged; cancelling at once races that, and
- * libpolkit logs a warning ("No such cancellation_id") for each check polkitd had already
- * ended. A check polkitd keeps (an agent on another connection that never answers) is
+ * polkitd refuses the cancel of each check it had already ended ("No such cancellation_id",
+ * logged as a warning by on_cancel_done). A check polkitd keeps (an agent on another connection that never answers) is
  * cancelled after this delay, and counted against its user until then. */
 #define CANCEL_AFTER_CALLER_LEFT_S 5
 
@@ -168,10 +185,9 @@ on_name_owner_changed (GDBusConnection *connection, const char *sender_name,
 }
 
 MrdAuth *
-mrd_auth_new (GDBusConnection *connection, GError **error)
+mrd_auth_new (GDBusConnection *connection)
 {
   MrdAuth *auth = g_new0 (MrdAuth, 1);
-  g_autoptr(GError) local_error = NULL;
 
   auth->connection = g_object_ref (connection);
   auth->pending = g_ptr_array_new_with_free_func (g_object_unref);
@@ -180,16 +196,6 @@ mrd_auth_new (GDBusConnection *connection, GError **error)
                                         "org.freedesktop.DBus", "NameOwnerChanged",
                                         "/org/freedesktop/DBus", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                         on_name_owner_changed, auth, NULL);
-
-  /* polkit's client talks to org.freedesktop.PolicyKit1 on the system bus (the same
-   * DBUS_SYSTEM_BUS_ADDRESS); it does not need polkitd to be running yet. */
-  auth->authority = polkit_authority_get_sync (NULL, &local_error);
-  if (auth->authority == NULL)
-    {
-      g_warning ("Cannot set up polkit's client, every change will be refused: %s",
-                 local_error->message);
-      auth->authority_error = g_steal_pointer (&local_error);
-    }
   return auth;
 }
 
@@ -216,8 +222,6 @@ mrd_auth_free (MrdAuth *auth)
     }
   g_dbus_connection_signal_unsubscribe (auth->connection, auth->name_owner_subscription);
   g_ptr_array_unref (auth->pending);
-  g_clear_object (&auth->authority);
-  g_clear_error (&auth->authority_error);
   g_clear_object (&auth->connection);
   g_free (auth);
 }
@@ -229,15 +233,39 @@ mrd_auth_get_n_pending (MrdAuth *auth)
 }
 
 static void
+on_cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    g_warning ("Error cancelling authorization check: %s", error->message);
+}
+
+static void
 on_check_authorization_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   CheckData *data = g_task_get_task_data (task);
   MrdAuth *auth;
-  g_autoptr(PolkitAuthorizationResult) res = NULL;
+  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean is_authorized = FALSE, is_challenge = FALSE;
 
-  res = polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL && !g_dbus_error_is_remote_error (error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* We stopped waiting (the caller left and polkitd kept the check, or we are shutting
+       * down); polkitd still has the check and the agent's dialog: tell it to end them. */
+      g_dbus_connection_call (data->connection, POLKIT_BUS_NAME, POLKIT_PATH, POLKIT_INTERFACE,
+                              "CancelCheckAuthorization",
+                              g_variant_new ("(s)", data->cancellation_id), NULL,
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_cancel_done, NULL);
+    }
+  if (reply != NULL)
+    g_variant_get (reply, "((bb@a{ss}))", &is_authorized, &is_challenge, NULL);
   auth = g_object_get_data (G_OBJECT (task), "mrd-auth");
   if (auth == NULL)
     return;   /* shutting down: mrd_auth_free() ended the task */
@@ -250,7 +278,7 @@ on_check_authorization_done (GObject *source, GAsyncResult *result, gpointer use
       g_ptr_array_remove (auth->pending, task);
       return;
     }
-  if (res == NULL)
+  if (reply == NULL)
     {
       /* polkitd missing or failing: deny, as systemd's bus-polkit does. */
       g_warning ("polkit check of %s for %s failed, denying: %s", data->action, data->sender,
@@ -260,12 +288,12 @@ on_check_authorization_done (GObject *source, GAsyncResult *result, gpointer use
                                             error->message));
       return;
     }
-  if (polkit_authorization_result_get_is_authorized (res))
+  if (is_authorized)
     {
       g_debug ("%s authorized for %s", data->action, data->sender);
       finish_task (auth, task, NULL);
     }
-  else if (polkit_authorization_result_get_is_challenge (res))
+  else if (is_challenge)
     {
       g_debug ("%s for %s needs interactive authentication, not allowed by the call",
                data->action, data->sender);
@@ -325,7 +353,7 @@ static void
 ask_polkit (MrdAuth *auth, GTask *task)
 {
   CheckData *data = g_task_get_task_data (task);
-  g_autoptr(PolkitSubject) subject = polkit_system_bus_name_new (data->sender);
+  GVariantBuilder subject_details;
   guint n_user = count_pending (auth, TRUE, data->uid);
   guint n_total = count_pending (auth, FALSE, 0);
 
@@ -346,9 +374,20 @@ ask_polkit (MrdAuth *auth, GTask *task)
       return;
     }
   data->asking_polkit = TRUE;
-  polkit_authority_check_authorization (auth->authority, subject, data->action, NULL,
-                                        data->flags, data->cancellable,
-                                        on_check_authorization_done, g_object_ref (task));
+  data->cancellation_id = g_strdup_printf ("cancellation-id-%u", auth->next_cancellation_id++);
+  /* The caller's unique bus name as a "system-bus-name" subject: polkitd resolves it to the
+   * process and user itself, with no window for the caller to exec something else. */
+  g_variant_builder_init (&subject_details, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&subject_details, "{sv}", "name", g_variant_new_string (data->sender));
+  /* No timeout: an interactive check lasts as long as the user takes to answer the agent. */
+  g_dbus_connection_call (data->connection, POLKIT_BUS_NAME, POLKIT_PATH, POLKIT_INTERFACE,
+                          "CheckAuthorization",
+                          g_variant_new ("((sa{sv})s@a{ss}us)", "system-bus-name",
+                                         &subject_details, data->action,
+                                         g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0),
+                                         data->flags, data->cancellation_id),
+                          G_VARIANT_TYPE ("((bba{ss}))"), G_DBUS_CALL_FLAGS_NONE, G_MAXINT,
+                          data->cancellable, on_check_authorization_done, g_object_ref (task));
 }
 
 static void
@@ -399,20 +438,13 @@ mrd_auth_check_async (MrdAuth *auth, GDBusMethodInvocation *invocation, gboolean
                                g_dbus_method_invocation_get_method_name (invocation));
       return;
     }
-  if (auth->authority == NULL)
-    {
-      g_task_return_new_error (task, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                               _("Authorization is not available: %s"),
-                               auth->authority_error->message);
-      return;
-    }
-
   data = g_new0 (CheckData, 1);
   data->sender = g_strdup (sender);
   data->action = g_strdup (action);
+  data->connection = g_object_ref (auth->connection);
   data->cancellable = g_cancellable_new ();
   if (mrd_auth_allow_interaction (interactive, g_dbus_message_get_flags (message)))
-    data->flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
+    data->flags |= POLKIT_CHECK_ALLOW_USER_INTERACTION;
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
   g_ptr_array_add (auth->pending, g_object_ref (task));
 

@@ -49,13 +49,14 @@ const char *mrd_auth_action_for_method (const char *interface_name, const char *
  * because clients such as gdbus or python-dbus do not set the flag. */
 gboolean    mrd_auth_allow_interaction (gboolean interactive_arg, GDBusMessageFlags flags);
 
-/* @connection: the bus connection the method calls arrive on (watched for callers leaving).
- * Fails only when polkit's client library cannot be set up at all. */
-MrdAuth    *mrd_auth_new    (GDBusConnection *connection, GError **error);
+/* @connection: the bus connection the method calls arrive on (watched for callers leaving);
+ * polkitd (org.freedesktop.PolicyKit1) is asked on it too. polkitd need not be running: a
+ * check made while it is absent is refused with the bus's reason. */
+MrdAuth    *mrd_auth_new    (GDBusConnection *connection);
 void        mrd_auth_free   (MrdAuth *auth);
 
 /* Ask polkit whether the sender of @invocation may perform its method. Errors on finish:
- * G_DBUS_ERROR_ACCESS_DENIED (denied, no action for the method, or polkit unavailable),
+ * G_DBUS_ERROR_ACCESS_DENIED (denied, no action for the method, or polkitd absent or failing),
  * MRD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED (polkit needs a password but the call
  * did not allow interaction), G_DBUS_ERROR_LIMITS_EXCEEDED (too many checks of this user,
  * or in all, are waiting for polkit), G_IO_ERROR_CANCELLED (the caller left the bus). */

@@ -375,10 +375,7 @@ gboolean
 mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
 {
   self->connection = g_object_ref (connection);
-  self->auth = mrd_auth_new (connection, error);
-  if (self->auth == NULL)
-    return FALSE;
-
+  self->auth = mrd_auth_new (connection);
   self->bus = mrd_bus_new (self->zone, self->systime, self->sync, self->auth);
   self->sources = mrd_sources_new (self->sync, self->auth, MRD_OBJECT_PATH);
   self->timesync1 = mrd_timesync1_new (self->sync);

@@ -459,7 +459,7 @@ class MeridianTestCase(unittest.TestCase):
         self.polkit_proc = self.start_service(
             [sys.executable or '/usr/bin/python3', '-m', 'dbusmock', '--system',
              '--template', 'polkitd'], 'org.freedesktop.PolicyKit1', 'polkit-mock.log')
-        # The template lacks CancelCheckAuthorization, which libpolkit calls when a check is
+        # The template lacks CancelCheckAuthorization, which meridiand calls when a check is
         # cancelled (e.g. the caller left the bus); real polkitd has it.
         self.bus.call_sync(POLKIT.name, POLKIT.path, 'org.freedesktop.DBus.Mock', 'AddMethod',
                            GLib.Variant('(sssss)', (POLKIT.interface, 'CancelCheckAuthorization',
@@ -470,7 +470,8 @@ class MeridianTestCase(unittest.TestCase):
         """Call a control method of the polkitd mock (org.freedesktop.DBus.Mock)."""
         sigs = {'SetAllowed': '(as)', 'AllowUnknown': '(b)', 'SetDelay': '(d)',
                 'SimulateHang': '(b)', 'SimulateHangActions': '(as)',
-                'ReleaseHangingCalls': None, 'HaveHangingCalls': None}
+                'ReleaseHangingCalls': None, 'HaveHangingCalls': None,
+                'GetMethodCalls': '(s)', 'ClearCalls': None}
         sig = signature or sigs.get(method)
         params = GLib.Variant(sig, tuple(args)) if sig else None
         v = self.bus.call_sync(POLKIT.name, POLKIT.path, 'org.freedesktop.DBus.Mock', method,
@@ -524,7 +525,8 @@ class MeridianTestCase(unittest.TestCase):
     def watch_polkit_checks(self):
         """Record every CheckAuthorization sent on the bus (eavesdropping, which our bus
         config allows) as dicts {sender, subject_kind, subject, action, details, flags}, in a
-        list that fills as the main context runs (see wait_until)."""
+        list that fills as the main context runs (see wait_until). 'body' is the call's
+        arguments as sent (a GLib.Variant, types included), 'cancellation_id' its last one."""
         conn = self.new_connection()
         self.addCleanup(conn.close_sync, None)
         seen = []
@@ -533,10 +535,11 @@ class MeridianTestCase(unittest.TestCase):
             if (incoming and msg.get_message_type() == Gio.DBusMessageType.METHOD_CALL and
                     msg.get_interface() == POLKIT.interface and
                     msg.get_member() == 'CheckAuthorization'):
-                (kind, subject), action, details, flags, _cancel_id = msg.get_body().unpack()
+                body = msg.get_body()
+                (kind, subject), action, details, flags, cancel_id = body.unpack()
                 seen.append({'sender': msg.get_sender(), 'subject_kind': kind,
                              'subject': subject, 'action': action, 'details': details,
-                             'flags': flags})
+                             'flags': flags, 'cancellation_id': cancel_id, 'body': body})
                 # Drop it: GDBus would otherwise answer the eavesdropped call itself with
                 # "Object does not exist", and that reply would reach meridiand first.
                 return None

@@ -182,7 +182,7 @@ class RealPolkitFlood(harness.MeridianTestCase):
         self.assertTrue(self.get_property('NTP'))
         self.assertTrue(self.daemon.alive())
         # polkitd ended the flooder's checks itself when it left: meridiand does not race it
-        # with cancellations polkitd no longer knows (libpolkit warns of each), and nothing
+        # with cancellations polkitd no longer knows (meridiand warns of each), and nothing
         # else went wrong with polkit.
         noise = [ln for ln in self.daemon.log().splitlines()
                  if any(w in ln for w in ('cancellation_id', 'Error cancelling',
