@@ -14,7 +14,7 @@ struct _MrdZone {
   char *root;
   gboolean tell_kernel;
   MrdTzdb *tzdb;
-  GVariant *timezones;            /* ListTimezones' reply */
+  GVariant *timezones;            /* ListTimezones' reply, built on first use */
   GVariant *zones;                /* ListZones' reply, built on first use */
   char *timezone;
   gboolean local_rtc;
@@ -72,7 +72,6 @@ mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, 
 {
   g_autoptr(MrdZone) self = g_object_new (MRD_TYPE_ZONE, NULL);
   g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) names = NULL;
   MrdTzSource source = MRD_TZ_SOURCE_DEFAULT;
 
   self->root = g_strdup (root);
@@ -80,8 +79,6 @@ mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, 
   self->tzdb = mrd_tzdb_load (zoneinfo_dir, error);
   if (self->tzdb == NULL)
     return NULL;
-  names = mrd_tzdb_list_timezones (self->tzdb);
-  self->timezones = keep_serialized (g_variant_new ("(^as)", names));
 
   /* After a crash between the renames of a zone change the files may disagree: bring
    * /etc/timezone and sysconfig/clock in line with /etc/localtime, what every program reads. */
@@ -135,9 +132,18 @@ mrd_zone_get_tzdb (MrdZone *self)
   return self->tzdb;
 }
 
+/* Both lists are built on first use: `timedatectl status`, GNOME Settings and most systems
+ * never ask for them, and a tree built at start-up (ListTimezones': some 100 KiB) stays in the
+ * daemon's heap after it is freed (GLib's slice allocator keeps it). */
 GVariant *
 mrd_zone_get_timezones_reply (MrdZone *self)
 {
+  if (self->timezones == NULL)
+    {
+      g_auto(GStrv) names = mrd_tzdb_list_timezones (self->tzdb);
+
+      self->timezones = keep_serialized (g_variant_new ("(^as)", names));
+    }
   return self->timezones;
 }
 

@@ -29,7 +29,7 @@ MrdTzdb     *mrd_zone_get_tzdb        (MrdZone *self);
  * rules cannot be read). */
 gint         mrd_zone_utc_offset_at   (MrdZone *self, gint64 utc_s);
 
-/* "(as)": ListTimezones' reply, built once. Not floating; owned by @self. */
+/* "(as)": ListTimezones' reply, built on first use. Not floating; owned by @self. */
 GVariant    *mrd_zone_get_timezones_reply (MrdZone *self);
 /* "(a(sasasdds))": ListZones' reply, built on first use. Owned by @self. */
 GVariant    *mrd_zone_get_zones_reply     (MrdZone *self);
