@@ -12,7 +12,6 @@
 #include "mrd-daemon.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-sync-standalone.h"
-#include "privsep/mrd-engine-child.h"
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -40,9 +39,7 @@ main (int argc, char **argv)
   g_autofree char *clock_name = NULL;
   double virtual_offset = 0.0, virtual_freq = 0.0;
   gboolean no_timedate1 = FALSE, verbose = FALSE, no_bus = FALSE, no_engine = FALSE;
-  gboolean engine_activated = FALSE;
   g_autofree char *engine_socket = NULL;
-  gint engine_child = -1, engine_clock_fd = -1;
   g_autofree char *engine_user = NULL;
   g_autofree char *engine_chroot = NULL;
   const GOptionEntry entries[] = {
@@ -74,12 +71,6 @@ main (int argc, char **argv)
     { "engine-socket", 0, 0, G_OPTION_ARG_FILENAME, &engine_socket,
       N_("Connect to the NTP engine at this socket (meridian-engine.socket) while NTP is on, "
          "instead of starting it as a child process"), N_("FILE") },
-    { "engine-activated", 0, 0, G_OPTION_ARG_NONE, &engine_activated,
-      N_("Run only the NTP engine, serving meridiand on the socket passed by socket activation "
-         "(meridian-engine.service)"), NULL },
-    /* Internal: how meridiand starts its own engine process (service/privsep). */
-    { "engine-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_child, NULL, NULL },
-    { "engine-clock-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_clock_fd, NULL, NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
@@ -114,18 +105,6 @@ main (int argc, char **argv)
 
   if (verbose)
     g_log_set_debug_enabled (TRUE);
-  if (engine_activated || engine_child >= 0)
-    {
-      MrdEngineChildOptions child = {
-        .channel_fd = engine_child,
-        .clock_fd = engine_clock_fd,
-        .user = engine_user,
-        .chroot_dir = engine_chroot,
-      };
-
-      return engine_activated ? mrd_engine_child_run_activated (&child)
-                              : mrd_engine_child_run (&child);
-    }
   /* With a socket the engine is another unit's process: who it runs as is that unit's. */
   if (engine_socket != NULL && (engine_user != NULL || engine_chroot != NULL || no_engine))
     {

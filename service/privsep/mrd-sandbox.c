@@ -19,7 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 #include <seccomp.h>
 
 static gboolean
@@ -27,7 +27,7 @@ fail (GError **error, const char *what)
 {
   int e = errno;
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
+  g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
   return FALSE;
 }
 
@@ -64,13 +64,13 @@ drop_user (const char *user, const char *chroot_dir, GError **error)
     }
   if (pw == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No user %s",
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No user %s",
                    user != NULL ? user : MRD_SANDBOX_FALLBACK_USER);
       return FALSE;
     }
   if (pw->pw_uid == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "User %s is root; the engine must run unprivileged", pw->pw_name);
       return FALSE;
     }
@@ -104,8 +104,9 @@ drop_user (const char *user, const char *chroot_dir, GError **error)
 
 /* The system calls the engine makes: GLib's main loop, UDP sockets with kernel timestamps,
  * timerfds, the clock (clock_adjtime for the system backend), memory, and the resolver's
- * threads (GResolver runs getaddrinfo in a thread pool: netlink for AI_ADDRCONFIG, a unix
- * socket for nscd, read-only files for nsswitch, hosts and resolv.conf). */
+ * threads (service/net/mrd-net.c runs getaddrinfo on a GLib thread pool, as GIO's GResolver
+ * would: netlink for AI_ADDRCONFIG, a unix socket for nscd, read-only files for nsswitch,
+ * hosts and resolv.conf). */
 static const int allowed[] = {
   SCMP_SYS (read), SCMP_SYS (write), SCMP_SYS (readv), SCMP_SYS (writev), SCMP_SYS (pread64),
   SCMP_SYS (close), SCMP_SYS (lseek), SCMP_SYS (fstat), SCMP_SYS (newfstatat), SCMP_SYS (statx),
@@ -147,7 +148,7 @@ install_seccomp (gboolean accept, GError **error)
 
   if (ctx == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_init failed");
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_init failed");
       return FALSE;
     }
   for (i = 0; i < G_N_ELEMENTS (allowed) && r == 0; i++)
@@ -211,11 +212,11 @@ install_seccomp (gboolean accept, GError **error)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 1,
                           SCMP_A0 (SCMP_CMP_EQ, PR_GET_NAME));
   if (r != 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_rule_add: %s",
+    g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_rule_add: %s",
                  g_strerror (-r));
   else if ((r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 1)) != 0 ||
            (r = seccomp_load (ctx)) != 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_load: %s", g_strerror (-r));
+    g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_load: %s", g_strerror (-r));
   else
     ok = TRUE;
   seccomp_release (ctx);

@@ -14,7 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 #include "mrd-config.h"
 #include "mrd-state.h"

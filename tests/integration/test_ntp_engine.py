@@ -113,7 +113,7 @@ class ChronydCase(harness.MeridianTestCase):
                         what='NTPSynchronized')
 
     def engine_pid(self):
-        """The pid of the daemon's child that runs the engine (meridiand --engine-child)."""
+        """The pid of the daemon's child that runs the engine (meridian-engine --engine-child)."""
         for entry in pathlib.Path('/proc').iterdir():
             if not entry.name.isdigit():
                 continue
@@ -162,7 +162,14 @@ class Privsep(ChronydCase):
         self.start_seed_daemon()
         self.wait_synchronized(timeout=60)   # the engine ran normally under its filter
         pid = self.engine_pid()
-        self.assertIsNotNone(pid, 'no meridiand --engine-child under the daemon')
+        self.assertIsNotNone(pid, 'no meridian-engine --engine-child under the daemon')
+        # The lean executable (service/engine-main.c), not meridiand: none of GIO, GObject or
+        # polkit is mapped.
+        self.assertEqual(os.path.basename(os.readlink(f'/proc/{pid}/exe')), 'meridian-engine')
+        maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
+        for lib in ('libgio-2.0', 'libgobject-2.0', 'libpolkit'):
+            self.assertNotIn(lib, maps, f'the engine maps {lib}')
+        self.assertIn('libglib-2.0', maps)
         status = dict(line.split(':', 1) for line in
                       pathlib.Path(f'/proc/{pid}/status').read_text().splitlines())
         uids = [int(x) for x in status['Uid'].split()]
