@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,31 +48,80 @@ set_caps (gboolean sys_time, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  char name[64];
+  uid_t uid;
+  gid_t gid;
+} User;
+
+/* @name in /etc/passwd itself: fgetpwent(3) reads the file, and no NSS module is loaded. */
+static gboolean
+lookup_user_in_file (const char *name, User *out)
+{
+  FILE *f = fopen ("/etc/passwd", "re");
+  struct passwd *pw;
+  gboolean found = FALSE;
+
+  if (f == NULL)
+    return FALSE;
+  while (!found && (pw = fgetpwent (f)) != NULL)
+    if (g_strcmp0 (pw->pw_name, name) == 0)
+      {
+        out->uid = pw->pw_uid;
+        out->gid = pw->pw_gid;
+        g_strlcpy (out->name, name, sizeof out->name);
+        found = TRUE;
+      }
+  fclose (f);
+  return found;
+}
+
+/* Through NSS (getpwnam(3)), for a user kept elsewhere (LDAP, systemd's userdb...). */
+static gboolean
+lookup_user_nss (const char *name, User *out)
+{
+  struct passwd *pw = getpwnam (name);
+
+  if (pw == NULL)
+    return FALSE;
+  out->uid = pw->pw_uid;
+  out->gid = pw->pw_gid;
+  g_strlcpy (out->name, name, sizeof out->name);
+  return TRUE;
+}
+
+/* @user, or the default user else the fallback: the file first for all candidates, NSS only
+ * when none is there. The system users the engine runs as (systemd-sysusers' "meridian",
+ * "nobody") are in the file, so the engine maps none of the NSS modules (libnss_systemd and
+ * the libraries it pulls in: libcap, and with them their memory). */
+static gboolean
+lookup_user (const char *user, User *out)
+{
+  if (user != NULL)
+    return lookup_user_in_file (user, out) || lookup_user_nss (user, out);
+  return lookup_user_in_file (MRD_SANDBOX_USER, out) ||
+         lookup_user_in_file (MRD_SANDBOX_FALLBACK_USER, out) ||
+         lookup_user_nss (MRD_SANDBOX_USER, out) ||
+         lookup_user_nss (MRD_SANDBOX_FALLBACK_USER, out);
+}
+
 static gboolean
 drop_user (const char *user, const char *chroot_dir, GError **error)
 {
-  struct passwd *pw = NULL;
+  User u, *pw = &u;
   gboolean sys_time = prctl (PR_CAPBSET_READ, CAP_SYS_TIME, 0, 0, 0) == 1;
   int cap;
 
-  if (user != NULL)
-    pw = getpwnam (user);
-  else
-    {
-      pw = getpwnam (MRD_SANDBOX_USER);
-      if (pw == NULL)
-        pw = getpwnam (MRD_SANDBOX_FALLBACK_USER);
-    }
-  if (pw == NULL)
+  if (!lookup_user (user, &u))
     {
       g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No user %s",
                    user != NULL ? user : MRD_SANDBOX_FALLBACK_USER);
       return FALSE;
     }
-  if (pw->pw_uid == 0)
+  if (pw->uid == 0)
     {
       g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "User %s is root; the engine must run unprivileged", pw->pw_name);
+                   "User %s is root; the engine must run unprivileged", pw->name);
       return FALSE;
     }
   /* The bounding set first (needs CAP_SETPCAP, which root still has): nothing but
@@ -89,15 +139,15 @@ drop_user (const char *user, const char *chroot_dir, GError **error)
     return fail (error, "PR_SET_KEEPCAPS");
   if (setgroups (0, NULL) < 0)
     return fail (error, "setgroups");
-  if (setresgid (pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
+  if (setresgid (pw->gid, pw->gid, pw->gid) < 0)
     return fail (error, "setresgid");
-  if (setresuid (pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+  if (setresuid (pw->uid, pw->uid, pw->uid) < 0)
     return fail (error, "setresuid");
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return fail (error, "PR_SET_KEEPCAPS");
   if (!set_caps (sys_time, error))
     return FALSE;
-  g_info ("Engine runs as %s (uid %u)%s", pw->pw_name, (unsigned) pw->pw_uid,
+  g_info ("Engine runs as %s (uid %u)%s", pw->name, (unsigned) pw->uid,
           sys_time ? " with CAP_SYS_TIME" : " without capabilities");
   return TRUE;
 }

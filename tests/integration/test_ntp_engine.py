@@ -163,11 +163,11 @@ class Privsep(ChronydCase):
         self.wait_synchronized(timeout=60)   # the engine ran normally under its filter
         pid = self.engine_pid()
         self.assertIsNotNone(pid, 'no meridian-engine --engine-child under the daemon')
-        # The lean executable (service/engine-main.c), not meridiand: none of GIO, GObject or
-        # polkit is mapped.
+        # The lean executable (service/engine-main.c), not meridiand: none of GIO, GObject,
+        # polkit or libsystemd is mapped, nor an NSS module (the user comes from /etc/passwd).
         self.assertEqual(os.path.basename(os.readlink(f'/proc/{pid}/exe')), 'meridian-engine')
         maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
-        for lib in ('libgio-2.0', 'libgobject-2.0', 'libpolkit'):
+        for lib in ('libgio-2.0', 'libgobject-2.0', 'libpolkit', 'libsystemd', 'libnss_'):
             self.assertNotIn(lib, maps, f'the engine maps {lib}')
         self.assertIn('libglib-2.0', maps)
         status = dict(line.split(':', 1) for line in
