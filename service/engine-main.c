@@ -103,6 +103,20 @@ main (int argc, char **argv)
       return 2;
     }
 
+  /* Options of one mode given in another would be ignored: refuse them. */
+  if (no_bus && (engine_user != NULL || engine_chroot != NULL || engine_clock_fd >= 0))
+    {
+      g_printerr (_("%s: --no-bus excludes --engine-user, --engine-chroot and --engine-clock-fd\n"),
+                  g_get_prgname ());
+      return 2;
+    }
+  if (!no_bus && (root != NULL || config != NULL || clock_name != NULL ||
+                  virtual_offset != 0.0 || virtual_freq != 0.0))
+    {
+      g_printerr (_("%s: --root, --config, --clock, --virtual-offset and --virtual-freq need "
+                    "--no-bus\n"), g_get_prgname ());
+      return 2;
+    }
   if (verbose)
     g_log_set_debug_enabled (TRUE);
   if (engine_activated || engine_child >= 0)

@@ -132,13 +132,13 @@ mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
   config = mrd_config_load_file (config_path, &error);
   if (config == NULL)
     {
-      g_printerr ("meridiand: %s\n", error->message);
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 1;
     }
   engine = mrd_sync_engine_new (clock, config, &error);
   if (engine == NULL)
     {
-      g_printerr ("meridiand: %s: %s\n", config_path, error->message);
+      g_printerr ("%s: %s: %s\n", g_get_prgname (), config_path, error->message);
       return 1;
     }
   /* What a crash during a drift-file write left behind. */
@@ -163,8 +163,8 @@ mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
   g_source_unref (quit);
 
   mrd_sync_engine_set_updated_func (engine, on_updated, clock);
-  g_message ("meridiand --no-bus: clock %s, configuration %s", mrd_clock_get_name (clock),
-             config_path);
+  g_message ("%s --no-bus: clock %s, configuration %s", g_get_prgname (),
+             mrd_clock_get_name (clock), config_path);
   mrd_sync_engine_start (engine);
   g_main_loop_run (loop);
   mrd_sync_engine_stop (engine);
