@@ -51,7 +51,7 @@ main (int argc, char **argv)
     { "zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &zoneinfo,
       N_("Time zone database (default: $TZDIR or /usr/share/zoneinfo)"), N_("DIR") },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf)"), N_("FILE") },
+      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf); the paths in it are relative to ROOT"), N_("FILE") },
     { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
       N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
       N_("KIND") },

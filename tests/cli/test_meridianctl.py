@@ -1122,6 +1122,30 @@ class Ntp(CliTestCase):
         self.assertExit(r, EXIT_INVALID)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
 
+    def test_paths_in_a_config_file_are_relative_to_the_root(self):
+        # meridiand --config FILE --root DIR: include, confdir and sourcedir name files under
+        # DIR, as the sources added over D-Bus are written under DIR; the same absolute path
+        # outside the root is never read.
+        self.polkit_allow([ACTION['manage-sources']])
+        outside = self.tmp / 'outside'
+        for sub, line in (('inc', 'server 127.0.0.21'), ('conf.d', 'server 127.0.0.22'),
+                          ('sources.d', 'server 127.0.0.23')):
+            suffix = '.sources' if sub == 'sources.d' else '.conf'
+            for base, addr in ((self.root, line), (outside, 'server 192.0.2.99')):
+                d = base / str(outside).lstrip('/') / sub if base == self.root else outside / sub
+                d.mkdir(parents=True, exist_ok=True)
+                (d / ('a' + suffix)).write_text(addr + '\n')
+        self.start_with_sources(f'include {outside}/inc/*.conf', f'confdir {outside}/conf.d',
+                                f'sourcedir {outside}/sources.d')
+        self.assertEqual(sorted(p['Address'] for _, p in self.source_objects()),
+                         ['127.0.0.21', '127.0.0.22', '127.0.0.23'])
+        r = self.ctl('add-source', 'server 127.0.0.24')
+        self.assertExit(r, EXIT_OK)
+        saved = self.root / str(outside).lstrip('/') / 'sources.d'
+        self.assertTrue(any('127.0.0.24' in f.read_text() for f in saved.iterdir()),
+                        list(saved.iterdir()))
+        self.assertEqual([f.name for f in (outside / 'sources.d').iterdir()], ['a.sources'])
+
     def test_changes_need_manage_sources(self):
         self.polkit_allow([ACTION['set-timezone']])     # not manage-sources
         self.start_with_sources('server 127.0.0.1')
