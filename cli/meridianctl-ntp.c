@@ -575,42 +575,45 @@ mctl_makestep (MctlContext *ctx, int argc, char **argv)
 /* ---- waitsync --------------------------------------------------------------------------- */
 
 static gboolean
-parse_nonnegative (const char *text, double *value)
+parse_number (const char *text, double *value)
 {
   char *end = NULL;
 
   errno = 0;
   *value = g_ascii_strtod (text, &end);
-  return errno == 0 && end != text && *end == '\0' && isfinite (*value) && *value >= 0;
+  return errno == 0 && end != text && *end == '\0' && isfinite (*value);
 }
 
+/* chronyc's waitsync, number for number (client.c, process_cmd_waitsync): MAX-TRIES 0 tries for
+ * ever and a negative one tries once; a MAX-CORRECTION or MAX-SKEW of 0 is no bound and a
+ * negative one a bound nothing meets; the interval is at least 0.1 s. Unlike chronyc's sscanf,
+ * something that is not a number is an error rather than the default. */
 int
 mctl_waitsync (MctlContext *ctx, int argc, char **argv)
 {
   g_autoptr(GOptionContext) octx =
     mctl_option_context_new (ctx, "waitsync", "[MAX-TRIES [MAX-CORRECTION [MAX-SKEW [INTERVAL]]]]", NULL);
-  guint64 max_tries = 0;
+  gint64 max_tries = 0;
   double max_correction = 0, max_skew = 0, interval = 10;
   double *doubles[] = { &max_correction, &max_skew, &interval };
 
-  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+  if (!mctl_parse_options_numbers (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   if (argc > 5)
     return mctl_usage_error (ctx, "waitsync", _("waitsync takes at most four numbers"));
-  if (argc > 1 && !g_ascii_string_to_unsigned (argv[1], 10, 0, G_MAXINT, &max_tries, NULL))
+  if (argc > 1 && !g_ascii_string_to_signed (argv[1], 10, G_MININT, G_MAXINT, &max_tries, NULL))
     return mctl_usage_error (ctx, "waitsync",
                              _("MAX-TRIES must be a whole number (0: try for ever), not '%s'"),
                              argv[1]);
   for (int i = 2; i < argc; i++)
-    if (!parse_nonnegative (argv[i], doubles[i - 2]))
-      return mctl_usage_error (ctx, "waitsync",
-                               _("'%s' is not a number of seconds or ppm (0 or more)"), argv[i]);
+    if (!parse_number (argv[i], doubles[i - 2]))
+      return mctl_usage_error (ctx, "waitsync", _("'%s' is not a number"), argv[i]);
   /* As chronyc: no faster than ten times a second. */
   interval = MAX (interval, 0.1);
   if (!mctl_connect_ntp (ctx))
     return MCTL_EXIT_UNREACHABLE;
 
-  for (guint64 attempt = 1;; attempt++)
+  for (gint64 attempt = 1;; attempt++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(MrdDBusTime1Tracking) t = mctl_tracking_proxy (ctx, &error);

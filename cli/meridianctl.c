@@ -124,6 +124,42 @@ mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***a
 }
 
 static gboolean
+looks_negative (const char *arg)
+{
+  return arg[0] == '-' &&
+         (g_ascii_isdigit (arg[1]) || (arg[1] == '.' && g_ascii_isdigit (arg[2])));
+}
+
+gboolean
+mctl_parse_options_numbers (MctlContext *ctx, GOptionContext *octx, int *argc, char ***argv)
+{
+  char **given = *argv;
+  int n = *argc, n_left = 0, kept = 1;
+  g_autofree char **left = g_new0 (char *, n + 1);
+  char **parsed = left;
+
+  /* GOption sees everything but the negative numbers; what it leaves are the same strings,
+   * so each argument is put back in its place by identity. */
+  for (int i = 0; i < n; i++)
+    if (i == 0 || !looks_negative (given[i]))
+      left[n_left++] = given[i];
+  if (!mctl_parse_options (ctx, octx, &n_left, &parsed))
+    return FALSE;
+  for (int i = 1; i < n; i++)
+    {
+      gboolean positional = looks_negative (given[i]);
+
+      for (int j = 1; !positional && j < n_left; j++)
+        positional = parsed[j] == given[i];
+      if (positional)
+        given[kept++] = given[i];
+    }
+  given[kept] = NULL;
+  *argc = kept;
+  return TRUE;
+}
+
+static gboolean
 name_has_owner (GDBusConnection *bus, const char *name)
 {
   g_autoptr(GVariant) reply = g_dbus_connection_call_sync (

@@ -94,6 +94,11 @@ GOptionContext *mctl_option_context_new (MctlContext *ctx, const char *command,
                                          const GOptionEntry *entries);
 /* Parses a subcommand's options; on failure prints the error and returns FALSE. */
 gboolean mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***argv);
+/* The same for commands whose arguments are numbers, as chronyc reads them: "-1" or "-.5" is
+ * a (negative) number, not an option. Afterwards argv holds the program name and the
+ * arguments in the order given. */
+gboolean mctl_parse_options_numbers (MctlContext *ctx, GOptionContext *octx, int *argc,
+                                     char ***argv);
 int mctl_usage_error (MctlContext *ctx, const char *command, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 

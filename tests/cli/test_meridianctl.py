@@ -1168,8 +1168,24 @@ class Ntp(CliTestCase):
         self.assertEqual(r.stdout.splitlines(), [
             f'try: {i}, refid: 00000000, correction: 0.000000000, skew: 0.000' for i in (1, 2, 3)])
         self.assertGreaterEqual(elapsed, 0.4)       # two waits of 0.2 s between three tries
-        for bad in (['x'], ['1', '-2'], ['1', '0', '0', 'soon'], ['1', '2', '3', '4', '5']):
+        for bad in (['x'], ['1', '-2x'], ['1', '0', '0', 'soon'], ['1', '2', '3', '4', '5'],
+                    ['1.5'], ['1', '--', '-x']):
             self.assertExit(self.ctl('waitsync', *bad), EXIT_USAGE, bad)
+
+    def test_waitsync_takes_negative_numbers_as_chronyc_does(self):
+        # chronyc reads "waitsync 1 -1" with sscanf: -1 is MAX-CORRECTION, not an option.
+        # A negative MAX-TRIES tries once; a negative interval is the shortest, 0.1 s.
+        self.start_daemon()
+        never = 'try: {}, refid: 00000000, correction: 0.000000000, skew: 0.000'
+        for argv, tries in ((['1', '-1'], 1), (['-1'], 1), (['-3', '0.5'], 1),
+                            (['2', '0', '-0.5', '-3'], 2), (['2', '-.5', '--json', '-1'], 2)):
+            r = self.ctl('waitsync', *argv)
+            self.assertExit(r, EXIT_FAILURE, argv)
+            self.assertEqual(r.stdout.splitlines(), [never.format(i + 1) for i in range(tries)],
+                             argv)
+        r = self.ctl('waitsync', '-x')                  # not a number: still an option
+        self.assertExit(r, EXIT_USAGE)
+        self.assertIn('-x', r.stderr)
 
     def test_monitor_on_a_terminal_redraws_and_q_quits(self):
         self.start_with_sources('server 127.0.0.1')
@@ -1220,8 +1236,14 @@ class Ntp(CliTestCase):
         r = self.ctl('waitsync', '3', '0.05', '0', '0.1')
         self.assertExit(r, EXIT_OK)
         self.assertEqual(r.stdout, 'try: 1, refid: 7F000001, correction: 0.020000000, skew: 0.500\n')
-        # Outside the correction bound, or the skew bound: never, three tries.
-        for argv in (['3', '0.01', '0', '0.1'], ['3', '0', '0.4', '0.1']):
+        # A negative MAX-TRIES still tries once, and succeeds.
+        r = self.ctl('waitsync', '-1', '0.05')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(len(r.stdout.splitlines()), 1)
+        # Outside the correction bound, or the skew bound, or a negative bound that nothing
+        # meets (chronyc's `correction <= max_correction`): never, three tries.
+        for argv in (['3', '0.01', '0', '0.1'], ['3', '0', '0.4', '0.1'], ['3', '-1', '0', '0.1'],
+                     ['3', '0', '-1', '-1']):
             r = self.ctl('waitsync', *argv)
             self.assertExit(r, EXIT_FAILURE, argv)
             self.assertEqual(len(r.stdout.splitlines()), 3, argv)
