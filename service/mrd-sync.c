@@ -61,6 +61,9 @@ report_init (NtpSourceReport *report, const NtpSourceConfig *config)
   report->state = NTP_STATE_UNUSABLE;
   report->poll = config->minpoll;
   report->last_rx_ago = -1.0;
+  /* No samples yet: chronyd's worst case (`chronyc sourcestats`: 2000.000 ppm, 4000ms). */
+  report->skew_ppm = 2000.0;
+  report->std_dev = 4.0;
 }
 
 /* What chronyd reports while it is not synchronized (reference.c, REF_GetTrackingReport and
