@@ -153,6 +153,7 @@ mctl_monitor (MctlContext *ctx, int argc, char **argv)
   struct termios saved, raw;
   gboolean raw_mode = FALSE;
 
+  m.numeric = ctx->numeric;
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   if (argc > 1)

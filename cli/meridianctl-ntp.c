@@ -328,15 +328,22 @@ static gboolean
 parse_report_options (MctlContext *ctx, const char *command, gboolean with_verbose,
                       ReportOptions *o, int *argc, char ***argv)
 {
+  gboolean all_sources = FALSE;
   const GOptionEntry all[] = {
     { "csv", 'c', 0, G_OPTION_ARG_NONE, &o->csv, N_("Print comma-separated values, as chronyc -c"), NULL },
     { "numeric", 'n', 0, G_OPTION_ARG_NONE, &o->numeric, N_("Show addresses, do not look up names"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, N_("Explain the columns, as chronyc -v"), NULL },
+    /* chronyc's -a adds the sources whose names are not resolved yet: they are always listed
+     * here, so it is accepted and changes nothing. */
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all_sources,
+      N_("List every source, as chronyc -a (always the case)"), NULL },
     { NULL }
   };
   GOptionEntry entries[G_N_ELEMENTS (all)];
   g_autoptr(GOptionContext) octx = NULL;
 
+  o->csv = ctx->csv;
+  o->numeric = ctx->numeric;
   memcpy (entries, all, sizeof all);
   if (!with_verbose)
     entries[2] = (GOptionEntry) { NULL };

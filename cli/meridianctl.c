@@ -53,6 +53,8 @@ print_help (FILE *out, const char *prog)
   fprintf (out, "  --json                 %s\n", _("Print read commands' output as JSON"));
   fprintf (out, "  --no-ask-password      %s\n", _("Never ask for a password to authorize a change"));
   fprintf (out, "  --verbose              %s\n", _("Add meridiand's own words to error messages"));
+  fprintf (out, "  -c, -n                 %s\n",
+           _("As chronyc's, before the command: comma-separated values, addresses only"));
   fputc ('\n', out);
   fputs (_("A command's own options are shown by: meridianctl COMMAND --help\n"), out);
   fputc ('\n', out);
@@ -508,6 +510,13 @@ main (int argc, char **argv)
         {
           first++;
           break;
+        }
+      else if (arg[1] != '-' && arg[1] != '\0' && strspn (arg + 1, "cn") == strlen (arg + 1))
+        {
+          /* chronyc's -c and -n go before the command ("chronyc -n sources"); as there, they
+           * may be joined ("-cn"). */
+          ctx.csv |= strchr (arg, 'c') != NULL;
+          ctx.numeric |= strchr (arg, 'n') != NULL;
         }
       else
         return mctl_usage_error (&ctx, NULL, _("Unknown option %s"), arg);

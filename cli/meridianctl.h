@@ -39,6 +39,8 @@ typedef struct {
   gboolean      json;            /* --json: machine-readable output on read commands */
   gboolean      no_ask_password; /* --no-ask-password: never let polkit ask */
   gboolean      verbose;         /* --verbose: add the daemon's own error text */
+  gboolean      csv;             /* -c before the command, as chronyc takes it */
+  gboolean      numeric;         /* -n before the command, as chronyc takes it */
   const char   *prog;            /* argv[0] for messages */
   MrdDBusTime1 *time1;           /* NULL until mctl_connect() succeeds */
   /* Set instead of time1 when meridiand is absent but systemd-timedated answers: the zone

@@ -1015,6 +1015,20 @@ class Ntp(CliTestCase):
             f"{'=' if p['Mode'] == 'peer' else '^'},?,{p['Address']},{p['Stratum']},{p['Poll']},"
             f"{p['Reach']:o},4294967295,0.000000000,0.000000000,0.000000000" for _, p in objs])
 
+        # chronyc's way: -c and -n before the command, joined or not, and -a (every source,
+        # which is always the case here).
+        numeric, csv = self.ctl('sources', '-n').stdout, self.ctl('sources', '-c').stdout
+        for argv, want in ((['-n', 'sources'], numeric), (['-c', 'sources'], csv),
+                           (['-cn', 'sources'], csv), (['-n', '-c', 'sources'], csv),
+                           (['sources', '-a', '-n'], numeric), (['-n', 'sources', '-a'], numeric),
+                           (['-c', 'tracking'], self.ctl('tracking', '-c').stdout),
+                           (['-n', 'sourcestats'], self.ctl('sourcestats', '-n').stdout)):
+            r = self.ctl(*argv)
+            self.assertExit(r, EXIT_OK, argv)
+            self.assertEqual(r.stdout, want, argv)
+        self.assertExit(self.ctl('tracking', '-a'), EXIT_USAGE)
+        self.assertExit(self.ctl('-cx', 'sources'), EXIT_USAGE)
+
         r = self.ctl('sources', '-v', '-n')
         self.assertExit(r, EXIT_OK)
         legend = (FIXTURES / 'sources-v.txt').read_text().split('MS Name/IP')[0]
