@@ -197,9 +197,18 @@ mrd_sync_set_enabled (MrdSync *self, gboolean enabled, GError **error)
   if (self->engine != NULL && self->engine->set_enabled != NULL)
     self->engine->set_enabled (self->engine_data, enabled);
   /* Off means not synchronized from this moment, whatever the engine reports on its way out
-   * (mrd_sync_set_tracking holds to that while NTP stays off). */
+   * (mrd_sync_set_tracking holds to that while NTP stays off), and sources with nothing
+   * measured: a stopped engine keeps no samples. */
   if (!enabled)
-    mrd_sync_set_tracking (self, &self->tracking, NULL);
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      mrd_sync_set_tracking (self, &self->tracking, NULL);
+      g_hash_table_iter_init (&iter, self->sources);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        mrd_sync_set_source_report (self, GPOINTER_TO_UINT (key), &((Source *) value)->report);
+    }
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "NTP", enabled ? "yes" : "no",
                     "MESSAGE", "Set NTP to %s.", enabled ? "enabled" : "disabled");
@@ -517,7 +526,12 @@ mrd_sync_set_source_report (MrdSync *self, guint id, const NtpSourceReport *repo
 
   if (source == NULL)
     return;
-  source->report = *report;
+  /* NTP off: what an engine says on its way out (a stopped engine's sources read as all
+   * zeros, poll 0 included) gives way to a source with nothing measured, as at start. */
+  if (!self->state.ntp)
+    report_init (&source->report, &source->config);
+  else
+    source->report = *report;
   EMIT (self, source_changed, id);
 }
 

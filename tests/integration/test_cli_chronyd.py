@@ -87,6 +87,14 @@ class CliAgainstChronyd(ChronydCase):
             data = json.loads(self.ctl('tracking', '--json'))
             self.assertEqual((data['ReferenceID'], data['ReferenceName'], data['Stratum'],
                               data['LeapStatus']), (0, '', 0, 'Not synchronised'))
+            # The stopped engine keeps no samples: the source reads as one never measured
+            # (as 127.0.0.5 in the fixtures), at its configured poll (minpoll 4), not 0.
+            self.assertEqual(self.ctl('sources', '-n').splitlines()[2],
+                             '^? 127.0.0.1                     0   4     0     -     '
+                             '+0ns[   +0ns] +/-    0ns')
+            self.assertEqual(self.ctl('sourcestats', '-n').splitlines()[2],
+                             '127.0.0.1                   0   0     0     +0.000   2000.000'
+                             '     +0ns  4000ms')
             time.sleep(2 * harness.TIMEOUT_SCALE)
 
 
