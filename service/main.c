@@ -175,7 +175,7 @@ main (int argc, char **argv)
       g_autoptr(MrdClock) clock = options.clock_kind == MRD_CLOCK_KIND_VIRTUAL
         ? mrd_clock_new_virtual (virtual_offset, virtual_freq) : mrd_clock_new_system ();
 
-      return mrd_sync_standalone_run (path, clock);
+      return mrd_sync_standalone_run (path, root, clock);
     }
 
   options.root = root;

@@ -31,6 +31,7 @@ from harness import GLib  # noqa: E402
 from harness import ACTION  # noqa: E402
 
 MERIDIANCTL = os.environ.get('MERIDIANCTL', '')
+MERIDIAND = os.environ.get('MERIDIAND', '')
 LOCALEDIR = os.environ.get('MERIDIAN_LOCALEDIR', '')
 
 # The exit codes `meridianctl --help` documents.
@@ -1163,6 +1164,21 @@ class Ntp(CliTestCase):
         self.assertTrue(any('127.0.0.24' in f.read_text() for f in saved.iterdir()),
                         list(saved.iterdir()))
         self.assertEqual([f.name for f in (outside / 'sources.d').iterdir()], ['a.sources'])
+        # meridiand --no-bus reads the same file by the same rule.
+        log = self.tmp / 'no-bus.log'
+        with open(log, 'w') as out:
+            p = subprocess.Popen(['setpriv', '--bounding-set', '-sys_time', MERIDIAND, '--no-bus',
+                                  '--clock', 'virtual', '--verbose', '--root', str(self.root),
+                                  '--config', str(self.tmp / 'meridian.conf')],
+                                 stdout=out, stderr=subprocess.STDOUT)
+            try:
+                self.wait_until(lambda: 'configured sources' in log.read_text(), timeout=10,
+                                what='the engine start')
+            finally:
+                p.terminate()
+                self.assertEqual(p.wait(10), 0, log.read_text())
+        # 127.0.0.24 was added above: it is in the sourcedir's file too.
+        self.assertIn('NTP engine started with 4 configured sources', log.read_text())
 
     def test_changes_need_manage_sources(self):
         self.polkit_allow([ACTION['set-timezone']])     # not manage-sources
