@@ -436,13 +436,16 @@ mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
 }
 
 char *
-mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction, double skew)
+mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction, double skew,
+                                 gboolean csv)
 {
   GString *out = g_string_new (NULL);
 
-  g_string_append_printf (out, "try: %d, refid: %08X, correction: ", attempt, ref_id);
+  /* chronyc's "try: %d, refid: %R, correction: %.9f, skew: %.3f"; in CSV its values alone. */
+  g_string_append_printf (out, csv ? "%d,%08X," : "try: %d, refid: %08X, correction: ", attempt,
+                          ref_id);
   append_double (out, "%.9f", fabs (correction));
-  g_string_append (out, ", skew: ");
+  g_string_append (out, csv ? "," : ", skew: ");
   append_double (out, "%.3f", skew);
   g_string_append_c (out, '\n');
   return g_string_free (out, FALSE);

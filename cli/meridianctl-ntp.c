@@ -638,7 +638,7 @@ mctl_waitsync (MctlContext *ctx, int argc, char **argv)
           double correction = fabs (mrd_dbus_time1_tracking_get_system_time_offset (t));
           double skew = mrd_dbus_time1_tracking_get_skew (t);
           g_autofree char *line = mctl_chrony_format_waitsync_try ((int) attempt, refid,
-                                                                   correction, skew);
+                                                                   correction, skew, ctx->csv);
           fputs (line, stdout);
           fflush (stdout);
           if (mrd_dbus_time1_tracking_get_synchronized (t) && refid != 0 && refid != LOCAL_REFID &&

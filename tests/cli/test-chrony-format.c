@@ -431,8 +431,11 @@ test_names_and_extremes (void)
   g_assert_cmpstr (tr_csv, ==, "00000000,,0,0.000000000,0.000000000,0.000000000,0.000000000,"
                                "-23.054,0.000,0.000,0.000000000,0.000000000,0.0,Not synchronised\n");
 
-  g_autofree char *w = mctl_chrony_format_waitsync_try (3, 0x7F000001, -0.0005, 0.125);
+  g_autofree char *w = mctl_chrony_format_waitsync_try (3, 0x7F000001, -0.0005, 0.125, FALSE);
   g_assert_cmpstr (w, ==, "try: 3, refid: 7F000001, correction: 0.000500000, skew: 0.125\n");
+  /* chronyc -c waitsync: print_report's CSV, the values alone. */
+  g_autofree char *wc = mctl_chrony_format_waitsync_try (3, 0x7F000001, -0.0005, 0.125, TRUE);
+  g_assert_cmpstr (wc, ==, "3,7F000001,0.000500000,0.125\n");
 }
 
 int

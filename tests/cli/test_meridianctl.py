@@ -1270,6 +1270,10 @@ class Ntp(CliTestCase):
         r = self.ctl('waitsync', '3', '0.05', '0', '0.1')
         self.assertExit(r, EXIT_OK)
         self.assertEqual(r.stdout, 'try: 1, refid: 7F000001, correction: 0.020000000, skew: 0.500\n')
+        # chronyc -c waitsync: the same values, comma-separated.
+        r = self.ctl('-c', 'waitsync', '3', '0.05', '0', '0.1')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout, '1,7F000001,0.020000000,0.500\n')
         # A negative MAX-TRIES still tries once, and succeeds.
         r = self.ctl('waitsync', '-1', '0.05')
         self.assertExit(r, EXIT_OK)
