@@ -10,7 +10,7 @@
  *    4 days and years past 999 days; "-" when there was none;
  *  - the reachability register is octal; frequencies have three decimals below 99999.5 ppm;
  *  - tracking's system time and frequency say "fast" or "slow" by the sign of the unrounded
- *    value, as chronyc's %O and %F do (client.c: `(value > 0.0) ^ (spec != 'O') ? "slow" :
+ *    value, as chronyc's %O and %F do (print_report: `(value > 0.0) ^ (spec != 'O') ? "slow" :
  *    "fast"`, value in chronyc's signs): a correction > 0 (the clock is slow) reads "slow",
  *    anything else, zero included, "fast"; a frequency > 0 reads "fast", anything else, zero
  *    included, "slow". A value that rounds to zero keeps its word: 0.000 ppm can be either;

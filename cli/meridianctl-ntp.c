@@ -591,10 +591,10 @@ parse_number (const char *text, double *value)
   return errno == 0 && end != text && *end == '\0' && isfinite (*value);
 }
 
-/* chronyc's waitsync, number for number (client.c, process_cmd_waitsync): MAX-TRIES 0 tries for
- * ever and a negative one tries once; a MAX-CORRECTION or MAX-SKEW of 0 is no bound and a
- * negative one a bound nothing meets; the interval is at least 0.1 s. Unlike chronyc's sscanf,
- * something that is not a number is an error rather than the default. */
+/* chronyc's waitsync, number for number (chronyc 4.3's process_cmd_waitsync): MAX-TRIES 0
+ * tries for ever and a negative one tries once; a MAX-CORRECTION or MAX-SKEW of 0 is no bound
+ * and a negative one a bound nothing meets; the interval is at least 0.1 s. Unlike chronyc's
+ * sscanf, something that is not a number is an error rather than the default. */
 int
 mctl_waitsync (MctlContext *ctx, int argc, char **argv)
 {

@@ -66,7 +66,7 @@ report_init (NtpSourceReport *report, const NtpSourceConfig *config)
   report->std_dev = 4.0;
 }
 
-/* What chronyd reports while it is not synchronized (reference.c, REF_GetTrackingReport and
+/* What chronyd reports while it is not synchronized (chronyd 4.3's REF_GetTrackingReport and
  * REF_GetReferenceParams): no reference (ID 0, no address), stratum 0, reference time 0 (the
  * epoch), root delay and dispersion 1 s, "Not synchronised", no residual frequency or skew.
  * What belongs to the clock itself stays: the correction still being slewed, the frequency,
@@ -516,7 +516,8 @@ mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *r
       self->reference_name[0] = '\0';
     }
   notify (self, MRD_SYNC_CHANGED_TRACKING |
-                (was_synchronized != self->tracking.synchronized ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
+                (was_synchronized != self->tracking.synchronized
+                   ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
 }
 
 void

@@ -417,9 +417,9 @@ class Timesync1(ChronydCase):
         sys.stderr.write(r.stdout)
         self.assertRegex(r.stdout, r'Server: 127\.0\.0\.1 \(127\.0\.0\.1\)')
         self.assertRegex(r.stdout, r'Stratum: 1\n')
-        # timedatectl prints a stratum-1 server's reference ID as its four bytes (timedatectl.c,
+        # timedatectl prints a stratum-1 server's reference ID as its four bytes (systemd 252's
         # print_ntp_status_info: stratum <= 1, reference.str), and timesyncd hands it the
-        # refid of the server's reply as is (timesyncd-bus.c, NTPMessage). chronyd's
+        # refid of the server's reply as is (its NTPMessage property). chronyd's
         # `local stratum 1` answers with 7F7F0101, whose bytes are not printable: the line
         # looks empty against timesyncd too. Asked here of chronyd itself.
         stratum, refid = self.server_stratum_and_refid()
