@@ -45,7 +45,8 @@ main (int argc, char **argv)
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &root,
       N_("Directory that every system path is relative to (default: /)"), N_("DIR") },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf)"), N_("FILE") },
+      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf); the paths in it are "
+         "relative to ROOT"), N_("FILE") },
     { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
       N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
       N_("KIND") },
@@ -164,6 +165,6 @@ main (int argc, char **argv)
     g_autoptr(MrdClock) clock = clock_kind == MRD_CLOCK_KIND_VIRTUAL
       ? mrd_clock_new_virtual (virtual_offset, virtual_freq) : mrd_clock_new_system ();
 
-    return mrd_sync_standalone_run (path, clock);
+    return mrd_sync_standalone_run (path, root, clock);
   }
 }

@@ -48,7 +48,8 @@ main (int argc, char **argv)
     { "zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &zoneinfo,
       N_("Time zone database (default: $TZDIR or /usr/share/zoneinfo)"), N_("DIR") },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf)"), N_("FILE") },
+      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf); the paths in it are "
+         "relative to ROOT"), N_("FILE") },
     { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
       N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
       N_("KIND") },
@@ -154,7 +155,7 @@ main (int argc, char **argv)
       g_autoptr(MrdClock) clock = options.clock_kind == MRD_CLOCK_KIND_VIRTUAL
         ? mrd_clock_new_virtual (virtual_offset, virtual_freq) : mrd_clock_new_system ();
 
-      return mrd_sync_standalone_run (path, clock);
+      return mrd_sync_standalone_run (path, root, clock);
     }
 
   options.root = root;
@@ -188,13 +189,15 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   g_object_set_data (G_OBJECT (daemon), "mrd-exit-status", &exit_status);
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), loop);
+  /* Before the names are asked for: a client that sees them may stop the daemon at once, and
+   * a SIGTERM before the handler is in place would kill it instead of ending it cleanly. */
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
   if (!mrd_daemon_start (daemon, connection, &error))
     {
       g_printerr ("meridiand: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
-  g_unix_signal_add (SIGINT, on_quit_signal, loop);
 
   g_main_loop_run (loop);
 

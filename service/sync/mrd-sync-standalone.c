@@ -120,7 +120,7 @@ on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data
 }
 
 int
-mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
+mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *clock)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(MrdConfig) config = NULL;
@@ -129,11 +129,19 @@ mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
   struct sigaction sa;
   GSource *quit;
 
-  config = mrd_config_load_file (config_path, &error);
+  /* As the service reads it: the paths in the file are relative to the root. */
+  config = mrd_config_load_file_under (config_path, root, &error);
   if (config == NULL)
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 1;
+    }
+  if (config->driftfile != NULL && root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
+    {
+      char *drift = g_build_filename (root, config->driftfile, NULL);
+
+      g_free (config->driftfile);
+      config->driftfile = drift;
     }
   engine = mrd_sync_engine_new (clock, config, &error);
   if (engine == NULL)
