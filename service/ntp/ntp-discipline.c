@@ -97,7 +97,16 @@ apply_freq (NtpDiscipline *d)
  * engine wakes anyway, is stretched to end there: ending a slew means setting the frequency
  * back, and a timer just for that is one more wake-up per update. The stretch only slows a
  * correction the rule already made faster than the interval between updates (an offset
- * several times its SD), and so lowers the frequency error the slew itself adds. */
+ * several times its SD), and so lowers the frequency error the slew itself adds.
+ * A slew the rule plans past `wake_ns` ends there instead. The offset is the regression's
+ * estimate over the whole sample history, which every applied correction is written back
+ * into: it already is the average, and the next update measures again whatever is still
+ * pending. A slew left running past the next transmission filters that average a second
+ * time: the clock carries the part not yet removed as an error of its own (mean square
+ * p0^2/3 per interval for a slew planned over one more interval), and the next estimate
+ * only re-plans it. Ending there costs no wake-up (the engine wakes to transmit), and keeps
+ * the frequency excursion at most |p0| / interval, the rate at which such an offset builds
+ * up; chrony's rule still sets the speed of every slew shorter than that. */
 static void
 start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate, double sd,
             int64_t wake_ns)
@@ -125,6 +134,8 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, double corr_rate, doubl
     double to_wake = (double) (wake_ns - now_ns) * 1e-9;
     if (dur < to_wake && to_wake <= MAX_SLEW_S
         && p0 * p0 * (1.0 - dur / to_wake) / 3.0 <= sd * sd)
+      dur = to_wake;
+    else if (dur > to_wake && to_wake >= MIN_SLEW_S)
       dur = to_wake;
   }
   /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate. */
