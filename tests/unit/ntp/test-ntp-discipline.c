@@ -227,14 +227,14 @@ frequency_follows_the_estimate (void **state)
   ntp_discipline_update (&d, 0, &in, &chg);
   assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0)) < 1e-3);
   assert_true (fabs (chg.dfreq - 23e-6) < 1e-9);
-  /* A second estimate with the same skew as ours now counts 3:1 (chrony's weighting):
-   * a residual of +1 ppm moves us by 0.75 ppm. (At the same instant: over time our own
-   * estimate ages, see old_frequency_estimate_ages_with_the_gap.) */
+  /* A second estimate with the same skew as ours now counts 1:1 (inverse variance; chrony
+   * counts the new one 3:1): a residual of +1 ppm moves us by 0.5 ppm. (At the same instant:
+   * over time our own estimate ages, see old_frequency_estimate_ages_with_the_gap.) */
   d.skew = 0.1e-6;
   in.freq = 1e-6;
   ntp_discipline_update (&d, 0, &in, &chg);
-  assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0 + 0.75)) < 1e-6);
-  assert_true (fabs (d.residual_freq - 0.25e-6) < 1e-12);
+  assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0 + 0.5)) < 1e-6);
+  assert_true (fabs (d.residual_freq - 0.5e-6) < 1e-12);
   /* A skew over maxupdateskew changes nothing */
   double before = ntp_discipline_freq_ppm (&d);
   in.skew = 2000e-6;
@@ -375,14 +375,15 @@ old_frequency_estimate_ages_with_the_gap (void **state)
   double after_day = freq_move_after_gap (84600, true);
   print_message ("frequency moved by %.4f ppm after 64 s, %.4f ppm after 84600 s\n", after_poll,
                  after_day);
-  /* Without ageing both would move 3/0.59^2 / (1/0.074^2 + 3/0.59^2) = 4.5 % of 0.567 ppm,
-   * 0.0256 ppm. With W = 1e-9 the day-old skew is sqrt(0.074^2 + 0.001^2 x 84600) = 0.30 ppm:
-   * 3/0.59^2 / (1/0.30^2 + 3/0.59^2) = 44 %, 0.25 ppm. */
-  assert_true (fabs (after_poll - 0.0256) < 0.01);
-  assert_true (after_day > 0.15 && after_day < 0.40);
+  /* Without ageing both would move 1/0.59^2 / (1/0.074^2 + 1/0.59^2) = 1.55 % of 0.567 ppm,
+   * 0.0088 ppm. With W = 1e-9 the day-old skew is sqrt(0.074^2 + 0.001^2 x 84600) = 0.30 ppm:
+   * 1/0.59^2 / (1/0.30^2 + 1/0.59^2) = 21 %, 0.117 ppm (the W learned from the updates
+   * scatters around 1e-9). */
+  assert_true (fabs (after_poll - 0.0088) < 0.004);
+  assert_true (after_day > 0.07 && after_day < 0.25);
   /* no wander measured yet: no ageing */
   double fresh_day = freq_move_after_gap (84600, false);
-  assert_true (fabs (fresh_day - 0.0256) < 0.002);
+  assert_true (fabs (fresh_day - 0.0088) < 0.001);
 }
 
 /* The reference's phase record may know the wander where the updates do not
@@ -412,10 +413,10 @@ wander_from_the_phase_record_ages_the_estimate (void **state)
   }
   print_message ("after a day: moved %.4f ppm without, %.4f ppm with the record's wander\n",
                  moved[0], moved[1]);
-  /* without: 4.5 % of 0.567 ppm; with: the old skew is sqrt(0.074^2 + (4 x 0.001)^2 x 84600)
-   * = 1.17 ppm, 3/0.59^2 / (1/1.17^2 + 3/0.59^2) = 92 %, 0.52 ppm */
-  assert_true (fabs (moved[0] - 0.0256) < 0.002);
-  assert_true (moved[1] > 0.45 && moved[1] < 0.567);
+  /* without: 1.55 % of 0.567 ppm; with: the old skew is sqrt(0.074^2 + (4 x 0.001)^2 x 84600)
+   * = 1.17 ppm, 1/0.59^2 / (1/1.17^2 + 1/0.59^2) = 80 %, 0.45 ppm */
+  assert_true (fabs (moved[0] - 0.0088) < 0.001);
+  assert_true (moved[1] > 0.40 && moved[1] < 0.50);
 }
 
 static void
