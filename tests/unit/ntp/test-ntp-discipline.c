@@ -135,6 +135,36 @@ slew_ends_at_the_next_wake_up_when_that_costs_little (void **state)
   assert_true (ntp_discipline_deadline (&d) == S);
 }
 
+/* An offset as large as its SD found 1024 s after the last update: chrony's rule (ratio 3)
+ * would slew it over 3 x 1e-6 x 1024 / (2 x 1e-6) = 1536 s, past the next transmission at
+ * 1024 s, where the next update measures again whatever is left. The slew ends at that
+ * transmission instead, removing the whole offset by then. */
+static void
+slew_does_not_outlast_the_next_transmission (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  /* (the first update at 1000 s: a last update at time 0 reads as none) */
+  int64_t t0 = 1000 * S, t = t0 + 1024 * S;
+  setup_disc (&d, 0, 0);
+  NtpDisciplineInput in = input (0.0);
+  assert_int_equal (ntp_discipline_update (&d, t0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  in = input (1e-6);
+  in.next_wake_ns = t + 1024 * S;
+  assert_int_equal (ntp_discipline_update (&d, t, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == t + 1024 * S);
+  assert_true (fabs (ntp_discipline_pending (&d, t + 512 * S) - 0.5e-6) < 1e-12);
+  /* No transmission known: the rule alone (1536 s). */
+  setup_disc (&d, 0, 0);
+  in = input (0.0);
+  ntp_discipline_update (&d, t0, &in, &chg);
+  in = input (1e-6);
+  assert_int_equal (ntp_discipline_update (&d, t, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  double dur = (double) (ntp_discipline_deadline (&d) - t) * 1e-9;
+  assert_true (fabs (dur - 1536.0) < 1e-3);
+}
+
 static void
 makestep_steps_only_in_first_updates (void **state)
 {
@@ -466,6 +496,7 @@ main (void)
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
     cmocka_unit_test (maxchange_and_bogus_input_refused),
+    cmocka_unit_test (slew_does_not_outlast_the_next_transmission),
     cmocka_unit_test (frequency_follows_the_estimate),
     cmocka_unit_test (drift_file_sets_initial_frequency),
     cmocka_unit_test (leap_armed_only_on_june_30_or_december_31),
