@@ -9,8 +9,11 @@
  *  - the time since the last sample switches to minutes at 1200 s, hours at 36000 s, days at
  *    4 days and years past 999 days; "-" when there was none;
  *  - the reachability register is octal; frequencies have three decimals below 99999.5 ppm;
- *  - tracking's system time says "fast"/"slow" of NTP time (zero reads "fast"), its frequency
- *    "fast"/"slow" the other way round (zero reads "slow");
+ *  - tracking's system time and frequency say "fast" or "slow" by the sign of the unrounded
+ *    value, as chronyc's %O and %F do (print_report: `(value > 0.0) ^ (spec != 'O') ? "slow" :
+ *    "fast"`, value in chronyc's signs): a correction > 0 (the clock is slow) reads "slow",
+ *    anything else, zero included, "fast"; a frequency > 0 reads "fast", anything else, zero
+ *    included, "slow". A value that rounds to zero keeps its word: 0.000 ppm can be either;
  *  - in CSV (-c) only the values are printed, comma-separated: offsets in seconds with nine
  *    decimals, frequencies with three, no signs forced, no units, the address for a name, the
  *    reference time as seconds.nanoseconds, and 4294967295 for "never".
@@ -366,7 +369,7 @@ mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
   GString *out = g_string_new (NULL);
   /* chronyc's "current correction" is positive when the clock is slow: ours has the opposite
    * sign (positive = fast), as the D-Bus property documents. */
-  double correction = -t->system_time;
+  double correction = 0.0 - t->system_time;   /* never -0.0: CSV would print "-0.000000000" */
   const char *address = t->ref_address ? t->ref_address : "";
 
   if (csv)
@@ -433,13 +436,16 @@ mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
 }
 
 char *
-mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction, double skew)
+mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction, double skew,
+                                 gboolean csv)
 {
   GString *out = g_string_new (NULL);
 
-  g_string_append_printf (out, "try: %d, refid: %08X, correction: ", attempt, ref_id);
+  /* chronyc's "try: %d, refid: %R, correction: %.9f, skew: %.3f"; in CSV its values alone. */
+  g_string_append_printf (out, csv ? "%d,%08X," : "try: %d, refid: %08X, correction: ", attempt,
+                          ref_id);
   append_double (out, "%.9f", fabs (correction));
-  g_string_append (out, ", skew: ");
+  g_string_append (out, csv ? "," : ", skew: ");
   append_double (out, "%.3f", skew);
   g_string_append_c (out, '\n');
   return g_string_free (out, FALSE);

@@ -93,7 +93,7 @@ char *mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n,
 char *mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv);
 /* One `waitsync` progress line, as chronyc prints it. */
 char *mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction,
-                                       double skew);
+                                       double skew, gboolean csv);
 
 /* The building blocks, exposed for their own tests. */
 void mctl_chrony_append_seconds (GString *out, gint64 seconds);        /* "%I": 4 columns */

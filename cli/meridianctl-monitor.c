@@ -4,7 +4,8 @@
  * (PropertiesChanged on Tracking and on each source, InterfacesAdded/Removed from the
  * ObjectManager) and whenever the measured figures move: meridiand does not announce those
  * (EmitsChangedSignal "false" in dbus/org.meridian.Time1.xml), so while it runs the monitor
- * reads them again every REREAD_S seconds (GetAll) and redraws when one changed.  Changes
+ * reads them again every MERIDIAN_REREAD_S seconds (meridian-reread.h) and redraws when one
+ * changed.  Changes
  * arriving together are drawn once.  On a terminal the
  * screen is redrawn in place and q quits; otherwise each state is printed after the previous
  * one, so the output can be logged.  Ctrl-C (SIGINT) or SIGTERM end it too.
@@ -16,9 +17,7 @@
 #include <glib-unix.h>
 
 #include "meridianctl.h"
-
-/* As often as `chronyc tracking` is worth reading by hand; polls are 64 s by default. */
-#define REREAD_S 2
+#include "meridian-reread.h"
 
 typedef struct {
   MctlContext *ctx;
@@ -71,64 +70,17 @@ schedule_redraw (Monitor *m)
 }
 
 static void
-on_reread (GObject *source, GAsyncResult *result, gpointer data)
+on_reread_changed (GDBusProxy *proxy, gpointer data)
 {
-  g_autoptr(GDBusProxy) proxy = data;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
-                                                             NULL);
-  g_autoptr(GVariant) all = NULL;
-  GVariantIter iter;
-  const char *name;
-  GVariant *value;
-  gboolean changed = FALSE;
-  Monitor *m;
-
-  if (reply == NULL)
-    return;   /* cancelled at exit, or the object went: its removal is drawn anyway */
-  m = g_object_get_data (G_OBJECT (proxy), "mctl-monitor");
-  g_variant_get (reply, "(@a{sv})", &all);
-  g_variant_iter_init (&iter, all);
-  while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
-    {
-      g_autoptr(GVariant) old = g_dbus_proxy_get_cached_property (proxy, name);
-
-      if (old == NULL || !g_variant_equal (old, value))
-        {
-          g_dbus_proxy_set_cached_property (proxy, name, value);
-          changed = TRUE;
-        }
-      g_variant_unref (value);
-    }
-  if (changed && m != NULL)
-    schedule_redraw (m);
-}
-
-static void
-reread_proxy (Monitor *m, GDBusProxy *proxy)
-{
-  g_object_set_data (G_OBJECT (proxy), "mctl-monitor", m);
-  g_dbus_connection_call (g_dbus_proxy_get_connection (proxy), g_dbus_proxy_get_name (proxy),
-                          g_dbus_proxy_get_object_path (proxy),
-                          "org.freedesktop.DBus.Properties", "GetAll",
-                          g_variant_new ("(s)", g_dbus_proxy_get_interface_name (proxy)),
-                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                          m->cancel, on_reread, g_object_ref (proxy));
+  schedule_redraw (data);
 }
 
 static gboolean
 on_reread_timer (gpointer data)
 {
   Monitor *m = data;
-  g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (m->manager);
 
-  reread_proxy (m, G_DBUS_PROXY (m->tracking));
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      g_autoptr(MrdDBusTime1Source) source = mrd_dbus_object_get_time1_source (MRD_DBUS_OBJECT (l->data));
-
-      if (source != NULL)
-        reread_proxy (m, G_DBUS_PROXY (source));
-    }
+  meridian_reread (m->tracking, m->manager, m->cancel, on_reread_changed, m);
   return G_SOURCE_CONTINUE;
 }
 
@@ -201,6 +153,7 @@ mctl_monitor (MctlContext *ctx, int argc, char **argv)
   struct termios saved, raw;
   gboolean raw_mode = FALSE;
 
+  m.numeric = ctx->numeric;
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   if (argc > 1)
@@ -239,7 +192,7 @@ mctl_monitor (MctlContext *ctx, int argc, char **argv)
 
   draw (&m);
   m.cancel = g_cancellable_new ();
-  m.reread_id = g_timeout_add_seconds (REREAD_S, on_reread_timer, &m);
+  m.reread_id = g_timeout_add_seconds (MERIDIAN_REREAD_S, on_reread_timer, &m);
   g_main_loop_run (m.loop);
   g_source_remove (m.reread_id);
   g_cancellable_cancel (m.cancel);

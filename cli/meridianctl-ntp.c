@@ -328,15 +328,22 @@ static gboolean
 parse_report_options (MctlContext *ctx, const char *command, gboolean with_verbose,
                       ReportOptions *o, int *argc, char ***argv)
 {
+  gboolean all_sources = FALSE;
   const GOptionEntry all[] = {
     { "csv", 'c', 0, G_OPTION_ARG_NONE, &o->csv, N_("Print comma-separated values, as chronyc -c"), NULL },
     { "numeric", 'n', 0, G_OPTION_ARG_NONE, &o->numeric, N_("Show addresses, do not look up names"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, N_("Explain the columns, as chronyc -v"), NULL },
+    /* chronyc's -a adds the sources whose names are not resolved yet: they are always listed
+     * here, so it is accepted and changes nothing. */
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all_sources,
+      N_("List every source, as chronyc -a (always the case)"), NULL },
     { NULL }
   };
   GOptionEntry entries[G_N_ELEMENTS (all)];
   g_autoptr(GOptionContext) octx = NULL;
 
+  o->csv = ctx->csv;
+  o->numeric = ctx->numeric;
   memcpy (entries, all, sizeof all);
   if (!with_verbose)
     entries[2] = (GOptionEntry) { NULL };
@@ -575,42 +582,45 @@ mctl_makestep (MctlContext *ctx, int argc, char **argv)
 /* ---- waitsync --------------------------------------------------------------------------- */
 
 static gboolean
-parse_nonnegative (const char *text, double *value)
+parse_number (const char *text, double *value)
 {
   char *end = NULL;
 
   errno = 0;
   *value = g_ascii_strtod (text, &end);
-  return errno == 0 && end != text && *end == '\0' && isfinite (*value) && *value >= 0;
+  return errno == 0 && end != text && *end == '\0' && isfinite (*value);
 }
 
+/* chronyc's waitsync, number for number (chronyc 4.3's process_cmd_waitsync): MAX-TRIES 0
+ * tries for ever and a negative one tries once; a MAX-CORRECTION or MAX-SKEW of 0 is no bound
+ * and a negative one a bound nothing meets; the interval is at least 0.1 s. Unlike chronyc's
+ * sscanf, something that is not a number is an error rather than the default. */
 int
 mctl_waitsync (MctlContext *ctx, int argc, char **argv)
 {
   g_autoptr(GOptionContext) octx =
     mctl_option_context_new (ctx, "waitsync", "[MAX-TRIES [MAX-CORRECTION [MAX-SKEW [INTERVAL]]]]", NULL);
-  guint64 max_tries = 0;
+  gint64 max_tries = 0;
   double max_correction = 0, max_skew = 0, interval = 10;
   double *doubles[] = { &max_correction, &max_skew, &interval };
 
-  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+  if (!mctl_parse_options_numbers (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   if (argc > 5)
     return mctl_usage_error (ctx, "waitsync", _("waitsync takes at most four numbers"));
-  if (argc > 1 && !g_ascii_string_to_unsigned (argv[1], 10, 0, G_MAXINT, &max_tries, NULL))
+  if (argc > 1 && !g_ascii_string_to_signed (argv[1], 10, G_MININT, G_MAXINT, &max_tries, NULL))
     return mctl_usage_error (ctx, "waitsync",
                              _("MAX-TRIES must be a whole number (0: try for ever), not '%s'"),
                              argv[1]);
   for (int i = 2; i < argc; i++)
-    if (!parse_nonnegative (argv[i], doubles[i - 2]))
-      return mctl_usage_error (ctx, "waitsync",
-                               _("'%s' is not a number of seconds or ppm (0 or more)"), argv[i]);
+    if (!parse_number (argv[i], doubles[i - 2]))
+      return mctl_usage_error (ctx, "waitsync", _("'%s' is not a number"), argv[i]);
   /* As chronyc: no faster than ten times a second. */
   interval = MAX (interval, 0.1);
   if (!mctl_connect_ntp (ctx))
     return MCTL_EXIT_UNREACHABLE;
 
-  for (guint64 attempt = 1;; attempt++)
+  for (gint64 attempt = 1;; attempt++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(MrdDBusTime1Tracking) t = mctl_tracking_proxy (ctx, &error);
@@ -628,7 +638,7 @@ mctl_waitsync (MctlContext *ctx, int argc, char **argv)
           double correction = fabs (mrd_dbus_time1_tracking_get_system_time_offset (t));
           double skew = mrd_dbus_time1_tracking_get_skew (t);
           g_autofree char *line = mctl_chrony_format_waitsync_try ((int) attempt, refid,
-                                                                   correction, skew);
+                                                                   correction, skew, ctx->csv);
           fputs (line, stdout);
           fflush (stdout);
           if (mrd_dbus_time1_tracking_get_synchronized (t) && refid != 0 && refid != LOCAL_REFID &&

@@ -53,6 +53,8 @@ print_help (FILE *out, const char *prog)
   fprintf (out, "  --json                 %s\n", _("Print read commands' output as JSON"));
   fprintf (out, "  --no-ask-password      %s\n", _("Never ask for a password to authorize a change"));
   fprintf (out, "  --verbose              %s\n", _("Add meridiand's own words to error messages"));
+  fprintf (out, "  -c, -n                 %s\n",
+           _("As chronyc's, before the command: comma-separated values, addresses only"));
   fputc ('\n', out);
   fputs (_("A command's own options are shown by: meridianctl COMMAND --help\n"), out);
   fputc ('\n', out);
@@ -121,6 +123,42 @@ mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***a
     return TRUE;
   g_printerr ("%s: %s\n", ctx->prog, error->message);
   return FALSE;
+}
+
+static gboolean
+looks_negative (const char *arg)
+{
+  return arg[0] == '-' &&
+         (g_ascii_isdigit (arg[1]) || (arg[1] == '.' && g_ascii_isdigit (arg[2])));
+}
+
+gboolean
+mctl_parse_options_numbers (MctlContext *ctx, GOptionContext *octx, int *argc, char ***argv)
+{
+  char **given = *argv;
+  int n = *argc, n_left = 0, kept = 1;
+  g_autofree char **left = g_new0 (char *, n + 1);
+  char **parsed = left;
+
+  /* GOption sees everything but the negative numbers; what it leaves are the same strings,
+   * so each argument is put back in its place by identity. */
+  for (int i = 0; i < n; i++)
+    if (i == 0 || !looks_negative (given[i]))
+      left[n_left++] = given[i];
+  if (!mctl_parse_options (ctx, octx, &n_left, &parsed))
+    return FALSE;
+  for (int i = 1; i < n; i++)
+    {
+      gboolean positional = looks_negative (given[i]);
+
+      for (int j = 1; !positional && j < n_left; j++)
+        positional = parsed[j] == given[i];
+      if (positional)
+        given[kept++] = given[i];
+    }
+  given[kept] = NULL;
+  *argc = kept;
+  return TRUE;
 }
 
 static gboolean
@@ -472,6 +510,13 @@ main (int argc, char **argv)
         {
           first++;
           break;
+        }
+      else if (arg[1] != '-' && arg[1] != '\0' && strspn (arg + 1, "cn") == strlen (arg + 1))
+        {
+          /* chronyc's -c and -n go before the command ("chronyc -n sources"); as there, they
+           * may be joined ("-cn"). */
+          ctx.csv |= strchr (arg, 'c') != NULL;
+          ctx.numeric |= strchr (arg, 'n') != NULL;
         }
       else
         return mctl_usage_error (&ctx, NULL, _("Unknown option %s"), arg);

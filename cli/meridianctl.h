@@ -39,6 +39,8 @@ typedef struct {
   gboolean      json;            /* --json: machine-readable output on read commands */
   gboolean      no_ask_password; /* --no-ask-password: never let polkit ask */
   gboolean      verbose;         /* --verbose: add the daemon's own error text */
+  gboolean      csv;             /* -c before the command, as chronyc takes it */
+  gboolean      numeric;         /* -n before the command, as chronyc takes it */
   const char   *prog;            /* argv[0] for messages */
   MrdDBusTime1 *time1;           /* NULL until mctl_connect() succeeds */
   /* Set instead of time1 when meridiand is absent but systemd-timedated answers: the zone
@@ -94,6 +96,11 @@ GOptionContext *mctl_option_context_new (MctlContext *ctx, const char *command,
                                          const GOptionEntry *entries);
 /* Parses a subcommand's options; on failure prints the error and returns FALSE. */
 gboolean mctl_parse_options (MctlContext *ctx, GOptionContext *octx, int *argc, char ***argv);
+/* The same for commands whose arguments are numbers, as chronyc reads them: "-1" or "-.5" is
+ * a (negative) number, not an option. Afterwards argv holds the program name and the
+ * arguments in the order given. */
+gboolean mctl_parse_options_numbers (MctlContext *ctx, GOptionContext *octx, int *argc,
+                                     char ***argv);
 int mctl_usage_error (MctlContext *ctx, const char *command, const char *format, ...)
   G_GNUC_PRINTF (3, 4);
 

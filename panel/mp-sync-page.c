@@ -3,14 +3,16 @@
  * first, from org.meridian.Time1.Tracking and the source objects of the ObjectManager; every
  * value from the proxies' property cache, updated by PropertiesChanged and
  * InterfacesAdded/Removed, and, for the measured figures meridiand does not announce
- * (EmitsChangedSignal "false" in dbus/org.meridian.Time1.xml), read again every REREAD_S
- * seconds while the page is shown. Adding, removing and bursting go through org.meridian.Time1.Sources. */
+ * (EmitsChangedSignal "false" in dbus/org.meridian.Time1.xml), read again every
+ * MERIDIAN_REREAD_S seconds while the page is shown (cli/meridian-reread.h, shared with
+ * meridianctl monitor). Adding, removing and bursting go through org.meridian.Time1.Sources. */
 #include <glib/gi18n.h>
 #include <math.h>
 
 #include "mp-sync-page.h"
 #include "mp-format.h"
 #include "mp-offset-plot.h"
+#include "meridian-reread.h"
 
 struct _MpSyncPage
 {
@@ -36,10 +38,6 @@ struct _MpSyncPage
   guint reread_id;         /* while mapped */
   GCancellable *reread_cancel;
 };
-
-/* Often enough that each clock update (16 s at the shortest usual poll) shows within a
- * couple of seconds; only while the page is on screen. */
-#define REREAD_S 2
 
 G_DEFINE_TYPE (MpSyncPage, mp_sync_page, ADW_TYPE_BIN)
 
@@ -502,77 +500,25 @@ attach (MpSyncPage *self)
 /* ---- the figures nobody announces ------------------------------------------------------ */
 
 static void
-on_reread (GObject *source, GAsyncResult *result, gpointer data)
+on_reread_changed (GDBusProxy *proxy, gpointer data)
 {
-  g_autoptr(GDBusProxy) proxy = data;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
-                                                             NULL);
-  g_autoptr(GVariant) all = NULL;
-  MpSyncPage *self;
-  GVariantIter iter;
-  const char *name;
-  GVariant *value;
-  gboolean changed = FALSE;
+  MpSyncPage *self = data;
+  GtkWidget *row;
 
-  if (reply == NULL)
-    return;   /* cancelled (unmapped), or gone: its removal is shown anyway */
-  self = g_object_get_data (G_OBJECT (proxy), "mp-sync-page");
-  g_variant_get (reply, "(@a{sv})", &all);
-  g_variant_iter_init (&iter, all);
-  while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
-    {
-      g_autoptr(GVariant) old = g_dbus_proxy_get_cached_property (proxy, name);
-
-      if (old == NULL || !g_variant_equal (old, value))
-        {
-          g_dbus_proxy_set_cached_property (proxy, name, value);
-          changed = TRUE;
-        }
-      g_variant_unref (value);
-    }
-  if (!changed || self == NULL)
-    return;
   if (proxy == G_DBUS_PROXY (self->tracking))
     update_tracking (self);
-  else
-    {
-      GtkWidget *row = g_hash_table_lookup (self->rows, g_dbus_proxy_get_object_path (proxy));
-
-      if (row != NULL)
-        fill_source_row (self, row, MRD_DBUS_TIME1_SOURCE (proxy));
-    }
-}
-
-static void
-reread_proxy (MpSyncPage *self, GDBusProxy *proxy)
-{
-  g_object_set_data (G_OBJECT (proxy), "mp-sync-page", self);
-  g_dbus_connection_call (g_dbus_proxy_get_connection (proxy), g_dbus_proxy_get_name (proxy),
-                          g_dbus_proxy_get_object_path (proxy),
-                          "org.freedesktop.DBus.Properties", "GetAll",
-                          g_variant_new ("(s)", g_dbus_proxy_get_interface_name (proxy)),
-                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                          self->reread_cancel, on_reread, g_object_ref (proxy));
+  else if (self->rows != NULL &&
+           (row = g_hash_table_lookup (self->rows, g_dbus_proxy_get_object_path (proxy))) != NULL)
+    fill_source_row (self, row, MRD_DBUS_TIME1_SOURCE (proxy));
 }
 
 static gboolean
 on_reread_timer (gpointer data)
 {
   MpSyncPage *self = data;
-  GList *objects;
 
-  if (self->tracking == NULL || self->manager == NULL)
-    return G_SOURCE_CONTINUE;
-  reread_proxy (self, G_DBUS_PROXY (self->tracking));
-  objects = g_dbus_object_manager_get_objects (self->manager);
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      MrdDBusTime1Source *src = mrd_dbus_object_peek_time1_source (MRD_DBUS_OBJECT (l->data));
-
-      if (src != NULL)
-        reread_proxy (self, G_DBUS_PROXY (src));
-    }
-  g_list_free_full (objects, g_object_unref);
+  if (self->tracking != NULL && self->manager != NULL)
+    meridian_reread (self->tracking, self->manager, self->reread_cancel, on_reread_changed, self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -582,24 +528,9 @@ stop_reread (MpSyncPage *self)
   g_clear_handle_id (&self->reread_id, g_source_remove);
   if (self->reread_cancel != NULL)
     {
-      /* Replies still on their way find no page: the proxies forget it. */
+      /* Replies still on their way call nothing (meridian-reread.h). */
       g_cancellable_cancel (self->reread_cancel);
       g_clear_object (&self->reread_cancel);
-    }
-  if (self->tracking != NULL)
-    g_object_set_data (G_OBJECT (self->tracking), "mp-sync-page", NULL);
-  if (self->manager != NULL)
-    {
-      GList *objects = g_dbus_object_manager_get_objects (self->manager);
-
-      for (GList *l = objects; l != NULL; l = l->next)
-        {
-          MrdDBusTime1Source *src = mrd_dbus_object_peek_time1_source (MRD_DBUS_OBJECT (l->data));
-
-          if (src != NULL)
-            g_object_set_data (G_OBJECT (src), "mp-sync-page", NULL);
-        }
-      g_list_free_full (objects, g_object_unref);
     }
 }
 
@@ -612,7 +543,7 @@ mp_sync_page_map (GtkWidget *widget)
   if (self->reread_id == 0)
     {
       self->reread_cancel = g_cancellable_new ();
-      self->reread_id = g_timeout_add_seconds (REREAD_S, on_reread_timer, self);
+      self->reread_id = g_timeout_add_seconds (MERIDIAN_REREAD_S, on_reread_timer, self);
       on_reread_timer (self);   /* what is shown now is as of now */
     }
 }

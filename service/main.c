@@ -12,7 +12,6 @@
 #include "mrd-daemon.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-sync-standalone.h"
-#include "privsep/mrd-engine-child.h"
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -40,9 +39,7 @@ main (int argc, char **argv)
   g_autofree char *clock_name = NULL;
   double virtual_offset = 0.0, virtual_freq = 0.0;
   gboolean no_timedate1 = FALSE, verbose = FALSE, no_bus = FALSE, no_engine = FALSE;
-  gboolean engine_activated = FALSE;
   g_autofree char *engine_socket = NULL;
-  gint engine_child = -1, engine_clock_fd = -1;
   g_autofree char *engine_user = NULL;
   g_autofree char *engine_chroot = NULL;
   const GOptionEntry entries[] = {
@@ -51,7 +48,8 @@ main (int argc, char **argv)
     { "zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &zoneinfo,
       N_("Time zone database (default: $TZDIR or /usr/share/zoneinfo)"), N_("DIR") },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf)"), N_("FILE") },
+      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf); the paths in it are "
+         "relative to ROOT"), N_("FILE") },
     { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
       N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
       N_("KIND") },
@@ -74,12 +72,6 @@ main (int argc, char **argv)
     { "engine-socket", 0, 0, G_OPTION_ARG_FILENAME, &engine_socket,
       N_("Connect to the NTP engine at this socket (meridian-engine.socket) while NTP is on, "
          "instead of starting it as a child process"), N_("FILE") },
-    { "engine-activated", 0, 0, G_OPTION_ARG_NONE, &engine_activated,
-      N_("Run only the NTP engine, serving meridiand on the socket passed by socket activation "
-         "(meridian-engine.service)"), NULL },
-    /* Internal: how meridiand starts its own engine process (service/privsep). */
-    { "engine-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_child, NULL, NULL },
-    { "engine-clock-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_clock_fd, NULL, NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
@@ -114,18 +106,6 @@ main (int argc, char **argv)
 
   if (verbose)
     g_log_set_debug_enabled (TRUE);
-  if (engine_activated || engine_child >= 0)
-    {
-      MrdEngineChildOptions child = {
-        .channel_fd = engine_child,
-        .clock_fd = engine_clock_fd,
-        .user = engine_user,
-        .chroot_dir = engine_chroot,
-      };
-
-      return engine_activated ? mrd_engine_child_run_activated (&child)
-                              : mrd_engine_child_run (&child);
-    }
   /* With a socket the engine is another unit's process: who it runs as is that unit's. */
   if (engine_socket != NULL && (engine_user != NULL || engine_chroot != NULL || no_engine))
     {
@@ -175,7 +155,7 @@ main (int argc, char **argv)
       g_autoptr(MrdClock) clock = options.clock_kind == MRD_CLOCK_KIND_VIRTUAL
         ? mrd_clock_new_virtual (virtual_offset, virtual_freq) : mrd_clock_new_system ();
 
-      return mrd_sync_standalone_run (path, clock);
+      return mrd_sync_standalone_run (path, root, clock);
     }
 
   options.root = root;
@@ -209,13 +189,15 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   g_object_set_data (G_OBJECT (daemon), "mrd-exit-status", &exit_status);
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), loop);
+  /* Before the names are asked for: a client that sees them may stop the daemon at once, and
+   * a SIGTERM before the handler is in place would kill it instead of ending it cleanly. */
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
   if (!mrd_daemon_start (daemon, connection, &error))
     {
       g_printerr ("meridiand: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
-  g_unix_signal_add (SIGINT, on_quit_signal, loop);
 
   g_main_loop_run (loop);
 

@@ -529,10 +529,20 @@ parse_file (MrdConfig *config, const char *path, FileKind kind)
 MrdConfig *
 mrd_config_load_file (const char *path, GError **error)
 {
+  return mrd_config_load_file_under (path, NULL, error);
+}
+
+MrdConfig *
+mrd_config_load_file_under (const char *path, const char *root, GError **error)
+{
   g_autoptr(MrdConfig) config = mrd_config_new ();
   g_autoptr(GError) local_error = NULL;
   g_autofree char *data = NULL;
 
+  /* The paths inside the file name system files as every other system path does: beneath
+   * the root when there is one (the real root keeps chronyd's reading, as named). */
+  if (root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
+    config->root = g_strdup (root);
   if (!read_trusted_file (path, &data, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))

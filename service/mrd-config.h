@@ -50,6 +50,12 @@ void                mrd_config_parse_data (MrdConfig *config, const char *data,
  * Files named by include, confdir and sourcedir are read where the directive stands; a
  * missing one is skipped (as chronyd does), an unreadable one reported as a diagnostic. */
 MrdConfig          *mrd_config_load_file  (const char *path, GError **error);
+/* The same with a root other than "/" (meridiand --config FILE --root DIR): @path is read as
+ * named, and the files and directories named by include, confdir and sourcedir are taken
+ * relative to @root and resolved beneath it, as mrd_config_load_beneath() does. @root NULL or
+ * "/" is mrd_config_load_file(). */
+MrdConfig          *mrd_config_load_file_under (const char *path, const char *root,
+                                                GError **error);
 /* The same for the daemon's own files: @path (e.g. "/etc/meridian/meridian.conf") and every
  * file and directory named by include, confdir and sourcedir are taken relative to @root and
  * resolved beneath it without following a symbolic link (service/tz/mrd-tz-root.h): a linked

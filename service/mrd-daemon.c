@@ -162,11 +162,12 @@ first_persistent_sourcedir (const MrdConfig *config)
   return NULL;
 }
 
-/* A path from the configuration, under the root. */
+/* A path from the configuration, under the root: every path a configuration names is a
+ * system path, relative to the root however the file was given (--config or the default). */
 static char *
 under_root (const char *root, const char *path)
 {
-  if (strcmp (root, "/") == 0 || g_str_has_prefix (path, root))
+  if (strcmp (root, "/") == 0)
     return g_strdup (path);
   return g_build_filename (root, path, NULL);
 }
@@ -241,13 +242,14 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
   tracking.freq_ppm = mrd_clock_get_freq (clock);
   mrd_sync_set_tracking (self->sync, &tracking, "");
 
-  /* --config names a file the administrator trusts; the default one, and what it includes,
-   * is read beneath the root. */
+  /* --config names a file the administrator trusts, read as named; the default one is read
+   * beneath the root. Either way what it names (include, confdir, sourcedir, driftfile) is
+   * relative to the root. */
   config_path = options->config_path != NULL
     ? g_strdup (options->config_path)
     : g_build_filename (root, "etc", "meridian", "meridian.conf", NULL);
   config = options->config_path != NULL
-    ? mrd_config_load_file (config_path, &local_error)
+    ? mrd_config_load_file_under (config_path, root, &local_error)
     : mrd_config_load_beneath (root, "/etc/meridian/meridian.conf", &local_error);
   if (config == NULL)
     {

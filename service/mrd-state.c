@@ -8,7 +8,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 #include "mrd-tz-root.h"
 
@@ -92,7 +92,7 @@ mrd_write_file_atomic (const char *path, const char *data, gsize len, int mode, 
       {
         int errsv = errno;
 
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv),
                      _("Cannot create %s: %s"), dir, g_strerror (errsv));
         return FALSE;
       }

@@ -61,6 +61,30 @@ report_init (NtpSourceReport *report, const NtpSourceConfig *config)
   report->state = NTP_STATE_UNUSABLE;
   report->poll = config->minpoll;
   report->last_rx_ago = -1.0;
+  /* No samples yet: chronyd's worst case (`chronyc sourcestats`: 2000.000 ppm, 4000ms). */
+  report->skew_ppm = 2000.0;
+  report->std_dev = 4.0;
+}
+
+/* What chronyd reports while it is not synchronized (chronyd 4.3's REF_GetTrackingReport and
+ * REF_GetReferenceParams): no reference (ID 0, no address), stratum 0, reference time 0 (the
+ * epoch), root delay and dispersion 1 s, "Not synchronised", no residual frequency or skew.
+ * What belongs to the clock itself stays: the correction still being slewed, the frequency,
+ * the last and RMS offsets and the last update interval. */
+static void
+tracking_unsynchronize (NtpTracking *tracking)
+{
+  tracking->synchronized = false;
+  tracking->ref_id = 0;
+  tracking->ref_source = -1;
+  tracking->stratum = 0;
+  tracking->ref_time_ns = 0;
+  tracking->residual_freq_ppm = 0.0;
+  tracking->skew_ppm = 0.0;
+  tracking->root_delay = 1.0;
+  tracking->root_dispersion = 1.0;
+  tracking->leap = NTP_LEAP_NONE;
+  tracking->leap_unsynchronized = true;
 }
 
 static void
@@ -68,8 +92,7 @@ tracking_init (NtpTracking *tracking)
 {
   /* What `chronyc tracking` says for a clock that has never been synchronized. */
   memset (tracking, 0, sizeof *tracking);
-  tracking->ref_source = -1;
-  tracking->leap_unsynchronized = true;
+  tracking_unsynchronize (tracking);
 }
 
 MrdSync *
@@ -173,6 +196,19 @@ mrd_sync_set_enabled (MrdSync *self, gboolean enabled, GError **error)
   self->state = new_state;
   if (self->engine != NULL && self->engine->set_enabled != NULL)
     self->engine->set_enabled (self->engine_data, enabled);
+  /* Off means not synchronized from this moment, whatever the engine reports on its way out
+   * (mrd_sync_set_tracking holds to that while NTP stays off), and sources with nothing
+   * measured: a stopped engine keeps no samples. */
+  if (!enabled)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      mrd_sync_set_tracking (self, &self->tracking, NULL);
+      g_hash_table_iter_init (&iter, self->sources);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        mrd_sync_set_source_report (self, GPOINTER_TO_UINT (key), &((Source *) value)->report);
+    }
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "NTP", enabled ? "yes" : "no",
                     "MESSAGE", "Set NTP to %s.", enabled ? "enabled" : "disabled");
@@ -468,12 +504,20 @@ mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *r
 
   char *old = self->reference_name;
 
+  /* Copied first: a caller may pass mrd_sync_get_tracking() or mrd_sync_get_reference_name(). */
   self->tracking = *tracking;
-  /* Copied before the old one goes: a caller may pass mrd_sync_get_reference_name(). */
   self->reference_name = g_strdup (reference_name != NULL ? reference_name : "");
   g_free (old);
+  /* Not synchronized (or NTP off, where an engine's late report is stale): no reference, as
+   * chronyd shows it, so that nothing keeps naming a server the clock no longer follows. */
+  if (!self->tracking.synchronized || !self->state.ntp)
+    {
+      tracking_unsynchronize (&self->tracking);
+      self->reference_name[0] = '\0';
+    }
   notify (self, MRD_SYNC_CHANGED_TRACKING |
-                (was_synchronized != tracking->synchronized ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
+                (was_synchronized != self->tracking.synchronized
+                   ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
 }
 
 void
@@ -483,7 +527,12 @@ mrd_sync_set_source_report (MrdSync *self, guint id, const NtpSourceReport *repo
 
   if (source == NULL)
     return;
-  source->report = *report;
+  /* NTP off: what an engine says on its way out (a stopped engine's sources read as all
+   * zeros, poll 0 included) gives way to a source with nothing measured, as at start. */
+  if (!self->state.ntp)
+    report_init (&source->report, &source->config);
+  else
+    source->report = *report;
   EMIT (self, source_changed, id);
 }
 

@@ -110,6 +110,10 @@ update (MrdTimesync1 *self)
     {
       const NtpSourceConfig *c = mrd_sync_get_source_config (self->sync, chosen);
       const NtpSourceReport *r = mrd_sync_get_source_report (self->sync, chosen);
+      /* The server's reference ID as its reply carried it, as timesyncd hands it on;
+       * timedatectl prints it as four characters for stratum 0 and 1 (chronyd's "local"
+       * 7F7F0101 is not printable, so the line looks empty there, as with timesyncd) and in
+       * hex above. */
       guint8 refid[4] = { r->refid >> 24, r->refid >> 16, r->refid >> 8, r->refid };
       /* Rebuilt times (see the XML): T4 the last update, T1 one delay before it. */
       gint64 t4 = t->ref_time_ns > 0 ? t->ref_time_ns / 1000 : 0;

@@ -11,7 +11,8 @@ standard error and a two-sided t-test at 5 %.
 
 Part 2, loopback through our relay (tests/tools/mrd-udp-relay): one real chronyd -x server,
 two clients at the same time each behind its own relay with the same settings and seed:
-meridiand --no-bus --clock virtual (0.5 s off, 23.054 ppm slow, the seed's line) and
+meridian-engine --no-bus --clock virtual (the plain daemon in the lean engine executable; 0.5 s
+off, 23.054 ppm slow, the seed's line) and
 chronyd -x (which measures and selects but does not touch the clock, so its estimate of the
 clock's error is its error: the real clock is the server's). Time to synchronize (first time
 within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
@@ -378,8 +379,9 @@ def loopback_run(args, run_s, idle_s):
         t0 = time.monotonic()
         cproc, _ = lab.chronyd_client(f"server 127.0.0.1 port {pc} {line}\nmakestep 1 3")
         csock = [a for a in open(cproc.args[-1]).read().split() if a.endswith(".sock")][0]
+        # The plain daemon as shipped for it: the lean engine executable's --no-bus.
         d = lab.meridiand(f"server 127.0.0.1 port {pm} {line}\nmakestep 1 3\n", offset=0.5,
-                          freq=-23.054)
+                          freq=-23.054, exe=netlib.engine_path())
         bproc = bus_daemon(lab, pb, line)
         csamples = []
         while time.monotonic() - t0 < run_s:
@@ -419,7 +421,7 @@ def loopback_run(args, run_s, idle_s):
         return samples[start][0], math.sqrt(statistics.fmean(x * x for x in after)), len(after)
 
     if args.verbose:
-        print("meridiand (t, synchronized, true offset):", *mupd, sep="\n  ")
+        print("meridian-engine (t, synchronized, true offset):", *mupd, sep="\n  ")
         print("chronyd -x (t, synchronized, System time):", *csamples, sep="\n  ")
     ms, mr, mn = sync_and_rms([(t, s, e) for t, s, e in mupd])
     cs, cr, cn = sync_and_rms(csamples)
@@ -452,15 +454,15 @@ def loopback_part(args):
     run_s = args.run_s or (60 if args.quick else 120)
     idle_s = args.idle_s or (64 if args.quick else 240)
     runs = args.runs or 3
-    print("== loopback through mrd-udp-relay: one chronyd -x server; meridiand --no-bus "
+    print("== loopback through mrd-udp-relay: one chronyd -x server; meridian-engine --no-bus "
           "(virtual clock), chronyd -x and meridiand on a private bus as clients at the same "
           "time ==")
     print(f"   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
           "same seed); `server 127.0.0.1 port N prefer iburst minpoll 4 maxpoll 4`, "
           "`makestep 1 3`")
-    print(f"   meridiand starts 0.5 s off and 23.054 ppm slow; chronyd -x measures the real "
-          f"clock, which is the server's. {runs} run(s) of {run_s} s, then an idle window of "
-          f"{idle_s} s; each figure: mean [min, max] over the runs", flush=True)
+    print(f"   meridian's clients start 0.5 s off and 23.054 ppm slow; chronyd -x measures "
+          f"the real clock, which is the server's. {runs} run(s) of {run_s} s, then an idle "
+          f"window of {idle_s} s; each figure: mean [min, max] over the runs", flush=True)
     lab = netlib.Lab()
     try:
         td = timedated_mem(lab)
@@ -470,7 +472,7 @@ def loopback_part(args):
     for i in range(runs):
         results.append(loopback_run(args, run_s, idle_s))
         r = results[-1]
-        print(f"   run {i + 1}: wake-ups/h meridiand {r['wake'][0]:.0f}, chronyd "
+        print(f"   run {i + 1}: wake-ups/h meridian-engine {r['wake'][0]:.0f}, chronyd "
               f"{r['wake'][1]:.0f}, on a bus "
               f"{r['bus']['wake'] if r['bus'] else float('nan'):.0f}; RSS KiB "
               f"{r['rss'][0]}, {r['rss'][1]}, {r['bus']['rss'] if r['bus'] else 0}", flush=True)
@@ -487,7 +489,7 @@ def loopback_part(args):
     us = lambda v: fmt_s(v)  # noqa: E731
     i0 = lambda v: f"{v:.0f}"  # noqa: E731
     print()
-    print(f"{'':28} {'meridiand --no-bus':>26} {'chronyd -x':>26}   ratio m/c")
+    print(f"{'':28} {'meridian-engine --no-bus':>26} {'chronyd -x':>26}   ratio m/c")
     row("time to sync (s)", "sync", lambda v: f"{v:.1f}")
     row("RMS error after sync", "rms", us)
     print(f"{'  (updates / chronyc samples)':28} {spread(col('n', 0), i0):>26} "
@@ -502,8 +504,8 @@ def loopback_part(args):
     print(f"{'':28} {'(schedstat: + preemptions)':>26}")
     bus = [r for r in results if r["bus"]]
     if bus:
-        print(f"   meridiand on a private bus (daemon + sandboxed engine child, its own relay), "
-              f"same runs ({len(bus)} of {runs}):")
+        print(f"   meridiand on a private bus (daemon + sandboxed meridian-engine child, its "
+              f"own relay), same runs ({len(bus)} of {runs}):")
         print(f"{'':28} {'meridiand on a bus':>26} {'chronyd -x':>26}   ratio m/c")
         for label, key, fmt in (("  RSS (KiB, process tree)", "rss", i0),
                                 ("  PSS (KiB)", "pss", i0), ("  anonymous RSS (KiB)", "anon", i0),
@@ -530,8 +532,8 @@ def loopback_part(args):
         print("   largest mappings at the end of the last run (KiB: RSS / PSS):")
         for who, maps in results[-1]["detail"].items():
             print(f"     {who}: " + ", ".join(f"{n} {r}/{p}" for n, r, p in maps))
-    print("   errors: meridiand's from its virtual clock's true offset at each update; chronyd's "
-          "is its estimate of a clock that is right (chronyc 'System time'), every 2 s")
+    print("   errors: meridian-engine's from its virtual clock's true offset at each update; "
+          "chronyd's is its estimate of a clock that is right (chronyc 'System time'), every 2 s")
     print()
 
 

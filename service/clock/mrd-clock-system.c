@@ -17,7 +17,7 @@
 #include <sys/timex.h>
 #include <time.h>
 #include <glib/gi18n.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 typedef struct {
   MrdClock parent;
@@ -92,7 +92,7 @@ system_now_ns (MrdClock *clock)
 static gboolean
 fail_errno (GError **error, int errsv, const char *what)
 {
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
+  g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "%s: %s", what,
                g_strerror (errsv));
   return FALSE;
 }

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <unistd.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 
@@ -27,7 +27,7 @@ ns_is_settable (gint64 ns)
 static gboolean
 fail_out_of_range (GError **error)
 {
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, g_strerror (EINVAL));
+  g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, g_strerror (EINVAL));
   return FALSE;
 }
 

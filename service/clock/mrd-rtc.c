@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/rtc.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 #include <glib/gstdio.h>
 
 #include "mrd-state.h"
@@ -36,7 +36,7 @@ mrd_rtc_write (MrdRtc *rtc, gint64 fields_usec, GError **error)
   /* The fields hold years 1900 … 2^31: refuse what gmtime() or the device cannot hold. */
   if (fields_usec < 0 || fields_usec / G_USEC_PER_SEC >= MRD_CLOCK_SET_SEC_MAX)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, g_strerror (EINVAL));
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, g_strerror (EINVAL));
       return FALSE;
     }
   return rtc->ops->write (rtc, fields_usec, error);
@@ -52,7 +52,7 @@ mrd_rtc_free (MrdRtc *rtc)
 static gboolean
 fail_errno (GError **error, int err, const char *what, const char *path)
 {
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "%s %s: %s", what, path,
+  g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (err), "%s %s: %s", what, path,
                g_strerror (err));
   return FALSE;
 }

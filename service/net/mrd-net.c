@@ -9,12 +9,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <netdb.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <glib-unix.h>
+
+#include "net/mrd-io-error.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 /* An NTP reply is 48 bytes plus extension fields and a MAC (RFC 7822), well under this; a
@@ -23,9 +27,7 @@
 #define RECV_BUF_LEN 4096
 
 struct _MrdNetSocket {
-  GInetSocketAddress *server;
-  struct sockaddr_storage server_native;
-  socklen_t server_len;
+  MrdNetAddress server;
   int family;
   int fd;
   guint watch;
@@ -100,14 +102,14 @@ from_server (MrdNetSocket *self, const struct sockaddr_storage *from, socklen_t 
   if (self->family == AF_INET)
     {
       const struct sockaddr_in *a = (const struct sockaddr_in *) from;
-      const struct sockaddr_in *b = (const struct sockaddr_in *) &self->server_native;
+      const struct sockaddr_in *b = (const struct sockaddr_in *) &self->server.ss;
 
       return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
     }
   else
     {
       const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) from;
-      const struct sockaddr_in6 *b = (const struct sockaddr_in6 *) &self->server_native;
+      const struct sockaddr_in6 *b = (const struct sockaddr_in6 *) &self->server.ss;
 
       return a->sin6_port == b->sin6_port &&
              memcmp (&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
@@ -200,7 +202,7 @@ open_socket (MrdNetSocket *self, GError **error)
   if (fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "socket: %s",
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "socket: %s",
                    g_strerror (errsv));
       return -1;
     }
@@ -219,11 +221,11 @@ open_socket (MrdNetSocket *self, GError **error)
     }
   /* connect(2) on an unbound UDP socket binds it to a random ephemeral port and makes the
    * kernel drop datagrams from any other address and port. */
-  if (connect (fd, (struct sockaddr *) &self->server_native, self->server_len) < 0)
+  if (connect (fd, (struct sockaddr *) &self->server.ss, self->server.len) < 0)
     {
       int errsv = errno;
       close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "connect: %s",
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "connect: %s",
                    g_strerror (errsv));
       return -1;
     }
@@ -231,20 +233,17 @@ open_socket (MrdNetSocket *self, GError **error)
 }
 
 MrdNetSocket *
-mrd_net_socket_new (GInetSocketAddress *server, MrdNetReceiveFunc func, gpointer user_data)
+mrd_net_socket_new (const MrdNetAddress *server, MrdNetReceiveFunc func, gpointer user_data)
 {
   MrdNetSocket *self = g_new0 (MrdNetSocket, 1);
 
-  self->server = g_object_ref (server);
+  g_assert (server->len <= sizeof server->ss);
+  self->server = *server;
   self->fd = -1;
   self->spare_fd = -1;
   self->func = func;
   self->user_data = user_data;
-  self->server_len = g_socket_address_get_native_size (G_SOCKET_ADDRESS (server));
-  g_assert (self->server_len <= sizeof self->server_native);
-  g_socket_address_to_native (G_SOCKET_ADDRESS (server), &self->server_native,
-                              sizeof self->server_native, NULL);
-  self->family = self->server_native.ss_family;
+  self->family = self->server.ss.ss_family;
   return self;
 }
 
@@ -271,7 +270,6 @@ mrd_net_socket_free (MrdNetSocket *self)
   if (self == NULL)
     return;
   mrd_net_socket_close (self);
-  g_object_unref (self->server);
   g_free (self);
 }
 
@@ -305,7 +303,7 @@ mrd_net_socket_send (MrdNetSocket *self, const guint8 *data, gsize len, GError *
   self->spare_fd = open_socket (self, NULL);
   if (n < 0 || (gsize) n != len)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (send_errno), "send: %s",
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (send_errno), "send: %s",
                    g_strerror (send_errno));
       return FALSE;
     }
@@ -333,10 +331,10 @@ mrd_net_socket_get_local_port (MrdNetSocket *self)
   return 0;
 }
 
-GInetSocketAddress *
+const MrdNetAddress *
 mrd_net_socket_get_server (MrdNetSocket *self)
 {
-  return self->server;
+  return &self->server;
 }
 
 guint
@@ -345,124 +343,289 @@ mrd_net_socket_get_n_foreign (MrdNetSocket *self)
   return self->n_foreign;
 }
 
-GInetSocketAddress *
+MrdNetAddress *
 mrd_net_address_parse_numeric (const char *host, guint16 port)
 {
-  g_autoptr(GInetAddress) addr = NULL;
+  MrdNetAddress *out;
+  struct in_addr a4;
+  struct in6_addr a6;
 
   if (host == NULL)
     return NULL;
-  addr = g_inet_address_new_from_string (host);
-  if (addr == NULL)
-    return NULL;
-  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (addr, port));
+  /* inet_pton(3) takes only the full forms ("127.1" is no IPv4 address here, as for GIO). */
+  if (inet_pton (AF_INET, host, &a4) == 1)
+    {
+      struct sockaddr_in *sin;
+
+      out = g_new0 (MrdNetAddress, 1);
+      sin = (struct sockaddr_in *) &out->ss;
+      sin->sin_family = AF_INET;
+      sin->sin_port = g_htons (port);
+      sin->sin_addr = a4;
+      out->len = sizeof *sin;
+      return out;
+    }
+  if (inet_pton (AF_INET6, host, &a6) == 1)
+    {
+      struct sockaddr_in6 *sin6;
+
+      out = g_new0 (MrdNetAddress, 1);
+      sin6 = (struct sockaddr_in6 *) &out->ss;
+      sin6->sin6_family = AF_INET6;
+      sin6->sin6_port = g_htons (port);
+      sin6->sin6_addr = a6;
+      out->len = sizeof *sin6;
+      return out;
+    }
+  return NULL;
+}
+
+MrdNetAddress *
+mrd_net_address_copy (const MrdNetAddress *address)
+{
+  return g_memdup2 (address, sizeof *address);
+}
+
+void
+mrd_net_address_free (MrdNetAddress *address)
+{
+  g_free (address);
+}
+
+int
+mrd_net_address_get_family (const MrdNetAddress *address)
+{
+  return address->ss.ss_family;
+}
+
+guint16
+mrd_net_address_get_port (const MrdNetAddress *address)
+{
+  if (address->ss.ss_family == AF_INET)
+    return g_ntohs (((const struct sockaddr_in *) &address->ss)->sin_port);
+  if (address->ss.ss_family == AF_INET6)
+    return g_ntohs (((const struct sockaddr_in6 *) &address->ss)->sin6_port);
+  return 0;
+}
+
+/* The address's bytes (4 or 16) and their count. */
+static const guint8 *
+address_bytes (const MrdNetAddress *address, gsize *len)
+{
+  if (address->ss.ss_family == AF_INET)
+    {
+      *len = 4;
+      return (const guint8 *) &((const struct sockaddr_in *) &address->ss)->sin_addr;
+    }
+  *len = 16;
+  return (const guint8 *) &((const struct sockaddr_in6 *) &address->ss)->sin6_addr;
+}
+
+gboolean
+mrd_net_address_equal (const MrdNetAddress *a, const MrdNetAddress *b)
+{
+  const guint8 *ba, *bb;
+  gsize la, lb;
+
+  if (a->ss.ss_family != b->ss.ss_family ||
+      mrd_net_address_get_port (a) != mrd_net_address_get_port (b))
+    return FALSE;
+  ba = address_bytes (a, &la);
+  bb = address_bytes (b, &lb);
+  return la == lb && memcmp (ba, bb, la) == 0;
 }
 
 char *
-mrd_net_address_to_string (GInetSocketAddress *address)
+mrd_net_address_host_to_string (const MrdNetAddress *address)
 {
-  GInetAddress *addr = g_inet_socket_address_get_address (address);
-  guint16 port = g_inet_socket_address_get_port (address);
-  g_autofree char *host = g_inet_address_to_string (addr);
+  char buf[INET6_ADDRSTRLEN];
+  gsize len;
+  const guint8 *bytes = address_bytes (address, &len);
+
+  if (inet_ntop (address->ss.ss_family, bytes, buf, sizeof buf) == NULL)
+    return g_strdup ("?");
+  return g_strdup (buf);
+}
+
+char *
+mrd_net_address_to_string (const MrdNetAddress *address)
+{
+  guint16 port = mrd_net_address_get_port (address);
+  g_autofree char *host = mrd_net_address_host_to_string (address);
 
   if (port == 123)
     return g_steal_pointer (&host);
-  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6)
+  if (address->ss.ss_family == AF_INET6)
     return g_strdup_printf ("[%s]:%u", host, port);
   return g_strdup_printf ("%s:%u", host, port);
 }
 
 guint32
-mrd_net_address_refid (GInetSocketAddress *address)
+mrd_net_address_refid (const MrdNetAddress *address)
 {
-  GInetAddress *addr = g_inet_socket_address_get_address (address);
-  const guint8 *bytes = g_inet_address_to_bytes (addr);
+  gsize n;
+  const guint8 *bytes = address_bytes (address, &n);
   guint8 digest[16];
   gsize len = sizeof digest;
   g_autoptr(GChecksum) md5 = NULL;
 
-  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV4)
+  if (address->ss.ss_family == AF_INET)
     return (guint32) bytes[0] << 24 | (guint32) bytes[1] << 16 | (guint32) bytes[2] << 8 | bytes[3];
   md5 = g_checksum_new (G_CHECKSUM_MD5);
-  g_checksum_update (md5, bytes, (gssize) g_inet_address_get_native_size (addr));
+  g_checksum_update (md5, bytes, (gssize) n);
   g_checksum_get_digest (md5, digest, &len);
   return (guint32) digest[0] << 24 | (guint32) digest[1] << 16 | (guint32) digest[2] << 8 | digest[3];
 }
 
-typedef struct {
+/* ---- names ------------------------------------------------------------------------------ */
+
+struct _MrdNetResolve {
+  char *host;
   guint16 port;
   guint max;
-} ResolveData;
+  MrdNetResolvedFunc func;
+  gpointer user_data;
+  GMainContext *context;
+  gboolean cancelled;            /* read and written in the context's thread only */
+  GPtrArray *addresses;          /* the worker's answer */
+  GError *error;
+};
+
+static MrdNetLookupFunc lookup_func;
+static gpointer lookup_data;
+
+void
+mrd_net_set_lookup_func (MrdNetLookupFunc func, gpointer user_data)
+{
+  lookup_func = func;
+  lookup_data = user_data;
+}
 
 static GPtrArray *
-addresses_from_list (GList *list, guint16 port, guint max)
+lookup_getaddrinfo (const char *host, guint16 port, GError **error)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
-  GList *l;
+  struct addrinfo hints = { 0 }, *res = NULL, *ai;
+  GPtrArray *out;
+  int r;
 
-  for (l = list; l != NULL && out->len < max; l = l->next)
+  /* "localhost" and names under it are the loopback addresses whatever the hosts file says
+   * (RFC 6761 6.3), both families, as GIO's resolver answers them. */
+  if (g_ascii_strcasecmp (host, "localhost") == 0 ||
+      (strlen (host) > 10 && g_ascii_strcasecmp (host + strlen (host) - 10, ".localhost") == 0))
     {
-      GInetAddress *addr = l->data;
-      gboolean dup = FALSE;
-      guint i;
-
-      for (i = 0; i < out->len && !dup; i++)
-        dup = g_inet_address_equal (addr, g_inet_socket_address_get_address (out->pdata[i]));
-      if (!dup)
-        g_ptr_array_add (out, g_inet_socket_address_new (addr, port));
+      out = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (out, mrd_net_address_parse_numeric ("127.0.0.1", port));
+      g_ptr_array_add (out, mrd_net_address_parse_numeric ("::1", port));
+      return out;
     }
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  /* As GResolver asks: only the families this host has an address of. */
+  hints.ai_flags = AI_ADDRCONFIG;
+  r = getaddrinfo (host, NULL, &hints, &res);
+  if (r != 0)
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Error resolving \"%s\": %s",
+                   host, r == EAI_SYSTEM ? g_strerror (errno) : gai_strerror (r));
+      return NULL;
+    }
+  out = g_ptr_array_new_with_free_func (g_free);
+  for (ai = res; ai != NULL; ai = ai->ai_next)
+    {
+      MrdNetAddress *a;
+
+      if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+          ai->ai_addrlen > sizeof a->ss)
+        continue;
+      a = g_new0 (MrdNetAddress, 1);
+      memcpy (&a->ss, ai->ai_addr, ai->ai_addrlen);
+      a->len = ai->ai_addrlen;
+      if (a->ss.ss_family == AF_INET)
+        ((struct sockaddr_in *) &a->ss)->sin_port = g_htons (port);
+      else
+        ((struct sockaddr_in6 *) &a->ss)->sin6_port = g_htons (port);
+      g_ptr_array_add (out, a);
+    }
+  freeaddrinfo (res);
   return out;
 }
 
-static void
-on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+static gboolean
+resolve_deliver (gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  ResolveData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  GList *list;
+  MrdNetResolve *job = user_data;
 
-  list = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  if (list == NULL)
+  if (!job->cancelled)
+    job->func (job->addresses, job->error, job->user_data);
+  g_clear_pointer (&job->addresses, g_ptr_array_unref);
+  g_clear_error (&job->error);
+  g_main_context_unref (job->context);
+  g_free (job->host);
+  g_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+resolve_in_thread (gpointer data, gpointer pool_data)
+{
+  MrdNetResolve *job = data;
+  g_autoptr(GPtrArray) all = NULL;
+  GSource *idle;
+  guint i;
+
+  all = lookup_func != NULL ? lookup_func (job->host, job->port, lookup_data, &job->error)
+                            : lookup_getaddrinfo (job->host, job->port, &job->error);
+  if (all != NULL)
     {
-      g_task_return_error (task, error);
-      return;
+      job->addresses = g_ptr_array_new_with_free_func (g_free);
+      for (i = 0; i < all->len && job->addresses->len < job->max; i++)
+        {
+          gboolean dup = FALSE;
+          guint j;
+
+          for (j = 0; j < job->addresses->len && !dup; j++)
+            dup = mrd_net_address_equal (all->pdata[i], job->addresses->pdata[j]);
+          if (!dup)
+            g_ptr_array_add (job->addresses, mrd_net_address_copy (all->pdata[i]));
+        }
+      if (job->addresses->len == 0)
+        {
+          g_clear_pointer (&job->addresses, g_ptr_array_unref);
+          g_set_error (&job->error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       "No IPv4 or IPv6 address for \"%s\"", job->host);
+        }
     }
-  g_task_return_pointer (task, addresses_from_list (list, data->port, data->max),
-                         (GDestroyNotify) g_ptr_array_unref);
-  g_resolver_free_addresses (list);
+  /* Back to the caller's thread; the job is freed there, after the callback or instead. */
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, resolve_deliver, job, NULL);
+  g_source_attach (idle, job->context);
+  g_source_unref (idle);
+}
+
+MrdNetResolve *
+mrd_net_resolve (const char *host, guint16 port, guint max, MrdNetResolvedFunc func,
+                 gpointer user_data)
+{
+  static GThreadPool *pool;
+  MrdNetResolve *job = g_new0 (MrdNetResolve, 1);
+
+  /* Shared threads (exclusive FALSE), as GIO's own resolver uses; a few lookups at once so
+   * that one slow name does not hold up the others. */
+  if (pool == NULL)
+    pool = g_thread_pool_new (resolve_in_thread, NULL, 4, FALSE, NULL);
+  job->host = g_strdup (host);
+  job->port = port;
+  job->max = MAX (max, 1);
+  job->func = func;
+  job->user_data = user_data;
+  job->context = g_main_context_ref_thread_default ();
+  g_thread_pool_push (pool, job, NULL);
+  return job;
 }
 
 void
-mrd_net_resolve_async (const char *host, guint16 port, guint max, GCancellable *cancellable,
-                       GAsyncReadyCallback callback, gpointer user_data)
+mrd_net_resolve_cancel (MrdNetResolve *resolve)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(GInetSocketAddress) numeric = mrd_net_address_parse_numeric (host, port);
-  ResolveData *data = g_new0 (ResolveData, 1);
-
-  data->port = port;
-  data->max = MAX (max, 1);
-  g_task_set_task_data (task, data, g_free);
-  g_task_set_source_tag (task, mrd_net_resolve_async);
-  if (numeric != NULL)
-    {
-      GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
-
-      g_ptr_array_add (out, g_steal_pointer (&numeric));
-      g_task_return_pointer (task, out, (GDestroyNotify) g_ptr_array_unref);
-      return;
-    }
-  {
-    g_autoptr(GResolver) resolver = g_resolver_get_default ();
-
-    g_resolver_lookup_by_name_async (resolver, host, cancellable, on_resolved,
-                                     g_steal_pointer (&task));
-  }
-}
-
-GPtrArray *
-mrd_net_resolve_finish (GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+  resolve->cancelled = TRUE;
 }

@@ -8,26 +8,34 @@
  * SO_TIMESTAMPNS), in CLOCK_REALTIME ns; transmit times come from the kernel's error queue
  * (SOF_TIMESTAMPING_TX_SOFTWARE) where it gives them.
  *
- * Names are resolved with GResolver, asynchronously; a numeric address never reaches the
- * resolver (which runs lookups in a worker thread), so a configuration of numeric addresses
- * keeps the daemon single-threaded.
+ * Names are resolved with getaddrinfo(3) on a GLib thread pool (GThreadPool, in libglib), the
+ * answer handed back to the caller's main context: what GIO's GResolver does internally,
+ * without linking GIO. A numeric address never reaches the resolver, so a configuration of
+ * numeric addresses keeps the engine single-threaded.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
+#include <sys/socket.h>
 
 G_BEGIN_DECLS
 
 typedef struct _MrdNetSocket MrdNetSocket;
+
+/* A server's address and port (sockaddr_in or sockaddr_in6), allocated with g_new / g_free. */
+typedef struct {
+  struct sockaddr_storage ss;
+  socklen_t len;
+} MrdNetAddress;
 
 /* A datagram from the server: @rx_real_ns is when it arrived (CLOCK_REALTIME, ns), the
  * kernel's timestamp when there was one, else the time it was read. */
 typedef void (*MrdNetReceiveFunc) (gpointer user_data, const guint8 *data, gsize len,
                                    gint64 rx_real_ns);
 
-MrdNetSocket *mrd_net_socket_new        (GInetSocketAddress *server, MrdNetReceiveFunc func,
+MrdNetSocket *mrd_net_socket_new        (const MrdNetAddress *server, MrdNetReceiveFunc func,
                                          gpointer user_data);
 void          mrd_net_socket_free       (MrdNetSocket *self);
 /* Send one request on a new socket (the previous exchange's socket is closed: a reply to an
@@ -44,31 +52,54 @@ void          mrd_net_socket_close      (MrdNetSocket *self);
 gint64        mrd_net_socket_get_tx_time (MrdNetSocket *self);
 /* The local port of the current exchange (0 = none open). */
 guint16       mrd_net_socket_get_local_port (MrdNetSocket *self);
-GInetSocketAddress *mrd_net_socket_get_server (MrdNetSocket *self);
+const MrdNetAddress *mrd_net_socket_get_server (MrdNetSocket *self);
 /* Datagrams dropped because they came from elsewhere than the server. */
 guint         mrd_net_socket_get_n_foreign (MrdNetSocket *self);
 
 /* "192.0.2.1" / "2001:db8::1" (with @port) -> an address, without the resolver; NULL when
  * @host is not a numeric address. */
-GInetSocketAddress *mrd_net_address_parse_numeric (const char *host, guint16 port);
+MrdNetAddress *mrd_net_address_parse_numeric (const char *host, guint16 port);
+MrdNetAddress *mrd_net_address_copy      (const MrdNetAddress *address);
+void          mrd_net_address_free      (MrdNetAddress *address);
+/* Same family, address and port. */
+gboolean      mrd_net_address_equal     (const MrdNetAddress *a, const MrdNetAddress *b);
+int           mrd_net_address_get_family (const MrdNetAddress *address);
+guint16       mrd_net_address_get_port  (const MrdNetAddress *address);
 /* "192.0.2.1:123" / "[2001:db8::1]:123" as chronyc shows an address (port only if not 123). */
-char         *mrd_net_address_to_string (GInetSocketAddress *address);
+char         *mrd_net_address_to_string (const MrdNetAddress *address);
+/* The address alone ("192.0.2.1", "2001:db8::1"). */
+char         *mrd_net_address_host_to_string (const MrdNetAddress *address);
 
 /* The reference ID chronyd gives a server at @address (its util.c UTI_IPToRefid): an IPv4
  * address itself (127.0.0.1 -> 0x7F000001), else the first 4 bytes of the MD5 of the 16-byte
  * IPv6 address, big-endian. The port plays no part. */
-guint32       mrd_net_address_refid (GInetSocketAddress *address);
+guint32       mrd_net_address_refid (const MrdNetAddress *address);
 
-/* Resolve @host to at most @max addresses (GInetSocketAddress with @port), IPv4 and IPv6,
- * duplicates removed. A numeric @host completes in an idle callback without the resolver, but
- * through GTask, whose first use starts GLib's thread pool: a single-threaded caller checks
- * mrd_net_address_parse_numeric() first. Finish with mrd_net_resolve_finish. */
-void          mrd_net_resolve_async  (const char *host, guint16 port, guint max,
-                                      GCancellable *cancellable, GAsyncReadyCallback callback,
-                                      gpointer user_data);
-/* A GPtrArray of GInetSocketAddress (owned), or NULL with @error. */
-GPtrArray    *mrd_net_resolve_finish (GAsyncResult *result, GError **error);
+/* A name lookup in flight. */
+typedef struct _MrdNetResolve MrdNetResolve;
 
+/* The answer, in the main context that was the thread default when the lookup began:
+ * @addresses (a GPtrArray of MrdNetAddress) with at least one address, or NULL and @error;
+ * both are the caller's, freed after the callback returns: copy what is kept. */
+typedef void (*MrdNetResolvedFunc) (GPtrArray *addresses, const GError *error,
+                                    gpointer user_data);
+
+/* Resolve @host to at most @max addresses (with @port), IPv4 and IPv6, duplicates removed. A
+ * numeric @host is answered too, in the worker thread like any other: a single-threaded
+ * caller checks mrd_net_address_parse_numeric() first. */
+MrdNetResolve *mrd_net_resolve        (const char *host, guint16 port, guint max,
+                                       MrdNetResolvedFunc func, gpointer user_data);
+/* The callback will not be called (from the main context's thread only). */
+void          mrd_net_resolve_cancel (MrdNetResolve *resolve);
+
+/* What the worker thread calls instead of getaddrinfo(3), for tests: a GPtrArray of
+ * MrdNetAddress (any number, duplicates allowed), or NULL with @error. NULL restores
+ * getaddrinfo. Set it while no lookup is in flight. */
+typedef GPtrArray *(*MrdNetLookupFunc) (const char *host, guint16 port, gpointer user_data,
+                                        GError **error);
+void          mrd_net_set_lookup_func (MrdNetLookupFunc func, gpointer user_data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdNetAddress, mrd_net_address_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdNetSocket, mrd_net_socket_free)
 
 G_END_DECLS

@@ -620,6 +620,10 @@ ntp_stats_report (const NtpStats *st, int64_t now_ns, NtpStatsReport *out)
   memset (out, 0, sizeof *out);
   out->samples = st->fit;
   out->runs = st->runs;
+  /* An empty set still has its worst-case skew and deviation, as chronyd reports them
+   * (`chronyc sourcestats`: 2000.000 ppm, 4000ms). */
+  out->skew_ppm = st->skew * 1e6;
+  out->std_dev = st->std_dev;
   if (st->fit == 0)
     return;
   const Entry *first = cfitted (st, 0), *lastp = cfitted (st, st->fit - 1);

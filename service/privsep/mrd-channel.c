@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 gboolean
 mrd_channel_socketpair (int fds[2], GError **error)
@@ -20,7 +20,7 @@ mrd_channel_socketpair (int fds[2], GError **error)
     {
       int e = errno;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "socketpair: %s",
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (e), "socketpair: %s",
                    g_strerror (e));
       return FALSE;
     }
@@ -44,7 +44,7 @@ mrd_channel_send_with_fd (int fd, const char *name, GVariant *arg, int pass_fd, 
 
   if (size + 4 > MRD_CHANNEL_MAX_MESSAGE)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                    "Message %s too large (%" G_GSIZE_FORMAT " bytes)", name, size);
       return FALSE;
     }
@@ -83,8 +83,8 @@ mrd_channel_send_with_fd (int fd, const char *name, GVariant *arg, int pass_fd, 
     {
       int e = errno;
 
-      g_set_error (error, G_IO_ERROR, e == EPIPE || e == ECONNRESET ? G_IO_ERROR_CLOSED
-                                                                   : g_io_error_from_errno (e),
+      g_set_error (error, MRD_IO_ERROR, e == EPIPE || e == ECONNRESET ? G_IO_ERROR_CLOSED
+                                                                   : mrd_io_error_from_errno (e),
                    "Cannot send %s: %s", name, g_strerror (e));
       return FALSE;
     }
@@ -132,9 +132,9 @@ take_fds (struct msghdr *mh, gboolean keep_first)
 static gboolean
 receive_failed (int errsv, GError **error)
 {
-  g_set_error (error, G_IO_ERROR,
+  g_set_error (error, MRD_IO_ERROR,
                errsv == EAGAIN ? G_IO_ERROR_WOULD_BLOCK
-               : errsv == ECONNRESET ? G_IO_ERROR_CLOSED : g_io_error_from_errno (errsv),
+               : errsv == ECONNRESET ? G_IO_ERROR_CLOSED : mrd_io_error_from_errno (errsv),
                "recv: %s", g_strerror (errsv));
   return FALSE;
 }
@@ -189,19 +189,19 @@ mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out, int *f
     return receive_failed (errno, error);
   if (n == 0)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The peer closed the channel");
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_CLOSED, "The peer closed the channel");
       return FALSE;
     }
   if (n < 4 || n > MRD_CHANNEL_MAX_MESSAGE || (gsize) n > size)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "A message of %zd bytes", n);
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA, "A message of %zd bytes", n);
       return FALSE;
     }
   memcpy (&len, buf, 4);
   len = GUINT32_FROM_LE (len);
   if ((gsize) len != (gsize) n - 4)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "A message saying %u bytes in %zd", len, n - 4);
       return FALSE;
     }
@@ -209,7 +209,7 @@ mrd_channel_receive_with_fd (int fd, char **name_out, GVariant **arg_out, int *f
   msg = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("(sv)"), bytes, FALSE));
   if (!g_variant_is_normal_form (msg))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "A message not in normal form");
       return FALSE;
     }

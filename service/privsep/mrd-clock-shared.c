@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 #define SHARED_MAGIC 0x4d524443u   /* "MRDC" */
@@ -296,7 +296,7 @@ wrap (int fd, GError **error)
     {
       int e = errno;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (e),
                    "Cannot map the shared clock: %s", g_strerror (e));
       return NULL;
     }
@@ -322,7 +322,7 @@ mrd_clock_shared_new (double offset_s, double error_ppm, GError **error)
 
       if (fd >= 0)
         close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (e),
                    "Cannot create the shared clock: %s", g_strerror (e));
       return NULL;
     }
@@ -352,7 +352,7 @@ mrd_clock_shared_new_from_fd (int fd, GError **error)
   /* The parent made it; still, a file too small to hold the state is not mapped. */
   if (fstat (fd, &sb) < 0 || sb.st_size < (off_t) sizeof (SharedState))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "File descriptor %d is not a shared clock", fd);
       return NULL;
     }
@@ -361,7 +361,7 @@ mrd_clock_shared_new_from_fd (int fd, GError **error)
     {
       ((MrdClockShared *) clock)->fd = -1;
       mrd_clock_free (clock);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "File descriptor %d is not a shared clock", fd);
       return NULL;
     }

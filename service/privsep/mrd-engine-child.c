@@ -1,7 +1,7 @@
 /* mrd-engine-child.c — see mrd-engine-child.h.
  *
- * One thread (GResolver's pool aside, for names): the default main context runs the engine's
- * sockets and timer and the channel.
+ * One thread (the resolver's thread pool aside, service/net/mrd-net.h, for names): the
+ * default main context runs the engine's sockets and timer and the channel.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib-unix.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 #include "mrd-config.h"
 #include "privsep/mrd-channel.h"
@@ -287,9 +287,9 @@ on_channel (int fd, GIOCondition condition, gpointer user_data)
 
       if (!mrd_channel_receive_with_fd (fd, &name, &arg, &passed, &error))
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+          if (g_error_matches (error, MRD_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             return G_SOURCE_CONTINUE;
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+          if (g_error_matches (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA))
             {
               g_warning ("Engine channel: %s, ignoring", error->message);
               continue;
@@ -415,7 +415,7 @@ mrd_engine_child_run_activated (const MrdEngineChildOptions *options)
         if (fd < 0)
           {
             g_printerr ("meridiand-engine: %s, exiting\n", error->message);
-            return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? 0 : 1;
+            return g_error_matches (error, MRD_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? 0 : 1;
           }
         if (mrd_engine_listen_check_peer (fd, &error))
           break;

@@ -1,11 +1,12 @@
-/* mrd-engine-child.h — the network-facing half of meridiand: `meridiand --engine-child FD`,
- * started by the daemon (mrd-engine-proxy.h) with one end of a socketpair as FD. It enters
- * its sandbox (mrd-sandbox.h: an unprivileged user, at most CAP_SYS_TIME, no_new_privs,
- * seccomp) before it opens a socket, then runs the NTP engine (sync/mrd-sync-engine.h) as the
- * parent tells it over the channel (mrd-channel.h, messages in mrd-engine-wire.h). It never
- * reads or writes a file: the parent hands it the configuration and the drift, and keeps the
- * drift file from what the child reports. The same engine also runs as a service of its own
- * behind a socket (mrd_engine_child_run_activated).
+/* mrd-engine-child.h — the network-facing half of meridiand: `meridian-engine --engine-child
+ * FD` (service/engine-main.c), started by the daemon (mrd-engine-proxy.h) with one end of a
+ * socketpair as FD. It enters its sandbox (mrd-sandbox.h: an unprivileged user, at most
+ * CAP_SYS_TIME, no_new_privs, seccomp) before it opens a socket, then runs the NTP engine
+ * (sync/mrd-sync-engine.h) as the parent tells it over the channel (mrd-channel.h, messages
+ * in mrd-engine-wire.h). It never reads or writes a file: the parent hands it the
+ * configuration and the drift, and keeps the drift file from what the child reports. The
+ * same engine also runs as a service of its own behind a socket
+ * (mrd_engine_child_run_activated).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -25,7 +26,7 @@ typedef struct {
 /* Runs until the parent closes the channel; the process's exit status. */
 int mrd_engine_child_run (const MrdEngineChildOptions *options);
 
-/* Socket mode (`meridiand --engine-activated`, meridian-engine.service): the same engine on
+/* Socket mode (`meridian-engine --engine-activated`, meridian-engine.service): the same engine on
  * the socket passed by socket activation (mrd-engine-listen.h). Enters the sandbox, takes
  * the first connection whose peer is root, reads its hello (the clock), serves it and exits
  * when it closes; other peers are refused. @options' channel_fd and clock_fd are unused. */

@@ -242,6 +242,23 @@ connect_socket (MrdEngineLaunch *self, GError **error)
 
 /* ---- public --------------------------------------------------------------------------- */
 
+char *
+mrd_engine_launch_find_executable (void)
+{
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  /* Beside meridiand: both are installed in libexecdir, and built in one directory. */
+  if (self_exe != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self_exe);
+      g_autofree char *beside = g_build_filename (dir, "meridian-engine", NULL);
+
+      if (g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE))
+        return g_steal_pointer (&beside);
+    }
+  return g_strdup (MERIDIAN_ENGINE_PATH);
+}
+
 MrdEngineLaunch *
 mrd_engine_launch_new (const MrdEngineLaunchOptions *options, MrdClock *clock,
                        MrdEngineLaunchConnected connected, MrdEngineLaunchEnded ended,
@@ -253,7 +270,7 @@ mrd_engine_launch_new (const MrdEngineLaunchOptions *options, MrdClock *clock,
   self->socket_path = g_strdup (options->socket_path);
   if (self->socket_path == NULL)
     self->executable = options->executable != NULL ? g_strdup (options->executable)
-                                                   : g_file_read_link ("/proc/self/exe", NULL);
+                                                   : mrd_engine_launch_find_executable ();
   self->user = g_strdup (options->user);
   self->chroot_dir = g_strdup (options->chroot_dir);
   self->verbose = options->verbose;

@@ -2,9 +2,9 @@
  * of mrd-engine-proxy.h (the proxy keeps the data path). Two ways, one option apart:
  *
  *   child  (no socket path; containers, tests, systems without systemd): fork+exec
- *          `meridiand --engine-child 3` through GSubprocess with one end of a SOCK_SEQPACKET
- *          socketpair (and the shared clock's memfd as fd 4); the child drops to its user
- *          itself (mrd-sandbox.h). It runs whether NTP is on or off, and is started again,
+ *          `meridian-engine --engine-child 3` (service/engine-main.c) through GSubprocess
+ *          with one end of a SOCK_SEQPACKET socketpair (and the shared clock's memfd as
+ *          fd 4); the child drops to its user itself (mrd-sandbox.h). It runs whether NTP is on or off, and is started again,
  *          with a back-off, when it exits.
  *   socket (a socket path; the systemd units): connect to the engine's root-only
  *          SOCK_SEQPACKET socket (meridian-engine.socket, which starts meridian-engine.service
@@ -32,8 +32,12 @@ G_BEGIN_DECLS
 
 typedef struct _MrdEngineLaunch MrdEngineLaunch;
 
+/* The engine executable: meridian-engine beside the running meridiand (libexecdir, or the
+ * build tree), else the installed path (MERIDIAN_ENGINE_PATH). */
+char *mrd_engine_launch_find_executable (void);
+
 typedef struct {
-  const char *executable;    /* child mode: meridiand itself (NULL: /proc/self/exe) */
+  const char *executable;    /* child mode: meridian-engine (NULL: find it, see above) */
   const char *socket_path;   /* non-NULL: socket mode, connect here */
   const char *user;          /* child mode: --engine-user; NULL: the sandbox's default */
   const char *chroot_dir;    /* child mode: --engine-chroot; NULL: none */

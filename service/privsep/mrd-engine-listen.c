@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 #include "privsep/mrd-engine-launch.h"
 
@@ -25,7 +25,7 @@ set_errno_error (GError **error, const char *what)
 {
   int e = errno;
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
+  g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
   return FALSE;
 }
 
@@ -42,7 +42,7 @@ wait_readable (int fd, int timeout_ms, const char *what, GError **error)
     return set_errno_error (error, "poll");
   if (r == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "No %s in %d ms", what, timeout_ms);
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_TIMED_OUT, "No %s in %d ms", what, timeout_ms);
       return FALSE;
     }
   return TRUE;
@@ -62,7 +62,7 @@ mrd_engine_listen_take_fd (gboolean *listening, GError **error)
       !g_ascii_string_to_unsigned (fds_s, 10, 0, G_MAXINT, &n, NULL) ||
       (pid_t) pid != getpid ())
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            "No socket passed (LISTEN_PID and LISTEN_FDS: socket activation, "
                            "meridian-engine.socket)");
       return -1;
@@ -72,7 +72,7 @@ mrd_engine_listen_take_fd (gboolean *listening, GError **error)
   g_unsetenv ("LISTEN_FDNAMES");
   if (n != 1)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "%" G_GUINT64_FORMAT " sockets passed, expected one", n);
       return -1;
     }
@@ -84,7 +84,7 @@ mrd_engine_listen_take_fd (gboolean *listening, GError **error)
     }
   if (type != SOCK_SEQPACKET)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                            "The passed socket is not SOCK_SEQPACKET (ListenSequentialPacket=)");
       return -1;
     }
@@ -130,7 +130,7 @@ mrd_engine_listen_check_peer (int fd, GError **error)
     return set_errno_error (error, "SO_PEERCRED");
   if (cred.uid != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                    "Refused a peer running as uid %u (pid %d): only root's meridiand may "
                    "drive the engine", (unsigned) cred.uid, (int) cred.pid);
       return FALSE;
@@ -175,7 +175,7 @@ mrd_engine_listen_read_hello (int fd, int timeout_ms, int *clock_fd, GError **er
     {
       for (int i = 0; i < n_received; i++)
         close (received[i]);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    n == 0 ? "The peer closed before its hello"
                           : "The peer's first message is not the hello (" MRD_ENGINE_HELLO ")");
       return FALSE;

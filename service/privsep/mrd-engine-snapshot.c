@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 /* A reader gives up after this many torn copies: the writer rewrites a few kilobytes once per
  * clock update, so an honest writer is never in the way twice in a row. */
@@ -38,7 +38,7 @@ set_errno_error (GError **error, const char *what)
 {
   int e = errno;
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
+  g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
   return FALSE;
 }
 
@@ -91,7 +91,7 @@ mrd_engine_snapshot_new_from_fd (int fd, GError **error)
   if (fstat (fd, &st) < 0 || st.st_size != MRD_ENGINE_SNAPSHOT_SIZE || seals < 0 ||
       (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "The engine snapshot is not a sealed memfd of the expected size");
       close (fd);
       return NULL;

@@ -7,9 +7,11 @@
 #include "mrd-sandbox.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,7 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 #include <seccomp.h>
 
 static gboolean
@@ -27,7 +29,7 @@ fail (GError **error, const char *what)
 {
   int e = errno;
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
+  g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (e), "%s: %s", what, g_strerror (e));
   return FALSE;
 }
 
@@ -47,31 +49,80 @@ set_caps (gboolean sys_time, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  char name[64];
+  uid_t uid;
+  gid_t gid;
+} User;
+
+/* @name in /etc/passwd itself: fgetpwent(3) reads the file, and no NSS module is loaded. */
+static gboolean
+lookup_user_in_file (const char *name, User *out)
+{
+  FILE *f = fopen ("/etc/passwd", "re");
+  struct passwd *pw;
+  gboolean found = FALSE;
+
+  if (f == NULL)
+    return FALSE;
+  while (!found && (pw = fgetpwent (f)) != NULL)
+    if (g_strcmp0 (pw->pw_name, name) == 0)
+      {
+        out->uid = pw->pw_uid;
+        out->gid = pw->pw_gid;
+        g_strlcpy (out->name, name, sizeof out->name);
+        found = TRUE;
+      }
+  fclose (f);
+  return found;
+}
+
+/* Through NSS (getpwnam(3)), for a user kept elsewhere (LDAP, systemd's userdb...). */
+static gboolean
+lookup_user_nss (const char *name, User *out)
+{
+  struct passwd *pw = getpwnam (name);
+
+  if (pw == NULL)
+    return FALSE;
+  out->uid = pw->pw_uid;
+  out->gid = pw->pw_gid;
+  g_strlcpy (out->name, name, sizeof out->name);
+  return TRUE;
+}
+
+/* @user, or the default user else the fallback: the file first for all candidates, NSS only
+ * when none is there. The system users the engine runs as (systemd-sysusers' "meridian",
+ * "nobody") are in the file, so the engine maps none of the NSS modules (libnss_systemd and
+ * the libraries it pulls in: libcap, and with them their memory). */
+static gboolean
+lookup_user (const char *user, User *out)
+{
+  if (user != NULL)
+    return lookup_user_in_file (user, out) || lookup_user_nss (user, out);
+  return lookup_user_in_file (MRD_SANDBOX_USER, out) ||
+         lookup_user_in_file (MRD_SANDBOX_FALLBACK_USER, out) ||
+         lookup_user_nss (MRD_SANDBOX_USER, out) ||
+         lookup_user_nss (MRD_SANDBOX_FALLBACK_USER, out);
+}
+
 static gboolean
 drop_user (const char *user, const char *chroot_dir, GError **error)
 {
-  struct passwd *pw = NULL;
+  User u, *pw = &u;
   gboolean sys_time = prctl (PR_CAPBSET_READ, CAP_SYS_TIME, 0, 0, 0) == 1;
   int cap;
 
-  if (user != NULL)
-    pw = getpwnam (user);
-  else
+  if (!lookup_user (user, &u))
     {
-      pw = getpwnam (MRD_SANDBOX_USER);
-      if (pw == NULL)
-        pw = getpwnam (MRD_SANDBOX_FALLBACK_USER);
-    }
-  if (pw == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No user %s",
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No user %s",
                    user != NULL ? user : MRD_SANDBOX_FALLBACK_USER);
       return FALSE;
     }
-  if (pw->pw_uid == 0)
+  if (pw->uid == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "User %s is root; the engine must run unprivileged", pw->pw_name);
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "User %s is root; the engine must run unprivileged", pw->name);
       return FALSE;
     }
   /* The bounding set first (needs CAP_SETPCAP, which root still has): nothing but
@@ -89,23 +140,24 @@ drop_user (const char *user, const char *chroot_dir, GError **error)
     return fail (error, "PR_SET_KEEPCAPS");
   if (setgroups (0, NULL) < 0)
     return fail (error, "setgroups");
-  if (setresgid (pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
+  if (setresgid (pw->gid, pw->gid, pw->gid) < 0)
     return fail (error, "setresgid");
-  if (setresuid (pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+  if (setresuid (pw->uid, pw->uid, pw->uid) < 0)
     return fail (error, "setresuid");
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return fail (error, "PR_SET_KEEPCAPS");
   if (!set_caps (sys_time, error))
     return FALSE;
-  g_info ("Engine runs as %s (uid %u)%s", pw->pw_name, (unsigned) pw->pw_uid,
+  g_info ("Engine runs as %s (uid %u)%s", pw->name, (unsigned) pw->uid,
           sys_time ? " with CAP_SYS_TIME" : " without capabilities");
   return TRUE;
 }
 
 /* The system calls the engine makes: GLib's main loop, UDP sockets with kernel timestamps,
  * timerfds, the clock (clock_adjtime for the system backend), memory, and the resolver's
- * threads (GResolver runs getaddrinfo in a thread pool: netlink for AI_ADDRCONFIG, a unix
- * socket for nscd, read-only files for nsswitch, hosts and resolv.conf). */
+ * threads (service/net/mrd-net.c runs getaddrinfo on a GLib thread pool, as GIO's GResolver
+ * would: netlink for AI_ADDRCONFIG, a unix socket for nscd, read-only files for nsswitch,
+ * hosts and resolv.conf). */
 static const int allowed[] = {
   SCMP_SYS (read), SCMP_SYS (write), SCMP_SYS (readv), SCMP_SYS (writev), SCMP_SYS (pread64),
   SCMP_SYS (close), SCMP_SYS (lseek), SCMP_SYS (fstat), SCMP_SYS (newfstatat), SCMP_SYS (statx),
@@ -147,7 +199,7 @@ install_seccomp (gboolean accept, GError **error)
 
   if (ctx == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_init failed");
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_init failed");
       return FALSE;
     }
   for (i = 0; i < G_N_ELEMENTS (allowed) && r == 0; i++)
@@ -211,14 +263,18 @@ install_seccomp (gboolean accept, GError **error)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 1,
                           SCMP_A0 (SCMP_CMP_EQ, PR_GET_NAME));
   if (r != 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_rule_add: %s",
+    g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_rule_add: %s",
                  g_strerror (-r));
   else if ((r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 1)) != 0 ||
            (r = seccomp_load (ctx)) != 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_load: %s", g_strerror (-r));
+    g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_FAILED, "seccomp_load: %s", g_strerror (-r));
   else
     ok = TRUE;
   seccomp_release (ctx);
+  /* libseccomp builds the filter in the heap (its rule database and the BPF program), freed
+   * now and never needed again: give those pages back rather than keep them resident for the
+   * life of the engine. */
+  malloc_trim (0);
   return ok;
 }
 

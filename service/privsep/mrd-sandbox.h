@@ -19,7 +19,8 @@
 G_BEGIN_DECLS
 
 /* The default unprivileged user: this one if it exists (the systemd unit creates it), else
- * "nobody". */
+ * "nobody". Users are looked up in /etc/passwd first and through NSS only when neither is
+ * there (mrd-sandbox.c lookup_user), so that the engine loads no NSS module. */
 #define MRD_SANDBOX_USER "meridian"
 #define MRD_SANDBOX_FALLBACK_USER "nobody"
 

@@ -21,9 +21,9 @@
 #include <sys/timerfd.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
-#include <gio/gio.h>
 
 #include "mrd-state.h"
+#include "net/mrd-io-error.h"
 #include "net/mrd-net.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
@@ -46,7 +46,7 @@ typedef struct {
   SyncSpec *spec;
   guint id;
   int core;                      /* index in the core, -1 while stopped */
-  GInetSocketAddress *address;
+  MrdNetAddress *address;
   char *address_str;
   char *host;                    /* the address alone, as chronyc names a reference */
   guint32 refid;                 /* as chronyd names this source as its reference */
@@ -61,7 +61,7 @@ struct _SyncSpec {
   NtpSourceConfig sc;
   gboolean numeric;
   guint max_members;
-  GCancellable *resolving;
+  MrdNetResolve *resolving;
   guint retry_id;
   guint retry_ms;
   gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
@@ -469,14 +469,14 @@ source_free (SyncSource *src)
 {
   source_detach_core (src);
   mrd_net_socket_free (src->socket);
-  g_clear_object (&src->address);
+  g_clear_pointer (&src->address, mrd_net_address_free);
   g_free (src->address_str);
   g_free (src->host);
   g_free (src);
 }
 
 static SyncSource *
-source_new (SyncSpec *spec, GInetSocketAddress *address)
+source_new (SyncSpec *spec, const MrdNetAddress *address)
 {
   SyncSource *src = g_new0 (SyncSource, 1);
 
@@ -484,9 +484,9 @@ source_new (SyncSpec *spec, GInetSocketAddress *address)
   src->spec = spec;
   src->id = ++spec->engine->next_id;
   src->core = -1;
-  src->address = g_object_ref (address);
+  src->address = mrd_net_address_copy (address);
   src->address_str = mrd_net_address_to_string (address);
-  src->host = g_inet_address_to_string (g_inet_socket_address_get_address (address));
+  src->host = mrd_net_address_host_to_string (address);
   src->refid = mrd_net_address_refid (address);
   src->socket = mrd_net_socket_new (address, on_receive, src);
   return src;
@@ -505,20 +505,12 @@ spec_count_members (SyncSpec *spec)
 }
 
 static gboolean
-same_address (GInetSocketAddress *a, GInetSocketAddress *b)
-{
-  return g_inet_address_equal (g_inet_socket_address_get_address (a),
-                               g_inet_socket_address_get_address (b)) &&
-         g_inet_socket_address_get_port (a) == g_inet_socket_address_get_port (b);
-}
-
-static gboolean
-address_in_use (MrdSyncEngine *self, GInetSocketAddress *address)
+address_in_use (MrdSyncEngine *self, const MrdNetAddress *address)
 {
   guint i;
 
   for (i = 0; i < self->sources->len; i++)
-    if (same_address (((SyncSource *) self->sources->pdata[i])->address, address))
+    if (mrd_net_address_equal (((SyncSource *) self->sources->pdata[i])->address, address))
       return TRUE;
   return FALSE;
 }
@@ -549,7 +541,7 @@ spec_schedule_retry (SyncSpec *spec)
 }
 
 static void
-apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
+apply_addresses (SyncSpec *spec, GPtrArray *addresses, const GError *error)
 {
   MrdSyncEngine *self = spec->engine;
   g_autoptr(GPtrArray) failed = NULL;
@@ -565,7 +557,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
 
   /* Members that have not answered a whole reach register make room for addresses not
    * tried yet; the failed ones are not taken again from this answer. */
-  failed = g_ptr_array_new_with_free_func (g_object_unref);
+  failed = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; i < self->sources->len;)
     {
       SyncSource *src = self->sources->pdata[i];
@@ -580,7 +572,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
       if (replace)
         {
           g_message ("%s (%s) unreachable, replacing it", src->address_str, spec->sc.name);
-          g_ptr_array_add (failed, g_object_ref (src->address));
+          g_ptr_array_add (failed, mrd_net_address_copy (src->address));
           g_ptr_array_remove_index (self->sources, i);
           changed = TRUE;
           continue;
@@ -595,7 +587,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
       guint j;
 
       for (j = 0; j < failed->len && !was_failed; j++)
-        was_failed = same_address (failed->pdata[j], addresses->pdata[i]);
+        was_failed = mrd_net_address_equal (failed->pdata[j], addresses->pdata[i]);
       if (was_failed || address_in_use (self, addresses->pdata[i]))
         continue;
       src = source_new (spec, addresses->pdata[i]);
@@ -616,15 +608,12 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, GError *error)
 }
 
 static void
-on_resolved (GObject *source_object, GAsyncResult *result, gpointer user_data)
+on_resolved (GPtrArray *addresses, const GError *error, gpointer user_data)
 {
   SyncSpec *spec = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) addresses = mrd_net_resolve_finish (result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* the spec may be gone */
-  g_clear_object (&spec->resolving);
+  /* Not called once cancelled: the spec is still there. */
+  spec->resolving = NULL;
   apply_addresses (spec, addresses, error);
 }
 
@@ -640,16 +629,15 @@ spec_resolve (SyncSpec *spec)
     }
   if (spec->numeric)
     {
-      /* At once and without GTask, whose first use starts GLib's thread pool. */
-      g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
+      /* At once and without the resolver, whose first use starts GLib's thread pool. */
+      g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
 
       g_ptr_array_add (addresses, mrd_net_address_parse_numeric (spec->sc.name, spec->sc.port));
       apply_addresses (spec, addresses, NULL);
       return;
     }
-  spec->resolving = g_cancellable_new ();
-  mrd_net_resolve_async (spec->sc.name, spec->sc.port, spec->max_members + 8,
-                         spec->resolving, on_resolved, spec);
+  spec->resolving = mrd_net_resolve (spec->sc.name, spec->sc.port, spec->max_members + 8,
+                                     on_resolved, spec);
 }
 
 static void
@@ -657,8 +645,8 @@ spec_free (SyncSpec *spec)
 {
   if (spec->resolving != NULL)
     {
-      g_cancellable_cancel (spec->resolving);
-      g_clear_object (&spec->resolving);
+      mrd_net_resolve_cancel (spec->resolving);
+      spec->resolving = NULL;
     }
   if (spec->retry_id != 0)
     g_source_remove (spec->retry_id);
@@ -670,7 +658,7 @@ static SyncSpec *
 spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
 {
   SyncSpec *spec;
-  g_autoptr(GInetSocketAddress) numeric = NULL;
+  g_autoptr(MrdNetAddress) numeric = NULL;
 
   spec = g_new0 (SyncSpec, 1);
   spec->engine = self;
@@ -747,7 +735,7 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
       if (ntp_config_parse_line (&self->core_cfg, config->core_lines->pdata[i], err,
                                  sizeof err) < 0)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
+          g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
                        (const char *) config->core_lines->pdata[i], err);
           return NULL;
         }
@@ -805,40 +793,6 @@ env_get_random (void *ud, void *buf, size_t len)
       p += n;
       len -= (size_t) n;
     }
-}
-
-/* chronyd's drift file: "%20.6f %20.6f\n", the frequency and its skew in ppm. chronyd's
- * frequency is the one its Linux driver is called with, "a positive argument if the local
- * clock runs fast when uncompensated" (sys_linux.c set_frequency) — the core's sign, not the
- * correction's — and a file written for a clock gaining f s/s holds about f x 1e6. The
- * values are taken as written, so a drift file moves between chronyd and meridiand. */
-#define DRIFT_MAX_PPM 500000.0   /* chronyd clamps its frequency to this (local.c) */
-
-gboolean
-mrd_sync_engine_drift_parse (const char *text, double *freq_ppm, double *skew_ppm)
-{
-  g_auto(GStrv) words = g_strsplit_set (g_strstrip ((char *) text), " \t\n", -1);
-  double values[2];
-  guint i, n = 0;
-
-  for (i = 0; words[i] != NULL; i++)
-    {
-      char *end = NULL;
-
-      if (words[i][0] == '\0')
-        continue;
-      if (n == 2)
-        return FALSE;
-      values[n] = g_ascii_strtod (words[i], &end);
-      if (end == words[i] || *end != '\0' || !isfinite (values[n]))
-        return FALSE;
-      n++;
-    }
-  if (n != 2 || fabs (values[0]) > DRIFT_MAX_PPM || values[1] < 0.0)
-    return FALSE;
-  *freq_ppm = values[0];
-  *skew_ppm = values[1];
-  return TRUE;
 }
 
 static gboolean
@@ -956,8 +910,8 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
 
       if (spec->resolving != NULL)
         {
-          g_cancellable_cancel (spec->resolving);
-          g_clear_object (&spec->resolving);
+          mrd_net_resolve_cancel (spec->resolving);
+          spec->resolving = NULL;
         }
       if (spec->retry_id != 0)
         g_source_remove (spec->retry_id);
@@ -991,7 +945,7 @@ mrd_sync_engine_add_source (MrdSyncEngine *self, const char *line, GError **erro
   ntp_source_config_init (&sc);
   if (ntp_source_config_parse (&sc, line, err, sizeof err) < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
                    err[0] != '\0' ? err : "bad source line");
       return FALSE;
     }
@@ -1018,13 +972,13 @@ mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
 
   if (find_spec (self, config) != NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
                    config->name);
       return FALSE;
     }
   if (line_id != 0 && find_line (self, line_id) != NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Line %u already present", line_id);
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_EXISTS, "Line %u already present", line_id);
       return FALSE;
     }
   if (line_id == 0)
@@ -1072,7 +1026,7 @@ mrd_sync_engine_remove_source (MrdSyncEngine *self, guint id, GError **error)
           return TRUE;
         }
     }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %u", id);
+  g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %u", id);
   return FALSE;
 }
 
@@ -1083,7 +1037,7 @@ mrd_sync_engine_remove_line (MrdSyncEngine *self, guint line_id, GError **error)
 
   if (spec == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No line %u", line_id);
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No line %u", line_id);
       return FALSE;
     }
   remove_spec (self, spec);
@@ -1116,7 +1070,7 @@ mrd_sync_engine_remove_source_by_name (MrdSyncEngine *self, const char *name_or_
           return TRUE;
         }
     }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %s", name_or_address);
+  g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No source %s", name_or_address);
   return FALSE;
 }
 
@@ -1251,17 +1205,6 @@ mrd_sync_engine_write_drift (MrdSyncEngine *self, GError **error)
     }
   self->drift_written_mono = g_get_monotonic_time ();
   return TRUE;
-}
-
-void
-mrd_sync_engine_drift_format (double freq_ppm, double skew_ppm, char *buf, gsize size)
-{
-  /* In the C locale whatever LC_NUMERIC says: chronyd reads it with sscanf ("%lf"). */
-  char f[G_ASCII_DTOSTR_BUF_SIZE], k[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_ascii_formatd (f, sizeof f, "%.6f", freq_ppm);
-  g_ascii_formatd (k, sizeof k, "%.6f", skew_ppm);
-  g_snprintf (buf, size, "%20s %20s\n", f, k);
 }
 
 void

@@ -3,7 +3,8 @@
  *
  * It knows nothing of D-Bus or polkit: the daemon (or an unprivileged child process) wraps it.
  * Single-threaded: every call from the thread that runs the default GMainContext. With numeric
- * source addresses only, it creates no thread at all (names go through GResolver, which does).
+ * source addresses only, it creates no thread at all (names are resolved on a GLib thread
+ * pool, service/net/mrd-net.h).
  *
  * Units: seconds and ppm, signs as in ntp-engine.h (offset positive = the clock is ahead).
  *

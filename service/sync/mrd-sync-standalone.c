@@ -14,7 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <gio/gio.h>
+#include "net/mrd-io-error.h"
 
 #include "mrd-config.h"
 #include "mrd-state.h"
@@ -120,7 +120,7 @@ on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data
 }
 
 int
-mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
+mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *clock)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(MrdConfig) config = NULL;
@@ -129,16 +129,24 @@ mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
   struct sigaction sa;
   GSource *quit;
 
-  config = mrd_config_load_file (config_path, &error);
+  /* As the service reads it: the paths in the file are relative to the root. */
+  config = mrd_config_load_file_under (config_path, root, &error);
   if (config == NULL)
     {
-      g_printerr ("meridiand: %s\n", error->message);
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 1;
+    }
+  if (config->driftfile != NULL && root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
+    {
+      char *drift = g_build_filename (root, config->driftfile, NULL);
+
+      g_free (config->driftfile);
+      config->driftfile = drift;
     }
   engine = mrd_sync_engine_new (clock, config, &error);
   if (engine == NULL)
     {
-      g_printerr ("meridiand: %s: %s\n", config_path, error->message);
+      g_printerr ("%s: %s: %s\n", g_get_prgname (), config_path, error->message);
       return 1;
     }
   /* What a crash during a drift-file write left behind. */
@@ -163,8 +171,8 @@ mrd_sync_standalone_run (const char *config_path, MrdClock *clock)
   g_source_unref (quit);
 
   mrd_sync_engine_set_updated_func (engine, on_updated, clock);
-  g_message ("meridiand --no-bus: clock %s, configuration %s", mrd_clock_get_name (clock),
-             config_path);
+  g_message ("%s --no-bus: clock %s, configuration %s", g_get_prgname (),
+             mrd_clock_get_name (clock), config_path);
   mrd_sync_engine_start (engine);
   g_main_loop_run (loop);
   mrd_sync_engine_stop (engine);

@@ -10,7 +10,9 @@
 G_BEGIN_DECLS
 
 /* Run until SIGTERM or SIGINT (then write the drift file and return 0); 1 when the
- * configuration cannot be read at all. @clock is borrowed. */
-int mrd_sync_standalone_run (const char *config_path, MrdClock *clock);
+ * configuration cannot be read at all. @root (NULL: "/") is what the paths in the
+ * configuration are relative to, as for the service (mrd_config_load_file_under). @clock is
+ * borrowed. */
+int mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *clock);
 
 G_END_DECLS

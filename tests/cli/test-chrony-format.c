@@ -238,6 +238,88 @@ test_tracking_csv (void)
   g_assert_nonnull (strstr (text, "Ref time (UTC)  : Wed Nov 25 06:38:59 2026\n"));
 }
 
+/* chronyd not synchronized (a second real chronyd whose source never answered): the layout
+ * meridiand's Tracking takes while NTP is off or before the first update, byte for byte, in
+ * text and CSV. The correction is +0.0 as the daemon reports it; chronyc never prints
+ * "-0.000000000" for it. */
+static void
+test_tracking_unsynchronised (void)
+{
+  MctlChronyTracking t = { 0 };
+
+  t.ref_address = "";
+  t.root_delay = 1.0;
+  t.root_dispersion = 1.0;
+  t.leap = MCTL_CHRONY_LEAP_UNSYNCHRONISED;
+  for (int negative_zero = 0; negative_zero < 2; negative_zero++)
+    {
+      t.system_time = negative_zero ? -0.0 : 0.0;
+      g_autofree char *text = mctl_chrony_format_tracking (&t, FALSE);
+      g_autofree char *want_text = fixture ("tracking-unsynchronised.txt");
+      g_autofree char *csv = mctl_chrony_format_tracking (&t, TRUE);
+      g_autofree char *want_csv = fixture ("tracking-unsynchronised.csv");
+      g_assert_cmpstr (text, ==, want_text);
+      g_assert_cmpstr (csv, ==, want_csv);
+    }
+}
+
+static char *
+tracking_line (const MctlChronyTracking *t, const char *label)
+{
+  g_autofree char *text = mctl_chrony_format_tracking (t, FALSE);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (int i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], label))
+      return g_strdup (lines[i] + 18);
+  g_assert_not_reached ();
+}
+
+/* Both signs and zero, written out from chronyc's rule (client.c print_report, %O and %F: the
+ * word follows the unrounded value's sign; zero is "fast" for the system time and "slow" for
+ * the frequency) in our signs: system_time > 0 = fast, frequency > 0 = fast. */
+static void
+test_fast_and_slow (void)
+{
+  static const struct { double system_time; const char *text, *csv; } times[] = {
+    { 1.607e-6,  "0.000001607 seconds fast of NTP time", "-0.000001607" },
+    { -1.607e-6, "0.000001607 seconds slow of NTP time", "0.000001607" },
+    { 0.0,       "0.000000000 seconds fast of NTP time", "0.000000000" },
+    { -0.0,      "0.000000000 seconds fast of NTP time", "0.000000000" },
+    { 4e-10,     "0.000000000 seconds fast of NTP time", "-0.000000000" },
+    { -4e-10,    "0.000000000 seconds slow of NTP time", "0.000000000" },
+  };
+  static const struct { double frequency; const char *text, *csv; } freqs[] = {
+    { 23.054,  "23.054 ppm fast", "23.054" },
+    { -23.054, "23.054 ppm slow", "-23.054" },
+    { 0.0,     "0.000 ppm slow",  "0.000" },
+    { 1e-4,    "0.000 ppm fast",  "0.000" },
+    { -1e-4,   "0.000 ppm slow",  "-0.000" },
+  };
+  MctlChronyTracking t = { 0 };
+
+  t.ref_address = "";
+  for (gsize i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      t.system_time = times[i].system_time;
+      g_autofree char *line = tracking_line (&t, "System time");
+      g_autofree char *csv = mctl_chrony_format_tracking (&t, TRUE);
+      g_auto(GStrv) f = g_strsplit (csv, ",", -1);
+      g_assert_cmpstr (line, ==, times[i].text);
+      g_assert_cmpstr (f[4], ==, times[i].csv);
+    }
+  t.system_time = 0.0;
+  for (gsize i = 0; i < G_N_ELEMENTS (freqs); i++)
+    {
+      t.frequency = freqs[i].frequency;
+      g_autofree char *line = tracking_line (&t, "Frequency");
+      g_autofree char *csv = mctl_chrony_format_tracking (&t, TRUE);
+      g_auto(GStrv) f = g_strsplit (csv, ",", -1);
+      g_assert_cmpstr (line, ==, freqs[i].text);
+      g_assert_cmpstr (f[7], ==, freqs[i].csv);
+    }
+}
+
 static char *
 signed_ns (double s)
 {
@@ -345,11 +427,15 @@ test_names_and_extremes (void)
   g_assert_nonnull (strstr (tr2, "System time     : 0.000000000 seconds fast of NTP time\n"));
   g_assert_nonnull (strstr (tr2, "Frequency       : 23.054 ppm slow\n"));
   g_autofree char *tr_csv = mctl_chrony_format_tracking (&t, TRUE);
-  g_assert_cmpstr (tr_csv, ==, "00000000,,0,0.000000000,-0.000000000,0.000000000,0.000000000,"
+  /* chronyd's correction of a clock at zero is +0: "0.000000000", never "-0.000000000". */
+  g_assert_cmpstr (tr_csv, ==, "00000000,,0,0.000000000,0.000000000,0.000000000,0.000000000,"
                                "-23.054,0.000,0.000,0.000000000,0.000000000,0.0,Not synchronised\n");
 
-  g_autofree char *w = mctl_chrony_format_waitsync_try (3, 0x7F000001, -0.0005, 0.125);
+  g_autofree char *w = mctl_chrony_format_waitsync_try (3, 0x7F000001, -0.0005, 0.125, FALSE);
   g_assert_cmpstr (w, ==, "try: 3, refid: 7F000001, correction: 0.000500000, skew: 0.125\n");
+  /* chronyc -c waitsync: print_report's CSV, the values alone. */
+  g_autofree char *wc = mctl_chrony_format_waitsync_try (3, 0x7F000001, -0.0005, 0.125, TRUE);
+  g_assert_cmpstr (wc, ==, "3,7F000001,0.000500000,0.125\n");
 }
 
 int
@@ -363,6 +449,8 @@ main (int argc, char **argv)
   g_test_add_func ("/chrony/sourcestats", test_sourcestats);
   g_test_add_func ("/chrony/tracking-text", test_tracking_text);
   g_test_add_func ("/chrony/tracking-csv", test_tracking_csv);
+  g_test_add_func ("/chrony/tracking-unsynchronised", test_tracking_unsynchronised);
+  g_test_add_func ("/chrony/fast-and-slow", test_fast_and_slow);
   g_test_add_func ("/chrony/units", test_units);
   g_test_add_func ("/chrony/names-and-extremes", test_names_and_extremes);
   return g_test_run ();

@@ -84,6 +84,10 @@ class Completion(unittest.TestCase):
 
     def test_completes_options_and_values(self):
         self.assertIn('--no-ask-password', complete('meridianctl --'))
+        # chronyc's -c and -n before the command
+        self.assertEqual([o for o in complete('meridianctl -') if not o.startswith('--')],
+                         ['-c', '-n'])
+        self.assertEqual(complete('meridianctl -n sou'), ['sources', 'sourcestats'])
         self.assertIn('--country', complete('meridianctl list-timezones --'))
         self.assertIn('--at', complete('meridianctl describe-zone Asia/Seoul --'))
         self.assertEqual(complete('meridianctl set-ntp '), ['off', 'on'])

@@ -31,6 +31,7 @@ from harness import GLib  # noqa: E402
 from harness import ACTION  # noqa: E402
 
 MERIDIANCTL = os.environ.get('MERIDIANCTL', '')
+MERIDIAND = os.environ.get('MERIDIAND', '')
 LOCALEDIR = os.environ.get('MERIDIAN_LOCALEDIR', '')
 
 # The exit codes `meridianctl --help` documents.
@@ -1015,6 +1016,20 @@ class Ntp(CliTestCase):
             f"{'=' if p['Mode'] == 'peer' else '^'},?,{p['Address']},{p['Stratum']},{p['Poll']},"
             f"{p['Reach']:o},4294967295,0.000000000,0.000000000,0.000000000" for _, p in objs])
 
+        # chronyc's way: -c and -n before the command, joined or not, and -a (every source,
+        # which is always the case here).
+        numeric, csv = self.ctl('sources', '-n').stdout, self.ctl('sources', '-c').stdout
+        for argv, want in ((['-n', 'sources'], numeric), (['-c', 'sources'], csv),
+                           (['-cn', 'sources'], csv), (['-n', '-c', 'sources'], csv),
+                           (['sources', '-a', '-n'], numeric), (['-n', 'sources', '-a'], numeric),
+                           (['-c', 'tracking'], self.ctl('tracking', '-c').stdout),
+                           (['-n', 'sourcestats'], self.ctl('sourcestats', '-n').stdout)):
+            r = self.ctl(*argv)
+            self.assertExit(r, EXIT_OK, argv)
+            self.assertEqual(r.stdout, want, argv)
+        self.assertExit(self.ctl('tracking', '-a'), EXIT_USAGE)
+        self.assertExit(self.ctl('-cx', 'sources'), EXIT_USAGE)
+
         r = self.ctl('sources', '-v', '-n')
         self.assertExit(r, EXIT_OK)
         legend = (FIXTURES / 'sources-v.txt').read_text().split('MS Name/IP')[0]
@@ -1059,12 +1074,16 @@ class Ntp(CliTestCase):
         self.assertExit(r, EXIT_OK)
         header = ('Name/IP Address            NP  NR  Span  Frequency  Freq Skew  Offset  Std Dev\n'
                   + '=' * 78 + '\n')
-        # "%-25s %3U %3U  %I %+P %P  %+S  %S" with no samples yet.
-        row = '{:<25s}   0   0     0     +0.000      0.000     +0ns     0ns\n'
-        self.assertEqual(r.stdout, header + row.format('127.0.0.1') + row.format('127.0.0.2'))
+        # No samples yet: as real chronyc shows a source that never answered (127.0.0.5 in
+        # the fixtures), its worst-case skew and deviation.
+        row = [l for l in (FIXTURES / 'sourcestats-v.txt').read_text().splitlines()
+               if l.startswith('127.0.0.5 ')][0][9:] + '\n'
+        self.assertEqual(row, '                   0   0     0     +0.000   2000.000     +0ns  4000ms\n')
+        self.assertEqual(r.stdout, header + '127.0.0.1' + row + '127.0.0.2' + row)
+        csv = [l for l in (FIXTURES / 'sourcestats.csv').read_text().splitlines()
+               if l.startswith('127.0.0.5,')][0][9:] + '\n'
         r = self.ctl('sourcestats', '-c')
-        self.assertEqual(r.stdout, '127.0.0.1,0,0,0,0.000,0.000,0.000000000,0.000000000\n'
-                                   '127.0.0.2,0,0,0,0.000,0.000,0.000000000,0.000000000\n')
+        self.assertEqual(r.stdout, '127.0.0.1' + csv + '127.0.0.2' + csv)
         legend = (FIXTURES / 'sourcestats-v.txt').read_text().split('Name/IP')[0]
         r = self.ctl('sourcestats', '-v')
         self.assertTrue(r.stdout.startswith(legend + header), r.stdout)
@@ -1122,6 +1141,45 @@ class Ntp(CliTestCase):
         self.assertExit(r, EXIT_INVALID)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
 
+    def test_paths_in_a_config_file_are_relative_to_the_root(self):
+        # meridiand --config FILE --root DIR: include, confdir and sourcedir name files under
+        # DIR, as the sources added over D-Bus are written under DIR; the same absolute path
+        # outside the root is never read.
+        self.polkit_allow([ACTION['manage-sources']])
+        outside = self.tmp / 'outside'
+        for sub, line in (('inc', 'server 127.0.0.21'), ('conf.d', 'server 127.0.0.22'),
+                          ('sources.d', 'server 127.0.0.23')):
+            suffix = '.sources' if sub == 'sources.d' else '.conf'
+            for base, addr in ((self.root, line), (outside, 'server 192.0.2.99')):
+                d = base / str(outside).lstrip('/') / sub if base == self.root else outside / sub
+                d.mkdir(parents=True, exist_ok=True)
+                (d / ('a' + suffix)).write_text(addr + '\n')
+        self.start_with_sources(f'include {outside}/inc/*.conf', f'confdir {outside}/conf.d',
+                                f'sourcedir {outside}/sources.d')
+        self.assertEqual(sorted(p['Address'] for _, p in self.source_objects()),
+                         ['127.0.0.21', '127.0.0.22', '127.0.0.23'])
+        r = self.ctl('add-source', 'server 127.0.0.24')
+        self.assertExit(r, EXIT_OK)
+        saved = self.root / str(outside).lstrip('/') / 'sources.d'
+        self.assertTrue(any('127.0.0.24' in f.read_text() for f in saved.iterdir()),
+                        list(saved.iterdir()))
+        self.assertEqual([f.name for f in (outside / 'sources.d').iterdir()], ['a.sources'])
+        # meridiand --no-bus reads the same file by the same rule.
+        log = self.tmp / 'no-bus.log'
+        with open(log, 'w') as out:
+            p = subprocess.Popen(['setpriv', '--bounding-set', '-sys_time', MERIDIAND, '--no-bus',
+                                  '--clock', 'virtual', '--verbose', '--root', str(self.root),
+                                  '--config', str(self.tmp / 'meridian.conf')],
+                                 stdout=out, stderr=subprocess.STDOUT)
+            try:
+                self.wait_until(lambda: 'configured sources' in log.read_text(), timeout=10,
+                                what='the engine start')
+            finally:
+                p.terminate()
+                self.assertEqual(p.wait(10), 0, log.read_text())
+        # 127.0.0.24 was added above: it is in the sourcedir's file too.
+        self.assertIn('NTP engine started with 4 configured sources', log.read_text())
+
     def test_changes_need_manage_sources(self):
         self.polkit_allow([ACTION['set-timezone']])     # not manage-sources
         self.start_with_sources('server 127.0.0.1')
@@ -1144,8 +1202,24 @@ class Ntp(CliTestCase):
         self.assertEqual(r.stdout.splitlines(), [
             f'try: {i}, refid: 00000000, correction: 0.000000000, skew: 0.000' for i in (1, 2, 3)])
         self.assertGreaterEqual(elapsed, 0.4)       # two waits of 0.2 s between three tries
-        for bad in (['x'], ['1', '-2'], ['1', '0', '0', 'soon'], ['1', '2', '3', '4', '5']):
+        for bad in (['x'], ['1', '-2x'], ['1', '0', '0', 'soon'], ['1', '2', '3', '4', '5'],
+                    ['1.5'], ['1', '--', '-x']):
             self.assertExit(self.ctl('waitsync', *bad), EXIT_USAGE, bad)
+
+    def test_waitsync_takes_negative_numbers_as_chronyc_does(self):
+        # chronyc reads "waitsync 1 -1" with sscanf: -1 is MAX-CORRECTION, not an option.
+        # A negative MAX-TRIES tries once; a negative interval is the shortest, 0.1 s.
+        self.start_daemon()
+        never = 'try: {}, refid: 00000000, correction: 0.000000000, skew: 0.000'
+        for argv, tries in ((['1', '-1'], 1), (['-1'], 1), (['-3', '0.5'], 1),
+                            (['2', '0', '-0.5', '-3'], 2), (['2', '-.5', '--json', '-1'], 2)):
+            r = self.ctl('waitsync', *argv)
+            self.assertExit(r, EXIT_FAILURE, argv)
+            self.assertEqual(r.stdout.splitlines(), [never.format(i + 1) for i in range(tries)],
+                             argv)
+        r = self.ctl('waitsync', '-x')                  # not a number: still an option
+        self.assertExit(r, EXIT_USAGE)
+        self.assertIn('-x', r.stderr)
 
     def test_monitor_on_a_terminal_redraws_and_q_quits(self):
         self.start_with_sources('server 127.0.0.1')
@@ -1196,8 +1270,18 @@ class Ntp(CliTestCase):
         r = self.ctl('waitsync', '3', '0.05', '0', '0.1')
         self.assertExit(r, EXIT_OK)
         self.assertEqual(r.stdout, 'try: 1, refid: 7F000001, correction: 0.020000000, skew: 0.500\n')
-        # Outside the correction bound, or the skew bound: never, three tries.
-        for argv in (['3', '0.01', '0', '0.1'], ['3', '0', '0.4', '0.1']):
+        # chronyc -c waitsync: the same values, comma-separated.
+        r = self.ctl('-c', 'waitsync', '3', '0.05', '0', '0.1')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout, '1,7F000001,0.020000000,0.500\n')
+        # A negative MAX-TRIES still tries once, and succeeds.
+        r = self.ctl('waitsync', '-1', '0.05')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(len(r.stdout.splitlines()), 1)
+        # Outside the correction bound, or the skew bound, or a negative bound that nothing
+        # meets (chronyc's `correction <= max_correction`): never, three tries.
+        for argv in (['3', '0.01', '0', '0.1'], ['3', '0', '0.4', '0.1'], ['3', '-1', '0', '0.1'],
+                     ['3', '0', '-1', '-1']):
             r = self.ctl('waitsync', *argv)
             self.assertExit(r, EXIT_FAILURE, argv)
             self.assertEqual(len(r.stdout.splitlines()), 3, argv)

@@ -128,7 +128,7 @@ exchange (int family, const char *addr)
   guint8 request[48] = { 0x23 }, buf[128], reply[48];
   struct sockaddr_storage from;
   socklen_t fromlen;
-  g_autoptr(GInetSocketAddress) server = NULL;
+  g_autoptr(MrdNetAddress) server = NULL;
   g_autoptr(MrdNetSocket) sock = NULL;
   gint64 sent_before, arrived_by;
   guint i;
@@ -186,7 +186,7 @@ every_exchange_has_a_new_random_source_port (void **state)
   guint8 request[48] = { 0x23 }, buf[128];
   struct sockaddr_storage from;
   socklen_t fromlen;
-  g_autoptr(GInetSocketAddress) server = NULL;
+  g_autoptr(MrdNetAddress) server = NULL;
   g_autoptr(MrdNetSocket) sock = NULL;
   g_autoptr(GHashTable) ports = g_hash_table_new (NULL, NULL);
   guint16 previous = 0, first = 0;
@@ -240,7 +240,7 @@ replies_from_another_port_or_address_are_dropped (void **state)
   guint8 request[48] = { 0x23 }, buf[128], spoof[48], genuine[48];
   struct sockaddr_storage from;
   socklen_t fromlen;
-  g_autoptr(GInetSocketAddress) server = NULL;
+  g_autoptr(MrdNetAddress) server = NULL;
   g_autoptr(MrdNetSocket) sock = NULL;
   gboolean have_other_addr;
 
@@ -283,7 +283,7 @@ oversized_datagrams_are_dropped_not_truncated (void **state)
   guint8 request[48] = { 0x23 }, buf[128], big[5000], fits[1200];
   struct sockaddr_storage from;
   socklen_t fromlen;
-  g_autoptr(GInetSocketAddress) server = NULL;
+  g_autoptr(MrdNetAddress) server = NULL;
   g_autoptr(MrdNetSocket) sock = NULL;
 
   memset (big, 0x24, sizeof big);
@@ -308,9 +308,9 @@ oversized_datagrams_are_dropped_not_truncated (void **state)
 static void
 addresses_print_as_chronyc_shows_them (void **state)
 {
-  g_autoptr(GInetSocketAddress) a = mrd_net_address_parse_numeric ("127.0.0.1", 123);
-  g_autoptr(GInetSocketAddress) b = mrd_net_address_parse_numeric ("127.0.0.1", 12345);
-  g_autoptr(GInetSocketAddress) c = mrd_net_address_parse_numeric ("::1", 12345);
+  g_autoptr(MrdNetAddress) a = mrd_net_address_parse_numeric ("127.0.0.1", 123);
+  g_autoptr(MrdNetAddress) b = mrd_net_address_parse_numeric ("127.0.0.1", 12345);
+  g_autoptr(MrdNetAddress) c = mrd_net_address_parse_numeric ("::1", 12345);
   g_autofree char *sa = mrd_net_address_to_string (a);
   g_autofree char *sb = mrd_net_address_to_string (b);
   g_autofree char *sc = mrd_net_address_to_string (c);
@@ -328,10 +328,10 @@ addresses_print_as_chronyc_shows_them (void **state)
 static void
 reference_ids_are_chronyds (void **state)
 {
-  g_autoptr(GInetSocketAddress) a = mrd_net_address_parse_numeric ("127.0.0.1", 12345);
-  g_autoptr(GInetSocketAddress) b = mrd_net_address_parse_numeric ("192.0.2.200", 123);
-  g_autoptr(GInetSocketAddress) c = mrd_net_address_parse_numeric ("::1", 12345);
-  g_autoptr(GInetSocketAddress) d = mrd_net_address_parse_numeric ("2001:db8::1", 123);
+  g_autoptr(MrdNetAddress) a = mrd_net_address_parse_numeric ("127.0.0.1", 12345);
+  g_autoptr(MrdNetAddress) b = mrd_net_address_parse_numeric ("192.0.2.200", 123);
+  g_autoptr(MrdNetAddress) c = mrd_net_address_parse_numeric ("::1", 12345);
+  g_autoptr(MrdNetAddress) d = mrd_net_address_parse_numeric ("2001:db8::1", 123);
 
   assert_int_equal (mrd_net_address_refid (a), 0x7F000001);
   assert_int_equal (mrd_net_address_refid (b), 0xC00002C8);
@@ -340,14 +340,12 @@ reference_ids_are_chronyds (void **state)
 }
 
 static void
-on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+on_resolved (GPtrArray *addresses, const GError *error, gpointer user_data)
 {
   GPtrArray **out = user_data;
-  g_autoptr(GError) error = NULL;
 
-  *out = mrd_net_resolve_finish (result, &error);
-  if (*out == NULL)
-    *out = g_ptr_array_new ();   /* failed: empty */
+  *out = addresses != NULL ? g_ptr_array_ref (addresses)
+                           : g_ptr_array_new ();   /* failed: empty */
 }
 
 static GPtrArray *
@@ -356,7 +354,7 @@ resolve (const char *host, guint16 port, guint max)
   GPtrArray *out = NULL;
   gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  mrd_net_resolve_async (host, port, max, NULL, on_resolved, &out);
+  mrd_net_resolve (host, port, max, on_resolved, &out);
   while (out == NULL && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
   assert_non_null (out);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Names through GResolver (service/sync/mrd-sync-engine.c, service/net/mrd-net.c), with a
- * scripted resolver installed as GLib's default (g_resolver_set_default): a name that does not
+/* Names through the resolver (service/sync/mrd-sync-engine.c, service/net/mrd-net.c), with a
+ * scripted lookup in place of getaddrinfo(3) (mrd_net_set_lookup_func), in the resolver's
+ * worker thread as getaddrinfo would be: a name that does not
  * resolve is asked again with a back-off that doubles, and a pool whose member stops answering
  * is resolved again and the member replaced by an address that answers. The back-off is
  * shortened (mrd_sync_engine_set_resolve_backoff) so that the test takes seconds.
@@ -14,90 +15,44 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "net/mrd-net.h"
 #include "sync/mrd-sync-engine.h"
 
 #define NTP_EPOCH_OFFSET G_GINT64_CONSTANT (2208988800)
 
 /* ---- a resolver that answers from a script --------------------------------------------- */
 
+/* Runs in the resolver's worker thread (mrd_net_set_lookup_func); the test reads it from the
+ * main thread once the answer has come back there. */
 typedef struct {
-  GResolver parent;
   guint fail_first;          /* fail this many lookups first */
   const char *answers[4][3]; /* the addresses of each later lookup (the last one repeats) */
-  guint calls;
+  gint calls;
   gint64 call_mono[16];      /* µs */
 } TestResolver;
 
-typedef struct {
-  GResolverClass parent_class;
-} TestResolverClass;
-
-GType test_resolver_get_type (void);
-G_DEFINE_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResolver, g_object_unref)
-
-static GList *
-scripted_answer (TestResolver *self, GError **error)
+static GPtrArray *
+scripted_lookup (const char *host, guint16 port, gpointer user_data, GError **error)
 {
-  guint n = self->calls++;
-  GList *list = NULL;
+  TestResolver *self = user_data;
+  guint n = (guint) g_atomic_int_add (&self->calls, 1);
+  GPtrArray *list;
   guint i;
 
   if (n < G_N_ELEMENTS (self->call_mono))
     self->call_mono[n] = g_get_monotonic_time ();
   if (n < self->fail_first)
     {
-      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "not found (scripted)");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "not found (scripted)");
       return NULL;
     }
   n = MIN (n - self->fail_first, 3);
   while (n > 0 && self->answers[n][0] == NULL)
     n--;
+  list = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; i < 3 && self->answers[n][i] != NULL; i++)
-    list = g_list_append (list, g_inet_address_new_from_string (self->answers[n][i]));
+    g_ptr_array_add (list, mrd_net_address_parse_numeric (self->answers[n][i], port));
   return list;
-}
-
-static GList *
-test_lookup_by_name (GResolver *resolver, const char *hostname, GCancellable *cancellable,
-                     GError **error)
-{
-  return scripted_answer ((TestResolver *) resolver, error);
-}
-
-static void
-test_lookup_by_name_async (GResolver *resolver, const char *hostname, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
-  GError *error = NULL;
-  GList *list = scripted_answer ((TestResolver *) resolver, &error);
-
-  if (list == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, list, (GDestroyNotify) g_resolver_free_addresses);
-}
-
-static GList *
-test_lookup_by_name_finish (GResolver *resolver, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-test_resolver_class_init (TestResolverClass *klass)
-{
-  GResolverClass *r = G_RESOLVER_CLASS (klass);
-
-  r->lookup_by_name = test_lookup_by_name;
-  r->lookup_by_name_async = test_lookup_by_name_async;
-  r->lookup_by_name_finish = test_lookup_by_name_finish;
-}
-
-static void
-test_resolver_init (TestResolver *self)
-{
 }
 
 /* ---- a server ----------------------------------------------------------------------------- */
@@ -180,14 +135,14 @@ enough (gpointer data)
 {
   Wait *w = data;
 
-  return w->resolver->calls >= w->calls && *w->requests >= w->min_requests;
+  return (guint) g_atomic_int_get (&w->resolver->calls) >= w->calls &&
+         *w->requests >= w->min_requests;
 }
 
 static void
 a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off (void **state)
 {
-  g_autoptr(TestResolver) resolver = g_object_new (test_resolver_get_type (), NULL);
-  g_autoptr(GResolver) old = g_resolver_get_default ();
+  g_autofree TestResolver *resolver = g_new0 (TestResolver, 1);
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
   g_autoptr(MrdSyncEngine) engine = NULL;
   g_autoptr(GSocket) server = NULL;
@@ -202,7 +157,7 @@ a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off (void **sta
   server = server_new ("127.0.0.1", &port, &requests, &watch);
   resolver->fail_first = 3;
   resolver->answers[0][0] = "127.0.0.1";
-  g_resolver_set_default (G_RESOLVER (resolver));
+  mrd_net_set_lookup_func (scripted_lookup, resolver);
 
   engine = mrd_sync_engine_new (clock, NULL, NULL);
   mrd_sync_engine_set_resolve_backoff (engine, 200, 5000);
@@ -213,7 +168,7 @@ a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off (void **sta
   w = (Wait) { .resolver = resolver, .requests = &requests, .calls = 4, .min_requests = 1 };
   run_until (10 * G_USEC_PER_SEC, enough, &w);
   mrd_sync_engine_stop (engine);
-  g_resolver_set_default (old);
+  mrd_net_set_lookup_func (NULL, NULL);
 
   /* Three failures, then the answer; and the source polled at its address. */
   assert_int_equal (resolver->calls, 4);
@@ -252,8 +207,7 @@ polls_address (gpointer data)
 static void
 a_pool_member_that_stops_answering_is_replaced_after_resolving_again (void **state)
 {
-  g_autoptr(TestResolver) resolver = g_object_new (test_resolver_get_type (), NULL);
-  g_autoptr(GResolver) old = g_resolver_get_default ();
+  g_autofree TestResolver *resolver = g_new0 (TestResolver, 1);
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
   g_autoptr(MrdSyncEngine) engine = NULL;
   g_autoptr(GSocket) server = NULL;
@@ -270,7 +224,7 @@ a_pool_member_that_stops_answering_is_replaced_after_resolving_again (void **sta
   resolver->answers[0][0] = "127.0.0.1";
   resolver->answers[1][0] = "127.0.0.1";
   resolver->answers[1][1] = "127.0.0.2";
-  g_resolver_set_default (G_RESOLVER (resolver));
+  mrd_net_set_lookup_func (scripted_lookup, resolver);
 
   engine = mrd_sync_engine_new (clock, NULL, NULL);
   mrd_sync_engine_set_resolve_backoff (engine, 100, 5000);
@@ -284,7 +238,7 @@ a_pool_member_that_stops_answering_is_replaced_after_resolving_again (void **sta
   run_until (15 * G_USEC_PER_SEC, polls_address, &w);
   assert_true (polls_address (&w));
   mrd_sync_engine_stop (engine);
-  g_resolver_set_default (old);
+  mrd_net_set_lookup_func (NULL, NULL);
 
   assert_true (resolver->calls >= 2);
   assert_true (requests >= 1);

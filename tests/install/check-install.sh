@@ -16,7 +16,7 @@ root="$dest"
 case "$sysconfdir" in /*) etc="$sysconfdir" ;; *) etc="$prefix/$sysconfdir" ;; esac
 case "$libexecdir" in /*) lx="$libexecdir" ;; *) lx="$prefix/$libexecdir" ;; esac
 
-for f in "$prefix/bin/meridianctl" "$lx/meridiand"; do
+for f in "$prefix/bin/meridianctl" "$lx/meridiand" "$lx/meridian-engine"; do
   [ -x "$root$f" ] || fail "$f is not installed as an executable"
 done
 for f in "$etc/meridian/meridian.conf" \

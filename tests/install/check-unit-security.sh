@@ -70,8 +70,8 @@ grep -q "^ExecStart=$lx/meridiand .*--engine-socket=$sock\( \|\$\)" "$unitdir/me
   fail "meridiand.service does not connect to $sock (--engine-socket=)"
 [ "$(value meridian-engine.socket SocketMode)" = 0600 ] || fail "meridian-engine.socket: not SocketMode=0600"
 [ "$(value meridian-engine.socket Accept)" = no ] || fail "meridian-engine.socket: not Accept=no"
-grep -qx "ExecStart=$lx/meridiand --engine-activated" "$unitdir/meridian-engine.service" ||
-  fail "meridian-engine.service does not run $lx/meridiand --engine-activated"
+grep -qx "ExecStart=$lx/meridian-engine --engine-activated" "$unitdir/meridian-engine.service" ||
+  fail "meridian-engine.service does not run $lx/meridian-engine --engine-activated"
 user=$(value meridian-engine.service User)
 [ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ] || fail "meridian-engine.service: User=$user"
 [ "$(value meridian-engine.service CapabilityBoundingSet)" = CAP_SYS_TIME ] ||

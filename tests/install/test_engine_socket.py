@@ -6,7 +6,7 @@ for systemd, and meridiand (--engine-socket) on a private bus with the virtual c
 chronyd -x on loopback.
 
 systemd-socket-activate --seqpacket listens on a temporary socket and, on the first
-connection, execs the engine with the listening socket as fd 3 (the unit's Accept=no), under
+connection, execs the engine (meridian-engine --engine-activated) with the listening socket as fd 3 (the unit's Accept=no), under
 setpriv as the unit would start it: not root (nobody here; the unit's User=meridian), no
 capabilities (the unit's CAP_SYS_TIME taken out, as from every daemon a test starts),
 no_new_privs. Checked: meridiand synchronizes through it; the engine's uid, capabilities,
@@ -61,6 +61,11 @@ class EngineSocket(ChronydCase):
         r = subprocess.run(['unshare', '--net', 'true'], capture_output=True, text=True)
         if r.returncode != 0:
             self.skipTest(f'unshare --net is not permitted here: {r.stderr.strip()}')
+        # The engine executable, built beside meridiand (service/meson.build).
+        self.engine_exe = os.environ.get('MERIDIAN_ENGINE') or str(
+            pathlib.Path(self.meridiand).parent / 'meridian-engine')
+        if not os.access(self.engine_exe, os.X_OK):
+            self.skipTest(f'meridian-engine is not built ({self.engine_exe})')
         nobody = pwd.getpwnam('nobody')
         self.engine_ids = (nobody.pw_uid, nobody.pw_gid)
         self.sock = self.tmp / 'engine.sock'
@@ -87,7 +92,7 @@ class EngineSocket(ChronydCase):
                 (['--accept'] if accept else []) +
                 ['setpriv', f'--reuid={uid}', f'--regid={gid}', '--clear-groups',
                  '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs',
-                 self.meridiand, '--engine-activated', '--verbose'])
+                 self.engine_exe, '--engine-activated', '--verbose'])
 
     def listen(self, accept=False):
         """A listener on self.sock (a new one each time, as systemd listens again once the
@@ -133,7 +138,7 @@ class EngineSocket(ChronydCase):
         self.wait_synchronized(timeout=60)   # through the activated engine, under its filter
         # The listener became the engine (exec: the same pid).
         status = self.status(engine.pid)
-        self.assertIn('meridiand', pathlib.Path(f'/proc/{engine.pid}/cmdline').read_text())
+        self.assertIn('meridian-engine', pathlib.Path(f'/proc/{engine.pid}/cmdline').read_text())
         uids = [int(x) for x in status['Uid'].split()]
         self.assertEqual(uids, [self.engine_ids[0]] * 4, f'engine uids {uids}')
         self.assertEqual(int(status['CapEff'].strip(), 16), 0)
@@ -184,7 +189,7 @@ class EngineSocket(ChronydCase):
             exe = pathlib.Path(os.readlink(f'/proc/{proc.pid}/exe'))
         except OSError:
             return False
-        return exe == pathlib.Path(self.meridiand).resolve()
+        return exe == pathlib.Path(self.engine_exe).resolve()
 
     def test_engine_lost_is_reconnected_and_none_runs_while_ntp_is_off(self):
         self.write_config(self.server_line)

@@ -3,13 +3,15 @@
 chronyd on loopback (chronyd -x, a high port), checked the way a chronyc user reads them, and
 a pool name's lookup inside the sandboxed engine."""
 
+import json
 import os
+import pathlib
 import subprocess
 import sys
 import time
 
 import harness
-from test_ntp_engine import ChronydCase
+from test_ntp_engine import TRACKING, ChronydCase
 
 MERIDIANCTL = os.environ.get('MERIDIANCTL', '')
 
@@ -42,6 +44,63 @@ class CliAgainstChronyd(ChronydCase):
         self.ctl('add-source', f'server 127.0.0.2 port {self.port}')
         self.ctl('remove-source', '127.0.0.2')
         self.assertEqual(len(self.sources()), 1)
+
+
+    def test_set_ntp_false_shows_chronyds_unsynchronised_tracking(self):
+        # Turned off, the clock follows no server: Tracking (D-Bus, text, -c, --json) reads as
+        # chronyc reads an unsynchronised chronyd (fixtures tracking-unsynchronised.*, real
+        # chronyc output), keeping only what belongs to the clock (frequency, offsets).
+        fixtures = pathlib.Path(__file__).parent.parent / 'cli' / 'fixtures' / 'chronyc-4.3'
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized()
+        self.assertEqual(self.tracking('ReferenceID'), 0x7F000001)
+        self.assertEqual(self.tracking('Stratum'), 2)
+        self.call('SetNTP', False, False)
+        want_text = (fixtures / 'tracking-unsynchronised.txt').read_text().splitlines()
+        want_csv = (fixtures / 'tracking-unsynchronised.csv').read_text().strip().split(',')
+        for _ in range(2):   # at once, and after the engine's last words have arrived
+            props = self.get_all(iface=TRACKING)
+            self.assertEqual(
+                {k: props[k] for k in ('ReferenceID', 'ReferenceName', 'Stratum', 'RefTimeUSec',
+                                       'ResidualFrequency', 'Skew', 'RootDelay',
+                                       'RootDispersion', 'LeapStatus', 'Synchronized')},
+                dict(ReferenceID=0, ReferenceName='', Stratum=0, RefTimeUSec=0,
+                     ResidualFrequency=0.0, Skew=0.0, RootDelay=1.0, RootDispersion=1.0,
+                     LeapStatus='Not synchronised', Synchronized=False))
+            # The clock's own frequency estimate stays (the seed's clock is 23.054 ppm slow:
+            # not zero), and is what tracking prints.
+            freq = props['Frequency']
+            self.assertNotEqual(freq, 0.0)
+            self.assertFalse(self.get_property('NTPSynchronized'))
+            text = self.ctl('tracking', '-n').splitlines()
+            self.assertEqual(len(text), len(want_text))
+            for i, (got, want) in enumerate(zip(text, want_text)):
+                if want.split(':')[0].strip() in ('System time', 'Last offset', 'RMS offset',
+                                                  'Frequency', 'Update interval'):
+                    self.assertEqual(got[:18], want[:18])
+                else:
+                    self.assertEqual(got, want, i)
+            self.assertEqual(self.ctl('tracking')[:len(want_text[0])], want_text[0])
+            self.assertEqual(text[6], f"Frequency       : {abs(freq):.3f} ppm "
+                                      f"{'fast' if freq > 0 else 'slow'}")
+            csv = self.ctl('tracking', '-c').strip().split(',')
+            self.assertEqual(len(csv), 14)
+            self.assertEqual(csv[7], f'{freq:.3f}')
+            for i in (0, 1, 2, 3, 8, 9, 10, 11, 13):
+                self.assertEqual(csv[i], want_csv[i], i)
+            data = json.loads(self.ctl('tracking', '--json'))
+            self.assertEqual((data['ReferenceID'], data['ReferenceName'], data['Stratum'],
+                              data['LeapStatus']), (0, '', 0, 'Not synchronised'))
+            # The stopped engine keeps no samples: the source reads as one never measured
+            # (as 127.0.0.5 in the fixtures), at its configured poll (minpoll 4), not 0.
+            self.assertEqual(self.ctl('sources', '-n').splitlines()[2],
+                             '^? 127.0.0.1                     0   4     0     -     '
+                             '+0ns[   +0ns] +/-    0ns')
+            self.assertEqual(self.ctl('sourcestats', '-n').splitlines()[2],
+                             '127.0.0.1                   0   0     0     +0.000   2000.000'
+                             '     +0ns  4000ms')
+            time.sleep(2 * harness.TIMEOUT_SCALE)
 
 
 class PoolName(ChronydCase):

@@ -113,7 +113,7 @@ class ChronydCase(harness.MeridianTestCase):
                         what='NTPSynchronized')
 
     def engine_pid(self):
-        """The pid of the daemon's child that runs the engine (meridiand --engine-child)."""
+        """The pid of the daemon's child that runs the engine (meridian-engine --engine-child)."""
         for entry in pathlib.Path('/proc').iterdir():
             if not entry.name.isdigit():
                 continue
@@ -162,7 +162,14 @@ class Privsep(ChronydCase):
         self.start_seed_daemon()
         self.wait_synchronized(timeout=60)   # the engine ran normally under its filter
         pid = self.engine_pid()
-        self.assertIsNotNone(pid, 'no meridiand --engine-child under the daemon')
+        self.assertIsNotNone(pid, 'no meridian-engine --engine-child under the daemon')
+        # The lean executable (service/engine-main.c), not meridiand: none of GIO, GObject,
+        # polkit or libsystemd is mapped, nor an NSS module (the user comes from /etc/passwd).
+        self.assertEqual(os.path.basename(os.readlink(f'/proc/{pid}/exe')), 'meridian-engine')
+        maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
+        for lib in ('libgio-2.0', 'libgobject-2.0', 'libpolkit', 'libsystemd', 'libnss_'):
+            self.assertNotIn(lib, maps, f'the engine maps {lib}')
+        self.assertIn('libglib-2.0', maps)
         status = dict(line.split(':', 1) for line in
                       pathlib.Path(f'/proc/{pid}/status').read_text().splitlines())
         uids = [int(x) for x in status['Uid'].split()]
@@ -382,6 +389,14 @@ class Announcements(ChronydCase):
 
 
 class Timesync1(ChronydCase):
+    def server_stratum_and_refid(self):
+        """The stratum and reference ID bytes of chronyd's reply to one client request."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(bytes([0x23]) + bytes(39) + os.urandom(8), ('127.0.0.1', self.port))
+            reply = s.recv(1024)
+        return reply[1], reply[12:16]
+
     def test_stock_timedatectl_timesync_status_and_show_timesync(self):
         self.write_config(self.server_line)
         self.start_seed_daemon()
@@ -409,6 +424,15 @@ class Timesync1(ChronydCase):
         sys.stderr.write(r.stdout)
         self.assertRegex(r.stdout, r'Server: 127\.0\.0\.1 \(127\.0\.0\.1\)')
         self.assertRegex(r.stdout, r'Stratum: 1\n')
+        # timedatectl prints a stratum-1 server's reference ID as its four bytes (systemd 252's
+        # print_ntp_status_info: stratum <= 1, reference.str), and timesyncd hands it the
+        # refid of the server's reply as is (its NTPMessage property). chronyd's
+        # `local stratum 1` answers with 7F7F0101, whose bytes are not printable: the line
+        # looks empty against timesyncd too. Asked here of chronyd itself.
+        stratum, refid = self.server_stratum_and_refid()
+        self.assertEqual((stratum, refid), (1, bytes.fromhex('7F7F0101')))
+        self.assertIn('Reference: ' + refid.decode('latin-1') + '\n', r.stdout)
+        self.assertIn('Reference=' + refid.decode('latin-1') + ',', show['NTPMessage'])
         self.assertRegex(r.stdout, r'Poll interval: 16s \(min: 16s; max 16s\)')
         # Its offset is the selected sample's, as meridiand measured it (sign: server - us).
         m = re.search(r'Offset: ([+-]?[0-9.]+)(us|ms|s)\b', r.stdout)

@@ -42,6 +42,15 @@ def meridiand_path():
     return path
 
 
+def engine_path():
+    """meridian-engine, the lean engine executable built beside meridiand: the same --no-bus
+    mode in a process that links libglib alone (service/engine-main.c)."""
+    path = os.environ.get("MERIDIAN_ENGINE", os.path.join(BUILD, "service", "meridian-engine"))
+    if not os.access(path, os.X_OK):
+        raise Skip(f"meridian-engine not built ({path})")
+    return path
+
+
 def free_udp_port(addr="127.0.0.1"):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 0))
@@ -149,12 +158,13 @@ class Lab:
                         stdout=open(log, "w"))
         return int(wait_file(pf, p, "mrd-hostile-ntp")), log
 
-    def meridiand(self, conf_text, offset=0.0, freq=0.0, verbose=False):
+    def meridiand(self, conf_text, offset=0.0, freq=0.0, verbose=False, exe=None):
+        """`meridiand --no-bus` (or @exe, e.g. engine_path(), with the same options)."""
         conf = os.path.join(self.dir, "meridian.conf")
         with open(conf, "w") as f:
             f.write(conf_text)
         argv = ["setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time",
-                meridiand_path(), "--no-bus", "--clock", "virtual", "--virtual-offset",
+                exe or meridiand_path(), "--no-bus", "--clock", "virtual", "--virtual-offset",
                 repr(offset), "--virtual-freq", repr(freq), "--config", conf]
         env = dict(os.environ)
         if verbose:

@@ -358,6 +358,46 @@ beneath_root_links_fifos_and_dir_patterns_are_refused (void **state)
 }
 
 static void
+config_file_given_with_a_root_names_paths_under_the_root (void **state)
+{
+  /* meridiand --config FILE --root DIR: the file is read as named (outside the root here),
+   * what it names (include, confdir, sourcedir) beneath DIR, never at the real path. */
+  g_autofree char *root = g_dir_make_tmp ("mrd-config-root-XXXXXX", NULL);
+  g_autofree char *outside = g_dir_make_tmp ("mrd-config-out-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (outside, "meridian.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("include /etc/meridian/conf.d/*.conf\n"
+                                           "confdir /etc/meridian/more\n"
+                                           "sourcedir /etc/meridian/sources.d\n"
+                                           "include %s/real/*.conf\n", outside);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdConfig) config = NULL;
+  g_autoptr(MrdConfig) plain = NULL;
+
+  write_file (outside, "meridian.conf", text);
+  write_file (root, "etc/meridian/conf.d/a.conf", "server 127.0.0.1\n");
+  write_file (root, "etc/meridian/more/b.conf", "server 127.0.0.2\n");
+  write_file (root, "etc/meridian/sources.d/c.sources", "server 127.0.0.3\n");
+  /* The same absolute path outside the root: not read with a root. */
+  write_file (outside, "real/d.conf", "server 192.0.2.4\n");
+  config = mrd_config_load_file_under (conf, root, &error);
+  assert_non_null (config);
+  assert_true (has_source (config, "127.0.0.1"));
+  assert_true (has_source (config, "127.0.0.2"));
+  assert_true (has_source (config, "127.0.0.3"));
+  assert_false (has_source (config, "192.0.2.4"));
+  assert_int_equal (config->sources->len, 3);
+  assert_string_equal (config->sourcedirs->pdata[0], "/etc/meridian/sources.d");
+
+  /* Without a root (or with "/"), paths are read as written: only the last include exists. */
+  plain = mrd_config_load_file_under (conf, "/", &error);
+  assert_non_null (plain);
+  assert_int_equal (plain->sources->len, 1);
+  assert_true (has_source (plain, "192.0.2.4"));
+  remove_tree (root);
+  remove_tree (outside);
+}
+
+static void
 shipped_default_config_parses_cleanly (void **state)
 {
   const char *srcdir = g_getenv ("MERIDIAN_SOURCE_ROOT");
@@ -392,6 +432,7 @@ main (void)
     cmocka_unit_test (trusted_fifo_and_device_are_refused_without_blocking),
     cmocka_unit_test (beneath_root_includes_and_dirs_are_read_under_the_root),
     cmocka_unit_test (beneath_root_links_fifos_and_dir_patterns_are_refused),
+    cmocka_unit_test (config_file_given_with_a_root_names_paths_under_the_root),
   };
 
   return cmocka_run_group_tests_name ("config", tests, NULL, NULL);
