@@ -133,38 +133,10 @@ main (int argc, char **argv)
                               : mrd_engine_child_run (&child);
     }
 
-  if (clock_name != NULL && !mrd_clock_kind_from_string (clock_name, &clock_kind))
+  if (!mrd_clock_check_options (clock_name, virtual_offset, virtual_freq, &clock_kind, &error))
     {
-      g_printerr (_("%s: --clock must be \"system\" or \"virtual\", not \"%s\"\n"),
-                  g_get_prgname (), clock_name);
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 2;
     }
-  if (clock_kind == MRD_CLOCK_KIND_SYSTEM && (virtual_offset != 0.0 || virtual_freq != 0.0))
-    {
-      g_printerr (_("%s: --virtual-offset and --virtual-freq need --clock virtual\n"),
-                  g_get_prgname ());
-      return 2;
-    }
-  /* As meridiand checks them (service/main.c). */
-  if (!(fabs (virtual_offset) < 1e10) ||
-      !mrd_clock_usec_is_settable (g_get_real_time () + (gint64) (virtual_offset * 1e6)))
-    {
-      g_printerr (_("%s: --virtual-offset must keep the clock between 1970 and 2232, not %g s off\n"),
-                  g_get_prgname (), virtual_offset);
-      return 2;
-    }
-  if (!(fabs (virtual_freq) <= 500000.0))
-    {
-      g_printerr (_("%s: --virtual-freq must be within ±500000 ppm, not %g\n"),
-                  g_get_prgname (), virtual_freq);
-      return 2;
-    }
-  {
-    g_autofree char *path = config != NULL ? g_strdup (config)
-      : g_build_filename (root != NULL ? root : "/", "etc/meridian/meridian.conf", NULL);
-    g_autoptr(MrdClock) clock = clock_kind == MRD_CLOCK_KIND_VIRTUAL
-      ? mrd_clock_new_virtual (virtual_offset, virtual_freq) : mrd_clock_new_system ();
-
-    return mrd_sync_standalone_run (path, root, clock);
-  }
+  return mrd_sync_standalone_main (config, root, clock_kind, virtual_offset, virtual_freq);
 }

@@ -5,6 +5,7 @@
 #include "mrd-clock.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <unistd.h>
 #include "net/mrd-io-error.h"
@@ -40,6 +41,40 @@ mrd_clock_kind_from_string (const char *str, MrdClockKind *out)
     *out = MRD_CLOCK_KIND_SYSTEM;
   else
     return FALSE;
+  return TRUE;
+}
+
+gboolean
+mrd_clock_check_options (const char *kind_name, double offset_s, double freq_ppm,
+                         MrdClockKind *kind, GError **error)
+{
+  *kind = MRD_CLOCK_KIND_SYSTEM;
+  if (kind_name != NULL && !mrd_clock_kind_from_string (kind_name, kind))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--clock must be \"system\" or \"virtual\", not \"%s\""), kind_name);
+      return FALSE;
+    }
+  if (*kind == MRD_CLOCK_KIND_SYSTEM && (offset_s != 0.0 || freq_ppm != 0.0))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--virtual-offset and --virtual-freq need --clock virtual"));
+      return FALSE;
+    }
+  if (!(fabs (offset_s) < 1e10) ||
+      !mrd_clock_usec_is_settable (g_get_real_time () + (gint64) (offset_s * 1e6)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--virtual-offset must keep the clock between 1970 and 2232, not %g s off"),
+                   offset_s);
+      return FALSE;
+    }
+  if (!(fabs (freq_ppm) <= 500000.0))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--virtual-freq must be within ±500000 ppm, not %g"), freq_ppm);
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -69,6 +69,14 @@ gboolean    mrd_clock_usec_is_settable (gint64 usec);
 /* "virtual" or "system"; FALSE for anything else. */
 gboolean    mrd_clock_kind_from_string (const char *str, MrdClockKind *out);
 
+/* The command line's clock (meridiand and meridian-engine --no-bus alike): @kind_name (NULL:
+ * system) as mrd_clock_kind_from_string reads it; an offset and a frequency error only for the
+ * virtual clock, which must start where a real clock could be set and run at a rate a real
+ * oscillator could have (chrony's maxdrift bound; NaN and infinities fail both tests). FALSE
+ * with G_OPTION_ERROR_BAD_VALUE, its message written for the command line, otherwise. */
+gboolean    mrd_clock_check_options (const char *kind_name, double offset_s, double freq_ppm,
+                                     MrdClockKind *kind, GError **error);
+
 /* Virtual clock starting at the host's CLOCK_REALTIME plus @offset_s, running with a deliberate
  * frequency error of @error_ppm (e.g. +23 ppm runs 23 µs/s fast) on top of CLOCK_MONOTONIC. */
 MrdClock   *mrd_clock_new_virtual      (double offset_s, double error_ppm);

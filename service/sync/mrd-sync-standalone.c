@@ -178,3 +178,15 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
   mrd_sync_engine_stop (engine);
   return 0;
 }
+
+int
+mrd_sync_standalone_main (const char *config_path, const char *root, MrdClockKind kind,
+                          double offset_s, double freq_ppm)
+{
+  g_autofree char *path = config_path != NULL ? g_strdup (config_path)
+    : g_build_filename (root != NULL ? root : "/", "etc/meridian/meridian.conf", NULL);
+  g_autoptr(MrdClock) clock = kind == MRD_CLOCK_KIND_VIRTUAL
+    ? mrd_clock_new_virtual (offset_s, freq_ppm) : mrd_clock_new_system ();
+
+  return mrd_sync_standalone_run (path, root, clock);
+}

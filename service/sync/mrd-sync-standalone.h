@@ -15,4 +15,9 @@ G_BEGIN_DECLS
  * borrowed. */
 int mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *clock);
 
+/* mrd_sync_standalone_run on the command line's clock (checked by mrd_clock_check_options)
+ * and file: @config_path, or ROOT/etc/meridian/meridian.conf when NULL. */
+int mrd_sync_standalone_main (const char *config_path, const char *root, MrdClockKind kind,
+                              double offset_s, double freq_ppm);
+
 G_END_DECLS

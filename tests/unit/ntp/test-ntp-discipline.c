@@ -135,6 +135,36 @@ slew_ends_at_the_next_wake_up_when_that_costs_little (void **state)
   assert_true (ntp_discipline_deadline (&d) == S);
 }
 
+/* An offset as large as its SD found 1024 s after the last update: chrony's rule (ratio 3)
+ * would slew it over 3 x 1e-6 x 1024 / (2 x 1e-6) = 1536 s, past the next transmission at
+ * 1024 s, where the next update measures again whatever is left. The slew ends at that
+ * transmission instead, removing the whole offset by then. */
+static void
+slew_does_not_outlast_the_next_transmission (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  /* (the first update at 1000 s: a last update at time 0 reads as none) */
+  int64_t t0 = 1000 * S, t = t0 + 1024 * S;
+  setup_disc (&d, 0, 0);
+  NtpDisciplineInput in = input (0.0);
+  assert_int_equal (ntp_discipline_update (&d, t0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  in = input (1e-6);
+  in.next_wake_ns = t + 1024 * S;
+  assert_int_equal (ntp_discipline_update (&d, t, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_true (ntp_discipline_deadline (&d) == t + 1024 * S);
+  assert_true (fabs (ntp_discipline_pending (&d, t + 512 * S) - 0.5e-6) < 1e-12);
+  /* No transmission known: the rule alone (1536 s). */
+  setup_disc (&d, 0, 0);
+  in = input (0.0);
+  ntp_discipline_update (&d, t0, &in, &chg);
+  in = input (1e-6);
+  assert_int_equal (ntp_discipline_update (&d, t, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  double dur = (double) (ntp_discipline_deadline (&d) - t) * 1e-9;
+  assert_true (fabs (dur - 1536.0) < 1e-3);
+}
+
 static void
 makestep_steps_only_in_first_updates (void **state)
 {
@@ -227,14 +257,14 @@ frequency_follows_the_estimate (void **state)
   ntp_discipline_update (&d, 0, &in, &chg);
   assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0)) < 1e-3);
   assert_true (fabs (chg.dfreq - 23e-6) < 1e-9);
-  /* A second estimate with the same skew as ours now counts 3:1 (chrony's weighting):
-   * a residual of +1 ppm moves us by 0.75 ppm. (At the same instant: over time our own
-   * estimate ages, see old_frequency_estimate_ages_with_the_gap.) */
+  /* A second estimate with the same skew as ours now counts 1:1 (inverse variance; chrony
+   * counts the new one 3:1): a residual of +1 ppm moves us by 0.5 ppm. (At the same instant:
+   * over time our own estimate ages, see old_frequency_estimate_ages_with_the_gap.) */
   d.skew = 0.1e-6;
   in.freq = 1e-6;
   ntp_discipline_update (&d, 0, &in, &chg);
-  assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0 + 0.75)) < 1e-6);
-  assert_true (fabs (d.residual_freq - 0.25e-6) < 1e-12);
+  assert_true (fabs (ntp_discipline_freq_ppm (&d) - (-23.0 + 0.5)) < 1e-6);
+  assert_true (fabs (d.residual_freq - 0.5e-6) < 1e-12);
   /* A skew over maxupdateskew changes nothing */
   double before = ntp_discipline_freq_ppm (&d);
   in.skew = 2000e-6;
@@ -375,14 +405,15 @@ old_frequency_estimate_ages_with_the_gap (void **state)
   double after_day = freq_move_after_gap (84600, true);
   print_message ("frequency moved by %.4f ppm after 64 s, %.4f ppm after 84600 s\n", after_poll,
                  after_day);
-  /* Without ageing both would move 3/0.59^2 / (1/0.074^2 + 3/0.59^2) = 4.5 % of 0.567 ppm,
-   * 0.0256 ppm. With W = 1e-9 the day-old skew is sqrt(0.074^2 + 0.001^2 x 84600) = 0.30 ppm:
-   * 3/0.59^2 / (1/0.30^2 + 3/0.59^2) = 44 %, 0.25 ppm. */
-  assert_true (fabs (after_poll - 0.0256) < 0.01);
-  assert_true (after_day > 0.15 && after_day < 0.40);
+  /* Without ageing both would move 1/0.59^2 / (1/0.074^2 + 1/0.59^2) = 1.55 % of 0.567 ppm,
+   * 0.0088 ppm. With W = 1e-9 the day-old skew is sqrt(0.074^2 + 0.001^2 x 84600) = 0.30 ppm:
+   * 1/0.59^2 / (1/0.30^2 + 1/0.59^2) = 21 %, 0.117 ppm (the W learned from the updates
+   * scatters around 1e-9). */
+  assert_true (fabs (after_poll - 0.0088) < 0.004);
+  assert_true (after_day > 0.07 && after_day < 0.25);
   /* no wander measured yet: no ageing */
   double fresh_day = freq_move_after_gap (84600, false);
-  assert_true (fabs (fresh_day - 0.0256) < 0.002);
+  assert_true (fabs (fresh_day - 0.0088) < 0.001);
 }
 
 /* The reference's phase record may know the wander where the updates do not
@@ -412,10 +443,10 @@ wander_from_the_phase_record_ages_the_estimate (void **state)
   }
   print_message ("after a day: moved %.4f ppm without, %.4f ppm with the record's wander\n",
                  moved[0], moved[1]);
-  /* without: 4.5 % of 0.567 ppm; with: the old skew is sqrt(0.074^2 + (4 x 0.001)^2 x 84600)
-   * = 1.17 ppm, 3/0.59^2 / (1/1.17^2 + 3/0.59^2) = 92 %, 0.52 ppm */
-  assert_true (fabs (moved[0] - 0.0256) < 0.002);
-  assert_true (moved[1] > 0.45 && moved[1] < 0.567);
+  /* without: 1.55 % of 0.567 ppm; with: the old skew is sqrt(0.074^2 + (4 x 0.001)^2 x 84600)
+   * = 1.17 ppm, 1/0.59^2 / (1/1.17^2 + 1/0.59^2) = 80 %, 0.45 ppm */
+  assert_true (fabs (moved[0] - 0.0088) < 0.001);
+  assert_true (moved[1] > 0.40 && moved[1] < 0.50);
 }
 
 static void
@@ -465,6 +496,7 @@ main (void)
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
     cmocka_unit_test (maxchange_and_bogus_input_refused),
+    cmocka_unit_test (slew_does_not_outlast_the_next_transmission),
     cmocka_unit_test (frequency_follows_the_estimate),
     cmocka_unit_test (drift_file_sets_initial_frequency),
     cmocka_unit_test (leap_armed_only_on_june_30_or_december_31),

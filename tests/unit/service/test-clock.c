@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <string.h>
 #include <gio/gio.h>
 #include "clock/mrd-clock.h"
 
@@ -172,6 +173,39 @@ clock_kind_parses_only_known_names (void **state)
   assert_false (mrd_clock_kind_from_string (NULL, &kind));
 }
 
+/* What meridiand and meridian-engine --no-bus both accept on the command line. */
+static void
+clock_options_are_checked_together (void **state)
+{
+  MrdClockKind kind = MRD_CLOCK_KIND_VIRTUAL;
+  GError *error = NULL;
+
+  assert_true (mrd_clock_check_options (NULL, 0.0, 0.0, &kind, &error));
+  assert_int_equal (kind, MRD_CLOCK_KIND_SYSTEM);
+  assert_true (mrd_clock_check_options ("virtual", -0.5, 23.054, &kind, &error));
+  assert_int_equal (kind, MRD_CLOCK_KIND_VIRTUAL);
+  assert_true (mrd_clock_check_options ("virtual", 0.0, -500000.0, &kind, &error));
+
+  const struct { const char *name; double offset, freq; const char *says; } bad[] = {
+    { "sytem", 0.0, 0.0, "--clock must be" },
+    { NULL, 0.5, 0.0, "need --clock virtual" },
+    { "system", 0.0, 1.0, "need --clock virtual" },
+    { "virtual", NAN, 0.0, "between 1970 and 2232" },
+    { "virtual", -1e10, 0.0, "between 1970 and 2232" },
+    { "virtual", -(double) g_get_real_time () / 1e6 - 10.0, 0.0, "between 1970 and 2232" },
+    { "virtual", 0.0, 500001.0, "500000 ppm" },
+    { "virtual", 0.0, INFINITY, "500000 ppm" },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      assert_false (mrd_clock_check_options (bad[i].name, bad[i].offset, bad[i].freq, &kind,
+                                             &error));
+      assert_true (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE));
+      assert_non_null (strstr (error->message, bad[i].says));
+      g_clear_error (&error);
+    }
+}
+
 int
 main (void)
 {
@@ -185,6 +219,7 @@ main (void)
     cmocka_unit_test (virtual_clock_with_offset_follows_real_time),
     cmocka_unit_test (virtual_clock_refuses_what_the_kernel_refuses_and_stays_put),
     cmocka_unit_test (clock_kind_parses_only_known_names),
+    cmocka_unit_test (clock_options_are_checked_together),
   };
 
   return cmocka_run_group_tests_name ("clock", tests, NULL, NULL);
