@@ -59,7 +59,8 @@ setup (void **state)
   f->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (f->bus);
   address = g_test_dbus_get_bus_address (f->bus);
-  /* polkit's client library looks for the system bus: the test bus (no polkit on it). */
+  /* Anything that looks for the system bus finds the test bus (no polkitd on it), never the
+   * machine's. */
   g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
   f->server = connect_to (address);
   f->client = connect_to (address);
