@@ -45,6 +45,7 @@ class PolkitWire(harness.MeridianTestCase):
         self.assertEqual(c['subject'].get('name'), caller.get_unique_name())
         self.assertEqual(bool(c['flags'] & ALLOW_USER_INTERACTION), interactive,
                          f'{method} interactive={interactive} sent flags={c["flags"]}')
+        return c, caller
 
     def run_methods(self, iface, interactive):
         # Every call is a real change (an unchanged value returns before polkit is asked).
@@ -99,14 +100,7 @@ class PolkitWire(harness.MeridianTestCase):
                 (NATIVE, 'SetTimezone', ['Asia/Seoul'], 'set-timezone', True),
                 (FDO, 'SetTimezone', ['Europe/Berlin'], 'set-timezone', False),
                 (SOURCES, 'Burst', [], 'manage-sources', False)):
-            caller = self.new_connection()
-            self.addCleanup(caller.close_sync, None)
-            n = len(self.checks)
-            self.call(method, *args, interactive, iface=iface, conn=caller)
-            self.wait_until(lambda: len(self.checks) > n, timeout=5,
-                            what=f'a CheckAuthorization for {method}')
-            self.assertEqual(len(self.checks), n + 1)
-            c = self.checks[n]
+            c, caller = self.check_for(iface, method, args, action, interactive)
             cancellation_id = c['cancellation_id']
             self.assertTrue(cancellation_id, 'no cancellation id: the check could not be cancelled')
             self.assertNotIn(cancellation_id, ids, 'cancellation ids must differ per check')
