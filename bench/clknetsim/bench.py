@@ -18,7 +18,7 @@ clock's error is its error: the real clock is the server's). Time to synchronize
 within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
 while idle (context switches from /proc/PID/task/*/schedstat over an idle window).
 
-Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W] [--no-sim] [--no-grid] [--no-loopback]
+Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W] [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback]
 """
 
 import argparse
@@ -82,6 +82,53 @@ def seed_list(args):
     return list(range(args.seed_base, args.seed_base + n))
 
 
+def run_row(args, line, wander, limit, reset, seeds, **sim_kw):
+    """One row: per seed, one simulation with the chronyd server, chronyd and meridiand as
+    clients (and, with --compare, the other meridiand as a third client on the same noise).
+    Returns per-client lists of (rms, max, requests) and prints nothing."""
+    out = {"c": [], "m": [], "o": []}
+    for seed in seeds:
+        nodes = [cksim.Node("chronyd-server"),
+                 cksim.Node("chronyd", conf=line, offset=0.1, freq_offset=1e-4, wander=wander),
+                 cksim.Node("meridiand", conf=line, offset=0.1, freq_offset=1e-4,
+                            wander=wander)]
+        if args.compare:
+            nodes.append(cksim.Node("meridiand", conf=line, offset=0.1, freq_offset=1e-4,
+                                    wander=wander, binary=args.compare))
+        sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed, **sim_kw)
+        try:
+            res = sim.run()
+        finally:
+            sim.cleanup()
+        for key, i in (("c", 2), ("m", 3), ("o", 4)):
+            if i <= len(nodes):
+                out[key].append((res[i].rms_time, res[i].max_time, res[i].requests))
+    return out
+
+
+def row_text(out):
+    """RMS chronyd, RMS meridiand, paired difference and mark, max of each, requests; then,
+    with --compare, the other meridiand's RMS and ours minus it."""
+    rc, rm = [v[0] for v in out["c"]], [v[0] for v in out["m"]]
+    mean, se, mark = paired(rm, rc)
+    text = (f"{fmt_s(statistics.fmean(rc)):>11} {fmt_s(statistics.fmean(rm)):>12} "
+            f"{fmt_s(mean):>9} +- {fmt_s(se):>7} {mark:1} | "
+            f"{fmt_s(max(v[1] for v in out['c'])):>11} {fmt_s(max(v[1] for v in out['m'])):>12} | "
+            f"{statistics.fmean(v[2] for v in out['c']):6.0f} "
+            f"{statistics.fmean(v[2] for v in out['m']):6.0f}")
+    if out["o"]:
+        ro = [v[0] for v in out["o"]]
+        om, ose, omark = paired(rm, ro)
+        text += (f" | {fmt_s(statistics.fmean(ro)):>9} {fmt_s(om):>9} +- {fmt_s(ose):>7} "
+                 f"{omark:1} {statistics.fmean(v[2] for v in out['o']):6.0f}")
+    return text
+
+
+def compare_header(args):
+    return (f" | {'RMS other':>9} {'diff (m-o) +- SE':>19} {'':1} {'req o':>6}"
+            if args.compare else "")
+
+
 def sim_part(args):
     jitters = [1e-5, 1e-4, 1e-3] if not args.quick else [1e-4, 1e-3]
     wanders = [1e-10, 1e-9, 1e-8] if not args.quick else [1e-9, 1e-8]
@@ -101,35 +148,14 @@ def sim_part(args):
     print()
     hdr = (f"{'jitter':>7} {'wander':>7} | {'RMS chronyd':>11} {'RMS meridian':>12} "
            f"{'diff (m-c) +- SE':>19} {'':1} | {'max chronyd':>11} {'max meridian':>12} | "
-           f"{'req c':>6} {'req m':>6}")
+           f"{'req c':>6} {'req m':>6}" + compare_header(args))
     print(hdr)
     print("-" * len(hdr))
     for jitter in jitters:
         for wander in wanders:
-            rc, rm, mc, mm, qc, qm = [], [], [], [], [], []
-            for seed in seeds:
-                nodes = [cksim.Node("chronyd-server"),
-                         cksim.Node("chronyd", conf="server 192.168.123.1", offset=0.1,
-                                    freq_offset=1e-4, wander=wander),
-                         cksim.Node("meridiand", conf="server 192.168.123.1", offset=0.1,
-                                    freq_offset=1e-4, wander=wander)]
-                sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed,
-                                       base_delay=args.base_delay, jitter=jitter)
-                try:
-                    res = sim.run()
-                finally:
-                    sim.cleanup()
-                rc.append(res[2].rms_time)
-                rm.append(res[3].rms_time)
-                mc.append(res[2].max_time)
-                mm.append(res[3].max_time)
-                qc.append(res[2].requests)
-                qm.append(res[3].requests)
-            mean, se, mark = paired(rm, rc)
-            print(f"{jitter:7.0e} {wander:7.0e} | {fmt_s(statistics.fmean(rc)):>11} "
-                  f"{fmt_s(statistics.fmean(rm)):>12} {fmt_s(mean):>9} +- {fmt_s(se):>7} "
-                  f"{mark:1} | {fmt_s(max(mc)):>11} {fmt_s(max(mm)):>12} | "
-                  f"{statistics.fmean(qc):6.0f} {statistics.fmean(qm):6.0f}", flush=True)
+            out = run_row(args, "server 192.168.123.1", wander, limit, reset, seeds,
+                          base_delay=args.base_delay, jitter=jitter)
+            print(f"{jitter:7.0e} {wander:7.0e} | {row_text(out)}", flush=True)
     print("   mark: '<' meridiand's RMS significantly lower, '>' significantly higher, '~' not "
           "significant (paired t-test, 5 %)")
     print()
@@ -153,7 +179,7 @@ def conditions_part(args):
     print()
     hdr = (f"{'condition':>30} | {'RMS chronyd':>11} {'RMS meridian':>12} "
            f"{'diff (m-c) +- SE':>19} {'':1} | {'max chronyd':>11} {'max meridian':>12} | "
-           f"{'req c':>6} {'req m':>6}")
+           f"{'req c':>6} {'req m':>6}" + compare_header(args))
     print(hdr)
     print("-" * len(hdr))
     for name, opts, jitter, wander, wrap, limit, reset in conds:
@@ -161,30 +187,9 @@ def conditions_part(args):
             limit //= 10
             reset = min(reset, limit // 4)
         line = f"server 192.168.123.1 {opts}".rstrip()
-        rc, rm, mc, mm, qc, qm = [], [], [], [], [], []
-        for seed in seeds:
-            nodes = [cksim.Node("chronyd-server"),
-                     cksim.Node("chronyd", conf=line, offset=0.1, freq_offset=1e-4,
-                                wander=wander),
-                     cksim.Node("meridiand", conf=line, offset=0.1, freq_offset=1e-4,
-                                wander=wander)]
-            sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed, base_delay=1e-4,
-                                   jitter=jitter, delay_wrap=wrap)
-            try:
-                res = sim.run()
-            finally:
-                sim.cleanup()
-            rc.append(res[2].rms_time)
-            rm.append(res[3].rms_time)
-            mc.append(res[2].max_time)
-            mm.append(res[3].max_time)
-            qc.append(res[2].requests)
-            qm.append(res[3].requests)
-        mean, se, mark = paired(rm, rc)
-        print(f"{name:>30} | {fmt_s(statistics.fmean(rc)):>11} "
-              f"{fmt_s(statistics.fmean(rm)):>12} {fmt_s(mean):>9} +- {fmt_s(se):>7} "
-              f"{mark:1} | {fmt_s(max(mc)):>11} {fmt_s(max(mm)):>12} | "
-              f"{statistics.fmean(qc):6.0f} {statistics.fmean(qm):6.0f}", flush=True)
+        out = run_row(args, line, wander, limit, reset, seeds, base_delay=1e-4, jitter=jitter,
+                      delay_wrap=wrap)
+        print(f"{name:>30} | {row_text(out)}", flush=True)
     print("   mark: as above")
     print()
 
@@ -550,6 +555,9 @@ def main():
                     help="clknetsim grid: this wander (per s) instead of the grid's; repeatable")
     ap.add_argument("--base-delay", type=float, default=1e-4,
                     help="clknetsim grid: fixed delay each way (s, default 1e-4)")
+    ap.add_argument("--compare", metavar="MERIDIAND",
+                    help="clknetsim: run this other meridiand (e.g. main's build) as a third "
+                    "client in every simulation, same noise; print its RMS and ours minus it")
     ap.add_argument("--no-sim", action="store_true")
     ap.add_argument("--no-loopback", action="store_true")
     ap.add_argument("--no-grid", action="store_true",

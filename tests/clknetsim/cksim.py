@@ -128,7 +128,7 @@ class Node:
     """One simulated host: its program, configuration text and clock."""
 
     def __init__(self, kind, conf="", offset=0.0, freq_offset=0.0, wander=0.0, args=None,
-                 drift=None, start=0.0, step=None):
+                 drift=None, start=0.0, step=None, binary=None):
         self.kind = kind            # "chronyd-server", "chronyd", "meridiand", or a tool path
         self.conf = conf
         self.offset = offset
@@ -138,6 +138,7 @@ class Node:
         self.drift = drift          # initial drift file content, or None
         self.start = start
         self.step = step
+        self.binary = binary        # another meridiand to run (kind "meridiand"), or None
         self.index = 0              # set by Simulation
 
     @property
@@ -254,7 +255,8 @@ class Simulation:
         if n.kind == "meridiand":
             with open(conf, "w") as f:
                 f.write(server_lines + "\n")
-            return [find_meridiand(), "--no-bus", "--config", conf, "--clock", "system"] + n.args
+            return ([n.binary or find_meridiand(), "--no-bus", "--config", conf, "--clock",
+                     "system"] + n.args)
         if n.kind.startswith("tool:"):
             return [n.kind[5:]] + n.args
         raise ValueError(n.kind)
