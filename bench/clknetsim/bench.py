@@ -18,7 +18,8 @@ clock's error is its error: the real clock is the server's). Time to synchronize
 within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
 while idle (context switches from /proc/PID/task/*/schedstat over an idle window).
 
-Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W] [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback]
+Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W]
+                [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback]
 """
 
 import argparse

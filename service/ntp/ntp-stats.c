@@ -484,7 +484,8 @@ wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
         continue;
       double d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
       sd += d * d;
-      sc += v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2) + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
+      sc += v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2)
+            + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
       sg += (g1 + g2) / 3.0;
       m++;
     }
@@ -524,8 +525,8 @@ wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
   }
   /* Then every triplet on its own, at every start (not only every k-th: more of the record's
    * long gaps): d is Gaussian, so d^2 has variance 2 E[d^2]^2, and E[d^2] is what the fit
-   * predicts (weights from the observed d^2 would favour the triplets that
-   * happened to read low and bias W^2 down). Triplets of the record's thinned old part and of
+   * predicts (weights from the observed d^2 would favour the triplets that happened to read
+   * low and bias W^2 down). Triplets of the record's thinned old part and of
    * its dense new part have very different gaps at the same spacing; each carries its own. */
   for (int it = 0; it < 4; it++) {
     double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
@@ -538,7 +539,8 @@ wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
         if (!(g1 > 0) || !(g2 > 0))
           continue;
         double d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
-        double c = v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2) + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
+        double c = v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2)
+                   + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
         double g = (g1 + g2) / 3.0;
         double E = ps2 * c + pw2 * g;
         if (!(E > 0))
