@@ -52,6 +52,10 @@ typedef struct {
   double delay, dispersion;
   double last_measured;
   int64_t last_rx_cooked_ns; /* 0 = never */
+  /* The last reply a sample was taken from (NtpSourceReport.reply) and the count of valid
+   * replies. */
+  NtpReplyInfo reply;
+  uint64_t replies;
   bool new_sample;           /* since the last reference update */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
@@ -632,6 +636,12 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   s->stratum = p->stratum;
   s->leap = p->leap;
   s->refid = p->refid;
+  s->reply = (NtpReplyInfo) {
+    .leap = p->leap, .version = p->version, .mode = p->mode, .stratum = p->stratum,
+    .precision = p->precision, .root_delay = p->root_delay,
+    .root_dispersion = p->root_dispersion, .refid = p->refid,
+    .t1_ns = c1, .t2_ns = t2, .t3_ns = t3, .t4_ns = c4,
+  };
   s->delay = delay;
   s->dispersion = dispersion;
   s->last_measured = offset;
@@ -705,6 +715,8 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   }
 
   ntp_source_poll_replied (&s->poll, rx_ns);
+  if (r == NTP_PKT_OK)
+    s->replies++;
   if (r != NTP_PKT_OK) {
     elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name, ntp_packet_result_string (r));
     s->stratum = p.stratum;
@@ -794,6 +806,8 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->dispersion = s->dispersion;
   out->jitter = r.samples >= 3 ? r.std_dev : s->filter.jitter;
   out->refid = s->refid;
+  out->reply = s->reply;
+  out->replies = s->replies;
   out->samples = r.samples;
   out->runs = r.runs;
   out->span = r.span;

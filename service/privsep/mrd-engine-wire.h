@@ -30,7 +30,11 @@
 G_BEGIN_DECLS
 
 #define MRD_WIRE_TRACKING "(buiixdddddddddiib)"
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd)"
+/* A source's report, then the last reply's header and timestamps (NtpReplyInfo: leap, version,
+ * mode, stratum, precision, root delay, root dispersion, refid, t1..t4) and the count of valid
+ * replies. */
+#define MRD_WIRE_REPLY "(yyyyidduxxxx)"
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "t)"
 #define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa(us" MRD_WIRE_REPORT ")(bdd))"
 
 GVariant *mrd_wire_tracking (const NtpTracking *t);

@@ -775,6 +775,54 @@ transmit_before_receive_within_precision_is_accepted (void **state)
   assert_int_equal (n, 0);
 }
 
+/* The report carries the last reply a sample came from as the server sent it (what
+ * timesync1's NTPMessage shows): its header and the exchange's four times, from which the
+ * measured offset and the delay follow; a reply refused (stratum 16) changes none of it. */
+static void
+report_carries_the_last_valid_reply (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 23, 0.001, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 300e-6, .jitter = 20e-6, .stratum = 2, .leap = 1,
+                          .root_dispersion = 0.0123, .precision = -21 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 100, 0, NULL, NULL);
+  NtpSourceReport r;
+  assert_true (ntp_engine_get_source (m.e, 0, &r));
+  assert_int_equal (r.reply.leap, 1);
+  assert_int_equal (r.reply.version, 4);
+  assert_int_equal (r.reply.mode, NTP_MODE_SERVER);
+  assert_int_equal (r.reply.stratum, 2);
+  assert_int_equal (r.reply.precision, -21);
+  assert_int_equal (r.reply.refid, 0x47505300);
+  assert_true (r.reply.root_delay == 0.0);
+  assert_true (fabs (r.reply.root_dispersion - 0.0123) <= 1.0 / 65536);
+  /* every request but one still in flight was answered */
+  assert_true (r.replies >= (uint64_t) m.sent - 1 && r.replies <= (uint64_t) m.sent);
+  assert_true (r.replies >= 6);
+  /* the server held each request 10 us; the round trip is 600 us + jitter */
+  assert_int_equal (r.reply.t3_ns - r.reply.t2_ns, 10000);
+  double rtt = (double) (r.reply.t4_ns - r.reply.t1_ns) * 1e-9;
+  assert_true (rtt > 600e-6 && rtt < 2e-3);
+  double offset = ((double) (r.reply.t2_ns - r.reply.t1_ns)
+                   + (double) (r.reply.t3_ns - r.reply.t4_ns)) * 0.5e-9;
+  assert_true (fabs (offset + r.measured_offset) < 1e-9);
+  assert_true (fabs (r.delay - (rtt - 10e-6)) < 1e-9);
+  int64_t t4 = r.reply.t4_ns;
+  uint64_t replies = r.replies;
+  m.srv[0].stratum = 16;
+  ms_run (&m, 200, 0, NULL, NULL);
+  assert_true (ntp_engine_get_source (m.e, 0, &r));
+  assert_int_equal (r.reply.stratum, 2);
+  assert_int_equal (r.reply.t4_ns, t4);
+  assert_int_equal (r.replies, replies);
+  ntp_engine_free (m.e);
+}
+
 /* The transmit timestamp of a request is 64 bits from env->get_random, not the clock: the
  * server only echoes it, and a forger must not be able to guess it. The real transmit time is
  * kept locally (the samples still measure the right offset). */
@@ -890,6 +938,7 @@ main (void)
     cmocka_unit_test (maxjitter_marks_too_variable),
     cmocka_unit_test (minsamples_is_honoured),
     cmocka_unit_test (transmit_before_receive_within_precision_is_accepted),
+    cmocka_unit_test (report_carries_the_last_valid_reply),
     cmocka_unit_test (request_transmit_timestamp_is_random),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
