@@ -8,6 +8,7 @@
 
 #include "mrd-error.h"
 #include "mrd-state.h"
+#include "ntp-stats.h"
 
 typedef struct {
   MrdSyncListener funcs;
@@ -61,9 +62,10 @@ report_init (NtpSourceReport *report, const NtpSourceConfig *config)
   report->state = NTP_STATE_UNUSABLE;
   report->poll = config->minpoll;
   report->last_rx_ago = -1.0;
-  /* No samples yet: chronyd's worst case (`chronyc sourcestats`: 2000.000 ppm, 4000ms). */
-  report->skew_ppm = 2000.0;
-  report->std_dev = 4.0;
+  /* No samples yet: the core's worst case, chronyd's (`chronyc sourcestats`: 2000.000 ppm,
+   * 4000ms). */
+  report->skew_ppm = NTP_STATS_WORST_FREQ * 1e6;
+  report->std_dev = NTP_STATS_WORST_STD_DEV;
 }
 
 /* What chronyd reports while it is not synchronized (chronyd 4.3's REF_GetTrackingReport and

@@ -16,6 +16,7 @@
 #include "mrd-error.h"
 #include "mrd-sources.h"
 #include "mrd-sync.h"
+#include "ntp-stats.h"
 
 typedef struct {
   char *dir;
@@ -120,6 +121,29 @@ options_come_from_the_ntp_core_parser (void **state)
   for (guint i = 0; want[i] != NULL; i++)
     assert_string_equal (options[i], want[i]);
   assert_int_equal (mrd_dbus_time1_source_get_poll (source), 4);
+}
+
+/* A source the engine has not reported yet shows what the core's statistics report with no
+ * samples (chronyd's worst case, `chronyc sourcestats`: 2000.000 ppm, 4000ms): the same
+ * figures, from one definition. */
+static void
+unreported_source_shows_the_cores_worst_case (void **state)
+{
+  Fixture *f = *state;
+  NtpStats *stats = ntp_stats_new ();
+  NtpStatsReport empty;
+  const NtpSourceReport *r;
+  guint id = 0;
+
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.7", &id, NULL));
+  r = mrd_sync_get_source_report (f->sync, id);
+  ntp_stats_report (stats, 0, &empty);
+  assert_int_equal (empty.samples, 0);
+  assert_true (r->skew_ppm == empty.skew_ppm);
+  assert_true (r->std_dev == empty.std_dev);
+  assert_true (r->skew_ppm == 2000.0);
+  assert_true (r->std_dev == 4.0);
+  ntp_stats_free (stats);
 }
 
 static void
@@ -375,6 +399,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (added_sources_get_numbered_objects_with_their_spec, setup, teardown),
     cmocka_unit_test_setup_teardown (options_come_from_the_ntp_core_parser, setup, teardown),
+    cmocka_unit_test_setup_teardown (unreported_source_shows_the_cores_worst_case, setup, teardown),
     cmocka_unit_test_setup_teardown (removed_sources_disappear_and_ids_are_not_reused, setup, teardown),
     cmocka_unit_test_setup_teardown (bad_lines_add_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (commands_reach_the_engine, setup, teardown),
