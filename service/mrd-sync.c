@@ -220,6 +220,94 @@ mrd_sync_set_enabled (MrdSync *self, gboolean enabled, GError **error)
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
+/* The text between @open and the last @close after it in @why, or NULL. */
+static char *
+between (const char *why, const char *open, const char *close)
+{
+  const char *a = strstr (why, open);
+  const char *b;
+
+  if (a == NULL)
+    return NULL;
+  a += strlen (open);
+  b = g_strrstr (a, close);
+  return b != NULL && b >= a ? g_strndup (a, b - a) : NULL;
+}
+
+/* What is wrong with a source line, in the form MRD_SYNC_INVALID_SOURCE_FORMAT documents,
+ * from the NTP core parser's explanation @why (its wording is pinned by test-sources'
+ * invalid_source_names_the_problem_and_the_word) and the line's own words. NULL when the
+ * explanation is none of these. */
+static char *
+source_line_problem (const char *line, const char *why)
+{
+  g_auto(GStrv) words = g_strsplit_set (line, " \t", -1);
+  g_autoptr(GPtrArray) w = g_ptr_array_new ();
+  g_autofree char *w1 = NULL;
+  g_autofree char *w2 = NULL;
+  const char *problem = NULL;
+  char *part;
+  GString *out;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_ptr_array_add (w, words[i]);
+  if (g_str_has_prefix (why, "line too long"))
+    problem = "too-long";
+  else if (g_str_has_prefix (why, "empty line"))
+    problem = "empty";
+  else if (strstr (why, "is not a source directive") != NULL && w->len > 0)
+    problem = "not-a-directive", w1 = g_strdup (w->pdata[0]);
+  else if (g_str_has_suffix (why, ": missing the address or host name"))
+    problem = "missing-address";
+  else if ((g_str_has_suffix (why, ": host name is too long") ||
+            strstr (why, "is not a valid address or host name") != NULL) && w->len > 1)
+    problem = "bad-address", w1 = g_strdup (w->pdata[1]);
+  else if ((w1 = between (why, ": '", "': a comment must start")) != NULL)
+    problem = "misplaced-comment";
+  else if ((w1 = between (why, ": unknown option '", "'")) != NULL)
+    problem = "unknown-option";
+  else if ((w1 = between (why, ": option '", "' needs a value")) != NULL)
+    problem = "missing-value";
+  else if ((part = strstr (why, " is greater than ")) != NULL)
+    {
+      /* "DIR NAME: OPT1 N is greater than OPT2 M" */
+      const char *start = g_strrstr_len (why, part - why, ": ");
+      g_auto(GStrv) a = start != NULL ? g_strsplit (start + 2, " ", 2) : NULL;
+      g_auto(GStrv) b = g_strsplit (part + strlen (" is greater than "), " ", 2);
+
+      if (a != NULL && a[0] != NULL && b[0] != NULL)
+        problem = "conflict", w1 = g_strdup (a[0]), w2 = g_strdup (b[0]);
+    }
+  else if ((part = g_strrstr (why, "' is not ")) != NULL)
+    {
+      /* "DIR NAME: OPT 'VALUE' is not WHAT" */
+      g_autofree char *head = g_strndup (why, part - why);
+      const char *quote = g_strrstr (head, " '");
+      const char *start = quote != NULL ? g_strrstr_len (head, quote - head, ": ") : NULL;
+
+      if (start != NULL)
+        problem = "bad-value", w1 = g_strndup (start + 2, quote - start - 2),
+        w2 = g_strdup (quote + 2);
+    }
+  if (problem == NULL)
+    return NULL;
+  out = g_string_new (problem);
+  if (w1 != NULL)
+    {
+      g_autofree char *q = mrd_error_quote (w1);
+
+      g_string_append_printf (out, " \"%s\"", q);
+    }
+  if (w2 != NULL)
+    {
+      g_autofree char *q = mrd_error_quote (w2);
+
+      g_string_append_printf (out, " \"%s\"", q);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static gboolean
 parse_line (const char *line, NtpSourceConfig *config, GError **error)
 {
@@ -235,14 +323,20 @@ parse_line (const char *line, NtpSourceConfig *config, GError **error)
         g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
                      _("Not a source line: it contains a control character (byte 0x%02x)"),
                      (unsigned) (unsigned char) *p);
+        g_prefix_error (error, "[control-character \"0x%02x\"] ",
+                        (unsigned) (unsigned char) *p);
         return FALSE;
       }
   ntp_source_config_init (config);
   if (ntp_source_config_parse (config, line, why, sizeof why) < 0)
     {
+      g_autofree char *problem = source_line_problem (line, why);
+
       g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
                    _("Not a source line (\"server|pool|peer ADDRESS [options]\"): %s"),
                    why[0] != '\0' ? why : _("it does not parse"));
+      if (problem != NULL)
+        g_prefix_error (error, "[%s] ", problem);
       return FALSE;
     }
   return TRUE;

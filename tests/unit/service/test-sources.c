@@ -146,6 +146,48 @@ unreported_source_shows_the_cores_worst_case (void **state)
   ntp_stats_free (stats);
 }
 
+/* A refused line's message starts with the problem and the offending words in the form
+ * mrd-sync.h documents (MRD_SYNC_INVALID_SOURCE_FORMAT), from the NTP core parser's real
+ * explanations, so a client can say why in its own language. */
+static void
+invalid_source_names_the_problem_and_the_word (void **state)
+{
+  g_autofree char *too_long = g_strnfill (3000, 'a');
+  g_autofree char *long_line = g_strconcat ("server ", too_long, NULL);
+  const struct { const char *line, *prefix; } cases[] = {
+    { "server 127.0.0.1\n", "[control-character \"0x0a\"] " },
+    { long_line, "[too-long] " },
+    { "server a23456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+      "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+      "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890",
+      "[bad-address \"a234567890123456789012345678901234567890123456789012345678901234…\"] " },
+    { "   ", "[empty] " },
+    { "sever 192.0.2.1 iburst", "[not-a-directive \"sever\"] " },
+    { "server", "[missing-address] " },
+    { "server bad!host iburst", "[bad-address \"bad!host\"] " },
+    { "server 192.0.2.1 # minpoll 99999", "[misplaced-comment \"#\"] " },
+    { "server x bogusopt", "[unknown-option \"bogusopt\"] " },
+    { "server x iburst it\"s", "[unknown-option \"it\\\"s\"] " },
+    { "pool x.example maxsources", "[missing-value \"maxsources\"] " },
+    { "server x minpoll 99", "[bad-value \"minpoll\" \"99\"] " },
+    { "server x iburst maxdelay -1", "[bad-value \"maxdelay\" \"-1\"] " },
+    { "server x minpoll 6 maxpoll 4", "[conflict \"minpoll\" \"maxpoll\"] " },
+  };
+
+  (void) state;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      assert_false (mrd_sync_check_source_line (cases[i].line, &error));
+      assert_true (g_error_matches (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE));
+      if (!g_str_has_prefix (error->message, cases[i].prefix))
+        fail_msg ("%s: got %s, want %s...", cases[i].line, error->message, cases[i].prefix);
+      /* and the English explanation after it */
+      assert_non_null (strstr (error->message, "Not a source line"));
+    }
+}
+
 static void
 removed_sources_disappear_and_ids_are_not_reused (void **state)
 {
@@ -400,6 +442,7 @@ main (void)
     cmocka_unit_test_setup_teardown (added_sources_get_numbered_objects_with_their_spec, setup, teardown),
     cmocka_unit_test_setup_teardown (options_come_from_the_ntp_core_parser, setup, teardown),
     cmocka_unit_test_setup_teardown (unreported_source_shows_the_cores_worst_case, setup, teardown),
+    cmocka_unit_test_setup_teardown (invalid_source_names_the_problem_and_the_word, setup, teardown),
     cmocka_unit_test_setup_teardown (removed_sources_disappear_and_ids_are_not_reused, setup, teardown),
     cmocka_unit_test_setup_teardown (bad_lines_add_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (commands_reach_the_engine, setup, teardown),
