@@ -3,6 +3,7 @@
 #include "mrd-sync.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -18,6 +19,11 @@ typedef struct {
 typedef struct {
   NtpSourceConfig config;
   NtpSourceReport report;
+  /* The report's "seconds since the last sample" as the engine gave it, and when (monotonic
+   * µs): the figure shown is brought to the moment it is read (mrd_sync_refresh), as chronyc's
+   * LastRx counts up between samples. */
+  double last_rx_ago_given;
+  gint64 report_mono;
   char *address;                     /* the address polled, once the engine says; NULL before */
   char *line;                        /* as given */
   gboolean persistent;               /* added at run time: kept in the sourcedir file */
@@ -589,8 +595,29 @@ mrd_sync_get_reference_name (MrdSync *self)
 void
 mrd_sync_refresh (MrdSync *self)
 {
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 now;
+
   if (self->engine != NULL && self->engine->refresh != NULL)
     self->engine->refresh (self->engine_data);
+  /* The time since each source's last sample runs on between the engine's reports. Shown in
+   * whole seconds (chronyc's LastRx), so a source is told again only when it moved by 0.5 s. */
+  now = g_get_monotonic_time ();
+  g_hash_table_iter_init (&iter, self->sources);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Source *source = value;
+      double ago;
+
+      if (source->report_mono == 0 || source->last_rx_ago_given < 0)
+        continue;
+      ago = source->last_rx_ago_given + (double) (now - source->report_mono) / G_USEC_PER_SEC;
+      if (fabs (ago - source->report.last_rx_ago) < 0.5)
+        continue;
+      source->report.last_rx_ago = ago;
+      EMIT (self, source_changed, GPOINTER_TO_UINT (key));
+    }
 }
 
 void
@@ -629,6 +656,8 @@ mrd_sync_set_source_report (MrdSync *self, guint id, const NtpSourceReport *repo
     report_init (&source->report, &source->config);
   else
     source->report = *report;
+  source->last_rx_ago_given = source->report.last_rx_ago;
+  source->report_mono = g_get_monotonic_time ();
   EMIT (self, source_changed, id);
 }
 

@@ -96,6 +96,39 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
 }
 
 GVariant *
+mrd_wire_update_aged (GVariant *update, double seconds)
+{
+  g_autoptr(GVariant) tracking_v = NULL;
+  g_autoptr(GVariant) sources_v = NULL;
+  const char *reference;
+  gboolean have_drift;
+  double freq, skew;
+  GVariantBuilder b;
+  GVariantIter iter;
+  guint32 id;
+  const char *address;
+  GVariant *report_v;
+
+  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                 &tracking_v, &reference, &sources_v, &have_drift, &freq, &skew);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  g_variant_iter_init (&iter, sources_v);
+  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
+    {
+      NtpSourceReport r;
+
+      mrd_wire_get_report (report_v, &r);
+      g_variant_unref (report_v);
+      if (r.last_rx_ago >= 0)
+        r.last_rx_ago += seconds;
+      g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", id, address, mrd_wire_report (&r));
+    }
+  return g_variant_ref_sink (
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))", tracking_v,
+                   reference, g_variant_builder_end (&b), have_drift, freq, skew));
+}
+
+GVariant *
 mrd_wire_discrete_key (GVariant *update)
 {
   g_autoptr(GVariant) tracking_v = NULL;

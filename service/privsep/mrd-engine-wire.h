@@ -43,6 +43,11 @@ GVariant *mrd_wire_report   (const NtpSourceReport *r);
 void      mrd_wire_get_tracking (GVariant *v, NtpTracking *t);
 void      mrd_wire_get_report   (GVariant *v, NtpSourceReport *r);
 
+/* @update (MRD_WIRE_UPDATE) as it reads @seconds later: each source's time since its last
+ * sample grown by that much (a source never heard from stays so). A new floating-free
+ * reference. */
+GVariant *mrd_wire_update_aged (GVariant *update, double seconds);
+
 /* The part of an update (MRD_WIRE_UPDATE) that the bus announces when it changes: whether
  * synchronized, the reference (id, source, name, stratum), the leap status, whether the clock
  * was ever updated, and each polled address's line, state, stratum and poll interval. The

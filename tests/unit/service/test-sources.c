@@ -188,6 +188,45 @@ invalid_source_names_the_problem_and_the_word (void **state)
     }
 }
 
+/* The time since a source's last sample counts on between the engine's reports, as chronyc's
+ * LastRx does: a read (mrd_sync_refresh, which the bus objects call first) brings it to now;
+ * a source never heard from stays "never". */
+static void
+last_rx_counts_on_between_reports (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(MrdDBusTime1Source) source = NULL;
+  g_autoptr(MrdDBusTime1Source) silent = NULL;
+  NtpSourceReport report = { 0 };
+  guint id = 0, quiet = 0;
+  double ago;
+
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.1", &id, NULL));
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.2", &quiet, NULL));
+  report.state = NTP_STATE_SELECTED;
+  report.last_rx_ago = 3.0;
+  mrd_sync_set_source_report (f->sync, id, &report);
+  report.state = NTP_STATE_UNUSABLE;
+  report.last_rx_ago = -1.0;
+  mrd_sync_set_source_report (f->sync, quiet, &report);
+  source = source_object (f, id);
+  silent = source_object (f, quiet);
+  mrd_sync_refresh (f->sync);
+  assert_float_equal (mrd_dbus_time1_source_get_last_rx_ago (source), 3.0, 0.1);
+  g_usleep (1200 * 1000);
+  mrd_sync_refresh (f->sync);
+  ago = mrd_sync_get_source_report (f->sync, id)->last_rx_ago;
+  assert_true (ago >= 4.2 && ago < 5.0);
+  assert_float_equal (mrd_dbus_time1_source_get_last_rx_ago (source), ago, 1e-9);
+  assert_true (mrd_dbus_time1_source_get_last_rx_ago (silent) < 0);
+  /* a new report starts from what it says */
+  report.state = NTP_STATE_SELECTED;
+  report.last_rx_ago = 0.0;
+  mrd_sync_set_source_report (f->sync, id, &report);
+  mrd_sync_refresh (f->sync);
+  assert_float_equal (mrd_dbus_time1_source_get_last_rx_ago (source), 0.0, 0.1);
+}
+
 static void
 removed_sources_disappear_and_ids_are_not_reused (void **state)
 {
@@ -443,6 +482,7 @@ main (void)
     cmocka_unit_test_setup_teardown (options_come_from_the_ntp_core_parser, setup, teardown),
     cmocka_unit_test_setup_teardown (unreported_source_shows_the_cores_worst_case, setup, teardown),
     cmocka_unit_test_setup_teardown (invalid_source_names_the_problem_and_the_word, setup, teardown),
+    cmocka_unit_test_setup_teardown (last_rx_counts_on_between_reports, setup, teardown),
     cmocka_unit_test_setup_teardown (removed_sources_disappear_and_ids_are_not_reused, setup, teardown),
     cmocka_unit_test_setup_teardown (bad_lines_add_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (commands_reach_the_engine, setup, teardown),
