@@ -9,6 +9,7 @@
 
 #include "mrd-error.h"
 #include "mrd-state.h"
+#include "ntp-engine.h"
 #include "ntp-stats.h"
 
 typedef struct {
@@ -43,6 +44,10 @@ struct _MrdSync {
   GHashTable *sources;               /* GUINT_TO_POINTER (id) → Source */
   guint next_id;
   NtpTracking tracking;
+  /* The tracking as the engine gave it, and when (monotonic µs): its root dispersion is
+   * brought to the moment it is read (mrd_sync_refresh), as chronyc tracking shows it. */
+  NtpTracking tracking_given;
+  gint64 tracking_mono;
   char *reference_name;
   gboolean have_true_offset;
   double true_offset;
@@ -618,6 +623,18 @@ mrd_sync_refresh (MrdSync *self)
       source->report.last_rx_ago = ago;
       EMIT (self, source_changed, GPOINTER_TO_UINT (key));
     }
+  /* Likewise the root dispersion, shown to the nanosecond. */
+  if (self->tracking_mono != 0 && self->tracking.synchronized)
+    {
+      NtpTracking aged = self->tracking_given;
+
+      ntp_tracking_age (&aged, (double) (now - self->tracking_mono) / G_USEC_PER_SEC);
+      if (fabs (aged.root_dispersion - self->tracking.root_dispersion) >= 1e-9)
+        {
+          self->tracking.root_dispersion = aged.root_dispersion;
+          notify (self, MRD_SYNC_CHANGED_TRACKING);
+        }
+    }
 }
 
 void
@@ -638,6 +655,8 @@ mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *r
       tracking_unsynchronize (&self->tracking);
       self->reference_name[0] = '\0';
     }
+  self->tracking_given = self->tracking;
+  self->tracking_mono = g_get_monotonic_time ();
   notify (self, MRD_SYNC_CHANGED_TRACKING |
                 (was_synchronized != self->tracking.synchronized
                    ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));

@@ -805,10 +805,18 @@ ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
     out->residual_freq_ppm = e->disc.residual_freq * 1e6;
     out->skew_ppm = e->disc.skew * 1e6;
     out->root_delay = e->root_delay;
-    /* Dispersion grows with what we do not know of our frequency (chrony). */
-    out->root_dispersion = e->root_dispersion
-                           + (e->disc.skew + fabs (e->disc.residual_freq) + LOCAL_PRECISION) * elapsed;
+    out->root_dispersion = e->root_dispersion;
+    ntp_tracking_age (out, elapsed);
   }
+}
+
+void
+ntp_tracking_age (NtpTracking *t, double seconds)
+{
+  /* Dispersion grows with what we do not know of our frequency (chrony). */
+  if (t->synchronized && seconds > 0)
+    t->root_dispersion += ((t->skew_ppm + fabs (t->residual_freq_ppm)) * 1e-6 + LOCAL_PRECISION)
+                          * seconds;
 }
 
 bool

@@ -99,6 +99,7 @@ GVariant *
 mrd_wire_update_aged (GVariant *update, double seconds)
 {
   g_autoptr(GVariant) tracking_v = NULL;
+  NtpTracking t;
   g_autoptr(GVariant) sources_v = NULL;
   const char *reference;
   gboolean have_drift;
@@ -111,6 +112,8 @@ mrd_wire_update_aged (GVariant *update, double seconds)
 
   g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
                  &tracking_v, &reference, &sources_v, &have_drift, &freq, &skew);
+  mrd_wire_get_tracking (tracking_v, &t);
+  ntp_tracking_age (&t, seconds);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
   g_variant_iter_init (&iter, sources_v);
   while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
@@ -124,8 +127,9 @@ mrd_wire_update_aged (GVariant *update, double seconds)
       g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", id, address, mrd_wire_report (&r));
     }
   return g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))", tracking_v,
-                   reference, g_variant_builder_end (&b), have_drift, freq, skew));
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                   mrd_wire_tracking (&t), reference, g_variant_builder_end (&b), have_drift,
+                   freq, skew));
 }
 
 GVariant *

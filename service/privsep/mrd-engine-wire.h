@@ -44,8 +44,8 @@ void      mrd_wire_get_tracking (GVariant *v, NtpTracking *t);
 void      mrd_wire_get_report   (GVariant *v, NtpSourceReport *r);
 
 /* @update (MRD_WIRE_UPDATE) as it reads @seconds later: each source's time since its last
- * sample grown by that much (a source never heard from stays so). A new floating-free
- * reference. */
+ * sample grown by that much (a source never heard from stays so), and the tracking's root
+ * dispersion as the core ages it (ntp_tracking_age). A new reference (not floating). */
 GVariant *mrd_wire_update_aged (GVariant *update, double seconds);
 
 /* The part of an update (MRD_WIRE_UPDATE) that the bus announces when it changes: whether

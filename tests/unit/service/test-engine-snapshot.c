@@ -28,7 +28,10 @@ update (double offset, NtpSourceState state, guint n_sources)
   NtpSourceReport r = { 0 };
   GVariantBuilder b;
 
-  t.synchronized = true;
+  /* Not synchronized, and no source heard from: an update read back is then the very one
+   * written (otherwise its root dispersion and times since the last sample are aged to the
+   * moment of reading; aged_to_the_moment_of_reading). */
+  t.synchronized = false;
   t.ref_id = 0x7F000001;
   t.stratum = 2;
   t.ref_time_ns = 1700000000000000000LL;
@@ -40,8 +43,6 @@ update (double offset, NtpSourceState state, guint n_sources)
   r.reach = 0377;
   r.measured_offset = offset;
   r.delay = 0.002;
-  /* Never heard from: an update read back is then the very one written (a time since the
-   * last sample would be aged to the moment of reading; aged_to_the_moment_of_reading). */
   r.last_rx_ago = -1.0;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
   for (guint i = 0; i < n_sources; i++)
@@ -177,8 +178,9 @@ a_hostile_writer_gets_nothing_read (void **state)
   munmap (page, MRD_ENGINE_SNAPSHOT_SIZE);
 }
 
-/* The times since each source's last sample are brought to the moment the parent reads, by
- * the time since the child wrote them (the parent reads only when a client asks). */
+/* The times since each source's last sample and the root dispersion are brought to the
+ * moment the parent reads, by the time since the child wrote them (the parent reads only when
+ * a client asks). */
 static void
 aged_to_the_moment_of_reading (void **state)
 {
@@ -195,6 +197,9 @@ aged_to_the_moment_of_reading (void **state)
 
   r.state = NTP_STATE_SELECTED;
   r.last_rx_ago = 2.0;
+  t.synchronized = true;
+  t.skew_ppm = 100.0;
+  t.root_dispersion = 0.001;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
   g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", 1, "127.0.0.1:123",
                          mrd_wire_report (&r));
@@ -212,6 +217,14 @@ aged_to_the_moment_of_reading (void **state)
   mrd_wire_get_report (report, &back);
   assert_true (back.last_rx_ago >= 3.1 && back.last_rx_ago < 4.0);
   assert_int_equal (back.state, NTP_STATE_SELECTED);
+  {
+    g_autoptr(GVariant) tracking = g_variant_get_child_value (got, 0);
+    NtpTracking tb;
+
+    mrd_wire_get_tracking (tracking, &tb);
+    /* 100.001 µs per second, for a little over 1.1 s */
+    assert_true (tb.root_dispersion - 0.001 >= 110e-6 && tb.root_dispersion - 0.001 < 200e-6);
+  }
 }
 
 static void

@@ -227,6 +227,34 @@ last_rx_counts_on_between_reports (void **state)
   assert_float_equal (mrd_dbus_time1_source_get_last_rx_ago (source), 0.0, 0.1);
 }
 
+/* The root dispersion grows between updates by (skew + |residual frequency| + 1 ns/s) per
+ * second, as chronyc tracking shows it; the tracking object reads it so. */
+static void
+root_dispersion_grows_between_updates (void **state)
+{
+  Fixture *f = *state;
+  NtpTracking tracking = { 0 };
+  MrdDBusTime1Tracking *t = MRD_DBUS_TIME1_TRACKING (mrd_sources_get_tracking (f->sources));
+  double grown;
+
+  mrd_sync_set_enabled (f->sync, TRUE, NULL);
+  tracking.synchronized = true;
+  tracking.stratum = 2;
+  tracking.ref_time_ns = G_GINT64_CONSTANT (1700000000000000000);
+  tracking.skew_ppm = 90.0;
+  tracking.residual_freq_ppm = -9.0;
+  tracking.root_dispersion = 0.001;
+  mrd_sync_set_tracking (f->sync, &tracking, "192.0.2.1");
+  mrd_sync_refresh (f->sync);
+  assert_float_equal (mrd_dbus_time1_tracking_get_root_dispersion (t), 0.001, 1e-6);
+  g_usleep (1000 * 1000);
+  mrd_sync_refresh (f->sync);
+  grown = mrd_sync_get_tracking (f->sync)->root_dispersion - 0.001;
+  /* 99.001 µs per second over a second and a little */
+  assert_true (grown >= 99.001e-6 && grown < 99.001e-6 * 1.5);
+  assert_float_equal (mrd_dbus_time1_tracking_get_root_dispersion (t), 0.001 + grown, 1e-12);
+}
+
 static void
 removed_sources_disappear_and_ids_are_not_reused (void **state)
 {
@@ -483,6 +511,7 @@ main (void)
     cmocka_unit_test_setup_teardown (unreported_source_shows_the_cores_worst_case, setup, teardown),
     cmocka_unit_test_setup_teardown (invalid_source_names_the_problem_and_the_word, setup, teardown),
     cmocka_unit_test_setup_teardown (last_rx_counts_on_between_reports, setup, teardown),
+    cmocka_unit_test_setup_teardown (root_dispersion_grows_between_updates, setup, teardown),
     cmocka_unit_test_setup_teardown (removed_sources_disappear_and_ids_are_not_reused, setup, teardown),
     cmocka_unit_test_setup_teardown (bad_lines_add_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (commands_reach_the_engine, setup, teardown),
