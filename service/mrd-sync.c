@@ -268,12 +268,18 @@ source_line_problem (const char *line, const char *why)
   else if (g_str_has_prefix (why, "empty line"))
     problem = "empty";
   else if (strstr (why, "is not a source directive") != NULL && w->len > 0)
-    problem = "not-a-directive", w1 = g_strdup (w->pdata[0]);
+    {
+      problem = "not-a-directive";
+      w1 = g_strdup (w->pdata[0]);
+    }
   else if (g_str_has_suffix (why, ": missing the address or host name"))
     problem = "missing-address";
   else if ((g_str_has_suffix (why, ": host name is too long") ||
             strstr (why, "is not a valid address or host name") != NULL) && w->len > 1)
-    problem = "bad-address", w1 = g_strdup (w->pdata[1]);
+    {
+      problem = "bad-address";
+      w1 = g_strdup (w->pdata[1]);
+    }
   else if ((w1 = between (why, ": '", "': a comment must start")) != NULL)
     problem = "misplaced-comment";
   else if ((w1 = between (why, ": unknown option '", "'")) != NULL)
@@ -288,7 +294,11 @@ source_line_problem (const char *line, const char *why)
       g_auto(GStrv) b = g_strsplit (part + strlen (" is greater than "), " ", 2);
 
       if (a != NULL && a[0] != NULL && b[0] != NULL)
-        problem = "conflict", w1 = g_strdup (a[0]), w2 = g_strdup (b[0]);
+        {
+          problem = "conflict";
+          w1 = g_strdup (a[0]);
+          w2 = g_strdup (b[0]);
+        }
     }
   else if ((part = g_strrstr (why, "' is not ")) != NULL)
     {
@@ -298,8 +308,11 @@ source_line_problem (const char *line, const char *why)
       const char *start = quote != NULL ? g_strrstr_len (head, quote - head, ": ") : NULL;
 
       if (start != NULL)
-        problem = "bad-value", w1 = g_strndup (start + 2, quote - start - 2),
-        w2 = g_strdup (quote + 2);
+        {
+          problem = "bad-value";
+          w1 = g_strndup (start + 2, quote - start - 2);
+          w2 = g_strdup (quote + 2);
+        }
     }
   if (problem == NULL)
     return NULL;
