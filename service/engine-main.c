@@ -7,11 +7,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
+#include "mrd-startup.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-sync-standalone.h"
 #include "privsep/mrd-engine-child.h"
@@ -69,34 +69,18 @@ main (int argc, char **argv)
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   MrdClockKind clock_kind = MRD_CLOCK_KIND_SYSTEM;
 
+  mrd_startup_memory (argv);
   /* The engine modes are started by meridiand or systemd, never by a person: their log needs
    * no translation, so they stay in the C locale and map none of the locale's files (about a
    * quarter of a MiB of RSS per process). */
-  if (!started_as_engine (argc, argv))
-    setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("The Meridian NTP engine (started by meridiand or "
-                                           "meridian-engine.socket, or alone with --no-bus)."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument '%s'\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!mrd_startup_parse_options (&argc, &argv, entries,
+                                  N_("The Meridian NTP engine (started by meridiand or "
+                                     "meridian-engine.socket, or alone with --no-bus)."),
+                                  !started_as_engine (argc, argv)))
+    return 2;
   if ((no_bus ? 1 : 0) + (engine_activated ? 1 : 0) + (engine_child >= 0 ? 1 : 0) != 1)
     {
       g_printerr (_("%s: give exactly one of --no-bus and --engine-activated\n"),

@@ -2,7 +2,6 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
@@ -10,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "mrd-daemon.h"
+#include "mrd-startup.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-sync-standalone.h"
 
@@ -75,7 +75,6 @@ main (int argc, char **argv)
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(MrdDaemon) daemon = NULL;
@@ -83,26 +82,12 @@ main (int argc, char **argv)
   MrdDaemonOptions options = { 0 };
   int exit_status = EXIT_SUCCESS;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  mrd_startup_memory (argv);
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("The Meridian time service (org.meridian.Time1 and "
-                                           "org.freedesktop.timedate1 on the system bus)."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument '%s'\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!mrd_startup_parse_options (&argc, &argv, entries,
+                                  N_("The Meridian time service (org.meridian.Time1 and "
+                                     "org.freedesktop.timedate1 on the system bus)."), TRUE))
+    return 2;
 
   if (verbose)
     g_log_set_debug_enabled (TRUE);
