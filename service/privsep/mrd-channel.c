@@ -132,9 +132,15 @@ take_fds (struct msghdr *mh, gboolean keep_first)
 static gboolean
 receive_failed (int errsv, GError **error)
 {
+  /* A drained socket, the end of every read: said without g_strerror(), which in the
+   * engine's C locale converts the text through iconv and so maps the gconv tables. */
+  if (errsv == EAGAIN)
+    {
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "recv: nothing to read");
+      return FALSE;
+    }
   g_set_error (error, MRD_IO_ERROR,
-               errsv == EAGAIN ? G_IO_ERROR_WOULD_BLOCK
-               : errsv == ECONNRESET ? G_IO_ERROR_CLOSED : mrd_io_error_from_errno (errsv),
+               errsv == ECONNRESET ? G_IO_ERROR_CLOSED : mrd_io_error_from_errno (errsv),
                "recv: %s", g_strerror (errsv));
   return FALSE;
 }
