@@ -23,10 +23,45 @@ mrd_startup_memory (char **argv)
     }
 }
 
-gboolean
-mrd_startup_parse_options (int *argc, char ***argv, const GOptionEntry *entries,
-                           const char *summary, gboolean set_locale)
+void
+mrd_startup_common_clear (MrdStartupCommon *common)
 {
+  g_clear_pointer (&common->root, g_free);
+  g_clear_pointer (&common->config, g_free);
+  g_clear_pointer (&common->clock_name, g_free);
+  g_clear_pointer (&common->engine_user, g_free);
+  g_clear_pointer (&common->engine_chroot, g_free);
+}
+
+gboolean
+mrd_startup_parse_options (int *argc, char ***argv, MrdStartupCommon *common,
+                           const GOptionEntry *entries, const char *summary,
+                           gboolean set_locale)
+{
+  const GOptionEntry shared[] = {
+    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &common->no_bus,
+      N_("Run only the NTP engine, without D-Bus, configured by the file alone"), NULL },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &common->root,
+      N_("Directory that every system path is relative to (default: /)"), N_("DIR") },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &common->config,
+      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf); the paths in it are "
+         "relative to ROOT"), N_("FILE") },
+    { "clock", 0, 0, G_OPTION_ARG_STRING, &common->clock_name,
+      N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
+      N_("KIND") },
+    { "virtual-offset", 0, 0, G_OPTION_ARG_DOUBLE, &common->virtual_offset,
+      N_("Start the virtual clock this many seconds off the real time"), N_("SECONDS") },
+    { "virtual-freq", 0, 0, G_OPTION_ARG_DOUBLE, &common->virtual_freq,
+      N_("Frequency error of the virtual clock"), N_("PPM") },
+    { "engine-user", 0, 0, G_OPTION_ARG_STRING, &common->engine_user,
+      N_("User the network-facing NTP engine runs as (default: meridian, else nobody)"),
+      N_("USER") },
+    { "engine-chroot", 0, 0, G_OPTION_ARG_FILENAME, &common->engine_chroot,
+      N_("Empty directory the NTP engine is confined to (source names then need addresses)"),
+      N_("DIR") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &common->verbose, N_("Log debugging messages"), NULL },
+    { NULL }
+  };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -39,6 +74,7 @@ mrd_startup_parse_options (int *argc, char ***argv, const GOptionEntry *entries,
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, shared, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     {

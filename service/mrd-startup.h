@@ -21,10 +21,29 @@ G_BEGIN_DECLS
  *   inherits it. If that exec fails nothing changes but the memory. */
 void     mrd_startup_memory (char **argv);
 
+/* The options meridiand and meridian-engine share: the plain engine's (--no-bus: where the
+ * files are, which clock) and the sandbox's (whom the engine runs as, where). */
+typedef struct {
+  gboolean no_bus;
+  char *root;
+  char *config;
+  char *clock_name;
+  double virtual_offset;
+  double virtual_freq;
+  char *engine_user;
+  char *engine_chroot;
+  gboolean verbose;
+} MrdStartupCommon;
+
+void     mrd_startup_common_clear (MrdStartupCommon *common);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MrdStartupCommon, mrd_startup_common_clear)
+
 /* Set up the message catalogue (and the locale from the environment when @set_locale),
- * then parse @entries: on an error, or a leftover argument, print it and return FALSE
- * (exit with 2). @summary is untranslated (N_()), translated here with the options. */
-gboolean mrd_startup_parse_options (int *argc, char ***argv, const GOptionEntry *entries,
-                                    const char *summary, gboolean set_locale);
+ * then parse the shared options into @common and the executable's own @entries: on an
+ * error, or a leftover argument, print it and return FALSE (exit with 2). @summary is
+ * untranslated (N_()), translated here with the options. */
+gboolean mrd_startup_parse_options (int *argc, char ***argv, MrdStartupCommon *common,
+                                    const GOptionEntry *entries, const char *summary,
+                                    gboolean set_locale);
 
 G_END_DECLS
