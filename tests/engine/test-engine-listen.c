@@ -62,30 +62,27 @@ socket_dir_teardown (void **state)
   return 0;
 }
 
+/* A SOCK_SEQPACKET socket bound to @path and listening, or connected to it. */
 static int
-listening_socket (const char *path)
+unix_socket (const char *path, gboolean listening)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
   assert_true (fd >= 0);
   g_strlcpy (sa.sun_path, path, sizeof sa.sun_path);
-  assert_int_equal (bind (fd, (struct sockaddr *) &sa, sizeof sa), 0);
-  assert_int_equal (listen (fd, 8), 0);
+  if (listening)
+    {
+      assert_int_equal (bind (fd, (struct sockaddr *) &sa, sizeof sa), 0);
+      assert_int_equal (listen (fd, 8), 0);
+    }
+  else
+    assert_int_equal (connect (fd, (struct sockaddr *) &sa, sizeof sa), 0);
   return fd;
 }
 
-static int
-connect_to (const char *path)
-{
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-  assert_true (fd >= 0);
-  g_strlcpy (sa.sun_path, path, sizeof sa.sun_path);
-  assert_int_equal (connect (fd, (struct sockaddr *) &sa, sizeof sa), 0);
-  return fd;
-}
+#define listening_socket(path) unix_socket ((path), TRUE)
+#define connect_to(path) unix_socket ((path), FALSE)
 
 /* Put @fd at LISTEN_FD and announce it as systemd would. */
 static void
