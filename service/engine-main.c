@@ -19,13 +19,8 @@
 static gboolean
 started_as_engine (int argc, char **argv)
 {
-  int i;
-
-  for (i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--engine-child") ||
-        g_str_has_prefix (argv[i], "--engine-activated"))
-      return TRUE;
-  return FALSE;
+  return mrd_startup_argv_has (argc, argv, "--engine-child") ||
+         mrd_startup_argv_has (argc, argv, "--engine-activated");
 }
 
 int
@@ -46,7 +41,9 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   MrdClockKind clock_kind = MRD_CLOCK_KIND_SYSTEM;
 
-  mrd_startup_memory (argv);
+  /* The child has G_SLICE from meridiand, meridian-engine.service from its unit; the plain
+   * daemon runs under clknetsim too. */
+  mrd_startup_memory (argv, FALSE);
   /* The engine modes are started by meridiand or systemd, never by a person: their log needs
    * no translation, so they stay in the C locale and map none of the locale's files (about a
    * quarter of a MiB of RSS per process). */

@@ -7,15 +7,27 @@
 #include <locale.h>
 #include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 
+gboolean
+mrd_startup_argv_has (int argc, char **argv, const char *option)
+{
+  gsize len = strlen (option);
+
+  for (int i = 1; i < argc; i++)
+    if (strncmp (argv[i], option, len) == 0 && (argv[i][len] == '\0' || argv[i][len] == '='))
+      return TRUE;
+  return FALSE;
+}
+
 void
-mrd_startup_memory (char **argv)
+mrd_startup_memory (char **argv, gboolean reexec)
 {
   (void) mallopt (M_ARENA_MAX, 1);
 
-  if (glib_check_version (2, 76, 0) != NULL && g_getenv ("G_SLICE") == NULL)
+  if (reexec && glib_check_version (2, 76, 0) != NULL && g_getenv ("G_SLICE") == NULL)
     {
       /* Set even if the exec below fails, so that the engine child still gets it. */
       if (setenv ("G_SLICE", "always-malloc", 1) == 0)
