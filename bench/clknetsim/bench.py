@@ -16,7 +16,10 @@ off, 23.054 ppm slow, the seed's line) and
 chronyd -x (which measures and selects but does not touch the clock, so its estimate of the
 clock's error is its error: the real clock is the server's). Time to synchronize (first time
 within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
-while idle (context switches from /proc/PID/task/*/schedstat over an idle window).
+while idle (context switches from /proc/PID/task/*/schedstat over an idle window). Beside
+them, for memory and wake-ups: meridiand on a private bus with its sandboxed engine child,
+and chronyd -x -F 1 (the seccomp filter Debian starts chronyd with, which adds a helper
+process).
 
 Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W] [--no-sim] [--no-grid] [--no-loopback]
 """
