@@ -361,6 +361,79 @@ static const struct {
   { "org.freedesktop.DBus.Error.Disconnected", N_("meridiand did not answer"), MCTL_EXIT_UNREACHABLE },
 };
 
+/* What meridiand found wrong with a source line, from the bracket its InvalidSource message
+ * starts with (service/mrd-sync.h, MRD_SYNC_INVALID_SOURCE_FORMAT: "[PROBLEM \"WORD\" ...] "),
+ * in meridianctl's words; NULL when the message has no such bracket (an older meridiand) or
+ * names a problem this meridianctl does not know. The words are shown as meridiand escaped
+ * them (no control characters, no bare quotes). */
+static char *
+invalid_source_message (const char *text)
+{
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *problem = NULL;
+  g_autofree char *detail = NULL;
+  const char *p = text;
+  const char *start;
+  const char *w1, *w2;
+
+  if (p == NULL || *p++ != '[')
+    return NULL;
+  for (start = p; g_ascii_islower (*p) || *p == '-'; p++)
+    ;
+  if (p == start || p - start > 32)
+    return NULL;
+  problem = g_strndup (start, p - start);
+  while (*p == ' ' && p[1] == '"' && words->len < 2)
+    {
+      GString *word = g_string_new (NULL);
+
+      for (p += 2; *p != '\0' && *p != '"'; p++)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            g_string_append_c (word, *p++);
+          g_string_append_c (word, *p);
+        }
+      if (*p++ != '"')
+        {
+          g_string_free (word, TRUE);
+          return NULL;
+        }
+      g_ptr_array_add (words, g_string_free (word, FALSE));
+    }
+  if (*p != ']')
+    return NULL;
+  w1 = words->len > 0 ? words->pdata[0] : NULL;
+  w2 = words->len > 1 ? words->pdata[1] : NULL;
+#define IS(name, n) (g_str_equal (problem, name) && words->len == (n))
+  if (IS ("control-character", 1))
+    detail = g_strdup_printf (_("the line contains a control character (%s)"), w1);
+  else if (IS ("too-long", 0))
+    detail = g_strdup (_("the line is too long"));
+  else if (IS ("empty", 0))
+    detail = g_strdup (_("the line is empty"));
+  else if (IS ("not-a-directive", 1))
+    detail = g_strdup_printf (_("'%s' is not server, pool or peer"), w1);
+  else if (IS ("missing-address", 0))
+    detail = g_strdup (_("the address or host name is missing"));
+  else if (IS ("bad-address", 1))
+    detail = g_strdup_printf (_("'%s' is not a valid address or host name"), w1);
+  else if (IS ("misplaced-comment", 1))
+    detail = g_strdup_printf (_("'%s': a comment must start at the beginning of a line"), w1);
+  else if (IS ("unknown-option", 1))
+    detail = g_strdup_printf (_("unknown option '%s'"), w1);
+  else if (IS ("missing-value", 1))
+    detail = g_strdup_printf (_("option '%s' needs a value"), w1);
+  else if (IS ("bad-value", 2))
+    detail = g_strdup_printf (_("option '%s': '%s' is not a valid value"), w1, w2);
+  else if (IS ("conflict", 2))
+    detail = g_strdup_printf (_("option '%s' is greater than option '%s'"), w1, w2);
+#undef IS
+  if (detail == NULL)
+    return NULL;
+  /* TRANSLATORS: what is wrong with the line follows, e.g. "unknown option 'x'" */
+  return g_strdup_printf (_("not a source line: %s"), detail);
+}
+
 int
 mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
 {
@@ -368,6 +441,7 @@ mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
   g_autoptr(GError) copy = g_error_copy (error);
   g_autofree char *name = NULL;
   const char *message = NULL;
+  g_autofree char *source_problem = NULL;
   int code = MCTL_EXIT_FAILURE;
   const char *hint = NULL;
 
@@ -387,6 +461,9 @@ mctl_report_error (MctlContext *ctx, const char *what, const GError *error)
         code = error_names[i].code;
         break;
       }
+  if (g_strcmp0 (name, "org.meridian.Time1.Error.InvalidSource") == 0 &&
+      (source_problem = invalid_source_message (copy->message)) != NULL)
+    message = source_problem;
 
   if (code == MCTL_EXIT_NOT_AUTHORIZED && g_str_has_suffix (name, "AccessDenied"))
     hint = _("You are not allowed to make this change. Ask an administrator, "

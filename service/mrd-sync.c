@@ -3,11 +3,14 @@
 #include "mrd-sync.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
 #include "mrd-error.h"
 #include "mrd-state.h"
+#include "ntp-engine.h"
+#include "ntp-stats.h"
 
 typedef struct {
   MrdSyncListener funcs;
@@ -17,6 +20,11 @@ typedef struct {
 typedef struct {
   NtpSourceConfig config;
   NtpSourceReport report;
+  /* The report's "seconds since the last sample" as the engine gave it, and when (monotonic
+   * µs): the figure shown is brought to the moment it is read (mrd_sync_refresh), as chronyc's
+   * LastRx counts up between samples. */
+  double last_rx_ago_given;
+  gint64 report_mono;
   char *address;                     /* the address polled, once the engine says; NULL before */
   char *line;                        /* as given */
   gboolean persistent;               /* added at run time: kept in the sourcedir file */
@@ -36,6 +44,10 @@ struct _MrdSync {
   GHashTable *sources;               /* GUINT_TO_POINTER (id) → Source */
   guint next_id;
   NtpTracking tracking;
+  /* The tracking as the engine gave it, and when (monotonic µs): its root dispersion is
+   * brought to the moment it is read (mrd_sync_refresh), as chronyc tracking shows it. */
+  NtpTracking tracking_given;
+  gint64 tracking_mono;
   char *reference_name;
   gboolean have_true_offset;
   double true_offset;
@@ -61,9 +73,10 @@ report_init (NtpSourceReport *report, const NtpSourceConfig *config)
   report->state = NTP_STATE_UNUSABLE;
   report->poll = config->minpoll;
   report->last_rx_ago = -1.0;
-  /* No samples yet: chronyd's worst case (`chronyc sourcestats`: 2000.000 ppm, 4000ms). */
-  report->skew_ppm = 2000.0;
-  report->std_dev = 4.0;
+  /* No samples yet: the core's worst case, chronyd's (`chronyc sourcestats`: 2000.000 ppm,
+   * 4000ms). */
+  report->skew_ppm = NTP_STATS_WORST_FREQ * 1e6;
+  report->std_dev = NTP_STATS_WORST_STD_DEV;
 }
 
 /* What chronyd reports while it is not synchronized (chronyd 4.3's REF_GetTrackingReport and
@@ -218,6 +231,107 @@ mrd_sync_set_enabled (MrdSync *self, gboolean enabled, GError **error)
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
+/* The text between @open and the last @close after it in @why, or NULL. */
+static char *
+between (const char *why, const char *open, const char *close)
+{
+  const char *a = strstr (why, open);
+  const char *b;
+
+  if (a == NULL)
+    return NULL;
+  a += strlen (open);
+  b = g_strrstr (a, close);
+  return b != NULL && b >= a ? g_strndup (a, b - a) : NULL;
+}
+
+/* What is wrong with a source line, in the form MRD_SYNC_INVALID_SOURCE_FORMAT documents,
+ * from the NTP core parser's explanation @why (its wording is pinned by test-sources'
+ * invalid_source_names_the_problem_and_the_word) and the line's own words. NULL when the
+ * explanation is none of these. */
+static char *
+source_line_problem (const char *line, const char *why)
+{
+  g_auto(GStrv) words = g_strsplit_set (line, " \t", -1);
+  g_autoptr(GPtrArray) w = g_ptr_array_new ();
+  g_autofree char *w1 = NULL;
+  g_autofree char *w2 = NULL;
+  const char *problem = NULL;
+  char *part;
+  GString *out;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_ptr_array_add (w, words[i]);
+  if (g_str_has_prefix (why, "line too long"))
+    problem = "too-long";
+  else if (g_str_has_prefix (why, "empty line"))
+    problem = "empty";
+  else if (strstr (why, "is not a source directive") != NULL && w->len > 0)
+    {
+      problem = "not-a-directive";
+      w1 = g_strdup (w->pdata[0]);
+    }
+  else if (g_str_has_suffix (why, ": missing the address or host name"))
+    problem = "missing-address";
+  else if ((g_str_has_suffix (why, ": host name is too long") ||
+            strstr (why, "is not a valid address or host name") != NULL) && w->len > 1)
+    {
+      problem = "bad-address";
+      w1 = g_strdup (w->pdata[1]);
+    }
+  else if ((w1 = between (why, ": '", "': a comment must start")) != NULL)
+    problem = "misplaced-comment";
+  else if ((w1 = between (why, ": unknown option '", "'")) != NULL)
+    problem = "unknown-option";
+  else if ((w1 = between (why, ": option '", "' needs a value")) != NULL)
+    problem = "missing-value";
+  else if ((part = strstr (why, " is greater than ")) != NULL)
+    {
+      /* "DIR NAME: OPT1 N is greater than OPT2 M" */
+      const char *start = g_strrstr_len (why, part - why, ": ");
+      g_auto(GStrv) a = start != NULL ? g_strsplit (start + 2, " ", 2) : NULL;
+      g_auto(GStrv) b = g_strsplit (part + strlen (" is greater than "), " ", 2);
+
+      if (a != NULL && a[0] != NULL && b[0] != NULL)
+        {
+          problem = "conflict";
+          w1 = g_strdup (a[0]);
+          w2 = g_strdup (b[0]);
+        }
+    }
+  else if ((part = g_strrstr (why, "' is not ")) != NULL)
+    {
+      /* "DIR NAME: OPT 'VALUE' is not WHAT" */
+      g_autofree char *head = g_strndup (why, part - why);
+      const char *quote = g_strrstr (head, " '");
+      const char *start = quote != NULL ? g_strrstr_len (head, quote - head, ": ") : NULL;
+
+      if (start != NULL)
+        {
+          problem = "bad-value";
+          w1 = g_strndup (start + 2, quote - start - 2);
+          w2 = g_strdup (quote + 2);
+        }
+    }
+  if (problem == NULL)
+    return NULL;
+  out = g_string_new (problem);
+  if (w1 != NULL)
+    {
+      g_autofree char *q = mrd_error_quote (w1);
+
+      g_string_append_printf (out, " \"%s\"", q);
+    }
+  if (w2 != NULL)
+    {
+      g_autofree char *q = mrd_error_quote (w2);
+
+      g_string_append_printf (out, " \"%s\"", q);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static gboolean
 parse_line (const char *line, NtpSourceConfig *config, GError **error)
 {
@@ -233,14 +347,20 @@ parse_line (const char *line, NtpSourceConfig *config, GError **error)
         g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
                      _("Not a source line: it contains a control character (byte 0x%02x)"),
                      (unsigned) (unsigned char) *p);
+        g_prefix_error (error, "[control-character \"0x%02x\"] ",
+                        (unsigned) (unsigned char) *p);
         return FALSE;
       }
   ntp_source_config_init (config);
   if (ntp_source_config_parse (config, line, why, sizeof why) < 0)
     {
+      g_autofree char *problem = source_line_problem (line, why);
+
       g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
                    _("Not a source line (\"server|pool|peer ADDRESS [options]\"): %s"),
                    why[0] != '\0' ? why : _("it does not parse"));
+      if (problem != NULL)
+        g_prefix_error (error, "[%s] ", problem);
       return FALSE;
     }
   return TRUE;
@@ -493,8 +613,41 @@ mrd_sync_get_reference_name (MrdSync *self)
 void
 mrd_sync_refresh (MrdSync *self)
 {
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 now;
+
   if (self->engine != NULL && self->engine->refresh != NULL)
     self->engine->refresh (self->engine_data);
+  /* The time since each source's last sample runs on between the engine's reports. Shown in
+   * whole seconds (chronyc's LastRx), so a source is told again only when it moved by 0.5 s. */
+  now = g_get_monotonic_time ();
+  g_hash_table_iter_init (&iter, self->sources);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Source *source = value;
+      double ago;
+
+      if (source->report_mono == 0 || source->last_rx_ago_given < 0)
+        continue;
+      ago = source->last_rx_ago_given + (double) (now - source->report_mono) / G_USEC_PER_SEC;
+      if (fabs (ago - source->report.last_rx_ago) < 0.5)
+        continue;
+      source->report.last_rx_ago = ago;
+      EMIT (self, source_changed, GPOINTER_TO_UINT (key));
+    }
+  /* Likewise the root dispersion, shown to the nanosecond. */
+  if (self->tracking_mono != 0 && self->tracking.synchronized)
+    {
+      NtpTracking aged = self->tracking_given;
+
+      ntp_tracking_age (&aged, (double) (now - self->tracking_mono) / G_USEC_PER_SEC);
+      if (fabs (aged.root_dispersion - self->tracking.root_dispersion) >= 1e-9)
+        {
+          self->tracking.root_dispersion = aged.root_dispersion;
+          notify (self, MRD_SYNC_CHANGED_TRACKING);
+        }
+    }
 }
 
 void
@@ -515,6 +668,8 @@ mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *r
       tracking_unsynchronize (&self->tracking);
       self->reference_name[0] = '\0';
     }
+  self->tracking_given = self->tracking;
+  self->tracking_mono = g_get_monotonic_time ();
   notify (self, MRD_SYNC_CHANGED_TRACKING |
                 (was_synchronized != self->tracking.synchronized
                    ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
@@ -533,6 +688,8 @@ mrd_sync_set_source_report (MrdSync *self, guint id, const NtpSourceReport *repo
     report_init (&source->report, &source->config);
   else
     source->report = *report;
+  source->last_rx_ago_given = source->report.last_rx_ago;
+  source->report_mono = g_get_monotonic_time ();
   EMIT (self, source_changed, id);
 }
 

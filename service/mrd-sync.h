@@ -87,7 +87,18 @@ GPtrArray  *mrd_sync_load_sources_file  (const char *path);
  * when none or several match. */
 gboolean    mrd_sync_find_source        (MrdSync *self, const char *name_or_address,
                                          guint *id_out);
-/* Check a line without adding it (same errors). */
+/* Check a line without adding it (same errors).
+ *
+ * MRD_SYNC_INVALID_SOURCE_FORMAT: a line refused (MRD_ERROR_INVALID_SOURCE) has a message
+ * that starts with what is wrong in a form a client can put in its own, translated words:
+ * "[PROBLEM]", "[PROBLEM \"WORD\"]" or "[PROBLEM \"WORD\" \"WORD\"]", a blank, then the
+ * English explanation. The words are the line's own, escaped as mrd_error_quote() escapes
+ * them (so a word never holds a bare quote). PROBLEM is one of: control-character (the byte as
+ * "0xNN"), too-long, empty, not-a-directive (the first word), missing-address, bad-address
+ * (the address), misplaced-comment (the word that starts with a comment character),
+ * unknown-option (the word), missing-value (the option), bad-value (the option, the value),
+ * conflict (two options whose values contradict, e.g. "minpoll" "maxpoll": the first is
+ * greater than the second). A message without the bracket is a problem not listed here. */
 gboolean    mrd_sync_check_source_line  (const char *line, GError **error);
 gboolean    mrd_sync_remove_source      (MrdSync *self, guint id, GError **error);
 gboolean    mrd_sync_has_source         (MrdSync *self, guint id);

@@ -56,6 +56,60 @@ address_variant (const char *address)
                                                    g_inet_address_get_native_size (inet), 1));
 }
 
+/* An NTP short (16.16 s) as timesyncd converts it (ntp_ts_short_to_usec: whole µs, rounded
+ * down), so the figures read exactly as the server's packet under timesyncd. */
+static guint64
+usec_of_short (double seconds)
+{
+  guint32 v = seconds > 0 && isfinite (seconds) ? (guint32) MIN (llround (seconds * 65536.0),
+                                                                 G_MAXUINT32) : 0;
+
+  return (guint64) (v >> 16) * G_USEC_PER_SEC + ((guint64) (v & 0xffff) * G_USEC_PER_SEC) / 65536;
+}
+
+static guint64
+usec_of_ns (gint64 ns)
+{
+  return ns > 0 ? (guint64) (ns / 1000) : 0;
+}
+
+/* timesyncd's NTPMessage: the last reply of the server in use as it came on the wire (leap,
+ * version, mode, stratum, precision, root delay and dispersion, reference ID), the exchange's
+ * four times (T1 our transmit, T2 and T3 the server's receive and transmit, T4 our receive,
+ * from which timedatectl computes the offset, server minus us, and the delay), whether it was
+ * a spike, the replies received, and the jitter. Before any reply, zeros and a packet count of
+ * 0, which timedatectl prints alone, as with timesyncd. The reference ID goes as the reply
+ * carried it; timedatectl prints it as four characters for stratum 0 and 1 (chronyd's
+ * "local" 7F7F0101 is not printable, so the line looks empty there, as with timesyncd) and
+ * in hex above. */
+static GVariant *
+ntp_message (const NtpSourceReport *r)
+{
+  const NtpReplyInfo *m = r != NULL ? &r->reply : NULL;
+  guint8 refid[4];
+
+  if (r == NULL || r->replies == 0 || m->t4_ns == 0)
+    {
+      static const guint8 zero[4] = { 0 };
+
+      return g_variant_new ("(uuuuitt@ayttttbtt)", 0u, 0u, 0u, 0u, 0, (guint64) 0, (guint64) 0,
+                            g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, zero, 4, 1),
+                            (guint64) 0, (guint64) 0, (guint64) 0, (guint64) 0, FALSE,
+                            (guint64) 0, (guint64) 0);
+    }
+  refid[0] = m->refid >> 24;
+  refid[1] = m->refid >> 16;
+  refid[2] = m->refid >> 8;
+  refid[3] = m->refid;
+  return g_variant_new ("(uuuuitt@ayttttbtt)", (guint32) m->leap, (guint32) m->version,
+                        (guint32) m->mode, (guint32) m->stratum, (gint32) m->precision,
+                        usec_of_short (m->root_delay), usec_of_short (m->root_dispersion),
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, refid, 4, 1),
+                        usec_of_ns (m->t1_ns), usec_of_ns (m->t2_ns), usec_of_ns (m->t3_ns),
+                        usec_of_ns (m->t4_ns), FALSE, (guint64) r->replies,
+                        usec_of (r->jitter));
+}
+
 static void
 update (MrdTimesync1 *self)
 {
@@ -105,26 +159,12 @@ update (MrdTimesync1 *self)
       mrd_fdo_timesync1_manager_set_poll_interval_min_usec (self->skeleton, 0);
       mrd_fdo_timesync1_manager_set_poll_interval_max_usec (self->skeleton, 0);
       mrd_fdo_timesync1_manager_set_poll_interval_usec (self->skeleton, 0);
+      mrd_fdo_timesync1_manager_set_ntpmessage (self->skeleton, ntp_message (NULL));
     }
   else
     {
       const NtpSourceConfig *c = mrd_sync_get_source_config (self->sync, chosen);
       const NtpSourceReport *r = mrd_sync_get_source_report (self->sync, chosen);
-      /* The server's reference ID as its reply carried it, as timesyncd hands it on;
-       * timedatectl prints it as four characters for stratum 0 and 1 (chronyd's "local"
-       * 7F7F0101 is not printable, so the line looks empty there, as with timesyncd) and in
-       * hex above. */
-      guint8 refid[4] = { r->refid >> 24, r->refid >> 16, r->refid >> 8, r->refid };
-      /* Rebuilt times (see the XML): T4 the last update, T1 one delay before it. */
-      gint64 t4 = t->ref_time_ns > 0 ? t->ref_time_ns / 1000 : 0;
-      gint64 delay = (gint64) llround (r->delay * 1e6);
-      /* timesyncd's offset is the server's time minus ours; chronyc's is ours minus the
-       * server's. */
-      gint64 offset = (gint64) llround (-r->measured_offset * 1e6);
-      gint64 t1 = t4 - delay;
-      gint64 t2 = t1 + delay / 2 + offset;
-      guint leap = t->leap_unsynchronized ? 3 : t->leap == NTP_LEAP_INSERT ? 1
-                   : t->leap == NTP_LEAP_DELETE ? 2 : 0;
 
       mrd_fdo_timesync1_manager_set_server_name (self->skeleton, c->name);
       mrd_fdo_timesync1_manager_set_server_address (
@@ -134,17 +174,7 @@ update (MrdTimesync1 *self)
       mrd_fdo_timesync1_manager_set_poll_interval_max_usec (self->skeleton,
                                                             usec_of_log2 (c->maxpoll));
       mrd_fdo_timesync1_manager_set_poll_interval_usec (self->skeleton, usec_of_log2 (r->poll));
-      mrd_fdo_timesync1_manager_set_ntpmessage (
-        self->skeleton,
-        g_variant_new ("(uuuuitt@ayttttbtt)", leap, 4u, 4u, (guint32) r->stratum,
-                       /* precision: the engine does not report the server's; the sample's
-                        * error bound stands for it, as a power of two */
-                       (gint32) (r->error_bound > 0 ? floor (log2 (r->error_bound)) : -20),
-                       usec_of (t->root_delay), usec_of (t->root_dispersion),
-                       g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, refid, 4, 1),
-                       (guint64) MAX (t1, 0), (guint64) MAX (t2, 0), (guint64) MAX (t2, 0),
-                       (guint64) MAX (t4, 0), FALSE, (guint64) r->samples,
-                       usec_of (r->jitter)));
+      mrd_fdo_timesync1_manager_set_ntpmessage (self->skeleton, ntp_message (r));
     }
 }
 
@@ -171,19 +201,12 @@ MrdTimesync1 *
 mrd_timesync1_new (MrdSync *sync)
 {
   MrdTimesync1 *self = g_new0 (MrdTimesync1, 1);
-  guint8 zero[4] = { 0 };
 
   self->sync = sync;
   /* NTPMessage and Frequency change with every update and are not announced: read from the
    * engine when asked. */
   self->skeleton = mrd_fresh_skeleton_new (MRD_FDO_TYPE_TIMESYNC1_MANAGER_SKELETON,
                                            (MrdFreshFunc) mrd_sync_refresh, sync);
-  /* Valid values of every signature before the first update. */
-  mrd_fdo_timesync1_manager_set_ntpmessage (
-    self->skeleton,
-    g_variant_new ("(uuuuitt@ayttttbtt)", 3u, 4u, 4u, 0u, 0, (guint64) 0, (guint64) 0,
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, zero, 4, 1), (guint64) 0,
-                   (guint64) 0, (guint64) 0, (guint64) 0, FALSE, (guint64) 0, (guint64) 0));
   update (self);
   mrd_sync_add_listener (sync, &listener, self);
   return self;

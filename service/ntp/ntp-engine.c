@@ -33,6 +33,11 @@
 #define DELAY_REFUSED_RESTART 12
 /* chrony's maxjitter default, for a configuration that left it 0. */
 #define MAX_JITTER 1.0
+/* Each wait for a source's next request is stretched by a random 0-2 %, as chronyd does
+ * (SAMPLING_RANDOMNESS in its ntp_core.c, applied to every transmit timeout): clients that
+ * start together, or run the same configuration after a power cut, drift apart instead of
+ * hitting a server in lockstep at every poll. */
+#define SAMPLING_RANDOMNESS 0.02
 
 typedef struct {
   bool live;
@@ -52,6 +57,10 @@ typedef struct {
   double delay, dispersion;
   double last_measured;
   int64_t last_rx_cooked_ns; /* 0 = never */
+  /* The last reply a sample was taken from (NtpSourceReport.reply) and the count of valid
+   * replies. */
+  NtpReplyInfo reply;
+  uint64_t replies;
   bool new_sample;           /* since the last reference update */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
@@ -504,6 +513,21 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   ntp_discipline_set_leap (&e->disc, now_after, leap_vote (e, states, sel));
 }
 
+/* The source module planned its next request for poll.next_tx_ns (it was `before`): a wait
+ * newly planned from `now` on is stretched by 1 + [0, SAMPLING_RANDOMNESS), with a factor
+ * drawn from env->get_random. A request due now stays due now (a burst starts at once), and
+ * the stretch only ever delays, so a server's KoD RATE back-off is kept. */
+static void
+space_request (NtpEngine *e, Source *s, int64_t before, int64_t now)
+{
+  int64_t next = s->poll.next_tx_ns;
+  if (next == before || next == INT64_MAX || next <= now)
+    return;
+  uint32_t r = (uint32_t) (next_random (e) >> 32);
+  double factor = 1.0 + SAMPLING_RANDOMNESS * ((double) r / 4294967296.0);
+  s->poll.next_tx_ns = now + (int64_t) llround ((double) (next - now) * factor);
+}
+
 static void
 transmit (NtpEngine *e, unsigned i, int64_t now)
 {
@@ -525,8 +549,10 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
    * its sync peer once eight requests went unanswered, and so backs off at the usual rate
    * through a long outage. */
   s->poll.sync_peer = e->selected == (int) i && s->poll.reach != 0;
+  int64_t before = s->poll.next_tx_ns;
   ntp_source_poll_transmitted (&s->poll, now);
   e->env.send (e->env.ud, i, buf, len);
+  space_request (e, s, before, now);
 }
 
 void
@@ -632,6 +658,12 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   s->stratum = p->stratum;
   s->leap = p->leap;
   s->refid = p->refid;
+  s->reply = (NtpReplyInfo) {
+    .leap = p->leap, .version = p->version, .mode = p->mode, .stratum = p->stratum,
+    .precision = p->precision, .root_delay = p->root_delay,
+    .root_dispersion = p->root_dispersion, .refid = p->refid,
+    .t1_ns = c1, .t2_ns = t2, .t3_ns = t3, .t4_ns = c4,
+  };
   s->delay = delay;
   s->dispersion = dispersion;
   s->last_measured = offset;
@@ -656,8 +688,10 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
    * offset (0 with none), as chrony's: a reply that differs from it by more than its own
    * distance means the clock is not being tracked yet, and the poll shortens, which is what
    * gets a source that answers rarely (a lossy path) to enough samples. */
+  int64_t before = s->poll.next_tx_ns;
   ntp_source_poll_sample (&s->poll, rx_raw, error, fout.delay / 2 + fout.dispersion,
                           ntp_stats_poll_samples (s->stats));
+  space_request (e, s, before, rx_raw);
   s->new_sample = true;
   select_and_update (e, rx_raw);
 }
@@ -695,7 +729,9 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
 
   if (r == NTP_PKT_KOD_RATE || r == NTP_PKT_KOD_DENY || r == NTP_PKT_KOD_RSTR) {
     elog (e, NTP_LOG_WARNING, "%s: received %s", s->cfg.name, ntp_packet_result_string (r));
+    int64_t before = s->poll.next_tx_ns;
     ntp_source_poll_kod (&s->poll, r, p.poll, rx_ns);
+    space_request (e, s, before, rx_ns);
     if (s->poll.stopped) {
       s->state = NTP_STATE_UNUSABLE;
       select_and_update (e, rx_ns);
@@ -704,7 +740,11 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
     return;
   }
 
+  int64_t before = s->poll.next_tx_ns;
   ntp_source_poll_replied (&s->poll, rx_ns);
+  space_request (e, s, before, rx_ns);
+  if (r == NTP_PKT_OK)
+    s->replies++;
   if (r != NTP_PKT_OK) {
     elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name, ntp_packet_result_string (r));
     s->stratum = p.stratum;
@@ -765,10 +805,18 @@ ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
     out->residual_freq_ppm = e->disc.residual_freq * 1e6;
     out->skew_ppm = e->disc.skew * 1e6;
     out->root_delay = e->root_delay;
-    /* Dispersion grows with what we do not know of our frequency (chrony). */
-    out->root_dispersion = e->root_dispersion
-                           + (e->disc.skew + fabs (e->disc.residual_freq) + LOCAL_PRECISION) * elapsed;
+    out->root_dispersion = e->root_dispersion;
+    ntp_tracking_age (out, elapsed);
   }
+}
+
+void
+ntp_tracking_age (NtpTracking *t, double seconds)
+{
+  /* Dispersion grows with what we do not know of our frequency (chrony). */
+  if (t->synchronized && seconds > 0)
+    t->root_dispersion += ((t->skew_ppm + fabs (t->residual_freq_ppm)) * 1e-6 + LOCAL_PRECISION)
+                          * seconds;
 }
 
 bool
@@ -794,6 +842,8 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->dispersion = s->dispersion;
   out->jitter = r.samples >= 3 ? r.std_dev : s->filter.jitter;
   out->refid = s->refid;
+  out->reply = s->reply;
+  out->replies = s->replies;
   out->samples = r.samples;
   out->runs = r.runs;
   out->span = r.span;

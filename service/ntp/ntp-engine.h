@@ -45,6 +45,10 @@ void ntp_engine_burst (NtpEngine *e);
 void ntp_engine_make_step (NtpEngine *e);
 
 void ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out);
+/* A tracking report as it reads `seconds` later, without a new update: while synchronized,
+ * the root dispersion grows with what is not known of the frequency, (skew + |residual
+ * frequency| + the local precision) x time, as chronyd's does between updates. */
+void ntp_tracking_age (NtpTracking *t, double seconds);
 /* false when src is not a live source. */
 bool ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out);
 

@@ -15,7 +15,7 @@
 #define MAX_ENTRIES (NTP_STATS_MAX_SAMPLES * (1 + EXTRA_RATIO))
 
 /* An unknown frequency is assumed to lie within +-2000 ppm (chrony's worst case). */
-#define WORST_FREQ 2000e-6
+#define WORST_FREQ NTP_STATS_WORST_FREQ
 #define MIN_SKEW 1e-12
 #define MAX_SKEW 1e2
 #define MIN_STDDEV 1e-9
@@ -94,7 +94,7 @@ ntp_stats_reset (NtpStats *st)
   st->est_freq = 0;
   st->est_freq_sd = WORST_FREQ;
   st->skew = WORST_FREQ;
-  st->std_dev = 4.0;
+  st->std_dev = NTP_STATS_WORST_STD_DEV;
   st->stratum = 0;
   st->leap = 3;
   st->cut_ns = INT64_MIN;

@@ -15,6 +15,12 @@
 #define NTP_STATS_MAX_SAMPLES 64
 /* The largest minsamples/maxsamples a configuration may ask for. */
 #define NTP_STATS_LIMIT NTP_STATS_MAX_SAMPLES
+/* Before a source has samples its frequency is assumed within +-2000 ppm and its offsets'
+ * standard deviation 4 s: chronyd's worst case, which `chronyc sourcestats` shows for such a
+ * source (2000.000 ppm, 4000ms). The daemon reports the same for a source the engine has not
+ * reported yet. */
+#define NTP_STATS_WORST_FREQ 2000e-6
+#define NTP_STATS_WORST_STD_DEV 4.0
 
 typedef struct NtpStats NtpStats;
 

@@ -127,6 +127,20 @@ typedef enum {
   NTP_STATE_SELECTED,         /* '*' */
 } NtpSourceState;
 
+/* A server's reply as it came on the wire: its header and the four timestamps of the exchange
+ * (what systemd-timesyncd shows as NTPMessage). t1 and t4 are our transmit and receive
+ * times, t2 and t3 the server's receive and transmit times, all in ns since the Unix epoch on
+ * the local clock's scale as the engine measures with it (less any correction still being
+ * slewed out, so that ((t2 - t1) + (t3 - t4)) / 2 is the offset the engine measured, server
+ * minus local); all 0 before the first reply. */
+typedef struct {
+  uint8_t leap, version, mode, stratum;
+  int8_t precision;                   /* log2 s */
+  double root_delay, root_dispersion; /* s */
+  uint32_t refid;
+  int64_t t1_ns, t2_ns, t3_ns, t4_ns;
+} NtpReplyInfo;
+
 /* What `chronyc sources` and `sourcestats` show for one source. */
 typedef struct {
   NtpSourceState state;
@@ -145,6 +159,8 @@ typedef struct {
   double freq_ppm, skew_ppm;  /* of the local clock relative to the source */
   double stats_offset;        /* s, estimated now */
   double std_dev;             /* s */
+  NtpReplyInfo reply;         /* the last reply a sample was taken from */
+  uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
 } NtpSourceReport;
 
 /* Every field of `chronyc tracking`. */

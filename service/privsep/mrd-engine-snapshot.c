@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "net/mrd-io-error.h"
+#include "privsep/mrd-engine-wire.h"
 
 /* A reader gives up after this many torn copies: the writer rewrites a few kilobytes once per
  * clock update, so an honest writer is never in the way twice in a row. */
@@ -22,7 +23,13 @@ typedef struct {
   guint64 seq;                      /* odd while the child writes */
   guint32 len;                      /* bytes of data[] in use */
   guint32 reserved;
+  gint64 written_us;                /* CLOCK_MONOTONIC (one clock for both processes) */
 } Header;
+
+/* The oldest write a reader believes when it brings the figures to now: a day (the child
+ * writes at every clock update, at most 2^24 s apart, but a figure more than a day stale has
+ * nothing right to say anyway). */
+#define MAX_AGE_S 86400.0
 
 #define DATA_MAX (MRD_ENGINE_SNAPSHOT_SIZE - sizeof (Header))
 
@@ -131,6 +138,7 @@ mrd_engine_snapshot_write (MrdEngineSnapshot *self, GVariant *update)
   __atomic_thread_fence (__ATOMIC_RELEASE);
   g_variant_store (update, self->map + sizeof (Header));
   __atomic_store_n (&h->len, (guint32) size, __ATOMIC_RELAXED);
+  __atomic_store_n (&h->written_us, g_get_monotonic_time (), __ATOMIC_RELAXED);
   __atomic_store_n (&h->seq, seq + 1, __ATOMIC_RELEASE);
   return TRUE;
 }
@@ -146,6 +154,7 @@ mrd_engine_snapshot_read (MrdEngineSnapshot *self, const GVariantType *type, gui
     {
       guint64 seq = __atomic_load_n (&h->seq, __ATOMIC_ACQUIRE);
       guint32 len;
+      gint64 written_us;
       g_autoptr(GVariant) v = NULL;
 
       if (seq == *seq_inout)
@@ -160,6 +169,7 @@ mrd_engine_snapshot_read (MrdEngineSnapshot *self, const GVariantType *type, gui
           continue;
         }
       memcpy (self->copy, self->map + sizeof (Header), len);
+      written_us = __atomic_load_n (&h->written_us, __ATOMIC_RELAXED);
       __atomic_thread_fence (__ATOMIC_ACQUIRE);
       if (__atomic_load_n (&h->seq, __ATOMIC_RELAXED) != seq)
         continue;
@@ -172,6 +182,15 @@ mrd_engine_snapshot_read (MrdEngineSnapshot *self, const GVariantType *type, gui
       if (!g_variant_is_normal_form (v))
         return NULL;
       *seq_inout = seq;
+      /* An update's times since each source's last sample were true when it was written; they
+       * are brought to now (the parent reads only when a client asks, maybe much later). */
+      if (g_variant_type_equal (type, G_VARIANT_TYPE (MRD_WIRE_UPDATE)))
+        {
+          double age = (double) (g_get_monotonic_time () - written_us) / G_USEC_PER_SEC;
+
+          if (age > 0 && age <= MAX_AGE_S)
+            return mrd_wire_update_aged (v, age);
+        }
       return g_steal_pointer (&v);
     }
   return NULL;

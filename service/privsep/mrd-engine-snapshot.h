@@ -35,7 +35,8 @@ gboolean           mrd_engine_snapshot_write   (MrdEngineSnapshot *self, GVarian
 /* Parent: the latest update, of @type and in normal form, if its sequence number is not
  * *@seq_inout (start from 0, which means nothing written); *@seq_inout is then set to it.
  * NULL when nothing newer was written, or no consistent copy could be taken, or the copy is
- * not of @type in normal form. */
+ * not of @type in normal form. An MRD_WIRE_UPDATE comes back aged to the moment of reading
+ * (mrd_wire_update_aged) by the time since the child wrote it. */
 GVariant          *mrd_engine_snapshot_read    (MrdEngineSnapshot *self, const GVariantType *type,
                                                 guint64 *seq_inout);
 

@@ -24,7 +24,14 @@ mrd_wire_report (const NtpSourceReport *r)
                         (gint32) r->poll, (guchar) r->reach, r->last_rx_ago, r->adjusted_offset,
                         r->measured_offset, r->error_bound, r->delay, r->dispersion, r->jitter,
                         r->span, (guint32) r->refid, (gint32) r->samples, (gint32) r->runs,
-                        r->freq_ppm, r->skew_ppm, r->stats_offset, r->std_dev, 0.0);
+                        r->freq_ppm, r->skew_ppm, r->stats_offset, r->std_dev, 0.0,
+                        (guchar) r->reply.leap, (guchar) r->reply.version,
+                        (guchar) r->reply.mode, (guchar) r->reply.stratum,
+                        (gint32) r->reply.precision, r->reply.root_delay,
+                        r->reply.root_dispersion, (guint32) r->reply.refid,
+                        (gint64) r->reply.t1_ns, (gint64) r->reply.t2_ns,
+                        (gint64) r->reply.t3_ns, (gint64) r->reply.t4_ns,
+                        (guint64) r->replies);
 }
 
 void
@@ -52,16 +59,20 @@ mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
 void
 mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
 {
-  gint32 state, stratum, poll, samples, runs;
-  guchar reach;
-  guint32 refid;
+  gint32 state, stratum, poll, samples, runs, precision;
+  guchar reach, leap, version, mode, reply_stratum;
+  guint32 refid, reply_refid;
+  gint64 t1, t2, t3, t4;
+  guint64 replies;
   double unused;
 
   memset (r, 0, sizeof *r);
   g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
                  &r->adjusted_offset, &r->measured_offset, &r->error_bound, &r->delay,
                  &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
-                 &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused);
+                 &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
+                 &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
+                 &reply_refid, &t1, &t2, &t3, &t4, &replies);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -70,6 +81,55 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->refid = refid;
   r->samples = MAX (samples, 0);
   r->runs = MAX (runs, 0);
+  /* The header's fields keep their widths on the wire (2, 3 and 3 bits; a signed byte). */
+  r->reply.leap = MIN (leap, 3);
+  r->reply.version = MIN (version, 7);
+  r->reply.mode = MIN (mode, 7);
+  r->reply.stratum = reply_stratum;
+  r->reply.precision = (gint8) CLAMP (precision, G_MININT8, G_MAXINT8);
+  r->reply.refid = reply_refid;
+  r->reply.t1_ns = t1;
+  r->reply.t2_ns = t2;
+  r->reply.t3_ns = t3;
+  r->reply.t4_ns = t4;
+  r->replies = replies;
+}
+
+GVariant *
+mrd_wire_update_aged (GVariant *update, double seconds)
+{
+  g_autoptr(GVariant) tracking_v = NULL;
+  NtpTracking t;
+  g_autoptr(GVariant) sources_v = NULL;
+  const char *reference;
+  gboolean have_drift;
+  double freq, skew;
+  GVariantBuilder b;
+  GVariantIter iter;
+  guint32 id;
+  const char *address;
+  GVariant *report_v;
+
+  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                 &tracking_v, &reference, &sources_v, &have_drift, &freq, &skew);
+  mrd_wire_get_tracking (tracking_v, &t);
+  ntp_tracking_age (&t, seconds);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  g_variant_iter_init (&iter, sources_v);
+  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
+    {
+      NtpSourceReport r;
+
+      mrd_wire_get_report (report_v, &r);
+      g_variant_unref (report_v);
+      if (r.last_rx_ago >= 0)
+        r.last_rx_ago += seconds;
+      g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", id, address, mrd_wire_report (&r));
+    }
+  return g_variant_ref_sink (
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                   mrd_wire_tracking (&t), reference, g_variant_builder_end (&b), have_drift,
+                   freq, skew));
 }
 
 GVariant *

@@ -30,7 +30,11 @@
 G_BEGIN_DECLS
 
 #define MRD_WIRE_TRACKING "(buiixdddddddddiib)"
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd)"
+/* A source's report, then the last reply's header and timestamps (NtpReplyInfo: leap, version,
+ * mode, stratum, precision, root delay, root dispersion, refid, t1..t4) and the count of valid
+ * replies. */
+#define MRD_WIRE_REPLY "(yyyyidduxxxx)"
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "t)"
 #define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa(us" MRD_WIRE_REPORT ")(bdd))"
 
 GVariant *mrd_wire_tracking (const NtpTracking *t);
@@ -38,6 +42,11 @@ GVariant *mrd_wire_report   (const NtpSourceReport *r);
 /* Read back, clamping what a real report cannot hold (state, leap). */
 void      mrd_wire_get_tracking (GVariant *v, NtpTracking *t);
 void      mrd_wire_get_report   (GVariant *v, NtpSourceReport *r);
+
+/* @update (MRD_WIRE_UPDATE) as it reads @seconds later: each source's time since its last
+ * sample grown by that much (a source never heard from stays so), and the tracking's root
+ * dispersion as the core ages it (ntp_tracking_age). A new reference (not floating). */
+GVariant *mrd_wire_update_aged (GVariant *update, double seconds);
 
 /* The part of an update (MRD_WIRE_UPDATE) that the bus announces when it changes: whether
  * synchronized, the reference (id, source, name, stratum), the leap status, whether the clock

@@ -99,6 +99,15 @@ class CliTestCase(harness.MeridianTestCase):
     def ctl(self, *args, env=None, input=None):
         return self.run_client([MERIDIANCTL, *args], env=env, input=input)
 
+    def korean_env(self):
+        if not LOCALEDIR or not (pathlib.Path(LOCALEDIR) / 'ko' / 'LC_MESSAGES' / 'meridian.mo').exists():
+            self.skipTest(f'no compiled Korean catalog under {LOCALEDIR!r}')
+        env = dict(self.env)
+        for k in ('LC_ALL', 'LC_MESSAGES', 'LANGUAGE'):
+            env.pop(k, None)
+        env.update(LANG='ko_KR.UTF-8', MERIDIAN_LOCALEDIR=LOCALEDIR)
+        return env
+
     def assertExit(self, r, code, msg=''):
         self.assertEqual(r.returncode, code,
                          f'{msg}\nexit {r.returncode}, expected {code}\n'
@@ -215,15 +224,6 @@ class Status(CliTestCase):
         got, want = parse_table(bare.stdout), parse_table(status.stdout)
         self.assertEqual(list(got), list(want))
         self.assertEqual(got['Time zone'], 'Asia/Seoul (KST, +0900)')
-
-    def korean_env(self):
-        if not LOCALEDIR or not (pathlib.Path(LOCALEDIR) / 'ko' / 'LC_MESSAGES' / 'meridian.mo').exists():
-            self.skipTest(f'no compiled Korean catalog under {LOCALEDIR!r}')
-        env = dict(self.env)
-        for k in ('LC_ALL', 'LC_MESSAGES', 'LANGUAGE'):
-            env.pop(k, None)
-        env.update(LANG='ko_KR.UTF-8', MERIDIAN_LOCALEDIR=LOCALEDIR)
-        return env
 
     def test_korean_errors_never_carry_the_daemons_english(self):
         env = self.korean_env()
@@ -1139,6 +1139,45 @@ class Ntp(CliTestCase):
         self.assertExit(self.ctl('add-source'), EXIT_USAGE)
         r = self.ctl('add-source', 'server')      # no host: the daemon refuses the line
         self.assertExit(r, EXIT_INVALID)
+        self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
+
+    def test_add_source_says_why_a_line_is_refused(self):
+        # A chronyc user's typo gets its reason without --verbose, in meridianctl's own
+        # (translated) words, with the word the daemon found wrong; the D-Bus error keeps its
+        # name, and its message starts with the problem in the form clients read.
+        self.polkit_allow([ACTION['manage-sources']])
+        self.start_with_sources('server 127.0.0.1')
+        korean = self.korean_env()
+        cases = [
+            ('server 192.0.2.1 bogusopt', 'unknown option \'bogusopt\'',
+             '알 수 없는 옵션 \'bogusopt\'', '[unknown-option "bogusopt"] '),
+            ('server 192.0.2.1 minpoll 99', "option 'minpoll': '99' is not a valid value",
+             "'minpoll' 옵션: '99'은(는) 올바른 값이 아닙니다", '[bad-value "minpoll" "99"] '),
+            ('server 192.0.2.1 minpoll 6 maxpoll 4',
+             "option 'minpoll' is greater than option 'maxpoll'",
+             "'minpoll' 옵션의 값이 'maxpoll' 옵션의 값보다 큽니다",
+             '[conflict "minpoll" "maxpoll"] '),
+            ('sever 192.0.2.1', "'sever' is not server, pool or peer",
+             "'sever'은(는) server, pool, peer 중 하나가 아닙니다", '[not-a-directive "sever"] '),
+            ('server', 'the address or host name is missing', '주소나 호스트 이름이 없습니다',
+             '[missing-address] '),
+        ]
+        for line, english, hangul, bracket in cases:
+            with self.subTest(line=line):
+                r = self.ctl('add-source', line)
+                self.assertExit(r, EXIT_INVALID)
+                self.assertEqual(r.stderr.splitlines()[0],
+                                 f'Cannot add the NTP source: not a source line: {english}')
+                self.assertNotIn('[', r.stderr)     # the daemon's bracket is not shown as such
+                k = subprocess.run([MERIDIANCTL, 'add-source', line], env=korean,
+                                   capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                   timeout=60)
+                self.assertExit(k, EXIT_INVALID)
+                self.assertIn(f'소스 줄이 아닙니다: {hangul}', k.stderr)
+                with self.assertRaises(harness.DBusError) as cm:
+                    self.call('AddSource', line, False, iface=SOURCES_IFACE)
+                self.assertEqual(cm.exception.name, 'org.meridian.Time1.Error.InvalidSource')
+                self.assertTrue(cm.exception.message.startswith(bracket), cm.exception.message)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
 
     def test_paths_in_a_config_file_are_relative_to_the_root(self):

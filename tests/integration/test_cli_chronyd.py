@@ -46,6 +46,27 @@ class CliAgainstChronyd(ChronydCase):
         self.assertEqual(len(self.sources()), 1)
 
 
+    def test_last_rx_and_root_dispersion_run_on_between_samples_as_chronycs(self):
+        # chronyc's LastRx is the time since the source's last sample as of the moment asked:
+        # at a 16-s poll it climbs to about 16 before each sample resets it; its tracking's
+        # root dispersion grows between updates. The engine writes its figures only at an
+        # update; they are brought to the moment of reading.
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized()
+        seen, tracking = [], []
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            seen.append(int(self.ctl('sources', '-c').split(',')[6]))
+            fields = self.ctl('tracking', '-c').split(',')
+            tracking.append((fields[3], float(fields[11])))   # ref time, root dispersion
+            time.sleep(1)
+        self.assertGreaterEqual(max(seen), 8, seen)
+        self.assertLessEqual(max(seen), 18, seen)
+        grew = [b[1] - a[1] for a, b in zip(tracking, tracking[1:]) if a[0] == b[0]]
+        self.assertGreater(len(grew), 5, tracking)
+        self.assertTrue(all(g > 0 for g in grew), tracking)
+
     def test_set_ntp_false_shows_chronyds_unsynchronised_tracking(self):
         # Turned off, the clock follows no server: Tracking (D-Bus, text, -c, --json) reads as
         # chronyc reads an unsynchronised chronyd (fixtures tracking-unsynchronised.*, real

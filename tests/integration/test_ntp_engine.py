@@ -21,6 +21,8 @@ import harness
 from harness import ACTION, NATIVE, SOURCES, NO_SYS_TIME, TIMEOUT_SCALE, Iface
 
 TRACKING = Iface(NATIVE.name, NATIVE.path, 'org.meridian.Time1.Tracking')
+TIMESYNC1 = Iface('org.freedesktop.timesync1', '/org/freedesktop/timesync1',
+                  'org.freedesktop.timesync1.Manager')
 SOURCE_IFACE = 'org.meridian.Time1.Source'
 ACCESS_DENIED = 'org.freedesktop.DBus.Error.AccessDenied'
 CAP_SYS_TIME = 25
@@ -389,13 +391,26 @@ class Announcements(ChronydCase):
 
 
 class Timesync1(ChronydCase):
-    def server_stratum_and_refid(self):
-        """The stratum and reference ID bytes of chronyd's reply to one client request."""
+    def server_reply(self):
+        """chronyd's reply to one NTPv4 client request, its header fields as timesyncd reads
+        them (root delay and dispersion in whole µs, rounded down: ntp_ts_short_to_usec)."""
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(5)
             s.sendto(bytes([0x23]) + bytes(39) + os.urandom(8), ('127.0.0.1', self.port))
             reply = s.recv(1024)
-        return reply[1], reply[12:16]
+
+        def usec(short):
+            v = int.from_bytes(short, 'big')
+            return (v >> 16) * 1000000 + (v & 0xffff) * 1000000 // 65536
+
+        return {'leap': reply[0] >> 6, 'version': (reply[0] >> 3) & 7, 'mode': reply[0] & 7,
+                'stratum': reply[1], 'precision': int.from_bytes(reply[3:4], 'big', signed=True),
+                'root_delay': usec(reply[4:8]), 'root_dispersion': usec(reply[8:12]),
+                'refid': reply[12:16]}
+
+    def ntp_message(self):
+        """timesync1's NTPMessage as the bus hands it to timedatectl."""
+        return self.get_property('NTPMessage', TIMESYNC1)
 
     def test_stock_timedatectl_timesync_status_and_show_timesync(self):
         self.write_config(self.server_line)
@@ -429,10 +444,33 @@ class Timesync1(ChronydCase):
         # refid of the server's reply as is (its NTPMessage property). chronyd's
         # `local stratum 1` answers with 7F7F0101, whose bytes are not printable: the line
         # looks empty against timesyncd too. Asked here of chronyd itself.
-        stratum, refid = self.server_stratum_and_refid()
-        self.assertEqual((stratum, refid), (1, bytes.fromhex('7F7F0101')))
-        self.assertIn('Reference: ' + refid.decode('latin-1') + '\n', r.stdout)
-        self.assertIn('Reference=' + refid.decode('latin-1') + ',', show['NTPMessage'])
+        server = self.server_reply()
+        self.assertEqual((server['stratum'], server['refid']), (1, bytes.fromhex('7F7F0101')))
+        self.assertIn('Reference: ' + server['refid'].decode('latin-1') + '\n', r.stdout)
+        self.assertIn('Reference=' + server['refid'].decode('latin-1') + ',', show['NTPMessage'])
+        # The rest of the header is the server's too, as its reply carried it: timedatectl's
+        # lines, and every field of the property against chronyd's own reply.
+        self.assertRegex(r.stdout, rf'Precision: \S+ \({server["precision"]}\)\n')
+        self.assertIn(f'Version: {server["version"]}\n', r.stdout)
+        self.assertIn('Leap: normal\n', r.stdout)
+        (leap, version, mode, stratum, precision, root_delay, root_dispersion, reference,
+         t1, t2, t3, t4, spike, packets, jitter) = self.ntp_message()
+        self.assertEqual((leap, version, mode, stratum, precision, root_delay, root_dispersion,
+                          bytes(reference)),
+                         (server['leap'], server['version'], server['mode'], server['stratum'],
+                          server['precision'], server['root_delay'],
+                          server['root_dispersion'], server['refid']))
+        # The exchange's four times as measured: our transmit before our receive, the
+        # server's two within the round trip of each other, the delay as timedatectl
+        # computes it within the round trip.
+        self.assertLess(t1, t4)
+        self.assertLess(abs(t3 - t2), t4 - t1)
+        self.assertLess((t4 - t1) - (t3 - t2), 10000)
+        # Packet count: the replies it took, each of chronyd's requests but the one just sent
+        # by hand and perhaps one of ours in flight (or sent since the property was read).
+        requests = self.server_requests()
+        self.assertLessEqual(packets, requests - 1)
+        self.assertGreaterEqual(packets, requests - 3)
         self.assertRegex(r.stdout, r'Poll interval: 16s \(min: 16s; max 16s\)')
         # Its offset is the selected sample's, as meridiand measured it (sign: server - us).
         m = re.search(r'Offset: ([+-]?[0-9.]+)(us|ms|s)\b', r.stdout)

@@ -5,7 +5,7 @@
  *   --mode MODE       good          a correct stratum-1 reply (the control)
  *                     kod-rate      Kiss-o'-Death RATE (stratum 0, refid "RATE")
  *                     kod-deny      Kiss-o'-Death DENY
- *                     ratelimit:N   correct replies, but KoD RATE to a client whose requests
+ *                     ratelimit:N   correct replies, but KoD RATE to a client host whose requests
  *                                   come less than N seconds apart
  *                     wrong-origin  a correct reply whose origin timestamp is not the request's
  *                     stratum16     stratum 16 (unsynchronized)
@@ -250,12 +250,29 @@ hostile_parse_addr (const char *spec, struct sockaddr_storage *ss, socklen_t *le
   return 0;
 }
 
+/* The same client host, whatever its port: chronyd's rate limiting keys on the address (its
+ * client log), and a client that opens a socket per exchange (chronyd, meridiand) comes from
+ * a new port each time. */
+static bool
+hostile_same_host (const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+  if (a->ss_family != b->ss_family)
+    return false;
+  if (a->ss_family == AF_INET)
+    return memcmp (&((const struct sockaddr_in *) a)->sin_addr,
+                   &((const struct sockaddr_in *) b)->sin_addr, sizeof (struct in_addr)) == 0;
+  if (a->ss_family == AF_INET6)
+    return memcmp (&((const struct sockaddr_in6 *) a)->sin6_addr,
+                   &((const struct sockaddr_in6 *) b)->sin6_addr, sizeof (struct in6_addr)) == 0;
+  return false;
+}
+
 static double
 hostile_peer_interval (HostilePeer *peers, int *n, const struct sockaddr_storage *from,
                        socklen_t len, double now)
 {
   for (int i = 0; i < *n; i++) {
-    if (peers[i].len == len && memcmp (&peers[i].addr, from, len) == 0) {
+    if (hostile_same_host (&peers[i].addr, from)) {
       double d = now - peers[i].last;
       peers[i].last = now;
       return d;

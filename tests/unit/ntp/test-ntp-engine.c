@@ -775,6 +775,54 @@ transmit_before_receive_within_precision_is_accepted (void **state)
   assert_int_equal (n, 0);
 }
 
+/* The report carries the last reply a sample came from as the server sent it (what
+ * timesync1's NTPMessage shows): its header and the exchange's four times, from which the
+ * measured offset and the delay follow; a reply refused (stratum 16) changes none of it. */
+static void
+report_carries_the_last_valid_reply (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 23, 0.001, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 300e-6, .jitter = 20e-6, .stratum = 2, .leap = 1,
+                          .root_dispersion = 0.0123, .precision = -21 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 100, 0, NULL, NULL);
+  NtpSourceReport r;
+  assert_true (ntp_engine_get_source (m.e, 0, &r));
+  assert_int_equal (r.reply.leap, 1);
+  assert_int_equal (r.reply.version, 4);
+  assert_int_equal (r.reply.mode, NTP_MODE_SERVER);
+  assert_int_equal (r.reply.stratum, 2);
+  assert_int_equal (r.reply.precision, -21);
+  assert_int_equal (r.reply.refid, 0x47505300);
+  assert_true (r.reply.root_delay == 0.0);
+  assert_true (fabs (r.reply.root_dispersion - 0.0123) <= 1.0 / 65536);
+  /* every request but one still in flight was answered */
+  assert_true (r.replies >= (uint64_t) m.sent - 1 && r.replies <= (uint64_t) m.sent);
+  assert_true (r.replies >= 6);
+  /* the server held each request 10 us; the round trip is 600 us + jitter */
+  assert_int_equal (r.reply.t3_ns - r.reply.t2_ns, 10000);
+  double rtt = (double) (r.reply.t4_ns - r.reply.t1_ns) * 1e-9;
+  assert_true (rtt > 600e-6 && rtt < 2e-3);
+  double offset = ((double) (r.reply.t2_ns - r.reply.t1_ns)
+                   + (double) (r.reply.t3_ns - r.reply.t4_ns)) * 0.5e-9;
+  assert_true (fabs (offset + r.measured_offset) < 1e-9);
+  assert_true (fabs (r.delay - (rtt - 10e-6)) < 1e-9);
+  int64_t t4 = r.reply.t4_ns;
+  uint64_t replies = r.replies;
+  m.srv[0].stratum = 16;
+  ms_run (&m, 200, 0, NULL, NULL);
+  assert_true (ntp_engine_get_source (m.e, 0, &r));
+  assert_int_equal (r.reply.stratum, 2);
+  assert_int_equal (r.reply.t4_ns, t4);
+  assert_int_equal (r.replies, replies);
+  ntp_engine_free (m.e);
+}
+
 /* The transmit timestamp of a request is 64 bits from env->get_random, not the clock: the
  * server only echoes it, and a forger must not be able to guess it. The real transmit time is
  * kept locally (the samples still measure the right offset). */
@@ -789,6 +837,16 @@ fake_random (void *ud, void *buf, size_t len)
   fake_random_counter += 0x0123456789ULL;
 }
 
+/* The generator's state when each request went out: the engine draws more than the
+ * timestamps from it (the spacing of the next request). */
+static uint64_t fake_random_counter_at_send;
+static void
+send_noting_the_counter (void *ud, unsigned src, const uint8_t *pkt, size_t len)
+{
+  fake_random_counter_at_send = fake_random_counter;
+  ms_send (ud, src, pkt, len);
+}
+
 static void
 request_transmit_timestamp_is_random (void **state)
 {
@@ -799,6 +857,7 @@ request_transmit_timestamp_is_random (void **state)
   m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1 };
   NtpEnv env = ms_env (&m);
   env.get_random = fake_random;
+  env.send = send_noting_the_counter;
   NtpConfig cfg;
   ntp_config_init (&cfg);
   m.e = ntp_engine_new (&env, &cfg);
@@ -814,7 +873,7 @@ request_transmit_timestamp_is_random (void **state)
     requests++;
     /* what fake_random gave, byte for byte (the engine used it as the timestamp) */
     uint64_t expect;
-    uint64_t c = fake_random_counter - 0x0123456789ULL;
+    uint64_t c = fake_random_counter_at_send - 0x0123456789ULL;
     uint8_t b[8];
     for (int i = 0; i < 8; i++)
       b[i] = (uint8_t) (0xA5 ^ (c >> (8 * i)));
@@ -832,6 +891,103 @@ request_transmit_timestamp_is_random (void **state)
   ntp_engine_get_tracking (m.e, &tr);
   assert_true (tr.synchronized);
   ntp_engine_free (m.e);
+}
+
+/* Requests are spaced as chronyd spaces them (SAMPLING_RANDOMNESS): each wait is the poll
+ * interval stretched by a random 0-2 %, drawn from env->get_random. With the generator's
+ * least and greatest draws the intervals sit exactly at the bounds; with a real one they
+ * spread over them. */
+static int64_t spaced_tx[80];
+static int n_spaced_tx;
+static void
+send_noting_the_time (void *ud, unsigned src, const uint8_t *pkt, size_t len)
+{
+  if (n_spaced_tx < 80)
+    spaced_tx[n_spaced_tx++] = ms_now (ud);
+  ms_send (ud, src, pkt, len);
+}
+
+static uint8_t constant_random_byte;
+static void
+constant_random (void *ud, void *buf, size_t len)
+{
+  (void) ud;
+  memset (buf, constant_random_byte, len);
+  ((uint8_t *) buf)[0] |= 1;   /* never a zero transmit timestamp */
+}
+
+static uint64_t xorshift_state = 88172645463325252ULL;
+static void
+xorshift_random (void *ud, void *buf, size_t len)
+{
+  (void) ud;
+  for (size_t i = 0; i < len; i++) {
+    xorshift_state ^= xorshift_state << 13;
+    xorshift_state ^= xorshift_state >> 7;
+    xorshift_state ^= xorshift_state << 17;
+    ((uint8_t *) buf)[i] = (uint8_t) (xorshift_state >> 32);
+  }
+}
+
+/* The intervals between requests (s) of one source polled at minpoll 4 maxpoll 4 for 1000 s;
+ * their least, greatest and mean. */
+static void
+spacing (void (*get_random) (void *, void *, size_t), double *lo, double *hi, double *mean)
+{
+  MiniSim m;
+  ms_init (&m, 24, 0.0, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 200e-6, .jitter = 20e-6, .stratum = 1 };
+  NtpEnv env = ms_env (&m);
+  env.get_random = get_random;
+  env.send = send_noting_the_time;
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  m.e = ntp_engine_new (&env, &cfg);
+  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4");
+  n_spaced_tx = 0;
+  ntp_engine_start (m.e);
+  ms_run (&m, 1000, 0, NULL, NULL);
+  assert_true (n_spaced_tx >= 55);
+  *lo = INFINITY;
+  *hi = -INFINITY;
+  double sum = 0;
+  for (int k = 1; k < n_spaced_tx; k++) {
+    double d = (double) (spaced_tx[k] - spaced_tx[k - 1]) * 1e-9;
+    *lo = fmin (*lo, d);
+    *hi = fmax (*hi, d);
+    sum += d;
+  }
+  *mean = sum / (n_spaced_tx - 1);
+  ntp_engine_free (m.e);
+}
+
+static void
+requests_are_spaced_by_a_random_0_to_2_percent (void **state)
+{
+  (void) state;
+  double lo, hi, mean;
+  constant_random_byte = 0x00;
+  spacing (constant_random, &lo, &hi, &mean);
+  print_message ("least draw: %.9f..%.9f s\n", lo, hi);
+  assert_true (fabs (lo - 16.0) < 1e-6 && fabs (hi - 16.0) < 1e-6);
+  constant_random_byte = 0xFF;
+  spacing (constant_random, &lo, &hi, &mean);
+  print_message ("greatest draw: %.9f..%.9f s\n", lo, hi);
+  /* The wait is re-planned at each reply, one round trip (< 1 ms) after the request, and the
+   * stretch applies to what is left of it: 2 % of the round trip short of 16.32 s. */
+  assert_true (lo > 16.32 - 0.02 * 1e-3 && hi < 16.32 + 1e-6);
+  spacing (xorshift_random, &lo, &hi, &mean);
+  print_message ("varying draws: %.6f..%.6f s, mean %.6f s\n", lo, hi, mean);
+  assert_true (lo >= 16.0 - 1e-6 && hi <= 16.32 + 1e-6);
+  assert_true (hi - lo > 0.1);
+  assert_true (fabs (mean - 16.16) < 0.06);
+  /* and without env->get_random, the clock-seeded generator */
+  spacing (NULL, &lo, &hi, &mean);
+  print_message ("fallback generator: %.6f..%.6f s, mean %.6f s\n", lo, hi, mean);
+  assert_true (lo >= 16.0 - 1e-6 && hi <= 16.32 + 1e-6);
+  assert_true (hi - lo > 0.1);
+  assert_true (fabs (mean - 16.16) < 0.06);
 }
 
 /* The nearest source answers first but is 50 ms wrong; the two honest ones answer 19 ms later.
@@ -890,7 +1046,9 @@ main (void)
     cmocka_unit_test (maxjitter_marks_too_variable),
     cmocka_unit_test (minsamples_is_honoured),
     cmocka_unit_test (transmit_before_receive_within_precision_is_accepted),
+    cmocka_unit_test (report_carries_the_last_valid_reply),
     cmocka_unit_test (request_transmit_timestamp_is_random),
+    cmocka_unit_test (requests_are_spaced_by_a_random_0_to_2_percent),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -28,7 +28,10 @@ update (double offset, NtpSourceState state, guint n_sources)
   NtpSourceReport r = { 0 };
   GVariantBuilder b;
 
-  t.synchronized = true;
+  /* Not synchronized, and no source heard from: an update read back is then the very one
+   * written (otherwise its root dispersion and times since the last sample are aged to the
+   * moment of reading; aged_to_the_moment_of_reading). */
+  t.synchronized = false;
   t.ref_id = 0x7F000001;
   t.stratum = 2;
   t.ref_time_ns = 1700000000000000000LL;
@@ -40,6 +43,7 @@ update (double offset, NtpSourceState state, guint n_sources)
   r.reach = 0377;
   r.measured_offset = offset;
   r.delay = 0.002;
+  r.last_rx_ago = -1.0;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
   for (guint i = 0; i < n_sources; i++)
     g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", 1 + i, "127.0.0.1:123",
@@ -174,6 +178,55 @@ a_hostile_writer_gets_nothing_read (void **state)
   munmap (page, MRD_ENGINE_SNAPSHOT_SIZE);
 }
 
+/* The times since each source's last sample and the root dispersion are brought to the
+ * moment the parent reads, by the time since the child wrote them (the parent reads only when
+ * a client asks). */
+static void
+aged_to_the_moment_of_reading (void **state)
+{
+  g_autoptr(MrdEngineSnapshot) parent = mrd_engine_snapshot_new (NULL);
+  g_autoptr(MrdEngineSnapshot) child = child_of (parent);
+  g_autoptr(GVariant) u = NULL;
+  g_autoptr(GVariant) got = NULL;
+  g_autoptr(GVariant) sources = NULL;
+  g_autoptr(GVariant) report = NULL;
+  NtpTracking t = { 0 };
+  NtpSourceReport r = { 0 }, back;
+  GVariantBuilder b;
+  guint64 seq = 0;
+
+  r.state = NTP_STATE_SELECTED;
+  r.last_rx_ago = 2.0;
+  t.synchronized = true;
+  t.skew_ppm = 100.0;
+  t.root_dispersion = 0.001;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", 1, "127.0.0.1:123",
+                         mrd_wire_report (&r));
+  u = g_variant_ref_sink (
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                   mrd_wire_tracking (&t), "127.0.0.1", g_variant_builder_end (&b), FALSE,
+                   0.0, 0.0));
+  assert_true (mrd_engine_snapshot_write (child, u));
+  g_usleep (1100 * 1000);
+  got = mrd_engine_snapshot_read (parent, G_VARIANT_TYPE (MRD_WIRE_UPDATE), &seq);
+  assert_non_null (got);
+  sources = g_variant_get_child_value (got, 2);
+  assert_int_equal (g_variant_n_children (sources), 1);
+  g_variant_get_child (sources, 0, "(u&s@" MRD_WIRE_REPORT ")", NULL, NULL, &report);
+  mrd_wire_get_report (report, &back);
+  assert_true (back.last_rx_ago >= 3.1 && back.last_rx_ago < 4.0);
+  assert_int_equal (back.state, NTP_STATE_SELECTED);
+  {
+    g_autoptr(GVariant) tracking = g_variant_get_child_value (got, 0);
+    NtpTracking tb;
+
+    mrd_wire_get_tracking (tracking, &tb);
+    /* 100.001 µs per second, for a little over 1.1 s */
+    assert_true (tb.root_dispersion - 0.001 >= 110e-6 && tb.root_dispersion - 0.001 < 200e-6);
+  }
+}
+
 static void
 the_discrete_key_ignores_measured_figures_only (void **state)
 {
@@ -200,6 +253,7 @@ main (void)
     cmocka_unit_test (an_update_too_large_is_not_stored),
     cmocka_unit_test (the_child_cannot_resize_and_only_a_sealed_memfd_is_taken),
     cmocka_unit_test (a_hostile_writer_gets_nothing_read),
+    cmocka_unit_test (aged_to_the_moment_of_reading),
     cmocka_unit_test (the_discrete_key_ignores_measured_figures_only),
   };
 

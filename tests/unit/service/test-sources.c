@@ -16,6 +16,7 @@
 #include "mrd-error.h"
 #include "mrd-sources.h"
 #include "mrd-sync.h"
+#include "ntp-stats.h"
 
 typedef struct {
   char *dir;
@@ -120,6 +121,138 @@ options_come_from_the_ntp_core_parser (void **state)
   for (guint i = 0; want[i] != NULL; i++)
     assert_string_equal (options[i], want[i]);
   assert_int_equal (mrd_dbus_time1_source_get_poll (source), 4);
+}
+
+/* A source the engine has not reported yet shows what the core's statistics report with no
+ * samples (chronyd's worst case, `chronyc sourcestats`: 2000.000 ppm, 4000ms): the same
+ * figures, from one definition. */
+static void
+unreported_source_shows_the_cores_worst_case (void **state)
+{
+  Fixture *f = *state;
+  NtpStats *stats = ntp_stats_new ();
+  NtpStatsReport empty;
+  const NtpSourceReport *r;
+  guint id = 0;
+
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.7", &id, NULL));
+  r = mrd_sync_get_source_report (f->sync, id);
+  ntp_stats_report (stats, 0, &empty);
+  assert_int_equal (empty.samples, 0);
+  assert_true (r->skew_ppm == empty.skew_ppm);
+  assert_true (r->std_dev == empty.std_dev);
+  assert_true (r->skew_ppm == 2000.0);
+  assert_true (r->std_dev == 4.0);
+  ntp_stats_free (stats);
+}
+
+/* A refused line's message starts with the problem and the offending words in the form
+ * mrd-sync.h documents (MRD_SYNC_INVALID_SOURCE_FORMAT), from the NTP core parser's real
+ * explanations, so a client can say why in its own language. */
+static void
+invalid_source_names_the_problem_and_the_word (void **state)
+{
+  g_autofree char *too_long = g_strnfill (3000, 'a');
+  g_autofree char *long_line = g_strconcat ("server ", too_long, NULL);
+  const struct { const char *line, *prefix; } cases[] = {
+    { "server 127.0.0.1\n", "[control-character \"0x0a\"] " },
+    { long_line, "[too-long] " },
+    { "server a23456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+      "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+      "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890",
+      "[bad-address \"a234567890123456789012345678901234567890123456789012345678901234…\"] " },
+    { "   ", "[empty] " },
+    { "sever 192.0.2.1 iburst", "[not-a-directive \"sever\"] " },
+    { "server", "[missing-address] " },
+    { "server bad!host iburst", "[bad-address \"bad!host\"] " },
+    { "server 192.0.2.1 # minpoll 99999", "[misplaced-comment \"#\"] " },
+    { "server x bogusopt", "[unknown-option \"bogusopt\"] " },
+    { "server x iburst it\"s", "[unknown-option \"it\\\"s\"] " },
+    { "pool x.example maxsources", "[missing-value \"maxsources\"] " },
+    { "server x minpoll 99", "[bad-value \"minpoll\" \"99\"] " },
+    { "server x iburst maxdelay -1", "[bad-value \"maxdelay\" \"-1\"] " },
+    { "server x minpoll 6 maxpoll 4", "[conflict \"minpoll\" \"maxpoll\"] " },
+  };
+
+  (void) state;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      assert_false (mrd_sync_check_source_line (cases[i].line, &error));
+      assert_true (g_error_matches (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE));
+      if (!g_str_has_prefix (error->message, cases[i].prefix))
+        fail_msg ("%s: got %s, want %s...", cases[i].line, error->message, cases[i].prefix);
+      /* and the English explanation after it */
+      assert_non_null (strstr (error->message, "Not a source line"));
+    }
+}
+
+/* The time since a source's last sample counts on between the engine's reports, as chronyc's
+ * LastRx does: a read (mrd_sync_refresh, which the bus objects call first) brings it to now;
+ * a source never heard from stays "never". */
+static void
+last_rx_counts_on_between_reports (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(MrdDBusTime1Source) source = NULL;
+  g_autoptr(MrdDBusTime1Source) silent = NULL;
+  NtpSourceReport report = { 0 };
+  guint id = 0, quiet = 0;
+  double ago;
+
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.1", &id, NULL));
+  assert_true (mrd_sync_add_source (f->sync, "server 192.0.2.2", &quiet, NULL));
+  report.state = NTP_STATE_SELECTED;
+  report.last_rx_ago = 3.0;
+  mrd_sync_set_source_report (f->sync, id, &report);
+  report.state = NTP_STATE_UNUSABLE;
+  report.last_rx_ago = -1.0;
+  mrd_sync_set_source_report (f->sync, quiet, &report);
+  source = source_object (f, id);
+  silent = source_object (f, quiet);
+  mrd_sync_refresh (f->sync);
+  assert_float_equal (mrd_dbus_time1_source_get_last_rx_ago (source), 3.0, 0.1);
+  g_usleep (1200 * 1000);
+  mrd_sync_refresh (f->sync);
+  ago = mrd_sync_get_source_report (f->sync, id)->last_rx_ago;
+  assert_true (ago >= 4.2 && ago < 5.0);
+  assert_float_equal (mrd_dbus_time1_source_get_last_rx_ago (source), ago, 1e-9);
+  assert_true (mrd_dbus_time1_source_get_last_rx_ago (silent) < 0);
+  /* a new report starts from what it says */
+  report.state = NTP_STATE_SELECTED;
+  report.last_rx_ago = 0.0;
+  mrd_sync_set_source_report (f->sync, id, &report);
+  mrd_sync_refresh (f->sync);
+  assert_float_equal (mrd_dbus_time1_source_get_last_rx_ago (source), 0.0, 0.1);
+}
+
+/* The root dispersion grows between updates by (skew + |residual frequency| + 1 ns/s) per
+ * second, as chronyc tracking shows it; the tracking object reads it so. */
+static void
+root_dispersion_grows_between_updates (void **state)
+{
+  Fixture *f = *state;
+  NtpTracking tracking = { 0 };
+  MrdDBusTime1Tracking *t = MRD_DBUS_TIME1_TRACKING (mrd_sources_get_tracking (f->sources));
+  double grown;
+
+  mrd_sync_set_enabled (f->sync, TRUE, NULL);
+  tracking.synchronized = true;
+  tracking.stratum = 2;
+  tracking.ref_time_ns = G_GINT64_CONSTANT (1700000000000000000);
+  tracking.skew_ppm = 90.0;
+  tracking.residual_freq_ppm = -9.0;
+  tracking.root_dispersion = 0.001;
+  mrd_sync_set_tracking (f->sync, &tracking, "192.0.2.1");
+  mrd_sync_refresh (f->sync);
+  assert_float_equal (mrd_dbus_time1_tracking_get_root_dispersion (t), 0.001, 1e-6);
+  g_usleep (1000 * 1000);
+  mrd_sync_refresh (f->sync);
+  grown = mrd_sync_get_tracking (f->sync)->root_dispersion - 0.001;
+  /* 99.001 µs per second over a second and a little */
+  assert_true (grown >= 99.001e-6 && grown < 99.001e-6 * 1.5);
+  assert_float_equal (mrd_dbus_time1_tracking_get_root_dispersion (t), 0.001 + grown, 1e-12);
 }
 
 static void
@@ -375,6 +508,10 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (added_sources_get_numbered_objects_with_their_spec, setup, teardown),
     cmocka_unit_test_setup_teardown (options_come_from_the_ntp_core_parser, setup, teardown),
+    cmocka_unit_test_setup_teardown (unreported_source_shows_the_cores_worst_case, setup, teardown),
+    cmocka_unit_test_setup_teardown (invalid_source_names_the_problem_and_the_word, setup, teardown),
+    cmocka_unit_test_setup_teardown (last_rx_counts_on_between_reports, setup, teardown),
+    cmocka_unit_test_setup_teardown (root_dispersion_grows_between_updates, setup, teardown),
     cmocka_unit_test_setup_teardown (removed_sources_disappear_and_ids_are_not_reused, setup, teardown),
     cmocka_unit_test_setup_teardown (bad_lines_add_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (commands_reach_the_engine, setup, teardown),
