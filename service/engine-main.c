@@ -7,11 +7,11 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
+#include "mrd-startup.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-sync-standalone.h"
 #include "privsep/mrd-engine-child.h"
@@ -19,85 +19,40 @@
 static gboolean
 started_as_engine (int argc, char **argv)
 {
-  int i;
-
-  for (i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--engine-child") ||
-        g_str_has_prefix (argv[i], "--engine-activated"))
-      return TRUE;
-  return FALSE;
+  return mrd_startup_argv_has (argc, argv, "--engine-child") ||
+         mrd_startup_argv_has (argc, argv, "--engine-activated");
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autofree char *root = NULL;
-  g_autofree char *config = NULL;
-  g_autofree char *clock_name = NULL;
-  double virtual_offset = 0.0, virtual_freq = 0.0;
-  gboolean verbose = FALSE, no_bus = FALSE, engine_activated = FALSE;
+  g_auto(MrdStartupCommon) common = { 0 };
+  gboolean engine_activated = FALSE;
   gint engine_child = -1, engine_clock_fd = -1;
-  g_autofree char *engine_user = NULL;
-  g_autofree char *engine_chroot = NULL;
   const GOptionEntry entries[] = {
-    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus,
-      N_("Run only the NTP engine, without D-Bus, configured by the file alone"), NULL },
-    { "root", 0, 0, G_OPTION_ARG_FILENAME, &root,
-      N_("Directory that every system path is relative to (default: /)"), N_("DIR") },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf); the paths in it are "
-         "relative to ROOT"), N_("FILE") },
-    { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
-      N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
-      N_("KIND") },
-    { "virtual-offset", 0, 0, G_OPTION_ARG_DOUBLE, &virtual_offset,
-      N_("Start the virtual clock this many seconds off the real time"), N_("SECONDS") },
-    { "virtual-freq", 0, 0, G_OPTION_ARG_DOUBLE, &virtual_freq,
-      N_("Frequency error of the virtual clock"), N_("PPM") },
     { "engine-activated", 0, 0, G_OPTION_ARG_NONE, &engine_activated,
       N_("Run only the NTP engine, serving meridiand on the socket passed by socket activation "
          "(meridian-engine.service)"), NULL },
-    { "engine-user", 0, 0, G_OPTION_ARG_STRING, &engine_user,
-      N_("User the network-facing NTP engine runs as (default: meridian, else nobody)"),
-      N_("USER") },
-    { "engine-chroot", 0, 0, G_OPTION_ARG_FILENAME, &engine_chroot,
-      N_("Empty directory the NTP engine is confined to (source names then need addresses)"),
-      N_("DIR") },
     /* Internal: how meridiand starts its engine process (service/privsep). */
     { "engine-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_child, NULL, NULL },
     { "engine-clock-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &engine_clock_fd, NULL, NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   MrdClockKind clock_kind = MRD_CLOCK_KIND_SYSTEM;
 
+  /* The child has G_SLICE from meridiand, meridian-engine.service from its unit; the plain
+   * daemon runs under clknetsim too. */
+  mrd_startup_memory (argv, FALSE);
   /* The engine modes are started by meridiand or systemd, never by a person: their log needs
    * no translation, so they stay in the C locale and map none of the locale's files (about a
    * quarter of a MiB of RSS per process). */
-  if (!started_as_engine (argc, argv))
-    setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("The Meridian NTP engine (started by meridiand or "
-                                           "meridian-engine.socket, or alone with --no-bus)."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument '%s'\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
-  if ((no_bus ? 1 : 0) + (engine_activated ? 1 : 0) + (engine_child >= 0 ? 1 : 0) != 1)
+  if (!mrd_startup_parse_options (&argc, &argv, &common, entries,
+                                  N_("The Meridian NTP engine (started by meridiand or "
+                                     "meridian-engine.socket, or alone with --no-bus)."),
+                                  !started_as_engine (argc, argv)))
+    return 2;
+  if ((common.no_bus ? 1 : 0) + (engine_activated ? 1 : 0) + (engine_child >= 0 ? 1 : 0) != 1)
     {
       g_printerr (_("%s: give exactly one of --no-bus and --engine-activated\n"),
                   g_get_prgname ());
@@ -105,38 +60,42 @@ main (int argc, char **argv)
     }
 
   /* Options of one mode given in another would be ignored: refuse them. */
-  if (no_bus && (engine_user != NULL || engine_chroot != NULL || engine_clock_fd >= 0))
+  if (common.no_bus &&
+      (common.engine_user != NULL || common.engine_chroot != NULL || engine_clock_fd >= 0))
     {
       g_printerr (_("%s: --no-bus excludes --engine-user, --engine-chroot and --engine-clock-fd\n"),
                   g_get_prgname ());
       return 2;
     }
-  if (!no_bus && (root != NULL || config != NULL || clock_name != NULL ||
-                  virtual_offset != 0.0 || virtual_freq != 0.0))
+  if (!common.no_bus && (common.root != NULL || common.config != NULL ||
+                         common.clock_name != NULL || common.virtual_offset != 0.0 ||
+                         common.virtual_freq != 0.0))
     {
       g_printerr (_("%s: --root, --config, --clock, --virtual-offset and --virtual-freq need "
                     "--no-bus\n"), g_get_prgname ());
       return 2;
     }
-  if (verbose)
+  if (common.verbose)
     g_log_set_debug_enabled (TRUE);
   if (engine_activated || engine_child >= 0)
     {
       MrdEngineChildOptions child = {
         .channel_fd = engine_child,
         .clock_fd = engine_clock_fd,
-        .user = engine_user,
-        .chroot_dir = engine_chroot,
+        .user = common.engine_user,
+        .chroot_dir = common.engine_chroot,
       };
 
       return engine_activated ? mrd_engine_child_run_activated (&child)
                               : mrd_engine_child_run (&child);
     }
 
-  if (!mrd_clock_check_options (clock_name, virtual_offset, virtual_freq, &clock_kind, &error))
+  if (!mrd_clock_check_options (common.clock_name, common.virtual_offset, common.virtual_freq,
+                                &clock_kind, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 2;
     }
-  return mrd_sync_standalone_main (config, root, clock_kind, virtual_offset, virtual_freq);
+  return mrd_sync_standalone_main (common.config, common.root, clock_kind,
+                                   common.virtual_offset, common.virtual_freq);
 }

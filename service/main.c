@@ -2,7 +2,6 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
@@ -10,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "mrd-daemon.h"
+#include "mrd-startup.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-sync-standalone.h"
 
@@ -33,49 +33,22 @@ on_name_lost (MrdDaemon *daemon, gpointer user_data)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *root = NULL;
+  g_auto(MrdStartupCommon) common = { 0 };
   g_autofree char *zoneinfo = NULL;
-  g_autofree char *config = NULL;
-  g_autofree char *clock_name = NULL;
-  double virtual_offset = 0.0, virtual_freq = 0.0;
-  gboolean no_timedate1 = FALSE, verbose = FALSE, no_bus = FALSE, no_engine = FALSE;
+  gboolean no_timedate1 = FALSE, no_engine = FALSE;
   g_autofree char *engine_socket = NULL;
-  g_autofree char *engine_user = NULL;
-  g_autofree char *engine_chroot = NULL;
   const GOptionEntry entries[] = {
-    { "root", 0, 0, G_OPTION_ARG_FILENAME, &root,
-      N_("Directory that every system path is relative to (default: /)"), N_("DIR") },
     { "zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &zoneinfo,
       N_("Time zone database (default: $TZDIR or /usr/share/zoneinfo)"), N_("DIR") },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-      N_("Configuration file (default: ROOT/etc/meridian/meridian.conf); the paths in it are "
-         "relative to ROOT"), N_("FILE") },
-    { "clock", 0, 0, G_OPTION_ARG_STRING, &clock_name,
-      N_("Clock to read and set: \"system\" (needs CAP_SYS_TIME) or \"virtual\" (default: system)"),
-      N_("KIND") },
-    { "virtual-offset", 0, 0, G_OPTION_ARG_DOUBLE, &virtual_offset,
-      N_("Start the virtual clock this many seconds off the real time"), N_("SECONDS") },
-    { "virtual-freq", 0, 0, G_OPTION_ARG_DOUBLE, &virtual_freq,
-      N_("Frequency error of the virtual clock"), N_("PPM") },
     { "no-timedate1", 0, 0, G_OPTION_ARG_NONE, &no_timedate1,
       N_("Do not serve org.freedesktop.timedate1"), NULL },
-    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus,
-      N_("Run only the NTP engine, without D-Bus, configured by the file alone"), NULL },
-    { "engine-user", 0, 0, G_OPTION_ARG_STRING, &engine_user,
-      N_("User the network-facing NTP engine runs as (default: meridian, else nobody)"),
-      N_("USER") },
-    { "engine-chroot", 0, 0, G_OPTION_ARG_FILENAME, &engine_chroot,
-      N_("Empty directory the NTP engine is confined to (source names then need addresses)"),
-      N_("DIR") },
     { "no-engine", 0, 0, G_OPTION_ARG_NONE, &no_engine,
       N_("Do not start the NTP engine (sources are kept and shown, never polled)"), NULL },
     { "engine-socket", 0, 0, G_OPTION_ARG_FILENAME, &engine_socket,
       N_("Connect to the NTP engine at this socket (meridian-engine.socket) while NTP is on, "
          "instead of starting it as a child process"), N_("FILE") },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debugging messages"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(MrdDaemon) daemon = NULL;
@@ -83,31 +56,18 @@ main (int argc, char **argv)
   MrdDaemonOptions options = { 0 };
   int exit_status = EXIT_SUCCESS;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  mrd_startup_memory (argv, !mrd_startup_argv_has (argc, argv, "--no-bus"));
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("The Meridian time service (org.meridian.Time1 and "
-                                           "org.freedesktop.timedate1 on the system bus)."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument '%s'\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!mrd_startup_parse_options (&argc, &argv, &common, entries,
+                                  N_("The Meridian time service (org.meridian.Time1 and "
+                                     "org.freedesktop.timedate1 on the system bus)."), TRUE))
+    return 2;
 
-  if (verbose)
+  if (common.verbose)
     g_log_set_debug_enabled (TRUE);
   /* With a socket the engine is another unit's process: who it runs as is that unit's. */
-  if (engine_socket != NULL && (engine_user != NULL || engine_chroot != NULL || no_engine))
+  if (engine_socket != NULL &&
+      (common.engine_user != NULL || common.engine_chroot != NULL || no_engine))
     {
       g_printerr (_("%s: --engine-socket excludes --engine-user, --engine-chroot and "
                     "--no-engine\n"), g_get_prgname ());
@@ -120,27 +80,27 @@ main (int argc, char **argv)
       return 2;
     }
 
-  if (!mrd_clock_check_options (clock_name, virtual_offset, virtual_freq, &options.clock_kind,
-                                &error))
+  if (!mrd_clock_check_options (common.clock_name, common.virtual_offset, common.virtual_freq,
+                                &options.clock_kind, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 2;
     }
-  if (no_bus)
-    return mrd_sync_standalone_main (config, root, options.clock_kind, virtual_offset,
-                                     virtual_freq);
+  if (common.no_bus)
+    return mrd_sync_standalone_main (common.config, common.root, options.clock_kind,
+                                     common.virtual_offset, common.virtual_freq);
 
-  options.root = root;
+  options.root = common.root;
   options.zoneinfo_dir = zoneinfo;
-  options.config_path = config;
-  options.virtual_offset_s = virtual_offset;
-  options.virtual_freq_ppm = virtual_freq;
+  options.config_path = common.config;
+  options.virtual_offset_s = common.virtual_offset;
+  options.virtual_freq_ppm = common.virtual_freq;
   options.timedate1 = !no_timedate1;
   options.run_engine = !no_engine;
-  options.engine_user = engine_user;
-  options.engine_chroot = engine_chroot;
+  options.engine_user = common.engine_user;
+  options.engine_chroot = common.engine_chroot;
   options.engine_socket = engine_socket;
-  options.verbose = verbose;
+  options.verbose = common.verbose;
 
   daemon = mrd_daemon_new (&options, &error);
   if (daemon == NULL)

@@ -3,6 +3,7 @@
 #include "mrd-zone.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -13,7 +14,9 @@ struct _MrdZone {
 
   char *root;
   gboolean tell_kernel;
-  MrdTzdb *tzdb;
+  char *zoneinfo_dir;
+  MrdTzdb *tzdb;                  /* loaded when needed, dropped when idle: tzdb() */
+  guint tzdb_drop_id;
   GVariant *timezones;            /* ListTimezones' reply, built on first use */
   GVariant *zones;                /* ListZones' reply, built on first use */
   char *timezone;
@@ -35,7 +38,10 @@ mrd_zone_finalize (GObject *object)
 
   if (self->sync_timeout_id != 0)
     g_source_remove (self->sync_timeout_id);
+  if (self->tzdb_drop_id != 0)
+    g_source_remove (self->tzdb_drop_id);
   g_free (self->root);
+  g_free (self->zoneinfo_dir);
   g_free (self->timezone);
   g_clear_pointer (&self->timezones, g_variant_unref);
   g_clear_pointer (&self->zones, g_variant_unref);
@@ -67,6 +73,53 @@ keep_serialized (GVariant *reply)
   return kept;
 }
 
+/* ---- the zone database, kept only while in use ----------------------------------------
+ * The tables (tzdata.zi, zone1970.tab, zone.tab, iso3166.tab: names, links, countries) are
+ * some thousands of small allocations, about 0.2 MiB of heap, which only zone calls read:
+ * `timedatectl status`, GNOME Settings and an idle daemon never do. So they are loaded when
+ * a call needs them and dropped, with the replies built from them, once no call has needed
+ * them for TZDB_IDLE_S (systemd-timedated itself exits after 30 s without calls); the heap
+ * pages they held go back to the kernel (malloc_trim). Reloading takes milliseconds, and
+ * picks up a tzdata package updated meanwhile. Every user of the tables is synchronous, so
+ * none holds them across a main loop iteration, when the drop may run. */
+#define TZDB_IDLE_S 30
+
+static gboolean
+on_tzdb_idle (gpointer user_data)
+{
+  MrdZone *self = user_data;
+
+  self->tzdb_drop_id = 0;
+  g_clear_pointer (&self->tzdb, mrd_tzdb_free);
+  g_clear_pointer (&self->timezones, g_variant_unref);
+  g_clear_pointer (&self->zones, g_variant_unref);
+  (void) malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+static MrdTzdb *
+tzdb (MrdZone *self)
+{
+  if (self->tzdb == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->tzdb = mrd_tzdb_load (self->zoneinfo_dir, &error);
+      if (self->tzdb == NULL)
+        {
+          /* Loaded once at start-up, so the tables were there: tzdata is being reinstalled,
+           * or was removed. Know UTC alone until a later call finds the tables again. */
+          g_warning ("Cannot load the time zone tables again, knowing only UTC: %s",
+                     error->message);
+          self->tzdb = mrd_tzdb_new_utc_only (self->zoneinfo_dir);
+        }
+    }
+  if (self->tzdb_drop_id != 0)
+    g_source_remove (self->tzdb_drop_id);
+  self->tzdb_drop_id = g_timeout_add_seconds (TZDB_IDLE_S, on_tzdb_idle, self);
+  return self->tzdb;
+}
+
 MrdZone *
 mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, GError **error)
 {
@@ -76,6 +129,8 @@ mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, 
 
   self->root = g_strdup (root);
   self->tell_kernel = tell_kernel;
+  self->zoneinfo_dir = g_strdup (zoneinfo_dir);
+  /* Without the tables at start-up the daemon does not start (later, tzdb() makes do). */
   self->tzdb = mrd_tzdb_load (zoneinfo_dir, error);
   if (self->tzdb == NULL)
     return NULL;
@@ -84,14 +139,14 @@ mrd_zone_new (const char *root, const char *zoneinfo_dir, gboolean tell_kernel, 
    * /etc/timezone and sysconfig/clock in line with /etc/localtime, what every program reads. */
   {
     /* A repair is logged once, by mrd_tz_localtime_repair() (with the zone). */
-    if (!mrd_tz_localtime_repair (self->root, self->tzdb, NULL, &local_error))
+    if (!mrd_tz_localtime_repair (self->root, tzdb (self), NULL, &local_error))
       {
         g_warning ("Cannot bring the zone files under %s in line with %s/etc/localtime: %s",
                    self->root, self->root, local_error->message);
         g_clear_error (&local_error);
       }
   }
-  if (!mrd_tz_localtime_read (self->root, self->tzdb, &self->timezone, &source, &local_error))
+  if (!mrd_tz_localtime_read (self->root, tzdb (self), &self->timezone, &source, &local_error))
     {
       g_warning ("Cannot read the time zone under %s, using UTC: %s", self->root,
                  local_error->message);
@@ -129,7 +184,7 @@ mrd_zone_get_local_rtc (MrdZone *self)
 MrdTzdb *
 mrd_zone_get_tzdb (MrdZone *self)
 {
-  return self->tzdb;
+  return tzdb (self);
 }
 
 /* Both lists are built on first use: `timedatectl status`, GNOME Settings and most systems
@@ -140,7 +195,7 @@ mrd_zone_get_timezones_reply (MrdZone *self)
 {
   if (self->timezones == NULL)
     {
-      g_auto(GStrv) names = mrd_tzdb_list_timezones (self->tzdb);
+      g_auto(GStrv) names = mrd_tzdb_list_timezones (tzdb (self));
 
       self->timezones = keep_serialized (g_variant_new ("(^as)", names));
     }
@@ -151,7 +206,7 @@ GVariant *
 mrd_zone_get_zones_reply (MrdZone *self)
 {
   if (self->zones == NULL)
-    self->zones = keep_serialized (mrd_zones_build_list_reply (self->tzdb));
+    self->zones = keep_serialized (mrd_zones_build_list_reply (tzdb (self)));
   return self->zones;
 }
 
@@ -181,7 +236,7 @@ gboolean
 mrd_zone_validate (MrdZone *self, const char *zone, GError **error)
 {
   if (zone != NULL && g_str_has_prefix (zone, RIGHT_PREFIX) &&
-      mrd_tzdb_validate_zone (self->tzdb, zone + strlen (RIGHT_PREFIX), NULL))
+      mrd_tzdb_validate_zone (tzdb (self), zone + strlen (RIGHT_PREFIX), NULL))
     {
       g_set_error (error, MRD_TZ_ERROR, MRD_TZ_ERROR_UNKNOWN_ZONE,
                    "“%s” counts leap seconds, which the system clock does not: local times "
@@ -189,7 +244,7 @@ mrd_zone_validate (MrdZone *self, const char *zone, GError **error)
                    zone + strlen (RIGHT_PREFIX));
       return FALSE;
     }
-  return mrd_tzdb_validate_zone (self->tzdb, mrd_zone_canonical_name (zone), error);
+  return mrd_tzdb_validate_zone (tzdb (self), mrd_zone_canonical_name (zone), error);
 }
 
 gint
@@ -198,7 +253,7 @@ mrd_zone_utc_offset_at (MrdZone *self, gint64 utc_s)
   MrdTzDescription desc = { 0 };
   g_autoptr(GError) error = NULL;
 
-  if (!mrd_tzdb_describe_zone (self->tzdb, self->timezone, utc_s, &desc, &error))
+  if (!mrd_tzdb_describe_zone (tzdb (self), self->timezone, utc_s, &desc, &error))
     {
       g_warning ("Cannot read the rules of %s, taking UTC: %s", self->timezone, error->message);
       return 0;
@@ -223,7 +278,7 @@ apply_kernel_timezone (MrdZone *self)
 
   if (!self->tell_kernel)
     return;
-  if (!mrd_tzdb_describe_zone (self->tzdb, self->timezone, g_get_real_time () / G_USEC_PER_SEC,
+  if (!mrd_tzdb_describe_zone (tzdb (self), self->timezone, g_get_real_time () / G_USEC_PER_SEC,
                                &desc, &error))
     {
       g_warning ("Cannot tell the kernel the time zone: %s, ignoring", error->message);
@@ -370,7 +425,7 @@ log_zone_change (gpointer data)
   LogData *d = data;
   MrdTzDescription desc = { 0 };
 
-  (void) mrd_tzdb_describe_zone (d->zone->tzdb, d->name, g_get_real_time () / G_USEC_PER_SEC,
+  (void) mrd_tzdb_describe_zone (tzdb (d->zone), d->name, g_get_real_time () / G_USEC_PER_SEC,
                                  &desc, NULL);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "TIMEZONE", d->name,
@@ -383,7 +438,7 @@ gboolean
 mrd_zone_is_current (MrdZone *self, const char *zone)
 {
   return g_strcmp0 (self->timezone, zone) == 0 &&
-         mrd_tz_localtime_is_current_in (self->root, self->tzdb, zone);
+         mrd_tz_localtime_is_current_in (self->root, tzdb (self), zone);
 }
 
 gboolean

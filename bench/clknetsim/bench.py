@@ -16,7 +16,10 @@ off, 23.054 ppm slow, the seed's line) and
 chronyd -x (which measures and selects but does not touch the clock, so its estimate of the
 clock's error is its error: the real clock is the server's). Time to synchronize (first time
 within 1 ms and staying there), RMS error after it, RSS, CPU seconds, and wake-ups per hour
-while idle (context switches from /proc/PID/task/*/schedstat over an idle window).
+while idle (context switches from /proc/PID/task/*/schedstat over an idle window). Beside
+them, for memory and wake-ups: meridiand on a private bus with its sandboxed engine child,
+and chronyd -x -F 1 (the seccomp filter Debian starts chronyd with, which adds a helper
+process).
 
 Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W]
                 [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback]
@@ -381,10 +384,15 @@ def loopback_run(args, run_s, idle_s):
         pm = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
         pc = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
         pb = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
+        pf = lab.relay("127.0.0.1", sport, *relay_args, duration=run_s + idle_s + 60)
         line = "prefer iburst minpoll 4 maxpoll 4"
         t0 = time.monotonic()
         cproc, _ = lab.chronyd_client(f"server 127.0.0.1 port {pc} {line}\nmakestep 1 3")
         csock = [a for a in open(cproc.args[-1]).read().split() if a.endswith(".sock")][0]
+        # chronyd as Debian runs it (/etc/default/chrony: DAEMON_OPTS="-F 1", its seccomp
+        # filter), the peer of meridiand's sandboxed engine: memory and wake-ups only.
+        fproc, _ = lab.chronyd_client(f"server 127.0.0.1 port {pf} {line}\nmakestep 1 3",
+                                      args=("-F", "1"))
         # The plain daemon as shipped for it: the lean engine executable's --no-bus.
         d = lab.meridiand(f"server 127.0.0.1 port {pm} {line}\nmakestep 1 3\n", offset=0.5,
                           freq=-23.054, exe=netlib.engine_path())
@@ -399,15 +407,15 @@ def loopback_run(args, run_s, idle_s):
         # Idle window: all keep polling every 16 s; count wake-ups.
         # The bus daemon's tree is setpriv's (exec'd into meridiand) and its engine child.
         bp = proc_tree(bproc.pid) if bproc is not None and bproc.poll() is None else []
-        mp, cp = proc_tree(d.proc.pid), proc_tree(cproc.pid)
-        sw0 = (switches(mp), switches(cp), switches(bp))
+        mp, cp, fp = proc_tree(d.proc.pid), proc_tree(cproc.pid), proc_tree(fproc.pid)
+        sw0 = (switches(mp), switches(cp), switches(bp), switches(fp))
         time.sleep(idle_s)
         bp = proc_tree(bproc.pid) if bproc is not None and bproc.poll() is None else []
-        mp, cp = proc_tree(d.proc.pid), proc_tree(cproc.pid)
-        sw1 = (switches(mp), switches(cp), switches(bp))
-        rss = (rss_kib(mp), rss_kib(cp), rss_kib(bp))
-        mem = (mem_kib(mp), mem_kib(cp), mem_kib(bp))
-        cpu = (cpu_s(mp), cpu_s(cp), cpu_s(bp))
+        mp, cp, fp = proc_tree(d.proc.pid), proc_tree(cproc.pid), proc_tree(fproc.pid)
+        sw1 = (switches(mp), switches(cp), switches(bp), switches(fp))
+        rss = (rss_kib(mp), rss_kib(cp), rss_kib(bp), rss_kib(fp))
+        mem = (mem_kib(mp), mem_kib(cp), mem_kib(bp), mem_kib(fp))
+        cpu = (cpu_s(mp), cpu_s(cp), cpu_s(bp), cpu_s(fp))
         if args.mem_detail:
             detail = {"chronyd -x": mappings_kib(cp[0])}
             for i, p in enumerate(bp):   # the daemon (setpriv exec'd into it), its child
@@ -439,6 +447,8 @@ def loopback_run(args, run_s, idle_s):
         "wake": ((sw1[0][0] - sw0[0][0]) * per_h, (sw1[1][0] - sw0[1][0]) * per_h),
         "sched": ((sw1[0][1] - sw0[0][1]) * per_h, (sw1[1][1] - sw0[1][1]) * per_h),
         "bus": None, "detail": detail,
+        "filtered": {"rss": rss[3], "pss": mem[3][0], "anon": mem[3][1], "cpu": cpu[3],
+                     "wake": (sw1[3][0] - sw0[3][0]) * per_h},
     }
     if nb >= 2:
         r["bus"] = {"rss": rss[2], "pss": mem[2][0], "anon": mem[2][1], "cpu": cpu[2],
@@ -512,7 +522,8 @@ def loopback_part(args):
     if bus:
         print(f"   meridiand on a private bus (daemon + sandboxed meridian-engine child, its "
               f"own relay), same runs ({len(bus)} of {runs}):")
-        print(f"{'':28} {'meridiand on a bus':>26} {'chronyd -x':>26}   ratio m/c")
+        print(f"{'':28} {'meridiand on a bus':>26} {'chronyd -x':>26} {'ratio m/c':>18}"
+              f" {'chronyd -x -F 1':>26} {'ratio m/c':>18}")
         for label, key, fmt in (("  RSS (KiB, process tree)", "rss", i0),
                                 ("  PSS (KiB)", "pss", i0), ("  anonymous RSS (KiB)", "anon", i0),
                                 ("  CPU seconds", "cpu", lambda v: f"{v:.3f}"),
@@ -520,9 +531,14 @@ def loopback_part(args):
             ci = {"rss": "rss", "pss": "pss", "anon": "anon", "cpu": "cpu", "wake": "wake"}[key]
             m = [r["bus"][key] for r in bus]
             c = [r[ci][1] for r in bus]
+            f = [r["filtered"][key] for r in bus]
             ratios = [a / b if b else None for a, b in zip(m, c)]
-            print(f"{label:28} {spread(m, fmt):>26} {spread(c, fmt):>26}   "
-                  f"{spread(ratios, lambda v: f'{v:.2f}')}")
+            fratios = [a / b if b else None for a, b in zip(m, f)]
+            print(f"{label:28} {spread(m, fmt):>26} {spread(c, fmt):>26} "
+                  f"{spread(ratios, lambda v: f'{v:.2f}'):>18} {spread(f, fmt):>26} "
+                  f"{spread(fratios, lambda v: f'{v:.2f}'):>18}")
+        print("   chronyd -x -F 1: chronyd with the seccomp filter Debian starts it with "
+              "(/etc/default/chrony), as meridiand's engine runs with its own")
     else:
         print("   meridiand on a private bus: not measured (no dbus-daemon, or it exited: "
               f"{os.path.join('<lab>', 'meridiand-bus.log')})")

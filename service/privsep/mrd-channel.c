@@ -33,6 +33,33 @@ mrd_channel_send (int fd, const char *name, GVariant *arg, GError **error)
   return mrd_channel_send_with_fd (fd, name, arg, -1, error);
 }
 
+gssize
+mrd_channel_send_datagram (int fd, const void *data, gsize len, int pass_fd)
+{
+  struct iovec iov = { (void *) data, len };
+  union { char space[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } control;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  ssize_t n;
+
+  if (pass_fd >= 0)
+    {
+      struct cmsghdr *cm;
+
+      memset (&control, 0, sizeof control);
+      mh.msg_control = control.space;
+      mh.msg_controllen = sizeof control.space;
+      cm = CMSG_FIRSTHDR (&mh);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cm), &pass_fd, sizeof (int));
+    }
+  do
+    n = sendmsg (fd, &mh, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
 gboolean
 mrd_channel_send_with_fd (int fd, const char *name, GVariant *arg, int pass_fd, GError **error)
 {
@@ -57,28 +84,7 @@ mrd_channel_send_with_fd (int fd, const char *name, GVariant *arg, int pass_fd, 
 
     memcpy (buf + 4, g_bytes_get_data (data, NULL), size);
   }
-  {
-    struct iovec iov = { buf, size + 4 };
-    union { char space[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } control;
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-    if (pass_fd >= 0)
-      {
-        struct cmsghdr *cm;
-
-        memset (&control, 0, sizeof control);
-        mh.msg_control = control.space;
-        mh.msg_controllen = sizeof control.space;
-        cm = CMSG_FIRSTHDR (&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN (sizeof (int));
-        memcpy (CMSG_DATA (cm), &pass_fd, sizeof (int));
-      }
-    do
-      n = sendmsg (fd, &mh, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-  }
+  n = mrd_channel_send_datagram (fd, buf, size + 4, pass_fd);
   if (n < 0)
     {
       int e = errno;
@@ -132,9 +138,15 @@ take_fds (struct msghdr *mh, gboolean keep_first)
 static gboolean
 receive_failed (int errsv, GError **error)
 {
+  /* A drained socket, the end of every read: said without g_strerror(), which in the
+   * engine's C locale converts the text through iconv and so maps the gconv tables. */
+  if (errsv == EAGAIN)
+    {
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "recv: nothing to read");
+      return FALSE;
+    }
   g_set_error (error, MRD_IO_ERROR,
-               errsv == EAGAIN ? G_IO_ERROR_WOULD_BLOCK
-               : errsv == ECONNRESET ? G_IO_ERROR_CLOSED : mrd_io_error_from_errno (errsv),
+               errsv == ECONNRESET ? G_IO_ERROR_CLOSED : mrd_io_error_from_errno (errsv),
                "recv: %s", g_strerror (errsv));
   return FALSE;
 }

@@ -21,6 +21,10 @@ gboolean    mrd_channel_socketpair (int fds[2], GError **error);
 /* Send @name with @arg (floating references are sunk). FALSE with @error when the peer is
  * gone or the message is too large. */
 gboolean    mrd_channel_send       (int fd, const char *name, GVariant *arg, GError **error);
+/* One datagram of @len bytes from @data, with @pass_fd attached (SCM_RIGHTS) unless it is
+ * -1: sendmsg(2) retried on EINTR, without SIGPIPE. Returns what sendmsg returned (errno
+ * set when < 0). The framed messages above and the engine socket's greeting both use it. */
+gssize      mrd_channel_send_datagram (int fd, const void *data, gsize len, int pass_fd);
 
 /* The same, passing @pass_fd (SCM_RIGHTS; the caller keeps its copy) when >= 0. */
 gboolean    mrd_channel_send_with_fd (int fd, const char *name, GVariant *arg, int pass_fd,

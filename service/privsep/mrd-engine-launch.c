@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <gio/gio.h>
 
+#include "net/mrd-backoff.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-clock-shared.h"
 
@@ -42,7 +43,7 @@ struct _MrdEngineLaunch {
   gboolean wanted;
   GCancellable *cancel;
   guint restart_id;
-  guint restart_s;
+  MrdBackoff restart;
   gint64 started_mono;
   char *description;
 };
@@ -61,15 +62,17 @@ on_restart (gpointer user_data)
 static void
 schedule_restart (MrdEngineLaunch *self)
 {
+  guint delay_s;
+
   if (self->restart_id != 0 || !self->wanted)
     return;
   if (self->started_mono != 0 &&
       g_get_monotonic_time () - self->started_mono >= RESTART_MAX_S * G_USEC_PER_SEC)
-    self->restart_s = RESTART_MIN_S;
+    mrd_backoff_reset (&self->restart);
   self->started_mono = 0;
-  g_message ("Starting the NTP engine again in %u s", self->restart_s);
-  self->restart_id = g_timeout_add_seconds (self->restart_s, on_restart, self);
-  self->restart_s = MIN (self->restart_s * 2, RESTART_MAX_S);
+  delay_s = mrd_backoff_next (&self->restart);
+  g_message ("Starting the NTP engine again in %u s", delay_s);
+  self->restart_id = g_timeout_add_seconds (delay_s, on_restart, self);
 }
 
 /* ---- child mode ----------------------------------------------------------------------- */
@@ -158,31 +161,9 @@ static gboolean
 send_hello (int fd, int clock_fd, GError **error)
 {
   static const char hello[] = MRD_ENGINE_HELLO;
-  union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE (sizeof (int))];
-  } control;
-  struct iovec iov = { (void *) hello, sizeof hello - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-  ssize_t n;
+  gssize n = mrd_channel_send_datagram (fd, hello, sizeof hello - 1, clock_fd);
 
-  memset (&control, 0, sizeof control);
-  if (clock_fd >= 0)
-    {
-      struct cmsghdr *cmsg;
-
-      msg.msg_control = control.buf;
-      msg.msg_controllen = sizeof control.buf;
-      cmsg = CMSG_FIRSTHDR (&msg);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (cmsg), &clock_fd, sizeof (int));
-    }
-  do
-    n = sendmsg (fd, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n != (ssize_t) iov.iov_len)
+  if (n != (gssize) (sizeof hello - 1))
     {
       int e = n < 0 ? errno : EMSGSIZE;
 
@@ -277,7 +258,7 @@ mrd_engine_launch_new (const MrdEngineLaunchOptions *options, MrdClock *clock,
   self->connected = connected;
   self->ended = ended;
   self->user_data = user_data;
-  self->restart_s = RESTART_MIN_S;
+  mrd_backoff_init (&self->restart, RESTART_MIN_S, RESTART_MAX_S);
   self->cancel = g_cancellable_new ();
   self->description = self->socket_path != NULL
     ? g_strdup_printf ("socket %s", self->socket_path) : g_strdup ("child");
@@ -337,7 +318,7 @@ mrd_engine_launch_stop (MrdEngineLaunch *self)
     g_source_remove (self->restart_id);
   self->restart_id = 0;
   /* Stopped on purpose: the next start is not a failure's retry. */
-  self->restart_s = RESTART_MIN_S;
+  mrd_backoff_reset (&self->restart);
 }
 
 void

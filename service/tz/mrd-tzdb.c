@@ -389,6 +389,18 @@ mrd_tzdb_load (const char *zoneinfo_dir, GError **error)
                                  ztab_len, error);
 }
 
+MrdTzdb *
+mrd_tzdb_new_utc_only (const char *zoneinfo_dir)
+{
+  static const char zi[] = "Z Etc/UTC 0 - UTC\nL Etc/UTC UTC\n";
+  const char *dir = zoneinfo_dir != NULL && zoneinfo_dir[0] != '\0'
+                    ? zoneinfo_dir : mrd_tzdb_default_zoneinfo_dir ();
+  MrdTzdb *db = mrd_tzdb_new_from_data (dir, zi, strlen (zi), NULL, 0, NULL, 0, NULL, 0, NULL);
+
+  g_assert (db != NULL);
+  return db;
+}
+
 void
 mrd_tzdb_free (MrdTzdb *db)
 {

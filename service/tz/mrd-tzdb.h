@@ -43,6 +43,9 @@ typedef struct {
 /* Load the tables from @zoneinfo_dir (NULL → $TZDIR, else /usr/share/zoneinfo): tzdata.zi
  * (required), zone1970.tab, zone.tab, iso3166.tab (optional; missing → empty tables). */
 MrdTzdb    *mrd_tzdb_load                 (const char *zoneinfo_dir, GError **error);
+/* Tables that know Etc/UTC (and its link UTC) alone, for when @zoneinfo_dir's cannot be
+ * read: every other name is then unknown. Never NULL. */
+MrdTzdb    *mrd_tzdb_new_utc_only         (const char *zoneinfo_dir);
 void        mrd_tzdb_free                 (MrdTzdb *db);
 /* The default zoneinfo directory: $TZDIR if set and non-empty, else /usr/share/zoneinfo. */
 const char *mrd_tzdb_default_zoneinfo_dir (void);

@@ -30,41 +30,59 @@
 
 #define LISTEN_FD 3
 
-static char *
-temp_socket_path (char **dir_out)
+/* The tests that use a socket file get one in a fresh directory, removed after. */
+typedef struct {
+  char *dir;
+  char *path;
+} SocketDir;
+
+static int
+socket_dir_setup (void **state)
 {
   g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("mrd-listen-XXXXXX", &error);
+  SocketDir *sd = g_new0 (SocketDir, 1);
 
-  assert_non_null (dir);
-  *dir_out = dir;
-  return g_build_filename (dir, "engine.sock", NULL);
+  sd->dir = g_dir_make_tmp ("mrd-listen-XXXXXX", &error);
+  assert_non_null (sd->dir);
+  sd->path = g_build_filename (sd->dir, "engine.sock", NULL);
+  *state = sd;
+  return 0;
 }
 
 static int
-listening_socket (const char *path)
+socket_dir_teardown (void **state)
+{
+  SocketDir *sd = *state;
+
+  (void) unlink (sd->path);
+  assert_int_equal (rmdir (sd->dir), 0);
+  g_free (sd->path);
+  g_free (sd->dir);
+  g_free (sd);
+  return 0;
+}
+
+/* A SOCK_SEQPACKET socket bound to @path and listening, or connected to it. */
+static int
+unix_socket (const char *path, gboolean listening)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
   assert_true (fd >= 0);
   g_strlcpy (sa.sun_path, path, sizeof sa.sun_path);
-  assert_int_equal (bind (fd, (struct sockaddr *) &sa, sizeof sa), 0);
-  assert_int_equal (listen (fd, 8), 0);
+  if (listening)
+    {
+      assert_int_equal (bind (fd, (struct sockaddr *) &sa, sizeof sa), 0);
+      assert_int_equal (listen (fd, 8), 0);
+    }
+  else
+    assert_int_equal (connect (fd, (struct sockaddr *) &sa, sizeof sa), 0);
   return fd;
 }
 
-static int
-connect_to (const char *path)
-{
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-  assert_true (fd >= 0);
-  g_strlcpy (sa.sun_path, path, sizeof sa.sun_path);
-  assert_int_equal (connect (fd, (struct sockaddr *) &sa, sizeof sa), 0);
-  return fd;
-}
+#define listening_socket(path) unix_socket ((path), TRUE)
+#define connect_to(path) unix_socket ((path), FALSE)
 
 /* Put @fd at LISTEN_FD and announce it as systemd would. */
 static void
@@ -85,8 +103,7 @@ static void
 test_take_fd (void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = temp_socket_path (&dir);
+  const char *path = ((SocketDir *) *state)->path;
   gboolean listening = FALSE;
   int pair[2];
 
@@ -132,16 +149,14 @@ test_take_fd (void **state)
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
   close (pair[1]);
   close (LISTEN_FD);
-  unlink (path);
-  rmdir (dir);
 }
 
 static void
 test_peer_check (void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
+  const SocketDir *sd = *state;
+  const char *path = sd->path;
   int lfd, fd, status;
   pid_t child;
 
@@ -150,8 +165,7 @@ test_peer_check (void **state)
       print_message ("SKIP: the peer check needs root (a root peer, then one that drops)\n");
       skip ();
     }
-  path = temp_socket_path (&dir);
-  assert_int_equal (chmod (dir, 0755), 0);
+  assert_int_equal (chmod (sd->dir, 0755), 0);
   lfd = listening_socket (path);
   assert_int_equal (chmod (path, 0666), 0);
 
@@ -186,8 +200,6 @@ test_peer_check (void **state)
   assert_int_equal (mrd_engine_listen_accept (lfd, 20, &error), -1);
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
   close (lfd);
-  unlink (path);
-  rmdir (dir);
 }
 
 typedef struct {
@@ -215,8 +227,7 @@ static void
 test_launch_hello_carries_the_shared_clock (void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = temp_socket_path (&dir);
+  char *path = ((SocketDir *) *state)->path;
   g_autoptr(MrdClock) clock = mrd_clock_shared_new (100.0, 0.0, &error);
   MrdEngineLaunchOptions options = { .socket_path = path };
   Connected c = { -1, 0 };
@@ -261,8 +272,6 @@ test_launch_hello_carries_the_shared_clock (void **state)
   mrd_engine_launch_free (launch);
   close (fd);
   close (lfd);
-  unlink (path);
-  rmdir (dir);
 }
 
 static gboolean
@@ -349,9 +358,7 @@ test_bad_hellos_are_refused (void **state)
 static void
 test_launch_without_engine (void **state)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = temp_socket_path (&dir);
+  char *path = ((SocketDir *) *state)->path;
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
   MrdEngineLaunchOptions options = { .socket_path = path };
   Connected c = { -1, 0 };
@@ -362,18 +369,19 @@ test_launch_without_engine (void **state)
   assert_int_equal (mrd_engine_launch_get_pid (launch), 0);
   assert_non_null (strstr (mrd_engine_launch_describe (launch), path));
   mrd_engine_launch_free (launch);
-  rmdir (dir);
 }
 
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_take_fd),
-    cmocka_unit_test (test_peer_check),
-    cmocka_unit_test (test_launch_hello_carries_the_shared_clock),
+    cmocka_unit_test_setup_teardown (test_take_fd, socket_dir_setup, socket_dir_teardown),
+    cmocka_unit_test_setup_teardown (test_peer_check, socket_dir_setup, socket_dir_teardown),
+    cmocka_unit_test_setup_teardown (test_launch_hello_carries_the_shared_clock,
+                                     socket_dir_setup, socket_dir_teardown),
     cmocka_unit_test (test_bad_hellos_are_refused),
-    cmocka_unit_test (test_launch_without_engine),
+    cmocka_unit_test_setup_teardown (test_launch_without_engine, socket_dir_setup,
+                                     socket_dir_teardown),
   };
 
   signal (SIGPIPE, SIG_IGN);

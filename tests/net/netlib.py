@@ -108,9 +108,10 @@ class Lab:
             raise Skip(f"chronyd exited at once (status {p.returncode})")
         return port
 
-    def chronyd_client(self, conf_text):
-        """chronyd -x as a client (it measures and selects, never touches the clock);
-        returns a function giving `chronyc -n sources` output."""
+    def chronyd_client(self, conf_text, args=()):
+        """chronyd -x as a client (it measures and selects, never touches the clock), with
+        @args added to its command line; returns a function giving `chronyc -n sources`
+        output."""
         self.n += 1
         d = os.path.join(self.dir, f"chronyd{self.n}")
         os.mkdir(d)
@@ -121,7 +122,7 @@ class Lab:
             f.write(f"cmdport 0\nbindcmdaddress {d}/chronyd.sock\npidfile {d}/chronyd.pid\n"
                     f"port 0\n{conf_text}\n")
         log = os.path.join(self.dir, f"chronyd{self.n}.log")
-        p = self._spawn([CHRONYD, "-x", "-d", "-f", conf], stdout=subprocess.DEVNULL,
+        p = self._spawn([CHRONYD, "-x", "-d", *args, "-f", conf], stdout=subprocess.DEVNULL,
                         stderr=open(log, "w"))
         time.sleep(0.2)
         if p.poll() is not None:
