@@ -41,9 +41,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   MrdClockKind clock_kind = MRD_CLOCK_KIND_SYSTEM;
 
-  /* The child has G_SLICE from meridiand, meridian-engine.service from its unit; the plain
-   * daemon runs under clknetsim too. */
-  mrd_startup_memory (argv, FALSE);
+  mrd_startup_memory ();
   /* The engine modes are started by meridiand or systemd, never by a person: their log needs
    * no translation, so they stay in the C locale and map none of the locale's files (about a
    * quarter of a MiB of RSS per process). */

@@ -56,7 +56,7 @@ main (int argc, char **argv)
   MrdDaemonOptions options = { 0 };
   int exit_status = EXIT_SUCCESS;
 
-  mrd_startup_memory (argv, !mrd_startup_argv_has (argc, argv, "--no-bus"));
+  mrd_startup_memory ();
 
   if (!mrd_startup_parse_options (&argc, &argv, &common, entries,
                                   N_("The Meridian time service (org.meridian.Time1 and "

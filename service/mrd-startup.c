@@ -23,16 +23,9 @@ mrd_startup_argv_has (int argc, char **argv, const char *option)
 }
 
 void
-mrd_startup_memory (char **argv, gboolean reexec)
+mrd_startup_memory (void)
 {
   (void) mallopt (M_ARENA_MAX, 1);
-
-  if (reexec && glib_check_version (2, 76, 0) != NULL && g_getenv ("G_SLICE") == NULL)
-    {
-      /* Set even if the exec below fails, so that the engine child still gets it. */
-      if (setenv ("G_SLICE", "always-malloc", 1) == 0)
-        (void) execv ("/proc/self/exe", argv);
-    }
 }
 
 void

@@ -17,15 +17,12 @@ gboolean mrd_startup_argv_has (int argc, char **argv, const char *option);
  * - One malloc arena: glibc gives each thread that allocates its own arena (GDBus's worker,
  *   GLib's, the resolver's and zone-flush threads), each some tens of KiB of resident heap
  *   for a few small, short-lived allocations; none of them allocates enough to contend.
- * - GLib's slice allocator off (G_SLICE=always-malloc): before GLib 2.76 (which made
- *   g_slice_alloc() plain malloc) it keeps per-thread magazines and whole pages per chunk
- *   size, about 0.2 MiB for a daemon that allocates little. GLib reads G_SLICE in its
- *   constructor, before main() runs, so where it is not set the process sets it and
- *   executes itself again (same pid, arguments and descriptors), once, when @reexec; the
- *   engine child inherits it. If that exec fails nothing changes but the memory. Not for
- *   the plain daemon (--no-bus): clknetsim, which the NTP tests run it under, attaches a
- *   simulated node to each process image, so an exec in between would lose it. */
-void     mrd_startup_memory (char **argv, gboolean reexec);
+ * GLib's slice allocator (before GLib 2.76, which made g_slice_alloc() plain malloc) keeps
+ * per-thread magazines and whole pages per chunk size, about 0.2 MiB for a daemon that
+ * allocates little; GLib reads G_SLICE in its constructor, before main() runs, so it is
+ * turned off where the process is started: `Environment=G_SLICE=always-malloc` in both
+ * units (data/), which the engine child of meridiand inherits. */
+void     mrd_startup_memory (void);
 
 /* The options meridiand and meridian-engine share: the plain engine's (--no-bus: where the
  * files are, which clock) and the sandbox's (whom the engine runs as, where). */

@@ -303,7 +303,12 @@ def bus_daemon(lab, port, line):
         f.write("0.000000 0 0.000000\n0\nUTC\n")
     with open(os.path.join(root, "etc", "meridian", "meridian.conf"), "w") as f:
         f.write(f"server 127.0.0.1 port {port} {line}\nmakestep 1 3\n")
-    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
+    # The environment meridiand.service gives it (as installed), so what is measured is
+    # what the unit runs.
+    unit_env = dict(re.findall(r"^Environment=([A-Za-z_][A-Za-z0-9_]*)=(\S*)$",
+                               open(os.path.join(ROOT, "data", "meridiand.service.in")).read(),
+                               re.M))
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address, **unit_env)
     return lab._spawn(["setpriv", "--bounding-set", "-sys_time", netlib.meridiand_path(),
                        "--root", root, "--clock", "virtual", "--virtual-offset", "0.5",
                        "--virtual-freq=-23.054"], env=env, stdout=subprocess.DEVNULL,
