@@ -1387,7 +1387,7 @@ class Timedated(CliTestCase):
     """Without meridiand but with systemd-timedated (python-dbusmock's timedated template on
     the private bus): the zone and clock commands work through
     org.freedesktop.timedate1 and say once that the NTP views need meridiand."""
-    NOTE = 'The NTP views (sources, sourcestats, tracking, waitsync, monitor) need meridiand'
+    NOTE = 'The NTP views (sources, sourcestats, tracking, ntpdata, waitsync, monitor) need meridiand'
 
     def start_timedated(self, **props):
         self.start_service([sys.executable or '/usr/bin/python3', '-m', 'dbusmock', '--system',
