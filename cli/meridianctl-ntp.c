@@ -721,7 +721,8 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
   g_autofree char *host = mctl_address_host (address);
   g_autoptr(GInetAddress) remote = host ? g_inet_address_new_from_string (host) : NULL;
   g_autoptr(GInetAddress) local = NULL;
-  g_autofree char *remote_text = NULL, *local_text = NULL;
+  g_autofree char *remote_text = NULL;
+  g_autofree char *local_text = NULL;
   guint64 replies = mrd_dbus_time1_source_get_valid_replies (p);
 
   if (remote == NULL)
