@@ -1092,6 +1092,9 @@ class Ntp(CliTestCase):
         # Never answered: chronyc's ntpdata layout (the fixture's labels), the address and
         # port of each source, an all-zero header and no test passed.
         self.start_with_sources('server 127.0.0.1', 'server 127.0.0.2 port 4123')
+        # The name stands for the address until the engine reports it, with its port.
+        self.wait_until(lambda: [p['Address'] for _, p in self.source_objects()] ==
+                        ['127.0.0.1', '127.0.0.2:4123'], what='the engine\'s addresses')
         labels = [l[:18] for l in (FIXTURES / 'ntpdata.txt').read_text().splitlines()]
         r = self.ctl('ntpdata', '127.0.0.2')
         self.assertExit(r, EXIT_OK)
