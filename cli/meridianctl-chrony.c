@@ -450,3 +450,151 @@ mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction,
   g_string_append_c (out, '\n');
   return g_string_free (out, FALSE);
 }
+
+/* chronyc's UTI_RefidToString: the ID's printable bytes as text, the others left out. */
+static void
+append_refid_text (GString *out, guint32 id)
+{
+  for (int shift = 24; shift >= 0; shift -= 8)
+    {
+      guchar c = (id >> shift) & 0xff;
+
+      if (g_ascii_isprint (c))
+        g_string_append_c (out, (char) c);
+    }
+}
+
+static const char *
+ntp_mode_name (guint mode)
+{
+  switch (mode)
+    {
+    case 1: return "Symmetric active";
+    case 2: return "Symmetric passive";
+    case 4: return "Server";
+    default: return "Invalid";
+    }
+}
+
+static const char *
+timestamping_name (char source)
+{
+  switch (source)
+    {
+    case 'D': return "Daemon";
+    case 'K': return "Kernel";
+    case 'H': return "Hardware";
+    default: return "Invalid";
+    }
+}
+
+/* chronyc's "%.Nb": the low N bits, the highest first. */
+static void
+append_bits (GString *out, guint bits, int n)
+{
+  for (int i = n - 1; i >= 0; i--)
+    g_string_append_c (out, bits & (1u << i) ? '1' : '0');
+}
+
+char *
+mctl_chrony_format_ntpdata (const MctlChronyNtpData *d, gboolean csv)
+{
+  static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+  static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  GString *out = g_string_new (NULL);
+  g_autoptr(GString) ref_text = g_string_new (NULL);
+  g_autoptr(GString) tests = g_string_new (NULL);
+  g_autofree char *ref_time = NULL;
+  g_autoptr(GDateTime) ref = g_date_time_new_from_unix_utc (d->ref_time_s);
+  /* chronyc's print_report: in CSV each value alone, signs not forced, the time as
+   * seconds.nanoseconds; in text the labels around them. */
+  const char *sep = csv ? "," : NULL;
+
+  /* chronyc names the reference ID only for a stratum-1 (or 0) server, whose ID is text. */
+  if (d->stratum <= 1)
+    append_refid_text (ref_text, d->ref_id);
+  append_bits (tests, d->tests >> 7, 3);
+  g_string_append_c (tests, csv ? ',' : ' ');
+  append_bits (tests, d->tests >> 4, 3);
+  g_string_append_c (tests, csv ? ',' : ' ');
+  append_bits (tests, d->tests, 4);
+  if (csv)
+    ref_time = g_strdup_printf ("%" G_GINT64_FORMAT ".%09u", d->ref_time_s, d->ref_time_ns);
+  else if (ref != NULL)
+    ref_time = g_strdup_printf ("%s %s %02d %02d:%02d:%02d %d",
+                                days[g_date_time_get_day_of_week (ref) % 7],
+                                months[g_date_time_get_month (ref) - 1],
+                                g_date_time_get_day_of_month (ref), g_date_time_get_hour (ref),
+                                g_date_time_get_minute (ref), g_date_time_get_second (ref),
+                                g_date_time_get_year (ref));
+  else
+    ref_time = g_strdup ("");
+
+  if (csv)
+    {
+      g_string_append_printf (out, "%s,%08X,%u,%s,%08X,%s,%u,%s,%u,%d,", d->remote_address,
+                              d->remote_id, d->remote_port, d->local_address, d->local_id,
+                              mctl_chrony_leap_to_string (d->leap), d->version,
+                              ntp_mode_name (d->mode), d->stratum, d->poll);
+      append_double (out, "%.0f", ldexp (1.0, d->poll));
+      g_string_append_printf (out, ",%d,", d->precision);
+      append_double (out, "%.9f", ldexp (1.0, d->precision));
+      g_string_append (out, sep);
+      append_double (out, "%.6f", d->root_delay);
+      g_string_append (out, sep);
+      append_double (out, "%.6f", d->root_dispersion);
+      g_string_append_printf (out, ",%08X,%s,%s,", d->ref_id, ref_text->str, ref_time);
+      const double values[] = { d->offset, d->peer_delay, d->peer_dispersion, d->response_time };
+      for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+        {
+          append_double (out, "%.9f", values[i]);
+          g_string_append (out, sep);
+        }
+      append_double (out, "%.2f", d->jitter_asymmetry);
+      g_string_append_printf (out, ",%s,%s,%s,%s,%s,%u,%u,%u,%u\n", tests->str,
+                              d->interleaved ? "Yes" : "No", d->authenticated ? "Yes" : "No",
+                              timestamping_name (d->tx_timestamping),
+                              timestamping_name (d->rx_timestamping), d->total_tx, d->total_rx,
+                              d->total_valid_rx, d->total_good_rx);
+      return g_string_free (out, FALSE);
+    }
+
+  g_string_append_printf (out, "Remote address  : %s (%08X)\n", d->remote_address, d->remote_id);
+  g_string_append_printf (out, "Remote port     : %u\n", d->remote_port);
+  g_string_append_printf (out, "Local address   : %s (%08X)\n", d->local_address, d->local_id);
+  g_string_append_printf (out, "Leap status     : %s\n", mctl_chrony_leap_to_string (d->leap));
+  g_string_append_printf (out, "Version         : %u\n", d->version);
+  g_string_append_printf (out, "Mode            : %s\n", ntp_mode_name (d->mode));
+  g_string_append_printf (out, "Stratum         : %u\n", d->stratum);
+  g_string_append_printf (out, "Poll interval   : %d (", d->poll);
+  append_double (out, "%.0f", ldexp (1.0, d->poll));
+  g_string_append_printf (out, " seconds)\nPrecision       : %d (", d->precision);
+  append_double (out, "%.9f", ldexp (1.0, d->precision));
+  g_string_append (out, " seconds)\nRoot delay      : ");
+  append_double (out, "%.6f", d->root_delay);
+  g_string_append (out, " seconds\nRoot dispersion : ");
+  append_double (out, "%.6f", d->root_dispersion);
+  g_string_append_printf (out, " seconds\nReference ID    : %08X (%s)\n", d->ref_id, ref_text->str);
+  g_string_append_printf (out, "Reference time  : %s\n", ref_time);
+  g_string_append (out, "Offset          : ");
+  append_double (out, "%+.9f", d->offset);
+  g_string_append (out, " seconds\nPeer delay      : ");
+  append_double (out, "%.9f", d->peer_delay);
+  g_string_append (out, " seconds\nPeer dispersion : ");
+  append_double (out, "%.9f", d->peer_dispersion);
+  g_string_append (out, " seconds\nResponse time   : ");
+  append_double (out, "%.9f", d->response_time);
+  g_string_append (out, " seconds\nJitter asymmetry: ");
+  append_double (out, "%+.2f", d->jitter_asymmetry);
+  g_string_append_printf (out, "\nNTP tests       : %s\n", tests->str);
+  g_string_append_printf (out, "Interleaved     : %s\n", d->interleaved ? "Yes" : "No");
+  g_string_append_printf (out, "Authenticated   : %s\n", d->authenticated ? "Yes" : "No");
+  g_string_append_printf (out, "TX timestamping : %s\n", timestamping_name (d->tx_timestamping));
+  g_string_append_printf (out, "RX timestamping : %s\n", timestamping_name (d->rx_timestamping));
+  g_string_append_printf (out, "Total TX        : %u\n", d->total_tx);
+  g_string_append_printf (out, "Total RX        : %u\n", d->total_rx);
+  g_string_append_printf (out, "Total valid RX  : %u\n", d->total_valid_rx);
+  g_string_append_printf (out, "Total good RX   : %u\n", d->total_good_rx);
+  return g_string_free (out, FALSE);
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * meridianctl-chrony: the `sources`, `sourcestats` and `tracking` reports laid out exactly as
+ * meridianctl-chrony: the `sources`, `sourcestats`, `tracking` and `ntpdata` reports laid out exactly as
  * chronyc 4.3 lays them out (text, -v legends and -c CSV), from plain structs.
  *
  * Pure formatting: no D-Bus, no I/O, no locale (chronyc's reports are a format scripts parse,
@@ -77,6 +77,37 @@ typedef struct {
   MctlChronyLeap leap;
 } MctlChronyTracking;
 
+/* One source's `ntpdata` report: its last valid reply and the exchange's counters. */
+typedef struct {
+  const char    *remote_address;  /* numeric, without the port */
+  guint32        remote_id;       /* the address as a reference ID (chronyc's UTI_IPToRefid) */
+  guint          remote_port;
+  const char    *local_address;
+  guint32        local_id;
+  MctlChronyLeap leap;
+  guint          version;
+  guint          mode;            /* the reply's NTP mode: 4 server, 1/2 symmetric */
+  guint          stratum;
+  int            poll;            /* log2 seconds */
+  int            precision;       /* log2 seconds */
+  double         root_delay;      /* seconds */
+  double         root_dispersion;
+  guint32        ref_id;
+  gint64         ref_time_s;
+  guint32        ref_time_ns;
+  double         offset;          /* seconds, server minus local */
+  double         peer_delay;
+  double         peer_dispersion;
+  double         response_time;
+  double         jitter_asymmetry;
+  guint          tests;           /* chronyc's ten test bits, the first test the highest */
+  gboolean       interleaved;
+  gboolean       authenticated;
+  char           tx_timestamping; /* 'D'aemon, 'K'ernel, 'H'ardware */
+  char           rx_timestamping;
+  guint32        total_tx, total_rx, total_valid_rx, total_good_rx;
+} MctlChronyNtpData;
+
 char mctl_chrony_mode_char (MctlChronyMode mode);
 char mctl_chrony_state_char (MctlChronyState state);
 /* The D-Bus words ("selected", "server", "Insert second"…); FALSE when unknown. */
@@ -91,6 +122,9 @@ char *mctl_chrony_format_sources (const MctlChronySource *sources, guint n, gboo
 char *mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n,
                                       gboolean verbose, gboolean csv);
 char *mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv);
+/* One source's block (no leading blank line: chronyc prints one before each source when
+ * it lists them all, and none in CSV). */
+char *mctl_chrony_format_ntpdata (const MctlChronyNtpData *d, gboolean csv);
 /* One `waitsync` progress line, as chronyc prints it. */
 char *mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction,
                                        double skew, gboolean csv);

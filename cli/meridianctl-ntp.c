@@ -325,8 +325,9 @@ typedef struct {
 } ReportOptions;
 
 static gboolean
-parse_report_options (MctlContext *ctx, const char *command, gboolean with_verbose,
-                      ReportOptions *o, int *argc, char ***argv)
+parse_report_options_full (MctlContext *ctx, const char *command, gboolean with_verbose,
+                           const char *parameter, int max_args, ReportOptions *o, int *argc,
+                           char ***argv)
 {
   gboolean all_sources = FALSE;
   const GOptionEntry all[] = {
@@ -347,15 +348,25 @@ parse_report_options (MctlContext *ctx, const char *command, gboolean with_verbo
   memcpy (entries, all, sizeof all);
   if (!with_verbose)
     entries[2] = (GOptionEntry) { NULL };
-  octx = mctl_option_context_new (ctx, command, "", entries);
+  octx = mctl_option_context_new (ctx, command, parameter, entries);
   if (!mctl_parse_options (ctx, octx, argc, argv))
     return FALSE;
-  if (*argc > 1)
+  if (*argc > 1 + max_args)
     {
-      mctl_usage_error (ctx, command, _("%s takes no arguments"), command);
+      if (max_args == 0)
+        mctl_usage_error (ctx, command, _("%s takes no arguments"), command);
+      else
+        mctl_usage_error (ctx, command, _("%s takes at most one address"), command);
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+parse_report_options (MctlContext *ctx, const char *command, gboolean with_verbose,
+                      ReportOptions *o, int *argc, char ***argv)
+{
+  return parse_report_options_full (ctx, command, with_verbose, "", 0, o, argc, argv);
 }
 
 static int
@@ -650,4 +661,161 @@ mctl_waitsync (MctlContext *ctx, int argc, char **argv)
         return MCTL_EXIT_FAILURE;
       g_usleep ((gulong) (interval * G_USEC_PER_SEC));
     }
+}
+
+/* ---- ntpdata ---------------------------------------------------------------------------- */
+
+/* chronyc's UTI_IPToRefid: an IPv4 address is its own ID; an IPv6 address the first four
+ * bytes of the MD5 digest of its sixteen. */
+static guint32
+address_id (GInetAddress *inet)
+{
+  const guint8 *bytes = g_inet_address_to_bytes (inet);
+  guint8 digest[16];
+  gsize length = sizeof digest;
+
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
+    return (guint32) bytes[0] << 24 | (guint32) bytes[1] << 16 | (guint32) bytes[2] << 8 | bytes[3];
+  g_autoptr(GChecksum) md5 = g_checksum_new (G_CHECKSUM_MD5);
+  g_checksum_update (md5, bytes, 16);
+  g_checksum_get_digest (md5, digest, &length);
+  return (guint32) digest[0] << 24 | (guint32) digest[1] << 16 | (guint32) digest[2] << 8 | digest[3];
+}
+
+/* The port of a source's Address ("HOST:PORT", "[HOST]:PORT"), 123 when it has none. */
+static guint
+address_port (const char *address, const char *host)
+{
+  const char *rest = address + strlen (host);
+
+  if (address[0] == '[')
+    rest += 2;
+  return rest[0] == ':' && rest[1] != '\0' ? (guint) g_ascii_strtoull (rest + 1, NULL, 10) : 123;
+}
+
+/* The local address this host's routing gives a socket connected to the server: the address
+ * the engine's own connected socket sends from.  Connecting a UDP socket sends nothing. */
+static GInetAddress *
+local_address_for (GInetAddress *remote, guint port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (g_inet_address_get_family (remote),
+                                            G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (remote, (guint16) port);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  if (socket == NULL || !g_socket_connect (socket, to, NULL, NULL))
+    return NULL;
+  local = g_socket_get_local_address (socket, NULL);
+  if (local == NULL)
+    return NULL;
+  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+}
+
+/* One source's report; NULL for a source chronyc's ntpdata leaves out (a name not resolved
+ * to an address yet). */
+static char *
+ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
+{
+  MctlChronyNtpData d = { 0 };
+  const char *address = mrd_dbus_time1_source_get_address (p);
+  g_autofree char *host = mctl_address_host (address);
+  g_autoptr(GInetAddress) remote = host ? g_inet_address_new_from_string (host) : NULL;
+  g_autoptr(GInetAddress) local = NULL;
+  g_autofree char *remote_text = NULL;
+  g_autofree char *local_text = NULL;
+  guint64 replies = mrd_dbus_time1_source_get_valid_replies (p);
+
+  if (remote == NULL)
+    return NULL;
+  remote_text = g_inet_address_to_string (remote);
+  d.remote_address = remote_text;
+  d.remote_id = address_id (remote);
+  d.remote_port = address_port (address, host);
+  local = local_address_for (remote, d.remote_port);
+  /* chronyc's words for an address it does not know. */
+  local_text = local ? g_inet_address_to_string (local) : g_strdup ("[UNSPEC]");
+  d.local_address = local_text;
+  d.local_id = local ? address_id (local) : 0;
+  d.leap = (MctlChronyLeap) MIN (mrd_dbus_time1_source_get_reply_leap (p), 3);
+  d.version = mrd_dbus_time1_source_get_reply_version (p);
+  d.mode = mrd_dbus_time1_source_get_reply_mode (p);
+  d.stratum = mrd_dbus_time1_source_get_reply_stratum (p);
+  d.poll = mrd_dbus_time1_source_get_poll (p);
+  d.precision = mrd_dbus_time1_source_get_reply_precision (p);
+  d.root_delay = mrd_dbus_time1_source_get_reply_root_delay (p);
+  d.root_dispersion = mrd_dbus_time1_source_get_reply_root_dispersion (p);
+  d.ref_id = mrd_dbus_time1_source_get_reply_reference_id (p);
+  /* meridiand does not keep the server's reference time: the epoch, as chronyc shows a
+   * zero one. */
+  d.ref_time_s = 0;
+  d.offset = mrd_dbus_time1_source_get_reply_offset (p);
+  d.peer_delay = mrd_dbus_time1_source_get_reply_peer_delay (p);
+  d.peer_dispersion = mrd_dbus_time1_source_get_dispersion (p);
+  d.response_time = mrd_dbus_time1_source_get_reply_response_time (p);
+  /* Not estimated by meridiand: what chronyc shows for a plain client exchange (see
+   * meridianctl(1)): no asymmetry, every test passed once a reply was taken, basic mode,
+   * no authentication, kernel timestamps, and no packet lost. */
+  d.jitter_asymmetry = 0.0;
+  d.tests = replies > 0 ? 0x3ff : 0;
+  d.tx_timestamping = d.rx_timestamping = 'K';
+  d.total_valid_rx = (guint32) MIN (replies, G_MAXUINT32);
+  d.total_tx = d.total_rx = d.total_good_rx = d.total_valid_rx;
+  return mctl_chrony_format_ntpdata (&d, csv);
+}
+
+int
+mctl_ntpdata (MctlContext *ctx, int argc, char **argv)
+{
+  ReportOptions o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusObjectManager) manager = NULL;
+  g_autoptr(GPtrArray) objects = NULL;
+  int status = MCTL_EXIT_OK;
+
+  if (!parse_report_options_full (ctx, "ntpdata", FALSE, _("[ADDRESS]"), 1, &o, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  manager = mctl_sources_manager (ctx, &error);
+  if (manager == NULL)
+    return mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
+  objects = mctl_source_list (manager);
+  if (argc > 1)
+    {
+      g_autofree char *path = find_source (ctx, argv[1], &status);
+      g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
+
+      if (path == NULL)
+        return status;
+      for (guint i = 0; i < objects->len; i++)
+        if (g_str_equal (g_dbus_object_get_object_path (objects->pdata[i]), path))
+          g_ptr_array_add (one, g_object_ref (objects->pdata[i]));
+      g_ptr_array_unref (objects);
+      objects = g_steal_pointer (&one);
+    }
+  if (ctx->json)
+    {
+      print_sources_json (objects);
+      return MCTL_EXIT_OK;
+    }
+  for (guint i = 0; i < objects->len; i++)
+    {
+      MrdDBusTime1Source *p = mrd_dbus_object_peek_time1_source (objects->pdata[i]);
+      g_autofree char *report = ntpdata_report (p, o.csv);
+
+      if (report == NULL)
+        {
+          if (argc > 1)
+            {
+              g_printerr (_("%s has no address yet: its name is not resolved.\n"), argv[1]);
+              return MCTL_EXIT_INVALID_ARG;
+            }
+          continue;
+        }
+      /* chronyc separates the sources with a blank line when it lists them all. */
+      if (argc == 1 && !o.csv)
+        fputc ('\n', stdout);
+      fputs (report, stdout);
+    }
+  return MCTL_EXIT_OK;
 }

@@ -21,6 +21,7 @@ static const MctlCommand commands[] = {
   { "sources",         mctl_sources,         "[-v] [-c] [-n]",       N_("List the NTP sources, as chronyc sources"), TRUE },
   { "sourcestats",     mctl_sourcestats,     "[-v] [-c] [-n]",       N_("Show the NTP sources' statistics, as chronyc sourcestats"), TRUE },
   { "tracking",        mctl_tracking,        "[-c] [-n]",            N_("Show the state of synchronization, as chronyc tracking"), TRUE },
+  { "ntpdata",         mctl_ntpdata,         "[-c] [ADDRESS]",       N_("Show the last reply of each NTP source, as chronyc ntpdata"), TRUE },
   { "add-source",      mctl_add_source,      "'server HOST [OPTION…]'", N_("Add an NTP source (a chrony.conf line)"), FALSE },
   { "remove-source",   mctl_remove_source,   "PATH|NAME|ADDRESS",    N_("Remove an NTP source"), FALSE },
   { "burst",           mctl_burst,           "",                     N_("Measure every source a few times in quick succession"), FALSE },
@@ -238,7 +239,7 @@ connect_to (MctlContext *ctx, gboolean allow_timedated)
           g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctx->timedate1), 60 * 1000);
           g_printerr (_("meridiand is not running: using systemd-timedated "
                         "(org.freedesktop.timedate1). The NTP views (sources, sourcestats, "
-                        "tracking, waitsync, monitor) need meridiand.\n"));
+                        "tracking, ntpdata, waitsync, monitor) need meridiand.\n"));
           return TRUE;
         }
     }

@@ -71,6 +71,7 @@ int mctl_set_local_rtc (MctlContext *ctx, int argc, char **argv);
 int mctl_sources (MctlContext *ctx, int argc, char **argv);
 int mctl_sourcestats (MctlContext *ctx, int argc, char **argv);
 int mctl_tracking (MctlContext *ctx, int argc, char **argv);
+int mctl_ntpdata (MctlContext *ctx, int argc, char **argv);
 int mctl_add_source (MctlContext *ctx, int argc, char **argv);
 int mctl_remove_source (MctlContext *ctx, int argc, char **argv);
 int mctl_burst (MctlContext *ctx, int argc, char **argv);

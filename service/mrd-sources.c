@@ -2,6 +2,7 @@
 /* mrd-sources.c — see mrd-sources.h. */
 #include "mrd-sources.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -79,12 +80,29 @@ state_name (NtpSourceState state)
     }
 }
 
+/* What chronyc's ntpdata shows of the last exchange, from its four timestamps (ns on the
+ * local clock's scale, see NtpReplyInfo): the offset (server minus local), the round-trip
+ * delay less the server's holding time, and that holding time.  0 before the first reply. */
+static void
+reply_figures (const NtpReplyInfo *m, double *offset, double *delay, double *response)
+{
+  *offset = *delay = *response = 0.0;
+  if (m->t4_ns == 0)
+    return;
+  *offset = ((double) (m->t2_ns - m->t1_ns) + (double) (m->t3_ns - m->t4_ns)) / 2e9;
+  *delay = fabs ((double) (m->t4_ns - m->t1_ns) - (double) (m->t3_ns - m->t2_ns)) / 1e9;
+  *response = fabs ((double) (m->t3_ns - m->t2_ns)) / 1e9;
+}
+
 static void
 update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
 {
   const NtpSourceConfig *config = mrd_sync_get_source_config (self->sync, id);
   const NtpSourceReport *r = mrd_sync_get_source_report (self->sync, id);
   g_auto(GStrv) options = mrd_sync_format_options (config);
+  double reply_offset, reply_delay, reply_response;
+
+  reply_figures (&r->reply, &reply_offset, &reply_delay, &reply_response);
 
   /* Resolving is the NTP engine's job: until it reports, the name stands for the address. */
   g_object_set (source,
@@ -110,6 +128,18 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
                 "stats-skew", r->skew_ppm,
                 "stats-offset", r->stats_offset,
                 "stats-std-dev", r->std_dev,
+                "reply-leap", (guchar) r->reply.leap,
+                "reply-version", (guchar) r->reply.version,
+                "reply-mode", (guchar) r->reply.mode,
+                "reply-stratum", (guchar) r->reply.stratum,
+                "reply-precision", (gint16) r->reply.precision,
+                "reply-root-delay", r->reply.root_delay,
+                "reply-root-dispersion", r->reply.root_dispersion,
+                "reply-reference-id", (guint) r->reply.refid,
+                "reply-offset", reply_offset,
+                "reply-peer-delay", reply_delay,
+                "reply-response-time", reply_response,
+                "valid-replies", (guint64) r->replies,
                 NULL);
 }
 

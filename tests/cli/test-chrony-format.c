@@ -11,6 +11,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib.h>
 
@@ -438,6 +439,149 @@ test_names_and_extremes (void)
   g_assert_cmpstr (wc, ==, "3,7F000001,0.000500000,0.125\n");
 }
 
+/* ntpdata.txt: "Label           : value" lines, the label 16 columns wide. */
+static GHashTable *
+ntpdata_fields (void)
+{
+  g_auto(GStrv) lines = fixture_lines ("ntpdata.txt");
+  GHashTable *fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (int i = 0; lines[i]; i++)
+    {
+      g_assert_cmpuint (strlen (lines[i]), >, 18);
+      g_assert_cmpint (strncmp (lines[i] + 16, ": ", 2), ==, 0);
+      g_hash_table_insert (fields, g_strstrip (g_strndup (lines[i], 16)),
+                           g_strdup (lines[i] + 18));
+    }
+  g_assert_cmpuint (g_hash_table_size (fields), ==, 27);
+  return fields;
+}
+
+static char
+timestamping_char (const char *word)
+{
+  g_assert_true (g_str_equal (word, "Daemon") || g_str_equal (word, "Kernel") ||
+                 g_str_equal (word, "Hardware"));
+  return word[0];
+}
+
+/* The fixture's values, read by chronyc's ntpdata format, into the struct. */
+static void
+ntpdata_from_fixture (GHashTable *f, MctlChronyNtpData *d, char *remote, char *local)
+{
+  char day[4], month[4], text[16];
+  int dd, h, m, sec, year, poll_s, b1, b2, b3;
+  double precision_s;
+  const char *const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Remote address"), "%63s (%8X)", remote,
+                           &d->remote_id), ==, 2);
+  d->remote_address = remote;
+  d->remote_port = atoi (g_hash_table_lookup (f, "Remote port"));
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Local address"), "%63s (%8X)", local,
+                           &d->local_id), ==, 2);
+  d->local_address = local;
+  d->leap = mctl_chrony_leap_from_string (g_hash_table_lookup (f, "Leap status"));
+  d->version = atoi (g_hash_table_lookup (f, "Version"));
+  g_assert_cmpstr (g_hash_table_lookup (f, "Mode"), ==, "Server");
+  d->mode = 4;
+  d->stratum = atoi (g_hash_table_lookup (f, "Stratum"));
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Poll interval"), "%d (%d seconds)", &d->poll,
+                           &poll_s), ==, 2);
+  g_assert_cmpint (poll_s, ==, 1 << d->poll);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Precision"), "%d (%lf seconds)",
+                           &d->precision, &precision_s), ==, 2);
+  g_assert_cmpfloat (fabs (precision_s - ldexp (1.0, d->precision)), <, 1e-9);
+  d->root_delay = g_ascii_strtod (g_hash_table_lookup (f, "Root delay"), NULL);
+  d->root_dispersion = g_ascii_strtod (g_hash_table_lookup (f, "Root dispersion"), NULL);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Reference ID"), "%8X", &d->ref_id), ==, 1);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "Reference time"), "%3s %3s %d %d:%d:%d %d",
+                           day, month, &dd, &h, &m, &sec, &year), ==, 7);
+  g_autoptr(GDateTime) ref = g_date_time_new_utc (year, (int) (strstr (months, month) - months) / 3 + 1,
+                                                  dd, h, m, sec);
+  d->ref_time_s = g_date_time_to_unix (ref);
+  d->offset = g_ascii_strtod (g_hash_table_lookup (f, "Offset"), NULL);
+  d->peer_delay = g_ascii_strtod (g_hash_table_lookup (f, "Peer delay"), NULL);
+  d->peer_dispersion = g_ascii_strtod (g_hash_table_lookup (f, "Peer dispersion"), NULL);
+  d->response_time = g_ascii_strtod (g_hash_table_lookup (f, "Response time"), NULL);
+  d->jitter_asymmetry = g_ascii_strtod (g_hash_table_lookup (f, "Jitter asymmetry"), NULL);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "NTP tests"), "%3s", text), ==, 1);
+  b1 = (int) g_ascii_strtoll (text, NULL, 2);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "NTP tests") + 4, "%3s", text), ==, 1);
+  b2 = (int) g_ascii_strtoll (text, NULL, 2);
+  g_assert_cmpint (sscanf (g_hash_table_lookup (f, "NTP tests") + 8, "%4s", text), ==, 1);
+  b3 = (int) g_ascii_strtoll (text, NULL, 2);
+  d->tests = (guint) (b1 << 7 | b2 << 4 | b3);
+  d->interleaved = g_str_equal (g_hash_table_lookup (f, "Interleaved"), "Yes");
+  d->authenticated = g_str_equal (g_hash_table_lookup (f, "Authenticated"), "Yes");
+  d->tx_timestamping = timestamping_char (g_hash_table_lookup (f, "TX timestamping"));
+  d->rx_timestamping = timestamping_char (g_hash_table_lookup (f, "RX timestamping"));
+  d->total_tx = atoi (g_hash_table_lookup (f, "Total TX"));
+  d->total_rx = atoi (g_hash_table_lookup (f, "Total RX"));
+  d->total_valid_rx = atoi (g_hash_table_lookup (f, "Total valid RX"));
+  d->total_good_rx = atoi (g_hash_table_lookup (f, "Total good RX"));
+}
+
+static void
+test_ntpdata (void)
+{
+  g_autoptr(GHashTable) f = ntpdata_fields ();
+  MctlChronyNtpData d = { 0 };
+  char remote[64], local[64];
+
+  ntpdata_from_fixture (f, &d, remote, local);
+  g_autofree char *text = mctl_chrony_format_ntpdata (&d, FALSE);
+  g_autofree char *want = fixture ("ntpdata.txt");
+  g_assert_cmpstr (text, ==, want);
+
+  /* CSV, written out from chronyc's print_report rules: each value alone in the order of
+   * the text, the "(N seconds)" figures their own fields, signs not forced, the reference
+   * time as seconds.nanoseconds, the three test groups separate fields. */
+  g_autofree char *csv = mctl_chrony_format_ntpdata (&d, TRUE);
+  g_assert_cmpstr (csv, ==,
+                   "127.0.0.1,7F000001,123,127.0.0.1,7F000001,Normal,4,Server,1,2,4,-26,"
+                   "0.000000015,0.000000,0.000000,7F7F0101,,1795588709.000000000,-0.000001893,"
+                   "0.000010544,0.000000035,0.000179366,0.49,111,111,1111,No,No,Kernel,Kernel,"
+                   "45,45,45,39\n");
+}
+
+/* The reference ID's text: a stratum-1 server's printable bytes, nothing above stratum 1;
+ * the other modes, leap states and an unknown timestamping by their chronyc words. */
+static void
+test_ntpdata_words (void)
+{
+  MctlChronyNtpData d = {
+    .remote_address = "192.0.2.1", .remote_id = 0xC0000201, .remote_port = 123,
+    .local_address = "[UNSPEC]", .local_id = 0, .leap = MCTL_CHRONY_LEAP_INSERT,
+    .version = 3, .mode = 1, .stratum = 1, .poll = 10, .precision = -20,
+    .root_delay = 0.0001234, .root_dispersion = 1.5, .ref_id = 0x47505300, /* "GPS\0" */
+    .offset = 0.25, .tests = 0x3ff & ~(1u << 9), .tx_timestamping = 'D', .rx_timestamping = '?',
+  };
+  g_autofree char *gps = mctl_chrony_format_ntpdata (&d, FALSE);
+
+  g_assert_nonnull (strstr (gps, "Local address   : [UNSPEC] (00000000)\n"));
+  g_assert_nonnull (strstr (gps, "Leap status     : Insert second\n"));
+  g_assert_nonnull (strstr (gps, "Mode            : Symmetric active\n"));
+  g_assert_nonnull (strstr (gps, "Poll interval   : 10 (1024 seconds)\n"));
+  g_assert_nonnull (strstr (gps, "Precision       : -20 (0.000000954 seconds)\n"));
+  g_assert_nonnull (strstr (gps, "Root delay      : 0.000123 seconds\n"));
+  g_assert_nonnull (strstr (gps, "Root dispersion : 1.500000 seconds\n"));
+  g_assert_nonnull (strstr (gps, "Reference ID    : 47505300 (GPS)\n"));
+  g_assert_nonnull (strstr (gps, "Reference time  : Thu Jan 01 00:00:00 1970\n"));
+  g_assert_nonnull (strstr (gps, "Offset          : +0.250000000 seconds\n"));
+  g_assert_nonnull (strstr (gps, "NTP tests       : 011 111 1111\n"));
+  g_assert_nonnull (strstr (gps, "TX timestamping : Daemon\n"));
+  g_assert_nonnull (strstr (gps, "RX timestamping : Invalid\n"));
+
+  d.stratum = 2;
+  d.mode = 0;
+  d.leap = MCTL_CHRONY_LEAP_UNSYNCHRONISED;
+  g_autofree char *two = mctl_chrony_format_ntpdata (&d, FALSE);
+  g_assert_nonnull (strstr (two, "Reference ID    : 47505300 ()\n"));
+  g_assert_nonnull (strstr (two, "Mode            : Invalid\n"));
+  g_assert_nonnull (strstr (two, "Leap status     : Not synchronised\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -452,6 +596,8 @@ main (int argc, char **argv)
   g_test_add_func ("/chrony/tracking-unsynchronised", test_tracking_unsynchronised);
   g_test_add_func ("/chrony/fast-and-slow", test_fast_and_slow);
   g_test_add_func ("/chrony/units", test_units);
+  g_test_add_func ("/chrony/ntpdata", test_ntpdata);
+  g_test_add_func ("/chrony/ntpdata-words", test_ntpdata_words);
   g_test_add_func ("/chrony/names-and-extremes", test_names_and_extremes);
   return g_test_run ();
 }

@@ -67,7 +67,7 @@ class Completion(unittest.TestCase):
         self.assertEqual(every, sorted(['status', 'list-timezones', 'set-timezone',
                                         'select-timezone', 'describe-zone', 'set-ntp',
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats',
-                                        'tracking', 'add-source', 'remove-source', 'burst',
+                                        'tracking', 'ntpdata', 'add-source', 'remove-source', 'burst',
                                         'makestep', 'waitsync', 'monitor']))
 
     def test_completes_the_commands_help_lists(self):

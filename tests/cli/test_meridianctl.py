@@ -1088,6 +1088,42 @@ class Ntp(CliTestCase):
         r = self.ctl('sourcestats', '-v')
         self.assertTrue(r.stdout.startswith(legend + header), r.stdout)
 
+    def test_ntpdata_before_any_reply(self):
+        # Never answered: chronyc's ntpdata layout (the fixture's labels), the address and
+        # port of each source, an all-zero header and no test passed.
+        self.start_with_sources('server 127.0.0.1', 'server 127.0.0.2 port 4123')
+        # The name stands for the address until the engine reports it, with its port.
+        self.wait_until(lambda: [p['Address'] for _, p in self.source_objects()] ==
+                        ['127.0.0.1', '127.0.0.2:4123'], what='the engine\'s addresses')
+        labels = [l[:18] for l in (FIXTURES / 'ntpdata.txt').read_text().splitlines()]
+        r = self.ctl('ntpdata', '127.0.0.2')
+        self.assertExit(r, EXIT_OK)
+        lines = r.stdout.splitlines()
+        self.assertEqual([l[:18] for l in lines], labels)
+        for want in ('Remote address  : 127.0.0.2 (7F000002)', 'Remote port     : 4123',
+                     'Local address   : 127.0.0.1 (7F000001)', 'Mode            : Invalid',
+                     'Stratum         : 0', 'Reference ID    : 00000000 ()',
+                     'Reference time  : Thu Jan 01 00:00:00 1970',
+                     'Offset          : +0.000000000 seconds', 'NTP tests       : 000 000 0000',
+                     'Total valid RX  : 0'):
+            self.assertIn(want, lines)
+        # Every source, each after a blank line; the address without its port selects too.
+        r = self.ctl('ntpdata')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout, '\n' + self.ctl('ntpdata', '127.0.0.1').stdout + '\n' +
+                         self.ctl('ntpdata', '127.0.0.2:4123').stdout)
+        r = self.ctl('ntpdata', '-c', '127.0.0.1')
+        self.assertEqual(r.stdout.split(',')[:3], ['127.0.0.1', '7F000001', '123'])
+        self.assertEqual(len(r.stdout.split(',')), 34)
+        # Bad input: a clear error and nothing on stdout.
+        r = self.ctl('ntpdata', '127.0.0.9')
+        self.assertExit(r, EXIT_INVALID)
+        self.assertEqual(r.stdout, '')
+        self.assertIn('127.0.0.9', r.stderr)
+        r = self.ctl('ntpdata', '127.0.0.1', '127.0.0.2')
+        self.assertExit(r, EXIT_USAGE)
+        self.assertEqual(r.stdout, '')
+
     def test_tracking_text_csv_json(self):
         self.start_daemon('--virtual-freq', '-23.054')
         props = self.get_all(iface=harness.Iface('org.meridian.Time1', '/org/meridian/Time1',
@@ -1387,7 +1423,7 @@ class Timedated(CliTestCase):
     """Without meridiand but with systemd-timedated (python-dbusmock's timedated template on
     the private bus): the zone and clock commands work through
     org.freedesktop.timedate1 and say once that the NTP views need meridiand."""
-    NOTE = 'The NTP views (sources, sourcestats, tracking, waitsync, monitor) need meridiand'
+    NOTE = 'The NTP views (sources, sourcestats, tracking, ntpdata, waitsync, monitor) need meridiand'
 
     def start_timedated(self, **props):
         self.start_service([sys.executable or '/usr/bin/python3', '-m', 'dbusmock', '--system',

@@ -6,6 +6,7 @@ a pool name's lookup inside the sandboxed engine."""
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import time
@@ -66,6 +67,97 @@ class CliAgainstChronyd(ChronydCase):
         grew = [b[1] - a[1] for a, b in zip(tracking, tracking[1:]) if a[0] == b[0]]
         self.assertGreater(len(grew), 5, tracking)
         self.assertTrue(all(g > 0 for g in grew), tracking)
+
+    def raw_server_reply(self):
+        """chronyd's reply to one NTPv4 client request sent here by hand: its header."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(bytes([0x23]) + bytes(39) + os.urandom(8), ('127.0.0.1', self.port))
+            reply = s.recv(1024)
+
+        def short(b):   # NTP short format: 16.16 fixed-point seconds
+            return int.from_bytes(b, 'big') / 65536
+
+        return {'leap': reply[0] >> 6, 'version': (reply[0] >> 3) & 7, 'mode': reply[0] & 7,
+                'stratum': reply[1], 'precision': int.from_bytes(reply[3:4], 'big', signed=True),
+                'root_delay': short(reply[4:8]), 'root_dispersion': short(reply[8:12]),
+                'refid': int.from_bytes(reply[12:16], 'big')}
+
+    def test_ntpdata_shows_chronyds_reply_as_chronyc_ntpdata(self):
+        # chronyc's ntpdata layout (tests/cli/fixtures/chronyc-4.3/ntpdata.txt, real output):
+        # the same 27 labels in order, and the server's header as chronyd itself answers a
+        # query sent here by hand.
+        fixtures = pathlib.Path(__file__).parent.parent / 'cli' / 'fixtures' / 'chronyc-4.3'
+        labels = [l[:18] for l in (fixtures / 'ntpdata.txt').read_text().splitlines()]
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized()
+        server = self.raw_server_reply()
+        # The figures of the exchange the last sample came from: read between two reads of
+        # the Source with no sample in between (LastRxAgo only grows), at a 16-s poll.
+        for attempt in range(3):
+            before, = self.sources().values()
+            text = self.ctl('ntpdata', '127.0.0.1')
+            after, = self.sources().values()
+            if after['LastRxAgo'] >= before['LastRxAgo']:
+                break
+        lines = text.splitlines()
+        self.assertEqual([l[:18] for l in lines], labels, text)
+        got = {l[:16].strip(): l[18:] for l in lines}
+        self.assertEqual(got['Remote address'], '127.0.0.1 (7F000001)')
+        self.assertEqual(got['Remote port'], str(self.port))
+        self.assertEqual(got['Local address'], '127.0.0.1 (7F000001)')
+        self.assertEqual(got['Leap status'], ['Normal', 'Insert second', 'Delete second',
+                                              'Not synchronised'][server['leap']])
+        self.assertEqual(got['Version'], str(server['version']))
+        self.assertEqual((server['mode'], got['Mode']), (4, 'Server'))
+        self.assertEqual(got['Stratum'], str(server['stratum']))
+        self.assertEqual(got['Poll interval'], '4 (16 seconds)')
+        self.assertEqual(got['Precision'],
+                         f"{server['precision']} ({2.0 ** server['precision']:.9f} seconds)")
+        self.assertEqual(got['Root delay'], f"{server['root_delay']:.6f} seconds")
+        self.assertEqual(got['Root dispersion'], f"{server['root_dispersion']:.6f} seconds")
+        # chronyd's `local stratum 1` answers 7F7F0101, whose bytes are not printable.
+        self.assertEqual(server['refid'], 0x7F7F0101)
+        self.assertEqual(got['Reference ID'], '7F7F0101 ()')
+        # chronyc's sign: server minus local, the opposite of sources' measured offset. The
+        # seed's clock is 0.5 s fast, so it reads near -0.5 s until slewed out.
+        offset = float(got['Offset'].split()[0])
+        self.assertLess(abs(offset + after['MeasuredOffset']), 1e-6,
+                        (got['Offset'], after['MeasuredOffset']))
+        self.assertTrue(-0.51 < offset < 0.01, got['Offset'])
+        # On loopback: the delay positive and small, the server's holding time within it.
+        delay = float(got['Peer delay'].split()[0])
+        self.assertGreater(delay, 0.0)
+        self.assertLess(delay, 0.01)
+        self.assertLess(float(got['Response time'].split()[0]), 0.01)
+        self.assertEqual(got['NTP tests'], '111 111 1111')
+        self.assertEqual((got['Interleaved'], got['Authenticated']), ('No', 'No'))
+        replies = int(got['Total valid RX'])
+        self.assertGreaterEqual(replies, 1)
+        props, = self.sources().values()
+        self.assertGreaterEqual(props['ValidReplies'], replies)
+        self.assertEqual((props['ReplyStratum'], props['ReplyPrecision'],
+                          props['ReplyReferenceId']),
+                         (server['stratum'], server['precision'], server['refid']))
+        # CSV: the same values alone, 34 fields (each "(N seconds)" and test group its own).
+        csv = self.ctl('ntpdata', '-c', '127.0.0.1').strip().split(',')
+        self.assertEqual(len(csv), 34, csv)
+        self.assertEqual(csv[:5], ['127.0.0.1', '7F000001', str(self.port), '127.0.0.1',
+                                   '7F000001'])
+        self.assertEqual((csv[8], csv[11], csv[15]),
+                         (str(server['stratum']), str(server['precision']), '7F7F0101'))
+        # Every source, each after a blank line, as chronyc lists them.
+        every = self.ctl('ntpdata').splitlines()
+        self.assertEqual(every[0], '')
+        self.assertEqual([l[:18] for l in every[1:]], labels)
+        self.assertEqual(every[1:9], lines[:8])
+        # An address that is no source: an error, nothing printed.
+        r = self.run_client([MERIDIANCTL, 'ntpdata', '127.0.0.9'])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, '')
+        self.assertIn('127.0.0.9', r.stderr)
+
 
     def test_set_ntp_false_shows_chronyds_unsynchronised_tracking(self):
         # Turned off, the clock follows no server: Tracking (D-Bus, text, -c, --json) reads as

@@ -316,7 +316,11 @@ class Announcements(ChronydCase):
                          'RootDispersion', 'UpdateInterval', 'TrueOffset')
     VOLATILE_SOURCE = ('Reach', 'LastRxAgo', 'AdjustedOffset', 'MeasuredOffset', 'ErrorBound',
                        'Delay', 'Dispersion', 'Jitter', 'Samples', 'Runs', 'Span',
-                       'StatsFrequency', 'StatsSkew', 'StatsOffset', 'StatsStdDev')
+                       'StatsFrequency', 'StatsSkew', 'StatsOffset', 'StatsStdDev',
+                       'ReplyLeap', 'ReplyVersion', 'ReplyMode', 'ReplyStratum',
+                       'ReplyPrecision', 'ReplyRootDelay', 'ReplyRootDispersion',
+                       'ReplyReferenceId', 'ReplyOffset', 'ReplyPeerDelay',
+                       'ReplyResponseTime', 'ValidReplies')
 
     def test_measured_figures_fresh_on_every_read_and_never_announced(self):
         # Polls every 2 s: a few clock updates in a few seconds.
@@ -346,6 +350,7 @@ class Announcements(ChronydCase):
         # Its last sample is no older than the latest update: at most one 2 s poll behind.
         self.assertLess(stats['LastRxAgo'], 2 * 2 + 1, stats)
         self.assertGreaterEqual(stats['Samples'], 3)
+        self.assertGreaterEqual(stats['ValidReplies'], stats['Samples'])
         msg0 = self.get_property('NTPMessage', timesync1)
         self.wait_until(lambda: self.get_property('NTPMessage', timesync1)[11] != msg0[11],
                         timeout=10, what="timesync1's NTPMessage moving on by Get")
