@@ -207,6 +207,11 @@ mrd_sync_set_enabled (MrdSync *self, gboolean enabled, GError **error)
   if (!mrd_state_save (&new_state, self->state_path, error))
     return FALSE;
   self->state = new_state;
+  /* The measured figures (frequency, offsets) come over only when read: take the engine's
+   * last ones before it stops, or what stays of the clock would be those of whenever a
+   * client last asked. */
+  if (!enabled)
+    mrd_sync_refresh (self);
   if (self->engine != NULL && self->engine->set_enabled != NULL)
     self->engine->set_enabled (self->engine_data, enabled);
   /* Off means not synchronized from this moment, whatever the engine reports on its way out
