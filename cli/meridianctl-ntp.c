@@ -369,22 +369,34 @@ parse_report_options (MctlContext *ctx, const char *command, gboolean with_verbo
   return parse_report_options_full (ctx, command, with_verbose, "", 0, o, argc, argv);
 }
 
+/* Connects and lists the sources (@manager keeps their proxies up to date while they are
+ * used); MCTL_EXIT_OK, or the exit status of what failed, said on stderr. */
+static int
+list_sources (MctlContext *ctx, GDBusObjectManager **manager, GPtrArray **objects)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  *manager = mctl_sources_manager (ctx, &error);
+  if (*manager == NULL)
+    return mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
+  *objects = mctl_source_list (*manager);
+  return MCTL_EXIT_OK;
+}
+
 static int
 sources_command (MctlContext *ctx, const char *command, gboolean stats, int argc, char **argv)
 {
   ReportOptions o = { 0 };
-  g_autoptr(GError) error = NULL;
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(GPtrArray) objects = NULL;
+  int status;
 
   if (!parse_report_options (ctx, command, TRUE, &o, &argc, &argv))
     return MCTL_EXIT_USAGE;
-  if (!mctl_connect_ntp (ctx))
-    return MCTL_EXIT_UNREACHABLE;
-  manager = mctl_sources_manager (ctx, &error);
-  if (manager == NULL)
-    return mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
-  objects = mctl_source_list (manager);
+  if ((status = list_sources (ctx, &manager, &objects)) != MCTL_EXIT_OK)
+    return status;
   if (ctx->json)
     {
       print_sources_json (objects);
@@ -482,21 +494,12 @@ mctl_add_source (MctlContext *ctx, int argc, char **argv)
   return MCTL_EXIT_OK;
 }
 
-/* An object path, or the name or address of exactly one source. */
+/* Which of @objects @what is: an object path, or the name or address of exactly one source. */
 static char *
-find_source (MctlContext *ctx, const char *what, int *status)
+find_source_in (GPtrArray *objects, const char *what, int *status)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusObjectManager) manager = mctl_sources_manager (ctx, &error);
-  g_autoptr(GPtrArray) objects = NULL;
   g_autoptr(GPtrArray) found = g_ptr_array_new ();
 
-  if (manager == NULL)
-    {
-      *status = mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
-      return NULL;
-    }
-  objects = mctl_source_list (manager);
   for (guint i = 0; i < objects->len; i++)
     {
       MrdDBusTime1Source *s = mrd_dbus_object_peek_time1_source (objects->pdata[i]);
@@ -525,6 +528,22 @@ find_source (MctlContext *ctx, const char *what, int *status)
   for (guint i = 0; i < found->len; i++)
     g_printerr ("  %s\n", (const char *) found->pdata[i]);
   return NULL;
+}
+
+static char *
+find_source (MctlContext *ctx, const char *what, int *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusObjectManager) manager = mctl_sources_manager (ctx, &error);
+  g_autoptr(GPtrArray) objects = NULL;
+
+  if (manager == NULL)
+    {
+      *status = mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
+      return NULL;
+    }
+  objects = mctl_source_list (manager);
+  return find_source_in (objects, what, status);
 }
 
 int
@@ -767,22 +786,17 @@ int
 mctl_ntpdata (MctlContext *ctx, int argc, char **argv)
 {
   ReportOptions o = { 0 };
-  g_autoptr(GError) error = NULL;
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(GPtrArray) objects = NULL;
-  int status = MCTL_EXIT_OK;
+  int status;
 
   if (!parse_report_options_full (ctx, "ntpdata", FALSE, _("[ADDRESS]"), 1, &o, &argc, &argv))
     return MCTL_EXIT_USAGE;
-  if (!mctl_connect_ntp (ctx))
-    return MCTL_EXIT_UNREACHABLE;
-  manager = mctl_sources_manager (ctx, &error);
-  if (manager == NULL)
-    return mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
-  objects = mctl_source_list (manager);
+  if ((status = list_sources (ctx, &manager, &objects)) != MCTL_EXIT_OK)
+    return status;
   if (argc > 1)
     {
-      g_autofree char *path = find_source (ctx, argv[1], &status);
+      g_autofree char *path = find_source_in (objects, argv[1], &status);
       g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func (g_object_unref);
 
       if (path == NULL)
