@@ -581,6 +581,9 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   INT_OPT (filter, "filter");
   INT_OPT (minsamples, "minsamples");
   INT_OPT (maxsamples, "maxsamples");
+  INT_OPT (version, "version");
+  if (config->key != 0)
+    g_ptr_array_add (b, g_strdup_printf ("key %u", (unsigned) config->key));
   DOUBLE_OPT (maxdelay, "maxdelay");
   DOUBLE_OPT (mindelay, "mindelay");
   DOUBLE_OPT (offset, "offset");

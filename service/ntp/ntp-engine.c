@@ -62,6 +62,8 @@ typedef struct {
   NtpReplyInfo reply;
   uint64_t replies;
   bool new_sample;           /* since the last reference update */
+  uint64_t auth_failures;    /* replies refused for want of a valid MAC (logged at 1, 2, 4...) */
+  uint64_t auth_unsent;      /* requests not sent because the key gave no MAC (likewise) */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
 } Source;
@@ -215,8 +217,11 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
       elog (e, NTP_LOG_WARNING,
             "%s: option(s) '%s' accepted for compatibility with chrony.conf but not implemented"
             " by this client; ignored%s", s->cfg.name, s->cfg.ignored,
-            (strstr (s->cfg.ignored, "key") || strstr (s->cfg.ignored, "nts"))
+            strstr (s->cfg.ignored, "nts") && !s->cfg.key
               ? " (the source is NOT authenticated)" : "");
+    if (s->cfg.key)
+      elog (e, NTP_LOG_INFO, "%s: authenticated with key %u: replies without its MAC are refused",
+            s->cfg.name, s->cfg.key);
     ntp_source_poll_init (&s->poll, &s->cfg);
     ntp_filter_init (&s->filter, s->cfg.filter);
     s->own_refid = refid_for_name (s->cfg.name);
@@ -528,11 +533,56 @@ space_request (NtpEngine *e, Source *s, int64_t before, int64_t now)
   s->poll.next_tx_ns = now + (int64_t) llround ((double) (next - now) * factor);
 }
 
+/* A count reaching a power of two: a failure that repeats at every poll is logged at the
+ * 1st, 2nd, 4th, 8th... time, so a log shows it began and goes on without being flooded. */
+static bool
+log_worthy (uint64_t count)
+{
+  return count != 0 && (count & (count - 1)) == 0;
+}
+
+/* Append the source's MAC to the request of `len` bytes in buf; 0 when there is none to give
+ * (no hook, or the key is unknown or unusable): the request is then not sent at all, since
+ * an unauthenticated request would only get a reply the source must refuse. */
+static size_t
+sign_request (NtpEngine *e, Source *s, uint8_t *buf, size_t size, size_t len)
+{
+  uint8_t digest[NTP_MAC_MAX_DIGEST];
+  size_t max = ntp_packet_max_digest (s->cfg.version);
+  size_t n = e->env.auth_mac ? e->env.auth_mac (e->env.ud, s->cfg.key, buf, len, digest, max) : 0;
+  size_t out = n <= max ? ntp_packet_append_mac (buf, size, len, s->cfg.key, digest, n) : 0;
+  if (out == 0 && log_worthy (++s->auth_unsent))
+    elog (e, NTP_LOG_ERROR, "%s: key %u gives no usable MAC, request not sent (%llu so far)",
+          s->cfg.name, s->cfg.key, (unsigned long long) s->auth_unsent);
+  return out;
+}
+
+/* A reply to an authenticated source carries a MAC under the source's key, of the whole
+ * length the key's digest has in a packet of the reply's version (a shorter one would be
+ * easier to forge), and the digest of the key and everything before the MAC matches it,
+ * compared in time independent of where it differs. */
+static bool
+reply_authentic (NtpEngine *e, const Source *s, const uint8_t *pkt, const NtpPacket *p)
+{
+  uint8_t digest[NTP_MAC_MAX_DIGEST];
+  if (!e->env.auth_mac || ntp_packet_mac_key (pkt, p) != s->cfg.key)
+    return false;
+  size_t want = p->mac_len - 4;
+  size_t n = e->env.auth_mac (e->env.ud, s->cfg.key, pkt, p->mac_offset, digest,
+                              ntp_packet_max_digest (p->version));
+  if (n != want || want > sizeof digest)
+    return false;
+  uint8_t diff = 0;
+  for (size_t k = 0; k < want; k++)
+    diff |= (uint8_t) (digest[k] ^ pkt[p->mac_offset + 4 + k]);
+  return diff == 0;
+}
+
 static void
 transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
-  uint8_t buf[NTP_PACKET_HEADER_LEN];
+  uint8_t buf[NTP_PACKET_HEADER_LEN + 4 + NTP_MAC_MAX_DIGEST];
   /* The server only echoes our transmit timestamp as the origin of its reply (RFC 5905
    * §8); it never uses it as a time. So, as chrony does, it is 64 random bits: an off-path
    * attacker cannot guess the origin a forged reply must carry, and the request does not
@@ -541,7 +591,10 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   do
     ts = next_random (e);
   while (ts == 0 || ts == s->last_rx_tx_ts);
-  size_t len = ntp_packet_encode_request (buf, sizeof buf, ts, (int8_t) s->poll.poll);
+  size_t len = ntp_packet_encode_request_version (buf, sizeof buf, ts, (int8_t) s->poll.poll,
+                                                  s->cfg.version);
+  if (s->cfg.key)
+    len = sign_request (e, s, buf, sizeof buf, len);
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
@@ -551,7 +604,8 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   s->poll.sync_peer = e->selected == (int) i && s->poll.reach != 0;
   int64_t before = s->poll.next_tx_ns;
   ntp_source_poll_transmitted (&s->poll, now);
-  e->env.send (e->env.ud, i, buf, len);
+  if (len > 0)
+    e->env.send (e->env.ud, i, buf, len);
   space_request (e, s, before, now);
 }
 
@@ -704,6 +758,15 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   Source *s = &e->src[src];
   NtpPacket p;
   NtpPacketResult r = ntp_packet_decode (pkt, len, &p);
+  /* Nothing a reply says about an authenticated source counts before its MAC is checked:
+   * not its origin, not a kiss-o'-death. The request stays outstanding, so the genuine reply
+   * can still arrive after a forged one. */
+  if (r == NTP_PKT_OK && s->cfg.key && !reply_authentic (e, s, pkt, &p)) {
+    if (log_worthy (++s->auth_failures))
+      elog (e, NTP_LOG_WARNING, "%s: reply without a valid MAC for key %u refused (%llu so far)",
+            s->cfg.name, s->cfg.key, (unsigned long long) s->auth_failures);
+    return;
+  }
   if (r == NTP_PKT_OK)
     r = ntp_packet_check_reply (&p, s->sent_tx_ts, s->last_rx_tx_ts, e->cfg.maxdistance);
 

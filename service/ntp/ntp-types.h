@@ -62,6 +62,13 @@ typedef struct {
    * off-path attacker cannot guess the origin timestamp a reply must echo. May be NULL: the
    * core then falls back to its own generator, seeded from the clock, which is guessable. */
   void (*get_random) (void *ud, void *buf, size_t len);
+  /* Symmetric-key authentication (RFC 5905 §7.3, RFC 8573): write the digest of `data` under
+   * the key `key_id` (the hash of the key followed by the data, as chronyd computes it),
+   * truncated to at most max_len bytes, into mac; return the bytes written, 0 when the key is
+   * unknown or unusable. May be NULL: a source with a key then never sends a request. The
+   * key stays on the far side of this hook, so the core never holds a secret. */
+  size_t (*auth_mac) (void *ud, uint32_t key_id, const uint8_t *data, size_t len,
+                      uint8_t *mac, size_t max_len);
 } NtpEnv;
 
 typedef enum { NTP_SOURCE_SERVER = 0, NTP_SOURCE_POOL, NTP_SOURCE_PEER } NtpSourceMode;
@@ -90,6 +97,8 @@ typedef struct {
   double maxdelaydevratio;   /* chrony's test D: drop a sample whose delay rose over the least
                               * by more than this many standard deviations (unless the offset
                               * moved more); 0 = default (10) */
+  uint32_t key;              /* symmetric key ID (`key N`); 0 = the source is not authenticated */
+  int version;               /* NTP version of our requests: 3 or 4 (default) */
   /* chrony options the parser accepted but this client does not implement, as written with
    * their arguments (e.g. "key 1 nts"); ntp_engine_add_source logs them as a warning, so a
    * user who asked for authentication learns that the source is not authenticated. "" = none. */

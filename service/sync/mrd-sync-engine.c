@@ -71,6 +71,7 @@ struct _SyncSpec {
 
 struct _MrdSyncEngine {
   MrdClock *clock;
+  MrdKeys *keys;                 /* the keys the sources name, nothing more */
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -724,6 +725,7 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
   self->deadline = G_MAXINT64;
   self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
+  self->keys = mrd_keys_new ();
   ntp_config_init (&self->core_cfg);
   if (config == NULL)
     return g_steal_pointer (&self);
@@ -742,6 +744,13 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
     }
   self->driftfile = g_strdup (config->driftfile);
   self->rtcsync = config->rtcsync;
+  {
+    g_autoptr(GVariant) keys = mrd_sync_engine_keys_for_lines (config->keys,
+                                                               (const char *const *) config->sources->pdata,
+                                                               config->sources->len);
+
+    mrd_keys_add_variant (self->keys, keys, NULL);
+  }
   for (i = 0; i < config->sources->len; i++)
     {
       g_autoptr(GError) local_error = NULL;
@@ -761,6 +770,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   mrd_sync_engine_stop (self);
   g_ptr_array_unref (self->sources);
   g_ptr_array_unref (self->specs);
+  mrd_keys_free (self->keys);
   g_free (self->driftfile);
   g_free (self);
 }
@@ -771,6 +781,38 @@ mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc 
 {
   self->updated = func;
   self->updated_data = user_data;
+}
+
+static size_t
+env_auth_mac (void *ud, uint32_t key_id, const uint8_t *data, size_t len, uint8_t *mac,
+              size_t max_len)
+{
+  MrdSyncEngine *self = ud;
+
+  return mrd_keys_mac (self->keys, key_id, data, len, mac, max_len);
+}
+
+GVariant *
+mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *const *lines, guint n_lines)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint i = 0; i < n_lines; i++)
+    {
+      NtpSourceConfig sc;
+      char err[256];
+
+      ntp_source_config_init (&sc);
+      if (ntp_source_config_parse (&sc, lines[i], err, sizeof err) == 0 && sc.key != 0)
+        g_array_append_val (ids, sc.key);
+    }
+  return g_variant_ref_sink (mrd_keys_to_variant (keys, (const guint32 *) ids->data, ids->len));
+}
+
+gboolean
+mrd_sync_engine_add_keys (MrdSyncEngine *self, GVariant *keys, GError **error)
+{
+  return mrd_keys_add_variant (self->keys, keys, error);
 }
 
 static void
@@ -863,6 +905,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .ud = self,
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
     .get_random = env_get_random,
+    .auth_mac = env_auth_mac,
   };
   NtpConfig cfg = self->core_cfg;
   guint i;
@@ -970,6 +1013,14 @@ mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
 {
   SyncSpec *spec;
 
+  /* A source that asked for authentication runs authenticated or not at all. */
+  if (config->key != 0 && !mrd_keys_has (self->keys, config->key))
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "key %u is not in the keyfile (or the keyfile was refused): the source "
+                   "is not used", config->key);
+      return FALSE;
+    }
   if (find_spec (self, config) != NULL)
     {
       g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",

@@ -564,11 +564,11 @@ ignored_options_are_logged (void **state)
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst minsamples 8", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 0);
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 key 5 xleave presend 6", err, sizeof err), 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 nts xleave presend 6", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 1);
   assert_non_null (strstr (captured.last, "192.0.2.2"));
-  assert_non_null (strstr (captured.last, "key 5 xleave presend 6"));
+  assert_non_null (strstr (captured.last, "nts xleave presend 6"));
   assert_non_null (strstr (captured.last, "ignored"));
   assert_non_null (strstr (captured.last, "NOT authenticated"));
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 copy", err, sizeof err), 0);
@@ -1022,6 +1022,209 @@ first_step_waits_for_the_other_sources (void **state)
   ntp_engine_free (m.e);
 }
 
+/* ---- symmetric-key authentication ---- */
+
+typedef struct {
+  int64_t now;
+  uint8_t pkt[256];
+  size_t len;
+  int sent;
+  int64_t deadline;
+  int steps;
+  int errors;
+} AuthWorld;
+
+static int64_t aw_now (void *ud) { return ((AuthWorld *) ud)->now; }
+static void aw_arm (void *ud, int64_t d) { ((AuthWorld *) ud)->deadline = d; }
+static void aw_set_freq (void *ud, double ppm) { (void) ud; (void) ppm; }
+static void aw_step (void *ud, double off) { (void) off; ((AuthWorld *) ud)->steps++; }
+
+static void
+aw_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
+{
+  AuthWorld *w = ud;
+  (void) src;
+  assert_true (len <= sizeof w->pkt);
+  memcpy (w->pkt, pkt, len);
+  w->len = len;
+  w->sent++;
+}
+
+static void
+aw_log (void *ud, int level, const char *msg)
+{
+  (void) msg;
+  if (level == NTP_LOG_ERROR)
+    ((AuthWorld *) ud)->errors++;
+}
+
+/* A keyed toy digest (not a hash anyone should use; the real ones are tested with the key
+ * file, tests/engine/test-keys.c): 32 bytes, so both of the core's truncations show. Only key
+ * 3 exists. */
+static size_t
+toy_mac (void *ud, uint32_t key, const uint8_t *data, size_t len, uint8_t *mac, size_t max)
+{
+  (void) ud;
+  if (key != 3)
+    return 0;
+  uint8_t d[32];
+  uint32_t h = 2166136261u ^ key;
+  for (size_t i = 0; i < sizeof d; i++) {
+    for (size_t k = 0; k < len; k++)
+      h = (h ^ data[k]) * 16777619u;
+    h = (h ^ (uint32_t) i) * 16777619u;
+    d[i] = (uint8_t) (h >> 24);
+  }
+  size_t n = max < sizeof d ? max : sizeof d;
+  memcpy (mac, d, n);
+  return n;
+}
+
+static NtpEngine *
+auth_engine (AuthWorld *w, const char *line, bool with_hook)
+{
+  memset (w, 0, sizeof *w);
+  w->now = 1700000000000000000LL;
+  w->deadline = INT64_MAX;
+  NtpEnv env = { .now = aw_now, .send = aw_send, .arm_timer = aw_arm, .set_freq = aw_set_freq,
+                 .step = aw_step, .log = aw_log, .ud = w, .max_freq_ppm = 500,
+                 .auth_mac = with_hook ? toy_mac : NULL };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  NtpEngine *e = ntp_engine_new (&env, &cfg);
+  NtpSourceConfig sc;
+  char err[200];
+  assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
+  assert_int_equal (ntp_engine_add_source (e, &sc), 0);
+  ntp_engine_start (e);
+  w->now = w->deadline;
+  ntp_engine_timer (e);
+  return e;
+}
+
+/* The server's reply to the request in w->pkt, 1 ms later; `mac_key` 0 = no MAC, with
+ * `digest_ok` false the digest has one bit wrong. Returns its length. */
+static size_t
+auth_reply (AuthWorld *w, uint8_t *buf, uint32_t mac_key, bool digest_ok, size_t digest_len)
+{
+  NtpPacket req;
+  (void) ntp_packet_decode (w->pkt, w->len, &req);
+  NtpPacket rep = { .leap = 0, .version = req.version, .mode = NTP_MODE_SERVER, .stratum = 1,
+                    .precision = -20, .refid = 0x47505300, .org_ts = req.tx_ts,
+                    .ref_ts = ntp_ts_from_ns (w->now - 1000000000LL),
+                    .rx_ts = ntp_ts_from_ns (w->now + 500000), .tx_ts = ntp_ts_from_ns (w->now + 510000) };
+  size_t len = ntp_packet_encode (buf, 48, &rep);
+  if (mac_key == 0)
+    return len;
+  uint8_t d[64] = { 0 };
+  assert_int_equal (toy_mac (NULL, 3, buf, len, d, digest_len), digest_len);
+  if (!digest_ok)
+    d[digest_len - 1] ^= 1;
+  return ntp_packet_append_mac (buf, 256, len, mac_key, d, digest_len);
+}
+
+static uint64_t
+replies_of (NtpEngine *e)
+{
+  NtpSourceReport r;
+  assert_true (ntp_engine_get_source (e, 0, &r));
+  return r.replies;
+}
+
+static void
+authenticated_requests_carry_the_key_and_its_digest (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  uint8_t d[64];
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", true);
+  /* NTPv4: key ID + the digest cut to 20 bytes (RFC 7822 §7.5, as chronyd) */
+  assert_int_equal (w.sent, 1);
+  assert_int_equal (w.len, 48 + 4 + 20);
+  assert_int_equal ((w.pkt[0] >> 3) & 7, 4);
+  assert_memory_equal (w.pkt + 48, "\0\0\0\3", 4);
+  assert_int_equal (toy_mac (NULL, 3, w.pkt, 48, d, 20), 20);
+  assert_memory_equal (w.pkt + 52, d, 20);
+  ntp_engine_free (e);
+
+  /* NTPv3: the whole digest (here 32 bytes) */
+  e = auth_engine (&w, "server 192.0.2.1 key 3 version 3 iburst", true);
+  assert_int_equal (w.len, 48 + 4 + 32);
+  assert_int_equal ((w.pkt[0] >> 3) & 7, 3);
+  assert_int_equal (toy_mac (NULL, 3, w.pkt, 48, d, 64), 32);
+  assert_memory_equal (w.pkt + 52, d, 32);
+  ntp_engine_free (e);
+
+  /* no key, no MAC; a version 3 request without one is 48 bytes */
+  e = auth_engine (&w, "server 192.0.2.1 version 3 iburst", true);
+  assert_int_equal (w.len, 48);
+  assert_int_equal ((w.pkt[0] >> 3) & 7, 3);
+  ntp_engine_free (e);
+}
+
+static void
+a_key_without_a_mac_sends_nothing (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  /* key 9 is not one the hook knows; and with no hook at all, no key is */
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 9 iburst", true);
+  assert_int_equal (w.sent, 0);
+  assert_int_equal (w.errors, 1);
+  /* the source keeps polling (and stays silent), logged at the 1st, 2nd, 4th... request */
+  for (int i = 0; i < 3; i++) {
+    w.now = w.deadline;
+    ntp_engine_timer (e);
+  }
+  assert_int_equal (w.sent, 0);
+  assert_int_equal (w.errors, 3);
+  ntp_engine_free (e);
+  e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", false);
+  assert_int_equal (w.sent, 0);
+  ntp_engine_free (e);
+}
+
+static void
+replies_without_the_keys_mac_are_refused (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  uint8_t buf[256];
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", true);
+  w.now += 1000000;
+  size_t len;
+  /* unsigned, a crypto-NAK, another key's ID, a digest one bit off, the v3 length in a v4
+   * reply: none is a reply, and none consumes the request */
+  len = auth_reply (&w, buf, 0, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  memset (buf + len, 0, 4);
+  ntp_engine_receive (e, 0, w.now, buf, len + 4);
+  assert_int_equal (replies_of (e), 0);
+  len = auth_reply (&w, buf, 4, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  len = auth_reply (&w, buf, 3, false, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  len = auth_reply (&w, buf, 3, true, 16);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  /* the genuine one, after all of them */
+  len = auth_reply (&w, buf, 3, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 1);
+  ntp_engine_free (e);
+
+  /* a source without a key takes the same unsigned reply */
+  e = auth_engine (&w, "server 192.0.2.1 iburst", true);
+  w.now += 1000000;
+  len = auth_reply (&w, buf, 0, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 1);
+  ntp_engine_free (e);
+}
+
 int
 main (void)
 {
@@ -1049,6 +1252,9 @@ main (void)
     cmocka_unit_test (report_carries_the_last_valid_reply),
     cmocka_unit_test (request_transmit_timestamp_is_random),
     cmocka_unit_test (requests_are_spaced_by_a_random_0_to_2_percent),
+    cmocka_unit_test (authenticated_requests_carry_the_key_and_its_digest),
+    cmocka_unit_test (a_key_without_a_mac_sends_nothing),
+    cmocka_unit_test (replies_without_the_keys_mac_are_refused),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -196,11 +196,12 @@ malformed_extension_fields_are_refused (void **state)
   assert_int_equal (ntp_packet_decode (buf, 48 + 32, &p), NTP_PKT_BAD_EXTENSION);
   /* a 12-byte remainder is neither an EF nor a MAC */
   assert_int_equal (ntp_packet_decode (buf, 48 + 12, &p), NTP_PKT_BAD_EXTENSION);
-  /* NTPv3 may carry a MAC but no extension fields */
+  /* NTPv3 may carry a MAC (a digest of up to 64 bytes) but no extension fields */
   make_reply (buf, 1, 2, 3);
   buf[0] = (uint8_t) ((buf[0] & ~0x38) | (3 << 3));
-  put_ef (buf + 48, 0x0104, 28);
-  assert_int_equal (ntp_packet_decode (buf, 48 + 28, &p), NTP_PKT_BAD_LENGTH);
+  put_ef (buf + 48, 0x0104, 72);
+  assert_int_equal (ntp_packet_decode (buf, 48 + 72, &p), NTP_PKT_BAD_LENGTH);
+  assert_int_equal (ntp_packet_decode (buf, 48 + 12, &p), NTP_PKT_BAD_LENGTH);
   assert_int_equal (ntp_packet_decode (buf, 48 + 20, &p), NTP_PKT_OK);
 }
 
