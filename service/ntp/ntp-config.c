@@ -190,16 +190,19 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     return 1;
   }
   if (!strcmp (d, "maxchange")) {
-    /* chrony: maxchange OFFSET START IGNORE. OFFSET is honoured; START and IGNORE must still
-     * be valid so that a chrony.conf that works there means the same here. */
+    /* chrony: maxchange OFFSET START IGNORE (ntp-discipline.c says what each does here). */
+    int start, ignore;
     if (n != 4)
       return fail (err, errlen, "maxchange needs three values: OFFSET (s), START and IGNORE (updates)");
     if (!parse_double (w[1], &v) || v <= 0 || v > 1e9)
       return fail (err, errlen, "maxchange: offset '%s' is not a number of seconds above 0", w[1]);
-    for (int i = 2; i < n; i++)
-      if (!parse_int (w[i], &iv) || iv < -1)
-        return fail (err, errlen, "maxchange: '%s' is not a whole number >= -1", w[i]);
+    if (!parse_int (w[2], &start) || start < 0)
+      return fail (err, errlen, "maxchange: START '%s' is not a whole number >= 0", w[2]);
+    if (!parse_int (w[3], &ignore) || ignore < -1)
+      return fail (err, errlen, "maxchange: IGNORE '%s' is not a whole number >= -1", w[3]);
     cfg->maxchange_offset = v;
+    cfg->maxchange_start = start;
+    cfg->maxchange_ignore = ignore;
     return 1;
   }
   if (!strcmp (d, "minsources")) {

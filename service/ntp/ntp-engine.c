@@ -190,9 +190,24 @@ arm (NtpEngine *e)
 {
   int64_t deadline = ntp_discipline_deadline (&e->disc);
   for (int i = 0; i < NTP_MAX_SOURCES; i++)
-    if (e->src[i].live && e->src[i].poll.next_tx_ns < deadline)
+    if (e->src[i].live && !ntp_discipline_halted (&e->disc) && e->src[i].poll.next_tx_ns < deadline)
       deadline = e->src[i].poll.next_tx_ns;
   e->env.arm_timer (e->env.ud, deadline);
+}
+
+/* maxchange ran out (ntp-discipline.c): nothing more is sent, nothing is selected, and the
+ * clock reads as not synchronized, until the engine is made anew. */
+static void
+halt (NtpEngine *e)
+{
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    if (e->src[i].live) {
+      e->src[i].state = NTP_STATE_UNUSABLE;
+      e->src[i].sent_tx_ts = 0;
+    }
+  e->selected = -1;
+  e->synchronized = false;
+  arm (e);
 }
 
 int
@@ -500,6 +515,10 @@ select_and_update (NtpEngine *e, int64_t now_raw)
                              .next_wake_ns = next_transmission (e) };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
+  if (ntp_discipline_halted (&e->disc)) {
+    halt (e);
+    return;
+  }
   if (r != NTP_DISCIPLINE_SLEWED && r != NTP_DISCIPLINE_STEPPED)
     return;
   for (int i = 0; i < NTP_MAX_SOURCES; i++)
@@ -624,7 +643,7 @@ ntp_engine_timer (NtpEngine *e)
 {
   int64_t now = e->env.now (e->env.ud);
   ntp_discipline_timer (&e->disc, now);
-  if (e->started) {
+  if (e->started && !ntp_discipline_halted (&e->disc)) {
     for (unsigned i = 0; i < NTP_MAX_SOURCES; i++) {
       Source *s = &e->src[i];
       if (s->live && !s->poll.stopped && s->poll.next_tx_ns <= now)

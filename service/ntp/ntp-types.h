@@ -114,6 +114,9 @@ typedef struct {
   double maxupdateskew;        /* ppm; default 1000 */
   double maxslewrate;          /* ppm; default 83333.333 (capped by env->max_freq_ppm) */
   double maxchange_offset;     /* s; 0 = no maxchange; otherwise refuse larger offsets */
+  int maxchange_start;         /* maxchange's START: updates before the check applies */
+  int maxchange_ignore;        /* maxchange's IGNORE: larger offsets ignored this many times,
+                                * then the clock is no longer adjusted; -1 = ignored forever */
   bool have_drift;             /* initial_freq/skew below come from a drift file */
   double initial_freq_ppm;
   double initial_skew_ppm;

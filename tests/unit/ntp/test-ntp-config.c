@@ -323,6 +323,8 @@ core_directives_parse (void **state)
   assert_true (cfg.maxslewrate == 500);
   assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 1000 1 2", err, sizeof err), 1);
   assert_true (cfg.maxchange_offset == 1000);
+  assert_int_equal (cfg.maxchange_start, 1);
+  assert_int_equal (cfg.maxchange_ignore, 2);
   assert_int_equal (ntp_config_parse_line (&cfg, "stratumweight 0.01", err, sizeof err), 1);
   assert_true (cfg.stratumweight == 0.01);
   assert_int_equal (ntp_config_parse_line (&cfg, "reselectdist 0.001", err, sizeof err), 1);

@@ -1022,6 +1022,48 @@ first_step_waits_for_the_other_sources (void **state)
   ntp_engine_free (m.e);
 }
 
+/* maxchange OFFSET 0 0: the first update over OFFSET ends the adjustment (chronyd exits):
+ * nothing more is sent and the clock reads as not synchronized. */
+static void
+maxchange_exhausted_stops_the_engine (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 3, 0.05, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  char err[200];
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 0.01 0 0", err, sizeof err), 1);
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 60, 0, NULL, NULL);
+  NtpTracking t;
+  ntp_engine_get_tracking (m.e, &t);
+  assert_false (t.synchronized);
+  int sent = m.sent;
+  assert_true (sent >= 3);
+  ms_run (&m, 600, 0, NULL, NULL);
+  assert_int_equal (m.sent, sent);
+  assert_int_equal (m.steps, 0);
+  assert_true (fabs (ms_error (&m) - 0.05) < 1e-3);   /* never slewed either */
+  ntp_engine_free (m.e);
+
+  /* the same offset with IGNORE -1 is ignored forever, and the engine keeps polling */
+  ms_init (&m, 3, 0.05, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1 };
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 0.01 0 -1", err, sizeof err), 1);
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 600, 0, NULL, NULL);
+  assert_true (m.sent > sent + 20);
+  ntp_engine_free (m.e);
+}
+
 /* ---- symmetric-key authentication ---- */
 
 typedef struct {
@@ -1252,6 +1294,7 @@ main (void)
     cmocka_unit_test (report_carries_the_last_valid_reply),
     cmocka_unit_test (request_transmit_timestamp_is_random),
     cmocka_unit_test (requests_are_spaced_by_a_random_0_to_2_percent),
+    cmocka_unit_test (maxchange_exhausted_stops_the_engine),
     cmocka_unit_test (authenticated_requests_carry_the_key_and_its_digest),
     cmocka_unit_test (a_key_without_a_mac_sends_nothing),
     cmocka_unit_test (replies_without_the_keys_mac_are_refused),
