@@ -589,6 +589,9 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   DOUBLE_OPT (offset, "offset");
   DOUBLE_OPT (maxdelayratio, "maxdelayratio");
   DOUBLE_OPT (maxdelaydevratio, "maxdelaydevratio");
+  DOUBLE_OPT (asymmetry, "asymmetry");
+  if (config->presend_on)
+    g_ptr_array_add (b, g_strdup_printf ("presend %d", config->presend));
   FLAG_OPT (iburst, "iburst");
   FLAG_OPT (burst, "burst");
   FLAG_OPT (prefer, "prefer");

@@ -357,7 +357,7 @@ typedef enum {
   O_MINPOLL, O_MAXPOLL, O_IBURST, O_BURST, O_PREFER, O_NOSELECT, O_TRUST, O_REQUIRE,
   O_MAXDELAY, O_MINDELAY, O_OFFSET, O_PORT, O_MINSTRATUM, O_MAXSOURCES, O_POLLTARGET,
   O_FILTER, O_MINSAMPLES, O_MAXSAMPLES, O_MAXDELAYRATIO, O_MAXDELAYDEVRATIO,
-  O_KEY, O_VERSION,
+  O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY,
   O_IGNORED,     /* known to chrony, not implemented here: validated, noted, logged */
 } OptId;
 
@@ -394,12 +394,12 @@ static const OptSpec options[] = {
   { "maxdelaydevratio", O_MAXDELAYDEVRATIO, ARG_DOUBLE, 1, 1e9, "a ratio from 1 to 1e9" },
   { "key", O_KEY, ARG_INT, 1, 4294967295.0, "a key ID from 1 to 4294967295" },
   { "version", O_VERSION, ARG_INT, 3, 4, "an NTP version, 3 or 4 (this client's limit)" },
+  { "presend", O_PRESEND, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
+  { "asymmetry", O_ASYMMETRY, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
   /* accepted so a chrony.conf loads; not implemented (the engine says so in the log) */
   { "nts", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "certset", O_IGNORED, ARG_INT, 0, 4294967295.0, "a certificate set from 0 to 4294967295" },
   { "ntsport", O_IGNORED, ARG_INT, 1, 65535, "a TCP port from 1 to 65535" },
-  { "asymmetry", O_IGNORED, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
-  { "presend", O_IGNORED, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
   { "extfield", O_IGNORED, ARG_HEX, 0, 0xffff, "an extension field type in hexadecimal, e.g. F323" },
   { "xleave", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "copy", O_IGNORED, ARG_NONE, 0, 0, NULL },
@@ -463,6 +463,8 @@ apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
   case O_MAXDELAYDEVRATIO: sc->maxdelaydevratio = v; break;
   case O_KEY: sc->key = (uint32_t) v; break;
   case O_VERSION: sc->version = iv; break;
+  case O_PRESEND: sc->presend_on = true; sc->presend = iv; break;
+  case O_ASYMMETRY: sc->asymmetry = v; break;
   case O_IGNORED: note_ignored (sc, o->name, arg); break;
   }
 }

@@ -38,6 +38,9 @@
  * start together, or run the same configuration after a power cut, drift apart instead of
  * hitting a server in lockstep at every poll. */
 #define SAMPLING_RANDOMNESS 0.02
+/* chrony's presend: the warm-up request goes this long before the real one (its ntp_core.c
+ * WARM_UP_DELAY), time enough for an ARP or neighbour discovery exchange on either side. */
+#define WARM_UP_DELAY_NS 2000000000LL
 
 typedef struct {
   bool live;
@@ -64,6 +67,7 @@ typedef struct {
   bool new_sample;           /* since the last reference update */
   uint64_t auth_failures;    /* replies refused for want of a valid MAC (logged at 1, 2, 4...) */
   uint64_t auth_unsent;      /* requests not sent because the key gave no MAC (likewise) */
+  bool presend_done;         /* the warm-up request before the next regular one went out */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
 } Source;
@@ -628,6 +632,31 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   space_request (e, s, before, now);
 }
 
+/* chrony's presend: a request whose only job is to get the path's caches filled. Its reply
+ * is never used (its transmit timestamp is not kept, so the origin check refuses it), and the
+ * poll state does not see it. */
+static void
+presend (NtpEngine *e, unsigned i, int64_t now)
+{
+  Source *s = &e->src[i];
+  uint8_t buf[NTP_PACKET_HEADER_LEN + 4 + NTP_MAC_MAX_DIGEST];
+  size_t len = ntp_packet_encode_request_version (buf, sizeof buf, next_random (e),
+                                                  (int8_t) s->poll.poll, s->cfg.version);
+  if (s->cfg.key)
+    len = sign_request (e, s, buf, sizeof buf, len);
+  if (len > 0)
+    e->env.send (e->env.ud, i, buf, len);
+  s->presend_done = true;
+  s->poll.next_tx_ns = now + WARM_UP_DELAY_NS;
+}
+
+static bool
+presend_due (const Source *s)
+{
+  return s->cfg.presend_on && !s->presend_done && s->poll.poll >= s->cfg.presend
+         && !ntp_source_poll_in_burst (&s->poll);
+}
+
 void
 ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns)
 {
@@ -646,8 +675,14 @@ ntp_engine_timer (NtpEngine *e)
   if (e->started && !ntp_discipline_halted (&e->disc)) {
     for (unsigned i = 0; i < NTP_MAX_SOURCES; i++) {
       Source *s = &e->src[i];
-      if (s->live && !s->poll.stopped && s->poll.next_tx_ns <= now)
-        transmit (e, i, now);
+      if (!s->live || s->poll.stopped || s->poll.next_tx_ns > now)
+        continue;
+      if (presend_due (s)) {
+        presend (e, i, now);
+        continue;
+      }
+      s->presend_done = false;
+      transmit (e, i, now);
     }
   }
   arm (e);
@@ -694,6 +729,16 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   }
   if (s->cfg.mindelay > 0 && delay < s->cfg.mindelay)
     delay = s->cfg.mindelay;
+  /* chrony's asymmetry (its sourcestats.c): the delay's rise over the least one is queueing,
+   * and a share `asymmetry` of it (negative: on the way to the server) shifts the measured
+   * offset by that share. A request held up by d reads the server d/2 ahead (our offset
+   * d/2 low), which asymmetry -0.5 gives back: offset -= asymmetry x (delay - least). */
+  if (s->cfg.asymmetry != 0.0) {
+    double least = ntp_stats_samples (s->stats) > 0 ? ntp_stats_min_delay (s->stats) : delay;
+    if (least > delay)
+      least = delay;
+    offset -= s->cfg.asymmetry * (delay - least);
+  }
   double dispersion = precision + LOCAL_PRECISION + PHI * delay;
   int64_t mid = c1 + (c4 - c1) / 2;
 

@@ -99,6 +99,10 @@ typedef struct {
                               * moved more); 0 = default (10) */
   uint32_t key;              /* symmetric key ID (`key N`); 0 = the source is not authenticated */
   int version;               /* NTP version of our requests: 3 or 4 (default) */
+  bool presend_on;           /* chrony's `presend POLL`: at a poll of at least `presend`, a */
+  int presend;               /* request 2 s before each regular one (ARP caches warm) */
+  double asymmetry;          /* chrony's `asymmetry`: the share of the delay's rise over the
+                              * least one put down to the request path, -0.5..0.5 (0: none) */
   /* chrony options the parser accepted but this client does not implement, as written with
    * their arguments (e.g. "key 1 nts"); ntp_engine_add_source logs them as a warning, so a
    * user who asked for authentication learns that the source is not authenticated. "" = none. */

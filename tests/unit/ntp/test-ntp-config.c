@@ -109,8 +109,11 @@ chrony_43_options_take_their_arguments (void **state)
   assert_int_equal (sc.minstratum, 3);
   assert_int_equal (sc.key, 1);
   assert_int_equal (sc.version, 4);
-  assert_string_equal (sc.ignored, "nts certset 1 asymmetry 0.25 offline auto_offline xleave "
-                                   "ntsport 4461 presend 9 extfield F323 copy");
+  assert_true (sc.presend_on);
+  assert_int_equal (sc.presend, 9);
+  assert_true (sc.asymmetry == 0.25);
+  assert_string_equal (sc.ignored, "nts certset 1 offline auto_offline xleave "
+                                   "ntsport 4461 extfield F323 copy");
   /* extfield's type is hexadecimal; the option consumed "F323", not "copy" */
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 extfield F323 iburst", err, sizeof err), 0);
   assert_true (sc.iburst);
@@ -223,17 +226,19 @@ sample_and_delay_options (void **state)
 
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 7 version 3 nts copy "
                                              "asymmetry 0.5 xleave", err, sizeof err), 0);
-  assert_string_equal (sc.ignored, "nts copy asymmetry 0.5 xleave");
+  assert_string_equal (sc.ignored, "nts copy xleave");
+  assert_true (sc.asymmetry == 0.5);
+  assert_false (sc.presend_on);
   assert_int_equal (sc.key, 7);
   assert_int_equal (sc.version, 3);
   /* many of them: the list stays a bounded string */
   char line[1024] = "server 192.0.2.1";
   for (int i = 0; i < 20; i++)
-    strcat (line, " auto_offline presend 1");
+    strcat (line, " auto_offline certset 1");
   /* the bounded list keeps whole items only */
   assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
   assert_true (strlen (sc.ignored) < sizeof sc.ignored);
-  assert_non_null (strstr (sc.ignored, "auto_offline presend 1"));
+  assert_non_null (strstr (sc.ignored, "auto_offline certset 1"));
 }
 
 static void

@@ -564,11 +564,11 @@ ignored_options_are_logged (void **state)
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst minsamples 8", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 0);
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 nts xleave presend 6", err, sizeof err), 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 nts xleave copy", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 1);
   assert_non_null (strstr (captured.last, "192.0.2.2"));
-  assert_non_null (strstr (captured.last, "nts xleave presend 6"));
+  assert_non_null (strstr (captured.last, "nts xleave copy"));
   assert_non_null (strstr (captured.last, "ignored"));
   assert_non_null (strstr (captured.last, "NOT authenticated"));
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 copy", err, sizeof err), 0);
@@ -1267,6 +1267,101 @@ replies_without_the_keys_mac_are_refused (void **state)
   ntp_engine_free (e);
 }
 
+/* One exchange for the request in w->pkt (sent at w->now): the request takes d_req s to the
+ * server (whose clock is true, as ours), the reply d_resp s back. */
+static void
+exchange (NtpEngine *e, AuthWorld *w, double d_req, double d_resp)
+{
+  NtpPacket req;
+  uint8_t buf[64];
+  (void) ntp_packet_decode (w->pkt, w->len, &req);
+  int64_t t2 = w->now + (int64_t) llround (d_req * 1e9), t3 = t2 + 10000;
+  NtpPacket rep = { .version = 4, .mode = NTP_MODE_SERVER, .stratum = 1, .precision = -20,
+                    .refid = 0x47505300, .org_ts = req.tx_ts,
+                    .ref_ts = ntp_ts_from_ns (t2 - 1000000000LL),
+                    .rx_ts = ntp_ts_from_ns (t2), .tx_ts = ntp_ts_from_ns (t3) };
+  size_t len = ntp_packet_encode (buf, sizeof buf, &rep);
+  w->now = t3 + (int64_t) llround (d_resp * 1e9);
+  ntp_engine_receive (e, 0, w->now, buf, len);
+}
+
+static void
+next_request (NtpEngine *e, AuthWorld *w)
+{
+  w->now = w->deadline;
+  ntp_engine_timer (e);
+}
+
+/* chrony's presend: at a poll of at least POLL, a request 2 s before each regular one; its
+ * reply is not a sample. Below POLL (and during iburst) nothing extra is sent. */
+static void
+presend_warms_up_two_seconds_before_each_request (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 minpoll 6 maxpoll 6 presend 6", true);
+  int64_t t0 = w.now;
+  assert_int_equal (w.sent, 1);
+  uint8_t warm[256];
+  memcpy (warm, w.pkt, w.len);
+  assert_int_equal (w.deadline - t0, 2000000000LL);
+  /* its reply is refused (no request is outstanding for it) */
+  exchange (e, &w, 1e-3, 1e-3);
+  assert_int_equal (replies_of (e), 0);
+  next_request (e, &w);
+  assert_int_equal (w.sent, 2);
+  assert_memory_not_equal (warm + 40, w.pkt + 40, 8);   /* a request of its own */
+  exchange (e, &w, 1e-3, 1e-3);
+  assert_int_equal (replies_of (e), 1);
+  /* the next regular request, 64 s (+ up to 2 %) on, has its warm-up 2 s before it */
+  int64_t regular = t0 + 2000000000LL;
+  next_request (e, &w);
+  assert_int_equal (w.sent, 3);
+  assert_true (w.now - regular >= 64000000000LL && w.now - regular <= 65300000000LL);
+  next_request (e, &w);
+  assert_int_equal (w.sent, 4);
+  ntp_engine_free (e);
+
+  /* a poll below presend's: one request per poll */
+  e = auth_engine (&w, "server 192.0.2.1 minpoll 4 maxpoll 4 presend 6", true);
+  t0 = w.now;
+  assert_int_equal (w.sent, 1);
+  assert_true (w.deadline - t0 >= 16000000000LL);
+  ntp_engine_free (e);
+  /* during iburst neither */
+  e = auth_engine (&w, "server 192.0.2.1 iburst minpoll 6 maxpoll 6 presend 6", true);
+  exchange (e, &w, 1e-3, 1e-3);
+  next_request (e, &w);
+  assert_int_equal (w.sent, 2);
+  assert_int_equal (replies_of (e), 1);
+  ntp_engine_free (e);
+}
+
+/* chrony's asymmetry: a request delayed 10 ms more than the least reads the server 5 ms
+ * ahead; asymmetry -0.5 (the variable delay is on the way there) gives the 5 ms back,
+ * +0.5 doubles the error, 0 leaves it. */
+static void
+asymmetry_corrects_the_offset_by_the_delays_rise (void **state)
+{
+  (void) state;
+  const char *lines[] = { "server 192.0.2.1 iburst asymmetry -0.5", "server 192.0.2.1 iburst",
+                          "server 192.0.2.1 iburst asymmetry 0.5" };
+  const double want[] = { 0.0, -5e-3, -10e-3 };
+  for (int k = 0; k < 3; k++) {
+    AuthWorld w;
+    NtpSourceReport r;
+    NtpEngine *e = auth_engine (&w, lines[k], true);
+    exchange (e, &w, 1e-3, 1e-3);
+    next_request (e, &w);
+    exchange (e, &w, 11e-3, 1e-3);
+    assert_true (ntp_engine_get_source (e, 0, &r));
+    assert_int_equal (r.replies, 2);
+    printf ("%s: measured offset %.6f s\n", lines[k], r.measured_offset);
+    assert_true (fabs (r.measured_offset - want[k]) < 1e-5);
+    ntp_engine_free (e);
+  }
+}
+
 int
 main (void)
 {
@@ -1298,6 +1393,8 @@ main (void)
     cmocka_unit_test (authenticated_requests_carry_the_key_and_its_digest),
     cmocka_unit_test (a_key_without_a_mac_sends_nothing),
     cmocka_unit_test (replies_without_the_keys_mac_are_refused),
+    cmocka_unit_test (presend_warms_up_two_seconds_before_each_request),
+    cmocka_unit_test (asymmetry_corrects_the_offset_by_the_delays_rise),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
