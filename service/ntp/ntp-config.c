@@ -140,12 +140,13 @@ ntp_config_init (NtpConfig *cfg)
   cfg->combinelimit = 3.0;
   cfg->maxjitter = 1.0;
   cfg->corrtimeratio = 3.0;
+  cfg->maxclockerror = 1.0;
 }
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "combinelimit", "corrtimeratio", "makestep", "maxchange", "maxdistance", "maxjitter",
-  "maxslewrate", "maxupdateskew", "minsources", "reselectdist", "stratumweight", NULL,
+  "combinelimit", "corrtimeratio", "makestep", "maxchange", "maxclockerror", "maxdistance",
+  "maxjitter", "maxslewrate", "maxupdateskew", "minsources", "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *
@@ -223,6 +224,7 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     { "combinelimit", &cfg->combinelimit, 0, 1e6, "" },
     { "maxjitter", &cfg->maxjitter, 1e-9, 1e6, " (s)" },
     { "corrtimeratio", &cfg->corrtimeratio, 1e-3, 1e6, "" },
+    { "maxclockerror", &cfg->maxclockerror, 1e-6, 1e4, " (ppm)" },
   };
   for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
     if (strcmp (d, dbl[k].name))

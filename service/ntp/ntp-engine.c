@@ -21,9 +21,6 @@
 #define LOCAL_PRECISION 1e-9
 /* chrony's maxdelaydevratio default. */
 #define MAX_DELAY_DEV_RATIO 10.0
-/* chrony's maxclockerror default: how far the local oscillator's frequency may move between
- * measurements (1 ppm). */
-#define MAX_CLOCK_ERROR 1e-6
 /* This many samples in a row refused by the delay test mean the path changed (a route
  * change), not a queue: the source's statistics restart. Without this, the old samples' low
  * minimum delay would refuse every sample of the new path for a long time. With the path
@@ -87,6 +84,14 @@ struct NtpEngine {
   double root_delay, root_dispersion;
   uint64_t rng;
 };
+
+/* chrony's maxclockerror (NtpConfig.maxclockerror, ppm; default 1): how far the local
+ * oscillator's frequency may move between measurements, as a fraction. */
+static double
+clock_error (const NtpEngine *e)
+{
+  return (e->cfg.maxclockerror > 0 ? e->cfg.maxclockerror : 1.0) * 1e-6;
+}
 
 static void
 elog (const NtpEngine *e, int level, const char *fmt, ...)
@@ -232,6 +237,7 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     s->cfg.name[NTP_NAME_MAX - 1] = '\0';
     s->cfg.ignored[sizeof s->cfg.ignored - 1] = '\0';
     ntp_stats_set_limits (st, s->cfg.minsamples, s->cfg.maxsamples);
+    ntp_stats_set_clock_error (st, clock_error (e));
     if (s->cfg.ignored[0])
       elog (e, NTP_LOG_WARNING,
             "%s: option(s) '%s' accepted for compatibility with chrony.conf but not implemented"
@@ -441,6 +447,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     .combinelimit = e->cfg.combinelimit,
     .minsources = e->cfg.minsources > 0 ? e->cfg.minsources : 1,
     .maxjitter = e->cfg.maxjitter > 0 ? e->cfg.maxjitter : MAX_JITTER,
+    .maxclockerror = clock_error (e),
   };
   NtpSelectResult res;
   ntp_select_run (in, NTP_MAX_SOURCES, &params, e->selected, states, &res);
@@ -757,7 +764,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
    * maxclockerror). */
   if (ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
       && !ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
-                               devratio, fabs (since) * (skew + MAX_CLOCK_ERROR))) {
+                               devratio, fabs (since) * (skew + clock_error (e)))) {
     if (++s->delay_refused < DELAY_REFUSED_RESTART) {
       elog (e, NTP_LOG_DEBUG, "%s: delay %.6f too far over the minimum, ignoring", s->cfg.name, delay);
       return;

@@ -129,6 +129,8 @@ typedef struct {
   double combinelimit;         /* default 3 */
   double maxjitter;            /* s; a source whose offsets scatter more is '~' (too variable);
                                 * default 1; 0 = the default */
+  double maxclockerror;        /* chrony's maxclockerror: how far the local oscillator's
+                                * frequency may move between measurements, ppm; default 1 */
   double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,
                                 * relative to the update interval (see ntp-discipline.c);
                                 * default 3; 0 = the default */

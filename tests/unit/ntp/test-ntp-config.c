@@ -329,6 +329,10 @@ core_directives_parse (void **state)
   assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 1000 1 2", err, sizeof err), 1);
   assert_true (cfg.maxchange_offset == 1000);
   assert_int_equal (cfg.maxchange_start, 1);
+  assert_true (cfg.maxclockerror == 1.0);
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxclockerror 0.5", err, sizeof err), 1);
+  assert_true (cfg.maxclockerror == 0.5);
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxclockerror 0", err, sizeof err), -1);
   assert_int_equal (cfg.maxchange_ignore, 2);
   assert_int_equal (ntp_config_parse_line (&cfg, "stratumweight 0.01", err, sizeof err), 1);
   assert_true (cfg.stratumweight == 0.01);
