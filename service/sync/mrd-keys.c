@@ -216,38 +216,35 @@ mrd_keys_parse_data (MrdKeys *keys, const char *data, const char *filename,
                      GPtrArray *diagnostics)
 {
   g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
+  g_autoptr(GArray) lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
   guint taken = 0;
 
   for (guint n = 0; lines[n] != NULL; n++)
     {
-      g_auto(GStrv) words = NULL;
+      gsize len = strlen (lines[n]);
+
+      g_array_append_val (lengths, len);
+    }
+
+  for (guint n = 0; lines[n] != NULL; n++)
+    {
       g_autoptr(GError) error = NULL;
       const char *type = "MD5", *why = NULL, *secret_word;
+      char *words[4], *save = NULL, *w;
       guint8 *secret;
       gsize len = 0;
       guint32 id;
-      guint n_words;
+      guint n_words = 0;
       char *line = g_strstrip (lines[n]);
 
       if (line[0] == '\0' || strchr ("#%;!", line[0]) != NULL)
         continue;
-      for (char *p = line; *p; p++)
-        if (*p == '\t')
-          *p = ' ';
-      words = g_strsplit (line, " ", -1);
-      /* g_strsplit leaves empty words for runs of blanks: pack them out. */
-      n_words = 0;
-      for (guint i = 0; words[i] != NULL; i++)
-        if (words[i][0] != '\0')
-          {
-            char *w = words[i];
-
-            words[i] = NULL;
-            words[n_words++] = w;
-          }
-        else
-          g_clear_pointer (&words[i], g_free);
-      words[n_words] = NULL;
+      /* Split in place, so that the one copy of the secret is the line, zeroed below. */
+      for (w = strtok_r (line, " \t", &save); w != NULL && n_words < G_N_ELEMENTS (words);
+           w = strtok_r (NULL, " \t", &save))
+        words[n_words++] = w;
+      if (w != NULL)
+        n_words = G_N_ELEMENTS (words);   /* too many words */
 
       if (n_words < 2 || n_words > 3 || !parse_id (words[0], &id))
         {
@@ -276,9 +273,9 @@ mrd_keys_parse_data (MrdKeys *keys, const char *data, const char *filename,
       if (error == NULL && len < 10)
         g_warning ("%s:%u: key %u is shorter than 80 bits", filename, n + 1, id);
     }
-  /* The text held secrets too. */
+  /* The text held secrets too (the lengths are from before strtok_r cut the lines). */
   for (guint n = 0; lines[n] != NULL; n++)
-    memset (lines[n], 0, strlen (lines[n]));
+    memset (lines[n], 0, g_array_index (lengths, gsize, n));
   return taken;
 }
 
