@@ -18,6 +18,7 @@
 #include "clock/mrd-clock.h"
 #include "sync/mrd-keys.h"
 #include "sync/mrd-sync-engine.h"
+#include "mrd-sync.h"
 
 static void
 hex_equal (const guint8 *got, gsize n, const char *hex)
@@ -211,6 +212,33 @@ keyfile_directive_reads_keys_and_refuses_an_open_file (void **state)
   (void) state;
 }
 
+/* The engine child parses again the line meridiand formats from a source's configuration
+ * (service/privsep/mrd-engine-proxy.c): a key lost there would run the source
+ * unauthenticated. Every option implemented here survives the round trip. */
+static void
+the_childs_line_keeps_key_version_presend_and_asymmetry (void **state)
+{
+  NtpSourceConfig a, b;
+  char err[200];
+  g_auto(GStrv) options = NULL;
+  g_autofree char *opts = NULL, *line = NULL;
+
+  ntp_source_config_init (&a);
+  assert_int_equal (ntp_source_config_parse (&a, "server 192.0.2.1 key 4294967295 version 3 "
+                                             "presend 0 asymmetry -0.25 iburst", err, sizeof err), 0);
+  options = mrd_sync_format_options (&a);
+  opts = g_strjoinv (" ", options);
+  line = g_strdup_printf ("server 192.0.2.1 %s", opts);
+  assert_int_equal (ntp_source_config_parse (&b, line, err, sizeof err), 0);
+  assert_int_equal (b.key, 4294967295u);
+  assert_int_equal (b.version, 3);
+  assert_true (b.presend_on);
+  assert_int_equal (b.presend, 0);
+  assert_true (b.asymmetry == -0.25);
+  assert_true (b.iburst);
+  (void) state;
+}
+
 int
 main (void)
 {
@@ -219,6 +247,7 @@ main (void)
     cmocka_unit_test (bad_lines_are_refused_with_file_and_line),
     cmocka_unit_test (the_engine_is_handed_only_the_keys_its_sources_name),
     cmocka_unit_test (keyfile_directive_reads_keys_and_refuses_an_open_file),
+    cmocka_unit_test (the_childs_line_keeps_key_version_presend_and_asymmetry),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
