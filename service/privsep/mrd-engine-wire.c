@@ -4,6 +4,7 @@
  */
 #include "mrd-engine-wire.h"
 
+#include <math.h>
 #include <string.h>
 
 GVariant *
@@ -14,7 +15,8 @@ mrd_wire_tracking (const NtpTracking *t)
                         t->system_time_offset, t->last_offset, t->rms_offset, t->freq_ppm,
                         t->residual_freq_ppm, t->skew_ppm, t->root_delay, t->root_dispersion,
                         t->update_interval, (gint32) t->leap,
-                        (gint32) t->leap_unsynchronized, (gboolean) FALSE);
+                        (gint32) t->leap_unsynchronized, (gboolean) FALSE, t->slew_rate,
+                        t->slew_left);
 }
 
 GVariant *
@@ -46,7 +48,8 @@ mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
   g_variant_get (v, MRD_WIRE_TRACKING, &sync, &ref_id, &ref_source, &stratum, &ref_time,
                  &t->system_time_offset, &t->last_offset, &t->rms_offset, &t->freq_ppm,
                  &t->residual_freq_ppm, &t->skew_ppm, &t->root_delay, &t->root_dispersion,
-                 &t->update_interval, &leap, &leap_unsync, &unused);
+                 &t->update_interval, &leap, &leap_unsync, &unused, &t->slew_rate,
+                 &t->slew_left);
   t->synchronized = sync;
   t->ref_id = ref_id;
   t->ref_source = ref_source;
@@ -54,6 +57,13 @@ mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
   t->ref_time_ns = ref_time;
   t->leap = leap == NTP_LEAP_INSERT || leap == NTP_LEAP_DELETE ? (NtpLeap) leap : NTP_LEAP_NONE;
   t->leap_unsynchronized = leap_unsync != 0;
+  /* A plan that cannot be (NaN, a slew that ended or lasts longer than any the core plans)
+   * leaves the offset as given. */
+  if (!(t->slew_left > 0 && t->slew_left < 1e6) || !isfinite (t->slew_rate))
+    {
+      t->slew_rate = 0.0;
+      t->slew_left = 0.0;
+    }
 }
 
 void

@@ -1133,6 +1133,17 @@ mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out)
     ntp_engine_get_tracking (self->core, out);
   if (out->synchronized && self->ref_host[0] != '\0')
     out->ref_id = self->ref_refid;
+  /* The core plans the slew in seconds of the clock it disciplines; whoever ages the report
+   * (ntp_tracking_age) counts CLOCK_MONOTONIC seconds. The two run at the clock's monotonic
+   * rate, constant while the slew lasts (the slew is a constant frequency): 1 for the system
+   * clock, up to 10 % apart for a slewing virtual clock. */
+  if (out->slew_left > 0)
+    {
+      double rate = mrd_clock_get_monotonic_rate (self->clock);
+
+      out->slew_rate *= rate;
+      out->slew_left /= rate;
+    }
 }
 
 const char *

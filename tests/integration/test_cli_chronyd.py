@@ -50,11 +50,45 @@ class CliAgainstChronyd(ChronydCase):
     def test_last_rx_and_root_dispersion_run_on_between_samples_as_chronycs(self):
         # chronyc's LastRx is the time since the source's last sample as of the moment asked:
         # at a 16-s poll it climbs to about 16 before each sample resets it; its tracking's
-        # root dispersion grows between updates. The engine writes its figures only at an
-        # update; they are brought to the moment of reading.
+        # root dispersion grows between updates, and its System time shrinks while a slew
+        # goes on. The engine writes its figures only at an update; they are brought to the
+        # moment of reading.
         self.write_config(self.server_line)
         self.start_seed_daemon()
         self.wait_synchronized()
+        # chronyc's System time is what is left to slew at the moment asked (chronyd reads it
+        # from the kernel): while the seed's 0.5 s is slewed out, two reads a second apart
+        # with no update between differ by what the clock itself moved meanwhile (its reading,
+        # TimeUSec, against this process's CLOCK_REALTIME), not by 0.
+        def read():
+            t0 = time.time()
+            clock_error = self.get_property('TimeUSec') / 1e6
+            tracking = self.get_all(TRACKING)
+            t1 = time.time()
+            return tracking, clock_error - (t0 + t1) / 2, t1 - t0
+
+        for attempt in range(5):
+            a, error_a, took_a = read()
+            cli_a = float(self.ctl('tracking', '-c').split(',')[4])
+            time.sleep(1)
+            b, error_b, took_b = read()
+            cli_b = float(self.ctl('tracking', '-c').split(',')[4])
+            if a['RefTimeUSec'] == b['RefTimeUSec']:
+                break
+        self.assertEqual(a['RefTimeUSec'], b['RefTimeUSec'], 'an update every second')
+        slewed = b['SystemTimeOffset'] - a['SystemTimeOffset']
+        moved = error_b - error_a
+        print(f'System time {a["SystemTimeOffset"]:.6f} -> {b["SystemTimeOffset"]:.6f} s, '
+              f'the clock moved {moved:.6f} s (reads took {took_a:.4f}, {took_b:.4f} s)')
+        self.assertLess(moved, -0.01, (a, b))
+        # What a read's own length leaves unknown (when in it the clock was read: half of it;
+        # the slew, at under 10 %, between the two properties), and the frequency error
+        # (ppm-level). Slew seconds of the clock counted as CLOCK_MONOTONIC seconds would be
+        # 9 % off (the slew's own rate).
+        self.assertLess(abs(slewed - moved), 0.01 * abs(moved) + 0.6 * (took_a + took_b) + 1e-4,
+                        (a, b, moved))
+        # chronyc's sign: the correction to come, positive when the clock is slow.
+        self.assertGreater(cli_b - cli_a, 0.01, (cli_a, cli_b))
         seen, tracking = [], []
         end = time.monotonic() + 20
         while time.monotonic() < end:
