@@ -253,7 +253,7 @@ char *
 mctl_tracking_report (MrdDBusTime1Tracking *t, gboolean csv, gboolean numeric)
 {
   MctlChronyTracking r = { 0 };
-  guint64 ref_usec = mrd_dbus_time1_tracking_get_ref_time_usec (t);
+  guint64 ref_nsec = mrd_dbus_time1_tracking_get_ref_time_nsec (t);
   const char *address = mrd_dbus_time1_tracking_get_reference_name (t);
 
   r.ref_id = mrd_dbus_time1_tracking_get_reference_id (t);
@@ -264,8 +264,11 @@ mctl_tracking_report (MrdDBusTime1Tracking *t, gboolean csv, gboolean numeric)
       r.ref_name = mctl_name_for_address (address);
     }
   r.stratum = mrd_dbus_time1_tracking_get_stratum (t);
-  r.ref_time_s = (gint64) (ref_usec / G_USEC_PER_SEC);
-  r.ref_time_ns = (guint32) (ref_usec % G_USEC_PER_SEC) * 1000;
+  /* A meridiand without RefTimeNSec gives 0 there: its RefTimeUSec then, padded with 000. */
+  if (ref_nsec == 0)
+    ref_nsec = mrd_dbus_time1_tracking_get_ref_time_usec (t) * 1000;
+  r.ref_time_s = (gint64) (ref_nsec / 1000000000);
+  r.ref_time_ns = (guint32) (ref_nsec % 1000000000);
   r.system_time = mrd_dbus_time1_tracking_get_system_time_offset (t);
   r.last_offset = mrd_dbus_time1_tracking_get_last_offset (t);
   r.rms_offset = mrd_dbus_time1_tracking_get_rmsoffset (t);
@@ -764,9 +767,14 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
   d.root_delay = mrd_dbus_time1_source_get_reply_root_delay (p);
   d.root_dispersion = mrd_dbus_time1_source_get_reply_root_dispersion (p);
   d.ref_id = mrd_dbus_time1_source_get_reply_reference_id (p);
-  /* meridiand does not keep the server's reference time: the epoch, as chronyc shows a
+  /* 0 (none given, or a meridiand that does not carry it) is the epoch, as chronyc shows a
    * zero one. */
-  d.ref_time_s = 0;
+  {
+    guint64 ref = mrd_dbus_time1_source_get_reply_reference_time_nsec (p);
+
+    d.ref_time_s = (gint64) (ref / 1000000000);
+    d.ref_time_ns = (guint32) (ref % 1000000000);
+  }
   d.offset = mrd_dbus_time1_source_get_reply_offset (p);
   d.peer_delay = mrd_dbus_time1_source_get_reply_peer_delay (p);
   d.peer_dispersion = mrd_dbus_time1_source_get_dispersion (p);

@@ -662,6 +662,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     .leap = p->leap, .version = p->version, .mode = p->mode, .stratum = p->stratum,
     .precision = p->precision, .root_delay = p->root_delay,
     .root_dispersion = p->root_dispersion, .refid = p->refid,
+    .ref_ns = p->ref_ts != 0 ? ntp_ts_to_ns (p->ref_ts, t2) : 0,
     .t1_ns = c1, .t2_ns = t2, .t3_ns = t3, .t4_ns = c4,
   };
   s->delay = delay;

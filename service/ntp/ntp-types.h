@@ -138,6 +138,8 @@ typedef struct {
   int8_t precision;                   /* log2 s */
   double root_delay, root_dispersion; /* s */
   uint32_t refid;
+  int64_t ref_ns;                     /* the server's reference time, ns since the Unix epoch
+                                       * on its clock; 0 = none given */
   int64_t t1_ns, t2_ns, t3_ns, t4_ns;
 } NtpReplyInfo;
 

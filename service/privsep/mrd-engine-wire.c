@@ -33,7 +33,7 @@ mrd_wire_report (const NtpSourceReport *r)
                         r->reply.root_dispersion, (guint32) r->reply.refid,
                         (gint64) r->reply.t1_ns, (gint64) r->reply.t2_ns,
                         (gint64) r->reply.t3_ns, (gint64) r->reply.t4_ns,
-                        (guint64) r->replies);
+                        (gint64) r->reply.ref_ns, (guint64) r->replies);
 }
 
 void
@@ -72,7 +72,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   gint32 state, stratum, poll, samples, runs, precision;
   guchar reach, leap, version, mode, reply_stratum;
   guint32 refid, reply_refid;
-  gint64 t1, t2, t3, t4;
+  gint64 t1, t2, t3, t4, ref;
   guint64 replies;
   double unused;
 
@@ -82,7 +82,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
                  &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
-                 &reply_refid, &t1, &t2, &t3, &t4, &replies);
+                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -102,6 +102,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.t2_ns = t2;
   r->reply.t3_ns = t3;
   r->reply.t4_ns = t4;
+  r->reply.ref_ns = ref;
   r->replies = replies;
 }
 

@@ -32,9 +32,9 @@ G_BEGIN_DECLS
 /* NtpTracking, the slew's plan (slew_rate, slew_left) last. */
 #define MRD_WIRE_TRACKING "(buiixdddddddddiibdd)"
 /* A source's report, then the last reply's header and timestamps (NtpReplyInfo: leap, version,
- * mode, stratum, precision, root delay, root dispersion, refid, t1..t4) and the count of valid
- * replies. */
-#define MRD_WIRE_REPLY "(yyyyidduxxxx)"
+ * mode, stratum, precision, root delay, root dispersion, refid, t1..t4, reference time) and the
+ * count of valid replies. */
+#define MRD_WIRE_REPLY "(yyyyidduxxxxx)"
 #define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "t)"
 #define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa(us" MRD_WIRE_REPORT ")(bdd))"
 

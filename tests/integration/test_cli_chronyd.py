@@ -101,6 +101,15 @@ class CliAgainstChronyd(ChronydCase):
         grew = [b[1] - a[1] for a, b in zip(tracking, tracking[1:]) if a[0] == b[0]]
         self.assertGreater(len(grew), 5, tracking)
         self.assertTrue(all(g > 0 for g in grew), tracking)
+        # The reference time to the nanosecond, as chronyc prints it (RefTimeNSec; RefTimeUSec
+        # is the same, truncated, for older clients).
+        for attempt in range(3):
+            nsec = self.tracking('RefTimeNSec')
+            field = self.ctl('tracking', '-c').split(',')[3]
+            if self.tracking('RefTimeNSec') == nsec:
+                break
+        self.assertEqual(field, f'{nsec // 10**9}.{nsec % 10**9:09d}')
+        self.assertEqual(self.tracking('RefTimeUSec'), nsec // 1000)
 
     def raw_server_reply(self):
         """chronyd's reply to one NTPv4 client request sent here by hand: its header."""
@@ -112,10 +121,14 @@ class CliAgainstChronyd(ChronydCase):
         def short(b):   # NTP short format: 16.16 fixed-point seconds
             return int.from_bytes(b, 'big') / 65536
 
+        def stamp(b):   # NTP timestamp (32.32 since 1900) as Unix seconds
+            return int.from_bytes(b[:4], 'big') - 2208988800 + int.from_bytes(b[4:], 'big') / 2**32
+
         return {'leap': reply[0] >> 6, 'version': (reply[0] >> 3) & 7, 'mode': reply[0] & 7,
                 'stratum': reply[1], 'precision': int.from_bytes(reply[3:4], 'big', signed=True),
                 'root_delay': short(reply[4:8]), 'root_dispersion': short(reply[8:12]),
-                'refid': int.from_bytes(reply[12:16], 'big')}
+                'refid': int.from_bytes(reply[12:16], 'big'), 'ref_time': stamp(reply[16:24]),
+                'tx_time': stamp(reply[40:48])}
 
     def test_ntpdata_shows_chronyds_reply_as_chronyc_ntpdata(self):
         # chronyc's ntpdata layout (tests/cli/fixtures/chronyc-4.3/ntpdata.txt, real output):
@@ -181,6 +194,14 @@ class CliAgainstChronyd(ChronydCase):
                                    '7F000001'])
         self.assertEqual((csv[8], csv[11], csv[15]),
                          (str(server['stratum']), str(server['precision']), '7F7F0101'))
+        # The server's reference time, as it sent it in the reply the sample came from: at
+        # most one poll (16 s) and the query's own wait before chronyd's in the query made
+        # here by hand, and never after that reply's transmit time.
+        ref_time = float(csv[17])
+        self.assertLessEqual(ref_time, server['ref_time'] + 1e-6, (csv[17], server))
+        self.assertGreater(ref_time, server['ref_time'] - 20, (csv[17], server))
+        self.assertEqual(got['Reference time'], time.strftime('%a %b %d %H:%M:%S %Y',
+                                                              time.gmtime(int(ref_time))))
         # Every source, each after a blank line, as chronyc lists them.
         every = self.ctl('ntpdata').splitlines()
         self.assertEqual(every[0], '')

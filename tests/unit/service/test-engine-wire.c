@@ -26,7 +26,8 @@ source_report_survives_the_wire_field_by_field (void **state)
     .reply = { .leap = 1, .version = 3, .mode = 4, .stratum = 2, .precision = -23,
                .root_delay = 0.0185, .root_dispersion = 0.0195, .refid = 0x47505300,
                .t1_ns = 1700000000000000021LL, .t2_ns = 1700000000000000022LL,
-               .t3_ns = 1700000000000000023LL, .t4_ns = 1700000000000000024LL },
+               .t3_ns = 1700000000000000023LL, .t4_ns = 1700000000000000024LL,
+               .ref_ns = 1699999990000000026LL },
     .replies = 25,
   };
   NtpSourceReport out;
@@ -65,6 +66,7 @@ source_report_survives_the_wire_field_by_field (void **state)
   assert_int_equal (out.reply.t2_ns, 1700000000000000022LL);
   assert_int_equal (out.reply.t3_ns, 1700000000000000023LL);
   assert_int_equal (out.reply.t4_ns, 1700000000000000024LL);
+  assert_int_equal (out.reply.ref_ns, 1699999990000000026LL);
   assert_int_equal (out.replies, 25);
 }
 
@@ -134,7 +136,7 @@ a_hostile_reply_header_is_clamped (void **state)
   g_autoptr(GVariant) v = g_variant_ref_sink (g_variant_new (
     MRD_WIRE_REPORT, 0, 1, 4, (guchar) 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0u, 0, 0,
     0.0, 0.0, 0.0, 0.0, 0.0, (guchar) 9, (guchar) 200, (guchar) 255, (guchar) 255, 1000, 0.0,
-    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (guint64) 1));
+    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (gint64) 5, (guint64) 1));
 
   mrd_wire_get_report (v, &out);
   assert_int_equal (out.reply.leap, 3);
