@@ -624,6 +624,47 @@ parse_number (const char *text, double *value)
   return errno == 0 && end != text && *end == '\0' && isfinite (*value);
 }
 
+/* One try as a JSON object on a line of its own (JSON Lines), printed as it is made: what the
+ * try saw and whether it ends the wait (meridianctl(1)); a try that could not read the
+ * tracking state says why instead. */
+static void
+print_waitsync_json (gint64 attempt, MrdDBusTime1Tracking *t, double correction, double skew,
+                     gboolean met, const GError *error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "Try");
+  json_builder_add_int_value (b, attempt);
+  if (t != NULL)
+    {
+      json_builder_set_member_name (b, "Synchronized");
+      json_builder_add_boolean_value (b, mrd_dbus_time1_tracking_get_synchronized (t));
+      json_builder_set_member_name (b, "ReferenceID");
+      json_builder_add_int_value (b, mrd_dbus_time1_tracking_get_reference_id (t));
+      json_builder_set_member_name (b, "Correction");
+      json_builder_add_double_value (b, correction);
+      json_builder_set_member_name (b, "Skew");
+      json_builder_add_double_value (b, skew);
+    }
+  else
+    {
+      json_builder_set_member_name (b, "Error");
+      json_builder_add_string_value (b, error != NULL ? error->message : "");
+    }
+  json_builder_set_member_name (b, "Done");
+  json_builder_add_boolean_value (b, met);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+  fflush (stdout);
+}
+
 /* chronyc's waitsync, number for number (chronyc 4.3's process_cmd_waitsync): MAX-TRIES 0
  * tries for ever and a negative one tries once; a MAX-CORRECTION or MAX-SKEW of 0 is no bound
  * and a negative one a bound nothing meets; the interval is at least 0.1 s. Unlike chronyc's
@@ -664,19 +705,29 @@ mctl_waitsync (MctlContext *ctx, int argc, char **argv)
           g_printerr (_("Cannot read the tracking state (try %u).\n"), (guint) attempt);
           if (ctx->verbose)
             g_printerr ("%s\n", error->message);
+          if (ctx->json)
+            print_waitsync_json (attempt, NULL, 0, 0, FALSE, error);
         }
       else
         {
           guint32 refid = mrd_dbus_time1_tracking_get_reference_id (t);
           double correction = fabs (mrd_dbus_time1_tracking_get_system_time_offset (t));
           double skew = mrd_dbus_time1_tracking_get_skew (t);
-          g_autofree char *line = mctl_chrony_format_waitsync_try ((int) attempt, refid,
-                                                                   correction, skew, ctx->csv);
-          fputs (line, stdout);
-          fflush (stdout);
-          if (mrd_dbus_time1_tracking_get_synchronized (t) && refid != 0 && refid != LOCAL_REFID &&
-              (max_correction == 0 || correction <= max_correction) &&
-              (max_skew == 0 || skew <= max_skew))
+          gboolean met = mrd_dbus_time1_tracking_get_synchronized (t) && refid != 0 &&
+                         refid != LOCAL_REFID &&
+                         (max_correction == 0 || correction <= max_correction) &&
+                         (max_skew == 0 || skew <= max_skew);
+
+          if (ctx->json)
+            print_waitsync_json (attempt, t, correction, skew, met, NULL);
+          else
+            {
+              g_autofree char *line = mctl_chrony_format_waitsync_try ((int) attempt, refid,
+                                                                       correction, skew, ctx->csv);
+              fputs (line, stdout);
+              fflush (stdout);
+            }
+          if (met)
             return MCTL_EXIT_OK;
         }
       if (max_tries != 0 && attempt >= max_tries)
