@@ -106,26 +106,25 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->replies = replies;
 }
 
-GVariant *
-mrd_wire_update_aged (GVariant *update, double seconds)
+/* An update's parts, read back: its tracking, the reference's name (valid while the update
+ * lives), its drift, and each source (id, address, report) passed to @each in order. */
+typedef void (*WireSourceFunc) (guint32 id, const char *address, NtpSourceReport *r,
+                                gpointer data);
+
+static void
+get_update (GVariant *update, NtpTracking *t, const char **reference, gboolean *have_drift,
+            double *freq, double *skew, WireSourceFunc each, gpointer data)
 {
   g_autoptr(GVariant) tracking_v = NULL;
-  NtpTracking t;
   g_autoptr(GVariant) sources_v = NULL;
-  const char *reference;
-  gboolean have_drift;
-  double freq, skew;
-  GVariantBuilder b;
   GVariantIter iter;
   guint32 id;
   const char *address;
   GVariant *report_v;
 
   g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
-                 &tracking_v, &reference, &sources_v, &have_drift, &freq, &skew);
-  mrd_wire_get_tracking (tracking_v, &t);
-  ntp_tracking_age (&t, seconds);
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+                 &tracking_v, reference, &sources_v, have_drift, freq, skew);
+  mrd_wire_get_tracking (tracking_v, t);
   g_variant_iter_init (&iter, sources_v);
   while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
     {
@@ -133,43 +132,62 @@ mrd_wire_update_aged (GVariant *update, double seconds)
 
       mrd_wire_get_report (report_v, &r);
       g_variant_unref (report_v);
-      if (r.last_rx_ago >= 0)
-        r.last_rx_ago += seconds;
-      g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", id, address, mrd_wire_report (&r));
+      each (id, address, &r, data);
     }
+}
+
+typedef struct {
+  GVariantBuilder sources;
+  double seconds;
+} Aging;
+
+static void
+age_source (guint32 id, const char *address, NtpSourceReport *r, gpointer data)
+{
+  Aging *a = data;
+
+  if (r->last_rx_ago >= 0)
+    r->last_rx_ago += a->seconds;
+  g_variant_builder_add (&a->sources, "(us@" MRD_WIRE_REPORT ")", id, address,
+                         mrd_wire_report (r));
+}
+
+GVariant *
+mrd_wire_update_aged (GVariant *update, double seconds)
+{
+  Aging a = { .seconds = seconds };
+  NtpTracking t;
+  const char *reference;
+  gboolean have_drift;
+  double freq, skew;
+
+  g_variant_builder_init (&a.sources, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  get_update (update, &t, &reference, &have_drift, &freq, &skew, age_source, &a);
+  ntp_tracking_age (&t, seconds);
   return g_variant_ref_sink (
     g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
-                   mrd_wire_tracking (&t), reference, g_variant_builder_end (&b), have_drift,
-                   freq, skew));
+                   mrd_wire_tracking (&t), reference, g_variant_builder_end (&a.sources),
+                   have_drift, freq, skew));
+}
+
+static void
+key_of_source (guint32 id, const char *address, NtpSourceReport *r, gpointer data)
+{
+  g_variant_builder_add (data, "(usiii)", id, address, (gint32) r->state, (gint32) r->stratum,
+                         (gint32) r->poll);
 }
 
 GVariant *
 mrd_wire_discrete_key (GVariant *update)
 {
-  g_autoptr(GVariant) tracking_v = NULL;
-  g_autoptr(GVariant) sources_v = NULL;
   const char *reference;
   NtpTracking t;
   GVariantBuilder b;
-  GVariantIter iter;
-  guint32 id;
-  const char *address;
-  GVariant *report_v;
+  gboolean have_drift;
+  double freq, skew;
 
-  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
-                 &tracking_v, &reference, &sources_v, NULL, NULL, NULL);
-  mrd_wire_get_tracking (tracking_v, &t);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(usiii)"));
-  g_variant_iter_init (&iter, sources_v);
-  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
-    {
-      NtpSourceReport r;
-
-      mrd_wire_get_report (report_v, &r);
-      g_variant_unref (report_v);
-      g_variant_builder_add (&b, "(usiii)", id, address, (gint32) r.state, (gint32) r.stratum,
-                             (gint32) r.poll);
-    }
+  get_update (update, &t, &reference, &have_drift, &freq, &skew, key_of_source, &b);
   return g_variant_ref_sink (
     g_variant_new ("(buiibiisa(usiii))", (gboolean) t.synchronized, (guint32) t.ref_id,
                    (gint32) t.ref_source, (gint32) t.stratum, (gboolean) (t.ref_time_ns != 0),
