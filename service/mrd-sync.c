@@ -44,8 +44,9 @@ struct _MrdSync {
   GHashTable *sources;               /* GUINT_TO_POINTER (id) → Source */
   guint next_id;
   NtpTracking tracking;
-  /* The tracking as the engine gave it, and when (monotonic µs): its root dispersion is
-   * brought to the moment it is read (mrd_sync_refresh), as chronyc tracking shows it. */
+  /* The tracking as the engine gave it, and when (monotonic µs): its offset still to slew
+   * and root dispersion are brought to the moment they are read (mrd_sync_refresh), as
+   * chronyc tracking shows them. */
   NtpTracking tracking_given;
   gint64 tracking_mono;
   char *reference_name;
