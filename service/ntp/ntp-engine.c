@@ -787,6 +787,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     .leap = p->leap, .version = p->version, .mode = p->mode, .stratum = p->stratum,
     .precision = p->precision, .root_delay = p->root_delay,
     .root_dispersion = p->root_dispersion, .refid = p->refid,
+    .ref_ns = p->ref_ts != 0 ? ntp_ts_to_ns (p->ref_ts, t2) : 0,
     .t1_ns = c1, .t2_ns = t2, .t3_ns = t3, .t4_ns = c4,
   };
   s->delay = delay;
@@ -925,7 +926,6 @@ ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
   out->ref_id = e->synchronized ? e->ref_id : 0;
   out->stratum = e->synchronized ? e->stratum : 0;
   out->ref_time_ns = e->ref_time_ns;
-  out->system_time_offset = ntp_discipline_pending (&e->disc, now);
   out->last_offset = e->disc.last_offset;
   out->rms_offset = ntp_discipline_rms_offset (&e->disc);
   out->freq_ppm = ntp_discipline_freq_ppm (&e->disc);
@@ -942,11 +942,28 @@ ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
     out->root_dispersion = e->root_dispersion;
     ntp_tracking_age (out, elapsed);
   }
+  /* Read now, after the ageing above (which would otherwise slew it out a second time). */
+  out->system_time_offset = ntp_discipline_pending (&e->disc, now);
+  if (out->system_time_offset != 0.0) {
+    out->slew_rate = e->disc.slew_rate;
+    out->slew_left = (double) (e->disc.slew_end_ns - now) * 1e-9;
+  }
 }
 
 void
 ntp_tracking_age (NtpTracking *t, double seconds)
 {
+  /* The slew goes on between updates, as planned: what is left reads less as it runs. */
+  if (seconds > 0 && t->slew_left > 0) {
+    if (seconds >= t->slew_left) {
+      t->system_time_offset = 0.0;
+      t->slew_rate = 0.0;
+      t->slew_left = 0.0;
+    } else {
+      t->system_time_offset += t->slew_rate * seconds;
+      t->slew_left -= seconds;
+    }
+  }
   /* Dispersion grows with what we do not know of our frequency (chrony). */
   if (t->synchronized && seconds > 0)
     t->root_dispersion += ((t->skew_ppm + fabs (t->residual_freq_ppm)) * 1e-6 + LOCAL_PRECISION)

@@ -156,6 +156,8 @@ typedef struct {
   int8_t precision;                   /* log2 s */
   double root_delay, root_dispersion; /* s */
   uint32_t refid;
+  int64_t ref_ns;                     /* the server's reference time, ns since the Unix epoch
+                                       * on its clock; 0 = none given */
   int64_t t1_ns, t2_ns, t3_ns, t4_ns;
 } NtpReplyInfo;
 
@@ -189,6 +191,12 @@ typedef struct {
   int stratum;
   int64_t ref_time_ns;        /* local clock time of the last update; 0 = never */
   double system_time_offset;  /* s, positive = fast of NTP time (still being slewed out) */
+  /* The slew under way as planned: system_time_offset changes at slew_rate (s per s) for
+   * slew_left more seconds, then reads 0 (ntp_tracking_age); both 0 when none. Seconds of
+   * the disciplined clock (env->now) as the core gives them; a reader that ages the report
+   * on another time base converts them (service/sync/mrd-sync-engine.c). */
+  double slew_rate;
+  double slew_left;
   double last_offset;
   double rms_offset;
   double freq_ppm;            /* positive = the clock runs fast (uncorrected) */

@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 
 #include "mrd-state.h"
+#include "net/mrd-backoff.h"
 #include "net/mrd-io-error.h"
 #include "net/mrd-net.h"
 
@@ -63,9 +64,9 @@ struct _SyncSpec {
   guint max_members;
   MrdNetResolve *resolving;
   guint retry_id;
-  guint retry_ms;
+  MrdBackoff retry;              /* ms: lookups that failed or gave no usable address */
   gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
-  guint refresh_ms;              /* back-off between such re-resolutions */
+  MrdBackoff refresh;            /* ms: between re-resolutions for failing members */
   gboolean peer_said;
 };
 
@@ -409,9 +410,8 @@ env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
        * doubles up to an hour, so a dead server does not turn into a DNS flood. */
       g_message ("%s (%s) has not answered %u requests, resolving %s again",
                  src->address_str, spec->sc.name, src->unanswered, spec->sc.name);
-      spec->refresh_ms = spec->refresh_ms == 0 ? MIN (self->retry_min_ms * 8, self->retry_max_ms)
-                                               : MIN (spec->refresh_ms * 2, self->retry_max_ms);
-      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_ms * 1000;
+      spec->next_resolve_mono = g_get_monotonic_time ()
+                                + (gint64) mrd_backoff_next (&spec->refresh) * 1000;
       spec_resolve (spec);
     }
 }
@@ -529,16 +529,16 @@ on_retry (gpointer user_data)
 static void
 spec_schedule_retry (SyncSpec *spec)
 {
-  MrdSyncEngine *self = spec->engine;
+  guint delay_ms;
 
-  spec->retry_ms = spec->retry_ms == 0 ? self->retry_min_ms
-                                       : MIN (spec->retry_ms * 2, self->retry_max_ms);
+  if (spec->retry_id != 0)
+    return;
+  delay_ms = mrd_backoff_next (&spec->retry);
   /* Whole seconds go through g_timeout_add_seconds, which GLib batches with other wake-ups. */
-  if (spec->retry_id == 0)
-    spec->retry_id = spec->retry_ms % 1000 == 0
-                     ? g_timeout_add_seconds (spec->retry_ms / 1000, on_retry, spec)
-                     : g_timeout_add (spec->retry_ms, on_retry, spec);
-  g_debug ("Resolving %s again in %u ms", spec->sc.name, spec->retry_ms);
+  spec->retry_id = delay_ms % 1000 == 0
+                   ? g_timeout_add_seconds (delay_ms / 1000, on_retry, spec)
+                   : g_timeout_add (delay_ms, on_retry, spec);
+  g_debug ("Resolving %s again in %u ms", spec->sc.name, delay_ms);
 }
 
 static void
@@ -603,7 +603,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, const GError *error)
   if (spec_count_members (spec) == 0)
     spec_schedule_retry (spec);
   else
-    spec->retry_ms = 0;
+    mrd_backoff_reset (&spec->retry);
   if (changed)
     emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
@@ -655,6 +655,18 @@ spec_free (SyncSpec *spec)
   g_free (spec);
 }
 
+/* Both back-offs start again from the engine's ends; a failing member's name is asked again
+ * at most every 8 x the first retry. */
+static void
+spec_init_backoff (SyncSpec *spec)
+{
+  MrdSyncEngine *self = spec->engine;
+
+  mrd_backoff_init (&spec->retry, self->retry_min_ms, self->retry_max_ms);
+  mrd_backoff_init (&spec->refresh, (guint) MIN ((guint64) self->retry_min_ms * 8, self->retry_max_ms),
+                    self->retry_max_ms);
+}
+
 static SyncSpec *
 spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
 {
@@ -669,6 +681,7 @@ spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
   spec->numeric = numeric != NULL;
   spec->max_members = sc->mode == NTP_SOURCE_POOL && !spec->numeric
                       ? (guint) CLAMP (sc->maxsources, 1, NTP_MAX_SOURCES) : 1;
+  spec_init_backoff (spec);
   return spec;
 }
 
@@ -1171,6 +1184,17 @@ mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out)
     ntp_engine_get_tracking (self->core, out);
   if (out->synchronized && self->ref_host[0] != '\0')
     out->ref_id = self->ref_refid;
+  /* The core plans the slew in seconds of the clock it disciplines; whoever ages the report
+   * (ntp_tracking_age) counts CLOCK_MONOTONIC seconds. The two run at the clock's monotonic
+   * rate, constant while the slew lasts (the slew is a constant frequency): 1 for the system
+   * clock, up to 10 % apart for a slewing virtual clock. */
+  if (out->slew_left > 0)
+    {
+      double rate = mrd_clock_get_monotonic_rate (self->clock);
+
+      out->slew_rate *= rate;
+      out->slew_left /= rate;
+    }
 }
 
 const char *
@@ -1287,4 +1311,6 @@ mrd_sync_engine_set_resolve_backoff (MrdSyncEngine *self, guint first_ms, guint 
 {
   self->retry_min_ms = MAX (first_ms, 1);
   self->retry_max_ms = MAX (max_ms, self->retry_min_ms);
+  for (guint i = 0; i < self->specs->len; i++)
+    spec_init_backoff (self->specs->pdata[i]);
 }

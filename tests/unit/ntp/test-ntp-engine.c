@@ -1362,6 +1362,66 @@ asymmetry_corrects_the_offset_by_the_delays_rise (void **state)
   }
 }
 
+/* chronyc's "System time" is what is left to slew as of the moment asked: the report carries
+ * the slew's plan, and a report aged by the local time since (ntp_tracking_age) reads what
+ * the engine itself reports then, until the next update re-plans it. */
+typedef struct {
+  NtpTracking last;
+  int64_t last_now;
+  int pairs, moving;
+  double worst;
+} SlewAcc;
+
+static void
+slew_cb (MiniSim *m, void *data)
+{
+  SlewAcc *a = data;
+  NtpTracking now_tr;
+  int64_t now = ms_now (m);
+  ntp_engine_get_tracking (m->e, &now_tr);
+  if (a->last_now != 0 && a->last.ref_time_ns == now_tr.ref_time_ns && now_tr.ref_time_ns != 0) {
+    NtpTracking aged = a->last;
+    ntp_tracking_age (&aged, (double) (now - a->last_now) * 1e-9);
+    double d = fabs (aged.system_time_offset - now_tr.system_time_offset);
+    if (d > a->worst)
+      a->worst = d;
+    a->pairs++;
+    if (fabs (now_tr.system_time_offset - a->last.system_time_offset) > 1e-6)
+      a->moving++;
+  }
+  a->last = now_tr;
+  a->last_now = now;
+}
+
+static void
+system_time_ages_as_the_slew_goes_on (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 11, 0.1, 5.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  SlewAcc a = { 0 };
+  ms_run (&m, 120, 0.25, slew_cb, &a);
+  print_message ("pairs %d, moving %d, worst %.3g s\n", a.pairs, a.moving, a.worst);
+  assert_true (a.pairs > 100);
+  /* 0.1 s slewed out at the core's rate takes seconds: many reads see it move */
+  assert_true (a.moving >= 4);
+  assert_true (a.worst < 1e-9);
+
+  /* The plan alone: linear to its end, then nothing left. */
+  NtpTracking t = { .system_time_offset = 0.1, .slew_rate = -0.02, .slew_left = 5.0 };
+  ntp_tracking_age (&t, 2.0);
+  assert_true (fabs (t.system_time_offset - 0.06) < 1e-12);
+  assert_true (fabs (t.slew_left - 3.0) < 1e-12);
+  ntp_tracking_age (&t, 3.5);
+  assert_true (t.system_time_offset == 0.0 && t.slew_left == 0.0 && t.slew_rate == 0.0);
+  ntp_engine_free (m.e);
+}
+
 int
 main (void)
 {
@@ -1395,6 +1455,7 @@ main (void)
     cmocka_unit_test (replies_without_the_keys_mac_are_refused),
     cmocka_unit_test (presend_warms_up_two_seconds_before_each_request),
     cmocka_unit_test (asymmetry_corrects_the_offset_by_the_delays_rise),
+    cmocka_unit_test (system_time_ages_as_the_slew_goes_on),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
