@@ -83,6 +83,10 @@ int ntp_stats_poll_samples (const NtpStats *st);
 /* The oscillator's frequency wander W^2 (fraction^2 per s, a random walk) estimated from the
  * stored samples' phase record; negative when too few samples say. */
 double ntp_stats_wander2 (const NtpStats *st);
+/* The same record's W^2 with its own sampling error carried: the posterior mean of W^2 given
+ * the estimate and its SD under a scale-invariant prior (never 0 while the record cannot
+ * exclude wander); negative when too few samples say. */
+double ntp_stats_wander2_mean (const NtpStats *st);
 double ntp_stats_min_delay (const NtpStats *st);
 /* Predicted offset at `when` (the newest sample's offset with fewer than 3 samples). */
 double ntp_stats_predict (const NtpStats *st, int64_t when_ns);

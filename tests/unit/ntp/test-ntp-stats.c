@@ -167,6 +167,110 @@ startup_falseticker_is_marked (void **state)
   assert_int_equal (marked, trials);
 }
 
+static double
+expo (double mean)
+{
+  return -log (uniform01 ()) * mean;
+}
+
+static double
+gauss (void)
+{
+  return sqrt (-2.0 * log (uniform01 ())) * cos (6.283185307179586 * uniform01 ());
+}
+
+/* One measurement through a path of 100 us each way plus exponential queueing of mean
+ * `jitter` each way: the offset errs by half the difference of the two queues. */
+static void
+add_queued (NtpStats *st, double t, double true_offset, double jitter)
+{
+  double qo = expo (jitter), qi = expo (jitter);
+  NtpSample s = { .time_ns = S (t), .offset = true_offset + 0.5 * (qo - qi),
+                  .delay = 2e-4 + qo + qi, .peer_dispersion = 1e-8, .root_delay = 2e-4 + qo + qi,
+                  .root_dispersion = 1e-8, .stratum = 1 };
+  assert_true (ntp_stats_add (st, &s));
+  ntp_stats_regress (st);
+}
+
+/* The wander read from the phase record: 256 samples 64 s apart (the history and the archive
+ * before it), 10 us of queueing each way. With a frequency walking by W^2 = 1e-14 per s the
+ * estimate lands within a factor of 3 of it (geometric mean over the trials); with no walk at
+ * all it is still above 0 (the record cannot exclude a small one) but far below that. */
+static void
+wander_estimate_follows_the_record (void **state)
+{
+  (void) state;
+  const double w2_true[2] = { 1e-14, 0.0 };
+  double log_mean[2] = { 0, 0 }, least[2] = { 1, 1 };
+  const int trials = 12;
+  for (int c = 0; c < 2; c++) {
+    for (int trial = 0; trial < trials; trial++) {
+      NtpStats *st = ntp_stats_new ();
+      double freq = 0, phase = 0;
+      for (int i = 0; i < 256; i++) {
+        add_queued (st, 64.0 * i, phase, 10e-6);
+        /* a frequency random walk over the 64 s to the next sample, its phase integrated */
+        for (int k = 0; k < 64; k++) {
+          freq += sqrt (w2_true[c]) * gauss ();
+          phase += freq;
+        }
+      }
+      double w2 = ntp_stats_wander2_mean (st);
+      assert_true (w2 > 0);
+      log_mean[c] += log (w2) / trials;
+      least[c] = fmin (least[c], w2);
+      ntp_stats_free (st);
+    }
+  }
+  double g = exp (log_mean[0]);
+  if (!(g > w2_true[0] / 3 && g < w2_true[0] * 3))
+    fail_msg ("W^2 1e-14 read as %g (geometric mean)", g);
+  if (!(exp (log_mean[1]) < w2_true[0] / 30))
+    fail_msg ("no wander read as %g (geometric mean)", exp (log_mean[1]));
+}
+
+/* The offset from the physics weights, on a fixed offset (no frequency error, no wander) seen
+ * through 1 ms of exponential queueing each way, 64 samples 64 s apart: it must beat by far a
+ * line fitted with equal weights to the same offsets, read at the same (newest) sample (the
+ * fast samples carry the information), and the offset SD it claims must match its real error
+ * within a factor of 2 (RMS of error / claimed SD reads 1.7 here: the gap between the two
+ * least delays underestimates the fastest sample's own queueing when both ways queue). */
+static void
+physical_offset_and_its_sd (void **state)
+{
+  (void) state;
+  const int trials = 200, n = 64;
+  double se = 0, sz = 0, sl = 0;
+  for (int trial = 0; trial < trials; trial++) {
+    NtpStats *st = ntp_stats_new ();
+    double truth = 0.003, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int i = 0; i < n; i++) {
+      add_queued (st, 64.0 * i, truth, 1e-3);
+      NtpStatsReport rep;
+      ntp_stats_report (st, S (64.0 * i), &rep);
+      double x = 64.0 * i, y = rep.last_offset;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    double line = (sy - slope * sx) / n + slope * 64.0 * (n - 1);
+    NtpStatsTracking tr;
+    assert_true (ntp_stats_tracking (st, &tr));
+    double err = tr.offset - truth;
+    se += err * err;
+    sz += err * err / (tr.offset_sd * tr.offset_sd);
+    sl += (line - truth) * (line - truth);
+    ntp_stats_free (st);
+  }
+  double rms = sqrt (se / trials), rz = sqrt (sz / trials), rl = sqrt (sl / trials);
+  if (!(rms < 0.6 * rl))
+    fail_msg ("RMS error %g s, the equal-weight line's %g", rms, rl);
+  if (!(rz > 0.5 && rz < 2.0))
+    fail_msg ("RMS of error / claimed SD %g", rz);
+}
+
 int
 main (void)
 {
@@ -175,6 +279,8 @@ main (void)
     cmocka_unit_test (contradicting_samples_are_not_bounded),
     cmocka_unit_test (honest_sources_always_hold_the_truth),
     cmocka_unit_test (startup_falseticker_is_marked),
+    cmocka_unit_test (wander_estimate_follows_the_record),
+    cmocka_unit_test (physical_offset_and_its_sd),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
