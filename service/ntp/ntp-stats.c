@@ -283,16 +283,62 @@ sample_variance (const Entry *e, double dmin, double gap)
 
 static bool wander2_fit (const NtpStats *st, double *w2_out, double *w2_var);
 
+/* The W^2 grid the fit averages over (ntp_stats_wander2_grid): half-decade steps. */
+#define W2_GRID_MAX 48
+
+/* One weighted fit of the window with the wander W^2 in each sample's variance: its own
+ * noise (sample_variance) and, since the line the fit wants is the tangent at the newest
+ * sample, what a frequency walking randomly (W^2 per s) does to a sample of age a: it moves
+ * it off that line by a variance W^2 a^3 / 3. The offset's SD comes from the variances
+ * themselves, not rescaled by the residuals: the residuals of a line fitted through a walking
+ * phase scatter less than the samples err (the fit absorbs part of the walk, but the part it
+ * absorbs is error at now). */
+static bool
+fit_at_wander (const Entry *e0, const double *x, const double *y, int n, double d1, double gap,
+               double w2, double *offset, double *offset_var, double *freq, double *freq_var,
+               int *dof)
+{
+  double var[NTP_STATS_MAX_SAMPLES];
+  for (int i = 0; i < n; i++) {
+    double age = -x[i];
+    var[i] = sample_variance (&e0[i], d1, gap) + w2 * age * age * age / 3.0;
+  }
+  NtpRegression r;
+  if (!ntp_regress_weighted (x, y, var, n, &r))
+    return false;
+  double sw = 0, sx = 0;
+  for (int i = 0; i < n; i++) {
+    sw += 1.0 / var[i];
+    sx += x[i] / var[i];
+  }
+  double mx = sx / sw, sxx = 0;
+  for (int i = 0; i < n; i++)
+    sxx += (x[i] - mx) * (x[i] - mx) / var[i];
+  if (!(sxx > 0))
+    return false;
+  *offset = r.intercept;
+  *offset_var = 1.0 / sw + mx * mx / sxx;
+  *freq = r.slope;
+  /* the slope's SD as ntp_regress_weighted gives it (residual-scaled), so the skew, and with
+   * it the poll and the selection, stay on the same footing as chrony's */
+  *freq_var = r.slope_sd * r.slope_sd;
+  *dof = r.dof;
+  return true;
+}
+
 /* The window the runs test chose (on chrony's weights, so the window and the poll are
- * chrony's), fitted again with each sample's variance from physics: its own noise
- * (sample_variance) and, since the line the fit wants is the tangent at the newest sample, what
- * a frequency walking randomly (W^2 per s) does to a sample of age a: it moves it off that
- * line by a variance W^2 a^3 / 3, so old samples weigh less exactly as the phase record says
- * they may (ntp_stats_wander2_mean). */
+ * chrony's), fitted again with each sample's variance from physics (fit_at_wander). W^2 is
+ * known only as well as the phase record says (ntp_stats_wander2_grid): where the noise hides
+ * the wander, any W^2 from the clock's precision up to what the record can exclude is
+ * possible, and no single value is right. A point estimate of W^2 plugged into the weights is
+ * then the wrong object (the posterior mean of W^2 is dominated by its upper tail, which takes
+ * the weight off the old fast samples, the ones worth most at high jitter); what minimises the
+ * expected squared error is the average of each W^2's predictions (offset now, frequency),
+ * weighed by that W^2's posterior probability given the record. Their variance is the mean of
+ * the fits' own variances plus the spread of their predictions. */
 static bool
 physical_refit (NtpStats *st, const double *x, const double *y, int n)
 {
-  double var[NTP_STATS_MAX_SAMPLES];
   if (n < 3 || n > NTP_STATS_MAX_SAMPLES)
     return false;
   const Entry *e0 = &st->e[st->total - n];
@@ -306,34 +352,44 @@ physical_refit (NtpStats *st, const double *x, const double *y, int n)
     }
   }
   double gap = d2 - d1;
-  double w2 = ntp_stats_wander2_mean (st);
-  if (!(w2 > 0))
-    w2 = 0;
-  for (int i = 0; i < n; i++) {
-    double age = -x[i];
-    var[i] = sample_variance (&e0[i], d1, gap) + w2 * age * age * age / 3.0;
+  double gw[W2_GRID_MAX], gp[W2_GRID_MAX];
+  int k = ntp_stats_wander2_grid (st, gw, gp, W2_GRID_MAX);
+  if (k <= 0) {
+    gw[0] = 0;
+    gp[0] = 1;
+    k = 1;
   }
-  NtpRegression r;
-  if (!ntp_regress_weighted (x, y, var, n, &r))
+  double mo[W2_GRID_MAX], vo[W2_GRID_MAX], mf[W2_GRID_MAX], vf[W2_GRID_MAX];
+  double ptot = 0, o = 0, f = 0;
+  int dof = n - 2;
+  for (int j = 0; j < k; j++) {
+    if (!fit_at_wander (e0, x, y, n, d1, gap, gw[j], &mo[j], &vo[j], &mf[j], &vf[j], &dof)) {
+      gp[j] = 0;
+      continue;
+    }
+    ptot += gp[j];
+    o += gp[j] * mo[j];
+    f += gp[j] * mf[j];
+  }
+  if (!(ptot > 0))
     return false;
-  st->est_freq = r.slope;
-  st->est_freq_sd = fmin (fmax (r.slope_sd, MIN_SKEW), MAX_SKEW);
-  st->skew = fmin (fmax (r.slope_sd * ntp_regress_t_coef (r.dof), MIN_SKEW), MAX_SKEW);
-  st->est_offset = r.intercept;
-  /* The offset's SD from the variances themselves, not rescaled by the residuals: the
-   * residuals of a line fitted through a walking phase scatter less than the samples err
-   * (the fit absorbs part of the walk, but the part it absorbs is error at now). With the
-   * residual scale the claimed SD was 2-3.5 x low in our simulator; with these it is
-   * calibrated at 10 us of jitter and 2-2.5 x low at 1 ms (service/ntp/README.md). */
-  double sw = 0, sx = 0;
-  for (int i = 0; i < n; i++) {
-    sw += 1.0 / var[i];
-    sx += x[i] / var[i];
+  o /= ptot;
+  f /= ptot;
+  double ov = 0, fv = 0;
+  for (int j = 0; j < k; j++) {
+    if (!(gp[j] > 0))
+      continue;
+    ov += gp[j] * (vo[j] + (mo[j] - o) * (mo[j] - o));
+    fv += gp[j] * (vf[j] + (mf[j] - f) * (mf[j] - f));
   }
-  double mx = sx / sw, sxx = 0;
-  for (int i = 0; i < n; i++)
-    sxx += (x[i] - mx) * (x[i] - mx) / var[i];
-  st->est_offset_sd = sqrt (1.0 / sw + mx * mx / sxx);
+  ov /= ptot;
+  fv /= ptot;
+  double fsd = sqrt (fv);
+  st->est_freq = f;
+  st->est_freq_sd = fmin (fmax (fsd, MIN_SKEW), MAX_SKEW);
+  st->skew = fmin (fmax (fsd * ntp_regress_t_coef (dof), MIN_SKEW), MAX_SKEW);
+  st->est_offset = o;
+  st->est_offset_sd = sqrt (ov);
   return true;
 }
 
@@ -587,43 +643,67 @@ ntp_stats_wander2 (const NtpStats *st)
 }
 
 /* What the record says W^2 may be, its sampling error included. The fit above returns an
- * unbiased but noisy estimate w2 with a known SD sigma; where the measurement noise hides the
- * wander at the record's spacings the estimate is often negative, and clipping it to 0 claims
- * "no wander" where the data only fail to show it. The weights the wander enters
- * (physical_refit) leave an expected squared error linear in W^2, so the W^2 to weigh with is
- * its posterior mean. W^2 is a scale: its prior is the scale-invariant one, density 1 / W^2,
- * from the wander whose phase over the record's whole span stays within the clock's precision
- * (below it no weight can change) upward; the estimate's error is Gaussian. Where the
- * estimate stands clear of 0 the mean is the estimate; where it reads 0 it is about sigma over
- * the logarithm of sigma / that least wander: what the data cannot exclude, weighed by how
- * little they say. */
-double
-ntp_stats_wander2_mean (const NtpStats *st)
+ * unbiased but noisy estimate w2 with a known SD sigma (its error Gaussian); where the
+ * measurement noise hides the wander at the record's spacings the estimate is often negative,
+ * and clipping it to 0 claims "no wander" where the data only fail to show it. W^2 is a
+ * scale: its prior is the scale-invariant one, density 1 / W^2, from the wander whose phase
+ * over the record's whole span stays within the clock's precision (below it no weight can
+ * change) up to well beyond what the estimate allows. On a grid uniform in ln W^2 (half
+ * decades) that prior is uniform, so each point's posterior probability is its likelihood,
+ * exp(-(W^2 - w2)^2 / 2 sigma^2), normalised. Returns the number of grid points (0 when the
+ * record is too short to say). */
+int
+ntp_stats_wander2_grid (const NtpStats *st, double *w2, double *p, int max)
 {
-  double w2, var;
-  if (!wander2_fit (st, &w2, &var))
-    return -1.0;
+  double est, var;
+  if (max < 2 || st->total < 1 || !wander2_fit (st, &est, &var))
+    return 0;
   double sigma = sqrt (var);
   const Entry *first = st->narch > 0 ? &st->arch[0] : &st->e[0];
   double span = (double) (st->e[st->total - 1].time_ns - first->time_ns) * 1e-9;
   if (!(span > 0))
-    return -1.0;
+    return 0;
   double lo = 3.0 * PRECISION * PRECISION / (span * span * span);
-  double hi = fmax (w2, 0.0) + 10.0 * sigma;
-  if (!(hi > lo))
-    return lo;
-  /* The posterior mean, int L(w) dw / int L(w) / w dw over [lo, hi]; in u = ln w both
-   * integrands are smooth: int L e^u du / int L du. */
-  double ulo = log (lo), uhi = log (hi), i0 = 0, i1 = 0;
-  const int steps = 400;
-  for (int j = 0; j <= steps; j++) {
-    double u = ulo + (uhi - ulo) * j / steps, w = exp (u);
-    double z = (w - w2) / sigma;
-    double l = exp (-0.5 * z * z) * (j == 0 || j == steps ? 0.5 : 1.0);
-    i0 += l * w;
-    i1 += l;
+  double hi = fmax (est, 0.0) + 10.0 * sigma;
+  if (!(hi > lo)) {
+    w2[0] = lo;
+    p[0] = 1;
+    return 1;
   }
-  return i1 > 0 && isfinite (i0 / i1) ? i0 / i1 : lo;
+  double ulo = log (lo), uhi = log (hi), step = 0.5 * log (10.0);
+  int k = (int) ceil ((uhi - ulo) / step) + 1;
+  if (k > max)
+    k = max;
+  if (k < 2)
+    k = 2;
+  double tot = 0;
+  for (int j = 0; j < k; j++) {
+    double u = ulo + (uhi - ulo) * j / (k - 1);
+    double z = (exp (u) - est) / sigma;
+    w2[j] = exp (u);
+    p[j] = exp (-0.5 * z * z);
+    tot += p[j];
+  }
+  if (!(tot > 0) || !isfinite (tot))
+    return 0;
+  for (int j = 0; j < k; j++)
+    p[j] /= tot;
+  return k;
+}
+
+/* The posterior mean of W^2 over that grid: what the record cannot exclude. Not what the
+ * weights use (physical_refit averages the fits, not W^2), kept as the wander figure. */
+double
+ntp_stats_wander2_mean (const NtpStats *st)
+{
+  double w[W2_GRID_MAX], p[W2_GRID_MAX];
+  int k = ntp_stats_wander2_grid (st, w, p, W2_GRID_MAX);
+  if (k <= 0)
+    return -1.0;
+  double m = 0;
+  for (int j = 0; j < k; j++)
+    m += p[j] * w[j];
+  return m;
 }
 
 double
