@@ -270,15 +270,50 @@ band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0
   return true;
 }
 
-/* A sample's offset error from queueing is uniform within +-e/2, e its delay above the
- * path's fixed part (variance e^2 / 12); e is its delay above the least one seen, `dmin`,
- * plus the least one's own excess, estimated by the gap between the two least delays (the
- * spacing of the lowest order statistics). Its timestamps add its dispersion. */
+/* A sample's offset error from queueing: with q1 and q2 queued on the way out and back, its
+ * delay exceeds the path's fixed part by e = q1 + q2 and its offset errs by (q1 - q2) / 2;
+ * with independent queueing of the same law each way, q1 given e is uniform on [0, e], so the
+ * error is uniform within +-e/2 (variance e^2 / 12). e is the sample's delay above the least
+ * one seen plus the least one's own excess (least_excess). Its timestamps add its
+ * dispersion. */
 static double
-sample_variance (const Entry *e, double dmin, double gap)
+sample_variance (const Entry *e, double dmin, double excess0)
 {
-  double ex = e->delay - dmin + gap;
+  double ex = e->delay - dmin + excess0;
   return ex * ex / 12.0 + e->peer_disp * e->peer_disp + PRECISION * PRECISION;
+}
+
+/* The least delay d[0] and the excess the fastest sample itself carries above the path's
+ * fixed part. With both ways queueing, the round trip's excess is the sum of two independent
+ * delays whose densities are positive at 0, so its own density rises from 0 as x: its
+ * distribution function goes as x^2, and the j-th least excess of n samples lies near
+ * s sqrt(j) (s set by n and the queueing). The least one is then s, and the 4th least lies
+ * s above it: the least one's excess is the spread of the four least delays. (The gap between
+ * the two least, s (sqrt 2 - 1), reads 2.4 x too small; the fastest sample's variance was
+ * taken 6 x too small, its weight too large, and a short window's frequency fitted from
+ * its two fastest samples was claimed far more precise than it was.) With fewer than four,
+ * the gap scaled by the same law. */
+static void
+least_excess (const double *delay, int n, double *dmin, double *excess0)
+{
+  double d[4] = { DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX };
+  for (int i = 0; i < n; i++) {
+    double v = delay[i];
+    for (int j = 0; j < 4; j++) {
+      if (v < d[j]) {
+        double t = d[j];
+        d[j] = v;
+        v = t;
+      }
+    }
+  }
+  *dmin = d[0];
+  if (n >= 4)
+    *excess0 = d[3] - d[0];
+  else if (n >= 2)
+    *excess0 = (d[1] - d[0]) / (sqrt (2.0) - 1.0);
+  else
+    *excess0 = 0;
 }
 
 static bool wander2_fit (const NtpStats *st, double *w2_out, double *w2_var);
@@ -294,14 +329,14 @@ static bool wander2_fit (const NtpStats *st, double *w2_out, double *w2_var);
  * phase scatter less than the samples err (the fit absorbs part of the walk, but the part it
  * absorbs is error at now). */
 static bool
-fit_at_wander (const Entry *e0, const double *x, const double *y, int n, double d1, double gap,
-               double w2, double *offset, double *offset_var, double *freq, double *freq_var,
-               int *dof)
+fit_at_wander (const Entry *e0, const double *x, const double *y, int n, double d1,
+               double excess0, double w2, double *offset, double *offset_var, double *freq,
+               double *freq_var, int *dof)
 {
   double var[NTP_STATS_MAX_SAMPLES];
   for (int i = 0; i < n; i++) {
     double age = -x[i];
-    var[i] = sample_variance (&e0[i], d1, gap) + w2 * age * age * age / 3.0;
+    var[i] = sample_variance (&e0[i], d1, excess0) + w2 * age * age * age / 3.0;
   }
   NtpRegression r;
   if (!ntp_regress_weighted (x, y, var, n, &r))
@@ -342,16 +377,10 @@ physical_refit (NtpStats *st, const double *x, const double *y, int n)
   if (n < 3 || n > NTP_STATS_MAX_SAMPLES)
     return false;
   const Entry *e0 = &st->e[st->total - n];
-  double d1 = DBL_MAX, d2 = DBL_MAX;
-  for (int i = 0; i < n; i++) {
-    if (e0[i].delay < d1) {
-      d2 = d1;
-      d1 = e0[i].delay;
-    } else if (e0[i].delay < d2) {
-      d2 = e0[i].delay;
-    }
-  }
-  double gap = d2 - d1;
+  double dl[NTP_STATS_MAX_SAMPLES], d1, excess0;
+  for (int i = 0; i < n; i++)
+    dl[i] = e0[i].delay;
+  least_excess (dl, n, &d1, &excess0);
   double gw[W2_GRID_MAX], gp[W2_GRID_MAX];
   int k = ntp_stats_wander2_grid (st, gw, gp, W2_GRID_MAX);
   if (k <= 0) {
@@ -363,7 +392,7 @@ physical_refit (NtpStats *st, const double *x, const double *y, int n)
   double ptot = 0, o = 0, f = 0;
   int dof = n - 2;
   for (int j = 0; j < k; j++) {
-    if (!fit_at_wander (e0, x, y, n, d1, gap, gw[j], &mo[j], &vo[j], &mf[j], &vf[j], &dof)) {
+    if (!fit_at_wander (e0, x, y, n, d1, excess0, gw[j], &mo[j], &vo[j], &mf[j], &vf[j], &dof)) {
       gp[j] = 0;
       continue;
     }
@@ -518,17 +547,12 @@ wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
     return false;
   /* Each sample's own noise variance, as physics gives it (see sample_variance). */
   double v[ARCHIVE_MAX + MAX_ENTRIES];
-  double d1 = DBL_MAX, d2 = DBL_MAX;
-  for (int i = 0; i < n; i++) {
-    if (rec[i]->delay < d1) {
-      d2 = d1;
-      d1 = rec[i]->delay;
-    } else if (rec[i]->delay < d2) {
-      d2 = rec[i]->delay;
-    }
-  }
+  double dl[ARCHIVE_MAX + MAX_ENTRIES], d1, ex0;
   for (int i = 0; i < n; i++)
-    v[i] = sample_variance (rec[i], d1, d2 - d1);
+    dl[i] = rec[i]->delay;
+  least_excess (dl, n, &d1, &ex0);
+  for (int i = 0; i < n; i++)
+    v[i] = sample_variance (rec[i], d1, ex0);
   for (int k = 1; 2 * k < n && scales < 16; k *= 2) {
     double sd = 0, sc = 0, sg = 0;
     int m = 0;
