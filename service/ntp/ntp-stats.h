@@ -83,14 +83,6 @@ int ntp_stats_poll_samples (const NtpStats *st);
 /* The oscillator's frequency wander W^2 (fraction^2 per s, a random walk) estimated from the
  * stored samples' phase record; negative when too few samples say. */
 double ntp_stats_wander2 (const NtpStats *st);
-/* The same record's W^2 with its own sampling error carried: the posterior mean of W^2 given
- * the estimate and its SD under a scale-invariant prior (never 0 while the record cannot
- * exclude wander); negative when too few samples say. */
-double ntp_stats_wander2_mean (const NtpStats *st);
-/* The W^2 values the fit averages over (ascending, fraction^2 per s) and each one's posterior
- * probability given the phase record (summing to 1), at most `max`; returns how many, 0 when
- * the record is too short to say. */
-int ntp_stats_wander2_grid (const NtpStats *st, double *w2, double *p, int max);
 double ntp_stats_min_delay (const NtpStats *st);
 /* Predicted offset at `when` (the newest sample's offset with fewer than 3 samples). */
 double ntp_stats_predict (const NtpStats *st, int64_t when_ns);
