@@ -428,6 +428,9 @@ invalid_source_message (const char *text)
     detail = g_strdup_printf (_("option '%s': '%s' is not a valid value"), w1, w2);
   else if (IS ("conflict", 2))
     detail = g_strdup_printf (_("option '%s' is greater than option '%s'"), w1, w2);
+  else if (IS ("unknown-key", 1))
+    /* The line is well formed: what is missing is the key, not a source line. */
+    return g_strdup_printf (_("the key file has no usable key %s"), w1);
 #undef IS
   if (detail == NULL)
     return NULL;

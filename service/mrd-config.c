@@ -63,6 +63,7 @@ mrd_config_new (void)
   MrdConfig *config = g_new0 (MrdConfig, 1);
 
   config->sources = g_ptr_array_new_with_free_func (g_free);
+  config->source_origins = g_ptr_array_new_with_free_func (g_free);
   config->core_lines = g_ptr_array_new_with_free_func (g_free);
   config->diagnostics = g_ptr_array_new_with_free_func (g_free);
   config->sourcedirs = g_ptr_array_new_with_free_func (g_free);
@@ -76,6 +77,7 @@ mrd_config_free (MrdConfig *config)
   if (config == NULL)
     return;
   g_ptr_array_unref (config->sources);
+  g_ptr_array_unref (config->source_origins);
   g_ptr_array_unref (config->core_lines);
   g_ptr_array_unref (config->diagnostics);
   g_ptr_array_unref (config->sourcedirs);
@@ -83,6 +85,7 @@ mrd_config_free (MrdConfig *config)
   g_free (config->keyfile);
   mrd_keys_free (config->keys);
   g_free (config->root);
+  g_free (config->origin);
   g_free (config);
 }
 
@@ -280,6 +283,7 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           return MRD_CONFIG_LINE_ERROR;
         }
       g_ptr_array_add (config->sources, g_steal_pointer (&normalised));
+      g_ptr_array_add (config->source_origins, g_strdup (config->origin));
       return MRD_CONFIG_LINE_OK;
     }
 
@@ -492,7 +496,10 @@ parse_data_kind (MrdConfig *config, const char *data, const char *filename, File
        * line. */
       if (len > 0 && lines[i][len - 1] == '\r')
         lines[i][len - 1] = '\0';
+      g_free (config->origin);
+      config->origin = g_strdup_printf ("%s:%u", filename, i + 1);
       r = parse_line_kind (config, lines[i], kind, &why);
+      g_clear_pointer (&config->origin, g_free);
 
       if (r != MRD_CONFIG_LINE_OK)
         add_diagnostic (config, filename, i + 1, r, why);

@@ -30,6 +30,8 @@ typedef enum {
 
 typedef struct {
   GPtrArray *sources;       /* char *: the server/pool/peer lines, whitespace normalised */
+  GPtrArray *source_origins; /* char *: where each of @sources stands, "FILE:LINE" (NULL for a
+                              * line given to mrd_config_parse_line) */
   char      *driftfile;     /* NULL = none */
   char      *keyfile;       /* NULL = none */
   MrdKeys   *keys;          /* the keyfile's keys (empty without one, or when it was refused:
@@ -42,6 +44,7 @@ typedef struct {
                              * sources added at run time belong) */
   guint      depth;         /* include nesting while reading (private) */
   char      *root;          /* the root files are read beneath while loading (private) */
+  char      *origin;        /* "FILE:LINE" of the line being parsed (private) */
 } MrdConfig;
 
 MrdConfig          *mrd_config_new        (void);

@@ -126,10 +126,14 @@ add_configured_sources (MrdDaemon *self, MrdConfig *config, const char *runtime_
       g_autofree char *norm = normalise (line);
       g_autoptr(GError) error = NULL;
 
+      const char *origin = i < config->source_origins->len
+        ? g_ptr_array_index (config->source_origins, i) : NULL;
+
       if (g_hash_table_contains (runtime_set, norm))
         continue;
       if (!mrd_sync_add_source (self->sync, line, NULL, &error))
-        g_warning ("Source '%s' from the configuration: %s, ignoring", line, error->message);
+        g_warning ("%s%sSource '%s' from the configuration: %s, ignoring",
+                   origin != NULL ? origin : "", origin != NULL ? ": " : "", line, error->message);
     }
   mrd_sync_set_sources_path (self->sync, runtime_path);
   for (guint i = 0; i < runtime->len; i++)
@@ -303,6 +307,7 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
       engine_options.core_lines = (GStrv) core->pdata;
       self->engine = mrd_engine_proxy_new (self->sync, clock, &engine_options);
     }
+  mrd_sync_set_keys (self->sync, config->keys);
   add_configured_sources (self, config, runtime_sources);
 
   g_info ("Root %s, zoneinfo %s (tzdata %s), %s clock, zone %s, RTC in %s, NTP %s, "

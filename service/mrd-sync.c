@@ -9,6 +9,7 @@
 
 #include "mrd-error.h"
 #include "mrd-state.h"
+#include "sync/mrd-keys.h"
 #include "ntp-engine.h"
 #include "ntp-stats.h"
 
@@ -53,6 +54,7 @@ struct _MrdSync {
   gboolean have_true_offset;
   double true_offset;
   char *sources_path;                /* where run-time sources are kept; NULL = nowhere */
+  MrdKeys *keys;                     /* the key file's keys; NULL = no key file */
 
   GArray *listeners;                 /* Listener */
   const MrdSyncEngineOps *engine;
@@ -139,6 +141,7 @@ mrd_sync_free (MrdSync *self)
   g_free (self->reference_name);
   g_free (self->state_path);
   g_free (self->sources_path);
+  mrd_keys_free (self->keys);
   g_free (self);
 }
 
@@ -447,6 +450,17 @@ mrd_sync_add_source_full (MrdSync *self, const char *line, gboolean persistent, 
       /* chronyc: "add server ...: Source already present" */
       g_set_error (error, MRD_ERROR, MRD_ERROR_SOURCE_EXISTS, _("Source already present: %s"),
                    source->config.name);
+      source_free (source);
+      return FALSE;
+    }
+  /* A source that asked for authentication runs authenticated or not at all: the engine
+   * would refuse it, so it is refused here, before it is saved or shown. */
+  if (source->config.key != 0 && (self->keys == NULL || !mrd_keys_has (self->keys, source->config.key)))
+    {
+      g_set_error (error, MRD_ERROR, MRD_ERROR_INVALID_SOURCE,
+                   _("Key %u is not in the key file (or its type is not supported, or the key "
+                     "file was refused): the source would not run"), source->config.key);
+      g_prefix_error (error, "[unknown-key \"%u\"] ", source->config.key);
       source_free (source);
       return FALSE;
     }
@@ -776,6 +790,13 @@ mrd_sync_set_sources_path (MrdSync *self, const char *path)
 {
   g_free (self->sources_path);
   self->sources_path = g_strdup (path);
+}
+
+void
+mrd_sync_set_keys (MrdSync *self, const MrdKeys *keys)
+{
+  mrd_keys_free (self->keys);
+  self->keys = keys != NULL ? mrd_keys_copy (keys) : NULL;
 }
 
 GPtrArray *

@@ -15,6 +15,7 @@
 
 #include <gio/gio.h>
 #include "ntp-config.h"
+#include "sync/mrd-keys.h"
 
 G_BEGIN_DECLS
 
@@ -81,6 +82,9 @@ gboolean    mrd_sync_add_source_full    (MrdSync *self, const char *line, gboole
 gboolean    mrd_sync_get_source_persistent (MrdSync *self, guint id);
 /* Where run-time sources are kept (rewritten atomically on every change; NULL = nowhere). */
 void        mrd_sync_set_sources_path   (MrdSync *self, const char *path);
+/* The key file's keys (copied; NULL = no key file): a source line naming a key not among
+ * them is refused (MRD_ERROR_INVALID_SOURCE, problem unknown-key). */
+void        mrd_sync_set_keys           (MrdSync *self, const MrdKeys *keys);
 /* The source lines of such a file (comments and blank lines skipped; none when absent). */
 GPtrArray  *mrd_sync_load_sources_file  (const char *path);
 /* The one source whose name or polled address is @name_or_address (case-insensitive); FALSE
@@ -98,7 +102,8 @@ gboolean    mrd_sync_find_source        (MrdSync *self, const char *name_or_addr
  * (the address), misplaced-comment (the word that starts with a comment character),
  * unknown-option (the word), missing-value (the option), bad-value (the option, the value),
  * conflict (two options whose values contradict, e.g. "minpoll" "maxpoll": the first is
- * greater than the second). A message without the bracket is a problem not listed here. */
+ * greater than the second), unknown-key (the key's ID: the key file has no usable key of that
+ * ID). A message without the bracket is a problem not listed here. */
 gboolean    mrd_sync_check_source_line  (const char *line, GError **error);
 gboolean    mrd_sync_remove_source      (MrdSync *self, guint id, GError **error);
 gboolean    mrd_sync_has_source         (MrdSync *self, guint id);

@@ -768,8 +768,12 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
     {
       g_autoptr(GError) local_error = NULL;
 
+      const char *origin = i < config->source_origins->len
+        ? g_ptr_array_index (config->source_origins, i) : NULL;
+
       if (!mrd_sync_engine_add_source (self, config->sources->pdata[i], &local_error))
-        g_message ("%s: %s, ignoring", (const char *) config->sources->pdata[i],
+        g_message ("%s%s%s: %s, ignoring", origin != NULL ? origin : "",
+                   origin != NULL ? ": " : "", (const char *) config->sources->pdata[i],
                    local_error->message);
     }
   return g_steal_pointer (&self);

@@ -1216,6 +1216,49 @@ class Ntp(CliTestCase):
                 self.assertTrue(cm.exception.message.startswith(bracket), cm.exception.message)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
 
+    def test_add_source_with_a_key_the_key_file_lacks_is_refused(self):
+        # A source line naming a key runs authenticated or not at all: a key the key file
+        # lacks (9), or holds in a type meridiand cannot use (4, AES128), refuses the line
+        # before anything changes (no object, nothing saved); from the configuration it is
+        # said once, with the file and line.
+        self.polkit_allow([ACTION['manage-sources']])
+        keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
+        keys.parent.mkdir(parents=True, exist_ok=True)
+        keys.write_text('1 SHA256 HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F0\n'
+                        '4 AES128 HEX:00112233445566778899AABBCCDDEEFF\n')
+        keys.chmod(0o600)
+        self.start_with_sources('keyfile /etc/meridian/ntp.keys', 'server 127.0.0.1 key 1',
+                                'server 127.0.0.3 key 5')
+        self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
+        said = [l for l in self.daemon.log().splitlines() if '127.0.0.3' in l]
+        self.assertEqual(len(said), 1, said)
+        self.assertIn('meridian.conf:3: ', said[0])
+        self.assertIn('Key 5 is not in the key file', said[0])
+        persisted = self.root / 'var/lib/meridian/sources/meridian-added.sources'
+        korean = self.korean_env()
+        for key in ('9', '4'):
+            line = f'server 192.0.2.1 key {key}'
+            with self.subTest(line=line):
+                r = self.ctl('add-source', line)
+                self.assertExit(r, EXIT_INVALID)
+                self.assertEqual(r.stderr.splitlines()[0],
+                                 f'Cannot add the NTP source: the key file has no usable key {key}')
+                k = subprocess.run([MERIDIANCTL, 'add-source', line], env=korean,
+                                   capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                   timeout=60)
+                self.assertExit(k, EXIT_INVALID)
+                self.assertIn(f'키 파일에 쓸 수 있는 키 {key}이(가) 없습니다', k.stderr)
+                with self.assertRaises(harness.DBusError) as cm:
+                    self.call('AddSource', line, False, iface=SOURCES_IFACE)
+                self.assertEqual(cm.exception.name, 'org.meridian.Time1.Error.InvalidSource')
+                self.assertTrue(cm.exception.message.startswith(f'[unknown-key "{key}"] '),
+                                cm.exception.message)
+                self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
+                self.assertFalse(persisted.exists())
+        # The key the file has is taken, and saved.
+        self.assertExit(self.ctl('add-source', 'server 192.0.2.1 key 1'), EXIT_OK)
+        self.assertIn('server 192.0.2.1 key 1', persisted.read_text())
+
     def test_paths_in_a_config_file_are_relative_to_the_root(self):
         # meridiand --config FILE --root DIR: include, confdir and sourcedir name files under
         # DIR, as the sources added over D-Bus are written under DIR; the same absolute path

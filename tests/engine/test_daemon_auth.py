@@ -6,7 +6,7 @@ real chronyd on loopback, on a private bus (tests/integration/harness.py).
 meridiand (root) reads the key file its configuration names; the engine child, which runs as
 another user and could not open the file, is handed only the key its source names. The source
 `key 1` synchronizes and chronyd's `serverstats` counts every request as authenticated; a
-source added over D-Bus with a key the file lacks is refused by the engine, which says why."""
+source added over D-Bus with a key the file lacks is refused with InvalidSource."""
 
 import os
 import pathlib
@@ -74,11 +74,15 @@ class DaemonAuth(ChronydCase):
                                                    'Authenticated NTP packets')
         self.assertGreaterEqual(authenticated, 1)
         self.assertEqual(authenticated, received)
-        # A source whose key the file lacks is refused by the engine, and said so.
-        self.call('AddSource', f'server 127.0.0.2 port {self.port} iburst key 2', False,
-                  iface=harness.SOURCES)
-        self.wait_until(lambda: 'key 2 is not in the keyfile' in self.daemon.log(), timeout=10,
-                        what='the engine refusing the source with key 2')
+        # A source whose key the file lacks is refused by meridiand before anything changes.
+        before = self.sources()
+        with self.assertRaises(harness.DBusError) as cm:
+            self.call('AddSource', f'server 127.0.0.2 port {self.port} iburst key 2', False,
+                      iface=harness.SOURCES)
+        self.assertEqual(cm.exception.name, 'org.meridian.Time1.Error.InvalidSource')
+        self.assertTrue(cm.exception.message.startswith('[unknown-key "2"] '),
+                        cm.exception.message)
+        self.assertEqual(list(self.sources()), list(before))
         self.assertNotIn('NOT authenticated', self.daemon.log())
         self.assertNotIn('killed by signal', self.daemon.log())
         sys.stderr.write(f'synchronized; chronyd counted {authenticated} authenticated of '
