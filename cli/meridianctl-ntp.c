@@ -766,24 +766,6 @@ address_port (const char *address, const char *host)
   return rest[0] == ':' && rest[1] != '\0' ? (guint) g_ascii_strtoull (rest + 1, NULL, 10) : 123;
 }
 
-/* The local address this host's routing gives a socket connected to the server: the address
- * the engine's own connected socket sends from.  Connecting a UDP socket sends nothing. */
-static GInetAddress *
-local_address_for (GInetAddress *remote, guint port)
-{
-  g_autoptr(GSocket) socket = g_socket_new (g_inet_address_get_family (remote),
-                                            G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (remote, (guint16) port);
-  g_autoptr(GSocketAddress) local = NULL;
-
-  if (socket == NULL || !g_socket_connect (socket, to, NULL, NULL))
-    return NULL;
-  local = g_socket_get_local_address (socket, NULL);
-  if (local == NULL)
-    return NULL;
-  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
-}
-
 /* One source's report; NULL for a source chronyc's ntpdata leaves out (a name not resolved
  * to an address yet). */
 static char *
@@ -804,7 +786,10 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
   d.remote_address = remote_text;
   d.remote_id = address_id (remote);
   d.remote_port = address_port (address, host);
-  local = local_address_for (remote, d.remote_port);
+  /* The address the engine's own socket sent from (meridiand reads it with getsockname);
+   * none before the first request, or from a meridiand that does not carry it. */
+  if (mrd_dbus_time1_source_get_local_address (p) != NULL)
+    local = g_inet_address_new_from_string (mrd_dbus_time1_source_get_local_address (p));
   /* chronyc's words for an address it does not know. */
   local_text = local ? g_inet_address_to_string (local) : g_strdup ("[UNSPEC]");
   d.local_address = local_text;

@@ -108,6 +108,7 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
   g_object_set (source,
                 "name", config->name,
                 "address", mrd_sync_get_source_address (self->sync, id),
+                "local-address", mrd_sync_get_source_local_address (self->sync, id),
                 "mode", ntp_source_mode_name (config->mode),
                 "state", state_name (r->state),
                 "stratum", (guchar) CLAMP (r->stratum, 0, 255),

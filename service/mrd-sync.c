@@ -27,6 +27,7 @@ typedef struct {
   double last_rx_ago_given;
   gint64 report_mono;
   char *address;                     /* the address polled, once the engine says; NULL before */
+  char *local_address;               /* where its requests go out from; NULL before the first */
   char *line;                        /* as given */
   gboolean persistent;               /* added at run time: kept in the sourcedir file */
 } Source;
@@ -35,6 +36,7 @@ static void
 source_free (Source *source)
 {
   g_free (source->address);
+  g_free (source->local_address);
   g_free (source->line);
   g_free (source);
 }
@@ -736,6 +738,25 @@ mrd_sync_set_source_address (MrdSync *self, guint id, const char *address)
     return;
   g_free (source->address);
   source->address = g_strdup (address);
+}
+
+void
+mrd_sync_set_source_local_address (MrdSync *self, guint id, const char *address)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  if (source == NULL || g_strcmp0 (source->local_address, address) == 0)
+    return;
+  g_free (source->local_address);
+  source->local_address = g_strdup (address);
+}
+
+const char *
+mrd_sync_get_source_local_address (MrdSync *self, guint id)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+
+  return source != NULL && source->local_address != NULL ? source->local_address : "";
 }
 
 const char *

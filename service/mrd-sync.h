@@ -122,6 +122,10 @@ GStrv       mrd_sync_format_options     (const NtpSourceConfig *config);
  * the configured name until the engine says. */
 void        mrd_sync_set_source_address (MrdSync *self, guint id, const char *address);
 const char *mrd_sync_get_source_address (MrdSync *self, guint id);
+/* The local address the engine sends the source's requests from, as the kernel chose it for
+ * its connected socket ("127.0.0.1"); "" until the engine says. */
+void        mrd_sync_set_source_local_address (MrdSync *self, guint id, const char *address);
+const char *mrd_sync_get_source_local_address (MrdSync *self, guint id);
 /* The virtual clock's error against CLOCK_REALTIME at the last report (a test and demo aid;
  * 0 for the system clock). */
 void        mrd_sync_set_true_offset    (MrdSync *self, double offset_s);

@@ -36,6 +36,7 @@ struct _MrdNetSocket {
   gpointer user_data;
   gint64 tx_time;
   guint n_foreign;
+  MrdNetAddress local;           /* the last request's source address and port; len 0 = none */
 };
 
 static gint64
@@ -293,6 +294,11 @@ mrd_net_socket_send (MrdNetSocket *self, const guint8 *data, gsize len, GError *
   close_exchange (self);
   self->fd = fd;
   self->watch = g_unix_fd_add (fd, G_IO_IN | G_IO_ERR, on_readable, self);
+  /* The address the kernel chose for the connected socket (its route's source address):
+   * kept past the exchange, so that it can be read while no socket is open. */
+  self->local.len = sizeof self->local.ss;
+  if (getsockname (fd, (struct sockaddr *) &self->local.ss, &self->local.len) < 0)
+    self->local.len = 0;
   self->tx_time = 0;
   /* The kernel stamps a UDP datagram's software transmit time as it leaves, on loopback and
    * most drivers before send(2) returns: take it now rather than in a later wake-up. (Where
@@ -329,6 +335,12 @@ mrd_net_socket_get_local_port (MrdNetSocket *self)
   if (local.ss_family == AF_INET6)
     return g_ntohs (((struct sockaddr_in6 *) &local)->sin6_port);
   return 0;
+}
+
+const MrdNetAddress *
+mrd_net_socket_get_local_address (MrdNetSocket *self)
+{
+  return self->local.len > 0 ? &self->local : NULL;
 }
 
 const MrdNetAddress *

@@ -52,6 +52,10 @@ void          mrd_net_socket_close      (MrdNetSocket *self);
 gint64        mrd_net_socket_get_tx_time (MrdNetSocket *self);
 /* The local port of the current exchange (0 = none open). */
 guint16       mrd_net_socket_get_local_port (MrdNetSocket *self);
+/* The local address and port the last request was sent from (getsockname(2) on its connected
+ * socket: the address the kernel's route chose), kept after the exchange; NULL before the
+ * first send. Valid until the next send. */
+const MrdNetAddress *mrd_net_socket_get_local_address (MrdNetSocket *self);
 const MrdNetAddress *mrd_net_socket_get_server (MrdNetSocket *self);
 /* Datagrams dropped because they came from elsewhere than the server. */
 guint         mrd_net_socket_get_n_foreign (MrdNetSocket *self);

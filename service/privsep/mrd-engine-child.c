@@ -63,17 +63,18 @@ build_update (Child *self)
   gboolean have_drift;
 
   mrd_sync_engine_get_tracking (self->engine, &t);
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a" MRD_WIRE_SOURCE));
   for (guint i = 0; i < sources->len; i++)
     {
       MrdSyncSourceInfo *s = &g_array_index (sources, MrdSyncSourceInfo, i);
 
-      g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", s->line_id, s->address,
+      g_variant_builder_add (&b, "(uss@" MRD_WIRE_REPORT ")", s->line_id, s->address,
+                             s->local_address,
                              mrd_wire_report (&s->report));
     }
   have_drift = mrd_sync_engine_get_drift (self->engine, &freq, &skew);
   return g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
                    mrd_wire_tracking (&t), reference, g_variant_builder_end (&b), have_drift,
                    freq, skew));
 }

@@ -221,17 +221,18 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
   gpointer key, value;
   guint32 id;
   const char *address;
+  const char *local;
   GVariant *report_v;
 
-  g_variant_get (arg, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))", &tracking_v,
+  g_variant_get (arg, "(@" MRD_WIRE_TRACKING "&s@a" MRD_WIRE_SOURCE "(bdd))", &tracking_v,
                  &reference, &sources_v, &have_drift, &freq, &skew);
   mrd_wire_get_tracking (tracking_v, &t);
 
   g_variant_iter_init (&iter, sources_v);
-  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
+  while (g_variant_iter_next (&iter, "(u&s&s@" MRD_WIRE_REPORT ")", &id, &address, &local, &report_v))
     {
       NtpSourceReport r;
-      struct { NtpSourceReport r; char address[64]; } *cur;
+      struct { NtpSourceReport r; char address[64]; char local[64]; } *cur;
 
       mrd_wire_get_report (report_v, &r);
       g_variant_unref (report_v);
@@ -245,16 +246,18 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
         }
       cur->r = r;
       g_strlcpy (cur->address, address, sizeof cur->address);
+      g_strlcpy (cur->local, local, sizeof cur->local);
     }
   g_hash_table_iter_init (&hi, best);
   while (g_hash_table_iter_next (&hi, &key, &value))
     {
-      struct { NtpSourceReport r; char address[64]; } *cur = value;
+      struct { NtpSourceReport r; char address[64]; char local[64]; } *cur = value;
       guint sid = GPOINTER_TO_UINT (key) - 1;
 
       if (GPOINTER_TO_UINT (key) == 0 || !mrd_sync_has_source (self->sync, sid))
         continue;
       mrd_sync_set_source_address (self->sync, sid, cur->address);
+      mrd_sync_set_source_local_address (self->sync, sid, cur->local);
       mrd_sync_set_source_report (self->sync, sid, &cur->r);
     }
 

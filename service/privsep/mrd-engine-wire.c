@@ -108,7 +108,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
 
 /* An update's parts, read back: its tracking, the reference's name (valid while the update
  * lives), its drift, and each source (id, address, report) passed to @each in order. */
-typedef void (*WireSourceFunc) (guint32 id, const char *address, NtpSourceReport *r,
+typedef void (*WireSourceFunc) (guint32 id, const char *address, const char *local,
+                                NtpSourceReport *r,
                                 gpointer data);
 
 static void
@@ -120,19 +121,20 @@ get_update (GVariant *update, NtpTracking *t, const char **reference, gboolean *
   GVariantIter iter;
   guint32 id;
   const char *address;
+  const char *local;
   GVariant *report_v;
 
-  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
+  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a" MRD_WIRE_SOURCE "(bdd))",
                  &tracking_v, reference, &sources_v, have_drift, freq, skew);
   mrd_wire_get_tracking (tracking_v, t);
   g_variant_iter_init (&iter, sources_v);
-  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
+  while (g_variant_iter_next (&iter, "(u&s&s@" MRD_WIRE_REPORT ")", &id, &address, &local, &report_v))
     {
       NtpSourceReport r;
 
       mrd_wire_get_report (report_v, &r);
       g_variant_unref (report_v);
-      each (id, address, &r, data);
+      each (id, address, local, &r, data);
     }
 }
 
@@ -142,13 +144,14 @@ typedef struct {
 } Aging;
 
 static void
-age_source (guint32 id, const char *address, NtpSourceReport *r, gpointer data)
+age_source (guint32 id, const char *address, const char *local, NtpSourceReport *r,
+            gpointer data)
 {
   Aging *a = data;
 
   if (r->last_rx_ago >= 0)
     r->last_rx_ago += a->seconds;
-  g_variant_builder_add (&a->sources, "(us@" MRD_WIRE_REPORT ")", id, address,
+  g_variant_builder_add (&a->sources, "(uss@" MRD_WIRE_REPORT ")", id, address, local,
                          mrd_wire_report (r));
 }
 
@@ -161,19 +164,20 @@ mrd_wire_update_aged (GVariant *update, double seconds)
   gboolean have_drift;
   double freq, skew;
 
-  g_variant_builder_init (&a.sources, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  g_variant_builder_init (&a.sources, G_VARIANT_TYPE ("a" MRD_WIRE_SOURCE));
   get_update (update, &t, &reference, &have_drift, &freq, &skew, age_source, &a);
   ntp_tracking_age (&t, seconds);
   return g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
                    mrd_wire_tracking (&t), reference, g_variant_builder_end (&a.sources),
                    have_drift, freq, skew));
 }
 
 static void
-key_of_source (guint32 id, const char *address, NtpSourceReport *r, gpointer data)
+key_of_source (guint32 id, const char *address, const char *local, NtpSourceReport *r,
+               gpointer data)
 {
-  g_variant_builder_add (data, "(usiii)", id, address, (gint32) r->state, (gint32) r->stratum,
+  g_variant_builder_add (data, "(ussiii)", id, address, local, (gint32) r->state, (gint32) r->stratum,
                          (gint32) r->poll);
 }
 
@@ -186,10 +190,10 @@ mrd_wire_discrete_key (GVariant *update)
   gboolean have_drift;
   double freq, skew;
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(usiii)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ussiii)"));
   get_update (update, &t, &reference, &have_drift, &freq, &skew, key_of_source, &b);
   return g_variant_ref_sink (
-    g_variant_new ("(buiibiisa(usiii))", (gboolean) t.synchronized, (guint32) t.ref_id,
+    g_variant_new ("(buiibiisa(ussiii))", (gboolean) t.synchronized, (guint32) t.ref_id,
                    (gint32) t.ref_source, (gint32) t.stratum, (gboolean) (t.ref_time_ns != 0),
                    (gint32) t.leap, (gint32) t.leap_unsynchronized, reference, &b));
 }

@@ -12,8 +12,8 @@
  *   "try-write"     s      debug: open that path for writing, answer "try-write-result"
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
  * child → parent:
- *   "update"        (TRACKING s a(us REPORT) (bdd))  tracking, the reference's name, every
- *                          polled address with the id of its line, and the drift (valid, freq,
+ *   "update"        (TRACKING s a(uss REPORT) (bdd))  tracking, the reference's name, every
+ *                          polled address with the id of its line and its local address, and the drift (valid, freq,
  *                          skew): after a command, and after a clock update or a change of the
  *                          sources that changes its discrete key (mrd_wire_discrete_key); every
  *                          update also goes to the snapshot (mrd-engine-snapshot.h)
@@ -36,7 +36,10 @@ G_BEGIN_DECLS
  * count of valid replies. */
 #define MRD_WIRE_REPLY "(yyyyidduxxxxx)"
 #define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "t)"
-#define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa(us" MRD_WIRE_REPORT ")(bdd))"
+/* A polled address: its line's id, the address, the local address its requests go out from
+ * ("" before the first), its report. */
+#define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"
+#define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa" MRD_WIRE_SOURCE "(bdd))"
 
 GVariant *mrd_wire_tracking (const NtpTracking *t);
 GVariant *mrd_wire_report   (const NtpSourceReport *r);
@@ -51,7 +54,7 @@ GVariant *mrd_wire_update_aged (GVariant *update, double seconds);
 
 /* The part of an update (MRD_WIRE_UPDATE) that the bus announces when it changes: whether
  * synchronized, the reference (id, source, name, stratum), the leap status, whether the clock
- * was ever updated, and each polled address's line, state, stratum and poll interval. The
+ * was ever updated, and each polled address's line, local address, state, stratum and poll interval. The
  * measured figures (offsets, frequency, delays, reach, sample counts) are not in it: they change
  * with every update and are read from the snapshot when asked. */
 GVariant *mrd_wire_discrete_key (GVariant *update);

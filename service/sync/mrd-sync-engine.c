@@ -1218,6 +1218,13 @@ fill_info (SyncSource *src, MrdSyncSourceInfo *out)
   out->line_id = src->spec->line_id;
   g_strlcpy (out->name, src->spec->sc.name, sizeof out->name);
   g_strlcpy (out->address, src->address_str, sizeof out->address);
+  if (src->socket != NULL && mrd_net_socket_get_local_address (src->socket) != NULL)
+    {
+      g_autofree char *local = mrd_net_address_host_to_string (
+        mrd_net_socket_get_local_address (src->socket));
+
+      g_strlcpy (out->local_address, local, sizeof out->local_address);
+    }
   g_strlcpy (out->line, src->spec->line, sizeof out->line);
   out->mode = src->spec->sc.mode;
   out->report.last_rx_ago = -1;

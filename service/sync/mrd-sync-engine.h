@@ -42,6 +42,8 @@ typedef struct {
   guint line_id;                 /* the configuration line it belongs to (see add_source) */
   char name[NTP_NAME_MAX];       /* as configured: the host name or address of the line */
   char address[64];              /* the address polled, as chronyc shows it (port if not 123) */
+  char local_address[64];        /* the address its requests are sent from, as the kernel
+                                  * chose it ("127.0.0.1", "::1"); "" before the first request */
   NtpSourceMode mode;
   char line[512];                /* the configuration line it came from */
   NtpSourceReport report;        /* what `chronyc sources` / `sourcestats` show */

@@ -99,7 +99,11 @@ on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data
         {
           MrdSyncSourceInfo *info = &g_array_index (sources, MrdSyncSourceInfo, i);
 
-          g_message ("Source %u: %s (%s)", info->id, info->address, info->name);
+          if (info->local_address[0] != '\0')
+            g_message ("Source %u: %s (%s) from %s", info->id, info->address, info->name,
+                       info->local_address);
+          else
+            g_message ("Source %u: %s (%s)", info->id, info->address, info->name);
         }
     }
   if (!(what & MRD_SYNC_ENGINE_CHANGED_TRACKING))

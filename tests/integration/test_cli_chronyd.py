@@ -207,6 +207,19 @@ class CliAgainstChronyd(ChronydCase):
         self.assertEqual(every[0], '')
         self.assertEqual([l[:18] for l in every[1:]], labels)
         self.assertEqual(every[1:9], lines[:8])
+        # The local address is the engine's own socket's (getsockname), carried from the
+        # engine: a server at 127.0.0.2 (nobody answers there) is sent to from the address
+        # the kernel picks for it, 127.0.0.1 on loopback (`ip route get 127.0.0.2`).
+        self.assertEqual(after['LocalAddress'], '127.0.0.1')
+        self.ctl('add-source', f'server 127.0.0.2 port {self.port} iburst')
+        self.wait_until(lambda: [s['LocalAddress'] for s in self.sources().values()
+                                 if s['Address'].startswith('127.0.0.2:')] == ['127.0.0.1'],
+                        timeout=10, what='the source at 127.0.0.2 sent from 127.0.0.1')
+        other = {l[:16].strip(): l[18:] for l in self.ctl('ntpdata', '127.0.0.2').splitlines()}
+        self.assertEqual((other['Remote address'], other['Local address']),
+                         ('127.0.0.2 (7F000002)', '127.0.0.1 (7F000001)'))
+        self.assertEqual(self.ctl('ntpdata', '-c', '127.0.0.2').split(',')[:5],
+                         ['127.0.0.2', '7F000002', str(self.port), '127.0.0.1', '7F000001'])
         # An address that is no source: an error, nothing printed.
         r = self.run_client([MERIDIANCTL, 'ntpdata', '127.0.0.9'])
         self.assertNotEqual(r.returncode, 0)

@@ -44,12 +44,12 @@ update (double offset, NtpSourceState state, guint n_sources)
   r.measured_offset = offset;
   r.delay = 0.002;
   r.last_rx_ago = -1.0;
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a" MRD_WIRE_SOURCE));
   for (guint i = 0; i < n_sources; i++)
-    g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", 1 + i, "127.0.0.1:123",
+    g_variant_builder_add (&b, "(uss@" MRD_WIRE_REPORT ")", 1 + i, "127.0.0.1:123", "127.0.0.1",
                            mrd_wire_report (&r));
   return g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
                    mrd_wire_tracking (&t), "127.0.0.1", g_variant_builder_end (&b), TRUE,
                    -23.0, 0.1));
 }
@@ -194,6 +194,7 @@ aged_to_the_moment_of_reading (void **state)
   NtpSourceReport r = { 0 }, back;
   GVariantBuilder b;
   guint64 seq = 0;
+  const char *address = NULL, *local = NULL;
 
   r.state = NTP_STATE_SELECTED;
   r.last_rx_ago = 2.0;
@@ -203,11 +204,11 @@ aged_to_the_moment_of_reading (void **state)
   t.system_time_offset = 0.01;
   t.slew_rate = -1e-3;
   t.slew_left = 10.0;
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
-  g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", 1, "127.0.0.1:123",
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a" MRD_WIRE_SOURCE));
+  g_variant_builder_add (&b, "(uss@" MRD_WIRE_REPORT ")", 1, "127.0.0.2:123", "127.0.0.1",
                          mrd_wire_report (&r));
   u = g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
                    mrd_wire_tracking (&t), "127.0.0.1", g_variant_builder_end (&b), FALSE,
                    0.0, 0.0));
   assert_true (mrd_engine_snapshot_write (child, u));
@@ -216,7 +217,12 @@ aged_to_the_moment_of_reading (void **state)
   assert_non_null (got);
   sources = g_variant_get_child_value (got, 2);
   assert_int_equal (g_variant_n_children (sources), 1);
-  g_variant_get_child (sources, 0, "(u&s@" MRD_WIRE_REPORT ")", NULL, NULL, &report);
+  g_variant_get_child (sources, 0, "(u&s&s@" MRD_WIRE_REPORT ")", NULL, &address, &local,
+                       &report);
+  /* The addresses go through as the engine gave them: the server's, and the local one its
+   * socket sent from. */
+  assert_string_equal (address, "127.0.0.2:123");
+  assert_string_equal (local, "127.0.0.1");
   mrd_wire_get_report (report, &back);
   assert_true (back.last_rx_ago >= 3.1 && back.last_rx_ago < 4.0);
   assert_int_equal (back.state, NTP_STATE_SELECTED);
