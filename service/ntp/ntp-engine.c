@@ -932,6 +932,7 @@ ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
   out->update_interval = e->disc.update_interval;
   out->leap = e->disc.leap_armed;
   out->leap_unsynchronized = !e->synchronized;
+  out->max_clock_error = clock_error (e);
   if (e->synchronized) {
     double elapsed = e->ref_time_ns ? (double) (cooked - e->ref_time_ns) * 1e-9 : 0.0;
     if (elapsed < 0)
@@ -964,10 +965,12 @@ ntp_tracking_age (NtpTracking *t, double seconds)
       t->slew_left -= seconds;
     }
   }
-  /* Dispersion grows with what we do not know of our frequency (chrony). */
+  /* Dispersion grows with what we do not know of our frequency, and with how far the
+   * oscillator may wander meanwhile (chrony's reference.c: skew + |residual frequency| +
+   * maxclockerror). */
   if (t->synchronized && seconds > 0)
-    t->root_dispersion += ((t->skew_ppm + fabs (t->residual_freq_ppm)) * 1e-6 + LOCAL_PRECISION)
-                          * seconds;
+    t->root_dispersion += ((t->skew_ppm + fabs (t->residual_freq_ppm)) * 1e-6
+                           + t->max_clock_error) * seconds;
 }
 
 bool

@@ -206,6 +206,10 @@ typedef struct {
   double update_interval;     /* s */
   NtpLeap leap;
   bool leap_unsynchronized;   /* "Not synchronised" */
+  /* chrony's maxclockerror as a fraction (1e-6 = 1 ppm, its default): how far the local
+   * oscillator may wander between updates, one of the rates the root dispersion grows by
+   * (ntp_tracking_age). */
+  double max_clock_error;
 } NtpTracking;
 
 #ifdef __cplusplus

@@ -16,7 +16,7 @@ mrd_wire_tracking (const NtpTracking *t)
                         t->residual_freq_ppm, t->skew_ppm, t->root_delay, t->root_dispersion,
                         t->update_interval, (gint32) t->leap,
                         (gint32) t->leap_unsynchronized, (gboolean) FALSE, t->slew_rate,
-                        t->slew_left);
+                        t->slew_left, t->max_clock_error);
 }
 
 GVariant *
@@ -49,7 +49,7 @@ mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
                  &t->system_time_offset, &t->last_offset, &t->rms_offset, &t->freq_ppm,
                  &t->residual_freq_ppm, &t->skew_ppm, &t->root_delay, &t->root_dispersion,
                  &t->update_interval, &leap, &leap_unsync, &unused, &t->slew_rate,
-                 &t->slew_left);
+                 &t->slew_left, &t->max_clock_error);
   t->synchronized = sync;
   t->ref_id = ref_id;
   t->ref_source = ref_source;
@@ -59,6 +59,10 @@ mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
   t->leap_unsynchronized = leap_unsync != 0;
   /* A plan that cannot be (NaN, a slew that ended or lasts longer than any the core plans)
    * leaves the offset as given. */
+  /* maxclockerror within what a configuration may set (chrony.conf(5): at most 10000 ppm);
+   * anything else (NaN, negative) adds nothing to the dispersion's growth. */
+  if (!(t->max_clock_error >= 0 && t->max_clock_error <= 1e-2))
+    t->max_clock_error = 0.0;
   if (!(t->slew_left > 0 && t->slew_left < 1e6) || !isfinite (t->slew_rate))
     {
       t->slew_rate = 0.0;

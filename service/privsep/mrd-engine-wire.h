@@ -29,8 +29,8 @@
 
 G_BEGIN_DECLS
 
-/* NtpTracking, the slew's plan (slew_rate, slew_left) last. */
-#define MRD_WIRE_TRACKING "(buiixdddddddddiibdd)"
+/* NtpTracking, the slew's plan (slew_rate, slew_left) and maxclockerror last. */
+#define MRD_WIRE_TRACKING "(buiixdddddddddiibddd)"
 /* A source's report, then the last reply's header and timestamps (NtpReplyInfo: leap, version,
  * mode, stratum, precision, root delay, root dispersion, refid, t1..t4, reference time) and the
  * count of valid replies. */

@@ -1422,6 +1422,35 @@ system_time_ages_as_the_slew_goes_on (void **state)
   ntp_engine_free (m.e);
 }
 
+/* Between updates the root dispersion grows at skew + |residual frequency| + maxclockerror,
+ * as chronyd's (reference.c), with the maxclockerror the configuration sets (default 1 ppm). */
+static void
+root_dispersion_ages_with_maxclockerror (void **state)
+{
+  (void) state;
+  NtpTracking t = { .synchronized = true, .skew_ppm = 2.0, .residual_freq_ppm = -0.5,
+                    .root_dispersion = 1e-3, .max_clock_error = 10e-6 };
+  ntp_tracking_age (&t, 100.0);
+  assert_true (fabs (t.root_dispersion - (1e-3 + 100.0 * 12.5e-6)) < 1e-12);
+
+  static const char *const lines[] = { NULL, "maxclockerror 10", "maxclockerror 0.5" };
+  static const double want[] = { 1e-6, 10e-6, 0.5e-6 };
+  for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++) {
+    MiniSim m;
+    NtpConfig cfg;
+    NtpTracking tr;
+    char err[100];
+    ms_init (&m, 12, 0.0, 0.0);
+    ntp_config_init (&cfg);
+    if (lines[k])
+      assert_int_equal (ntp_config_parse_line (&cfg, lines[k], err, sizeof err), 1);
+    start_engine (&m, &cfg);
+    ntp_engine_get_tracking (m.e, &tr);
+    assert_true (fabs (tr.max_clock_error - want[k]) < 1e-15);
+    ntp_engine_free (m.e);
+  }
+}
+
 int
 main (void)
 {
@@ -1456,6 +1485,7 @@ main (void)
     cmocka_unit_test (presend_warms_up_two_seconds_before_each_request),
     cmocka_unit_test (asymmetry_corrects_the_offset_by_the_delays_rise),
     cmocka_unit_test (system_time_ages_as_the_slew_goes_on),
+    cmocka_unit_test (root_dispersion_ages_with_maxclockerror),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -80,6 +80,7 @@ tracking_survives_the_wire_field_by_field (void **state)
     .root_delay = 0.0125, .root_dispersion = 0.0135, .update_interval = 14.5,
     .leap = NTP_LEAP_DELETE, .leap_unsynchronized = true, .slew_rate = -1.65e-4,
     .slew_left = 17.5,
+    .max_clock_error = 3e-6,
   };
   NtpTracking out;
   g_autoptr(GVariant) v = g_variant_ref_sink (mrd_wire_tracking (&in));
@@ -103,6 +104,7 @@ tracking_survives_the_wire_field_by_field (void **state)
   assert_true (out.leap_unsynchronized);
   assert_true (out.slew_rate == in.slew_rate);
   assert_true (out.slew_left == in.slew_left);
+  assert_true (out.max_clock_error == in.max_clock_error);
 }
 
 /* A slew plan no core makes (NaN, negative, or lasting longer than any slew) is dropped: the
@@ -116,12 +118,15 @@ a_hostile_slew_plan_is_dropped (void **state)
   for (guint i = 0; i < G_N_ELEMENTS (lefts); i++)
     {
       NtpTracking in = { .synchronized = true, .system_time_offset = 0.25,
-                         .slew_rate = rates[i], .slew_left = lefts[i] };
+                         .slew_rate = rates[i], .slew_left = lefts[i],
+                         .max_clock_error = i == 0 ? NAN : i == 1 ? -1e-6 : 1.0 };
       NtpTracking out;
       g_autoptr(GVariant) v = g_variant_ref_sink (mrd_wire_tracking (&in));
 
       mrd_wire_get_tracking (v, &out);
       assert_true (out.slew_rate == 0.0 && out.slew_left == 0.0);
+      /* and a maxclockerror no configuration sets adds nothing */
+      assert_true (out.max_clock_error == 0.0);
       ntp_tracking_age (&out, 3.0);
       assert_true (out.system_time_offset == 0.25);
     }
