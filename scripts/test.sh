@@ -21,8 +21,9 @@ fi
 
 # Tests at once: two per core. Most of the long tests wait on a server's polls, a simulated
 # network or a D-Bus reply with the processor mostly idle (measured: the NTP ones use 1 to 25 %
-# of a core), so two per core keeps the cores busy without starving the ones that measure time. The long
-# tests start first (their meson `priority:`), so none of them is left to run alone at the end.
+# of a core), so two per core keeps the cores busy without starving the ones that measure
+# time. The long tests start first (their meson `priority:`), so none of them is left to run
+# alone at the end.
 # MERIDIAN_TEST_PROCESSES overrides the number.
 jobs=${MERIDIAN_TEST_PROCESSES:-$(( $(nproc) * 2 ))}
 
