@@ -220,6 +220,23 @@ append_header (GString *out, const char *header)
   g_string_append_c (out, '\n');
 }
 
+/* A run of CSV values, each in its own printf format, comma-separated (none after the last). */
+typedef struct {
+  const char *format;
+  double value;
+} CsvDouble;
+
+static void
+append_csv_doubles (GString *out, const CsvDouble *values, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_double (out, values[i].format, values[i].value);
+    }
+}
+
 /* chronyc shortens a resolved name to 25 columns, its last one '>'; addresses stay whole. */
 static char *
 display_name (const char *name, const char *address)
@@ -264,39 +281,25 @@ csv_seconds (gint64 seconds)
   return seconds < 0 ? G_MAXUINT32 : (guint32) MIN (seconds, (gint64) G_MAXUINT32);
 }
 
-char *
-mctl_chrony_format_sources (const MctlChronySource *sources, guint n, gboolean verbose,
-                            gboolean csv)
+/* One source's line of `sources`, in CSV or as text. */
+static void
+append_sources_row (GString *out, const MctlChronySource *s, gboolean csv)
 {
-  GString *out = g_string_new (NULL);
-
-  if (!csv)
+  if (csv)
     {
-      if (verbose)
-        g_string_append (out, sources_legend);
-      append_header (out, "MS Name/IP address         Stratum Poll Reach LastRx Last sample"
-                          "               ");
+      const CsvDouble values[] = { { "%.9f", s->adjusted_offset },
+                                   { "%.9f", s->measured_offset },
+                                   { "%.9f", s->error_bound } };
+
+      g_string_append_printf (out, "%c,%c,%s,%d,%d,%o,%u,", mctl_chrony_mode_char (s->mode),
+                              mctl_chrony_state_char (s->state), s->address ? s->address : "",
+                              s->stratum, s->poll, s->reach & 0xffu, csv_seconds (s->last_rx));
+      append_csv_doubles (out, values, G_N_ELEMENTS (values));
     }
-  for (guint i = 0; i < n; i++)
+  else
     {
-      const MctlChronySource *s = &sources[i];
-
-      if (csv)
-        {
-          g_string_append_printf (out, "%c,%c,%s,%d,%d,%o,%u,",
-                                  mctl_chrony_mode_char (s->mode),
-                                  mctl_chrony_state_char (s->state), s->address ? s->address : "",
-                                  s->stratum, s->poll, s->reach & 0xffu, csv_seconds (s->last_rx));
-          append_double (out, "%.9f", s->adjusted_offset);
-          g_string_append_c (out, ',');
-          append_double (out, "%.9f", s->measured_offset);
-          g_string_append_c (out, ',');
-          append_double (out, "%.9f", s->error_bound);
-          g_string_append_c (out, '\n');
-          continue;
-        }
-
       g_autofree char *name = display_name (s->name, s->address);
+
       g_string_append_printf (out, "%c%c %-27s  %2d  %2d   %3o  ", mctl_chrony_mode_char (s->mode),
                               mctl_chrony_state_char (s->state), name, s->stratum, s->poll,
                               s->reach & 0xffu);
@@ -307,44 +310,27 @@ mctl_chrony_format_sources (const MctlChronySource *sources, guint n, gboolean v
       mctl_chrony_append_signed_nanoseconds (out, s->measured_offset);
       g_string_append (out, "] +/- ");
       mctl_chrony_append_nanoseconds (out, s->error_bound);
-      g_string_append_c (out, '\n');
     }
-  return g_string_free (out, FALSE);
+  g_string_append_c (out, '\n');
 }
 
-char *
-mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n, gboolean verbose,
-                                gboolean csv)
+/* One source's line of `sourcestats`, in CSV or as text. */
+static void
+append_sourcestats_row (GString *out, const MctlChronySource *s, gboolean csv)
 {
-  GString *out = g_string_new (NULL);
-
-  if (!csv)
+  if (csv)
     {
-      if (verbose)
-        g_string_append (out, sourcestats_legend);
-      append_header (out, "Name/IP Address            NP  NR  Span  Frequency  Freq Skew  Offset"
-                          "  Std Dev");
+      const CsvDouble values[] = { { "%.3f", s->frequency }, { "%.3f", s->skew },
+                                   { "%.9f", s->offset }, { "%.9f", s->std_dev } };
+
+      g_string_append_printf (out, "%s,%u,%u,%u,", s->address ? s->address : "", s->samples,
+                              s->runs, csv_seconds (s->span));
+      append_csv_doubles (out, values, G_N_ELEMENTS (values));
     }
-  for (guint i = 0; i < n; i++)
+  else
     {
-      const MctlChronySource *s = &sources[i];
-
-      if (csv)
-        {
-          g_string_append_printf (out, "%s,%u,%u,%u,", s->address ? s->address : "", s->samples,
-                                  s->runs, csv_seconds (s->span));
-          append_double (out, "%.3f", s->frequency);
-          g_string_append_c (out, ',');
-          append_double (out, "%.3f", s->skew);
-          g_string_append_c (out, ',');
-          append_double (out, "%.9f", s->offset);
-          g_string_append_c (out, ',');
-          append_double (out, "%.9f", s->std_dev);
-          g_string_append_c (out, '\n');
-          continue;
-        }
-
       g_autofree char *name = display_name (s->name, s->address);
+
       g_string_append_printf (out, "%-25s %3u %3u  ", name, s->samples, s->runs);
       mctl_chrony_append_seconds (out, s->span);
       g_string_append_c (out, ' ');
@@ -355,9 +341,57 @@ mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n, gboole
       mctl_chrony_append_signed_nanoseconds (out, s->offset);
       g_string_append (out, "  ");
       mctl_chrony_append_nanoseconds (out, s->std_dev);
-      g_string_append_c (out, '\n');
     }
+  g_string_append_c (out, '\n');
+}
+
+/* A table of one row a source: nothing before it in CSV, else the legend (with -v) and the
+ * header. */
+typedef struct {
+  const char *legend;
+  const char *header;
+  void (*append_row) (GString *out, const MctlChronySource *s, gboolean csv);
+} Table;
+
+static const Table sources_table = {
+  sources_legend,
+  "MS Name/IP address         Stratum Poll Reach LastRx Last sample               ",
+  append_sources_row,
+};
+
+static const Table sourcestats_table = {
+  sourcestats_legend,
+  "Name/IP Address            NP  NR  Span  Frequency  Freq Skew  Offset  Std Dev",
+  append_sourcestats_row,
+};
+
+static char *
+format_table (const Table *table, const MctlChronySource *sources, guint n, gboolean verbose,
+              gboolean csv)
+{
+  GString *out = g_string_new (NULL);
+
+  if (!csv)
+    {
+      if (verbose)
+        g_string_append (out, table->legend);
+      append_header (out, table->header);
+    }
+  for (guint i = 0; i < n; i++)
+    table->append_row (out, &sources[i], csv);
   return g_string_free (out, FALSE);
+}
+
+char *
+mctl_chrony_format_sources (const MctlChronySource *s, guint n, gboolean verbose, gboolean csv)
+{
+  return format_table (&sources_table, s, n, verbose, csv);
+}
+
+char *
+mctl_chrony_format_sourcestats (const MctlChronySource *s, guint n, gboolean verbose, gboolean csv)
+{
+  return format_table (&sourcestats_table, s, n, verbose, csv);
 }
 
 char *
@@ -376,23 +410,14 @@ mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
     {
       g_string_append_printf (out, "%08X,%s,%d,%" G_GINT64_FORMAT ".%09u,", t->ref_id, address,
                               t->stratum, t->ref_time_s, t->ref_time_ns);
-      const double values[] = { correction, t->last_offset, t->rms_offset };
-      for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
-        {
-          append_double (out, "%.9f", values[i]);
-          g_string_append_c (out, ',');
-        }
-      append_double (out, "%.3f", t->frequency);
-      g_string_append_c (out, ',');
-      append_double (out, "%.3f", t->residual_freq);
-      g_string_append_c (out, ',');
-      append_double (out, "%.3f", t->skew);
-      g_string_append_c (out, ',');
-      append_double (out, "%.9f", t->root_delay);
-      g_string_append_c (out, ',');
-      append_double (out, "%.9f", t->root_dispersion);
-      g_string_append_c (out, ',');
-      append_double (out, "%.1f", t->update_interval);
+      const CsvDouble values[] = {
+        { "%.9f", correction }, { "%.9f", t->last_offset }, { "%.9f", t->rms_offset },
+        { "%.3f", t->frequency }, { "%.3f", t->residual_freq }, { "%.3f", t->skew },
+        { "%.9f", t->root_delay }, { "%.9f", t->root_dispersion },
+        { "%.1f", t->update_interval },
+      };
+
+      append_csv_doubles (out, values, G_N_ELEMENTS (values));
       g_string_append_printf (out, ",%s\n", mctl_chrony_leap_to_string (t->leap));
       return g_string_free (out, FALSE);
     }

@@ -253,7 +253,7 @@ char *
 mctl_tracking_report (MrdDBusTime1Tracking *t, gboolean csv, gboolean numeric)
 {
   MctlChronyTracking r = { 0 };
-  guint64 ref_usec = mrd_dbus_time1_tracking_get_ref_time_usec (t);
+  guint64 ref_nsec = mrd_dbus_time1_tracking_get_ref_time_nsec (t);
   const char *address = mrd_dbus_time1_tracking_get_reference_name (t);
 
   r.ref_id = mrd_dbus_time1_tracking_get_reference_id (t);
@@ -264,8 +264,11 @@ mctl_tracking_report (MrdDBusTime1Tracking *t, gboolean csv, gboolean numeric)
       r.ref_name = mctl_name_for_address (address);
     }
   r.stratum = mrd_dbus_time1_tracking_get_stratum (t);
-  r.ref_time_s = (gint64) (ref_usec / G_USEC_PER_SEC);
-  r.ref_time_ns = (guint32) (ref_usec % G_USEC_PER_SEC) * 1000;
+  /* A meridiand without RefTimeNSec gives 0 there: its RefTimeUSec then, padded with 000. */
+  if (ref_nsec == 0)
+    ref_nsec = mrd_dbus_time1_tracking_get_ref_time_usec (t) * 1000;
+  r.ref_time_s = (gint64) (ref_nsec / 1000000000);
+  r.ref_time_ns = (guint32) (ref_nsec % 1000000000);
   r.system_time = mrd_dbus_time1_tracking_get_system_time_offset (t);
   r.last_offset = mrd_dbus_time1_tracking_get_last_offset (t);
   r.rms_offset = mrd_dbus_time1_tracking_get_rmsoffset (t);
@@ -621,6 +624,47 @@ parse_number (const char *text, double *value)
   return errno == 0 && end != text && *end == '\0' && isfinite (*value);
 }
 
+/* One try as a JSON object on a line of its own (JSON Lines), printed as it is made: what the
+ * try saw and whether it ends the wait (meridianctl(1)); a try that could not read the
+ * tracking state says why instead. */
+static void
+print_waitsync_json (gint64 attempt, MrdDBusTime1Tracking *t, double correction, double skew,
+                     gboolean met, const GError *error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "Try");
+  json_builder_add_int_value (b, attempt);
+  if (t != NULL)
+    {
+      json_builder_set_member_name (b, "Synchronized");
+      json_builder_add_boolean_value (b, mrd_dbus_time1_tracking_get_synchronized (t));
+      json_builder_set_member_name (b, "ReferenceID");
+      json_builder_add_int_value (b, mrd_dbus_time1_tracking_get_reference_id (t));
+      json_builder_set_member_name (b, "Correction");
+      json_builder_add_double_value (b, correction);
+      json_builder_set_member_name (b, "Skew");
+      json_builder_add_double_value (b, skew);
+    }
+  else
+    {
+      json_builder_set_member_name (b, "Error");
+      json_builder_add_string_value (b, error != NULL ? error->message : "");
+    }
+  json_builder_set_member_name (b, "Done");
+  json_builder_add_boolean_value (b, met);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+  fflush (stdout);
+}
+
 /* chronyc's waitsync, number for number (chronyc 4.3's process_cmd_waitsync): MAX-TRIES 0
  * tries for ever and a negative one tries once; a MAX-CORRECTION or MAX-SKEW of 0 is no bound
  * and a negative one a bound nothing meets; the interval is at least 0.1 s. Unlike chronyc's
@@ -661,19 +705,29 @@ mctl_waitsync (MctlContext *ctx, int argc, char **argv)
           g_printerr (_("Cannot read the tracking state (try %u).\n"), (guint) attempt);
           if (ctx->verbose)
             g_printerr ("%s\n", error->message);
+          if (ctx->json)
+            print_waitsync_json (attempt, NULL, 0, 0, FALSE, error);
         }
       else
         {
           guint32 refid = mrd_dbus_time1_tracking_get_reference_id (t);
           double correction = fabs (mrd_dbus_time1_tracking_get_system_time_offset (t));
           double skew = mrd_dbus_time1_tracking_get_skew (t);
-          g_autofree char *line = mctl_chrony_format_waitsync_try ((int) attempt, refid,
-                                                                   correction, skew, ctx->csv);
-          fputs (line, stdout);
-          fflush (stdout);
-          if (mrd_dbus_time1_tracking_get_synchronized (t) && refid != 0 && refid != LOCAL_REFID &&
-              (max_correction == 0 || correction <= max_correction) &&
-              (max_skew == 0 || skew <= max_skew))
+          gboolean met = mrd_dbus_time1_tracking_get_synchronized (t) && refid != 0 &&
+                         refid != LOCAL_REFID &&
+                         (max_correction == 0 || correction <= max_correction) &&
+                         (max_skew == 0 || skew <= max_skew);
+
+          if (ctx->json)
+            print_waitsync_json (attempt, t, correction, skew, met, NULL);
+          else
+            {
+              g_autofree char *line = mctl_chrony_format_waitsync_try ((int) attempt, refid,
+                                                                       correction, skew, ctx->csv);
+              fputs (line, stdout);
+              fflush (stdout);
+            }
+          if (met)
             return MCTL_EXIT_OK;
         }
       if (max_tries != 0 && attempt >= max_tries)
@@ -764,9 +818,14 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
   d.root_delay = mrd_dbus_time1_source_get_reply_root_delay (p);
   d.root_dispersion = mrd_dbus_time1_source_get_reply_root_dispersion (p);
   d.ref_id = mrd_dbus_time1_source_get_reply_reference_id (p);
-  /* meridiand does not keep the server's reference time: the epoch, as chronyc shows a
+  /* 0 (none given, or a meridiand that does not carry it) is the epoch, as chronyc shows a
    * zero one. */
-  d.ref_time_s = 0;
+  {
+    guint64 ref = mrd_dbus_time1_source_get_reply_reference_time_nsec (p);
+
+    d.ref_time_s = (gint64) (ref / 1000000000);
+    d.ref_time_ns = (guint32) (ref % 1000000000);
+  }
   d.offset = mrd_dbus_time1_source_get_reply_offset (p);
   d.peer_delay = mrd_dbus_time1_source_get_reply_peer_delay (p);
   d.peer_dispersion = mrd_dbus_time1_source_get_dispersion (p);

@@ -66,6 +66,7 @@ mrd_config_new (void)
   config->core_lines = g_ptr_array_new_with_free_func (g_free);
   config->diagnostics = g_ptr_array_new_with_free_func (g_free);
   config->sourcedirs = g_ptr_array_new_with_free_func (g_free);
+  config->keys = mrd_keys_new ();
   return config;
 }
 
@@ -79,6 +80,8 @@ mrd_config_free (MrdConfig *config)
   g_ptr_array_unref (config->diagnostics);
   g_ptr_array_unref (config->sourcedirs);
   g_free (config->driftfile);
+  g_free (config->keyfile);
+  mrd_keys_free (config->keys);
   g_free (config->root);
   g_free (config);
 }
@@ -92,6 +95,8 @@ typedef enum {
 } FileKind;
 
 static void parse_file (MrdConfig *config, const char *path, FileKind kind);
+static gboolean read_config_file (MrdConfig *config, const char *path, char **data,
+                                  GError **error);
 
 static void
 add_diagnostic (MrdConfig *config, const char *filename, guint line, MrdConfigLineResult r,
@@ -202,6 +207,48 @@ include_beneath (MrdConfig *config, const char *pattern, char **message)
   return TRUE;
 }
 
+/* The key file @path (as named, or beneath the root as every other file): refused whole when
+ * others may read or write it (mrd-keys.h says why); its bad lines are reported as
+ * "KEYFILE:LINE: why" diagnostics and skipped. */
+static MrdConfigLineResult
+load_keyfile (MrdConfig *config, const char *path, char **message)
+{
+  g_autofree char *full = config->root != NULL ? g_build_filename (config->root, path, NULL)
+                                               : g_strdup (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(GPtrArray) diags = g_ptr_array_new_with_free_func (g_free);
+  struct stat st;
+
+  /* Beneath a root the file is read without following a link (read_config_file), so the
+   * lstat below sees the very file; as named, a link is followed, as chronyd does. */
+  /* chrony.conf as distributions ship it names a key file no source uses, and often none is
+   * installed: a missing one is said, not an error (the sources naming a key are refused). */
+  if ((config->root != NULL ? lstat (full, &st) : stat (full, &st)) < 0)
+    {
+      int err = errno;
+
+      *message = g_strdup_printf (_("keyfile %s: %s; sources with a key will not run"), path,
+                                  g_strerror (err));
+      return err == ENOENT ? MRD_CONFIG_LINE_IGNORED : MRD_CONFIG_LINE_ERROR;
+    }
+  if (!mrd_keys_check_mode (path, st.st_mode, &error) ||
+      !read_config_file (config, path, &data, &error) || data == NULL)
+    {
+      *message = g_strdup_printf (_("keyfile: %s; sources with a key will not run"),
+                                  error != NULL ? error->message : g_strerror (ENOENT));
+      return MRD_CONFIG_LINE_ERROR;
+    }
+  mrd_keys_parse_data (config->keys, data, path, diags);
+  memset (data, 0, strlen (data));
+  for (guint i = 0; i < diags->len; i++)
+    {
+      config->n_errors++;
+      g_ptr_array_add (config->diagnostics, g_strdup (diags->pdata[i]));
+    }
+  return MRD_CONFIG_LINE_OK;
+}
+
 static MrdConfigLineResult
 parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
 {
@@ -260,6 +307,26 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
       g_free (config->driftfile);
       config->driftfile = g_strdup (words[1]);
       return MRD_CONFIG_LINE_OK;
+    }
+
+  if (g_str_equal (name, "keyfile"))
+    {
+      if (n_args != 1)
+        {
+          *message = g_strdup (_("'keyfile' needs exactly one file name"));
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      if (!g_path_is_absolute (words[1]))
+        {
+          *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name, words[1]);
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      /* As chronyd: the last keyfile directive is the one used. */
+      g_free (config->keyfile);
+      config->keyfile = g_strdup (words[1]);
+      mrd_keys_free (config->keys);
+      config->keys = mrd_keys_new ();
+      return load_keyfile (config, words[1], message);
     }
 
   if (g_str_equal (name, "rtcsync"))

@@ -8,7 +8,8 @@
  * case-insensitive, as chronyd reads them.
  *
  * Implemented: server, pool, peer (through the NTP core's parser, ntp_source_config_parse),
- * the directives the NTP core takes (ntp_config_parse_line decides), driftfile, rtcsync,
+ * the directives the NTP core takes (ntp_config_parse_line decides), driftfile, keyfile (read
+ * where the directive stands, service/sync/mrd-keys.h), rtcsync,
  * include (glob patterns), confdir (*.conf) and sourcedir (*.sources, source lines only).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -16,6 +17,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "sync/mrd-keys.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +31,9 @@ typedef enum {
 typedef struct {
   GPtrArray *sources;       /* char *: the server/pool/peer lines, whitespace normalised */
   char      *driftfile;     /* NULL = none */
+  char      *keyfile;       /* NULL = none */
+  MrdKeys   *keys;          /* the keyfile's keys (empty without one, or when it was refused:
+                             * readable by others, unreadable) */
   gboolean   rtcsync;       /* let the kernel copy the time to the RTC every 11 minutes */
   GPtrArray *core_lines;    /* char *: directives for the NTP core (makestep, maxdistance, …) */
   GPtrArray *diagnostics;   /* char *: "FILE:LINE: message" for every ignored or bad line */

@@ -293,6 +293,7 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
         .socket_path = options->engine_socket,
         .driftfile = drift,
         .rtcsync = config->rtcsync,
+        .keys = config->keys,
         .verbose = options->verbose,
       };
 

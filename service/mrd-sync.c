@@ -44,8 +44,9 @@ struct _MrdSync {
   GHashTable *sources;               /* GUINT_TO_POINTER (id) → Source */
   guint next_id;
   NtpTracking tracking;
-  /* The tracking as the engine gave it, and when (monotonic µs): its root dispersion is
-   * brought to the moment it is read (mrd_sync_refresh), as chronyc tracking shows it. */
+  /* The tracking as the engine gave it, and when (monotonic µs): its offset still to slew
+   * and root dispersion are brought to the moment they are read (mrd_sync_refresh), as
+   * chronyc tracking shows them. */
   NtpTracking tracking_given;
   gint64 tracking_mono;
   char *reference_name;
@@ -98,6 +99,9 @@ tracking_unsynchronize (NtpTracking *tracking)
   tracking->root_dispersion = 1.0;
   tracking->leap = NTP_LEAP_NONE;
   tracking->leap_unsynchronized = true;
+  /* No engine slews it any more: what was left stays. */
+  tracking->slew_rate = 0.0;
+  tracking->slew_left = 0.0;
 }
 
 static void
@@ -581,11 +585,17 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   INT_OPT (filter, "filter");
   INT_OPT (minsamples, "minsamples");
   INT_OPT (maxsamples, "maxsamples");
+  INT_OPT (version, "version");
+  if (config->key != 0)
+    g_ptr_array_add (b, g_strdup_printf ("key %u", (unsigned) config->key));
   DOUBLE_OPT (maxdelay, "maxdelay");
   DOUBLE_OPT (mindelay, "mindelay");
   DOUBLE_OPT (offset, "offset");
   DOUBLE_OPT (maxdelayratio, "maxdelayratio");
   DOUBLE_OPT (maxdelaydevratio, "maxdelaydevratio");
+  DOUBLE_OPT (asymmetry, "asymmetry");
+  if (config->presend_on)
+    g_ptr_array_add (b, g_strdup_printf ("presend %d", config->presend));
   FLAG_OPT (iburst, "iburst");
   FLAG_OPT (burst, "burst");
   FLAG_OPT (prefer, "prefer");
@@ -641,15 +651,20 @@ mrd_sync_refresh (MrdSync *self)
       source->report.last_rx_ago = ago;
       EMIT (self, source_changed, GPOINTER_TO_UINT (key));
     }
-  /* Likewise the root dispersion, shown to the nanosecond. */
-  if (self->tracking_mono != 0 && self->tracking.synchronized)
+  /* Likewise the offset still being slewed out (the slew goes on between updates) and the
+   * root dispersion, both shown to the nanosecond. */
+  if (self->tracking_mono != 0)
     {
       NtpTracking aged = self->tracking_given;
 
       ntp_tracking_age (&aged, (double) (now - self->tracking_mono) / G_USEC_PER_SEC);
-      if (fabs (aged.root_dispersion - self->tracking.root_dispersion) >= 1e-9)
+      if (fabs (aged.root_dispersion - self->tracking.root_dispersion) >= 1e-9 ||
+          fabs (aged.system_time_offset - self->tracking.system_time_offset) >= 1e-9)
         {
           self->tracking.root_dispersion = aged.root_dispersion;
+          self->tracking.system_time_offset = aged.system_time_offset;
+          self->tracking.slew_rate = aged.slew_rate;
+          self->tracking.slew_left = aged.slew_left;
           notify (self, MRD_SYNC_CHANGED_TRACKING);
         }
     }

@@ -1,7 +1,7 @@
 /* mrd-backoff.h — a retry delay that doubles after each failure up to a ceiling: the engine
- * launcher's restarts (service/privsep/mrd-engine-launch.c). The re-resolution of names that
- * stopped answering (service/sync/mrd-sync-engine.c) still doubles its own delays, whose
- * ends can change while a retry waits. The unit (seconds, milliseconds) is the caller's.
+ * launcher's restarts (service/privsep/mrd-engine-launch.c) and the resolver's retries and
+ * re-resolutions of names that stopped answering (service/sync/mrd-sync-engine.c). The unit
+ * (seconds, milliseconds) is the caller's.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

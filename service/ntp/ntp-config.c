@@ -140,12 +140,13 @@ ntp_config_init (NtpConfig *cfg)
   cfg->combinelimit = 3.0;
   cfg->maxjitter = 1.0;
   cfg->corrtimeratio = 3.0;
+  cfg->maxclockerror = 1.0;
 }
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "combinelimit", "corrtimeratio", "makestep", "maxchange", "maxdistance", "maxjitter",
-  "maxslewrate", "maxupdateskew", "minsources", "reselectdist", "stratumweight", NULL,
+  "combinelimit", "corrtimeratio", "makestep", "maxchange", "maxclockerror", "maxdistance",
+  "maxjitter", "maxslewrate", "maxupdateskew", "minsources", "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *
@@ -190,16 +191,19 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     return 1;
   }
   if (!strcmp (d, "maxchange")) {
-    /* chrony: maxchange OFFSET START IGNORE. OFFSET is honoured; START and IGNORE must still
-     * be valid so that a chrony.conf that works there means the same here. */
+    /* chrony: maxchange OFFSET START IGNORE (ntp-discipline.c says what each does here). */
+    int start, ignore;
     if (n != 4)
       return fail (err, errlen, "maxchange needs three values: OFFSET (s), START and IGNORE (updates)");
     if (!parse_double (w[1], &v) || v <= 0 || v > 1e9)
       return fail (err, errlen, "maxchange: offset '%s' is not a number of seconds above 0", w[1]);
-    for (int i = 2; i < n; i++)
-      if (!parse_int (w[i], &iv) || iv < -1)
-        return fail (err, errlen, "maxchange: '%s' is not a whole number >= -1", w[i]);
+    if (!parse_int (w[2], &start) || start < 0)
+      return fail (err, errlen, "maxchange: START '%s' is not a whole number >= 0", w[2]);
+    if (!parse_int (w[3], &ignore) || ignore < -1)
+      return fail (err, errlen, "maxchange: IGNORE '%s' is not a whole number >= -1", w[3]);
     cfg->maxchange_offset = v;
+    cfg->maxchange_start = start;
+    cfg->maxchange_ignore = ignore;
     return 1;
   }
   if (!strcmp (d, "minsources")) {
@@ -220,6 +224,7 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     { "combinelimit", &cfg->combinelimit, 0, 1e6, "" },
     { "maxjitter", &cfg->maxjitter, 1e-9, 1e6, " (s)" },
     { "corrtimeratio", &cfg->corrtimeratio, 1e-3, 1e6, "" },
+    { "maxclockerror", &cfg->maxclockerror, 1e-6, 1e4, " (ppm)" },
   };
   for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
     if (strcmp (d, dbl[k].name))
@@ -248,6 +253,7 @@ ntp_source_config_init (NtpSourceConfig *sc)
   sc->maxdelay = 3.0;
   sc->maxsources = 4;
   sc->polltarget = 8;
+  sc->version = 4;
 }
 
 const char *
@@ -353,6 +359,7 @@ typedef enum {
   O_MINPOLL, O_MAXPOLL, O_IBURST, O_BURST, O_PREFER, O_NOSELECT, O_TRUST, O_REQUIRE,
   O_MAXDELAY, O_MINDELAY, O_OFFSET, O_PORT, O_MINSTRATUM, O_MAXSOURCES, O_POLLTARGET,
   O_FILTER, O_MINSAMPLES, O_MAXSAMPLES, O_MAXDELAYRATIO, O_MAXDELAYDEVRATIO,
+  O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY,
   O_IGNORED,     /* known to chrony, not implemented here: validated, noted, logged */
 } OptId;
 
@@ -387,14 +394,14 @@ static const OptSpec options[] = {
   { "maxsamples", O_MAXSAMPLES, ARG_INT, 0, NTP_STATS_LIMIT, "a number of samples from 0 to 64" },
   { "maxdelayratio", O_MAXDELAYRATIO, ARG_DOUBLE, 1, 1e9, "a ratio from 1 to 1e9" },
   { "maxdelaydevratio", O_MAXDELAYDEVRATIO, ARG_DOUBLE, 1, 1e9, "a ratio from 1 to 1e9" },
+  { "key", O_KEY, ARG_INT, 1, 4294967295.0, "a key ID from 1 to 4294967295" },
+  { "version", O_VERSION, ARG_INT, 3, 4, "an NTP version, 3 or 4 (this client's limit)" },
+  { "presend", O_PRESEND, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
+  { "asymmetry", O_ASYMMETRY, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
   /* accepted so a chrony.conf loads; not implemented (the engine says so in the log) */
-  { "key", O_IGNORED, ARG_INT, 1, 4294967295.0, "a key ID from 1 to 4294967295" },
   { "nts", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "certset", O_IGNORED, ARG_INT, 0, 4294967295.0, "a certificate set from 0 to 4294967295" },
   { "ntsport", O_IGNORED, ARG_INT, 1, 65535, "a TCP port from 1 to 65535" },
-  { "asymmetry", O_IGNORED, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
-  { "presend", O_IGNORED, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
-  { "version", O_IGNORED, ARG_INT, 1, 4, "an NTP version from 1 to 4" },
   { "extfield", O_IGNORED, ARG_HEX, 0, 0xffff, "an extension field type in hexadecimal, e.g. F323" },
   { "xleave", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "copy", O_IGNORED, ARG_NONE, 0, 0, NULL },
@@ -456,6 +463,10 @@ apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
   case O_MAXSAMPLES: sc->maxsamples = iv; break;
   case O_MAXDELAYRATIO: sc->maxdelayratio = v; break;
   case O_MAXDELAYDEVRATIO: sc->maxdelaydevratio = v; break;
+  case O_KEY: sc->key = (uint32_t) v; break;
+  case O_VERSION: sc->version = iv; break;
+  case O_PRESEND: sc->presend_on = true; sc->presend = iv; break;
+  case O_ASYMMETRY: sc->asymmetry = v; break;
   case O_IGNORED: note_ignored (sc, o->name, arg); break;
   }
 }

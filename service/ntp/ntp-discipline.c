@@ -62,8 +62,49 @@ ntp_discipline_init (NtpDiscipline *d, const NtpEnv *env, const NtpConfig *cfg)
     d->freq_known = true;
   }
   d->leap_armed = NTP_LEAP_NONE;
+  d->maxchange_start_left = cfg->maxchange_start;
+  d->maxchange_ignore_left = cfg->maxchange_ignore;
   if (env && env->set_freq)
     env->set_freq (env->ud, d->base_ppm);
+}
+
+bool
+ntp_discipline_halted (const NtpDiscipline *d)
+{
+  return d->halted;
+}
+
+/* chrony's maxchange OFFSET START IGNORE (its reference.c): the first START updates are not
+ * checked (a large first correction is expected); after them an offset over OFFSET is ignored
+ * IGNORE times (-1: always), and the next one ends the adjustment. chronyd exits there; a
+ * service that answers on D-Bus (and reports why) should not vanish, so the clock is instead
+ * left alone from then on: every later update is refused, and the engine stops polling and
+ * says it is no longer synchronized (ntp-engine.c). */
+static bool
+maxchange_ok (NtpDiscipline *d, double offset)
+{
+  if (d->cfg.maxchange_offset <= 0)
+    return true;
+  if (d->halted)
+    return false;
+  if (d->maxchange_start_left > 0) {
+    d->maxchange_start_left--;
+    return true;
+  }
+  if (fabs (offset) <= d->cfg.maxchange_offset)
+    return true;
+  if (d->maxchange_ignore_left == 0) {
+    d->halted = true;
+    logf_ (d, NTP_LOG_ERROR, "Adjustment of %.6f s exceeds maxchange %.6f s once more than "
+           "allowed: the clock is no longer adjusted (chronyd would exit)", -offset,
+           d->cfg.maxchange_offset);
+    return false;
+  }
+  if (d->maxchange_ignore_left > 0)
+    d->maxchange_ignore_left--;
+  logf_ (d, NTP_LOG_WARNING, "Adjustment of %.6f s exceeds maxchange %.6f s, ignored", -offset,
+         d->cfg.maxchange_offset);
+  return false;
 }
 
 double
@@ -259,10 +300,9 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
            offset);
     return NTP_DISCIPLINE_REFUSED_PANIC;
   }
-  if (!step && d->cfg.maxchange_offset > 0 && fabs (offset) > d->cfg.maxchange_offset) {
-    logf_ (d, NTP_LOG_WARNING, "Offset %.6f s is over maxchange, ignoring", offset);
+  /* As chronyd checks it: every update, stepped or slewed. */
+  if (!maxchange_ok (d, offset))
     return NTP_DISCIPLINE_REFUSED_MAXCHANGE;
-  }
 
   int64_t cooked = ntp_discipline_cook (d, now_ns);
   d->update_interval = d->last_update_ns ? (double) (cooked - d->last_update_ns) * 1e-9 : 0.0;

@@ -38,6 +38,9 @@ typedef struct {
   double slew_extra_ppm;
 
   int updates;                /* reference updates done (for makestep's LIMIT) */
+  int maxchange_start_left;   /* maxchange: updates still exempt from the check */
+  int maxchange_ignore_left;  /* maxchange: larger offsets still to ignore (-1 = always) */
+  bool halted;                /* maxchange exhausted: the clock is no longer adjusted */
   int64_t last_update_ns;     /* cooked; 0 = never */
   double update_interval;
   double last_offset;
@@ -81,11 +84,13 @@ typedef enum {
   NTP_DISCIPLINE_SLEWED = 0,
   NTP_DISCIPLINE_STEPPED,
   NTP_DISCIPLINE_REFUSED_PANIC,      /* |offset| over the panic bound, no makestep allowed */
-  NTP_DISCIPLINE_REFUSED_MAXCHANGE,  /* |offset| over maxchange */
+  NTP_DISCIPLINE_REFUSED_MAXCHANGE,  /* |offset| over maxchange (ignored, or halted) */
   NTP_DISCIPLINE_REFUSED_BOGUS,      /* NaN or infinite input */
 } NtpDisciplineResult;
 
 void ntp_discipline_init (NtpDiscipline *d, const NtpEnv *env, const NtpConfig *cfg);
+/* True once maxchange's IGNORE ran out: every later update is refused (chronyd exits there). */
+bool ntp_discipline_halted (const NtpDiscipline *d);
 /* Offset still to be slewed out at raw time `raw_ns` (s, positive = clock ahead). */
 double ntp_discipline_pending (const NtpDiscipline *d, int64_t raw_ns);
 int64_t ntp_discipline_cook (const NtpDiscipline *d, int64_t raw_ns);

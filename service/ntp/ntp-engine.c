@@ -21,9 +21,6 @@
 #define LOCAL_PRECISION 1e-9
 /* chrony's maxdelaydevratio default. */
 #define MAX_DELAY_DEV_RATIO 10.0
-/* chrony's maxclockerror default: how far the local oscillator's frequency may move between
- * measurements (1 ppm). */
-#define MAX_CLOCK_ERROR 1e-6
 /* This many samples in a row refused by the delay test mean the path changed (a route
  * change), not a queue: the source's statistics restart. Without this, the old samples' low
  * minimum delay would refuse every sample of the new path for a long time. With the path
@@ -38,6 +35,9 @@
  * start together, or run the same configuration after a power cut, drift apart instead of
  * hitting a server in lockstep at every poll. */
 #define SAMPLING_RANDOMNESS 0.02
+/* chrony's presend: the warm-up request goes this long before the real one (its ntp_core.c
+ * WARM_UP_DELAY), time enough for an ARP or neighbour discovery exchange on either side. */
+#define WARM_UP_DELAY_NS 2000000000LL
 
 typedef struct {
   bool live;
@@ -62,6 +62,9 @@ typedef struct {
   NtpReplyInfo reply;
   uint64_t replies;
   bool new_sample;           /* since the last reference update */
+  uint64_t auth_failures;    /* replies refused for want of a valid MAC (logged at 1, 2, 4...) */
+  uint64_t auth_unsent;      /* requests not sent because the key gave no MAC (likewise) */
+  bool presend_done;         /* the warm-up request before the next regular one went out */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
 } Source;
@@ -81,6 +84,14 @@ struct NtpEngine {
   double root_delay, root_dispersion;
   uint64_t rng;
 };
+
+/* chrony's maxclockerror (NtpConfig.maxclockerror, ppm; default 1): how far the local
+ * oscillator's frequency may move between measurements, as a fraction. */
+static double
+clock_error (const NtpEngine *e)
+{
+  return (e->cfg.maxclockerror > 0 ? e->cfg.maxclockerror : 1.0) * 1e-6;
+}
 
 static void
 elog (const NtpEngine *e, int level, const char *fmt, ...)
@@ -188,9 +199,24 @@ arm (NtpEngine *e)
 {
   int64_t deadline = ntp_discipline_deadline (&e->disc);
   for (int i = 0; i < NTP_MAX_SOURCES; i++)
-    if (e->src[i].live && e->src[i].poll.next_tx_ns < deadline)
+    if (e->src[i].live && !ntp_discipline_halted (&e->disc) && e->src[i].poll.next_tx_ns < deadline)
       deadline = e->src[i].poll.next_tx_ns;
   e->env.arm_timer (e->env.ud, deadline);
+}
+
+/* maxchange ran out (ntp-discipline.c): nothing more is sent, nothing is selected, and the
+ * clock reads as not synchronized, until the engine is made anew. */
+static void
+halt (NtpEngine *e)
+{
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    if (e->src[i].live) {
+      e->src[i].state = NTP_STATE_UNUSABLE;
+      e->src[i].sent_tx_ts = 0;
+    }
+  e->selected = -1;
+  e->synchronized = false;
+  arm (e);
 }
 
 int
@@ -211,12 +237,16 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     s->cfg.name[NTP_NAME_MAX - 1] = '\0';
     s->cfg.ignored[sizeof s->cfg.ignored - 1] = '\0';
     ntp_stats_set_limits (st, s->cfg.minsamples, s->cfg.maxsamples);
+    ntp_stats_set_clock_error (st, clock_error (e));
     if (s->cfg.ignored[0])
       elog (e, NTP_LOG_WARNING,
             "%s: option(s) '%s' accepted for compatibility with chrony.conf but not implemented"
             " by this client; ignored%s", s->cfg.name, s->cfg.ignored,
-            (strstr (s->cfg.ignored, "key") || strstr (s->cfg.ignored, "nts"))
+            strstr (s->cfg.ignored, "nts") && !s->cfg.key
               ? " (the source is NOT authenticated)" : "");
+    if (s->cfg.key)
+      elog (e, NTP_LOG_INFO, "%s: authenticated with key %u: replies without its MAC are refused",
+            s->cfg.name, s->cfg.key);
     ntp_source_poll_init (&s->poll, &s->cfg);
     ntp_filter_init (&s->filter, s->cfg.filter);
     s->own_refid = refid_for_name (s->cfg.name);
@@ -417,6 +447,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     .combinelimit = e->cfg.combinelimit,
     .minsources = e->cfg.minsources > 0 ? e->cfg.minsources : 1,
     .maxjitter = e->cfg.maxjitter > 0 ? e->cfg.maxjitter : MAX_JITTER,
+    .maxclockerror = clock_error (e),
   };
   NtpSelectResult res;
   ntp_select_run (in, NTP_MAX_SOURCES, &params, e->selected, states, &res);
@@ -495,6 +526,10 @@ select_and_update (NtpEngine *e, int64_t now_raw)
                              .next_wake_ns = next_transmission (e) };
   NtpClockChange chg;
   NtpDisciplineResult r = ntp_discipline_update (&e->disc, now_raw, &din, &chg);
+  if (ntp_discipline_halted (&e->disc)) {
+    halt (e);
+    return;
+  }
   if (r != NTP_DISCIPLINE_SLEWED && r != NTP_DISCIPLINE_STEPPED)
     return;
   for (int i = 0; i < NTP_MAX_SOURCES; i++)
@@ -528,11 +563,56 @@ space_request (NtpEngine *e, Source *s, int64_t before, int64_t now)
   s->poll.next_tx_ns = now + (int64_t) llround ((double) (next - now) * factor);
 }
 
+/* A count reaching a power of two: a failure that repeats at every poll is logged at the
+ * 1st, 2nd, 4th, 8th... time, so a log shows it began and goes on without being flooded. */
+static bool
+log_worthy (uint64_t count)
+{
+  return count != 0 && (count & (count - 1)) == 0;
+}
+
+/* Append the source's MAC to the request of `len` bytes in buf; 0 when there is none to give
+ * (no hook, or the key is unknown or unusable): the request is then not sent at all, since
+ * an unauthenticated request would only get a reply the source must refuse. */
+static size_t
+sign_request (NtpEngine *e, Source *s, uint8_t *buf, size_t size, size_t len)
+{
+  uint8_t digest[NTP_MAC_MAX_DIGEST];
+  size_t max = ntp_packet_max_digest (s->cfg.version);
+  size_t n = e->env.auth_mac ? e->env.auth_mac (e->env.ud, s->cfg.key, buf, len, digest, max) : 0;
+  size_t out = n <= max ? ntp_packet_append_mac (buf, size, len, s->cfg.key, digest, n) : 0;
+  if (out == 0 && log_worthy (++s->auth_unsent))
+    elog (e, NTP_LOG_ERROR, "%s: key %u gives no usable MAC, request not sent (%llu so far)",
+          s->cfg.name, s->cfg.key, (unsigned long long) s->auth_unsent);
+  return out;
+}
+
+/* A reply to an authenticated source carries a MAC under the source's key, of the whole
+ * length the key's digest has in a packet of the reply's version (a shorter one would be
+ * easier to forge), and the digest of the key and everything before the MAC matches it,
+ * compared in time independent of where it differs. */
+static bool
+reply_authentic (NtpEngine *e, const Source *s, const uint8_t *pkt, const NtpPacket *p)
+{
+  uint8_t digest[NTP_MAC_MAX_DIGEST];
+  if (!e->env.auth_mac || ntp_packet_mac_key (pkt, p) != s->cfg.key)
+    return false;
+  size_t want = p->mac_len - 4;
+  size_t n = e->env.auth_mac (e->env.ud, s->cfg.key, pkt, p->mac_offset, digest,
+                              ntp_packet_max_digest (p->version));
+  if (n != want || want > sizeof digest)
+    return false;
+  uint8_t diff = 0;
+  for (size_t k = 0; k < want; k++)
+    diff |= (uint8_t) (digest[k] ^ pkt[p->mac_offset + 4 + k]);
+  return diff == 0;
+}
+
 static void
 transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
-  uint8_t buf[NTP_PACKET_HEADER_LEN];
+  uint8_t buf[NTP_PACKET_HEADER_LEN + 4 + NTP_MAC_MAX_DIGEST];
   /* The server only echoes our transmit timestamp as the origin of its reply (RFC 5905
    * §8); it never uses it as a time. So, as chrony does, it is 64 random bits: an off-path
    * attacker cannot guess the origin a forged reply must carry, and the request does not
@@ -541,7 +621,10 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   do
     ts = next_random (e);
   while (ts == 0 || ts == s->last_rx_tx_ts);
-  size_t len = ntp_packet_encode_request (buf, sizeof buf, ts, (int8_t) s->poll.poll);
+  size_t len = ntp_packet_encode_request_version (buf, sizeof buf, ts, (int8_t) s->poll.poll,
+                                                  s->cfg.version);
+  if (s->cfg.key)
+    len = sign_request (e, s, buf, sizeof buf, len);
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
@@ -551,8 +634,34 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   s->poll.sync_peer = e->selected == (int) i && s->poll.reach != 0;
   int64_t before = s->poll.next_tx_ns;
   ntp_source_poll_transmitted (&s->poll, now);
-  e->env.send (e->env.ud, i, buf, len);
+  if (len > 0)
+    e->env.send (e->env.ud, i, buf, len);
   space_request (e, s, before, now);
+}
+
+/* chrony's presend: a request whose only job is to get the path's caches filled. Its reply
+ * is never used (its transmit timestamp is not kept, so the origin check refuses it), and the
+ * poll state does not see it. */
+static void
+presend (NtpEngine *e, unsigned i, int64_t now)
+{
+  Source *s = &e->src[i];
+  uint8_t buf[NTP_PACKET_HEADER_LEN + 4 + NTP_MAC_MAX_DIGEST];
+  size_t len = ntp_packet_encode_request_version (buf, sizeof buf, next_random (e),
+                                                  (int8_t) s->poll.poll, s->cfg.version);
+  if (s->cfg.key)
+    len = sign_request (e, s, buf, sizeof buf, len);
+  if (len > 0)
+    e->env.send (e->env.ud, i, buf, len);
+  s->presend_done = true;
+  s->poll.next_tx_ns = now + WARM_UP_DELAY_NS;
+}
+
+static bool
+presend_due (const Source *s)
+{
+  return s->cfg.presend_on && !s->presend_done && s->poll.poll >= s->cfg.presend
+         && !ntp_source_poll_in_burst (&s->poll);
 }
 
 void
@@ -570,11 +679,17 @@ ntp_engine_timer (NtpEngine *e)
 {
   int64_t now = e->env.now (e->env.ud);
   ntp_discipline_timer (&e->disc, now);
-  if (e->started) {
+  if (e->started && !ntp_discipline_halted (&e->disc)) {
     for (unsigned i = 0; i < NTP_MAX_SOURCES; i++) {
       Source *s = &e->src[i];
-      if (s->live && !s->poll.stopped && s->poll.next_tx_ns <= now)
-        transmit (e, i, now);
+      if (!s->live || s->poll.stopped || s->poll.next_tx_ns > now)
+        continue;
+      if (presend_due (s)) {
+        presend (e, i, now);
+        continue;
+      }
+      s->presend_done = false;
+      transmit (e, i, now);
     }
   }
   arm (e);
@@ -621,6 +736,16 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   }
   if (s->cfg.mindelay > 0 && delay < s->cfg.mindelay)
     delay = s->cfg.mindelay;
+  /* chrony's asymmetry (its sourcestats.c): the delay's rise over the least one is queueing,
+   * and a share `asymmetry` of it (negative: on the way to the server) shifts the measured
+   * offset by that share. A request held up by d reads the server d/2 ahead (our offset
+   * d/2 low), which asymmetry -0.5 gives back: offset -= asymmetry x (delay - least). */
+  if (s->cfg.asymmetry != 0.0) {
+    double least = ntp_stats_samples (s->stats) > 0 ? ntp_stats_min_delay (s->stats) : delay;
+    if (least > delay)
+      least = delay;
+    offset -= s->cfg.asymmetry * (delay - least);
+  }
   double dispersion = precision + LOCAL_PRECISION + PHI * delay;
   int64_t mid = c1 + (c4 - c1) / 2;
 
@@ -639,7 +764,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
    * maxclockerror). */
   if (ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
       && !ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
-                               devratio, fabs (since) * (skew + MAX_CLOCK_ERROR))) {
+                               devratio, fabs (since) * (skew + clock_error (e)))) {
     if (++s->delay_refused < DELAY_REFUSED_RESTART) {
       elog (e, NTP_LOG_DEBUG, "%s: delay %.6f too far over the minimum, ignoring", s->cfg.name, delay);
       return;
@@ -662,6 +787,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     .leap = p->leap, .version = p->version, .mode = p->mode, .stratum = p->stratum,
     .precision = p->precision, .root_delay = p->root_delay,
     .root_dispersion = p->root_dispersion, .refid = p->refid,
+    .ref_ns = p->ref_ts != 0 ? ntp_ts_to_ns (p->ref_ts, t2) : 0,
     .t1_ns = c1, .t2_ns = t2, .t3_ns = t3, .t4_ns = c4,
   };
   s->delay = delay;
@@ -704,6 +830,15 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   Source *s = &e->src[src];
   NtpPacket p;
   NtpPacketResult r = ntp_packet_decode (pkt, len, &p);
+  /* Nothing a reply says about an authenticated source counts before its MAC is checked:
+   * not its origin, not a kiss-o'-death. The request stays outstanding, so the genuine reply
+   * can still arrive after a forged one. */
+  if (r == NTP_PKT_OK && s->cfg.key && !reply_authentic (e, s, pkt, &p)) {
+    if (log_worthy (++s->auth_failures))
+      elog (e, NTP_LOG_WARNING, "%s: reply without a valid MAC for key %u refused (%llu so far)",
+            s->cfg.name, s->cfg.key, (unsigned long long) s->auth_failures);
+    return;
+  }
   if (r == NTP_PKT_OK)
     r = ntp_packet_check_reply (&p, s->sent_tx_ts, s->last_rx_tx_ts, e->cfg.maxdistance);
 
@@ -791,7 +926,6 @@ ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
   out->ref_id = e->synchronized ? e->ref_id : 0;
   out->stratum = e->synchronized ? e->stratum : 0;
   out->ref_time_ns = e->ref_time_ns;
-  out->system_time_offset = ntp_discipline_pending (&e->disc, now);
   out->last_offset = e->disc.last_offset;
   out->rms_offset = ntp_discipline_rms_offset (&e->disc);
   out->freq_ppm = ntp_discipline_freq_ppm (&e->disc);
@@ -808,11 +942,28 @@ ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out)
     out->root_dispersion = e->root_dispersion;
     ntp_tracking_age (out, elapsed);
   }
+  /* Read now, after the ageing above (which would otherwise slew it out a second time). */
+  out->system_time_offset = ntp_discipline_pending (&e->disc, now);
+  if (out->system_time_offset != 0.0) {
+    out->slew_rate = e->disc.slew_rate;
+    out->slew_left = (double) (e->disc.slew_end_ns - now) * 1e-9;
+  }
 }
 
 void
 ntp_tracking_age (NtpTracking *t, double seconds)
 {
+  /* The slew goes on between updates, as planned: what is left reads less as it runs. */
+  if (seconds > 0 && t->slew_left > 0) {
+    if (seconds >= t->slew_left) {
+      t->system_time_offset = 0.0;
+      t->slew_rate = 0.0;
+      t->slew_left = 0.0;
+    } else {
+      t->system_time_offset += t->slew_rate * seconds;
+      t->slew_left -= seconds;
+    }
+  }
   /* Dispersion grows with what we do not know of our frequency (chrony). */
   if (t->synchronized && seconds > 0)
     t->root_dispersion += ((t->skew_ppm + fabs (t->residual_freq_ppm)) * 1e-6 + LOCAL_PRECISION)

@@ -45,9 +45,11 @@ void ntp_engine_burst (NtpEngine *e);
 void ntp_engine_make_step (NtpEngine *e);
 
 void ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out);
-/* A tracking report as it reads `seconds` later, without a new update: while synchronized,
- * the root dispersion grows with what is not known of the frequency, (skew + |residual
- * frequency| + the local precision) x time, as chronyd's does between updates. */
+/* A tracking report as it reads `seconds` later, without a new update: the offset still being
+ * slewed out follows the slew's plan (slew_rate, slew_left), as chronyd's "System time" is
+ * read from the kernel when asked; while synchronized, the root dispersion grows with what is
+ * not known of the frequency, (skew + |residual frequency| + the local precision) x time, as
+ * chronyd's does between updates. */
 void ntp_tracking_age (NtpTracking *t, double seconds);
 /* false when src is not a live source. */
 bool ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out);

@@ -28,6 +28,7 @@ ntp_packet_result_string (NtpPacketResult r)
     [NTP_PKT_DUPLICATE] = "duplicate packet",
     [NTP_PKT_NOT_EXPECTED] = "no request outstanding",
     [NTP_PKT_BAD_DISTANCE] = "root distance over maxdistance",
+    [NTP_PKT_BAD_AUTH] = "no valid MAC for the source's key",
   };
   if ((unsigned) r >= NTP_PKT_N_RESULTS)
     return "unknown";
@@ -128,27 +129,65 @@ ntp_packet_encode (uint8_t *buf, size_t len, const NtpPacket *p)
 }
 
 size_t
-ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll)
+ntp_packet_encode_request_version (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll,
+                                   int version)
 {
   /* RFC 5905 §9.1 / chrony: a client request carries only version, mode, poll and the
    * transmit timestamp; everything else stays zero so nothing about us leaks. */
-  NtpPacket p = { .leap = NTP_LI_UNSYNC, .version = 4, .mode = NTP_MODE_CLIENT,
-                  .poll = poll, .tx_ts = tx_ts };
+  NtpPacket p = { .leap = NTP_LI_UNSYNC, .version = (uint8_t) (version == 3 ? 3 : 4),
+                  .mode = NTP_MODE_CLIENT, .poll = poll, .tx_ts = tx_ts };
   return ntp_packet_encode (buf, len, &p);
+}
+
+size_t
+ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll)
+{
+  return ntp_packet_encode_request_version (buf, len, tx_ts, poll, 4);
+}
+
+size_t
+ntp_packet_max_digest (int version)
+{
+  return version == 3 ? NTP_MAC_MAX_DIGEST : NTP_MAC_MAX_DIGEST_V4;
+}
+
+size_t
+ntp_packet_append_mac (uint8_t *buf, size_t len, size_t pkt_len, uint32_t key_id,
+                       const uint8_t *digest, size_t digest_len)
+{
+  if (!buf || !digest || digest_len < NTP_MAC_MIN_DIGEST || digest_len > NTP_MAC_MAX_DIGEST
+      || digest_len % 4 != 0 || pkt_len > len || len - pkt_len < 4 + digest_len)
+    return 0;
+  put32 (buf + pkt_len, key_id);
+  memcpy (buf + pkt_len + 4, digest, digest_len);
+  return pkt_len + 4 + digest_len;
+}
+
+uint32_t
+ntp_packet_mac_key (const uint8_t *buf, const NtpPacket *p)
+{
+  if (!buf || !p->has_mac || p->mac_len < 4 + NTP_MAC_MIN_DIGEST
+      || p->mac_offset + p->mac_len > p->length)
+    return 0;
+  return get32 (buf + p->mac_offset);
 }
 
 /* RFC 7822 §7.5: after the header come extension fields (each >= 16 bytes, a multiple of 4,
  * length including its 4-byte header), then optionally a MAC: a 4-byte key id with a 16- or
  * 20-byte digest, or the 4-byte crypto-NAK. A 20- or 24-byte remainder is always a MAC, since
- * the last extension field must be at least 28 bytes when no MAC follows. */
+ * the last extension field must be at least 28 bytes when no MAC follows. NTPv3 has no
+ * extension fields: whatever follows its header is a MAC, with a digest of up to 64 bytes. */
 static NtpPacketResult
 skip_trailer (const uint8_t *buf, size_t len, int version, NtpPacket *out)
 {
   size_t off = NTP_PACKET_HEADER_LEN;
   while (off < len) {
     size_t rest = len - off;
-    if (rest == 4 || rest == 20 || rest == 24) {
+    if (rest == 4 || rest == 20 || rest == 24
+        || (version < 4 && rest >= 4 + NTP_MAC_MIN_DIGEST && rest <= 4 + NTP_MAC_MAX_DIGEST)) {
       out->has_mac = true;
+      out->mac_offset = off;
+      out->mac_len = rest;
       return NTP_PKT_OK;
     }
     if (version < 4)

@@ -37,6 +37,7 @@ typedef struct {
   size_t length;                         /* whole datagram */
   int n_extensions;                      /* extension fields skipped */
   bool has_mac;
+  size_t mac_offset, mac_len;            /* the MAC (key ID + digest) when has_mac */
 } NtpPacket;
 
 typedef enum {
@@ -59,6 +60,8 @@ typedef enum {
   NTP_PKT_DUPLICATE,        /* transmit timestamp seen already */
   NTP_PKT_NOT_EXPECTED,     /* no request outstanding */
   NTP_PKT_BAD_DISTANCE,     /* root distance over maxdistance */
+  NTP_PKT_BAD_AUTH,         /* the source has a key and the MAC is missing, a crypto-NAK,
+                             * for another key, or wrong */
   NTP_PKT_N_RESULTS
 } NtpPacketResult;
 
@@ -72,6 +75,26 @@ int64_t ntp_ts_to_ns (uint64_t ts, int64_t near_ns);
 /* Encode a client request (mode 3, version 4) with transmit timestamp `tx_ts`.
  * Returns the length written (48) or 0 when buf is too small. */
 size_t ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll);
+/* The same with another version (3 or 4). */
+size_t ntp_packet_encode_request_version (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll,
+                                          int version);
+
+/* Symmetric MACs (RFC 5905 §7.3): a 4-byte key ID and a digest of the key and the packet.
+ * In an NTPv4 packet the digest is cut to 20 bytes, so that the MAC (at most 24 bytes) cannot
+ * be taken for an extension field (RFC 7822 §7.5), as chronyd cuts it; NTPv3 has no
+ * extension fields and carries the whole digest (up to SHA-512's 64 bytes). A digest shorter
+ * than 16 bytes (MD5's) is no MAC anyone sends. */
+#define NTP_MAC_MIN_DIGEST 16
+#define NTP_MAC_MAX_DIGEST_V4 20
+#define NTP_MAC_MAX_DIGEST 64
+/* The longest digest a packet of `version` carries. */
+size_t ntp_packet_max_digest (int version);
+/* Append key_id and digest[0..digest_len) after the first `pkt_len` bytes of buf. Returns the
+ * new length, or 0 when it does not fit or the digest length is not one a MAC may have. */
+size_t ntp_packet_append_mac (uint8_t *buf, size_t len, size_t pkt_len, uint32_t key_id,
+                              const uint8_t *digest, size_t digest_len);
+/* The key ID of a decoded packet's MAC (0 when it has none or it is a crypto-NAK). */
+uint32_t ntp_packet_mac_key (const uint8_t *buf, const NtpPacket *p);
 
 /* Encode any packet (used by tests, the fuzzer's seed corpus and the simulator's servers). */
 size_t ntp_packet_encode (uint8_t *buf, size_t len, const NtpPacket *p);

@@ -233,7 +233,9 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
     int i = sel[k];
     if (i == pick || params->combinelimit <= 0 || in[i].distance > limit
         || fabs (in[i].freq - in[pick].freq)
-             > params->combinelimit * (in[i].skew + in[pick].skew + MAX_CLOCK_ERROR))
+             > params->combinelimit * (in[i].skew + in[pick].skew
+                                       + (params->maxclockerror > 0 ? params->maxclockerror
+                                                                    : MAX_CLOCK_ERROR)))
       continue;
     state[i] = NTP_STATE_COMBINED;
     res->n_combined++;

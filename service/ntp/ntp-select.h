@@ -42,6 +42,8 @@ typedef struct {
   double combinelimit;    /* combine sources with distance < limit * the selected one's */
   int minsources;
   double maxjitter;       /* s: std dev above this is "too variable" */
+  double maxclockerror;   /* fraction: frequencies agree within combinelimit x (skews + this);
+                           * 0 = chrony's default, 1e-6 */
 } NtpSelectParams;
 
 typedef struct {

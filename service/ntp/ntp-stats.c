@@ -43,6 +43,7 @@ struct NtpStats {
   int n;             /* history: the candidates for the fit */
   int fit;           /* the newest `fit` of them make the current fit (the runs test's choice) */
   int stratum, leap;
+  double clock_error;   /* maxclockerror, a fraction */
   bool regression_ok;
   int best;          /* index among the n fitted samples with the least root distance */
   int runs;
@@ -70,8 +71,10 @@ NtpStats *
 ntp_stats_new (void)
 {
   NtpStats *st = calloc (1, sizeof *st);
-  if (st)
+  if (st) {
+    st->clock_error = MAX_CLOCK_ERROR;
     ntp_stats_reset (st);
+  }
   return st;
 }
 
@@ -98,6 +101,12 @@ ntp_stats_reset (NtpStats *st)
   st->stratum = 0;
   st->leap = 3;
   st->cut_ns = INT64_MIN;
+}
+
+void
+ntp_stats_set_clock_error (NtpStats *st, double rate)
+{
+  st->clock_error = rate > 0 && isfinite (rate) ? rate : MAX_CLOCK_ERROR;
 }
 
 void
@@ -547,7 +556,7 @@ ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out)
   /* A source without new samples for longer than its history spans gets the clock error's
    * dispersion over the excess (chrony's sources.c does the same). */
   if (out->first_ago < 2.0 * out->last_ago)
-    out->root_distance += MAX_CLOCK_ERROR * (2.0 * out->last_ago - out->first_ago);
+    out->root_distance += st->clock_error * (2.0 * out->last_ago - out->first_ago);
   out->lo = out->offset - out->root_distance;
   out->hi = out->offset + out->root_distance;
   /* The skew is a 99.95 % bound from the regression's own residuals (chrony's t quantile):
@@ -556,7 +565,7 @@ ntp_stats_selection (const NtpStats *st, int64_t now_ns, NtpStatsSelection *out)
    * milliseconds wide, wide enough to take in a falseticker. The samples' correctness
    * intervals bound the same line without any estimate: where they are narrower, they hold. */
   double blo, bhi;
-  if (st->regression_ok && ntp_stats_bound_now (st, now_ns, MAX_CLOCK_ERROR, &blo, &bhi)
+  if (st->regression_ok && ntp_stats_bound_now (st, now_ns, st->clock_error, &blo, &bhi)
       && blo <= out->hi && bhi >= out->lo) {
     out->lo = fmax (out->lo, blo);
     out->hi = fmin (out->hi, bhi);

@@ -69,6 +69,9 @@ void ntp_stats_reset (NtpStats *st);
  * fit (when there are that many), and at most max_samples are kept. 0 = default (3 and
  * NTP_STATS_MAX_SAMPLES); values are clamped to 3..NTP_STATS_MAX_SAMPLES, min <= max. */
 void ntp_stats_set_limits (NtpStats *st, int min_samples, int max_samples);
+/* chrony's maxclockerror (a fraction, e.g. 1e-6): how fast a source's selection interval
+ * grows beyond its samples. Default 1e-6. */
+void ntp_stats_set_clock_error (NtpStats *st, double rate);
 
 /* Store one sample (oldest dropped when full). Returns false (and resets the history) when
  * the sample is older than the newest stored one. */

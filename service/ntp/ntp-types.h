@@ -62,6 +62,13 @@ typedef struct {
    * off-path attacker cannot guess the origin timestamp a reply must echo. May be NULL: the
    * core then falls back to its own generator, seeded from the clock, which is guessable. */
   void (*get_random) (void *ud, void *buf, size_t len);
+  /* Symmetric-key authentication (RFC 5905 §7.3, RFC 8573): write the digest of `data` under
+   * the key `key_id` (the hash of the key followed by the data, as chronyd computes it),
+   * truncated to at most max_len bytes, into mac; return the bytes written, 0 when the key is
+   * unknown or unusable. May be NULL: a source with a key then never sends a request. The
+   * key stays on the far side of this hook, so the core never holds a secret. */
+  size_t (*auth_mac) (void *ud, uint32_t key_id, const uint8_t *data, size_t len,
+                      uint8_t *mac, size_t max_len);
 } NtpEnv;
 
 typedef enum { NTP_SOURCE_SERVER = 0, NTP_SOURCE_POOL, NTP_SOURCE_PEER } NtpSourceMode;
@@ -90,6 +97,12 @@ typedef struct {
   double maxdelaydevratio;   /* chrony's test D: drop a sample whose delay rose over the least
                               * by more than this many standard deviations (unless the offset
                               * moved more); 0 = default (10) */
+  uint32_t key;              /* symmetric key ID (`key N`); 0 = the source is not authenticated */
+  int version;               /* NTP version of our requests: 3 or 4 (default) */
+  bool presend_on;           /* chrony's `presend POLL`: at a poll of at least `presend`, a */
+  int presend;               /* request 2 s before each regular one (ARP caches warm) */
+  double asymmetry;          /* chrony's `asymmetry`: the share of the delay's rise over the
+                              * least one put down to the request path, -0.5..0.5 (0: none) */
   /* chrony options the parser accepted but this client does not implement, as written with
    * their arguments (e.g. "key 1 nts"); ntp_engine_add_source logs them as a warning, so a
    * user who asked for authentication learns that the source is not authenticated. "" = none. */
@@ -105,6 +118,9 @@ typedef struct {
   double maxupdateskew;        /* ppm; default 1000 */
   double maxslewrate;          /* ppm; default 83333.333 (capped by env->max_freq_ppm) */
   double maxchange_offset;     /* s; 0 = no maxchange; otherwise refuse larger offsets */
+  int maxchange_start;         /* maxchange's START: updates before the check applies */
+  int maxchange_ignore;        /* maxchange's IGNORE: larger offsets ignored this many times,
+                                * then the clock is no longer adjusted; -1 = ignored forever */
   bool have_drift;             /* initial_freq/skew below come from a drift file */
   double initial_freq_ppm;
   double initial_skew_ppm;
@@ -113,6 +129,8 @@ typedef struct {
   double combinelimit;         /* default 3 */
   double maxjitter;            /* s; a source whose offsets scatter more is '~' (too variable);
                                 * default 1; 0 = the default */
+  double maxclockerror;        /* chrony's maxclockerror: how far the local oscillator's
+                                * frequency may move between measurements, ppm; default 1 */
   double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,
                                 * relative to the update interval (see ntp-discipline.c);
                                 * default 3; 0 = the default */
@@ -138,6 +156,8 @@ typedef struct {
   int8_t precision;                   /* log2 s */
   double root_delay, root_dispersion; /* s */
   uint32_t refid;
+  int64_t ref_ns;                     /* the server's reference time, ns since the Unix epoch
+                                       * on its clock; 0 = none given */
   int64_t t1_ns, t2_ns, t3_ns, t4_ns;
 } NtpReplyInfo;
 
@@ -171,6 +191,12 @@ typedef struct {
   int stratum;
   int64_t ref_time_ns;        /* local clock time of the last update; 0 = never */
   double system_time_offset;  /* s, positive = fast of NTP time (still being slewed out) */
+  /* The slew under way as planned: system_time_offset changes at slew_rate (s per s) for
+   * slew_left more seconds, then reads 0 (ntp_tracking_age); both 0 when none. Seconds of
+   * the disciplined clock (env->now) as the core gives them; a reader that ages the report
+   * on another time base converts them (service/sync/mrd-sync-engine.c). */
+  double slew_rate;
+  double slew_left;
   double last_offset;
   double rms_offset;
   double freq_ppm;            /* positive = the clock runs fast (uncorrected) */

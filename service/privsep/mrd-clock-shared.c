@@ -255,6 +255,16 @@ shared_get_true_offset (MrdClock *clock, double *offset_s)
   return TRUE;
 }
 
+/* As the virtual clock's (mrd-clock.h): the line's slope against CLOCK_MONOTONIC. */
+static double
+shared_get_monotonic_rate (MrdClock *clock)
+{
+  SharedState st;
+
+  state_read ((MrdClockShared *) clock, &st);
+  return 1.0 + (st.error_ppm + st.freq_ppm) * 1e-6;
+}
+
 static double
 shared_get_max_freq (MrdClock *clock)
 {
@@ -281,6 +291,7 @@ static const MrdClockOps shared_ops = {
   .get_freq = shared_get_freq,
   .free = shared_free,
   .get_max_freq = shared_get_max_freq,
+  .get_monotonic_rate = shared_get_monotonic_rate,
   .from_realtime_ns = shared_from_realtime_ns,
   .get_true_offset = shared_get_true_offset,
   .set_leap = shared_set_leap,

@@ -232,7 +232,12 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       send_error (self, "%s before configure", name);
       return;
     }
-  if (g_str_equal (name, "add-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
+  if (g_str_equal (name, "keys") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("a(usay)")))
+    {
+      if (!mrd_sync_engine_add_keys (self->engine, arg, &error))
+        send_error (self, "keys: %s", error->message);
+    }
+  else if (g_str_equal (name, "add-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
     {
       const char *line;
       guint32 id;

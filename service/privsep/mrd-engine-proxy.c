@@ -45,6 +45,7 @@ struct _MrdEngineProxy {
   MrdSync *sync;
   MrdClock *clock;
   char *driftfile;
+  MrdKeys *keys;
   GStrv core_lines;
   gboolean rtcsync;
 
@@ -141,6 +142,19 @@ send_msg (MrdEngineProxy *self, const char *name, GVariant *arg)
     g_message ("NTP engine: %s", error->message);
 }
 
+/* A source to the child, preceded by the key it names (if any): the sandboxed engine holds
+ * only the keys its sources use. */
+static void
+send_source (MrdEngineProxy *self, const ProxySource *s)
+{
+  const char *lines[] = { s->line };
+  g_autoptr(GVariant) keys = mrd_sync_engine_keys_for_lines (self->keys, lines, 1);
+
+  if (g_variant_n_children (keys) > 0)
+    send_msg (self, "keys", keys);   /* not floating: the message takes its own reference */
+  send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
+}
+
 static void
 send_configure (MrdEngineProxy *self)
 {
@@ -161,7 +175,7 @@ send_configure (MrdEngineProxy *self)
     {
       ProxySource *s = &g_array_index (self->sources, ProxySource, i);
 
-      send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
+      send_source (self, s);
     }
 }
 
@@ -459,7 +473,7 @@ seam_add_source (gpointer engine, guint id, const NtpSourceConfig *config, GErro
   ProxySource s = { id, config_line (config) };
 
   g_array_append_val (self->sources, s);
-  send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s.id), s.line));
+  send_source (self, &s);
   return TRUE;
 }
 
@@ -589,6 +603,7 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->sync = sync;
   self->clock = clock;
   self->driftfile = g_strdup (options->driftfile);
+  self->keys = mrd_keys_copy (options->keys);
   self->core_lines = g_strdupv (options->core_lines);
   if (self->core_lines == NULL)
     self->core_lines = g_new0 (char *, 1);
@@ -623,6 +638,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   g_array_unref (self->sources);
   g_strfreev (self->core_lines);
   g_free (self->driftfile);
+  mrd_keys_free (self->keys);
   g_free (self);
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "clock/mrd-clock.h"
+#include "sync/mrd-keys.h"
 #include "mrd-sync.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,8 @@ typedef struct {
   const char *chroot_dir;    /* --engine-chroot; NULL: none */
   const char *driftfile;     /* where the drift is kept (NULL: nowhere) */
   GStrv core_lines;          /* the configuration's directives for the NTP core */
+  const MrdKeys *keys;       /* the keyfile's keys (copied); the child gets those its sources
+                              * name, just before their add-source */
   gboolean rtcsync;
   gboolean verbose;          /* the child logs debugging messages too */
 } MrdEngineProxyOptions;

@@ -4,6 +4,7 @@
  */
 #include "mrd-engine-wire.h"
 
+#include <math.h>
 #include <string.h>
 
 GVariant *
@@ -14,7 +15,8 @@ mrd_wire_tracking (const NtpTracking *t)
                         t->system_time_offset, t->last_offset, t->rms_offset, t->freq_ppm,
                         t->residual_freq_ppm, t->skew_ppm, t->root_delay, t->root_dispersion,
                         t->update_interval, (gint32) t->leap,
-                        (gint32) t->leap_unsynchronized, (gboolean) FALSE);
+                        (gint32) t->leap_unsynchronized, (gboolean) FALSE, t->slew_rate,
+                        t->slew_left);
 }
 
 GVariant *
@@ -31,7 +33,7 @@ mrd_wire_report (const NtpSourceReport *r)
                         r->reply.root_dispersion, (guint32) r->reply.refid,
                         (gint64) r->reply.t1_ns, (gint64) r->reply.t2_ns,
                         (gint64) r->reply.t3_ns, (gint64) r->reply.t4_ns,
-                        (guint64) r->replies);
+                        (gint64) r->reply.ref_ns, (guint64) r->replies);
 }
 
 void
@@ -46,7 +48,8 @@ mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
   g_variant_get (v, MRD_WIRE_TRACKING, &sync, &ref_id, &ref_source, &stratum, &ref_time,
                  &t->system_time_offset, &t->last_offset, &t->rms_offset, &t->freq_ppm,
                  &t->residual_freq_ppm, &t->skew_ppm, &t->root_delay, &t->root_dispersion,
-                 &t->update_interval, &leap, &leap_unsync, &unused);
+                 &t->update_interval, &leap, &leap_unsync, &unused, &t->slew_rate,
+                 &t->slew_left);
   t->synchronized = sync;
   t->ref_id = ref_id;
   t->ref_source = ref_source;
@@ -54,6 +57,13 @@ mrd_wire_get_tracking (GVariant *v, NtpTracking *t)
   t->ref_time_ns = ref_time;
   t->leap = leap == NTP_LEAP_INSERT || leap == NTP_LEAP_DELETE ? (NtpLeap) leap : NTP_LEAP_NONE;
   t->leap_unsynchronized = leap_unsync != 0;
+  /* A plan that cannot be (NaN, a slew that ended or lasts longer than any the core plans)
+   * leaves the offset as given. */
+  if (!(t->slew_left > 0 && t->slew_left < 1e6) || !isfinite (t->slew_rate))
+    {
+      t->slew_rate = 0.0;
+      t->slew_left = 0.0;
+    }
 }
 
 void
@@ -62,7 +72,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   gint32 state, stratum, poll, samples, runs, precision;
   guchar reach, leap, version, mode, reply_stratum;
   guint32 refid, reply_refid;
-  gint64 t1, t2, t3, t4;
+  gint64 t1, t2, t3, t4, ref;
   guint64 replies;
   double unused;
 
@@ -72,7 +82,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
                  &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
-                 &reply_refid, &t1, &t2, &t3, &t4, &replies);
+                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -92,73 +102,92 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.t2_ns = t2;
   r->reply.t3_ns = t3;
   r->reply.t4_ns = t4;
+  r->reply.ref_ns = ref;
   r->replies = replies;
+}
+
+/* An update's parts, read back: its tracking, the reference's name (valid while the update
+ * lives), its drift, and each source (id, address, report) passed to @each in order. */
+typedef void (*WireSourceFunc) (guint32 id, const char *address, NtpSourceReport *r,
+                                gpointer data);
+
+static void
+get_update (GVariant *update, NtpTracking *t, const char **reference, gboolean *have_drift,
+            double *freq, double *skew, WireSourceFunc each, gpointer data)
+{
+  g_autoptr(GVariant) tracking_v = NULL;
+  g_autoptr(GVariant) sources_v = NULL;
+  GVariantIter iter;
+  guint32 id;
+  const char *address;
+  GVariant *report_v;
+
+  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
+                 &tracking_v, reference, &sources_v, have_drift, freq, skew);
+  mrd_wire_get_tracking (tracking_v, t);
+  g_variant_iter_init (&iter, sources_v);
+  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
+    {
+      NtpSourceReport r;
+
+      mrd_wire_get_report (report_v, &r);
+      g_variant_unref (report_v);
+      each (id, address, &r, data);
+    }
+}
+
+typedef struct {
+  GVariantBuilder sources;
+  double seconds;
+} Aging;
+
+static void
+age_source (guint32 id, const char *address, NtpSourceReport *r, gpointer data)
+{
+  Aging *a = data;
+
+  if (r->last_rx_ago >= 0)
+    r->last_rx_ago += a->seconds;
+  g_variant_builder_add (&a->sources, "(us@" MRD_WIRE_REPORT ")", id, address,
+                         mrd_wire_report (r));
 }
 
 GVariant *
 mrd_wire_update_aged (GVariant *update, double seconds)
 {
-  g_autoptr(GVariant) tracking_v = NULL;
+  Aging a = { .seconds = seconds };
   NtpTracking t;
-  g_autoptr(GVariant) sources_v = NULL;
   const char *reference;
   gboolean have_drift;
   double freq, skew;
-  GVariantBuilder b;
-  GVariantIter iter;
-  guint32 id;
-  const char *address;
-  GVariant *report_v;
 
-  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
-                 &tracking_v, &reference, &sources_v, &have_drift, &freq, &skew);
-  mrd_wire_get_tracking (tracking_v, &t);
+  g_variant_builder_init (&a.sources, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
+  get_update (update, &t, &reference, &have_drift, &freq, &skew, age_source, &a);
   ntp_tracking_age (&t, seconds);
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
-  g_variant_iter_init (&iter, sources_v);
-  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
-    {
-      NtpSourceReport r;
-
-      mrd_wire_get_report (report_v, &r);
-      g_variant_unref (report_v);
-      if (r.last_rx_ago >= 0)
-        r.last_rx_ago += seconds;
-      g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", id, address, mrd_wire_report (&r));
-    }
   return g_variant_ref_sink (
     g_variant_new ("(@" MRD_WIRE_TRACKING "s@a(us" MRD_WIRE_REPORT ")(bdd))",
-                   mrd_wire_tracking (&t), reference, g_variant_builder_end (&b), have_drift,
-                   freq, skew));
+                   mrd_wire_tracking (&t), reference, g_variant_builder_end (&a.sources),
+                   have_drift, freq, skew));
+}
+
+static void
+key_of_source (guint32 id, const char *address, NtpSourceReport *r, gpointer data)
+{
+  g_variant_builder_add (data, "(usiii)", id, address, (gint32) r->state, (gint32) r->stratum,
+                         (gint32) r->poll);
 }
 
 GVariant *
 mrd_wire_discrete_key (GVariant *update)
 {
-  g_autoptr(GVariant) tracking_v = NULL;
-  g_autoptr(GVariant) sources_v = NULL;
   const char *reference;
   NtpTracking t;
   GVariantBuilder b;
-  GVariantIter iter;
-  guint32 id;
-  const char *address;
-  GVariant *report_v;
+  gboolean have_drift;
+  double freq, skew;
 
-  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a(us" MRD_WIRE_REPORT ")(bdd))",
-                 &tracking_v, &reference, &sources_v, NULL, NULL, NULL);
-  mrd_wire_get_tracking (tracking_v, &t);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(usiii)"));
-  g_variant_iter_init (&iter, sources_v);
-  while (g_variant_iter_next (&iter, "(u&s@" MRD_WIRE_REPORT ")", &id, &address, &report_v))
-    {
-      NtpSourceReport r;
-
-      mrd_wire_get_report (report_v, &r);
-      g_variant_unref (report_v);
-      g_variant_builder_add (&b, "(usiii)", id, address, (gint32) r.state, (gint32) r.stratum,
-                             (gint32) r.poll);
-    }
+  get_update (update, &t, &reference, &have_drift, &freq, &skew, key_of_source, &b);
   return g_variant_ref_sink (
     g_variant_new ("(buiibiisa(usiii))", (gboolean) t.synchronized, (guint32) t.ref_id,
                    (gint32) t.ref_source, (gint32) t.stratum, (gboolean) (t.ref_time_ns != 0),

@@ -29,11 +29,12 @@
 
 G_BEGIN_DECLS
 
-#define MRD_WIRE_TRACKING "(buiixdddddddddiib)"
+/* NtpTracking, the slew's plan (slew_rate, slew_left) last. */
+#define MRD_WIRE_TRACKING "(buiixdddddddddiibdd)"
 /* A source's report, then the last reply's header and timestamps (NtpReplyInfo: leap, version,
- * mode, stratum, precision, root delay, root dispersion, refid, t1..t4) and the count of valid
- * replies. */
-#define MRD_WIRE_REPLY "(yyyyidduxxxx)"
+ * mode, stratum, precision, root delay, root dispersion, refid, t1..t4, reference time) and the
+ * count of valid replies. */
+#define MRD_WIRE_REPLY "(yyyyidduxxxxx)"
 #define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "t)"
 #define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa(us" MRD_WIRE_REPORT ")(bdd))"
 
@@ -44,8 +45,8 @@ void      mrd_wire_get_tracking (GVariant *v, NtpTracking *t);
 void      mrd_wire_get_report   (GVariant *v, NtpSourceReport *r);
 
 /* @update (MRD_WIRE_UPDATE) as it reads @seconds later: each source's time since its last
- * sample grown by that much (a source never heard from stays so), and the tracking's root
- * dispersion as the core ages it (ntp_tracking_age). A new reference (not floating). */
+ * sample grown by that much (a source never heard from stays so), and the tracking's offset
+ * still to slew and root dispersion as the core ages them (ntp_tracking_age). A new reference (not floating). */
 GVariant *mrd_wire_update_aged (GVariant *update, double seconds);
 
 /* The part of an update (MRD_WIRE_UPDATE) that the bus announces when it changes: whether

@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 
 #include "mrd-state.h"
+#include "net/mrd-backoff.h"
 #include "net/mrd-io-error.h"
 #include "net/mrd-net.h"
 
@@ -63,14 +64,15 @@ struct _SyncSpec {
   guint max_members;
   MrdNetResolve *resolving;
   guint retry_id;
-  guint retry_ms;
+  MrdBackoff retry;              /* ms: lookups that failed or gave no usable address */
   gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
-  guint refresh_ms;              /* back-off between such re-resolutions */
+  MrdBackoff refresh;            /* ms: between re-resolutions for failing members */
   gboolean peer_said;
 };
 
 struct _MrdSyncEngine {
   MrdClock *clock;
+  MrdKeys *keys;                 /* the keys the sources name, nothing more */
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -408,9 +410,8 @@ env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
        * doubles up to an hour, so a dead server does not turn into a DNS flood. */
       g_message ("%s (%s) has not answered %u requests, resolving %s again",
                  src->address_str, spec->sc.name, src->unanswered, spec->sc.name);
-      spec->refresh_ms = spec->refresh_ms == 0 ? MIN (self->retry_min_ms * 8, self->retry_max_ms)
-                                               : MIN (spec->refresh_ms * 2, self->retry_max_ms);
-      spec->next_resolve_mono = g_get_monotonic_time () + (gint64) spec->refresh_ms * 1000;
+      spec->next_resolve_mono = g_get_monotonic_time ()
+                                + (gint64) mrd_backoff_next (&spec->refresh) * 1000;
       spec_resolve (spec);
     }
 }
@@ -528,16 +529,16 @@ on_retry (gpointer user_data)
 static void
 spec_schedule_retry (SyncSpec *spec)
 {
-  MrdSyncEngine *self = spec->engine;
+  guint delay_ms;
 
-  spec->retry_ms = spec->retry_ms == 0 ? self->retry_min_ms
-                                       : MIN (spec->retry_ms * 2, self->retry_max_ms);
+  if (spec->retry_id != 0)
+    return;
+  delay_ms = mrd_backoff_next (&spec->retry);
   /* Whole seconds go through g_timeout_add_seconds, which GLib batches with other wake-ups. */
-  if (spec->retry_id == 0)
-    spec->retry_id = spec->retry_ms % 1000 == 0
-                     ? g_timeout_add_seconds (spec->retry_ms / 1000, on_retry, spec)
-                     : g_timeout_add (spec->retry_ms, on_retry, spec);
-  g_debug ("Resolving %s again in %u ms", spec->sc.name, spec->retry_ms);
+  spec->retry_id = delay_ms % 1000 == 0
+                   ? g_timeout_add_seconds (delay_ms / 1000, on_retry, spec)
+                   : g_timeout_add (delay_ms, on_retry, spec);
+  g_debug ("Resolving %s again in %u ms", spec->sc.name, delay_ms);
 }
 
 static void
@@ -602,7 +603,7 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, const GError *error)
   if (spec_count_members (spec) == 0)
     spec_schedule_retry (spec);
   else
-    spec->retry_ms = 0;
+    mrd_backoff_reset (&spec->retry);
   if (changed)
     emit (self, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
@@ -654,6 +655,18 @@ spec_free (SyncSpec *spec)
   g_free (spec);
 }
 
+/* Both back-offs start again from the engine's ends; a failing member's name is asked again
+ * at most every 8 x the first retry. */
+static void
+spec_init_backoff (SyncSpec *spec)
+{
+  MrdSyncEngine *self = spec->engine;
+
+  mrd_backoff_init (&spec->retry, self->retry_min_ms, self->retry_max_ms);
+  mrd_backoff_init (&spec->refresh, (guint) MIN ((guint64) self->retry_min_ms * 8, self->retry_max_ms),
+                    self->retry_max_ms);
+}
+
 static SyncSpec *
 spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
 {
@@ -668,6 +681,7 @@ spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
   spec->numeric = numeric != NULL;
   spec->max_members = sc->mode == NTP_SOURCE_POOL && !spec->numeric
                       ? (guint) CLAMP (sc->maxsources, 1, NTP_MAX_SOURCES) : 1;
+  spec_init_backoff (spec);
   return spec;
 }
 
@@ -724,6 +738,7 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
   self->deadline = G_MAXINT64;
   self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
+  self->keys = mrd_keys_new ();
   ntp_config_init (&self->core_cfg);
   if (config == NULL)
     return g_steal_pointer (&self);
@@ -742,6 +757,13 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
     }
   self->driftfile = g_strdup (config->driftfile);
   self->rtcsync = config->rtcsync;
+  {
+    g_autoptr(GVariant) keys = mrd_sync_engine_keys_for_lines (config->keys,
+                                                               (const char *const *) config->sources->pdata,
+                                                               config->sources->len);
+
+    mrd_keys_add_variant (self->keys, keys, NULL);
+  }
   for (i = 0; i < config->sources->len; i++)
     {
       g_autoptr(GError) local_error = NULL;
@@ -761,6 +783,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   mrd_sync_engine_stop (self);
   g_ptr_array_unref (self->sources);
   g_ptr_array_unref (self->specs);
+  mrd_keys_free (self->keys);
   g_free (self->driftfile);
   g_free (self);
 }
@@ -771,6 +794,38 @@ mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc 
 {
   self->updated = func;
   self->updated_data = user_data;
+}
+
+static size_t
+env_auth_mac (void *ud, uint32_t key_id, const uint8_t *data, size_t len, uint8_t *mac,
+              size_t max_len)
+{
+  MrdSyncEngine *self = ud;
+
+  return mrd_keys_mac (self->keys, key_id, data, len, mac, max_len);
+}
+
+GVariant *
+mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *const *lines, guint n_lines)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint i = 0; i < n_lines; i++)
+    {
+      NtpSourceConfig sc;
+      char err[256];
+
+      ntp_source_config_init (&sc);
+      if (ntp_source_config_parse (&sc, lines[i], err, sizeof err) == 0 && sc.key != 0)
+        g_array_append_val (ids, sc.key);
+    }
+  return g_variant_ref_sink (mrd_keys_to_variant (keys, (const guint32 *) ids->data, ids->len));
+}
+
+gboolean
+mrd_sync_engine_add_keys (MrdSyncEngine *self, GVariant *keys, GError **error)
+{
+  return mrd_keys_add_variant (self->keys, keys, error);
 }
 
 static void
@@ -863,6 +918,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .ud = self,
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
     .get_random = env_get_random,
+    .auth_mac = env_auth_mac,
   };
   NtpConfig cfg = self->core_cfg;
   guint i;
@@ -970,6 +1026,14 @@ mrd_sync_engine_add_source_config (MrdSyncEngine *self, const char *line,
 {
   SyncSpec *spec;
 
+  /* A source that asked for authentication runs authenticated or not at all. */
+  if (config->key != 0 && !mrd_keys_has (self->keys, config->key))
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "key %u is not in the keyfile (or the keyfile was refused): the source "
+                   "is not used", config->key);
+      return FALSE;
+    }
   if (find_spec (self, config) != NULL)
     {
       g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_EXISTS, "Source already present: %s",
@@ -1120,6 +1184,17 @@ mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out)
     ntp_engine_get_tracking (self->core, out);
   if (out->synchronized && self->ref_host[0] != '\0')
     out->ref_id = self->ref_refid;
+  /* The core plans the slew in seconds of the clock it disciplines; whoever ages the report
+   * (ntp_tracking_age) counts CLOCK_MONOTONIC seconds. The two run at the clock's monotonic
+   * rate, constant while the slew lasts (the slew is a constant frequency): 1 for the system
+   * clock, up to 10 % apart for a slewing virtual clock. */
+  if (out->slew_left > 0)
+    {
+      double rate = mrd_clock_get_monotonic_rate (self->clock);
+
+      out->slew_rate *= rate;
+      out->slew_left /= rate;
+    }
 }
 
 const char *
@@ -1236,4 +1311,6 @@ mrd_sync_engine_set_resolve_backoff (MrdSyncEngine *self, guint first_ms, guint 
 {
   self->retry_min_ms = MAX (first_ms, 1);
   self->retry_max_ms = MAX (max_ms, self->retry_min_ms);
+  for (guint i = 0; i < self->specs->len; i++)
+    spec_init_backoff (self->specs->pdata[i]);
 }

@@ -52,6 +52,12 @@ typedef struct {
  * directive the core refuses. */
 MrdSyncEngine *mrd_sync_engine_new   (MrdClock *clock, const MrdConfig *config, GError **error);
 void           mrd_sync_engine_free  (MrdSyncEngine *self);
+/* The keys (service/sync/mrd-keys.h) the source lines @lines name, as mrd_keys_to_variant()
+ * gives them (a floating reference taken: free with g_variant_unref). */
+GVariant      *mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *const *lines,
+                                               guint n_lines);
+/* Take keys (a(usay), checked as untrusted) for sources added later. */
+gboolean       mrd_sync_engine_add_keys (MrdSyncEngine *self, GVariant *keys, GError **error);
 
 void           mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
                                                  gpointer user_data);

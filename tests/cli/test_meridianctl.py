@@ -1287,11 +1287,17 @@ class Ntp(CliTestCase):
         self.start_daemon()
         never = 'try: {}, refid: 00000000, correction: 0.000000000, skew: 0.000'
         for argv, tries in ((['1', '-1'], 1), (['-1'], 1), (['-3', '0.5'], 1),
-                            (['2', '0', '-0.5', '-3'], 2), (['2', '-.5', '--json', '-1'], 2)):
+                            (['2', '0', '-0.5', '-3'], 2)):
             r = self.ctl('waitsync', *argv)
             self.assertExit(r, EXIT_FAILURE, argv)
             self.assertEqual(r.stdout.splitlines(), [never.format(i + 1) for i in range(tries)],
                              argv)
+        # --json among the numbers: each try a JSON object of its own line.
+        r = self.ctl('waitsync', '2', '-.5', '--json', '-1')
+        self.assertExit(r, EXIT_FAILURE)
+        self.assertEqual([json.loads(l) for l in r.stdout.splitlines()],
+                         [{'Try': i, 'Synchronized': False, 'ReferenceID': 0, 'Correction': 0.0,
+                           'Skew': 0.0, 'Done': False} for i in (1, 2)])
         r = self.ctl('waitsync', '-x')                  # not a number: still an option
         self.assertExit(r, EXIT_USAGE)
         self.assertIn('-x', r.stderr)
@@ -1349,6 +1355,16 @@ class Ntp(CliTestCase):
         r = self.ctl('-c', 'waitsync', '3', '0.05', '0', '0.1')
         self.assertExit(r, EXIT_OK)
         self.assertEqual(r.stdout, '1,7F000001,0.020000000,0.500\n')
+        # --json: the try as one JSON object on its line, the one that ends the wait Done.
+        r = self.ctl('--json', 'waitsync', '3', '0.05', '0', '0.1')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout.count('\n'), 1)
+        self.assertEqual(json.loads(r.stdout), {'Try': 1, 'Synchronized': True,
+                                                'ReferenceID': 0x7F000001, 'Correction': 0.02,
+                                                'Skew': 0.5, 'Done': True})
+        r = self.ctl('waitsync', '--json', '2', '0.01', '0', '0.1')
+        self.assertExit(r, EXIT_FAILURE)
+        self.assertEqual([json.loads(l)['Done'] for l in r.stdout.splitlines()], [False, False])
         # A negative MAX-TRIES still tries once, and succeeds.
         r = self.ctl('waitsync', '-1', '0.05')
         self.assertExit(r, EXIT_OK)

@@ -70,15 +70,23 @@ amazon_linux_2_conf_works_as_written (void **state)
 {
   g_autofree char *path = fixture ("amazon-linux-2-chrony.conf");
   g_autoptr(GError) error = NULL;
-  g_autoptr(MrdConfig) config = mrd_config_load_file (path, &error);
+  /* Beneath an empty root, so that what the file names (the key file) is missing on every
+   * machine. */
+  g_autofree char *root = g_dir_make_tmp ("mrd-conf-XXXXXX", NULL);
+  g_autoptr(MrdConfig) config = mrd_config_load_file_under (path, root, &error);
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
   g_autoptr(MrdSyncEngine) engine = NULL;
   g_autoptr(GPtrArray) lines = NULL;
-  const char *ignored[] = { "keyfile", "logdir", "dumponexit", "dumpdir", "leapsectz" };
+  const char *ignored[] = { "logdir", "dumponexit", "dumpdir", "leapsectz" };
   guint i;
 
+  g_rmdir (root);
   assert_non_null (config);
   assert_int_equal (config->n_errors, 0);
+  /* The key file is read where the directive stands: a missing one is said, not an error. */
+  assert_string_equal (config->keyfile, "/etc/chrony.keys");
+  assert_true (has_diagnostic (config, path, line_of (path, "keyfile"),
+                               "sources with a key will not run"));
   assert_int_equal (config->sources->len, 2);
   assert_string_equal (config->sources->pdata[0],
                        "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4");
@@ -87,7 +95,7 @@ amazon_linux_2_conf_works_as_written (void **state)
   assert_true (config->rtcsync);
   assert_true (has_string (config->core_lines, "makestep 1.0 3"));
   /* Every directive meridiand does not implement is named with its file and line. */
-  assert_int_equal (config->diagnostics->len, G_N_ELEMENTS (ignored));
+  assert_int_equal (config->diagnostics->len, G_N_ELEMENTS (ignored) + 1);
   for (i = 0; i < G_N_ELEMENTS (ignored); i++)
     assert_true (has_diagnostic (config, path, line_of (path, ignored[i]), ignored[i]));
   /* dumponexit is no chrony 4.3 directive at all: said so. */
@@ -106,12 +114,17 @@ debian_conf_works_as_written (void **state)
 {
   g_autofree char *path = fixture ("debian-12-chrony.conf");
   g_autoptr(GError) error = NULL;
-  g_autoptr(MrdConfig) config = mrd_config_load_file (path, &error);
-  const char *ignored[] = { "keyfile", "ntsdumpdir", "logdir", "leapsectz" };
+  g_autofree char *root = g_dir_make_tmp ("mrd-conf-XXXXXX", NULL);
+  g_autoptr(MrdConfig) config = mrd_config_load_file_under (path, root, &error);
+  const char *ignored[] = { "ntsdumpdir", "logdir", "leapsectz" };
   guint i;
 
+  g_rmdir (root);
   assert_non_null (config);
   assert_int_equal (config->n_errors, 0);
+  assert_string_equal (config->keyfile, "/etc/chrony/chrony.keys");
+  assert_true (has_diagnostic (config, path, line_of (path, "keyfile"),
+                               "sources with a key will not run"));
   assert_true (has_string (config->sources, "pool 2.debian.pool.ntp.org iburst"));
   assert_string_equal (config->driftfile, "/var/lib/chrony/chrony.drift");
   assert_true (config->rtcsync);

@@ -152,39 +152,42 @@ a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off (void **sta
   guint requests = 0;
   guint16 port = 0;
   Wait w;
-  gint64 gap1, gap2, gap3;
+  gint64 gap1, gap2, gap3, gap4;
 
   server = server_new ("127.0.0.1", &port, &requests, &watch);
-  resolver->fail_first = 3;
+  resolver->fail_first = 4;
   resolver->answers[0][0] = "127.0.0.1";
   mrd_net_set_lookup_func (scripted_lookup, resolver);
 
   engine = mrd_sync_engine_new (clock, NULL, NULL);
-  mrd_sync_engine_set_resolve_backoff (engine, 200, 5000);
+  mrd_sync_engine_set_resolve_backoff (engine, 200, 600);
   line = g_strdup_printf ("server ntp.example.invalid port %u iburst minpoll -3 maxpoll -3", port);
   assert_true (mrd_sync_engine_add_source (engine, line, NULL));
   mrd_sync_engine_start (engine);
   assert_int_equal (mrd_sync_engine_get_n_unresolved (engine), 1);
-  w = (Wait) { .resolver = resolver, .requests = &requests, .calls = 4, .min_requests = 1 };
+  w = (Wait) { .resolver = resolver, .requests = &requests, .calls = 5, .min_requests = 1 };
   run_until (10 * G_USEC_PER_SEC, enough, &w);
   mrd_sync_engine_stop (engine);
   mrd_net_set_lookup_func (NULL, NULL);
 
-  /* Three failures, then the answer; and the source polled at its address. */
-  assert_int_equal (resolver->calls, 4);
+  /* Four failures, then the answer; and the source polled at its address. */
+  assert_int_equal (resolver->calls, 5);
   assert_true (requests >= 1);
   assert_int_equal (mrd_sync_engine_get_n_unresolved (engine), 0);
   sources = mrd_sync_engine_list_sources (engine);
   assert_int_equal (sources->len, 1);
   assert_string_equal (g_array_index (sources, MrdSyncSourceInfo, 0).name, "ntp.example.invalid");
-  /* 200, 400, 800 ms between the lookups (timer slack aside): each gap about twice the last. */
+  /* 200, 400, then the ceiling 600, 600 ms between the lookups (timer slack aside): doubling
+   * until the ceiling, and no further (uncapped, the last gap would be 1600 ms). */
   gap1 = resolver->call_mono[1] - resolver->call_mono[0];
   gap2 = resolver->call_mono[2] - resolver->call_mono[1];
   gap3 = resolver->call_mono[3] - resolver->call_mono[2];
-  print_message ("gaps %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " µs\n",
-                 gap1, gap2, gap3);
-  assert_true (gap1 >= 200000 && gap2 >= 400000 && gap3 >= 800000);
-  assert_true (gap2 > gap1 * 3 / 2 && gap3 > gap2 * 3 / 2);
+  gap4 = resolver->call_mono[4] - resolver->call_mono[3];
+  print_message ("gaps %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                 " %" G_GINT64_FORMAT " µs\n", gap1, gap2, gap3, gap4);
+  assert_true (gap1 >= 200000 && gap2 >= 400000 && gap3 >= 600000 && gap4 >= 600000);
+  assert_true (gap2 > gap1 * 3 / 2);
+  assert_true (gap4 < 1200000);
   g_source_destroy (watch);
 }
 

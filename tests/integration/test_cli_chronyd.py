@@ -50,11 +50,45 @@ class CliAgainstChronyd(ChronydCase):
     def test_last_rx_and_root_dispersion_run_on_between_samples_as_chronycs(self):
         # chronyc's LastRx is the time since the source's last sample as of the moment asked:
         # at a 16-s poll it climbs to about 16 before each sample resets it; its tracking's
-        # root dispersion grows between updates. The engine writes its figures only at an
-        # update; they are brought to the moment of reading.
+        # root dispersion grows between updates, and its System time shrinks while a slew
+        # goes on. The engine writes its figures only at an update; they are brought to the
+        # moment of reading.
         self.write_config(self.server_line)
         self.start_seed_daemon()
         self.wait_synchronized()
+        # chronyc's System time is what is left to slew at the moment asked (chronyd reads it
+        # from the kernel): while the seed's 0.5 s is slewed out, two reads a second apart
+        # with no update between differ by what the clock itself moved meanwhile (its reading,
+        # TimeUSec, against this process's CLOCK_REALTIME), not by 0.
+        def read():
+            t0 = time.time()
+            clock_error = self.get_property('TimeUSec') / 1e6
+            tracking = self.get_all(TRACKING)
+            t1 = time.time()
+            return tracking, clock_error - (t0 + t1) / 2, t1 - t0
+
+        for attempt in range(5):
+            a, error_a, took_a = read()
+            cli_a = float(self.ctl('tracking', '-c').split(',')[4])
+            time.sleep(1)
+            b, error_b, took_b = read()
+            cli_b = float(self.ctl('tracking', '-c').split(',')[4])
+            if a['RefTimeUSec'] == b['RefTimeUSec']:
+                break
+        self.assertEqual(a['RefTimeUSec'], b['RefTimeUSec'], 'an update every second')
+        slewed = b['SystemTimeOffset'] - a['SystemTimeOffset']
+        moved = error_b - error_a
+        print(f'System time {a["SystemTimeOffset"]:.6f} -> {b["SystemTimeOffset"]:.6f} s, '
+              f'the clock moved {moved:.6f} s (reads took {took_a:.4f}, {took_b:.4f} s)')
+        self.assertLess(moved, -0.01, (a, b))
+        # What a read's own length leaves unknown (when in it the clock was read: half of it;
+        # the slew, at under 10 %, between the two properties), and the frequency error
+        # (ppm-level). Slew seconds of the clock counted as CLOCK_MONOTONIC seconds would be
+        # 9 % off (the slew's own rate).
+        self.assertLess(abs(slewed - moved), 0.01 * abs(moved) + 0.6 * (took_a + took_b) + 1e-4,
+                        (a, b, moved))
+        # chronyc's sign: the correction to come, positive when the clock is slow.
+        self.assertGreater(cli_b - cli_a, 0.01, (cli_a, cli_b))
         seen, tracking = [], []
         # 20 s of readings a second apart; where two meridianctl runs take longer than that
         # second (a sanitized build on a loaded machine), on until there are 12 readings.
@@ -70,6 +104,15 @@ class CliAgainstChronyd(ChronydCase):
         grew = [b[1] - a[1] for a, b in zip(tracking, tracking[1:]) if a[0] == b[0]]
         self.assertGreater(len(grew), 5, tracking)
         self.assertTrue(all(g > 0 for g in grew), tracking)
+        # The reference time to the nanosecond, as chronyc prints it (RefTimeNSec; RefTimeUSec
+        # is the same, truncated, for older clients).
+        for attempt in range(3):
+            nsec = self.tracking('RefTimeNSec')
+            field = self.ctl('tracking', '-c').split(',')[3]
+            if self.tracking('RefTimeNSec') == nsec:
+                break
+        self.assertEqual(field, f'{nsec // 10**9}.{nsec % 10**9:09d}')
+        self.assertEqual(self.tracking('RefTimeUSec'), nsec // 1000)
 
     def raw_server_reply(self):
         """chronyd's reply to one NTPv4 client request sent here by hand: its header."""
@@ -81,10 +124,14 @@ class CliAgainstChronyd(ChronydCase):
         def short(b):   # NTP short format: 16.16 fixed-point seconds
             return int.from_bytes(b, 'big') / 65536
 
+        def stamp(b):   # NTP timestamp (32.32 since 1900) as Unix seconds
+            return int.from_bytes(b[:4], 'big') - 2208988800 + int.from_bytes(b[4:], 'big') / 2**32
+
         return {'leap': reply[0] >> 6, 'version': (reply[0] >> 3) & 7, 'mode': reply[0] & 7,
                 'stratum': reply[1], 'precision': int.from_bytes(reply[3:4], 'big', signed=True),
                 'root_delay': short(reply[4:8]), 'root_dispersion': short(reply[8:12]),
-                'refid': int.from_bytes(reply[12:16], 'big')}
+                'refid': int.from_bytes(reply[12:16], 'big'), 'ref_time': stamp(reply[16:24]),
+                'tx_time': stamp(reply[40:48])}
 
     def test_ntpdata_shows_chronyds_reply_as_chronyc_ntpdata(self):
         # chronyc's ntpdata layout (tests/cli/fixtures/chronyc-4.3/ntpdata.txt, real output):
@@ -150,6 +197,14 @@ class CliAgainstChronyd(ChronydCase):
                                    '7F000001'])
         self.assertEqual((csv[8], csv[11], csv[15]),
                          (str(server['stratum']), str(server['precision']), '7F7F0101'))
+        # The server's reference time, as it sent it in the reply the sample came from: at
+        # most one poll (16 s) and the query's own wait before chronyd's in the query made
+        # here by hand, and never after that reply's transmit time.
+        ref_time = float(csv[17])
+        self.assertLessEqual(ref_time, server['ref_time'] + 1e-6, (csv[17], server))
+        self.assertGreater(ref_time, server['ref_time'] - 20, (csv[17], server))
+        self.assertEqual(got['Reference time'], time.strftime('%a %b %d %H:%M:%S %Y',
+                                                              time.gmtime(int(ref_time))))
         # Every source, each after a blank line, as chronyc lists them.
         every = self.ctl('ntpdata').splitlines()
         self.assertEqual(every[0], '')

@@ -244,6 +244,53 @@ maxchange_and_bogus_input_refused (void **state)
   assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_REFUSED_BOGUS);
 }
 
+/* maxchange OFFSET START IGNORE as chronyd reads it: START updates unchecked, then IGNORE
+ * larger offsets ignored, and the next one ends the adjustment for good. */
+static void
+maxchange_start_and_ignore (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  char err[200];
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 0.1 1 2", err, sizeof err), 1);
+  memset (&fake, 0, sizeof fake);
+  ntp_discipline_init (&d, &env, &cfg);
+  NtpDisciplineInput big = input (0.5), over = input (-0.2), small = input (0.01);
+  /* START 1: the first update may be large */
+  assert_int_equal (ntp_discipline_update (&d, 0, &big, &chg), NTP_DISCIPLINE_SLEWED);
+  /* IGNORE 2: two larger offsets ignored, smaller ones still taken in between */
+  assert_int_equal (ntp_discipline_update (&d, 1000000000, &over, &chg), NTP_DISCIPLINE_REFUSED_MAXCHANGE);
+  assert_int_equal (ntp_discipline_update (&d, 2000000000, &small, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (ntp_discipline_update (&d, 3000000000, &over, &chg), NTP_DISCIPLINE_REFUSED_MAXCHANGE);
+  assert_false (ntp_discipline_halted (&d));
+  /* the third ends it: chronyd exits, the core stops adjusting the clock */
+  assert_int_equal (ntp_discipline_update (&d, 4000000000, &over, &chg), NTP_DISCIPLINE_REFUSED_MAXCHANGE);
+  assert_true (ntp_discipline_halted (&d));
+  int n_freq = fake.n_freq;
+  assert_int_equal (ntp_discipline_update (&d, 5000000000, &small, &chg), NTP_DISCIPLINE_REFUSED_MAXCHANGE);
+  assert_int_equal (fake.n_freq, n_freq);
+
+  /* IGNORE -1: ignored forever, never halted */
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 0.1 0 -1", err, sizeof err), 1);
+  ntp_discipline_init (&d, &env, &cfg);
+  for (int i = 0; i < 20; i++)
+    assert_int_equal (ntp_discipline_update (&d, i * 1000000000LL, &over, &chg),
+                      NTP_DISCIPLINE_REFUSED_MAXCHANGE);
+  assert_false (ntp_discipline_halted (&d));
+  assert_int_equal (ntp_discipline_update (&d, 30000000000LL, &small, &chg), NTP_DISCIPLINE_SLEWED);
+  /* a step is checked too: START 0, IGNORE 0, makestep allowed */
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 0.1 0 0", err, sizeof err), 1);
+  assert_int_equal (ntp_config_parse_line (&cfg, "makestep 0.1 -1", err, sizeof err), 1);
+  memset (&fake, 0, sizeof fake);
+  ntp_discipline_init (&d, &env, &cfg);
+  assert_int_equal (ntp_discipline_update (&d, 0, &big, &chg), NTP_DISCIPLINE_REFUSED_MAXCHANGE);
+  assert_int_equal (fake.n_step, 0);
+  assert_true (ntp_discipline_halted (&d));
+}
+
 static void
 frequency_follows_the_estimate (void **state)
 {
@@ -496,6 +543,7 @@ main (void)
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
     cmocka_unit_test (maxchange_and_bogus_input_refused),
+    cmocka_unit_test (maxchange_start_and_ignore),
     cmocka_unit_test (slew_does_not_outlast_the_next_transmission),
     cmocka_unit_test (frequency_follows_the_estimate),
     cmocka_unit_test (drift_file_sets_initial_frequency),

@@ -564,11 +564,11 @@ ignored_options_are_logged (void **state)
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst minsamples 8", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 0);
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 key 5 xleave presend 6", err, sizeof err), 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 nts xleave copy", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 1);
   assert_non_null (strstr (captured.last, "192.0.2.2"));
-  assert_non_null (strstr (captured.last, "key 5 xleave presend 6"));
+  assert_non_null (strstr (captured.last, "nts xleave copy"));
   assert_non_null (strstr (captured.last, "ignored"));
   assert_non_null (strstr (captured.last, "NOT authenticated"));
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 copy", err, sizeof err), 0);
@@ -1022,6 +1022,406 @@ first_step_waits_for_the_other_sources (void **state)
   ntp_engine_free (m.e);
 }
 
+/* maxchange OFFSET 0 0: the first update over OFFSET ends the adjustment (chronyd exits):
+ * nothing more is sent and the clock reads as not synchronized. */
+static void
+maxchange_exhausted_stops_the_engine (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 3, 0.05, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  char err[200];
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 0.01 0 0", err, sizeof err), 1);
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 60, 0, NULL, NULL);
+  NtpTracking t;
+  ntp_engine_get_tracking (m.e, &t);
+  assert_false (t.synchronized);
+  int sent = m.sent;
+  assert_true (sent >= 3);
+  ms_run (&m, 600, 0, NULL, NULL);
+  assert_int_equal (m.sent, sent);
+  assert_int_equal (m.steps, 0);
+  assert_true (fabs (ms_error (&m) - 0.05) < 1e-3);   /* never slewed either */
+  ntp_engine_free (m.e);
+
+  /* the same offset with IGNORE -1 is ignored forever, and the engine keeps polling */
+  ms_init (&m, 3, 0.05, 0.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1 };
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxchange 0.01 0 -1", err, sizeof err), 1);
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 600, 0, NULL, NULL);
+  assert_true (m.sent > sent + 20);
+  ntp_engine_free (m.e);
+}
+
+/* ---- symmetric-key authentication ---- */
+
+typedef struct {
+  int64_t now;
+  uint8_t pkt[256];
+  size_t len;
+  int sent;
+  int64_t deadline;
+  int steps;
+  int errors;
+} AuthWorld;
+
+static int64_t aw_now (void *ud) { return ((AuthWorld *) ud)->now; }
+static void aw_arm (void *ud, int64_t d) { ((AuthWorld *) ud)->deadline = d; }
+static void aw_set_freq (void *ud, double ppm) { (void) ud; (void) ppm; }
+static void aw_step (void *ud, double off) { (void) off; ((AuthWorld *) ud)->steps++; }
+
+static void
+aw_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
+{
+  AuthWorld *w = ud;
+  (void) src;
+  assert_true (len <= sizeof w->pkt);
+  memcpy (w->pkt, pkt, len);
+  w->len = len;
+  w->sent++;
+}
+
+static void
+aw_log (void *ud, int level, const char *msg)
+{
+  (void) msg;
+  if (level == NTP_LOG_ERROR)
+    ((AuthWorld *) ud)->errors++;
+}
+
+/* A keyed toy digest (not a hash anyone should use; the real ones are tested with the key
+ * file, tests/engine/test-keys.c): 32 bytes, so both of the core's truncations show. Only key
+ * 3 exists. */
+static size_t
+toy_mac (void *ud, uint32_t key, const uint8_t *data, size_t len, uint8_t *mac, size_t max)
+{
+  (void) ud;
+  if (key != 3)
+    return 0;
+  uint8_t d[32];
+  uint32_t h = 2166136261u ^ key;
+  for (size_t i = 0; i < sizeof d; i++) {
+    for (size_t k = 0; k < len; k++)
+      h = (h ^ data[k]) * 16777619u;
+    h = (h ^ (uint32_t) i) * 16777619u;
+    d[i] = (uint8_t) (h >> 24);
+  }
+  size_t n = max < sizeof d ? max : sizeof d;
+  memcpy (mac, d, n);
+  return n;
+}
+
+static NtpEngine *
+auth_engine (AuthWorld *w, const char *line, bool with_hook)
+{
+  memset (w, 0, sizeof *w);
+  w->now = 1700000000000000000LL;
+  w->deadline = INT64_MAX;
+  NtpEnv env = { .now = aw_now, .send = aw_send, .arm_timer = aw_arm, .set_freq = aw_set_freq,
+                 .step = aw_step, .log = aw_log, .ud = w, .max_freq_ppm = 500,
+                 .auth_mac = with_hook ? toy_mac : NULL };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  NtpEngine *e = ntp_engine_new (&env, &cfg);
+  NtpSourceConfig sc;
+  char err[200];
+  assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
+  assert_int_equal (ntp_engine_add_source (e, &sc), 0);
+  ntp_engine_start (e);
+  w->now = w->deadline;
+  ntp_engine_timer (e);
+  return e;
+}
+
+/* The server's reply to the request in w->pkt, 1 ms later; `mac_key` 0 = no MAC, with
+ * `digest_ok` false the digest has one bit wrong. Returns its length. */
+static size_t
+auth_reply (AuthWorld *w, uint8_t *buf, uint32_t mac_key, bool digest_ok, size_t digest_len)
+{
+  NtpPacket req;
+  (void) ntp_packet_decode (w->pkt, w->len, &req);
+  NtpPacket rep = { .leap = 0, .version = req.version, .mode = NTP_MODE_SERVER, .stratum = 1,
+                    .precision = -20, .refid = 0x47505300, .org_ts = req.tx_ts,
+                    .ref_ts = ntp_ts_from_ns (w->now - 1000000000LL),
+                    .rx_ts = ntp_ts_from_ns (w->now + 500000), .tx_ts = ntp_ts_from_ns (w->now + 510000) };
+  size_t len = ntp_packet_encode (buf, 48, &rep);
+  if (mac_key == 0)
+    return len;
+  uint8_t d[64] = { 0 };
+  assert_int_equal (toy_mac (NULL, 3, buf, len, d, digest_len), digest_len);
+  if (!digest_ok)
+    d[digest_len - 1] ^= 1;
+  return ntp_packet_append_mac (buf, 256, len, mac_key, d, digest_len);
+}
+
+static uint64_t
+replies_of (NtpEngine *e)
+{
+  NtpSourceReport r;
+  assert_true (ntp_engine_get_source (e, 0, &r));
+  return r.replies;
+}
+
+static void
+authenticated_requests_carry_the_key_and_its_digest (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  uint8_t d[64];
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", true);
+  /* NTPv4: key ID + the digest cut to 20 bytes (RFC 7822 §7.5, as chronyd) */
+  assert_int_equal (w.sent, 1);
+  assert_int_equal (w.len, 48 + 4 + 20);
+  assert_int_equal ((w.pkt[0] >> 3) & 7, 4);
+  assert_memory_equal (w.pkt + 48, "\0\0\0\3", 4);
+  assert_int_equal (toy_mac (NULL, 3, w.pkt, 48, d, 20), 20);
+  assert_memory_equal (w.pkt + 52, d, 20);
+  ntp_engine_free (e);
+
+  /* NTPv3: the whole digest (here 32 bytes) */
+  e = auth_engine (&w, "server 192.0.2.1 key 3 version 3 iburst", true);
+  assert_int_equal (w.len, 48 + 4 + 32);
+  assert_int_equal ((w.pkt[0] >> 3) & 7, 3);
+  assert_int_equal (toy_mac (NULL, 3, w.pkt, 48, d, 64), 32);
+  assert_memory_equal (w.pkt + 52, d, 32);
+  ntp_engine_free (e);
+
+  /* no key, no MAC; a version 3 request without one is 48 bytes */
+  e = auth_engine (&w, "server 192.0.2.1 version 3 iburst", true);
+  assert_int_equal (w.len, 48);
+  assert_int_equal ((w.pkt[0] >> 3) & 7, 3);
+  ntp_engine_free (e);
+}
+
+static void
+a_key_without_a_mac_sends_nothing (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  /* key 9 is not one the hook knows; and with no hook at all, no key is */
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 9 iburst", true);
+  assert_int_equal (w.sent, 0);
+  assert_int_equal (w.errors, 1);
+  /* the source keeps polling (and stays silent), logged at the 1st, 2nd, 4th... request */
+  for (int i = 0; i < 3; i++) {
+    w.now = w.deadline;
+    ntp_engine_timer (e);
+  }
+  assert_int_equal (w.sent, 0);
+  assert_int_equal (w.errors, 3);
+  ntp_engine_free (e);
+  e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", false);
+  assert_int_equal (w.sent, 0);
+  ntp_engine_free (e);
+}
+
+static void
+replies_without_the_keys_mac_are_refused (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  uint8_t buf[256];
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", true);
+  w.now += 1000000;
+  size_t len;
+  /* unsigned, a crypto-NAK, another key's ID, a digest one bit off, the v3 length in a v4
+   * reply: none is a reply, and none consumes the request */
+  len = auth_reply (&w, buf, 0, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  memset (buf + len, 0, 4);
+  ntp_engine_receive (e, 0, w.now, buf, len + 4);
+  assert_int_equal (replies_of (e), 0);
+  len = auth_reply (&w, buf, 4, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  len = auth_reply (&w, buf, 3, false, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  len = auth_reply (&w, buf, 3, true, 16);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 0);
+  /* the genuine one, after all of them */
+  len = auth_reply (&w, buf, 3, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 1);
+  ntp_engine_free (e);
+
+  /* a source without a key takes the same unsigned reply */
+  e = auth_engine (&w, "server 192.0.2.1 iburst", true);
+  w.now += 1000000;
+  len = auth_reply (&w, buf, 0, true, 20);
+  ntp_engine_receive (e, 0, w.now, buf, len);
+  assert_int_equal (replies_of (e), 1);
+  ntp_engine_free (e);
+}
+
+/* One exchange for the request in w->pkt (sent at w->now): the request takes d_req s to the
+ * server (whose clock is true, as ours), the reply d_resp s back. */
+static void
+exchange (NtpEngine *e, AuthWorld *w, double d_req, double d_resp)
+{
+  NtpPacket req;
+  uint8_t buf[64];
+  (void) ntp_packet_decode (w->pkt, w->len, &req);
+  int64_t t2 = w->now + (int64_t) llround (d_req * 1e9), t3 = t2 + 10000;
+  NtpPacket rep = { .version = 4, .mode = NTP_MODE_SERVER, .stratum = 1, .precision = -20,
+                    .refid = 0x47505300, .org_ts = req.tx_ts,
+                    .ref_ts = ntp_ts_from_ns (t2 - 1000000000LL),
+                    .rx_ts = ntp_ts_from_ns (t2), .tx_ts = ntp_ts_from_ns (t3) };
+  size_t len = ntp_packet_encode (buf, sizeof buf, &rep);
+  w->now = t3 + (int64_t) llround (d_resp * 1e9);
+  ntp_engine_receive (e, 0, w->now, buf, len);
+}
+
+static void
+next_request (NtpEngine *e, AuthWorld *w)
+{
+  w->now = w->deadline;
+  ntp_engine_timer (e);
+}
+
+/* chrony's presend: at a poll of at least POLL, a request 2 s before each regular one; its
+ * reply is not a sample. Below POLL (and during iburst) nothing extra is sent. */
+static void
+presend_warms_up_two_seconds_before_each_request (void **state)
+{
+  (void) state;
+  AuthWorld w;
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 minpoll 6 maxpoll 6 presend 6", true);
+  int64_t t0 = w.now;
+  assert_int_equal (w.sent, 1);
+  uint8_t warm[256];
+  memcpy (warm, w.pkt, w.len);
+  assert_int_equal (w.deadline - t0, 2000000000LL);
+  /* its reply is refused (no request is outstanding for it) */
+  exchange (e, &w, 1e-3, 1e-3);
+  assert_int_equal (replies_of (e), 0);
+  next_request (e, &w);
+  assert_int_equal (w.sent, 2);
+  assert_memory_not_equal (warm + 40, w.pkt + 40, 8);   /* a request of its own */
+  exchange (e, &w, 1e-3, 1e-3);
+  assert_int_equal (replies_of (e), 1);
+  /* the next regular request, 64 s (+ up to 2 %) on, has its warm-up 2 s before it */
+  int64_t regular = t0 + 2000000000LL;
+  next_request (e, &w);
+  assert_int_equal (w.sent, 3);
+  assert_true (w.now - regular >= 64000000000LL && w.now - regular <= 65300000000LL);
+  next_request (e, &w);
+  assert_int_equal (w.sent, 4);
+  ntp_engine_free (e);
+
+  /* a poll below presend's: one request per poll */
+  e = auth_engine (&w, "server 192.0.2.1 minpoll 4 maxpoll 4 presend 6", true);
+  t0 = w.now;
+  assert_int_equal (w.sent, 1);
+  assert_true (w.deadline - t0 >= 16000000000LL);
+  ntp_engine_free (e);
+  /* during iburst neither */
+  e = auth_engine (&w, "server 192.0.2.1 iburst minpoll 6 maxpoll 6 presend 6", true);
+  exchange (e, &w, 1e-3, 1e-3);
+  next_request (e, &w);
+  assert_int_equal (w.sent, 2);
+  assert_int_equal (replies_of (e), 1);
+  ntp_engine_free (e);
+}
+
+/* chrony's asymmetry: a request delayed 10 ms more than the least reads the server 5 ms
+ * ahead; asymmetry -0.5 (the variable delay is on the way there) gives the 5 ms back,
+ * +0.5 doubles the error, 0 leaves it. */
+static void
+asymmetry_corrects_the_offset_by_the_delays_rise (void **state)
+{
+  (void) state;
+  const char *lines[] = { "server 192.0.2.1 iburst asymmetry -0.5", "server 192.0.2.1 iburst",
+                          "server 192.0.2.1 iburst asymmetry 0.5" };
+  const double want[] = { 0.0, -5e-3, -10e-3 };
+  for (int k = 0; k < 3; k++) {
+    AuthWorld w;
+    NtpSourceReport r;
+    NtpEngine *e = auth_engine (&w, lines[k], true);
+    exchange (e, &w, 1e-3, 1e-3);
+    next_request (e, &w);
+    exchange (e, &w, 11e-3, 1e-3);
+    assert_true (ntp_engine_get_source (e, 0, &r));
+    assert_int_equal (r.replies, 2);
+    printf ("%s: measured offset %.6f s\n", lines[k], r.measured_offset);
+    assert_true (fabs (r.measured_offset - want[k]) < 1e-5);
+    ntp_engine_free (e);
+  }
+}
+
+/* chronyc's "System time" is what is left to slew as of the moment asked: the report carries
+ * the slew's plan, and a report aged by the local time since (ntp_tracking_age) reads what
+ * the engine itself reports then, until the next update re-plans it. */
+typedef struct {
+  NtpTracking last;
+  int64_t last_now;
+  int pairs, moving;
+  double worst;
+} SlewAcc;
+
+static void
+slew_cb (MiniSim *m, void *data)
+{
+  SlewAcc *a = data;
+  NtpTracking now_tr;
+  int64_t now = ms_now (m);
+  ntp_engine_get_tracking (m->e, &now_tr);
+  if (a->last_now != 0 && a->last.ref_time_ns == now_tr.ref_time_ns && now_tr.ref_time_ns != 0) {
+    NtpTracking aged = a->last;
+    ntp_tracking_age (&aged, (double) (now - a->last_now) * 1e-9);
+    double d = fabs (aged.system_time_offset - now_tr.system_time_offset);
+    if (d > a->worst)
+      a->worst = d;
+    a->pairs++;
+    if (fabs (now_tr.system_time_offset - a->last.system_time_offset) > 1e-6)
+      a->moving++;
+  }
+  a->last = now_tr;
+  a->last_now = now;
+}
+
+static void
+system_time_ages_as_the_slew_goes_on (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 11, 0.1, 5.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  SlewAcc a = { 0 };
+  ms_run (&m, 120, 0.25, slew_cb, &a);
+  print_message ("pairs %d, moving %d, worst %.3g s\n", a.pairs, a.moving, a.worst);
+  assert_true (a.pairs > 100);
+  /* 0.1 s slewed out at the core's rate takes seconds: many reads see it move */
+  assert_true (a.moving >= 4);
+  assert_true (a.worst < 1e-9);
+
+  /* The plan alone: linear to its end, then nothing left. */
+  NtpTracking t = { .system_time_offset = 0.1, .slew_rate = -0.02, .slew_left = 5.0 };
+  ntp_tracking_age (&t, 2.0);
+  assert_true (fabs (t.system_time_offset - 0.06) < 1e-12);
+  assert_true (fabs (t.slew_left - 3.0) < 1e-12);
+  ntp_tracking_age (&t, 3.5);
+  assert_true (t.system_time_offset == 0.0 && t.slew_left == 0.0 && t.slew_rate == 0.0);
+  ntp_engine_free (m.e);
+}
+
 int
 main (void)
 {
@@ -1049,6 +1449,13 @@ main (void)
     cmocka_unit_test (report_carries_the_last_valid_reply),
     cmocka_unit_test (request_transmit_timestamp_is_random),
     cmocka_unit_test (requests_are_spaced_by_a_random_0_to_2_percent),
+    cmocka_unit_test (maxchange_exhausted_stops_the_engine),
+    cmocka_unit_test (authenticated_requests_carry_the_key_and_its_digest),
+    cmocka_unit_test (a_key_without_a_mac_sends_nothing),
+    cmocka_unit_test (replies_without_the_keys_mac_are_refused),
+    cmocka_unit_test (presend_warms_up_two_seconds_before_each_request),
+    cmocka_unit_test (asymmetry_corrects_the_offset_by_the_delays_rise),
+    cmocka_unit_test (system_time_ages_as_the_slew_goes_on),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -196,11 +196,12 @@ malformed_extension_fields_are_refused (void **state)
   assert_int_equal (ntp_packet_decode (buf, 48 + 32, &p), NTP_PKT_BAD_EXTENSION);
   /* a 12-byte remainder is neither an EF nor a MAC */
   assert_int_equal (ntp_packet_decode (buf, 48 + 12, &p), NTP_PKT_BAD_EXTENSION);
-  /* NTPv3 may carry a MAC but no extension fields */
+  /* NTPv3 may carry a MAC (a digest of up to 64 bytes) but no extension fields */
   make_reply (buf, 1, 2, 3);
   buf[0] = (uint8_t) ((buf[0] & ~0x38) | (3 << 3));
-  put_ef (buf + 48, 0x0104, 28);
-  assert_int_equal (ntp_packet_decode (buf, 48 + 28, &p), NTP_PKT_BAD_LENGTH);
+  put_ef (buf + 48, 0x0104, 72);
+  assert_int_equal (ntp_packet_decode (buf, 48 + 72, &p), NTP_PKT_BAD_LENGTH);
+  assert_int_equal (ntp_packet_decode (buf, 48 + 12, &p), NTP_PKT_BAD_LENGTH);
   assert_int_equal (ntp_packet_decode (buf, 48 + 20, &p), NTP_PKT_OK);
 }
 
@@ -271,6 +272,49 @@ result_strings_exist_for_every_result (void **state)
   assert_string_equal (ntp_packet_result_string ((NtpPacketResult) 999), "unknown");
 }
 
+/* RFC 5905 §7.3 MAC layout: key ID (network order) then the digest after the header; NTPv4
+ * takes at most 20 bytes of digest, NTPv3 up to 64; the decoder finds it and its key. */
+static void
+mac_layout (void **state)
+{
+  (void) state;
+  uint8_t buf[200], digest[64];
+  NtpPacket p;
+  for (int i = 0; i < 64; i++)
+    digest[i] = (uint8_t) (0xA0 + i);
+  assert_int_equal (ntp_packet_max_digest (4), 20);
+  assert_int_equal (ntp_packet_max_digest (3), 64);
+  size_t len = ntp_packet_encode_request (buf, sizeof buf, 0x0123456789abcdefULL, 6);
+  assert_int_equal (ntp_packet_append_mac (buf, sizeof buf, len, 0x01020304u, digest, 20), 72);
+  assert_memory_equal (buf + 48, "\x01\x02\x03\x04", 4);
+  assert_memory_equal (buf + 52, digest, 20);
+  /* as a reply: mode 4 */
+  buf[0] = (uint8_t) ((buf[0] & ~7) | NTP_MODE_SERVER);
+  assert_int_equal (ntp_packet_decode (buf, 72, &p), NTP_PKT_OK);
+  assert_true (p.has_mac);
+  assert_int_equal (p.mac_offset, 48);
+  assert_int_equal (p.mac_len, 24);
+  assert_int_equal (ntp_packet_mac_key (buf, &p), 0x01020304u);
+  /* a crypto-NAK (4 bytes) has no key */
+  assert_int_equal (ntp_packet_decode (buf, 52, &p), NTP_PKT_OK);
+  assert_int_equal (ntp_packet_mac_key (buf, &p), 0);
+  /* digests of a length no MAC has, or that do not fit, are not appended */
+  assert_int_equal (ntp_packet_append_mac (buf, sizeof buf, 48, 1, digest, 12), 0);
+  assert_int_equal (ntp_packet_append_mac (buf, sizeof buf, 48, 1, digest, 18), 0);
+  assert_int_equal (ntp_packet_append_mac (buf, 60, 48, 1, digest, 16), 0);
+  /* NTPv3 with SHA-512's whole digest */
+  len = ntp_packet_encode_request_version (buf, sizeof buf, 1, 6, 3);
+  assert_int_equal ((buf[0] >> 3) & 7, 3);
+  assert_int_equal (ntp_packet_append_mac (buf, sizeof buf, len, 7, digest, 64), 116);
+  buf[0] = (uint8_t) ((buf[0] & ~7) | NTP_MODE_SERVER);
+  assert_int_equal (ntp_packet_decode (buf, 116, &p), NTP_PKT_OK);
+  assert_int_equal (p.mac_len, 68);
+  assert_int_equal (ntp_packet_mac_key (buf, &p), 7);
+  /* the same length in NTPv4 is no MAC (and no valid extension field here) */
+  buf[0] = (uint8_t) ((buf[0] & ~0x38) | (4 << 3));
+  assert_int_not_equal (ntp_packet_decode (buf, 116, &p), NTP_PKT_OK);
+}
+
 int
 main (void)
 {
@@ -286,6 +330,7 @@ main (void)
     cmocka_unit_test (reply_checks_follow_rfc5905),
     cmocka_unit_test (kod_with_wrong_origin_is_not_a_kod),
     cmocka_unit_test (result_strings_exist_for_every_result),
+    cmocka_unit_test (mac_layout),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

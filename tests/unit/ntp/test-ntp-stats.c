@@ -167,6 +167,27 @@ startup_falseticker_is_marked (void **state)
   assert_int_equal (marked, trials);
 }
 
+/* maxclockerror: a source silent for longer than its samples span has its root distance
+ * grown at that rate over the excess (chrony's sources.c), here 10 ppm against 1 ppm. */
+static void
+maxclockerror_grows_a_silent_sources_distance (void **state)
+{
+  (void) state;
+  NtpStats *a = ntp_stats_new (), *b = ntp_stats_new ();
+  ntp_stats_set_clock_error (b, 10e-6);
+  for (int i = 0; i < 4; i++) {
+    add (a, 16.0 * i, 0.0, 0.020);
+    add (b, 16.0 * i, 0.0, 0.020);
+  }
+  NtpStatsSelection sa, sb;
+  ntp_stats_selection (a, S (1048), &sa);
+  ntp_stats_selection (b, S (1048), &sb);
+  /* first sample 1048 s ago, last 1000 s: an excess of 2 x 1000 - 1048 = 952 s */
+  assert_true (fabs ((sb.root_distance - sa.root_distance) - 9e-6 * 952) < 1e-9);
+  ntp_stats_free (a);
+  ntp_stats_free (b);
+}
+
 int
 main (void)
 {
@@ -175,6 +196,7 @@ main (void)
     cmocka_unit_test (contradicting_samples_are_not_bounded),
     cmocka_unit_test (honest_sources_always_hold_the_truth),
     cmocka_unit_test (startup_falseticker_is_marked),
+    cmocka_unit_test (maxclockerror_grows_a_silent_sources_distance),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

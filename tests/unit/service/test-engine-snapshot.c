@@ -200,6 +200,9 @@ aged_to_the_moment_of_reading (void **state)
   t.synchronized = true;
   t.skew_ppm = 100.0;
   t.root_dispersion = 0.001;
+  t.system_time_offset = 0.01;
+  t.slew_rate = -1e-3;
+  t.slew_left = 10.0;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(us" MRD_WIRE_REPORT ")"));
   g_variant_builder_add (&b, "(us@" MRD_WIRE_REPORT ")", 1, "127.0.0.1:123",
                          mrd_wire_report (&r));
@@ -224,6 +227,9 @@ aged_to_the_moment_of_reading (void **state)
     mrd_wire_get_tracking (tracking, &tb);
     /* 100.001 µs per second, for a little over 1.1 s */
     assert_true (tb.root_dispersion - 0.001 >= 110e-6 && tb.root_dispersion - 0.001 < 200e-6);
+    /* and the slew went on at 1 ms per second: what is left to slew, and for how long */
+    assert_true (tb.system_time_offset <= 0.01 - 1.1e-3 && tb.system_time_offset > 0.01 - 2e-3);
+    assert_true (tb.slew_left <= 10.0 - 1.1 && tb.slew_left > 10.0 - 2.0);
   }
 }
 

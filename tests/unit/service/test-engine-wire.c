@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <glib.h>
 
 #include "privsep/mrd-engine-wire.h"
@@ -25,7 +26,8 @@ source_report_survives_the_wire_field_by_field (void **state)
     .reply = { .leap = 1, .version = 3, .mode = 4, .stratum = 2, .precision = -23,
                .root_delay = 0.0185, .root_dispersion = 0.0195, .refid = 0x47505300,
                .t1_ns = 1700000000000000021LL, .t2_ns = 1700000000000000022LL,
-               .t3_ns = 1700000000000000023LL, .t4_ns = 1700000000000000024LL },
+               .t3_ns = 1700000000000000023LL, .t4_ns = 1700000000000000024LL,
+               .ref_ns = 1699999990000000026LL },
     .replies = 25,
   };
   NtpSourceReport out;
@@ -64,6 +66,7 @@ source_report_survives_the_wire_field_by_field (void **state)
   assert_int_equal (out.reply.t2_ns, 1700000000000000022LL);
   assert_int_equal (out.reply.t3_ns, 1700000000000000023LL);
   assert_int_equal (out.reply.t4_ns, 1700000000000000024LL);
+  assert_int_equal (out.reply.ref_ns, 1699999990000000026LL);
   assert_int_equal (out.replies, 25);
 }
 
@@ -75,7 +78,8 @@ tracking_survives_the_wire_field_by_field (void **state)
     .ref_time_ns = 1700000000000000005LL, .system_time_offset = 6.5e-6, .last_offset = -7.5e-6,
     .rms_offset = 8.5e-6, .freq_ppm = -9.5, .residual_freq_ppm = 0.105, .skew_ppm = 0.115,
     .root_delay = 0.0125, .root_dispersion = 0.0135, .update_interval = 14.5,
-    .leap = NTP_LEAP_DELETE, .leap_unsynchronized = true,
+    .leap = NTP_LEAP_DELETE, .leap_unsynchronized = true, .slew_rate = -1.65e-4,
+    .slew_left = 17.5,
   };
   NtpTracking out;
   g_autoptr(GVariant) v = g_variant_ref_sink (mrd_wire_tracking (&in));
@@ -97,6 +101,30 @@ tracking_survives_the_wire_field_by_field (void **state)
   assert_true (out.update_interval == in.update_interval);
   assert_int_equal (out.leap, NTP_LEAP_DELETE);
   assert_true (out.leap_unsynchronized);
+  assert_true (out.slew_rate == in.slew_rate);
+  assert_true (out.slew_left == in.slew_left);
+}
+
+/* A slew plan no core makes (NaN, negative, or lasting longer than any slew) is dropped: the
+ * offset then stays as given instead of being aged by it. */
+static void
+a_hostile_slew_plan_is_dropped (void **state)
+{
+  static const double lefts[] = { -1.0, 1e12, 5.0 };
+  const double rates[] = { -1e-3, -1e-3, NAN };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lefts); i++)
+    {
+      NtpTracking in = { .synchronized = true, .system_time_offset = 0.25,
+                         .slew_rate = rates[i], .slew_left = lefts[i] };
+      NtpTracking out;
+      g_autoptr(GVariant) v = g_variant_ref_sink (mrd_wire_tracking (&in));
+
+      mrd_wire_get_tracking (v, &out);
+      assert_true (out.slew_rate == 0.0 && out.slew_left == 0.0);
+      ntp_tracking_age (&out, 3.0);
+      assert_true (out.system_time_offset == 0.25);
+    }
 }
 
 /* A child that writes values no reply header holds (leap 9, version 200, a precision of
@@ -108,7 +136,7 @@ a_hostile_reply_header_is_clamped (void **state)
   g_autoptr(GVariant) v = g_variant_ref_sink (g_variant_new (
     MRD_WIRE_REPORT, 0, 1, 4, (guchar) 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0u, 0, 0,
     0.0, 0.0, 0.0, 0.0, 0.0, (guchar) 9, (guchar) 200, (guchar) 255, (guchar) 255, 1000, 0.0,
-    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (guint64) 1));
+    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (gint64) 5, (guint64) 1));
 
   mrd_wire_get_report (v, &out);
   assert_int_equal (out.reply.leap, 3);
@@ -125,6 +153,7 @@ main (void)
     cmocka_unit_test (source_report_survives_the_wire_field_by_field),
     cmocka_unit_test (tracking_survives_the_wire_field_by_field),
     cmocka_unit_test (a_hostile_reply_header_is_clamped),
+    cmocka_unit_test (a_hostile_slew_plan_is_dropped),
   };
 
   return cmocka_run_group_tests_name ("engine-wire", tests, NULL, NULL);

@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Symmetric-key authentication through meridiand itself (its sandboxed engine child), against a
+real chronyd on loopback, on a private bus (tests/integration/harness.py).
+
+meridiand (root) reads the key file its configuration names; the engine child, which runs as
+another user and could not open the file, is handed only the key its source names. The source
+`key 1` synchronizes and chronyd's `serverstats` counts every request as authenticated; a
+source added over D-Bus with a key the file lacks is refused by the engine, which says why."""
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',
+                                               str(pathlib.Path(__file__).resolve().parents[2])),
+                                'tests', 'integration'))
+import harness  # noqa: E402
+from harness import NO_SYS_TIME  # noqa: E402
+from test_ntp_engine import ChronydCase, free_udp_port  # noqa: E402
+
+KEY = 'HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F00112233445566778'
+
+
+class DaemonAuth(ChronydCase):
+    def start_chronyd(self):
+        """chronyd as ChronydCase starts it, with key 1 (SHA256) and key 3 (MD5)."""
+        d = self.tmp / 'chrony'
+        d.mkdir()
+        shutil.chown(d, '_chrony', '_chrony')
+        d.chmod(0o750)
+        keys = self.tmp / 'chrony.keys'
+        keys.write_text(f'1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n')
+        keys.chmod(0o640)
+        shutil.chown(keys, 'root', '_chrony')
+        self.chrony_socket = d / 'chronyd.sock'
+        self.port = free_udp_port()
+        conf = self.tmp / 'chrony-server.conf'
+        conf.write_text(f'local stratum 1\nallow 127.0.0.1\nport {self.port}\n'
+                        f'bindaddress 127.0.0.1\ncmdport 0\nkeyfile {keys}\n'
+                        f'bindcmdaddress {self.chrony_socket}\npidfile {d}/chronyd.pid\n')
+        with open(self.tmp / 'chronyd.log', 'w') as log:
+            self.chronyd = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
+                                            stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(self._stop_chronyd)
+        self.wait_until(lambda: self.chrony_socket.exists() or self.chronyd.poll() is not None,
+                        timeout=10, what='chronyd up')
+        self.assertIsNone(self.chronyd.poll(), (self.tmp / 'chronyd.log').read_text())
+
+    def serverstats(self, *fields):
+        r = subprocess.run(['chronyc', '-h', str(self.chrony_socket), 'serverstats'],
+                           capture_output=True, text=True, timeout=10)
+        out = []
+        for field in fields:
+            m = re.search(rf'^{field}\s*:\s*(\d+)', r.stdout, re.M)
+            self.assertIsNotNone(m, f'chronyc serverstats: {r.stdout!r} {r.stderr!r}')
+            out.append(int(m.group(1)))
+        return out
+
+    def test_engine_child_authenticates_with_the_daemons_key(self):
+        keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
+        keys.write_text(f'# ID TYPE KEY\n1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n')
+        keys.chmod(0o600)
+        self.write_config('keyfile /etc/meridian/ntp.keys',
+                          f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key 1')
+        self.start_seed_daemon('0.05')
+        self.wait_synchronized(timeout=60)
+        # Every request chronyd received (all of them ours) carried a valid MAC.
+        received, authenticated = self.serverstats('NTP packets received',
+                                                   'Authenticated NTP packets')
+        self.assertGreaterEqual(authenticated, 1)
+        self.assertEqual(authenticated, received)
+        # A source whose key the file lacks is refused by the engine, and said so.
+        self.call('AddSource', f'server 127.0.0.2 port {self.port} iburst key 2', False,
+                  iface=harness.SOURCES)
+        self.wait_until(lambda: 'key 2 is not in the keyfile' in self.daemon.log(), timeout=10,
+                        what='the engine refusing the source with key 2')
+        self.assertNotIn('NOT authenticated', self.daemon.log())
+        self.assertNotIn('killed by signal', self.daemon.log())
+        sys.stderr.write(f'synchronized; chronyd counted {authenticated} authenticated of '
+                         f'{received} requests\n')
+
+
+if __name__ == '__main__':
+    harness.main()
