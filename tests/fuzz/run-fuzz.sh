@@ -64,11 +64,12 @@ build () {
       "$cc" $cflags $san -I"$src/service/ntp" "$src/tests/fuzz/fuzz-$t.c" \
         "$src"/service/ntp/*.c -lm -o "$bin" 2>>"$work/build.log" ;;
     meridian-conf)
-      # service/mrd-config.c on the NTP core's parser and the tz root reader.
+      # service/mrd-config.c on the NTP core's parser, the key file reader and the tz root reader.
       # shellcheck disable=SC2086
       "$cc" $cflags $san $(pkg-config --cflags glib-2.0 gio-2.0) -DGETTEXT_PACKAGE='"meridian"' \
         -DG_LOG_DOMAIN='"meridiand"' -I"$src/service" -I"$src/service/tz" -I"$src/service/ntp" \
-        "$src/tests/fuzz/fuzz-$t.c" "$src/service/mrd-config.c" "$src"/service/ntp/*.c \
+        "$src/tests/fuzz/fuzz-$t.c" "$src/service/mrd-config.c" "$src/service/sync/mrd-keys.c" \
+        "$src/service/net/mrd-io-error.c" "$src"/service/ntp/*.c \
         $tz_objs $(pkg-config --libs glib-2.0 gio-2.0) -lm -o "$bin" 2>>"$work/build.log" ;;
     *)
       # shellcheck disable=SC2086
