@@ -176,11 +176,13 @@ class CliAgainstChronyd(ChronydCase):
         self.assertLess(abs(offset + after['MeasuredOffset']), 1e-6,
                         (got['Offset'], after['MeasuredOffset']))
         self.assertTrue(-0.51 < offset < 0.01, got['Offset'])
-        # On loopback: the delay positive and small, the server's holding time within it.
+        # On loopback: the delay positive and small, the server's holding time small, in
+        # seconds (a unit slip reads 1000 times off; a loaded machine under the sanitizers
+        # has held chronyd's reply 15 ms).
         delay = float(got['Peer delay'].split()[0])
         self.assertGreater(delay, 0.0)
-        self.assertLess(delay, 0.01)
-        self.assertLess(float(got['Response time'].split()[0]), 0.01)
+        self.assertLess(delay, 0.25)
+        self.assertLess(float(got['Response time'].split()[0]), 0.25)
         self.assertEqual(got['NTP tests'], '111 111 1111')
         self.assertEqual((got['Interleaved'], got['Authenticated']), ('No', 'No'))
         replies = int(got['Total valid RX'])
