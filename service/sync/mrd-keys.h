@@ -1,4 +1,8 @@
-/* mrd-keys.h — symmetric NTP keys: chronyd's key file (chrony.conf(5), "keyfile") and the MACs
+/* mrd-keys.h — symmetric NTP keys.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The key file chronyd reads (chrony.conf(5), "keyfile") and the MACs
  * made with them (RFC 5905 §7.3, RFC 8573): the digest of the key followed by the packet.
  *
  * A line is `ID [TYPE] KEY`: ID a whole number from 1 to 4294967295; TYPE one of MD5 (the
@@ -12,8 +16,6 @@
  * nothing. Who reads it: the process that reads the configuration (meridiand as root, or the
  * `--no-bus` daemon before it serves), never the sandboxed NTP engine, which is handed only
  * the keys its sources name (service/privsep/mrd-engine-proxy.c).
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #pragma once
 
