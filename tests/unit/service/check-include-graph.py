@@ -16,6 +16,7 @@ Usage: check-include-graph.py SOURCE_ROOT [--exclude DIR]...   check the tree (D
 """
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -141,9 +142,14 @@ def check(service, exclude=()):
     return edges, problems
 
 
+# The self-test's trees, removed when it ends, passed or not.
+SELF_TEST_DIRS = []
+
+
 def self_test():
     def tree(files):
         d = tempfile.mkdtemp(prefix='meridian-incgraph-')
+        SELF_TEST_DIRS.append(d)
         for name, text in files.items():
             os.makedirs(os.path.dirname(os.path.join(d, name)) or d, exist_ok=True)
             with open(os.path.join(d, name), 'w', encoding='utf-8') as fh:
@@ -189,7 +195,11 @@ def self_test():
 
 def main():
     if sys.argv[1:] == ['--self-test']:
-        self_test()
+        try:
+            self_test()
+        finally:
+            for d in SELF_TEST_DIRS:
+                shutil.rmtree(d, ignore_errors=True)
         return 0
     args = sys.argv[1:]
     exclude = [args[i + 1] for i, a in enumerate(args) if a == '--exclude']
