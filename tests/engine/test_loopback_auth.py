@@ -28,26 +28,15 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-SKIP = 77
+from loopback_util import skip, free_udp_port
+
 KEY1 = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F7"
 KEY1_WRONG = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F8"
 KEY2 = "k2-ASCII-secret-for-sha512"
-
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(SKIP)
-
-
-def free_udp_port(host):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def write(path, text, mode):

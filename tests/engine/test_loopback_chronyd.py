@@ -42,19 +42,7 @@ import tempfile
 import threading
 import time
 
-SKIP = 77
-
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(SKIP)
-
-
-def free_udp_port(host):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+from loopback_util import skip, free_udp_port
 
 
 def chrony_refid(host):
