@@ -37,8 +37,14 @@ typedef struct {
   double offset, orig_offset, delay, peer_disp, root_delay, root_disp;
 } Entry;
 
+/* Samples older than the history, kept only as the oscillator's phase record for the wander
+ * estimate (ntp_stats_wander2): thinned by half whenever full, so they span ever longer. */
+#define ARCHIVE_MAX 64
+
 struct NtpStats {
   Entry e[MAX_ENTRIES];
+  Entry arch[ARCHIVE_MAX];
+  int narch;
   int total;         /* entries stored: `extra` old ones, then the n history samples */
   int n;             /* history: the candidates for the fit */
   int fit;           /* the newest `fit` of them make the current fit (the runs test's choice) */
@@ -88,6 +94,7 @@ void
 ntp_stats_reset (NtpStats *st)
 {
   st->total = st->n = st->fit = 0;
+  st->narch = 0;
   st->regression_ok = false;
   st->best = 0;
   st->runs = 0;
@@ -135,6 +142,16 @@ drop_oldest_entries (NtpStats *st, int k)
 {
   if (k <= 0)
     return;
+  for (int i = 0; i < k; i++) {
+    if (st->narch == ARCHIVE_MAX) {
+      /* keep every other one, the newest included */
+      int m = 0;
+      for (int j = 1; j < ARCHIVE_MAX; j += 2)
+        st->arch[m++] = st->arch[j];
+      st->narch = m;
+    }
+    st->arch[st->narch++] = st->e[i];
+  }
   memmove (st->e, st->e + k, sizeof (Entry) * (size_t) (st->total - k));
   st->total -= k;
 }
@@ -262,6 +279,231 @@ band_fit (const NtpStats *st, const double *x, const double *y, int n, double b0
   return true;
 }
 
+/* The fastest sample of a set: the least delay seen, and what is known of that sample's own
+ * queueing x above the path's fixed part (its mean and variance given every delay of the set,
+ * least_excess). */
+typedef struct {
+  double dmin;
+  double mean;
+  double var;
+} LeastExcess;
+
+/* A sample's offset error from queueing: with q1 and q2 queued on the way out and back, its
+ * delay exceeds the path's fixed part by e = q1 + q2 and its offset errs by (q1 - q2) / 2;
+ * with independent queueing of the same law each way, q1 given e is uniform on [0, e], so the
+ * error is uniform within +-e/2 (variance e^2 / 12). e is the sample's delay above the least
+ * one seen plus the least one's own excess x, known only as a distribution (least_excess):
+ * E[e^2] = (delay - dmin + E[x])^2 + Var x. Its timestamps add its dispersion. */
+static double
+sample_variance (const Entry *e, const LeastExcess *le)
+{
+  double ex = e->delay - le->dmin + le->mean;
+  return (ex * ex + le->var) / 12.0 + e->peer_disp * e->peer_disp + PRECISION * PRECISION;
+}
+
+/* Points of the grid least_excess integrates x over, and its span in units of theta / n. */
+#define LEAST_EXCESS_GRID 96
+#define LEAST_EXCESS_SPAN 80.0
+
+/* The least delay and the distribution of the fastest sample's own excess x, from all n
+ * delays. Queueing of mean theta each way, exponential (memoryless waiting), makes the round
+ * trip's excess a Gamma(2, theta): density X e^(-X/theta) / theta^2. The path's fixed part
+ * D0 = dmin - x is unknown; with the gaps g_i = d_i - dmin (g = 0 for the fastest) the
+ * likelihood is prod_i (x + g_i) e^(-(x + g_i)/theta) / theta^2. theta is unknown too and read
+ * from the same delays: under the scale-invariant prior 1/theta it integrates out in closed
+ * form, leaving x's posterior density proportional to prod_i (x + g_i) / (m x + G)^(2m),
+ * G = sum g_i. It rises from 0 as x (two queues both short), falls off over about
+ * theta / m, and the other fast samples pull it up (a crowd of delays just above the least
+ * says the least is not far above the floor). Its mean and variance by a grid. With theta
+ * plugged in from the delays instead, the posterior was 4 x too narrow at 16 delays (the
+ * unit test); the spread of the four least delays, the reading before, holds only while four
+ * of n lie where the density still rises as x (n in the hundreds): with the 10-30 samples a
+ * window holds at long polls it read the fastest sample's excess 60 % high on average, and
+ * noisy, and weighed the fastest samples too little where they matter most (1 ms of
+ * queueing, the README's measurements). With fewer than two delays nothing is known
+ * (x = 0). */
+static void
+least_excess (const double *delay, int n, LeastExcess *le)
+{
+  double dmin = DBL_MAX;
+  for (int i = 0; i < n; i++)
+    dmin = fmin (dmin, delay[i]);
+  le->dmin = n > 0 ? dmin : 0.0;
+  le->mean = 0.0;
+  le->var = 0.0;
+  if (n < 2)
+    return;
+  double g[ARCHIVE_MAX + MAX_ENTRIES];
+  int m = n < ARCHIVE_MAX + MAX_ENTRIES ? n : ARCHIVE_MAX + MAX_ENTRIES;
+  for (int i = 0; i < m; i++)
+    g[i] = delay[i] - dmin;
+  /* Two delays equal to the least within the clock's precision: a continuous queueing
+   * law makes such a tie all but impossible, so the path had an idle moment both ways (many
+   * paths queue nothing most of the time, an atom at 0 the Gamma law has no room for), and
+   * the least delay is the floor itself. */
+  int ties = 0;
+  for (int i = 0; i < m; i++)
+    ties += g[i] <= PRECISION;
+  if (ties >= 2)
+    return;
+  double gsum = 0;
+  for (int i = 0; i < m; i++)
+    gsum += g[i];
+  if (!(gsum > 0))
+    return;
+  /* theta's own posterior mode (G / (2m - 1)) sets the span: x's density has fallen to
+   * e^(-span/2) of its peak well before it. */
+  double hi = LEAST_EXCESS_SPAN * gsum / (2.0 * m - 1.0) / m, step = hi / LEAST_EXCESS_GRID;
+  /* Gaps far above the span change log (x + g) almost linearly over it: their terms go in
+   * by their Taylor series (x / g - x^2 / 2g^2; the next term is below 1/3000 of the
+   * first), the near ones exactly. */
+  double a1 = 0, a2 = 0, near[ARCHIVE_MAX + MAX_ENTRIES];
+  int nn = 0;
+  for (int i = 0; i < m; i++) {
+    if (g[i] < 10.0 * hi) {
+      near[nn++] = g[i];
+    } else {
+      a1 += 1.0 / g[i];
+      a2 += 1.0 / (g[i] * g[i]);
+    }
+  }
+  double lp[LEAST_EXCESS_GRID], lmax = -DBL_MAX;
+  for (int k = 0; k < LEAST_EXCESS_GRID; k++) {
+    double x = (k + 0.5) * step;
+    double l = x * a1 - 0.5 * x * x * a2 - 2.0 * m * log (m * x + gsum);
+    for (int i = 0; i < nn; i++)
+      l += log (x + near[i]);
+    lp[k] = l;
+    lmax = fmax (lmax, l);
+  }
+  double s0 = 0, s1 = 0, s2 = 0;
+  for (int k = 0; k < LEAST_EXCESS_GRID; k++) {
+    double x = (k + 0.5) * step, p = exp (lp[k] - lmax);
+    s0 += p;
+    s1 += p * x;
+    s2 += p * x * x;
+  }
+  le->mean = s1 / s0;
+  le->var = fmax (s2 / s0 - le->mean * le->mean, 0.0);
+}
+
+void
+ntp_stats_least_excess (const double *delay, int n, double *dmin, double *mean, double *var)
+{
+  LeastExcess le;
+  least_excess (delay, n, &le);
+  *dmin = le.dmin;
+  *mean = le.mean;
+  *var = le.var;
+}
+
+static bool wander2_fit (const NtpStats *st, double *w2_out, double *w2_var);
+
+/* The W^2 grid the fit averages over (ntp_stats_wander2_grid): half-decade steps. */
+#define W2_GRID_MAX 48
+
+/* One weighted fit of the window with the wander W^2 in each sample's variance: its own
+ * noise (sample_variance) and, since the line the fit wants is the tangent at the newest
+ * sample, what a frequency walking randomly (W^2 per s) does to a sample of age a: it moves
+ * it off that line by a variance W^2 a^3 / 3. The offset's SD comes from the variances
+ * themselves, not rescaled by the residuals: the residuals of a line fitted through a walking
+ * phase scatter less than the samples err (the fit absorbs part of the walk, but the part it
+ * absorbs is error at now). */
+static bool
+fit_at_wander (const Entry *e0, const double *x, const double *y, int n,
+               const LeastExcess *le, double w2, double *offset, double *offset_var,
+               double *freq, double *freq_var, int *dof)
+{
+  double var[NTP_STATS_MAX_SAMPLES];
+  for (int i = 0; i < n; i++) {
+    double age = -x[i];
+    var[i] = sample_variance (&e0[i], le) + w2 * age * age * age / 3.0;
+  }
+  NtpRegression r;
+  if (!ntp_regress_weighted (x, y, var, n, &r))
+    return false;
+  double sw = 0, sx = 0;
+  for (int i = 0; i < n; i++) {
+    sw += 1.0 / var[i];
+    sx += x[i] / var[i];
+  }
+  double mx = sx / sw, sxx = 0;
+  for (int i = 0; i < n; i++)
+    sxx += (x[i] - mx) * (x[i] - mx) / var[i];
+  if (!(sxx > 0))
+    return false;
+  *offset = r.intercept;
+  *offset_var = 1.0 / sw + mx * mx / sxx;
+  *freq = r.slope;
+  /* the slope's SD as ntp_regress_weighted gives it (residual-scaled), so the skew, and with
+   * it the poll and the selection, stay on the same footing as chrony's */
+  *freq_var = r.slope_sd * r.slope_sd;
+  *dof = r.dof;
+  return true;
+}
+
+/* The window the runs test chose (on chrony's weights, so the window and the poll are
+ * chrony's), fitted again with each sample's variance from physics (fit_at_wander). W^2 is
+ * known only as well as the phase record says (ntp_stats_wander2_grid): where the noise hides
+ * the wander, any W^2 from the clock's precision up to what the record can exclude is
+ * possible, and no single value is right. A point estimate of W^2 plugged into the weights is
+ * then the wrong object (the posterior mean of W^2 is dominated by its upper tail, which takes
+ * the weight off the old fast samples, the ones worth most at high jitter); what minimises the
+ * expected squared error is the average of each W^2's predictions (offset now, frequency),
+ * weighed by that W^2's posterior probability given the record. Their variance is the mean of
+ * the fits' own variances plus the spread of their predictions. */
+static bool
+physical_refit (NtpStats *st, const double *x, const double *y, int n)
+{
+  if (n < 3 || n > NTP_STATS_MAX_SAMPLES)
+    return false;
+  const Entry *e0 = &st->e[st->total - n];
+  double dl[NTP_STATS_MAX_SAMPLES];
+  LeastExcess le;
+  for (int i = 0; i < n; i++)
+    dl[i] = e0[i].delay;
+  least_excess (dl, n, &le);
+  double gw[W2_GRID_MAX], gp[W2_GRID_MAX];
+  int k = ntp_stats_wander2_grid (st, gw, gp, W2_GRID_MAX);
+  if (k <= 0) {
+    gw[0] = 0;
+    gp[0] = 1;
+    k = 1;
+  }
+  double mo[W2_GRID_MAX], vo[W2_GRID_MAX], mf[W2_GRID_MAX], vf[W2_GRID_MAX];
+  double ptot = 0, o = 0, f = 0;
+  int dof = n - 2;
+  for (int j = 0; j < k; j++) {
+    if (!fit_at_wander (e0, x, y, n, &le, gw[j], &mo[j], &vo[j], &mf[j], &vf[j], &dof)) {
+      gp[j] = 0;
+      continue;
+    }
+    ptot += gp[j];
+    o += gp[j] * mo[j];
+    f += gp[j] * mf[j];
+  }
+  if (!(ptot > 0))
+    return false;
+  o /= ptot;
+  f /= ptot;
+  double ov = 0, fv = 0;
+  for (int j = 0; j < k; j++) {
+    if (!(gp[j] > 0))
+      continue;
+    ov += gp[j] * (vo[j] + (mo[j] - o) * (mo[j] - o));
+    fv += gp[j] * (vf[j] + (mf[j] - f) * (mf[j] - f));
+  }
+  ov /= ptot;
+  fv /= ptot;
+  double fsd = sqrt (fv);
+  st->est_freq = f;
+  st->est_freq_sd = fmin (fmax (fsd, MIN_SKEW), MAX_SKEW);
+  st->skew = fmin (fmax (fsd * ntp_regress_t_coef (dof), MIN_SKEW), MAX_SKEW);
+  st->est_offset = o;
+  st->est_offset_sd = sqrt (ov);
+  return true;
+}
+
 void
 ntp_stats_regress (NtpStats *st)
 {
@@ -323,7 +565,9 @@ ntp_stats_regress (NtpStats *st)
     if (r.start > 0 && fitted (st, 0)->time_ns > st->cut_ns)
       st->cut_ns = fitted (st, 0)->time_ns;
     double band_offset, band_sd;
-    if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,
+    if (physical_refit (st, x + extra + r.start, y + extra + r.start, st->fit)) {
+      /* chrony's weights chose the window (and so the poll); physics weighs it */
+    } else if (band_fit (st, x + extra + r.start, y + extra + r.start, st->fit, r.slope, r.slope_sd,
                   &band_offset, &band_sd)) {
       double w_ls = 1.0 / fmax (r.intercept_sd * r.intercept_sd, PRECISION * PRECISION);
       double w_band = 1.0 / (band_sd * band_sd);
@@ -358,62 +602,215 @@ ntp_stats_poll_samples (const NtpStats *st)
 
 /* The oscillator's frequency wander from the phase record itself. The stored offsets read as
  * if the clock had always run as it runs now, so they are the oscillator's phase against the
- * source: white measurement noise (variance s2 per sample) plus the phase of a frequency
- * that walks randomly (W^2 per second). For three samples at a < b < c, gaps g1 = b - a,
- * g2 = c - b, the change of the mean frequency d = (x_c - x_b) / g2 - (x_b - x_a) / g1 has
- * E[d^2] = s2 (1/g1^2 + 1/g2^2 + (1/g1 + 1/g2)^2) + W^2 (g1 + g2) / 3:
+ * source: each sample's own measurement noise (variance lambda v_i, v_i from its delay as
+ * sample_variance says, lambda a common scale) plus the phase of a frequency that walks
+ * randomly (W^2 per second). For three samples at a < b < c, gaps g1 = b - a, g2 = c - b, the
+ * change of the mean frequency d = (x_c - x_b) / g2 - (x_b - x_a) / g1 has
+ * E[d^2] = lambda (v_a/g1^2 + v_c/g2^2 + v_b (1/g1 + 1/g2)^2) + W^2 (g1 + g2) / 3:
  * the noise dominates over short gaps, the wander over long ones. Triplets at spacings of
- * 1, 2, 4, ... samples give one mean per spacing; s2 and W^2 are fitted to them by least
- * squares, each mean weighted by its own precision (a mean of k chi-square terms has relative
- * SD sqrt(2/k)). No assumption about either size: both are estimated. */
-double
-ntp_stats_wander2 (const NtpStats *st)
+ * 1, 2, 4, ... samples, over the history and the thinned archive before it (which reaches
+ * back further, to the gaps where a small wander shows), give lambda and W^2 by weighted least
+ * squares. A Gaussian d has Var(d^2) = 2 E[d^2]^2, so each triplet is weighted by the fit's
+ * own prediction of E[d^2], refined a few times; the fit's covariance (the inverse of its
+ * normal matrix) gives the estimate's sampling variance. No assumption about either size:
+ * both are estimated. */
+static bool
+wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
 {
-  int n = st->total;
+  const Entry *rec[ARCHIVE_MAX + MAX_ENTRIES];
+  double Dm[16], Cm[16], Gm[16];
+  int mm[16];
+  int n = 0, scales = 0;
+  for (int i = 0; i < st->narch; i++)
+    rec[n++] = &st->arch[i];
+  for (int i = 0; i < st->total; i++)
+    rec[n++] = &st->e[i];
   if (n < 8)
-    return -1.0;
-  double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
-  int scales = 0;
-  for (int k = 1; 2 * k < n; k *= 2) {
+    return false;
+  /* Each sample's own noise variance, as physics gives it (see sample_variance). */
+  double v[ARCHIVE_MAX + MAX_ENTRIES];
+  double dl[ARCHIVE_MAX + MAX_ENTRIES];
+  LeastExcess le;
+  for (int i = 0; i < n; i++)
+    dl[i] = rec[i]->delay;
+  least_excess (dl, n, &le);
+  for (int i = 0; i < n; i++)
+    v[i] = sample_variance (rec[i], &le);
+  for (int k = 1; 2 * k < n && scales < 16; k *= 2) {
     double sd = 0, sc = 0, sg = 0;
     int m = 0;
     for (int i = k; i + k < n; i += k) {
-      const Entry *ea = &st->e[i - k], *eb = &st->e[i], *ec = &st->e[i + k];
+      const Entry *ea = rec[i - k], *eb = rec[i], *ec = rec[i + k];
       double g1 = (double) (eb->time_ns - ea->time_ns) * 1e-9;
       double g2 = (double) (ec->time_ns - eb->time_ns) * 1e-9;
       if (!(g1 > 0) || !(g2 > 0))
         continue;
       double d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
       sd += d * d;
-      sc += 1.0 / (g1 * g1) + 1.0 / (g2 * g2) + (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
+      sc += v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2)
+            + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
       sg += (g1 + g2) / 3.0;
       m++;
     }
     if (m < 2 || !(sd > 0))
       continue;
-    double D = sd / m, C = sc / m, G = sg / m;
-    double w = m / (2.0 * D * D);   /* 1 / variance of the mean D */
-    a11 += w * C * C;
-    a12 += w * C * G;
-    a22 += w * G * G;
-    b1 += w * C * D;
-    b2 += w * G * D;
+    Dm[scales] = sd / m;
+    Cm[scales] = sc / m;
+    Gm[scales] = sg / m;
+    mm[scales] = m;
     scales++;
   }
   if (scales < 2)
-    return -1.0;
-  double det = a11 * a22 - a12 * a12;
-  if (!(det > 0))
-    return -1.0;
-  double s2 = (b1 * a22 - b2 * a12) / det;
-  double w2 = (a11 * b2 - a12 * b1) / det;
-  if (s2 < 0) {
-    /* all wander: refit W^2 alone */
-    w2 = b2 / a22;
-  } else if (w2 < 0) {
-    w2 = 0.0;
+    return false;
+  /* A first fit of the scales' means, each weighted by its observed spread. */
+  double s2 = 0, w2 = 0, var = 0;
+  {
+    double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+    for (int j = 0; j < scales; j++) {
+      double w = mm[j] / (2.0 * Dm[j] * Dm[j]);
+      a11 += w * Cm[j] * Cm[j];
+      a12 += w * Cm[j] * Gm[j];
+      a22 += w * Gm[j] * Gm[j];
+      b1 += w * Cm[j] * Dm[j];
+      b2 += w * Gm[j] * Dm[j];
+    }
+    double det = a11 * a22 - a12 * a12;
+    if (!(det > 0))
+      return false;
+    s2 = (b1 * a22 - b2 * a12) / det;
+    w2 = (a11 * b2 - a12 * b1) / det;
+    var = a11 / det;
+    if (s2 < 0) {
+      s2 = 0;
+      w2 = b2 / a22;
+      var = 1.0 / a22;
+    }
   }
-  return isfinite (w2) && w2 >= 0 ? w2 : -1.0;
+  /* Then every triplet on its own, at every start (not only every k-th: more of the record's
+   * long gaps): d is Gaussian, so d^2 has variance 2 E[d^2]^2, and E[d^2] is what the fit
+   * predicts (weights from the observed d^2 would favour the triplets that happened to read
+   * low and bias W^2 down). Triplets of the record's thinned old part and of
+   * its dense new part have very different gaps at the same spacing; each carries its own. */
+  for (int it = 0; it < 4; it++) {
+    double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+    double ps2 = fmax (s2, 0.0), pw2 = fmax (w2, 0.0);
+    for (int k = 1; 2 * k < n; k *= 2) {
+      for (int i = k; i + k < n; i++) {
+        const Entry *ea = rec[i - k], *eb = rec[i], *ec = rec[i + k];
+        double g1 = (double) (eb->time_ns - ea->time_ns) * 1e-9;
+        double g2 = (double) (ec->time_ns - eb->time_ns) * 1e-9;
+        if (!(g1 > 0) || !(g2 > 0))
+          continue;
+        double d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
+        double c = v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2)
+                   + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
+        double g = (g1 + g2) / 3.0;
+        double E = ps2 * c + pw2 * g;
+        if (!(E > 0))
+          continue;
+        double w = 1.0 / (2.0 * E * E);
+        a11 += w * c * c;
+        a12 += w * c * g;
+        a22 += w * g * g;
+        b1 += w * c * d * d;
+        b2 += w * g * d * d;
+      }
+    }
+    double det = a11 * a22 - a12 * a12;
+    if (!(det > 0))
+      return false;
+    s2 = (b1 * a22 - b2 * a12) / det;
+    w2 = (a11 * b2 - a12 * b1) / det;
+    /* The weighted least squares' own covariance: the inverse of its normal matrix. */
+    var = a11 / det;
+    if (s2 < 0) {
+      /* all wander: refit W^2 alone */
+      s2 = 0;
+      w2 = b2 / a22;
+      var = 1.0 / a22;
+    }
+  }
+  if (!isfinite (w2) || !isfinite (var) || !(var > 0))
+    return false;
+  *w2_out = w2;
+  /* The triplets overlap: where noise dominates, d^2 of triplets k and 2k samples apart
+   * correlate by (2/3)^2 and (1/6)^2 (those of adjacent second differences), so the
+   * variance of their sum is 1 + 2 (4/9 + 1/36) = 35/18 times what independent ones give. */
+  *w2_var = var * 35.0 / 18.0;
+  return true;
+}
+
+double
+ntp_stats_wander2 (const NtpStats *st)
+{
+  double w2, var;
+  if (!wander2_fit (st, &w2, &var))
+    return -1.0;
+  return w2 > 0 ? w2 : 0.0;
+}
+
+/* What the record says W^2 may be, its sampling error included. The fit above returns an
+ * unbiased but noisy estimate w2 with a known SD sigma (its error Gaussian); where the
+ * measurement noise hides the wander at the record's spacings the estimate is often negative,
+ * and clipping it to 0 claims "no wander" where the data only fail to show it. W^2 is a
+ * scale: its prior is the scale-invariant one, density 1 / W^2, from the wander whose phase
+ * over the record's whole span stays within the clock's precision (below it no weight can
+ * change) up to well beyond what the estimate allows. On a grid uniform in ln W^2 (half
+ * decades) that prior is uniform, so each point's posterior probability is its likelihood,
+ * exp(-(W^2 - w2)^2 / 2 sigma^2), normalised. Returns the number of grid points (0 when the
+ * record is too short to say). */
+int
+ntp_stats_wander2_grid (const NtpStats *st, double *w2, double *p, int max)
+{
+  double est, var;
+  if (max < 2 || st->total < 1 || !wander2_fit (st, &est, &var))
+    return 0;
+  double sigma = sqrt (var);
+  const Entry *first = st->narch > 0 ? &st->arch[0] : &st->e[0];
+  double span = (double) (st->e[st->total - 1].time_ns - first->time_ns) * 1e-9;
+  if (!(span > 0))
+    return 0;
+  double lo = 3.0 * PRECISION * PRECISION / (span * span * span);
+  double hi = fmax (est, 0.0) + 10.0 * sigma;
+  if (!(hi > lo)) {
+    w2[0] = lo;
+    p[0] = 1;
+    return 1;
+  }
+  double ulo = log (lo), uhi = log (hi), step = 0.5 * log (10.0);
+  int k = (int) ceil ((uhi - ulo) / step) + 1;
+  if (k > max)
+    k = max;
+  if (k < 2)
+    k = 2;
+  double tot = 0;
+  for (int j = 0; j < k; j++) {
+    double u = ulo + (uhi - ulo) * j / (k - 1);
+    double z = (exp (u) - est) / sigma;
+    w2[j] = exp (u);
+    p[j] = exp (-0.5 * z * z);
+    tot += p[j];
+  }
+  if (!(tot > 0) || !isfinite (tot))
+    return 0;
+  for (int j = 0; j < k; j++)
+    p[j] /= tot;
+  return k;
+}
+
+/* The posterior mean of W^2 over that grid: what the record cannot exclude. Not what the
+ * weights use (physical_refit averages the fits, not W^2), kept as the wander figure. */
+double
+ntp_stats_wander2_mean (const NtpStats *st)
+{
+  double w[W2_GRID_MAX], p[W2_GRID_MAX];
+  int k = ntp_stats_wander2_grid (st, w, p, W2_GRID_MAX);
+  if (k <= 0)
+    return -1.0;
+  double m = 0;
+  for (int j = 0; j < k; j++)
+    m += p[j] * w[j];
+  return m;
 }
 
 double
@@ -599,8 +996,8 @@ ntp_stats_tracking (const NtpStats *st, NtpStatsTracking *out)
 void
 ntp_stats_slew (NtpStats *st, int64_t when_ns, double dfreq, double doffset)
 {
-  for (int i = 0; i < st->total; i++) {
-    Entry *e = &st->e[i];
+  for (int i = 0; i < st->total + st->narch; i++) {
+    Entry *e = i < st->total ? &st->e[i] : &st->arch[i - st->total];
     double delta = dfreq * (double) (e->time_ns - when_ns) * 1e-9 - doffset;
     e->offset += delta;
     e->time_ns += (int64_t) llround (delta * 1e9);

@@ -86,6 +86,21 @@ int ntp_stats_poll_samples (const NtpStats *st);
 /* The oscillator's frequency wander W^2 (fraction^2 per s, a random walk) estimated from the
  * stored samples' phase record; negative when too few samples say. */
 double ntp_stats_wander2 (const NtpStats *st);
+/* The same record's W^2 with its own sampling error carried: the posterior mean of W^2 given
+ * the estimate and its SD under a scale-invariant prior (never 0 while the record cannot
+ * exclude wander); negative when too few samples say. */
+double ntp_stats_wander2_mean (const NtpStats *st);
+/* The W^2 values the fit averages over (ascending, fraction^2 per s) and each one's posterior
+ * probability given the phase record (summing to 1), at most `max`; returns how many, 0 when
+ * the record is too short to say. */
+int ntp_stats_wander2_grid (const NtpStats *st, double *w2, double *p, int max);
+/* The least of n round-trip delays (*dmin) and the posterior mean and variance of that
+ * fastest sample's own queueing above the path's fixed part (s, s^2), as the physical weights
+ * use them: both ways queueing exponentially, the mean read from the delays themselves; 0
+ * and 0 when fewer than two delays or two tie at the least. At most NTP_STATS_MAX_SAMPLES x 3
+ * delays are read. */
+void ntp_stats_least_excess (const double *delay, int n, double *dmin, double *mean,
+                             double *var);
 double ntp_stats_min_delay (const NtpStats *st);
 /* Predicted offset at `when` (the newest sample's offset with fewer than 3 samples). */
 double ntp_stats_predict (const NtpStats *st, int64_t when_ns);

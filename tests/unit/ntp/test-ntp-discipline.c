@@ -496,6 +496,42 @@ wander_from_the_phase_record_ages_the_estimate (void **state)
   assert_true (moved[1] > 0.40 && moved[1] < 0.50);
 }
 
+/* Fits on few samples (a 30-minute window a day at 10 ms of jitter) read frequencies tens of
+ * ppm off, with bounds as wide: each agrees with a frequency known to 0.1 ppm within the two
+ * bounds, so together they may move it only as their weights say, and the skew does not widen
+ * (it widened by the mean of the skews on each such update, and fifteen of them, all of the
+ * same sign as correlated fits are, moved the frequency by 40 ppm). One that disagrees beyond
+ * both bounds widens it as chrony does. */
+static void
+noisy_fits_within_their_bounds_do_not_talk_the_frequency_away (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 0, 0);
+  int64_t t = 1000 * S;
+  NtpDisciplineInput in = { .offset = 0, .offset_sd = 1e-6, .freq = 0, .skew = 0.1e-6,
+                            .freq_sd = 0.025e-6, .wander2 = 1e-30 };
+  ntp_discipline_update (&d, t, &in, &chg);
+  d.skew = 0.1e-6;
+  double before = ntp_discipline_freq_ppm (&d);
+  in.freq = 25e-6;
+  in.skew = 45e-6;
+  in.freq_sd = 11e-6;
+  for (int i = 1; i <= 15; i++)
+    ntp_discipline_update (&d, t + i * 64 * S, &in, &chg);
+  double moved = fabs (ntp_discipline_freq_ppm (&d) - before);
+  print_message ("15 fits 25 +- 45 ppm: moved %.4f ppm, skew %.3f ppm\n", moved, d.skew * 1e6);
+  assert_true (moved < 0.01);
+  assert_true (d.skew < 0.11e-6);
+  /* 5 ppm with a bound of 1 ppm against 0.1 ppm: beyond both, the skew widens */
+  in.freq = 5e-6;
+  in.skew = 1e-6;
+  in.freq_sd = 0.25e-6;
+  ntp_discipline_update (&d, t + 16 * 64 * S, &in, &chg);
+  assert_true (d.skew > 0.3e-6);
+}
+
 static void
 civil_dates (void **state)
 {
@@ -551,6 +587,7 @@ main (void)
     cmocka_unit_test (wander_is_estimated_from_the_updates),
     cmocka_unit_test (old_frequency_estimate_ages_with_the_gap),
     cmocka_unit_test (wander_from_the_phase_record_ages_the_estimate),
+    cmocka_unit_test (noisy_fits_within_their_bounds_do_not_talk_the_frequency_away),
     cmocka_unit_test (civil_dates),
     cmocka_unit_test (make_step_steps_what_is_left),
   };

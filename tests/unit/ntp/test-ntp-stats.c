@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -188,6 +189,205 @@ maxclockerror_grows_a_silent_sources_distance (void **state)
   ntp_stats_free (b);
 }
 
+static double
+expo (double mean)
+{
+  return -log (uniform01 ()) * mean;
+}
+
+static double
+gauss (void)
+{
+  return sqrt (-2.0 * log (uniform01 ())) * cos (6.283185307179586 * uniform01 ());
+}
+
+/* The fastest sample's own queueing (ntp_stats_least_excess): 16 delays (a window at long
+ * polls) through a path of 100 us each way plus exponential queueing of mean 1 ms each way.
+ * Over many trials the posterior mean lands near the true least excess (bias within 15 % of
+ * it, 10 % here; the spread of the four least delays, the reading before, is 60 % high) and the
+ * posterior variance is calibrated (mean of squared error / variance within 0.75-1.5). Two
+ * delays tied at the least: the path's floor, 0 and 0. */
+static void
+least_excess_is_the_fastest_samples_queueing (void **state)
+{
+  (void) state;
+  const int trials = 3000, n = 16;
+  double truth = 0, bias = 0, z2 = 0, spread = 0;
+  for (int t = 0; t < trials; t++) {
+    double d[16], xmin = DBL_MAX, dmin, m, v;
+    for (int i = 0; i < n; i++) {
+      double x = expo (1e-3) + expo (1e-3);
+      d[i] = 2e-4 + x;
+      xmin = fmin (xmin, x);
+    }
+    ntp_stats_least_excess (d, n, &dmin, &m, &v);
+    assert_true (fabs (dmin - (2e-4 + xmin)) < 1e-15);
+    assert_true (v > 0);
+    truth += xmin;
+    bias += m - xmin;
+    z2 += (m - xmin) * (m - xmin) / v;
+    double s[16];
+    memcpy (s, d, sizeof s);
+    for (int i = 0; i < 4; i++)
+      for (int j = i + 1; j < n; j++)
+        if (s[j] < s[i]) {
+          double tmp = s[i];
+          s[i] = s[j];
+          s[j] = tmp;
+        }
+    spread += (s[3] - s[0]) - xmin;
+  }
+  print_message ("least excess %g s: bias %g, the four least's %g; squared error / variance %g\n",
+                 truth / trials, bias / trials, spread / trials, z2 / trials);
+  if (!(fabs (bias) < 0.15 * truth))
+    fail_msg ("bias %g s against a least excess of %g s", bias / trials, truth / trials);
+  if (!(spread > 0.4 * truth))
+    fail_msg ("the four least delays' spread was expected to read high: %g", spread / trials);
+  if (!(z2 / trials > 0.75 && z2 / trials < 1.5))
+    fail_msg ("mean of squared error / variance %g", z2 / trials);
+  double tied[4] = { 1e-3, 3e-3, 1e-3, 2e-3 }, dmin, m, v;
+  ntp_stats_least_excess (tied, 4, &dmin, &m, &v);
+  assert_true (dmin == 1e-3 && m == 0 && v == 0);
+}
+
+/* One measurement through a path of 100 us each way plus exponential queueing of mean
+ * `jitter` each way: the offset errs by half the difference of the two queues. */
+static void
+add_queued (NtpStats *st, double t, double true_offset, double jitter)
+{
+  double qo = expo (jitter), qi = expo (jitter);
+  NtpSample s = { .time_ns = S (t), .offset = true_offset + 0.5 * (qo - qi),
+                  .delay = 2e-4 + qo + qi, .peer_dispersion = 1e-8, .root_delay = 2e-4 + qo + qi,
+                  .root_dispersion = 1e-8, .stratum = 1 };
+  assert_true (ntp_stats_add (st, &s));
+  ntp_stats_regress (st);
+}
+
+/* The wander read from the phase record: 256 samples 64 s apart (the history and the archive
+ * before it), 10 us of queueing each way. With a frequency walking by W^2 = 1e-14 per s the
+ * estimate lands within a factor of 3 of it (geometric mean over the trials); with no walk at
+ * all it is still above 0 (the record cannot exclude a small one) but far below that. */
+static void
+wander_estimate_follows_the_record (void **state)
+{
+  (void) state;
+  const double w2_true[2] = { 1e-14, 0.0 };
+  double log_mean[2] = { 0, 0 }, least[2] = { 1, 1 };
+  const int trials = 12;
+  for (int c = 0; c < 2; c++) {
+    for (int trial = 0; trial < trials; trial++) {
+      NtpStats *st = ntp_stats_new ();
+      double freq = 0, phase = 0;
+      for (int i = 0; i < 256; i++) {
+        add_queued (st, 64.0 * i, phase, 10e-6);
+        /* a frequency random walk over the 64 s to the next sample, its phase integrated */
+        for (int k = 0; k < 64; k++) {
+          freq += sqrt (w2_true[c]) * gauss ();
+          phase += freq;
+        }
+      }
+      double w2 = ntp_stats_wander2_mean (st);
+      assert_true (w2 > 0);
+      log_mean[c] += log (w2) / trials;
+      least[c] = fmin (least[c], w2);
+      ntp_stats_free (st);
+    }
+  }
+  double g = exp (log_mean[0]);
+  if (!(g > w2_true[0] / 3 && g < w2_true[0] * 3))
+    fail_msg ("W^2 1e-14 read as %g (geometric mean)", g);
+  if (!(exp (log_mean[1]) < w2_true[0] / 30))
+    fail_msg ("no wander read as %g (geometric mean)", exp (log_mean[1]));
+}
+
+/* The W^2 grid the fit averages over is a posterior: ascending, its probabilities summing to
+ * 1. On the record above with W^2 = 1e-14, its median lies within a factor of 3 of the truth;
+ * with no walk at all the record cannot exclude a small one, and its median lies far (over
+ * 100 x) below its mean: the mean is its upper tail's, and plugging it into the weights took
+ * the weight off the old samples the record says are fine. */
+static void
+wander_grid_is_a_posterior (void **state)
+{
+  (void) state;
+  const double w2_true[2] = { 1e-14, 0.0 };
+  for (int c = 0; c < 2; c++) {
+    for (int trial = 0; trial < 4; trial++) {
+      NtpStats *st = ntp_stats_new ();
+      double freq = 0, phase = 0;
+      for (int i = 0; i < 256; i++) {
+        add_queued (st, 64.0 * i, phase, 10e-6);
+        for (int k = 0; k < 64; k++) {
+          freq += sqrt (w2_true[c]) * gauss ();
+          phase += freq;
+        }
+      }
+      double w[64], p[64], sum = 0, mean = 0, median = -1;
+      int k = ntp_stats_wander2_grid (st, w, p, 64);
+      assert_true (k > 8 && k <= 64);
+      for (int j = 0; j < k; j++) {
+        assert_true (p[j] >= 0);
+        if (j > 0)
+          assert_true (w[j] > w[j - 1]);
+        sum += p[j];
+        mean += p[j] * w[j];
+        if (median < 0 && sum >= 0.5)
+          median = w[j];
+      }
+      assert_true (fabs (sum - 1.0) < 1e-9);
+      if (c == 0 && !(median > w2_true[0] / 3 && median < w2_true[0] * 3))
+        fail_msg ("W^2 1e-14: posterior median %g", median);
+      if (c == 1 && !(median < mean / 100))
+        fail_msg ("no wander: posterior median %g, mean %g", median, mean);
+      ntp_stats_free (st);
+    }
+  }
+}
+
+/* The offset from the physics weights, on a fixed offset (no frequency error, no wander) seen
+ * through 1 ms of exponential queueing each way, 64 samples 64 s apart: it must beat by far a
+ * line fitted with equal weights to the same offsets, read at the same (newest) sample (the
+ * fast samples carry the information), and the offset SD it claims must match its real error
+ * within a factor of 1.5 (RMS of error / claimed SD reads 1.2 here; it read 2.0 when the fastest
+ * sample's own queueing was taken as the gap between the two least delays, which
+ * underestimates it when both ways queue). */
+static void
+physical_offset_and_its_sd (void **state)
+{
+  (void) state;
+  const int trials = 200, n = 64;
+  double se = 0, sz = 0, sl = 0;
+  for (int trial = 0; trial < trials; trial++) {
+    NtpStats *st = ntp_stats_new ();
+    double truth = 0.003, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int i = 0; i < n; i++) {
+      add_queued (st, 64.0 * i, truth, 1e-3);
+      NtpStatsReport rep;
+      ntp_stats_report (st, S (64.0 * i), &rep);
+      double x = 64.0 * i, y = rep.last_offset;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    double line = (sy - slope * sx) / n + slope * 64.0 * (n - 1);
+    NtpStatsTracking tr;
+    assert_true (ntp_stats_tracking (st, &tr));
+    double err = tr.offset - truth;
+    se += err * err;
+    sz += err * err / (tr.offset_sd * tr.offset_sd);
+    sl += (line - truth) * (line - truth);
+    ntp_stats_free (st);
+  }
+  double rms = sqrt (se / trials), rz = sqrt (sz / trials), rl = sqrt (sl / trials);
+  print_message ("RMS error %g s, equal-weight line %g s, RMS of error / claimed SD %g\n", rms, rl,
+                 rz);
+  if (!(rms < 0.6 * rl))
+    fail_msg ("RMS error %g s, the equal-weight line's %g", rms, rl);
+  if (!(rz > 0.6 && rz < 1.5))
+    fail_msg ("RMS of error / claimed SD %g", rz);
+}
+
 int
 main (void)
 {
@@ -197,6 +397,10 @@ main (void)
     cmocka_unit_test (honest_sources_always_hold_the_truth),
     cmocka_unit_test (startup_falseticker_is_marked),
     cmocka_unit_test (maxclockerror_grows_a_silent_sources_distance),
+    cmocka_unit_test (wander_estimate_follows_the_record),
+    cmocka_unit_test (wander_grid_is_a_posterior),
+    cmocka_unit_test (physical_offset_and_its_sd),
+    cmocka_unit_test (least_excess_is_the_fastest_samples_queueing),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
