@@ -108,6 +108,15 @@ meridian_freq_estimate (void *p)
   return t.freq_ppm;
 }
 
+static double
+meridian_pending (void *p, int64_t *ref_time_ns)
+{
+  NtpTracking t;
+  ntp_engine_get_tracking (((MeridianClient *) p)->engine, &t);
+  *ref_time_ns = t.ref_time_ns;
+  return t.system_time_offset;
+}
+
 const SimClientOps sim_client_meridian = {
   .name = "meridian",
   .create = meridian_create,
@@ -117,4 +126,5 @@ const SimClientOps sim_client_meridian = {
   .timer = meridian_timer,
   .source_state = meridian_source_state,
   .freq_estimate = meridian_freq_estimate,
+  .pending = meridian_pending,
 };

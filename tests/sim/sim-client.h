@@ -18,6 +18,11 @@ typedef struct {
   char (*source_state) (void *c, unsigned src);
   /* The client's estimate of the clock's own frequency error, ppm, positive = fast. */
   double (*freq_estimate) (void *c);
+  /* Optional (NULL: not known). The offset the client has decided on but not yet slewed out
+   * (s, positive = the clock ahead), and the time of its last clock update (local clock, ns;
+   * 0 = none): the true error minus the pending part is the error of what the client
+   * believes, so the CSV can tell the estimate's error from the slew's. */
+  double (*pending) (void *c, int64_t *ref_time_ns);
 } SimClientOps;
 
 extern const SimClientOps sim_client_meridian;   /* sim-client-meridian.c, the real core */

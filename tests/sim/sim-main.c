@@ -22,7 +22,7 @@ usage (FILE *out)
            "  --seeds N         run N seeds and print mean and SD of the figures\n"
            "  --client NAME     meridian (default), sntp, or both\n"
            "  --duration S      override the scenario's duration\n"
-           "  --csv FILE        write t,error_s,freq_error_ppm per sample (single run)\n"
+           "  --csv FILE        write t,error_s,freq_error_ppm[,pending_s,ref_time_ns] per sample (single run)\n"
            "  --log FILE|-      write the client's log lines\n"
            "  --no-spoof        leave the scenario's forger out\n");
 }

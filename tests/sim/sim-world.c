@@ -523,7 +523,8 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
   double events = 0;
 
   if (opt->csv)
-    fprintf (opt->csv, "t,error_s,freq_error_ppm\n");
+    fprintf (opt->csv, "t,error_s,freq_error_ppm%s\n",
+             w.ops->pending ? ",pending_s,ref_time_ns" : "");
 
   while (!w.failed)
     {
@@ -569,7 +570,16 @@ sim_run (const SimScenario *scn, const SimRunOptions *opt, SimResult *res)
           if (opt->on_sample)
             opt->on_sample (opt->sample_ud, w.t, e, f);
           if (opt->csv)
-            fprintf (opt->csv, "%.3f,%.9e,%.6f\n", w.t, e, f);
+            {
+              fprintf (opt->csv, "%.3f,%.9e,%.6f", w.t, e, f);
+              if (w.ops->pending)
+                {
+                  int64_t ref = 0;
+                  double pend = w.ops->pending (w.client, &ref);
+                  fprintf (opt->csv, ",%.9e,%lld", pend, (long long) ref);
+                }
+              fputc ('\n', opt->csv);
+            }
           k_sample++;
         }
       else if (t_next == t_wander)
