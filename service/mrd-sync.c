@@ -618,6 +618,8 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   FLAG_OPT (noselect, "noselect");
   FLAG_OPT (trust, "trust");
   FLAG_OPT (require, "require");
+  FLAG_OPT (offline, "offline");
+  FLAG_OPT (auto_offline, "auto_offline");
 #undef INT_OPT
 #undef DOUBLE_OPT
 #undef FLAG_OPT

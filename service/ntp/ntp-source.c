@@ -45,7 +45,7 @@ start_burst (NtpSourcePoll *p, int good, int total)
 void
 ntp_source_poll_start (NtpSourcePoll *p, int64_t now_ns)
 {
-  if (p->stopped)
+  if (p->stopped || p->offline)
     return;
   if (p->iburst)
     start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
@@ -53,9 +53,39 @@ ntp_source_poll_start (NtpSourcePoll *p, int64_t now_ns)
 }
 
 void
+ntp_source_poll_set_offline (NtpSourcePoll *p)
+{
+  p->offline = true;
+  p->next_tx_ns = INT64_MAX;
+  p->reach = 0;
+  p->reach_size = 0;
+  p->missed = 0;
+  p->burst_good_left = p->burst_total_left = 0;
+  p->burst_anchor_ns = INT64_MIN;
+}
+
+void
+ntp_source_poll_set_online (NtpSourcePoll *p, int64_t now_ns)
+{
+  if (!p->offline)
+    return;
+  p->offline = false;
+  if (p->stopped)
+    return;
+  int64_t next = now_ns + (int64_t) llround (NTP_ONLINE_DELAY * 1e9);
+  if (p->iburst)
+    start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
+  else if (p->last_tx_ns != INT64_MIN && p->last_tx_ns + ntp_poll_to_ns (p->poll) > next)
+    /* The poll interval since the last request is kept: going offline and online again
+     * quickly does not make a request sooner than the interval allows. */
+    next = p->last_tx_ns + ntp_poll_to_ns (p->poll);
+  p->next_tx_ns = next;
+}
+
+void
 ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns)
 {
-  if (p->stopped)
+  if (p->stopped || p->offline)
     return;
   start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
   if (p->next_tx_ns > now_ns)
