@@ -6,6 +6,7 @@ chronyd's serverstats counts the requests it receives: offline, none arrive for 
 several poll intervals; online, they resume. onoffline and auto_offline run the daemon in a
 network namespace of the test's own, where only loopback has a route."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -75,6 +76,9 @@ class OfflineOnline(ConnectivityCase):
         row = self.ctl('sources', '-c').stdout.strip().split(',')
         self.assertEqual(row[:3], ['^', '?', '127.0.0.1'])
         self.assertEqual(row[5], '0')
+        # --json carries the connectivity (chronyc has no JSON; the property by its name).
+        listed, = json.loads(self.ctl('--json', 'sources').stdout)
+        self.assertIs(listed['Online'], False)
         # Announced once: a single PropertiesChanged carried Online.
         self.assertEqual(sum('Online' in changed for changed, _ in watch.changes), 1)
         # chronyc's -c changes nothing in the reply; a second offline changes nothing.
