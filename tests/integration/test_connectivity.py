@@ -93,6 +93,26 @@ class OfflineOnline(ConnectivityCase):
         self.assertTrue(watch.wait_for('Online', True))
         self.assertEqual(sum('Online' in changed for changed, _ in watch.changes), 2)
 
+    def test_offline_outlives_a_restart_of_the_engine_child(self):
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        self.ctl('offline', '127.0.0.1')
+        self.wait_until(lambda: not self.online('127.0.0.1'), timeout=10, what='offline')
+        pid = self.engine_pid()
+        os.kill(pid, 9)
+        self.wait_until(lambda: self.engine_pid() not in (None, pid), timeout=15,
+                        what='a new engine child')
+        # The daemon gives the new child the command again: it polls nothing.
+        time.sleep(1.0)
+        before = self.server_requests()
+        time.sleep(6.0)
+        self.assertEqual(self.server_requests(), before, 'the new engine child polls')
+        self.assertFalse(self.online('127.0.0.1'))
+        self.ctl('online')
+        self.wait_until(lambda: self.server_requests() > before, timeout=10,
+                        what='requests to resume at chronyd')
+
     def test_unauthorized_caller_is_refused_and_nothing_changes(self):
         self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
         self.start_seed_daemon()
