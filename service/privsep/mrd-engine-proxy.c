@@ -569,6 +569,19 @@ static gboolean
 any_polled_matches (MrdEngineProxy *self, const MrdSyncMask *mask)
 {
   refresh_from_snapshot (self);
+  /* No engine has reported (NTP off with the engine started on demand, or not started yet):
+   * the lines as configured, by the address shown for them or their name. */
+  if (self->polled->len == 0)
+    for (guint i = 0; i < self->sources->len; i++)
+      {
+        guint id = g_array_index (self->sources, ProxySource, i).id;
+        const NtpSourceConfig *config = mrd_sync_get_source_config (self->sync, id);
+
+        if (config != NULL &&
+            mrd_sync_mask_match_string (mask, mrd_sync_get_source_address (self->sync, id),
+                                        config->name))
+          return TRUE;
+      }
   for (guint i = 0; i < self->polled->len; i++)
     {
       guint wire_id = g_array_index (self->polled_ids, guint, i);
@@ -600,8 +613,10 @@ seam_set_connectivity (gpointer engine, MrdConnectivity connectivity, const MrdS
                    quoted);
       return FALSE;
     }
-  if (!check_running (self, "SetConnectivity", &send, error))
-    return FALSE;
+  /* Kept, and sent whenever a child is there to take it, NTP on or off: the engine keeps a
+   * source's connectivity while it is stopped, and one started later is given the commands
+   * again (send_configure). */
+  send = self->fd >= 0;
   msg = g_variant_ref_sink (g_variant_new ("(ss)", which, mask_text));
   if (mask->all)
     g_ptr_array_set_size (self->connectivity, 0);
@@ -615,6 +630,9 @@ seam_set_connectivity (gpointer engine, MrdConnectivity connectivity, const MrdS
                  mask->all ? "(all sources)" : mask_text,
                  mrd_engine_launch_describe (self->launch));
     }
+  else
+    g_message ("SetConnectivity: %s %s, kept for the NTP engine when it starts", which,
+               mask->all ? "(all sources)" : mask_text);
   return TRUE;
 }
 

@@ -113,6 +113,26 @@ class OfflineOnline(ConnectivityCase):
         self.wait_until(lambda: self.server_requests() > before, timeout=10,
                         what='requests to resume at chronyd')
 
+    def test_offline_given_while_ntp_is_off_holds_when_it_is_turned_on(self):
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        # NTP off while nothing is being slewed (stopped mid-slew, the clock would keep the
+        # slew's frequency, which is not what this test is about).
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=60,
+                        what='the slew to finish')
+        self.call('SetNTP', False, False)
+        self.assertEqual(self.ctl('offline', '127.0.0.1').stdout, '200 OK\n')
+        before = self.server_requests()
+        self.call('SetNTP', True, False)
+        time.sleep(6.0)
+        self.assertEqual(self.server_requests(), before, 'polled after NTP was turned on')
+        self.assertFalse(self.online('127.0.0.1'))
+        self.ctl('online')
+        self.wait_until(lambda: self.server_requests() > before, timeout=10,
+                        what='requests to resume at chronyd')
+        self.wait_synchronized(timeout=30)
+
     def test_unauthorized_caller_is_refused_and_nothing_changes(self):
         self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
         self.start_seed_daemon()
