@@ -686,7 +686,7 @@ ntp_engine_timer (NtpEngine *e)
   if (e->started && !ntp_discipline_halted (&e->disc)) {
     for (unsigned i = 0; i < NTP_MAX_SOURCES; i++) {
       Source *s = &e->src[i];
-      if (!s->live || s->poll.stopped || s->poll.offline || s->poll.next_tx_ns > now)
+      if (!s->live || s->poll.stopped || s->poll.next_tx_ns > now)
         continue;
       if (presend_due (s)) {
         presend (e, i, now);

@@ -55,7 +55,8 @@ void ntp_source_poll_set_offline (NtpSourcePoll *p);
  * NTP_ONLINE_DELAY from now), or with an iburst source with a burst right away, as chronyd
  * resumes (its ntp_core.c, going online). No-op when already online. */
 void ntp_source_poll_set_online (NtpSourcePoll *p, int64_t now_ns);
-/* `chronyc burst`: 4 good samples out of at most 8 requests. */
+/* `chronyc burst`: 4 good samples out of at most 8 requests; an offline source too, which
+ * then sends nothing more (as chronyd samples an offline source on `burst`). */
 void ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns);
 /* A request goes out now: shifts the reach register and schedules the next one. */
 void ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns);

@@ -184,7 +184,7 @@ going_online_again_keeps_the_poll_interval (void **state)
 }
 
 static void
-burst_does_not_wake_an_offline_source (void **state)
+burst_samples_an_offline_source_and_leaves_it_offline (void **state)
 {
   (void) state;
   MiniSim m;
@@ -192,11 +192,23 @@ burst_does_not_wake_an_offline_source (void **state)
   start (&m, 11, 2, lines);
   ms_run (&m, 600, 0, NULL, NULL);
   assert_true (ntp_engine_set_online (m.e, 0, false));
+  ms_run (&m, 1200, 0, NULL, NULL);
   int sent0 = sent_to[0], sent1 = sent_to[1];
+  uint64_t replies0 = report (&m, 0).replies;
+  /* chronyd samples an offline source on `burst` (4 good of at most 8), then goes back to
+   * sending it nothing */
   ntp_engine_burst (m.e);
-  ms_run (&m, 660, 0, NULL, NULL);
-  assert_int_equal (sent_to[0], sent0);
+  ms_run (&m, 1230, 0, NULL, NULL);
+  assert_true (sent_to[0] - sent0 >= 4 && sent_to[0] - sent0 <= 8);
   assert_true (sent_to[1] - sent1 >= 4);
+  NtpSourceReport r = report (&m, 0);
+  assert_true (r.offline);
+  assert_true (r.replies >= replies0 + 4);
+  assert_true (r.reach != 0);
+  int after = sent_to[0];
+  ms_run (&m, 1230 + 3600, 0, NULL, NULL);
+  assert_int_equal (sent_to[0], after);
+  assert_true (report (&m, 0).offline);
   /* out of range, or removed: nothing to change */
   assert_false (ntp_engine_set_online (m.e, NTP_MAX_SOURCES, false));
   ntp_engine_remove_source (m.e, 1);
@@ -268,7 +280,7 @@ main (void)
     cmocka_unit_test (the_reference_taken_offline_is_replaced_at_once),
     cmocka_unit_test (iburst_source_bursts_when_taken_online),
     cmocka_unit_test (going_online_again_keeps_the_poll_interval),
-    cmocka_unit_test (burst_does_not_wake_an_offline_source),
+    cmocka_unit_test (burst_samples_an_offline_source_and_leaves_it_offline),
     cmocka_unit_test (offline_option_starts_the_source_offline),
     cmocka_unit_test (auto_offline_takes_a_source_without_a_route_offline),
   };
