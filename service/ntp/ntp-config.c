@@ -359,7 +359,7 @@ typedef enum {
   O_MINPOLL, O_MAXPOLL, O_IBURST, O_BURST, O_PREFER, O_NOSELECT, O_TRUST, O_REQUIRE,
   O_MAXDELAY, O_MINDELAY, O_OFFSET, O_PORT, O_MINSTRATUM, O_MAXSOURCES, O_POLLTARGET,
   O_FILTER, O_MINSAMPLES, O_MAXSAMPLES, O_MAXDELAYRATIO, O_MAXDELAYDEVRATIO,
-  O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY,
+  O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY, O_OFFLINE, O_AUTO_OFFLINE,
   O_IGNORED,     /* known to chrony, not implemented here: validated, noted, logged */
 } OptId;
 
@@ -398,6 +398,8 @@ static const OptSpec options[] = {
   { "version", O_VERSION, ARG_INT, 3, 4, "an NTP version, 3 or 4 (this client's limit)" },
   { "presend", O_PRESEND, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
   { "asymmetry", O_ASYMMETRY, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
+  { "offline", O_OFFLINE, ARG_NONE, 0, 0, NULL },
+  { "auto_offline", O_AUTO_OFFLINE, ARG_NONE, 0, 0, NULL },
   /* accepted so a chrony.conf loads; not implemented (the engine says so in the log) */
   { "nts", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "certset", O_IGNORED, ARG_INT, 0, 4294967295.0, "a certificate set from 0 to 4294967295" },
@@ -405,8 +407,6 @@ static const OptSpec options[] = {
   { "extfield", O_IGNORED, ARG_HEX, 0, 0xffff, "an extension field type in hexadecimal, e.g. F323" },
   { "xleave", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "copy", O_IGNORED, ARG_NONE, 0, 0, NULL },
-  { "offline", O_IGNORED, ARG_NONE, 0, 0, NULL },
-  { "auto_offline", O_IGNORED, ARG_NONE, 0, 0, NULL },
   /* chrony 4.4's, so a newer chrony.conf still loads */
   { "maxunreach", O_IGNORED, ARG_INT, 0, 1000000000, "a number of polls from 0 to 1e9" },
   { "maxdelayquant", O_IGNORED, ARG_DOUBLE, 0.05, 0.95, "a quantile from 0.05 to 0.95" },
@@ -467,6 +467,8 @@ apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
   case O_VERSION: sc->version = iv; break;
   case O_PRESEND: sc->presend_on = true; sc->presend = iv; break;
   case O_ASYMMETRY: sc->asymmetry = v; break;
+  case O_OFFLINE: sc->offline = true; break;
+  case O_AUTO_OFFLINE: sc->auto_offline = true; break;
   case O_IGNORED: note_ignored (sc, o->name, arg); break;
   }
 }

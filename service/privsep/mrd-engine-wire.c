@@ -33,7 +33,7 @@ mrd_wire_report (const NtpSourceReport *r)
                         r->reply.root_dispersion, (guint32) r->reply.refid,
                         (gint64) r->reply.t1_ns, (gint64) r->reply.t2_ns,
                         (gint64) r->reply.t3_ns, (gint64) r->reply.t4_ns,
-                        (gint64) r->reply.ref_ns, (guint64) r->replies);
+                        (gint64) r->reply.ref_ns, (guint64) r->replies, (gboolean) r->offline);
 }
 
 void
@@ -78,6 +78,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   guint32 refid, reply_refid;
   gint64 t1, t2, t3, t4, ref;
   guint64 replies;
+  gboolean offline;
   double unused;
 
   memset (r, 0, sizeof *r);
@@ -86,7 +87,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
                  &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
-                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies);
+                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -108,6 +109,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.t4_ns = t4;
   r->reply.ref_ns = ref;
   r->replies = replies;
+  r->offline = offline != FALSE;
 }
 
 /* An update's parts, read back: its tracking, the reference's name (valid while the update
@@ -181,8 +183,8 @@ static void
 key_of_source (guint32 id, const char *address, const char *local, NtpSourceReport *r,
                gpointer data)
 {
-  g_variant_builder_add (data, "(ussiii)", id, address, local, (gint32) r->state, (gint32) r->stratum,
-                         (gint32) r->poll);
+  g_variant_builder_add (data, "(ussiiib)", id, address, local, (gint32) r->state,
+                         (gint32) r->stratum, (gint32) r->poll, (gboolean) r->offline);
 }
 
 GVariant *
@@ -194,10 +196,10 @@ mrd_wire_discrete_key (GVariant *update)
   gboolean have_drift;
   double freq, skew;
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ussiii)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ussiiib)"));
   get_update (update, &t, &reference, &have_drift, &freq, &skew, key_of_source, &b);
   return g_variant_ref_sink (
-    g_variant_new ("(buiibiisa(ussiii))", (gboolean) t.synchronized, (guint32) t.ref_id,
+    g_variant_new ("(buiibiisa(ussiiib))", (gboolean) t.synchronized, (guint32) t.ref_id,
                    (gint32) t.ref_source, (gint32) t.stratum, (gboolean) (t.ref_time_ns != 0),
                    (gint32) t.leap, (gint32) t.leap_unsynchronized, reference, &b));
 }
