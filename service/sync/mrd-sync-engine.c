@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/random.h>
 #include <sys/timerfd.h>
 #include <glib-unix.h>
@@ -26,6 +27,8 @@
 #include "net/mrd-backoff.h"
 #include "net/mrd-io-error.h"
 #include "net/mrd-net.h"
+#include "net/mrd-ntske.h"
+#include "net/mrd-siv.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 /* A source is given up on and its name resolved again after this many requests without a
@@ -53,6 +56,7 @@ typedef struct {
   guint32 refid;                 /* as chronyd names this source as its reference */
   MrdNetSocket *socket;
   guint unanswered;
+  MrdNtske *ntske;               /* the NTS-KE exchange in flight (nts sources) */
 } SyncSource;
 
 struct _SyncSpec {
@@ -73,6 +77,7 @@ struct _SyncSpec {
 struct _MrdSyncEngine {
   MrdClock *clock;
   MrdKeys *keys;                 /* the keys the sources name, nothing more */
+  MrdNtsTrust *nts_trust;        /* the certificates NTS-KE servers are checked against */
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -461,6 +466,7 @@ source_detach_core (SyncSource *src)
     ntp_engine_remove_source (self->core, (unsigned) src->core);
   self->by_core[src->core] = NULL;
   src->core = -1;
+  g_clear_pointer (&src->ntske, mrd_ntske_cancel);
   src->unanswered = 0;
   mrd_net_socket_close (src->socket);
 }
@@ -739,9 +745,20 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
   self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
   self->keys = mrd_keys_new ();
+  self->nts_trust = mrd_nts_trust_new (config == NULL || !config->nosystemcert);
   ntp_config_init (&self->core_cfg);
   if (config == NULL)
     return g_steal_pointer (&self);
+  for (i = 0; i < config->nts_certs->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gsize len = 0;
+      const guint8 *pem = g_bytes_get_data (config->nts_certs->pdata[i], &len);
+
+      if (!mrd_nts_trust_add_pem (self->nts_trust, g_array_index (config->nts_cert_sets, guint, i),
+                                  pem, len, config->nts_cert_files->pdata[i], &local_error))
+        g_warning ("ntstrustedcerts %s", local_error->message);
+    }
 
   for (i = 0; i < config->core_lines->len; i++)
     {
@@ -788,6 +805,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   g_ptr_array_unref (self->sources);
   g_ptr_array_unref (self->specs);
   mrd_keys_free (self->keys);
+  mrd_nts_trust_free (self->nts_trust);
   g_free (self->driftfile);
   g_free (self);
 }
@@ -908,6 +926,65 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
   g_info ("Frequency %.3f ppm read from the clock (no drift file)", -correction);
 }
 
+/* ---- NTS-KE --------------------------------------------------------------------------- */
+
+/* chronyd's NTS-KE timeout is a few seconds too: a server that has not answered by then is
+ * tried again after the core's back-off. */
+#define NTSKE_TIMEOUT_MS 5000
+
+static void
+on_ntske_done (const NtsKeResponse *response, const guint8 *c2s, const guint8 *s2c,
+               const GError *error, gpointer user_data)
+{
+  SyncSource *src = user_data;
+  MrdSyncEngine *self = src->engine;
+  gint64 before;
+  guint16 ntp_port = mrd_net_address_get_port (src->address);
+
+  src->ntske = NULL;
+  if (self->core == NULL || src->core < 0)
+    return;
+  if (response != NULL && response->server[0] != '\0'
+      && g_ascii_strcasecmp (response->server, src->spec->sc.name) != 0
+      && g_strcmp0 (response->server, src->host) != 0)
+    {
+      /* Server Negotiation to another host would need a second resolution here. */
+      g_message ("NTS-KE with %s: the server sends NTP to %s, which this client does not"
+                 " follow", src->spec->sc.name, response->server);
+      response = NULL;
+    }
+  else if (response != NULL && response->port != 0 && response->port != ntp_port)
+    {
+      g_message ("NTS-KE with %s: the server asks for NTP on port %u, not %u (the source's"
+                 " port option)", src->spec->sc.name, response->port, ntp_port);
+      response = NULL;
+    }
+  else if (error != NULL)
+    g_message ("%s", error->message);
+  before = ref_time (self);
+  ntp_engine_nts_ke_done (self->core, (unsigned) src->core, response, c2s, s2c);
+  after_core (self, before);
+}
+
+static void
+env_nts_ke (void *ud, unsigned index)
+{
+  MrdSyncEngine *self = ud;
+  SyncSource *src = index < NTP_MAX_SOURCES ? self->by_core[index] : NULL;
+  g_autoptr(MrdNetAddress) ke_address = NULL;
+
+  if (src == NULL || src->ntske != NULL)
+    return;
+  ke_address = mrd_net_address_copy (src->address);
+  if (ke_address->ss.ss_family == AF_INET6)
+    ((struct sockaddr_in6 *) &ke_address->ss)->sin6_port = g_htons (src->spec->sc.ntsport);
+  else
+    ((struct sockaddr_in *) &ke_address->ss)->sin_port = g_htons (src->spec->sc.ntsport);
+  src->ntske = mrd_ntske_start (self->nts_trust, (guint) src->spec->sc.certset,
+                                src->spec->sc.name, ke_address, NTSKE_TIMEOUT_MS,
+                                on_ntske_done, src);
+}
+
 void
 mrd_sync_engine_start (MrdSyncEngine *self)
 {
@@ -923,6 +1000,8 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
     .get_random = env_get_random,
     .auth_mac = env_auth_mac,
+    .nts_aead = mrd_siv_aead,
+    .nts_ke = env_nts_ke,
   };
   NtpConfig cfg = self->core_cfg;
   guint i;
