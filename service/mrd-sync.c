@@ -618,6 +618,10 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   FLAG_OPT (noselect, "noselect");
   FLAG_OPT (trust, "trust");
   FLAG_OPT (require, "require");
+  /* NTS: a line written back without them would run the source unauthenticated */
+  FLAG_OPT (nts, "nts");
+  INT_OPT (ntsport, "ntsport");
+  INT_OPT (certset, "certset");
 #undef INT_OPT
 #undef DOUBLE_OPT
 #undef FLAG_OPT

@@ -91,7 +91,7 @@ mrd_nts_trust_add_pem (MrdNtsTrust *trust, guint set, const guint8 *pem, gsize l
       || gnutls_x509_crt_list_import2 (&crts, &n, &d, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
     {
       g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s: no PEM certificate", label);
+                   "%s: no PEM certificate (%" G_GSIZE_FORMAT " bytes)", label, len);
       return FALSE;
     }
   for (unsigned i = 0; i < n; i++)

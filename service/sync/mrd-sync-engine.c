@@ -810,6 +810,13 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   g_free (self);
 }
 
+gboolean
+mrd_sync_engine_add_nts_certs (MrdSyncEngine *self, guint set, const guint8 *pem, gsize len,
+                               GError **error)
+{
+  return mrd_nts_trust_add_pem (self->nts_trust, set, pem, len, "nts-certs", error);
+}
+
 void
 mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
                                   gpointer user_data)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "mrd-sync.h"
 #include "net/mrd-siv.h"
 #include "ntp-engine.h"
 #include "ntp-packet.h"
@@ -481,6 +482,19 @@ config_takes_nts_options (void **state)
   assert_int_equal (ntp_source_config_parse (&sc, "server a.example key 1 nts", err, sizeof err), -1);
   assert_non_null (strstr (err, "'key' and 'nts'"));
   assert_int_equal (ntp_source_config_parse (&sc, "server a.example nts ntsport 0", err, sizeof err), -1);
+  /* The line the daemon writes back (for the engine child, and sources it persists) keeps
+   * them: without, the child would run the source unauthenticated. */
+  assert_int_equal (ntp_source_config_parse (&sc, "server a.example nts ntsport 4461 certset 2",
+                                             err, sizeof err), 0);
+  g_auto(GStrv) options = mrd_sync_format_options (&sc);
+  g_autofree char *joined = g_strjoinv (" ", options);
+  assert_non_null (strstr (joined, "nts"));
+  assert_non_null (strstr (joined, "ntsport 4461"));
+  assert_non_null (strstr (joined, "certset 2"));
+  assert_int_equal (ntp_source_config_parse (&sc, "server a.example nts", err, sizeof err), 0);
+  g_auto(GStrv) plain = mrd_sync_format_options (&sc);
+  g_autofree char *joined2 = g_strjoinv (" ", plain);
+  assert_string_equal (joined2, "nts");
 }
 
 int
