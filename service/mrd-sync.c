@@ -856,3 +856,9 @@ mrd_sync_get_source_persistent (MrdSync *self, guint id)
 
   return source != NULL && source->persistent;
 }
+
+gboolean
+mrd_sync_describe_key (MrdSync *self, guint32 id, guint *type, guint *bits)
+{
+  return mrd_keys_describe (self->keys, id, type, bits);
+}

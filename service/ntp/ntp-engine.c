@@ -71,6 +71,7 @@ typedef struct {
   bool nts_ke_pending;       /* env->nts_ke asked, ntp_engine_nts_ke_done not yet called */
   int nts_ke_attempts;       /* NTS-KE exchanges since the last that succeeded */
   int64_t nts_ke_last_ns;    /* when the last one succeeded; 0 = never */
+  uint32_t nts_ke_done;      /* NTS-KE exchanges that succeeded (chronyc's KeyID for NTS) */
   uint64_t nts_naks;         /* NTS NAKs received */
   bool nts_nak_since_ok;     /* a NAK since the last authenticated reply (chronyc's NAK) */
   int delay_refused;         /* samples refused by the delay test in a row */
@@ -675,6 +676,7 @@ ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
     ntp_nts_jar_fill (&s->nts, r, c2s, s2c, now);
     s->nts_ke_attempts = 0;
     s->nts_ke_last_ns = now;
+    s->nts_ke_done++;
     elog (e, NTP_LOG_INFO, "%s: NTS key exchange done, %d cookies", s->cfg.name,
           s->nts.n_cookies);
     s->poll.next_tx_ns = now;
@@ -1117,7 +1119,7 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->reply = s->reply;
   out->replies = s->replies;
   out->auth_mode = s->cfg.nts ? NTP_AUTH_NTS : s->cfg.key ? NTP_AUTH_SYMMETRIC : NTP_AUTH_NONE;
-  out->key_id = s->cfg.key;
+  out->key_id = s->cfg.nts ? s->nts_ke_done : s->cfg.key;
   out->nts_key_len = s->cfg.nts && s->nts.have_keys ? NTS_KEY_LEN * 8 : 0;
   out->nts_ke_ago = s->nts_ke_last_ns ? (double) (now - s->nts_ke_last_ns) / 1e9 : -1.0;
   out->nts_ke_attempts = s->nts_ke_attempts;

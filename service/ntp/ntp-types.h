@@ -202,7 +202,7 @@ typedef struct {
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
   /* Authentication, as `chronyc authdata` shows it */
   int auth_mode;              /* NTP_AUTH_NONE, NTP_AUTH_SYMMETRIC (`key`), NTP_AUTH_NTS */
-  uint32_t key_id;            /* `key N`'s N; 0 otherwise */
+  uint32_t key_id;            /* `key N`'s N; with NTS the key exchanges that succeeded */
   int nts_key_len;            /* bits of the NTS keys (256 with AES-SIV-CMAC-256); 0 = none */
   double nts_ke_ago;          /* s since the last successful NTS-KE; < 0 = never */
   int nts_ke_attempts;        /* NTS-KE exchanges since the last that succeeded */

@@ -99,6 +99,21 @@ class DaemonNts(ChronydCase):
         self.assertEqual(status['Seccomp'].strip(), '2')
         maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
         self.assertIn('libgnutls', maps)
+        # meridianctl authdata, as chronyc lays it out (client.c): one NTS-KE done, AES-SIV
+        # (15) with 256-bit keys, no attempt pending, no NAK, chronyd's 100-byte cookies.
+        ctl = os.environ['MERIDIANCTL']
+        r = self.run_client([ctl, 'authdata', '-n'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], 'Name/IP address             Mode KeyID Type KLen Last '
+                                   'Atmp  NAK Cook CLen')
+        self.assertEqual(lines[1], '=' * len(lines[0]))
+        self.assertRegex(lines[2], r'^127\.0\.0\.1 {20}NTS     1   15  256 +\d+    0    0'
+                                   r'    [78]  100$')
+        r = self.run_client([ctl, 'authdata', '-c'])
+        self.assertRegex(r.stdout.strip(), r'^127\.0\.0\.1,NTS,1,15,256,\d+,0,0,[78],100$')
+        r = self.run_client([ctl, 'authdata', '-v', '-n'])
+        self.assertIn('.- Auth. mechanism (NTS, SK - symmetric key)', r.stdout)
         log = self.daemon.log()
         self.assertNotIn('killed by signal', log)
         self.assertNotIn('NTS-KE with', log)
