@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -250,7 +251,7 @@ start_tls (MrdNtske *ke, MrdNtsTrust *trust, guint certset, GError **error)
 {
   gnutls_certificate_credentials_t cred = trust_credentials (trust, certset, error);
   gnutls_datum_t alpn = { (unsigned char *) ALPN_NTSKE, sizeof ALPN_NTSKE - 1 };
-  MrdNetAddress *numeric;
+  guint8 numeric[16];
   int r;
 
   if (cred == NULL)
@@ -265,10 +266,8 @@ start_tls (MrdNtske *ke, MrdNtsTrust *trust, guint certset, GError **error)
     }
   /* SNI carries host names only (RFC 6066 §3); the certificate is checked for an address
    * as well. */
-  numeric = mrd_net_address_parse_numeric (ke->name, 1);
-  if (numeric == NULL)
+  if (inet_pton (AF_INET, ke->name, numeric) != 1 && inet_pton (AF_INET6, ke->name, numeric) != 1)
     gnutls_server_name_set (ke->session, GNUTLS_NAME_DNS, ke->name, strlen (ke->name));
-  mrd_net_address_free (numeric);
   gnutls_session_set_verify_cert (ke->session, ke->name, 0);
   gnutls_transport_set_int (ke->session, ke->fd);
   gnutls_handshake_set_timeout (ke->session, 0);

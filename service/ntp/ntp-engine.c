@@ -67,7 +67,7 @@ typedef struct {
   uint64_t auth_unsent;      /* requests not sent because the key gave no MAC (likewise) */
   bool presend_done;         /* the warm-up request before the next regular one went out */
   /* NTS (RFC 8915, ntp-nts.h): the cookie jar, and the NTS-KE exchange that fills it */
-  NtpNtsJar nts;
+  NtpNtsJar *nts;           /* NULL unless the source has `nts` (2 KiB each) */
   bool nts_ke_pending;       /* env->nts_ke asked, ntp_engine_nts_ke_done not yet called */
   int nts_ke_attempts;       /* NTS-KE exchanges since the last that succeeded */
   int64_t nts_ke_last_ns;    /* when the last one succeeded; 0 = never */
@@ -187,8 +187,13 @@ ntp_engine_free (NtpEngine *e)
 {
   if (!e)
     return;
-  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
     ntp_stats_free (e->src[i].stats);
+    if (e->src[i].nts) {
+      ntp_nts_jar_clear (e->src[i].nts);
+      free (e->src[i].nts);
+    }
+  }
   free (e);
 }
 
@@ -235,11 +240,17 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     Source *s = &e->src[i];
     if (s->live)
       continue;
-    NtpStats *st = s->stats ? s->stats : ntp_stats_new ();
-    if (!st)
+    NtpNtsJar *jar = NULL;
+    if (sc->nts && !(jar = calloc (1, sizeof *jar)))
       return -1;
+    NtpStats *st = s->stats ? s->stats : ntp_stats_new ();
+    if (!st) {
+      free (jar);
+      return -1;
+    }
     memset (s, 0, sizeof *s);
     s->stats = st;
+    s->nts = jar;
     ntp_stats_reset (st);
     s->live = true;
     s->cfg = *sc;
@@ -278,7 +289,11 @@ ntp_engine_remove_source (NtpEngine *e, unsigned src)
     return;
   e->src[src].live = false;
   e->src[src].state = NTP_STATE_UNUSABLE;
-  ntp_nts_jar_clear (&e->src[src].nts);
+  if (e->src[src].nts) {
+    ntp_nts_jar_clear (e->src[src].nts);
+    free (e->src[src].nts);
+    e->src[src].nts = NULL;
+  }
   if (e->selected == (int) src)
     e->selected = -1;
   if (e->started)
@@ -634,7 +649,7 @@ nts_sign_request (NtpEngine *e, Source *s, uint8_t *buf, size_t size, size_t len
     uint64_t r = next_random (e);
     memcpy (nonce + k, &r, 8);
   }
-  size_t out = ntp_nts_build_request (&s->nts, e->env.nts_aead, e->env.ud, buf, size, len, uid,
+  size_t out = ntp_nts_build_request (s->nts, e->env.nts_aead, e->env.ud, buf, size, len, uid,
                                       nonce);
   if (out == 0 && log_worthy (++s->auth_unsent))
     elog (e, NTP_LOG_ERROR, "%s: NTS authenticator could not be made, request not sent"
@@ -673,12 +688,12 @@ ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
   int64_t now = e->env.now (e->env.ud);
   s->nts_ke_pending = false;
   if (r && c2s && s2c && r->n_cookies > 0) {
-    ntp_nts_jar_fill (&s->nts, r, c2s, s2c, now);
+    ntp_nts_jar_fill (s->nts, r, c2s, s2c, now);
     s->nts_ke_attempts = 0;
     s->nts_ke_last_ns = now;
     s->nts_ke_done++;
     elog (e, NTP_LOG_INFO, "%s: NTS key exchange done, %d cookies", s->cfg.name,
-          s->nts.n_cookies);
+          s->nts->n_cookies);
     s->poll.next_tx_ns = now;
   } else {
     /* A failed exchange counts as a request that got no answer (the register shows the
@@ -698,7 +713,7 @@ static void
 transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
-  if (s->cfg.nts && ntp_nts_jar_needs_ke (&s->nts, now)) {
+  if (s->cfg.nts && ntp_nts_jar_needs_ke (s->nts, now)) {
     nts_start_ke (e, i);
     return;
   }
@@ -744,7 +759,7 @@ presend (NtpEngine *e, unsigned i, int64_t now)
   if (s->cfg.key)
     len = sign_request (e, s, buf, sizeof buf, len);
   else if (s->cfg.nts)
-    len = ntp_nts_jar_needs_ke (&s->nts, now) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
+    len = ntp_nts_jar_needs_ke (s->nts, now) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
   if (len > 0)
     e->env.send (e->env.ud, i, buf, len);
   s->presend_done = true;
@@ -942,7 +957,7 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
             ntp_packet_result_string (NTP_PKT_BOGUS_ORIGIN));
       return;
     }
-    NtsReplyResult nr = ntp_nts_check_reply (&s->nts, e->env.nts_aead, e->env.ud, pkt, len);
+    NtsReplyResult nr = ntp_nts_check_reply (s->nts, e->env.nts_aead, e->env.ud, pkt, len);
     if (nr == NTS_REPLY_NAK) {
       s->nts_naks++;
       s->nts_nak_since_ok = true;
@@ -1120,13 +1135,13 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->replies = s->replies;
   out->auth_mode = s->cfg.nts ? NTP_AUTH_NTS : s->cfg.key ? NTP_AUTH_SYMMETRIC : NTP_AUTH_NONE;
   out->key_id = s->cfg.nts ? s->nts_ke_done : s->cfg.key;
-  out->nts_key_len = s->cfg.nts && s->nts.have_keys ? NTS_KEY_LEN * 8 : 0;
+  out->nts_key_len = s->nts && s->nts->have_keys ? NTS_KEY_LEN * 8 : 0;
   out->nts_ke_ago = s->nts_ke_last_ns ? (double) (now - s->nts_ke_last_ns) / 1e9 : -1.0;
   out->nts_ke_attempts = s->nts_ke_attempts;
   out->nts_nak = s->nts_nak_since_ok;
-  out->nts_cookies = s->nts.n_cookies;
-  out->nts_cookie_len = (int) (s->nts.last_cookie_len ? s->nts.last_cookie_len
-                                                        : s->nts.cookie_len[0]);
+  out->nts_cookies = s->nts ? s->nts->n_cookies : 0;
+  out->nts_cookie_len = !s->nts ? 0 : (int) (s->nts->last_cookie_len ? s->nts->last_cookie_len
+                                                                       : s->nts->cookie_len[0]);
   out->samples = r.samples;
   out->runs = r.runs;
   out->span = r.span;

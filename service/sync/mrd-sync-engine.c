@@ -27,8 +27,7 @@
 #include "net/mrd-backoff.h"
 #include "net/mrd-io-error.h"
 #include "net/mrd-net.h"
-#include "net/mrd-ntske.h"
-#include "net/mrd-siv.h"
+#include "net/mrd-nts-module.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 /* A source is given up on and its name resolved again after this many requests without a
@@ -77,7 +76,13 @@ struct _SyncSpec {
 struct _MrdSyncEngine {
   MrdClock *clock;
   MrdKeys *keys;                 /* the keys the sources name, nothing more */
-  MrdNtsTrust *nts_trust;        /* the certificates NTS-KE servers are checked against */
+  /* The certificates NTS-KE servers are checked against: as given (PEM GBytes and their
+   * sets), made into the module's trust at the first key exchange (mrd-nts-module.h). */
+  GPtrArray *nts_pems;
+  GArray *nts_pem_sets;
+  gboolean nts_system_certs;
+  MrdNtsTrust *nts_trust;
+  const MrdNtsModule *nts;
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -466,7 +471,8 @@ source_detach_core (SyncSource *src)
     ntp_engine_remove_source (self->core, (unsigned) src->core);
   self->by_core[src->core] = NULL;
   src->core = -1;
-  g_clear_pointer (&src->ntske, mrd_ntske_cancel);
+  if (src->ntske != NULL)
+    self->nts->ntske_cancel (g_steal_pointer (&src->ntske));
   src->unanswered = 0;
   mrd_net_socket_close (src->socket);
 }
@@ -745,19 +751,16 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
   self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
   self->keys = mrd_keys_new ();
-  self->nts_trust = mrd_nts_trust_new (config == NULL || !config->nosystemcert);
+  self->nts_pems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  self->nts_pem_sets = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->nts_system_certs = config == NULL || !config->nosystemcert;
   ntp_config_init (&self->core_cfg);
   if (config == NULL)
     return g_steal_pointer (&self);
   for (i = 0; i < config->nts_certs->len; i++)
     {
-      g_autoptr(GError) local_error = NULL;
-      gsize len = 0;
-      const guint8 *pem = g_bytes_get_data (config->nts_certs->pdata[i], &len);
-
-      if (!mrd_nts_trust_add_pem (self->nts_trust, g_array_index (config->nts_cert_sets, guint, i),
-                                  pem, len, config->nts_cert_files->pdata[i], &local_error))
-        g_warning ("ntstrustedcerts %s", local_error->message);
+      g_ptr_array_add (self->nts_pems, g_bytes_ref (config->nts_certs->pdata[i]));
+      g_array_append_val (self->nts_pem_sets, g_array_index (config->nts_cert_sets, guint, i));
     }
 
   for (i = 0; i < config->core_lines->len; i++)
@@ -805,7 +808,10 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   g_ptr_array_unref (self->sources);
   g_ptr_array_unref (self->specs);
   mrd_keys_free (self->keys);
-  mrd_nts_trust_free (self->nts_trust);
+  if (self->nts_trust != NULL)
+    self->nts->trust_free (self->nts_trust);
+  g_ptr_array_unref (self->nts_pems);
+  g_array_unref (self->nts_pem_sets);
   g_free (self->driftfile);
   g_free (self);
 }
@@ -814,7 +820,57 @@ gboolean
 mrd_sync_engine_add_nts_certs (MrdSyncEngine *self, guint set, const guint8 *pem, gsize len,
                                GError **error)
 {
-  return mrd_nts_trust_add_pem (self->nts_trust, set, pem, len, "nts-certs", error);
+  if (len == 0)
+    {
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA, "no certificate");
+      return FALSE;
+    }
+  g_ptr_array_add (self->nts_pems, g_bytes_new (pem, len));
+  g_array_append_val (self->nts_pem_sets, set);
+  /* Taken into a trust already made, too (a child is sent them before its first source). */
+  if (self->nts_trust != NULL)
+    return self->nts->trust_add_pem (self->nts_trust, set, pem, len, "nts-certs", error);
+  return TRUE;
+}
+
+/* The module and the trust, at the first key exchange. A file that holds no certificate is
+ * said then, and left out. */
+static gboolean
+nts_ready (MrdSyncEngine *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->nts_trust != NULL)
+    return TRUE;
+  if (self->nts == NULL && (self->nts = mrd_nts_module_load (&error)) == NULL)
+    return FALSE;
+  self->nts_trust = self->nts->trust_new (self->nts_system_certs);
+  for (guint i = 0; i < self->nts_pems->len; i++)
+    {
+      gsize len = 0;
+      const guint8 *pem = g_bytes_get_data (self->nts_pems->pdata[i], &len);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!self->nts->trust_add_pem (self->nts_trust, g_array_index (self->nts_pem_sets, guint, i),
+                                     pem, len, "ntstrustedcerts", &local_error))
+        g_warning ("%s", local_error->message);
+    }
+  return TRUE;
+}
+
+/* NtpNtsAead through the module; false when it cannot be loaded. */
+static bool
+env_nts_aead (void *ud, bool encrypt, const uint8_t *key, size_t key_len, const uint8_t *nonce,
+              size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *in,
+              size_t in_len, uint8_t *out, size_t out_max, size_t *out_len)
+{
+  MrdSyncEngine *self = ud;
+
+  *out_len = 0;
+  if (!nts_ready (self))
+    return false;
+  return self->nts->aead (NULL, encrypt, key, key_len, nonce, nonce_len, ad, ad_len, in, in_len,
+                          out, out_max, out_len);
 }
 
 void
@@ -982,12 +1038,21 @@ env_nts_ke (void *ud, unsigned index)
 
   if (src == NULL || src->ntske != NULL)
     return;
+  if (!nts_ready (self))
+    {
+      /* The core backs off as after any failed exchange. */
+      gint64 before = ref_time (self);
+
+      ntp_engine_nts_ke_done (self->core, index, NULL, NULL, NULL);
+      after_core (self, before);
+      return;
+    }
   ke_address = mrd_net_address_copy (src->address);
   if (ke_address->ss.ss_family == AF_INET6)
     ((struct sockaddr_in6 *) &ke_address->ss)->sin6_port = g_htons (src->spec->sc.ntsport);
   else
     ((struct sockaddr_in *) &ke_address->ss)->sin_port = g_htons (src->spec->sc.ntsport);
-  src->ntske = mrd_ntske_start (self->nts_trust, (guint) src->spec->sc.certset,
+  src->ntske = self->nts->ntske_start (self->nts_trust, (guint) src->spec->sc.certset,
                                 src->spec->sc.name, ke_address, NTSKE_TIMEOUT_MS,
                                 on_ntske_done, src);
 }
@@ -1007,7 +1072,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
     .get_random = env_get_random,
     .auth_mac = env_auth_mac,
-    .nts_aead = mrd_siv_aead,
+    .nts_aead = env_nts_aead,
     .nts_ke = env_nts_ke,
   };
   NtpConfig cfg = self->core_cfg;
