@@ -97,7 +97,8 @@ rec (Ke *k, uint16_t word, const void *body, size_t len)
   k->b[k->n++] = (uint8_t) word;
   k->b[k->n++] = (uint8_t) (len >> 8);
   k->b[k->n++] = (uint8_t) len;
-  memcpy (k->b + k->n, body, len);
+  if (len)
+    memcpy (k->b + k->n, body, len);
   k->n += len;
 }
 
