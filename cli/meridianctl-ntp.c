@@ -648,6 +648,61 @@ mctl_makestep (MctlContext *ctx, int argc, char **argv)
   return simple_command (ctx, "makestep", "MakeStep", _("Cannot step the clock"), argc, argv);
 }
 
+/* ---- offline / online / onoffline ------------------------------------------------------- */
+
+/* chronyc's offline, online and onoffline: the daemon reads the sources' mask
+ * (service/sync/mrd-sync-mask.h) and says when it is malformed or matches no source. On
+ * success chronyc prints its reply's status, "200 OK", with or without -c; so does this. */
+static int
+connectivity_command (MctlContext *ctx, const char *command, const char *connectivity,
+                      gboolean takes_mask, const char *failure, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx =
+    mctl_option_context_new (ctx, command, takes_mask ? "[ADDRESS[/BITS]|MASK/ADDRESS]" : "", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *mask;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (!takes_mask && argc > 1)
+    return mctl_usage_error (ctx, command, _("%s takes no arguments"), command);
+  if (takes_mask && argc > 2)
+    return mctl_usage_error (ctx, command,
+                             _("%s takes at most one address, subnet or host name"), command);
+  mask = argc > 1 ? argv[1] : "";
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "SetConnectivity",
+                              g_variant_new ("(ss)", connectivity, mask), NULL, &error))
+    return mctl_report_error (ctx, failure, error);
+  g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
+}
+
+int
+mctl_offline (MctlContext *ctx, int argc, char **argv)
+{
+  return connectivity_command (ctx, "offline", "offline", TRUE,
+                               _("Cannot take the NTP sources offline"), argc, argv);
+}
+
+int
+mctl_online (MctlContext *ctx, int argc, char **argv)
+{
+  return connectivity_command (ctx, "online", "online", TRUE,
+                               _("Cannot take the NTP sources online"), argc, argv);
+}
+
+int
+mctl_onoffline (MctlContext *ctx, int argc, char **argv)
+{
+  return connectivity_command (ctx, "onoffline", "auto", FALSE,
+                               _("Cannot set the NTP sources online or offline"), argc, argv);
+}
+
 /* ---- waitsync --------------------------------------------------------------------------- */
 
 static gboolean

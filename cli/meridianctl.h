@@ -77,6 +77,9 @@ int mctl_add_source (MctlContext *ctx, int argc, char **argv);
 int mctl_remove_source (MctlContext *ctx, int argc, char **argv);
 int mctl_burst (MctlContext *ctx, int argc, char **argv);
 int mctl_makestep (MctlContext *ctx, int argc, char **argv);
+int mctl_offline (MctlContext *ctx, int argc, char **argv);
+int mctl_online (MctlContext *ctx, int argc, char **argv);
+int mctl_onoffline (MctlContext *ctx, int argc, char **argv);
 int mctl_waitsync (MctlContext *ctx, int argc, char **argv);
 int mctl_monitor (MctlContext *ctx, int argc, char **argv);
 

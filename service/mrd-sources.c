@@ -128,6 +128,7 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
                 "state", state_name (r->state),
                 "stratum", (guchar) CLAMP (r->stratum, 0, 255),
                 "poll", (gint16) r->poll,
+                "online", (gboolean) !r->offline,
                 "reach", (guchar) r->reach,
                 "last-rx-ago", r->last_rx_ago,
                 "adjusted-offset", r->adjusted_offset,
@@ -299,6 +300,7 @@ typedef struct {
   MrdSources *sources;
   GDBusMethodInvocation *invocation;
   char *line;
+  char *connectivity;
   guint id;
 } SourcesCall;
 
@@ -309,6 +311,7 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
   MrdSources *self = call->sources;
   GDBusMethodInvocation *invocation = call->invocation;
   g_autofree char *line = call->line;
+  g_autofree char *connectivity = call->connectivity;
   guint id = call->id;
   g_autoptr(GError) error = NULL;
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
@@ -337,6 +340,13 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
         mrd_error_return (invocation, error);
       else
         g_dbus_method_invocation_return_value (invocation, NULL);
+    }
+  else if (strcmp (method, "SetConnectivity") == 0)
+    {
+      if (!mrd_sync_set_connectivity (self->sync, connectivity, line, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_set_connectivity (self->skeleton, invocation);
     }
   else if (strcmp (method, "Burst") == 0)
     {
@@ -416,6 +426,28 @@ handle_remove_source_by_name (MrdDBusTime1Sources *object, GDBusMethodInvocation
 }
 
 static gboolean
+handle_set_connectivity (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
+                         const char *connectivity, const char *mask, gboolean interactive,
+                         MrdSources *self)
+{
+  g_autoptr(GError) error = NULL;
+  SourcesCall *call;
+
+  if (!mrd_sync_check_connectivity (connectivity, mask, &error))
+    {
+      mrd_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  call = g_new0 (SourcesCall, 1);
+  call->sources = self;
+  call->invocation = invocation;
+  call->line = g_strdup (mask);
+  call->connectivity = g_strdup (connectivity);
+  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_simple (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
                gboolean interactive, MrdSources *self)
 {
@@ -443,6 +475,8 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   g_signal_connect (self->skeleton, "handle-remove-source-by-name",
                     G_CALLBACK (handle_remove_source_by_name), self);
   g_signal_connect (self->skeleton, "handle-burst", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-set-connectivity",
+                    G_CALLBACK (handle_set_connectivity), self);
   g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
   update_tracking (self);
   /* Ids are never reused: walk them in order so the objects appear in the order added. */

@@ -78,6 +78,7 @@ report_init (NtpSourceReport *report, const NtpSourceConfig *config)
   report->state = NTP_STATE_UNUSABLE;
   report->poll = config->minpoll;
   report->last_rx_ago = -1.0;
+  report->offline = config->offline;
   /* No samples yet: the core's worst case, chronyd's (`chronyc sourcestats`: 2000.000 ppm,
    * 4000ms). */
   report->skew_ppm = NTP_STATS_WORST_FREQ * 1e6;
@@ -547,6 +548,58 @@ mrd_sync_burst (MrdSync *self, GError **error)
   return self->engine->burst (self->engine_data, error);
 }
 
+static gboolean
+parse_connectivity (const char *connectivity, const char *mask_text, MrdConnectivity *c,
+                    MrdSyncMask *mask, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!mrd_connectivity_from_string (connectivity, c))
+    {
+      g_autofree char *quoted = mrd_error_quote (connectivity);
+
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   _("Unknown connectivity %s (expected offline, online or auto)"), quoted);
+      return FALSE;
+    }
+  if (!mrd_sync_mask_parse (mask_text, mask, &local))
+    {
+      g_autofree char *quoted = mrd_error_quote (mask_text);
+
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   _("Invalid syntax for mask/address: %s"), quoted);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mrd_sync_check_connectivity (const char *connectivity, const char *mask, GError **error)
+{
+  MrdConnectivity c;
+  MrdSyncMask m;
+
+  return parse_connectivity (connectivity, mask, &c, &m, error);
+}
+
+gboolean
+mrd_sync_set_connectivity (MrdSync *self, const char *connectivity, const char *mask_text,
+                           GError **error)
+{
+  MrdConnectivity c;
+  MrdSyncMask mask;
+
+  if (!parse_connectivity (connectivity, mask_text, &c, &mask, error))
+    return FALSE;
+  if (self->engine == NULL || self->engine->set_connectivity == NULL)
+    {
+      g_message ("SetConnectivity: no NTP engine is running, no source to take %s",
+                 connectivity);
+      return TRUE;
+    }
+  return self->engine->set_connectivity (self->engine_data, c, &mask, mask_text, error);
+}
+
 gboolean
 mrd_sync_make_step (MrdSync *self, GError **error)
 {
@@ -618,6 +671,8 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   FLAG_OPT (noselect, "noselect");
   FLAG_OPT (trust, "trust");
   FLAG_OPT (require, "require");
+  FLAG_OPT (offline, "offline");
+  FLAG_OPT (auto_offline, "auto_offline");
   /* NTS: a line written back without them would run the source unauthenticated */
   FLAG_OPT (nts, "nts");
   INT_OPT (ntsport, "ntsport");

@@ -16,6 +16,7 @@
 #include <gio/gio.h>
 #include "ntp-config.h"
 #include "sync/mrd-keys.h"
+#include "sync/mrd-sync-mask.h"
 
 G_BEGIN_DECLS
 
@@ -45,6 +46,11 @@ typedef struct {
   gboolean (*burst)         (gpointer engine, GError **error);
   gboolean (*make_step)     (gpointer engine, GError **error);
   void     (*set_enabled)   (gpointer engine, gboolean enabled);
+  /* chronyc offline / online / onoffline for the sources @mask matches (parsed from @mask_text,
+   * which goes to the engine as it is). Fails with MRD_ERROR_UNKNOWN_SOURCE when a mask that
+   * names sources matches none of the polled addresses. May be NULL. */
+  gboolean (*set_connectivity) (gpointer engine, MrdConnectivity connectivity,
+                                const MrdSyncMask *mask, const char *mask_text, GError **error);
   /* Bring the reports up to date (mrd_sync_set_tracking() and the like) from where the
    * engine keeps its latest figures; called before a client reads them. May be NULL (an engine
    * that reports every update as it comes). */
@@ -112,6 +118,15 @@ guint       mrd_sync_get_n_sources      (MrdSync *self);
  * and both succeed, as chronyc's commands do on an idle chronyd. */
 gboolean    mrd_sync_burst              (MrdSync *self, GError **error);
 gboolean    mrd_sync_make_step          (MrdSync *self, GError **error);
+/* Check a connectivity command: @connectivity "offline", "online" or "auto" (onoffline), @mask
+ * as mrd-sync-mask.h reads it; G_DBUS_ERROR_INVALID_ARGS for either one wrong. */
+gboolean    mrd_sync_check_connectivity (const char *connectivity, const char *mask,
+                                         GError **error);
+/* Hand it to the engine (checked as above). Without an engine there is nothing to poll and it
+ * succeeds, as Burst does; a mask naming sources that match none fails with
+ * MRD_ERROR_UNKNOWN_SOURCE (chronyc's "503 No such source"). */
+gboolean    mrd_sync_set_connectivity   (MrdSync *self, const char *connectivity,
+                                         const char *mask, GError **error);
 gboolean    mrd_sync_has_engine         (MrdSync *self);
 
 /* A source's configuration, as parsed, and its options as the Options property shows them

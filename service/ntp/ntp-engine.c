@@ -92,6 +92,8 @@ struct NtpEngine {
   int64_t ref_time_ns;
   double root_delay, root_dispersion;
   uint64_t rng;
+  bool reselect_due;         /* the reference went offline inside a send: select again once
+                              * the timer's round of requests is done */
 };
 
 /* chrony's maxclockerror (NtpConfig.maxclockerror, ppm; default 1): how far the local
@@ -269,6 +271,8 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
       elog (e, NTP_LOG_INFO, "%s: authenticated with NTS (key exchange on port %u): replies"
             " without a valid authenticator are refused", s->cfg.name, s->cfg.ntsport);
     ntp_source_poll_init (&s->poll, &s->cfg);
+    if (s->cfg.offline)
+      ntp_source_poll_set_offline (&s->poll);
     ntp_filter_init (&s->filter, s->cfg.filter);
     s->own_refid = refid_for_name (s->cfg.name);
     s->state = NTP_STATE_UNUSABLE;
@@ -355,7 +359,7 @@ source_usable (const NtpEngine *e, const Source *s, const NtpStatsSelection *sel
 static bool
 source_expected (const Source *s)
 {
-  if (!s->live || s->cfg.noselect || s->poll.stopped)
+  if (!s->live || s->cfg.noselect || s->poll.stopped || s->poll.offline)
     return false;
   return !(s->poll.reach == 0 && s->poll.missed >= NTP_REACH_SILENT);
 }
@@ -800,6 +804,10 @@ ntp_engine_timer (NtpEngine *e)
       s->presend_done = false;
       transmit (e, i, now);
     }
+    if (e->reselect_due) {
+      e->reselect_due = false;
+      select_and_update (e, now);
+    }
   }
   arm (e);
 }
@@ -1037,6 +1045,61 @@ ntp_engine_burst (NtpEngine *e)
     arm (e);
 }
 
+/* chronyd's take_offline: besides the polling state (ntp_source_poll_set_offline), the request
+ * in flight is forgotten, so a reply that still arrives is refused by the origin check as
+ * chronyd's closed socket drops it; the statistics stay. */
+static void
+take_offline (NtpEngine *e, unsigned i)
+{
+  Source *s = &e->src[i];
+  elog (e, NTP_LOG_INFO, "Source %s offline", s->cfg.name);
+  ntp_source_poll_set_offline (&s->poll);
+  s->sent_tx_ts = 0;
+  s->presend_done = false;
+  s->state = NTP_STATE_UNUSABLE;
+}
+
+bool
+ntp_engine_set_online (NtpEngine *e, unsigned src, bool online)
+{
+  if (src >= NTP_MAX_SOURCES || !e->src[src].live || e->src[src].poll.offline == !online)
+    return false;
+  int64_t now = e->env.now (e->env.ud);
+  if (online) {
+    elog (e, NTP_LOG_INFO, "Source %s online", e->src[src].cfg.name);
+    ntp_source_poll_set_online (&e->src[src].poll, now);
+  } else {
+    take_offline (e, src);
+    /* The reference gone, choose again now (chronyd reselects when a source's reachability
+     * is reset): another source, or none and the clock reads unsynchronized. */
+    if (e->started && e->selected == (int) src)
+      select_and_update (e, now);
+  }
+  if (e->started)
+    arm (e);
+  return true;
+}
+
+bool
+ntp_engine_source_online (const NtpEngine *e, unsigned src)
+{
+  return src < NTP_MAX_SOURCES && e->src[src].live && !e->src[src].poll.offline;
+}
+
+bool
+ntp_engine_send_failed (NtpEngine *e, unsigned src)
+{
+  if (src >= NTP_MAX_SOURCES || !e->src[src].live || !e->src[src].cfg.auto_offline
+      || e->src[src].poll.offline)
+    return false;
+  take_offline (e, src);
+  /* Called from within env->send, in the middle of the timer's round: the selection runs
+   * when the round is over (ntp_engine_timer). */
+  if (e->selected == (int) src)
+    e->reselect_due = true;
+  return true;
+}
+
 void
 ntp_engine_make_step (NtpEngine *e)
 {
@@ -1133,6 +1196,7 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->refid = s->refid;
   out->reply = s->reply;
   out->replies = s->replies;
+  out->offline = s->poll.offline;
   out->auth_mode = s->cfg.nts ? NTP_AUTH_NTS : s->cfg.key ? NTP_AUTH_SYMMETRIC : NTP_AUTH_NONE;
   out->key_id = s->cfg.nts ? s->nts_ke_done : s->cfg.key;
   out->nts_key_len = s->nts && s->nts->have_keys ? NTS_KEY_LEN * 8 : 0;

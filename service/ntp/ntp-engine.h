@@ -51,6 +51,17 @@ void ntp_engine_timer (NtpEngine *e);
 void ntp_engine_burst (NtpEngine *e);
 void ntp_engine_make_step (NtpEngine *e);
 
+/* `chronyc offline` / `online` for source `src`: offline, it sends nothing, reads unreachable
+ * (reach 0, state '?') and keeps its statistics; online, polling resumes (ntp-source.h,
+ * ntp_source_poll_set_online). A reference taken offline is replaced at once. Returns true
+ * when the source's connectivity changed. */
+bool ntp_engine_set_online (NtpEngine *e, unsigned src, bool online);
+bool ntp_engine_source_online (const NtpEngine *e, unsigned src);
+/* The request env->send was just given for `src` could not go out for want of a route
+ * (ENETUNREACH, EHOSTUNREACH, EPERM from a firewall, as chronyd counts them): a source with
+ * `auto_offline` goes offline. May be called from within env->send. Returns true when it did. */
+bool ntp_engine_send_failed (NtpEngine *e, unsigned src);
+
 void ntp_engine_get_tracking (const NtpEngine *e, NtpTracking *out);
 /* A tracking report as it reads `seconds` later, without a new update: the offset still being
  * slewed out follows the slew's plan (slew_rate, slew_left), as chronyd's "System time" is

@@ -45,11 +45,50 @@ start_burst (NtpSourcePoll *p, int good, int total)
 void
 ntp_source_poll_start (NtpSourcePoll *p, int64_t now_ns)
 {
-  if (p->stopped)
+  if (p->stopped || p->offline)
     return;
   if (p->iburst)
     start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
   p->next_tx_ns = now_ns;
+}
+
+void
+ntp_source_poll_set_offline (NtpSourcePoll *p)
+{
+  p->offline = true;
+  p->next_tx_ns = INT64_MAX;
+  p->reach = 0;
+  p->reach_size = 0;
+  p->missed = 0;
+  p->burst_good_left = p->burst_total_left = 0;
+  p->burst_anchor_ns = INT64_MIN;
+}
+
+void
+ntp_source_poll_set_online (NtpSourcePoll *p, int64_t now_ns)
+{
+  if (!p->offline)
+    return;
+  p->offline = false;
+  if (p->stopped)
+    return;
+  int64_t next = now_ns + (int64_t) llround (NTP_ONLINE_DELAY * 1e9);
+  if (p->iburst)
+    start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
+  else if (p->last_tx_ns != INT64_MIN && p->last_tx_ns + ntp_poll_to_ns (p->poll) > next)
+    /* The poll interval since the last request is kept: going offline and online again
+     * quickly does not make a request sooner than the interval allows. */
+    next = p->last_tx_ns + ntp_poll_to_ns (p->poll);
+  p->next_tx_ns = next;
+}
+
+/* An offline source sends nothing once a `chronyc burst` it was given is over (chronyd's
+ * burst on an offline source: sample it, then back to offline). */
+static void
+settle_offline (NtpSourcePoll *p)
+{
+  if (p->offline && !ntp_source_poll_in_burst (p))
+    p->next_tx_ns = INT64_MAX;
 }
 
 void
@@ -111,7 +150,7 @@ ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns)
     p->next_tx_ns = INT64_MAX;
     return;
   }
-  if (!ntp_source_poll_in_burst (p) && p->burst && p->poll > 1) {
+  if (!ntp_source_poll_in_burst (p) && p->burst && p->poll > 1 && !p->offline) {
     start_burst (p, 1, 4);
     p->burst_anchor_ns = now_ns;
   }
@@ -126,6 +165,9 @@ ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns)
     }
     double interval = fmin (NTP_BURST_INTERVAL, ldexp (1.0, p->poll));
     p->next_tx_ns = now_ns + (int64_t) llround (interval * 1e9);
+    /* the burst's last request: an offline source waits for its reply, then nothing */
+    if (p->offline && p->burst_total_left == 0)
+      p->next_tx_ns = INT64_MAX;
     return;
   }
   /* Without replies, back off (chrony raises the poll by a quarter per silent request). The
@@ -135,6 +177,7 @@ ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns)
   if (p->missed >= 2)
     adjust_poll (p, p->sync_peer ? 0.1 : 0.25);
   p->next_tx_ns = now_ns + ntp_poll_to_ns (p->poll);
+  settle_offline (p);
 }
 
 void
@@ -146,7 +189,7 @@ ntp_source_poll_replied (NtpSourcePoll *p, int64_t now_ns)
   p->ever_reached = true;
   /* Back after an outage: take a quick burst (as at start) so the statistics, which were
    * probably reset by the gap, fill again in seconds rather than polls. */
-  if (was_unreachable && p->iburst) {
+  if (was_unreachable && p->iburst && !p->offline) {
     start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
     int64_t soon = now_ns + (int64_t) llround (fmin (NTP_BURST_INTERVAL, ldexp (1.0, p->poll)) * 1e9);
     if (p->next_tx_ns > soon)
@@ -167,6 +210,7 @@ ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error, double p
       if (p->next_tx_ns < now_ns)
         p->next_tx_ns = now_ns;
     }
+    settle_offline (p);
     return;
   }
   double adj;
@@ -193,6 +237,7 @@ ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error, double p
     if (p->next_tx_ns < now_ns)
       p->next_tx_ns = now_ns;
   }
+  settle_offline (p);
 }
 
 void
@@ -229,6 +274,7 @@ ntp_source_poll_kod (NtpSourcePoll *p, NtpPacketResult kod, int pkt_poll, int64_
       next = now_ns;
     if (p->next_tx_ns < next)
       p->next_tx_ns = next;
+    settle_offline (p);
     break;
   }
   case NTP_PKT_KOD_DENY:

@@ -17,6 +17,9 @@
 #define NTP_BURST_INTERVAL 2.0
 #define NTP_IBURST_GOOD 4
 #define NTP_IBURST_TOTAL 8
+/* A source taken online sends its first request no sooner than this (s), as chrony's
+ * INITIAL_DELAY: an interface that has just come up gets a moment to get its address. */
+#define NTP_ONLINE_DELAY 0.2
 
 typedef struct {
   int minpoll, maxpoll;     /* as configured, clamped to NTP_POLL_MIN..NTP_POLL_MAX */
@@ -31,6 +34,7 @@ typedef struct {
   int reach_size;           /* requests sent, capped at 8: how much of `reach` is history */
   bool ever_reached;
   bool stopped;             /* KoD DENY/RSTR: never poll again */
+  bool offline;             /* chronyc offline: nothing is sent until taken online */
   int burst_good_left, burst_total_left;
   int missed;               /* consecutive requests without a reply */
   bool sync_peer;           /* the engine's reference now (set by the engine): its silence
@@ -41,9 +45,18 @@ typedef struct {
 } NtpSourcePoll;
 
 void ntp_source_poll_init (NtpSourcePoll *p, const NtpSourceConfig *sc);
-/* Begin polling at `now` (first request right away; a burst if iburst). */
+/* Begin polling at `now` (first request right away; a burst if iburst); an offline source
+ * waits for ntp_source_poll_set_online. */
 void ntp_source_poll_start (NtpSourcePoll *p, int64_t now_ns);
-/* `chronyc burst`: 4 good samples out of at most 8 requests. */
+/* chronyc offline: nothing more is sent and the reach register is cleared (the source reads
+ * unreachable, as chronyd's does), but the poll interval and the statistics are kept. */
+void ntp_source_poll_set_offline (NtpSourcePoll *p);
+/* chronyc online: polling resumes a poll interval after the last request (at least
+ * NTP_ONLINE_DELAY from now), or with an iburst source with a burst right away, as chronyd
+ * resumes (its ntp_core.c, going online). No-op when already online. */
+void ntp_source_poll_set_online (NtpSourcePoll *p, int64_t now_ns);
+/* `chronyc burst`: 4 good samples out of at most 8 requests; an offline source too, which
+ * then sends nothing more (as chronyd samples an offline source on `burst`). */
 void ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns);
 /* A request goes out now: shifts the reach register and schedules the next one. */
 void ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns);

@@ -122,6 +122,10 @@ typedef struct {
   int presend;               /* request 2 s before each regular one (ARP caches warm) */
   double asymmetry;          /* chrony's `asymmetry`: the share of the delay's rise over the
                               * least one put down to the request path, -0.5..0.5 (0: none) */
+  bool offline;              /* chrony's `offline`: the source starts offline (sends nothing
+                              * until ntp_engine_set_online) */
+  bool auto_offline;         /* chrony's `auto_offline`: a send that fails for want of a route
+                              * takes the source offline (ntp_engine_send_failed) */
   /* chrony options the parser accepted but this client does not implement, as written with
    * their arguments (e.g. "key 1 nts"); ntp_engine_add_source logs them as a warning, so a
    * user who asked for authentication learns that the source is not authenticated. "" = none. */
@@ -200,6 +204,8 @@ typedef struct {
   double std_dev;             /* s */
   NtpReplyInfo reply;         /* the last reply a sample was taken from */
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
+  bool offline;               /* taken offline (chronyc offline, the `offline` option or
+                               * auto_offline): nothing is sent to it */
   /* Authentication, as `chronyc authdata` shows it */
   int auth_mode;              /* NTP_AUTH_NONE, NTP_AUTH_SYMMETRIC (`key`), NTP_AUTH_NTS */
   uint32_t key_id;            /* `key N`'s N; with NTS the key exchanges that succeeded */

@@ -282,6 +282,24 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       if (!mrd_sync_engine_burst (self->engine))
         send_error (self, "burst: the engine is stopped");
     }
+  else if (g_str_equal (name, "set-connectivity") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+    {
+      const char *which, *mask_text;
+      MrdConnectivity connectivity;
+      MrdSyncMask mask;
+
+      /* Checked again here: the parent is trusted, but a message is only ever read as data. */
+      g_variant_get (arg, "(&s&s)", &which, &mask_text);
+      if (!mrd_connectivity_from_string (which, &connectivity))
+        send_error (self, "set-connectivity: unknown connectivity %s", which);
+      else if (!mrd_sync_mask_parse (mask_text, &mask, &error))
+        send_error (self, "set-connectivity: %s", error->message);
+      else
+        {
+          mrd_sync_engine_set_connectivity (self->engine, connectivity, &mask);
+          send_update (self);
+        }
+    }
   else if (g_str_equal (name, "make-step"))
     {
       if (!mrd_sync_engine_make_step (self->engine))

@@ -57,6 +57,14 @@ struct _MrdEngineProxy {
   guint watch;
 
   GArray *sources;               /* ProxySource, in the order added */
+  /* Every address the engine polls ("192.0.2.1", "[2001:db8::1]:1123") and its line's id, from
+   * the latest update: a connectivity command that names sources must match one of them. */
+  GPtrArray *polled;             /* char *, id + 1 in the pointer array polled_ids */
+  GArray *polled_ids;            /* guint */
+  /* The connectivity commands given, oldest first, (ss) each: replayed to an engine child
+   * started anew, so that a restart does not take offline sources back online. A command
+   * for every source makes the ones before it moot. */
+  GPtrArray *connectivity;
   GQueue try_writes;             /* TryWrite, answered in order */
   gboolean have_drift, drift_dirty;
   double drift_freq, drift_skew;
@@ -217,6 +225,8 @@ send_configure (MrdEngineProxy *self)
 
       send_source (self, s);
     }
+  for (guint i = 0; i < self->connectivity->len; i++)
+    send_msg (self, "set-connectivity", self->connectivity->pdata[i]);
 }
 
 /* Several addresses of one pool line: the line's object shows the best of them. */
@@ -268,12 +278,16 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
                  &reference, &sources_v, &have_drift, &freq, &skew);
   mrd_wire_get_tracking (tracking_v, &t);
 
+  g_ptr_array_set_size (self->polled, 0);
+  g_array_set_size (self->polled_ids, 0);
   g_variant_iter_init (&iter, sources_v);
   while (g_variant_iter_next (&iter, "(u&s&s@" MRD_WIRE_REPORT ")", &id, &address, &local, &report_v))
     {
       NtpSourceReport r;
       struct { NtpSourceReport r; char address[64]; char local[64]; } *cur;
 
+      g_ptr_array_add (self->polled, g_strdup (address));
+      g_array_append_val (self->polled_ids, id);
       mrd_wire_get_report (report_v, &r);
       g_variant_unref (report_v);
       cur = g_hash_table_lookup (best, GUINT_TO_POINTER (id));
@@ -589,6 +603,79 @@ seam_make_step (gpointer engine, GError **error)
   return TRUE;
 }
 
+/* Whether @mask names any source the engine polls: by address (every address of a pool
+ * line), or by the name its line was configured with. */
+static gboolean
+any_polled_matches (MrdEngineProxy *self, const MrdSyncMask *mask)
+{
+  refresh_from_snapshot (self);
+  /* No engine has reported (NTP off with the engine started on demand, or not started yet):
+   * the lines as configured, by the address shown for them or their name. */
+  if (self->polled->len == 0)
+    for (guint i = 0; i < self->sources->len; i++)
+      {
+        guint id = g_array_index (self->sources, ProxySource, i).id;
+        const NtpSourceConfig *config = mrd_sync_get_source_config (self->sync, id);
+
+        if (config != NULL &&
+            mrd_sync_mask_match_string (mask, mrd_sync_get_source_address (self->sync, id),
+                                        config->name))
+          return TRUE;
+      }
+  for (guint i = 0; i < self->polled->len; i++)
+    {
+      guint wire_id = g_array_index (self->polled_ids, guint, i);
+      const NtpSourceConfig *config = wire_id > 0 && mrd_sync_has_source (self->sync, wire_id - 1)
+                                        ? mrd_sync_get_source_config (self->sync, wire_id - 1)
+                                        : NULL;
+
+      if (mrd_sync_mask_match_string (mask, self->polled->pdata[i],
+                                      config != NULL ? config->name : NULL))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+seam_set_connectivity (gpointer engine, MrdConnectivity connectivity, const MrdSyncMask *mask,
+                       const char *mask_text, GError **error)
+{
+  MrdEngineProxy *self = engine;
+  const char *which = mrd_connectivity_to_string (connectivity);
+  gboolean send;
+  GVariant *msg;
+
+  if (!mask->all && !any_polled_matches (self, mask))
+    {
+      g_autofree char *quoted = mrd_error_quote (mask_text);
+
+      g_set_error (error, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No source matches %s"),
+                   quoted);
+      return FALSE;
+    }
+  /* Kept, and sent whenever a child is there to take it, NTP on or off: the engine keeps a
+   * source's connectivity while it is stopped, and one started later is given the commands
+   * again (send_configure). */
+  send = self->fd >= 0;
+  msg = g_variant_ref_sink (g_variant_new ("(ss)", which, mask_text));
+  if (mask->all)
+    g_ptr_array_set_size (self->connectivity, 0);
+  else if (self->connectivity->len >= 64)
+    g_ptr_array_remove_index (self->connectivity, 0);
+  g_ptr_array_add (self->connectivity, msg);
+  if (send)
+    {
+      send_msg (self, "set-connectivity", msg);
+      g_message ("SetConnectivity: %s %s, sent to the NTP engine (%s)", which,
+                 mask->all ? "(all sources)" : mask_text,
+                 mrd_engine_launch_describe (self->launch));
+    }
+  else
+    g_message ("SetConnectivity: %s %s, kept for the NTP engine when it starts", which,
+               mask->all ? "(all sources)" : mask_text);
+  return TRUE;
+}
+
 static void
 seam_set_enabled (gpointer engine, gboolean enabled)
 {
@@ -625,6 +712,7 @@ static const MrdSyncEngineOps seam = {
   .remove_source = seam_remove_source,
   .burst = seam_burst,
   .make_step = seam_make_step,
+  .set_connectivity = seam_set_connectivity,
   .set_enabled = seam_set_enabled,
 };
 
@@ -662,6 +750,9 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->rtcsync = options->rtcsync;
   self->fd = -1;
   self->sources = g_array_new (FALSE, TRUE, sizeof (ProxySource));
+  self->polled = g_ptr_array_new_with_free_func (g_free);
+  self->polled_ids = g_array_new (FALSE, TRUE, sizeof (guint));
+  self->connectivity = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_array_set_clear_func (self->sources, (GDestroyNotify) proxy_source_clear);
   g_queue_init (&self->try_writes);
   read_drift (self);
@@ -688,6 +779,9 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   g_clear_pointer (&self->launch, mrd_engine_launch_free);
   write_drift (self);
   g_array_unref (self->sources);
+  g_ptr_array_unref (self->polled);
+  g_array_unref (self->polled_ids);
+  g_ptr_array_unref (self->connectivity);
   g_strfreev (self->core_lines);
   g_free (self->driftfile);
   mrd_keys_free (self->keys);

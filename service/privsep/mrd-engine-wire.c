@@ -33,7 +33,7 @@ mrd_wire_report (const NtpSourceReport *r)
                         r->reply.root_dispersion, (guint32) r->reply.refid,
                         (gint64) r->reply.t1_ns, (gint64) r->reply.t2_ns,
                         (gint64) r->reply.t3_ns, (gint64) r->reply.t4_ns,
-                        (gint64) r->reply.ref_ns, (guint64) r->replies,
+                        (gint64) r->reply.ref_ns, (guint64) r->replies, (gboolean) r->offline,
                         (gint32) r->auth_mode, (guint32) r->key_id, (gint32) r->nts_key_len,
                         r->nts_ke_ago, (gint32) r->nts_ke_attempts, (gboolean) r->nts_nak,
                         (gint32) r->nts_cookies, (gint32) r->nts_cookie_len);
@@ -81,6 +81,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   guint32 refid, reply_refid;
   gint64 t1, t2, t3, t4, ref;
   guint64 replies;
+  gboolean offline;
   double unused;
   gint32 auth_mode, key_len, attempts, cookies, cookie_len;
   guint32 key_id;
@@ -92,8 +93,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
                  &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
-                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &auth_mode, &key_id,
-                 &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len);
+                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline, &auth_mode,
+                 &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -115,6 +116,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.t4_ns = t4;
   r->reply.ref_ns = ref;
   r->replies = replies;
+  r->offline = offline != FALSE;
   /* From the sandboxed child: kept within what the core can report. */
   r->auth_mode = auth_mode >= NTP_AUTH_NONE && auth_mode <= NTP_AUTH_NTS ? auth_mode : NTP_AUTH_NONE;
   r->key_id = key_id;
@@ -198,8 +200,8 @@ static void
 key_of_source (guint32 id, const char *address, const char *local, NtpSourceReport *r,
                gpointer data)
 {
-  g_variant_builder_add (data, "(ussiii)", id, address, local, (gint32) r->state, (gint32) r->stratum,
-                         (gint32) r->poll);
+  g_variant_builder_add (data, "(ussiiib)", id, address, local, (gint32) r->state,
+                         (gint32) r->stratum, (gint32) r->poll, (gboolean) r->offline);
 }
 
 GVariant *
@@ -211,10 +213,10 @@ mrd_wire_discrete_key (GVariant *update)
   gboolean have_drift;
   double freq, skew;
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ussiii)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ussiiib)"));
   get_update (update, &t, &reference, &have_drift, &freq, &skew, key_of_source, &b);
   return g_variant_ref_sink (
-    g_variant_new ("(buiibiisa(ussiii))", (gboolean) t.synchronized, (guint32) t.ref_id,
+    g_variant_new ("(buiibiisa(ussiiib))", (gboolean) t.synchronized, (guint32) t.ref_id,
                    (gint32) t.ref_source, (gint32) t.stratum, (gboolean) (t.ref_time_ns != 0),
                    (gint32) t.leap, (gint32) t.leap_unsynchronized, reference, &b));
 }

@@ -8,6 +8,8 @@
  *   "add-source"    (us)   the daemon's source id, a chrony.conf source line
  *   "remove-source" u      the id
  *   "burst", "make-step"   ()
+ *   "set-connectivity" (ss) "offline", "online" or "auto" (onoffline), and the sources
+ *                          (mrd-sync-mask.h: "" = all)
  *   "enable"        b      start or stop polling
  *   "try-write"     s      debug: open that path for writing, answer "try-write-result"
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
@@ -32,12 +34,13 @@ G_BEGIN_DECLS
 /* NtpTracking, the slew's plan (slew_rate, slew_left) and maxclockerror last. */
 #define MRD_WIRE_TRACKING "(buiixdddddddddiibddd)"
 /* A source's report, then the last reply's header and timestamps (NtpReplyInfo: leap, version,
- * mode, stratum, precision, root delay, root dispersion, refid, t1..t4, reference time) and the
- * count of valid replies. */
+ * mode, stratum, precision, root delay, root dispersion, refid, t1..t4, reference time), the
+ * count of valid replies and whether the source is offline. */
 #define MRD_WIRE_REPLY "(yyyyidduxxxxx)"
-/* ... then the authentication (chronyc authdata): mode, key id, NTS key bits, seconds since the
- * last NTS-KE, its attempts, NAK, cookies, cookie length. */
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tiuidibii)"
+/* ... then whether the source is offline, and the authentication (chronyc authdata): mode,
+ * key id, NTS key bits, seconds since the last NTS-KE, its attempts, NAK, cookies, cookie
+ * length. */
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibii)"
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"
@@ -56,7 +59,8 @@ GVariant *mrd_wire_update_aged (GVariant *update, double seconds);
 
 /* The part of an update (MRD_WIRE_UPDATE) that the bus announces when it changes: whether
  * synchronized, the reference (id, source, name, stratum), the leap status, whether the clock
- * was ever updated, and each polled address's line, local address, state, stratum and poll interval. The
+ * was ever updated, and each polled address's line, local address, state, stratum, poll interval
+ * and connectivity. The
  * measured figures (offsets, frequency, delays, reach, sample counts) are not in it: they change
  * with every update and are read from the snapshot when asked. */
 GVariant *mrd_wire_discrete_key (GVariant *update);

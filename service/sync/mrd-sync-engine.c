@@ -55,6 +55,7 @@ typedef struct {
   guint32 refid;                 /* as chronyd names this source as its reference */
   MrdNetSocket *socket;
   guint unanswered;
+  gboolean offline;              /* chronyc offline (kept across stop and start) */
   MrdNtske *ntske;               /* the NTS-KE exchange in flight (nts sources) */
 } SyncSource;
 
@@ -71,6 +72,8 @@ struct _SyncSpec {
   gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
   MrdBackoff refresh;            /* ms: between re-resolutions for failing members */
   gboolean peer_said;
+  gboolean offline;              /* the connectivity an address resolved later starts with:
+                                  * the `offline` option, then the last command naming the line */
 };
 
 struct _MrdSyncEngine {
@@ -277,7 +280,7 @@ states_changed (MrdSyncEngine *self)
       guint32 key = 0;
 
       if (self->by_core[i] != NULL && ntp_engine_get_source (self->core, i, &r))
-        key = 1u << 31 | (guint32) (r.state & 0x7f) << 16 | (guint32) (r.reach >> 1) << 8 |
+        key = 1u << 31 | (guint32) r.offline << 30 | (guint32) (r.state & 0x7f) << 16 | (guint32) (r.reach >> 1) << 8 |
               (guint32) (r.stratum & 0xff);
       changed |= key != self->states_seen[i];
       self->states_seen[i] = key;
@@ -400,6 +403,18 @@ env_send (void *ud, unsigned index, const uint8_t *pkt, size_t len)
     {
       gint64 now = g_get_monotonic_time ();
 
+      /* No route (chronyd's auto_offline counts the same errors): a source with auto_offline
+       * goes offline, until an online or onoffline command brings it back. */
+      if ((g_error_matches (error, MRD_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+           g_error_matches (error, MRD_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+           g_error_matches (error, MRD_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED)) &&
+          ntp_engine_send_failed (self->core, index))
+        {
+          src->offline = TRUE;
+          g_message ("Source %s offline: %s (auto_offline)", src->address_str, error->message);
+          return;
+        }
+
       /* A network that is down fails every send: say so once a minute, not every poll. */
       self->send_errors++;
       if (now - self->last_send_error_log >= 60 * G_USEC_PER_SEC)
@@ -443,6 +458,7 @@ source_attach_core (SyncSource *src)
     return;
   /* The core names the source by the address it polls (its logs and reference id). */
   g_strlcpy (sc.name, src->address_str, sizeof sc.name);
+  sc.offline = src->offline;
   index = ntp_engine_add_source (self->core, &sc);
   if (index < 0)
     {
@@ -502,6 +518,7 @@ source_new (SyncSpec *spec, const MrdNetAddress *address)
   src->host = mrd_net_address_host_to_string (address);
   src->refid = mrd_net_address_refid (address);
   src->socket = mrd_net_socket_new (address, on_receive, src);
+  src->offline = spec->offline;
   return src;
 }
 
@@ -689,6 +706,7 @@ spec_new (MrdSyncEngine *self, const char *line, const NtpSourceConfig *sc)
   spec->engine = self;
   spec->line = g_strdup (line);
   spec->sc = *sc;
+  spec->offline = sc->offline;
   numeric = mrd_net_address_parse_numeric (sc->name, sc->port);
   spec->numeric = numeric != NULL;
   spec->max_members = sc->mode == NTP_SOURCE_POOL && !spec->numeric
@@ -1317,6 +1335,45 @@ mrd_sync_engine_burst (MrdSyncEngine *self)
   return TRUE;
 }
 
+guint
+mrd_sync_engine_set_connectivity (MrdSyncEngine *self, MrdConnectivity connectivity,
+                                  const MrdSyncMask *mask)
+{
+  gint64 before = self->core != NULL ? ref_time (self) : 0;
+  guint i, matched = 0;
+
+  /* The lines a command names as a whole (every source, or by the configured name): an
+   * address they resolve to later starts as the command left them. */
+  if (connectivity != MRD_CONNECTIVITY_AUTO && (mask->all || mask->name[0] != '\0'))
+    for (i = 0; i < self->specs->len; i++)
+      {
+        SyncSpec *spec = self->specs->pdata[i];
+
+        if (mrd_sync_mask_match (mask, NULL, spec->sc.name))
+          spec->offline = connectivity == MRD_CONNECTIVITY_OFFLINE;
+      }
+  for (i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+      gboolean online;
+
+      if (!mrd_sync_mask_match (mask, (const struct sockaddr *) &src->address->ss,
+                                src->spec->sc.name))
+        continue;
+      matched++;
+      online = connectivity == MRD_CONNECTIVITY_ONLINE ||
+               (connectivity == MRD_CONNECTIVITY_AUTO &&
+                mrd_sync_mask_connectable ((const struct sockaddr *) &src->address->ss,
+                                           src->address->len));
+      src->offline = !online;
+      if (self->core != NULL && src->core >= 0)
+        ntp_engine_set_online (self->core, (unsigned) src->core, online);
+    }
+  if (self->core != NULL)
+    after_core (self, before);
+  return matched;
+}
+
 gboolean
 mrd_sync_engine_make_step (MrdSyncEngine *self)
 {
@@ -1381,6 +1438,7 @@ fill_info (SyncSource *src, MrdSyncSourceInfo *out)
   out->report.last_rx_ago = -1;
   if (src->engine->core != NULL && src->core >= 0)
     ntp_engine_get_source (src->engine->core, (unsigned) src->core, &out->report);
+  out->report.offline = src->offline;
 }
 
 GArray *

@@ -17,6 +17,7 @@
 #include "clock/mrd-clock.h"
 #include "mrd-config.h"
 #include "ntp-engine.h"
+#include "sync/mrd-sync-mask.h"
 
 G_BEGIN_DECLS
 
@@ -103,6 +104,12 @@ GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
 /* `chronyc burst` / `chronyc makestep`. FALSE while stopped. */
 gboolean       mrd_sync_engine_burst     (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_make_step (MrdSyncEngine *self);
+/* `chronyc offline` / `online` / `onoffline` for the sources @mask matches (mrd-sync-mask.h);
+ * MRD_CONNECTIVITY_AUTO takes each online when the kernel has a route to it, else offline.
+ * Kept while stopped and across stop and start. Returns how many polled addresses matched. */
+guint          mrd_sync_engine_set_connectivity (MrdSyncEngine *self,
+                                                 MrdConnectivity connectivity,
+                                                 const MrdSyncMask *mask);
 
 /* Every field of `chronyc tracking` (zeroed, synchronized FALSE, while stopped). The
  * reference ID is chronyd's for the reference's address (mrd_net_address_refid). */

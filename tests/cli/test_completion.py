@@ -68,7 +68,8 @@ class Completion(unittest.TestCase):
                                         'select-timezone', 'describe-zone', 'set-ntp',
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats', 'authdata',
                                         'tracking', 'ntpdata', 'add-source', 'remove-source', 'burst',
-                                        'makestep', 'waitsync', 'monitor']))
+                                        'makestep', 'offline', 'online', 'onoffline',
+                                        'waitsync', 'monitor']))
 
     def test_completes_the_commands_help_lists(self):
         if not MERIDIANCTL:
@@ -118,6 +119,12 @@ class Completion(unittest.TestCase):
             fake.chmod(0o755)
             self.assertEqual(complete('meridianctl remove-source 192.0.2.1', d),
                              ['192.0.2.1', '192.0.2.15'])
+            # offline and online take the same addresses (one); onoffline takes none
+            self.assertEqual(complete('meridianctl offline 192.0.2.1', d),
+                             ['192.0.2.1', '192.0.2.15'])
+            self.assertEqual(complete('meridianctl online 192.0.2.15', d), ['192.0.2.15'])
+            self.assertEqual(complete('meridianctl online 192.0.2.15 ', d), [])
+            self.assertEqual(complete('meridianctl onoffline ', d), [])
 
 
 if __name__ == '__main__':

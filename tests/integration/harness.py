@@ -107,6 +107,7 @@ SIGNATURES = {
     'SetTimezone': '(sb)', 'SetNTP': '(bb)', 'SetTime': '(xbb)', 'SetLocalRTC': '(bbb)',
     'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(sx)',
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
+    'SetConnectivity': '(ssb)',
 }
 
 # Every daemon the tests start runs without CAP_SYS_TIME, helpers included: none of them may

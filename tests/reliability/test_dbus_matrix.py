@@ -31,7 +31,7 @@ VALID = {
     'SetTime': (60_000_000, True, False), 'SetLocalRTC': (True, False, False),
     'ListCountryZones': ('KR',), 'DescribeZone': ('Asia/Seoul', 0),
     'AddSource': ('server 127.0.0.9 iburst', False), 'RemoveSourceByName': ('127.0.0.8', False),
-    'Burst': (False,), 'MakeStep': (False,),
+    'Burst': (False,), 'MakeStep': (False,), 'SetConnectivity': ('offline', '', False),
 }
 DEFAULTS = {'s': '', 'b': False, 'y': 0, 'n': 0, 'q': 0, 'i': 0, 'u': 0, 'x': 0, 't': 0,
             'd': 0.0, 'o': '/', 'g': ''}

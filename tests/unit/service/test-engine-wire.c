@@ -151,7 +151,7 @@ a_hostile_reply_header_is_clamped (void **state)
   g_autoptr(GVariant) v = g_variant_ref_sink (g_variant_new (
     MRD_WIRE_REPORT, 0, 1, 4, (guchar) 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0u, 0, 0,
     0.0, 0.0, 0.0, 0.0, 0.0, (guchar) 9, (guchar) 200, (guchar) 255, (guchar) 255, 1000, 0.0,
-    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (gint64) 5, (guint64) 1,
+    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (gint64) 5, (guint64) 1, FALSE,
     7, 1u, 9999, -5.0, -3, TRUE, 99, 100000));
 
   mrd_wire_get_report (v, &out);

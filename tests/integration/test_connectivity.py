@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""chronyc's offline / online / onoffline through meridiand (Sources.SetConnectivity and
+meridianctl), against a real chronyd on loopback (chronyd -x), on a private bus.
+
+chronyd's serverstats counts the requests it receives: offline, none arrive for a window of
+several poll intervals; online, they resume. onoffline and auto_offline run the daemon in a
+network namespace of the test's own, where only loopback has a route."""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import harness
+from harness import ACTION, SOURCES, DaemonProcess, NATIVE
+from test_ntp_engine import SOURCE_IFACE, ChronydCase, free_udp_port
+
+MERIDIANCTL = os.environ.get('MERIDIANCTL', '')
+ACCESS_DENIED = 'org.freedesktop.DBus.Error.AccessDenied'
+UNKNOWN_SOURCE = 'org.meridian.Time1.Error.UnknownSource'
+INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
+# TEST-NET-2 (RFC 5737): never routed on the Internet; in the test's namespace no route at all.
+NO_ROUTE = '198.51.100.7'
+NO_ROUTE_AUTO = '198.51.100.8'
+
+
+class ConnectivityCase(ChronydCase):
+    def setUp(self):
+        if not (MERIDIANCTL and os.access(MERIDIANCTL, os.X_OK)):
+            self.skipTest(f'meridianctl is not built (MERIDIANCTL={MERIDIANCTL!r})')
+        super().setUp()
+
+    def ctl(self, *args, code=0):
+        r = self.run_client([MERIDIANCTL, *args])
+        self.assertEqual(r.returncode, code, f'meridianctl {args}: {r.stdout} {r.stderr}')
+        return r
+
+    def source_by_name(self, name):
+        found = [s for s in self.sources().values() if s['Name'] == name]
+        self.assertEqual(len(found), 1, f'{name} in {self.sources()}')
+        return found[0]
+
+    def online(self, name):
+        return self.source_by_name(name)['Online']
+
+
+class OfflineOnline(ConnectivityCase):
+    def test_offline_stops_requests_online_resumes_and_the_source_stays_listed(self):
+        # A 2-s poll: a window of 8 s without a request is four poll intervals.
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        (path, src), = self.sources().items()
+        self.assertTrue(src['Online'])
+        source = harness.Iface(NATIVE.name, path, SOURCE_IFACE)
+        watch = self.watch_properties(source)
+
+        r = self.ctl('offline')
+        self.assertEqual(r.stdout, '200 OK\n')
+        self.assertEqual(r.stderr, '')
+        self.assertTrue(watch.wait_for('Online', False), 'Online=false was not announced')
+        # A request already in flight may still arrive: count from a moment later.
+        time.sleep(1.0)
+        before = self.server_requests()
+        time.sleep(8.0)
+        self.assertEqual(self.server_requests(), before, 'requests reached chronyd while offline')
+        # Still listed, unreachable as chronyc shows an offline source ('?', reach 0), its
+        # last sample kept and ageing.
+        src = self.sources()[path]
+        self.assertFalse(src['Online'])
+        self.assertEqual(src['Reach'], 0)
+        self.assertEqual(src['State'], 'unusable')
+        self.assertGreater(src['LastRxAgo'], 8.0)
+        self.assertGreater(src['Samples'], 0)
+        row = self.ctl('sources', '-c').stdout.strip().split(',')
+        self.assertEqual(row[:3], ['^', '?', '127.0.0.1'])
+        self.assertEqual(row[5], '0')
+        # --json carries the connectivity (chronyc has no JSON; the property by its name).
+        listed, = json.loads(self.ctl('--json', 'sources').stdout)
+        self.assertIs(listed['Online'], False)
+        # Announced once: a single PropertiesChanged carried Online.
+        self.assertEqual(sum('Online' in changed for changed, _ in watch.changes), 1)
+        # chronyc's -c changes nothing in the reply; a second offline changes nothing.
+        self.assertEqual(self.ctl('-c', 'offline', '127.0.0.1').stdout, '200 OK\n')
+
+        self.assertEqual(self.ctl('online', '127.0.0.0/8').stdout, '200 OK\n')
+        self.wait_until(lambda: self.server_requests() > before, timeout=10,
+                        what='requests to resume at chronyd')
+        self.wait_until(lambda: self.sources()[path]['Reach'] != 0, timeout=10,
+                        what='the source to be reachable again')
+        self.assertTrue(self.sources()[path]['Online'])
+        self.assertTrue(watch.wait_for('Online', True))
+        self.assertEqual(sum('Online' in changed for changed, _ in watch.changes), 2)
+
+    def test_offline_outlives_a_restart_of_the_engine_child(self):
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        self.ctl('offline', '127.0.0.1')
+        self.wait_until(lambda: not self.online('127.0.0.1'), timeout=10, what='offline')
+        pid = self.engine_pid()
+        os.kill(pid, 9)
+        self.wait_until(lambda: self.engine_pid() not in (None, pid), timeout=15,
+                        what='a new engine child')
+        # The daemon gives the new child the command again: it polls nothing.
+        time.sleep(1.0)
+        before = self.server_requests()
+        time.sleep(6.0)
+        self.assertEqual(self.server_requests(), before, 'the new engine child polls')
+        self.assertFalse(self.online('127.0.0.1'))
+        self.ctl('online')
+        self.wait_until(lambda: self.server_requests() > before, timeout=10,
+                        what='requests to resume at chronyd')
+
+    def test_offline_given_while_ntp_is_off_holds_when_it_is_turned_on(self):
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        # NTP off while nothing is being slewed (stopped mid-slew, the clock would keep the
+        # slew's frequency, which is not what this test is about).
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=60,
+                        what='the slew to finish')
+        self.call('SetNTP', False, False)
+        self.assertEqual(self.ctl('offline', '127.0.0.1').stdout, '200 OK\n')
+        before = self.server_requests()
+        self.call('SetNTP', True, False)
+        time.sleep(6.0)
+        self.assertEqual(self.server_requests(), before, 'polled after NTP was turned on')
+        self.assertFalse(self.online('127.0.0.1'))
+        self.ctl('online')
+        self.wait_until(lambda: self.server_requests() > before, timeout=10,
+                        what='requests to resume at chronyd')
+        self.wait_synchronized(timeout=30)
+
+    def test_unauthorized_caller_is_refused_and_nothing_changes(self):
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        self.polkit_allow([a for a in harness.ALL_ACTIONS if a != ACTION['manage-sources']])
+        with self.assertRaises(harness.DBusError) as cm:
+            self.call('SetConnectivity', 'offline', '', False, iface=SOURCES)
+        self.assertEqual(cm.exception.name, ACCESS_DENIED)
+        r = self.ctl('offline', '127.0.0.1', code=3)
+        self.assertEqual(r.stdout, '')
+        before = self.server_requests()
+        self.wait_until(lambda: self.server_requests() >= before + 2, timeout=10,
+                        what='polling to go on')
+        self.assertTrue(self.online('127.0.0.1'))
+
+    def test_bad_masks_and_unknown_sources_are_refused(self):
+        self.write_config(self.server_line)
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        for connectivity, mask, name in (('offline', '10.9.9.9', UNKNOWN_SOURCE),
+                                         ('offline', '127.0.0.2/32', UNKNOWN_SOURCE),
+                                         ('offline', 'no.such.example', UNKNOWN_SOURCE),
+                                         ('offline', 'foo/bar', INVALID_ARGS),
+                                         ('offline', '127.0.0.1/33', INVALID_ARGS),
+                                         ('sideways', '', INVALID_ARGS)):
+            with self.assertRaises(harness.DBusError) as cm:
+                self.call('SetConnectivity', connectivity, mask, False, iface=SOURCES)
+            self.assertEqual(cm.exception.name, name, (connectivity, mask))
+        # chronyc says "503 No such source"; meridianctl says it its way, exit status 4.
+        r = self.ctl('offline', '10.9.9.9', code=4)
+        self.assertEqual(r.stdout, '')
+        self.assertIn('no such NTP source', r.stderr)
+        r = self.ctl('online', 'foo/bar', code=4)
+        self.assertIn('rejected', r.stderr)
+        self.ctl('onoffline', 'extra', code=2)
+        self.ctl('offline', '127.0.0.1', '127.0.0.2', code=2)
+        self.assertTrue(self.online('127.0.0.1'))
+
+
+class OnOffline(ConnectivityCase):
+    """The daemon in a network namespace with loopback alone: no route to TEST-NET-2."""
+
+    def start_daemon_without_routes(self):
+        probe = subprocess.run(['unshare', '--net', 'ip', 'link', 'set', 'lo', 'up'],
+                               capture_output=True, text=True)
+        if probe.returncode != 0 or shutil.which('ip') is None:
+            self.skipTest(f'cannot make a network namespace here: {probe.stderr.strip()}')
+        argv = ['unshare', '--net', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh',
+                *self.daemon_argv('--virtual-offset=0.5', '--virtual-freq=-23.054')]
+        self.daemon = DaemonProcess(argv, self.env, self.tmp / 'meridiand.log')
+        self.addCleanup(self._daemon_teardown, self.daemon)
+        self._wait_for_name(NATIVE.name, self.daemon, 15.0)
+
+    def test_onoffline_takes_sources_without_a_route_offline_and_auto_offline(self):
+        # chronyd on the host's loopback is not reachable from the namespace: the loopback
+        # source there is one with a route and no server, which is all onoffline looks at.
+        port = free_udp_port()
+        self.write_config(f'server 127.0.0.1 port {port} minpoll 1 maxpoll 1',
+                          f'server {NO_ROUTE} iburst',
+                          f'server {NO_ROUTE_AUTO} iburst auto_offline')
+        self.start_daemon_without_routes()
+        # auto_offline: the first request fails with ENETUNREACH and the source goes offline.
+        self.wait_until(lambda: not self.online(NO_ROUTE_AUTO), timeout=15,
+                        what=f'{NO_ROUTE_AUTO} to go offline by itself')
+        self.assertIn(f'Source {NO_ROUTE_AUTO}', self.daemon.log())
+        self.assertTrue(self.online(NO_ROUTE))
+        self.assertTrue(self.online('127.0.0.1'))
+        self.assertIn('auto_offline', self.source_by_name(NO_ROUTE_AUTO)['Options'])
+
+        self.assertEqual(self.ctl('onoffline').stdout, '200 OK\n')
+        self.wait_until(lambda: not self.online(NO_ROUTE), timeout=10,
+                        what=f'{NO_ROUTE} to go offline')
+        self.assertTrue(self.online('127.0.0.1'))
+        self.assertFalse(self.online(NO_ROUTE_AUTO))
+
+        # online by hand: it is taken online whatever the route; onoffline takes it back.
+        self.ctl('online', NO_ROUTE)
+        self.wait_until(lambda: self.online(NO_ROUTE), timeout=10, what=f'{NO_ROUTE} online')
+        self.assertFalse(self.online(NO_ROUTE_AUTO))
+        self.ctl('onoffline')
+        self.wait_until(lambda: not self.online(NO_ROUTE), timeout=10,
+                        what=f'{NO_ROUTE} offline again')
+        self.assertTrue(self.online('127.0.0.1'))
+        self.assertEqual(len(self.sources()), 3)
+
+
+if __name__ == '__main__':
+    harness.main()
