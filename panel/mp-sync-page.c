@@ -272,6 +272,14 @@ fill_source_row (MpSyncPage *self, GtkWidget *row, MrdDBusTime1Source *src)
                                     mrd_dbus_time1_source_get_stratum (src), interval, off, err);
       }
   }
+  if (!mrd_dbus_time1_source_get_online (src))
+    {
+      g_autofree char *figures = g_steal_pointer (&subtitle);
+
+      /* TRANSLATORS: a source taken offline (meridianctl offline): no requests are sent to
+       * it; %s is the stratum / poll / last sample line above */
+      subtitle = g_strdup_printf (_("Offline, not polled · %s"), figures);
+    }
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 
   for (k = 0; k < G_N_ELEMENTS (states); k++)

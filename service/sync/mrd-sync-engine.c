@@ -42,6 +42,10 @@
  * (reference.c: once an hour), and always at stop. */
 #define DRIFT_WRITE_INTERVAL G_GINT64_CONSTANT (3600)
 
+/* chronyd's default maxdrift (chrony.conf(5)): the largest frequency error it assumes a clock
+ * can have. */
+#define MAX_PLAUSIBLE_DRIFT_PPM 500.0
+
 typedef struct _SyncSpec SyncSpec;
 
 typedef struct {
@@ -1000,6 +1004,14 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
   correction = mrd_clock_get_freq (self->clock);
   if (!isfinite (correction) || correction == 0.0)
     return;
+  /* An oscillator is off by well under chronyd's default maxdrift; a correction beyond it is
+   * what a slew left behind when its daemon died mid-way, not the clock's drift. */
+  if (fabs (correction) > MAX_PLAUSIBLE_DRIFT_PPM)
+    {
+      g_message ("Ignoring the clock's frequency correction of %.3f ppm (a slew left running?); "
+                 "starting from 0", correction);
+      return;
+    }
   /* The clock's correction makes it run faster; the drift says how fast it runs without. */
   cfg->have_drift = TRUE;
   cfg->initial_freq_ppm = -correction;
@@ -1125,12 +1137,19 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
 {
   g_autoptr(GError) error = NULL;
   NtpTracking unsynced = { 0 };
+  double freq;
   guint i;
 
   if (!self->running)
     return;
   if (!mrd_sync_engine_write_drift (self, &error))
     g_warning ("%s", error->message);
+  /* A slew is a frequency offset that the core's timer ends. Stopped mid-way, it would run on
+   * for good (83 333 ppm on the virtual clock). Leave the clock at the frequency estimate and
+   * the rest of the offset uncorrected, as chronyd leaves the clock when it exits. */
+  ntp_engine_get_drift (self->core, &freq, NULL);
+  if (isfinite (freq))
+    env_set_freq (self, -freq);
   for (i = 0; i < self->sources->len; i++)
     source_detach_core (self->sources->pdata[i]);
   for (i = 0; i < self->specs->len; i++)

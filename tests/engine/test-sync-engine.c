@@ -509,6 +509,57 @@ a_change_of_reach_is_announced_without_a_clock_update (void **state)
   mrd_sync_engine_stop (engine);
 }
 
+/* Stopped in the middle of a slew, the engine leaves the clock at its frequency estimate: the
+ * slew's extra frequency would otherwise run on with nothing to end it. A clock whose
+ * correction is beyond any oscillator's drift (what such a slew leaves) is not taken as the
+ * drift by the next start. */
+static void
+a_stop_mid_slew_leaves_the_clock_at_its_frequency_estimate (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.3, -20.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autoptr(MrdConfig) config = NULL;
+  g_autofree char *text = NULL;
+  Server s;
+  guint16 port = 0;
+  NtpTracking t = { 0 };
+  gint64 end;
+
+  assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
+  /* 0.3 s off, under makestep's 1 s: slewed out, at up to 83 333 ppm. */
+  text = g_strdup_printf ("server 127.0.0.1 port %u iburst minpoll 0 maxpoll 0\n"
+                          "makestep 1 3\n", port);
+  config = config_from (text);
+  engine = mrd_sync_engine_new (clock, config, NULL);
+  assert_non_null (engine);
+  mrd_sync_engine_start (engine);
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    {
+      run_for (50);
+      mrd_sync_engine_get_tracking (engine, &t);
+      if (t.slew_left > 0.5)
+        break;
+    }
+  assert_true (t.slew_left > 0.5);
+  assert_true (fabs (mrd_clock_get_freq (clock)) > 1000.0);
+  mrd_sync_engine_stop (engine);
+  assert_float_equal (mrd_clock_get_freq (clock), -t.freq_ppm, 1e-6);
+  assert_true (fabs (mrd_clock_get_freq (clock)) < 500.0);
+
+  /* What a daemon killed mid-slew leaves: the next start begins from no correction. */
+  assert_true (mrd_clock_set_freq (clock, 50000.0, NULL));
+  mrd_sync_engine_start (engine);
+  assert_float_equal (mrd_clock_get_freq (clock), 0.0, 1e-9);
+  mrd_sync_engine_stop (engine);
+  /* A plausible correction is the drift, kept. */
+  assert_true (mrd_clock_set_freq (clock, 40.0, NULL));
+  mrd_sync_engine_start (engine);
+  assert_float_equal (mrd_clock_get_freq (clock), 40.0, 1e-6);
+  mrd_sync_engine_stop (engine);
+  server_close (&s);
+}
+
 int
 main (void)
 {
@@ -518,6 +569,7 @@ main (void)
     cmocka_unit_test (pool_is_one_source_per_address),
     cmocka_unit_test (an_unreachable_member_is_replaced_after_resolving_again),
     cmocka_unit_test (a_change_of_reach_is_announced_without_a_clock_update),
+    cmocka_unit_test (a_stop_mid_slew_leaves_the_clock_at_its_frequency_estimate),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -25,10 +25,13 @@ STATE = {
     'sources': [
         {'Name': '169.254.169.123', 'Address': '169.254.169.123', 'Mode': 'server',
          'State': 'selected', 'Stratum': 3, 'Poll': 4, 'Reach': 0o377, 'LastRxAgo': 5.0,
-         'AdjustedOffset': 12e-6, 'ErrorBound': 30e-6},
+         'AdjustedOffset': 12e-6, 'ErrorBound': 30e-6, 'Online': True},
         {'Name': 'time.google.com', 'Address': '216.239.35.0', 'Mode': 'server',
          'State': 'falseticker', 'Stratum': 1, 'Poll': 6, 'Reach': 0o17, 'LastRxAgo': 30.0,
-         'AdjustedOffset': -0.0021, 'ErrorBound': 0.0004},
+         'AdjustedOffset': -0.0021, 'ErrorBound': 0.0004, 'Online': True},
+        {'Name': 'ntp.example.net', 'Address': '192.0.2.7', 'Mode': 'server',
+         'State': 'unusable', 'Stratum': 2, 'Poll': 6, 'Reach': 0, 'LastRxAgo': 900.0,
+         'AdjustedOffset': 0.0005, 'ErrorBound': 0.002, 'Online': False},
     ],
 }
 
@@ -61,8 +64,11 @@ class SyncPage(PanelTestCase):
                      '-23.054 ppm (slow)', 'None pending',
                      'Selected', 'Falseticker', 'Reach: 8 of the last 8 polls answered (377)',
                      'Stratum 3 · poll 16 s · last sample +12.0 µs ±30.0 µs',
-                     'Stratum 1 · poll 64 s · last sample -2.10 ms ±400 µs'):
+                     'Stratum 1 · poll 64 s · last sample -2.10 ms ±400 µs',
+                     'Offline, not polled · Stratum 2 · poll 64 s · last sample +500 µs ±2.00 ms'):
             self.assertIn(want, labels)
+        # Only the source taken offline says so.
+        self.assertEqual(sum('Offline' in t for t in labels), 1)
         self.assertIsNotNone(self.find(self.app, role='list item', name='time.google.com (216.239.35.0)'))
         reach = self.find(self.app, role='label', name='Reach: 4 of the last 8 polls answered (017)')
         self.assertIsNotNone(reach, 'the reach register has a screen-reader name')
