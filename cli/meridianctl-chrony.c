@@ -345,6 +345,36 @@ append_sourcestats_row (GString *out, const MctlChronySource *s, gboolean csv)
   g_string_append_c (out, '\n');
 }
 
+/* `authdata`: chronyc 4.3's columns (client.c, process_cmd_authdata) and its -v legend. */
+static const char authdata_legend[] =
+  "                             .- Auth. mechanism (NTS, SK - symmetric key)\n"
+  "                            |   Key length -.  Cookie length (bytes) -.\n"
+  "                            |       (bits)  |  Num. of cookies --.    |\n"
+  "                            |               |  Key est. attempts  |   |\n"
+  "                            |               |           |         |   |\n";
+
+static void
+append_authdata_row (GString *out, const MctlChronySource *s, gboolean csv)
+{
+  const char *mode = s->auth_mode ? s->auth_mode : "-";
+
+  if (csv)
+    g_string_append_printf (out, "%s,%s,%u,%u,%u,%u,%u,%u,%u,%u", s->address ? s->address : "",
+                            mode, s->key_id, s->key_type, s->key_bits, csv_seconds (s->last_ke),
+                            s->ke_attempts, s->nak ? 1u : 0u, s->cookies, s->cookie_len);
+  else
+    {
+      g_autofree char *name = display_name (s->name, s->address);
+
+      g_string_append_printf (out, "%-27s %4s %5u %4u %4u ", name, mode, s->key_id, s->key_type,
+                              s->key_bits);
+      mctl_chrony_append_seconds (out, s->last_ke);
+      g_string_append_printf (out, " %4u %4u %4u %4u", s->ke_attempts, s->nak ? 1u : 0u,
+                              s->cookies, s->cookie_len);
+    }
+  g_string_append_c (out, '\n');
+}
+
 /* A table of one row a source: nothing before it in CSV, else the legend (with -v) and the
  * header. */
 typedef struct {
@@ -363,6 +393,12 @@ static const Table sourcestats_table = {
   sourcestats_legend,
   "Name/IP Address            NP  NR  Span  Frequency  Freq Skew  Offset  Std Dev",
   append_sourcestats_row,
+};
+
+static const Table authdata_table = {
+  authdata_legend,
+  "Name/IP address             Mode KeyID Type KLen Last Atmp  NAK Cook CLen",
+  append_authdata_row,
 };
 
 static char *
@@ -392,6 +428,12 @@ char *
 mctl_chrony_format_sourcestats (const MctlChronySource *s, guint n, gboolean verbose, gboolean csv)
 {
   return format_table (&sourcestats_table, s, n, verbose, csv);
+}
+
+char *
+mctl_chrony_format_authdata (const MctlChronySource *s, guint n, gboolean verbose, gboolean csv)
+{
+  return format_table (&authdata_table, s, n, verbose, csv);
 }
 
 char *

@@ -49,6 +49,16 @@ typedef struct {
   double          skew;      /* ppm */
   double          offset;    /* seconds */
   double          std_dev;   /* seconds */
+  /* authdata */
+  const char     *auth_mode; /* "NTS", "SK" or "-" */
+  unsigned        key_id;
+  unsigned        key_type;
+  unsigned        key_bits;
+  gint64          last_ke;   /* seconds since the last NTS-KE; negative = never */
+  unsigned        ke_attempts;
+  gboolean        nak;
+  unsigned        cookies;
+  unsigned        cookie_len;
 } MctlChronySource;
 
 typedef enum {
@@ -121,6 +131,9 @@ char *mctl_chrony_format_sources (const MctlChronySource *sources, guint n, gboo
                                   gboolean csv);
 char *mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n,
                                       gboolean verbose, gboolean csv);
+/* `chronyc authdata` (chronyc 4.3's client.c lays it out; no fixture holds its output). */
+char *mctl_chrony_format_authdata (const MctlChronySource *s, guint n, gboolean verbose,
+                                   gboolean csv);
 char *mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv);
 /* One source's block (no leading blank line: chronyc prints one before each source when
  * it lists them all, and none in CSV). */

@@ -228,11 +228,26 @@ fill_source (MrdDBusTime1Source *p, const char *host, MctlChronySource *s, gbool
   s->skew = mrd_dbus_time1_source_get_stats_skew (p);
   s->offset = mrd_dbus_time1_source_get_stats_offset (p);
   s->std_dev = mrd_dbus_time1_source_get_stats_std_dev (p);
+  s->auth_mode = mrd_dbus_time1_source_get_auth_mode (p);
+  s->key_id = mrd_dbus_time1_source_get_auth_key_id (p);
+  s->key_type = mrd_dbus_time1_source_get_auth_type (p);
+  s->key_bits = mrd_dbus_time1_source_get_auth_key_length (p);
+  {
+    double ago = mrd_dbus_time1_source_get_auth_last_key_exchange_ago (p);
+
+    s->last_ke = ago < 0 || isnan (ago) ? -1 : (gint64) ago;
+  }
+  s->ke_attempts = mrd_dbus_time1_source_get_auth_key_exchange_attempts (p);
+  s->nak = mrd_dbus_time1_source_get_auth_nak (p);
+  s->cookies = mrd_dbus_time1_source_get_auth_cookies (p);
+  s->cookie_len = mrd_dbus_time1_source_get_auth_cookie_length (p);
 }
 
-char *
-mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gboolean csv,
-                     gboolean numeric)
+typedef enum { REPORT_SOURCES, REPORT_SOURCESTATS, REPORT_AUTHDATA } ReportKind;
+
+static char *
+sources_report (GPtrArray *objects, ReportKind kind, gboolean verbose, gboolean csv,
+                gboolean numeric)
 {
   g_autofree MctlChronySource *rows = g_new0 (MctlChronySource, MAX (objects->len, 1));
   g_auto(GStrv) hosts = g_new0 (char *, objects->len + 1);
@@ -245,8 +260,23 @@ mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gbool
   for (guint i = 0; i < objects->len; i++)
     fill_source (mrd_dbus_object_peek_time1_source (objects->pdata[i]), hosts[i], &rows[i],
                  numeric || csv);
-  return stats ? mctl_chrony_format_sourcestats (rows, objects->len, verbose, csv)
-               : mctl_chrony_format_sources (rows, objects->len, verbose, csv);
+  switch (kind)
+    {
+    case REPORT_SOURCESTATS:
+      return mctl_chrony_format_sourcestats (rows, objects->len, verbose, csv);
+    case REPORT_AUTHDATA:
+      return mctl_chrony_format_authdata (rows, objects->len, verbose, csv);
+    default:
+      return mctl_chrony_format_sources (rows, objects->len, verbose, csv);
+    }
+}
+
+char *
+mctl_sources_report (GPtrArray *objects, gboolean stats, gboolean verbose, gboolean csv,
+                     gboolean numeric)
+{
+  return sources_report (objects, stats ? REPORT_SOURCESTATS : REPORT_SOURCES, verbose, csv,
+                         numeric);
 }
 
 char *
@@ -389,7 +419,7 @@ list_sources (MctlContext *ctx, GDBusObjectManager **manager, GPtrArray **object
 }
 
 static int
-sources_command (MctlContext *ctx, const char *command, gboolean stats, int argc, char **argv)
+sources_command (MctlContext *ctx, const char *command, ReportKind kind, int argc, char **argv)
 {
   ReportOptions o = { 0 };
   g_autoptr(GDBusObjectManager) manager = NULL;
@@ -405,7 +435,7 @@ sources_command (MctlContext *ctx, const char *command, gboolean stats, int argc
       print_sources_json (objects);
       return MCTL_EXIT_OK;
     }
-  g_autofree char *report = mctl_sources_report (objects, stats, o.verbose, o.csv, o.numeric);
+  g_autofree char *report = sources_report (objects, kind, o.verbose, o.csv, o.numeric);
   fputs (report, stdout);
   return MCTL_EXIT_OK;
 }
@@ -413,13 +443,19 @@ sources_command (MctlContext *ctx, const char *command, gboolean stats, int argc
 int
 mctl_sources (MctlContext *ctx, int argc, char **argv)
 {
-  return sources_command (ctx, "sources", FALSE, argc, argv);
+  return sources_command (ctx, "sources", REPORT_SOURCES, argc, argv);
 }
 
 int
 mctl_sourcestats (MctlContext *ctx, int argc, char **argv)
 {
-  return sources_command (ctx, "sourcestats", TRUE, argc, argv);
+  return sources_command (ctx, "sourcestats", REPORT_SOURCESTATS, argc, argv);
+}
+
+int
+mctl_authdata (MctlContext *ctx, int argc, char **argv)
+{
+  return sources_command (ctx, "authdata", REPORT_AUTHDATA, argc, argv);
 }
 
 int

@@ -68,6 +68,9 @@ mrd_config_new (void)
   config->diagnostics = g_ptr_array_new_with_free_func (g_free);
   config->sourcedirs = g_ptr_array_new_with_free_func (g_free);
   config->keys = mrd_keys_new ();
+  config->nts_certs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  config->nts_cert_sets = g_array_new (FALSE, FALSE, sizeof (guint));
+  config->nts_cert_files = g_ptr_array_new_with_free_func (g_free);
   return config;
 }
 
@@ -84,6 +87,10 @@ mrd_config_free (MrdConfig *config)
   g_free (config->driftfile);
   g_free (config->keyfile);
   mrd_keys_free (config->keys);
+  g_ptr_array_unref (config->nts_certs);
+  g_array_unref (config->nts_cert_sets);
+  g_ptr_array_unref (config->nts_cert_files);
+  g_free (config->ntsdumpdir);
   g_free (config->root);
   g_free (config->origin);
   g_free (config);
@@ -331,6 +338,72 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
       mrd_keys_free (config->keys);
       config->keys = mrd_keys_new ();
       return load_keyfile (config, words[1], message);
+    }
+
+  if (g_str_equal (name, "ntstrustedcerts"))
+    {
+      guint64 set = 0;
+      const char *file = words[1];
+      g_autofree char *data = NULL;
+      g_autoptr(GError) error = NULL;
+      gsize len = 0;
+
+      if (n_args == 2)
+        {
+          if (!g_ascii_string_to_unsigned (words[1], 10, 0, G_MAXINT32, &set, NULL))
+            {
+              *message = g_strdup_printf (_("'%s' is not a certificate set (0 to 2147483647)"),
+                                          words[1]);
+              return MRD_CONFIG_LINE_ERROR;
+            }
+          file = words[2];
+        }
+      else if (n_args != 1)
+        {
+          *message = g_strdup (_("'ntstrustedcerts' needs a file, optionally after a set number"));
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      if (!g_path_is_absolute (file))
+        {
+          *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name, file);
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      /* Read now, by the process that reads the configuration: the sandboxed engine is
+       * handed the certificates, it does not open files. */
+      if (!read_config_file (config, file, &data, &error) || data == NULL)
+        {
+          *message = g_strdup_printf (_("ntstrustedcerts %s: %s"), file,
+                                      error != NULL ? error->message : g_strerror (ENOENT));
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      len = strlen (data);
+      g_ptr_array_add (config->nts_certs, g_bytes_new_take (g_steal_pointer (&data), len));
+      g_array_append_val (config->nts_cert_sets, (guint) { (guint) set });
+      g_ptr_array_add (config->nts_cert_files, g_strdup (file));
+      return MRD_CONFIG_LINE_OK;
+    }
+
+  if (g_str_equal (name, "nosystemcert"))
+    {
+      if (n_args != 0)
+        {
+          *message = g_strdup (_("'nosystemcert' takes no arguments"));
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      config->nosystemcert = TRUE;
+      return MRD_CONFIG_LINE_OK;
+    }
+
+  if (g_str_equal (name, "ntsdumpdir"))
+    {
+      if (n_args != 1 || !g_path_is_absolute (words[1]))
+        {
+          *message = g_strdup_printf (_("'%s' needs an absolute path"), name);
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      g_free (config->ntsdumpdir);
+      config->ntsdumpdir = g_strdup (words[1]);
+      return MRD_CONFIG_LINE_OK;
     }
 
   if (g_str_equal (name, "rtcsync"))

@@ -37,6 +37,13 @@ typedef struct {
   MrdKeys   *keys;          /* the keyfile's keys (empty without one, or when it was refused:
                              * readable by others, unreadable) */
   gboolean   rtcsync;       /* let the kernel copy the time to the RTC every 11 minutes */
+  /* NTS (chrony.conf's ntstrustedcerts [SET] FILE, nosystemcert, ntsdumpdir): the trusted
+   * certificates as read (PEM text, GBytes) with their sets, in the order given */
+  GPtrArray *nts_certs;
+  GArray    *nts_cert_sets;  /* guint, one per nts_certs entry */
+  GPtrArray *nts_cert_files; /* char *: the file each came from, for messages */
+  gboolean   nosystemcert;   /* set 0 holds only the files, not the system's trust store */
+  char      *ntsdumpdir;     /* NULL = none */
   GPtrArray *core_lines;    /* char *: directives for the NTP core (makestep, maxdistance, …) */
   GPtrArray *diagnostics;   /* char *: "FILE:LINE: message" for every ignored or bad line */
   guint      n_errors;      /* lines that did not parse */

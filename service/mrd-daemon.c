@@ -299,6 +299,9 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
         .rtcsync = config->rtcsync,
         .keys = config->keys,
         .verbose = options->verbose,
+        .nts_certs = config->nts_certs,
+        .nts_cert_sets = config->nts_cert_sets,
+        .nosystemcert = config->nosystemcert,
       };
 
       for (guint i = 0; i < config->core_lines->len; i++)

@@ -2,6 +2,8 @@
 /* mrd-sources.c — see mrd-sources.h. */
 #include "mrd-sources.h"
 
+#include "ntp-nts.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +103,21 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
   const NtpSourceReport *r = mrd_sync_get_source_report (self->sync, id);
   g_auto(GStrv) options = mrd_sync_format_options (config);
   double reply_offset, reply_delay, reply_response;
+  guint key_type = 0, key_bits = 0;
+  guint auth_id = 0;
 
   reply_figures (&r->reply, &reply_offset, &reply_delay, &reply_response);
+  if (config->key != 0)
+    {
+      auth_id = config->key;
+      mrd_sync_describe_key (self->sync, config->key, &key_type, &key_bits);
+    }
+  else if (config->nts && r->nts_key_len > 0)
+    {
+      auth_id = r->key_id;
+      key_type = NTS_AEAD_AES_SIV_CMAC_256;
+      key_bits = (guint) r->nts_key_len;
+    }
 
   /* Resolving is the NTP engine's job: until it reports, the name stands for the address. */
   g_object_set (source,
@@ -143,6 +158,15 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
                 "reply-peer-delay", reply_delay,
                 "reply-response-time", reply_response,
                 "valid-replies", (guint64) r->replies,
+                "auth-mode", config->nts ? "NTS" : config->key != 0 ? "SK" : "-",
+                "auth-key-id", auth_id,
+                "auth-type", key_type,
+                "auth-key-length", key_bits,
+                "auth-last-key-exchange-ago", config->nts ? r->nts_ke_ago : -1.0,
+                "auth-key-exchange-attempts", (guint) MAX (r->nts_ke_attempts, 0),
+                "auth-nak", (gboolean) r->nts_nak,
+                "auth-cookies", (guint) MAX (r->nts_cookies, 0),
+                "auth-cookie-length", (guint) MAX (r->nts_cookie_len, 0),
                 NULL);
 }
 

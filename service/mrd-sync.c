@@ -673,6 +673,10 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   FLAG_OPT (require, "require");
   FLAG_OPT (offline, "offline");
   FLAG_OPT (auto_offline, "auto_offline");
+  /* NTS: a line written back without them would run the source unauthenticated */
+  FLAG_OPT (nts, "nts");
+  INT_OPT (ntsport, "ntsport");
+  INT_OPT (certset, "certset");
 #undef INT_OPT
 #undef DOUBLE_OPT
 #undef FLAG_OPT
@@ -906,4 +910,10 @@ mrd_sync_get_source_persistent (MrdSync *self, guint id)
   Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
 
   return source != NULL && source->persistent;
+}
+
+gboolean
+mrd_sync_describe_key (MrdSync *self, guint32 id, guint *type, guint *bits)
+{
+  return mrd_keys_describe (self->keys, id, type, bits);
 }

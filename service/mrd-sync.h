@@ -147,6 +147,9 @@ void        mrd_sync_set_true_offset    (MrdSync *self, double offset_s);
 double      mrd_sync_get_true_offset    (MrdSync *self);
 /* The latest report of a source (all "never measured" until the engine sends one). */
 const NtpSourceReport *mrd_sync_get_source_report  (MrdSync *self, guint id);
+/* The key file's description of key @id (mrd_keys_describe); FALSE without one. */
+gboolean               mrd_sync_describe_key       (MrdSync *self, guint32 id, guint *type,
+                                                    guint *bits);
 /* The latest tracking report and the selected source's name ("" = none). */
 const NtpTracking     *mrd_sync_get_tracking       (MrdSync *self);
 const char            *mrd_sync_get_reference_name (MrdSync *self);

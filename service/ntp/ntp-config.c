@@ -254,6 +254,7 @@ ntp_source_config_init (NtpSourceConfig *sc)
   sc->maxsources = 4;
   sc->polltarget = 8;
   sc->version = 4;
+  sc->ntsport = 4460;             /* chronyd's default NTS-KE port (RFC 8915 §4) */
 }
 
 const char *
@@ -359,7 +360,8 @@ typedef enum {
   O_MINPOLL, O_MAXPOLL, O_IBURST, O_BURST, O_PREFER, O_NOSELECT, O_TRUST, O_REQUIRE,
   O_MAXDELAY, O_MINDELAY, O_OFFSET, O_PORT, O_MINSTRATUM, O_MAXSOURCES, O_POLLTARGET,
   O_FILTER, O_MINSAMPLES, O_MAXSAMPLES, O_MAXDELAYRATIO, O_MAXDELAYDEVRATIO,
-  O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY, O_OFFLINE, O_AUTO_OFFLINE,
+  O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY, O_NTS, O_CERTSET, O_NTSPORT, O_OFFLINE,
+  O_AUTO_OFFLINE,
   O_IGNORED,     /* known to chrony, not implemented here: validated, noted, logged */
 } OptId;
 
@@ -398,12 +400,12 @@ static const OptSpec options[] = {
   { "version", O_VERSION, ARG_INT, 3, 4, "an NTP version, 3 or 4 (this client's limit)" },
   { "presend", O_PRESEND, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
   { "asymmetry", O_ASYMMETRY, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
+  { "nts", O_NTS, ARG_NONE, 0, 0, NULL },
+  { "certset", O_CERTSET, ARG_INT, 0, 2147483647.0, "a certificate set from 0 to 2147483647" },
+  { "ntsport", O_NTSPORT, ARG_INT, 1, 65535, "a TCP port from 1 to 65535" },
   { "offline", O_OFFLINE, ARG_NONE, 0, 0, NULL },
   { "auto_offline", O_AUTO_OFFLINE, ARG_NONE, 0, 0, NULL },
   /* accepted so a chrony.conf loads; not implemented (the engine says so in the log) */
-  { "nts", O_IGNORED, ARG_NONE, 0, 0, NULL },
-  { "certset", O_IGNORED, ARG_INT, 0, 4294967295.0, "a certificate set from 0 to 4294967295" },
-  { "ntsport", O_IGNORED, ARG_INT, 1, 65535, "a TCP port from 1 to 65535" },
   { "extfield", O_IGNORED, ARG_HEX, 0, 0xffff, "an extension field type in hexadecimal, e.g. F323" },
   { "xleave", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "copy", O_IGNORED, ARG_NONE, 0, 0, NULL },
@@ -467,6 +469,9 @@ apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
   case O_VERSION: sc->version = iv; break;
   case O_PRESEND: sc->presend_on = true; sc->presend = iv; break;
   case O_ASYMMETRY: sc->asymmetry = v; break;
+  case O_NTS: sc->nts = true; break;
+  case O_CERTSET: sc->certset = iv; break;
+  case O_NTSPORT: sc->ntsport = (uint16_t) iv; break;
   case O_OFFLINE: sc->offline = true; break;
   case O_AUTO_OFFLINE: sc->auto_offline = true; break;
   case O_IGNORED: note_ignored (sc, o->name, arg); break;
@@ -535,6 +540,10 @@ ntp_source_config_parse (NtpSourceConfig *sc, const char *line, char *err, size_
     }
     apply_option (&out, o, v, arg);
   }
+  /* chronyd refuses the two together: a source is authenticated one way. */
+  if (out.nts && out.key)
+    return fail (err, errlen, "%s %s: options 'key' and 'nts' cannot be used together", dir,
+                 out.name);
   if (out.minpoll > out.maxpoll)
     return fail (err, errlen, "%s %s: minpoll %d is greater than maxpoll %d", dir, out.name,
                  out.minpoll, out.maxpoll);

@@ -4,6 +4,7 @@
 #include "ntp-engine.h"
 #include "ntp-discipline.h"
 #include "ntp-filter.h"
+#include "ntp-nts.h"
 #include "ntp-packet.h"
 #include "ntp-select.h"
 #include "ntp-source.h"
@@ -65,6 +66,14 @@ typedef struct {
   uint64_t auth_failures;    /* replies refused for want of a valid MAC (logged at 1, 2, 4...) */
   uint64_t auth_unsent;      /* requests not sent because the key gave no MAC (likewise) */
   bool presend_done;         /* the warm-up request before the next regular one went out */
+  /* NTS (RFC 8915, ntp-nts.h): the cookie jar, and the NTS-KE exchange that fills it */
+  NtpNtsJar *nts;           /* NULL unless the source has `nts` (2 KiB each) */
+  bool nts_ke_pending;       /* env->nts_ke asked, ntp_engine_nts_ke_done not yet called */
+  int nts_ke_attempts;       /* NTS-KE exchanges since the last that succeeded */
+  int64_t nts_ke_last_ns;    /* when the last one succeeded; 0 = never */
+  uint32_t nts_ke_done;      /* NTS-KE exchanges that succeeded (chronyc's KeyID for NTS) */
+  uint64_t nts_naks;         /* NTS NAKs received */
+  bool nts_nak_since_ok;     /* a NAK since the last authenticated reply (chronyc's NAK) */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
 } Source;
@@ -100,7 +109,7 @@ elog (const NtpEngine *e, int level, const char *fmt, ...)
 {
   if (!e->env.log)
     return;
-  char buf[256];
+  char buf[320];
   va_list ap;
   va_start (ap, fmt);
   vsnprintf (buf, sizeof buf, fmt, ap);
@@ -180,8 +189,13 @@ ntp_engine_free (NtpEngine *e)
 {
   if (!e)
     return;
-  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
     ntp_stats_free (e->src[i].stats);
+    if (e->src[i].nts) {
+      ntp_nts_jar_clear (e->src[i].nts);
+      free (e->src[i].nts);
+    }
+  }
   free (e);
 }
 
@@ -228,11 +242,17 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     Source *s = &e->src[i];
     if (s->live)
       continue;
-    NtpStats *st = s->stats ? s->stats : ntp_stats_new ();
-    if (!st)
+    NtpNtsJar *jar = NULL;
+    if (sc->nts && !(jar = calloc (1, sizeof *jar)))
       return -1;
+    NtpStats *st = s->stats ? s->stats : ntp_stats_new ();
+    if (!st) {
+      free (jar);
+      return -1;
+    }
     memset (s, 0, sizeof *s);
     s->stats = st;
+    s->nts = jar;
     ntp_stats_reset (st);
     s->live = true;
     s->cfg = *sc;
@@ -243,12 +263,13 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     if (s->cfg.ignored[0])
       elog (e, NTP_LOG_WARNING,
             "%s: option(s) '%s' accepted for compatibility with chrony.conf but not implemented"
-            " by this client; ignored%s", s->cfg.name, s->cfg.ignored,
-            strstr (s->cfg.ignored, "nts") && !s->cfg.key
-              ? " (the source is NOT authenticated)" : "");
+            " by this client; ignored", s->cfg.name, s->cfg.ignored);
     if (s->cfg.key)
       elog (e, NTP_LOG_INFO, "%s: authenticated with key %u: replies without its MAC are refused",
             s->cfg.name, s->cfg.key);
+    if (s->cfg.nts)
+      elog (e, NTP_LOG_INFO, "%s: authenticated with NTS (key exchange on port %u): replies"
+            " without a valid authenticator are refused", s->cfg.name, s->cfg.ntsport);
     ntp_source_poll_init (&s->poll, &s->cfg);
     if (s->cfg.offline)
       ntp_source_poll_set_offline (&s->poll);
@@ -272,6 +293,11 @@ ntp_engine_remove_source (NtpEngine *e, unsigned src)
     return;
   e->src[src].live = false;
   e->src[src].state = NTP_STATE_UNUSABLE;
+  if (e->src[src].nts) {
+    ntp_nts_jar_clear (e->src[src].nts);
+    free (e->src[src].nts);
+    e->src[src].nts = NULL;
+  }
   if (e->selected == (int) src)
     e->selected = -1;
   if (e->started)
@@ -612,11 +638,90 @@ reply_authentic (NtpEngine *e, const Source *s, const uint8_t *pkt, const NtpPac
   return diff == 0;
 }
 
+/* Append the NTS fields (ntp-nts.h) to the request of `len` bytes in buf, with a fresh
+ * unique identifier and nonce; 0 when that fails (no hook, or it failed): the request is then
+ * not sent, never sent unauthenticated. */
+static size_t
+nts_sign_request (NtpEngine *e, Source *s, uint8_t *buf, size_t size, size_t len)
+{
+  uint8_t uid[NTS_UID_LEN], nonce[NTS_NONCE_LEN];
+  for (size_t k = 0; k < sizeof uid; k += 8) {
+    uint64_t r = next_random (e);
+    memcpy (uid + k, &r, 8);
+  }
+  for (size_t k = 0; k < sizeof nonce; k += 8) {
+    uint64_t r = next_random (e);
+    memcpy (nonce + k, &r, 8);
+  }
+  size_t out = ntp_nts_build_request (s->nts, e->env.nts_aead, e->env.ud, buf, size, len, uid,
+                                      nonce);
+  if (out == 0 && log_worthy (++s->auth_unsent))
+    elog (e, NTP_LOG_ERROR, "%s: NTS authenticator could not be made, request not sent"
+          " (%llu so far)", s->cfg.name, (unsigned long long) s->auth_unsent);
+  return out;
+}
+
+/* The jar of an NTS source has no usable cookie: ask for a key exchange, and send nothing
+ * until it is done (ntp_engine_nts_ke_done reschedules the request). */
+static void
+nts_start_ke (NtpEngine *e, unsigned i)
+{
+  Source *s = &e->src[i];
+  s->poll.next_tx_ns = INT64_MAX;
+  if (s->nts_ke_pending)
+    return;
+  if (!e->env.nts_ke) {
+    if (log_worthy (++s->auth_unsent))
+      elog (e, NTP_LOG_ERROR, "%s: no NTS key exchange available, request not sent",
+            s->cfg.name);
+    s->poll.next_tx_ns = e->env.now (e->env.ud) + ntp_poll_to_ns (s->poll.poll);
+    return;
+  }
+  s->nts_ke_pending = true;
+  s->nts_ke_attempts++;
+  e->env.nts_ke (e->env.ud, i);
+}
+
+void
+ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
+                        const uint8_t *c2s, const uint8_t *s2c)
+{
+  if (!e || src >= NTP_MAX_SOURCES || !e->src[src].live || !e->src[src].nts_ke_pending)
+    return;
+  Source *s = &e->src[src];
+  int64_t now = e->env.now (e->env.ud);
+  s->nts_ke_pending = false;
+  if (r && c2s && s2c && r->n_cookies > 0) {
+    ntp_nts_jar_fill (s->nts, r, c2s, s2c, now);
+    s->nts_ke_attempts = 0;
+    s->nts_ke_last_ns = now;
+    s->nts_ke_done++;
+    elog (e, NTP_LOG_INFO, "%s: NTS key exchange done, %d cookies", s->cfg.name,
+          s->nts->n_cookies);
+    s->poll.next_tx_ns = now;
+  } else {
+    /* A failed exchange counts as a request that got no answer (the register shows the
+     * source unreachable), and the next one waits the longer of the poll and a back-off
+     * doubling from 2 s to 1024 s, so a broken server is not hammered. */
+    int k = s->nts_ke_attempts < 10 ? s->nts_ke_attempts : 10;
+    int64_t backoff = (int64_t) 1000000000LL << k;
+    ntp_source_poll_transmitted (&s->poll, now);
+    if (s->poll.next_tx_ns < now + backoff)
+      s->poll.next_tx_ns = now + backoff;
+  }
+  if (e->started)
+    arm (e);
+}
+
 static void
 transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
-  uint8_t buf[NTP_PACKET_HEADER_LEN + 4 + NTP_MAC_MAX_DIGEST];
+  if (s->cfg.nts && ntp_nts_jar_needs_ke (s->nts, now)) {
+    nts_start_ke (e, i);
+    return;
+  }
+  uint8_t buf[NTP_PACKET_MAX_LEN];
   /* The server only echoes our transmit timestamp as the origin of its reply (RFC 5905
    * §8); it never uses it as a time. So, as chrony does, it is 64 random bits: an off-path
    * attacker cannot guess the origin a forged reply must carry, and the request does not
@@ -629,6 +734,8 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
                                                   s->cfg.version);
   if (s->cfg.key)
     len = sign_request (e, s, buf, sizeof buf, len);
+  else if (s->cfg.nts)
+    len = nts_sign_request (e, s, buf, sizeof buf, len);
   s->sent_tx_ts = ts;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
@@ -650,11 +757,13 @@ static void
 presend (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
-  uint8_t buf[NTP_PACKET_HEADER_LEN + 4 + NTP_MAC_MAX_DIGEST];
+  uint8_t buf[NTP_PACKET_MAX_LEN];
   size_t len = ntp_packet_encode_request_version (buf, sizeof buf, next_random (e),
                                                   (int8_t) s->poll.poll, s->cfg.version);
   if (s->cfg.key)
     len = sign_request (e, s, buf, sizeof buf, len);
+  else if (s->cfg.nts)
+    len = ntp_nts_jar_needs_ke (s->nts, now) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
   if (len > 0)
     e->env.send (e->env.ud, i, buf, len);
   s->presend_done = true;
@@ -846,6 +955,32 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
       elog (e, NTP_LOG_WARNING, "%s: reply without a valid MAC for key %u refused (%llu so far)",
             s->cfg.name, s->cfg.key, (unsigned long long) s->auth_failures);
     return;
+  }
+  /* An NTS source likewise: the reply must carry our unique identifier and an authenticator
+   * that verifies under the key of our last key exchange (ntp-nts.c); only its origin is
+   * looked at first, so a NAK (unauthenticated by nature) counts only for our request. */
+  if (r == NTP_PKT_OK && s->cfg.nts) {
+    if (s->sent_tx_ts == 0 || p.org_ts != s->sent_tx_ts) {
+      elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name,
+            ntp_packet_result_string (NTP_PKT_BOGUS_ORIGIN));
+      return;
+    }
+    NtsReplyResult nr = ntp_nts_check_reply (s->nts, e->env.nts_aead, e->env.ud, pkt, len);
+    if (nr == NTS_REPLY_NAK) {
+      s->nts_naks++;
+      s->nts_nak_since_ok = true;
+      s->sent_tx_ts = 0;
+      elog (e, NTP_LOG_WARNING, "%s: %s: a new key exchange follows", s->cfg.name,
+            ntp_nts_reply_result_string (nr));
+      return;
+    }
+    if (nr != NTS_REPLY_OK) {
+      if (log_worthy (++s->auth_failures))
+        elog (e, NTP_LOG_WARNING, "%s: reply refused: %s (%llu so far)", s->cfg.name,
+              ntp_nts_reply_result_string (nr), (unsigned long long) s->auth_failures);
+      return;
+    }
+    s->nts_nak_since_ok = false;
   }
   if (r == NTP_PKT_OK)
     r = ntp_packet_check_reply (&p, s->sent_tx_ts, s->last_rx_tx_ts, e->cfg.maxdistance);
@@ -1062,6 +1197,15 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->reply = s->reply;
   out->replies = s->replies;
   out->offline = s->poll.offline;
+  out->auth_mode = s->cfg.nts ? NTP_AUTH_NTS : s->cfg.key ? NTP_AUTH_SYMMETRIC : NTP_AUTH_NONE;
+  out->key_id = s->cfg.nts ? s->nts_ke_done : s->cfg.key;
+  out->nts_key_len = s->nts && s->nts->have_keys ? NTS_KEY_LEN * 8 : 0;
+  out->nts_ke_ago = s->nts_ke_last_ns ? (double) (now - s->nts_ke_last_ns) / 1e9 : -1.0;
+  out->nts_ke_attempts = s->nts_ke_attempts;
+  out->nts_nak = s->nts_nak_since_ok;
+  out->nts_cookies = s->nts ? s->nts->n_cookies : 0;
+  out->nts_cookie_len = !s->nts ? 0 : (int) (s->nts->last_cookie_len ? s->nts->last_cookie_len
+                                                                       : s->nts->cookie_len[0]);
   out->samples = r.samples;
   out->runs = r.runs;
   out->span = r.span;

@@ -14,6 +14,7 @@
 
 #include "ntp-config.h"
 #include "ntp-drift.h"
+#include "ntp-nts.h"
 #include "ntp-types.h"
 
 #ifdef __cplusplus
@@ -37,6 +38,12 @@ void ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_
  * as env->now reads it: t1 becomes it instead of the time read just before env->send. Ignored
  * without an outstanding request or when earlier than that time (not this request's). */
 void ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns);
+/* The end of the NTS-KE exchange env->nts_ke started for source `src`: the server's response
+ * (ntp_nts_ke_parse_response gave NTS_KE_OK) and the two keys the TLS exporter gave
+ * (NTS_KEY_LEN bytes each), or r NULL when it failed (the source then backs off). Ignored
+ * when no exchange is pending for the source. */
+void ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
+                             const uint8_t *c2s, const uint8_t *s2c);
 /* The deadline armed through env->arm_timer has passed. */
 void ntp_engine_timer (NtpEngine *e);
 

@@ -30,6 +30,16 @@ enum { NTP_LOG_ERROR = 0, NTP_LOG_WARNING = 1, NTP_LOG_INFO = 2, NTP_LOG_DEBUG =
 /* Leap second to apply at the end of the current UTC day. */
 typedef enum { NTP_LEAP_NONE = 0, NTP_LEAP_INSERT = 1, NTP_LEAP_DELETE = -1 } NtpLeap;
 
+/* AEAD_AES_SIV_CMAC_256 (RFC 5297) for NTS (RFC 8915 §5.6): encrypt (`in` is the plaintext,
+ * `out` gets the 16-byte synthetic IV followed by the ciphertext) or decrypt and verify (`in`
+ * is IV + ciphertext, `out` the plaintext) under `key`, with one associated data and the
+ * nonce. *out_len gets the bytes written. false when the tag does not verify, an argument is
+ * out of range (a nonce of 0 bytes included) or out_max is too small. */
+typedef bool (*NtpNtsAead) (void *ud, bool encrypt, const uint8_t *key, size_t key_len,
+                            const uint8_t *nonce, size_t nonce_len, const uint8_t *ad,
+                            size_t ad_len, const uint8_t *in, size_t in_len, uint8_t *out,
+                            size_t out_max, size_t *out_len);
+
 /* The seam between the core and the world. The clock is driven only through set_freq and
  * step: the core slews an offset by raising the frequency for a while (as chrony's generic
  * driver does), so every backend stays small and behaves the same in the simulator and on
@@ -69,6 +79,12 @@ typedef struct {
    * key stays on the far side of this hook, so the core never holds a secret. */
   size_t (*auth_mac) (void *ud, uint32_t key_id, const uint8_t *data, size_t len,
                       uint8_t *mac, size_t max_len);
+  /* NTS (RFC 8915): the AEAD (see NtpNtsAead), and the start of an NTS-KE exchange for
+   * source `src` (whose result comes back through ntp_engine_nts_ke_done). The core asks for
+   * one when the source's cookie jar needs it and sends no request until it has cookies. May
+   * be NULL: an `nts` source then never sends a request, never an unauthenticated one. */
+  NtpNtsAead nts_aead;
+  void (*nts_ke) (void *ud, unsigned src);
 } NtpEnv;
 
 typedef enum { NTP_SOURCE_SERVER = 0, NTP_SOURCE_POOL, NTP_SOURCE_PEER } NtpSourceMode;
@@ -98,6 +114,9 @@ typedef struct {
                               * by more than this many standard deviations (unless the offset
                               * moved more); 0 = default (10) */
   uint32_t key;              /* symmetric key ID (`key N`); 0 = the source is not authenticated */
+  bool nts;                  /* `nts`: authenticated with NTS (RFC 8915) */
+  uint16_t ntsport;          /* `ntsport N`: the NTS-KE server's port; default 4460 */
+  int certset;               /* `certset N`: the set of trusted certificates (ntstrustedcerts) */
   int version;               /* NTP version of our requests: 3 or 4 (default) */
   bool presend_on;           /* chrony's `presend POLL`: at a poll of at least `presend`, a */
   int presend;               /* request 2 s before each regular one (ARP caches warm) */
@@ -187,7 +206,18 @@ typedef struct {
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
   bool offline;               /* taken offline (chronyc offline, the `offline` option or
                                * auto_offline): nothing is sent to it */
+  /* Authentication, as `chronyc authdata` shows it */
+  int auth_mode;              /* NTP_AUTH_NONE, NTP_AUTH_SYMMETRIC (`key`), NTP_AUTH_NTS */
+  uint32_t key_id;            /* `key N`'s N; with NTS the key exchanges that succeeded */
+  int nts_key_len;            /* bits of the NTS keys (256 with AES-SIV-CMAC-256); 0 = none */
+  double nts_ke_ago;          /* s since the last successful NTS-KE; < 0 = never */
+  int nts_ke_attempts;        /* NTS-KE exchanges since the last that succeeded */
+  bool nts_nak;               /* an NTS NAK since the last authenticated reply */
+  int nts_cookies;            /* cookies in the jar */
+  int nts_cookie_len;         /* bytes of the last cookie used (or of the oldest held) */
 } NtpSourceReport;
+
+enum { NTP_AUTH_NONE = 0, NTP_AUTH_SYMMETRIC = 1, NTP_AUTH_NTS = 2 };
 
 /* Every field of `chronyc tracking`. */
 typedef struct {

@@ -146,6 +146,9 @@ configure (Child *self, GVariant *arg)
       g_ptr_array_add (config->core_lines, g_strdup (lines[i]));
   if (g_variant_lookup (arg, "rtcsync", "b", &rtcsync))
     config->rtcsync = rtcsync;
+  /* The parent sends the system's trusted certificates with the others ("nts-certs"): the
+   * sandboxed engine reads no file. */
+  config->nosystemcert = TRUE;
   self->engine = mrd_sync_engine_new (self->clock, config, &error);
   if (self->engine == NULL)
     {
@@ -237,6 +240,19 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
     {
       if (!mrd_sync_engine_add_keys (self->engine, arg, &error))
         send_error (self, "keys: %s", error->message);
+    }
+  else if (g_str_equal (name, "nts-certs") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(uay)")))
+    {
+      guint32 set;
+      gsize len = 0;
+      g_autoptr(GVariant) pem = NULL;
+
+      const guint8 *data;
+
+      g_variant_get (arg, "(u@ay)", &set, &pem);
+      data = g_variant_get_fixed_array (pem, &len, 1);
+      if (!mrd_sync_engine_add_nts_certs (self->engine, set, data, len, &error))
+        send_error (self, "nts-certs: %s", error->message);
     }
   else if (g_str_equal (name, "add-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
     {

@@ -46,6 +46,9 @@ struct _MrdEngineProxy {
   MrdClock *clock;
   char *driftfile;
   MrdKeys *keys;
+  GPtrArray *nts_certs;          /* GVariant (uay): set, PEM; what the child is sent */
+  gboolean nosystemcert;
+  gboolean nts_certs_sent;       /* to the child running now */
   GStrv core_lines;
   gboolean rtcsync;
 
@@ -150,6 +153,39 @@ send_msg (MrdEngineProxy *self, const char *name, GVariant *arg)
     g_message ("NTP engine: %s", error->message);
 }
 
+/* Where distributions keep the system's trust store as one PEM file (Debian and Ubuntu,
+ * Fedora and RHEL, openSUSE, Alpine): what gnutls's system trust reads on them. */
+static const char *const system_ca_files[] = {
+  "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem",
+};
+
+/* The certificates an NTS source's key exchange is checked against, sent once per child
+ * before its first nts source: the configured files, and set 0's system store, read here
+ * because the sandboxed child opens no files. */
+static void
+send_nts_certs (MrdEngineProxy *self)
+{
+  if (self->nts_certs_sent || self->fd < 0)
+    return;
+  self->nts_certs_sent = TRUE;
+  if (!self->nosystemcert)
+    for (guint i = 0; i < G_N_ELEMENTS (system_ca_files); i++)
+      {
+        g_autofree char *data = NULL;
+        gsize len = 0;
+
+        if (!g_file_get_contents (system_ca_files[i], &data, &len, NULL))
+          continue;
+        send_msg (self, "nts-certs",
+                  g_variant_new ("(u@ay)", 0u,
+                                 g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, len, 1)));
+        break;
+      }
+  for (guint i = 0; i < self->nts_certs->len; i++)
+    send_msg (self, "nts-certs", g_variant_ref (self->nts_certs->pdata[i]));
+}
+
 /* A source to the child, preceded by the key it names (if any): the sandboxed engine holds
  * only the keys its sources use. */
 static void
@@ -157,9 +193,12 @@ send_source (MrdEngineProxy *self, const ProxySource *s)
 {
   const char *lines[] = { s->line };
   g_autoptr(GVariant) keys = mrd_sync_engine_keys_for_lines (self->keys, lines, 1);
+  NtpSourceConfig sc;
 
   if (g_variant_n_children (keys) > 0)
     send_msg (self, "keys", keys);   /* not floating: the message takes its own reference */
+  if (ntp_source_config_parse (&sc, s->line, NULL, 0) == 0 && sc.nts)
+    send_nts_certs (self);
   send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
 }
 
@@ -177,6 +216,7 @@ send_configure (MrdEngineProxy *self)
                            g_variant_new ("(dd)", self->drift_freq, self->drift_skew));
   g_variant_builder_add (&b, "{sv}", "enabled",
                          g_variant_new_boolean (mrd_sync_get_enabled (self->sync)));
+  self->nts_certs_sent = FALSE;
   send_msg (self, "configure", g_variant_builder_end (&b));
   send_snapshot (self);
   for (guint i = 0; i < self->sources->len; i++)
@@ -695,6 +735,15 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->clock = clock;
   self->driftfile = g_strdup (options->driftfile);
   self->keys = mrd_keys_copy (options->keys);
+  self->nosystemcert = options->nosystemcert;
+  self->nts_certs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  for (guint i = 0; options->nts_certs != NULL && i < options->nts_certs->len; i++)
+    g_ptr_array_add (self->nts_certs,
+                     g_variant_ref_sink (g_variant_new ("(u@ay)",
+                                                        g_array_index (options->nts_cert_sets, guint, i),
+                                                        g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                                                                  options->nts_certs->pdata[i],
+                                                                                  TRUE))));
   self->core_lines = g_strdupv (options->core_lines);
   if (self->core_lines == NULL)
     self->core_lines = g_new0 (char *, 1);
@@ -736,6 +785,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   g_strfreev (self->core_lines);
   g_free (self->driftfile);
   mrd_keys_free (self->keys);
+  g_ptr_array_unref (self->nts_certs);
   g_free (self);
 }
 

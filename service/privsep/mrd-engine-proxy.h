@@ -30,6 +30,13 @@ typedef struct {
                               * name, just before their add-source */
   gboolean rtcsync;
   gboolean verbose;          /* the child logs debugging messages too */
+  /* NTS: the trusted certificates as the configuration read them (PEM GBytes, their sets as
+   * guint; both may be NULL), and whether set 0 holds the system's trust store too. The child
+   * opens no file: before its first nts source it is sent each of them, and the system's store
+   * read here (mrd-engine-proxy.c). */
+  GPtrArray *nts_certs;
+  GArray *nts_cert_sets;
+  gboolean nosystemcert;
 } MrdEngineProxyOptions;
 
 /* @clock: the daemon's clock; a shared virtual clock (mrd-clock-shared.h) is handed to the

@@ -33,7 +33,10 @@ mrd_wire_report (const NtpSourceReport *r)
                         r->reply.root_dispersion, (guint32) r->reply.refid,
                         (gint64) r->reply.t1_ns, (gint64) r->reply.t2_ns,
                         (gint64) r->reply.t3_ns, (gint64) r->reply.t4_ns,
-                        (gint64) r->reply.ref_ns, (guint64) r->replies, (gboolean) r->offline);
+                        (gint64) r->reply.ref_ns, (guint64) r->replies, (gboolean) r->offline,
+                        (gint32) r->auth_mode, (guint32) r->key_id, (gint32) r->nts_key_len,
+                        r->nts_ke_ago, (gint32) r->nts_ke_attempts, (gboolean) r->nts_nak,
+                        (gint32) r->nts_cookies, (gint32) r->nts_cookie_len);
 }
 
 void
@@ -80,6 +83,9 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   guint64 replies;
   gboolean offline;
   double unused;
+  gint32 auth_mode, key_len, attempts, cookies, cookie_len;
+  guint32 key_id;
+  gboolean nak;
 
   memset (r, 0, sizeof *r);
   g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
@@ -87,7 +93,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
                  &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
-                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline);
+                 &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline, &auth_mode,
+                 &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -110,6 +117,16 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.ref_ns = ref;
   r->replies = replies;
   r->offline = offline != FALSE;
+  /* From the sandboxed child: kept within what the core can report. */
+  r->auth_mode = auth_mode >= NTP_AUTH_NONE && auth_mode <= NTP_AUTH_NTS ? auth_mode : NTP_AUTH_NONE;
+  r->key_id = key_id;
+  r->nts_key_len = CLAMP (key_len, 0, 512);
+  if (!isfinite (r->nts_ke_ago) || r->nts_ke_ago < 0)
+    r->nts_ke_ago = -1.0;
+  r->nts_ke_attempts = MAX (attempts, 0);
+  r->nts_nak = nak != FALSE;
+  r->nts_cookies = CLAMP (cookies, 0, NTS_MAX_COOKIES);
+  r->nts_cookie_len = CLAMP (cookie_len, 0, NTS_COOKIE_MAX_LEN);
 }
 
 /* An update's parts, read back: its tracking, the reference's name (valid while the update

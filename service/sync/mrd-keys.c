@@ -366,3 +366,22 @@ mrd_keys_add_variant (MrdKeys *keys, GVariant *value, GError **error)
     }
   return TRUE;
 }
+
+gboolean
+mrd_keys_describe (const MrdKeys *keys, guint32 id, guint *type, guint *bits)
+{
+  for (guint i = 0; keys != NULL && i < keys->keys->len; i++)
+    {
+      const Key *k = &g_array_index (keys->keys, Key, i);
+
+      if (k->id != id)
+        continue;
+      *type = 0;
+      for (guint j = 0; j < G_N_ELEMENTS (hashes); j++)
+        if (hashes[j].hash == k->hash)
+          *type = j + 1;      /* chronyd's numbering follows the same order */
+      *bits = (guint) MIN (k->len * 8, G_MAXUINT);
+      return TRUE;
+    }
+  return FALSE;
+}

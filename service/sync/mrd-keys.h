@@ -50,6 +50,10 @@ guint     mrd_keys_count (const MrdKeys *keys);
 gsize     mrd_keys_mac   (const MrdKeys *keys, guint32 id, const guint8 *data, gsize len,
                           guint8 *out, gsize max_len);
 
+/* What `chronyc authdata` shows of key @id: chronyd's number for its hash (hash.h: MD5 1,
+ * SHA1 2, SHA256 3, SHA384 4, SHA512 5) and the secret's length in bits. FALSE when unknown. */
+gboolean  mrd_keys_describe (const MrdKeys *keys, guint32 id, guint *type, guint *bits);
+
 /* The keys @ids name (unknown ones left out) as a(usay): ID, type, secret — what the engine
  * is handed. mrd_keys_add_variant() takes such a value (checked as untrusted) into @keys. */
 GVariant *mrd_keys_to_variant  (const MrdKeys *keys, const guint32 *ids, guint n_ids);

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/random.h>
 #include <sys/timerfd.h>
 #include <glib-unix.h>
@@ -26,6 +27,7 @@
 #include "net/mrd-backoff.h"
 #include "net/mrd-io-error.h"
 #include "net/mrd-net.h"
+#include "net/mrd-nts-module.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 /* A source is given up on and its name resolved again after this many requests without a
@@ -58,6 +60,7 @@ typedef struct {
   MrdNetSocket *socket;
   guint unanswered;
   gboolean offline;              /* chronyc offline (kept across stop and start) */
+  MrdNtske *ntske;               /* the NTS-KE exchange in flight (nts sources) */
 } SyncSource;
 
 struct _SyncSpec {
@@ -80,6 +83,13 @@ struct _SyncSpec {
 struct _MrdSyncEngine {
   MrdClock *clock;
   MrdKeys *keys;                 /* the keys the sources name, nothing more */
+  /* The certificates NTS-KE servers are checked against: as given (PEM GBytes and their
+   * sets), made into the module's trust at the first key exchange (mrd-nts-module.h). */
+  GPtrArray *nts_pems;
+  GArray *nts_pem_sets;
+  gboolean nts_system_certs;
+  MrdNtsTrust *nts_trust;
+  const MrdNtsModule *nts;
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -481,6 +491,8 @@ source_detach_core (SyncSource *src)
     ntp_engine_remove_source (self->core, (unsigned) src->core);
   self->by_core[src->core] = NULL;
   src->core = -1;
+  if (src->ntske != NULL)
+    self->nts->ntske_cancel (g_steal_pointer (&src->ntske));
   src->unanswered = 0;
   mrd_net_socket_close (src->socket);
 }
@@ -761,9 +773,17 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
   self->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) spec_free);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
   self->keys = mrd_keys_new ();
+  self->nts_pems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  self->nts_pem_sets = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->nts_system_certs = config == NULL || !config->nosystemcert;
   ntp_config_init (&self->core_cfg);
   if (config == NULL)
     return g_steal_pointer (&self);
+  for (i = 0; i < config->nts_certs->len; i++)
+    {
+      g_ptr_array_add (self->nts_pems, g_bytes_ref (config->nts_certs->pdata[i]));
+      g_array_append_val (self->nts_pem_sets, g_array_index (config->nts_cert_sets, guint, i));
+    }
 
   for (i = 0; i < config->core_lines->len; i++)
     {
@@ -810,8 +830,69 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   g_ptr_array_unref (self->sources);
   g_ptr_array_unref (self->specs);
   mrd_keys_free (self->keys);
+  if (self->nts_trust != NULL)
+    self->nts->trust_free (self->nts_trust);
+  g_ptr_array_unref (self->nts_pems);
+  g_array_unref (self->nts_pem_sets);
   g_free (self->driftfile);
   g_free (self);
+}
+
+gboolean
+mrd_sync_engine_add_nts_certs (MrdSyncEngine *self, guint set, const guint8 *pem, gsize len,
+                               GError **error)
+{
+  if (len == 0)
+    {
+      g_set_error_literal (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_DATA, "no certificate");
+      return FALSE;
+    }
+  g_ptr_array_add (self->nts_pems, g_bytes_new (pem, len));
+  g_array_append_val (self->nts_pem_sets, set);
+  /* Taken into a trust already made, too (a child is sent them before its first source). */
+  if (self->nts_trust != NULL)
+    return self->nts->trust_add_pem (self->nts_trust, set, pem, len, "nts-certs", error);
+  return TRUE;
+}
+
+/* The module and the trust, at the first key exchange. A file that holds no certificate is
+ * said then, and left out. */
+static gboolean
+nts_ready (MrdSyncEngine *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->nts_trust != NULL)
+    return TRUE;
+  if (self->nts == NULL && (self->nts = mrd_nts_module_load (&error)) == NULL)
+    return FALSE;
+  self->nts_trust = self->nts->trust_new (self->nts_system_certs);
+  for (guint i = 0; i < self->nts_pems->len; i++)
+    {
+      gsize len = 0;
+      const guint8 *pem = g_bytes_get_data (self->nts_pems->pdata[i], &len);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!self->nts->trust_add_pem (self->nts_trust, g_array_index (self->nts_pem_sets, guint, i),
+                                     pem, len, "ntstrustedcerts", &local_error))
+        g_warning ("%s", local_error->message);
+    }
+  return TRUE;
+}
+
+/* NtpNtsAead through the module; false when it cannot be loaded. */
+static bool
+env_nts_aead (void *ud, bool encrypt, const uint8_t *key, size_t key_len, const uint8_t *nonce,
+              size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *in,
+              size_t in_len, uint8_t *out, size_t out_max, size_t *out_len)
+{
+  MrdSyncEngine *self = ud;
+
+  *out_len = 0;
+  if (!nts_ready (self))
+    return false;
+  return self->nts->aead (NULL, encrypt, key, key_len, nonce, nonce_len, ad, ad_len, in, in_len,
+                          out, out_max, out_len);
 }
 
 void
@@ -938,6 +1019,74 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
   g_info ("Frequency %.3f ppm read from the clock (no drift file)", -correction);
 }
 
+/* ---- NTS-KE --------------------------------------------------------------------------- */
+
+/* chronyd's NTS-KE timeout is a few seconds too: a server that has not answered by then is
+ * tried again after the core's back-off. */
+#define NTSKE_TIMEOUT_MS 5000
+
+static void
+on_ntske_done (const NtsKeResponse *response, const guint8 *c2s, const guint8 *s2c,
+               const GError *error, gpointer user_data)
+{
+  SyncSource *src = user_data;
+  MrdSyncEngine *self = src->engine;
+  gint64 before;
+  guint16 ntp_port = mrd_net_address_get_port (src->address);
+
+  src->ntske = NULL;
+  if (self->core == NULL || src->core < 0)
+    return;
+  if (response != NULL && response->server[0] != '\0'
+      && g_ascii_strcasecmp (response->server, src->spec->sc.name) != 0
+      && g_strcmp0 (response->server, src->host) != 0)
+    {
+      /* Server Negotiation to another host would need a second resolution here. */
+      g_message ("NTS-KE with %s: the server sends NTP to %s, which this client does not"
+                 " follow", src->spec->sc.name, response->server);
+      response = NULL;
+    }
+  else if (response != NULL && response->port != 0 && response->port != ntp_port)
+    {
+      g_message ("NTS-KE with %s: the server asks for NTP on port %u, not %u (the source's"
+                 " port option)", src->spec->sc.name, response->port, ntp_port);
+      response = NULL;
+    }
+  else if (error != NULL)
+    g_message ("%s", error->message);
+  before = ref_time (self);
+  ntp_engine_nts_ke_done (self->core, (unsigned) src->core, response, c2s, s2c);
+  after_core (self, before);
+}
+
+static void
+env_nts_ke (void *ud, unsigned index)
+{
+  MrdSyncEngine *self = ud;
+  SyncSource *src = index < NTP_MAX_SOURCES ? self->by_core[index] : NULL;
+  g_autoptr(MrdNetAddress) ke_address = NULL;
+
+  if (src == NULL || src->ntske != NULL)
+    return;
+  if (!nts_ready (self))
+    {
+      /* The core backs off as after any failed exchange. */
+      gint64 before = ref_time (self);
+
+      ntp_engine_nts_ke_done (self->core, index, NULL, NULL, NULL);
+      after_core (self, before);
+      return;
+    }
+  ke_address = mrd_net_address_copy (src->address);
+  if (ke_address->ss.ss_family == AF_INET6)
+    ((struct sockaddr_in6 *) &ke_address->ss)->sin6_port = g_htons (src->spec->sc.ntsport);
+  else
+    ((struct sockaddr_in *) &ke_address->ss)->sin_port = g_htons (src->spec->sc.ntsport);
+  src->ntske = self->nts->ntske_start (self->nts_trust, (guint) src->spec->sc.certset,
+                                src->spec->sc.name, ke_address, NTSKE_TIMEOUT_MS,
+                                on_ntske_done, src);
+}
+
 void
 mrd_sync_engine_start (MrdSyncEngine *self)
 {
@@ -953,6 +1102,8 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
     .get_random = env_get_random,
     .auth_mac = env_auth_mac,
+    .nts_aead = env_nts_aead,
+    .nts_ke = env_nts_ke,
   };
   NtpConfig cfg = self->core_cfg;
   guint i;

@@ -62,6 +62,11 @@ GVariant      *mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *
 /* Take keys (a(usay), checked as untrusted) for sources added later. */
 gboolean       mrd_sync_engine_add_keys (MrdSyncEngine *self, GVariant *keys, GError **error);
 
+/* Trusted certificates (PEM) for NTS-KE, in certificate set @set (chrony.conf's
+ * ntstrustedcerts), for an engine not given them by its configuration (the sandboxed child). */
+gboolean       mrd_sync_engine_add_nts_certs (MrdSyncEngine *self, guint set, const guint8 *pem,
+                                              gsize len, GError **error);
+
 void           mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
                                                  gpointer user_data);
 

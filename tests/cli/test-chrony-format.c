@@ -582,6 +582,43 @@ test_ntpdata_words (void)
   g_assert_nonnull (strstr (two, "Leap status     : Not synchronised\n"));
 }
 
+/* authdata: no fixture holds real chronyc authdata output; the rows below are written out by
+ * hand from chronyc's format (client.c: "%-27s %4s %5U %4d %4d %I %4d %4d %4d %4d") and agree
+ * with the rows chronyc prints for an NTS source and an unauthenticated one. */
+static void
+test_authdata (void)
+{
+  MctlChronySource s[3] = {
+    { .address = "162.159.200.1", .name = "time.cloudflare.com", .auth_mode = "NTS",
+      .key_id = 1, .key_type = 15, .key_bits = 256, .last_ke = 33 * 60 + 5, .cookies = 8,
+      .cookie_len = 100 },
+    { .address = "17.253.4.125", .name = "time.apple.com", .auth_mode = "-", .last_ke = -1 },
+    { .address = "192.0.2.7", .auth_mode = "SK", .key_id = 4000000000u, .key_type = 3,
+      .key_bits = 160, .last_ke = -1, .ke_attempts = 0 },
+  };
+  g_autofree char *text = mctl_chrony_format_authdata (s, 3, FALSE, FALSE);
+  g_autofree char *verbose = mctl_chrony_format_authdata (s, 1, TRUE, FALSE);
+  g_autofree char *csv = mctl_chrony_format_authdata (s, 3, FALSE, TRUE);
+
+  g_assert_cmpstr (text, ==,
+    "Name/IP address             Mode KeyID Type KLen Last Atmp  NAK Cook CLen\n"
+    "=========================================================================\n"
+    "time.cloudflare.com          NTS     1   15  256  33m    0    0    8  100\n"
+    "time.apple.com                 -     0    0    0    -    0    0    0    0\n"
+    "192.0.2.7                     SK 4000000000    3  160    -    0    0    0    0\n");
+  g_assert_true (g_str_has_prefix (verbose,
+    "                             .- Auth. mechanism (NTS, SK - symmetric key)\n"
+    "                            |   Key length -.  Cookie length (bytes) -.\n"
+    "                            |       (bits)  |  Num. of cookies --.    |\n"
+    "                            |               |  Key est. attempts  |   |\n"
+    "                            |               |           |         |   |\n"
+    "Name/IP address "));
+  g_assert_cmpstr (csv, ==,
+    "162.159.200.1,NTS,1,15,256,1985,0,0,8,100\n"
+    "17.253.4.125,-,0,0,0,4294967295,0,0,0,0\n"
+    "192.0.2.7,SK,4000000000,3,160,4294967295,0,0,0,0\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -598,6 +635,7 @@ main (int argc, char **argv)
   g_test_add_func ("/chrony/units", test_units);
   g_test_add_func ("/chrony/ntpdata", test_ntpdata);
   g_test_add_func ("/chrony/ntpdata-words", test_ntpdata_words);
+  g_test_add_func ("/chrony/authdata", test_authdata);
   g_test_add_func ("/chrony/names-and-extremes", test_names_and_extremes);
   return g_test_run ();
 }

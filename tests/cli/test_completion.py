@@ -66,7 +66,7 @@ class Completion(unittest.TestCase):
         every = complete('meridianctl ')
         self.assertEqual(every, sorted(['status', 'list-timezones', 'set-timezone',
                                         'select-timezone', 'describe-zone', 'set-ntp',
-                                        'set-time', 'set-local-rtc', 'sources', 'sourcestats',
+                                        'set-time', 'set-local-rtc', 'sources', 'sourcestats', 'authdata',
                                         'tracking', 'ntpdata', 'add-source', 'remove-source', 'burst',
                                         'makestep', 'offline', 'online', 'onoffline',
                                         'waitsync', 'monitor']))

@@ -116,7 +116,7 @@ debian_conf_works_as_written (void **state)
   g_autoptr(GError) error = NULL;
   g_autofree char *root = g_dir_make_tmp ("mrd-conf-XXXXXX", NULL);
   g_autoptr(MrdConfig) config = mrd_config_load_file_under (path, root, &error);
-  const char *ignored[] = { "ntsdumpdir", "logdir", "leapsectz" };
+  const char *ignored[] = { "logdir", "leapsectz" };
   guint i;
 
   g_rmdir (root);
@@ -133,6 +133,9 @@ debian_conf_works_as_written (void **state)
   assert_true (config->sourcedirs->len >= 2);
   assert_string_equal (config->sourcedirs->pdata[0], "/run/chrony-dhcp");
   assert_string_equal (config->sourcedirs->pdata[1], "/etc/chrony/sources.d");
+  /* NTS's directive is taken, not ignored */
+  assert_string_equal (config->ntsdumpdir, "/var/lib/chrony");
+  assert_false (has_diagnostic (config, path, line_of (path, "ntsdumpdir"), "ntsdumpdir"));
   for (i = 0; i < G_N_ELEMENTS (ignored); i++)
     assert_true (has_diagnostic (config, path, line_of (path, ignored[i]), ignored[i]));
 }

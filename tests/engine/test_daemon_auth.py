@@ -84,6 +84,11 @@ class DaemonAuth(ChronydCase):
         self.assertEqual(list(self.sources()), list(before))
         self.assertNotIn('NOT authenticated', self.daemon.log())
         self.assertNotIn('killed by signal', self.daemon.log())
+        # meridianctl authdata: a symmetric key (SK), its ID, SHA256 (chronyd's hash number 3)
+        # and its 24-byte secret in bits; nothing of NTS.
+        r = self.run_client([os.environ['MERIDIANCTL'], 'authdata', '-c'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), '127.0.0.1,SK,1,3,192,4294967295,0,0,0,0')
         sys.stderr.write(f'synchronized; chronyd counted {authenticated} authenticated of '
                          f'{received} requests\n')
 

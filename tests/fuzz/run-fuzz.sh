@@ -59,7 +59,7 @@ build () {
   case $t in ntp-*) ;; *) build_tz ;; esac
   stale "$bin" || return 0
   case $t in
-    ntp-packet|ntp-source|ntp-drift)
+    ntp-packet|ntp-source|ntp-drift|ntp-nts)
       # shellcheck disable=SC2086
       "$cc" $cflags $san -I"$src/service/ntp" "$src/tests/fuzz/fuzz-$t.c" \
         "$src"/service/ntp/*.c -lm -o "$bin" 2>>"$work/build.log" ;;

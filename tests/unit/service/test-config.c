@@ -112,9 +112,20 @@ unknown_but_valid_chrony_directives_are_ignored (void **state)
   assert_non_null (why);
   assert_non_null (strstr (why, "keyfile"));
   g_clear_pointer (&why, g_free);
-  assert_int_equal (parse (config, "ntsdumpdir /var/lib/chrony", &why), MRD_CONFIG_LINE_IGNORED);
-  assert_non_null (strstr (why, "ntsdumpdir"));
+  /* NTS's directives are implemented (tests/engine/test_loopback_nts.py) */
+  assert_int_equal (parse (config, "ntsdumpdir /var/lib/chrony", &why), MRD_CONFIG_LINE_OK);
+  assert_string_equal (config->ntsdumpdir, "/var/lib/chrony");
+  assert_int_equal (parse (config, "nosystemcert", &why), MRD_CONFIG_LINE_OK);
+  assert_true (config->nosystemcert);
+  assert_int_equal (parse (config, "ntstrustedcerts relative.crt", &why), MRD_CONFIG_LINE_ERROR);
   g_clear_pointer (&why, g_free);
+  assert_int_equal (parse (config, "ntstrustedcerts x /a.crt", &why), MRD_CONFIG_LINE_ERROR);
+  g_clear_pointer (&why, g_free);
+  assert_int_equal (parse (config, "ntstrustedcerts 1 /nonexistent/a.crt", &why),
+                    MRD_CONFIG_LINE_ERROR);
+  assert_non_null (strstr (why, "/nonexistent/a.crt"));
+  g_clear_pointer (&why, g_free);
+  assert_int_equal (config->nts_certs->len, 0);
   assert_int_equal (parse (config, "logdir /var/log/chrony", &why), MRD_CONFIG_LINE_IGNORED);
   assert_int_equal (config->sources->len, 0);
 }

@@ -29,6 +29,8 @@ source_report_survives_the_wire_field_by_field (void **state)
                .t3_ns = 1700000000000000023LL, .t4_ns = 1700000000000000024LL,
                .ref_ns = 1699999990000000026LL },
     .replies = 25,
+    .auth_mode = NTP_AUTH_NTS, .key_id = 26, .nts_key_len = 256, .nts_ke_ago = 27.5,
+    .nts_ke_attempts = 28, .nts_nak = true, .nts_cookies = 7, .nts_cookie_len = 100,
   };
   NtpSourceReport out;
   g_autoptr(GVariant) v = g_variant_ref_sink (mrd_wire_report (&in));
@@ -48,6 +50,14 @@ source_report_survives_the_wire_field_by_field (void **state)
   assert_true (out.jitter == in.jitter);
   assert_int_equal (out.refid, in.refid);
   assert_int_equal (out.samples, in.samples);
+  assert_int_equal (out.auth_mode, in.auth_mode);
+  assert_int_equal (out.key_id, in.key_id);
+  assert_int_equal (out.nts_key_len, in.nts_key_len);
+  assert_true (out.nts_ke_ago == in.nts_ke_ago);
+  assert_int_equal (out.nts_ke_attempts, in.nts_ke_attempts);
+  assert_true (out.nts_nak);
+  assert_int_equal (out.nts_cookies, in.nts_cookies);
+  assert_int_equal (out.nts_cookie_len, in.nts_cookie_len);
   assert_int_equal (out.runs, in.runs);
   assert_true (out.span == in.span);
   assert_true (out.freq_ppm == in.freq_ppm);
@@ -141,7 +151,8 @@ a_hostile_reply_header_is_clamped (void **state)
   g_autoptr(GVariant) v = g_variant_ref_sink (g_variant_new (
     MRD_WIRE_REPORT, 0, 1, 4, (guchar) 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0u, 0, 0,
     0.0, 0.0, 0.0, 0.0, 0.0, (guchar) 9, (guchar) 200, (guchar) 255, (guchar) 255, 1000, 0.0,
-    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (gint64) 5, (guint64) 1));
+    0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (gint64) 5, (guint64) 1, FALSE,
+    7, 1u, 9999, -5.0, -3, TRUE, 99, 100000));
 
   mrd_wire_get_report (v, &out);
   assert_int_equal (out.reply.leap, 3);
@@ -149,6 +160,13 @@ a_hostile_reply_header_is_clamped (void **state)
   assert_int_equal (out.reply.mode, 7);
   assert_int_equal (out.reply.stratum, 255);
   assert_int_equal (out.reply.precision, 127);
+  /* and the authentication's figures to what the core reports */
+  assert_int_equal (out.auth_mode, NTP_AUTH_NONE);
+  assert_int_equal (out.nts_key_len, 512);
+  assert_true (out.nts_ke_ago == -1.0);
+  assert_int_equal (out.nts_ke_attempts, 0);
+  assert_int_equal (out.nts_cookies, NTS_MAX_COOKIES);
+  assert_int_equal (out.nts_cookie_len, NTS_COOKIE_MAX_LEN);
 }
 
 int

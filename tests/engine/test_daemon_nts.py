@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""NTS through meridiand itself (its sandboxed engine child), against a real chronyd NTS server
+on loopback, on a private bus (tests/integration/harness.py).
+
+meridiand (root) reads `ntstrustedcerts` (a self-signed certificate for localhost made here);
+the engine child, which runs as another user under its seccomp filter and opens no file, is
+handed the certificates and runs the TLS 1.3 key exchange and the authenticated NTP itself.
+The source synchronizes, chronyd's `serverstats` counts the NTS-KE connection and every
+request as authenticated, and the child is still the unprivileged, filtered one it was."""
+
+import os
+import pathlib
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',
+                                               str(pathlib.Path(__file__).resolve().parents[2])),
+                                'tests', 'integration'))
+import harness  # noqa: E402
+from harness import NO_SYS_TIME  # noqa: E402
+from test_ntp_engine import ChronydCase, free_udp_port  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from loopback_util import free_tcp_port  # noqa: E402
+
+
+class DaemonNts(ChronydCase):
+    def start_chronyd(self):
+        """chronyd as ChronydCase starts it, serving NTS with a certificate for localhost."""
+        if shutil.which('openssl') is None:
+            self.skipTest('openssl is not installed (scripts/install-deps.sh)')
+        d = self.tmp / 'chrony'
+        d.mkdir()
+        shutil.chown(d, '_chrony', '_chrony')
+        d.chmod(0o750)
+        self.cert, key = self.tmp / 'srv.crt', self.tmp / 'srv.key'
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                        'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+                        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+                        '-keyout', str(key), '-out', str(self.cert)],
+                       check=True, capture_output=True)
+        for f in (self.cert, key):
+            shutil.chown(f, 'root', '_chrony')
+            f.chmod(0o640)
+        self.chrony_socket = d / 'chronyd.sock'
+        self.port, self.ntsport = free_udp_port(), free_tcp_port('127.0.0.1')
+        conf = self.tmp / 'chrony-server.conf'
+        conf.write_text(f'local stratum 1\nallow 127.0.0.1\nport {self.port}\n'
+                        f'bindaddress 127.0.0.1\ncmdport 0\n'
+                        f'ntsservercert {self.cert}\nntsserverkey {key}\n'
+                        f'ntsport {self.ntsport}\nntsprocesses 0\nntsdumpdir {d}\n'
+                        f'bindcmdaddress {self.chrony_socket}\npidfile {d}/chronyd.pid\n')
+        with open(self.tmp / 'chronyd.log', 'w') as log:
+            self.chronyd = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
+                                            stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(self._stop_chronyd)
+        self.wait_until(lambda: self.chrony_socket.exists() or self.chronyd.poll() is not None,
+                        timeout=10, what='chronyd up')
+        self.assertIsNone(self.chronyd.poll(), (self.tmp / 'chronyd.log').read_text())
+
+    def serverstats(self, *fields):
+        r = subprocess.run(['chronyc', '-h', str(self.chrony_socket), 'serverstats'],
+                           capture_output=True, text=True, timeout=10)
+        out = []
+        for field in fields:
+            m = re.search(rf'^{field}\s*:\s*(\d+)', r.stdout, re.M)
+            self.assertIsNotNone(m, f'chronyc serverstats: {r.stdout!r} {r.stderr!r}')
+            out.append(int(m.group(1)))
+        return out
+
+    def test_engine_child_synchronizes_with_nts(self):
+        trusted = self.root / 'etc' / 'meridian' / 'nts.crt'
+        shutil.copy(self.cert, trusted)
+        trusted.chmod(0o644)
+        self.write_config('ntstrustedcerts /etc/meridian/nts.crt', 'nosystemcert',
+                          f'server localhost port {self.port} iburst minpoll 4 maxpoll 4 '
+                          f'nts ntsport {self.ntsport}')
+        self.start_seed_daemon('0.05')
+        self.wait_synchronized(timeout=60)
+        ke, received, authenticated = self.serverstats('NTS-KE connections accepted',
+                                                       'NTP packets received',
+                                                       'Authenticated NTP packets')
+        self.assertEqual(ke, 1)
+        self.assertGreaterEqual(authenticated, 1)
+        self.assertEqual(authenticated, received)
+        # The exchange ran in the child, which is still unprivileged and filtered.
+        pid = self.engine_pid()
+        self.assertIsNotNone(pid)
+        status = dict(line.split(':', 1) for line in
+                      pathlib.Path(f'/proc/{pid}/status').read_text().splitlines())
+        uids = [int(x) for x in status['Uid'].split()]
+        self.assertTrue(all(u != 0 for u in uids), f'engine uids {uids}')
+        self.assertEqual(uids[0], pwd.getpwnam('nobody').pw_uid)
+        self.assertEqual(int(status['CapEff'].strip(), 16), 0)
+        self.assertEqual(status['Seccomp'].strip(), '2')
+        maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
+        self.assertIn('libgnutls', maps)
+        # meridianctl authdata, as chronyc lays it out (client.c): one NTS-KE done, AES-SIV
+        # (15) with 256-bit keys, no attempt pending, no NAK, chronyd's 100-byte cookies.
+        ctl = os.environ['MERIDIANCTL']
+        r = self.run_client([ctl, 'authdata', '-n'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], 'Name/IP address             Mode KeyID Type KLen Last '
+                                   'Atmp  NAK Cook CLen')
+        self.assertEqual(lines[1], '=' * len(lines[0]))
+        self.assertRegex(lines[2], r'^127\.0\.0\.1 {20}NTS     1   15  256 +\d+    0    0'
+                                   r'    [78]  100$')
+        r = self.run_client([ctl, 'authdata', '-c'])
+        self.assertRegex(r.stdout.strip(), r'^127\.0\.0\.1,NTS,1,15,256,\d+,0,0,[78],100$')
+        r = self.run_client([ctl, 'authdata', '-v', '-n'])
+        self.assertIn('.- Auth. mechanism (NTS, SK - symmetric key)', r.stdout)
+        log = self.daemon.log()
+        self.assertNotIn('killed by signal', log)
+        self.assertNotIn('NTS-KE with', log)
+        self.assertNotIn('reply refused', log)
+        sys.stderr.write(f'synchronized; chronyd counted {ke} NTS-KE connection(s) and '
+                         f'{authenticated} authenticated of {received} requests; engine '
+                         f'VmRSS {status["VmRSS"].strip()}\n')
+
+
+if __name__ == '__main__':
+    harness.main()
