@@ -600,6 +600,56 @@ ntp_stats_poll_samples (const NtpStats *st)
   return k;
 }
 
+/* The normal equations of E[d^2] = lambda c + W^2 g (see wander2_fit), weighted. */
+typedef struct {
+  double a11, a12, a22, b1, b2;
+} NoiseWanderFit;
+
+static void
+noise_wander_add (NoiseWanderFit *f, double w, double c, double g, double d2)
+{
+  f->a11 += w * c * c;
+  f->a12 += w * c * g;
+  f->a22 += w * g * g;
+  f->b1 += w * c * d2;
+  f->b2 += w * g * d2;
+}
+
+/* Solves for lambda and W^2 and W^2's sampling variance (the inverse of the normal matrix);
+ * where lambda comes out negative the record is all wander, and W^2 is refitted alone. */
+static bool
+noise_wander_solve (const NoiseWanderFit *f, double *lambda, double *w2, double *w2_var)
+{
+  double det = f->a11 * f->a22 - f->a12 * f->a12;
+  if (!(det > 0))
+    return false;
+  *lambda = (f->b1 * f->a22 - f->b2 * f->a12) / det;
+  *w2 = (f->a11 * f->b2 - f->a12 * f->b1) / det;
+  *w2_var = f->a11 / det;
+  if (*lambda < 0) {
+    *lambda = 0;
+    *w2 = f->b2 / f->a22;
+    *w2_var = 1.0 / f->a22;
+  }
+  return true;
+}
+
+/* One triplet a < b < c of the record: the change of mean frequency d, the factor c of the
+ * noise scale and g of W^2 in E[d^2]; false where two samples share a time. */
+static bool
+triplet_terms (const Entry *ea, const Entry *eb, const Entry *ec, double va, double vb,
+               double vc, double *d, double *c, double *g)
+{
+  double g1 = (double) (eb->time_ns - ea->time_ns) * 1e-9;
+  double g2 = (double) (ec->time_ns - eb->time_ns) * 1e-9;
+  if (!(g1 > 0) || !(g2 > 0))
+    return false;
+  *d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
+  *c = va / (g1 * g1) + vc / (g2 * g2) + vb * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
+  *g = (g1 + g2) / 3.0;
+  return true;
+}
+
 /* The oscillator's frequency wander from the phase record itself. The stored offsets read as
  * if the clock had always run as it runs now, so they are the oscillator's phase against the
  * source: each sample's own measurement noise (variance lambda v_i, v_i from its delay as
@@ -640,16 +690,12 @@ wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
     double sd = 0, sc = 0, sg = 0;
     int m = 0;
     for (int i = k; i + k < n; i += k) {
-      const Entry *ea = rec[i - k], *eb = rec[i], *ec = rec[i + k];
-      double g1 = (double) (eb->time_ns - ea->time_ns) * 1e-9;
-      double g2 = (double) (ec->time_ns - eb->time_ns) * 1e-9;
-      if (!(g1 > 0) || !(g2 > 0))
+      double d, c, g;
+      if (!triplet_terms (rec[i - k], rec[i], rec[i + k], v[i - k], v[i], v[i + k], &d, &c, &g))
         continue;
-      double d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
       sd += d * d;
-      sc += v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2)
-            + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
-      sg += (g1 + g2) / 3.0;
+      sc += c;
+      sg += g;
       m++;
     }
     if (m < 2 || !(sd > 0))
@@ -665,26 +711,11 @@ wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
   /* A first fit of the scales' means, each weighted by its observed spread. */
   double s2 = 0, w2 = 0, var = 0;
   {
-    double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
-    for (int j = 0; j < scales; j++) {
-      double w = mm[j] / (2.0 * Dm[j] * Dm[j]);
-      a11 += w * Cm[j] * Cm[j];
-      a12 += w * Cm[j] * Gm[j];
-      a22 += w * Gm[j] * Gm[j];
-      b1 += w * Cm[j] * Dm[j];
-      b2 += w * Gm[j] * Dm[j];
-    }
-    double det = a11 * a22 - a12 * a12;
-    if (!(det > 0))
+    NoiseWanderFit f = { 0 };
+    for (int j = 0; j < scales; j++)
+      noise_wander_add (&f, mm[j] / (2.0 * Dm[j] * Dm[j]), Cm[j], Gm[j], Dm[j]);
+    if (!noise_wander_solve (&f, &s2, &w2, &var))
       return false;
-    s2 = (b1 * a22 - b2 * a12) / det;
-    w2 = (a11 * b2 - a12 * b1) / det;
-    var = a11 / det;
-    if (s2 < 0) {
-      s2 = 0;
-      w2 = b2 / a22;
-      var = 1.0 / a22;
-    }
   }
   /* Then every triplet on its own, at every start (not only every k-th: more of the record's
    * long gaps): d is Gaussian, so d^2 has variance 2 E[d^2]^2, and E[d^2] is what the fit
@@ -692,43 +723,21 @@ wander2_fit (const NtpStats *st, double *w2_out, double *w2_var)
    * low and bias W^2 down). Triplets of the record's thinned old part and of
    * its dense new part have very different gaps at the same spacing; each carries its own. */
   for (int it = 0; it < 4; it++) {
-    double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+    NoiseWanderFit f = { 0 };
     double ps2 = fmax (s2, 0.0), pw2 = fmax (w2, 0.0);
     for (int k = 1; 2 * k < n; k *= 2) {
       for (int i = k; i + k < n; i++) {
-        const Entry *ea = rec[i - k], *eb = rec[i], *ec = rec[i + k];
-        double g1 = (double) (eb->time_ns - ea->time_ns) * 1e-9;
-        double g2 = (double) (ec->time_ns - eb->time_ns) * 1e-9;
-        if (!(g1 > 0) || !(g2 > 0))
+        double d, c, g;
+        if (!triplet_terms (rec[i - k], rec[i], rec[i + k], v[i - k], v[i], v[i + k], &d, &c, &g))
           continue;
-        double d = (ec->offset - eb->offset) / g2 - (eb->offset - ea->offset) / g1;
-        double c = v[i - k] / (g1 * g1) + v[i + k] / (g2 * g2)
-                   + v[i] * (1.0 / g1 + 1.0 / g2) * (1.0 / g1 + 1.0 / g2);
-        double g = (g1 + g2) / 3.0;
         double E = ps2 * c + pw2 * g;
         if (!(E > 0))
           continue;
-        double w = 1.0 / (2.0 * E * E);
-        a11 += w * c * c;
-        a12 += w * c * g;
-        a22 += w * g * g;
-        b1 += w * c * d * d;
-        b2 += w * g * d * d;
+        noise_wander_add (&f, 1.0 / (2.0 * E * E), c, g, d * d);
       }
     }
-    double det = a11 * a22 - a12 * a12;
-    if (!(det > 0))
+    if (!noise_wander_solve (&f, &s2, &w2, &var))
       return false;
-    s2 = (b1 * a22 - b2 * a12) / det;
-    w2 = (a11 * b2 - a12 * b1) / det;
-    /* The weighted least squares' own covariance: the inverse of its normal matrix. */
-    var = a11 / det;
-    if (s2 < 0) {
-      /* all wander: refit W^2 alone */
-      s2 = 0;
-      w2 = b2 / a22;
-      var = 1.0 / a22;
-    }
   }
   if (!isfinite (w2) || !isfinite (var) || !(var > 0))
     return false;

@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What the loopback tests of this directory share: meson's skip status and a free UDP port."""
+"""What the loopback tests of this directory share: meson's skip status, free ports, a file
+written with its mode, and meridiand --no-bus with its log collected."""
+import os
+import re
 import socket
+import subprocess
 import sys
+import threading
 
 SKIP = 77
 
@@ -23,3 +28,36 @@ def free_tcp_port(host):
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def write(path, text, mode):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+class NoBusDaemon:
+    """meridiand --no-bus on a virtual clock 0.3 s off, without CAP_SYS_TIME, configured by the
+    file CONF; its stderr log is collected as it comes."""
+
+    def __init__(self, meridiand, conf):
+        self.lines = []
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            ["setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", meridiand,
+             "--no-bus", "--clock", "virtual", "--virtual-offset", "0.3", "--config", conf],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, G_MESSAGES_DEBUG=""))
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.proc.stderr:
+            with self.lock:
+                self.lines.append(line.rstrip("\n"))
+
+    def log(self):
+        with self.lock:
+            return list(self.lines)
+
+    def synchronized(self):
+        return any(re.search(r"update: synchronized .* true-offset", l) for l in self.log())

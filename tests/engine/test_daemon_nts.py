@@ -12,7 +12,6 @@ request as authenticated, and the child is still the unprivileged, filtered one 
 import os
 import pathlib
 import pwd
-import re
 import shutil
 import subprocess
 import sys
@@ -61,16 +60,6 @@ class DaemonNts(ChronydCase):
         self.wait_until(lambda: self.chrony_socket.exists() or self.chronyd.poll() is not None,
                         timeout=10, what='chronyd up')
         self.assertIsNone(self.chronyd.poll(), (self.tmp / 'chronyd.log').read_text())
-
-    def serverstats(self, *fields):
-        r = subprocess.run(['chronyc', '-h', str(self.chrony_socket), 'serverstats'],
-                           capture_output=True, text=True, timeout=10)
-        out = []
-        for field in fields:
-            m = re.search(rf'^{field}\s*:\s*(\d+)', r.stdout, re.M)
-            self.assertIsNotNone(m, f'chronyc serverstats: {r.stdout!r} {r.stderr!r}')
-            out.append(int(m.group(1)))
-        return out
 
     def test_engine_child_synchronizes_with_nts(self):
         trusted = self.root / 'etc' / 'meridian' / 'nts.crt'

@@ -32,17 +32,12 @@ import tempfile
 import threading
 import time
 
-from loopback_util import skip, free_udp_port
+from loopback_util import NoBusDaemon, skip, free_udp_port, write
 
 KEY1 = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F7"
 KEY1_WRONG = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F8"
 KEY2 = "k2-ASCII-secret-for-sha512"
 
-
-def write(path, text, mode):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
 
 
 def responder(sock, mac):
@@ -81,29 +76,11 @@ pidfile {d}/chronyd.pid
     return p, os.path.join(d, "chronyd.sock")
 
 
-class Daemon:
+class Daemon(NoBusDaemon):
     def __init__(self, meridiand, tmp, name, source, keyfile):
         conf = os.path.join(tmp, name + ".meridian.conf")
         write(conf, f"{source}\nkeyfile {keyfile}\nmakestep 0.1 3\n", 0o644)
-        self.lines = []
-        self.lock = threading.Lock()
-        self.proc = subprocess.Popen(
-            ["setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", meridiand,
-             "--no-bus", "--clock", "virtual", "--virtual-offset", "0.3", "--config", conf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        threading.Thread(target=self.read, daemon=True).start()
-
-    def read(self):
-        for line in self.proc.stderr:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def log(self):
-        with self.lock:
-            return list(self.lines)
-
-    def synchronized(self):
-        return any(re.search(r"update: synchronized .* true-offset", l) for l in self.log())
+        super().__init__(meridiand, conf)
 
 
 def main():

@@ -31,13 +31,8 @@ import tempfile
 import threading
 import time
 
-from loopback_util import skip, free_udp_port, free_tcp_port
+from loopback_util import NoBusDaemon, skip, free_udp_port, free_tcp_port, write
 
-
-def write(path, text, mode):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
 
 
 def make_cert(tmp, name, cn, san):
@@ -138,31 +133,12 @@ ntsdumpdir {d}
     return p, os.path.join(d, "chronyd.sock")
 
 
-class Daemon:
+class Daemon(NoBusDaemon):
     def __init__(self, meridiand, tmp, name, source, trust):
         conf = os.path.join(tmp, name + ".meridian.conf")
         write(conf, f"{source}\n{'ntstrustedcerts ' + trust if trust else ''}\nnosystemcert\n"
                     "makestep 0.1 3\n", 0o644)
-        self.lines = []
-        self.lock = threading.Lock()
-        self.proc = subprocess.Popen(
-            ["setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", meridiand,
-             "--no-bus", "--clock", "virtual", "--virtual-offset", "0.3", "--config", conf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            env=dict(os.environ, G_MESSAGES_DEBUG=""))
-        threading.Thread(target=self.read, daemon=True).start()
-
-    def read(self):
-        for line in self.proc.stderr:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def log(self):
-        with self.lock:
-            return list(self.lines)
-
-    def synchronized(self):
-        return any(re.search(r"update: synchronized .* true-offset", l) for l in self.log())
+        super().__init__(meridiand, conf)
 
 
 def main():

@@ -87,13 +87,20 @@ class ChronydCase(harness.MeridianTestCase):
             self.chronyd.kill()
             self.chronyd.wait()
 
-    def server_requests(self):
-        """NTP packets chronyd received (chronyc serverstats on its unix socket)."""
+    def serverstats(self, *fields):
+        """The counters of chronyc serverstats (on chronyd's unix socket) named FIELDS."""
         r = subprocess.run(['chronyc', '-h', str(self.chrony_socket), 'serverstats'],
                            capture_output=True, text=True, timeout=10)
-        m = re.search(r'NTP packets received\s*:\s*(\d+)', r.stdout)
-        self.assertIsNotNone(m, f'chronyc serverstats: {r.stdout!r} {r.stderr!r}')
-        return int(m.group(1))
+        out = []
+        for field in fields:
+            m = re.search(rf'^{field}\s*:\s*(\d+)', r.stdout, re.M)
+            self.assertIsNotNone(m, f'chronyc serverstats: {r.stdout!r} {r.stderr!r}')
+            out.append(int(m.group(1)))
+        return out
+
+    def server_requests(self):
+        """NTP packets chronyd received."""
+        return self.serverstats('NTP packets received')[0]
 
     def write_config(self, *lines):
         (self.root / 'etc' / 'meridian' / 'meridian.conf').write_text('\n'.join(lines) + '\n')
