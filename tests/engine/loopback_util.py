@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """What the loopback tests of this directory share: meson's skip status, free ports, a file
-written with its mode, and meridiand --no-bus with its log collected."""
+written with its mode, a small NTP responder, and meridiand --no-bus with its log collected."""
 import os
 import re
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 SKIP = 77
 
@@ -61,3 +62,25 @@ class NoBusDaemon:
 
     def synchronized(self):
         return any(re.search(r"update: synchronized .* true-offset", l) for l in self.log())
+
+
+def ntp_timestamp(t):
+    return int((t + 2208988800) * 2**32).to_bytes(8, "big")
+
+
+def serve_ntp(sock, trailer):
+    """Answers the NTP requests on SOCK as a stratum-1 server reading CLOCK_REALTIME, until the
+    socket is closed; TRAILER(request) gives what follows the 48-byte header (a MAC, extension
+    fields)."""
+    while True:
+        try:
+            req, addr = sock.recvfrom(2048)
+        except OSError:
+            return
+        t2 = time.time()
+        if len(req) < 48:
+            continue
+        hdr = (bytes([0x24, 1, req[2], 0xEC]) + bytes(8) + b"LOCL" + ntp_timestamp(t2 - 1)
+               + req[40:48])
+        tail = trailer(req)
+        sock.sendto(hdr + ntp_timestamp(t2) + ntp_timestamp(time.time()) + tail, addr)

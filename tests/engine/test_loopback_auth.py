@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 
-from loopback_util import NoBusDaemon, skip, free_udp_port, write
+from loopback_util import NoBusDaemon, serve_ntp, skip, free_udp_port, write
 
 KEY1 = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F7"
 KEY1_WRONG = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F8"
@@ -42,19 +42,7 @@ KEY2 = "k2-ASCII-secret-for-sha512"
 
 def responder(sock, mac):
     """Answer NTP requests on @sock as a stratum-1 server; @mac: what follows the header."""
-    def ntp(t):
-        return int((t + 2208988800) * 2**32).to_bytes(8, "big")
-    while True:
-        try:
-            req, addr = sock.recvfrom(1024)
-        except OSError:
-            return
-        t2 = time.time()
-        if len(req) < 48:
-            continue
-        hdr = bytes([0x24, 1, req[2], 0xEC]) + bytes(8) + b"LOCL" + ntp(t2 - 1) + req[40:48]
-        sock.sendto(hdr + ntp(t2) + ntp(time.time()) + mac, addr)
-
+    serve_ntp(sock, lambda req: mac)
 
 def start_chronyd(chronyd, tmp, name, port, keyfile):
     d = os.path.join(tmp, name)

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 
-from loopback_util import NoBusDaemon, skip, free_udp_port, free_tcp_port, write
+from loopback_util import NoBusDaemon, serve_ntp, skip, free_udp_port, free_tcp_port, write
 
 
 
@@ -78,17 +78,7 @@ def ef(t, body):
 def responder(sock, mode):
     """NTP replies as a stratum-1 server; mode 'plain': no NTS fields, 'forged': our unique
     identifier echoed and an authenticator of random bytes."""
-    def ntp(t):
-        return int((t + 2208988800) * 2**32).to_bytes(8, "big")
-    while True:
-        try:
-            req, addr = sock.recvfrom(2048)
-        except OSError:
-            return
-        t2 = time.time()
-        if len(req) < 48:
-            continue
-        hdr = bytes([0x24, 1, req[2], 0xEC]) + bytes(8) + b"LOCL" + ntp(t2 - 1) + req[40:48]
+    def trailer(req):
         tail = b""
         if mode == "forged":
             off = 48
@@ -102,8 +92,8 @@ def responder(sock, mode):
             ct = os.urandom(16 + 104)
             tail += ef(0x0404, (16).to_bytes(2, "big") + len(ct).to_bytes(2, "big")
                        + os.urandom(16) + ct)
-        sock.sendto(hdr + ntp(t2) + ntp(time.time()) + tail, addr)
-
+        return tail
+    serve_ntp(sock, trailer)
 
 def start_chronyd(chronyd, tmp, port, ntsport, cert, key):
     d = os.path.join(tmp, "srv")
