@@ -11,43 +11,25 @@ source added over D-Bus with a key the file lacks is refused with InvalidSource.
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',
                                                str(pathlib.Path(__file__).resolve().parents[2])),
                                 'tests', 'integration'))
 import harness  # noqa: E402
-from harness import NO_SYS_TIME  # noqa: E402
-from test_ntp_engine import ChronydCase, free_udp_port  # noqa: E402
+from test_ntp_engine import ChronydCase  # noqa: E402
 
 KEY = 'HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F00112233445566778'
 
 
 class DaemonAuth(ChronydCase):
-    def start_chronyd(self):
-        """chronyd as ChronydCase starts it, with key 1 (SHA256) and key 3 (MD5)."""
-        d = self.tmp / 'chrony'
-        d.mkdir()
-        shutil.chown(d, '_chrony', '_chrony')
-        d.chmod(0o750)
+    def chronyd_extra_config(self, directory):
+        """Key 1 (SHA256) and key 3 (MD5) for the server ChronydCase starts."""
         keys = self.tmp / 'chrony.keys'
         keys.write_text(f'1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n')
         keys.chmod(0o640)
         shutil.chown(keys, 'root', '_chrony')
-        self.chrony_socket = d / 'chronyd.sock'
-        self.port = free_udp_port()
-        conf = self.tmp / 'chrony-server.conf'
-        conf.write_text(f'local stratum 1\nallow 127.0.0.1\nport {self.port}\n'
-                        f'bindaddress 127.0.0.1\ncmdport 0\nkeyfile {keys}\n'
-                        f'bindcmdaddress {self.chrony_socket}\npidfile {d}/chronyd.pid\n')
-        with open(self.tmp / 'chronyd.log', 'w') as log:
-            self.chronyd = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
-                                            stdout=log, stderr=subprocess.STDOUT)
-        self.addCleanup(self._stop_chronyd)
-        self.wait_until(lambda: self.chrony_socket.exists() or self.chronyd.poll() is not None,
-                        timeout=10, what='chronyd up')
-        self.assertIsNone(self.chronyd.poll(), (self.tmp / 'chronyd.log').read_text())
+        return f'keyfile {keys}\n'
 
     def test_engine_child_authenticates_with_the_daemons_key(self):
         keys = self.root / 'etc' / 'meridian' / 'ntp.keys'

@@ -20,46 +20,30 @@ sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',
                                                str(pathlib.Path(__file__).resolve().parents[2])),
                                 'tests', 'integration'))
 import harness  # noqa: E402
-from harness import NO_SYS_TIME  # noqa: E402
-from test_ntp_engine import ChronydCase, free_udp_port  # noqa: E402
+from test_ntp_engine import ChronydCase  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from loopback_util import free_tcp_port  # noqa: E402
 
 
 class DaemonNts(ChronydCase):
-    def start_chronyd(self):
-        """chronyd as ChronydCase starts it, serving NTS with a certificate for localhost."""
+    def chronyd_extra_config(self, directory):
+        """NTS with a certificate for localhost, for the server ChronydCase starts."""
         if shutil.which('openssl') is None:
             self.skipTest('openssl is not installed (scripts/install-deps.sh)')
-        d = self.tmp / 'chrony'
-        d.mkdir()
-        shutil.chown(d, '_chrony', '_chrony')
-        d.chmod(0o750)
         self.cert, key = self.tmp / 'srv.crt', self.tmp / 'srv.key'
-        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
-                        'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-                        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-                        '-keyout', str(key), '-out', str(self.cert)],
-                       check=True, capture_output=True)
-        for f in (self.cert, key):
-            shutil.chown(f, 'root', '_chrony')
-            f.chmod(0o640)
-        self.chrony_socket = d / 'chronyd.sock'
-        self.port, self.ntsport = free_udp_port(), free_tcp_port('127.0.0.1')
-        conf = self.tmp / 'chrony-server.conf'
-        conf.write_text(f'local stratum 1\nallow 127.0.0.1\nport {self.port}\n'
-                        f'bindaddress 127.0.0.1\ncmdport 0\n'
-                        f'ntsservercert {self.cert}\nntsserverkey {key}\n'
-                        f'ntsport {self.ntsport}\nntsprocesses 0\nntsdumpdir {d}\n'
-                        f'bindcmdaddress {self.chrony_socket}\npidfile {d}/chronyd.pid\n')
-        with open(self.tmp / 'chronyd.log', 'w') as log:
-            self.chronyd = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
-                                            stdout=log, stderr=subprocess.STDOUT)
-        self.addCleanup(self._stop_chronyd)
-        self.wait_until(lambda: self.chrony_socket.exists() or self.chronyd.poll() is not None,
-                        timeout=10, what='chronyd up')
-        self.assertIsNone(self.chronyd.poll(), (self.tmp / 'chronyd.log').read_text())
+        if not self.cert.exists():
+            subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                            'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+                            '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+                            '-keyout', str(key), '-out', str(self.cert)],
+                           check=True, capture_output=True)
+            for f in (self.cert, key):
+                shutil.chown(f, 'root', '_chrony')
+                f.chmod(0o640)
+        self.ntsport = free_tcp_port('127.0.0.1')
+        return (f'ntsservercert {self.cert}\nntsserverkey {key}\n'
+                f'ntsport {self.ntsport}\nntsprocesses 0\nntsdumpdir {directory}\n')
 
     def test_engine_child_synchronizes_with_nts(self):
         trusted = self.root / 'etc' / 'meridian' / 'nts.crt'

@@ -7,8 +7,6 @@ import json
 import os
 import pathlib
 import socket
-import subprocess
-import sys
 import time
 
 import harness

@@ -62,7 +62,7 @@ class ChronydCase(harness.MeridianTestCase):
             conf.write_text(f'local stratum 1\nallow 127.0.0.1\nport {self.port}\n'
                             f'bindaddress 127.0.0.1\ncmdport 0\n'
                             f'bindcmdaddress {self.chrony_socket}\npidfile {d}/chronyd.pid\n'
-                            f'driftfile {d}/drift\n')
+                            f'driftfile {d}/drift\n' + self.chronyd_extra_config(d))
             with open(self.tmp / 'chronyd.log', 'w') as log:
                 p = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
                                      stdout=log, stderr=subprocess.STDOUT)
@@ -78,6 +78,11 @@ class ChronydCase(harness.MeridianTestCase):
             p.kill()
             p.wait()
         self.fail('chronyd did not start: ' + (self.tmp / 'chronyd.log').read_text())
+
+    def chronyd_extra_config(self, directory):
+        """More chrony.conf lines for the server (a subclass's keys or certificates), asked
+        again at each attempt to start it; DIRECTORY is chronyd's own."""
+        return ''
 
     def _stop_chronyd(self):
         self.chronyd.terminate()
