@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mrd-nts-module.h — the TLS side of NTS as a module loaded only when a source uses NTS.
  *
  * gnutls and the libraries it brings (nettle, hogweed, gmp, p11-kit, tasn1, idn2, unistring)
@@ -6,8 +7,6 @@
  * not. So the NTS-KE client (mrd-ntske.h) and the AEAD (mrd-siv.h) are built as the module
  * meridian-nts.so, installed beside the engine's executable, and the engine loads it
  * (dlopen) at its first NTS source (mrd_nts_module_load). The module exports one table.
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #pragma once
 

@@ -1,10 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mrd-ntske.h — the NTS-KE client (RFC 8915 §4): TLS 1.3 with gnutls, ALPN "ntske/1", the
  * server's certificate verified against a set of trusted certificates and its name checked,
  * the records read with the core's parser (service/ntp/ntp-nts.h) and the two AEAD keys
  * exported with RFC 8915's label and context. Non-blocking, on the thread-default GLib main
  * context, with a timeout: the engine's main loop never waits on a server.
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #pragma once
 

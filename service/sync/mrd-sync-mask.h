@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mrd-sync-mask.h — which sources a connectivity command (chronyc offline / online /
  * onoffline, the Sources interface's SetConnectivity) applies to, in chronyc's syntax:
  *
@@ -9,8 +10,6 @@
  *                           itself and matches the address; here the name as configured is
  *                           matched, so no lookup is needed and every address of a pool line
  *                           named so matches)
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #pragma once
 

@@ -1,11 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-ntp-nts.c — libFuzzer target: NTS's parsers in service/ntp/ntp-nts.c, which read what
  * an NTS-KE server (over TLS) and any NTP server (in the clear) send. The first byte picks the
  * parser: even, the NTS-KE response; odd, an NTP reply checked against a jar with a request
  * outstanding. The AEAD is a stand-in that accepts a tag of sixteen 0xAA bytes and "decrypts"
  * by copying, so the fuzzer reaches the encrypted fields' parser too. Whatever is accepted
  * keeps the jar and the response within their bounds.
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "fuzz-common.h"
 
