@@ -259,6 +259,17 @@ load_keyfile (MrdConfig *config, const char *path, char **message)
   return MRD_CONFIG_LINE_OK;
 }
 
+/* Every path a directive names must be absolute: a relative one would depend on the daemon's
+ * working directory. */
+static gboolean
+require_absolute (const char *directive, const char *path, char **message)
+{
+  if (g_path_is_absolute (path))
+    return TRUE;
+  *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), directive, path);
+  return FALSE;
+}
+
 static MrdConfigLineResult
 parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
 {
@@ -309,12 +320,8 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           *message = g_strdup (_("'driftfile' needs exactly one file name"));
           return MRD_CONFIG_LINE_ERROR;
         }
-      /* A relative name would depend on the daemon's working directory. */
-      if (!g_path_is_absolute (words[1]))
-        {
-          *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name, words[1]);
-          return MRD_CONFIG_LINE_ERROR;
-        }
+      if (!require_absolute (name, words[1], message))
+        return MRD_CONFIG_LINE_ERROR;
       g_free (config->driftfile);
       config->driftfile = g_strdup (words[1]);
       return MRD_CONFIG_LINE_OK;
@@ -327,11 +334,8 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           *message = g_strdup (_("'keyfile' needs exactly one file name"));
           return MRD_CONFIG_LINE_ERROR;
         }
-      if (!g_path_is_absolute (words[1]))
-        {
-          *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name, words[1]);
-          return MRD_CONFIG_LINE_ERROR;
-        }
+      if (!require_absolute (name, words[1], message))
+        return MRD_CONFIG_LINE_ERROR;
       /* As chronyd: the last keyfile directive is the one used. */
       g_free (config->keyfile);
       config->keyfile = g_strdup (words[1]);
@@ -363,11 +367,8 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           *message = g_strdup (_("'ntstrustedcerts' needs a file, optionally after a set number"));
           return MRD_CONFIG_LINE_ERROR;
         }
-      if (!g_path_is_absolute (file))
-        {
-          *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name, file);
-          return MRD_CONFIG_LINE_ERROR;
-        }
+      if (!require_absolute (name, file, message))
+        return MRD_CONFIG_LINE_ERROR;
       /* Read now, by the process that reads the configuration: the sandboxed engine is
        * handed the certificates, it does not open files. */
       if (!read_config_file (config, file, &data, &error) || data == NULL)
@@ -428,12 +429,8 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           return MRD_CONFIG_LINE_ERROR;
         }
       for (i = 1; words[i] != NULL; i++)
-        if (!g_path_is_absolute (words[i]))
-          {
-            *message = g_strdup_printf (_("'%s' needs an absolute path, not '%s'"), name,
-                                        words[i]);
-            return MRD_CONFIG_LINE_ERROR;
-          }
+        if (!require_absolute (name, words[i], message))
+          return MRD_CONFIG_LINE_ERROR;
       if (config->depth >= MAX_DEPTH)
         {
           *message = g_strdup_printf (_("'%s' nested more than %d deep"), name, MAX_DEPTH);
