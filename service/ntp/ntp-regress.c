@@ -183,3 +183,63 @@ ntp_regress_median (double *v, int n)
   qsort (v, (size_t) n, sizeof *v, cmp_double);
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
+
+bool
+ntp_regress_walk (const double *x, const double *y, const double *v, int n, double w2,
+                  double *offset, double *offset_var, double *freq, double *freq_var)
+{
+  if (n < 3 || n > NTP_REGRESS_MAX_POINTS || !(w2 >= 0) || !isfinite (w2))
+    return false;
+  /* L L^T = C, then solve for C^-1 [1, x, y] by forward and back substitution. */
+  /* the lower triangle, row by row: row i starts at i (i + 1) / 2 */
+  double L[NTP_REGRESS_MAX_POINTS * (NTP_REGRESS_MAX_POINTS + 1) / 2];
+#define L_(i, j) L[(i) * ((i) + 1) / 2 + (j)]
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j <= i; j++) {
+      double ai = -x[i], aj = -x[j];
+      double m = fmin (ai, aj), M = fmax (ai, aj);
+      double c = w2 * (m * m * M / 2.0 - m * m * m / 6.0);
+      if (i == j)
+        c += v[i];
+      for (int k = 0; k < j; k++)
+        c -= L_ (i, k) * L_ (j, k);
+      if (i == j) {
+        if (!(c > 0) || !isfinite (c))
+          return false;
+        L_ (i, i) = sqrt (c);
+      } else {
+        L_ (i, j) = c / L_ (j, j);
+      }
+    }
+  }
+  /* z = L^-1 [1, x, y]: the normal equations need only their inner products. */
+  double z1[NTP_REGRESS_MAX_POINTS], zx[NTP_REGRESS_MAX_POINTS], zy[NTP_REGRESS_MAX_POINTS];
+  for (int i = 0; i < n; i++) {
+    double s1 = 1.0, sx = x[i], sy = y[i];
+    for (int k = 0; k < i; k++) {
+      s1 -= L_ (i, k) * z1[k];
+      sx -= L_ (i, k) * zx[k];
+      sy -= L_ (i, k) * zy[k];
+    }
+    z1[i] = s1 / L_ (i, i);
+    zx[i] = sx / L_ (i, i);
+    zy[i] = sy / L_ (i, i);
+  }
+  double a11 = 0, a1x = 0, axx = 0, b1 = 0, bx = 0;
+  for (int i = 0; i < n; i++) {
+    a11 += z1[i] * z1[i];
+    a1x += z1[i] * zx[i];
+    axx += zx[i] * zx[i];
+    b1 += z1[i] * zy[i];
+    bx += zx[i] * zy[i];
+  }
+  double det = a11 * axx - a1x * a1x;
+  if (!(det > 0) || !isfinite (det))
+    return false;
+  *offset = (axx * b1 - a1x * bx) / det;
+  *freq = (a11 * bx - a1x * b1) / det;
+  *offset_var = axx / det;
+  *freq_var = a11 / det;
+  return isfinite (*offset) && isfinite (*freq);
+#undef L_
+}

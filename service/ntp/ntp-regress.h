@@ -54,3 +54,16 @@ double ntp_regress_t_coef (int dof);
 
 /* Median of v[0..n) (v is reordered). */
 double ntp_regress_median (double *v, int n);
+
+/* The offset and frequency now (x = 0, the newest point; x[i] <= 0 are the points' times
+ * relative to it) of a clock whose frequency walks randomly, w2 per second, measured with
+ * independent noise of variance v[i]: generalised least squares with the walk's covariance.
+ * The phase of point i departs from the tangent at now by the integral of the walk over its
+ * age a = -x, and two such departures share the walk over the younger one's age:
+ * Cov = w2 (m^2 M / 2 - m^3 / 6), m and M the lesser and greater age (the diagonal is
+ * w2 a^3 / 3). This is what a Kalman filter with that model gives at the newest point when it
+ * starts knowing nothing. offset_var and freq_var are the model's own (not rescaled by the
+ * residuals). Returns false when it cannot (n < 3, the covariance not positive definite, all
+ * x equal). */
+bool ntp_regress_walk (const double *x, const double *y, const double *v, int n, double w2,
+                       double *offset, double *offset_var, double *freq, double *freq_var);

@@ -414,10 +414,11 @@ fit_at_wander (const Entry *e0, const double *x, const double *y, int n,
                const LeastExcess *le, double w2, double *offset, double *offset_var,
                double *freq, double *freq_var, int *dof)
 {
-  double var[NTP_STATS_MAX_SAMPLES];
+  double var[NTP_STATS_MAX_SAMPLES], var0[NTP_STATS_MAX_SAMPLES];
   for (int i = 0; i < n; i++) {
     double age = -x[i];
-    var[i] = sample_variance (&e0[i], le) + w2 * age * age * age / 3.0;
+    var0[i] = sample_variance (&e0[i], le);
+    var[i] = var0[i] + w2 * age * age * age / 3.0;
   }
   NtpRegression r;
   if (!ntp_regress_weighted (x, y, var, n, &r))
@@ -435,6 +436,16 @@ fit_at_wander (const Entry *e0, const double *x, const double *y, int n,
   *offset = r.intercept;
   *offset_var = 1.0 / sw + mx * mx / sxx;
   *freq = r.slope;
+  /* The departures of the samples from the tangent at now are not independent: two samples
+   * share the walk over the younger one's age. With that covariance (ntp_regress_walk) the
+   * fit is the Kalman predictor's, which leans on the newest samples as the walk says it
+   * should; the independent variances above remain the fallback. */
+  double go, gov, gf, gfv;
+  if (w2 > 0 && ntp_regress_walk (x, y, var0, n, w2, &go, &gov, &gf, &gfv)) {
+    *offset = go;
+    *offset_var = gov;
+    *freq = gf;
+  }
   /* the slope's SD as ntp_regress_weighted gives it (residual-scaled), so the skew, and with
    * it the poll and the selection, stay on the same footing as chrony's */
   *freq_var = r.slope_sd * r.slope_sd;

@@ -104,16 +104,52 @@ slew_rate_is_capped (void **state)
   assert_true (fabs (dur - 1000.5) < 1.0);
 }
 
+/* chrony's corrtimeratio rule, as a configured `corrtimeratio 3` asks for it. */
+static void
+setup_chrony_rule (NtpDiscipline *d)
+{
+  setup_disc (d, 0, 0);
+  d->cfg.corrtimeratio = 3.0;
+}
+
+/* By default an offset is removed at once, whatever its size against its SD and however far
+ * the next transmission: a slew of the kernel's shortest (1 s), with a timer of its own, and
+ * the frequency set back at its end; the rate limit alone lengthens it (slew_rate_is_capped). */
+static void
+slew_is_at_once_by_default (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  int64_t t0 = 1000 * S, t = t0 + 1024 * S;
+  const double offsets[] = { 1e-7, 1e-6, 1e-4, -1e-3 };
+  for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+    setup_disc (&d, 0, 0);
+    NtpDisciplineInput in = input (0.0);
+    ntp_discipline_update (&d, t0, &in, &chg);
+    in = input (offsets[i]);
+    in.next_wake_ns = t + 1024 * S;
+    assert_int_equal (ntp_discipline_update (&d, t, &in, &chg), NTP_DISCIPLINE_SLEWED);
+    assert_true (ntp_discipline_deadline (&d) == t + S);
+    assert_true (fabs (ntp_discipline_pending (&d, t + S / 2) - offsets[i] / 2) < 1e-12);
+    double e = fake.freq * 1e-6;
+    assert_true (fabs (-e / (1 + e) - offsets[i]) < 1e-12);
+    ntp_discipline_timer (&d, t + S);
+    assert_true (fake.freq == 0.0);
+    assert_true (ntp_discipline_pending (&d, t + 2 * S) == 0.0);
+  }
+}
+
 static void
 slew_ends_at_the_next_wake_up_when_that_costs_little (void **state)
 {
   (void) state;
   NtpDiscipline d;
   NtpClockChange chg;
-  /* An offset as large as its SD: the rule's 1 s slew (first update, no interval yet) ends at
+  /* With chrony's rule configured. An offset as large as its SD: the rule's 1 s slew (first update, no interval yet) ends at
    * the engine's next transmission, 64 s on, instead of needing a timer of its own; the
    * correction is still exactly the offset, by the end. */
-  setup_disc (&d, 0, 0);
+  setup_chrony_rule (&d);
   NtpDisciplineInput in = input (1e-6);
   in.next_wake_ns = 64 * S;
   assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
@@ -123,19 +159,20 @@ slew_ends_at_the_next_wake_up_when_that_costs_little (void **state)
   assert_true (fabs (-64.0 * e / (1 + e) - 1e-6) < 1e-12);
   /* A thousand times its SD: stretched, it would be the larger error for most of the
    * interval; it is removed within the rule's second. */
-  setup_disc (&d, 0, 0);
+  setup_chrony_rule (&d);
   in = input (1e-3);
   in.next_wake_ns = 64 * S;
   assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
   assert_true (ntp_discipline_deadline (&d) == S);
   /* No wake-up known: the rule alone. */
-  setup_disc (&d, 0, 0);
+  setup_chrony_rule (&d);
   in = input (1e-6);
   assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
   assert_true (ntp_discipline_deadline (&d) == S);
 }
 
-/* An offset as large as its SD found 1024 s after the last update: chrony's rule (ratio 3)
+/* With chrony's rule configured, an offset as large as its SD found 1024 s after the last
+ * update: chrony's rule (ratio 3)
  * would slew it over 3 x 1e-6 x 1024 / (2 x 1e-6) = 1536 s, past the next transmission at
  * 1024 s, where the next update measures again whatever is left. The slew ends at that
  * transmission instead, removing the whole offset by then. */
@@ -147,7 +184,7 @@ slew_does_not_outlast_the_next_transmission (void **state)
   NtpClockChange chg;
   /* (the first update at 1000 s: a last update at time 0 reads as none) */
   int64_t t0 = 1000 * S, t = t0 + 1024 * S;
-  setup_disc (&d, 0, 0);
+  setup_chrony_rule (&d);
   NtpDisciplineInput in = input (0.0);
   assert_int_equal (ntp_discipline_update (&d, t0, &in, &chg), NTP_DISCIPLINE_SLEWED);
   in = input (1e-6);
@@ -156,7 +193,7 @@ slew_does_not_outlast_the_next_transmission (void **state)
   assert_true (ntp_discipline_deadline (&d) == t + 1024 * S);
   assert_true (fabs (ntp_discipline_pending (&d, t + 512 * S) - 0.5e-6) < 1e-12);
   /* No transmission known: the rule alone (1536 s). */
-  setup_disc (&d, 0, 0);
+  setup_chrony_rule (&d);
   in = input (0.0);
   ntp_discipline_update (&d, t0, &in, &chg);
   in = input (1e-6);
@@ -574,6 +611,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (small_offset_is_slewed_through_frequency),
     cmocka_unit_test (slew_rate_is_capped),
+    cmocka_unit_test (slew_is_at_once_by_default),
     cmocka_unit_test (slew_ends_at_the_next_wake_up_when_that_costs_little),
     cmocka_unit_test (makestep_steps_only_in_first_updates),
     cmocka_unit_test (makestep_limit_minus_one_always_steps),

@@ -433,6 +433,106 @@ stats_keep_at_most_64_samples (void **state)
   ntp_stats_free (st);
 }
 
+/* A small deterministic generator for the walk tests (xorshift64*, Box-Muller). */
+static uint64_t walk_rng = 88172645463325252ull;
+static double
+walk_uniform (void)
+{
+  walk_rng ^= walk_rng >> 12;
+  walk_rng ^= walk_rng << 25;
+  walk_rng ^= walk_rng >> 27;
+  return ((walk_rng * 2685821657736338717ull) >> 11) * 0x1.0p-53;
+}
+static double
+walk_gauss (void)
+{
+  double u = walk_uniform (), v = walk_uniform ();
+  return sqrt (-2.0 * log (u + 1e-300)) * cos (2 * M_PI * v);
+}
+
+/* ntp_regress_walk against an independent derivation of the same estimate: a Kalman filter
+ * over (phase, frequency) run forward through the samples, the frequency a random walk of w2
+ * per unit time (process covariance w2 [dt^3/3, dt^2/2; dt^2/2, dt]), starting from a prior
+ * so wide it says nothing. Its state and covariance after the newest sample are the
+ * generalised least squares fit's at x = 0; a wrong walk covariance (only the diagonal
+ * a^3/3, say, or ages measured from the oldest sample) moves them far off. */
+static void
+walk_fit_is_the_kalman_filter (void **state)
+{
+  (void) state;
+  for (int trial = 0; trial < 20; trial++) {
+    int n = 3 + trial * 3;
+    double t[64], x[64], y[64], v[64];
+    double w2 = trial % 4 == 0 ? 1e-4 : 1e-3 * (1 + trial);
+    double now = 0, ph = 0.3, fr = -0.02;
+    for (int i = 0; i < n; i++) {
+      double dt = i == 0 ? 0 : 1.0 + 9.0 * walk_uniform ();
+      /* the walk over dt, integrated exactly enough for a test input */
+      for (int k = 0; k < 10; k++) {
+        fr += sqrt (w2 * dt / 10) * walk_gauss ();
+        ph += fr * dt / 10;
+      }
+      now += dt;
+      t[i] = now;
+      v[i] = 0.05 + walk_uniform ();
+      y[i] = ph + sqrt (v[i]) * walk_gauss ();
+    }
+    for (int i = 0; i < n; i++)
+      x[i] = t[i] - t[n - 1];
+    /* the filter */
+    double s0 = 0, s1 = 0, P00 = 1e8, P01 = 0, P11 = 1e4;
+    for (int i = 0; i < n; i++) {
+      double dt = i == 0 ? 0 : t[i] - t[i - 1];
+      s0 += s1 * dt;
+      double n00 = P00 + 2 * dt * P01 + dt * dt * P11 + w2 * dt * dt * dt / 3;
+      double n01 = P01 + dt * P11 + w2 * dt * dt / 2;
+      double n11 = P11 + w2 * dt;
+      P00 = n00, P01 = n01, P11 = n11;
+      double S = P00 + v[i], k0 = P00 / S, k1 = P01 / S, innov = y[i] - s0;
+      s0 += k0 * innov;
+      s1 += k1 * innov;
+      n00 = (1 - k0) * P00;
+      n01 = (1 - k0) * P01;
+      n11 = P11 - k1 * P01;
+      P00 = n00, P01 = n01, P11 = n11;
+    }
+    double o, ov, f, fv;
+    assert_true (ntp_regress_walk (x, y, v, n, w2, &o, &ov, &f, &fv));
+    near (o, s0, 1e-6 * sqrt (P00));
+    near (f, s1, 1e-6 * sqrt (P11));
+    near (ov, P00, 1e-6 * P00);
+    near (fv, P11, 1e-6 * P11);
+  }
+}
+
+/* Without a walk the fit is the weighted line (v the variances), its variances the model's
+ * (not rescaled by the residuals); and bad input is refused. */
+static void
+walk_fit_without_walk_is_the_weighted_line (void **state)
+{
+  (void) state;
+  double x[] = { -4, -3, -2, -1, 0 }, y[] = { 2, 4, 5, 4, 5 }, v[] = { 1, 2, 1, 0.5, 1 };
+  NtpRegression r;
+  assert_true (ntp_regress_weighted (x, y, v, 5, &r));
+  double o, ov, f, fv;
+  assert_true (ntp_regress_walk (x, y, v, 5, 0.0, &o, &ov, &f, &fv));
+  near (o, r.intercept, 1e-12);
+  near (f, r.slope, 1e-12);
+  double sw = 0, sx = 0, sxx = 0;
+  for (int i = 0; i < 5; i++) {
+    sw += 1 / v[i];
+    sx += x[i] / v[i];
+  }
+  for (int i = 0; i < 5; i++)
+    sxx += (x[i] - sx / sw) * (x[i] - sx / sw) / v[i];
+  near (fv, 1 / sxx, 1e-12);
+  near (ov, 1 / sw + (sx / sw) * (sx / sw) / sxx, 1e-12);
+  assert_false (ntp_regress_walk (x, y, v, 2, 0.0, &o, &ov, &f, &fv));
+  assert_false (ntp_regress_walk (x, y, v, 5, -1.0, &o, &ov, &f, &fv));
+  double vz[] = { 1, 0, 1, 1, 1 };
+  assert_false (ntp_regress_walk (x, y, vz, 5, 0.0, &o, &ov, &f, &fv));
+}
+
 int
 main (void)
 {
@@ -454,6 +554,8 @@ main (void)
     cmocka_unit_test (stats_estimate_the_wander_from_the_phase_record),
     cmocka_unit_test (stats_out_of_order_sample_resets),
     cmocka_unit_test (stats_keep_at_most_64_samples),
+    cmocka_unit_test (walk_fit_is_the_kalman_filter),
+    cmocka_unit_test (walk_fit_without_walk_is_the_weighted_line),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
