@@ -139,7 +139,7 @@ ntp_config_init (NtpConfig *cfg)
   cfg->reselectdist = 0.0001;
   cfg->combinelimit = 3.0;
   cfg->maxjitter = 1.0;
-  cfg->corrtimeratio = 0.0;   /* unset: offsets slewed out at once (ntp-discipline.c) */
+  cfg->corrtimeratio = 0.0;   /* unset: ntp-discipline.c's own rule */
   cfg->maxclockerror = 1.0;
 }
 

@@ -10,11 +10,12 @@
 /* How fast an offset is slewed out. The offset handed over is the fit's estimate of the
  * clock's error now given every sample, so its own error is uncorrelated with it: removing
  * it at once minimises the mean square error from here on, and any part left to a slow slew
- * adds its square (a slew of p0 over T leaves a mean square of p0^2 / 3 over T). Measured in
- * our simulator at chrony's Test 1, 100 us: RMS 76 -> 68 us, the part still pending 26 ->
- * 1 us, the estimate's own error unchanged (service/ntp/README.md). chrony's corrtimeratio,
- * when configured, restores its rule: an offset as large as the statistics' own uncertainty
- * slewed out over that many half update intervals, larger ones proportionally faster. */
+ * adds its square (a slew of p0 over T leaves a mean square of p0^2 / 3 over T). "At once" is
+ * bounded by the oscillator's tolerance, maxclockerror (start_slew). chrony's rule, an offset
+ * as large as the statistics' own uncertainty slewed out over CORR_TIME_RATIO half update
+ * intervals and larger ones proportionally faster, still applies where it is the faster;
+ * a configured corrtimeratio restores that rule alone. Measured: service/ntp/README.md. */
+#define CORR_TIME_RATIO 3.0
 /* The shortest slew (s). A real kernel applies a frequency change at its next tick (1-10 ms),
  * so each end of a slew of duration D at extra rate e is off by up to e x tick; D >= 1 s
  * keeps that under 1 % of the correction. */
@@ -162,18 +163,26 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, bool chrony_rule, doubl
    * upwards and -max_rate - b downwards (a clock corrected to run faster has more room to be
    * slowed down, and the other way round). */
   double e_hi = fmax (d->max_rate - b, 1e-6), e_lo = fmin (-d->max_rate - b, -1e-6);
-  double dur = chrony_rule && corr_rate > 0 ? corr_rate / fabs (p0) : 0.0;
+  double dur = corr_rate > 0 ? corr_rate / fabs (p0) : 0.0;
+  if (!chrony_rule) {
+    /* At once, but no faster than the oscillator's own tolerance (maxclockerror): every
+     * bound the engine keeps (the selection's lines, the dispersion it serves) lets the
+     * clock's frequency be off by that much, so such a slew stays inside them; chrony's
+     * rule, where faster (an offset several times its SD), still applies. */
+    double tol = d->cfg.maxclockerror > 0 ? d->cfg.maxclockerror * 1e-6 : 1e-6;
+    dur = fmin (dur, fabs (p0) / tol);
+  }
   if (dur < MIN_SLEW_S)
     dur = MIN_SLEW_S;
   if (dur > MAX_SLEW_S)
     dur = MAX_SLEW_S;
-  if (chrony_rule && wake_ns > now_ns && wake_ns != INT64_MAX) {
+  if (wake_ns > now_ns && wake_ns != INT64_MAX) {
     /* Stretching a slew of p0 from dur to the wake-up T leaves p0 (1 - t/T) instead of
      * p0 (1 - t/dur) uncorrected: over the interval, an extra mean square error of
      * p0^2 (1 - dur/T) / 3. Only when that is below the variance the estimate carries anyway
      * (sd^2) is the wake-up saved; a large offset known well is still removed fast. */
     double to_wake = (double) (wake_ns - now_ns) * 1e-9;
-    if (dur < to_wake && to_wake <= MAX_SLEW_S
+    if (chrony_rule && dur < to_wake && to_wake <= MAX_SLEW_S
         && p0 * p0 * (1.0 - dur / to_wake) / 3.0 <= sd * sd)
       dur = to_wake;
     else if (dur > to_wake && to_wake >= MIN_SLEW_S)
@@ -380,9 +389,10 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
      * chrony's rule over the whole time since the last update: the offset built up over that
      * interval, and the next update, which re-plans whatever is still pending, is about as
      * far away when replies are rare (a lossy path). */
-    double ratio = d->cfg.corrtimeratio;
-    double corr_rate = ratio > 0 ? ratio * 0.5 * in->offset_sd * d->update_interval : 0.0;
-    start_slew (d, now_ns, p, ratio > 0, corr_rate, in->offset_sd, in->next_wake_ns);
+    bool configured = d->cfg.corrtimeratio > 0;
+    double ratio = configured ? d->cfg.corrtimeratio : CORR_TIME_RATIO;
+    double corr_rate = ratio * 0.5 * in->offset_sd * d->update_interval;
+    start_slew (d, now_ns, p, configured, corr_rate, in->offset_sd, in->next_wake_ns);
     chg->doffset = offset;
   }
 

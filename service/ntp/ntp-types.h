@@ -156,7 +156,7 @@ typedef struct {
                                 * frequency may move between measurements, ppm; default 1 */
   double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,
                                 * relative to the update interval (see ntp-discipline.c);
-                                * 0 (the default) = at once */
+                                * 0 (the default) = its own rule */
 } NtpConfig;
 
 typedef enum {
