@@ -481,7 +481,7 @@ def loopback_part(args):
     print("== loopback through mrd-udp-relay: one chronyd -x server; meridian-engine --no-bus "
           "(virtual clock), chronyd -x and meridiand on a private bus as clients at the same "
           "time ==")
-    print(f"   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
+    print("   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
           "same seed); `server 127.0.0.1 port N prefer iburst minpoll 4 maxpoll 4`, "
           "`makestep 1 3`")
     print(f"   meridian's clients start 0.5 s off and 23.054 ppm slow; chronyd -x measures "
