@@ -440,8 +440,16 @@ fit_at_wander (const Entry *e0, const double *x, const double *y, int n,
    * share the walk over the younger one's age. With that covariance (ntp_regress_walk) the
    * fit is the Kalman predictor's, which leans on the newest samples as the walk says it
    * should; the independent variances above remain the fallback. */
+  /* Where the walk over the oldest sample's age stays far below every sample's own noise,
+   * the covariance changes the fit by less than that ratio: the independent fit is it, and
+   * the grid's many small W^2 cost no factorisation each. */
+  double min_var0 = var0[0];
+  for (int i = 1; i < n; i++)
+    min_var0 = fmin (min_var0, var0[i]);
+  double oldest = -x[0];
+  bool walk_matters = w2 * oldest * oldest * oldest / 3.0 > 1e-3 * min_var0;
   double go, gov, gf, gfv;
-  if (w2 > 0 && ntp_regress_walk (x, y, var0, n, w2, &go, &gov, &gf, &gfv)) {
+  if (w2 > 0 && walk_matters && ntp_regress_walk (x, y, var0, n, w2, &go, &gov, &gf, &gfv)) {
     *offset = go;
     *offset_var = gov;
     *freq = gf;
@@ -485,7 +493,8 @@ physical_refit (NtpStats *st, const double *x, const double *y, int n)
   double ptot = 0, o = 0, f = 0;
   int dof = n - 2;
   for (int j = 0; j < k; j++) {
-    if (!fit_at_wander (e0, x, y, n, &le, gw[j], &mo[j], &vo[j], &mf[j], &vf[j], &dof)) {
+    /* a W^2 the record all but excludes moves the average by less than its probability */
+    if (gp[j] < 1e-9 || !fit_at_wander (e0, x, y, n, &le, gw[j], &mo[j], &vo[j], &mf[j], &vf[j], &dof)) {
       gp[j] = 0;
       continue;
     }
