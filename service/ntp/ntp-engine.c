@@ -71,10 +71,12 @@ typedef struct {
    * whether its server was synchronized (only then may an interleaved sample use it), and
    * whether its reply was interleaved (a basic one already gave a sample from t1, t2, t4). */
   uint64_t sent_rx_ts;
+  bool sent_rx_used;         /* the reply being handled answers an interleaved request */
   int xleave_unanswered;
   uint64_t prev_remote_rx;
   int64_t prev_t1_cooked, prev_t4_cooked;
   bool prev_synced, prev_interleaved;
+  bool xleave_logged, xleave_logged_on; /* the log said which mode the replies came in */
 
   int stratum, leap;
   uint32_t refid;
@@ -1111,6 +1113,7 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   case NTP_PKT_BAD_DISTANCE:
     /* The reply is genuinely ours (origin matched): consume the request so a copy or a
      * replay cannot be used again, and the source counts as reachable. */
+    s->sent_rx_used = s->sent_rx_ts != 0;
     s->sent_tx_ts = 0;
     s->last_rx_tx_ts = p.tx_ts;
     s->xleave_unanswered = 0;
@@ -1153,6 +1156,18 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   int64_t c4 = ntp_discipline_cook (&e->disc, rx_ns);
   pair_timestamps (s, &p, c4, interleaved, &x);
   bool usable = !interleaved || s->prev_synced;
+  /* A server that starts answering in interleaved mode, or stops doing so, is worth a line
+   * (once per change): it says whether `xleave` does anything with this server. (chronyd 4.3
+   * answers a client's first interleaved request in basic mode, as measured on loopback by
+   * tests/engine/test_loopback_xleave.py: that one is no fall back.) */
+  if (s->cfg.xleave && s->sent_rx_used && s->xleave_logged_on != interleaved
+      && (interleaved || s->xleave_logged)) {
+    elog (e, NTP_LOG_INFO, "%s: %s", s->cfg.name, interleaved
+          ? "replies in interleaved mode (the server's transmit times are its kernel's)"
+          : "replies in basic mode to interleaved requests");
+    s->xleave_logged = true;
+    s->xleave_logged_on = interleaved;
+  }
   remember_exchange (s, &p, c4, r == NTP_PKT_OK, interleaved);
   if (usable)
     process_sample (e, src, rx_ns, &p, &x);
