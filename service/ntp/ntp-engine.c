@@ -62,6 +62,7 @@ typedef struct {
   uint64_t sent_tx_ts;       /* transmit timestamp of the outstanding request, 0 = none */
   int64_t sent_raw_ns;
   int64_t sent_cooked_ns;
+  bool sent_t1_kernel;       /* sent_*_ns are the kernel's transmit timestamp */
   uint64_t last_rx_tx_ts;
   /* Interleaved mode (`xleave`): the outstanding request's receive field, a random value an
    * interleaved reply carries back as its origin (0 = a basic request); the requests since
@@ -75,7 +76,7 @@ typedef struct {
   int xleave_unanswered;
   uint64_t prev_remote_rx;
   int64_t prev_t1_cooked, prev_t4_cooked;
-  bool prev_synced, prev_interleaved;
+  bool prev_synced, prev_interleaved, prev_t1_kernel;
   bool xleave_logged, xleave_logged_on; /* the log said which mode the replies came in */
 
   int stratum, leap;
@@ -782,6 +783,7 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   s->xleave_unanswered++;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
+  s->sent_t1_kernel = false;
   /* The reference while its register still holds a reply: chrony stops treating a source as
    * its sync peer once eight requests went unanswered, and so backs off at the usual rate
    * through a long outage. */
@@ -828,6 +830,7 @@ ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns)
     return;
   e->src[src].sent_raw_ns = tx_ns;
   e->src[src].sent_cooked_ns = ntp_discipline_cook (&e->disc, tx_ns);
+  e->src[src].sent_t1_kernel = true;
 }
 
 void
@@ -863,6 +866,7 @@ typedef struct {
   int64_t t1, t2, t3, t4;
   int64_t rt_t1, rt_t2, rt_t4;
   bool interleaved;
+  bool t1_kernel;
 } Exchange;
 
 /* The sample's times for a reply received at cooked time c4: basic, t3 with its own request's
@@ -875,7 +879,7 @@ pair_timestamps (const Source *s, const NtpPacket *p, int64_t c4, bool interleav
   int64_t t2 = ntp_ts_to_ns (p->rx_ts, c4);
   int64_t t3 = ntp_ts_to_ns (p->tx_ts, c4);
   if (!interleaved) {
-    *x = (Exchange) { t1, t2, t3, c4, t1, t2, c4, false };
+    *x = (Exchange) { t1, t2, t3, c4, t1, t2, c4, false, s->sent_t1_kernel };
     return;
   }
   int64_t prev_t2 = ntp_ts_to_ns (s->prev_remote_rx, c4);
@@ -890,9 +894,11 @@ pair_timestamps (const Source *s, const NtpPacket *p, int64_t c4, bool interleav
          > (double) (s->prev_t4_cooked - s->prev_t1_cooked)) {
     x->t1 = s->prev_t1_cooked;
     x->t2 = prev_t2;
+    x->t1_kernel = s->prev_t1_kernel;
   } else {
     x->t1 = t1;
     x->t2 = t2;
+    x->t1_kernel = s->sent_t1_kernel;
   }
 }
 
@@ -994,7 +1000,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     .root_dispersion = p->root_dispersion, .refid = p->refid,
     .ref_ns = p->ref_ts != 0 ? ntp_ts_to_ns (p->ref_ts, t2) : 0,
     .t1_ns = c1, .t2_ns = t2, .t3_ns = t3, .t4_ns = c4,
-    .interleaved = x->interleaved, .response_ns = t3 - x->rt_t2,
+    .interleaved = x->interleaved, .response_ns = t3 - x->rt_t2, .t1_kernel = x->t1_kernel,
   };
   s->delay = delay;
   s->dispersion = dispersion;
@@ -1039,6 +1045,7 @@ remember_exchange (Source *s, const NtpPacket *p, int64_t c4, bool synced, bool 
   }
   s->prev_remote_rx = p->rx_ts;
   s->prev_t1_cooked = s->sent_cooked_ns;
+  s->prev_t1_kernel = s->sent_t1_kernel;
   s->prev_t4_cooked = c4;
   s->prev_synced = synced;
   s->prev_interleaved = interleaved;

@@ -191,6 +191,9 @@ typedef struct {
    * t3 - t2 for a basic reply, t3 minus the receive time of the request it answered for an
    * interleaved one. */
   int64_t response_ns;
+  /* t1 is the kernel's transmit timestamp of our request (ntp_engine_tx_timestamp), not the
+   * time read before send (chronyc's "TX timestamping: Kernel" / "Daemon"). */
+  bool t1_kernel;
 } NtpReplyInfo;
 
 /* What `chronyc sources` and `sourcestats` show for one source. */
