@@ -22,7 +22,10 @@ and chronyd -x -F 1 (the seccomp filter Debian starts chronyd with, which adds a
 process).
 
 Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W]
-                [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback]
+                [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback] [--xleave]
+
+--xleave: only interleaved mode, in clknetsim: chronyd and meridiand with `xleave` and each
+without it, four clients of one chronyd server in one simulation, same noise.
 """
 
 import argparse
@@ -195,6 +198,56 @@ def conditions_part(args):
                       delay_wrap=wrap)
         print(f"{name:>30} | {row_text(out)}", flush=True)
     print("   mark: as above")
+    print()
+
+
+def xleave_part(args):
+    """Interleaved mode: four clients of one chronyd server in the same simulation, same
+    noise: chronyd and meridiand with `xleave`, and each without it. Paired per seed:
+    meridiand xleave - chronyd xleave, and meridiand xleave - meridiand basic."""
+    seeds = seed_list(args)
+    jitters = args.jitter or [1e-5, 1e-4]
+    wanders = args.wander or [1e-9]
+    limit = 4000 if args.quick else 10000
+    reset = 1000
+    print("== clknetsim, interleaved mode: chronyd server; chronyd and meridiand with and "
+          "without `xleave`, all four in one simulation, same noise ==")
+    print(f"   `server 192.168.123.1 [xleave]`, start 0.1 s off and 100 ppm fast; {limit} s "
+          f"simulated, figures after {reset} s; seeds {seeds[0]}-{seeds[-1]}")
+    print()
+    hdr = (f"{'jitter':>7} {'wander':>7} | {'RMS c xl':>9} {'RMS m xl':>9} "
+           f"{'m xl - c xl +- SE':>20} {'':1} | {'RMS c':>9} {'RMS m':>9} "
+           f"{'m xl - m +- SE':>20} {'':1} | {'req cx':>6} {'req mx':>6}")
+    print(hdr)
+    print("-" * len(hdr))
+    kinds = (("cx", "chronyd", " xleave"), ("mx", "meridiand", " xleave"),
+             ("c", "chronyd", ""), ("m", "meridiand", ""))
+    for jitter in jitters:
+        for wander in wanders:
+            got = {k: [] for k, _, _ in kinds}
+            for seed in seeds:
+                nodes = [cksim.Node("chronyd-server")] + [
+                    cksim.Node(kind, conf="server 192.168.123.1" + opt, offset=0.1,
+                               freq_offset=1e-4, wander=wander) for _, kind, opt in kinds]
+                sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed,
+                                       base_delay=args.base_delay, jitter=jitter)
+                try:
+                    res = sim.run()
+                finally:
+                    sim.cleanup()
+                for i, (key, _, _) in enumerate(kinds):
+                    got[key].append((res[i + 2].rms_time, res[i + 2].requests))
+            r = {k: [v[0] for v in got[k]] for k in got}
+            d1, se1, mk1 = paired(r["mx"], r["cx"])
+            d2, se2, mk2 = paired(r["mx"], r["m"])
+            print(f"{jitter:7.0e} {wander:7.0e} | {fmt_s(statistics.fmean(r['cx'])):>9} "
+                  f"{fmt_s(statistics.fmean(r['mx'])):>9} {fmt_s(d1):>10} +- {fmt_s(se1):>7} "
+                  f"{mk1:1} | {fmt_s(statistics.fmean(r['c'])):>9} "
+                  f"{fmt_s(statistics.fmean(r['m'])):>9} {fmt_s(d2):>10} +- {fmt_s(se2):>7} "
+                  f"{mk2:1} | {statistics.fmean(v[1] for v in got['cx']):6.0f} "
+                  f"{statistics.fmean(v[1] for v in got['mx']):6.0f}", flush=True)
+    print("   mark: '<' the first significantly lower, '>' higher, '~' not significant "
+          "(paired t-test, 5 %)")
     print()
 
 
@@ -586,6 +639,9 @@ def main():
                     help="clknetsim: only the other conditions, not the jitter x wander grid")
     ap.add_argument("--no-conditions", action="store_true",
                     help="clknetsim: only the jitter x wander grid, not the other conditions")
+    ap.add_argument("--xleave", action="store_true",
+                    help="clknetsim: only interleaved mode (chronyd and meridiand with and "
+                    "without xleave, same noise)")
     ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
     ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
     ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
@@ -597,6 +653,9 @@ def main():
         cksim.find_meridiand()
         if not args.no_sim:
             cksim.find_clknetsim()
+            if args.xleave:
+                xleave_part(args)
+                return 0
             if not args.no_grid:
                 sim_part(args)
             if not args.no_conditions:
