@@ -253,6 +253,79 @@ def xleave_part(args):
 
 # ---------------------------------------------------------------------------------------------
 
+def xleave_loopback_part(args):
+    """Interleaved mode on loopback, no relay (its jitter would hide a send path of tens of
+    microseconds): one chronyd -x server; four clients at once, polling every second:
+    meridian-engine --no-bus (virtual clock 0.5 s off, 23.054 ppm slow) with and without
+    `xleave`, and chronyd -x with and without it. Error after sync: meridian's virtual clock
+    against CLOCK_REALTIME (the server's clock) at each update; chronyd's "System time" every
+    second (with -x the real clock is the server's, so its estimate is its error). Mean and
+    RMS over the second half of each run; spread over the runs."""
+    run_s = args.run_s or 60
+    runs = args.runs or 3
+    print("== loopback, interleaved mode: one chronyd -x server; meridian-engine and chronyd -x, "
+          "each with and without `xleave`, all four at once, no relay ==")
+    print(f"   `server 127.0.0.1 port N iburst minpoll 0 maxpoll 0 [xleave]`, `makestep 1 3`; "
+          f"{runs} run(s) of {run_s} s; figures over each run's second half", flush=True)
+    keys = ("mx", "m", "cx", "c")
+    res = {k: [] for k in keys}
+    inter = []
+    for _ in range(runs):
+        lab = netlib.Lab()
+        try:
+            sport = lab.chronyd_server()
+            ssock = os.path.join(lab.dir, f"chronyd{lab.n}", "chronyd.sock")
+            line = f"server 127.0.0.1 port {sport} iburst minpoll 0 maxpoll 0"
+            ds = {k: lab.meridiand(f"{line}{' xleave' if k == 'mx' else ''}\nmakestep 1 3\n",
+                                   offset=0.5, freq=-23.054, exe=netlib.engine_path())
+                  for k in ("mx", "m")}
+            cs = {}
+            for k in ("cx", "c"):
+                proc, _ = lab.chronyd_client(f"{line}{' xleave' if k == 'cx' else ''}\n"
+                                             "makestep 1 3")
+                cs[k] = [a for a in open(proc.args[-1]).read().split() if a.endswith(".sock")][0]
+            t0 = time.monotonic()
+            csamples = {k: [] for k in cs}
+            while time.monotonic() - t0 < run_s:
+                time.sleep(1)
+                for k, sock in cs.items():
+                    v, synced = chronyc_tracking(sock)
+                    if v is not None and synced:
+                        csamples[k].append((time.monotonic() - t0, v))
+            for k, d in ds.items():
+                _, upd = d.snapshot()
+                res[k].append([e for t, s, e in upd if s and t >= run_s / 2])
+                d.stop()
+            for k in cs:
+                res[k].append([v for t, v in csamples[k] if t >= run_s / 2])
+            r = subprocess.run(["chronyc", "-h", ssock, "serverstats"], capture_output=True,
+                               text=True, timeout=10).stdout
+            m = re.search(r"Interleaved NTP packets\s*:\s*(\d+)", r)
+            n = re.search(r"NTP packets received\s*:\s*(\d+)", r)
+            inter.append((int(m.group(1)) if m else -1, int(n.group(1)) if n else -1))
+        finally:
+            lab.close()
+
+    def mean(v):
+        return statistics.fmean(v) if v else float("nan")
+
+    def rms(v):
+        return math.sqrt(statistics.fmean(x * x for x in v)) if v else float("nan")
+
+    names = {"mx": "meridian xleave", "m": "meridian", "cx": "chronyd xleave", "c": "chronyd"}
+    print(f"{'client':>16} | {'mean error':>22} | {'RMS error':>22} | samples")
+    for k in keys:
+        print(f"{names[k]:>16} | {spread([mean(v) for v in res[k]], fmt_s):>22} | "
+              f"{spread([rms(v) for v in res[k]], fmt_s):>22} | "
+              f"{sum(len(v) for v in res[k])}")
+    for a, b in (("mx", "cx"), ("mx", "m"), ("cx", "c")):
+        d, se, mk = paired([rms(v) for v in res[a]], [rms(v) for v in res[b]])
+        print(f"   RMS {names[a]} - {names[b]}: {fmt_s(d)} +- {fmt_s(se)} {mk} (paired over runs)")
+    print("   chronyd server: interleaved / received NTP packets per run: "
+          + ", ".join(f"{i}/{n}" for i, n in inter))
+    print()
+
+
 def proc_tree(pid):
     pids = [pid]
     try:
@@ -655,7 +728,11 @@ def main():
             cksim.find_clknetsim()
             if args.xleave:
                 xleave_part(args)
-                return 0
+        if args.xleave:
+            if not args.no_loopback:
+                xleave_loopback_part(args)
+            return 0
+        if not args.no_sim:
             if not args.no_grid:
                 sim_part(args)
             if not args.no_conditions:

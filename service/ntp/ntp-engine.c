@@ -68,9 +68,10 @@ typedef struct {
    * interleaved reply carries back as its origin (0 = a basic request); the requests since
    * the last valid reply; and the last valid exchange: the server's receive timestamp (raw;
    * the origin of our next interleaved request, which asks the server for that reply's
-   * transmit time), our transmit and receive times (cooked),
-   * whether its server was synchronized (only then may an interleaved sample use it), and
-   * whether its reply was interleaved (a basic one already gave a sample from t1, t2, t4). */
+   * transmit time), our transmit and receive times (cooked), whether its server was
+   * synchronized (only then may an interleaved sample use it), whether its reply was
+   * interleaved (a basic one already gave a sample from its t1, t2, t4) and whether its t1 is
+   * the kernel's. */
   uint64_t sent_rx_ts;
   bool sent_rx_used;         /* the reply being handled answers an interleaved request */
   int xleave_unanswered;
@@ -1068,15 +1069,16 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
             s->cfg.name, s->cfg.key, (unsigned long long) s->auth_failures);
     return;
   }
-  /* An NTS source likewise: the reply must carry our unique identifier and an authenticator
-   * that verifies under the key of our last key exchange (ntp-nts.c); only its origin is
-   * looked at first, so a NAK (unauthenticated by nature) counts only for our request. */
   /* Which of our request's two random fields the origin echoes: the transmit field in a
    * basic reply, the receive field (sent only in an interleaved request) in an interleaved
    * one. Either way the reply answers the outstanding request and no other. */
   bool interleaved = r == NTP_PKT_OK && s->sent_tx_ts != 0 && s->sent_rx_ts != 0
                      && p.org_ts == s->sent_rx_ts;
   uint64_t expected_origin = interleaved ? s->sent_rx_ts : s->sent_tx_ts;
+  /* An NTS source, as one with a key: the reply must carry our unique identifier and an
+   * authenticator that verifies under the key of our last key exchange (ntp-nts.c); only its
+   * origin is looked at first, so a NAK (unauthenticated by nature) counts only for our
+   * request. */
   if (r == NTP_PKT_OK && s->cfg.nts) {
     if (s->sent_tx_ts == 0 || p.org_ts != expected_origin) {
       elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name,
