@@ -125,6 +125,46 @@ void ntp_nts_jar_fill (NtpNtsJar *jar, const NtsKeResponse *r, const uint8_t *c2
  * older than NTS_REFRESH_NS. */
 bool ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns);
 
+/* The jar saved across restarts (chrony.conf's ntsdumpdir), as text: one file per source
+ * line, one record per address the line polls:
+ *
+ *   meridian-nts-dump 1
+ *   name NAME NTSPORT
+ *   source ADDRESS KE_NS C2S S2C      (KE_NS: the local clock's ns at the key exchange;
+ *   cookie HEX                         the keys and cookies in lower-case hex)
+ *   ...                               (up to NTS_MAX_COOKIES cookie lines per source)
+ *   end
+ *
+ * Only a whole file counts: a missing `end`, an unknown line, a bad length or digit, a
+ * cookie line before any source, too many of anything, and the file is refused whole. */
+#define NTS_DUMP_MAX_LEN 131072
+#define NTS_DUMP_MAX_SOURCES 16
+#define NTS_DUMP_ADDRESS_MAX 64
+
+typedef enum {
+  NTS_DUMP_OK = 0,
+  NTS_DUMP_CORRUPT,          /* not a whole dump in this format */
+  NTS_DUMP_OTHER_NAME,       /* a dump of another source line (name or NTS-KE port) */
+  NTS_DUMP_NO_ENTRY,         /* nothing saved for this address (the name resolves elsewhere) */
+  NTS_DUMP_STALE,            /* the keys are older than the refresh interval */
+  NTS_DUMP_N_RESULTS
+} NtsDumpResult;
+
+const char *ntp_nts_dump_result_string (NtsDumpResult r);
+
+/* The dump of the line `name` (NTS-KE port `ntsport`) with the n jars and the addresses they
+ * belong to; a jar without keys or cookies (or after a NAK) is left out. Returns the length
+ * (NUL-terminated), 0 when buf is too small or a name or address cannot be written. */
+size_t ntp_nts_dump_format (char *buf, size_t size, const char *name, unsigned ntsport,
+                            const char *const *addresses, const NtpNtsJar *const *jars, int n);
+/* Check the whole of `text` (len bytes, any bytes) and find the record of `address`: with
+ * NTS_DUMP_OK *out (may be NULL) is that jar, its key-exchange time no later than now_ns.
+ * address NULL only checks the file and its name (NTS_DUMP_OK or a refusal). Keys older than
+ * refresh_ns give NTS_DUMP_STALE. */
+NtsDumpResult ntp_nts_dump_find (const char *text, size_t len, const char *name,
+                                 unsigned ntsport, const char *address, int64_t now_ns,
+                                 int64_t refresh_ns, NtpNtsJar *out);
+
 /* Append to the request of `len` bytes in buf (its header, 48 bytes) the NTS extension
  * fields: Unique Identifier (uid, NTS_UID_LEN bytes), the oldest cookie (taken from the jar),
  * as many Cookie Placeholders as keep the jar full once the reply's cookies arrive, and the

@@ -127,6 +127,13 @@ send_error (Child *self, const char *fmt, ...)
   send_or_quit (self, "error", g_variant_new_string (msg));
 }
 
+/* A jar worth saving: the parent writes it (ntsdumpdir); the child opens no file. */
+static void
+on_nts_dump (MrdSyncEngine *engine, const char *name, const char *text, gpointer user_data)
+{
+  send_or_quit (user_data, "nts-dump", g_variant_new ("(ss)", name, text));
+}
+
 static void
 configure (Child *self, GVariant *arg)
 {
@@ -161,6 +168,7 @@ configure (Child *self, GVariant *arg)
   if (g_variant_lookup (arg, "drift", "(dd)", &freq, &skew))
     mrd_sync_engine_set_initial_drift (self->engine, freq, skew);
   mrd_sync_engine_set_updated_func (self->engine, on_engine_updated, self);
+  mrd_sync_engine_set_nts_dump_func (self->engine, on_nts_dump, self);
   if (g_variant_lookup (arg, "enabled", "b", &enabled) && enabled)
     {
       self->enabled = TRUE;
@@ -253,6 +261,13 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       data = g_variant_get_fixed_array (pem, &len, 1);
       if (!mrd_sync_engine_add_nts_certs (self->engine, set, data, len, &error))
         send_error (self, "nts-certs: %s", error->message);
+    }
+  else if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+    {
+      const char *dump_name, *text;
+
+      g_variant_get (arg, "(&s&s)", &dump_name, &text);
+      mrd_sync_engine_take_nts_dump (self->engine, dump_name, text, strlen (text));
     }
   else if (g_str_equal (name, "add-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
     {
@@ -380,6 +395,9 @@ serve (int fd, MrdClock *clock, int listen_fd)
   g_source_remove (watch);
   if (listen_watch != 0)
     g_source_remove (listen_watch);
+  /* The channel is closed: nothing more can go to the parent. */
+  if (self.engine != NULL)
+    mrd_sync_engine_set_nts_dump_func (self.engine, NULL, NULL);
   g_clear_pointer (&self.engine, mrd_sync_engine_free);
   g_clear_pointer (&self.snapshot, mrd_engine_snapshot_free);
   g_clear_pointer (&self.sent_key, g_variant_unref);

@@ -22,6 +22,7 @@
 #include "privsep/mrd-engine-launch.h"
 #include "privsep/mrd-engine-snapshot.h"
 #include "privsep/mrd-engine-wire.h"
+#include "sync/mrd-nts-dump.h"
 #include "sync/mrd-sync-engine.h"
 
 /* The drift file is rewritten at most once an hour while running, as chronyd does
@@ -45,6 +46,7 @@ struct _MrdEngineProxy {
   MrdSync *sync;
   MrdClock *clock;
   char *driftfile;
+  char *ntsdumpdir;              /* where the nts lines' cookies are kept (NULL: nowhere) */
   MrdKeys *keys;
   GPtrArray *nts_certs;          /* GVariant (uay): set, PEM; what the child is sent */
   gboolean nosystemcert;
@@ -198,7 +200,18 @@ send_source (MrdEngineProxy *self, const ProxySource *s)
   if (g_variant_n_children (keys) > 0)
     send_msg (self, "keys", keys);   /* not floating: the message takes its own reference */
   if (ntp_source_config_parse (&sc, s->line, NULL, 0) == 0 && sc.nts)
-    send_nts_certs (self);
+    {
+      send_nts_certs (self);
+      /* The cookies saved for the line, read here as root: the child reads no file. */
+      if (self->ntsdumpdir != NULL)
+        {
+          g_autofree char *dump_name = NULL;
+          g_autofree char *text = mrd_nts_dump_read (self->ntsdumpdir, s->line, &dump_name, NULL);
+
+          if (text != NULL)
+            send_msg (self, "nts-dump", g_variant_new ("(ss)", dump_name, text));
+        }
+    }
   send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
 }
 
@@ -399,6 +412,32 @@ on_drift_timer (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A dump the child asks to be written: only under the name of one of the nts lines it was
+ * given, and only a whole dump (mrd_nts_dump_write checks it again); the child is not trusted
+ * to name files. */
+static void
+handle_nts_dump (MrdEngineProxy *self, GVariant *arg)
+{
+  const char *dump_name, *text;
+  gboolean known = FALSE;
+
+  g_variant_get (arg, "(&s&s)", &dump_name, &text);
+  for (guint i = 0; i < self->sources->len && !known; i++)
+    {
+      const ProxySource *s = &g_array_index (self->sources, ProxySource, i);
+      NtpSourceConfig sc;
+      g_autofree char *line_dump = NULL;
+
+      if (ntp_source_config_parse (&sc, s->line, NULL, 0) == 0 && sc.nts)
+        line_dump = mrd_sync_engine_nts_dump_name (&sc);
+      known = g_strcmp0 (line_dump, dump_name) == 0;
+    }
+  if (!known)
+    g_message ("NTP engine: NTS dump %s is no nts line's, not written", dump_name);
+  else if (self->ntsdumpdir != NULL)
+    mrd_nts_dump_write (self->ntsdumpdir, dump_name, text);
+}
+
 static void
 dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
 {
@@ -406,6 +445,8 @@ dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
     handle_update (self, arg);
   else if (g_str_equal (name, "error") && g_variant_is_of_type (arg, G_VARIANT_TYPE_STRING))
     g_message ("NTP engine: %s", g_variant_get_string (arg, NULL));
+  else if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+    handle_nts_dump (self, arg);
   else if (g_str_equal (name, "try-write-result") &&
            g_variant_is_of_type (arg, G_VARIANT_TYPE_INT32))
     {
@@ -734,6 +775,7 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->sync = sync;
   self->clock = clock;
   self->driftfile = g_strdup (options->driftfile);
+  self->ntsdumpdir = g_strdup (options->ntsdumpdir);
   self->keys = mrd_keys_copy (options->keys);
   self->nosystemcert = options->nosystemcert;
   self->nts_certs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
@@ -784,6 +826,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   g_ptr_array_unref (self->connectivity);
   g_strfreev (self->core_lines);
   g_free (self->driftfile);
+  g_free (self->ntsdumpdir);
   mrd_keys_free (self->keys);
   g_ptr_array_unref (self->nts_certs);
   g_free (self);

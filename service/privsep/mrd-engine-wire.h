@@ -12,6 +12,9 @@
  *                          (mrd-sync-mask.h: "" = all)
  *   "enable"        b      start or stop polling
  *   "try-write"     s      debug: open that path for writing, answer "try-write-result"
+ *   "nts-dump"      (ss)   the saved NTS cookies of an nts line (its dump's name, the text;
+ *                          ntp-nts.h), read by the parent from ntsdumpdir: just before that
+ *                          line's "add-source"
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
  * child → parent:
  *   "update"        (TRACKING s a(uss REPORT) (bdd))  tracking, the reference's name, every
@@ -20,6 +23,9 @@
  *                          sources that changes its discrete key (mrd_wire_discrete_key); every
  *                          update also goes to the snapshot (mrd-engine-snapshot.h)
  *   "error"         s      a command failed (logged by the parent)
+ *   "nts-dump"      (ss)   an nts line's cookies to save (name, text): after a key exchange,
+ *                          a NAK, every few cookies renewed, at stop; the parent writes it
+ *                          under ntsdumpdir only for a name of a line it gave
  *   "try-write-result" i   errno of the attempt (0 = it opened)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later

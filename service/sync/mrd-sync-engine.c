@@ -61,6 +61,7 @@ typedef struct {
   guint unanswered;
   gboolean offline;              /* chronyc offline (kept across stop and start) */
   MrdNtske *ntske;               /* the NTS-KE exchange in flight (nts sources) */
+  guint32 nts_serial;            /* ntp_engine_nts_jar_serial when last dumped */
 } SyncSource;
 
 struct _SyncSpec {
@@ -90,6 +91,9 @@ struct _MrdSyncEngine {
   gboolean nts_system_certs;
   MrdNtsTrust *nts_trust;
   const MrdNtsModule *nts;
+  GHashTable *nts_dumps;         /* dump name -> its text (ntsdumpdir, mrd_sync_engine_take_nts_dump) */
+  MrdSyncEngineNtsDumpFunc nts_dump_func;
+  gpointer nts_dump_data;
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -124,6 +128,9 @@ struct _MrdSyncEngine {
 };
 
 static void spec_resolve (SyncSpec *spec);
+static void nts_dump_restore (SyncSource *src);
+static void nts_dump_changed (MrdSyncEngine *self);
+static void nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec);
 static void timer_program (MrdSyncEngine *self);
 static gboolean now_mono_ok (SyncSpec *spec);
 
@@ -302,6 +309,7 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
 
   if (self->core == NULL)
     return;
+  nts_dump_changed (self);
   ntp_engine_get_tracking (self->core, &t);
   states = states_changed (self);
   if (t.ref_time_ns == ref_time_before && !self->clock_changed)
@@ -472,6 +480,8 @@ source_attach_core (SyncSource *src)
     }
   src->core = index;
   self->by_core[index] = src;
+  if (sc.nts)
+    nts_dump_restore (src);
   {
     g_autoptr(GError) error = NULL;
 
@@ -774,6 +784,7 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
   self->keys = mrd_keys_new ();
   self->nts_pems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  self->nts_dumps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->nts_pem_sets = g_array_new (FALSE, FALSE, sizeof (guint));
   self->nts_system_certs = config == NULL || !config->nosystemcert;
   ntp_config_init (&self->core_cfg);
@@ -833,6 +844,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   if (self->nts_trust != NULL)
     self->nts->trust_free (self->nts_trust);
   g_ptr_array_unref (self->nts_pems);
+  g_hash_table_unref (self->nts_dumps);
   g_array_unref (self->nts_pem_sets);
   g_free (self->driftfile);
   g_free (self);
@@ -1019,6 +1031,157 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
   g_info ("Frequency %.3f ppm read from the clock (no drift file)", -correction);
 }
 
+/* ---- NTS dumps (ntsdumpdir) ------------------------------------------------------------ */
+
+char *
+mrd_sync_engine_nts_dump_name (const NtpSourceConfig *config)
+{
+  /* A host name or address, checked again: it becomes a file name in the dump directory. */
+  if (config->name[0] == '\0' || config->name[0] == '.' || strchr (config->name, '/') != NULL
+      || strlen (config->name) > 200)
+    return NULL;
+  for (const char *p = config->name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != ':' && *p != '_' && *p != '%')
+      return NULL;
+  return g_strdup_printf ("%s@%u.nts", config->name, config->ntsport);
+}
+
+gboolean
+mrd_sync_engine_nts_dump_check (const char *name, const char *text, gsize len, const char *what)
+{
+  NtpSourceConfig sc;
+  g_autofree char *line_name = NULL;
+  NtsDumpResult r;
+  const char *at = strrchr (name, '@');
+  guint64 port = 0;
+
+  if (at == NULL || !g_str_has_suffix (at, ".nts") || at == name || at - name >= NTP_NAME_MAX)
+    {
+      g_message ("NTS dump %s (%s): not a dump's name, ignored", name, what);
+      return FALSE;
+    }
+  ntp_source_config_init (&sc);
+  memcpy (sc.name, name, (gsize) (at - name));
+  sc.name[at - name] = '\0';
+  {
+    g_autofree char *digits = g_strndup (at + 1, strlen (at + 1) - 4);
+
+    if (!g_ascii_string_to_unsigned (digits, 10, 1, 65535, &port, NULL))
+      port = 0;
+  }
+  sc.ntsport = (int) port;
+  line_name = mrd_sync_engine_nts_dump_name (&sc);
+  if (port == 0 || g_strcmp0 (line_name, name) != 0)
+    {
+      g_message ("NTS dump %s (%s): not a dump's name, ignored", name, what);
+      return FALSE;
+    }
+  r = ntp_nts_dump_find (text, len, sc.name, (unsigned) port, NULL, 0, 0, NULL);
+  if (r != NTS_DUMP_OK)
+    {
+      g_message ("NTS dump %s (%s): %s, ignored", name, what, ntp_nts_dump_result_string (r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+mrd_sync_engine_take_nts_dump (MrdSyncEngine *self, const char *name, const char *text,
+                               gsize len)
+{
+  if (len > NTS_DUMP_MAX_LEN)
+    {
+      g_message ("NTS dump %s: longer than any dump, ignored", name);
+      return;
+    }
+  g_hash_table_replace (self->nts_dumps, g_strdup (name), g_strndup (text, len));
+}
+
+void
+mrd_sync_engine_set_nts_dump_func (MrdSyncEngine *self, MrdSyncEngineNtsDumpFunc func,
+                                   gpointer user_data)
+{
+  self->nts_dump_func = func;
+  self->nts_dump_data = user_data;
+}
+
+/* A source just given to the core: its saved jar, if its line's dump has one for it. */
+static void
+nts_dump_restore (SyncSource *src)
+{
+  MrdSyncEngine *self = src->engine;
+  g_autofree char *name = mrd_sync_engine_nts_dump_name (&src->spec->sc);
+  const char *text = name != NULL ? g_hash_table_lookup (self->nts_dumps, name) : NULL;
+  NtpNtsJar jar;
+  NtsDumpResult r;
+
+  src->nts_serial = ntp_engine_nts_jar_serial (self->core, (unsigned) src->core);
+  if (text == NULL)
+    return;
+  r = ntp_nts_dump_find (text, strlen (text), src->spec->sc.name, (unsigned) src->spec->sc.ntsport,
+                         src->address_str, mrd_clock_now_ns (self->clock), NTS_REFRESH_NS, &jar);
+  if (r != NTS_DUMP_OK)
+    g_message ("NTS dump %s for %s: %s, a new key exchange follows", name, src->address_str,
+               ntp_nts_dump_result_string (r));
+  else
+    ntp_engine_nts_set_jar (self->core, (unsigned) src->core, &jar);
+  ntp_nts_jar_clear (&jar);
+}
+
+/* The dump of an `nts` line: every address it polls now, with its jar. */
+static void
+nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec)
+{
+  g_autofree char *name = mrd_sync_engine_nts_dump_name (&spec->sc);
+  g_autofree char *buf = NULL;
+  g_autofree NtpNtsJar *jars = NULL;
+  const NtpNtsJar *jar_ptrs[NTS_DUMP_MAX_SOURCES];
+  const char *addresses[NTS_DUMP_MAX_SOURCES];
+  int n = 0;
+  gsize len;
+
+  if (name == NULL || self->core == NULL)
+    return;
+  jars = g_new0 (NtpNtsJar, NTS_DUMP_MAX_SOURCES);
+  for (guint i = 0; i < self->sources->len && n < NTS_DUMP_MAX_SOURCES; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->spec != spec || src->core < 0)
+        continue;
+      src->nts_serial = ntp_engine_nts_jar_serial (self->core, (unsigned) src->core);
+      if (!ntp_engine_nts_get_jar (self->core, (unsigned) src->core, &jars[n]))
+        continue;
+      jar_ptrs[n] = &jars[n];
+      addresses[n++] = src->address_str;
+    }
+  buf = g_malloc (NTS_DUMP_MAX_LEN);
+  len = ntp_nts_dump_format (buf, NTS_DUMP_MAX_LEN, spec->sc.name, (unsigned) spec->sc.ntsport,
+                             addresses, jar_ptrs, n);
+  for (int i = 0; i < n; i++)
+    ntp_nts_jar_clear (&jars[i]);
+  if (len == 0)
+    return;
+  g_hash_table_replace (self->nts_dumps, g_strdup (name), g_strndup (buf, len));
+  if (self->nts_dump_func != NULL)
+    self->nts_dump_func (self, name, buf, self->nts_dump_data);
+  memset (buf, 0, len);
+}
+
+/* After the core ran: a line whose jars changed enough is dumped again. */
+static void
+nts_dump_changed (MrdSyncEngine *self)
+{
+  for (guint i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->core >= 0 && src->spec->sc.nts
+          && ntp_engine_nts_jar_serial (self->core, (unsigned) src->core) != src->nts_serial)
+        nts_dump_spec (self, src->spec);
+    }
+}
+
 /* ---- NTS-KE --------------------------------------------------------------------------- */
 
 /* chronyd's NTS-KE timeout is a few seconds too: a server that has not answered by then is
@@ -1150,6 +1313,10 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
   ntp_engine_get_drift (self->core, &freq, NULL);
   if (isfinite (freq))
     env_set_freq (self, -freq);
+  /* The jars as they are now, so a restart uses the cookies not yet spent. */
+  for (i = 0; i < self->specs->len; i++)
+    if (((SyncSpec *) self->specs->pdata[i])->sc.nts)
+      nts_dump_spec (self, self->specs->pdata[i]);
   for (i = 0; i < self->sources->len; i++)
     source_detach_core (self->sources->pdata[i]);
   for (i = 0; i < self->specs->len; i++)

@@ -95,6 +95,48 @@ class DaemonNts(ChronydCase):
                          f'{authenticated} authenticated of {received} requests; engine '
                          f'VmRSS {status["VmRSS"].strip()}\n')
 
+    def test_engine_child_keeps_cookies_across_restarts(self):
+        """ntsdumpdir through privilege separation: the child opens no file, so meridiand
+        (root) reads the dump and hands it over, and writes what the child sends. A restarted
+        daemon polls with the saved cookies (chronyd counts no second NTS-KE); a corrupt dump
+        is logged and a new exchange made."""
+        trusted = self.root / 'etc' / 'meridian' / 'nts.crt'
+        shutil.copy(self.cert, trusted)
+        trusted.chmod(0o644)
+        self.write_config('ntstrustedcerts /etc/meridian/nts.crt', 'nosystemcert',
+                          'ntsdumpdir /var/lib/meridian/nts',
+                          f'server localhost port {self.port} iburst minpoll 4 maxpoll 4 '
+                          f'nts ntsport {self.ntsport}')
+        dump = self.root / 'var' / 'lib' / 'meridian' / 'nts' / f'localhost@{self.ntsport}.nts'
+
+        def authenticated():
+            return self.serverstats('Authenticated NTP packets')[0]
+
+        self.start_seed_daemon('0.05')
+        self.wait_until(lambda: dump.exists() and authenticated() >= 1, timeout=20,
+                        what='the dump and an authenticated reply')
+        self.assertEqual(dump.stat().st_mode & 0o777, 0o600)
+        self.assertIn(f'\nsource 127.0.0.1:{self.port} ', dump.read_text())
+        before = authenticated()
+        self.restart_daemon('--virtual-offset=0.05', '--virtual-freq=-23.054')
+        self.wait_until(lambda: authenticated() > before, timeout=20,
+                        what='an authenticated reply after the restart')
+        self.assertEqual(self.serverstats('NTS-KE connections accepted')[0], 1)
+
+        text = dump.read_text()
+        dump.write_text(text.replace('\nend\n', '\n'))   # truncated
+        before = authenticated()
+        self.restart_daemon('--virtual-offset=0.05', '--virtual-freq=-23.054')
+        self.wait_until(lambda: authenticated() > before, timeout=20,
+                        what='an authenticated reply after a new NTS-KE')
+        self.assertEqual(self.serverstats('NTS-KE connections accepted')[0], 2)
+        self.assertRegex(self.daemon.log(), r'NTS dump .*localhost@\d+\.nts.*not a whole NTS '
+                                            r'dump.*ignored')
+        self.wait_until(lambda: dump.read_text().endswith('\nend\n'), timeout=10,
+                        what='the dump rewritten whole')
+        sys.stderr.write(f'chronyd: 2 NTS-KE connections for 3 runs, {authenticated()} '
+                         'authenticated packets\n')
+
 
 if __name__ == '__main__':
     harness.main()

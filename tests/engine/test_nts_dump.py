@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""NTS cookies kept across restarts (`ntsdumpdir`), meridiand --no-bus against a real
+`chronyd -x` NTS server on loopback (test_loopback_nts.py's set-up).
+
+  1. The first run makes one NTS-KE (chronyd's serverstats count it) and, once it has keys,
+     writes DIR/localhost@K.nts, mode 0600; stopped (SIGTERM) it writes its cookies again.
+  2. Restarted, it polls with the saved cookies: chronyd counts more authenticated packets
+     and no new NTS-KE connection.
+  3. A corrupt dump (one byte changed into a non-hex one) is logged and ignored: a new NTS-KE.
+  4. A symbolic link planted as the dump is neither read nor written through: logged, a new
+     NTS-KE, and the file it points to is unchanged.
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+from loopback_util import NoBusDaemon, skip, free_udp_port, free_tcp_port, write
+from test_loopback_nts import make_cert, start_chronyd
+
+
+def serverstats(sock):
+    r = subprocess.run(["chronyc", "-h", sock, "serverstats"], capture_output=True, text=True,
+                       timeout=10)
+    ke = re.search(r"^NTS-KE connections accepted\s*:\s*(\d+)", r.stdout, re.M)
+    auth = re.search(r"^Authenticated NTP packets\s*:\s*(\d+)", r.stdout, re.M)
+    assert ke and auth, "chronyc serverstats:\n" + r.stdout + r.stderr
+    return int(ke.group(1)), int(auth.group(1))
+
+
+def wait(what, predicate, daemon, timeout=15):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        assert daemon.proc.poll() is None, "meridiand exited:\n" + "\n".join(daemon.log())
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}:\n" + "\n".join(daemon.log()))
+
+
+def stop(daemon):
+    daemon.proc.terminate()
+    assert daemon.proc.wait(timeout=10) == 0, "\n".join(daemon.log())
+
+
+def main():
+    if os.geteuid() != 0:
+        skip("needs root: chronyd drops to _chrony and setpriv drops CAP_SYS_TIME")
+    chronyd = shutil.which("chronyd") or "/usr/sbin/chronyd"
+    if not os.path.exists(chronyd):
+        skip("chronyd is not installed")
+    if not shutil.which("openssl"):
+        skip("openssl is not installed (apt-get install openssl)")
+    meridiand = os.environ.get("MERIDIAND") or os.path.join(
+        os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
+
+    tmp = tempfile.mkdtemp(prefix="mrd-ntsdump-")
+    os.chmod(tmp, 0o711)
+    procs = []
+    try:
+        cert, key = make_cert(tmp, "srv", "localhost", "DNS:localhost")
+        port, ntsport = free_udp_port("127.0.0.1"), free_tcp_port("127.0.0.1")
+        server, sock = start_chronyd(chronyd, tmp, port, ntsport, cert, key)
+        procs.append(server)
+        end = time.monotonic() + 10
+        while not os.path.exists(sock) and server.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)
+        if server.poll() is not None:
+            skip("chronyd exited at once: " + server.stderr.read()[-2000:])
+
+        dumpdir = os.path.join(tmp, "nts")
+        os.mkdir(dumpdir, 0o700)
+        dump = os.path.join(dumpdir, f"localhost@{ntsport}.nts")
+        conf = os.path.join(tmp, "meridian.conf")
+        write(conf, f"server localhost port {port} iburst minpoll 1 maxpoll 1 nts ntsport "
+                    f"{ntsport}\nntstrustedcerts {cert}\nnosystemcert\nntsdumpdir {dumpdir}\n",
+              0o644)
+
+        def run(ke_expected, auth_before):
+            d = NoBusDaemon(meridiand, conf)
+            procs.append(d.proc)
+            wait("two authenticated replies", lambda: serverstats(sock)[1] >= auth_before + 2, d)
+            ke, auth = serverstats(sock)
+            assert ke == ke_expected, f"NTS-KE connections {ke}, expected {ke_expected}:\n" + \
+                "\n".join(d.log())
+            stop(d)
+            return d, auth
+
+        # 1. The first run: one key exchange, the dump written (0600) with its cookies.
+        d, auth = run(1, 0)
+        st = os.lstat(dump)
+        assert st.st_mode & 0o777 == 0o600, oct(st.st_mode)
+        text = open(dump).read()
+        assert text.startswith(f"meridian-nts-dump 1\nname localhost {ntsport}\n"
+                               f"source 127.0.0.1:{port} "), text
+        assert 1 <= text.count("\ncookie ") <= 8, text
+
+        # 2. Restarted: the saved cookies, no new key exchange.
+        d, auth = run(1, auth)
+
+        # 3. Corrupt (a key's digit made upper-case hex, which the format refuses): logged,
+        #    ignored, a new key exchange; the file is then replaced by a whole one.
+        text = open(dump).read()
+        i = text.index(" ", text.index("\nsource ") + 8) + 1
+        i = text.index(" ", i) + 1
+        write(dump, text[:i] + "G" + text[i + 1:], 0o600)
+        d, auth = run(2, auth)
+        log = "\n".join(d.log())
+        assert re.search(r"NTS dump .*localhost@\d+\.nts.*not a whole NTS dump.*ignored", log), log
+        assert open(dump).read().startswith("meridian-nts-dump 1\n")
+
+        # 4. A symbolic link planted as the dump: not read, not written through.
+        target = os.path.join(tmp, "elsewhere")
+        write(target, "precious\n", 0o644)
+        os.unlink(dump)
+        os.symlink(target, dump)
+        d, auth = run(3, auth)
+        log = "\n".join(d.log())
+        assert re.search(r"NTS dump .*localhost@\d+\.nts ignored", log), log
+        assert re.search(r"NTS dump .*localhost@\d+\.nts not written", log), log
+        assert os.path.islink(dump) and open(target).read() == "precious\n"
+        print(f"chronyd: 3 NTS-KE connections for 4 runs, {auth} authenticated packets")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
