@@ -269,6 +269,11 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       g_variant_get (arg, "(&s&s)", &dump_name, &text);
       mrd_sync_engine_take_nts_dump (self->engine, dump_name, text, strlen (text));
     }
+  else if (g_str_equal (name, "nts-dump-now"))
+    {
+      mrd_sync_engine_dump_nts (self->engine);
+      send_or_quit (self, "nts-dump-done", g_variant_new ("()"));
+    }
   else if (g_str_equal (name, "add-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
     {
       const char *line;

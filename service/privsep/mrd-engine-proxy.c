@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -809,6 +810,51 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   return self;
 }
 
+/* At exit: the child's jars as they are now (its cookies not yet spent), waited for a
+ * bounded time. Only "nts-dump" is acted on; the rest of what comes is dropped. */
+#define NTS_DUMP_EXIT_WAIT_MS 1000
+
+static void
+flush_nts_dumps (MrdEngineProxy *self)
+{
+  gint64 end;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < self->sources->len && !any; i++)
+    {
+      NtpSourceConfig sc;
+
+      any = ntp_source_config_parse (&sc, g_array_index (self->sources, ProxySource, i).line,
+                                     NULL, 0) == 0 && sc.nts;
+    }
+  if (!any || self->ntsdumpdir == NULL || self->fd < 0)
+    return;
+  send_msg (self, "nts-dump-now", g_variant_new ("()"));
+  end = g_get_monotonic_time () + NTS_DUMP_EXIT_WAIT_MS * 1000;
+  while (self->fd >= 0)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = NULL;
+      g_autoptr(GVariant) arg = NULL;
+      struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+      gint64 left = (end - g_get_monotonic_time ()) / 1000;
+
+      if (left <= 0 || poll (&pfd, 1, (int) left) <= 0)
+        break;
+      if (!mrd_channel_receive (self->fd, &name, &arg, &error))
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+            continue;
+          break;
+        }
+      if (g_str_equal (name, "nts-dump-done"))
+        break;
+      if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+        handle_nts_dump (self, arg);
+    }
+}
+
 void
 mrd_engine_proxy_free (MrdEngineProxy *self)
 {
@@ -817,6 +863,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   mrd_sync_set_engine (self->sync, NULL, NULL);
   if (self->drift_timer != 0)
     g_source_remove (self->drift_timer);
+  flush_nts_dumps (self);
   close_channel (self);
   g_clear_pointer (&self->launch, mrd_engine_launch_free);
   write_drift (self);

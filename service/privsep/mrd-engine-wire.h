@@ -15,6 +15,8 @@
  *   "nts-dump"      (ss)   the saved NTS cookies of an nts line (its dump's name, the text;
  *                          ntp-nts.h), read by the parent from ntsdumpdir: just before that
  *                          line's "add-source"
+ *   "nts-dump-now"  ()     send every nts line's "nts-dump", then "nts-dump-done" (the
+ *                          daemon is exiting: the cookies not yet spent are saved)
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
  * child → parent:
  *   "update"        (TRACKING s a(uss REPORT) (bdd))  tracking, the reference's name, every
@@ -26,6 +28,7 @@
  *   "nts-dump"      (ss)   an nts line's cookies to save (name, text): after a key exchange,
  *                          a NAK, every few cookies renewed, at stop; the parent writes it
  *                          under ntsdumpdir only for a name of a line it gave
+ *   "nts-dump-done" ()     the answer to "nts-dump-now"
  *   "try-write-result" i   errno of the attempt (0 = it opened)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later

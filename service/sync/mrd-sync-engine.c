@@ -1168,6 +1168,14 @@ nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec)
   memset (buf, 0, len);
 }
 
+void
+mrd_sync_engine_dump_nts (MrdSyncEngine *self)
+{
+  for (guint i = 0; i < self->specs->len; i++)
+    if (((SyncSpec *) self->specs->pdata[i])->sc.nts)
+      nts_dump_spec (self, self->specs->pdata[i]);
+}
+
 /* After the core ran: a line whose jars changed enough is dumped again. */
 static void
 nts_dump_changed (MrdSyncEngine *self)
@@ -1314,9 +1322,7 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
   if (isfinite (freq))
     env_set_freq (self, -freq);
   /* The jars as they are now, so a restart uses the cookies not yet spent. */
-  for (i = 0; i < self->specs->len; i++)
-    if (((SyncSpec *) self->specs->pdata[i])->sc.nts)
-      nts_dump_spec (self, self->specs->pdata[i]);
+  mrd_sync_engine_dump_nts (self);
   for (i = 0; i < self->sources->len; i++)
     source_detach_core (self->sources->pdata[i]);
   for (i = 0; i < self->specs->len; i++)

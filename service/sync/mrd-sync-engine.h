@@ -84,6 +84,8 @@ typedef void (*MrdSyncEngineNtsDumpFunc) (MrdSyncEngine *engine, const char *nam
 void           mrd_sync_engine_set_nts_dump_func (MrdSyncEngine *self,
                                                   MrdSyncEngineNtsDumpFunc func,
                                                   gpointer user_data);
+/* The dump func called now for every `nts` line polled (the owner is about to go). */
+void           mrd_sync_engine_dump_nts (MrdSyncEngine *self);
 /* Whether @text (@len bytes) is a whole dump for the line of @name: the owner's check of
  * what it reads or is given before it hands it over or writes it. Logs a refusal naming
  * @what. */

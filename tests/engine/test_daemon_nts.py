@@ -116,17 +116,25 @@ class DaemonNts(ChronydCase):
         self.wait_until(lambda: dump.exists() and authenticated() >= 1, timeout=20,
                         what='the dump and an authenticated reply')
         self.assertEqual(dump.stat().st_mode & 0o777, 0o600)
-        self.assertIn(f'\nsource 127.0.0.1:{self.port} ', dump.read_text())
+        after_ke = dump.read_text()
+        self.assertIn(f'\nsource 127.0.0.1:{self.port} ', after_ke)
         before = authenticated()
-        self.restart_daemon('--virtual-offset=0.05', '--virtual-freq=-23.054')
+        self.assertEqual(self.stop_daemon(), 0)
+        # At exit the daemon asks the child for its jar as it is: the cookie the first request
+        # spent is not saved to be sent again.
+        spent = after_ke.split('\ncookie ')[1].split('\n')[0]
+        self.assertNotIn(spent, dump.read_text())
+        self.assertTrue(dump.read_text().endswith('\nend\n'))
+        self.start_seed_daemon('0.05')
         self.wait_until(lambda: authenticated() > before, timeout=20,
                         what='an authenticated reply after the restart')
         self.assertEqual(self.serverstats('NTS-KE connections accepted')[0], 1)
 
-        text = dump.read_text()
-        dump.write_text(text.replace('\nend\n', '\n'))   # truncated
+        # Truncated while the daemon is stopped (at exit it writes the dump whole).
+        self.assertEqual(self.stop_daemon(), 0)
+        dump.write_text(dump.read_text().replace('\nend\n', '\n'))
         before = authenticated()
-        self.restart_daemon('--virtual-offset=0.05', '--virtual-freq=-23.054')
+        self.start_seed_daemon('0.05')
         self.wait_until(lambda: authenticated() > before, timeout=20,
                         what='an authenticated reply after a new NTS-KE')
         self.assertEqual(self.serverstats('NTS-KE connections accepted')[0], 2)

@@ -4,7 +4,8 @@
 `chronyd -x` NTS server on loopback (test_loopback_nts.py's set-up).
 
   1. The first run makes one NTS-KE (chronyd's serverstats count it) and, once it has keys,
-     writes DIR/localhost@K.nts, mode 0600; stopped (SIGTERM) it writes its cookies again.
+     writes DIR/localhost@K.nts, mode 0600; stopped (SIGTERM) it writes its cookies again,
+     without those its requests spent.
   2. Restarted, it polls with the saved cookies: chronyd counts more authenticated packets
      and no new NTS-KE connection.
   3. A corrupt dump (one byte changed into a non-hex one) is logged and ignored: a new NTS-KE.
@@ -89,8 +90,19 @@ def main():
             stop(d)
             return d, auth
 
-        # 1. The first run: one key exchange, the dump written (0600) with its cookies.
-        d, auth = run(1, 0)
+        # 1. The first run: one key exchange, the dump written (0600) with its cookies; at
+        #    exit the jar as it is, without the cookies spent (the dump written after the key
+        #    exchange is read before the second reply could make it written again).
+        d = NoBusDaemon(meridiand, conf)
+        procs.append(d.proc)
+        wait("the first authenticated reply", lambda: serverstats(sock)[1] >= 1, d)
+        after_ke = open(dump).read()
+        wait("two authenticated replies", lambda: serverstats(sock)[1] >= 2, d)
+        assert serverstats(sock)[0] == 1
+        stop(d)
+        auth = serverstats(sock)[1]
+        for spent in after_ke.split("\ncookie ")[1:3]:
+            assert spent.split("\n")[0] not in open(dump).read(), "a spent cookie was saved"
         st = os.lstat(dump)
         assert st.st_mode & 0o777 == 0o600, oct(st.st_mode)
         text = open(dump).read()
