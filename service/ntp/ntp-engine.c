@@ -717,6 +717,12 @@ ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
     arm (e);
 }
 
+static int64_t
+nts_refresh_ns (const NtpEngine *e)
+{
+  return (e->cfg.ntsrefresh > 0 ? e->cfg.ntsrefresh : NTS_REFRESH_DEFAULT_S) * 1000000000LL;
+}
+
 bool
 ntp_engine_nts_get_jar (const NtpEngine *e, unsigned src, NtpNtsJar *out)
 {
@@ -761,7 +767,7 @@ static void
 transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
-  if (s->cfg.nts && ntp_nts_jar_needs_ke (s->nts, now)) {
+  if (s->cfg.nts && ntp_nts_jar_needs_ke (s->nts, now, nts_refresh_ns (e))) {
     nts_start_ke (e, i);
     return;
   }
@@ -807,7 +813,7 @@ presend (NtpEngine *e, unsigned i, int64_t now)
   if (s->cfg.key)
     len = sign_request (e, s, buf, sizeof buf, len);
   else if (s->cfg.nts)
-    len = ntp_nts_jar_needs_ke (s->nts, now) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
+    len = ntp_nts_jar_needs_ke (s->nts, now, nts_refresh_ns (e)) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
   if (len > 0)
     e->env.send (e->env.ud, i, buf, len);
   s->presend_done = true;

@@ -219,10 +219,10 @@ ntp_nts_jar_fill (NtpNtsJar *jar, const NtsKeResponse *r, const uint8_t *c2s,
 }
 
 bool
-ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns)
+ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns, int64_t refresh_ns)
 {
   return !jar->have_keys || jar->n_cookies == 0 || jar->nak
-         || now_ns - jar->ke_ns > NTS_REFRESH_NS || now_ns < jar->ke_ns;
+         || now_ns - jar->ke_ns > refresh_ns || now_ns < jar->ke_ns;
 }
 
 static size_t

@@ -114,16 +114,18 @@ typedef struct {
   int64_t ke_ns;             /* when the keys were obtained (local clock) */
 } NtpNtsJar;
 
-/* chronyd's default `ntsrefresh`: keys older than two weeks are renewed by a new NTS-KE. */
-#define NTS_REFRESH_NS (1209600LL * 1000000000LL)
+/* chronyd's default `ntsrefresh` (chrony.conf(5)): keys older than four weeks are renewed by
+ * a new NTS-KE (NtpConfig.ntsrefresh sets it). */
+#define NTS_REFRESH_DEFAULT_S 2419200
+#define NTS_REFRESH_NS ((int64_t) NTS_REFRESH_DEFAULT_S * 1000000000LL)
 
 void ntp_nts_jar_clear (NtpNtsJar *jar);
 /* Take a response's cookies and the exported keys (both NTS_KEY_LEN bytes). */
 void ntp_nts_jar_fill (NtpNtsJar *jar, const NtsKeResponse *r, const uint8_t *c2s,
                        const uint8_t *s2c, int64_t now_ns);
 /* A new NTS-KE is due: no keys, no cookie left, the server sent an NTS NAK, or the keys are
- * older than NTS_REFRESH_NS. */
-bool ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns);
+ * older than refresh_ns (NTS_REFRESH_NS by default). */
+bool ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns, int64_t refresh_ns);
 
 /* The jar saved across restarts (chrony.conf's ntsdumpdir), as text: one file per source
  * line, one record per address the line polls:

@@ -157,6 +157,11 @@ typedef struct {
   double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,
                                 * relative to the update interval (see ntp-discipline.c);
                                 * default 3; 0 = the default */
+  int ntsrefresh;               /* chrony's ntsrefresh: keys older than this (s) are renewed
+                                * by a new NTS-KE; default 2419200 (four weeks) */
+  int nocerttimecheck;         /* chrony's nocerttimecheck: the NTS-KE servers' certificates'
+                                * validity times are not checked before this many clock
+                                * updates (a clock that boots far off); default 0 */
 } NtpConfig;
 
 typedef enum {

@@ -119,6 +119,7 @@ struct _MrdSyncEngine {
   guint32 states_seen[NTP_MAX_SOURCES];
   gint64 drift_written_mono;     /* µs; 0 = never */
   gboolean had_update;
+  guint clock_updates;           /* since start (nocerttimecheck counts them) */
   gboolean have_initial_drift;   /* set by mrd_sync_engine_set_initial_drift (no file) */
   double initial_freq_ppm, initial_skew_ppm;
   guint send_errors;
@@ -320,6 +321,8 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
     }
   self->clock_changed = FALSE;
   self->had_update = TRUE;
+  if (self->clock_updates < G_MAXUINT)
+    self->clock_updates++;
   if (t.synchronized && t.ref_source >= 0 && t.ref_source < NTP_MAX_SOURCES &&
       self->by_core[t.ref_source] != NULL)
     {
@@ -1119,7 +1122,8 @@ nts_dump_restore (SyncSource *src)
   if (text == NULL)
     return;
   r = ntp_nts_dump_find (text, strlen (text), src->spec->sc.name, (unsigned) src->spec->sc.ntsport,
-                         src->address_str, mrd_clock_now_ns (self->clock), NTS_REFRESH_NS, &jar);
+                         src->address_str, mrd_clock_now_ns (self->clock),
+                         (gint64) self->core_cfg.ntsrefresh * 1000000000, &jar);
   if (r != NTS_DUMP_OK)
     g_message ("NTS dump %s for %s: %s, a new key exchange follows", name, src->address_str,
                ntp_nts_dump_result_string (r));
@@ -1236,6 +1240,7 @@ env_nts_ke (void *ud, unsigned index)
   MrdSyncEngine *self = ud;
   SyncSource *src = index < NTP_MAX_SOURCES ? self->by_core[index] : NULL;
   g_autoptr(MrdNetAddress) ke_address = NULL;
+  gboolean check_time;
 
   if (src == NULL || src->ntske != NULL)
     return;
@@ -1253,8 +1258,15 @@ env_nts_ke (void *ud, unsigned index)
     ((struct sockaddr_in6 *) &ke_address->ss)->sin6_port = g_htons (src->spec->sc.ntsport);
   else
     ((struct sockaddr_in *) &ke_address->ss)->sin_port = g_htons (src->spec->sc.ntsport);
+  /* chrony.conf's nocerttimecheck: a clock that booted far off cannot judge a certificate's
+   * validity times until it has been set; the chain and the name are checked all the same. */
+  check_time = self->clock_updates >= (guint) MAX (self->core_cfg.nocerttimecheck, 0);
+  if (!check_time)
+    g_message ("NTS-KE with %s: certificate validity times not checked (nocerttimecheck %d,"
+               " %u clock update(s) so far)", src->spec->sc.name, self->core_cfg.nocerttimecheck,
+               self->clock_updates);
   src->ntske = self->nts->ntske_start (self->nts_trust, (guint) src->spec->sc.certset,
-                                src->spec->sc.name, ke_address, NTSKE_TIMEOUT_MS,
+                                src->spec->sc.name, ke_address, check_time, NTSKE_TIMEOUT_MS,
                                 on_ntske_done, src);
 }
 

@@ -320,7 +320,7 @@ request_carries_the_nts_fields (void **state)
   len = ntp_nts_build_request (&jar, mrd_siv_aead, NULL, buf, sizeof buf, 48, uid, nonce);
   assert_int_equal (len, 48 + 36 + 104 * 8 + 40);
   assert_int_equal (jar.n_cookies, 0);
-  assert_true (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_true (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
   assert_int_equal (ntp_nts_build_request (&jar, mrd_siv_aead, NULL, buf, sizeof buf, 48, uid,
                                            nonce), 0);
   /* long cookies: the placeholders stop where the reply would outgrow a datagram */
@@ -450,19 +450,19 @@ replies_are_checked (void **state)
   /* nothing refused changed the jar, and the request is still outstanding */
   assert_int_equal (jar.n_cookies, 1);
   assert_true (jar.uid_outstanding);
-  assert_false (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_false (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
 
   /* a NAK for another request is not one; ours asks for a new key exchange */
   header (&p, 0, NTP_KISS_NTSN); ef (p.b, &p.n, NTS_EF_UNIQUE_ID, other, 32);
   assert_int_equal (ntp_nts_check_reply (&jar, mrd_siv_aead, NULL, p.b, p.n), NTS_REPLY_BAD_UID);
-  assert_false (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_false (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
   header (&p, 0, NTP_KISS_NTSN); ef (p.b, &p.n, NTS_EF_UNIQUE_ID, uid, 32);
   assert_int_equal (ntp_nts_check_reply (&jar, mrd_siv_aead, NULL, p.b, p.n), NTS_REPLY_NAK);
-  assert_true (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_true (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
   /* keys older than the refresh interval */
   ARM ();
-  assert_false (ntp_nts_jar_needs_ke (&jar, 1000 + NTS_REFRESH_NS));
-  assert_true (ntp_nts_jar_needs_ke (&jar, 1001 + NTS_REFRESH_NS));
+  assert_false (ntp_nts_jar_needs_ke (&jar, 1000 + NTS_REFRESH_NS, NTS_REFRESH_NS));
+  assert_true (ntp_nts_jar_needs_ke (&jar, 1001 + NTS_REFRESH_NS, NTS_REFRESH_NS));
 }
 
 static void
@@ -544,7 +544,7 @@ dump_round_trips_each_address (void **state)
     assert_memory_equal (out.cookies[c], b.cookies[c], b.cookie_len[c]);
   }
   assert_int_equal (out.ke_ns, b.ke_ns);
-  assert_false (ntp_nts_jar_needs_ke (&out, NOW_NS));
+  assert_false (ntp_nts_jar_needs_ke (&out, NOW_NS, NTS_REFRESH_NS));
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1", NOW_NS,
                                        NTS_REFRESH_NS, &out), NTS_DUMP_OK);
   assert_int_equal (out.n_cookies, 8);
