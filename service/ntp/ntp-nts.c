@@ -486,7 +486,7 @@ dump_hex (DumpOut *o, const uint8_t *b, size_t n)
 
 size_t
 ntp_nts_dump_format (char *buf, size_t size, const char *name, unsigned ntsport,
-                     const char *const *addresses, const NtpNtsJar *const *jars, int n)
+                     const NtpNtsDumpRecord *records, int n)
 {
   DumpOut o = { buf, size, size == 0 };
   if (!dump_word_ok (name, NTP_NAME_MAX - 1) || ntsport == 0 || ntsport > 65535
@@ -494,12 +494,15 @@ ntp_nts_dump_format (char *buf, size_t size, const char *name, unsigned ntsport,
     return 0;
   dump_printf (&o, DUMP_MAGIC "\nname %s %u\n", name, ntsport);
   for (int i = 0; i < n; i++) {
-    const NtpNtsJar *j = jars[i];
+    const NtpNtsJar *j = records[i].jar;
     if (!j->have_keys || j->n_cookies <= 0 || j->nak)
       continue;
-    if (!dump_word_ok (addresses[i], NTS_DUMP_ADDRESS_MAX - 1))
+    if (!dump_word_ok (records[i].address, NTS_DUMP_ADDRESS_MAX - 1)
+        || !dump_word_ok (records[i].ntp_host, NTS_DUMP_ADDRESS_MAX - 1)
+        || records[i].ntp_port == 0 || records[i].ntp_port > 65535)
       return 0;
-    dump_printf (&o, "source %s %lld ", addresses[i], (long long) j->ke_ns);
+    dump_printf (&o, "source %s %s %u %lld ", records[i].address, records[i].ntp_host,
+                 records[i].ntp_port, (long long) j->ke_ns);
     dump_hex (&o, j->c2s, NTS_KEY_LEN);
     dump_printf (&o, " ");
     dump_hex (&o, j->s2c, NTS_KEY_LEN);
@@ -581,8 +584,11 @@ dump_parse_i64 (const char *w, size_t wl, int64_t *out)
 
 NtsDumpResult
 ntp_nts_dump_find (const char *text, size_t len, const char *name, unsigned ntsport,
-                   const char *address, int64_t now_ns, int64_t refresh_ns, NtpNtsJar *out)
+                   const char *address, int64_t now_ns, int64_t refresh_ns, NtpNtsJar *out,
+                   char *ntp_host, unsigned *ntp_port)
 {
+  char host[NTS_DUMP_ADDRESS_MAX] = "";
+  unsigned port = 0;
   /* Parsed into a local jar first: a refused file leaves *out untouched. */
   NtpNtsJar jar;
   bool found = false, in_found = false, ended = false, name_seen = false, other_name = false;
@@ -606,9 +612,9 @@ ntp_nts_dump_find (const char *text, size_t len, const char *name, unsigned ntsp
     off += ll + 1;
     if (memchr (line, '\0', ll))
       goto done;
-    const char *w[5];
-    size_t wl[5];
-    int nw = dump_split (line, ll, w, wl, 5);
+    const char *w[7];
+    size_t wl[7];
+    int nw = dump_split (line, ll, w, wl, 7);
     if (nw < 0)
       goto done;
     if (lineno++ == 0) {
@@ -617,26 +623,30 @@ ntp_nts_dump_find (const char *text, size_t len, const char *name, unsigned ntsp
       continue;
     }
     if (!name_seen) {
-      int64_t port;
-      if (nw != 3 || !dump_word_is (w[0], wl[0], "name") || !dump_parse_i64 (w[2], wl[2], &port)
-          || port == 0 || port > 65535)
+      int64_t kp;
+      if (nw != 3 || !dump_word_is (w[0], wl[0], "name") || !dump_parse_i64 (w[2], wl[2], &kp)
+          || kp == 0 || kp > 65535)
         goto done;
-      other_name = !dump_word_is (w[1], wl[1], name) || (unsigned) port != ntsport;
+      other_name = !dump_word_is (w[1], wl[1], name) || (unsigned) kp != ntsport;
       name_seen = true;
     } else if (nw == 1 && dump_word_is (w[0], wl[0], "end")) {
       ended = true;
-    } else if (nw == 5 && dump_word_is (w[0], wl[0], "source")) {
-      int64_t ke;
+    } else if (nw == 7 && dump_word_is (w[0], wl[0], "source")) {
+      int64_t ke, np;
       uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN];
       if (++sources > NTS_DUMP_MAX_SOURCES || wl[1] >= NTS_DUMP_ADDRESS_MAX
-          || !dump_parse_i64 (w[2], wl[2], &ke)
-          || !dump_unhex (w[3], wl[3], c2s, NTS_KEY_LEN, NTS_KEY_LEN)
-          || !dump_unhex (w[4], wl[4], s2c, NTS_KEY_LEN, NTS_KEY_LEN))
+          || wl[2] >= NTS_DUMP_ADDRESS_MAX || !dump_parse_i64 (w[3], wl[3], &np) || np == 0
+          || np > 65535 || !dump_parse_i64 (w[4], wl[4], &ke)
+          || !dump_unhex (w[5], wl[5], c2s, NTS_KEY_LEN, NTS_KEY_LEN)
+          || !dump_unhex (w[6], wl[6], s2c, NTS_KEY_LEN, NTS_KEY_LEN))
         goto done;
       cookies = 0;
       in_found = !found && address && dump_word_is (w[1], wl[1], address);
       if (in_found) {
         found = true;
+        memcpy (host, w[2], wl[2]);
+        host[wl[2]] = '\0';
+        port = (unsigned) np;
         memcpy (jar.c2s, c2s, NTS_KEY_LEN);
         memcpy (jar.s2c, s2c, NTS_KEY_LEN);
         jar.have_keys = true;
@@ -672,6 +682,10 @@ ntp_nts_dump_find (const char *text, size_t len, const char *name, unsigned ntsp
       jar.ke_ns = now_ns;
     if (out)
       *out = jar;
+    if (ntp_host)
+      memcpy (ntp_host, host, sizeof host);
+    if (ntp_port)
+      *ntp_port = port;
     res = NTS_DUMP_OK;
   }
 done:

@@ -132,8 +132,12 @@ bool ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns, int64_t refresh
  *
  *   meridian-nts-dump 1
  *   name NAME NTSPORT
- *   source ADDRESS KE_NS C2S S2C      (KE_NS: the local clock's ns at the key exchange;
- *   cookie HEX                         the keys and cookies in lower-case hex)
+ *   source ADDRESS HOST PORT KE_NS C2S S2C
+ *   cookie HEX
+ *
+ * ADDRESS: the NTS-KE server's address the record belongs to; HOST PORT: the NTP server's
+ * numeric address and port (the NTS-KE's negotiation, RFC 8915 §4.1.7-8, or the same host);
+ * KE_NS: the local clock's ns at the key exchange; keys and cookies in lower-case hex.
  *   ...                               (up to NTS_MAX_COOKIES cookie lines per source)
  *   end
  *
@@ -154,18 +158,27 @@ typedef enum {
 
 const char *ntp_nts_dump_result_string (NtsDumpResult r);
 
-/* The dump of the line `name` (NTS-KE port `ntsport`) with the n jars and the addresses they
- * belong to; a jar without keys or cookies (or after a NAK) is left out. Returns the length
- * (NUL-terminated), 0 when buf is too small or a name or address cannot be written. */
+typedef struct {
+  const char *address;       /* the NTS-KE server's address */
+  const char *ntp_host;      /* the NTP server's numeric address */
+  unsigned ntp_port;
+  const NtpNtsJar *jar;
+} NtpNtsDumpRecord;
+
+/* The dump of the line `name` (NTS-KE port `ntsport`) with n records; one whose jar has no
+ * keys or cookies (or a NAK) is left out. Returns the length (NUL-terminated), 0 when buf is
+ * too small or a name or address cannot be written. */
 size_t ntp_nts_dump_format (char *buf, size_t size, const char *name, unsigned ntsport,
-                            const char *const *addresses, const NtpNtsJar *const *jars, int n);
+                            const NtpNtsDumpRecord *records, int n);
 /* Check the whole of `text` (len bytes, any bytes) and find the record of `address`: with
- * NTS_DUMP_OK *out (may be NULL) is that jar, its key-exchange time no later than now_ns.
+ * NTS_DUMP_OK *out (may be NULL) is that jar, its key-exchange time no later than now_ns, and
+ * ntp_host (NTS_DUMP_ADDRESS_MAX bytes) and *ntp_port (both may be NULL) its NTP server.
  * address NULL only checks the file and its name (NTS_DUMP_OK or a refusal). Keys older than
  * refresh_ns give NTS_DUMP_STALE. */
 NtsDumpResult ntp_nts_dump_find (const char *text, size_t len, const char *name,
                                  unsigned ntsport, const char *address, int64_t now_ns,
-                                 int64_t refresh_ns, NtpNtsJar *out);
+                                 int64_t refresh_ns, NtpNtsJar *out, char *ntp_host,
+                                 unsigned *ntp_port);
 
 /* Append to the request of `len` bytes in buf (its header, 48 bytes) the NTS extension
  * fields: Unique Identifier (uid, NTS_UID_LEN bytes), the oldest cookie (taken from the jar),

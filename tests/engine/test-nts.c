@@ -526,15 +526,21 @@ dump_round_trips_each_address (void **state)
   char buf[NTS_DUMP_MAX_LEN];
   make_jar (&a, 8, NOW_NS - 3600000000000LL, 1);
   make_jar (&b, 3, NOW_NS - 60000000000LL, 9);
-  const NtpNtsJar *jars[] = { &a, &b };
-  const char *addrs[] = { "192.0.2.1", "[2001:db8::1]:1123" };
-  size_t len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, addrs, jars, 2);
+  NtpNtsDumpRecord recs[] = {
+    { "192.0.2.1", "192.0.2.1", 123, &a },
+    { "[2001:db8::1]:1123", "2001:db8::5", 1124, &b },   /* a negotiated NTP server */
+  };
+  size_t len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 2);
   assert_true (len > 0);
   assert_int_equal (strlen (buf), len);
   assert_true (g_str_has_prefix (buf, "meridian-nts-dump 1\nname time.example 4460\n"));
 
+  char host[NTS_DUMP_ADDRESS_MAX];
+  unsigned port = 0;
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "[2001:db8::1]:1123",
-                                       NOW_NS, NTS_REFRESH_NS, &out), NTS_DUMP_OK);
+                                       NOW_NS, NTS_REFRESH_NS, &out, host, &port), NTS_DUMP_OK);
+  assert_string_equal (host, "2001:db8::5");
+  assert_int_equal (port, 1124);
   assert_true (out.have_keys);
   assert_int_equal (out.n_cookies, 3);
   assert_memory_equal (out.c2s, b.c2s, NTS_KEY_LEN);
@@ -546,7 +552,7 @@ dump_round_trips_each_address (void **state)
   assert_int_equal (out.ke_ns, b.ke_ns);
   assert_false (ntp_nts_jar_needs_ke (&out, NOW_NS, NTS_REFRESH_NS));
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1", NOW_NS,
-                                       NTS_REFRESH_NS, &out), NTS_DUMP_OK);
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OK);
   assert_int_equal (out.n_cookies, 8);
   assert_memory_equal (out.cookies[7], a.cookies[7], a.cookie_len[7]);
 
@@ -554,14 +560,16 @@ dump_round_trips_each_address (void **state)
   NtpNtsJar empty;
   make_jar (&empty, 0, NOW_NS, 2);
   b.nak = true;
-  const NtpNtsJar *none[] = { &empty, &b };
-  len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, addrs, none, 2);
+  NtpNtsDumpRecord none[] = { { "192.0.2.1", "192.0.2.1", 123, &empty }, recs[1] };
+  len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, none, 2);
   assert_string_equal (buf, "meridian-nts-dump 1\nname time.example 4460\nend\n");
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1", NOW_NS,
-                                       NTS_REFRESH_NS, &out), NTS_DUMP_NO_ENTRY);
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_NO_ENTRY);
   /* Too small a buffer, a name that is not one word: nothing. */
-  assert_int_equal (ntp_nts_dump_format (buf, 40, "time.example", 4460, addrs, jars, 2), 0);
-  assert_int_equal (ntp_nts_dump_format (buf, sizeof buf, "a b", 4460, addrs, jars, 2), 0);
+  assert_int_equal (ntp_nts_dump_format (buf, 40, "time.example", 4460, recs, 2), 0);
+  assert_int_equal (ntp_nts_dump_format (buf, sizeof buf, "a b", 4460, recs, 2), 0);
+  recs[0].ntp_port = 0;
+  assert_int_equal (ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 2), 0);
 }
 
 static void
@@ -571,39 +579,40 @@ dump_refusals_leave_the_jar_alone (void **state)
   NtpNtsJar a, out;
   char buf[NTS_DUMP_MAX_LEN], bad[NTS_DUMP_MAX_LEN];
   make_jar (&a, 2, NOW_NS - 1000000000LL, 5);
-  const NtpNtsJar *jars[] = { &a };
-  const char *addrs[] = { "192.0.2.1" };
-  size_t len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, addrs, jars, 1);
+  NtpNtsDumpRecord recs[] = { { "192.0.2.1", "192.0.2.1", 123, &a } };
+  size_t len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 1);
   memset (&out, 0x5a, sizeof out);
   NtpNtsJar untouched = out;
 
   /* Another line (name, NTS-KE port), another address, keys too old. */
   assert_int_equal (ntp_nts_dump_find (buf, len, "other.example", 4460, "192.0.2.1", NOW_NS,
-                                       NTS_REFRESH_NS, &out), NTS_DUMP_OTHER_NAME);
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OTHER_NAME);
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4461, "192.0.2.1", NOW_NS,
-                                       NTS_REFRESH_NS, &out), NTS_DUMP_OTHER_NAME);
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OTHER_NAME);
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.2", NOW_NS,
-                                       NTS_REFRESH_NS, &out), NTS_DUMP_NO_ENTRY);
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_NO_ENTRY);
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1",
-                                       NOW_NS + NTS_REFRESH_NS, NTS_REFRESH_NS, &out),
+                                       NOW_NS + NTS_REFRESH_NS, NTS_REFRESH_NS, &out, NULL, NULL),
                     NTS_DUMP_STALE);
   /* Every shorter prefix is a truncated file. */
   for (size_t cut = 0; cut < len; cut++)
     assert_int_equal (ntp_nts_dump_find (buf, cut, "time.example", 4460, "192.0.2.1", NOW_NS,
-                                         NTS_REFRESH_NS, &out), NTS_DUMP_CORRUPT);
+                                         NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_CORRUPT);
   /* One byte changed anywhere but inside a key, cookie or time's digits is refused; a
    * changed digit leaves a well-formed file (the AEAD finds out). */
   for (size_t i = 0; i < len; i++) {
     memcpy (bad, buf, len);
     bad[i] = buf[i] == '\n' ? 'x' : buf[i] == ' ' ? '\n' : '\x80';
     assert_int_equal (ntp_nts_dump_find (bad, len, "time.example", 4460, "192.0.2.1", NOW_NS,
-                                         NTS_REFRESH_NS, &out), NTS_DUMP_CORRUPT);
+                                         NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_CORRUPT);
   }
   /* Upper-case hex, a key one byte short, a ninth cookie, a cookie before any source, a NUL,
    * something after end. */
   const char *cases[] = {
-    "meridian-nts-dump 1\nname t 1\nsource a 1 K K\ncookie AB\nend\n",
-    "meridian-nts-dump 1\nname t 1\nsource a 1 K K\ncookie ab\nend\nx\n",
+    "meridian-nts-dump 1\nname t 1\nsource a h 1 1 K K\ncookie AB\nend\n",
+    "meridian-nts-dump 1\nname t 1\nsource a h 1 1 K K\ncookie ab\nend\nx\n",
+    "meridian-nts-dump 1\nname t 1\nsource a h 0 1 K K\ncookie ab\nend\n",
+    "meridian-nts-dump 1\nname t 1\nsource a h 1 K K\ncookie ab\nend\n",
     "meridian-nts-dump 1\nname t 1\ncookie ab\nend\n",
     "meridian-nts-dump 2\nname t 1\nend\n",
     "meridian-nts-dump 1\nname t 0\nend\n",
@@ -612,33 +621,41 @@ dump_refusals_leave_the_jar_alone (void **state)
   char key[2 * NTS_KEY_LEN + 1];
   memset (key, 'a', sizeof key - 1);
   key[sizeof key - 1] = '\0';
+  {
+    /* The template the cases spoil, whole: accepted. */
+    g_auto(GStrv) parts = g_strsplit ("meridian-nts-dump 1\nname t 1\nsource a h 1 1 K K\n"
+                                      "cookie ab\nend\n", "K", -1);
+    g_autofree char *text = g_strjoinv (key, parts);
+    assert_int_equal (ntp_nts_dump_find (text, strlen (text), "t", 1, "a", 1, NTS_REFRESH_NS,
+                                         NULL, NULL, NULL), NTS_DUMP_OK);
+  }
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_auto(GStrv) parts = g_strsplit (cases[i], "K", -1);
     g_autofree char *text = g_strjoinv (key, parts);
     assert_int_equal (ntp_nts_dump_find (text, strlen (text), "t", 1, "a", NOW_NS, NTS_REFRESH_NS,
-                                         &out), NTS_DUMP_CORRUPT);
+                                         &out, NULL, NULL), NTS_DUMP_CORRUPT);
   }
-  int n = snprintf (bad, sizeof bad, "meridian-nts-dump 1\nname t 1\nsource a 1 %.62s %s\n"
+  int n = snprintf (bad, sizeof bad, "meridian-nts-dump 1\nname t 1\nsource a h 1 1 %.62s %s\n"
                     "cookie ab\nend\n", key, key);
   assert_int_equal (ntp_nts_dump_find (bad, (size_t) n, "t", 1, "a", NOW_NS, NTS_REFRESH_NS,
-                                       &out), NTS_DUMP_CORRUPT);
-  n = snprintf (bad, sizeof bad, "meridian-nts-dump 1\nname t 1\nsource a 1 %s %s\n", key, key);
+                                       &out, NULL, NULL), NTS_DUMP_CORRUPT);
+  n = snprintf (bad, sizeof bad, "meridian-nts-dump 1\nname t 1\nsource a h 1 1 %s %s\n", key, key);
   for (int c = 0; c < NTS_MAX_COOKIES + 1; c++)
     n += snprintf (bad + n, sizeof bad - (size_t) n, "cookie ab\n");
   n += snprintf (bad + n, sizeof bad - (size_t) n, "end\n");
   assert_int_equal (ntp_nts_dump_find (bad, (size_t) n, "t", 1, "a", NOW_NS, NTS_REFRESH_NS,
-                                       &out), NTS_DUMP_CORRUPT);
+                                       &out, NULL, NULL), NTS_DUMP_CORRUPT);
   memcpy (bad, buf, len);
   bad[len / 2] = '\0';
   assert_int_equal (ntp_nts_dump_find (bad, len, "time.example", 4460, "192.0.2.1", NOW_NS,
-                                       NTS_REFRESH_NS, &out), NTS_DUMP_CORRUPT);
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_CORRUPT);
   assert_memory_equal (&out, &untouched, sizeof out);
 
   /* A key exchange dated in the future (a clock stepped back since) counts from now. */
   make_jar (&a, 2, NOW_NS + 5000000000LL, 5);
-  len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, addrs, jars, 1);
+  len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 1);
   assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1", NOW_NS,
-                                       NTS_REFRESH_NS, &out), NTS_DUMP_OK);
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OK);
   assert_int_equal (out.ke_ns, NOW_NS);
 }
 

@@ -42,9 +42,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   if (data[0] == 2) {
     NtpNtsJar out;
+    char host[NTS_DUMP_ADDRESS_MAX];
+    unsigned port = 0;
     NtsDumpResult res = ntp_nts_dump_find ((const char *) data + 1, size - 1, "localhost", 4460,
                                            "127.0.0.1", 1000000000000000000LL, NTS_REFRESH_NS,
-                                           &out);
+                                           &out, host, &port);
     FZ_CHECK ((unsigned) res < NTS_DUMP_N_RESULTS);
     if (res == NTS_DUMP_OK) {
       FZ_CHECK (out.have_keys && out.n_cookies >= 1 && out.n_cookies <= NTS_MAX_COOKIES);
@@ -53,13 +55,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       FZ_CHECK (out.ke_ns <= 1000000000000000000LL);
       /* What was accepted writes back to a dump that reads the same. */
       static char buf[NTS_DUMP_MAX_LEN];
-      const NtpNtsJar *jars[] = { &out };
-      const char *addrs[] = { "127.0.0.1" };
-      size_t len = ntp_nts_dump_format (buf, sizeof buf, "localhost", 4460, addrs, jars, 1);
+      FZ_CHECK (port >= 1 && port <= 65535 && memchr (host, '\0', sizeof host) != NULL);
+      NtpNtsDumpRecord rec = { "127.0.0.1", host, port, &out };
+      size_t len = ntp_nts_dump_format (buf, sizeof buf, "localhost", 4460, &rec, 1);
       NtpNtsJar again;
       FZ_CHECK (len > 0);
       FZ_CHECK (ntp_nts_dump_find (buf, len, "localhost", 4460, "127.0.0.1",
-                                   1000000000000000000LL, NTS_REFRESH_NS, &again) == NTS_DUMP_OK);
+                                   1000000000000000000LL, NTS_REFRESH_NS, &again, NULL,
+                                   NULL) == NTS_DUMP_OK);
       FZ_CHECK (again.n_cookies == out.n_cookies && memcmp (again.c2s, out.c2s, NTS_KEY_LEN) == 0);
     }
     return 0;
