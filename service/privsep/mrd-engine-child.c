@@ -17,6 +17,7 @@
 #include "net/mrd-io-error.h"
 
 #include "mrd-config.h"
+#include "net/mrd-nts-module.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-clock-shared.h"
 #include "privsep/mrd-engine-listen.h"
@@ -412,6 +413,21 @@ serve (int fd, MrdClock *clock, int listen_fd)
   return self.status;
 }
 
+/* In a chroot nothing can be loaded later: meridian-nts.so and the libraries it needs (gnutls
+ * and its own) lie outside it, and /proc/self/exe, which finds the module, too. So with
+ * --engine-chroot the module is loaded before the sandbox, paying its memory whether a source
+ * uses NTS or not; without a chroot it is loaded at the first NTS source, as before. */
+static void
+preload_nts_for_chroot (const MrdEngineChildOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (options->chroot_dir == NULL)
+    return;
+  if (mrd_nts_module_load (&error) == NULL)
+    g_message ("%s: NTS sources will send nothing in the chroot", error->message);
+}
+
 int
 mrd_engine_child_run (const MrdEngineChildOptions *options)
 {
@@ -428,6 +444,7 @@ mrd_engine_child_run (const MrdEngineChildOptions *options)
       g_printerr ("meridiand-engine: %s\n", error->message);
       return 1;
     }
+  preload_nts_for_chroot (options);
   if (!mrd_sandbox_enter (options->user, options->chroot_dir, FALSE, &error))
     {
       g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);
@@ -453,6 +470,7 @@ mrd_engine_child_run_activated (const MrdEngineChildOptions *options)
       return 1;
     }
   /* The sandbox first: nothing a peer sends is read outside it. */
+  preload_nts_for_chroot (options);
   if (!mrd_sandbox_enter (options->user, options->chroot_dir, listening, &error))
     {
       g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);

@@ -35,7 +35,7 @@ class DaemonNts(ChronydCase):
         if not self.cert.exists():
             subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
                             'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-                            '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+                            '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
                             '-keyout', str(key), '-out', str(self.cert)],
                            check=True, capture_output=True)
             for f in (self.cert, key):
@@ -144,6 +144,30 @@ class DaemonNts(ChronydCase):
                         what='the dump rewritten whole')
         sys.stderr.write(f'chronyd: 2 NTS-KE connections for 3 runs, {authenticated()} '
                          'authenticated packets\n')
+
+    def test_engine_child_in_chroot_uses_nts(self):
+        """--engine-chroot: the child cannot load meridian-nts.so once in its chroot (an empty
+        directory here), so it loads it before; the source synchronizes over NTS."""
+        trusted = self.root / 'etc' / 'meridian' / 'nts.crt'
+        shutil.copy(self.cert, trusted)
+        trusted.chmod(0o644)
+        chroot = self.tmp / 'engine-chroot'
+        chroot.mkdir(mode=0o755)
+        # A numeric address: the empty chroot has no /etc/hosts to resolve a name with.
+        self.write_config('ntstrustedcerts /etc/meridian/nts.crt', 'nosystemcert',
+                          f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 '
+                          f'nts ntsport {self.ntsport}')
+        self.start_seed_daemon('0.05', f'--engine-chroot={chroot}')
+        self.wait_synchronized(timeout=30)
+        ke, authenticated = self.serverstats('NTS-KE connections accepted',
+                                             'Authenticated NTP packets')
+        self.assertEqual(ke, 1)
+        self.assertGreaterEqual(authenticated, 1)
+        pid = self.engine_pid()
+        self.assertEqual(os.readlink(f'/proc/{pid}/root'), str(chroot))
+        self.assertIn('libgnutls', pathlib.Path(f'/proc/{pid}/maps').read_text())
+        self.assertNotIn('cannot load', self.daemon.log())
+        self.assertEqual(list(chroot.iterdir()), [])
 
 
 if __name__ == '__main__':
