@@ -139,7 +139,7 @@ struct _MrdSyncEngine {
 static void spec_resolve (SyncSpec *spec);
 static void nts_dump_restore (SyncSource *src);
 static void nts_dump_changed (MrdSyncEngine *self);
-static void nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec);
+static void nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec, gboolean changed);
 static void timer_program (MrdSyncEngine *self);
 static gboolean now_mono_ok (SyncSpec *spec);
 
@@ -1193,9 +1193,11 @@ nts_dump_restore (SyncSource *src)
   ntp_nts_jar_clear (&jar);
 }
 
-/* The dump of an `nts` line: every address it polls now, with its jar. */
+/* The dump of an `nts` line: every address it polls now, with its jar. Unless a jar
+ * @changed (a NAK empties one), a line with nothing to save writes nothing: a daemon stopped
+ * before its line's name resolved, or before its first exchange, keeps the dump it has. */
 static void
-nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec)
+nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec, gboolean changed)
 {
   g_autofree char *name = mrd_sync_engine_nts_dump_name (&spec->sc);
   g_autofree char *buf = NULL;
@@ -1224,6 +1226,8 @@ nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec)
       };
       n++;
     }
+  if (n == 0 && !changed)
+    return;
   buf = g_malloc (NTS_DUMP_MAX_LEN);
   len = ntp_nts_dump_format (buf, NTS_DUMP_MAX_LEN, spec->sc.name, (unsigned) spec->sc.ntsport,
                              records, n);
@@ -1242,7 +1246,7 @@ mrd_sync_engine_dump_nts (MrdSyncEngine *self)
 {
   for (guint i = 0; i < self->specs->len; i++)
     if (((SyncSpec *) self->specs->pdata[i])->sc.nts)
-      nts_dump_spec (self, self->specs->pdata[i]);
+      nts_dump_spec (self, self->specs->pdata[i], FALSE);
 }
 
 /* After the core ran: a line whose jars changed enough is dumped again. */
@@ -1255,7 +1259,7 @@ nts_dump_changed (MrdSyncEngine *self)
 
       if (src->core >= 0 && src->spec->sc.nts
           && ntp_engine_nts_jar_serial (self->core, (unsigned) src->core) != src->nts_serial)
-        nts_dump_spec (self, src->spec);
+        nts_dump_spec (self, src->spec, TRUE);
     }
 }
 

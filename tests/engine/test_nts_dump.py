@@ -6,8 +6,9 @@
   1. The first run makes one NTS-KE (chronyd's serverstats count it) and, once it has keys,
      writes DIR/localhost@K.nts, mode 0600; stopped (SIGTERM) it writes its cookies again,
      without those its requests spent.
-  2. Restarted, it polls with the saved cookies: chronyd counts more authenticated packets
-     and no new NTS-KE connection.
+  2. chronyd is restarted with its NTS-KE on another port (its keys kept): the client,
+     restarted, reaches no NTS-KE server and needs none: chronyd counts authenticated packets
+     and no NTS-KE connection (a restart, and a server unreachable over TLS at boot).
   3. A corrupt dump (one byte changed into a non-hex one) is logged and ignored: a new NTS-KE.
   4. A symbolic link planted as the dump is neither read nor written through: logged, a new
      NTS-KE, and the file it points to is unchanged.
@@ -107,19 +108,41 @@ def main():
         assert st.st_mode & 0o777 == 0o600, oct(st.st_mode)
         text = open(dump).read()
         assert text.startswith(f"meridian-nts-dump 1\nname localhost {ntsport}\n"
-                               f"source 127.0.0.1:{port} "), text
+                               f"source 127.0.0.1:{port} 127.0.0.1 {port} "), text
         assert 1 <= text.count("\ncookie ") <= 8, text
 
-        # 2. Restarted: the saved cookies, no new key exchange.
-        d, auth = run(1, auth)
+        # 2. chronyd restarted with its NTS-KE on another port (its keys kept in its
+        #    ntsdumpdir, so the cookies stay good): the client, restarted, reaches no NTS-KE
+        #    server at the port it names and needs none.
+        server.terminate()
+        server.wait(timeout=10)
+        ntsport2 = free_tcp_port("127.0.0.1")
+        conf2 = os.path.join(tmp, "srv2.conf")
+        write(conf2, open(os.path.join(tmp, "srv.conf")).read().replace(
+            f"ntsport {ntsport}\n", f"ntsport {ntsport2}\n"), 0o644)
+        server = subprocess.Popen(["setpriv", "--bounding-set", "-sys_time", chronyd, "-x", "-d",
+                                   "-4", "-f", conf2], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        procs.append(server)
+        end = time.monotonic() + 10
+        while not os.path.exists(sock) and server.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)
+        d, auth = run(0, 0)
 
-        # 3. Corrupt (a key's digit made upper-case hex, which the format refuses): logged,
-        #    ignored, a new key exchange; the file is then replaced by a whole one.
-        text = open(dump).read()
-        i = text.index(" ", text.index("\nsource ") + 8) + 1
-        i = text.index(" ", i) + 1
-        write(dump, text[:i] + "G" + text[i + 1:], 0o600)
-        d, auth = run(2, auth)
+        # 3. Corrupt (the first key's first digit made upper-case hex, which the format
+        #    refuses): logged, ignored, a new key exchange, with the client now naming the
+        #    NTS-KE port chronyd listens on; the file is then replaced by a whole one.
+        write(conf, open(conf).read().replace(f"ntsport {ntsport}", f"ntsport {ntsport2}"),
+              0o644)
+        old_dump, dump = dump, os.path.join(dumpdir, f"localhost@{ntsport2}.nts")
+        lines = open(old_dump).read().replace(f"name localhost {ntsport}\n",
+                                              f"name localhost {ntsport2}\n").split("\n")
+        words = lines[2].split(" ")
+        assert words[0] == "source", lines
+        words[5] = "G" + words[5][1:]
+        lines[2] = " ".join(words)
+        write(dump, "\n".join(lines), 0o600)
+        d, auth = run(1, auth)
         log = "\n".join(d.log())
         assert re.search(r"NTS dump .*localhost@\d+\.nts.*not a whole NTS dump.*ignored", log), log
         assert open(dump).read().startswith("meridian-nts-dump 1\n")
@@ -129,12 +152,14 @@ def main():
         write(target, "precious\n", 0o644)
         os.unlink(dump)
         os.symlink(target, dump)
-        d, auth = run(3, auth)
+        d, auth = run(2, auth)
         log = "\n".join(d.log())
         assert re.search(r"NTS dump .*localhost@\d+\.nts ignored", log), log
         assert re.search(r"NTS dump .*localhost@\d+\.nts not written", log), log
         assert os.path.islink(dump) and open(target).read() == "precious\n"
-        print(f"chronyd: 3 NTS-KE connections for 4 runs, {auth} authenticated packets")
+        print(f"chronyd: 1 NTS-KE for the first run; restarted with its NTS-KE elsewhere, 0 "
+              f"for the restarted client, then 1 each for the corrupt dump and the link; "
+              f"{auth} authenticated packets")
     finally:
         for p in procs:
             if p.poll() is None:
