@@ -855,8 +855,12 @@ mrd_sync_find_source (MrdSync *self, const char *name_or_address, guint *id_out)
 void
 mrd_sync_set_true_offset (MrdSync *self, double offset_s)
 {
+  gboolean changed = !self->have_true_offset || fabs (offset_s - self->true_offset) >= 1e-9;
+
   self->have_true_offset = TRUE;
   self->true_offset = offset_s;
+  if (changed)
+    notify (self, MRD_SYNC_CHANGED_TRACKING);
 }
 
 double

@@ -141,8 +141,9 @@ const char *mrd_sync_get_source_address (MrdSync *self, guint id);
  * its connected socket ("127.0.0.1"); "" until the engine says. */
 void        mrd_sync_set_source_local_address (MrdSync *self, guint id, const char *address);
 const char *mrd_sync_get_source_local_address (MrdSync *self, guint id);
-/* The virtual clock's error against CLOCK_REALTIME at the last report (a test and demo aid;
- * 0 for the system clock). */
+/* The virtual clock's error against CLOCK_REALTIME (a test and demo aid; 0 for the system
+ * clock, or before the clock is first read). Setting a new value announces a tracking change,
+ * as the aged figures of mrd_sync_refresh do. */
 void        mrd_sync_set_true_offset    (MrdSync *self, double offset_s);
 double      mrd_sync_get_true_offset    (MrdSync *self);
 /* The latest report of a source (all "never measured" until the engine sends one). */

@@ -277,10 +277,11 @@ def chronyc_tracking(sock):
     return v, bool(ref) and ref.group(1) != "00000000"
 
 
-def bus_daemon(lab, port, line):
+def bus_daemon(lab, port, line, files=None):
     """meridiand as users run it: on a private system bus, a temporary root, the virtual clock
     (0.5 s off, 23.054 ppm slow), its NTP engine in the sandboxed child; no CAP_SYS_TIME.
-    Returns its Popen (the child is in its process tree), or None where it cannot run."""
+    @files: {path under the root: file to copy there} before it starts. Returns its Popen
+    (the child is in its process tree), or None where it cannot run."""
     import shutil as _sh
     if _sh.which("dbus-daemon") is None:
         return None
@@ -303,6 +304,8 @@ def bus_daemon(lab, port, line):
         f.write("0.000000 0 0.000000\n0\nUTC\n")
     with open(os.path.join(root, "etc", "meridian", "meridian.conf"), "w") as f:
         f.write(f"server 127.0.0.1 port {port} {line}\nmakestep 1 3\n")
+    for inside, source in (files or {}).items():
+        _sh.copy(source, os.path.join(root, inside.lstrip("/")))
     # The environment meridiand.service gives it (as installed), so what is measured is
     # what the unit runs.
     unit_env = dict(re.findall(r"^Environment=([A-Za-z_][A-Za-z0-9_]*)=(\S*)$",
@@ -478,7 +481,7 @@ def loopback_part(args):
     print("== loopback through mrd-udp-relay: one chronyd -x server; meridian-engine --no-bus "
           "(virtual clock), chronyd -x and meridiand on a private bus as clients at the same "
           "time ==")
-    print(f"   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
+    print("   relay: 1 ms each way + exponential jitter of mean 200 us (one relay per client, "
           "same seed); `server 127.0.0.1 port N prefer iburst minpoll 4 maxpoll 4`, "
           "`makestep 1 3`")
     print(f"   meridian's clients start 0.5 s off and 23.054 ppm slow; chronyd -x measures "

@@ -278,7 +278,7 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
   g_autoptr(GHashTable) best = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   const char *reference;
   gboolean have_drift;
-  double freq, skew, true_offset;
+  double freq, skew;
   NtpTracking t;
   GVariantIter iter;
   GHashTableIter hi;
@@ -337,8 +337,6 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
       mark_unsynchronized (self);
       return;
     }
-  if (mrd_clock_get_true_offset (self->clock, &true_offset))
-    mrd_sync_set_true_offset (self->sync, true_offset);
   mrd_sync_set_tracking (self->sync, &t, g_utf8_validate (reference, -1, NULL) ? reference : "");
 }
 
@@ -745,7 +743,14 @@ seam_set_enabled (gpointer engine, gboolean enabled)
 static void
 seam_refresh (gpointer engine)
 {
-  refresh_from_snapshot (engine);
+  MrdEngineProxy *self = engine;
+  double true_offset;
+
+  refresh_from_snapshot (self);
+  /* Read now, not at the last update: the clock keeps slewing (and drifting) between updates,
+   * and a test that waits for |TrueOffset| to fall must see it fall. */
+  if (mrd_clock_get_true_offset (self->clock, &true_offset))
+    mrd_sync_set_true_offset (self->sync, true_offset);
 }
 
 static const MrdSyncEngineOps seam = {

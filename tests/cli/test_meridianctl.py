@@ -20,7 +20,6 @@ import select
 import subprocess
 import sys
 import time
-import unittest
 import zoneinfo
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',

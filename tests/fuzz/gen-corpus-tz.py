@@ -3,7 +3,7 @@
 # Writes the seed corpora of the service/tz and chrony.conf source-line fuzz targets
 # (tests/fuzz/corpus-<target>/) from this machine's tzdata and hand-written cases. Run once;
 # the files are committed (kept small: a seed only has to reach a parser's branches).
-import os, re, shutil
+import os, shutil
 
 here = os.path.dirname(os.path.abspath(__file__))
 zoneinfo = os.environ.get("TZDIR") or "/usr/share/zoneinfo"

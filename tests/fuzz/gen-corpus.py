@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Writes the seed corpus (tests/fuzz/corpus/) for the NTP packet fuzzer: well-formed replies
 # and the malformations the decoder must refuse. Run once; the files are committed.
-import os, struct, sys
+import os, struct
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 os.makedirs(out, exist_ok=True)

@@ -261,6 +261,16 @@ class SourcesMethods(ChronydCase):
         self.start_seed_daemon('5')
         self.wait_synchronized(timeout=60)
         self.assertGreater(abs(self.tracking('TrueOffset')), 1.0)
+        # TrueOffset is read when asked, not at the last update: between two reads with no
+        # update in between (the same RefTimeNSec) the slew of seconds has moved it.
+        for _ in range(10):
+            ref, first = self.tracking('RefTimeNSec'), self.tracking('TrueOffset')
+            time.sleep(0.5)
+            second, ref_after = self.tracking('TrueOffset'), self.tracking('RefTimeNSec')
+            if ref == ref_after:
+                break
+        self.assertEqual(ref, ref_after, 'no 0.5 s without a clock update')
+        self.assertGreater(abs(second - first), 1e-3)
         self.polkit_allow([a for a in harness.ALL_ACTIONS if a != ACTION['manage-sources']])
         for method in ('Burst', 'MakeStep'):
             with self.assertRaises(harness.DBusError) as cm:

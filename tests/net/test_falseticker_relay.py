@@ -110,9 +110,9 @@ def main():
     verdicts = [l.split("Source ", 1)[1] for _, l in log
                 if ": falseticker" in l or ": truechimer" in l]
     print(f"  changes of belief: {verdicts}")
-    check(f"the wrong server is marked falseticker", any(
+    check("the wrong server is marked falseticker", any(
         v.startswith(WRONG) and v.endswith("falseticker") for v in verdicts))
-    check(f"the wrong server is never a truechimer", not any(
+    check("the wrong server is never a truechimer", not any(
         v.startswith(WRONG) and v.endswith("truechimer") for v in verdicts))
     check("both good servers are truechimers", all(any(
         v.startswith(a) and v.endswith("truechimer") for v in verdicts)

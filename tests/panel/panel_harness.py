@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT', '.'), 'tests', 'integration'))
 import harness  # noqa: E402
-from harness import NATIVE, TIMEOUT_SCALE  # noqa: E402,F401
+from harness import TIMEOUT_SCALE  # noqa: E402
 
 import gi  # noqa: E402
 try:

@@ -8,7 +8,6 @@ OUTSIDE shows, the write that would land there fails with an error naming the li
 OUTSIDE is byte-for-byte as before."""
 
 import os
-import pathlib
 import sys
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT', '.'), 'tests',

@@ -18,7 +18,7 @@ import harness  # noqa: E402
 
 # The figures show even when the output is a pipe and the run ends on a failure.
 sys.stdout.reconfigure(line_buffering=True)
-from harness import NATIVE, SOURCES, GLib, Gio  # noqa: E402
+from harness import SOURCES, GLib, Gio  # noqa: E402
 
 SERVICES = ['org.meridian.Time1', 'org.freedesktop.timedate1', 'org.freedesktop.timesync1']
 HUGE = 'A' * (1024 * 1024)

@@ -16,7 +16,6 @@ bench/reliability/run.sh runs 1000 reads and 1000 writes per client."""
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT', '.'), 'tests',
                                 'integration'))

@@ -118,7 +118,7 @@ def main():
     SCHED = max(SCHED, 2 * p98)
     print(f"baseline (no delay): median {base[len(base) // 2] * 1e3:.3f} ms, 98th percentile "
           f"{p98 * 1e3:.3f} ms -> scheduling allowance {SCHED * 1e3:.1f} ms")
-    check(f"baseline: the relay itself adds under 2 ms at the median", base[len(base) // 2] < 2e-3)
+    check("baseline: the relay itself adds under 2 ms at the median", base[len(base) // 2] < 2e-3)
 
     def median(xs):
         return sorted(xs)[len(xs) // 2]
