@@ -906,12 +906,16 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
   d.peer_delay = mrd_dbus_time1_source_get_reply_peer_delay (p);
   d.peer_dispersion = mrd_dbus_time1_source_get_dispersion (p);
   d.response_time = mrd_dbus_time1_source_get_reply_response_time (p);
+  /* Interleaved mode (`xleave`) and where t1 came from (the kernel's transmit timestamp or
+   * the time read before send), as the last sample had them; Kernel before any reply. */
+  d.interleaved = mrd_dbus_time1_source_get_reply_interleaved (p);
+  d.tx_timestamping = replies == 0 || mrd_dbus_time1_source_get_reply_tx_kernel (p) ? 'K' : 'D';
   /* Not estimated by meridiand: what chronyc shows for a plain client exchange (see
-   * meridianctl(1)): no asymmetry, every test passed once a reply was taken, basic mode,
-   * no authentication, kernel timestamps, and no packet lost. */
+   * meridianctl(1)): no asymmetry, every test passed once a reply was taken, no
+   * authentication, kernel receive timestamps, and no packet lost. */
   d.jitter_asymmetry = 0.0;
   d.tests = replies > 0 ? 0x3ff : 0;
-  d.tx_timestamping = d.rx_timestamping = 'K';
+  d.rx_timestamping = 'K';
   d.total_valid_rx = (guint32) MIN (replies, G_MAXUINT32);
   d.total_tx = d.total_rx = d.total_good_rx = d.total_valid_rx;
   return mctl_chrony_format_ntpdata (&d, csv);

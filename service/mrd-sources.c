@@ -93,7 +93,9 @@ reply_figures (const NtpReplyInfo *m, double *offset, double *delay, double *res
     return;
   *offset = ((double) (m->t2_ns - m->t1_ns) + (double) (m->t3_ns - m->t4_ns)) / 2e9;
   *delay = fabs ((double) (m->t4_ns - m->t1_ns) - (double) (m->t3_ns - m->t2_ns)) / 1e9;
-  *response = fabs ((double) (m->t3_ns - m->t2_ns)) / 1e9;
+  /* In interleaved mode t3 belongs to an earlier exchange than t2: the core gives the
+   * server's processing time of that exchange. */
+  *response = fabs ((double) (m->interleaved ? m->response_ns : m->t3_ns - m->t2_ns)) / 1e9;
 }
 
 static void
@@ -157,6 +159,8 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
                 "reply-offset", reply_offset,
                 "reply-peer-delay", reply_delay,
                 "reply-response-time", reply_response,
+                "reply-interleaved", (gboolean) r->reply.interleaved,
+                "reply-tx-kernel", (gboolean) r->reply.t1_kernel,
                 "valid-replies", (guint64) r->replies,
                 "auth-mode", config->nts ? "NTS" : config->key != 0 ? "SK" : "-",
                 "auth-key-id", auth_id,

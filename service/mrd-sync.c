@@ -673,6 +673,7 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   FLAG_OPT (require, "require");
   FLAG_OPT (offline, "offline");
   FLAG_OPT (auto_offline, "auto_offline");
+  FLAG_OPT (xleave, "xleave");
   /* NTS: a line written back without them would run the source unauthenticated */
   FLAG_OPT (nts, "nts");
   INT_OPT (ntsport, "ntsport");

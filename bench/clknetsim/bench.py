@@ -22,7 +22,10 @@ and chronyd -x -F 1 (the seccomp filter Debian starts chronyd with, which adds a
 process).
 
 Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W]
-                [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback]
+                [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback] [--xleave]
+
+--xleave: only interleaved mode, in clknetsim: chronyd and meridiand with `xleave` and each
+without it, four clients of one chronyd server in one simulation, same noise.
 """
 
 import argparse
@@ -198,7 +201,130 @@ def conditions_part(args):
     print()
 
 
+def xleave_part(args):
+    """Interleaved mode: four clients of one chronyd server in the same simulation, same
+    noise: chronyd and meridiand with `xleave`, and each without it. Paired per seed:
+    meridiand xleave - chronyd xleave, and meridiand xleave - meridiand basic."""
+    seeds = seed_list(args)
+    jitters = args.jitter or [1e-5, 1e-4]
+    wanders = args.wander or [1e-9]
+    limit = 4000 if args.quick else 10000
+    reset = 1000
+    print("== clknetsim, interleaved mode: chronyd server; chronyd and meridiand with and "
+          "without `xleave`, all four in one simulation, same noise ==")
+    print(f"   `server 192.168.123.1 [xleave]`, start 0.1 s off and 100 ppm fast; {limit} s "
+          f"simulated, figures after {reset} s; seeds {seeds[0]}-{seeds[-1]}")
+    print()
+    hdr = (f"{'jitter':>7} {'wander':>7} | {'RMS c xl':>9} {'RMS m xl':>9} "
+           f"{'m xl - c xl +- SE':>20} {'':1} | {'RMS c':>9} {'RMS m':>9} "
+           f"{'m xl - m +- SE':>20} {'':1} | {'req cx':>6} {'req mx':>6}")
+    print(hdr)
+    print("-" * len(hdr))
+    kinds = (("cx", "chronyd", " xleave"), ("mx", "meridiand", " xleave"),
+             ("c", "chronyd", ""), ("m", "meridiand", ""))
+    for jitter in jitters:
+        for wander in wanders:
+            got = {k: [] for k, _, _ in kinds}
+            for seed in seeds:
+                nodes = [cksim.Node("chronyd-server")] + [
+                    cksim.Node(kind, conf="server 192.168.123.1" + opt, offset=0.1,
+                               freq_offset=1e-4, wander=wander) for _, kind, opt in kinds]
+                sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed,
+                                       base_delay=args.base_delay, jitter=jitter)
+                try:
+                    res = sim.run()
+                finally:
+                    sim.cleanup()
+                for i, (key, _, _) in enumerate(kinds):
+                    got[key].append((res[i + 2].rms_time, res[i + 2].requests))
+            r = {k: [v[0] for v in got[k]] for k in got}
+            d1, se1, mk1 = paired(r["mx"], r["cx"])
+            d2, se2, mk2 = paired(r["mx"], r["m"])
+            print(f"{jitter:7.0e} {wander:7.0e} | {fmt_s(statistics.fmean(r['cx'])):>9} "
+                  f"{fmt_s(statistics.fmean(r['mx'])):>9} {fmt_s(d1):>10} +- {fmt_s(se1):>7} "
+                  f"{mk1:1} | {fmt_s(statistics.fmean(r['c'])):>9} "
+                  f"{fmt_s(statistics.fmean(r['m'])):>9} {fmt_s(d2):>10} +- {fmt_s(se2):>7} "
+                  f"{mk2:1} | {statistics.fmean(v[1] for v in got['cx']):6.0f} "
+                  f"{statistics.fmean(v[1] for v in got['mx']):6.0f}", flush=True)
+    print("   mark: '<' the first significantly lower, '>' higher, '~' not significant "
+          "(paired t-test, 5 %)")
+    print()
+
+
 # ---------------------------------------------------------------------------------------------
+
+def xleave_loopback_part(args):
+    """Interleaved mode on loopback, no relay (its jitter would hide a send path of tens of
+    microseconds): one chronyd -x server; four clients at once, polling every second:
+    meridian-engine --no-bus (virtual clock 0.5 s off, 23.054 ppm slow) with and without
+    `xleave`, and chronyd -x with and without it. Error after sync: meridian's virtual clock
+    against CLOCK_REALTIME (the server's clock) at each update; chronyd's "System time" every
+    second (with -x the real clock is the server's, so its estimate is its error). Mean and
+    RMS over the second half of each run; spread over the runs."""
+    run_s = args.run_s or 60
+    runs = args.runs or 3
+    print("== loopback, interleaved mode: one chronyd -x server; meridian-engine and chronyd -x, "
+          "each with and without `xleave`, all four at once, no relay ==")
+    print(f"   `server 127.0.0.1 port N iburst minpoll 0 maxpoll 0 [xleave]`, `makestep 1 3`; "
+          f"{runs} run(s) of {run_s} s; figures over each run's second half", flush=True)
+    keys = ("mx", "m", "cx", "c")
+    res = {k: [] for k in keys}
+    inter = []
+    for _ in range(runs):
+        lab = netlib.Lab()
+        try:
+            sport = lab.chronyd_server()
+            ssock = os.path.join(lab.dir, f"chronyd{lab.n}", "chronyd.sock")
+            line = f"server 127.0.0.1 port {sport} iburst minpoll 0 maxpoll 0"
+            ds = {k: lab.meridiand(f"{line}{' xleave' if k == 'mx' else ''}\nmakestep 1 3\n",
+                                   offset=0.5, freq=-23.054, exe=netlib.engine_path())
+                  for k in ("mx", "m")}
+            cs = {}
+            for k in ("cx", "c"):
+                proc, _ = lab.chronyd_client(f"{line}{' xleave' if k == 'cx' else ''}\n"
+                                             "makestep 1 3")
+                cs[k] = [a for a in open(proc.args[-1]).read().split() if a.endswith(".sock")][0]
+            t0 = time.monotonic()
+            csamples = {k: [] for k in cs}
+            while time.monotonic() - t0 < run_s:
+                time.sleep(1)
+                for k, sock in cs.items():
+                    v, synced = chronyc_tracking(sock)
+                    if v is not None and synced:
+                        csamples[k].append((time.monotonic() - t0, v))
+            for k, d in ds.items():
+                _, upd = d.snapshot()
+                res[k].append([e for t, s, e in upd if s and t >= run_s / 2])
+                d.stop()
+            for k in cs:
+                res[k].append([v for t, v in csamples[k] if t >= run_s / 2])
+            r = subprocess.run(["chronyc", "-h", ssock, "serverstats"], capture_output=True,
+                               text=True, timeout=10).stdout
+            m = re.search(r"Interleaved NTP packets\s*:\s*(\d+)", r)
+            n = re.search(r"NTP packets received\s*:\s*(\d+)", r)
+            inter.append((int(m.group(1)) if m else -1, int(n.group(1)) if n else -1))
+        finally:
+            lab.close()
+
+    def mean(v):
+        return statistics.fmean(v) if v else float("nan")
+
+    def rms(v):
+        return math.sqrt(statistics.fmean(x * x for x in v)) if v else float("nan")
+
+    names = {"mx": "meridian xleave", "m": "meridian", "cx": "chronyd xleave", "c": "chronyd"}
+    print(f"{'client':>16} | {'mean error':>22} | {'RMS error':>22} | samples")
+    for k in keys:
+        print(f"{names[k]:>16} | {spread([mean(v) for v in res[k]], fmt_s):>22} | "
+              f"{spread([rms(v) for v in res[k]], fmt_s):>22} | "
+              f"{sum(len(v) for v in res[k])}")
+    for a, b in (("mx", "cx"), ("mx", "m"), ("cx", "c")):
+        d, se, mk = paired([rms(v) for v in res[a]], [rms(v) for v in res[b]])
+        print(f"   RMS {names[a]} - {names[b]}: {fmt_s(d)} +- {fmt_s(se)} {mk} (paired over runs)")
+    print("   chronyd server: interleaved / received NTP packets per run: "
+          + ", ".join(f"{i}/{n}" for i, n in inter))
+    print()
+
 
 def proc_tree(pid):
     pids = [pid]
@@ -589,6 +715,9 @@ def main():
                     help="clknetsim: only the other conditions, not the jitter x wander grid")
     ap.add_argument("--no-conditions", action="store_true",
                     help="clknetsim: only the jitter x wander grid, not the other conditions")
+    ap.add_argument("--xleave", action="store_true",
+                    help="clknetsim: only interleaved mode (chronyd and meridiand with and "
+                    "without xleave, same noise)")
     ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
     ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
     ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
@@ -600,6 +729,13 @@ def main():
         cksim.find_meridiand()
         if not args.no_sim:
             cksim.find_clknetsim()
+            if args.xleave:
+                xleave_part(args)
+        if args.xleave:
+            if not args.no_loopback:
+                xleave_loopback_part(args)
+            return 0
+        if not args.no_sim:
             if not args.no_grid:
                 sim_part(args)
             if not args.no_conditions:

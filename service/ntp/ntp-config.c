@@ -386,7 +386,7 @@ typedef enum {
   O_MAXDELAY, O_MINDELAY, O_OFFSET, O_PORT, O_MINSTRATUM, O_MAXSOURCES, O_POLLTARGET,
   O_FILTER, O_MINSAMPLES, O_MAXSAMPLES, O_MAXDELAYRATIO, O_MAXDELAYDEVRATIO,
   O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY, O_NTS, O_CERTSET, O_NTSPORT, O_OFFLINE,
-  O_AUTO_OFFLINE,
+  O_AUTO_OFFLINE, O_XLEAVE,
   O_IGNORED,     /* known to chrony, not implemented here: validated, noted, logged */
 } OptId;
 
@@ -430,9 +430,9 @@ static const OptSpec options[] = {
   { "ntsport", O_NTSPORT, ARG_INT, 1, 65535, "a TCP port from 1 to 65535" },
   { "offline", O_OFFLINE, ARG_NONE, 0, 0, NULL },
   { "auto_offline", O_AUTO_OFFLINE, ARG_NONE, 0, 0, NULL },
+  { "xleave", O_XLEAVE, ARG_NONE, 0, 0, NULL },
   /* accepted so a chrony.conf loads; not implemented (the engine says so in the log) */
   { "extfield", O_IGNORED, ARG_HEX, 0, 0xffff, "an extension field type in hexadecimal, e.g. F323" },
-  { "xleave", O_IGNORED, ARG_NONE, 0, 0, NULL },
   { "copy", O_IGNORED, ARG_NONE, 0, 0, NULL },
   /* chrony 4.4's, so a newer chrony.conf still loads */
   { "maxunreach", O_IGNORED, ARG_INT, 0, 1000000000, "a number of polls from 0 to 1e9" },
@@ -499,6 +499,7 @@ apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
   case O_NTSPORT: sc->ntsport = (uint16_t) iv; break;
   case O_OFFLINE: sc->offline = true; break;
   case O_AUTO_OFFLINE: sc->auto_offline = true; break;
+  case O_XLEAVE: sc->xleave = true; break;
   case O_IGNORED: note_ignored (sc, o->name, arg); break;
   }
 }

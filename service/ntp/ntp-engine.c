@@ -39,6 +39,17 @@
 /* chrony's presend: the warm-up request goes this long before the real one (its ntp_core.c
  * WARM_UP_DELAY), time enough for an ARP or neighbour discovery exchange on either side. */
 #define WARM_UP_DELAY_NS 2000000000LL
+/* Interleaved mode (`xleave`): a request goes out interleaved only while fewer than this many
+ * requests since the last valid reply went unanswered (chrony's MAX_CLIENT_INTERLEAVED_TX):
+ * after more, the server would answer with the transmit time of a reply we never saw. */
+#define MAX_CLIENT_INTERLEAVED_TX 4
+/* An interleaved reply pairs its transmit time t3 (the server's, of its previous reply) with
+ * the previous exchange's t1, t2 and t4 when that exchange's round trip is under this share of
+ * the time from its reply to the new request (chrony's MAX_INTERLEAVED_L2L_RATIO): the four
+ * times then span one round trip, not a poll interval, and the frequency error over the span
+ * adds nothing to the delay. Otherwise t3 and t4 of the previous exchange are paired with t1
+ * and t2 of the new one. */
+#define MAX_INTERLEAVED_L2L_RATIO 0.1
 
 typedef struct {
   bool live;
@@ -51,7 +62,23 @@ typedef struct {
   uint64_t sent_tx_ts;       /* transmit timestamp of the outstanding request, 0 = none */
   int64_t sent_raw_ns;
   int64_t sent_cooked_ns;
+  bool sent_t1_kernel;       /* sent_*_ns are the kernel's transmit timestamp */
   uint64_t last_rx_tx_ts;
+  /* Interleaved mode (`xleave`): the outstanding request's receive field, a random value an
+   * interleaved reply carries back as its origin (0 = a basic request); the requests since
+   * the last valid reply; and the last valid exchange: the server's receive timestamp (raw;
+   * the origin of our next interleaved request, which asks the server for that reply's
+   * transmit time), our transmit and receive times (cooked), whether its server was
+   * synchronized (only then may an interleaved sample use it), whether its reply was
+   * interleaved (a basic one already gave a sample from its t1, t2, t4) and whether its t1 is
+   * the kernel's. */
+  uint64_t sent_rx_ts;
+  bool sent_rx_used;         /* the reply being handled answers an interleaved request */
+  int xleave_unanswered;
+  uint64_t prev_remote_rx;
+  int64_t prev_t1_cooked, prev_t4_cooked;
+  bool prev_synced, prev_interleaved, prev_t1_kernel;
+  bool xleave_logged, xleave_logged_on; /* the log said which mode the replies came in */
 
   int stratum, leap;
   uint32_t refid;
@@ -335,6 +362,10 @@ apply_clock_change (NtpEngine *e, int64_t cooked_before, const NtpClockChange *c
     }
     if (s->last_rx_cooked_ns)
       s->last_rx_cooked_ns -= doff_ns;
+    if (s->prev_remote_rx) {
+      s->prev_t1_cooked -= doff_ns;
+      s->prev_t4_cooked -= doff_ns;
+    }
     if (raw_ns && s->poll.next_tx_ns != INT64_MAX)
       s->poll.next_tx_ns -= raw_ns;
   }
@@ -779,16 +810,31 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   uint64_t ts;
   do
     ts = next_random (e);
-  while (ts == 0 || ts == s->last_rx_tx_ts);
-  size_t len = ntp_packet_encode_request_version (buf, sizeof buf, ts, (int8_t) s->poll.poll,
-                                                  s->cfg.version);
+  while (ts == 0 || ts == s->last_rx_tx_ts || ts == s->prev_remote_rx);
+  /* Interleaved (draft-ietf-ntp-interleaved-modes, as chronyd's client sends it): the origin
+   * names the server's last reply by its receive timestamp, and the receive field is a
+   * second random value, distinct from the transmit one, so that the origin of the reply says
+   * which kind it is: our transmit field (basic) or our receive field (interleaved). */
+  uint64_t rx = 0;
+  if (s->cfg.xleave && s->prev_remote_rx != 0 && s->xleave_unanswered < MAX_CLIENT_INTERLEAVED_TX) {
+    do
+      rx = next_random (e);
+    while (rx == 0 || rx == ts || rx == s->prev_remote_rx || rx == s->last_rx_tx_ts);
+  }
+  size_t len = rx ? ntp_packet_encode_request_xleave (buf, sizeof buf, s->prev_remote_rx, rx, ts,
+                                                      (int8_t) s->poll.poll, s->cfg.version)
+                  : ntp_packet_encode_request_version (buf, sizeof buf, ts, (int8_t) s->poll.poll,
+                                                       s->cfg.version);
   if (s->cfg.key)
     len = sign_request (e, s, buf, sizeof buf, len);
   else if (s->cfg.nts)
     len = nts_sign_request (e, s, buf, sizeof buf, len);
   s->sent_tx_ts = ts;
+  s->sent_rx_ts = rx;
+  s->xleave_unanswered++;
   s->sent_raw_ns = now;
   s->sent_cooked_ns = ntp_discipline_cook (&e->disc, now);
+  s->sent_t1_kernel = false;
   /* The reference while its register still holds a reply: chrony stops treating a source as
    * its sync peer once eight requests went unanswered, and so backs off at the usual rate
    * through a long outage. */
@@ -835,6 +881,7 @@ ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns)
     return;
   e->src[src].sent_raw_ns = tx_ns;
   e->src[src].sent_cooked_ns = ntp_discipline_cook (&e->disc, tx_ns);
+  e->src[src].sent_t1_kernel = true;
 }
 
 void
@@ -862,14 +909,58 @@ ntp_engine_timer (NtpEngine *e)
   arm (e);
 }
 
+/* The four times a sample is computed from (ns; t1 and t4 ours, cooked, t2 and t3 the
+ * server's), and the exchange t3 belongs to: the server's receive time of the request it
+ * answered (t3 minus it is the server's processing time) and our transmit and receive times
+ * around it. In basic mode that exchange is the sample's own. */
+typedef struct {
+  int64_t t1, t2, t3, t4;
+  int64_t rt_t1, rt_t2, rt_t4;
+  bool interleaved;
+  bool t1_kernel;
+} Exchange;
+
+/* The sample's times for a reply received at cooked time c4: basic, t3 with its own request's
+ * t1, t2 and t4; interleaved, t3 (the server's kernel transmit time of its previous reply)
+ * with that previous exchange's t4 and either its t1 and t2 or the new request's. */
 static void
-process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
+pair_timestamps (const Source *s, const NtpPacket *p, int64_t c4, bool interleaved, Exchange *x)
 {
-  Source *s = &e->src[i];
-  int64_t c1 = s->sent_cooked_ns;
-  int64_t c4 = ntp_discipline_cook (&e->disc, rx_raw);
+  int64_t t1 = s->sent_cooked_ns;
   int64_t t2 = ntp_ts_to_ns (p->rx_ts, c4);
   int64_t t3 = ntp_ts_to_ns (p->tx_ts, c4);
+  if (!interleaved) {
+    *x = (Exchange) { t1, t2, t3, c4, t1, t2, c4, false, s->sent_t1_kernel };
+    return;
+  }
+  int64_t prev_t2 = ntp_ts_to_ns (s->prev_remote_rx, c4);
+  x->interleaved = true;
+  x->t3 = t3;
+  x->t4 = s->prev_t4_cooked;
+  x->rt_t1 = s->prev_t1_cooked;
+  x->rt_t2 = prev_t2;
+  x->rt_t4 = s->prev_t4_cooked;
+  if (s->prev_interleaved
+      && MAX_INTERLEAVED_L2L_RATIO * (double) (t1 - s->prev_t4_cooked)
+         > (double) (s->prev_t4_cooked - s->prev_t1_cooked)) {
+    x->t1 = s->prev_t1_cooked;
+    x->t2 = prev_t2;
+    x->t1_kernel = s->prev_t1_kernel;
+  } else {
+    x->t1 = t1;
+    x->t2 = t2;
+    x->t1_kernel = s->sent_t1_kernel;
+  }
+}
+
+static void
+process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, const Exchange *x)
+{
+  Source *s = &e->src[i];
+  int64_t c1 = x->t1;
+  int64_t c4 = x->t4;
+  int64_t t2 = x->t2;
+  int64_t t3 = x->t3;
   /* offset: positive = we are ahead; ((t1 - t2) + (t4 - t3)) / 2 (RFC 5905 §8 negated). */
   double offset = ((double) (c1 - t2) + (double) (c4 - t3)) * 0.5e-9;
   offset -= s->cfg.offset;   /* chrony's `offset` option corrects the server-minus-client sense */
@@ -885,12 +976,16 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   double precision = ldexp (1.0, prec);
   double local_interval = (double) (c4 - c1) * 1e-9;
   double remote_interval = (double) (t3 - t2) * 1e-9;
+  /* The check is on the exchange t3 belongs to: in interleaved mode the sample's t1 and t2
+   * may be of the next request, and both intervals then run backwards. */
+  double round_trip = (double) (x->rt_t4 - x->rt_t1) * 1e-9;
+  double processing = (double) (t3 - x->rt_t2) * 1e-9;
   double margin = 2.0 * precision + LOCAL_PRECISION;
-  if (c4 < c1 || remote_interval < -margin || remote_interval > local_interval + margin
+  if (x->rt_t4 < x->rt_t1 || processing < -margin || processing > round_trip + margin
       || !isfinite (offset)) {
     elog (e, NTP_LOG_INFO, "%s: impossible timestamps (round trip %.9f s, server processing"
-          " %.9f s, precision %.9f s), ignoring", s->cfg.name, local_interval, remote_interval,
-          precision);
+          " %.9f s, precision %.9f s%s), ignoring", s->cfg.name, round_trip, processing,
+          precision, x->interleaved ? ", interleaved" : "");
     return;
   }
   double delay = fabs (local_interval - remote_interval);
@@ -956,11 +1051,12 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
     .root_dispersion = p->root_dispersion, .refid = p->refid,
     .ref_ns = p->ref_ts != 0 ? ntp_ts_to_ns (p->ref_ts, t2) : 0,
     .t1_ns = c1, .t2_ns = t2, .t3_ns = t3, .t4_ns = c4,
+    .interleaved = x->interleaved, .response_ns = t3 - x->rt_t2, .t1_kernel = x->t1_kernel,
   };
   s->delay = delay;
   s->dispersion = dispersion;
   s->last_measured = offset;
-  s->last_rx_cooked_ns = c4;
+  s->last_rx_cooked_ns = ntp_discipline_cook (&e->disc, rx_raw);
 
   NtpFilterSample fin = { .time_ns = mid, .offset = offset, .delay = delay, .dispersion = dispersion }, fout;
   if (!ntp_filter_add (&s->filter, &fin, &fout))
@@ -989,6 +1085,23 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p)
   select_and_update (e, rx_raw);
 }
 
+/* A valid reply's exchange, for the next interleaved one (chrony keeps the same set): the
+ * server's receive timestamp names it in our next request, and t1, t4 wait for its t3. */
+static void
+remember_exchange (Source *s, const NtpPacket *p, int64_t c4, bool synced, bool interleaved)
+{
+  if (!s->cfg.xleave || p->rx_ts == 0) {
+    s->prev_remote_rx = 0;
+    return;
+  }
+  s->prev_remote_rx = p->rx_ts;
+  s->prev_t1_cooked = s->sent_cooked_ns;
+  s->prev_t1_kernel = s->sent_t1_kernel;
+  s->prev_t4_cooked = c4;
+  s->prev_synced = synced;
+  s->prev_interleaved = interleaved;
+}
+
 void
 ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pkt, size_t len)
 {
@@ -1006,11 +1119,18 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
             s->cfg.name, s->cfg.key, (unsigned long long) s->auth_failures);
     return;
   }
-  /* An NTS source likewise: the reply must carry our unique identifier and an authenticator
-   * that verifies under the key of our last key exchange (ntp-nts.c); only its origin is
-   * looked at first, so a NAK (unauthenticated by nature) counts only for our request. */
+  /* Which of our request's two random fields the origin echoes: the transmit field in a
+   * basic reply, the receive field (sent only in an interleaved request) in an interleaved
+   * one. Either way the reply answers the outstanding request and no other. */
+  bool interleaved = r == NTP_PKT_OK && s->sent_tx_ts != 0 && s->sent_rx_ts != 0
+                     && p.org_ts == s->sent_rx_ts;
+  uint64_t expected_origin = interleaved ? s->sent_rx_ts : s->sent_tx_ts;
+  /* An NTS source, as one with a key: the reply must carry our unique identifier and an
+   * authenticator that verifies under the key of our last key exchange (ntp-nts.c); only its
+   * origin is looked at first, so a NAK (unauthenticated by nature) counts only for our
+   * request. */
   if (r == NTP_PKT_OK && s->cfg.nts) {
-    if (s->sent_tx_ts == 0 || p.org_ts != s->sent_tx_ts) {
+    if (s->sent_tx_ts == 0 || p.org_ts != expected_origin) {
       elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name,
             ntp_packet_result_string (NTP_PKT_BOGUS_ORIGIN));
       return;
@@ -1038,7 +1158,12 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
     }
   }
   if (r == NTP_PKT_OK)
-    r = ntp_packet_check_reply (&p, s->sent_tx_ts, s->last_rx_tx_ts, e->cfg.maxdistance);
+    r = ntp_packet_check_reply (&p, s->sent_tx_ts ? expected_origin : 0, s->last_rx_tx_ts,
+                                e->cfg.maxdistance);
+  /* A replay of the last reply's receive timestamp in interleaved mode (RFC 5905's test 1
+   * looks at both): its t2 would be paired again. */
+  if (r == NTP_PKT_OK && interleaved && p.rx_ts == s->prev_remote_rx)
+    r = NTP_PKT_DUPLICATE;
 
   switch (r) {
   case NTP_PKT_OK:
@@ -1052,8 +1177,10 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   case NTP_PKT_BAD_DISTANCE:
     /* The reply is genuinely ours (origin matched): consume the request so a copy or a
      * replay cannot be used again, and the source counts as reachable. */
+    s->sent_rx_used = s->sent_rx_ts != 0;
     s->sent_tx_ts = 0;
     s->last_rx_tx_ts = p.tx_ts;
+    s->xleave_unanswered = 0;
     break;
   default:
     elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name, ntp_packet_result_string (r));
@@ -1080,12 +1207,37 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
     s->replies++;
   if (r != NTP_PKT_OK) {
     elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name, ntp_packet_result_string (r));
+    remember_exchange (s, &p, ntp_discipline_cook (&e->disc, rx_ns), false, interleaved);
     s->stratum = p.stratum;
     s->leap = p.leap;
     arm (e);
     return;
   }
-  process_sample (e, src, rx_ns, &p);
+  /* The sample's times come from the exchange state as it was; then this exchange becomes
+   * the one the next interleaved reply completes (before the sample, which may step the
+   * clock and so shift every stored time). */
+  Exchange x;
+  int64_t c4 = ntp_discipline_cook (&e->disc, rx_ns);
+  pair_timestamps (s, &p, c4, interleaved, &x);
+  bool usable = !interleaved || s->prev_synced;
+  /* A server that starts answering in interleaved mode, or stops doing so, is worth a line
+   * (once per change): it says whether `xleave` does anything with this server. (chronyd 4.3
+   * answers a client's first interleaved request in basic mode, as measured on loopback by
+   * tests/engine/test_loopback_xleave.py: that one is no fall back.) */
+  if (s->cfg.xleave && s->sent_rx_used && s->xleave_logged_on != interleaved
+      && (interleaved || s->xleave_logged)) {
+    elog (e, NTP_LOG_INFO, "%s: %s", s->cfg.name, interleaved
+          ? "replies in interleaved mode (the server's transmit times are its kernel's)"
+          : "replies in basic mode to interleaved requests");
+    s->xleave_logged = true;
+    s->xleave_logged_on = interleaved;
+  }
+  remember_exchange (s, &p, c4, r == NTP_PKT_OK, interleaved);
+  if (usable)
+    process_sample (e, src, rx_ns, &p, &x);
+  else
+    elog (e, NTP_LOG_DEBUG, "%s: interleaved reply completes an exchange with an unsynchronized"
+          " server, no sample", s->cfg.name);
   arm (e);
 }
 

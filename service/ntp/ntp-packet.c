@@ -140,6 +140,19 @@ ntp_packet_encode_request_version (uint8_t *buf, size_t len, uint64_t tx_ts, int
 }
 
 size_t
+ntp_packet_encode_request_xleave (uint8_t *buf, size_t len, uint64_t org_ts, uint64_t rx_ts,
+                                  uint64_t tx_ts, int8_t poll, int version)
+{
+  /* The interleaved request (draft-ietf-ntp-interleaved-modes §2): the origin is the
+   * server's receive timestamp of its last reply to us, which tells it which of its transmit
+   * timestamps to send; the receive field is what its interleaved reply will echo as origin. */
+  NtpPacket p = { .leap = NTP_LI_UNSYNC, .version = (uint8_t) (version == 3 ? 3 : 4),
+                  .mode = NTP_MODE_CLIENT, .poll = poll, .org_ts = org_ts, .rx_ts = rx_ts,
+                  .tx_ts = tx_ts };
+  return ntp_packet_encode (buf, len, &p);
+}
+
+size_t
 ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll)
 {
   return ntp_packet_encode_request_version (buf, len, tx_ts, poll, 4);

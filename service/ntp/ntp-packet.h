@@ -78,6 +78,11 @@ size_t ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8
 /* The same with another version (3 or 4). */
 size_t ntp_packet_encode_request_version (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll,
                                           int version);
+/* An interleaved request (chrony's `xleave`): origin `org_ts` (the server's receive timestamp
+ * of its last reply to us), receive field `rx_ts` (which an interleaved reply carries back as
+ * its origin) and transmit field `tx_ts` (which a basic reply carries back). */
+size_t ntp_packet_encode_request_xleave (uint8_t *buf, size_t len, uint64_t org_ts, uint64_t rx_ts,
+                                         uint64_t tx_ts, int8_t poll, int version);
 
 /* Symmetric MACs (RFC 5905 §7.3): a 4-byte key ID and a digest of the key and the packet.
  * In an NTPv4 packet the digest is cut to 20 bytes, so that the MAC (at most 24 bytes) cannot

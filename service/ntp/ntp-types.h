@@ -126,6 +126,8 @@ typedef struct {
                               * until ntp_engine_set_online) */
   bool auto_offline;         /* chrony's `auto_offline`: a send that fails for want of a route
                               * takes the source offline (ntp_engine_send_failed) */
+  bool xleave;               /* chrony's `xleave`: requests in interleaved mode (the server's
+                              * transmit time of a reply arrives with the next one) */
   /* chrony options the parser accepted but this client does not implement, as written with
    * their arguments (e.g. "key 1 nts"); ntp_engine_add_source logs them as a warning, so a
    * user who asked for authentication learns that the source is not authenticated. "" = none. */
@@ -187,6 +189,16 @@ typedef struct {
   int64_t ref_ns;                     /* the server's reference time, ns since the Unix epoch
                                        * on its clock; 0 = none given */
   int64_t t1_ns, t2_ns, t3_ns, t4_ns;
+  /* An interleaved reply (xleave): t3 is the server's transmit time of the previous reply,
+   * which this one carried, and the four times are those the sample paired (ntp-engine.c). */
+  bool interleaved;
+  /* The server's processing time in the exchange t3 belongs to (chronyc's "Response time"):
+   * t3 - t2 for a basic reply, t3 minus the receive time of the request it answered for an
+   * interleaved one. */
+  int64_t response_ns;
+  /* t1 is the kernel's transmit timestamp of our request (ntp_engine_tx_timestamp), not the
+   * time read before send (chronyc's "TX timestamping: Kernel" / "Daemon"). */
+  bool t1_kernel;
 } NtpReplyInfo;
 
 /* What `chronyc sources` and `sourcestats` show for one source. */

@@ -36,7 +36,9 @@ mrd_wire_report (const NtpSourceReport *r)
                         (gint64) r->reply.ref_ns, (guint64) r->replies, (gboolean) r->offline,
                         (gint32) r->auth_mode, (guint32) r->key_id, (gint32) r->nts_key_len,
                         r->nts_ke_ago, (gint32) r->nts_ke_attempts, (gboolean) r->nts_nak,
-                        (gint32) r->nts_cookies, (gint32) r->nts_cookie_len);
+                        (gint32) r->nts_cookies, (gint32) r->nts_cookie_len,
+                        (gboolean) r->reply.interleaved, (gint64) r->reply.response_ns,
+                        (gboolean) r->reply.t1_kernel);
 }
 
 void
@@ -85,7 +87,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   double unused;
   gint32 auth_mode, key_len, attempts, cookies, cookie_len;
   guint32 key_id;
-  gboolean nak;
+  gboolean nak, interleaved, t1_kernel;
 
   memset (r, 0, sizeof *r);
   g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
@@ -94,7 +96,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
                  &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline, &auth_mode,
-                 &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len);
+                 &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len,
+                 &interleaved, &r->reply.response_ns, &t1_kernel);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -115,6 +118,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.t3_ns = t3;
   r->reply.t4_ns = t4;
   r->reply.ref_ns = ref;
+  r->reply.interleaved = interleaved != FALSE;
+  r->reply.t1_kernel = t1_kernel != FALSE;
   r->replies = replies;
   r->offline = offline != FALSE;
   /* From the sandboxed child: kept within what the core can report. */

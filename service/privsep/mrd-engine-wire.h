@@ -49,7 +49,7 @@ G_BEGIN_DECLS
 /* ... then whether the source is offline, and the authentication (chronyc authdata): mode,
  * key id, NTS key bits, seconds since the last NTS-KE, its attempts, NAK, cookies, cookie
  * length. */
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibii)"
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxb)"
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"

@@ -26,6 +26,7 @@ DEFAULTS = dict(
     client_server_options="", drift=None, delay_wrap=None,
     time_max_limit=1e-3, freq_max_limit=5e-4, time_rms_limit=3e-4, freq_rms_limit=1e-5,
     min_sync_time=120, max_sync_time=210, seed=1, extra_checks=(), server_nodes=None,
+    meridiand_args=(),
 )
 
 
@@ -53,7 +54,8 @@ class Run:
         servers = "\n".join(f"server {server_address(i)} {p['client_server_options']}".rstrip()
                             for i in range(1, nservers + 1))
         nodes.append(Node(client_kind, conf=servers + "\n" + lines, offset=p["time_offset"],
-                          freq_offset=p["freq_offset"], wander=p["wander"], drift=p["drift"]))
+                          freq_offset=p["freq_offset"], wander=p["wander"], drift=p["drift"],
+                          args=list(p["meridiand_args"]) if client_kind == "meridiand" else []))
         return Simulation(nodes, limit=p["limit"], reset=p["max_sync_time"], seed=p["seed"],
                           base_delay=p["base_delay"], jitter=p["jitter"],
                           delay_wrap=p["delay_wrap"])
@@ -223,3 +225,23 @@ def kod():
     return [Run("KoD RATE below 32 s", server_nodes=_kod_server(32), limit=limit,
                 client_server_options="minpoll 4 maxpoll 6",
                 extra_checks=(_kod_checks(32),))]
+
+
+def _interleaved_replies(res, client):
+    """meridiand --verbose logs when a server starts answering in interleaved mode, and when it
+    stops; chronyd's log says nothing of it, so for chronyd this check has nothing to read."""
+    if res[client].node.kind != "meridiand":
+        return True, "interleaved replies: not logged by chronyd (its limits still apply)"
+    log = res[client].log
+    started = log.count("replies in interleaved mode")
+    stopped = log.count("replies in basic mode")
+    return (started == 1 and stopped == 0,
+            f"replies turned interleaved once ({started}) and never fell back ({stopped})")
+
+
+@scenario
+def xleave():
+    """chrony 122-xleave, client part: `xleave` against a chronyd server, chrony's default
+    limits; and the replies really are interleaved."""
+    return [Run("interleaved mode", client_server_options="xleave",
+                meridiand_args=("--verbose",), extra_checks=(_interleaved_replies,))]

@@ -564,11 +564,12 @@ ignored_options_are_logged (void **state)
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst minsamples 8", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 0);
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 xleave copy", err, sizeof err), 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 xleave copy extfield F323", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 1);
   assert_non_null (strstr (captured.last, "192.0.2.2"));
-  assert_non_null (strstr (captured.last, "xleave copy"));
+  assert_non_null (strstr (captured.last, "copy extfield F323"));
+  assert_null (strstr (captured.last, "xleave"));
   assert_non_null (strstr (captured.last, "ignored"));
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 copy", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);

@@ -27,7 +27,8 @@ source_report_survives_the_wire_field_by_field (void **state)
                .root_delay = 0.0185, .root_dispersion = 0.0195, .refid = 0x47505300,
                .t1_ns = 1700000000000000021LL, .t2_ns = 1700000000000000022LL,
                .t3_ns = 1700000000000000023LL, .t4_ns = 1700000000000000024LL,
-               .ref_ns = 1699999990000000026LL },
+               .ref_ns = 1699999990000000026LL, .interleaved = true,
+               .response_ns = 29000, .t1_kernel = true },
     .replies = 25,
     .auth_mode = NTP_AUTH_NTS, .key_id = 26, .nts_key_len = 256, .nts_ke_ago = 27.5,
     .nts_ke_attempts = 28, .nts_nak = true, .nts_cookies = 7, .nts_cookie_len = 100,
@@ -64,6 +65,9 @@ source_report_survives_the_wire_field_by_field (void **state)
   assert_true (out.skew_ppm == in.skew_ppm);
   assert_true (out.stats_offset == in.stats_offset);
   assert_true (out.std_dev == in.std_dev);
+  assert_true (out.reply.interleaved);
+  assert_true (out.reply.t1_kernel);
+  assert_true (out.reply.response_ns == 29000);
   assert_int_equal (out.reply.leap, 1);
   assert_int_equal (out.reply.version, 3);
   assert_int_equal (out.reply.mode, 4);
