@@ -223,6 +223,9 @@ typedef struct {
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
   bool offline;               /* taken offline (chronyc offline, the `offline` option or
                                * auto_offline): nothing is sent to it */
+  bool bursting;              /* in a burst (iburst's at the start, `burst`'s, chronyc burst):
+                               * chronyc activity's "doing burst"; with offline, it returns
+                               * to offline after it */
   /* Authentication, as `chronyc authdata` shows it */
   int auth_mode;              /* NTP_AUTH_NONE, NTP_AUTH_SYMMETRIC (`key`), NTP_AUTH_NTS */
   uint32_t key_id;            /* `key N`'s N; with NTS the key exchanges that succeeded */

@@ -46,10 +46,11 @@ G_BEGIN_DECLS
  * mode, stratum, precision, root delay, root dispersion, refid, t1..t4, reference time), the
  * count of valid replies and whether the source is offline. */
 #define MRD_WIRE_REPLY "(yyyyidduxxxxx)"
-/* ... then whether the source is offline, and the authentication (chronyc authdata): mode,
- * key id, NTS key bits, seconds since the last NTS-KE, its attempts, NAK, cookies, cookie
- * length. */
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxb)"
+/* ... then whether the source is offline, the authentication (chronyc authdata): mode, key
+ * id, NTS key bits, seconds since the last NTS-KE, its attempts, NAK, cookies, cookie length;
+ * the last reply's interleaved mode, response time (ns) and kernel t1; whether the source is
+ * in a burst. */
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxbb)"
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"
