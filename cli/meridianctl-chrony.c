@@ -437,6 +437,23 @@ mctl_chrony_format_authdata (const MctlChronySource *s, guint n, gboolean verbos
 }
 
 char *
+mctl_chrony_format_activity (const MctlChronyActivity *a, gboolean csv)
+{
+  /* chronyc prints the reply's status before the report, but not in CSV. */
+  if (csv)
+    return g_strdup_printf ("%u,%u,%u,%u,%u\n", a->online, a->offline, a->burst_online,
+                            a->burst_offline, a->unknown_address);
+  return g_strdup_printf ("200 OK\n"
+                          "%u sources online\n"
+                          "%u sources offline\n"
+                          "%u sources doing burst (return to online)\n"
+                          "%u sources doing burst (return to offline)\n"
+                          "%u sources with unknown address\n",
+                          a->online, a->offline, a->burst_online, a->burst_offline,
+                          a->unknown_address);
+}
+
+char *
 mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
 {
   static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };

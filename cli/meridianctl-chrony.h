@@ -138,6 +138,13 @@ char *mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv);
 /* One source's block (no leading blank line: chronyc prints one before each source when
  * it lists them all, and none in CSV). */
 char *mctl_chrony_format_ntpdata (const MctlChronyNtpData *d, gboolean csv);
+/* `chronyc activity`: how many sources are in each mode. A source is counted once, in the
+ * first that applies: its address still unknown, in a burst (going back to offline or to
+ * online after it), offline, online. */
+typedef struct {
+  guint online, offline, burst_online, burst_offline, unknown_address;
+} MctlChronyActivity;
+char *mctl_chrony_format_activity (const MctlChronyActivity *a, gboolean csv);
 /* One `waitsync` progress line, as chronyc prints it. */
 char *mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction,
                                        double skew, gboolean csv);

@@ -458,6 +458,61 @@ mctl_authdata (MctlContext *ctx, int argc, char **argv)
   return sources_command (ctx, "authdata", REPORT_AUTHDATA, argc, argv);
 }
 
+/* chronyc activity. A pool line is one source object here (it shows its best address), so it
+ * counts once, where chronyd counts each address it may use. */
+int
+mctl_activity (MctlContext *ctx, int argc, char **argv)
+{
+  ReportOptions o = { 0 };
+  g_autoptr(GDBusObjectManager) manager = NULL;
+  g_autoptr(GPtrArray) objects = NULL;
+  MctlChronyActivity a = { 0 };
+  int status;
+
+  if (!parse_report_options (ctx, "activity", FALSE, &o, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if ((status = list_sources (ctx, &manager, &objects)) != MCTL_EXIT_OK)
+    return status;
+  for (guint i = 0; i < objects->len; i++)
+    {
+      MrdDBusTime1Source *p = mrd_dbus_object_peek_time1_source (objects->pdata[i]);
+      g_autofree char *host = mctl_address_host (mrd_dbus_time1_source_get_address (p));
+      gboolean online = mrd_dbus_time1_source_get_online (p);
+
+      /* Until the engine resolves a name, the name stands in the Address property. */
+      if (host == NULL || !g_hostname_is_ip_address (host))
+        a.unknown_address++;
+      else if (mrd_dbus_time1_source_get_bursting (p))
+        online ? a.burst_online++ : a.burst_offline++;
+      else
+        online ? a.online++ : a.offline++;
+    }
+  if (ctx->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "online");
+      json_builder_add_int_value (b, a.online);
+      json_builder_set_member_name (b, "offline");
+      json_builder_add_int_value (b, a.offline);
+      json_builder_set_member_name (b, "burst_online");
+      json_builder_add_int_value (b, a.burst_online);
+      json_builder_set_member_name (b, "burst_offline");
+      json_builder_add_int_value (b, a.burst_offline);
+      json_builder_set_member_name (b, "unknown_address");
+      json_builder_add_int_value (b, a.unknown_address);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      mctl_print_json (root);
+      return MCTL_EXIT_OK;
+    }
+  g_autofree char *report = mctl_chrony_format_activity (&a, o.csv);
+  fputs (report, stdout);
+  return MCTL_EXIT_OK;
+}
+
 int
 mctl_tracking (MctlContext *ctx, int argc, char **argv)
 {

@@ -30,6 +30,7 @@ static const MctlCommand commands[] = {
   { "offline",         mctl_offline,         "[ADDRESS[/BITS]]",     N_("Stop polling NTP sources (all, or those given), as chronyc offline"), FALSE },
   { "online",          mctl_online,          "[ADDRESS[/BITS]]",     N_("Resume polling NTP sources (all, or those given), as chronyc online"), FALSE },
   { "onoffline",       mctl_onoffline,       "",                     N_("Take each NTP source online if the system has a route to it, else offline"), FALSE },
+  { "activity",        mctl_activity,        "[-c]",                 N_("Count the NTP sources online, offline and in a burst, as chronyc activity"), TRUE },
   { "waitsync",        mctl_waitsync,        "[TRIES [CORRECTION [SKEW [INTERVAL]]]]", N_("Wait until the clock is synchronized"), FALSE },
   { "monitor",         mctl_monitor,         "",                     N_("Follow tracking and the sources live (q quits)"), FALSE },
 };

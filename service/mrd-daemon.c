@@ -290,12 +290,15 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
       g_autofree char *drift = config->driftfile != NULL
         ? under_root (root, config->driftfile)
         : g_build_filename (root, "var", "lib", "meridian", "drift", NULL);
+      g_autofree char *ntsdumpdir = config->ntsdumpdir != NULL
+        ? under_root (root, config->ntsdumpdir) : NULL;
       g_autoptr(GPtrArray) core = g_ptr_array_new ();
       MrdEngineProxyOptions engine_options = {
         .user = options->engine_user,
         .chroot_dir = options->engine_chroot,
         .socket_path = options->engine_socket,
         .driftfile = drift,
+        .ntsdumpdir = ntsdumpdir,
         .rtcsync = config->rtcsync,
         .keys = config->keys,
         .verbose = options->verbose,

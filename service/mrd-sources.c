@@ -131,6 +131,7 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
                 "stratum", (guchar) CLAMP (r->stratum, 0, 255),
                 "poll", (gint16) r->poll,
                 "online", (gboolean) !r->offline,
+                "bursting", (gboolean) r->bursting,
                 "reach", (guchar) r->reach,
                 "last-rx-ago", r->last_rx_ago,
                 "adjusted-offset", r->adjusted_offset,

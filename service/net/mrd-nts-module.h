@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 #define MRD_NTS_MODULE_NAME "meridian-nts.so"
 #define MRD_NTS_MODULE_SYMBOL "mrd_nts_module_table"
-#define MRD_NTS_MODULE_VERSION 1
+#define MRD_NTS_MODULE_VERSION 2
 
 typedef struct {
   guint version;
@@ -28,8 +28,8 @@ typedef struct {
   gboolean (*trust_add_pem) (MrdNtsTrust *trust, guint set, const guint8 *pem, gsize len,
                              const char *label, GError **error);
   MrdNtske *(*ntske_start) (MrdNtsTrust *trust, guint certset, const char *name,
-                            const MrdNetAddress *address, guint timeout_ms, MrdNtskeFunc func,
-                            gpointer user_data);
+                            const MrdNetAddress *address, gboolean check_time,
+                            guint timeout_ms, MrdNtskeFunc func, gpointer user_data);
   void (*ntske_cancel) (MrdNtske *ke);
   NtpNtsAead aead;
 } MrdNtsModule;

@@ -146,6 +146,7 @@ typedef enum { ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECEIVE } State;
 
 struct _MrdNtske {
   char *name;
+  gboolean check_time;           /* the certificates' validity times are checked */
   int fd;
   gnutls_session_t session;
   State state;
@@ -268,7 +269,9 @@ start_tls (MrdNtske *ke, MrdNtsTrust *trust, guint certset, GError **error)
    * as well. */
   if (inet_pton (AF_INET, ke->name, numeric) != 1 && inet_pton (AF_INET6, ke->name, numeric) != 1)
     gnutls_server_name_set (ke->session, GNUTLS_NAME_DNS, ke->name, strlen (ke->name));
-  gnutls_session_set_verify_cert (ke->session, ke->name, 0);
+  gnutls_session_set_verify_cert (ke->session, ke->name,
+                                  ke->check_time ? 0 : GNUTLS_VERIFY_DISABLE_TIME_CHECKS
+                                                       | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS);
   gnutls_transport_set_int (ke->session, ke->fd);
   gnutls_handshake_set_timeout (ke->session, 0);
   return TRUE;
@@ -454,13 +457,14 @@ on_start_failed (gpointer user_data)
 
 MrdNtske *
 mrd_ntske_start (MrdNtsTrust *trust, guint certset, const char *name,
-                 const MrdNetAddress *address, guint timeout_ms, MrdNtskeFunc func,
-                 gpointer user_data)
+                 const MrdNetAddress *address, gboolean check_time, guint timeout_ms,
+                 MrdNtskeFunc func, gpointer user_data)
 {
   MrdNtske *ke = g_new0 (MrdNtske, 1);
   g_autoptr(GError) error = NULL;
 
   ke->name = g_strdup (name);
+  ke->check_time = check_time;
   ke->func = func;
   ke->user_data = user_data;
   ke->buf = g_malloc0 (NTS_KE_MAX_RESPONSE);

@@ -3,10 +3,12 @@
  * NtpSourceConfig. Errors name the directive, the option and the word at fault, so a person
  * can fix the line; a refused line leaves the configuration as it was. */
 #include "ntp-config.h"
+#include "ntp-nts.h"
 #include "ntp-stats.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,12 +143,15 @@ ntp_config_init (NtpConfig *cfg)
   cfg->maxjitter = 1.0;
   cfg->corrtimeratio = 0.0;   /* unset: ntp-discipline.c's own rule */
   cfg->maxclockerror = 1.0;
+  cfg->ntsrefresh = NTS_REFRESH_DEFAULT_S;
+  cfg->nocerttimecheck = 0;
 }
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
   "combinelimit", "corrtimeratio", "makestep", "maxchange", "maxclockerror", "maxdistance",
-  "maxjitter", "maxslewrate", "maxupdateskew", "minsources", "reselectdist", "stratumweight", NULL,
+  "maxjitter", "maxslewrate", "maxupdateskew", "minsources", "nocerttimecheck", "ntsrefresh",
+  "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *
@@ -204,6 +209,26 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     cfg->maxchange_offset = v;
     cfg->maxchange_start = start;
     cfg->maxchange_ignore = ignore;
+    return 1;
+  }
+  /* chrony.conf(5): ntsrefresh up to 2^31-1 s; 0 is refused here rather than taken as a
+   * key exchange before every request. nocerttimecheck: a count of clock updates. */
+  if (!strcmp (d, "ntsrefresh")) {
+    if (n != 2)
+      return fail (err, errlen, "ntsrefresh needs exactly one value (s)");
+    long long lv;
+    if (!parse_long (w[1], &lv) || lv < 1 || lv > INT_MAX)
+      return fail (err, errlen, "ntsrefresh: '%s' is not a whole number of seconds from 1 to %d", w[1], INT_MAX);
+    cfg->ntsrefresh = (int) lv;
+    return 1;
+  }
+  if (!strcmp (d, "nocerttimecheck")) {
+    if (n != 2)
+      return fail (err, errlen, "nocerttimecheck needs exactly one value (clock updates)");
+    long long lv;
+    if (!parse_long (w[1], &lv) || lv < 0 || lv > INT_MAX)
+      return fail (err, errlen, "nocerttimecheck: '%s' is not a whole number of clock updates from 0 to %d", w[1], INT_MAX);
+    cfg->nocerttimecheck = (int) lv;
     return 1;
   }
   if (!strcmp (d, "minsources")) {

@@ -101,6 +101,8 @@ typedef struct {
   uint32_t nts_ke_done;      /* NTS-KE exchanges that succeeded (chronyc's KeyID for NTS) */
   uint64_t nts_naks;         /* NTS NAKs received */
   bool nts_nak_since_ok;     /* a NAK since the last authenticated reply (chronyc's NAK) */
+  uint32_t nts_serial;       /* ntp_engine_nts_jar_serial */
+  int nts_renewed;           /* cookies renewed since the serial last grew */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
 } Source;
@@ -727,6 +729,8 @@ ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
     s->nts_ke_attempts = 0;
     s->nts_ke_last_ns = now;
     s->nts_ke_done++;
+    s->nts_serial++;
+    s->nts_renewed = 0;
     elog (e, NTP_LOG_INFO, "%s: NTS key exchange done, %d cookies", s->cfg.name,
           s->nts->n_cookies);
     s->poll.next_tx_ns = now;
@@ -744,11 +748,57 @@ ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
     arm (e);
 }
 
+static int64_t
+nts_refresh_ns (const NtpEngine *e)
+{
+  return (e->cfg.ntsrefresh > 0 ? e->cfg.ntsrefresh : NTS_REFRESH_DEFAULT_S) * 1000000000LL;
+}
+
+bool
+ntp_engine_nts_get_jar (const NtpEngine *e, unsigned src, NtpNtsJar *out)
+{
+  if (!e || src >= NTP_MAX_SOURCES || !e->src[src].live || !e->src[src].nts)
+    return false;
+  const NtpNtsJar *j = e->src[src].nts;
+  if (!j->have_keys || j->n_cookies == 0 || j->nak)
+    return false;
+  *out = *j;
+  out->uid_outstanding = false;
+  return true;
+}
+
+bool
+ntp_engine_nts_set_jar (NtpEngine *e, unsigned src, const NtpNtsJar *jar)
+{
+  if (!e || src >= NTP_MAX_SOURCES || !e->src[src].live || !e->src[src].nts)
+    return false;
+  Source *s = &e->src[src];
+  if (s->nts->have_keys || s->nts_ke_pending || !jar->have_keys || jar->n_cookies <= 0
+      || jar->n_cookies > NTS_MAX_COOKIES)
+    return false;
+  *s->nts = *jar;
+  s->nts->uid_outstanding = false;
+  s->nts->nak = false;
+  s->nts->last_cookie_len = 0;
+  s->nts_ke_last_ns = jar->ke_ns;
+  elog (e, NTP_LOG_INFO, "%s: NTS keys and %d cookies restored from the dump, no key exchange"
+        " needed", s->cfg.name, jar->n_cookies);
+  return true;
+}
+
+uint32_t
+ntp_engine_nts_jar_serial (const NtpEngine *e, unsigned src)
+{
+  if (!e || src >= NTP_MAX_SOURCES || !e->src[src].live)
+    return 0;
+  return e->src[src].nts_serial;
+}
+
 static void
 transmit (NtpEngine *e, unsigned i, int64_t now)
 {
   Source *s = &e->src[i];
-  if (s->cfg.nts && ntp_nts_jar_needs_ke (s->nts, now)) {
+  if (s->cfg.nts && ntp_nts_jar_needs_ke (s->nts, now, nts_refresh_ns (e))) {
     nts_start_ke (e, i);
     return;
   }
@@ -809,7 +859,7 @@ presend (NtpEngine *e, unsigned i, int64_t now)
   if (s->cfg.key)
     len = sign_request (e, s, buf, sizeof buf, len);
   else if (s->cfg.nts)
-    len = ntp_nts_jar_needs_ke (s->nts, now) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
+    len = ntp_nts_jar_needs_ke (s->nts, now, nts_refresh_ns (e)) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
   if (len > 0)
     e->env.send (e->env.ud, i, buf, len);
   s->presend_done = true;
@@ -1089,6 +1139,7 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
     if (nr == NTS_REPLY_NAK) {
       s->nts_naks++;
       s->nts_nak_since_ok = true;
+      s->nts_serial++;
       s->sent_tx_ts = 0;
       elog (e, NTP_LOG_WARNING, "%s: %s: a new key exchange follows", s->cfg.name,
             ntp_nts_reply_result_string (nr));
@@ -1101,6 +1152,10 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
       return;
     }
     s->nts_nak_since_ok = false;
+    if (++s->nts_renewed >= NTS_MAX_COOKIES / 2) {
+      s->nts_renewed = 0;
+      s->nts_serial++;
+    }
   }
   if (r == NTP_PKT_OK)
     r = ntp_packet_check_reply (&p, s->sent_tx_ts ? expected_origin : 0, s->last_rx_tx_ts,
@@ -1349,6 +1404,7 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->reply = s->reply;
   out->replies = s->replies;
   out->offline = s->poll.offline;
+  out->bursting = ntp_source_poll_in_burst (&s->poll);
   out->auth_mode = s->cfg.nts ? NTP_AUTH_NTS : s->cfg.key ? NTP_AUTH_SYMMETRIC : NTP_AUTH_NONE;
   out->key_id = s->cfg.nts ? s->nts_ke_done : s->cfg.key;
   out->nts_key_len = s->nts && s->nts->have_keys ? NTS_KEY_LEN * 8 : 0;

@@ -44,6 +44,15 @@ void ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns);
  * when no exchange is pending for the source. */
 void ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
                              const uint8_t *c2s, const uint8_t *s2c);
+/* The jar of NTS source `src` as it stands (a copy, for ntsdumpdir): false unless it has
+ * keys and a cookie and no NAK is pending. */
+bool ntp_engine_nts_get_jar (const NtpEngine *e, unsigned src, NtpNtsJar *out);
+/* A saved jar (ntp_nts_dump_find) for `src`, taken only before its first key exchange (no
+ * keys yet, none pending): its requests then use it instead of a new NTS-KE. */
+bool ntp_engine_nts_set_jar (NtpEngine *e, unsigned src, const NtpNtsJar *jar);
+/* Grows whenever the jar changes enough to be saved again: new keys, a NAK, and every
+ * NTS_MAX_COOKIES / 2 cookies renewed by replies (not each packet). */
+uint32_t ntp_engine_nts_jar_serial (const NtpEngine *e, unsigned src);
 /* The deadline armed through env->arm_timer has passed. */
 void ntp_engine_timer (NtpEngine *e);
 

@@ -4,6 +4,8 @@
 
 #include "ntp-packet.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static uint16_t
@@ -217,10 +219,10 @@ ntp_nts_jar_fill (NtpNtsJar *jar, const NtsKeResponse *r, const uint8_t *c2s,
 }
 
 bool
-ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns)
+ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns, int64_t refresh_ns)
 {
   return !jar->have_keys || jar->n_cookies == 0 || jar->nak
-         || now_ns - jar->ke_ns > NTS_REFRESH_NS || now_ns < jar->ke_ns;
+         || now_ns - jar->ke_ns > refresh_ns || now_ns < jar->ke_ns;
 }
 
 static size_t
@@ -421,4 +423,272 @@ ntp_nts_check_reply (NtpNtsJar *jar, NtpNtsAead aead, void *ud, const uint8_t *b
   }
   jar->uid_outstanding = false;
   return NTS_REPLY_OK;
+}
+
+/* ---- the saved jar (ntsdumpdir) ---------------------------------------------------------- */
+
+#define DUMP_MAGIC "meridian-nts-dump 1"
+
+const char *
+ntp_nts_dump_result_string (NtsDumpResult r)
+{
+  switch (r) {
+  case NTS_DUMP_OK: return "ok";
+  case NTS_DUMP_CORRUPT: return "not a whole NTS dump (corrupt or truncated)";
+  case NTS_DUMP_OTHER_NAME: return "saved for another server name or NTS-KE port";
+  case NTS_DUMP_NO_ENTRY: return "nothing saved for this address";
+  case NTS_DUMP_STALE: return "keys older than the refresh interval";
+  default: return "unknown";
+  }
+}
+
+/* A word fit to stand in a line: printable, no blank, not empty. */
+static bool
+dump_word_ok (const char *w, size_t max)
+{
+  size_t n = 0;
+  for (; w[n]; n++)
+    if (w[n] <= ' ' || w[n] > '~' || n >= max)
+      return false;
+  return n > 0;
+}
+
+typedef struct {
+  char *p;
+  size_t left;
+  bool full;
+} DumpOut;
+
+static void
+dump_printf (DumpOut *o, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+dump_printf (DumpOut *o, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  int n = o->full ? -1 : vsnprintf (o->p, o->left, fmt, ap);
+  va_end (ap);
+  if (n < 0 || (size_t) n >= o->left) {
+    o->full = true;
+    return;
+  }
+  o->p += n;
+  o->left -= (size_t) n;
+}
+
+static void
+dump_hex (DumpOut *o, const uint8_t *b, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    dump_printf (o, "%02x", b[i]);
+}
+
+size_t
+ntp_nts_dump_format (char *buf, size_t size, const char *name, unsigned ntsport,
+                     const NtpNtsDumpRecord *records, int n)
+{
+  DumpOut o = { buf, size, size == 0 };
+  if (!dump_word_ok (name, NTP_NAME_MAX - 1) || ntsport == 0 || ntsport > 65535
+      || n > NTS_DUMP_MAX_SOURCES)
+    return 0;
+  dump_printf (&o, DUMP_MAGIC "\nname %s %u\n", name, ntsport);
+  for (int i = 0; i < n; i++) {
+    const NtpNtsJar *j = records[i].jar;
+    if (!j->have_keys || j->n_cookies <= 0 || j->nak)
+      continue;
+    if (!dump_word_ok (records[i].address, NTS_DUMP_ADDRESS_MAX - 1)
+        || !dump_word_ok (records[i].ntp_host, NTS_DUMP_ADDRESS_MAX - 1)
+        || records[i].ntp_port == 0 || records[i].ntp_port > 65535)
+      return 0;
+    dump_printf (&o, "source %s %s %u %lld ", records[i].address, records[i].ntp_host,
+                 records[i].ntp_port, (long long) j->ke_ns);
+    dump_hex (&o, j->c2s, NTS_KEY_LEN);
+    dump_printf (&o, " ");
+    dump_hex (&o, j->s2c, NTS_KEY_LEN);
+    dump_printf (&o, "\n");
+    for (int c = 0; c < j->n_cookies && c < NTS_MAX_COOKIES; c++) {
+      dump_printf (&o, "cookie ");
+      dump_hex (&o, j->cookies[c], j->cookie_len[c]);
+      dump_printf (&o, "\n");
+    }
+  }
+  dump_printf (&o, "end\n");
+  return o.full ? 0 : size - o.left;
+}
+
+static int
+hex_digit (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+/* Exactly `want` bytes (want 0: 1 to max) of lower-case hex; the count, or 0. */
+static size_t
+dump_unhex (const char *w, size_t wlen, uint8_t *out, size_t want, size_t max)
+{
+  if (wlen % 2 != 0 || wlen == 0 || wlen / 2 > max || (want && wlen / 2 != want))
+    return 0;
+  for (size_t i = 0; i < wlen / 2; i++) {
+    int hi = hex_digit (w[2 * i]), lo = hex_digit (w[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return 0;
+    out[i] = (uint8_t) (hi << 4 | lo);
+  }
+  return wlen / 2;
+}
+
+/* Split a line (no NUL inside, no newline) into at most max words on single spaces: the
+ * count, or -1 when a word is empty (two spaces, a leading or trailing one) or more come. */
+static int
+dump_split (const char *line, size_t len, const char **w, size_t *wl, int max)
+{
+  int n = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= len; i++) {
+    if (i < len && line[i] != ' ')
+      continue;
+    if (i == start || n == max)
+      return -1;
+    w[n] = line + start;
+    wl[n++] = i - start;
+    start = i + 1;
+  }
+  return n;
+}
+
+static bool
+dump_word_is (const char *w, size_t wl, const char *s)
+{
+  return strlen (s) == wl && memcmp (w, s, wl) == 0;
+}
+
+static bool
+dump_parse_i64 (const char *w, size_t wl, int64_t *out)
+{
+  int64_t v = 0;
+  if (wl == 0 || wl > 19)
+    return false;
+  for (size_t i = 0; i < wl; i++) {
+    if (w[i] < '0' || w[i] > '9' || v > (INT64_MAX - (w[i] - '0')) / 10)
+      return false;
+    v = v * 10 + (w[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+NtsDumpResult
+ntp_nts_dump_find (const char *text, size_t len, const char *name, unsigned ntsport,
+                   const char *address, int64_t now_ns, int64_t refresh_ns, NtpNtsJar *out,
+                   char *ntp_host, unsigned *ntp_port)
+{
+  char host[NTS_DUMP_ADDRESS_MAX] = "";
+  unsigned port = 0;
+  /* Parsed into a local jar first: a refused file leaves *out untouched. */
+  NtpNtsJar jar;
+  bool found = false, in_found = false, ended = false, name_seen = false, other_name = false;
+  int sources = 0, cookies = 0, lineno = 0;
+  size_t off = 0;
+  NtsDumpResult res = NTS_DUMP_CORRUPT;
+
+  memset (&jar, 0, sizeof jar);
+  if (!text || len > NTS_DUMP_MAX_LEN || !name)
+    goto done;
+  /* Printable ASCII and newlines only, so the text is safe to log and to pass on as a string. */
+  for (size_t i = 0; i < len; i++)
+    if ((text[i] < ' ' || text[i] > '~') && text[i] != '\n')
+      goto done;
+  while (off < len) {
+    const char *line = text + off;
+    const char *nl = memchr (line, '\n', len - off);
+    if (!nl || ended)
+      goto done;                       /* a last line without its newline: truncated */
+    size_t ll = (size_t) (nl - line);
+    off += ll + 1;
+    if (memchr (line, '\0', ll))
+      goto done;
+    const char *w[7];
+    size_t wl[7];
+    int nw = dump_split (line, ll, w, wl, 7);
+    if (nw < 0)
+      goto done;
+    if (lineno++ == 0) {
+      if (ll != strlen (DUMP_MAGIC) || memcmp (line, DUMP_MAGIC, ll) != 0)
+        goto done;
+      continue;
+    }
+    if (!name_seen) {
+      int64_t kp;
+      if (nw != 3 || !dump_word_is (w[0], wl[0], "name") || !dump_parse_i64 (w[2], wl[2], &kp)
+          || kp == 0 || kp > 65535)
+        goto done;
+      other_name = !dump_word_is (w[1], wl[1], name) || (unsigned) kp != ntsport;
+      name_seen = true;
+    } else if (nw == 1 && dump_word_is (w[0], wl[0], "end")) {
+      ended = true;
+    } else if (nw == 7 && dump_word_is (w[0], wl[0], "source")) {
+      int64_t ke, np;
+      uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN];
+      if (++sources > NTS_DUMP_MAX_SOURCES || wl[1] >= NTS_DUMP_ADDRESS_MAX
+          || wl[2] >= NTS_DUMP_ADDRESS_MAX || !dump_parse_i64 (w[3], wl[3], &np) || np == 0
+          || np > 65535 || !dump_parse_i64 (w[4], wl[4], &ke)
+          || !dump_unhex (w[5], wl[5], c2s, NTS_KEY_LEN, NTS_KEY_LEN)
+          || !dump_unhex (w[6], wl[6], s2c, NTS_KEY_LEN, NTS_KEY_LEN))
+        goto done;
+      cookies = 0;
+      in_found = !found && address && dump_word_is (w[1], wl[1], address);
+      if (in_found) {
+        found = true;
+        memcpy (host, w[2], wl[2]);
+        host[wl[2]] = '\0';
+        port = (unsigned) np;
+        memcpy (jar.c2s, c2s, NTS_KEY_LEN);
+        memcpy (jar.s2c, s2c, NTS_KEY_LEN);
+        jar.have_keys = true;
+        jar.ke_ns = ke;
+      }
+    } else if (nw == 2 && dump_word_is (w[0], wl[0], "cookie") && sources > 0) {
+      uint8_t c[NTS_COOKIE_MAX_LEN];
+      size_t cl = dump_unhex (w[1], wl[1], c, 0, NTS_COOKIE_MAX_LEN);
+      if (cl == 0 || ++cookies > NTS_MAX_COOKIES)
+        goto done;
+      if (in_found) {
+        memcpy (jar.cookies[jar.n_cookies], c, cl);
+        jar.cookie_len[jar.n_cookies++] = cl;
+      }
+    } else {
+      goto done;
+    }
+  }
+  if (!ended)
+    goto done;
+  if (other_name)
+    res = NTS_DUMP_OTHER_NAME;
+  else if (!address)
+    res = NTS_DUMP_OK;
+  else if (!found || jar.n_cookies == 0)
+    res = NTS_DUMP_NO_ENTRY;
+  else if (jar.ke_ns < now_ns && now_ns - jar.ke_ns > refresh_ns)
+    res = NTS_DUMP_STALE;
+  else {
+    /* Saved with a clock that was ahead (or stepped back since): counted from now, as
+     * chronyd counts a key exchange dated in the future. */
+    if (jar.ke_ns > now_ns)
+      jar.ke_ns = now_ns;
+    if (out)
+      *out = jar;
+    if (ntp_host)
+      memcpy (ntp_host, host, sizeof host);
+    if (ntp_port)
+      *ntp_port = port;
+    res = NTS_DUMP_OK;
+  }
+done:
+  ntp_nts_jar_clear (&jar);
+  return res;
 }

@@ -114,16 +114,71 @@ typedef struct {
   int64_t ke_ns;             /* when the keys were obtained (local clock) */
 } NtpNtsJar;
 
-/* chronyd's default `ntsrefresh`: keys older than two weeks are renewed by a new NTS-KE. */
-#define NTS_REFRESH_NS (1209600LL * 1000000000LL)
+/* chronyd's default `ntsrefresh` (chrony.conf(5)): keys older than four weeks are renewed by
+ * a new NTS-KE (NtpConfig.ntsrefresh sets it). */
+#define NTS_REFRESH_DEFAULT_S 2419200
+#define NTS_REFRESH_NS ((int64_t) NTS_REFRESH_DEFAULT_S * 1000000000LL)
 
 void ntp_nts_jar_clear (NtpNtsJar *jar);
 /* Take a response's cookies and the exported keys (both NTS_KEY_LEN bytes). */
 void ntp_nts_jar_fill (NtpNtsJar *jar, const NtsKeResponse *r, const uint8_t *c2s,
                        const uint8_t *s2c, int64_t now_ns);
 /* A new NTS-KE is due: no keys, no cookie left, the server sent an NTS NAK, or the keys are
- * older than NTS_REFRESH_NS. */
-bool ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns);
+ * older than refresh_ns (NTS_REFRESH_NS by default). */
+bool ntp_nts_jar_needs_ke (const NtpNtsJar *jar, int64_t now_ns, int64_t refresh_ns);
+
+/* The jar saved across restarts (chrony.conf's ntsdumpdir), as text: one file per source
+ * line, one record per address the line polls:
+ *
+ *   meridian-nts-dump 1
+ *   name NAME NTSPORT
+ *   source ADDRESS HOST PORT KE_NS C2S S2C
+ *   cookie HEX
+ *
+ * ADDRESS: the NTS-KE server's address the record belongs to; HOST PORT: the NTP server's
+ * numeric address and port (the NTS-KE's negotiation, RFC 8915 §4.1.7-8, or the same host);
+ * KE_NS: the local clock's ns at the key exchange; keys and cookies in lower-case hex.
+ *   ...                               (up to NTS_MAX_COOKIES cookie lines per source)
+ *   end
+ *
+ * Only a whole file counts: a missing `end`, an unknown line, a bad length or digit, a
+ * cookie line before any source, too many of anything, and the file is refused whole. */
+#define NTS_DUMP_MAX_LEN 131072
+#define NTS_DUMP_MAX_SOURCES 16
+#define NTS_DUMP_ADDRESS_MAX 64
+
+typedef enum {
+  NTS_DUMP_OK = 0,
+  NTS_DUMP_CORRUPT,          /* not a whole dump in this format */
+  NTS_DUMP_OTHER_NAME,       /* a dump of another source line (name or NTS-KE port) */
+  NTS_DUMP_NO_ENTRY,         /* nothing saved for this address (the name resolves elsewhere) */
+  NTS_DUMP_STALE,            /* the keys are older than the refresh interval */
+  NTS_DUMP_N_RESULTS
+} NtsDumpResult;
+
+const char *ntp_nts_dump_result_string (NtsDumpResult r);
+
+typedef struct {
+  const char *address;       /* the NTS-KE server's address */
+  const char *ntp_host;      /* the NTP server's numeric address */
+  unsigned ntp_port;
+  const NtpNtsJar *jar;
+} NtpNtsDumpRecord;
+
+/* The dump of the line `name` (NTS-KE port `ntsport`) with n records; one whose jar has no
+ * keys or cookies (or a NAK) is left out. Returns the length (NUL-terminated), 0 when buf is
+ * too small or a name or address cannot be written. */
+size_t ntp_nts_dump_format (char *buf, size_t size, const char *name, unsigned ntsport,
+                            const NtpNtsDumpRecord *records, int n);
+/* Check the whole of `text` (len bytes, any bytes) and find the record of `address`: with
+ * NTS_DUMP_OK *out (may be NULL) is that jar, its key-exchange time no later than now_ns, and
+ * ntp_host (NTS_DUMP_ADDRESS_MAX bytes) and *ntp_port (both may be NULL) its NTP server.
+ * address NULL only checks the file and its name (NTS_DUMP_OK or a refusal). Keys older than
+ * refresh_ns give NTS_DUMP_STALE. */
+NtsDumpResult ntp_nts_dump_find (const char *text, size_t len, const char *name,
+                                 unsigned ntsport, const char *address, int64_t now_ns,
+                                 int64_t refresh_ns, NtpNtsJar *out, char *ntp_host,
+                                 unsigned *ntp_port);
 
 /* Append to the request of `len` bytes in buf (its header, 48 bytes) the NTS extension
  * fields: Unique Identifier (uid, NTS_UID_LEN bytes), the oldest cookie (taken from the jar),

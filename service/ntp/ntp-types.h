@@ -159,6 +159,11 @@ typedef struct {
   double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,
                                 * relative to the update interval (see ntp-discipline.c);
                                 * 0 (the default) = its own rule */
+  int ntsrefresh;               /* chrony's ntsrefresh: keys older than this (s) are renewed
+                                * by a new NTS-KE; default 2419200 (four weeks) */
+  int nocerttimecheck;         /* chrony's nocerttimecheck: the NTS-KE servers' certificates'
+                                * validity times are not checked before this many clock
+                                * updates (a clock that boots far off); default 0 */
 } NtpConfig;
 
 typedef enum {
@@ -218,6 +223,9 @@ typedef struct {
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
   bool offline;               /* taken offline (chronyc offline, the `offline` option or
                                * auto_offline): nothing is sent to it */
+  bool bursting;              /* in a burst (iburst's at the start, `burst`'s, chronyc burst):
+                               * chronyc activity's "doing burst"; with offline, it returns
+                               * to offline after it */
   /* Authentication, as `chronyc authdata` shows it */
   int auth_mode;              /* NTP_AUTH_NONE, NTP_AUTH_SYMMETRIC (`key`), NTP_AUTH_NTS */
   uint32_t key_id;            /* `key N`'s N; with NTS the key exchanges that succeeded */

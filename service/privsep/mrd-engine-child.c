@@ -17,6 +17,7 @@
 #include "net/mrd-io-error.h"
 
 #include "mrd-config.h"
+#include "net/mrd-nts-module.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-clock-shared.h"
 #include "privsep/mrd-engine-listen.h"
@@ -127,6 +128,13 @@ send_error (Child *self, const char *fmt, ...)
   send_or_quit (self, "error", g_variant_new_string (msg));
 }
 
+/* A jar worth saving: the parent writes it (ntsdumpdir); the child opens no file. */
+static void
+on_nts_dump (MrdSyncEngine *engine, const char *name, const char *text, gpointer user_data)
+{
+  send_or_quit (user_data, "nts-dump", g_variant_new ("(ss)", name, text));
+}
+
 static void
 configure (Child *self, GVariant *arg)
 {
@@ -161,6 +169,7 @@ configure (Child *self, GVariant *arg)
   if (g_variant_lookup (arg, "drift", "(dd)", &freq, &skew))
     mrd_sync_engine_set_initial_drift (self->engine, freq, skew);
   mrd_sync_engine_set_updated_func (self->engine, on_engine_updated, self);
+  mrd_sync_engine_set_nts_dump_func (self->engine, on_nts_dump, self);
   if (g_variant_lookup (arg, "enabled", "b", &enabled) && enabled)
     {
       self->enabled = TRUE;
@@ -253,6 +262,18 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       data = g_variant_get_fixed_array (pem, &len, 1);
       if (!mrd_sync_engine_add_nts_certs (self->engine, set, data, len, &error))
         send_error (self, "nts-certs: %s", error->message);
+    }
+  else if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+    {
+      const char *dump_name, *text;
+
+      g_variant_get (arg, "(&s&s)", &dump_name, &text);
+      mrd_sync_engine_take_nts_dump (self->engine, dump_name, text, strlen (text));
+    }
+  else if (g_str_equal (name, "nts-dump-now"))
+    {
+      mrd_sync_engine_dump_nts (self->engine);
+      send_or_quit (self, "nts-dump-done", g_variant_new ("()"));
     }
   else if (g_str_equal (name, "add-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
     {
@@ -380,6 +401,9 @@ serve (int fd, MrdClock *clock, int listen_fd)
   g_source_remove (watch);
   if (listen_watch != 0)
     g_source_remove (listen_watch);
+  /* The channel is closed: nothing more can go to the parent. */
+  if (self.engine != NULL)
+    mrd_sync_engine_set_nts_dump_func (self.engine, NULL, NULL);
   g_clear_pointer (&self.engine, mrd_sync_engine_free);
   g_clear_pointer (&self.snapshot, mrd_engine_snapshot_free);
   g_clear_pointer (&self.sent_key, g_variant_unref);
@@ -387,6 +411,21 @@ serve (int fd, MrdClock *clock, int listen_fd)
   mrd_clock_free (self.clock);
   close (self.fd);
   return self.status;
+}
+
+/* In a chroot nothing can be loaded later: meridian-nts.so and the libraries it needs (gnutls
+ * and its own) lie outside it, and /proc/self/exe, which finds the module, too. So with
+ * --engine-chroot the module is loaded before the sandbox, paying its memory whether a source
+ * uses NTS or not; without a chroot it is loaded at the first NTS source, as before. */
+static void
+preload_nts_for_chroot (const MrdEngineChildOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (options->chroot_dir == NULL)
+    return;
+  if (mrd_nts_module_load (&error) == NULL)
+    g_message ("%s: NTS sources will send nothing in the chroot", error->message);
 }
 
 int
@@ -405,6 +444,7 @@ mrd_engine_child_run (const MrdEngineChildOptions *options)
       g_printerr ("meridiand-engine: %s\n", error->message);
       return 1;
     }
+  preload_nts_for_chroot (options);
   if (!mrd_sandbox_enter (options->user, options->chroot_dir, FALSE, &error))
     {
       g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);
@@ -430,6 +470,7 @@ mrd_engine_child_run_activated (const MrdEngineChildOptions *options)
       return 1;
     }
   /* The sandbox first: nothing a peer sends is read outside it. */
+  preload_nts_for_chroot (options);
   if (!mrd_sandbox_enter (options->user, options->chroot_dir, listening, &error))
     {
       g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "privsep/mrd-engine-launch.h"
 #include "privsep/mrd-engine-snapshot.h"
 #include "privsep/mrd-engine-wire.h"
+#include "sync/mrd-nts-dump.h"
 #include "sync/mrd-sync-engine.h"
 
 /* The drift file is rewritten at most once an hour while running, as chronyd does
@@ -45,6 +47,7 @@ struct _MrdEngineProxy {
   MrdSync *sync;
   MrdClock *clock;
   char *driftfile;
+  char *ntsdumpdir;              /* where the nts lines' cookies are kept (NULL: nowhere) */
   MrdKeys *keys;
   GPtrArray *nts_certs;          /* GVariant (uay): set, PEM; what the child is sent */
   gboolean nosystemcert;
@@ -198,7 +201,18 @@ send_source (MrdEngineProxy *self, const ProxySource *s)
   if (g_variant_n_children (keys) > 0)
     send_msg (self, "keys", keys);   /* not floating: the message takes its own reference */
   if (ntp_source_config_parse (&sc, s->line, NULL, 0) == 0 && sc.nts)
-    send_nts_certs (self);
+    {
+      send_nts_certs (self);
+      /* The cookies saved for the line, read here as root: the child reads no file. */
+      if (self->ntsdumpdir != NULL)
+        {
+          g_autofree char *dump_name = NULL;
+          g_autofree char *text = mrd_nts_dump_read (self->ntsdumpdir, s->line, &dump_name, NULL);
+
+          if (text != NULL)
+            send_msg (self, "nts-dump", g_variant_new ("(ss)", dump_name, text));
+        }
+    }
   send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
 }
 
@@ -397,6 +411,32 @@ on_drift_timer (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A dump the child asks to be written: only under the name of one of the nts lines it was
+ * given, and only a whole dump (mrd_nts_dump_write checks it again); the child is not trusted
+ * to name files. */
+static void
+handle_nts_dump (MrdEngineProxy *self, GVariant *arg)
+{
+  const char *dump_name, *text;
+  gboolean known = FALSE;
+
+  g_variant_get (arg, "(&s&s)", &dump_name, &text);
+  for (guint i = 0; i < self->sources->len && !known; i++)
+    {
+      const ProxySource *s = &g_array_index (self->sources, ProxySource, i);
+      NtpSourceConfig sc;
+      g_autofree char *line_dump = NULL;
+
+      if (ntp_source_config_parse (&sc, s->line, NULL, 0) == 0 && sc.nts)
+        line_dump = mrd_sync_engine_nts_dump_name (&sc);
+      known = g_strcmp0 (line_dump, dump_name) == 0;
+    }
+  if (!known)
+    g_message ("NTP engine: NTS dump %s is no nts line's, not written", dump_name);
+  else if (self->ntsdumpdir != NULL)
+    mrd_nts_dump_write (self->ntsdumpdir, dump_name, text);
+}
+
 static void
 dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
 {
@@ -404,6 +444,8 @@ dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
     handle_update (self, arg);
   else if (g_str_equal (name, "error") && g_variant_is_of_type (arg, G_VARIANT_TYPE_STRING))
     g_message ("NTP engine: %s", g_variant_get_string (arg, NULL));
+  else if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+    handle_nts_dump (self, arg);
   else if (g_str_equal (name, "try-write-result") &&
            g_variant_is_of_type (arg, G_VARIANT_TYPE_INT32))
     {
@@ -739,6 +781,7 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->sync = sync;
   self->clock = clock;
   self->driftfile = g_strdup (options->driftfile);
+  self->ntsdumpdir = g_strdup (options->ntsdumpdir);
   self->keys = mrd_keys_copy (options->keys);
   self->nosystemcert = options->nosystemcert;
   self->nts_certs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
@@ -772,6 +815,51 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   return self;
 }
 
+/* At exit: the child's jars as they are now (its cookies not yet spent), waited for a
+ * bounded time. Only "nts-dump" is acted on; the rest of what comes is dropped. */
+#define NTS_DUMP_EXIT_WAIT_MS 1000
+
+static void
+flush_nts_dumps (MrdEngineProxy *self)
+{
+  gint64 end;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < self->sources->len && !any; i++)
+    {
+      NtpSourceConfig sc;
+
+      any = ntp_source_config_parse (&sc, g_array_index (self->sources, ProxySource, i).line,
+                                     NULL, 0) == 0 && sc.nts;
+    }
+  if (!any || self->ntsdumpdir == NULL || self->fd < 0)
+    return;
+  send_msg (self, "nts-dump-now", g_variant_new ("()"));
+  end = g_get_monotonic_time () + NTS_DUMP_EXIT_WAIT_MS * 1000;
+  while (self->fd >= 0)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = NULL;
+      g_autoptr(GVariant) arg = NULL;
+      struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+      gint64 left = (end - g_get_monotonic_time ()) / 1000;
+
+      if (left <= 0 || poll (&pfd, 1, (int) left) <= 0)
+        break;
+      if (!mrd_channel_receive (self->fd, &name, &arg, &error))
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+            continue;
+          break;
+        }
+      if (g_str_equal (name, "nts-dump-done"))
+        break;
+      if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+        handle_nts_dump (self, arg);
+    }
+}
+
 void
 mrd_engine_proxy_free (MrdEngineProxy *self)
 {
@@ -780,6 +868,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   mrd_sync_set_engine (self->sync, NULL, NULL);
   if (self->drift_timer != 0)
     g_source_remove (self->drift_timer);
+  flush_nts_dumps (self);
   close_channel (self);
   g_clear_pointer (&self->launch, mrd_engine_launch_free);
   write_drift (self);
@@ -789,6 +878,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   g_ptr_array_unref (self->connectivity);
   g_strfreev (self->core_lines);
   g_free (self->driftfile);
+  g_free (self->ntsdumpdir);
   mrd_keys_free (self->keys);
   g_ptr_array_unref (self->nts_certs);
   g_free (self);

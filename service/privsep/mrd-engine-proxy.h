@@ -25,6 +25,7 @@ typedef struct {
   const char *user;          /* --engine-user; NULL: the sandbox's default */
   const char *chroot_dir;    /* --engine-chroot; NULL: none */
   const char *driftfile;     /* where the drift is kept (NULL: nowhere) */
+  const char *ntsdumpdir;    /* where NTS cookies are kept (NULL: nowhere; mrd-nts-dump.h) */
   GStrv core_lines;          /* the configuration's directives for the NTP core */
   const MrdKeys *keys;       /* the keyfile's keys (copied); the child gets those its sources
                               * name, just before their add-source */

@@ -38,7 +38,7 @@ mrd_wire_report (const NtpSourceReport *r)
                         r->nts_ke_ago, (gint32) r->nts_ke_attempts, (gboolean) r->nts_nak,
                         (gint32) r->nts_cookies, (gint32) r->nts_cookie_len,
                         (gboolean) r->reply.interleaved, (gint64) r->reply.response_ns,
-                        (gboolean) r->reply.t1_kernel);
+                        (gboolean) r->reply.t1_kernel, (gboolean) r->bursting);
 }
 
 void
@@ -87,7 +87,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   double unused;
   gint32 auth_mode, key_len, attempts, cookies, cookie_len;
   guint32 key_id;
-  gboolean nak, interleaved, t1_kernel;
+  gboolean nak, interleaved, t1_kernel, bursting;
 
   memset (r, 0, sizeof *r);
   g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
@@ -97,7 +97,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
                  &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline, &auth_mode,
                  &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len,
-                 &interleaved, &r->reply.response_ns, &t1_kernel);
+                 &interleaved, &r->reply.response_ns, &t1_kernel, &bursting);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -122,6 +122,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.t1_kernel = t1_kernel != FALSE;
   r->replies = replies;
   r->offline = offline != FALSE;
+  r->bursting = bursting != FALSE;
   /* From the sandboxed child: kept within what the core can report. */
   r->auth_mode = auth_mode >= NTP_AUTH_NONE && auth_mode <= NTP_AUTH_NTS ? auth_mode : NTP_AUTH_NONE;
   r->key_id = key_id;

@@ -12,6 +12,11 @@
  *                          (mrd-sync-mask.h: "" = all)
  *   "enable"        b      start or stop polling
  *   "try-write"     s      debug: open that path for writing, answer "try-write-result"
+ *   "nts-dump"      (ss)   the saved NTS cookies of an nts line (its dump's name, the text;
+ *                          ntp-nts.h), read by the parent from ntsdumpdir: just before that
+ *                          line's "add-source"
+ *   "nts-dump-now"  ()     send every nts line's "nts-dump", then "nts-dump-done" (the
+ *                          daemon is exiting: the cookies not yet spent are saved)
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
  * child → parent:
  *   "update"        (TRACKING s a(uss REPORT) (bdd))  tracking, the reference's name, every
@@ -20,6 +25,10 @@
  *                          sources that changes its discrete key (mrd_wire_discrete_key); every
  *                          update also goes to the snapshot (mrd-engine-snapshot.h)
  *   "error"         s      a command failed (logged by the parent)
+ *   "nts-dump"      (ss)   an nts line's cookies to save (name, text): after a key exchange,
+ *                          a NAK, every few cookies renewed, at stop; the parent writes it
+ *                          under ntsdumpdir only for a name of a line it gave
+ *   "nts-dump-done" ()     the answer to "nts-dump-now"
  *   "try-write-result" i   errno of the attempt (0 = it opened)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -37,10 +46,11 @@ G_BEGIN_DECLS
  * mode, stratum, precision, root delay, root dispersion, refid, t1..t4, reference time), the
  * count of valid replies and whether the source is offline. */
 #define MRD_WIRE_REPLY "(yyyyidduxxxxx)"
-/* ... then whether the source is offline, and the authentication (chronyc authdata): mode,
- * key id, NTS key bits, seconds since the last NTS-KE, its attempts, NAK, cookies, cookie
- * length. */
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxb)"
+/* ... then whether the source is offline, the authentication (chronyc authdata): mode, key
+ * id, NTS key bits, seconds since the last NTS-KE, its attempts, NAK, cookies, cookie length;
+ * the last reply's interleaved mode, response time (ns) and kernel t1; whether the source is
+ * in a burst. */
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxbb)"
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"

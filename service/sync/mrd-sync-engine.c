@@ -61,6 +61,15 @@ typedef struct {
   guint unanswered;
   gboolean offline;              /* chronyc offline (kept across stop and start) */
   MrdNtske *ntske;               /* the NTS-KE exchange in flight (nts sources) */
+  guint32 nts_serial;            /* ntp_engine_nts_jar_serial when last dumped */
+  /* NTS: where the key exchange goes (the address the line's name gave; its port is set to
+   * ntsport at use) and its text; @address is the NTP server's, which the NTS-KE server may
+   * name otherwise (RFC 8915 §4.1.7-8, on_ntske_done). */
+  MrdNetAddress *ke_address;
+  char *ke_address_str;
+  MrdNetResolve *ntp_resolving;  /* a negotiated NTP server's name being looked up */
+  NtsKeResponse *ke_response;    /* ... and the exchange that named it, with its keys */
+  guint8 ke_c2s[NTS_KEY_LEN], ke_s2c[NTS_KEY_LEN];
 } SyncSource;
 
 struct _SyncSpec {
@@ -90,6 +99,9 @@ struct _MrdSyncEngine {
   gboolean nts_system_certs;
   MrdNtsTrust *nts_trust;
   const MrdNtsModule *nts;
+  GHashTable *nts_dumps;         /* dump name -> its text (ntsdumpdir, mrd_sync_engine_take_nts_dump) */
+  MrdSyncEngineNtsDumpFunc nts_dump_func;
+  gpointer nts_dump_data;
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -115,6 +127,7 @@ struct _MrdSyncEngine {
   guint32 states_seen[NTP_MAX_SOURCES];
   gint64 drift_written_mono;     /* µs; 0 = never */
   gboolean had_update;
+  guint clock_updates;           /* since start (nocerttimecheck counts them) */
   gboolean have_initial_drift;   /* set by mrd_sync_engine_set_initial_drift (no file) */
   double initial_freq_ppm, initial_skew_ppm;
   guint send_errors;
@@ -124,6 +137,9 @@ struct _MrdSyncEngine {
 };
 
 static void spec_resolve (SyncSpec *spec);
+static void nts_dump_restore (SyncSource *src);
+static void nts_dump_changed (MrdSyncEngine *self);
+static void nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec, gboolean changed);
 static void timer_program (MrdSyncEngine *self);
 static gboolean now_mono_ok (SyncSpec *spec);
 
@@ -302,6 +318,7 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
 
   if (self->core == NULL)
     return;
+  nts_dump_changed (self);
   ntp_engine_get_tracking (self->core, &t);
   states = states_changed (self);
   if (t.ref_time_ns == ref_time_before && !self->clock_changed)
@@ -312,6 +329,8 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
     }
   self->clock_changed = FALSE;
   self->had_update = TRUE;
+  if (self->clock_updates < G_MAXUINT)
+    self->clock_updates++;
   if (t.synchronized && t.ref_source >= 0 && t.ref_source < NTP_MAX_SOURCES &&
       self->by_core[t.ref_source] != NULL)
     {
@@ -472,12 +491,55 @@ source_attach_core (SyncSource *src)
     }
   src->core = index;
   self->by_core[index] = src;
+  if (sc.nts)
+    nts_dump_restore (src);
   {
     g_autoptr(GError) error = NULL;
 
     if (!mrd_net_socket_prepare (src->socket, &error))
       g_debug ("%s: %s", src->address_str, error->message);
   }
+}
+
+/* A negotiated server's lookup abandoned, with the keys it held. */
+static void
+source_drop_negotiation (SyncSource *src)
+{
+  if (src->ntp_resolving != NULL)
+    mrd_net_resolve_cancel (g_steal_pointer (&src->ntp_resolving));
+  if (src->ke_response != NULL)
+    {
+      memset (src->ke_response, 0, sizeof *src->ke_response);
+      g_clear_pointer (&src->ke_response, g_free);
+    }
+  memset (src->ke_c2s, 0, sizeof src->ke_c2s);
+  memset (src->ke_s2c, 0, sizeof src->ke_s2c);
+}
+
+/* The NTP server a source polls, changed by an NTS-KE's negotiation (or a dump of one): a new
+ * socket for the new address; the NTS-KE server stays the one its line names. */
+static void
+source_set_ntp_address (SyncSource *src, const MrdNetAddress *address)
+{
+  if (mrd_net_address_equal (src->address, address))
+    return;
+  mrd_net_socket_free (src->socket);
+  mrd_net_address_free (src->address);
+  g_free (src->address_str);
+  g_free (src->host);
+  src->address = mrd_net_address_copy (address);
+  src->address_str = mrd_net_address_to_string (address);
+  src->host = mrd_net_address_host_to_string (address);
+  src->refid = mrd_net_address_refid (address);
+  src->socket = mrd_net_socket_new (src->address, on_receive, src);
+  if (src->core >= 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!mrd_net_socket_prepare (src->socket, &error))
+        g_debug ("%s: %s", src->address_str, error->message);
+    }
+  emit (src->engine, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
 
 static void
@@ -493,6 +555,7 @@ source_detach_core (SyncSource *src)
   src->core = -1;
   if (src->ntske != NULL)
     self->nts->ntske_cancel (g_steal_pointer (&src->ntske));
+  source_drop_negotiation (src);
   src->unanswered = 0;
   mrd_net_socket_close (src->socket);
 }
@@ -503,6 +566,8 @@ source_free (SyncSource *src)
   source_detach_core (src);
   mrd_net_socket_free (src->socket);
   g_clear_pointer (&src->address, mrd_net_address_free);
+  g_clear_pointer (&src->ke_address, mrd_net_address_free);
+  g_free (src->ke_address_str);
   g_free (src->address_str);
   g_free (src->host);
   g_free (src);
@@ -518,6 +583,8 @@ source_new (SyncSpec *spec, const MrdNetAddress *address)
   src->id = ++spec->engine->next_id;
   src->core = -1;
   src->address = mrd_net_address_copy (address);
+  src->ke_address = mrd_net_address_copy (address);
+  src->ke_address_str = mrd_net_address_to_string (address);
   src->address_str = mrd_net_address_to_string (address);
   src->host = mrd_net_address_host_to_string (address);
   src->refid = mrd_net_address_refid (address);
@@ -544,7 +611,8 @@ address_in_use (MrdSyncEngine *self, const MrdNetAddress *address)
   guint i;
 
   for (i = 0; i < self->sources->len; i++)
-    if (mrd_net_address_equal (((SyncSource *) self->sources->pdata[i])->address, address))
+    if (mrd_net_address_equal (((SyncSource *) self->sources->pdata[i])->address, address) ||
+        mrd_net_address_equal (((SyncSource *) self->sources->pdata[i])->ke_address, address))
       return TRUE;
   return FALSE;
 }
@@ -774,6 +842,7 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
   self->keys = mrd_keys_new ();
   self->nts_pems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  self->nts_dumps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->nts_pem_sets = g_array_new (FALSE, FALSE, sizeof (guint));
   self->nts_system_certs = config == NULL || !config->nosystemcert;
   ntp_config_init (&self->core_cfg);
@@ -833,6 +902,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   if (self->nts_trust != NULL)
     self->nts->trust_free (self->nts_trust);
   g_ptr_array_unref (self->nts_pems);
+  g_hash_table_unref (self->nts_dumps);
   g_array_unref (self->nts_pem_sets);
   g_free (self->driftfile);
   g_free (self);
@@ -1019,44 +1089,289 @@ read_drift (MrdSyncEngine *self, NtpConfig *cfg)
   g_info ("Frequency %.3f ppm read from the clock (no drift file)", -correction);
 }
 
+/* ---- NTS dumps (ntsdumpdir) ------------------------------------------------------------ */
+
+char *
+mrd_sync_engine_nts_dump_name (const NtpSourceConfig *config)
+{
+  /* A host name or address, checked again: it becomes a file name in the dump directory. */
+  if (config->name[0] == '\0' || config->name[0] == '.' || strchr (config->name, '/') != NULL
+      || strlen (config->name) > 200)
+    return NULL;
+  for (const char *p = config->name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != ':' && *p != '_' && *p != '%')
+      return NULL;
+  return g_strdup_printf ("%s@%u.nts", config->name, config->ntsport);
+}
+
+gboolean
+mrd_sync_engine_nts_dump_check (const char *name, const char *text, gsize len, const char *what)
+{
+  NtpSourceConfig sc;
+  g_autofree char *line_name = NULL;
+  NtsDumpResult r;
+  const char *at = strrchr (name, '@');
+  guint64 port = 0;
+
+  if (at == NULL || !g_str_has_suffix (at, ".nts") || at == name || at - name >= NTP_NAME_MAX)
+    {
+      g_message ("NTS dump %s (%s): not a dump's name, ignored", name, what);
+      return FALSE;
+    }
+  ntp_source_config_init (&sc);
+  memcpy (sc.name, name, (gsize) (at - name));
+  sc.name[at - name] = '\0';
+  {
+    g_autofree char *digits = g_strndup (at + 1, strlen (at + 1) - 4);
+
+    if (!g_ascii_string_to_unsigned (digits, 10, 1, 65535, &port, NULL))
+      port = 0;
+  }
+  sc.ntsport = (int) port;
+  line_name = mrd_sync_engine_nts_dump_name (&sc);
+  if (port == 0 || g_strcmp0 (line_name, name) != 0)
+    {
+      g_message ("NTS dump %s (%s): not a dump's name, ignored", name, what);
+      return FALSE;
+    }
+  r = ntp_nts_dump_find (text, len, sc.name, (unsigned) port, NULL, 0, 0, NULL, NULL, NULL);
+  if (r != NTS_DUMP_OK)
+    {
+      g_message ("NTS dump %s (%s): %s, ignored", name, what, ntp_nts_dump_result_string (r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+mrd_sync_engine_take_nts_dump (MrdSyncEngine *self, const char *name, const char *text,
+                               gsize len)
+{
+  if (len > NTS_DUMP_MAX_LEN)
+    {
+      g_message ("NTS dump %s: longer than any dump, ignored", name);
+      return;
+    }
+  g_hash_table_replace (self->nts_dumps, g_strdup (name), g_strndup (text, len));
+}
+
+void
+mrd_sync_engine_set_nts_dump_func (MrdSyncEngine *self, MrdSyncEngineNtsDumpFunc func,
+                                   gpointer user_data)
+{
+  self->nts_dump_func = func;
+  self->nts_dump_data = user_data;
+}
+
+/* A source just given to the core: its saved jar, if its line's dump has one for it. */
+static void
+nts_dump_restore (SyncSource *src)
+{
+  MrdSyncEngine *self = src->engine;
+  g_autofree char *name = mrd_sync_engine_nts_dump_name (&src->spec->sc);
+  const char *text = name != NULL ? g_hash_table_lookup (self->nts_dumps, name) : NULL;
+  NtpNtsJar jar;
+  NtsDumpResult r;
+  char host[NTS_DUMP_ADDRESS_MAX];
+  unsigned port = 0;
+  g_autoptr(MrdNetAddress) ntp_address = NULL;
+
+  src->nts_serial = ntp_engine_nts_jar_serial (self->core, (unsigned) src->core);
+  if (text == NULL)
+    return;
+  r = ntp_nts_dump_find (text, strlen (text), src->spec->sc.name, (unsigned) src->spec->sc.ntsport,
+                         src->ke_address_str, mrd_clock_now_ns (self->clock),
+                         (gint64) self->core_cfg.ntsrefresh * 1000000000, &jar, host, &port);
+  if (r == NTS_DUMP_OK && (ntp_address = mrd_net_address_parse_numeric (host, (guint16) port)) == NULL)
+    g_message ("NTS dump %s for %s: NTP server %s is not an address, a new key exchange follows",
+               name, src->ke_address_str, host);
+  else if (r != NTS_DUMP_OK)
+    g_message ("NTS dump %s for %s: %s, a new key exchange follows", name, src->ke_address_str,
+               ntp_nts_dump_result_string (r));
+  else if (ntp_engine_nts_set_jar (self->core, (unsigned) src->core, &jar))
+    source_set_ntp_address (src, ntp_address);   /* as the saved exchange negotiated it */
+  ntp_nts_jar_clear (&jar);
+}
+
+/* The dump of an `nts` line: every address it polls now, with its jar. Unless a jar
+ * @changed (a NAK empties one), a line with nothing to save writes nothing: a daemon stopped
+ * before its line's name resolved, or before its first exchange, keeps the dump it has. */
+static void
+nts_dump_spec (MrdSyncEngine *self, SyncSpec *spec, gboolean changed)
+{
+  g_autofree char *name = mrd_sync_engine_nts_dump_name (&spec->sc);
+  g_autofree char *buf = NULL;
+  g_autofree NtpNtsJar *jars = NULL;
+  NtpNtsDumpRecord records[NTS_DUMP_MAX_SOURCES];
+  int n = 0;
+  gsize len;
+
+  if (name == NULL || self->core == NULL)
+    return;
+  jars = g_new0 (NtpNtsJar, NTS_DUMP_MAX_SOURCES);
+  for (guint i = 0; i < self->sources->len && n < NTS_DUMP_MAX_SOURCES; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->spec != spec || src->core < 0)
+        continue;
+      src->nts_serial = ntp_engine_nts_jar_serial (self->core, (unsigned) src->core);
+      if (!ntp_engine_nts_get_jar (self->core, (unsigned) src->core, &jars[n]))
+        continue;
+      records[n] = (NtpNtsDumpRecord) {
+        .address = src->ke_address_str,
+        .ntp_host = src->host,
+        .ntp_port = mrd_net_address_get_port (src->address),
+        .jar = &jars[n],
+      };
+      n++;
+    }
+  if (n == 0 && !changed)
+    return;
+  buf = g_malloc (NTS_DUMP_MAX_LEN);
+  len = ntp_nts_dump_format (buf, NTS_DUMP_MAX_LEN, spec->sc.name, (unsigned) spec->sc.ntsport,
+                             records, n);
+  for (int i = 0; i < n; i++)
+    ntp_nts_jar_clear (&jars[i]);
+  if (len == 0)
+    return;
+  g_hash_table_replace (self->nts_dumps, g_strdup (name), g_strndup (buf, len));
+  if (self->nts_dump_func != NULL)
+    self->nts_dump_func (self, name, buf, self->nts_dump_data);
+  memset (buf, 0, len);
+}
+
+void
+mrd_sync_engine_dump_nts (MrdSyncEngine *self)
+{
+  for (guint i = 0; i < self->specs->len; i++)
+    if (((SyncSpec *) self->specs->pdata[i])->sc.nts)
+      nts_dump_spec (self, self->specs->pdata[i], FALSE);
+}
+
+/* After the core ran: a line whose jars changed enough is dumped again. */
+static void
+nts_dump_changed (MrdSyncEngine *self)
+{
+  for (guint i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->core >= 0 && src->spec->sc.nts
+          && ntp_engine_nts_jar_serial (self->core, (unsigned) src->core) != src->nts_serial)
+        nts_dump_spec (self, src->spec, TRUE);
+    }
+}
+
 /* ---- NTS-KE --------------------------------------------------------------------------- */
 
 /* chronyd's NTS-KE timeout is a few seconds too: a server that has not answered by then is
  * tried again after the core's back-off. */
 #define NTSKE_TIMEOUT_MS 5000
 
+/* The exchange's end handed to the core, the NTP server switched first when the exchange
+ * named another (`target`; NULL: the same). */
+static void
+ntske_finish (SyncSource *src, const MrdNetAddress *target, const NtsKeResponse *response,
+              const guint8 *c2s, const guint8 *s2c)
+{
+  MrdSyncEngine *self = src->engine;
+  gint64 before;
+
+  if (self->core == NULL || src->core < 0)
+    return;
+  if (response != NULL && target != NULL && !mrd_net_address_equal (target, src->address))
+    {
+      g_autofree char *text = mrd_net_address_to_string (target);
+
+      g_message ("NTS-KE with %s: NTP server negotiated: %s", src->spec->sc.name, text);
+      source_set_ntp_address (src, target);
+    }
+  before = ref_time (self);
+  ntp_engine_nts_ke_done (self->core, (unsigned) src->core, response, c2s, s2c);
+  after_core (self, before);
+}
+
+static void
+on_ntp_server_resolved (GPtrArray *addresses, const GError *error, gpointer user_data)
+{
+  SyncSource *src = user_data;
+  g_autofree NtsKeResponse *response = g_steal_pointer (&src->ke_response);
+  guint8 c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN];
+
+  /* Not called once cancelled: the source is still attached. */
+  src->ntp_resolving = NULL;
+  memcpy (c2s, src->ke_c2s, sizeof c2s);
+  memcpy (s2c, src->ke_s2c, sizeof s2c);
+  source_drop_negotiation (src);
+  if (error != NULL)
+    {
+      /* Refused like a failed exchange: the core backs off, nothing is sent meanwhile. */
+      g_message ("NTS-KE with %s: cannot resolve the negotiated NTP server %s: %s",
+                 src->spec->sc.name, response->server, error->message);
+      ntske_finish (src, NULL, NULL, NULL, NULL);
+    }
+  else
+    {
+      /* The NTS-KE server's address family first: a server reached over IPv4 is not assumed
+       * to answer over IPv6. */
+      const MrdNetAddress *pick = addresses->pdata[0];
+
+      for (guint i = 0; i < addresses->len; i++)
+        if (((MrdNetAddress *) addresses->pdata[i])->ss.ss_family == src->ke_address->ss.ss_family)
+          {
+            pick = addresses->pdata[i];
+            break;
+          }
+      ntske_finish (src, pick, response, c2s, s2c);
+    }
+  memset (response, 0, sizeof *response);
+  memset (c2s, 0, sizeof c2s);
+  memset (s2c, 0, sizeof s2c);
+}
+
+/* RFC 8915 §4.1.7-8, as chronyd follows them: the NTS-KE server may name the NTP server
+ * (a name, resolved here as a `server` name is, or an address) and its port (absent: the
+ * line's `port`). The certificate was checked against the line's name, whatever follows. */
 static void
 on_ntske_done (const NtsKeResponse *response, const guint8 *c2s, const guint8 *s2c,
                const GError *error, gpointer user_data)
 {
   SyncSource *src = user_data;
   MrdSyncEngine *self = src->engine;
-  gint64 before;
-  guint16 ntp_port = mrd_net_address_get_port (src->address);
+  g_autoptr(MrdNetAddress) target = NULL;
+  guint16 port;
 
   src->ntske = NULL;
   if (self->core == NULL || src->core < 0)
     return;
-  if (response != NULL && response->server[0] != '\0'
-      && g_ascii_strcasecmp (response->server, src->spec->sc.name) != 0
-      && g_strcmp0 (response->server, src->host) != 0)
-    {
-      /* Server Negotiation to another host would need a second resolution here. */
-      g_message ("NTS-KE with %s: the server sends NTP to %s, which this client does not"
-                 " follow", src->spec->sc.name, response->server);
-      response = NULL;
-    }
-  else if (response != NULL && response->port != 0 && response->port != ntp_port)
-    {
-      g_message ("NTS-KE with %s: the server asks for NTP on port %u, not %u (the source's"
-                 " port option)", src->spec->sc.name, response->port, ntp_port);
-      response = NULL;
-    }
-  else if (error != NULL)
+  if (error != NULL)
     g_message ("%s", error->message);
-  before = ref_time (self);
-  ntp_engine_nts_ke_done (self->core, (unsigned) src->core, response, c2s, s2c);
-  after_core (self, before);
+  if (response == NULL)
+    {
+      ntske_finish (src, NULL, NULL, NULL, NULL);
+      return;
+    }
+  port = response->port != 0 ? response->port : (guint16) src->spec->sc.port;
+  if (response->server[0] == '\0' || g_ascii_strcasecmp (response->server, src->spec->sc.name) == 0)
+    {
+      target = mrd_net_address_copy (src->ke_address);
+      if (target->ss.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *) &target->ss)->sin6_port = g_htons (port);
+      else
+        ((struct sockaddr_in *) &target->ss)->sin_port = g_htons (port);
+    }
+  else if ((target = mrd_net_address_parse_numeric (response->server, port)) == NULL)
+    {
+      source_drop_negotiation (src);
+      src->ke_response = g_memdup2 (response, sizeof *response);
+      memcpy (src->ke_c2s, c2s, NTS_KEY_LEN);
+      memcpy (src->ke_s2c, s2c, NTS_KEY_LEN);
+      src->ntp_resolving = mrd_net_resolve (response->server, port, 4, on_ntp_server_resolved,
+                                            src);
+      return;
+    }
+  ntske_finish (src, target, response, c2s, s2c);
 }
 
 static void
@@ -1065,6 +1380,7 @@ env_nts_ke (void *ud, unsigned index)
   MrdSyncEngine *self = ud;
   SyncSource *src = index < NTP_MAX_SOURCES ? self->by_core[index] : NULL;
   g_autoptr(MrdNetAddress) ke_address = NULL;
+  gboolean check_time;
 
   if (src == NULL || src->ntske != NULL)
     return;
@@ -1077,13 +1393,20 @@ env_nts_ke (void *ud, unsigned index)
       after_core (self, before);
       return;
     }
-  ke_address = mrd_net_address_copy (src->address);
+  ke_address = mrd_net_address_copy (src->ke_address);
   if (ke_address->ss.ss_family == AF_INET6)
     ((struct sockaddr_in6 *) &ke_address->ss)->sin6_port = g_htons (src->spec->sc.ntsport);
   else
     ((struct sockaddr_in *) &ke_address->ss)->sin_port = g_htons (src->spec->sc.ntsport);
+  /* chrony.conf's nocerttimecheck: a clock that booted far off cannot judge a certificate's
+   * validity times until it has been set; the chain and the name are checked all the same. */
+  check_time = self->clock_updates >= (guint) MAX (self->core_cfg.nocerttimecheck, 0);
+  if (!check_time)
+    g_message ("NTS-KE with %s: certificate validity times not checked (nocerttimecheck %d,"
+               " %u clock update(s) so far)", src->spec->sc.name, self->core_cfg.nocerttimecheck,
+               self->clock_updates);
   src->ntske = self->nts->ntske_start (self->nts_trust, (guint) src->spec->sc.certset,
-                                src->spec->sc.name, ke_address, NTSKE_TIMEOUT_MS,
+                                src->spec->sc.name, ke_address, check_time, NTSKE_TIMEOUT_MS,
                                 on_ntske_done, src);
 }
 
@@ -1150,6 +1473,8 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
   ntp_engine_get_drift (self->core, &freq, NULL);
   if (isfinite (freq))
     env_set_freq (self, -freq);
+  /* The jars as they are now, so a restart uses the cookies not yet spent. */
+  mrd_sync_engine_dump_nts (self);
   for (i = 0; i < self->sources->len; i++)
     source_detach_core (self->sources->pdata[i]);
   for (i = 0; i < self->specs->len; i++)

@@ -67,6 +67,31 @@ gboolean       mrd_sync_engine_add_keys (MrdSyncEngine *self, GVariant *keys, GE
 gboolean       mrd_sync_engine_add_nts_certs (MrdSyncEngine *self, guint set, const guint8 *pem,
                                               gsize len, GError **error);
 
+/* NTS cookies kept across restarts (chrony.conf's ntsdumpdir, ntp-nts.h's dump format).
+ * The engine opens no file for them: its owner reads the dumps and hands them over, and is
+ * told when one should be written. A dump is the text of one file, named @name by
+ * mrd_sync_engine_nts_dump_name (NULL: a line whose name cannot name a file). */
+char          *mrd_sync_engine_nts_dump_name (const NtpSourceConfig *config);
+/* The saved dump @name (the file's whole text, any bytes): its records are used when the
+ * addresses of an `nts` line it belongs to are first polled, instead of a key exchange; one
+ * that is not a whole dump, is of another line or address, or too old, is logged and unused. */
+void           mrd_sync_engine_take_nts_dump (MrdSyncEngine *self, const char *name,
+                                              const char *text, gsize len);
+/* Called with a dump to write: after a key exchange, an NTS NAK, every few cookies renewed
+ * (ntp_engine_nts_jar_serial), and for every `nts` line at stop. */
+typedef void (*MrdSyncEngineNtsDumpFunc) (MrdSyncEngine *engine, const char *name,
+                                          const char *text, gpointer user_data);
+void           mrd_sync_engine_set_nts_dump_func (MrdSyncEngine *self,
+                                                  MrdSyncEngineNtsDumpFunc func,
+                                                  gpointer user_data);
+/* The dump func called now for every `nts` line polled (the owner is about to go). */
+void           mrd_sync_engine_dump_nts (MrdSyncEngine *self);
+/* Whether @text (@len bytes) is a whole dump for the line of @name: the owner's check of
+ * what it reads or is given before it hands it over or writes it. Logs a refusal naming
+ * @what. */
+gboolean       mrd_sync_engine_nts_dump_check (const char *name, const char *text, gsize len,
+                                               const char *what);
+
 void           mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEngineUpdatedFunc func,
                                                  gpointer user_data);
 

@@ -18,6 +18,7 @@
 
 #include "mrd-config.h"
 #include "mrd-state.h"
+#include "sync/mrd-nts-dump.h"
 #include "sync/mrd-sync-engine.h"
 
 static volatile sig_atomic_t quit_signal;
@@ -147,12 +148,22 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
       g_free (config->driftfile);
       config->driftfile = drift;
     }
+  if (config->ntsdumpdir != NULL && root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
+    {
+      char *dir = g_build_filename (root, config->ntsdumpdir, NULL);
+
+      g_free (config->ntsdumpdir);
+      config->ntsdumpdir = dir;
+    }
   engine = mrd_sync_engine_new (clock, config, &error);
   if (engine == NULL)
     {
       g_printerr ("%s: %s: %s\n", g_get_prgname (), config_path, error->message);
       return 1;
     }
+  /* Before start: the saved cookies are there when the first addresses are polled. */
+  if (config->ntsdumpdir != NULL)
+    mrd_nts_dump_attach (engine, config, config->ntsdumpdir);
   /* What a crash during a drift-file write left behind. */
   if (config->driftfile != NULL && mrd_state_clean_temp_files_of (config->driftfile) > 0)
     g_message ("Removed leftover temporary files of %s", config->driftfile);
@@ -180,6 +191,7 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
   mrd_sync_engine_start (engine);
   g_main_loop_run (loop);
   mrd_sync_engine_stop (engine);
+  mrd_sync_engine_set_nts_dump_func (engine, NULL, NULL);
   return 0;
 }
 

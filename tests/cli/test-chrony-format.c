@@ -439,6 +439,26 @@ test_names_and_extremes (void)
   g_assert_cmpstr (wc, ==, "3,7F000001,0.000500000,0.125\n");
 }
 
+/* activity.txt / .csv: the counts differ from one another, so a field in the wrong place
+ * shows. */
+static void
+test_activity (void)
+{
+  MctlChronyActivity a = { .online = 1, .offline = 1, .burst_online = 1, .burst_offline = 0,
+                           .unknown_address = 8 };
+  g_autofree char *want_text = fixture ("activity.txt");
+  g_autofree char *want_csv = fixture ("activity.csv");
+  g_autofree char *text = mctl_chrony_format_activity (&a, FALSE);
+  g_autofree char *csv = mctl_chrony_format_activity (&a, TRUE);
+
+  g_assert_cmpstr (text, ==, want_text);
+  g_assert_cmpstr (csv, ==, want_csv);
+  a = (MctlChronyActivity) { .online = 2, .offline = 3, .burst_online = 4, .burst_offline = 5,
+                             .unknown_address = 6 };
+  g_autofree char *csv2 = mctl_chrony_format_activity (&a, TRUE);
+  g_assert_cmpstr (csv2, ==, "2,3,4,5,6\n");
+}
+
 /* ntpdata.txt: "Label           : value" lines, the label 16 columns wide. */
 static GHashTable *
 ntpdata_fields (void)
@@ -636,6 +656,7 @@ main (int argc, char **argv)
   g_test_add_func ("/chrony/ntpdata", test_ntpdata);
   g_test_add_func ("/chrony/ntpdata-words", test_ntpdata_words);
   g_test_add_func ("/chrony/authdata", test_authdata);
+  g_test_add_func ("/chrony/activity", test_activity);
   g_test_add_func ("/chrony/names-and-extremes", test_names_and_extremes);
   return g_test_run ();
 }

@@ -68,7 +68,7 @@ class Completion(unittest.TestCase):
                                         'select-timezone', 'describe-zone', 'set-ntp',
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats', 'authdata',
                                         'tracking', 'ntpdata', 'add-source', 'remove-source', 'burst',
-                                        'makestep', 'offline', 'online', 'onoffline',
+                                        'makestep', 'offline', 'online', 'onoffline', 'activity',
                                         'waitsync', 'monitor']))
 
     def test_completes_the_commands_help_lists(self):

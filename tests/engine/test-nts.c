@@ -320,7 +320,7 @@ request_carries_the_nts_fields (void **state)
   len = ntp_nts_build_request (&jar, mrd_siv_aead, NULL, buf, sizeof buf, 48, uid, nonce);
   assert_int_equal (len, 48 + 36 + 104 * 8 + 40);
   assert_int_equal (jar.n_cookies, 0);
-  assert_true (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_true (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
   assert_int_equal (ntp_nts_build_request (&jar, mrd_siv_aead, NULL, buf, sizeof buf, 48, uid,
                                            nonce), 0);
   /* long cookies: the placeholders stop where the reply would outgrow a datagram */
@@ -450,19 +450,19 @@ replies_are_checked (void **state)
   /* nothing refused changed the jar, and the request is still outstanding */
   assert_int_equal (jar.n_cookies, 1);
   assert_true (jar.uid_outstanding);
-  assert_false (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_false (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
 
   /* a NAK for another request is not one; ours asks for a new key exchange */
   header (&p, 0, NTP_KISS_NTSN); ef (p.b, &p.n, NTS_EF_UNIQUE_ID, other, 32);
   assert_int_equal (ntp_nts_check_reply (&jar, mrd_siv_aead, NULL, p.b, p.n), NTS_REPLY_BAD_UID);
-  assert_false (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_false (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
   header (&p, 0, NTP_KISS_NTSN); ef (p.b, &p.n, NTS_EF_UNIQUE_ID, uid, 32);
   assert_int_equal (ntp_nts_check_reply (&jar, mrd_siv_aead, NULL, p.b, p.n), NTS_REPLY_NAK);
-  assert_true (ntp_nts_jar_needs_ke (&jar, 2000));
+  assert_true (ntp_nts_jar_needs_ke (&jar, 2000, NTS_REFRESH_NS));
   /* keys older than the refresh interval */
   ARM ();
-  assert_false (ntp_nts_jar_needs_ke (&jar, 1000 + NTS_REFRESH_NS));
-  assert_true (ntp_nts_jar_needs_ke (&jar, 1001 + NTS_REFRESH_NS));
+  assert_false (ntp_nts_jar_needs_ke (&jar, 1000 + NTS_REFRESH_NS, NTS_REFRESH_NS));
+  assert_true (ntp_nts_jar_needs_ke (&jar, 1001 + NTS_REFRESH_NS, NTS_REFRESH_NS));
 }
 
 static void
@@ -498,6 +498,167 @@ config_takes_nts_options (void **state)
   assert_string_equal (joined2, "nts");
 }
 
+/* A jar with keys, n cookies of distinct lengths and contents, and a key exchange at ke. */
+static void
+make_jar (NtpNtsJar *j, int n, int64_t ke, uint8_t seed)
+{
+  memset (j, 0, sizeof *j);
+  j->have_keys = true;
+  for (int i = 0; i < NTS_KEY_LEN; i++) {
+    j->c2s[i] = (uint8_t) (seed + i);
+    j->s2c[i] = (uint8_t) (seed * 3 + i);
+  }
+  for (int c = 0; c < n; c++) {
+    j->cookie_len[c] = 100 + (size_t) c;
+    memset (j->cookies[c], seed + c, j->cookie_len[c]);
+  }
+  j->n_cookies = n;
+  j->ke_ns = ke;
+}
+
+#define NOW_NS (1800000000LL * 1000000000LL)
+
+static void
+dump_round_trips_each_address (void **state)
+{
+  (void) state;
+  NtpNtsJar a, b, out;
+  char buf[NTS_DUMP_MAX_LEN];
+  make_jar (&a, 8, NOW_NS - 3600000000000LL, 1);
+  make_jar (&b, 3, NOW_NS - 60000000000LL, 9);
+  NtpNtsDumpRecord recs[] = {
+    { "192.0.2.1", "192.0.2.1", 123, &a },
+    { "[2001:db8::1]:1123", "2001:db8::5", 1124, &b },   /* a negotiated NTP server */
+  };
+  size_t len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 2);
+  assert_true (len > 0);
+  assert_int_equal (strlen (buf), len);
+  assert_true (g_str_has_prefix (buf, "meridian-nts-dump 1\nname time.example 4460\n"));
+
+  char host[NTS_DUMP_ADDRESS_MAX];
+  unsigned port = 0;
+  assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "[2001:db8::1]:1123",
+                                       NOW_NS, NTS_REFRESH_NS, &out, host, &port), NTS_DUMP_OK);
+  assert_string_equal (host, "2001:db8::5");
+  assert_int_equal (port, 1124);
+  assert_true (out.have_keys);
+  assert_int_equal (out.n_cookies, 3);
+  assert_memory_equal (out.c2s, b.c2s, NTS_KEY_LEN);
+  assert_memory_equal (out.s2c, b.s2c, NTS_KEY_LEN);
+  for (int c = 0; c < 3; c++) {
+    assert_int_equal (out.cookie_len[c], b.cookie_len[c]);
+    assert_memory_equal (out.cookies[c], b.cookies[c], b.cookie_len[c]);
+  }
+  assert_int_equal (out.ke_ns, b.ke_ns);
+  assert_false (ntp_nts_jar_needs_ke (&out, NOW_NS, NTS_REFRESH_NS));
+  assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1", NOW_NS,
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OK);
+  assert_int_equal (out.n_cookies, 8);
+  assert_memory_equal (out.cookies[7], a.cookies[7], a.cookie_len[7]);
+
+  /* A jar with nothing to use (no keys, no cookie, a NAK) is left out. */
+  NtpNtsJar empty;
+  make_jar (&empty, 0, NOW_NS, 2);
+  b.nak = true;
+  NtpNtsDumpRecord none[] = { { "192.0.2.1", "192.0.2.1", 123, &empty }, recs[1] };
+  len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, none, 2);
+  assert_string_equal (buf, "meridian-nts-dump 1\nname time.example 4460\nend\n");
+  assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1", NOW_NS,
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_NO_ENTRY);
+  /* Too small a buffer, a name that is not one word: nothing. */
+  assert_int_equal (ntp_nts_dump_format (buf, 40, "time.example", 4460, recs, 2), 0);
+  assert_int_equal (ntp_nts_dump_format (buf, sizeof buf, "a b", 4460, recs, 2), 0);
+  recs[0].ntp_port = 0;
+  assert_int_equal (ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 2), 0);
+}
+
+static void
+dump_refusals_leave_the_jar_alone (void **state)
+{
+  (void) state;
+  NtpNtsJar a, out;
+  char buf[NTS_DUMP_MAX_LEN], bad[NTS_DUMP_MAX_LEN];
+  make_jar (&a, 2, NOW_NS - 1000000000LL, 5);
+  NtpNtsDumpRecord recs[] = { { "192.0.2.1", "192.0.2.1", 123, &a } };
+  size_t len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 1);
+  memset (&out, 0x5a, sizeof out);
+  NtpNtsJar untouched = out;
+
+  /* Another line (name, NTS-KE port), another address, keys too old. */
+  assert_int_equal (ntp_nts_dump_find (buf, len, "other.example", 4460, "192.0.2.1", NOW_NS,
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OTHER_NAME);
+  assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4461, "192.0.2.1", NOW_NS,
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OTHER_NAME);
+  assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.2", NOW_NS,
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_NO_ENTRY);
+  assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1",
+                                       NOW_NS + NTS_REFRESH_NS, NTS_REFRESH_NS, &out, NULL, NULL),
+                    NTS_DUMP_STALE);
+  /* Every shorter prefix is a truncated file. */
+  for (size_t cut = 0; cut < len; cut++)
+    assert_int_equal (ntp_nts_dump_find (buf, cut, "time.example", 4460, "192.0.2.1", NOW_NS,
+                                         NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_CORRUPT);
+  /* One byte changed anywhere but inside a key, cookie or time's digits is refused; a
+   * changed digit leaves a well-formed file (the AEAD finds out). */
+  for (size_t i = 0; i < len; i++) {
+    memcpy (bad, buf, len);
+    bad[i] = buf[i] == '\n' ? 'x' : buf[i] == ' ' ? '\n' : '\x80';
+    assert_int_equal (ntp_nts_dump_find (bad, len, "time.example", 4460, "192.0.2.1", NOW_NS,
+                                         NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_CORRUPT);
+  }
+  /* Upper-case hex, a key one byte short, a ninth cookie, a cookie before any source, a NUL,
+   * something after end. */
+  const char *cases[] = {
+    "meridian-nts-dump 1\nname t 1\nsource a h 1 1 K K\ncookie AB\nend\n",
+    "meridian-nts-dump 1\nname t 1\nsource a h 1 1 K K\ncookie ab\nend\nx\n",
+    "meridian-nts-dump 1\nname t 1\nsource a h 0 1 K K\ncookie ab\nend\n",
+    "meridian-nts-dump 1\nname t 1\nsource a h 1 K K\ncookie ab\nend\n",
+    "meridian-nts-dump 1\nname t 1\ncookie ab\nend\n",
+    "meridian-nts-dump 2\nname t 1\nend\n",
+    "meridian-nts-dump 1\nname t 0\nend\n",
+    "meridian-nts-dump 1\nname  t 1\nend\n",
+  };
+  char key[2 * NTS_KEY_LEN + 1];
+  memset (key, 'a', sizeof key - 1);
+  key[sizeof key - 1] = '\0';
+  {
+    /* The template the cases spoil, whole: accepted. */
+    g_auto(GStrv) parts = g_strsplit ("meridian-nts-dump 1\nname t 1\nsource a h 1 1 K K\n"
+                                      "cookie ab\nend\n", "K", -1);
+    g_autofree char *text = g_strjoinv (key, parts);
+    assert_int_equal (ntp_nts_dump_find (text, strlen (text), "t", 1, "a", 1, NTS_REFRESH_NS,
+                                         NULL, NULL, NULL), NTS_DUMP_OK);
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_auto(GStrv) parts = g_strsplit (cases[i], "K", -1);
+    g_autofree char *text = g_strjoinv (key, parts);
+    assert_int_equal (ntp_nts_dump_find (text, strlen (text), "t", 1, "a", NOW_NS, NTS_REFRESH_NS,
+                                         &out, NULL, NULL), NTS_DUMP_CORRUPT);
+  }
+  int n = snprintf (bad, sizeof bad, "meridian-nts-dump 1\nname t 1\nsource a h 1 1 %.62s %s\n"
+                    "cookie ab\nend\n", key, key);
+  assert_int_equal (ntp_nts_dump_find (bad, (size_t) n, "t", 1, "a", NOW_NS, NTS_REFRESH_NS,
+                                       &out, NULL, NULL), NTS_DUMP_CORRUPT);
+  n = snprintf (bad, sizeof bad, "meridian-nts-dump 1\nname t 1\nsource a h 1 1 %s %s\n", key, key);
+  for (int c = 0; c < NTS_MAX_COOKIES + 1; c++)
+    n += snprintf (bad + n, sizeof bad - (size_t) n, "cookie ab\n");
+  n += snprintf (bad + n, sizeof bad - (size_t) n, "end\n");
+  assert_int_equal (ntp_nts_dump_find (bad, (size_t) n, "t", 1, "a", NOW_NS, NTS_REFRESH_NS,
+                                       &out, NULL, NULL), NTS_DUMP_CORRUPT);
+  memcpy (bad, buf, len);
+  bad[len / 2] = '\0';
+  assert_int_equal (ntp_nts_dump_find (bad, len, "time.example", 4460, "192.0.2.1", NOW_NS,
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_CORRUPT);
+  assert_memory_equal (&out, &untouched, sizeof out);
+
+  /* A key exchange dated in the future (a clock stepped back since) counts from now. */
+  make_jar (&a, 2, NOW_NS + 5000000000LL, 5);
+  len = ntp_nts_dump_format (buf, sizeof buf, "time.example", 4460, recs, 1);
+  assert_int_equal (ntp_nts_dump_find (buf, len, "time.example", 4460, "192.0.2.1", NOW_NS,
+                                       NTS_REFRESH_NS, &out, NULL, NULL), NTS_DUMP_OK);
+  assert_int_equal (out.ke_ns, NOW_NS);
+}
+
 int
 main (void)
 {
@@ -509,6 +670,8 @@ main (void)
     cmocka_unit_test (request_carries_the_nts_fields),
     cmocka_unit_test (replies_are_checked),
     cmocka_unit_test (config_takes_nts_options),
+    cmocka_unit_test (dump_round_trips_each_address),
+    cmocka_unit_test (dump_refusals_leave_the_jar_alone),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

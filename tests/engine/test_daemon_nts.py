@@ -35,7 +35,7 @@ class DaemonNts(ChronydCase):
         if not self.cert.exists():
             subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
                             'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-                            '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+                            '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
                             '-keyout', str(key), '-out', str(self.cert)],
                            check=True, capture_output=True)
             for f in (self.cert, key):
@@ -94,6 +94,80 @@ class DaemonNts(ChronydCase):
         sys.stderr.write(f'synchronized; chronyd counted {ke} NTS-KE connection(s) and '
                          f'{authenticated} authenticated of {received} requests; engine '
                          f'VmRSS {status["VmRSS"].strip()}\n')
+
+    def test_engine_child_keeps_cookies_across_restarts(self):
+        """ntsdumpdir through privilege separation: the child opens no file, so meridiand
+        (root) reads the dump and hands it over, and writes what the child sends. A restarted
+        daemon polls with the saved cookies (chronyd counts no second NTS-KE); a corrupt dump
+        is logged and a new exchange made."""
+        trusted = self.root / 'etc' / 'meridian' / 'nts.crt'
+        shutil.copy(self.cert, trusted)
+        trusted.chmod(0o644)
+        self.write_config('ntstrustedcerts /etc/meridian/nts.crt', 'nosystemcert',
+                          'ntsdumpdir /var/lib/meridian/nts',
+                          f'server localhost port {self.port} iburst minpoll 4 maxpoll 4 '
+                          f'nts ntsport {self.ntsport}')
+        dump = self.root / 'var' / 'lib' / 'meridian' / 'nts' / f'localhost@{self.ntsport}.nts'
+
+        def authenticated():
+            return self.serverstats('Authenticated NTP packets')[0]
+
+        self.start_seed_daemon('0.05')
+        self.wait_until(lambda: dump.exists() and authenticated() >= 1, timeout=20,
+                        what='the dump and an authenticated reply')
+        self.assertEqual(dump.stat().st_mode & 0o777, 0o600)
+        after_ke = dump.read_text()
+        self.assertIn(f'\nsource 127.0.0.1:{self.port} ', after_ke)
+        before = authenticated()
+        self.assertEqual(self.stop_daemon(), 0)
+        # At exit the daemon asks the child for its jar as it is: the cookie the first request
+        # spent is not saved to be sent again.
+        spent = after_ke.split('\ncookie ')[1].split('\n')[0]
+        self.assertNotIn(spent, dump.read_text())
+        self.assertTrue(dump.read_text().endswith('\nend\n'))
+        self.start_seed_daemon('0.05')
+        self.wait_until(lambda: authenticated() > before, timeout=20,
+                        what='an authenticated reply after the restart')
+        self.assertEqual(self.serverstats('NTS-KE connections accepted')[0], 1)
+
+        # Truncated while the daemon is stopped (at exit it writes the dump whole).
+        self.assertEqual(self.stop_daemon(), 0)
+        dump.write_text(dump.read_text().replace('\nend\n', '\n'))
+        before = authenticated()
+        self.start_seed_daemon('0.05')
+        self.wait_until(lambda: authenticated() > before, timeout=20,
+                        what='an authenticated reply after a new NTS-KE')
+        self.assertEqual(self.serverstats('NTS-KE connections accepted')[0], 2)
+        self.assertRegex(self.daemon.log(), r'NTS dump .*localhost@\d+\.nts.*not a whole NTS '
+                                            r'dump.*ignored')
+        self.wait_until(lambda: dump.read_text().endswith('\nend\n'), timeout=10,
+                        what='the dump rewritten whole')
+        sys.stderr.write(f'chronyd: 2 NTS-KE connections for 3 runs, {authenticated()} '
+                         'authenticated packets\n')
+
+    def test_engine_child_in_chroot_uses_nts(self):
+        """--engine-chroot: the child cannot load meridian-nts.so once in its chroot (an empty
+        directory here), so it loads it before; the source synchronizes over NTS."""
+        trusted = self.root / 'etc' / 'meridian' / 'nts.crt'
+        shutil.copy(self.cert, trusted)
+        trusted.chmod(0o644)
+        chroot = self.tmp / 'engine-chroot'
+        chroot.mkdir(mode=0o755)
+        # A numeric address: the empty chroot has no /etc/hosts to resolve a name with.
+        self.write_config('ntstrustedcerts /etc/meridian/nts.crt', 'nosystemcert',
+                          f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 '
+                          f'nts ntsport {self.ntsport}')
+        self.start_seed_daemon('0.05', f'--engine-chroot={chroot}')
+        self.wait_synchronized(timeout=30)
+        ke, authenticated = self.serverstats('NTS-KE connections accepted',
+                                             'Authenticated NTP packets')
+        self.assertEqual(ke, 1)
+        self.assertGreaterEqual(authenticated, 1)
+        pid = self.engine_pid()
+        self.assertEqual(os.readlink(f'/proc/{pid}/root'), str(chroot))
+        self.assertIn('libgnutls', pathlib.Path(f'/proc/{pid}/maps').read_text())
+        self.assertNotIn('cannot load', self.daemon.log())
+        self.assertEqual(list(chroot.iterdir()), [])
 
 
 if __name__ == '__main__':

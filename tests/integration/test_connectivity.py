@@ -93,6 +93,36 @@ class OfflineOnline(ConnectivityCase):
         self.assertTrue(watch.wait_for('Online', True))
         self.assertEqual(sum('Online' in changed for changed, _ in watch.changes), 2)
 
+    def test_activity_counts_bursts_and_offline_sources_as_chronyc(self):
+        # chronyd, and an offline source where nothing listens.
+        self.write_config(self.server_line, f'server 127.0.0.2 port {free_udp_port()} offline')
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+
+        def activity():
+            return self.ctl('-c', 'activity').stdout
+
+        # iburst's burst over: one online, one offline.
+        self.wait_until(lambda: activity() == '1,1,0,0,0\n', timeout=30,
+                        what='the iburst to end')
+        self.assertEqual(self.ctl('activity').stdout,
+                         '200 OK\n1 sources online\n1 sources offline\n'
+                         '0 sources doing burst (return to online)\n'
+                         '0 sources doing burst (return to offline)\n'
+                         '0 sources with unknown address\n')
+        self.assertEqual(json.loads(self.ctl('--json', 'activity').stdout),
+                         {'online': 1, 'offline': 1, 'burst_online': 0, 'burst_offline': 0,
+                          'unknown_address': 0})
+        # A burst samples both, the offline one too (4 good replies of at most 8 requests,
+        # 2 s apart), each going back to what it was after it: chronyd's answers end its
+        # burst within seconds, while the silent one's runs on for all 8 requests.
+        self.ctl('burst')
+        self.wait_until(lambda: activity() == '0,0,1,1,0\n', timeout=5,
+                        what='both sources in a burst')
+        self.wait_until(lambda: activity() == '1,0,0,1,0\n', timeout=12,
+                        what="chronyd's burst to end, the other's to go on")
+        self.ctl('activity', 'extra', code=2)
+
     def test_offline_outlives_a_restart_of_the_engine_child(self):
         self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
         self.start_seed_daemon()

@@ -45,6 +45,9 @@ defaults_are_chronys (void **state)
   ntp_config_init (&cfg);
   assert_true (cfg.maxdistance == 3.0);
   assert_int_equal (cfg.minsources, 1);
+  /* chrony.conf(5): ntsrefresh 2419200 (four weeks), nocerttimecheck 0 (always checked) */
+  assert_int_equal (cfg.ntsrefresh, 2419200);
+  assert_int_equal (cfg.nocerttimecheck, 0);
   assert_true (cfg.maxupdateskew == 1000.0);
   assert_true (cfg.stratumweight == 0.001);
   assert_true (cfg.reselectdist == 0.0001);
@@ -328,6 +331,14 @@ core_directives_parse (void **state)
   assert_true (cfg.maxdistance == 16);
   assert_int_equal (ntp_config_parse_line (&cfg, "minsources 2", err, sizeof err), 1);
   assert_int_equal (cfg.minsources, 2);
+  assert_int_equal (ntp_config_parse_line (&cfg, "ntsrefresh 3600", err, sizeof err), 1);
+  assert_int_equal (cfg.ntsrefresh, 3600);
+  assert_int_equal (ntp_config_parse_line (&cfg, "ntsrefresh 2147483647", err, sizeof err), 1);
+  assert_int_equal (cfg.ntsrefresh, 2147483647);
+  assert_int_equal (ntp_config_parse_line (&cfg, "nocerttimecheck 2", err, sizeof err), 1);
+  assert_int_equal (cfg.nocerttimecheck, 2);
+  assert_true (ntp_config_is_core_directive ("ntsrefresh"));
+  assert_true (ntp_config_is_core_directive ("nocerttimecheck"));
   assert_int_equal (ntp_config_parse_line (&cfg, "maxupdateskew 100", err, sizeof err), 1);
   assert_true (cfg.maxupdateskew == 100);
   assert_int_equal (ntp_config_parse_line (&cfg, "maxslewrate 500", err, sizeof err), 1);
@@ -386,6 +397,12 @@ garbage_core_lines_explain_themselves (void **state)
   expect_core_error ("maxdistance abc", "'abc' is not a number");
   expect_core_error ("maxdistance nan", "'nan' is not a number");
   expect_core_error ("minsources 0", "minsources: '0'");
+  expect_core_error ("ntsrefresh 0", "ntsrefresh: '0' is not a whole number of seconds from 1");
+  expect_core_error ("ntsrefresh 2147483648", "ntsrefresh: '2147483648'");
+  expect_core_error ("ntsrefresh 1.5", "ntsrefresh: '1.5'");
+  expect_core_error ("ntsrefresh", "ntsrefresh needs exactly one value");
+  expect_core_error ("nocerttimecheck -1", "nocerttimecheck: '-1'");
+  expect_core_error ("nocerttimecheck 1 2", "nocerttimecheck needs exactly one value");
   expect_core_error ("maxchange 0 1 2", "maxchange: offset '0'");
   expect_core_error ("maxslewrate -5", "maxslewrate");
   /* a comment after the value is not a comment (chrony's rule): refused, not half-read */

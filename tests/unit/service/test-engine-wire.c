@@ -29,7 +29,7 @@ source_report_survives_the_wire_field_by_field (void **state)
                .t3_ns = 1700000000000000023LL, .t4_ns = 1700000000000000024LL,
                .ref_ns = 1699999990000000026LL, .interleaved = true,
                .response_ns = 29000, .t1_kernel = true },
-    .replies = 25,
+    .replies = 25, .bursting = true,
     .auth_mode = NTP_AUTH_NTS, .key_id = 26, .nts_key_len = 256, .nts_ke_ago = 27.5,
     .nts_ke_attempts = 28, .nts_nak = true, .nts_cookies = 7, .nts_cookie_len = 100,
   };
@@ -67,6 +67,9 @@ source_report_survives_the_wire_field_by_field (void **state)
   assert_true (out.std_dev == in.std_dev);
   assert_true (out.reply.interleaved);
   assert_true (out.reply.t1_kernel);
+  /* Two booleans side by side on the wire: one set, one not, so a swap shows. */
+  assert_true (out.bursting);
+  assert_false (out.offline);
   assert_true (out.reply.response_ns == 29000);
   assert_int_equal (out.reply.leap, 1);
   assert_int_equal (out.reply.version, 3);
