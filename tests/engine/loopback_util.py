@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What the loopback tests of this directory share: meson's skip status, free ports, a file
-written with its mode, a small NTP responder, and meridiand --no-bus with its log collected."""
+"""What the loopback tests of this directory share: meson's skip status, the programs they
+need, free ports, a file written with its mode, a small NTP responder, meridiand --no-bus with
+its log collected, chronyd's server counters, and stopping what a test started."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -84,3 +86,45 @@ def serve_ntp(sock, trailer):
                + req[40:48])
         tail = trailer(req)
         sock.sendto(hdr + ntp_timestamp(t2) + ntp_timestamp(time.time()) + tail, addr)
+
+
+def loopback_programs(need_openssl=False):
+    """(chronyd, meridiand) for a loopback test, or exit 77 saying what is missing: root
+    (chronyd drops to _chrony, setpriv drops CAP_SYS_TIME), chronyd and chronyc, and openssl
+    where the test makes certificates."""
+    if os.geteuid() != 0:
+        skip("needs root: chronyd drops to _chrony and setpriv drops CAP_SYS_TIME")
+    chronyd = shutil.which("chronyd") or "/usr/sbin/chronyd"
+    if not os.path.exists(chronyd) or not shutil.which("chronyc"):
+        skip("chronyd/chronyc are not installed")
+    if need_openssl and not shutil.which("openssl"):
+        skip("openssl is not installed (apt-get install openssl)")
+    meridiand = os.environ.get("MERIDIAND") or os.path.join(
+        os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
+    return chronyd, meridiand
+
+
+def chronyd_serverstats(sock, *keys):
+    """The counters @keys (e.g. "NTS-KE connections accepted") of `chronyc serverstats` from
+    the chronyd whose command socket is @sock, as ints, in that order."""
+    r = subprocess.run(["chronyc", "-h", sock, "serverstats"], capture_output=True, text=True,
+                       timeout=10)
+    got = []
+    for key in keys:
+        m = re.search(r"^" + re.escape(key) + r"\s*:\s*(\d+)", r.stdout, re.M)
+        assert m, "chronyc serverstats:\n" + r.stdout + r.stderr
+        got.append(int(m.group(1)))
+    return got
+
+
+def stop_all(procs):
+    """Terminate every process in @procs still running, then wait for each (killed after 5 s)."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 
-from loopback_util import NoBusDaemon, serve_ntp, skip, free_udp_port, write
+from loopback_util import NoBusDaemon, serve_ntp, skip, free_udp_port, write, loopback_programs
 
 KEY1 = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F7"
 KEY1_WRONG = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F8"
@@ -72,13 +72,7 @@ class Daemon(NoBusDaemon):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root: chronyd drops to _chrony and setpriv drops CAP_SYS_TIME")
-    chronyd = shutil.which("chronyd") or "/usr/sbin/chronyd"
-    if not os.path.exists(chronyd):
-        skip("chronyd is not installed")
-    meridiand = os.environ.get("MERIDIAND") or os.path.join(
-        os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
+    chronyd, meridiand = loopback_programs()
 
     tmp = tempfile.mkdtemp(prefix="mrd-auth-")
     os.chmod(tmp, 0o711)

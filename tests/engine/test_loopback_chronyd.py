@@ -42,7 +42,7 @@ import tempfile
 import threading
 import time
 
-from loopback_util import skip, free_udp_port
+from loopback_util import skip, free_udp_port, loopback_programs
 
 
 def chrony_refid(host):
@@ -70,13 +70,7 @@ def chronyc_tracking_reference(sock, limit):
 
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "slew"
-    if os.geteuid() != 0:
-        skip("needs root: chronyd drops to _chrony and setpriv drops CAP_SYS_TIME")
-    chronyd = shutil.which("chronyd") or "/usr/sbin/chronyd"
-    if not os.path.exists(chronyd):
-        skip("chronyd is not installed")
-    meridiand = os.environ.get("MERIDIAND") or os.path.join(
-        os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
+    chronyd, meridiand = loopback_programs()
 
     tmp = tempfile.mkdtemp(prefix="mrd-engine-")
     os.chmod(tmp, 0o711)   # chronyd binds its command socket as _chrony, below this

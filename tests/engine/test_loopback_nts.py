@@ -31,7 +31,9 @@ import tempfile
 import threading
 import time
 
-from loopback_util import NoBusDaemon, serve_ntp, skip, free_udp_port, free_tcp_port, write
+from loopback_util import (
+    NoBusDaemon, serve_ntp, skip, free_udp_port, free_tcp_port, write, loopback_programs,
+    stop_all)
 
 
 
@@ -132,15 +134,7 @@ class Daemon(NoBusDaemon):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root: chronyd drops to _chrony and setpriv drops CAP_SYS_TIME")
-    chronyd = shutil.which("chronyd") or "/usr/sbin/chronyd"
-    if not os.path.exists(chronyd):
-        skip("chronyd is not installed")
-    if not shutil.which("openssl"):
-        skip("openssl is not installed (apt-get install openssl)")
-    meridiand = os.environ.get("MERIDIAND") or os.path.join(
-        os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
+    chronyd, meridiand = loopback_programs(need_openssl=True)
 
     tmp = tempfile.mkdtemp(prefix="mrd-nts-")
     os.chmod(tmp, 0o711)
@@ -247,15 +241,7 @@ def main():
         assert int(auth.group(1)) >= 3, r.stdout
         print(f"chronyd: {ke.group(1)} NTS-KE connections, {auth.group(1)} authenticated packets")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
         for s in socks:
             s.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from loopback_util import skip, free_udp_port, write
+from loopback_util import skip, free_udp_port, write, chronyd_serverstats, loopback_programs
 
 
 def start_chronyd(chronyd, tmp, port):
@@ -74,14 +74,8 @@ class Daemon:
 
 
 def serverstats(sock):
-    r = subprocess.run(["chronyc", "-h", sock, "serverstats"], capture_output=True, text=True,
-                       timeout=10)
-    got = {}
-    for key in ("NTP packets received", "Interleaved NTP packets"):
-        m = re.search(r"^" + key + r"\s*:\s*(\d+)", r.stdout, re.M)
-        assert m, "chronyc serverstats:\n" + r.stdout + r.stderr
-        got[key] = int(m.group(1))
-    return got
+    keys = ("NTP packets received", "Interleaved NTP packets")
+    return dict(zip(keys, chronyd_serverstats(sock, *keys)))
 
 
 def run(meridiand, tmp, name, line, seconds):
@@ -98,13 +92,7 @@ def run(meridiand, tmp, name, line, seconds):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root: chronyd drops to _chrony and setpriv drops CAP_SYS_TIME")
-    chronyd = shutil.which("chronyd") or "/usr/sbin/chronyd"
-    if not os.path.exists(chronyd) or not shutil.which("chronyc"):
-        skip("chronyd/chronyc are not installed")
-    meridiand = os.environ.get("MERIDIAND") or os.path.join(
-        os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
+    chronyd, meridiand = loopback_programs()
 
     tmp = tempfile.mkdtemp(prefix="mrd-xleave-")
     os.chmod(tmp, 0o711)

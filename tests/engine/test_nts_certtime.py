@@ -16,11 +16,10 @@ import datetime
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 
-from loopback_util import NoBusDaemon, skip, free_udp_port, free_tcp_port, write
+from loopback_util import NoBusDaemon, skip, free_udp_port, free_tcp_port, write, stop_all
 from test_loopback_nts import start_chronyd
 
 
@@ -107,15 +106,7 @@ def main():
         print(f"checked: refused; unchecked: {len(unchecked_ke)} NTS-KE(s) before the first "
               "clock update, the refresh after it refused")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -20,17 +20,16 @@ import subprocess
 import tempfile
 import time
 
-from loopback_util import NoBusDaemon, skip, free_udp_port, free_tcp_port, write
+from loopback_util import (
+    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, chronyd_serverstats,
+    loopback_programs, stop_all)
 from test_loopback_nts import make_cert, start_chronyd
 
 
 def serverstats(sock):
-    r = subprocess.run(["chronyc", "-h", sock, "serverstats"], capture_output=True, text=True,
-                       timeout=10)
-    ke = re.search(r"^NTS-KE connections accepted\s*:\s*(\d+)", r.stdout, re.M)
-    auth = re.search(r"^Authenticated NTP packets\s*:\s*(\d+)", r.stdout, re.M)
-    assert ke and auth, "chronyc serverstats:\n" + r.stdout + r.stderr
-    return int(ke.group(1)), int(auth.group(1))
+    """chronyd's NTS-KE connections and authenticated packets."""
+    return tuple(chronyd_serverstats(sock, "NTS-KE connections accepted",
+                                     "Authenticated NTP packets"))
 
 
 def wait(what, predicate, daemon, timeout=15):
@@ -49,15 +48,7 @@ def stop(daemon):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root: chronyd drops to _chrony and setpriv drops CAP_SYS_TIME")
-    chronyd = shutil.which("chronyd") or "/usr/sbin/chronyd"
-    if not os.path.exists(chronyd):
-        skip("chronyd is not installed")
-    if not shutil.which("openssl"):
-        skip("openssl is not installed (apt-get install openssl)")
-    meridiand = os.environ.get("MERIDIAND") or os.path.join(
-        os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
+    chronyd, meridiand = loopback_programs(need_openssl=True)
 
     tmp = tempfile.mkdtemp(prefix="mrd-ntsdump-")
     os.chmod(tmp, 0o711)
@@ -161,15 +152,7 @@ def main():
               f"for the restarted client, then 1 each for the corrupt dump and the link; "
               f"{auth} authenticated packets")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -13,14 +13,14 @@ a network namespace and mount namespace this script makes (only its loopback; it
 The certificate (for 127.0.0.1) is checked against the line's name, never the negotiated one.
 """
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-from loopback_util import NoBusDaemon, skip, free_udp_port, free_tcp_port, write
+from loopback_util import (
+    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, chronyd_serverstats, stop_all)
 from test_loopback_nts import make_cert
 
 
@@ -55,12 +55,9 @@ def start_chronyd(chronyd, tmp, name, port, ntsport, cert, key, ntpserver):
 
 
 def serverstats(sock):
-    r = subprocess.run(["chronyc", "-h", sock, "serverstats"], capture_output=True, text=True,
-                       timeout=10)
-    ke = re.search(r"^NTS-KE connections accepted\s*:\s*(\d+)", r.stdout, re.M)
-    auth = re.search(r"^Authenticated NTP packets\s*:\s*(\d+)", r.stdout, re.M)
-    assert ke and auth, "chronyc serverstats:\n" + r.stdout + r.stderr
-    return int(ke.group(1)), int(auth.group(1))
+    """chronyd's NTS-KE connections and authenticated packets."""
+    return tuple(chronyd_serverstats(sock, "NTS-KE connections accepted",
+                                     "Authenticated NTP packets"))
 
 
 def wait_synchronized(daemons, timeout=20):
@@ -151,15 +148,7 @@ def main():
         print(f"chronyd A: {ke_a2} NTS-KE for 2 runs, {auth_a2} authenticated packets to "
               f"127.0.0.2; chronyd B: {ke_b} NTS-KE, {auth_b} authenticated to ntp2.test")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
