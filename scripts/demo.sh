@@ -179,7 +179,7 @@ for _ in $(seq 1 600); do
 done
 [ "$synced" = 1 ] || die "not synchronized after 60 s (log: $T/meridiand.log)"
 echo "NTPSynchronized after $(( $(date +%s) - started )) s. Slewing the 0.5 s out; TrueOffset is the"
-echo "virtual clock's error against this machine's clock, as of the last update:"
+echo "virtual clock's error against this machine's clock, read as it is shown:"
 for _ in $(seq 1 45); do
   true_off=$(prop org.meridian.Time1.Tracking TrueOffset)
   printf '  %3d s  TrueOffset %s s\n' "$(( $(date +%s) - started ))" "$true_off"
