@@ -1,14 +1,14 @@
 /* mrd-clock-virtual.c — a software clock over CLOCK_MONOTONIC.
  *
- * The clock is a line through one anchor point: it read base_ns when the monotonic source read
- * base_mono, and since then it has advanced at (1 + (error + correction) * 1e-6) times the
- * monotonic rate. Every change (step, set, new frequency) re-anchors at "now", so earlier
- * readings are never rewritten and the clock stays continuous across frequency changes, like a
- * kernel clock under adjtimex(2).
+ * The clock is a line through one anchor point (clock/mrd-clock-line.h), bent once where a
+ * slew planned with set_freq_until ends. Every change (step, set, new frequency) re-anchors at
+ * "now", so earlier readings are never rewritten and the clock stays continuous across
+ * frequency changes, like a kernel clock under adjtimex(2).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "mrd-clock.h"
+#include "mrd-clock-line.h"
 
 #include <math.h>
 #include <time.h>
@@ -20,10 +20,7 @@ typedef struct {
   /* Readings come from any thread (the bus worker thread answers TimeUSec, mrd-props.c);
    * the anchor and frequency change together under this lock. */
   GMutex lock;
-  gint64 base_ns;       /* clock reading at the anchor */
-  gint64 base_mono;     /* monotonic reading at the anchor */
-  double error_ppm;     /* the deliberate error (--virtual-freq) */
-  double freq_ppm;      /* the correction set through set_freq */
+  MrdClockLine line;    /* error: the deliberate one (--virtual-freq); the correction */
   int leap;             /* armed and not yet applied: 1 insert, -1 delete */
   gint64 leap_at;       /* the reading it applies from (mrd_clock_leap_at) */
 } MrdClockVirtual;
@@ -44,10 +41,7 @@ monotonic_ns (gpointer user_data)
 static gint64
 virtual_read_line (MrdClockVirtual *self, gint64 mono)
 {
-  gint64 elapsed = mono - self->base_mono;
-  double rate_error = (self->error_ppm + self->freq_ppm) * 1e-6;
-
-  return self->base_ns + elapsed + (gint64) llround ((double) elapsed * rate_error);
+  return mrd_clock_line_read (&self->line, mono);
 }
 
 /* Reading at monotonic time @mono: the line, shifted by an armed leap second once it reached
@@ -75,8 +69,7 @@ virtual_reanchor (MrdClockVirtual *self)
       self->leap = 0;
       self->leap_at = G_MAXINT64;
     }
-  self->base_mono = mono;
-  self->base_ns = now;
+  mrd_clock_line_anchor (&self->line, mono, now);
   return now;
 }
 
@@ -84,7 +77,7 @@ virtual_reanchor (MrdClockVirtual *self)
 static void
 virtual_rearm (MrdClockVirtual *self)
 {
-  self->leap_at = mrd_clock_leap_at (self->base_ns, self->leap);
+  self->leap_at = mrd_clock_leap_at (self->line.base_ns, self->leap);
 }
 
 static gboolean
@@ -119,7 +112,7 @@ virtual_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
 
   g_mutex_lock (&self->lock);
   virtual_reanchor (self);
-  self->base_ns = time_ns;
+  self->line.base_ns = time_ns;
   virtual_rearm (self);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -131,7 +124,7 @@ virtual_step (MrdClock *clock, double delta_s, GError **error)
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
 
   g_mutex_lock (&self->lock);
-  self->base_ns = virtual_reanchor (self) + (gint64) llround (delta_s * 1e9);
+  self->line.base_ns = virtual_reanchor (self) + (gint64) llround (delta_s * 1e9);
   virtual_rearm (self);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -144,9 +137,34 @@ virtual_set_freq (MrdClock *clock, double freq_ppm, GError **error)
 
   g_mutex_lock (&self->lock);
   virtual_reanchor (self);
-  self->freq_ppm = freq_ppm;
+  mrd_clock_line_set_freq (&self->line, freq_ppm);
   g_mutex_unlock (&self->lock);
   return TRUE;
+}
+
+static gboolean
+virtual_set_freq_until (MrdClock *clock, double freq_ppm, gint64 until_ns, double then_ppm,
+                        GError **error)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+
+  g_mutex_lock (&self->lock);
+  virtual_reanchor (self);
+  mrd_clock_line_plan (&self->line, freq_ppm, until_ns, then_ppm);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gint64
+virtual_monotonic_at (MrdClock *clock, gint64 time_ns)
+{
+  MrdClockVirtual *self = (MrdClockVirtual *) clock;
+  gint64 mono;
+
+  g_mutex_lock (&self->lock);
+  mono = mrd_clock_line_mono_at (&self->line, time_ns);
+  g_mutex_unlock (&self->lock);
+  return mono;
 }
 
 static double
@@ -156,7 +174,7 @@ virtual_get_freq (MrdClock *clock)
   double freq;
 
   g_mutex_lock (&self->lock);
-  freq = self->freq_ppm;
+  freq = mrd_clock_line_freq_at (&self->line, self->mono (self->mono_data));
   g_mutex_unlock (&self->lock);
   return freq;
 }
@@ -222,7 +240,7 @@ virtual_get_monotonic_rate (MrdClock *clock)
   double rate;
 
   g_mutex_lock (&self->lock);
-  rate = 1.0 + (self->error_ppm + self->freq_ppm) * 1e-6;
+  rate = mrd_clock_line_rate_at (&self->line, self->mono (self->mono_data));
   g_mutex_unlock (&self->lock);
   return rate;
 }
@@ -248,6 +266,8 @@ static const MrdClockOps virtual_ops = {
   .get_true_offset = virtual_get_true_offset,
   .get_monotonic_rate = virtual_get_monotonic_rate,
   .set_leap = virtual_set_leap,
+  .set_freq_until = virtual_set_freq_until,
+  .monotonic_at = virtual_monotonic_at,
 };
 
 MrdClock *
@@ -261,9 +281,7 @@ mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm, MrdMonotonicFunc 
   g_mutex_init (&self->lock);
   self->mono = mono != NULL ? mono : monotonic_ns;
   self->mono_data = mono_data;
-  self->error_ppm = error_ppm;
-  self->base_mono = self->mono (self->mono_data);
-  self->base_ns = start_ns;
+  mrd_clock_line_init (&self->line, start_ns, self->mono (self->mono_data), error_ppm);
   self->leap_at = G_MAXINT64;
   return &self->parent;
 }
@@ -291,7 +309,6 @@ mrd_clock_new_virtual (double offset_s, double error_ppm)
         }
     }
   self = (MrdClockVirtual *) mrd_clock_new_virtual_full (0, error_ppm, NULL, NULL);
-  self->base_mono = mono;
-  self->base_ns = real + (gint64) llround (offset_s * 1e9);
+  mrd_clock_line_init (&self->line, real + (gint64) llround (offset_s * 1e9), mono, error_ppm);
   return &self->parent;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <time.h>
 #include <unistd.h>
 #include "net/mrd-io-error.h"
 
@@ -211,6 +212,41 @@ mrd_clock_get_monotonic_rate (MrdClock *clock)
   if (clock->ops->get_monotonic_rate == NULL)
     return 1.0;
   return clock->ops->get_monotonic_rate (clock);
+}
+
+gint64
+mrd_clock_monotonic_at (MrdClock *clock, gint64 time_ns)
+{
+  struct timespec ts;
+  gint64 mono, delay;
+
+  if (clock->ops->monotonic_at != NULL)
+    return clock->ops->monotonic_at (clock, time_ns);
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  mono = (gint64) ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+  delay = time_ns - mrd_clock_now_ns (clock);
+  if (delay <= 0)
+    return mono;
+  return mono + (gint64) ceil ((double) delay / mrd_clock_get_monotonic_rate (clock));
+}
+
+gboolean
+mrd_clock_can_end_slews (MrdClock *clock)
+{
+  return clock->ops->set_freq_until != NULL;
+}
+
+gboolean
+mrd_clock_set_freq_until (MrdClock *clock, double freq_ppm, gint64 until_ns, double then_ppm,
+                          GError **error)
+{
+  if (clock->ops->set_freq_until == NULL)
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "The %s clock cannot end a slew by itself", clock->ops->name);
+      return FALSE;
+    }
+  return clock->ops->set_freq_until (clock, freq_ppm, until_ns, then_ppm, error);
 }
 
 #define DAY_NS (G_GINT64_CONSTANT (86400) * G_GINT64_CONSTANT (1000000000))

@@ -44,6 +44,9 @@ typedef struct {
   gboolean (*get_true_offset) (MrdClock *clock, double *offset_s);
   gboolean (*prepare_discipline) (MrdClock *clock, GError **error);
   double   (*get_monotonic_rate) (MrdClock *clock);
+  gboolean (*set_freq_until) (MrdClock *clock, double freq_ppm, gint64 until_ns,
+                              double then_ppm, GError **error);
+  gint64   (*monotonic_at) (MrdClock *clock, gint64 time_ns);
 } MrdClockOps;
 
 struct _MrdClock {
@@ -121,6 +124,7 @@ gboolean    mrd_clock_set_ns    (MrdClock *clock, gint64 time_ns, GError **error
 gboolean    mrd_clock_step      (MrdClock *clock, double delta_s, GError **error);
 /* Set the frequency correction (absolute, ppm; positive makes the clock run faster). */
 gboolean    mrd_clock_set_freq  (MrdClock *clock, double freq_ppm, GError **error);
+/* The correction in force now (for a virtual clock past a planned change, the new one). */
 double      mrd_clock_get_freq  (MrdClock *clock);
 void        mrd_clock_free      (MrdClock *clock);
 
@@ -133,6 +137,24 @@ double      mrd_clock_get_max_freq (MrdClock *clock);
  * the frequency and tick to CLOCK_MONOTONIC as to CLOCK_REALTIME); 1 + (error + correction)
  * x 1e-6 for the virtual clock, which slews at up to 10 %. */
 double      mrd_clock_get_monotonic_rate (MrdClock *clock);
+/* The CLOCK_MONOTONIC instant (ns) at which this clock will read @time_ns, as its frequency
+ * stands now (a planned change included, mrd_clock_set_freq_until), never before it: a timer
+ * set there fires when the clock has got there. Clocks without a plan of their own: now plus
+ * the distance divided by mrd_clock_get_monotonic_rate(). */
+gint64      mrd_clock_monotonic_at (MrdClock *clock, gint64 time_ns);
+/* A slew the clock ends by itself: the frequency correction @freq_ppm until the clock reads
+ * @until_ns, then @then_ppm, with no call in between. Ending a slew from a timer instead costs
+ * a wake-up per clock update (service/ntp/README.md). The virtual clocks do it exactly (their
+ * line bends there; a leap second in between aside, which moves the end by its second). The
+ * kernel has no such call: ADJ_FREQUENCY and ADJ_TICK act until changed, and what ends by
+ * itself changes the slew's shape (ADJ_OFFSET_SINGLESHOT removes whole microseconds over
+ * the next second at up to 500 ppm; the PLL's ADJ_OFFSET decays by a quarter or less each
+ * second). So the system backend leaves this unset and its slews end on the engine's timer.
+ * A later set_freq, set_freq_until, step or set replaces the plan. FALSE with
+ * G_IO_ERROR_NOT_SUPPORTED where the backend cannot (mrd_clock_can_end_slews). */
+gboolean    mrd_clock_set_freq_until (MrdClock *clock, double freq_ppm, gint64 until_ns,
+                                      double then_ppm, GError **error);
+gboolean    mrd_clock_can_end_slews (MrdClock *clock);
 /* A CLOCK_REALTIME time (e.g. a kernel packet timestamp) as this clock read at that moment. */
 gint64      mrd_clock_from_realtime_ns (MrdClock *clock, gint64 real_ns);
 /* Arm (leap = 1 insert, -1 delete) or disarm (0) a leap second at the end of the UTC day:

@@ -130,10 +130,21 @@ ntp_discipline_cook (const NtpDiscipline *d, int64_t raw_ns)
   return raw_ns - (int64_t) llround (ntp_discipline_pending (d, raw_ns) * 1e9);
 }
 
+/* Whether the clock ends a slew by itself (NtpEnv.set_freq_until), so that no timer of ours
+ * has to. */
+static bool
+clock_ends_slews (const NtpDiscipline *d)
+{
+  return d->env && d->env->set_freq_until;
+}
+
 static void
 apply_freq (NtpDiscipline *d)
 {
-  if (d->env && d->env->set_freq)
+  if (d->slewing && clock_ends_slews (d))
+    d->env->set_freq_until (d->env->ud, d->base_ppm + d->slew_extra_ppm, d->slew_end_ns,
+                            d->base_ppm);
+  else if (d->env && d->env->set_freq)
     d->env->set_freq (d->env->ud, d->base_ppm + (d->slewing ? d->slew_extra_ppm : 0.0));
 }
 
@@ -147,8 +158,8 @@ apply_freq (NtpDiscipline *d)
  * mean square error of p0^2 (1 - D/T) / 3 over it. A slew the rule plans past `wake_ns` ends
  * there instead: the next update measures again whatever is still pending, and a slew left
  * running past it filters the estimate a second time. The fast default costs that one
- * wake-up per update (removing p0 takes |p0| / rate, under a second, and the frequency must
- * be set back then). */
+ * wake-up per update (removing p0 takes |p0| / rate, and the frequency must be set back
+ * then), unless the clock ends the slew by itself (NtpEnv.set_freq_until). */
 static void
 start_slew (NtpDiscipline *d, int64_t now_ns, double p0, bool chrony_rule, double corr_rate,
             double sd, int64_t wake_ns)
@@ -426,7 +437,7 @@ ntp_discipline_make_step (NtpDiscipline *d, int64_t now_ns, NtpClockChange *chg)
 int64_t
 ntp_discipline_deadline (const NtpDiscipline *d)
 {
-  return d->slewing ? d->slew_end_ns : INT64_MAX;
+  return d->slewing && !clock_ends_slews (d) ? d->slew_end_ns : INT64_MAX;
 }
 
 void
@@ -434,7 +445,9 @@ ntp_discipline_timer (NtpDiscipline *d, int64_t now_ns)
 {
   if (d->slewing && now_ns >= d->slew_end_ns) {
     d->slewing = false;
-    apply_freq (d);
+    /* A clock that ends its slews has set the frequency back already. */
+    if (!clock_ends_slews (d))
+      apply_freq (d);
   }
 }
 

@@ -56,6 +56,11 @@ typedef struct {
    * A real kernel applies it at its next tick, not at once: the core never assumes the
    * change took effect at the instant of the call to better than one tick. */
   void (*set_freq) (void *ud, double freq_ppm);
+  /* A slew the clock ends by itself: set_freq (freq_ppm) now and set_freq (then_ppm) when the
+   * local clock reads until_ns, with no call in between. May be NULL: the core then ends
+   * each slew from its own timer, a wake-up per clock update (the slews are short: see
+   * ntp-discipline.c). */
+  void (*set_freq_until) (void *ud, double freq_ppm, int64_t until_ns, double then_ppm);
   /* Step the clock by -offset_s (offset_s positive = the clock is ahead, so it goes back). */
   void (*step) (void *ud, double offset_s);
   /* Arm or disarm a leap second at the end of the current UTC day. May be NULL. */

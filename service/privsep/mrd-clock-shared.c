@@ -1,9 +1,10 @@
 /* mrd-clock-shared.c — see mrd-clock-shared.h.
  *
- * The arithmetic is the virtual clock's (clock/mrd-clock-virtual.c): one anchor point and a
- * rate of (1 + (error + correction) x 1e-6) times CLOCK_MONOTONIC, re-anchored at every change
- * so that earlier readings are never rewritten. CLOCK_MONOTONIC is one clock for every process
- * on the host, so both sides of the memfd compute the same reading.
+ * The arithmetic is the virtual clock's (clock/mrd-clock-line.h): one anchor point and a
+ * rate of (1 + (error + correction) x 1e-6) times CLOCK_MONOTONIC, bent once where a planned
+ * slew ends, re-anchored at every change so that earlier readings are never rewritten.
+ * CLOCK_MONOTONIC is one clock for every process on the host, so both sides of the memfd
+ * compute the same reading.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include "clock/mrd-clock-line.h"
 #include "net/mrd-io-error.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
@@ -27,10 +29,7 @@
 typedef struct {
   guint32 magic;
   guint32 seq;          /* odd while a writer holds it */
-  gint64 base_ns;       /* clock reading at the anchor */
-  gint64 base_mono;     /* CLOCK_MONOTONIC at the anchor */
-  double error_ppm;     /* the deliberate error (--virtual-freq) */
-  double freq_ppm;      /* the correction (set_freq) */
+  MrdClockLine line;    /* error: the deliberate one (--virtual-freq); the correction */
   gint64 leap_at;       /* the reading an armed leap second applies from; G_MAXINT64 = none */
   gint32 leap;          /* armed and not yet applied: 1 insert, -1 delete */
 } SharedState;
@@ -59,6 +58,49 @@ real_ns (void)
   return (gint64) ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+/* The line's fields one by one, each a relaxed atomic access (the sequence lock around
+ * makes the whole consistent); the doubles go through their bits. */
+static double
+load_double (const double *p)
+{
+  guint64 bits = __atomic_load_n ((const guint64 *) p, __ATOMIC_RELAXED);
+  double d;
+
+  memcpy (&d, &bits, sizeof d);
+  return d;
+}
+
+static void
+store_double (double *p, double d)
+{
+  guint64 bits;
+
+  memcpy (&bits, &d, sizeof bits);
+  __atomic_store_n ((guint64 *) p, bits, __ATOMIC_RELAXED);
+}
+
+static void
+line_load (const MrdClockLine *from, MrdClockLine *to)
+{
+  to->base_ns = __atomic_load_n (&from->base_ns, __ATOMIC_RELAXED);
+  to->base_mono = __atomic_load_n (&from->base_mono, __ATOMIC_RELAXED);
+  to->error_ppm = load_double (&from->error_ppm);
+  to->freq_ppm = load_double (&from->freq_ppm);
+  to->plan_mono = __atomic_load_n (&from->plan_mono, __ATOMIC_RELAXED);
+  to->plan_freq_ppm = load_double (&from->plan_freq_ppm);
+}
+
+static void
+line_store (MrdClockLine *to, const MrdClockLine *from)
+{
+  __atomic_store_n (&to->base_ns, from->base_ns, __ATOMIC_RELAXED);
+  __atomic_store_n (&to->base_mono, from->base_mono, __ATOMIC_RELAXED);
+  store_double (&to->error_ppm, from->error_ppm);
+  store_double (&to->freq_ppm, from->freq_ppm);
+  __atomic_store_n (&to->plan_mono, from->plan_mono, __ATOMIC_RELAXED);
+  store_double (&to->plan_freq_ppm, from->plan_freq_ppm);
+}
+
 /* A consistent copy of the state. */
 static void
 state_read (MrdClockShared *self, SharedState *out)
@@ -69,15 +111,7 @@ state_read (MrdClockShared *self, SharedState *out)
 
       if (s1 & 1)
         continue;
-      out->base_ns = __atomic_load_n (&self->shm->base_ns, __ATOMIC_RELAXED);
-      out->base_mono = __atomic_load_n (&self->shm->base_mono, __ATOMIC_RELAXED);
-      {
-        guint64 e = __atomic_load_n ((guint64 *) &self->shm->error_ppm, __ATOMIC_RELAXED);
-        guint64 f = __atomic_load_n ((guint64 *) &self->shm->freq_ppm, __ATOMIC_RELAXED);
-
-        memcpy (&out->error_ppm, &e, sizeof e);
-        memcpy (&out->freq_ppm, &f, sizeof f);
-      }
+      line_load (&self->shm->line, &out->line);
       out->leap_at = __atomic_load_n (&self->shm->leap_at, __ATOMIC_RELAXED);
       out->leap = __atomic_load_n (&self->shm->leap, __ATOMIC_RELAXED);
       __atomic_thread_fence (__ATOMIC_ACQUIRE);
@@ -102,14 +136,7 @@ write_lock (MrdClockShared *self)
 static void
 write_unlock (MrdClockShared *self, const SharedState *st)
 {
-  guint64 e, f;
-
-  __atomic_store_n (&self->shm->base_ns, st->base_ns, __ATOMIC_RELAXED);
-  __atomic_store_n (&self->shm->base_mono, st->base_mono, __ATOMIC_RELAXED);
-  memcpy (&e, &st->error_ppm, sizeof e);
-  memcpy (&f, &st->freq_ppm, sizeof f);
-  __atomic_store_n ((guint64 *) &self->shm->error_ppm, e, __ATOMIC_RELAXED);
-  __atomic_store_n ((guint64 *) &self->shm->freq_ppm, f, __ATOMIC_RELAXED);
+  line_store (&self->shm->line, &st->line);
   __atomic_store_n (&self->shm->leap_at, st->leap_at, __ATOMIC_RELAXED);
   __atomic_store_n (&self->shm->leap, st->leap, __ATOMIC_RELAXED);
   __atomic_fetch_add (&self->shm->seq, 1, __ATOMIC_RELEASE);
@@ -118,10 +145,7 @@ write_unlock (MrdClockShared *self, const SharedState *st)
 static gint64
 read_line (const SharedState *st, gint64 mono)
 {
-  gint64 elapsed = mono - st->base_mono;
-  double rate_error = (st->error_ppm + st->freq_ppm) * 1e-6;
-
-  return st->base_ns + elapsed + (gint64) llround ((double) elapsed * rate_error);
+  return mrd_clock_line_read (&st->line, mono);
 }
 
 /* The line, shifted by an armed leap second from the reading it applies from (the virtual
@@ -149,24 +173,21 @@ lock_and_anchor (MrdClockShared *self, SharedState *st)
 {
   gint64 mono;
 
+  gint64 reading;
+
   write_lock (self);
-  st->base_ns = self->shm->base_ns;
-  st->base_mono = self->shm->base_mono;
-  st->error_ppm = self->shm->error_ppm;
-  st->freq_ppm = self->shm->freq_ppm;
+  st->line = self->shm->line;
   st->leap_at = self->shm->leap_at;
   st->leap = self->shm->leap;
   mono = mono_ns ();
+  reading = read_at (st, mono);
   if (read_line (st, mono) >= st->leap_at)
     {
       /* Past the leap second: folded into the anchor below, and disarmed. */
-      st->base_ns = read_at (st, mono);
       st->leap = 0;
       st->leap_at = G_MAXINT64;
     }
-  else
-    st->base_ns = read_at (st, mono);
-  st->base_mono = mono;
+  mrd_clock_line_anchor (&st->line, mono, reading);
 }
 
 static gboolean
@@ -177,7 +198,7 @@ shared_set_leap (MrdClock *clock, int leap, GError **error)
 
   lock_and_anchor (self, &st);
   st.leap = leap;
-  st.leap_at = mrd_clock_leap_at (st.base_ns, leap);
+  st.leap_at = mrd_clock_leap_at (st.line.base_ns, leap);
   write_unlock (self, &st);
   return TRUE;
 }
@@ -189,8 +210,8 @@ shared_set_ns (MrdClock *clock, gint64 time_ns, GError **error)
   SharedState st;
 
   lock_and_anchor (self, &st);
-  st.base_ns = time_ns;
-  st.leap_at = mrd_clock_leap_at (st.base_ns, st.leap);
+  st.line.base_ns = time_ns;
+  st.leap_at = mrd_clock_leap_at (st.line.base_ns, st.leap);
   write_unlock (self, &st);
   return TRUE;
 }
@@ -202,8 +223,8 @@ shared_step (MrdClock *clock, double delta_s, GError **error)
   SharedState st;
 
   lock_and_anchor (self, &st);
-  st.base_ns += (gint64) llround (delta_s * 1e9);
-  st.leap_at = mrd_clock_leap_at (st.base_ns, st.leap);
+  st.line.base_ns += (gint64) llround (delta_s * 1e9);
+  st.leap_at = mrd_clock_leap_at (st.line.base_ns, st.leap);
   write_unlock (self, &st);
   return TRUE;
 }
@@ -215,9 +236,31 @@ shared_set_freq (MrdClock *clock, double freq_ppm, GError **error)
   SharedState st;
 
   lock_and_anchor (self, &st);
-  st.freq_ppm = freq_ppm;
+  mrd_clock_line_set_freq (&st.line, freq_ppm);
   write_unlock (self, &st);
   return TRUE;
+}
+
+static gboolean
+shared_set_freq_until (MrdClock *clock, double freq_ppm, gint64 until_ns, double then_ppm,
+                       GError **error)
+{
+  MrdClockShared *self = (MrdClockShared *) clock;
+  SharedState st;
+
+  lock_and_anchor (self, &st);
+  mrd_clock_line_plan (&st.line, freq_ppm, until_ns, then_ppm);
+  write_unlock (self, &st);
+  return TRUE;
+}
+
+static gint64
+shared_monotonic_at (MrdClock *clock, gint64 time_ns)
+{
+  SharedState st;
+
+  state_read ((MrdClockShared *) clock, &st);
+  return mrd_clock_line_mono_at (&st.line, time_ns);
 }
 
 static double
@@ -226,7 +269,7 @@ shared_get_freq (MrdClock *clock)
   SharedState st;
 
   state_read ((MrdClockShared *) clock, &st);
-  return st.freq_ppm;
+  return mrd_clock_line_freq_at (&st.line, mono_ns ());
 }
 
 static gint64
@@ -262,7 +305,7 @@ shared_get_monotonic_rate (MrdClock *clock)
   SharedState st;
 
   state_read ((MrdClockShared *) clock, &st);
-  return 1.0 + (st.error_ppm + st.freq_ppm) * 1e-6;
+  return mrd_clock_line_rate_at (&st.line, mono_ns ());
 }
 
 static double
@@ -295,6 +338,8 @@ static const MrdClockOps shared_ops = {
   .from_realtime_ns = shared_from_realtime_ns,
   .get_true_offset = shared_get_true_offset,
   .set_leap = shared_set_leap,
+  .set_freq_until = shared_set_freq_until,
+  .monotonic_at = shared_monotonic_at,
 };
 
 static MrdClock *
@@ -345,12 +390,10 @@ mrd_clock_shared_new (double offset_s, double error_ppm, GError **error)
     }
   st = ((MrdClockShared *) clock)->shm;
   st->magic = SHARED_MAGIC;
-  st->error_ppm = error_ppm;
-  st->freq_ppm = 0.0;
+  mrd_clock_line_init (&st->line, real_ns () + (gint64) llround (offset_s * 1e9), mono_ns (),
+                       error_ppm);
   st->leap = 0;
   st->leap_at = G_MAXINT64;
-  st->base_mono = mono_ns ();
-  st->base_ns = real_ns () + (gint64) llround (offset_s * 1e9);
   return clock;
 }
 

@@ -2,7 +2,8 @@
  * that meridiand and its unprivileged NTP engine child (mrd-engine-child.h) read and change ONE
  * clock: SetTime in the parent and the slewing in the child act on the same line.
  *
- * The state is a memfd holding {base mono ns, base time ns, error ppm, correction ppm, leap}
+ * The state is a memfd holding {base mono ns, base time ns, error ppm, correction
+ * ppm, a planned change of the correction, leap}
  * under a sequence lock: a writer (either process) takes the lock by moving the counter from
  * even to odd with a compare-and-swap and back to even when done; a reader retries while the
  * counter is odd or has moved. Readers never block a writer, so neither process can stall the

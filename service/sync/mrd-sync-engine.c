@@ -110,6 +110,7 @@ struct _MrdSyncEngine {
   int timer_fd;
   guint timer_watch;
   gint64 deadline;               /* the core's, local clock ns; G_MAXINT64 = none */
+  guint64 timer_wakeups;         /* times the timer fired (mrd_sync_engine_get_timer_wakeups) */
   GPtrArray *specs;              /* SyncSpec, in configuration order */
   GPtrArray *sources;            /* SyncSource, in order of creation */
   SyncSource *by_core[NTP_MAX_SOURCES];
@@ -189,6 +190,19 @@ env_set_freq (void *ud, double freq_ppm)
 }
 
 static void
+env_set_freq_until (void *ud, double freq_ppm, int64_t until_ns, double then_ppm)
+{
+  MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
+
+  if (!mrd_clock_set_freq_until (self->clock, freq_ppm, until_ns, then_ppm, &error))
+    g_warning ("Cannot slew the clock at %.3f ppm: %s", freq_ppm, error->message);
+  /* The rate changed now and will again at until_ns: the armed deadline moves on the timer
+   * (mrd_clock_monotonic_at follows the plan). */
+  timer_program (self);
+}
+
+static void
 env_step (void *ud, double offset_s)
 {
   MrdSyncEngine *self = ud;
@@ -233,19 +247,19 @@ timer_program (MrdSyncEngine *self)
     return;
   if (self->deadline != G_MAXINT64)
     {
-      gint64 delay = self->deadline - mrd_clock_now_ns (self->clock);
       struct timespec mono;
-      gint64 at;
+      gint64 at, now_mono;
 
       /* The deadline is on the local clock; the timer runs on CLOCK_MONOTONIC, which the
        * clock outruns by its rate (a slew of the virtual clock runs it up to 10 % fast: a
-       * 5 s slew timed on CLOCK_MONOTONIC alone would end 0.5 s late and overshoot by 50 ms).
-       * A timer that still fires early is programmed again for the rest (on_timer). */
-      delay = (gint64) ((double) delay / mrd_clock_get_monotonic_rate (self->clock));
-      if (delay < 1000)
-        delay = 1000;
+       * 5 s slew timed on CLOCK_MONOTONIC alone would end 0.5 s late and overshoot by 50 ms),
+       * a rate that a slew the clock ends itself changes on the way. A timer that still fires
+       * early is programmed again for the rest (on_timer). */
+      at = mrd_clock_monotonic_at (self->clock, self->deadline);
       clock_gettime (CLOCK_MONOTONIC, &mono);
-      at = (gint64) mono.tv_sec * NS_PER_SEC + mono.tv_nsec + delay;
+      now_mono = (gint64) mono.tv_sec * NS_PER_SEC + mono.tv_nsec;
+      if (at < now_mono + 1000)
+        at = now_mono + 1000;
       its.it_value.tv_sec = at / NS_PER_SEC;
       its.it_value.tv_nsec = at % NS_PER_SEC;
     }
@@ -371,6 +385,7 @@ on_timer (int fd, GIOCondition condition, gpointer user_data)
 
   if (read (fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
     g_debug ("timerfd read: %s", g_strerror (errno));
+  self->timer_wakeups++;
   if (self->core == NULL)
     return G_SOURCE_CONTINUE;
   if (self->deadline != G_MAXINT64 && mrd_clock_now_ns (self->clock) < self->deadline)
@@ -1418,6 +1433,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .send = env_send,
     .arm_timer = env_arm_timer,
     .set_freq = env_set_freq,
+    .set_freq_until = mrd_clock_can_end_slews (self->clock) ? env_set_freq_until : NULL,
     .step = env_step,
     .set_leap = env_set_leap,
     .log = env_log,
@@ -1501,6 +1517,12 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
   self->ref_host[0] = '\0';
   update_sync_status (self, &unsynced);
   g_info ("NTP engine stopped");
+}
+
+guint64
+mrd_sync_engine_get_timer_wakeups (MrdSyncEngine *self)
+{
+  return self->timer_wakeups;
 }
 
 gboolean

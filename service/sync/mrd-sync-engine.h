@@ -100,6 +100,9 @@ void           mrd_sync_engine_set_updated_func (MrdSyncEngine *self, MrdSyncEng
 void           mrd_sync_engine_start (MrdSyncEngine *self);
 void           mrd_sync_engine_stop  (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_is_running (MrdSyncEngine *self);
+/* How many times the engine's timer has woken the process (each poll, each slew the clock
+ * does not end by itself, each early expiry), since it was made: what idling costs. */
+guint64        mrd_sync_engine_get_timer_wakeups (MrdSyncEngine *self);
 
 /* A `server|pool|peer HOST [options]` line (chrony.conf syntax, ntp_source_config_parse).
  * Refused (G_IO_ERROR_EXISTS) when a source with that name and port is already configured,

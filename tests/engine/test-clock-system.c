@@ -12,6 +12,7 @@
 #include <string.h>
 #include <glib.h>
 #include <sys/timex.h>
+#include <unistd.h>
 
 #include "clock/mrd-clock.h"
 #include "privsep/mrd-clock-shared.h"
@@ -362,6 +363,37 @@ shared_clock_inserts_an_armed_leap_second (void **state)
                now < midnight + 86400 * SEC - SEC / 2);
 }
 
+/* A slew planned through one end of the shared clock (the engine child's) ends by itself, as
+ * the other end (the daemon's) reads it: 10 % fast until the clock has gained... 0.1 s of its
+ * own time at 1.1 x is 0.0909 s of real time, a gain of 9.09 ms, and not one more microsecond
+ * in the 0.2 s after, with nobody calling. */
+static void
+shared_clock_ends_a_planned_slew_for_both_processes (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdClock) daemon_end = mrd_clock_shared_new (0.0, 0.0, &error);
+  g_autoptr(MrdClock) child_end = NULL;
+  double offset_daemon, offset_child;
+  gint64 until;
+
+  assert_non_null (daemon_end);
+  child_end = mrd_clock_shared_new_from_fd (dup (mrd_clock_shared_get_fd (daemon_end)), &error);
+  assert_non_null (child_end);
+  assert_true (mrd_clock_can_end_slews (child_end));
+  until = mrd_clock_now_ns (child_end) + SEC / 10;
+  assert_true (mrd_clock_set_freq_until (child_end, 100000.0, until, 0.0, &error));
+  assert_true (fabs (mrd_clock_get_freq (daemon_end) - 100000.0) < 1e-9);
+  assert_int_equal (mrd_clock_monotonic_at (daemon_end, until),
+                    mrd_clock_monotonic_at (child_end, until));
+  g_usleep (300000);
+  assert_true (mrd_clock_get_true_offset (daemon_end, &offset_daemon));
+  assert_true (mrd_clock_get_true_offset (child_end, &offset_child));
+  assert_true (fabs (offset_daemon - 0.1 * (1.0 - 1.0 / 1.1)) < 2e-4);
+  assert_true (fabs (offset_child - offset_daemon) < 2e-4);
+  assert_true (fabs (mrd_clock_get_freq (daemon_end)) < 1e-9);
+  assert_true (fabs (mrd_clock_get_monotonic_rate (child_end) - 1.0) < 1e-12);
+}
+
 int
 main (void)
 {
@@ -381,6 +413,7 @@ main (void)
     cmocka_unit_test (virtual_clock_deletes_an_armed_leap_second),
     cmocka_unit_test (virtual_clock_leap_disarmed_or_not_armed_is_not_applied),
     cmocka_unit_test (shared_clock_inserts_an_armed_leap_second),
+    cmocka_unit_test (shared_clock_ends_a_planned_slew_for_both_processes),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

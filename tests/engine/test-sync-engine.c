@@ -509,6 +509,61 @@ a_change_of_reach_is_announced_without_a_clock_update (void **state)
   mrd_sync_engine_stop (engine);
 }
 
+/* A test server on 127.0.0.1 (opened into @s) and an engine on @clock, started, with the
+ * one line `server 127.0.0.1 port N @source_options` and then @more_lines. */
+static MrdSyncEngine *
+start_engine_with_server (MrdClock *clock, Server *s, const char *source_options,
+                          const char *more_lines)
+{
+  g_autoptr(MrdConfig) config = NULL;
+  g_autofree char *text = NULL;
+  guint16 port = 0;
+  MrdSyncEngine *engine;
+
+  assert_true (server_open (s, AF_INET, "127.0.0.1", &port));
+  text = g_strdup_printf ("server 127.0.0.1 port %u %s\n%s", port, source_options, more_lines);
+  config = config_from (text);
+  engine = mrd_sync_engine_new (clock, config, NULL);
+  assert_non_null (engine);
+  mrd_sync_engine_start (engine);
+  return engine;
+}
+
+/* Run the main loop until @done says so of the engine's tracking and the clock's true offset,
+ * or @seconds have passed; *@t (and *@true_offset unless NULL) are the last values seen. */
+typedef gboolean (*TrackingDone) (const NtpTracking *t, double true_offset);
+
+static void
+wait_for_tracking (MrdSyncEngine *engine, MrdClock *clock, guint seconds, TrackingDone done,
+                   NtpTracking *t, double *true_offset)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  double off = 1.0;
+
+  while (g_get_monotonic_time () < end)
+    {
+      run_for (50);
+      mrd_sync_engine_get_tracking (engine, t);
+      assert_true (mrd_clock_get_true_offset (clock, &off));
+      if (done (t, off))
+        break;
+    }
+  if (true_offset != NULL)
+    *true_offset = off;
+}
+
+static gboolean
+slewing_for_half_a_second (const NtpTracking *t, double true_offset)
+{
+  return t->slew_left > 0.5;
+}
+
+static gboolean
+synchronized_within_1ms (const NtpTracking *t, double true_offset)
+{
+  return t->synchronized && fabs (true_offset) < 1e-3;
+}
+
 /* Stopped in the middle of a slew, the engine leaves the clock at its frequency estimate: the
  * slew's extra frequency would otherwise run on with nothing to end it. A clock whose
  * correction is beyond any oscillator's drift (what such a slew leaves) is not taken as the
@@ -518,29 +573,12 @@ a_stop_mid_slew_leaves_the_clock_at_its_frequency_estimate (void **state)
 {
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.3, -20.0);
   g_autoptr(MrdSyncEngine) engine = NULL;
-  g_autoptr(MrdConfig) config = NULL;
-  g_autofree char *text = NULL;
   Server s;
-  guint16 port = 0;
   NtpTracking t = { 0 };
-  gint64 end;
 
-  assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
   /* 0.3 s off, under makestep's 1 s: slewed out, at up to 83 333 ppm. */
-  text = g_strdup_printf ("server 127.0.0.1 port %u iburst minpoll 0 maxpoll 0\n"
-                          "makestep 1 3\n", port);
-  config = config_from (text);
-  engine = mrd_sync_engine_new (clock, config, NULL);
-  assert_non_null (engine);
-  mrd_sync_engine_start (engine);
-  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < end)
-    {
-      run_for (50);
-      mrd_sync_engine_get_tracking (engine, &t);
-      if (t.slew_left > 0.5)
-        break;
-    }
+  engine = start_engine_with_server (clock, &s, "iburst minpoll 0 maxpoll 0", "makestep 1 3\n");
+  wait_for_tracking (engine, clock, 20, slewing_for_half_a_second, &t, NULL);
   assert_true (t.slew_left > 0.5);
   assert_true (fabs (mrd_clock_get_freq (clock)) > 1000.0);
   mrd_sync_engine_stop (engine);
@@ -560,12 +598,43 @@ a_stop_mid_slew_leaves_the_clock_at_its_frequency_estimate (void **state)
   server_close (&s);
 }
 
+/* Once synchronized, each poll wakes the engine once: the slew that follows each update ends
+ * in the virtual clock (mrd_clock_set_freq_until), not on a timer of its own. At a 4 s poll
+ * the slews of a few microseconds last about a second, so a timer ending them would double the
+ * wake-ups. */
+static void
+a_poll_costs_one_wake_up_when_the_clock_ends_its_slews (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.002, -20.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  Server s;
+  NtpTracking t = { 0 };
+  double off = 1.0;
+  guint64 wakeups;
+  guint requests;
+
+  engine = start_engine_with_server (clock, &s, "iburst minpoll 2 maxpoll 2", "");
+  wait_for_tracking (engine, clock, 30, synchronized_within_1ms, &t, &off);
+  assert_true (t.synchronized);
+  wakeups = mrd_sync_engine_get_timer_wakeups (engine);
+  requests = s.requests;
+  run_for (16500);
+  mrd_sync_engine_get_tracking (engine, &t);
+  assert_true (t.synchronized);
+  assert_true (s.requests - requests >= 4);
+  /* One wake-up per request, and one spare for a timer that fires a hair early. */
+  assert_true (mrd_sync_engine_get_timer_wakeups (engine) - wakeups <= s.requests - requests + 1);
+  mrd_sync_engine_stop (engine);
+  server_close (&s);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (duplicate_and_bad_lines_are_refused),
     cmocka_unit_test (synchronizes_announces_once_per_update_and_keeps_drift),
+    cmocka_unit_test (a_poll_costs_one_wake_up_when_the_clock_ends_its_slews),
     cmocka_unit_test (pool_is_one_source_per_address),
     cmocka_unit_test (an_unreachable_member_is_replaced_after_resolving_again),
     cmocka_unit_test (a_change_of_reach_is_announced_without_a_clock_update),

@@ -25,6 +25,10 @@ typedef struct {
   int n_step;
   NtpLeap leap;
   int n_leap;
+  /* set_freq_until's last call */
+  int n_until;
+  double until_freq, until_then;
+  int64_t until_ns;
 } Fake;
 
 static Fake fake;
@@ -35,6 +39,15 @@ static void f_arm (void *ud, int64_t d) { (void) ud; (void) d; }
 static void f_freq (void *ud, double ppm) { (void) ud; fake.freq = ppm; fake.n_freq++; }
 static void f_step (void *ud, double off) { (void) ud; fake.stepped += off; fake.n_step++; }
 static void f_leap (void *ud, NtpLeap l) { (void) ud; fake.leap = l; fake.n_leap++; }
+
+static void f_until (void *ud, double ppm, int64_t until, double then)
+{
+  (void) ud;
+  fake.until_freq = ppm;
+  fake.until_ns = until;
+  fake.until_then = then;
+  fake.n_until++;
+}
 
 static const NtpEnv env = { .now = f_now, .send = f_send, .arm_timer = f_arm,
                             .set_freq = f_freq, .step = f_step, .set_leap = f_leap,
@@ -204,6 +217,54 @@ slew_does_not_outlast_the_next_transmission (void **state)
   assert_int_equal (ntp_discipline_update (&d, t, &in, &chg), NTP_DISCIPLINE_SLEWED);
   double dur = (double) (ntp_discipline_deadline (&d) - t) * 1e-9;
   assert_true (fabs (dur - 1536.0) < 1e-3);
+}
+
+/* A clock that ends its slews itself (set_freq_until) gets the whole slew in one call: the
+ * same plan as the timer would have run, and no deadline for its end, so ending it costs no
+ * wake-up. The pending offset follows the same line. */
+static void
+clock_that_ends_slews_gets_the_whole_slew_and_no_deadline (void **state)
+{
+  (void) state;
+  NtpEnv until_env = env;
+  NtpDiscipline d, timed;
+  NtpClockChange chg;
+  NtpConfig cfg;
+
+  until_env.set_freq_until = f_until;
+  setup_disc (&timed, 1.0, 3);
+  NtpDisciplineInput in = input (0.01);
+  assert_int_equal (ntp_discipline_update (&timed, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  int64_t end = ntp_discipline_deadline (&timed);
+  double slew_freq = fake.freq;
+
+  memset (&fake, 0, sizeof fake);
+  ntp_config_init (&cfg);
+  cfg.makestep_threshold = 1.0;
+  cfg.makestep_limit = 3;
+  ntp_discipline_init (&d, &until_env, &cfg);
+  int n_freq_at_init = fake.n_freq;
+  assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_until, 1);
+  assert_true (fake.until_freq == slew_freq);
+  assert_true (fake.until_ns == end);
+  assert_true (fake.until_then == 0.0);
+  assert_int_equal (fake.n_freq, n_freq_at_init);
+  /* No timer for the end of the slew. */
+  assert_true (ntp_discipline_deadline (&d) == INT64_MAX);
+  assert_true (fabs (ntp_discipline_pending (&d, end / 2) - 0.005) < 1e-9);
+  assert_true (ntp_discipline_pending (&d, end) == 0.0);
+  /* The engine's timer for something else, after the end, sets nothing: the clock did. */
+  ntp_discipline_timer (&d, end + S);
+  assert_int_equal (fake.n_freq, n_freq_at_init);
+  assert_int_equal (fake.n_until, 1);
+  /* A step ends a slew at once, through the plain call. */
+  in = input (0.01);
+  assert_int_equal (ntp_discipline_update (&d, end + 2 * S, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_until, 2);
+  ntp_discipline_make_step (&d, end + 3 * S, &chg);
+  assert_true (fake.n_freq > n_freq_at_init);
+  assert_true (fake.freq == 0.0);
 }
 
 static void
@@ -617,6 +678,7 @@ main (void)
     cmocka_unit_test (slew_rate_is_capped),
     cmocka_unit_test (slew_is_at_once_by_default),
     cmocka_unit_test (slew_ends_at_the_next_wake_up_when_that_costs_little),
+    cmocka_unit_test (clock_that_ends_slews_gets_the_whole_slew_and_no_deadline),
     cmocka_unit_test (makestep_steps_only_in_first_updates),
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),

@@ -96,6 +96,92 @@ virtual_clock_step_moves_by_offset (void **state)
   assert_int_equal (mrd_clock_now_ns (clock), START_NS + 4 * NS_PER_S + NS_PER_S / 2 - 2250000000);
 }
 
+/* A slew the clock ends itself: +1000 ppm until the clock reads 2 s on (2 s less the 2 ms the
+ * slew gains, on CLOCK_MONOTONIC), then the correction -23 that cancels the clock's error. */
+static void
+virtual_clock_ends_a_planned_slew_by_itself (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 23.0, fake_mono, &m);
+  gint64 until = START_NS + 2 * NS_PER_S;
+  gint64 bend_mono;
+
+  assert_true (mrd_clock_can_end_slews (clock));
+  assert_true (mrd_clock_set_freq_until (clock, 1000.0 - 23.0, until, -23.0, NULL));
+  assert_int_equal (mrd_clock_now_ns (clock), START_NS);
+  assert_true (fabs (mrd_clock_get_freq (clock) - 977.0) < 1e-12);
+  assert_true (fabs (mrd_clock_get_monotonic_rate (clock) - 1.001) < 1e-12);
+  /* 1000 ppm fast until the clock reads `until`: 2 s / 1.001 of CLOCK_MONOTONIC. */
+  m.mono = NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock), START_NS + NS_PER_S + 1000000);
+  bend_mono = mrd_clock_monotonic_at (clock, until);
+  assert_true (fabs ((double) bend_mono - 2e9 / 1.001) <= 1.0);
+  m.mono = bend_mono - 1;
+  assert_true (mrd_clock_now_ns (clock) < until);
+  m.mono = bend_mono;
+  assert_true (mrd_clock_now_ns (clock) >= until && mrd_clock_now_ns (clock) <= until + 1);
+  /* From there exactly real seconds, with nobody having called in between. */
+  m.mono = bend_mono + 1000 * NS_PER_S;
+  assert_true (llabs (mrd_clock_now_ns (clock) - (until + 1000 * NS_PER_S)) <= 1);
+  assert_true (fabs (mrd_clock_get_freq (clock) + 23.0) < 1e-12);
+  assert_true (fabs (mrd_clock_get_monotonic_rate (clock) - 1.0) < 1e-12);
+}
+
+/* A timer for a reading beyond the bend is mapped through both segments, never early. */
+static void
+virtual_clock_maps_a_deadline_across_the_planned_change (void **state)
+{
+  FakeMonotonic m = { .mono = 7 * NS_PER_S };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 0.0, fake_mono, &m);
+  gint64 deadline = START_NS + 16 * NS_PER_S;
+  gint64 at;
+
+  /* 100000 ppm (10 %) for the first 1.1 s of the clock, then nothing: 1 s + 14.9 s. */
+  assert_true (mrd_clock_set_freq_until (clock, 100000.0, START_NS + G_GINT64_CONSTANT (1100000000), 0.0, NULL));
+  at = mrd_clock_monotonic_at (clock, deadline);
+  assert_true (llabs (at - (7 * NS_PER_S + G_GINT64_CONSTANT (15900000000))) <= 2);
+  m.mono = at - 1;
+  assert_true (mrd_clock_now_ns (clock) < deadline);
+  m.mono = at;
+  assert_true (mrd_clock_now_ns (clock) >= deadline);
+  /* The rate the old code divided by (the slew's) would have woken it 1.45 s early. */
+  assert_true (7 * NS_PER_S + (gint64) (16e9 / 1.1) < at - NS_PER_S);
+}
+
+/* A set_freq, a step or a new plan before the end replaces the plan; after the end, a change
+ * starts from the bent line without moving the reading. */
+static void
+virtual_clock_plan_is_replaced_by_a_later_change (void **state)
+{
+  FakeMonotonic m = { .mono = 0 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual_full (START_NS, 0.0, fake_mono, &m);
+  gint64 before;
+
+  assert_true (mrd_clock_set_freq_until (clock, 500.0, START_NS + 10 * NS_PER_S, 0.0, NULL));
+  m.mono = NS_PER_S;
+  assert_true (mrd_clock_set_freq (clock, 40.0, NULL));
+  before = mrd_clock_now_ns (clock);
+  assert_int_equal (before, START_NS + NS_PER_S + 500000);
+  m.mono += 100 * NS_PER_S;
+  /* 40 ppm for good: the old plan's end (and its 0) no longer applies. */
+  assert_int_equal (mrd_clock_now_ns (clock), before + 100 * NS_PER_S + 4000000);
+  assert_true (fabs (mrd_clock_get_freq (clock) - 40.0) < 1e-12);
+
+  /* A plan whose end is not ahead sets the final frequency at once. */
+  assert_true (mrd_clock_set_freq_until (clock, 9000.0, START_NS, -5.0, NULL));
+  assert_true (fabs (mrd_clock_get_freq (clock) + 5.0) < 1e-12);
+
+  /* Past the end, a step keeps the new rate and moves the reading by the step alone. */
+  assert_true (mrd_clock_set_freq_until (clock, 1000.0, mrd_clock_now_ns (clock) + NS_PER_S,
+                                         0.0, NULL));
+  m.mono += 5 * NS_PER_S;
+  before = mrd_clock_now_ns (clock);
+  assert_true (mrd_clock_step (clock, 0.25, NULL));
+  assert_int_equal (mrd_clock_now_ns (clock), before + NS_PER_S / 4);
+  m.mono += NS_PER_S;
+  assert_int_equal (mrd_clock_now_ns (clock), before + NS_PER_S / 4 + NS_PER_S);
+}
+
 static void
 virtual_clock_set_is_exact_and_keeps_rate (void **state)
 {
@@ -215,6 +301,9 @@ main (void)
     cmocka_unit_test (virtual_clock_negative_error_loses_time),
     cmocka_unit_test (virtual_clock_set_freq_cancels_error_and_stays_continuous),
     cmocka_unit_test (virtual_clock_step_moves_by_offset),
+    cmocka_unit_test (virtual_clock_ends_a_planned_slew_by_itself),
+    cmocka_unit_test (virtual_clock_maps_a_deadline_across_the_planned_change),
+    cmocka_unit_test (virtual_clock_plan_is_replaced_by_a_later_change),
     cmocka_unit_test (virtual_clock_set_is_exact_and_keeps_rate),
     cmocka_unit_test (virtual_clock_with_offset_follows_real_time),
     cmocka_unit_test (virtual_clock_refuses_what_the_kernel_refuses_and_stays_put),
