@@ -38,7 +38,12 @@ static const MctlCommand commands[] = {
 static void
 print_help (FILE *out, const char *prog)
 {
-  fprintf (out, _("Usage: %s [OPTION…] COMMAND [ARGUMENT…]\n"), prog);
+  /* Formatted by GLib, not handed to fprintf as its format: fprintf's format is declared
+   * non-null, and under UBSan's check of that the compiler warns of a null format on the
+   * path where a translation came back NULL, which gettext never returns. */
+  g_autofree char *usage = g_strdup_printf (_("Usage: %s [OPTION…] COMMAND [ARGUMENT…]\n"), prog);
+
+  fputs (usage, out);
   fputc ('\n', out);
   fputs (_("Query and change the system clock and time zone through meridiand.\n"), out);
   fputc ('\n', out);
