@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """What the loopback tests of this directory share: meson's skip status, the programs they
 need, free ports, a file written with its mode, a small NTP responder, meridiand --no-bus with
-its log collected, chronyd's server counters, and stopping what a test started."""
+its log collected, a real chronyd server and its counters, and stopping what a test started."""
 import os
 import re
 import shutil
@@ -102,6 +102,29 @@ def loopback_programs(need_openssl=False):
     meridiand = os.environ.get("MERIDIAND") or os.path.join(
         os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
     return chronyd, meridiand
+
+
+def start_chronyd_server(chronyd, tmp, port, name="srv", extra="", bindaddress="127.0.0.1",
+                         allow="127.0.0.1", capture_stderr=False):
+    """A real `chronyd -x` serving NTP on @port at local stratum 1, without CAP_SYS_TIME, its
+    socket and pid file in the directory @tmp/@name (owned by _chrony), its configuration
+    @tmp/@name.conf ending with @extra, in which "{dir}" stands for that directory.
+    @bindaddress None binds every address; @capture_stderr keeps chronyd's messages in
+    p.stderr (text). Returns (process, path of its command socket)."""
+    d = os.path.join(tmp, name)
+    os.mkdir(d)
+    shutil.chown(d, "_chrony", "_chrony")
+    os.chmod(d, 0o750)
+    conf = os.path.join(tmp, name + ".conf")
+    bind = f"bindaddress {bindaddress}\n" if bindaddress else ""
+    write(conf, f"local stratum 1\nallow {allow}\nport {port}\n{bind}cmdport 0\n"
+                f"bindcmdaddress {d}/chronyd.sock\npidfile {d}/chronyd.pid\n"
+                + extra.replace("{dir}", d), 0o644)
+    p = subprocess.Popen(["setpriv", "--bounding-set", "-sys_time", chronyd, "-x", "-d", "-4",
+                          "-f", conf], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE if capture_stderr else subprocess.DEVNULL,
+                         text=True)
+    return p, os.path.join(d, "chronyd.sock")
 
 
 def chronyd_serverstats(sock, *keys):

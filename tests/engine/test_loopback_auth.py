@@ -32,7 +32,8 @@ import tempfile
 import threading
 import time
 
-from loopback_util import NoBusDaemon, serve_ntp, skip, free_udp_port, write, loopback_programs
+from loopback_util import (
+    NoBusDaemon, serve_ntp, skip, free_udp_port, write, loopback_programs, start_chronyd_server)
 
 KEY1 = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F7"
 KEY1_WRONG = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F8"
@@ -43,26 +44,6 @@ KEY2 = "k2-ASCII-secret-for-sha512"
 def responder(sock, mac):
     """Answer NTP requests on @sock as a stratum-1 server; @mac: what follows the header."""
     serve_ntp(sock, lambda req: mac)
-
-def start_chronyd(chronyd, tmp, name, port, keyfile):
-    d = os.path.join(tmp, name)
-    os.mkdir(d)
-    shutil.chown(d, "_chrony", "_chrony")
-    os.chmod(d, 0o750)
-    conf = os.path.join(tmp, name + ".conf")
-    write(conf, f"""local stratum 1
-allow 127.0.0.1
-port {port}
-bindaddress 127.0.0.1
-cmdport 0
-bindcmdaddress {d}/chronyd.sock
-pidfile {d}/chronyd.pid
-{"keyfile " + keyfile if keyfile else ""}
-""", 0o644)
-    p = subprocess.Popen(["setpriv", "--bounding-set", "-sys_time", chronyd, "-x", "-d", "-4",
-                          "-f", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return p, os.path.join(d, "chronyd.sock")
-
 
 class Daemon(NoBusDaemon):
     def __init__(self, meridiand, tmp, name, source, keyfile):
@@ -89,7 +70,8 @@ def main():
         write(open_keys, f"1 SHA256 {KEY1}\n", 0o644)
 
         port = free_udp_port("127.0.0.1")
-        server, server_sock = start_chronyd(chronyd, tmp, "srv", port, server_keys)
+        server, server_sock = start_chronyd_server(chronyd, tmp, port,
+                                                   extra=f"keyfile {server_keys}\n")
         procs.append(server)
         plain = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         plain.bind(("127.0.0.1", 0))

@@ -33,7 +33,7 @@ import time
 
 from loopback_util import (
     NoBusDaemon, serve_ntp, skip, free_udp_port, free_tcp_port, write, loopback_programs,
-    stop_all)
+    stop_all, start_chronyd_server, chronyd_serverstats)
 
 
 
@@ -97,32 +97,25 @@ def responder(sock, mode):
         return tail
     serve_ntp(sock, trailer)
 
-def start_chronyd(chronyd, tmp, port, ntsport, cert, key):
-    d = os.path.join(tmp, "srv")
-    os.mkdir(d)
-    shutil.chown(d, "_chrony", "_chrony")
-    os.chmod(d, 0o750)
+def nts_server_lines(cert, key, ntsport):
+    """chronyd's configuration for an NTS server with @cert and @key (made readable to
+    _chrony here), its NTS-KE on @ntsport, in the foreground, keys dumped to its directory."""
     for f in (cert, key):
         shutil.chown(f, "root", "_chrony")
         os.chmod(f, 0o640)
-    conf = os.path.join(tmp, "srv.conf")
-    write(conf, f"""local stratum 1
-allow 127.0.0.1
-port {port}
-bindaddress 127.0.0.1
-cmdport 0
-bindcmdaddress {d}/chronyd.sock
-pidfile {d}/chronyd.pid
-ntsservercert {cert}
-ntsserverkey {key}
-ntsport {ntsport}
-ntsprocesses 0
-ntsdumpdir {d}
-""", 0o644)
-    p = subprocess.Popen(["setpriv", "--bounding-set", "-sys_time", chronyd, "-x", "-d", "-4",
-                          "-f", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True)
-    return p, os.path.join(d, "chronyd.sock")
+    return (f"ntsservercert {cert}\nntsserverkey {key}\nntsport {ntsport}\nntsprocesses 0\n"
+            "ntsdumpdir {dir}\n")
+
+
+def start_chronyd(chronyd, tmp, port, ntsport, cert, key):
+    return start_chronyd_server(chronyd, tmp, port, extra=nts_server_lines(cert, key, ntsport),
+                                capture_stderr=True)
+
+
+def nts_serverstats(sock):
+    """chronyd's NTS-KE connections and authenticated packets."""
+    return tuple(chronyd_serverstats(sock, "NTS-KE connections accepted",
+                                     "Authenticated NTP packets"))
 
 
 class Daemon(NoBusDaemon):

@@ -24,26 +24,8 @@ import tempfile
 import threading
 import time
 
-from loopback_util import skip, free_udp_port, write, chronyd_serverstats, loopback_programs
-
-
-def start_chronyd(chronyd, tmp, port):
-    d = os.path.join(tmp, "srv")
-    os.mkdir(d)
-    shutil.chown(d, "_chrony", "_chrony")
-    os.chmod(d, 0o750)
-    conf = os.path.join(tmp, "srv.conf")
-    write(conf, f"""local stratum 1
-allow 127.0.0.1
-port {port}
-bindaddress 127.0.0.1
-cmdport 0
-bindcmdaddress {d}/chronyd.sock
-pidfile {d}/chronyd.pid
-""", 0o644)
-    p = subprocess.Popen(["setpriv", "--bounding-set", "-sys_time", chronyd, "-x", "-d", "-4",
-                          "-f", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return p, os.path.join(d, "chronyd.sock")
+from loopback_util import (
+    skip, free_udp_port, write, chronyd_serverstats, loopback_programs, start_chronyd_server)
 
 
 class Daemon:
@@ -99,7 +81,7 @@ def main():
     server = None
     try:
         port = free_udp_port("127.0.0.1")
-        server, sock = start_chronyd(chronyd, tmp, port)
+        server, sock = start_chronyd_server(chronyd, tmp, port)
         time.sleep(0.3)
         if server.poll() is not None:
             skip("chronyd exited at once")

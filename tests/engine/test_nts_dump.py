@@ -21,15 +21,8 @@ import tempfile
 import time
 
 from loopback_util import (
-    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, chronyd_serverstats,
-    loopback_programs, stop_all)
-from test_loopback_nts import make_cert, start_chronyd
-
-
-def serverstats(sock):
-    """chronyd's NTS-KE connections and authenticated packets."""
-    return tuple(chronyd_serverstats(sock, "NTS-KE connections accepted",
-                                     "Authenticated NTP packets"))
+    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, loopback_programs, stop_all)
+from test_loopback_nts import make_cert, start_chronyd, nts_serverstats as serverstats
 
 
 def wait(what, predicate, daemon, timeout=15):

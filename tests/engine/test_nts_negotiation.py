@@ -20,8 +20,8 @@ import tempfile
 import time
 
 from loopback_util import (
-    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, chronyd_serverstats, stop_all)
-from test_loopback_nts import make_cert
+    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, stop_all, start_chronyd_server)
+from test_loopback_nts import make_cert, nts_server_lines, nts_serverstats as serverstats
 
 
 def in_namespaces():
@@ -38,26 +38,11 @@ def in_namespaces():
 
 
 def start_chronyd(chronyd, tmp, name, port, ntsport, cert, key, ntpserver):
-    d = os.path.join(tmp, name)
-    os.mkdir(d)
-    shutil.chown(d, "_chrony", "_chrony")
-    os.chmod(d, 0o750)
-    conf = os.path.join(tmp, name + ".conf")
     # No bindaddress: the namespace has only its loopback, and 127.0.0.2 must answer too.
-    write(conf, f"local stratum 1\nallow 127.0.0.0/8\nport {port}\ncmdport 0\n"
-                f"bindcmdaddress {d}/chronyd.sock\npidfile {d}/chronyd.pid\n"
-                f"ntsservercert {cert}\nntsserverkey {key}\nntsport {ntsport}\nntsprocesses 0\n"
-                f"ntsdumpdir {d}\nntsntpserver {ntpserver}\n", 0o644)
-    p = subprocess.Popen(["setpriv", "--bounding-set", "-sys_time", chronyd, "-x", "-d", "-4",
-                          "-f", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True)
-    return p, os.path.join(d, "chronyd.sock")
-
-
-def serverstats(sock):
-    """chronyd's NTS-KE connections and authenticated packets."""
-    return tuple(chronyd_serverstats(sock, "NTS-KE connections accepted",
-                                     "Authenticated NTP packets"))
+    return start_chronyd_server(chronyd, tmp, port, name=name, bindaddress=None,
+                                allow="127.0.0.0/8", capture_stderr=True,
+                                extra=nts_server_lines(cert, key, ntsport)
+                                + f"ntsntpserver {ntpserver}\n")
 
 
 def wait_synchronized(daemons, timeout=20):
@@ -92,9 +77,6 @@ def main():
         write(hosts, "127.0.0.1 localhost\n127.0.0.2 ntp2.test\n", 0o644)
         subprocess.run(["mount", "--bind", hosts, "/etc/hosts"], check=True)
         cert, key = make_cert(tmp, "srv", "127.0.0.1", "IP:127.0.0.1")
-        for f in (cert, key):
-            shutil.chown(f, "root", "_chrony")
-            os.chmod(f, 0o640)
         servers = {}
         for name, ntpserver in (("a", "127.0.0.2"), ("b", "ntp2.test")):
             port, ntsport = free_udp_port("127.0.0.1"), free_tcp_port("127.0.0.1")
