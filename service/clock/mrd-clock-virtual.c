@@ -1,9 +1,18 @@
-/* mrd-clock-virtual.c — a software clock over CLOCK_MONOTONIC.
+/* mrd-clock-virtual.c — a software clock drawn against CLOCK_REALTIME.
  *
  * The clock is a line through one anchor point (clock/mrd-clock-line.h), bent once where a
  * slew planned with set_freq_until ends. Every change (step, set, new frequency) re-anchors at
  * "now", so earlier readings are never rewritten and the clock stays continuous across
  * frequency changes, like a kernel clock under adjtimex(2).
+ *
+ * The host's clock under the line is CLOCK_REALTIME, not CLOCK_MONOTONIC: the virtual clock
+ * stands for an oscillator whose error is measured against the host's time (TrueOffset), and
+ * the servers it is tested against (chronyd -x on loopback) serve that same time. Should the
+ * host's CLOCK_REALTIME be stepped under a running test (a virtual machine's resume, a host
+ * agent setting the time), the virtual clock moves with it, and neither the engine's
+ * measurements against those servers nor TrueOffset see a jump that no server made. Over the
+ * line the two host clocks run at one rate (the kernel slews both alike), so a deadline on
+ * this clock still maps to a CLOCK_MONOTONIC timer (mrd_clock_realtime_to_monotonic).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -15,8 +24,9 @@
 
 typedef struct {
   MrdClock parent;
-  MrdMonotonicFunc mono;
-  gpointer mono_data;
+  MrdHostTimeFunc host;
+  gpointer host_data;
+  gboolean host_is_realtime; /* FALSE: a unit test's time source, taken as CLOCK_MONOTONIC */
   /* Readings come from any thread (the bus worker thread answers TimeUSec, mrd-props.c);
    * the anchor and frequency change together under this lock. */
   GMutex lock;
@@ -25,32 +35,41 @@ typedef struct {
   gint64 leap_at;       /* the reading it applies from (mrd_clock_leap_at) */
 } MrdClockVirtual;
 
-/* Reads of two clocks that must be close in time: the tightest of this many tries. */
-#define TIGHT_READ_TRIES 5
-
 static gint64
-monotonic_ns (gpointer user_data)
+realtime_ns (void)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock_gettime (CLOCK_REALTIME, &ts);
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
-/* Reading at monotonic time @mono, before any leap second. */
 static gint64
-virtual_read_line (MrdClockVirtual *self, gint64 mono)
+host_realtime_ns (gpointer user_data)
 {
-  return mrd_clock_line_read (&self->line, mono);
+  return realtime_ns ();
 }
 
-/* Reading at monotonic time @mono: the line, shifted by an armed leap second once it reached
- * the reading the leap applies from. A pure function of @mono, so readers change nothing and
+static gint64
+host_now (MrdClockVirtual *self)
+{
+  return self->host (self->host_data);
+}
+
+/* Reading at host time @host, before any leap second. */
+static gint64
+virtual_read_line (MrdClockVirtual *self, gint64 host)
+{
+  return mrd_clock_line_read (&self->line, host);
+}
+
+/* Reading at host time @host: the line, shifted by an armed leap second once it reached
+ * the reading the leap applies from. A pure function of @host, so readers change nothing and
  * a kernel timestamp from before the leap is carried over without it. */
 static gint64
-virtual_read_at (MrdClockVirtual *self, gint64 mono)
+virtual_read_at (MrdClockVirtual *self, gint64 host)
 {
-  gint64 raw = virtual_read_line (self, mono);
+  gint64 raw = virtual_read_line (self, host);
 
   return raw >= self->leap_at ? raw + mrd_clock_leap_shift (self->leap) : raw;
 }
@@ -61,15 +80,15 @@ virtual_read_at (MrdClockVirtual *self, gint64 mono)
 static gint64
 virtual_reanchor (MrdClockVirtual *self)
 {
-  gint64 mono = self->mono (self->mono_data);
-  gint64 now = virtual_read_at (self, mono);
+  gint64 host = host_now (self);
+  gint64 now = virtual_read_at (self, host);
 
-  if (virtual_read_line (self, mono) >= self->leap_at)
+  if (virtual_read_line (self, host) >= self->leap_at)
     {
       self->leap = 0;
       self->leap_at = G_MAXINT64;
     }
-  mrd_clock_line_anchor (&self->line, mono, now);
+  mrd_clock_line_anchor (&self->line, host, now);
   return now;
 }
 
@@ -100,7 +119,7 @@ virtual_now_ns (MrdClock *clock)
   gint64 now;
 
   g_mutex_lock (&self->lock);
-  now = virtual_read_at (self, self->mono (self->mono_data));
+  now = virtual_read_at (self, host_now (self));
   g_mutex_unlock (&self->lock);
   return now;
 }
@@ -159,12 +178,12 @@ static gint64
 virtual_monotonic_at (MrdClock *clock, gint64 time_ns)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
-  gint64 mono;
+  gint64 host;
 
   g_mutex_lock (&self->lock);
-  mono = mrd_clock_line_mono_at (&self->line, time_ns);
+  host = mrd_clock_line_host_at (&self->line, time_ns);
   g_mutex_unlock (&self->lock);
-  return mono;
+  return self->host_is_realtime ? mrd_clock_realtime_to_monotonic (host) : host;
 }
 
 static double
@@ -174,62 +193,41 @@ virtual_get_freq (MrdClock *clock)
   double freq;
 
   g_mutex_lock (&self->lock);
-  freq = mrd_clock_line_freq_at (&self->line, self->mono (self->mono_data));
+  freq = mrd_clock_line_freq_at (&self->line, host_now (self));
   g_mutex_unlock (&self->lock);
   return freq;
 }
 
-static gint64
-realtime_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
-/* A kernel timestamp taken on CLOCK_REALTIME, carried over to this clock: the time that has
- * passed since, measured on CLOCK_REALTIME, is taken back from the monotonic reading (the two
- * run at the same rate to within the host's own frequency error, over microseconds). */
+/* A kernel timestamp taken on CLOCK_REALTIME, carried over to this clock: on the host's clock
+ * it is a point of the line. (A unit test's time source is taken back by the time that has
+ * passed since on CLOCK_REALTIME.) */
 static gint64
 virtual_from_realtime_ns (MrdClock *clock, gint64 real_ns)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
-  gint64 mono, now_real, out;
+  gint64 out;
 
   g_mutex_lock (&self->lock);
-  mono = self->mono (self->mono_data);
-  now_real = realtime_ns ();
-  out = virtual_read_at (self, mono - (now_real - real_ns));
+  if (self->host_is_realtime)
+    out = virtual_read_at (self, real_ns);
+  else
+    out = virtual_read_at (self, host_now (self) - (realtime_ns () - real_ns));
   g_mutex_unlock (&self->lock);
   return out;
 }
 
+/* The reading against CLOCK_REALTIME at one instant: one read of the host's clock, exact. */
 static gboolean
 virtual_get_true_offset (MrdClock *clock, double *offset_s)
 {
   MrdClockVirtual *self = (MrdClockVirtual *) clock;
-  gint64 before, after, reading;
+  gint64 real;
 
-  gint64 best_span = G_MAXINT64, best_offset = 0;
-
-  /* CLOCK_REALTIME read on both sides of the virtual reading, the midpoint taken; of a few
-   * tries the tightest pair, since a thread preempted between the reads would be off by half
-   * the time it lost. */
   g_mutex_lock (&self->lock);
-  for (int i = 0; i < TIGHT_READ_TRIES; i++)
-    {
-      before = realtime_ns ();
-      reading = virtual_read_at (self, self->mono (self->mono_data));
-      after = realtime_ns ();
-      if (after - before < best_span)
-        {
-          best_span = after - before;
-          best_offset = reading - (before + (after - before) / 2);
-        }
-    }
+  real = self->host_is_realtime ? host_now (self) : realtime_ns ();
+  *offset_s = (double) (virtual_read_at (self, self->host_is_realtime ? real : host_now (self))
+                        - real) * 1e-9;
   g_mutex_unlock (&self->lock);
-  *offset_s = (double) best_offset * 1e-9;
   return TRUE;
 }
 
@@ -240,7 +238,7 @@ virtual_get_monotonic_rate (MrdClock *clock)
   double rate;
 
   g_mutex_lock (&self->lock);
-  rate = mrd_clock_line_rate_at (&self->line, self->mono (self->mono_data));
+  rate = mrd_clock_line_rate_at (&self->line, host_now (self));
   g_mutex_unlock (&self->lock);
   return rate;
 }
@@ -271,17 +269,18 @@ static const MrdClockOps virtual_ops = {
 };
 
 MrdClock *
-mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm, MrdMonotonicFunc mono,
-                            gpointer mono_data)
+mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm, MrdHostTimeFunc host,
+                            gpointer host_data)
 {
   MrdClockVirtual *self = g_new0 (MrdClockVirtual, 1);
 
   self->parent.ops = &virtual_ops;
   self->parent.kind = MRD_CLOCK_KIND_VIRTUAL;
   g_mutex_init (&self->lock);
-  self->mono = mono != NULL ? mono : monotonic_ns;
-  self->mono_data = mono_data;
-  mrd_clock_line_init (&self->line, start_ns, self->mono (self->mono_data), error_ppm);
+  self->host_is_realtime = host == NULL;
+  self->host = host != NULL ? host : host_realtime_ns;
+  self->host_data = host_data;
+  mrd_clock_line_init (&self->line, start_ns, host_now (self), error_ppm);
   self->leap_at = G_MAXINT64;
   return &self->parent;
 }
@@ -289,26 +288,12 @@ mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm, MrdMonotonicFunc 
 MrdClock *
 mrd_clock_new_virtual (double offset_s, double error_ppm)
 {
-  MrdClockVirtual *self;
-  gint64 best_span = G_MAXINT64, real = 0, mono = 0;
+  MrdClockVirtual *self = (MrdClockVirtual *) mrd_clock_new_virtual_full (0, error_ppm, NULL,
+                                                                          NULL);
+  gint64 real = host_now (self);
 
-  /* The anchor pairs a monotonic reading with CLOCK_REALTIME read on both sides of it, the
-   * tightest of a few tries: a thread preempted between two plain reads would start the clock
-   * off by the time it lost, on top of @offset_s. */
-  for (int i = 0; i < TIGHT_READ_TRIES; i++)
-    {
-      gint64 before = realtime_ns ();
-      gint64 m = monotonic_ns (NULL);
-      gint64 after = realtime_ns ();
-
-      if (after - before < best_span)
-        {
-          best_span = after - before;
-          real = before + (after - before) / 2;
-          mono = m;
-        }
-    }
-  self = (MrdClockVirtual *) mrd_clock_new_virtual_full (0, error_ppm, NULL, NULL);
-  mrd_clock_line_init (&self->line, real + (gint64) llround (offset_s * 1e9), mono, error_ppm);
+  /* Anchored on the one clock it is drawn against: no pair of reads to be preempted
+   * between. */
+  mrd_clock_line_init (&self->line, real + (gint64) llround (offset_s * 1e9), real, error_ppm);
   return &self->parent;
 }

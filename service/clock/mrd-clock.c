@@ -215,6 +215,33 @@ mrd_clock_get_monotonic_rate (MrdClock *clock)
 }
 
 gint64
+mrd_clock_realtime_to_monotonic (gint64 real_ns)
+{
+  gint64 best_span = G_MAXINT64, best = 0;
+
+  /* CLOCK_MONOTONIC read on both sides of CLOCK_REALTIME, the tightest of a few tries: a
+   * thread preempted between two plain reads would be off by the time it lost. */
+  for (int i = 0; i < 3; i++)
+    {
+      struct timespec m1, r, m2;
+      gint64 before, after;
+
+      clock_gettime (CLOCK_MONOTONIC, &m1);
+      clock_gettime (CLOCK_REALTIME, &r);
+      clock_gettime (CLOCK_MONOTONIC, &m2);
+      before = (gint64) m1.tv_sec * NS_PER_SEC + m1.tv_nsec;
+      after = (gint64) m2.tv_sec * NS_PER_SEC + m2.tv_nsec;
+      if (after - before < best_span)
+        {
+          best_span = after - before;
+          best = before + (after - before) / 2 + (real_ns - ((gint64) r.tv_sec * NS_PER_SEC
+                                                           + r.tv_nsec));
+        }
+    }
+  return best;
+}
+
+gint64
 mrd_clock_monotonic_at (MrdClock *clock, gint64 time_ns)
 {
   struct timespec ts;

@@ -22,9 +22,10 @@ typedef enum {
   MRD_CLOCK_KIND_SYSTEM,
 } MrdClockKind;
 
-/* A monotonic time source in ns; the virtual clock reads CLOCK_MONOTONIC through this, and
- * unit tests hand in a fake one so that the arithmetic can be checked exactly. */
-typedef gint64 (*MrdMonotonicFunc) (gpointer user_data);
+/* The host's clock a virtual clock is drawn against, in ns: CLOCK_REALTIME in the daemon
+ * (clock/mrd-clock-virtual.c says why); unit tests hand in a fake one, taken as
+ * CLOCK_MONOTONIC, so that the arithmetic can be checked exactly. */
+typedef gint64 (*MrdHostTimeFunc) (gpointer user_data);
 
 /* The backends' seam: a struct of function pointers, so tests and backends plug in explicitly. */
 typedef struct {
@@ -81,11 +82,16 @@ gboolean    mrd_clock_check_options (const char *kind_name, double offset_s, dou
                                      MrdClockKind *kind, GError **error);
 
 /* Virtual clock starting at the host's CLOCK_REALTIME plus @offset_s, running with a deliberate
- * frequency error of @error_ppm (e.g. +23 ppm runs 23 µs/s fast) on top of CLOCK_MONOTONIC. */
+ * frequency error of @error_ppm (e.g. +23 ppm runs 23 µs/s fast) on top of CLOCK_REALTIME. */
 MrdClock   *mrd_clock_new_virtual      (double offset_s, double error_ppm);
-/* The same with every input explicit: reads @start_ns when @mono reads its first value. */
+/* The same with every input explicit: reads @start_ns when @host reads its first value
+ * (@host NULL: CLOCK_REALTIME). */
 MrdClock   *mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm,
-                                        MrdMonotonicFunc mono, gpointer mono_data);
+                                        MrdHostTimeFunc host, gpointer host_data);
+/* The CLOCK_MONOTONIC instant of the CLOCK_REALTIME instant @real_ns, as the two clocks stand
+ * now (the tightest of a few paired reads): where a timer for a virtual clock's deadline is
+ * set. */
+gint64      mrd_clock_realtime_to_monotonic (gint64 real_ns);
 /* CLOCK_REALTIME itself. Only for --clock system; setting it needs CAP_SYS_TIME. */
 MrdClock   *mrd_clock_new_system       (void);
 
@@ -135,7 +141,8 @@ double      mrd_clock_get_max_freq (MrdClock *clock);
 /* How many ns this clock advances per ns of CLOCK_MONOTONIC, so that a deadline on this clock
  * can be waited for on a CLOCK_MONOTONIC timer. 1 for the system clock (the kernel applies
  * the frequency and tick to CLOCK_MONOTONIC as to CLOCK_REALTIME); 1 + (error + correction)
- * x 1e-6 for the virtual clock, which slews at up to 10 %. */
+ * x 1e-6 for the virtual clock (against CLOCK_REALTIME, which runs at CLOCK_MONOTONIC's
+ * rate), which slews at up to 10 %. */
 double      mrd_clock_get_monotonic_rate (MrdClock *clock);
 /* The CLOCK_MONOTONIC instant (ns) at which this clock will read @time_ns, as its frequency
  * stands now (a planned change included, mrd_clock_set_freq_until), never before it: a timer

@@ -1,10 +1,11 @@
 /* mrd-clock-shared.c — see mrd-clock-shared.h.
  *
  * The arithmetic is the virtual clock's (clock/mrd-clock-line.h): one anchor point and a
- * rate of (1 + (error + correction) x 1e-6) times CLOCK_MONOTONIC, bent once where a planned
+ * rate of (1 + (error + correction) x 1e-6) times CLOCK_REALTIME, bent once where a planned
  * slew ends, re-anchored at every change so that earlier readings are never rewritten.
- * CLOCK_MONOTONIC is one clock for every process on the host, so both sides of the memfd
- * compute the same reading.
+ * CLOCK_REALTIME is one clock for every process on the host, so both sides of the memfd
+ * compute the same reading; why it is drawn against CLOCK_REALTIME and not CLOCK_MONOTONIC,
+ * clock/mrd-clock-virtual.c says.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -41,15 +42,6 @@ typedef struct {
 } MrdClockShared;
 
 static gint64
-mono_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
-static gint64
 real_ns (void)
 {
   struct timespec ts;
@@ -83,10 +75,10 @@ static void
 line_load (const MrdClockLine *from, MrdClockLine *to)
 {
   to->base_ns = __atomic_load_n (&from->base_ns, __ATOMIC_RELAXED);
-  to->base_mono = __atomic_load_n (&from->base_mono, __ATOMIC_RELAXED);
+  to->base_host = __atomic_load_n (&from->base_host, __ATOMIC_RELAXED);
   to->error_ppm = load_double (&from->error_ppm);
   to->freq_ppm = load_double (&from->freq_ppm);
-  to->plan_mono = __atomic_load_n (&from->plan_mono, __ATOMIC_RELAXED);
+  to->plan_host = __atomic_load_n (&from->plan_host, __ATOMIC_RELAXED);
   to->plan_freq_ppm = load_double (&from->plan_freq_ppm);
 }
 
@@ -94,10 +86,10 @@ static void
 line_store (MrdClockLine *to, const MrdClockLine *from)
 {
   __atomic_store_n (&to->base_ns, from->base_ns, __ATOMIC_RELAXED);
-  __atomic_store_n (&to->base_mono, from->base_mono, __ATOMIC_RELAXED);
+  __atomic_store_n (&to->base_host, from->base_host, __ATOMIC_RELAXED);
   store_double (&to->error_ppm, from->error_ppm);
   store_double (&to->freq_ppm, from->freq_ppm);
-  __atomic_store_n (&to->plan_mono, from->plan_mono, __ATOMIC_RELAXED);
+  __atomic_store_n (&to->plan_host, from->plan_host, __ATOMIC_RELAXED);
   store_double (&to->plan_freq_ppm, from->plan_freq_ppm);
 }
 
@@ -143,17 +135,17 @@ write_unlock (MrdClockShared *self, const SharedState *st)
 }
 
 static gint64
-read_line (const SharedState *st, gint64 mono)
+read_line (const SharedState *st, gint64 real)
 {
-  return mrd_clock_line_read (&st->line, mono);
+  return mrd_clock_line_read (&st->line, real);
 }
 
 /* The line, shifted by an armed leap second from the reading it applies from (the virtual
  * clock's rule, mrd_clock_leap_at): a pure function, so readers in either process agree. */
 static gint64
-read_at (const SharedState *st, gint64 mono)
+read_at (const SharedState *st, gint64 real)
 {
-  gint64 raw = read_line (st, mono);
+  gint64 raw = read_line (st, real);
 
   return raw >= st->leap_at ? raw + mrd_clock_leap_shift (st->leap) : raw;
 }
@@ -164,30 +156,28 @@ shared_now_ns (MrdClock *clock)
   SharedState st;
 
   state_read ((MrdClockShared *) clock, &st);
-  return read_at (&st, mono_ns ());
+  return read_at (&st, real_ns ());
 }
 
 /* Under the write lock: the current state, re-anchored at now. */
 static void
 lock_and_anchor (MrdClockShared *self, SharedState *st)
 {
-  gint64 mono;
-
-  gint64 reading;
+  gint64 real, reading;
 
   write_lock (self);
   st->line = self->shm->line;
   st->leap_at = self->shm->leap_at;
   st->leap = self->shm->leap;
-  mono = mono_ns ();
-  reading = read_at (st, mono);
-  if (read_line (st, mono) >= st->leap_at)
+  real = real_ns ();
+  reading = read_at (st, real);
+  if (read_line (st, real) >= st->leap_at)
     {
       /* Past the leap second: folded into the anchor below, and disarmed. */
       st->leap = 0;
       st->leap_at = G_MAXINT64;
     }
-  mrd_clock_line_anchor (&st->line, mono, reading);
+  mrd_clock_line_anchor (&st->line, real, reading);
 }
 
 static gboolean
@@ -260,7 +250,7 @@ shared_monotonic_at (MrdClock *clock, gint64 time_ns)
   SharedState st;
 
   state_read ((MrdClockShared *) clock, &st);
-  return mrd_clock_line_mono_at (&st.line, time_ns);
+  return mrd_clock_realtime_to_monotonic (mrd_clock_line_host_at (&st.line, time_ns));
 }
 
 static double
@@ -269,43 +259,40 @@ shared_get_freq (MrdClock *clock)
   SharedState st;
 
   state_read ((MrdClockShared *) clock, &st);
-  return mrd_clock_line_freq_at (&st.line, mono_ns ());
+  return mrd_clock_line_freq_at (&st.line, real_ns ());
 }
 
+/* A kernel timestamp on CLOCK_REALTIME is a point of the line. */
 static gint64
 shared_from_realtime_ns (MrdClock *clock, gint64 when_real)
 {
   SharedState st;
-  gint64 mono, now_real;
 
   state_read ((MrdClockShared *) clock, &st);
-  mono = mono_ns ();
-  now_real = real_ns ();
-  return read_at (&st, mono - (now_real - when_real));
+  return read_at (&st, when_real);
 }
 
 static gboolean
 shared_get_true_offset (MrdClock *clock, double *offset_s)
 {
   SharedState st;
-  gint64 before, after, reading;
+  gint64 real;
 
   state_read ((MrdClockShared *) clock, &st);
-  before = real_ns ();
-  reading = read_at (&st, mono_ns ());
-  after = real_ns ();
-  *offset_s = (double) (reading - (before + (after - before) / 2)) * 1e-9;
+  real = real_ns ();
+  *offset_s = (double) (read_at (&st, real) - real) * 1e-9;
   return TRUE;
 }
 
-/* As the virtual clock's (mrd-clock.h): the line's slope against CLOCK_MONOTONIC. */
+/* As the virtual clock's (mrd-clock.h): the line's slope against CLOCK_REALTIME, which runs
+ * at CLOCK_MONOTONIC's rate. */
 static double
 shared_get_monotonic_rate (MrdClock *clock)
 {
   SharedState st;
 
   state_read ((MrdClockShared *) clock, &st);
-  return mrd_clock_line_rate_at (&st.line, mono_ns ());
+  return mrd_clock_line_rate_at (&st.line, real_ns ());
 }
 
 static double
@@ -390,8 +377,11 @@ mrd_clock_shared_new (double offset_s, double error_ppm, GError **error)
     }
   st = ((MrdClockShared *) clock)->shm;
   st->magic = SHARED_MAGIC;
-  mrd_clock_line_init (&st->line, real_ns () + (gint64) llround (offset_s * 1e9), mono_ns (),
-                       error_ppm);
+  {
+    gint64 real = real_ns ();
+
+    mrd_clock_line_init (&st->line, real + (gint64) llround (offset_s * 1e9), real, error_ppm);
+  }
   st->leap = 0;
   st->leap_at = G_MAXINT64;
   return clock;
