@@ -51,6 +51,11 @@ run_suite() {
   passed=$((passed + ${ok:-0})); failed=$((failed + ${bad:-0} + ${to:-0})); skipped=$((skipped + ${sk:-0}))
 }
 extra="$*"
+# Steps of the host's clock during the run, printed at the end (scripts/watch-host-clock.py).
+clock_log=$(mktemp)
+/usr/bin/python3 scripts/watch-host-clock.py "$clock_log" &
+clock_watch=$!
+trap 'kill "$clock_watch" 2>/dev/null || true' EXIT
 configure build
 ninja -C build
 if [ "$sanitize" = 1 ]; then
@@ -60,7 +65,7 @@ if [ "$sanitize" = 1 ]; then
   san_log=build-sanitize/meson-logs/ninja-log.txt
   nice -n 19 ninja -C build-sanitize >"$san_log" 2>&1 &
   san_build=$!
-  trap '[ -z "$san_build" ] || kill "$san_build" 2>/dev/null || true' EXIT
+  trap '[ -z "$san_build" ] || kill "$san_build" 2>/dev/null || true; kill "$clock_watch" 2>/dev/null || true' EXIT
   trap 'exit 130' INT TERM
 fi
 run_suite build
@@ -78,6 +83,14 @@ if [ "$sanitize" = 1 ]; then
   LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/lsan.supp:print_suppressions=0} \
     run_suite build-sanitize
 fi
+kill "$clock_watch" 2>/dev/null || true
+if [ -s "$clock_log" ]; then
+  echo "The host's clock was stepped during the run (tests comparing clocks with chronyd may fail then):"
+  cat "$clock_log"
+else
+  echo "The host's clock was not stepped during the run (CLOCK_REALTIME against CLOCK_MONOTONIC, 1 ms)."
+fi
+rm -f "$clock_log"
 # One plain closing line for both runs together.
 [ "$status" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "$passed passed, $failed failed, $skipped skipped"
