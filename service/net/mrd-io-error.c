@@ -6,10 +6,13 @@
 
 #include <errno.h>
 
+/* g_quark_from_string, which copies the name: this file is built into meridian-nts.so too,
+ * and a quark first made there from a static string would point into the module after it is
+ * unloaded (net/mrd-nts-module.h). */
 GQuark
 mrd_io_error_quark (void)
 {
-  return g_quark_from_static_string ("g-io-error-quark");
+  return g_quark_from_string ("g-io-error-quark");
 }
 
 GIOErrorEnum

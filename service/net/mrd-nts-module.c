@@ -3,8 +3,6 @@
  * module only. */
 #include "net/mrd-nts-module.h"
 
-#include "net/mrd-siv.h"
-
 extern const MrdNtsModule mrd_nts_module_table;
 
 const MrdNtsModule mrd_nts_module_table = {
@@ -14,5 +12,4 @@ const MrdNtsModule mrd_nts_module_table = {
   .trust_add_pem = mrd_nts_trust_add_pem,
   .ntske_start = mrd_ntske_start,
   .ntske_cancel = mrd_ntske_cancel,
-  .aead = mrd_siv_aead,
 };

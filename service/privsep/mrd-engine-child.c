@@ -413,10 +413,11 @@ serve (int fd, MrdClock *clock, int listen_fd)
   return self.status;
 }
 
-/* In a chroot nothing can be loaded later: meridian-nts.so and the libraries it needs (gnutls
- * and its own) lie outside it, and /proc/self/exe, which finds the module, too. So with
- * --engine-chroot the module is loaded before the sandbox, paying its memory whether a source
- * uses NTS or not; without a chroot it is loaded at the first NTS source, as before. */
+/* In a chroot nothing can be loaded later: the NTS modules and the libraries they need (gnutls
+ * and its own, nettle) lie outside it, and /proc/self/exe, which finds them, too. So with
+ * --engine-chroot both are loaded before the sandbox and kept, paying their memory whether a
+ * source uses NTS or not; without a chroot they are loaded when a source needs them, and the
+ * TLS one unloaded between key exchanges (net/mrd-nts-module.h). */
 static void
 preload_nts_for_chroot (const MrdEngineChildOptions *options)
 {
@@ -424,7 +425,7 @@ preload_nts_for_chroot (const MrdEngineChildOptions *options)
 
   if (options->chroot_dir == NULL)
     return;
-  if (mrd_nts_module_load (&error) == NULL)
+  if (!mrd_nts_module_keep_loaded (&error))
     g_message ("%s: NTS sources will send nothing in the chroot", error->message);
 }
 

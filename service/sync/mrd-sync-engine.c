@@ -93,12 +93,15 @@ struct _MrdSyncEngine {
   MrdClock *clock;
   MrdKeys *keys;                 /* the keys the sources name, nothing more */
   /* The certificates NTS-KE servers are checked against: as given (PEM GBytes and their
-   * sets), made into the module's trust at the first key exchange (mrd-nts-module.h). */
+   * sets), made into the TLS module's trust for the key exchanges, and dropped with the
+   * module when none is running (mrd-nts-module.h, nts_release). */
   GPtrArray *nts_pems;
   GArray *nts_pem_sets;
   gboolean nts_system_certs;
   MrdNtsTrust *nts_trust;
-  const MrdNtsModule *nts;
+  const MrdNtsModule *nts;       /* the TLS module; NULL while unloaded */
+  guint nts_release_id;          /* idle: unload it once no key exchange runs */
+  const MrdNtsAeadModule *nts_aead;
   GHashTable *nts_dumps;         /* dump name -> its text (ntsdumpdir, mrd_sync_engine_take_nts_dump) */
   MrdSyncEngineNtsDumpFunc nts_dump_func;
   gpointer nts_dump_data;
@@ -557,6 +560,8 @@ source_set_ntp_address (SyncSource *src, const MrdNetAddress *address)
   emit (src->engine, MRD_SYNC_ENGINE_CHANGED_SOURCES);
 }
 
+static void nts_release_later (MrdSyncEngine *self);
+
 static void
 source_detach_core (SyncSource *src)
 {
@@ -569,7 +574,10 @@ source_detach_core (SyncSource *src)
   self->by_core[src->core] = NULL;
   src->core = -1;
   if (src->ntske != NULL)
-    self->nts->ntske_cancel (g_steal_pointer (&src->ntske));
+    {
+      self->nts->ntske_cancel (g_steal_pointer (&src->ntske));
+      nts_release_later (self);
+    }
   source_drop_negotiation (src);
   src->unanswered = 0;
   mrd_net_socket_close (src->socket);
@@ -914,6 +922,7 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   g_ptr_array_unref (self->sources);
   g_ptr_array_unref (self->specs);
   mrd_keys_free (self->keys);
+  g_clear_handle_id (&self->nts_release_id, g_source_remove);
   if (self->nts_trust != NULL)
     self->nts->trust_free (self->nts_trust);
   g_ptr_array_unref (self->nts_pems);
@@ -940,13 +949,14 @@ mrd_sync_engine_add_nts_certs (MrdSyncEngine *self, guint set, const guint8 *pem
   return TRUE;
 }
 
-/* The module and the trust, at the first key exchange. A file that holds no certificate is
- * said then, and left out. */
+/* The TLS module and the trust, for a key exchange (loaded again after nts_release). A file
+ * that holds no certificate is said then, and left out. */
 static gboolean
 nts_ready (MrdSyncEngine *self)
 {
   g_autoptr(GError) error = NULL;
 
+  g_clear_handle_id (&self->nts_release_id, g_source_remove);
   if (self->nts_trust != NULL)
     return TRUE;
   if (self->nts == NULL && (self->nts = mrd_nts_module_load (&error)) == NULL)
@@ -965,19 +975,55 @@ nts_ready (MrdSyncEngine *self)
   return TRUE;
 }
 
-/* NtpNtsAead through the module; false when it cannot be loaded. */
+static gboolean
+nts_exchange_running (MrdSyncEngine *self)
+{
+  for (guint i = 0; i < self->sources->len; i++)
+    if (((SyncSource *) self->sources->pdata[i])->ntske != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* No key exchange runs: the trust and the TLS module go (gnutls with it, mrd-nts-module.h)
+ * until the next one. From an idle callback, never from the module's own callback, whose
+ * code is still on the stack. */
+static gboolean
+nts_release (gpointer user_data)
+{
+  MrdSyncEngine *self = user_data;
+
+  self->nts_release_id = 0;
+  if (self->nts == NULL || nts_exchange_running (self))
+    return G_SOURCE_REMOVE;
+  if (self->nts_trust != NULL)
+    self->nts->trust_free (g_steal_pointer (&self->nts_trust));
+  self->nts = NULL;
+  mrd_nts_module_unload ();
+  g_debug ("NTS: no key exchange running, TLS module unloaded");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+nts_release_later (MrdSyncEngine *self)
+{
+  if (self->nts != NULL && self->nts_release_id == 0 && !nts_exchange_running (self))
+    self->nts_release_id = g_idle_add (nts_release, self);
+}
+
+/* NtpNtsAead through the AEAD module; false when it cannot be loaded. */
 static bool
 env_nts_aead (void *ud, bool encrypt, const uint8_t *key, size_t key_len, const uint8_t *nonce,
               size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *in,
               size_t in_len, uint8_t *out, size_t out_max, size_t *out_len)
 {
   MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
 
   *out_len = 0;
-  if (!nts_ready (self))
+  if (self->nts_aead == NULL && (self->nts_aead = mrd_nts_aead_module_load (&error)) == NULL)
     return false;
-  return self->nts->aead (NULL, encrypt, key, key_len, nonce, nonce_len, ad, ad_len, in, in_len,
-                          out, out_max, out_len);
+  return self->nts_aead->aead (NULL, encrypt, key, key_len, nonce, nonce_len, ad, ad_len, in,
+                               in_len, out, out_max, out_len);
 }
 
 void
@@ -1358,6 +1404,7 @@ on_ntske_done (const NtsKeResponse *response, const guint8 *c2s, const guint8 *s
   guint16 port;
 
   src->ntske = NULL;
+  nts_release_later (self);
   if (self->core == NULL || src->core < 0)
     return;
   if (error != NULL)

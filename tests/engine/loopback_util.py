@@ -41,20 +41,23 @@ def write(path, text, mode):
 
 class NoBusDaemon:
     """meridiand --no-bus on a virtual clock 0.3 s off, without CAP_SYS_TIME, configured by the
-    file CONF; its stderr log is collected as it comes."""
+    file CONF; its stderr log (with DEBUG, its info and debug messages too, which GLib writes
+    to stdout) is collected as it comes."""
 
-    def __init__(self, meridiand, conf):
+    def __init__(self, meridiand, conf, debug=False):
         self.lines = []
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(
             ["setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", meridiand,
-             "--no-bus", "--clock", "virtual", "--virtual-offset", "0.3", "--config", conf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+             "--no-bus", "--clock", "virtual", "--virtual-offset", "0.3", "--config", conf]
+            + (["--verbose"] if debug else []),
+            stdout=subprocess.PIPE if debug else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if debug else subprocess.PIPE, text=True,
             env=dict(os.environ, G_MESSAGES_DEBUG=""))
         threading.Thread(target=self.read, daemon=True).start()
 
     def read(self):
-        for line in self.proc.stderr:
+        for line in self.proc.stdout or self.proc.stderr:
             with self.lock:
                 self.lines.append(line.rstrip("\n"))
 

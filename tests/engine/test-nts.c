@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NTS in the NTP core (service/ntp/ntp-nts.c) with the daemon's AEAD hook
- * (service/net/mrd-siv.c, gnutls): AES-SIV against a vector from another implementation, the
+ * (service/net/mrd-siv.c, nettle): AES-SIV against a vector from another implementation, the
  * NTS-KE records (every malformed kind refused), the request's extension fields as a server
  * reads them, and the reply check (wrong identifier, bad tag, cookies outside the encrypted
  * part, NAK). */
@@ -29,7 +29,7 @@ unhex (const char *hex, uint8_t *out, size_t n)
   }
 }
 
-/* RFC 5297 A.2's key, first associated data, nonce and plaintext. gnutls's SIV takes one
+/* RFC 5297 A.2's key, first associated data, nonce and plaintext. nettle's SIV takes one
  * associated data and the nonce (S2V over AD, N, P), so A.2's second AD is left out and A.1
  * (no nonce) cannot be expressed; the expected output comes from Python's `cryptography`
  * (AESSIV(key).encrypt(P, [AD1, N])), which reproduces both of RFC 5297's vectors exactly. */

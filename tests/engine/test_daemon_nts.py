@@ -70,8 +70,13 @@ class DaemonNts(ChronydCase):
         self.assertEqual(uids[0], pwd.getpwnam('nobody').pw_uid)
         self.assertEqual(int(status['CapEff'].strip(), 16), 0)
         self.assertEqual(status['Seccomp'].strip(), '2')
+        # The exchange done, the child keeps the AEAD (nettle) and has unloaded the TLS module
+        # and gnutls with it (service/net/mrd-nts-module.h): every packet since was
+        # authenticated without them.
         maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
-        self.assertIn('libgnutls', maps)
+        self.assertIn('meridian-nts-aead.so', maps)
+        self.assertNotIn('libgnutls', maps)
+        self.assertNotIn('meridian-nts.so', maps)
         # meridianctl authdata, as chronyc lays it out (client.c): one NTS-KE done, AES-SIV
         # (15) with 256-bit keys, no attempt pending, no NAK, chronyd's 100-byte cookies.
         ctl = os.environ['MERIDIANCTL']
@@ -146,8 +151,9 @@ class DaemonNts(ChronydCase):
                          'authenticated packets\n')
 
     def test_engine_child_in_chroot_uses_nts(self):
-        """--engine-chroot: the child cannot load meridian-nts.so once in its chroot (an empty
-        directory here), so it loads it before; the source synchronizes over NTS."""
+        """--engine-chroot: the child cannot load the NTS modules once in its chroot (an empty
+        directory here), so it loads them before and keeps them; the source synchronizes over
+        NTS."""
         trusted = self.root / 'etc' / 'meridian' / 'nts.crt'
         shutil.copy(self.cert, trusted)
         trusted.chmod(0o644)
@@ -165,7 +171,9 @@ class DaemonNts(ChronydCase):
         self.assertGreaterEqual(authenticated, 1)
         pid = self.engine_pid()
         self.assertEqual(os.readlink(f'/proc/{pid}/root'), str(chroot))
-        self.assertIn('libgnutls', pathlib.Path(f'/proc/{pid}/maps').read_text())
+        maps = pathlib.Path(f'/proc/{pid}/maps').read_text()
+        self.assertIn('libgnutls', maps)
+        self.assertIn('meridian-nts-aead.so', maps)
         self.assertNotIn('cannot load', self.daemon.log())
         self.assertEqual(list(chroot.iterdir()), [])
 

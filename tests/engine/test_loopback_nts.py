@@ -17,6 +17,8 @@ off with `makestep 0.1 3`:
               answers NTS requests unauthenticated -> every reply refused;
   forged:     the same with a responder that echoes the unique identifier and appends an
               authenticator of random bytes -> every reply refused;
+  refresh:    as good with `ntsrefresh 2` -> key exchanges again and again, each loading the
+              TLS module that the one before unloaded;
   control:    no nts against the unauthenticated responder -> synchronized (its replies are
               good NTP; only the NTS check refuses them).
 Refused means: the reason is logged and the virtual clock never stepped nor was slewed.
@@ -119,11 +121,11 @@ def nts_serverstats(sock):
 
 
 class Daemon(NoBusDaemon):
-    def __init__(self, meridiand, tmp, name, source, trust):
+    def __init__(self, meridiand, tmp, name, source, trust, debug=False):
         conf = os.path.join(tmp, name + ".meridian.conf")
         write(conf, f"{source}\n{'ntstrustedcerts ' + trust if trust else ''}\nnosystemcert\n"
                     "makestep 0.1 3\n", 0o644)
-        super().__init__(meridiand, conf)
+        super().__init__(meridiand, conf, debug)
 
 
 def main():
@@ -190,6 +192,10 @@ def main():
                                          f"nts ntsport {ke_ports['cookies']}"), cert),
             "control": Daemon(meridiand, tmp, "control",
                               line.format("127.0.0.1", ntp_ports["plain"], ""), None),
+            # As good, renewing its keys every 2 s: each renewal loads the TLS module again.
+            "refresh": Daemon(meridiand, tmp, "refresh",
+                              line.format("localhost", port, f"nts ntsport {ntsport}")
+                              + "\nntsrefresh 2", cert, debug=True),
         }
         procs += [d.proc for d in daemons.values()]
 
@@ -208,6 +214,20 @@ def main():
             assert daemons[name].synchronized(), f"{name}: not synchronized:\n" + "\n".join(log)
         good = "\n".join(daemons["good"].log())
         assert "reply refused" not in good and "NTS-KE with" not in good, good
+        # Synchronized through NTS with no key exchange running: the TLS module and gnutls are
+        # unloaded, the AEAD module (nettle) stays (service/net/mrd-nts-module.h).
+        maps = open(f"/proc/{daemons['good'].proc.pid}/maps").read()
+        assert "meridian-nts-aead.so" in maps and "libnettle" in maps, maps
+        assert "libgnutls" not in maps and "meridian-nts.so" not in maps, maps
+        # Key exchanges after the module was unloaded load it again, and succeed.
+        end = time.monotonic() + 15
+        while (time.monotonic() < end and
+               sum("NTS key exchange done" in l for l in daemons["refresh"].log()) < 3):
+            time.sleep(0.5)
+        refresh = "\n".join(daemons["refresh"].log())
+        assert refresh.count("NTS key exchange done") >= 3, refresh
+        assert refresh.count("TLS module unloaded") >= 2, refresh
+        assert daemons["refresh"].synchronized(), refresh
 
         expect = {
             "untrusted": r"NTS-KE with localhost: certificate not trusted",
