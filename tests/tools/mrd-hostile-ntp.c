@@ -69,6 +69,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mrd-tool-addr.h"
+
 #define NTP_UNIX_OFFSET 2208988800ULL
 #define HOSTILE_MAX_PEERS 256
 
@@ -220,36 +222,6 @@ hostile_offset_at (double elapsed, double base, double jump_at, double jump_by, 
   return off;
 }
 
-static int
-hostile_parse_addr (const char *spec, struct sockaddr_storage *ss, socklen_t *len)
-{
-  char host[256];
-  const char *port;
-  if (spec[0] == '[') {
-    const char *end = strchr (spec, ']');
-    if (!end || end[1] != ':' || (size_t) (end - spec - 1) >= sizeof host)
-      return -1;
-    memcpy (host, spec + 1, end - spec - 1);
-    host[end - spec - 1] = 0;
-    port = end + 2;
-  } else {
-    const char *colon = strrchr (spec, ':');
-    if (!colon || (size_t) (colon - spec) >= sizeof host)
-      return -1;
-    memcpy (host, spec, colon - spec);
-    host[colon - spec] = 0;
-    port = colon + 1;
-  }
-  struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-  struct addrinfo *ai;
-  if (getaddrinfo (host, port, &hints, &ai) != 0)
-    return -1;
-  memcpy (ss, ai->ai_addr, ai->ai_addrlen);
-  *len = ai->ai_addrlen;
-  freeaddrinfo (ai);
-  return 0;
-}
-
 /* The same client host, whatever its port: chronyd's rate limiting keys on the address (its
  * client log), and a client that opens a socket per exchange (chronyd, meridiand) comes from
  * a new port each time. */
@@ -360,7 +332,7 @@ main (int argc, char **argv)
   }
   struct sockaddr_storage la;
   socklen_t la_len;
-  if (hostile_parse_addr (listen_spec, &la, &la_len) < 0) {
+  if (mrd_tool_parse_addr (listen_spec, &la, &la_len) < 0) {
     fprintf (stderr, "mrd-hostile-ntp: --listen: '%s' is not a numeric HOST:PORT\n", listen_spec);
     return 2;
   }
@@ -386,7 +358,7 @@ main (int argc, char **argv)
         ((struct sockaddr_in *) &fa)->sin_port = 0;
     } else {
       snprintf (spec, sizeof spec, strchr (forge_from, ':') ? "[%s]:0" : "%s:0", forge_from);
-      if (hostile_parse_addr (spec, &fa, &fa_len) < 0 || fa.ss_family != la.ss_family) {
+      if (mrd_tool_parse_addr (spec, &fa, &fa_len) < 0 || fa.ss_family != la.ss_family) {
         fprintf (stderr, "mrd-hostile-ntp: --forge-from: '%s' is not a numeric address of "
                  "the listening family\n", forge_from);
         return 2;

@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mrd-tool-addr.h"
+
 #define RELAY_MAX_CLIENTS 64
 #define RELAY_MAX_PENDING 4096
 #define RELAY_MAX_DGRAM 65536
@@ -262,37 +264,6 @@ relay_flush_due (Relay *r)
   }
 }
 
-static int
-relay_parse_addr (const char *spec, struct sockaddr_storage *ss, socklen_t *len)
-{
-  /* HOST:PORT or [V6HOST]:PORT */
-  char host[256];
-  const char *port;
-  if (spec[0] == '[') {
-    const char *end = strchr (spec, ']');
-    if (!end || end[1] != ':' || (size_t) (end - spec - 1) >= sizeof host)
-      return -1;
-    memcpy (host, spec + 1, end - spec - 1);
-    host[end - spec - 1] = 0;
-    port = end + 2;
-  } else {
-    const char *colon = strrchr (spec, ':');
-    if (!colon || (size_t) (colon - spec) >= sizeof host)
-      return -1;
-    memcpy (host, spec, colon - spec);
-    host[colon - spec] = 0;
-    port = colon + 1;
-  }
-  struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-  struct addrinfo *ai;
-  if (getaddrinfo (host, port, &hints, &ai) != 0)
-    return -1;
-  memcpy (ss, ai->ai_addr, ai->ai_addrlen);
-  *len = ai->ai_addrlen;
-  freeaddrinfo (ai);
-  return 0;
-}
-
 static double
 relay_parse_num (const char *opt, const char *s, double lo, double hi)
 {
@@ -366,11 +337,11 @@ main (int argc, char **argv)
   }
   struct sockaddr_storage la;
   socklen_t la_len;
-  if (relay_parse_addr (listen_spec, &la, &la_len) < 0) {
+  if (mrd_tool_parse_addr (listen_spec, &la, &la_len) < 0) {
     fprintf (stderr, "mrd-udp-relay: --listen: '%s' is not a numeric HOST:PORT\n", listen_spec);
     return 2;
   }
-  if (relay_parse_addr (target_spec, &r.target, &r.target_len) < 0) {
+  if (mrd_tool_parse_addr (target_spec, &r.target, &r.target_len) < 0) {
     fprintf (stderr, "mrd-udp-relay: --target: '%s' is not a numeric HOST:PORT\n", target_spec);
     return 2;
   }
