@@ -12,9 +12,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import traceback
 
 SKIP = 77
 CHRONYD = os.environ.get("MERIDIAN_CHRONYD", "/usr/sbin/chronyd")
@@ -243,3 +245,24 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait()
+
+
+def verdict(ok, log, tail=40, indent="  "):
+    """The end of a test's run: on failure the last TAIL lines of the daemon's LOG
+    ((seconds, line) pairs), then PASS or FAIL; the exit status that says it."""
+    if not ok:
+        print("meridiand log:")
+        for t, l in log[-tail:]:
+            print(f"{indent}{t:7.2f} {l}")
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def run(main):
+    """sys.exit(main()), where an exception is exit status 99: a broken setup is an error,
+    never an expected failure (meson's should_fail)."""
+    try:
+        sys.exit(main())
+    except Exception:
+        traceback.print_exc()
+        sys.exit(99)

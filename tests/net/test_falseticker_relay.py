@@ -118,19 +118,8 @@ def main():
         v.startswith(a) and v.endswith("truechimer") for v in verdicts)
         for a in ("127.0.0.2", "127.0.0.3")))
     check(f"meridiand exited 0 on SIGTERM ({rc})", rc == 0)
-    if not ok:
-        print("meridiand log:")
-        for t, l in log[-40:]:
-            print(f"  {t:7.2f} {l}")
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    return netlib.verdict(ok, log)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception:
-        # 99: a broken setup is an error, never an expected failure (meson's should_fail).
-        import traceback
-        traceback.print_exc()
-        sys.exit(99)
+    netlib.run(main)
