@@ -34,6 +34,12 @@ typedef struct {
  * 16 s), beyond which it sets STA_UNSYNC itself; timedated calls the clock synchronized
  * exactly while maxerror stays below it. */
 #define MAX_SYNC_ERROR 16.0
+/* kernel/time/ntp.c: with STA_PLL, of the offset handed over with ADJ_OFFSET the kernel
+ * removes what is left >> (SHIFT_PLL + time_constant) at each second (second_overflow),
+ * time_constant from 0 to MAXTC; it takes at most MAXPHASE. */
+#define KERNEL_SHIFT_PLL 2
+#define KERNEL_MAXTC 10
+#define KERNEL_MAXPHASE 0.5
 
 static int
 real_adjtime (gpointer user_data, struct timex *tx)
@@ -191,15 +197,55 @@ system_prepare_discipline (MrdClock *clock, GError **error)
 {
   MrdClockSystem *self = (MrdClockSystem *) clock;
   /* chronyd's initialise_timex(): a zero offset with STA_PLL set clears what the kernel's PLL
-   * was still slewing; then the status is STA_UNSYNC alone (PLL, FLL, leap flags off). */
+   * was still slewing, and the leap flags go. The PLL then stays on with its frequency held
+   * (STA_FREQHOLD: an offset handed over changes no frequency, kernel/time/ntp.c
+   * ntp_update_offset), so that system_decay_offset can use it; FLL and leap flags off,
+   * STA_UNSYNC until synchronized. Turning STA_PLL off later would also make the kernel
+   * forget an armed leap second (process_adj_status), so it is left on. */
   struct timex reset = { .modes = ADJ_OFFSET | ADJ_STATUS, .status = STA_PLL | STA_UNSYNC,
                          .offset = 0 };
-  struct timex off = { .modes = ADJ_STATUS, .status = STA_UNSYNC };
+  struct timex held = { .modes = ADJ_STATUS | ADJ_NANO,
+                        .status = STA_PLL | STA_FREQHOLD | STA_UNSYNC };
 
   if (self->adjtime (self->adjtime_data, &reset) < 0 ||
-      self->adjtime (self->adjtime_data, &off) < 0)
+      self->adjtime (self->adjtime_data, &held) < 0)
     return fail_errno (error, errno, _("Failed to reset the kernel's clock discipline"));
   return TRUE;
+}
+
+static double
+system_decay_offset (MrdClock *clock, double offset_s, double min_tau_s, double max_tau_s,
+                     GError **error)
+{
+  MrdClockSystem *self = (MrdClockSystem *) clock;
+  /* ADJ_NANO with the offset: the status word written elsewhere may have lost STA_NANO on a
+   * kernel model that keeps only its low bits, and the offset is then read in µs. */
+  struct timex tx = { .modes = ADJ_OFFSET | ADJ_TIMECONST | ADJ_NANO };
+  double tau = (double) (1 << KERNEL_SHIFT_PLL);
+  int constant = 0;
+
+  if (!(fabs (offset_s) < KERNEL_MAXPHASE))
+    return 0.0;
+  while (tau < min_tau_s && constant < KERNEL_MAXTC)
+    {
+      constant++;
+      tau *= 2.0;
+    }
+  if (tau < min_tau_s || tau > max_tau_s)
+    return 0.0;
+  /* The kernel's offset is how far the clock is behind: positive makes it gain. */
+  tx.offset = -lround (offset_s * 1e9);
+  tx.constant = constant;
+  if (self->adjtime (self->adjtime_data, &tx) < 0)
+    {
+      fail_errno (error, errno, _("Failed to hand the kernel an offset to slew"));
+      return 0.0;
+    }
+  /* Someone turned the PLL off (another NTP daemon, adjtimex -S): the kernel ignored the
+   * offset. */
+  if (!(tx.status & STA_PLL))
+    return 0.0;
+  return tau;
 }
 
 static gboolean
@@ -259,6 +305,7 @@ static const MrdClockOps system_ops = {
   .set_leap = system_set_leap,
   .set_sync_status = system_set_sync_status,
   .prepare_discipline = system_prepare_discipline,
+  .decay_offset = system_decay_offset,
 };
 
 MrdClock *

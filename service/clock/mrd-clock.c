@@ -264,6 +264,21 @@ mrd_clock_can_end_slews (MrdClock *clock)
 }
 
 gboolean
+mrd_clock_can_decay_offsets (MrdClock *clock)
+{
+  return clock->ops->decay_offset != NULL;
+}
+
+double
+mrd_clock_decay_offset (MrdClock *clock, double offset_s, double min_tau_s, double max_tau_s,
+                        GError **error)
+{
+  if (clock->ops->decay_offset == NULL || !isfinite (offset_s))
+    return 0.0;
+  return clock->ops->decay_offset (clock, offset_s, min_tau_s, max_tau_s, error);
+}
+
+gboolean
 mrd_clock_set_freq_until (MrdClock *clock, double freq_ppm, gint64 until_ns, double then_ppm,
                           GError **error)
 {

@@ -48,6 +48,8 @@ typedef struct {
   gboolean (*set_freq_until) (MrdClock *clock, double freq_ppm, gint64 until_ns,
                               double then_ppm, GError **error);
   gint64   (*monotonic_at) (MrdClock *clock, gint64 time_ns);
+  double   (*decay_offset) (MrdClock *clock, double offset_s, double min_tau_s,
+                            double max_tau_s, GError **error);
 } MrdClockOps;
 
 struct _MrdClock {
@@ -156,12 +158,25 @@ gint64      mrd_clock_monotonic_at (MrdClock *clock, gint64 time_ns);
  * kernel has no such call: ADJ_FREQUENCY and ADJ_TICK act until changed, and what ends by
  * itself changes the slew's shape (ADJ_OFFSET_SINGLESHOT removes whole microseconds over
  * the next second at up to 500 ppm; the PLL's ADJ_OFFSET decays by a quarter or less each
- * second). So the system backend leaves this unset and its slews end on the engine's timer.
+ * second). So the system backend leaves this unset; its slews are the kernel's decay
+ * (mrd_clock_decay_offset) or end on the engine's timer.
  * A later set_freq, set_freq_until, step or set replaces the plan. FALSE with
  * G_IO_ERROR_NOT_SUPPORTED where the backend cannot (mrd_clock_can_end_slews). */
 gboolean    mrd_clock_set_freq_until (MrdClock *clock, double freq_ppm, gint64 until_ns,
                                       double then_ppm, GError **error);
 gboolean    mrd_clock_can_end_slews (MrdClock *clock);
+/* Have the clock remove @offset_s (positive = it is ahead) by itself, the kernel's way: with
+ * its phase-locked loop on and the loop's frequency held (STA_PLL | STA_FREQHOLD, set by
+ * mrd_clock_prepare_discipline), ADJ_OFFSET hands the kernel an offset of which it removes
+ * 1/tau at each second, tau = 2^(2 + time constant) s (4 to 4096 s: kernel/time/ntp.c,
+ * SHIFT_PLL and MAXTC), evenly over that second; the frequency stays what set_freq made it.
+ * Takes the least tau >= @min_tau_s and returns it; 0 where the clock cannot (no such call,
+ * that tau over @max_tau_s or 4096 s, |@offset_s| at or over the kernel's MAXPHASE of 0.5 s,
+ * or the kernel's PLL turned off by someone else), and then nothing was handed over.
+ * Replaces what an earlier call left; @offset_s 0 cancels it. */
+double      mrd_clock_decay_offset (MrdClock *clock, double offset_s, double min_tau_s,
+                                    double max_tau_s, GError **error);
+gboolean    mrd_clock_can_decay_offsets (MrdClock *clock);
 /* A CLOCK_REALTIME time (e.g. a kernel packet timestamp) as this clock read at that moment. */
 gint64      mrd_clock_from_realtime_ns (MrdClock *clock, gint64 real_ns);
 /* Arm (leap = 1 insert, -1 delete) or disarm (0) a leap second at the end of the UTC day:
@@ -176,10 +191,12 @@ int         mrd_clock_get_leap  (MrdClock *clock);
 gboolean    mrd_clock_set_sync_status (MrdClock *clock, gboolean synchronized,
                                        double est_error_s, double max_error_s,
                                        gboolean rtcsync, GError **error);
-/* Before disciplining the clock: the system backend turns the kernel's own PLL off and drops
- * any offset it was still slewing (ADJ_OFFSET 0 with STA_PLL, then STA_PLL off), and clears
- * leap flags, as chronyd does at start (sys_timex.c initialise_timex), so that nothing left by
- * an earlier NTP daemon steers the clock beside us. Nothing to do for the virtual clock. */
+/* Before disciplining the clock: the system backend drops any offset the kernel's PLL was
+ * still slewing (ADJ_OFFSET 0 with STA_PLL) and clears leap flags, as chronyd does at start
+ * (sys_timex.c initialise_timex), so that nothing left by an earlier NTP daemon steers the
+ * clock beside us; it then leaves the PLL on with its frequency held (STA_PLL |
+ * STA_FREQHOLD, STA_UNSYNC), so that mrd_clock_decay_offset can hand it offsets while the
+ * frequency stays ours alone. Nothing to do for the virtual clock. */
 gboolean    mrd_clock_prepare_discipline (MrdClock *clock, GError **error);
 /* The virtual clock's true error: its reading minus CLOCK_REALTIME, in s (positive = ahead).
  * FALSE for the system clock, whose truth nobody here knows. A test and demo aid. */

@@ -111,11 +111,32 @@ maxchange_ok (NtpDiscipline *d, double offset)
   return false;
 }
 
+/* What the clock's own decay (NtpEnv.decay_offset) has left at raw_ns: nothing is removed
+ * before the clock reads its next whole second; from there, over each second, 1/tau of what
+ * was left at that second's start, evenly. */
+static double
+decay_left (const NtpDiscipline *d, int64_t raw_ns)
+{
+  const int64_t sec = 1000000000;
+  int64_t into = d->slew_start_ns % sec;
+  if (into < 0)
+    into += sec;
+  int64_t first = d->slew_start_ns - into + sec;
+  if (raw_ns <= first)
+    return d->slew_p0;
+  double u = (double) (raw_ns - first) * 1e-9;
+  double k = floor (u);
+  double left = d->slew_p0 * pow (1.0 - 1.0 / d->slew_tau, k);
+  return left * (1.0 - (u - k) / d->slew_tau);
+}
+
 double
 ntp_discipline_pending (const NtpDiscipline *d, int64_t raw_ns)
 {
   if (!d->slewing)
     return 0.0;
+  if (d->slew_decays)
+    return decay_left (d, raw_ns);
   if (raw_ns >= d->slew_end_ns)
     return 0.0;
   double t = (double) (raw_ns - d->slew_start_ns) * 1e-9;
@@ -138,6 +159,16 @@ clock_ends_slews (const NtpDiscipline *d)
   return d->env && d->env->set_freq_until;
 }
 
+/* A slew through the frequency, a step or nothing takes over from the clock's own decay:
+ * cancel what the clock still has to remove (the caller has counted it as pending). */
+static void
+stop_decay (NtpDiscipline *d)
+{
+  if (d->slewing && d->slew_decays && d->env && d->env->decay_offset)
+    d->env->decay_offset (d->env->ud, 0.0, 0.0, INFINITY);
+  d->slew_decays = false;
+}
+
 static void
 apply_freq (NtpDiscipline *d)
 {
@@ -146,6 +177,48 @@ apply_freq (NtpDiscipline *d)
                             d->base_ppm);
   else if (d->env && d->env->set_freq)
     d->env->set_freq (d->env->ud, d->base_ppm + (d->slewing ? d->slew_extra_ppm : 0.0));
+}
+
+/* Hand p0 to a clock that removes an offset by itself (NtpEnv.decay_offset) instead of
+ * slewing it through the frequency over dur seconds (or longer, where the backend's range,
+ * rate_max, is what limits the slew). A clock without the call to end a slew (the kernel's:
+ * ADJ_FREQUENCY and ADJ_TICK hold until changed) needs a timer of ours for that, one wake-up
+ * per update; the kernel's phase-locked loop with its frequency held removes the offset with
+ * no further call. The decay leaves p0 exp(-t / tau) where the slew over D leaves
+ * p0 (1 - t / D), so over an interval T >> tau it leaves a mean square of p0^2 tau / (2 T)
+ * against p0^2 D / (3 T): the two are equal at tau = 2 D / 3. The clock offers tau in steps
+ * of 2, so the one within a factor sqrt 2 of 2 D / 3 is taken (the decay then starts up to
+ * 2.1 times as fast as the slew: a tau always at or above 2 D / 3 left 1-5 % more error in
+ * clknetsim's grid, bench/clknetsim/README.md), never one that starts faster than rate_max
+ * allows. A longer one (the kernel's shortest is 4 s) only while the mean square it adds
+ * over the T seconds to the next wake-up, p0^2 (tau / 2 - D / 3) / T, stays within the
+ * estimate's own variance sd^2 (the rule by which start_slew lets a slew's end wait for a
+ * wake-up). Otherwise the slew goes through the frequency: a first correction of 0.4 s,
+ * which the full rate removes in 5 s, would decay for a minute. */
+static bool
+decay_slew (NtpDiscipline *d, int64_t now_ns, double p0, double dur, double rate_max,
+            double sd, double to_wake)
+{
+  if (!d->env || !d->env->decay_offset)
+    return false;
+  double slew_s = fmax (dur, fabs (p0) / rate_max);
+  double min_tau = fmax (sqrt (0.5) * 2.0 * slew_s / 3.0, fabs (p0) / rate_max);
+  double max_tau = sqrt (2.0) * 2.0 * slew_s / 3.0;
+  if (to_wake > 0)
+    max_tau = fmax (max_tau, 2.0 * (sd * sd * to_wake / (p0 * p0) + slew_s / 3.0));
+  double tau = d->env->decay_offset (d->env->ud, p0, min_tau, max_tau);
+  if (!(tau >= 1.0) || !isfinite (tau))
+    return false;
+  d->slewing = true;
+  d->slew_decays = true;
+  d->slew_tau = tau;
+  d->slew_start_ns = now_ns;
+  d->slew_end_ns = INT64_MAX;
+  d->slew_p0 = p0;
+  d->slew_rate = 0.0;
+  d->slew_extra_ppm = 0.0;
+  apply_freq (d);
+  return true;
 }
 
 /* Start slewing out `p0` seconds from raw time now, over a duration from the correction
@@ -159,12 +232,14 @@ apply_freq (NtpDiscipline *d)
  * there instead: the next update measures again whatever is still pending, and a slew left
  * running past it filters the estimate a second time. The fast default costs that one
  * wake-up per update (removing p0 takes |p0| / rate, and the frequency must be set back
- * then), unless the clock ends the slew by itself (NtpEnv.set_freq_until). */
+ * then), unless the clock ends the slew by itself (NtpEnv.set_freq_until) or removes the
+ * offset by itself (NtpEnv.decay_offset, the kernel's: see decay_slew). */
 static void
 start_slew (NtpDiscipline *d, int64_t now_ns, double p0, bool chrony_rule, double corr_rate,
             double sd, int64_t wake_ns)
 {
   if (fabs (p0) < MIN_OFFSET) {
+    stop_decay (d);
     d->slewing = false;
     apply_freq (d);
     return;
@@ -199,6 +274,12 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, bool chrony_rule, doubl
     else if (dur > to_wake && to_wake >= MIN_SLEW_S)
       dur = to_wake;
   }
+  if (!chrony_rule
+      && decay_slew (d, now_ns, p0, dur, p0 > 0 ? -e_lo : e_hi, sd,
+                     wake_ns > now_ns && wake_ns != INT64_MAX
+                     ? (double) (wake_ns - now_ns) * 1e-9 : 0.0))
+    return;
+  stop_decay (d);
   /* The extra frequency e removes e/(1+b+e) s per raw second, relative to the base rate. */
   double r = -p0 / dur;
   double e = r * (1 + b) / (1 - r);
@@ -236,6 +317,7 @@ do_step (NtpDiscipline *d, int64_t now_ns, double total, NtpClockChange *chg)
 {
   /* total: everything the clock is ahead by, including what a slew had not yet removed. */
   double pending = ntp_discipline_pending (d, now_ns);
+  stop_decay (d);
   d->slewing = false;
   apply_freq (d);
   if (d->env && d->env->step)
@@ -427,6 +509,7 @@ ntp_discipline_make_step (NtpDiscipline *d, int64_t now_ns, NtpClockChange *chg)
   memset (chg, 0, sizeof *chg);
   double pending = ntp_discipline_pending (d, now_ns);
   if (fabs (pending) < MIN_OFFSET) {
+    stop_decay (d);
     d->slewing = false;
     apply_freq (d);
     return;

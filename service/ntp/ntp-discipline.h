@@ -36,6 +36,10 @@ typedef struct {
   double slew_p0;             /* s to remove, at slew_start (positive = clock ahead) */
   double slew_rate;           /* d(pending)/d(raw time) during the slew */
   double slew_extra_ppm;
+  /* The slew is the clock's own decay (NtpEnv.decay_offset): slew_p0 left at slew_start_ns,
+   * 1/slew_tau of what is left removed over each second after each whole second. */
+  bool slew_decays;
+  double slew_tau;
 
   int updates;                /* reference updates done (for makestep's LIMIT) */
   int maxchange_start_left;   /* maxchange: updates still exempt from the check */

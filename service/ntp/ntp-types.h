@@ -61,6 +61,17 @@ typedef struct {
    * each slew from its own timer, a wake-up per clock update (the slews are short: see
    * ntp-discipline.c). */
   void (*set_freq_until) (void *ud, double freq_ppm, int64_t until_ns, double then_ppm);
+  /* An offset the clock removes by itself, as the kernel's phase-locked loop does with its
+   * frequency held (adjtimex(2) ADJ_OFFSET with STA_PLL | STA_FREQHOLD): remove offset_s
+   * (positive = the clock is ahead) so that at each whole second the clock reads, 1/tau of
+   * what is left is taken out, evenly over the following second (kernel/time/ntp.c,
+   * second_overflow). tau is the smallest the clock offers that is at least min_tau_s, so the
+   * removal is never faster than offset_s / min_tau_s; none above max_tau_s. Replaces
+   * whatever such offset is still left (offset_s 0 cancels it). Returns tau (s), or 0 where
+   * the clock cannot, having handed over nothing (the core then slews through the
+   * frequency). May be NULL. With no call to end it, such a slew costs no wake-up, which a
+   * slew through the frequency on a clock without set_freq_until does. */
+  double (*decay_offset) (void *ud, double offset_s, double min_tau_s, double max_tau_s);
   /* Step the clock by -offset_s (offset_s positive = the clock is ahead, so it goes back). */
   void (*step) (void *ud, double offset_s);
   /* Arm or disarm a leap second at the end of the current UTC day. May be NULL. */

@@ -205,6 +205,18 @@ env_set_freq_until (void *ud, double freq_ppm, int64_t until_ns, double then_ppm
   timer_program (self);
 }
 
+static double
+env_decay_offset (void *ud, double offset_s, double min_tau_s, double max_tau_s)
+{
+  MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
+  double tau = mrd_clock_decay_offset (self->clock, offset_s, min_tau_s, max_tau_s, &error);
+
+  if (error != NULL)
+    g_warning ("Cannot slew the clock by %.9f s: %s", -offset_s, error->message);
+  return tau;
+}
+
 static void
 env_step (void *ud, double offset_s)
 {
@@ -1481,6 +1493,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .arm_timer = env_arm_timer,
     .set_freq = env_set_freq,
     .set_freq_until = mrd_clock_can_end_slews (self->clock) ? env_set_freq_until : NULL,
+    .decay_offset = mrd_clock_can_decay_offsets (self->clock) ? env_decay_offset : NULL,
     .step = env_step,
     .set_leap = env_set_leap,
     .log = env_log,

@@ -26,6 +26,7 @@ typedef struct {
   long user_hz;
   long tick, freq, maxerror, esterror;
   int status;
+  long offset, constant;      /* what ADJ_OFFSET (ns with ADJ_NANO) and ADJ_TIMECONST set */
   struct timex last;
   guint calls;
   gint64 stepped_ns;
@@ -62,6 +63,15 @@ fake_adjtime (gpointer user_data, struct timex *tx)
     }
   if (tx->modes & ADJ_STATUS)
     k->status = tx->status;
+  if (tx->modes & ADJ_TIMECONST)
+    k->constant = tx->constant;
+  /* The kernel takes an offset only into a running PLL (ntp_update_offset). */
+  if ((tx->modes & ADJ_OFFSET) && (k->status & STA_PLL))
+    {
+      /* A non-zero offset in µs would be a thousand times too large. */
+      assert_true (tx->offset == 0 || (tx->modes & ADJ_NANO));
+      k->offset = tx->offset;
+    }
   if (tx->modes & ADJ_MAXERROR)
     k->maxerror = tx->maxerror;
   if (tx->modes & ADJ_ESTERROR)
@@ -199,16 +209,63 @@ sync_status_sets_errors_and_unsync_as_chronyd (void **state)
   assert_int_equal (k.status & STA_UNSYNC, STA_UNSYNC);
 }
 
+/* What an earlier daemon left in the kernel's PLL is dropped and the leap flags go, as
+ * chronyd does at start; the PLL is then left on with its frequency held, for the decay. */
 static void
-prepare_turns_the_kernel_pll_off_as_chronyd (void **state)
+prepare_drops_the_kernels_offset_and_holds_its_pll_frequency (void **state)
 {
-  FakeKernel k = { .user_hz = 100, .status = STA_PLL | STA_INS | STA_NANO };
+  FakeKernel k = { .user_hz = 100, .status = STA_PLL | STA_INS | STA_NANO, .offset = 123456 };
   g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
 
   assert_true (mrd_clock_prepare_discipline (clock, NULL));
   assert_int_equal (k.calls, 2);
-  assert_int_equal (k.status, STA_UNSYNC);
-  assert_int_equal (k.last.modes, ADJ_STATUS);
+  assert_int_equal (k.offset, 0);
+  assert_int_equal (k.status, STA_PLL | STA_FREQHOLD | STA_UNSYNC);
+  assert_int_equal (k.last.modes, ADJ_STATUS | ADJ_NANO);
+}
+
+/* The kernel removes 1/2^(2 + constant) of the offset each second: the least such tau of at
+ * least the asked one, the offset in ns with the kernel's sign (positive = the clock is
+ * behind), and nothing handed over where the kernel cannot take it. */
+static void
+decay_offset_hands_the_kernel_pll_the_offset_with_the_least_time_constant (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .status = STA_UNSYNC };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+  g_autoptr(GError) error = NULL;
+
+  assert_true (mrd_clock_can_decay_offsets (clock));
+  /* PLL off (nobody prepared it, or another daemon turned it off): refused. */
+  assert_float_equal (mrd_clock_decay_offset (clock, 50e-6, 50.0, INFINITY, &error), 0.0, 0.0);
+  assert_null (error);
+  assert_int_equal (k.offset, 0);
+
+  assert_true (mrd_clock_prepare_discipline (clock, NULL));
+  assert_float_equal (mrd_clock_decay_offset (clock, 50e-6, 50.0, 100.0, NULL), 64.0, 0.0);
+  assert_int_equal (k.constant, 4);
+  assert_int_equal (k.offset, -50000);
+  assert_float_equal (mrd_clock_decay_offset (clock, -3e-7, 0.5, 4.0, NULL), 4.0, 0.0);
+  assert_int_equal (k.constant, 0);
+  assert_int_equal (k.offset, 300);
+  assert_float_equal (mrd_clock_decay_offset (clock, 1e-3, 4096.0, INFINITY, NULL), 4096.0, 0.0);
+  assert_int_equal (k.constant, 10);
+
+  k.calls = 0;
+  /* Beyond MAXTC, the asked range or MAXPHASE, or not a number: nothing reaches the
+   * kernel. */
+  assert_float_equal (mrd_clock_decay_offset (clock, 1e-3, 4097.0, INFINITY, NULL), 0.0, 0.0);
+  assert_float_equal (mrd_clock_decay_offset (clock, 1e-6, 0.5, 2.0, NULL), 0.0, 0.0);
+  assert_float_equal (mrd_clock_decay_offset (clock, 1e-6, 40.0, 60.0, NULL), 0.0, 0.0);
+  assert_float_equal (mrd_clock_decay_offset (clock, 0.5, 10.0, INFINITY, NULL), 0.0, 0.0);
+  assert_float_equal (mrd_clock_decay_offset (clock, -0.7, 10.0, INFINITY, NULL), 0.0, 0.0);
+  assert_float_equal (mrd_clock_decay_offset (clock, NAN, 10.0, INFINITY, NULL), 0.0, 0.0);
+  assert_int_equal (k.calls, 0);
+  assert_int_equal (k.offset, -1000000);
+
+  /* The virtual clocks end their slews themselves and have no such call. */
+  g_autoptr(MrdClock) virt = mrd_clock_new_virtual (0.0, 0.0);
+  assert_false (mrd_clock_can_decay_offsets (virt));
+  assert_float_equal (mrd_clock_decay_offset (virt, 1e-6, 10.0, INFINITY, NULL), 0.0, 0.0);
 }
 
 static void
@@ -429,7 +486,8 @@ main (void)
     cmocka_unit_test (step_uses_setoffset_with_a_normalised_negative_time),
     cmocka_unit_test (leap_flags_keep_the_other_status_bits),
     cmocka_unit_test (sync_status_sets_errors_and_unsync_as_chronyd),
-    cmocka_unit_test (prepare_turns_the_kernel_pll_off_as_chronyd),
+    cmocka_unit_test (prepare_drops_the_kernels_offset_and_holds_its_pll_frequency),
+    cmocka_unit_test (decay_offset_hands_the_kernel_pll_the_offset_with_the_least_time_constant),
     cmocka_unit_test (virtual_clock_reports_its_true_offset),
     cmocka_unit_test (virtual_clock_deadlines_map_to_monotonic_timers),
     cmocka_unit_test (virtual_clock_carries_kernel_timestamps_over),

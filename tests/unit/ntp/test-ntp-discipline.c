@@ -29,6 +29,10 @@ typedef struct {
   int n_until;
   double until_freq, until_then;
   int64_t until_ns;
+  /* decay_offset's calls: the last offset and least tau, and whether to refuse */
+  int n_decay;
+  double decay_offset, decay_min_tau, decay_max_tau;
+  bool decay_refuses;
 } Fake;
 
 static Fake fake;
@@ -47,6 +51,22 @@ static void f_until (void *ud, double ppm, int64_t until, double then)
   fake.until_ns = until;
   fake.until_then = then;
   fake.n_until++;
+}
+
+/* As the kernel's PLL offers it: tau = 2^(2 + constant) s, constant 0..10. */
+static double f_decay (void *ud, double offset, double min_tau, double max_tau)
+{
+  (void) ud;
+  fake.n_decay++;
+  fake.decay_offset = offset;
+  fake.decay_min_tau = min_tau;
+  fake.decay_max_tau = max_tau;
+  if (fake.decay_refuses)
+    return 0.0;
+  double tau = 4.0;
+  while (tau < min_tau && tau < 4096.0)
+    tau *= 2.0;
+  return tau >= min_tau && tau <= max_tau ? tau : 0.0;
 }
 
 static const NtpEnv env = { .now = f_now, .send = f_send, .arm_timer = f_arm,
@@ -222,6 +242,100 @@ slew_does_not_outlast_the_next_transmission (void **state)
 /* A clock that ends its slews itself (set_freq_until) gets the whole slew in one call: the
  * same plan as the timer would have run, and no deadline for its end, so ending it costs no
  * wake-up. The pending offset follows the same line. */
+/* A clock that removes an offset itself (decay_offset, the kernel's PLL) gets the whole
+ * offset, with tau within a factor sqrt 2 of the one whose mean square left equals the
+ * timer's plan (2/3 of its duration), and a longer one only while what it adds stays within
+ * the estimate's variance;
+ * no deadline. What is left follows the kernel's arithmetic: nothing before the clock's next
+ * whole second, then 1/tau of the rest over each second. A step or a refusal takes the
+ * offset back; a large first offset, which the kernel's shortest tau would take 20 s to
+ * remove, is slewed through the frequency at the full rate. */
+static void
+clock_that_decays_offsets_gets_the_offset_and_no_deadline (void **state)
+{
+  (void) state;
+  NtpEnv decay_env = env;
+  NtpDiscipline d, timed;
+  NtpClockChange chg;
+  NtpConfig cfg;
+  const int64_t t0 = 100 * S + 300000000;   /* 0.7 s before a whole second */
+  const double p0 = 2e-6;
+
+  decay_env.decay_offset = f_decay;
+  setup_disc (&timed, 1.0, 3);
+  NtpDisciplineInput in = input (p0);
+  in.next_wake_ns = t0 + 16 * S;
+  assert_int_equal (ntp_discipline_update (&timed, t0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  double planned_s = (double) (ntp_discipline_deadline (&timed) - t0) * 1e-9;
+
+  memset (&fake, 0, sizeof fake);
+  ntp_config_init (&cfg);
+  cfg.makestep_threshold = 1.0;
+  cfg.makestep_limit = 3;
+  ntp_discipline_init (&d, &decay_env, &cfg);
+  int n_freq_at_init = fake.n_freq;
+  assert_int_equal (ntp_discipline_update (&d, t0, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_decay, 1);
+  assert_true (fake.decay_offset == p0);
+  assert_true (fabs (fake.decay_min_tau - sqrt (0.5) * 2.0 * planned_s / 3.0) < 1e-6);
+  /* tau 4 adds p0^2 (4/2 - planned/3) / 16 s of mean square: within sd^2 = (1 us)^2. */
+  assert_true (fake.decay_max_tau >= 4.0);
+  const double tau = 4.0;
+  /* No extra frequency, no timer. */
+  assert_true (fake.freq == 0.0);
+  assert_true (ntp_discipline_deadline (&d) == INT64_MAX);
+  assert_true (ntp_discipline_pending (&d, t0 + 600000000) == p0);
+  assert_true (fabs (ntp_discipline_pending (&d, t0 + 1200000000) - p0 * (1.0 - 0.5 / tau))
+               < 1e-18);
+  assert_true (fabs (ntp_discipline_pending (&d, t0 + 2700000000LL)
+                     - p0 * (1.0 - 1.0 / tau) * (1.0 - 1.0 / tau)) < 1e-18);
+  ntp_discipline_timer (&d, t0 + 1000 * S);
+  assert_int_equal (fake.n_freq, n_freq_at_init + 1);
+  assert_true (ntp_discipline_pending (&d, t0 + 1000 * S) < 1e-18);
+
+  /* The next update hands over the sum of what is left and the new offset. */
+  double left = ntp_discipline_pending (&d, t0 + 2700000000LL);
+  in = input (-1e-6);
+  in.next_wake_ns = t0 + 18 * S;
+  assert_int_equal (ntp_discipline_update (&d, t0 + 2700000000LL, &in, &chg),
+                    NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_decay, 2);
+  assert_true (fabs (fake.decay_offset - (left - 1e-6)) < 1e-18);
+
+  /* makestep steps what is left and cancels the kernel's offset. */
+  left = ntp_discipline_pending (&d, t0 + 3 * S);
+  ntp_discipline_make_step (&d, t0 + 3 * S, &chg);
+  assert_int_equal (fake.n_step, 1);
+  assert_true (fabs (fake.stepped - left) < 1e-18);
+  assert_int_equal (fake.n_decay, 3);
+  assert_true (fake.decay_offset == 0.0);
+  assert_true (ntp_discipline_pending (&d, t0 + 4 * S) == 0.0);
+
+  /* 0.1 s, planned over about a second at the full rate: the decay would leave 1 ms after
+   * 16 s, which the estimate's variance does not cover; through the frequency. */
+  in = input (0.1);
+  in.next_wake_ns = t0 + 26 * S;
+  assert_int_equal (ntp_discipline_update (&d, t0 + 10 * S, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_decay, 4);
+  assert_true (fake.decay_max_tau < 4.0);
+  assert_true (fake.freq < -1000.0);
+  int64_t end = ntp_discipline_deadline (&d);
+  assert_true (end < t0 + 12 * S);
+  assert_true (fabs (ntp_discipline_pending (&d, t0 + 10 * S) - 0.1) < 1e-12);
+  ntp_discipline_timer (&d, end);
+  assert_true (fake.freq == 0.0);
+
+  /* A clock that refuses (the kernel's PLL off, an offset over MAXPHASE) is slewed through
+   * the frequency, with the timer's deadline. */
+  fake.decay_refuses = true;
+  in = input (p0);
+  in.next_wake_ns = t0 + 46 * S;
+  assert_int_equal (ntp_discipline_update (&d, t0 + 30 * S, &in, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_decay, 5);
+  assert_true (fake.freq < 0.0);
+  assert_true (ntp_discipline_deadline (&d) < INT64_MAX);
+}
+
 static void
 clock_that_ends_slews_gets_the_whole_slew_and_no_deadline (void **state)
 {
@@ -694,6 +808,7 @@ main (void)
     cmocka_unit_test (noisy_fits_within_their_bounds_do_not_talk_the_frequency_away),
     cmocka_unit_test (civil_dates),
     cmocka_unit_test (make_step_steps_what_is_left),
+    cmocka_unit_test (clock_that_decays_offsets_gets_the_offset_and_no_deadline),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
