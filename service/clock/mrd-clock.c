@@ -214,31 +214,51 @@ mrd_clock_get_monotonic_rate (MrdClock *clock)
   return clock->ops->get_monotonic_rate (clock);
 }
 
-gint64
-mrd_clock_realtime_to_monotonic (gint64 real_ns)
+/* CLOCK_REALTIME minus @other now, in ns: @other read on both sides of CLOCK_REALTIME, the
+ * tightest of a few tries (a thread preempted between two plain reads would be off by the
+ * time it lost); @span_ns gets that bracket's width. */
+static gint64
+realtime_minus (clockid_t other, gint64 *span_ns)
 {
   gint64 best_span = G_MAXINT64, best = 0;
 
-  /* CLOCK_MONOTONIC read on both sides of CLOCK_REALTIME, the tightest of a few tries: a
-   * thread preempted between two plain reads would be off by the time it lost. */
   for (int i = 0; i < 3; i++)
     {
-      struct timespec m1, r, m2;
+      struct timespec o1, r, o2;
       gint64 before, after;
 
-      clock_gettime (CLOCK_MONOTONIC, &m1);
+      clock_gettime (other, &o1);
       clock_gettime (CLOCK_REALTIME, &r);
-      clock_gettime (CLOCK_MONOTONIC, &m2);
-      before = (gint64) m1.tv_sec * NS_PER_SEC + m1.tv_nsec;
-      after = (gint64) m2.tv_sec * NS_PER_SEC + m2.tv_nsec;
+      clock_gettime (other, &o2);
+      before = (gint64) o1.tv_sec * NS_PER_SEC + o1.tv_nsec;
+      after = (gint64) o2.tv_sec * NS_PER_SEC + o2.tv_nsec;
       if (after - before < best_span)
         {
           best_span = after - before;
-          best = before + (after - before) / 2 + (real_ns - ((gint64) r.tv_sec * NS_PER_SEC
-                                                           + r.tv_nsec));
+          best = (gint64) r.tv_sec * NS_PER_SEC + r.tv_nsec - (before + (after - before) / 2);
         }
     }
+  *span_ns = best_span;
   return best;
+}
+
+gint64
+mrd_clock_realtime_to_monotonic (gint64 real_ns)
+{
+  gint64 span;
+
+  return real_ns - realtime_minus (CLOCK_MONOTONIC, &span);
+}
+
+gint64
+mrd_clock_realtime_minus_boottime (gint64 *uncertainty_ns)
+{
+  gint64 span;
+  gint64 diff = realtime_minus (CLOCK_BOOTTIME, &span);
+
+  if (uncertainty_ns != NULL)
+    *uncertainty_ns = span;
+  return diff;
 }
 
 gint64

@@ -94,6 +94,12 @@ MrdClock   *mrd_clock_new_virtual_full (gint64 start_ns, double error_ppm,
  * now (the tightest of a few paired reads): where a timer for a virtual clock's deadline is
  * set. */
 gint64      mrd_clock_realtime_to_monotonic (gint64 real_ns);
+/* CLOCK_REALTIME minus CLOCK_BOOTTIME now, in ns (the tightest of a few paired reads;
+ * @uncertainty_ns, if not NULL, gets the width of the bracket, which bounds its error). Only
+ * a step moves it: the kernel slews both clocks alike, and CLOCK_BOOTTIME, unlike
+ * CLOCK_MONOTONIC, also counts a suspend, during which CLOCK_REALTIME runs on. So a change
+ * the daemon did not make itself is someone else's step (or the kernel's leap second). */
+gint64      mrd_clock_realtime_minus_boottime (gint64 *uncertainty_ns);
 /* CLOCK_REALTIME itself. Only for --clock system; setting it needs CAP_SYS_TIME. */
 MrdClock   *mrd_clock_new_system       (void);
 

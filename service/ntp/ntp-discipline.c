@@ -517,16 +517,42 @@ ntp_discipline_make_step (NtpDiscipline *d, int64_t now_ns, NtpClockChange *chg)
   do_step (d, now_ns, pending, chg);
 }
 
+void
+ntp_discipline_external_step (NtpDiscipline *d, int64_t now_ns, double step_s,
+                              NtpClockChange *chg)
+{
+  memset (chg, 0, sizeof *chg);
+  int64_t shift = (int64_t) llround (step_s * 1e9);
+  double lost = 0.0;
+  if (d->slewing && d->slew_decays) {
+    lost = decay_left (d, now_ns - shift);
+    stop_decay (d);
+    d->slewing = false;
+  } else if (d->slewing) {
+    d->slew_start_ns += shift;
+    d->slew_end_ns += shift;
+  }
+  /* Cooked readings now read step + lost more: the clock is that much further ahead. */
+  chg->doffset = -(step_s + lost);
+  chg->raw_step = -step_s;
+  chg->stepped = true;
+  if (d->last_update_ns)
+    d->last_update_ns += (int64_t) llround ((step_s + lost) * 1e9);
+  /* The wander estimate compares successive updates' frequencies; a step says nothing about
+   * the oscillator, but the update after it is no clean comparison either. */
+  d->wander_prev_ok = false;
+}
+
 int64_t
 ntp_discipline_deadline (const NtpDiscipline *d)
 {
-  return d->slewing && !clock_ends_slews (d) ? d->slew_end_ns : INT64_MAX;
+  return d->slewing && !d->slew_decays && !clock_ends_slews (d) ? d->slew_end_ns : INT64_MAX;
 }
 
 void
 ntp_discipline_timer (NtpDiscipline *d, int64_t now_ns)
 {
-  if (d->slewing && now_ns >= d->slew_end_ns) {
+  if (d->slewing && !d->slew_decays && now_ns >= d->slew_end_ns) {
     d->slewing = false;
     /* A clock that ends its slews has set the frequency back already. */
     if (!clock_ends_slews (d))

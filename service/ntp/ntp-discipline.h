@@ -105,6 +105,12 @@ NtpDisciplineResult ntp_discipline_update (NtpDiscipline *d, int64_t now_ns,
 bool ntp_discipline_step_allowed (const NtpDiscipline *d, double offset);
 /* `chronyc makestep`: step out whatever is still being slewed. */
 void ntp_discipline_make_step (NtpDiscipline *d, int64_t now_ns, NtpClockChange *chg);
+/* Someone else stepped the clock by step_s (positive = it reads more; now_ns is read after
+ * the step): a slew through the frequency runs on, its times moved with the clock; what the
+ * clock's own decay still had to remove is cancelled (a kernel step has cleared it already)
+ * and counted as an error of the clock. chg says how stored times move (ntp-engine.c). */
+void ntp_discipline_external_step (NtpDiscipline *d, int64_t now_ns, double step_s,
+                                   NtpClockChange *chg);
 /* When the current slew ends (raw), INT64_MAX if none. */
 int64_t ntp_discipline_deadline (const NtpDiscipline *d);
 void ntp_discipline_timer (NtpDiscipline *d, int64_t now_ns);

@@ -354,8 +354,10 @@ apply_clock_change (NtpEngine *e, int64_t cooked_before, const NtpClockChange *c
     Source *s = &e->src[i];
     if (!s->live)
       continue;
-    if (chg->dfreq != 0.0 || chg->doffset != 0.0)
+    if (chg->dfreq != 0.0 || chg->doffset != 0.0) {
       ntp_stats_slew (s->stats, cooked_before, chg->dfreq, chg->doffset);
+      ntp_filter_slew (&s->filter, cooked_before, chg->dfreq, chg->doffset);
+    }
     if (s->sent_tx_ts) {
       s->sent_cooked_ns -= doff_ns;
       s->sent_raw_ns -= raw_ns;
@@ -366,8 +368,11 @@ apply_clock_change (NtpEngine *e, int64_t cooked_before, const NtpClockChange *c
       s->prev_t1_cooked -= doff_ns;
       s->prev_t4_cooked -= doff_ns;
     }
-    if (raw_ns && s->poll.next_tx_ns != INT64_MAX)
-      s->poll.next_tx_ns -= raw_ns;
+    if (raw_ns) {
+      ntp_source_poll_shift (&s->poll, -raw_ns);
+      if (s->nts_ke_last_ns)
+        s->nts_ke_last_ns -= raw_ns;
+    }
   }
   if (e->ref_time_ns)
     e->ref_time_ns -= doff_ns;
@@ -1316,6 +1321,25 @@ ntp_engine_make_step (NtpEngine *e)
   ntp_discipline_make_step (&e->disc, now, &chg);
   if (chg.stepped)
     apply_clock_change (e, cooked, &chg);
+  if (e->started)
+    arm (e);
+}
+
+void
+ntp_engine_clock_stepped (NtpEngine *e, double step_s)
+{
+  if (!isfinite (step_s) || step_s == 0.0)
+    return;
+  int64_t now = e->env.now (e->env.ud);
+  NtpClockChange chg;
+  ntp_discipline_external_step (&e->disc, now, step_s, &chg);
+  /* No frequency change: the instant the change is taken at does not matter. */
+  apply_clock_change (e, ntp_discipline_cook (&e->disc, now), &chg);
+  elog (e, NTP_LOG_WARNING, "System clock was stepped by %+.6f seconds by someone else", step_s);
+  if (e->synchronized && fabs (chg.doffset) > 0.5 * e->root_delay + e->root_dispersion) {
+    e->synchronized = false;
+    elog (e, NTP_LOG_WARNING, "Not synchronised until the next update");
+  }
   if (e->started)
     arm (e);
 }

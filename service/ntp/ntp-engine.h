@@ -59,6 +59,16 @@ void ntp_engine_timer (NtpEngine *e);
 /* `chronyc burst` and `chronyc makestep`. */
 void ntp_engine_burst (NtpEngine *e);
 void ntp_engine_make_step (NtpEngine *e);
+/* Someone else stepped the clock by step_s (positive = it now reads more): settimeofday,
+ * `date -s`, another daemon. Unlike chronyd, which finds such a jump from its timeouts and
+ * throws its measurements away, the caller knows the step exactly (the clock's distance
+ * from one that no step moves), so everything stored in the clock's time moves with it:
+ * the samples now say the clock is that much further off, the next poll stays when it was
+ * due (a step back no longer holds polling until the clock gets there again), and the next
+ * update corrects the clock as makestep and the panic bound allow. The offset the clock was
+ * still removing by itself is taken back (a kernel step clears it) and counted in. Not
+ * synchronized until that update when the step is larger than the root distance. */
+void ntp_engine_clock_stepped (NtpEngine *e, double step_s);
 
 /* `chronyc offline` / `online` for source `src`: offline, it sends nothing, reads unreachable
  * (reach 0, state '?') and keeps its statistics; online, polling resumes (ntp-source.h,

@@ -46,6 +46,20 @@ ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *out)
   return true;
 }
 
+void
+ntp_filter_slew (NtpFilter *f, int64_t when_ns, double dfreq, double doffset)
+{
+  for (int i = 0; i < f->count; i++) {
+    double delta = dfreq * (double) (f->s[i].time_ns - when_ns) * 1e-9 - doffset;
+    f->s[i].offset += delta;
+    f->s[i].time_ns += (int64_t) llround (delta * 1e9);
+  }
+  if (f->last_out_ns != INT64_MIN) {
+    double delta = dfreq * (double) (f->last_out_ns - when_ns) * 1e-9 - doffset;
+    f->last_out_ns += (int64_t) llround (delta * 1e9);
+  }
+}
+
 bool
 ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_dev,
                      double predicted, double ratio, double allowance)

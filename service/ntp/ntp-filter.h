@@ -32,6 +32,10 @@ void ntp_filter_init (NtpFilter *f, int depth);
 /* Push a sample; true when one comes out in *out (the lowest-delay one in the window, if it
  * is newer than the last one output). */
 bool ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *out);
+/* The clock changed at when_ns: from then on it runs dfreq faster and reads doffset less
+ * (ntp_stats_slew's arguments). Stored times and offsets follow, so that the samples after a
+ * step are not taken for older ones than those before it. */
+void ntp_filter_slew (NtpFilter *f, int64_t when_ns, double dfreq, double doffset);
 
 /* chrony's test D: refuse a sample when half its delay's rise over min_delay (the most the
  * rise can move the offset) exceeds ratio x std_dev + allowance, unless its offset moved from

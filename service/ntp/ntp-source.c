@@ -198,6 +198,17 @@ ntp_source_poll_replied (NtpSourcePoll *p, int64_t now_ns)
 }
 
 void
+ntp_source_poll_shift (NtpSourcePoll *p, int64_t by_ns)
+{
+  if (p->next_tx_ns != INT64_MAX)
+    p->next_tx_ns += by_ns;
+  if (p->last_tx_ns != INT64_MIN)
+    p->last_tx_ns += by_ns;
+  if (p->burst_anchor_ns != INT64_MIN)
+    p->burst_anchor_ns += by_ns;
+}
+
+void
 ntp_source_poll_sample (NtpSourcePoll *p, int64_t now_ns, double error, double peer_distance,
                         int samples)
 {

@@ -48,6 +48,10 @@ void ntp_source_poll_init (NtpSourcePoll *p, const NtpSourceConfig *sc);
 /* Begin polling at `now` (first request right away; a burst if iburst); an offline source
  * waits for ntp_source_poll_set_online. */
 void ntp_source_poll_start (NtpSourcePoll *p, int64_t now_ns);
+/* The clock was stepped: it now reads by_ns more. Every time kept here moves with it, so the
+ * next request stays due when it was, and a reply to a request sent before the step does not
+ * schedule the next one from the clock's old reading. */
+void ntp_source_poll_shift (NtpSourcePoll *p, int64_t by_ns);
 /* chronyc offline: nothing more is sent and the reach register is cleared (the source reads
  * unreachable, as chronyd's does), but the poll interval and the statistics are kept. */
 void ntp_source_poll_set_offline (NtpSourcePoll *p);

@@ -114,6 +114,7 @@ struct _MrdSyncEngine {
   guint timer_watch;
   gint64 deadline;               /* the core's, local clock ns; G_MAXINT64 = none */
   guint64 timer_wakeups;         /* times the timer fired (mrd_sync_engine_get_timer_wakeups) */
+  guint64 external_steps;        /* steps of the clock by someone else (check_external_step) */
   GPtrArray *specs;              /* SyncSpec, in configuration order */
   GPtrArray *sources;            /* SyncSource, in order of creation */
   SyncSource *by_core[NTP_MAX_SOURCES];
@@ -123,6 +124,10 @@ struct _MrdSyncEngine {
   gpointer updated_data;
   /* Set by the env callbacks while the core runs; acted on when it returns. */
   gboolean clock_changed;
+  /* The system clock only: CLOCK_REALTIME - CLOCK_BOOTTIME as the engine last left it, and
+   * the width of the reads that measured it (check_external_step). */
+  gboolean watch_steps;
+  gint64 wall_ns, wall_uncertainty_ns;
   /* The reference at the last clock update, named by its address as chronyd names it (the
    * core hashes whatever name it was given, here "address:port"). */
   guint32 ref_refid;
@@ -229,6 +234,8 @@ env_step (void *ud, double offset_s)
       g_warning ("Cannot step the clock by %+.9f s: %s", -offset_s, error->message);
       return;
     }
+  /* Our own step: the new distance from CLOCK_BOOTTIME is the one to compare with. */
+  self->wall_ns = mrd_clock_realtime_minus_boottime (&self->wall_uncertainty_ns);
   /* The core logs the step itself; this is the structured record of it. */
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                     "MESSAGE", "Clock stepped by %+.9f s", -offset_s,
@@ -391,6 +398,39 @@ ref_time (MrdSyncEngine *self)
   return t.ref_time_ns;
 }
 
+/* Before the core runs: a step of the system clock that the engine did not make (`date -s`,
+ * settimeofday, another daemon, a hypervisor's agent) moved CLOCK_REALTIME against
+ * CLOCK_BOOTTIME, which only steps move (mrd_clock_realtime_minus_boottime). The core gets
+ * it exactly (ntp_engine_clock_stepped), so its stored times follow the clock: without this
+ * a step back held polling until the clock read the old deadline again, and the next update
+ * saw the whole step as a measured offset. The reads' own widths bound their error; below a
+ * microsecond a step changes nothing the clock's readings can tell. A leap second the kernel
+ * applied (armed by the core: the clock read one second twice, or skipped one) is none. */
+static void
+check_external_step (MrdSyncEngine *self)
+{
+  gint64 uncertainty, wall, diff, tolerance, before;
+  int leap;
+
+  if (!self->watch_steps || self->core == NULL)
+    return;
+  wall = mrd_clock_realtime_minus_boottime (&uncertainty);
+  diff = wall - self->wall_ns;
+  tolerance = uncertainty + self->wall_uncertainty_ns + 1000;
+  if (diff <= tolerance && diff >= -tolerance)
+    return;
+  self->wall_ns = wall;
+  self->wall_uncertainty_ns = uncertainty;
+  leap = mrd_clock_get_leap (self->clock);
+  if (leap != 0 && llabs (diff - mrd_clock_leap_shift (leap)) <= tolerance)
+    return;
+  before = ref_time (self);
+  ntp_engine_clock_stepped (self->core, (double) diff * 1e-9);
+  self->external_steps++;
+  self->clock_changed = TRUE;
+  after_core (self, before);
+}
+
 static gboolean
 on_timer (int fd, GIOCondition condition, gpointer user_data)
 {
@@ -403,6 +443,7 @@ on_timer (int fd, GIOCondition condition, gpointer user_data)
   self->timer_wakeups++;
   if (self->core == NULL)
     return G_SOURCE_CONTINUE;
+  check_external_step (self);
   if (self->deadline != G_MAXINT64 && mrd_clock_now_ns (self->clock) < self->deadline)
     {
       timer_program (self);   /* the local clock runs slower than CLOCK_MONOTONIC */
@@ -425,6 +466,7 @@ on_receive (gpointer user_data, const guint8 *data, gsize len, gint64 rx_real_ns
 
   if (self->core == NULL || src->core < 0)
     return;
+  check_external_step (self);
   src->unanswered = 0;
   before = ref_time (self);
   /* t1: the kernel's transmit timestamp (the error queue is read before the replies), else
@@ -1523,6 +1565,8 @@ mrd_sync_engine_start (MrdSyncEngine *self)
   self->deadline = G_MAXINT64;
   self->core = ntp_engine_new (&env, &cfg);
   g_assert (self->core != NULL);
+  self->watch_steps = self->clock->kind == MRD_CLOCK_KIND_SYSTEM;
+  self->wall_ns = mrd_clock_realtime_minus_boottime (&self->wall_uncertainty_ns);
   self->running = TRUE;
   self->drift_written_mono = g_get_monotonic_time ();
   for (i = 0; i < self->specs->len; i++)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cksim-compat.so: preloaded in front of clknetsim.so, it fills four gaps in clknetsim's
+ * cksim-compat.so: preloaded in front of clknetsim.so, it fills five gaps in clknetsim's
  * system call emulation that current glibc/GLib programs run into. It changes nothing the
  * program sees of time or network; it only lets calls that Linux accepts through:
  *
@@ -14,6 +14,9 @@
  *    state files beneath a directory (the drift file, service/tz/mrd-tz-root.c): clknetsim's
  *    syscall() asserts on any number it does not simulate. Neither scheduling attributes nor
  *    file opens have anything to do with the simulation, so these calls go to the kernel.
+ *  - clock_gettime(CLOCK_BOOTTIME), which clknetsim does not know: meridiand compares
+ *    CLOCK_REALTIME with it to find steps of the clock made by others. A simulated machine
+ *    never suspends, so its boot time is its monotonic time.
  *  - setvbuf() on the stream clknetsim's fopen("/dev/urandom") returns: a marker, not a FILE,
  *    which clknetsim's own fread/fclose recognise but setvbuf (GLib's g_rand_new calls it
  *    before reading its seed) would dereference. Buffering means nothing for that stream.
@@ -27,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <time.h>
 
 int
 socket (int domain, int type, int protocol)
@@ -44,6 +48,15 @@ timerfd_create (int clockid, int flags)
   if (!next)
     next = (int (*) (int, int)) dlsym (RTLD_NEXT, "timerfd_create");
   return next (clockid, flags & ~TFD_CLOEXEC);
+}
+
+int
+clock_gettime (clockid_t id, struct timespec *ts)
+{
+  static int (*next) (clockid_t, struct timespec *);
+  if (!next)
+    next = (int (*) (clockid_t, struct timespec *)) dlsym (RTLD_NEXT, "clock_gettime");
+  return next (id == CLOCK_BOOTTIME ? CLOCK_MONOTONIC : id, ts);
 }
 
 /* The marker clknetsim returns for fopen("/dev/urandom") (its URANDOM_FILE). */

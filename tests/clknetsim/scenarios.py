@@ -26,7 +26,7 @@ DEFAULTS = dict(
     client_server_options="", drift=None, delay_wrap=None,
     time_max_limit=1e-3, freq_max_limit=5e-4, time_rms_limit=3e-4, freq_rms_limit=1e-5,
     min_sync_time=120, max_sync_time=210, seed=1, extra_checks=(), server_nodes=None,
-    meridiand_args=(),
+    meridiand_args=(), client_step=None,
 )
 
 
@@ -55,7 +55,8 @@ class Run:
                             for i in range(1, nservers + 1))
         nodes.append(Node(client_kind, conf=servers + "\n" + lines, offset=p["time_offset"],
                           freq_offset=p["freq_offset"], wander=p["wander"], drift=p["drift"],
-                          args=list(p["meridiand_args"]) if client_kind == "meridiand" else []))
+                          args=list(p["meridiand_args"]) if client_kind == "meridiand" else [],
+                          step=p["client_step"]))
         return Simulation(nodes, limit=p["limit"], reset=p["max_sync_time"], seed=p["seed"],
                           base_delay=p["base_delay"], jitter=p["jitter"],
                           delay_wrap=p["delay_wrap"])
@@ -98,6 +99,21 @@ def scenario(fn):
 def defaults():
     """chrony 001-defaults: default polling converges."""
     return [Run("default settings")]
+
+
+@scenario
+def external_step():
+    """Someone else steps the client's clock (`date -s`, another daemon): clknetsim's step
+    generator moves it 600 s back, or 600 s on, at 300 s, with `makestep 1 -1`. The client
+    must see the step as an error of its clock, keep polling (a client that waits for its
+    clock to read the old deadline again sends nothing for the next 600 s), step the clock
+    right within a few polls and meet chrony's limits from 600 s on (chronyd, which finds the
+    jump from its timeouts and starts its measurements over, is synchronized again at about
+    450 s; a client that waits out the 600 s, at 900 s)."""
+    return [Run(f"stepped {step:+d} s at 300 s", client_conf="makestep 1 -1",
+                client_step=f"(* {step} (equal 0.1 (sum 1.0) 300))",
+                min_sync_time=300, max_sync_time=600)
+            for step in (-600, 600)]
 
 
 @scenario

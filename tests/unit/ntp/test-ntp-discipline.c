@@ -73,15 +73,22 @@ static const NtpEnv env = { .now = f_now, .send = f_send, .arm_timer = f_arm,
                             .set_freq = f_freq, .step = f_step, .set_leap = f_leap,
                             .max_freq_ppm = 83333.333 };
 
+/* A discipline with `makestep THRESHOLD LIMIT` over the clock `e`, the fake's record cleared. */
 static void
-setup_disc (NtpDiscipline *d, double threshold, int limit)
+setup_disc_env (NtpDiscipline *d, const NtpEnv *e, double threshold, int limit)
 {
   memset (&fake, 0, sizeof fake);
   NtpConfig cfg;
   ntp_config_init (&cfg);
   cfg.makestep_threshold = threshold;
   cfg.makestep_limit = limit;
-  ntp_discipline_init (d, &env, &cfg);
+  ntp_discipline_init (d, e, &cfg);
+}
+
+static void
+setup_disc (NtpDiscipline *d, double threshold, int limit)
+{
+  setup_disc_env (d, &env, threshold, limit);
 }
 
 static NtpDisciplineInput
@@ -257,7 +264,6 @@ clock_that_decays_offsets_gets_the_offset_and_no_deadline (void **state)
   NtpEnv decay_env = env;
   NtpDiscipline d, timed;
   NtpClockChange chg;
-  NtpConfig cfg;
   const int64_t t0 = 100 * S + 300000000;   /* 0.7 s before a whole second */
   const double p0 = 2e-6;
 
@@ -268,11 +274,7 @@ clock_that_decays_offsets_gets_the_offset_and_no_deadline (void **state)
   assert_int_equal (ntp_discipline_update (&timed, t0, &in, &chg), NTP_DISCIPLINE_SLEWED);
   double planned_s = (double) (ntp_discipline_deadline (&timed) - t0) * 1e-9;
 
-  memset (&fake, 0, sizeof fake);
-  ntp_config_init (&cfg);
-  cfg.makestep_threshold = 1.0;
-  cfg.makestep_limit = 3;
-  ntp_discipline_init (&d, &decay_env, &cfg);
+  setup_disc_env (&d, &decay_env, 1.0, 3);
   int n_freq_at_init = fake.n_freq;
   assert_int_equal (ntp_discipline_update (&d, t0, &in, &chg), NTP_DISCIPLINE_SLEWED);
   assert_int_equal (fake.n_decay, 1);
@@ -343,7 +345,6 @@ clock_that_ends_slews_gets_the_whole_slew_and_no_deadline (void **state)
   NtpEnv until_env = env;
   NtpDiscipline d, timed;
   NtpClockChange chg;
-  NtpConfig cfg;
 
   until_env.set_freq_until = f_until;
   setup_disc (&timed, 1.0, 3);
@@ -352,11 +353,7 @@ clock_that_ends_slews_gets_the_whole_slew_and_no_deadline (void **state)
   int64_t end = ntp_discipline_deadline (&timed);
   double slew_freq = fake.freq;
 
-  memset (&fake, 0, sizeof fake);
-  ntp_config_init (&cfg);
-  cfg.makestep_threshold = 1.0;
-  cfg.makestep_limit = 3;
-  ntp_discipline_init (&d, &until_env, &cfg);
+  setup_disc_env (&d, &until_env, 1.0, 3);
   int n_freq_at_init = fake.n_freq;
   assert_int_equal (ntp_discipline_update (&d, 0, &in, &chg), NTP_DISCIPLINE_SLEWED);
   assert_int_equal (fake.n_until, 1);

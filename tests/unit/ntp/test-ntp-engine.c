@@ -62,6 +62,17 @@ start_engine (MiniSim *m, NtpConfig *cfg)
   assert_non_null (m->e);
 }
 
+/* The engine with `makestep THRESHOLD LIMIT`, everything else at its defaults. */
+static void
+start_engine_makestep (MiniSim *m, double threshold, int limit)
+{
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.makestep_threshold = threshold;
+  cfg.makestep_limit = limit;
+  start_engine (m, &cfg);
+}
+
 static void
 one_server_converges (void **state)
 {
@@ -97,6 +108,55 @@ one_server_converges (void **state)
   assert_true (r.samples >= 3);
   assert_true (r.poll >= 6 && r.poll <= 10);
   ntp_engine_free (m.e);
+}
+
+/* Someone else steps the clock (`date -s`, another daemon): told the exact step
+ * (ntp_engine_clock_stepped), the engine keeps polling on schedule, its stored samples say the
+ * clock is that much off, and the next update steps it right (makestep 1 -1). Without the
+ * shift, a step back holds polling until the clock reads the old deadline again (600 s), and
+ * a step on reads as a 600 s outlier against the history; a reply to a request sent before
+ * the step must not schedule the next one from the clock's old reading either. */
+static void
+clock_stepped_by_someone_else_is_corrected_at_the_next_poll (void **state)
+{
+  (void) state;
+  for (int in_flight = 0; in_flight <= 1; in_flight++)
+    for (int dir = -1; dir <= 1; dir += 2) {
+      MiniSim m;
+      ms_init (&m, 11, 0.1, 100.0);
+      m.n_srv = 1;
+      m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 50e-6, .stratum = 1 };
+      start_engine_makestep (&m, 1.0, -1);
+      add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4");
+      ntp_engine_start (m.e);
+      ms_run (&m, 400, 0, NULL, NULL);
+      assert_true (fabs (ms_error (&m)) < 1e-3);
+      if (in_flight) {
+        /* Up to the next request: its reply (100 us or more away) comes after the step. */
+        int before = m.sent;
+        while (m.sent == before)
+          ms_run (&m, ms_deadline_t (&m) + 1e-6, 0, NULL, NULL);
+      }
+      int steps = m.steps, sent = m.sent;
+      double t_step = m.t;
+
+      m.lphase += dir * 600.0;
+      ntp_engine_clock_stepped (m.e, dir * 600.0);
+      NtpTracking tr;
+      ntp_engine_get_tracking (m.e, &tr);
+      assert_false (tr.synchronized);
+      ms_run (&m, t_step + 40, 0, NULL, NULL);
+      assert_true (m.sent - sent >= 2);
+      assert_int_equal (m.steps, steps + 1);
+      assert_true (fabs (ms_error (&m)) < 1e-3);
+      ntp_engine_get_tracking (m.e, &tr);
+      assert_true (tr.synchronized);
+      /* Polling goes on at 16 s. */
+      sent = m.sent;
+      ms_run (&m, t_step + 200, 0, NULL, NULL);
+      assert_true (m.sent - sent >= 9);
+      ntp_engine_free (m.e);
+    }
 }
 
 static void
@@ -152,11 +212,7 @@ makestep_steps_a_large_initial_offset (void **state)
   ms_init (&m, 3, 5.0, 10.0);
   m.n_srv = 1;
   m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
-  NtpConfig cfg;
-  ntp_config_init (&cfg);
-  cfg.makestep_threshold = 1.0;
-  cfg.makestep_limit = 3;
-  start_engine (&m, &cfg);
+  start_engine_makestep (&m, 1.0, 3);
   add (&m, "server 192.0.2.1 iburst");
   ntp_engine_start (m.e);
   Acc a = { .start = 100, .first_sync = -1 };
@@ -1003,11 +1059,7 @@ first_step_waits_for_the_other_sources (void **state)
   m.srv[0] = (MsServer) { .base_delay = 10e-3, .jitter = 200e-6, .stratum = 1 };
   m.srv[1] = (MsServer) { .base_delay = 10e-3, .jitter = 200e-6, .stratum = 1 };
   m.srv[2] = (MsServer) { .offset = 0.05, .base_delay = 0.5e-3, .jitter = 200e-6, .stratum = 1 };
-  NtpConfig cfg;
-  ntp_config_init (&cfg);
-  cfg.makestep_threshold = 0.1;
-  cfg.makestep_limit = 3;
-  start_engine (&m, &cfg);
+  start_engine_makestep (&m, 0.1, 3);
   add (&m, "server 192.0.2.1 iburst minpoll 1 maxpoll 2");
   add (&m, "server 192.0.2.2 iburst minpoll 1 maxpoll 2");
   add (&m, "server 192.0.2.3 iburst minpoll 1 maxpoll 2");
@@ -1456,6 +1508,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (one_server_converges),
+    cmocka_unit_test (clock_stepped_by_someone_else_is_corrected_at_the_next_poll),
     cmocka_unit_test (seed_ec2_link_local_is_selected),
     cmocka_unit_test (makestep_steps_a_large_initial_offset),
     cmocka_unit_test (panic_bound_holds_without_makestep),
