@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "mini-sim.h"
+#include "packet-world.h"
 
 typedef struct {
   double start;
@@ -403,20 +404,29 @@ outage_recovers (void **state)
   ntp_engine_free (m.e);
 }
 
+/* A world at 2024-06-30T20:00:00Z, four hours before a leap second may be inserted, with
+ * n servers 1 ms away announcing `leap` (1 = insertion; a test changes some), and the
+ * engine made. */
+static void
+leap_world (MiniSim *m, uint64_t seed, int n, int leap)
+{
+  ms_init (m, seed, 0.0, 0.0);
+  /* the true time base differs from MS_BASE_NS */
+  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
+  m->lphase = shift;
+  m->n_srv = n;
+  for (int i = 0; i < n; i++)
+    m->srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = leap };
+  start_engine (m, NULL);
+}
+
 static void
 leap_second_armed_by_majority (void **state)
 {
   (void) state;
   MiniSim m;
-  ms_init (&m, 10, 0.0, 0.0);
-  /* start at 2024-06-30T20:00:00Z: true time base differs from MS_BASE_NS */
-  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
-  m.lphase = shift;
-  m.n_srv = 3;
-  for (int i = 0; i < 3; i++)
-    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = 1 };
+  leap_world (&m, 10, 3, 1);
   m.srv[2].leap = 0;
-  start_engine (&m, NULL);
   add (&m, "server 192.0.2.1 iburst");
   add (&m, "server 192.0.2.2 iburst");
   add (&m, "server 192.0.2.3 iburst");
@@ -439,14 +449,8 @@ leap_second_not_armed_by_one_source_at_startup (void **state)
 {
   (void) state;
   MiniSim m;
-  ms_init (&m, 13, 0.0, 0.0);
-  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
-  m.lphase = shift;
-  m.n_srv = 3;
-  for (int i = 0; i < 3; i++)
-    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1 };
+  leap_world (&m, 13, 3, 0);
   m.srv[0].leap = 1;
-  start_engine (&m, NULL);
   add (&m, "server 192.0.2.1 iburst");
   add (&m, "server 192.0.2.2");
   add (&m, "server 192.0.2.3");
@@ -476,14 +480,8 @@ leap_second_vote_ignores_sources_gone_for_good (void **state)
 {
   (void) state;
   MiniSim m;
-  ms_init (&m, 14, 0.0, 0.0);
-  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
-  m.lphase = shift;
-  m.n_srv = 2;
-  for (int i = 0; i < 2; i++)
-    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = 1 };
+  leap_world (&m, 14, 2, 1);
   m.srv[1].down = true;
-  start_engine (&m, NULL);
   add (&m, "server 192.0.2.1 iburst");
   add (&m, "server 192.0.2.2 iburst");
   ntp_engine_start (m.e);
@@ -493,13 +491,8 @@ leap_second_vote_ignores_sources_gone_for_good (void **state)
   assert_int_equal (m.leap_armed, NTP_LEAP_INSERT);
   ntp_engine_free (m.e);
 
-  ms_init (&m, 15, 0.0, 0.0);
-  m.lphase = shift;
-  m.n_srv = 3;
-  for (int i = 0; i < 3; i++)
-    m.srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = 1 };
+  leap_world (&m, 15, 3, 1);
   m.srv[2].leap = 0;
-  start_engine (&m, NULL);
   add (&m, "server 192.0.2.1 iburst");
   add (&m, "server 192.0.2.2 iburst");
   add (&m, "server 192.0.2.3");
@@ -1118,39 +1111,7 @@ maxchange_exhausted_stops_the_engine (void **state)
 
 /* ---- symmetric-key authentication ---- */
 
-typedef struct {
-  int64_t now;
-  uint8_t pkt[256];
-  size_t len;
-  int sent;
-  int64_t deadline;
-  int steps;
-  int errors;
-} AuthWorld;
-
-static int64_t aw_now (void *ud) { return ((AuthWorld *) ud)->now; }
-static void aw_arm (void *ud, int64_t d) { ((AuthWorld *) ud)->deadline = d; }
-static void aw_set_freq (void *ud, double ppm) { (void) ud; (void) ppm; }
-static void aw_step (void *ud, double off) { (void) off; ((AuthWorld *) ud)->steps++; }
-
-static void
-aw_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
-{
-  AuthWorld *w = ud;
-  (void) src;
-  assert_true (len <= sizeof w->pkt);
-  memcpy (w->pkt, pkt, len);
-  w->len = len;
-  w->sent++;
-}
-
-static void
-aw_log (void *ud, int level, const char *msg)
-{
-  (void) msg;
-  if (level == NTP_LOG_ERROR)
-    ((AuthWorld *) ud)->errors++;
-}
+typedef PacketWorld AuthWorld;
 
 /* A keyed toy digest (not a hash anyone should use; the real ones are tested with the key
  * file, tests/engine/test-keys.c): 32 bytes, so both of the core's truncations show. Only key
@@ -1180,17 +1141,9 @@ auth_engine (AuthWorld *w, const char *line, bool with_hook)
   memset (w, 0, sizeof *w);
   w->now = 1700000000000000000LL;
   w->deadline = INT64_MAX;
-  NtpEnv env = { .now = aw_now, .send = aw_send, .arm_timer = aw_arm, .set_freq = aw_set_freq,
-                 .step = aw_step, .log = aw_log, .ud = w, .max_freq_ppm = 500,
-                 .auth_mac = with_hook ? toy_mac : NULL };
-  NtpConfig cfg;
-  ntp_config_init (&cfg);
-  NtpEngine *e = ntp_engine_new (&env, &cfg);
-  NtpSourceConfig sc;
-  char err[200];
-  assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
-  assert_int_equal (ntp_engine_add_source (e, &sc), 0);
-  ntp_engine_start (e);
+  NtpEnv env = pw_env (w);
+  env.auth_mac = with_hook ? toy_mac : NULL;
+  NtpEngine *e = pw_engine (&env, line);
   w->now = w->deadline;
   ntp_engine_timer (e);
   return e;

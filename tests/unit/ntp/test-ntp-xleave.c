@@ -17,6 +17,7 @@
 
 #include "ntp-engine.h"
 #include "ntp-packet.h"
+#include "packet-world.h"
 
 #define OFF_NS 10000000LL      /* the server's clock minus ours */
 #define SEND_PATH_NS 80000LL   /* the server's daemon reads t3 this long before the kernel sends */
@@ -25,30 +26,11 @@
 #define BASE_NS 1800000000000000000LL
 
 typedef struct {
-  int64_t now, deadline;
-  uint8_t req[NTP_PACKET_MAX_LEN];
-  size_t req_len;
-  int n_sent;
+  PacketWorld pw;            /* first: the env's callbacks take the World as a PacketWorld */
   /* the server: what chronyd keeps of its last exchange with us */
   bool srv_interleaves;
   uint64_t srv_rx, srv_ktx;  /* its receive timestamp and kernel transmit timestamp (NTP) */
 } World;
-
-static int64_t w_now (void *ud) { return ((World *) ud)->now; }
-static void w_arm (void *ud, int64_t d) { ((World *) ud)->deadline = d; }
-static void w_set_freq (void *ud, double f) { (void) ud; (void) f; }
-static void w_step (void *ud, double o) { (void) ud; (void) o; }
-
-static void
-w_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
-{
-  World *w = ud;
-  (void) src;
-  assert_true (len <= sizeof w->req);
-  memcpy (w->req, pkt, len);
-  w->req_len = len;
-  w->n_sent++;
-}
 
 static void
 w_random (void *ud, void *buf, size_t len)
@@ -74,13 +56,13 @@ get64 (const uint8_t *b)
 static void
 read_request (const World *w, NtpPacket *q)
 {
-  assert_true (w->req_len >= NTP_PACKET_HEADER_LEN);
+  assert_true (w->pw.len >= NTP_PACKET_HEADER_LEN);
   memset (q, 0, sizeof *q);
-  q->mode = w->req[0] & 7;
-  q->poll = (int8_t) w->req[2];
-  q->org_ts = get64 (w->req + 24);
-  q->rx_ts = get64 (w->req + 32);
-  q->tx_ts = get64 (w->req + 40);
+  q->mode = w->pw.pkt[0] & 7;
+  q->poll = (int8_t) w->pw.pkt[2];
+  q->org_ts = get64 (w->pw.pkt + 24);
+  q->rx_ts = get64 (w->pw.pkt + 32);
+  q->tx_ts = get64 (w->pw.pkt + 40);
   assert_int_equal (q->mode, NTP_MODE_CLIENT);
 }
 
@@ -88,30 +70,22 @@ static NtpEngine *
 start (World *w, const char *line)
 {
   memset (w, 0, sizeof *w);
-  w->now = BASE_NS;
+  w->pw.now = BASE_NS;
   w->srv_interleaves = true;
-  NtpEnv env = { .now = w_now, .send = w_send, .arm_timer = w_arm, .set_freq = w_set_freq,
-                 .step = w_step, .ud = w, .max_freq_ppm = 500, .get_random = w_random };
-  NtpConfig cfg;
-  ntp_config_init (&cfg);
-  NtpEngine *e = ntp_engine_new (&env, &cfg);
-  NtpSourceConfig sc;
-  char err[200];
-  assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
-  assert_int_equal (ntp_engine_add_source (e, &sc), 0);
-  ntp_engine_start (e);
-  return e;
+  NtpEnv env = pw_env (w);
+  env.get_random = w_random;
+  return pw_engine (&env, line);
 }
 
-/* Run the engine to its next request (taken as sent at w->now: t1). */
+/* Run the engine to its next request (taken as sent at w->pw.now: t1). */
 static void
 next_request (World *w, NtpEngine *e)
 {
-  int before = w->n_sent;
-  while (w->n_sent == before) {
-    assert_true (w->deadline != INT64_MAX);
-    if (w->deadline > w->now)
-      w->now = w->deadline;
+  int before = w->pw.sent;
+  while (w->pw.sent == before) {
+    assert_true (w->pw.deadline != INT64_MAX);
+    if (w->pw.deadline > w->pw.now)
+      w->pw.now = w->pw.deadline;
     ntp_engine_timer (e);
   }
 }
@@ -122,14 +96,14 @@ typedef struct {
   uint8_t reply[NTP_PACKET_HEADER_LEN];
 } Exch;
 
-/* The server answers the request in w->req, which left at w->now (plus KTX_NS in the
+/* The server answers the request in w->pw.pkt, which left at w->pw.now (plus KTX_NS in the
  * kernel), over a path of `delay_ns` each way; fills x, updates the server's state. */
 static void
 serve (World *w, int64_t delay_ns, Exch *x)
 {
   NtpPacket q;
   read_request (w, &q);
-  x->t1 = w->now + KTX_NS;
+  x->t1 = w->pw.now + KTX_NS;
   x->t2 = x->t1 + delay_ns + OFF_NS;
   x->t3d = x->t2 + PROC_NS;
   x->t3k = x->t3d + SEND_PATH_NS;
@@ -151,7 +125,7 @@ static void
 deliver (World *w, NtpEngine *e, const Exch *x)
 {
   ntp_engine_tx_timestamp (e, 0, x->t1);
-  w->now = x->t4;
+  w->pw.now = x->t4;
   ntp_engine_receive (e, 0, x->t4, x->reply, sizeof x->reply);
 }
 
@@ -361,7 +335,7 @@ spoofed_interleaved_replies_are_refused (void **state)
   }
   assert_int_equal ((int) report (e).replies, 3);
   /* the same reply again, at once */
-  ntp_engine_receive (e, 0, w.now + 1000, x[2].reply, sizeof x[2].reply);
+  ntp_engine_receive (e, 0, w.pw.now + 1000, x[2].reply, sizeof x[2].reply);
   assert_int_equal ((int) report (e).replies, 3);
 
   next_request (&w, e);
@@ -372,14 +346,14 @@ spoofed_interleaved_replies_are_refused (void **state)
     uint8_t buf[NTP_PACKET_HEADER_LEN];
     assert_int_equal (ntp_packet_decode (x[2].reply, sizeof x[2].reply, &f), NTP_PKT_OK);
     f.org_ts = forged_origins[i];
-    f.rx_ts = ntp_ts_from_ns (w.now + OFF_NS + 500000000LL);
-    f.tx_ts = ntp_ts_from_ns (w.now + OFF_NS + 500000000LL);
+    f.rx_ts = ntp_ts_from_ns (w.pw.now + OFF_NS + 500000000LL);
+    f.tx_ts = ntp_ts_from_ns (w.pw.now + OFF_NS + 500000000LL);
     assert_int_equal (ntp_packet_encode (buf, sizeof buf, &f), NTP_PACKET_HEADER_LEN);
-    ntp_engine_receive (e, 0, w.now + 2000, buf, sizeof buf);
+    ntp_engine_receive (e, 0, w.pw.now + 2000, buf, sizeof buf);
     assert_int_equal ((int) report (e).replies, 3);
   }
   /* the old reply replayed against the new request */
-  ntp_engine_receive (e, 0, w.now + 3000, x[2].reply, sizeof x[2].reply);
+  ntp_engine_receive (e, 0, w.pw.now + 3000, x[2].reply, sizeof x[2].reply);
   assert_int_equal ((int) report (e).replies, 3);
 
   serve (&w, delays[3], &x[3]);
@@ -388,7 +362,7 @@ spoofed_interleaved_replies_are_refused (void **state)
   assert_true (report (e).reply.interleaved);
   assert_near_ns (measured (e), (double) OFF_NS);
   /* and a second copy of it is refused */
-  ntp_engine_receive (e, 0, w.now + 1000, x[3].reply, sizeof x[3].reply);
+  ntp_engine_receive (e, 0, w.pw.now + 1000, x[3].reply, sizeof x[3].reply);
   assert_int_equal ((int) report (e).replies, 4);
   ntp_engine_free (e);
 }
@@ -406,7 +380,7 @@ kernel_transmit_time_is_t1 (void **state)
   for (int k = 0; k < 3; k++) {
     next_request (&w, e);
     serve (&w, delays[k], &x[k]);
-    w.now = x[k].t4;
+    w.pw.now = x[k].t4;
     ntp_engine_receive (e, 0, x[k].t4, x[k].reply, sizeof x[k].reply);
   }
   assert_true (report (e).reply.interleaved);
