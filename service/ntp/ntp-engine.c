@@ -607,8 +607,9 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   int64_t now_after = now_raw - (int64_t) llround (chg.raw_step * 1e9);
 
   e->synchronized = true;
-  e->ref_id = ref->own_refid;
-  e->stratum = sel[res.selected].stratum + 1;
+  /* `copy`: a closely related server's reference ID and stratum are ours. */
+  e->ref_id = ref->cfg.copy ? ref->refid : ref->own_refid;
+  e->stratum = sel[res.selected].stratum + (ref->cfg.copy ? 0 : 1);
   e->ref_time_ns = ntp_discipline_cook (&e->disc, now_after);
   e->root_delay = rt->root_delay;
   e->root_dispersion = rt->root_dispersion + offset_sd;

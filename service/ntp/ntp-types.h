@@ -113,6 +113,10 @@ typedef struct {
   uint16_t port;             /* 123 by default */
   int minpoll, maxpoll;      /* log2 s, -6..24; defaults 6 and 10 as chrony */
   bool iburst, burst, prefer, noselect, trust, require;
+  /* chrony's `copy`: the server is closely related (another instance on this host, a proxy)
+   * and cannot close a loop with us, so while it is the reference we take its reference ID
+   * and its stratum instead of our own ID for it and its stratum + 1. */
+  bool copy;
   double maxdelay;           /* s; default 3 */
   double mindelay;           /* s; 0 = none */
   double offset;             /* s, added to the source's measured offset (asymmetry fix) */

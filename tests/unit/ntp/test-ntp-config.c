@@ -99,7 +99,7 @@ chrony_43_options_take_their_arguments (void **state)
                      "maxdelay 0.3 maxdelayratio 3 maxdelaydevratio 5 mindelay 0.01 asymmetry 0.25 "
                      "offset 0.001 minsamples 4 maxsamples 16 filter 2 offline auto_offline prefer "
                      "noselect trust require xleave polltarget 12 port 1123 ntsport 4461 presend 9 "
-                     "minstratum 3 version 4 extfield F323 copy";
+                     "minstratum 3 version 4 extfield F323 copy maxunreach 8";
   assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
   assert_int_equal (sc.minpoll, 4);
   assert_int_equal (sc.maxpoll, 9);
@@ -120,8 +120,8 @@ chrony_43_options_take_their_arguments (void **state)
   assert_true (sc.offline && sc.auto_offline);
   assert_int_equal (sc.certset, 1);
   assert_int_equal (sc.ntsport, 4461);
-  assert_true (sc.xleave);
-  assert_string_equal (sc.ignored, "extfield F323 copy");
+  assert_true (sc.xleave && sc.copy);
+  assert_string_equal (sc.ignored, "extfield F323 maxunreach 8");
   /* extfield's type is hexadecimal; the option consumed "F323", not "copy" */
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 extfield F323 iburst", err, sizeof err), 0);
   assert_true (sc.iburst);
@@ -232,9 +232,10 @@ sample_and_delay_options (void **state)
   assert_int_equal (sc.maxsamples, 0);
   assert_true (sc.maxdelayratio == 0 && sc.maxdelaydevratio == 0);
 
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 7 version 3 copy "
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 7 version 3 extfield F323 "
                                              "asymmetry 0.5 xleave", err, sizeof err), 0);
-  assert_string_equal (sc.ignored, "copy");
+  assert_string_equal (sc.ignored, "extfield F323");
+  assert_false (sc.copy);
   assert_true (sc.xleave);
   assert_true (sc.asymmetry == 0.5);
   assert_false (sc.presend_on);
@@ -242,12 +243,12 @@ sample_and_delay_options (void **state)
   assert_int_equal (sc.version, 3);
   /* many of them: the list stays a bounded string */
   char line[1024] = "server 192.0.2.1";
-  for (int i = 0; i < 20; i++)
-    strcat (line, " copy extfield F323");
+  for (int i = 0; i < 15; i++)
+    strcat (line, " maxunreach 8 extfield F323");
   /* the bounded list keeps whole items only */
   assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
   assert_true (strlen (sc.ignored) < sizeof sc.ignored);
-  assert_non_null (strstr (sc.ignored, "copy extfield F323"));
+  assert_non_null (strstr (sc.ignored, "maxunreach 8 extfield F323"));
 }
 
 static void

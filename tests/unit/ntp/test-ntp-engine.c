@@ -613,18 +613,43 @@ ignored_options_are_logged (void **state)
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst minsamples 8", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 0);
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 xleave copy extfield F323", err, sizeof err), 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 xleave maxunreach 8 extfield F323", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 1);
   assert_non_null (strstr (captured.last, "192.0.2.2"));
-  assert_non_null (strstr (captured.last, "copy extfield F323"));
+  assert_non_null (strstr (captured.last, "maxunreach 8 extfield F323"));
   assert_null (strstr (captured.last, "xleave"));
   assert_non_null (strstr (captured.last, "ignored"));
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 copy", err, sizeof err), 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 extfield F323", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 2);
   assert_null (strstr (captured.last, "authenticated"));
   ntp_engine_free (m.e);
+}
+
+/* `copy`: while a closely related server is the reference, its reference ID and stratum are
+ * ours (chrony's option for a second instance on the host or a proxy); without it, our ID for
+ * the server and its stratum + 1. */
+static void
+copy_takes_the_servers_refid_and_stratum (void **state)
+{
+  (void) state;
+  for (int copy = 0; copy <= 1; copy++) {
+    MiniSim m;
+    ms_init (&m, 21, 0.0, 0.0);
+    m.n_srv = 1;
+    m.srv[0] = (MsServer) { .base_delay = 100e-6, .stratum = 3 };   /* refid "GPS" */
+    start_engine (&m, NULL);
+    add (&m, copy ? "server 192.0.2.1 iburst copy" : "server 192.0.2.1 iburst");
+    ntp_engine_start (m.e);
+    ms_run (&m, 60, 0, NULL, NULL);
+    NtpTracking tr;
+    ntp_engine_get_tracking (m.e, &tr);
+    assert_true (tr.synchronized);
+    assert_int_equal (tr.stratum, copy ? 3 : 4);
+    assert_int_equal (tr.ref_id, copy ? 0x47505300 : 0xC0000201);
+    ntp_engine_free (m.e);
+  }
 }
 
 /* maxjitter: a source whose offsets scatter more than the limit is '~' and not used. */
@@ -1478,6 +1503,7 @@ main (void)
     cmocka_unit_test (burst_remove_and_reports),
     cmocka_unit_test (delay_ratios_and_maxsamples_are_honoured),
     cmocka_unit_test (ignored_options_are_logged),
+    cmocka_unit_test (copy_takes_the_servers_refid_and_stratum),
     cmocka_unit_test (maxjitter_marks_too_variable),
     cmocka_unit_test (minsamples_is_honoured),
     cmocka_unit_test (transmit_before_receive_within_precision_is_accepted),
