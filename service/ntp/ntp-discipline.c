@@ -202,8 +202,9 @@ decay_slew (NtpDiscipline *d, int64_t now_ns, double p0, double dur, double rate
   if (!d->env || !d->env->decay_offset)
     return false;
   double slew_s = fmax (dur, fabs (p0) / rate_max);
-  double min_tau = fmax (sqrt (0.5) * 2.0 * slew_s / 3.0, fabs (p0) / rate_max);
-  double max_tau = sqrt (2.0) * 2.0 * slew_s / 3.0;
+  double tau_equal = 2.0 * slew_s / 3.0;   /* the decay's mean square equals the slew's */
+  double min_tau = fmax (tau_equal / sqrt (2.0), fabs (p0) / rate_max);
+  double max_tau = tau_equal * sqrt (2.0);
   if (to_wake > 0)
     max_tau = fmax (max_tau, 2.0 * (sd * sd * to_wake / (p0 * p0) + slew_s / 3.0));
   double tau = d->env->decay_offset (d->env->ud, p0, min_tau, max_tau);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-filter.c — see ntp-filter.h. */
 #include "ntp-filter.h"
+#include "ntp-types.h"
 
 #include <math.h>
 #include <string.h>
@@ -50,12 +51,12 @@ void
 ntp_filter_slew (NtpFilter *f, int64_t when_ns, double dfreq, double doffset)
 {
   for (int i = 0; i < f->count; i++) {
-    double delta = dfreq * (double) (f->s[i].time_ns - when_ns) * 1e-9 - doffset;
+    double delta = ntp_clock_change_shift (f->s[i].time_ns, when_ns, dfreq, doffset);
     f->s[i].offset += delta;
     f->s[i].time_ns += (int64_t) llround (delta * 1e9);
   }
   if (f->last_out_ns != INT64_MIN) {
-    double delta = dfreq * (double) (f->last_out_ns - when_ns) * 1e-9 - doffset;
+    double delta = ntp_clock_change_shift (f->last_out_ns, when_ns, dfreq, doffset);
     f->last_out_ns += (int64_t) llround (delta * 1e9);
   }
 }

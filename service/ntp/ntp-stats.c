@@ -4,6 +4,7 @@
  * bound on the frequency. */
 #include "ntp-stats.h"
 #include "ntp-regress.h"
+#include "ntp-types.h"
 
 #include <float.h>
 #include <math.h>
@@ -1027,18 +1028,18 @@ ntp_stats_slew (NtpStats *st, int64_t when_ns, double dfreq, double doffset)
 {
   for (int i = 0; i < st->total + st->narch; i++) {
     Entry *e = i < st->total ? &st->e[i] : &st->arch[i - st->total];
-    double delta = dfreq * (double) (e->time_ns - when_ns) * 1e-9 - doffset;
+    double delta = ntp_clock_change_shift (e->time_ns, when_ns, dfreq, doffset);
     e->offset += delta;
     e->time_ns += (int64_t) llround (delta * 1e9);
   }
   if (st->n > 0) {
-    double delta = dfreq * (double) (st->offset_time - when_ns) * 1e-9 - doffset;
+    double delta = ntp_clock_change_shift (st->offset_time, when_ns, dfreq, doffset);
     st->est_offset += delta;
     st->offset_time += (int64_t) llround (delta * 1e9);
     st->est_freq = (st->est_freq + dfreq) / (1.0 + dfreq);
   }
   if (st->cut_ns != INT64_MIN) {
-    double delta = dfreq * (double) (st->cut_ns - when_ns) * 1e-9 - doffset;
+    double delta = ntp_clock_change_shift (st->cut_ns, when_ns, dfreq, doffset);
     st->cut_ns += (int64_t) llround (delta * 1e9);
   }
 }

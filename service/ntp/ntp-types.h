@@ -25,6 +25,15 @@ extern "C" {
 #define NTP_MAX_SOURCES 64
 #define NTP_NAME_MAX 256
 
+/* How far a stored local time, and the offset measured at it, move when the clock changes
+ * at when_ns: from then on it runs dfreq faster and reads doffset less (ntp-discipline.h,
+ * NtpClockChange). The statistics and the clock filter move their samples by it. */
+static inline double
+ntp_clock_change_shift (int64_t time_ns, int64_t when_ns, double dfreq, double doffset)
+{
+  return dfreq * (double) (time_ns - when_ns) * 1e-9 - doffset;
+}
+
 enum { NTP_LOG_ERROR = 0, NTP_LOG_WARNING = 1, NTP_LOG_INFO = 2, NTP_LOG_DEBUG = 3 };
 
 /* Leap second to apply at the end of the current UTC day. */

@@ -114,7 +114,6 @@ struct _MrdSyncEngine {
   guint timer_watch;
   gint64 deadline;               /* the core's, local clock ns; G_MAXINT64 = none */
   guint64 timer_wakeups;         /* times the timer fired (mrd_sync_engine_get_timer_wakeups) */
-  guint64 external_steps;        /* steps of the clock by someone else (check_external_step) */
   GPtrArray *specs;              /* SyncSpec, in configuration order */
   GPtrArray *sources;            /* SyncSource, in order of creation */
   SyncSource *by_core[NTP_MAX_SOURCES];
@@ -426,7 +425,6 @@ check_external_step (MrdSyncEngine *self)
     return;
   before = ref_time (self);
   ntp_engine_clock_stepped (self->core, (double) diff * 1e-9);
-  self->external_steps++;
   self->clock_changed = TRUE;
   after_core (self, before);
 }
