@@ -655,6 +655,7 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   INT_OPT (minsamples, "minsamples");
   INT_OPT (maxsamples, "maxsamples");
   INT_OPT (version, "version");
+  INT_OPT (maxunreach, "maxunreach");
   if (config->key != 0)
     g_ptr_array_add (b, g_strdup_printf ("key %u", (unsigned) config->key));
   DOUBLE_OPT (maxdelay, "maxdelay");
@@ -663,6 +664,7 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   DOUBLE_OPT (maxdelayratio, "maxdelayratio");
   DOUBLE_OPT (maxdelaydevratio, "maxdelaydevratio");
   DOUBLE_OPT (asymmetry, "asymmetry");
+  DOUBLE_OPT (maxdelayquant, "maxdelayquant");
   if (config->presend_on)
     g_ptr_array_add (b, g_strdup_printf ("presend %d", config->presend));
   FLAG_OPT (iburst, "iburst");
@@ -674,6 +676,7 @@ mrd_sync_format_options (const NtpSourceConfig *config)
   FLAG_OPT (offline, "offline");
   FLAG_OPT (auto_offline, "auto_offline");
   FLAG_OPT (xleave, "xleave");
+  FLAG_OPT (copy, "copy");
   /* NTS: a line written back without them would run the source unauthenticated */
   FLAG_OPT (nts, "nts");
   INT_OPT (ntsport, "ntsport");

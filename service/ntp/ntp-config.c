@@ -276,6 +276,7 @@ ntp_source_config_init (NtpSourceConfig *sc)
   sc->minpoll = 6;
   sc->maxpoll = 10;
   sc->maxdelay = 3.0;
+  sc->maxunreach = NTP_MAXUNREACH_DEFAULT;
   sc->maxsources = 4;
   sc->polltarget = 8;
   sc->version = 4;
@@ -386,7 +387,7 @@ typedef enum {
   O_MAXDELAY, O_MINDELAY, O_OFFSET, O_PORT, O_MINSTRATUM, O_MAXSOURCES, O_POLLTARGET,
   O_FILTER, O_MINSAMPLES, O_MAXSAMPLES, O_MAXDELAYRATIO, O_MAXDELAYDEVRATIO,
   O_KEY, O_VERSION, O_PRESEND, O_ASYMMETRY, O_NTS, O_CERTSET, O_NTSPORT, O_OFFLINE,
-  O_AUTO_OFFLINE, O_XLEAVE, O_COPY,
+  O_AUTO_OFFLINE, O_XLEAVE, O_COPY, O_MAXUNREACH, O_MAXDELAYQUANT,
   O_IGNORED,     /* known to chrony, not implemented here: validated, noted, logged */
 } OptId;
 
@@ -434,9 +435,9 @@ static const OptSpec options[] = {
   { "copy", O_COPY, ARG_NONE, 0, 0, NULL },
   /* accepted so a chrony.conf loads; not implemented (the engine says so in the log) */
   { "extfield", O_IGNORED, ARG_HEX, 0, 0xffff, "an extension field type in hexadecimal, e.g. F323" },
-  /* chrony 4.4's, so a newer chrony.conf still loads */
-  { "maxunreach", O_IGNORED, ARG_INT, 0, 1000000000, "a number of polls from 0 to 1e9" },
-  { "maxdelayquant", O_IGNORED, ARG_DOUBLE, 0.05, 0.95, "a quantile from 0.05 to 0.95" },
+  /* chrony 4.4's */
+  { "maxunreach", O_MAXUNREACH, ARG_INT, 0, 1000000000, "a number of polls from 0 to 1e9" },
+  { "maxdelayquant", O_MAXDELAYQUANT, ARG_DOUBLE, 0.05, 0.95, "a quantile from 0.05 to 0.95" },
 };
 
 static const OptSpec *
@@ -501,6 +502,8 @@ apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
   case O_AUTO_OFFLINE: sc->auto_offline = true; break;
   case O_XLEAVE: sc->xleave = true; break;
   case O_COPY: sc->copy = true; break;
+  case O_MAXUNREACH: sc->maxunreach = iv; break;
+  case O_MAXDELAYQUANT: sc->maxdelayquant = v; break;
   case O_IGNORED: note_ignored (sc, o->name, arg); break;
   }
 }

@@ -56,6 +56,7 @@ typedef struct {
   NtpSourceConfig cfg;
   NtpSourcePoll poll;
   NtpFilter filter;
+  NtpDelayQuantile delay_quant;   /* maxdelayquant's delays (used only when configured) */
   NtpStats *stats;
   uint32_t own_refid;        /* how we name this source as our reference */
 
@@ -303,6 +304,7 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     if (s->cfg.offline)
       ntp_source_poll_set_offline (&s->poll);
     ntp_filter_init (&s->filter, s->cfg.filter);
+    ntp_delay_quant_init (&s->delay_quant, s->cfg.maxdelayquant);
     s->own_refid = refid_for_name (s->cfg.name);
     s->state = NTP_STATE_UNUSABLE;
     s->leap = NTP_LI_UNSYNC;
@@ -378,10 +380,15 @@ apply_clock_change (NtpEngine *e, int64_t cooked_before, const NtpClockChange *c
     e->ref_time_ns -= doff_ns;
 }
 
+/* A whole reach register: this many requests in a row without an answer and a source is
+ * unreachable (its reach is 0). */
+#define NTP_REACH_SILENT 8
+
+/* Whether a source's statistics may be selected, reachability aside (source_reachable_ok). */
 static bool
 source_usable (const NtpEngine *e, const Source *s, const NtpStatsSelection *sel)
 {
-  if (!s->live || s->poll.stopped || !sel->ok || s->poll.reach == 0)
+  if (!s->live || s->poll.stopped || s->poll.offline || !sel->ok)
     return false;
   if (sel->root_distance > e->cfg.maxdistance)
     return false;
@@ -390,10 +397,26 @@ source_usable (const NtpEngine *e, const Source *s, const NtpStatsSelection *sel
   return true;
 }
 
+/* chrony's rule for a source that stopped answering: its statistics still say where the
+ * clock was, and their root distance grows with their age (ntp_stats_selection), so it stays
+ * selectable while its newest sample is no older than the oldest sample of the reachable
+ * sources (oldest_reachable_ago: the largest first_ago among them, 0 when there are none) —
+ * while it is no staler than what the others stand on — and for at most `maxunreach` polls
+ * after its reach register emptied. A lone source that falls silent is therefore dropped at
+ * once, as before: nothing reachable is there to be compared with. */
+static bool
+source_reachable_ok (const Source *s, const NtpStatsSelection *sel, double oldest_reachable_ago)
+{
+  if (s->poll.reach != 0)
+    return true;
+  if (sel->last_ago > oldest_reachable_ago)
+    return false;
+  return s->poll.missed - NTP_REACH_SILENT < s->cfg.maxunreach;
+}
+
 /* A source we still expect to hear from: configured for selection, not stopped by a KoD,
  * and not known to be gone (a whole reach register, NTP_REACH_SILENT requests, without an
  * answer). A source that has merely not answered yet at start-up counts. */
-#define NTP_REACH_SILENT 8
 static bool
 source_expected (const Source *s)
 {
@@ -485,6 +508,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   NtpSelectInput in[NTP_MAX_SOURCES];
   NtpStatsSelection sel[NTP_MAX_SOURCES];
   NtpSourceState states[NTP_MAX_SOURCES];
+  double oldest_reachable_ago = 0.0;   /* s, the oldest sample a reachable source stands on */
   for (int i = 0; i < NTP_MAX_SOURCES; i++) {
     Source *s = &e->src[i];
     memset (&in[i], 0, sizeof in[i]);
@@ -493,6 +517,8 @@ select_and_update (NtpEngine *e, int64_t now_raw)
       continue;
     ntp_stats_selection (s->stats, cooked_now, &sel[i]);
     in[i].usable = source_usable (e, s, &sel[i]);
+    if (in[i].usable && s->poll.reach != 0 && sel[i].first_ago > oldest_reachable_ago)
+      oldest_reachable_ago = sel[i].first_ago;
     in[i].noselect = s->cfg.noselect;
     in[i].prefer = s->cfg.prefer;
     in[i].trust = s->cfg.trust;
@@ -509,6 +535,9 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     in[i].skew = sel[i].skew;
     in[i].std_dev = sel[i].std_dev;
   }
+  for (int i = 0; i < NTP_MAX_SOURCES; i++)
+    if (in[i].usable)
+      in[i].usable = source_reachable_ok (&e->src[i], &sel[i], oldest_reachable_ago);
   NtpSelectParams params = {
     .stratumweight = e->cfg.stratumweight,
     .reselectdist = e->cfg.reselectdist,
@@ -1027,10 +1056,23 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   double predicted = ntp_stats_predict (s->stats, mid);
   double sd, skew, since;
   double devratio = s->cfg.maxdelaydevratio > 0 ? s->cfg.maxdelaydevratio : MAX_DELAY_DEV_RATIO;
+  /* maxdelayquant replaces test D (as in chrony): each delay is judged against the quantile
+   * of those before it, then joins them. Refusals in a row are its normal state (1 - P of all
+   * samples), and a longer path raises the quantile by itself, so nothing restarts here. */
+  if (s->cfg.maxdelayquant > 0) {
+    double quantile;
+    bool judged = ntp_delay_quant_get (&s->delay_quant, &quantile);
+    ntp_delay_quant_add (&s->delay_quant, delay);
+    if (judged && delay > quantile) {
+      elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over the %g-quantile %.6f, ignoring", s->cfg.name,
+            delay, s->cfg.maxdelayquant, quantile);
+      return;
+    }
+  }
   /* The allowance grows with the time since the statistics' newest sample, at the rate their
    * frequency may be wrong: their skew plus the clock's own instability (chrony's
    * maxclockerror). */
-  if (ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
+  else if (ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
       && !ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
                                devratio, fabs (since) * (skew + clock_error (e)))) {
     if (++s->delay_refused < DELAY_REFUSED_RESTART) {

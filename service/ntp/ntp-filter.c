@@ -4,6 +4,7 @@
 #include "ntp-types.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -79,4 +80,44 @@ ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_d
   /* The offset moved by more than the extra delay can explain: a real change (of the clock
    * or the path), not a queue. */
   return fabs (offset - predicted) - delta > max_delta;
+}
+
+void
+ntp_delay_quant_init (NtpDelayQuantile *q, double p)
+{
+  memset (q, 0, sizeof *q);
+  q->p = p;
+}
+
+void
+ntp_delay_quant_add (NtpDelayQuantile *q, double delay)
+{
+  q->delay[q->next] = delay;
+  q->next = (q->next + 1) % NTP_DELAY_QUANT_WINDOW;
+  if (q->count < NTP_DELAY_QUANT_WINDOW)
+    q->count++;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+bool
+ntp_delay_quant_get (const NtpDelayQuantile *q, double *quantile)
+{
+  double side = fmin (q->p, 1.0 - q->p);
+  if (side <= 0.0 || q->count < (int) ceil (2.0 / side))
+    return false;
+  double sorted[NTP_DELAY_QUANT_WINDOW];
+  memcpy (sorted, q->delay, sizeof sorted[0] * (size_t) q->count);
+  qsort (sorted, (size_t) q->count, sizeof sorted[0], compare_double);
+  /* linear interpolation between the order statistics around position P (n - 1) */
+  double pos = q->p * (q->count - 1);
+  int lo = (int) floor (pos);
+  int hi = lo + 1 < q->count ? lo + 1 : lo;
+  *quantile = sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+  return true;
 }

@@ -6,7 +6,9 @@
  * passes, which suits the regression behind it (it weights samples by delay itself).
  * The filter also keeps the RFC's peer jitter and offers chrony's "test D": a sample whose
  * delay rose far above the minimum, relative to the offsets' noise, is dropped unless its
- * offset moved by more than that rise (then the path changed, not the queue).
+ * offset moved by more than that rise (then the path changed, not the queue). Or, with
+ * chrony's `maxdelayquant P`, instead of test D: a sample whose delay is above the P-quantile
+ * of the source's recent delays is dropped (NtpDelayQuantile).
  */
 #pragma once
 
@@ -46,3 +48,23 @@ void ntp_filter_slew (NtpFilter *f, int64_t when_ns, double dfreq, double doffse
  * got longer for good would be refused forever. */
 bool ntp_filter_delay_ok (double delay, double offset, double min_delay, double std_dev,
                           double predicted, double ratio, double allowance);
+
+/* chrony's maxdelayquant: the P-quantile of the last NTP_DELAY_QUANT_WINDOW delays measured
+ * (kept or dropped: a path that got longer for good moves the quantile up within
+ * (1 - P) x the window, so it is not refused forever). The window is the statistics' own
+ * horizon (NTP_STATS_MAX_SAMPLES): there the empirical quantile's rank has an SD of
+ * sqrt(64 P (1 - P)) <= 4 delays, a few percent of the distribution. */
+#define NTP_DELAY_QUANT_WINDOW 64
+
+typedef struct {
+  double p;                                /* the quantile, 0.05..0.95 */
+  double delay[NTP_DELAY_QUANT_WINDOW];    /* a ring, oldest overwritten */
+  int count, next;
+} NtpDelayQuantile;
+
+void ntp_delay_quant_init (NtpDelayQuantile *q, double p);
+/* Record a measured delay (s). */
+void ntp_delay_quant_add (NtpDelayQuantile *q, double delay);
+/* The P-quantile of the recorded delays; false until there are enough of them for one to
+ * stand on at least two delays either side (2 / min(P, 1 - P)). */
+bool ntp_delay_quant_get (const NtpDelayQuantile *q, double *quantile);

@@ -24,6 +24,9 @@ extern "C" {
 
 #define NTP_MAX_SOURCES 64
 #define NTP_NAME_MAX 256
+/* chrony's default for `maxunreach` (chrony.conf(5)): in effect no limit, the staleness rule
+ * alone (ntp-engine.c, source_usable) ends an unreachable source's selection. */
+#define NTP_MAXUNREACH_DEFAULT 100000
 
 /* How far a stored local time, and the offset measured at it, move when the clock changes
  * at when_ns: from then on it runs dfreq faster and reads doffset less (ntp-discipline.h,
@@ -142,6 +145,12 @@ typedef struct {
   double maxdelaydevratio;   /* chrony's test D: drop a sample whose delay rose over the least
                               * by more than this many standard deviations (unless the offset
                               * moved more); 0 = default (10) */
+  double maxdelayquant;      /* chrony's `maxdelayquant P`: instead of test D, drop a sample
+                              * whose delay is above the P-quantile of the source's recent
+                              * delays (ntp-filter.h, NtpDelayQuantile); 0 = off (default) */
+  int maxunreach;            /* chrony's `maxunreach N`: polls an unreachable source (no reply to
+                              * its last 8 requests) may stay selectable; default 100000, as
+                              * chrony's (ntp-engine.c, source_usable) */
   uint32_t key;              /* symmetric key ID (`key N`); 0 = the source is not authenticated */
   bool nts;                  /* `nts`: authenticated with NTS (RFC 8915) */
   uint16_t ntsport;          /* `ntsport N`: the NTS-KE server's port; default 4460 */

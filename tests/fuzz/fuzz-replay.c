@@ -39,7 +39,7 @@ static const char *const words[] = {
   "minsamples", "maxsamples", "maxdelayratio", "maxdelaydevratio", "asymmetry", "certset",
   "extfield", "ntsport", "xleave", "nts", "offline", "auto_offline", "copy", "makestep",
   "maxchange", "maxdistance", "minsources", "maxupdateskew", "maxslewrate", "stratumweight",
-  "reselectdist", "combinelimit", "0", "1", "-1", "3", "6", "64", "65", "1e9", "1e400", "nan",
+  "reselectdist", "combinelimit", "maxunreach", "maxdelayquant", "0.05", "0.95", "0", "1", "-1", "3", "6", "64", "65", "1e9", "1e400", "nan",
   "inf", "-0", "0x10", "2.5", "-6", "24", "25", "#", ";", "!", "%", "\t", "", "xxxxxxxxxxxxxxxx",
 };
 
@@ -74,6 +74,8 @@ config_noise (void)
           || sc.minsamples > 64 || sc.maxsamples < 0 || sc.maxsamples > 64
           || (sc.maxdelayratio != 0 && !(sc.maxdelayratio >= 1))
           || (sc.maxdelaydevratio != 0 && !(sc.maxdelaydevratio >= 1))
+          || (sc.maxdelayquant != 0 && !(sc.maxdelayquant >= 0.05 && sc.maxdelayquant <= 0.95))
+          || sc.maxunreach < 0
           || sc.minpoll < -6 || sc.maxpoll > 24 || sc.minpoll > sc.maxpoll) {
         fprintf (stderr, "accepted out of range: %s\n", line);
         bad++;

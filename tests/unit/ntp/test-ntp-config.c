@@ -41,6 +41,9 @@ defaults_are_chronys (void **state)
   assert_true (sc.maxdelay == 3.0);
   assert_int_equal (sc.polltarget, 8);
   assert_int_equal (sc.maxsources, 4);
+  /* chrony.conf(5) 4.4: maxunreach 100000, maxdelayquant off (test D instead) */
+  assert_int_equal (sc.maxunreach, 100000);
+  assert_true (sc.maxdelayquant == 0.0);
   NtpConfig cfg;
   ntp_config_init (&cfg);
   assert_true (cfg.maxdistance == 3.0);
@@ -99,7 +102,7 @@ chrony_43_options_take_their_arguments (void **state)
                      "maxdelay 0.3 maxdelayratio 3 maxdelaydevratio 5 mindelay 0.01 asymmetry 0.25 "
                      "offset 0.001 minsamples 4 maxsamples 16 filter 2 offline auto_offline prefer "
                      "noselect trust require xleave polltarget 12 port 1123 ntsport 4461 presend 9 "
-                     "minstratum 3 version 4 extfield F323 copy maxunreach 8";
+                     "minstratum 3 version 4 extfield F323 copy maxunreach 8 maxdelayquant 0.3";
   assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
   assert_int_equal (sc.minpoll, 4);
   assert_int_equal (sc.maxpoll, 9);
@@ -121,7 +124,9 @@ chrony_43_options_take_their_arguments (void **state)
   assert_int_equal (sc.certset, 1);
   assert_int_equal (sc.ntsport, 4461);
   assert_true (sc.xleave && sc.copy);
-  assert_string_equal (sc.ignored, "extfield F323 maxunreach 8");
+  assert_int_equal (sc.maxunreach, 8);
+  assert_true (sc.maxdelayquant == 0.3);
+  assert_string_equal (sc.ignored, "extfield F323");
   /* extfield's type is hexadecimal; the option consumed "F323", not "copy" */
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 extfield F323 iburst", err, sizeof err), 0);
   assert_true (sc.iburst);
@@ -186,6 +191,38 @@ host_names_are_validated (void **state)
   assert_true (ntp_source_name_valid (long_label));
 }
 
+/* chrony 4.4's maxunreach and maxdelayquant: their ranges, and a refusal names the range */
+static void
+unreach_and_quantile_options (void **state)
+{
+  (void) state;
+  NtpSourceConfig sc;
+  char err[200] = "";
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 maxunreach 0 maxdelayquant 0.05",
+                                             err, sizeof err), 0);
+  assert_int_equal (sc.maxunreach, 0);
+  assert_true (sc.maxdelayquant == 0.05);
+  assert_string_equal (sc.ignored, "");
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 maxunreach 1000000000 "
+                                             "maxdelayquant 0.95", err, sizeof err), 0);
+  assert_int_equal (sc.maxunreach, 1000000000);
+  assert_true (sc.maxdelayquant == 0.95);
+  const char *bad[] = { "maxunreach -1", "maxunreach 1000000001", "maxunreach 2.5",
+                        "maxunreach x", "maxdelayquant 0.04", "maxdelayquant 0.96",
+                        "maxdelayquant 1", "maxdelayquant nan", "maxdelayquant", NULL };
+  for (int i = 0; bad[i]; i++) {
+    char line[128];
+    snprintf (line, sizeof line, "server 192.0.2.1 %s iburst", bad[i]);
+    err[0] = '\0';
+    if (ntp_source_config_parse (&sc, line, err, sizeof err) != -1) {
+      print_error ("'%s' accepted\n", line);
+      fail ();
+    }
+    assert_non_null (strstr (err, strncmp (bad[i], "maxunreach", 10) == 0 ? "polls" : "quantile"));
+    assert_false (sc.iburst);
+  }
+}
+
 static void
 core_directive_list_is_the_parsers (void **state)
 {
@@ -244,11 +281,11 @@ sample_and_delay_options (void **state)
   /* many of them: the list stays a bounded string */
   char line[1024] = "server 192.0.2.1";
   for (int i = 0; i < 15; i++)
-    strcat (line, " maxunreach 8 extfield F323");
+    strcat (line, " extfield F323 extfield 1");
   /* the bounded list keeps whole items only */
   assert_int_equal (ntp_source_config_parse (&sc, line, err, sizeof err), 0);
   assert_true (strlen (sc.ignored) < sizeof sc.ignored);
-  assert_non_null (strstr (sc.ignored, "maxunreach 8 extfield F323"));
+  assert_non_null (strstr (sc.ignored, "extfield F323 extfield 1"));
 }
 
 static void
@@ -419,6 +456,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (seed_line_parses_as_written),
     cmocka_unit_test (defaults_are_chronys),
+    cmocka_unit_test (unreach_and_quantile_options),
     cmocka_unit_test (every_source_option),
     cmocka_unit_test (sample_and_delay_options),
     cmocka_unit_test (chrony_43_options_take_their_arguments),

@@ -577,6 +577,124 @@ delay_ratios_and_maxsamples_are_honoured (void **state)
   ntp_engine_free (m.e);
 }
 
+/* The delays of the replies the engine kept, one hour at 16 s polls. */
+typedef struct {
+  double last_ago;
+  int accepted;
+  double sum, max;
+} KeptDelays;
+
+static void
+kept_delays_cb (MiniSim *m, void *data)
+{
+  KeptDelays *k = data;
+  NtpSourceReport r;
+  ntp_engine_get_source (m->e, 0, &r);
+  if (r.last_rx_ago >= 0 && r.last_rx_ago < k->last_ago && m->t > 600) {
+    k->accepted++;
+    k->sum += r.delay;
+    k->max = fmax (k->max, r.delay);
+  }
+  k->last_ago = r.last_rx_ago;
+}
+
+static KeptDelays
+kept_delays (const char *line, double *error)
+{
+  MiniSim m;
+  ms_init (&m, 18, 0.0, 5.0);
+  m.n_srv = 1;
+  /* round trip 2 ms + two exponential waits of mean 200 us: 20 % of the delays are under
+   * 2.165 ms, 71 % under 2.5 ms */
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 200e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, line);
+  ntp_engine_start (m.e);
+  KeptDelays k = { .last_ago = INFINITY };
+  ms_run (&m, 600 + 3600, 1.0, kept_delays_cb, &k);
+  *error = ms_error (&m);
+  print_message ("%s: %d kept, mean delay %.1f us, max %.1f us, error %.1f us\n", line,
+                 k.accepted, k.sum / k.accepted * 1e6, k.max * 1e6, *error * 1e6);
+  ntp_engine_free (m.e);
+  return k;
+}
+
+/* maxdelayquant 0.2 keeps about the fastest fifth of the replies (of 225 in the hour) and
+ * none from the slow tail; without it test D keeps nearly all of them. */
+static void
+maxdelayquant_keeps_the_fast_replies (void **state)
+{
+  (void) state;
+  double err_quant, err_plain;
+  KeptDelays quant = kept_delays ("server 192.0.2.1 minpoll 4 maxpoll 4 maxdelayquant 0.2", &err_quant);
+  KeptDelays plain = kept_delays ("server 192.0.2.1 minpoll 4 maxpoll 4", &err_plain);
+  assert_true (quant.accepted >= 25 && quant.accepted <= 80);
+  assert_true (plain.accepted >= 180);
+  /* the 0.2-quantile of 64 delays is under the 0.45-quantile (2.3 ms) but for a chance of
+   * about 1e-4; the tail over 2.5 ms is 29 % of the replies and test D keeps it */
+  assert_true (quant.max < 2.3e-3);
+  assert_true (plain.max > 2.5e-3);
+  assert_true (quant.sum / quant.accepted < plain.sum / plain.accepted);
+  assert_true (fabs (err_quant) < 100e-6 && fabs (err_plain) < 100e-6);
+  /* a path that got longer for good moves the quantile up: samples come again */
+  int after_change = samples_after_route_change ("server 192.0.2.1 minpoll 4 maxpoll 4 maxdelayquant 0.2");
+  assert_true (after_change >= 15);
+}
+
+/* Two sources at 16 s polls; the second stops answering at 1800 s. Returns its state
+ * `after` s later. */
+static NtpSourceState
+state_after_silence (const char *line, double after)
+{
+  MiniSim m;
+  ms_init (&m, 19, 0.0, 2.0);
+  m.n_srv = 2;
+  /* the first is nearer, so it is the reference (the requests' random spacing would pick
+   * between equals at random) and the second is combined with it */
+  m.srv[0] = (MsServer) { .base_delay = 0.25e-3, .jitter = 2e-6, .stratum = 1 };
+  m.srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 2e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4");
+  add (&m, line);
+  ntp_engine_start (m.e);
+  ms_run (&m, 1800, 0, NULL, NULL);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 1, &r);
+  assert_true (r.state >= NTP_STATE_NOT_COMBINED);
+  m.srv[1].down = true;
+  ms_run (&m, 1800 + after, 0, NULL, NULL);
+  ntp_engine_get_source (m.e, 1, &r);
+  print_message ("%s: %.0f s silent: reach %o, state %c, %d samples\n", line, after, r.reach,
+                 ntp_source_state_char (r.state), r.samples);
+  if (after > 200)
+    assert_int_equal (r.reach, 0);
+  NtpSourceState st = r.state;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.state, NTP_STATE_SELECTED);
+  ntp_engine_free (m.e);
+  return st;
+}
+
+/* chrony's rule for a source that stopped answering: with maxunreach 0 it is dropped as its
+ * reach register empties (8 polls, 128 s); by default it stays while its newest sample is no
+ * older than the oldest the reachable source stands on (64 samples, ~1000 s at 16 s polls);
+ * maxunreach N ends it N polls after the register emptied. */
+static void
+unreachable_source_stays_while_fresh_and_maxunreach_ends_it (void **state)
+{
+  (void) state;
+  const char *line = "server 192.0.2.2 minpoll 4 maxpoll 4";
+  assert_true (state_after_silence (line, 60) >= NTP_STATE_NOT_COMBINED);
+  assert_true (state_after_silence (line, 400) >= NTP_STATE_NOT_COMBINED);
+  assert_int_equal (state_after_silence (line, 1500), NTP_STATE_UNUSABLE);
+  line = "server 192.0.2.2 minpoll 4 maxpoll 4 maxunreach 0";
+  assert_true (state_after_silence (line, 60) >= NTP_STATE_NOT_COMBINED);
+  assert_int_equal (state_after_silence (line, 200), NTP_STATE_UNUSABLE);
+  line = "server 192.0.2.2 minpoll 4 maxpoll 4 maxunreach 10";
+  assert_true (state_after_silence (line, 220) >= NTP_STATE_NOT_COMBINED);
+  assert_int_equal (state_after_silence (line, 400), NTP_STATE_UNUSABLE);
+}
+
 /* Options the parser accepts only for compatibility are named in the log, and `key`/`nts`
  * say plainly that the source is not authenticated. */
 typedef struct {
@@ -613,11 +731,11 @@ ignored_options_are_logged (void **state)
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 iburst minsamples 8", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 0);
-  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 xleave maxunreach 8 extfield F323", err, sizeof err), 0);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.2 xleave extfield 1 extfield F323", err, sizeof err), 0);
   assert_true (ntp_engine_add_source (m.e, &sc) >= 0);
   assert_int_equal (captured.warnings, 1);
   assert_non_null (strstr (captured.last, "192.0.2.2"));
-  assert_non_null (strstr (captured.last, "maxunreach 8 extfield F323"));
+  assert_non_null (strstr (captured.last, "extfield 1 extfield F323"));
   assert_null (strstr (captured.last, "xleave"));
   assert_non_null (strstr (captured.last, "ignored"));
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.3 extfield F323", err, sizeof err), 0);
@@ -1486,6 +1604,8 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (one_server_converges),
+    cmocka_unit_test (maxdelayquant_keeps_the_fast_replies),
+    cmocka_unit_test (unreachable_source_stays_while_fresh_and_maxunreach_ends_it),
     cmocka_unit_test (clock_stepped_by_someone_else_is_corrected_at_the_next_poll),
     cmocka_unit_test (seed_ec2_link_local_is_selected),
     cmocka_unit_test (makestep_steps_a_large_initial_offset),

@@ -84,6 +84,60 @@ delay_test_d (void **state)
   assert_true (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 0, 0));
 }
 
+/* maxdelayquant's quantile: none until it stands on two delays either side, then the
+ * interpolated order statistic of the last NTP_DELAY_QUANT_WINDOW delays. */
+static void
+delay_quantile (void **state)
+{
+  (void) state;
+  NtpDelayQuantile q;
+  double v = -1;
+  ntp_delay_quant_init (&q, 0.2);
+  /* 2 / 0.2 = 10 delays are needed; delays 1..9 ms give none */
+  for (int i = 1; i <= 9; i++) {
+    ntp_delay_quant_add (&q, i * 1e-3);
+    assert_false (ntp_delay_quant_get (&q, &v));
+  }
+  ntp_delay_quant_add (&q, 10e-3);
+  assert_true (ntp_delay_quant_get (&q, &v));
+  /* 1..10 ms: position 0.2 x 9 = 1.8, between 2 and 3 ms */
+  assert_float_equal (v, 2.8e-3, 1e-12);
+  /* the order they came in does not matter */
+  ntp_delay_quant_init (&q, 0.2);
+  for (int i = 10; i >= 1; i--)
+    ntp_delay_quant_add (&q, i * 1e-3);
+  assert_true (ntp_delay_quant_get (&q, &v));
+  assert_float_equal (v, 2.8e-3, 1e-12);
+  /* symmetric need at the top: 0.95 needs 2 / 0.05 = 40 */
+  ntp_delay_quant_init (&q, 0.95);
+  for (int i = 1; i < 40; i++)
+    ntp_delay_quant_add (&q, 1.0);
+  assert_false (ntp_delay_quant_get (&q, &v));
+  ntp_delay_quant_add (&q, 1.0);
+  assert_true (ntp_delay_quant_get (&q, &v));
+  assert_float_equal (v, 1.0, 0.0);
+  /* the window forgets: 64 delays of 1 ms after 64 of 100 ms leave only 1 ms */
+  ntp_delay_quant_init (&q, 0.5);
+  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW; i++)
+    ntp_delay_quant_add (&q, 0.1);
+  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW - 1; i++)
+    ntp_delay_quant_add (&q, 1e-3);
+  /* one 100 ms delay left of 64: the median is 1 ms */
+  assert_true (ntp_delay_quant_get (&q, &v));
+  assert_float_equal (v, 1e-3, 0.0);
+  ntp_delay_quant_init (&q, 0.95);
+  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW; i++)
+    ntp_delay_quant_add (&q, 0.1);
+  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW - 1; i++)
+    ntp_delay_quant_add (&q, 1e-3);
+  /* position 0.95 x 63 = 59.85 of 63 at 1 ms and one at 100 ms: still 1 ms */
+  assert_true (ntp_delay_quant_get (&q, &v));
+  assert_float_equal (v, 1e-3, 0.0);
+  ntp_delay_quant_add (&q, 1e-3);
+  assert_true (ntp_delay_quant_get (&q, &v));
+  assert_float_equal (v, 1e-3, 0.0);
+}
+
 int
 main (void)
 {
@@ -91,6 +145,7 @@ main (void)
     cmocka_unit_test (depth_one_passes_everything),
     cmocka_unit_test (lowest_delay_sample_wins_once),
     cmocka_unit_test (delay_test_d),
+    cmocka_unit_test (delay_quantile),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
