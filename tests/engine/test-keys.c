@@ -216,7 +216,7 @@ keyfile_directive_reads_keys_and_refuses_an_open_file (void **state)
  * (service/privsep/mrd-engine-proxy.c): a key lost there would run the source
  * unauthenticated. Every option implemented here survives the round trip. */
 static void
-the_childs_line_keeps_key_version_presend_and_asymmetry (void **state)
+the_childs_line_keeps_the_options_given (void **state)
 {
   NtpSourceConfig a, b;
   char err[200];
@@ -225,7 +225,8 @@ the_childs_line_keeps_key_version_presend_and_asymmetry (void **state)
 
   ntp_source_config_init (&a);
   assert_int_equal (ntp_source_config_parse (&a, "server 192.0.2.1 key 4294967295 version 3 "
-                                             "presend 0 asymmetry -0.25 iburst", err, sizeof err), 0);
+                                             "presend 0 asymmetry -0.25 iburst copy maxunreach 0 "
+                                             "maxdelayquant 0.3", err, sizeof err), 0);
   options = mrd_sync_format_options (&a);
   opts = g_strjoinv (" ", options);
   line = g_strdup_printf ("server 192.0.2.1 %s", opts);
@@ -236,6 +237,9 @@ the_childs_line_keeps_key_version_presend_and_asymmetry (void **state)
   assert_int_equal (b.presend, 0);
   assert_true (b.asymmetry == -0.25);
   assert_true (b.iburst);
+  assert_true (b.copy);
+  assert_int_equal (b.maxunreach, 0);
+  assert_true (b.maxdelayquant == 0.3);
   (void) state;
 }
 
@@ -247,7 +251,7 @@ main (void)
     cmocka_unit_test (bad_lines_are_refused_with_file_and_line),
     cmocka_unit_test (the_engine_is_handed_only_the_keys_its_sources_name),
     cmocka_unit_test (keyfile_directive_reads_keys_and_refuses_an_open_file),
-    cmocka_unit_test (the_childs_line_keeps_key_version_presend_and_asymmetry),
+    cmocka_unit_test (the_childs_line_keeps_the_options_given),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
