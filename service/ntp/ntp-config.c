@@ -149,9 +149,9 @@ ntp_config_init (NtpConfig *cfg)
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "combinelimit", "corrtimeratio", "makestep", "maxchange", "maxclockerror", "maxdistance",
-  "maxjitter", "maxslewrate", "maxupdateskew", "minsources", "nocerttimecheck", "ntsrefresh",
-  "reselectdist", "stratumweight", NULL,
+  "combinelimit", "corrtimeratio", "leapsecmode", "makestep", "maxchange", "maxclockerror",
+  "maxdistance", "maxjitter", "maxslewrate", "maxupdateskew", "minsources", "nocerttimecheck",
+  "ntsrefresh", "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *
@@ -230,6 +230,17 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
       return fail (err, errlen, "nocerttimecheck: '%s' is not a whole number of clock updates from 0 to %d", w[1], INT_MAX);
     cfg->nocerttimecheck = (int) lv;
     return 1;
+  }
+  if (!strcmp (d, "leapsecmode")) {
+    static const char *const modes[] = { "system", "step", "slew", "ignore" };
+    if (n != 2)
+      return fail (err, errlen, "leapsecmode needs exactly one value: system, step, slew or ignore");
+    for (int k = 0; k < 4; k++)
+      if (!strcmp (w[1], modes[k])) {
+        cfg->leapsecmode = (NtpLeapMode) k;
+        return 1;
+      }
+    return fail (err, errlen, "leapsecmode: '%s' is not system, step, slew or ignore", w[1]);
   }
   if (!strcmp (d, "minsources")) {
     if (n != 2)

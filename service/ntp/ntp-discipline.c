@@ -544,10 +544,65 @@ ntp_discipline_external_step (NtpDiscipline *d, int64_t now_ns, double step_s,
   d->wander_prev_ok = false;
 }
 
+/* A leap second the core applies itself (leapsecmode step, slew, ignore) and has not yet. */
+static bool
+leap_pending (const NtpDiscipline *d)
+{
+  return d->leap_armed != NTP_LEAP_NONE && d->cfg.leapsecmode != NTP_LEAPMODE_SYSTEM;
+}
+
+/* The raw time at which the clock's cooked reading reaches the leap: raw = cooked + the
+ * offset still pending then, which a slew changes by at most max_rate per second, so a few
+ * rounds settle it to the nanosecond. The timer compares raw times with this same value. */
+static int64_t
+leap_raw (const NtpDiscipline *d)
+{
+  int64_t raw = d->leap_at_ns;
+  for (int k = 0; k < 4; k++)
+    raw = d->leap_at_ns + (int64_t) llround (ntp_discipline_pending (d, raw) * 1e9);
+  return raw;
+}
+
 int64_t
 ntp_discipline_deadline (const NtpDiscipline *d)
 {
-  return d->slewing && !d->slew_decays && !clock_ends_slews (d) ? d->slew_end_ns : INT64_MAX;
+  int64_t t = d->slewing && !d->slew_decays && !clock_ends_slews (d) ? d->slew_end_ns : INT64_MAX;
+  if (leap_pending (d) && leap_raw (d) < t)
+    t = leap_raw (d);
+  return t;
+}
+
+/* The leap second under leapsecmode step or slew: after an insertion the clock is a second
+ * ahead of the sources' UTC (after a deletion, behind). It is stepped back together with
+ * whatever a slew still had to remove (a kernel step ends the kernel's own decay anyway), or
+ * slewed out on top of it at the full rate (chrony's slew mode: 12 s at 83333 ppm). Cooked
+ * time jumps by the second either way, as the kernel's own leap makes the clock jump. */
+static void
+apply_leap (NtpDiscipline *d, int64_t now_ns)
+{
+  double second = d->leap_armed == NTP_LEAP_INSERT ? 1.0 : -1.0;
+  NtpLeapMode mode = d->cfg.leapsecmode;
+  d->leap_armed = NTP_LEAP_NONE;
+  /* after an insertion the cooked clock reads the day's last second again: not a new leap */
+  d->leap_done_ns = d->leap_at_ns;
+  if (mode == NTP_LEAPMODE_IGNORE) {
+    logf_ (d, NTP_LOG_INFO, "Leap second: the clock is left %s by a second (leapsecmode ignore)",
+           second > 0 ? "ahead" : "behind");
+    return;
+  }
+  double total = ntp_discipline_pending (d, now_ns) + second;
+  if (mode == NTP_LEAPMODE_STEP) {
+    stop_decay (d);
+    d->slewing = false;
+    apply_freq (d);
+    if (d->env && d->env->step)
+      d->env->step (d->env->ud, total);
+    logf_ (d, NTP_LOG_WARNING, "System clock was stepped by %.6f seconds for the leap second",
+           -total);
+    return;
+  }
+  start_slew (d, now_ns, total, false, 0.0, 0.0, INT64_MAX);
+  logf_ (d, NTP_LOG_INFO, "Leap second: slewing the clock by %.6f seconds", -total);
 }
 
 void
@@ -559,6 +614,17 @@ ntp_discipline_timer (NtpDiscipline *d, int64_t now_ns)
     if (!clock_ends_slews (d))
       apply_freq (d);
   }
+  if (leap_pending (d) && now_ns >= leap_raw (d))
+    apply_leap (d, now_ns);
+}
+
+bool
+ntp_discipline_leap_close (const NtpDiscipline *d, int64_t cooked_ns)
+{
+  if (d->leap_at_ns == 0)
+    return false;
+  int64_t from = d->leap_at_ns - cooked_ns;
+  return from < NTP_LEAP_CLOSE_S * 1000000000LL && from > -NTP_LEAP_CLOSE_S * 1000000000LL;
 }
 
 void
@@ -590,9 +656,19 @@ ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote)
    * indicator seen on any other day is an early warning, or an error, and is not armed. */
   bool leap_day = (m == 6 && dd == 30) || (m == 12 && dd == 31);
   NtpLeap want = leap_day ? vote : NTP_LEAP_NONE;
+  /* under step, slew and ignore the leap, once applied, is not armed again that day */
+  int64_t midnight = (days + 1) * 86400 * 1000000000LL;
+  int64_t leap_at = want == NTP_LEAP_DELETE ? midnight - 1000000000LL : midnight;
+  if (want != NTP_LEAP_NONE && d->cfg.leapsecmode != NTP_LEAPMODE_SYSTEM
+      && (cooked >= leap_at || d->leap_done_ns == leap_at))
+    want = NTP_LEAP_NONE;
   if (want != d->leap_armed) {
     d->leap_armed = want;
-    if (d->env && d->env->set_leap)
+    if (want != NTP_LEAP_NONE)
+      d->leap_at_ns = leap_at;
+    else if (d->leap_at_ns > cooked)
+      d->leap_at_ns = 0;   /* disarmed before it came */
+    if (d->cfg.leapsecmode == NTP_LEAPMODE_SYSTEM && d->env && d->env->set_leap)
       d->env->set_leap (d->env->ud, want);
     if (want != NTP_LEAP_NONE && d->env && d->env->log)
       d->env->log (d->env->ud, NTP_LOG_INFO,

@@ -17,6 +17,13 @@
 /* The frequency wander is estimated from this many recent updates. */
 #define NTP_WANDER_HISTORY 32
 
+/* A sample measured this close to a leap second (s) is not used (chrony's window). Servers
+ * apply a leap at different moments: a kernel at its first tick of the new day, chronyd in
+ * step mode at its own midnight, off by its own error (up to maxdistance, 3 s); an exchange
+ * that straddles the leap, or a server that applied it early or late, gives an offset off by
+ * the whole second. */
+#define NTP_LEAP_CLOSE_S 5
+
 /* Never follow a single correction larger than this without makestep permission (s). */
 #define NTP_PANIC_THRESHOLD 1000.0
 
@@ -51,6 +58,11 @@ typedef struct {
   double avg2_offset;
   bool avg2_moving;
   NtpLeap leap_armed;
+  /* Cooked time of the leap second armed last (the moment the clock reads 00:00:00 twice
+   * for an insertion, the moment it skips 23:59:59 for a deletion), kept after it passed for
+   * ntp_discipline_leap_close; 0 = none. */
+  int64_t leap_at_ns;
+  int64_t leap_done_ns;       /* leap_at_ns of the leap the core applied last; 0 = none */
 
   /* the frequency wander estimate (ntp-discipline.c, update_wander) */
   double wander_v[NTP_WANDER_HISTORY]; /* the last per-update estimates of W^2, ring */
@@ -115,8 +127,14 @@ void ntp_discipline_external_step (NtpDiscipline *d, int64_t now_ns, double step
 int64_t ntp_discipline_deadline (const NtpDiscipline *d);
 void ntp_discipline_timer (NtpDiscipline *d, int64_t now_ns);
 /* Arm/disarm a leap second from the sources' vote, only on the last day of June or December
- * (UTC, from the cooked clock), as chrony does. */
+ * (UTC, from the cooked clock), as chrony does. Under leapsecmode system the clock applies it
+ * (env->set_leap); under step and slew the deadline includes the leap, and the timer then
+ * steps the second or starts slewing it out; under ignore it passes. Either way the core's
+ * stored times do not move with it: the sources' timescale moved by the same second. */
 void ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote);
+/* True when cooked time `cooked_ns` is within NTP_LEAP_CLOSE_S of a leap second armed or
+ * just applied: a sample measured there is not used. */
+bool ntp_discipline_leap_close (const NtpDiscipline *d, int64_t cooked_ns);
 
 double ntp_discipline_freq_ppm (const NtpDiscipline *d);   /* positive = clock fast */
 /* The estimated frequency wander W^2 of the oscillator (fraction^2 per s); 0 until enough

@@ -1045,6 +1045,11 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   }
   double dispersion = precision + LOCAL_PRECISION + PHI * delay;
   int64_t mid = c1 + (c4 - c1) / 2;
+  if (ntp_discipline_leap_close (&e->disc, mid)) {
+    elog (e, NTP_LOG_DEBUG, "%s: sample within %d s of the leap second, ignoring", s->cfg.name,
+          NTP_LEAP_CLOSE_S);
+    return;
+  }
 
   /* chrony's maxdelayratio: a delay this many times the least one seen is a queue, not a
    * path. Off unless configured. */

@@ -42,6 +42,14 @@ enum { NTP_LOG_ERROR = 0, NTP_LOG_WARNING = 1, NTP_LOG_INFO = 2, NTP_LOG_DEBUG =
 /* Leap second to apply at the end of the current UTC day. */
 typedef enum { NTP_LEAP_NONE = 0, NTP_LEAP_INSERT = 1, NTP_LEAP_DELETE = -1 } NtpLeap;
 
+/* chrony's leapsecmode: who makes the clock follow a leap second. */
+typedef enum {
+  NTP_LEAPMODE_SYSTEM = 0,   /* the clock (the kernel) applies it: env->set_leap arms it */
+  NTP_LEAPMODE_STEP,         /* the core steps the clock by the second at the leap */
+  NTP_LEAPMODE_SLEW,         /* the core slews the second out from the leap on */
+  NTP_LEAPMODE_IGNORE,       /* nothing at the leap: updates correct the second later */
+} NtpLeapMode;
+
 /* AEAD_AES_SIV_CMAC_256 (RFC 5297) for NTS (RFC 8915 §5.6): encrypt (`in` is the plaintext,
  * `out` gets the 16-byte synthetic IV followed by the ciphertext) or decrypt and verify (`in`
  * is IV + ciphertext, `out` the plaintext) under `key`, with one associated data and the
@@ -202,6 +210,7 @@ typedef struct {
   int nocerttimecheck;         /* chrony's nocerttimecheck: the NTS-KE servers' certificates'
                                 * validity times are not checked before this many clock
                                 * updates (a clock that boots far off); default 0 */
+  NtpLeapMode leapsecmode;     /* chrony's leapsecmode; default system */
 } NtpConfig;
 
 typedef enum {

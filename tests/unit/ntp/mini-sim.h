@@ -58,6 +58,13 @@ typedef struct {
   int sent;
   int leap_armed;
   int leap_arm_calls;   /* set_leap calls that armed a leap second (insert or delete) */
+  /* A leap second in UTC (0 = none): from true time utc_leap_t on, the servers' clocks read
+   * utc_leap s less (1 = an insertion) and announce no leap. A leap second armed in the
+   * client's "kernel" (ms_set_leap) is applied when its clock reads the end of that day. */
+  int utc_leap;
+  double utc_leap_t;
+  int64_t kernel_leap_at;   /* the local reading the armed kernel leap applies at, ns; 0 none */
+  int kernel_leaps;         /* leap seconds the kernel applied */
   uint64_t last_tx_ts;  /* transmit timestamp of the last request sent */
   int64_t last_tx_now;  /* the local clock when it was sent, ns */
   bool verbose;
@@ -130,8 +137,9 @@ ms_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
   double d1 = s->base_delay + s->asym + s->jitter * ms_exp (m);
   double d2 = s->base_delay + s->jitter * ms_exp (m);
   double ts = m->t + d1;
-  int64_t server_ns = MS_BASE_NS + (int64_t) llround ((ts + s->offset) * 1e9);
-  NtpPacket rep = { .leap = (uint8_t) s->leap, .version = 4, .mode = NTP_MODE_SERVER,
+  bool leap_passed = m->utc_leap != 0 && ts >= m->utc_leap_t;
+  int64_t server_ns = MS_BASE_NS + (int64_t) llround ((ts + s->offset - (leap_passed ? m->utc_leap : 0)) * 1e9);
+  NtpPacket rep = { .leap = (uint8_t) (leap_passed ? 0 : s->leap), .version = 4, .mode = NTP_MODE_SERVER,
                     .stratum = (uint8_t) s->stratum, .poll = req.poll,
                     .precision = (int8_t) (s->precision ? s->precision : -24),
                     .root_delay = 0.0, .root_dispersion = s->root_dispersion, .refid = 0x47505300,
@@ -183,8 +191,13 @@ ms_set_leap (void *ud, NtpLeap leap)
 {
   MiniSim *m = ud;
   m->leap_armed = leap;
-  if (leap != NTP_LEAP_NONE)
+  m->kernel_leap_at = 0;
+  if (leap != NTP_LEAP_NONE) {
     m->leap_arm_calls++;
+    /* as the kernel: at the end of the day the clock reads now */
+    int64_t day_ns = 86400 * 1000000000LL, now = ms_now (m);
+    m->kernel_leap_at = (now / day_ns + 1) * day_ns - (leap == NTP_LEAP_DELETE ? 1000000000LL : 0);
+  }
 }
 
 static void
@@ -215,23 +228,28 @@ ms_env (MiniSim *m)
   return env;
 }
 
-/* True time at which the local clock reads `deadline` (ns). */
+/* True time at which the local clock reads `reading` (ns). */
 static double
-ms_deadline_t (const MiniSim *m)
+ms_reading_t (const MiniSim *m, int64_t reading)
 {
-  if (m->deadline == INT64_MAX)
-    return INFINITY;
-  double target = (double) (m->deadline - MS_BASE_NS) * 1e-9;
+  double target = (double) (reading - MS_BASE_NS) * 1e-9;
   double rate = 1.0 + (m->err_ppm + m->corr_ppm) * 1e-6;
   double t = m->t_last + (target - m->lphase) / rate;
   /* Far from MS_BASE_NS a double holds the local time only to a few ns: make sure the clock
    * really reads the deadline at t, or the timer would fire early and again, forever. */
   double step = 1e-9;
-  for (int k = 0; k < 64 && MS_BASE_NS + (int64_t) llround (ms_local (m, t) * 1e9) < m->deadline; k++) {
+  for (int k = 0; k < 64 && MS_BASE_NS + (int64_t) llround (ms_local (m, t) * 1e9) < reading; k++) {
     t += step;
     step *= 2;
   }
   return t < m->t ? m->t : t;
+}
+
+/* True time at which the local clock reads the engine's deadline. */
+static double
+ms_deadline_t (const MiniSim *m)
+{
+  return m->deadline == INT64_MAX ? INFINITY : ms_reading_t (m, m->deadline);
 }
 
 /* Run until true time `until`; calls cb (if any) every `every` s of true time. */
@@ -249,9 +267,16 @@ ms_run (MiniSim *m, double until, double every, void (*cb) (MiniSim *, void *), 
         t_fl = m->fl[i].arrive_t;
         fi = i;
       }
-    double t = fmin (fmin (t_timer, t_fl), fmin (fmin (next_cb, next_wander), until));
+    double t_kleap = m->kernel_leap_at ? ms_reading_t (m, m->kernel_leap_at) : INFINITY;
+    double t = fmin (fmin (fmin (t_timer, t_fl), fmin (fmin (next_cb, next_wander), until)), t_kleap);
     ms_advance (m, t);
-    if (t == next_wander) {
+    if (t == t_kleap) {
+      /* the kernel's leap: the clock reads the second again (or skips it) */
+      m->lphase -= m->leap_armed;
+      m->leap_armed = NTP_LEAP_NONE;
+      m->kernel_leap_at = 0;
+      m->kernel_leaps++;
+    } else if (t == next_wander) {
       m->err_ppm += m->wander * ms_gauss (m);
       next_wander += 1.0;
     } else if (t == next_cb) {

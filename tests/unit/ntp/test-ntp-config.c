@@ -56,6 +56,36 @@ defaults_are_chronys (void **state)
   assert_true (cfg.reselectdist == 0.0001);
   assert_true (cfg.combinelimit == 3.0);
   assert_true (cfg.makestep_threshold <= 0);
+  assert_int_equal (cfg.leapsecmode, NTP_LEAPMODE_SYSTEM);
+}
+
+/* leapsecmode takes chrony's four words and nothing else */
+static void
+leapsecmode_words (void **state)
+{
+  (void) state;
+  const char *words[] = { "system", "step", "slew", "ignore" };
+  const NtpLeapMode modes[] = { NTP_LEAPMODE_SYSTEM, NTP_LEAPMODE_STEP, NTP_LEAPMODE_SLEW,
+                                NTP_LEAPMODE_IGNORE };
+  char line[64], err[200];
+  for (int k = 0; k < 4; k++) {
+    NtpConfig cfg;
+    ntp_config_init (&cfg);
+    cfg.leapsecmode = modes[(k + 1) % 4];
+    snprintf (line, sizeof line, "leapsecmode %s", words[k]);
+    assert_int_equal (ntp_config_parse_line (&cfg, line, err, sizeof err), 1);
+    assert_int_equal (cfg.leapsecmode, modes[k]);
+  }
+  const char *bad[] = { "leapsecmode", "leapsecmode smear", "leapsecmode Slew",
+                        "leapsecmode step slew", "leapsecmode 1", NULL };
+  for (int i = 0; bad[i]; i++) {
+    NtpConfig cfg;
+    ntp_config_init (&cfg);
+    err[0] = '\0';
+    assert_int_equal (ntp_config_parse_line (&cfg, bad[i], err, sizeof err), -1);
+    assert_non_null (strstr (err, "system, step, slew or ignore"));
+    assert_int_equal (cfg.leapsecmode, NTP_LEAPMODE_SYSTEM);
+  }
 }
 
 static void
@@ -457,6 +487,7 @@ main (void)
     cmocka_unit_test (seed_line_parses_as_written),
     cmocka_unit_test (defaults_are_chronys),
     cmocka_unit_test (unreach_and_quantile_options),
+    cmocka_unit_test (leapsecmode_words),
     cmocka_unit_test (every_source_option),
     cmocka_unit_test (sample_and_delay_options),
     cmocka_unit_test (chrony_43_options_take_their_arguments),

@@ -439,6 +439,139 @@ leap_second_armed_by_majority (void **state)
   ntp_engine_free (m.e);
 }
 
+/* The clock's error against UTC in leap_world, where UTC repeats a second from
+ * m->utc_leap_t on (positive = ahead). */
+static double
+leap_error (const MiniSim *m)
+{
+  bool passed = m->utc_leap != 0 && m->t >= m->utc_leap_t;
+  return ms_local (m, m->t) - m->t - m->srv[0].offset + (passed ? m->utc_leap : 0);
+}
+
+typedef struct {
+  int64_t last_t4[MS_MAX_SERVERS];
+  int near_leap, around_leap;   /* samples taken within 4.9 s of the leap; within 5-12 s */
+} LeapSamples;
+
+static void
+leap_samples_cb (MiniSim *m, void *data)
+{
+  LeapSamples *c = data;
+  double from_leap = fabs (m->t - m->utc_leap_t);
+  for (int i = 0; i < m->n_srv; i++) {
+    NtpSourceReport r;
+    ntp_engine_get_source (m->e, (unsigned) i, &r);
+    if (r.reply.t4_ns != c->last_t4[i]) {
+      if (from_leap < 4.9)
+        c->near_leap++;
+      else if (from_leap > 5.1 && from_leap < 12)
+        c->around_leap++;
+    }
+    c->last_t4[i] = r.reply.t4_ns;
+  }
+}
+
+typedef struct {
+  double before, at, after_30s, after_1h;   /* the clock's error 1 s before the leap, 0.5 s,
+                                             * 30 s and an hour after it */
+  int steps, kernel_leaps, arm_calls;
+  double stepped_total;
+  NtpLeap armed_before;        /* what the tracking said a minute before */
+  LeapSamples samples;
+} LeapRun;
+
+/* Three servers announce a second inserted at midnight, 2 s polls, and insert it; the
+ * client under `leapsecmode MODE`. */
+static LeapRun
+leap_run (NtpLeapMode mode)
+{
+  MiniSim m;
+  LeapRun out = { 0 };
+  leap_world (&m, 21, 3, 1);
+  ntp_engine_free (m.e);
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.leapsecmode = mode;
+  start_engine (&m, &cfg);
+  m.utc_leap = 1;
+  m.utc_leap_t = 4 * 3600;
+  add (&m, "server 192.0.2.1 iburst minpoll 1 maxpoll 1");
+  add (&m, "server 192.0.2.2 iburst minpoll 1 maxpoll 1");
+  add (&m, "server 192.0.2.3 iburst minpoll 1 maxpoll 1");
+  ntp_engine_start (m.e);
+  ms_run (&m, m.utc_leap_t - 60, 0, NULL, NULL);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  out.armed_before = tr.leap;
+  ms_run (&m, m.utc_leap_t - 20, 0, NULL, NULL);
+  ms_run (&m, m.utc_leap_t - 1, 0.125, leap_samples_cb, &out.samples);
+  out.before = leap_error (&m);
+  ms_run (&m, m.utc_leap_t + 0.5, 0.125, leap_samples_cb, &out.samples);
+  out.at = leap_error (&m);
+  ms_run (&m, m.utc_leap_t + 20, 0.125, leap_samples_cb, &out.samples);
+  ms_run (&m, m.utc_leap_t + 30, 0, NULL, NULL);
+  out.after_30s = leap_error (&m);
+  ms_run (&m, m.utc_leap_t + 3600, 0, NULL, NULL);
+  out.after_1h = leap_error (&m);
+  out.steps = m.steps;
+  out.stepped_total = m.stepped_total;
+  out.kernel_leaps = m.kernel_leaps;
+  out.arm_calls = m.leap_arm_calls;
+  print_message ("leapsecmode %d: error before %.1f us, at +0.5 s %.6f s, +30 s %.1f us, "
+                 "+1 h %.1f us; %d steps (%.6f s), kernel leaps %d, arm calls %d; samples "
+                 "within 5 s of the leap %d, 5-12 s %d\n", (int) mode, out.before * 1e6, out.at,
+                 out.after_30s * 1e6, out.after_1h * 1e6, out.steps, out.stepped_total,
+                 out.kernel_leaps, out.arm_calls, out.samples.near_leap, out.samples.around_leap);
+  ntp_engine_free (m.e);
+  return out;
+}
+
+/* chrony's leapsecmode. system: the kernel is armed and applies the second; step: the engine
+ * steps the clock by it at midnight; slew: it is slewed out from midnight on at the full rate
+ * (1 s at 83333 ppm: 12 s); ignore: nothing happens at midnight. In every mode the tracking
+ * announces the leap, and no sample measured within 5 s of it is used. */
+static void
+leapsecmode_system_step_slew_ignore (void **state)
+{
+  (void) state;
+  LeapRun sys = leap_run (NTP_LEAPMODE_SYSTEM);
+  assert_int_equal (sys.kernel_leaps, 1);
+  assert_int_equal (sys.steps, 0);
+  assert_true (fabs (sys.at) < 1e-3);
+
+  LeapRun step = leap_run (NTP_LEAPMODE_STEP);
+  assert_int_equal (step.arm_calls, 0);
+  assert_int_equal (step.kernel_leaps, 0);
+  assert_int_equal (step.steps, 1);
+  assert_true (fabs (step.stepped_total - 1.0) < 1e-3);
+  assert_true (fabs (step.at) < 1e-3);
+
+  LeapRun slew = leap_run (NTP_LEAPMODE_SLEW);
+  assert_int_equal (slew.arm_calls, 0);
+  assert_int_equal (slew.steps, 0);
+  /* half a second into the slew: 1 s - 0.5 s x 83333 ppm left */
+  assert_true (fabs (slew.at - (1.0 - 0.5 * 0.083333)) < 2e-3);
+  assert_true (fabs (slew.after_30s) < 1e-3);
+
+  LeapRun ignore = leap_run (NTP_LEAPMODE_IGNORE);
+  assert_int_equal (ignore.arm_calls, 0);
+  assert_int_equal (ignore.steps, 0);
+  assert_true (fabs (ignore.at - 1.0) < 1e-3);
+
+  LeapRun all[] = { sys, step, slew, ignore };
+  for (int k = 0; k < 4; k++) {
+    assert_int_equal (all[k].armed_before, NTP_LEAP_INSERT);
+    assert_true (fabs (all[k].before) < 1e-3);
+    /* three servers at 2 s polls: about 15 replies in the 10 s around the leap, none used;
+     * those just outside the window are */
+    assert_int_equal (all[k].samples.near_leap, 0);
+    assert_true (all[k].samples.around_leap >= 5);
+  }
+  /* ignore leaves the second to the updates, which slew it out in the end */
+  assert_true (fabs (sys.after_1h) < 100e-6 && fabs (step.after_1h) < 100e-6
+               && fabs (slew.after_1h) < 100e-6 && fabs (ignore.after_1h) < 1e-3);
+}
+
 /* One announcing source must not arm a leap second on its own while the other
  * configured sources have not been heard yet. Source 0 (iburst) announces an insertion and
  * is usable within seconds; sources 1 and 2 (no iburst, 64 s polls) do not announce and need
@@ -654,7 +787,9 @@ state_after_silence (const char *line, double after)
   m.srv[0] = (MsServer) { .base_delay = 0.25e-3, .jitter = 2e-6, .stratum = 1 };
   m.srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 2e-6, .stratum = 1 };
   start_engine (&m, NULL);
-  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4");
+  /* its fit keeps 32 samples at least (the runs test may cut more): the oldest it stands on
+   * is at least 496 s old */
+  add (&m, "server 192.0.2.1 minpoll 4 maxpoll 4 minsamples 32");
   add (&m, line);
   ntp_engine_start (m.e);
   ms_run (&m, 1800, 0, NULL, NULL);
@@ -677,7 +812,7 @@ state_after_silence (const char *line, double after)
 
 /* chrony's rule for a source that stopped answering: with maxunreach 0 it is dropped as its
  * reach register empties (8 polls, 128 s); by default it stays while its newest sample is no
- * older than the oldest the reachable source stands on (64 samples, ~1000 s at 16 s polls);
+ * older than the oldest the reachable source's fit stands on (496 to 1008 s here);
  * maxunreach N ends it N polls after the register emptied. */
 static void
 unreachable_source_stays_while_fresh_and_maxunreach_ends_it (void **state)
@@ -1604,6 +1739,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (one_server_converges),
+    cmocka_unit_test (leapsecmode_system_step_slew_ignore),
     cmocka_unit_test (maxdelayquant_keeps_the_fast_replies),
     cmocka_unit_test (unreachable_source_stays_while_fresh_and_maxunreach_ends_it),
     cmocka_unit_test (clock_stepped_by_someone_else_is_corrected_at_the_next_poll),
