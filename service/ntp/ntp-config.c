@@ -234,7 +234,8 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
   if (!strcmp (d, "leapsecmode")) {
     static const char *const modes[] = { "system", "step", "slew", "ignore" };
     if (n != 2)
-      return fail (err, errlen, "leapsecmode needs exactly one value: system, step, slew or ignore");
+      return fail (err, errlen, "leapsecmode needs exactly one value: system, step, slew or"
+                   " ignore");
     for (int k = 0; k < 4; k++)
       if (!strcmp (w[1], modes[k])) {
         cfg->leapsecmode = (NtpLeapMode) k;

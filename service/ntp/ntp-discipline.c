@@ -586,8 +586,8 @@ apply_leap (NtpDiscipline *d, int64_t now_ns)
   /* after an insertion the cooked clock reads the day's last second again: not a new leap */
   d->leap_done_ns = d->leap_at_ns;
   if (mode == NTP_LEAPMODE_IGNORE) {
-    logf_ (d, NTP_LOG_INFO, "Leap second: the clock is left %s by a second (leapsecmode ignore)",
-           second > 0 ? "ahead" : "behind");
+    logf_ (d, NTP_LOG_WARNING, "Leap second: the clock is left %s by a second"
+           " (leapsecmode ignore)", second > 0 ? "ahead" : "behind");
     return;
   }
   double total = ntp_discipline_pending (d, now_ns) + second;
@@ -602,7 +602,7 @@ apply_leap (NtpDiscipline *d, int64_t now_ns)
     return;
   }
   start_slew (d, now_ns, total, false, 0.0, 0.0, INT64_MAX);
-  logf_ (d, NTP_LOG_INFO, "Leap second: slewing the clock by %.6f seconds", -total);
+  logf_ (d, NTP_LOG_WARNING, "Leap second: slewing the clock by %.6f seconds", -total);
 }
 
 void
@@ -670,10 +670,18 @@ ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote)
       d->leap_at_ns = 0;   /* disarmed before it came */
     if (d->cfg.leapsecmode == NTP_LEAPMODE_SYSTEM && d->env && d->env->set_leap)
       d->env->set_leap (d->env->ud, want);
-    if (want != NTP_LEAP_NONE && d->env && d->env->log)
-      d->env->log (d->env->ud, NTP_LOG_INFO,
-                   want == NTP_LEAP_INSERT ? "Leap second will be inserted at the end of the day"
-                                           : "Leap second will be deleted at the end of the day");
+    /* under system the clock's owner says so when it arms the kernel; otherwise this is
+     * the one notice before the core changes the clock at midnight */
+    static const char *const how[] = {
+      [NTP_LEAPMODE_SYSTEM] = "",
+      [NTP_LEAPMODE_STEP] = " (leapsecmode step: the clock will be stepped)",
+      [NTP_LEAPMODE_SLEW] = " (leapsecmode slew: the clock will be slewed)",
+      [NTP_LEAPMODE_IGNORE] = " (leapsecmode ignore: the clock is left as it is)",
+    };
+    if (want != NTP_LEAP_NONE)
+      logf_ (d, d->cfg.leapsecmode == NTP_LEAPMODE_SYSTEM ? NTP_LOG_INFO : NTP_LOG_WARNING,
+             "Leap second will be %s at the end of the day%s",
+             want == NTP_LEAP_INSERT ? "inserted" : "deleted", how[d->cfg.leapsecmode]);
   }
 }
 

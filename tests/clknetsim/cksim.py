@@ -128,7 +128,7 @@ class Node:
     """One simulated host: its program, configuration text and clock."""
 
     def __init__(self, kind, conf="", offset=0.0, freq_offset=0.0, wander=0.0, args=None,
-                 drift=None, start=0.0, step=None, binary=None):
+                 drift=None, start=0.0, step=None, binary=None, refclock=None):
         self.kind = kind            # "chronyd-server", "chronyd", "meridiand", or a tool path
         self.conf = conf
         self.offset = offset
@@ -139,6 +139,9 @@ class Node:
         self.start = start
         self.step = step
         self.binary = binary        # another meridiand to run (kind "meridiand"), or None
+        # clknetsim's reference clock (NTP SHM 0) on this node: its error expression (the
+        # clock reads the reference time minus it), or None = none
+        self.refclock = refclock
         self.index = 0              # set by Simulation
 
     @property
@@ -163,7 +166,7 @@ class Simulation:
 
     def __init__(self, nodes, limit, reset, seed=1, base_delay=1e-4, jitter=1e-4,
                  jitter_dist="exponential", delay_wrap=None, up_extra=None, workdir=None,
-                 keep=False):
+                 keep=False, start_date=None):
         self.nodes = nodes
         for i, n in enumerate(nodes, 1):
             n.index = i
@@ -176,6 +179,7 @@ class Simulation:
         # delay_wrap(expr, src, dst) -> expr: lets a scenario cut links (outages, loss)
         self.delay_wrap = delay_wrap
         self.up_extra = up_extra or {}
+        self.start_date = start_date    # Unix time the simulation starts at; None = clknetsim's
         self.keep = keep or bool(os.environ.get("CKSIM_KEEP"))
         self.dir = workdir or tempfile.mkdtemp(prefix="mrd-cksim-")
         os.makedirs(self.dir, exist_ok=True)
@@ -200,6 +204,8 @@ class Simulation:
                 lines.append(f"node{n.index}_start = {n.start!r}")
             if n.step:
                 lines.append(f"node{n.index}_step = {n.step}")
+            if n.refclock:
+                lines.append(f"node{n.index}_refclock = {n.refclock}")
             if n.wander == 0.0:
                 if n.freq_offset:
                     lines.append(f"node{n.index}_freq = {n.freq_offset!r}")
@@ -268,6 +274,8 @@ class Simulation:
         pre = ["env", f"LD_PRELOAD={preload}", f"CLKNETSIM_NODE={n.index}",
                f"CLKNETSIM_SOCKET={self.path('sock')}", f"CLKNETSIM_RANDOM_SEED={self.seed}",
                "CLKNETSIM_CONNECT_TIMEOUT=30"]
+        if self.start_date is not None:
+            pre.append(f"CLKNETSIM_START_DATE={int(self.start_date)}")
         if "asan" in os.environ.get("MERIDIAN_SANITIZED", "") or _links_asan(argv[0]):
             # The ASan runtime wants to be first among the preloads; clknetsim's library
             # intercepts nothing ASan needs.

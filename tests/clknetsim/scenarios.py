@@ -26,7 +26,7 @@ DEFAULTS = dict(
     client_server_options="", drift=None, delay_wrap=None,
     time_max_limit=1e-3, freq_max_limit=5e-4, time_rms_limit=3e-4, freq_rms_limit=1e-5,
     min_sync_time=120, max_sync_time=210, seed=1, extra_checks=(), server_nodes=None,
-    meridiand_args=(), client_step=None,
+    meridiand_args=(), client_step=None, start_date=None, utc_leap_at=None, leap_settle=0,
 )
 
 
@@ -59,7 +59,7 @@ class Run:
                           step=p["client_step"]))
         return Simulation(nodes, limit=p["limit"], reset=p["max_sync_time"], seed=p["seed"],
                           base_delay=p["base_delay"], jitter=p["jitter"],
-                          delay_wrap=p["delay_wrap"])
+                          delay_wrap=p["delay_wrap"], start_date=p["start_date"])
 
 
 def drift_content(freq_offset):
@@ -261,3 +261,42 @@ def xleave():
     limits; and the replies really are interleaved."""
     return [Run("interleaved mode", client_server_options="xleave",
                 meridiand_args=("--verbose",), extra_checks=(_interleaved_replies,))]
+
+
+# 2017-01-01T00:00:00Z, the last leap second (inserted), as Unix time
+_LEAP_2016 = 1483228800
+
+
+def _utc_server(leap_at):
+    """A stratum-1 chronyd on a reference clock that keeps UTC: it reads the simulation's
+    reference time until leap_at (s), a second less from then on (clknetsim evaluates the
+    expression once a simulated second, counting from the server's first reading, a second
+    or two after the start; the server ignores its reference clock around a leap anyway).
+    leapsectz tells it of the leap: it announces it and its kernel inserts it."""
+    def nodes():
+        return [Node("chronyd-server", conf="refclock SHM 0 poll 2\nleapsectz right/UTC",
+                     refclock=f"(+ 1 (* -1 (equal 0.1 (max (sum 1.0) {leap_at}) {leap_at})))")]
+    return nodes
+
+
+@scenario
+def leap_second():
+    """A second inserted into UTC (31 Dec 2016): the server, chronyd with `leapsectz
+    right/UTC`, announces it and its kernel inserts it; the client follows under each of
+    chrony's leapsecmode values. clknetsim's reference time has no leap, so from the leap on
+    a client that follows UTC reads a second behind it: the limits are checked on the offset
+    from UTC (the reference time's offset plus the second). Under slew the second takes
+    1 s / 83 333 ppm = 12 s to remove (chrony's maxslewrate), so 13 s after the leap are not
+    held to the 1 ms limit, and in the other modes the 2 s around the repeated second (the
+    offset log samples once a second, and 23:59:60 reads either way); in every mode the clock
+    must be within it from then on. Starts at the
+    last midnight before the leap (clknetsim's kernel applies a leap when its own count of
+    seconds from the start crosses a multiple of a day, as chrony's leap test knows), so the
+    client is synchronized long before (chrony's default sync limits), and ends two hours
+    after."""
+    day = 86400
+    return [Run(f"leapsecmode {mode}", start_date=_LEAP_2016 - day, utc_leap_at=day,
+                limit=day + 7200, server_nodes=_utc_server(day),
+                client_conf=f"leapsecmode {mode}",
+                leap_settle=13 if mode == "slew" else 2)
+            for mode in ("system", "step", "slew")]

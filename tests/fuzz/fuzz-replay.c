@@ -39,7 +39,8 @@ static const char *const words[] = {
   "minsamples", "maxsamples", "maxdelayratio", "maxdelaydevratio", "asymmetry", "certset",
   "extfield", "ntsport", "xleave", "nts", "offline", "auto_offline", "copy", "makestep",
   "maxchange", "maxdistance", "minsources", "maxupdateskew", "maxslewrate", "stratumweight",
-  "reselectdist", "combinelimit", "maxunreach", "maxdelayquant", "leapsecmode", "slew", "step", "ignore", "0.05", "0.95", "0", "1", "-1", "3", "6", "64", "65", "1e9", "1e400", "nan",
+  "reselectdist", "combinelimit", "maxunreach", "maxdelayquant", "leapsecmode", "slew", "step",
+  "ignore", "0.05", "0.95", "0", "1", "-1", "3", "6", "64", "65", "1e9", "1e400", "nan",
   "inf", "-0", "0x10", "2.5", "-6", "24", "25", "#", ";", "!", "%", "\t", "", "xxxxxxxxxxxxxxxx",
 };
 

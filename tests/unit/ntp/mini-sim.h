@@ -138,8 +138,10 @@ ms_send (void *ud, unsigned src, const uint8_t *pkt, size_t len)
   double d2 = s->base_delay + s->jitter * ms_exp (m);
   double ts = m->t + d1;
   bool leap_passed = m->utc_leap != 0 && ts >= m->utc_leap_t;
-  int64_t server_ns = MS_BASE_NS + (int64_t) llround ((ts + s->offset - (leap_passed ? m->utc_leap : 0)) * 1e9);
-  NtpPacket rep = { .leap = (uint8_t) (leap_passed ? 0 : s->leap), .version = 4, .mode = NTP_MODE_SERVER,
+  double server_t = ts + s->offset - (leap_passed ? m->utc_leap : 0);
+  int64_t server_ns = MS_BASE_NS + (int64_t) llround (server_t * 1e9);
+  NtpPacket rep = { .leap = (uint8_t) (leap_passed ? 0 : s->leap), .version = 4,
+                    .mode = NTP_MODE_SERVER,
                     .stratum = (uint8_t) s->stratum, .poll = req.poll,
                     .precision = (int8_t) (s->precision ? s->precision : -24),
                     .root_delay = 0.0, .root_dispersion = s->root_dispersion, .refid = 0x47505300,
@@ -268,7 +270,8 @@ ms_run (MiniSim *m, double until, double every, void (*cb) (MiniSim *, void *), 
         fi = i;
       }
     double t_kleap = m->kernel_leap_at ? ms_reading_t (m, m->kernel_leap_at) : INFINITY;
-    double t = fmin (fmin (fmin (t_timer, t_fl), fmin (fmin (next_cb, next_wander), until)), t_kleap);
+    double t = fmin (fmin (fmin (t_timer, t_fl), fmin (fmin (next_cb, next_wander), until)),
+                     t_kleap);
     ms_advance (m, t);
     if (t == t_kleap) {
       /* the kernel's leap: the clock reads the second again (or skips it) */
