@@ -17,6 +17,8 @@
 
 #include "ntp-config.h"
 #include "mrd-tz-root.h"
+#include "mrd-tzdb.h"
+#include "mrd-tzif.h"
 
 /* Largest configuration file read (chrony's own are a few KiB). */
 #define CONFIG_READ_MAX (1024 * 1024)
@@ -324,6 +326,52 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
         return MRD_CONFIG_LINE_ERROR;
       g_free (config->driftfile);
       config->driftfile = g_strdup (words[1]);
+      return MRD_CONFIG_LINE_OK;
+    }
+
+  /* chronyd's leapsectz: the zone (tzdata's right/UTC, as chrony.conf files name it) is read
+   * from the time zone database, $TZDIR or /usr/share/zoneinfo, as chronyd's TZ look-up does,
+   * and its leap seconds go to the NTP core as `leapsecond` lines: the core, sandboxed, reads
+   * no file. A zone that cannot be read or counts no leap seconds is a warning, as in chronyd
+   * (which then goes on without it). */
+  if (g_str_equal (name, "leapsectz"))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
+      g_autoptr(MrdTzif) tzif = NULL;
+      const MrdTzLeap *leaps;
+      guint n = 0;
+
+      if (n_args != 1)
+        {
+          *message = g_strdup (_("'leapsectz' needs exactly one time zone name"));
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      if (!mrd_tz_name_check_syntax (words[1], &error))
+        {
+          *message = g_strdup_printf ("leapsectz: %s", error->message);
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      path = g_build_filename (mrd_tzdb_default_zoneinfo_dir (), words[1], NULL);
+      tzif = mrd_tzif_new_from_file (path, &error);
+      if (tzif == NULL)
+        {
+          *message = g_strdup_printf (_("leapsectz: %s, no leap seconds from it"), error->message);
+          return MRD_CONFIG_LINE_IGNORED;
+        }
+      leaps = mrd_tzif_get_leap_seconds (tzif, &n);
+      if (n == 0)
+        {
+          *message = g_strdup_printf (_("leapsectz: the time zone '%s' counts no leap seconds "
+                                        "(a right/ zone does), ignoring"), words[1]);
+          return MRD_CONFIG_LINE_IGNORED;
+        }
+      /* the newest are the ones that can still come; the core keeps NTP_LEAP_TABLE_MAX */
+      for (i = n > NTP_LEAP_TABLE_MAX ? n - NTP_LEAP_TABLE_MAX : 0; i < n; i++)
+        g_ptr_array_add (config->core_lines,
+                         g_strdup_printf ("leapsecond %" G_GINT64_FORMAT " %s",
+                                          leaps[i].utc_midnight,
+                                          leaps[i].sign > 0 ? "insert" : "delete"));
       return MRD_CONFIG_LINE_OK;
     }
 

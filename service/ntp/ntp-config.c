@@ -149,7 +149,8 @@ ntp_config_init (NtpConfig *cfg)
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "combinelimit", "corrtimeratio", "leapsecmode", "makestep", "maxchange", "maxclockerror",
+  "combinelimit", "corrtimeratio", "leapsecmode", "leapsecond", "makestep", "maxchange",
+  "maxclockerror",
   "maxdistance", "maxjitter", "maxslewrate", "maxupdateskew", "minsources", "nocerttimecheck",
   "ntsrefresh", "reselectdist", "stratumweight", NULL,
 };
@@ -242,6 +243,31 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
         return 1;
       }
     return fail (err, errlen, "leapsecmode: '%s' is not system, step, slew or ignore", w[1]);
+  }
+  /* Our own directive (chrony has none): one leap second per line, "leapsecond T insert" or
+   * "... delete", T the UTC midnight (s since the epoch) at the end of its day. meridiand
+   * writes these for chrony's `leapsectz ZONE` from the zone's leap-second records, so the
+   * core never reads a file. A second line for the same day replaces the first. */
+  if (!strcmp (d, "leapsecond")) {
+    long long t;
+    if (n != 3)
+      return fail (err, errlen, "leapsecond needs two values: the UTC midnight (s since the"
+                   " epoch) and insert or delete");
+    if (!parse_long (w[1], &t) || t <= 0 || t % 86400 != 0 || t > 1000000000000LL)
+      return fail (err, errlen, "leapsecond: '%s' is not a UTC midnight in seconds since the"
+                   " epoch", w[1]);
+    int sign = !strcmp (w[2], "insert") ? 1 : !strcmp (w[2], "delete") ? -1 : 0;
+    if (sign == 0)
+      return fail (err, errlen, "leapsecond: '%s' is not insert or delete", w[2]);
+    int k = 0;
+    while (k < cfg->n_leap_table && cfg->leap_table[k].utc_midnight != t)
+      k++;
+    if (k == NTP_LEAP_TABLE_MAX)
+      return fail (err, errlen, "leapsecond: more than %d leap seconds", NTP_LEAP_TABLE_MAX);
+    cfg->leap_table[k] = (NtpLeapEntry) { .utc_midnight = t, .sign = sign };
+    if (k == cfg->n_leap_table)
+      cfg->n_leap_table++;
+    return 1;
   }
   if (!strcmp (d, "minsources")) {
     if (n != 2)

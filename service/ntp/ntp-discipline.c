@@ -655,6 +655,11 @@ ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote)
   /* Leap seconds are scheduled for the end of June or December (ITU-R TF.460); a leap
    * indicator seen on any other day is an early warning, or an error, and is not armed. */
   bool leap_day = (m == 6 && dd == 30) || (m == 12 && dd == 31);
+  /* chrony's leapsectz: when the sources announce nothing, the configuration's table may */
+  if (leap_day && vote == NTP_LEAP_NONE)
+    for (int k = 0; k < d->cfg.n_leap_table; k++)
+      if (d->cfg.leap_table[k].utc_midnight == (days + 1) * 86400)
+        vote = d->cfg.leap_table[k].sign > 0 ? NTP_LEAP_INSERT : NTP_LEAP_DELETE;
   NtpLeap want = leap_day ? vote : NTP_LEAP_NONE;
   /* under step, slew and ignore the leap, once applied, is not armed again that day */
   int64_t midnight = (days + 1) * 86400 * 1000000000LL;

@@ -42,6 +42,15 @@ enum { NTP_LOG_ERROR = 0, NTP_LOG_WARNING = 1, NTP_LOG_INFO = 2, NTP_LOG_DEBUG =
 /* Leap second to apply at the end of the current UTC day. */
 typedef enum { NTP_LEAP_NONE = 0, NTP_LEAP_INSERT = 1, NTP_LEAP_DELETE = -1 } NtpLeap;
 
+/* The leap seconds the configuration knows of (`leapsecond`, what the daemon makes of
+ * chrony's `leapsectz`): tzdata's table holds 27, all of them past. */
+#define NTP_LEAP_TABLE_MAX 64
+
+typedef struct {
+  int64_t utc_midnight;   /* s since the epoch: the end of the UTC day the second is in */
+  int sign;               /* 1 inserted, -1 deleted */
+} NtpLeapEntry;
+
 /* chrony's leapsecmode: who makes the clock follow a leap second. */
 typedef enum {
   NTP_LEAPMODE_SYSTEM = 0,   /* the clock (the kernel) applies it: env->set_leap arms it */
@@ -211,6 +220,10 @@ typedef struct {
                                 * validity times are not checked before this many clock
                                 * updates (a clock that boots far off); default 0 */
   NtpLeapMode leapsecmode;     /* chrony's leapsecmode; default system */
+  /* Leap seconds known from the configuration (ntp-discipline.c, ntp_discipline_set_leap: as
+   * chrony's leapsectz, they count when the sources announce none); any order. */
+  int n_leap_table;
+  NtpLeapEntry leap_table[NTP_LEAP_TABLE_MAX];
 } NtpConfig;
 
 typedef enum {

@@ -53,6 +53,8 @@ struct _MrdTzif {
   guint      n_trans;
   gint64    *trans;        /* ascending */
   guint8    *trans_type;
+  guint      n_leaps;
+  MrdTzLeap *leaps;        /* the leap seconds of a "right/" zone, ascending */
   char      *footer;       /* NULL for v1 */
   PosixTz    posix;        /* parsed footer; valid == FALSE when empty or absent */
 };
@@ -537,8 +539,49 @@ parse_block (MrdTzif *tz, const Header *h, const guint8 *p, gsize time_size, GEr
       tz->types[i].isdst = isdst;
       g_strlcpy (tz->types[i].abbr, abbr, sizeof tz->types[i].abbr);
     }
-  /* Leap second records and the std/ut indicators do not change local time for POSIX
-   * ("posix/") zones; they are skipped. */
+  /* Leap second records (RFC 9636 §3.2): the time, in the zone's own count of seconds
+   * (which includes the leap seconds before), from which the total correction is the one
+   * given. Each correction differs from the one before by one second (an inserted or deleted
+   * second; the first from 0); a last record that repeats it only says when the table
+   * expires. They do not change the local time of POSIX ("posix/") zones, and the std/ut
+   * indicators are skipped. A table that breaks these rules gives no leap seconds (local
+   * time is read all the same). An inserted second is the day's 23:59:60: its time, less the
+   * correction before it, is the UTC midnight that follows it. A deleted one is the day's
+   * 23:59:59, a second before that midnight. */
+  {
+    const guint8 *rec = chars + h->charcnt;
+    gint32 before = 0;
+    gint64 last = G_MININT64;
+
+    tz->leaps = g_new0 (MrdTzLeap, MAX (h->leapcnt, 1));
+    tz->n_leaps = 0;
+    for (guint i = 0; i < h->leapcnt; i++, rec += time_size + 4)
+      {
+        gint64 at = time_size == 8 ? be64 (rec) : (gint64) (gint32) be32 (rec);
+        gint32 corr = (gint32) be32 (rec + time_size);
+        gint64 change = (gint64) corr - before;
+
+        if (change == 0 && i == h->leapcnt - 1 && i > 0 && at > last)
+          break;   /* the expiry */
+        if (at <= last || (i == 0 && at < 0) || (change != 1 && change != -1))
+          {
+            /* not a table of leap seconds: none is taken from it (local time, which it does
+             * not change, is still read) */
+            tz->n_leaps = 0;
+            break;
+          }
+        last = at;
+        tz->leaps[tz->n_leaps].utc_midnight = at - before + (change < 0 ? 1 : 0);
+        if (tz->leaps[tz->n_leaps].utc_midnight % 86400 != 0)
+          {
+            tz->n_leaps = 0;   /* a leap second falls at the end of a UTC day */
+            break;
+          }
+        tz->leaps[tz->n_leaps].sign = (int) change;
+        tz->n_leaps++;
+        before = corr;
+      }
+  }
   return TRUE;
 }
 
@@ -548,6 +591,8 @@ tzif_clear_data (MrdTzif *tz)
   g_clear_pointer (&tz->types, g_free);
   g_clear_pointer (&tz->trans, g_free);
   g_clear_pointer (&tz->trans_type, g_free);
+  g_clear_pointer (&tz->leaps, g_free);
+  tz->n_leaps = 0;
   tz->n_types = tz->n_trans = 0;
 }
 
@@ -692,6 +737,14 @@ mrd_tzif_free (MrdTzif *tzif)
   tzif_clear_data (tzif);
   g_free (tzif->footer);
   g_free (tzif);
+}
+
+const MrdTzLeap *
+mrd_tzif_get_leap_seconds (const MrdTzif *tzif, guint *n_leaps)
+{
+  g_return_val_if_fail (tzif != NULL && n_leaps != NULL, NULL);
+  *n_leaps = tzif->n_leaps;
+  return tzif->leaps;
 }
 
 int

@@ -37,6 +37,18 @@ typedef struct {
   char     next_abbreviation[MRD_TZ_ABBREV_MAX];
 } MrdTzDescription;
 
+/**
+ * MrdTzLeap:
+ * A leap second of a zone that counts them (the "right/" zones: tzfile(5) leap records).
+ * @utc_midnight: the UTC midnight (seconds since the epoch, POSIX count) at the end of the
+ *   day the second is inserted into or deleted from
+ * @sign: 1 inserted (the day ends with 23:59:60), -1 deleted (it ends with 23:59:58)
+ */
+typedef struct {
+  gint64 utc_midnight;
+  int    sign;
+} MrdTzLeap;
+
 /* Opaque, immutable once parsed. */
 typedef struct _MrdTzif MrdTzif;
 
@@ -56,6 +68,10 @@ const char *mrd_tzif_get_footer     (const MrdTzif *tzif);
 /* Describe the instant @at (seconds since the epoch). Never fails for a parsed zone; times
  * before the first transition use the first local time type as tzfile(5) says. */
 void        mrd_tzif_describe       (const MrdTzif *tzif, gint64 at, MrdTzDescription *out);
+
+/* The zone's leap seconds, ascending (none for zones that do not count them, and none from a
+ * table that is not one: each a second on from the one before); *@n_leaps their number. */
+const MrdTzLeap *mrd_tzif_get_leap_seconds (const MrdTzif *tzif, guint *n_leaps);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdTzif, mrd_tzif_free)
 

@@ -77,7 +77,7 @@ amazon_linux_2_conf_works_as_written (void **state)
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
   g_autoptr(MrdSyncEngine) engine = NULL;
   g_autoptr(GPtrArray) lines = NULL;
-  const char *ignored[] = { "logdir", "dumponexit", "dumpdir", "leapsectz" };
+  const char *ignored[] = { "logdir", "dumponexit", "dumpdir" };
   guint i;
 
   g_rmdir (root);
@@ -94,6 +94,11 @@ amazon_linux_2_conf_works_as_written (void **state)
   assert_string_equal (config->driftfile, "/var/lib/chrony/drift");
   assert_true (config->rtcsync);
   assert_true (has_string (config->core_lines, "makestep 1.0 3"));
+  /* leapsectz right/UTC: tzdata's leap seconds, the last at the end of 2016, go to the core
+   * (tzdata is a test dependency) */
+  assert_true (has_string (config->core_lines, "leapsecond 78796800 insert"));
+  assert_true (has_string (config->core_lines, "leapsecond 1483228800 insert"));
+  assert_false (has_diagnostic (config, path, line_of (path, "leapsectz"), "leapsectz"));
   /* Every directive meridiand does not implement is named with its file and line. */
   assert_int_equal (config->diagnostics->len, G_N_ELEMENTS (ignored) + 1);
   for (i = 0; i < G_N_ELEMENTS (ignored); i++)
@@ -116,7 +121,7 @@ debian_conf_works_as_written (void **state)
   g_autoptr(GError) error = NULL;
   g_autofree char *root = g_dir_make_tmp ("mrd-conf-XXXXXX", NULL);
   g_autoptr(MrdConfig) config = mrd_config_load_file_under (path, root, &error);
-  const char *ignored[] = { "logdir", "leapsectz" };
+  const char *ignored[] = { "logdir" };
   guint i;
 
   g_rmdir (root);
@@ -130,6 +135,7 @@ debian_conf_works_as_written (void **state)
   assert_true (config->rtcsync);
   assert_true (has_string (config->core_lines, "makestep 1 3"));
   assert_true (has_string (config->core_lines, "maxupdateskew 100.0"));
+  assert_true (has_string (config->core_lines, "leapsecond 1483228800 insert"));
   assert_true (config->sourcedirs->len >= 2);
   assert_string_equal (config->sourcedirs->pdata[0], "/run/chrony-dhcp");
   assert_string_equal (config->sourcedirs->pdata[1], "/etc/chrony/sources.d");

@@ -40,7 +40,7 @@ static const char *const words[] = {
   "extfield", "ntsport", "xleave", "nts", "offline", "auto_offline", "copy", "makestep",
   "maxchange", "maxdistance", "minsources", "maxupdateskew", "maxslewrate", "stratumweight",
   "reselectdist", "combinelimit", "maxunreach", "maxdelayquant", "leapsecmode", "slew", "step",
-  "ignore", "0.05", "0.95", "0", "1", "-1", "3", "6", "64", "65", "1e9", "1e400", "nan",
+  "ignore", "leapsecond", "insert", "delete", "86400", "0.05", "0.95", "0", "1", "-1", "3", "6", "64", "65", "1e9", "1e400", "nan",
   "inf", "-0", "0x10", "2.5", "-6", "24", "25", "#", ";", "!", "%", "\t", "", "xxxxxxxxxxxxxxxx",
 };
 
@@ -89,7 +89,8 @@ config_noise (void)
     ntp_config_init (&cfg);
     int r = ntp_config_parse_line (&cfg, line + (cfg_rand (2) ? 0 : strcspn (line, " ")), err,
                                    sizeof err);
-    if (r == 1 && (!(cfg.maxdistance > 0) || cfg.minsources < 1))
+    if (r == 1 && (!(cfg.maxdistance > 0) || cfg.minsources < 1 || cfg.n_leap_table > 1
+                   || (cfg.n_leap_table == 1 && cfg.leap_table[0].utc_midnight % 86400 != 0)))
       bad++;
   }
   return bad;

@@ -480,18 +480,21 @@ typedef struct {
   LeapSamples samples;
 } LeapRun;
 
-/* Three servers announce a second inserted at midnight, 2 s polls, and insert it; the
- * client under `leapsecmode MODE`. */
+/* Three servers insert a second at midnight (announcing it if `announce`), 2 s polls; the
+ * client under `leapsecmode MODE`, with the config line `extra` (NULL = none). */
 static LeapRun
-leap_run (NtpLeapMode mode)
+leap_run_with (NtpLeapMode mode, bool announce, const char *extra)
 {
   MiniSim m;
   LeapRun out = { 0 };
-  leap_world (&m, 21, 3, 1);
+  leap_world (&m, 21, 3, announce ? 1 : 0);
   ntp_engine_free (m.e);
   NtpConfig cfg;
   ntp_config_init (&cfg);
   cfg.leapsecmode = mode;
+  char err[200];
+  if (extra)
+    assert_int_equal (ntp_config_parse_line (&cfg, extra, err, sizeof err), 1);
   start_engine (&m, &cfg);
   m.utc_leap = 1;
   m.utc_leap_t = 4 * 3600;
@@ -524,6 +527,39 @@ leap_run (NtpLeapMode mode)
                  out.kernel_leaps, out.arm_calls, out.samples.near_leap, out.samples.around_leap);
   ntp_engine_free (m.e);
   return out;
+}
+
+static LeapRun
+leap_run (NtpLeapMode mode)
+{
+  return leap_run_with (mode, true, NULL);
+}
+
+/* chrony's leapsectz (here the `leapsecond` line meridiand makes of it): the sources insert
+ * the second without announcing it; the table arms it all the same, under system and under
+ * step. Without the table the clock is a second off at midnight. A table entry for
+ * another day arms nothing. */
+static void
+leap_table_arms_what_the_sources_do_not_announce (void **state)
+{
+  (void) state;
+  /* 2024-07-01T00:00:00Z, the midnight leap_world's day ends with */
+  const char *line = "leapsecond 1719792000 insert";
+  LeapRun sys = leap_run_with (NTP_LEAPMODE_SYSTEM, false, line);
+  assert_int_equal (sys.armed_before, NTP_LEAP_INSERT);
+  assert_int_equal (sys.kernel_leaps, 1);
+  assert_true (fabs (sys.at) < 1e-3 && fabs (sys.after_1h) < 100e-6);
+  LeapRun step = leap_run_with (NTP_LEAPMODE_STEP, false, line);
+  assert_int_equal (step.steps, 1);
+  assert_true (fabs (step.at) < 1e-3);
+  LeapRun none = leap_run_with (NTP_LEAPMODE_SYSTEM, false, NULL);
+  assert_int_equal (none.armed_before, NTP_LEAP_NONE);
+  assert_int_equal (none.kernel_leaps, 0);
+  /* a second off at midnight (the updates then slew it out, as any offset) */
+  assert_true (none.at > 0.9);
+  LeapRun other = leap_run_with (NTP_LEAPMODE_SYSTEM, false, "leapsecond 1735689600 insert");
+  assert_int_equal (other.armed_before, NTP_LEAP_NONE);
+  assert_int_equal (other.kernel_leaps, 0);
 }
 
 /* chrony's leapsecmode. system: the kernel is armed and applies the second; step: the engine
@@ -1740,6 +1776,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (one_server_converges),
     cmocka_unit_test (leapsecmode_system_step_slew_ignore),
+    cmocka_unit_test (leap_table_arms_what_the_sources_do_not_announce),
     cmocka_unit_test (maxdelayquant_keeps_the_fast_replies),
     cmocka_unit_test (unreachable_source_stays_while_fresh_and_maxunreach_ends_it),
     cmocka_unit_test (clock_stepped_by_someone_else_is_corrected_at_the_next_poll),

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include "mrd-config.h"
+#include "ntp-config.h"
 
 static MrdConfigLineResult
 parse (MrdConfig *config, const char *line, char **why)
@@ -99,6 +100,47 @@ relative_paths_are_refused (void **state)
   assert_int_equal (config->sourcedirs->len, 0);
 }
 
+/* chronyd's leapsectz: tzdata's right/UTC gives the core its leap seconds as `leapsecond`
+ * lines; a name that is no zone name is an error and adds nothing; a zone that is missing or
+ * counts no leap seconds is a warning, as in chronyd. */
+static void
+leapsectz_gives_the_core_the_zones_leap_seconds (void **state)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  g_autofree char *why = NULL;
+  const char *bad[] = { "leapsectz ../../etc/shadow", "leapsectz /usr/share/zoneinfo/right/UTC",
+                        "leapsectz", "leapsectz right/UTC right/UTC", NULL };
+  const char *warned[] = { "leapsectz right/Nowhere", "leapsectz UTC", NULL };
+
+  (void) state;
+  for (int i = 0; bad[i]; i++)
+    {
+      assert_int_equal (parse (config, bad[i], &why), MRD_CONFIG_LINE_ERROR);
+      assert_non_null (why);
+      g_clear_pointer (&why, g_free);
+    }
+  for (int i = 0; warned[i]; i++)
+    {
+      assert_int_equal (parse (config, warned[i], &why), MRD_CONFIG_LINE_IGNORED);
+      assert_non_null (strstr (why, "leap"));
+      g_clear_pointer (&why, g_free);
+    }
+  assert_int_equal (config->core_lines->len, 0);
+  assert_int_equal (parse (config, "leapsectz right/UTC", &why), MRD_CONFIG_LINE_OK);
+  assert_true (config->core_lines->len >= 27);
+  assert_string_equal (g_ptr_array_index (config->core_lines, 0), "leapsecond 78796800 insert");
+  /* each line is one the core takes */
+  for (guint i = 0; i < config->core_lines->len; i++)
+    {
+      NtpConfig cfg;
+      char err[200];
+      ntp_config_init (&cfg);
+      assert_int_equal (ntp_config_parse_line (&cfg, g_ptr_array_index (config->core_lines, i),
+                                               err, sizeof err), 1);
+      assert_int_equal (cfg.n_leap_table, 1);
+    }
+}
+
 static void
 unknown_but_valid_chrony_directives_are_ignored (void **state)
 {
@@ -167,7 +209,7 @@ parse_data_reports_file_and_line_and_keeps_good_lines (void **state)
     "# meridian.conf\n"
     "server 127.0.0.1 iburst\n"
     "server 127.0.0.2 minpoll four\n"
-    "leapsectz right/UTC\n"
+    "logdir /var/log/chrony\n"
     "pool pool.ntp.org iburst\n";
 
   /* The reader logs a warning for the malformed line; that is expected here. */
@@ -438,6 +480,7 @@ main (void)
     cmocka_unit_test (comments_and_blank_lines_are_ok),
     cmocka_unit_test (driftfile_and_core_directives_are_kept),
     cmocka_unit_test (unknown_but_valid_chrony_directives_are_ignored),
+    cmocka_unit_test (leapsectz_gives_the_core_the_zones_leap_seconds),
     cmocka_unit_test (garbage_lines_are_errors_with_a_reason),
     cmocka_unit_test (parse_data_reports_file_and_line_and_keeps_good_lines),
     cmocka_unit_test (crlf_line_ends_read_as_line_ends),

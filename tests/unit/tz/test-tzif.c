@@ -600,6 +600,51 @@ real_files_describe_known_facts (void **state)
   assert_true (g_error_matches (error, MRD_TZ_ERROR, MRD_TZ_ERROR_INVALID_NAME));
 }
 
+/* The leap seconds of right/UTC (tzdata's leap-seconds table): 27 inserted, the first at the
+ * end of 30 June 1972, the last at the end of 2016; a zone that does not count them has none;
+ * a table that is not one gives none (the fabricated records of `build`, six months apart
+ * to the second, do not end UTC days). */
+static void
+leap_seconds_of_right_zones (void **state)
+{
+  (void) state;
+  g_autoptr(GByteArray) right = read_real ("right/UTC");
+  g_autoptr(GByteArray) plain = read_real ("UTC");
+  guint n = 99;
+  const MrdTzLeap *leaps;
+
+  if (right == NULL || plain == NULL)
+    {
+      print_message ("right/UTC or UTC missing in %s: tzdata is a test dependency\n",
+                     mrd_tzdb_default_zoneinfo_dir ());
+      fail ();
+    }
+  g_autoptr(MrdTzif) tz = parse_ok (right);
+  leaps = mrd_tzif_get_leap_seconds (tz, &n);
+  assert_true (n >= 27);
+  assert_int_equal (leaps[0].utc_midnight, utc (1972, 7, 1, 0, 0, 0));
+  assert_int_equal (leaps[0].sign, 1);
+  assert_int_equal (leaps[1].utc_midnight, utc (1973, 1, 1, 0, 0, 0));
+  assert_int_equal (leaps[26].utc_midnight, utc (2017, 1, 1, 0, 0, 0));
+  for (guint i = 0; i < n; i++)
+    {
+      assert_int_equal (leaps[i].sign, 1);
+      assert_int_equal (leaps[i].utc_midnight % 86400, 0);
+      if (i > 0)
+        assert_true (leaps[i].utc_midnight > leaps[i - 1].utc_midnight);
+    }
+  g_autoptr(MrdTzif) tz_plain = parse_ok (plain);
+  mrd_tzif_get_leap_seconds (tz_plain, &n);
+  assert_int_equal (n, 0);
+
+  static const TType utc_type[] = { { 0, 0, "UTC" } };
+  Spec fake = { .version = '2', .types = utc_type, .n_types = 1, .n_leap = 3, .footer = "UTC0" };
+  g_autoptr(GByteArray) b = build (&fake);
+  g_autoptr(MrdTzif) tz_fake = parse_ok (b);
+  mrd_tzif_get_leap_seconds (tz_fake, &n);
+  assert_int_equal (n, 0);
+}
+
 static void
 extreme_instants_do_not_overflow (void **state)
 {
@@ -622,6 +667,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (v1_file_uses_32bit_table_and_last_type_after_it),
+    cmocka_unit_test (leap_seconds_of_right_zones),
     cmocka_unit_test (v2_file_uses_64bit_table_beyond_2038),
     cmocka_unit_test (transitions_that_change_nothing_are_skipped),
     cmocka_unit_test (footer_rules_apply_after_the_table),
