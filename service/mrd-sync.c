@@ -469,9 +469,9 @@ mrd_sync_add_source_full (MrdSync *self, const char *line, gboolean persistent, 
     }
   source->line = g_strdup (line);
   source->persistent = persistent;
-  if (source->config.ignored[0] != '\0')
-    g_warning ("Source '%s': options %s are accepted but not implemented, ignoring", line,
-               source->config.ignored);
+  /* Options accepted but not implemented (source->config.ignored) are named in the log by the
+   * NTP core when the engine takes the source (ntp_engine_add_source), in whichever process
+   * runs it; saying it here too said it twice. */
   id = self->next_id;
   report_init (&source->report, &source->config);
   g_hash_table_insert (self->sources, GUINT_TO_POINTER (id), source);
