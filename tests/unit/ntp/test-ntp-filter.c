@@ -84,6 +84,17 @@ delay_test_d (void **state)
   assert_true (ntp_filter_delay_ok (3e-3, 100e-6, 1e-3, 10e-6, 0, 0, 0));
 }
 
+/* A window of 100 ms delays, then one fewer of 1 ms than it holds: one 100 ms delay left. */
+static void
+window_after_path_change (NtpDelayQuantile *q, double p)
+{
+  ntp_delay_quant_init (q, p);
+  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW; i++)
+    ntp_delay_quant_add (q, 0.1);
+  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW - 1; i++)
+    ntp_delay_quant_add (q, 1e-3);
+}
+
 /* maxdelayquant's quantile: none until it stands on two delays either side, then the
  * interpolated order statistic of the last NTP_DELAY_QUANT_WINDOW delays. */
 static void
@@ -116,20 +127,12 @@ delay_quantile (void **state)
   ntp_delay_quant_add (&q, 1.0);
   assert_true (ntp_delay_quant_get (&q, &v));
   assert_float_equal (v, 1.0, 0.0);
-  /* the window forgets: 64 delays of 1 ms after 64 of 100 ms leave only 1 ms */
-  ntp_delay_quant_init (&q, 0.5);
-  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW; i++)
-    ntp_delay_quant_add (&q, 0.1);
-  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW - 1; i++)
-    ntp_delay_quant_add (&q, 1e-3);
-  /* one 100 ms delay left of 64: the median is 1 ms */
+  /* the window forgets: one 100 ms delay left of 64, the median is 1 ms (were the old ones
+   * all kept, 100 ms) */
+  window_after_path_change (&q, 0.5);
   assert_true (ntp_delay_quant_get (&q, &v));
   assert_float_equal (v, 1e-3, 0.0);
-  ntp_delay_quant_init (&q, 0.95);
-  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW; i++)
-    ntp_delay_quant_add (&q, 0.1);
-  for (int i = 0; i < NTP_DELAY_QUANT_WINDOW - 1; i++)
-    ntp_delay_quant_add (&q, 1e-3);
+  window_after_path_change (&q, 0.95);
   /* position 0.95 x 63 = 59.85 of 63 at 1 ms and one at 100 ms: still 1 ms */
   assert_true (ntp_delay_quant_get (&q, &v));
   assert_float_equal (v, 1e-3, 0.0);
