@@ -678,7 +678,9 @@ leap_second_vote_ignores_sources_gone_for_good (void **state)
  * every accepted sample, so count how often it does. */
 typedef struct {
   double last_ago;
+  double from;          /* true time from which samples are counted */
   int accepted;
+  double sum, max;      /* of the accepted samples' delays */
 } RxCount;
 
 static void
@@ -687,8 +689,11 @@ rx_count_cb (MiniSim *m, void *data)
   RxCount *c = data;
   NtpSourceReport r;
   ntp_engine_get_source (m->e, 0, &r);
-  if (r.last_rx_ago >= 0 && r.last_rx_ago < c->last_ago)
+  if (r.last_rx_ago >= 0 && r.last_rx_ago < c->last_ago && m->t >= c->from) {
     c->accepted++;
+    c->sum += r.delay;
+    c->max = fmax (c->max, r.delay);
+  }
   c->last_ago = r.last_rx_ago;
 }
 
@@ -755,35 +760,15 @@ delay_ratios_and_maxsamples_are_honoured (void **state)
 }
 
 /* The delays of the replies the engine kept, one hour at 16 s polls. */
-typedef struct {
-  double last_ago;
-  int accepted;
-  double sum, max;
-} KeptDelays;
-
-static void
-kept_delays_cb (MiniSim *m, void *data)
-{
-  KeptDelays *k = data;
-  NtpSourceReport r;
-  ntp_engine_get_source (m->e, 0, &r);
-  if (r.last_rx_ago >= 0 && r.last_rx_ago < k->last_ago && m->t > 600) {
-    k->accepted++;
-    k->sum += r.delay;
-    k->max = fmax (k->max, r.delay);
-  }
-  k->last_ago = r.last_rx_ago;
-}
-
-static KeptDelays
+static RxCount
 kept_delays (const char *line, double *error)
 {
   MiniSim m;
   /* round trip 2 ms + two exponential waits of mean 200 us: 20 % of the delays are under
    * 2.165 ms, 71 % under 2.5 ms */
   one_server_world (&m, 18, 200e-6, line);
-  KeptDelays k = { .last_ago = INFINITY };
-  ms_run (&m, 600 + 3600, 1.0, kept_delays_cb, &k);
+  RxCount k = { .last_ago = INFINITY, .from = 600 };
+  ms_run (&m, 600 + 3600, 1.0, rx_count_cb, &k);
   *error = ms_error (&m);
   print_message ("%s: %d kept, mean delay %.1f us, max %.1f us, error %.1f us\n", line,
                  k.accepted, k.sum / k.accepted * 1e6, k.max * 1e6, *error * 1e6);
@@ -798,8 +783,8 @@ maxdelayquant_keeps_the_fast_replies (void **state)
 {
   (void) state;
   double err_quant, err_plain;
-  KeptDelays quant = kept_delays ("server 192.0.2.1 minpoll 4 maxpoll 4 maxdelayquant 0.2", &err_quant);
-  KeptDelays plain = kept_delays ("server 192.0.2.1 minpoll 4 maxpoll 4", &err_plain);
+  RxCount quant = kept_delays ("server 192.0.2.1 minpoll 4 maxpoll 4 maxdelayquant 0.2", &err_quant);
+  RxCount plain = kept_delays ("server 192.0.2.1 minpoll 4 maxpoll 4", &err_plain);
   assert_true (quant.accepted >= 25 && quant.accepted <= 80);
   assert_true (plain.accepted >= 180);
   /* the 0.2-quantile of 64 delays is under the 0.45-quantile (2.3 ms) but for a chance of
