@@ -260,6 +260,18 @@ system_set_leap (MrdClock *clock, int leap, GError **error)
 }
 
 static gboolean
+system_set_tai (MrdClock *clock, int tai_offset_s, GError **error)
+{
+  MrdClockSystem *self = (MrdClockSystem *) clock;
+  /* ADJ_TAI takes the offset in timex.constant (kernel/time/ntp.c process_adjtimex_modes) */
+  struct timex tx = { .modes = ADJ_TAI, .constant = tai_offset_s };
+
+  if (self->adjtime (self->adjtime_data, &tx) < 0)
+    return fail_errno (error, errno, _("Failed to set the kernel's TAI offset"));
+  return TRUE;
+}
+
+static gboolean
 system_set_sync_status (MrdClock *clock, gboolean synchronized, double est_error_s,
                         double max_error_s, gboolean rtcsync, GError **error)
 {
@@ -303,6 +315,7 @@ static const MrdClockOps system_ops = {
   .free = system_free,
   .get_max_freq = system_get_max_freq,
   .set_leap = system_set_leap,
+  .set_tai = system_set_tai,
   .set_sync_status = system_set_sync_status,
   .prepare_discipline = system_prepare_discipline,
   .decay_offset = system_decay_offset,

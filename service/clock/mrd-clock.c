@@ -179,6 +179,21 @@ mrd_clock_get_leap (MrdClock *clock)
 }
 
 gboolean
+mrd_clock_set_tai (MrdClock *clock, int tai_offset_s, GError **error)
+{
+  if (clock->ops->set_tai != NULL && !clock->ops->set_tai (clock, tai_offset_s, error))
+    return FALSE;
+  clock->tai_offset = tai_offset_s;
+  return TRUE;
+}
+
+int
+mrd_clock_get_tai (MrdClock *clock)
+{
+  return clock->tai_offset;
+}
+
+gboolean
 mrd_clock_set_sync_status (MrdClock *clock, gboolean synchronized, double est_error_s,
                            double max_error_s, gboolean rtcsync, GError **error)
 {

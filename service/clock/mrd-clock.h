@@ -50,12 +50,14 @@ typedef struct {
   gint64   (*monotonic_at) (MrdClock *clock, gint64 time_ns);
   double   (*decay_offset) (MrdClock *clock, double offset_s, double min_tau_s,
                             double max_tau_s, GError **error);
+  gboolean (*set_tai) (MrdClock *clock, int tai_offset_s, GError **error);
 } MrdClockOps;
 
 struct _MrdClock {
   const MrdClockOps *ops;
   MrdClockKind kind;
   int leap;                  /* what mrd_clock_set_leap() last armed */
+  int tai_offset;            /* what mrd_clock_set_tai() last set; 0 = never */
   gboolean synchronized;     /* what mrd_clock_set_sync_status() last said */
 };
 
@@ -190,6 +192,10 @@ gint64      mrd_clock_from_realtime_ns (MrdClock *clock, gint64 real_ns);
  * kernel does (mrd_clock_leap_at), once. */
 gboolean    mrd_clock_set_leap  (MrdClock *clock, int leap, GError **error);
 int         mrd_clock_get_leap  (MrdClock *clock);
+/* TAI - UTC, s: the system clock's kernel offset (ADJ_TAI), which CLOCK_TAI reads by; a
+ * virtual clock only keeps it (mrd_clock_get_tai). */
+gboolean    mrd_clock_set_tai   (MrdClock *clock, int tai_offset_s, GError **error);
+int         mrd_clock_get_tai   (MrdClock *clock);
 /* Tell the kernel how good the clock is (timex.esterror / maxerror, STA_UNSYNC), as chronyd
  * does (sys_timex.c): readers of adjtimex(2) / ntp_gettime(3) and timedated's sync check
  * (maxerror < 16 s) see the real state. STA_UNSYNC is cleared only when @rtcsync is set,

@@ -644,6 +644,22 @@ ntp_civil_from_days (int64_t z, int *year, int *month, int *day)
   *day = (int) dd;
 }
 
+/* TAI - UTC from the configuration's leap seconds at UTC second `sec`: 10 s when the first
+ * leap second came (UTC kept TAI - 10 s from 1972 on), one more for each second inserted
+ * at a midnight up to `sec`, one less for each deleted. 0 = not known (no table, or `sec`
+ * before 1972: the kernel's offset is then left alone). */
+static int
+tai_offset_at (const NtpDiscipline *d, int64_t sec)
+{
+  if (d->cfg.n_leap_table == 0 || sec < 63072000)   /* 1972-01-01 */
+    return 0;
+  int offset = 10;
+  for (int k = 0; k < d->cfg.n_leap_table; k++)
+    if (d->cfg.leap_table[k].utc_midnight <= sec)
+      offset += d->cfg.leap_table[k].sign;
+  return offset;
+}
+
 void
 ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote)
 {
@@ -655,6 +671,14 @@ ntp_discipline_set_leap (NtpDiscipline *d, int64_t now_ns, NtpLeap vote)
   /* Leap seconds are scheduled for the end of June or December (ITU-R TF.460); a leap
    * indicator seen on any other day is an early warning, or an error, and is not armed. */
   bool leap_day = (m == 6 && dd == 30) || (m == 12 && dd == 31);
+  /* chrony's leapsectz also sets the kernel's TAI offset: here on every update (this call),
+   * so after a leap second the new offset follows at the first update of the new day; the
+   * clock's owner is told only of a change. */
+  int tai = tai_offset_at (d, sec);
+  if (tai != 0 && tai != d->tai_offset && d->env && d->env->set_tai) {
+    d->tai_offset = tai;
+    d->env->set_tai (d->env->ud, tai);
+  }
   /* chrony's leapsectz: when the sources announce nothing, the configuration's table may */
   if (leap_day && vote == NTP_LEAP_NONE)
     for (int k = 0; k < d->cfg.n_leap_table; k++)

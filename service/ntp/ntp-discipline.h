@@ -63,6 +63,7 @@ typedef struct {
    * ntp_discipline_leap_close; 0 = none. */
   int64_t leap_at_ns;
   int64_t leap_done_ns;       /* leap_at_ns of the leap the core applied last; 0 = none */
+  int tai_offset;             /* what env->set_tai was last given; 0 = nothing yet */
 
   /* the frequency wander estimate (ntp-discipline.c, update_wander) */
   double wander_v[NTP_WANDER_HISTORY]; /* the last per-update estimates of W^2, ring */

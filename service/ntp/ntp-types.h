@@ -105,6 +105,10 @@ typedef struct {
   void (*step) (void *ud, double offset_s);
   /* Arm or disarm a leap second at the end of the current UTC day. May be NULL. */
   void (*set_leap) (void *ud, NtpLeap leap);
+  /* TAI - UTC now, s (the kernel's TAI offset, which CLOCK_TAI reads by): said once the
+   * clock is synchronized and the configuration's leap seconds (`leapsecond`) give it, and
+   * again when it changes. May be NULL. */
+  void (*set_tai) (void *ud, int tai_offset_s);
   /* A line for the log (no trailing newline). May be NULL. */
   void (*log) (void *ud, int level, const char *msg);
   void *ud;

@@ -243,6 +243,20 @@ env_step (void *ud, double offset_s)
 }
 
 static void
+env_set_tai (void *ud, int tai_offset_s)
+{
+  MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
+
+  if (mrd_clock_get_tai (self->clock) == tai_offset_s)
+    return;
+  if (!mrd_clock_set_tai (self->clock, tai_offset_s, &error))
+    g_warning ("Cannot set the TAI offset: %s", error->message);
+  else
+    g_message ("TAI offset set to %d seconds", tai_offset_s);
+}
+
+static void
 env_set_leap (void *ud, NtpLeap leap)
 {
   MrdSyncEngine *self = ud;
@@ -1536,6 +1550,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .decay_offset = mrd_clock_can_decay_offsets (self->clock) ? env_decay_offset : NULL,
     .step = env_step,
     .set_leap = env_set_leap,
+    .set_tai = env_set_tai,
     .log = env_log,
     .ud = self,
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),

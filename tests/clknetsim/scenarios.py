@@ -295,8 +295,29 @@ def leap_second():
     client is synchronized long before (chrony's default sync limits), and ends two hours
     after."""
     day = 86400
-    return [Run(f"leapsecmode {mode}", start_date=_LEAP_2016 - day, utc_leap_at=day,
+    runs = [Run(f"leapsecmode {mode}", start_date=_LEAP_2016 - day, utc_leap_at=day,
                 limit=day + 7200, server_nodes=_utc_server(day),
                 client_conf=f"leapsecmode {mode}",
                 leap_settle=13 if mode == "slew" else 2)
             for mode in ("system", "step", "slew")]
+    # Debian's chrony.conf has `leapsectz right/UTC`: the client sets the kernel's TAI offset
+    # from it, 36 s on the last day of 2016 and 37 s once the second is inserted.
+    runs.append(Run("leapsectz right/UTC", start_date=_LEAP_2016 - day, utc_leap_at=day,
+                    limit=day + 7200, server_nodes=_utc_server(day),
+                    client_conf="leapsectz right/UTC", leap_settle=2,
+                    extra_checks=(_tai_offsets_set,)))
+    return runs
+
+
+def _tai_offsets_set(res, client):
+    """The client's log says it set the kernel's TAI offset to 36 s (chronyd: "System clock
+    TAI offset set to 36 seconds"; meridiand: "TAI offset set to 36 seconds"), and meridiand's
+    that it set 37 s after the leap. The kernel that inserts the second moves its offset by
+    itself, and chronyd leaves it at that (it sets the offset under leapsecmode system only);
+    meridiand sets it in every mode, which under step and slew, where no kernel inserts the
+    second, is what keeps CLOCK_TAI right (tests/unit/ntp/test-ntp-engine.c)."""
+    log = res[client].log
+    first, second = log.find("TAI offset set to 36 seconds"), log.find("TAI offset set to 37 seconds")
+    if res[client].node.kind != "meridiand":
+        return first >= 0, f"TAI offset set to 36 s ({first})"
+    return (0 <= first < second, f"TAI offset set to 36 s, then 37 s ({first}, {second})")

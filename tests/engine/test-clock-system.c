@@ -27,6 +27,7 @@ typedef struct {
   long tick, freq, maxerror, esterror;
   int status;
   long offset, constant;      /* what ADJ_OFFSET (ns with ADJ_NANO) and ADJ_TIMECONST set */
+  int tai;                    /* what ADJ_TAI set */
   struct timex last;
   guint calls;
   gint64 stepped_ns;
@@ -65,6 +66,16 @@ fake_adjtime (gpointer user_data, struct timex *tx)
     k->status = tx->status;
   if (tx->modes & ADJ_TIMECONST)
     k->constant = tx->constant;
+  /* ADJ_TAI takes timex.constant too; the kernel refuses a negative offset */
+  if (tx->modes & ADJ_TAI)
+    {
+      if (tx->constant < 0)
+        {
+          errno = EINVAL;
+          return -1;
+        }
+      k->tai = (int) tx->constant;
+    }
   /* The kernel takes an offset only into a running PLL (ntp_update_offset). */
   if ((tx->modes & ADJ_OFFSET) && (k->status & STA_PLL))
     {
@@ -180,6 +191,28 @@ leap_flags_keep_the_other_status_bits (void **state)
   assert_true (mrd_clock_set_leap (clock, 0, NULL));
   assert_int_equal (k.status, STA_UNSYNC | STA_NANO);
   assert_int_equal (mrd_clock_get_leap (clock), 0);
+}
+
+/* leapsectz's TAI offset goes to the kernel through ADJ_TAI alone: no other mode is set with
+ * it (the status, the frequency and the PLL stay as they are). */
+static void
+tai_offset_is_set_with_adj_tai_alone (void **state)
+{
+  FakeKernel k = { .user_hz = 100, .status = STA_PLL | STA_INS, .freq = 1234 };
+  g_autoptr(MrdClock) clock = mrd_clock_new_system_full (fake_adjtime, &k, 100);
+  g_autoptr(GError) error = NULL;
+
+  assert_int_equal (mrd_clock_get_tai (clock), 0);
+  assert_true (mrd_clock_set_tai (clock, 37, NULL));
+  assert_int_equal (k.tai, 37);
+  assert_int_equal (k.last.modes, ADJ_TAI);
+  assert_int_equal (k.status, STA_PLL | STA_INS);
+  assert_int_equal (k.freq, 1234);
+  assert_int_equal (mrd_clock_get_tai (clock), 37);
+  /* a refusal is an error naming it, and the clock keeps what it had */
+  assert_false (mrd_clock_set_tai (clock, -1, &error));
+  assert_non_null (strstr (error->message, "TAI"));
+  assert_int_equal (mrd_clock_get_tai (clock), 37);
 }
 
 static void
@@ -505,6 +538,7 @@ main (void)
     cmocka_unit_test (set_freq_sets_tick_and_frequency_together),
     cmocka_unit_test (step_uses_setoffset_with_a_normalised_negative_time),
     cmocka_unit_test (leap_flags_keep_the_other_status_bits),
+    cmocka_unit_test (tai_offset_is_set_with_adj_tai_alone),
     cmocka_unit_test (sync_status_sets_errors_and_unsync_as_chronyd),
     cmocka_unit_test (prepare_drops_the_kernels_offset_and_holds_its_pll_frequency),
     cmocka_unit_test (decay_offset_hands_the_kernel_pll_the_offset_with_the_least_time_constant),

@@ -65,6 +65,7 @@ typedef struct {
   double utc_leap_t;
   int64_t kernel_leap_at;   /* the local reading the armed kernel leap applies at, ns; 0 none */
   int kernel_leaps;         /* leap seconds the kernel applied */
+  int tai, tai_calls;       /* the TAI offset set_tai gave last, and how often it was called */
   uint64_t last_tx_ts;  /* transmit timestamp of the last request sent */
   int64_t last_tx_now;  /* the local clock when it was sent, ns */
   bool verbose;
@@ -203,6 +204,14 @@ ms_set_leap (void *ud, NtpLeap leap)
 }
 
 static void
+ms_set_tai (void *ud, int tai)
+{
+  MiniSim *m = ud;
+  m->tai = tai;
+  m->tai_calls++;
+}
+
+static void
 ms_log (void *ud, int level, const char *msg)
 {
   MiniSim *m = ud;
@@ -225,7 +234,8 @@ static NtpEnv
 ms_env (MiniSim *m)
 {
   NtpEnv env = { .now = ms_now, .send = ms_send, .arm_timer = ms_arm, .set_freq = ms_set_freq,
-                 .step = ms_step, .set_leap = ms_set_leap, .log = ms_log, .ud = m,
+                 .step = ms_step, .set_leap = ms_set_leap, .set_tai = ms_set_tai,
+                 .log = ms_log, .ud = m,
                  .max_freq_ppm = 83333.333 };
   return env;
 }

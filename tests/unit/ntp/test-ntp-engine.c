@@ -475,6 +475,7 @@ typedef struct {
   double before, at, after_30s, after_1h;   /* the clock's error 1 s before the leap, 0.5 s,
                                              * 30 s and an hour after it */
   int steps, kernel_leaps, arm_calls;
+  int tai_before, tai_after, tai_calls;   /* set_tai's last value before and after the leap */
   double stepped_total;
   NtpLeap armed_before;        /* what the tracking said a minute before */
   LeapSamples samples;
@@ -492,9 +493,11 @@ leap_run_with (NtpLeapMode mode, bool announce, const char *extra)
   NtpConfig cfg;
   ntp_config_init (&cfg);
   cfg.leapsecmode = mode;
-  char err[200];
-  if (extra)
-    assert_int_equal (ntp_config_parse_line (&cfg, extra, err, sizeof err), 1);
+  char err[200], lines[256];
+  /* `extra`: lines separated by ';' */
+  snprintf (lines, sizeof lines, "%s", extra ? extra : "");
+  for (char *save = NULL, *l = strtok_r (lines, ";", &save); l; l = strtok_r (NULL, ";", &save))
+    assert_int_equal (ntp_config_parse_line (&cfg, l, err, sizeof err), 1);
   start_engine (&m, &cfg);
   m.utc_leap = 1;
   m.utc_leap_t = 4 * 3600;
@@ -506,6 +509,7 @@ leap_run_with (NtpLeapMode mode, bool announce, const char *extra)
   NtpTracking tr;
   ntp_engine_get_tracking (m.e, &tr);
   out.armed_before = tr.leap;
+  out.tai_before = m.tai;
   ms_run (&m, m.utc_leap_t - 20, 0, NULL, NULL);
   ms_run (&m, m.utc_leap_t - 1, 0.125, leap_samples_cb, &out.samples);
   out.before = leap_error (&m);
@@ -517,6 +521,8 @@ leap_run_with (NtpLeapMode mode, bool announce, const char *extra)
   ms_run (&m, m.utc_leap_t + 3600, 0, NULL, NULL);
   out.after_1h = leap_error (&m);
   out.steps = m.steps;
+  out.tai_after = m.tai;
+  out.tai_calls = m.tai_calls;
   out.stepped_total = m.stepped_total;
   out.kernel_leaps = m.kernel_leaps;
   out.arm_calls = m.leap_arm_calls;
@@ -560,6 +566,19 @@ leap_table_arms_what_the_sources_do_not_announce (void **state)
   LeapRun other = leap_run_with (NTP_LEAPMODE_SYSTEM, false, "leapsecond 1735689600 insert");
   assert_int_equal (other.armed_before, NTP_LEAP_NONE);
   assert_int_equal (other.kernel_leaps, 0);
+  /* and the TAI offset: 10 s + the seconds inserted up to now, set once the clock is
+   * synchronized and again when a leap second has passed; in every mode (under step no
+   * kernel moves it by itself). Without a table it is never set. */
+  const char *two = "leapsecond 1483228800 insert;leapsecond 1719792000 insert";
+  NtpLeapMode modes[] = { NTP_LEAPMODE_SYSTEM, NTP_LEAPMODE_STEP };
+  for (int k = 0; k < 2; k++) {
+    LeapRun r = leap_run_with (modes[k], false, two);
+    assert_int_equal (r.tai_before, 11);
+    assert_int_equal (r.tai_after, 12);
+    assert_int_equal (r.tai_calls, 2);
+  }
+  assert_int_equal (none.tai_calls, 0);
+  assert_int_equal (other.tai_before, 10);
 }
 
 /* chrony's leapsecmode. system: the kernel is armed and applies the second; step: the engine
