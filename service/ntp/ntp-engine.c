@@ -729,6 +729,21 @@ nts_sign_request (NtpEngine *e, Source *s, uint8_t *buf, size_t size, size_t len
   return out;
 }
 
+/* A request counted (sent, or a key exchange that failed). When it empties the source's
+ * reach register, or its silence reaches maxunreach polls, selection runs again at the end
+ * of this wake-up (as chrony reselects when a source becomes unreachable): nothing else would
+ * run it while no source answers, and a lone source gone silent would keep the clock
+ * "synchronized" for as long as the outage lasts. */
+static void
+count_request (NtpEngine *e, Source *s, int64_t now)
+{
+  bool was_reachable = s->poll.reach != 0;
+  ntp_source_poll_transmitted (&s->poll, now);
+  if (s->poll.reach == 0 && (was_reachable
+                             || s->poll.missed - NTP_REACH_SILENT == s->cfg.maxunreach))
+    e->reselect_due = true;
+}
+
 /* The jar of an NTS source has no usable cookie: ask for a key exchange, and send nothing
  * until it is done (ntp_engine_nts_ke_done reschedules the request). */
 static void
@@ -775,7 +790,7 @@ ntp_engine_nts_ke_done (NtpEngine *e, unsigned src, const NtsKeResponse *r,
      * doubling from 2 s to 1024 s, so a broken server is not hammered. */
     int k = s->nts_ke_attempts < 10 ? s->nts_ke_attempts : 10;
     int64_t backoff = (int64_t) 1000000000LL << k;
-    ntp_source_poll_transmitted (&s->poll, now);
+    count_request (e, s, now);
     if (s->poll.next_tx_ns < now + backoff)
       s->poll.next_tx_ns = now + backoff;
   }
@@ -875,7 +890,7 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
    * through a long outage. */
   s->poll.sync_peer = e->selected == (int) i && s->poll.reach != 0;
   int64_t before = s->poll.next_tx_ns;
-  ntp_source_poll_transmitted (&s->poll, now);
+  count_request (e, s, now);
   if (len > 0)
     e->env.send (e->env.ud, i, buf, len);
   space_request (e, s, before, now);

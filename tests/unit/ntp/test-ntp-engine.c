@@ -873,6 +873,39 @@ unreachable_source_stays_while_fresh_and_maxunreach_ends_it (void **state)
   assert_int_equal (state_after_silence (line, 400), NTP_STATE_UNUSABLE);
 }
 
+/* A lone source that stops answering: once its reach register is empty (8 requests) the
+ * clock reads as not synchronized and the source as '?', as chronyd's tracking does, though
+ * no sample arrives to run selection; when the source answers again, synchronized again. */
+static void
+lone_silent_source_ends_synchronization (void **state)
+{
+  (void) state;
+  MiniSim m;
+  one_server_world (&m, 22, 5e-6, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ms_run (&m, 1800, 0, NULL, NULL);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.synchronized);
+  m.srv[0].down = true;
+  ms_run (&m, 1800 + 100, 0, NULL, NULL);   /* 6 requests unanswered: still reachable */
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.synchronized);
+  ms_run (&m, 1800 + 200, 0, NULL, NULL);
+  ntp_engine_get_tracking (m.e, &tr);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.reach, 0);
+  assert_false (tr.synchronized);
+  assert_true (tr.leap_unsynchronized);
+  assert_int_equal (r.state, NTP_STATE_UNUSABLE);
+  m.srv[0].down = false;
+  ms_run (&m, 1800 + 800, 0, NULL, NULL);
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.synchronized);
+  assert_true (fabs (ms_error (&m)) < 100e-6);
+  ntp_engine_free (m.e);
+}
+
 /* Options the parser accepts only for compatibility are named in the log, and `key`/`nts`
  * say plainly that the source is not authenticated. */
 typedef struct {
@@ -1786,6 +1819,7 @@ main (void)
     cmocka_unit_test (leap_table_arms_what_the_sources_do_not_announce),
     cmocka_unit_test (maxdelayquant_keeps_the_fast_replies),
     cmocka_unit_test (unreachable_source_stays_while_fresh_and_maxunreach_ends_it),
+    cmocka_unit_test (lone_silent_source_ends_synchronization),
     cmocka_unit_test (clock_stepped_by_someone_else_is_corrected_at_the_next_poll),
     cmocka_unit_test (seed_ec2_link_local_is_selected),
     cmocka_unit_test (makestep_steps_a_large_initial_offset),
