@@ -135,6 +135,7 @@ struct _MrdSyncEngine {
   guint32 states_seen[NTP_MAX_SOURCES];
   gint64 drift_written_mono;     /* µs; 0 = never */
   gboolean had_update;
+  gboolean synchronized;        /* the core's tracking as last announced */
   guint clock_updates;           /* since start (nocerttimecheck counts them) */
   gboolean have_initial_drift;   /* set by mrd_sync_engine_set_initial_drift (no file) */
   double initial_freq_ppm, initial_skew_ppm;
@@ -372,10 +373,21 @@ after_core (MrdSyncEngine *self, gint64 ref_time_before)
   states = states_changed (self);
   if (t.ref_time_ns == ref_time_before && !self->clock_changed)
     {
-      if (states)
+      /* No clock update, but the core may have stopped calling the clock synchronized (its
+       * sources went silent, or turned out falsetickers): the kernel and the listeners
+       * (NTPSynchronized) hear it now, not at the next update, which may never come. */
+      if (t.synchronized != self->synchronized)
+        {
+          self->synchronized = t.synchronized;
+          update_sync_status (self, &t);
+          emit (self, MRD_SYNC_ENGINE_CHANGED_TRACKING |
+                      (states ? MRD_SYNC_ENGINE_CHANGED_STATES : 0));
+        }
+      else if (states)
         emit (self, MRD_SYNC_ENGINE_CHANGED_STATES);
       return;
     }
+  self->synchronized = t.synchronized;
   self->clock_changed = FALSE;
   self->had_update = TRUE;
   if (self->clock_updates < G_MAXUINT)

@@ -24,7 +24,9 @@ G_BEGIN_DECLS
 typedef struct _MrdSyncEngine MrdSyncEngine;
 
 typedef enum {
-  MRD_SYNC_ENGINE_CHANGED_TRACKING = 1 << 0,   /* a clock update (new offset/frequency, or a step) */
+  MRD_SYNC_ENGINE_CHANGED_TRACKING = 1 << 0,   /* a clock update (new offset/frequency, or a step),
+                                                * or without one the clock no longer (or again)
+                                                * synchronized */
   MRD_SYNC_ENGINE_CHANGED_SOURCES  = 1 << 1,   /* a source was added, removed, resolved or replaced */
   MRD_SYNC_ENGINE_CHANGED_STATES   = 1 << 2,   /* without a clock update, a source's state, reach
                                                 * or stratum changed (a request unanswered, a

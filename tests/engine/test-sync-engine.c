@@ -509,6 +509,61 @@ a_change_of_reach_is_announced_without_a_clock_update (void **state)
   mrd_sync_engine_stop (engine);
 }
 
+typedef struct {
+  guint unsynchronized;   /* TRACKING announcements saying not synchronized */
+} SyncSeen;
+
+static void
+on_sync (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
+{
+  SyncSeen *seen = user_data;
+  NtpTracking t;
+
+  mrd_sync_engine_get_tracking (engine, &t);
+  if ((what & MRD_SYNC_ENGINE_CHANGED_TRACKING) && !t.synchronized)
+    seen->unsynchronized++;
+}
+
+/* The only server stops answering: once eight requests went unanswered (1 s at 1/8 s polls)
+ * the engine announces the clock not synchronized and tells the clock so (the kernel's
+ * STA_UNSYNC on the system clock), with no clock update to carry it. Before, the clock read
+ * as synchronized for as long as the server stayed silent. */
+static void
+a_silent_only_server_is_announced_as_unsynchronized (void **state)
+{
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autofree char *line = NULL;
+  SyncSeen seen = { 0 };
+  Server s;
+  guint16 port = 0;
+  NtpTracking t = { 0 };
+  gint64 end;
+
+  assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
+  engine = mrd_sync_engine_new (clock, NULL, NULL);
+  line = g_strdup_printf ("server 127.0.0.1 port %u minpoll -3 maxpoll -3", port);
+  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
+  mrd_sync_engine_start (engine);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && !(t.synchronized && clock->synchronized))
+    {
+      run_for (50);
+      mrd_sync_engine_get_tracking (engine, &t);
+    }
+  assert_true (t.synchronized && clock->synchronized);
+  mrd_sync_engine_set_updated_func (engine, on_sync, &seen);
+  server_close (&s);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end && seen.unsynchronized == 0)
+    run_for (50);
+  assert_int_equal (seen.unsynchronized, 1);
+  assert_false (clock->synchronized);
+  mrd_sync_engine_get_tracking (engine, &t);
+  assert_false (t.synchronized);
+  mrd_sync_engine_stop (engine);
+}
+
 /* A test server on 127.0.0.1 (opened into @s) and an engine on @clock, started, with the
  * one line `server 127.0.0.1 port N @source_options` and then @more_lines. */
 static MrdSyncEngine *
@@ -638,6 +693,7 @@ main (void)
     cmocka_unit_test (pool_is_one_source_per_address),
     cmocka_unit_test (an_unreachable_member_is_replaced_after_resolving_again),
     cmocka_unit_test (a_change_of_reach_is_announced_without_a_clock_update),
+    cmocka_unit_test (a_silent_only_server_is_announced_as_unsynchronized),
     cmocka_unit_test (a_stop_mid_slew_leaves_the_clock_at_its_frequency_estimate),
   };
 
