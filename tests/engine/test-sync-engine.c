@@ -463,6 +463,26 @@ on_states (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data)
   seen->last_reach = reach;
 }
 
+/* A test server on 127.0.0.1 (opened into @s) and an engine on @clock polling it every 1/8 s,
+ * @func (if any) its listener, started. */
+static MrdSyncEngine *
+start_polling_every_eighth (MrdClock *clock, Server *s, MrdSyncEngineUpdatedFunc func,
+                            gpointer user_data)
+{
+  g_autofree char *line = NULL;
+  guint16 port = 0;
+  MrdSyncEngine *engine;
+
+  assert_true (server_open (s, AF_INET, "127.0.0.1", &port));
+  engine = mrd_sync_engine_new (clock, NULL, NULL);
+  line = g_strdup_printf ("server 127.0.0.1 port %u minpoll -3 maxpoll -3", port);
+  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
+  if (func != NULL)
+    mrd_sync_engine_set_updated_func (engine, func, user_data);
+  mrd_sync_engine_start (engine);
+  return engine;
+}
+
 /* A listener follows a source's reach without a timer of its own: the engine announces a
  * change of state or reach without a clock update (a server that stopped answering), and only
  * then: a source that answers every request is quiet between clock updates. */
@@ -470,20 +490,12 @@ static void
 a_change_of_reach_is_announced_without_a_clock_update (void **state)
 {
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
-  g_autoptr(MrdSyncEngine) engine = NULL;
-  g_autofree char *line = NULL;
   StatesSeen seen = { 0 };
   Server s;
-  guint16 port = 0;
+  g_autoptr(MrdSyncEngine) engine = start_polling_every_eighth (clock, &s, on_states, &seen);
   guint requests;
   gint64 end;
 
-  assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
-  engine = mrd_sync_engine_new (clock, NULL, NULL);
-  line = g_strdup_printf ("server 127.0.0.1 port %u minpoll -3 maxpoll -3", port);
-  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
-  mrd_sync_engine_set_updated_func (engine, on_states, &seen);
-  mrd_sync_engine_start (engine);
   end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < end && s.requests < 12)
     run_for (50);
@@ -532,19 +544,12 @@ static void
 a_silent_only_server_is_announced_as_unsynchronized (void **state)
 {
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
-  g_autoptr(MrdSyncEngine) engine = NULL;
-  g_autofree char *line = NULL;
   SyncSeen seen = { 0 };
   Server s;
-  guint16 port = 0;
+  g_autoptr(MrdSyncEngine) engine = start_polling_every_eighth (clock, &s, NULL, NULL);
   NtpTracking t = { 0 };
   gint64 end;
 
-  assert_true (server_open (&s, AF_INET, "127.0.0.1", &port));
-  engine = mrd_sync_engine_new (clock, NULL, NULL);
-  line = g_strdup_printf ("server 127.0.0.1 port %u minpoll -3 maxpoll -3", port);
-  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
-  mrd_sync_engine_start (engine);
   end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < end && !(t.synchronized && clock->synchronized))
     {
