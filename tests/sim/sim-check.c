@@ -159,7 +159,12 @@ check_chrony_cell (SimScenario *scn)
       sum2 += r.rms * r.rms;
       n++;
       CHECK (r.win_samples > 0, "window has samples");
-      CHECK (r.states[0] == '*', "the server selected: '%c'", r.states[0]);
+      /* Test 3 ends a day into an outage (the network is up the first 30 min of each day): the
+       * server, unanswered for hours, is no longer selectable, as in chronyd (an unreachable
+       * source staler than every reachable one: ntp-engine.c, source_reachable_ok); the others
+       * end with it selected. */
+      CHECK (r.states[0] == (test3 ? '?' : '*'), "the server %s: '%c'",
+             test3 ? "unselectable after hours of silence" : "selected", r.states[0]);
     }
   double rms_us = n == seeds ? sqrt (sum2 / n) * 1e6 : INFINITY;
   double ideal_us = ideal_single_sample_rms (scn) * 1e6;
