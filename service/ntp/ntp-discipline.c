@@ -592,13 +592,11 @@ apply_leap (NtpDiscipline *d, int64_t now_ns)
   }
   double total = ntp_discipline_pending (d, now_ns) + second;
   if (mode == NTP_LEAPMODE_STEP) {
-    stop_decay (d);
-    d->slewing = false;
-    apply_freq (d);
-    if (d->env && d->env->step)
-      d->env->step (d->env->ud, total);
-    logf_ (d, NTP_LOG_WARNING, "System clock was stepped by %.6f seconds for the leap second",
-           -total);
+    /* a step like any other, but the core's stored times do not follow it (the sources'
+     * timescale moved by the same second), so what do_step says of it is not used */
+    NtpClockChange unused = { 0 };
+    logf_ (d, NTP_LOG_WARNING, "Leap second: stepping the clock");
+    do_step (d, now_ns, total, &unused);
     return;
   }
   start_slew (d, now_ns, total, false, 0.0, 0.0, INT64_MAX);

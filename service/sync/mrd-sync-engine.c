@@ -249,6 +249,7 @@ env_set_tai (void *ud, int tai_offset_s)
   MrdSyncEngine *self = ud;
   g_autoptr(GError) error = NULL;
 
+  /* a new core (NTP off and on again) says it once more; the clock outlives it */
   if (mrd_clock_get_tai (self->clock) == tai_offset_s)
     return;
   if (!mrd_clock_set_tai (self->clock, tai_offset_s, &error))

@@ -561,22 +561,21 @@ parse_block (MrdTzif *tz, const Header *h, const guint8 *p, gsize time_size, GEr
         gint32 corr = (gint32) be32 (rec + time_size);
         gint64 change = (gint64) corr - before;
 
+        gint64 midnight = at - before + (change < 0 ? 1 : 0);
+
         if (change == 0 && i == h->leapcnt - 1 && i > 0 && at > last)
           break;   /* the expiry */
-        if (at <= last || (i == 0 && at < 0) || (change != 1 && change != -1))
+        /* not a table of leap seconds (out of order, not a second on, not at the end of a
+         * UTC day): none is taken from it (local time, which it does not change, is still
+         * read) */
+        if (at <= last || (i == 0 && at < 0) || (change != 1 && change != -1) ||
+            midnight % 86400 != 0)
           {
-            /* not a table of leap seconds: none is taken from it (local time, which it does
-             * not change, is still read) */
             tz->n_leaps = 0;
             break;
           }
         last = at;
-        tz->leaps[tz->n_leaps].utc_midnight = at - before + (change < 0 ? 1 : 0);
-        if (tz->leaps[tz->n_leaps].utc_midnight % 86400 != 0)
-          {
-            tz->n_leaps = 0;   /* a leap second falls at the end of a UTC day */
-            break;
-          }
+        tz->leaps[tz->n_leaps].utc_midnight = midnight;
         tz->leaps[tz->n_leaps].sign = (int) change;
         tz->n_leaps++;
         before = corr;
