@@ -412,7 +412,7 @@ leap_world (MiniSim *m, uint64_t seed, int n, int leap)
 {
   ms_init (m, seed, 0.0, 0.0);
   /* the true time base differs from MS_BASE_NS */
-  double shift = (double) (19904LL * 86400 + 72000) - (double) MS_BASE_NS * 1e-9;
+  double shift = (double) (19904LL * 86400 + 82800) - (double) MS_BASE_NS * 1e-9;
   m->lphase = shift;
   m->n_srv = n;
   for (int i = 0; i < n; i++)
@@ -500,7 +500,7 @@ leap_run_with (NtpLeapMode mode, bool announce, const char *extra)
     assert_int_equal (ntp_config_parse_line (&cfg, l, err, sizeof err), 1);
   start_engine (&m, &cfg);
   m.utc_leap = 1;
-  m.utc_leap_t = 4 * 3600;
+  m.utc_leap_t = 3600;
   add (&m, "server 192.0.2.1 iburst minpoll 1 maxpoll 1");
   add (&m, "server 192.0.2.2 iburst minpoll 1 maxpoll 1");
   add (&m, "server 192.0.2.3 iburst minpoll 1 maxpoll 1");
