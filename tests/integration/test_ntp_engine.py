@@ -18,7 +18,7 @@ import sys
 import time
 
 import harness
-from harness import ACTION, NATIVE, SOURCES, NO_SYS_TIME, TIMEOUT_SCALE, Iface
+from harness import ACTION, FDO, NATIVE, SOURCES, NO_SYS_TIME, TIMEOUT_SCALE, Iface
 
 TRACKING = Iface(NATIVE.name, NATIVE.path, 'org.meridian.Time1.Tracking')
 TIMESYNC1 = Iface('org.freedesktop.timesync1', '/org/freedesktop/timesync1',
@@ -63,21 +63,28 @@ class ChronydCase(harness.MeridianTestCase):
                             f'bindaddress 127.0.0.1\ncmdport 0\n'
                             f'bindcmdaddress {self.chrony_socket}\npidfile {d}/chronyd.pid\n'
                             f'driftfile {d}/drift\n' + self.chronyd_extra_config(d))
-            with open(self.tmp / 'chronyd.log', 'w') as log:
-                p = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
-                                     stdout=log, stderr=subprocess.STDOUT)
-            end = time.monotonic() + 10
-            while time.monotonic() < end and p.poll() is None and not self.chrony_socket.exists():
-                time.sleep(0.05)
-            if p.poll() is None and self.chrony_socket.exists():
-                self.chronyd = p
+            if self.launch_chronyd(conf):
                 self.addCleanup(self._stop_chronyd)
                 self.server_line = (f'server 127.0.0.1 port {self.port} prefer iburst '
                                     f'minpoll 4 maxpoll 4')
                 return
-            p.kill()
-            p.wait()
         self.fail('chronyd did not start: ' + (self.tmp / 'chronyd.log').read_text())
+
+    def launch_chronyd(self, conf):
+        """Start chronyd on CONF and wait for its command socket; False if it did not come
+        up (its port taken meanwhile, say)."""
+        with open(self.tmp / 'chronyd.log', 'a') as log:
+            p = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
+                                 stdout=log, stderr=subprocess.STDOUT)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and p.poll() is None and not self.chrony_socket.exists():
+            time.sleep(0.05)
+        if p.poll() is None and self.chrony_socket.exists():
+            self.chronyd = p
+            return True
+        p.kill()
+        p.wait()
+        return False
 
     def chronyd_extra_config(self, directory):
         """More chrony.conf lines for the server (a subclass's keys or certificates), asked
@@ -332,6 +339,47 @@ class SetNTP(ChronydCase):
         self.call('SetNTP', True, False)
         self.wait_until(lambda: self.server_requests() > stopped, timeout=15,
                         what='polling again after SetNTP true')
+
+
+class Outage(ChronydCase):
+    def test_dead_server_ends_synchronization_and_its_return_restores_it(self):
+        # Half-second polls: the eighth request left unanswered, which empties the reach
+        # register and makes ntp-engine select again without the source, goes out 3.5-4 s
+        # after the last reply.
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll -1 maxpoll -1'))
+        self.start_seed_daemon('0.001')
+        self.wait_synchronized(timeout=60)
+        (path, _), = self.sources().items()
+        self.wait_until(lambda: self.sources()[path]['State'] == 'selected', timeout=20,
+                        what='the source in state selected (^*)')
+        self.assertIn('System clock synchronized: yes', self.timedatectl('status').stdout)
+        watch = self.watch_properties(NATIVE)
+        self._stop_chronyd()
+        died = time.monotonic()
+        self.assertTrue(watch.wait_for('NTPSynchronized', False, timeout=30),
+                        'NTPSynchronized=false was not announced after the server died')
+        took = time.monotonic() - died
+        sys.stderr.write(f'not synchronized {took:.1f} s after the server died\n')
+        # Not at the first lost reply: a register of silence first.
+        self.assertGreater(took, 3.0)
+        self.assertFalse(self.get_property('NTPSynchronized'))
+        self.assertFalse(self.get_property('NTPSynchronized', FDO))
+        self.assertFalse(self.tracking('Synchronized'))
+        self.assertEqual(self.tracking('LeapStatus'), 'Not synchronised')
+        src = self.sources()[path]
+        self.assertEqual(src['Reach'], 0)
+        self.assertNotEqual(src['State'], 'selected')
+        status = self.timedatectl('status').stdout
+        self.assertIn('System clock synchronized: no', status)
+        self.assertIn('NTP service: active', status)
+        # chronyd back on the same port: synchronized again, announced.
+        self.assertTrue(self.launch_chronyd(self.tmp / 'chrony-server.conf'),
+                        'chronyd did not start again')
+        self.assertTrue(watch.wait_for('NTPSynchronized', True, timeout=30),
+                        'NTPSynchronized=true was not announced when the server came back')
+        self.wait_until(lambda: self.sources()[path]['State'] == 'selected', timeout=20,
+                        what='the source selected again')
+        self.assertIn('System clock synchronized: yes', self.timedatectl('status').stdout)
 
 
 class Announcements(ChronydCase):
