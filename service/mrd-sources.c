@@ -82,6 +82,29 @@ state_name (NtpSourceState state)
     }
 }
 
+static const char *
+verdict_name (NtpSelectVerdict verdict)
+{
+  switch (verdict)
+    {
+    case NTP_SELECT_UNSYNCHRONISED: return "unsynchronised";
+    case NTP_SELECT_NOSELECT: return "noselect";
+    case NTP_SELECT_LARGE_DISTANCE: return "large-distance";
+    case NTP_SELECT_JITTERY: return "jittery";
+    case NTP_SELECT_WAITS_FOR_SAMPLES: return "waits-for-samples";
+    case NTP_SELECT_STALE: return "stale";
+    case NTP_SELECT_NOT_TRUSTED: return "not-trusted";
+    case NTP_SELECT_FALSETICKER: return "falseticker";
+    case NTP_SELECT_WAITS_FOR_SOURCES: return "waits-for-sources";
+    case NTP_SELECT_NOT_PREFERRED: return "not-preferred";
+    case NTP_SELECT_DISTANT: return "distant";
+    case NTP_SELECT_COMBINED: return "combined";
+    case NTP_SELECT_BEST: return "best";
+    case NTP_SELECT_MISSING_SAMPLES:
+    default: return "missing-samples";
+    }
+}
+
 /* What chronyc's ntpdata shows of the last exchange, from its four timestamps (ns on the
  * local clock's scale, see NtpReplyInfo): the offset (server minus local), the round-trip
  * delay less the server's holding time, and that holding time.  0 before the first reply. */
@@ -128,6 +151,11 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
                 "local-address", mrd_sync_get_source_local_address (self->sync, id),
                 "mode", ntp_source_mode_name (config->mode),
                 "state", state_name (r->state),
+                "selection-state", verdict_name (r->verdict),
+                "selection-low", r->select_lo,
+                "selection-high", r->select_hi,
+                "selection-last-ago", r->select_last_ago,
+                "selection-score", r->select_score,
                 "stratum", (guchar) CLAMP (r->stratum, 0, 255),
                 "poll", (gint16) r->poll,
                 "online", (gboolean) !r->offline,

@@ -79,6 +79,9 @@ report_init (NtpSourceReport *report, const NtpSourceConfig *config)
   report->poll = config->minpoll;
   report->last_rx_ago = -1.0;
   report->offline = config->offline;
+  /* Never heard: as the core reports a source it has just added */
+  report->verdict = config->noselect ? NTP_SELECT_NOSELECT : NTP_SELECT_UNSYNCHRONISED;
+  report->select_score = 1.0;
   /* No samples yet: the core's worst case, chronyd's (`chronyc sourcestats`: 2000.000 ppm,
    * 4000ms). */
   report->skew_ppm = NTP_STATS_WORST_FREQ * 1e6;

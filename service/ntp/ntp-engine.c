@@ -106,6 +106,9 @@ typedef struct {
   int nts_renewed;           /* cookies renewed since the serial last grew */
   int delay_refused;         /* samples refused by the delay test in a row */
   NtpSourceState state;
+  /* chronyc selectdata: the last selection's verdict and figures (NtpSourceReport) */
+  NtpSelectVerdict verdict;
+  double select_lo, select_hi, select_last_ago, select_score;
 } Source;
 
 struct NtpEngine {
@@ -308,6 +311,8 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     s->own_refid = refid_for_name (s->cfg.name);
     s->state = NTP_STATE_UNUSABLE;
     s->leap = NTP_LI_UNSYNC;
+    s->verdict = s->cfg.noselect ? NTP_SELECT_NOSELECT : NTP_SELECT_UNSYNCHRONISED;
+    s->select_score = 1.0;
     if (e->started) {
       ntp_source_poll_start (&s->poll, e->env.now (e->env.ud));
       arm (e);
@@ -500,6 +505,23 @@ wait_for_laggards (const NtpEngine *e, const NtpSelectInput *in)
   return n_sel > 0 && n_bad > 0 && max_sel_size < 8 && (max_sel >> 1) == max_bad;
 }
 
+/* chronyc selectdata's verdict on a source that selection does not judge (ntp_select_run
+ * judges only those usable and not noselect), in chrony's order of checks. */
+static NtpSelectVerdict
+verdict_unjudged (const NtpEngine *e, const Source *s, const NtpStatsSelection *sel)
+{
+  if (s->cfg.noselect)
+    return NTP_SELECT_NOSELECT;
+  if (s->leap == NTP_LI_UNSYNC)
+    return NTP_SELECT_UNSYNCHRONISED;
+  if (!sel->ok)
+    return NTP_SELECT_MISSING_SAMPLES;
+  if (sel->root_distance > e->cfg.maxdistance
+      || (s->cfg.minstratum > 0 && sel->stratum < s->cfg.minstratum))
+    return NTP_SELECT_LARGE_DISTANCE;
+  return NTP_SELECT_STALE;   /* offline, stopped by a KoD, or unreachable and stale */
+}
+
 /* Selection and, when the selected source has news, a clock update. */
 static void
 select_and_update (NtpEngine *e, int64_t now_raw)
@@ -554,6 +576,19 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     NtpSourceState st = e->src[i].live ? states[i] : NTP_STATE_UNUSABLE, was = e->src[i].state;
     if (waiting && st != NTP_STATE_TOO_VARIABLE)
       st = NTP_STATE_UNUSABLE;
+    if (e->src[i].live) {
+      Source *s = &e->src[i];
+      bool judged = in[i].usable && !s->cfg.noselect;
+      s->verdict = !judged ? verdict_unjudged (e, s, &sel[i])
+                   : waiting && st != NTP_STATE_TOO_VARIABLE ? NTP_SELECT_WAITS_FOR_SAMPLES
+                                                             : res.verdict[i];
+      s->select_score = res.score[i];
+      s->select_last_ago = sel[i].ok ? sel[i].last_ago : 0.0;
+      s->select_lo = !sel[i].ok ? 0.0 : sel[i].lo < sel[i].hi ? sel[i].lo
+                                                             : sel[i].offset - sel[i].root_distance;
+      s->select_hi = !sel[i].ok ? 0.0 : sel[i].lo < sel[i].hi ? sel[i].hi
+                                                             : sel[i].offset + sel[i].root_distance;
+    }
     /* State changes that say who was believed, for the log and the loopback tests. */
     if (st == NTP_STATE_FALSETICKER && was != NTP_STATE_FALSETICKER)
       elog (e, NTP_LOG_DEBUG, "Source %s: falseticker", e->src[i].cfg.name);
@@ -1332,6 +1367,8 @@ take_offline (NtpEngine *e, unsigned i)
   s->sent_tx_ts = 0;
   s->presend_done = false;
   s->state = NTP_STATE_UNUSABLE;
+  if (!s->cfg.noselect)
+    s->verdict = NTP_SELECT_STALE;
 }
 
 bool
@@ -1492,6 +1529,11 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->replies = s->replies;
   out->offline = s->poll.offline;
   out->bursting = ntp_source_poll_in_burst (&s->poll);
+  out->verdict = s->verdict;
+  out->select_lo = s->select_lo;
+  out->select_hi = s->select_hi;
+  out->select_last_ago = s->select_last_ago;
+  out->select_score = s->select_score;
   out->auth_mode = s->cfg.nts ? NTP_AUTH_NTS : s->cfg.key ? NTP_AUTH_SYMMETRIC : NTP_AUTH_NONE;
   out->key_id = s->cfg.nts ? s->nts_ke_done : s->cfg.key;
   out->nts_key_len = s->nts && s->nts->have_keys ? NTS_KEY_LEN * 8 : 0;

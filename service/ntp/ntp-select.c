@@ -91,16 +91,23 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
   res->why_none = NULL;
   if (n > NTP_MAX_SOURCES)
     n = NTP_MAX_SOURCES;
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    res->verdict[i] = NTP_SELECT_MISSING_SAMPLES;
+    res->score[i] = 1.0;
+  }
 
   for (int i = 0; i < n; i++) {
     state[i] = NTP_STATE_UNUSABLE;
     /* chrony: a `require` source anywhere, selectable or not, makes one of them necessary */
     if (in[i].require)
       any_require = true;
+    if (in[i].noselect)
+      res->verdict[i] = NTP_SELECT_NOSELECT;
     if (!in[i].usable || in[i].noselect)
       continue;
     if (params->maxjitter > 0 && in[i].std_dev > params->maxjitter) {
       state[i] = NTP_STATE_TOO_VARIABLE;
+      res->verdict[i] = NTP_SELECT_JITTERY;
       continue;
     }
     if (in[i].lo < in[i].hi) {
@@ -155,8 +162,10 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
     voters = n_trusted;
   }
   if (2 * best <= voters) {
-    for (int k = 0; k < m; k++)
+    for (int k = 0; k < m; k++) {
       state[idx[k]] = NTP_STATE_FALSETICKER;
+      res->verdict[idx[k]] = NTP_SELECT_FALSETICKER;
+    }
     res->why_none = "no majority";
     return;
   }
@@ -173,11 +182,15 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
     bool inside = (lo[k] <= best_lo && hi[k] >= best_hi) || (lo[k] >= best_lo && hi[k] <= best_hi);
     if (!inside) {
       state[i] = NTP_STATE_FALSETICKER;
+      res->verdict[i] = NTP_SELECT_FALSETICKER;
       continue;
     }
     state[i] = NTP_STATE_NOT_COMBINED;
-    if (tbest > 0 && !in[i].trust && !(lo[k] >= tlo && hi[k] <= thi))
+    if (tbest > 0 && !in[i].trust && !(lo[k] >= tlo && hi[k] <= thi)) {
+      res->verdict[i] = NTP_SELECT_NOT_TRUSTED;
       continue;
+    }
+    res->verdict[i] = NTP_SELECT_WAITS_FOR_SOURCES;
     sel[n_sel++] = i;
     if (in[i].require)
       require_found = true;
@@ -198,6 +211,8 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
     for (int k = 0; k < n_sel; k++)
       if (in[sel[k]].prefer)
         sel[j++] = sel[k];
+      else
+        res->verdict[sel[k]] = NTP_SELECT_NOT_PREFERRED;
     n_sel = j;
   }
 
@@ -207,23 +222,30 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
     if (in[sel[k]].stratum < min_stratum)
       min_stratum = in[sel[k]].stratum;
   int pick = -1;
-  double pick_score = INFINITY, cur_score = INFINITY;
+  double pick_score = INFINITY, cur_score = INFINITY, score[NTP_MAX_SOURCES];
   for (int k = 0; k < n_sel; k++) {
     int i = sel[k];
-    double score = in[i].distance + (in[i].stratum - min_stratum) * params->stratumweight;
-    if (score < pick_score) {
-      pick_score = score;
+    score[k] = in[i].distance + (in[i].stratum - min_stratum) * params->stratumweight;
+    if (score[k] < pick_score) {
+      pick_score = score[k];
       pick = i;
     }
     if (i == current)
-      cur_score = score;
+      cur_score = score[k];
   }
   /* Hysteresis: stay with the current source unless the new one is better by reselectdist. */
-  if (current >= 0 && current != pick && cur_score <= pick_score + params->reselectdist)
+  if (current >= 0 && current != pick && cur_score <= pick_score + params->reselectdist) {
     pick = current;
+    pick_score = cur_score;
+  }
+  /* A candidate better than the one kept shows by how much (chrony's score would reach its
+   * limit of 10 where ours reselects: past reselectdist). */
+  for (int k = 0; k < n_sel; k++)
+    res->score[sel[k]] = fmax (1.0, pick_score / fmax (score[k], 1e-12));
 
   res->selected = pick;
   state[pick] = NTP_STATE_SELECTED;
+  res->verdict[pick] = NTP_SELECT_BEST;
   res->n_combined = 1;
   /* Combined ('+'): not farther than combinelimit x the selected one's distance (plus
    * reselectdist, as chrony counts it), and a frequency that agrees within combinelimit x
@@ -231,6 +253,8 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
   double limit = params->combinelimit * (in[pick].distance + params->reselectdist);
   for (int k = 0; k < n_sel; k++) {
     int i = sel[k];
+    if (i != pick)
+      res->verdict[i] = NTP_SELECT_DISTANT;
     if (i == pick || params->combinelimit <= 0 || in[i].distance > limit
         || fabs (in[i].freq - in[pick].freq)
              > params->combinelimit * (in[i].skew + in[pick].skew
@@ -238,6 +262,7 @@ ntp_select_run (const NtpSelectInput *in, int n, const NtpSelectParams *params, 
                                                                     : MAX_CLOCK_ERROR)))
       continue;
     state[i] = NTP_STATE_COMBINED;
+    res->verdict[i] = NTP_SELECT_COMBINED;
     res->n_combined++;
   }
 }

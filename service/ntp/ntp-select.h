@@ -51,6 +51,12 @@ typedef struct {
   int n_combined;         /* including the selected one */
   double lo, hi;          /* intersection found (s) */
   const char *why_none;   /* when selected == -1: a short reason, or NULL */
+  /* Per source, for chronyc selectdata: the verdict of the sources this run judged (those
+   * usable and not noselect; the others' are left NTP_SELECT_MISSING_SAMPLES for the caller
+   * to say why), and the score against the selected source (1 unless it was a candidate
+   * better than the selected one: the selected one's distance + stratum weight over its own). */
+  NtpSelectVerdict verdict[NTP_MAX_SOURCES];
+  double score[NTP_MAX_SOURCES];
 } NtpSelectResult;
 
 /* Intervals that overlap in the deepest region: the classic Marzullo sweep. Returns the

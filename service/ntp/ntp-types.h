@@ -239,6 +239,28 @@ typedef enum {
   NTP_STATE_SELECTED,         /* '*' */
 } NtpSourceState;
 
+/* Why the last selection treated a source as it did: the states `chronyc selectdata` shows
+ * (its letter beside each). The first group is not selectable, the second selectable but not
+ * used, the last used. */
+typedef enum {
+  NTP_SELECT_UNSYNCHRONISED = 0,  /* 's': never heard, or its last reply said leap 3 */
+  NTP_SELECT_NOSELECT,            /* 'N': the noselect option */
+  NTP_SELECT_MISSING_SAMPLES,     /* 'M': too few samples for its statistics */
+  NTP_SELECT_LARGE_DISTANCE,      /* 'd': root distance above maxdistance (or stratum below
+                                   * minstratum) */
+  NTP_SELECT_JITTERY,             /* '~': jitter above maxjitter */
+  NTP_SELECT_WAITS_FOR_SAMPLES,   /* 'w': waits for other sources to gather samples */
+  NTP_SELECT_STALE,               /* 'S': unreachable with older samples than the others',
+                                   * offline, or stopped by a KoD */
+  NTP_SELECT_NOT_TRUSTED,         /* 'T': not wholly within the trusted sources' region */
+  NTP_SELECT_FALSETICKER,         /* 'x' */
+  NTP_SELECT_WAITS_FOR_SOURCES,   /* 'W': minsources or a `require` source not met */
+  NTP_SELECT_NOT_PREFERRED,       /* 'P': another selectable source has `prefer` */
+  NTP_SELECT_DISTANT,             /* 'D': too far (distance or frequency) to be combined */
+  NTP_SELECT_COMBINED,            /* '+' */
+  NTP_SELECT_BEST,                /* '*' */
+} NtpSelectVerdict;
+
 /* A server's reply as it came on the wire: its header and the four timestamps of the exchange
  * (what systemd-timesyncd shows as NTPMessage). t1 and t4 are our transmit and receive
  * times, t2 and t3 the server's receive and transmit times, all in ns since the Unix epoch on
@@ -287,6 +309,12 @@ typedef struct {
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
   bool offline;               /* taken offline (chronyc offline, the `offline` option or
                                * auto_offline): nothing is sent to it */
+  /* chronyc selectdata, as of the last selection: the verdict, the interval the source gave
+   * (s, the local clock's offset against it, positive = ahead; 0 before any), how old its
+   * newest sample was then (s), and its score against the selected source (>= 1: the
+   * selected one's root distance plus stratum weight over this one's). */
+  NtpSelectVerdict verdict;
+  double select_lo, select_hi, select_last_ago, select_score;
   bool bursting;              /* in a burst (iburst's at the start, `burst`'s, chronyc burst):
                                * chronyc activity's "doing burst"; with offline, it returns
                                * to offline after it */

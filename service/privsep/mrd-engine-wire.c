@@ -38,7 +38,9 @@ mrd_wire_report (const NtpSourceReport *r)
                         r->nts_ke_ago, (gint32) r->nts_ke_attempts, (gboolean) r->nts_nak,
                         (gint32) r->nts_cookies, (gint32) r->nts_cookie_len,
                         (gboolean) r->reply.interleaved, (gint64) r->reply.response_ns,
-                        (gboolean) r->reply.t1_kernel, (gboolean) r->bursting);
+                        (gboolean) r->reply.t1_kernel, (gboolean) r->bursting,
+                        (guchar) r->verdict, r->select_lo, r->select_hi, r->select_last_ago,
+                        r->select_score);
 }
 
 void
@@ -88,6 +90,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   gint32 auth_mode, key_len, attempts, cookies, cookie_len;
   guint32 key_id;
   gboolean nak, interleaved, t1_kernel, bursting;
+  guchar verdict;
 
   memset (r, 0, sizeof *r);
   g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
@@ -97,7 +100,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
                  &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline, &auth_mode,
                  &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len,
-                 &interleaved, &r->reply.response_ns, &t1_kernel, &bursting);
+                 &interleaved, &r->reply.response_ns, &t1_kernel, &bursting, &verdict,
+                 &r->select_lo, &r->select_hi, &r->select_last_ago, &r->select_score);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -133,6 +137,13 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->nts_nak = nak != FALSE;
   r->nts_cookies = CLAMP (cookies, 0, NTS_MAX_COOKIES);
   r->nts_cookie_len = CLAMP (cookie_len, 0, NTS_COOKIE_MAX_LEN);
+  r->verdict = verdict <= NTP_SELECT_BEST ? (NtpSelectVerdict) verdict : NTP_SELECT_MISSING_SAMPLES;
+  if (!isfinite (r->select_lo) || !isfinite (r->select_hi) || r->select_lo > r->select_hi)
+    r->select_lo = r->select_hi = 0.0;
+  if (!(r->select_last_ago >= 0) || !isfinite (r->select_last_ago))
+    r->select_last_ago = 0.0;
+  if (!(r->select_score >= 1.0) || !isfinite (r->select_score))
+    r->select_score = 1.0;
 }
 
 /* An update's parts, read back: its tracking, the reference's name (valid while the update

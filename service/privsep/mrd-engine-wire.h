@@ -49,8 +49,9 @@ G_BEGIN_DECLS
 /* ... then whether the source is offline, the authentication (chronyc authdata): mode, key
  * id, NTS key bits, seconds since the last NTS-KE, its attempts, NAK, cookies, cookie length;
  * the last reply's interleaved mode, response time (ns) and kernel t1; whether the source is
- * in a burst. */
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxbb)"
+ * in a burst; the last selection's verdict (NtpSelectVerdict), interval low and high, sample
+ * age and score (chronyc selectdata). */
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxbbydddd)"
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"

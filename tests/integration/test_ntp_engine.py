@@ -382,6 +382,95 @@ class Outage(ChronydCase):
         self.assertIn('System clock synchronized: yes', self.timedatectl('status').stdout)
 
 
+class SelectData(ChronydCase):
+    """Each source's SelectionState beside a real chronyd client's `chronyc selectdata`,
+    both configured with the same lines (those of tests/cli/fixtures/chronyc-4.3's
+    selectdata captures)."""
+    LETTER = {'noselect': 'N', 'unsynchronised': 's', 'missing-samples': 'M',
+              'large-distance': 'd', 'jittery': '~', 'waits-for-samples': 'w', 'stale': 'S',
+              'not-trusted': 'T', 'falseticker': 'x', 'waits-for-sources': 'W',
+              'not-preferred': 'P', 'distant': 'D', 'combined': '+', 'best': '*'}
+
+    def start_chronyd_client(self, lines):
+        d = self.tmp / 'chrony-client'
+        d.mkdir()
+        shutil.chown(d, '_chrony', '_chrony')
+        d.chmod(0o750)
+        sock = d / 'chronyd.sock'
+        conf = self.tmp / 'chrony-client.conf'
+        conf.write_text('\n'.join(lines) + f'\nport 0\ncmdport 0\nbindcmdaddress {sock}\n'
+                        f'pidfile {d}/chronyd.pid\n')
+        with open(self.tmp / 'chronyd-client.log', 'w') as log:
+            p = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
+                                 stdout=log, stderr=subprocess.STDOUT)
+
+        def stop():
+            p.terminate()
+            p.wait(10)
+        self.addCleanup(stop)
+        self.wait_until(sock.exists, timeout=10, what="the chronyd client's socket")
+        return sock
+
+    def chronyd_rows(self, sock):
+        """chronyc -c selectdata's rows, by address."""
+        r = subprocess.run(['chronyc', '-c', '-h', str(sock), 'selectdata'],
+                           capture_output=True, text=True, timeout=10)
+        return {row.split(',')[1]: row.split(',') for row in r.stdout.splitlines()}
+
+    def chronyd_letters(self, sock):
+        """{address: state letter} of chronyc -c selectdata."""
+        return {a: row[0] for a, row in self.chronyd_rows(sock).items()}
+
+    def our_letters(self):
+        return {src['Address'].rsplit(':', 1)[0]: self.LETTER.get(src['SelectionState'], '?')
+                for src in self.sources().values()}
+
+    def same_letters(self, lines, want):
+        sock = self.start_chronyd_client(lines)
+        self.write_config(*lines)
+        self.start_seed_daemon('0.001')
+        def settled(letters):
+            seen = letters()
+            if seen != want:
+                time.sleep(0.2)
+            return seen == want
+        self.wait_until(lambda: settled(lambda: self.chronyd_letters(sock)), timeout=30,
+                        what=f'chronyd selectdata {want}')
+        self.wait_until(lambda: settled(self.our_letters), timeout=30,
+                        what=f'SelectionState {want} as chronyd\'s')
+        # meridianctl selectdata -c as chronyc -c selectdata: state, address, authentication
+        # and the options, field for field (the figures differ between two clients).
+        ctl = os.environ.get('MERIDIANCTL', '')
+        if ctl and os.access(ctl, os.X_OK):
+            r = self.run_client([ctl, 'selectdata', '-c'])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            ours = {row.split(',')[1]: row.split(',')[:13] for row in r.stdout.splitlines()}
+            theirs = {a: row[:13] for a, row in self.chronyd_rows(sock).items()}
+            self.assertEqual(ours, theirs)
+        return sock
+
+    def test_waits_for_a_required_noselect_source_as_chronyd(self):
+        fast = f'port {self.port} iburst minpoll -1 maxpoll -1'
+        self.same_letters([f'server 127.0.0.1 {fast} prefer trust',
+                           f'server 127.0.0.2 {fast} noselect require'],
+                          {'127.0.0.1': 'W', '127.0.0.2': 'N'})
+        self.assertFalse(self.get_property('NTPSynchronized'))
+
+    def test_best_and_a_source_never_heard_as_chronyd(self):
+        fast = f'port {self.port} iburst minpoll -1 maxpoll -1'
+        self.same_letters([f'server 127.0.0.1 {fast}', f'server 127.0.0.2 {fast}'],
+                          {'127.0.0.1': '*', '127.0.0.2': 's'})
+        best, = [s for s in self.sources().values() if s['SelectionState'] == 'best']
+        # The interval holds the offset it was selected with; the sample was fresh (0.5 s
+        # polls); a lone candidate scores 1.
+        self.assertLess(best['SelectionLow'], best['SelectionHigh'])
+        self.assertLess(best['SelectionHigh'] - best['SelectionLow'], 0.01)
+        self.assertTrue(best['SelectionLow'] - 1e-3 <= best['StatsOffset']
+                        <= best['SelectionHigh'] + 1e-3, best)
+        self.assertLess(best['SelectionLastAgo'], 5.0)
+        self.assertEqual(best['SelectionScore'], 1.0)
+
+
 class Announcements(ChronydCase):
     VOLATILE_TRACKING = ('RefTimeUSec', 'SystemTimeOffset', 'LastOffset', 'RMSOffset',
                          'Frequency', 'ResidualFrequency', 'Skew', 'RootDelay',

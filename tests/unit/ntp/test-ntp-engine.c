@@ -1810,6 +1810,60 @@ root_dispersion_ages_with_maxclockerror (void **state)
   }
 }
 
+/* chronyc selectdata's verdicts the engine gives (those ntp_select_run gives are
+ * test-ntp-select.c's): a source heard once has too few samples (M); one never heard is
+ * unsynchronised (s), as chronyd shows it; a noselect one N; one taken offline S; and the
+ * figures the best one was selected with: its interval holds its offset, its newest sample
+ * is younger than a poll. */
+static void
+selectdata_verdicts_of_the_engine (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 31, 0.001, 10.0);
+  m.n_srv = 4;
+  for (int i = 0; i < 4; i++)
+    m.srv[i] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
+  m.srv[2].down = true;
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  add (&m, "server 192.0.2.2 iburst minpoll 4 maxpoll 4 noselect");
+  add (&m, "server 192.0.2.3 iburst minpoll 4 maxpoll 4");
+  add (&m, "server 192.0.2.4 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  NtpSourceReport r[4];
+  ms_run (&m, 1.0, 0, NULL, NULL);
+  for (unsigned i = 0; i < 4; i++)
+    ntp_engine_get_source (m.e, i, &r[i]);
+  assert_int_equal (r[0].verdict, NTP_SELECT_MISSING_SAMPLES);
+  assert_int_equal (r[1].verdict, NTP_SELECT_NOSELECT);
+  assert_int_equal (r[2].verdict, NTP_SELECT_UNSYNCHRONISED);
+  ms_run (&m, 120, 0, NULL, NULL);
+  for (unsigned i = 0; i < 4; i++)
+    ntp_engine_get_source (m.e, i, &r[i]);
+  assert_true ((r[0].verdict == NTP_SELECT_BEST && r[3].verdict == NTP_SELECT_COMBINED)
+               || (r[3].verdict == NTP_SELECT_BEST && r[0].verdict == NTP_SELECT_COMBINED));
+  assert_int_equal (r[1].verdict, NTP_SELECT_NOSELECT);
+  assert_int_equal (r[2].verdict, NTP_SELECT_UNSYNCHRONISED);
+  for (int i = 0; i < 4; i += 3) {
+    assert_true (r[i].select_lo < r[i].stats_offset + 1e-4 && r[i].stats_offset - 1e-4 < r[i].select_hi);
+    assert_true (r[i].select_hi - r[i].select_lo > 0 && r[i].select_hi - r[i].select_lo < 10e-3);
+    assert_true (r[i].select_last_ago >= 0 && r[i].select_last_ago < 16.5);
+    assert_true (r[i].select_score >= 1.0);
+  }
+  /* never selected: no interval */
+  assert_true (r[2].select_lo == 0 && r[2].select_hi == 0 && r[2].select_score == 1.0);
+  assert_true (ntp_engine_set_online (m.e, 3, false));
+  ntp_engine_get_source (m.e, 3, &r[3]);
+  assert_int_equal (r[3].verdict, NTP_SELECT_STALE);
+  ms_run (&m, 200, 0, NULL, NULL);
+  ntp_engine_get_source (m.e, 3, &r[3]);
+  assert_int_equal (r[3].verdict, NTP_SELECT_STALE);
+  ntp_engine_get_source (m.e, 0, &r[0]);
+  assert_int_equal (r[0].verdict, NTP_SELECT_BEST);
+  ntp_engine_free (m.e);
+}
+
 int
 main (void)
 {
@@ -1852,6 +1906,7 @@ main (void)
     cmocka_unit_test (asymmetry_corrects_the_offset_by_the_delays_rise),
     cmocka_unit_test (system_time_ages_as_the_slew_goes_on),
     cmocka_unit_test (root_dispersion_ages_with_maxclockerror),
+    cmocka_unit_test (selectdata_verdicts_of_the_engine),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -485,6 +485,65 @@ narrowed_interval_decides_truechimers (void **state)
   assert_int_equal (r.selected, 2);
 }
 
+/* chronyc selectdata's verdicts. The first two cases are what a real chronyd 4.3 showed
+ * (tests/cli/fixtures/chronyc-4.3/selectdata-v.txt and selectdata-combined-v.txt): a
+ * `prefer trust` server and a second whose interval reaches past the trusted one's, with a
+ * `noselect require` third that can never be selected: W, T, N; two agreeing servers: *, +.
+ * Then each other verdict where ntp_select_run decides it. */
+static void
+selectdata_verdicts_as_chronyd (void **state)
+{
+  (void) state;
+  NtpSelectParams p = params ();
+  NtpSourceState st[5];
+  NtpSelectResult r;
+  NtpSelectInput a[] = { src (1.5e-6, 3.9e-6, 1), src (2.0e-6, 4.0e-6, 2), src (0, 1, 0) };
+  a[0].prefer = a[0].trust = true;
+  a[2].usable = false;
+  a[2].noselect = a[2].require = true;
+  run (a, 3, &p, -1, st, &r);
+  assert_int_equal (r.selected, -1);
+  assert_int_equal (r.verdict[0], NTP_SELECT_WAITS_FOR_SOURCES);
+  assert_int_equal (r.verdict[1], NTP_SELECT_NOT_TRUSTED);
+  assert_int_equal (r.verdict[2], NTP_SELECT_NOSELECT);
+
+  NtpSelectInput b[] = { src (-0.2e-6, 4.0e-6, 1), src (0, 4.1e-6, 2) };
+  p.stratumweight = 0;
+  run (b, 2, &p, -1, st, &r);
+  assert_int_equal (r.verdict[0], NTP_SELECT_BEST);
+  assert_int_equal (r.verdict[1], NTP_SELECT_COMBINED);
+  assert_true (r.score[0] == 1.0 && r.score[1] == 1.0);
+
+  /* falseticker, jittery, not preferred, too distant to combine */
+  NtpSelectInput c[] = { src (0.0001, 0.004, 1), src (-0.0002, 0.005, 1), src (0.050, 0.005, 1),
+                         src (0.0, 0.004, 1), src (0.0, 0.020, 1) };
+  c[0].prefer = true;
+  c[3].std_dev = 2.0;
+  run (c, 5, &p, -1, st, &r);
+  assert_int_equal (r.verdict[0], NTP_SELECT_BEST);
+  assert_int_equal (r.verdict[1], NTP_SELECT_NOT_PREFERRED);
+  assert_int_equal (r.verdict[2], NTP_SELECT_FALSETICKER);
+  assert_int_equal (r.verdict[3], NTP_SELECT_JITTERY);
+  assert_int_equal (r.verdict[4], NTP_SELECT_NOT_PREFERRED);
+  c[0].prefer = false;
+  run (c, 5, &p, -1, st, &r);
+  assert_int_equal (r.verdict[0], NTP_SELECT_BEST);
+  assert_int_equal (r.verdict[1], NTP_SELECT_COMBINED);
+  assert_int_equal (r.verdict[4], NTP_SELECT_DISTANT);   /* 20 ms > 3 x 4.1 ms */
+  /* unusable sources are left for the engine to say why */
+  c[1].usable = false;
+  run (c, 5, &p, -1, st, &r);
+  assert_int_equal (r.verdict[1], NTP_SELECT_MISSING_SAMPLES);
+
+  /* The score: a candidate better than the selected one kept by the hysteresis shows the
+   * ratio of their scores; the selected one and worse candidates show 1. */
+  NtpSelectInput d[] = { src (0.0, 0.00405, 1), src (0.0, 0.0040, 1), src (0.0, 0.0050, 1) };
+  run (d, 3, &p, 0, st, &r);
+  assert_int_equal (r.selected, 0);
+  assert_true (fabs (r.score[1] - 0.00405 / 0.0040) < 1e-12);
+  assert_true (r.score[0] == 1.0 && r.score[2] == 1.0);
+}
+
 int
 main (void)
 {
@@ -511,6 +570,7 @@ main (void)
     cmocka_unit_test (combining_needs_distance_and_frequency),
     cmocka_unit_test (preferred_falseticker_is_still_a_falseticker),
     cmocka_unit_test (narrowed_interval_decides_truechimers),
+    cmocka_unit_test (selectdata_verdicts_as_chronyd),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -44,6 +44,7 @@ update (double offset, NtpSourceState state, guint n_sources)
   r.measured_offset = offset;
   r.delay = 0.002;
   r.last_rx_ago = -1.0;
+  r.select_score = 1.0;       /* what the core reports (a score below 1 is read as 1) */
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a" MRD_WIRE_SOURCE));
   for (guint i = 0; i < n_sources; i++)
     g_variant_builder_add (&b, "(uss@" MRD_WIRE_REPORT ")", 1 + i, "127.0.0.1:123", "127.0.0.1",

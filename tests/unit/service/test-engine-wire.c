@@ -32,6 +32,8 @@ source_report_survives_the_wire_field_by_field (void **state)
     .replies = 25, .bursting = true,
     .auth_mode = NTP_AUTH_NTS, .key_id = 26, .nts_key_len = 256, .nts_ke_ago = 27.5,
     .nts_ke_attempts = 28, .nts_nak = true, .nts_cookies = 7, .nts_cookie_len = 100,
+    .verdict = NTP_SELECT_NOT_TRUSTED, .select_lo = -30.5e-6, .select_hi = 31.5e-6,
+    .select_last_ago = 32.5, .select_score = 3.25,
   };
   NtpSourceReport out;
   g_autoptr(GVariant) v = g_variant_ref_sink (mrd_wire_report (&in));
@@ -71,6 +73,10 @@ source_report_survives_the_wire_field_by_field (void **state)
   assert_true (out.bursting);
   assert_false (out.offline);
   assert_true (out.reply.response_ns == 29000);
+  assert_int_equal (out.verdict, in.verdict);
+  assert_true (out.select_lo == in.select_lo && out.select_hi == in.select_hi);
+  assert_true (out.select_last_ago == in.select_last_ago);
+  assert_true (out.select_score == in.select_score);
   assert_int_equal (out.reply.leap, 1);
   assert_int_equal (out.reply.version, 3);
   assert_int_equal (out.reply.mode, 4);
@@ -159,7 +165,8 @@ a_hostile_reply_header_is_clamped (void **state)
     MRD_WIRE_REPORT, 0, 1, 4, (guchar) 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0u, 0, 0,
     0.0, 0.0, 0.0, 0.0, 0.0, (guchar) 9, (guchar) 200, (guchar) 255, (guchar) 255, 1000, 0.0,
     0.0, 0u, (gint64) 1, (gint64) 2, (gint64) 3, (gint64) 4, (gint64) 5, (guint64) 1, FALSE,
-    7, 1u, 9999, -5.0, -3, TRUE, 99, 100000));
+    7, 1u, 9999, -5.0, -3, TRUE, 99, 100000, FALSE, (gint64) 0, FALSE, FALSE, (guchar) 200,
+    1.0, -1.0, NAN, 0.5));
 
   mrd_wire_get_report (v, &out);
   assert_int_equal (out.reply.leap, 3);
@@ -173,6 +180,10 @@ a_hostile_reply_header_is_clamped (void **state)
   assert_true (out.nts_ke_ago == -1.0);
   assert_int_equal (out.nts_ke_attempts, 0);
   assert_int_equal (out.nts_cookies, NTS_MAX_COOKIES);
+  /* and selectdata's: no such verdict, an interval upside down, no age, a score below 1 */
+  assert_int_equal (out.verdict, NTP_SELECT_MISSING_SAMPLES);
+  assert_true (out.select_lo == 0.0 && out.select_hi == 0.0);
+  assert_true (out.select_last_ago == 0.0 && out.select_score == 1.0);
   assert_int_equal (out.nts_cookie_len, NTS_COOKIE_MAX_LEN);
 }
 
