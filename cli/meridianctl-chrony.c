@@ -210,6 +210,48 @@ mctl_chrony_leap_to_string (MctlChronyLeap leap)
   return (gsize) leap < G_N_ELEMENTS (leap_names) ? leap_names[leap] : "Invalid";
 }
 
+char
+mctl_chrony_select_state_char (const char *text)
+{
+  /* chronyd's letters (sources.c), in the words of the Source object. */
+  static const struct {
+    const char *word;
+    char letter;
+  } states[] = {
+    { "noselect", 'N' },          { "unsynchronised", 's' },   { "missing-samples", 'M' },
+    { "large-distance", 'd' },    { "jittery", '~' },          { "waits-for-samples", 'w' },
+    { "stale", 'S' },             { "not-trusted", 'T' },      { "falseticker", 'x' },
+    { "waits-for-sources", 'W' }, { "not-preferred", 'P' },    { "distant", 'D' },
+    { "combined", '+' },          { "best", '*' },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (states); i++)
+    if (g_strcmp0 (text, states[i].word) == 0)
+      return states[i].letter;
+  return '?';
+}
+
+MctlChronyOptions
+mctl_chrony_options_from_strv (const char *const *options)
+{
+  static const struct {
+    const char *word;
+    MctlChronyOptions option;
+  } words[] = {
+    { "noselect", MCTL_CHRONY_OPTION_NOSELECT },
+    { "prefer", MCTL_CHRONY_OPTION_PREFER },
+    { "trust", MCTL_CHRONY_OPTION_TRUST },
+    { "require", MCTL_CHRONY_OPTION_REQUIRE },
+  };
+  MctlChronyOptions out = 0;
+
+  for (gsize i = 0; options != NULL && options[i] != NULL; i++)
+    for (gsize j = 0; j < G_N_ELEMENTS (words); j++)
+      if (g_str_equal (options[i], words[j].word))
+        out |= words[j].option;
+  return out;
+}
+
 /* The header line and its underline of '=' as long as it. */
 static void
 append_header (GString *out, const char *header)
@@ -375,6 +417,99 @@ append_authdata_row (GString *out, const MctlChronySource *s, gboolean csv)
   g_string_append_c (out, '\n');
 }
 
+/* `selectdata`: chronyc 4.3's columns (client.c, process_cmd_selectdata: "%c %-25s %c
+ * %c%c%c%c%c %c%c%c%c%c %I %5.1f %+S %+S  %1L") and its -v legend, whose "update,," is
+ * chronyc's own. */
+static const char selectdata_legend[] =
+  "  . State: N - noselect, s - unsynchronised, M - missing samples,\n"
+  " /         d/D - large distance, ~ - jittery, w/W - waits for others,\n"
+  "|          S - stale, O - orphan, T - not trusted, P - not preferred,\n"
+  "|          U - waits for update,, x - falseticker, + - combined, * - best.\n"
+  "|   Effective options   ---------.  (N - noselect, P - prefer\n"
+  "|   Configured options  ----.     \\  T - trust, R - require)\n"
+  "|   Auth. enabled (Y/N) -.   \\     \\     Offset interval --.\n"
+  "|                        |    |     |                       |\n";
+
+/* The five option columns, each its letter or '-'; chronyc prints the fifth as '-' always.
+ * In CSV each is a field of its own. */
+static void
+append_options (GString *out, MctlChronyOptions options, gboolean csv)
+{
+  static const struct {
+    MctlChronyOptions option;
+    char letter;
+  } letters[] = {
+    { MCTL_CHRONY_OPTION_NOSELECT, 'N' },
+    { MCTL_CHRONY_OPTION_PREFER, 'P' },
+    { MCTL_CHRONY_OPTION_TRUST, 'T' },
+    { MCTL_CHRONY_OPTION_REQUIRE, 'R' },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (letters); i++)
+    {
+      g_string_append_c (out, options & letters[i].option ? letters[i].letter : '-');
+      if (csv)
+        g_string_append_c (out, ',');
+    }
+  g_string_append_c (out, '-');
+}
+
+/* chronyc's "%1L": the leap status in one column. */
+static char
+leap_char (MctlChronyLeap leap)
+{
+  switch (leap)
+    {
+    case MCTL_CHRONY_LEAP_NORMAL: return 'N';
+    case MCTL_CHRONY_LEAP_INSERT: return '+';
+    case MCTL_CHRONY_LEAP_DELETE: return '-';
+    case MCTL_CHRONY_LEAP_UNSYNCHRONISED: return '?';
+    }
+  return '?';
+}
+
+static void
+append_selectdata_row (GString *out, const MctlChronySource *s, gboolean csv)
+{
+  /* chronyd's wire format has no -0 (UTI_FloatHostToNetwork takes the sign of x < 0): an
+   * interval of -0.0 s reads "+0ns" and "0.000000000" in chronyc, so it does here. */
+  double lo = s->lo_limit + 0.0, hi = s->hi_limit + 0.0;
+
+  if (csv)
+    {
+      const CsvDouble values[] = { { "%.1f", s->score }, { "%.9f", lo }, { "%.9f", hi } };
+
+      g_string_append_printf (out, "%c,%s,%c,", s->select_state, s->address ? s->address : "",
+                              s->authenticated ? 'Y' : 'N');
+      append_options (out, s->conf_options, TRUE);
+      g_string_append_c (out, ',');
+      append_options (out, s->eff_options, TRUE);
+      g_string_append_printf (out, ",%u,", csv_seconds (s->last_sample_ago));
+      append_csv_doubles (out, values, G_N_ELEMENTS (values));
+      g_string_append_printf (out, ",%s", mctl_chrony_leap_to_string (s->leap));
+    }
+  else
+    {
+      g_autofree char *name = display_name (s->name, s->address);
+
+      g_string_append_printf (out, "%c %-25s %c ", s->select_state, name,
+                              s->authenticated ? 'Y' : 'N');
+      append_options (out, s->conf_options, FALSE);
+      g_string_append_c (out, ' ');
+      append_options (out, s->eff_options, FALSE);
+      g_string_append_c (out, ' ');
+      mctl_chrony_append_seconds (out, s->last_sample_ago);
+      g_string_append_c (out, ' ');
+      append_double (out, "%5.1f", s->score);
+      g_string_append_c (out, ' ');
+      mctl_chrony_append_signed_nanoseconds (out, lo);
+      g_string_append_c (out, ' ');
+      mctl_chrony_append_signed_nanoseconds (out, hi);
+      g_string_append_printf (out, "  %c", leap_char (s->leap));
+    }
+  g_string_append_c (out, '\n');
+}
+
 /* A table of one row a source: nothing before it in CSV, else the legend (with -v) and the
  * header. */
 typedef struct {
@@ -393,6 +528,12 @@ static const Table sourcestats_table = {
   sourcestats_legend,
   "Name/IP Address            NP  NR  Span  Frequency  Freq Skew  Offset  Std Dev",
   append_sourcestats_row,
+};
+
+static const Table selectdata_table = {
+  selectdata_legend,
+  "S Name/IP Address        Auth COpts EOpts Last Score     Interval  Leap",
+  append_selectdata_row,
 };
 
 static const Table authdata_table = {
@@ -428,6 +569,12 @@ char *
 mctl_chrony_format_sourcestats (const MctlChronySource *s, guint n, gboolean verbose, gboolean csv)
 {
   return format_table (&sourcestats_table, s, n, verbose, csv);
+}
+
+char *
+mctl_chrony_format_selectdata (const MctlChronySource *s, guint n, gboolean verbose, gboolean csv)
+{
+  return format_table (&selectdata_table, s, n, verbose, csv);
 }
 
 char *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * meridianctl-chrony: the `sources`, `sourcestats`, `tracking` and `ntpdata` reports laid out exactly as
- * chronyc 4.3 lays them out (text, -v legends and -c CSV), from plain structs.
+ * meridianctl-chrony: the `sources`, `sourcestats`, `selectdata`, `tracking` and `ntpdata` reports
+ * laid out exactly as chronyc 4.3 lays them out (text, -v legends and -c CSV), from plain structs.
  *
  * Pure formatting: no D-Bus, no I/O, no locale (chronyc's reports are a format scripts parse,
  * so they stay in English with C number formatting whatever the language).  The commands
@@ -28,6 +28,21 @@ typedef enum {
   MCTL_CHRONY_STATE_JITTERY,      /* '~' */
   MCTL_CHRONY_STATE_UNUSABLE,     /* '?' */
 } MctlChronyState;
+
+typedef enum {
+  MCTL_CHRONY_LEAP_NORMAL,
+  MCTL_CHRONY_LEAP_INSERT,
+  MCTL_CHRONY_LEAP_DELETE,
+  MCTL_CHRONY_LEAP_UNSYNCHRONISED,
+} MctlChronyLeap;
+
+/* The selection options of a source, as `selectdata` shows them (chrony.conf's words). */
+typedef enum {
+  MCTL_CHRONY_OPTION_NOSELECT = 1 << 0, /* 'N' */
+  MCTL_CHRONY_OPTION_PREFER   = 1 << 1, /* 'P' */
+  MCTL_CHRONY_OPTION_TRUST    = 1 << 2, /* 'T' */
+  MCTL_CHRONY_OPTION_REQUIRE  = 1 << 3, /* 'R' */
+} MctlChronyOptions;
 
 typedef struct {
   const char     *address;   /* numeric address; the CSV column and the fallback name */
@@ -59,14 +74,17 @@ typedef struct {
   gboolean        nak;
   unsigned        cookies;
   unsigned        cookie_len;
+  /* selectdata */
+  char            select_state;    /* chronyc's letter: 'N', 's', 'M', … '+', '*'; '?' unknown */
+  gboolean        authenticated;
+  MctlChronyOptions conf_options;
+  MctlChronyOptions eff_options;
+  gint64          last_sample_ago; /* seconds, at the last selection; negative = never */
+  double          score;
+  double          lo_limit;        /* seconds: the interval of the local clock's offset, */
+  double          hi_limit;        /* positive = ahead of the source */
+  MctlChronyLeap  leap;
 } MctlChronySource;
-
-typedef enum {
-  MCTL_CHRONY_LEAP_NORMAL,
-  MCTL_CHRONY_LEAP_INSERT,
-  MCTL_CHRONY_LEAP_DELETE,
-  MCTL_CHRONY_LEAP_UNSYNCHRONISED,
-} MctlChronyLeap;
 
 typedef struct {
   guint32        ref_id;
@@ -125,12 +143,20 @@ gboolean mctl_chrony_state_from_string (const char *text, MctlChronyState *state
 gboolean mctl_chrony_mode_from_string (const char *text, MctlChronyMode *mode);
 MctlChronyLeap mctl_chrony_leap_from_string (const char *text);
 const char *mctl_chrony_leap_to_string (MctlChronyLeap leap);
+/* The Source object's SelectionState word ("waits-for-sources", "best"…) as chronyc's
+ * selectdata letter; '?' when unknown. */
+char mctl_chrony_select_state_char (const char *text);
+/* The selection options among a source's Options entries ("prefer", "minpoll 4"…). */
+MctlChronyOptions mctl_chrony_options_from_strv (const char *const *options);
 
 /* Each returns the whole report, newline-terminated lines. */
 char *mctl_chrony_format_sources (const MctlChronySource *sources, guint n, gboolean verbose,
                                   gboolean csv);
 char *mctl_chrony_format_sourcestats (const MctlChronySource *sources, guint n,
                                       gboolean verbose, gboolean csv);
+/* `chronyc selectdata`: what the last source selection saw of each source. */
+char *mctl_chrony_format_selectdata (const MctlChronySource *sources, guint n, gboolean verbose,
+                                     gboolean csv);
 /* `chronyc authdata` (chronyc 4.3's client.c lays it out; no fixture holds its output). */
 char *mctl_chrony_format_authdata (const MctlChronySource *s, guint n, gboolean verbose,
                                    gboolean csv);

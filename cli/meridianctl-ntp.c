@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * meridianctl sources | sourcestats | tracking | add-source | remove-source | burst |
- * makestep | waitsync: the chronyc commands, over meridiand's D-Bus API — Tracking on the
- * service object, one org.meridian.Time1.Source object per source under its ObjectManager,
- * and the Sources interface's methods.  The reports are laid out by meridianctl-chrony.c.
+ * meridianctl sources | sourcestats | selectdata | authdata | tracking | add-source |
+ * remove-source | burst | makestep | waitsync: the chronyc commands, over meridiand's D-Bus
+ * API — Tracking on the service object, one org.meridian.Time1.Source object per source
+ * under its ObjectManager, and the Sources interface's methods.  The reports are laid out
+ * by meridianctl-chrony.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -195,6 +196,37 @@ mctl_address_host (const char *address)
   return g_strdup (address);
 }
 
+/* chronyc's seconds "since": negative or not a number (none) is never. */
+static gint64
+seconds_ago (double ago)
+{
+  return ago < 0 || isnan (ago) ? -1 : (gint64) ago;
+}
+
+/* What `selectdata` shows: the last selection's verdict, score and interval (the Selection*
+ * properties), the options and the leap status of the last reply. */
+static void
+fill_selection (MrdDBusTime1Source *p, MctlChronySource *s)
+{
+  const char *auth = mrd_dbus_time1_source_get_auth_mode (p);
+  guint leap = mrd_dbus_time1_source_get_reply_leap (p);
+
+  /* '?' for a word this meridianctl does not know, or none (a meridiand without it). */
+  s->select_state = mctl_chrony_select_state_char (mrd_dbus_time1_source_get_selection_state (p));
+  s->authenticated = auth != NULL && *auth != '\0' && !g_str_equal (auth, "-");
+  /* meridiand has no authselectmode: the effective options are the configured ones. */
+  s->conf_options = mctl_chrony_options_from_strv (mrd_dbus_time1_source_get_options (p));
+  s->eff_options = s->conf_options;
+  s->last_sample_ago = seconds_ago (mrd_dbus_time1_source_get_selection_last_ago (p));
+  s->score = mrd_dbus_time1_source_get_selection_score (p);
+  s->lo_limit = mrd_dbus_time1_source_get_selection_low (p);
+  s->hi_limit = mrd_dbus_time1_source_get_selection_high (p);
+  /* Unknown until a reply was taken, as chronyd shows a source it never heard. */
+  s->leap = mrd_dbus_time1_source_get_valid_replies (p) == 0 || leap > MCTL_CHRONY_LEAP_DELETE
+              ? MCTL_CHRONY_LEAP_UNSYNCHRONISED
+              : (MctlChronyLeap) leap;
+}
+
 static void
 fill_source (MrdDBusTime1Source *p, const char *host, MctlChronySource *s, gboolean numeric)
 {
@@ -217,7 +249,7 @@ fill_source (MrdDBusTime1Source *p, const char *host, MctlChronySource *s, gbool
   s->stratum = mrd_dbus_time1_source_get_stratum (p);
   s->poll = mrd_dbus_time1_source_get_poll (p);
   s->reach = mrd_dbus_time1_source_get_reach (p);
-  s->last_rx = last_rx < 0 || isnan (last_rx) ? -1 : (gint64) last_rx;
+  s->last_rx = seconds_ago (last_rx);
   s->adjusted_offset = mrd_dbus_time1_source_get_adjusted_offset (p);
   s->measured_offset = mrd_dbus_time1_source_get_measured_offset (p);
   s->error_bound = mrd_dbus_time1_source_get_error_bound (p);
@@ -232,18 +264,15 @@ fill_source (MrdDBusTime1Source *p, const char *host, MctlChronySource *s, gbool
   s->key_id = mrd_dbus_time1_source_get_auth_key_id (p);
   s->key_type = mrd_dbus_time1_source_get_auth_type (p);
   s->key_bits = mrd_dbus_time1_source_get_auth_key_length (p);
-  {
-    double ago = mrd_dbus_time1_source_get_auth_last_key_exchange_ago (p);
-
-    s->last_ke = ago < 0 || isnan (ago) ? -1 : (gint64) ago;
-  }
+  s->last_ke = seconds_ago (mrd_dbus_time1_source_get_auth_last_key_exchange_ago (p));
   s->ke_attempts = mrd_dbus_time1_source_get_auth_key_exchange_attempts (p);
   s->nak = mrd_dbus_time1_source_get_auth_nak (p);
   s->cookies = mrd_dbus_time1_source_get_auth_cookies (p);
   s->cookie_len = mrd_dbus_time1_source_get_auth_cookie_length (p);
+  fill_selection (p, s);
 }
 
-typedef enum { REPORT_SOURCES, REPORT_SOURCESTATS, REPORT_AUTHDATA } ReportKind;
+typedef enum { REPORT_SOURCES, REPORT_SOURCESTATS, REPORT_SELECTDATA, REPORT_AUTHDATA } ReportKind;
 
 static char *
 sources_report (GPtrArray *objects, ReportKind kind, gboolean verbose, gboolean csv,
@@ -264,6 +293,8 @@ sources_report (GPtrArray *objects, ReportKind kind, gboolean verbose, gboolean 
     {
     case REPORT_SOURCESTATS:
       return mctl_chrony_format_sourcestats (rows, objects->len, verbose, csv);
+    case REPORT_SELECTDATA:
+      return mctl_chrony_format_selectdata (rows, objects->len, verbose, csv);
     case REPORT_AUTHDATA:
       return mctl_chrony_format_authdata (rows, objects->len, verbose, csv);
     default:
@@ -450,6 +481,12 @@ int
 mctl_sourcestats (MctlContext *ctx, int argc, char **argv)
 {
   return sources_command (ctx, "sourcestats", REPORT_SOURCESTATS, argc, argv);
+}
+
+int
+mctl_selectdata (MctlContext *ctx, int argc, char **argv)
+{
+  return sources_command (ctx, "selectdata", REPORT_SELECTDATA, argc, argv);
 }
 
 int

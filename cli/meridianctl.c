@@ -20,6 +20,7 @@ static const MctlCommand commands[] = {
   { "set-local-rtc",   mctl_set_local_rtc,   "on|off",               N_("Keep the hardware clock (RTC) in local time or in UTC"), FALSE },
   { "sources",         mctl_sources,         "[-v] [-c] [-n]",       N_("List the NTP sources, as chronyc sources"), TRUE },
   { "sourcestats",     mctl_sourcestats,     "[-v] [-c] [-n]",       N_("Show the NTP sources' statistics, as chronyc sourcestats"), TRUE },
+  { "selectdata",      mctl_selectdata,      "[-v] [-c] [-n]",       N_("Show the NTP sources' selection state, score and interval, as chronyc selectdata"), TRUE },
   { "authdata",        mctl_authdata,        "[-v] [-c] [-n]",       N_("Show the NTP sources' authentication (NTS, keys), as chronyc authdata"), TRUE },
   { "tracking",        mctl_tracking,        "[-c] [-n]",            N_("Show the state of synchronization, as chronyc tracking"), TRUE },
   { "ntpdata",         mctl_ntpdata,         "[-c] [ADDRESS]",       N_("Show the last reply of each NTP source, as chronyc ntpdata"), TRUE },

@@ -70,6 +70,7 @@ int mctl_set_time (MctlContext *ctx, int argc, char **argv);
 int mctl_set_local_rtc (MctlContext *ctx, int argc, char **argv);
 int mctl_sources (MctlContext *ctx, int argc, char **argv);
 int mctl_sourcestats (MctlContext *ctx, int argc, char **argv);
+int mctl_selectdata (MctlContext *ctx, int argc, char **argv);
 int mctl_authdata (MctlContext *ctx, int argc, char **argv);
 int mctl_tracking (MctlContext *ctx, int argc, char **argv);
 int mctl_ntpdata (MctlContext *ctx, int argc, char **argv);

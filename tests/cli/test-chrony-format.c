@@ -4,7 +4,7 @@
  * (tests/cli/fixtures/chronyc-4.3, captured from chronyc itself; see its README.md).
  *
  * Each fixture's values are read here from chronyc's own format (the CSV's full-precision
- * numbers for sources and sourcestats, the text report's fields for tracking), put into the
+ * numbers for sources, sourcestats and selectdata, the text report's fields for tracking), put into the
  * formatter's structs, formatted, and compared byte for byte with the fixture.  The unit and
  * rounding rules get their own cases at each boundary, with the expected text written out by
  * hand from chronyc's rules.
@@ -145,6 +145,142 @@ test_sourcestats (void)
   g_auto(GStrv) lines = g_strsplit (want_verbose, "\n", -1);
   g_autofree char *want_plain = g_strjoinv ("\n", lines + 9);
   g_assert_cmpstr (plain, ==, want_plain);
+}
+
+/* selectdata*.csv: state,address,auth,five COpts,five EOpts,last,score,low,high,leap */
+static GArray *
+selectdata_from_csv (const char *name, GPtrArray *keep)
+{
+  g_auto(GStrv) lines = fixture_lines (name);
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (MctlChronySource));
+  static const MctlChronyOptions option[] = { MCTL_CHRONY_OPTION_NOSELECT,
+                                              MCTL_CHRONY_OPTION_PREFER,
+                                              MCTL_CHRONY_OPTION_TRUST,
+                                              MCTL_CHRONY_OPTION_REQUIRE };
+
+  for (int i = 0; lines[i]; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], ",", -1);
+      MctlChronySource s = { 0 };
+
+      g_assert_cmpuint (g_strv_length (f), ==, 18);
+      g_assert_cmpuint (strlen (f[0]), ==, 1);
+      s.select_state = f[0][0];
+      s.address = g_strdup (f[1]);
+      g_ptr_array_add (keep, (gpointer) s.address);
+      g_assert_true (g_str_equal (f[2], "Y") || g_str_equal (f[2], "N"));
+      s.authenticated = g_str_equal (f[2], "Y");
+      for (int k = 0; k < 4; k++)
+        {
+          if (f[3 + k][0] != '-')
+            s.conf_options |= option[k];
+          if (f[8 + k][0] != '-')
+            s.eff_options |= option[k];
+        }
+      g_assert_cmpstr (f[7], ==, "-");
+      g_assert_cmpstr (f[12], ==, "-");
+      s.last_sample_ago = (gint64) g_ascii_strtoull (f[13], NULL, 10);
+      s.score = g_ascii_strtod (f[14], NULL);
+      s.lo_limit = g_ascii_strtod (f[15], NULL);
+      s.hi_limit = g_ascii_strtod (f[16], NULL);
+      s.leap = mctl_chrony_leap_from_string (f[17]);
+      g_array_append_val (out, s);
+    }
+  return out;
+}
+
+/* Each CSV fixture's rows, formatted as the CSV, as -n text and as -v text (where the
+ * fixture's first source is named "localhost"), against chronyc's own. */
+static void
+check_selectdata (const char *csv_name, const char *text_name, const char *verbose_name)
+{
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) s = selectdata_from_csv (csv_name, keep);
+  MctlChronySource *rows = (MctlChronySource *) s->data;
+  g_autofree char *csv = mctl_chrony_format_selectdata (rows, s->len, FALSE, TRUE);
+  g_autofree char *csv_v = mctl_chrony_format_selectdata (rows, s->len, TRUE, TRUE);
+  g_autofree char *want_csv = fixture (csv_name);
+  g_autofree char *want_verbose = fixture (verbose_name);
+
+  g_assert_cmpuint (s->len, ==, 3);
+  g_assert_cmpstr (csv, ==, want_csv);
+  /* -v with -c is plain CSV, as in chronyc. */
+  g_assert_cmpstr (csv_v, ==, want_csv);
+  if (text_name != NULL)
+    {
+      g_autofree char *text = mctl_chrony_format_selectdata (rows, s->len, FALSE, FALSE);
+      g_autofree char *want_text = fixture (text_name);
+      g_assert_cmpstr (text, ==, want_text);
+    }
+  rows[0].name = "localhost";
+  g_autofree char *verbose = mctl_chrony_format_selectdata (rows, s->len, TRUE, FALSE);
+  g_assert_cmpstr (verbose, ==, want_verbose);
+}
+
+static void
+test_selectdata (void)
+{
+  /* W, T and N: trust, prefer, noselect and require; a never-heard source's leap '?'. */
+  check_selectdata ("selectdata.csv", "selectdata.txt", "selectdata-v.txt");
+  /* '*', '+' and 's'. */
+  check_selectdata ("selectdata-combined.csv", NULL, "selectdata-combined-v.txt");
+}
+
+/* The columns at their boundaries, written out by hand from chronyc's format: a cut name, a
+ * Last in minutes (from 1200 s) and at its last second count, a score past five columns, an
+ * interval in ms, us and s, -0 as +0 ("%c %-25s %c
+ * %c%c%c%c%c %c%c%c%c%c %I %5.1f %+S %+S  %1L"; in CSV %I is the integer, %5.1f "%.1f", %+S
+ * "%.9f" and %1L the leap status's words). */
+static void
+test_selectdata_columns (void)
+{
+  MctlChronySource s[] = {
+    { .address = "192.0.2.1", .name = "a-very-long-host-name.example.com", .select_state = 'x',
+      .authenticated = TRUE, .conf_options = MCTL_CHRONY_OPTION_PREFER | MCTL_CHRONY_OPTION_REQUIRE,
+      .eff_options = MCTL_CHRONY_OPTION_PREFER | MCTL_CHRONY_OPTION_REQUIRE,
+      .last_sample_ago = 20 * 60 + 59, .score = 12.34, .lo_limit = -0.0123456,
+      .hi_limit = 0.00987654, .leap = MCTL_CHRONY_LEAP_INSERT },
+    { .address = "2001:db8::7", .select_state = 'D', .last_sample_ago = 1199, .score = 999.96,
+      .lo_limit = -15.3, .hi_limit = 1234.0, .leap = MCTL_CHRONY_LEAP_DELETE },
+    { .address = "192.0.2.3", .select_state = '?', .last_sample_ago = -1, .score = 1.0,
+      .lo_limit = -0.0, .hi_limit = 9999.4e-9, .leap = MCTL_CHRONY_LEAP_UNSYNCHRONISED },
+  };
+  g_autofree char *text = mctl_chrony_format_selectdata (s, G_N_ELEMENTS (s), FALSE, FALSE);
+  g_autofree char *csv = mctl_chrony_format_selectdata (s, G_N_ELEMENTS (s), FALSE, TRUE);
+
+  g_assert_cmpstr (text, ==,
+    "S Name/IP Address        Auth COpts EOpts Last Score     Interval  Leap\n"
+    "=======================================================================\n"
+    "x a-very-long-host-name.ex> Y -P-R- -P-R-  20m  12.3   -12ms +9877us  +\n"
+    "D 2001:db8::7               N ----- ----- 1199 1000.0  -15.3s  +1234s  -\n"
+    "? 192.0.2.3                 N ----- -----    -   1.0    +0ns +9999ns  ?\n");
+  g_assert_cmpstr (csv, ==,
+    "x,192.0.2.1,Y,-,P,-,R,-,-,P,-,R,-,1259,12.3,-0.012345600,0.009876540,Insert second\n"
+    "D,2001:db8::7,N,-,-,-,-,-,-,-,-,-,-,1199,1000.0,-15.300000000,1234.000000000,Delete second\n"
+    "?,192.0.2.3,N,-,-,-,-,-,-,-,-,-,-,4294967295,1.0,0.000000000,0.000009999,Not synchronised\n");
+}
+
+/* The Source object's words and Options entries, as selectdata reads them. */
+static void
+test_selectdata_words (void)
+{
+  static const struct { const char *word; char letter; } states[] = {
+    { "noselect", 'N' }, { "unsynchronised", 's' }, { "missing-samples", 'M' },
+    { "large-distance", 'd' }, { "jittery", '~' }, { "waits-for-samples", 'w' },
+    { "stale", 'S' }, { "not-trusted", 'T' }, { "falseticker", 'x' },
+    { "waits-for-sources", 'W' }, { "not-preferred", 'P' }, { "distant", 'D' },
+    { "combined", '+' }, { "best", '*' }, { "selected", '?' }, { "", '?' }, { NULL, '?' },
+  };
+  const char *const options[] = { "iburst", "minpoll 4", "trust", "noselect", "require",
+                                  "prefer", "preferred", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (states); i++)
+    g_assert_cmpint (mctl_chrony_select_state_char (states[i].word), ==, states[i].letter);
+  g_assert_cmpint (mctl_chrony_options_from_strv (options), ==,
+                   MCTL_CHRONY_OPTION_NOSELECT | MCTL_CHRONY_OPTION_PREFER |
+                   MCTL_CHRONY_OPTION_TRUST | MCTL_CHRONY_OPTION_REQUIRE);
+  g_assert_cmpint (mctl_chrony_options_from_strv (options + 6), ==, 0);
+  g_assert_cmpint (mctl_chrony_options_from_strv (NULL), ==, 0);
 }
 
 /* "Label           : value" lines of tracking.txt -> value by label. */
@@ -648,6 +784,9 @@ main (int argc, char **argv)
     fixtures = SOURCE_FIXTURES;
   g_test_add_func ("/chrony/sources", test_sources);
   g_test_add_func ("/chrony/sourcestats", test_sourcestats);
+  g_test_add_func ("/chrony/selectdata", test_selectdata);
+  g_test_add_func ("/chrony/selectdata-columns", test_selectdata_columns);
+  g_test_add_func ("/chrony/selectdata-words", test_selectdata_words);
   g_test_add_func ("/chrony/tracking-text", test_tracking_text);
   g_test_add_func ("/chrony/tracking-csv", test_tracking_csv);
   g_test_add_func ("/chrony/tracking-unsynchronised", test_tracking_unsynchronised);

@@ -61,15 +61,17 @@ class Completion(unittest.TestCase):
 
     def test_completes_subcommands(self):
         self.assertEqual(complete('meridianctl se'),
-                         ['select-timezone', 'set-local-rtc', 'set-ntp', 'set-time', 'set-timezone'])
+                         ['select-timezone', 'selectdata', 'set-local-rtc', 'set-ntp', 'set-time',
+                          'set-timezone'])
         self.assertEqual(complete('meridianctl st'), ['status'])
         every = complete('meridianctl ')
         self.assertEqual(every, sorted(['status', 'list-timezones', 'set-timezone',
                                         'select-timezone', 'describe-zone', 'set-ntp',
-                                        'set-time', 'set-local-rtc', 'sources', 'sourcestats', 'authdata',
-                                        'tracking', 'ntpdata', 'add-source', 'remove-source', 'burst',
-                                        'makestep', 'offline', 'online', 'onoffline', 'activity',
-                                        'waitsync', 'monitor']))
+                                        'set-time', 'set-local-rtc', 'sources', 'sourcestats',
+                                        'selectdata', 'authdata', 'tracking', 'ntpdata',
+                                        'add-source', 'remove-source', 'burst', 'makestep',
+                                        'offline', 'online', 'onoffline', 'activity', 'waitsync',
+                                        'monitor']))
 
     def test_completes_the_commands_help_lists(self):
         if not MERIDIANCTL:
@@ -96,6 +98,8 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete('meridianctl set-ntp on '), [])
         self.assertEqual(complete('meridianctl sources -'), ['--help', '--json', '--no-ask-password',
                                                              '--verbose', '-c', '-n', '-v'])
+        self.assertEqual(complete('meridianctl selectdata -'), complete('meridianctl sources -'))
+        self.assertEqual(complete('meridianctl -n sel'), ['select-timezone', 'selectdata'])
         self.assertIn('-c', complete('meridianctl tracking -'))
         self.assertNotIn('-v', complete('meridianctl tracking -'))
         self.assertEqual(complete('meridianctl add-source s'), ['server'])

@@ -1087,6 +1087,109 @@ class Ntp(CliTestCase):
         r = self.ctl('sourcestats', '-v')
         self.assertTrue(r.stdout.startswith(legend + header), r.stdout)
 
+    # selectdata's state letters for the Source object's SelectionState words.
+    SELECT_STATES = {'noselect': 'N', 'unsynchronised': 's', 'missing-samples': 'M',
+                     'large-distance': 'd', 'jittery': '~', 'waits-for-samples': 'w',
+                     'stale': 'S', 'not-trusted': 'T', 'falseticker': 'x',
+                     'waits-for-sources': 'W', 'not-preferred': 'P', 'distant': 'D',
+                     'combined': '+', 'best': '*'}
+
+    @staticmethod
+    def chronyc_signed(seconds):
+        """chronyc's %+S below 999.5 s: four digits in ns, us or ms, then seconds to 0.1."""
+        for below, scale, unit in ((9999.5e-9, 1e9, 'ns'), (9999.5e-6, 1e6, 'us'),
+                                   (9999.5e-3, 1e3, 'ms')):
+            if abs(seconds) < below:
+                return f'{seconds * scale + 0.0:+5.0f}{unit}'
+        assert abs(seconds) < 999.5, seconds
+        return f'{seconds:+6.1f}s'
+
+    def expected_selectdata(self, props, name):
+        """A source's selectdata line and CSV fields, from its properties as read over D-Bus
+        (chronyc's "%c %-25s %c %c%c%c%c%c %c%c%c%c%c %I %5.1f %+S %+S  %1L")."""
+        state = self.SELECT_STATES.get(props['SelectionState'], '?')
+        auth = 'N' if props['AuthMode'] in ('', '-') else 'Y'
+        words = [o.split()[0] for o in props['Options']]
+        opts = ''.join(l if w in words else '-' for w, l in
+                       (('noselect', 'N'), ('prefer', 'P'), ('trust', 'T'), ('require', 'R'))) + '-'
+        ago = int(props['SelectionLastAgo'])
+        last = f'{ago:4d}' if ago < 1200 else f'{ago // 60:3d}m'
+        score, lo, hi = props['SelectionScore'], props['SelectionLow'], props['SelectionHigh']
+        unknown = props['ValidReplies'] == 0 or props['ReplyLeap'] == 3
+        leap = '?' if unknown else 'N+-'[props['ReplyLeap']]
+        words = ('Not synchronised' if unknown else
+                 ('Normal', 'Insert second', 'Delete second')[props['ReplyLeap']])
+        line = (f'{state} {name:<25s} {auth} {opts} {opts} {last} {score:5.1f} '
+                f'{self.chronyc_signed(lo)} {self.chronyc_signed(hi)}  {leap}\n')
+        csv = ([state, props['Address'], auth] + list(opts) + list(opts) +
+               [str(ago), f'{score:.1f}', f'{lo + 0.0:.9f}', f'{hi + 0.0:.9f}', words])
+        return line, csv
+
+    def test_selectdata(self):
+        self.start_with_sources('server 127.0.0.1 iburst prefer trust',
+                                'server 127.0.0.2 noselect require minpoll 4', 'server 127.0.0.3')
+        objs = self.source_objects()
+        self.assertEqual([p['Address'] for _, p in objs], ['127.0.0.1', '127.0.0.2', '127.0.0.3'])
+        header = ('S Name/IP Address        Auth COpts EOpts Last Score     Interval  Leap\n'
+                  + '=' * 71 + '\n')
+        expected = [self.expected_selectdata(p, p['Address']) for _, p in objs]
+
+        r = self.ctl('selectdata', '-n')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout, header + ''.join(line for line, _ in expected))
+        # The configured options, as chronyc shows them (the effective ones are the same).
+        self.assertEqual([l[30:41] for l in r.stdout.splitlines()[2:]],
+                         ['-PT-- -PT--', 'N--R- N--R-', '----- -----'])
+        # Nothing answers on those addresses: each row as real chronyc shows a noselect source
+        # (noselect require, as 127.0.0.3 in selectdata.txt) and one it never heard
+        # (127.0.0.4 in selectdata-combined-v.txt), but for the address.
+        noselect = (FIXTURES / 'selectdata.txt').read_text().splitlines()[4]
+        never = (FIXTURES / 'selectdata-combined-v.txt').read_text().splitlines()[12]
+        self.assertEqual(r.stdout.splitlines()[3:], [noselect.replace('127.0.0.3', '127.0.0.2'),
+                                                     never.replace('127.0.0.4', '127.0.0.3')])
+
+        r = self.ctl('selectdata', '-c')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual([l.split(',') for l in r.stdout.splitlines()], [c for _, c in expected])
+        self.assertEqual(r.stdout.splitlines()[1:], [
+            (FIXTURES / 'selectdata.csv').read_text().splitlines()[2].replace('.3,', '.2,'),
+            (FIXTURES / 'selectdata-combined.csv').read_text().splitlines()[2].replace('.4,', '.3,')])
+        for argv in (['-n', 'selectdata'], ['selectdata', '-a', '-n']):
+            self.assertEqual(self.ctl(*argv).stdout, self.ctl('selectdata', '-n').stdout, argv)
+        self.assertEqual(self.ctl('-c', 'selectdata').stdout, self.ctl('selectdata', '-c').stdout)
+
+        legend = (FIXTURES / 'selectdata-v.txt').read_text().split('S Name/IP')[0]
+        self.assertEqual(len(legend.splitlines()), 8)
+        r = self.ctl('selectdata', '-v', '-n')
+        self.assertExit(r, EXIT_OK)
+        self.assertTrue(r.stdout.startswith(legend + header), r.stdout)
+        self.assertIn('waits for update,, x', r.stdout)   # chronyc's own double comma
+
+        r = self.ctl('selectdata', '--json')
+        self.assertExit(r, EXIT_OK)
+        data = json.loads(r.stdout)
+        self.assertEqual([d['Path'] for d in data], [p for p, _ in objs])
+        for d, (_, p) in zip(data, objs):
+            for key in ('Name', 'Address', 'Options', 'AuthMode', 'ReplyLeap', 'ValidReplies',
+                        'SelectionState', 'SelectionScore', 'SelectionLow', 'SelectionHigh',
+                        'SelectionLastAgo'):
+                self.assertEqual(d[key], p[key], key)
+
+        r = self.ctl('selectdata', '127.0.0.1')
+        self.assertExit(r, EXIT_USAGE)
+        self.assertEqual(r.stdout, '')
+
+    def test_selectdata_help(self):
+        r = self.ctl('--help', env={'LC_ALL': 'C.UTF-8'})
+        self.assertExit(r, EXIT_OK)
+        self.assertRegex(r.stdout, r'(?m)^  selectdata \[-v\] \[-c\] \[-n\] +Show the NTP sources\' '
+                                   r'selection state, score and interval, as chronyc selectdata$')
+        r = self.ctl('selectdata', '--help', env={'LC_ALL': 'C.UTF-8'})
+        self.assertExit(r, EXIT_OK)
+        self.assertIn('meridianctl [OPTION…] selectdata\n', r.stdout)
+        for option in ('-c, --csv', '-n, --numeric', '-v, --verbose', '--json'):
+            self.assertIn(option, r.stdout)
+
     def test_ntpdata_before_any_reply(self):
         # Never answered: chronyc's ntpdata layout (the fixture's labels), the address and
         # port of each source, an all-zero header and no test passed.
@@ -1537,8 +1640,8 @@ class Timedated(CliTestCase):
 
     def test_ntp_views_need_meridiand(self):
         self.start_timedated()
-        for argv in (['sources'], ['tracking'], ['sourcestats', '-c'], ['burst'], ['monitor'],
-                     ['waitsync', '1']):
+        for argv in (['sources'], ['tracking'], ['sourcestats', '-c'], ['selectdata'], ['burst'],
+                     ['monitor'], ['waitsync', '1']):
             r = self.ctl(*argv)
             self.assertExit(r, EXIT_UNREACHABLE, argv)
             self.assertIn('the NTP views need meridiand', r.stderr)
