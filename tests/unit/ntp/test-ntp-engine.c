@@ -404,20 +404,27 @@ outage_recovers (void **state)
   ntp_engine_free (m.e);
 }
 
-/* A world at 2024-06-30T20:00:00Z, four hours before a leap second may be inserted, with
- * n servers 1 ms away announcing `leap` (1 = insertion; a test changes some), and the
- * engine made. */
+/* A world `to_midnight` seconds before 2024-07-01T00:00:00Z, when a leap second may be
+ * inserted, with n servers 1 ms away announcing `leap` (1 = insertion; a test changes some),
+ * and the engine made. */
 static void
-leap_world (MiniSim *m, uint64_t seed, int n, int leap)
+leap_world_before (MiniSim *m, uint64_t seed, int n, int leap, double to_midnight)
 {
   ms_init (m, seed, 0.0, 0.0);
   /* the true time base differs from MS_BASE_NS */
-  double shift = (double) (19904LL * 86400 + 85200) - (double) MS_BASE_NS * 1e-9;
+  double shift = (double) (19905LL * 86400) - to_midnight - (double) MS_BASE_NS * 1e-9;
   m->lphase = shift;
   m->n_srv = n;
   for (int i = 0; i < n; i++)
     m->srv[i] = (MsServer) { .offset = shift, .base_delay = 1e-3, .stratum = 1, .leap = leap };
   start_engine (m, NULL);
+}
+
+/* ... four hours before: the tests of the vote end long before midnight. */
+static void
+leap_world (MiniSim *m, uint64_t seed, int n, int leap)
+{
+  leap_world_before (m, seed, n, leap, 4 * 3600);
 }
 
 static void
@@ -488,7 +495,7 @@ leap_run_with (NtpLeapMode mode, bool announce, const char *extra)
 {
   MiniSim m;
   LeapRun out = { 0 };
-  leap_world (&m, 21, 3, announce ? 1 : 0);
+  leap_world_before (&m, 21, 3, announce ? 1 : 0, 1200);
   ntp_engine_free (m.e);
   NtpConfig cfg;
   ntp_config_init (&cfg);
