@@ -397,8 +397,6 @@ source_usable (const NtpEngine *e, const Source *s, const NtpStatsSelection *sel
     return false;
   if (sel->root_distance > e->cfg.maxdistance)
     return false;
-  if (s->cfg.minstratum > 0 && sel->stratum < s->cfg.minstratum)
-    return false;
   return true;
 }
 
@@ -516,8 +514,7 @@ verdict_unjudged (const NtpEngine *e, const Source *s, const NtpStatsSelection *
     return NTP_SELECT_UNSYNCHRONISED;
   if (!sel->ok)
     return NTP_SELECT_MISSING_SAMPLES;
-  if (sel->root_distance > e->cfg.maxdistance
-      || (s->cfg.minstratum > 0 && sel->stratum < s->cfg.minstratum))
+  if (sel->root_distance > e->cfg.maxdistance)
     return NTP_SELECT_LARGE_DISTANCE;
   return NTP_SELECT_STALE;   /* offline, stopped by a KoD, or unreachable and stale */
 }
@@ -1145,7 +1142,11 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   }
   s->delay_refused = 0;
 
-  s->stratum = p->stratum;
+  /* chrony's minstratum: the source counts as at least that stratum, in selection (where
+   * stratumweight makes it less preferred) and for our own stratum when it is the reference;
+   * it stays usable. */
+  int stratum = p->stratum > s->cfg.minstratum ? p->stratum : s->cfg.minstratum;
+  s->stratum = stratum;
   s->leap = p->leap;
   s->refid = p->refid;
   s->reply = (NtpReplyInfo) {
@@ -1171,7 +1172,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     .peer_dispersion = fout.dispersion,
     .root_delay = p->root_delay + fout.delay,
     .root_dispersion = p->root_dispersion + fout.dispersion,
-    .stratum = p->stratum, .leap = p->leap,
+    .stratum = stratum, .leap = p->leap,
   };
   if (!ntp_stats_add (s->stats, &smp))
     elog (e, NTP_LOG_WARNING, "%s: out of order sample, history discarded", s->cfg.name);

@@ -153,7 +153,8 @@ typedef struct {
   double maxdelay;           /* s; default 3 */
   double mindelay;           /* s; 0 = none */
   double offset;             /* s, added to the source's measured offset (asymmetry fix) */
-  int minstratum;
+  int minstratum;            /* the source counts as at least this stratum (less preferred
+                              * by stratumweight, and our stratum when it is the reference) */
   int maxsources;            /* pool only */
   int polltarget;            /* default 8 */
   int filter;                /* clock filter depth (RFC 5905 §10: lowest delay of the last N
@@ -246,8 +247,7 @@ typedef enum {
   NTP_SELECT_UNSYNCHRONISED = 0,  /* 's': never heard, or its last reply said leap 3 */
   NTP_SELECT_NOSELECT,            /* 'N': the noselect option */
   NTP_SELECT_MISSING_SAMPLES,     /* 'M': too few samples for its statistics */
-  NTP_SELECT_LARGE_DISTANCE,      /* 'd': root distance above maxdistance (or stratum below
-                                   * minstratum) */
+  NTP_SELECT_LARGE_DISTANCE,      /* 'd': root distance above maxdistance */
   NTP_SELECT_JITTERY,             /* '~': jitter above maxjitter */
   NTP_SELECT_WAITS_FOR_SAMPLES,   /* 'w': waits for other sources to gather samples */
   NTP_SELECT_STALE,               /* 'S': unreachable with older samples than the others',

@@ -1871,6 +1871,45 @@ selectdata_verdicts_of_the_engine (void **state)
   ntp_engine_free (m.e);
 }
 
+/* chrony's minstratum raises the stratum a source counts as; it stays usable. A stratum-1
+ * server with `minstratum 3` beside a stratum-2 one at the same distance: the stratum-2 one
+ * is selected (stratumweight), the other is still a truechimer; alone, it is followed, and
+ * our stratum is 3 + 1. */
+static void
+minstratum_raises_the_stratum_and_keeps_the_source (void **state)
+{
+  (void) state;
+  for (int alone = 0; alone < 2; alone++) {
+    MiniSim m;
+    ms_init (&m, 41, 0.01, 5.0);
+    m.n_srv = alone ? 1 : 2;
+    m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 20e-6, .stratum = 1 };
+    m.srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 20e-6, .stratum = 2 };
+    start_engine (&m, NULL);
+    add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4 minstratum 3");
+    if (!alone)
+      add (&m, "server 192.0.2.2 iburst minpoll 4 maxpoll 4");
+    ntp_engine_start (m.e);
+    ms_run (&m, 600, 0, NULL, NULL);
+    NtpTracking tr;
+    NtpSourceReport r;
+    ntp_engine_get_tracking (m.e, &tr);
+    ntp_engine_get_source (m.e, 0, &r);
+    assert_true (tr.synchronized);
+    assert_int_equal (r.stratum, 3);
+    assert_int_equal (r.reply.stratum, 1);          /* the packet's, as ntpdata shows it */
+    if (alone) {
+      assert_int_equal (tr.ref_source, 0);
+      assert_int_equal (tr.stratum, 4);
+    } else {
+      assert_int_equal (tr.ref_source, 1);
+      assert_int_equal (tr.stratum, 3);
+      assert_true (r.state == NTP_STATE_COMBINED || r.state == NTP_STATE_NOT_COMBINED);
+    }
+    ntp_engine_free (m.e);
+  }
+}
+
 int
 main (void)
 {
@@ -1914,6 +1953,7 @@ main (void)
     cmocka_unit_test (system_time_ages_as_the_slew_goes_on),
     cmocka_unit_test (root_dispersion_ages_with_maxclockerror),
     cmocka_unit_test (selectdata_verdicts_of_the_engine),
+    cmocka_unit_test (minstratum_raises_the_stratum_and_keeps_the_source),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
