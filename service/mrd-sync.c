@@ -551,6 +551,17 @@ mrd_sync_burst (MrdSync *self, GError **error)
   return self->engine->burst (self->engine_data, error);
 }
 
+gboolean
+mrd_sync_reselect (MrdSync *self, GError **error)
+{
+  if (self->engine == NULL || self->engine->reselect == NULL)
+    {
+      g_message ("Reselect: no NTP engine is running, nothing to select");
+      return TRUE;
+    }
+  return self->engine->reselect (self->engine_data, error);
+}
+
 static gboolean
 parse_connectivity (const char *connectivity, const char *mask_text, MrdConnectivity *c,
                     MrdSyncMask *mask, GError **error)

@@ -127,6 +127,8 @@ struct NtpEngine {
   uint64_t rng;
   bool reselect_due;         /* the reference went offline inside a send: select again once
                               * the timer's round of requests is done */
+  bool reselect_afresh;      /* ntp_engine_reselect: the next selection keeps no source for
+                              * having been selected */
 };
 
 /* chrony's maxclockerror (NtpConfig.maxclockerror, ppm; default 1): how far the local
@@ -566,7 +568,9 @@ select_and_update (NtpEngine *e, int64_t now_raw)
     .maxclockerror = clock_error (e),
   };
   NtpSelectResult res;
-  ntp_select_run (in, NTP_MAX_SOURCES, &params, e->selected, states, &res);
+  ntp_select_run (in, NTP_MAX_SOURCES, &params, e->reselect_afresh ? -1 : e->selected, states,
+                  &res);
+  e->reselect_afresh = false;
   /* While waiting no verdict is given: chronyd shows such sources as '?' (its WAITS_STATS). */
   bool waiting = wait_for_laggards (e, in);
   for (int i = 0; i < NTP_MAX_SOURCES; i++) {
@@ -1343,6 +1347,16 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
     elog (e, NTP_LOG_DEBUG, "%s: interleaved reply completes an exchange with an unsynchronized"
           " server, no sample", s->cfg.name);
   arm (e);
+}
+
+void
+ntp_engine_reselect (NtpEngine *e)
+{
+  if (!e->started)
+    return;
+  elog (e, NTP_LOG_INFO, "Reselecting source");
+  e->reselect_afresh = true;
+  select_and_update (e, e->env.now (e->env.ud));
 }
 
 void

@@ -59,6 +59,9 @@ void ntp_engine_timer (NtpEngine *e);
 /* `chronyc burst` and `chronyc makestep`. */
 void ntp_engine_burst (NtpEngine *e);
 void ntp_engine_make_step (NtpEngine *e);
+/* `chronyc reselect`: select now as if no source were selected, so that the best source
+ * takes over even when the current one is within reselectdist of it. */
+void ntp_engine_reselect (NtpEngine *e);
 /* Someone else stepped the clock by step_s (positive = it now reads more): settimeofday,
  * `date -s`, another daemon. Unlike chronyd, which finds such a jump from its timeouts and
  * throws its measurements away, the caller knows the step exactly (the clock's distance

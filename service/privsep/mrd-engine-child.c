@@ -303,6 +303,11 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       if (!mrd_sync_engine_burst (self->engine))
         send_error (self, "burst: the engine is stopped");
     }
+  else if (g_str_equal (name, "reselect"))
+    {
+      if (!mrd_sync_engine_reselect (self->engine))
+        send_error (self, "reselect: the engine is stopped");
+    }
   else if (g_str_equal (name, "set-connectivity") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
     {
       const char *which, *mask_text;

@@ -627,6 +627,23 @@ seam_burst (gpointer engine, GError **error)
 }
 
 static gboolean
+seam_reselect (gpointer engine, GError **error)
+{
+  MrdEngineProxy *self = engine;
+  gboolean send;
+
+  if (!check_running (self, "Reselect", &send, error))
+    return FALSE;
+  if (send)
+    {
+      send_msg (self, "reselect", g_variant_new ("()"));
+      g_message ("Reselect: sent to the NTP engine (%s)",
+                 mrd_engine_launch_describe (self->launch));
+    }
+  return TRUE;
+}
+
+static gboolean
 seam_make_step (gpointer engine, GError **error)
 {
   MrdEngineProxy *self = engine;
@@ -759,6 +776,7 @@ static const MrdSyncEngineOps seam = {
   .remove_source = seam_remove_source,
   .burst = seam_burst,
   .make_step = seam_make_step,
+  .reselect = seam_reselect,
   .set_connectivity = seam_set_connectivity,
   .set_enabled = seam_set_enabled,
 };

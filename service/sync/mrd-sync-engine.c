@@ -1831,6 +1831,19 @@ mrd_sync_engine_burst (MrdSyncEngine *self)
   return TRUE;
 }
 
+gboolean
+mrd_sync_engine_reselect (MrdSyncEngine *self)
+{
+  gint64 before;
+
+  if (self->core == NULL)
+    return FALSE;
+  before = ref_time (self);
+  ntp_engine_reselect (self->core);
+  after_core (self, before);
+  return TRUE;
+}
+
 guint
 mrd_sync_engine_set_connectivity (MrdSyncEngine *self, MrdConnectivity connectivity,
                                   const MrdSyncMask *mask)

@@ -134,6 +134,8 @@ GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
 /* `chronyc burst` / `chronyc makestep`. FALSE while stopped. */
 gboolean       mrd_sync_engine_burst     (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_make_step (MrdSyncEngine *self);
+/* `chronyc reselect` (ntp_engine_reselect). FALSE while stopped. */
+gboolean       mrd_sync_engine_reselect  (MrdSyncEngine *self);
 /* `chronyc offline` / `online` / `onoffline` for the sources @mask matches (mrd-sync-mask.h);
  * MRD_CONNECTIVITY_AUTO takes each online when the kernel has a route to it, else offline.
  * Kept while stopped and across stop and start. Returns how many polled addresses matched. */

@@ -107,6 +107,7 @@ SIGNATURES = {
     'SetTimezone': '(sb)', 'SetNTP': '(bb)', 'SetTime': '(xbb)', 'SetLocalRTC': '(bbb)',
     'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(sx)',
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
+    'Reselect': '(b)',
     'SetConnectivity': '(ssb)',
 }
 

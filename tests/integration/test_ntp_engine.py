@@ -279,7 +279,7 @@ class SourcesMethods(ChronydCase):
         self.assertEqual(ref, ref_after, 'no 0.5 s without a clock update')
         self.assertGreater(abs(second - first), 1e-3)
         self.polkit_allow([a for a in harness.ALL_ACTIONS if a != ACTION['manage-sources']])
-        for method in ('Burst', 'MakeStep'):
+        for method in ('Burst', 'MakeStep', 'Reselect'):
             with self.assertRaises(harness.DBusError) as cm:
                 self.call(method, False, iface=SOURCES)
             self.assertEqual(cm.exception.name, ACCESS_DENIED)
@@ -292,6 +292,13 @@ class SourcesMethods(ChronydCase):
         self.call('MakeStep', False, iface=SOURCES)
         self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 0.05, timeout=20,
                         what='the step (|TrueOffset| < 50 ms)')
+        # Reselect reaches the engine, which selects afresh: the one source again.
+        self.call('Reselect', False, iface=SOURCES)
+        self.wait_until(lambda: 'Reselecting source' in self.daemon.log(), timeout=10,
+                        what="the engine's log line of Reselect")
+        (path, _), = self.sources().items()
+        self.wait_until(lambda: self.sources()[path]['SelectionState'] == 'best', timeout=10,
+                        what='the source selected again')
 
 
 class Persistence(ChronydCase):

@@ -32,6 +32,7 @@ METHODS = {
     'AddSource': ('manage-sources', ['server 127.0.0.1 port 12399 iburst'], True),
     'Burst': ('manage-sources', [], True),
     'MakeStep': ('manage-sources', [], True),
+    'Reselect': ('manage-sources', [], True),
 }
 
 

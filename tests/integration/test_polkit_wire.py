@@ -77,6 +77,7 @@ class PolkitWire(harness.MeridianTestCase):
                            'manage-sources', interactive)
             self.check_for(SOURCES, 'Burst', [], 'manage-sources', interactive)
             self.check_for(SOURCES, 'MakeStep', [], 'manage-sources', interactive)
+            self.check_for(SOURCES, 'Reselect', [], 'manage-sources', interactive)
 
     def test_reads_ask_polkit_nothing(self):
         n = len(self.checks)

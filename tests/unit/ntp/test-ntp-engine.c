@@ -1910,6 +1910,46 @@ minstratum_raises_the_stratum_and_keeps_the_source (void **state)
   }
 }
 
+/* chronyc reselect: a source 2 ms nearer than the selected one, within `reselectdist 0.01`,
+ * does not take over (its selectdata score says it is better); after ntp_engine_reselect it
+ * does, and the selection keeps it. */
+static void
+reselect_lets_a_better_source_within_reselectdist_take_over (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 43, 0.001, 5.0);
+  m.n_srv = 2;
+  m.srv[0] = (MsServer) { .base_delay = 3e-3, .jitter = 10e-6, .stratum = 1 };
+  m.srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 10e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  char err[100];
+  assert_int_equal (ntp_config_parse_line (&cfg, "reselectdist 0.01", err, sizeof err), 1);
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 60, 0, NULL, NULL);
+  add (&m, "server 192.0.2.2 iburst minpoll 4 maxpoll 4");
+  ms_run (&m, 300, 0, NULL, NULL);
+  NtpTracking tr;
+  NtpSourceReport r;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.ref_source, 0);
+  ntp_engine_get_source (m.e, 1, &r);
+  assert_int_equal (r.verdict, NTP_SELECT_COMBINED);
+  assert_true (r.select_score > 1.2);
+  ntp_engine_reselect (m.e);
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.ref_source, 1);
+  ntp_engine_get_source (m.e, 1, &r);
+  assert_int_equal (r.verdict, NTP_SELECT_BEST);
+  ms_run (&m, 600, 0, NULL, NULL);
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.ref_source, 1);
+  ntp_engine_free (m.e);
+}
+
 int
 main (void)
 {
@@ -1954,6 +1994,7 @@ main (void)
     cmocka_unit_test (root_dispersion_ages_with_maxclockerror),
     cmocka_unit_test (selectdata_verdicts_of_the_engine),
     cmocka_unit_test (minstratum_raises_the_stratum_and_keeps_the_source),
+    cmocka_unit_test (reselect_lets_a_better_source_within_reselectdist_take_over),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -341,8 +341,16 @@ fake_set_enabled (gpointer e, gboolean enabled)
   g_string_append_printf (((FakeEngine *) e)->log, "enabled %d;", enabled);
 }
 
+static gboolean
+fake_reselect (gpointer e, GError **error)
+{
+  g_string_append (((FakeEngine *) e)->log, "reselect;");
+  return TRUE;
+}
+
 static const MrdSyncEngineOps fake = {
   fake_add, fake_remove, fake_burst, fake_make_step, fake_set_enabled,
+  .reselect = fake_reselect,
 };
 
 static void
@@ -358,17 +366,19 @@ commands_reach_the_engine (void **state)
   assert_false (mrd_sync_has_engine (f->sync));
   assert_true (mrd_sync_burst (f->sync, NULL));
   assert_true (mrd_sync_make_step (f->sync, NULL));
+  assert_true (mrd_sync_reselect (f->sync, NULL));
 
   mrd_sync_set_engine (f->sync, &fake, &engine);
   assert_true (mrd_sync_add_source (f->sync, "server ntp.example.org iburst", &id, NULL));
   assert_true (mrd_sync_burst (f->sync, NULL));
   assert_true (mrd_sync_make_step (f->sync, NULL));
+  assert_true (mrd_sync_reselect (f->sync, NULL));
   assert_true (mrd_sync_set_enabled (f->sync, !was, NULL));
   assert_true (mrd_sync_set_enabled (f->sync, !was, NULL));   /* unchanged: not passed on */
   assert_true (mrd_sync_remove_source (f->sync, id, NULL));
   {
-    g_autofree char *want = g_strdup_printf ("add 0 ntp.example.org;burst;makestep;enabled %d;"
-                                             "remove 0;", !was);
+    g_autofree char *want = g_strdup_printf ("add 0 ntp.example.org;burst;makestep;reselect;"
+                                             "enabled %d;remove 0;", !was);
 
     assert_string_equal (engine.log->str, want);
   }
