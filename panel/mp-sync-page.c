@@ -5,7 +5,8 @@
  * InterfacesAdded/Removed, and, for the measured figures meridiand does not announce
  * (EmitsChangedSignal "false" in dbus/org.meridian.Time1.xml), read again every
  * MERIDIAN_REREAD_S seconds while the page is shown (cli/meridian-reread.h, shared with
- * meridianctl monitor). Adding, removing and bursting go through org.meridian.Time1.Sources. */
+ * meridianctl monitor: a GetAll, so SelectionState behind each badge's tooltip too). Adding,
+ * removing and bursting go through org.meridian.Time1.Sources. */
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -67,6 +68,45 @@ static const struct {
   { "too-variable", N_("Too variable"), N_("Its measurements vary too much to be trusted"), "warning" },
   { "unusable", N_("Unusable"), N_("Not reached yet, or its data cannot be used"), "dim-label" },
 };
+
+/* Why the last source selection treated the source as it did: the SelectionState words
+ * (chronyc selectdata's states, dbus/org.meridian.Time1.xml), one sentence each for the
+ * badge's tooltip; the coarse State above still gives its label and colour. */
+static const struct {
+  const char *selection_state;
+  const char *reason;
+} reasons[] = {
+  /* TRANSLATORS: "noselect" is the source's option in the configuration; keep it as is */
+  { "noselect", N_("Set with the noselect option, so it is never used") },
+  { "unsynchronised", N_("Not heard from yet, or it says its own clock is not synchronized") },
+  { "missing-samples", N_("Too few measurements of it yet to judge it") },
+  /* TRANSLATORS: "maxdistance" is an option in the configuration; keep it as is */
+  { "large-distance", N_("Its possible error is larger than maxdistance allows") },
+  /* TRANSLATORS: "maxjitter" is an option in the configuration; keep it as is */
+  { "jittery", N_("Its measurements vary more than maxjitter allows") },
+  { "waits-for-samples", N_("Waiting for the other sources to gather measurements") },
+  { "stale", N_("Its measurements are out of date: unreachable, offline, or refused by the server") },
+  /* TRANSLATORS: "trust" is a source option in the configuration; keep it as is */
+  { "not-trusted", N_("Disagrees with the sources marked trust") },
+  { "falseticker", N_("Disagrees with the majority of sources, so it is ignored") },
+  /* TRANSLATORS: "minsources" and "require" are options in the configuration; keep them */
+  { "waits-for-sources", N_("Not used until enough sources agree, as minsources or require asks") },
+  /* TRANSLATORS: "prefer" is a source option in the configuration; keep it as is */
+  { "not-preferred", N_("Usable, but another source is marked prefer and is used instead") },
+  { "distant", N_("Too far from the selected source, in accuracy or frequency, to be averaged with it") },
+  { "combined", N_("Agrees with the selected source and is averaged with it") },
+  { "best", N_("The best of the sources: the clock is synchronized to it") },
+};
+
+/* NULL for "" (a meridiand older than the property) or a word this panel does not know. */
+static const char *
+selection_reason (const char *selection_state)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (g_strcmp0 (selection_state, reasons[i].selection_state) == 0)
+      return _(reasons[i].reason);
+  return NULL;
+}
 
 /* ---- tracking ----------------------------------------------------------------------- */
 
@@ -248,6 +288,7 @@ fill_source_row (MpSyncPage *self, GtkWidget *row, MrdDBusTime1Source *src)
   const char *name = mrd_dbus_time1_source_get_name (src);
   const char *address = mrd_dbus_time1_source_get_address (src);
   const char *state = mrd_dbus_time1_source_get_state (src);
+  const char *reason = selection_reason (mrd_dbus_time1_source_get_selection_state (src));
   guint8 r = mrd_dbus_time1_source_get_reach (src);
   g_autofree char *title = NULL, *subtitle = NULL, *dots = NULL, *reach_label = NULL;
   g_autofree char *remove_label = NULL;
@@ -287,13 +328,15 @@ fill_source_row (MpSyncPage *self, GtkWidget *row, MrdDBusTime1Source *src)
       break;
   if (k == G_N_ELEMENTS (states))
     k = G_N_ELEMENTS (states) - 1;
+  if (reason == NULL)
+    reason = _(states[k].tooltip);
   gtk_label_set_text (badge, _(states[k].label));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (badge), _(states[k].tooltip));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (badge), reason);
   for (guint j = 0; j < G_N_ELEMENTS (states); j++)
     gtk_widget_remove_css_class (GTK_WIDGET (badge), states[j].css);
   gtk_widget_add_css_class (GTK_WIDGET (badge), states[k].css);
   gtk_accessible_update_property (GTK_ACCESSIBLE (badge), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  _(states[k].tooltip), -1);
+                                  reason, -1);
 
   dots = reach_dots (r);
   gtk_label_set_text (reach, dots);

@@ -12,7 +12,11 @@ Control (interface org.meridian.Test at /org/meridian/Time1):
   SetTracking(s json)  update tracking properties and announce them (PropertiesChanged) as
                        meridiand does: only those not marked EmitsChangedSignal "false" in
                        dbus/org.meridian.Time1.xml (the others a client must read again)
+  SetSource(u n, s json)  the same for the source object /org/meridian/Time1/sources/N
+                       (SelectionState, the measured figures and Reach are not announced)
   Calls() -> s json    the Sources methods called so far
+Every property of dbus/org.meridian.Time1.xml's interfaces is exported; one STATE leaves out
+reads as zero or "" (a Source's SelectionState "" as from a meridiand older than it).
 """
 
 import json
@@ -29,6 +33,8 @@ IFACES = {i.name: i for i in NODE.interfaces}
 PATH = '/org/meridian/Time1'
 TEST = Gio.DBusNodeInfo.new_for_xml('''<node><interface name="org.meridian.Test">
   <method name="SetTracking"><arg name="json" type="s" direction="in"/></method>
+  <method name="SetSource"><arg name="n" type="u" direction="in"/>
+    <arg name="json" type="s" direction="in"/></method>
   <method name="Calls"><arg name="json" type="s" direction="out"/></method>
 </interface></node>''').interfaces[0]
 OM = Gio.DBusNodeInfo.new_for_xml('''<node><interface name="org.freedesktop.DBus.ObjectManager">
@@ -88,15 +94,22 @@ class Mock:
             inv.return_value(GLib.Variant('(a{oa{sa{sv}}})', (objs,)))
             return
         if iface == 'org.meridian.Test':
-            if method == 'SetTracking':
-                changes = json.loads(params.unpack()[0])
-                self.props['org.meridian.Time1.Tracking'].update(changes)
-                conn.emit_signal(None, PATH, 'org.freedesktop.DBus.Properties', 'PropertiesChanged',
-                                 GLib.Variant('(sa{sv}as)', ('org.meridian.Time1.Tracking',
-                                              {k: variant('org.meridian.Time1.Tracking', k, v)
-                                               for k, v in changes.items()
-                                               if announced('org.meridian.Time1.Tracking', k)},
-                                              [])))
+            if method in ('SetTracking', 'SetSource'):
+                if method == 'SetTracking':
+                    changes = json.loads(params.unpack()[0])
+                    where, name = PATH, 'org.meridian.Time1.Tracking'
+                    values = self.props[name]
+                else:
+                    n, text = params.unpack()
+                    changes = json.loads(text)
+                    where, name = f'{PATH}/sources/{n}', 'org.meridian.Time1.Source'
+                    values = self.sources[where]
+                values.update(changes)
+                told = {k: variant(name, k, v) for k, v in changes.items() if announced(name, k)}
+                # As meridiand: nothing announced, no signal (a client has to read again).
+                if told:
+                    conn.emit_signal(None, where, 'org.freedesktop.DBus.Properties',
+                                     'PropertiesChanged', GLib.Variant('(sa{sv}as)', (name, told, [])))
                 inv.return_value(None)
             else:
                 inv.return_value(GLib.Variant('(s)', (json.dumps(self.calls),)))

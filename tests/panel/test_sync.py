@@ -87,6 +87,54 @@ class SyncPage(PanelTestCase):
         self.do(self.find(self.app, role='push button', name='Burst'))
         self.wait_until(lambda: ['Burst', [True]] in self.mock_calls(), what='Sources.Burst(true) called')
 
+    def test_badge_tooltip_says_why_from_selection_state(self):
+        def source(name, state, selection):
+            return {'Name': name, 'Address': name, 'Mode': 'server', 'State': state,
+                    'SelectionState': selection, 'Stratum': 2, 'Poll': 6, 'Reach': 0o377,
+                    'LastRxAgo': 10.0, 'Online': True}
+        state = dict(STATE, sources=[source('a.example', 'not-combined', 'not-preferred'),
+                                     source('b.example', 'unusable', 'stale'),
+                                     source('c.example', 'too-variable', '')])
+        self.polkit_allow_all()
+        self.start_mock(state)
+        self.start_panel()
+        self.open_sync_page()
+
+        def badge(label):
+            return self.wait_for(lambda: self.find(self.app, role='label', name=label), 15,
+                                 f'the {label} badge')
+        # The label from State, the reason (tooltip and accessible description) from
+        # SelectionState.
+        self.assertEqual(badge('Not combined').get_description(),
+                         'Usable, but another source is marked prefer and is used instead')
+        self.assertEqual(badge('Unusable').get_description(),
+                         'Its measurements are out of date: unreachable, offline, or refused by the server')
+        # SelectionState "" (a meridiand older than it): State's guess, as before.
+        self.assertEqual(badge('Too variable').get_description(),
+                         'Its measurements vary too much to be trusted')
+        # SelectionState is not announced: the page's re-reading brings the new one.
+        self.set_source(2, {'SelectionState': 'jittery'})
+        self.wait_for(lambda: badge('Too variable').get_description()
+                      == 'Its measurements vary more than maxjitter allows', 10,
+                      'the re-read SelectionState in the tooltip')
+        # A word this panel does not know: State's guess again.
+        self.set_source(2, {'SelectionState': 'some-later-state'})
+        self.wait_for(lambda: badge('Too variable').get_description()
+                      == 'Its measurements vary too much to be trusted', 10,
+                      'State\'s tooltip for an unknown SelectionState')
+        # Both change: the label follows State (announced), the reason SelectionState (read
+        # again, so it may come a tick later).
+        self.set_source(0, {'State': 'selected', 'SelectionState': 'best'})
+        self.wait_for(lambda: badge('Selected').get_description()
+                      == 'The best of the sources: the clock is synchronized to it', 10,
+                      'the selected source\'s badge')
+        self.assertIsNone(self.find(self.app, role='label', name='Not combined'))
+
+    def set_source(self, n, values):
+        self.bus.call_sync('org.meridian.Time1', '/org/meridian/Time1', 'org.meridian.Test',
+                           'SetSource', GLib.Variant('(us)', (n, json.dumps(values))),
+                           None, 0, 5000, None)
+
     def mock_calls(self):
         reply = self.bus.call_sync('org.meridian.Time1', '/org/meridian/Time1', 'org.meridian.Test',
                                    'Calls', None, GLib.VariantType('(s)'), 0, 5000, None)
