@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
  * meridianctl sources | sourcestats | selectdata | authdata | tracking | add-source |
- * remove-source | burst | makestep | waitsync: the chronyc commands, over meridiand's D-Bus
+ * remove-source | burst | makestep | reselect | waitsync: the chronyc commands, over meridiand's D-Bus
  * API — Tracking on the service object, one org.meridian.Time1.Source object per source
  * under its ObjectManager, and the Sources interface's methods.  The reports are laid out
  * by meridianctl-chrony.c.
@@ -738,6 +738,13 @@ int
 mctl_makestep (MctlContext *ctx, int argc, char **argv)
 {
   return simple_command (ctx, "makestep", "MakeStep", _("Cannot step the clock"), argc, argv);
+}
+
+int
+mctl_reselect (MctlContext *ctx, int argc, char **argv)
+{
+  return simple_command (ctx, "reselect", "Reselect", _("Cannot reselect the NTP source"),
+                         argc, argv);
 }
 
 /* ---- offline / online / onoffline ------------------------------------------------------- */
