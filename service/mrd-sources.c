@@ -388,6 +388,13 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
       else
         mrd_dbus_time1_sources_complete_burst (self->skeleton, invocation);
     }
+  else if (strcmp (method, "Refresh") == 0)
+    {
+      if (!mrd_sync_refresh_names (self->sync, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_refresh (self->skeleton, invocation);
+    }
   else if (strcmp (method, "Reselect") == 0)
     {
       if (!mrd_sync_reselect (self->sync, &error))
@@ -519,6 +526,7 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
                     G_CALLBACK (handle_set_connectivity), self);
   g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reselect", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-refresh", G_CALLBACK (handle_simple), self);
   update_tracking (self);
   /* Ids are never reused: walk them in order so the objects appear in the order added. */
   for (guint id = 0; n > 0; id++)

@@ -562,6 +562,17 @@ mrd_sync_reselect (MrdSync *self, GError **error)
   return self->engine->reselect (self->engine_data, error);
 }
 
+gboolean
+mrd_sync_refresh_names (MrdSync *self, GError **error)
+{
+  if (self->engine == NULL || self->engine->refresh_names == NULL)
+    {
+      g_message ("Refresh: no NTP engine is running, no names to resolve");
+      return TRUE;
+    }
+  return self->engine->refresh_names (self->engine_data, error);
+}
+
 static gboolean
 parse_connectivity (const char *connectivity, const char *mask_text, MrdConnectivity *c,
                     MrdSyncMask *mask, GError **error)

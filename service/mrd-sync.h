@@ -55,8 +55,10 @@ typedef struct {
    * engine keeps its latest figures; called before a client reads them. May be NULL (an engine
    * that reports every update as it comes). */
   void     (*refresh)       (gpointer engine);
-  /* chronyc reselect (ntp_engine_reselect). May be NULL. */
+  /* chronyc reselect (ntp_engine_reselect) and refresh (names resolved again). May be
+   * NULL. */
   gboolean (*reselect)      (gpointer engine, GError **error);
+  gboolean (*refresh_names) (gpointer engine, GError **error);
 } MrdSyncEngineOps;
 
 /* @state_path: where NTP on/off is kept (read now; a garbled file gives the default, on). */
@@ -120,8 +122,9 @@ guint       mrd_sync_get_n_sources      (MrdSync *self);
  * and both succeed, as chronyc's commands do on an idle chronyd. */
 gboolean    mrd_sync_burst              (MrdSync *self, GError **error);
 gboolean    mrd_sync_make_step          (MrdSync *self, GError **error);
-/* Reselect (chronyc reselect): likewise. */
+/* Reselect and Refresh (chronyc reselect, refresh): likewise. */
 gboolean    mrd_sync_reselect           (MrdSync *self, GError **error);
+gboolean    mrd_sync_refresh_names      (MrdSync *self, GError **error);
 /* Check a connectivity command: @connectivity "offline", "online" or "auto" (onoffline), @mask
  * as mrd-sync-mask.h reads it; G_DBUS_ERROR_INVALID_ARGS for either one wrong. */
 gboolean    mrd_sync_check_connectivity (const char *connectivity, const char *mask,

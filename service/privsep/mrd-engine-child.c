@@ -303,6 +303,8 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       if (!mrd_sync_engine_burst (self->engine))
         send_error (self, "burst: the engine is stopped");
     }
+  else if (g_str_equal (name, "refresh"))
+    mrd_sync_engine_refresh (self->engine);
   else if (g_str_equal (name, "reselect"))
     {
       if (!mrd_sync_engine_reselect (self->engine))

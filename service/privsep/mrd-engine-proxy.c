@@ -626,21 +626,33 @@ seam_burst (gpointer engine, GError **error)
   return TRUE;
 }
 
+/* Reselect and Refresh: a message without arguments, once the engine runs. */
 static gboolean
-seam_reselect (gpointer engine, GError **error)
+send_command (MrdEngineProxy *self, const char *method, const char *message, GError **error)
 {
-  MrdEngineProxy *self = engine;
   gboolean send;
 
-  if (!check_running (self, "Reselect", &send, error))
+  if (!check_running (self, method, &send, error))
     return FALSE;
   if (send)
     {
-      send_msg (self, "reselect", g_variant_new ("()"));
-      g_message ("Reselect: sent to the NTP engine (%s)",
+      send_msg (self, message, g_variant_new ("()"));
+      g_message ("%s: sent to the NTP engine (%s)", method,
                  mrd_engine_launch_describe (self->launch));
     }
   return TRUE;
+}
+
+static gboolean
+seam_reselect (gpointer engine, GError **error)
+{
+  return send_command (engine, "Reselect", "reselect", error);
+}
+
+static gboolean
+seam_refresh_names (gpointer engine, GError **error)
+{
+  return send_command (engine, "Refresh", "refresh", error);
 }
 
 static gboolean
@@ -777,6 +789,7 @@ static const MrdSyncEngineOps seam = {
   .burst = seam_burst,
   .make_step = seam_make_step,
   .reselect = seam_reselect,
+  .refresh_names = seam_refresh_names,
   .set_connectivity = seam_set_connectivity,
   .set_enabled = seam_set_enabled,
 };

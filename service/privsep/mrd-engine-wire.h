@@ -7,7 +7,7 @@
  *                          none), enabled (b) — first, once
  *   "add-source"    (us)   the daemon's source id, a chrony.conf source line
  *   "remove-source" u      the id
- *   "burst", "make-step", "reselect"   ()
+ *   "burst", "make-step", "reselect", "refresh"   ()
  *   "set-connectivity" (ss) "offline", "online" or "auto" (onoffline), and the sources
  *                          (mrd-sync-mask.h: "" = all)
  *   "enable"        b      start or stop polling

@@ -85,6 +85,8 @@ struct _SyncSpec {
   gint64 next_resolve_mono;      /* µs: no re-resolution for failing members before */
   MrdBackoff refresh;            /* ms: between re-resolutions for failing members */
   gboolean peer_said;
+  gboolean refreshing;           /* mrd_sync_engine_refresh: the next answer also replaces
+                                  * the members it no longer lists */
   gboolean offline;              /* the connectivity an address resolved later starts with:
                                   * the `offline` option, then the last command naming the line */
 };
@@ -744,14 +746,27 @@ spec_schedule_retry (SyncSpec *spec)
   g_debug ("Resolving %s again in %u ms", spec->sc.name, delay_ms);
 }
 
+/* Whether the member's address (or its NTS-KE server's) is among @addresses. */
+static gboolean
+member_listed (const SyncSource *src, GPtrArray *addresses)
+{
+  for (guint j = 0; j < addresses->len; j++)
+    if (mrd_net_address_equal (src->address, addresses->pdata[j]) ||
+        mrd_net_address_equal (src->ke_address, addresses->pdata[j]))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 apply_addresses (SyncSpec *spec, GPtrArray *addresses, const GError *error)
 {
   MrdSyncEngine *self = spec->engine;
   g_autoptr(GPtrArray) failed = NULL;
   gboolean changed = FALSE;
+  gboolean refreshing = spec->refreshing;
   guint i;
 
+  spec->refreshing = FALSE;
   if (addresses == NULL)
     {
       g_message ("Cannot resolve %s: %s, trying again later", spec->sc.name, error->message);
@@ -760,7 +775,8 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, const GError *error)
     }
 
   /* Members that have not answered a whole reach register make room for addresses not
-   * tried yet; the failed ones are not taken again from this answer. */
+   * tried yet, and so, after a refresh, do those the name no longer lists (chronyc
+   * refresh); the failed ones are not taken again from this answer. */
   failed = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; i < self->sources->len;)
     {
@@ -768,14 +784,17 @@ apply_addresses (SyncSpec *spec, GPtrArray *addresses, const GError *error)
       gboolean replace = FALSE;
       guint j;
 
-      if (src->spec == spec && src->unanswered >= UNANSWERED_BEFORE_RESOLVE)
+      if (src->spec == spec && (src->unanswered >= UNANSWERED_BEFORE_RESOLVE
+                                || (refreshing && !member_listed (src, addresses))))
         {
           for (j = 0; j < addresses->len && !replace; j++)
             replace = !address_in_use (self, addresses->pdata[j]);
         }
       if (replace)
         {
-          g_message ("%s (%s) unreachable, replacing it", src->address_str, spec->sc.name);
+          g_message (src->unanswered >= UNANSWERED_BEFORE_RESOLVE
+                     ? "%s (%s) unreachable, replacing it"
+                     : "%s (%s) no longer listed, replacing it", src->address_str, spec->sc.name);
           g_ptr_array_add (failed, mrd_net_address_copy (src->address));
           g_ptr_array_remove_index (self->sources, i);
           changed = TRUE;
@@ -1829,6 +1848,25 @@ mrd_sync_engine_burst (MrdSyncEngine *self)
   ntp_engine_burst (self->core);
   after_core (self, before);
   return TRUE;
+}
+
+void
+mrd_sync_engine_refresh (MrdSyncEngine *self)
+{
+  for (guint i = 0; i < self->specs->len; i++)
+    {
+      SyncSpec *spec = self->specs->pdata[i];
+
+      if (spec->numeric)
+        continue;
+      /* A lookup on its way gives the answer the refresh goes by. */
+      spec->refreshing = TRUE;
+      if (spec->resolving == NULL)
+        {
+          g_message ("Resolving %s again (refresh)", spec->sc.name);
+          spec_resolve (spec);
+        }
+    }
 }
 
 gboolean

@@ -134,6 +134,10 @@ GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
 /* `chronyc burst` / `chronyc makestep`. FALSE while stopped. */
 gboolean       mrd_sync_engine_burst     (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_make_step (MrdSyncEngine *self);
+/* `chronyc refresh`: every line given by name is resolved again now, and its members whose
+ * address the answer no longer lists are replaced by addresses it does (while stopped, by
+ * the first addresses the answer gives when polling starts). */
+void           mrd_sync_engine_refresh   (MrdSyncEngine *self);
 /* `chronyc reselect` (ntp_engine_reselect). FALSE while stopped. */
 gboolean       mrd_sync_engine_reselect  (MrdSyncEngine *self);
 /* `chronyc offline` / `online` / `onoffline` for the sources @mask matches (mrd-sync-mask.h);

@@ -139,6 +139,20 @@ enough (gpointer data)
          *w->requests >= w->min_requests;
 }
 
+static gboolean
+lookups_done (gpointer data)
+{
+  Wait *w = data;
+
+  return (guint) g_atomic_int_get (&w->resolver->calls) >= w->calls;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
 static void
 a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off (void **state)
 {
@@ -248,12 +262,70 @@ a_pool_member_that_stops_answering_is_replaced_after_resolving_again (void **sta
   g_source_destroy (watch);
 }
 
+/* chronyc refresh: the name is looked up again at once, and a member the answer no longer
+ * lists is replaced, though it answers; one still listed is kept. The server's name first
+ * gives 127.0.0.1, then 127.0.0.1 and 127.0.0.2 (kept on .1), then 127.0.0.2 alone. */
+static void
+refresh_replaces_members_the_name_no_longer_lists (void **state)
+{
+  g_autofree TestResolver *resolver = g_new0 (TestResolver, 1);
+  g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
+  g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autoptr(GSocket) first = NULL, second = NULL;
+  g_autoptr(GSource) first_watch = NULL, second_watch = NULL;
+  g_autofree char *line = NULL, *want_first = NULL, *want_second = NULL;
+  guint first_requests = 0, second_requests = 0;
+  guint16 port = 0;
+  WaitAddress w;
+
+  first = server_new ("127.0.0.1", &port, &first_requests, &first_watch);
+  second = server_new ("127.0.0.2", &port, &second_requests, &second_watch);
+  resolver->answers[0][0] = "127.0.0.1";
+  resolver->answers[1][0] = "127.0.0.1";
+  resolver->answers[1][1] = "127.0.0.2";
+  resolver->answers[2][0] = "127.0.0.2";
+  mrd_net_set_lookup_func (scripted_lookup, resolver);
+
+  engine = mrd_sync_engine_new (clock, NULL, NULL);
+  line = g_strdup_printf ("server ntp.example.invalid port %u iburst minpoll -3 maxpoll -3",
+                          port);
+  assert_true (mrd_sync_engine_add_source (engine, line, NULL));
+  mrd_sync_engine_start (engine);
+  want_first = g_strdup_printf ("127.0.0.1:%u", port);
+  want_second = g_strdup_printf ("127.0.0.2:%u", port);
+  w = (WaitAddress) { .engine = engine, .want = want_first };
+  run_until (10 * G_USEC_PER_SEC, polls_address, &w);
+  assert_true (polls_address (&w));
+  assert_int_equal (resolver->calls, 1);
+
+  /* Still listed: kept. */
+  mrd_sync_engine_refresh (engine);
+  run_until (2 * G_USEC_PER_SEC, lookups_done, &(Wait) { .resolver = resolver, .calls = 2 });
+  assert_int_equal (g_atomic_int_get (&resolver->calls), 2);
+  run_until (G_USEC_PER_SEC / 2, never, NULL);
+  assert_true (polls_address (&w));
+  assert_int_equal (second_requests, 0);
+
+  /* No longer listed: replaced, though it answers. */
+  mrd_sync_engine_refresh (engine);
+  w.want = want_second;
+  run_until (10 * G_USEC_PER_SEC, polls_address, &w);
+  assert_true (polls_address (&w));
+  assert_int_equal (resolver->calls, 3);
+  assert_true (second_requests >= 1);
+  mrd_sync_engine_stop (engine);
+  mrd_net_set_lookup_func (NULL, NULL);
+  g_source_destroy (first_watch);
+  g_source_destroy (second_watch);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (a_name_that_does_not_resolve_is_asked_again_with_a_doubling_back_off),
     cmocka_unit_test (a_pool_member_that_stops_answering_is_replaced_after_resolving_again),
+    cmocka_unit_test (refresh_replaces_members_the_name_no_longer_lists),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

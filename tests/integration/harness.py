@@ -107,7 +107,7 @@ SIGNATURES = {
     'SetTimezone': '(sb)', 'SetNTP': '(bb)', 'SetTime': '(xbb)', 'SetLocalRTC': '(bbb)',
     'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(sx)',
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
-    'Reselect': '(b)',
+    'Reselect': '(b)', 'Refresh': '(b)',
     'SetConnectivity': '(ssb)',
 }
 

@@ -310,6 +310,16 @@ class PoolName(ChronydCase):
         time.sleep(3 * harness.TIMEOUT_SCALE)
         self.assertTrue(os.path.exists(f'/proc/{engine}'),
                         'the engine died looking up a name: ' + self.daemon.log())
+        # Refresh (chronyc refresh) has the engine look the name up again at once; the
+        # address it polls is still listed, so it stays.
+        paths = sorted(self.sources())
+        self.call('Refresh', False, iface=harness.SOURCES)
+        self.wait_until(lambda: 'Resolving localhost again (refresh)' in self.daemon.log(),
+                        timeout=10, what="the engine's lookup for Refresh")
+        time.sleep(1)
+        self.assertNotIn('no longer listed', self.daemon.log())
+        self.assertEqual(sorted(self.sources()), paths)
+        self.assertTrue(os.path.exists(f'/proc/{engine}'), self.daemon.log())
 
 
 if __name__ == '__main__':

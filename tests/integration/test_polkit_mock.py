@@ -170,7 +170,7 @@ class PolkitMatrix(harness.MeridianTestCase):
             self.assert_root_unchanged(snap)
 
     def _simple_sources_method(self, method, allowed):
-        # Once authorized, Burst, MakeStep and Reselect go through the synchronization module to the
+        # Once authorized, Burst, MakeStep, Reselect and Refresh go through the synchronization module to the
         # NTP engine child, which the daemon logs; nothing else changes (the source has no
         # server behind it, so nothing is measured). Refused, they never reach it.
         reached = f'{method}: sent to the NTP engine'
@@ -206,6 +206,7 @@ CASES = {
     'native_burst': lambda self, a: self._simple_sources_method('Burst', a),
     'native_make_step': lambda self, a: self._simple_sources_method('MakeStep', a),
     'native_reselect': lambda self, a: self._simple_sources_method('Reselect', a),
+    'native_refresh': lambda self, a: self._simple_sources_method('Refresh', a),
     'timedate1_set_timezone': lambda self, a: self._set_timezone(FDO, a),
     'timedate1_set_ntp': lambda self, a: self._set_ntp(FDO, a),
     'timedate1_set_local_rtc': lambda self, a: self._set_local_rtc(FDO, a),

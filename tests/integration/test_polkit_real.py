@@ -33,6 +33,7 @@ METHODS = {
     'Burst': ('manage-sources', [], True),
     'MakeStep': ('manage-sources', [], True),
     'Reselect': ('manage-sources', [], True),
+    'Refresh': ('manage-sources', [], True),
 }
 
 

@@ -78,6 +78,7 @@ class PolkitWire(harness.MeridianTestCase):
             self.check_for(SOURCES, 'Burst', [], 'manage-sources', interactive)
             self.check_for(SOURCES, 'MakeStep', [], 'manage-sources', interactive)
             self.check_for(SOURCES, 'Reselect', [], 'manage-sources', interactive)
+            self.check_for(SOURCES, 'Refresh', [], 'manage-sources', interactive)
 
     def test_reads_ask_polkit_nothing(self):
         n = len(self.checks)

@@ -348,9 +348,16 @@ fake_reselect (gpointer e, GError **error)
   return TRUE;
 }
 
+static gboolean
+fake_refresh_names (gpointer e, GError **error)
+{
+  g_string_append (((FakeEngine *) e)->log, "refresh;");
+  return TRUE;
+}
+
 static const MrdSyncEngineOps fake = {
   fake_add, fake_remove, fake_burst, fake_make_step, fake_set_enabled,
-  .reselect = fake_reselect,
+  .reselect = fake_reselect, .refresh_names = fake_refresh_names,
 };
 
 static void
@@ -367,18 +374,20 @@ commands_reach_the_engine (void **state)
   assert_true (mrd_sync_burst (f->sync, NULL));
   assert_true (mrd_sync_make_step (f->sync, NULL));
   assert_true (mrd_sync_reselect (f->sync, NULL));
+  assert_true (mrd_sync_refresh_names (f->sync, NULL));
 
   mrd_sync_set_engine (f->sync, &fake, &engine);
   assert_true (mrd_sync_add_source (f->sync, "server ntp.example.org iburst", &id, NULL));
   assert_true (mrd_sync_burst (f->sync, NULL));
   assert_true (mrd_sync_make_step (f->sync, NULL));
   assert_true (mrd_sync_reselect (f->sync, NULL));
+  assert_true (mrd_sync_refresh_names (f->sync, NULL));
   assert_true (mrd_sync_set_enabled (f->sync, !was, NULL));
   assert_true (mrd_sync_set_enabled (f->sync, !was, NULL));   /* unchanged: not passed on */
   assert_true (mrd_sync_remove_source (f->sync, id, NULL));
   {
     g_autofree char *want = g_strdup_printf ("add 0 ntp.example.org;burst;makestep;reselect;"
-                                             "enabled %d;remove 0;", !was);
+                                             "refresh;enabled %d;remove 0;", !was);
 
     assert_string_equal (engine.log->str, want);
   }
