@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
  * meridianctl sources | sourcestats | selectdata | authdata | tracking | add-source |
- * remove-source | burst | makestep | reselect | waitsync: the chronyc commands, over meridiand's D-Bus
- * API — Tracking on the service object, one org.meridian.Time1.Source object per source
- * under its ObjectManager, and the Sources interface's methods.  The reports are laid out
- * by meridianctl-chrony.c.
+ * remove-source | burst | makestep | reselect | refresh | waitsync: the chronyc commands,
+ * over meridiand's D-Bus API — Tracking on the service object, one org.meridian.Time1.Source
+ * object per source under its ObjectManager, and the Sources interface's methods.  The
+ * reports are laid out by meridianctl-chrony.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -738,6 +738,13 @@ int
 mctl_makestep (MctlContext *ctx, int argc, char **argv)
 {
   return simple_command (ctx, "makestep", "MakeStep", _("Cannot step the clock"), argc, argv);
+}
+
+int
+mctl_refresh (MctlContext *ctx, int argc, char **argv)
+{
+  return simple_command (ctx, "refresh", "Refresh",
+                         _("Cannot resolve the NTP sources' names again"), argc, argv);
 }
 
 int

@@ -70,7 +70,7 @@ class Completion(unittest.TestCase):
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats',
                                         'selectdata', 'authdata', 'tracking', 'ntpdata',
                                         'add-source', 'remove-source', 'burst', 'makestep',
-                                        'reselect', 'offline', 'online', 'onoffline', 'activity', 'waitsync',
+                                        'refresh', 'reselect', 'offline', 'online', 'onoffline', 'activity', 'waitsync',
                                         'monitor']))
 
     def test_completes_the_commands_help_lists(self):

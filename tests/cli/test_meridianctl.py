@@ -1404,12 +1404,12 @@ class Ntp(CliTestCase):
         self.polkit_allow([ACTION['set-timezone']])     # not manage-sources
         self.start_with_sources('server 127.0.0.1')
         for argv in (['add-source', 'server 127.0.0.9'], ['remove-source', '127.0.0.1'],
-                     ['burst'], ['makestep'], ['reselect']):
+                     ['burst'], ['makestep'], ['reselect'], ['refresh']):
             r = self.ctl(*argv)
             self.assertExit(r, EXIT_NOT_AUTHORIZED, argv)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
         self.polkit_allow([ACTION['manage-sources']])
-        for argv in (['burst'], ['makestep'], ['reselect']):
+        for argv in (['burst'], ['makestep'], ['reselect'], ['refresh']):
             self.assertExit(self.ctl(*argv), EXIT_OK, argv)
         self.assertExit(self.ctl('burst', 'now'), EXIT_USAGE)
 
