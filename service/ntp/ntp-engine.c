@@ -1352,7 +1352,8 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
 void
 ntp_engine_reselect (NtpEngine *e)
 {
-  if (!e->started)
+  /* After maxchange ran out nothing is selected (halt) until the engine is made anew. */
+  if (!e->started || ntp_discipline_halted (&e->disc))
     return;
   elog (e, NTP_LOG_INFO, "Reselecting source");
   e->reselect_afresh = true;
