@@ -539,38 +539,45 @@ mrd_sync_get_n_sources (MrdSync *self)
   return g_hash_table_size (self->sources);
 }
 
+typedef gboolean (*EngineCommand) (gpointer engine, GError **error);
+
+/* Burst, MakeStep, Reselect and Refresh: @command of the engine, or without one (no engine,
+ * or one without the command) nothing to act on, which succeeds, as chronyc's commands do on
+ * an idle chronyd. */
+static gboolean
+engine_command (MrdSync *self, gsize offset, const char *idle, GError **error)
+{
+  EngineCommand command = self->engine != NULL
+                          ? G_STRUCT_MEMBER (EngineCommand, self->engine, offset) : NULL;
+
+  if (command == NULL)
+    {
+      /* A message, not debug output: the caller asked for something that did not happen. */
+      g_message ("%s", idle);
+      return TRUE;
+    }
+  return command (self->engine_data, error);
+}
+
 gboolean
 mrd_sync_burst (MrdSync *self, GError **error)
 {
-  if (self->engine == NULL || self->engine->burst == NULL)
-    {
-      /* A message, not debug output: the caller asked for something that did not happen. */
-      g_message ("Burst: no NTP engine is running, nothing to measure");
-      return TRUE;
-    }
-  return self->engine->burst (self->engine_data, error);
+  return engine_command (self, G_STRUCT_OFFSET (MrdSyncEngineOps, burst),
+                         "Burst: no NTP engine is running, nothing to measure", error);
 }
 
 gboolean
 mrd_sync_reselect (MrdSync *self, GError **error)
 {
-  if (self->engine == NULL || self->engine->reselect == NULL)
-    {
-      g_message ("Reselect: no NTP engine is running, nothing to select");
-      return TRUE;
-    }
-  return self->engine->reselect (self->engine_data, error);
+  return engine_command (self, G_STRUCT_OFFSET (MrdSyncEngineOps, reselect),
+                         "Reselect: no NTP engine is running, nothing to select", error);
 }
 
 gboolean
 mrd_sync_refresh_names (MrdSync *self, GError **error)
 {
-  if (self->engine == NULL || self->engine->refresh_names == NULL)
-    {
-      g_message ("Refresh: no NTP engine is running, no names to resolve");
-      return TRUE;
-    }
-  return self->engine->refresh_names (self->engine_data, error);
+  return engine_command (self, G_STRUCT_OFFSET (MrdSyncEngineOps, refresh_names),
+                         "Refresh: no NTP engine is running, no names to resolve", error);
 }
 
 static gboolean
@@ -628,12 +635,8 @@ mrd_sync_set_connectivity (MrdSync *self, const char *connectivity, const char *
 gboolean
 mrd_sync_make_step (MrdSync *self, GError **error)
 {
-  if (self->engine == NULL || self->engine->make_step == NULL)
-    {
-      g_message ("MakeStep: no NTP engine is running, no offset to step");
-      return TRUE;
-    }
-  return self->engine->make_step (self->engine_data, error);
+  return engine_command (self, G_STRUCT_OFFSET (MrdSyncEngineOps, make_step),
+                         "MakeStep: no NTP engine is running, no offset to step", error);
 }
 
 const NtpSourceConfig *
