@@ -610,23 +610,8 @@ check_running (MrdEngineProxy *self, const char *what, gboolean *send, GError **
   return TRUE;
 }
 
-static gboolean
-seam_burst (gpointer engine, GError **error)
-{
-  MrdEngineProxy *self = engine;
-  gboolean send;
-
-  if (!check_running (self, "Burst", &send, error))
-    return FALSE;
-  if (send)
-    {
-      send_msg (self, "burst", g_variant_new ("()"));
-      g_message ("Burst: sent to the NTP engine (%s)", mrd_engine_launch_describe (self->launch));
-    }
-  return TRUE;
-}
-
-/* Reselect and Refresh: a message without arguments, once the engine runs. */
+/* Burst, MakeStep, Reselect and Refresh: a message without arguments, once the engine runs
+ * (the log line says where it went). */
 static gboolean
 send_command (MrdEngineProxy *self, const char *method, const char *message, GError **error)
 {
@@ -656,20 +641,15 @@ seam_refresh_names (gpointer engine, GError **error)
 }
 
 static gboolean
+seam_burst (gpointer engine, GError **error)
+{
+  return send_command (engine, "Burst", "burst", error);
+}
+
+static gboolean
 seam_make_step (gpointer engine, GError **error)
 {
-  MrdEngineProxy *self = engine;
-  gboolean send;
-
-  if (!check_running (self, "MakeStep", &send, error))
-    return FALSE;
-  if (send)
-    {
-      send_msg (self, "make-step", g_variant_new ("()"));
-      g_message ("MakeStep: sent to the NTP engine (%s)",
-                 mrd_engine_launch_describe (self->launch));
-    }
-  return TRUE;
+  return send_command (engine, "MakeStep", "make-step", error);
 }
 
 /* Whether @mask names any source the engine polls: by address (every address of a pool

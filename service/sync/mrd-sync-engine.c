@@ -1837,17 +1837,24 @@ mrd_sync_engine_get_lines (MrdSyncEngine *self)
   return lines;
 }
 
-gboolean
-mrd_sync_engine_burst (MrdSyncEngine *self)
+/* A command of the core's, then what it changed told (after_core). FALSE while stopped. */
+static gboolean
+core_command (MrdSyncEngine *self, void (*command) (NtpEngine *core))
 {
   gint64 before;
 
   if (self->core == NULL)
     return FALSE;
   before = ref_time (self);
-  ntp_engine_burst (self->core);
+  command (self->core);
   after_core (self, before);
   return TRUE;
+}
+
+gboolean
+mrd_sync_engine_burst (MrdSyncEngine *self)
+{
+  return core_command (self, ntp_engine_burst);
 }
 
 void
@@ -1872,14 +1879,7 @@ mrd_sync_engine_refresh (MrdSyncEngine *self)
 gboolean
 mrd_sync_engine_reselect (MrdSyncEngine *self)
 {
-  gint64 before;
-
-  if (self->core == NULL)
-    return FALSE;
-  before = ref_time (self);
-  ntp_engine_reselect (self->core);
-  after_core (self, before);
-  return TRUE;
+  return core_command (self, ntp_engine_reselect);
 }
 
 guint
@@ -1924,14 +1924,7 @@ mrd_sync_engine_set_connectivity (MrdSyncEngine *self, MrdConnectivity connectiv
 gboolean
 mrd_sync_engine_make_step (MrdSyncEngine *self)
 {
-  gint64 before;
-
-  if (self->core == NULL)
-    return FALSE;
-  before = ref_time (self);
-  ntp_engine_make_step (self->core);
-  after_core (self, before);
-  return TRUE;
+  return core_command (self, ntp_engine_make_step);
 }
 
 void
