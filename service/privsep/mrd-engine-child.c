@@ -18,6 +18,7 @@
 
 #include "mrd-config.h"
 #include "net/mrd-nts-module.h"
+#include "sync/mrd-mac-module.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-clock-shared.h"
 #include "privsep/mrd-engine-listen.h"
@@ -420,20 +421,25 @@ serve (int fd, MrdClock *clock, int listen_fd)
   return self.status;
 }
 
-/* In a chroot nothing can be loaded later: the NTS modules and the libraries they need (gnutls
+/* In a chroot nothing can be loaded later: the modules and the libraries they need (gnutls
  * and its own, nettle) lie outside it, and /proc/self/exe, which finds them, too. So with
- * --engine-chroot both are loaded before the sandbox and kept, paying their memory whether a
- * source uses NTS or not; without a chroot they are loaded when a source needs them, and the
- * TLS one unloaded between key exchanges (net/mrd-nts-module.h). */
+ * --engine-chroot the NTS modules and the MAC module are loaded before the sandbox and kept,
+ * paying their memory whether a source uses NTS or a SHA3 or AES key or not; without a chroot
+ * they are loaded when a source needs them, and the TLS one unloaded between key exchanges
+ * (net/mrd-nts-module.h). */
 static void
-preload_nts_for_chroot (const MrdEngineChildOptions *options)
+preload_modules_for_chroot (const MrdEngineChildOptions *options)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) mac_error = NULL;
 
   if (options->chroot_dir == NULL)
     return;
   if (!mrd_nts_module_keep_loaded (&error))
     g_message ("%s: NTS sources will send nothing in the chroot", error->message);
+  if (mrd_mac_module_load (&mac_error) == NULL)
+    g_message ("%s: sources with SHA3 or AES keys will send nothing in the chroot",
+               mac_error->message);
 }
 
 int
@@ -452,7 +458,7 @@ mrd_engine_child_run (const MrdEngineChildOptions *options)
       g_printerr ("meridiand-engine: %s\n", error->message);
       return 1;
     }
-  preload_nts_for_chroot (options);
+  preload_modules_for_chroot (options);
   if (!mrd_sandbox_enter (options->user, options->chroot_dir, FALSE, &error))
     {
       g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);
@@ -478,7 +484,7 @@ mrd_engine_child_run_activated (const MrdEngineChildOptions *options)
       return 1;
     }
   /* The sandbox first: nothing a peer sends is read outside it. */
-  preload_nts_for_chroot (options);
+  preload_modules_for_chroot (options);
   if (!mrd_sandbox_enter (options->user, options->chroot_dir, listening, &error))
     {
       g_printerr ("meridiand-engine: cannot enter the sandbox: %s\n", error->message);

@@ -12,27 +12,37 @@
 /* chronyd's own limit on a key's length (keys.c: the decoded key must fit its buffer). */
 #define KEY_MAX_LEN 512
 
+/* The key types chronyd built with nettle takes. Their numbers are chronyd's (hash.h, and
+ * cmac.h's for the ciphers), which `chronyc authdata` shows as KeyType. */
+static const struct {
+  const char *name;
+  guint chrony_number;
+  GChecksumType checksum;      /* the hashes GLib computes (nettle_mac 0) */
+  MrdMacAlgorithm nettle_mac;  /* the others, computed by meridian-mac.so */
+  gsize key_len;               /* a cipher's key length in bytes; 0: any */
+} types[] = {
+  { "MD5", 1, G_CHECKSUM_MD5, 0, 0 },
+  { "SHA1", 2, G_CHECKSUM_SHA1, 0, 0 },
+  { "SHA256", 3, G_CHECKSUM_SHA256, 0, 0 },
+  { "SHA384", 4, G_CHECKSUM_SHA384, 0, 0 },
+  { "SHA512", 5, G_CHECKSUM_SHA512, 0, 0 },
+  { "SHA3-224", 6, 0, MRD_MAC_SHA3_224, 0 },
+  { "SHA3-256", 7, 0, MRD_MAC_SHA3_256, 0 },
+  { "SHA3-384", 8, 0, MRD_MAC_SHA3_384, 0 },
+  { "SHA3-512", 9, 0, MRD_MAC_SHA3_512, 0 },
+  { "AES128", 13, 0, MRD_MAC_AES128_CMAC, 16 },
+  { "AES256", 14, 0, MRD_MAC_AES256_CMAC, 32 },
+};
+
 typedef struct {
   guint32 id;
-  GChecksumType hash;
-  const char *type;            /* chronyd's name for it */
+  guint type;                  /* index in types[] */
   guint8 *secret;
   gsize len;
 } Key;
 
 struct _MrdKeys {
   GArray *keys;                /* Key, in the order read */
-};
-
-static const struct {
-  const char *name;
-  GChecksumType hash;
-} hashes[] = {
-  { "MD5", G_CHECKSUM_MD5 },
-  { "SHA1", G_CHECKSUM_SHA1 },
-  { "SHA256", G_CHECKSUM_SHA256 },
-  { "SHA384", G_CHECKSUM_SHA384 },
-  { "SHA512", G_CHECKSUM_SHA512 },
 };
 
 static void
@@ -73,7 +83,7 @@ mrd_keys_copy (const MrdKeys *keys)
     {
       const Key *k = &g_array_index (keys->keys, Key, i);
 
-      mrd_keys_add (copy, k->id, k->type, k->secret, k->len, NULL);
+      mrd_keys_add (copy, k->id, types[k->type].name, k->secret, k->len, NULL);
     }
   return copy;
 }
@@ -116,14 +126,14 @@ mrd_keys_add (MrdKeys *keys, guint32 id, const char *type, const guint8 *secret,
                    "key ID 0 is not a key (IDs run from 1 to 4294967295)");
       return FALSE;
     }
-  for (i = 0; i < G_N_ELEMENTS (hashes); i++)
-    if (g_ascii_strcasecmp (type, hashes[i].name) == 0)
+  for (i = 0; i < G_N_ELEMENTS (types); i++)
+    if (g_ascii_strcasecmp (type, types[i].name) == 0)
       break;
-  if (i == G_N_ELEMENTS (hashes))
+  if (i == G_N_ELEMENTS (types))
     {
       g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "key %u: type '%s' is not supported (MD5, SHA1, SHA256, SHA384 or SHA512)",
-                   id, type);
+                   "key %u: type '%s' is not supported (MD5, SHA1, SHA256, SHA384, SHA512, "
+                   "SHA3-224, SHA3-256, SHA3-384, SHA3-512, AES128 or AES256)", id, type);
       return FALSE;
     }
   if (len == 0 || len > KEY_MAX_LEN)
@@ -132,14 +142,23 @@ mrd_keys_add (MrdKeys *keys, guint32 id, const char *type, const guint8 *secret,
                    "key %u: the key must have 1 to %d bytes", id, KEY_MAX_LEN);
       return FALSE;
     }
+  /* A cipher's key is its key, not a password hashed with the packet: it has one length. */
+  if (types[i].key_len != 0 && len != types[i].key_len)
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "key %u: an %s key must have %" G_GSIZE_FORMAT " bits (%" G_GSIZE_FORMAT
+                   " bytes, e.g. HEX: and %" G_GSIZE_FORMAT " hexadecimal digits), this one has %"
+                   G_GSIZE_FORMAT " bytes", id, types[i].name, 8 * types[i].key_len,
+                   types[i].key_len, 2 * types[i].key_len, len);
+      return FALSE;
+    }
   if (find (keys, id) != NULL)
     {
       g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_EXISTS,
                    "key %u is defined twice; the first one is kept", id);
       return FALSE;
     }
-  k.hash = hashes[i].hash;
-  k.type = hashes[i].name;
+  k.type = i;
   k.secret = g_memdup2 (secret, len);
   k.len = len;
   g_array_append_val (keys->keys, k);
@@ -294,9 +313,17 @@ mrd_keys_check_mode (const char *path, guint mode, GError **error)
   return TRUE;
 }
 
+gboolean
+mrd_keys_needs_module (const MrdKeys *keys, guint32 id)
+{
+  const Key *k = keys != NULL ? find (keys, id) : NULL;
+
+  return k != NULL && types[k->type].nettle_mac != 0;
+}
+
 gsize
 mrd_keys_mac (const MrdKeys *keys, guint32 id, const guint8 *data, gsize len, guint8 *out,
-              gsize max_len)
+              gsize max_len, MrdMacFunc module_mac)
 {
   const Key *k = keys != NULL ? find (keys, id) : NULL;
   g_autoptr(GChecksum) sum = NULL;
@@ -305,7 +332,10 @@ mrd_keys_mac (const MrdKeys *keys, guint32 id, const guint8 *data, gsize len, gu
 
   if (k == NULL || max_len == 0)
     return 0;
-  sum = g_checksum_new (k->hash);
+  if (types[k->type].nettle_mac != 0)
+    return module_mac != NULL ? module_mac (types[k->type].nettle_mac, k->secret, k->len, data,
+                                            len, out, max_len) : 0;
+  sum = g_checksum_new (types[k->type].checksum);
   g_checksum_update (sum, k->secret, k->len);
   g_checksum_update (sum, data, len);
   g_checksum_get_digest (sum, digest, &n);
@@ -328,7 +358,7 @@ mrd_keys_to_variant (const MrdKeys *keys, const guint32 *ids, guint n_ids)
 
       if (k == NULL)
         continue;
-      g_variant_builder_add (&b, "(us@ay)", k->id, k->type,
+      g_variant_builder_add (&b, "(us@ay)", k->id, types[k->type].name,
                              g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, k->secret, k->len, 1));
     }
   return g_variant_builder_end (&b);
@@ -376,10 +406,7 @@ mrd_keys_describe (const MrdKeys *keys, guint32 id, guint *type, guint *bits)
 
       if (k->id != id)
         continue;
-      *type = 0;
-      for (guint j = 0; j < G_N_ELEMENTS (hashes); j++)
-        if (hashes[j].hash == k->hash)
-          *type = j + 1;      /* chronyd's numbering follows the same order */
+      *type = types[k->type].chrony_number;
       *bits = (guint) MIN (k->len * 8, G_MAXUINT);
       return TRUE;
     }

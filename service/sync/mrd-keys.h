@@ -6,10 +6,13 @@
  * made with them (RFC 5905 §7.3, RFC 8573): the digest of the key followed by the packet.
  *
  * A line is `ID [TYPE] KEY`: ID a whole number from 1 to 4294967295; TYPE one of MD5 (the
- * default), SHA1, SHA256, SHA384, SHA512 (the hashes GLib computes; chronyd's others, such as
- * SHA3-256, AES128 or AES256, are refused with FILE:LINE); KEY a string of printable
- * characters without blanks, optionally prefixed "ASCII:", or "HEX:" and hexadecimal digits.
- * Comment and blank lines are chrony.conf's.
+ * default), SHA1, SHA256, SHA384, SHA512 (the hashes GLib computes), SHA3-224, SHA3-256,
+ * SHA3-384, SHA3-512, AES128 or AES256 (the CMAC of the packet: the key must have 128 or 256
+ * bits), the types chronyd built with nettle takes; the last six are computed by a module
+ * (sync/mrd-mac-module.h). Others (chronyd's TIGER and WHIRLPOOL, which need libraries other
+ * than nettle) are refused with FILE:LINE. KEY a string of printable characters without
+ * blanks, optionally prefixed "ASCII:", or "HEX:" and hexadecimal digits. Comment and blank
+ * lines are chrony.conf's.
  *
  * The key file is a secret, so one that any user could read or write (mode bits for others)
  * is refused as a whole, where chronyd only warns: a key everyone can read authenticates
@@ -20,6 +23,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "sync/mrd-mac-module.h"
 
 G_BEGIN_DECLS
 
@@ -45,13 +50,17 @@ gboolean  mrd_keys_add   (MrdKeys *keys, guint32 id, const char *type, const gui
 gboolean  mrd_keys_has   (const MrdKeys *keys, guint32 id);
 guint     mrd_keys_count (const MrdKeys *keys);
 
+/* Whether key @id's MAC is computed by meridian-mac.so (SHA3, AES-CMAC). */
+gboolean  mrd_keys_needs_module (const MrdKeys *keys, guint32 id);
 /* The MAC digest of @data under key @id, at most @max_len bytes of it in @out (chronyd's
- * truncation); returns the bytes written, 0 for an unknown key. */
+ * truncation); returns the bytes written, 0 for an unknown key, or for a key that needs the
+ * module when @module_mac (the module's function) is NULL. */
 gsize     mrd_keys_mac   (const MrdKeys *keys, guint32 id, const guint8 *data, gsize len,
-                          guint8 *out, gsize max_len);
+                          guint8 *out, gsize max_len, MrdMacFunc module_mac);
 
-/* What `chronyc authdata` shows of key @id: chronyd's number for its hash (hash.h: MD5 1,
- * SHA1 2, SHA256 3, SHA384 4, SHA512 5) and the secret's length in bits. FALSE when unknown. */
+/* What `chronyc authdata` shows of key @id: chronyd's number for its type (hash.h: MD5 1,
+ * SHA1 2, SHA256 3, SHA384 4, SHA512 5, SHA3-224 6 to SHA3-512 9; cmac.h: AES128 13, AES256
+ * 14) and the secret's length in bits. FALSE when unknown. */
 gboolean  mrd_keys_describe (const MrdKeys *keys, guint32 id, guint *type, guint *bits);
 
 /* The keys @ids name (unknown ones left out) as a(usay): ID, type, secret — what the engine

@@ -28,6 +28,7 @@
 #include "net/mrd-io-error.h"
 #include "net/mrd-net.h"
 #include "net/mrd-nts-module.h"
+#include "sync/mrd-mac-module.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 /* A source is given up on and its name resolved again after this many requests without a
@@ -104,6 +105,7 @@ struct _MrdSyncEngine {
   const MrdNtsModule *nts;       /* the TLS module; NULL while unloaded */
   guint nts_release_id;          /* idle: unload it once no key exchange runs */
   const MrdNtsAeadModule *nts_aead;
+  const MrdMacModule *mac_module;   /* meridian-mac.so, loaded for the first key needing it */
   GHashTable *nts_dumps;         /* dump name -> its text (ntsdumpdir, mrd_sync_engine_take_nts_dump) */
   MrdSyncEngineNtsDumpFunc nts_dump_func;
   gpointer nts_dump_data;
@@ -1137,8 +1139,14 @@ env_auth_mac (void *ud, uint32_t key_id, const uint8_t *data, size_t len, uint8_
               size_t max_len)
 {
   MrdSyncEngine *self = ud;
+  g_autoptr(GError) error = NULL;
 
-  return mrd_keys_mac (self->keys, key_id, data, len, mac, max_len);
+  /* A module that cannot be loaded is said once (mrd-module.c); the core then logs each
+   * request it cannot sign. */
+  if (self->mac_module == NULL && mrd_keys_needs_module (self->keys, key_id))
+    self->mac_module = mrd_mac_module_load (&error);
+  return mrd_keys_mac (self->keys, key_id, data, len, mac, max_len,
+                       self->mac_module != NULL ? self->mac_module->mac : NULL);
 }
 
 GVariant *

@@ -1320,14 +1320,15 @@ class Ntp(CliTestCase):
 
     def test_add_source_with_a_key_the_key_file_lacks_is_refused(self):
         # A source line naming a key runs authenticated or not at all: a key the key file
-        # lacks (9), or holds in a type meridiand cannot use (4, AES128), refuses the line
+        # lacks (9), or holds in a form it cannot use (4, an AES128 key of 112 bits, which
+        # chronyd refuses too), refuses the line
         # before anything changes (no object, nothing saved); from the configuration it is
         # said once, with the file and line.
         self.polkit_allow([ACTION['manage-sources']])
         keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
         keys.parent.mkdir(parents=True, exist_ok=True)
         keys.write_text('1 SHA256 HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F0\n'
-                        '4 AES128 HEX:00112233445566778899AABBCCDDEEFF\n')
+                        '4 AES128 HEX:00112233445566778899AABBCCDD\n')
         keys.chmod(0o600)
         self.start_with_sources('keyfile /etc/meridian/ntp.keys', 'server 127.0.0.1 key 1',
                                 'server 127.0.0.3 key 5')

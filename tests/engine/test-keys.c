@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Symmetric NTP keys (service/sync/mrd-keys.c): chronyd's key file syntax, the refusals with
  * FILE:LINE, the MACs against digests computed by another implementation (Python's hashlib:
- * hashlib.new(TYPE, key + packet)), the mode check, the keyfile directive in the config reader
+ * hashlib.new(TYPE, key + packet)) and, for AES-CMAC, RFC 4493's and NIST SP 800-38B's
+ * examples, the mode check, the keyfile directive in the config reader
  * and the engine refusing a source whose key is missing. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "mrd-config.h"
 #include "clock/mrd-clock.h"
 #include "sync/mrd-keys.h"
+#include "sync/mrd-mac-module.h"
 #include "sync/mrd-sync-engine.h"
 #include "mrd-sync.h"
 
@@ -47,20 +49,74 @@ macs_are_the_digest_of_key_and_packet (void **state)
                       "4 SHA384 secret\n"
                       "5 SHA512 secret\n", "k.keys", diags), 5);
   assert_int_equal (diags->len, 0);
-  assert_int_equal (mrd_keys_mac (keys, 1, data, 48, mac, 64), 16);
+  assert_int_equal (mrd_keys_mac (keys, 1, data, 48, mac, 64, NULL), 16);
   hex_equal (mac, 16, "1cadf8e3bdc933550c0c26d6d1134544");
-  assert_int_equal (mrd_keys_mac (keys, 2, data, 48, mac, 64), 20);
+  assert_int_equal (mrd_keys_mac (keys, 2, data, 48, mac, 64, NULL), 20);
   hex_equal (mac, 20, "93b307f0686d7f1fc2a33dc91d35363bb104dafa");
   /* cut as the caller asks (NTPv4: 20 bytes) */
-  assert_int_equal (mrd_keys_mac (keys, 3, data, 48, mac, 20), 20);
+  assert_int_equal (mrd_keys_mac (keys, 3, data, 48, mac, 20, NULL), 20);
   hex_equal (mac, 20, "cbb958575c43d374ed8d6f9d1ef5303308dfb988");
-  assert_int_equal (mrd_keys_mac (keys, 4, data, 48, mac, 64), 48);
+  assert_int_equal (mrd_keys_mac (keys, 4, data, 48, mac, 64, NULL), 48);
   hex_equal (mac, 48, "f73d445106ce68df69041bcc2c6690b04b5ee95e18f0306e811625402abcaf31"
                       "58832fccdc51e792ce61003bcae07616");
-  assert_int_equal (mrd_keys_mac (keys, 5, data, 48, mac, 64), 64);
+  assert_int_equal (mrd_keys_mac (keys, 5, data, 48, mac, 64, NULL), 64);
   hex_equal (mac, 64, "321678ad9a7055f76ea045f01088acc999b102d24bb05715eb146283a50e7c7f"
                       "3a15b8b16bca1df4b8e51c7f2504a676a1838cc373c264c7e9116135ece4c4a4");
-  assert_int_equal (mrd_keys_mac (keys, 6, data, 48, mac, 64), 0);
+  assert_int_equal (mrd_keys_mac (keys, 6, data, 48, mac, 64, NULL), 0);
+  (void) state;
+}
+
+/* SHA3 (hashlib again) and AES-CMAC (RFC 4493 §4, NIST SP 800-38B D.3) through the module's
+ * function, as the engine hands it; without it such a key gives no MAC (the request is then
+ * not sent: service/ntp/ntp-engine.c). */
+static void
+sha3_and_aes_macs_come_from_the_module (void **state)
+{
+  g_autoptr(MrdKeys) keys = mrd_keys_new ();
+  g_autoptr(GPtrArray) diags = g_ptr_array_new_with_free_func (g_free);
+  guint8 data[48], mac[64];
+  static const guint8 rfc4493_m[16] = { 0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
+                                        0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a };
+  guint type = 0, bits = 0;
+
+  for (guint i = 0; i < sizeof data; i++)
+    data[i] = (guint8) i;
+  assert_int_equal (mrd_keys_parse_data (keys,
+                      "1 SHA3-224 secret\n"
+                      "2 SHA3-256 HEX:00112233445566778899AABBCCDDEEFF\n"
+                      "3 sha3-384 ASCII:k\n"
+                      "4 SHA3-512 secret\n"
+                      "5 AES128 HEX:2b7e151628aed2a6abf7158809cf4f3c\n"
+                      "6 AES256 HEX:603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4\n",
+                      "k.keys", diags), 6);
+  assert_int_equal (diags->len, 0);
+  assert_true (mrd_keys_needs_module (keys, 1) && mrd_keys_needs_module (keys, 6));
+  assert_int_equal (mrd_keys_mac (keys, 1, data, 48, mac, 64, mrd_mac_nettle), 28);
+  hex_equal (mac, 28, "4ab8d2383b7bb25736c7c39eee307c82259cdf1c3b4c554ceafc02d9");
+  assert_int_equal (mrd_keys_mac (keys, 2, data, 48, mac, 64, mrd_mac_nettle), 32);
+  hex_equal (mac, 32, "54018662a678efd0f83b8fbba24a2ec9111f90db495fac4edcdd6c4c3326d448");
+  /* cut as the caller asks (NTPv4: 20 bytes) */
+  assert_int_equal (mrd_keys_mac (keys, 3, data, 48, mac, 20, mrd_mac_nettle), 20);
+  hex_equal (mac, 20, "fd276bfe2cae88522e338381215255e58d23fe87");
+  assert_int_equal (mrd_keys_mac (keys, 4, data, 48, mac, 64, mrd_mac_nettle), 64);
+  hex_equal (mac, 64, "16b3a67bb86cd7fbc531f7d1beaf8a48dd2c59a6cb28c213bc69fe4bcc99197c"
+                      "99d13de83a6da9b7caf00f3274d5967138a199b9463747e99330cd2cfbd5047f");
+  /* CMAC: 16 bytes whatever room there is */
+  assert_int_equal (mrd_keys_mac (keys, 5, rfc4493_m, 0, mac, 20, mrd_mac_nettle), 16);
+  hex_equal (mac, 16, "bb1d6929e95937287fa37d129b756746");
+  assert_int_equal (mrd_keys_mac (keys, 5, rfc4493_m, 16, mac, 20, mrd_mac_nettle), 16);
+  hex_equal (mac, 16, "070a16b46b4d4144f79bdd9dd04a287c");
+  assert_int_equal (mrd_keys_mac (keys, 6, rfc4493_m, 16, mac, 64, mrd_mac_nettle), 16);
+  hex_equal (mac, 16, "28a7023f452e8f82bd4bf28d8c37c35c");
+  /* no module: no MAC */
+  assert_int_equal (mrd_keys_mac (keys, 2, data, 48, mac, 64, NULL), 0);
+  /* chronyc authdata's KeyType numbers */
+  assert_true (mrd_keys_describe (keys, 2, &type, &bits));
+  assert_int_equal (type, 7);
+  assert_int_equal (bits, 128);
+  assert_true (mrd_keys_describe (keys, 6, &type, &bits));
+  assert_int_equal (type, 14);
+  assert_int_equal (bits, 256);
   (void) state;
 }
 
@@ -73,8 +129,8 @@ bad_lines_are_refused_with_file_and_line (void **state)
   assert_int_equal (mrd_keys_parse_data (keys,
                       "# comment\n"
                       "\n"
-                      "7 SHA3-256 HEX:0011\n"        /* 3: chronyd's, not GLib's */
-                      "8 AES128 HEX:00112233445566778899AABBCCDDEEFF\n"   /* 4 */
+                      "7 TIGER HEX:0011\n"           /* 3: chronyd's, not with nettle */
+                      "8 AES128 HEX:00112233445566778899AABBCCDD\n"   /* 4: 112 bits */
                       "9 MD5 HEX:0G\n"               /* 5 */
                       "10 MD5 HEX:123\n"             /* 6 */
                       "0 MD5 zero\n"                 /* 7 */
@@ -85,8 +141,8 @@ bad_lines_are_refused_with_file_and_line (void **state)
                       "13 MD5 a b c\n",              /* 12 */
                       "/etc/k.keys", d), 1);
   assert_int_equal (d->len, 9);
-  assert_true (g_str_has_prefix (d->pdata[0], "/etc/k.keys:3: key 7: type 'SHA3-256' is not supported"));
-  assert_true (g_str_has_prefix (d->pdata[1], "/etc/k.keys:4: key 8: type 'AES128'"));
+  assert_true (g_str_has_prefix (d->pdata[0], "/etc/k.keys:3: key 7: type 'TIGER' is not supported"));
+  assert_true (g_str_has_prefix (d->pdata[1], "/etc/k.keys:4: key 8: an AES128 key must have 128 bits"));
   assert_true (g_str_has_prefix (d->pdata[2], "/etc/k.keys:5: key 9: HEX:"));
   assert_true (g_str_has_prefix (d->pdata[3], "/etc/k.keys:6: key 10: HEX:"));
   assert_true (g_str_has_prefix (d->pdata[4], "/etc/k.keys:7: "));
@@ -114,12 +170,12 @@ the_engine_is_handed_only_the_keys_its_sources_name (void **state)
   assert_true (mrd_keys_add_variant (child, v, NULL));
   assert_true (mrd_keys_has (child, 2));
   assert_false (mrd_keys_has (child, 1) || mrd_keys_has (child, 3));
-  assert_int_equal (mrd_keys_mac (child, 2, data, 4, a, 64), 20);
-  assert_int_equal (mrd_keys_mac (keys, 2, data, 4, b, 64), 20);
+  assert_int_equal (mrd_keys_mac (child, 2, data, 4, a, 64, NULL), 20);
+  assert_int_equal (mrd_keys_mac (keys, 2, data, 4, b, 64, NULL), 20);
   assert_memory_equal (a, b, 20);
   /* untrusted input: a wrong type, an unusable hash */
   {
-    g_autoptr(GVariant) bad = g_variant_ref_sink (g_variant_new_parsed ("[(uint32 5, 'SHA3-256', [byte 1])]"));
+    g_autoptr(GVariant) bad = g_variant_ref_sink (g_variant_new_parsed ("[(uint32 5, 'WHIRLPOOL', [byte 1])]"));
     g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new_parsed ("[(uint32 5, 'MD5')]"));
     g_autoptr(GError) error = NULL;
 
@@ -248,6 +304,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (macs_are_the_digest_of_key_and_packet),
+    cmocka_unit_test (sha3_and_aes_macs_come_from_the_module),
     cmocka_unit_test (bad_lines_are_refused_with_file_and_line),
     cmocka_unit_test (the_engine_is_handed_only_the_keys_its_sources_name),
     cmocka_unit_test (keyfile_directive_reads_keys_and_refuses_an_open_file),

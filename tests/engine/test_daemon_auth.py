@@ -6,11 +6,17 @@ real chronyd on loopback, on a private bus (tests/integration/harness.py).
 meridiand (root) reads the key file its configuration names; the engine child, which runs as
 another user and could not open the file, is handed only the key its source names. The source
 `key 1` synchronizes and chronyd's `serverstats` counts every request as authenticated; a
-source added over D-Bus with a key the file lacks is refused with InvalidSource."""
+source added over D-Bus with a key the file lacks is refused with InvalidSource.
+
+The key types nettle computes (meridian-mac.so, loaded by the sandboxed child when a source
+first sends): an AES128 key (its MAC the packet's CMAC) synchronizes, `meridianctl authdata`
+names it as a real chronyd client with the same key and line does in `chronyc authdata`, and
+a source added over D-Bus with a SHA3-512 key is answered by chronyd with valid MACs too."""
 
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',
@@ -20,20 +26,25 @@ import harness  # noqa: E402
 from test_ntp_engine import ChronydCase  # noqa: E402
 
 KEY = 'HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F00112233445566778'
+AES128 = 'HEX:8A1D33C09F7E6B5A4C3D2E1F00112233'
+SHA3 = 'ASCII:a-sha3-512-secret'
+KEYS = (f'1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n'
+        f'4 AES128 {AES128}\n5 SHA3-512 {SHA3}\n')
 
 
 class DaemonAuth(ChronydCase):
     def chronyd_extra_config(self, directory):
-        """Key 1 (SHA256) and key 3 (MD5) for the server ChronydCase starts."""
+        """Keys 1 (SHA256), 3 (MD5), 4 (AES128) and 5 (SHA3-512) for the server ChronydCase
+        starts."""
         keys = self.tmp / 'chrony.keys'
-        keys.write_text(f'1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n')
+        keys.write_text(KEYS)
         keys.chmod(0o640)
         shutil.chown(keys, 'root', '_chrony')
         return f'keyfile {keys}\n'
 
     def test_engine_child_authenticates_with_the_daemons_key(self):
         keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
-        keys.write_text(f'# ID TYPE KEY\n1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n')
+        keys.write_text('# ID TYPE KEY\n' + KEYS)
         keys.chmod(0o600)
         self.write_config('keyfile /etc/meridian/ntp.keys',
                           f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key 1')
@@ -60,8 +71,62 @@ class DaemonAuth(ChronydCase):
         r = self.run_client([os.environ['MERIDIANCTL'], 'authdata', '-c'])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.strip(), '127.0.0.1,SK,1,3,192,4294967295,0,0,0,0')
+        # SHA256 is GLib's: the child never mapped the MAC module (nor nettle).
+        maps = pathlib.Path(f'/proc/{self.engine_pid()}/maps').read_text()
+        self.assertNotIn('meridian-mac.so', maps)
+        self.assertNotIn('libnettle', maps)
         sys.stderr.write(f'synchronized; chronyd counted {authenticated} authenticated of '
                          f'{received} requests\n')
+
+    def test_engine_child_authenticates_with_aes_and_sha3_keys(self):
+        keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
+        keys.write_text(KEYS)
+        keys.chmod(0o600)
+        line = f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key 4'
+        self.write_config('keyfile /etc/meridian/ntp.keys', line)
+        self.start_seed_daemon('0.05')
+        self.wait_synchronized(timeout=60)
+        received, authenticated = self.serverstats('NTP packets received',
+                                                   'Authenticated NTP packets')
+        self.assertGreaterEqual(authenticated, 1)
+        self.assertEqual(authenticated, received)
+        # authdata as a real chronyd client's with the same key and line: SK, key 4, AES128
+        # (chronyd's cipher number 13), 128 bits.
+        client_keys = self.tmp / 'client.keys'
+        client_keys.write_text(KEYS)
+        client_keys.chmod(0o640)
+        shutil.chown(client_keys, 'root', '_chrony')
+        sock = self.start_chronyd_client([f'keyfile {client_keys}', line])
+        theirs = []
+
+        def chronyd_row():
+            r = subprocess.run(['chronyc', '-c', '-h', str(sock), 'authdata'],
+                               capture_output=True, text=True, timeout=10)
+            theirs[:] = r.stdout.strip().split(',')
+            return len(theirs) > 5
+        self.wait_until(chronyd_row, timeout=20, what='chronyc authdata')
+        r = self.run_client([os.environ['MERIDIANCTL'], 'authdata', '-c'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ours = r.stdout.strip().split(',')
+        self.assertEqual(ours[:5], theirs[:5])
+        self.assertEqual(ours[:5], ['127.0.0.1', 'SK', '4', '13', '128'])
+        # The CMAC came from the module, loaded by the sandboxed child at its first request.
+        maps = pathlib.Path(f'/proc/{self.engine_pid()}/maps').read_text()
+        self.assertIn('meridian-mac.so', maps)
+
+        # Over D-Bus, in place of it: a SHA3-512 key (the digest cut to NTPv4's 20 bytes).
+        self.call('RemoveSourceByName', '127.0.0.1', False, iface=harness.SOURCES,
+                  signature='(sb)')
+        before = self.serverstats('Authenticated NTP packets')[0]
+        self.call('AddSource', f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 '
+                  'key 5', False, iface=harness.SOURCES)
+        self.wait_until(lambda: any(src['Reach'] != 0 for src in self.sources().values()),
+                        timeout=30, what='a reply to the SHA3-512 source')
+        self.assertGreater(self.serverstats('Authenticated NTP packets')[0], before)
+        log = self.daemon.log()
+        for bad in ('without a valid MAC', 'gives no usable MAC', 'cannot load',
+                    'killed by signal'):
+            self.assertNotIn(bad, log)
 
 
 if __name__ == '__main__':

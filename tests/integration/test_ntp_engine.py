@@ -86,6 +86,28 @@ class ChronydCase(harness.MeridianTestCase):
         p.wait()
         return False
 
+    def start_chronyd_client(self, lines):
+        """A real chronyd client (-x: it never touches the clock) configured with LINES;
+        returns its command socket."""
+        d = self.tmp / 'chrony-client'
+        d.mkdir()
+        shutil.chown(d, '_chrony', '_chrony')
+        d.chmod(0o750)
+        sock = d / 'chronyd.sock'
+        conf = self.tmp / 'chrony-client.conf'
+        conf.write_text('\n'.join(lines) + f'\nport 0\ncmdport 0\nbindcmdaddress {sock}\n'
+                        f'pidfile {d}/chronyd.pid\n')
+        with open(self.tmp / 'chronyd-client.log', 'w') as log:
+            p = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
+                                 stdout=log, stderr=subprocess.STDOUT)
+
+        def stop():
+            p.terminate()
+            p.wait(10)
+        self.addCleanup(stop)
+        self.wait_until(sock.exists, timeout=10, what="the chronyd client's socket")
+        return sock
+
     def chronyd_extra_config(self, directory):
         """More chrony.conf lines for the server (a subclass's keys or certificates), asked
         again at each attempt to start it; DIRECTORY is chronyd's own."""
@@ -397,26 +419,6 @@ class SelectData(ChronydCase):
               'large-distance': 'd', 'jittery': '~', 'waits-for-samples': 'w', 'stale': 'S',
               'not-trusted': 'T', 'falseticker': 'x', 'waits-for-sources': 'W',
               'not-preferred': 'P', 'distant': 'D', 'combined': '+', 'best': '*'}
-
-    def start_chronyd_client(self, lines):
-        d = self.tmp / 'chrony-client'
-        d.mkdir()
-        shutil.chown(d, '_chrony', '_chrony')
-        d.chmod(0o750)
-        sock = d / 'chronyd.sock'
-        conf = self.tmp / 'chrony-client.conf'
-        conf.write_text('\n'.join(lines) + f'\nport 0\ncmdport 0\nbindcmdaddress {sock}\n'
-                        f'pidfile {d}/chronyd.pid\n')
-        with open(self.tmp / 'chronyd-client.log', 'w') as log:
-            p = subprocess.Popen(NO_SYS_TIME + ['chronyd', '-x', '-d', '-f', str(conf)],
-                                 stdout=log, stderr=subprocess.STDOUT)
-
-        def stop():
-            p.terminate()
-            p.wait(10)
-        self.addCleanup(stop)
-        self.wait_until(sock.exists, timeout=10, what="the chronyd client's socket")
-        return sock
 
     def chronyd_rows(self, sock):
         """chronyc -c selectdata's rows, by address."""
