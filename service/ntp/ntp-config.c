@@ -316,7 +316,7 @@ ntp_source_config_init (NtpSourceConfig *sc)
   sc->maxunreach = NTP_MAXUNREACH_DEFAULT;
   sc->maxsources = 4;
   sc->polltarget = 8;
-  sc->version = 4;
+  sc->version = 0;
   sc->ntsport = 4460;             /* chronyd's default NTS-KE port (RFC 8915 §4) */
 }
 
@@ -460,7 +460,7 @@ static const OptSpec options[] = {
   { "maxdelayratio", O_MAXDELAYRATIO, ARG_DOUBLE, 1, 1e9, "a ratio from 1 to 1e9" },
   { "maxdelaydevratio", O_MAXDELAYDEVRATIO, ARG_DOUBLE, 1, 1e9, "a ratio from 1 to 1e9" },
   { "key", O_KEY, ARG_INT, 1, 4294967295.0, "a key ID from 1 to 4294967295" },
-  { "version", O_VERSION, ARG_INT, 3, 4, "an NTP version, 3 or 4 (this client's limit)" },
+  { "version", O_VERSION, ARG_INT, 1, 4, "an NTP version from 1 to 4" },
   { "presend", O_PRESEND, ARG_INT, -6, 24, "a poll (log2 s) from -6 to 24" },
   { "asymmetry", O_ASYMMETRY, ARG_DOUBLE, -0.5, 0.5, "a ratio from -0.5 to 0.5" },
   { "nts", O_NTS, ARG_NONE, 0, 0, NULL },

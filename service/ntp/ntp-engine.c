@@ -270,6 +270,20 @@ halt (NtpEngine *e)
   arm (e);
 }
 
+/* chronyd's choice when no version is given: 4, but 3 for a key whose digest is longer than
+ * the 20 bytes NTPv4 carries (SHA256 and longer), so that the whole digest is sent, as
+ * servers older than chrony 4 expect. The digest's length is the key's: one MAC of a zeroed
+ * header tells it. */
+static int
+default_version (NtpEngine *e, const NtpSourceConfig *cfg)
+{
+  uint8_t probe[NTP_PACKET_HEADER_LEN] = { 0 }, digest[NTP_MAC_MAX_DIGEST];
+  if (!cfg->key || !e->env.auth_mac)
+    return 4;
+  size_t n = e->env.auth_mac (e->env.ud, cfg->key, probe, sizeof probe, digest, sizeof digest);
+  return n > NTP_MAC_MAX_DIGEST_V4 ? 3 : 4;
+}
+
 int
 ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
 {
@@ -302,6 +316,8 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     if (s->cfg.key)
       elog (e, NTP_LOG_INFO, "%s: authenticated with key %u: replies without its MAC are refused",
             s->cfg.name, s->cfg.key);
+    if (s->cfg.version == 0)
+      s->cfg.version = default_version (e, &s->cfg);
     if (s->cfg.nts)
       elog (e, NTP_LOG_INFO, "%s: authenticated with NTS (key exchange on port %u): replies"
             " without a valid authenticator are refused", s->cfg.name, s->cfg.ntsport);

@@ -128,13 +128,20 @@ ntp_packet_encode (uint8_t *buf, size_t len, const NtpPacket *p)
   return NTP_PACKET_HEADER_LEN;
 }
 
+/* A request's version: the one asked for, 1 to 4, else (0, unset) ours, 4. */
+static uint8_t
+request_version (int version)
+{
+  return (uint8_t) (version >= NTP_MIN_VERSION && version <= 4 ? version : 4);
+}
+
 size_t
 ntp_packet_encode_request_version (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll,
                                    int version)
 {
   /* RFC 5905 §9.1 / chrony: a client request carries only version, mode, poll and the
    * transmit timestamp; everything else stays zero so nothing about us leaks. */
-  NtpPacket p = { .leap = NTP_LI_UNSYNC, .version = (uint8_t) (version == 3 ? 3 : 4),
+  NtpPacket p = { .leap = NTP_LI_UNSYNC, .version = request_version (version),
                   .mode = NTP_MODE_CLIENT, .poll = poll, .tx_ts = tx_ts };
   return ntp_packet_encode (buf, len, &p);
 }
@@ -146,7 +153,7 @@ ntp_packet_encode_request_xleave (uint8_t *buf, size_t len, uint64_t org_ts, uin
   /* The interleaved request (draft-ietf-ntp-interleaved-modes §2): the origin is the
    * server's receive timestamp of its last reply to us, which tells it which of its transmit
    * timestamps to send; the receive field is what its interleaved reply will echo as origin. */
-  NtpPacket p = { .leap = NTP_LI_UNSYNC, .version = (uint8_t) (version == 3 ? 3 : 4),
+  NtpPacket p = { .leap = NTP_LI_UNSYNC, .version = request_version (version),
                   .mode = NTP_MODE_CLIENT, .poll = poll, .org_ts = org_ts, .rx_ts = rx_ts,
                   .tx_ts = tx_ts };
   return ntp_packet_encode (buf, len, &p);
@@ -161,7 +168,7 @@ ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll
 size_t
 ntp_packet_max_digest (int version)
 {
-  return version == 3 ? NTP_MAC_MAX_DIGEST : NTP_MAC_MAX_DIGEST_V4;
+  return request_version (version) < 4 ? NTP_MAC_MAX_DIGEST : NTP_MAC_MAX_DIGEST_V4;
 }
 
 size_t
@@ -240,9 +247,11 @@ ntp_packet_decode (const uint8_t *buf, size_t len, NtpPacket *out)
   out->rx_ts = get64 (buf + 32);
   out->tx_ts = get64 (buf + 40);
 
-  /* We speak v4 and accept v3 servers (RFC 5905 §9.2: replies carry the request's version,
-   * but old servers answer with 3). v1/v2 lack fields we rely on. */
-  if (out->version < 3 || out->version > 4)
+  /* We speak v4 and accept older servers (RFC 5905 §9.2: replies carry the request's
+   * version, but old servers answer with theirs). Versions 1 (RFC 1059) and 2 (RFC 1119)
+   * have the same 48-byte header and the same server mode, and chronyd accepts them too;
+   * version 0 had no mode field, and 5 to 7 are not defined. */
+  if (out->version < NTP_MIN_VERSION || out->version > 4)
     return NTP_PKT_BAD_VERSION;
 
   NtpPacketResult r = skip_trailer (buf, len, out->version, out);

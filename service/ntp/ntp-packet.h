@@ -75,7 +75,7 @@ int64_t ntp_ts_to_ns (uint64_t ts, int64_t near_ns);
 /* Encode a client request (mode 3, version 4) with transmit timestamp `tx_ts`.
  * Returns the length written (48) or 0 when buf is too small. */
 size_t ntp_packet_encode_request (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll);
-/* The same with another version (3 or 4). */
+/* The same with another version (1 to 4; anything else is 4). */
 size_t ntp_packet_encode_request_version (uint8_t *buf, size_t len, uint64_t tx_ts, int8_t poll,
                                           int version);
 /* An interleaved request (chrony's `xleave`): origin `org_ts` (the server's receive timestamp
@@ -92,7 +92,11 @@ size_t ntp_packet_encode_request_xleave (uint8_t *buf, size_t len, uint64_t org_
 #define NTP_MAC_MIN_DIGEST 16
 #define NTP_MAC_MAX_DIGEST_V4 20
 #define NTP_MAC_MAX_DIGEST 64
-/* The longest digest a packet of `version` carries. */
+/* The oldest version of a reply taken (NTPv1, RFC 1059). */
+#define NTP_MIN_VERSION 1
+
+/* The longest digest a packet of `version` carries: NTPv4 cuts it to 20 bytes, older
+ * versions, with no extension fields to tell apart from it, carry the whole digest. */
 size_t ntp_packet_max_digest (int version);
 /* Append key_id and digest[0..digest_len) after the first `pkt_len` bytes of buf. Returns the
  * new length, or 0 when it does not fit or the digest length is not one a MAC may have. */

@@ -177,7 +177,8 @@ typedef struct {
   bool nts;                  /* `nts`: authenticated with NTS (RFC 8915) */
   uint16_t ntsport;          /* `ntsport N`: the NTS-KE server's port; default 4460 */
   int certset;               /* `certset N`: the set of trusted certificates (ntstrustedcerts) */
-  int version;               /* NTP version of our requests: 3 or 4 (default) */
+  int version;               /* NTP version of our requests, 1 to 4; 0 (the default): 4, or 3
+                                for a key whose digest NTPv4 would cut (ntp-engine.c) */
   bool presend_on;           /* chrony's `presend POLL`: at a poll of at least `presend`, a */
   int presend;               /* request 2 s before each regular one (ARP caches warm) */
   double asymmetry;          /* chrony's `asymmetry`: the share of the delay's rise over the

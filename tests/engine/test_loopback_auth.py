@@ -3,15 +3,20 @@
 """Symmetric-key authentication (`keyfile`, `key N`) against a real chronyd on loopback.
 
 One real `chronyd -x` (never touches the clock) serves `local stratum 1` on a free port of
-127.0.0.1 with a key file holding key 1 (SHA256, so its 32-byte digest is cut to 20 bytes in
-NTPv4 as chronyd cuts it) and key 2 (SHA512). chronyd 4.3 never answers a request it cannot
+127.0.0.1 with a key file holding key 1 (SHA256: with no version given the requests are
+NTPv3 with its whole 32-byte digest, as chronyd's own client sends them; with `version 4` the
+digest is cut to 20 bytes, as chronyd cuts it) and key 2 (SHA512), and keys 3 and 4. chronyd 4.3 never answers a request it cannot
 authenticate, so the servers that do not sign are this script's: a plain NTP responder on
 another port, answering every request with CLOCK_REALTIME, with no MAC or (on a third port)
-with key 1's ID and a digest that is not key 1's. Seven meridiand --no-bus --clock virtual
+with key 1's ID and a digest that is not key 1's. Ten meridiand --no-bus --clock virtual
 daemons, without CAP_SYS_TIME, start 0.3 s off with `makestep 0.1 3` at once:
   good:     `key 1` and the same key file -> synchronized (the first update steps), and the
             server's `chronyc serverstats` counts authenticated NTP packets;
+  v4cut:    `key 1 version 4` -> synchronized;
   v3:       `key 2 version 3` (NTPv3 carries SHA512's whole 64-byte digest) -> synchronized;
+  aes:      `key 3`, AES128 (the MAC is the packet's CMAC, 16 bytes; computed by
+            meridian-mac.so, loaded at the first request) -> synchronized;
+  sha3v3:   `key 4 version 3`, SHA3-384 (its whole 48-byte digest in NTPv3) -> synchronized;
   wrongkey: key 1 with another secret -> chronyd drops the requests: no update, the virtual
             clock never stepped;
   unsigned: `key 1` against the responder without MAC -> every reply refused (logged), no
@@ -38,6 +43,8 @@ from loopback_util import (
 KEY1 = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F7"
 KEY1_WRONG = "HEX:6B1F0C2A9D33E4F5A6B7C8D9E0F1A2B3C4D5E6F8"
 KEY2 = "k2-ASCII-secret-for-sha512"
+KEY3 = "HEX:000102030405060708090A0B0C0D0E0F"
+KEY4 = "k4-secret-for-sha3-384"
 
 
 
@@ -52,6 +59,10 @@ class Daemon(NoBusDaemon):
         super().__init__(meridiand, conf)
 
 
+# The daemons whose replies authenticate, and the control.
+SYNCHRONIZING = ("good", "v4cut", "v3", "aes", "sha3v3", "control")
+
+
 def main():
     chronyd, meridiand = loopback_programs()
 
@@ -60,10 +71,12 @@ def main():
     procs = []
     try:
         server_keys = os.path.join(tmp, "server.keys")
-        write(server_keys, f"1 SHA256 {KEY1}\n2 SHA512 {KEY2}\n", 0o640)
+        more_keys = f"3 AES128 {KEY3}\n4 SHA3-384 {KEY4}\n"
+        write(server_keys, f"1 SHA256 {KEY1}\n2 SHA512 {KEY2}\n" + more_keys, 0o640)
         shutil.chown(server_keys, "root", "_chrony")
         good_keys = os.path.join(tmp, "good.keys")
-        write(good_keys, f"# the server's keys\n1 SHA256 {KEY1}\n2 SHA512 ASCII:{KEY2}\n", 0o600)
+        write(good_keys, f"# the server's keys\n1 SHA256 {KEY1}\n2 SHA512 ASCII:{KEY2}\n"
+              + more_keys, 0o600)
         wrong_keys = os.path.join(tmp, "wrong.keys")
         write(wrong_keys, f"1 SHA256 {KEY1_WRONG}\n", 0o600)
         open_keys = os.path.join(tmp, "open.keys")
@@ -86,7 +99,12 @@ def main():
         line = "server 127.0.0.1 port {} iburst minpoll 1 maxpoll 1 {}"
         daemons = {
             "good": Daemon(meridiand, tmp, "good", line.format(port, "key 1"), good_keys),
+            "v4cut": Daemon(meridiand, tmp, "v4cut", line.format(port, "key 1 version 4"),
+                            good_keys),
             "v3": Daemon(meridiand, tmp, "v3", line.format(port, "key 2 version 3"), good_keys),
+            "aes": Daemon(meridiand, tmp, "aes", line.format(port, "key 3"), good_keys),
+            "sha3v3": Daemon(meridiand, tmp, "sha3v3", line.format(port, "key 4 version 3"),
+                             good_keys),
             "wrongkey": Daemon(meridiand, tmp, "wrongkey", line.format(port, "key 1"),
                                wrong_keys),
             "unsigned": Daemon(meridiand, tmp, "unsigned",
@@ -104,12 +122,12 @@ def main():
             time.sleep(0.5)
             for name, d in daemons.items():
                 assert d.proc.poll() is None, f"{name} exited:\n" + "\n".join(d.log())
-            if all(daemons[n].synchronized() for n in ("good", "v3", "control")):
+            if all(daemons[n].synchronized() for n in SYNCHRONIZING):
                 break
         # The refused ones have had at least as many exchanges as the good ones needed.
         time.sleep(2)
 
-        for name in ("good", "v3", "control"):
+        for name in SYNCHRONIZING:
             log = daemons[name].log()
             assert daemons[name].synchronized(), f"{name}: not synchronized:\n" + "\n".join(log)
             assert not any("without a valid MAC" in l for l in log), (
@@ -136,14 +154,14 @@ def main():
         m = re.search(r"^Authenticated NTP packets\s*:\s*(\d+)", r.stdout, re.M)
         assert m, "chronyc serverstats:\n" + r.stdout + r.stderr
         authenticated = int(m.group(1))
-        # good and v3 answered with valid MACs (each at least once); wrongkey's
-        # requests do not authenticate, so they are not counted.
-        assert authenticated >= 2, f"the server counted {authenticated} authenticated packets"
+        # good, v4cut, v3, aes and sha3v3 answered with valid MACs (each at least once);
+        # wrongkey's requests do not authenticate, so they are not counted.
+        assert authenticated >= 5, f"the server counted {authenticated} authenticated packets"
 
         for name, d in daemons.items():
             d.proc.send_signal(signal.SIGTERM)
             assert d.proc.wait(timeout=10) == 0, f"{name}: exit status {d.proc.returncode}"
-        print(f"good and v3 synchronized; the server counted {authenticated} authenticated "
+        print(f"good, v4cut, v3, aes and sha3v3 synchronized; the server counted {authenticated} authenticated "
               "packets; a wrong key, an unsigned server and a world-readable key file refused")
     finally:
         for p in procs:

@@ -364,8 +364,16 @@ garbage_source_lines_explain_themselves (void **state)
   expect_source_error ("server 1.2.3.4 extfield", "needs a value");
   expect_source_error ("server 1.2.3.4 extfield G323", "extfield 'G323'");
   expect_source_error ("server 1.2.3.4 version 5", "version '5'");
-  /* this client speaks NTPv3 and v4 only: an older version is refused, not silently raised */
-  expect_source_error ("server 1.2.3.4 version 2", "3 or 4");
+  /* versions 1 to 4, as chronyd's */
+  expect_source_error ("server 1.2.3.4 version 0", "from 1 to 4");
+  {
+    NtpSourceConfig v2;
+    char err2[200];
+    assert_int_equal (ntp_source_config_parse (&v2, "server 1.2.3.4 version 2", err2, sizeof err2), 0);
+    assert_int_equal (v2.version, 2);
+    assert_int_equal (ntp_source_config_parse (&v2, "server 1.2.3.4", err2, sizeof err2), 0);
+    assert_int_equal (v2.version, 0);     /* unset: the engine chooses (ntp-types.h) */
+  }
   expect_source_error ("server 1.2.3.4 asymmetry 0.6", "asymmetry '0.6'");
   expect_source_error ("server 1.2.3.4 ntsport 0", "ntsport '0'");
   expect_source_error ("server 1.2.3.4 presend 25", "presend '25'");

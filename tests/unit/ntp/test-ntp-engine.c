@@ -1475,15 +1475,16 @@ maxchange_exhausted_stops_the_engine (void **state)
 typedef PacketWorld AuthWorld;
 
 /* A keyed toy digest (not a hash anyone should use; the real ones are tested with the key
- * file, tests/engine/test-keys.c): 32 bytes, so both of the core's truncations show. Only key
- * 3 exists. */
+ * file, tests/engine/test-keys.c): 32 bytes for key 3, so both of the core's truncations
+ * show, and 16 for key 5 (as MD5 and AES-CMAC). No other key exists. */
 static size_t
 toy_mac (void *ud, uint32_t key, const uint8_t *data, size_t len, uint8_t *mac, size_t max)
 {
   (void) ud;
-  if (key != 3)
+  if (key != 3 && key != 5)
     return 0;
   uint8_t d[32];
+  size_t digest_len = key == 3 ? 32 : 16;
   uint32_t h = 2166136261u ^ key;
   for (size_t i = 0; i < sizeof d; i++) {
     for (size_t k = 0; k < len; k++)
@@ -1491,7 +1492,7 @@ toy_mac (void *ud, uint32_t key, const uint8_t *data, size_t len, uint8_t *mac, 
     h = (h ^ (uint32_t) i) * 16777619u;
     d[i] = (uint8_t) (h >> 24);
   }
-  size_t n = max < sizeof d ? max : sizeof d;
+  size_t n = max < digest_len ? max : digest_len;
   memcpy (mac, d, n);
   return n;
 }
@@ -1545,7 +1546,7 @@ authenticated_requests_carry_the_key_and_its_digest (void **state)
   (void) state;
   AuthWorld w;
   uint8_t d[64];
-  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", true);
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 version 4 iburst", true);
   /* NTPv4: key ID + the digest cut to 20 bytes (RFC 7822 §7.5, as chronyd) */
   assert_int_equal (w.sent, 1);
   assert_int_equal (w.len, 48 + 4 + 20);
@@ -1555,13 +1556,33 @@ authenticated_requests_carry_the_key_and_its_digest (void **state)
   assert_memory_equal (w.pkt + 52, d, 20);
   ntp_engine_free (e);
 
-  /* NTPv3: the whole digest (here 32 bytes) */
-  e = auth_engine (&w, "server 192.0.2.1 key 3 version 3 iburst", true);
-  assert_int_equal (w.len, 48 + 4 + 32);
-  assert_int_equal ((w.pkt[0] >> 3) & 7, 3);
-  assert_int_equal (toy_mac (NULL, 3, w.pkt, 48, d, 64), 32);
-  assert_memory_equal (w.pkt + 52, d, 32);
+  /* NTPv3: the whole digest (here 32 bytes); and, as chronyd, the version when none is given
+   * for a key whose digest NTPv4 would cut (its ntpdata then says "Version: 3") */
+  for (int given = 0; given < 2; given++) {
+    e = auth_engine (&w, given ? "server 192.0.2.1 key 3 version 3 iburst"
+                               : "server 192.0.2.1 key 3 iburst", true);
+    assert_int_equal (w.len, 48 + 4 + 32);
+    assert_int_equal ((w.pkt[0] >> 3) & 7, 3);
+    assert_int_equal (toy_mac (NULL, 3, w.pkt, 48, d, 64), 32);
+    assert_memory_equal (w.pkt + 52, d, 32);
+    ntp_engine_free (e);
+  }
+
+  /* a 16-byte digest fits NTPv4: the default stays 4 */
+  e = auth_engine (&w, "server 192.0.2.1 key 5 iburst", true);
+  assert_int_equal (w.len, 48 + 4 + 16);
+  assert_int_equal ((w.pkt[0] >> 3) & 7, 4);
   ntp_engine_free (e);
+
+  /* NTPv1 and v2 requests when asked (chronyd's range), with the whole digest */
+  for (int v = 1; v <= 2; v++) {
+    char line[64];
+    snprintf (line, sizeof line, "server 192.0.2.1 key 3 version %d iburst", v);
+    e = auth_engine (&w, line, true);
+    assert_int_equal ((w.pkt[0] >> 3) & 7, v);
+    assert_int_equal (w.len, 48 + 4 + 32);
+    ntp_engine_free (e);
+  }
 
   /* no key, no MAC; a version 3 request without one is 48 bytes */
   e = auth_engine (&w, "server 192.0.2.1 version 3 iburst", true);
@@ -1598,7 +1619,7 @@ replies_without_the_keys_mac_are_refused (void **state)
   (void) state;
   AuthWorld w;
   uint8_t buf[256];
-  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 iburst", true);
+  NtpEngine *e = auth_engine (&w, "server 192.0.2.1 key 3 version 4 iburst", true);
   w.now += 1000000;
   size_t len;
   /* unsigned, a crypto-NAK, another key's ID, a digest one bit off, the v3 length in a v4
