@@ -36,6 +36,7 @@ static const MctlCommand commands[] = {
   { "activity",        mctl_activity,        "[-c]",                 N_("Count the NTP sources online, offline and in a burst, as chronyc activity"), TRUE },
   { "waitsync",        mctl_waitsync,        "[TRIES [CORRECTION [SKEW [INTERVAL]]]]", N_("Wait until the clock is synchronized"), FALSE },
   { "monitor",         mctl_monitor,         "",                     N_("Follow tracking and the sources live (q quits)"), FALSE },
+  { "keygen",          mctl_keygen,          "[ID [TYPE [BITS]]]",   N_("Print a key file line with a new random key, as chronyc keygen"), FALSE },
 };
 
 static void

@@ -84,6 +84,7 @@ int mctl_offline (MctlContext *ctx, int argc, char **argv);
 int mctl_online (MctlContext *ctx, int argc, char **argv);
 int mctl_onoffline (MctlContext *ctx, int argc, char **argv);
 int mctl_activity (MctlContext *ctx, int argc, char **argv);
+int mctl_keygen (MctlContext *ctx, int argc, char **argv);
 int mctl_waitsync (MctlContext *ctx, int argc, char **argv);
 int mctl_monitor (MctlContext *ctx, int argc, char **argv);
 

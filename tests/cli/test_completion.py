@@ -71,7 +71,8 @@ class Completion(unittest.TestCase):
                                         'selectdata', 'authdata', 'tracking', 'ntpdata',
                                         'add-source', 'remove-source', 'burst', 'makestep',
                                         'refresh', 'reselect', 'offline', 'online', 'onoffline', 'activity', 'waitsync',
-                                        'monitor']))
+                                        'monitor',
+                                        'keygen']))
 
     def test_completes_the_commands_help_lists(self):
         if not MERIDIANCTL:

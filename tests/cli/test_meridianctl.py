@@ -17,6 +17,7 @@ import pathlib
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -1675,6 +1676,40 @@ class Errors(CliTestCase):
         self.assertExit(self.ctl('frobnicate'), EXIT_USAGE)
         self.assertExit(self.ctl('--bogus', 'status'), EXIT_USAGE)
         self.assertExit(self.ctl('status', 'extra'), EXIT_USAGE)
+
+    def test_keygen_prints_lines_as_chronyc_keygen(self):
+        """meridianctl keygen beside the real chronyc keygen (which needs no daemon): the
+        same ID, type and key length for the same arguments, fresh random keys each time.
+        That such a key authenticates with chronyd is tests/engine/test_daemon_auth.py's."""
+        if shutil.which('chronyc') is None:
+            self.skipTest('chronyc is not installed (scripts/install-deps.sh)')
+        line = re.compile(r'^(\d+) (\S+) HEX:([0-9A-F]+)\n$')
+        for args in ([], ['7'], ['7', 'SHA256'], ['7', 'SHA256', '256'], ['7', 'SHA3-512', '100'],
+                     ['9', 'AES128'], ['9', 'AES256', '64'], ['7', 'MD5', '0'],
+                     ['7', 'SHA1', '5000']):
+            with self.subTest(args=args):
+                theirs = subprocess.run(['chronyc', 'keygen', *args], capture_output=True,
+                                        text=True, timeout=10)
+                ours = self.ctl('keygen', *args)
+                self.assertExit(ours, EXIT_OK)
+                m, t = line.match(ours.stdout), line.match(theirs.stdout)
+                self.assertIsNotNone(m, ours.stdout)
+                self.assertIsNotNone(t, theirs.stdout)
+                self.assertEqual(m.group(1, 2), t.group(1, 2))
+                self.assertEqual(len(m.group(3)), len(t.group(3)))
+                again = line.match(self.ctl('keygen', *args).stdout)
+                self.assertNotEqual(again.group(3), m.group(3))
+        # Type names as the key file takes them (any case); what chronyc would wrap or
+        # refuse is refused with the reason, and nothing is printed.
+        self.assertTrue(self.ctl('keygen', '3', 'aes256').stdout.startswith('3 AES256 HEX:'))
+        for args, code in ((['7', 'TIGER'], EXIT_INVALID), (['0'], EXIT_USAGE),
+                           (['4294967296'], EXIT_USAGE), (['x'], EXIT_USAGE),
+                           (['7', 'SHA1', 'abc'], EXIT_USAGE), (['7', 'SHA1', '8', 'x'], EXIT_USAGE)):
+            with self.subTest(args=args):
+                r = self.ctl('keygen', *args)
+                self.assertExit(r, code)
+                self.assertEqual(r.stdout, '')
+                self.assertNotEqual(r.stderr, '')
 
 
 if __name__ == '__main__':

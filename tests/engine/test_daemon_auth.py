@@ -9,7 +9,8 @@ another user and could not open the file, is handed only the key its source name
 source added over D-Bus with a key the file lacks is refused with InvalidSource.
 
 The key types nettle computes (meridian-mac.so, loaded by the sandboxed child when a source
-first sends): an AES128 key (its MAC the packet's CMAC) synchronizes, `meridianctl authdata`
+first sends): an AES128 key made by `meridianctl keygen` (its MAC the packet's CMAC)
+synchronizes, `meridianctl authdata`
 names it as a real chronyd client with the same key and line does in `chronyc authdata`, and
 a source added over D-Bus with a SHA3-512 key is answered by chronyd with valid MACs too."""
 
@@ -26,25 +27,29 @@ import harness  # noqa: E402
 from test_ntp_engine import ChronydCase  # noqa: E402
 
 KEY = 'HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F00112233445566778'
-AES128 = 'HEX:8A1D33C09F7E6B5A4C3D2E1F00112233'
 SHA3 = 'ASCII:a-sha3-512-secret'
-KEYS = (f'1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n'
-        f'4 AES128 {AES128}\n5 SHA3-512 {SHA3}\n')
 
 
 class DaemonAuth(ChronydCase):
     def chronyd_extra_config(self, directory):
-        """Keys 1 (SHA256), 3 (MD5), 4 (AES128) and 5 (SHA3-512) for the server ChronydCase
-        starts."""
+        """Keys 1 (SHA256), 3 (MD5), 4 (AES128, made by `meridianctl keygen`) and 5
+        (SHA3-512) for the server ChronydCase starts; self.keys, the same lines for
+        meridiand."""
+        if not hasattr(self, 'keys'):
+            r = subprocess.run([os.environ['MERIDIANCTL'], 'keygen', '4', 'AES128'],
+                               capture_output=True, text=True, timeout=10)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.keys = (f'1 SHA256 {KEY}\n3 MD5 HEX:00112233445566778899AABB\n'
+                         f'{r.stdout.strip()}\n5 SHA3-512 {SHA3}\n')
         keys = self.tmp / 'chrony.keys'
-        keys.write_text(KEYS)
+        keys.write_text(self.keys)
         keys.chmod(0o640)
         shutil.chown(keys, 'root', '_chrony')
         return f'keyfile {keys}\n'
 
     def test_engine_child_authenticates_with_the_daemons_key(self):
         keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
-        keys.write_text('# ID TYPE KEY\n' + KEYS)
+        keys.write_text('# ID TYPE KEY\n' + self.keys)
         keys.chmod(0o600)
         self.write_config('keyfile /etc/meridian/ntp.keys',
                           f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key 1')
@@ -80,7 +85,7 @@ class DaemonAuth(ChronydCase):
 
     def test_engine_child_authenticates_with_aes_and_sha3_keys(self):
         keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
-        keys.write_text(KEYS)
+        keys.write_text(self.keys)
         keys.chmod(0o600)
         line = f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key 4'
         self.write_config('keyfile /etc/meridian/ntp.keys', line)
@@ -93,7 +98,7 @@ class DaemonAuth(ChronydCase):
         # authdata as a real chronyd client's with the same key and line: SK, key 4, AES128
         # (chronyd's cipher number 13), 128 bits.
         client_keys = self.tmp / 'client.keys'
-        client_keys.write_text(KEYS)
+        client_keys.write_text(self.keys)
         client_keys.chmod(0o640)
         shutil.chown(client_keys, 'root', '_chrony')
         sock = self.start_chronyd_client([f'keyfile {client_keys}', line])
