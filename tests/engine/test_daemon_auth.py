@@ -47,19 +47,25 @@ class DaemonAuth(ChronydCase):
         shutil.chown(keys, 'root', '_chrony')
         return f'keyfile {keys}\n'
 
-    def test_engine_child_authenticates_with_the_daemons_key(self):
+    def synchronize_with_key(self, key_id):
+        """meridiand with the key file and one source `key KEY_ID`, until synchronized; every
+        request chronyd received (all of them ours) carried a valid MAC. Returns the source
+        line and chronyd's counts."""
         keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
         keys.write_text('# ID TYPE KEY\n' + self.keys)
         keys.chmod(0o600)
-        self.write_config('keyfile /etc/meridian/ntp.keys',
-                          f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key 1')
+        line = f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key {key_id}'
+        self.write_config('keyfile /etc/meridian/ntp.keys', line)
         self.start_seed_daemon('0.05')
         self.wait_synchronized(timeout=60)
-        # Every request chronyd received (all of them ours) carried a valid MAC.
         received, authenticated = self.serverstats('NTP packets received',
                                                    'Authenticated NTP packets')
         self.assertGreaterEqual(authenticated, 1)
         self.assertEqual(authenticated, received)
+        return line, received, authenticated
+
+    def test_engine_child_authenticates_with_the_daemons_key(self):
+        _, received, authenticated = self.synchronize_with_key(1)
         # A source whose key the file lacks is refused by meridiand before anything changes.
         before = self.sources()
         with self.assertRaises(harness.DBusError) as cm:
@@ -84,17 +90,7 @@ class DaemonAuth(ChronydCase):
                          f'{received} requests\n')
 
     def test_engine_child_authenticates_with_aes_and_sha3_keys(self):
-        keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
-        keys.write_text(self.keys)
-        keys.chmod(0o600)
-        line = f'server 127.0.0.1 port {self.port} iburst minpoll 4 maxpoll 4 key 4'
-        self.write_config('keyfile /etc/meridian/ntp.keys', line)
-        self.start_seed_daemon('0.05')
-        self.wait_synchronized(timeout=60)
-        received, authenticated = self.serverstats('NTP packets received',
-                                                   'Authenticated NTP packets')
-        self.assertGreaterEqual(authenticated, 1)
-        self.assertEqual(authenticated, received)
+        line, _, _ = self.synchronize_with_key(4)
         # authdata as a real chronyd client's with the same key and line: SK, key 4, AES128
         # (chronyd's cipher number 13), 128 bits.
         client_keys = self.tmp / 'client.keys'
