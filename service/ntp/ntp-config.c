@@ -502,6 +502,23 @@ parse_hex (const char *s, double *out)
   return true;
 }
 
+/* An option's value as a source line writes it, range-checked. */
+static bool
+parse_value (const OptSpec *o, const char *arg, double *v)
+{
+  bool ok;
+  if (o->kind == ARG_HEX) {
+    ok = parse_hex (arg, v);
+  } else if (o->kind == ARG_INT) {
+    long long lv = 0;
+    ok = parse_long (arg, &lv);
+    *v = (double) lv;
+  } else {
+    ok = parse_double (arg, v);
+  }
+  return ok && *v >= o->min && *v <= o->max;
+}
+
 /* Apply one validated option to sc. */
 static void
 apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
@@ -592,17 +609,7 @@ ntp_source_config_parse (NtpSourceConfig *sc, const char *line, char *err, size_
       if (i + 1 >= n)
         return fail (err, errlen, "%s %s: option '%s' needs a value: %s", dir, out.name, o->name, o->what);
       arg = w[++i];
-      bool ok;
-      if (o->kind == ARG_HEX) {
-        ok = parse_hex (arg, &v);
-      } else if (o->kind == ARG_INT) {
-        long long lv;
-        ok = parse_long (arg, &lv);
-        v = (double) lv;
-      } else {
-        ok = parse_double (arg, &v);
-      }
-      if (!ok || v < o->min || v > o->max)
+      if (!parse_value (o, arg, &v))
         return fail (err, errlen, "%s %s: %s '%.64s' is not %s", dir, out.name, o->name, arg, o->what);
     }
     apply_option (&out, o, v, arg);
@@ -621,5 +628,44 @@ ntp_source_config_parse (NtpSourceConfig *sc, const char *line, char *err, size_
     return fail (err, errlen, "%s %s: mindelay %g s is greater than maxdelay %g s", dir, out.name,
                  out.mindelay, out.maxdelay);
   *sc = out;
+  return 0;
+}
+
+/* chronyc's commands that change a source while chronyd runs (chronyc(1), "Source
+ * modification"): the options their values take effect for at the next poll or sample. */
+static const char *const modifiable[] = {
+  "minpoll", "maxpoll", "maxdelay", "maxdelayratio", "maxdelaydevratio", "minstratum",
+  "polltarget", NULL,
+};
+
+const char *const *
+ntp_source_config_modifiable (void)
+{
+  return modifiable;
+}
+
+int
+ntp_source_config_modify (NtpSourceConfig *sc, const char *option, const char *value,
+                          char *err, size_t errlen)
+{
+  const OptSpec *o = NULL;
+  double v = 0;
+
+  for (size_t i = 0; option && modifiable[i]; i++)
+    if (!strcmp (option, modifiable[i]))
+      o = find_option (option);
+  if (!o)
+    return fail (err, errlen, "'%.64s' is not a source option that can be changed at run time"
+                 " (minpoll, maxpoll, maxdelay, maxdelayratio, maxdelaydevratio, minstratum,"
+                 " polltarget)", option ? option : "");
+  if (!value || !parse_value (o, value, &v))
+    return fail (err, errlen, "%s '%.64s' is not %s", o->name, value ? value : "", o->what);
+  apply_option (sc, o, v, value);
+  /* chronyd's NCR_ModifyMinpoll and NCR_ModifyMaxpoll (its ntp_core.c): the other bound
+   * follows, where a source line with both would be refused as a conflict. */
+  if (o->id == O_MINPOLL && sc->maxpoll < sc->minpoll)
+    sc->maxpoll = sc->minpoll;
+  else if (o->id == O_MAXPOLL && sc->minpoll > sc->maxpoll)
+    sc->minpoll = sc->maxpoll;
   return 0;
 }

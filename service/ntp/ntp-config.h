@@ -36,6 +36,16 @@ void ntp_source_config_init (NtpSourceConfig *sc);
  * range-checked. Returns 0 on success, -1 with a message a person can act on in err (sc is
  * then left at its defaults). */
 int ntp_source_config_parse (NtpSourceConfig *sc, const char *line, char *err, size_t errlen);
+/* The options chronyc can change while chronyd runs, with its commands of the same names
+ * (minpoll, maxpoll, maxdelay, maxdelayratio, maxdelaydevratio, minstratum, polltarget),
+ * NULL-terminated. */
+const char *const *ntp_source_config_modifiable (void);
+/* One of those set in sc to `value`, read and range-checked as the option's value in a
+ * source line; as chronyd does, a new minpoll above maxpoll raises maxpoll to it, and a new
+ * maxpoll below minpoll lowers minpoll to it. Returns 0, or -1 with a message a person can act
+ * on in err (sc then unchanged). */
+int ntp_source_config_modify (NtpSourceConfig *sc, const char *option, const char *value,
+                              char *err, size_t errlen);
 /* Whether `name` is a usable host name or address (no blanks, no shell metacharacters,
  * labels as DNS allows them, IPv4/IPv6 literals with an optional %zone). */
 bool ntp_source_name_valid (const char *name);

@@ -1424,6 +1424,33 @@ ntp_engine_set_online (NtpEngine *e, unsigned src, bool online)
   return true;
 }
 
+int
+ntp_engine_modify_source (NtpEngine *e, unsigned src, const char *option, const char *value,
+                          char *err, size_t errlen)
+{
+  if (src >= NTP_MAX_SOURCES || !e->src[src].live) {
+    if (err && errlen)
+      snprintf (err, errlen, "no source %u", src);
+    return -1;
+  }
+  Source *s = &e->src[src];
+  if (ntp_source_config_modify (&s->cfg, option, value, err, errlen) < 0)
+    return -1;
+  elog (e, NTP_LOG_INFO, "Source %s new %s %s", s->cfg.name, option, value);
+  int64_t now = e->env.now (e->env.ud);
+  int64_t before = s->poll.next_tx_ns;
+  ntp_source_poll_set_limits (&s->poll, s->cfg.minpoll, s->cfg.maxpoll, s->cfg.polltarget, now);
+  space_request (e, s, before, now);
+  /* The stratum it counts as is taken at each sample (process_sample); brought to the new
+   * minimum now, so that the next selection and the report already use it. */
+  if (s->reply.t4_ns != 0)
+    s->stratum = s->reply.stratum > s->cfg.minstratum ? s->reply.stratum : s->cfg.minstratum;
+  /* maxdelay, maxdelayratio and maxdelaydevratio are read from s->cfg by each sample's tests. */
+  if (e->started)
+    arm (e);
+  return 0;
+}
+
 bool
 ntp_engine_source_online (const NtpEngine *e, unsigned src)
 {

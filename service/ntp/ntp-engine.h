@@ -79,6 +79,14 @@ void ntp_engine_clock_stepped (NtpEngine *e, double step_s);
  * when the source's connectivity changed. */
 bool ntp_engine_set_online (NtpEngine *e, unsigned src, bool online);
 bool ntp_engine_source_online (const NtpEngine *e, unsigned src);
+/* chronyc minpoll / maxpoll / maxdelay / maxdelayratio / maxdelaydevratio / minstratum /
+ * polltarget for source `src`: `option` set to `value` as ntp_source_config_modify reads and
+ * couples it. The poll interval is brought within new bounds at once and the next regular
+ * request follows the last by it; the delay limits apply from the next sample; the stratum
+ * the source counts as follows a new minstratum at once. Returns 0, or -1 with a message in
+ * err (nothing changed). */
+int ntp_engine_modify_source (NtpEngine *e, unsigned src, const char *option, const char *value,
+                              char *err, size_t errlen);
 /* The request env->send was just given for `src` could not go out for want of a route
  * (ENETUNREACH, EHOSTUNREACH, EPERM from a firewall, as chronyd counts them): a source with
  * `auto_offline` goes offline. May be called from within env->send. Returns true when it did. */

@@ -101,6 +101,36 @@ ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns)
     p->next_tx_ns = now_ns;
 }
 
+void
+ntp_source_poll_set_limits (NtpSourcePoll *p, int minpoll, int maxpoll, int polltarget,
+                            int64_t now_ns)
+{
+  int old_poll = p->poll;
+  /* floor_poll above minpoll is a RATE kiss's: the server asked for no more than that. */
+  bool kissed = p->floor_poll > p->minpoll;
+  p->minpoll = clamp_poll (minpoll);
+  p->maxpoll = clamp_poll (maxpoll);
+  if (p->maxpoll < p->minpoll)
+    p->maxpoll = p->minpoll;
+  p->floor_poll = kissed && p->floor_poll > p->minpoll ? p->floor_poll : p->minpoll;
+  if (p->maxpoll < p->floor_poll)
+    p->maxpoll = p->floor_poll;
+  p->polltarget = polltarget > 0 ? polltarget : 8;
+  if (p->poll < p->floor_poll)
+    p->poll = p->floor_poll;
+  else if (p->poll > p->maxpoll)
+    p->poll = p->maxpoll;
+  if (p->poll != old_poll)
+    p->poll_score = 0.0;
+  /* A burst keeps its own spacing; an offline or stopped source sends nothing anyway. */
+  if (p->poll == old_poll || p->next_tx_ns == INT64_MAX || p->last_tx_ns == INT64_MIN
+      || ntp_source_poll_in_burst (p) || p->offline || p->stopped)
+    return;
+  p->next_tx_ns = p->last_tx_ns + ntp_poll_to_ns (p->poll);
+  if (p->next_tx_ns < now_ns)
+    p->next_tx_ns = now_ns;
+}
+
 bool
 ntp_source_poll_in_burst (const NtpSourcePoll *p)
 {

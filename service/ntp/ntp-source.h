@@ -59,6 +59,13 @@ void ntp_source_poll_set_offline (NtpSourcePoll *p);
  * NTP_ONLINE_DELAY from now), or with an iburst source with a burst right away, as chronyd
  * resumes (its ntp_core.c, going online). No-op when already online. */
 void ntp_source_poll_set_online (NtpSourcePoll *p, int64_t now_ns);
+/* chronyc minpoll / maxpoll / polltarget: new bounds (minpoll <= maxpoll, as
+ * ntp_source_config_modify leaves them) and target. The poll interval is brought within the
+ * bounds at once, and a regular request already scheduled is moved to a poll interval after
+ * the last one (not before now): the next poll uses the new interval. A minimum raised by a
+ * server's RATE kiss stays raised. */
+void ntp_source_poll_set_limits (NtpSourcePoll *p, int minpoll, int maxpoll, int polltarget,
+                                 int64_t now_ns);
 /* `chronyc burst`: 4 good samples out of at most 8 requests; an offline source too, which
  * then sends nothing more (as chronyd samples an offline source on `burst`). */
 void ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns);
