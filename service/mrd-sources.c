@@ -334,6 +334,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   char *line;
   char *connectivity;
+  char *option;                        /* ModifySource: the option; line holds the value */
   guint id;
 } SourcesCall;
 
@@ -345,6 +346,7 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
   GDBusMethodInvocation *invocation = call->invocation;
   g_autofree char *line = call->line;
   g_autofree char *connectivity = call->connectivity;
+  g_autofree char *option = call->option;
   guint id = call->id;
   g_autoptr(GError) error = NULL;
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
@@ -380,6 +382,13 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
         mrd_error_return (invocation, error);
       else
         mrd_dbus_time1_sources_complete_set_connectivity (self->skeleton, invocation);
+    }
+  else if (strcmp (method, "ModifySource") == 0)
+    {
+      if (!mrd_sync_modify_source (self->sync, id, option, line, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_modify_source (self->skeleton, invocation);
     }
   else if (strcmp (method, "Burst") == 0)
     {
@@ -495,6 +504,37 @@ handle_set_connectivity (MrdDBusTime1Sources *object, GDBusMethodInvocation *inv
 }
 
 static gboolean
+handle_modify_source (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
+                      const char *address, const char *option, const char *value,
+                      gboolean interactive, MrdSources *self)
+{
+  g_autoptr(GError) error = NULL;
+  SourcesCall *call;
+  guint id = 0;
+
+  if (!mrd_sync_check_modify (option, value, &error) ||
+      !mrd_sync_find_modify_target (self->sync, address, &id, &error))
+    {
+      mrd_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  /* Nothing would change: done, without asking polkit (systemd-timedated's order). */
+  if (!mrd_sync_modify_changes (self->sync, id, option, value))
+    {
+      mrd_dbus_time1_sources_complete_modify_source (self->skeleton, invocation);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  call = g_new0 (SourcesCall, 1);
+  call->sources = self;
+  call->invocation = invocation;
+  call->id = id;
+  call->line = g_strdup (value);
+  call->option = g_strdup (option);
+  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_simple (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
                gboolean interactive, MrdSources *self)
 {
@@ -524,6 +564,8 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   g_signal_connect (self->skeleton, "handle-burst", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-set-connectivity",
                     G_CALLBACK (handle_set_connectivity), self);
+  g_signal_connect (self->skeleton, "handle-modify-source",
+                    G_CALLBACK (handle_modify_source), self);
   g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reselect", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-refresh", G_CALLBACK (handle_simple), self);

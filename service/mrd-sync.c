@@ -633,6 +633,116 @@ mrd_sync_set_connectivity (MrdSync *self, const char *connectivity, const char *
 }
 
 gboolean
+mrd_sync_check_modify (const char *option, const char *value, GError **error)
+{
+  NtpSourceConfig config;
+  char why[256] = "";
+
+  ntp_source_config_init (&config);
+  if (ntp_source_config_modify (&config, option, value, why, sizeof why) < 0)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "%s", why);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mrd_sync_find_modify_target (MrdSync *self, const char *address, guint *id_out, GError **error)
+{
+  g_autofree char *quoted = mrd_error_quote (address);
+  GHashTableIter iter;
+  gpointer key, value;
+  MrdSyncMask mask;
+  guint n = 0;
+
+  /* One address or name: chronyc's commands take no subnet, and "" is no source. */
+  if (address[0] == '\0' || strchr (address, '/') != NULL ||
+      !mrd_sync_mask_parse (address, &mask, NULL))
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   _("Not an address or host name: %s"), quoted);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, self->sources);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Source *s = value;
+
+      if (g_ascii_strcasecmp (s->config.name, address) == 0 ||
+          (s->address != NULL && mrd_sync_mask_match_string (&mask, s->address, s->config.name)))
+        {
+          *id_out = GPOINTER_TO_UINT (key);
+          n++;
+        }
+    }
+  if (n == 0 && self->engine != NULL && self->engine->find_source != NULL &&
+      self->engine->find_source (self->engine_data, &mask, id_out))
+    n = 1;
+  if (n == 0)
+    {
+      g_set_error (error, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No such source: %s"), quoted);
+      return FALSE;
+    }
+  if (n > 1)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   _("%s names several sources"), quoted);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mrd_sync_modify_changes (MrdSync *self, guint id, const char *option, const char *value)
+{
+  const NtpSourceConfig *config = mrd_sync_get_source_config (self, id);
+  NtpSourceConfig changed;
+
+  if (config == NULL)
+    return TRUE;
+  changed = *config;
+  if (ntp_source_config_modify (&changed, option, value, NULL, 0) < 0)
+    return TRUE;   /* refused: the caller hears why */
+  return changed.minpoll != config->minpoll || changed.maxpoll != config->maxpoll ||
+         changed.polltarget != config->polltarget || changed.minstratum != config->minstratum ||
+         changed.maxdelay != config->maxdelay || changed.maxdelayratio != config->maxdelayratio ||
+         changed.maxdelaydevratio != config->maxdelaydevratio;
+}
+
+gboolean
+mrd_sync_modify_source (MrdSync *self, guint id, const char *option, const char *value,
+                        GError **error)
+{
+  Source *source = g_hash_table_lookup (self->sources, GUINT_TO_POINTER (id));
+  NtpSourceConfig changed;
+  char why[256] = "";
+
+  if (source == NULL)
+    {
+      g_set_error (error, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No source %u"), id);
+      return FALSE;
+    }
+  changed = source->config;
+  if (ntp_source_config_modify (&changed, option, value, why, sizeof why) < 0)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "%s", why);
+      return FALSE;
+    }
+  if (self->engine != NULL && self->engine->modify_source != NULL &&
+      !self->engine->modify_source (self->engine_data, id, option, value, error))
+    return FALSE;
+  source->config = changed;
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "SOURCE", source->config.name,
+                    "SOURCE_OPTION", option,
+                    "SOURCE_VALUE", value,
+                    "MESSAGE", "Source %s: %s set to %s", source->config.name, option, value);
+  EMIT (self, source_changed, id);
+  return TRUE;
+}
+
+gboolean
 mrd_sync_make_step (MrdSync *self, GError **error)
 {
   return engine_command (self, G_STRUCT_OFFSET (MrdSyncEngineOps, make_step),

@@ -59,6 +59,13 @@ typedef struct {
    * NULL. */
   gboolean (*reselect)      (gpointer engine, GError **error);
   gboolean (*refresh_names) (gpointer engine, GError **error);
+  /* chronyc minpoll, maxpoll, ... for source @id (ntp_source_config_modify's @option and
+   * @value, already checked and applied to the configuration mrd-sync holds). May be NULL. */
+  gboolean (*modify_source) (gpointer engine, guint id, const char *option, const char *value,
+                             GError **error);
+  /* The one source polled at an address @mask names that mrd-sync does not show (a pool
+   * line's other addresses); FALSE when none or several. May be NULL. */
+  gboolean (*find_source)   (gpointer engine, const MrdSyncMask *mask, guint *id_out);
 } MrdSyncEngineOps;
 
 /* @state_path: where NTP on/off is kept (read now; a garbled file gives the default, on). */
@@ -135,6 +142,25 @@ gboolean    mrd_sync_check_connectivity (const char *connectivity, const char *m
 gboolean    mrd_sync_set_connectivity   (MrdSync *self, const char *connectivity,
                                          const char *mask, GError **error);
 gboolean    mrd_sync_has_engine         (MrdSync *self);
+
+/* chronyc minpoll, maxpoll, maxdelay, maxdelayratio, maxdelaydevratio, minstratum and
+ * polltarget. @option: one of those names; @value: read as that option's value in a source
+ * line (ntp_source_config_modify); G_DBUS_ERROR_INVALID_ARGS for either one wrong. */
+gboolean    mrd_sync_check_modify       (const char *option, const char *value, GError **error);
+/* The source a command names by @address: a source's address (for a pool line, any of its
+ * addresses) or the name it was configured with, as chronyc names it. MRD_ERROR_UNKNOWN_SOURCE
+ * when none (chronyc's "503 No such source"), G_DBUS_ERROR_INVALID_ARGS when @address is not
+ * an address or host name or names several sources. */
+gboolean    mrd_sync_find_modify_target (MrdSync *self, const char *address, guint *id_out,
+                                         GError **error);
+/* Whether the command would change source @id's configuration. */
+gboolean    mrd_sync_modify_changes     (MrdSync *self, guint id, const char *option,
+                                         const char *value);
+/* Apply it (checked as above): source @id's configuration, and so its Options, change and the
+ * engine is told. Kept while the daemon runs (an engine started anew is given it again),
+ * written nowhere, as chronyd's commands are. */
+gboolean    mrd_sync_modify_source      (MrdSync *self, guint id, const char *option,
+                                         const char *value, GError **error);
 
 /* A source's configuration, as parsed, and its options as the Options property shows them
  * ("port 12399", "minpoll 4", "iburst"; free with g_strfreev). NULL for an unknown id. */

@@ -311,6 +311,18 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       if (!mrd_sync_engine_reselect (self->engine))
         send_error (self, "reselect: the engine is stopped");
     }
+  else if (g_str_equal (name, "modify-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(uss)")))
+    {
+      const char *option, *value;
+      guint32 id;
+
+      /* The option and value are parsed again by the core (ntp_source_config_modify). */
+      g_variant_get (arg, "(u&s&s)", &id, &option, &value);
+      if (!mrd_sync_engine_modify_line (self->engine, id, option, value, &error))
+        send_error (self, "modify-source: %s", error->message);
+      else
+        send_update (self);
+    }
   else if (g_str_equal (name, "set-connectivity") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
     {
       const char *which, *mask_text;

@@ -216,6 +216,41 @@ send_source (MrdEngineProxy *self, const ProxySource *s)
   send_msg (self, "add-source", g_variant_new ("(us)", WIRE_ID (s->id), s->line));
 }
 
+/* What ModifySource changed of a source since it was added, to an engine started anew just
+ * after its "add-source": the values mrd-sync holds now against those of the line. minpoll
+ * goes first; with the final minpoll <= maxpoll, either order ends at the same bounds. */
+static void
+send_modifications (MrdEngineProxy *self, const ProxySource *s)
+{
+  const NtpSourceConfig *now = mrd_sync_get_source_config (self->sync, s->id);
+  NtpSourceConfig was;
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (now == NULL || ntp_source_config_parse (&was, s->line, NULL, 0) < 0)
+    return;
+#define MODIFY(option, text) \
+  send_msg (self, "modify-source", g_variant_new ("(uss)", WIRE_ID (s->id), option, text))
+#define MODIFY_INT(field) \
+  if (now->field != was.field) \
+    { \
+      g_autofree char *v = g_strdup_printf ("%d", now->field); \
+      MODIFY (#field, v); \
+    }
+#define MODIFY_DOUBLE(field) \
+  if (now->field != was.field) \
+    MODIFY (#field, g_ascii_formatd (num, sizeof num, "%.17g", now->field))
+  MODIFY_INT (minpoll);
+  MODIFY_INT (maxpoll);
+  MODIFY_INT (polltarget);
+  MODIFY_INT (minstratum);
+  MODIFY_DOUBLE (maxdelay);
+  MODIFY_DOUBLE (maxdelayratio);
+  MODIFY_DOUBLE (maxdelaydevratio);
+#undef MODIFY_DOUBLE
+#undef MODIFY_INT
+#undef MODIFY
+}
+
 static void
 send_configure (MrdEngineProxy *self)
 {
@@ -238,6 +273,7 @@ send_configure (MrdEngineProxy *self)
       ProxySource *s = &g_array_index (self->sources, ProxySource, i);
 
       send_source (self, s);
+      send_modifications (self, s);
     }
   for (guint i = 0; i < self->connectivity->len; i++)
     send_msg (self, "set-connectivity", self->connectivity->pdata[i]);
@@ -725,6 +761,53 @@ seam_set_connectivity (gpointer engine, MrdConnectivity connectivity, const MrdS
   return TRUE;
 }
 
+/* ModifySource: mrd-sync has changed the source's configuration already, so an engine
+ * started later is given it again (send_modifications); one running now is told. */
+static gboolean
+seam_modify_source (gpointer engine, guint id, const char *option, const char *value,
+                    GError **error)
+{
+  MrdEngineProxy *self = engine;
+
+  if (self->fd < 0)
+    {
+      g_message ("ModifySource: %s %s, kept for the NTP engine when it starts", option, value);
+      return TRUE;
+    }
+  send_msg (self, "modify-source", g_variant_new ("(uss)", WIRE_ID (id), option, value));
+  g_message ("ModifySource: %s %s, sent to the NTP engine (%s)", option, value,
+             mrd_engine_launch_describe (self->launch));
+  return TRUE;
+}
+
+/* A line one of whose polled addresses @mask names (a pool's addresses other than the one its
+ * object shows); FALSE when none or several lines match. */
+static gboolean
+seam_find_source (gpointer engine, const MrdSyncMask *mask, guint *id_out)
+{
+  MrdEngineProxy *self = engine;
+  guint found = 0;
+
+  if (mask->all || mask->name[0] != '\0')
+    return FALSE;   /* names are the lines' own, which mrd-sync matched already */
+  refresh_from_snapshot (self);
+  for (guint i = 0; i < self->polled->len; i++)
+    {
+      guint wire_id = g_array_index (self->polled_ids, guint, i);
+
+      if (wire_id == 0 || !mrd_sync_has_source (self->sync, wire_id - 1) ||
+          !mrd_sync_mask_match_string (mask, self->polled->pdata[i], NULL))
+        continue;
+      if (found != 0 && found != wire_id)
+        return FALSE;
+      found = wire_id;
+    }
+  if (found == 0)
+    return FALSE;
+  *id_out = found - 1;
+  return TRUE;
+}
+
 static void
 seam_set_enabled (gpointer engine, gboolean enabled)
 {
@@ -771,6 +854,8 @@ static const MrdSyncEngineOps seam = {
   .reselect = seam_reselect,
   .refresh_names = seam_refresh_names,
   .set_connectivity = seam_set_connectivity,
+  .modify_source = seam_modify_source,
+  .find_source = seam_find_source,
   .set_enabled = seam_set_enabled,
 };
 

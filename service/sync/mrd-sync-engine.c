@@ -1930,6 +1930,42 @@ mrd_sync_engine_set_connectivity (MrdSyncEngine *self, MrdConnectivity connectiv
 }
 
 gboolean
+mrd_sync_engine_modify_line (MrdSyncEngine *self, guint line_id, const char *option,
+                             const char *value, GError **error)
+{
+  SyncSpec *spec = find_line (self, line_id);
+  gint64 before = self->core != NULL ? ref_time (self) : 0;
+  char err[256] = "";
+  guint i;
+
+  if (spec == NULL)
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No line %u", line_id);
+      return FALSE;
+    }
+  /* The line's configuration first: an address it resolves to later, and every address
+   * after a stop and start, is added to the core with it (source_attach_core). */
+  if (ntp_source_config_modify (&spec->sc, option, value, err, sizeof err) < 0)
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s", err);
+      return FALSE;
+    }
+  g_message ("Source %s: new %s %s", spec->sc.name, option, value);
+  for (i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->spec == spec && self->core != NULL && src->core >= 0 &&
+          ntp_engine_modify_source (self->core, (unsigned) src->core, option, value, err,
+                                    sizeof err) < 0)
+        g_warning ("%s: %s, ignoring", src->address_str, err);   /* checked above: not reached */
+    }
+  if (self->core != NULL)
+    after_core (self, before);
+  return TRUE;
+}
+
+gboolean
 mrd_sync_engine_make_step (MrdSyncEngine *self)
 {
   return core_command (self, ntp_engine_make_step);

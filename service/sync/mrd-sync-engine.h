@@ -147,6 +147,15 @@ guint          mrd_sync_engine_set_connectivity (MrdSyncEngine *self,
                                                  MrdConnectivity connectivity,
                                                  const MrdSyncMask *mask);
 
+/* chronyc minpoll / maxpoll / maxdelay / maxdelayratio / maxdelaydevratio / minstratum /
+ * polltarget (ntp_source_config_modify: @value as the option's value in a source line) for
+ * line @line_id: every address it polls now (for a pool, all of them) and those it resolves
+ * to later, kept across stop and start. G_IO_ERROR_NOT_FOUND for an unknown line,
+ * G_IO_ERROR_INVALID_ARGUMENT for an option or value refused (nothing changed). */
+gboolean       mrd_sync_engine_modify_line (MrdSyncEngine *self, guint line_id,
+                                            const char *option, const char *value,
+                                            GError **error);
+
 /* Every field of `chronyc tracking` (zeroed, synchronized FALSE, while stopped). The
  * reference ID is chronyd's for the reference's address (mrd_net_address_refid). */
 void           mrd_sync_engine_get_tracking (MrdSyncEngine *self, NtpTracking *out);

@@ -108,7 +108,7 @@ SIGNATURES = {
     'ListTimezones': None, 'ListZones': None, 'ListCountryZones': '(s)', 'DescribeZone': '(sx)',
     'AddSource': '(sb)', 'RemoveSource': '(ob)', 'Burst': '(b)', 'MakeStep': '(b)',
     'Reselect': '(b)', 'Refresh': '(b)',
-    'SetConnectivity': '(ssb)',
+    'SetConnectivity': '(ssb)', 'ModifySource': '(sssb)',
 }
 
 # Every daemon the tests start runs without CAP_SYS_TIME, helpers included: none of them may

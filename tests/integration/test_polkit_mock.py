@@ -195,6 +195,32 @@ class PolkitMatrix(harness.MeridianTestCase):
         self.assertEqual(self.get_property('NTP'), ntp)
         self.assert_root_unchanged(snap)
 
+    def _modify_source(self, allowed):
+        # chronyc maxpoll: the source's Options change only when authorized; refused, the
+        # request never reaches the engine and the Options stay as configured.
+        path = self.call('AddSource', TEST_SOURCE, False, iface=SOURCES)
+        source = harness.Iface(NATIVE.name, path, 'org.meridian.Time1.Source')
+        reached = 'ModifySource: maxpoll 8'
+        before = self.get_property('Options', source)
+        self.assertNotIn('maxpoll 8', before)
+        snap = self.snapshot_root()
+        if allowed:
+            self.only(ACTION['manage-sources'])
+            self.assertIsNone(self.call('ModifySource', '127.0.0.1', 'maxpoll', '8', False,
+                                        iface=SOURCES))
+            self.assertIn('maxpoll 8', self.get_property('Options', source))
+            self.wait_until(lambda: reached in self.daemon.log(), timeout=5,
+                            what='the log line of ModifySource')
+        else:
+            self.all_but(ACTION['manage-sources'])
+            self.assert_denied(lambda: self.call('ModifySource', '127.0.0.1', 'maxpoll', '8',
+                                                 False, iface=SOURCES))
+            time.sleep(0.2)
+            self.assertEqual(self.get_property('Options', source), before)
+            self.assertNotIn(reached, self.daemon.log())
+        # runtime only, as chronyd: nothing written either way
+        self.assert_root_unchanged(snap)
+
 
 CASES = {
     'native_set_timezone': lambda self, a: self._set_timezone(NATIVE, a),
@@ -207,6 +233,7 @@ CASES = {
     'native_make_step': lambda self, a: self._simple_sources_method('MakeStep', a),
     'native_reselect': lambda self, a: self._simple_sources_method('Reselect', a),
     'native_refresh': lambda self, a: self._simple_sources_method('Refresh', a),
+    'native_modify_source': lambda self, a: self._modify_source(a),
     'timedate1_set_timezone': lambda self, a: self._set_timezone(FDO, a),
     'timedate1_set_ntp': lambda self, a: self._set_ntp(FDO, a),
     'timedate1_set_local_rtc': lambda self, a: self._set_local_rtc(FDO, a),

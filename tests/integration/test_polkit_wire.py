@@ -79,6 +79,11 @@ class PolkitWire(harness.MeridianTestCase):
             self.check_for(SOURCES, 'MakeStep', [], 'manage-sources', interactive)
             self.check_for(SOURCES, 'Reselect', [], 'manage-sources', interactive)
             self.check_for(SOURCES, 'Refresh', [], 'manage-sources', interactive)
+            # the one source at 127.0.0.1 (an unchanged value would need no check), then gone
+            # so that the next round's is the only one again
+            self.check_for(SOURCES, 'ModifySource', ['127.0.0.1', 'maxpoll', '8'],
+                           'manage-sources', interactive)
+            self.call('RemoveSourceByName', '127.0.0.1', False, iface=SOURCES, signature='(sb)')
 
     def test_reads_ask_polkit_nothing(self):
         n = len(self.checks)

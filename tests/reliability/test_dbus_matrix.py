@@ -32,6 +32,8 @@ VALID = {
     'ListCountryZones': ('KR',), 'DescribeZone': ('Asia/Seoul', 0),
     'AddSource': ('server 127.0.0.9 iburst', False), 'RemoveSourceByName': ('127.0.0.8', False),
     'Burst': (False,), 'MakeStep': (False,), 'SetConnectivity': ('offline', '', False),
+    # the source test_every_method_by_every_hostile_case adds (minpoll 6 by default)
+    'ModifySource': ('127.0.0.8', 'minpoll', '8', False),
 }
 DEFAULTS = {'s': '', 'b': False, 'y': 0, 'n': 0, 'q': 0, 'i': 0, 'u': 0, 'x': 0, 't': 0,
             'd': 0.0, 'o': '/', 'g': ''}
@@ -255,9 +257,12 @@ class DBusMatrix(harness.MeridianTestCase):
             if name in ('SetTimezone', 'SetNTP', 'SetLocalRTC', 'AddSource', 'RemoveSource',
                         'RemoveSourceByName'):
                 self.assertEqual(row['allowed valid'], {'ok (disk changed)'}, label)
-            if name.startswith(('Set', 'Add', 'Remove', 'Burst', 'MakeStep')):
+            if name.startswith(('Set', 'Add', 'Remove', 'Burst', 'MakeStep', 'Modify')):
                 self.assertEqual(row['denied'], {'AccessDenied'}, label)
                 self.assertEqual(row['left mid-check'], {'left'}, label)
+            # chronyc's source modification is kept while the daemon runs, written nowhere
+            if name == 'ModifySource':
+                self.assertEqual(row['allowed valid'], {'ok'}, label)
         # ---- many calls in flight from a denied caller: nothing changes, all answered ----
         self.polkit_deny_all()
         self.polkit_mock('SetDelay', 0.005)
