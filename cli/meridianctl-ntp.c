@@ -809,6 +809,87 @@ mctl_onoffline (MctlContext *ctx, int argc, char **argv)
                                _("Cannot set the NTP sources online or offline"), argc, argv);
 }
 
+/* ---- minpoll / maxpoll / maxdelay / ... ------------------------------------------------- */
+
+/* chronyc's commands that change one option of a running source, with its names and argument
+ * order (COMMAND ADDRESS VALUE). The daemon reads the value as the option's value in a source
+ * line and says when it is out of range (the range is not repeated here); on success chronyc
+ * prints "200 OK", and so does this. */
+static int
+modify_command (MctlContext *ctx, const char *command, const char *value_name, int argc,
+                char **argv)
+{
+  g_autofree char *args = g_strdup_printf ("ADDRESS %s", value_name);
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, command, args, NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* "minpoll 192.0.2.1 -2": a negative value is the value, as chronyc reads it. */
+  if (!mctl_parse_options_numbers (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc != 3)
+    /* TRANSLATORS: e.g. "minpoll takes a source's address and a value" */
+    return mctl_usage_error (ctx, command, _("%s takes a source's address and a value"),
+                             command);
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "ModifySource",
+                              g_variant_new ("(sss)", argv[1], command, argv[2]), NULL, &error))
+    {
+      /* TRANSLATORS: "Cannot set minpoll of 192.0.2.1 to 4"; the first is the option's name */
+      g_autofree char *what = g_strdup_printf (_("Cannot set %s of %s to %s"), command, argv[1],
+                                               argv[2]);
+
+      return mctl_report_error (ctx, what, error);
+    }
+  g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
+}
+
+int
+mctl_minpoll (MctlContext *ctx, int argc, char **argv)
+{
+  return modify_command (ctx, "minpoll", "POLL", argc, argv);
+}
+
+int
+mctl_maxpoll (MctlContext *ctx, int argc, char **argv)
+{
+  return modify_command (ctx, "maxpoll", "POLL", argc, argv);
+}
+
+int
+mctl_maxdelay (MctlContext *ctx, int argc, char **argv)
+{
+  return modify_command (ctx, "maxdelay", "SECONDS", argc, argv);
+}
+
+int
+mctl_maxdelayratio (MctlContext *ctx, int argc, char **argv)
+{
+  return modify_command (ctx, "maxdelayratio", "RATIO", argc, argv);
+}
+
+int
+mctl_maxdelaydevratio (MctlContext *ctx, int argc, char **argv)
+{
+  return modify_command (ctx, "maxdelaydevratio", "RATIO", argc, argv);
+}
+
+int
+mctl_minstratum (MctlContext *ctx, int argc, char **argv)
+{
+  return modify_command (ctx, "minstratum", "STRATUM", argc, argv);
+}
+
+int
+mctl_polltarget (MctlContext *ctx, int argc, char **argv)
+{
+  return modify_command (ctx, "polltarget", "TARGET", argc, argv);
+}
+
 /* ---- waitsync --------------------------------------------------------------------------- */
 
 static gboolean

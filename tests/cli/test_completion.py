@@ -70,9 +70,10 @@ class Completion(unittest.TestCase):
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats',
                                         'selectdata', 'authdata', 'tracking', 'ntpdata',
                                         'add-source', 'remove-source', 'burst', 'makestep',
-                                        'refresh', 'reselect', 'offline', 'online', 'onoffline', 'activity', 'waitsync',
-                                        'monitor',
-                                        'keygen']))
+                                        'refresh', 'reselect', 'offline', 'online', 'onoffline',
+                                        'minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
+                                        'maxdelaydevratio', 'minstratum', 'polltarget',
+                                        'activity', 'waitsync', 'monitor', 'keygen']))
 
     def test_completes_the_commands_help_lists(self):
         if not MERIDIANCTL:
@@ -130,6 +131,12 @@ class Completion(unittest.TestCase):
             self.assertEqual(complete('meridianctl online 192.0.2.15', d), ['192.0.2.15'])
             self.assertEqual(complete('meridianctl online 192.0.2.15 ', d), [])
             self.assertEqual(complete('meridianctl onoffline ', d), [])
+            # chronyc's source modification commands: the address, then a value to type
+            for command in ('minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
+                            'maxdelaydevratio', 'minstratum', 'polltarget'):
+                self.assertEqual(complete(f'meridianctl {command} 192.0.2.1', d),
+                                 ['192.0.2.1', '192.0.2.15'], command)
+                self.assertEqual(complete(f'meridianctl {command} 192.0.2.1 ', d), [], command)
 
 
 if __name__ == '__main__':

@@ -1406,14 +1406,62 @@ class Ntp(CliTestCase):
         self.polkit_allow([ACTION['set-timezone']])     # not manage-sources
         self.start_with_sources('server 127.0.0.1')
         for argv in (['add-source', 'server 127.0.0.9'], ['remove-source', '127.0.0.1'],
-                     ['burst'], ['makestep'], ['reselect'], ['refresh']):
+                     ['burst'], ['makestep'], ['reselect'], ['refresh'],
+                     ['minpoll', '127.0.0.1', '8'], ['maxdelay', '127.0.0.1', '0.5']):
             r = self.ctl(*argv)
             self.assertExit(r, EXIT_NOT_AUTHORIZED, argv)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
+        self.assertEqual(self.source_objects()[0][1]['Options'], [])
         self.polkit_allow([ACTION['manage-sources']])
         for argv in (['burst'], ['makestep'], ['reselect'], ['refresh']):
             self.assertExit(self.ctl(*argv), EXIT_OK, argv)
         self.assertExit(self.ctl('burst', 'now'), EXIT_USAGE)
+
+    def test_source_modification_commands_change_options_as_chronyc(self):
+        self.polkit_allow([ACTION['manage-sources']])
+        self.start_with_sources('server 127.0.0.1 minpoll 4 maxpoll 6', 'server 127.0.0.2')
+
+        def options(i):
+            return self.source_objects()[i][1]['Options']
+
+        r = self.ctl('minpoll', '127.0.0.1', '8')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout, '200 OK\n')
+        # above maxpoll 6: maxpoll is raised with it, as chronyd does
+        self.assertEqual(options(0), ['minpoll 8', 'maxpoll 8'])
+        # a negative value is the value, not an option; below minpoll it lowers minpoll
+        self.assertExit(self.ctl('maxpoll', '127.0.0.1', '-2'), EXIT_OK)
+        self.assertEqual(options(0), ['minpoll -2', 'maxpoll -2'])
+        for argv, want in ((['maxdelay', '127.0.0.2', '0.5'], ['maxdelay 0.5']),
+                           (['maxdelayratio', '127.0.0.2', '2'], ['maxdelay 0.5', 'maxdelayratio 2']),
+                           (['maxdelaydevratio', '127.0.0.2', '4'],
+                            ['maxdelay 0.5', 'maxdelayratio 2', 'maxdelaydevratio 4']),
+                           (['minstratum', '127.0.0.2', '3'],
+                            ['minstratum 3', 'maxdelay 0.5', 'maxdelayratio 2', 'maxdelaydevratio 4']),
+                           (['polltarget', '127.0.0.2', '30'],
+                            ['polltarget 30', 'minstratum 3', 'maxdelay 0.5', 'maxdelayratio 2',
+                             'maxdelaydevratio 4'])):
+            self.assertExit(self.ctl(*argv), EXIT_OK, argv)
+            self.assertEqual(options(1), want, argv)
+        # values a source line refuses are refused, and nothing changes
+        before = [options(0), options(1)]
+        for argv in (['minpoll', '127.0.0.1', 'abc'], ['minpoll', '127.0.0.1', '25'],
+                     ['maxdelay', '127.0.0.2', '-1'], ['polltarget', '127.0.0.2', '5'],
+                     ['minstratum', '127.0.0.2', '16'], ['maxdelayratio', '127.0.0.2', '0.5']):
+            r = self.ctl(*argv)
+            self.assertExit(r, EXIT_INVALID, argv)
+            self.assertIn(f'Cannot set {argv[0]} of {argv[1]} to {argv[2]}', r.stderr)
+            self.assertEqual(r.stdout, '', argv)
+        r = self.ctl('--verbose', 'minpoll', '127.0.0.1', 'abc')
+        self.assertIn("minpoll 'abc' is not a poll (log2 s) from -6 to 24", r.stderr)
+        self.assertEqual([options(0), options(1)], before)
+        # an address no source has: chronyc's "503 No such source"
+        r = self.ctl('minpoll', '192.0.2.99', '6')
+        self.assertExit(r, EXIT_INVALID)
+        self.assertIn('no such NTP source', r.stderr)
+        # the argument count is checked before meridiand is asked
+        for argv in (['minpoll'], ['minpoll', '127.0.0.1'], ['maxpoll', '127.0.0.1', '6', '7']):
+            self.assertExit(self.ctl(*argv), EXIT_USAGE, argv)
 
     def test_waitsync_gives_up_after_max_tries(self):
         self.start_daemon()
