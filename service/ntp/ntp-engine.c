@@ -1093,7 +1093,8 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   double delay = fabs (local_interval - remote_interval);
   if (delay < precision)
     delay = precision;
-  double maxdelay = s->cfg.maxdelay > 0 ? s->cfg.maxdelay : 3.0;
+  /* As chronyd's test: `maxdelay 0` refuses every sample (the default, 3 s, is the config's). */
+  double maxdelay = s->cfg.maxdelay;
   if (delay > maxdelay) {
     elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over maxdelay, ignoring", s->cfg.name, delay);
     return;

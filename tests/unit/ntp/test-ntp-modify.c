@@ -155,9 +155,15 @@ maxdelay_lowered_below_the_path_delay_refuses_the_samples (void **state)
   assert_true (during.last_rx_ago >= 600);       /* the last one is from before the change */
   assert_true (during.reach != 0);
 
+  /* 0 is a limit too, as chronyd's (not the 3 s default): still no sample */
+  modify (&m, "maxdelay", "0");
+  ms_run (&m, 1800 + 120, 0, NULL, NULL);
+  assert_true (report (&m).samples <= samples);
+  assert_true (report (&m).last_rx_ago >= 600);
+
   /* raised again: samples come back */
   modify (&m, "maxdelay", "0.01");
-  ms_run (&m, 1800 + 120, 0, NULL, NULL);
+  ms_run (&m, 1920 + 120, 0, NULL, NULL);
   assert_true (report (&m).last_rx_ago < 20);
   assert_true (fabs (ms_error (&m)) < 1e-3);
   ntp_engine_free (m.e);
