@@ -19,6 +19,11 @@ case "$libexecdir" in /*) lx="$libexecdir" ;; *) lx="$prefix/$libexecdir" ;; esa
 for f in "$prefix/bin/meridianctl" "$lx/meridiand" "$lx/meridian-engine"; do
   [ -x "$root$f" ] || fail "$f is not installed as an executable"
 done
+# The modules the engine loads on first use, from its own directory (service/mrd-module.h):
+# one missing would leave NTS sources, or sources with SHA3 or AES keys, sending nothing.
+for m in meridian-nts.so meridian-nts-aead.so meridian-mac.so; do
+  [ -s "$root$lx/$m" ] || fail "$lx/$m is not installed beside meridian-engine"
+done
 for f in "$etc/meridian/meridian.conf" \
          "$prefix/share/dbus-1/system.d/org.meridian.Time1.conf" \
          "$prefix/share/dbus-1/system-services/org.meridian.Time1.service" \
