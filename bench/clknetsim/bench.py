@@ -168,6 +168,14 @@ def sim_part(args):
     print()
 
 
+def _quiet(series):
+    """A delay_wrap that takes the jitter off one direction (its series still read, so the
+    other direction's draws stay those of the symmetric rows)."""
+    def wrap(expr, src, dst):
+        return expr.replace('(file "', '(* 0 (file "') + ")" if series in expr else expr
+    return wrap
+
+
 def conditions_part(args):
     """The conditions of the clknetsim scenarios that are not a jitter x wander cell, both
     clients in one simulation with the same noise, as in the grid."""
@@ -178,6 +186,10 @@ def conditions_part(args):
         ("poll 4, jitter 1 us, no wander", "minpoll 4 maxpoll 4", 1e-6, 0.0, None, 160, 34),
         ("up 1200 s in every 10 000 s", "", 1e-4, 1e-9, _outage, 100000, 210),
         ("every 20th request answered", "", 1e-4, 1e-9, _every_20th, 100000, 22000),
+        # Queueing one way only (an uplink that congests; a reply path that does): the
+        # estimated asymmetry's case (service/ntp/ntp-asym.h).
+        ("jitter 100 us to the server only", "", 1e-4, 1e-9, _quiet("jitter.down"), 10000, 1000),
+        ("jitter 100 us from the server only", "", 1e-4, 1e-9, _quiet("jitter.up"), 10000, 1000),
     ]
     print("== clknetsim, other conditions (chrony's scenarios): same server, both clients in one "
           "simulation, same noise ==")

@@ -317,6 +317,7 @@ ntp_source_config_init (NtpSourceConfig *sc)
   sc->maxsources = 4;
   sc->polltarget = 8;
   sc->version = 0;
+  sc->asymmetry = NTP_ASYMMETRY_ESTIMATED;
   sc->ntsport = 4460;             /* chronyd's default NTS-KE port (RFC 8915 §4) */
 }
 

@@ -3,6 +3,7 @@
  * selection and the clock discipline behind the NtpEnv seam (see ntp-engine.h). */
 #include "ntp-engine.h"
 #include "ntp-discipline.h"
+#include "ntp-asym.h"
 #include "ntp-filter.h"
 #include "ntp-nts.h"
 #include "ntp-packet.h"
@@ -56,6 +57,7 @@ typedef struct {
   NtpSourceConfig cfg;
   NtpSourcePoll poll;
   NtpFilter filter;
+  NtpAsym asym;              /* residuals and delays for the estimated asymmetry */
   NtpDelayQuantile delay_quant;   /* maxdelayquant's delays (used only when configured) */
   NtpStats *stats;
   uint32_t own_refid;        /* how we name this source as our reference */
@@ -85,6 +87,7 @@ typedef struct {
   uint32_t refid;
   double delay, dispersion;
   double last_measured;
+  double asymmetry;          /* the asymmetry applied to the last sample (configured or estimated) */
   int64_t last_rx_cooked_ns; /* 0 = never */
   /* The last reply a sample was taken from (NtpSourceReport.reply) and the count of valid
    * replies. */
@@ -325,6 +328,7 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     if (s->cfg.offline)
       ntp_source_poll_set_offline (&s->poll);
     ntp_filter_init (&s->filter, s->cfg.filter);
+    ntp_asym_init (&s->asym);
     ntp_delay_quant_init (&s->delay_quant, s->cfg.maxdelayquant);
     s->own_refid = refid_for_name (s->cfg.name);
     s->state = NTP_STATE_UNUSABLE;
@@ -1104,15 +1108,26 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   /* chrony's asymmetry (its sourcestats.c): the delay's rise over the least one is queueing,
    * and a share `asymmetry` of it (negative: on the way to the server) shifts the measured
    * offset by that share. A request held up by d reads the server d/2 ahead (our offset
-   * d/2 low), which asymmetry -0.5 gives back: offset -= asymmetry x (delay - least). */
-  if (s->cfg.asymmetry != 0.0) {
+   * d/2 low), which asymmetry -0.5 gives back: offset -= asymmetry x (delay - least).
+   * Unless configured, it is estimated from this source's samples (ntp-asym.h), each one's
+   * residual taken against the prediction before it joins them. */
+  int64_t mid = c1 + (c4 - c1) / 2;
+  double asymmetry = s->cfg.asymmetry;
+  if (asymmetry == NTP_ASYMMETRY_ESTIMATED) {
+    asymmetry = 0.0;
+    if (ntp_stats_samples (s->stats) >= 3) {
+      ntp_asym_add (&s->asym, offset - ntp_stats_predict (s->stats, mid), delay);
+      asymmetry = ntp_asym_estimate (&s->asym);
+    }
+  }
+  s->asymmetry = asymmetry;
+  if (asymmetry != 0.0) {
     double least = ntp_stats_samples (s->stats) > 0 ? ntp_stats_min_delay (s->stats) : delay;
     if (least > delay)
       least = delay;
-    offset -= s->cfg.asymmetry * (delay - least);
+    offset -= asymmetry * (delay - least);
   }
   double dispersion = precision + LOCAL_PRECISION + PHI * delay;
-  int64_t mid = c1 + (c4 - c1) / 2;
   if (ntp_discipline_leap_close (&e->disc, mid)) {
     elog (e, NTP_LOG_DEBUG, "%s: sample within %d s of the leap second, ignoring", s->cfg.name,
           NTP_LEAP_CLOSE_S);
@@ -1157,6 +1172,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     elog (e, NTP_LOG_INFO, "%s: delay %.6f over the minimum %d times in a row, path changed:"
           " restarting its statistics", s->cfg.name, delay, s->delay_refused);
     ntp_stats_reset (s->stats);
+    ntp_asym_init (&s->asym);
     if (e->last_update_ref == (int) i)
       e->last_update_ref = -1;   /* the new statistics say nothing of the old frequency */
     ntp_filter_init (&s->filter, s->cfg.filter);

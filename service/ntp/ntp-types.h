@@ -46,6 +46,10 @@ typedef enum { NTP_LEAP_NONE = 0, NTP_LEAP_INSERT = 1, NTP_LEAP_DELETE = -1 } Nt
  * chrony's `leapsectz`): tzdata's table holds 27, all of them past. */
 #define NTP_LEAP_TABLE_MAX 64
 
+/* NtpSourceConfig.asymmetry when the configuration gives none: outside -0.5..0.5, as chrony
+ * marks it. */
+#define NTP_ASYMMETRY_ESTIMATED 1.0
+
 typedef struct {
   int64_t utc_midnight;   /* s since the epoch: the end of the UTC day the second is in */
   int sign;               /* 1 inserted, -1 deleted */
@@ -182,7 +186,9 @@ typedef struct {
   bool presend_on;           /* chrony's `presend POLL`: at a poll of at least `presend`, a */
   int presend;               /* request 2 s before each regular one (ARP caches warm) */
   double asymmetry;          /* chrony's `asymmetry`: the share of the delay's rise over the
-                              * least one put down to the request path, -0.5..0.5 (0: none) */
+                              * least one put down to the reply path, -0.5..0.5 (negative:
+                              * the request path); NTP_ASYMMETRY_ESTIMATED (the default) has
+                              * the engine estimate it from the samples (ntp-asym.h) */
   bool offline;              /* chrony's `offline`: the source starts offline (sends nothing
                               * until ntp_engine_set_online) */
   bool auto_offline;         /* chrony's `auto_offline`: a send that fails for want of a route
