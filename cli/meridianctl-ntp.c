@@ -1100,7 +1100,7 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
   /* Not estimated by meridiand: what chronyc shows for a plain client exchange (see
    * meridianctl(1)): no asymmetry, every test passed once a reply was taken, no
    * authentication, kernel receive timestamps, and no packet lost. */
-  d.jitter_asymmetry = 0.0;
+  d.jitter_asymmetry = mrd_dbus_time1_source_get_reply_jitter_asymmetry (p);
   d.tests = replies > 0 ? 0x3ff : 0;
   d.rx_timestamping = 'K';
   d.total_valid_rx = (guint32) MIN (replies, G_MAXUINT32);

@@ -188,6 +188,7 @@ update_source (MrdSources *self, guint id, MrdDBusTime1Source *source)
                 "reply-offset", reply_offset,
                 "reply-peer-delay", reply_delay,
                 "reply-response-time", reply_response,
+                "reply-jitter-asymmetry", r->asymmetry,
                 "reply-interleaved", (gboolean) r->reply.interleaved,
                 "reply-tx-kernel", (gboolean) r->reply.t1_kernel,
                 "valid-replies", (guint64) r->replies,

@@ -1610,6 +1610,7 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->select_hi = s->select_hi;
   out->select_last_ago = s->select_last_ago;
   out->select_score = s->select_score;
+  out->asymmetry = s->asymmetry;
   out->auth_mode = s->cfg.nts ? NTP_AUTH_NTS : s->cfg.key ? NTP_AUTH_SYMMETRIC : NTP_AUTH_NONE;
   out->key_id = s->cfg.nts ? s->nts_ke_done : s->cfg.key;
   out->nts_key_len = s->nts && s->nts->have_keys ? NTS_KEY_LEN * 8 : 0;

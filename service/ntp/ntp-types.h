@@ -312,6 +312,10 @@ typedef struct {
   double freq_ppm, skew_ppm;  /* of the local clock relative to the source */
   double stats_offset;        /* s, estimated now */
   double std_dev;             /* s */
+  /* The queueing asymmetry applied to its samples, -0.5..0.5: the configured `asymmetry`, or
+   * the one estimated (ntp-asym.h), 0 while none is found (chronyc ntpdata's "Jitter
+   * asymmetry"). */
+  double asymmetry;
   NtpReplyInfo reply;         /* the last reply a sample was taken from */
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
   bool offline;               /* taken offline (chronyc offline, the `offline` option or

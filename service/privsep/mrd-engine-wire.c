@@ -26,7 +26,7 @@ mrd_wire_report (const NtpSourceReport *r)
                         (gint32) r->poll, (guchar) r->reach, r->last_rx_ago, r->adjusted_offset,
                         r->measured_offset, r->error_bound, r->delay, r->dispersion, r->jitter,
                         r->span, (guint32) r->refid, (gint32) r->samples, (gint32) r->runs,
-                        r->freq_ppm, r->skew_ppm, r->stats_offset, r->std_dev, 0.0,
+                        r->freq_ppm, r->skew_ppm, r->stats_offset, r->std_dev, r->asymmetry,
                         (guchar) r->reply.leap, (guchar) r->reply.version,
                         (guchar) r->reply.mode, (guchar) r->reply.stratum,
                         (gint32) r->reply.precision, r->reply.root_delay,
@@ -86,7 +86,6 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   gint64 t1, t2, t3, t4, ref;
   guint64 replies;
   gboolean offline;
-  double unused;
   gint32 auth_mode, key_len, attempts, cookies, cookie_len;
   guint32 key_id;
   gboolean nak, interleaved, t1_kernel, bursting;
@@ -96,7 +95,7 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
                  &r->adjusted_offset, &r->measured_offset, &r->error_bound, &r->delay,
                  &r->dispersion, &r->jitter, &r->span, &refid, &samples, &runs, &r->freq_ppm,
-                 &r->skew_ppm, &r->stats_offset, &r->std_dev, &unused, &leap, &version, &mode,
+                 &r->skew_ppm, &r->stats_offset, &r->std_dev, &r->asymmetry, &leap, &version, &mode,
                  &reply_stratum, &precision, &r->reply.root_delay, &r->reply.root_dispersion,
                  &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline, &auth_mode,
                  &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len,
@@ -105,6 +104,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
+  /* From the child, as untrusted as the rest: a share of the delay, within +-0.5. */
+  r->asymmetry = isfinite (r->asymmetry) ? CLAMP (r->asymmetry, -0.5, 0.5) : 0.0;
   r->poll = CLAMP (poll, -10, 24);
   r->reach = reach;
   r->refid = refid;

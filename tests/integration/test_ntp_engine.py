@@ -490,7 +490,7 @@ class Announcements(ChronydCase):
                        'ReplyLeap', 'ReplyVersion', 'ReplyMode', 'ReplyStratum',
                        'ReplyPrecision', 'ReplyRootDelay', 'ReplyRootDispersion',
                        'ReplyReferenceId', 'ReplyOffset', 'ReplyPeerDelay',
-                       'ReplyResponseTime', 'ValidReplies')
+                       'ReplyResponseTime', 'ReplyJitterAsymmetry', 'ValidReplies')
 
     def test_measured_figures_fresh_on_every_read_and_never_announced(self):
         # Polls every 2 s: a few clock updates in a few seconds.

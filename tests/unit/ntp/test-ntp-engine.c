@@ -1749,6 +1749,45 @@ asymmetry_corrects_the_offset_by_the_delays_rise (void **state)
   }
 }
 
+/* Unset, the asymmetry is estimated (ntp-asym.h): requests held up 0 to 4 ms on the way to
+ * the server, replies never, read the offset up to 2 ms low, by half the delay's rise. The
+ * engine finds -0.5, reports it, and gives the samples their offset back; with `asymmetry 0`
+ * configured nothing is estimated and the error stays. */
+static void
+unset_asymmetry_is_estimated_from_the_samples (void **state)
+{
+  (void) state;
+  const char *lines[] = { "server 192.0.2.1 iburst minpoll 4 maxpoll 4",
+                          "server 192.0.2.1 iburst minpoll 4 maxpoll 4 asymmetry 0" };
+  for (int k = 0; k < 2; k++) {
+    AuthWorld w;
+    NtpSourceReport r;
+    NtpEngine *e = auth_engine (&w, lines[k], true);
+    double sum2 = 0.0;
+    int n = 0;
+    for (int i = 0; i < 60; i++) {
+      double held = (double) ((i * 7919) % 41) * 1e-4;     /* 0 to 4 ms, spread over the run */
+      exchange (e, &w, 1e-3 + held, 1e-3);
+      assert_true (ntp_engine_get_source (e, 0, &r));
+      if (i >= 30) {          /* the measured offsets of the second half */
+        sum2 += r.measured_offset * r.measured_offset;
+        n++;
+      }
+      next_request (e, &w);
+    }
+    double rms = sqrt (sum2 / n);
+    printf ("%s: asymmetry %+.3f, RMS measured offset %.6f s\n", lines[k], r.asymmetry, rms);
+    if (k == 0) {
+      assert_true (fabs (r.asymmetry + 0.5) < 0.05);
+      assert_true (rms < 1e-4);           /* the error was up to 2 ms */
+    } else {
+      assert_true (r.asymmetry == 0.0);
+      assert_true (rms > 5e-4);
+    }
+    ntp_engine_free (e);
+  }
+}
+
 /* chronyc's "System time" is what is left to slew as of the moment asked: the report carries
  * the slew's plan, and a report aged by the local time since (ntp_tracking_age) reads what
  * the engine itself reports then, until the next update re-plans it. */
@@ -2011,6 +2050,7 @@ main (void)
     cmocka_unit_test (replies_without_the_keys_mac_are_refused),
     cmocka_unit_test (presend_warms_up_two_seconds_before_each_request),
     cmocka_unit_test (asymmetry_corrects_the_offset_by_the_delays_rise),
+    cmocka_unit_test (unset_asymmetry_is_estimated_from_the_samples),
     cmocka_unit_test (system_time_ages_as_the_slew_goes_on),
     cmocka_unit_test (root_dispersion_ages_with_maxclockerror),
     cmocka_unit_test (selectdata_verdicts_of_the_engine),
