@@ -1112,11 +1112,12 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
    * Unless configured, it is estimated from this source's samples (ntp-asym.h), each one's
    * residual taken against the prediction before it joins them. */
   int64_t mid = c1 + (c4 - c1) / 2;
+  double predicted = ntp_stats_predict (s->stats, mid);
   double asymmetry = s->cfg.asymmetry;
   if (asymmetry == NTP_ASYMMETRY_ESTIMATED) {
     asymmetry = 0.0;
     if (ntp_stats_samples (s->stats) >= 3) {
-      ntp_asym_add (&s->asym, offset - ntp_stats_predict (s->stats, mid), delay);
+      ntp_asym_add (&s->asym, offset - predicted, delay);
       asymmetry = ntp_asym_estimate (&s->asym);
     }
   }
@@ -1141,7 +1142,6 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over maxdelayratio, ignoring", s->cfg.name, delay);
     return;
   }
-  double predicted = ntp_stats_predict (s->stats, mid);
   double sd, skew, since;
   double devratio = s->cfg.maxdelaydevratio > 0 ? s->cfg.maxdelaydevratio : MAX_DELAY_DEV_RATIO;
   /* maxdelayquant replaces test D (as in chrony): each delay is judged against the quantile

@@ -16,17 +16,24 @@ ntp_poll_to_ns (double log2_s)
   return (int64_t) llround (pow (2.0, log2_s) * 1e9);
 }
 
+/* The configured bounds, as the configuration gives them or as changed at run time. */
+static void
+set_bounds (NtpSourcePoll *p, int minpoll, int maxpoll, int polltarget)
+{
+  p->minpoll = clamp_poll (minpoll);
+  p->maxpoll = clamp_poll (maxpoll);
+  if (p->maxpoll < p->minpoll)
+    p->maxpoll = p->minpoll;
+  p->polltarget = polltarget > 0 ? polltarget : 8;
+}
+
 void
 ntp_source_poll_init (NtpSourcePoll *p, const NtpSourceConfig *sc)
 {
   *p = (NtpSourcePoll) { 0 };
-  p->minpoll = clamp_poll (sc->minpoll);
-  p->maxpoll = clamp_poll (sc->maxpoll);
-  if (p->maxpoll < p->minpoll)
-    p->maxpoll = p->minpoll;
+  set_bounds (p, sc->minpoll, sc->maxpoll, sc->polltarget);
   p->floor_poll = p->minpoll;
   p->poll = p->minpoll;
-  p->polltarget = sc->polltarget > 0 ? sc->polltarget : 8;
   p->iburst = sc->iburst;
   p->burst = sc->burst;
   p->next_tx_ns = INT64_MAX;
@@ -108,14 +115,10 @@ ntp_source_poll_set_limits (NtpSourcePoll *p, int minpoll, int maxpoll, int poll
   int old_poll = p->poll;
   /* floor_poll above minpoll is a RATE kiss's: the server asked for no more than that. */
   bool kissed = p->floor_poll > p->minpoll;
-  p->minpoll = clamp_poll (minpoll);
-  p->maxpoll = clamp_poll (maxpoll);
-  if (p->maxpoll < p->minpoll)
-    p->maxpoll = p->minpoll;
+  set_bounds (p, minpoll, maxpoll, polltarget);
   p->floor_poll = kissed && p->floor_poll > p->minpoll ? p->floor_poll : p->minpoll;
   if (p->maxpoll < p->floor_poll)
     p->maxpoll = p->floor_poll;
-  p->polltarget = polltarget > 0 ? polltarget : 8;
   if (p->poll < p->floor_poll)
     p->poll = p->floor_poll;
   else if (p->poll > p->maxpoll)
