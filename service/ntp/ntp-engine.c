@@ -1116,17 +1116,18 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   double asymmetry = s->cfg.asymmetry;
   if (asymmetry == NTP_ASYMMETRY_ESTIMATED) {
     asymmetry = 0.0;
-    if (ntp_stats_samples (s->stats) >= 3) {
+    if (ntp_stats_samples (s->stats) >= 3)
       ntp_asym_add (&s->asym, offset - predicted, delay);
-      asymmetry = ntp_asym_estimate (&s->asym);
-    }
+    asymmetry = ntp_asym_estimate (&s->asym);
   }
   s->asymmetry = asymmetry;
+  double asym_corr = 0.0;
   if (asymmetry != 0.0) {
     double least = ntp_stats_samples (s->stats) > 0 ? ntp_stats_min_delay (s->stats) : delay;
     if (least > delay)
       least = delay;
-    offset -= asymmetry * (delay - least);
+    asym_corr = asymmetry * (delay - least);
+    offset -= asym_corr;
   }
   double dispersion = precision + LOCAL_PRECISION + PHI * delay;
   if (ntp_discipline_leap_close (&e->disc, mid)) {
@@ -1199,20 +1200,24 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   s->last_measured = offset;
   s->last_rx_cooked_ns = ntp_discipline_cook (&e->disc, rx_raw);
 
-  NtpFilterSample fin = { .time_ns = mid, .offset = offset, .delay = delay, .dispersion = dispersion }, fout;
+  NtpFilterSample fin = {
+    .time_ns = mid, .offset = offset, .delay = delay, .dispersion = dispersion,
+    .asym_corr = asym_corr,
+  }, fout;
   if (!ntp_filter_add (&s->filter, &fin, &fout))
     return;
 
   double error = fabs (fout.offset - ntp_stats_predict (s->stats, fout.time_ns));
   NtpSample smp = {
     .time_ns = fout.time_ns, .offset = fout.offset, .delay = fout.delay,
-    .peer_dispersion = fout.dispersion,
+    .peer_dispersion = fout.dispersion, .asym_corr = fout.asym_corr,
     .root_delay = p->root_delay + fout.delay,
     .root_dispersion = p->root_dispersion + fout.dispersion,
     .stratum = stratum, .leap = p->leap,
   };
   if (!ntp_stats_add (s->stats, &smp))
     elog (e, NTP_LOG_WARNING, "%s: out of order sample, history discarded", s->cfg.name);
+  ntp_stats_set_asymmetry (s->stats, asymmetry);
   ntp_stats_regress (s->stats);
   /* The prediction is the regression's, or with fewer than 3 samples the newest sample's
    * offset (0 with none), as chrony's: a reply that differs from it by more than its own

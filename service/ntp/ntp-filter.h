@@ -20,6 +20,7 @@
 typedef struct {
   int64_t time_ns;
   double offset, delay, dispersion;
+  double asym_corr;   /* s taken off the offset for the path's asymmetry (NtpSample's) */
 } NtpFilterSample;
 
 typedef struct {

@@ -36,6 +36,7 @@
 typedef struct {
   int64_t time_ns;
   double offset, orig_offset, delay, peer_disp, root_delay, root_disp;
+  double asym_corr;   /* s taken off the offset for the path's asymmetry (ntp_stats_set_asymmetry) */
 } Entry;
 
 /* Samples older than the history, kept only as the oscillator's phase record for the wander
@@ -191,6 +192,7 @@ ntp_stats_add (NtpStats *st, const NtpSample *s)
   st->fit++;
   e->time_ns = s->time_ns;
   e->offset = e->orig_offset = s->offset;
+  e->asym_corr = s->asym_corr;
   e->delay = s->delay;
   e->peer_disp = s->peer_dispersion;
   e->root_delay = s->root_delay;
@@ -851,6 +853,20 @@ ntp_stats_min_delay (const NtpStats *st)
     if (st->e[i].delay < m)
       m = st->e[i].delay;
   return m;
+}
+
+void
+ntp_stats_set_asymmetry (NtpStats *st, double asymmetry)
+{
+  if (st->total == 0)
+    return;
+  double least = ntp_stats_min_delay (st);
+  for (int i = 0; i < st->total + st->narch; i++) {
+    Entry *e = i < st->total ? &st->e[i] : &st->arch[i - st->total];
+    double corr = asymmetry * (e->delay - least);
+    e->offset += e->asym_corr - corr;
+    e->asym_corr = corr;
+  }
 }
 
 double

@@ -29,6 +29,7 @@ typedef struct {
   double offset;            /* s, positive = local ahead */
   double delay;             /* s, round trip to the source */
   double peer_dispersion;   /* s, precision and rate terms of this measurement */
+  double asym_corr;         /* s already taken off `offset` for the path's asymmetry */
   double root_delay;        /* s, to the reference clock: source's + ours */
   double root_dispersion;   /* s, source's + ours */
   int stratum;
@@ -102,6 +103,13 @@ int ntp_stats_wander2_grid (const NtpStats *st, double *w2, double *p, int max);
 void ntp_stats_least_excess (const double *delay, int n, double *dmin, double *mean,
                              double *var);
 double ntp_stats_min_delay (const NtpStats *st);
+/* The path's asymmetry (ntp-asym.h's figure, -0.5..0.5) is now `asymmetry`: every stored
+ * offset is corrected by it anew, as offset -= asymmetry x (delay - least stored delay), in
+ * place of the correction it carried (NtpSample.asym_corr). A regression on samples
+ * corrected by different estimates would read the estimate's changes as the clock's;
+ * chrony's sourcestats likewise corrects the whole set before each regression. Call it
+ * before ntp_stats_regress. */
+void ntp_stats_set_asymmetry (NtpStats *st, double asymmetry);
 /* Predicted offset at `when` (the newest sample's offset with fewer than 3 samples). */
 double ntp_stats_predict (const NtpStats *st, int64_t when_ns);
 /* Regression figures for the delay test at `when`: the offsets' noise, the skew, and the time

@@ -388,6 +388,53 @@ physical_offset_and_its_sd (void **state)
     fail_msg ("RMS of error / claimed SD %g", rz);
 }
 
+/* A path queueing only on the way back: each offset reads half its queueing high. Stored
+ * uncorrected (as before the asymmetry was known), then corrected by ntp_stats_set_asymmetry
+ * (0.5), the whole set fits the true offset to within the timestamps' noise, which the
+ * uncorrected set misses by about half the mean queueing; set back to 0, every stored offset
+ * is its measured one again, exactly. A sample stored already corrected (asym_corr) is
+ * corrected once, not twice. */
+static void
+stored_samples_are_corrected_for_a_new_asymmetry (void **state)
+{
+  (void) state;
+  NtpStats *st = ntp_stats_new ();
+  const double truth = 0.002, base = 200e-6;
+  double raw[32];
+  for (int i = 0; i < 32; i++) {
+    double queue = -100e-6 * log (uniform01 ());
+    raw[i] = truth + queue / 2 + 1e-7 * (uniform01 () - 0.5);
+    NtpSample smp = { .time_ns = S (64.0 * i), .offset = raw[i], .delay = base + queue,
+                      .peer_dispersion = 1e-6, .root_delay = base + queue,
+                      .root_dispersion = 1e-6, .stratum = 1 };
+    if (i == 31) {
+      /* the newest arrives corrected by the same asymmetry against the same least delay */
+      smp.asym_corr = 0.5 * (smp.delay - ntp_stats_min_delay (st));
+      smp.offset -= smp.asym_corr;
+    }
+    assert_true (ntp_stats_add (st, &smp));
+  }
+  double least = ntp_stats_min_delay (st);
+  ntp_stats_set_asymmetry (st, 0.5);
+  ntp_stats_regress (st);
+  NtpStatsTracking tr;
+  assert_true (ntp_stats_tracking (st, &tr));
+  /* against the least delay seen, which is a little above the path's base */
+  double expect = truth + (least - base) / 2;
+  if (!(fabs (tr.offset - expect) < 2e-6))
+    fail_msg ("corrected offset %g, expected %g", tr.offset, expect);
+
+  ntp_stats_set_asymmetry (st, 0.0);
+  ntp_stats_regress (st);
+  NtpStatsReport rep;
+  ntp_stats_report (st, S (64.0 * 31), &rep);
+  assert_true (fabs (rep.last_offset - raw[31]) < 1e-12);
+  assert_true (ntp_stats_tracking (st, &tr));
+  if (!(tr.offset - expect > 10e-6))
+    fail_msg ("uncorrected offset %g, expected well above %g", tr.offset, expect);
+  ntp_stats_free (st);
+}
+
 int
 main (void)
 {
@@ -401,6 +448,7 @@ main (void)
     cmocka_unit_test (wander_grid_is_a_posterior),
     cmocka_unit_test (physical_offset_and_its_sd),
     cmocka_unit_test (least_excess_is_the_fastest_samples_queueing),
+    cmocka_unit_test (stored_samples_are_corrected_for_a_new_asymmetry),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
