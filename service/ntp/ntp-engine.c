@@ -1119,6 +1119,16 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     if (ntp_stats_samples (s->stats) >= 3)
       ntp_asym_add (&s->asym, offset - predicted, delay);
     asymmetry = ntp_asym_estimate (&s->asym);
+    /* Said when it starts or stops being applied: the figure itself moves with every
+     * sample and is reported (Source.ReplyJitterAsymmetry, ntpdata). */
+    if ((asymmetry != 0.0) != (s->asymmetry != 0.0)) {
+      if (asymmetry != 0.0)
+        elog (e, NTP_LOG_INFO, "%s: queueing asymmetry %+.2f found in the samples (negative:"
+              " on the way to the server), offsets corrected for it", s->cfg.name, asymmetry);
+      else
+        elog (e, NTP_LOG_INFO, "%s: queueing asymmetry no longer clear, path taken as"
+              " symmetric", s->cfg.name);
+    }
   }
   s->asymmetry = asymmetry;
   double asym_corr = 0.0;

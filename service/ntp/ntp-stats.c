@@ -885,7 +885,16 @@ ntp_stats_delay_test_data (const NtpStats *st, int64_t when_ns, double *std_dev,
 {
   if (st->fit < 6 || !st->regression_ok)
     return false;
-  *std_dev = st->std_dev;
+  /* The noise as measured: the fit's scatter plus what the asymmetry correction took out
+   * (their variances add, the correction following the delays and the scatter left not). */
+  double mean = 0.0, var = 0.0;
+  for (int i = 0; i < st->fit; i++)
+    mean += cfitted (st, i)->asym_corr / st->fit;
+  for (int i = 0; i < st->fit; i++) {
+    double d = cfitted (st, i)->asym_corr - mean;
+    var += d * d / (st->fit - 1);
+  }
+  *std_dev = sqrt (st->std_dev * st->std_dev + var);
   *skew = st->skew;
   *since = (double) (when_ns - st->offset_time) * 1e-9;
   return true;

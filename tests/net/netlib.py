@@ -113,7 +113,7 @@ class Lab:
     def chronyd_client(self, conf_text, args=()):
         """chronyd -x as a client (it measures and selects, never touches the clock), with
         @args added to its command line; returns a function giving `chronyc -n sources`
-        output."""
+        output (or another command's: sources("ntpdata"))."""
         self.n += 1
         d = os.path.join(self.dir, f"chronyd{self.n}")
         os.mkdir(d)
@@ -136,8 +136,9 @@ class Lab:
                 return [ln.split("Selected source ", 1)[1].split()[0] for ln in f
                         if "Selected source " in ln]
 
-        def sources():
-            return subprocess.run(["chronyc", "-n", "-h", f"{d}/chronyd.sock", "sources"],
+        def sources(command="sources"):
+            """`chronyc -n COMMAND` (sources unless told, e.g. "ntpdata")."""
+            return subprocess.run(["chronyc", "-n", "-h", f"{d}/chronyd.sock", command],
                                   capture_output=True, text=True, timeout=10).stdout
         sources.selected = selected
         return p, sources
@@ -161,9 +162,11 @@ class Lab:
                         stdout=open(log, "w"))
         return int(wait_file(pf, p, "mrd-hostile-ntp")), log
 
-    def meridiand(self, conf_text, offset=0.0, freq=0.0, verbose=False, exe=None):
-        """`meridiand --no-bus` (or @exe, e.g. engine_path(), with the same options)."""
-        conf = os.path.join(self.dir, "meridian.conf")
+    def meridiand(self, conf_text, offset=0.0, freq=0.0, verbose=False, exe=None,
+                  name="meridian"):
+        """`meridiand --no-bus` (or @exe, e.g. engine_path(), with the same options); @name
+        names its configuration file, so that several can run side by side."""
+        conf = os.path.join(self.dir, f"{name}.conf")
         with open(conf, "w") as f:
             f.write(conf_text)
         argv = ["setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time",

@@ -8,6 +8,8 @@
  *
  *   --up-delay S / --down-delay S     base delay client->target / target->client (seconds)
  *   --jitter S --dist exp|uniform     exponential with mean S, or uniform on [0, S)
+ *   --up-jitter S / --down-jitter S   that jitter in one direction only (queueing one way:
+ *                                     --up-jitter 0.002 --down-jitter 0)
  *   --loss P                          drop each datagram with probability P percent
  *   --ntp-shift S                     add S seconds to the receive, transmit and reference
  *                                     timestamps of NTP replies (a server whose clock is S off)
@@ -64,7 +66,7 @@ typedef struct {
 } RelayPacket;
 
 typedef struct {
-  double up_delay, down_delay, jitter, loss, ntp_shift, duration;
+  double up_delay, down_delay, up_jitter, down_jitter, loss, ntp_shift, duration;
   bool uniform;
   uint64_t rng;
   int listen_fd;
@@ -110,11 +112,12 @@ static double
 relay_draw_delay (Relay *r, bool up)
 {
   double d = up ? r->up_delay : r->down_delay;
-  if (r->jitter > 0) {
+  double jitter = up ? r->up_jitter : r->down_jitter;
+  if (jitter > 0) {
     if (r->uniform)
-      d += r->jitter * relay_uniform (r);
+      d += jitter * relay_uniform (r);
     else
-      d += -r->jitter * log1p (-relay_uniform (r));
+      d += -jitter * log1p (-relay_uniform (r));
   }
   return d;
 }
@@ -283,6 +286,7 @@ relay_usage (FILE *f)
   fprintf (f,
            "Usage: mrd-udp-relay --listen HOST:PORT --target HOST:PORT [options]\n"
            "  --up-delay S --down-delay S --delay S (both) --jitter S --dist exp|uniform\n"
+           "  --up-jitter S --down-jitter S\n"
            "  --loss PERCENT --ntp-shift S --duration S --seed N --port-file PATH --log PATH\n");
 }
 
@@ -301,6 +305,7 @@ main (int argc, char **argv)
     {"ntp-shift", required_argument, 0, 'n'}, {"duration", required_argument, 0, 'T'},
     {"seed", required_argument, 0, 's'},     {"port-file", required_argument, 0, 'p'},
     {"log", required_argument, 0, 'g'},      {"help", no_argument, 0, 'h'},
+    {"up-jitter", required_argument, 0, 'U'}, {"down-jitter", required_argument, 0, 'J'},
     {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
@@ -310,7 +315,9 @@ main (int argc, char **argv)
     case 'u': r.up_delay = relay_parse_num ("up-delay", optarg, 0, 10); break;
     case 'd': r.down_delay = relay_parse_num ("down-delay", optarg, 0, 10); break;
     case 'D': r.up_delay = r.down_delay = relay_parse_num ("delay", optarg, 0, 10); break;
-    case 'j': r.jitter = relay_parse_num ("jitter", optarg, 0, 10); break;
+    case 'j': r.up_jitter = r.down_jitter = relay_parse_num ("jitter", optarg, 0, 10); break;
+    case 'U': r.up_jitter = relay_parse_num ("up-jitter", optarg, 0, 10); break;
+    case 'J': r.down_jitter = relay_parse_num ("down-jitter", optarg, 0, 10); break;
     case 'x':
       if (strcmp (optarg, "exp") == 0 || strcmp (optarg, "exponential") == 0)
         r.uniform = false;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Measures mrd-udp-relay on loopback: its delays follow the distribution asked for, each
-direction has its own base delay, loss is the fraction asked for, NTP replies get their
+direction has its own base delay and may have its own jitter, loss is the fraction asked for, NTP replies get their
 server timestamps shifted, it stops after --duration, and bad arguments are refused.
 
 Two layers. The delays the relay draws (its --log) must follow the distribution asked for
@@ -164,6 +164,15 @@ def main():
         intended = layers(name, xs, drawn.get(name, []), b, lambda x: min(max(x / j, 0), 1))
         check(f"{name}: every drawn delay in [{b * 1e3:g}, {(b + j) * 1e3:g}) ms",
               all(b <= x < b + j for x in intended))
+
+    print("jitter one way only: exponential, mean 10 ms, up; none down (base 1 ms each way):")
+    j = 0.010
+    drawn = {}
+    up, down, lost = measure(["--delay", "0.001", "--up-jitter", str(j), "--down-jitter", "0",
+                              "--seed", "10"], n=n, drawn=drawn)
+    layers("up", up, drawn.get("up", []), 0.001, lambda x: 1 - math.exp(-max(x, 0) / j))
+    check("down: every drawn delay is the base, 1 ms",
+          drawn.get("down") and all(abs(x - 0.001) < 1e-9 for x, _ in drawn["down"]))
 
     print("loss 30 %:")
     n = 600

@@ -393,7 +393,7 @@ physical_offset_and_its_sd (void **state)
  * (0.5), the whole set fits the true offset to within the timestamps' noise, which the
  * uncorrected set misses by about half the mean queueing; set back to 0, every stored offset
  * is its measured one again, exactly. A sample stored already corrected (asym_corr) is
- * corrected once, not twice. */
+ * corrected once, not twice. The delay test's noise keeps what the correction took out. */
 static void
 stored_samples_are_corrected_for_a_new_asymmetry (void **state)
 {
@@ -424,9 +424,17 @@ stored_samples_are_corrected_for_a_new_asymmetry (void **state)
   if (!(fabs (tr.offset - expect) < 2e-6))
     fail_msg ("corrected offset %g, expected %g", tr.offset, expect);
 
+  /* The delay test judges rises against the scatter as measured: the queueing's, about half
+   * its 100 us SD, not the corrected fit's */
+  double sd, skew, since;
+  NtpStatsReport rep;
+  ntp_stats_report (st, S (64.0 * 31), &rep);
+  assert_true (ntp_stats_delay_test_data (st, S (64.0 * 32), &sd, &skew, &since));
+  if (!(rep.std_dev < 2e-6 && sd > 25e-6 && sd < 100e-6))
+    fail_msg ("fit's SD %g, delay test's %g", rep.std_dev, sd);
+
   ntp_stats_set_asymmetry (st, 0.0);
   ntp_stats_regress (st);
-  NtpStatsReport rep;
   ntp_stats_report (st, S (64.0 * 31), &rep);
   assert_true (fabs (rep.last_offset - raw[31]) < 1e-12);
   assert_true (ntp_stats_tracking (st, &tr));
