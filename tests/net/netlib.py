@@ -250,6 +250,18 @@ class Daemon:
             return self.proc.wait()
 
 
+class Checks:
+    """A test's checks: each printed with OK or BAD; `ok` is whether all held."""
+
+    def __init__(self, width=72):
+        self.ok = True
+        self.width = width
+
+    def __call__(self, label, cond):
+        print(f"  {label:<{self.width}} {'OK' if cond else 'BAD'}")
+        self.ok &= bool(cond)
+
+
 def verdict(ok, log, tail=40, indent="  "):
     """The end of a test's run: on failure the last TAIL lines of the daemon's LOG
     ((seconds, line) pairs), then PASS or FAIL; the exit status that says it."""

@@ -47,12 +47,7 @@ def main():
     finally:
         lab.close()
 
-    ok = True
-
-    def check(label, cond):
-        nonlocal ok
-        print(f"  {label:<72} {'OK' if cond else 'BAD'}")
-        ok &= bool(cond)
+    check = netlib.Checks()
 
     verdicts = [l.split("Source ", 1)[1] for _, l in log
                 if ": falseticker" in l or ": truechimer" in l]
@@ -65,7 +60,7 @@ def main():
               any(v.startswith(addr) and v.endswith("falseticker") for v in verdicts))
     check("no source ever a truechimer", not any(v.endswith("truechimer") for v in verdicts))
     check(f"meridiand exited 0 on SIGTERM ({rc})", rc == 0)
-    return netlib.verdict(ok, log)
+    return netlib.verdict(check.ok, log)
 
 
 if __name__ == "__main__":

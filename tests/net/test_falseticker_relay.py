@@ -73,12 +73,7 @@ def main():
     finally:
         lab.close()
 
-    ok = True
-
-    def check(label, cond):
-        nonlocal ok
-        print(f"  {label:<72} {'OK' if cond else 'BAD'}")
-        ok &= bool(cond)
+    check = netlib.Checks()
 
     print("chronyd -x as a client, after 16 s:\n" + peer)
     states = {ln.split()[1].split(":")[0]: ln[:2] for ln in peer.splitlines()
@@ -118,7 +113,7 @@ def main():
         v.startswith(a) and v.endswith("truechimer") for v in verdicts)
         for a in ("127.0.0.2", "127.0.0.3")))
     check(f"meridiand exited 0 on SIGTERM ({rc})", rc == 0)
-    return netlib.verdict(ok, log)
+    return netlib.verdict(check.ok, log)
 
 
 if __name__ == "__main__":

@@ -91,12 +91,7 @@ def one_run(mode):
 
 
 def main():
-    ok = True
-
-    def check(label, cond):
-        nonlocal ok
-        print(f"  {label:<72} {'OK' if cond else 'BAD'}")
-        ok &= bool(cond)
+    check = netlib.Checks()
 
     modes = ("cycle", "jump")
     with concurrent.futures.ThreadPoolExecutor(len(modes)) as pool:
@@ -137,11 +132,11 @@ def main():
             check(f"cycle: {DENY} never selected",
                   not any("Selected source" in l and DENY in l for _, l in log))
         check(f"{mode}: meridiand exited 0 on SIGTERM ({rc})", rc == 0)
-        if not ok:
+        if not check.ok:
             for t, l in log[-30:]:
                 print(f"    {t:7.2f} {l}")
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    print("PASS" if check.ok else "FAIL")
+    return 0 if check.ok else 1
 
 
 if __name__ == "__main__":

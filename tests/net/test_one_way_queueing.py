@@ -86,12 +86,7 @@ def main():
     finally:
         lab.close()
 
-    ok = True
-
-    def check(label, cond):
-        nonlocal ok
-        print(f"  {label:<76} {'OK' if cond else 'BAD'}")
-        ok &= bool(cond)
+    check = netlib.Checks(76)
 
     print(f"chronyd -x as a client: jitter asymmetry every 2 s: "
           f"{' '.join(f'{a:+.2f}' for a in theirs)}")
@@ -118,7 +113,7 @@ def main():
           median(ours) < 250e-6)
     check("under half the median with asymmetry 0", median(ours) < 0.5 * median(plain))
     check(f"meridiand exited 0 on SIGTERM ({rc})", rc == 0)
-    return netlib.verdict(ok, log)
+    return netlib.verdict(check.ok, log)
 
 
 if __name__ == "__main__":
