@@ -205,15 +205,23 @@ seconds_ago (double ago)
 
 /* What `selectdata` shows: the last selection's verdict, score and interval (the Selection*
  * properties), the options and the leap status of the last reply. */
+/* A source with a key or NTS: meridiand takes no reply from it that fails them. */
+static gboolean
+source_authenticates (MrdDBusTime1Source *p)
+{
+  const char *auth = mrd_dbus_time1_source_get_auth_mode (p);
+
+  return auth != NULL && *auth != '\0' && !g_str_equal (auth, "-");
+}
+
 static void
 fill_selection (MrdDBusTime1Source *p, MctlChronySource *s)
 {
-  const char *auth = mrd_dbus_time1_source_get_auth_mode (p);
   guint leap = mrd_dbus_time1_source_get_reply_leap (p);
 
   /* '?' for a word this meridianctl does not know, or none (a meridiand without it). */
   s->select_state = mctl_chrony_select_state_char (mrd_dbus_time1_source_get_selection_state (p));
-  s->authenticated = auth != NULL && *auth != '\0' && !g_str_equal (auth, "-");
+  s->authenticated = source_authenticates (p);
   /* meridiand has no authselectmode: the effective options are the configured ones. */
   s->conf_options = mctl_chrony_options_from_strv (mrd_dbus_time1_source_get_options (p));
   s->eff_options = s->conf_options;
@@ -1097,10 +1105,13 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
    * the time read before send), as the last sample had them; Kernel before any reply. */
   d.interleaved = mrd_dbus_time1_source_get_reply_interleaved (p);
   d.tx_timestamping = replies == 0 || mrd_dbus_time1_source_get_reply_tx_kernel (p) ? 'K' : 'D';
-  /* Not estimated by meridiand: what chronyc shows for a plain client exchange (see
-   * meridianctl(1)): no asymmetry, every test passed once a reply was taken, no
-   * authentication, kernel receive timestamps, and no packet lost. */
+  /* The asymmetry applied to the samples (configured or estimated), and whether the last
+   * reply was authenticated: with a key or NTS every reply taken was. */
   d.jitter_asymmetry = mrd_dbus_time1_source_get_reply_jitter_asymmetry (p);
+  d.authenticated = replies > 0 && source_authenticates (p);
+  /* Not kept by meridiand: what chronyc shows for a plain client exchange (see
+   * meridianctl(1)): every test passed once a reply was taken, kernel receive timestamps,
+   * and no packet lost. */
   d.tests = replies > 0 ? 0x3ff : 0;
   d.rx_timestamping = 'K';
   d.total_valid_rx = (guint32) MIN (replies, G_MAXUINT32);

@@ -111,6 +111,20 @@ class DaemonAuth(ChronydCase):
         ours = r.stdout.strip().split(',')
         self.assertEqual(ours[:5], theirs[:5])
         self.assertEqual(ours[:5], ['127.0.0.1', 'SK', '4', '13', '128'])
+        # ntpdata: the last reply authenticated, as chronyc ntpdata says of its own once it
+        # has one.
+        their_ntpdata = []
+
+        def chronyd_replied():
+            r = subprocess.run(['chronyc', '-h', str(sock), 'ntpdata'],
+                               capture_output=True, text=True, timeout=10)
+            their_ntpdata[:] = [r.stdout]
+            return 'Total valid RX  : 0\n' not in r.stdout and 'Total valid RX' in r.stdout
+        self.wait_until(chronyd_replied, timeout=20, what='a reply to chronyd')
+        self.assertIn('Authenticated   : Yes', their_ntpdata[0])
+        r = self.run_client([os.environ['MERIDIANCTL'], 'ntpdata'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Authenticated   : Yes', r.stdout)
         # The CMAC came from the module, loaded by the sandboxed child at its first request.
         maps = pathlib.Path(f'/proc/{self.engine_pid()}/maps').read_text()
         self.assertIn('meridian-mac.so', maps)
