@@ -203,8 +203,6 @@ seconds_ago (double ago)
   return ago < 0 || isnan (ago) ? -1 : (gint64) ago;
 }
 
-/* What `selectdata` shows: the last selection's verdict, score and interval (the Selection*
- * properties), the options and the leap status of the last reply. */
 /* A source with a key or NTS: meridiand takes no reply from it that fails them. */
 static gboolean
 source_authenticates (MrdDBusTime1Source *p)
@@ -214,6 +212,8 @@ source_authenticates (MrdDBusTime1Source *p)
   return auth != NULL && *auth != '\0' && !g_str_equal (auth, "-");
 }
 
+/* What `selectdata` shows: the last selection's verdict, score and interval (the Selection*
+ * properties), the options and the leap status of the last reply. */
 static void
 fill_selection (MrdDBusTime1Source *p, MctlChronySource *s)
 {

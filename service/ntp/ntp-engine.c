@@ -1131,14 +1131,8 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     }
   }
   s->asymmetry = asymmetry;
-  double asym_corr = 0.0;
-  if (asymmetry != 0.0) {
-    double least = ntp_stats_samples (s->stats) > 0 ? ntp_stats_min_delay (s->stats) : delay;
-    if (least > delay)
-      least = delay;
-    asym_corr = asymmetry * (delay - least);
-    offset -= asym_corr;
-  }
+  double asym_corr = ntp_stats_asymmetry_correction (s->stats, asymmetry, delay);
+  offset -= asym_corr;
   double dispersion = precision + LOCAL_PRECISION + PHI * delay;
   if (ntp_discipline_leap_close (&e->disc, mid)) {
     elog (e, NTP_LOG_DEBUG, "%s: sample within %d s of the leap second, ignoring", s->cfg.name,

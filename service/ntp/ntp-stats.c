@@ -855,6 +855,13 @@ ntp_stats_min_delay (const NtpStats *st)
   return m;
 }
 
+double
+ntp_stats_asymmetry_correction (const NtpStats *st, double asymmetry, double delay)
+{
+  double least = st->total > 0 ? ntp_stats_min_delay (st) : delay;
+  return asymmetry * (delay - (least < delay ? least : delay));
+}
+
 void
 ntp_stats_set_asymmetry (NtpStats *st, double asymmetry)
 {
@@ -863,6 +870,7 @@ ntp_stats_set_asymmetry (NtpStats *st, double asymmetry)
   double least = ntp_stats_min_delay (st);
   for (int i = 0; i < st->total + st->narch; i++) {
     Entry *e = i < st->total ? &st->e[i] : &st->arch[i - st->total];
+    /* ntp_stats_asymmetry_correction's rule, the least delay found once for all */
     double corr = asymmetry * (e->delay - least);
     e->offset += e->asym_corr - corr;
     e->asym_corr = corr;

@@ -103,6 +103,9 @@ int ntp_stats_wander2_grid (const NtpStats *st, double *w2, double *p, int max);
 void ntp_stats_least_excess (const double *delay, int n, double *dmin, double *mean,
                              double *var);
 double ntp_stats_min_delay (const NtpStats *st);
+/* What `asymmetry` takes off the offset of a sample with this delay: asymmetry x (delay -
+ * least delay), the least of the stored delays and this one. */
+double ntp_stats_asymmetry_correction (const NtpStats *st, double asymmetry, double delay);
 /* The path's asymmetry (ntp-asym.h's figure, -0.5..0.5) is now `asymmetry`: every stored
  * offset is corrected by it anew, as offset -= asymmetry x (delay - least stored delay), in
  * place of the correction it carried (NtpSample.asym_corr). A regression on samples
