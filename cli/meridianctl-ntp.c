@@ -755,6 +755,41 @@ mctl_refresh (MctlContext *ctx, int argc, char **argv)
                          _("Cannot resolve the NTP sources' names again"), argc, argv);
 }
 
+/* chronyc reload sources: the daemon reads its sourcedir directories again. chronyc prints
+ * "200 OK" whatever the files held (chronyd logs their problems); this prints what changed
+ * first, each line a source, and the lines that could not be used on standard error. */
+int
+mctl_reload (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "reload", "sources", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **added = NULL, **removed = NULL, **problems = NULL;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  /* chronyc knows only "reload sources". */
+  if (argc != 2 || strcmp (argv[1], "sources") != 0)
+    return mctl_usage_error (ctx, "reload", _("reload takes one argument, \"sources\""));
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "ReloadSources", g_variant_new ("()"),
+                              &reply, &error))
+    return mctl_report_error (ctx, _("Cannot reload the NTP sources"), error);
+  g_variant_get (reply, "(^a&s^a&s^a&s)", &added, &removed, &problems);
+  for (guint i = 0; removed[i] != NULL; i++)
+    g_print (_("Removed source: %s\n"), removed[i]);
+  for (guint i = 0; added[i] != NULL; i++)
+    g_print (_("Added source: %s\n"), added[i]);
+  for (guint i = 0; problems[i] != NULL; i++)
+    g_printerr (_("%s: not used: %s\n"), g_get_prgname (), problems[i]);
+  g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
+}
+
 int
 mctl_reselect (MctlContext *ctx, int argc, char **argv)
 {

@@ -29,6 +29,7 @@ static const MctlCommand commands[] = {
   { "burst",           mctl_burst,           "",                     N_("Measure every source a few times in quick succession"), FALSE },
   { "makestep",        mctl_makestep,        "",                     N_("Step the clock at once to correct its offset"), FALSE },
   { "refresh",         mctl_refresh,         "",                     N_("Resolve the NTP sources' names again now, replacing addresses no longer listed"), FALSE },
+  { "reload",          mctl_reload,          "sources",              N_("Read the sourcedir files again: add and remove the sources they list, as chronyc reload sources"), FALSE },
   { "reselect",        mctl_reselect,        "",                     N_("Select the best NTP source now, even one barely better than the current"), FALSE },
   { "offline",         mctl_offline,         "[ADDRESS[/BITS]]",     N_("Stop polling NTP sources (all, or those given), as chronyc offline"), FALSE },
   { "online",          mctl_online,          "[ADDRESS[/BITS]]",     N_("Resume polling NTP sources (all, or those given), as chronyc online"), FALSE },

@@ -66,6 +66,7 @@ mrd_config_new (void)
 
   config->sources = g_ptr_array_new_with_free_func (g_free);
   config->source_origins = g_ptr_array_new_with_free_func (g_free);
+  config->source_in_sourcedir = g_array_new (FALSE, FALSE, sizeof (gboolean));
   config->core_lines = g_ptr_array_new_with_free_func (g_free);
   config->diagnostics = g_ptr_array_new_with_free_func (g_free);
   config->sourcedirs = g_ptr_array_new_with_free_func (g_free);
@@ -83,6 +84,7 @@ mrd_config_free (MrdConfig *config)
     return;
   g_ptr_array_unref (config->sources);
   g_ptr_array_unref (config->source_origins);
+  g_array_unref (config->source_in_sourcedir);
   g_ptr_array_unref (config->core_lines);
   g_ptr_array_unref (config->diagnostics);
   g_ptr_array_unref (config->sourcedirs);
@@ -185,6 +187,19 @@ files_in_dirs (MrdConfig *config, char **dirs, const char *suffix)
   for (i = 0; i < n; i++)
     g_ptr_array_add (paths, g_strdup (g_hash_table_lookup (seen, names[i])));
   return paths;
+}
+
+/* sourcedir DIR...: the *.sources files of @dirs (source lines only), which are kept as the
+ * configuration's sourcedirs. */
+static void
+read_sourcedirs (MrdConfig *config, char **dirs)
+{
+  g_autoptr(GPtrArray) paths = files_in_dirs (config, dirs, ".sources");
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    g_ptr_array_add (config->sourcedirs, g_strdup (dirs[i]));
+  for (guint i = 0; i < paths->len; i++)
+    parse_file (config, paths->pdata[i], FILE_SOURCES);
 }
 
 /* include beneath the root: glob(3) would follow links, so the directory is listed as every
@@ -304,6 +319,11 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
         }
       g_ptr_array_add (config->sources, g_steal_pointer (&normalised));
       g_ptr_array_add (config->source_origins, g_strdup (config->origin));
+      {
+        gboolean in_sourcedir = kind == FILE_SOURCES;
+
+        g_array_append_val (config->source_in_sourcedir, in_sourcedir);
+      }
       return MRD_CONFIG_LINE_OK;
     }
 
@@ -509,14 +529,15 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
         }
       else
         {
-          gboolean sources = g_str_equal (name, "sourcedir");
-          g_autoptr(GPtrArray) paths = files_in_dirs (config, words + 1, sources ? ".sources" : ".conf");
+          if (g_str_equal (name, "sourcedir"))
+            read_sourcedirs (config, words + 1);
+          else
+            {
+              g_autoptr(GPtrArray) paths = files_in_dirs (config, words + 1, ".conf");
 
-          if (sources)
-            for (i = 1; words[i] != NULL; i++)
-              g_ptr_array_add (config->sourcedirs, g_strdup (words[i]));
-          for (i = 0; i < paths->len; i++)
-            parse_file (config, paths->pdata[i], sources ? FILE_SOURCES : FILE_CONF);
+              for (i = 0; i < paths->len; i++)
+                parse_file (config, paths->pdata[i], FILE_CONF);
+            }
         }
       config->depth--;
       return MRD_CONFIG_LINE_OK;
@@ -747,6 +768,17 @@ mrd_config_load_file_under (const char *path, const char *root, GError **error)
     }
   mrd_config_parse_data (config, data, path);
   return g_steal_pointer (&config);
+}
+
+MrdConfig *
+mrd_config_load_sourcedirs (const char *root, const char *const *dirs)
+{
+  MrdConfig *config = mrd_config_new ();
+
+  config->root = g_strdup (root);
+  if (dirs != NULL && dirs[0] != NULL)
+    read_sourcedirs (config, (char **) dirs);
+  return config;
 }
 
 MrdConfig *

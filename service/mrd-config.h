@@ -32,6 +32,7 @@ typedef struct {
   GPtrArray *sources;       /* char *: the server/pool/peer lines, whitespace normalised */
   GPtrArray *source_origins; /* char *: where each of @sources stands, "FILE:LINE" (NULL for a
                               * line given to mrd_config_parse_line) */
+  GArray    *source_in_sourcedir; /* gboolean, one per @sources: read from a sourcedir's file */
   char      *driftfile;     /* NULL = none */
   char      *keyfile;       /* NULL = none */
   MrdKeys   *keys;          /* the keyfile's keys (empty without one, or when it was refused:
@@ -50,7 +51,8 @@ typedef struct {
   GPtrArray *sourcedirs;    /* char *: the sourcedir directories, in order (the first is where
                              * sources added at run time belong) */
   guint      depth;         /* include nesting while reading (private) */
-  char      *root;          /* the root files are read beneath while loading (private) */
+  char      *root;          /* the root files were read beneath (NULL: read as named); for
+                             * mrd_config_load_sourcedirs */
   char      *origin;        /* "FILE:LINE" of the line being parsed (private) */
 } MrdConfig;
 
@@ -80,6 +82,10 @@ MrdConfig          *mrd_config_load_file_under (const char *path, const char *ro
 MrdConfig          *mrd_config_load_beneath (const char *root, const char *path,
                                              GError **error);
 
+/* The *.sources files of @dirs alone, read as the sourcedir directive reads them (chronyc
+ * reload sources): @root is the loaded configuration's root field, so that they are read the
+ * same way. Never fails; unreadable files and bad lines are diagnostics, as in a full load. */
+MrdConfig          *mrd_config_load_sourcedirs (const char *root, const char *const *dirs);
 /* TRUE for a directive name chrony 4.3 knows (chrony.conf(5)). */
 gboolean            mrd_config_is_chrony_directive (const char *name);
 

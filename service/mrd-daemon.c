@@ -6,6 +6,7 @@
 
 #include "mrd-auth.h"
 #include "mrd-config.h"
+#include "mrd-sourcedir.h"
 #include "mrd-sources.h"
 #include "mrd-state.h"
 #include "mrd-tz-root.h"
@@ -30,6 +31,7 @@ struct _MrdDaemon {
   MrdAuth *auth;
   MrdBus *bus;
   MrdSources *sources;
+  MrdSourcedir *sourcedir;
   MrdTimesync1 *timesync1;
   guint own_name_id;
   guint own_timesync1_id;
@@ -72,6 +74,7 @@ mrd_daemon_finalize (GObject *object)
 
   g_clear_pointer (&self->engine, mrd_engine_proxy_free);
   g_clear_pointer (&self->sync, mrd_sync_free);
+  g_clear_pointer (&self->sourcedir, mrd_sourcedir_free);
   g_clear_pointer (&self->systime, mrd_systime_free);
   g_clear_object (&self->zone);
   G_OBJECT_CLASS (mrd_daemon_parent_class)->finalize (object);
@@ -95,19 +98,6 @@ mrd_daemon_init (MrdDaemon *self)
 {
 }
 
-static char *
-normalise (const char *line)
-{
-  g_auto(GStrv) words = g_strsplit_set (line, " \t", -1);
-  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-
-  for (guint i = 0; words[i] != NULL; i++)
-    if (words[i][0] != '\0')
-      g_ptr_array_add (kept, words[i]);
-  g_ptr_array_add (kept, NULL);
-  return g_strjoinv (" ", (char **) kept->pdata);
-}
-
 /* The configuration's sources go to the synchronization module (a line that does not parse
  * was reported by the configuration reader already), then those added over D-Bus earlier,
  * kept in @runtime_path (which the reader also saw when it lies in a sourcedir: those lines
@@ -119,21 +109,25 @@ add_configured_sources (MrdDaemon *self, MrdConfig *config, const char *runtime_
   g_autoptr(GHashTable) runtime_set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < runtime->len; i++)
-    g_hash_table_add (runtime_set, normalise (runtime->pdata[i]));
+    g_hash_table_add (runtime_set, mrd_sourcedir_normalise (runtime->pdata[i]));
   for (guint i = 0; i < config->sources->len; i++)
     {
       const char *line = g_ptr_array_index (config->sources, i);
-      g_autofree char *norm = normalise (line);
+      g_autofree char *norm = mrd_sourcedir_normalise (line);
       g_autoptr(GError) error = NULL;
 
       const char *origin = i < config->source_origins->len
         ? g_ptr_array_index (config->source_origins, i) : NULL;
 
+      guint id;
+
       if (g_hash_table_contains (runtime_set, norm))
         continue;
-      if (!mrd_sync_add_source (self->sync, line, NULL, &error))
+      if (!mrd_sync_add_source (self->sync, line, &id, &error))
         g_warning ("%s%sSource '%s' from the configuration: %s, ignoring",
                    origin != NULL ? origin : "", origin != NULL ? ": " : "", line, error->message);
+      else if (g_array_index (config->source_in_sourcedir, gboolean, i))
+        mrd_sourcedir_adopt (self->sourcedir, line, id);
     }
   mrd_sync_set_sources_path (self->sync, runtime_path);
   for (guint i = 0; i < runtime->len; i++)
@@ -314,6 +308,7 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
       self->engine = mrd_engine_proxy_new (self->sync, clock, &engine_options);
     }
   mrd_sync_set_keys (self->sync, config->keys);
+  self->sourcedir = mrd_sourcedir_new (config, runtime_sources);
   add_configured_sources (self, config, runtime_sources);
 
   g_info ("Root %s, zoneinfo %s (tzdata %s), %s clock, zone %s, RTC in %s, NTP %s, "
@@ -392,6 +387,7 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
   self->auth = mrd_auth_new (connection);
   self->bus = mrd_bus_new (self->zone, self->systime, self->sync, self->auth);
   self->sources = mrd_sources_new (self->sync, self->auth, MRD_OBJECT_PATH);
+  mrd_sources_set_sourcedir (self->sources, self->sourcedir);
   self->timesync1 = mrd_timesync1_new (self->sync);
   if (!mrd_bus_register (self->bus, connection, self->timedate1_wanted, error) ||
       !mrd_sources_export (self->sources, connection, error) ||

@@ -16,6 +16,7 @@
 struct _MrdSources {
   MrdSync *sync;                       /* not owned */
   MrdAuth *auth;                       /* not owned */
+  MrdSourcedir *sourcedir;             /* not owned; NULL: ReloadSources changes nothing */
   GDBusObjectManagerServer *manager;
   MrdDBusTime1Sources *skeleton;
   MrdDBusTime1Tracking *tracking;
@@ -339,6 +340,20 @@ typedef struct {
   guint id;
 } SourcesCall;
 
+/* A NULL-terminated view of @strings (a GPtrArray of char *, or NULL for none) for a
+ * generated complete_* function; it lives as long as @strings and the array's next change. */
+static const char *const *
+strv_of (GPtrArray *strings)
+{
+  static const char *const none[] = { NULL };
+
+  if (strings == NULL)
+    return none;
+  g_ptr_array_add (strings, NULL);
+  g_ptr_array_set_size (strings, strings->len - 1);
+  return (const char *const *) strings->pdata;
+}
+
 static void
 on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
@@ -404,6 +419,16 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
         mrd_error_return (invocation, error);
       else
         mrd_dbus_time1_sources_complete_refresh (self->skeleton, invocation);
+    }
+  else if (strcmp (method, "ReloadSources") == 0)
+    {
+      g_auto(MrdSourcedirChanges) changes = { NULL };
+
+      if (self->sourcedir != NULL)
+        mrd_sourcedir_reload (self->sourcedir, self->sync, &changes);
+      mrd_dbus_time1_sources_complete_reload_sources (
+        self->skeleton, invocation, strv_of (changes.added), strv_of (changes.removed),
+        strv_of (changes.problems));
     }
   else if (strcmp (method, "Reselect") == 0)
     {
@@ -570,6 +595,7 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reselect", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-refresh", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-reload-sources", G_CALLBACK (handle_simple), self);
   update_tracking (self);
   /* Ids are never reused: walk them in order so the objects appear in the order added. */
   for (guint id = 0; n > 0; id++)
@@ -581,6 +607,12 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   update_sources_list (self);
   mrd_sync_add_listener (sync, &listener, self);
   return self;
+}
+
+void
+mrd_sources_set_sourcedir (MrdSources *self, MrdSourcedir *sourcedir)
+{
+  self->sourcedir = sourcedir;
 }
 
 gboolean

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 #include "mrd-auth.h"
+#include "mrd-sourcedir.h"
 #include "mrd-sync.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,8 @@ typedef struct _MrdSources MrdSources;
 /* @object_path: where Sources, Tracking and the ObjectManager live. @auth may be NULL only
  * when no method will be called (tests of the objects). Sources already in @sync appear. */
 MrdSources *mrd_sources_new      (MrdSync *sync, MrdAuth *auth, const char *object_path);
+/* Where ReloadSources reads (chronyc reload sources); must outlive @self. */
+void        mrd_sources_set_sourcedir (MrdSources *self, MrdSourcedir *sourcedir);
 gboolean    mrd_sources_export   (MrdSources *self, GDBusConnection *connection,
                                   GError **error);
 void        mrd_sources_free     (MrdSources *self);

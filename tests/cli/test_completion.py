@@ -70,7 +70,7 @@ class Completion(unittest.TestCase):
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats',
                                         'selectdata', 'authdata', 'tracking', 'ntpdata',
                                         'add-source', 'remove-source', 'burst', 'makestep',
-                                        'refresh', 'reselect', 'offline', 'online', 'onoffline',
+                                        'refresh', 'reload', 'reselect', 'offline', 'online', 'onoffline',
                                         'minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
                                         'maxdelaydevratio', 'minstratum', 'polltarget',
                                         'activity', 'waitsync', 'monitor', 'keygen']))
@@ -105,6 +105,8 @@ class Completion(unittest.TestCase):
         self.assertIn('-c', complete('meridianctl tracking -'))
         self.assertNotIn('-v', complete('meridianctl tracking -'))
         self.assertEqual(complete('meridianctl add-source s'), ['server'])
+        self.assertEqual(complete('meridianctl reload '), ['sources'])
+        self.assertEqual(complete('meridianctl reload sources '), [])
 
     def test_zone_names_come_from_meridianctl(self):
         # A stand-in meridianctl on PATH that lists three zones: completion must use its list.

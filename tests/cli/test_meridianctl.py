@@ -1402,6 +1402,70 @@ class Ntp(CliTestCase):
         # 127.0.0.24 was added above: it is in the sourcedir's file too.
         self.assertIn('NTP engine started with 4 configured sources', log.read_text())
 
+    def test_reload_sources_follows_the_sourcedir_files_as_chronyc(self):
+        # A DHCP hook writes /run/chrony-dhcp/IFACE.sources and runs `chronyc reload
+        # sources`; the sources of the lines gone go, new lines come, the rest run on.
+        self.polkit_allow([ACTION['manage-sources']])
+        dhcp = self.root / 'run' / 'chrony-dhcp'
+        local = self.root / 'etc' / 'chrony' / 'sources.d'
+        for d in (dhcp, local):
+            d.mkdir(parents=True)
+        (dhcp / 'eth0.sources').write_text('server 127.0.0.31 iburst\n')
+        (local / 'local.sources').write_text('server 127.0.0.32\n')
+        self.start_with_sources('server 127.0.0.1',
+                                'sourcedir /run/chrony-dhcp /etc/chrony/sources.d')
+
+        def paths():
+            return {p['Address']: path for path, p in self.source_objects()}
+
+        # added at run time: kept in the persistent sourcedir's own file, never reloaded
+        self.assertExit(self.ctl('add-source', 'server 127.0.0.33'), EXIT_OK)
+        start = paths()
+        self.assertEqual(sorted(start), ['127.0.0.1', '127.0.0.31', '127.0.0.32', '127.0.0.33'])
+        r = self.ctl('reload', 'sources')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual((r.stdout, r.stderr), ('200 OK\n', ''))
+        self.assertEqual(paths(), start)
+
+        # a new lease, an option changed, two lines that cannot be used
+        (dhcp / 'eth0.sources').write_text('server 127.0.0.34 iburst\n')
+        (local / 'local.sources').write_text('server  127.0.0.32   minpoll 4\nserver\n'
+                                              'driftfile /x\n')
+        r = self.ctl('reload', 'sources')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout.splitlines(), [
+            'Removed source: server 127.0.0.31 iburst', 'Removed source: server 127.0.0.32',
+            'Added source: server 127.0.0.34 iburst', 'Added source: server 127.0.0.32 minpoll 4',
+            '200 OK'])
+        for n in (2, 3):
+            self.assertIn(f'/etc/chrony/sources.d/local.sources:{n}:', r.stderr)
+        now = paths()
+        self.assertEqual(sorted(now), ['127.0.0.1', '127.0.0.32', '127.0.0.33', '127.0.0.34'])
+        for kept in ('127.0.0.1', '127.0.0.33'):
+            self.assertEqual(now[kept], start[kept])
+        self.assertNotEqual(now['127.0.0.32'], start['127.0.0.32'])
+        options = {p['Address']: p['Options'] for _, p in self.source_objects()}
+        self.assertEqual(options['127.0.0.32'], ['minpoll 4'])
+
+        # the lease ends: the hook removes the file
+        (dhcp / 'eth0.sources').unlink()
+        r = self.ctl('reload', 'sources')
+        self.assertEqual(r.stdout.splitlines(), ['Removed source: server 127.0.0.34 iburst',
+                                                 '200 OK'])
+        self.assertEqual(sorted(paths()), ['127.0.0.1', '127.0.0.32', '127.0.0.33'])
+
+        # not authorized, or not chronyc's form: nothing changes
+        (dhcp / 'eth0.sources').write_text('server 127.0.0.35\n')
+        self.polkit_allow([ACTION['set-timezone']])
+        self.assertExit(self.ctl('reload', 'sources'), EXIT_NOT_AUTHORIZED)
+        for argv in (['reload'], ['reload', 'source'], ['reload', 'sources', 'now']):
+            self.assertExit(self.ctl(*argv), EXIT_USAGE, argv)
+        self.assertEqual(sorted(paths()), ['127.0.0.1', '127.0.0.32', '127.0.0.33'])
+
+        # a restart reads the files as they are now
+        self.restart_daemon('--config', str(self.tmp / 'meridian.conf'))
+        self.assertEqual(sorted(paths()), ['127.0.0.1', '127.0.0.32', '127.0.0.33', '127.0.0.35'])
+
     def test_changes_need_manage_sources(self):
         self.polkit_allow([ACTION['set-timezone']])     # not manage-sources
         self.start_with_sources('server 127.0.0.1')

@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import socket
+import subprocess
 import time
 
 import harness
@@ -293,6 +294,91 @@ class CliAgainstChronyd(ChronydCase):
             self.assertEqual(self.ctl('sourcestats', '-n').splitlines()[2],
                              '127.0.0.1                   0   0     0     +0.000   2000.000'
                              '     +0ns  4000ms')
+
+
+class ReloadSources(ChronydCase):
+    """`chronyc reload sources` and `meridianctl reload sources` side by side: a chronyd -x
+    client and meridiand read sourcedirs with the same files, go through the same changes,
+    and must end with the same sources each time."""
+
+    def setUp(self):
+        if not (MERIDIANCTL and os.access(MERIDIANCTL, os.X_OK)):
+            self.skipTest(f'meridianctl is not built (MERIDIANCTL={MERIDIANCTL!r})')
+        super().setUp()
+
+    def chronyc(self, *args):
+        r = subprocess.run(['chronyc', '-h', str(self.client_sock), *args],
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, f'chronyc {args}: {r.stdout} {r.stderr}')
+        return r.stdout
+
+    def chronyd_addresses(self):
+        return sorted(line.split(',')[2] for line in self.chronyc('-n', '-c', 'sources').splitlines())
+
+    def our_addresses(self):
+        return sorted(s['Address'].rsplit(':', 1)[0] for s in self.sources().values())
+
+    def write_both(self, name, text):
+        for d in self.dirs:
+            if text is None:
+                (d / name).unlink()
+            else:
+                (d / name).write_text(text)
+
+    def reload_both(self):
+        self.assertEqual(self.chronyc('reload', 'sources'), '200 OK\n')
+        r = self.run_client([MERIDIANCTL, 'reload', 'sources'])
+        self.assertEqual(r.returncode, 0, f'{r.stdout} {r.stderr}')
+        self.assertTrue(r.stdout.endswith('200 OK\n'), r.stdout)
+        return r
+
+    def test_reload_sources_ends_with_the_sources_chronyd_ends_with(self):
+        port = self.port
+        ours = self.root / 'etc' / 'chrony' / 'sources.d'
+        theirs = self.tmp / 'chrony-sources'
+        self.dirs = (ours, theirs)
+        for d in self.dirs:
+            d.mkdir(parents=True)
+        # 127.0.0.1 is the chronyd server and answers; the others are never answered.
+        self.write_both('a.sources', f'server 127.0.0.1 port {port} iburst minpoll 0 maxpoll 0\n')
+        self.write_both('b.sources', f'server 127.0.0.2 port {port}\n')
+        self.client_sock = self.start_chronyd_client([f'sourcedir {theirs}'])
+        self.write_config('sourcedir /etc/chrony/sources.d')
+        self.start_seed_daemon()
+        self.wait_synchronized()
+        self.assertEqual(self.our_addresses(), ['127.0.0.1', '127.0.0.2'])
+        self.assertEqual(self.chronyd_addresses(), self.our_addresses())
+        answering, = [p for p, s in self.sources().items() if s['Address'].startswith('127.0.0.1:')]
+        samples = self.sources()[answering]['Samples']
+        self.assertGreater(samples, 0)
+
+        # one file changed, one added with a line neither daemon can use, and a source added
+        # at run time (chronyc add server / add-source)
+        self.write_both('b.sources', f'server 127.0.0.3 port {port}\n')
+        self.write_both('c.sources', f'server 127.0.0.4 port {port} iburst\nserver\n')
+        self.chronyc('add', 'server', '127.0.0.5', 'port', str(port))
+        self.run_client([MERIDIANCTL, 'add-source', f'server 127.0.0.5 port {port}'])
+        r = self.reload_both()
+        self.assertEqual(r.stdout.splitlines()[:3], [
+            f'Removed source: server 127.0.0.2 port {port}',
+            f'Added source: server 127.0.0.3 port {port}',
+            f'Added source: server 127.0.0.4 port {port} iburst'])
+        self.assertIn('/etc/chrony/sources.d/c.sources:2:', r.stderr)
+        self.assertEqual(self.our_addresses(), ['127.0.0.1', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
+        self.assertEqual(self.chronyd_addresses(), self.our_addresses())
+        # the unchanged source ran on: same object, its samples kept
+        self.assertIn(answering, self.sources())
+        self.assertGreaterEqual(self.sources()[answering]['Samples'], samples)
+
+        # a file removed; reloading again without a change changes nothing
+        self.write_both('c.sources', None)
+        self.reload_both()
+        self.assertEqual(self.our_addresses(), ['127.0.0.1', '127.0.0.3', '127.0.0.5'])
+        self.assertEqual(self.chronyd_addresses(), self.our_addresses())
+        before = sorted(self.sources())
+        self.assertEqual(self.reload_both().stdout, '200 OK\n')
+        self.assertEqual(sorted(self.sources()), before)
+        self.assertEqual(self.chronyd_addresses(), self.our_addresses())
 
 
 class PoolName(ChronydCase):

@@ -361,7 +361,64 @@ beneath_root_includes_and_dirs_are_read_under_the_root (void **state)
   assert_true (has_source (config, "127.0.0.2"));
   assert_true (has_source (config, "127.0.0.3"));
   assert_int_equal (config->n_errors, 0);
+  /* only the sourcedir's line is marked as one (chronyc reload sources touches no other) */
+  assert_int_equal (config->source_in_sourcedir->len, 3);
+  for (guint i = 0; i < 3; i++)
+    assert_int_equal (g_array_index (config->source_in_sourcedir, gboolean, i),
+                      strstr (config->sources->pdata[i], "127.0.0.3") != NULL);
   remove_tree (root);
+}
+
+/* chronyc reload sources reads the sourcedirs again, beneath the same root, by the same rules:
+ * the *.sources files only, a name in the first directory hiding it in the second, a line
+ * that is not a source line an error with FILE:LINE, a planted link refused. */
+static void
+sourcedirs_are_read_again_as_at_start (void **state)
+{
+  g_autofree char *root = g_dir_make_tmp ("mrd-config-root-XXXXXX", NULL);
+  g_autofree char *outside = g_dir_make_tmp ("mrd-config-out-XXXXXX", NULL);
+  g_autofree char *target = g_build_filename (outside, "evil.sources", NULL);
+  g_autofree char *link = g_build_filename (root, "run/dhcp/evil.sources", NULL);
+  const char *dirs[] = { "/run/dhcp", "/etc/sources.d", NULL };
+  g_autoptr(MrdConfig) before = NULL;
+  g_autoptr(MrdConfig) config = NULL;
+
+  (void) state;
+  write_file (root, "etc/meridian/meridian.conf",
+              "server 127.0.0.1\nsourcedir /run/dhcp /etc/sources.d\n");
+  write_file (root, "run/dhcp/eth0.sources", "server 127.0.0.2 iburst\n");
+  before = mrd_config_load_beneath (root, "/etc/meridian/meridian.conf", NULL);
+  assert_non_null (before);
+  assert_int_equal (before->sources->len, 2);
+
+  write_file (root, "run/dhcp/eth0.sources", "server 127.0.0.3\nmakestep 1 3\n");
+  write_file (root, "etc/sources.d/eth0.sources", "server 127.0.0.98\n");   /* hidden */
+  write_file (root, "etc/sources.d/local.sources", "pool pool.example.org maxsources 2\n");
+  write_file (root, "etc/sources.d/notes.txt", "server 127.0.0.99\n");
+  g_assert_no_errno (g_file_set_contents (target, "server 192.0.2.66\n", -1, NULL) ? 0 : -1);
+  g_assert_no_errno (symlink (target, link));
+  config = mrd_config_load_sourcedirs (before->root, dirs);
+  assert_int_equal (config->sources->len, 2);
+  assert_string_equal (config->sources->pdata[0], "server 127.0.0.3");
+  assert_string_equal (config->source_origins->pdata[0], "/run/dhcp/eth0.sources:1");
+  assert_string_equal (config->sources->pdata[1], "pool pool.example.org maxsources 2");
+  for (guint i = 0; i < 2; i++)
+    assert_true (g_array_index (config->source_in_sourcedir, gboolean, i));
+  /* the makestep line and the link */
+  assert_int_equal (config->n_errors, 2);
+  assert_non_null (strstr (config->diagnostics->pdata[0], "/run/dhcp/eth0.sources:2:"));
+  assert_int_equal (config->core_lines->len, 0);
+  assert_int_equal (config->sourcedirs->len, 2);
+  /* no directories: nothing, and no error */
+  {
+    const char *none[] = { NULL };
+    g_autoptr(MrdConfig) empty = mrd_config_load_sourcedirs (before->root, none);
+
+    assert_int_equal (empty->sources->len, 0);
+    assert_int_equal (empty->n_errors, 0);
+  }
+  remove_tree (root);
+  remove_tree (outside);
 }
 
 static void
@@ -490,6 +547,7 @@ main (void)
     cmocka_unit_test (trusted_fifo_and_device_are_refused_without_blocking),
     cmocka_unit_test (beneath_root_includes_and_dirs_are_read_under_the_root),
     cmocka_unit_test (beneath_root_links_fifos_and_dir_patterns_are_refused),
+    cmocka_unit_test (sourcedirs_are_read_again_as_at_start),
     cmocka_unit_test (config_file_given_with_a_root_names_paths_under_the_root),
   };
 
