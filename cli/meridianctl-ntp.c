@@ -735,17 +735,120 @@ simple_command (MctlContext *ctx, const char *command, const char *method, const
   return MCTL_EXIT_OK;
 }
 
+/* "GOOD/MAX" as chronyc's burst takes it: two whole numbers and a slash, nothing else. */
+static gboolean
+parse_burst_counts (const char *text, guint *good, guint *total)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "/", -1);
+  guint64 v[2];
+
+  if (g_strv_length (parts) != 2)
+    return FALSE;
+  for (int i = 0; i < 2; i++)
+    if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT, &v[i], NULL))
+      return FALSE;
+  *good = (guint) v[0];
+  *total = (guint) v[1];
+  return TRUE;
+}
+
+/* chronyc burst GOOD/MAX [MASK]; without arguments, 4/8 for every source (Burst). */
 int
 mctl_burst (MctlContext *ctx, int argc, char **argv)
 {
-  return simple_command (ctx, "burst", "Burst", _("Cannot start a burst of measurements"),
-                         argc, argv);
+  g_autoptr(GOptionContext) octx =
+    mctl_option_context_new (ctx, "burst", "[GOOD/MAX [ADDRESS[/BITS]|MASK/ADDRESS]]", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  guint good = 0, total = 0;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc > 3 || (argc > 1 && !parse_burst_counts (argv[1], &good, &total)))
+    return mctl_usage_error (ctx, "burst",
+                             _("burst takes GOOD/MAX (e.g. 4/4) and, optionally, the sources"));
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !(argc == 1
+          ? mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "Burst", g_variant_new ("()"),
+                                   NULL, &error)
+          : mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "BurstSources",
+                                   g_variant_new ("(uus)", good, total,
+                                                  argc > 2 ? argv[2] : ""), NULL, &error)))
+    return mctl_report_error (ctx, _("Cannot start a burst of measurements"), error);
+  /* chronyc prints its reply's status; the form without arguments is ours and stays quiet */
+  if (argc > 1)
+    g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
 }
 
+/* chronyc's runtime directives: SetDirective with the directive's words as chrony.conf has
+ * them; "200 OK" as chronyc prints it. */
+static int
+set_directive (MctlContext *ctx, const char *directive, const char *value)
+{
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "SetDirective",
+                              g_variant_new ("(ss)", directive, value), NULL, &error))
+    {
+      /* TRANSLATORS: "Cannot set makestep to 0.1 3"; the first is the directive's name */
+      g_autofree char *what = g_strdup_printf (_("Cannot set %s to %s"), directive, value);
+
+      return mctl_report_error (ctx, what, error);
+    }
+  g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
+}
+
+/* chronyc makestep: without arguments the clock is stepped now; with THRESHOLD LIMIT the
+ * makestep directive is set while running (its limit counting from now). */
 int
 mctl_makestep (MctlContext *ctx, int argc, char **argv)
 {
-  return simple_command (ctx, "makestep", "MakeStep", _("Cannot step the clock"), argc, argv);
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "makestep", "[THRESHOLD LIMIT]", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  /* "makestep 0.1 -1": -1 is the limit, as chronyc reads it */
+  if (!mctl_parse_options_numbers (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc == 3)
+    {
+      value = g_strdup_printf ("%s %s", argv[1], argv[2]);
+      return set_directive (ctx, "makestep", value);
+    }
+  if (argc != 1)
+    return mctl_usage_error (ctx, "makestep",
+                             _("makestep takes no arguments, or a threshold and a limit"));
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "MakeStep", g_variant_new ("()"), NULL,
+                              &error))
+    return mctl_report_error (ctx, _("Cannot step the clock"), error);
+  return MCTL_EXIT_OK;
+}
+
+int
+mctl_maxupdateskew (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "maxupdateskew", "SKEW", NULL);
+
+  if (!mctl_parse_options_numbers (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc != 2)
+    return mctl_usage_error (ctx, "maxupdateskew", _("maxupdateskew takes one value, in ppm"));
+  return set_directive (ctx, "maxupdateskew", argv[1]);
 }
 
 int

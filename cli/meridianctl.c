@@ -26,8 +26,9 @@ static const MctlCommand commands[] = {
   { "ntpdata",         mctl_ntpdata,         "[-c] [ADDRESS]",       N_("Show the last reply of each NTP source, as chronyc ntpdata"), TRUE },
   { "add-source",      mctl_add_source,      "'server HOST [OPTION…]'", N_("Add an NTP source (a chrony.conf line)"), FALSE },
   { "remove-source",   mctl_remove_source,   "PATH|NAME|ADDRESS",    N_("Remove an NTP source"), FALSE },
-  { "burst",           mctl_burst,           "",                     N_("Measure every source a few times in quick succession"), FALSE },
-  { "makestep",        mctl_makestep,        "",                     N_("Step the clock at once to correct its offset"), FALSE },
+  { "burst",           mctl_burst,           "[GOOD/MAX [SOURCES]]", N_("Measure the sources a few times in quick succession, as chronyc burst"), FALSE },
+  { "makestep",        mctl_makestep,        "[THRESHOLD LIMIT]",    N_("Step the clock at once to correct its offset; with a threshold and a limit, set makestep as chronyc makestep does"), FALSE },
+  { "maxupdateskew",   mctl_maxupdateskew,   "SKEW",                 N_("Set the largest skew (ppm) a frequency estimate may have to change the clock's frequency, as chronyc maxupdateskew"), FALSE },
   { "refresh",         mctl_refresh,         "",                     N_("Resolve the NTP sources' names again now, replacing addresses no longer listed"), FALSE },
   { "reload",          mctl_reload,          "sources",              N_("Read the sourcedir files again: add and remove the sources they list, as chronyc reload sources"), FALSE },
   { "reselect",        mctl_reselect,        "",                     N_("Select the best NTP source now, even one barely better than the current"), FALSE },
@@ -572,6 +573,8 @@ mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GErr
                                 method, params, NULL, error);
 }
 
+static int run_command (MctlContext *ctx, int argc, char **argv);
+
 int
 main (int argc, char **argv)
 {
@@ -614,10 +617,11 @@ main (int argc, char **argv)
           first++;
           break;
         }
-      else if (arg[1] != '-' && arg[1] != '\0' && strspn (arg + 1, "cn") == strlen (arg + 1))
+      else if (arg[1] != '-' && arg[1] != '\0' && strspn (arg + 1, "acn") == strlen (arg + 1))
         {
           /* chronyc's -c and -n go before the command ("chronyc -n sources"); as there, they
-           * may be joined ("-cn"). */
+           * may be joined ("-cn"). -a is accepted and ignored, as chronyc 4 ignores it
+           * ("chronyc -a makestep" in many a script). */
           ctx.csv |= strchr (arg, 'c') != NULL;
           ctx.numeric |= strchr (arg, 'n') != NULL;
         }
@@ -635,16 +639,45 @@ main (int argc, char **argv)
       return status;
     }
 
+  /* chronyc reads its arguments as one command line: "chronyc -a 'burst 4/4'" is "burst 4/4".
+   * A command word with blanks in it is split so. */
+  if (strpbrk (argv[first], " \t") != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit_set (argv[first], " \t", -1);
+      g_autoptr(GPtrArray) joined = g_ptr_array_new ();
+
+      for (guint i = 0; words[i] != NULL; i++)
+        if (words[i][0] != '\0')
+          g_ptr_array_add (joined, words[i]);
+      for (int i = first + 1; i < argc; i++)
+        g_ptr_array_add (joined, argv[i]);
+      g_ptr_array_add (joined, NULL);
+      if (joined->len > 1)
+        {
+          /* the words stay alive in @words until the command returns */
+          status = run_command (&ctx, (int) joined->len - 1, (char **) joined->pdata);
+          g_clear_object (&ctx.time1);
+          g_clear_object (&ctx.timedate1);
+          return status;
+        }
+    }
+  status = run_command (&ctx, argc - first, argv + first);
+  g_clear_object (&ctx.time1);
+  g_clear_object (&ctx.timedate1);
+  return status;
+}
+
+/* Run the command named by argv[0] with its arguments. */
+static int
+run_command (MctlContext *ctx, int argc, char **argv)
+{
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      if (!g_str_equal (commands[i].name, argv[first]))
+      if (!g_str_equal (commands[i].name, argv[0]))
         continue;
       /* Give the subcommand an argv of its own, starting at its name, as GOption wants. */
-      status = commands[i].run (&ctx, argc - first, argv + first);
-      g_clear_object (&ctx.time1);
-      g_clear_object (&ctx.timedate1);
-      return status;
+      return commands[i].run (ctx, argc, argv);
     }
 
-  return mctl_usage_error (&ctx, NULL, _("Unknown command '%s'"), argv[first]);
+  return mctl_usage_error (ctx, NULL, _("Unknown command '%s'"), argv[0]);
 }

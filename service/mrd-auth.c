@@ -46,6 +46,8 @@ static const MethodAction method_actions[] = {
   { "org.meridian.Time1.Sources", "SetConnectivity", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "ModifySource", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "ReloadSources", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "SetDirective", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "BurstSources", MRD_ACTION_MANAGE_SOURCES },
 };
 
 #define POLKIT_BUS_NAME  "org.freedesktop.PolicyKit1"

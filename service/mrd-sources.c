@@ -338,6 +338,7 @@ typedef struct {
   char *connectivity;
   char *option;                        /* ModifySource: the option; line holds the value */
   guint id;
+  guint good, total;                   /* BurstSources; line holds the mask */
 } SourcesCall;
 
 /* A NULL-terminated view of @strings (a GPtrArray of char *, or NULL for none) for a
@@ -364,6 +365,7 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
   g_autofree char *connectivity = call->connectivity;
   g_autofree char *option = call->option;
   guint id = call->id;
+  guint call_good = call->good, call_total = call->total;
   g_autoptr(GError) error = NULL;
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
 
@@ -419,6 +421,20 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
         mrd_error_return (invocation, error);
       else
         mrd_dbus_time1_sources_complete_refresh (self->skeleton, invocation);
+    }
+  else if (strcmp (method, "BurstSources") == 0)
+    {
+      if (!mrd_sync_burst_sources (self->sync, call_good, call_total, line, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_burst_sources (self->skeleton, invocation);
+    }
+  else if (strcmp (method, "SetDirective") == 0)
+    {
+      if (!mrd_sync_set_directive (self->sync, option, line, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_set_directive (self->skeleton, invocation);
     }
   else if (strcmp (method, "ReloadSources") == 0)
     {
@@ -561,6 +577,51 @@ handle_modify_source (MrdDBusTime1Sources *object, GDBusMethodInvocation *invoca
 }
 
 static gboolean
+handle_burst_sources (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
+                      guint good, guint total, const char *mask, gboolean interactive,
+                      MrdSources *self)
+{
+  g_autoptr(GError) error = NULL;
+  SourcesCall *call;
+
+  if (!mrd_sync_check_burst (good, total, mask, &error))
+    {
+      mrd_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  call = g_new0 (SourcesCall, 1);
+  call->sources = self;
+  call->invocation = invocation;
+  call->line = g_strdup (mask);
+  call->good = good;
+  call->total = total;
+  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_directive (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
+                      const char *directive, const char *value, gboolean interactive,
+                      MrdSources *self)
+{
+  g_autoptr(GError) error = NULL;
+  SourcesCall *call;
+
+  if (!mrd_sync_check_directive (directive, value, &error))
+    {
+      mrd_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  call = g_new0 (SourcesCall, 1);
+  call->sources = self;
+  call->invocation = invocation;
+  call->line = g_strdup (value);
+  call->option = g_strdup (directive);
+  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_simple (MrdDBusTime1Sources *object, GDBusMethodInvocation *invocation,
                gboolean interactive, MrdSources *self)
 {
@@ -596,6 +657,10 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   g_signal_connect (self->skeleton, "handle-reselect", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-refresh", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reload-sources", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-set-directive", G_CALLBACK (handle_set_directive),
+                    self);
+  g_signal_connect (self->skeleton, "handle-burst-sources", G_CALLBACK (handle_burst_sources),
+                    self);
   update_tracking (self);
   /* Ids are never reused: walk them in order so the objects appear in the order added. */
   for (guint id = 0; n > 0; id++)

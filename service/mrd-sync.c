@@ -632,6 +632,51 @@ mrd_sync_set_connectivity (MrdSync *self, const char *connectivity, const char *
   return self->engine->set_connectivity (self->engine_data, c, &mask, mask_text, error);
 }
 
+static gboolean
+parse_burst (guint good, guint total, const char *mask_text, MrdSyncMask *mask, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (good < 1 || good > total || total > NTP_BURST_MAX_TOTAL)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   _("Invalid burst %u/%u (1 to %d requests, at least as many as the good "
+                     "samples wanted, and at least one of those)"), good, total,
+                   NTP_BURST_MAX_TOTAL);
+      return FALSE;
+    }
+  if (!mrd_sync_mask_parse (mask_text, mask, &local))
+    {
+      g_autofree char *quoted = mrd_error_quote (mask_text);
+
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   _("Invalid syntax for mask/address: %s"), quoted);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mrd_sync_check_burst (guint good, guint total, const char *mask, GError **error)
+{
+  MrdSyncMask m;
+
+  return parse_burst (good, total, mask, &m, error);
+}
+
+gboolean
+mrd_sync_burst_sources (MrdSync *self, guint good, guint total, const char *mask_text,
+                        GError **error)
+{
+  MrdSyncMask mask;
+
+  if (!parse_burst (good, total, mask_text, &mask, error))
+    return FALSE;
+  if (self->engine == NULL || self->engine->burst_sources == NULL)
+    return TRUE;
+  return self->engine->burst_sources (self->engine_data, good, total, &mask, mask_text, error);
+}
+
 gboolean
 mrd_sync_check_modify (const char *option, const char *value, GError **error)
 {
@@ -708,6 +753,31 @@ mrd_sync_modify_changes (MrdSync *self, guint id, const char *option, const char
          changed.polltarget != config->polltarget || changed.minstratum != config->minstratum ||
          changed.maxdelay != config->maxdelay || changed.maxdelayratio != config->maxdelayratio ||
          changed.maxdelaydevratio != config->maxdelaydevratio;
+}
+
+gboolean
+mrd_sync_check_directive (const char *directive, const char *value, GError **error)
+{
+  NtpConfig scratch;
+  char err[256] = "";
+
+  ntp_config_init (&scratch);
+  if (ntp_config_set_runtime (&scratch, directive, value, err, sizeof err) < 0)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "%s", err);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mrd_sync_set_directive (MrdSync *self, const char *directive, const char *value, GError **error)
+{
+  if (!mrd_sync_check_directive (directive, value, error))
+    return FALSE;
+  if (self->engine != NULL && self->engine->set_directive != NULL)
+    return self->engine->set_directive (self->engine_data, directive, value, error);
+  return TRUE;
 }
 
 gboolean

@@ -63,6 +63,15 @@ typedef struct {
    * @value, already checked and applied to the configuration mrd-sync holds). May be NULL. */
   gboolean (*modify_source) (gpointer engine, guint id, const char *option, const char *value,
                              GError **error);
+  /* chronyc makestep THRESHOLD LIMIT / maxupdateskew SKEW (ntp_config_set_runtime's
+   * @directive and @value, already checked). May be NULL. */
+  gboolean (*set_directive) (gpointer engine, const char *directive, const char *value,
+                             GError **error);
+  /* chronyc burst GOOD/MAX [MASK] (counts checked): as burst, for the sources @mask matches
+   * (parsed from @mask_text); MRD_ERROR_UNKNOWN_SOURCE when a mask that names sources matches
+   * none. May be NULL. */
+  gboolean (*burst_sources) (gpointer engine, guint good, guint total, const MrdSyncMask *mask,
+                             const char *mask_text, GError **error);
   /* The one source polled at an address @mask names that mrd-sync does not show (a pool
    * line's other addresses); FALSE when none or several. May be NULL. */
   gboolean (*find_source)   (gpointer engine, const MrdSyncMask *mask, guint *id_out);
@@ -128,6 +137,14 @@ guint       mrd_sync_get_n_sources      (MrdSync *self);
 /* Burst / MakeStep: handed to the engine; without one there is nothing to measure or step
  * and both succeed, as chronyc's commands do on an idle chronyd. */
 gboolean    mrd_sync_burst              (MrdSync *self, GError **error);
+/* chronyc burst GOOD/MAX [MASK]: @good good samples out of at most @total requests (1 <= @good
+ * <= @total <= NTP_BURST_MAX_TOTAL, else G_DBUS_ERROR_INVALID_ARGS), for the sources @mask
+ * names (mrd-sync-mask.h; "" = all; malformed: G_DBUS_ERROR_INVALID_ARGS; naming none:
+ * MRD_ERROR_UNKNOWN_SOURCE). Without an engine it succeeds, as Burst does. */
+gboolean    mrd_sync_check_burst        (guint good, guint total, const char *mask,
+                                         GError **error);
+gboolean    mrd_sync_burst_sources      (MrdSync *self, guint good, guint total,
+                                         const char *mask, GError **error);
 gboolean    mrd_sync_make_step          (MrdSync *self, GError **error);
 /* Reselect and Refresh (chronyc reselect, refresh): likewise. */
 gboolean    mrd_sync_reselect           (MrdSync *self, GError **error);
@@ -142,6 +159,15 @@ gboolean    mrd_sync_check_connectivity (const char *connectivity, const char *m
 gboolean    mrd_sync_set_connectivity   (MrdSync *self, const char *connectivity,
                                          const char *mask, GError **error);
 gboolean    mrd_sync_has_engine         (MrdSync *self);
+
+/* chronyc makestep THRESHOLD LIMIT and maxupdateskew SKEW: @directive (one of
+ * ntp_config_runtime_directives) set to @value ("0.1 3", "100"), read as the directive's
+ * words in chrony.conf; G_DBUS_ERROR_INVALID_ARGS for either one wrong (nothing changes).
+ * Kept while the daemon runs, for an engine started later too. */
+gboolean    mrd_sync_check_directive    (const char *directive, const char *value,
+                                         GError **error);
+gboolean    mrd_sync_set_directive      (MrdSync *self, const char *directive, const char *value,
+                                         GError **error);
 
 /* chronyc minpoll, maxpoll, maxdelay, maxdelayratio, maxdelaydevratio, minstratum and
  * polltarget. @option: one of those names; @value: read as that option's value in a source

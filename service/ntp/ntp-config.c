@@ -171,6 +171,36 @@ ntp_config_is_core_directive (const char *name)
   return false;
 }
 
+/* chronyc's commands of the same names change these while chronyd runs. */
+static const char *const runtime_directives[] = { "makestep", "maxupdateskew", NULL };
+
+const char *const *
+ntp_config_runtime_directives (void)
+{
+  return runtime_directives;
+}
+
+int
+ntp_config_set_runtime (NtpConfig *cfg, const char *directive, const char *value, char *err,
+                        size_t errlen)
+{
+  bool known = false;
+  for (int i = 0; runtime_directives[i]; i++)
+    known |= directive && !strcmp (directive, runtime_directives[i]);
+  if (!known)
+    return fail (err, errlen, "'%s' cannot be changed while running (only makestep and maxupdateskew)",
+                 directive ? directive : "");
+  char line[LINE_MAX_LEN];
+  if (!value || strchr (value, '\n') ||
+      snprintf (line, sizeof line, "%s %s", directive, value) >= (int) sizeof line)
+    return fail (err, errlen, "%s: the value is missing or too long", directive);
+  NtpConfig copy = *cfg;
+  if (ntp_config_parse_line (&copy, line, err, errlen) != 1)
+    return -1;
+  *cfg = copy;
+  return 0;
+}
+
 int
 ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errlen)
 {

@@ -29,6 +29,13 @@ int ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t e
 bool ntp_config_is_core_directive (const char *name);
 /* The core's directives, NULL-terminated, in alphabetical order. */
 const char *const *ntp_config_core_directives (void);
+/* The directives chronyc can change while chronyd runs, with its commands of the same names
+ * (`chronyc makestep THRESHOLD LIMIT`, `chronyc maxupdateskew SKEW`), NULL-terminated. */
+const char *const *ntp_config_runtime_directives (void);
+/* One of those set in cfg, `value` read as the directive's words in chrony.conf ("0.1 3" for
+ * makestep). Returns 0, or -1 with a message a person can act on in err (cfg then unchanged). */
+int ntp_config_set_runtime (NtpConfig *cfg, const char *directive, const char *value, char *err,
+                            size_t errlen);
 
 void ntp_source_config_init (NtpSourceConfig *sc);
 /* Parse a `server|pool|peer HOST [options...]` line as chrony.conf writes it. Every option

@@ -310,7 +310,21 @@ ntp_discipline_step_allowed (const NtpDiscipline *d, double offset)
     return false;
   if (fabs (offset) <= d->cfg.makestep_threshold)
     return false;
-  return d->cfg.makestep_limit < 0 || d->updates < d->cfg.makestep_limit;
+  return d->cfg.makestep_limit < 0 || d->updates - d->makestep_from < d->cfg.makestep_limit;
+}
+
+void
+ntp_discipline_set_makestep (NtpDiscipline *d, double threshold, int limit)
+{
+  d->cfg.makestep_threshold = threshold;
+  d->cfg.makestep_limit = limit;
+  d->makestep_from = d->updates;
+}
+
+void
+ntp_discipline_set_maxupdateskew (NtpDiscipline *d, double ppm)
+{
+  d->cfg.maxupdateskew = ppm;
 }
 
 static void
@@ -396,7 +410,10 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
     return NTP_DISCIPLINE_REFUSED_BOGUS;
 
   double offset = in->offset;
-  bool step = ntp_discipline_step_allowed (d, offset);
+  /* makestep's threshold is for the whole error, what a slew has still to remove included
+   * (chronyd's reference.c compares the offset less the correction not yet made): a clock
+   * far off and slewing steps once a new makestep allows it. */
+  bool step = ntp_discipline_step_allowed (d, offset + ntp_discipline_pending (d, now_ns));
   if (!step && fabs (offset) > NTP_PANIC_THRESHOLD) {
     logf_ (d, NTP_LOG_ERROR,
            "Offset %.3f s is over the panic bound and makestep does not allow a step, ignoring",

@@ -49,6 +49,8 @@ typedef struct {
   double slew_tau;
 
   int updates;                /* reference updates done (for makestep's LIMIT) */
+  int makestep_from;          /* `updates` when makestep was last set: its LIMIT counts from
+                               * there (0: the configuration's, from the start) */
   int maxchange_start_left;   /* maxchange: updates still exempt from the check */
   int maxchange_ignore_left;  /* maxchange: larger offsets still to ignore (-1 = always) */
   bool halted;                /* maxchange exhausted: the clock is no longer adjusted */
@@ -114,6 +116,11 @@ int64_t ntp_discipline_cook (const NtpDiscipline *d, int64_t raw_ns);
 /* Apply one update at raw time now_ns. update_interval is measured here. */
 NtpDisciplineResult ntp_discipline_update (NtpDiscipline *d, int64_t now_ns,
                                            const NtpDisciplineInput *in, NtpClockChange *chg);
+/* makestep and maxupdateskew set while running (chronyc's commands of those names). makestep's
+ * LIMIT counts the updates from now on, as chronyd's does (its limit is a countdown the
+ * command sets anew). */
+void ntp_discipline_set_makestep (NtpDiscipline *d, double threshold, int limit);
+void ntp_discipline_set_maxupdateskew (NtpDiscipline *d, double ppm);
 /* True when makestep would step an offset of this size now. */
 bool ntp_discipline_step_allowed (const NtpDiscipline *d, double offset);
 /* `chronyc makestep`: step out whatever is still being slewed. */

@@ -1413,6 +1413,18 @@ ntp_engine_burst (NtpEngine *e)
     arm (e);
 }
 
+bool
+ntp_engine_burst_source (NtpEngine *e, unsigned src, int good, int total)
+{
+  if (src >= NTP_MAX_SOURCES || !e->src[src].live || good < 1 || total < good ||
+      total > NTP_BURST_MAX_TOTAL)
+    return false;
+  ntp_source_poll_burst_counts (&e->src[src].poll, e->env.now (e->env.ud), good, total);
+  if (e->started)
+    arm (e);
+  return true;
+}
+
 /* chronyd's take_offline: besides the polling state (ntp_source_poll_set_offline), the request
  * in flight is forgotten, so a reply that still arrives is refused by the origin check as
  * chronyd's closed socket drops it; the statistics stay. */
@@ -1495,6 +1507,23 @@ ntp_engine_send_failed (NtpEngine *e, unsigned src)
   if (e->selected == (int) src)
     e->reselect_due = true;
   return true;
+}
+
+int
+ntp_engine_set_directive (NtpEngine *e, const char *directive, const char *value, char *err,
+                          size_t errlen)
+{
+  if (ntp_config_set_runtime (&e->cfg, directive, value, err, errlen) < 0)
+    return -1;
+  if (!strcmp (directive, "makestep")) {
+    ntp_discipline_set_makestep (&e->disc, e->cfg.makestep_threshold, e->cfg.makestep_limit);
+    elog (e, NTP_LOG_INFO, "makestep %g %d from now on", e->cfg.makestep_threshold,
+          e->cfg.makestep_limit);
+  } else {
+    ntp_discipline_set_maxupdateskew (&e->disc, e->cfg.maxupdateskew);
+    elog (e, NTP_LOG_INFO, "maxupdateskew %g ppm from now on", e->cfg.maxupdateskew);
+  }
+  return 0;
 }
 
 void

@@ -56,8 +56,23 @@ uint32_t ntp_engine_nts_jar_serial (const NtpEngine *e, unsigned src);
 /* The deadline armed through env->arm_timer has passed. */
 void ntp_engine_timer (NtpEngine *e);
 
+/* `chronyc makestep THRESHOLD LIMIT` and `chronyc maxupdateskew SKEW`: `directive` (one of
+ * ntp_config_runtime_directives) set to `value` as ntp_config_set_runtime reads it, from the
+ * next update on; makestep's LIMIT counts updates from now. Returns 0, or -1 with a message in
+ * err (nothing changed). */
+int ntp_engine_set_directive (NtpEngine *e, const char *directive, const char *value, char *err,
+                              size_t errlen);
 /* `chronyc burst` and `chronyc makestep`. */
 void ntp_engine_burst (NtpEngine *e);
+/* The most requests one `chronyc burst GOOD/MAX` may ask of a source: chronyd sets no bound;
+ * a burst is for a few samples within seconds (iburst's is 8), and a larger MAX would be a
+ * flood of the server. */
+#define NTP_BURST_MAX_TOTAL 64
+/* `chronyc burst GOOD/MAX` for source `src`: up to MAX requests a couple of seconds apart,
+ * ending after GOOD good samples; then polling goes on as before (an offline source stays
+ * offline). False for an unknown source or counts outside 1 <= GOOD <= MAX <=
+ * NTP_BURST_MAX_TOTAL (nothing started). */
+bool ntp_engine_burst_source (NtpEngine *e, unsigned src, int good, int total);
 void ntp_engine_make_step (NtpEngine *e);
 /* `chronyc reselect`: select now as if no source were selected, so that the best source
  * takes over even when the current one is within reselectdist of it. */

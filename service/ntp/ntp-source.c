@@ -101,9 +101,15 @@ settle_offline (NtpSourcePoll *p)
 void
 ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns)
 {
-  if (p->stopped)
+  ntp_source_poll_burst_counts (p, now_ns, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
+}
+
+void
+ntp_source_poll_burst_counts (NtpSourcePoll *p, int64_t now_ns, int good, int total)
+{
+  if (p->stopped || good < 1 || total < good)
     return;
-  start_burst (p, NTP_IBURST_GOOD, NTP_IBURST_TOTAL);
+  start_burst (p, good, total);
   if (p->next_tx_ns > now_ns)
     p->next_tx_ns = now_ns;
 }

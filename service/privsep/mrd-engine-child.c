@@ -323,6 +323,31 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       else
         send_update (self);
     }
+  else if (g_str_equal (name, "burst-sources") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(uus)")))
+    {
+      const char *mask_text;
+      guint32 good, total;
+      MrdSyncMask mask;
+
+      g_variant_get (arg, "(uu&s)", &good, &total, &mask_text);
+      if (good > G_MAXINT || total > G_MAXINT)
+        send_error (self, "burst-sources: %u/%u out of range", good, total);
+      else if (!mrd_sync_mask_parse (mask_text, &mask, &error))
+        send_error (self, "burst-sources: %s", error->message);
+      else if (mrd_sync_engine_burst_sources (self->engine, (int) good, (int) total, &mask) == 0)
+        send_error (self, "burst-sources: no running source matches %s", mask_text);
+    }
+  else if (g_str_equal (name, "set-directive") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
+    {
+      const char *directive, *value;
+
+      /* Parsed again by the core (ntp_config_set_runtime). */
+      g_variant_get (arg, "(&s&s)", &directive, &value);
+      if (!mrd_sync_engine_set_directive (self->engine, directive, value, &error))
+        send_error (self, "set-directive: %s", error->message);
+      else
+        send_update (self);
+    }
   else if (g_str_equal (name, "set-connectivity") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
     {
       const char *which, *mask_text;

@@ -68,6 +68,9 @@ struct _MrdEngineProxy {
    * started anew, so that a restart does not take offline sources back online. A command
    * for every source makes the ones before it moot. */
   GPtrArray *connectivity;
+  /* The directives set at run time (chronyc makestep THRESHOLD LIMIT, maxupdateskew), (ss)
+   * each, the latest of each name: replayed to an engine child started anew. */
+  GPtrArray *directives;
   GQueue try_writes;             /* TryWrite, answered in order */
   gboolean have_drift, drift_dirty;
   double drift_freq, drift_skew;
@@ -277,6 +280,8 @@ send_configure (MrdEngineProxy *self)
     }
   for (guint i = 0; i < self->connectivity->len; i++)
     send_msg (self, "set-connectivity", self->connectivity->pdata[i]);
+  for (guint i = 0; i < self->directives->len; i++)
+    send_msg (self, "set-directive", self->directives->pdata[i]);
 }
 
 /* Several addresses of one pool line: the line's object shows the best of them. */
@@ -721,6 +726,35 @@ any_polled_matches (MrdEngineProxy *self, const MrdSyncMask *mask)
   return FALSE;
 }
 
+/* chronyc burst GOOD/MAX [MASK]: as Burst, for the sources @mask names (one of them at least,
+ * else MRD_ERROR_UNKNOWN_SOURCE, chronyc's "503 No such source"). */
+static gboolean
+seam_burst_sources (gpointer engine, guint good, guint total, const MrdSyncMask *mask,
+                    const char *mask_text, GError **error)
+{
+  MrdEngineProxy *self = engine;
+  gboolean send;
+
+  if (!mask->all && !any_polled_matches (self, mask))
+    {
+      g_autofree char *quoted = mrd_error_quote (mask_text);
+
+      g_set_error (error, MRD_ERROR, MRD_ERROR_UNKNOWN_SOURCE, _("No source matches %s"),
+                   quoted);
+      return FALSE;
+    }
+  if (!check_running (self, "Burst", &send, error))
+    return FALSE;
+  if (send)
+    {
+      send_msg (self, "burst-sources", g_variant_new ("(uus)", good, total, mask_text));
+      g_message ("Burst: %u/%u %s, sent to the NTP engine (%s)", good, total,
+                 mask->all ? "(all sources)" : mask_text,
+                 mrd_engine_launch_describe (self->launch));
+    }
+  return TRUE;
+}
+
 static gboolean
 seam_set_connectivity (gpointer engine, MrdConnectivity connectivity, const MrdSyncMask *mask,
                        const char *mask_text, GError **error)
@@ -776,6 +810,37 @@ seam_modify_source (gpointer engine, guint id, const char *option, const char *v
     }
   send_msg (self, "modify-source", g_variant_new ("(uss)", WIRE_ID (id), option, value));
   g_message ("ModifySource: %s %s, sent to the NTP engine (%s)", option, value,
+             mrd_engine_launch_describe (self->launch));
+  return TRUE;
+}
+
+/* SetDirective: mrd-sync has checked it; kept for an engine started later, and told to one
+ * running now. */
+static gboolean
+seam_set_directive (gpointer engine, const char *directive, const char *value, GError **error)
+{
+  MrdEngineProxy *self = engine;
+  GVariant *msg = g_variant_ref_sink (g_variant_new ("(ss)", directive, value));
+
+  for (guint i = 0; i < self->directives->len; i++)
+    {
+      const char *name;
+
+      g_variant_get (self->directives->pdata[i], "(&s&s)", &name, NULL);
+      if (g_str_equal (name, directive))
+        {
+          g_ptr_array_remove_index (self->directives, i);
+          break;
+        }
+    }
+  g_ptr_array_add (self->directives, msg);
+  if (self->fd < 0)
+    {
+      g_message ("SetDirective: %s %s, kept for the NTP engine when it starts", directive, value);
+      return TRUE;
+    }
+  send_msg (self, "set-directive", msg);
+  g_message ("SetDirective: %s %s, sent to the NTP engine (%s)", directive, value,
              mrd_engine_launch_describe (self->launch));
   return TRUE;
 }
@@ -850,11 +915,13 @@ static const MrdSyncEngineOps seam = {
   .add_source = seam_add_source,
   .remove_source = seam_remove_source,
   .burst = seam_burst,
+  .burst_sources = seam_burst_sources,
   .make_step = seam_make_step,
   .reselect = seam_reselect,
   .refresh_names = seam_refresh_names,
   .set_connectivity = seam_set_connectivity,
   .modify_source = seam_modify_source,
+  .set_directive = seam_set_directive,
   .find_source = seam_find_source,
   .set_enabled = seam_set_enabled,
 };
@@ -897,6 +964,7 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->polled = g_ptr_array_new_with_free_func (g_free);
   self->polled_ids = g_array_new (FALSE, TRUE, sizeof (guint));
   self->connectivity = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  self->directives = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_array_set_clear_func (self->sources, (GDestroyNotify) proxy_source_clear);
   g_queue_init (&self->try_writes);
   read_drift (self);
@@ -972,6 +1040,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   g_ptr_array_unref (self->polled);
   g_array_unref (self->polled_ids);
   g_ptr_array_unref (self->connectivity);
+  g_ptr_array_unref (self->directives);
   g_strfreev (self->core_lines);
   g_free (self->driftfile);
   g_free (self->ntsdumpdir);

@@ -8,11 +8,16 @@
  *   "add-source"    (us)   the daemon's source id, a chrony.conf source line
  *   "remove-source" u      the id
  *   "burst", "make-step", "reselect", "refresh"   ()
+ *   "burst-sources" (uus)  chronyc burst GOOD/MAX MASK: the counts and the sources
+ *                          (mrd-sync-mask.h: "" = all)
  *   "set-connectivity" (ss) "offline", "online" or "auto" (onoffline), and the sources
  *                          (mrd-sync-mask.h: "" = all)
  *   "modify-source" (uss)  the daemon's source id, an option chronyc can change at run time
  *                          and its value (ntp_source_config_modify); replayed after the
  *                          source's "add-source" to an engine started anew
+ *   "set-directive" (ss)   a directive chronyc can change at run time (makestep,
+ *                          maxupdateskew) and its value (ntp_config_set_runtime); sent again
+ *                          after "configure" to an engine started anew
  *   "enable"        b      start or stop polling
  *   "try-write"     s      debug: open that path for writing, answer "try-write-result"
  *   "nts-dump"      (ss)   the saved NTS cookies of an nts line (its dump's name, the text;

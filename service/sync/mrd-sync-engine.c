@@ -1929,6 +1929,29 @@ mrd_sync_engine_set_connectivity (MrdSyncEngine *self, MrdConnectivity connectiv
   return matched;
 }
 
+guint
+mrd_sync_engine_burst_sources (MrdSyncEngine *self, int good, int total, const MrdSyncMask *mask)
+{
+  gint64 before;
+  guint matched = 0;
+
+  if (self->core == NULL)
+    return 0;
+  before = ref_time (self);
+  for (guint i = 0; i < self->sources->len; i++)
+    {
+      SyncSource *src = self->sources->pdata[i];
+
+      if (src->core < 0 ||
+          !mrd_sync_mask_match (mask, (const struct sockaddr *) &src->address->ss,
+                                src->spec->sc.name))
+        continue;
+      matched += ntp_engine_burst_source (self->core, (unsigned) src->core, good, total);
+    }
+  after_core (self, before);
+  return matched;
+}
+
 gboolean
 mrd_sync_engine_modify_line (MrdSyncEngine *self, guint line_id, const char *option,
                              const char *value, GError **error)
@@ -1962,6 +1985,25 @@ mrd_sync_engine_modify_line (MrdSyncEngine *self, guint line_id, const char *opt
     }
   if (self->core != NULL)
     after_core (self, before);
+  return TRUE;
+}
+
+gboolean
+mrd_sync_engine_set_directive (MrdSyncEngine *self, const char *directive, const char *value,
+                               GError **error)
+{
+  char err[256] = "";
+
+  /* Kept in the configuration too: a core started anew (NTP off and on) starts with it. */
+  if (ntp_config_set_runtime (&self->core_cfg, directive, value, err, sizeof err) < 0)
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s", err);
+      return FALSE;
+    }
+  if (self->core == NULL)
+    g_message ("%s %s, kept for when the engine starts", directive, value);
+  else if (ntp_engine_set_directive (self->core, directive, value, err, sizeof err) < 0)
+    g_warning ("%s: %s, ignoring", directive, err);   /* checked above: not reached */
   return TRUE;
 }
 

@@ -134,6 +134,16 @@ GPtrArray     *mrd_sync_engine_get_lines (MrdSyncEngine *self);
 /* `chronyc burst` / `chronyc makestep`. FALSE while stopped. */
 gboolean       mrd_sync_engine_burst     (MrdSyncEngine *self);
 gboolean       mrd_sync_engine_make_step (MrdSyncEngine *self);
+/* `chronyc burst GOOD/MAX [MASK]` for the polled addresses @mask matches
+ * (ntp_engine_burst_source); the number of sources a burst was started for (0 while stopped,
+ * or when none matches). */
+guint          mrd_sync_engine_burst_sources (MrdSyncEngine *self, int good, int total,
+                                              const MrdSyncMask *mask);
+/* `chronyc makestep THRESHOLD LIMIT` / `chronyc maxupdateskew SKEW` (ntp_engine_set_directive),
+ * kept for a core started later too. G_IO_ERROR_INVALID_ARGUMENT (in MRD_IO_ERROR) for a
+ * directive or value the core refuses. */
+gboolean       mrd_sync_engine_set_directive (MrdSyncEngine *self, const char *directive,
+                                              const char *value, GError **error);
 /* `chronyc refresh`: every line given by name is resolved again now, and its members whose
  * address the answer no longer lists are replaced by addresses it does (while stopped, by
  * the first addresses the answer gives when polling starts). */

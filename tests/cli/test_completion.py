@@ -69,7 +69,7 @@ class Completion(unittest.TestCase):
                                         'select-timezone', 'describe-zone', 'set-ntp',
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats',
                                         'selectdata', 'authdata', 'tracking', 'ntpdata',
-                                        'add-source', 'remove-source', 'burst', 'makestep',
+                                        'add-source', 'remove-source', 'burst', 'makestep', 'maxupdateskew',
                                         'refresh', 'reload', 'reselect', 'offline', 'online', 'onoffline',
                                         'minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
                                         'maxdelaydevratio', 'minstratum', 'polltarget',

@@ -1471,7 +1471,8 @@ class Ntp(CliTestCase):
         self.start_with_sources('server 127.0.0.1')
         for argv in (['add-source', 'server 127.0.0.9'], ['remove-source', '127.0.0.1'],
                      ['burst'], ['makestep'], ['reselect'], ['refresh'],
-                     ['minpoll', '127.0.0.1', '8'], ['maxdelay', '127.0.0.1', '0.5']):
+                     ['minpoll', '127.0.0.1', '8'], ['maxdelay', '127.0.0.1', '0.5'],
+                     ['makestep', '1', '3'], ['maxupdateskew', '100'], ['burst', '4/4']):
             r = self.ctl(*argv)
             self.assertExit(r, EXIT_NOT_AUTHORIZED, argv)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
@@ -1526,6 +1527,42 @@ class Ntp(CliTestCase):
         # the argument count is checked before meridiand is asked
         for argv in (['minpoll'], ['minpoll', '127.0.0.1'], ['maxpoll', '127.0.0.1', '6', '7']):
             self.assertExit(self.ctl(*argv), EXIT_USAGE, argv)
+
+    def test_makestep_and_maxupdateskew_set_their_directives_as_chronyc(self):
+        # chronyc makestep THRESHOLD LIMIT / maxupdateskew SKEW: "200 OK", the engine told
+        # (its log); what chrony.conf would refuse is refused by meridiand, nothing told.
+        self.polkit_allow([ACTION['manage-sources']])
+        self.start_with_sources('server 127.0.0.1')
+        for argv, logged in ((['makestep', '0.1', '-1'], 'makestep 0.1 -1'),
+                             (['maxupdateskew', '100'], 'maxupdateskew 100')):
+            r = self.ctl(*argv)
+            self.assertExit(r, EXIT_OK, argv)
+            self.assertEqual(r.stdout, '200 OK\n')
+            self.wait_until(lambda: f'SetDirective: {logged}, sent' in self.daemon.log(),
+                            timeout=10, what=logged)
+        for argv in (['makestep', 'x', '3'], ['makestep', '1', '-2'], ['makestep', '-1', '3'],
+                     ['maxupdateskew', '0'], ['maxupdateskew', 'fast']):
+            r = self.ctl(*argv)
+            self.assertExit(r, EXIT_INVALID, argv)
+            self.assertIn(f'Cannot set {argv[0]} to {" ".join(argv[1:])}', r.stderr)
+            self.assertEqual(r.stdout, '', argv)
+        r = self.ctl('--verbose', 'maxupdateskew', 'fast')
+        self.assertIn("maxupdateskew: 'fast' is not a number", r.stderr)
+        self.assertEqual(self.daemon.log().count('SetDirective:'), 2)
+        for argv in (['makestep', '1'], ['makestep', '1', '3', '4'], ['maxupdateskew'],
+                     ['maxupdateskew', '1', '2']):
+            self.assertExit(self.ctl(*argv), EXIT_USAGE, argv)
+        # chronyc's forms in scripts: -a (ignored) and the command as one argument
+        for argv in (['-a', 'makestep'], ['-a', 'burst 4/4'], ['-an', ' makestep  0.5 3 '],
+                     ['burst', '2/4']):
+            r = self.ctl(*argv)
+            self.assertExit(r, EXIT_OK, argv)
+        self.wait_until(lambda: 'SetDirective: makestep 0.5 3, sent' in self.daemon.log(),
+                        timeout=10, what='makestep 0.5 3 from one argument')
+        self.assertEqual(self.ctl('-a', 'burst 4/4').stdout, '200 OK\n')
+        self.assertExit(self.ctl('-a', 'burst 4/4 x y'), EXIT_USAGE)
+        self.assertExit(self.ctl('-a', 'bogus 1'), EXIT_USAGE)
+        self.assertExit(self.ctl('-x', 'makestep'), EXIT_USAGE)
 
     def test_waitsync_gives_up_after_max_tries(self):
         self.start_daemon()

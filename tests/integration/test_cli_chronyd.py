@@ -8,6 +8,7 @@ import os
 import pathlib
 import socket
 import subprocess
+import sys
 import time
 
 import harness
@@ -45,6 +46,26 @@ class CliAgainstChronyd(ChronydCase):
         self.ctl('remove-source', '127.0.0.2')
         self.assertEqual(len(self.sources()), 1)
 
+
+    def test_makestep_threshold_limit_steps_a_clock_slewing_far_off(self):
+        # 100 s off and no makestep in the configuration: the error is slewed, at the
+        # virtual clock's range for some 1000 s. `chronyc makestep 1 3` sets the directive
+        # while running; its threshold is for the whole error, the part still being slewed
+        # included, so the next update (a 16-s poll) steps the clock.
+        self.write_config(self.server_line)
+        self.start_seed_daemon(offset='100')
+        self.wait_synchronized()
+        time.sleep(2)
+        self.assertGreater(abs(self.tracking('TrueOffset')), 50.0)
+        self.assertEqual(self.ctl('maxupdateskew', '100'), '200 OK\n')
+        self.assertEqual(self.ctl('makestep', '1', '3'), '200 OK\n')
+        start = time.monotonic()
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=40,
+                        what='|TrueOffset| < 1 ms after makestep 1 3')
+        sys.stderr.write(f'stepped {time.monotonic() - start:.1f} s after makestep 1 3\n')
+        log = self.daemon.log()
+        self.assertIn('makestep 1 3 from now on', log)
+        self.assertIn('maxupdateskew 100 ppm from now on', log)
 
     def test_last_rx_and_root_dispersion_run_on_between_samples_as_chronycs(self):
         # chronyc's LastRx is the time since the source's last sample as of the moment asked:

@@ -123,6 +123,41 @@ class OfflineOnline(ConnectivityCase):
                         what="chronyd's burst to end, the other's to go on")
         self.ctl('activity', 'extra', code=2)
 
+    def test_burst_good_max_samples_the_sources_named_as_chronyc(self):
+        # chronyc burst GOOD/MAX [MASK]: chronyd (the server) counts the requests. At a 16-s
+        # poll, 4/4 for the server's address brings four within a few seconds; the silent
+        # source named alone sends nothing to chronyd.
+        silent_port = free_udp_port()
+        self.write_config(self.server_line, f'server 127.0.0.2 port {silent_port}')
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        self.wait_until(lambda: self.ctl('-c', 'activity').stdout.startswith('2,0,0,'),
+                        timeout=30, what='the iburst to end')
+        for argv, code in ((['burst', '4/4', '192.0.2.9'], 4), (['burst', '0/4'], 4),
+                           (['burst', '5/4'], 4), (['burst', '4/65'], 4),
+                           (['burst', '4/4', '300.1.2.3/8'], 4),
+                           (['burst', '4'], 2), (['burst', '4/4x'], 2),
+                           (['burst', '4/4', '127.0.0.1', 'now'], 2)):
+            r = self.ctl(*argv, code=code)
+            self.assertEqual(r.stdout, '', argv)
+        r = self.ctl('--verbose', 'burst', '4/4', '192.0.2.9', code=4)
+        self.assertIn('No source matches', r.stderr)
+
+        before = self.server_requests()
+        self.assertEqual(self.ctl('burst', '1/1', '127.0.0.2').stdout, '200 OK\n')
+        time.sleep(3)
+        self.assertLessEqual(self.server_requests() - before, 1, 'the other source burst too')
+        before = self.server_requests()
+        start = time.monotonic()
+        self.assertEqual(self.ctl('burst', '4/4', '127.0.0.1').stdout, '200 OK\n')
+        self.wait_until(lambda: self.server_requests() - before >= 4, timeout=12,
+                        what='four requests of the burst at chronyd')
+        took = time.monotonic() - start
+        time.sleep(4)
+        # the four, and at most the regular poll's one since
+        self.assertLessEqual(self.server_requests() - before, 5)
+        self.assertLess(took, 12)
+
     def test_offline_outlives_a_restart_of_the_engine_child(self):
         self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll 1 maxpoll 1'))
         self.start_seed_daemon()

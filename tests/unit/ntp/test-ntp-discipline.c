@@ -403,6 +403,34 @@ makestep_steps_only_in_first_updates (void **state)
   assert_int_equal (fake.n_step, 2);
 }
 
+/* chronyc makestep THRESHOLD LIMIT: its LIMIT counts the updates from the command on (chronyd's
+ * countdown is set anew), whatever the configuration's had used up; a threshold of 0 with limit
+ * 0 stops stepping at once. */
+static void
+runtime_makestep_counts_its_limit_from_the_change (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  setup_disc (&d, 1.0, 1);
+  NtpDisciplineInput big = input (2.5);
+  assert_int_equal (ntp_discipline_update (&d, 0, &big, &chg), NTP_DISCIPLINE_STEPPED);
+  for (int i = 1; i <= 4; i++)
+    assert_int_equal (ntp_discipline_update (&d, i * S, &big, &chg), NTP_DISCIPLINE_SLEWED);
+  ntp_discipline_set_makestep (&d, 2.0, 2);
+  assert_int_equal (ntp_discipline_update (&d, 5 * S, &big, &chg), NTP_DISCIPLINE_STEPPED);
+  assert_int_equal (ntp_discipline_update (&d, 6 * S, &big, &chg), NTP_DISCIPLINE_STEPPED);
+  assert_int_equal (ntp_discipline_update (&d, 7 * S, &big, &chg), NTP_DISCIPLINE_SLEWED);
+  assert_int_equal (fake.n_step, 3);
+  /* under the new threshold (what is still being slewed counts too: at most 2.5 + 2.5 s):
+   * slewed even within a new limit */
+  ntp_discipline_set_makestep (&d, 5.5, -1);
+  assert_int_equal (ntp_discipline_update (&d, 8 * S, &big, &chg), NTP_DISCIPLINE_SLEWED);
+  ntp_discipline_set_makestep (&d, 0.0, 0);
+  assert_false (ntp_discipline_step_allowed (&d, 1e3));
+  assert_int_equal (fake.n_step, 3);
+}
+
 static void
 makestep_limit_minus_one_always_steps (void **state)
 {
@@ -792,6 +820,7 @@ main (void)
     cmocka_unit_test (clock_that_ends_slews_gets_the_whole_slew_and_no_deadline),
     cmocka_unit_test (makestep_steps_only_in_first_updates),
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
+    cmocka_unit_test (runtime_makestep_counts_its_limit_from_the_change),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
     cmocka_unit_test (maxchange_and_bogus_input_refused),
     cmocka_unit_test (maxchange_start_and_ignore),

@@ -224,6 +224,42 @@ makestep_steps_a_large_initial_offset (void **state)
   ntp_engine_free (m.e);
 }
 
+/* chronyc makestep THRESHOLD LIMIT on a running engine: 50 s off with no makestep is slewed
+ * (at the 83 333 ppm range, ten minutes); the command lets the next update step it. Values
+ * chronyc would refuse change nothing. */
+static void
+makestep_set_while_running_steps_at_the_next_update (void **state)
+{
+  (void) state;
+  MiniSim m;
+  char err[256];
+  ms_init (&m, 3, 50.0, 10.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 50e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 120, 0, NULL, NULL);
+  assert_int_equal (m.steps, 0);
+  assert_true (fabs (ms_error (&m)) > 30.0);
+  const char *bad[][2] = { { "makestep", "1" }, { "makestep", "x 3" }, { "makestep", "1 -2" },
+                           { "maxupdateskew", "0" }, { "maxdistance", "1" },
+                           { "makestep", "1 3\nmakestep 0 0" } };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    err[0] = '\0';
+    assert_int_equal (ntp_engine_set_directive (m.e, bad[i][0], bad[i][1], err, sizeof err), -1);
+    assert_true (err[0] != '\0');
+  }
+  ms_run (&m, 160, 0, NULL, NULL);
+  assert_int_equal (m.steps, 0);
+  assert_int_equal (ntp_engine_set_directive (m.e, "maxupdateskew", "100", err, sizeof err), 0);
+  assert_int_equal (ntp_engine_set_directive (m.e, "makestep", "1 2", err, sizeof err), 0);
+  ms_run (&m, 200, 0, NULL, NULL);
+  assert_int_equal (m.steps, 1);
+  assert_true (fabs (ms_error (&m)) < 0.01);
+  ntp_engine_free (m.e);
+}
+
 static void
 panic_bound_holds_without_makestep (void **state)
 {
@@ -2024,6 +2060,7 @@ main (void)
     cmocka_unit_test (seed_ec2_link_local_is_selected),
     cmocka_unit_test (makestep_steps_a_large_initial_offset),
     cmocka_unit_test (panic_bound_holds_without_makestep),
+    cmocka_unit_test (makestep_set_while_running_steps_at_the_next_update),
     cmocka_unit_test (falseticker_is_rejected),
     cmocka_unit_test (first_step_waits_for_the_other_sources),
     cmocka_unit_test (spoofed_packets_have_no_effect),

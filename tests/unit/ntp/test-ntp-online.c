@@ -183,6 +183,36 @@ going_online_again_keeps_the_poll_interval (void **state)
   ntp_engine_free (m.e);
 }
 
+/* chronyc burst GOOD/MAX for one source: it alone sends, ending after GOOD good replies (every
+ * reply is good here) within MAX requests; counts out of range start nothing. */
+static void
+burst_good_max_samples_only_the_source_named (void **state)
+{
+  (void) state;
+  MiniSim m;
+  const char *lines[] = { "server 192.0.2.1 minpoll 6", "server 192.0.2.2 minpoll 6" };
+  start (&m, 12, 2, lines);
+  ms_run (&m, 600, 0, NULL, NULL);
+  int sent0 = sent_to[0], sent1 = sent_to[1];
+  int bad[][2] = { { 0, 4 }, { 5, 4 }, { 1, NTP_BURST_MAX_TOTAL + 1 }, { -1, 4 } };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_false (ntp_engine_burst_source (m.e, 0, bad[i][0], bad[i][1]));
+  assert_false (ntp_engine_burst_source (m.e, NTP_MAX_SOURCES, 2, 4));
+  assert_true (ntp_engine_burst_source (m.e, 0, 2, 4));
+  /* well inside the next regular poll (64 s): only the burst sends */
+  ms_run (&m, 620, 0, NULL, NULL);
+  assert_int_equal (sent_to[0] - sent0, 2);
+  assert_int_equal (sent_to[1] - sent1, 0);
+  NtpSourceReport r = report (&m, 0);
+  assert_false (r.offline);
+  /* a larger one, answered every time: it still ends at GOOD */
+  sent0 = sent_to[0];
+  assert_true (ntp_engine_burst_source (m.e, 0, 6, 8));
+  ms_run (&m, 640, 0, NULL, NULL);
+  assert_int_equal (sent_to[0] - sent0, 6);
+  ntp_engine_free (m.e);
+}
+
 static void
 burst_samples_an_offline_source_and_leaves_it_offline (void **state)
 {
@@ -281,6 +311,7 @@ main (void)
     cmocka_unit_test (iburst_source_bursts_when_taken_online),
     cmocka_unit_test (going_online_again_keeps_the_poll_interval),
     cmocka_unit_test (burst_samples_an_offline_source_and_leaves_it_offline),
+    cmocka_unit_test (burst_good_max_samples_only_the_source_named),
     cmocka_unit_test (offline_option_starts_the_source_offline),
     cmocka_unit_test (auto_offline_takes_a_source_without_a_route_offline),
   };
