@@ -85,9 +85,9 @@ mrd_sourcedir_reload (MrdSourcedir *self, MrdSync *sync, MrdSourcedirChanges *ch
   GHashTableIter iter;
   gpointer key;
 
-  changes->added = g_ptr_array_new_with_free_func (g_free);
-  changes->removed = g_ptr_array_new_with_free_func (g_free);
-  changes->problems = g_ptr_array_new_with_free_func (g_free);
+  changes->added = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  changes->removed = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  changes->problems = g_ptr_array_new_null_terminated (0, g_free, TRUE);
   for (guint i = 0; i < config->diagnostics->len; i++)
     g_ptr_array_add (changes->problems, g_strdup (config->diagnostics->pdata[i]));
 

@@ -20,8 +20,8 @@ G_BEGIN_DECLS
 
 typedef struct _MrdSourcedir MrdSourcedir;
 
-/* What a reload did: the lines added and removed (each as in its file, normalised; removed
- * ones sorted), and what went wrong ("FILE:LINE: why" for a line that does not parse,
+/* What a reload did (each array NULL-terminated, a GStrv as it stands): the lines added and
+ * removed (each as in its file, normalised; removed ones sorted), and what went wrong ("FILE:LINE: why" for a line that does not parse,
  * "FILE:LINE: Source 'LINE': why" for one the synchronization module refused). */
 typedef struct {
   GPtrArray *added;

@@ -341,18 +341,15 @@ typedef struct {
   guint good, total;                   /* BurstSources; line holds the mask */
 } SourcesCall;
 
-/* A NULL-terminated view of @strings (a GPtrArray of char *, or NULL for none) for a
- * generated complete_* function; it lives as long as @strings and the array's next change. */
+/* @strings (a null-terminated GPtrArray of char *, or NULL for none) as a generated complete_*
+ * function takes a string array. */
 static const char *const *
 strv_of (GPtrArray *strings)
 {
   static const char *const none[] = { NULL };
 
-  if (strings == NULL)
-    return none;
-  g_ptr_array_add (strings, NULL);
-  g_ptr_array_set_size (strings, strings->len - 1);
-  return (const char *const *) strings->pdata;
+  /* an empty one may have no allocation at all (pdata NULL) */
+  return strings != NULL && strings->pdata != NULL ? (const char *const *) strings->pdata : none;
 }
 
 static void
