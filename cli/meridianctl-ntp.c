@@ -893,6 +893,36 @@ mctl_reload (MctlContext *ctx, int argc, char **argv)
   return MCTL_EXIT_OK;
 }
 
+/* chronyc rekey: the daemon reads its key file again; the lines it could not use are named on
+ * standard error, then "200 OK" as chronyc prints it. */
+int
+mctl_rekey (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "rekey", "", NULL);
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **problems = NULL;
+  guint32 n_keys;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc > 1)
+    return mctl_usage_error (ctx, "rekey", _("%s takes no arguments"), "rekey");
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "Rekey", g_variant_new ("()"), &reply,
+                              &error))
+    return mctl_report_error (ctx, _("Cannot read the key file again"), error);
+  g_variant_get (reply, "(u^a&s)", &n_keys, &problems);
+  for (guint i = 0; problems[i] != NULL; i++)
+    g_printerr (_("%s: not used: %s\n"), g_get_prgname (), problems[i]);
+  g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
+}
+
 int
 mctl_reselect (MctlContext *ctx, int argc, char **argv)
 {

@@ -31,6 +31,7 @@ static const MctlCommand commands[] = {
   { "maxupdateskew",   mctl_maxupdateskew,   "SKEW",                 N_("Set the largest skew (ppm) a frequency estimate may have to change the clock's frequency, as chronyc maxupdateskew"), FALSE },
   { "refresh",         mctl_refresh,         "",                     N_("Resolve the NTP sources' names again now, replacing addresses no longer listed"), FALSE },
   { "reload",          mctl_reload,          "sources",              N_("Read the sourcedir files again: add and remove the sources they list, as chronyc reload sources"), FALSE },
+  { "rekey",           mctl_rekey,           "",                     N_("Read the key file again, as chronyc rekey"), FALSE },
   { "reselect",        mctl_reselect,        "",                     N_("Select the best NTP source now, even one barely better than the current"), FALSE },
   { "offline",         mctl_offline,         "[ADDRESS[/BITS]]",     N_("Stop polling NTP sources (all, or those given), as chronyc offline"), FALSE },
   { "online",          mctl_online,          "[ADDRESS[/BITS]]",     N_("Resume polling NTP sources (all, or those given), as chronyc online"), FALSE },

@@ -81,6 +81,7 @@ int mctl_makestep (MctlContext *ctx, int argc, char **argv);
 int mctl_reselect (MctlContext *ctx, int argc, char **argv);
 int mctl_refresh (MctlContext *ctx, int argc, char **argv);
 int mctl_reload (MctlContext *ctx, int argc, char **argv);
+int mctl_rekey (MctlContext *ctx, int argc, char **argv);
 int mctl_maxupdateskew (MctlContext *ctx, int argc, char **argv);
 int mctl_offline (MctlContext *ctx, int argc, char **argv);
 int mctl_online (MctlContext *ctx, int argc, char **argv);

@@ -48,6 +48,7 @@ static const MethodAction method_actions[] = {
   { "org.meridian.Time1.Sources", "ReloadSources", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "SetDirective", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "BurstSources", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "Rekey", MRD_ACTION_MANAGE_SOURCES },
 };
 
 #define POLKIT_BUS_NAME  "org.freedesktop.PolicyKit1"

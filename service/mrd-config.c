@@ -238,7 +238,7 @@ include_beneath (MrdConfig *config, const char *pattern, char **message)
  * others may read or write it (mrd-keys.h says why); its bad lines are reported as
  * "KEYFILE:LINE: why" diagnostics and skipped. */
 static MrdConfigLineResult
-load_keyfile (MrdConfig *config, const char *path, char **message)
+load_keyfile (MrdConfig *config, const char *path, gboolean at_start, char **message)
 {
   g_autofree char *full = config->root != NULL ? g_build_filename (config->root, path, NULL)
                                                : g_strdup (path);
@@ -255,15 +255,20 @@ load_keyfile (MrdConfig *config, const char *path, char **message)
     {
       int err = errno;
 
-      *message = g_strdup_printf (_("keyfile %s: %s; sources with a key will not run"), path,
-                                  g_strerror (err));
+      *message = at_start
+        ? g_strdup_printf (_("keyfile %s: %s; sources with a key will not run"), path,
+                           g_strerror (err))
+        : g_strdup_printf (_("keyfile %s: %s"), path, g_strerror (err));
       return err == ENOENT ? MRD_CONFIG_LINE_IGNORED : MRD_CONFIG_LINE_ERROR;
     }
   if (!mrd_keys_check_mode (path, st.st_mode, &error) ||
       !read_config_file (config, path, &data, &error) || data == NULL)
     {
-      *message = g_strdup_printf (_("keyfile: %s; sources with a key will not run"),
-                                  error != NULL ? error->message : g_strerror (ENOENT));
+      const char *why = error != NULL ? error->message : g_strerror (ENOENT);
+
+      *message = at_start
+        ? g_strdup_printf (_("keyfile: %s; sources with a key will not run"), why)
+        : g_strdup_printf (_("keyfile: %s"), why);
       return MRD_CONFIG_LINE_ERROR;
     }
   mrd_keys_parse_data (config->keys, data, path, diags);
@@ -409,7 +414,7 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
       config->keyfile = g_strdup (words[1]);
       mrd_keys_free (config->keys);
       config->keys = mrd_keys_new ();
-      return load_keyfile (config, words[1], message);
+      return load_keyfile (config, words[1], TRUE, message);
     }
 
   if (g_str_equal (name, "ntstrustedcerts"))
@@ -767,6 +772,23 @@ mrd_config_load_file_under (const char *path, const char *root, GError **error)
       return NULL;
     }
   mrd_config_parse_data (config, data, path);
+  return g_steal_pointer (&config);
+}
+
+MrdConfig *
+mrd_config_load_keyfile (const char *root, const char *path, GError **error)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  g_autofree char *message = NULL;
+
+  config->root = g_strdup (root);
+  config->keyfile = g_strdup (path);
+  if (load_keyfile (config, path, FALSE, &message) != MRD_CONFIG_LINE_OK)
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                           message != NULL ? message : path);
+      return NULL;
+    }
   return g_steal_pointer (&config);
 }
 

@@ -86,6 +86,11 @@ MrdConfig          *mrd_config_load_beneath (const char *root, const char *path,
  * reload sources): @root is the loaded configuration's root field, so that they are read the
  * same way. Never fails; unreadable files and bad lines are diagnostics, as in a full load. */
 MrdConfig          *mrd_config_load_sourcedirs (const char *root, const char *const *dirs);
+/* The key file @path alone, read again (chronyc rekey) as the keyfile directive reads it:
+ * @root as mrd_config_load_sourcedirs takes it. NULL with @error when the file is missing,
+ * unreadable or refused as a whole (readable by others); otherwise the keys are the returned
+ * configuration's, its bad lines diagnostics. */
+MrdConfig          *mrd_config_load_keyfile (const char *root, const char *path, GError **error);
 /* TRUE for a directive name chrony 4.3 knows (chrony.conf(5)). */
 gboolean            mrd_config_is_chrony_directive (const char *name);
 

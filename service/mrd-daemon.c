@@ -6,6 +6,7 @@
 
 #include "mrd-auth.h"
 #include "mrd-config.h"
+#include "mrd-keyfile.h"
 #include "mrd-sourcedir.h"
 #include "mrd-sources.h"
 #include "mrd-state.h"
@@ -32,6 +33,7 @@ struct _MrdDaemon {
   MrdBus *bus;
   MrdSources *sources;
   MrdSourcedir *sourcedir;
+  MrdKeyfile *keyfile;
   MrdTimesync1 *timesync1;
   guint own_name_id;
   guint own_timesync1_id;
@@ -75,6 +77,7 @@ mrd_daemon_finalize (GObject *object)
   g_clear_pointer (&self->engine, mrd_engine_proxy_free);
   g_clear_pointer (&self->sync, mrd_sync_free);
   g_clear_pointer (&self->sourcedir, mrd_sourcedir_free);
+  g_clear_pointer (&self->keyfile, mrd_keyfile_free);
   g_clear_pointer (&self->systime, mrd_systime_free);
   g_clear_object (&self->zone);
   G_OBJECT_CLASS (mrd_daemon_parent_class)->finalize (object);
@@ -309,6 +312,7 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
     }
   mrd_sync_set_keys (self->sync, config->keys);
   self->sourcedir = mrd_sourcedir_new (config, runtime_sources);
+  self->keyfile = mrd_keyfile_new (config);
   add_configured_sources (self, config, runtime_sources);
 
   g_info ("Root %s, zoneinfo %s (tzdata %s), %s clock, zone %s, RTC in %s, NTP %s, "
@@ -388,6 +392,7 @@ mrd_daemon_start (MrdDaemon *self, GDBusConnection *connection, GError **error)
   self->bus = mrd_bus_new (self->zone, self->systime, self->sync, self->auth);
   self->sources = mrd_sources_new (self->sync, self->auth, MRD_OBJECT_PATH);
   mrd_sources_set_sourcedir (self->sources, self->sourcedir);
+  mrd_sources_set_keyfile (self->sources, self->keyfile);
   self->timesync1 = mrd_timesync1_new (self->sync);
   if (!mrd_bus_register (self->bus, connection, self->timedate1_wanted, error) ||
       !mrd_sources_export (self->sources, connection, error) ||

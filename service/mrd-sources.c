@@ -17,6 +17,7 @@ struct _MrdSources {
   MrdSync *sync;                       /* not owned */
   MrdAuth *auth;                       /* not owned */
   MrdSourcedir *sourcedir;             /* not owned; NULL: ReloadSources changes nothing */
+  MrdKeyfile *keyfile;                 /* not owned; NULL: Rekey changes nothing */
   GDBusObjectManagerServer *manager;
   MrdDBusTime1Sources *skeleton;
   MrdDBusTime1Tracking *tracking;
@@ -433,6 +434,19 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
       else
         mrd_dbus_time1_sources_complete_set_directive (self->skeleton, invocation);
     }
+  else if (strcmp (method, "Rekey") == 0)
+    {
+      g_autoptr(GPtrArray) problems = NULL;
+      guint n_keys = 0;
+
+      if (self->keyfile == NULL)
+        mrd_dbus_time1_sources_complete_rekey (self->skeleton, invocation, 0, strv_of (NULL));
+      else if (!mrd_keyfile_reload (self->keyfile, self->sync, &n_keys, &problems, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_rekey (self->skeleton, invocation, n_keys,
+                                               strv_of (problems));
+    }
   else if (strcmp (method, "ReloadSources") == 0)
     {
       g_auto(MrdSourcedirChanges) changes = { NULL };
@@ -654,6 +668,7 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   g_signal_connect (self->skeleton, "handle-reselect", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-refresh", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reload-sources", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-rekey", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-set-directive", G_CALLBACK (handle_set_directive),
                     self);
   g_signal_connect (self->skeleton, "handle-burst-sources", G_CALLBACK (handle_burst_sources),
@@ -675,6 +690,12 @@ void
 mrd_sources_set_sourcedir (MrdSources *self, MrdSourcedir *sourcedir)
 {
   self->sourcedir = sourcedir;
+}
+
+void
+mrd_sources_set_keyfile (MrdSources *self, MrdKeyfile *keyfile)
+{
+  self->keyfile = keyfile;
 }
 
 gboolean

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 #include "mrd-auth.h"
+#include "mrd-keyfile.h"
 #include "mrd-sourcedir.h"
 #include "mrd-sync.h"
 
@@ -24,6 +25,8 @@ typedef struct _MrdSources MrdSources;
 MrdSources *mrd_sources_new      (MrdSync *sync, MrdAuth *auth, const char *object_path);
 /* Where ReloadSources reads (chronyc reload sources); must outlive @self. */
 void        mrd_sources_set_sourcedir (MrdSources *self, MrdSourcedir *sourcedir);
+/* Where Rekey reads (chronyc rekey); must outlive @self. */
+void        mrd_sources_set_keyfile (MrdSources *self, MrdKeyfile *keyfile);
 gboolean    mrd_sources_export   (MrdSources *self, GDBusConnection *connection,
                                   GError **error);
 void        mrd_sources_free     (MrdSources *self);

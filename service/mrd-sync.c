@@ -1095,6 +1095,14 @@ mrd_sync_set_keys (MrdSync *self, const MrdKeys *keys)
   self->keys = keys != NULL ? mrd_keys_copy (keys) : NULL;
 }
 
+void
+mrd_sync_rekey (MrdSync *self, const MrdKeys *keys)
+{
+  mrd_sync_set_keys (self, keys);
+  if (self->engine != NULL && self->engine->set_keys != NULL)
+    self->engine->set_keys (self->engine_data, keys);
+}
+
 GPtrArray *
 mrd_sync_load_sources_file (const char *path)
 {

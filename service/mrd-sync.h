@@ -72,6 +72,9 @@ typedef struct {
    * none. May be NULL. */
   gboolean (*burst_sources) (gpointer engine, guint good, guint total, const MrdSyncMask *mask,
                              const char *mask_text, GError **error);
+  /* chronyc rekey: the key file's keys now (the engine is told those its sources name, and
+   * forgets the others). May be NULL. */
+  void     (*set_keys)      (gpointer engine, const MrdKeys *keys);
   /* The one source polled at an address @mask names that mrd-sync does not show (a pool
    * line's other addresses); FALSE when none or several. May be NULL. */
   gboolean (*find_source)   (gpointer engine, const MrdSyncMask *mask, guint *id_out);
@@ -111,6 +114,10 @@ void        mrd_sync_set_sources_path   (MrdSync *self, const char *path);
 /* The key file's keys (copied; NULL = no key file): a source line naming a key not among
  * them is refused (MRD_ERROR_INVALID_SOURCE, problem unknown-key). */
 void        mrd_sync_set_keys           (MrdSync *self, const MrdKeys *keys);
+/* chronyc rekey: the key file read again (@keys), for sources added from now on and for the
+ * engine, whose sources use the new keys at their next request; a source whose key is gone
+ * stays, and its requests and replies fail authentication, as chronyd's. */
+void        mrd_sync_rekey              (MrdSync *self, const MrdKeys *keys);
 /* The source lines of such a file (comments and blank lines skipped; none when absent). */
 GPtrArray  *mrd_sync_load_sources_file  (const char *path);
 /* The one source whose name or polled address is @name_or_address (case-insensitive); FALSE

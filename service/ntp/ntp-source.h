@@ -70,7 +70,8 @@ void ntp_source_poll_set_limits (NtpSourcePoll *p, int minpoll, int maxpoll, int
  * then sends nothing more (as chronyd samples an offline source on `burst`). */
 void ntp_source_poll_burst (NtpSourcePoll *p, int64_t now_ns);
 /* `chronyc burst GOOD/MAX`: GOOD good samples out of at most MAX requests (1 <= GOOD <= MAX;
- * anything else is ignored), otherwise as above. */
+ * anything else is ignored), otherwise as above. A burst already running is replaced by
+ * the new one (chronyd lets the running one finish). */
 void ntp_source_poll_burst_counts (NtpSourcePoll *p, int64_t now_ns, int good, int total);
 /* A request goes out now: shifts the reach register and schedules the next one. */
 void ntp_source_poll_transmitted (NtpSourcePoll *p, int64_t now_ns);

@@ -251,6 +251,11 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       if (!mrd_sync_engine_add_keys (self->engine, arg, &error))
         send_error (self, "keys: %s", error->message);
     }
+  else if (g_str_equal (name, "rekey") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("a(usay)")))
+    {
+      if (!mrd_sync_engine_replace_keys (self->engine, arg, &error))
+        send_error (self, "rekey: %s", error->message);
+    }
   else if (g_str_equal (name, "nts-certs") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(uay)")))
     {
       guint32 set;

@@ -814,6 +814,28 @@ seam_modify_source (gpointer engine, guint id, const char *option, const char *v
   return TRUE;
 }
 
+/* Rekey: the keys kept for an engine started later, and those the lines name sent now to one
+ * running (which drops all it had). */
+static void
+seam_set_keys (gpointer engine, const MrdKeys *keys)
+{
+  MrdEngineProxy *self = engine;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new ();
+  g_autoptr(GVariant) named = NULL;
+
+  mrd_keys_free (self->keys);
+  self->keys = keys != NULL ? mrd_keys_copy (keys) : mrd_keys_new ();
+  if (self->fd < 0)
+    return;
+  for (guint i = 0; i < self->sources->len; i++)
+    g_ptr_array_add (lines, g_array_index (self->sources, ProxySource, i).line);
+  named = mrd_sync_engine_keys_for_lines (self->keys, (const char *const *) lines->pdata,
+                                          lines->len);
+  send_msg (self, "rekey", named);
+  g_message ("Rekey: %zu key(s) the sources name, sent to the NTP engine (%s)",
+             g_variant_n_children (named), mrd_engine_launch_describe (self->launch));
+}
+
 /* SetDirective: mrd-sync has checked it; kept for an engine started later, and told to one
  * running now. */
 static gboolean
@@ -922,6 +944,7 @@ static const MrdSyncEngineOps seam = {
   .set_connectivity = seam_set_connectivity,
   .modify_source = seam_modify_source,
   .set_directive = seam_set_directive,
+  .set_keys = seam_set_keys,
   .find_source = seam_find_source,
   .set_enabled = seam_set_enabled,
 };

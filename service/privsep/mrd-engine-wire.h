@@ -5,6 +5,8 @@
  * Messages, parent → child:
  *   "configure"     a{sv}  core-lines (as), rtcsync (b), drift ((dd) freq, skew ppm; absent =
  *                          none), enabled (b) — first, once
+ *   "rekey"         a(usay) the keys the sources name, as "keys" carries them: they replace
+ *                          every key the engine had (chronyc rekey)
  *   "add-source"    (us)   the daemon's source id, a chrony.conf source line
  *   "remove-source" u      the id
  *   "burst", "make-step", "reselect", "refresh"   ()

@@ -1172,6 +1172,22 @@ mrd_sync_engine_add_keys (MrdSyncEngine *self, GVariant *keys, GError **error)
   return mrd_keys_add_variant (self->keys, keys, error);
 }
 
+gboolean
+mrd_sync_engine_replace_keys (MrdSyncEngine *self, GVariant *keys, GError **error)
+{
+  MrdKeys *fresh = mrd_keys_new ();
+
+  if (!mrd_keys_add_variant (fresh, keys, error))
+    {
+      mrd_keys_free (fresh);
+      return FALSE;
+    }
+  mrd_keys_free (self->keys);
+  self->keys = fresh;
+  g_message ("Keys replaced: %u now", mrd_keys_count (fresh));
+  return TRUE;
+}
+
 static void
 env_get_random (void *ud, void *buf, size_t len)
 {

@@ -63,6 +63,10 @@ GVariant      *mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *
                                                guint n_lines);
 /* Take keys (a(usay), checked as untrusted) for sources added later. */
 gboolean       mrd_sync_engine_add_keys (MrdSyncEngine *self, GVariant *keys, GError **error);
+/* chronyc rekey: the keys in @keys (as mrd_sync_engine_add_keys takes them) replace all the
+ * engine had; a source whose key is gone then fails authentication. FALSE (nothing changed)
+ * for a malformed message. */
+gboolean       mrd_sync_engine_replace_keys (MrdSyncEngine *self, GVariant *keys, GError **error);
 
 /* Trusted certificates (PEM) for NTS-KE, in certificate set @set (chrony.conf's
  * ntstrustedcerts), for an engine not given them by its configuration (the sandboxed child). */

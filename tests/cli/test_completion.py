@@ -70,7 +70,7 @@ class Completion(unittest.TestCase):
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats',
                                         'selectdata', 'authdata', 'tracking', 'ntpdata',
                                         'add-source', 'remove-source', 'burst', 'makestep', 'maxupdateskew',
-                                        'refresh', 'reload', 'reselect', 'offline', 'online', 'onoffline',
+                                        'refresh', 'reload', 'rekey', 'reselect', 'offline', 'online', 'onoffline',
                                         'minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
                                         'maxdelaydevratio', 'minstratum', 'polltarget',
                                         'activity', 'waitsync', 'monitor', 'keygen']))

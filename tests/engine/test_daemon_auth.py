@@ -19,6 +19,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',
                                                str(pathlib.Path(__file__).resolve().parents[2])),
@@ -88,6 +89,55 @@ class DaemonAuth(ChronydCase):
         self.assertNotIn('libnettle', maps)
         sys.stderr.write(f'synchronized; chronyd counted {authenticated} authenticated of '
                          f'{received} requests\n')
+
+    def test_rekey_takes_the_key_file_as_it_is_now(self):
+        # chronyc rekey: the key file read again. chronyd (the server) counts every request
+        # and the authenticated ones: with key 1 changed in our file, requests still go out,
+        # their MACs made with the new secret, and chronyd stops counting them as
+        # authenticated; put back, it counts them again. A file refused as a whole changes
+        # nothing.
+        self.synchronize_with_key(1)
+        keys = self.root / 'etc' / 'meridian' / 'ntp.keys'
+        good = keys.read_text()
+        ctl = os.environ['MERIDIANCTL']
+
+        def counts():
+            return self.serverstats('NTP packets received', 'Authenticated NTP packets')
+
+        def burst_seen(more_authenticated):
+            received, authenticated = counts()
+            r = self.run_client([ctl, 'burst', '2/2'])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.wait_until(lambda: counts()[0] >= received + 2, timeout=15,
+                            what='the burst at chronyd')
+            time.sleep(0.5)
+            got = counts()[1] - authenticated
+            if more_authenticated:
+                self.assertGreaterEqual(got, 2)
+            else:
+                self.assertEqual(got, 0, 'requests with the old key after rekey')
+
+        def rekey(code=0):
+            r = self.run_client([ctl, 'rekey'])
+            self.assertEqual(r.returncode, code, f'{r.stdout} {r.stderr}')
+            return r
+
+        keys.write_text(good.replace(KEY, 'HEX:' + '5A' * 24) + '7 NOSUCHTYPE abc\n')
+        r = rekey()
+        self.assertEqual(r.stdout, '200 OK\n')
+        self.assertIn('ntp.keys:6: key 7', r.stderr)
+        burst_seen(False)
+        keys.write_text(good)
+        self.assertEqual(rekey().stderr, '')
+        burst_seen(True)
+        # readable by everyone: refused, the keys in use stay
+        keys.write_text(good.replace(KEY, 'HEX:' + '5A' * 24))
+        keys.chmod(0o644)
+        r = rekey(code=1)
+        self.assertIn('key file', r.stderr)
+        burst_seen(True)
+        keys.chmod(0o600)
+        self.assertNotIn('killed by signal', self.daemon.log())
 
     def test_engine_child_authenticates_with_aes_and_sha3_keys(self):
         line, _, _ = self.synchronize_with_key(4)

@@ -421,6 +421,45 @@ sourcedirs_are_read_again_as_at_start (void **state)
   remove_tree (outside);
 }
 
+/* chronyc rekey reads the key file again by the keyfile directive's rules, beneath the root: a
+ * good file gives its keys and names its bad lines; one others may read, a link or none at all
+ * is refused as a whole (the keys in use then stay, mrd-keyfile.h). */
+static void
+keyfile_is_read_again_by_the_same_rules (void **state)
+{
+  g_autofree char *root = g_dir_make_tmp ("mrd-config-root-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (root, "etc/ntp.keys", NULL);
+  g_autofree char *link = g_build_filename (root, "etc/link.keys", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdConfig) config = NULL;
+
+  (void) state;
+  write_file (root, "etc/ntp.keys", "1 SHA256 HEX:00112233445566778899AABBCCDDEEFF\n"
+                                    "2 MD5 ASCII:secret\n3 WHIRLPOOL abc\n");
+  g_assert_no_errno (chmod (path, 0600));
+  config = mrd_config_load_keyfile (root, "/etc/ntp.keys", &error);
+  g_assert_no_error (error);
+  assert_int_equal (mrd_keys_count (config->keys), 2);
+  assert_int_equal (config->diagnostics->len, 1);
+  assert_non_null (strstr (config->diagnostics->pdata[0], "/etc/ntp.keys:3:"));
+  g_clear_pointer (&config, mrd_config_free);
+
+  g_assert_no_errno (chmod (path, 0644));
+  config = mrd_config_load_keyfile (root, "/etc/ntp.keys", &error);
+  assert_null (config);
+  assert_non_null (strstr (error->message, "other users may read it"));
+  g_clear_error (&error);
+  g_assert_no_errno (chmod (path, 0600));
+  g_assert_no_errno (symlink (path, link));
+  config = mrd_config_load_keyfile (root, "/etc/link.keys", &error);
+  assert_null (config);
+  g_clear_error (&error);
+  config = mrd_config_load_keyfile (root, "/etc/none.keys", &error);
+  assert_null (config);
+  assert_non_null (strstr (error->message, "/etc/none.keys"));
+  remove_tree (root);
+}
+
 static void
 beneath_root_links_fifos_and_dir_patterns_are_refused (void **state)
 {
@@ -548,6 +587,7 @@ main (void)
     cmocka_unit_test (beneath_root_includes_and_dirs_are_read_under_the_root),
     cmocka_unit_test (beneath_root_links_fifos_and_dir_patterns_are_refused),
     cmocka_unit_test (sourcedirs_are_read_again_as_at_start),
+    cmocka_unit_test (keyfile_is_read_again_by_the_same_rules),
     cmocka_unit_test (config_file_given_with_a_root_names_paths_under_the_root),
   };
 
