@@ -713,26 +713,37 @@ mctl_remove_source (MctlContext *ctx, int argc, char **argv)
   return MCTL_EXIT_OK;
 }
 
+/* A Sources method that takes no arguments but the interaction flag, called as a change
+ * (polkit may ask): MCTL_EXIT_OK with its answer in *@reply (if not NULL), or the error
+ * reported with @failure. */
+static int
+call_sources_for_reply (MctlContext *ctx, const char *method, const char *failure,
+                        GVariant **reply)
+{
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), method, g_variant_new ("()"), reply,
+                              &error))
+    return mctl_report_error (ctx, failure, error);
+  return MCTL_EXIT_OK;
+}
+
 static int
 simple_command (MctlContext *ctx, const char *command, const char *method, const char *failure,
                 int argc, char **argv)
 {
   g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, command, "", NULL);
-  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   if (argc > 1)
     return mctl_usage_error (ctx, command, _("%s takes no arguments"), command);
-  if (!mctl_connect_ntp (ctx))
-    return MCTL_EXIT_UNREACHABLE;
-  proxy = sources_proxy (ctx, &error);
-  if (proxy == NULL ||
-      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), method, g_variant_new ("()"), NULL,
-                              &error))
-    return mctl_report_error (ctx, failure, error);
-  return MCTL_EXIT_OK;
+  return call_sources_for_reply (ctx, method, failure, NULL);
 }
 
 /* "GOOD/MAX" as chronyc's burst takes it: two whole numbers and a slash, nothing else. */
@@ -858,6 +869,17 @@ mctl_refresh (MctlContext *ctx, int argc, char **argv)
                          _("Cannot resolve the NTP sources' names again"), argc, argv);
 }
 
+/* What the daemon could not use, named on standard error, then chronyc's "200 OK": the
+ * request as a whole went through. */
+static int
+print_problems_and_ok (const char *const *problems)
+{
+  for (guint i = 0; problems[i] != NULL; i++)
+    g_printerr (_("%s: not used: %s\n"), g_get_prgname (), problems[i]);
+  g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
+}
+
 /* chronyc reload sources: the daemon reads its sourcedir directories again. chronyc prints
  * "200 OK" whatever the files held (chronyd logs their problems); this prints what changed
  * first, each line a source, and the lines that could not be used on standard error. */
@@ -865,32 +887,25 @@ int
 mctl_reload (MctlContext *ctx, int argc, char **argv)
 {
   g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "reload", "sources", NULL);
-  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
   g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree const char **added = NULL, **removed = NULL, **problems = NULL;
+  int status;
 
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   /* chronyc knows only "reload sources". */
   if (argc != 2 || strcmp (argv[1], "sources") != 0)
     return mctl_usage_error (ctx, "reload", _("reload takes one argument, \"sources\""));
-  if (!mctl_connect_ntp (ctx))
-    return MCTL_EXIT_UNREACHABLE;
-  proxy = sources_proxy (ctx, &error);
-  if (proxy == NULL ||
-      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "ReloadSources", g_variant_new ("()"),
-                              &reply, &error))
-    return mctl_report_error (ctx, _("Cannot reload the NTP sources"), error);
+  status = call_sources_for_reply (ctx, "ReloadSources", _("Cannot reload the NTP sources"),
+                                   &reply);
+  if (status != MCTL_EXIT_OK)
+    return status;
   g_variant_get (reply, "(^a&s^a&s^a&s)", &added, &removed, &problems);
   for (guint i = 0; removed[i] != NULL; i++)
     g_print (_("Removed source: %s\n"), removed[i]);
   for (guint i = 0; added[i] != NULL; i++)
     g_print (_("Added source: %s\n"), added[i]);
-  for (guint i = 0; problems[i] != NULL; i++)
-    g_printerr (_("%s: not used: %s\n"), g_get_prgname (), problems[i]);
-  g_print ("200 OK\n");
-  return MCTL_EXIT_OK;
+  return print_problems_and_ok (problems);
 }
 
 /* chronyc rekey: the daemon reads its key file again; the lines it could not use are named on
@@ -899,28 +914,20 @@ int
 mctl_rekey (MctlContext *ctx, int argc, char **argv)
 {
   g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "rekey", "", NULL);
-  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
   g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree const char **problems = NULL;
   guint32 n_keys;
+  int status;
 
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   if (argc > 1)
     return mctl_usage_error (ctx, "rekey", _("%s takes no arguments"), "rekey");
-  if (!mctl_connect_ntp (ctx))
-    return MCTL_EXIT_UNREACHABLE;
-  proxy = sources_proxy (ctx, &error);
-  if (proxy == NULL ||
-      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "Rekey", g_variant_new ("()"), &reply,
-                              &error))
-    return mctl_report_error (ctx, _("Cannot read the key file again"), error);
+  status = call_sources_for_reply (ctx, "Rekey", _("Cannot read the key file again"), &reply);
+  if (status != MCTL_EXIT_OK)
+    return status;
   g_variant_get (reply, "(u^a&s)", &n_keys, &problems);
-  for (guint i = 0; problems[i] != NULL; i++)
-    g_printerr (_("%s: not used: %s\n"), g_get_prgname (), problems[i]);
-  g_print ("200 OK\n");
-  return MCTL_EXIT_OK;
+  return print_problems_and_ok (problems);
 }
 
 int

@@ -473,17 +473,42 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
     }
 }
 
+/* A call whose arguments were checked waits for polkit; @call carries what the method needs
+ * (its fields filled by the caller) to on_sources_authorized. */
+static gboolean
+authorize_call (MrdSources *self, GDBusMethodInvocation *invocation, gboolean interactive,
+                SourcesCall *call)
+{
+  call->sources = self;
+  call->invocation = invocation;
+  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static SourcesCall *
+sources_call_new (const char *line, const char *option, guint id)
+{
+  SourcesCall *call = g_new0 (SourcesCall, 1);
+
+  call->line = g_strdup (line);
+  call->option = g_strdup (option);
+  call->id = id;
+  return call;
+}
+
+/* Arguments refused before polkit is asked: the error goes back as it is. */
+static gboolean
+refuse (GDBusMethodInvocation *invocation, const GError *error)
+{
+  mrd_error_return (invocation, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 authorize (MrdSources *self, GDBusMethodInvocation *invocation, const char *line, guint id,
            gboolean interactive)
 {
-  SourcesCall *call = g_new0 (SourcesCall, 1);
-
-  call->sources = self;
-  call->invocation = invocation;
-  call->line = g_strdup (line);
-  call->id = id;
-  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
+  authorize_call (self, invocation, interactive, sources_call_new (line, NULL, id));
 }
 
 static gboolean
@@ -543,17 +568,10 @@ handle_set_connectivity (MrdDBusTime1Sources *object, GDBusMethodInvocation *inv
   SourcesCall *call;
 
   if (!mrd_sync_check_connectivity (connectivity, mask, &error))
-    {
-      mrd_error_return (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  call = g_new0 (SourcesCall, 1);
-  call->sources = self;
-  call->invocation = invocation;
-  call->line = g_strdup (mask);
+    return refuse (invocation, error);
+  call = sources_call_new (mask, NULL, 0);
   call->connectivity = g_strdup (connectivity);
-  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return authorize_call (self, invocation, interactive, call);
 }
 
 static gboolean
@@ -562,29 +580,18 @@ handle_modify_source (MrdDBusTime1Sources *object, GDBusMethodInvocation *invoca
                       gboolean interactive, MrdSources *self)
 {
   g_autoptr(GError) error = NULL;
-  SourcesCall *call;
   guint id = 0;
 
   if (!mrd_sync_check_modify (option, value, &error) ||
       !mrd_sync_find_modify_target (self->sync, address, &id, &error))
-    {
-      mrd_error_return (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return refuse (invocation, error);
   /* Nothing would change: done, without asking polkit (systemd-timedated's order). */
   if (!mrd_sync_modify_changes (self->sync, id, option, value))
     {
       mrd_dbus_time1_sources_complete_modify_source (self->skeleton, invocation);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  call = g_new0 (SourcesCall, 1);
-  call->sources = self;
-  call->invocation = invocation;
-  call->id = id;
-  call->line = g_strdup (value);
-  call->option = g_strdup (option);
-  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return authorize_call (self, invocation, interactive, sources_call_new (value, option, id));
 }
 
 static gboolean
@@ -596,18 +603,11 @@ handle_burst_sources (MrdDBusTime1Sources *object, GDBusMethodInvocation *invoca
   SourcesCall *call;
 
   if (!mrd_sync_check_burst (good, total, mask, &error))
-    {
-      mrd_error_return (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  call = g_new0 (SourcesCall, 1);
-  call->sources = self;
-  call->invocation = invocation;
-  call->line = g_strdup (mask);
+    return refuse (invocation, error);
+  call = sources_call_new (mask, NULL, 0);
   call->good = good;
   call->total = total;
-  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return authorize_call (self, invocation, interactive, call);
 }
 
 static gboolean
@@ -616,20 +616,10 @@ handle_set_directive (MrdDBusTime1Sources *object, GDBusMethodInvocation *invoca
                       MrdSources *self)
 {
   g_autoptr(GError) error = NULL;
-  SourcesCall *call;
 
   if (!mrd_sync_check_directive (directive, value, &error))
-    {
-      mrd_error_return (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  call = g_new0 (SourcesCall, 1);
-  call->sources = self;
-  call->invocation = invocation;
-  call->line = g_strdup (value);
-  call->option = g_strdup (directive);
-  mrd_auth_check_async (self->auth, invocation, interactive, on_sources_authorized, call);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return refuse (invocation, error);
+  return authorize_call (self, invocation, interactive, sources_call_new (value, directive, 0));
 }
 
 static gboolean

@@ -580,12 +580,27 @@ mrd_sync_refresh_names (MrdSync *self, GError **error)
                          "Refresh: no NTP engine is running, no names to resolve", error);
 }
 
+/* A command's sources in chronyc's syntax (mrd-sync-mask.h); InvalidArgs when malformed. */
+static gboolean
+parse_mask (const char *mask_text, MrdSyncMask *mask, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (mrd_sync_mask_parse (mask_text, mask, &local))
+    return TRUE;
+  {
+    g_autofree char *quoted = mrd_error_quote (mask_text);
+
+    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                 _("Invalid syntax for mask/address: %s"), quoted);
+  }
+  return FALSE;
+}
+
 static gboolean
 parse_connectivity (const char *connectivity, const char *mask_text, MrdConnectivity *c,
                     MrdSyncMask *mask, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-
   if (!mrd_connectivity_from_string (connectivity, c))
     {
       g_autofree char *quoted = mrd_error_quote (connectivity);
@@ -594,15 +609,7 @@ parse_connectivity (const char *connectivity, const char *mask_text, MrdConnecti
                    _("Unknown connectivity %s (expected offline, online or auto)"), quoted);
       return FALSE;
     }
-  if (!mrd_sync_mask_parse (mask_text, mask, &local))
-    {
-      g_autofree char *quoted = mrd_error_quote (mask_text);
-
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                   _("Invalid syntax for mask/address: %s"), quoted);
-      return FALSE;
-    }
-  return TRUE;
+  return parse_mask (mask_text, mask, error);
 }
 
 gboolean
@@ -635,8 +642,6 @@ mrd_sync_set_connectivity (MrdSync *self, const char *connectivity, const char *
 static gboolean
 parse_burst (guint good, guint total, const char *mask_text, MrdSyncMask *mask, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-
   if (good < 1 || good > total || total > NTP_BURST_MAX_TOTAL)
     {
       g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
@@ -645,15 +650,7 @@ parse_burst (guint good, guint total, const char *mask_text, MrdSyncMask *mask, 
                    NTP_BURST_MAX_TOTAL);
       return FALSE;
     }
-  if (!mrd_sync_mask_parse (mask_text, mask, &local))
-    {
-      g_autofree char *quoted = mrd_error_quote (mask_text);
-
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                   _("Invalid syntax for mask/address: %s"), quoted);
-      return FALSE;
-    }
-  return TRUE;
+  return parse_mask (mask_text, mask, error);
 }
 
 gboolean
@@ -677,6 +674,16 @@ mrd_sync_burst_sources (MrdSync *self, guint good, guint total, const char *mask
   return self->engine->burst_sources (self->engine_data, good, total, &mask, mask_text, error);
 }
 
+/* A core parser's verdict on a caller's words: below 0 is InvalidArgs, saying @why. */
+static gboolean
+parsed (int result, const char *why, GError **error)
+{
+  if (result >= 0)
+    return TRUE;
+  g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "%s", why);
+  return FALSE;
+}
+
 gboolean
 mrd_sync_check_modify (const char *option, const char *value, GError **error)
 {
@@ -684,12 +691,7 @@ mrd_sync_check_modify (const char *option, const char *value, GError **error)
   char why[256] = "";
 
   ntp_source_config_init (&config);
-  if (ntp_source_config_modify (&config, option, value, why, sizeof why) < 0)
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "%s", why);
-      return FALSE;
-    }
-  return TRUE;
+  return parsed (ntp_source_config_modify (&config, option, value, why, sizeof why), why, error);
 }
 
 gboolean
@@ -759,15 +761,10 @@ gboolean
 mrd_sync_check_directive (const char *directive, const char *value, GError **error)
 {
   NtpConfig scratch;
-  char err[256] = "";
+  char why[256] = "";
 
   ntp_config_init (&scratch);
-  if (ntp_config_set_runtime (&scratch, directive, value, err, sizeof err) < 0)
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "%s", err);
-      return FALSE;
-    }
-  return TRUE;
+  return parsed (ntp_config_set_runtime (&scratch, directive, value, why, sizeof why), why, error);
 }
 
 gboolean
