@@ -118,10 +118,8 @@ add_configured_sources (MrdDaemon *self, MrdConfig *config, const char *runtime_
       const char *line = g_ptr_array_index (config->sources, i);
       g_autofree char *norm = mrd_sourcedir_normalise (line);
       g_autoptr(GError) error = NULL;
-
       const char *origin = i < config->source_origins->len
         ? g_ptr_array_index (config->source_origins, i) : NULL;
-
       guint id;
 
       if (g_hash_table_contains (runtime_set, norm))

@@ -2,7 +2,6 @@
 /* mrd-keyfile.c — see mrd-keyfile.h. */
 #include "mrd-keyfile.h"
 
-
 #include "sync/mrd-keys.h"
 
 struct _MrdKeyfile {
