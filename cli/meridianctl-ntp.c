@@ -603,16 +603,33 @@ sources_proxy (MctlContext *ctx, GError **error)
   return proxy;
 }
 
+/* AddSource with @line; the new source's object path in *@path. */
+static int
+add_source_line (MctlContext *ctx, const char *line, char **path)
+{
+  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  proxy = sources_proxy (ctx, &error);
+  if (proxy == NULL ||
+      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "AddSource", g_variant_new ("(s)", line),
+                              &reply, &error))
+    return mctl_report_error (ctx, _("Cannot add the NTP source"), error);
+  g_variant_get (reply, "(o)", path);
+  return MCTL_EXIT_OK;
+}
+
 int
 mctl_add_source (MctlContext *ctx, int argc, char **argv)
 {
   g_autoptr(GOptionContext) octx =
     mctl_option_context_new (ctx, "add-source", "'server HOST [OPTION…]'", NULL);
-  g_autoptr(MrdDBusTime1Sources) proxy = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
   g_autofree char *line = NULL;
-  const char *path = NULL;
+  g_autofree char *path = NULL;
+  int status;
 
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
@@ -621,16 +638,36 @@ mctl_add_source (MctlContext *ctx, int argc, char **argv)
                              _("add-source takes a source line, e.g. 'server time.example.com iburst'"));
   /* One quoted argument or the words one by one: both make the same chrony.conf line. */
   line = g_strjoinv (" ", argv + 1);
-  if (!mctl_connect_ntp (ctx))
-    return MCTL_EXIT_UNREACHABLE;
-  proxy = sources_proxy (ctx, &error);
-  if (proxy == NULL ||
-      !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "AddSource", g_variant_new ("(s)", line),
-                              &reply, &error))
-    return mctl_report_error (ctx, _("Cannot add the NTP source"), error);
-  g_variant_get (reply, "(&o)", &path);
-  g_print ("%s\n", path);
-  return MCTL_EXIT_OK;
+  status = add_source_line (ctx, line, &path);
+  if (status == MCTL_EXIT_OK)
+    g_print ("%s\n", path);
+  return status;
+}
+
+/* chronyc add server|pool|peer NAME [OPTION…]: the same line as add-source, and chronyc's
+ * "200 OK" (scripts written for chronyc read its status). The kind is checked here so that
+ * "add NAME" (a word missing) is a usage error, not a line the daemon refuses. */
+int
+mctl_add (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx =
+    mctl_option_context_new (ctx, "add", "server|pool|peer HOST [OPTION…]", NULL);
+  g_autofree char *line = NULL;
+  g_autofree char *path = NULL;
+  int status;
+
+  /* "add server h maxdelay 0.1 offset -0.002": the options are chrony.conf words, not ours */
+  if (!mctl_parse_options_numbers (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc < 3 || !(g_str_equal (argv[1], "server") || g_str_equal (argv[1], "pool") ||
+                    g_str_equal (argv[1], "peer")))
+    return mctl_usage_error (ctx, "add",
+                             _("add takes server, pool or peer, a host and its options, as chronyc's add"));
+  line = g_strjoinv (" ", argv + 1);
+  status = add_source_line (ctx, line, &path);
+  if (status == MCTL_EXIT_OK)
+    g_print ("200 OK\n");
+  return status;
 }
 
 /* Which of @objects @what is: an object path, or the name or address of exactly one source. */
@@ -685,11 +722,13 @@ find_source (MctlContext *ctx, const char *what, int *status)
   return find_source_in (objects, what, status);
 }
 
-int
-mctl_remove_source (MctlContext *ctx, int argc, char **argv)
+/* remove-source and chronyc's delete: the one source @what names. */
+static int
+remove_one_source (MctlContext *ctx, const char *command, int argc, char **argv,
+                   gboolean print_status)
 {
   g_autoptr(GOptionContext) octx =
-    mctl_option_context_new (ctx, "remove-source", "PATH|NAME|ADDRESS", NULL);
+    mctl_option_context_new (ctx, command, "PATH|NAME|ADDRESS", NULL);
   g_autoptr(MrdDBusTime1Sources) proxy = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
@@ -698,8 +737,9 @@ mctl_remove_source (MctlContext *ctx, int argc, char **argv)
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
     return MCTL_EXIT_USAGE;
   if (argc != 2)
-    return mctl_usage_error (ctx, "remove-source",
-                             _("remove-source takes one source: its object path, name or address"));
+    /* TRANSLATORS: %s is the command, remove-source or delete */
+    return mctl_usage_error (ctx, command,
+                             _("%s takes one source: its object path, name or address"), command);
   if (!mctl_connect_ntp (ctx))
     return MCTL_EXIT_UNREACHABLE;
   path = find_source (ctx, argv[1], &status);
@@ -710,6 +750,74 @@ mctl_remove_source (MctlContext *ctx, int argc, char **argv)
       !mctl_call_mutating_on (ctx, G_DBUS_PROXY (proxy), "RemoveSource",
                               g_variant_new ("(o)", path), NULL, &error))
     return mctl_report_error (ctx, _("Cannot remove the NTP source"), error);
+  if (print_status)
+    g_print ("200 OK\n");
+  return MCTL_EXIT_OK;
+}
+
+int
+mctl_remove_source (MctlContext *ctx, int argc, char **argv)
+{
+  return remove_one_source (ctx, "remove-source", argc, argv, FALSE);
+}
+
+/* chronyc delete ADDRESS: remove-source, with chronyc's "200 OK". */
+int
+mctl_delete (MctlContext *ctx, int argc, char **argv)
+{
+  return remove_one_source (ctx, "delete", argc, argv, TRUE);
+}
+
+/* chronyc sourcename ADDRESS: the name the source was given (in the configuration, the
+ * sourcedir or AddSource) for one of its addresses; a pool's sources answer the pool's name. */
+int
+mctl_sourcename (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "sourcename", "ADDRESS", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusObjectManager) manager = NULL;
+  g_autoptr(GPtrArray) objects = NULL;
+  g_autofree char *path = NULL;
+  int status = MCTL_EXIT_FAILURE;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc != 2)
+    return mctl_usage_error (ctx, "sourcename", _("sourcename takes one address"));
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  manager = mctl_sources_manager (ctx, &error);
+  if (manager == NULL)
+    return mctl_report_error (ctx, _("Cannot list the NTP sources"), error);
+  objects = mctl_source_list (manager);
+  path = find_source_in (objects, argv[1], &status);
+  if (path == NULL)
+    return status;
+  for (guint i = 0; i < objects->len; i++)
+    {
+      MrdDBusTime1Source *s = mrd_dbus_object_peek_time1_source (objects->pdata[i]);
+
+      if (!g_str_equal (g_dbus_object_get_object_path (objects->pdata[i]), path))
+        continue;
+      if (ctx->json)
+        {
+          g_autoptr(JsonBuilder) b = json_builder_new ();
+          g_autoptr(JsonNode) root = NULL;
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, mrd_dbus_time1_source_get_name (s));
+          json_builder_set_member_name (b, "address");
+          json_builder_add_string_value (b, mrd_dbus_time1_source_get_address (s));
+          json_builder_set_member_name (b, "path");
+          json_builder_add_string_value (b, path);
+          json_builder_end_object (b);
+          root = json_builder_get_root (b);
+          mctl_print_json (root);
+        }
+      else
+        g_print ("%s\n", mrd_dbus_time1_source_get_name (s));
+    }
   return MCTL_EXIT_OK;
 }
 
@@ -863,6 +971,18 @@ mctl_maxupdateskew (MctlContext *ctx, int argc, char **argv)
 }
 
 int
+mctl_reselectdist (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "reselectdist", "DIST", NULL);
+
+  if (!mctl_parse_options_numbers (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc != 2)
+    return mctl_usage_error (ctx, "reselectdist", _("reselectdist takes one value, in seconds"));
+  return set_directive (ctx, "reselectdist", argv[1]);
+}
+
+int
 mctl_refresh (MctlContext *ctx, int argc, char **argv)
 {
   return simple_command (ctx, "refresh", "Refresh",
@@ -928,6 +1048,26 @@ mctl_rekey (MctlContext *ctx, int argc, char **argv)
     return status;
   g_variant_get (reply, "(u^a&s)", &n_keys, &problems);
   return print_problems_and_ok (problems);
+}
+
+/* chronyc reset sources: every source's measurements are dropped; "200 OK" as chronyc prints
+ * it. */
+int
+mctl_reset (MctlContext *ctx, int argc, char **argv)
+{
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "reset", "sources", NULL);
+  int status;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  /* chronyc knows only "reset sources". */
+  if (argc != 2 || strcmp (argv[1], "sources") != 0)
+    return mctl_usage_error (ctx, "reset", _("reset takes one argument, \"sources\""));
+  status = call_sources_for_reply (ctx, "ResetSources",
+                                   _("Cannot drop the NTP sources' measurements"), NULL);
+  if (status == MCTL_EXIT_OK)
+    g_print ("200 OK\n");
+  return status;
 }
 
 int

@@ -42,6 +42,7 @@ static const MethodAction method_actions[] = {
   { "org.meridian.Time1.Sources", "Burst", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "MakeStep", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "Reselect", MRD_ACTION_MANAGE_SOURCES },
+  { "org.meridian.Time1.Sources", "ResetSources", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "Refresh", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "SetConnectivity", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "ModifySource", MRD_ACTION_MANAGE_SOURCES },

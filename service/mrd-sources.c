@@ -464,6 +464,13 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
       else
         mrd_dbus_time1_sources_complete_reselect (self->skeleton, invocation);
     }
+  else if (strcmp (method, "ResetSources") == 0)
+    {
+      if (!mrd_sync_reset_sources (self->sync, &error))
+        mrd_error_return (invocation, error);
+      else
+        mrd_dbus_time1_sources_complete_reset_sources (self->skeleton, invocation);
+    }
   else
     {
       if (!mrd_sync_make_step (self->sync, &error))
@@ -656,6 +663,7 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
                     G_CALLBACK (handle_modify_source), self);
   g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reselect", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-reset-sources", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-refresh", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reload-sources", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-rekey", G_CALLBACK (handle_simple), self);

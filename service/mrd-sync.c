@@ -541,7 +541,7 @@ mrd_sync_get_n_sources (MrdSync *self)
 
 typedef gboolean (*EngineCommand) (gpointer engine, GError **error);
 
-/* Burst, MakeStep, Reselect and Refresh: @command of the engine, or without one (no engine,
+/* Burst, MakeStep, Reselect, ResetSources and Refresh: @command of the engine, or without one (no engine,
  * or one without the command) nothing to act on, which succeeds, as chronyc's commands do on
  * an idle chronyd. */
 static gboolean
@@ -571,6 +571,14 @@ mrd_sync_reselect (MrdSync *self, GError **error)
 {
   return engine_command (self, G_STRUCT_OFFSET (MrdSyncEngineOps, reselect),
                          "Reselect: no NTP engine is running, nothing to select", error);
+}
+
+gboolean
+mrd_sync_reset_sources (MrdSync *self, GError **error)
+{
+  return engine_command (self, G_STRUCT_OFFSET (MrdSyncEngineOps, reset_sources),
+                         "ResetSources: no NTP engine is running, no measurements to drop",
+                         error);
 }
 
 gboolean

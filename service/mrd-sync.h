@@ -59,6 +59,8 @@ typedef struct {
    * NULL. */
   gboolean (*reselect)      (gpointer engine, GError **error);
   gboolean (*refresh_names) (gpointer engine, GError **error);
+  /* chronyc reset sources (ntp_engine_reset_sources). May be NULL. */
+  gboolean (*reset_sources) (gpointer engine, GError **error);
   /* chronyc minpoll, maxpoll, ... for source @id (ntp_source_config_modify's @option and
    * @value, already checked and applied to the configuration mrd-sync holds). May be NULL. */
   gboolean (*modify_source) (gpointer engine, guint id, const char *option, const char *value,
@@ -156,6 +158,8 @@ gboolean    mrd_sync_make_step          (MrdSync *self, GError **error);
 /* Reselect and Refresh (chronyc reselect, refresh): likewise. */
 gboolean    mrd_sync_reselect           (MrdSync *self, GError **error);
 gboolean    mrd_sync_refresh_names      (MrdSync *self, GError **error);
+/* ResetSources (chronyc reset sources): likewise. */
+gboolean    mrd_sync_reset_sources      (MrdSync *self, GError **error);
 /* Check a connectivity command: @connectivity "offline", "online" or "auto" (onoffline), @mask
  * as mrd-sync-mask.h reads it; G_DBUS_ERROR_INVALID_ARGS for either one wrong. */
 gboolean    mrd_sync_check_connectivity (const char *connectivity, const char *mask,

@@ -172,7 +172,8 @@ ntp_config_is_core_directive (const char *name)
 }
 
 /* chronyc's commands of the same names change these while chronyd runs. */
-static const char *const runtime_directives[] = { "makestep", "maxupdateskew", NULL };
+static const char *const runtime_directives[] = { "makestep", "maxupdateskew", "reselectdist",
+                                                   NULL };
 
 const char *const *
 ntp_config_runtime_directives (void)
@@ -188,7 +189,8 @@ ntp_config_set_runtime (NtpConfig *cfg, const char *directive, const char *value
   for (int i = 0; runtime_directives[i]; i++)
     known |= directive && !strcmp (directive, runtime_directives[i]);
   if (!known)
-    return fail (err, errlen, "'%s' cannot be changed while running (only makestep and maxupdateskew)",
+    return fail (err, errlen, "'%s' cannot be changed while running (only makestep, maxupdateskew and"
+                 " reselectdist)",
                  directive ? directive : "");
   char line[LINE_MAX_LEN];
   if (!value || strchr (value, '\n') ||

@@ -30,7 +30,8 @@ bool ntp_config_is_core_directive (const char *name);
 /* The core's directives, NULL-terminated, in alphabetical order. */
 const char *const *ntp_config_core_directives (void);
 /* The directives chronyc can change while chronyd runs, with its commands of the same names
- * (`chronyc makestep THRESHOLD LIMIT`, `chronyc maxupdateskew SKEW`), NULL-terminated. */
+ * (`chronyc makestep THRESHOLD LIMIT`, `chronyc maxupdateskew SKEW`, `chronyc reselectdist
+ * DIST`), NULL-terminated. */
 const char *const *ntp_config_runtime_directives (void);
 /* One of those set in cfg, `value` read as the directive's words in chrony.conf ("0.1 3" for
  * makestep). Returns 0, or -1 with a message a person can act on in err (cfg then unchanged). */

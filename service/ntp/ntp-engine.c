@@ -1403,6 +1403,41 @@ ntp_engine_reselect (NtpEngine *e)
 }
 
 void
+ntp_engine_reset_sources (NtpEngine *e)
+{
+  for (int i = 0; i < NTP_MAX_SOURCES; i++) {
+    Source *s = &e->src[i];
+    if (!s->live)
+      continue;
+    /* Every measurement and what was learned from them goes; the protocol's state (an
+     * outstanding request, the interleaved exchange, NTS cookies) and the poll interval stay,
+     * so the next reply is a sample like any other. */
+    ntp_stats_reset (s->stats);
+    ntp_filter_init (&s->filter, s->cfg.filter);
+    ntp_asym_init (&s->asym);
+    ntp_delay_quant_init (&s->delay_quant, s->cfg.maxdelayquant);
+    ntp_source_poll_forget_reach (&s->poll);
+    s->delay_refused = 0;
+    s->asymmetry = 0.0;
+    s->last_rx_cooked_ns = 0;
+    s->new_sample = false;
+    s->state = NTP_STATE_UNUSABLE;
+    s->leap = NTP_LI_UNSYNC;
+    s->verdict = s->cfg.noselect ? NTP_SELECT_NOSELECT : NTP_SELECT_UNSYNCHRONISED;
+    s->select_score = 1.0;
+    s->select_lo = s->select_hi = s->select_last_ago = 0.0;
+  }
+  if (e->selected >= 0 || e->synchronized)
+    elog (e, NTP_LOG_WARNING, "Sources reset: not synchronised until new measurements select one");
+  else
+    elog (e, NTP_LOG_INFO, "Sources reset");
+  e->selected = -1;
+  e->synchronized = false;
+  if (e->started)
+    arm (e);
+}
+
+void
 ntp_engine_burst (NtpEngine *e)
 {
   int64_t now = e->env.now (e->env.ud);
@@ -1519,9 +1554,12 @@ ntp_engine_set_directive (NtpEngine *e, const char *directive, const char *value
     ntp_discipline_set_makestep (&e->disc, e->cfg.makestep_threshold, e->cfg.makestep_limit);
     elog (e, NTP_LOG_INFO, "makestep %g %d from now on", e->cfg.makestep_threshold,
           e->cfg.makestep_limit);
-  } else {
+  } else if (!strcmp (directive, "maxupdateskew")) {
     ntp_discipline_set_maxupdateskew (&e->disc, e->cfg.maxupdateskew);
     elog (e, NTP_LOG_INFO, "maxupdateskew %g ppm from now on", e->cfg.maxupdateskew);
+  } else {
+    /* read by every selection: the next one keeps or changes the source by the new margin */
+    elog (e, NTP_LOG_INFO, "reselectdist %g s from now on", e->cfg.reselectdist);
   }
   return 0;
 }

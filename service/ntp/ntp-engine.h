@@ -56,7 +56,7 @@ uint32_t ntp_engine_nts_jar_serial (const NtpEngine *e, unsigned src);
 /* The deadline armed through env->arm_timer has passed. */
 void ntp_engine_timer (NtpEngine *e);
 
-/* `chronyc makestep THRESHOLD LIMIT` and `chronyc maxupdateskew SKEW`: `directive` (one of
+/* `chronyc makestep THRESHOLD LIMIT`, `maxupdateskew SKEW`, `reselectdist DIST`: `directive` (one of
  * ntp_config_runtime_directives) set to `value` as ntp_config_set_runtime reads it, from the
  * next update on; makestep's LIMIT counts updates from now. Returns 0, or -1 with a message in
  * err (nothing changed). */
@@ -77,6 +77,12 @@ void ntp_engine_make_step (NtpEngine *e);
 /* `chronyc reselect`: select now as if no source were selected, so that the best source
  * takes over even when the current one is within reselectdist of it. */
 void ntp_engine_reselect (NtpEngine *e);
+/* `chronyc reset sources`: every source's measurements are dropped (statistics, clock filter,
+ * reach register, estimated asymmetry) and the clock is not synchronised until new samples
+ * select a source again. The frequency, a slew in progress and each source's poll interval
+ * are kept: the measurements were wrong (the computer moved to another network, or resumed
+ * with its clock reset), not the oscillator. */
+void ntp_engine_reset_sources (NtpEngine *e);
 /* Someone else stepped the clock by step_s (positive = it now reads more): settimeofday,
  * `date -s`, another daemon. Unlike chronyd, which finds such a jump from its timeouts and
  * throws its measurements away, the caller knows the step exactly (the clock's distance

@@ -72,6 +72,13 @@ ntp_source_poll_set_offline (NtpSourcePoll *p)
 }
 
 void
+ntp_source_poll_forget_reach (NtpSourcePoll *p)
+{
+  p->reach = 0;
+  p->reach_size = 0;
+}
+
+void
 ntp_source_poll_set_online (NtpSourcePoll *p, int64_t now_ns)
 {
   if (!p->offline)

@@ -55,6 +55,8 @@ void ntp_source_poll_shift (NtpSourcePoll *p, int64_t by_ns);
 /* chronyc offline: nothing more is sent and the reach register is cleared (the source reads
  * unreachable, as chronyd's does), but the poll interval and the statistics are kept. */
 void ntp_source_poll_set_offline (NtpSourcePoll *p);
+/* chronyc reset sources: the reach register starts again; polling goes on as it was. */
+void ntp_source_poll_forget_reach (NtpSourcePoll *p);
 /* chronyc online: polling resumes a poll interval after the last request (at least
  * NTP_ONLINE_DELAY from now), or with an iburst source with a burst right away, as chronyd
  * resumes (its ntp_core.c, going online). No-op when already online. */

@@ -316,6 +316,14 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
       if (!mrd_sync_engine_reselect (self->engine))
         send_error (self, "reselect: the engine is stopped");
     }
+  else if (g_str_equal (name, "reset-sources"))
+    {
+      /* The parent's reports drop the measurements now, not at the next update. */
+      if (!mrd_sync_engine_reset_sources (self->engine))
+        send_error (self, "reset-sources: the engine is stopped");
+      else
+        send_update (self);
+    }
   else if (g_str_equal (name, "modify-source") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(uss)")))
     {
       const char *option, *value;

@@ -651,7 +651,7 @@ check_running (MrdEngineProxy *self, const char *what, gboolean *send, GError **
   return TRUE;
 }
 
-/* Burst, MakeStep, Reselect and Refresh: a message without arguments, once the engine runs
+/* Burst, MakeStep, Reselect, ResetSources and Refresh: a message without arguments, once the engine runs
  * (the log line says where it went). */
 static gboolean
 send_command (MrdEngineProxy *self, const char *method, const char *message, GError **error)
@@ -673,6 +673,12 @@ static gboolean
 seam_reselect (gpointer engine, GError **error)
 {
   return send_command (engine, "Reselect", "reselect", error);
+}
+
+static gboolean
+seam_reset_sources (gpointer engine, GError **error)
+{
+  return send_command (engine, "ResetSources", "reset-sources", error);
 }
 
 static gboolean
@@ -940,6 +946,7 @@ static const MrdSyncEngineOps seam = {
   .burst_sources = seam_burst_sources,
   .make_step = seam_make_step,
   .reselect = seam_reselect,
+  .reset_sources = seam_reset_sources,
   .refresh_names = seam_refresh_names,
   .set_connectivity = seam_set_connectivity,
   .modify_source = seam_modify_source,

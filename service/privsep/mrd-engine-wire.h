@@ -9,7 +9,7 @@
  *                          every key the engine had (chronyc rekey)
  *   "add-source"    (us)   the daemon's source id, a chrony.conf source line
  *   "remove-source" u      the id
- *   "burst", "make-step", "reselect", "refresh"   ()
+ *   "burst", "make-step", "reselect", "refresh", "reset-sources"   ()
  *   "burst-sources" (uus)  chronyc burst GOOD/MAX MASK: the counts and the sources
  *                          (mrd-sync-mask.h: "" = all)
  *   "set-connectivity" (ss) "offline", "online" or "auto" (onoffline), and the sources

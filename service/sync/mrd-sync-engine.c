@@ -1906,6 +1906,12 @@ mrd_sync_engine_reselect (MrdSyncEngine *self)
   return core_command (self, ntp_engine_reselect);
 }
 
+gboolean
+mrd_sync_engine_reset_sources (MrdSyncEngine *self)
+{
+  return core_command (self, ntp_engine_reset_sources);
+}
+
 guint
 mrd_sync_engine_set_connectivity (MrdSyncEngine *self, MrdConnectivity connectivity,
                                   const MrdSyncMask *mask)

@@ -154,6 +154,8 @@ gboolean       mrd_sync_engine_set_directive (MrdSyncEngine *self, const char *d
 void           mrd_sync_engine_refresh   (MrdSyncEngine *self);
 /* `chronyc reselect` (ntp_engine_reselect). FALSE while stopped. */
 gboolean       mrd_sync_engine_reselect  (MrdSyncEngine *self);
+/* `chronyc reset sources` (ntp_engine_reset_sources). FALSE while stopped. */
+gboolean       mrd_sync_engine_reset_sources (MrdSyncEngine *self);
 /* `chronyc offline` / `online` / `onoffline` for the sources @mask matches (mrd-sync-mask.h);
  * MRD_CONNECTIVITY_AUTO takes each online when the kernel has a route to it, else offline.
  * Kept while stopped and across stop and start. Returns how many polled addresses matched. */

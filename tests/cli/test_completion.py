@@ -69,8 +69,10 @@ class Completion(unittest.TestCase):
                                         'select-timezone', 'describe-zone', 'set-ntp',
                                         'set-time', 'set-local-rtc', 'sources', 'sourcestats',
                                         'selectdata', 'authdata', 'tracking', 'ntpdata',
-                                        'add-source', 'remove-source', 'burst', 'makestep', 'maxupdateskew',
-                                        'refresh', 'reload', 'rekey', 'reselect', 'offline', 'online', 'onoffline',
+                                        'add-source', 'remove-source', 'add', 'delete', 'sourcename',
+                                        'burst', 'makestep', 'maxupdateskew',
+                                        'refresh', 'reload', 'rekey', 'reselect', 'reselectdist', 'reset',
+                                        'offline', 'online', 'onoffline',
                                         'minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
                                         'maxdelaydevratio', 'minstratum', 'polltarget',
                                         'activity', 'waitsync', 'monitor', 'keygen']))
@@ -92,7 +94,7 @@ class Completion(unittest.TestCase):
         # chronyc's -c and -n before the command
         self.assertEqual([o for o in complete('meridianctl -') if not o.startswith('--')],
                          ['-c', '-n'])
-        self.assertEqual(complete('meridianctl -n sou'), ['sources', 'sourcestats'])
+        self.assertEqual(complete('meridianctl -n sou'), ['sourcename', 'sources', 'sourcestats'])
         self.assertIn('--country', complete('meridianctl list-timezones --'))
         self.assertIn('--at', complete('meridianctl describe-zone Asia/Seoul --'))
         self.assertEqual(complete('meridianctl set-ntp '), ['off', 'on'])

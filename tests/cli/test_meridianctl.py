@@ -1472,13 +1472,15 @@ class Ntp(CliTestCase):
         for argv in (['add-source', 'server 127.0.0.9'], ['remove-source', '127.0.0.1'],
                      ['burst'], ['makestep'], ['reselect'], ['refresh'],
                      ['minpoll', '127.0.0.1', '8'], ['maxdelay', '127.0.0.1', '0.5'],
-                     ['makestep', '1', '3'], ['maxupdateskew', '100'], ['burst', '4/4']):
+                     ['makestep', '1', '3'], ['maxupdateskew', '100'], ['burst', '4/4'],
+                     ['add', 'server', '127.0.0.9'], ['delete', '127.0.0.1'],
+                     ['reselectdist', '0.01'], ['reset', 'sources']):
             r = self.ctl(*argv)
             self.assertExit(r, EXIT_NOT_AUTHORIZED, argv)
         self.assertEqual([v['Address'] for _, v in self.source_objects()], ['127.0.0.1'])
         self.assertEqual(self.source_objects()[0][1]['Options'], [])
         self.polkit_allow([ACTION['manage-sources']])
-        for argv in (['burst'], ['makestep'], ['reselect'], ['refresh']):
+        for argv in (['burst'], ['makestep'], ['reselect'], ['refresh'], ['reset', 'sources']):
             self.assertExit(self.ctl(*argv), EXIT_OK, argv)
         self.assertExit(self.ctl('burst', 'now'), EXIT_USAGE)
 

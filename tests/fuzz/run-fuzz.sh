@@ -53,23 +53,42 @@ build_tz () {
   done
 }
 
+# service/ntp as objects built once per run: four NTP targets and meridian-conf link them.
+ntp_objs=""
+build_ntp () {
+  [ -n "$ntp_objs" ] && return 0
+  mkdir -p "$work/ntp"
+  for c in "$src"/service/ntp/*.c; do
+    o="$work/ntp/$(basename "$c" .c).o"
+    ntp_objs="$ntp_objs $o"
+    stale "$o" || continue
+    # shellcheck disable=SC2086
+    "$cc" $cflags -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+      -I"$src/service/ntp" -c "$c" -o "$o" 2>>"$work/build.log" || return 1
+  done
+}
+
 build () {
   t=$1
   bin="$work/fuzz-$t"
-  case $t in ntp-*) ;; *) build_tz ;; esac
+  case $t in
+    ntp-*) build_ntp || return 1 ;;
+    meridian-conf) build_ntp || return 1; build_tz ;;
+    *) build_tz ;;
+  esac
   stale "$bin" || return 0
   case $t in
     ntp-packet|ntp-source|ntp-drift|ntp-nts)
       # shellcheck disable=SC2086
       "$cc" $cflags $san -I"$src/service/ntp" "$src/tests/fuzz/fuzz-$t.c" \
-        "$src"/service/ntp/*.c -lm -o "$bin" 2>>"$work/build.log" ;;
+        $ntp_objs -lm -o "$bin" 2>>"$work/build.log" ;;
     meridian-conf)
       # service/mrd-config.c on the NTP core's parser, the key file reader and the tz root reader.
       # shellcheck disable=SC2086
       "$cc" $cflags $san $(pkg-config --cflags glib-2.0 gio-2.0) -DGETTEXT_PACKAGE='"meridian"' \
         -DG_LOG_DOMAIN='"meridiand"' -I"$src/service" -I"$src/service/tz" -I"$src/service/ntp" \
         "$src/tests/fuzz/fuzz-$t.c" "$src/service/mrd-config.c" "$src/service/sync/mrd-keys.c" \
-        "$src/service/net/mrd-io-error.c" "$src"/service/ntp/*.c \
+        "$src/service/net/mrd-io-error.c" $ntp_objs \
         $tz_objs $(pkg-config --libs glib-2.0 gio-2.0) -lm -o "$bin" 2>>"$work/build.log" ;;
     *)
       # shellcheck disable=SC2086

@@ -317,10 +317,9 @@ class CliAgainstChronyd(ChronydCase):
                              '     +0ns  4000ms')
 
 
-class ReloadSources(ChronydCase):
-    """`chronyc reload sources` and `meridianctl reload sources` side by side: a chronyd -x
-    client and meridiand read sourcedirs with the same files, go through the same changes,
-    and must end with the same sources each time."""
+class BesideChronydClient(ChronydCase):
+    """A chronyd -x client beside meridiand, both asked the same things (no tests of its
+    own)."""
 
     def setUp(self):
         if not (MERIDIANCTL and os.access(MERIDIANCTL, os.X_OK)):
@@ -338,6 +337,12 @@ class ReloadSources(ChronydCase):
 
     def our_addresses(self):
         return sorted(s['Address'].rsplit(':', 1)[0] for s in self.sources().values())
+
+
+class ReloadSources(BesideChronydClient):
+    """`chronyc reload sources` and `meridianctl reload sources` side by side: a chronyd -x
+    client and meridiand read sourcedirs with the same files, go through the same changes,
+    and must end with the same sources each time."""
 
     def write_both(self, name, text):
         for d in self.dirs:
@@ -400,6 +405,69 @@ class ReloadSources(ChronydCase):
         self.assertEqual(self.reload_both().stdout, '200 OK\n')
         self.assertEqual(sorted(self.sources()), before)
         self.assertEqual(self.chronyd_addresses(), self.our_addresses())
+
+
+class ChronycForms(BesideChronydClient):
+    """chronyc's add, delete, sourcename, reselectdist and reset sources, given in chronyc's
+    words to a chronyd -x client and to meridiand alike: the same output, the same sources."""
+
+    def both(self, *args):
+        theirs = self.chronyc(*args)
+        r = self.run_client([MERIDIANCTL, *args])
+        self.assertEqual(r.returncode, 0, f'meridianctl {args}: {r.stdout} {r.stderr}')
+        self.assertEqual(r.stdout, theirs, f'{args}')
+        return r.stdout
+
+    def chronyd_leap(self):
+        return self.chronyc('-c', 'tracking').split(',')[-1].strip()
+
+    def test_add_delete_sourcename_and_reset_sources_as_chronyc_gives_them(self):
+        port = self.port
+        line = f'server 127.0.0.1 port {port} iburst minpoll 0 maxpoll 0'
+        self.client_sock = self.start_chronyd_client([line])
+        self.write_config(line)
+        self.start_seed_daemon()
+        self.wait_synchronized()
+
+        self.assertEqual(self.both('add', 'server', '127.0.0.6', 'port', str(port), 'minpoll',
+                                   '6'), '200 OK\n')
+        self.assertEqual(self.chronyd_addresses(), ['127.0.0.1', '127.0.0.6'])
+        self.assertEqual(self.our_addresses(), self.chronyd_addresses())
+        added, = [s for s in self.sources().values() if s['Address'].startswith('127.0.0.6:')]
+        self.assertEqual(added['Name'], '127.0.0.6')
+        self.assertEqual(self.both('sourcename', '127.0.0.6'), '127.0.0.6\n')
+        self.assertEqual(self.both('delete', '127.0.0.6'), '200 OK\n')
+        self.assertEqual(self.our_addresses(), ['127.0.0.1'])
+        self.assertEqual(self.our_addresses(), self.chronyd_addresses())
+        self.assertEqual(self.both('reselectdist', '0.001'), '200 OK\n')
+        self.assertIn('reselectdist 0.001 s from now on', self.daemon.log())
+
+        # reset sources: both drop their measurements and say they are not synchronised
+        # until new samples come (1 s polls here); the frequency is kept
+        answering, = self.sources()
+        self.wait_until(lambda: self.sources()[answering]['Samples'] >= 8, timeout=30,
+                        what='8 samples')
+        freq = self.tracking('Frequency')
+        self.assertEqual(self.chronyd_leap(), 'Normal')
+        self.assertEqual(self.both('reset', 'sources'), '200 OK\n')
+        self.assertEqual(self.chronyd_leap(), 'Not synchronised')
+        self.assertFalse(self.get_property('NTPSynchronized'))
+        self.assertLessEqual(self.sources()[answering]['Samples'], 1)
+        self.assertIn('Not synchronised', self.run_client([MERIDIANCTL, 'tracking']).stdout)
+        self.assertAlmostEqual(self.tracking('Frequency'), freq, delta=0.1)
+        self.wait_synchronized(timeout=30)
+        self.assertIn('Sources reset', self.daemon.log())
+
+        # chronyc's usage errors are ours too
+        for args in (('add', '127.0.0.7'), ('add', 'refclock', 'PHC', '/dev/ptp0'),
+                     ('reset',), ('reset', 'all'), ('delete',), ('sourcename',),
+                     ('reselectdist',)):
+            r = self.run_client([MERIDIANCTL, *args])
+            self.assertEqual(r.returncode, 2, f'{args}: {r.stdout} {r.stderr}')
+        r = self.run_client([MERIDIANCTL, 'delete', '127.0.0.9'])
+        self.assertEqual(r.returncode, 4, r.stderr)
+        r = self.run_client([MERIDIANCTL, 'reselectdist', '-1'])
+        self.assertEqual(r.returncode, 4, r.stderr)
 
 
 class PoolName(ChronydCase):

@@ -2046,6 +2046,99 @@ reselect_lets_a_better_source_within_reselectdist_take_over (void **state)
   ntp_engine_free (m.e);
 }
 
+/* chronyc reselectdist DIST: the same two sources; lowering the margin while running lets the
+ * nearer source take over at the next selection, without a reselect. A value the directive
+ * refuses changes nothing. */
+static void
+reselectdist_set_while_running_applies_at_the_next_selection (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 43, 0.001, 5.0);
+  m.n_srv = 2;
+  m.srv[0] = (MsServer) { .base_delay = 3e-3, .jitter = 10e-6, .stratum = 1 };
+  m.srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 10e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  char err[100];
+  assert_int_equal (ntp_config_parse_line (&cfg, "reselectdist 0.01", err, sizeof err), 1);
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 60, 0, NULL, NULL);
+  add (&m, "server 192.0.2.2 iburst minpoll 4 maxpoll 4");
+  ms_run (&m, 300, 0, NULL, NULL);
+  NtpTracking tr;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.ref_source, 0);
+  assert_int_equal (ntp_engine_set_directive (m.e, "reselectdist", "-1", err, sizeof err), -1);
+  assert_int_equal (ntp_engine_set_directive (m.e, "reselectdist", "x", err, sizeof err), -1);
+  ms_run (&m, 400, 0, NULL, NULL);
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.ref_source, 0);
+  assert_int_equal (ntp_engine_set_directive (m.e, "reselectdist", "0.0001", err, sizeof err), 0);
+  ms_run (&m, 440, 0, NULL, NULL);
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_int_equal (tr.ref_source, 1);
+  ntp_engine_free (m.e);
+}
+
+/* chronyc reset sources after a move to another network: the path to the server grows from
+ * 1 to 15 ms each way. The reset drops every measurement at once (not synchronised, no sample,
+ * an empty reach register, the frequency kept) and the samples of the new path are used from
+ * the first: synchronised again within two minutes on them alone, the clock within 100 us. Without the reset the old
+ * path's least delay would refuse the new samples (12 in a row, over three minutes at this
+ * poll, before the statistics restart by themselves). */
+static void
+reset_sources_drops_the_measurements_and_keeps_the_frequency (void **state)
+{
+  (void) state;
+  MiniSim m;
+  ms_init (&m, 44, 0.001, 20.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 10e-6, .stratum = 1 };
+  start_engine (&m, NULL);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 600, 0, NULL, NULL);
+  NtpTracking tr;
+  NtpSourceReport r;
+  double freq_before, skew, freq_after;
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_true (tr.synchronized);
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_true (r.samples >= 8);
+  assert_int_equal (r.reach, 0xff);
+  ntp_engine_get_drift (m.e, &freq_before, &skew);
+
+  int sent_before = m.sent;
+  m.srv[0].base_delay = 15e-3;
+  ntp_engine_reset_sources (m.e);
+  ntp_engine_get_tracking (m.e, &tr);
+  assert_false (tr.synchronized);
+  assert_int_equal (tr.ref_source, -1);
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_int_equal (r.samples, 0);
+  assert_int_equal (r.reach, 0);
+  assert_true (r.last_rx_ago < 0);
+  assert_int_equal (r.state, NTP_STATE_UNUSABLE);
+  ntp_engine_get_drift (m.e, &freq_after, &skew);
+  assert_true (freq_after == freq_before);
+
+  ms_run (&m, 720, 0, NULL, NULL);
+  ntp_engine_get_tracking (m.e, &tr);
+  ntp_engine_get_source (m.e, 0, &r);
+  assert_true (tr.synchronized);
+  assert_int_equal (tr.ref_source, 0);
+  /* only the new path's: at most one per 16 s poll since the reset */
+  /* only the new path's (an iburst source takes its burst at the first reply, as back from
+   * an outage) */
+  assert_true (r.samples >= 3 && r.samples <= m.sent - sent_before);
+  assert_true (r.reach != 0);
+  assert_true (fabs (ms_error (&m)) < 100e-6);
+  ntp_engine_free (m.e);
+}
+
 int
 main (void)
 {
@@ -2093,6 +2186,8 @@ main (void)
     cmocka_unit_test (selectdata_verdicts_of_the_engine),
     cmocka_unit_test (minstratum_raises_the_stratum_and_keeps_the_source),
     cmocka_unit_test (reselect_lets_a_better_source_within_reselectdist_take_over),
+    cmocka_unit_test (reselectdist_set_while_running_applies_at_the_next_selection),
+    cmocka_unit_test (reset_sources_drops_the_measurements_and_keeps_the_frequency),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
