@@ -85,6 +85,8 @@ print_help (FILE *out, const char *prog)
   fprintf (out, "  --verbose              %s\n", _("Add meridiand's own words to error messages"));
   fprintf (out, "  -c, -n                 %s\n",
            _("As chronyc's, before the command: comma-separated values, addresses only"));
+  fprintf (out, "  -m                     %s\n",
+           _("As chronyc's: each argument is a whole command, run in turn until one fails"));
   fputc ('\n', out);
   fputs (_("A command's own options are shown by: meridianctl COMMAND --help\n"), out);
   fputc ('\n', out);
@@ -580,6 +582,7 @@ mctl_call_mutating (MctlContext *ctx, const char *method, GVariant *params, GErr
 }
 
 static int run_command (MctlContext *ctx, int argc, char **argv);
+static int run_words (MctlContext *ctx, const char *line, int n_more, char **more);
 
 int
 main (int argc, char **argv)
@@ -587,6 +590,7 @@ main (int argc, char **argv)
   MctlContext ctx = { 0 };
   const char *localedir = g_getenv ("MERIDIAN_LOCALEDIR");
   int first = 1;
+  gboolean multi = FALSE;
   int status;
 
   setlocale (LC_ALL, "");
@@ -623,13 +627,14 @@ main (int argc, char **argv)
           first++;
           break;
         }
-      else if (arg[1] != '-' && arg[1] != '\0' && strspn (arg + 1, "acn") == strlen (arg + 1))
+      else if (arg[1] != '-' && arg[1] != '\0' && strspn (arg + 1, "acmn") == strlen (arg + 1))
         {
-          /* chronyc's -c and -n go before the command ("chronyc -n sources"); as there, they
-           * may be joined ("-cn"). -a is accepted and ignored, as chronyc 4 ignores it
+          /* chronyc's -c, -n and -m go before the command ("chronyc -n sources"); as there,
+           * they may be joined ("-cn"). -a is accepted and ignored, as chronyc 4 ignores it
            * ("chronyc -a makestep" in many a script). */
           ctx.csv |= strchr (arg, 'c') != NULL;
           ctx.numeric |= strchr (arg, 'n') != NULL;
+          multi |= strchr (arg, 'm') != NULL;
         }
       else
         return mctl_usage_error (&ctx, NULL, _("Unknown option %s"), arg);
@@ -645,32 +650,40 @@ main (int argc, char **argv)
       return status;
     }
 
-  /* chronyc reads its arguments as one command line: "chronyc -a 'burst 4/4'" is "burst 4/4".
-   * A command word with blanks in it is split so. */
-  if (strpbrk (argv[first], " \t") != NULL)
+  if (multi)
     {
-      g_auto(GStrv) words = g_strsplit_set (argv[first], " \t", -1);
-      g_autoptr(GPtrArray) joined = g_ptr_array_new ();
-
-      for (guint i = 0; words[i] != NULL; i++)
-        if (words[i][0] != '\0')
-          g_ptr_array_add (joined, words[i]);
-      for (int i = first + 1; i < argc; i++)
-        g_ptr_array_add (joined, argv[i]);
-      g_ptr_array_add (joined, NULL);
-      if (joined->len > 1)
-        {
-          /* the words stay alive in @words until the command returns */
-          status = run_command (&ctx, (int) joined->len - 1, (char **) joined->pdata);
-          g_clear_object (&ctx.time1);
-          g_clear_object (&ctx.timedate1);
-          return status;
-        }
+      /* chronyc -m: each argument is a whole command ("chronyc -m 'burst 4/4' makestep"),
+       * run in turn; the first that fails ends the run with its status, as chronyc stops. */
+      status = MCTL_EXIT_OK;
+      for (int i = first; i < argc && status == MCTL_EXIT_OK; i++)
+        status = run_words (&ctx, argv[i], 0, NULL);
     }
-  status = run_command (&ctx, argc - first, argv + first);
+  else
+    /* chronyc reads its arguments as one command line: "chronyc -a 'burst 4/4'" is "burst
+     * 4/4". A command word with blanks in it is split so. */
+    status = run_words (&ctx, argv[first], argc - first - 1, argv + first + 1);
   g_clear_object (&ctx.time1);
   g_clear_object (&ctx.timedate1);
   return status;
+}
+
+/* Run the command @line, split at blanks, with @n_more arguments after it. */
+static int
+run_words (MctlContext *ctx, const char *line, int n_more, char **more)
+{
+  g_auto(GStrv) words = g_strsplit_set (line, " \t", -1);
+  g_autoptr(GPtrArray) joined = g_ptr_array_new ();
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_ptr_array_add (joined, words[i]);
+  for (int i = 0; i < n_more; i++)
+    g_ptr_array_add (joined, more[i]);
+  if (joined->len == 0)
+    return mctl_usage_error (ctx, NULL, _("An empty command was given"));
+  g_ptr_array_add (joined, NULL);
+  /* the words stay alive in @words until the command returns */
+  return run_command (ctx, (int) joined->len - 1, (char **) joined->pdata);
 }
 
 /* Run the command named by argv[0] with its arguments. */

@@ -91,9 +91,9 @@ class Completion(unittest.TestCase):
 
     def test_completes_options_and_values(self):
         self.assertIn('--no-ask-password', complete('meridianctl --'))
-        # chronyc's -c and -n before the command
+        # chronyc's -c, -m and -n before the command
         self.assertEqual([o for o in complete('meridianctl -') if not o.startswith('--')],
-                         ['-c', '-n'])
+                         ['-c', '-m', '-n'])
         self.assertEqual(complete('meridianctl -n sou'), ['sourcename', 'sources', 'sourcestats'])
         self.assertIn('--country', complete('meridianctl list-timezones --'))
         self.assertIn('--at', complete('meridianctl describe-zone Asia/Seoul --'))

@@ -1565,6 +1565,18 @@ class Ntp(CliTestCase):
         self.assertExit(self.ctl('-a', 'burst 4/4 x y'), EXIT_USAGE)
         self.assertExit(self.ctl('-a', 'bogus 1'), EXIT_USAGE)
         self.assertExit(self.ctl('-x', 'makestep'), EXIT_USAGE)
+        # chronyc -m: each argument a whole command, in turn; the first failure ends the run
+        r = self.ctl('-am', 'burst 2/4', 'makestep 0.25 3')
+        self.assertExit(r, EXIT_OK)
+        self.assertEqual(r.stdout, '200 OK\n200 OK\n')
+        self.wait_until(lambda: 'SetDirective: makestep 0.25 3, sent' in self.daemon.log(),
+                        timeout=10, what='makestep 0.25 3 from -m')
+        r = self.ctl('-m', 'maxupdateskew 0', 'makestep 0.75 3')
+        self.assertExit(r, EXIT_INVALID)
+        self.assertEqual(r.stdout, '')
+        self.assertExit(self.ctl('-m', 'makestep 1 3', ''), EXIT_USAGE)
+        time.sleep(0.5)
+        self.assertNotIn('makestep 0.75 3', self.daemon.log())
 
     def test_waitsync_gives_up_after_max_tries(self):
         self.start_daemon()
