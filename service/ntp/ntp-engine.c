@@ -287,6 +287,26 @@ default_version (NtpEngine *e, const NtpSourceConfig *cfg)
   return n > NTP_MAC_MAX_DIGEST_V4 ? 3 : 4;
 }
 
+/* A source as before its first sample: no statistics, clock filter, estimated asymmetry,
+ * delays or selection verdict (a new source, and chronyc reset sources). */
+static void
+forget_measurements (Source *s)
+{
+  ntp_stats_reset (s->stats);
+  ntp_filter_init (&s->filter, s->cfg.filter);
+  ntp_asym_init (&s->asym);
+  ntp_delay_quant_init (&s->delay_quant, s->cfg.maxdelayquant);
+  s->delay_refused = 0;
+  s->asymmetry = 0.0;
+  s->last_rx_cooked_ns = 0;
+  s->new_sample = false;
+  s->state = NTP_STATE_UNUSABLE;
+  s->leap = NTP_LI_UNSYNC;
+  s->verdict = s->cfg.noselect ? NTP_SELECT_NOSELECT : NTP_SELECT_UNSYNCHRONISED;
+  s->select_score = 1.0;
+  s->select_lo = s->select_hi = s->select_last_ago = 0.0;
+}
+
 int
 ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
 {
@@ -305,7 +325,6 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     memset (s, 0, sizeof *s);
     s->stats = st;
     s->nts = jar;
-    ntp_stats_reset (st);
     s->live = true;
     s->cfg = *sc;
     s->cfg.name[NTP_NAME_MAX - 1] = '\0';
@@ -327,14 +346,8 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     ntp_source_poll_init (&s->poll, &s->cfg);
     if (s->cfg.offline)
       ntp_source_poll_set_offline (&s->poll);
-    ntp_filter_init (&s->filter, s->cfg.filter);
-    ntp_asym_init (&s->asym);
-    ntp_delay_quant_init (&s->delay_quant, s->cfg.maxdelayquant);
+    forget_measurements (s);
     s->own_refid = refid_for_name (s->cfg.name);
-    s->state = NTP_STATE_UNUSABLE;
-    s->leap = NTP_LI_UNSYNC;
-    s->verdict = s->cfg.noselect ? NTP_SELECT_NOSELECT : NTP_SELECT_UNSYNCHRONISED;
-    s->select_score = 1.0;
     if (e->started) {
       ntp_source_poll_start (&s->poll, e->env.now (e->env.ud));
       arm (e);
@@ -1412,20 +1425,8 @@ ntp_engine_reset_sources (NtpEngine *e)
     /* Every measurement and what was learned from them goes; the protocol's state (an
      * outstanding request, the interleaved exchange, NTS cookies) and the poll interval stay,
      * so the next reply is a sample like any other. */
-    ntp_stats_reset (s->stats);
-    ntp_filter_init (&s->filter, s->cfg.filter);
-    ntp_asym_init (&s->asym);
-    ntp_delay_quant_init (&s->delay_quant, s->cfg.maxdelayquant);
+    forget_measurements (s);
     ntp_source_poll_forget_reach (&s->poll);
-    s->delay_refused = 0;
-    s->asymmetry = 0.0;
-    s->last_rx_cooked_ns = 0;
-    s->new_sample = false;
-    s->state = NTP_STATE_UNUSABLE;
-    s->leap = NTP_LI_UNSYNC;
-    s->verdict = s->cfg.noselect ? NTP_SELECT_NOSELECT : NTP_SELECT_UNSYNCHRONISED;
-    s->select_score = 1.0;
-    s->select_lo = s->select_hi = s->select_last_ago = 0.0;
   }
   if (e->selected >= 0 || e->synchronized)
     elog (e, NTP_LOG_WARNING, "Sources reset: not synchronised until new measurements select one");

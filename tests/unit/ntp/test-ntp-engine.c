@@ -2006,6 +2006,27 @@ minstratum_raises_the_stratum_and_keeps_the_source (void **state)
   }
 }
 
+/* Two sources under `reselectdist 0.01`, the second 2 ms nearer and added a minute after the
+ * first, run to 300 s: the first stays selected, within reselectdist of the second. */
+static void
+start_two_sources_within_reselectdist (MiniSim *m)
+{
+  ms_init (m, 43, 0.001, 5.0);
+  m->n_srv = 2;
+  m->srv[0] = (MsServer) { .base_delay = 3e-3, .jitter = 10e-6, .stratum = 1 };
+  m->srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 10e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  char err[100];
+  assert_int_equal (ntp_config_parse_line (&cfg, "reselectdist 0.01", err, sizeof err), 1);
+  start_engine (m, &cfg);
+  add (m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m->e);
+  ms_run (m, 60, 0, NULL, NULL);
+  add (m, "server 192.0.2.2 iburst minpoll 4 maxpoll 4");
+  ms_run (m, 300, 0, NULL, NULL);
+}
+
 /* chronyc reselect: a source 2 ms nearer than the selected one, within `reselectdist 0.01`,
  * does not take over (its selectdata score says it is better); after ntp_engine_reselect it
  * does, and the selection keeps it. */
@@ -2014,20 +2035,7 @@ reselect_lets_a_better_source_within_reselectdist_take_over (void **state)
 {
   (void) state;
   MiniSim m;
-  ms_init (&m, 43, 0.001, 5.0);
-  m.n_srv = 2;
-  m.srv[0] = (MsServer) { .base_delay = 3e-3, .jitter = 10e-6, .stratum = 1 };
-  m.srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 10e-6, .stratum = 1 };
-  NtpConfig cfg;
-  ntp_config_init (&cfg);
-  char err[100];
-  assert_int_equal (ntp_config_parse_line (&cfg, "reselectdist 0.01", err, sizeof err), 1);
-  start_engine (&m, &cfg);
-  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
-  ntp_engine_start (m.e);
-  ms_run (&m, 60, 0, NULL, NULL);
-  add (&m, "server 192.0.2.2 iburst minpoll 4 maxpoll 4");
-  ms_run (&m, 300, 0, NULL, NULL);
+  start_two_sources_within_reselectdist (&m);
   NtpTracking tr;
   NtpSourceReport r;
   ntp_engine_get_tracking (m.e, &tr);
@@ -2054,20 +2062,8 @@ reselectdist_set_while_running_applies_at_the_next_selection (void **state)
 {
   (void) state;
   MiniSim m;
-  ms_init (&m, 43, 0.001, 5.0);
-  m.n_srv = 2;
-  m.srv[0] = (MsServer) { .base_delay = 3e-3, .jitter = 10e-6, .stratum = 1 };
-  m.srv[1] = (MsServer) { .base_delay = 1e-3, .jitter = 10e-6, .stratum = 1 };
-  NtpConfig cfg;
-  ntp_config_init (&cfg);
+  start_two_sources_within_reselectdist (&m);
   char err[100];
-  assert_int_equal (ntp_config_parse_line (&cfg, "reselectdist 0.01", err, sizeof err), 1);
-  start_engine (&m, &cfg);
-  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
-  ntp_engine_start (m.e);
-  ms_run (&m, 60, 0, NULL, NULL);
-  add (&m, "server 192.0.2.2 iburst minpoll 4 maxpoll 4");
-  ms_run (&m, 300, 0, NULL, NULL);
   NtpTracking tr;
   ntp_engine_get_tracking (m.e, &tr);
   assert_int_equal (tr.ref_source, 0);
