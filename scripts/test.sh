@@ -19,13 +19,14 @@ if [ "$install" = 1 ]; then
   if [ "$(id -u)" = 0 ]; then sh scripts/install-deps.sh; else sudo sh scripts/install-deps.sh; fi
 fi
 
-# Tests at once: two per core. Most of the long tests wait on a server's polls, a simulated
+# Tests at once: three per core. Most of the long tests wait on a server's polls, a simulated
 # network or a D-Bus reply with the processor mostly idle (measured: the NTP ones use 1 to 25 %
-# of a core), so two per core keeps the cores busy without starving the ones that measure
-# time. The long tests start first (their meson `priority:`), so none of them is left to run
-# alone at the end.
+# of a core). At two per core the integration suite still left the processors 42 % idle
+# (123 s); at three, 19 % (99 s), and the whole run on a clean clone took 14 min 18 s instead
+# of 17 min 15 s, every test passing (4 Dec 2026, 2 cores). The long tests start first (their
+# meson `priority:`), so none of them is left to run alone at the end.
 # MERIDIAN_TEST_PROCESSES overrides the number.
-jobs=${MERIDIAN_TEST_PROCESSES:-$(( $(nproc) * 2 ))}
+jobs=${MERIDIAN_TEST_PROCESSES:-$(( $(nproc) * 3 ))}
 
 status=0
 passed=0; failed=0; skipped=0
