@@ -74,6 +74,8 @@ mrd_config_new (void)
   config->nts_certs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   config->nts_cert_sets = g_array_new (FALSE, FALSE, sizeof (guint));
   config->nts_cert_files = g_ptr_array_new_with_free_func (g_free);
+  config->initstepslew_hosts = g_ptr_array_new_with_free_func (g_free);
+  config->initstepslew_origins = g_ptr_array_new_with_free_func (g_free);
   return config;
 }
 
@@ -97,6 +99,8 @@ mrd_config_free (MrdConfig *config)
   g_free (config->ntsdumpdir);
   g_free (config->root);
   g_free (config->origin);
+  g_ptr_array_unref (config->initstepslew_hosts);
+  g_ptr_array_unref (config->initstepslew_origins);
   g_free (config);
 }
 
@@ -564,6 +568,11 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
     if (r > 0)
       {
         g_ptr_array_add (config->core_lines, g_steal_pointer (&normalised));
+        for (i = 2; g_str_equal (name, "initstepslew") && words[i] != NULL; i++)
+          {
+            g_ptr_array_add (config->initstepslew_hosts, g_strdup (words[i]));
+            g_ptr_array_add (config->initstepslew_origins, g_strdup (config->origin));
+          }
         return MRD_CONFIG_LINE_OK;
       }
   }
@@ -650,10 +659,41 @@ parse_data_kind (MrdConfig *config, const char *data, const char *filename, File
     }
 }
 
+/* chronyd measures initstepslew's hosts before it starts its sources; here the first
+ * correction comes from the sources, so a host that is none of them is said to be unused. */
+static void
+check_initstepslew_hosts (MrdConfig *config)
+{
+  for (guint i = 0; i < config->initstepslew_hosts->len; i++)
+    {
+      const char *host = config->initstepslew_hosts->pdata[i];
+      const char *origin = config->initstepslew_origins->pdata[i];
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < config->sources->len && !found; j++)
+        {
+          g_auto(GStrv) words = g_strsplit (config->sources->pdata[j], " ", 3);
+
+          found = words[0] != NULL && words[1] != NULL && g_ascii_strcasecmp (words[1], host) == 0;
+        }
+      if (!found)
+        {
+          g_autofree char *diag = g_strdup_printf (
+            _("%s: initstepslew: %s is not a source; the first correction comes from the sources"
+              " (add a server line for it to be measured)"),
+            origin != NULL ? origin : "initstepslew", host);
+
+          g_message ("%s", diag);
+          g_ptr_array_add (config->diagnostics, g_steal_pointer (&diag));
+        }
+    }
+}
+
 void
 mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename)
 {
   parse_data_kind (config, data, filename, FILE_CONF);
+  check_initstepslew_hosts (config);
 }
 
 /* A file the administrator named (--config, and what it includes): links are followed, as

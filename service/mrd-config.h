@@ -54,6 +54,8 @@ typedef struct {
   char      *root;          /* the root files were read beneath (NULL: read as named); for
                              * mrd_config_load_sourcedirs */
   char      *origin;        /* "FILE:LINE" of the line being parsed (private) */
+  GPtrArray *initstepslew_hosts;   /* char *: initstepslew's hosts, and "FILE:LINE" of each */
+  GPtrArray *initstepslew_origins; /* (private: checked against the sources once all is read) */
 } MrdConfig;
 
 MrdConfig          *mrd_config_new        (void);

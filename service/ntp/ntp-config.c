@@ -149,7 +149,8 @@ ntp_config_init (NtpConfig *cfg)
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "combinelimit", "corrtimeratio", "leapsecmode", "leapsecond", "makestep", "maxchange",
+  "combinelimit", "corrtimeratio", "initstepslew", "leapsecmode", "leapsecond", "makestep",
+  "maxchange",
   "maxclockerror", "maxdistance", "maxjitter", "maxslewrate", "maxupdateskew", "minsources",
   "nocerttimecheck", "ntsrefresh", "reselectdist", "stratumweight", NULL,
 };
@@ -216,6 +217,16 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
   double v;
   int iv;
 
+  if (!strcmp (d, "initstepslew")) {
+    /* chrony: initstepslew STEP-THRESHOLD [HOSTNAME]... (deprecated there in favour of
+     * makestep, still in default configurations such as Alpine's). */
+    if (n < 2)
+      return fail (err, errlen, "initstepslew needs a threshold (s), then the hosts to measure");
+    if (!parse_double (w[1], &v) || v < 0 || v > 1e9)
+      return fail (err, errlen, "initstepslew: threshold '%s' is not a number of seconds from 0 to 1e9", w[1]);
+    cfg->initstepslew_threshold = v;
+    return 1;
+  }
   if (!strcmp (d, "makestep")) {
     if (n != 3)
       return fail (err, errlen, "makestep needs two values: THRESHOLD (s) and LIMIT (updates, -1 = always)");

@@ -306,6 +306,10 @@ start_slew (NtpDiscipline *d, int64_t now_ns, double p0, bool chrony_rule, doubl
 bool
 ntp_discipline_step_allowed (const NtpDiscipline *d, double offset)
 {
+  /* initstepslew: the first update steps an offset over its threshold */
+  if (d->updates == 0 && d->cfg.initstepslew_threshold > 0 &&
+      fabs (offset) > d->cfg.initstepslew_threshold)
+    return true;
   if (!(d->cfg.makestep_threshold > 0))
     return false;
   if (fabs (offset) <= d->cfg.makestep_threshold)

@@ -205,6 +205,9 @@ typedef struct {
 typedef struct {
   double makestep_threshold;   /* s; <= 0 = never step (except panic rules below) */
   int makestep_limit;          /* steps allowed in the first N updates; < 0 = always */
+  /* chrony's initstepslew THRESHOLD [HOST...]: the first update steps an offset over this
+   * (s), whatever makestep says; <= 0 = none. The hosts are the daemon's to check. */
+  double initstepslew_threshold;
   double maxdistance;          /* s; default 3 */
   int minsources;              /* default 1 */
   double maxupdateskew;        /* ppm; default 1000 */

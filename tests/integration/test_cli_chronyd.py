@@ -67,6 +67,19 @@ class CliAgainstChronyd(ChronydCase):
         self.assertIn('makestep 1 3 from now on', log)
         self.assertIn('maxupdateskew 100 ppm from now on', log)
 
+    def test_initstepslew_steps_the_first_correction_as_written_for_chronyd(self):
+        # Alpine's default configuration has "initstepslew 10 pool.ntp.org": 100 s off, the
+        # first update steps (without it, as the makestep test above shows, the error would
+        # be slewed for some 1000 s); the host is the source, so nothing is said of it.
+        self.write_config(self.server_line, 'initstepslew 10 127.0.0.1')
+        self.start_seed_daemon(offset='100')
+        self.wait_synchronized()
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=20,
+                        what='|TrueOffset| < 1 ms after the first update')
+        self.assertNotIn('is not a source', self.daemon.log())
+        # a step, not a slew
+        self.assertIn('System clock was stepped by', self.daemon.log())
+
     def test_last_rx_and_root_dispersion_run_on_between_samples_as_chronycs(self):
         # chronyc's LastRx is the time since the source's last sample as of the moment asked:
         # at a 16-s poll it climbs to about 16 before each sample resets it; its tracking's

@@ -431,6 +431,49 @@ runtime_makestep_counts_its_limit_from_the_change (void **state)
   assert_int_equal (fake.n_step, 3);
 }
 
+/* chrony's initstepslew THRESHOLD: the first update steps an offset over the threshold (and
+ * one under it is slewed), whatever makestep says; no later update steps for it. With
+ * makestep as well, each rule steps when it allows. */
+static void
+initstepslew_steps_the_first_update_only (void **state)
+{
+  (void) state;
+  NtpDiscipline d;
+  NtpClockChange chg;
+  NtpConfig cfg;
+  char err[100];
+  NtpDisciplineInput big = input (25.0), small = input (5.0);
+  for (int over = 0; over < 2; over++) {
+    memset (&fake, 0, sizeof fake);
+    ntp_config_init (&cfg);
+    assert_int_equal (ntp_config_parse_line (&cfg, "initstepslew 10 foo.example.net bar.example.net",
+                                             err, sizeof err), 1);
+    assert_true (cfg.initstepslew_threshold == 10.0);
+    ntp_discipline_init (&d, &env, &cfg);
+    assert_int_equal (ntp_discipline_update (&d, 0, over ? &big : &small, &chg),
+                      over ? NTP_DISCIPLINE_STEPPED : NTP_DISCIPLINE_SLEWED);
+    assert_int_equal (fake.n_step, over);
+    /* the second update is slewed, however large */
+    assert_int_equal (ntp_discipline_update (&d, S, &big, &chg), NTP_DISCIPLINE_SLEWED);
+    assert_int_equal (fake.n_step, over);
+  }
+  /* beside makestep 1 3: 5 s is under initstepslew's 10 but over makestep's 1 */
+  memset (&fake, 0, sizeof fake);
+  ntp_config_init (&cfg);
+  assert_int_equal (ntp_config_parse_line (&cfg, "initstepslew 10", err, sizeof err), 1);
+  cfg.makestep_threshold = 1.0;
+  cfg.makestep_limit = 3;
+  ntp_discipline_init (&d, &env, &cfg);
+  assert_int_equal (ntp_discipline_update (&d, 0, &small, &chg), NTP_DISCIPLINE_STEPPED);
+  /* bad lines are refused and change nothing */
+  const char *bad[] = { "initstepslew", "initstepslew -1 foo", "initstepslew ten foo" };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ntp_config_init (&cfg);
+    assert_int_equal (ntp_config_parse_line (&cfg, bad[i], err, sizeof err), -1);
+    assert_true (cfg.initstepslew_threshold == 0.0);
+  }
+}
+
 static void
 makestep_limit_minus_one_always_steps (void **state)
 {
@@ -820,6 +863,7 @@ main (void)
     cmocka_unit_test (clock_that_ends_slews_gets_the_whole_slew_and_no_deadline),
     cmocka_unit_test (makestep_steps_only_in_first_updates),
     cmocka_unit_test (makestep_limit_minus_one_always_steps),
+    cmocka_unit_test (initstepslew_steps_the_first_update_only),
     cmocka_unit_test (runtime_makestep_counts_its_limit_from_the_change),
     cmocka_unit_test (panic_bound_refuses_huge_offsets_without_makestep),
     cmocka_unit_test (maxchange_and_bogus_input_refused),

@@ -239,6 +239,44 @@ crlf_line_ends_read_as_line_ends (void **state)
   assert_string_equal (g_ptr_array_index (config->core_lines, 0), "makestep 1 3");
 }
 
+/* Alpine's default chrony.conf, as written: initstepslew goes to the core with its host, which
+ * is a source; cmdport (no command port here) is said to be unsupported. A host that is no
+ * source is named with FILE:LINE, and the line still applies. */
+static void
+alpine_initstepslew_reads_as_written (void **state)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  g_autoptr(MrdConfig) other = mrd_config_new ();
+
+  mrd_config_parse_data (config,
+                         "pool pool.ntp.org iburst\n"
+                         "initstepslew 10 pool.ntp.org\n"
+                         "driftfile /var/lib/chrony/chrony.drift\n"
+                         "rtcsync\n"
+                         "cmdport 0\n",
+                         "/etc/chrony/chrony.conf");
+  assert_int_equal (config->n_errors, 0);
+  assert_int_equal (config->sources->len, 1);
+  assert_int_equal (config->core_lines->len, 1);
+  assert_string_equal (g_ptr_array_index (config->core_lines, 0), "initstepslew 10 pool.ntp.org");
+  assert_int_equal (config->diagnostics->len, 1);
+  assert_non_null (strstr (g_ptr_array_index (config->diagnostics, 0),
+                           "chrony.conf:5: directive 'cmdport'"));
+
+  mrd_config_parse_data (other,
+                         "initstepslew 30 foo.example.net bar.example.net\n"
+                         "server BAR.example.net iburst\n",
+                         "/etc/chrony/chrony.conf");
+  assert_int_equal (other->n_errors, 0);
+  assert_int_equal (other->core_lines->len, 1);
+  assert_int_equal (other->diagnostics->len, 1);
+  assert_non_null (strstr (g_ptr_array_index (other->diagnostics, 0),
+                           "chrony.conf:1: initstepslew: foo.example.net is not a source"));
+  /* a threshold that is not one is an error of the line, which then does not apply */
+  assert_int_equal (parse (other, "initstepslew soon foo", NULL), MRD_CONFIG_LINE_ERROR);
+  assert_int_equal (other->core_lines->len, 1);
+}
+
 static void
 missing_file_gives_defaults_and_unreadable_file_fails (void **state)
 {
@@ -572,6 +610,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (seed_server_line_is_accepted_as_written),
+    cmocka_unit_test (alpine_initstepslew_reads_as_written),
     cmocka_unit_test (pool_and_peer_lines_with_odd_spacing_are_normalised),
     cmocka_unit_test (comments_and_blank_lines_are_ok),
     cmocka_unit_test (driftfile_and_core_directives_are_kept),
