@@ -2082,9 +2082,9 @@ reselectdist_set_while_running_applies_at_the_next_selection (void **state)
 /* chronyc reset sources after a move to another network: the path to the server grows from
  * 1 to 15 ms each way. The reset drops every measurement at once (not synchronised, no sample,
  * an empty reach register, the frequency kept) and the samples of the new path are used from
- * the first: synchronised again within two minutes on them alone, the clock within 100 us. Without the reset the old
- * path's least delay would refuse the new samples (12 in a row, over three minutes at this
- * poll, before the statistics restart by themselves). */
+ * the first: synchronised again within two minutes on them alone, the clock within 100 us.
+ * Without the reset the old path's least delay would refuse the new samples (12 in a row,
+ * over three minutes at this poll, before the statistics restart by themselves). */
 static void
 reset_sources_drops_the_measurements_and_keeps_the_frequency (void **state)
 {
