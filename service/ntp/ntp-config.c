@@ -150,9 +150,8 @@ ntp_config_init (NtpConfig *cfg)
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
   "combinelimit", "corrtimeratio", "initstepslew", "leapsecmode", "leapsecond", "makestep",
-  "maxchange",
-  "maxclockerror", "maxdistance", "maxjitter", "maxslewrate", "maxupdateskew", "minsources",
-  "nocerttimecheck", "ntsrefresh", "reselectdist", "stratumweight", NULL,
+  "maxchange", "maxclockerror", "maxdistance", "maxjitter", "maxslewrate", "maxupdateskew",
+  "minsources", "nocerttimecheck", "ntsrefresh", "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *

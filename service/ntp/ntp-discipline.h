@@ -121,7 +121,8 @@ NtpDisciplineResult ntp_discipline_update (NtpDiscipline *d, int64_t now_ns,
  * command sets anew). */
 void ntp_discipline_set_makestep (NtpDiscipline *d, double threshold, int limit);
 void ntp_discipline_set_maxupdateskew (NtpDiscipline *d, double ppm);
-/* True when makestep would step an offset of this size now. */
+/* True when makestep (or, at the first update, initstepslew) would step an offset of this
+ * size now. */
 bool ntp_discipline_step_allowed (const NtpDiscipline *d, double offset);
 /* `chronyc makestep`: step out whatever is still being slewed. */
 void ntp_discipline_make_step (NtpDiscipline *d, int64_t now_ns, NtpClockChange *chg);
