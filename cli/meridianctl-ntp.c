@@ -777,7 +777,9 @@ mctl_sourcename (MctlContext *ctx, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(GPtrArray) objects = NULL;
+  g_autoptr(GDBusObject) object = NULL;
   g_autofree char *path = NULL;
+  MrdDBusTime1Source *s;
   int status = MCTL_EXIT_FAILURE;
 
   if (!mctl_parse_options (ctx, octx, &argc, &argv))
@@ -793,31 +795,28 @@ mctl_sourcename (MctlContext *ctx, int argc, char **argv)
   path = find_source_in (objects, argv[1], &status);
   if (path == NULL)
     return status;
-  for (guint i = 0; i < objects->len; i++)
+  object = g_dbus_object_manager_get_object (manager, path);
+  s = object != NULL ? mrd_dbus_object_peek_time1_source (MRD_DBUS_OBJECT (object)) : NULL;
+  if (s == NULL)
+    return MCTL_EXIT_FAILURE;
+  if (ctx->json)
     {
-      MrdDBusTime1Source *s = mrd_dbus_object_peek_time1_source (objects->pdata[i]);
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
 
-      if (!g_str_equal (g_dbus_object_get_object_path (objects->pdata[i]), path))
-        continue;
-      if (ctx->json)
-        {
-          g_autoptr(JsonBuilder) b = json_builder_new ();
-          g_autoptr(JsonNode) root = NULL;
-
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, mrd_dbus_time1_source_get_name (s));
-          json_builder_set_member_name (b, "address");
-          json_builder_add_string_value (b, mrd_dbus_time1_source_get_address (s));
-          json_builder_set_member_name (b, "path");
-          json_builder_add_string_value (b, path);
-          json_builder_end_object (b);
-          root = json_builder_get_root (b);
-          mctl_print_json (root);
-        }
-      else
-        g_print ("%s\n", mrd_dbus_time1_source_get_name (s));
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, mrd_dbus_time1_source_get_name (s));
+      json_builder_set_member_name (b, "address");
+      json_builder_add_string_value (b, mrd_dbus_time1_source_get_address (s));
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, path);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      mctl_print_json (root);
     }
+  else
+    g_print ("%s\n", mrd_dbus_time1_source_get_name (s));
   return MCTL_EXIT_OK;
 }
 

@@ -677,10 +677,11 @@ run_words (MctlContext *ctx, const char *line, int n_more, char **more)
   for (guint i = 0; words[i] != NULL; i++)
     if (words[i][0] != '\0')
       g_ptr_array_add (joined, words[i]);
-  for (int i = 0; i < n_more; i++)
-    g_ptr_array_add (joined, more[i]);
+  /* "meridianctl '' sources" names no command, as "meridianctl -m ''" does not */
   if (joined->len == 0)
     return mctl_usage_error (ctx, NULL, _("An empty command was given"));
+  for (int i = 0; i < n_more; i++)
+    g_ptr_array_add (joined, more[i]);
   g_ptr_array_add (joined, NULL);
   /* the words stay alive in @words until the command returns */
   return run_command (ctx, (int) joined->len - 1, (char **) joined->pdata);

@@ -672,9 +672,12 @@ check_initstepslew_hosts (MrdConfig *config)
 
       for (guint j = 0; j < config->sources->len && !found; j++)
         {
-          g_auto(GStrv) words = g_strsplit (config->sources->pdata[j], " ", 3);
+          NtpSourceConfig sc;
 
-          found = words[0] != NULL && words[1] != NULL && g_ascii_strcasecmp (words[1], host) == 0;
+          /* every line in @sources parsed when it was read */
+          ntp_source_config_init (&sc);
+          found = ntp_source_config_parse (&sc, config->sources->pdata[j], NULL, 0) == 0 &&
+                  g_ascii_strcasecmp (sc.name, host) == 0;
         }
       if (!found)
         {

@@ -1575,6 +1575,7 @@ class Ntp(CliTestCase):
         self.assertExit(r, EXIT_INVALID)
         self.assertEqual(r.stdout, '')
         self.assertExit(self.ctl('-m', 'makestep 1 3', ''), EXIT_USAGE)
+        self.assertExit(self.ctl('', 'burst'), EXIT_USAGE)
         time.sleep(0.5)
         self.assertNotIn('makestep 0.75 3', self.daemon.log())
 
