@@ -566,7 +566,8 @@ parse_value (const OptSpec *o, const char *arg, double *v)
 static void
 apply_option (NtpSourceConfig *sc, const OptSpec *o, double v, const char *arg)
 {
-  int iv = (int) v;
+  /* Every option but key has a range within int's; key (up to 4294967295) is read from v. */
+  int iv = v >= INT_MIN && v <= INT_MAX ? (int) v : 0;
   switch (o->id) {
   case O_MINPOLL: sc->minpoll = iv; break;
   case O_MAXPOLL: sc->maxpoll = iv; break;

@@ -308,6 +308,13 @@ sample_and_delay_options (void **state)
   assert_false (sc.presend_on);
   assert_int_equal (sc.key, 7);
   assert_int_equal (sc.version, 3);
+  /* key IDs above INT_MAX are chrony's too (a libFuzzer find: no conversion to int on the way) */
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 2222222226", err,
+                                             sizeof err), 0);
+  assert_true (sc.key == 2222222226u);
+  assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 4294967295", err,
+                                             sizeof err), 0);
+  assert_true (sc.key == 4294967295u);
   /* many of them: the list stays a bounded string */
   char line[1024] = "server 192.0.2.1";
   for (int i = 0; i < 15; i++)
@@ -359,6 +366,7 @@ garbage_source_lines_explain_themselves (void **state)
   expect_source_error ("server 1.2.3.4 maxdelay 1001", "0 to 1000");
   expect_source_error ("server 1.2.3.4 key 0", "key '0'");
   expect_source_error ("server 1.2.3.4 key", "needs a value");
+  expect_source_error ("server 1.2.3.4 key 4294967296", "key '4294967296'");
   expect_source_error ("server 1.2.3.4 key iburst", "key 'iburst'");
   expect_source_error ("server 1.2.3.4 certset -1", "certset '-1'");
   expect_source_error ("server 1.2.3.4 extfield", "needs a value");
