@@ -23,9 +23,13 @@ process).
 
 Usage: bench.py [--quick] [--seeds N] [--seed-base B] [--jitter J] [--wander W]
                 [--compare MERIDIAND] [--no-sim] [--no-grid] [--no-loopback] [--xleave]
+                [--serving]
 
 --xleave: only interleaved mode, in clknetsim: chronyd and meridiand with `xleave` and each
 without it, four clients of one chronyd server in one simulation, same noise.
+--serving: only the time served downstream, in clknetsim (also run after the conditions):
+chronyd and meridiand as clients of one chronyd server, each serving (`allow`) a chronyd
+client of its own, the two chains on the same noise.
 """
 
 import argparse
@@ -210,6 +214,58 @@ def conditions_part(args):
                       delay_wrap=wrap)
         print(f"{name:>30} | {row_text(out)}", flush=True)
     print("   mark: as above")
+    print()
+
+
+def serving_part(args):
+    """Time served downstream: a chronyd server (stratum 1); chronyd and meridiand as its
+    clients, each serving (`allow`); a chronyd client of each. Both middle links read one
+    jitter series, both downstream links another, so the two chains see the same noise; paired
+    per seed, the downstream clients' errors say whose served time is the better to follow."""
+    seeds = seed_list(args)
+    jitters = args.jitter or [1e-5, 1e-4]
+    wanders = args.wander or [1e-9]
+    limit = 4000 if args.quick else 10000
+    reset = 1000
+    print("== clknetsim, serving: chronyd server -> {chronyd | meridiand} serving (`allow`) -> "
+          "a chronyd client of each, same noise ==")
+    print(f"   `server ADDRESS` (default polling) at each hop, start 0.1 s off and 100 ppm fast; "
+          f"{limit} s simulated, figures after {reset} s; seeds {seeds[0]}-{seeds[-1]}")
+    print()
+    hdr = (f"{'jitter':>7} {'wander':>7} | {'mid c':>9} {'mid m':>9} {'m - c +- SE':>20} {'':1} | "
+           f"{'down of c':>9} {'down of m':>9} {'m - c +- SE':>20} {'':1}")
+    print(hdr)
+    print("-" * len(hdr))
+    for jitter in jitters:
+        for wander in wanders:
+            got = {k: [] for k in ("mc", "mm", "dc", "dm")}
+            for seed in seeds:
+                nodes = [cksim.Node("chronyd-server"),
+                         cksim.Node("chronyd", conf="server 192.168.123.1\nallow", offset=0.1,
+                                    freq_offset=1e-4, wander=wander),
+                         cksim.Node("meridiand", conf="server 192.168.123.1\nallow", offset=0.1,
+                                    freq_offset=1e-4, wander=wander),
+                         cksim.Node("chronyd", conf="server 192.168.123.2", offset=0.1,
+                                    freq_offset=1e-4, wander=wander),
+                         cksim.Node("chronyd", conf="server 192.168.123.3", offset=0.1,
+                                    freq_offset=1e-4, wander=wander)]
+                links = [(2, 1, "up"), (3, 1, "up"), (4, 2, "down"), (5, 3, "down")]
+                sim = cksim.Simulation(nodes, limit=limit, reset=reset, seed=seed,
+                                       base_delay=args.base_delay, jitter=jitter, links=links)
+                try:
+                    res = sim.run()
+                finally:
+                    sim.cleanup()
+                for key, i in (("mc", 2), ("mm", 3), ("dc", 4), ("dm", 5)):
+                    got[key].append(res[i].rms_time)
+            d1, se1, mk1 = paired(got["mm"], got["mc"])
+            d2, se2, mk2 = paired(got["dm"], got["dc"])
+            print(f"{jitter:7.0e} {wander:7.0e} | {fmt_s(statistics.fmean(got['mc'])):>9} "
+                  f"{fmt_s(statistics.fmean(got['mm'])):>9} {fmt_s(d1):>10} +- {fmt_s(se1):>7} "
+                  f"{mk1:1} | {fmt_s(statistics.fmean(got['dc'])):>9} "
+                  f"{fmt_s(statistics.fmean(got['dm'])):>9} {fmt_s(d2):>10} +- {fmt_s(se2):>7} "
+                  f"{mk2:1}", flush=True)
+    print("   mark: '<' meridiand's chain significantly lower, '>' higher, '~' not significant")
     print()
 
 
@@ -730,6 +786,9 @@ def main():
     ap.add_argument("--xleave", action="store_true",
                     help="clknetsim: only interleaved mode (chronyd and meridiand with and "
                     "without xleave, same noise)")
+    ap.add_argument("--serving", action="store_true",
+                    help="clknetsim: only the time served downstream (chronyd and meridiand "
+                    "each serving a chronyd client, same noise)")
     ap.add_argument("--run-s", type=int, help="loopback: seconds of synchronization")
     ap.add_argument("--idle-s", type=int, help="loopback: seconds of the idle window")
     ap.add_argument("--verbose", action="store_true", help="loopback: print every sample")
@@ -743,6 +802,9 @@ def main():
             cksim.find_clknetsim()
             if args.xleave:
                 xleave_part(args)
+            if args.serving:
+                serving_part(args)
+                return 0
         if args.xleave:
             if not args.no_loopback:
                 xleave_loopback_part(args)
@@ -752,6 +814,7 @@ def main():
                 sim_part(args)
             if not args.no_conditions:
                 conditions_part(args)
+                serving_part(args)
         if not args.no_loopback:
             loopback_part(args)
     except (cksim.Skip, netlib.Skip) as e:

@@ -355,6 +355,182 @@ mrd_net_socket_get_n_foreign (MrdNetSocket *self)
   return self->n_foreign;
 }
 
+/* ---- server --------------------------------------------------------------------------- */
+
+struct _MrdNetServer {
+  int fd;
+  guint watch;
+  MrdNetRequestFunc func;
+  gpointer user_data;
+};
+
+static gboolean
+server_read_one (MrdNetServer *self)
+{
+  guint8 buf[RECV_BUF_LEN];
+  union {
+    char buf[CMSG_SPACE (3 * sizeof (struct timespec)) + 256];
+    struct cmsghdr align;
+  } control;
+  MrdNetAddress from = { .len = sizeof from.ss };
+  struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+  struct msghdr msg = {
+    .msg_name = &from.ss, .msg_namelen = sizeof from.ss,
+    .msg_iov = &iov, .msg_iovlen = 1,
+    .msg_control = control.buf, .msg_controllen = sizeof control.buf,
+  };
+  gint64 ts;
+  ssize_t n;
+
+  memset (&from.ss, 0, sizeof from.ss);
+  n = recvmsg (self->fd, &msg, MSG_DONTWAIT);
+  if (n < 0)
+    return errno == EINTR;
+  /* Longer than any request: dropped whole, as a client's reply would be. */
+  if ((msg.msg_flags & MSG_TRUNC) || msg.msg_namelen == 0)
+    return TRUE;
+  from.len = msg.msg_namelen;
+  ts = find_timestamp (&msg);
+  if (ts == 0)
+    ts = realtime_ns ();
+  self->func (self->user_data, buf, (gsize) n, &from, ts);
+  return TRUE;
+}
+
+static gboolean
+server_readable (int fd, GIOCondition condition, gpointer user_data)
+{
+  MrdNetServer *self = user_data;
+  guint i;
+
+  /* Bounded, so a flood of requests cannot keep the main loop here. */
+  for (i = 0; i < 64; i++)
+    if (!server_read_one (self))
+      break;
+  return G_SOURCE_CONTINUE;
+}
+
+int
+mrd_net_server_open (int family, const char *bind_address, guint16 port, GError **error)
+{
+  struct sockaddr_storage ss;
+  socklen_t len;
+  int fd, on = 1, errsv;
+  const char *what;
+
+  memset (&ss, 0, sizeof ss);
+  if (family == AF_INET)
+    {
+      struct sockaddr_in *a = (struct sockaddr_in *) &ss;
+
+      a->sin_family = AF_INET;
+      a->sin_port = htons (port);
+      a->sin_addr.s_addr = htonl (INADDR_ANY);
+      if (bind_address != NULL && inet_pton (AF_INET, bind_address, &a->sin_addr) != 1)
+        family = -1;
+      len = sizeof *a;
+    }
+  else
+    {
+      struct sockaddr_in6 *a = (struct sockaddr_in6 *) &ss;
+
+      a->sin6_family = AF_INET6;
+      a->sin6_port = htons (port);
+      a->sin6_addr = in6addr_any;
+      if (bind_address != NULL && inet_pton (AF_INET6, bind_address, &a->sin6_addr) != 1)
+        family = -1;
+      len = sizeof *a;
+    }
+  if (family < 0)
+    {
+      g_set_error (error, MRD_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "'%s' is not an address to bind", bind_address);
+      return -1;
+    }
+  /* The bare type, as for the client sockets (clknetsim takes no flags). */
+  fd = socket (family, SOCK_DGRAM, IPPROTO_UDP);
+  what = "socket";
+  if (fd >= 0)
+    {
+      (void) fcntl (fd, F_SETFD, FD_CLOEXEC);
+      (void) fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
+      (void) setsockopt (fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+      if (family == AF_INET6)
+        (void) setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+      what = "bind";
+      if (bind (fd, (struct sockaddr *) &ss, len) == 0)
+        return fd;
+    }
+  errsv = errno;
+  if (fd >= 0)
+    close (fd);
+  g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "%s: %s", what,
+               g_strerror (errsv));
+  return -1;
+}
+
+MrdNetServer *
+mrd_net_server_new_from_fd (int fd, MrdNetRequestFunc func, gpointer user_data)
+{
+  MrdNetServer *self = g_new0 (MrdNetServer, 1);
+  int on = 1;
+
+  /* A socket handed over keeps its own settings but these, which the engine relies on. */
+  (void) fcntl (fd, F_SETFD, FD_CLOEXEC);
+  (void) fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
+  (void) setsockopt (fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  self->fd = fd;
+  self->func = func;
+  self->user_data = user_data;
+  self->watch = g_unix_fd_add (fd, G_IO_IN, server_readable, self);
+  return self;
+}
+
+MrdNetServer *
+mrd_net_server_new (int family, const char *bind_address, guint16 port, MrdNetRequestFunc func,
+                    gpointer user_data, GError **error)
+{
+  int fd = mrd_net_server_open (family, bind_address, port, error);
+
+  return fd < 0 ? NULL : mrd_net_server_new_from_fd (fd, func, user_data);
+}
+
+void
+mrd_net_server_free (MrdNetServer *self)
+{
+  if (self == NULL)
+    return;
+  g_source_remove (self->watch);
+  close (self->fd);
+  g_free (self);
+}
+
+gboolean
+mrd_net_server_send (MrdNetServer *self, const guint8 *data, gsize len, const MrdNetAddress *to,
+                     GError **error)
+{
+  if (sendto (self->fd, data, len, 0, (const struct sockaddr *) &to->ss, to->len) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "sendto: %s",
+                   g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint16
+mrd_net_server_get_port (MrdNetServer *self)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+
+  if (getsockname (self->fd, (struct sockaddr *) &ss, &len) < 0)
+    return 0;
+  return ss.ss_family == AF_INET ? ntohs (((struct sockaddr_in *) &ss)->sin_port)
+                                 : ntohs (((struct sockaddr_in6 *) &ss)->sin6_port);
+}
+
 MrdNetAddress *
 mrd_net_address_parse_numeric (const char *host, guint16 port)
 {

@@ -60,6 +60,29 @@ const MrdNetAddress *mrd_net_socket_get_server (MrdNetSocket *self);
 /* Datagrams dropped because they came from elsewhere than the server. */
 guint         mrd_net_socket_get_n_foreign (MrdNetSocket *self);
 
+/* The server side (chrony's `allow`): one unconnected socket per family, bound to @port on
+ * @bind_address (NULL: any). Requests come with their sender and the kernel's receive time;
+ * replies go back from the same socket. IPv6 sockets take IPv6 alone (IPV6_V6ONLY), so an
+ * IPv4 socket on the same port can sit beside them. */
+typedef struct _MrdNetServer MrdNetServer;
+typedef void (*MrdNetRequestFunc) (gpointer user_data, const guint8 *data, gsize len,
+                                   const MrdNetAddress *from, gint64 rx_real_ns);
+
+MrdNetServer *mrd_net_server_new        (int family, const char *bind_address, guint16 port,
+                                         MrdNetRequestFunc func, gpointer user_data,
+                                         GError **error);
+/* The two halves of mrd_net_server_new(): a bound socket (close-on-exec, non-blocking,
+ * receive timestamps; -1 with @error), which a privileged process may open for port 123 and
+ * hand to the engine, and the server on such a socket (which it then owns). */
+int           mrd_net_server_open       (int family, const char *bind_address, guint16 port,
+                                         GError **error);
+MrdNetServer *mrd_net_server_new_from_fd (int fd, MrdNetRequestFunc func, gpointer user_data);
+void          mrd_net_server_free       (MrdNetServer *self);
+gboolean      mrd_net_server_send       (MrdNetServer *self, const guint8 *data, gsize len,
+                                         const MrdNetAddress *to, GError **error);
+/* The port bound (the one asked for, or the kernel's choice for 0). */
+guint16       mrd_net_server_get_port   (MrdNetServer *self);
+
 /* "192.0.2.1" / "2001:db8::1" (with @port) -> an address, without the resolver; NULL when
  * @host is not a numeric address. */
 MrdNetAddress *mrd_net_address_parse_numeric (const char *host, guint16 port);

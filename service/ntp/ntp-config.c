@@ -4,8 +4,10 @@
  * can fix the line; a refused line leaves the configuration as it was. */
 #include "ntp-config.h"
 #include "ntp-nts.h"
+#include "ntp-serve.h"
 #include "ntp-stats.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -145,13 +147,15 @@ ntp_config_init (NtpConfig *cfg)
   cfg->maxclockerror = 1.0;
   cfg->ntsrefresh = NTS_REFRESH_DEFAULT_S;
   cfg->nocerttimecheck = 0;
+  ntp_serve_config_init (&cfg->serve);
 }
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "combinelimit", "corrtimeratio", "initstepslew", "leapsecmode", "leapsecond", "makestep",
-  "maxchange", "maxclockerror", "maxdistance", "maxjitter", "maxslewrate", "maxupdateskew",
-  "minsources", "nocerttimecheck", "ntsrefresh", "reselectdist", "stratumweight", NULL,
+  "allow", "bindaddress", "combinelimit", "corrtimeratio", "deny", "initstepslew", "leapsecmode",
+  "leapsecond", "local", "makestep", "maxchange", "maxclockerror", "maxdistance", "maxjitter",
+  "maxslewrate", "maxupdateskew", "minsources", "nocerttimecheck", "ntsrefresh", "port",
+  "ratelimit", "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *
@@ -216,6 +220,61 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
   double v;
   int iv;
 
+  if (!strcmp (d, "allow") || !strcmp (d, "deny"))
+    return ntp_serve_config_add_rule (&cfg->serve, d[0] == 'a', (const char *const *) w + 1, n - 1,
+                                      err, errlen) < 0 ? -1 : 1;
+  if (!strcmp (d, "port")) {
+    if (n != 2 || !parse_int (w[1], &iv) || iv < 0 || iv > 65535)
+      return fail (err, errlen, "port needs one UDP port from 0 (serve no one) to 65535");
+    cfg->serve.port = iv;
+    return 1;
+  }
+  if (!strcmp (d, "bindaddress")) {
+    unsigned char a[16];
+    if (n != 2)
+      return fail (err, errlen, "bindaddress needs one address");
+    if (inet_pton (AF_INET, w[1], a) == 1 && strlen (w[1]) < sizeof cfg->serve.bind_ipv4)
+      strcpy (cfg->serve.bind_ipv4, w[1]);
+    else if (inet_pton (AF_INET6, w[1], a) == 1 && strlen (w[1]) < sizeof cfg->serve.bind_ipv6)
+      strcpy (cfg->serve.bind_ipv6, w[1]);
+    else
+      return fail (err, errlen, "bindaddress: '%s' is not an IPv4 or IPv6 address", w[1]);
+    return 1;
+  }
+  if (!strcmp (d, "local")) {
+    /* chrony: local [stratum N] [orphan] [distance D] ... ; only the stratum here */
+    int stratum = NTP_SERVE_LOCAL_STRATUM_DEFAULT;
+    for (int i = 1; i < n; i += 2) {
+      if (strcmp (w[i], "stratum") != 0)
+        return fail (err, errlen, "local: option '%s' is not supported (only stratum N)", w[i]);
+      if (i + 1 >= n || !parse_int (w[i + 1], &stratum) || stratum < 1 || stratum > 15)
+        return fail (err, errlen, "local: the stratum must be from 1 to 15");
+    }
+    cfg->serve.local = true;
+    cfg->serve.local_stratum = stratum;
+    return 1;
+  }
+  if (!strcmp (d, "ratelimit")) {
+    /* chrony: ratelimit [interval I] [burst B] [leak L], its ranges */
+    NtpServeConfig sc = cfg->serve;
+    for (int i = 1; i < n; i += 2) {
+      int lo, hi, *dst;
+      if (!strcmp (w[i], "interval"))
+        lo = -19, hi = 12, dst = &sc.ratelimit_interval;
+      else if (!strcmp (w[i], "burst"))
+        lo = 1, hi = 255, dst = &sc.ratelimit_burst;
+      else if (!strcmp (w[i], "leak"))
+        lo = 0, hi = 4, dst = &sc.ratelimit_leak;
+      else
+        return fail (err, errlen, "ratelimit: option '%s' is not supported (interval, burst, leak)",
+                     w[i]);
+      if (i + 1 >= n || !parse_int (w[i + 1], dst) || *dst < lo || *dst > hi)
+        return fail (err, errlen, "ratelimit: %s needs a whole number from %d to %d", w[i], lo, hi);
+    }
+    sc.ratelimit = true;
+    cfg->serve = sc;
+    return 1;
+  }
   if (!strcmp (d, "initstepslew")) {
     /* chrony: initstepslew STEP-THRESHOLD [HOSTNAME]... (deprecated there in favour of
      * makestep, still in default configurations such as Alpine's). */

@@ -201,6 +201,40 @@ typedef struct {
   char ignored[128];
 } NtpSourceConfig;
 
+/* Server mode (ntp-serve.h): chrony's allow, deny, port, bindaddress, local, ratelimit. */
+#define NTP_SERVE_MAX_RULES 64
+/* Clients whose request rate is tracked at once (`ratelimit`); the least recently heard of
+ * a full set is forgotten first. */
+#define NTP_SERVE_MAX_CLIENTS 1024
+/* chrony's `local` stratum when none is given. */
+#define NTP_SERVE_LOCAL_STRATUM_DEFAULT 10
+
+typedef struct {
+  uint8_t addr[16];
+  int bits;                  /* prefix length over the 16 bytes, 0..128; 0 = every address */
+  bool allow;
+} NtpServeRule;
+
+typedef struct {
+  int n_rules;
+  NtpServeRule rules[NTP_SERVE_MAX_RULES];
+  int port;                  /* chrony's `port`: the server's UDP port; 123 by default, 0 = none */
+  /* chrony's `bindaddress`: the address the server's socket binds, per family ("" = any). */
+  char bind_ipv4[16];
+  char bind_ipv6[48];
+  /* chrony's `local [stratum N] [orphan]`: while not synchronized, serve our own clock at
+   * this stratum (reference ID "LOCL") instead of answering "not synchronized". */
+  bool local;
+  int local_stratum;
+  /* chrony's `ratelimit [interval I] [burst B] [leak L]`: each client may have B answers at
+   * once, one more every 2^I s; beyond that one request in 2^L is answered still (so a
+   * client polling too fast is slowed, not cut off), the rest dropped. Off by default. */
+  bool ratelimit;
+  int ratelimit_interval;
+  int ratelimit_burst;
+  int ratelimit_leak;
+} NtpServeConfig;
+
 /* The directives of chrony.conf the core implements. Defaults are ntp_config_init()'s. */
 typedef struct {
   double makestep_threshold;   /* s; <= 0 = never step (except panic rules below) */
@@ -239,6 +273,7 @@ typedef struct {
    * chrony's leapsectz, they count when the sources announce none); any order. */
   int n_leap_table;
   NtpLeapEntry leap_table[NTP_LEAP_TABLE_MAX];
+  NtpServeConfig serve;        /* answering clients; no one by default */
 } NtpConfig;
 
 typedef enum {

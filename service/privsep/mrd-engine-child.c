@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <glib-unix.h>
 #include "net/mrd-io-error.h"
 
@@ -40,6 +41,8 @@ typedef struct {
   int status;
   MrdEngineSnapshot *snapshot;       /* the parent's, once it sent one */
   GVariant *sent_key;                /* the discrete part of the last update sent */
+  int serve_fds[2];                  /* server sockets the parent bound (IPv4, IPv6), kept
+                                      * for the engine "configure" makes; -1 = none */
 } Child;
 
 static void
@@ -167,6 +170,13 @@ configure (Child *self, GVariant *arg)
        * directives the engine still runs with the defaults. */
       self->engine = mrd_sync_engine_new (self->clock, NULL, NULL);
     }
+  for (guint i = 0; i < 2; i++)
+    if (self->serve_fds[i] >= 0)
+      {
+        mrd_sync_engine_set_serve_socket (self->engine, i == 0 ? AF_INET : AF_INET6,
+                                          self->serve_fds[i]);
+        self->serve_fds[i] = -1;
+      }
   if (g_variant_lookup (arg, "drift", "(dd)", &freq, &skew))
     mrd_sync_engine_set_initial_drift (self->engine, freq, skew);
   mrd_sync_engine_set_updated_func (self->engine, on_engine_updated, self);
@@ -226,8 +236,38 @@ take_snapshot (Child *self, int fd)
     send_update (self);
 }
 
+/* A server socket the parent bound (port 123 needs a privilege this process lacks): kept for
+ * the engine if it is a UDP socket of the family it says. Returns whether it took @fd. */
+static gboolean
+take_serve_socket (Child *self, GVariant *arg, int fd)
+{
+  int family, type = 0, domain = 0;
+  socklen_t len = sizeof type;
+
+  g_variant_get (arg, "(i)", &family);
+  if (fd < 0 || (family != AF_INET && family != AF_INET6)
+      || getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_DGRAM
+      || (len = sizeof domain, getsockopt (fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+      || domain != family)
+    {
+      send_error (self, "serve-socket: not a UDP socket of that family");
+      return FALSE;
+    }
+  if (self->engine != NULL)
+    mrd_sync_engine_set_serve_socket (self->engine, family, fd);
+  else
+    {
+      int *slot = &self->serve_fds[family == AF_INET6];
+
+      if (*slot >= 0)
+        close (*slot);
+      *slot = fd;
+    }
+  return TRUE;
+}
+
 static void
-dispatch (Child *self, const char *name, GVariant *arg, int fd)
+dispatch (Child *self, const char *name, GVariant *arg, int fd, gboolean *fd_taken)
 {
   g_autoptr(GError) error = NULL;
 
@@ -239,6 +279,12 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd)
   if (g_str_equal (name, "snapshot"))
     {
       take_snapshot (self, fd);
+      *fd_taken = TRUE;
+      return;
+    }
+  if (g_str_equal (name, "serve-socket") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(i)")))
+    {
+      *fd_taken = take_serve_socket (self, arg, fd);
       return;
     }
   if (self->engine == NULL)
@@ -417,9 +463,11 @@ on_channel (int fd, GIOCondition condition, gpointer user_data)
           g_main_loop_quit (self->loop);
           return G_SOURCE_CONTINUE;   /* removed by mrd_engine_child_run */
         }
-      dispatch (self, name, arg, passed);
-      if (passed >= 0 && !g_str_equal (name, "snapshot"))
-        close (passed);   /* only "snapshot" takes one */
+      gboolean taken = FALSE;
+
+      dispatch (self, name, arg, passed, &taken);
+      if (passed >= 0 && !taken)
+        close (passed);   /* only "snapshot" and "serve-socket" take one */
     }
 }
 
@@ -446,7 +494,7 @@ on_listen (int listen_fd, GIOCondition condition, gpointer user_data)
 static int
 serve (int fd, MrdClock *clock, int listen_fd)
 {
-  Child self = { .fd = fd, .clock = clock, .status = 0 };
+  Child self = { .fd = fd, .clock = clock, .status = 0, .serve_fds = { -1, -1 } };
   guint watch, listen_watch = 0;
 
   (void) fcntl (self.fd, F_SETFD, FD_CLOEXEC);
@@ -463,6 +511,9 @@ serve (int fd, MrdClock *clock, int listen_fd)
   if (self.engine != NULL)
     mrd_sync_engine_set_nts_dump_func (self.engine, NULL, NULL);
   g_clear_pointer (&self.engine, mrd_sync_engine_free);
+  for (guint i = 0; i < 2; i++)
+    if (self.serve_fds[i] >= 0)
+      close (self.serve_fds[i]);
   g_clear_pointer (&self.snapshot, mrd_engine_snapshot_free);
   g_clear_pointer (&self.sent_key, g_variant_unref);
   g_main_loop_unref (self.loop);

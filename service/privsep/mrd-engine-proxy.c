@@ -13,12 +13,15 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
 #include "mrd-error.h"
 #include "mrd-state.h"
+#include "net/mrd-net.h"
+#include "ntp-serve.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-engine-launch.h"
 #include "privsep/mrd-engine-snapshot.h"
@@ -54,6 +57,10 @@ struct _MrdEngineProxy {
   gboolean nts_certs_sent;       /* to the child running now */
   GStrv core_lines;
   gboolean rtcsync;
+  /* The server sockets (`allow`), IPv4 and IPv6, bound here once (port 123 needs a privilege
+   * the engine child lacks) and handed to every child started; -1 = none. */
+  int serve_fds[2];
+  gboolean serve_opened;
 
   MrdEngineLaunch *launch;       /* how the engine is started or reached */
   int fd;
@@ -254,6 +261,55 @@ send_modifications (MrdEngineProxy *self, const ProxySource *s)
 #undef MODIFY
 }
 
+/* The configuration's server sockets, bound as the engine would bind them (both families, or
+ * those bindaddress names); a family that cannot be bound is left to the child to say so. */
+static void
+open_serve_sockets (MrdEngineProxy *self)
+{
+  NtpConfig cfg;
+  const char *binds[2];
+  const int families[2] = { AF_INET, AF_INET6 };
+
+  if (self->serve_opened)
+    return;
+  self->serve_opened = TRUE;
+  ntp_config_init (&cfg);
+  for (guint i = 0; self->core_lines[i] != NULL; i++)
+    (void) ntp_config_parse_line (&cfg, self->core_lines[i], NULL, 0);
+  if (!ntp_serve_enabled (&cfg.serve))
+    return;
+  binds[0] = cfg.serve.bind_ipv4[0] != '\0' ? cfg.serve.bind_ipv4 : NULL;
+  binds[1] = cfg.serve.bind_ipv6[0] != '\0' ? cfg.serve.bind_ipv6 : NULL;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (binds[0] != NULL || binds[1] != NULL ? binds[i] == NULL : FALSE)
+        continue;
+      self->serve_fds[i] = mrd_net_server_open (families[i], binds[i], (guint16) cfg.serve.port,
+                                                &error);
+      if (self->serve_fds[i] < 0)
+        g_message ("NTP server: no %s socket on port %d: %s", i == 0 ? "IPv4" : "IPv6",
+                   cfg.serve.port, error->message);
+    }
+}
+
+static void
+send_serve_sockets (MrdEngineProxy *self)
+{
+  open_serve_sockets (self);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (self->serve_fds[i] >= 0 && self->fd >= 0
+          && !mrd_channel_send_with_fd (self->fd, "serve-socket",
+                                        g_variant_new ("(i)", i == 0 ? AF_INET : AF_INET6),
+                                        self->serve_fds[i], &error))
+        g_message ("NTP engine: %s", error->message);
+    }
+}
+
 static void
 send_configure (MrdEngineProxy *self)
 {
@@ -269,6 +325,7 @@ send_configure (MrdEngineProxy *self)
   g_variant_builder_add (&b, "{sv}", "enabled",
                          g_variant_new_boolean (mrd_sync_get_enabled (self->sync)));
   self->nts_certs_sent = FALSE;
+  send_serve_sockets (self);
   send_msg (self, "configure", g_variant_builder_end (&b));
   send_snapshot (self);
   for (guint i = 0; i < self->sources->len; i++)
@@ -990,6 +1047,7 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
     self->core_lines = g_new0 (char *, 1);
   self->rtcsync = options->rtcsync;
   self->fd = -1;
+  self->serve_fds[0] = self->serve_fds[1] = -1;
   self->sources = g_array_new (FALSE, TRUE, sizeof (ProxySource));
   self->polled = g_ptr_array_new_with_free_func (g_free);
   self->polled_ids = g_array_new (FALSE, TRUE, sizeof (guint));
@@ -1072,6 +1130,9 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
   g_ptr_array_unref (self->connectivity);
   g_ptr_array_unref (self->directives);
   g_strfreev (self->core_lines);
+  for (guint i = 0; i < 2; i++)
+    if (self->serve_fds[i] >= 0)
+      close (self->serve_fds[i]);
   g_free (self->driftfile);
   g_free (self->ntsdumpdir);
   mrd_keys_free (self->keys);

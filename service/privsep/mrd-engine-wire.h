@@ -28,6 +28,9 @@
  *   "nts-dump-now"  ()     send every nts line's "nts-dump", then "nts-dump-done" (the
  *                          daemon is exiting: the cookies not yet spent are saved)
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
+ *   "serve-socket"  (i)    carries a bound UDP server socket of that family (AF_INET,
+ *                          AF_INET6; SCM_RIGHTS) for `allow`: the parent binds port 123,
+ *                          which the sandboxed child cannot — before "configure"
  * child → parent:
  *   "update"        (TRACKING s a(uss REPORT) (bdd))  tracking, the reference's name, every
  *                          polled address with the id of its line and its local address, and the drift (valid, freq,

@@ -29,6 +29,7 @@
 #include "net/mrd-net.h"
 #include "net/mrd-nts-module.h"
 #include "sync/mrd-mac-module.h"
+#include "sync/mrd-sync-serve.h"
 
 #define NS_PER_SEC G_GINT64_CONSTANT (1000000000)
 /* A source is given up on and its name resolved again after this many requests without a
@@ -113,6 +114,8 @@ struct _MrdSyncEngine {
   char *driftfile;
   gboolean rtcsync;
   NtpEngine *core;
+  MrdSyncServe *serve;           /* answering clients (`allow`); NULL = no one */
+  int serve_fds[2];              /* server sockets handed over (IPv4, IPv6); -1 = none */
   gboolean running;
   int timer_fd;
   guint timer_watch;
@@ -958,6 +961,7 @@ mrd_sync_engine_new (MrdClock *clock, const MrdConfig *config, GError **error)
 
   self->clock = clock;
   self->timer_fd = -1;
+  self->serve_fds[0] = self->serve_fds[1] = -1;
   self->retry_min_ms = RESOLVE_RETRY_MIN_MS;
   self->retry_max_ms = RESOLVE_RETRY_MAX_MS;
   self->deadline = G_MAXINT64;
@@ -1029,7 +1033,20 @@ mrd_sync_engine_free (MrdSyncEngine *self)
   g_hash_table_unref (self->nts_dumps);
   g_array_unref (self->nts_pem_sets);
   g_free (self->driftfile);
+  for (guint i = 0; i < 2; i++)
+    if (self->serve_fds[i] >= 0)
+      close (self->serve_fds[i]);
   g_free (self);
+}
+
+void
+mrd_sync_engine_set_serve_socket (MrdSyncEngine *self, int family, int fd)
+{
+  guint i = family == AF_INET6;
+
+  if (self->serve_fds[i] >= 0)
+    close (self->serve_fds[i]);
+  self->serve_fds[i] = fd;
 }
 
 gboolean
@@ -1640,6 +1657,14 @@ mrd_sync_engine_start (MrdSyncEngine *self)
   self->drift_written_mono = g_get_monotonic_time ();
   for (i = 0; i < self->specs->len; i++)
     spec_start (self->specs->pdata[i]);
+  if (ntp_serve_enabled (&cfg.serve))
+    {
+      self->serve = mrd_sync_serve_new (&cfg.serve, self->serve_fds, self->clock,
+                                        (MrdSyncServeTrackingFunc) mrd_sync_engine_get_tracking,
+                                        self, &error);
+      if (self->serve == NULL)
+        g_warning ("%s", error->message);
+    }
   ntp_engine_start (self->core);
   g_info ("NTP engine started with %u configured sources", self->specs->len);
 }
@@ -1679,6 +1704,7 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
         g_source_remove (spec->retry_id);
       spec->retry_id = 0;
     }
+  g_clear_pointer (&self->serve, mrd_sync_serve_free);
   ntp_engine_free (self->core);
   self->core = NULL;
   g_source_remove (self->timer_watch);

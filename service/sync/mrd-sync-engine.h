@@ -57,6 +57,10 @@ typedef struct {
  * directive the core refuses. */
 MrdSyncEngine *mrd_sync_engine_new   (MrdClock *clock, const MrdConfig *config, GError **error);
 void           mrd_sync_engine_free  (MrdSyncEngine *self);
+/* A server socket (`allow`) of @family (AF_INET, AF_INET6) that a privileged process bound
+ * (mrd_net_server_open), which the engine then owns and serves on from its next start
+ * instead of binding its own: the sandboxed engine cannot bind port 123. */
+void           mrd_sync_engine_set_serve_socket (MrdSyncEngine *self, int family, int fd);
 /* The keys (service/sync/mrd-keys.h) the source lines @lines name, as mrd_keys_to_variant()
  * gives them (a floating reference taken: free with g_variant_unref). */
 GVariant      *mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *const *lines,

@@ -166,7 +166,7 @@ class Simulation:
 
     def __init__(self, nodes, limit, reset, seed=1, base_delay=1e-4, jitter=1e-4,
                  jitter_dist="exponential", delay_wrap=None, up_extra=None, workdir=None,
-                 keep=False, start_date=None):
+                 keep=False, start_date=None, links=None):
         self.nodes = nodes
         for i, n in enumerate(nodes, 1):
             n.index = i
@@ -180,6 +180,10 @@ class Simulation:
         self.delay_wrap = delay_wrap
         self.up_extra = up_extra or {}
         self.start_date = start_date    # Unix time the simulation starts at; None = clknetsim's
+        # Who talks to whom: (client index, server index, noise key) triples; links of one key
+        # read the same jitter series (a chain whose middle nodes serve, compared alike).
+        # None = every client with every server, one series per server.
+        self.links = links
         self.keep = keep or bool(os.environ.get("CKSIM_KEEP"))
         self.dir = workdir or tempfile.mkdtemp(prefix="mrd-cksim-")
         os.makedirs(self.dir, exist_ok=True)
@@ -221,22 +225,26 @@ class Simulation:
         # Each direction of each server gets one jitter series; every client reads its own copy
         # of it, so clients polling alike see alike delays.
         npkts = max(2000, self.limit // 2)
-        for s in servers:
-            up = self.path(f"jitter.up.{s.index}")
-            down = self.path(f"jitter.down.{s.index}")
-            write_series(up, jitter_series(random.Random(rng.random()), npkts, self.jitter,
-                                           self.jitter_dist))
-            write_series(down, jitter_series(random.Random(rng.random()), npkts, self.jitter,
-                                             self.jitter_dist))
-            for c in clients:
-                base_up = self.base_delay + self.up_extra.get(s.index, 0.0)
-                e_up = f'(+ {base_up!r} (file "{up}"))'
-                e_down = f'(+ {self.base_delay!r} (file "{down}"))'
-                if self.delay_wrap:
-                    e_up = self.delay_wrap(e_up, c.index, s.index)
-                    e_down = self.delay_wrap(e_down, s.index, c.index)
-                lines.append(f"node{c.index}_delay{s.index} = {e_up}")
-                lines.append(f"node{s.index}_delay{c.index} = {e_down}")
+        links = self.links or [(c.index, s.index, s.index) for s in servers for c in clients]
+        series = {}
+        for ci, si, key in links:
+            if key not in series:
+                up = self.path(f"jitter.up.{key}")
+                down = self.path(f"jitter.down.{key}")
+                write_series(up, jitter_series(random.Random(rng.random()), npkts, self.jitter,
+                                               self.jitter_dist))
+                write_series(down, jitter_series(random.Random(rng.random()), npkts,
+                                                 self.jitter, self.jitter_dist))
+                series[key] = (up, down)
+            up, down = series[key]
+            base_up = self.base_delay + self.up_extra.get(si, 0.0)
+            e_up = f'(+ {base_up!r} (file "{up}"))'
+            e_down = f'(+ {self.base_delay!r} (file "{down}"))'
+            if self.delay_wrap:
+                e_up = self.delay_wrap(e_up, ci, si)
+                e_down = self.delay_wrap(e_down, si, ci)
+            lines.append(f"node{ci}_delay{si} = {e_up}")
+            lines.append(f"node{si}_delay{ci} = {e_down}")
         with open(self.path("conf"), "w") as f:
             f.write("\n".join(lines) + "\n")
 

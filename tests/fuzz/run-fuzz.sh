@@ -5,7 +5,8 @@
 # target (executions, coverage, corpus). Exits 77 (skipped) when clang or libFuzzer is not
 # available here, 1 when a target crashes or breaks an invariant (the input is kept in WORK_DIR).
 # Usage: run-fuzz.sh SOURCE_ROOT WORK_DIR SECONDS [TARGET...]   (default target: ntp-packet)
-# Targets: ntp-packet ntp-source tzif posix-tz tzdb sysconfig-clock adjtime tz-trap
+# Targets: ntp-packet ntp-source ntp-drift ntp-nts ntp-serve meridian-conf tzif posix-tz tzdb
+# sysconfig-clock adjtime tz-trap
 set -u
 src=$1
 work=$2
@@ -78,7 +79,7 @@ build () {
   esac
   stale "$bin" || return 0
   case $t in
-    ntp-packet|ntp-source|ntp-drift|ntp-nts)
+    ntp-packet|ntp-source|ntp-drift|ntp-nts|ntp-serve)
       # shellcheck disable=SC2086
       "$cc" $cflags $san -I"$src/service/ntp" "$src/tests/fuzz/fuzz-$t.c" \
         $ntp_objs -lm -o "$bin" 2>>"$work/build.log" ;;

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ntp-serve.c — answering NTP clients (see ntp-serve.h). */
+#include "ntp-serve.h"
+#include "ntp-packet.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* "LOCL": the reference ID of a server that serves its own clock (`local`), as chronyd's. */
+#define REFID_LOCAL 0x4C4F434Cu
+#define WAYS 4
+#define BUCKETS (NTP_SERVE_MAX_CLIENTS / WAYS)
+
+typedef struct {
+  bool used;
+  uint8_t addr[16];
+  int64_t last_ns;     /* when its tokens were last counted */
+  double tokens;       /* answers it may have at once, up to the burst */
+  uint64_t heard;      /* the request count when it was last heard of (least recent goes) */
+} Client;
+
+struct NtpServe {
+  NtpServeConfig cfg;
+  NtpServeCounts counts;
+  Client clients[BUCKETS][WAYS];
+};
+
+static int
+fail (char *err, size_t errlen, const char *fmt, ...)
+{
+  if (err && errlen) {
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (err, errlen, fmt, ap);
+    va_end (ap);
+  }
+  return -1;
+}
+
+void
+ntp_serve_config_init (NtpServeConfig *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->port = 123;
+  cfg->local_stratum = NTP_SERVE_LOCAL_STRATUM_DEFAULT;
+  /* chrony's ratelimit defaults, used once the directive is given */
+  cfg->ratelimit_interval = 3;
+  cfg->ratelimit_burst = 8;
+  cfg->ratelimit_leak = 2;
+}
+
+/* An IPv4 address or prefix as chrony reads one: 1 to 4 dotted numbers of 0..255; fewer
+ * than four give a /8, /16 or /24 subnet. */
+static bool
+parse_ipv4_prefix (const char *s, uint8_t out[4], int *implied_bits)
+{
+  int parts = 0;
+  memset (out, 0, 4);
+  const char *p = s;
+  while (*p) {
+    if (parts == 4 || !isdigit ((unsigned char) *p))
+      return false;
+    int v = 0, digits = 0;
+    while (isdigit ((unsigned char) *p)) {
+      v = v * 10 + (*p++ - '0');
+      if (++digits > 3 || v > 255)
+        return false;
+    }
+    out[parts++] = (uint8_t) v;
+    if (*p == '.') {
+      p++;
+      if (!*p)
+        return false;
+    } else if (*p) {
+      return false;
+    }
+  }
+  if (parts == 0)
+    return false;
+  *implied_bits = parts * 8;
+  return true;
+}
+
+/* SUBNET as ntp-serve.h describes it -> a 16-byte address and a prefix length over them. */
+static bool
+parse_subnet (const char *s, uint8_t addr[16], int *bits)
+{
+  char host[64];
+  const char *slash = strchr (s, '/');
+  size_t hl = slash ? (size_t) (slash - s) : strlen (s);
+  if (hl == 0 || hl >= sizeof host)
+    return false;
+  memcpy (host, s, hl);
+  host[hl] = '\0';
+  int max_bits, implied;
+  bool v4 = !strchr (host, ':');
+  memset (addr, 0, 16);
+  if (v4) {
+    uint8_t a4[4];
+    if (!parse_ipv4_prefix (host, a4, &implied))
+      return false;
+    addr[10] = addr[11] = 0xff;
+    memcpy (addr + 12, a4, 4);
+    max_bits = 32;
+  } else {
+    if (inet_pton (AF_INET6, host, addr) != 1)
+      return false;
+    implied = max_bits = 128;
+  }
+  int b = implied;
+  if (slash) {
+    const char *q = slash + 1;
+    if (!*q || strlen (q) > 3)
+      return false;
+    b = 0;
+    for (; *q; q++) {
+      if (!isdigit ((unsigned char) *q))
+        return false;
+      b = b * 10 + (*q - '0');
+    }
+    if (b > max_bits)
+      return false;
+  }
+  *bits = v4 ? 96 + b : b;
+  /* the bits beyond the prefix play no part */
+  for (int i = *bits; i < 128; i++)
+    addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+  return true;
+}
+
+static bool
+prefix_match (const uint8_t *a, const uint8_t *net, int bits)
+{
+  int whole = bits / 8, rest = bits % 8;
+  if (memcmp (a, net, (size_t) whole) != 0)
+    return false;
+  if (rest == 0)
+    return true;
+  uint8_t mask = (uint8_t) (0xff00u >> rest);
+  return (a[whole] & mask) == (net[whole] & mask);
+}
+
+int
+ntp_serve_config_add_rule (NtpServeConfig *cfg, bool allow, const char *const *words, int n,
+                           char *err, size_t errlen)
+{
+  const char *name = allow ? "allow" : "deny";
+  bool all = n > 0 && !strcmp (words[0], "all");
+  if (all) {
+    words++;
+    n--;
+  }
+  if (n > 1)
+    return fail (err, errlen, "%s takes at most one subnet, e.g. 192.168.1.0/24 (got '%s')", name,
+                 words[1]);
+  NtpServeRule r = { .allow = allow };
+  if (n == 1 && !parse_subnet (words[0], r.addr, &r.bits))
+    return fail (err, errlen, "%s: '%s' is not an address or subnet (e.g. 192.168.1, "
+                 "10.0.0.0/8, 2001:db8::/32; host names are not taken)", name, words[0]);
+  NtpServeConfig c = *cfg;
+  int k = 0;
+  bool replaced = false;
+  for (int i = 0; i < c.n_rules; i++) {
+    NtpServeRule *o = &c.rules[i];
+    bool inside = o->bits >= r.bits && prefix_match (o->addr, r.addr, r.bits);
+    if (o->bits == r.bits && inside) {
+      /* the same subnet: the later rule decides */
+      c.rules[k++] = r;
+      replaced = true;
+    } else if (!(all && inside)) {
+      c.rules[k++] = *o;
+    }
+  }
+  c.n_rules = k;
+  if (!replaced) {
+    if (c.n_rules == NTP_SERVE_MAX_RULES)
+      return fail (err, errlen, "%s: more than %d allow and deny rules", name, NTP_SERVE_MAX_RULES);
+    c.rules[c.n_rules++] = r;
+  }
+  *cfg = c;
+  return 0;
+}
+
+bool
+ntp_serve_allowed (const NtpServeConfig *cfg, const uint8_t addr[16])
+{
+  int best = -1;
+  bool allow = false;
+  for (int i = 0; i < cfg->n_rules; i++) {
+    const NtpServeRule *r = &cfg->rules[i];
+    if (r->bits > best && prefix_match (addr, r->addr, r->bits)) {
+      best = r->bits;
+      allow = r->allow;
+    }
+  }
+  return allow;
+}
+
+bool
+ntp_serve_enabled (const NtpServeConfig *cfg)
+{
+  if (cfg->port <= 0)
+    return false;
+  for (int i = 0; i < cfg->n_rules; i++)
+    if (cfg->rules[i].allow)
+      return true;
+  return false;
+}
+
+const char *
+ntp_serve_verdict_string (NtpServeVerdict v)
+{
+  switch (v) {
+  case NTP_SERVE_ANSWERED: return "answered";
+  case NTP_SERVE_DENIED: return "client not allowed";
+  case NTP_SERVE_LIMITED: return "over the rate limit";
+  case NTP_SERVE_MALFORMED: return "malformed request";
+  case NTP_SERVE_NOT_A_REQUEST: return "not a client request";
+  case NTP_SERVE_AUTHENTICATED: return "authenticated request, not served";
+  case NTP_SERVE_N_VERDICTS: break;
+  }
+  return "?";
+}
+
+NtpServe *
+ntp_serve_new (const NtpServeConfig *cfg)
+{
+  NtpServe *sv = calloc (1, sizeof *sv);
+  if (!sv)
+    return NULL;
+  sv->cfg = *cfg;
+  return sv;
+}
+
+void
+ntp_serve_free (NtpServe *sv)
+{
+  free (sv);
+}
+
+void
+ntp_serve_get_counts (const NtpServe *sv, NtpServeCounts *out)
+{
+  *out = sv->counts;
+}
+
+static unsigned
+bucket_of (const uint8_t addr[16])
+{
+  /* FNV-1a: spreads neighbouring addresses; the ways and the least-recent rule bound what
+   * a flood of spoofed addresses can do to one client's record. */
+  uint32_t h = 2166136261u;
+  for (int i = 0; i < 16; i++)
+    h = (h ^ addr[i]) * 16777619u;
+  return h % BUCKETS;
+}
+
+/* Whether this request is within the client's rate: tokens refill at one per 2^interval s
+ * up to the burst, and an answer spends one. */
+static bool
+within_rate (NtpServe *sv, const uint8_t addr[16], int64_t now_ns)
+{
+  Client *ways = sv->clients[bucket_of (addr)];
+  Client *c = NULL;
+  for (int i = 0; i < WAYS && !c; i++)
+    if (ways[i].used && !memcmp (ways[i].addr, addr, 16))
+      c = &ways[i];
+  if (!c) {
+    c = &ways[0];
+    for (int i = 1; i < WAYS; i++)
+      if (!ways[i].used || (c->used && ways[i].heard < c->heard))
+        c = &ways[i];
+    *c = (Client) { .used = true, .last_ns = now_ns, .tokens = sv->cfg.ratelimit_burst };
+    memcpy (c->addr, addr, 16);
+  }
+  c->heard = sv->counts.received;
+  double dt = (double) (now_ns - c->last_ns) * 1e-9;
+  c->last_ns = now_ns;
+  if (dt > 0)
+    c->tokens = fmin ((double) sv->cfg.ratelimit_burst,
+                      c->tokens + dt / ldexp (1.0, sv->cfg.ratelimit_interval));
+  if (c->tokens >= 1.0) {
+    c->tokens -= 1.0;
+    return true;
+  }
+  return false;
+}
+
+/* An NTP timestamp of t with the bits below the clock's precision drawn at random, as
+ * chronyd fills them: the reading's last bits carry nothing, and random ones keep a client
+ * from learning more of the clock than it can tell. */
+static uint64_t
+fuzzed_ts (int64_t t_ns, int precision, uint32_t random)
+{
+  uint64_t ts = ntp_ts_from_ns (t_ns);
+  int below = 32 + precision; /* fraction bits under the precision */
+  if (below <= 0)
+    return ts;
+  if (below > 32)
+    below = 32;
+  uint64_t mask = below == 32 ? 0xffffffffu : ((1u << below) - 1);
+  return (ts & ~mask) | (random & mask);
+}
+
+static void
+put32 (uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t) (v >> 24);
+  p[1] = (uint8_t) (v >> 16);
+  p[2] = (uint8_t) (v >> 8);
+  p[3] = (uint8_t) v;
+}
+
+static void
+put64 (uint8_t *p, uint64_t v)
+{
+  put32 (p, (uint32_t) (v >> 32));
+  put32 (p + 4, (uint32_t) v);
+}
+
+/* Seconds as NTP's 16.16 short format, rounded up (a bound on the error must not read less
+ * than it is), saturated. */
+static uint32_t
+short_format (double s)
+{
+  if (!(s > 0))
+    return 0;
+  double v = ceil (s * 65536.0);
+  return v >= 4294967295.0 ? 0xffffffffu : (uint32_t) v;
+}
+
+static NtpServeVerdict
+verdict (NtpServe *sv, NtpServeVerdict v)
+{
+  sv->counts.by_verdict[v]++;
+  if (v == NTP_SERVE_ANSWERED)
+    sv->counts.answered++;
+  return v;
+}
+
+NtpServeVerdict
+ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[16],
+                   const uint8_t *req, size_t len, uint8_t *out, size_t out_size,
+                   size_t *out_len)
+{
+  *out_len = 0;
+  sv->counts.received++;
+  if (!ntp_serve_allowed (&sv->cfg, addr))
+    return verdict (sv, NTP_SERVE_DENIED);
+  if (len < NTP_PACKET_HEADER_LEN || len > NTP_PACKET_MAX_LEN || len % 4 != 0)
+    return verdict (sv, NTP_SERVE_MALFORMED);
+  int version = (req[0] >> 3) & 7, mode = req[0] & 7;
+  if (mode != NTP_MODE_CLIENT || version < 1 || version > 4)
+    return verdict (sv, NTP_SERVE_NOT_A_REQUEST);
+  if (len > NTP_PACKET_HEADER_LEN)
+    return verdict (sv, NTP_SERVE_AUTHENTICATED);
+  if (sv->cfg.ratelimit && !within_rate (sv, addr, clock->rx_ns)) {
+    uint64_t leak_mask = (1ull << sv->cfg.ratelimit_leak) - 1;
+    if (sv->cfg.ratelimit_leak <= 0 || ((clock->random >> 40) & leak_mask) != 0)
+      return verdict (sv, NTP_SERVE_LIMITED);
+  }
+  if (out_size < NTP_PACKET_HEADER_LEN)
+    return verdict (sv, NTP_SERVE_MALFORMED);
+
+  const NtpTracking *t = clock->tracking;
+  bool synced = t->synchronized && !t->leap_unsynchronized;
+  int leap = NTP_LI_UNSYNC, stratum = 16;
+  uint32_t refid = 0;
+  double root_delay = 0, root_dispersion = 0;
+  uint64_t ref_ts = 0;
+  if (synced) {
+    leap = t->leap == NTP_LEAP_INSERT ? NTP_LI_INSERT
+           : t->leap == NTP_LEAP_DELETE ? NTP_LI_DELETE : NTP_LI_NONE;
+    stratum = t->stratum < 1 ? 1 : t->stratum > 15 ? 15 : t->stratum;
+    refid = t->ref_id;
+    root_delay = t->root_delay;
+    root_dispersion = t->root_dispersion;
+    ref_ts = t->ref_time_ns ? ntp_ts_from_ns (t->ref_time_ns) : 0;
+  } else if (sv->cfg.local) {
+    leap = NTP_LI_NONE;
+    stratum = sv->cfg.local_stratum;
+    refid = REFID_LOCAL;
+    /* chronyd's local reference: updated as it answers */
+    ref_ts = ntp_ts_from_ns (clock->rx_ns);
+  }
+  int precision = clock->precision < -32 ? -32 : clock->precision > 0 ? 0 : clock->precision;
+
+  memset (out, 0, NTP_PACKET_HEADER_LEN);
+  out[0] = (uint8_t) (leap << 6 | version << 3 | NTP_MODE_SERVER);
+  out[1] = (uint8_t) stratum;
+  out[2] = req[2];                       /* the client's poll, as chronyd answers */
+  out[3] = (uint8_t) (int8_t) precision;
+  put32 (out + 4, short_format (root_delay));
+  put32 (out + 8, short_format (root_dispersion));
+  put32 (out + 12, refid);
+  put64 (out + 16, ref_ts);
+  memcpy (out + 24, req + 40, 8);        /* origin: the request's transmit timestamp */
+  put64 (out + 32, fuzzed_ts (clock->rx_ns, precision, (uint32_t) clock->random));
+  put64 (out + 40, fuzzed_ts (clock->tx_ns, precision, (uint32_t) (clock->random >> 32)));
+  *out_len = NTP_PACKET_HEADER_LEN;
+  return verdict (sv, NTP_SERVE_ANSWERED);
+}

@@ -1,0 +1,211 @@
+/* mrd-sync-serve.c — see mrd-sync-serve.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "sync/mrd-sync-serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include "net/mrd-io-error.h"
+#include "net/mrd-net.h"
+#include "ntp-packet.h"
+
+struct _MrdSyncServe {
+  MrdClock *clock;
+  MrdSyncServeTrackingFunc tracking;
+  gpointer tracking_data;
+  NtpServe *serve;
+  MrdNetServer *sockets[2];      /* IPv4, IPv6 */
+  int precision;
+  guint send_errors;
+};
+
+static guint64
+random64 (void)
+{
+  guint64 r = 0;
+  guint8 *p = (guint8 *) &r;
+  gsize left = sizeof r;
+
+  while (left > 0)
+    {
+      ssize_t n = getrandom (p, left, 0);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_error ("getrandom: %s", g_strerror (errno));
+        }
+      p += n;
+      left -= (gsize) n;
+    }
+  return r;
+}
+
+/* The least step between successive readings of the clock, as a power of two (chronyd's
+ * precision: what a reading can tell, never finer than the time one takes). */
+static int
+measure_precision (MrdClock *clock)
+{
+  gint64 least = G_MAXINT64;
+  guint i;
+
+  for (i = 0; i < 100; i++)
+    {
+      gint64 a = mrd_clock_now_ns (clock), b;
+      guint tries = 0;
+
+      /* A simulated clock (clknetsim) may not move between two readings at all. */
+      do
+        b = mrd_clock_now_ns (clock);
+      while (b == a && ++tries < 1000);
+      if (b > a && b - a < least)
+        least = b - a;
+    }
+  if (least == G_MAXINT64)
+    return -20;
+  return (int) floor (log2 ((double) least * 1e-9));
+}
+
+/* A client's address as the rules read it: IPv6, or IPv4 mapped. */
+static void
+address_bytes (const MrdNetAddress *from, guint8 out[16])
+{
+  memset (out, 0, 16);
+  if (from->ss.ss_family == AF_INET)
+    {
+      const struct sockaddr_in *a = (const struct sockaddr_in *) &from->ss;
+
+      out[10] = out[11] = 0xff;
+      memcpy (out + 12, &a->sin_addr, 4);
+    }
+  else
+    memcpy (out, &((const struct sockaddr_in6 *) &from->ss)->sin6_addr, 16);
+}
+
+static void
+on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddress *from,
+            gint64 rx_real_ns)
+{
+  MrdSyncServe *self = user_data;
+  NtpTracking tracking;
+  NtpServeClock clock = { .tracking = &tracking, .precision = self->precision };
+  NtpServeVerdict verdict;
+  guint8 addr[16], reply[NTP_PACKET_HEADER_LEN];
+  gsize reply_len;
+  MrdNetServer *socket = self->sockets[from->ss.ss_family == AF_INET6];
+
+  g_autoptr(GError) error = NULL;
+
+  if (socket == NULL)
+    return;
+  address_bytes (from, addr);
+  clock.rx_ns = mrd_clock_from_realtime_ns (self->clock, rx_real_ns);
+  clock.random = random64 ();
+  self->tracking (self->tracking_data, &tracking);
+  clock.tx_ns = mrd_clock_now_ns (self->clock);
+  verdict = ntp_serve_respond (self->serve, &clock, addr, data, len, reply, sizeof reply,
+                               &reply_len);
+  if (verdict != NTP_SERVE_ANSWERED)
+    {
+      g_autofree char *who = mrd_net_address_to_string (from);
+
+      g_debug ("NTP request from %s not answered: %s", who, ntp_serve_verdict_string (verdict));
+      return;
+    }
+  if (!mrd_net_server_send (socket, reply, reply_len, from, &error) && self->send_errors++ < 10)
+    g_message ("Could not answer an NTP client: %s", error->message);
+}
+
+MrdSyncServe *
+mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clock,
+                    MrdSyncServeTrackingFunc tracking, gpointer user_data, GError **error)
+{
+  GError *errors[2] = { NULL, NULL };
+  const char *binds[2] = { cfg->bind_ipv4[0] ? cfg->bind_ipv4 : NULL,
+                           cfg->bind_ipv6[0] ? cfg->bind_ipv6 : NULL };
+  int families[2] = { AF_INET, AF_INET6 };
+  MrdSyncServe *self;
+  guint i;
+
+  g_return_val_if_fail (cfg->port > 0 && cfg->port <= 65535, NULL);
+  self = g_new0 (MrdSyncServe, 1);
+  self->clock = clock;
+  self->tracking = tracking;
+  self->tracking_data = user_data;
+  self->serve = ntp_serve_new (cfg);
+  g_assert (self->serve != NULL);
+  self->precision = measure_precision (clock);
+  if (given != NULL && (given[0] >= 0 || given[1] >= 0))
+    {
+      for (i = 0; i < 2; i++)
+        {
+          int fd = given[i] >= 0 ? fcntl (given[i], F_DUPFD_CLOEXEC, 3) : -1;
+
+          if (fd >= 0)
+            self->sockets[i] = mrd_net_server_new_from_fd (fd, on_request, self);
+          else if (given[i] >= 0)
+            g_set_error (&errors[i], MRD_IO_ERROR, mrd_io_error_from_errno (errno),
+                         "the socket handed over: %s", g_strerror (errno));
+        }
+    }
+  else
+    {
+      /* With a bindaddress of one family only, chronyd serves that family alone. */
+      for (i = 0; i < 2; i++)
+        if (binds[0] == NULL && binds[1] == NULL ? TRUE : binds[i] != NULL)
+          self->sockets[i] = mrd_net_server_new (families[i], binds[i], (guint16) cfg->port,
+                                                 on_request, self, &errors[i]);
+    }
+  if (self->sockets[0] == NULL && self->sockets[1] == NULL)
+    {
+      GError *why = errors[0] != NULL ? errors[0] : errors[1];
+
+      g_set_error (error, MRD_IO_ERROR, why != NULL ? why->code : G_IO_ERROR_FAILED,
+                   "cannot serve NTP on port %d: %s", cfg->port,
+                   why != NULL ? why->message : "no address to bind");
+      mrd_sync_serve_free (self);
+      self = NULL;
+    }
+  for (i = 0; i < 2; i++)
+    {
+      if (self != NULL && errors[i] != NULL)
+        g_message ("NTP server: no %s socket on port %d: %s", i == 0 ? "IPv4" : "IPv6",
+                   cfg->port, errors[i]->message);
+      g_clear_error (&errors[i]);
+    }
+  if (self == NULL)
+    return NULL;
+  g_info ("Serving NTP on port %d (precision 2^%d s)", cfg->port, self->precision);
+  return self;
+}
+
+void
+mrd_sync_serve_free (MrdSyncServe *self)
+{
+  if (self == NULL)
+    return;
+  mrd_net_server_free (self->sockets[0]);
+  mrd_net_server_free (self->sockets[1]);
+  ntp_serve_free (self->serve);
+  g_free (self);
+}
+
+void
+mrd_sync_serve_get_counts (MrdSyncServe *self, NtpServeCounts *out)
+{
+  ntp_serve_get_counts (self->serve, out);
+}
+
+int
+mrd_sync_serve_get_precision (MrdSyncServe *self)
+{
+  return self->precision;
+}

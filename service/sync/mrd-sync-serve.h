@@ -1,0 +1,39 @@
+/* mrd-sync-serve.h — meridiand answering NTP clients (chrony's `allow`): the core's answers
+ * (service/ntp/ntp-serve.h) on server sockets (service/net/mrd-net.h), timed by the engine's
+ * clock and stamped with its state.
+ *
+ * It lives while the engine runs (mrd-sync-engine.c makes it after the core and frees it
+ * before): a client never hears from a clock that nothing disciplines.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "clock/mrd-clock.h"
+#include "ntp-types.h"
+#include "ntp-serve.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MrdSyncServe MrdSyncServe;
+
+/* The clock's state as the engine reports it now (mrd_sync_engine_get_tracking: the
+ * reference named by its address, as chronyd names it). */
+typedef void (*MrdSyncServeTrackingFunc) (gpointer user_data, NtpTracking *out);
+
+/* Serves on @given[0] (IPv4) and @given[1] (IPv6), sockets a privileged process bound
+ * (mrd_net_server_open; duplicated here, the caller keeps its own) — or, when @given is NULL
+ * or holds none, on sockets of its own: one per family on @cfg's port (bindaddress's
+ * address, else any). NULL with @error when none serves. @clock is borrowed. */
+MrdSyncServe *mrd_sync_serve_new        (const NtpServeConfig *cfg, const int given[2],
+                                         MrdClock *clock, MrdSyncServeTrackingFunc tracking,
+                                         gpointer user_data, GError **error);
+void          mrd_sync_serve_free       (MrdSyncServe *self);
+void          mrd_sync_serve_get_counts (MrdSyncServe *self, NtpServeCounts *out);
+/* The clock's precision as the replies state it (log2 s), measured at start as chronyd
+ * measures its own: the least step between two readings. */
+int           mrd_sync_serve_get_precision (MrdSyncServe *self);
+
+G_END_DECLS
