@@ -601,6 +601,37 @@ mctl_chrony_format_activity (const MctlChronyActivity *a, gboolean csv)
 }
 
 char *
+mctl_chrony_format_serverstats (const MctlChronyServerStats *s, gboolean csv)
+{
+  guint64 values[11] = {
+    s->answered + s->rate_limited + s->authenticated,   /* NTP packets received */
+    s->rate_limited + s->authenticated,                 /* NTP packets dropped */
+    0, 0,                                               /* command packets */
+    s->forgotten,                                       /* client log records dropped */
+    0, 0, 0, 0, 0, 0,                                   /* NTS-KE, authenticated, interleaved,
+                                                         * timestamps held and their span */
+  };
+  static const char *const labels[11] = {
+    "NTP packets received", "NTP packets dropped", "Command packets received",
+    "Command packets dropped", "Client log records dropped", "NTS-KE connections accepted",
+    "NTS-KE connections dropped", "Authenticated NTP packets", "Interleaved NTP packets",
+    "NTP timestamps held", "NTP timestamp span",
+  };
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      if (csv)
+        g_string_append_printf (out, "%s%" G_GUINT64_FORMAT, i > 0 ? "," : "", values[i]);
+      else
+        g_string_append_printf (out, "%-27s: %" G_GUINT64_FORMAT "\n", labels[i], values[i]);
+    }
+  if (csv)
+    g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
+}
+
+char *
 mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
 {
   static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };

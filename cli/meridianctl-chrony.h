@@ -171,6 +171,16 @@ typedef struct {
   guint online, offline, burst_online, burst_offline, unknown_address;
 } MctlChronyActivity;
 char *mctl_chrony_format_activity (const MctlChronyActivity *a, gboolean csv);
+
+/* `chronyc serverstats`: what the NTP server (`allow`) did, from the Tracking object's
+ * ServerStats. chronyc's "received" are the requests of allowed clients, its "dropped"
+ * those not answered (over the rate limit; here also those with a MAC or NTS fields, which
+ * are not served); the command, NTS-KE, interleaved and timestamp lines are chronyd's own
+ * services, none of which meridiand has: 0. */
+typedef struct {
+  guint64 answered, rate_limited, denied, malformed, not_a_request, authenticated, forgotten;
+} MctlChronyServerStats;
+char *mctl_chrony_format_serverstats (const MctlChronyServerStats *s, gboolean csv);
 /* One `waitsync` progress line, as chronyc prints it. */
 char *mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction,
                                        double skew, gboolean csv);

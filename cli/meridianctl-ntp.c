@@ -589,6 +589,54 @@ mctl_tracking (MctlContext *ctx, int argc, char **argv)
   return MCTL_EXIT_OK;
 }
 
+/* chronyc serverstats, from the Tracking object's ServerStats. */
+int
+mctl_serverstats (MctlContext *ctx, int argc, char **argv)
+{
+  ReportOptions o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MrdDBusTime1Tracking) tracking = NULL;
+  GVariant *v;
+  MctlChronyServerStats st = { 0 };
+
+  if (!parse_report_options (ctx, "serverstats", FALSE, &o, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (!mctl_connect_ntp (ctx))
+    return MCTL_EXIT_UNREACHABLE;
+  tracking = mctl_tracking_proxy (ctx, &error);
+  if (tracking == NULL)
+    return mctl_report_error (ctx, _("Cannot read the tracking state"), error);
+  v = mrd_dbus_time1_tracking_get_server_stats (tracking);
+  if (v != NULL && g_variant_is_of_type (v, G_VARIANT_TYPE ("(ttttttt)")))
+    g_variant_get (v, "(ttttttt)", &st.answered, &st.rate_limited, &st.denied, &st.malformed,
+                   &st.not_a_request, &st.authenticated, &st.forgotten);
+  if (ctx->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      const struct { const char *name; guint64 value; } fields[] = {
+        { "answered", st.answered }, { "rate_limited", st.rate_limited },
+        { "denied", st.denied }, { "malformed", st.malformed },
+        { "not_a_request", st.not_a_request }, { "authenticated", st.authenticated },
+        { "client_records_forgotten", st.forgotten },
+      };
+
+      json_builder_begin_object (b);
+      for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+        {
+          json_builder_set_member_name (b, fields[i].name);
+          json_builder_add_int_value (b, (gint64) MIN (fields[i].value, (guint64) G_MAXINT64));
+        }
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      mctl_print_json (root);
+      return MCTL_EXIT_OK;
+    }
+  g_autofree char *report = mctl_chrony_format_serverstats (&st, o.csv);
+  fputs (report, stdout);
+  return MCTL_EXIT_OK;
+}
+
 /* ---- changes ---------------------------------------------------------------------------- */
 
 static MrdDBusTime1Sources *

@@ -287,6 +287,21 @@ leap_status (const NtpTracking *t)
 }
 
 static void
+update_server_stats (MrdSources *self)
+{
+  const NtpServeCounts *c = mrd_sync_get_serve_counts (self->sync);
+
+  mrd_dbus_time1_tracking_set_server_stats (
+    self->tracking,
+    g_variant_new ("(ttttttt)", (guint64) c->by_verdict[NTP_SERVE_ANSWERED],
+                   (guint64) c->by_verdict[NTP_SERVE_LIMITED],
+                   (guint64) c->by_verdict[NTP_SERVE_DENIED],
+                   (guint64) c->by_verdict[NTP_SERVE_MALFORMED],
+                   (guint64) c->by_verdict[NTP_SERVE_NOT_A_REQUEST],
+                   (guint64) c->by_verdict[NTP_SERVE_AUTHENTICATED], (guint64) c->forgotten));
+}
+
+static void
 update_tracking (MrdSources *self)
 {
   const NtpTracking *t = mrd_sync_get_tracking (self->sync);
@@ -310,6 +325,7 @@ update_tracking (MrdSources *self)
                 "synchronized", (gboolean) t->synchronized,
                 "true-offset", mrd_sync_get_true_offset (self->sync),
                 NULL);
+  update_server_stats (self);
 }
 
 static void
@@ -319,6 +335,8 @@ on_changed (gpointer user_data, MrdSyncChange what)
 
   if (what & (MRD_SYNC_CHANGED_TRACKING | MRD_SYNC_CHANGED_SYNCHRONIZED))
     update_tracking (self);
+  else if (what & MRD_SYNC_CHANGED_SERVED)
+    update_server_stats (self);
 }
 
 static const MrdSyncListener listener = {

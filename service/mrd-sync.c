@@ -51,6 +51,7 @@ struct _MrdSync {
    * and root dispersion are brought to the moment they are read (mrd_sync_refresh), as
    * chronyc tracking shows them. */
   NtpTracking tracking_given;
+  NtpServeCounts serve_counts;
   gint64 tracking_mono;
   char *reference_name;
   gboolean have_true_offset;
@@ -985,6 +986,21 @@ mrd_sync_set_tracking (MrdSync *self, const NtpTracking *tracking, const char *r
   notify (self, MRD_SYNC_CHANGED_TRACKING |
                 (was_synchronized != self->tracking.synchronized
                    ? MRD_SYNC_CHANGED_SYNCHRONIZED : 0));
+}
+
+void
+mrd_sync_set_serve_counts (MrdSync *self, const NtpServeCounts *counts)
+{
+  if (memcmp (&self->serve_counts, counts, sizeof *counts) == 0)
+    return;
+  self->serve_counts = *counts;
+  notify (self, MRD_SYNC_CHANGED_SERVED);
+}
+
+const NtpServeCounts *
+mrd_sync_get_serve_counts (MrdSync *self)
+{
+  return &self->serve_counts;
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include <gio/gio.h>
 #include "ntp-config.h"
+#include "ntp-serve.h"
 #include "sync/mrd-keys.h"
 #include "sync/mrd-sync-mask.h"
 
@@ -27,6 +28,7 @@ typedef enum {
   MRD_SYNC_CHANGED_ENABLED      = 1 << 0,   /* NTP on/off */
   MRD_SYNC_CHANGED_SYNCHRONIZED = 1 << 1,   /* NTPSynchronized */
   MRD_SYNC_CHANGED_TRACKING     = 1 << 2,   /* any tracking field */
+  MRD_SYNC_CHANGED_SERVED       = 1 << 3,   /* the server's counts (never announced) */
 } MrdSyncChange;
 
 /* Who shows the domain on the bus (mrd-sources.c, mrd-bus.c). Any member may be NULL. */
@@ -234,6 +236,10 @@ void        mrd_sync_set_tracking       (MrdSync *self, const NtpTracking *track
                                          const char *reference_name);
 void        mrd_sync_set_source_report  (MrdSync *self, guint id,
                                          const NtpSourceReport *report);
+/* The server's counts (`allow`, chronyc serverstats) as the engine last reported them; all 0
+ * until it serves. Not announced: read after mrd_sync_refresh(). */
+void        mrd_sync_set_serve_counts   (MrdSync *self, const NtpServeCounts *counts);
+const NtpServeCounts *mrd_sync_get_serve_counts (MrdSync *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSync, mrd_sync_free)
 

@@ -276,6 +276,7 @@ within_rate (NtpServe *sv, const uint8_t addr[16], int64_t now_ns)
     for (int i = 1; i < WAYS; i++)
       if (!ways[i].used || (c->used && ways[i].heard < c->heard))
         c = &ways[i];
+    sv->counts.forgotten += c->used;
     *c = (Client) { .used = true, .last_ns = now_ns, .tokens = sv->cfg.ratelimit_burst };
     memcpy (c->addr, addr, 16);
   }

@@ -65,6 +65,7 @@ typedef struct NtpServe NtpServe;
 typedef struct {
   uint64_t received, answered;
   uint64_t by_verdict[NTP_SERVE_N_VERDICTS];
+  uint64_t forgotten;        /* clients' rate records dropped for new ones (table full) */
 } NtpServeCounts;
 
 NtpServe *ntp_serve_new (const NtpServeConfig *cfg);

@@ -66,6 +66,7 @@ build_update (Child *self)
   const char *reference = mrd_sync_engine_get_reference_name (self->engine);
   double freq = 0.0, skew = 0.0;
   gboolean have_drift;
+  NtpServeCounts served;
 
   mrd_sync_engine_get_tracking (self->engine, &t);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a" MRD_WIRE_SOURCE));
@@ -78,10 +79,11 @@ build_update (Child *self)
                              mrd_wire_report (&s->report));
     }
   have_drift = mrd_sync_engine_get_drift (self->engine, &freq, &skew);
+  mrd_sync_engine_get_serve_counts (self->engine, &served);
   return g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd)@" MRD_WIRE_SERVE ")",
                    mrd_wire_tracking (&t), reference, g_variant_builder_end (&b), have_drift,
-                   freq, skew));
+                   freq, skew, mrd_wire_serve (&served)));
 }
 
 /* Every update goes to the snapshot, which the parent reads when a client asks; a message

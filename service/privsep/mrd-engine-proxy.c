@@ -373,7 +373,9 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
 {
   g_autoptr(GVariant) tracking_v = NULL;
   g_autoptr(GVariant) sources_v = NULL;
+  g_autoptr(GVariant) serve_v = NULL;
   g_autoptr(GHashTable) best = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  NtpServeCounts served;
   const char *reference;
   gboolean have_drift;
   double freq, skew;
@@ -386,9 +388,11 @@ handle_update (MrdEngineProxy *self, GVariant *arg)
   const char *local;
   GVariant *report_v;
 
-  g_variant_get (arg, "(@" MRD_WIRE_TRACKING "&s@a" MRD_WIRE_SOURCE "(bdd))", &tracking_v,
-                 &reference, &sources_v, &have_drift, &freq, &skew);
+  g_variant_get (arg, "(@" MRD_WIRE_TRACKING "&s@a" MRD_WIRE_SOURCE "(bdd)@" MRD_WIRE_SERVE ")",
+                 &tracking_v, &reference, &sources_v, &have_drift, &freq, &skew, &serve_v);
   mrd_wire_get_tracking (tracking_v, &t);
+  mrd_wire_get_serve (serve_v, &served);
+  mrd_sync_set_serve_counts (self->sync, &served);
 
   g_ptr_array_set_size (self->polled, 0);
   g_array_set_size (self->polled_ids, 0);

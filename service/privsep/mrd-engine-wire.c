@@ -153,21 +153,55 @@ typedef void (*WireSourceFunc) (guint32 id, const char *address, const char *loc
                                 NtpSourceReport *r,
                                 gpointer data);
 
+GVariant *
+mrd_wire_serve (const NtpServeCounts *c)
+{
+  return g_variant_new (MRD_WIRE_SERVE, (guint64) c->by_verdict[NTP_SERVE_ANSWERED],
+                        (guint64) c->by_verdict[NTP_SERVE_LIMITED],
+                        (guint64) c->by_verdict[NTP_SERVE_DENIED],
+                        (guint64) c->by_verdict[NTP_SERVE_MALFORMED],
+                        (guint64) c->by_verdict[NTP_SERVE_NOT_A_REQUEST],
+                        (guint64) c->by_verdict[NTP_SERVE_AUTHENTICATED],
+                        (guint64) c->forgotten);
+}
+
+void
+mrd_wire_get_serve (GVariant *v, NtpServeCounts *c)
+{
+  guint64 n[7];
+
+  memset (c, 0, sizeof *c);
+  g_variant_get (v, MRD_WIRE_SERVE, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6]);
+  c->by_verdict[NTP_SERVE_ANSWERED] = n[0];
+  c->by_verdict[NTP_SERVE_LIMITED] = n[1];
+  c->by_verdict[NTP_SERVE_DENIED] = n[2];
+  c->by_verdict[NTP_SERVE_MALFORMED] = n[3];
+  c->by_verdict[NTP_SERVE_NOT_A_REQUEST] = n[4];
+  c->by_verdict[NTP_SERVE_AUTHENTICATED] = n[5];
+  c->forgotten = n[6];
+  c->answered = n[0];
+  for (guint i = 0; i < 6; i++)
+    c->received += n[i];
+}
+
 static void
 get_update (GVariant *update, NtpTracking *t, const char **reference, gboolean *have_drift,
-            double *freq, double *skew, WireSourceFunc each, gpointer data)
+            double *freq, double *skew, NtpServeCounts *served, WireSourceFunc each,
+            gpointer data)
 {
   g_autoptr(GVariant) tracking_v = NULL;
   g_autoptr(GVariant) sources_v = NULL;
+  g_autoptr(GVariant) serve_v = NULL;
   GVariantIter iter;
   guint32 id;
   const char *address;
   const char *local;
   GVariant *report_v;
 
-  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a" MRD_WIRE_SOURCE "(bdd))",
-                 &tracking_v, reference, &sources_v, have_drift, freq, skew);
+  g_variant_get (update, "(@" MRD_WIRE_TRACKING "&s@a" MRD_WIRE_SOURCE "(bdd)@" MRD_WIRE_SERVE ")",
+                 &tracking_v, reference, &sources_v, have_drift, freq, skew, &serve_v);
   mrd_wire_get_tracking (tracking_v, t);
+  mrd_wire_get_serve (serve_v, served);
   g_variant_iter_init (&iter, sources_v);
   while (g_variant_iter_next (&iter, "(u&s&s@" MRD_WIRE_REPORT ")", &id, &address, &local, &report_v))
     {
@@ -201,17 +235,18 @@ mrd_wire_update_aged (GVariant *update, double seconds)
 {
   Aging a = { .seconds = seconds };
   NtpTracking t;
+  NtpServeCounts served;
   const char *reference;
   gboolean have_drift;
   double freq, skew;
 
   g_variant_builder_init (&a.sources, G_VARIANT_TYPE ("a" MRD_WIRE_SOURCE));
-  get_update (update, &t, &reference, &have_drift, &freq, &skew, age_source, &a);
+  get_update (update, &t, &reference, &have_drift, &freq, &skew, &served, age_source, &a);
   ntp_tracking_age (&t, seconds);
   return g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd)@" MRD_WIRE_SERVE ")",
                    mrd_wire_tracking (&t), reference, g_variant_builder_end (&a.sources),
-                   have_drift, freq, skew));
+                   have_drift, freq, skew, mrd_wire_serve (&served)));
 }
 
 static void
@@ -230,9 +265,10 @@ mrd_wire_discrete_key (GVariant *update)
   GVariantBuilder b;
   gboolean have_drift;
   double freq, skew;
+  NtpServeCounts served;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ussiiib)"));
-  get_update (update, &t, &reference, &have_drift, &freq, &skew, key_of_source, &b);
+  get_update (update, &t, &reference, &have_drift, &freq, &skew, &served, key_of_source, &b);
   return g_variant_ref_sink (
     g_variant_new ("(buiibiisa(ussiiib))", (gboolean) t.synchronized, (guint32) t.ref_id,
                    (gint32) t.ref_source, (gint32) t.stratum, (gboolean) (t.ref_time_ns != 0),

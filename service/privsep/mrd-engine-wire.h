@@ -32,9 +32,9 @@
  *                          AF_INET6; SCM_RIGHTS) for `allow`: the parent binds port 123,
  *                          which the sandboxed child cannot — before "configure"
  * child → parent:
- *   "update"        (TRACKING s a(uss REPORT) (bdd))  tracking, the reference's name, every
- *                          polled address with the id of its line and its local address, and the drift (valid, freq,
- *                          skew): after a command, and after a clock update or a change of the
+ *   "update"        (TRACKING s a(uss REPORT) (bdd) SERVE)  tracking, the reference's name,
+ *                          every polled address with the id of its line and its local address,
+ *                          the drift (valid, freq, skew) and the server's counts: after a command, and after a clock update or a change of the
  *                          sources that changes its discrete key (mrd_wire_discrete_key); every
  *                          update also goes to the snapshot (mrd-engine-snapshot.h)
  *   "error"         s      a command failed (logged by the parent)
@@ -50,6 +50,7 @@
 
 #include <glib.h>
 #include "ntp-engine.h"
+#include "ntp-serve.h"
 
 G_BEGIN_DECLS
 
@@ -68,9 +69,15 @@ G_BEGIN_DECLS
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"
-#define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa" MRD_WIRE_SOURCE "(bdd))"
+/* What the server (`allow`) did since the engine was made (NtpServeCounts): requests
+ * answered, over the rate limit, from clients not allowed, malformed, not client requests,
+ * authenticated (not served), and clients' rate records forgotten. */
+#define MRD_WIRE_SERVE "(ttttttt)"
+#define MRD_WIRE_UPDATE "(" MRD_WIRE_TRACKING "sa" MRD_WIRE_SOURCE "(bdd)" MRD_WIRE_SERVE ")"
 
 GVariant *mrd_wire_tracking (const NtpTracking *t);
+GVariant *mrd_wire_serve    (const NtpServeCounts *c);
+void      mrd_wire_get_serve (GVariant *v, NtpServeCounts *c);
 GVariant *mrd_wire_report   (const NtpSourceReport *r);
 /* Read back, clamping what a real report cannot hold (state, leap). */
 void      mrd_wire_get_tracking (GVariant *v, NtpTracking *t);

@@ -116,6 +116,7 @@ struct _MrdSyncEngine {
   NtpEngine *core;
   MrdSyncServe *serve;           /* answering clients (`allow`); NULL = no one */
   int serve_fds[2];              /* server sockets handed over (IPv4, IPv6); -1 = none */
+  NtpServeCounts served_before;  /* the counts of the servers of earlier starts */
   gboolean running;
   int timer_fd;
   guint timer_watch;
@@ -1040,6 +1041,22 @@ mrd_sync_engine_free (MrdSyncEngine *self)
 }
 
 void
+mrd_sync_engine_get_serve_counts (MrdSyncEngine *self, NtpServeCounts *out)
+{
+  NtpServeCounts now = { 0 };
+
+  *out = self->served_before;
+  if (self->serve == NULL)
+    return;
+  mrd_sync_serve_get_counts (self->serve, &now);
+  out->received += now.received;
+  out->answered += now.answered;
+  out->forgotten += now.forgotten;
+  for (guint i = 0; i < NTP_SERVE_N_VERDICTS; i++)
+    out->by_verdict[i] += now.by_verdict[i];
+}
+
+void
 mrd_sync_engine_set_serve_socket (MrdSyncEngine *self, int family, int fd)
 {
   guint i = family == AF_INET6;
@@ -1611,6 +1628,13 @@ env_nts_ke (void *ud, unsigned index)
                                 on_ntske_done, src);
 }
 
+static gboolean
+on_served (gpointer user_data)
+{
+  emit (user_data, MRD_SYNC_ENGINE_CHANGED_SERVED);
+  return G_SOURCE_REMOVE;
+}
+
 void
 mrd_sync_engine_start (MrdSyncEngine *self)
 {
@@ -1661,7 +1685,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     {
       self->serve = mrd_sync_serve_new (&cfg.serve, self->serve_fds, self->clock,
                                         (MrdSyncServeTrackingFunc) mrd_sync_engine_get_tracking,
-                                        self, &error);
+                                        on_served, self, &error);
       if (self->serve == NULL)
         g_warning ("%s", error->message);
     }
@@ -1703,6 +1727,13 @@ mrd_sync_engine_stop (MrdSyncEngine *self)
       if (spec->retry_id != 0)
         g_source_remove (spec->retry_id);
       spec->retry_id = 0;
+    }
+  if (self->serve != NULL)
+    {
+      NtpServeCounts now;
+
+      mrd_sync_engine_get_serve_counts (self, &now);
+      self->served_before = now;
     }
   g_clear_pointer (&self->serve, mrd_sync_serve_free);
   ntp_engine_free (self->core);

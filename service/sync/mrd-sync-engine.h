@@ -17,6 +17,7 @@
 #include "clock/mrd-clock.h"
 #include "mrd-config.h"
 #include "ntp-engine.h"
+#include "ntp-serve.h"
 #include "sync/mrd-sync-mask.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,8 @@ typedef enum {
   MRD_SYNC_ENGINE_CHANGED_STATES   = 1 << 2,   /* without a clock update, a source's state, reach
                                                 * or stratum changed (a request unanswered, a
                                                 * reply taken) */
+  MRD_SYNC_ENGINE_CHANGED_SERVED   = 1 << 3,   /* the server's counts changed (at most once a
+                                                * second, a second after the first request) */
 } MrdSyncEngineChanged;
 
 /* Called at most once per clock update (and once per change of the source list or of the
@@ -61,6 +64,9 @@ void           mrd_sync_engine_free  (MrdSyncEngine *self);
  * (mrd_net_server_open), which the engine then owns and serves on from its next start
  * instead of binding its own: the sandboxed engine cannot bind port 123. */
 void           mrd_sync_engine_set_serve_socket (MrdSyncEngine *self, int family, int fd);
+/* What the server (`allow`) has answered and refused since the engine was made, over every
+ * start (all 0 when it never served). */
+void           mrd_sync_engine_get_serve_counts (MrdSyncEngine *self, NtpServeCounts *out);
 /* The keys (service/sync/mrd-keys.h) the source lines @lines name, as mrd_keys_to_variant()
  * gives them (a floating reference taken: free with g_variant_unref). */
 GVariant      *mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *const *lines,

@@ -19,7 +19,9 @@
 struct _MrdSyncServe {
   MrdClock *clock;
   MrdSyncServeTrackingFunc tracking;
+  GSourceFunc served;
   gpointer tracking_data;
+  guint served_id;               /* the pending call of @served */
   NtpServe *serve;
   MrdNetServer *sockets[2];      /* IPv4, IPv6 */
   int precision;
@@ -90,6 +92,16 @@ address_bytes (const MrdNetAddress *from, guint8 out[16])
     memcpy (out, &((const struct sockaddr_in6 *) &from->ss)->sin6_addr, 16);
 }
 
+static gboolean
+tell_served (gpointer user_data)
+{
+  MrdSyncServe *self = user_data;
+
+  self->served_id = 0;
+  self->served (self->tracking_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddress *from,
             gint64 rx_real_ns)
@@ -106,6 +118,8 @@ on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddre
 
   if (socket == NULL)
     return;
+  if (self->served != NULL && self->served_id == 0)
+    self->served_id = g_timeout_add_seconds (1, tell_served, self);
   address_bytes (from, addr);
   clock.rx_ns = mrd_clock_from_realtime_ns (self->clock, rx_real_ns);
   clock.random = random64 ();
@@ -126,7 +140,8 @@ on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddre
 
 MrdSyncServe *
 mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clock,
-                    MrdSyncServeTrackingFunc tracking, gpointer user_data, GError **error)
+                    MrdSyncServeTrackingFunc tracking, GSourceFunc served, gpointer user_data,
+                    GError **error)
 {
   GError *errors[2] = { NULL, NULL };
   const char *binds[2] = { cfg->bind_ipv4[0] ? cfg->bind_ipv4 : NULL,
@@ -139,6 +154,7 @@ mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clo
   self = g_new0 (MrdSyncServe, 1);
   self->clock = clock;
   self->tracking = tracking;
+  self->served = served;
   self->tracking_data = user_data;
   self->serve = ntp_serve_new (cfg);
   g_assert (self->serve != NULL);
@@ -192,6 +208,7 @@ mrd_sync_serve_free (MrdSyncServe *self)
 {
   if (self == NULL)
     return;
+  g_clear_handle_id (&self->served_id, g_source_remove);
   mrd_net_server_free (self->sockets[0]);
   mrd_net_server_free (self->sockets[1]);
   ntp_serve_free (self->serve);

@@ -20,7 +20,9 @@ G_BEGIN_DECLS
 typedef struct _MrdSyncServe MrdSyncServe;
 
 /* The clock's state as the engine reports it now (mrd_sync_engine_get_tracking: the
- * reference named by its address, as chronyd names it). */
+ * reference named by its address, as chronyd names it). @served (with the same user data)
+ * is called a second after a datagram came, then at most once a second while more come: the
+ * counts changed. */
 typedef void (*MrdSyncServeTrackingFunc) (gpointer user_data, NtpTracking *out);
 
 /* Serves on @given[0] (IPv4) and @given[1] (IPv6), sockets a privileged process bound
@@ -29,7 +31,8 @@ typedef void (*MrdSyncServeTrackingFunc) (gpointer user_data, NtpTracking *out);
  * address, else any). NULL with @error when none serves. @clock is borrowed. */
 MrdSyncServe *mrd_sync_serve_new        (const NtpServeConfig *cfg, const int given[2],
                                          MrdClock *clock, MrdSyncServeTrackingFunc tracking,
-                                         gpointer user_data, GError **error);
+                                         GSourceFunc served, gpointer user_data,
+                                         GError **error);
 void          mrd_sync_serve_free       (MrdSyncServe *self);
 void          mrd_sync_serve_get_counts (MrdSyncServe *self, NtpServeCounts *out);
 /* The clock's precision as the replies state it (log2 s), measured at start as chronyd

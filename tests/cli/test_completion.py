@@ -61,8 +61,8 @@ class Completion(unittest.TestCase):
 
     def test_completes_subcommands(self):
         self.assertEqual(complete('meridianctl se'),
-                         ['select-timezone', 'selectdata', 'set-local-rtc', 'set-ntp', 'set-time',
-                          'set-timezone'])
+                         ['select-timezone', 'selectdata', 'serverstats', 'set-local-rtc',
+                          'set-ntp', 'set-time', 'set-timezone'])
         self.assertEqual(complete('meridianctl st'), ['status'])
         every = complete('meridianctl ')
         self.assertEqual(every, sorted(['status', 'list-timezones', 'set-timezone',
@@ -75,7 +75,8 @@ class Completion(unittest.TestCase):
                                         'offline', 'online', 'onoffline',
                                         'minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
                                         'maxdelaydevratio', 'minstratum', 'polltarget',
-                                        'activity', 'waitsync', 'monitor', 'keygen']))
+                                        'activity', 'serverstats', 'waitsync', 'monitor',
+                                        'keygen']))
 
     def test_completes_the_commands_help_lists(self):
         if not MERIDIANCTL:

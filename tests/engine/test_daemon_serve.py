@@ -12,6 +12,7 @@ never sets the clock), reads the time meridiand serves on that low port: near th
 capability and uid nobody while it serves, and after an engine restart (SetNTP off and on)
 it serves again on the same socket."""
 
+import json
 import os
 import pathlib
 import re
@@ -82,6 +83,61 @@ class DaemonServe(ChronydCase):
         self.assertLess(abs(err), 0.01)
         self.assertNotIn('killed by signal', self.daemon.log())
         sys.stderr.write(f'served on port {port}: chronyd -Q reads {err:+.6f} s\n')
+
+
+    def meridianctl(self, *args):
+        r = self.run_client([os.environ['MERIDIANCTL']] + list(args))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_serverstats_count_as_chronyc_counts(self):
+        """meridianctl serverstats lays the counts out as the real chronyc does (compared with
+        chronyc serverstats of the chronyd beside it), and counts what it answered and what it
+        dropped, at most a second late."""
+        port = free_low_port()
+        if port is None:
+            self.skipTest('no free UDP port under 1024 on 127.0.0.1')
+        self.write_config('allow 127.0.0.1', f'port {port}', 'bindaddress 127.0.0.1',
+                          'local stratum 8', 'ratelimit interval 4 burst 3 leak 0')
+        self.start_seed_daemon('0.5')
+        self.wait_until(lambda: 'Serving NTP' in self.daemon.log(), timeout=20,
+                        what='meridiand to serve')
+        ours = self.meridianctl('serverstats')
+        theirs = subprocess.run(['chronyc', '-h', str(self.chrony_socket), 'serverstats'],
+                                capture_output=True, text=True, timeout=10).stdout
+        self.assertEqual([l.split(':')[0] for l in ours.splitlines()],
+                         [l.split(':')[0] for l in theirs.splitlines()], ours + theirs)
+        self.assertTrue(all(l.endswith(': 0') for l in ours.splitlines()), ours)
+        self.assertEqual(self.meridianctl('-c', 'serverstats').strip(), ','.join(['0'] * 11))
+
+        request = bytes([0x23, 0, 6, 0]) + bytes(36) + b'\x01' * 8
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(('127.0.0.1', 0))
+            s.settimeout(2)
+            for _ in range(5):                        # 3 answered, 2 over the rate
+                s.sendto(request, ('127.0.0.1', port))
+            s.sendto(bytes([0x24]) + request[1:], ('127.0.0.1', port))   # a reply: ignored
+            answers = 0
+            try:
+                while True:
+                    s.recv(2048)
+                    answers += 1
+            except socket.timeout:
+                pass
+        self.assertEqual(answers, 3)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(('127.0.0.2', 0))                  # not allowed
+            s.sendto(request, ('127.0.0.1', port))
+        expected = {'answered': 3, 'rate_limited': 2, 'denied': 1, 'malformed': 0,
+                    'not_a_request': 1, 'authenticated': 0, 'client_records_forgotten': 0}
+        self.wait_until(lambda: json.loads(self.meridianctl('--json', 'serverstats')) == expected,
+                        timeout=10, what=f'serverstats --json to read {expected}')
+        text = self.meridianctl('serverstats')
+        self.assertIn('NTP packets received       : 5\n', text)
+        self.assertIn('NTP packets dropped        : 2\n', text)
+        csv = self.meridianctl('-c', 'serverstats').strip().split(',')
+        self.assertEqual(csv[:2], ['5', '2'])
+        sys.stderr.write(self.meridianctl('serverstats'))
 
 
 if __name__ == '__main__':

@@ -77,7 +77,8 @@ class Mock:
                 out[p.name] = variant(iface, p.name, values[p.name])
             else:
                 zero = {'s': '', 'b': False, 'y': 0, 'n': 0, 'u': 0, 't': 0, 'd': 0.0,
-                        'as': [], 'ao': [], 'x': 0, 'i': 0, 'q': 0, 'h': 0, 'o': '/'}[p.signature]
+                        'as': [], 'ao': [], 'x': 0, 'i': 0, 'q': 0, 'h': 0, 'o': '/',
+                        '(ttttttt)': (0,) * 7}[p.signature]
                 out[p.name] = GLib.Variant(p.signature, zero)
         return out
 

@@ -50,9 +50,10 @@ update (double offset, NtpSourceState state, guint n_sources)
     g_variant_builder_add (&b, "(uss@" MRD_WIRE_REPORT ")", 1 + i, "127.0.0.1:123", "127.0.0.1",
                            mrd_wire_report (&r));
   return g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd)(ttttttt))",
                    mrd_wire_tracking (&t), "127.0.0.1", g_variant_builder_end (&b), TRUE,
-                   -23.0, 0.1));
+                   -23.0, 0.1, (guint64) 5, (guint64) 4, (guint64) 3, (guint64) 2, (guint64) 1,
+                   (guint64) 0, (guint64) 7));
 }
 
 static MrdEngineSnapshot *
@@ -210,7 +211,7 @@ aged_to_the_moment_of_reading (void **state)
   g_variant_builder_add (&b, "(uss@" MRD_WIRE_REPORT ")", 1, "127.0.0.2:123", "127.0.0.1",
                          mrd_wire_report (&r));
   u = g_variant_ref_sink (
-    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd))",
+    g_variant_new ("(@" MRD_WIRE_TRACKING "s@a" MRD_WIRE_SOURCE "(bdd)(ttttttt))",
                    mrd_wire_tracking (&t), "127.0.0.1", g_variant_builder_end (&b), FALSE,
                    0.0, 0.0));
   assert_true (mrd_engine_snapshot_write (child, u));
