@@ -309,31 +309,12 @@ fuzzed_ts (int64_t t_ns, int precision, uint32_t random)
   return (ts & ~mask) | (random & mask);
 }
 
-static void
-put32 (uint8_t *p, uint32_t v)
+/* Seconds rounded up to NTP's 16.16 short format (the codec rounds to the nearest): a bound
+ * on the error must not read less than it is. */
+static double
+up_to_short (double s)
 {
-  p[0] = (uint8_t) (v >> 24);
-  p[1] = (uint8_t) (v >> 16);
-  p[2] = (uint8_t) (v >> 8);
-  p[3] = (uint8_t) v;
-}
-
-static void
-put64 (uint8_t *p, uint64_t v)
-{
-  put32 (p, (uint32_t) (v >> 32));
-  put32 (p + 4, (uint32_t) v);
-}
-
-/* Seconds as NTP's 16.16 short format, rounded up (a bound on the error must not read less
- * than it is), saturated. */
-static uint32_t
-short_format (double s)
-{
-  if (!(s > 0))
-    return 0;
-  double v = ceil (s * 65536.0);
-  return v >= 4294967295.0 ? 0xffffffffu : (uint32_t) v;
+  return s > 0 ? ceil (s * 65536.0) / 65536.0 : 0.0;
 }
 
 static NtpServeVerdict
@@ -366,9 +347,6 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
     if (sv->cfg.ratelimit_leak <= 0 || ((clock->random >> 40) & leak_mask) != 0)
       return verdict (sv, NTP_SERVE_LIMITED);
   }
-  if (out_size < NTP_PACKET_HEADER_LEN)
-    return verdict (sv, NTP_SERVE_MALFORMED);
-
   const NtpTracking *t = clock->tracking;
   bool synced = t->synchronized && !t->leap_unsynchronized;
   int leap = NTP_LI_UNSYNC, stratum = 16;
@@ -392,18 +370,22 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
   }
   int precision = clock->precision < -32 ? -32 : clock->precision > 0 ? 0 : clock->precision;
 
-  memset (out, 0, NTP_PACKET_HEADER_LEN);
-  out[0] = (uint8_t) (leap << 6 | version << 3 | NTP_MODE_SERVER);
-  out[1] = (uint8_t) stratum;
-  out[2] = req[2];                       /* the client's poll, as chronyd answers */
-  out[3] = (uint8_t) (int8_t) precision;
-  put32 (out + 4, short_format (root_delay));
-  put32 (out + 8, short_format (root_dispersion));
-  put32 (out + 12, refid);
-  put64 (out + 16, ref_ts);
-  memcpy (out + 24, req + 40, 8);        /* origin: the request's transmit timestamp */
-  put64 (out + 32, fuzzed_ts (clock->rx_ns, precision, (uint32_t) clock->random));
-  put64 (out + 40, fuzzed_ts (clock->tx_ns, precision, (uint32_t) (clock->random >> 32)));
+  uint64_t client_tx = 0;
+  for (int i = 40; i < 48; i++)
+    client_tx = client_tx << 8 | req[i];
+  NtpPacket reply = {
+    .leap = (uint8_t) leap, .version = (uint8_t) version, .mode = NTP_MODE_SERVER,
+    .stratum = (uint8_t) stratum,
+    .poll = (int8_t) req[2],               /* the client's poll, as chronyd answers */
+    .precision = (int8_t) precision,
+    .root_delay = up_to_short (root_delay), .root_dispersion = up_to_short (root_dispersion),
+    .refid = refid, .ref_ts = ref_ts,
+    .org_ts = client_tx,                   /* origin: the request's transmit timestamp */
+    .rx_ts = fuzzed_ts (clock->rx_ns, precision, (uint32_t) clock->random),
+    .tx_ts = fuzzed_ts (clock->tx_ns, precision, (uint32_t) (clock->random >> 32)),
+  };
+  if (ntp_packet_encode (out, out_size, &reply) != NTP_PACKET_HEADER_LEN)
+    return verdict (sv, NTP_SERVE_MALFORMED);
   *out_len = NTP_PACKET_HEADER_LEN;
   return verdict (sv, NTP_SERVE_ANSWERED);
 }
