@@ -188,6 +188,10 @@ configure (Child *self, GVariant *arg)
       self->enabled = TRUE;
       mrd_sync_engine_start (self->engine);
     }
+  /* The server's sockets, if any, are bound by now: the unit's CAP_NET_BIND_SERVICE is of no
+   * more use (in socket mode an engine serves one start of NTP and exits). */
+  if (!mrd_sandbox_drop_bind_service (&error))
+    send_error (self, "%s", error->message);
   send_update (self);
 }
 

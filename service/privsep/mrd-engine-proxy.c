@@ -297,6 +297,10 @@ open_serve_sockets (MrdEngineProxy *self)
 static void
 send_serve_sockets (MrdEngineProxy *self)
 {
+  /* Socket mode: meridiand has no network of its own (its unit's PrivateNetwork=yes), and
+   * the engine's unit binds port 123 itself (docs/security.md). */
+  if (mrd_engine_launch_is_on_demand (self->launch))
+    return;
   open_serve_sockets (self);
   for (guint i = 0; i < 2; i++)
     {

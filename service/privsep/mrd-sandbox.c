@@ -187,6 +187,9 @@ static const int allowed[] = {
   SCMP_SYS (getresgid), SCMP_SYS (getrandom), SCMP_SYS (uname), SCMP_SYS (getrusage),
   SCMP_SYS (prlimit64), SCMP_SYS (sysinfo), SCMP_SYS (membarrier), SCMP_SYS (tgkill),
   SCMP_SYS (getcwd),
+  /* mrd_sandbox_drop_bind_service: capabilities can only be given up (no_new_privs, and
+   * nothing outside the permitted set can be taken back). */
+  SCMP_SYS (capget), SCMP_SYS (capset),
 };
 
 static gboolean
@@ -276,6 +279,28 @@ install_seccomp (gboolean accept, GError **error)
    * life of the engine. */
   malloc_trim (0);
   return ok;
+}
+
+gboolean
+mrd_sandbox_drop_bind_service (GError **error)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2] = { { 0 } };
+  guint i = CAP_TO_INDEX (CAP_NET_BIND_SERVICE);
+  guint32 bit = CAP_TO_MASK (CAP_NET_BIND_SERVICE);
+
+  if (syscall (SYS_capget, &hdr, data) < 0)
+    return fail (error, "capget");
+  if (((data[i].effective | data[i].permitted | data[i].inheritable) & bit) == 0)
+    return TRUE;
+  /* Out of the permitted set, it is gone for good (the ambient set follows). */
+  data[i].effective &= ~bit;
+  data[i].permitted &= ~bit;
+  data[i].inheritable &= ~bit;
+  if (syscall (SYS_capset, &hdr, data) < 0)
+    return fail (error, "capset");
+  g_info ("Gave up CAP_NET_BIND_SERVICE");
+  return TRUE;
 }
 
 gboolean

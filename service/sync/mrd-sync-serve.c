@@ -184,9 +184,14 @@ mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clo
     {
       GError *why = errors[0] != NULL ? errors[0] : errors[1];
 
+      gboolean privileged = why != NULL && why->code == G_IO_ERROR_PERMISSION_DENIED
+                            && cfg->port < 1024;
+
       g_set_error (error, MRD_IO_ERROR, why != NULL ? why->code : G_IO_ERROR_FAILED,
-                   "cannot serve NTP on port %d: %s", cfg->port,
-                   why != NULL ? why->message : "no address to bind");
+                   "cannot serve NTP on port %d: %s%s", cfg->port,
+                   why != NULL ? why->message : "no address to bind",
+                   privileged ? " (a port under 1024 needs CAP_NET_BIND_SERVICE: with the "
+                                "systemd units, the drop-in meridian-engine-serve.conf)" : "");
       mrd_sync_serve_free (self);
       self = NULL;
     }

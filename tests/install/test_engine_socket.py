@@ -22,7 +22,9 @@ is refused and that engine exits 1."""
 import os
 import pathlib
 import pwd
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -79,7 +81,7 @@ class EngineSocket(ChronydCase):
         # the file system, which reach across network namespaces.
         return ['unshare', '--net'] + super().daemon_argv(*extra, **kw)
 
-    def engine_argv(self, accept=False):
+    def engine_argv(self, accept=False, bind_service=False):
         uid, gid = self.engine_ids
         # systemd-socket-activate gives its child no environment but what -E names.
         # LeakSanitizer's check at exit stops the world with ptrace(2), which the engine's
@@ -90,17 +92,20 @@ class EngineSocket(ChronydCase):
                 if k in os.environ]
         return (['systemd-socket-activate', '--seqpacket', '-l', str(self.sock)] + env +
                 (['--accept'] if accept else []) +
-                ['setpriv', f'--reuid={uid}', f'--regid={gid}', '--clear-groups',
-                 '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs',
-                 self.engine_exe, '--engine-activated', '--verbose'])
+                ['setpriv', f'--reuid={uid}', f'--regid={gid}', '--clear-groups']
+                # data/meridian-engine-serve.conf's drop-in: CAP_NET_BIND_SERVICE, ambient
+                + (['--bounding-set=-all,+net_bind_service', '--inh-caps=-all,+net_bind_service',
+                    '--ambient-caps=+net_bind_service'] if bind_service else
+                   ['--bounding-set=-all', '--inh-caps=-all'])
+                + ['--no-new-privs', self.engine_exe, '--engine-activated', '--verbose'])
 
-    def listen(self, accept=False):
+    def listen(self, accept=False, bind_service=False):
         """A listener on self.sock (a new one each time, as systemd listens again once the
         engine exited); its process becomes the engine on the first connection."""
         if self.sock.exists():
             self.sock.unlink()
         log = open(self.engine_log, 'ab')
-        self.engine = subprocess.Popen(self.engine_argv(accept), stdout=log,
+        self.engine = subprocess.Popen(self.engine_argv(accept, bind_service), stdout=log,
                                        stderr=subprocess.STDOUT)
         log.close()
         self.wait_until(self.sock.exists, timeout=10, what='the listening socket')
@@ -181,6 +186,48 @@ class EngineSocket(ChronydCase):
         self.assertNotEqual(engine2.pid, engine.pid)
         self.assertEqual(self.status(engine2.pid)['Seccomp'].strip(), '2')
         self.assertIsNone(engine2.poll())
+        self.assertNotIn('killed by signal', self.engine_log.read_text())
+
+    def test_engine_unit_serves_port_under_1024_and_gives_the_capability_up(self):
+        """With the drop-in data/meridian-engine-serve.conf (CAP_NET_BIND_SERVICE, ambient),
+        the engine binds a port under 1024 for `allow` itself (meridiand, in its own network
+        namespace, cannot), serves the disciplined time (chronyd -Q reads it within 10 ms of the
+        real clock; it started 0.5 s off), and holds no capability once configured."""
+        port = None
+        for p in range(989, 600, -1):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                try:
+                    s.bind(('127.0.0.1', p))
+                except OSError:
+                    continue
+                port = p
+                break
+        if port is None:
+            self.skipTest('no free UDP port under 1024 on 127.0.0.1')
+        self.write_config(self.server_line.replace('minpoll 4 maxpoll 4', 'minpoll -2 maxpoll -2'),
+                          'makestep 0.1 3', 'allow 127.0.0.1', f'port {port}',
+                          'bindaddress 127.0.0.1')
+        engine = self.listen(bind_service=True)
+        self.start_seed_daemon('0.5', f'--engine-socket={self.sock}')
+        self.wait_synchronized(timeout=60)
+        self.wait_until(lambda: 'Serving NTP on port %d' % port in self.engine_log.read_text(),
+                        timeout=10, what='the engine serving')
+        status = self.status(engine.pid)
+        self.assertEqual(int(status['CapEff'].strip(), 16), 0)
+        self.assertEqual(int(status['CapPrm'].strip(), 16), 0)
+        self.assertEqual(int(status['CapAmb'].strip(), 16), 0)
+        self.assertIn('Gave up CAP_NET_BIND_SERVICE', self.engine_log.read_text())
+        # meridiand did not try: it has no network.
+        self.assertNotIn('NTP server:', self.daemon.log())
+        self.wait_until(lambda: abs(self.tracking('TrueOffset')) < 1e-3, timeout=30,
+                        what='|TrueOffset| < 1 ms')
+        r = subprocess.run(['setpriv', '--bounding-set', '-sys_time', 'chronyd', '-Q', '-f',
+                            '/dev/null', '-t', '20',
+                            f'server 127.0.0.1 port {port} iburst minpoll -2 maxpoll -2'],
+                           capture_output=True, text=True, timeout=30 * TIMEOUT_SCALE)
+        m = re.search(r'System clock wrong by (-?[0-9.]+) seconds', r.stdout + r.stderr)
+        self.assertIsNotNone(m, r.stdout + r.stderr)
+        self.assertLess(abs(float(m.group(1))), 0.01, m.group(0))
         self.assertNotIn('killed by signal', self.engine_log.read_text())
 
     def is_engine(self, proc):
