@@ -631,6 +631,64 @@ mctl_chrony_format_serverstats (const MctlChronyServerStats *s, gboolean csv)
   return g_string_free (out, FALSE);
 }
 
+/* An interval as chronyc's clients shows it: log2 of the seconds, rounded; 127 = not known. */
+static int
+log2_interval (double seconds)
+{
+  if (!(seconds > 0) || !isfinite (seconds))
+    return 127;
+  return (int) CLAMP (lround (log2 (seconds)), -126, 126);
+}
+
+static void
+append_log2_interval (GString *out, double seconds)
+{
+  int v = log2_interval (seconds);
+
+  if (v == 127)
+    g_string_append (out, " -");
+  else
+    g_string_append_printf (out, "%2d", v);
+}
+
+char *
+mctl_chrony_format_clients (const MctlChronyClient *clients, guint n, gboolean csv)
+{
+  GString *out = g_string_new (NULL);
+
+  if (!csv)
+    g_string_append (out, "Hostname                      NTP   Drop Int IntL Last     Cmd   Drop "
+                          "Int  Last\n"
+                          "================================================================="
+                          "==============\n");
+  for (guint i = 0; i < n; i++)
+    {
+      const MctlChronyClient *c = &clients[i];
+      gint64 last = (gint64) floor (c->last_ago);
+
+      if (csv)
+        {
+          g_string_append_printf (out, "%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%d,%d,%u,"
+                                  "0,0,127,%u\n", c->name, c->requests, c->dropped,
+                                  log2_interval (c->interval),
+                                  log2_interval (c->interval_answered), csv_seconds (last),
+                                  G_MAXUINT32);
+          continue;
+        }
+      g_string_append_printf (out, "%-25.25s  %6" G_GUINT64_FORMAT "  %5" G_GUINT64_FORMAT "  ",
+                              c->name, c->requests, c->dropped);
+      append_log2_interval (out, c->interval);
+      g_string_append (out, "  ");
+      append_log2_interval (out, c->interval_answered);
+      g_string_append (out, "  ");
+      mctl_chrony_append_seconds (out, last);
+      g_string_append_printf (out, "  %6u  %5u   -  ", 0u, 0u);
+      mctl_chrony_append_seconds (out, -1);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
 char *
 mctl_chrony_format_tracking (const MctlChronyTracking *t, gboolean csv)
 {

@@ -181,6 +181,18 @@ typedef struct {
   guint64 answered, rate_limited, denied, malformed, not_a_request, authenticated, forgotten;
 } MctlChronyServerStats;
 char *mctl_chrony_format_serverstats (const MctlChronyServerStats *s, gboolean csv);
+
+/* `chronyc clients`: one row per client of the server's log (ListClients): its name (the
+ * address, or the name its address resolves to), requests, those dropped over the rate, the
+ * mean intervals (s; 0 = not known) between its requests and between the answers it got, and
+ * seconds since it was last heard of. chronyc shows the intervals as powers of 2; the command
+ * columns are chronyd's command port's, which meridiand has not: 0 and '-'. */
+typedef struct {
+  const char *name;
+  guint64 requests, dropped;
+  double interval, interval_answered, last_ago;
+} MctlChronyClient;
+char *mctl_chrony_format_clients (const MctlChronyClient *clients, guint n, gboolean csv);
 /* One `waitsync` progress line, as chronyc prints it. */
 char *mctl_chrony_format_waitsync_try (int attempt, guint32 ref_id, double correction,
                                        double skew, gboolean csv);

@@ -1097,6 +1097,112 @@ mctl_rekey (MctlContext *ctx, int argc, char **argv)
   return print_problems_and_ok (problems);
 }
 
+/* A client's name as chronyc shows it: what its address resolves to (or the address). */
+static char *
+client_name (const char *address, gboolean numeric)
+{
+  g_autoptr(GInetAddress) a = g_inet_address_new_from_string (address);
+  char *name = NULL;
+
+  if (!numeric && a != NULL)
+    name = g_resolver_lookup_by_address (g_resolver_get_default (), a, NULL, NULL);
+  return name != NULL ? name : g_strdup (address);
+}
+
+/* chronyc clients [-p PACKETS]: the server's client log. */
+int
+mctl_clients (MctlContext *ctx, int argc, char **argv)
+{
+  int min_packets = 0;
+  gboolean nts_ke = FALSE, reset = FALSE, csv = ctx->csv, numeric = ctx->numeric;
+  const GOptionEntry entries[] = {
+    { "csv", 'c', 0, G_OPTION_ARG_NONE, &csv, N_("Print comma-separated values, as chronyc -c"), NULL },
+    { "numeric", 'n', 0, G_OPTION_ARG_NONE, &numeric, N_("Show addresses, do not look up names"), NULL },
+    { "packets", 'p', 0, G_OPTION_ARG_INT, &min_packets,
+      N_("List only the clients that sent at least this many requests"), N_("PACKETS") },
+    /* chronyc's -k shows NTS-KE accesses in the last columns: meridiand serves no NTS-KE, so
+     * they read as the command columns do, 0. */
+    { "nts-ke", 'k', 0, G_OPTION_ARG_NONE, &nts_ke, N_("Show NTS-KE connections in the last columns (none here)"), NULL },
+    { "reset", 'r', 0, G_OPTION_ARG_NONE, &reset, N_("Reset the counters after the report (not supported)"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) octx = mctl_option_context_new (ctx, "clients", "", entries);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (MctlChronyClient));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GVariantIter iter;
+  const char *address;
+  MctlChronyClient c;
+  int status;
+
+  if (!mctl_parse_options (ctx, octx, &argc, &argv))
+    return MCTL_EXIT_USAGE;
+  if (argc > 1)
+    return mctl_usage_error (ctx, "clients", _("%s takes no arguments"), "clients");
+  if (reset)
+    return mctl_usage_error (ctx, "clients", _("meridiand does not reset its clients' counters"));
+  if (min_packets < 0)
+    return mctl_usage_error (ctx, "clients", _("the number of packets cannot be negative"));
+  status = call_sources_for_reply (ctx, "ListClients", _("Cannot list the NTP server's clients"),
+                                   &reply);
+  if (status != MCTL_EXIT_OK)
+    return status;
+  list = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, list);
+  while (g_variant_iter_next (&iter, "(&sttddd)", &address, &c.requests, &c.dropped, &c.interval,
+                              &c.interval_answered, &c.last_ago))
+    {
+      if (c.requests < (guint64) min_packets)
+        continue;
+      c.name = address;
+      g_array_append_val (rows, c);
+    }
+  if (ctx->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (b);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          MctlChronyClient *r = &g_array_index (rows, MctlChronyClient, i);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "address");
+          json_builder_add_string_value (b, r->name);
+          json_builder_set_member_name (b, "requests");
+          json_builder_add_int_value (b, (gint64) MIN (r->requests, (guint64) G_MAXINT64));
+          json_builder_set_member_name (b, "dropped");
+          json_builder_add_int_value (b, (gint64) MIN (r->dropped, (guint64) G_MAXINT64));
+          json_builder_set_member_name (b, "interval");
+          json_builder_add_double_value (b, r->interval);
+          json_builder_set_member_name (b, "interval_answered");
+          json_builder_add_double_value (b, r->interval_answered);
+          json_builder_set_member_name (b, "last_ago");
+          json_builder_add_double_value (b, r->last_ago);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      mctl_print_json (root);
+      return MCTL_EXIT_OK;
+    }
+  /* chronyc -c prints addresses; otherwise names, unless -n. */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      MctlChronyClient *r = &g_array_index (rows, MctlChronyClient, i);
+      char *name = client_name (r->name, numeric || csv);
+
+      g_ptr_array_add (names, name);
+      r->name = name;
+    }
+  g_autofree char *report = mctl_chrony_format_clients ((MctlChronyClient *) rows->data,
+                                                        rows->len, csv);
+  fputs (report, stdout);
+  return MCTL_EXIT_OK;
+}
+
 /* chronyc reset sources: every source's measurements are dropped; "200 OK" as chronyc prints
  * it. */
 int

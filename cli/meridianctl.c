@@ -50,6 +50,7 @@ static const MctlCommand commands[] = {
   { "polltarget",      mctl_polltarget,      "ADDRESS TARGET",       N_("Set how many samples an NTP source's poll interval aims to keep, as chronyc polltarget"), FALSE },
   { "activity",        mctl_activity,        "[-c]",                 N_("Count the NTP sources online, offline and in a burst, as chronyc activity"), TRUE },
   { "serverstats",     mctl_serverstats,     "[-c]",                 N_("Count what the NTP server answered and dropped, as chronyc serverstats"), TRUE },
+  { "clients",         mctl_clients,         "[-p PACKETS] [-c] [-n]", N_("List the hosts the NTP server answered, as chronyc clients"), TRUE },
   { "waitsync",        mctl_waitsync,        "[TRIES [CORRECTION [SKEW [INTERVAL]]]]", N_("Wait until the clock is synchronized"), FALSE },
   { "monitor",         mctl_monitor,         "",                     N_("Follow tracking and the sources live (q quits)"), FALSE },
   { "keygen",          mctl_keygen,          "[ID [TYPE [BITS]]]",   N_("Print a key file line with a new random key, as chronyc keygen"), FALSE },

@@ -100,6 +100,7 @@ int mctl_minstratum (MctlContext *ctx, int argc, char **argv);
 int mctl_polltarget (MctlContext *ctx, int argc, char **argv);
 int mctl_activity (MctlContext *ctx, int argc, char **argv);
 int mctl_serverstats (MctlContext *ctx, int argc, char **argv);
+int mctl_clients (MctlContext *ctx, int argc, char **argv);
 int mctl_keygen (MctlContext *ctx, int argc, char **argv);
 int mctl_waitsync (MctlContext *ctx, int argc, char **argv);
 int mctl_monitor (MctlContext *ctx, int argc, char **argv);

@@ -43,6 +43,8 @@ static const MethodAction method_actions[] = {
   { "org.meridian.Time1.Sources", "MakeStep", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "Reselect", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "ResetSources", MRD_ACTION_MANAGE_SOURCES },
+  /* a read, but of other hosts' addresses (dbus/org.meridian.Time1.xml says why) */
+  { "org.meridian.Time1.Sources", "ListClients", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "Refresh", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "SetConnectivity", MRD_ACTION_MANAGE_SOURCES },
   { "org.meridian.Time1.Sources", "ModifySource", MRD_ACTION_MANAGE_SOURCES },

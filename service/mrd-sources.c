@@ -371,6 +371,18 @@ strv_of (GPtrArray *strings)
   return strings != NULL && strings->pdata != NULL ? (const char *const *) strings->pdata : none;
 }
 
+/* ListClients' answer: the invocation's own reference, carried through the engine, is
+ * consumed here. */
+static void
+clients_listed (GVariant *clients, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  MrdDBusTime1Sources *skeleton = g_object_get_data (G_OBJECT (invocation),
+                                                     "mrd-sources-skeleton");
+
+  mrd_dbus_time1_sources_complete_list_clients (skeleton, invocation, clients);
+}
+
 static void
 on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer user_data)
 {
@@ -481,6 +493,13 @@ on_sources_authorized (GObject *source_object, GAsyncResult *result, gpointer us
         mrd_error_return (invocation, error);
       else
         mrd_dbus_time1_sources_complete_reselect (self->skeleton, invocation);
+    }
+  else if (strcmp (method, "ListClients") == 0)
+    {
+      /* The invocation travels to the engine and back; the skeleton outlives it. */
+      g_object_set_data_full (G_OBJECT (invocation), "mrd-sources-skeleton",
+                              g_object_ref (self->skeleton), g_object_unref);
+      mrd_sync_list_clients (self->sync, clients_listed, invocation);
     }
   else if (strcmp (method, "ResetSources") == 0)
     {
@@ -682,6 +701,7 @@ mrd_sources_new (MrdSync *sync, MrdAuth *auth, const char *object_path)
   g_signal_connect (self->skeleton, "handle-make-step", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reselect", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reset-sources", G_CALLBACK (handle_simple), self);
+  g_signal_connect (self->skeleton, "handle-list-clients", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-refresh", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-reload-sources", G_CALLBACK (handle_simple), self);
   g_signal_connect (self->skeleton, "handle-rekey", G_CALLBACK (handle_simple), self);

@@ -1003,6 +1003,40 @@ mrd_sync_get_serve_counts (MrdSync *self)
   return &self->serve_counts;
 }
 
+typedef struct {
+  MrdSyncClientsFunc func;
+  gpointer user_data;
+} ClientsCall;
+
+static void
+clients_answered (GVariant *clients, gpointer user_data)
+{
+  ClientsCall *call = user_data;
+  g_autoptr(GVariant) none = NULL;
+
+  if (clients == NULL)
+    none = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(sttddd)"), NULL, 0));
+  call->func (clients != NULL ? clients : none, call->user_data);
+  g_free (call);
+}
+
+void
+mrd_sync_list_clients (MrdSync *self, MrdSyncClientsFunc func, gpointer user_data)
+{
+  ClientsCall *call;
+
+  if (self->engine == NULL || self->engine->list_clients == NULL || !self->state.ntp)
+    {
+      clients_answered (NULL, g_memdup2 (&(ClientsCall) { func, user_data },
+                                         sizeof (ClientsCall)));
+      return;
+    }
+  call = g_new0 (ClientsCall, 1);
+  call->func = func;
+  call->user_data = user_data;
+  self->engine->list_clients (self->engine_data, clients_answered, call);
+}
+
 void
 mrd_sync_set_source_report (MrdSync *self, guint id, const NtpSourceReport *report)
 {

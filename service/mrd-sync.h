@@ -39,6 +39,11 @@ typedef struct {
   void (*changed)        (gpointer user_data, MrdSyncChange what);
 } MrdSyncListener;
 
+/* The server's client log (chronyc clients), MRD_SYNC_SERVE_CLIENTS ("a(sttddd)": address,
+ * requests, dropped, mean interval between requests and between answers (s, 0 = none),
+ * seconds since last heard of), or NULL when the engine could not be asked (it is gone). */
+typedef void (*MrdSyncClientsFunc) (GVariant *clients, gpointer user_data);
+
 /* The NTP engine's side of the seam. @engine is the engine's own pointer. Errors are shown
  * to the caller as they are (use MRD_ERROR or G_DBUS_ERROR domains). */
 typedef struct {
@@ -82,6 +87,8 @@ typedef struct {
   /* The one source polled at an address @mask names that mrd-sync does not show (a pool
    * line's other addresses); FALSE when none or several. May be NULL. */
   gboolean (*find_source)   (gpointer engine, const MrdSyncMask *mask, guint *id_out);
+  /* The server's client log, to @func (later, or now). May be NULL. */
+  void     (*list_clients)  (gpointer engine, MrdSyncClientsFunc func, gpointer user_data);
 } MrdSyncEngineOps;
 
 /* @state_path: where NTP on/off is kept (read now; a garbled file gives the default, on). */
@@ -240,6 +247,10 @@ void        mrd_sync_set_source_report  (MrdSync *self, guint id,
  * until it serves. Not announced: read after mrd_sync_refresh(). */
 void        mrd_sync_set_serve_counts   (MrdSync *self, const NtpServeCounts *counts);
 const NtpServeCounts *mrd_sync_get_serve_counts (MrdSync *self);
+/* The client log: asked of the engine; an empty list when there is none (NTP off, no engine,
+ * nothing served). @func runs once, now or later. */
+void        mrd_sync_list_clients       (MrdSync *self, MrdSyncClientsFunc func,
+                                         gpointer user_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MrdSync, mrd_sync_free)
 

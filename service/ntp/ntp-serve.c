@@ -20,9 +20,12 @@
 typedef struct {
   bool used;
   uint8_t addr[16];
-  int64_t last_ns;     /* when its tokens were last counted */
-  double tokens;       /* answers it may have at once, up to the burst */
+  int64_t last_ns;     /* when it was last heard of */
+  int64_t last_answered_ns;
+  double tokens;       /* answers it may have at once, up to the burst (`ratelimit`) */
   uint64_t heard;      /* the request count when it was last heard of (least recent goes) */
+  uint64_t hits, drops;
+  double gap, gap_answered;   /* mean intervals (s) between its requests, its answers; 0 = none */
 } Client;
 
 struct NtpServe {
@@ -261,36 +264,43 @@ bucket_of (const uint8_t addr[16])
   return h % BUCKETS;
 }
 
-/* Whether this request is within the client's rate: tokens refill at one per 2^interval s
- * up to the burst, and an answer spends one. */
-static bool
-within_rate (NtpServe *sv, const uint8_t addr[16], int64_t now_ns)
+/* A mean interval, exponentially weighted (each new interval counts for a quarter, as chrony
+ * weighs its clients' rates), from @gap (0 = none yet) and the interval @dt (s). */
+static double
+mean_gap (double gap, double dt)
+{
+  return gap > 0 ? gap + (dt - gap) / 4.0 : dt;
+}
+
+/* The client log (chrony's clientlog): the record of the client at @addr, made (and the least
+ * recently heard of its bucket forgotten) when it has none. */
+static Client *
+client_record (NtpServe *sv, const uint8_t addr[16], int64_t now_ns)
 {
   Client *ways = sv->clients[bucket_of (addr)];
-  Client *c = NULL;
-  for (int i = 0; i < WAYS && !c; i++)
+  for (int i = 0; i < WAYS; i++)
     if (ways[i].used && !memcmp (ways[i].addr, addr, 16))
+      return &ways[i];
+  Client *c = &ways[0];
+  for (int i = 1; i < WAYS; i++)
+    if (!ways[i].used || (c->used && ways[i].heard < c->heard))
       c = &ways[i];
-  if (!c) {
-    c = &ways[0];
-    for (int i = 1; i < WAYS; i++)
-      if (!ways[i].used || (c->used && ways[i].heard < c->heard))
-        c = &ways[i];
-    sv->counts.forgotten += c->used;
-    *c = (Client) { .used = true, .last_ns = now_ns, .tokens = sv->cfg.ratelimit_burst };
-    memcpy (c->addr, addr, 16);
-  }
-  c->heard = sv->counts.received;
-  double dt = (double) (now_ns - c->last_ns) * 1e-9;
-  c->last_ns = now_ns;
+  sv->counts.forgotten += c->used;
+  *c = (Client) { .used = true, .last_ns = now_ns, .last_answered_ns = INT64_MIN,
+                  .tokens = sv->cfg.ratelimit_burst };
+  memcpy (c->addr, addr, 16);
+  return c;
+}
+
+/* Whether this request of client @c is within its rate: tokens refill at one per
+ * 2^interval s up to the burst, and an answer spends one. */
+static bool
+within_rate (const NtpServe *sv, Client *c, double dt)
+{
   if (dt > 0)
     c->tokens = fmin ((double) sv->cfg.ratelimit_burst,
                       c->tokens + dt / ldexp (1.0, sv->cfg.ratelimit_interval));
-  if (c->tokens >= 1.0) {
-    c->tokens -= 1.0;
-    return true;
-  }
-  return false;
+  return c->tokens >= 1.0;
 }
 
 /* An NTP timestamp of t with the bits below the clock's precision drawn at random, as
@@ -342,11 +352,27 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
     return verdict (sv, NTP_SERVE_NOT_A_REQUEST);
   if (len > NTP_PACKET_HEADER_LEN)
     return verdict (sv, NTP_SERVE_AUTHENTICATED);
-  if (sv->cfg.ratelimit && !within_rate (sv, addr, clock->rx_ns)) {
+  Client *c = client_record (sv, addr, clock->rx_ns);
+  bool fresh = c->hits == 0;
+  double dt = (double) (clock->rx_ns - c->last_ns) * 1e-9;
+  c->heard = sv->counts.received;
+  c->hits++;
+  if (!fresh && dt >= 0)
+    c->gap = mean_gap (c->gap, dt);
+  c->last_ns = clock->rx_ns;
+  if (sv->cfg.ratelimit && !within_rate (sv, c, dt)) {
     uint64_t leak_mask = (1ull << sv->cfg.ratelimit_leak) - 1;
-    if (sv->cfg.ratelimit_leak <= 0 || ((clock->random >> 40) & leak_mask) != 0)
+    if (sv->cfg.ratelimit_leak <= 0 || ((clock->random >> 40) & leak_mask) != 0) {
+      c->drops++;
       return verdict (sv, NTP_SERVE_LIMITED);
+    }
+  } else if (sv->cfg.ratelimit) {
+    c->tokens -= 1.0;
   }
+  if (c->last_answered_ns != INT64_MIN && clock->rx_ns >= c->last_answered_ns)
+    c->gap_answered = mean_gap (c->gap_answered,
+                                (double) (clock->rx_ns - c->last_answered_ns) * 1e-9);
+  c->last_answered_ns = clock->rx_ns;
   const NtpTracking *t = clock->tracking;
   bool synced = t->synchronized && !t->leap_unsynchronized;
   int leap = NTP_LI_UNSYNC, stratum = 16;
@@ -388,4 +414,32 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
     return verdict (sv, NTP_SERVE_MALFORMED);
   *out_len = NTP_PACKET_HEADER_LEN;
   return verdict (sv, NTP_SERVE_ANSWERED);
+}
+
+static int
+compare_clients (const void *a, const void *b)
+{
+  return memcmp (((const NtpServeClient *) a)->addr, ((const NtpServeClient *) b)->addr, 16);
+}
+
+int
+ntp_serve_list_clients (const NtpServe *sv, int64_t now_ns, NtpServeClient *out, int max)
+{
+  int n = 0;
+  for (int b = 0; b < BUCKETS; b++)
+    for (int w = 0; w < WAYS; w++) {
+      const Client *c = &sv->clients[b][w];
+      if (!c->used || n >= max)
+        continue;
+      NtpServeClient *o = &out[n++];
+      memcpy (o->addr, c->addr, 16);
+      o->requests = c->hits;
+      o->dropped = c->drops;
+      o->interval = c->gap;
+      /* after limiting: only when there is a limit (chronyc shows '-' otherwise) */
+      o->interval_answered = sv->cfg.ratelimit ? c->gap_answered : 0.0;
+      o->last_ago = now_ns >= c->last_ns ? (double) (now_ns - c->last_ns) * 1e-9 : 0.0;
+    }
+  qsort (out, (size_t) n, sizeof *out, compare_clients);
+  return n;
 }

@@ -77,3 +77,18 @@ NtpServeVerdict ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock,
                                    const uint8_t addr[16], const uint8_t *req, size_t len,
                                    uint8_t *out, size_t out_size, size_t *out_len);
 void ntp_serve_get_counts (const NtpServe *sv, NtpServeCounts *out);
+
+/* One client of the log (chronyc clients): the requests it sent that the rules allow, those
+ * dropped over the rate limit, the mean intervals (s; 0 = not yet two) between its requests
+ * and, with `ratelimit`, between the answers it got (0 without), and how long ago it was last
+ * heard of (s). */
+typedef struct {
+  uint8_t addr[16];
+  uint64_t requests, dropped;
+  double interval, interval_answered;
+  double last_ago;
+} NtpServeClient;
+
+/* The clients in the log (at most NTP_SERVE_MAX_CLIENTS, the least recently heard of going
+ * first when it is full), sorted by address, at most @max into @out; returns how many. */
+int ntp_serve_list_clients (const NtpServe *sv, int64_t now_ns, NtpServeClient *out, int max);

@@ -203,8 +203,8 @@ typedef struct {
 
 /* Server mode (ntp-serve.h): chrony's allow, deny, port, bindaddress, local, ratelimit. */
 #define NTP_SERVE_MAX_RULES 64
-/* Clients whose request rate is tracked at once (`ratelimit`); the least recently heard of
- * a full set is forgotten first. */
+/* Clients logged at once (their requests, drops, intervals; the rate limit's tokens); the
+ * least recently heard of a full set is forgotten first. */
 #define NTP_SERVE_MAX_CLIENTS 1024
 /* chrony's `local` stratum when none is given. */
 #define NTP_SERVE_LOCAL_STRATUM_DEFAULT 10

@@ -27,6 +27,7 @@
 #include "privsep/mrd-engine-wire.h"
 #include "privsep/mrd-sandbox.h"
 #include "sync/mrd-sync-engine.h"
+#include "sync/mrd-sync-serve.h"
 
 /* Socket mode: how long a started engine waits for its daemon, and for its hello. */
 #define ACCEPT_TIMEOUT_MS 60000
@@ -298,7 +299,11 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd, gboolean *fd_tak
       send_error (self, "%s before configure", name);
       return;
     }
-  if (g_str_equal (name, "keys") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("a(usay)")))
+  if (g_str_equal (name, "list-clients") && g_variant_is_of_type (arg, G_VARIANT_TYPE_UINT32))
+    send_or_quit (self, "clients",
+                  g_variant_new ("(u@" MRD_SYNC_SERVE_CLIENTS ")", g_variant_get_uint32 (arg),
+                                 mrd_sync_engine_list_clients (self->engine)));
+  else if (g_str_equal (name, "keys") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("a(usay)")))
     {
       if (!mrd_sync_engine_add_keys (self->engine, arg, &error))
         send_error (self, "keys: %s", error->message);

@@ -28,6 +28,7 @@
 #include "privsep/mrd-engine-wire.h"
 #include "sync/mrd-nts-dump.h"
 #include "sync/mrd-sync-engine.h"
+#include "sync/mrd-sync-serve.h"
 
 /* The drift file is rewritten at most once an hour while running, as chronyd does
  * (reference.c), and whenever the engine stops. */
@@ -40,6 +41,13 @@ typedef struct {
   void (*callback) (int err, gpointer user_data);
   gpointer user_data;
 } TryWrite;
+
+/* A "list-clients" waiting for its "clients". */
+typedef struct {
+  guint32 serial;
+  MrdSyncClientsFunc callback;
+  gpointer user_data;
+} ClientsQuery;
 
 typedef struct {
   guint id;
@@ -79,6 +87,8 @@ struct _MrdEngineProxy {
    * each, the latest of each name: replayed to an engine child started anew. */
   GPtrArray *directives;
   GQueue try_writes;             /* TryWrite, answered in order */
+  GQueue clients_queries;        /* ClientsQuery, answered in order */
+  guint32 clients_serial;
   gboolean have_drift, drift_dirty;
   double drift_freq, drift_skew;
   gint64 drift_written_mono;
@@ -552,6 +562,21 @@ dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
     g_message ("NTP engine: %s", g_variant_get_string (arg, NULL));
   else if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
     handle_nts_dump (self, arg);
+  else if (g_str_equal (name, "clients") &&
+           g_variant_is_of_type (arg, G_VARIANT_TYPE ("(u" MRD_SYNC_SERVE_CLIENTS ")")))
+    {
+      ClientsQuery *q = g_queue_peek_head (&self->clients_queries);
+      g_autoptr(GVariant) list = NULL;
+      guint32 serial;
+
+      g_variant_get (arg, "(u@" MRD_SYNC_SERVE_CLIENTS ")", &serial, &list);
+      if (q != NULL && q->serial == serial)
+        {
+          g_queue_pop_head (&self->clients_queries);
+          q->callback (list, q->user_data);
+          g_free (q);
+        }
+    }
   else if (g_str_equal (name, "try-write-result") &&
            g_variant_is_of_type (arg, G_VARIANT_TYPE_INT32))
     {
@@ -571,6 +596,7 @@ static void
 close_channel (MrdEngineProxy *self)
 {
   TryWrite *tw;
+  ClientsQuery *q;
 
   if (self->watch != 0)
     g_source_remove (self->watch);
@@ -583,6 +609,11 @@ close_channel (MrdEngineProxy *self)
     {
       tw->callback (-1, tw->user_data);
       g_free (tw);
+    }
+  while ((q = g_queue_pop_head (&self->clients_queries)) != NULL)
+    {
+      q->callback (NULL, q->user_data);
+      g_free (q);
     }
 }
 
@@ -1003,7 +1034,27 @@ seam_refresh (gpointer engine)
     mrd_sync_set_true_offset (self->sync, true_offset);
 }
 
+static void
+seam_list_clients (gpointer engine, MrdSyncClientsFunc func, gpointer user_data)
+{
+  MrdEngineProxy *self = engine;
+  ClientsQuery *q;
+
+  if (self->fd < 0)
+    {
+      func (NULL, user_data);
+      return;
+    }
+  q = g_new0 (ClientsQuery, 1);
+  q->serial = ++self->clients_serial;
+  q->callback = func;
+  q->user_data = user_data;
+  g_queue_push_tail (&self->clients_queries, q);
+  send_msg (self, "list-clients", g_variant_new_uint32 (q->serial));
+}
+
 static const MrdSyncEngineOps seam = {
+  .list_clients = seam_list_clients,
   .refresh = seam_refresh,
   .add_source = seam_add_source,
   .remove_source = seam_remove_source,
@@ -1063,6 +1114,7 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->directives = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_array_set_clear_func (self->sources, (GDestroyNotify) proxy_source_clear);
   g_queue_init (&self->try_writes);
+  g_queue_init (&self->clients_queries);
   read_drift (self);
   self->drift_timer = g_timeout_add_seconds (DRIFT_WRITE_INTERVAL_US / G_USEC_PER_SEC,
                                              on_drift_timer, self);

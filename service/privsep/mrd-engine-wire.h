@@ -28,6 +28,7 @@
  *   "nts-dump-now"  ()     send every nts line's "nts-dump", then "nts-dump-done" (the
  *                          daemon is exiting: the cookies not yet spent are saved)
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
+ *   "list-clients"  u      a serial: answer "clients" with the server's client log
  *   "serve-socket"  (i)    carries a bound UDP server socket of that family (AF_INET,
  *                          AF_INET6; SCM_RIGHTS) for `allow`: the parent binds port 123,
  *                          which the sandboxed child cannot — before "configure"
@@ -38,6 +39,8 @@
  *                          sources that changes its discrete key (mrd_wire_discrete_key); every
  *                          update also goes to the snapshot (mrd-engine-snapshot.h)
  *   "error"         s      a command failed (logged by the parent)
+ *   "clients"       (u a(sttddd))  the answer to "list-clients" of that serial: the client
+ *                          log (mrd-sync-serve.h, MRD_SYNC_SERVE_CLIENTS)
  *   "nts-dump"      (ss)   an nts line's cookies to save (name, text): after a key exchange,
  *                          a NAK, every few cookies renewed, at stop; the parent writes it
  *                          under ntsdumpdir only for a name of a line it gave

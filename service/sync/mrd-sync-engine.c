@@ -1056,6 +1056,14 @@ mrd_sync_engine_get_serve_counts (MrdSyncEngine *self, NtpServeCounts *out)
     out->by_verdict[i] += now.by_verdict[i];
 }
 
+GVariant *
+mrd_sync_engine_list_clients (MrdSyncEngine *self)
+{
+  if (self->serve == NULL)
+    return g_variant_new_array (G_VARIANT_TYPE ("(sttddd)"), NULL, 0);
+  return mrd_sync_serve_list_clients (self->serve);
+}
+
 void
 mrd_sync_engine_set_serve_socket (MrdSyncEngine *self, int family, int fd)
 {

@@ -67,6 +67,9 @@ void           mrd_sync_engine_set_serve_socket (MrdSyncEngine *self, int family
 /* What the server (`allow`) has answered and refused since the engine was made, over every
  * start (all 0 when it never served). */
 void           mrd_sync_engine_get_serve_counts (MrdSyncEngine *self, NtpServeCounts *out);
+/* The server's client log (mrd-sync-serve.h, MRD_SYNC_SERVE_CLIENTS; floating): empty when
+ * it does not serve. */
+GVariant      *mrd_sync_engine_list_clients (MrdSyncEngine *self);
 /* The keys (service/sync/mrd-keys.h) the source lines @lines name, as mrd_keys_to_variant()
  * gives them (a floating reference taken: free with g_variant_unref). */
 GVariant      *mrd_sync_engine_keys_for_lines (const MrdKeys *keys, const char *const *lines,

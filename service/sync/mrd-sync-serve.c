@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -230,4 +231,29 @@ int
 mrd_sync_serve_get_precision (MrdSyncServe *self)
 {
   return self->precision;
+}
+
+GVariant *
+mrd_sync_serve_list_clients (MrdSyncServe *self)
+{
+  g_autofree NtpServeClient *list = g_new (NtpServeClient, NTP_SERVE_MAX_CLIENTS);
+  int n = ntp_serve_list_clients (self->serve, mrd_clock_now_ns (self->clock), list,
+                                  NTP_SERVE_MAX_CLIENTS);
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE (MRD_SYNC_SERVE_CLIENTS));
+  for (int i = 0; i < n; i++)
+    {
+      static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+      char text[INET6_ADDRSTRLEN];
+      const NtpServeClient *c = &list[i];
+
+      if (memcmp (c->addr, v4_mapped, 12) == 0)
+        inet_ntop (AF_INET, c->addr + 12, text, sizeof text);
+      else
+        inet_ntop (AF_INET6, c->addr, text, sizeof text);
+      g_variant_builder_add (&b, "(sttddd)", text, (guint64) c->requests, (guint64) c->dropped,
+                             c->interval, c->interval_answered, c->last_ago);
+    }
+  return g_variant_builder_end (&b);
 }

@@ -35,6 +35,11 @@ MrdSyncServe *mrd_sync_serve_new        (const NtpServeConfig *cfg, const int gi
                                          GError **error);
 void          mrd_sync_serve_free       (MrdSyncServe *self);
 void          mrd_sync_serve_get_counts (MrdSyncServe *self, NtpServeCounts *out);
+/* The client log (chronyc clients) as MRD_SYNC_SERVE_CLIENTS: each client's address
+ * ("192.0.2.1", "2001:db8::1"), requests, dropped, mean interval between requests and
+ * between answers (s, 0 = none), and seconds since it was last heard of. */
+#define MRD_SYNC_SERVE_CLIENTS "a(sttddd)"
+GVariant     *mrd_sync_serve_list_clients (MrdSyncServe *self);
 /* The clock's precision as the replies state it (log2 s), measured at start as chronyd
  * measures its own: the least step between two readings. */
 int           mrd_sync_serve_get_precision (MrdSyncServe *self);

@@ -75,8 +75,8 @@ class Completion(unittest.TestCase):
                                         'offline', 'online', 'onoffline',
                                         'minpoll', 'maxpoll', 'maxdelay', 'maxdelayratio',
                                         'maxdelaydevratio', 'minstratum', 'polltarget',
-                                        'activity', 'serverstats', 'waitsync', 'monitor',
-                                        'keygen']))
+                                        'activity', 'serverstats', 'clients', 'waitsync',
+                                        'monitor', 'keygen']))
 
     def test_completes_the_commands_help_lists(self):
         if not MERIDIANCTL:

@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import re
+import re
 import socket
 import subprocess
 import sys
@@ -138,6 +139,29 @@ class DaemonServe(ChronydCase):
         csv = self.meridianctl('-c', 'serverstats').strip().split(',')
         self.assertEqual(csv[:2], ['5', '2'])
         sys.stderr.write(self.meridianctl('serverstats'))
+
+        # clients: laid out as chronyc's (its header against the real one's), 127.0.0.1 alone
+        # (127.0.0.2 was refused, so never logged), named as /etc/hosts names it unless -n.
+        ours = self.meridianctl('clients')
+        theirs = subprocess.run(['chronyc', '-h', str(self.chrony_socket), 'clients'],
+                                capture_output=True, text=True, timeout=10).stdout
+        self.assertEqual(ours.splitlines()[:2], theirs.splitlines()[:2], ours + theirs)
+        rows = ours.splitlines()[2:]
+        self.assertEqual(len(rows), 1, ours)
+        name = socket.gethostbyaddr('127.0.0.1')[0]
+        self.assertRegex(rows[0], rf'^{re.escape(name[:25])} +5 +2 +-\d+ +-\d+ +\d+ +0 +0 +- +-$')
+        self.assertEqual(rows[0].index(' 5 '), theirs.splitlines()[0].index('NTP') + 1, rows[0])
+        csv = self.meridianctl('-c', 'clients').strip().split(',')
+        self.assertEqual(csv[:3], ['127.0.0.1', '5', '2'])
+        self.assertEqual(csv[6:9], ['0', '0', '127'])
+        self.assertRegex(self.meridianctl('-n', 'clients').splitlines()[2], r'^127\.0\.0\.1 ')
+        self.assertEqual(self.meridianctl('clients', '-p', '6').splitlines()[2:], [])
+        got = json.loads(self.meridianctl('--json', 'clients'))
+        self.assertEqual([(c['address'], c['requests'], c['dropped']) for c in got],
+                         [('127.0.0.1', 5, 2)])
+        # back to back: the mean interval is well under a second, as log2 a negative number
+        self.assertLess(got[0]['interval'], 1.0)
+        sys.stderr.write(ours)
 
 
 if __name__ == '__main__':

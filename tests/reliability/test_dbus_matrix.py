@@ -34,6 +34,7 @@ VALID = {
     'Burst': (False,), 'MakeStep': (False,), 'SetConnectivity': ('offline', '', False),
     'BurstSources': (4, 4, '', False), 'SetDirective': ('makestep', '1 3', False),
     'ReloadSources': (False,), 'Rekey': (False,), 'ResetSources': (False,),
+    'ListClients': (False,),
     # the source test_every_method_by_every_hostile_case adds (minpoll 6 by default)
     'ModifySource': ('127.0.0.8', 'minpoll', '8', False),
 }

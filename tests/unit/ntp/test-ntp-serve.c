@@ -458,6 +458,56 @@ many_clients_stay_bounded (void **state)
   ntp_serve_free (sv);
 }
 
+/* The client log (chronyc clients): each allowed client's requests, drops, mean intervals
+ * between its requests and between its answers, and when it was last heard of; sorted by
+ * address; the refused ones not in it. */
+static void
+client_log_counts_and_intervals (void **state)
+{
+  (void) state;
+  const char *lines[] = { "allow 192.0.2.0/24", "ratelimit interval 4 burst 2 leak 0", NULL };
+  NtpServe *sv = server (lines);
+  NtpTracking t = synced_tracking ();
+  NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
+  uint8_t a[16], b[16], denied[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
+  size_t n = request (req, 4, 42, 0), out_len;
+  v4 ("192.0.2.9", a);
+  v4 ("192.0.2.1", b);
+  v4 ("198.51.100.1", denied);
+  /* a: every 2 s, five times: two answered at once, then one in 16 s (the rate) */
+  for (int i = 0; i < 5; i++) {
+    clk.rx_ns = T0 + i * 2 * SEC;
+    ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len);
+  }
+  /* b: every 64 s, three times */
+  for (int i = 0; i < 3; i++) {
+    clk.rx_ns = T0 + i * 64 * SEC;
+    assert_int_equal (ntp_serve_respond (sv, &clk, b, req, n, out, sizeof out, &out_len),
+                      NTP_SERVE_ANSWERED);
+  }
+  assert_int_equal (ntp_serve_respond (sv, &clk, denied, req, n, out, sizeof out, &out_len),
+                    NTP_SERVE_DENIED);
+  NtpServeClient list[8];
+  int k = ntp_serve_list_clients (sv, T0 + 200 * SEC, list, 8);
+  assert_int_equal (k, 2);
+  /* sorted by address: b (.1) before a (.9) */
+  assert_memory_equal (list[0].addr, b, 16);
+  assert_memory_equal (list[1].addr, a, 16);
+  assert_int_equal (list[0].requests, 3);
+  assert_int_equal (list[0].dropped, 0);
+  assert_true (fabs (list[0].interval - 64) < 1e-9);
+  assert_true (fabs (list[0].interval_answered - 64) < 1e-9);
+  assert_true (fabs (list[0].last_ago - (200 - 128)) < 1e-9);
+  assert_int_equal (list[1].requests, 5);
+  assert_int_equal (list[1].dropped, 3);
+  assert_true (fabs (list[1].interval - 2) < 1e-9);
+  assert_true (fabs (list[1].interval_answered - 2) < 1e-9);   /* the two answered at once */
+  assert_true (fabs (list[1].last_ago - (200 - 8)) < 1e-9);
+  /* at most max */
+  assert_int_equal (ntp_serve_list_clients (sv, T0, list, 1), 1);
+  ntp_serve_free (sv);
+}
+
 int
 main (void)
 {
@@ -472,6 +522,7 @@ main (void)
     cmocka_unit_test (no_answer_to_what_is_not_a_request),
     cmocka_unit_test (rate_limit_per_client),
     cmocka_unit_test (many_clients_stay_bounded),
+    cmocka_unit_test (client_log_counts_and_intervals),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
