@@ -567,13 +567,17 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
       }
     if (r > 0)
       {
+        gboolean partial = err[0] != '\0';
+
+        if (partial)
+          *message = g_strdup (err);
         g_ptr_array_add (config->core_lines, g_steal_pointer (&normalised));
         for (i = 2; g_str_equal (name, "initstepslew") && words[i] != NULL; i++)
           {
             g_ptr_array_add (config->initstepslew_hosts, g_strdup (words[i]));
             g_ptr_array_add (config->initstepslew_origins, g_strdup (config->origin));
           }
-        return MRD_CONFIG_LINE_OK;
+        return partial ? MRD_CONFIG_LINE_PARTIAL : MRD_CONFIG_LINE_OK;
       }
   }
 

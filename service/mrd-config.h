@@ -26,6 +26,7 @@ typedef enum {
   MRD_CONFIG_LINE_OK,        /* used (or blank / a comment) */
   MRD_CONFIG_LINE_IGNORED,   /* a chrony directive meridiand does not implement */
   MRD_CONFIG_LINE_ERROR,     /* does not parse */
+  MRD_CONFIG_LINE_PARTIAL,   /* used, but a part of it has no effect here (said why) */
 } MrdConfigLineResult;
 
 typedef struct {

@@ -214,6 +214,8 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
   int n = split (line, buf, w);
   if (n < 0)
     return fail (err, errlen, "line too long");
+  if (err && errlen)
+    err[0] = '\0';
   if (n == 0 || !ntp_config_is_core_directive (w[0]))
     return 0;
   const char *d = w[0];
@@ -242,16 +244,43 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     return 1;
   }
   if (!strcmp (d, "local")) {
-    /* chrony: local [stratum N] [orphan] [distance D] ... ; only the stratum here */
+    /* chrony: local [stratum N] [orphan] [distance D] [activate D] [waitsynced S]
+     * [waitunsynced S]. stratum and distance act; the rest is accepted as chrony.conf writes
+     * it and said to have no effect here. */
     int stratum = NTP_SERVE_LOCAL_STRATUM_DEFAULT;
-    for (int i = 1; i < n; i += 2) {
-      if (strcmp (w[i], "stratum") != 0)
-        return fail (err, errlen, "local: option '%s' is not supported (only stratum N)", w[i]);
-      if (i + 1 >= n || !parse_int (w[i + 1], &stratum) || stratum < 1 || stratum > 15)
-        return fail (err, errlen, "local: the stratum must be from 1 to 15");
+    double distance = NTP_SERVE_LOCAL_DISTANCE_DEFAULT;
+    char unused[128] = "";
+    for (int i = 1; i < n; i++) {
+      const char *o = w[i];
+      if (!strcmp (o, "orphan")) {
+        snprintf (unused + strlen (unused), sizeof unused - strlen (unused), " orphan");
+        continue;
+      }
+      bool is_stratum = !strcmp (o, "stratum"), is_distance = !strcmp (o, "distance");
+      if (!is_stratum && !is_distance && strcmp (o, "activate") && strcmp (o, "waitsynced")
+          && strcmp (o, "waitunsynced"))
+        return fail (err, errlen, "local: unknown option '%s' (stratum, orphan, distance, "
+                     "activate, waitsynced, waitunsynced)", o);
+      if (i + 1 >= n)
+        return fail (err, errlen, "local: %s needs a value", o);
+      const char *val = w[++i];
+      if (is_stratum) {
+        if (!parse_int (val, &stratum) || stratum < 1 || stratum > 15)
+          return fail (err, errlen, "local: the stratum must be from 1 to 15, not '%s'", val);
+      } else if (!parse_double (val, &v) || v < 0 || v > 1e9) {
+        return fail (err, errlen, "local: %s '%s' is not a number of seconds", o, val);
+      } else if (is_distance) {
+        distance = v;
+      } else {
+        snprintf (unused + strlen (unused), sizeof unused - strlen (unused), " %s", o);
+      }
     }
     cfg->serve.local = true;
     cfg->serve.local_stratum = stratum;
+    cfg->serve.local_distance = distance;
+    if (unused[0] && err && errlen)
+      snprintf (err, errlen, "local:%s: no effect here (the own clock is served whenever the "
+                "sources give no time within the distance)", unused);
     return 1;
   }
   if (!strcmp (d, "ratelimit")) {

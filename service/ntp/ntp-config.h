@@ -21,7 +21,8 @@ extern "C" {
 void ntp_config_init (NtpConfig *cfg);
 /* Parse one global directive the core implements (see ntp_config_is_core_directive).
  * Returns 1 if handled, 0 if not a core directive (or a blank or comment line), -1 on a bad
- * value (err filled with a message a person can act on). */
+ * value (err filled with a message a person can act on). Handled, err says which part of the
+ * line has no effect here, if any ("" otherwise: `local`'s orphan, for one). */
 int ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errlen);
 /* Whether `name` (one word, e.g. "makestep") is a global directive ntp_config_parse_line
  * takes. The source directives (server, pool, peer) are not: they go to

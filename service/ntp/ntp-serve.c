@@ -52,6 +52,7 @@ ntp_serve_config_init (NtpServeConfig *cfg)
   memset (cfg, 0, sizeof *cfg);
   cfg->port = 123;
   cfg->local_stratum = NTP_SERVE_LOCAL_STRATUM_DEFAULT;
+  cfg->local_distance = NTP_SERVE_LOCAL_DISTANCE_DEFAULT;
   /* chrony's ratelimit defaults, used once the directive is given */
   cfg->ratelimit_interval = 3;
   cfg->ratelimit_burst = 8;
@@ -375,6 +376,10 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
   c->last_answered_ns = clock->rx_ns;
   const NtpTracking *t = clock->tracking;
   bool synced = t->synchronized && !t->leap_unsynchronized;
+  /* `local`: the own clock too once the sources' time is too uncertain to pass on */
+  if (synced && sv->cfg.local
+      && t->root_delay / 2 + t->root_dispersion > sv->cfg.local_distance)
+    synced = false;
   int leap = NTP_LI_UNSYNC, stratum = 16;
   uint32_t refid = 0;
   double root_delay = 0, root_dispersion = 0;

@@ -208,6 +208,8 @@ typedef struct {
 #define NTP_SERVE_MAX_CLIENTS 1024
 /* chrony's `local` stratum when none is given. */
 #define NTP_SERVE_LOCAL_STRATUM_DEFAULT 10
+/* chrony's `local distance` when none is given, s. */
+#define NTP_SERVE_LOCAL_DISTANCE_DEFAULT 1.0
 
 typedef struct {
   uint8_t addr[16];
@@ -226,6 +228,9 @@ typedef struct {
    * this stratum (reference ID "LOCL") instead of answering "not synchronized". */
   bool local;
   int local_stratum;
+  /* `local distance D`: also served while synchronized with a root distance over D (s), as
+   * when the sources have gone quiet for long */
+  double local_distance;
   /* chrony's `ratelimit [interval I] [burst B] [leak L]`: each client may have B answers at
    * once, one more every 2^I s; beyond that one request in 2^L is answered still (so a
    * client polling too fast is slowed, not cut off), the rest dropped. Off by default. */

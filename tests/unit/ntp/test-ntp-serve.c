@@ -140,7 +140,8 @@ bad_directives_are_refused_and_change_nothing (void **state)
     "allow 1.2.3.4.5", "allow 256.1", "allow 1.2.3/33", "allow 1..2", "allow 1.2.", "allow 1.2/x",
     "allow ntp.example.com", "allow 2001:db8::/129", "allow 1.2.3.4 5.6.7.8", "deny all all",
     "allow /8", "port 65536", "port -1", "port", "port 1 2", "bindaddress", "bindaddress host",
-    "local stratum 16", "local stratum 0", "local stratum", "local orphan", "ratelimit interval 13",
+    "local stratum 16", "local stratum 0", "local stratum", "local distance", "local distance x",
+    "local activate -1", "local orphanage", "local stratum 8 waitsynced", "ratelimit interval 13",
     "ratelimit burst 0", "ratelimit leak 5", "ratelimit kod 2", "ratelimit interval", NULL,
   };
   for (int i = 0; bad[i]; i++) {
@@ -174,6 +175,21 @@ directives_read_as_chrony_writes_them (void **state)
   const char *plain[] = { "local", "ratelimit", NULL };
   NtpConfig p = parse (plain);
   assert_int_equal (p.serve.local_stratum, 10);
+  assert_true (p.serve.local_distance == 1.0);
+  /* chrony.conf's orphan and timing options: taken, the line applies, and err says which have
+   * no effect; stratum and distance act */
+  NtpConfig o;
+  char err[256] = "x";
+  ntp_config_init (&o);
+  assert_int_equal (ntp_config_parse_line (&o, "local stratum 9 orphan distance 0.5 "
+                                           "waitsynced 100", err, sizeof err), 1);
+  assert_true (o.serve.local);
+  assert_int_equal (o.serve.local_stratum, 9);
+  assert_true (o.serve.local_distance == 0.5);
+  assert_non_null (strstr (err, "orphan"));
+  assert_non_null (strstr (err, "waitsynced"));
+  assert_int_equal (ntp_config_parse_line (&o, "local stratum 9", err, sizeof err), 1);
+  assert_string_equal (err, "");
   assert_int_equal (p.serve.ratelimit_interval, 3);
   assert_int_equal (p.serve.ratelimit_burst, 8);
   assert_int_equal (p.serve.ratelimit_leak, 2);
@@ -319,6 +335,34 @@ unsynchronized_and_local (void **state)
                     NTP_SERVE_ANSWERED);
   assert_int_equal (ntp_packet_decode (out, out_len, &p), NTP_PKT_OK);
   assert_int_equal (p.stratum, 2);
+  ntp_serve_free (sv);
+}
+
+/* `local distance`: synchronized, but with a root distance over it (the sources long quiet),
+ * the own clock at the local stratum; under it, the sources' time. */
+static void
+local_takes_over_past_its_distance (void **state)
+{
+  (void) state;
+  const char *lines[] = { "allow", "local stratum 7 distance 0.5", NULL };
+  NtpServe *sv = server (lines);
+  NtpTracking t = synced_tracking ();   /* root distance 0.0125 / 2 + 0.0031 */
+  NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
+  uint8_t addr[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
+  size_t n = request (req, 4, 42, 6), out_len;
+  NtpPacket p;
+  v4 ("127.0.0.1", addr);
+  assert_int_equal (ntp_serve_respond (sv, &clk, addr, req, n, out, sizeof out, &out_len),
+                    NTP_SERVE_ANSWERED);
+  assert_int_equal (ntp_packet_decode (out, out_len, &p), NTP_PKT_OK);
+  assert_int_equal (p.stratum, 2);
+  t.root_dispersion = 0.6;
+  assert_int_equal (ntp_serve_respond (sv, &clk, addr, req, n, out, sizeof out, &out_len),
+                    NTP_SERVE_ANSWERED);
+  assert_int_equal (ntp_packet_decode (out, out_len, &p), NTP_PKT_OK);
+  assert_int_equal (p.stratum, 7);
+  assert_true (p.refid == 0x4C4F434Cu);
+  assert_int_equal (p.leap, NTP_LI_NONE);
   ntp_serve_free (sv);
 }
 
@@ -519,6 +563,7 @@ main (void)
     cmocka_unit_test (directives_read_as_chrony_writes_them),
     cmocka_unit_test (reply_answers_the_request),
     cmocka_unit_test (unsynchronized_and_local),
+    cmocka_unit_test (local_takes_over_past_its_distance),
     cmocka_unit_test (no_answer_to_what_is_not_a_request),
     cmocka_unit_test (rate_limit_per_client),
     cmocka_unit_test (many_clients_stay_bounded),

@@ -63,6 +63,27 @@ comments_and_blank_lines_are_ok (void **state)
   assert_int_equal (config->sources->len, 0);
 }
 
+/* A chrony.conf line of which a part has no effect here is applied all the same, and the
+ * part is named (the log says FILE:LINE and this): `local stratum 10 orphan`, a common LAN
+ * server line. */
+static void
+local_orphan_applies_and_says_orphan_does_nothing (void **state)
+{
+  g_autoptr(MrdConfig) config = mrd_config_new ();
+  g_autofree char *why = NULL;
+
+  assert_int_equal (parse (config, "local stratum 10 orphan", &why), MRD_CONFIG_LINE_PARTIAL);
+  assert_non_null (why);
+  assert_non_null (strstr (why, "orphan"));
+  assert_int_equal (config->core_lines->len, 1);
+  assert_string_equal (g_ptr_array_index (config->core_lines, 0), "local stratum 10 orphan");
+  g_clear_pointer (&why, g_free);
+  assert_int_equal (parse (config, "allow 192.168.0.0/16", &why), MRD_CONFIG_LINE_OK);
+  assert_null (why);
+  assert_int_equal (parse (config, "local stratum 99", &why), MRD_CONFIG_LINE_ERROR);
+  assert_int_equal (config->core_lines->len, 2);
+}
+
 static void
 driftfile_and_core_directives_are_kept (void **state)
 {
@@ -613,6 +634,7 @@ main (void)
     cmocka_unit_test (alpine_initstepslew_reads_as_written),
     cmocka_unit_test (pool_and_peer_lines_with_odd_spacing_are_normalised),
     cmocka_unit_test (comments_and_blank_lines_are_ok),
+    cmocka_unit_test (local_orphan_applies_and_says_orphan_does_nothing),
     cmocka_unit_test (driftfile_and_core_directives_are_kept),
     cmocka_unit_test (unknown_but_valid_chrony_directives_are_ignored),
     cmocka_unit_test (leapsectz_gives_the_core_the_zones_leap_seconds),
