@@ -401,6 +401,13 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
   }
   int precision = clock->precision < -32 ? -32 : clock->precision > 0 ? 0 : clock->precision;
 
+  /* The time served is the clock's reading less the offset it is still slewing out (chronyd
+   * serves its "cooked" time likewise): the best estimate of the true time, whatever pace the
+   * slew takes. A client would otherwise see each correction twice, once in the reading and
+   * again as it is slewed out. */
+  double pending = isfinite (t->system_time_offset) && fabs (t->system_time_offset) < 1.0
+                   ? t->system_time_offset : 0.0;
+  int64_t correction_ns = (int64_t) llround (pending * 1e9);
   uint64_t client_tx = 0;
   for (int i = 40; i < 48; i++)
     client_tx = client_tx << 8 | req[i];
@@ -412,8 +419,9 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
     .root_delay = up_to_short (root_delay), .root_dispersion = up_to_short (root_dispersion),
     .refid = refid, .ref_ts = ref_ts,
     .org_ts = client_tx,                   /* origin: the request's transmit timestamp */
-    .rx_ts = fuzzed_ts (clock->rx_ns, precision, (uint32_t) clock->random),
-    .tx_ts = fuzzed_ts (clock->tx_ns, precision, (uint32_t) (clock->random >> 32)),
+    .rx_ts = fuzzed_ts (clock->rx_ns - correction_ns, precision, (uint32_t) clock->random),
+    .tx_ts = fuzzed_ts (clock->tx_ns - correction_ns, precision,
+                        (uint32_t) (clock->random >> 32)),
   };
   if (ntp_packet_encode (out, out_size, &reply) != NTP_PACKET_HEADER_LEN)
     return verdict (sv, NTP_SERVE_MALFORMED);

@@ -13,8 +13,11 @@ interval 1 burst 4 leak 0`:
   - 127.0.0.2, not allowed, hears nothing, nor do a server reply sent to the port, a short
     datagram, a request with a MAC, or a symmetric-mode packet;
   - ten requests at once from 127.0.0.3: four answered (the burst), the rest dropped.
-A meridiand with no source answers "unsynchronized" (leap 3, stratum 16), and with `local
-stratum 8` serves its own clock, which chronyd -Q then reads 0.3 s off.
+A meridiand still slewing its 0.3 s out (maxslewrate 500) serves the reading less what is
+left to slew (chronyd's cooked time): chronyd -Q finds it true though the clock is still
+tenths of a second off. A meridiand with no source answers "unsynchronized" (leap 3,
+stratum 16), and with `local stratum 8` serves its own clock, which chronyd -Q then reads
+0.3 s off.
 """
 import os
 import re
@@ -126,6 +129,25 @@ def main():
             # 127.0.0.1 has its own allowance: still answered.
             assert ask(port, request()) is not None
             stop_all([d.proc])
+
+            # Mid-slew: synchronized to the real chronyd but slewing its 0.3 s out at 500 ppm
+            # (some 600 s), the clock still reads far off; what is served is the reading less
+            # what is still to slew out (chronyd's cooked time), so chronyd -Q finds it true.
+            port3 = free_udp_port("127.0.0.1")
+            conf3 = os.path.join(tmp, "m-slew.conf")
+            write(conf3, f"server 127.0.0.1 port {up} iburst minpoll -2 maxpoll -2\n"
+                         f"maxslewrate 500\nallow 127.0.0.1\nport {port3}\n"
+                         f"bindaddress 127.0.0.1\n", 0o644)
+            d3 = NoBusDaemon(meridiand, conf3, debug=True)
+            procs.append(d3.proc)
+            wait_for("the slewing meridiand to synchronize", d3.synchronized, 30)
+            err = chronyd_q(chronyd, port3)
+            offsets = [float(m.group(1)) for m in
+                       (re.search(r"true-offset ([-+0-9.]+) s", l) for l in d3.log()) if m]
+            assert offsets and abs(offsets[-1]) > 0.1, f"not slewing any more: {offsets[-3:]}"
+            assert abs(err) < 0.01, (f"mid-slew (the clock {offsets[-1]:+.3f} s off) chronyd -Q "
+                                     f"reads the served time {err} s off")
+            stop_all([d3.proc])
 
             # No source: "unsynchronized"; with `local stratum 8`, its own clock.
             for extra, check in (("", "unsync"), ("local stratum 8\n", "local")):

@@ -338,6 +338,35 @@ unsynchronized_and_local (void **state)
   ntp_serve_free (sv);
 }
 
+/* The time served is the clock's reading less the offset it is still slewing out (chronyd's
+ * "cooked" time): 0.25 s fast with all of it still to slew, the reply reads 0.25 s less. */
+static void
+served_time_is_the_reading_less_the_pending_slew (void **state)
+{
+  (void) state;
+  const char *lines[] = { "allow", NULL };
+  NtpServe *sv = server (lines);
+  NtpTracking t = synced_tracking ();
+  NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 + 1000 };
+  uint8_t addr[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
+  size_t n = request (req, 4, 42, 6), out_len;
+  NtpPacket p;
+  v4 ("127.0.0.1", addr);
+  t.system_time_offset = 0.25;
+  assert_int_equal (ntp_serve_respond (sv, &clk, addr, req, n, out, sizeof out, &out_len),
+                    NTP_SERVE_ANSWERED);
+  assert_int_equal (ntp_packet_decode (out, out_len, &p), NTP_PKT_OK);
+  assert_true (llabs (ntp_ts_to_ns (p.rx_ts, T0) - (T0 - 250000000)) < 1000);
+  assert_true (llabs (ntp_ts_to_ns (p.tx_ts, T0) - (T0 + 1000 - 250000000)) < 1000);
+  /* slow of true time (negative): the reply reads more */
+  t.system_time_offset = -0.001;
+  assert_int_equal (ntp_serve_respond (sv, &clk, addr, req, n, out, sizeof out, &out_len),
+                    NTP_SERVE_ANSWERED);
+  assert_int_equal (ntp_packet_decode (out, out_len, &p), NTP_PKT_OK);
+  assert_true (llabs (ntp_ts_to_ns (p.rx_ts, T0) - (T0 + 1000000)) < 1000);
+  ntp_serve_free (sv);
+}
+
 /* `local distance`: synchronized, but with a root distance over it (the sources long quiet),
  * the own clock at the local stratum; under it, the sources' time. */
 static void
@@ -564,6 +593,7 @@ main (void)
     cmocka_unit_test (reply_answers_the_request),
     cmocka_unit_test (unsynchronized_and_local),
     cmocka_unit_test (local_takes_over_past_its_distance),
+    cmocka_unit_test (served_time_is_the_reading_less_the_pending_slew),
     cmocka_unit_test (no_answer_to_what_is_not_a_request),
     cmocka_unit_test (rate_limit_per_client),
     cmocka_unit_test (many_clients_stay_bounded),
