@@ -3,6 +3,7 @@
 #include "ntp-serve.h"
 #include "ntp-packet.h"
 
+/* inet_pton and AF_INET6 only: libc's parser of IPv6 addresses, no socket */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
