@@ -16,38 +16,15 @@ import json
 import os
 import pathlib
 import re
-import re
 import socket
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.environ.get('MERIDIAN_SOURCE_ROOT',
                                                str(pathlib.Path(__file__).resolve().parents[2])),
                                 'tests', 'integration'))
 import harness  # noqa: E402
-from harness import NO_SYS_TIME  # noqa: E402
-from test_ntp_engine import ChronydCase  # noqa: E402
-
-
-def free_low_port():
-    """A UDP port under 1024 free on 127.0.0.1 (none of the well-known ones a host may run)."""
-    for port in range(990, 600, -1):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(('127.0.0.1', port))
-            except OSError:
-                continue
-            return port
-    return None
-
-
-def chronyd_q(port):
-    r = subprocess.run(NO_SYS_TIME + ['chronyd', '-Q', '-f', '/dev/null', '-t', '20',
-                                      f'server 127.0.0.1 port {port} iburst minpoll -2 maxpoll -2'],
-                       capture_output=True, text=True, timeout=30)
-    m = re.search(r'System clock wrong by (-?[0-9.]+) seconds', r.stdout + r.stderr)
-    return float(m.group(1)) if m else None, r.stdout + r.stderr
+from test_ntp_engine import ChronydCase, chronyd_q, free_low_port, free_udp_port  # noqa: E402
 
 
 class DaemonServe(ChronydCase):
@@ -95,9 +72,7 @@ class DaemonServe(ChronydCase):
         """meridianctl serverstats lays the counts out as the real chronyc does (compared with
         chronyc serverstats of the chronyd beside it), and counts what it answered and what it
         dropped, at most a second late."""
-        port = free_low_port()
-        if port is None:
-            self.skipTest('no free UDP port under 1024 on 127.0.0.1')
+        port = free_udp_port()
         self.write_config('allow 127.0.0.1', f'port {port}', 'bindaddress 127.0.0.1',
                           'local stratum 8', 'ratelimit interval 4 burst 3 leak 0')
         self.start_seed_daemon('0.5')

@@ -9,6 +9,7 @@ serverstats) counts the requests it received."""
 import os
 import pathlib
 import pwd
+import random
 import re
 import select
 import shutil
@@ -32,6 +33,30 @@ def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def free_low_port():
+    """A UDP port under 1024 free on 127.0.0.1 now, None when there is none: tried in a
+    random order (600-999, none of the well-known ones a host runs), so that tests running at
+    once seldom pick the same one between this probe and their daemon's bind."""
+    for port in random.sample(range(600, 1000), 400):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
+    return None
+
+
+def chronyd_q(port, timeout=30):
+    """A real chronyd's measurement of the NTP server on 127.0.0.1:PORT (`chronyd -Q`: it never
+    sets the clock): (the real clock's error against it in s, or None; chronyd's output)."""
+    r = subprocess.run(NO_SYS_TIME + ['chronyd', '-Q', '-f', '/dev/null', '-t', '20',
+                                      f'server 127.0.0.1 port {port} iburst minpoll -2 maxpoll -2'],
+                       capture_output=True, text=True, timeout=timeout)
+    m = re.search(r'System clock wrong by (-?[0-9.]+) seconds', r.stdout + r.stderr)
+    return float(m.group(1)) if m else None, r.stdout + r.stderr
 
 
 class ChronydCase(harness.MeridianTestCase):
