@@ -362,14 +362,55 @@ struct _MrdNetServer {
   guint watch;
   MrdNetRequestFunc func;
   gpointer user_data;
+  /* While a request is handled: the address it was sent to (IP_PKTINFO / IPV6_PKTINFO), the
+   * address the reply must come from. A socket bound to any address on a host with several
+   * would otherwise answer from whichever the route picks, and the client, which sent to
+   * another, would drop the reply (as our own connected client sockets do). */
+  gboolean have_dest;
+  int dest_family;
+  struct in_pktinfo dest4;
+  struct in6_pktinfo dest6;
 };
+
+/* The request's destination address in its control data, kept for the reply. */
+static void
+find_destination (MrdNetServer *self, struct msghdr *msg)
+{
+  struct cmsghdr *cmsg;
+
+  self->have_dest = FALSE;
+  for (cmsg = CMSG_FIRSTHDR (msg); cmsg != NULL; cmsg = CMSG_NXTHDR (msg, cmsg))
+    {
+      if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO &&
+          cmsg->cmsg_len >= CMSG_LEN (sizeof self->dest4))
+        {
+          memcpy (&self->dest4, CMSG_DATA (cmsg), sizeof self->dest4);
+          /* the reply goes out where the route says; only its source address is set */
+          self->dest4.ipi_spec_dst = self->dest4.ipi_addr;
+          self->dest4.ipi_ifindex = 0;
+          self->dest_family = AF_INET;
+          self->have_dest = TRUE;
+        }
+      else if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_PKTINFO &&
+               cmsg->cmsg_len >= CMSG_LEN (sizeof self->dest6))
+        {
+          memcpy (&self->dest6, CMSG_DATA (cmsg), sizeof self->dest6);
+          /* a link-local destination needs its interface; any other only the address */
+          if (!IN6_IS_ADDR_LINKLOCAL (&self->dest6.ipi6_addr))
+            self->dest6.ipi6_ifindex = 0;
+          self->dest_family = AF_INET6;
+          self->have_dest = TRUE;
+        }
+    }
+}
 
 static gboolean
 server_read_one (MrdNetServer *self)
 {
   guint8 buf[RECV_BUF_LEN];
   union {
-    char buf[CMSG_SPACE (3 * sizeof (struct timespec)) + 256];
+    char buf[CMSG_SPACE (3 * sizeof (struct timespec)) + CMSG_SPACE (sizeof (struct in6_pktinfo))
+             + 256];
     struct cmsghdr align;
   } control;
   MrdNetAddress from = { .len = sizeof from.ss };
@@ -393,7 +434,9 @@ server_read_one (MrdNetServer *self)
   ts = find_timestamp (&msg);
   if (ts == 0)
     ts = realtime_ns ();
+  find_destination (self, &msg);
   self->func (self->user_data, buf, (gsize) n, &from, ts);
+  self->have_dest = FALSE;
   return TRUE;
 }
 
@@ -475,10 +518,14 @@ mrd_net_server_new_from_fd (int fd, MrdNetRequestFunc func, gpointer user_data)
   MrdNetServer *self = g_new0 (MrdNetServer, 1);
   int on = 1;
 
-  /* A socket handed over keeps its own settings but these, which the engine relies on. */
+  /* A socket handed over keeps its own settings but these, which the engine relies on. Where
+   * a kernel (or clknetsim) lacks the destination-address options, replies go out as the
+   * route says. */
   (void) fcntl (fd, F_SETFD, FD_CLOEXEC);
   (void) fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
   (void) setsockopt (fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  (void) setsockopt (fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  (void) setsockopt (fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
   self->fd = fd;
   self->func = func;
   self->user_data = user_data;
@@ -509,10 +556,36 @@ gboolean
 mrd_net_server_send (MrdNetServer *self, const guint8 *data, gsize len, const MrdNetAddress *to,
                      GError **error)
 {
-  if (sendto (self->fd, data, len, 0, (const struct sockaddr *) &to->ss, to->len) < 0)
+  union {
+    char buf[CMSG_SPACE (sizeof (struct in6_pktinfo))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
+  struct msghdr msg = {
+    .msg_name = (void *) &to->ss, .msg_namelen = to->len, .msg_iov = &iov, .msg_iovlen = 1,
+  };
+
+  /* From the address the request came to (see _MrdNetServer), when it is the same family. */
+  if (self->have_dest && self->dest_family == to->ss.ss_family)
+    {
+      struct cmsghdr *cmsg;
+      gboolean v4 = self->dest_family == AF_INET;
+      gsize size = v4 ? sizeof self->dest4 : sizeof self->dest6;
+
+      memset (&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (size);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+      cmsg->cmsg_type = v4 ? IP_PKTINFO : IPV6_PKTINFO;
+      cmsg->cmsg_len = CMSG_LEN (size);
+      memcpy (CMSG_DATA (cmsg), v4 ? (const void *) &self->dest4 : (const void *) &self->dest6,
+              size);
+    }
+  if (sendmsg (self->fd, &msg, 0) < 0)
     {
       int errsv = errno;
-      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "sendto: %s",
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "sendmsg: %s",
                    g_strerror (errsv));
       return FALSE;
     }

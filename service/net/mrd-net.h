@@ -62,8 +62,10 @@ guint         mrd_net_socket_get_n_foreign (MrdNetSocket *self);
 
 /* The server side (chrony's `allow`): one unconnected socket per family, bound to @port on
  * @bind_address (NULL: any). Requests come with their sender and the kernel's receive time;
- * replies go back from the same socket. IPv6 sockets take IPv6 alone (IPV6_V6ONLY), so an
- * IPv4 socket on the same port can sit beside them. */
+ * replies go back from the same socket, sent from the address the request was sent to
+ * (IP_PKTINFO / IPV6_PKTINFO) when the reply is sent while the request is handled. IPv6
+ * sockets take IPv6 alone (IPV6_V6ONLY), so an IPv4 socket on the same port can sit beside
+ * them. */
 typedef struct _MrdNetServer MrdNetServer;
 typedef void (*MrdNetRequestFunc) (gpointer user_data, const guint8 *data, gsize len,
                                    const MrdNetAddress *from, gint64 rx_real_ns);
