@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <netdb.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -353,6 +354,28 @@ guint
 mrd_net_socket_get_n_foreign (MrdNetSocket *self)
 {
   return self->n_foreign;
+}
+
+void
+mrd_net_random_bytes (void *buf, gsize len)
+{
+  guint8 *p = buf;
+
+  /* getrandom(2) does not block once the pool is initialized; a short read only happens on
+   * a signal, so loop. */
+  while (len > 0)
+    {
+      ssize_t n = getrandom (p, len, 0);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_error ("getrandom: %s", g_strerror (errno));
+        }
+      p += n;
+      len -= (gsize) n;
+    }
 }
 
 /* ---- server --------------------------------------------------------------------------- */

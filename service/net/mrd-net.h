@@ -85,6 +85,11 @@ gboolean      mrd_net_server_send       (MrdNetServer *self, const guint8 *data,
 /* The port bound (the one asked for, or the kernel's choice for 0). */
 guint16       mrd_net_server_get_port   (MrdNetServer *self);
 
+/* Fill @buf with @len unpredictable bytes (getrandom(2)): request transmit timestamps, the
+ * server's timestamp bits below the precision. Never fails short (aborts if the kernel has no
+ * random source at all). */
+void          mrd_net_random_bytes      (void *buf, gsize len);
+
 /* "192.0.2.1" / "2001:db8::1" (with @port) -> an address, without the resolver; NULL when
  * @host is not a numeric address. */
 MrdNetAddress *mrd_net_address_parse_numeric (const char *host, guint16 port);

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 #include <sys/timerfd.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -1233,23 +1232,7 @@ mrd_sync_engine_replace_keys (MrdSyncEngine *self, GVariant *keys, GError **erro
 static void
 env_get_random (void *ud, void *buf, size_t len)
 {
-  guint8 *p = buf;
-
-  /* getrandom(2) does not block once the pool is initialized; a short read only happens on
-   * a signal, so loop. */
-  while (len > 0)
-    {
-      ssize_t n = getrandom (p, len, 0);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          g_error ("getrandom: %s", g_strerror (errno));
-        }
-      p += n;
-      len -= (size_t) n;
-    }
+  mrd_net_random_bytes (buf, len);
 }
 
 static gboolean

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "net/mrd-io-error.h"
@@ -28,29 +27,6 @@ struct _MrdSyncServe {
   int precision;
   guint send_errors;
 };
-
-static guint64
-random64 (void)
-{
-  guint64 r = 0;
-  guint8 *p = (guint8 *) &r;
-  gsize left = sizeof r;
-
-  while (left > 0)
-    {
-      ssize_t n = getrandom (p, left, 0);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          g_error ("getrandom: %s", g_strerror (errno));
-        }
-      p += n;
-      left -= (gsize) n;
-    }
-  return r;
-}
 
 /* The least step between successive readings of the clock, as a power of two (chronyd's
  * precision: what a reading can tell, never finer than the time one takes). */
@@ -123,7 +99,7 @@ on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddre
     self->served_id = g_timeout_add_seconds (1, tell_served, self);
   address_bytes (from, addr);
   clock.rx_ns = mrd_clock_from_realtime_ns (self->clock, rx_real_ns);
-  clock.random = random64 ();
+  mrd_net_random_bytes (&clock.random, sizeof clock.random);
   self->tracking (self->tracking_data, &tracking);
   clock.tx_ns = mrd_clock_now_ns (self->clock);
   verdict = ntp_serve_respond (self->serve, &clock, addr, data, len, reply, sizeof reply,
