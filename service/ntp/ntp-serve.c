@@ -3,15 +3,9 @@
 #include "ntp-serve.h"
 #include "ntp-packet.h"
 
-/* inet_pton and AF_INET6 only: libc's parser of IPv6 addresses, no socket */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 /* "LOCL": the reference ID of a server that serves its own clock (`local`), as chronyd's. */
 #define REFID_LOCAL 0x4C4F434Cu
@@ -35,18 +29,6 @@ struct NtpServe {
   Client clients[BUCKETS][WAYS];
 };
 
-static int
-fail (char *err, size_t errlen, const char *fmt, ...)
-{
-  if (err && errlen) {
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-  }
-  return -1;
-}
-
 void
 ntp_serve_config_init (NtpServeConfig *cfg)
 {
@@ -60,87 +42,8 @@ ntp_serve_config_init (NtpServeConfig *cfg)
   cfg->ratelimit_leak = 2;
 }
 
-/* An IPv4 address or prefix as chrony reads one: 1 to 4 dotted numbers of 0..255; fewer
- * than four give a /8, /16 or /24 subnet. */
-static bool
-parse_ipv4_prefix (const char *s, uint8_t out[4], int *implied_bits)
-{
-  int parts = 0;
-  memset (out, 0, 4);
-  const char *p = s;
-  while (*p) {
-    if (parts == 4 || !isdigit ((unsigned char) *p))
-      return false;
-    int v = 0, digits = 0;
-    while (isdigit ((unsigned char) *p)) {
-      v = v * 10 + (*p++ - '0');
-      if (++digits > 3 || v > 255)
-        return false;
-    }
-    out[parts++] = (uint8_t) v;
-    if (*p == '.') {
-      p++;
-      if (!*p)
-        return false;
-    } else if (*p) {
-      return false;
-    }
-  }
-  if (parts == 0)
-    return false;
-  *implied_bits = parts * 8;
-  return true;
-}
-
-/* SUBNET as ntp-serve.h describes it -> a 16-byte address and a prefix length over them. */
-static bool
-parse_subnet (const char *s, uint8_t addr[16], int *bits)
-{
-  char host[64];
-  const char *slash = strchr (s, '/');
-  size_t hl = slash ? (size_t) (slash - s) : strlen (s);
-  if (hl == 0 || hl >= sizeof host)
-    return false;
-  memcpy (host, s, hl);
-  host[hl] = '\0';
-  int max_bits, implied;
-  bool v4 = !strchr (host, ':');
-  memset (addr, 0, 16);
-  if (v4) {
-    uint8_t a4[4];
-    if (!parse_ipv4_prefix (host, a4, &implied))
-      return false;
-    addr[10] = addr[11] = 0xff;
-    memcpy (addr + 12, a4, 4);
-    max_bits = 32;
-  } else {
-    if (inet_pton (AF_INET6, host, addr) != 1)
-      return false;
-    implied = max_bits = 128;
-  }
-  int b = implied;
-  if (slash) {
-    const char *q = slash + 1;
-    if (!*q || strlen (q) > 3)
-      return false;
-    b = 0;
-    for (; *q; q++) {
-      if (!isdigit ((unsigned char) *q))
-        return false;
-      b = b * 10 + (*q - '0');
-    }
-    if (b > max_bits)
-      return false;
-  }
-  *bits = v4 ? 96 + b : b;
-  /* the bits beyond the prefix play no part */
-  for (int i = *bits; i < 128; i++)
-    addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
-  return true;
-}
-
-static bool
-prefix_match (const uint8_t *a, const uint8_t *net, int bits)
+bool
+ntp_serve_prefix_match (const uint8_t a[16], const uint8_t net[16], int bits)
 {
   int whole = bits / 8, rest = bits % 8;
   if (memcmp (a, net, (size_t) whole) != 0)
@@ -151,47 +54,6 @@ prefix_match (const uint8_t *a, const uint8_t *net, int bits)
   return (a[whole] & mask) == (net[whole] & mask);
 }
 
-int
-ntp_serve_config_add_rule (NtpServeConfig *cfg, bool allow, const char *const *words, int n,
-                           char *err, size_t errlen)
-{
-  const char *name = allow ? "allow" : "deny";
-  bool all = n > 0 && !strcmp (words[0], "all");
-  if (all) {
-    words++;
-    n--;
-  }
-  if (n > 1)
-    return fail (err, errlen, "%s takes at most one subnet, e.g. 192.168.1.0/24 (got '%s')", name,
-                 words[1]);
-  NtpServeRule r = { .allow = allow };
-  if (n == 1 && !parse_subnet (words[0], r.addr, &r.bits))
-    return fail (err, errlen, "%s: '%s' is not an address or subnet (e.g. 192.168.1, "
-                 "10.0.0.0/8, 2001:db8::/32; host names are not taken)", name, words[0]);
-  NtpServeConfig c = *cfg;
-  int k = 0;
-  bool replaced = false;
-  for (int i = 0; i < c.n_rules; i++) {
-    NtpServeRule *o = &c.rules[i];
-    bool inside = o->bits >= r.bits && prefix_match (o->addr, r.addr, r.bits);
-    if (o->bits == r.bits && inside) {
-      /* the same subnet: the later rule decides */
-      c.rules[k++] = r;
-      replaced = true;
-    } else if (!(all && inside)) {
-      c.rules[k++] = *o;
-    }
-  }
-  c.n_rules = k;
-  if (!replaced) {
-    if (c.n_rules == NTP_SERVE_MAX_RULES)
-      return fail (err, errlen, "%s: more than %d allow and deny rules", name, NTP_SERVE_MAX_RULES);
-    c.rules[c.n_rules++] = r;
-  }
-  *cfg = c;
-  return 0;
-}
-
 bool
 ntp_serve_allowed (const NtpServeConfig *cfg, const uint8_t addr[16])
 {
@@ -199,7 +61,7 @@ ntp_serve_allowed (const NtpServeConfig *cfg, const uint8_t addr[16])
   bool allow = false;
   for (int i = 0; i < cfg->n_rules; i++) {
     const NtpServeRule *r = &cfg->rules[i];
-    if (r->bits > best && prefix_match (addr, r->addr, r->bits)) {
+    if (r->bits > best && ntp_serve_prefix_match (addr, r->addr, r->bits)) {
       best = r->bits;
       allow = r->allow;
     }

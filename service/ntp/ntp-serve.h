@@ -26,11 +26,10 @@
 
 /* chrony's defaults: no rule, port 123, no `local`, no rate limit. */
 void ntp_serve_config_init (NtpServeConfig *cfg);
-/* `allow`/`deny` with their words after the directive ([all] [SUBNET]): SUBNET is an
- * address, ADDRESS/BITS, or an IPv4 prefix of 1 to 3 numbers ("192.168.1" = 192.168.1.0/24);
- * none = every address. Returns 0, or -1 with a message in err (cfg unchanged). */
-int ntp_serve_config_add_rule (NtpServeConfig *cfg, bool allow, const char *const *words, int n,
-                               char *err, size_t errlen);
+/* The `allow`/`deny` rules are read by ntp-config.c (ntp_config_parse_line) into
+ * NtpServeConfig.rules, as this header describes them. */
+/* Whether addr lies in the subnet net/bits (bits over the 16 bytes). */
+bool ntp_serve_prefix_match (const uint8_t a[16], const uint8_t net[16], int bits);
 /* Whether the rules let the client at addr be served. */
 bool ntp_serve_allowed (const NtpServeConfig *cfg, const uint8_t addr[16]);
 /* Whether the daemon should open a server socket: a port and some `allow`. */
