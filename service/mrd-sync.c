@@ -1009,15 +1009,23 @@ typedef struct {
 } ClientsCall;
 
 static void
+answer_no_clients (MrdSyncClientsFunc func, gpointer user_data)
+{
+  g_autoptr(GVariant) none =
+    g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(sttddd)"), NULL, 0));
+
+  func (none, user_data);
+}
+
+static void
 clients_answered (GVariant *clients, gpointer user_data)
 {
-  ClientsCall *call = user_data;
-  g_autoptr(GVariant) none = NULL;
+  g_autofree ClientsCall *call = user_data;
 
   if (clients == NULL)
-    none = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(sttddd)"), NULL, 0));
-  call->func (clients != NULL ? clients : none, call->user_data);
-  g_free (call);
+    answer_no_clients (call->func, call->user_data);
+  else
+    call->func (clients, call->user_data);
 }
 
 void
@@ -1027,8 +1035,7 @@ mrd_sync_list_clients (MrdSync *self, MrdSyncClientsFunc func, gpointer user_dat
 
   if (self->engine == NULL || self->engine->list_clients == NULL || !self->state.ntp)
     {
-      clients_answered (NULL, g_memdup2 (&(ClientsCall) { func, user_data },
-                                         sizeof (ClientsCall)));
+      answer_no_clients (func, user_data);
       return;
     }
   call = g_new0 (ClientsCall, 1);

@@ -15,26 +15,13 @@ The certificate (for 127.0.0.1) is checked against the line's name, never the ne
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 from loopback_util import (
-    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, stop_all, start_chronyd_server)
+    NoBusDaemon, rerun_in_namespaces, skip, free_udp_port, free_tcp_port, write, stop_all,
+    start_chronyd_server)
 from test_loopback_nts import make_cert, nts_server_lines, nts_serverstats as serverstats
-
-
-def in_namespaces():
-    """Run again inside new network and mount namespaces (unshare(1)), or say why not."""
-    if os.environ.get("MRD_NTS_NETNS") == "1":
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-        return True
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        skip("unshare(1) or ip(8) is not installed")
-    env = dict(os.environ, MRD_NTS_NETNS="1")
-    r = subprocess.run(["unshare", "--net", "--mount", "--propagation", "private",
-                        sys.executable, os.path.abspath(__file__)], env=env)
-    sys.exit(r.returncode)
 
 
 def start_chronyd(chronyd, tmp, name, port, ntsport, cert, key, ntpserver):
@@ -65,7 +52,7 @@ def main():
         skip("chronyd is not installed")
     if not shutil.which("openssl"):
         skip("openssl is not installed (apt-get install openssl)")
-    in_namespaces()
+    rerun_in_namespaces("MRD_NTS_NETNS", __file__)
     meridiand = os.environ.get("MERIDIAND") or os.path.join(
         os.environ["MERIDIAN_BUILD_ROOT"], "service", "meridiand")
 

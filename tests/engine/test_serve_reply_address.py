@@ -11,27 +11,12 @@ must come from 127.0.0.2. Without the request's destination address (IP_PKTINFO)
 would answer from 127.0.0.1, the route's choice, and the client would hear nothing. IPv6 the
 same way on ::1 where the namespace has it."""
 import os
-import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 
-from loopback_util import NoBusDaemon, free_udp_port, loopback_programs, skip, stop_all, write
-
-
-def in_namespaces():
-    """Run again inside new network and mount namespaces, or say why not."""
-    if os.environ.get("MRD_SERVE_NETNS") == "1":
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-        return
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        skip("unshare(1) or ip(8) is not installed")
-    env = dict(os.environ, MRD_SERVE_NETNS="1")
-    r = subprocess.run(["unshare", "--net", "--mount", "--propagation", "private",
-                        sys.executable, os.path.abspath(__file__)], env=env)
-    sys.exit(r.returncode)
+from loopback_util import (
+    NoBusDaemon, free_udp_port, loopback_programs, rerun_in_namespaces, stop_all, write)
 
 
 def ask(family, source, server, port):
@@ -48,7 +33,7 @@ def ask(family, source, server, port):
 
 def main():
     _, meridiand = loopback_programs()
-    in_namespaces()
+    rerun_in_namespaces("MRD_SERVE_NETNS", __file__)
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
         port = free_udp_port("127.0.0.1")
