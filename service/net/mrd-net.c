@@ -556,15 +556,6 @@ mrd_net_server_new_from_fd (int fd, MrdNetRequestFunc func, gpointer user_data)
   return self;
 }
 
-MrdNetServer *
-mrd_net_server_new (int family, const char *bind_address, guint16 port, MrdNetRequestFunc func,
-                    gpointer user_data, GError **error)
-{
-  int fd = mrd_net_server_open (family, bind_address, port, error);
-
-  return fd < 0 ? NULL : mrd_net_server_new_from_fd (fd, func, user_data);
-}
-
 void
 mrd_net_server_free (MrdNetServer *self)
 {
@@ -613,18 +604,6 @@ mrd_net_server_send (MrdNetServer *self, const guint8 *data, gsize len, const Mr
       return FALSE;
     }
   return TRUE;
-}
-
-guint16
-mrd_net_server_get_port (MrdNetServer *self)
-{
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-
-  if (getsockname (self->fd, (struct sockaddr *) &ss, &len) < 0)
-    return 0;
-  return ss.ss_family == AF_INET ? ntohs (((struct sockaddr_in *) &ss)->sin_port)
-                                 : ntohs (((struct sockaddr_in6 *) &ss)->sin6_port);
 }
 
 MrdNetAddress *

@@ -70,20 +70,15 @@ typedef struct _MrdNetServer MrdNetServer;
 typedef void (*MrdNetRequestFunc) (gpointer user_data, const guint8 *data, gsize len,
                                    const MrdNetAddress *from, gint64 rx_real_ns);
 
-MrdNetServer *mrd_net_server_new        (int family, const char *bind_address, guint16 port,
-                                         MrdNetRequestFunc func, gpointer user_data,
-                                         GError **error);
-/* The two halves of mrd_net_server_new(): a bound socket (close-on-exec, non-blocking,
- * receive timestamps; -1 with @error), which a privileged process may open for port 123 and
- * hand to the engine, and the server on such a socket (which it then owns). */
+/* A bound socket (close-on-exec, non-blocking, receive timestamps; -1 with @error), which a
+ * privileged process may open for port 123 and hand to the engine, and the server on such a
+ * socket (which it then owns). */
 int           mrd_net_server_open       (int family, const char *bind_address, guint16 port,
                                          GError **error);
 MrdNetServer *mrd_net_server_new_from_fd (int fd, MrdNetRequestFunc func, gpointer user_data);
 void          mrd_net_server_free       (MrdNetServer *self);
 gboolean      mrd_net_server_send       (MrdNetServer *self, const guint8 *data, gsize len,
                                          const MrdNetAddress *to, GError **error);
-/* The port bound (the one asked for, or the kernel's choice for 0). */
-guint16       mrd_net_server_get_port   (MrdNetServer *self);
 
 /* Fill @buf with @len unpredictable bytes (getrandom(2)): request transmit timestamps, the
  * server's timestamp bits below the precision. Never fails short (aborts if the kernel has no

@@ -20,7 +20,6 @@
 
 #include "mrd-error.h"
 #include "mrd-state.h"
-#include "net/mrd-net.h"
 #include "ntp-serve.h"
 #include "privsep/mrd-channel.h"
 #include "privsep/mrd-engine-launch.h"
@@ -271,14 +270,13 @@ send_modifications (MrdEngineProxy *self, const ProxySource *s)
 #undef MODIFY
 }
 
-/* The configuration's server sockets, bound as the engine would bind them (both families, or
- * those bindaddress names); a family that cannot be bound is left to the child to say so. */
+/* The configuration's server sockets, bound as the engine would bind them
+ * (mrd_sync_serve_open_sockets), once, as root. */
 static void
 open_serve_sockets (MrdEngineProxy *self)
 {
   NtpConfig cfg;
-  const char *binds[2];
-  const int families[2] = { AF_INET, AF_INET6 };
+  GError *errors[2] = { NULL, NULL };
 
   if (self->serve_opened)
     return;
@@ -288,19 +286,13 @@ open_serve_sockets (MrdEngineProxy *self)
     (void) ntp_config_parse_line (&cfg, self->core_lines[i], NULL, 0);
   if (!ntp_serve_enabled (&cfg.serve))
     return;
-  binds[0] = cfg.serve.bind_ipv4[0] != '\0' ? cfg.serve.bind_ipv4 : NULL;
-  binds[1] = cfg.serve.bind_ipv6[0] != '\0' ? cfg.serve.bind_ipv6 : NULL;
+  mrd_sync_serve_open_sockets (&cfg.serve, self->serve_fds, errors);
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr(GError) error = NULL;
-
-      if (binds[0] != NULL || binds[1] != NULL ? binds[i] == NULL : FALSE)
-        continue;
-      self->serve_fds[i] = mrd_net_server_open (families[i], binds[i], (guint16) cfg.serve.port,
-                                                &error);
-      if (self->serve_fds[i] < 0)
+      if (errors[i] != NULL)
         g_message ("NTP server: no %s socket on port %d: %s", i == 0 ? "IPv4" : "IPv6",
-                   cfg.serve.port, error->message);
+                   cfg.serve.port, errors[i]->message);
+      g_clear_error (&errors[i]);
     }
 }
 

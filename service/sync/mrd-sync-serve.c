@@ -20,7 +20,7 @@ struct _MrdSyncServe {
   MrdClock *clock;
   MrdSyncServeTrackingFunc tracking;
   GSourceFunc served;
-  gpointer tracking_data;
+  gpointer user_data;            /* of both callbacks */
   guint served_id;               /* the pending call of @served */
   NtpServe *serve;
   MrdNetServer *sockets[2];      /* IPv4, IPv6 */
@@ -75,7 +75,7 @@ tell_served (gpointer user_data)
   MrdSyncServe *self = user_data;
 
   self->served_id = 0;
-  self->served (self->tracking_data);
+  self->served (self->user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -100,7 +100,7 @@ on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddre
   address_bytes (from, addr);
   clock.rx_ns = mrd_clock_from_realtime_ns (self->clock, rx_real_ns);
   mrd_net_random_bytes (&clock.random, sizeof clock.random);
-  self->tracking (self->tracking_data, &tracking);
+  self->tracking (self->user_data, &tracking);
   clock.tx_ns = mrd_clock_now_ns (self->clock);
   verdict = ntp_serve_respond (self->serve, &clock, addr, data, len, reply, sizeof reply,
                                &reply_len);
@@ -115,15 +115,30 @@ on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddre
     g_message ("Could not answer an NTP client: %s", error->message);
 }
 
+void
+mrd_sync_serve_open_sockets (const NtpServeConfig *cfg, int fds[2], GError *errors[2])
+{
+  const char *binds[2] = { cfg->bind_ipv4[0] ? cfg->bind_ipv4 : NULL,
+                           cfg->bind_ipv6[0] ? cfg->bind_ipv6 : NULL };
+  const int families[2] = { AF_INET, AF_INET6 };
+
+  for (guint i = 0; i < 2; i++)
+    {
+      fds[i] = -1;
+      /* With a bindaddress of one family only, chronyd serves that family alone. */
+      if ((binds[0] != NULL || binds[1] != NULL) && binds[i] == NULL)
+        continue;
+      fds[i] = mrd_net_server_open (families[i], binds[i], (guint16) cfg->port, &errors[i]);
+    }
+}
+
 MrdSyncServe *
 mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clock,
                     MrdSyncServeTrackingFunc tracking, GSourceFunc served, gpointer user_data,
                     GError **error)
 {
   GError *errors[2] = { NULL, NULL };
-  const char *binds[2] = { cfg->bind_ipv4[0] ? cfg->bind_ipv4 : NULL,
-                           cfg->bind_ipv6[0] ? cfg->bind_ipv6 : NULL };
-  int families[2] = { AF_INET, AF_INET6 };
+  int fds[2] = { -1, -1 };
   MrdSyncServe *self;
   guint i;
 
@@ -132,7 +147,7 @@ mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clo
   self->clock = clock;
   self->tracking = tracking;
   self->served = served;
-  self->tracking_data = user_data;
+  self->user_data = user_data;
   self->serve = ntp_serve_new (cfg);
   g_assert (self->serve != NULL);
   self->precision = measure_precision (clock);
@@ -151,11 +166,10 @@ mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clo
     }
   else
     {
-      /* With a bindaddress of one family only, chronyd serves that family alone. */
+      mrd_sync_serve_open_sockets (cfg, fds, errors);
       for (i = 0; i < 2; i++)
-        if (binds[0] == NULL && binds[1] == NULL ? TRUE : binds[i] != NULL)
-          self->sockets[i] = mrd_net_server_new (families[i], binds[i], (guint16) cfg->port,
-                                                 on_request, self, &errors[i]);
+        if (fds[i] >= 0)
+          self->sockets[i] = mrd_net_server_new_from_fd (fds[i], on_request, self);
     }
   if (self->sockets[0] == NULL && self->sockets[1] == NULL)
     {
@@ -201,12 +215,6 @@ void
 mrd_sync_serve_get_counts (MrdSyncServe *self, NtpServeCounts *out)
 {
   ntp_serve_get_counts (self->serve, out);
-}
-
-int
-mrd_sync_serve_get_precision (MrdSyncServe *self)
-{
-  return self->precision;
 }
 
 GVariant *

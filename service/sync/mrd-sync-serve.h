@@ -34,14 +34,17 @@ MrdSyncServe *mrd_sync_serve_new        (const NtpServeConfig *cfg, const int gi
                                          GSourceFunc served, gpointer user_data,
                                          GError **error);
 void          mrd_sync_serve_free       (MrdSyncServe *self);
+/* The sockets @cfg serves on, bound (mrd_net_server_open): fds[0] IPv4, fds[1] IPv6, -1 where
+ * that family is not served (a bindaddress of the other family only, as chronyd does) or
+ * could not be bound (then errors[i] says why). Used by the engine, and by meridiand to bind
+ * port 123 for its sandboxed child. */
+void          mrd_sync_serve_open_sockets (const NtpServeConfig *cfg, int fds[2],
+                                           GError *errors[2]);
 void          mrd_sync_serve_get_counts (MrdSyncServe *self, NtpServeCounts *out);
 /* The client log (chronyc clients) as MRD_SYNC_SERVE_CLIENTS: each client's address
  * ("192.0.2.1", "2001:db8::1"), requests, dropped, mean interval between requests and
  * between answers (s, 0 = none), and seconds since it was last heard of. */
 #define MRD_SYNC_SERVE_CLIENTS "a(sttddd)"
 GVariant     *mrd_sync_serve_list_clients (MrdSyncServe *self);
-/* The clock's precision as the replies state it (log2 s), measured at start as chronyd
- * measures its own: the least step between two readings. */
-int           mrd_sync_serve_get_precision (MrdSyncServe *self);
 
 G_END_DECLS
