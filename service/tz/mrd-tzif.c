@@ -560,9 +560,16 @@ parse_block (MrdTzif *tz, const Header *h, const guint8 *p, gsize time_size, GEr
         gint64 at = time_size == 8 ? be64 (rec) : (gint64) (gint32) be32 (rec);
         gint32 corr = (gint32) be32 (rec + time_size);
         gint64 change = (gint64) corr - before;
+        gint64 midnight;
 
-        gint64 midnight = at - before + (change < 0 ? 1 : 0);
-
+        /* No leap second lies near the ends of 64-bit time (and the arithmetic below would
+         * overflow there): a table that says so is none. */
+        if (at > G_MAXINT64 / 2 || at < G_MININT64 / 2)
+          {
+            tz->n_leaps = 0;
+            break;
+          }
+        midnight = at - before + (change < 0 ? 1 : 0);
         if (change == 0 && i == h->leapcnt - 1 && i > 0 && at > last)
           break;   /* the expiry */
         /* not a table of leap seconds (out of order, not a second on, not at the end of a
