@@ -453,7 +453,9 @@ class ChronycForms(BesideChronydClient):
         self.assertEqual(self.our_addresses(), ['127.0.0.1'])
         self.assertEqual(self.our_addresses(), self.chronyd_addresses())
         self.assertEqual(self.both('reselectdist', '0.001'), '200 OK\n')
-        self.assertIn('reselectdist 0.001 s from now on', self.daemon.log())
+        # the engine process says so in its own time: the call returns once it is sent
+        self.wait_until(lambda: 'reselectdist 0.001 s from now on' in self.daemon.log(),
+                        timeout=10, what='the engine taking reselectdist 0.001')
 
         # reset sources: both drop their measurements and say they are not synchronised
         # until new samples come (1 s polls here); the frequency is kept
