@@ -146,6 +146,7 @@ ntp_config_init (NtpConfig *cfg)
   cfg->maxjitter = 1.0;
   cfg->corrtimeratio = 0.0;   /* unset: ntp-discipline.c's own rule */
   cfg->maxclockerror = 1.0;
+  cfg->maxdrift = 500000.0;
   cfg->ntsrefresh = NTS_REFRESH_DEFAULT_S;
   cfg->nocerttimecheck = 0;
   ntp_serve_config_init (&cfg->serve);
@@ -153,9 +154,10 @@ ntp_config_init (NtpConfig *cfg)
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "allow", "bindaddress", "combinelimit", "corrtimeratio", "deny", "initstepslew", "leapsecmode",
-  "leapsecond", "local", "makestep", "maxchange", "maxclockerror", "maxdistance", "maxjitter",
-  "maxslewrate", "maxupdateskew", "minsources", "nocerttimecheck", "ntsrefresh", "port",
+  "allow", "bindaddress", "clientloglimit", "combinelimit", "corrtimeratio", "deny",
+  "initstepslew", "leapsecmode", "leapsecond", "local", "makestep", "maxchange", "maxclockerror",
+  "maxdistance", "maxdrift", "maxjitter", "maxsamples", "maxslewrate", "maxupdateskew",
+  "minsamples", "minsources", "nocerttimecheck", "noclientlog", "ntsrefresh", "port",
   "ratelimit", "reselectdist", "stratumweight", NULL,
 };
 
@@ -429,6 +431,28 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     cfg->serve = sc;
     return 1;
   }
+  if (!strcmp (d, "noclientlog")) {
+    if (n != 1)
+      return fail (err, errlen, "noclientlog takes no value");
+    cfg->serve.noclientlog = true;
+    return 1;
+  }
+  if (!strcmp (d, "clientloglimit")) {
+    long long bytes;
+    if (n != 2)
+      return fail (err, errlen, "clientloglimit needs exactly one value");
+    if (!parse_long (w[1], &bytes) || bytes < 0 || bytes > 4294967295LL)
+      return fail (err, errlen, "clientloglimit: '%s' is not a number of bytes from 0 to 4294967295",
+                   w[1]);
+    cfg->serve.clientloglimit = (uint64_t) bytes;
+    NtpServeConfig probe = cfg->serve;
+    probe.noclientlog = false;
+    int held = ntp_serve_log_capacity (&probe);
+    if ((uint64_t) bytes > ntp_serve_log_bytes (held) + ntp_serve_log_bytes (4) && err && errlen)
+      snprintf (err, errlen, "clientloglimit: the client log holds at most %d clients here "
+                "(%llu bytes)", held, (unsigned long long) ntp_serve_log_bytes (held));
+    return 1;
+  }
   if (!strcmp (d, "initstepslew")) {
     /* chrony: initstepslew STEP-THRESHOLD [HOSTNAME]... (deprecated there in favour of
      * makestep, still in default configurations such as Alpine's). */
@@ -523,6 +547,15 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
       cfg->n_leap_table++;
     return 1;
   }
+  if (!strcmp (d, "minsamples") || !strcmp (d, "maxsamples")) {
+    if (n != 2)
+      return fail (err, errlen, "%s needs exactly one value", d);
+    if (!parse_int (w[1], &iv) || iv < 0 || iv > NTP_STATS_LIMIT)
+      return fail (err, errlen, "%s: '%s' is not a number of samples from 0 to %d", d, w[1],
+                   NTP_STATS_LIMIT);
+    *(d[1] == 'i' ? &cfg->minsamples : &cfg->maxsamples) = iv;
+    return 1;
+  }
   if (!strcmp (d, "minsources")) {
     if (n != 2)
       return fail (err, errlen, "minsources needs exactly one value");
@@ -542,6 +575,7 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     { "maxjitter", &cfg->maxjitter, 1e-9, 1e6, " (s)" },
     { "corrtimeratio", &cfg->corrtimeratio, 1e-3, 1e6, "" },
     { "maxclockerror", &cfg->maxclockerror, 1e-6, 1e4, " (ppm)" },
+    { "maxdrift", &cfg->maxdrift, 1e-3, 1e6, " (ppm)" },
   };
   for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
     if (strcmp (d, dbl[k].name))
@@ -573,6 +607,8 @@ ntp_source_config_init (NtpSourceConfig *sc)
   sc->polltarget = 8;
   sc->version = 0;
   sc->asymmetry = NTP_ASYMMETRY_ESTIMATED;
+  sc->minsamples = NTP_SAMPLES_DEFAULT;
+  sc->maxsamples = NTP_SAMPLES_DEFAULT;
   sc->ntsport = 4460;             /* chronyd's default NTS-KE port (RFC 8915 §4) */
 }
 

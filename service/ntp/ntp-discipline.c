@@ -53,14 +53,12 @@ ntp_discipline_init (NtpDiscipline *d, const NtpEnv *env, const NtpConfig *cfg)
   if (env && env->max_freq_ppm > 0 && env->max_freq_ppm < max_ppm)
     max_ppm = env->max_freq_ppm;
   d->max_rate = max_ppm * 1e-6;
+  /* maxdrift bounds the frequency correction itself, not the slews on top of it */
+  d->max_base_ppm = cfg->maxdrift > 0 && cfg->maxdrift < max_ppm ? cfg->maxdrift : max_ppm;
   d->skew = 1.0;   /* unknown frequency: history gets no weight (chrony) */
   if (cfg->have_drift && isfinite (cfg->initial_freq_ppm)) {
     /* initial_freq_ppm says how fast the clock runs; the correction is its negative. */
-    d->base_ppm = -cfg->initial_freq_ppm;
-    if (d->base_ppm > max_ppm)
-      d->base_ppm = max_ppm;
-    if (d->base_ppm < -max_ppm)
-      d->base_ppm = -max_ppm;
+    d->base_ppm = fmax (-d->max_base_ppm, fmin (d->max_base_ppm, -cfg->initial_freq_ppm));
     double skew = cfg->initial_skew_ppm > 0 ? cfg->initial_skew_ppm * 1e-6 : 1e-6;
     d->skew = skew;
     d->freq_known = true;
@@ -481,12 +479,7 @@ ntp_discipline_update (NtpDiscipline *d, int64_t now_ns, const NtpDisciplineInpu
     d->residual_freq = in->freq - delta;
     /* The clock gains `delta` s/s on the source: slow it by that much. */
     dfreq = -delta;
-    double max_ppm = d->max_rate * 1e6;
-    double nb = d->base_ppm + dfreq * 1e6;
-    if (nb > max_ppm)
-      nb = max_ppm;
-    if (nb < -max_ppm)
-      nb = -max_ppm;
+    double nb = fmax (-d->max_base_ppm, fmin (d->max_base_ppm, d->base_ppm + dfreq * 1e6));
     dfreq = (nb - d->base_ppm) * 1e-6;
     d->base_ppm = nb;
     d->freq_known = true;

@@ -31,6 +31,8 @@ typedef struct {
   const NtpEnv *env;
   NtpConfig cfg;
   double max_rate;            /* fraction: the most set_freq may deviate (both signs) */
+  double max_base_ppm;        /* the most the frequency correction (base_ppm) may be, either
+                               * sign: maxdrift, within max_rate */
 
   double base_ppm;            /* frequency correction without any slew (passed to set_freq) */
   double skew;                /* fraction, of the frequency estimate */

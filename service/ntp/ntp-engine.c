@@ -329,7 +329,12 @@ ntp_engine_add_source (NtpEngine *e, const NtpSourceConfig *sc)
     s->cfg = *sc;
     s->cfg.name[NTP_NAME_MAX - 1] = '\0';
     s->cfg.ignored[sizeof s->cfg.ignored - 1] = '\0';
-    ntp_stats_set_limits (st, s->cfg.minsamples, s->cfg.maxsamples);
+    /* chrony's rule: a source's own minsamples/maxsamples, else the global directives' */
+    ntp_stats_set_limits (st,
+                          s->cfg.minsamples != NTP_SAMPLES_DEFAULT ? s->cfg.minsamples
+                                                                   : e->cfg.minsamples,
+                          s->cfg.maxsamples != NTP_SAMPLES_DEFAULT ? s->cfg.maxsamples
+                                                                   : e->cfg.maxsamples);
     ntp_stats_set_clock_error (st, clock_error (e));
     if (s->cfg.ignored[0])
       elog (e, NTP_LOG_WARNING,

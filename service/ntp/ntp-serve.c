@@ -10,7 +10,6 @@
 /* "LOCL": the reference ID of a server that serves its own clock (`local`), as chronyd's. */
 #define REFID_LOCAL 0x4C4F434Cu
 #define WAYS 4
-#define BUCKETS (NTP_SERVE_MAX_CLIENTS / WAYS)
 
 typedef struct {
   bool used;
@@ -26,7 +25,8 @@ typedef struct {
 struct NtpServe {
   NtpServeConfig cfg;
   NtpServeCounts counts;
-  Client clients[BUCKETS][WAYS];
+  int n_buckets;       /* the client log: n_buckets x WAYS records; 0 = none (`noclientlog`) */
+  Client (*clients)[WAYS];
 };
 
 void
@@ -40,6 +40,26 @@ ntp_serve_config_init (NtpServeConfig *cfg)
   cfg->ratelimit_interval = 3;
   cfg->ratelimit_burst = 8;
   cfg->ratelimit_leak = 2;
+  cfg->clientloglimit = NTP_SERVE_CLIENTLOGLIMIT_DEFAULT;
+}
+
+int
+ntp_serve_log_capacity (const NtpServeConfig *cfg)
+{
+  if (cfg->noclientlog)
+    return 0;
+  uint64_t buckets = cfg->clientloglimit / (sizeof (Client) * WAYS);
+  if (buckets < 1)
+    buckets = 1;
+  if (buckets > NTP_SERVE_MAX_CLIENTS / WAYS)
+    buckets = NTP_SERVE_MAX_CLIENTS / WAYS;
+  return (int) buckets * WAYS;
+}
+
+uint64_t
+ntp_serve_log_bytes (int clients)
+{
+  return (uint64_t) clients * sizeof (Client);
 }
 
 bool
@@ -102,12 +122,20 @@ ntp_serve_new (const NtpServeConfig *cfg)
   if (!sv)
     return NULL;
   sv->cfg = *cfg;
+  sv->n_buckets = ntp_serve_log_capacity (cfg) / WAYS;
+  if (sv->n_buckets > 0 && !(sv->clients = calloc ((size_t) sv->n_buckets, sizeof *sv->clients))) {
+    free (sv);
+    return NULL;
+  }
   return sv;
 }
 
 void
 ntp_serve_free (NtpServe *sv)
 {
+  if (!sv)
+    return;
+  free (sv->clients);
   free (sv);
 }
 
@@ -118,14 +146,14 @@ ntp_serve_get_counts (const NtpServe *sv, NtpServeCounts *out)
 }
 
 static unsigned
-bucket_of (const uint8_t addr[16])
+bucket_of (const NtpServe *sv, const uint8_t addr[16])
 {
   /* FNV-1a: spreads neighbouring addresses; the ways and the least-recent rule bound what
    * a flood of spoofed addresses can do to one client's record. */
   uint32_t h = 2166136261u;
   for (int i = 0; i < 16; i++)
     h = (h ^ addr[i]) * 16777619u;
-  return h % BUCKETS;
+  return h % (unsigned) sv->n_buckets;
 }
 
 /* A mean interval, exponentially weighted (each new interval counts for a quarter, as chrony
@@ -137,11 +165,13 @@ mean_gap (double gap, double dt)
 }
 
 /* The client log (chrony's clientlog): the record of the client at @addr, made (and the least
- * recently heard of its bucket forgotten) when it has none. */
+ * recently heard of its bucket forgotten) when it has none; NULL without a log. */
 static Client *
 client_record (NtpServe *sv, const uint8_t addr[16], int64_t now_ns)
 {
-  Client *ways = sv->clients[bucket_of (addr)];
+  if (sv->n_buckets == 0)
+    return NULL;
+  Client *ways = sv->clients[bucket_of (sv, addr)];
   for (int i = 0; i < WAYS; i++)
     if (ways[i].used && !memcmp (ways[i].addr, addr, 16))
       return &ways[i];
@@ -216,27 +246,31 @@ ntp_serve_respond (NtpServe *sv, const NtpServeClock *clock, const uint8_t addr[
     return verdict (sv, NTP_SERVE_NOT_A_REQUEST);
   if (len > NTP_PACKET_HEADER_LEN)
     return verdict (sv, NTP_SERVE_AUTHENTICATED);
+  /* Without a client log (`noclientlog`) nothing is known of the client: as in chronyd, no
+   * rate limit can then apply. */
   Client *c = client_record (sv, addr, clock->rx_ns);
-  bool fresh = c->hits == 0;
-  double dt = (double) (clock->rx_ns - c->last_ns) * 1e-9;
-  c->heard = sv->counts.received;
-  c->hits++;
-  if (!fresh && dt >= 0)
-    c->gap = mean_gap (c->gap, dt);
-  c->last_ns = clock->rx_ns;
-  if (sv->cfg.ratelimit && !within_rate (sv, c, dt)) {
-    uint64_t leak_mask = (1ull << sv->cfg.ratelimit_leak) - 1;
-    if (sv->cfg.ratelimit_leak <= 0 || ((clock->random >> 40) & leak_mask) != 0) {
-      c->drops++;
-      return verdict (sv, NTP_SERVE_LIMITED);
+  if (c) {
+    bool fresh = c->hits == 0;
+    double dt = (double) (clock->rx_ns - c->last_ns) * 1e-9;
+    c->heard = sv->counts.received;
+    c->hits++;
+    if (!fresh && dt >= 0)
+      c->gap = mean_gap (c->gap, dt);
+    c->last_ns = clock->rx_ns;
+    if (sv->cfg.ratelimit && !within_rate (sv, c, dt)) {
+      uint64_t leak_mask = (1ull << sv->cfg.ratelimit_leak) - 1;
+      if (sv->cfg.ratelimit_leak <= 0 || ((clock->random >> 40) & leak_mask) != 0) {
+        c->drops++;
+        return verdict (sv, NTP_SERVE_LIMITED);
+      }
+    } else if (sv->cfg.ratelimit) {
+      c->tokens -= 1.0;
     }
-  } else if (sv->cfg.ratelimit) {
-    c->tokens -= 1.0;
+    if (c->last_answered_ns != INT64_MIN && clock->rx_ns >= c->last_answered_ns)
+      c->gap_answered = mean_gap (c->gap_answered,
+                                  (double) (clock->rx_ns - c->last_answered_ns) * 1e-9);
+    c->last_answered_ns = clock->rx_ns;
   }
-  if (c->last_answered_ns != INT64_MIN && clock->rx_ns >= c->last_answered_ns)
-    c->gap_answered = mean_gap (c->gap_answered,
-                                (double) (clock->rx_ns - c->last_answered_ns) * 1e-9);
-  c->last_answered_ns = clock->rx_ns;
   const NtpTracking *t = clock->tracking;
   bool synced = t->synchronized && !t->leap_unsynchronized;
   /* `local`: the own clock too once the sources' time is too uncertain to pass on */
@@ -302,7 +336,7 @@ int
 ntp_serve_list_clients (const NtpServe *sv, int64_t now_ns, NtpServeClient *out, int max)
 {
   int n = 0;
-  for (int b = 0; b < BUCKETS; b++)
+  for (int b = 0; b < sv->n_buckets; b++)
     for (int w = 0; w < WAYS; w++) {
       const Client *c = &sv->clients[b][w];
       if (!c->used || n >= max)

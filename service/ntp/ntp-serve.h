@@ -24,8 +24,16 @@
 
 /* NtpServeConfig, the directives' values, is in ntp-types.h with the rest of NtpConfig. */
 
-/* chrony's defaults: no rule, port 123, no `local`, no rate limit. */
+/* chrony's defaults: no rule, port 123, no `local`, no rate limit, a client log of
+ * NTP_SERVE_CLIENTLOGLIMIT_DEFAULT bytes. */
 void ntp_serve_config_init (NtpServeConfig *cfg);
+
+/* How many clients the log holds under cfg's `clientloglimit` (bytes) and `noclientlog` (0):
+ * the limit over one record's size, at least one bucket of the table's ways, at most
+ * NTP_SERVE_MAX_CLIENTS. */
+int ntp_serve_log_capacity (const NtpServeConfig *cfg);
+/* The bytes a log of that many clients takes. */
+uint64_t ntp_serve_log_bytes (int clients);
 /* The `allow`/`deny` rules are read by ntp-config.c (ntp_config_parse_line) into
  * NtpServeConfig.rules, as this header describes them. */
 /* Whether addr lies in the subnet net/bits (bits over the 16 bytes). */
@@ -88,6 +96,7 @@ typedef struct {
   double last_ago;
 } NtpServeClient;
 
-/* The clients in the log (at most NTP_SERVE_MAX_CLIENTS, the least recently heard of going
- * first when it is full), sorted by address, at most @max into @out; returns how many. */
+/* The clients in the log (at most ntp_serve_log_capacity, the least recently heard of going
+ * first when it is full; none with `noclientlog`), sorted by address, at most @max into @out;
+ * returns how many. */
 int ntp_serve_list_clients (const NtpServe *sv, int64_t now_ns, NtpServeClient *out, int max);

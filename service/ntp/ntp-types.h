@@ -164,8 +164,10 @@ typedef struct {
   int filter;                /* clock filter depth (RFC 5905 §10: lowest delay of the last N
                               * samples); 0 or 1 = every sample goes to the statistics */
   int minsamples;            /* the regression never drops below this many samples (the runs
-                              * test stops there); 0 = default (3) */
-  int maxsamples;            /* at most this many samples kept; 0 = default (64, the most) */
+                              * test stops there; fewer than 3 count as 3);
+                              * NTP_SAMPLES_DEFAULT = NtpConfig.minsamples */
+  int maxsamples;            /* at most this many samples kept; 0 = no limit but the core's
+                              * (64); NTP_SAMPLES_DEFAULT = NtpConfig.maxsamples */
   double maxdelayratio;      /* drop a sample whose delay exceeds this times the least delay
                               * in the statistics; 0 = off (chrony's default) */
   double maxdelaydevratio;   /* chrony's test D: drop a sample whose delay rose over the least
@@ -201,11 +203,17 @@ typedef struct {
   char ignored[128];
 } NtpSourceConfig;
 
+/* A source's minsamples/maxsamples when its line sets none: the global directive's. */
+#define NTP_SAMPLES_DEFAULT (-1)
+
 /* Server mode (ntp-serve.h): chrony's allow, deny, port, bindaddress, local, ratelimit. */
 #define NTP_SERVE_MAX_RULES 64
-/* Clients logged at once (their requests, drops, intervals; the rate limit's tokens); the
- * least recently heard of a full set is forgotten first. */
+/* Clients logged at once at most (their requests, drops, intervals; the rate limit's tokens);
+ * the least recently heard of a full log is forgotten first. The log's size is chrony's
+ * `clientloglimit`, in bytes, within this bound (ntp_serve_log_capacity). */
 #define NTP_SERVE_MAX_CLIENTS 1024
+/* chrony's `clientloglimit` when none is given, bytes. */
+#define NTP_SERVE_CLIENTLOGLIMIT_DEFAULT 524288
 /* chrony's `local` stratum when none is given. */
 #define NTP_SERVE_LOCAL_STRATUM_DEFAULT 10
 /* chrony's `local distance` when none is given, s. */
@@ -238,6 +246,11 @@ typedef struct {
   int ratelimit_interval;
   int ratelimit_burst;
   int ratelimit_leak;
+  /* chrony's `clientloglimit BYTES` and `noclientlog`: the memory the client log may take,
+   * and none at all (then `meridianctl clients` lists no one and no rate limit applies,
+   * as in chronyd) */
+  uint64_t clientloglimit;
+  bool noclientlog;
 } NtpServeConfig;
 
 /* The directives of chrony.conf the core implements. Defaults are ntp_config_init()'s. */
@@ -263,6 +276,16 @@ typedef struct {
   double combinelimit;         /* default 3 */
   double maxjitter;            /* s; a source whose offsets scatter more is '~' (too variable);
                                 * default 1; 0 = the default */
+  /* chrony's global minsamples/maxsamples: the values of sources whose lines set none (the
+   * server options of the same names). minsamples 0 leaves the core's least (3): chronyd's
+   * default is 6, measured here to change nothing significant but cost 4 % at 10 us jitter /
+   * 1e-8 wander (service/ntp/README.md); maxsamples 0 = no limit but the core's 64. */
+  int minsamples;
+  int maxsamples;
+  /* chrony's maxdrift: the largest frequency correction the clock is given, ppm, either way;
+   * the slews of an offset on top of it may go beyond it, up to maxslewrate. Default 500000,
+   * so the backend's range (maxslewrate, the kernel's) is the bound. */
+  double maxdrift;
   double maxclockerror;        /* chrony's maxclockerror: how far the local oscillator's
                                 * frequency may move between measurements, ppm; default 1 */
   double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,

@@ -38,8 +38,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       FZ_CHECK (sc.minpoll >= -6 && sc.minpoll <= 24);
       FZ_CHECK (sc.maxpoll >= -6 && sc.maxpoll <= 24);
       FZ_CHECK (sc.minpoll <= sc.maxpoll);
-      FZ_CHECK (sc.minsamples >= 0 && sc.minsamples <= 64);
-      FZ_CHECK (sc.maxsamples >= 0 && sc.maxsamples <= 64);
+      /* NTP_SAMPLES_DEFAULT (-1): the line set none */
+      FZ_CHECK (sc.minsamples >= NTP_SAMPLES_DEFAULT && sc.minsamples <= 64);
+      FZ_CHECK (sc.maxsamples >= NTP_SAMPLES_DEFAULT && sc.maxsamples <= 64);
       FZ_CHECK (isfinite (sc.maxdelay) && sc.maxdelay >= 0);
       FZ_CHECK (isfinite (sc.mindelay) && sc.mindelay >= 0);
       FZ_CHECK (isfinite (sc.offset));

@@ -295,8 +295,8 @@ sample_and_delay_options (void **state)
   assert_string_equal (sc.ignored, "");
   /* defaults: off / the built-in values */
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1", err, sizeof err), 0);
-  assert_int_equal (sc.minsamples, 0);
-  assert_int_equal (sc.maxsamples, 0);
+  assert_int_equal (sc.minsamples, NTP_SAMPLES_DEFAULT);   /* the global directives' */
+  assert_int_equal (sc.maxsamples, NTP_SAMPLES_DEFAULT);
   assert_true (sc.maxdelayratio == 0 && sc.maxdelaydevratio == 0);
 
   assert_int_equal (ntp_source_config_parse (&sc, "server 192.0.2.1 key 7 version 3 extfield F323 "
@@ -445,6 +445,20 @@ core_directives_parse (void **state)
   assert_int_equal (ntp_config_parse_line (&cfg, "maxjitter 0.25", err, sizeof err), 1);
   assert_true (cfg.maxjitter == 0.25);
   assert_int_equal (ntp_config_parse_line (&cfg, "maxjitter 0", err, sizeof err), -1);
+  /* chrony's global minsamples/maxsamples (the sources' defaults) and maxdrift */
+  assert_int_equal (cfg.minsamples, 0);
+  assert_int_equal (cfg.maxsamples, 0);
+  assert_true (cfg.maxdrift == 500000.0);   /* chrony's default */
+  assert_int_equal (ntp_config_parse_line (&cfg, "minsamples 6", err, sizeof err), 1);
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxsamples 32", err, sizeof err), 1);
+  assert_int_equal (cfg.minsamples, 6);
+  assert_int_equal (cfg.maxsamples, 32);
+  assert_int_equal (ntp_config_parse_line (&cfg, "maxdrift 100", err, sizeof err), 1);
+  assert_true (cfg.maxdrift == 100.0);
+  assert_int_equal (ntp_config_parse_line (&cfg, "noclientlog", err, sizeof err), 1);
+  assert_true (cfg.serve.noclientlog);
+  assert_int_equal (ntp_config_parse_line (&cfg, "clientloglimit 65536", err, sizeof err), 1);
+  assert_true (cfg.serve.clientloglimit == 65536);
   /* not ours: left to the daemon */
   assert_int_equal (ntp_config_parse_line (&cfg, "driftfile /var/lib/meridian/drift", err, sizeof err), 0);
   assert_int_equal (ntp_config_parse_line (&cfg, "server 1.2.3.4", err, sizeof err), 0);
@@ -473,6 +487,14 @@ garbage_core_lines_explain_themselves (void **state)
 {
   (void) state;
   expect_core_error ("makestep", "two values");
+  expect_core_error ("minsamples 65", "0 to 64");
+  expect_core_error ("maxsamples -1", "0 to 64");
+  expect_core_error ("minsamples", "exactly one value");
+  expect_core_error ("maxdrift 0", "maxdrift");
+  expect_core_error ("maxdrift lots", "maxdrift");
+  expect_core_error ("noclientlog yes", "no value");
+  expect_core_error ("clientloglimit 4294967296", "bytes");
+  expect_core_error ("clientloglimit -1", "bytes");
   expect_core_error ("makestep 1", "two values");
   expect_core_error ("makestep one 3", "threshold 'one'");
   expect_core_error ("makestep 1 x", "limit 'x'");

@@ -1068,14 +1068,14 @@ min_samples_cb (MiniSim *m, void *data)
 }
 
 static int
-fewest_samples (const char *line)
+fewest_samples_with (NtpConfig *cfg, const char *line)
 {
   MiniSim m;
   ms_init (&m, 20, 0.0, 3.0);
   m.wander = 0.02;
   m.n_srv = 1;
   m.srv[0] = (MsServer) { .base_delay = 1e-3, .jitter = 1e-6, .stratum = 1 };
-  start_engine (&m, NULL);
+  start_engine (&m, cfg);
   add (&m, line);
   ntp_engine_start (m.e);
   ms_run (&m, 600, 0, NULL, NULL);
@@ -1086,12 +1086,76 @@ fewest_samples (const char *line)
   return min;
 }
 
+static int
+fewest_samples (const char *line)
+{
+  return fewest_samples_with (NULL, line);
+}
+
 static void
 minsamples_is_honoured (void **state)
 {
   (void) state;
   assert_true (fewest_samples ("server 192.0.2.1 minpoll 4 maxpoll 4") < 12);
   assert_true (fewest_samples ("server 192.0.2.1 minpoll 4 maxpoll 4 minsamples 12") >= 12);
+}
+
+/* chrony's global minsamples is the value of every source whose line sets none; a source's own
+ * value, 0 included, wins over it. */
+static void
+global_minsamples_is_the_sources_default (void **state)
+{
+  (void) state;
+  NtpConfig cfg;
+  char err[160] = "";
+  ntp_config_init (&cfg);
+  assert_int_equal (ntp_config_parse_line (&cfg, "minsamples 12", err, sizeof err), 1);
+  assert_true (fewest_samples_with (&cfg, "server 192.0.2.1 minpoll 4 maxpoll 4") >= 12);
+  assert_true (fewest_samples_with (&cfg, "server 192.0.2.1 minpoll 4 maxpoll 4 minsamples 0") < 12);
+}
+
+/* chrony's maxdrift bounds the frequency correction: a clock 200 ppm fast given at most 50
+ * ppm keeps 50 (its offset then slewed out again and again), a drift file of 300 ppm starts
+ * at 50; without the directive the correction reaches the clock's 200. */
+static double
+largest_correction (double maxdrift, bool drift_file, double *final_ppm)
+{
+  MiniSim m;
+  ms_init (&m, 31, 0.0, 200.0);
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 10e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  if (maxdrift > 0)
+    cfg.maxdrift = maxdrift;
+  if (drift_file)
+    cfg.have_drift = ntp_drift_parse ("300 1.0\n", &cfg.initial_freq_ppm, &cfg.initial_skew_ppm);
+  start_engine (&m, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  double freq, skew, largest = 0;
+  ntp_engine_get_drift (m.e, &freq, &skew);
+  largest = fabs (freq);
+  ntp_engine_start (m.e);
+  for (int i = 0; i < 60; i++) {
+    ms_run (&m, 30, 0, NULL, NULL);
+    ntp_engine_get_drift (m.e, &freq, &skew);
+    largest = fmax (largest, fabs (freq));
+  }
+  *final_ppm = freq;
+  ntp_engine_free (m.e);
+  return largest;
+}
+
+static void
+maxdrift_bounds_the_frequency_correction (void **state)
+{
+  (void) state;
+  double final;
+  assert_true (largest_correction (0, false, &final) > 150);
+  assert_true (fabs (final - 200.0) < 5.0);
+  assert_true (largest_correction (50, false, &final) <= 50.0 + 1e-9);
+  assert_true (fabs (final - 50.0) < 1e-9);
+  assert_true (largest_correction (50, true, &final) <= 50.0 + 1e-9);
 }
 
 static void
@@ -2166,6 +2230,8 @@ main (void)
     cmocka_unit_test (copy_takes_the_servers_refid_and_stratum),
     cmocka_unit_test (maxjitter_marks_too_variable),
     cmocka_unit_test (minsamples_is_honoured),
+    cmocka_unit_test (global_minsamples_is_the_sources_default),
+    cmocka_unit_test (maxdrift_bounds_the_frequency_correction),
     cmocka_unit_test (transmit_before_receive_within_precision_is_accepted),
     cmocka_unit_test (report_carries_the_last_valid_reply),
     cmocka_unit_test (request_transmit_timestamp_is_random),

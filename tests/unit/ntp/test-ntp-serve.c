@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ntp-engine.h"
@@ -531,6 +532,69 @@ many_clients_stay_bounded (void **state)
   ntp_serve_free (sv);
 }
 
+/* chrony's `clientloglimit BYTES`: the log holds what fits, so 8 records' bytes keep the 8
+ * most recently heard of 20 clients; beyond the table's bound the line says what it holds.
+ * `noclientlog`: no one is listed and, with nothing known of a client, no rate limit applies
+ * (chronyd likewise), while the counts go on. */
+static void
+client_log_size_and_none (void **state)
+{
+  (void) state;
+  char limit[64];
+  snprintf (limit, sizeof limit, "clientloglimit %llu",
+            (unsigned long long) ntp_serve_log_bytes (8));
+  const char *small[] = { "allow", limit, NULL };
+  NtpConfig cfg = parse (small);
+  assert_int_equal (ntp_serve_log_capacity (&cfg.serve), 8);
+  NtpServe *sv = ntp_serve_new (&cfg.serve);
+  NtpTracking t = synced_tracking ();
+  NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
+  uint8_t a[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
+  size_t n = request (req, 4, 42, 0), out_len;
+  for (int i = 0; i < 20; i++) {
+    char text[32];
+    snprintf (text, sizeof text, "192.0.2.%d", i + 1);
+    v4 (text, a);
+    clk.rx_ns = T0 + i * SEC;
+    assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
+                      NTP_SERVE_ANSWERED);
+  }
+  NtpServeClient list[NTP_SERVE_MAX_CLIENTS];
+  int listed = ntp_serve_list_clients (sv, clk.rx_ns, list, NTP_SERVE_MAX_CLIENTS);
+  assert_true (listed > 0 && listed <= 8);
+  for (int i = 0; i < listed; i++)
+    assert_true (list[i].last_ago < 20.0);
+  NtpServeCounts c;
+  ntp_serve_get_counts (sv, &c);
+  assert_int_equal (c.forgotten, 20 - listed);
+  ntp_serve_free (sv);
+
+  /* the defaults, and what is more than the table holds */
+  NtpConfig def;
+  ntp_config_init (&def);
+  assert_int_equal (ntp_serve_log_capacity (&def.serve), NTP_SERVE_MAX_CLIENTS);
+  char err[200] = "";
+  assert_int_equal (ntp_config_parse_line (&def, "clientloglimit 0", err, sizeof err), 1);
+  assert_string_equal (err, "");
+  assert_true (ntp_serve_log_capacity (&def.serve) >= 1);
+  assert_int_equal (ntp_config_parse_line (&def, "clientloglimit 4294967295", err, sizeof err), 1);
+  assert_non_null (strstr (err, "at most"));
+  assert_int_equal (ntp_serve_log_capacity (&def.serve), NTP_SERVE_MAX_CLIENTS);
+
+  const char *none[] = { "allow", "noclientlog", "ratelimit interval 10 burst 1 leak 0", NULL };
+  cfg = parse (none);
+  assert_int_equal (ntp_serve_log_capacity (&cfg.serve), 0);
+  sv = ntp_serve_new (&cfg.serve);
+  v4 ("192.0.2.1", a);
+  for (int i = 0; i < 5; i++)
+    assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
+                      NTP_SERVE_ANSWERED);
+  assert_int_equal (ntp_serve_list_clients (sv, clk.rx_ns, list, NTP_SERVE_MAX_CLIENTS), 0);
+  ntp_serve_get_counts (sv, &c);
+  assert_int_equal (c.answered, 5);
+  ntp_serve_free (sv);
+}
+
 /* The client log (chronyc clients): each allowed client's requests, drops, mean intervals
  * between its requests and between its answers, and when it was last heard of; sorted by
  * address; the refused ones not in it. */
@@ -598,6 +662,7 @@ main (void)
     cmocka_unit_test (rate_limit_per_client),
     cmocka_unit_test (many_clients_stay_bounded),
     cmocka_unit_test (client_log_counts_and_intervals),
+    cmocka_unit_test (client_log_size_and_none),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -82,6 +82,18 @@ local_orphan_applies_and_says_orphan_does_nothing (void **state)
   assert_null (why);
   assert_int_equal (parse (config, "local stratum 99", &why), MRD_CONFIG_LINE_ERROR);
   assert_int_equal (config->core_lines->len, 2);
+  g_clear_pointer (&why, g_free);
+  /* a client log larger than this server keeps: applied as far as it goes, and said */
+  assert_int_equal (parse (config, "clientloglimit 4000000", &why), MRD_CONFIG_LINE_PARTIAL);
+  assert_non_null (strstr (why, "1024 clients"));
+  g_clear_pointer (&why, g_free);
+  /* chrony directives that act here now, no longer "not supported" */
+  assert_int_equal (parse (config, "noclientlog", &why), MRD_CONFIG_LINE_OK);
+  assert_int_equal (parse (config, "maxdrift 100", &why), MRD_CONFIG_LINE_OK);
+  assert_int_equal (parse (config, "minsamples 6", &why), MRD_CONFIG_LINE_OK);
+  assert_int_equal (parse (config, "maxsamples 32", &why), MRD_CONFIG_LINE_OK);
+  assert_null (why);
+  assert_int_equal (config->core_lines->len, 7);
 }
 
 static void
