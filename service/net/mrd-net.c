@@ -38,6 +38,7 @@ struct _MrdNetSocket {
   gint64 tx_time;
   guint n_foreign;
   MrdNetAddress local;           /* the last request's source address and port; len 0 = none */
+  MrdNetSocketOptions options;
 };
 
 static gint64
@@ -193,6 +194,73 @@ on_readable (int fd, GIOCondition condition, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* @options' interface and code point on @fd, of @family; FALSE with @error when the interface
+ * cannot be had. */
+static gboolean
+apply_options (int fd, int family, const MrdNetSocketOptions *options, GError **error)
+{
+  if (options == NULL)
+    return TRUE;
+  if (options->device[0] != '\0' &&
+      setsockopt (fd, SOL_SOCKET, SO_BINDTODEVICE, options->device,
+                  (socklen_t) strlen (options->device)) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv),
+                   "cannot bind to interface %s: %s", options->device, g_strerror (errsv));
+      return FALSE;
+    }
+  if (options->dscp > 0)
+    {
+      /* The code point is the upper six bits of the IPv4 TOS / IPv6 traffic class byte. */
+      int tos = options->dscp << 2;
+      int r = family == AF_INET6
+                ? setsockopt (fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos)
+                : setsockopt (fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+      if (r < 0)
+        g_debug ("Cannot set DSCP %d: %s", options->dscp, g_strerror (errno));
+    }
+  return TRUE;
+}
+
+/* Bind @fd to @options' source address of @family, if it names one, port 0 (the kernel's
+ * choice, random, as connect(2) would give). */
+static gboolean
+bind_source (int fd, int family, const MrdNetSocketOptions *options, GError **error)
+{
+  const char *source = family == AF_INET6 ? options->source_ipv6 : options->source_ipv4;
+  struct sockaddr_storage ss;
+  socklen_t len;
+
+  if (source[0] == '\0')
+    return TRUE;
+  memset (&ss, 0, sizeof ss);
+  if (family == AF_INET6)
+    {
+      struct sockaddr_in6 *a = (struct sockaddr_in6 *) &ss;
+      a->sin6_family = AF_INET6;
+      len = sizeof *a;
+      if (inet_pton (AF_INET6, source, &a->sin6_addr) != 1)
+        len = 0;
+    }
+  else
+    {
+      struct sockaddr_in *a = (struct sockaddr_in *) &ss;
+      a->sin_family = AF_INET;
+      len = sizeof *a;
+      if (inet_pton (AF_INET, source, &a->sin_addr) != 1)
+        len = 0;
+    }
+  if (len == 0 || bind (fd, (struct sockaddr *) &ss, len) < 0)
+    {
+      int errsv = len == 0 ? EINVAL : errno;
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv),
+                   "cannot send from %s: %s", source, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 open_socket (MrdNetSocket *self, GError **error)
 {
@@ -221,6 +289,12 @@ open_socket (MrdNetSocket *self, GError **error)
 
       (void) setsockopt (fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     }
+  if (!apply_options (fd, self->family, &self->options, error) ||
+      !bind_source (fd, self->family, &self->options, error))
+    {
+      close (fd);
+      return -1;
+    }
   /* connect(2) on an unbound UDP socket binds it to a random ephemeral port and makes the
    * kernel drop datagrams from any other address and port. */
   if (connect (fd, (struct sockaddr *) &self->server.ss, self->server.len) < 0)
@@ -247,6 +321,21 @@ mrd_net_socket_new (const MrdNetAddress *server, MrdNetReceiveFunc func, gpointe
   self->user_data = user_data;
   self->family = self->server.ss.ss_family;
   return self;
+}
+
+void
+mrd_net_socket_set_options (MrdNetSocket *self, const MrdNetSocketOptions *options)
+{
+  self->options = *options;
+  self->options.device[sizeof self->options.device - 1] = '\0';
+  self->options.source_ipv4[sizeof self->options.source_ipv4 - 1] = '\0';
+  self->options.source_ipv6[sizeof self->options.source_ipv6 - 1] = '\0';
+  /* the socket opened ahead was made without them */
+  if (self->spare_fd >= 0)
+    {
+      close (self->spare_fd);
+      self->spare_fd = -1;
+    }
 }
 
 gboolean
@@ -477,7 +566,8 @@ server_readable (int fd, GIOCondition condition, gpointer user_data)
 }
 
 int
-mrd_net_server_open (int family, const char *bind_address, guint16 port, GError **error)
+mrd_net_server_open (int family, const char *bind_address, guint16 port,
+                     const MrdNetSocketOptions *options, GError **error)
 {
   struct sockaddr_storage ss;
   socklen_t len;
@@ -523,6 +613,11 @@ mrd_net_server_open (int family, const char *bind_address, guint16 port, GError 
       (void) setsockopt (fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
       if (family == AF_INET6)
         (void) setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+      if (!apply_options (fd, family, options, error))
+        {
+          close (fd);
+          return -1;
+        }
       what = "bind";
       if (bind (fd, (struct sockaddr *) &ss, len) == 0)
         return fd;

@@ -37,6 +37,22 @@ typedef void (*MrdNetReceiveFunc) (gpointer user_data, const guint8 *data, gsize
 
 MrdNetSocket *mrd_net_socket_new        (const MrdNetAddress *server, MrdNetReceiveFunc func,
                                          gpointer user_data);
+
+/* How a socket is made (chrony's bindacqaddress, bindacqdevice, binddevice, dscp): the
+ * interface it is bound to (SO_BINDTODEVICE; "" = any), its source address for the server's
+ * family ("" = the route's; client sockets only, a server's is its bind address), and the
+ * Differentiated Services Code Point of what it sends (0 = the kernel's default). A socket
+ * that cannot be bound as asked is not opened (the error says why); a code point the kernel
+ * refuses is only logged. */
+typedef struct {
+  char device[16];
+  char source_ipv4[16];
+  char source_ipv6[48];
+  int dscp;
+} MrdNetSocketOptions;
+
+/* The options of the client sockets @self opens from now on (the one opened ahead included). */
+void          mrd_net_socket_set_options (MrdNetSocket *self, const MrdNetSocketOptions *options);
 void          mrd_net_socket_free       (MrdNetSocket *self);
 /* Send one request on a new socket (the previous exchange's socket is closed: a reply to an
  * older request is of no use). */
@@ -74,7 +90,7 @@ typedef void (*MrdNetRequestFunc) (gpointer user_data, const guint8 *data, gsize
  * privileged process may open for port 123 and hand to the engine, and the server on such a
  * socket (which it then owns). */
 int           mrd_net_server_open       (int family, const char *bind_address, guint16 port,
-                                         GError **error);
+                                         const MrdNetSocketOptions *options, GError **error);
 MrdNetServer *mrd_net_server_new_from_fd (int fd, MrdNetRequestFunc func, gpointer user_data);
 void          mrd_net_server_free       (MrdNetServer *self);
 gboolean      mrd_net_server_send       (MrdNetServer *self, const guint8 *data, gsize len,

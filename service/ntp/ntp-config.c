@@ -154,8 +154,8 @@ ntp_config_init (NtpConfig *cfg)
 
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
-  "allow", "bindaddress", "clientloglimit", "combinelimit", "corrtimeratio", "deny",
-  "initstepslew", "leapsecmode", "leapsecond", "local", "makestep", "maxchange", "maxclockerror",
+  "allow", "bindacqaddress", "bindacqdevice", "bindaddress", "binddevice", "clientloglimit",
+  "combinelimit", "corrtimeratio", "deny", "dscp", "initstepslew", "leapsecmode", "leapsecond", "local", "makestep", "maxchange", "maxclockerror",
   "maxdistance", "maxdrift", "maxjitter", "maxsamples", "maxslewrate", "maxupdateskew",
   "minsamples", "minsources", "nocerttimecheck", "noclientlog", "ntsrefresh", "port",
   "ratelimit", "reselectdist", "stratumweight", NULL,
@@ -358,16 +358,42 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     cfg->serve.port = iv;
     return 1;
   }
-  if (!strcmp (d, "bindaddress")) {
+  if (!strcmp (d, "bindaddress") || !strcmp (d, "bindacqaddress")) {
+    /* chrony: the address of the server's sockets, or of the client's (the requests'
+     * source), one per family */
+    bool acq = !strcmp (d, "bindacqaddress");
+    char *v4 = acq ? cfg->bind_acq_ipv4 : cfg->serve.bind_ipv4;
+    char *v6 = acq ? cfg->bind_acq_ipv6 : cfg->serve.bind_ipv6;
     unsigned char a[16];
     if (n != 2)
-      return fail (err, errlen, "bindaddress needs one address");
+      return fail (err, errlen, "%s needs one address", d);
     if (inet_pton (AF_INET, w[1], a) == 1 && strlen (w[1]) < sizeof cfg->serve.bind_ipv4)
-      strcpy (cfg->serve.bind_ipv4, w[1]);
+      strcpy (v4, w[1]);
     else if (inet_pton (AF_INET6, w[1], a) == 1 && strlen (w[1]) < sizeof cfg->serve.bind_ipv6)
-      strcpy (cfg->serve.bind_ipv6, w[1]);
+      strcpy (v6, w[1]);
     else
-      return fail (err, errlen, "bindaddress: '%s' is not an IPv4 or IPv6 address", w[1]);
+      return fail (err, errlen, "%s: '%s' is not an IPv4 or IPv6 address", d, w[1]);
+    return 1;
+  }
+  if (!strcmp (d, "binddevice") || !strcmp (d, "bindacqdevice")) {
+    /* chrony: the network interface the server's sockets, or the client's, are bound to */
+    char *dst = !strcmp (d, "bindacqdevice") ? cfg->bind_acq_device : cfg->serve.bind_device;
+    if (n != 2)
+      return fail (err, errlen, "%s needs one interface name", d);
+    size_t len = strlen (w[1]);
+    bool ok = len > 0 && len < NTP_IFNAME_MAX && strcmp (w[1], ".") && strcmp (w[1], "..");
+    for (size_t i = 0; ok && i < len; i++)
+      ok = isalnum ((unsigned char) w[1][i]) || strchr ("-_.", w[1][i]);
+    if (!ok)
+      return fail (err, errlen, "%s: '%.64s' is not an interface name (1 to %d letters, digits,"
+                   " '-', '_' or '.')", d, w[1], NTP_IFNAME_MAX - 1);
+    strcpy (dst, w[1]);
+    return 1;
+  }
+  if (!strcmp (d, "dscp")) {
+    if (n != 2 || !parse_int (w[1], &iv) || iv < 0 || iv > 63)
+      return fail (err, errlen, "dscp needs one Differentiated Services Code Point from 0 to 63");
+    cfg->dscp = iv;
     return 1;
   }
   if (!strcmp (d, "local")) {

@@ -203,6 +203,9 @@ typedef struct {
   char ignored[128];
 } NtpSourceConfig;
 
+/* An interface name's bytes with its terminating NUL (the kernel's IFNAMSIZ). */
+#define NTP_IFNAME_MAX 16
+
 /* A source's minsamples/maxsamples when its line sets none: the global directive's. */
 #define NTP_SAMPLES_DEFAULT (-1)
 
@@ -232,6 +235,8 @@ typedef struct {
   /* chrony's `bindaddress`: the address the server's socket binds, per family ("" = any). */
   char bind_ipv4[16];
   char bind_ipv6[48];
+  /* chrony's `binddevice`: the interface the server's sockets are bound to ("" = any) */
+  char bind_device[NTP_IFNAME_MAX];
   /* chrony's `local [stratum N] [orphan]`: while not synchronized, serve our own clock at
    * this stratum (reference ID "LOCL") instead of answering "not synchronized". */
   bool local;
@@ -302,6 +307,15 @@ typedef struct {
   int n_leap_table;
   NtpLeapEntry leap_table[NTP_LEAP_TABLE_MAX];
   NtpServeConfig serve;        /* answering clients; no one by default */
+  /* How the daemon makes the client's sockets (service/net/mrd-net.h), chrony's directives:
+   * `bindacqaddress` (the requests' source address, per family; "" = the route's),
+   * `bindacqdevice` (the interface they go out of; "" = any), and `dscp` (the
+   * Differentiated Services Code Point of every NTP packet sent, the server's replies
+   * included; 0 = the kernel's default). */
+  char bind_acq_ipv4[16];
+  char bind_acq_ipv6[48];
+  char bind_acq_device[NTP_IFNAME_MAX];
+  int dscp;
 } NtpConfig;
 
 typedef enum {

@@ -286,7 +286,7 @@ open_serve_sockets (MrdEngineProxy *self)
     (void) ntp_config_parse_line (&cfg, self->core_lines[i], NULL, 0);
   if (!ntp_serve_enabled (&cfg.serve))
     return;
-  mrd_sync_serve_open_sockets (&cfg.serve, self->serve_fds, errors);
+  mrd_sync_serve_open_sockets (&cfg, self->serve_fds, errors);
   for (guint i = 0; i < 2; i++)
     {
       if (errors[i] != NULL)

@@ -620,6 +620,22 @@ source_drop_negotiation (SyncSource *src)
   memset (src->ke_s2c, 0, sizeof src->ke_s2c);
 }
 
+/* A client socket for @src's server, made as the configuration says (bindacqaddress,
+ * bindacqdevice, dscp). */
+static MrdNetSocket *
+source_socket_new (SyncSource *src, const MrdNetAddress *address)
+{
+  const NtpConfig *cfg = &src->engine->core_cfg;
+  MrdNetSocket *socket = mrd_net_socket_new (address, on_receive, src);
+  MrdNetSocketOptions options = { .dscp = cfg->dscp };
+
+  g_strlcpy (options.device, cfg->bind_acq_device, sizeof options.device);
+  g_strlcpy (options.source_ipv4, cfg->bind_acq_ipv4, sizeof options.source_ipv4);
+  g_strlcpy (options.source_ipv6, cfg->bind_acq_ipv6, sizeof options.source_ipv6);
+  mrd_net_socket_set_options (socket, &options);
+  return socket;
+}
+
 /* The NTP server a source polls, changed by an NTS-KE's negotiation (or a dump of one): a new
  * socket for the new address; the NTS-KE server stays the one its line names. */
 static void
@@ -635,7 +651,7 @@ source_set_ntp_address (SyncSource *src, const MrdNetAddress *address)
   src->address_str = mrd_net_address_to_string (address);
   src->host = mrd_net_address_host_to_string (address);
   src->refid = mrd_net_address_refid (address);
-  src->socket = mrd_net_socket_new (src->address, on_receive, src);
+  src->socket = source_socket_new (src, src->address);
   if (src->core >= 0)
     {
       g_autoptr(GError) error = NULL;
@@ -697,7 +713,7 @@ source_new (SyncSpec *spec, const MrdNetAddress *address)
   src->address_str = mrd_net_address_to_string (address);
   src->host = mrd_net_address_host_to_string (address);
   src->refid = mrd_net_address_refid (address);
-  src->socket = mrd_net_socket_new (address, on_receive, src);
+  src->socket = source_socket_new (src, address);
   src->offline = spec->offline;
   return src;
 }
@@ -1674,7 +1690,7 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     spec_start (self->specs->pdata[i]);
   if (ntp_serve_enabled (&cfg.serve))
     {
-      self->serve = mrd_sync_serve_new (&cfg.serve, self->serve_fds, self->clock,
+      self->serve = mrd_sync_serve_new (&cfg, self->serve_fds, self->clock,
                                         (MrdSyncServeTrackingFunc) mrd_sync_engine_get_tracking,
                                         on_served, self, &error);
       if (self->serve == NULL)

@@ -116,11 +116,15 @@ on_request (gpointer user_data, const guint8 *data, gsize len, const MrdNetAddre
 }
 
 void
-mrd_sync_serve_open_sockets (const NtpServeConfig *cfg, int fds[2], GError *errors[2])
+mrd_sync_serve_open_sockets (const NtpConfig *config, int fds[2], GError *errors[2])
 {
+  const NtpServeConfig *cfg = &config->serve;
   const char *binds[2] = { cfg->bind_ipv4[0] ? cfg->bind_ipv4 : NULL,
                            cfg->bind_ipv6[0] ? cfg->bind_ipv6 : NULL };
   const int families[2] = { AF_INET, AF_INET6 };
+  MrdNetSocketOptions options = { .dscp = config->dscp };
+
+  g_strlcpy (options.device, cfg->bind_device, sizeof options.device);
 
   for (guint i = 0; i < 2; i++)
     {
@@ -128,17 +132,19 @@ mrd_sync_serve_open_sockets (const NtpServeConfig *cfg, int fds[2], GError *erro
       /* With a bindaddress of one family only, chronyd serves that family alone. */
       if ((binds[0] != NULL || binds[1] != NULL) && binds[i] == NULL)
         continue;
-      fds[i] = mrd_net_server_open (families[i], binds[i], (guint16) cfg->port, &errors[i]);
+      fds[i] = mrd_net_server_open (families[i], binds[i], (guint16) cfg->port, &options,
+                                    &errors[i]);
     }
 }
 
 MrdSyncServe *
-mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clock,
+mrd_sync_serve_new (const NtpConfig *config, const int given[2], MrdClock *clock,
                     MrdSyncServeTrackingFunc tracking, GSourceFunc served, gpointer user_data,
                     GError **error)
 {
   GError *errors[2] = { NULL, NULL };
   int fds[2] = { -1, -1 };
+  const NtpServeConfig *cfg = &config->serve;
   MrdSyncServe *self;
   guint i;
 
@@ -166,7 +172,7 @@ mrd_sync_serve_new (const NtpServeConfig *cfg, const int given[2], MrdClock *clo
     }
   else
     {
-      mrd_sync_serve_open_sockets (cfg, fds, errors);
+      mrd_sync_serve_open_sockets (config, fds, errors);
       for (i = 0; i < 2; i++)
         if (fds[i] >= 0)
           self->sockets[i] = mrd_net_server_new_from_fd (fds[i], on_request, self);

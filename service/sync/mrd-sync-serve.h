@@ -27,18 +27,19 @@ typedef void (*MrdSyncServeTrackingFunc) (gpointer user_data, NtpTracking *out);
 
 /* Serves on @given[0] (IPv4) and @given[1] (IPv6), sockets a privileged process bound
  * (mrd_net_server_open; duplicated here, the caller keeps its own) — or, when @given is NULL
- * or holds none, on sockets of its own: one per family on @cfg's port (bindaddress's
+ * or holds none, on sockets of its own: one per family on @config's port (bindaddress's
  * address, else any). NULL with @error when none serves. @clock is borrowed. */
-MrdSyncServe *mrd_sync_serve_new        (const NtpServeConfig *cfg, const int given[2],
+MrdSyncServe *mrd_sync_serve_new        (const NtpConfig *config, const int given[2],
                                          MrdClock *clock, MrdSyncServeTrackingFunc tracking,
                                          GSourceFunc served, gpointer user_data,
                                          GError **error);
 void          mrd_sync_serve_free       (MrdSyncServe *self);
-/* The sockets @cfg serves on, bound (mrd_net_server_open): fds[0] IPv4, fds[1] IPv6, -1 where
+/* The sockets @config serves on, bound (mrd_net_server_open, with binddevice and dscp):
+ * fds[0] IPv4, fds[1] IPv6, -1 where
  * that family is not served (a bindaddress of the other family only, as chronyd does) or
  * could not be bound (then errors[i] says why). Used by the engine, and by meridiand to bind
  * port 123 for its sandboxed child. */
-void          mrd_sync_serve_open_sockets (const NtpServeConfig *cfg, int fds[2],
+void          mrd_sync_serve_open_sockets (const NtpConfig *config, int fds[2],
                                            GError *errors[2]);
 void          mrd_sync_serve_get_counts (MrdSyncServe *self, NtpServeCounts *out);
 /* The client log (chronyc clients) as MRD_SYNC_SERVE_CLIENTS: each client's address

@@ -459,6 +459,21 @@ core_directives_parse (void **state)
   assert_true (cfg.serve.noclientlog);
   assert_int_equal (ntp_config_parse_line (&cfg, "clientloglimit 65536", err, sizeof err), 1);
   assert_true (cfg.serve.clientloglimit == 65536);
+  /* how the sockets are made: the client's and the server's apart */
+  assert_int_equal (ntp_config_parse_line (&cfg, "bindacqaddress 192.0.2.2", err, sizeof err), 1);
+  assert_int_equal (ntp_config_parse_line (&cfg, "bindacqaddress 2001:db8::2", err, sizeof err), 1);
+  assert_int_equal (ntp_config_parse_line (&cfg, "bindaddress 192.0.2.1", err, sizeof err), 1);
+  assert_string_equal (cfg.bind_acq_ipv4, "192.0.2.2");
+  assert_string_equal (cfg.bind_acq_ipv6, "2001:db8::2");
+  assert_string_equal (cfg.serve.bind_ipv4, "192.0.2.1");
+  assert_string_equal (cfg.serve.bind_ipv6, "");
+  assert_int_equal (ntp_config_parse_line (&cfg, "bindacqdevice eth0", err, sizeof err), 1);
+  assert_int_equal (ntp_config_parse_line (&cfg, "binddevice eth1", err, sizeof err), 1);
+  assert_string_equal (cfg.bind_acq_device, "eth0");
+  assert_string_equal (cfg.serve.bind_device, "eth1");
+  assert_int_equal (cfg.dscp, 0);
+  assert_int_equal (ntp_config_parse_line (&cfg, "dscp 46", err, sizeof err), 1);
+  assert_int_equal (cfg.dscp, 46);
   /* not ours: left to the daemon */
   assert_int_equal (ntp_config_parse_line (&cfg, "driftfile /var/lib/meridian/drift", err, sizeof err), 0);
   assert_int_equal (ntp_config_parse_line (&cfg, "server 1.2.3.4", err, sizeof err), 0);
@@ -495,6 +510,12 @@ garbage_core_lines_explain_themselves (void **state)
   expect_core_error ("noclientlog yes", "no value");
   expect_core_error ("clientloglimit 4294967296", "bytes");
   expect_core_error ("clientloglimit -1", "bytes");
+  expect_core_error ("dscp 64", "0 to 63");
+  expect_core_error ("dscp", "0 to 63");
+  expect_core_error ("bindacqaddress eth0", "not an IPv4 or IPv6 address");
+  expect_core_error ("bindacqdevice ../x", "interface name");
+  expect_core_error ("binddevice averylonginterfacename", "interface name");
+  expect_core_error ("bindacqdevice", "one interface name");
   expect_core_error ("makestep 1", "two values");
   expect_core_error ("makestep one 3", "threshold 'one'");
   expect_core_error ("makestep 1 x", "limit 'x'");
