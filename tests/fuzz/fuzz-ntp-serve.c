@@ -1,6 +1,7 @@
 /* fuzz-ntp-serve.c — libFuzzer target: server mode's answer to any datagram
  * (ntp_serve_respond in service/ntp/ntp-serve.c). The first byte picks the server's
- * configuration and state (rules, rate limit, local, synchronized), the rest is the request.
+ * configuration and state (rules, rate limit, client log size, local, synchronized), the rest
+ * is the request.
  * An answer is one 48-byte server reply of the request's version carrying the request's
  * transmit timestamp as its origin; anything else is no answer at all, never more bytes than
  * came in.
@@ -23,16 +24,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     { "allow 127.0.0.1", "local stratum 3", NULL },
     { "allow all", "ratelimit interval -4 burst 2 leak 1", NULL },
     { "deny 127", "allow ::/0", NULL },
+    { "allow", "noclientlog", "ratelimit burst 1 leak 0" },
+    { "allow", "clientloglimit 1", "ratelimit interval 2 burst 1 leak 1" },
+    { "allow 127/8", "clientloglimit 4294967295", "local stratum 15 distance 0" },
+    { "allow", "dscp 63", "binddevice lo" },
   };
   if (size < 1)
     return 0;
   uint8_t sel = data[0];
-  const char *const *lines = configs[sel % 4];
+  /* bits 0, 1 and 7: the configuration (bits 2 and 3 say synchronized and distant, below) */
+  const char *const *lines = configs[(sel & 3) | ((sel & 0x80) ? 4 : 0)];
   NtpConfig cfg;
   char err[256];
   ntp_config_init (&cfg);
   for (int i = 0; i < 3 && lines[i]; i++)
     FZ_CHECK (ntp_config_parse_line (&cfg, lines[i], err, sizeof err) == 1);
+  FZ_CHECK (ntp_serve_log_capacity (&cfg.serve) >= 0
+            && ntp_serve_log_capacity (&cfg.serve) <= NTP_SERVE_MAX_CLIENTS);
   NtpServe *sv = ntp_serve_new (&cfg.serve);
   FZ_CHECK (sv != NULL);
   NtpTracking t = { 0 };
