@@ -155,10 +155,10 @@ ntp_config_init (NtpConfig *cfg)
 /* Alphabetical: the list the daemon's config reader asks about. */
 static const char *const core_directives[] = {
   "allow", "bindacqaddress", "bindacqdevice", "bindaddress", "binddevice", "clientloglimit",
-  "combinelimit", "corrtimeratio", "deny", "dscp", "initstepslew", "leapsecmode", "leapsecond", "local", "makestep", "maxchange", "maxclockerror",
-  "maxdistance", "maxdrift", "maxjitter", "maxsamples", "maxslewrate", "maxupdateskew",
-  "minsamples", "minsources", "nocerttimecheck", "noclientlog", "ntsrefresh", "port",
-  "ratelimit", "reselectdist", "stratumweight", NULL,
+  "combinelimit", "corrtimeratio", "deny", "dscp", "initstepslew", "leapsecmode", "leapsecond",
+  "local", "makestep", "maxchange", "maxclockerror", "maxdistance", "maxdrift", "maxjitter",
+  "maxsamples", "maxslewrate", "maxupdateskew", "minsamples", "minsources", "nocerttimecheck",
+  "noclientlog", "ntsrefresh", "port", "ratelimit", "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *
@@ -468,8 +468,8 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     if (n != 2)
       return fail (err, errlen, "clientloglimit needs exactly one value");
     if (!parse_long (w[1], &bytes) || bytes < 0 || bytes > 4294967295LL)
-      return fail (err, errlen, "clientloglimit: '%s' is not a number of bytes from 0 to 4294967295",
-                   w[1]);
+      return fail (err, errlen,
+                   "clientloglimit: '%s' is not a number of bytes from 0 to 4294967295", w[1]);
     cfg->serve.clientloglimit = (uint64_t) bytes;
     NtpServeConfig probe = cfg->serve;
     probe.noclientlog = false;
@@ -579,7 +579,7 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     if (!parse_int (w[1], &iv) || iv < 0 || iv > NTP_STATS_LIMIT)
       return fail (err, errlen, "%s: '%s' is not a number of samples from 0 to %d", d, w[1],
                    NTP_STATS_LIMIT);
-    *(d[1] == 'i' ? &cfg->minsamples : &cfg->maxsamples) = iv;
+    *(!strcmp (d, "minsamples") ? &cfg->minsamples : &cfg->maxsamples) = iv;
     return 1;
   }
   if (!strcmp (d, "minsources")) {

@@ -71,7 +71,8 @@ config_noise (void)
     NtpSourceConfig sc;
     char err[256] = "";
     if (ntp_source_config_parse (&sc, line, err, sizeof err) == 0) {
-      if (memchr (sc.ignored, '\0', sizeof sc.ignored) == NULL || sc.minsamples < NTP_SAMPLES_DEFAULT
+      if (memchr (sc.ignored, '\0', sizeof sc.ignored) == NULL
+          || sc.minsamples < NTP_SAMPLES_DEFAULT
           || sc.minsamples > 64 || sc.maxsamples < NTP_SAMPLES_DEFAULT || sc.maxsamples > 64
           || (sc.maxdelayratio != 0 && !(sc.maxdelayratio >= 1))
           || (sc.maxdelaydevratio != 0 && !(sc.maxdelaydevratio >= 1))

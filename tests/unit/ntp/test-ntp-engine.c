@@ -1111,7 +1111,8 @@ global_minsamples_is_the_sources_default (void **state)
   ntp_config_init (&cfg);
   assert_int_equal (ntp_config_parse_line (&cfg, "minsamples 12", err, sizeof err), 1);
   assert_true (fewest_samples_with (&cfg, "server 192.0.2.1 minpoll 4 maxpoll 4") >= 12);
-  assert_true (fewest_samples_with (&cfg, "server 192.0.2.1 minpoll 4 maxpoll 4 minsamples 0") < 12);
+  assert_true (fewest_samples_with (&cfg, "server 192.0.2.1 minpoll 4 maxpoll 4 minsamples 0")
+               < 12);
 }
 
 /* chrony's maxdrift bounds the frequency correction: a clock 200 ppm fast given at most 50
