@@ -76,6 +76,7 @@ mrd_config_new (void)
   config->nts_cert_files = g_ptr_array_new_with_free_func (g_free);
   config->initstepslew_hosts = g_ptr_array_new_with_free_func (g_free);
   config->initstepslew_origins = g_ptr_array_new_with_free_func (g_free);
+  config->logbanner = 32;
   return config;
 }
 
@@ -97,6 +98,7 @@ mrd_config_free (MrdConfig *config)
   g_array_unref (config->nts_cert_sets);
   g_ptr_array_unref (config->nts_cert_files);
   g_free (config->ntsdumpdir);
+  g_free (config->logdir);
   g_free (config->root);
   g_free (config->origin);
   g_ptr_array_unref (config->initstepslew_hosts);
@@ -480,7 +482,33 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           return MRD_CONFIG_LINE_ERROR;
         }
       g_free (config->ntsdumpdir);
+  g_free (config->logdir);
       config->ntsdumpdir = g_strdup (words[1]);
+      return MRD_CONFIG_LINE_OK;
+    }
+
+  if (g_str_equal (name, "logdir"))
+    {
+      if (n_args != 1 || !g_path_is_absolute (words[1]))
+        {
+          *message = g_strdup_printf (_("'%s' needs an absolute path"), name);
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      g_free (config->logdir);
+      config->logdir = g_strdup (words[1]);
+      return MRD_CONFIG_LINE_OK;
+    }
+
+  if (g_str_equal (name, "logbanner"))
+    {
+      guint64 lines = 0;
+
+      if (n_args != 1 || !g_ascii_string_to_unsigned (words[1], 10, 0, G_MAXINT, &lines, NULL))
+        {
+          *message = g_strdup (_("'logbanner' needs a number of lines (0 = no banner)"));
+          return MRD_CONFIG_LINE_ERROR;
+        }
+      config->logbanner = (guint) lines;
       return MRD_CONFIG_LINE_OK;
     }
 

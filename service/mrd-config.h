@@ -46,6 +46,11 @@ typedef struct {
   GPtrArray *nts_cert_files; /* char *: the file each came from, for messages */
   gboolean   nosystemcert;   /* set 0 holds only the files, not the system's trust store */
   char      *ntsdumpdir;     /* NULL = none */
+  /* chronyd's statistics logs (the core's `log` line says which): the directory their files
+   * go to (NULL = none, so none is written, as in chronyd) and how often the column header is
+   * written again (lines; 0 = never; default 32, as chronyd's) */
+  char      *logdir;
+  guint      logbanner;
   GPtrArray *core_lines;    /* char *: directives for the NTP core (makestep, maxdistance, …) */
   GPtrArray *diagnostics;   /* char *: "FILE:LINE: message" for every ignored or bad line */
   guint      n_errors;      /* lines that did not parse */

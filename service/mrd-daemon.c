@@ -287,6 +287,7 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
         : g_build_filename (root, "var", "lib", "meridian", "drift", NULL);
       g_autofree char *ntsdumpdir = config->ntsdumpdir != NULL
         ? under_root (root, config->ntsdumpdir) : NULL;
+      g_autofree char *logdir = config->logdir != NULL ? under_root (root, config->logdir) : NULL;
       g_autoptr(GPtrArray) core = g_ptr_array_new ();
       MrdEngineProxyOptions engine_options = {
         .user = options->engine_user,
@@ -294,6 +295,8 @@ mrd_daemon_new (const MrdDaemonOptions *options, GError **error)
         .socket_path = options->engine_socket,
         .driftfile = drift,
         .ntsdumpdir = ntsdumpdir,
+        .logdir = logdir,
+        .logbanner = config->logbanner,
         .rtcsync = config->rtcsync,
         .keys = config->keys,
         .verbose = options->verbose,

@@ -6,6 +6,7 @@
 #include "ntp-nts.h"
 #include "ntp-serve.h"
 #include "ntp-stats.h"
+#include "ntp-statlog.h"
 
 /* inet_pton and AF_INET/AF_INET6 only: libc's address parsers, no socket */
 #include <arpa/inet.h>
@@ -147,6 +148,8 @@ ntp_config_init (NtpConfig *cfg)
   cfg->corrtimeratio = 0.0;   /* unset: ntp-discipline.c's own rule */
   cfg->maxclockerror = 1.0;
   cfg->maxdrift = 500000.0;
+  cfg->statlog = 0;
+  cfg->logchange = 1.0;
   cfg->ntsrefresh = NTS_REFRESH_DEFAULT_S;
   cfg->nocerttimecheck = 0;
   ntp_serve_config_init (&cfg->serve);
@@ -156,9 +159,10 @@ ntp_config_init (NtpConfig *cfg)
 static const char *const core_directives[] = {
   "allow", "bindacqaddress", "bindacqdevice", "bindaddress", "binddevice", "clientloglimit",
   "combinelimit", "corrtimeratio", "deny", "dscp", "initstepslew", "leapsecmode", "leapsecond",
-  "local", "makestep", "maxchange", "maxclockerror", "maxdistance", "maxdrift", "maxjitter",
-  "maxsamples", "maxslewrate", "maxupdateskew", "minsamples", "minsources", "nocerttimecheck",
-  "noclientlog", "ntsrefresh", "port", "ratelimit", "reselectdist", "stratumweight", NULL,
+  "local", "log", "logchange", "makestep", "maxchange", "maxclockerror", "maxdistance",
+  "maxdrift", "maxjitter", "maxsamples", "maxslewrate", "maxupdateskew", "minsamples",
+  "minsources", "nocerttimecheck", "noclientlog", "ntsrefresh", "port", "ratelimit",
+  "reselectdist", "stratumweight", NULL,
 };
 
 const char *const *
@@ -582,6 +586,39 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     *(!strcmp (d, "minsamples") ? &cfg->minsamples : &cfg->maxsamples) = iv;
     return 1;
   }
+  /* chrony's `log`: the statistics logs this core writes lines for (ntp-statlog.h); the
+   * other kinds chronyd knows are accepted and said not to be written. Several lines add up,
+   * as in chronyd. */
+  if (!strcmp (d, "log")) {
+    static const char *const unwritten[] = {
+      "rawmeasurements", "selection", "rtc", "refclocks", "tempcomp",
+    };
+    char missing[128] = "";
+    unsigned mask = 0;
+    if (n < 2)
+      return fail (err, errlen, "log needs at least one of measurements, statistics, tracking");
+    for (int k = 1; k < n; k++) {
+      bool known = false;
+      for (int kind = 0; kind < NTP_STATLOG_KINDS; kind++)
+        if (!strcmp (w[k], ntp_statlog_name ((NtpStatlogKind) kind))) {
+          mask |= NTP_STATLOG_BIT (kind);
+          known = true;
+        }
+      for (size_t u = 0; !known && u < sizeof unwritten / sizeof unwritten[0]; u++)
+        if (!strcmp (w[k], unwritten[u])) {
+          size_t used = strlen (missing);
+          snprintf (missing + used, sizeof missing - used, "%s%s", used ? ", " : "", w[k]);
+          known = true;
+        }
+      if (!known)
+        return fail (err, errlen, "log: '%s' is not one of measurements, statistics, tracking,"
+                     " rawmeasurements, selection, rtc, refclocks, tempcomp", w[k]);
+    }
+    cfg->statlog |= mask;
+    if (missing[0] && err && errlen)
+      snprintf (err, errlen, "log: %s not written by meridiand", missing);
+    return 1;
+  }
   if (!strcmp (d, "minsources")) {
     if (n != 2)
       return fail (err, errlen, "minsources needs exactly one value");
@@ -602,6 +639,7 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     { "corrtimeratio", &cfg->corrtimeratio, 1e-3, 1e6, "" },
     { "maxclockerror", &cfg->maxclockerror, 1e-6, 1e4, " (ppm)" },
     { "maxdrift", &cfg->maxdrift, 1e-3, 1e6, " (ppm)" },
+    { "logchange", &cfg->logchange, 0, 1e9, " (s)" },
   };
   for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
     if (strcmp (d, dbl[k].name))

@@ -10,6 +10,7 @@
 #include "ntp-select.h"
 #include "ntp-source.h"
 #include "ntp-stats.h"
+#include "ntp-statlog.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -112,6 +113,10 @@ typedef struct {
   /* chronyc selectdata: the last selection's verdict and figures (NtpSourceReport) */
   NtpSelectVerdict verdict;
   double select_lo, select_hi, select_last_ago, select_score;
+  /* The statistics log's stress: the fit's frequency and skew before the newest sample
+   * (valid once a fit stood). */
+  bool fit_logged;
+  double fit_freq, fit_skew;
 } Source;
 
 struct NtpEngine {
@@ -153,6 +158,89 @@ elog (const NtpEngine *e, int level, const char *fmt, ...)
   vsnprintf (buf, sizeof buf, fmt, ap);
   va_end (ap);
   e->env.log (e->env.ud, level, buf);
+}
+
+/* A line for chronyd's statistics log of that kind, when the configuration asks for it. */
+static bool
+statlog_wanted (const NtpEngine *e, NtpStatlogKind kind)
+{
+  return e->env.statlog != NULL && (e->cfg.statlog & NTP_STATLOG_BIT (kind)) != 0;
+}
+
+static void
+statlog_put (const NtpEngine *e, NtpStatlogKind kind, const char *line, size_t len)
+{
+  if (len > 0 && len < NTP_STATLOG_LINE_MAX)
+    e->env.statlog (e->env.ud, (int) kind, line);
+}
+
+static void
+log_measurement (const NtpEngine *e, const Source *s, const NtpPacket *p, double offset)
+{
+  char line[NTP_STATLOG_LINE_MAX];
+  NtpStatlogMeasurement m = {
+    .address = s->cfg.name, .leap = p->leap, .stratum = p->stratum,
+    .local_poll = s->poll.poll, .remote_poll = p->poll, .score = s->poll.poll_score,
+    .offset = offset, .delay = s->delay, .dispersion = s->dispersion,
+    .root_delay = p->root_delay, .root_dispersion = p->root_dispersion, .refid = p->refid,
+    .mode = p->mode, .interleaved = s->reply.interleaved, .tx_kernel = s->reply.t1_kernel,
+    .rx_kernel = e->env.kernel_rx_timestamps,
+  };
+  statlog_put (e, NTP_STATLOG_MEASUREMENTS, line,
+               ntp_statlog_measurement (line, sizeof line, e->env.now (e->env.ud), &m));
+}
+
+/* After a refit: the regression as chronyd's statistics.log shows it. */
+static void
+log_statistics (const NtpEngine *e, Source *s)
+{
+  NtpStatsTracking tr;
+  NtpStatsReport rep;
+  if (!statlog_wanted (e, NTP_STATLOG_STATISTICS) || !ntp_stats_tracking (s->stats, &tr)) {
+    s->fit_logged = false;
+    return;
+  }
+  ntp_stats_report (s->stats, tr.ref_time_ns, &rep);
+  double stress = s->fit_logged && s->fit_skew > 0
+    ? fabs (tr.freq - s->fit_freq) / s->fit_skew : 0.0;
+  s->fit_logged = true;
+  s->fit_freq = tr.freq;
+  s->fit_skew = tr.skew;
+  int in_fit = ntp_stats_poll_samples (s->stats);
+  NtpStatlogStatistics st = {
+    .address = s->cfg.name, .std_dev = tr.std_dev, .offset = tr.offset,
+    .offset_sd = tr.offset_sd, .freq = tr.freq, .skew = tr.skew, .stress = stress,
+    .samples = in_fit, .discarded = rep.samples > in_fit ? rep.samples - in_fit : 0,
+    .runs = rep.runs, .asymmetry = s->asymmetry,
+  };
+  char line[NTP_STATLOG_LINE_MAX];
+  statlog_put (e, NTP_STATLOG_STATISTICS, line,
+               ntp_statlog_statistics (line, sizeof line, e->env.now (e->env.ud), &st));
+}
+
+/* After a clock update that corrected `offset` (s, positive = the clock was fast), combining
+ * `combined` sources: chronyd's tracking.log line, and its logchange warning. */
+static void
+log_clock_update (const NtpEngine *e, int64_t now_raw, double offset, double offset_sd,
+                  int combined, bool stepped)
+{
+  if (!stepped && e->cfg.logchange > 0 && fabs (offset) > e->cfg.logchange)
+    elog (e, NTP_LOG_WARNING, "System clock wrong by %.6f seconds, adjustment started",
+          -offset);
+  if (!statlog_wanted (e, NTP_STATLOG_TRACKING) || e->selected < 0)
+    return;
+  NtpTracking t;
+  ntp_engine_get_tracking (e, &t);
+  NtpStatlogTracking tl = {
+    .address = e->src[e->selected].cfg.name, .stratum = t.stratum, .freq_ppm = t.freq_ppm,
+    .skew_ppm = t.skew_ppm, .offset = offset, .leap = t.leap,
+    .unsynchronized = t.leap_unsynchronized, .combined = combined, .offset_sd = offset_sd,
+    .remaining = ntp_discipline_pending (&e->disc, now_raw), .root_delay = t.root_delay,
+    .root_dispersion = t.root_dispersion, .max_error = t.root_dispersion + t.root_delay / 2,
+  };
+  char line[NTP_STATLOG_LINE_MAX];
+  statlog_put (e, NTP_STATLOG_TRACKING, line,
+               ntp_statlog_tracking (line, sizeof line, e->env.now (e->env.ud), &tl));
 }
 
 /* 64 unpredictable bits from env->get_random; without one (tests, or a caller that did not
@@ -404,6 +492,7 @@ apply_clock_change (NtpEngine *e, int64_t cooked_before, const NtpClockChange *c
     if (chg->dfreq != 0.0 || chg->doffset != 0.0) {
       ntp_stats_slew (s->stats, cooked_before, chg->dfreq, chg->doffset);
       ntp_filter_slew (&s->filter, cooked_before, chg->dfreq, chg->doffset);
+      s->fit_freq += chg->dfreq;   /* the stored samples' slope moved with the clock */
     }
     if (s->sent_tx_ts) {
       s->sent_cooked_ns -= doff_ns;
@@ -656,12 +745,14 @@ select_and_update (NtpEngine *e, int64_t now_raw)
 
   /* Combine: offsets weighted by 1/root distance, frequencies by 1/skew^2 (chrony). */
   double sw = 0, so = 0, ssd = 0, fw = 0, sf = 0, fvar = 0;
+  int combined = 0;
   NtpStatsTracking tr[NTP_MAX_SOURCES];
   double off[NTP_MAX_SOURCES];
   for (int i = 0; i < NTP_MAX_SOURCES; i++) {
     if (states[i] != NTP_STATE_SELECTED && states[i] != NTP_STATE_COMBINED)
       continue;
     ntp_stats_tracking (e->src[i].stats, &tr[i]);
+    combined++;
     /* The offset is not known better than the mean of the samples the fit kept: their
      * scatter over sqrt(n). A narrower figure (bands that barely intersect give one) would
      * have the discipline slew a whole offset out in a second, a frequency error of
@@ -718,6 +809,7 @@ select_and_update (NtpEngine *e, int64_t now_raw)
   e->root_dispersion = rt->root_dispersion + offset_sd;
 
   ntp_discipline_set_leap (&e->disc, now_after, leap_vote (e, states, sel));
+  log_clock_update (e, now_after, offset, offset_sd, combined, r == NTP_DISCIPLINE_STEPPED);
 }
 
 /* The source module planned its next request for poll.next_tx_ns (it was `before`): a wait
@@ -1221,6 +1313,8 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   s->dispersion = dispersion;
   s->last_measured = offset;
   s->last_rx_cooked_ns = ntp_discipline_cook (&e->disc, rx_raw);
+  if (statlog_wanted (e, NTP_STATLOG_MEASUREMENTS))
+    log_measurement (e, s, p, offset + asym_corr);   /* as measured, before our estimate */
 
   NtpFilterSample fin = {
     .time_ns = mid, .offset = offset, .delay = delay, .dispersion = dispersion,
@@ -1241,6 +1335,7 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     elog (e, NTP_LOG_WARNING, "%s: out of order sample, history discarded", s->cfg.name);
   ntp_stats_set_asymmetry (s->stats, asymmetry);
   ntp_stats_regress (s->stats);
+  log_statistics (e, s);
   /* The prediction is the regression's, or with fewer than 3 samples the newest sample's
    * offset (0 with none), as chrony's: a reply that differs from it by more than its own
    * distance means the clock is not being tracked yet, and the poll shortens, which is what

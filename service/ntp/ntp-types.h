@@ -115,11 +115,17 @@ typedef struct {
   void (*set_tai) (void *ud, int tai_offset_s);
   /* A line for the log (no trailing newline). May be NULL. */
   void (*log) (void *ud, int level, const char *msg);
+  /* A line of one of chronyd's statistics logs (kind: NtpStatlogKind, ntp-statlog.h; no
+   * trailing newline), given only for the kinds NtpConfig.statlog names. May be NULL. */
+  void (*statlog) (void *ud, int kind, const char *line);
   void *ud;
   /* The largest |set_freq| the clock accepts, ppm: the true limit of the backend (about 500
    * for the kernel's frequency alone, about 100000 when the tick length is adjusted too).
    * Every slew the core plans stays within it. <= 0 = no limit beyond maxslewrate. */
   double max_freq_ppm;
+  /* The receive timestamps ntp_engine_receive is given are the kernel's (SO_TIMESTAMPNS), not
+   * read by the daemon after the fact: only said in the measurements log. */
+  bool kernel_rx_timestamps;
   /* Fill buf with unpredictable bytes; the daemon uses getrandom(2). The transmit timestamp
    * of every request is drawn from it (the real transmit time is kept locally), so an
    * off-path attacker cannot guess the origin timestamp a reply must echo. May be NULL: the
@@ -291,6 +297,12 @@ typedef struct {
    * the slews of an offset on top of it may go beyond it, up to maxslewrate. Default 500000,
    * so the backend's range (maxslewrate, the kernel's) is the bound. */
   double maxdrift;
+  /* chrony's `log`: which of its statistics logs env->statlog is given lines of, as
+   * NTP_STATLOG_BIT (NtpStatlogKind) bits (ntp-statlog.h); 0 (the default) = none. */
+  unsigned statlog;
+  /* chrony's logchange: a clock update correcting more than this (s) is logged as a warning
+   * ("System clock wrong by ..."); default 1, as chronyd's. */
+  double logchange;
   double maxclockerror;        /* chrony's maxclockerror: how far the local oscillator's
                                 * frequency may move between measurements, ppm; default 1 */
   double corrtimeratio;        /* chrony's corrtimeratio: how slowly an offset is slewed out,

@@ -142,6 +142,13 @@ on_nts_dump (MrdSyncEngine *engine, const char *name, const char *text, gpointer
   send_or_quit (user_data, "nts-dump", g_variant_new ("(ss)", name, text));
 }
 
+/* A statistics log line: the parent writes it (logdir), held to what the core can make. */
+static void
+on_statlog (MrdSyncEngine *engine, guint kind, const char *line, gpointer user_data)
+{
+  send_or_quit (user_data, "statlog", g_variant_new ("(us)", kind, line));
+}
+
 static void
 configure (Child *self, GVariant *arg)
 {
@@ -184,6 +191,7 @@ configure (Child *self, GVariant *arg)
     mrd_sync_engine_set_initial_drift (self->engine, freq, skew);
   mrd_sync_engine_set_updated_func (self->engine, on_engine_updated, self);
   mrd_sync_engine_set_nts_dump_func (self->engine, on_nts_dump, self);
+  mrd_sync_engine_set_statlog_func (self->engine, on_statlog, self);
   if (g_variant_lookup (arg, "enabled", "b", &enabled) && enabled)
     {
       self->enabled = TRUE;

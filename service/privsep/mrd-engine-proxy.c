@@ -26,6 +26,7 @@
 #include "privsep/mrd-engine-snapshot.h"
 #include "privsep/mrd-engine-wire.h"
 #include "sync/mrd-nts-dump.h"
+#include "sync/mrd-statlog.h"
 #include "sync/mrd-sync-engine.h"
 #include "sync/mrd-sync-serve.h"
 
@@ -58,6 +59,12 @@ struct _MrdEngineProxy {
   MrdClock *clock;
   char *driftfile;
   char *ntsdumpdir;              /* where the nts lines' cookies are kept (NULL: nowhere) */
+  /* chronyd's statistics logs, written for the child (NULL: no logdir), and the budget of
+   * lines it may send: a compromised engine cannot fill the disk faster than this */
+  MrdStatlog *statlog;
+  double statlog_budget;
+  gint64 statlog_budget_time;
+  gboolean statlog_over;
   MrdKeys *keys;
   GPtrArray *nts_certs;          /* GVariant (uay): set, PEM; what the child is sent */
   gboolean nosystemcert;
@@ -545,6 +552,38 @@ handle_nts_dump (MrdEngineProxy *self, GVariant *arg)
     mrd_nts_dump_write (self->ntsdumpdir, dump_name, text);
 }
 
+/* Far above what any configuration makes (a line per sample, per fit and per clock update),
+ * so only a runaway or compromised engine meets it. */
+#define STATLOG_LINES_PER_S 50.0
+#define STATLOG_LINES_BURST 1000.0
+
+static void
+handle_statlog (MrdEngineProxy *self, GVariant *arg)
+{
+  gint64 now = g_get_monotonic_time ();
+  const char *line;
+  guint32 kind;
+
+  if (self->statlog == NULL)
+    return;
+  self->statlog_budget = MIN (STATLOG_LINES_BURST, self->statlog_budget
+                              + (now - self->statlog_budget_time) * 1e-6 * STATLOG_LINES_PER_S);
+  self->statlog_budget_time = now;
+  if (self->statlog_budget < 1.0)
+    {
+      if (!self->statlog_over)
+        g_warning ("NTP engine: more statistics log lines than %.0f a second, dropped",
+                   STATLOG_LINES_PER_S);
+      self->statlog_over = TRUE;
+      return;
+    }
+  self->statlog_budget -= 1.0;
+  self->statlog_over = FALSE;
+  g_variant_get (arg, "(u&s)", &kind, &line);
+  if (!mrd_statlog_write (self->statlog, kind, line))
+    g_debug ("NTP engine: statistics log line not written");
+}
+
 static void
 dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
 {
@@ -554,6 +593,8 @@ dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
     g_message ("NTP engine: %s", g_variant_get_string (arg, NULL));
   else if (g_str_equal (name, "nts-dump") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(ss)")))
     handle_nts_dump (self, arg);
+  else if (g_str_equal (name, "statlog") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
+    handle_statlog (self, arg);
   else if (g_str_equal (name, "clients") &&
            g_variant_is_of_type (arg, G_VARIANT_TYPE ("(u" MRD_SYNC_SERVE_CLIENTS ")")))
     {
@@ -1083,6 +1124,10 @@ mrd_engine_proxy_new (MrdSync *sync, MrdClock *clock, const MrdEngineProxyOption
   self->clock = clock;
   self->driftfile = g_strdup (options->driftfile);
   self->ntsdumpdir = g_strdup (options->ntsdumpdir);
+  if (options->logdir != NULL)
+    self->statlog = mrd_statlog_new (options->logdir, options->logbanner);
+  self->statlog_budget = STATLOG_LINES_BURST;
+  self->statlog_budget_time = g_get_monotonic_time ();
   self->keys = mrd_keys_copy (options->keys);
   self->nosystemcert = options->nosystemcert;
   self->nts_certs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
@@ -1187,6 +1232,7 @@ mrd_engine_proxy_free (MrdEngineProxy *self)
       close (self->serve_fds[i]);
   g_free (self->driftfile);
   g_free (self->ntsdumpdir);
+  mrd_statlog_free (self->statlog);
   mrd_keys_free (self->keys);
   g_ptr_array_unref (self->nts_certs);
   g_free (self);

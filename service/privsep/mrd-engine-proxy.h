@@ -26,6 +26,9 @@ typedef struct {
   const char *chroot_dir;    /* --engine-chroot; NULL: none */
   const char *driftfile;     /* where the drift is kept (NULL: nowhere) */
   const char *ntsdumpdir;    /* where NTS cookies are kept (NULL: nowhere; mrd-nts-dump.h) */
+  const char *logdir;        /* where chronyd's statistics logs go (NULL: nowhere;
+                              * mrd-statlog.h), and how often their header is repeated */
+  guint logbanner;
   GStrv core_lines;          /* the configuration's directives for the NTP core */
   const MrdKeys *keys;       /* the keyfile's keys (copied); the child gets those its sources
                               * name, just before their add-source */

@@ -46,6 +46,9 @@
  *                          under ntsdumpdir only for a name of a line it gave
  *   "nts-dump-done" ()     the answer to "nts-dump-now"
  *   "try-write-result" i   errno of the attempt (0 = it opened)
+ *   "statlog"       (us)   a line of chronyd's statistics log of that kind (NtpStatlogKind,
+ *                          ntp-statlog.h): the parent writes it under logdir, checked and
+ *                          within a budget of lines a second (mrd-statlog.h)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -109,6 +109,8 @@ struct _MrdSyncEngine {
   GHashTable *nts_dumps;         /* dump name -> its text (ntsdumpdir, mrd_sync_engine_take_nts_dump) */
   MrdSyncEngineNtsDumpFunc nts_dump_func;
   gpointer nts_dump_data;
+  MrdSyncEngineStatlogFunc statlog_func;
+  gpointer statlog_data;
   NtpConfig core_cfg;
   char *driftfile;
   gboolean rtcsync;
@@ -179,6 +181,23 @@ env_log (void *ud, int level, const char *msg)
       g_debug ("%s", msg);
       break;
     }
+}
+
+static void
+env_statlog (void *ud, int kind, const char *line)
+{
+  MrdSyncEngine *self = ud;
+
+  if (self->statlog_func != NULL && kind >= 0)
+    self->statlog_func (self, (guint) kind, line, self->statlog_data);
+}
+
+void
+mrd_sync_engine_set_statlog_func (MrdSyncEngine *self, MrdSyncEngineStatlogFunc func,
+                                  gpointer user_data)
+{
+  self->statlog_func = func;
+  self->statlog_data = user_data;
 }
 
 /* ---- the clock ------------------------------------------------------------------------ */
@@ -1656,8 +1675,11 @@ mrd_sync_engine_start (MrdSyncEngine *self)
     .set_leap = env_set_leap,
     .set_tai = env_set_tai,
     .log = env_log,
+    .statlog = env_statlog,
     .ud = self,
     .max_freq_ppm = mrd_clock_get_max_freq (self->clock),
+    /* mrd-net asks the kernel for every socket's receive timestamps */
+    .kernel_rx_timestamps = true,
     .get_random = env_get_random,
     .auth_mac = env_auth_mac,
     .nts_aead = env_nts_aead,

@@ -96,6 +96,13 @@ char          *mrd_sync_engine_nts_dump_name (const NtpSourceConfig *config);
  * that is not a whole dump, is of another line or address, or too old, is logged and unused. */
 void           mrd_sync_engine_take_nts_dump (MrdSyncEngine *self, const char *name,
                                               const char *text, gsize len);
+/* A line of one of chronyd's statistics logs (@kind: NtpStatlogKind), as the core wrote it
+ * (ntp-statlog.h); given only for the kinds the configuration's `log` line names. */
+typedef void (*MrdSyncEngineStatlogFunc) (MrdSyncEngine *engine, guint kind, const char *line,
+                                          gpointer user_data);
+void           mrd_sync_engine_set_statlog_func (MrdSyncEngine *self,
+                                                 MrdSyncEngineStatlogFunc func,
+                                                 gpointer user_data);
 /* Called with a dump to write: after a key exchange, an NTS NAK, every few cookies renewed
  * (ntp_engine_nts_jar_serial), and for every `nts` line at stop. */
 typedef void (*MrdSyncEngineNtsDumpFunc) (MrdSyncEngine *engine, const char *name,

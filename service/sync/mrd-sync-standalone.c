@@ -19,6 +19,7 @@
 #include "mrd-config.h"
 #include "mrd-state.h"
 #include "sync/mrd-nts-dump.h"
+#include "sync/mrd-statlog.h"
 #include "sync/mrd-sync-engine.h"
 
 static volatile sig_atomic_t quit_signal;
@@ -130,6 +131,7 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
   g_autoptr(GError) error = NULL;
   g_autoptr(MrdConfig) config = NULL;
   g_autoptr(MrdSyncEngine) engine = NULL;
+  g_autoptr(MrdStatlog) statlog = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   struct sigaction sa;
   GSource *quit;
@@ -155,6 +157,13 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
       g_free (config->ntsdumpdir);
       config->ntsdumpdir = dir;
     }
+  if (config->logdir != NULL && root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
+    {
+      char *dir = g_build_filename (root, config->logdir, NULL);
+
+      g_free (config->logdir);
+      config->logdir = dir;
+    }
   engine = mrd_sync_engine_new (clock, config, &error);
   if (engine == NULL)
     {
@@ -164,6 +173,7 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
   /* Before start: the saved cookies are there when the first addresses are polled. */
   if (config->ntsdumpdir != NULL)
     mrd_nts_dump_attach (engine, config, config->ntsdumpdir);
+  statlog = mrd_statlog_attach (engine, config, config->logdir);
   /* What a crash during a drift-file write left behind. */
   if (config->driftfile != NULL && mrd_state_clean_temp_files_of (config->driftfile) > 0)
     g_message ("Removed leftover temporary files of %s", config->driftfile);
@@ -192,6 +202,7 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
   g_main_loop_run (loop);
   mrd_sync_engine_stop (engine);
   mrd_sync_engine_set_nts_dump_func (engine, NULL, NULL);
+  mrd_sync_engine_set_statlog_func (engine, NULL, NULL);
   return 0;
 }
 

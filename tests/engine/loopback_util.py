@@ -69,6 +69,17 @@ class NoBusDaemon:
         return any(re.search(r"update: synchronized .* true-offset", l) for l in self.log())
 
 
+def wait_daemon(what, predicate, daemon, timeout=15):
+    """Wait until PREDICATE() holds, while the NoBusDaemon DAEMON runs; fail with its log."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        assert daemon.proc.poll() is None, "meridiand exited:\n" + "\n".join(daemon.log())
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}:\n" + "\n".join(daemon.log()))
+
+
 def rerun_in_namespaces(flag, script):
     """Run SCRIPT again inside new network and mount namespaces (unshare(1)), with only a
     loopback, brought up, and return its exit status to ours; or say why not. FLAG names the

@@ -77,7 +77,7 @@ amazon_linux_2_conf_works_as_written (void **state)
   g_autoptr(MrdClock) clock = mrd_clock_new_virtual (0.0, 0.0);
   g_autoptr(MrdSyncEngine) engine = NULL;
   g_autoptr(GPtrArray) lines = NULL;
-  const char *ignored[] = { "logdir", "dumponexit", "dumpdir" };
+  const char *ignored[] = { "dumponexit", "dumpdir" };
   guint i;
 
   g_rmdir (root);
@@ -94,6 +94,9 @@ amazon_linux_2_conf_works_as_written (void **state)
   assert_string_equal (config->driftfile, "/var/lib/chrony/drift");
   assert_true (config->rtcsync);
   assert_true (has_string (config->core_lines, "makestep 1.0 3"));
+  /* logdir is taken (its `log` line is commented out, so nothing is written there) */
+  assert_string_equal (config->logdir, "/var/log/chrony");
+  assert_false (has_diagnostic (config, path, line_of (path, "logdir"), "logdir"));
   /* leapsectz right/UTC: tzdata's leap seconds, the last at the end of 2016, go to the core
    * (tzdata is a test dependency) */
   assert_true (has_string (config->core_lines, "leapsecond 78796800 insert"));
@@ -121,9 +124,6 @@ debian_conf_works_as_written (void **state)
   g_autoptr(GError) error = NULL;
   g_autofree char *root = g_dir_make_tmp ("mrd-conf-XXXXXX", NULL);
   g_autoptr(MrdConfig) config = mrd_config_load_file_under (path, root, &error);
-  const char *ignored[] = { "logdir" };
-  guint i;
-
   g_rmdir (root);
   assert_non_null (config);
   assert_int_equal (config->n_errors, 0);
@@ -142,8 +142,9 @@ debian_conf_works_as_written (void **state)
   /* NTS's directive is taken, not ignored */
   assert_string_equal (config->ntsdumpdir, "/var/lib/chrony");
   assert_false (has_diagnostic (config, path, line_of (path, "ntsdumpdir"), "ntsdumpdir"));
-  for (i = 0; i < G_N_ELEMENTS (ignored); i++)
-    assert_true (has_diagnostic (config, path, line_of (path, ignored[i]), ignored[i]));
+  /* so is logdir: every line of Debian's file now acts, the key file's aside */
+  assert_string_equal (config->logdir, "/var/log/chrony");
+  assert_int_equal (config->diagnostics->len, 1);
 }
 
 static void

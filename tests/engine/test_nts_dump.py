@@ -21,18 +21,9 @@ import tempfile
 import time
 
 from loopback_util import (
-    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, loopback_programs, stop_all)
+    NoBusDaemon, skip, free_udp_port, free_tcp_port, write, loopback_programs, stop_all,
+    wait_daemon as wait)
 from test_loopback_nts import make_cert, start_chronyd, nts_serverstats as serverstats
-
-
-def wait(what, predicate, daemon, timeout=15):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        assert daemon.proc.poll() is None, "meridiand exited:\n" + "\n".join(daemon.log())
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}:\n" + "\n".join(daemon.log()))
 
 
 def stop(daemon):

@@ -11,6 +11,8 @@
 
 #include "ntp-engine.h"
 #include "ntp-packet.h"
+#include "ntp-statlog.h"
+#include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -28,6 +30,19 @@ static void fz_send (void *ud, unsigned src, const uint8_t *p, size_t len)
 static void fz_arm (void *ud, int64_t d) { (void) ud; (void) d; }
 static void fz_freq_set (void *ud, double ppm) { (void) ud; fz_freq = ppm; }
 static void fz_step (void *ud, double off) { (void) ud; fz_now_ns -= (int64_t) (off * 1e9); }
+
+/* Every statistics log line the engine makes is one the daemon will write (mrd-statlog.c's
+ * check): one line of printable ASCII, shorter than NTP_STATLOG_LINE_MAX, of a known kind. */
+static void
+fz_statlog (void *ud, int kind, const char *line)
+{
+  (void) ud;
+  size_t len = strlen (line);
+  FZ_CHECK (kind >= 0 && kind < NTP_STATLOG_KINDS);
+  FZ_CHECK (len > 0 && len < NTP_STATLOG_LINE_MAX);
+  for (size_t i = 0; i < len; i++)
+    FZ_CHECK (line[i] >= 0x20 && line[i] <= 0x7e);
+}
 
 /* Deterministic "random" bytes, so a crash reproduces from its input alone. */
 static uint64_t fz_random_state;
@@ -59,9 +74,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* A fresh engine per input keeps runs independent and reproducible. */
   NtpEnv env = { .now = fz_now, .send = fz_send, .arm_timer = fz_arm, .set_freq = fz_freq_set,
                  .step = fz_step, .max_freq_ppm = 500,
-                 .get_random = size % 2 ? fz_random : NULL };   /* both transmit paths */
+                 .get_random = size % 2 ? fz_random : NULL,   /* both transmit paths */
+                 .statlog = fz_statlog };
   NtpConfig cfg;
   ntp_config_init (&cfg);
+  if (size % 4 < 2)
+    cfg.statlog = (1u << NTP_STATLOG_KINDS) - 1;
   cfg.makestep_threshold = 1;
   cfg.makestep_limit = -1;
   NtpEngine *e = ntp_engine_new (&env, &cfg);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ntp-engine.h"
+#include "ntp-statlog.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -60,6 +61,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (r == -1)
     FZ_CHECK (memchr (err, '\0', sizeof err) != NULL && err[0] != '\0');
   if (r == 1)
-    FZ_CHECK (cfg.maxdistance > 0 && cfg.minsources >= 1);
+    {
+      FZ_CHECK (cfg.maxdistance > 0 && cfg.minsources >= 1);
+      /* `log`: only the kinds the core writes; `logchange`: a threshold in seconds */
+      FZ_CHECK ((cfg.statlog & ~((1u << NTP_STATLOG_KINDS) - 1)) == 0);
+      FZ_CHECK (isfinite (cfg.logchange) && cfg.logchange >= 0);
+    }
   return 0;
 }

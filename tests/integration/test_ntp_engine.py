@@ -264,6 +264,41 @@ class Privsep(ChronydCase):
         self.assertEqual(self.engine_pid(), pid)
         self.assertNotIn('killed by signal', self.daemon.log())
 
+    def test_statistics_logs_written_by_the_daemon_for_its_engine(self):
+        # chronyd's `log` files: the sandboxed engine opens no file; it sends its lines over
+        # the channel and the daemon (root) writes them under logdir beneath the root.
+        self.write_config(self.server_line, 'log measurements statistics tracking',
+                          'logdir /var/log/meridian', 'logbanner 2')
+        self.start_seed_daemon()
+        self.wait_synchronized(timeout=60)
+        logdir = self.root / 'var' / 'log' / 'meridian'
+        tracking = logdir / 'tracking.log'
+        self.wait_until(lambda: tracking.exists() and '127.0.0.1' in tracking.read_text(),
+                        timeout=30, what='a line in tracking.log')
+        self.wait_until(lambda: (logdir / 'statistics.log').exists(), timeout=30,
+                        what='statistics.log')
+        pid = self.engine_pid()
+        engine_uid = int(pathlib.Path(f'/proc/{pid}/status').read_text()
+                         .split('Uid:')[1].split()[0])
+        self.assertNotEqual(engine_uid, 0)
+        # Made by root: a file the engine (another uid, no CAP_CHOWN) made would be its own.
+        for p in (logdir, tracking, logdir / 'measurements.log', logdir / 'statistics.log'):
+            st = p.stat()
+            self.assertEqual(st.st_uid, 0, f'{p} not written by the daemon')
+            self.assertEqual(st.st_mode & 0o777, 0o755 if p == logdir else 0o644, p)
+        measurements = (logdir / 'measurements.log').read_text().splitlines()
+        # chronyd's layout: the header every 2 lines; the seed's line (minpoll 4) on chronyd
+        # at stratum 1 with its local reference ID; the first sample's theta -0.5 s (the
+        # clock starts 0.5 s ahead).
+        self.assertTrue(measurements[1].startswith('   Date (UTC) Time'), measurements[:4])
+        self.assertEqual(measurements[0], '=' * len(measurements[1]))
+        first = measurements[3]
+        self.assertRegex(first, r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1       N  1 '
+                                r'111 111 1111   4  4 ')
+        self.assertAlmostEqual(float(first.split()[11]), -0.5, delta=0.01)
+        self.assertIn(' 7F7F0101 4B ', first)
+        self.assertNotIn('killed by signal', self.daemon.log())
+
     def test_engine_child_restarted_after_it_dies(self):
         self.write_config(self.server_line)
         self.start_seed_daemon()

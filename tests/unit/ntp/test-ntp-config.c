@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ntp-engine.h"
+#include "ntp-statlog.h"
 
 static void
 seed_line_parses_as_written (void **state)
@@ -455,6 +456,22 @@ core_directives_parse (void **state)
   assert_int_equal (cfg.maxsamples, 32);
   assert_int_equal (ntp_config_parse_line (&cfg, "maxdrift 100", err, sizeof err), 1);
   assert_true (cfg.maxdrift == 100.0);
+  /* chronyd's statistics logs: lines add up; kinds it knows that are not written here are
+   * said (a partial line), the rest still applies */
+  assert_int_equal (cfg.statlog, 0);
+  assert_true (cfg.logchange == 1.0);   /* chrony's default */
+  err[0] = '\0';
+  assert_int_equal (ntp_config_parse_line (&cfg, "log tracking", err, sizeof err), 1);
+  assert_string_equal (err, "");
+  assert_int_equal (cfg.statlog, NTP_STATLOG_BIT (NTP_STATLOG_TRACKING));
+  assert_int_equal (ntp_config_parse_line (&cfg, "log rawmeasurements measurements statistics"
+                                           " rtc", err, sizeof err), 1);
+  assert_non_null (strstr (err, "rawmeasurements, rtc not written"));
+  assert_int_equal (cfg.statlog, NTP_STATLOG_BIT (NTP_STATLOG_TRACKING)
+                    | NTP_STATLOG_BIT (NTP_STATLOG_MEASUREMENTS)
+                    | NTP_STATLOG_BIT (NTP_STATLOG_STATISTICS));
+  assert_int_equal (ntp_config_parse_line (&cfg, "logchange 0.5", err, sizeof err), 1);
+  assert_true (cfg.logchange == 0.5);
   assert_int_equal (ntp_config_parse_line (&cfg, "noclientlog", err, sizeof err), 1);
   assert_true (cfg.serve.noclientlog);
   assert_int_equal (ntp_config_parse_line (&cfg, "clientloglimit 65536", err, sizeof err), 1);
@@ -507,6 +524,10 @@ garbage_core_lines_explain_themselves (void **state)
   expect_core_error ("minsamples", "exactly one value");
   expect_core_error ("maxdrift 0", "maxdrift");
   expect_core_error ("maxdrift lots", "maxdrift");
+  expect_core_error ("log", "at least one");
+  expect_core_error ("log tracking everything", "'everything' is not one of");
+  expect_core_error ("logchange -1", "logchange");
+  expect_core_error ("logchange", "exactly one value");
   expect_core_error ("noclientlog yes", "no value");
   expect_core_error ("clientloglimit 4294967296", "bytes");
   expect_core_error ("clientloglimit -1", "bytes");

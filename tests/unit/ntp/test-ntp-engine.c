@@ -10,6 +10,7 @@
 
 #include "mini-sim.h"
 #include "packet-world.h"
+#include "ntp-statlog.h"
 
 typedef struct {
   double start;
@@ -1159,6 +1160,128 @@ maxdrift_bounds_the_frequency_correction (void **state)
   assert_true (largest_correction (50, true, &final) <= 50.0 + 1e-9);
 }
 
+/* What the engine gave env->statlog and env->log (the env's ud stays the MiniSim). */
+static struct {
+  int lines[NTP_STATLOG_KINDS];
+  char first[NTP_STATLOG_KINDS][NTP_STATLOG_LINE_MAX];
+  int wrong_by;
+  char wrong_by_msg[160];
+  int refused;               /* replies whose sample a test refused ("..., ignoring") */
+} sink;
+
+static void
+sink_statlog (void *ud, int kind, const char *line)
+{
+  (void) ud;
+  assert_true (kind >= 0 && kind < NTP_STATLOG_KINDS);
+  assert_true (strlen (line) > 0 && strlen (line) < NTP_STATLOG_LINE_MAX);
+  assert_null (strchr (line, '\n'));
+  if (sink.lines[kind]++ == 0)
+    snprintf (sink.first[kind], sizeof sink.first[kind], "%s", line);
+}
+
+static void
+sink_log (void *ud, int level, const char *msg)
+{
+  ms_log (ud, level, msg);
+  if (strstr (msg, ", ignoring") != NULL)
+    sink.refused++;
+  if (strstr (msg, "System clock wrong by") != NULL) {
+    assert_int_equal (level, NTP_LOG_WARNING);
+    if (sink.wrong_by++ == 0)
+      snprintf (sink.wrong_by_msg, sizeof sink.wrong_by_msg, "%s", msg);
+  }
+}
+
+/* The whitespace-separated field `n` (0-based) of `line`, as a number. */
+static double
+field (const char *line, int n)
+{
+  char copy[NTP_STATLOG_LINE_MAX];
+  snprintf (copy, sizeof copy, "%s", line);
+  char *save = NULL, *w = strtok_r (copy, " ", &save);
+  for (int i = 0; i < n && w; i++)
+    w = strtok_r (NULL, " ", &save);
+  assert_non_null (w);
+  return strtod (w, NULL);
+}
+
+static int
+run_with_statlog (unsigned kinds, double logchange)
+{
+  MiniSim m;
+  memset (&sink, 0, sizeof sink);
+  ms_init (&m, 31, 0.5, 10.0);   /* 0.5 s ahead: slewed (no makestep), 10 ppm fast */
+  m.n_srv = 1;
+  m.srv[0] = (MsServer) { .base_delay = 100e-6, .jitter = 20e-6, .stratum = 1 };
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.statlog = kinds;
+  cfg.logchange = logchange;
+  NtpEnv env = ms_env (&m);
+  env.statlog = sink_statlog;
+  env.log = sink_log;
+  m.e = ntp_engine_new (&env, &cfg);
+  add (&m, "server 192.0.2.1 iburst minpoll 4 maxpoll 4");
+  ntp_engine_start (m.e);
+  ms_run (&m, 600, 0, NULL, NULL);
+  NtpSourceReport r;
+  ntp_engine_get_source (m.e, 0, &r);
+  ntp_engine_free (m.e);
+  return (int) r.replies;
+}
+
+static void
+statistics_logs_and_logchange (void **state)
+{
+  (void) state;
+  /* Nothing asked, nothing given; logchange 0 says nothing either. */
+  run_with_statlog (0, 0.0);
+  for (int k = 0; k < NTP_STATLOG_KINDS; k++)
+    assert_int_equal (sink.lines[k], 0);
+  assert_int_equal (sink.wrong_by, 0);
+
+  /* Measurements and tracking only. */
+  int replies = run_with_statlog (NTP_STATLOG_BIT (NTP_STATLOG_MEASUREMENTS)
+                                  | NTP_STATLOG_BIT (NTP_STATLOG_TRACKING), 0.2);
+  print_message ("replies %d, lines %d %d %d\n", replies, sink.lines[0], sink.lines[1],
+                 sink.lines[2]);
+  /* One line per valid sample: every reply but those the delay test refused. */
+  assert_true (replies > 30);
+  assert_int_equal (sink.lines[NTP_STATLOG_MEASUREMENTS], replies - sink.refused);
+  assert_int_equal (sink.lines[NTP_STATLOG_STATISTICS], 0);
+  /* A clock update per sample once three are in (iburst's fourth on), at most. */
+  assert_true (sink.lines[NTP_STATLOG_TRACKING] >= replies - 10);
+  assert_true (sink.lines[NTP_STATLOG_TRACKING] <= replies - 2);
+  /* The first sample: theta, the server's time less ours, -0.5 s; the server's stratum,
+   * the polls (4), mode 4 basic, daemon timestamps (the env says nothing of the kernel's). */
+  const char *m0 = sink.first[NTP_STATLOG_MEASUREMENTS];
+  assert_true (strncmp (m0 + 20, "192.0.2.1       N  1 111 111 1111   4 ", 38) == 0);
+  assert_true (fabs (field (m0, 11) + 0.5) < 1e-3);
+  assert_non_null (strstr (m0, " 4B D D"));
+  /* The first update: the clock 0.5 s fast, said positive; our stratum 2; one source. */
+  const char *t0 = sink.first[NTP_STATLOG_TRACKING];
+  assert_true (strncmp (t0 + 20, "192.0.2.1        2 ", 19) == 0);
+  assert_true (fabs (field (t0, 6) - 0.5) < 1e-3);
+  assert_non_null (strstr (t0, " N  1 "));
+  /* Rem. corr.: the 0.5 s just handed to the slew, nearly all still to go */
+  assert_true (field (t0, 10) > 0.4 && field (t0, 10) <= 0.5 + 1e-3);
+  /* logchange 0.2: the first update corrects 0.5 s, said once as chronyd says it (its sign:
+   * the clock is wrong by minus its offset); the later ones correct far less. */
+  assert_int_equal (sink.wrong_by, 1);
+  assert_non_null (strstr (sink.wrong_by_msg, "System clock wrong by -0.5"));
+
+  /* Statistics: a line per refit that stands (3 samples on), figures of the fit. */
+  replies = run_with_statlog (NTP_STATLOG_BIT (NTP_STATLOG_STATISTICS), 1.0);
+  assert_int_equal (sink.lines[NTP_STATLOG_MEASUREMENTS], 0);
+  assert_int_equal (sink.lines[NTP_STATLOG_TRACKING], 0);
+  assert_int_equal (sink.lines[NTP_STATLOG_STATISTICS], replies - sink.refused - 2);
+  const char *s0 = sink.first[NTP_STATLOG_STATISTICS];
+  assert_true (fabs (field (s0, 4) - 0.5) < 1e-3);   /* Est offset: 0.5 s fast */
+  assert_int_equal ((int) field (s0, 9), 3);          /* Ns */
+  assert_int_equal (sink.wrong_by, 0);                /* under the default threshold, 1 s */
+}
+
 static void
 noselect_and_distant_sources_are_never_selected (void **state)
 {
@@ -2233,6 +2356,7 @@ main (void)
     cmocka_unit_test (minsamples_is_honoured),
     cmocka_unit_test (global_minsamples_is_the_sources_default),
     cmocka_unit_test (maxdrift_bounds_the_frequency_correction),
+    cmocka_unit_test (statistics_logs_and_logchange),
     cmocka_unit_test (transmit_before_receive_within_precision_is_accepted),
     cmocka_unit_test (report_carries_the_last_valid_reply),
     cmocka_unit_test (request_transmit_timestamp_is_random),

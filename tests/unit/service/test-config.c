@@ -94,6 +94,29 @@ local_orphan_applies_and_says_orphan_does_nothing (void **state)
   assert_int_equal (parse (config, "maxsamples 32", &why), MRD_CONFIG_LINE_OK);
   assert_null (why);
   assert_int_equal (config->core_lines->len, 7);
+  /* chronyd's statistics logs: the kinds go to the core, the files' place and banner stay */
+  g_assert_null (config->logdir);
+  g_assert_cmpuint (config->logbanner, ==, 32);
+  assert_int_equal (parse (config, "log measurements statistics tracking", &why),
+                    MRD_CONFIG_LINE_OK);
+  assert_int_equal (parse (config, "logchange 0.5", &why), MRD_CONFIG_LINE_OK);
+  assert_int_equal (parse (config, "logdir /var/log/chrony", &why), MRD_CONFIG_LINE_OK);
+  assert_int_equal (parse (config, "logbanner 0", &why), MRD_CONFIG_LINE_OK);
+  assert_null (why);
+  assert_int_equal (config->core_lines->len, 9);
+  g_assert_cmpstr (config->logdir, ==, "/var/log/chrony");
+  g_assert_cmpuint (config->logbanner, ==, 0);
+  assert_int_equal (parse (config, "log selection tracking", &why), MRD_CONFIG_LINE_PARTIAL);
+  assert_non_null (strstr (why, "selection not written"));
+  g_clear_pointer (&why, g_free);
+  assert_int_equal (parse (config, "logdir var/log", &why), MRD_CONFIG_LINE_ERROR);
+  g_clear_pointer (&why, g_free);
+  assert_int_equal (parse (config, "logbanner many", &why), MRD_CONFIG_LINE_ERROR);
+  g_clear_pointer (&why, g_free);
+  assert_int_equal (parse (config, "log nothing", &why), MRD_CONFIG_LINE_ERROR);
+  g_clear_pointer (&why, g_free);
+  g_assert_cmpstr (config->logdir, ==, "/var/log/chrony");   /* unchanged by the bad lines */
+  g_assert_cmpuint (config->logbanner, ==, 0);
 }
 
 static void
@@ -201,7 +224,7 @@ unknown_but_valid_chrony_directives_are_ignored (void **state)
   assert_non_null (strstr (why, "/nonexistent/a.crt"));
   g_clear_pointer (&why, g_free);
   assert_int_equal (config->nts_certs->len, 0);
-  assert_int_equal (parse (config, "logdir /var/log/chrony", &why), MRD_CONFIG_LINE_IGNORED);
+  assert_int_equal (parse (config, "dumpdir /var/run/chrony", &why), MRD_CONFIG_LINE_IGNORED);
   assert_int_equal (config->sources->len, 0);
 }
 
@@ -242,7 +265,7 @@ parse_data_reports_file_and_line_and_keeps_good_lines (void **state)
     "# meridian.conf\n"
     "server 127.0.0.1 iburst\n"
     "server 127.0.0.2 minpoll four\n"
-    "logdir /var/log/chrony\n"
+    "dumpdir /var/run/chrony\n"
     "pool pool.ntp.org iburst\n";
 
   /* The reader logs a warning for the malformed line; that is expected here. */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ntp-statlog.c — see ntp-statlog.h. */
+#include "ntp-statlog.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const names[NTP_STATLOG_KINDS] = { "measurements", "statistics", "tracking" };
+
+const char *
+ntp_statlog_name (NtpStatlogKind kind)
+{
+  return (unsigned) kind < NTP_STATLOG_KINDS ? names[kind] : NULL;
+}
+
+/* "YYYY-MM-DD HH:MM:SS" UTC, 19 characters; false when the time cannot be. */
+static bool
+format_date (char out[32], int64_t utc_ns)
+{
+  int64_t secs = utc_ns / 1000000000;
+  if (utc_ns < 0 && utc_ns % 1000000000 != 0)
+    secs--;
+  time_t t = (time_t) secs;
+  struct tm tm;
+  if ((int64_t) t != secs || gmtime_r (&t, &tm) == NULL || tm.tm_year + 1900 > 9999
+      || tm.tm_year + 1900 < 0)
+    return false;
+  return strftime (out, 32, "%Y-%m-%d %H:%M:%S", &tm) == 19;
+}
+
+/* The address column: chronyd's is %-15s; a longer address (IPv6) widens the line, as there.
+ * It holds the IP address alone, so an address given with its port (192.0.2.1:1123,
+ * [2001:db8::1]:1123, as the daemon names a source on another port) is written without it.
+ * Cut at NTP_STATLOG_ADDRESS_MAX so a line always fits its buffer. */
+static void
+format_address (char out[NTP_STATLOG_ADDRESS_MAX + 1], const char *address)
+{
+  const char *a = address ? address : "";
+  size_t len = strlen (a);
+  const char *colon = strrchr (a, ':');
+  if (colon && colon[1] && strspn (colon + 1, "0123456789") == strlen (colon + 1)) {
+    if (a[0] == '[' && colon > a && colon[-1] == ']') {
+      a++;
+      len = (size_t) (colon - a) - 1;
+    } else if (memchr (a, ':', (size_t) (colon - a)) == NULL) {
+      len = (size_t) (colon - a);   /* one colon: IPv4 or a name with its port */
+    }
+  }
+  if (len > NTP_STATLOG_ADDRESS_MAX)
+    len = NTP_STATLOG_ADDRESS_MAX;
+  memcpy (out, a, len);
+  out[len] = '\0';
+  for (char *p = out; *p; p++)
+    if (*p <= ' ' || *p == 0x7f)
+      *p = '_';   /* one field, whatever the name held */
+}
+
+static size_t
+result (int n)
+{
+  return n < 0 ? 0 : (size_t) n;
+}
+
+static char
+leap_char (int leap)
+{
+  switch (leap) {
+  case 0: return 'N';
+  case 1: return '+';
+  case 2: return '-';
+  default: return '?';
+  }
+}
+
+size_t
+ntp_statlog_banner (NtpStatlogKind kind, char *buf, size_t size)
+{
+  /* Each header right-aligned over its field (the widths of the formats below). */
+  switch (kind) {
+  case NTP_STATLOG_MEASUREMENTS:
+    return result (snprintf (buf, size, "%-19s %-15s %1s %2s %3s %3s %4s  %2s %2s %5s%10s %10s"
+                             " %10s %10s %10s %-8s %6s", "   Date (UTC) Time", "IP Address", "L",
+                             "St", "123", "567", "ABCD", "LP", "RP", "Score", "Offset",
+                             "Peer del.", "Peer disp.", "Root del.", "Root disp.", "Refid",
+                             "MTxRx"));
+  case NTP_STATLOG_STATISTICS:
+    return result (snprintf (buf, size, "%-19s %-15s %10s %10s %10s %10s %10s %7s %3s %3s %3s"
+                             " %5s", "   Date (UTC) Time", "IP Address", "Std dev'n",
+                             "Est offset", "Offset sd", "Diff freq", "Est skew", "Stress", "Ns",
+                             "Bs", "Nr", "Asym"));
+  case NTP_STATLOG_TRACKING:
+    return result (snprintf (buf, size, "%-19s %-15s %2s %10s %10s %10s %1s %2s %10s %10s %10s"
+                             " %10s %10s", "   Date (UTC) Time", "IP Address", "St", "Freq ppm",
+                             "Skew ppm", "Offset", "L", "Co", "Offset sd", "Rem. corr.",
+                             "Root delay", "Root disp.", "Max. error"));
+  default:
+    if (size > 0)
+      buf[0] = '\0';
+    return 0;
+  }
+}
+
+static bool
+all_finite (const double *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      return false;
+  return true;
+}
+
+size_t
+ntp_statlog_measurement (char *buf, size_t size, int64_t utc_ns, const NtpStatlogMeasurement *m)
+{
+  char date[32], address[NTP_STATLOG_ADDRESS_MAX + 1];
+  double v[] = { m->score, m->offset, m->delay, m->dispersion, m->root_delay,
+                 m->root_dispersion };
+  if (!all_finite (v, sizeof v / sizeof v[0]) || !format_date (date, utc_ns))
+    return 0;
+  format_address (address, m->address);
+  /* Only samples that passed every test are logged (chronyd's `measurements`): RFC 5905's
+   * tests 1-3 and 5-7 and chronyd's four delay and loop tests, all 1. */
+  int poll_l = m->local_poll < -99 ? -99 : m->local_poll > 99 ? 99 : m->local_poll;
+  int poll_r = m->remote_poll < -99 ? -99 : m->remote_poll > 99 ? 99 : m->remote_poll;
+  return result (snprintf (buf, size, "%s %-15s %c %2d 111 111 1111  %2d %2d %4.2f %10.3e %10.3e"
+                           " %10.3e %10.3e %10.3e %08X %d%c %c %c", date, address,
+                           leap_char (m->leap), m->stratum & 0xff, poll_l, poll_r, m->score,
+                           -m->offset, m->delay, m->dispersion, m->root_delay,
+                           m->root_dispersion, (unsigned) m->refid, m->mode & 7,
+                           m->interleaved ? 'I' : 'B', m->tx_kernel ? 'K' : 'D',
+                           m->rx_kernel ? 'K' : 'D'));
+}
+
+size_t
+ntp_statlog_statistics (char *buf, size_t size, int64_t utc_ns, const NtpStatlogStatistics *s)
+{
+  char date[32], address[NTP_STATLOG_ADDRESS_MAX + 1];
+  double v[] = { s->std_dev, s->offset, s->offset_sd, s->freq, s->skew, s->stress,
+                 s->asymmetry };
+  if (!all_finite (v, sizeof v / sizeof v[0]) || !format_date (date, utc_ns))
+    return 0;
+  format_address (address, s->address);
+  return result (snprintf (buf, size, "%s %-15s %10.3e %10.3e %10.3e %10.3e %10.3e %7.1e %3d %3d"
+                           " %3d %5.2f", date, address, s->std_dev, s->offset, s->offset_sd,
+                           s->freq, s->skew, s->stress, s->samples, s->discarded, s->runs,
+                           s->asymmetry));
+}
+
+size_t
+ntp_statlog_tracking (char *buf, size_t size, int64_t utc_ns, const NtpStatlogTracking *t)
+{
+  char date[32], address[NTP_STATLOG_ADDRESS_MAX + 1];
+  double v[] = { t->freq_ppm, t->skew_ppm, t->offset, t->offset_sd, t->remaining, t->root_delay,
+                 t->root_dispersion, t->max_error };
+  if (!all_finite (v, sizeof v / sizeof v[0]) || !format_date (date, utc_ns))
+    return 0;
+  format_address (address, t->address);
+  char leap = t->unsynchronized ? '?' : t->leap == NTP_LEAP_INSERT ? '+'
+    : t->leap == NTP_LEAP_DELETE ? '-' : 'N';
+  return result (snprintf (buf, size, "%s %-15s %2d %10.3f %10.3f %10.3e %c %2d %10.3e %10.3e"
+                           " %10.3e %10.3e %10.3e", date, address, t->stratum, t->freq_ppm,
+                           t->skew_ppm, t->offset, leap, t->combined, t->offset_sd,
+                           t->remaining, t->root_delay, t->root_dispersion, t->max_error));
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""chronyd's statistics logs (`log measurements statistics tracking`, `logdir`, `logbanner`,
+`logchange`), written by meridiand --no-bus polling a real `chronyd -x` on loopback.
+
+The virtual clock starts 0.3 s ahead and is slewed (no makestep). Checked against chronyd's
+own layout and signs (chrony.conf(5)), not against our output:
+  - measurements.log: a line per sample; the address without its port, leap N, chronyd's
+    stratum 1 and reference ID (7F7F0101, its `local` clock), "111 111 1111", our poll and
+    chronyd's (it answers with ours), mode 4 basic, the first sample's theta (the server's
+    time less ours) -0.3 s;
+  - statistics.log: the first fit's offset +0.3 s (positive = the local clock fast), its three
+    samples;
+  - tracking.log: stratum 2, leap N, one source, the first update's offset +0.3 s;
+  - each file's header (between two rules of '=') before its first line and after every
+    `logbanner 4` lines; the lines as wide as the header where the address fits its column;
+  - logchange 0.2: "System clock wrong by -0.3..." once; `log ... rtc` says rtc is not written;
+  - the directory is made (it was missing);
+  - measurements.log moved away (logrotate) while running: a new one is started, with its
+    header;
+  - started again with a symbolic link planted as statistics.log: not written through (its
+    target unchanged), said once, while tracking.log goes on.
+"""
+import os
+import re
+import signal
+import tempfile
+import time
+
+from loopback_util import (NoBusDaemon, free_udp_port, loopback_programs, start_chronyd_server,
+                           stop_all, wait_daemon, write)
+
+DATE = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+E = r" [ -]\d\.\d{3}e[-+]\d\d"         # a space, then chronyd's %10.3e
+
+
+def data_lines(text):
+    return [l for l in text.splitlines() if l and not l.startswith("=")
+            and not l.startswith("   Date (UTC) Time")]
+
+
+def check_banners(name, text, every):
+    """Each header between two rules, before the first line and after every EVERY lines."""
+    lines = text.splitlines()
+    i = 0
+    since = None
+    while i < len(lines):
+        if lines[i].startswith("="):
+            rule, header, rule2 = lines[i:i + 3]
+            assert header.startswith("   Date (UTC) Time") and rule == rule2 == "=" * len(header), \
+                f"{name}: a broken header at line {i + 1}:\n" + "\n".join(lines[i:i + 3])
+            assert since in (None, every), f"{name}: a header after {since} lines, not {every}"
+            since = 0
+            width = len(header)
+            i += 3
+            continue
+        assert since is not None and since < every, f"{name}: line {i + 1} without its header"
+        if "127.0.0.1 " in lines[i]:
+            assert len(lines[i]) <= width + 12, f"{name}: line wider than its header: {lines[i]}"
+        since += 1
+        i += 1
+
+
+def main():
+    chronyd, meridiand = loopback_programs()
+    tmp = tempfile.mkdtemp(prefix="mrd-statlog-")
+    os.chmod(tmp, 0o755)
+    procs = []
+    try:
+        port = free_udp_port("127.0.0.1")
+        server, _ = start_chronyd_server(chronyd, tmp, port)
+        procs.append(server)
+        logdir = os.path.join(tmp, "var", "log", "meridian")
+        target = os.path.join(tmp, "shadow")
+        write(target, "secret\n", 0o600)
+        conf = os.path.join(tmp, "meridian.conf")
+        write(conf, f"server 127.0.0.1 port {port} iburst minpoll -1 maxpoll -1\n"
+                    f"log measurements statistics tracking rtc\nlogdir {logdir}\n"
+                    f"logbanner 4\nlogchange 0.2\n", 0o644)
+        time.sleep(0.5)
+        daemon = NoBusDaemon(meridiand, conf)
+        procs.append(daemon.proc)
+
+        def wait(what, predicate, timeout=20):
+            wait_daemon(what, predicate, daemon, timeout)
+
+        def read(name):
+            try:
+                with open(os.path.join(logdir, name)) as f:
+                    return f.read()
+            except FileNotFoundError:
+                return ""
+
+        wait("the log directory", lambda: os.path.isdir(logdir), timeout=10)
+        wait("ten measurements", lambda: len(data_lines(read("measurements.log"))) >= 10)
+        wait("five clock updates", lambda: len(data_lines(read("tracking.log"))) >= 5)
+        stats = os.path.join(logdir, "statistics.log")
+
+        # logrotate's move: the next sample starts a new file, with its header
+        moved = os.path.join(logdir, "measurements.log.1")
+        os.rename(os.path.join(logdir, "measurements.log"), moved)
+        wait("a new measurements.log", lambda: len(data_lines(read("measurements.log"))) >= 2)
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=10) == 0, "\n".join(daemon.log())
+        log = "\n".join(daemon.log())
+
+        with open(moved) as f:
+            measurements = f.read()
+        for name, text in (("measurements.log.1", measurements),
+                           ("measurements.log", read("measurements.log")),
+                           ("tracking.log", read("tracking.log"))):
+            check_banners(name, text, 4)
+        assert read("measurements.log").startswith("=")
+
+        m = data_lines(measurements)
+        pattern = (rf"^{DATE} 127\.0\.0\.1       N  1 111 111 1111  -1 -1 -?\d\.\d\d"
+                   rf"({E}){E}{E}{E}{E} 7F7F0101 4B [KD] K$")
+        for line in m:
+            assert re.match(pattern, line), f"not chronyd's measurements layout: {line!r}"
+        theta = float(re.match(pattern, m[0]).group(1))
+        assert abs(theta + 0.3) < 0.01, f"first theta {theta}, not -0.3 (the clock is ahead)"
+        assert any(abs(float(re.match(pattern, l).group(1))) < 1e-3 for l in m[-3:]), \
+            "the last samples still far off:\n" + "\n".join(m)
+
+        t = data_lines(read("tracking.log"))
+        tpattern = (rf"^{DATE} 127\.0\.0\.1        2 +(-?\d+\.\d{{3}}) +\d+\.\d{{3}}({E}) N  1"
+                    rf"{E}{E}{E}{E}{E}$")
+        for line in t:
+            assert re.match(tpattern, line), f"not chronyd's tracking layout: {line!r}"
+        first = float(re.match(tpattern, t[0]).group(2))
+        assert abs(first - 0.3) < 0.01, f"first update's offset {first}, not +0.3 (fast)"
+
+        assert len(re.findall(r"System clock wrong by -0\.3\d* seconds, adjustment started",
+                              log)) == 1, log
+        assert re.search(r"log: rtc not written by meridiand", log), log
+
+        s = data_lines(read("statistics.log"))
+        spattern = (rf"^{DATE} 127\.0\.0\.1      ({E})({E}){E}{E}{E} [ \d.e+-]{{7}} +(\d+)"
+                    rf" +\d+ +\d+ +-?\d\.\d\d$")
+        for line in s:
+            assert re.match(spattern, line), f"not chronyd's statistics layout: {line!r}"
+        first = re.match(spattern, s[0])
+        assert abs(float(first.group(2)) - 0.3) < 0.01, f"first fit's offset, not +0.3: {s[0]}"
+        assert int(first.group(3)) == 3, f"the first fit stands on 3 samples: {s[0]}"
+        check_banners("statistics.log", read("statistics.log"), 4)
+
+        # Again with a symbolic link planted as statistics.log: not written through.
+        os.rename(stats, stats + ".old")
+        os.symlink(target, stats)
+        daemon = NoBusDaemon(meridiand, conf)
+        procs.append(daemon.proc)
+        before = len(data_lines(read("tracking.log")))
+        wait("two more clock updates", lambda: len(data_lines(read("tracking.log"))) >= before + 2)
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=10) == 0, "\n".join(daemon.log())
+        log = "\n".join(daemon.log())
+        assert os.path.islink(stats), "the planted link was replaced"
+        with open(target) as f:
+            assert f.read() == "secret\n", "written through the planted link"
+        assert len(re.findall(r"statistics\.log: .*; the statistics log is not written", log)) \
+            == 1, log
+        print(f"measurements {len(m)}, statistics {len(s)}, tracking {len(t)}")
+    finally:
+        stop_all(procs)
+
+
+if __name__ == "__main__":
+    main()
