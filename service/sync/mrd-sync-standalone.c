@@ -125,6 +125,19 @@ on_updated (MrdSyncEngine *engine, MrdSyncEngineChanged what, gpointer user_data
                     "MERIDIAN_SYNCHRONIZED", "%d", t.synchronized);
 }
 
+/* A path the configuration names, taken beneath @root (NULL, "" or "/": as named). */
+static void
+rebase_under_root (char **path, const char *root)
+{
+  char *rebased;
+
+  if (*path == NULL || root == NULL || root[0] == '\0' || strcmp (root, "/") == 0)
+    return;
+  rebased = g_build_filename (root, *path, NULL);
+  g_free (*path);
+  *path = rebased;
+}
+
 int
 mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *clock)
 {
@@ -143,27 +156,9 @@ mrd_sync_standalone_run (const char *config_path, const char *root, MrdClock *cl
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return 1;
     }
-  if (config->driftfile != NULL && root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
-    {
-      char *drift = g_build_filename (root, config->driftfile, NULL);
-
-      g_free (config->driftfile);
-      config->driftfile = drift;
-    }
-  if (config->ntsdumpdir != NULL && root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
-    {
-      char *dir = g_build_filename (root, config->ntsdumpdir, NULL);
-
-      g_free (config->ntsdumpdir);
-      config->ntsdumpdir = dir;
-    }
-  if (config->logdir != NULL && root != NULL && root[0] != '\0' && strcmp (root, "/") != 0)
-    {
-      char *dir = g_build_filename (root, config->logdir, NULL);
-
-      g_free (config->logdir);
-      config->logdir = dir;
-    }
+  rebase_under_root (&config->driftfile, root);
+  rebase_under_root (&config->ntsdumpdir, root);
+  rebase_under_root (&config->logdir, root);
   engine = mrd_sync_engine_new (clock, config, &error);
   if (engine == NULL)
     {
