@@ -5,6 +5,7 @@
 #define _GNU_SOURCE 1
 
 #include "mrd-net.h"
+#include "ntp-refid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -823,16 +824,8 @@ mrd_net_address_refid (const MrdNetAddress *address)
 {
   gsize n;
   const guint8 *bytes = address_bytes (address, &n);
-  guint8 digest[16];
-  gsize len = sizeof digest;
-  g_autoptr(GChecksum) md5 = NULL;
 
-  if (address->ss.ss_family == AF_INET)
-    return (guint32) bytes[0] << 24 | (guint32) bytes[1] << 16 | (guint32) bytes[2] << 8 | bytes[3];
-  md5 = g_checksum_new (G_CHECKSUM_MD5);
-  g_checksum_update (md5, bytes, (gssize) n);
-  g_checksum_get_digest (md5, digest, &len);
-  return (guint32) digest[0] << 24 | (guint32) digest[1] << 16 | (guint32) digest[2] << 8 | digest[3];
+  return ntp_refid_from_address (bytes, n);
 }
 
 /* ---- names ------------------------------------------------------------------------------ */

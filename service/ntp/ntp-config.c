@@ -586,19 +586,21 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     *(!strcmp (d, "minsamples") ? &cfg->minsamples : &cfg->maxsamples) = iv;
     return 1;
   }
-  /* chrony's `log`: the statistics logs this core writes lines for (ntp-statlog.h); the
-   * other kinds chronyd knows are accepted and said not to be written. Several lines add up,
-   * as in chronyd. */
+  /* chrony's `log`: the statistics logs this core writes lines for (ntp-statlog.h), and
+   * rawmeasurements (every reply into measurements.log); the other kinds chronyd knows are
+   * accepted and said not to be written. Several lines add up, as in chronyd. */
   if (!strcmp (d, "log")) {
-    static const char *const unwritten[] = {
-      "rawmeasurements", "selection", "rtc", "refclocks", "tempcomp",
-    };
+    static const char *const unwritten[] = { "selection", "rtc", "refclocks", "tempcomp" };
     char missing[128] = "";
     unsigned mask = 0;
     if (n < 2)
       return fail (err, errlen, "log needs at least one of measurements, statistics, tracking");
     for (int k = 1; k < n; k++) {
       bool known = false;
+      if (!strcmp (w[k], "rawmeasurements")) {
+        mask |= NTP_STATLOG_BIT (NTP_STATLOG_MEASUREMENTS) | NTP_STATLOG_RAW;
+        known = true;
+      }
       for (int kind = 0; kind < NTP_STATLOG_KINDS; kind++)
         if (!strcmp (w[k], ntp_statlog_name ((NtpStatlogKind) kind))) {
           mask |= NTP_STATLOG_BIT (kind);

@@ -7,7 +7,9 @@
 #include "ntp-filter.h"
 #include "ntp-nts.h"
 #include "ntp-packet.h"
+#include "ntp-refid.h"
 #include "ntp-select.h"
+#include "ntp-serve.h"
 #include "ntp-source.h"
 #include "ntp-stats.h"
 #include "ntp-statlog.h"
@@ -27,7 +29,7 @@
 /* This many samples in a row refused by the delay test mean the path changed (a route
  * change), not a queue: the source's statistics restart. Without this, the old samples' low
  * minimum delay would refuse every sample of the new path for a long time. With the path
- * unchanged, test D refuses a sample with some probability p (a few percent at chrony's
+ * unchanged, test C refuses a sample with some probability p (a few percent at chrony's
  * ratio of 10; even 30 % would be unusual); a run of 12 then has probability p^12 < 6e-7,
  * a false restart about once a year at a 16-s poll. */
 #define DELAY_REFUSED_RESTART 12
@@ -62,6 +64,8 @@ typedef struct {
   NtpDelayQuantile delay_quant;   /* maxdelayquant's delays (used only when configured) */
   NtpStats *stats;
   uint32_t own_refid;        /* how we name this source as our reference */
+  uint32_t local_refid;      /* that of our address its replies come to (0 = not known) */
+  bool loop_logged;          /* the log said its samples close a synchronization loop */
 
   uint64_t sent_tx_ts;       /* transmit timestamp of the outstanding request, 0 = none */
   int64_t sent_raw_ns;
@@ -174,20 +178,33 @@ statlog_put (const NtpEngine *e, NtpStatlogKind kind, const char *line, size_t l
     e->env.statlog (e->env.ud, (int) kind, line);
 }
 
+/* What one reply showed, for measurements.log: the tests it passed (NTP_TEST_*) and, when
+ * it gave a sample, the sample as measured (before our estimated asymmetry's correction). */
+typedef struct {
+  unsigned tests;
+  double offset, delay, dispersion;
+  bool interleaved, tx_kernel;
+} Measured;
+
+/* chronyd's rule: `measurements` logs every reply that gave a sample, whatever tests A-D
+ * then said of it; `rawmeasurements` every reply of the source. The poll and its score are
+ * as the reply left them. */
 static void
-log_measurement (const NtpEngine *e, const Source *s, const NtpPacket *p, double offset)
+log_measurement (const NtpEngine *e, const Source *s, const NtpPacket *p, const Measured *m)
 {
+  if (!(e->cfg.statlog & NTP_STATLOG_RAW) && (m->tests & NTP_TESTS_SYNCED) != NTP_TESTS_SYNCED)
+    return;
   char line[NTP_STATLOG_LINE_MAX];
-  NtpStatlogMeasurement m = {
-    .address = s->cfg.name, .leap = p->leap, .stratum = p->stratum,
+  NtpStatlogMeasurement lm = {
+    .address = s->cfg.name, .tests = m->tests, .leap = p->leap, .stratum = p->stratum,
     .local_poll = s->poll.poll, .remote_poll = p->poll, .score = s->poll.poll_score,
-    .offset = offset, .delay = s->delay, .dispersion = s->dispersion,
+    .offset = m->offset, .delay = m->delay, .dispersion = m->dispersion,
     .root_delay = p->root_delay, .root_dispersion = p->root_dispersion, .refid = p->refid,
-    .mode = p->mode, .interleaved = s->reply.interleaved, .tx_kernel = s->reply.t1_kernel,
+    .mode = p->mode, .interleaved = m->interleaved, .tx_kernel = m->tx_kernel,
     .rx_kernel = e->env.kernel_rx_timestamps,
   };
   statlog_put (e, NTP_STATLOG_MEASUREMENTS, line,
-               ntp_statlog_measurement (line, sizeof line, e->env.now (e->env.ud), &m));
+               ntp_statlog_measurement (line, sizeof line, e->env.now (e->env.ud), &lm));
 }
 
 /* After a refit: the regression as chronyd's statistics.log shows it. */
@@ -274,16 +291,15 @@ ntp_source_state_char (NtpSourceState s)
   }
 }
 
+/* How we name the source as our reference when we serve (RFC 5905 §7.3, ntp-refid.h); a
+ * name that is no address (the tests' sources may have one) gets a stable hash of itself. */
 static uint32_t
 refid_for_name (const char *name)
 {
-  unsigned a, b, c, d;
-  char tail;
-  if (sscanf (name, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256
-      && c < 256 && d < 256)
-    return (a << 24) | (b << 16) | (c << 8) | d;
-  /* Not an IPv4 literal: a stable 32-bit hash of the name (FNV-1a), as chrony hashes IPv6. */
-  uint32_t h = 2166136261u;
+  uint32_t refid;
+  if (ntp_refid_parse (name, &refid))
+    return refid;
+  uint32_t h = 2166136261u;   /* FNV-1a */
   for (const unsigned char *p = (const unsigned char *) name; *p; p++)
     h = (h ^ *p) * 16777619u;
   return h;
@@ -1169,8 +1185,52 @@ pair_timestamps (const Source *s, const NtpPacket *p, int64_t c4, bool interleav
   }
 }
 
+/* chronyd's test B: with `maxdelayratio`, a delay this many times the least one seen is a
+ * queue, not a path. Off unless configured. */
+static bool
+delay_ratio_ok (const Source *s, double delay)
+{
+  return !(s->cfg.maxdelayratio > 0 && ntp_stats_samples (s->stats) > 0
+           && delay > s->cfg.maxdelayratio * ntp_stats_min_delay (s->stats));
+}
+
+/* chronyd's test C, judged before the sample joins anything. With `maxdelayquant` each
+ * delay is judged against that quantile of those before it (as in chrony). Otherwise the
+ * delay's rise over the least may be a few SDs of the offsets (maxdelaydevratio), an
+ * allowance that grows with the time since the statistics' newest sample at the rate their
+ * frequency may be wrong: their skew plus the clock's own instability (maxclockerror). */
+static bool
+delay_dev_ok (const NtpEngine *e, const Source *s, double delay, double offset,
+              double predicted, int64_t mid)
+{
+  if (s->cfg.maxdelayquant > 0) {
+    double quantile;
+    return !ntp_delay_quant_get (&s->delay_quant, &quantile) || delay <= quantile;
+  }
+  double sd, skew, since;
+  double devratio = s->cfg.maxdelaydevratio > 0 ? s->cfg.maxdelaydevratio : MAX_DELAY_DEV_RATIO;
+  return !ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
+         || ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
+                                 devratio, fabs (since) * (skew + clock_error (e)));
+}
+
+/* chronyd's test D: while we serve, a server whose reference ID is our address is
+ * synchronized to us, and one whose reference data are ours (stratum, reference ID and
+ * time) is us; either's samples would close a loop. */
+static bool
+sync_loop_free (const NtpEngine *e, const Source *s, const NtpPacket *p)
+{
+  if (!ntp_serve_enabled (&e->cfg.serve))
+    return true;
+  if (p->stratum > 1 && s->local_refid != 0 && p->refid == s->local_refid)
+    return false;
+  return !(e->synchronized && p->ref_ts != 0 && p->stratum == e->stratum
+           && p->refid == e->ref_id && p->ref_ts == ntp_ts_from_ns (e->ref_time_ns));
+}
+
 static void
-process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, const Exchange *x)
+process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, const Exchange *x,
+                Measured *m)
 {
   Source *s = &e->src[i];
   int64_t c1 = x->t1;
@@ -1197,32 +1257,46 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   double round_trip = (double) (x->rt_t4 - x->rt_t1) * 1e-9;
   double processing = (double) (t3 - x->rt_t2) * 1e-9;
   double margin = 2.0 * precision + LOCAL_PRECISION;
-  if (x->rt_t4 < x->rt_t1 || processing < -margin || processing > round_trip + margin
-      || !isfinite (offset)) {
-    elog (e, NTP_LOG_INFO, "%s: impossible timestamps (round trip %.9f s, server processing"
-          " %.9f s, precision %.9f s%s), ignoring", s->cfg.name, round_trip, processing,
-          precision, x->interleaved ? ", interleaved" : "");
-    return;
-  }
+  bool sane = !(x->rt_t4 < x->rt_t1 || processing < -margin || processing > round_trip + margin)
+              && isfinite (offset);
   double delay = fabs (local_interval - remote_interval);
   if (delay < precision)
     delay = precision;
-  /* As chronyd's test: `maxdelay 0` refuses every sample (the default, 3 s, is the config's). */
-  double maxdelay = s->cfg.maxdelay;
-  if (delay > maxdelay) {
-    elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over maxdelay, ignoring", s->cfg.name, delay);
-    return;
-  }
+  /* As chronyd's test: `maxdelay 0` refuses every sample (the default, 3 s, is the config's);
+   * on the delay measured, before `mindelay` raises it. */
+  bool test_a = sane && delay <= s->cfg.maxdelay;
   if (s->cfg.mindelay > 0 && delay < s->cfg.mindelay)
     delay = s->cfg.mindelay;
+  double dispersion = precision + LOCAL_PRECISION + PHI * delay;
+  int64_t mid = c1 + (c4 - c1) / 2;
+  double predicted = ntp_stats_predict (s->stats, mid);
+  *m = (Measured) {
+    .tests = m->tests, .offset = sane ? offset : 0.0, .delay = delay,
+    .dispersion = dispersion, .interleaved = x->interleaved, .tx_kernel = x->t1_kernel,
+  };
+  /* Tests A-D, each judged on its own for the log; a sample refused by one goes no further,
+   * and B and C look at the statistics without changing them until the sample has passed
+   * A and B. */
+  bool test_b = delay_ratio_ok (s, delay);
+  bool test_d = sync_loop_free (e, s, p);
+  if (!test_a) {
+    m->tests |= (test_b ? NTP_TEST_B : 0) | (test_d ? NTP_TEST_D : 0)
+                | (delay_dev_ok (e, s, delay, m->offset, predicted, mid) ? NTP_TEST_C : 0);
+    if (!sane)
+      elog (e, NTP_LOG_INFO, "%s: impossible timestamps (round trip %.9f s, server processing"
+            " %.9f s, precision %.9f s%s), ignoring", s->cfg.name, round_trip, processing,
+            precision, x->interleaved ? ", interleaved" : "");
+    else
+      elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over maxdelay, ignoring", s->cfg.name, delay);
+    return;
+  }
+  m->tests |= NTP_TEST_A;
   /* chrony's asymmetry (its sourcestats.c): the delay's rise over the least one is queueing,
    * and a share `asymmetry` of it (negative: on the way to the server) shifts the measured
    * offset by that share. A request held up by d reads the server d/2 ahead (our offset
    * d/2 low), which asymmetry -0.5 gives back: offset -= asymmetry x (delay - least).
    * Unless configured, it is estimated from this source's samples (ntp-asym.h), each one's
    * residual taken against the prediction before it joins them. */
-  int64_t mid = c1 + (c4 - c1) / 2;
-  double predicted = ntp_stats_predict (s->stats, mid);
   double asymmetry = s->cfg.asymmetry;
   if (asymmetry == NTP_ASYMMETRY_ESTIMATED) {
     asymmetry = 0.0;
@@ -1243,41 +1317,28 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   s->asymmetry = asymmetry;
   double asym_corr = ntp_stats_asymmetry_correction (s->stats, asymmetry, delay);
   offset -= asym_corr;
-  double dispersion = precision + LOCAL_PRECISION + PHI * delay;
+  bool test_c = delay_dev_ok (e, s, delay, offset, predicted, mid);
+  m->tests |= (test_b ? NTP_TEST_B : 0) | (test_c ? NTP_TEST_C : 0) | (test_d ? NTP_TEST_D : 0);
   if (ntp_discipline_leap_close (&e->disc, mid)) {
     elog (e, NTP_LOG_DEBUG, "%s: sample within %d s of the leap second, ignoring", s->cfg.name,
           NTP_LEAP_CLOSE_S);
     return;
   }
-
-  /* chrony's maxdelayratio: a delay this many times the least one seen is a queue, not a
-   * path. Off unless configured. */
-  if (s->cfg.maxdelayratio > 0 && ntp_stats_samples (s->stats) > 0
-      && delay > s->cfg.maxdelayratio * ntp_stats_min_delay (s->stats)) {
+  if (!test_b) {
     elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over maxdelayratio, ignoring", s->cfg.name, delay);
     return;
   }
-  double sd, skew, since;
-  double devratio = s->cfg.maxdelaydevratio > 0 ? s->cfg.maxdelaydevratio : MAX_DELAY_DEV_RATIO;
-  /* maxdelayquant replaces test D (as in chrony): each delay is judged against the quantile
-   * of those before it, then joins them. Refusals in a row are its normal state (1 - P of all
-   * samples), and a longer path raises the quantile by itself, so nothing restarts here. */
+  /* maxdelayquant's delays: each joins them once judged. Refusals in a row are its normal
+   * state (1 - P of all samples), and a longer path raises the quantile by itself, so
+   * nothing restarts. */
   if (s->cfg.maxdelayquant > 0) {
-    double quantile;
-    bool judged = ntp_delay_quant_get (&s->delay_quant, &quantile);
     ntp_delay_quant_add (&s->delay_quant, delay);
-    if (judged && delay > quantile) {
-      elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over the %g-quantile %.6f, ignoring", s->cfg.name,
-            delay, s->cfg.maxdelayquant, quantile);
+    if (!test_c) {
+      elog (e, NTP_LOG_DEBUG, "%s: delay %.6f over the %g-quantile, ignoring", s->cfg.name,
+            delay, s->cfg.maxdelayquant);
       return;
     }
-  }
-  /* The allowance grows with the time since the statistics' newest sample, at the rate their
-   * frequency may be wrong: their skew plus the clock's own instability (chrony's
-   * maxclockerror). */
-  else if (ntp_stats_delay_test_data (s->stats, mid, &sd, &skew, &since)
-      && !ntp_filter_delay_ok (delay, offset, ntp_stats_min_delay (s->stats), sd, predicted,
-                               devratio, fabs (since) * (skew + clock_error (e)))) {
+  } else if (!test_c) {
     if (++s->delay_refused < DELAY_REFUSED_RESTART) {
       elog (e, NTP_LOG_DEBUG, "%s: delay %.6f too far over the minimum, ignoring", s->cfg.name, delay);
       return;
@@ -1291,8 +1352,17 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
     if (e->last_update_ref == (int) i)
       e->last_update_ref = -1;   /* the new statistics say nothing of the old frequency */
     ntp_filter_init (&s->filter, s->cfg.filter);
+    m->tests |= NTP_TEST_C;      /* taken after all, as the first of the new path */
   }
   s->delay_refused = 0;
+  if (!test_d) {
+    elog (e, s->loop_logged ? NTP_LOG_DEBUG : NTP_LOG_WARNING, "%s: synchronized to us (its"
+          " reference ID %08X is our address or its reference is ours): a synchronization"
+          " loop, its samples are not used", s->cfg.name, (unsigned) p->refid);
+    s->loop_logged = true;
+    return;
+  }
+  s->loop_logged = false;
 
   /* chrony's minstratum: the source counts as at least that stratum, in selection (where
    * stratumweight makes it less preferred) and for our own stratum when it is the reference;
@@ -1313,8 +1383,6 @@ process_sample (NtpEngine *e, unsigned i, int64_t rx_raw, const NtpPacket *p, co
   s->dispersion = dispersion;
   s->last_measured = offset;
   s->last_rx_cooked_ns = ntp_discipline_cook (&e->disc, rx_raw);
-  if (statlog_wanted (e, NTP_STATLOG_MEASUREMENTS))
-    log_measurement (e, s, p, offset + asym_corr);   /* as measured, before our estimate */
 
   NtpFilterSample fin = {
     .time_ns = mid, .offset = offset, .delay = delay, .dispersion = dispersion,
@@ -1365,40 +1433,49 @@ remember_exchange (Source *s, const NtpPacket *p, int64_t c4, bool synced, bool 
   s->prev_interleaved = interleaved;
 }
 
-void
-ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pkt, size_t len)
+/* A decoded reply of source `src`; `m` gets what measurements.log says of it. */
+static void
+receive_reply (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pkt, size_t len,
+               const NtpPacket *reply, Measured *m)
 {
-  if (!e || src >= NTP_MAX_SOURCES || !e->src[src].live)
-    return;
   Source *s = &e->src[src];
-  NtpPacket p;
-  NtpPacketResult r = ntp_packet_decode (pkt, len, &p);
+  NtpPacket p = *reply;
+  NtpPacketResult r = NTP_PKT_OK;
+  /* Which of our request's two random fields the origin echoes: the transmit field in a
+   * basic reply, the receive field (sent only in an interleaved request) in an interleaved
+   * one. Either way the reply answers the outstanding request and no other. */
+  bool interleaved = s->sent_tx_ts != 0 && s->sent_rx_ts != 0 && p.org_ts == s->sent_rx_ts;
+  uint64_t expected_origin = interleaved ? s->sent_rx_ts : s->sent_tx_ts;
+  /* RFC 5905's tests, for the log; the checks below decide, in their own order. A replay of
+   * the last reply's receive timestamp in interleaved mode is a duplicate too (test 1 looks
+   * at both). */
+  m->tests = ntp_packet_tests (&p, s->sent_tx_ts ? expected_origin : 0, s->last_rx_tx_ts,
+                               e->cfg.maxdistance) | NTP_TEST_5;
+  if (interleaved && p.rx_ts == s->prev_remote_rx)
+    m->tests &= ~(unsigned) NTP_TEST_1;
   /* Nothing a reply says about an authenticated source counts before its MAC is checked:
    * not its origin, not a kiss-o'-death. The request stays outstanding, so the genuine reply
    * can still arrive after a forged one. */
-  if (r == NTP_PKT_OK && s->cfg.key && !reply_authentic (e, s, pkt, &p)) {
+  if (s->cfg.key && !reply_authentic (e, s, pkt, &p)) {
+    m->tests &= ~(unsigned) NTP_TEST_5;
     if (log_worthy (++s->auth_failures))
       elog (e, NTP_LOG_WARNING, "%s: reply without a valid MAC for key %u refused (%llu so far)",
             s->cfg.name, s->cfg.key, (unsigned long long) s->auth_failures);
     return;
   }
-  /* Which of our request's two random fields the origin echoes: the transmit field in a
-   * basic reply, the receive field (sent only in an interleaved request) in an interleaved
-   * one. Either way the reply answers the outstanding request and no other. */
-  bool interleaved = r == NTP_PKT_OK && s->sent_tx_ts != 0 && s->sent_rx_ts != 0
-                     && p.org_ts == s->sent_rx_ts;
-  uint64_t expected_origin = interleaved ? s->sent_rx_ts : s->sent_tx_ts;
   /* An NTS source, as one with a key: the reply must carry our unique identifier and an
    * authenticator that verifies under the key of our last key exchange (ntp-nts.c); only its
    * origin is looked at first, so a NAK (unauthenticated by nature) counts only for our
    * request. */
-  if (r == NTP_PKT_OK && s->cfg.nts) {
+  if (s->cfg.nts) {
     if (s->sent_tx_ts == 0 || p.org_ts != expected_origin) {
       elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", s->cfg.name,
             ntp_packet_result_string (NTP_PKT_BOGUS_ORIGIN));
       return;
     }
     NtsReplyResult nr = ntp_nts_check_reply (s->nts, e->env.nts_aead, e->env.ud, pkt, len);
+    if (nr != NTS_REPLY_OK)
+      m->tests &= ~(unsigned) NTP_TEST_5;
     if (nr == NTS_REPLY_NAK) {
       s->nts_naks++;
       s->nts_nak_since_ok = true;
@@ -1420,11 +1497,10 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
       s->nts_serial++;
     }
   }
-  if (r == NTP_PKT_OK)
-    r = ntp_packet_check_reply (&p, s->sent_tx_ts ? expected_origin : 0, s->last_rx_tx_ts,
-                                e->cfg.maxdistance);
-  /* A replay of the last reply's receive timestamp in interleaved mode (RFC 5905's test 1
-   * looks at both): its t2 would be paired again. */
+  r = ntp_packet_check_reply (&p, s->sent_tx_ts ? expected_origin : 0, s->last_rx_tx_ts,
+                              e->cfg.maxdistance);
+  /* A replay of the last reply's receive timestamp in interleaved mode: its t2 would be
+   * paired again. */
   if (r == NTP_PKT_OK && interleaved && p.rx_ts == s->prev_remote_rx)
     r = NTP_PKT_DUPLICATE;
 
@@ -1497,11 +1573,38 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   }
   remember_exchange (s, &p, c4, r == NTP_PKT_OK, interleaved);
   if (usable)
-    process_sample (e, src, rx_ns, &p, &x);
+    process_sample (e, src, rx_ns, &p, &x, m);
   else
     elog (e, NTP_LOG_DEBUG, "%s: interleaved reply completes an exchange with an unsynchronized"
           " server, no sample", s->cfg.name);
   arm (e);
+}
+
+void
+ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pkt, size_t len)
+{
+  if (!e || src >= NTP_MAX_SOURCES || !e->src[src].live)
+    return;
+  NtpPacket p;
+  NtpPacketResult r = ntp_packet_decode (pkt, len, &p);
+  if (r != NTP_PKT_OK) {
+    /* not an NTP server's reply at all: nothing for any log but the debug one (chronyd's
+     * rawmeasurements leaves these out too) */
+    elog (e, NTP_LOG_DEBUG, "%s: %s, ignoring", e->src[src].cfg.name,
+          ntp_packet_result_string (r));
+    return;
+  }
+  Measured m = { 0 };
+  receive_reply (e, src, rx_ns, pkt, len, &p, &m);
+  if (statlog_wanted (e, NTP_STATLOG_MEASUREMENTS) && e->src[src].live)
+    log_measurement (e, &e->src[src], &p, &m);
+}
+
+void
+ntp_engine_set_local_refid (NtpEngine *e, unsigned src, uint32_t refid)
+{
+  if (e && src < NTP_MAX_SOURCES && e->src[src].live)
+    e->src[src].local_refid = refid;
 }
 
 void

@@ -38,6 +38,10 @@ void ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_
  * as env->now reads it: t1 becomes it instead of the time read just before env->send. Ignored
  * without an outstanding request or when earlier than that time (not this request's). */
 void ntp_engine_tx_timestamp (NtpEngine *e, unsigned src, int64_t tx_ns);
+/* The reference ID (RFC 5905 §7.3, ntp-refid.h) of the local address source `src`'s replies
+ * come to; 0 = not known. While we serve, a server whose reference ID is this one is
+ * synchronized to us, and its samples would close a loop (chronyd's test D). */
+void ntp_engine_set_local_refid (NtpEngine *e, unsigned src, uint32_t refid);
 /* The end of the NTS-KE exchange env->nts_ke started for source `src`: the server's response
  * (ntp_nts_ke_parse_response gave NTS_KE_OK) and the two keys the TLS exporter gave
  * (NTS_KEY_LEN bytes each), or r NULL when it failed (the source then backs off). Ignored

@@ -4,10 +4,10 @@
  * RFC 5905 §10: of the last few samples the one with the lowest delay carries the least
  * queueing error, so it is the one passed on (and only once). With depth 1 every sample
  * passes, which suits the regression behind it (it weights samples by delay itself).
- * The filter also keeps the RFC's peer jitter and offers chrony's "test D": a sample whose
+ * The filter also keeps the RFC's peer jitter and offers chrony's "test C": a sample whose
  * delay rose far above the minimum, relative to the offsets' noise, is dropped unless its
  * offset moved by more than that rise (then the path changed, not the queue). Or, with
- * chrony's `maxdelayquant P`, instead of test D: a sample whose delay is above the P-quantile
+ * chrony's `maxdelayquant P`, instead of test C: a sample whose delay is above the P-quantile
  * of the source's recent delays is dropped (NtpDelayQuantile).
  */
 #pragma once
@@ -40,7 +40,7 @@ bool ntp_filter_add (NtpFilter *f, const NtpFilterSample *in, NtpFilterSample *o
  * step are not taken for older ones than those before it. */
 void ntp_filter_slew (NtpFilter *f, int64_t when_ns, double dfreq, double doffset);
 
-/* chrony's test D: refuse a sample when half its delay's rise over min_delay (the most the
+/* chrony's test C: refuse a sample when half its delay's rise over min_delay (the most the
  * rise can move the offset) exceeds ratio x std_dev + allowance, unless its offset moved from
  * `predicted` by more than that rise explains. min_delay: the lowest delay in the statistics;
  * std_dev: their offset noise; ratio: maxdelaydevratio (10). allowance

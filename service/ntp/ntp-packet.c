@@ -265,6 +265,24 @@ ntp_packet_decode (const uint8_t *buf, size_t len, NtpPacket *out)
   return NTP_PKT_OK;
 }
 
+unsigned
+ntp_packet_tests (const NtpPacket *p, uint64_t sent_tx_ts, uint64_t last_rx_tx_ts,
+                  double maxdistance)
+{
+  unsigned tests = 0;
+  if (last_rx_tx_ts == 0 || p->tx_ts != last_rx_tx_ts)
+    tests |= NTP_TEST_1;
+  if (sent_tx_ts != 0 && p->org_ts == sent_tx_ts)
+    tests |= NTP_TEST_2;
+  if (p->org_ts != 0 && p->rx_ts != 0 && p->tx_ts != 0)
+    tests |= NTP_TEST_3;
+  if (p->leap != NTP_LI_UNSYNC && p->stratum >= 1 && p->stratum < 16)
+    tests |= NTP_TEST_6;
+  if (!(maxdistance > 0.0 && p->root_delay / 2.0 + p->root_dispersion > maxdistance))
+    tests |= NTP_TEST_7;
+  return tests;
+}
+
 NtpPacketResult
 ntp_packet_check_reply (const NtpPacket *p, uint64_t sent_tx_ts, uint64_t last_rx_tx_ts,
                         double maxdistance)

@@ -112,6 +112,34 @@ size_t ntp_packet_encode (uint8_t *buf, size_t len, const NtpPacket *p);
  * stratum, leap or timestamps (see ntp_packet_check_reply). */
 NtpPacketResult ntp_packet_decode (const uint8_t *buf, size_t len, NtpPacket *out);
 
+/* RFC 5905 §8's packet tests and chronyd's four more on the sample, as chronyd's
+ * measurements.log shows them ("111 111 1111"): a bit is set when the test passed.
+ *   1 not a duplicate (the transmit timestamp not the last reply's)
+ *   2 not bogus (the origin echoes the request outstanding)
+ *   3 no zero timestamp (origin, receive, transmit)
+ *   5 authentic (the source's key or NTS, when it has one)
+ *   6 the server synchronized (leap not 3, stratum 1-15)
+ *   7 its root distance within maxdistance
+ *   A the delay within maxdelay and a server processing time that can be
+ *   B the delay within maxdelayratio of the least
+ *   C the delay's rise over the least within maxdelaydevratio (or maxdelayquant)
+ *   D no synchronization loop (the server not synchronized to us, nor us) */
+enum {
+  NTP_TEST_D = 1u << 0, NTP_TEST_C = 1u << 1, NTP_TEST_B = 1u << 2, NTP_TEST_A = 1u << 3,
+  NTP_TEST_7 = 1u << 4, NTP_TEST_6 = 1u << 5, NTP_TEST_5 = 1u << 6, NTP_TEST_3 = 1u << 7,
+  NTP_TEST_2 = 1u << 8, NTP_TEST_1 = 1u << 9,
+};
+/* A reply that passed these gives a sample (chronyd's "synced" packet); all ten, a good one. */
+#define NTP_TESTS_SYNCED (NTP_TEST_1 | NTP_TEST_2 | NTP_TEST_3 | NTP_TEST_5 | NTP_TEST_6 \
+                          | NTP_TEST_7)
+#define NTP_TESTS_SAMPLE (NTP_TEST_A | NTP_TEST_B | NTP_TEST_C | NTP_TEST_D)
+#define NTP_TESTS_ALL (NTP_TESTS_SYNCED | NTP_TESTS_SAMPLE)
+
+/* Tests 1, 2, 3, 6 and 7 of a decoded reply, each judged on its own (ntp_packet_check_reply
+ * stops at the first that fails, and says why): the arguments are check_reply's. */
+unsigned ntp_packet_tests (const NtpPacket *p, uint64_t sent_tx_ts, uint64_t last_rx_tx_ts,
+                           double maxdistance);
+
 /* Checks a decoded server reply against what we sent (RFC 5905 §8 tests, chrony's tests A-C):
  * `sent_tx_ts` is the transmit timestamp of our outstanding request (0 = none outstanding),
  * `last_rx_tx_ts` the transmit timestamp of the last reply accepted from this source.

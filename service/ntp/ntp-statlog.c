@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-statlog.c — see ntp-statlog.h. */
 #include "ntp-statlog.h"
+#include "ntp-packet.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -120,13 +121,20 @@ ntp_statlog_measurement (char *buf, size_t size, int64_t utc_ns, const NtpStatlo
   if (!all_finite (v, sizeof v / sizeof v[0]) || !format_date (date, utc_ns))
     return 0;
   format_address (address, m->address);
-  /* Only samples that passed every test are logged (chronyd's `measurements`): RFC 5905's
-   * tests 1-3 and 5-7 and chronyd's four delay and loop tests, all 1. */
+  /* RFC 5905's tests 1-3 and 5-7 and chronyd's four on the sample, 1 = passed */
+  char tests[16];
+  static const unsigned order[] = { NTP_TEST_1, NTP_TEST_2, NTP_TEST_3, 0, NTP_TEST_5,
+                                    NTP_TEST_6, NTP_TEST_7, 0, NTP_TEST_A, NTP_TEST_B,
+                                    NTP_TEST_C, NTP_TEST_D };
+  size_t t = 0;
+  for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+    tests[t++] = order[k] == 0 ? ' ' : (m->tests & order[k]) ? '1' : '0';
+  tests[t] = '\0';
   int poll_l = m->local_poll < -99 ? -99 : m->local_poll > 99 ? 99 : m->local_poll;
   int poll_r = m->remote_poll < -99 ? -99 : m->remote_poll > 99 ? 99 : m->remote_poll;
-  return result (snprintf (buf, size, "%s %-15s %c %2d 111 111 1111  %2d %2d %4.2f %10.3e %10.3e"
+  return result (snprintf (buf, size, "%s %-15s %c %2d %s  %2d %2d %4.2f %10.3e %10.3e"
                            " %10.3e %10.3e %10.3e %08X %d%c %c %c", date, address,
-                           leap_char (m->leap), m->stratum & 0xff, poll_l, poll_r, m->score,
+                           leap_char (m->leap), m->stratum & 0xff, tests, poll_l, poll_r, m->score,
                            -m->offset, m->delay, m->dispersion, m->root_delay,
                            m->root_dispersion, (unsigned) m->refid, m->mode & 7,
                            m->interleaved ? 'I' : 'B', m->tx_kernel ? 'K' : 'D',

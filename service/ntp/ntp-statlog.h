@@ -24,6 +24,9 @@
 extern "C" {
 #endif
 
+/* The kinds, each its own file. `log rawmeasurements` writes into measurements.log too: every
+ * reply of a source, where `measurements` writes those that gave a sample (tests 1-3 and 5-7
+ * passed, whatever tests A-D said); NtpConfig.statlog then has NTP_STATLOG_RAW as well. */
 typedef enum {
   NTP_STATLOG_MEASUREMENTS = 0,
   NTP_STATLOG_STATISTICS,
@@ -32,19 +35,23 @@ typedef enum {
 } NtpStatlogKind;
 
 #define NTP_STATLOG_BIT(kind) (1u << (kind))
+#define NTP_STATLOG_RAW (1u << NTP_STATLOG_KINDS)
 /* Every line fits, banner included (the longest is a measurement's, about 150 characters,
  * the address cut to NTP_STATLOG_ADDRESS_MAX). */
 #define NTP_STATLOG_LINE_MAX 256
 #define NTP_STATLOG_ADDRESS_MAX 64
 
-/* One valid sample of a source, as it came (before the clock filter and the statistics). */
+/* One reply of a source and the sample it gave, as it came (before the clock filter and the
+ * statistics). */
 typedef struct {
   const char *address;       /* the polled address */
+  unsigned tests;            /* NTP_TEST_* (ntp-packet.h): the tests it passed */
   int leap;                  /* the reply's leap indicator, 0-3 */
   int stratum;               /* the reply's */
   int local_poll, remote_poll;   /* log2 s */
   double score;              /* the poll's adjustment under way (ntp-source.h, poll_score) */
-  double offset;             /* s, the core's sign (positive = local clock ahead) */
+  double offset;             /* s, the core's sign (positive = local clock ahead); 0, as the
+                              * delay and dispersion, when the reply gave no sample */
   double delay, dispersion;  /* s, the round trip and the sample's own dispersion */
   double root_delay, root_dispersion;   /* s, the server's, as its reply gave them */
   uint32_t refid;

@@ -118,7 +118,7 @@ double ntp_stats_predict (const NtpStats *st, int64_t when_ns);
 /* Regression figures for the delay test at `when`: the offsets' noise as measured, the skew,
  * and the time since the estimate's reference (s); false with too few samples. The noise is
  * the fit's scatter with what the asymmetry correction took out put back: the test judges a
- * delay's rise against the scatter queueing gives the measured offsets (chrony's test D), and
+ * delay's rise against the scatter queueing gives the measured offsets (chrony's test C), and
  * a path whose one-way queueing is corrected away leaves a fit far tighter than its queueing,
  * against which nearly every queued sample would be refused, and a run of them taken for a
  * changed path (ntp-engine.c's DELAY_REFUSED_RESTART). */

@@ -176,10 +176,10 @@ typedef struct {
                               * (64); NTP_SAMPLES_DEFAULT = NtpConfig.maxsamples */
   double maxdelayratio;      /* drop a sample whose delay exceeds this times the least delay
                               * in the statistics; 0 = off (chrony's default) */
-  double maxdelaydevratio;   /* chrony's test D: drop a sample whose delay rose over the least
+  double maxdelaydevratio;   /* chrony's test C: drop a sample whose delay rose over the least
                               * by more than this many standard deviations (unless the offset
                               * moved more); 0 = default (10) */
-  double maxdelayquant;      /* chrony's `maxdelayquant P`: instead of test D, drop a sample
+  double maxdelayquant;      /* chrony's `maxdelayquant P`: instead of test C, drop a sample
                               * whose delay is above the P-quantile of the source's recent
                               * delays (ntp-filter.h, NtpDelayQuantile); 0 = off (default) */
   int maxunreach;            /* chrony's `maxunreach N`: polls an unreachable source (no reply to
@@ -298,7 +298,8 @@ typedef struct {
    * so the backend's range (maxslewrate, the kernel's) is the bound. */
   double maxdrift;
   /* chrony's `log`: which of its statistics logs env->statlog is given lines of, as
-   * NTP_STATLOG_BIT (NtpStatlogKind) bits (ntp-statlog.h); 0 (the default) = none. */
+   * NTP_STATLOG_BIT (NtpStatlogKind) bits (ntp-statlog.h), and NTP_STATLOG_RAW for
+   * rawmeasurements; 0 (the default) = none. */
   unsigned statlog;
   /* chrony's logchange: a clock update correcting more than this (s) is logged as a warning
    * ("System clock wrong by ..."); default 1, as chronyd's. */

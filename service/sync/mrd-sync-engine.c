@@ -513,6 +513,7 @@ on_receive (gpointer user_data, const guint8 *data, gsize len, gint64 rx_real_ns
 {
   SyncSource *src = user_data;
   MrdSyncEngine *self = src->engine;
+  const MrdNetAddress *local;
   gint64 before;
 
   if (self->core == NULL || src->core < 0)
@@ -531,6 +532,11 @@ on_receive (gpointer user_data, const guint8 *data, gsize len, gint64 rx_real_ns
     }
   else
     self->tx_fallback++;
+  /* the address this source sees us by, for the core's loop test (a server synchronized to
+   * it names it as its reference) */
+  local = mrd_net_socket_get_local_address (src->socket);
+  ntp_engine_set_local_refid (self->core, (unsigned) src->core,
+                              local != NULL ? mrd_net_address_refid (local) : 0);
   ntp_engine_receive (self->core, (unsigned) src->core,
                       mrd_clock_from_realtime_ns (self->clock, rx_real_ns), data, len);
   after_core (self, before);

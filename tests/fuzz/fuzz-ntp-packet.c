@@ -66,8 +66,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   NtpPacket p;
   NtpPacketResult r = ntp_packet_decode (data, size, &p);
   if (r == NTP_PKT_OK) {
-    (void) ntp_packet_check_reply (&p, p.org_ts, 0, 3.0);
-    (void) ntp_packet_check_reply (&p, p.org_ts ^ 1, p.tx_ts, 0.0);
+    /* The log's tests (each judged alone) and the check (first failure first) agree on
+     * whether a reply gives a sample: tests 1-3, 6 and 7 (5 is the caller's). */
+    const unsigned reply_tests = NTP_TESTS_SYNCED & ~(unsigned) NTP_TEST_5;
+    static const struct { int origin_off; int last_is_tx; double maxdistance; } cases[] = {
+      { 0, 0, 3.0 }, { 1, 1, 0.0 }, { 0, 1, 1.0 }, { -1, 0, 3.0 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+      uint64_t sent = cases[c].origin_off < 0 ? 0 : p.org_ts ^ (uint64_t) cases[c].origin_off;
+      uint64_t last = cases[c].last_is_tx ? p.tx_ts : 0;
+      NtpPacketResult cr = ntp_packet_check_reply (&p, sent, last, cases[c].maxdistance);
+      unsigned t = ntp_packet_tests (&p, sent, last, cases[c].maxdistance);
+      FZ_CHECK ((t & ~reply_tests) == 0);
+      FZ_CHECK ((cr == NTP_PKT_OK) == ((t & reply_tests) == reply_tests));
+    }
   }
   (void) ntp_packet_result_string (r);
 
@@ -80,6 +92,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   ntp_config_init (&cfg);
   if (size % 4 < 2)
     cfg.statlog = (1u << NTP_STATLOG_KINDS) - 1;
+  if (size % 8 < 2)
+    cfg.statlog |= NTP_STATLOG_RAW;   /* every reply's line, refused or not */
   cfg.makestep_threshold = 1;
   cfg.makestep_limit = -1;
   NtpEngine *e = ntp_engine_new (&env, &cfg);

@@ -42,7 +42,7 @@ defaults_are_chronys (void **state)
   assert_true (sc.maxdelay == 3.0);
   assert_int_equal (sc.polltarget, 8);
   assert_int_equal (sc.maxsources, 4);
-  /* chrony.conf(5) 4.4: maxunreach 100000, maxdelayquant off (test D instead) */
+  /* chrony.conf(5) 4.4: maxunreach 100000, maxdelayquant off (test C instead) */
   assert_int_equal (sc.maxunreach, 100000);
   assert_true (sc.maxdelayquant == 0.0);
   NtpConfig cfg;
@@ -466,10 +466,17 @@ core_directives_parse (void **state)
   assert_int_equal (cfg.statlog, NTP_STATLOG_BIT (NTP_STATLOG_TRACKING));
   assert_int_equal (ntp_config_parse_line (&cfg, "log rawmeasurements measurements statistics"
                                            " rtc", err, sizeof err), 1);
-  assert_non_null (strstr (err, "rawmeasurements, rtc not written"));
+  assert_non_null (strstr (err, "log: rtc not written"));
+  /* rawmeasurements writes measurements.log too, every reply */
   assert_int_equal (cfg.statlog, NTP_STATLOG_BIT (NTP_STATLOG_TRACKING)
                     | NTP_STATLOG_BIT (NTP_STATLOG_MEASUREMENTS)
-                    | NTP_STATLOG_BIT (NTP_STATLOG_STATISTICS));
+                    | NTP_STATLOG_BIT (NTP_STATLOG_STATISTICS) | NTP_STATLOG_RAW);
+  NtpConfig raw;
+  ntp_config_init (&raw);
+  err[0] = '\0';
+  assert_int_equal (ntp_config_parse_line (&raw, "log rawmeasurements", err, sizeof err), 1);
+  assert_string_equal (err, "");
+  assert_int_equal (raw.statlog, NTP_STATLOG_BIT (NTP_STATLOG_MEASUREMENTS) | NTP_STATLOG_RAW);
   assert_int_equal (ntp_config_parse_line (&cfg, "logchange 0.5", err, sizeof err), 1);
   assert_true (cfg.logchange == 0.5);
   assert_int_equal (ntp_config_parse_line (&cfg, "noclientlog", err, sizeof err), 1);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for ntp-filter: lowest-delay choice, no reuse, jitter, chrony's test D. */
+/* Unit tests for ntp-filter: lowest-delay choice, no reuse, jitter, chrony's test C. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ntp-packet.h"
 #include "ntp-statlog.h"
 
 #define S(secs) ((int64_t) (secs) * 1000000000)
@@ -25,7 +26,7 @@ measurement_lines_are_chronyds (void **state)
   char buf[NTP_STATLOG_LINE_MAX];
   /* theta is the server's time minus ours: our offset (positive = we are ahead) negated */
   NtpStatlogMeasurement m = {
-    .address = "17.253.66.253", .leap = 0, .stratum = 1, .local_poll = 6, .remote_poll = 6,
+    .address = "17.253.66.253", .tests = NTP_TESTS_ALL, .leap = 0, .stratum = 1, .local_poll = 6, .remote_poll = 6,
     .score = 0.0, .offset = 3.420e-04, .delay = 1.302e-03, .dispersion = 4.121e-06,
     .root_delay = 0.0, .root_dispersion = 1.984e-04, .refid = 0x47505373, .mode = 4,
     .interleaved = false, .tx_kernel = true, .rx_kernel = true,
@@ -36,7 +37,7 @@ measurement_lines_are_chronyds (void **state)
   assert_int_equal (n, strlen (buf));
 
   NtpStatlogMeasurement m2 = {
-    .address = "150.101.186.50", .leap = 0, .stratum = 2, .local_poll = 6, .remote_poll = 6,
+    .address = "150.101.186.50", .tests = NTP_TESTS_ALL, .leap = 0, .stratum = 2, .local_poll = 6, .remote_poll = 6,
     .offset = 1.287e-04, .delay = 1.978e-02, .dispersion = 4.450e-05, .root_delay = 6.714e-04,
     .root_dispersion = 1.282e-03, .refid = 0xAC16FE35, .mode = 4, .tx_kernel = true,
     .rx_kernel = true,
@@ -55,6 +56,17 @@ measurement_lines_are_chronyds (void **state)
   m2.leap = 3;
   ntp_statlog_measurement (buf, sizeof buf, S (1640863729), &m2);
   assert_non_null (strstr (buf, "150.101.186.50  ? "));
+
+  /* the tests in chronyd's order, 1-3, 5-7, A-D, each in its column */
+  m2.tests = NTP_TESTS_ALL & ~(unsigned) NTP_TEST_C;
+  ntp_statlog_measurement (buf, sizeof buf, S (1640863729), &m2);
+  assert_non_null (strstr (buf, "  2 111 111 1101   6  6 "));
+  m2.tests = NTP_TEST_3 | NTP_TEST_5 | NTP_TEST_7 | NTP_TEST_A | NTP_TEST_D;
+  ntp_statlog_measurement (buf, sizeof buf, S (1640863729), &m2);
+  assert_non_null (strstr (buf, "  2 001 101 1001   6  6 "));
+  m2.tests = NTP_TEST_1 | NTP_TEST_2 | NTP_TEST_6 | NTP_TEST_B | NTP_TEST_C;
+  ntp_statlog_measurement (buf, sizeof buf, S (1640863729), &m2);
+  assert_non_null (strstr (buf, "  2 110 010 0110   6  6 "));
 }
 
 static void
