@@ -103,6 +103,7 @@ mrd_config_free (MrdConfig *config)
   g_free (config->origin);
   g_ptr_array_unref (config->initstepslew_hosts);
   g_ptr_array_unref (config->initstepslew_origins);
+  g_free (config->log_origin);
   g_free (config);
 }
 
@@ -482,7 +483,6 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
           return MRD_CONFIG_LINE_ERROR;
         }
       g_free (config->ntsdumpdir);
-  g_free (config->logdir);
       config->ntsdumpdir = g_strdup (words[1]);
       return MRD_CONFIG_LINE_OK;
     }
@@ -600,6 +600,8 @@ parse_words (MrdConfig *config, char **words, FileKind kind, char **message)
         if (partial)
           *message = g_strdup (err);
         g_ptr_array_add (config->core_lines, g_steal_pointer (&normalised));
+        if (g_str_equal (name, "log") && config->log_origin == NULL)
+          config->log_origin = g_strdup (config->origin != NULL ? config->origin : "log");
         for (i = 2; g_str_equal (name, "initstepslew") && words[i] != NULL; i++)
           {
             g_ptr_array_add (config->initstepslew_hosts, g_strdup (words[i]));
@@ -724,11 +726,27 @@ check_initstepslew_hosts (MrdConfig *config)
     }
 }
 
+/* chronyd writes its statistics logs only under a logdir and says nothing when there is
+ * none; a `log` line that writes nothing is worth a word. */
+static void
+check_log_has_logdir (MrdConfig *config)
+{
+  g_autofree char *diag = NULL;
+
+  if (config->log_origin == NULL || config->logdir != NULL)
+    return;
+  diag = g_strdup_printf (_("%s: log: no logdir is set, so no log file is written"),
+                          config->log_origin);
+  g_message ("%s", diag);
+  g_ptr_array_add (config->diagnostics, g_steal_pointer (&diag));
+}
+
 void
 mrd_config_parse_data (MrdConfig *config, const char *data, const char *filename)
 {
   parse_data_kind (config, data, filename, FILE_CONF);
   check_initstepslew_hosts (config);
+  check_log_has_logdir (config);
 }
 
 /* A file the administrator named (--config, and what it includes): links are followed, as

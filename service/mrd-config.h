@@ -62,6 +62,8 @@ typedef struct {
   char      *origin;        /* "FILE:LINE" of the line being parsed (private) */
   GPtrArray *initstepslew_hosts;   /* char *: initstepslew's hosts, and "FILE:LINE" of each */
   GPtrArray *initstepslew_origins; /* (private: checked against the sources once all is read) */
+  char      *log_origin;    /* "FILE:LINE" of the first `log` line (private: a log without a
+                             * logdir is said once all is read) */
 } MrdConfig;
 
 MrdConfig          *mrd_config_new        (void);

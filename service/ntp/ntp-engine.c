@@ -1453,6 +1453,7 @@ receive_reply (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pkt, si
                                e->cfg.maxdistance) | NTP_TEST_5;
   if (interleaved && p.rx_ts == s->prev_remote_rx)
     m->tests &= ~(unsigned) NTP_TEST_1;
+  m->interleaved = interleaved;
   /* Nothing a reply says about an authenticated source counts before its MAC is checked:
    * not its origin, not a kiss-o'-death. The request stays outstanding, so the genuine reply
    * can still arrive after a forged one. */

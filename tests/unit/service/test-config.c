@@ -117,6 +117,41 @@ local_orphan_applies_and_says_orphan_does_nothing (void **state)
   g_clear_pointer (&why, g_free);
   g_assert_cmpstr (config->logdir, ==, "/var/log/chrony");   /* unchanged by the bad lines */
   g_assert_cmpuint (config->logbanner, ==, 0);
+  /* another directory directive after it leaves it be (ntsdumpdir once freed it) */
+  assert_int_equal (parse (config, "ntsdumpdir /var/lib/chrony", &why), MRD_CONFIG_LINE_OK);
+  g_assert_cmpstr (config->logdir, ==, "/var/log/chrony");
+  g_assert_cmpstr (config->ntsdumpdir, ==, "/var/lib/chrony");
+}
+
+/* A `log` line without a logdir writes nothing (as chronyd, which says nothing): said once,
+ * at the first log line, whichever comes first; with a logdir anywhere in the file, not. */
+static void
+log_without_logdir_is_said (void **state)
+{
+  static const char *const texts[] = {
+    "log tracking\nserver 192.0.2.1\nlog statistics\n",
+    "log tracking\nlogdir /var/log/meridian\n",
+    "logdir /var/log/meridian\nlog tracking\n",
+    "server 192.0.2.1\n",
+  };
+  static const guint said[] = { 1, 0, 0, 0 };
+
+  for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+    {
+      g_autoptr(MrdConfig) config = mrd_config_new ();
+      guint found = 0;
+
+      mrd_config_parse_data (config, texts[t], "/etc/meridian/meridian.conf");
+      for (guint i = 0; i < config->diagnostics->len; i++)
+        if (strstr (config->diagnostics->pdata[i], "no logdir") != NULL)
+          {
+            g_assert_true (g_str_has_prefix (config->diagnostics->pdata[i],
+                                             "/etc/meridian/meridian.conf:1: log: "));
+            found++;
+          }
+      g_assert_cmpuint (found, ==, said[t]);
+      g_assert_cmpuint (config->n_errors, ==, 0);
+    }
 }
 
 static void
@@ -671,6 +706,7 @@ main (void)
     cmocka_unit_test (comments_and_blank_lines_are_ok),
     cmocka_unit_test (local_orphan_applies_and_says_orphan_does_nothing),
     cmocka_unit_test (driftfile_and_core_directives_are_kept),
+    cmocka_unit_test (log_without_logdir_is_said),
     cmocka_unit_test (unknown_but_valid_chrony_directives_are_ignored),
     cmocka_unit_test (leapsectz_gives_the_core_the_zones_leap_seconds),
     cmocka_unit_test (garbage_lines_are_errors_with_a_reason),
