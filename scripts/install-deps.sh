@@ -9,7 +9,8 @@ PKGS="meson ninja-build pkg-config gcc clang libglib2.0-dev libglib2.0-bin libgt
   xvfb gettext desktop-file-utils appstream libxml2-utils tzdata systemd util-linux iproute2
   libclang-rt-14-dev locales bash-completion iso-codes
   libicu-dev xplanet-images at-spi2-core python3-pyatspi gir1.2-atspi-2.0 fonts-nanum
-  libseccomp-dev libcap2-bin libgnutls28-dev nettle-dev openssl python3-cryptography"
+  libseccomp-dev libcap2-bin libgnutls28-dev nettle-dev openssl python3-cryptography
+  logrotate"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

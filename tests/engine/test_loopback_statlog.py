@@ -18,19 +18,23 @@ own layout and signs (chrony.conf(5)), not against our output:
     `logbanner 4` lines; the lines as wide as the header where the address fits its column;
   - logchange 0.2: "System clock wrong by -0.3..." once; `log ... rtc` says rtc is not written;
   - the directory is made (it was missing);
-  - measurements.log moved away (logrotate) while running: a new one is started, with its
-    header;
+  - the logrotate entry we ship (data/meridian.logrotate) run by the real logrotate while
+    meridiand runs: every file moved to .1, and new ones started, with their header;
   - started again with a symbolic link planted as statistics.log: not written through (its
     target unchanged), said once, while tracking.log goes on.
 """
 import os
 import re
 import signal
+import subprocess
 import tempfile
 import time
 
 from loopback_util import (NoBusDaemon, free_udp_port, loopback_programs, start_chronyd_server,
                            stop_all, wait_daemon, write)
+
+SHIPPED_LOGROTATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                                 "meridian.logrotate")
 
 DATE = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 E = r" [ -]\d\.\d{3}e[-+]\d\d"         # a space, then chronyd's %10.3e
@@ -98,10 +102,22 @@ def main():
         wait("five clock updates", lambda: len(data_lines(read("tracking.log"))) >= 5)
         stats = os.path.join(logdir, "statistics.log")
 
-        # logrotate's move: the next sample starts a new file, with its header
+        # The real logrotate with the entry we ship (data/meridian.logrotate, its path made
+        # this test's): every file moved to .1, and the next line starts a new file, with
+        # its header, without any signal.
+        rotate_conf = os.path.join(tmp, "logrotate.conf")
+        with open(SHIPPED_LOGROTATE) as f:
+            entry = f.read()
+        assert "/var/log/meridian/*.log {" in entry, entry
+        write(rotate_conf, entry.replace("/var/log/meridian", logdir), 0o644)
+        r = subprocess.run(["logrotate", "-f", "-s", os.path.join(tmp, "logrotate.state"),
+                            rotate_conf], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stdout + r.stderr
         moved = os.path.join(logdir, "measurements.log.1")
-        os.rename(os.path.join(logdir, "measurements.log"), moved)
+        for name in ("measurements", "statistics", "tracking"):
+            assert os.path.exists(os.path.join(logdir, name + ".log.1")), os.listdir(logdir)
         wait("a new measurements.log", lambda: len(data_lines(read("measurements.log"))) >= 2)
+        wait("a new tracking.log", lambda: len(data_lines(read("tracking.log"))) >= 1)
         daemon.proc.send_signal(signal.SIGTERM)
         assert daemon.proc.wait(timeout=10) == 0, "\n".join(daemon.log())
         log = "\n".join(daemon.log())
@@ -110,6 +126,7 @@ def main():
             measurements = f.read()
         for name, text in (("measurements.log.1", measurements),
                            ("measurements.log", read("measurements.log")),
+                           ("tracking.log.1", read("tracking.log.1")),
                            ("tracking.log", read("tracking.log"))):
             check_banners(name, text, 4)
         assert read("measurements.log").startswith("=")
@@ -129,7 +146,7 @@ def main():
         assert any(abs(float(re.match(pattern, l).group(1))) < 1e-3 for l in m[-3:]), \
             "the last samples still far off:\n" + "\n".join(m)
 
-        t = data_lines(read("tracking.log"))
+        t = data_lines(read("tracking.log.1")) + data_lines(read("tracking.log"))
         tpattern = (rf"^{DATE} 127\.0\.0\.1        2 +(-?\d+\.\d{{3}}) +\d+\.\d{{3}}({E}) N  1"
                     rf"{E}{E}{E}{E}{E}$")
         for line in t:
@@ -141,7 +158,7 @@ def main():
                               log)) == 1, log
         assert re.search(r"log: rtc not written by meridiand", log), log
 
-        s = data_lines(read("statistics.log"))
+        s = data_lines(read("statistics.log.1")) + data_lines(read("statistics.log"))
         spattern = (rf"^{DATE} 127\.0\.0\.1      ({E})({E}){E}{E}{E} [ \d.e+-]{{7}} +(\d+)"
                     rf" +\d+ +\d+ +-?\d\.\d\d$")
         for line in s:
@@ -149,6 +166,7 @@ def main():
         first = re.match(spattern, s[0])
         assert abs(float(first.group(2)) - 0.3) < 0.01, f"first fit's offset, not +0.3: {s[0]}"
         assert int(first.group(3)) == 3, f"the first fit stands on 3 samples: {s[0]}"
+        check_banners("statistics.log.1", read("statistics.log.1"), 4)
         check_banners("statistics.log", read("statistics.log"), 4)
 
         # Again with a symbolic link planted as statistics.log: not written through.
