@@ -41,6 +41,10 @@ for u in meridian-engine.service meridian-engine.socket; do
   [ -s "$(dirname "$unit")/$u" ] || fail "$u is not installed beside meridiand.service"
 done
 [ -s "$root$prefix/lib/sysusers.d/meridian.conf" ] || fail "$prefix/lib/sysusers.d/meridian.conf is missing"
+# The statistics logs' rotation, for the directory the unit makes writable (LogsDirectory=).
+grep -q '^/var/log/meridian/\*\.log {' "$root$etc/logrotate.d/meridian" ||
+  fail "$etc/logrotate.d/meridian is missing or not for /var/log/meridian"
+grep -qx 'LogsDirectory=meridian' "$unit" || fail "the unit has no LogsDirectory=meridian"
 
 # The unit and the activation file must start the binary that was installed, under one name.
 grep -qx "ExecStart=$lx/meridiand" "$unit" || grep -q "^ExecStart=$lx/meridiand " "$unit" ||
