@@ -10,6 +10,7 @@
 
 #include "mini-sim.h"
 #include "packet-world.h"
+#include "statlog-field.h"
 #include "ntp-statlog.h"
 
 typedef struct {
@@ -1196,19 +1197,6 @@ sink_log (void *ud, int level, const char *msg)
   }
 }
 
-/* The whitespace-separated field `n` (0-based) of `line`, as a number. */
-static double
-field (const char *line, int n)
-{
-  char copy[NTP_STATLOG_LINE_MAX];
-  snprintf (copy, sizeof copy, "%s", line);
-  char *save = NULL, *w = strtok_r (copy, " ", &save);
-  for (int i = 0; i < n && w; i++)
-    w = strtok_r (NULL, " ", &save);
-  assert_non_null (w);
-  return strtod (w, NULL);
-}
-
 static int
 run_with_statlog (unsigned kinds, double logchange)
 {
@@ -1262,15 +1250,15 @@ statistics_logs_and_logchange (void **state)
    * the polls (4), mode 4 basic, daemon timestamps (the env says nothing of the kernel's). */
   const char *m0 = sink.first[NTP_STATLOG_MEASUREMENTS];
   assert_true (strncmp (m0 + 20, "192.0.2.1       N  1 111 111 1111   4 ", 38) == 0);
-  assert_true (fabs (field (m0, 11) + 0.5) < 1e-3);
+  assert_true (fabs (statlog_field (m0, 11) + 0.5) < 1e-3);
   assert_non_null (strstr (m0, " 4B D D"));
   /* The first update: the clock 0.5 s fast, said positive; our stratum 2; one source. */
   const char *t0 = sink.first[NTP_STATLOG_TRACKING];
   assert_true (strncmp (t0 + 20, "192.0.2.1        2 ", 19) == 0);
-  assert_true (fabs (field (t0, 6) - 0.5) < 1e-3);
+  assert_true (fabs (statlog_field (t0, 6) - 0.5) < 1e-3);
   assert_non_null (strstr (t0, " N  1 "));
   /* Rem. corr.: the 0.5 s just handed to the slew, nearly all still to go */
-  assert_true (field (t0, 10) > 0.4 && field (t0, 10) <= 0.5 + 1e-3);
+  assert_true (statlog_field (t0, 10) > 0.4 && statlog_field (t0, 10) <= 0.5 + 1e-3);
   /* logchange 0.2: the first update corrects 0.5 s, said once as chronyd says it (its sign:
    * the clock is wrong by minus its offset); the later ones correct far less. */
   assert_int_equal (sink.wrong_by, 1);
@@ -1282,8 +1270,8 @@ statistics_logs_and_logchange (void **state)
   assert_int_equal (sink.lines[NTP_STATLOG_TRACKING], 0);
   assert_int_equal (sink.lines[NTP_STATLOG_STATISTICS], replies - sink.refused - 2);
   const char *s0 = sink.first[NTP_STATLOG_STATISTICS];
-  assert_true (fabs (field (s0, 4) - 0.5) < 1e-3);   /* Est offset: 0.5 s fast */
-  assert_int_equal ((int) field (s0, 9), 3);          /* Ns */
+  assert_true (fabs (statlog_field (s0, 4) - 0.5) < 1e-3);   /* Est offset: 0.5 s fast */
+  assert_int_equal ((int) statlog_field (s0, 9), 3);          /* Ns */
   assert_int_equal (sink.wrong_by, 0);                /* under the default threshold, 1 s */
 }
 

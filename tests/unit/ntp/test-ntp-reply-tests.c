@@ -18,6 +18,7 @@
 #include "ntp-packet.h"
 #include "ntp-statlog.h"
 #include "packet-world.h"
+#include "statlog-field.h"
 
 typedef struct {
   PacketWorld pw;            /* first: the packet world's callbacks take this struct */
@@ -129,17 +130,15 @@ tests_of (const char *line)
   return cols;
 }
 
-/* The whitespace-separated field `n` (0-based) of `line`, as a number. */
-static double
-field (const char *line, int n)
+/* Six replies of the same server, each then the next request: with iburst, enough for the
+ * engine to synchronize when the replies give good samples. */
+static void
+deliver_six (NtpEngine *e, World *w, void (*edit) (NtpPacket *, void *), void *arg)
 {
-  char copy[NTP_STATLOG_LINE_MAX];
-  snprintf (copy, sizeof copy, "%s", line);
-  char *save = NULL, *f = strtok_r (copy, " ", &save);
-  for (int i = 0; i < n && f; i++)
-    f = strtok_r (NULL, " ", &save);
-  assert_non_null (f);
-  return strtod (f, NULL);
+  for (int i = 0; i < 6; i++) {
+    deliver (e, w, 1e-3, edit, arg);
+    next_request (e, w);
+  }
 }
 
 static void edit_origin (NtpPacket *p, void *a) { (void) a; p->org_ts ^= 0x10000; }
@@ -176,9 +175,9 @@ each_reply_says_which_tests_it_failed (void **state)
   /* no sample, no figures; the genuine one left 1.01 ms after the request (the stray reply
    * took that long) and came back 0.5 ms later: 2.01 ms of round trip less the server's 10
    * us, theta +0.505 ms (the server's time less ours, seen through the slow way out) */
-  assert_true (field (w.line[0], 11) == 0.0 && field (w.line[0], 12) == 0.0);
-  assert_true (fabs (field (w.line[1], 12) - 2.01e-3) < 1e-6);
-  assert_true (fabs (field (w.line[1], 11) - 0.505e-3) < 1e-6);
+  assert_true (statlog_field (w.line[0], 11) == 0.0 && statlog_field (w.line[0], 12) == 0.0);
+  assert_true (fabs (statlog_field (w.line[1], 12) - 2.01e-3) < 1e-6);
+  assert_true (fabs (statlog_field (w.line[1], 11) - 0.505e-3) < 1e-6);
 
   /* an unsynchronized server (test 6), a KoD RATE (test 6: stratum 0), a root distance over
    * maxdistance (test 7), a round trip over maxdelay (test A: a sample, not a good one) */
@@ -196,7 +195,8 @@ each_reply_says_which_tests_it_failed (void **state)
   assert_string_equal (tests_of (w.line[4]), "111 101 0000");
   assert_string_equal (tests_of (w.line[5]), "111 110 0000");
   assert_string_equal (tests_of (w.line[6]), "111 111 0111");
-  assert_true (fabs (field (w.line[6], 12) - 0.05) < 1e-6);   /* the delay it was refused for */
+  /* the delay it was refused for */
+  assert_true (fabs (statlog_field (w.line[6], 12) - 0.05) < 1e-6);
   NtpSourceReport r;
   assert_true (ntp_engine_get_source (e, 0, &r));
   assert_int_equal ((int) r.replies, 2);   /* the genuine one and the one over maxdelay */
@@ -290,10 +290,7 @@ a_server_synchronized_to_us_closes_a_loop_while_we_serve (void **state)
 
   NtpEngine *e = start (&w, serving, "server 192.0.2.1 iburst");
   ntp_engine_set_local_refid (e, 0, ours);
-  for (int i = 0; i < 6; i++) {
-    deliver (e, &w, 1e-3, edit_refid, &ours);
-    next_request (e, &w);
-  }
+  deliver_six (e, &w, edit_refid, &ours);
   assert_int_equal (w.lines, 6);
   for (int i = 0; i < 6; i++)
     assert_string_equal (tests_of (w.line[i]), "111 111 1110");
@@ -303,10 +300,7 @@ a_server_synchronized_to_us_closes_a_loop_while_we_serve (void **state)
   assert_int_equal (w.loop_warnings, 1);   /* said once, not per reply */
   /* another reference ID: the loop is gone, the samples count */
   uint32_t other = 0xC0000264;
-  for (int i = 0; i < 6; i++) {
-    deliver (e, &w, 1e-3, edit_refid, &other);
-    next_request (e, &w);
-  }
+  deliver_six (e, &w, edit_refid, &other);
   assert_string_equal (tests_of (w.line[11]), "111 111 1111");
   ntp_engine_get_tracking (e, &t);
   assert_true (t.synchronized);
@@ -315,10 +309,7 @@ a_server_synchronized_to_us_closes_a_loop_while_we_serve (void **state)
   /* not serving: no one can be synchronized to us, so no loop (chronyd checks only then) */
   e = start (&w, client, "server 192.0.2.1 iburst");
   ntp_engine_set_local_refid (e, 0, ours);
-  for (int i = 0; i < 6; i++) {
-    deliver (e, &w, 1e-3, edit_refid, &ours);
-    next_request (e, &w);
-  }
+  deliver_six (e, &w, edit_refid, &ours);
   assert_string_equal (tests_of (w.line[0]), "111 111 1111");
   ntp_engine_get_tracking (e, &t);
   assert_true (t.synchronized);
@@ -344,10 +335,7 @@ a_server_that_is_us_closes_a_loop (void **state)
   static const char *const serving[] = { "log measurements", "allow", NULL };
   World w;
   NtpEngine *e = start (&w, serving, "server 192.0.2.1 iburst");
-  for (int i = 0; i < 6; i++) {
-    deliver (e, &w, 1e-3, NULL, NULL);
-    next_request (e, &w);
-  }
+  deliver_six (e, &w, NULL, NULL);
   NtpTracking t;
   ntp_engine_get_tracking (e, &t);
   assert_true (t.synchronized);
@@ -374,10 +362,7 @@ the_reference_id_served_is_the_rfcs (void **state)
   static const char *const serving[] = { "allow", NULL };
   World w;
   NtpEngine *e = start (&w, serving, "server 2001:db8::1 iburst");
-  for (int i = 0; i < 6; i++) {
-    deliver (e, &w, 1e-3, NULL, NULL);
-    next_request (e, &w);
-  }
+  deliver_six (e, &w, NULL, NULL);
   NtpTracking t;
   ntp_engine_get_tracking (e, &t);
   assert_true (t.synchronized);
