@@ -586,15 +586,16 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
     *(!strcmp (d, "minsamples") ? &cfg->minsamples : &cfg->maxsamples) = iv;
     return 1;
   }
-  /* chrony's `log`: the statistics logs this core writes lines for (ntp-statlog.h), and
-   * rawmeasurements (every reply into measurements.log); the other kinds chronyd knows are
+  /* chrony's `log`: the statistics logs this core writes lines for (ntp-statlog.h: selection
+   * too), and rawmeasurements (every reply into measurements.log); the other kinds chronyd knows are
    * accepted and said not to be written. Several lines add up, as in chronyd. */
   if (!strcmp (d, "log")) {
-    static const char *const unwritten[] = { "selection", "rtc", "refclocks", "tempcomp" };
+    static const char *const unwritten[] = { "rtc", "refclocks", "tempcomp" };
     char missing[128] = "";
     unsigned mask = 0;
     if (n < 2)
-      return fail (err, errlen, "log needs at least one of measurements, statistics, tracking");
+      return fail (err, errlen, "log needs at least one of measurements, statistics, tracking,"
+                   " selection");
     for (int k = 1; k < n; k++) {
       bool known = false;
       if (!strcmp (w[k], "rawmeasurements")) {
@@ -614,7 +615,7 @@ ntp_config_parse_line (NtpConfig *cfg, const char *line, char *err, size_t errle
         }
       if (!known)
         return fail (err, errlen, "log: '%s' is not one of measurements, statistics, tracking,"
-                     " rawmeasurements, selection, rtc, refclocks, tempcomp", w[k]);
+                     " selection, rawmeasurements, rtc, refclocks, tempcomp", w[k]);
     }
     cfg->statlog |= mask;
     if (missing[0] && err && errlen)

@@ -664,6 +664,36 @@ verdict_unjudged (const NtpEngine *e, const Source *s, const NtpStatsSelection *
   return NTP_SELECT_STALE;   /* offline, stopped by a KoD, or unreachable and stale */
 }
 
+/* chronyc selectdata's letter for a verdict, which selection.log shows too. */
+static char
+verdict_char (NtpSelectVerdict v)
+{
+  static const char letters[] = {
+    [NTP_SELECT_UNSYNCHRONISED] = 's', [NTP_SELECT_NOSELECT] = 'N',
+    [NTP_SELECT_MISSING_SAMPLES] = 'M', [NTP_SELECT_LARGE_DISTANCE] = 'd',
+    [NTP_SELECT_JITTERY] = '~', [NTP_SELECT_WAITS_FOR_SAMPLES] = 'w',
+    [NTP_SELECT_STALE] = 'S', [NTP_SELECT_NOT_TRUSTED] = 'T', [NTP_SELECT_FALSETICKER] = 'x',
+    [NTP_SELECT_WAITS_FOR_SOURCES] = 'W', [NTP_SELECT_NOT_PREFERRED] = 'P',
+    [NTP_SELECT_DISTANT] = 'D', [NTP_SELECT_COMBINED] = '+', [NTP_SELECT_BEST] = '*',
+  };
+  return (unsigned) v < sizeof letters && letters[v] ? letters[v] : '?';
+}
+
+/* A source as this selection left it: chronyd's selection.log line. */
+static void
+log_selection (const NtpEngine *e, const Source *s)
+{
+  NtpStatlogSelection sl = {
+    .address = s->cfg.name, .state = verdict_char (s->verdict), .noselect = s->cfg.noselect,
+    .prefer = s->cfg.prefer, .trust = s->cfg.trust, .require = s->cfg.require,
+    .reach = (unsigned) s->poll.reach, .score = s->select_score, .last_ago = s->select_last_ago,
+    .lo = s->select_lo, .hi = s->select_hi,
+  };
+  char line[NTP_STATLOG_LINE_MAX];
+  statlog_put (e, NTP_STATLOG_SELECTION, line,
+               ntp_statlog_selection (line, sizeof line, e->env.now (e->env.ud), &sl));
+}
+
 /* Selection and, when the selected source has news, a clock update. */
 static void
 select_and_update (NtpEngine *e, int64_t now_raw)
@@ -732,6 +762,8 @@ select_and_update (NtpEngine *e, int64_t now_raw)
                                                              : sel[i].offset - sel[i].root_distance;
       s->select_hi = !sel[i].ok ? 0.0 : sel[i].lo < sel[i].hi ? sel[i].hi
                                                              : sel[i].offset + sel[i].root_distance;
+      if (statlog_wanted (e, NTP_STATLOG_SELECTION))
+        log_selection (e, s);
     }
     /* State changes that say who was believed, for the log and the loopback tests. */
     if (st == NTP_STATE_FALSETICKER && was != NTP_STATE_FALSETICKER)

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const names[NTP_STATLOG_KINDS] = { "measurements", "statistics", "tracking" };
+static const char *const names[NTP_STATLOG_KINDS] = { "measurements", "statistics", "tracking",
+                                                      "selection" };
 
 const char *
 ntp_statlog_name (NtpStatlogKind kind)
@@ -75,32 +76,28 @@ leap_char (int leap)
   }
 }
 
+/* chronyd 4.3's headers, as it writes them (the address column's name stands a little to the
+ * right of its field, as there); scripts written for chronyd's files skip them by their text. */
+static const char *const banners[NTP_STATLOG_KINDS] = {
+  [NTP_STATLOG_MEASUREMENTS] = "   Date (UTC) Time     IP Address   L St 123 567 ABCD  LP RP Score"
+                               "    Offset  Peer del. Peer disp.  Root del. Root disp. Refid     MTxRx",
+  [NTP_STATLOG_STATISTICS] = "   Date (UTC) Time     IP Address    Std dev'n Est offset  Offset sd"
+                             "  Diff freq   Est skew  Stress  Ns  Bs  Nr  Asym",
+  [NTP_STATLOG_TRACKING] = "   Date (UTC) Time     IP Address   St   Freq ppm   Skew ppm     Offset"
+                           " L Co  Offset sd Rem. corr. Root delay Root disp. Max. error",
+  [NTP_STATLOG_SELECTION] = "   Date (UTC) Time     IP Address   S EOpts Reach Score Last sample"
+                            "  Low end   High end",
+};
+
 size_t
 ntp_statlog_banner (NtpStatlogKind kind, char *buf, size_t size)
 {
-  /* Each header right-aligned over its field (the widths of the formats below). */
-  switch (kind) {
-  case NTP_STATLOG_MEASUREMENTS:
-    return result (snprintf (buf, size, "%-19s %-15s %1s %2s %3s %3s %4s  %2s %2s %5s%10s %10s"
-                             " %10s %10s %10s %-8s %6s", "   Date (UTC) Time", "IP Address", "L",
-                             "St", "123", "567", "ABCD", "LP", "RP", "Score", "Offset",
-                             "Peer del.", "Peer disp.", "Root del.", "Root disp.", "Refid",
-                             "MTxRx"));
-  case NTP_STATLOG_STATISTICS:
-    return result (snprintf (buf, size, "%-19s %-15s %10s %10s %10s %10s %10s %7s %3s %3s %3s"
-                             " %5s", "   Date (UTC) Time", "IP Address", "Std dev'n",
-                             "Est offset", "Offset sd", "Diff freq", "Est skew", "Stress", "Ns",
-                             "Bs", "Nr", "Asym"));
-  case NTP_STATLOG_TRACKING:
-    return result (snprintf (buf, size, "%-19s %-15s %2s %10s %10s %10s %1s %2s %10s %10s %10s"
-                             " %10s %10s", "   Date (UTC) Time", "IP Address", "St", "Freq ppm",
-                             "Skew ppm", "Offset", "L", "Co", "Offset sd", "Rem. corr.",
-                             "Root delay", "Root disp.", "Max. error"));
-  default:
+  if ((unsigned) kind >= NTP_STATLOG_KINDS) {
     if (size > 0)
       buf[0] = '\0';
     return 0;
   }
+  return result (snprintf (buf, size, "%s", banners[kind]));
 }
 
 static bool
@@ -171,4 +168,19 @@ ntp_statlog_tracking (char *buf, size_t size, int64_t utc_ns, const NtpStatlogTr
                            " %10.3e %10.3e %10.3e", date, address, t->stratum, t->freq_ppm,
                            t->skew_ppm, t->offset, leap, t->combined, t->offset_sd,
                            t->remaining, t->root_delay, t->root_dispersion, t->max_error));
+}
+
+size_t
+ntp_statlog_selection (char *buf, size_t size, int64_t utc_ns, const NtpStatlogSelection *s)
+{
+  char date[32], address[NTP_STATLOG_ADDRESS_MAX + 1];
+  double v[] = { s->score, s->last_ago, s->lo, s->hi };
+  if (!all_finite (v, sizeof v / sizeof v[0]) || !format_date (date, utc_ns)
+      || s->state < 0x21 || s->state > 0x7e)
+    return 0;
+  format_address (address, s->address);
+  return result (snprintf (buf, size, "%s %-15s %c -%c%c%c%c %4o %5.2f %10.3e %10.3e %10.3e",
+                           date, address, s->state, s->noselect ? 'N' : '-',
+                           s->prefer ? 'P' : '-', s->trust ? 'T' : '-', s->require ? 'R' : '-',
+                           s->reach & 0xff, s->score, s->last_ago, s->lo, s->hi));
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ntp-statlog.h — the lines of chronyd's statistics logs (chrony.conf's `log measurements
- * statistics tracking`), laid out column for column as chronyd 4.3 writes them, so the
- * scripts and plots people keep for chronyd's measurements.log, statistics.log and
- * tracking.log read ours.
+ * statistics tracking selection`), laid out column for column as chronyd 4.3 writes them, so
+ * the scripts and plots people keep for chronyd's measurements.log, statistics.log,
+ * tracking.log and selection.log read ours.
  *
  * The core formats a line when something happens (a valid sample, a refit, a clock update)
  * and hands it to env->statlog (ntp-types.h) with its kind; where it goes is the daemon's
@@ -31,6 +31,7 @@ typedef enum {
   NTP_STATLOG_MEASUREMENTS = 0,
   NTP_STATLOG_STATISTICS,
   NTP_STATLOG_TRACKING,
+  NTP_STATLOG_SELECTION,
   NTP_STATLOG_KINDS
 } NtpStatlogKind;
 
@@ -88,7 +89,20 @@ typedef struct {
   double max_error;          /* s, root dispersion + root delay / 2 */
 } NtpStatlogTracking;
 
-/* The file's base name: "measurements", "statistics", "tracking" (NULL for others). */
+/* A source as one selection left it (chronyd 4.3's selection.log): a line per source at
+ * every selection, which each new sample of any source runs. */
+typedef struct {
+  const char *address;
+  char state;                /* chronyc selectdata's letter: '*', '+', 'x', 'M', 'N'... */
+  bool noselect, prefer, trust, require;   /* the source's options */
+  unsigned reach;            /* the reachability register, 8 bits */
+  double score;              /* against the selected source (reselection at 10) */
+  double last_ago;           /* s since its newest sample */
+  double lo, hi;             /* s, the interval its root distance gives for our offset */
+} NtpStatlogSelection;
+
+/* The file's base name: "measurements", "statistics", "tracking", "selection" (NULL for
+ * others). */
 const char *ntp_statlog_name (NtpStatlogKind kind);
 
 /* The column header of kind `kind`, aligned with its lines (no newline). The writer puts a
@@ -105,6 +119,8 @@ size_t ntp_statlog_statistics (char *buf, size_t size, int64_t utc_ns,
                                const NtpStatlogStatistics *s);
 size_t ntp_statlog_tracking (char *buf, size_t size, int64_t utc_ns,
                              const NtpStatlogTracking *t);
+size_t ntp_statlog_selection (char *buf, size_t size, int64_t utc_ns,
+                              const NtpStatlogSelection *s);
 
 #ifdef __cplusplus
 }

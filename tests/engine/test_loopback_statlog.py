@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""chronyd's statistics logs (`log rawmeasurements statistics tracking`, `logdir`,
+"""chronyd's statistics logs (`log rawmeasurements statistics tracking selection`, `logdir`,
 `logbanner`, `logchange`), written by meridiand --no-bus polling a real `chronyd -x` on
 loopback.
 
@@ -14,6 +14,8 @@ own layout and signs (chrony.conf(5)), not against our output:
   - statistics.log: the first fit's offset +0.3 s (positive = the local clock fast), its three
     samples;
   - tracking.log: stratum 2, leap N, one source, the first update's offset +0.3 s;
+  - selection.log: a line per selection, the source first 'M' (too few samples), last '*'
+    with reach 377;
   - each file's header (between two rules of '=') before its first line and after every
     `logbanner 4` lines; the lines as wide as the header where the address fits its column;
   - logchange 0.2: "System clock wrong by -0.3..." once; `log ... rtc` says rtc is not written;
@@ -81,7 +83,8 @@ def main():
         write(target, "secret\n", 0o600)
         conf = os.path.join(tmp, "meridian.conf")
         write(conf, f"server 127.0.0.1 port {port} iburst minpoll -1 maxpoll -1\n"
-                    f"log rawmeasurements statistics tracking rtc\nlogdir {logdir}\n"
+                    f"log rawmeasurements statistics tracking selection rtc\n"
+                    f"logdir {logdir}\n"
                     f"logbanner 4\nlogchange 0.2\n", 0o644)
         time.sleep(0.5)
         daemon = NoBusDaemon(meridiand, conf)
@@ -114,7 +117,7 @@ def main():
                             rotate_conf], capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stdout + r.stderr
         moved = os.path.join(logdir, "measurements.log.1")
-        for name in ("measurements", "statistics", "tracking"):
+        for name in ("measurements", "statistics", "tracking", "selection"):
             assert os.path.exists(os.path.join(logdir, name + ".log.1")), os.listdir(logdir)
         wait("a new measurements.log", lambda: len(data_lines(read("measurements.log"))) >= 2)
         wait("a new tracking.log", lambda: len(data_lines(read("tracking.log"))) >= 1)
@@ -169,6 +172,18 @@ def main():
         check_banners("statistics.log.1", read("statistics.log.1"), 4)
         check_banners("statistics.log", read("statistics.log"), 4)
 
+        # selection.log: a line per selection, chronyd's layout; the one source selected ('*')
+        # once it was, reached by every poll since (377 after eight)
+        sel = data_lines(read("selection.log.1")) + data_lines(read("selection.log"))
+        selpattern = (rf"^{DATE} 127\.0\.0\.1       ([*+xMNsdwSTWPD~?]) -----  *([0-7]+) +\d+\.\d\d"
+                      rf"{E}{E}{E}$")
+        for line in sel:
+            assert re.match(selpattern, line), f"not chronyd's selection layout: {line!r}"
+        states = [re.match(selpattern, l).group(1) for l in sel]
+        assert states[-1] == "*" and "M" in states[:3], states
+        assert re.match(selpattern, sel[-1]).group(2) == "377", sel[-1]
+        check_banners("selection.log", read("selection.log"), 4)
+
         # Again with a symbolic link planted as statistics.log: not written through.
         os.rename(stats, stats + ".old")
         os.symlink(target, stats)
@@ -184,7 +199,7 @@ def main():
             assert f.read() == "secret\n", "written through the planted link"
         assert len(re.findall(r"statistics\.log: .*; the statistics log is not written", log)) \
             == 1, log
-        print(f"measurements {len(m)}, statistics {len(s)}, tracking {len(t)}")
+        print(f"measurements {len(m)}, statistics {len(s)}, tracking {len(t)}, selection {len(sel)}")
     finally:
         stop_all(procs)
 

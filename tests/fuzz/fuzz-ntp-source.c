@@ -63,8 +63,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (r == 1)
     {
       FZ_CHECK (cfg.maxdistance > 0 && cfg.minsources >= 1);
-      /* `log`: only the kinds the core writes; `logchange`: a threshold in seconds */
-      FZ_CHECK ((cfg.statlog & ~((1u << NTP_STATLOG_KINDS) - 1)) == 0);
+      /* `log`: only the kinds the core writes, and rawmeasurements only with its file;
+       * `logchange`: a threshold in seconds */
+      FZ_CHECK ((cfg.statlog & ~(((1u << NTP_STATLOG_KINDS) - 1) | NTP_STATLOG_RAW)) == 0);
+      FZ_CHECK (!(cfg.statlog & NTP_STATLOG_RAW)
+                || (cfg.statlog & NTP_STATLOG_BIT (NTP_STATLOG_MEASUREMENTS)));
       FZ_CHECK (isfinite (cfg.logchange) && cfg.logchange >= 0);
     }
   return 0;

@@ -286,6 +286,21 @@ panic_bound_holds_without_makestep (void **state)
   ntp_engine_free (m.e);
 }
 
+/* selection.log's last line for each of the servers 192.0.2.1-4, and the lines in all. */
+static char last_selection[4][NTP_STATLOG_LINE_MAX];
+static int selection_lines;
+
+static void
+selection_sink (void *ud, int kind, const char *line)
+{
+  (void) ud;
+  assert_int_equal (kind, NTP_STATLOG_SELECTION);
+  const char *address = line + 20;   /* after "YYYY-MM-DD HH:MM:SS " */
+  assert_true (strncmp (address, "192.0.2.", 8) == 0 && address[8] >= '1' && address[8] <= '4');
+  snprintf (last_selection[address[8] - '1'], NTP_STATLOG_LINE_MAX, "%s", line);
+  selection_lines++;
+}
+
 static void
 falseticker_is_rejected (void **state)
 {
@@ -296,7 +311,14 @@ falseticker_is_rejected (void **state)
   for (int i = 0; i < 4; i++)
     m.srv[i] = (MsServer) { .base_delay = 5e-3, .jitter = 200e-6, .stratum = 2 };
   m.srv[3].offset = 0.050;
-  start_engine (&m, NULL);
+  /* with `log selection`: a line per source at every selection */
+  NtpConfig cfg;
+  ntp_config_init (&cfg);
+  cfg.statlog = NTP_STATLOG_BIT (NTP_STATLOG_SELECTION);
+  NtpEnv env = ms_env (&m);
+  env.statlog = selection_sink;
+  selection_lines = 0;
+  m.e = ntp_engine_new (&env, &cfg);
   add (&m, "server 192.0.2.1 iburst");
   add (&m, "server 192.0.2.2 iburst");
   add (&m, "server 192.0.2.3 iburst");
@@ -309,6 +331,23 @@ falseticker_is_rejected (void **state)
   assert_int_equal (r.state, NTP_STATE_FALSETICKER);
   assert_int_equal (ntp_source_state_char (r.state), 'x');
   assert_true (a.max < 1e-3);
+  /* selection.log says so too: 'x' for the fourth, '*' or '+' for the others, all reached
+   * (377) */
+  int best = 0;
+  for (int i = 0; i < 3; i++) {
+    char verdict = last_selection[i][36];
+    assert_true (verdict == '*' || verdict == '+');
+    best += verdict == '*';
+    assert_non_null (strstr (last_selection[i], " -----  377 "));
+  }
+  assert_int_equal (best, 1);
+  assert_int_equal (last_selection[3][36], 'x');
+  /* Low end, High end: positive = the local clock fast, as chronyd's; by the falseticker
+   * (50 ms ahead) the clock reads 50 ms slow, by the others about right */
+  assert_true (statlog_field (last_selection[3], 9) < -0.03);
+  assert_true (statlog_field (last_selection[3], 8) > -0.07);
+  assert_true (statlog_field (last_selection[0], 8) < 0 && statlog_field (last_selection[0], 9) > 0);
+  assert_true (selection_lines > 4 * 20);
   ntp_engine_free (m.e);
 }
 

@@ -134,6 +134,37 @@ address_without_port_and_one_field (void **state)
   assert_int_equal (strlen (buf), n);
 }
 
+/* chrony.conf(5)'s selection.log example (chronyd 4.3), reproduced byte for byte, and the
+ * letters and options of other states. */
+static void
+selection_lines_are_chronyds (void **state)
+{
+  (void) state;
+  char buf[NTP_STATLOG_LINE_MAX];
+  NtpStatlogSelection s = {
+    .address = "203.0.113.15", .state = '*', .reach = 0377, .score = 1.0,
+    .last_ago = 4.228e+01, .lo = -1.575e-04, .hi = 1.239e-04,
+  };
+  size_t n = ntp_statlog_selection (buf, sizeof buf, S (1651370480), &s);
+  assert_string_equal (buf, "2022-05-01 02:01:20 203.0.113.15    * -----  377  1.00  4.228e+01"
+                       " -1.575e-04  1.239e-04");
+  assert_int_equal (n, strlen (buf));
+  s = (NtpStatlogSelection) { .address = "192.0.2.7:1123", .state = 'x', .prefer = true,
+                              .trust = true, .reach = 0155, .score = 12.5 };
+  ntp_statlog_selection (buf, sizeof buf, S (1651370480), &s);
+  assert_non_null (strstr (buf, " 192.0.2.7       x --PT-  155 12.50 "));
+  s.noselect = s.require = true;
+  s.prefer = s.trust = false;
+  ntp_statlog_selection (buf, sizeof buf, S (1651370480), &s);
+  assert_non_null (strstr (buf, " x -N--R  155 "));
+  /* a state that is no letter, a figure that is no number: no line */
+  s.state = '\n';
+  assert_int_equal (ntp_statlog_selection (buf, sizeof buf, S (1651370480), &s), 0);
+  s.state = 'M';
+  s.hi = NAN;
+  assert_int_equal (ntp_statlog_selection (buf, sizeof buf, S (1651370480), &s), 0);
+}
+
 static void
 banners_align_with_their_lines (void **state)
 {
@@ -142,12 +173,14 @@ banners_align_with_their_lines (void **state)
   NtpStatlogMeasurement m = { .address = "192.0.2.1", .stratum = 2, .mode = 4 };
   NtpStatlogStatistics st = { .address = "192.0.2.1" };
   NtpStatlogTracking t = { .address = "192.0.2.1", .stratum = 3 };
+  NtpStatlogSelection sl = { .address = "192.0.2.1", .state = '*' };
   size_t lens[NTP_STATLOG_KINDS] = {
     ntp_statlog_measurement (line, sizeof line, 0, &m),
     ntp_statlog_statistics (line, sizeof line, 0, &st),
     ntp_statlog_tracking (line, sizeof line, 0, &t),
+    ntp_statlog_selection (line, sizeof line, 0, &sl),
   };
-  const char *last_columns[NTP_STATLOG_KINDS] = { "MTxRx", "Asym", "Max. error" };
+  const char *last_columns[NTP_STATLOG_KINDS] = { "MTxRx", "Asym", "Max. error", "High end" };
   for (int k = 0; k < NTP_STATLOG_KINDS; k++) {
     size_t n = ntp_statlog_banner ((NtpStatlogKind) k, banner, sizeof banner);
     assert_int_equal (n, strlen (banner));
@@ -163,6 +196,11 @@ banners_align_with_their_lines (void **state)
   assert_string_equal (ntp_statlog_name (NTP_STATLOG_MEASUREMENTS), "measurements");
   assert_string_equal (ntp_statlog_name (NTP_STATLOG_STATISTICS), "statistics");
   assert_string_equal (ntp_statlog_name (NTP_STATLOG_TRACKING), "tracking");
+  assert_string_equal (ntp_statlog_name (NTP_STATLOG_SELECTION), "selection");
+  /* chronyd's own header texts (its LOG_FileOpen calls), word for word */
+  ntp_statlog_banner (NTP_STATLOG_MEASUREMENTS, banner, sizeof banner);
+  assert_string_equal (banner, "   Date (UTC) Time     IP Address   L St 123 567 ABCD  LP RP"
+                       " Score    Offset  Peer del. Peer disp.  Root del. Root disp. Refid     MTxRx");
   assert_null (ntp_statlog_name (NTP_STATLOG_KINDS));
   assert_int_equal (ntp_statlog_banner (NTP_STATLOG_KINDS, banner, sizeof banner), 0);
 }
@@ -195,6 +233,7 @@ main (void)
     cmocka_unit_test (measurement_lines_are_chronyds),
     cmocka_unit_test (statistics_and_tracking_lines_are_chronyds),
     cmocka_unit_test (address_without_port_and_one_field),
+    cmocka_unit_test (selection_lines_are_chronyds),
     cmocka_unit_test (banners_align_with_their_lines),
     cmocka_unit_test (nothing_for_figures_that_are_not_numbers),
   };
