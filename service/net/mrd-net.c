@@ -262,6 +262,35 @@ bind_source (int fd, int family, const MrdNetSocketOptions *options, GError **er
   return TRUE;
 }
 
+int
+mrd_net_tcp_client_socket (const MrdNetAddress *server, const MrdNetSocketOptions *options,
+                           GError **error)
+{
+  int family = server->ss.ss_family;
+  MrdNetSocketOptions placed = { 0 };
+  int fd;
+
+  fd = socket (family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, MRD_IO_ERROR, mrd_io_error_from_errno (errsv), "socket: %s",
+                   g_strerror (errsv));
+      return -1;
+    }
+  if (options != NULL)
+    {
+      placed = *options;
+      placed.dscp = 0;
+    }
+  if (!apply_options (fd, family, &placed, error) || !bind_source (fd, family, &placed, error))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 static int
 open_socket (MrdNetSocket *self, GError **error)
 {

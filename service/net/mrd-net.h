@@ -51,6 +51,13 @@ typedef struct {
   int dscp;
 } MrdNetSocketOptions;
 
+/* A TCP client socket (non-blocking, close-on-exec, not connected) for @server's family, made
+ * as @options say for what leaves this host to a server (interface and source address, as
+ * chronyd's NTS-KE follows bindacqaddress; the code point stays the kernel's, dscp being for
+ * NTP packets); -1 with @error when it cannot be made so. */
+int           mrd_net_tcp_client_socket (const MrdNetAddress *server,
+                                         const MrdNetSocketOptions *options, GError **error);
+
 /* The options of the client sockets @self opens from now on (the one opened ahead included). */
 void          mrd_net_socket_set_options (MrdNetSocket *self, const MrdNetSocketOptions *options);
 void          mrd_net_socket_free       (MrdNetSocket *self);

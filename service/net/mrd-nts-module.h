@@ -29,7 +29,7 @@ G_BEGIN_DECLS
 
 #define MRD_NTS_MODULE_NAME "meridian-nts.so"
 #define MRD_NTS_MODULE_SYMBOL "mrd_nts_module_table"
-#define MRD_NTS_MODULE_VERSION 3
+#define MRD_NTS_MODULE_VERSION 4
 
 #define MRD_NTS_AEAD_MODULE_NAME "meridian-nts-aead.so"
 #define MRD_NTS_AEAD_MODULE_SYMBOL "mrd_nts_aead_module_table"
@@ -42,7 +42,7 @@ typedef struct {
   gboolean (*trust_add_pem) (MrdNtsTrust *trust, guint set, const guint8 *pem, gsize len,
                              const char *label, GError **error);
   MrdNtske *(*ntske_start) (MrdNtsTrust *trust, guint certset, const char *name,
-                            const MrdNetAddress *address, gboolean check_time,
+                            const MrdNetAddress *address, int fd, gboolean check_time,
                             guint timeout_ms, MrdNtskeFunc func, gpointer user_data);
   void (*ntske_cancel) (MrdNtske *ke);
 } MrdNtsModule;

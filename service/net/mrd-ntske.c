@@ -457,7 +457,7 @@ on_start_failed (gpointer user_data)
 
 MrdNtske *
 mrd_ntske_start (MrdNtsTrust *trust, guint certset, const char *name,
-                 const MrdNetAddress *address, gboolean check_time, guint timeout_ms,
+                 const MrdNetAddress *address, int fd, gboolean check_time, guint timeout_ms,
                  MrdNtskeFunc func, gpointer user_data)
 {
   MrdNtske *ke = g_new0 (MrdNtske, 1);
@@ -469,7 +469,8 @@ mrd_ntske_start (MrdNtsTrust *trust, guint certset, const char *name,
   ke->user_data = user_data;
   ke->buf = g_malloc0 (NTS_KE_MAX_RESPONSE);
   ke->request_len = ntp_nts_ke_encode_request (ke->request, sizeof ke->request);
-  ke->fd = socket (address->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  ke->fd = fd >= 0 ? fd
+                   : socket (address->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (ke->fd < 0)
     g_set_error (&error, MRD_IO_ERROR, mrd_io_error_from_errno (errno), "socket: %s",
                  g_strerror (errno));

@@ -35,13 +35,14 @@ typedef struct _MrdNtske MrdNtske;
 typedef void (*MrdNtskeFunc) (const NtsKeResponse *response, const guint8 *c2s,
                               const guint8 *s2c, const GError *error, gpointer user_data);
 
-/* Connect to @address (the NTS-KE port), check the certificate against @certset of @trust
- * for @name (a host name, or an address written as in the configuration), exchange the
- * records; give up after @timeout_ms. @check_time FALSE: the certificates' activation and
- * expiration times are not checked (chrony.conf's nocerttimecheck, for a clock not yet set);
- * the chain and the name still are. */
+/* Connect to @address (the NTS-KE port) on @fd (a TCP socket not yet connected, made as the
+ * configuration says, mrd_net_tcp_client_socket; owned from now on; -1: a plain one), check
+ * the certificate against @certset of @trust for @name (a host name, or an address written
+ * as in the configuration), exchange the records; give up after @timeout_ms. @check_time
+ * FALSE: the certificates' activation and expiration times are not checked (chrony.conf's
+ * nocerttimecheck, for a clock not yet set); the chain and the name still are. */
 MrdNtske *mrd_ntske_start  (MrdNtsTrust *trust, guint certset, const char *name,
-                            const MrdNetAddress *address, gboolean check_time,
+                            const MrdNetAddress *address, int fd, gboolean check_time,
                             guint timeout_ms, MrdNtskeFunc func, gpointer user_data);
 /* Stop it without a callback. */
 void      mrd_ntske_cancel (MrdNtske *ke);

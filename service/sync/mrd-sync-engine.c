@@ -647,16 +647,23 @@ source_drop_negotiation (SyncSource *src)
 
 /* A client socket for @src's server, made as the configuration says (bindacqaddress,
  * bindacqdevice, dscp). */
-static MrdNetSocket *
-source_socket_new (SyncSource *src, const MrdNetAddress *address)
+static MrdNetSocketOptions
+acquisition_options (const NtpConfig *cfg)
 {
-  const NtpConfig *cfg = &src->engine->core_cfg;
-  MrdNetSocket *socket = mrd_net_socket_new (address, on_receive, src);
   MrdNetSocketOptions options = { .dscp = cfg->dscp };
 
   g_strlcpy (options.device, cfg->bind_acq_device, sizeof options.device);
   g_strlcpy (options.source_ipv4, cfg->bind_acq_ipv4, sizeof options.source_ipv4);
   g_strlcpy (options.source_ipv6, cfg->bind_acq_ipv6, sizeof options.source_ipv6);
+  return options;
+}
+
+static MrdNetSocket *
+source_socket_new (SyncSource *src, const MrdNetAddress *address)
+{
+  MrdNetSocket *socket = mrd_net_socket_new (address, on_receive, src);
+  MrdNetSocketOptions options = acquisition_options (&src->engine->core_cfg);
+
   mrd_net_socket_set_options (socket, &options);
   return socket;
 }
@@ -1630,7 +1637,10 @@ env_nts_ke (void *ud, unsigned index)
   MrdSyncEngine *self = ud;
   SyncSource *src = index < NTP_MAX_SOURCES ? self->by_core[index] : NULL;
   g_autoptr(MrdNetAddress) ke_address = NULL;
+  g_autoptr(GError) error = NULL;
+  MrdNetSocketOptions options;
   gboolean check_time;
+  int fd;
 
   if (src == NULL || src->ntske != NULL)
     return;
@@ -1643,6 +1653,7 @@ env_nts_ke (void *ud, unsigned index)
       after_core (self, before);
       return;
     }
+  options = acquisition_options (&self->core_cfg);
   ke_address = mrd_net_address_copy (src->ke_address);
   if (ke_address->ss.ss_family == AF_INET6)
     ((struct sockaddr_in6 *) &ke_address->ss)->sin6_port = g_htons (src->spec->sc.ntsport);
@@ -1655,9 +1666,23 @@ env_nts_ke (void *ud, unsigned index)
     g_message ("NTS-KE with %s: certificate validity times not checked (nocerttimecheck %d,"
                " %u clock update(s) so far)", src->spec->sc.name, self->core_cfg.nocerttimecheck,
                self->clock_updates);
+  /* From the address and interface the NTP requests leave by (bindacqaddress,
+   * bindacqdevice), as chronyd's NTS-KE client follows them: a firewall or a route that lets
+   * only those through lets the key exchange through too. A socket that cannot be made so is
+   * a failed exchange (the core backs off), never one from elsewhere. */
+  fd = mrd_net_tcp_client_socket (ke_address, &options, &error);
+  if (fd < 0)
+    {
+      gint64 before = ref_time (self);
+
+      g_message ("NTS-KE with %s: %s", src->spec->sc.name, error->message);
+      ntp_engine_nts_ke_done (self->core, index, NULL, NULL, NULL);
+      after_core (self, before);
+      return;
+    }
   src->ntske = self->nts->ntske_start (self->nts_trust, (guint) src->spec->sc.certset,
-                                src->spec->sc.name, ke_address, check_time, NTSKE_TIMEOUT_MS,
-                                on_ntske_done, src);
+                                src->spec->sc.name, ke_address, fd, check_time,
+                                NTSKE_TIMEOUT_MS, on_ntske_done, src);
 }
 
 static gboolean

@@ -17,6 +17,9 @@ off with `makestep 0.1 3`:
               answers NTS requests unauthenticated -> every reply refused;
   forged:     the same with a responder that echoes the unique identifier and appends an
               authenticator of random bytes -> every reply refused;
+  bound:      as plain with `bindacqaddress 127.0.0.2` -> its key exchanges come from
+              127.0.0.2 (chronyd's NTS-KE follows bindacqaddress); unbindable, with an
+              address not on this host -> no key exchange at all, and the log says why;
   refresh:    as good with `ntsrefresh 2` -> key exchanges again and again, each loading the
               TLS module that the one before unloaded;
   control:    no nts against the unauthenticated responder -> synchronized (its replies are
@@ -53,13 +56,15 @@ def record(t, body, critical=True):
             + body)
 
 
-def ke_server(sock, ctx, response):
-    """Answer every NTS-KE request on @sock with @response."""
+def ke_server(sock, ctx, response, peers):
+    """Answer every NTS-KE request on @sock with @response; each client's address joins
+    @peers."""
     while True:
         try:
-            conn, _ = sock.accept()
+            conn, peer = sock.accept()
         except OSError:
             return
+        peers.append(peer[0])
         try:
             with ctx.wrap_socket(conn, server_side=True) as t:
                 t.settimeout(5)
@@ -152,15 +157,18 @@ def main():
                         + b"".join(record(5, os.urandom(100), False) for _ in range(8))
                         + record(0, b""))
         error_records = record(2, b"\0\x01") + record(0, b"")
-        ke_ports = {}
-        for name, resp in (("error", error_records), ("cookies", good_records)):
+        ke_ports, ke_peers = {}, {}
+        for name, resp in (("error", error_records), ("cookies", good_records),
+                           ("bound", good_records)):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", 0))
             s.listen(8)
             socks.append(s)
             ke_ports[name] = s.getsockname()[1]
-            threading.Thread(target=ke_server, args=(s, ctx, resp), daemon=True).start()
+            ke_peers[name] = []
+            threading.Thread(target=ke_server, args=(s, ctx, resp, ke_peers[name]),
+                             daemon=True).start()
         ntp_ports = {}
         for mode in ("plain", "forged"):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -192,6 +200,16 @@ def main():
                                          f"nts ntsport {ke_ports['cookies']}"), cert),
             "control": Daemon(meridiand, tmp, "control",
                               line.format("127.0.0.1", ntp_ports["plain"], ""), None),
+            # bindacqaddress: the key exchange leaves from it too (as chronyd's); one that
+            # cannot be bound is no exchange at all, not one from another address.
+            "bound": Daemon(meridiand, tmp, "bound",
+                            line.format("localhost", ntp_ports["plain"],
+                                        f"nts ntsport {ke_ports['bound']}")
+                            + "\nbindacqaddress 127.0.0.2", cert),
+            "unbindable": Daemon(meridiand, tmp, "unbindable",
+                                 line.format("localhost", ntp_ports["plain"],
+                                             f"nts ntsport {ke_ports['bound']}")
+                                 + "\nbindacqaddress 192.0.2.77", cert),
             # As good, renewing its keys every 2 s: each renewal loads the TLS module again.
             "refresh": Daemon(meridiand, tmp, "refresh",
                               line.format("localhost", port, f"nts ntsport {ntsport}")
@@ -242,6 +260,12 @@ def main():
             assert re.search(pattern, text), f"{name}: expected /{pattern}/:\n{text}"
             assert not any("update:" in l or "stepped" in l for l in log), (
                 f"{name}: an unauthenticated source reached the clock:\n{text}")
+
+        bound = ke_peers["bound"]
+        assert bound and set(bound) == {"127.0.0.2"}, f"NTS-KE clients of 'bound': {bound}"
+        unbindable = "\n".join(daemons["unbindable"].log())
+        assert re.search(r"NTS-KE with localhost: cannot send from 192\.0\.2\.77", unbindable), \
+            unbindable
 
         r = subprocess.run(["chronyc", "-h", server_sock, "serverstats"], capture_output=True,
                            text=True, timeout=10)
