@@ -1577,13 +1577,15 @@ ntpdata_report (MrdDBusTime1Source *p, gboolean csv)
    * reply was authenticated: with a key or NTS every reply taken was. */
   d.jitter_asymmetry = mrd_dbus_time1_source_get_reply_jitter_asymmetry (p);
   d.authenticated = replies > 0 && source_authenticates (p);
-  /* Not kept by meridiand: what chronyc shows for a plain client exchange (see
-   * meridianctl(1)): every test passed once a reply was taken, kernel receive timestamps,
-   * and no packet lost. */
-  d.tests = replies > 0 ? 0x3ff : 0;
+  /* The tests of the last valid reply and the counts, as meridiand's engine keeps them
+   * (chronyd's: requests, replies, valid ones, good ones); receive timestamps are the
+   * kernel's (SO_TIMESTAMPING), as the engine asks for. */
+  d.tests = mrd_dbus_time1_source_get_ntp_tests (p) & 0x3ff;
   d.rx_timestamping = 'K';
-  d.total_valid_rx = (guint32) MIN (replies, G_MAXUINT32);
-  d.total_tx = d.total_rx = d.total_good_rx = d.total_valid_rx;
+  d.total_tx = (guint32) MIN (mrd_dbus_time1_source_get_total_tx (p), G_MAXUINT32);
+  d.total_rx = (guint32) MIN (mrd_dbus_time1_source_get_total_rx (p), G_MAXUINT32);
+  d.total_valid_rx = (guint32) MIN (mrd_dbus_time1_source_get_total_valid_rx (p), G_MAXUINT32);
+  d.total_good_rx = (guint32) MIN (mrd_dbus_time1_source_get_total_good_rx (p), G_MAXUINT32);
   return mctl_chrony_format_ntpdata (&d, csv);
 }
 

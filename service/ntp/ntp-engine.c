@@ -98,6 +98,9 @@ typedef struct {
    * replies. */
   NtpReplyInfo reply;
   uint64_t replies;
+  /* chronyc ntpdata's counts (NtpSourceReport) and the last valid reply's tests */
+  uint64_t total_tx, total_rx, total_valid_rx, total_good_rx;
+  unsigned last_tests;
   bool new_sample;           /* since the last reference update */
   uint64_t auth_failures;    /* replies refused for want of a valid MAC (logged at 1, 2, 4...) */
   uint64_t auth_unsent;      /* requests not sent because the key gave no MAC (likewise) */
@@ -1105,8 +1108,10 @@ transmit (NtpEngine *e, unsigned i, int64_t now)
   s->poll.sync_peer = e->selected == (int) i && s->poll.reach != 0;
   int64_t before = s->poll.next_tx_ns;
   count_request (e, s, now);
-  if (len > 0)
+  if (len > 0) {
+    s->total_tx++;
     e->env.send (e->env.ud, i, buf, len);
+  }
   space_request (e, s, before, now);
 }
 
@@ -1124,8 +1129,10 @@ presend (NtpEngine *e, unsigned i, int64_t now)
     len = sign_request (e, s, buf, sizeof buf, len);
   else if (s->cfg.nts)
     len = ntp_nts_jar_needs_ke (s->nts, now, nts_refresh_ns (e)) ? 0 : nts_sign_request (e, s, buf, sizeof buf, len);
-  if (len > 0)
+  if (len > 0) {
+    s->total_tx++;
     e->env.send (e->env.ud, i, buf, len);
+  }
   s->presend_done = true;
   s->poll.next_tx_ns = now + WARM_UP_DELAY_NS;
 }
@@ -1629,8 +1636,21 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
   }
   Measured m = { 0 };
   receive_reply (e, src, rx_ns, pkt, len, &p, &m);
-  if (statlog_wanted (e, NTP_STATLOG_MEASUREMENTS) && e->src[src].live)
-    log_measurement (e, &e->src[src], &p, &m);
+  Source *s = &e->src[src];
+  if (!s->live)
+    return;
+  /* chronyc ntpdata's counts, as chronyd keeps them: a valid reply answers our request
+   * genuinely (tests 1-3 and 5); its tests are the ones shown. */
+  const unsigned valid = NTP_TEST_1 | NTP_TEST_2 | NTP_TEST_3 | NTP_TEST_5;
+  s->total_rx++;
+  if ((m.tests & valid) == valid) {
+    s->total_valid_rx++;
+    s->last_tests = m.tests;
+    if (m.tests == NTP_TESTS_ALL)
+      s->total_good_rx++;
+  }
+  if (statlog_wanted (e, NTP_STATLOG_MEASUREMENTS))
+    log_measurement (e, s, &p, &m);
 }
 
 void
@@ -1916,6 +1936,11 @@ ntp_engine_get_source (const NtpEngine *e, unsigned src, NtpSourceReport *out)
   out->refid = s->refid;
   out->reply = s->reply;
   out->replies = s->replies;
+  out->total_tx = s->total_tx;
+  out->total_rx = s->total_rx;
+  out->total_valid_rx = s->total_valid_rx;
+  out->total_good_rx = s->total_good_rx;
+  out->tests = s->last_tests;
   out->offline = s->poll.offline;
   out->bursting = ntp_source_poll_in_burst (&s->poll);
   out->verdict = s->verdict;

@@ -411,6 +411,12 @@ typedef struct {
   double asymmetry;
   NtpReplyInfo reply;         /* the last reply a sample was taken from */
   uint64_t replies;           /* valid replies received (not KoDs or refused packets) */
+  /* chronyc ntpdata's counts and tests: requests sent (warm-ups included), replies received
+   * (any NTP reply datagram from its address), valid (RFC 5905's tests 1-3 and 5 passed:
+   * an answer to our request), good (every test passed, its sample used); and the tests the
+   * last valid one passed (NTP_TEST_*, ntp-packet.h). */
+  uint64_t total_tx, total_rx, total_valid_rx, total_good_rx;
+  unsigned tests;
   bool offline;               /* taken offline (chronyc offline, the `offline` option or
                                * auto_offline): nothing is sent to it */
   /* chronyc selectdata, as of the last selection: the verdict, the interval the source gave

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "mrd-engine-wire.h"
+#include "ntp-packet.h"
 
 #include <math.h>
 #include <string.h>
@@ -40,7 +41,9 @@ mrd_wire_report (const NtpSourceReport *r)
                         (gboolean) r->reply.interleaved, (gint64) r->reply.response_ns,
                         (gboolean) r->reply.t1_kernel, (gboolean) r->bursting,
                         (guchar) r->verdict, r->select_lo, r->select_hi, r->select_last_ago,
-                        r->select_score);
+                        r->select_score, (guint32) r->tests, (guint64) r->total_tx,
+                        (guint64) r->total_rx, (guint64) r->total_valid_rx,
+                        (guint64) r->total_good_rx);
 }
 
 void
@@ -90,6 +93,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   guint32 key_id;
   gboolean nak, interleaved, t1_kernel, bursting;
   guchar verdict;
+  guint32 tests;
+  guint64 total_tx, total_rx, total_valid_rx, total_good_rx;
 
   memset (r, 0, sizeof *r);
   g_variant_get (v, MRD_WIRE_REPORT, &state, &stratum, &poll, &reach, &r->last_rx_ago,
@@ -100,7 +105,8 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
                  &reply_refid, &t1, &t2, &t3, &t4, &ref, &replies, &offline, &auth_mode,
                  &key_id, &key_len, &r->nts_ke_ago, &attempts, &nak, &cookies, &cookie_len,
                  &interleaved, &r->reply.response_ns, &t1_kernel, &bursting, &verdict,
-                 &r->select_lo, &r->select_hi, &r->select_last_ago, &r->select_score);
+                 &r->select_lo, &r->select_hi, &r->select_last_ago, &r->select_score, &tests,
+                 &total_tx, &total_rx, &total_valid_rx, &total_good_rx);
   r->state = state >= NTP_STATE_UNUSABLE && state <= NTP_STATE_SELECTED ? (NtpSourceState) state
                                                                          : NTP_STATE_UNUSABLE;
   r->stratum = CLAMP (stratum, 0, 16);
@@ -126,6 +132,13 @@ mrd_wire_get_report (GVariant *v, NtpSourceReport *r)
   r->reply.interleaved = interleaved != FALSE;
   r->reply.t1_kernel = t1_kernel != FALSE;
   r->replies = replies;
+  /* chronyc ntpdata's counts and tests, from the child: ten test bits, and counts that nest
+   * (good within valid within received), as the core keeps them. */
+  r->tests = tests & NTP_TESTS_ALL;
+  r->total_tx = total_tx;
+  r->total_rx = total_rx;
+  r->total_valid_rx = MIN (total_valid_rx, total_rx);
+  r->total_good_rx = MIN (total_good_rx, r->total_valid_rx);
   r->offline = offline != FALSE;
   r->bursting = bursting != FALSE;
   /* From the sandboxed child: kept within what the core can report. */

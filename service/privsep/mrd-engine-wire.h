@@ -71,7 +71,7 @@ G_BEGIN_DECLS
  * the last reply's interleaved mode, response time (ns) and kernel t1; whether the source is
  * in a burst; the last selection's verdict (NtpSelectVerdict), interval low and high, sample
  * age and score (chronyc selectdata). */
-#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxbbydddd)"
+#define MRD_WIRE_REPORT "(iiiydddddddduiiddddd" MRD_WIRE_REPLY "tbiuidibiibxbbyddddutttt)"
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"

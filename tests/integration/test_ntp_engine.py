@@ -550,7 +550,8 @@ class Announcements(ChronydCase):
                        'ReplyLeap', 'ReplyVersion', 'ReplyMode', 'ReplyStratum',
                        'ReplyPrecision', 'ReplyRootDelay', 'ReplyRootDispersion',
                        'ReplyReferenceId', 'ReplyOffset', 'ReplyPeerDelay',
-                       'ReplyResponseTime', 'ReplyJitterAsymmetry', 'ValidReplies')
+                       'ReplyResponseTime', 'ReplyJitterAsymmetry', 'ValidReplies',
+                       'TotalTx', 'TotalRx', 'TotalValidRx', 'TotalGoodRx', 'NtpTests')
 
     def test_measured_figures_fresh_on_every_read_and_never_announced(self):
         # Polls every 2 s: a few clock updates in a few seconds.
@@ -581,6 +582,12 @@ class Announcements(ChronydCase):
         self.assertLess(stats['LastRxAgo'], 2 * 2 + 1, stats)
         self.assertGreaterEqual(stats['Samples'], 3)
         self.assertGreaterEqual(stats['ValidReplies'], stats['Samples'])
+        # chronyc ntpdata's counts, fresh on each read as the rest
+        self.assertTrue(stats['TotalTx'] >= stats['TotalRx'] >= stats['TotalValidRx']
+                        >= stats['TotalGoodRx'] >= stats['Samples'], stats)
+        tx = stats['TotalTx']
+        self.wait_until(lambda: self.sources()[path]['TotalTx'] > tx, timeout=10,
+                        what='TotalTx moving on by GetManagedObjects')
         msg0 = self.get_property('NTPMessage', timesync1)
         self.wait_until(lambda: self.get_property('NTPMessage', timesync1)[11] != msg0[11],
                         timeout=10, what="timesync1's NTPMessage moving on by Get")

@@ -200,6 +200,14 @@ each_reply_says_which_tests_it_failed (void **state)
   NtpSourceReport r;
   assert_true (ntp_engine_get_source (e, 0, &r));
   assert_int_equal ((int) r.replies, 2);   /* the genuine one and the one over maxdelay */
+  /* chronyc ntpdata's counts: every request; seven replies; valid (tests 1-3 and 5): all
+   * but the stray and the copy; good: the genuine one alone; the tests shown, the last
+   * valid reply's */
+  assert_int_equal ((int) r.total_tx, w.pw.sent);
+  assert_int_equal ((int) r.total_rx, 7);
+  assert_int_equal ((int) r.total_valid_rx, 5);
+  assert_int_equal ((int) r.total_good_rx, 1);
+  assert_int_equal (r.tests, NTP_TESTS_ALL & ~(unsigned) NTP_TEST_A);
   ntp_engine_free (e);
 
   /* `measurements` alone: the replies that gave a sample, whatever A-D said of it */

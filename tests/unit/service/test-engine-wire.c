@@ -34,6 +34,7 @@ source_report_survives_the_wire_field_by_field (void **state)
     .nts_ke_attempts = 28, .nts_nak = true, .nts_cookies = 7, .nts_cookie_len = 100,
     .verdict = NTP_SELECT_NOT_TRUSTED, .select_lo = -30.5e-6, .select_hi = 31.5e-6,
     .select_last_ago = 32.5, .select_score = 3.25,
+    .tests = 0x3f7, .total_tx = 33, .total_rx = 34, .total_valid_rx = 30, .total_good_rx = 29,
   };
   NtpSourceReport out;
   g_autoptr(GVariant) v = g_variant_ref_sink (mrd_wire_report (&in));
@@ -91,6 +92,21 @@ source_report_survives_the_wire_field_by_field (void **state)
   assert_int_equal (out.reply.t4_ns, 1700000000000000024LL);
   assert_int_equal (out.reply.ref_ns, 1699999990000000026LL);
   assert_int_equal (out.replies, 25);
+  assert_int_equal (out.tests, 0x3f7);
+  assert_int_equal (out.total_tx, 33);
+  assert_int_equal (out.total_rx, 34);
+  assert_int_equal (out.total_valid_rx, 30);
+  assert_int_equal (out.total_good_rx, 29);
+  /* from a child that says more valid replies than received, or tests beyond the ten: cut
+   * to what the core could have counted */
+  in.total_valid_rx = 40;
+  in.total_good_rx = 50;
+  in.tests = 0xffffffffu;
+  g_autoptr(GVariant) v2 = g_variant_ref_sink (mrd_wire_report (&in));
+  mrd_wire_get_report (v2, &out);
+  assert_int_equal (out.total_valid_rx, 34);
+  assert_int_equal (out.total_good_rx, 34);
+  assert_int_equal (out.tests, 0x3ff);
 }
 
 static void
