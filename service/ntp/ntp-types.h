@@ -219,8 +219,9 @@ typedef struct {
 #define NTP_SERVE_MAX_RULES 64
 /* Clients logged at once at most (their requests, drops, intervals; the rate limit's tokens);
  * the least recently heard of a full log is forgotten first. The log's size is chrony's
- * `clientloglimit`, in bytes, within this bound (ntp_serve_log_capacity). */
-#define NTP_SERVE_MAX_CLIENTS 1024
+ * `clientloglimit`, in bytes, within this bound (ntp_serve_log_capacity): its default, 512
+ * KiB, holds about six thousand (chronyd's about four), and this bound about 1.4 MiB. */
+#define NTP_SERVE_MAX_CLIENTS 16384
 /* chrony's `clientloglimit` when none is given, bytes. */
 #define NTP_SERVE_CLIENTLOGLIMIT_DEFAULT 524288
 /* chrony's `local` stratum when none is given. */

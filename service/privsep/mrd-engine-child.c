@@ -44,7 +44,33 @@ typedef struct {
   GVariant *sent_key;                /* the discrete part of the last update sent */
   int serve_fds[2];                  /* server sockets the parent bound (IPv4, IPv6), kept
                                       * for the engine "configure" makes; -1 = none */
+  GVariant *clients;                 /* the client log as listed for the page 0 asked last:
+                                      * the later pages come from the same listing */
 } Child;
+
+/* "list-clients" (serial, first): the client log from entry @first, at most
+ * MRD_WIRE_CLIENTS_PAGE entries, with how many there are in all. Page 0 lists the log anew;
+ * the others slice that same listing, so a client heard of meanwhile neither shifts the pages
+ * nor shows twice. */
+static GVariant *
+clients_page (Child *self, guint32 serial, guint32 first)
+{
+  GVariantBuilder b;
+  gsize n, end;
+
+  if (first == 0 || self->clients == NULL)
+    {
+      g_clear_pointer (&self->clients, g_variant_unref);
+      self->clients = g_variant_ref_sink (mrd_sync_engine_list_clients (self->engine));
+    }
+  n = g_variant_n_children (self->clients);
+  end = MIN (n, (gsize) first + MRD_WIRE_CLIENTS_PAGE);
+  g_variant_builder_init (&b, G_VARIANT_TYPE (MRD_SYNC_SERVE_CLIENTS));
+  for (gsize i = first; i < end; i++)
+    g_variant_builder_add_value (&b, g_variant_get_child_value (self->clients, i));
+  return g_variant_new ("(uuu@" MRD_SYNC_SERVE_CLIENTS ")", serial, first, (guint32) n,
+                        g_variant_builder_end (&b));
+}
 
 static void
 send_or_quit (Child *self, const char *name, GVariant *arg)
@@ -307,10 +333,13 @@ dispatch (Child *self, const char *name, GVariant *arg, int fd, gboolean *fd_tak
       send_error (self, "%s before configure", name);
       return;
     }
-  if (g_str_equal (name, "list-clients") && g_variant_is_of_type (arg, G_VARIANT_TYPE_UINT32))
-    send_or_quit (self, "clients",
-                  g_variant_new ("(u@" MRD_SYNC_SERVE_CLIENTS ")", g_variant_get_uint32 (arg),
-                                 mrd_sync_engine_list_clients (self->engine)));
+  if (g_str_equal (name, "list-clients") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(uu)")))
+    {
+      guint32 serial, first;
+
+      g_variant_get (arg, "(uu)", &serial, &first);
+      send_or_quit (self, "clients", clients_page (self, serial, first));
+    }
   else if (g_str_equal (name, "keys") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("a(usay)")))
     {
       if (!mrd_sync_engine_add_keys (self->engine, arg, &error))
@@ -535,6 +564,7 @@ serve (int fd, MrdClock *clock, int listen_fd)
       close (self.serve_fds[i]);
   g_clear_pointer (&self.snapshot, mrd_engine_snapshot_free);
   g_clear_pointer (&self.sent_key, g_variant_unref);
+  g_clear_pointer (&self.clients, g_variant_unref);
   g_main_loop_unref (self.loop);
   mrd_clock_free (self.clock);
   close (self.fd);

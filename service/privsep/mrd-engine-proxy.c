@@ -42,11 +42,13 @@ typedef struct {
   gpointer user_data;
 } TryWrite;
 
-/* A "list-clients" waiting for its "clients". */
+/* A "list-clients" waiting for its "clients": the pages so far. */
 typedef struct {
   guint32 serial;
   MrdSyncClientsFunc callback;
   gpointer user_data;
+  GVariantBuilder clients;           /* MRD_SYNC_SERVE_CLIENTS */
+  guint32 received;
 } ClientsQuery;
 
 typedef struct {
@@ -382,6 +384,46 @@ take_drift (MrdEngineProxy *self, gboolean have_drift, double freq, double skew)
 }
 
 static void
+clients_query_free (ClientsQuery *q)
+{
+  g_variant_builder_clear (&q->clients);
+  g_free (q);
+}
+
+/* A page of the client log for the query at the head: the next page asked for until the
+ * entries the child counted are in (the child, untrusted, may not make a page out of order
+ * or one that adds nothing: the query then ends with what came). */
+static void
+handle_clients_page (MrdEngineProxy *self, GVariant *arg)
+{
+  ClientsQuery *q = g_queue_peek_head (&self->clients_queries);
+  g_autoptr(GVariant) page = NULL;
+  guint32 serial, first, total;
+  gsize n;
+
+  g_variant_get (arg, "(uuu@" MRD_SYNC_SERVE_CLIENTS ")", &serial, &first, &total, &page);
+  if (q == NULL || q->serial != serial)
+    return;
+  n = g_variant_n_children (page);
+  if (first == q->received)
+    for (gsize i = 0; i < n; i++)
+      g_variant_builder_add_value (&q->clients, g_variant_get_child_value (page, i));
+  if (first == q->received && n > 0 && q->received + n < total)
+    {
+      q->received += (guint32) n;
+      send_msg (self, "list-clients", g_variant_new ("(uu)", q->serial, q->received));
+      return;
+    }
+  g_queue_pop_head (&self->clients_queries);
+  {
+    g_autoptr(GVariant) all = g_variant_ref_sink (g_variant_builder_end (&q->clients));
+
+    q->callback (all, q->user_data);
+  }
+  clients_query_free (q);
+}
+
+static void
 handle_update (MrdEngineProxy *self, GVariant *arg)
 {
   g_autoptr(GVariant) tracking_v = NULL;
@@ -596,20 +638,8 @@ dispatch (MrdEngineProxy *self, const char *name, GVariant *arg)
   else if (g_str_equal (name, "statlog") && g_variant_is_of_type (arg, G_VARIANT_TYPE ("(us)")))
     handle_statlog (self, arg);
   else if (g_str_equal (name, "clients") &&
-           g_variant_is_of_type (arg, G_VARIANT_TYPE ("(u" MRD_SYNC_SERVE_CLIENTS ")")))
-    {
-      ClientsQuery *q = g_queue_peek_head (&self->clients_queries);
-      g_autoptr(GVariant) list = NULL;
-      guint32 serial;
-
-      g_variant_get (arg, "(u@" MRD_SYNC_SERVE_CLIENTS ")", &serial, &list);
-      if (q != NULL && q->serial == serial)
-        {
-          g_queue_pop_head (&self->clients_queries);
-          q->callback (list, q->user_data);
-          g_free (q);
-        }
-    }
+           g_variant_is_of_type (arg, G_VARIANT_TYPE ("(uuu" MRD_SYNC_SERVE_CLIENTS ")")))
+    handle_clients_page (self, arg);
   else if (g_str_equal (name, "try-write-result") &&
            g_variant_is_of_type (arg, G_VARIANT_TYPE_INT32))
     {
@@ -646,7 +676,7 @@ close_channel (MrdEngineProxy *self)
   while ((q = g_queue_pop_head (&self->clients_queries)) != NULL)
     {
       q->callback (NULL, q->user_data);
-      g_free (q);
+      clients_query_free (q);
     }
 }
 
@@ -1082,8 +1112,9 @@ seam_list_clients (gpointer engine, MrdSyncClientsFunc func, gpointer user_data)
   q->serial = ++self->clients_serial;
   q->callback = func;
   q->user_data = user_data;
+  g_variant_builder_init (&q->clients, G_VARIANT_TYPE (MRD_SYNC_SERVE_CLIENTS));
   g_queue_push_tail (&self->clients_queries, q);
-  send_msg (self, "list-clients", g_variant_new_uint32 (q->serial));
+  send_msg (self, "list-clients", g_variant_new ("(uu)", q->serial, (guint32) 0));
 }
 
 static const MrdSyncEngineOps seam = {

@@ -28,7 +28,9 @@
  *   "nts-dump-now"  ()     send every nts line's "nts-dump", then "nts-dump-done" (the
  *                          daemon is exiting: the cookies not yet spent are saved)
  *   "snapshot"      ()     carries the snapshot's memfd (SCM_RIGHTS) — after "configure"
- *   "list-clients"  u      a serial: answer "clients" with the server's client log
+ *   "list-clients"  (uu)   a serial and the first entry: answer "clients" with that page
+ *                          of the server's client log (page 0 lists it anew, the later ones
+ *                          slice that listing)
  *   "serve-socket"  (i)    carries a bound UDP server socket of that family (AF_INET,
  *                          AF_INET6; SCM_RIGHTS) for `allow`: the parent binds port 123,
  *                          which the sandboxed child cannot — before "configure"
@@ -39,8 +41,11 @@
  *                          sources that changes its discrete key (mrd_wire_discrete_key); every
  *                          update also goes to the snapshot (mrd-engine-snapshot.h)
  *   "error"         s      a command failed (logged by the parent)
- *   "clients"       (u a(sttddd))  the answer to "list-clients" of that serial: the client
- *                          log (mrd-sync-serve.h, MRD_SYNC_SERVE_CLIENTS)
+ *   "clients"       (uuu a(sttddd))  the answer to "list-clients" of that serial: the
+ *                          first entry, the entries in all, and at most MRD_WIRE_CLIENTS_PAGE
+ *                          of the client log from the first (mrd-sync-serve.h,
+ *                          MRD_SYNC_SERVE_CLIENTS): a log of thousands of clients does not fit
+ *                          one message (MRD_CHANNEL_MAX_MESSAGE)
  *   "nts-dump"      (ss)   an nts line's cookies to save (name, text): after a key exchange,
  *                          a NAK, every few cookies renewed, at stop; the parent writes it
  *                          under ntsdumpdir only for a name of a line it gave
@@ -75,6 +80,9 @@ G_BEGIN_DECLS
 /* A polled address: its line's id, the address, the local address its requests go out from
  * ("" before the first), its report. */
 #define MRD_WIRE_SOURCE "(uss" MRD_WIRE_REPORT ")"
+/* Clients in one "clients" message: at most about 64 bytes each (an IPv6 address written
+ * out, two counts, three figures), 64 KiB a page, well within MRD_CHANNEL_MAX_MESSAGE. */
+#define MRD_WIRE_CLIENTS_PAGE 1024
 /* What the server (`allow`) did since the engine was made (NtpServeCounts): requests
  * answered, over the rate limit, from clients not allowed, malformed, not client requests,
  * authenticated (not served), and clients' rate records forgotten. */

@@ -138,6 +138,40 @@ class DaemonServe(ChronydCase):
         self.assertLess(got[0]['interval'], 1.0)
         sys.stderr.write(ours)
 
+    def test_client_log_of_thousands_is_listed_whole(self):
+        """A client log of thousands (chronyd's default holds about four thousand; ours 5952):
+        every client listed once, in address order, though the engine sends the listing in
+        pages of 1024 (more than one page, and more than the 1024 clients logged before)."""
+        port = free_udp_port()
+        self.write_config('allow 127.0.0.0/8', f'port {port}', 'bindaddress 127.0.0.1',
+                          'local stratum 8')
+        self.start_seed_daemon('0.5')
+        self.wait_until(lambda: 'Serving NTP' in self.daemon.log(), timeout=20,
+                        what='meridiand to serve')
+        request = bytes([0x23, 0, 6, 0]) + bytes(36) + b'\x01' * 8
+        clients = [f'127.1.{i // 250}.{i % 250 + 1}' for i in range(2500)]
+        # One at a time, each answered before the next goes (a burst of 2500 would overflow
+        # the server socket's receive buffer, which is no test of the log).
+        for address in clients:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.bind((address, 0))
+                s.settimeout(2)
+                s.sendto(request, ('127.0.0.1', port))
+                self.assertEqual(len(s.recv(2048)), 48, address)
+
+        def listed():
+            rows = self.meridianctl('-c', '-n', 'clients').splitlines()
+            return [row.split(',')[0] for row in rows]
+
+        self.wait_until(lambda: len(listed()) >= len(clients), timeout=20,
+                        what=f'{len(clients)} clients listed')
+        got = listed()
+        self.assertEqual(len(got), len(set(got)), 'a client listed twice')
+        self.assertEqual(set(got), set(clients))
+        key = [tuple(int(x) for x in a.split('.')) for a in got]
+        self.assertEqual(key, sorted(key), 'not in address order')
+        self.assertEqual(len(json.loads(self.meridianctl('--json', 'clients'))), len(clients))
+
 
 if __name__ == '__main__':
     harness.main()

@@ -532,8 +532,9 @@ many_clients_stay_bounded (void **state)
   ntp_serve_free (sv);
 }
 
-/* chrony's `clientloglimit BYTES`: the log holds what fits, so 8 records' bytes keep the 8
- * most recently heard of 20 clients; beyond the table's bound the line says what it holds.
+/* chrony's `clientloglimit BYTES`: the log holds what fits, so 16 records' bytes (one bucket)
+ * keep the 16 most recently heard of 40 clients; beyond the table's bound the line says what
+ * it holds.
  * `noclientlog`: no one is listed and, with nothing known of a client, no rate limit applies
  * (chronyd likewise), while the counts go on. */
 static void
@@ -542,16 +543,16 @@ client_log_size_and_none (void **state)
   (void) state;
   char limit[64];
   snprintf (limit, sizeof limit, "clientloglimit %llu",
-            (unsigned long long) ntp_serve_log_bytes (8));
+            (unsigned long long) ntp_serve_log_bytes (16));
   const char *small[] = { "allow", limit, NULL };
   NtpConfig cfg = parse (small);
-  assert_int_equal (ntp_serve_log_capacity (&cfg.serve), 8);
+  assert_int_equal (ntp_serve_log_capacity (&cfg.serve), 16);
   NtpServe *sv = ntp_serve_new (&cfg.serve);
   NtpTracking t = synced_tracking ();
   NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
   uint8_t a[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
   size_t n = request (req, 4, 42, 0), out_len;
-  for (int i = 0; i < 20; i++) {
+  for (int i = 0; i < 40; i++) {
     char text[32];
     snprintf (text, sizeof text, "192.0.2.%d", i + 1);
     v4 (text, a);
@@ -559,20 +560,24 @@ client_log_size_and_none (void **state)
     assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
                       NTP_SERVE_ANSWERED);
   }
-  NtpServeClient list[NTP_SERVE_MAX_CLIENTS];
+  static NtpServeClient list[NTP_SERVE_MAX_CLIENTS];
   int listed = ntp_serve_list_clients (sv, clk.rx_ns, list, NTP_SERVE_MAX_CLIENTS);
-  assert_true (listed > 0 && listed <= 8);
+  assert_int_equal (listed, 16);
   for (int i = 0; i < listed; i++)
-    assert_true (list[i].last_ago < 20.0);
+    assert_true (list[i].last_ago < 16.0);   /* the 16 heard of last, one a second */
   NtpServeCounts c;
   ntp_serve_get_counts (sv, &c);
-  assert_int_equal (c.forgotten, 20 - listed);
+  assert_int_equal (c.forgotten, 40 - listed);
   ntp_serve_free (sv);
 
-  /* the defaults, and what is more than the table holds */
+  /* the defaults (512 KiB: at least the four thousand clients chronyd's holds, within the
+   * bound), and what is more than the table holds */
   NtpConfig def;
   ntp_config_init (&def);
-  assert_int_equal (ntp_serve_log_capacity (&def.serve), NTP_SERVE_MAX_CLIENTS);
+  assert_true (ntp_serve_log_capacity (&def.serve) >= 4096);
+  assert_true (ntp_serve_log_capacity (&def.serve) < NTP_SERVE_MAX_CLIENTS);
+  assert_true (ntp_serve_log_bytes (ntp_serve_log_capacity (&def.serve))
+               <= NTP_SERVE_CLIENTLOGLIMIT_DEFAULT);
   char err[200] = "";
   assert_int_equal (ntp_config_parse_line (&def, "clientloglimit 0", err, sizeof err), 1);
   assert_string_equal (err, "");
