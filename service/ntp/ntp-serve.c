@@ -32,6 +32,7 @@ struct NtpServe {
   NtpServeCounts counts;
   int n_buckets;       /* the client log: n_buckets x WAYS records; 0 = none (`noclientlog`) */
   Client (*clients)[WAYS];
+  uint32_t hash_start; /* FNV-1a's state after the hash key (ntp_serve_set_hash_key) */
 };
 
 void
@@ -127,12 +128,24 @@ ntp_serve_new (const NtpServeConfig *cfg)
   if (!sv)
     return NULL;
   sv->cfg = *cfg;
+  sv->hash_start = 2166136261u;
   sv->n_buckets = ntp_serve_log_capacity (cfg) / WAYS;
   if (sv->n_buckets > 0 && !(sv->clients = calloc ((size_t) sv->n_buckets, sizeof *sv->clients))) {
     free (sv);
     return NULL;
   }
   return sv;
+}
+
+void
+ntp_serve_set_hash_key (NtpServe *sv, const uint8_t key[NTP_SERVE_HASH_KEY_LEN])
+{
+  uint32_t h = 2166136261u;
+  for (int i = 0; i < NTP_SERVE_HASH_KEY_LEN; i++)
+    h = (h ^ key[i]) * 16777619u;
+  sv->hash_start = h;
+  if (sv->n_buckets > 0)
+    memset (sv->clients, 0, (size_t) sv->n_buckets * sizeof *sv->clients);
 }
 
 void
@@ -153,9 +166,10 @@ ntp_serve_get_counts (const NtpServe *sv, NtpServeCounts *out)
 static unsigned
 bucket_of (const NtpServe *sv, const uint8_t addr[16])
 {
-  /* FNV-1a: spreads neighbouring addresses; the ways and the least-recent rule bound what
-   * a flood of spoofed addresses can do to one client's record. */
-  uint32_t h = 2166136261u;
+  /* FNV-1a over the key, then the address: spreads neighbouring addresses, and without the
+   * key no one knows which share a bucket; the ways and the least-recent rule bound what a
+   * flood of spoofed addresses can do to one client's record. */
+  uint32_t h = sv->hash_start;
   for (int i = 0; i < 16; i++)
     h = (h ^ addr[i]) * 16777619u;
   return h % (unsigned) sv->n_buckets;

@@ -69,6 +69,8 @@ typedef struct {
 
 typedef struct NtpServe NtpServe;
 
+#define NTP_SERVE_HASH_KEY_LEN 16
+
 typedef struct {
   uint64_t received, answered;
   uint64_t by_verdict[NTP_SERVE_N_VERDICTS];
@@ -77,6 +79,11 @@ typedef struct {
 
 NtpServe *ntp_serve_new (const NtpServeConfig *cfg);
 void ntp_serve_free (NtpServe *sv);
+/* The client log's bucket for an address is a hash keyed with these unpredictable bytes
+ * (chronyd seeds its address hash likewise): no one can choose addresses that share a
+ * client's bucket and so push its rate record out. Without a key (tests, the fuzzer) the hash
+ * is fixed. Call before the first request; a log already filled is emptied. */
+void ntp_serve_set_hash_key (NtpServe *sv, const uint8_t key[NTP_SERVE_HASH_KEY_LEN]);
 /* The answer to one datagram from addr: the reply in out (*out_len bytes, never longer than
  * the request, so no one gains by spoofing a victim's address) when NTP_SERVE_ANSWERED,
  * else nothing is to be sent. */

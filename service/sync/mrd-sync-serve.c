@@ -156,6 +156,12 @@ mrd_sync_serve_new (const NtpConfig *config, const int given[2], MrdClock *clock
   self->user_data = user_data;
   self->serve = ntp_serve_new (cfg);
   g_assert (self->serve != NULL);
+  {
+    guint8 key[NTP_SERVE_HASH_KEY_LEN];
+
+    mrd_net_random_bytes (key, sizeof key);
+    ntp_serve_set_hash_key (self->serve, key);
+  }
   self->precision = measure_precision (clock);
   if (given != NULL && (given[0] >= 0 || given[1] >= 0))
     {

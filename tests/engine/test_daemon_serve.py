@@ -163,14 +163,23 @@ class DaemonServe(ChronydCase):
             rows = self.meridianctl('-c', '-n', 'clients').splitlines()
             return [row.split(',')[0] for row in rows]
 
-        self.wait_until(lambda: len(listed()) >= len(clients), timeout=20,
-                        what=f'{len(clients)} clients listed')
-        got = listed()
+        def forgotten():
+            return json.loads(self.meridianctl('--json', 'serverstats'))['client_records_forgotten']
+
+        # The buckets are chosen by a hash with a random key: at this load (6.7 clients a
+        # bucket of 16 on average) one may overflow now and then (about one run in five,
+        # by one client), and the forgotten are counted (chronyc serverstats' "Client log
+        # records dropped").
+        self.wait_until(lambda: len(listed()) + forgotten() >= len(clients), timeout=20,
+                        what=f'{len(clients)} clients listed or counted as forgotten')
+        got, lost = listed(), forgotten()
+        self.assertEqual(len(got) + lost, len(clients), (len(got), lost))
+        self.assertLessEqual(lost, 10)
         self.assertEqual(len(got), len(set(got)), 'a client listed twice')
-        self.assertEqual(set(got), set(clients))
+        self.assertTrue(set(got) <= set(clients))
         key = [tuple(int(x) for x in a.split('.')) for a in got]
         self.assertEqual(key, sorted(key), 'not in address order')
-        self.assertEqual(len(json.loads(self.meridianctl('--json', 'clients'))), len(clients))
+        self.assertEqual(len(json.loads(self.meridianctl('--json', 'clients'))), len(got))
 
 
 if __name__ == '__main__':

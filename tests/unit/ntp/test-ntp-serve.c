@@ -600,6 +600,45 @@ client_log_size_and_none (void **state)
   ntp_serve_free (sv);
 }
 
+/* The client log's buckets follow a keyed hash: two keys spread the same clients over the
+ * buckets differently (so the ones a full log forgets differ), one key always the same way. */
+static void
+client_log_hash_is_keyed (void **state)
+{
+  (void) state;
+  char limit[64];
+  snprintf (limit, sizeof limit, "clientloglimit %llu",
+            (unsigned long long) ntp_serve_log_bytes (48));   /* three buckets of 16 */
+  const char *three[] = { "allow", limit, NULL };
+  NtpConfig cfg = parse (three);
+  NtpTracking t = synced_tracking ();
+  uint8_t req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN], a[16];
+  size_t n = request (req, 4, 42, 0), out_len;
+  static NtpServeClient lists[3][48];
+  int listed[3];
+  for (int run = 0; run < 3; run++) {
+    uint8_t key[NTP_SERVE_HASH_KEY_LEN];
+    memset (key, run == 1 ? 0x5a : 0xa5, sizeof key);   /* runs 0 and 2: the same key */
+    NtpServe *sv = ntp_serve_new (&cfg.serve);
+    ntp_serve_set_hash_key (sv, key);
+    NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
+    for (int i = 0; i < 72; i++) {
+      char text[32];
+      snprintf (text, sizeof text, "198.51.100.%d", i + 1);
+      v4 (text, a);
+      clk.rx_ns = T0 + i * SEC;
+      assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
+                        NTP_SERVE_ANSWERED);
+    }
+    listed[run] = ntp_serve_list_clients (sv, clk.rx_ns, lists[run], 48);
+    ntp_serve_free (sv);
+  }
+  assert_int_equal (listed[0], listed[2]);
+  assert_memory_equal (lists[0], lists[2], (size_t) listed[0] * sizeof lists[0][0]);
+  assert_true (listed[0] != listed[1]
+               || memcmp (lists[0], lists[1], (size_t) listed[0] * sizeof lists[0][0]) != 0);
+}
+
 /* The client log (chronyc clients): each allowed client's requests, drops, mean intervals
  * between its requests and between its answers, and when it was last heard of; sorted by
  * address; the refused ones not in it. */
@@ -668,6 +707,7 @@ main (void)
     cmocka_unit_test (many_clients_stay_bounded),
     cmocka_unit_test (client_log_counts_and_intervals),
     cmocka_unit_test (client_log_size_and_none),
+    cmocka_unit_test (client_log_hash_is_keyed),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
