@@ -532,6 +532,26 @@ many_clients_stay_bounded (void **state)
   ntp_serve_free (sv);
 }
 
+/* Clients NET1, NET2, ... NETcount, one request each, a second apart from T0, each answered;
+ * returns when the last was heard. */
+static int64_t
+hear_in_turn (NtpServe *sv, const char *net, int count)
+{
+  NtpTracking t = synced_tracking ();
+  NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
+  uint8_t a[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
+  size_t n = request (req, 4, 42, 0), out_len;
+  for (int i = 0; i < count; i++) {
+    char text[48];
+    snprintf (text, sizeof text, "%s%d", net, i + 1);
+    v4 (text, a);
+    clk.rx_ns = T0 + i * SEC;
+    assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
+                      NTP_SERVE_ANSWERED);
+  }
+  return clk.rx_ns;
+}
+
 /* chrony's `clientloglimit BYTES`: the log holds what fits, so 16 records' bytes (one bucket)
  * keep the 16 most recently heard of 40 clients; beyond the table's bound the line says what
  * it holds.
@@ -548,20 +568,9 @@ client_log_size_and_none (void **state)
   NtpConfig cfg = parse (small);
   assert_int_equal (ntp_serve_log_capacity (&cfg.serve), 16);
   NtpServe *sv = ntp_serve_new (&cfg.serve);
-  NtpTracking t = synced_tracking ();
-  NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
-  uint8_t a[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
-  size_t n = request (req, 4, 42, 0), out_len;
-  for (int i = 0; i < 40; i++) {
-    char text[32];
-    snprintf (text, sizeof text, "192.0.2.%d", i + 1);
-    v4 (text, a);
-    clk.rx_ns = T0 + i * SEC;
-    assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
-                      NTP_SERVE_ANSWERED);
-  }
+  int64_t last = hear_in_turn (sv, "192.0.2.", 40);
   static NtpServeClient list[NTP_SERVE_MAX_CLIENTS];
-  int listed = ntp_serve_list_clients (sv, clk.rx_ns, list, NTP_SERVE_MAX_CLIENTS);
+  int listed = ntp_serve_list_clients (sv, last, list, NTP_SERVE_MAX_CLIENTS);
   assert_int_equal (listed, 16);
   for (int i = 0; i < listed; i++)
     assert_true (list[i].last_ago < 16.0);   /* the 16 heard of last, one a second */
@@ -590,6 +599,10 @@ client_log_size_and_none (void **state)
   cfg = parse (none);
   assert_int_equal (ntp_serve_log_capacity (&cfg.serve), 0);
   sv = ntp_serve_new (&cfg.serve);
+  NtpTracking t = synced_tracking ();
+  NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
+  uint8_t a[16], req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN];
+  size_t n = request (req, 4, 42, 0), out_len;
   v4 ("192.0.2.1", a);
   for (int i = 0; i < 5; i++)
     assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
@@ -611,9 +624,6 @@ client_log_hash_is_keyed (void **state)
             (unsigned long long) ntp_serve_log_bytes (48));   /* three buckets of 16 */
   const char *three[] = { "allow", limit, NULL };
   NtpConfig cfg = parse (three);
-  NtpTracking t = synced_tracking ();
-  uint8_t req[NTP_PACKET_MAX_LEN], out[NTP_PACKET_MAX_LEN], a[16];
-  size_t n = request (req, 4, 42, 0), out_len;
   static NtpServeClient lists[3][48];
   int listed[3];
   for (int run = 0; run < 3; run++) {
@@ -621,16 +631,8 @@ client_log_hash_is_keyed (void **state)
     memset (key, run == 1 ? 0x5a : 0xa5, sizeof key);   /* runs 0 and 2: the same key */
     NtpServe *sv = ntp_serve_new (&cfg.serve);
     ntp_serve_set_hash_key (sv, key);
-    NtpServeClock clk = { .tracking = &t, .precision = -20, .rx_ns = T0, .tx_ns = T0 };
-    for (int i = 0; i < 72; i++) {
-      char text[32];
-      snprintf (text, sizeof text, "198.51.100.%d", i + 1);
-      v4 (text, a);
-      clk.rx_ns = T0 + i * SEC;
-      assert_int_equal (ntp_serve_respond (sv, &clk, a, req, n, out, sizeof out, &out_len),
-                        NTP_SERVE_ANSWERED);
-    }
-    listed[run] = ntp_serve_list_clients (sv, clk.rx_ns, lists[run], 48);
+    int64_t last = hear_in_turn (sv, "198.51.100.", 72);
+    listed[run] = ntp_serve_list_clients (sv, last, lists[run], 48);
     ntp_serve_free (sv);
   }
   assert_int_equal (listed[0], listed[2]);
