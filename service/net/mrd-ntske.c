@@ -469,13 +469,9 @@ mrd_ntske_start (MrdNtsTrust *trust, guint certset, const char *name,
   ke->user_data = user_data;
   ke->buf = g_malloc0 (NTS_KE_MAX_RESPONSE);
   ke->request_len = ntp_nts_ke_encode_request (ke->request, sizeof ke->request);
-  ke->fd = fd >= 0 ? fd
-                   : socket (address->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (ke->fd < 0)
-    g_set_error (&error, MRD_IO_ERROR, mrd_io_error_from_errno (errno), "socket: %s",
-                 g_strerror (errno));
-  else if (connect (ke->fd, (const struct sockaddr *) &address->ss, address->len) < 0
-           && errno != EINPROGRESS)
+  ke->fd = fd;
+  if (connect (ke->fd, (const struct sockaddr *) &address->ss, address->len) < 0
+      && errno != EINPROGRESS)
     g_set_error (&error, MRD_IO_ERROR, mrd_io_error_from_errno (errno), "connect: %s",
                  g_strerror (errno));
   else

@@ -36,7 +36,7 @@ typedef void (*MrdNtskeFunc) (const NtsKeResponse *response, const guint8 *c2s,
                               const guint8 *s2c, const GError *error, gpointer user_data);
 
 /* Connect to @address (the NTS-KE port) on @fd (a TCP socket not yet connected, made as the
- * configuration says, mrd_net_tcp_client_socket; owned from now on; -1: a plain one), check
+ * configuration says, mrd_net_tcp_client_socket; owned from now on), check
  * the certificate against @certset of @trust for @name (a host name, or an address written
  * as in the configuration), exchange the records; give up after @timeout_ms. @check_time
  * FALSE: the certificates' activation and expiration times are not checked (chrony.conf's

@@ -1641,9 +1641,8 @@ ntp_engine_receive (NtpEngine *e, unsigned src, int64_t rx_ns, const uint8_t *pk
     return;
   /* chronyc ntpdata's counts, as chronyd keeps them: a valid reply answers our request
    * genuinely (tests 1-3 and 5); its tests are the ones shown. */
-  const unsigned valid = NTP_TEST_1 | NTP_TEST_2 | NTP_TEST_3 | NTP_TEST_5;
   s->total_rx++;
-  if ((m.tests & valid) == valid) {
+  if ((m.tests & NTP_TESTS_VALID) == NTP_TESTS_VALID) {
     s->total_valid_rx++;
     s->last_tests = m.tests;
     if (m.tests == NTP_TESTS_ALL)

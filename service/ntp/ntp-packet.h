@@ -129,7 +129,10 @@ enum {
   NTP_TEST_7 = 1u << 4, NTP_TEST_6 = 1u << 5, NTP_TEST_5 = 1u << 6, NTP_TEST_3 = 1u << 7,
   NTP_TEST_2 = 1u << 8, NTP_TEST_1 = 1u << 9,
 };
-/* A reply that passed these gives a sample (chronyd's "synced" packet); all ten, a good one. */
+/* A reply that passed these answers our request genuinely (chronyd's "valid" packet, what
+ * chronyc ntpdata counts as valid); these and 6, 7 give a sample ("synced"); all ten, a good
+ * one. */
+#define NTP_TESTS_VALID (NTP_TEST_1 | NTP_TEST_2 | NTP_TEST_3 | NTP_TEST_5)
 #define NTP_TESTS_SYNCED (NTP_TEST_1 | NTP_TEST_2 | NTP_TEST_3 | NTP_TEST_5 | NTP_TEST_6 \
                           | NTP_TEST_7)
 #define NTP_TESTS_SAMPLE (NTP_TEST_A | NTP_TEST_B | NTP_TEST_C | NTP_TEST_D)

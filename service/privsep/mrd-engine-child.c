@@ -44,8 +44,9 @@ typedef struct {
   GVariant *sent_key;                /* the discrete part of the last update sent */
   int serve_fds[2];                  /* server sockets the parent bound (IPv4, IPv6), kept
                                       * for the engine "configure" makes; -1 = none */
-  GVariant *clients;                 /* the client log as listed for the page 0 asked last:
-                                      * the later pages come from the same listing */
+  GVariant *clients;                 /* the client log as listed for page 0 of the query
+                                      * clients_serial: its later pages come from it */
+  guint32 clients_serial;
 } Child;
 
 /* "list-clients" (serial, first): the client log from entry @first, at most
@@ -58,16 +59,21 @@ clients_page (Child *self, guint32 serial, guint32 first)
   GVariantBuilder b;
   gsize n, end;
 
-  if (first == 0 || self->clients == NULL)
+  if (first == 0 || self->clients == NULL || serial != self->clients_serial)
     {
       g_clear_pointer (&self->clients, g_variant_unref);
       self->clients = g_variant_ref_sink (mrd_sync_engine_list_clients (self->engine));
+      self->clients_serial = serial;
     }
   n = g_variant_n_children (self->clients);
   end = MIN (n, (gsize) first + MRD_WIRE_CLIENTS_PAGE);
   g_variant_builder_init (&b, G_VARIANT_TYPE (MRD_SYNC_SERVE_CLIENTS));
   for (gsize i = first; i < end; i++)
-    g_variant_builder_add_value (&b, g_variant_get_child_value (self->clients, i));
+    {
+      g_autoptr(GVariant) client = g_variant_get_child_value (self->clients, i);
+
+      g_variant_builder_add_value (&b, client);
+    }
   return g_variant_new ("(uuu@" MRD_SYNC_SERVE_CLIENTS ")", serial, first, (guint32) n,
                         g_variant_builder_end (&b));
 }

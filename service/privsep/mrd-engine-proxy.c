@@ -49,6 +49,7 @@ typedef struct {
   gpointer user_data;
   GVariantBuilder clients;           /* MRD_SYNC_SERVE_CLIENTS */
   guint32 received;
+  gboolean asked;                    /* its first page was asked for */
 } ClientsQuery;
 
 typedef struct {
@@ -383,6 +384,19 @@ take_drift (MrdEngineProxy *self, gboolean have_drift, double freq, double skew)
     }
 }
 
+/* Ask for the first page of the query at the head, once: one query at a time, so each is
+ * paged from a listing of its own. */
+static void
+ask_next_clients (MrdEngineProxy *self)
+{
+  ClientsQuery *q = g_queue_peek_head (&self->clients_queries);
+
+  if (q == NULL || q->asked)
+    return;
+  q->asked = TRUE;
+  send_msg (self, "list-clients", g_variant_new ("(uu)", q->serial, (guint32) 0));
+}
+
 static void
 clients_query_free (ClientsQuery *q)
 {
@@ -407,7 +421,11 @@ handle_clients_page (MrdEngineProxy *self, GVariant *arg)
   n = g_variant_n_children (page);
   if (first == q->received)
     for (gsize i = 0; i < n; i++)
-      g_variant_builder_add_value (&q->clients, g_variant_get_child_value (page, i));
+      {
+        g_autoptr(GVariant) client = g_variant_get_child_value (page, i);
+
+        g_variant_builder_add_value (&q->clients, client);
+      }
   if (first == q->received && n > 0 && q->received + n < total)
     {
       q->received += (guint32) n;
@@ -421,6 +439,7 @@ handle_clients_page (MrdEngineProxy *self, GVariant *arg)
     q->callback (all, q->user_data);
   }
   clients_query_free (q);
+  ask_next_clients (self);
 }
 
 static void
@@ -1114,7 +1133,7 @@ seam_list_clients (gpointer engine, MrdSyncClientsFunc func, gpointer user_data)
   q->user_data = user_data;
   g_variant_builder_init (&q->clients, G_VARIANT_TYPE (MRD_SYNC_SERVE_CLIENTS));
   g_queue_push_tail (&self->clients_queries, q);
-  send_msg (self, "list-clients", g_variant_new ("(uu)", q->serial, (guint32) 0));
+  ask_next_clients (self);
 }
 
 static const MrdSyncEngineOps seam = {

@@ -180,6 +180,16 @@ class DaemonServe(ChronydCase):
         key = [tuple(int(x) for x in a.split('.')) for a in got]
         self.assertEqual(key, sorted(key), 'not in address order')
         self.assertEqual(len(json.loads(self.meridianctl('--json', 'clients'))), len(got))
+        # Four listings at once: meridiand pages one query at a time, each from its own
+        # listing, and every one gets the whole log.
+        env = dict(self.env)
+        runs = [subprocess.Popen([os.environ['MERIDIANCTL'], '-c', '-n', 'clients'], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(4)]
+        for run in runs:
+            out, err = run.communicate(timeout=60)
+            self.assertEqual(run.returncode, 0, err)
+            self.assertEqual([row.split(',')[0] for row in out.splitlines()], got)
 
 
 if __name__ == '__main__':
